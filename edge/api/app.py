@@ -1,0 +1,53 @@
+"""The edge's FastAPI application: routers, error mapping, metrics, the store's lifetime."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from edge.api import errors
+from edge.api.metrics import Metrics
+from edge.api.routes import health, scans, sessions, stock
+from edge.store.store import Store
+
+log = logging.getLogger("edge.api")
+WEB_ROOT = Path(__file__).resolve().parents[2] / "web_terminal"
+
+
+def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
+    """Build the app; it opens (and migrates) the store at start-up unless one is given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store or Store(
+            settings.db_path, edge_id=settings.edge.id,
+            busy_timeout_ms=settings.store.busy_timeout_ms, max_batch=settings.store.group_commit_max,
+        )  # fmt: skip
+        app.state.metrics = Metrics(app.state.store)
+        log.info("edge %s ready, database %s", app.state.store.edge_id, app.state.store.path)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="Warehouse edge",
+        version="0.1.0",
+        summary="Scanners, label printers, handheld terminals and a real-time stock ledger.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    for module in (health, sessions, scans, stock):
+        app.include_router(module.router)
+    if WEB_ROOT.is_dir():
+        app.mount("/ui", StaticFiles(directory=WEB_ROOT, html=True), name="web_terminal")
+    return app

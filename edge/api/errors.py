@@ -1,0 +1,101 @@
+"""The only place that turns errors and stored answers into HTTP (RFC 9457 problem+json)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from edge.domain.errors import EdgeError
+from edge.domain.messages import CATALOGUE, prompt, render
+
+log = logging.getLogger("edge.api")
+
+PROBLEM = "application/problem+json"
+
+# HTTP status per error code; a code not listed answers 422 (understood, but refused).
+STATUS: dict[str, int] = {
+    "invalid_request": 400, "malformed_barcode": 422, "bad_check_digit": 422, "empty_scan": 422,
+    "invalid_quantity": 400,
+    "not_authenticated": 401, "session_expired": 401, "bad_credentials": 401,
+    "not_authorized": 403, "operator_locked": 423, "unknown_device": 401,
+    "not_found": 404, "unknown_sku": 404, "unknown_location": 404,
+    "insufficient_stock": 409, "scan_id_reused": 409, "duplicate": 409, "bad_transition": 409,
+    "storage_full": 507, "database_too_new": 503, "internal_error": 500,
+}  # fmt: skip
+
+TITLES = {code: code.replace("_", " ").capitalize() for code in CATALOGUE}
+
+
+def status_of(code: str) -> int:
+    return STATUS.get(code, 422)
+
+
+def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONResponse:
+    """A problem+json response with the detail in `lang` and both languages in `messages`."""
+    status = status_of(code)
+    body = {
+        "type": f"urn:warehouse-edge:problem:{code}",
+        "title": TITLES[code],
+        "status": status,
+        "code": code,
+        "detail": render(code, lang, params),
+        "messages": {"en": render(code, "en", params), "zh": render(code, "zh", params)},
+        "params": {k: v if isinstance(v, int | float | bool | None) else str(v) for k, v in params.items()},
+    } | extra
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def answer_response(body: dict[str, Any], lang: str, *, replayed: bool) -> JSONResponse:
+    """Render a stored scan/command answer the same way every time it is asked for."""
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    extra = {k: v for k, v in body.items() if k not in ("code", "params", "ok")}
+    if not body.get("ok"):
+        extra["next_message"] = prompt(body["next"], lang, body.get("state", {})) if body.get("next") else None
+        resp = problem(body["code"], body.get("params", {}), lang, ok=False, **extra)
+        resp.headers.update(headers)
+        return resp
+    out = dict(body)
+    out["message"] = prompt(body["prompt"], lang, body.get("params", {}))
+    if body.get("next"):
+        out["next_message"] = prompt(body["next"], lang, body.get("state", {}))
+    return JSONResponse(out, headers=headers)
+
+
+def request_language(request: Request) -> str:
+    lang = getattr(request.state, "lang", None)
+    if lang:
+        return str(lang)
+    from edge.domain.messages import normalise_language
+
+    return normalise_language(request.headers.get("accept-language"))
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(EdgeError)
+    async def edge_error(request: Request, exc: EdgeError) -> JSONResponse:
+        request.state.error_code = exc.code
+        return problem(exc.code, exc.params, request_language(request))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
+        where = ".".join(str(p) for p in first["loc"] if p != "body")
+        request.state.error_code = "invalid_request"
+        return problem("invalid_request", {"reason": f"{where}: {first['msg']}"}, request_language(request))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return problem("not_found", {"what": "path", "key": request.url.path}, request_language(request))
+        return problem("invalid_request", {"reason": str(exc.detail)}, request_language(request))
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem("internal_error", {}, request_language(request))

@@ -1,0 +1,51 @@
+"""Prometheus metrics: scans, errors by code, scan latency, outbox depth and age, writer commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from edge.store import queries
+from edge.store.store import Store
+
+
+class StoreCollector(Collector):
+    """Figures read from the store at scrape time."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def collect(self) -> Iterator[Any]:
+        status = queries.outbox_status(self._store.read(), datetime.now(UTC))
+        depth = GaugeMetricFamily("edge_outbox_depth", "Events waiting to be delivered to central")
+        depth.add_metric([], status["queued"])
+        age = GaugeMetricFamily("edge_outbox_oldest_age_seconds", "Age of the oldest undelivered event")
+        age.add_metric([], status["oldest_age_s"])
+        commits = CounterMetricFamily("edge_writer_commits", "Transactions committed by the writer")
+        commits.add_metric([], self._store.writer.commits)
+        commands = CounterMetricFamily("edge_writer_commands", "Commands committed by the writer")
+        commands.add_metric([], self._store.writer.commands)
+        yield from (depth, age, commits, commands)
+
+
+class Metrics:
+    def __init__(self, store: Store) -> None:
+        self.registry = CollectorRegistry()
+        self.scans = Counter(
+            "edge_scans", "Scans answered, by outcome", ["outcome"], registry=self.registry
+        )
+        self.errors = Counter(
+            "edge_errors", "Refusals and errors, by code", ["code"], registry=self.registry
+        )
+        self.scan_latency = Histogram(
+            "edge_scan_latency_seconds",
+            "Scan request to answer, including the commit",
+            buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
+        self.registry.register(StoreCollector(store))

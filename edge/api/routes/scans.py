@@ -1,0 +1,72 @@
+"""Scans and the work session (task) they go to."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
+from edge.api.errors import answer_response, request_language
+from edge.domain.errors import EdgeError
+from edge.domain.operator import Role
+from edge.service.scans import ScanRequest, ScanSettings, handle_scan
+from edge.service.work import current_task, start_task
+from edge.store.operators import LoginSession
+
+router = APIRouter(prefix="/api/v1", tags=["scans"])
+Operator = Annotated[LoginSession, allow(*ANY_OPERATOR, action="scan")]
+
+
+class ScanIn(BaseModel):
+    scan_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    raw: str = Field(max_length=4096)
+
+
+class TaskIn(BaseModel):
+    workflow: str = Field(min_length=1, max_length=32)
+
+
+def scan_settings(settings: Any) -> ScanSettings:
+    s = settings.scans
+    return ScanSettings(s.prefix, s.suffix, (s.gs_substitute,) if s.gs_substitute else (), s.command_prefix)
+
+
+@router.post("/scans")
+async def scan(body: ScanIn, request: Request, session: Operator, store: StoreDep, settings: SettingsDep) -> JSONResponse:
+    """One scan from a terminal or a station scanner; answered after its commit, once per scan_id."""
+    started = time.perf_counter()
+    metrics = request.app.state.metrics
+    req = ScanRequest(body.scan_id, body.raw, session)
+    config = scan_settings(settings)
+    try:
+        answer = await store.writer.run(lambda tx: handle_scan(tx, req, config))
+    except EdgeError as err:
+        metrics.scans.labels("refused").inc()
+        metrics.errors.labels(err.code).inc()
+        raise
+    outcome = "good" if not answer.code else "refused"
+    metrics.scans.labels("replayed" if answer.replayed else outcome).inc()
+    if answer.code:
+        metrics.errors.labels(answer.code).inc()
+    metrics.scan_latency.observe(time.perf_counter() - started)
+    return answer_response(answer.body, request_language(request), replayed=answer.replayed)
+
+
+@router.post("/work-sessions")
+async def start(body: TaskIn, request: Request, session: Operator, store: StoreDep) -> JSONResponse:
+    """Start a task (move, and later pick, pack, returns, count) on this device."""
+    result = await store.writer.run(lambda tx: start_task(tx, session, body.workflow))
+    return answer_response(result, request_language(request), replayed=False)
+
+
+@router.get("/work-sessions/current")
+async def current(request: Request, session: Operator, store: StoreDep) -> JSONResponse:
+    """The task open on this device, with what to scan next."""
+    return answer_response(current_task(store.read(), session), request_language(request), replayed=False)
+
+
+_ = Role

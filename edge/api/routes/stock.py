@@ -1,0 +1,93 @@
+"""Stock, catalogue and outbox reads; supervisor adjustments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
+from edge.api.errors import answer_response, request_language
+from edge.domain.errors import EdgeError
+from edge.domain.operator import MANAGERS
+from edge.domain.stock import AdjustStock
+from edge.service.stock import adjust
+from edge.store import queries
+from edge.store.effects import Actor
+from edge.store.operators import LoginSession
+
+router = APIRouter(prefix="/api/v1", tags=["stock"])
+Anyone = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look up stock")]
+Manager = Annotated[LoginSession, allow(*MANAGERS, action="change stock by hand")]
+Auditor = Annotated[LoginSession, allow(*MANAGERS, action="read the ledger")]
+
+
+class AdjustIn(BaseModel):
+    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    sku: str = Field(min_length=1, max_length=64)
+    location: str = Field(min_length=1, max_length=64)
+    delta: int
+    reason: str = Field(min_length=1, max_length=200)
+    lot: str = ""
+
+
+@router.get("/stock")
+async def stock(_: Anyone, store: StoreDep, sku: str | None = None, location: str | None = None) -> list[dict[str, Any]]:
+    """Balances at the ledger grain, filtered by SKU and/or location."""
+    return queries.balances(store.read(), sku=sku, location=location)
+
+
+@router.get("/stock/{sku}")
+async def stock_of(sku: str, _: Anyone, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+    """Bucket totals and available-to-sell (on_hand − allocated + returns in transit) of one SKU."""
+    include = settings.stock.available_includes_returns_in_transit
+    summary = queries.stock_summary(store.read(), sku, include_returns=include)
+    if summary is None:
+        raise EdgeError("unknown_sku", sku=sku)
+    return summary
+
+
+@router.post("/stock/adjustments")
+async def adjustment(body: AdjustIn, request: Request, session: Manager, store: StoreDep) -> JSONResponse:
+    """Adjust a bin's on_hand with a reason; idempotent by request_id."""
+    cmd = AdjustStock(body.sku, body.location, body.delta, body.reason, body.lot)
+    actor = Actor(session.operator_id, session.device_id, body.request_id)
+    answer = await store.writer.run(lambda tx: adjust(tx, cmd, actor, request_id=body.request_id))
+    return answer_response(answer.body, request_language(request), replayed=answer.replayed)
+
+
+@router.get("/movements")
+async def movements(_: Auditor, store: StoreDep, sku: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest ledger rows, optionally for one SKU."""
+    return queries.movements(store.read(), sku=sku, limit=min(max(limit, 1), 1000))
+
+
+@router.get("/products/{sku}")
+async def product(sku: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
+    """A product with its barcodes."""
+    found = queries.product(store.read(), sku)
+    if found is None:
+        raise EdgeError("unknown_sku", sku=sku)
+    return found
+
+
+@router.get("/locations/{code}")
+async def location(code: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
+    """A location with the stock in it."""
+    found = queries.location(store.read(), code)
+    if found is None:
+        raise EdgeError("unknown_location", location=code)
+    return found
+
+
+@router.get("/outbox")
+async def outbox(_: Auditor, store: StoreDep, after_seq: int = 0, limit: int = 100) -> dict[str, Any]:
+    """Outbox depth and age, and events after a sequence number."""
+    conn = store.read()
+    return {
+        "status": queries.outbox_status(conn, datetime.now(UTC)),
+        "events": queries.outbox_events(conn, after_seq=after_seq, limit=min(max(limit, 1), 1000)),
+    }

@@ -1,0 +1,11 @@
+"""Subcommands that live in their own modules, registered on the main group."""
+
+from __future__ import annotations
+
+import click
+
+from edge.cli.demo_cmd import demo
+from edge.cli.import_cmd import import_
+from edge.cli.verify_cmd import verify
+
+COMMANDS: list[click.Command] = [import_, verify, demo]

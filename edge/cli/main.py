@@ -1,0 +1,87 @@
+"""`warehouse-edge`: the edge server's command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from edge.cli.common import config_option, reports_errors, settings_from, setup_logging
+from edge.cli.scan import scan
+from edge.config import describe_keys
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="warehouse-edge")
+def cli() -> None:
+    """Warehouse edge server: scanners, label printers, handheld terminals and a real-time stock
+    ledger that keeps working when the WAN is down.
+
+    Start with `warehouse-edge demo`; in production, `init`, `import` and `serve --config FILE`.
+    """
+
+
+@cli.command()
+@config_option
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Override edge.data_dir.")
+@reports_errors
+def init(config_path: Path | None, data_dir: Path | None) -> None:
+    """Create the database (or migrate an existing one) and print where it is."""
+    from edge.store.store import Store
+
+    settings = settings_from(config_path, {"edge.data_dir": data_dir})
+    store = Store(settings.db_path, edge_id=settings.edge.id)
+    click.echo(f"database {store.path} ready (edge {store.edge_id}, epoch {store.epoch})")
+    store.close()
+
+
+@cli.command()
+@config_option
+@click.option("--host", help="Override server.host.")
+@click.option("--port", type=int, help="Override server.port (0 picks a free port).")
+@reports_errors
+def serve(config_path: Path | None, host: str | None, port: int | None) -> None:
+    """Run the edge server until Ctrl-C or SIGTERM."""
+    from edge.cli.server import run_server
+
+    settings = settings_from(config_path, {"server.host": host, "server.port": port})
+    setup_logging(settings.logging.level)
+    run_server(settings)
+
+
+@cli.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("keys")
+def config_keys() -> None:
+    """List every config key with its environment variable and default."""
+    for key, env, default, description in describe_keys():
+        click.echo(f"{key:<45} {env:<50} {default:<12} {description}")
+
+
+@config.command("check")
+@config_option
+def config_check(config_path: Path | None) -> None:
+    """Load the config (file + environment) and report the first problem, or OK."""
+    settings = settings_from(config_path)
+    click.echo(f"config OK: edge {settings.edge.id}, database {settings.db_path}")
+
+
+cli.add_command(scan)
+
+
+def _register_optional() -> None:
+    """Subcommands that live in their own modules."""
+    from edge.cli import admin
+
+    for command in admin.COMMANDS:
+        cli.add_command(command)
+
+
+_register_optional()
+
+
+def main() -> None:
+    cli(prog_name="warehouse-edge")

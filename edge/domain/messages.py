@@ -1,0 +1,227 @@
+"""The message catalogue: every refusal code with its text in English and Simplified Chinese.
+
+Each text says what happened and what to do next. Placeholders are `str.format` fields filled
+from the error's params; a missing param renders as `?` rather than failing the request.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Message:
+    en: str
+    zh: str
+
+
+LANGUAGES = ("en", "zh")
+
+CATALOGUE: dict[str, Message] = {
+    # --- scans and barcodes ---
+    "unknown_barcode": Message(
+        "Barcode {code} is not known here. Check you scanned the right label, or ask a supervisor.",
+        "条码 {code} 在本仓库未登记。请确认扫描的是正确的标签，或联系主管。",
+    ),
+    "bad_check_digit": Message(
+        "Barcode {code} has a wrong check digit (expected {expected}). Scan it again or type it.",
+        "条码 {code} 校验位错误（应为 {expected}）。请重新扫描或手工输入。",
+    ),
+    "malformed_barcode": Message(
+        "Barcode {code} could not be read: {reason}. Scan it again; if it repeats, report the label.",
+        "无法识别条码 {code}：{reason}。请重新扫描；如仍失败，请报告该标签。",
+    ),
+    "empty_scan": Message(
+        "The scan was empty. Scan the barcode again.",
+        "扫描内容为空。请重新扫描条码。",
+    ),
+    "scan_id_reused": Message(
+        "Scan id {scan_id} was already used for a different scan. The terminal must make a new id.",
+        "扫描编号 {scan_id} 已用于另一次扫描。终端须生成新的编号。",
+    ),
+    "unexpected_scan": Message(
+        "A {kind} barcode ({code}) is not expected now. {expected}",
+        "现在不应扫描{kind}条码（{code}）。{expected}",
+    ),
+    # --- stock ---
+    "insufficient_stock": Message(
+        "Only {available} of {sku} available at {location}; {requested} requested. "
+        "Take what is there or ask a supervisor.",
+        "{location} 的 {sku} 仅可用 {available} 件，需要 {requested} 件。请按实际数量处理或联系主管。",
+    ),
+    "unknown_sku": Message(
+        "Item {sku} is not in the catalogue. Check the item number or import it first.",
+        "商品 {sku} 不在商品目录中。请核对货号或先导入。",
+    ),
+    "unknown_location": Message(
+        "Location {location} does not exist. Check the label or ask a supervisor.",
+        "库位 {location} 不存在。请核对标签或联系主管。",
+    ),
+    "same_location": Message(
+        "Source and destination are both {location}. Scan a different destination.",
+        "源库位与目标库位都是 {location}。请扫描另一个目标库位。",
+    ),
+    "invalid_quantity": Message(
+        "Quantity {quantity} is not valid: {reason}.",
+        "数量 {quantity} 无效：{reason}。",
+    ),
+    "lot_required": Message(
+        "Item {sku} is tracked by lot; give the lot (scan the GS1 label with (10)).",
+        "商品 {sku} 按批次管理；请提供批号（扫描含 (10) 的 GS1 标签）。",
+    ),
+    "bad_transition": Message(
+        "Order {order_id} is {current} and cannot become {target} (allowed next: {allowed}).",
+        "订单 {order_id} 当前为 {current}，不能变为 {target}（允许：{allowed}）。",
+    ),
+    # --- operators, devices, sessions ---
+    "not_authenticated": Message(
+        "Not logged in. Scan your badge and enter your PIN.",
+        "未登录。请扫描工牌并输入 PIN 码。",
+    ),
+    "session_expired": Message(
+        "Your session has expired. Scan your badge and enter your PIN again.",
+        "登录已过期。请重新扫描工牌并输入 PIN 码。",
+    ),
+    "bad_credentials": Message(
+        "Badge or PIN not accepted ({attempts_left} tries left). Try again or ask a supervisor.",
+        "工牌或 PIN 码错误（还可尝试 {attempts_left} 次）。请重试或联系主管。",
+    ),
+    "operator_locked": Message(
+        "Too many wrong PINs: badge {badge} is locked until {until}. Ask a supervisor to unlock it.",
+        "PIN 码错误次数过多：工牌 {badge} 已锁定至 {until}。请联系主管解锁。",
+    ),
+    "unknown_device": Message(
+        "This device ({device_id}) is not enrolled. Enrol it from the start screen.",
+        "此设备（{device_id}）未注册。请在开始页面注册设备。",
+    ),
+    "not_authorized": Message(
+        "Your role ({role}) may not {action}. Ask a {allowed}.",
+        "您的角色（{role}）无权{action}。请联系{allowed}。",
+    ),
+    "no_work_session": Message(
+        "No task is open on this device. Choose a task (pick, pack, returns, move) first.",
+        "此设备没有进行中的任务。请先选择任务（拣货、打包、退货、移库）。",
+    ),
+    "unknown_workflow": Message(
+        "There is no task called {workflow}. Choose one of: {choices}.",
+        "没有名为 {workflow} 的任务。可选：{choices}。",
+    ),
+    # --- requests and records ---
+    "invalid_request": Message(
+        "The request is not valid: {reason}. Correct it and send it again.",
+        "请求无效：{reason}。请更正后重新发送。",
+    ),
+    "not_found": Message(
+        "{what} {key} was not found.",
+        "未找到{what} {key}。",
+    ),
+    "duplicate": Message(
+        "{what} {key} already exists.",
+        "{what} {key} 已存在。",
+    ),
+    "database_too_new": Message(
+        "The database {path} was written by a newer version (migration {migration}). "
+        "Install that version or restore a backup made by this one.",
+        "数据库 {path} 由更新的版本写入（迁移 {migration}）。请安装该版本，或恢复由当前版本制作的备份。",
+    ),
+    "internal_error": Message(
+        "Something went wrong on the edge; nothing was saved. Try again; if it repeats, tell IT.",
+        "边缘服务器内部错误，本次操作未保存。请重试；如反复出现，请通知 IT。",
+    ),
+    "storage_full": Message(
+        "The edge's disk is full; nothing was saved. Tell IT now; keep the goods where they are.",
+        "边缘服务器磁盘已满，本次操作未保存。请立即通知 IT；货物保持原位。",
+    ),
+}
+
+# Localised names for the values that appear inside messages (barcode kinds, actions).
+TERMS: dict[str, Message] = {
+    "location": Message("location", "库位"),
+    "product": Message("item", "商品"),
+    "tote": Message("tote", "周转箱"),
+    "container": Message("container", "容器"),
+    "order": Message("order", "订单"),
+    "tracking": Message("parcel tracking", "运单号"),
+    "rma": Message("return authorisation", "退货授权"),
+    "badge": Message("badge", "工牌"),
+    "command": Message("command", "指令"),
+}
+
+
+# Prompts and confirmations (feedback that is not a refusal).
+PROMPTS: dict[str, Message] = {
+    "scan_source": Message("Scan the bin to take from.", "请扫描取货库位。"),
+    "scan_target": Message(
+        "Scan the bin to put into (taking from {source}).", "请扫描放入库位（从 {source} 取货）。"
+    ),
+    "scan_item": Message(
+        "Scan each item to move from {source} to {target}.",
+        "请逐件扫描要从 {source} 移到 {target} 的商品。",
+    ),
+    "item_moved": Message(
+        "Moved {qty} × {sku} from {source} to {target}.", "已将 {qty} 件 {sku} 从 {source} 移到 {target}。"
+    ),
+    "move_done": Message("Move finished: {moved} units moved.", "移库完成：共移动 {moved} 件。"),
+    "stock_received": Message(
+        "Received {qty} × {sku} into {location}.", "已收货 {qty} 件 {sku} 至 {location}。"
+    ),
+    "stock_adjusted": Message(
+        "Adjusted {sku} at {location} by {delta}.", "已调整 {location} 的 {sku}：{delta}。"
+    ),
+    "stock_frozen": Message(
+        "Put {qty} × {sku} at {location} on hold ({target}).", "已冻结 {location} 的 {qty} 件 {sku}（{target}）。"
+    ),
+    "return_announced": Message(
+        "Return {rma}: {qty} × {sku} on its way back.", "退货 {rma}：{qty} 件 {sku} 正在退回途中。"
+    ),
+    "stock_moved": Message(
+        "Moved {qty} × {sku} from {source} to {target}.", "已将 {qty} 件 {sku} 从 {source} 移到 {target}。"
+    ),
+}
+
+
+class _Lenient(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def normalise_language(lang: str | None) -> str:
+    """Map an operator setting or an Accept-Language value to 'en' or 'zh'."""
+    if not lang:
+        return "en"
+    for part in lang.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+def _pick(message: Message, lang: str) -> str:
+    return message.zh if normalise_language(lang) == "zh" else message.en
+
+
+def _localise(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """Translate the values that name things (a barcode kind, a nested prompt)."""
+    values = dict(params)
+    if isinstance(values.get("kind"), str) and values["kind"] in TERMS:
+        values["kind"] = _pick(TERMS[values["kind"]], lang)
+    if values.get("expected_prompt") in PROMPTS:
+        values["expected"] = prompt(values["expected_prompt"], lang, params)
+    return values
+
+
+def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
+    """Fill the catalogue text for `code` in `lang` with `params`."""
+    text = _pick(CATALOGUE[code], lang)
+    return string.Formatter().vformat(text, (), _Lenient(_localise(params, lang)))
+
+
+def prompt(key: str, lang: str, params: Mapping[str, Any]) -> str:
+    """Fill a prompt or confirmation text in `lang`."""
+    text = _pick(PROMPTS[key], lang)
+    return string.Formatter().vformat(text, (), _Lenient(params))

@@ -1,0 +1,153 @@
+"""Commands that change stock outside a floor workflow: receive (opening stock), adjust, move."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edge.domain.decision import Decision, Event, Feedback
+from edge.domain.errors import EdgeError
+from edge.domain.ledger import Account, Bucket, Movement, Place, Stock, take_free
+
+
+@dataclass(frozen=True)
+class ReceiveStock:
+    sku: str
+    location: str
+    qty: int
+    lot: str = ""
+    reason: str = "opening_stock"
+
+
+@dataclass(frozen=True)
+class AdjustStock:
+    """Set a bin's on_hand by a signed delta, with a reason (count result, damage, found)."""
+
+    sku: str
+    location: str
+    delta: int
+    reason: str
+    lot: str = ""
+
+
+@dataclass(frozen=True)
+class MoveStock:
+    sku: str
+    source: str
+    target: str
+    qty: int
+    lot: str | None = None
+
+
+def _positive(qty: int) -> None:
+    if qty <= 0:
+        raise EdgeError("invalid_quantity", quantity=qty, reason="it must be 1 or more")
+
+
+def receive_stock(stock: Stock, cmd: ReceiveStock) -> Decision[Stock]:
+    """Units enter the building from the `received` account into a bin's on_hand."""
+    _positive(cmd.qty)
+    m = Movement(
+        "receive",
+        cmd.sku,
+        cmd.qty,
+        Account.RECEIVED,
+        Place(cmd.location, Bucket.ON_HAND),
+        lot=cmd.lot,
+        reason=cmd.reason,
+    )
+    payload = {"sku": cmd.sku, "location": cmd.location, "qty": cmd.qty, "lot": cmd.lot}
+    event = Event("stock_received", payload | {"reason": cmd.reason}, (m,), sku=cmd.sku)
+    return Decision(
+        stock.apply([m]),
+        (event,),
+        feedback=Feedback("good", "stock_received", payload),
+    )
+
+
+def adjust_stock(stock: Stock, cmd: AdjustStock) -> Decision[Stock]:
+    """A positive delta comes from `adjusted`, a negative one goes there (never below reserved)."""
+    if cmd.delta == 0:
+        raise EdgeError("invalid_quantity", quantity=0, reason="an adjustment changes something")
+    if not cmd.reason.strip():
+        raise EdgeError("invalid_request", reason="an adjustment needs a reason")
+    bin_ = Place(cmd.location, Bucket.ON_HAND)
+    if cmd.delta > 0:
+        m = Movement("adjust", cmd.sku, cmd.delta, Account.ADJUSTED, bin_, lot=cmd.lot, reason=cmd.reason)
+    else:
+        take_free(stock, cmd.sku, cmd.location, -cmd.delta, lots=[cmd.lot])
+        m = Movement("adjust", cmd.sku, -cmd.delta, bin_, Account.ADJUSTED, lot=cmd.lot, reason=cmd.reason)
+    payload = {"sku": cmd.sku, "location": cmd.location, "delta": cmd.delta, "lot": cmd.lot}
+    event = Event("stock_adjusted", payload | {"reason": cmd.reason}, (m,), sku=cmd.sku)
+    return Decision(stock.apply([m]), (event,), feedback=Feedback("good", "stock_adjusted", payload))
+
+
+def move_stock(stock: Stock, cmd: MoveStock, *, lot_order: list[str] | None = None) -> Decision[Stock]:
+    """Free on_hand units go from one bin to another, lot by lot (`lot_order`, e.g. FEFO)."""
+    _positive(cmd.qty)
+    if cmd.source == cmd.target:
+        raise EdgeError("same_location", location=cmd.source)
+    lots = [cmd.lot] if cmd.lot is not None else lot_order
+    movements = tuple(
+        Movement(
+            "move",
+            cmd.sku,
+            n,
+            Place(cmd.source, Bucket.ON_HAND),
+            Place(cmd.target, Bucket.ON_HAND),
+            lot=lot,
+            reason="relocate",
+        )
+        for lot, n in take_free(stock, cmd.sku, cmd.source, cmd.qty, lots=lots)
+    )
+    payload = {"sku": cmd.sku, "source": cmd.source, "target": cmd.target, "qty": cmd.qty}
+    event = Event("stock_moved", payload, movements, sku=cmd.sku)
+    return Decision(stock.apply(movements), (event,), feedback=Feedback("good", "stock_moved", payload))
+
+
+@dataclass(frozen=True)
+class FreezeStock:
+    """Put free on_hand units on hold (damage, quarantine, count hold) at a quarantine place."""
+
+    sku: str
+    location: str
+    qty: int
+    reason: str
+    target: str | None = None  # a quarantine location; None holds them where they are
+    lot: str = ""
+
+
+def freeze_stock(stock: Stock, cmd: FreezeStock) -> Decision[Stock]:
+    """on_hand → frozen: the units stay counted but can be neither sold nor picked."""
+    _positive(cmd.qty)
+    take_free(stock, cmd.sku, cmd.location, cmd.qty, lots=[cmd.lot])
+    target = Place(cmd.target or cmd.location, Bucket.FROZEN)
+    m = Movement(
+        "freeze", cmd.sku, cmd.qty, Place(cmd.location, Bucket.ON_HAND), target,
+        lot=cmd.lot, reason=cmd.reason,
+    )  # fmt: skip
+    payload = {"sku": cmd.sku, "location": cmd.location, "qty": cmd.qty, "target": target.location}
+    event = Event("stock_frozen", payload | {"reason": cmd.reason}, (m,), sku=cmd.sku)
+    return Decision(stock.apply([m]), (event,), feedback=Feedback("good", "stock_frozen", payload))
+
+
+@dataclass(frozen=True)
+class AnnounceReturn:
+    """Central announced a return: the units are on their way back (returns_in_transit)."""
+
+    sku: str
+    qty: int
+    rma: str
+    location: str = "RETURNS"
+    order_id: str | None = None
+
+
+def announce_return(stock: Stock, cmd: AnnounceReturn) -> Decision[Stock]:
+    """customer → returns_in_transit at the returns area; sellable again only once graded."""
+    _positive(cmd.qty)
+    m = Movement(
+        "return_announced", cmd.sku, cmd.qty, Account.CUSTOMER,
+        Place(cmd.location, Bucket.RETURNS_IN_TRANSIT), reason=cmd.rma, order_id=cmd.order_id,
+    )  # fmt: skip
+    payload = {"sku": cmd.sku, "qty": cmd.qty, "rma": cmd.rma, "location": cmd.location}
+    event = Event("return_announced", payload, (m,), order_id=cmd.order_id, sku=cmd.sku)
+    return Decision(stock.apply([m]), (event,), feedback=Feedback("info", "return_announced", payload))

@@ -1,0 +1,84 @@
+"""A scan, start to finish, inside the writer: replay check → parse → classify → decide → apply →
+answer stored. One command, one savepoint; a refusal rolls back alone and its answer is kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from edge.domain.classify import classify
+from edge.domain.errors import EdgeError
+from edge.domain.scan import parse_scan
+from edge.service.commands import refusal_body, run_once
+from edge.service.workflows import WORKFLOWS, state_json
+from edge.store.answers import Answer
+from edge.store.directory import SqlDirectory
+from edge.store.effects import Actor, apply_decision
+from edge.store.operators import LoginSession
+from edge.store.work import open_work_session, save_state
+from edge.store.writer import Tx
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    prefix: str = ""
+    suffix: str = ""
+    gs_substitutes: tuple[str, ...] = ("<GS>",)
+    command_prefix: str = "CMD:"
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    scan_id: str
+    raw: str
+    session: LoginSession
+
+
+def handle_scan(tx: Tx, req: ScanRequest, settings: ScanSettings) -> Answer:
+    """Answer one scan exactly once: the same scan_id again gets the stored answer."""
+    return run_once(
+        tx, req.scan_id, kind="scan",
+        request={"raw": req.raw, "device_id": req.session.device_id},
+        actor=(req.session.operator_id, req.session.device_id),
+        decide=lambda: _decide_and_apply(tx, req, settings),
+        refusal=lambda err: _refusal(tx, req, err),
+    )  # fmt: skip
+
+
+def _decide_and_apply(tx: Tx, req: ScanRequest, settings: ScanSettings) -> dict[str, Any]:
+    work = open_work_session(tx, req.session.token_hash)
+    if work is None:
+        raise EdgeError("no_work_session")
+    scan = parse_scan(
+        req.raw, prefix=settings.prefix, suffix=settings.suffix, gs_substitutes=settings.gs_substitutes
+    )
+    classified = classify(scan, SqlDirectory(tx.conn), command_prefix=settings.command_prefix)
+    workflow = WORKFLOWS[work.workflow]
+    decision = workflow.run(tx, work.state, classified)
+    actor = Actor(req.session.operator_id, req.session.device_id, req.scan_id)
+    seqs = apply_decision(tx, decision, actor)
+    new_state = state_json(decision.state)
+    save_state(tx, work.id, new_state)
+    feedback = decision.feedback
+    return {
+        "scan_id": req.scan_id,
+        "ok": True,
+        "workflow": work.workflow,
+        "kind": classified.kind,
+        "key": str(classified.key),
+        "tone": feedback.tone if feedback else "good",
+        "prompt": feedback.prompt if feedback else workflow.prompt(new_state),
+        "params": dict(feedback.params) if feedback else {},
+        "next": workflow.prompt(new_state),
+        "state": new_state,
+        "events": seqs,
+    }
+
+
+def _refusal(tx: Tx, req: ScanRequest, err: EdgeError) -> dict[str, Any]:
+    body = refusal_body(req.scan_id, err)
+    work = open_work_session(tx, req.session.token_hash)
+    if work is not None:
+        workflow = WORKFLOWS[work.workflow]
+        body |= {"workflow": work.workflow, "state": work.state, "next": workflow.prompt(work.state)}
+    return body

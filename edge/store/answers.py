@@ -1,0 +1,49 @@
+"""Stored answers: every scan's answer, refusals included, keyed by its client-made id."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from edge.store.effects import utc
+from edge.store.writer import Tx
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: dict[str, Any]
+    code: str = ""
+    replayed: bool = False
+
+
+def request_hash(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def find_answer(tx: Tx, key: str) -> tuple[str, Answer] | None:
+    """The stored (request hash, answer) for `key`, marked as a replay."""
+    row = tx.one("SELECT request_hash, body, code FROM answers WHERE key = ?", (key,))
+    if row is None:
+        return None
+    return row["request_hash"], Answer(json.loads(row["body"]), row["code"], True)
+
+
+def record_answer(
+    tx: Tx, key: str, *, kind: str, request_hash_: str, answer: Answer,
+    operator_id: int | None, device_id: str | None,
+) -> None:  # fmt: skip
+    tx.execute(
+        "INSERT INTO answers (key, kind, request_hash, body, code, operator_id, device_id, at)"
+        " VALUES (?,?,?,?,?,?,?,?)",
+        (
+            key, kind, request_hash_, json.dumps(answer.body, ensure_ascii=False, default=str),
+            answer.code, operator_id, device_id, utc(tx.now),
+        ),
+    )  # fmt: skip
+
+
+def purge_answers(tx: Tx, *, before: str) -> int:
+    """Forget answers older than the retention period; returns how many went."""
+    return tx.execute("DELETE FROM answers WHERE at < ?", (before,)).rowcount

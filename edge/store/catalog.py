@@ -1,0 +1,83 @@
+"""Master data writes (products, barcodes, locations, containers, lots) for import and admin."""
+
+from __future__ import annotations
+
+from edge.domain.errors import EdgeError
+from edge.domain.gtin import normalise_gtin
+from edge.store.effects import utc
+from edge.store.writer import Tx
+
+
+def barcode_key(code: str) -> str:
+    """The lookup key of a printed barcode: GTIN-14 for any GTIN shape, else the code itself."""
+    return normalise_gtin(code) or code
+
+
+def upsert_product(
+    tx: Tx, *, sku: str, name: str, name_zh: str = "", weight_g: int = 0,
+    lot_tracked: bool = False, expiry_tracked: bool = False, serial_tracked: bool = False,
+) -> None:  # fmt: skip
+    tx.execute(
+        "INSERT INTO products (sku, name, name_zh, weight_g, lot_tracked, expiry_tracked,"
+        " serial_tracked, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sku) DO UPDATE SET"
+        " name = excluded.name, name_zh = excluded.name_zh, weight_g = excluded.weight_g,"
+        " lot_tracked = excluded.lot_tracked, expiry_tracked = excluded.expiry_tracked,"
+        " serial_tracked = excluded.serial_tracked, updated_at = excluded.updated_at",
+        (sku, name, name_zh, weight_g, lot_tracked, expiry_tracked, serial_tracked, utc(tx.now)),
+    )
+
+
+def add_barcode(tx: Tx, *, code: str, sku: str, pack_qty: int = 1) -> str:
+    """Register a barcode; the same key on another SKU is refused (`duplicate`)."""
+    key = barcode_key(code)
+    row = tx.one("SELECT sku FROM barcodes WHERE code = ?", (key,))
+    if row is not None and row["sku"] != sku:
+        raise EdgeError("duplicate", what="barcode", key=f"{code} (on {row['sku']})")
+    tx.execute(
+        "INSERT INTO barcodes (code, sku, pack_qty, printed) VALUES (?,?,?,?)"
+        " ON CONFLICT (code) DO UPDATE SET pack_qty = excluded.pack_qty, printed = excluded.printed",
+        (key, sku, pack_qty, code),
+    )
+    return key
+
+
+def upsert_location(tx: Tx, *, code: str, type: str, zone: str = "", pick_seq: int = 0) -> None:
+    tx.execute(
+        "INSERT INTO locations (code, type, zone, pick_seq) VALUES (?,?,?,?) ON CONFLICT (code)"
+        " DO UPDATE SET type = excluded.type, zone = excluded.zone, pick_seq = excluded.pick_seq",
+        (code, type, zone, pick_seq),
+    )
+
+
+def upsert_container(tx: Tx, *, code: str, type: str = "tote", sscc: str | None = None) -> None:
+    tx.execute(
+        "INSERT INTO containers (code, type, sscc) VALUES (?,?,?) ON CONFLICT (code)"
+        " DO UPDATE SET type = excluded.type, sscc = excluded.sscc",
+        (code, type, sscc),
+    )
+
+
+def upsert_lot(tx: Tx, *, sku: str, lot: str, expiry: str | None) -> None:
+    tx.execute(
+        "INSERT INTO lots (sku, lot, expiry) VALUES (?,?,?)"
+        " ON CONFLICT (sku, lot) DO UPDATE SET expiry = COALESCE(excluded.expiry, expiry)",
+        (sku, lot, expiry),
+    )
+
+
+def lot_order(tx: Tx, sku: str) -> tuple[str, ...]:
+    """Lots of `sku` first-expiry-first-out; lots without an expiry last, then by name."""
+    rows = tx.execute(
+        "SELECT lot FROM lots WHERE sku = ? ORDER BY expiry IS NULL, expiry, lot", (sku,)
+    )
+    return ("", *(r["lot"] for r in rows))
+
+
+def require_sku(tx: Tx, sku: str) -> None:
+    if tx.one("SELECT 1 FROM products WHERE sku = ?", (sku,)) is None:
+        raise EdgeError("unknown_sku", sku=sku)
+
+
+def require_location(tx: Tx, code: str) -> None:
+    if tx.one("SELECT 1 FROM locations WHERE code = ? AND active", (code,)) is None:
+        raise EdgeError("unknown_location", location=code)

@@ -1,0 +1,66 @@
+"""Opening the edge's SQLite file: the pragmas every connection needs, and migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from edge.store.schema import migrate
+
+# synchronous=FULL: an acknowledged scan must survive a power cut, so every commit waits for
+# the WAL fsync. busy_timeout: readers and the admin CLI wait instead of failing.
+PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL")
+
+
+def connect(path: Path | str, *, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+    """A connection in autocommit mode: transactions are begun explicitly (BEGIN IMMEDIATE)."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+def open_database(path: Path | str, *, busy_timeout_ms: int = 5000) -> list[str]:
+    """Create the file if needed and run pending migrations; returns the migrations applied."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path))
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        return migrate(Database(conn))
+    finally:
+        conn.close()
+
+
+class Readers:
+    """One read connection per thread (WAL readers never block the writer)."""
+
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000) -> None:
+        self._path = path
+        self._timeout = busy_timeout_ms
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self._path, busy_timeout_ms=self._timeout)
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()

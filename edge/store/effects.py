@@ -1,0 +1,170 @@
+"""The one place where a decision's effects are written: balances, ledger rows, reservations and
+outbox events, all inside the caller's transaction (the writer's savepoint)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from edge.domain.decision import Decision, Event
+from edge.domain.ledger import Account, Movement, Place, Reservation
+from edge.store.writer import Tx
+
+SCHEMA_VERSION = 1
+
+# The columns a movement's hash covers, in order; `verify` recomputes it from the same list.
+HASHED = (
+    "id", "type", "reason", "sku", "lot", "serial", "qty",
+    "from_location", "from_container", "from_bucket", "to_location", "to_container", "to_bucket",
+    "operator_id", "device_id", "scan_id", "order_id", "order_line_id",
+    "event_epoch", "event_seq", "at",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who and what caused a change, for the ledger and the status history."""
+
+    operator_id: int | None = None
+    device_id: str | None = None
+    scan_id: str | None = None
+
+
+def utc(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def movement_hash(previous: str, row: Mapping[str, Any]) -> str:
+    text = "\x1f".join("" if row[c] is None else str(row[c]) for c in HASHED)
+    return hashlib.sha256(f"{previous}\x1e{text}".encode()).hexdigest()
+
+
+def edge_identity(tx: Tx) -> tuple[str, int]:
+    rows = dict(tx.execute("SELECT key, value FROM edge_meta WHERE key IN ('edge_id','epoch')"))
+    return rows["edge_id"], int(rows["epoch"])
+
+
+def apply_decision(tx: Tx, decision: Decision[Any], actor: Actor) -> list[int]:
+    """Write the decision's events with their movements, then its reservations; returns seqs."""
+    seqs = [write_event(tx, event, actor) for event in decision.events]
+    for r in decision.reservations:
+        _reserve(tx, r)
+    return seqs
+
+
+def write_event(tx: Tx, event: Event, actor: Actor) -> int:
+    """Append one outbox event and the movements it carries; balances follow in the same step."""
+    edge_id, epoch = edge_identity(tx)
+    seq = tx.one("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox WHERE epoch = ?", (epoch,))[0]
+    at = utc(tx.now)
+    moved = [_write_movement(tx, m, actor, epoch=epoch, seq=seq, at=at) for m in event.movements]
+    envelope = {
+        "event_id": str(uuid.uuid4()),
+        "edge_id": edge_id,
+        "epoch": epoch,
+        "seq": seq,
+        "schema_version": SCHEMA_VERSION,
+        "type": event.type,
+        "occurred_at": at,
+        "scan_id": actor.scan_id,
+        "order_id": event.order_id,
+        "order_line_id": event.line_id,
+        "sku": event.sku,
+    }
+    payload = dict(event.payload) | {"movements": moved, "operator_id": actor.operator_id}
+    tx.execute(
+        "INSERT INTO outbox (epoch, seq, event_id, type, schema_version, occurred_at, scan_id,"
+        " order_id, order_line_id, sku, payload) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            epoch, seq, envelope["event_id"], event.type, SCHEMA_VERSION, at, actor.scan_id,
+            event.order_id, event.line_id, event.sku, json.dumps(payload, sort_keys=True),
+        ),
+    )  # fmt: skip
+    return int(seq)
+
+
+def _side(side: Place | Account) -> tuple[str, str, str]:
+    if isinstance(side, Account):
+        return ("", "", side.value)
+    return (side.location, side.container, side.bucket.value)
+
+
+def _write_movement(
+    tx: Tx, m: Movement, actor: Actor, *, epoch: int, seq: int, at: str
+) -> dict[str, Any]:
+    last = tx.one("SELECT id, hash FROM movements ORDER BY id DESC LIMIT 1")
+    src, dst = _side(m.source), _side(m.target)
+    row: dict[str, Any] = {
+        "id": (last["id"] if last else 0) + 1,
+        "type": m.type, "reason": m.reason, "sku": m.sku, "lot": m.lot, "serial": m.serial,
+        "qty": m.qty,
+        "from_location": src[0], "from_container": src[1], "from_bucket": src[2],
+        "to_location": dst[0], "to_container": dst[1], "to_bucket": dst[2],
+        "operator_id": actor.operator_id, "device_id": actor.device_id, "scan_id": actor.scan_id,
+        "order_id": m.order_id, "order_line_id": m.line_id,
+        "event_epoch": epoch, "event_seq": seq, "at": at,
+    }  # fmt: skip
+    row["hash"] = movement_hash(last["hash"] if last else "", row)
+    columns = ", ".join(row)
+    tx.execute(f"INSERT INTO movements ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    if isinstance(m.source, Place):
+        _add_balance(tx, m.sku, m.source, m.lot, -m.qty)
+    if isinstance(m.target, Place):
+        _add_balance(tx, m.sku, m.target, m.lot, m.qty)
+    return {k: row[k] for k in ("id", "type", "reason", "sku", "lot", "serial", "qty")} | {
+        "from": list(src),
+        "to": list(dst),
+    }
+
+
+def _add_balance(tx: Tx, sku: str, place: Place, lot: str, delta: int) -> None:
+    # The CHECK (qty >= 0) on balances is the last line of defence behind the domain's rules.
+    key = (sku, place.location, place.container, lot, place.bucket.value)
+    cur = tx.execute(
+        "UPDATE balances SET qty = qty + ? WHERE sku = ? AND location = ? AND container = ?"
+        " AND lot = ? AND bucket = ?",
+        (delta, *key),
+    )
+    if cur.rowcount == 0:
+        tx.execute(
+            "INSERT INTO balances (sku, location, container, lot, bucket, qty) VALUES (?,?,?,?,?,?)",
+            (*key, delta),
+        )
+
+
+def _reserve(tx: Tx, r: Reservation) -> None:
+    cur = tx.execute(
+        "UPDATE allocations SET qty = qty + ? WHERE order_line_id = ? AND sku = ? AND location = ?"
+        " AND container = ? AND lot = ?",
+        (r.delta, *r.key),
+    )
+    if cur.rowcount == 0:
+        tx.execute(
+            "INSERT INTO allocations (order_line_id, sku, location, container, lot, qty)"
+            " VALUES (?,?,?,?,?,?)",
+            (*r.key, r.delta),
+        )
+    tx.execute("DELETE FROM allocations WHERE qty = 0 AND order_line_id = ?", (r.line_id,))
+
+
+def load_stock_rows(tx_or_conn: Any, sku: str, locations: Sequence[str]) -> tuple[dict, dict]:
+    """Balances and reservations of `sku` at `locations`, as the domain's `Stock` mappings."""
+    marks = ",".join("?" * len(locations))
+    balances = {
+        (r["sku"], r["location"], r["container"], r["lot"], r["bucket"]): r["qty"]
+        for r in tx_or_conn.execute(
+            f"SELECT * FROM balances WHERE sku = ? AND location IN ({marks})", (sku, *locations)
+        )
+    }
+    reserved = {
+        (r["order_line_id"], r["sku"], r["location"], r["container"], r["lot"]): r["qty"]
+        for r in tx_or_conn.execute(
+            f"SELECT * FROM allocations WHERE sku = ? AND location IN ({marks})", (sku, *locations)
+        )
+    }
+    return balances, reserved

@@ -1,0 +1,108 @@
+"""Operators, enrolled devices and login sessions in the store."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from edge.store.effects import utc
+from edge.store.writer import Tx
+
+
+@dataclass(frozen=True)
+class LoginSession:
+    token_hash: str
+    operator_id: int
+    badge: str
+    name: str
+    role: str
+    language: str
+    device_id: str
+    expires_at: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_utc(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def add_operator(tx: Tx, *, badge: str, name: str, role: str, pin_hash: str, language: str = "") -> int:
+    cur = tx.execute(
+        "INSERT INTO operators (badge, name, role, pin_hash, language) VALUES (?,?,?,?,?)"
+        " ON CONFLICT (badge) DO UPDATE SET name = excluded.name, role = excluded.role,"
+        " pin_hash = excluded.pin_hash, language = excluded.language RETURNING id",
+        (badge, name, role, pin_hash, language),
+    )
+    return int(cur.fetchone()[0])
+
+
+def operator_by_badge(conn: sqlite3.Connection, badge: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM operators WHERE badge = ? AND active", (badge,)
+    ).fetchone()
+    return row
+
+
+def enrol_device(tx: Tx, *, name: str, kind: str, station: str = "") -> str:
+    device_id = str(uuid.uuid4())
+    tx.execute(
+        "INSERT INTO devices (id, name, kind, station, enrolled_at) VALUES (?,?,?,?,?)",
+        (device_id, name, kind, station, utc(tx.now)),
+    )
+    return device_id
+
+
+def device(conn: sqlite3.Connection, device_id: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM devices WHERE id = ? AND active", (device_id,)
+    ).fetchone()
+    return row
+
+
+def record_failed_pin(tx: Tx, operator_id: int, *, failed: int, locked_until: datetime | None) -> None:
+    tx.execute(
+        "UPDATE operators SET failed_pins = ?, locked_until = ? WHERE id = ?",
+        (failed, utc(locked_until) if locked_until else None, operator_id),
+    )
+
+
+def open_session(tx: Tx, *, token: str, operator_id: int, device_id: str, expires_at: datetime) -> None:
+    tx.execute("UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE id = ?", (operator_id,))
+    tx.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (utc(tx.now), device_id))
+    tx.execute(
+        "INSERT INTO login_sessions (token_hash, operator_id, device_id, created_at, expires_at)"
+        " VALUES (?,?,?,?,?)",
+        (token_hash(token), operator_id, device_id, utc(tx.now), utc(expires_at)),
+    )
+
+
+def end_session(tx: Tx, token_hash_: str) -> None:
+    tx.execute(
+        "UPDATE login_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
+        (utc(tx.now), token_hash_),
+    )
+    tx.execute(
+        "UPDATE work_sessions SET ended_at = ? WHERE login_token_hash = ? AND ended_at IS NULL",
+        (utc(tx.now), token_hash_),
+    )
+
+
+def session_by_token_hash(conn: sqlite3.Connection, token_hash_: str) -> tuple[LoginSession, str | None] | None:
+    """The session and its `ended_at`, or None for a token never issued."""
+    row = conn.execute(
+        "SELECT s.token_hash, s.operator_id, o.badge, o.name, o.role, o.language, s.device_id,"
+        " s.expires_at, s.ended_at FROM login_sessions s JOIN operators o ON o.id = s.operator_id"
+        " WHERE s.token_hash = ?",
+        (token_hash_,),
+    ).fetchone()
+    if row is None:
+        return None
+    return LoginSession(*tuple(row)[:8]), row["ended_at"]

@@ -1,0 +1,345 @@
+"""The edge store's schema as numbered migrations (sqlite-utils `Migrations`).
+
+Migrations run at start-up, each in its own transaction. A database that has a migration this
+code does not know was written by a newer version and is refused rather than guessed at.
+
+Conventions: quantities are integers in base units; times are UTC ISO-8601 strings ending in
+'Z'; '' (not NULL) stands for "no container" / "no lot" so that the ledger grain can be a key.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from edge.domain.errors import EdgeError
+
+MIGRATIONS = Migrations("warehouse-edge")
+
+BUCKETS = "('on_hand','picked','frozen','returns_in_transit')"
+ACCOUNTS = "('received','shipped','adjusted','customer')"
+
+
+@MIGRATIONS(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    db.executescript(
+        f"""
+        CREATE TABLE edge_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+        CREATE TABLE products (
+            sku TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_zh TEXT NOT NULL DEFAULT '',
+            uom TEXT NOT NULL DEFAULT 'EA',
+            weight_g INTEGER NOT NULL DEFAULT 0 CHECK (weight_g >= 0),
+            lot_tracked INTEGER NOT NULL DEFAULT 0,
+            expiry_tracked INTEGER NOT NULL DEFAULT 0,
+            serial_tracked INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        -- A product has any number of barcodes. `code` is the lookup key: GTIN-14 for every
+        -- GTIN shape (so UPC-A, EAN-13 and GTIN-14 with indicator 0 are one key), else the raw code.
+        CREATE TABLE barcodes (
+            code TEXT PRIMARY KEY,
+            sku TEXT NOT NULL REFERENCES products(sku),
+            pack_qty INTEGER NOT NULL DEFAULT 1 CHECK (pack_qty > 0),
+            printed TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX barcodes_sku ON barcodes(sku);
+
+        CREATE TABLE locations (
+            code TEXT PRIMARY KEY,
+            type TEXT NOT NULL CHECK (type IN ('bin','bench','returns','quarantine','dock','staging')),
+            zone TEXT NOT NULL DEFAULT '',
+            pick_seq INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX locations_pick_seq ON locations(pick_seq);
+
+        CREATE TABLE lots (
+            sku TEXT NOT NULL REFERENCES products(sku),
+            lot TEXT NOT NULL,
+            expiry TEXT,
+            PRIMARY KEY (sku, lot)
+        );
+        CREATE TABLE serials (
+            sku TEXT NOT NULL REFERENCES products(sku),
+            serial TEXT NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (sku, serial)
+        );
+
+        -- Totes are reused: a binding ties a container to one order for a while.
+        CREATE TABLE containers (
+            code TEXT PRIMARY KEY,
+            type TEXT NOT NULL CHECK (type IN ('tote','parcel','pallet','cart')),
+            sscc TEXT UNIQUE,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE container_bindings (
+            id INTEGER PRIMARY KEY,
+            container TEXT NOT NULL REFERENCES containers(code),
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            slot TEXT NOT NULL DEFAULT '',
+            opened_at TEXT NOT NULL,
+            opened_by INTEGER REFERENCES operators(id),
+            closed_at TEXT
+        );
+        CREATE UNIQUE INDEX container_bindings_open
+            ON container_bindings(container, slot) WHERE closed_at IS NULL;
+        CREATE INDEX container_bindings_order ON container_bindings(order_id);
+
+        CREATE TABLE operators (
+            id INTEGER PRIMARY KEY,
+            badge TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('picker','packer','returns','supervisor','admin')),
+            pin_hash TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1,
+            failed_pins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT
+        );
+        CREATE TABLE devices (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('handheld','scanner','printer','scale','desktop')),
+            station TEXT NOT NULL DEFAULT '',
+            enrolled_at TEXT NOT NULL,
+            last_seen_at TEXT,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE login_sessions (
+            token_hash TEXT PRIMARY KEY,
+            operator_id INTEGER NOT NULL REFERENCES operators(id),
+            device_id TEXT NOT NULL REFERENCES devices(id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            ended_at TEXT
+        );
+        -- One open workflow session (pick, pack, returns, move, count...) per login session.
+        CREATE TABLE work_sessions (
+            id INTEGER PRIMARY KEY,
+            login_token_hash TEXT NOT NULL REFERENCES login_sessions(token_hash),
+            workflow TEXT NOT NULL,
+            state TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            ended_at TEXT
+        );
+        CREATE UNIQUE INDEX work_sessions_open
+            ON work_sessions(login_token_hash) WHERE ended_at IS NULL;
+
+        CREATE TABLE orders (
+            id TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            channel_order_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            hold_reason TEXT NOT NULL DEFAULT '',
+            priority INTEGER NOT NULL DEFAULT 0,
+            ship_by TEXT,
+            customer_ref TEXT NOT NULL DEFAULT '',
+            ship_to TEXT NOT NULL DEFAULT '{{}}',
+            carrier TEXT NOT NULL DEFAULT '',
+            service TEXT NOT NULL DEFAULT '',
+            reprint_needed INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (channel, channel_order_id)
+        );
+        CREATE INDEX orders_status ON orders(status);
+        CREATE INDEX orders_channel_order_id ON orders(channel_order_id);
+        CREATE TABLE order_lines (
+            id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            line_no INTEGER NOT NULL,
+            sku TEXT NOT NULL REFERENCES products(sku),
+            lot TEXT NOT NULL DEFAULT '',
+            qty_ordered INTEGER NOT NULL CHECK (qty_ordered > 0),
+            qty_allocated INTEGER NOT NULL DEFAULT 0 CHECK (qty_allocated >= 0),
+            qty_picked INTEGER NOT NULL DEFAULT 0 CHECK (qty_picked >= 0),
+            qty_packed INTEGER NOT NULL DEFAULT 0 CHECK (qty_packed >= 0),
+            qty_shipped INTEGER NOT NULL DEFAULT 0 CHECK (qty_shipped >= 0),
+            qty_cancelled INTEGER NOT NULL DEFAULT 0 CHECK (qty_cancelled >= 0),
+            qty_returned INTEGER NOT NULL DEFAULT 0 CHECK (qty_returned >= 0),
+            UNIQUE (order_id, line_no)
+        );
+        CREATE TABLE order_status_history (
+            id INTEGER PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            operator_id INTEGER REFERENCES operators(id),
+            device_id TEXT,
+            scan_id TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX order_status_history_order ON order_status_history(order_id);
+
+        CREATE TABLE shipments (
+            id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            carrier TEXT NOT NULL,
+            service TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            shipped_at TEXT
+        );
+        CREATE TABLE parcels (
+            id TEXT PRIMARY KEY,
+            shipment_id TEXT NOT NULL REFERENCES shipments(id),
+            piece_no INTEGER NOT NULL,
+            container TEXT REFERENCES containers(code),
+            tracking_no TEXT UNIQUE,
+            package_type TEXT NOT NULL DEFAULT '',
+            weight_g INTEGER,
+            status TEXT NOT NULL,
+            label_printed_at TEXT,
+            UNIQUE (shipment_id, piece_no)
+        );
+        CREATE TABLE parcel_contents (
+            parcel_id TEXT NOT NULL REFERENCES parcels(id),
+            order_line_id TEXT NOT NULL REFERENCES order_lines(id),
+            sku TEXT NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            serial TEXT NOT NULL DEFAULT '',
+            qty INTEGER NOT NULL CHECK (qty > 0),
+            PRIMARY KEY (parcel_id, order_line_id, lot, serial)
+        );
+
+        -- The stock ledger. Balances at the grain (sku, location, container, lot, bucket);
+        -- each unit in the building is in exactly one bucket.
+        CREATE TABLE balances (
+            sku TEXT NOT NULL REFERENCES products(sku),
+            location TEXT NOT NULL,
+            container TEXT NOT NULL DEFAULT '',
+            lot TEXT NOT NULL DEFAULT '',
+            bucket TEXT NOT NULL CHECK (bucket IN {BUCKETS}),
+            qty INTEGER NOT NULL CHECK (qty >= 0),
+            PRIMARY KEY (sku, location, container, lot, bucket)
+        ) WITHOUT ROWID;
+        CREATE INDEX balances_location ON balances(location, container);
+        -- Reservations of on_hand units for order lines, at the same grain (never above on_hand).
+        CREATE TABLE allocations (
+            order_line_id TEXT NOT NULL REFERENCES order_lines(id),
+            sku TEXT NOT NULL,
+            location TEXT NOT NULL,
+            container TEXT NOT NULL DEFAULT '',
+            lot TEXT NOT NULL DEFAULT '',
+            qty INTEGER NOT NULL CHECK (qty >= 0),
+            PRIMARY KEY (order_line_id, sku, location, container, lot)
+        ) WITHOUT ROWID;
+        CREATE INDEX allocations_grain ON allocations(sku, location, container, lot);
+        -- Append-only. A side is either a place (location, container, bucket) or an external
+        -- account (bucket in {ACCOUNTS}, location ''). `hash` chains every row to the one before
+        -- so that `verify` finds an altered or deleted row.
+        CREATE TABLE movements (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            type TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            sku TEXT NOT NULL REFERENCES products(sku),
+            lot TEXT NOT NULL DEFAULT '',
+            serial TEXT NOT NULL DEFAULT '',
+            qty INTEGER NOT NULL CHECK (qty > 0),
+            from_location TEXT NOT NULL,
+            from_container TEXT NOT NULL DEFAULT '',
+            from_bucket TEXT NOT NULL CHECK (from_bucket IN {BUCKETS[:-1]},{ACCOUNTS[1:]}),
+            to_location TEXT NOT NULL,
+            to_container TEXT NOT NULL DEFAULT '',
+            to_bucket TEXT NOT NULL CHECK (to_bucket IN {BUCKETS[:-1]},{ACCOUNTS[1:]}),
+            operator_id INTEGER,
+            device_id TEXT,
+            scan_id TEXT,
+            order_id TEXT,
+            order_line_id TEXT,
+            event_epoch INTEGER NOT NULL,
+            event_seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX movements_sku ON movements(sku);
+        CREATE INDEX movements_event ON movements(event_epoch, event_seq);
+        CREATE TRIGGER movements_no_update BEFORE UPDATE ON movements
+            BEGIN SELECT RAISE(ABORT, 'movements are append-only'); END;
+        CREATE TRIGGER movements_no_delete BEFORE DELETE ON movements
+            BEGIN SELECT RAISE(ABORT, 'movements are append-only'); END;
+
+        -- The outbox: every fact central must know, written in the same transaction as its
+        -- effect. seq is contiguous from 1 within an epoch; a restore starts a new epoch.
+        CREATE TABLE outbox (
+            epoch INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            event_id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            schema_version INTEGER NOT NULL,
+            occurred_at TEXT NOT NULL,
+            scan_id TEXT,
+            order_id TEXT,
+            order_line_id TEXT,
+            sku TEXT,
+            payload TEXT NOT NULL,
+            delivered_at TEXT,
+            PRIMARY KEY (epoch, seq)
+        );
+        CREATE INDEX outbox_undelivered ON outbox(epoch, seq) WHERE delivered_at IS NULL;
+
+        -- Every answer given to a scan or another idempotent command, refusals included.
+        CREATE TABLE answers (
+            key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            body TEXT NOT NULL,
+            code TEXT NOT NULL DEFAULT '',
+            operator_id INTEGER,
+            device_id TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX answers_at ON answers(at);
+
+        CREATE TABLE count_tasks (
+            id INTEGER PRIMARY KEY,
+            location TEXT NOT NULL REFERENCES locations(code),
+            sku TEXT,
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            created_at TEXT NOT NULL,
+            closed_at TEXT
+        );
+        CREATE TABLE exceptions (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            order_id TEXT,
+            location TEXT,
+            sku TEXT,
+            status TEXT NOT NULL DEFAULT 'open',
+            raised_by INTEGER,
+            created_at TEXT NOT NULL,
+            resolved_at TEXT
+        );
+        """
+    )
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
+    known = {m.name for m in MIGRATIONS._migrations}
+    applied = [m.name for m in MIGRATIONS.applied(db)]
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise EdgeError("database_too_new", migration=unknown[-1], path=db_path(db))
+    pending = [m.name for m in MIGRATIONS.pending(db)]
+    MIGRATIONS.apply(db)
+    return pending
+
+
+def schema_version(db: Database) -> str:
+    applied = MIGRATIONS.applied(db)
+    return applied[-1].name if applied else ""
+
+
+def db_path(db: Database) -> str:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else ""

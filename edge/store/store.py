@@ -1,0 +1,53 @@
+"""The store facade: the database file, its single writer and its readers."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from pathlib import Path
+
+from edge.store.db import Readers, open_database
+from edge.store.writer import Tx, Writer
+
+log = logging.getLogger("edge.store")
+
+
+class Store:
+    """Opens (and migrates) the edge database; the only owner of its connections."""
+
+    def __init__(
+        self, path: Path | str, *, edge_id: str = "edge-1", busy_timeout_ms: int = 5000,
+        max_batch: int = 256,
+    ) -> None:  # fmt: skip
+        self.path = Path(path)
+        applied = open_database(self.path, busy_timeout_ms=busy_timeout_ms)
+        if applied:
+            log.info("database %s: applied migrations %s", self.path, ", ".join(applied))
+        self.writer = Writer(self.path, max_batch=max_batch, busy_timeout_ms=busy_timeout_ms)
+        self.readers = Readers(self.path, busy_timeout_ms=busy_timeout_ms)
+        self.edge_id, self.epoch = self.writer.call(lambda tx: _identity(tx, edge_id))
+
+    def read(self) -> sqlite3.Connection:
+        """This thread's read connection."""
+        return self.readers.get()
+
+    def close(self) -> None:
+        self.writer.close()
+        self.readers.close()
+
+
+def _identity(tx: Tx, edge_id: str) -> tuple[str, int]:
+    """The edge id is fixed at first start; epoch 1 until a restore begins a new one."""
+    tx.execute("INSERT OR IGNORE INTO edge_meta (key, value) VALUES ('edge_id', ?)", (edge_id,))
+    tx.execute("INSERT OR IGNORE INTO edge_meta (key, value) VALUES ('epoch', '1')")
+    tx.execute(
+        "INSERT OR IGNORE INTO edge_meta (key, value) VALUES ('install_id', ?)", (str(uuid.uuid4()),)
+    )
+    rows = dict(tx.execute("SELECT key, value FROM edge_meta"))
+    if rows["edge_id"] != edge_id:
+        log.warning(
+            "config says edge id %s but the database belongs to %s; keeping %s",
+            edge_id, rows["edge_id"], rows["edge_id"],
+        )  # fmt: skip
+    return rows["edge_id"], int(rows["epoch"])

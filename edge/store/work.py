@@ -1,0 +1,47 @@
+"""Workflow sessions (pick, pack, move ...): one open per login session, state as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from edge.store.effects import utc
+from edge.store.writer import Tx
+
+
+@dataclass(frozen=True)
+class WorkSession:
+    id: int
+    workflow: str
+    state: dict[str, Any]
+
+
+def open_work_session(tx: Tx, token_hash: str) -> WorkSession | None:
+    row = tx.one(
+        "SELECT id, workflow, state FROM work_sessions WHERE login_token_hash = ? AND ended_at IS NULL",
+        (token_hash,),
+    )
+    return WorkSession(row["id"], row["workflow"], json.loads(row["state"])) if row else None
+
+
+def start_work_session(tx: Tx, token_hash: str, workflow: str, state: dict[str, Any]) -> WorkSession:
+    """End the session's current task, if any, and start `workflow` from `state`."""
+    now = utc(tx.now)
+    tx.execute(
+        "UPDATE work_sessions SET ended_at = ? WHERE login_token_hash = ? AND ended_at IS NULL",
+        (now, token_hash),
+    )
+    cur = tx.execute(
+        "INSERT INTO work_sessions (login_token_hash, workflow, state, started_at, updated_at)"
+        " VALUES (?,?,?,?,?) RETURNING id",
+        (token_hash, workflow, json.dumps(state), now, now),
+    )
+    return WorkSession(int(cur.fetchone()[0]), workflow, state)
+
+
+def save_state(tx: Tx, session_id: int, state: dict[str, Any]) -> None:
+    tx.execute(
+        "UPDATE work_sessions SET state = ?, updated_at = ? WHERE id = ?",
+        (json.dumps(state), utc(tx.now), session_id),
+    )

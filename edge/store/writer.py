@@ -1,0 +1,173 @@
+"""The single writer: one thread owns the write connection and commits what is queued together.
+
+Group commit: the writer takes every command waiting (up to `max_batch`), opens one
+`BEGIN IMMEDIATE` transaction, runs each command in its own SAVEPOINT (so a refused or failed
+one rolls back alone), commits once with synchronous=FULL, and only then answers every caller.
+Nothing is acknowledged before it is durable; one fsync serves the whole batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from edge.domain.errors import EdgeError
+from edge.store.db import connect
+
+log = logging.getLogger("edge.store.writer")
+T = TypeVar("T")
+_STOP = object()
+
+
+def storage_error(exc: sqlite3.Error) -> EdgeError | None:
+    """A full disk (or a database at its size limit) is refused cleanly, not crashed on."""
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.OperationalError) and ("full" in text or "disk i/o" in text):
+        return EdgeError("storage_full")
+    return None
+
+
+class Tx:
+    """The write connection inside the current command's savepoint, and the command's clock."""
+
+    def __init__(self, conn: sqlite3.Connection, now: datetime) -> None:
+        self.conn = conn
+        self.now = now
+        self._depth = 0
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        return row
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Everything inside commits with the command or rolls back alone on an exception."""
+        self._depth += 1
+        name = f"sp{self._depth}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            # After SQLITE_FULL SQLite may already have rolled the whole transaction back.
+            if self.conn.in_transaction:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            self.conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
+
+
+Job = tuple[Callable[[Tx], Any], Future[Any]]
+
+
+class Writer:
+    """Runs write commands one after another on one connection, committing them in groups."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        max_batch: int = 256,
+        busy_timeout_ms: int = 5000,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._conn = connect(path, busy_timeout_ms=busy_timeout_ms)
+        self._queue: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
+        self._max_batch = max_batch
+        self._clock = clock
+        self.commits = 0
+        self.commands = 0
+        self._thread = threading.Thread(target=self._loop, name="edge-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[[Tx], T]) -> Future[T]:
+        fut: Future[T] = Future()
+        self._queue.put((fn, fut))
+        return fut
+
+    def call(self, fn: Callable[[Tx], T]) -> T:
+        """Run `fn` in the writer and wait for its commit (for the CLI and tests)."""
+        return self.submit(fn).result()
+
+    async def run(self, fn: Callable[[Tx], T]) -> T:
+        """Run `fn` in the writer; resolves after the commit that made it durable."""
+        return await asyncio.wrap_future(self.submit(fn))
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+        self._conn.close()
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            batch: list[Job] = [first]  # type: ignore[list-item]
+            stop = False
+            while len(batch) < self._max_batch:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    stop = True
+                    break
+                batch.append(job)  # type: ignore[arg-type]
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[Job]) -> None:
+        results: list[tuple[Future[Any], Any, BaseException | None]] = []
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            for fn, fut in batch:
+                results.append(self._run_one(fn, fut))
+                if not self._conn.in_transaction:
+                    raise sqlite3.OperationalError("database or disk is full: transaction lost")
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            log.error("commit of %d commands failed: %s", len(batch), exc)
+            failure = storage_error(exc) or exc
+            for _, fut in batch:
+                fut.set_exception(failure)
+            return
+        self.commits += 1
+        self.commands += len(batch)
+        for fut, value, error in results:
+            if error is None:
+                fut.set_result(value)
+            else:
+                fut.set_exception(error)
+
+    def _run_one(self, fn: Callable[[Tx], Any], fut: Future[Any]) -> tuple[Future[Any], Any, Any]:
+        tx = Tx(self._conn, self._clock())
+        try:
+            with tx.savepoint():
+                return fut, fn(tx), None
+        except sqlite3.Error as exc:
+            err = storage_error(exc)
+            if err is None:
+                log.exception("command failed in the store")
+                return fut, None, exc
+            return fut, None, err
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, who maps it
+            return fut, None, exc

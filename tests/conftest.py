@@ -1,0 +1,43 @@
+"""Fixtures on real SQLite files and the real app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from edge.config import Settings, load_settings
+from edge.store.store import Store
+from tests.support import Floor
+
+# PIN hashing at production cost makes every login ~50 ms; tests use a cheaper cost.
+os.environ.setdefault("WAREHOUSE_EDGE_AUTH_PIN_HASH_COST", "10")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10})
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    s = Store(settings.db_path, edge_id=settings.edge.id)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:
+    from edge.api.app import create_app
+
+    with TestClient(create_app(settings, store=store)) as c:
+        yield c
+
+
+@pytest.fixture
+def floor(store: Store, client: TestClient) -> Floor:
+    """A small warehouse: two bins, one product with an EA and a case barcode, operators."""
+    return Floor.build(store, client)

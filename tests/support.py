@@ -1,0 +1,76 @@
+"""Test helpers that build a small floor through the real store and the real API."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from edge.domain.operator import hash_pin
+from edge.domain.stock import ReceiveStock
+from edge.service.stock import receive
+from edge.store import catalog
+from edge.store.effects import Actor
+from edge.store.operators import add_operator
+from edge.store.store import Store
+
+GTIN = "09506000134352"  # GS1 General Specifications example GTIN-14
+EAN13 = "9506000134352"
+CASE_GTIN = "19506000134359"
+PIN = "2468"
+
+
+def scan_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Floor:
+    store: Store
+    client: TestClient
+    tokens: dict[str, str] = field(default_factory=dict)
+    device_id: str = ""
+
+    @classmethod
+    def build(cls, store: Store, client: TestClient) -> Floor:
+        def seed(tx: Any) -> None:
+            catalog.upsert_product(tx, sku="SKU-1", name="Green tea 100g", weight_g=120)
+            catalog.upsert_product(tx, sku="SKU-2", name="Jasmine tea 50g", weight_g=70)
+            catalog.add_barcode(tx, code=EAN13, sku="SKU-1")
+            catalog.add_barcode(tx, code=CASE_GTIN, sku="SKU-1", pack_qty=12)
+            catalog.add_barcode(tx, code="4006381333931", sku="SKU-2")
+            for code, seq in (("A-01-01", 10), ("A-01-02", 20), ("B-02-01", 30)):
+                catalog.upsert_location(tx, code=code, type="bin", pick_seq=seq)
+            catalog.upsert_location(tx, code="Q-01", type="quarantine")
+            catalog.upsert_container(tx, code="T-0001", type="tote")
+            salt = b"0123456789abcdef"
+            for badge, role in (("B-PICK", "picker"), ("B-SUP", "supervisor"), ("B-PACK", "packer")):
+                add_operator(tx, badge=badge, name=role.title(), role=role, pin_hash=hash_pin(PIN, salt=salt, cost=10))
+            receive(tx, ReceiveStock("SKU-1", "A-01-01", 10), Actor())
+            receive(tx, ReceiveStock("SKU-2", "A-01-02", 5), Actor())
+
+        store.writer.call(seed)
+        floor = cls(store, client)
+        floor.device_id = client.post("/api/v1/devices", json={"name": "HH-1"}).json()["device_id"]
+        return floor
+
+    def login(self, badge: str = "B-PICK", *, device_id: str | None = None) -> dict[str, str]:
+        body = {"badge": badge, "pin": PIN, "device_id": device_id or self.device_id}
+        resp = self.client.post("/api/v1/auth/login", json=body)
+        assert resp.status_code == 200, resp.text
+        return {"Authorization": f"Bearer {resp.json()['token']}"}
+
+    def start(self, headers: dict[str, str], workflow: str = "move") -> Any:
+        return self.client.post("/api/v1/work-sessions", json={"workflow": workflow}, headers=headers)
+
+    def scan(self, headers: dict[str, str], raw: str, sid: str | None = None) -> Any:
+        return self.client.post("/api/v1/scans", json={"scan_id": sid or scan_id(), "raw": raw}, headers=headers)
+
+
+def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """Everything a refused command must leave untouched."""
+    conn = store.read()
+    tables = ("balances", "movements", "allocations", "outbox", "orders", "order_lines", "order_status_history")
+    return {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2")] for t in tables}
