@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,22 @@ from fastapi.staticfiles import StaticFiles
 from edge.api import errors
 from edge.api.metrics import Metrics
 from edge.api.routes import health, scans, sessions, stock
+from edge.store.answers import purge_answers
+from edge.store.effects import utc
 from edge.store.store import Store
 
 log = logging.getLogger("edge.api")
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web_terminal"
+
+
+async def _housekeeping(store: Store, settings: Any, *, every_s: float = 3600) -> None:
+    """Forget stored scan answers past `scans.retention_days`, once an hour."""
+    while True:
+        cutoff = utc(datetime.now(UTC) - timedelta(days=settings.scans.retention_days))
+        purged = await store.writer.run(lambda tx: purge_answers(tx, before=cutoff))
+        if purged:
+            log.info("forgot %d scan answers older than %s", purged, cutoff)
+        await asyncio.sleep(every_s)
 
 
 def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
@@ -32,9 +46,11 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
         )  # fmt: skip
         app.state.metrics = Metrics(app.state.store)
         log.info("edge %s ready, database %s", app.state.store.edge_id, app.state.store.path)
+        housekeeping = asyncio.create_task(_housekeeping(app.state.store, settings))
         try:
             yield
         finally:
+            housekeeping.cancel()
             if owned:
                 app.state.store.close()
 
