@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from edge.cli.backup_cmd import backup, restore
 from edge.cli.demo_cmd import demo
 from edge.cli.import_cmd import import_
 from edge.cli.verify_cmd import verify
 
-COMMANDS: list[click.Command] = [import_, verify, demo]
+COMMANDS: list[click.Command] = [import_, verify, demo, backup, restore]

@@ -1,0 +1,112 @@
+"""Online backup while the writer keeps committing, and restore into a new sync epoch."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from edge.domain.stock import MoveStock, ReceiveStock
+from edge.service.stock import move, receive
+from edge.store import catalog
+from edge.store.backup import backup, restore
+from edge.store.effects import Actor
+from edge.store.store import Store
+
+CLI = str(Path(sys.executable).with_name("warehouse-edge"))
+
+
+def _seed(store: Store) -> None:
+    def seed(tx: object) -> None:
+        catalog.upsert_product(tx, sku="S1", name="Tea")
+        catalog.upsert_location(tx, code="A", type="bin")
+        catalog.upsert_location(tx, code="B", type="bin")
+        receive(tx, ReceiveStock("S1", "A", 1000), Actor())
+
+    store.writer.call(seed)
+
+
+def _counts(path: Path) -> tuple[int, int]:
+    conn = sqlite3.connect(path)
+    try:
+        return (
+            conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0],
+            conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0],
+        )
+    finally:
+        conn.close()
+
+
+def test_a_backup_taken_during_writes_is_a_consistent_ledger(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    stop = threading.Event()
+
+    def keep_moving() -> None:
+        while not stop.is_set():
+            store.writer.call(lambda tx: move(tx, MoveStock("S1", "A", "B", 1), Actor()))
+
+    mover = threading.Thread(target=keep_moving)
+    mover.start()
+    try:
+        backup(store.path, tmp_path / "copy.db", pages=1)
+    finally:
+        stop.set()
+        mover.join()
+
+    result = subprocess.run([CLI, "verify", "--db", str(tmp_path / "copy.db")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    movements, events = _counts(tmp_path / "copy.db")
+    assert movements == events
+
+
+def test_restore_starts_a_new_epoch_above_the_old_one_and_the_clock(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    backup(store.path, tmp_path / "copy.db")
+    target = tmp_path / "restored.db"
+
+    epoch = restore(tmp_path / "copy.db", target, now=lambda: 1_800_000_000.0)
+    again = restore(tmp_path / "copy.db", target, now=lambda: 1_700_000_000.0)
+
+    assert epoch == 1_800_000_000
+    assert again == 1_800_000_001
+
+
+def test_events_after_a_restore_number_from_one_in_the_new_epoch(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    backup(store.path, tmp_path / "copy.db")
+    target = tmp_path / "restored.db"
+    epoch = restore(tmp_path / "copy.db", target)
+
+    restored = Store(target)
+    try:
+        restored.writer.call(lambda tx: move(tx, MoveStock("S1", "A", "B", 5), Actor()))
+        rows = restored.read().execute("SELECT epoch, seq FROM outbox ORDER BY epoch, seq").fetchall()
+    finally:
+        restored.close()
+
+    assert [tuple(r) for r in rows] == [(1, 1), (epoch, 1)]
+    assert restored.epoch == epoch
+
+
+def test_the_backup_and_restore_commands_round_trip(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    store.close()
+
+    made = subprocess.run([CLI, "backup", "--db", str(store.path), "--out", str(tmp_path / "b.db")], capture_output=True, text=True)
+    back = subprocess.run([CLI, "restore", str(tmp_path / "b.db"), "--db", str(tmp_path / "r.db"), "--yes"], capture_output=True, text=True)
+
+    assert made.returncode == 0, made.stderr
+    assert "integrity ok" in made.stdout
+    assert back.returncode == 0, back.stderr
+    assert "new sync epoch" in back.stdout
+    assert _counts(tmp_path / "r.db") == _counts(store.path)
+
+
+def test_restoring_a_missing_backup_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    result = subprocess.run([CLI, "restore", str(tmp_path / "none.db"), "--db", str(tmp_path / "r.db"), "--yes"], capture_output=True, text=True)
+
+    assert result.returncode == 1
+    assert "not_found" in result.stderr
+    assert not (tmp_path / "r.db").exists()
