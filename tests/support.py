@@ -46,8 +46,18 @@ class Floor:
             catalog.upsert_location(tx, code="Q-01", type="quarantine")
             catalog.upsert_container(tx, code="T-0001", type="tote")
             salt = b"0123456789abcdef"
-            for badge, role in (("B-PICK", "picker"), ("B-SUP", "supervisor"), ("B-PACK", "packer")):
-                add_operator(tx, badge=badge, name=role.title(), role=role, pin_hash=hash_pin(PIN, salt=salt, cost=10))
+            for badge, role in (
+                ("B-PICK", "picker"),
+                ("B-SUP", "supervisor"),
+                ("B-PACK", "packer"),
+            ):
+                add_operator(
+                    tx,
+                    badge=badge,
+                    name=role.title(),
+                    role=role,
+                    pin_hash=hash_pin(PIN, salt=salt, cost=10),
+                )
             receive(tx, ReceiveStock("SKU-1", "A-01-01", 10), Actor())
             receive(tx, ReceiveStock("SKU-2", "A-01-02", 5), Actor())
 
@@ -63,14 +73,26 @@ class Floor:
         return {"Authorization": f"Bearer {resp.json()['token']}"}
 
     def start(self, headers: dict[str, str], workflow: str = "move") -> Any:
-        return self.client.post("/api/v1/work-sessions", json={"workflow": workflow}, headers=headers)
+        return self.client.post(
+            "/api/v1/work-sessions", json={"workflow": workflow}, headers=headers
+        )
 
     def scan(self, headers: dict[str, str], raw: str, sid: str | None = None) -> Any:
-        return self.client.post("/api/v1/scans", json={"scan_id": sid or scan_id(), "raw": raw}, headers=headers)
+        return self.client.post(
+            "/api/v1/scans", json={"scan_id": sid or scan_id(), "raw": raw}, headers=headers
+        )
 
 
 def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     """Everything a refused command must leave untouched."""
     conn = store.read()
-    tables = ("balances", "movements", "allocations", "outbox", "orders", "order_lines", "order_status_history")
+    tables = (
+        "balances",
+        "movements",
+        "allocations",
+        "outbox",
+        "orders",
+        "order_lines",
+        "order_status_history",
+    )
     return {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2")] for t in tables}

@@ -55,13 +55,17 @@ def test_a_backup_taken_during_writes_is_a_consistent_ledger(store: Store, tmp_p
         stop.set()
         mover.join()
 
-    result = subprocess.run([CLI, "verify", "--db", str(tmp_path / "copy.db")], capture_output=True, text=True)
+    result = subprocess.run(
+        [CLI, "verify", "--db", str(tmp_path / "copy.db")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     movements, events = _counts(tmp_path / "copy.db")
     assert movements == events
 
 
-def test_restore_starts_a_new_epoch_above_the_old_one_and_the_clock(store: Store, tmp_path: Path) -> None:
+def test_restore_starts_a_new_epoch_above_the_old_one_and_the_clock(
+    store: Store, tmp_path: Path
+) -> None:
     _seed(store)
     backup(store.path, tmp_path / "copy.db")
     target = tmp_path / "restored.db"
@@ -73,7 +77,9 @@ def test_restore_starts_a_new_epoch_above_the_old_one_and_the_clock(store: Store
     assert again == 1_800_000_001
 
 
-def test_events_after_a_restore_number_from_one_in_the_new_epoch(store: Store, tmp_path: Path) -> None:
+def test_events_after_a_restore_number_from_one_in_the_new_epoch(
+    store: Store, tmp_path: Path
+) -> None:
     _seed(store)
     backup(store.path, tmp_path / "copy.db")
     target = tmp_path / "restored.db"
@@ -82,7 +88,9 @@ def test_events_after_a_restore_number_from_one_in_the_new_epoch(store: Store, t
     restored = Store(target)
     try:
         restored.writer.call(lambda tx: move(tx, MoveStock("S1", "A", "B", 5), Actor()))
-        rows = restored.read().execute("SELECT epoch, seq FROM outbox ORDER BY epoch, seq").fetchall()
+        rows = (
+            restored.read().execute("SELECT epoch, seq FROM outbox ORDER BY epoch, seq").fetchall()
+        )
     finally:
         restored.close()
 
@@ -94,8 +102,16 @@ def test_the_backup_and_restore_commands_round_trip(store: Store, tmp_path: Path
     _seed(store)
     store.close()
 
-    made = subprocess.run([CLI, "backup", "--db", str(store.path), "--out", str(tmp_path / "b.db")], capture_output=True, text=True)
-    back = subprocess.run([CLI, "restore", str(tmp_path / "b.db"), "--db", str(tmp_path / "r.db"), "--yes"], capture_output=True, text=True)
+    made = subprocess.run(
+        [CLI, "backup", "--db", str(store.path), "--out", str(tmp_path / "b.db")],
+        capture_output=True,
+        text=True,
+    )
+    back = subprocess.run(
+        [CLI, "restore", str(tmp_path / "b.db"), "--db", str(tmp_path / "r.db"), "--yes"],
+        capture_output=True,
+        text=True,
+    )
 
     assert made.returncode == 0, made.stderr
     assert "integrity ok" in made.stdout
@@ -105,7 +121,11 @@ def test_the_backup_and_restore_commands_round_trip(store: Store, tmp_path: Path
 
 
 def test_restoring_a_missing_backup_is_refused_and_changes_nothing(tmp_path: Path) -> None:
-    result = subprocess.run([CLI, "restore", str(tmp_path / "none.db"), "--db", str(tmp_path / "r.db"), "--yes"], capture_output=True, text=True)
+    result = subprocess.run(
+        [CLI, "restore", str(tmp_path / "none.db"), "--db", str(tmp_path / "r.db"), "--yes"],
+        capture_output=True,
+        text=True,
+    )
 
     assert result.returncode == 1
     assert "not_found" in result.stderr

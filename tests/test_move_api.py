@@ -32,7 +32,14 @@ def test_the_same_scan_id_twice_moves_stock_once(floor: Floor) -> None:
     assert first.json() == again.json()
     assert again.headers["Idempotent-Replayed"] == "true"
     assert floor.client.get("/api/v1/stock/SKU-1", headers=h).json()["on_hand"] == 10
-    assert len(floor.client.get("/api/v1/movements", params={"sku": "SKU-1"}, headers=floor.login("B-SUP")).json()) == 2
+    assert (
+        len(
+            floor.client.get(
+                "/api/v1/movements", params={"sku": "SKU-1"}, headers=floor.login("B-SUP")
+            ).json()
+        )
+        == 2
+    )
 
 
 def test_a_case_barcode_moves_its_pack_quantity_or_is_refused_whole(floor: Floor) -> None:

@@ -28,7 +28,7 @@ async def _housekeeping(store: Store, settings: Any, *, every_s: float = 3600) -
     """Forget stored scan answers past `scans.retention_days`, once an hour."""
     while True:
         cutoff = utc(datetime.now(UTC) - timedelta(days=settings.scans.retention_days))
-        purged = await store.writer.run(lambda tx: purge_answers(tx, before=cutoff))
+        purged = await store.writer.run(lambda tx, cutoff=cutoff: purge_answers(tx, before=cutoff))
         if purged:
             log.info("forgot %d scan answers older than %s", purged, cutoff)
         await asyncio.sleep(every_s)

@@ -47,12 +47,15 @@ def current_session(request: Request) -> LoginSession:
     if found is None or found[1] is not None:
         raise EdgeError("not_authenticated")
     session = found[0]
+    # Set before the expiry check so that "session expired" speaks the operator's language too.
+    request.state.lang = normalise_language(
+        session.language
+        or request.headers.get("accept-language")
+        or get_settings(request).edge.language
+    )
     expires = parse_utc(session.expires_at)
     if expires is None or expires <= datetime.now(UTC):
         raise EdgeError("session_expired")
-    request.state.lang = normalise_language(
-        session.language or request.headers.get("accept-language") or get_settings(request).edge.language
-    )
     request.state.operator_id = session.operator_id
     return session
 

@@ -45,7 +45,9 @@ def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONR
         "code": code,
         "detail": render(code, lang, params),
         "messages": {"en": render(code, "en", params), "zh": render(code, "zh", params)},
-        "params": {k: v if isinstance(v, int | float | bool | None) else str(v) for k, v in params.items()},
+        "params": {
+            k: v if isinstance(v, int | float | bool | None) else str(v) for k, v in params.items()
+        },
     } | extra
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -56,7 +58,9 @@ def answer_response(body: dict[str, Any], lang: str, *, replayed: bool) -> JSONR
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     extra = {k: v for k, v in body.items() if k not in ("code", "params", "ok")}
     if not body.get("ok"):
-        extra["next_message"] = prompt(body["next"], lang, body.get("state", {})) if body.get("next") else None
+        extra["next_message"] = (
+            prompt(body["next"], lang, body.get("state", {})) if body.get("next") else None
+        )
         resp = problem(body["code"], body.get("params", {}), lang, ok=False, **extra)
         resp.headers.update(headers)
         return resp
@@ -87,15 +91,19 @@ def install(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
         where = ".".join(str(p) for p in first["loc"] if p != "body")
         request.state.error_code = "invalid_request"
-        return problem("invalid_request", {"reason": f"{where}: {first['msg']}"}, request_language(request))
+        return problem(
+            "invalid_request", {"reason": f"{where}: {first['msg']}"}, request_language(request)
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
-            return problem("not_found", {"what": "path", "key": request.url.path}, request_language(request))
+            return problem(
+                "not_found", {"what": "path", "key": request.url.path}, request_language(request)
+            )
         return problem("invalid_request", {"reason": str(exc.detail)}, request_language(request))
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return problem("internal_error", {}, request_language(request))

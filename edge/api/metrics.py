@@ -24,7 +24,9 @@ class StoreCollector(Collector):
         status = queries.outbox_status(self._store.read(), datetime.now(UTC))
         depth = GaugeMetricFamily("edge_outbox_depth", "Events waiting to be delivered to central")
         depth.add_metric([], status["queued"])
-        age = GaugeMetricFamily("edge_outbox_oldest_age_seconds", "Age of the oldest undelivered event")
+        age = GaugeMetricFamily(
+            "edge_outbox_oldest_age_seconds", "Age of the oldest undelivered event"
+        )
         age.add_metric([], status["oldest_age_s"])
         commits = CounterMetricFamily("edge_writer_commits", "Transactions committed by the writer")
         commits.add_metric([], self._store.writer.commits)

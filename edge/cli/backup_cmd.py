@@ -12,14 +12,21 @@ from edge.store.backup import backup as backup_db
 from edge.store.backup import restore as restore_db
 
 db_option = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Database file (default: from the config)."
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file (default: from the config).",
 )
 
 
 @click.command()
 @config_option
 @db_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Backup file (default: store.backup_dir/edge-<UTC time>.db).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Backup file (default: store.backup_dir/edge-<UTC time>.db).",
+)
 @reports_errors
 def backup(config_path: Path | None, db_path: Path | None, out: Path | None) -> None:
     """Copy the live database to a backup file while the server keeps running."""

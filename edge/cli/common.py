@@ -25,7 +25,9 @@ config_option = click.option(
 )
 
 
-def settings_from(config_path: Path | None, overrides: Mapping[str, object] | None = None) -> Settings:
+def settings_from(
+    config_path: Path | None, overrides: Mapping[str, object] | None = None
+) -> Settings:
     """Load settings or stop with the bad key named (exit 2)."""
     try:
         return load_settings(config_path, overrides=overrides)

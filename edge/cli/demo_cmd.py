@@ -1,11 +1,48 @@
-"""`warehouse-edge demo` (being written)."""
+"""`warehouse-edge demo`: a seeded edge on this machine, in the foreground."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import click
+
+from edge.cli.common import reports_errors, settings_from, setup_logging
+from edge.cli.server import stop_on_signals
 
 
 @click.command()
-def demo() -> None:
-    """Not yet available."""
-    raise click.ClickException("not yet available")
+@click.option(
+    "--port", type=int, default=8080, show_default=True, help="TCP port; 0 picks a free one."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the demo here (seeded on first use, reused after); default: a temp dir.",
+)  # fmt: skip
+@reports_errors
+def demo(port: int, host: str, data_dir: Path | None) -> None:
+    """Start an edge with realistic demo data and print its URL and demo logins.
+
+    Seeds about 300 products with valid GTINs, about 300 locations, totes, operators of every
+    role and a history of over 1,000 stock movements, then serves the API and web terminal
+    until Ctrl-C or SIGTERM (exit 0).
+    """
+    from edge import demo as demo_data
+
+    temporary = data_dir is None
+    root = Path(tempfile.mkdtemp(prefix="warehouse-edge-demo-")) if temporary else data_dir
+    assert root is not None
+    overrides = {"edge.data_dir": root, "store.path": root / "edge.db", "server.port": port,
+                 "server.host": host}  # fmt: skip
+    settings = settings_from(None, overrides)
+    setup_logging(settings.logging.level)
+    try:
+        with stop_on_signals():
+            demo_data.run(settings, echo=click.echo, temporary=temporary)
+    except demo_data.DemoDirInUse as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if temporary:
+            shutil.rmtree(root, ignore_errors=True)

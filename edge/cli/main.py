@@ -23,7 +23,9 @@ def cli() -> None:
 
 @cli.command()
 @config_option
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Override edge.data_dir.")
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Override edge.data_dir."
+)
 @reports_errors
 def init(config_path: Path | None, data_dir: Path | None) -> None:
     """Create the database (or migrate an existing one) and print where it is."""

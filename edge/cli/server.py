@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -12,6 +15,28 @@ import uvicorn
 from edge.api.app import create_app
 
 log = logging.getLogger("edge.server")
+
+
+class _Stopped(Exception):
+    """SIGINT or SIGTERM arrived: stop cleanly and exit 0."""
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT/SIGTERM into a clean return, also when uvicorn re-raises them after its own
+    graceful shutdown (it does, so that the process would otherwise die with -15)."""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise _Stopped(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except _Stopped:
+        log.info("stopped by signal")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -23,7 +48,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(settings: Any, *, on_ready: Callable[[str], None] | None = None, store: Any = None) -> None:
+def run_server(
+    settings: Any, *, on_ready: Callable[[str], None] | None = None, store: Any = None
+) -> None:
     """Serve until SIGINT/SIGTERM; `on_ready` gets the base URL once the socket is bound."""
     sock = bind(settings.server.host, settings.server.port)
     host, port = sock.getsockname()[:2]
@@ -37,4 +64,5 @@ def run_server(settings: Any, *, on_ready: Callable[[str], None] | None = None, 
     log.info("listening on %s", url)
     if on_ready:
         on_ready(url)
-    server.run(sockets=[sock])
+    with stop_on_signals():
+        server.run(sockets=[sock])

@@ -1,11 +1,72 @@
-"""`warehouse-edge verify` (being written)."""
+"""`warehouse-edge verify`: check the stock ledger's invariants without changing anything."""
 
 from __future__ import annotations
 
+import sqlite3
+import sys
+from pathlib import Path
+from typing import NoReturn
+
 import click
+
+from edge.cli.common import config_option, settings_from
+from edge.store.verify import counts
+from edge.store.verify import verify as verify_ledger
 
 
 @click.command()
-def verify() -> None:
-    """Not yet available."""
-    raise click.ClickException("not yet available")
+@config_option
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Database file to check (default: the one the config names).",
+)
+def verify(config_path: Path | None, db_path: Path | None) -> None:
+    """Check the ledger read-only: balances against movements, no negative or over-allocated
+    stock, the movements hash chain, every movement's outbox event, contiguous outbox seq and
+    order lines against their allocations.
+
+    Exit 0 and one OK line when all hold; 1 with one line per problem naming the row; 2 when the
+    config is wrong or the database is missing or unreadable.
+    """
+    if db_path is None or config_path is not None:
+        db_path = db_path or settings_from(config_path).db_path
+    conn = open_read_only(db_path)
+    try:
+        problems = verify_ledger(conn, progress=_progress)
+        seen = counts(conn)
+    except sqlite3.DatabaseError as err:
+        _stop(f"cannot check {db_path}: {err} (is it an edge database?)")
+    finally:
+        conn.close()
+    if problems:
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(f"verify: {len(problems)} problem(s) in {db_path}", err=True)
+        sys.exit(1)
+    checked = f"{seen.movements} movements, {seen.balances} balances, {seen.events} events"
+    click.echo(f"OK: {checked} checked")
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """Open without migrations or writes (`mode=ro`); stop with exit 2 when it cannot be read."""
+    if not path.is_file():
+        _stop(f"database {path} does not exist (give --db PATH or --config FILE)")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as err:
+        _stop(f"cannot open database {path}: {err}")
+    return conn
+
+
+def _progress(done: int, total: int) -> None:
+    click.echo(f"verify: {done:,} of {total:,} movements hashed", err=True)
+
+
+def _stop(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)

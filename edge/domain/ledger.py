@@ -138,7 +138,7 @@ class Stock:
                     k = key_of(m.sku, side, m.lot)
                     balances[k] = balances.get(k, 0) + sign * m.qty
                     if balances[k] < 0:
-                        raise _short(self, m, side)
+                        raise _short(m, side, available=balances[k] + m.qty)
         after = Stock(balances, reserved)
         after.check_reservations()
         return after
@@ -148,23 +148,23 @@ class Stock:
         grains = {(s, loc, c, lt) for (_, s, loc, c, lt) in self.reserved}
         for sku, location, container, lot in grains:
             if self.free(sku, location, container, lot) < 0:
+                # Name what is there against what the reservations want (free is negative here).
                 raise EdgeError(
                     "insufficient_stock",
                     sku=sku,
                     location=location,
-                    available=max(0, self.free(sku, location, container, lot)),
+                    available=self.qty(sku, Place(location, Bucket.ON_HAND, container), lot),
                     requested=self.allocated(sku, location, container, lot),
                 )
 
 
-def _short(stock: Stock, m: Movement, place: Place) -> EdgeError:
+def _short(m: Movement, place: Place, *, available: int) -> EdgeError:
+    # `available` is the balance just before this movement, which differs from the starting
+    # balance when earlier movements of the same command already drew on it.
     return EdgeError(
-        "insufficient_stock",
-        sku=m.sku,
-        location=place.location,
-        available=stock.qty(m.sku, place, m.lot),
+        "insufficient_stock", sku=m.sku, location=place.location, available=available,
         requested=m.qty,
-    )
+    )  # fmt: skip
 
 
 def available_to_sell(
@@ -192,6 +192,4 @@ def take_free(
         if remaining == 0:
             return taken
     free = sum(max(0, stock.free(sku, location, "", lot)) for lot in order)
-    raise EdgeError(
-        "insufficient_stock", sku=sku, location=location, available=free, requested=qty
-    )
+    raise EdgeError("insufficient_stock", sku=sku, location=location, available=free, requested=qty)

@@ -162,7 +162,8 @@ PROMPTS: dict[str, Message] = {
         "请逐件扫描要从 {source} 移到 {target} 的商品。",
     ),
     "item_moved": Message(
-        "Moved {qty} × {sku} from {source} to {target}.", "已将 {qty} 件 {sku} 从 {source} 移到 {target}。"
+        "Moved {qty} × {sku} from {source} to {target}.",
+        "已将 {qty} 件 {sku} 从 {source} 移到 {target}。",
     ),
     "move_done": Message("Move finished: {moved} units moved.", "移库完成：共移动 {moved} 件。"),
     "stock_received": Message(
@@ -172,13 +173,15 @@ PROMPTS: dict[str, Message] = {
         "Adjusted {sku} at {location} by {delta}.", "已调整 {location} 的 {sku}：{delta}。"
     ),
     "stock_frozen": Message(
-        "Put {qty} × {sku} at {location} on hold ({target}).", "已冻结 {location} 的 {qty} 件 {sku}（{target}）。"
+        "Put {qty} × {sku} at {location} on hold ({target}).",
+        "已冻结 {location} 的 {qty} 件 {sku}（{target}）。",
     ),
     "return_announced": Message(
         "Return {rma}: {qty} × {sku} on its way back.", "退货 {rma}：{qty} 件 {sku} 正在退回途中。"
     ),
     "stock_moved": Message(
-        "Moved {qty} × {sku} from {source} to {target}.", "已将 {qty} 件 {sku} 从 {source} 移到 {target}。"
+        "Moved {qty} × {sku} from {source} to {target}.",
+        "已将 {qty} 件 {sku} 从 {source} 移到 {target}。",
     ),
 }
 

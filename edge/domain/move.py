@@ -38,7 +38,7 @@ Handler = Callable[[MoveSession, Classified, MoveContext], Decision[MoveSession]
 PROMPT: dict[Step, str] = {"source": "scan_source", "target": "scan_target", "items": "scan_item"}
 
 
-def _set_source(s: MoveSession, scan: Classified, _: MoveContext) -> Decision[MoveSession]:
+def _set_source(_s: MoveSession, scan: Classified, _: MoveContext) -> Decision[MoveSession]:
     new = MoveSession("target", source=scan.key)
     return Decision(new, feedback=Feedback("info", "scan_target", {"source": scan.key}))
 
@@ -82,9 +82,11 @@ def decide_move(s: MoveSession, scan: Classified, ctx: MoveContext) -> Decision[
     """Apply one classified scan to a move session, or refuse it naming what is expected."""
     handler = TRANSITIONS.get((s.step, transition_kind(scan)))
     if handler is None:
+        # source/target fill the expected prompt ("taking from {source}").
         raise EdgeError(
-            "unexpected_scan", kind=scan.kind, code=scan.scan.code, expected_prompt=PROMPT[s.step]
-        )
+            "unexpected_scan", kind=scan.kind, code=scan.scan.code, expected_prompt=PROMPT[s.step],
+            source=s.source, target=s.target,
+        )  # fmt: skip
     return handler(s, scan, ctx)
 
 

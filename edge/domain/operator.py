@@ -44,9 +44,7 @@ def verify_pin(pin: str, stored: str) -> bool:
 
 def check_pin_format(pin: str, *, min_length: int) -> None:
     if not pin.isdigit() or len(pin) < min_length:
-        raise EdgeError(
-            "invalid_request", reason=f"a PIN is {min_length} or more digits"
-        )
+        raise EdgeError("invalid_request", reason=f"a PIN is {min_length} or more digits")
 
 
 @dataclass(frozen=True)

@@ -72,21 +72,29 @@ def adjust_stock(stock: Stock, cmd: AdjustStock) -> Decision[Stock]:
         raise EdgeError("invalid_request", reason="an adjustment needs a reason")
     bin_ = Place(cmd.location, Bucket.ON_HAND)
     if cmd.delta > 0:
-        m = Movement("adjust", cmd.sku, cmd.delta, Account.ADJUSTED, bin_, lot=cmd.lot, reason=cmd.reason)
+        m = Movement(
+            "adjust", cmd.sku, cmd.delta, Account.ADJUSTED, bin_, lot=cmd.lot, reason=cmd.reason
+        )
     else:
         take_free(stock, cmd.sku, cmd.location, -cmd.delta, lots=[cmd.lot])
-        m = Movement("adjust", cmd.sku, -cmd.delta, bin_, Account.ADJUSTED, lot=cmd.lot, reason=cmd.reason)
+        m = Movement(
+            "adjust", cmd.sku, -cmd.delta, bin_, Account.ADJUSTED, lot=cmd.lot, reason=cmd.reason
+        )
     payload = {"sku": cmd.sku, "location": cmd.location, "delta": cmd.delta, "lot": cmd.lot}
     event = Event("stock_adjusted", payload | {"reason": cmd.reason}, (m,), sku=cmd.sku)
-    return Decision(stock.apply([m]), (event,), feedback=Feedback("good", "stock_adjusted", payload))
+    return Decision(
+        stock.apply([m]), (event,), feedback=Feedback("good", "stock_adjusted", payload)
+    )
 
 
-def move_stock(stock: Stock, cmd: MoveStock, *, lot_order: list[str] | None = None) -> Decision[Stock]:
+def move_stock(
+    stock: Stock, cmd: MoveStock, *, lot_order: list[str] | None = None
+) -> Decision[Stock]:
     """Free on_hand units go from one bin to another, lot by lot (`lot_order`, e.g. FEFO)."""
     _positive(cmd.qty)
     if cmd.source == cmd.target:
         raise EdgeError("same_location", location=cmd.source)
-    lots = [cmd.lot] if cmd.lot is not None else lot_order
+    lots = [cmd.lot] if cmd.lot is not None else _preferred(stock, cmd, lot_order or [])
     movements = tuple(
         Movement(
             "move",
@@ -101,7 +109,15 @@ def move_stock(stock: Stock, cmd: MoveStock, *, lot_order: list[str] | None = No
     )
     payload = {"sku": cmd.sku, "source": cmd.source, "target": cmd.target, "qty": cmd.qty}
     event = Event("stock_moved", payload, movements, sku=cmd.sku)
-    return Decision(stock.apply(movements), (event,), feedback=Feedback("good", "stock_moved", payload))
+    return Decision(
+        stock.apply(movements), (event,), feedback=Feedback("good", "stock_moved", payload)
+    )
+
+
+def _preferred(stock: Stock, cmd: MoveStock, lot_order: list[str]) -> list[str]:
+    """`lot_order` first (FEFO from the lots table), then any other lot on hand at the source:
+    a lot missing from the table still counts, or its units could never be moved unnamed."""
+    return list(dict.fromkeys([*lot_order, *stock.lots_at(cmd.sku, cmd.source)]))
 
 
 @dataclass(frozen=True)
@@ -150,4 +166,6 @@ def announce_return(stock: Stock, cmd: AnnounceReturn) -> Decision[Stock]:
     )  # fmt: skip
     payload = {"sku": cmd.sku, "qty": cmd.qty, "rma": cmd.rma, "location": cmd.location}
     event = Event("return_announced", payload, (m,), order_id=cmd.order_id, sku=cmd.sku)
-    return Decision(stock.apply([m]), (event,), feedback=Feedback("info", "return_announced", payload))
+    return Decision(
+        stock.apply([m]), (event,), feedback=Feedback("info", "return_announced", payload)
+    )

@@ -32,7 +32,9 @@ class LoginResult:
     session: ops.LoginSession
 
 
-async def login(store: Store, settings: AuthSettings, *, badge: str, pin: str, device_id: str) -> LoginResult:
+async def login(
+    store: Store, settings: AuthSettings, *, badge: str, pin: str, device_id: str
+) -> LoginResult:
     conn = store.read()
     if ops.device(conn, device_id) is None:
         raise EdgeError("unknown_device", device_id=device_id)
@@ -53,21 +55,35 @@ async def login(store: Store, settings: AuthSettings, *, badge: str, pin: str, d
 
 
 def _record_attempt(
-    tx: Tx, settings: AuthSettings, operator_id: int, badge: str, good: bool, token: str, device_id: str
+    tx: Tx,
+    settings: AuthSettings,
+    operator_id: int,
+    badge: str,
+    good: bool,
+    token: str,
+    device_id: str,
 ) -> EdgeError | None:
     """Re-read the operator inside the write so concurrent wrong PINs all count."""
     row = tx.one("SELECT failed_pins, locked_until FROM operators WHERE id = ?", (operator_id,))
     check_not_locked(badge, ops.parse_utc(row["locked_until"]), now=tx.now)
     if good:
         expires = tx.now + timedelta(hours=settings.session_hours)
-        ops.open_session(tx, token=token, operator_id=operator_id, device_id=device_id, expires_at=expires)
+        ops.open_session(
+            tx, token=token, operator_id=operator_id, device_id=device_id, expires_at=expires
+        )
         return None
     attempt = after_failed_pin(
         row["failed_pins"], now=tx.now, max_attempts=settings.max_pin_attempts,
         lockout=timedelta(minutes=settings.lockout_minutes),
     )  # fmt: skip
-    ops.record_failed_pin(tx, operator_id, failed=attempt.failed_pins, locked_until=attempt.locked_until)
+    ops.record_failed_pin(
+        tx, operator_id, failed=attempt.failed_pins, locked_until=attempt.locked_until
+    )
     if attempt.locked_until is not None:
         # Returned, not raised: the failure count must commit, not roll back with the refusal.
-        return EdgeError("operator_locked", badge=badge, until=attempt.locked_until.strftime("%H:%M UTC"))
-    return EdgeError("bad_credentials", attempts_left=settings.max_pin_attempts - attempt.failed_pins)
+        return EdgeError(
+            "operator_locked", badge=badge, until=attempt.locked_until.strftime("%H:%M UTC")
+        )
+    return EdgeError(
+        "bad_credentials", attempts_left=settings.max_pin_attempts - attempt.failed_pins
+    )

@@ -50,7 +50,10 @@ def _decide_and_apply(tx: Tx, req: ScanRequest, settings: ScanSettings) -> dict[
     if work is None:
         raise EdgeError("no_work_session")
     scan = parse_scan(
-        req.raw, prefix=settings.prefix, suffix=settings.suffix, gs_substitutes=settings.gs_substitutes
+        req.raw,
+        prefix=settings.prefix,
+        suffix=settings.suffix,
+        gs_substitutes=settings.gs_substitutes,
     )
     classified = classify(scan, SqlDirectory(tx.conn), command_prefix=settings.command_prefix)
     workflow = WORKFLOWS[work.workflow]
@@ -80,5 +83,9 @@ def _refusal(tx: Tx, req: ScanRequest, err: EdgeError) -> dict[str, Any]:
     work = open_work_session(tx, req.session.token_hash)
     if work is not None:
         workflow = WORKFLOWS[work.workflow]
-        body |= {"workflow": work.workflow, "state": work.state, "next": workflow.prompt(work.state)}
+        body |= {
+            "workflow": work.workflow,
+            "state": work.state,
+            "next": workflow.prompt(work.state),
+        }
     return body

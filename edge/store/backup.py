@@ -18,7 +18,9 @@ from edge.domain.errors import EdgeError
 Progress = Callable[[int, int], None]
 
 
-def backup(source: Path, target: Path, *, progress: Progress | None = None, pages: int = 1024) -> None:
+def backup(
+    source: Path, target: Path, *, progress: Progress | None = None, pages: int = 1024
+) -> None:
     """Copy `source` to `target` page by page (other writers keep going); verify the copy."""
     if not source.exists():
         raise EdgeError("not_found", what="database", key=str(source))
@@ -28,7 +30,11 @@ def backup(source: Path, target: Path, *, progress: Progress | None = None, page
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(tmp)
     try:
-        src.backup(dst, pages=pages, progress=(lambda _s, rem, tot: progress(tot - rem, tot)) if progress else None)
+        src.backup(
+            dst,
+            pages=pages,
+            progress=(lambda _s, rem, tot: progress(tot - rem, tot)) if progress else None,
+        )
         _check_integrity(dst, tmp)
         dst.execute("PRAGMA journal_mode = DELETE")
     finally:

@@ -43,7 +43,7 @@ class SqlDirectory:
         row = self._one("SELECT id FROM parcels WHERE tracking_no = ?", code)
         return row["id"] if row else None
 
-    def rma(self, code: str) -> str | None:
+    def rma(self, code: str) -> str | None:  # noqa: ARG002
         return None  # return authorisations arrive with the returns workflow
 
     def operator_by_badge(self, code: str) -> int | None:

@@ -111,7 +111,10 @@ def _write_movement(
     }  # fmt: skip
     row["hash"] = movement_hash(last["hash"] if last else "", row)
     columns = ", ".join(row)
-    tx.execute(f"INSERT INTO movements ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    tx.execute(
+        f"INSERT INTO movements ({columns}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
     if isinstance(m.source, Place):
         _add_balance(tx, m.sku, m.source, m.lot, -m.qty)
     if isinstance(m.target, Place):

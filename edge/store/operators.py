@@ -34,7 +34,9 @@ def parse_utc(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def add_operator(tx: Tx, *, badge: str, name: str, role: str, pin_hash: str, language: str = "") -> int:
+def add_operator(
+    tx: Tx, *, badge: str, name: str, role: str, pin_hash: str, language: str = ""
+) -> int:
     cur = tx.execute(
         "INSERT INTO operators (badge, name, role, pin_hash, language) VALUES (?,?,?,?,?)"
         " ON CONFLICT (badge) DO UPDATE SET name = excluded.name, role = excluded.role,"
@@ -67,15 +69,21 @@ def device(conn: sqlite3.Connection, device_id: str) -> sqlite3.Row | None:
     return row
 
 
-def record_failed_pin(tx: Tx, operator_id: int, *, failed: int, locked_until: datetime | None) -> None:
+def record_failed_pin(
+    tx: Tx, operator_id: int, *, failed: int, locked_until: datetime | None
+) -> None:
     tx.execute(
         "UPDATE operators SET failed_pins = ?, locked_until = ? WHERE id = ?",
         (failed, utc(locked_until) if locked_until else None, operator_id),
     )
 
 
-def open_session(tx: Tx, *, token: str, operator_id: int, device_id: str, expires_at: datetime) -> None:
-    tx.execute("UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE id = ?", (operator_id,))
+def open_session(
+    tx: Tx, *, token: str, operator_id: int, device_id: str, expires_at: datetime
+) -> None:
+    tx.execute(
+        "UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE id = ?", (operator_id,)
+    )
     tx.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (utc(tx.now), device_id))
     tx.execute(
         "INSERT INTO login_sessions (token_hash, operator_id, device_id, created_at, expires_at)"
@@ -95,7 +103,9 @@ def end_session(tx: Tx, token_hash_: str) -> None:
     )
 
 
-def session_by_token_hash(conn: sqlite3.Connection, token_hash_: str) -> tuple[LoginSession, str | None] | None:
+def session_by_token_hash(
+    conn: sqlite3.Connection, token_hash_: str
+) -> tuple[LoginSession, str | None] | None:
     """The session and its `ended_at`, or None for a token never issued."""
     row = conn.execute(
         "SELECT s.token_hash, s.operator_id, o.badge, o.name, o.role, o.language, s.device_id,"

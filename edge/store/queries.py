@@ -13,7 +13,9 @@ def rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> list[dict[str,
     return [dict(r) for r in conn.execute(sql, params)]
 
 
-def balances(conn: sqlite3.Connection, *, sku: str | None = None, location: str | None = None) -> list[dict[str, Any]]:
+def balances(
+    conn: sqlite3.Connection, *, sku: str | None = None, location: str | None = None
+) -> list[dict[str, Any]]:
     sql = "SELECT sku, location, container, lot, bucket, qty FROM balances WHERE qty > 0"
     params: list[str] = []
     if sku:
@@ -25,7 +27,9 @@ def balances(conn: sqlite3.Connection, *, sku: str | None = None, location: str 
     return rows(conn, sql + " ORDER BY sku, location, container, lot, bucket LIMIT 5000", params)
 
 
-def stock_summary(conn: sqlite3.Connection, sku: str, *, include_returns: bool) -> dict[str, Any] | None:
+def stock_summary(
+    conn: sqlite3.Connection, sku: str, *, include_returns: bool
+) -> dict[str, Any] | None:
     """Bucket totals of one SKU and its available-to-sell figure."""
     product = conn.execute("SELECT sku, name FROM products WHERE sku = ?", (sku,)).fetchone()
     if product is None:
@@ -33,7 +37,9 @@ def stock_summary(conn: sqlite3.Connection, sku: str, *, include_returns: bool) 
     totals = dict(
         conn.execute("SELECT bucket, SUM(qty) FROM balances WHERE sku = ? GROUP BY bucket", (sku,))
     )
-    allocated = conn.execute("SELECT COALESCE(SUM(qty), 0) FROM allocations WHERE sku = ?", (sku,)).fetchone()[0]
+    allocated = conn.execute(
+        "SELECT COALESCE(SUM(qty), 0) FROM allocations WHERE sku = ?", (sku,)
+    ).fetchone()[0]
     on_hand = totals.get("on_hand", 0)
     rit = totals.get("returns_in_transit", 0)
     return {
@@ -48,7 +54,9 @@ def stock_summary(conn: sqlite3.Connection, sku: str, *, include_returns: bool) 
     }
 
 
-def movements(conn: sqlite3.Connection, *, sku: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def movements(
+    conn: sqlite3.Connection, *, sku: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
     where, params = ("WHERE sku = ?", [sku]) if sku else ("", [])
     return rows(conn, f"SELECT * FROM movements {where} ORDER BY id DESC LIMIT ?", [*params, limit])
 
@@ -57,7 +65,9 @@ def product(conn: sqlite3.Connection, sku: str) -> dict[str, Any] | None:
     row = conn.execute("SELECT * FROM products WHERE sku = ?", (sku,)).fetchone()
     if row is None:
         return None
-    codes = rows(conn, "SELECT printed, code, pack_qty FROM barcodes WHERE sku = ? ORDER BY code", (sku,))
+    codes = rows(
+        conn, "SELECT printed, code, pack_qty FROM barcodes WHERE sku = ? ORDER BY code", (sku,)
+    )
     return dict(row) | {"barcodes": codes}
 
 
@@ -79,5 +89,9 @@ def outbox_status(conn: sqlite3.Connection, now: datetime) -> dict[str, Any]:
     return {"queued": row["depth"], "oldest": row["oldest"], "oldest_age_s": age, "total": total}
 
 
-def outbox_events(conn: sqlite3.Connection, *, after_seq: int = 0, limit: int = 100) -> list[dict[str, Any]]:
-    return rows(conn, "SELECT * FROM outbox WHERE seq > ? ORDER BY epoch, seq LIMIT ?", (after_seq, limit))
+def outbox_events(
+    conn: sqlite3.Connection, *, after_seq: int = 0, limit: int = 100
+) -> list[dict[str, Any]]:
+    return rows(
+        conn, "SELECT * FROM outbox WHERE seq > ? ORDER BY epoch, seq LIMIT ?", (after_seq, limit)
+    )

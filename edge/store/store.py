@@ -42,7 +42,8 @@ def _identity(tx: Tx, edge_id: str) -> tuple[str, int]:
     tx.execute("INSERT OR IGNORE INTO edge_meta (key, value) VALUES ('edge_id', ?)", (edge_id,))
     tx.execute("INSERT OR IGNORE INTO edge_meta (key, value) VALUES ('epoch', '1')")
     tx.execute(
-        "INSERT OR IGNORE INTO edge_meta (key, value) VALUES ('install_id', ?)", (str(uuid.uuid4()),)
+        "INSERT OR IGNORE INTO edge_meta (key, value) VALUES ('install_id', ?)",
+        (str(uuid.uuid4()),),
     )
     rows = dict(tx.execute("SELECT key, value FROM edge_meta"))
     if rows["edge_id"] != edge_id:

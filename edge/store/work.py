@@ -25,7 +25,9 @@ def open_work_session(tx: Tx, token_hash: str) -> WorkSession | None:
     return WorkSession(row["id"], row["workflow"], json.loads(row["state"])) if row else None
 
 
-def start_work_session(tx: Tx, token_hash: str, workflow: str, state: dict[str, Any]) -> WorkSession:
+def start_work_session(
+    tx: Tx, token_hash: str, workflow: str, state: dict[str, Any]
+) -> WorkSession:
     """End the session's current task, if any, and start `workflow` from `state`."""
     now = utc(tx.now)
     tx.execute(

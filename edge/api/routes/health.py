@@ -24,10 +24,16 @@ async def readyz(store: StoreDep) -> Response:
 
     pending = [m.name for m in MIGRATIONS.pending(Database(store.read()))]
     ready = not pending
-    body = {"status": "ready" if ready else "migrating", "edge_id": store.edge_id, "pending": pending}
+    body = {
+        "status": "ready" if ready else "migrating",
+        "edge_id": store.edge_id,
+        "pending": pending,
+    }
     import json
 
-    return Response(json.dumps(body), status_code=200 if ready else 503, media_type="application/json")
+    return Response(
+        json.dumps(body), status_code=200 if ready else 503, media_type="application/json"
+    )
 
 
 @router.get("/metrics", dependencies=[public("Prometheus scrape on the LAN")])

@@ -32,11 +32,15 @@ class TaskIn(BaseModel):
 
 def scan_settings(settings: Any) -> ScanSettings:
     s = settings.scans
-    return ScanSettings(s.prefix, s.suffix, (s.gs_substitute,) if s.gs_substitute else (), s.command_prefix)
+    return ScanSettings(
+        s.prefix, s.suffix, (s.gs_substitute,) if s.gs_substitute else (), s.command_prefix
+    )
 
 
 @router.post("/scans")
-async def scan(body: ScanIn, request: Request, session: Operator, store: StoreDep, settings: SettingsDep) -> JSONResponse:
+async def scan(
+    body: ScanIn, request: Request, session: Operator, store: StoreDep, settings: SettingsDep
+) -> JSONResponse:
     """One scan from a terminal or a station scanner; answered after its commit, once per scan_id."""
     started = time.perf_counter()
     metrics = request.app.state.metrics
@@ -66,7 +70,9 @@ async def start(body: TaskIn, request: Request, session: Operator, store: StoreD
 @router.get("/work-sessions/current")
 async def current(request: Request, session: Operator, store: StoreDep) -> JSONResponse:
     """The task open on this device, with what to scan next."""
-    return answer_response(current_task(store.read(), session), request_language(request), replayed=False)
+    return answer_response(
+        current_task(store.read(), session), request_language(request), replayed=False
+    )
 
 
 _ = Role

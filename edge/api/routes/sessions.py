@@ -43,10 +43,14 @@ def session_out(session: LoginSession, token: str | None = None) -> SessionOut:
     )  # fmt: skip
 
 
-@router.post("/devices", status_code=201, dependencies=[public("a handheld enrols before anyone logs in")])
+@router.post(
+    "/devices", status_code=201, dependencies=[public("a handheld enrols before anyone logs in")]
+)
 async def enrol(body: Enrol, store: StoreDep) -> dict[str, str]:
     """Enrol a handheld or station once; keep the returned device id."""
-    device_id = await store.writer.run(lambda tx: ops.enrol_device(tx, name=body.name, kind=body.kind))
+    device_id = await store.writer.run(
+        lambda tx: ops.enrol_device(tx, name=body.name, kind=body.kind)
+    )
     return {"device_id": device_id}
 
 

@@ -35,7 +35,9 @@ class AdjustIn(BaseModel):
 
 
 @router.get("/stock")
-async def stock(_: Anyone, store: StoreDep, sku: str | None = None, location: str | None = None) -> list[dict[str, Any]]:
+async def stock(
+    _: Anyone, store: StoreDep, sku: str | None = None, location: str | None = None
+) -> list[dict[str, Any]]:
     """Balances at the ledger grain, filtered by SKU and/or location."""
     return queries.balances(store.read(), sku=sku, location=location)
 
@@ -51,7 +53,9 @@ async def stock_of(sku: str, _: Anyone, store: StoreDep, settings: SettingsDep) 
 
 
 @router.post("/stock/adjustments")
-async def adjustment(body: AdjustIn, request: Request, session: Manager, store: StoreDep) -> JSONResponse:
+async def adjustment(
+    body: AdjustIn, request: Request, session: Manager, store: StoreDep
+) -> JSONResponse:
     """Adjust a bin's on_hand with a reason; idempotent by request_id."""
     cmd = AdjustStock(body.sku, body.location, body.delta, body.reason, body.lot)
     actor = Actor(session.operator_id, session.device_id, body.request_id)
@@ -60,7 +64,9 @@ async def adjustment(body: AdjustIn, request: Request, session: Manager, store: 
 
 
 @router.get("/movements")
-async def movements(_: Auditor, store: StoreDep, sku: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+async def movements(
+    _: Auditor, store: StoreDep, sku: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
     """The newest ledger rows, optionally for one SKU."""
     return queries.movements(store.read(), sku=sku, limit=min(max(limit, 1), 1000))
 
@@ -84,7 +90,9 @@ async def location(code: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
 
 
 @router.get("/outbox")
-async def outbox(_: Auditor, store: StoreDep, after_seq: int = 0, limit: int = 100) -> dict[str, Any]:
+async def outbox(
+    _: Auditor, store: StoreDep, after_seq: int = 0, limit: int = 100
+) -> dict[str, Any]:
     """Outbox depth and age, and events after a sequence number."""
     conn = store.read()
     return {

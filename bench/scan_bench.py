@@ -1,0 +1,395 @@
+"""Scan benchmark: the public scan route of a real `warehouse-edge serve` against its no-op
+endpoint and a bare sqlite3 loop doing the same writes. Prints JSON (see bench/README.md).
+
+    .venv/bin/python bench/scan_bench.py [--clients 1,8,64] [--seconds 10] [--client httpx|raw]
+                                         [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from edge.domain.gtin import check_digit  # noqa: E402
+from edge.domain.stock import ReceiveStock  # noqa: E402
+from edge.service.stock import receive  # noqa: E402
+from edge.store import catalog  # noqa: E402
+from edge.store.db import open_database  # noqa: E402
+from edge.store.effects import Actor  # noqa: E402
+from edge.store.writer import Tx  # noqa: E402
+from tests.servers import PIN, EdgeServer, add_operators, running_server, seed  # noqa: E402
+
+UNITS = 10_000_000  # per client's SKU: no run ever empties a bin
+TARGETS = {"p99_ms_at_64": 50.0, "scan_to_noop_ratio": 0.3}
+WRITER_COUNTERS = ("edge_writer_commits_total", "edge_writer_commands_total")
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """One bench client's floor: its SKU's barcode, two bins, an operator logged in on a device."""
+
+    index: int
+    barcode: str
+    source: str
+    target: str
+    badge: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def terminal(index: int) -> Terminal:
+    payload = f"9506001{index:05d}"  # a 12-digit EAN-13 payload under the GS1 example prefix
+    return Terminal(
+        index,
+        payload + check_digit(payload),
+        f"BA-{index:03d}",
+        f"BB-{index:03d}",
+        f"BENCH-{index:03d}",
+    )
+
+
+def seed_floor(terminals: list[Terminal]) -> Callable[[Tx], None]:
+    def fn(tx: Tx) -> None:
+        for t in terminals:
+            sku = f"BENCH-SKU-{t.index:03d}"
+            catalog.upsert_product(tx, sku=sku, name=f"Bench item {t.index}")
+            catalog.add_barcode(tx, code=t.barcode, sku=sku)
+            for code in (t.source, t.target):
+                catalog.upsert_location(tx, code=code, type="bin")
+            receive(tx, ReceiveStock(sku, t.source, UNITS), Actor())
+        add_operators(tx, [t.badge for t in terminals])
+
+    return fn
+
+
+async def sign_in(http: httpx.AsyncClient, t: Terminal) -> Terminal:
+    """Enrol, log in, start a move task and scan its two bins: the next scans move items."""
+    resp = await http.post("/api/v1/devices", json={"name": f"HH-{t.index}"})
+    login = {"badge": t.badge, "pin": PIN, "device_id": resp.raise_for_status().json()["device_id"]}
+    resp = await http.post("/api/v1/auth/login", json=login)
+    headers = {"Authorization": f"Bearer {resp.raise_for_status().json()['token']}"}
+    task = await http.post("/api/v1/work-sessions", json={"workflow": "move"}, headers=headers)
+    task.raise_for_status()
+    for code in (t.source, t.target):
+        body = {"scan_id": uuid.uuid4().hex, "raw": code}
+        (await http.post("/api/v1/scans", json=body, headers=headers)).raise_for_status()
+    return replace(t, headers=headers)
+
+
+class HttpxConnection:
+    """One httpx.AsyncClient held to a single keep-alive connection."""
+
+    def __init__(self, url: str) -> None:
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        self._http = httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0)
+
+    async def request(self, method: str, path: str, body: Any = None, headers: Any = None) -> int:
+        resp = await self._http.request(method, path, json=body, headers=headers)
+        return resp.status_code
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
+class RawConnection:
+    """HTTP/1.1 keep-alive on asyncio streams: a load generator that costs little CPU, to tell
+    the server's limits from httpx's (one httpx client saturates a core near 600 requests/s)."""
+
+    def __init__(self, url: str) -> None:
+        self._host, _, port = url.removeprefix("http://").partition(":")
+        self._port = int(port)
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, body: Any = None, headers: Any = None) -> int:
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self._host, self._port)
+        reader, writer = self._streams
+        data = json.dumps(body).encode() if body is not None else b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self._host}", f"Content-Length: {len(data)}"]
+        lines += ["Content-Type: application/json"] if body is not None else []
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
+        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30.0)).decode("latin-1")
+        status_line, *fields = head.split("\r\n")
+        lengths = [int(f.split(":")[1]) for f in fields if f.lower().startswith("content-length:")]
+        if not lengths:
+            raise ValueError(f"answer without Content-Length: {status_line}")
+        await reader.readexactly(lengths[0])
+        return int(status_line.split()[1])
+
+    async def close(self) -> None:
+        if self._streams is not None:
+            self._streams[1].close()
+
+
+Connection = HttpxConnection | RawConnection
+CONNECTIONS: dict[str, type[Connection]] = {"httpx": HttpxConnection, "raw": RawConnection}
+Send = Callable[[Connection], Awaitable[bool]]
+
+
+def scan_sender(t: Terminal) -> Send:
+    async def send(conn: Connection) -> bool:
+        body = {"scan_id": uuid.uuid4().hex, "raw": t.barcode}
+        return await conn.request("POST", "/api/v1/scans", body, t.headers) == 200
+
+    return send
+
+
+async def noop(conn: Connection) -> bool:
+    return await conn.request("GET", "/healthz") == 200
+
+
+@dataclass
+class ClientRun:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    started: float = 0.0
+    ended: float = 0.0
+
+
+async def drive_one(
+    conn: Connection, send: Send, seconds: float, ready: asyncio.Barrier
+) -> ClientRun:
+    """One client on its own keep-alive connection: a warm-up request, then as many as fit."""
+    run = ClientRun()
+    try:
+        await send(conn)  # opens the connection outside the measured window
+        await ready.wait()
+        run.started = time.perf_counter()
+        deadline = run.started + seconds
+        while (now := time.perf_counter()) < deadline:
+            try:
+                ok = await send(conn)
+            except (
+                httpx.HTTPError,
+                OSError,
+                ValueError,
+                asyncio.IncompleteReadError,
+                TimeoutError,
+            ):
+                ok = False
+            run.latencies.append(time.perf_counter() - now)
+            run.errors += not ok
+        run.ended = time.perf_counter()
+    finally:
+        await conn.close()
+    return run
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def summarise(name: str, runs: list[ClientRun]) -> dict[str, Any]:
+    latencies = sorted(x for r in runs for x in r.latencies)
+    elapsed = max(r.ended for r in runs) - min(r.started for r in runs)
+    ms = [round(1000 * percentile(latencies, q), 2) for q in (0.5, 0.99, 1.0)]
+    return {
+        "name": name, "clients": len(runs), "requests": len(latencies),
+        "errors": sum(r.errors for r in runs),
+        "throughput_rps": round(len(latencies) / elapsed, 1) if elapsed > 0 else 0.0,
+        "p50_ms": ms[0], "p99_ms": ms[1], "max_ms": ms[2],
+    }  # fmt: skip
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process so far (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    pid: int
+    client: str
+
+
+async def measure(target: Target, name: str, senders: list[Send], seconds: float) -> dict[str, Any]:
+    """Run `senders` together for `seconds`; with the CPU the client and the server used."""
+    ready = asyncio.Barrier(len(senders))
+    conns = [CONNECTIONS[target.client](target.url) for _ in senders]
+    server_cpu, client_cpu = cpu_seconds(target.pid), time.process_time()
+    runs = await asyncio.gather(
+        *(drive_one(c, s, seconds, ready) for c, s in zip(conns, senders, strict=True))
+    )
+    used = cpu_seconds(target.pid)
+    result = summarise(name, list(runs))
+    result["client_cpu_s"] = round(time.process_time() - client_cpu, 2)
+    if used is not None and server_cpu is not None:
+        result["server_cpu_s"] = round(used - server_cpu, 2)
+    return result
+
+
+async def writer_counts(url: str) -> dict[str, float]:
+    """edge_writer_commits_total and edge_writer_commands_total from /metrics."""
+    async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
+        text = (await http.get("/metrics")).raise_for_status().text
+    found = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in WRITER_COUNTERS:
+            found[name] = float(value)
+    return found
+
+
+async def scan_phase(target: Target, terminals: list[Terminal], seconds: float) -> dict[str, Any]:
+    """Scans by `terminals`, with the writer's commits and commands over the phase."""
+    before = await writer_counts(target.url)
+    result = await measure(target, "scan", [scan_sender(t) for t in terminals], seconds)
+    after = await writer_counts(target.url)
+    commits, commands = (int(after[k] - before[k]) for k in WRITER_COUNTERS)
+    batch = round(commands / commits, 2) if commits else None
+    return result | {"writer_commits": commits, "writer_commands": commands, "batch_mean": batch}
+
+
+async def http_phases(
+    target: Target, terminals: list[Terminal], clients: list[int], seconds: float
+) -> list[dict]:
+    async with httpx.AsyncClient(base_url=target.url, timeout=60.0) as http:
+        signed = await asyncio.gather(*(sign_in(http, t) for t in terminals))
+    results = []
+    for n in clients:
+        results.append(await measure(target, "noop", [noop] * n, seconds))
+        results.append(await scan_phase(target, signed[:n], seconds))
+    return results
+
+
+# The writes of one moving scan: two balances, a movement, an outbox event, the stored answer.
+SCAN_WRITES = (
+    (
+        "UPDATE balances SET qty = qty - 1 WHERE sku = 'S' AND location = 'A' AND container = ''"
+        " AND lot = '' AND bucket = 'on_hand'"
+    ),
+    (
+        "UPDATE balances SET qty = qty + 1 WHERE sku = 'S' AND location = 'B' AND container = ''"
+        " AND lot = '' AND bucket = 'on_hand'"
+    ),
+    (
+        "INSERT INTO movements (type, sku, qty, from_location, from_bucket, to_location,"
+        " to_bucket, scan_id, event_epoch, event_seq, at, hash)"
+        " VALUES ('move', 'S', 1, 'A', 'on_hand', 'B', 'on_hand', :key, 1, :n, 'now', :hash)"
+    ),
+    (
+        "INSERT INTO outbox (epoch, seq, event_id, type, schema_version, occurred_at, scan_id,"
+        " sku, payload) VALUES (1, :n, :event_id, 'stock_moved', 1, 'now', :key, 'S', :payload)"
+    ),
+    (
+        "INSERT INTO answers (key, kind, request_hash, body, at)"
+        " VALUES (:key, 'scan', :hash, :body, 'now')"
+    ),
+)
+
+
+def loop_database(path: Path) -> sqlite3.Connection:
+    """The edge schema (migrations), one SKU with stock in bin A, the edge's pragmas."""
+    open_database(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute("INSERT INTO products (sku, name, updated_at) VALUES ('S', 'bench', 'now')")
+    conn.executemany(
+        "INSERT INTO balances (sku, location, container, lot, bucket, qty)"
+        " VALUES ('S', ?, '', '', 'on_hand', ?)",
+        [("A", UNITS), ("B", 0)],
+    )
+    return conn
+
+
+def sqlite_loop(path: Path, seconds: float) -> dict[str, Any]:
+    """A moving scan's writes, one transaction each, WAL + synchronous=FULL, no server."""
+    conn = loop_database(path)
+    payload = json.dumps({"sku": "S", "source": "A", "target": "B", "qty": 1, "movements": [{}]})
+    body = json.dumps({"ok": True, "workflow": "move", "state": {}, "prompt": "-" * 300})
+    n, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        n += 1
+        params = {"n": n, "key": uuid.uuid4().hex, "hash": uuid.uuid4().hex * 2,
+                  "event_id": str(uuid.uuid4()), "payload": payload, "body": body}  # fmt: skip
+        conn.execute("BEGIN IMMEDIATE")
+        for sql in SCAN_WRITES:
+            conn.execute(sql, params)
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return {"name": "sqlite_loop", "transactions": n, "tps": round(n / elapsed, 1)}
+
+
+def verdict(results: list[dict[str, Any]]) -> dict[str, Any]:
+    at_64 = {r["name"]: r for r in results if r.get("clients") == 64}
+    if not {"scan", "noop"} <= at_64.keys() or not at_64["noop"]["throughput_rps"]:
+        return {"ratio_scan_to_noop_at_64": None}
+    ratio = round(at_64["scan"]["throughput_rps"] / at_64["noop"]["throughput_rps"], 3)
+    return {
+        "ratio_scan_to_noop_at_64": ratio,
+        "targets_met": {
+            "p99_under_50_ms_at_64": at_64["scan"]["p99_ms"] < TARGETS["p99_ms_at_64"],
+            "ratio_at_least_0.3": ratio >= TARGETS["scan_to_noop_ratio"],
+        },
+    }
+
+
+def run(clients: list[int], seconds: float, work: Path, *, client: str) -> dict[str, Any]:
+    terminals = [terminal(i) for i in range(max(clients))]
+    server_dir = work / "server"
+    server_dir.mkdir()
+    seed(server_dir / "edge.db", seed_floor(terminals))
+    config = {"logging": {"level": "WARNING"}}
+    with running_server(server_dir, config=config) as server:
+        target = Target(server.url, server.process.pid, client)
+        results = asyncio.run(http_phases(target, terminals, clients, seconds))
+        totals = asyncio.run(writer_counts(server.url))
+        stopped(server)
+    results.append(sqlite_loop(work / "loop.db", seconds))
+    return {
+        "cores": os.cpu_count(), "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version, "client": client, "seconds": seconds, "results": results,
+        "writer_totals": totals,
+    } | verdict(results)  # fmt: skip
+
+
+def stopped(server: EdgeServer) -> None:
+    code = server.stop()
+    if code not in (0, -15):  # uvicorn re-raises SIGTERM after a clean shutdown
+        print(f"server exited with {code}:\n{server.log()}", file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", default="1,8,64", help="comma-separated client counts")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
+    parser.add_argument(
+        "--client", choices=sorted(CONNECTIONS), default="httpx",
+        help="load generator: httpx.AsyncClient, or raw asyncio streams (cheaper on CPU)",
+    )  # fmt: skip
+    parser.add_argument("--out", type=Path, help="also write the JSON to this file")
+    args = parser.parse_args()
+    clients = [int(n) for n in args.clients.split(",") if n.strip()]
+    with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
+        report = run(clients, args.seconds, Path(tmp), client=args.client)
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""The real edge server as a subprocess: seed a database file, run `warehouse-edge serve` on a
+free port of 127.0.0.1, wait for /readyz, stop it with SIGTERM. Used by tests and by bench/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from edge.domain.operator import hash_pin
+from edge.store.operators import add_operator
+from edge.store.store import Store
+from edge.store.writer import Tx
+
+T = TypeVar("T")
+PIN = "2468"
+HOST = "127.0.0.1"
+# A cheap scrypt cost: logins of many terminals at once stay fast (production uses 14).
+PIN_HASH_COST = 10
+_SALT = b"0123456789abcdef"
+
+
+def venv_script(name: str) -> Path:
+    """A console script installed beside this interpreter (.venv/bin/NAME), else on PATH."""
+    beside = Path(sys.executable).with_name(name)
+    if beside.exists():
+        return beside
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} is not installed beside {sys.executable} nor on PATH")
+    return Path(found)
+
+
+def free_port() -> int:
+    """A port nobody listens on now (bound to 0 and released; serve cannot print the port)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def seed(db_path: Path, fn: Callable[[Tx], T], *, edge_id: str = "edge-1") -> T:
+    """Create (migrate) the database, run `fn` in one writer commit, close the store."""
+    store = Store(db_path, edge_id=edge_id)
+    try:
+        return store.writer.call(fn)
+    finally:
+        store.close()
+
+
+def add_operators(tx: Tx, badges: list[str], *, role: str = "picker") -> None:
+    """Operators who all log in with PIN."""
+    pin_hash = hash_pin(PIN, salt=_SALT, cost=PIN_HASH_COST)
+    for badge in badges:
+        add_operator(tx, badge=badge, name=badge.title(), role=role, pin_hash=pin_hash)
+
+
+def write_config(data_dir: Path, sections: Mapping[str, Mapping[str, Any]] | None = None) -> Path:
+    """edge.toml in `data_dir`: the data dir, a cheap PIN hash cost, then `sections` over them."""
+    config: dict[str, dict[str, Any]] = {
+        "edge": {"data_dir": str(data_dir)},
+        "server": {"host": HOST},
+        "auth": {"pin_hash_cost": PIN_HASH_COST},
+    }
+    for name, keys in (sections or {}).items():
+        config.setdefault(name, {}).update(keys)
+    lines: list[str] = []
+    for name, keys in config.items():
+        lines.append(f"[{name}]")
+        # json.dumps writes strings, integers and booleans as TOML reads them.
+        lines += [f"{key} = {json.dumps(value)}" for key, value in keys.items()]
+    path = data_dir / "edge.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass
+class EdgeServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    config_path: Path
+    db_path: Path
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, *, timeout: float = 30.0) -> int:
+        """SIGTERM and wait; returns the exit status (killed, and an error, after `timeout`)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise RuntimeError(
+                f"server ignored SIGTERM for {timeout} s; log:\n{self.log()}"
+            ) from None
+
+
+def start_server(
+    data_dir: Path, *, config: Mapping[str, Mapping[str, Any]] | None = None,
+    ready_timeout: float = 30.0,
+) -> EdgeServer:  # fmt: skip
+    """Run `warehouse-edge serve --config FILE --port N` with stdout and stderr to serve.log."""
+    config_path = write_config(data_dir, config)
+    port = free_port()
+    log_path = data_dir / "serve.log"
+    # The config file alone decides: stray WAREHOUSE_EDGE_* variables would override it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_EDGE_")}
+    cmd = [
+        str(venv_script("warehouse-edge")),
+        "serve",
+        "--config",
+        str(config_path),
+        "--port",
+        str(port),
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    server = EdgeServer(
+        f"http://{HOST}:{port}", process, config_path, data_dir / "edge.db", log_path
+    )
+    try:
+        wait_ready(server, timeout=ready_timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def wait_ready(server: EdgeServer, *, timeout: float) -> None:
+    """Poll /readyz until 200; fail with the server's log if it exits or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.url}/readyz", timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server not ready after {timeout} s:\n{server.log()}")
+
+
+@contextmanager
+def running_server(
+    data_dir: Path, *, config: Mapping[str, Mapping[str, Any]] | None = None
+) -> Iterator[EdgeServer]:
+    """A started server, stopped on the way out if the body did not stop it itself."""
+    server = start_server(data_dir, config=config)
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.stop()
+
+
+def sign_in(http: httpx.Client, badge: str, *, device: str) -> dict[str, str]:
+    """Enrol a handheld, log `badge` in on it and start a move task; returns the auth headers."""
+    resp = http.post("/api/v1/devices", json={"name": device})
+    resp.raise_for_status()
+    body = {"badge": badge, "pin": PIN, "device_id": resp.json()["device_id"]}
+    resp = http.post("/api/v1/auth/login", json=body)
+    resp.raise_for_status()
+    headers = {"Authorization": f"Bearer {resp.json()['token']}"}
+    http.post(
+        "/api/v1/work-sessions", json={"workflow": "move"}, headers=headers
+    ).raise_for_status()
+    return headers
+
+
+def run_cli(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """`warehouse-edge ARGS`, output captured."""
+    cmd = [str(venv_script("warehouse-edge")), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)

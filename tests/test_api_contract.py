@@ -1,0 +1,133 @@
+"""The HTTP contract: probes, metrics, OpenAPI, login lockout and problem+json errors."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.support import PIN, Floor
+
+PROBLEM = "application/problem+json"
+PROBES = {"/healthz", "/readyz", "/metrics"}
+FAMILIES = {
+    "edge_scans_total", "edge_errors_total", "edge_scan_latency_seconds", "edge_outbox_depth",
+    "edge_outbox_oldest_age_seconds",
+}  # fmt: skip
+
+
+def wrong_login(floor: Floor, pin: str = "0000") -> object:
+    body = {"badge": "B-PICK", "pin": pin, "device_id": floor.device_id}
+    return floor.client.post("/api/v1/auth/login", json=body)
+
+
+def test_healthz_says_the_process_is_alive(client: TestClient) -> None:
+    resp = client.get("/healthz")
+
+    assert (resp.status_code, resp.json()) == (200, {"status": "ok"})
+
+
+def test_readyz_says_ready_with_the_edge_id(client: TestClient) -> None:
+    resp = client.get("/readyz")
+
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ready", "edge_id": "edge-1", "pending": []}
+
+
+def test_metrics_after_a_scan_are_prometheus_text_with_every_family(floor: Floor) -> None:
+    headers = floor.login()
+    floor.start(headers)
+    floor.scan(headers, "A-01-01")
+    floor.scan(headers, "NO-SUCH-LABEL")
+
+    resp = floor.client.get("/metrics")
+
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/plain; version=")
+    text = resp.text
+    families = set(re.findall(r"^# TYPE (\S+) ", text, flags=re.MULTILINE))
+    assert FAMILIES <= families
+    assert 'edge_scans_total{outcome="good"} 1.0' in text
+    assert 'edge_scans_total{outcome="refused"} 1.0' in text
+    assert 'edge_errors_total{code="unknown_barcode"} 1.0' in text
+    assert "edge_scan_latency_seconds_count 2.0" in text
+    queued = floor.store.read().execute("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
+    assert f"edge_outbox_depth {float(queued.fetchone()[0])}" in text
+
+
+def test_the_docs_and_the_openapi_document_are_served(client: TestClient) -> None:
+    docs = client.get("/docs")
+
+    openapi = client.get("/openapi.json")
+
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    assert openapi.status_code == 200
+    assert openapi.json()["info"]["title"] == "Warehouse edge"
+
+
+def test_every_documented_path_but_the_probes_is_under_api_v1(client: TestClient) -> None:
+    paths = set(client.get("/openapi.json").json()["paths"])
+
+    assert {p for p in paths if not p.startswith("/api/v1/")} == PROBES
+
+
+def test_wrong_pins_count_down_then_lock_the_badge(floor: Floor) -> None:
+    limit = floor.client.app.state.settings.auth.max_pin_attempts
+
+    answers = [wrong_login(floor) for _ in range(limit)]
+
+    codes = [(r.status_code, r.json()["code"]) for r in answers]
+    assert codes == [(401, "bad_credentials")] * (limit - 1) + [(423, "operator_locked")]
+    left = [r.json()["params"]["attempts_left"] for r in answers[:-1]]
+    assert left == list(range(limit - 1, 0, -1))
+
+
+def test_a_locked_badge_refuses_even_the_right_pin(floor: Floor) -> None:
+    for _ in range(floor.client.app.state.settings.auth.max_pin_attempts):
+        wrong_login(floor)
+
+    resp = wrong_login(floor, PIN)
+
+    assert (resp.status_code, resp.json()["code"]) == (423, "operator_locked")
+    assert resp.headers["content-type"] == PROBLEM
+
+
+def test_the_right_pin_works_again_once_the_lockout_has_passed(floor: Floor) -> None:
+    for _ in range(floor.client.app.state.settings.auth.max_pin_attempts):
+        wrong_login(floor)
+    floor.store.writer.call(
+        lambda tx: tx.execute("UPDATE operators SET locked_until = '2000-01-01T00:00:00Z'")
+    )
+
+    resp = wrong_login(floor, PIN)
+
+    assert resp.status_code == 200
+    assert resp.json()["role"] == "picker"
+
+
+def test_a_scan_without_scan_id_is_400_invalid_request_naming_the_field(floor: Floor) -> None:
+    headers = floor.login()
+
+    resp = floor.client.post("/api/v1/scans", json={"raw": "A-01-01"}, headers=headers)
+
+    assert resp.status_code == 400
+    assert resp.headers["content-type"] == PROBLEM
+    body = resp.json()
+    assert (body["code"], body["params"]) == (
+        "invalid_request",
+        {"reason": "scan_id: Field required"},
+    )
+    assert body["detail"] == (
+        "The request is not valid: scan_id: Field required. Correct it and send it again."
+    )
+
+
+def test_an_unknown_path_is_404_problem_json(client: TestClient) -> None:
+    resp = client.get("/api/v1/no-such-thing")
+
+    assert resp.status_code == 404
+    assert resp.headers["content-type"] == PROBLEM
+    body = resp.json()
+    assert (body["code"], body["status"], body["params"]) == (
+        "not_found", 404, {"what": "path", "key": "/api/v1/no-such-thing"},
+    )  # fmt: skip

@@ -1,0 +1,188 @@
+"""`warehouse-edge demo`: seeded realistic data, served until SIGTERM, a ledger that verifies."""
+
+from __future__ import annotations
+
+import queue
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import pytest
+
+from edge import demo
+from edge.domain.gtin import is_valid_gtin
+from edge.store import catalog
+from edge.store.store import Store
+from tests.servers import venv_script
+
+TODAY = date(2025, 3, 1)
+STARTUP_TIMEOUT_S = 60
+
+
+def test_the_same_seed_gives_the_same_demo_data() -> None:
+    first, again = demo.generate(today=TODAY), demo.generate(today=TODAY)
+
+    assert first == again
+
+
+def test_every_demo_product_has_a_valid_chinese_ean13_and_a_third_a_case_gtin() -> None:
+    data = demo.generate(today=TODAY)
+    eaches = [b for b in data.barcodes if b["pack_qty"] == 1]
+    cases = [b for b in data.barcodes if b["pack_qty"] > 1]
+
+    assert len(data.products) == 300
+    assert [b["sku"] for b in eaches] == [p["sku"] for p in data.products]
+    assert {(len(b["code"]), 690 <= int(b["code"][:3]) <= 699) for b in eaches} == {(13, True)}
+    assert {(len(b["code"]), b["code"][0], b["pack_qty"] in (12, 24)) for b in cases} == {
+        (14, "1", True)
+    }
+    assert 80 <= len(cases) <= 120
+    assert all(is_valid_gtin(b["code"]) for b in data.barcodes)
+    assert len({b["code"] for b in data.barcodes}) == len(data.barcodes)
+
+
+def test_demo_bins_are_numbered_in_walking_order() -> None:
+    locations = demo.locations()
+    bins = [(r["code"], r["pick_seq"]) for r in locations if r["type"] == "bin"]
+
+    assert len(bins) == 300
+    assert bins[:2] == [("A-01-01", 10), ("A-01-02", 20)]
+    assert bins[49:51] == [("A-10-05", 500), ("B-10-01", 510)]
+    assert [r["code"] for r in locations if r["type"] != "bin"] == [
+        "BENCH-1", "BENCH-2", "BENCH-3", "RETURNS-1", "Q-01", "DOCK-1",
+    ]  # fmt: skip
+
+
+def test_seeding_writes_over_a_thousand_movements_of_five_types(store: Store) -> None:
+    demo.seed(store, pin_cost=10, today=TODAY)
+
+    types = dict(store.read().execute("SELECT type, COUNT(*) FROM movements GROUP BY type"))
+    assert set(types) == {"receive", "move", "adjust", "freeze", "return_announced"}
+    assert sum(types.values()) >= 1000
+    assert demo.is_seeded(store)
+
+
+def test_the_demo_refuses_a_data_dir_holding_data_it_did_not_seed(
+    settings: Any, store: Store
+) -> None:
+    store.writer.call(lambda tx: catalog.upsert_product(tx, sku="REAL-1", name="Real stock"))
+    printed: list[str] = []
+
+    with pytest.raises(demo.DemoDirInUse):
+        demo.run(settings, echo=printed.append)
+
+    assert printed == []
+    assert not demo.is_seeded(store)
+
+
+# --- the console script -------------------------------------------------------------------
+
+
+@dataclass
+class Demo:
+    proc: subprocess.Popen[str]
+    url: str
+    banner: list[str]
+
+
+def _lines(stream: IO[str], out: queue.Queue[str]) -> None:
+    for line in stream:
+        out.put(line.rstrip("\n"))
+
+
+def _read_until(lines: queue.Queue[str], last: str, *, timeout: float) -> list[str]:
+    deadline, seen = time.monotonic() + timeout, []
+    while not seen or not seen[-1].startswith(last):
+        try:
+            seen.append(lines.get(timeout=max(deadline - time.monotonic(), 0.01)))
+        except queue.Empty:
+            raise AssertionError(f"demo printed no {last!r} in {timeout} s: {seen}") from None
+    return seen
+
+
+@contextmanager
+def running_demo(data_dir: Path, log: Path) -> Iterator[Demo]:
+    cmd = [str(venv_script("warehouse-edge")), "demo", "--port", "0", "--data-dir", str(data_dir)]
+    with log.open("w") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
+    try:
+        banner = _read_until(lines, "Press Ctrl-C", timeout=STARTUP_TIMEOUT_S)
+        url = next(line for line in banner if line.startswith("Edge running at ")).split()[-1]
+        yield Demo(proc, url, banner)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def read_only(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return [tuple(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def log_in_as_demo_picker(url: str) -> dict[str, Any]:
+    device = httpx.post(f"{url}/api/v1/devices", json={"name": "smoke-test"}, timeout=10)
+    assert device.status_code == 201, device.text
+    body = {"badge": "P001", "pin": "1111", "device_id": device.json()["device_id"]}
+    login = httpx.post(f"{url}/api/v1/auth/login", json=body, timeout=10)
+    assert login.status_code == 200, login.text
+    return dict(login.json())
+
+
+@pytest.mark.slow
+def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -> None:
+    db = tmp_path / "edge.db"
+
+    with running_demo(tmp_path, tmp_path / "demo.log") as edge:
+        ready = httpx.get(f"{edge.url}/readyz", timeout=10)
+        session = log_in_as_demo_picker(edge.url)
+        types = read_only(db, "SELECT type, COUNT(*) FROM movements GROUP BY type")
+        edge.proc.send_signal(signal.SIGTERM)
+        code = edge.proc.wait(timeout=30)
+    verify = subprocess.run(
+        [str(venv_script("warehouse-edge")), "verify", "--db", str(db)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert edge.url.startswith("http://127.0.0.1:")
+    assert edge.banner[1:4] == [
+        f"API docs at {edge.url}/docs", f"Data dir: {tmp_path}", "Demo logins (badge / PIN):",
+    ]  # fmt: skip
+    assert "  picker      P001 / 1111   Li Na" in edge.banner
+    assert ready.status_code == 200
+    assert (session["role"], session["name"]) == ("picker", "Li Na")
+    assert sum(n for _, n in types) >= 1000 and len(types) >= 4
+    assert code == 0
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+@pytest.mark.slow
+def test_the_demo_reuses_a_seeded_data_dir_without_seeding_again(tmp_path: Path) -> None:
+    store = Store(tmp_path / "edge.db")
+    demo.seed(store, pin_cost=10, today=TODAY)
+    store.close()
+    before = read_only(tmp_path / "edge.db", "SELECT COUNT(*) FROM movements")
+    log = tmp_path / "demo.log"
+
+    with running_demo(tmp_path, log) as edge:
+        edge.proc.send_signal(signal.SIGTERM)
+        code = edge.proc.wait(timeout=30)
+
+    assert code == 0
+    assert read_only(tmp_path / "edge.db", "SELECT COUNT(*) FROM movements") == before
+    assert "reusing the demo data" in log.read_text()
