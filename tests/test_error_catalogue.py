@@ -243,7 +243,6 @@ BY_OPERATOR = (
 # Codes no route, service, store or CLI can raise yet. The markers are what would make them
 # reachable: once one appears in edge/ outside the allowed files, this list must lose the code.
 NOT_REACHABLE: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "lot_required": ("nothing checks lot tracking yet", '"lot_required"', ()),
     "bad_transition": (
         "no route, service or CLI changes an order's status yet",
         "change_status(",

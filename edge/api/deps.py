@@ -62,20 +62,14 @@ def current_session(request: Request) -> LoginSession:
 
 RuleFn = Callable[..., Coroutine[Any, Any, LoginSession | None]]
 
-ROLE_NAMES = {
-    Role.PICKER: "picker", Role.PACKER: "packer", Role.RETURNS: "returns clerk",
-    Role.SUPERVISOR: "supervisor", Role.ADMIN: "admin",
-}  # fmt: skip
-
-
-def allow(*roles: Role, action: str = "do this") -> Any:
+def allow(*roles: Role, action: str = "use_session") -> Any:
     """Only operators with one of `roles` may call the route."""
     allowed = frozenset(roles)
 
     async def rule(request: Request) -> LoginSession:
         session = current_session(request)
         if Role(session.role) not in allowed:
-            names = " or ".join(ROLE_NAMES[r] for r in Role if r in allowed)
+            names = [r.value for r in Role if r in allowed]
             raise EdgeError("not_authorized", role=session.role, action=action, allowed=names)
         return session
 

@@ -31,6 +31,15 @@ STATUS: dict[str, int] = {
 TITLES = {code: code.replace("_", " ").capitalize() for code in CATALOGUE}
 
 
+def _plain(value: Any) -> Any:
+    """A JSON-safe parameter: numbers, booleans and lists stay as they are, the rest as text."""
+    if isinstance(value, int | float | bool | None):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
 def status_of(code: str) -> int:
     return STATUS.get(code, 422)
 
@@ -45,9 +54,7 @@ def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONR
         "code": code,
         "detail": render(code, lang, params),
         "messages": {"en": render(code, "en", params), "zh": render(code, "zh", params)},
-        "params": {
-            k: v if isinstance(v, int | float | bool | None) else str(v) for k, v in params.items()
-        },
+        "params": {k: _plain(v) for k, v in params.items()},
     } | extra
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -80,23 +87,30 @@ def request_language(request: Request) -> str:
     return normalise_language(request.headers.get("accept-language"))
 
 
+def count_error(request: Request, code: str) -> None:
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.errors.labels(code).inc()
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(EdgeError)
     async def edge_error(request: Request, exc: EdgeError) -> JSONResponse:
-        request.state.error_code = exc.code
+        count_error(request, exc.code)
         return problem(exc.code, exc.params, request_language(request))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
         where = ".".join(str(p) for p in first["loc"] if p != "body")
-        request.state.error_code = "invalid_request"
+        count_error(request, "invalid_request")
         return problem(
             "invalid_request", {"reason": f"{where}: {first['msg']}"}, request_language(request)
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        count_error(request, "not_found" if exc.status_code == 404 else "invalid_request")
         if exc.status_code == 404:
             return problem(
                 "not_found", {"what": "path", "key": request.url.path}, request_language(request)
@@ -105,5 +119,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:
+        count_error(request, "internal_error")
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return problem("internal_error", {}, request_language(request))

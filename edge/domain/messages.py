@@ -68,10 +68,6 @@ CATALOGUE: dict[str, Message] = {
         "Quantity {quantity} is not valid: {reason}.",
         "数量 {quantity} 无效：{reason}。",
     ),
-    "lot_required": Message(
-        "Item {sku} is tracked by lot; give the lot (scan the GS1 label with (10)).",
-        "商品 {sku} 按批次管理；请提供批号（扫描含 (10) 的 GS1 标签）。",
-    ),
     "bad_transition": Message(
         "Order {order_id} is {current} and cannot become {target} (allowed next: {allowed}).",
         "订单 {order_id} 当前为 {current}，不能变为 {target}（允许：{allowed}）。",
@@ -148,7 +144,29 @@ TERMS: dict[str, Message] = {
     "rma": Message("return authorisation", "退货授权"),
     "badge": Message("badge", "工牌"),
     "command": Message("command", "指令"),
+    # roles
+    "picker": Message("picker", "拣货员"),
+    "packer": Message("packer", "打包员"),
+    "returns": Message("returns clerk", "退货专员"),
+    "supervisor": Message("supervisor", "主管"),
+    "admin": Message("admin", "管理员"),
+    # actions a role rule guards
+    "scan": Message("scan", "扫描"),
+    "look_up_stock": Message("look up stock", "查询库存"),
+    "change_stock": Message("change stock by hand", "手工调整库存"),
+    "read_ledger": Message("read the ledger", "查看库存流水"),
+    "start_task": Message("start this task", "开始此任务"),
+    "use_session": Message("use this session", "使用此会话"),
+    # things that can be missing or duplicated
+    "path": Message("path", "路径"),
+    "database": Message("database", "数据库"),
+    "backup": Message("backup", "备份"),
+    "barcode": Message("barcode", "条码"),
 }
+
+# Keys whose values name a term to translate; `allowed` is a list of role terms.
+_TERM_KEYS = ("kind", "what", "action", "role")
+_OR = Message(" or ", "或")
 
 
 # Prompts and confirmations (feedback that is not a refusal).
@@ -211,8 +229,12 @@ def _pick(message: Message, lang: str) -> str:
 def _localise(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Translate the values that name things (a barcode kind, a nested prompt)."""
     values = dict(params)
-    if isinstance(values.get("kind"), str) and values["kind"] in TERMS:
-        values["kind"] = _pick(TERMS[values["kind"]], lang)
+    for key in _TERM_KEYS:
+        if isinstance(values.get(key), str) and values[key] in TERMS:
+            values[key] = _pick(TERMS[values[key]], lang)
+    if isinstance(values.get("allowed"), list | tuple):
+        names = [_pick(TERMS[r], lang) if r in TERMS else str(r) for r in values["allowed"]]
+        values["allowed"] = _pick(_OR, lang).join(names)
     if values.get("expected_prompt") in PROMPTS:
         values["expected"] = prompt(values["expected_prompt"], lang, params)
     return values

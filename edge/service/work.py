@@ -19,8 +19,8 @@ def start_task(tx: Tx, session: LoginSession, name: str) -> dict[str, Any]:
     if workflow is None:
         raise EdgeError("unknown_workflow", workflow=name, choices=", ".join(sorted(WORKFLOWS)))
     if Role(session.role) not in workflow.roles:
-        allowed = " or ".join(sorted(r.value for r in workflow.roles))
-        raise EdgeError("not_authorized", role=session.role, action=f"run {name}", allowed=allowed)
+        allowed = [r.value for r in Role if r in workflow.roles]
+        raise EdgeError("not_authorized", role=session.role, action="start_task", allowed=allowed)
     state = workflow.initial()
     work = start_work_session(tx, session.token_hash, name, state)
     return _task_body(work.id, name, state)

@@ -31,7 +31,7 @@ _STOP = object()
 def storage_error(exc: sqlite3.Error) -> EdgeError | None:
     """A full disk (or a database at its size limit) is refused cleanly, not crashed on."""
     text = str(exc).lower()
-    if isinstance(exc, sqlite3.OperationalError) and ("full" in text or "disk i/o" in text):
+    if isinstance(exc, sqlite3.OperationalError) and "full" in text:
         return EdgeError("storage_full")
     return None
 

@@ -20,9 +20,9 @@ from edge.store.effects import Actor
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["stock"])
-Anyone = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look up stock")]
-Manager = Annotated[LoginSession, allow(*MANAGERS, action="change stock by hand")]
-Auditor = Annotated[LoginSession, allow(*MANAGERS, action="read the ledger")]
+Anyone = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look_up_stock")]
+Manager = Annotated[LoginSession, allow(*MANAGERS, action="change_stock")]
+Auditor = Annotated[LoginSession, allow(*MANAGERS, action="read_ledger")]
 
 
 class AdjustIn(BaseModel):
