@@ -43,7 +43,7 @@ CATALOGUE: dict[str, Message] = {
         "扫描编号 {scan_id} 已用于另一次扫描。终端须生成新的编号。",
     ),
     "unexpected_scan": Message(
-        "A {kind} barcode ({code}) is not expected now. {expected}",
+        "This {kind} barcode ({code}) is not expected now. {expected}",
         "现在不应扫描{kind}条码（{code}）。{expected}",
     ),
     # --- stock ---
@@ -141,6 +141,7 @@ TERMS: dict[str, Message] = {
     "container": Message("container", "容器"),
     "order": Message("order", "订单"),
     "tracking": Message("parcel tracking", "运单号"),
+    "parcel": Message("parcel", "包裹"),
     "rma": Message("return authorisation", "退货授权"),
     "badge": Message("badge", "工牌"),
     "command": Message("command", "指令"),
