@@ -19,12 +19,12 @@ from edge.store.operators import LoginSession, parse_utc, session_by_token_hash,
 from edge.store.store import Store
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_settings(request: Request) -> Any:
+async def get_settings(request: Request) -> Any:
     return request.app.state.settings
 
 
@@ -43,7 +43,7 @@ def current_session(request: Request) -> LoginSession:
     token = bearer(request)
     if token is None:
         raise EdgeError("not_authenticated")
-    found = session_by_token_hash(get_store(request).read(), token_hash(token))
+    found = session_by_token_hash(request.app.state.store.read(), token_hash(token))
     if found is None or found[1] is not None:
         raise EdgeError("not_authenticated")
     session = found[0]
@@ -51,7 +51,7 @@ def current_session(request: Request) -> LoginSession:
     request.state.lang = normalise_language(
         session.language
         or request.headers.get("accept-language")
-        or get_settings(request).edge.language
+        or request.app.state.settings.edge.language
     )
     expires = parse_utc(session.expires_at)
     if expires is None or expires <= datetime.now(UTC):

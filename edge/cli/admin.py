@@ -7,6 +7,8 @@ import click
 from edge.cli.backup_cmd import backup, restore
 from edge.cli.demo_cmd import demo
 from edge.cli.import_cmd import import_
+from edge.cli.labels_cmd import labels
+from edge.cli.tls_cmd import tls
 from edge.cli.verify_cmd import verify
 
-COMMANDS: list[click.Command] = [import_, verify, demo, backup, restore]
+COMMANDS: list[click.Command] = [import_, verify, demo, backup, restore, tls, labels]

@@ -36,11 +36,33 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class CountTaskOpened:
+    """A bin to count: after a short pick, or a supervisor's cycle count."""
+
+    location: str
+    sku: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExceptionRaised:
+    """Something a supervisor must look at, with a catalogue code and its values."""
+
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    order_id: str | None = None
+    location: str | None = None
+    sku: str | None = None
+
+
+@dataclass(frozen=True)
 class Decision(Generic[S]):
     state: S
     events: tuple[Event, ...] = ()
     reservations: tuple[Reservation, ...] = ()
     feedback: Feedback | None = None
+    # Other records the store applies with the rest: status changes, task progress, follow-ups.
+    changes: tuple[Any, ...] = ()
 
     @property
     def movements(self) -> tuple[Movement, ...]:

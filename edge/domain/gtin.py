@@ -6,9 +6,7 @@ UPC-A (12 digits), EAN-13 and GTIN-14 with indicator 0 are the same number padde
 
 from __future__ import annotations
 
-from biip import ParseError
 from biip.checksums import gs1_standard_check_digit
-from biip.gtin import Gtin
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 SSCC_LENGTH = 18
@@ -35,12 +33,9 @@ def normalise_gtin(code: str) -> str | None:
     A GTIN-shaped code with a wrong check digit is not a GTIN either: the store keeps such
     codes as they are, and a scan of them is read the same way, so both sides agree.
     """
-    if not has_gtin_shape(code):
+    if not has_gtin_shape(code) or check_digit(code[:-1]) != code[-1]:
         return None
-    try:
-        return Gtin.parse(code).as_gtin_14()
-    except ParseError:
-        return None
+    return code.zfill(14)
 
 
 def is_valid_sscc(code: str) -> bool:

@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from edge.store.effects import utc
 from edge.store.writer import Tx
 
 
@@ -39,7 +38,7 @@ def record_answer(
         " VALUES (?,?,?,?,?,?,?,?)",
         (
             key, kind, request_hash_, json.dumps(answer.body, ensure_ascii=False, default=str),
-            answer.code, operator_id, device_id, utc(tx.now),
+            answer.code, operator_id, device_id, tx.at,
         ),
     )  # fmt: skip
 

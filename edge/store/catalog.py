@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from edge.domain.errors import EdgeError
 from edge.domain.gtin import normalise_gtin
-from edge.store.effects import utc
 from edge.store.writer import Tx
 
 
@@ -23,7 +22,7 @@ def upsert_product(
         " name = excluded.name, name_zh = excluded.name_zh, weight_g = excluded.weight_g,"
         " lot_tracked = excluded.lot_tracked, expiry_tracked = excluded.expiry_tracked,"
         " serial_tracked = excluded.serial_tracked, updated_at = excluded.updated_at",
-        (sku, name, name_zh, weight_g, lot_tracked, expiry_tracked, serial_tracked, utc(tx.now)),
+        (sku, name, name_zh, weight_g, lot_tracked, expiry_tracked, serial_tracked, tx.at),
     )
 
 

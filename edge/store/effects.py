@@ -45,8 +45,28 @@ def movement_hash(previous: str, row: Mapping[str, Any]) -> str:
 
 
 def edge_identity(tx: Tx) -> tuple[str, int]:
-    rows = dict(tx.execute("SELECT key, value FROM edge_meta WHERE key IN ('edge_id','epoch')"))
-    return rows["edge_id"], int(rows["epoch"])
+    ident = tx.memo.get("identity")
+    if ident is None:
+        rows = dict(tx.execute("SELECT key, value FROM edge_meta WHERE key IN ('edge_id','epoch')"))
+        ident = tx.memo["identity"] = (rows["edge_id"], int(rows["epoch"]))
+    return ident  # type: ignore[no-any-return]
+
+
+def _next_seq(tx: Tx, epoch: int) -> int:
+    seq = tx.memo.get(("seq", epoch))
+    if seq is None:
+        sql = "SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox WHERE epoch = ?"
+        seq = int(tx.one(sql, (epoch,))[0])
+    tx.memo[("seq", epoch)] = seq + 1
+    return int(seq)
+
+
+def _ledger_tail(tx: Tx) -> tuple[int, str]:
+    tail = tx.memo.get("tail")
+    if tail is None:
+        last = tx.one("SELECT id, hash FROM movements ORDER BY id DESC LIMIT 1")
+        tail = (last["id"], last["hash"]) if last else (0, "")
+    return tail  # type: ignore[no-any-return]
 
 
 def apply_decision(tx: Tx, decision: Decision[Any], actor: Actor) -> list[int]:
@@ -60,8 +80,8 @@ def apply_decision(tx: Tx, decision: Decision[Any], actor: Actor) -> list[int]:
 def write_event(tx: Tx, event: Event, actor: Actor) -> int:
     """Append one outbox event and the movements it carries; balances follow in the same step."""
     edge_id, epoch = edge_identity(tx)
-    seq = tx.one("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox WHERE epoch = ?", (epoch,))[0]
-    at = utc(tx.now)
+    seq = _next_seq(tx, epoch)
+    at = tx.at
     moved = [_write_movement(tx, m, actor, epoch=epoch, seq=seq, at=at) for m in event.movements]
     envelope = {
         "event_id": str(uuid.uuid4()),
@@ -97,10 +117,10 @@ def _side(side: Place | Account) -> tuple[str, str, str]:
 def _write_movement(
     tx: Tx, m: Movement, actor: Actor, *, epoch: int, seq: int, at: str
 ) -> dict[str, Any]:
-    last = tx.one("SELECT id, hash FROM movements ORDER BY id DESC LIMIT 1")
+    last_id, last_hash = _ledger_tail(tx)
     src, dst = _side(m.source), _side(m.target)
     row: dict[str, Any] = {
-        "id": (last["id"] if last else 0) + 1,
+        "id": last_id + 1,
         "type": m.type, "reason": m.reason, "sku": m.sku, "lot": m.lot, "serial": m.serial,
         "qty": m.qty,
         "from_location": src[0], "from_container": src[1], "from_bucket": src[2],
@@ -109,7 +129,8 @@ def _write_movement(
         "order_id": m.order_id, "order_line_id": m.line_id,
         "event_epoch": epoch, "event_seq": seq, "at": at,
     }  # fmt: skip
-    row["hash"] = movement_hash(last["hash"] if last else "", row)
+    row["hash"] = movement_hash(last_hash, row)
+    tx.memo["tail"] = (row["id"], row["hash"])
     columns = ", ".join(row)
     tx.execute(
         f"INSERT INTO movements ({columns}) VALUES ({', '.join('?' * len(row))})",

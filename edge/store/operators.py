@@ -57,7 +57,7 @@ def enrol_device(tx: Tx, *, name: str, kind: str, station: str = "") -> str:
     device_id = str(uuid.uuid4())
     tx.execute(
         "INSERT INTO devices (id, name, kind, station, enrolled_at) VALUES (?,?,?,?,?)",
-        (device_id, name, kind, station, utc(tx.now)),
+        (device_id, name, kind, station, tx.at),
     )
     return device_id
 
@@ -84,22 +84,22 @@ def open_session(
     tx.execute(
         "UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE id = ?", (operator_id,)
     )
-    tx.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (utc(tx.now), device_id))
+    tx.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (tx.at, device_id))
     tx.execute(
         "INSERT INTO login_sessions (token_hash, operator_id, device_id, created_at, expires_at)"
         " VALUES (?,?,?,?,?)",
-        (token_hash(token), operator_id, device_id, utc(tx.now), utc(expires_at)),
+        (token_hash(token), operator_id, device_id, tx.at, utc(expires_at)),
     )
 
 
 def end_session(tx: Tx, token_hash_: str) -> None:
     tx.execute(
         "UPDATE login_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
-        (utc(tx.now), token_hash_),
+        (tx.at, token_hash_),
     )
     tx.execute(
         "UPDATE work_sessions SET ended_at = ? WHERE login_token_hash = ? AND ended_at IS NULL",
-        (utc(tx.now), token_hash_),
+        (tx.at, token_hash_),
     )
 
 

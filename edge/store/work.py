@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from edge.store.effects import utc
 from edge.store.writer import Tx
 
 
@@ -29,7 +28,7 @@ def start_work_session(
     tx: Tx, token_hash: str, workflow: str, state: dict[str, Any]
 ) -> WorkSession:
     """End the session's current task, if any, and start `workflow` from `state`."""
-    now = utc(tx.now)
+    now = tx.at
     tx.execute(
         "UPDATE work_sessions SET ended_at = ? WHERE login_token_hash = ? AND ended_at IS NULL",
         (now, token_hash),
@@ -45,5 +44,5 @@ def start_work_session(
 def save_state(tx: Tx, session_id: int, state: dict[str, Any]) -> None:
     tx.execute(
         "UPDATE work_sessions SET state = ?, updated_at = ? WHERE id = ?",
-        (json.dumps(state), utc(tx.now), session_id),
+        (json.dumps(state), tx.at, session_id),
     )

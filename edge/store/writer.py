@@ -39,10 +39,23 @@ def storage_error(exc: sqlite3.Error) -> EdgeError | None:
 class Tx:
     """The write connection inside the current command's savepoint, and the command's clock."""
 
-    def __init__(self, conn: sqlite3.Connection, now: datetime) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, now: datetime, memo: dict[Any, Any] | None = None
+    ) -> None:
         self.conn = conn
         self.now = now
+        # Values only the writer changes (next outbox seq, the ledger's last hash), kept between
+        # commands so the hot path does not query them; a rolled-back savepoint restores them.
+        self.memo: dict[Any, Any] = {} if memo is None else memo
         self._depth = 0
+        self._at: str | None = None
+
+    @property
+    def at(self) -> str:
+        """`now` as the stored UTC text, formatted once per command."""
+        if self._at is None:
+            self._at = self.now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return self._at
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -56,10 +69,13 @@ class Tx:
         """Everything inside commits with the command or rolls back alone on an exception."""
         self._depth += 1
         name = f"sp{self._depth}"
+        saved = dict(self.memo)
         self.conn.execute(f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
+            self.memo.clear()
+            self.memo.update(saved)
             # After SQLITE_FULL SQLite may already have rolled the whole transaction back.
             if self.conn.in_transaction:
                 self.conn.execute(f"ROLLBACK TO {name}")
@@ -89,6 +105,7 @@ class Writer:
         self._queue: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
         self._max_batch = max_batch
         self._clock = clock
+        self._memo: dict[Any, Any] = {}
         self.commits = 0
         self.commands = 0
         self._thread = threading.Thread(target=self._loop, name="edge-writer", daemon=True)
@@ -145,6 +162,7 @@ class Writer:
         except sqlite3.Error as exc:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
+            self._memo.clear()
             log.error("commit of %d commands failed: %s", len(batch), exc)
             failure = storage_error(exc) or exc
             for _, fut in batch:
@@ -159,11 +177,12 @@ class Writer:
                 fut.set_exception(error)
 
     def _run_one(self, fn: Callable[[Tx], Any], fut: Future[Any]) -> tuple[Future[Any], Any, Any]:
-        tx = Tx(self._conn, self._clock())
+        tx = Tx(self._conn, self._clock(), self._memo)
         try:
             with tx.savepoint():
                 return fut, fn(tx), None
         except sqlite3.Error as exc:
+            self._memo.clear()  # e.g. another process wrote: read everything afresh next time
             err = storage_error(exc)
             if err is None:
                 log.exception("command failed in the store")

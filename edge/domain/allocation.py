@@ -1,0 +1,93 @@
+"""Allocation: which bin (and lot) each order line's units will be picked from (pure).
+
+Rule: first-expiry-first-out for lots with an expiry (lots without one come after), then the
+location's pick sequence, then the location code — so pickers walk forward and old stock leaves
+first. An order is allocated whole or not at all: a partly allocated order would hold stock that
+another order could ship today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from edge.domain.ledger import Reservation
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Free on_hand of one SKU in one bin and lot."""
+
+    location: str
+    free: int
+    pick_seq: int = 0
+    lot: str = ""
+    expiry: str | None = None  # ISO date
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    line_id: str
+    sku: str
+    qty: int
+    lot: str = ""  # a line may ask for one lot
+
+
+@dataclass(frozen=True)
+class Shortage:
+    sku: str
+    needed: int
+    free: int
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Either the reservations for every line, or the shortages that put the order on hold."""
+
+    reservations: tuple[Reservation, ...] = ()
+    shortages: tuple[Shortage, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not self.shortages
+
+
+def pick_order(candidates: Iterable[Candidate]) -> list[Candidate]:
+    return sorted(
+        candidates, key=lambda c: (c.expiry is None, c.expiry or "", c.pick_seq, c.location, c.lot)
+    )
+
+
+def allocate(
+    lines: Sequence[LineRequest], candidates: Mapping[str, Sequence[Candidate]]
+) -> Allocation:
+    """Reserve every line from the candidates (shared between lines of the same SKU)."""
+    left = {(sku, c.location, c.lot): c.free for sku, cs in candidates.items() for c in cs}
+    reservations: list[Reservation] = []
+    shortages: list[Shortage] = []
+    for line in lines:
+        usable = [c for c in pick_order(candidates.get(line.sku, ())) if not line.lot or c.lot == line.lot]
+        remaining = line.qty
+        for c in usable:
+            n = min(remaining, left[(line.sku, c.location, c.lot)])
+            if n > 0:
+                reservations.append(Reservation(line.line_id, line.sku, c.location, n, lot=c.lot))
+                left[(line.sku, c.location, c.lot)] -= n
+                remaining -= n
+            if remaining == 0:
+                break
+        if remaining:
+            free = sum(left[(line.sku, c.location, c.lot)] for c in usable) + line.qty - remaining
+            shortages.append(Shortage(line.sku, line.qty, free))
+    if shortages:
+        return Allocation(shortages=tuple(shortages))
+    return Allocation(tuple(reservations))
+
+
+def release_all(held: Mapping[tuple[str, str, str, str], int], line_id: str) -> list[Reservation]:
+    """Reservations that give back everything `line_id` holds ((sku, location, container, lot) → qty)."""
+    return [
+        Reservation(line_id, sku, loc, -qty, container=c, lot=lot)
+        for (sku, loc, c, lot), qty in held.items()
+        if qty > 0
+    ]

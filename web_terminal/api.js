@@ -1,0 +1,103 @@
+// The edge's HTTP API as the terminal uses it (docs/terminal-api.md): JSON in, JSON or
+// problem+json out, the session token and the operator's language on every call.
+
+import { load, save } from "./util.js";
+
+const TIMEOUT_MS = 8000; // a scan answer is a commit away; past this the request is retried
+
+export const session = {
+  get: () => load("wt.session", null),
+  set: (value) => save("wt.session", value),
+};
+
+let language = "en";
+export function setApiLanguage(lang) {
+  language = lang;
+}
+
+export class NetworkError extends Error {}
+
+/** Call the edge. Resolves to {status, body, replayed}; rejects with NetworkError when there is
+ * no answer at all (no network, timeout). HTTP refusals are answers, not exceptions. */
+export async function call(method, path, body) {
+  const headers = { "Accept-Language": language === "zh" ? "zh-CN" : "en", Accept: "application/json" };
+  const token = session.get()?.token;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: abort.signal,
+      cache: "no-store",
+    });
+  } catch (error) {
+    throw new NetworkError(String(error));
+  } finally {
+    clearTimeout(timer);
+  }
+  const text = await res.text().catch(() => "");
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = { detail: text };
+  }
+  return { status: res.status, body: parsed, replayed: res.headers.get("Idempotent-Replayed") === "true" };
+}
+
+export const api = {
+  enrol: (name) => call("POST", "/api/v1/devices", { name, kind: "handheld" }),
+  login: (badge, pin, deviceId) => call("POST", "/api/v1/auth/login", { badge, pin, device_id: deviceId }),
+  logout: () => call("POST", "/api/v1/auth/logout"),
+  me: () => call("GET", "/api/v1/auth/me"),
+  startTask: (workflow) => call("POST", "/api/v1/work-sessions", { workflow }),
+  currentTask: () => call("GET", "/api/v1/work-sessions/current"),
+  scan: (entry) => call("POST", "/api/v1/scans", { scan_id: entry.scan_id, raw: entry.raw }),
+};
+
+/** Live updates by Server-Sent Events, reconnecting for ever (EventSource gives up for good on
+ * an HTTP error, so a closed stream is reopened here with a back-off). */
+export function liveEvents({ token, onEvent, onState = () => {} }) {
+  let source = null;
+  let stopped = false;
+  let delay = 1000;
+  let timer = 0;
+
+  function open() {
+    if (stopped) return;
+    source = new EventSource(`/api/v1/events/stream?token=${encodeURIComponent(token)}`);
+    source.addEventListener("open", () => {
+      delay = 1000;
+      onState("open");
+    });
+    source.addEventListener("pick_list_assigned", (ev) => onEvent("pick_list_assigned", parse(ev.data)));
+    source.addEventListener("error", () => {
+      onState("error");
+      if (source.readyState === EventSource.CLOSED) {
+        clearTimeout(timer);
+        timer = setTimeout(open, delay);
+        delay = Math.min(30000, delay * 2);
+      }
+    });
+  }
+
+  open();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    source?.close();
+  };
+}
+
+function parse(data) {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return {};
+  }
+}

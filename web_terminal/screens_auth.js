@@ -1,0 +1,126 @@
+// Screens before the work: enrol the device, log in by badge + PIN, choose a task.
+// Each returns {main, actions}: the content and the buttons at the bottom of the screen.
+
+import { t } from "./i18n.js";
+import { h } from "./util.js";
+
+export function button(testid, label, onclick, { kind = "", disabled = false } = {}) {
+  return h("button", { type: "button", class: `btn ${kind}`, "data-testid": testid, onclick, disabled }, label);
+}
+
+export function row(...buttons) {
+  return h("div", { class: "row" }, buttons);
+}
+
+function errorLine(text) {
+  return text ? h("p", { class: "error-line", "data-testid": "message", role: "alert" }, text) : null;
+}
+
+export function enrolScreen({ state, act }) {
+  const input = h("input", {
+    id: "device-name",
+    class: "text-in",
+    "data-testid": "device-name",
+    value: state.enrol.name,
+    autocomplete: "off",
+    autocapitalize: "characters",
+    maxlength: 80,
+    onkeydown: (ev) => ev.key === "Enter" && act.enrol(input.value),
+  });
+  return {
+    main: [
+      h("h1", { class: "title" }, t("enrol_title")),
+      h("p", { class: "hint" }, t("enrol_hint")),
+      h("label", { class: "field-label", for: "device-name" }, t("device_name")),
+      input,
+      errorLine(state.enrol.error),
+    ],
+    actions: [row(button("btn-enrol", t("enrol_button"), () => act.enrol(input.value), { kind: "primary" }))],
+  };
+}
+
+function badgeBlock({ state, act }) {
+  const { login } = state;
+  if (login.typing) {
+    const input = h("input", {
+      class: "text-in",
+      "data-testid": "badge-input",
+      autocomplete: "off",
+      autocapitalize: "characters",
+      onkeydown: (ev) => ev.key === "Enter" && act.setBadge(input.value),
+    });
+    queueMicrotask(() => input.focus());
+    return [h("p", { class: "prompt" }, t("type_badge")), input];
+  }
+  if (!login.badge) {
+    return [
+      h("div", { class: "badge-art", "aria-hidden": "true" }, h("span"), h("span"), h("span"), h("span"), h("span")),
+      h("p", { class: "prompt big", "data-testid": "next-message" }, t("scan_badge")),
+      h("p", { class: "hint" }, t("scan_badge_hint")),
+    ];
+  }
+  return [
+    h(
+      "div",
+      { class: "badge-line" },
+      h("span", { class: "field-label" }, t("badge")),
+      h("span", { class: "badge-code", "data-testid": "badge" }, login.badge),
+      button("btn-other-badge", t("other_badge"), act.clearBadge, { kind: "small" }),
+    ),
+  ];
+}
+
+function pinPad({ state, act }) {
+  const dots = h(
+    "div",
+    { class: "pin-dots", "data-testid": "pin-dots", "data-length": state.login.pin.length },
+    Array.from({ length: Math.max(4, state.login.pin.length) }, (_, i) =>
+      h("span", { class: i < state.login.pin.length ? "on" : "" }),
+    ),
+  );
+  const key = (d) => button(`pin-key-${d}`, d, () => act.pinKey(d), { kind: "pin" });
+  const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map(key);
+  keys.push(button("pin-delete", "⌫", () => act.pinKey("Backspace"), { kind: "pin muted" }));
+  keys.push(key("0"));
+  keys.push(button("pin-ok", t("pin_ok"), act.submitLogin, { kind: "pin primary", disabled: !state.login.pin }));
+  return [
+    h("p", { class: "prompt", "data-testid": "next-message" }, t("enter_pin")),
+    dots,
+    h("div", { class: "pin-pad" }, keys),
+  ];
+}
+
+export function loginScreen(ctx) {
+  const { state, act } = ctx;
+  const main = [h("h1", { class: "title" }, t("login_title")), ...badgeBlock(ctx), errorLine(state.login.error)];
+  if (state.login.badge && !state.login.typing) main.push(...pinPad(ctx));
+  const actions = state.login.badge
+    ? []
+    : [row(button("btn-type-badge", t("type_badge"), act.typeBadge, { kind: "secondary" }))];
+  const device = state.deviceName ? h("p", { class: "device-line" }, t("device_label", { name: state.deviceName })) : null;
+  return { main: [...main, device], actions };
+}
+
+const PICK_ROLES = new Set(["picker", "supervisor", "admin"]);
+
+function tile(testid, title, hint, icon, onclick) {
+  return h(
+    "button",
+    { type: "button", class: "tile", "data-testid": testid, onclick },
+    h("span", { class: "tile-icon", "aria-hidden": "true" }, icon),
+    h("span", { class: "tile-text" }, h("span", { class: "tile-title" }, title), h("span", { class: "tile-hint" }, hint)),
+  );
+}
+
+export function chooserScreen({ state, act }) {
+  const role = state.session?.role || "";
+  const tiles = [];
+  if (PICK_ROLES.has(role)) {
+    tiles.push(tile("btn-pick", t("task_pick"), t("task_pick_hint"), "⇩", () => act.startTask("pick")));
+  }
+  tiles.push(tile("btn-move", t("task_move"), t("task_move_hint"), "⇄", () => act.startTask("move")));
+  return {
+    main: [h("h1", { class: "title" }, t("choose_task")), h("div", { class: "tiles" }, tiles)],
+    actions: [row(button("btn-logout", t("btn_logout"), act.logout, { kind: "secondary" }))],
+  };
+}

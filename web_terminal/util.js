@@ -1,0 +1,56 @@
+// Small helpers shared by the screens: ids, storage, a DOM builder.
+
+/** A scan id: 16 random bytes as hex. crypto.getRandomValues works over plain HTTP on a LAN
+ * name; crypto.randomUUID does not (secure contexts only). */
+export function scanId() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** JSON in localStorage; a missing, unreadable or blocked value gives `fallback`. */
+export function load(key, fallback) {
+  try {
+    const text = localStorage.getItem(key);
+    return text === null ? fallback : JSON.parse(text);
+  } catch {
+    return fallback;
+  }
+}
+
+export function save(key, value) {
+  try {
+    if (value === undefined || value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Private mode or a full quota: the terminal still works, it just forgets on reload.
+  }
+}
+
+/** h("div", {class: "x", "data-testid": "y", onclick: fn}, child, "text", [more]) */
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "class") node.className = value;
+    else if (value === true) node.setAttribute(name, "");
+    else node.setAttribute(name, String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(node, child);
+    else node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replace everything inside `node` with `children`. */
+export function fill(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+}
