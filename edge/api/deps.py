@@ -62,6 +62,7 @@ def current_session(request: Request) -> LoginSession:
 
 RuleFn = Callable[..., Coroutine[Any, Any, LoginSession | None]]
 
+
 def allow(*roles: Role, action: str = "use_session") -> Any:
     """Only operators with one of `roles` may call the route."""
     allowed = frozenset(roles)
