@@ -10,14 +10,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import sqlite3
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,18 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
+from bench.common import (  # noqa: E402
+    CONNECTIONS,
+    Connection,
+    Send,
+    Target,
+    log_in,
+    machine,
+    measure,
+    stopped,
+    writer_counts,
+    writer_delta,
+)
 from edge.domain.gtin import check_digit  # noqa: E402
 from edge.domain.stock import ReceiveStock  # noqa: E402
 from edge.service.stock import receive  # noqa: E402
@@ -33,11 +43,10 @@ from edge.store import catalog  # noqa: E402
 from edge.store.db import open_database  # noqa: E402
 from edge.store.effects import Actor  # noqa: E402
 from edge.store.writer import Tx  # noqa: E402
-from tests.servers import PIN, EdgeServer, add_operators, running_server, seed  # noqa: E402
+from tests.servers import add_operators, running_server, seed  # noqa: E402
 
 UNITS = 10_000_000  # per client's SKU: no run ever empties a bin
 TARGETS = {"p99_ms_at_64": 50.0, "scan_to_noop_ratio": 0.3}
-WRITER_COUNTERS = ("edge_writer_commits_total", "edge_writer_commands_total")
 
 
 @dataclass(frozen=True)
@@ -79,67 +88,13 @@ def seed_floor(terminals: list[Terminal]) -> Callable[[Tx], None]:
 
 async def sign_in(http: httpx.AsyncClient, t: Terminal) -> Terminal:
     """Enrol, log in, start a move task and scan its two bins: the next scans move items."""
-    resp = await http.post("/api/v1/devices", json={"name": f"HH-{t.index}"})
-    login = {"badge": t.badge, "pin": PIN, "device_id": resp.raise_for_status().json()["device_id"]}
-    resp = await http.post("/api/v1/auth/login", json=login)
-    headers = {"Authorization": f"Bearer {resp.raise_for_status().json()['token']}"}
+    headers = await log_in(http, t.index, t.badge)
     task = await http.post("/api/v1/work-sessions", json={"workflow": "move"}, headers=headers)
     task.raise_for_status()
     for code in (t.source, t.target):
         body = {"scan_id": uuid.uuid4().hex, "raw": code}
         (await http.post("/api/v1/scans", json=body, headers=headers)).raise_for_status()
     return replace(t, headers=headers)
-
-
-class HttpxConnection:
-    """One httpx.AsyncClient held to a single keep-alive connection."""
-
-    def __init__(self, url: str) -> None:
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        self._http = httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0)
-
-    async def request(self, method: str, path: str, body: Any = None, headers: Any = None) -> int:
-        resp = await self._http.request(method, path, json=body, headers=headers)
-        return resp.status_code
-
-    async def close(self) -> None:
-        await self._http.aclose()
-
-
-class RawConnection:
-    """HTTP/1.1 keep-alive on asyncio streams: a load generator that costs little CPU, to tell
-    the server's limits from httpx's (one httpx client saturates a core near 600 requests/s)."""
-
-    def __init__(self, url: str) -> None:
-        self._host, _, port = url.removeprefix("http://").partition(":")
-        self._port = int(port)
-        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def request(self, method: str, path: str, body: Any = None, headers: Any = None) -> int:
-        if self._streams is None:
-            self._streams = await asyncio.open_connection(self._host, self._port)
-        reader, writer = self._streams
-        data = json.dumps(body).encode() if body is not None else b""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self._host}", f"Content-Length: {len(data)}"]
-        lines += ["Content-Type: application/json"] if body is not None else []
-        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
-        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30.0)).decode("latin-1")
-        status_line, *fields = head.split("\r\n")
-        lengths = [int(f.split(":")[1]) for f in fields if f.lower().startswith("content-length:")]
-        if not lengths:
-            raise ValueError(f"answer without Content-Length: {status_line}")
-        await reader.readexactly(lengths[0])
-        return int(status_line.split()[1])
-
-    async def close(self) -> None:
-        if self._streams is not None:
-            self._streams[1].close()
-
-
-Connection = HttpxConnection | RawConnection
-CONNECTIONS: dict[str, type[Connection]] = {"httpx": HttpxConnection, "raw": RawConnection}
-Send = Callable[[Connection], Awaitable[bool]]
 
 
 def scan_sender(t: Terminal) -> Send:
@@ -154,111 +109,11 @@ async def noop(conn: Connection) -> bool:
     return await conn.request("GET", "/healthz") == 200
 
 
-@dataclass
-class ClientRun:
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    started: float = 0.0
-    ended: float = 0.0
-
-
-async def drive_one(
-    conn: Connection, send: Send, seconds: float, ready: asyncio.Barrier
-) -> ClientRun:
-    """One client on its own keep-alive connection: a warm-up request, then as many as fit."""
-    run = ClientRun()
-    try:
-        await send(conn)  # opens the connection outside the measured window
-        await ready.wait()
-        run.started = time.perf_counter()
-        deadline = run.started + seconds
-        while (now := time.perf_counter()) < deadline:
-            try:
-                ok = await send(conn)
-            except (
-                httpx.HTTPError,
-                OSError,
-                ValueError,
-                asyncio.IncompleteReadError,
-                TimeoutError,
-            ):
-                ok = False
-            run.latencies.append(time.perf_counter() - now)
-            run.errors += not ok
-        run.ended = time.perf_counter()
-    finally:
-        await conn.close()
-    return run
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
-
-
-def summarise(name: str, runs: list[ClientRun]) -> dict[str, Any]:
-    latencies = sorted(x for r in runs for x in r.latencies)
-    elapsed = max(r.ended for r in runs) - min(r.started for r in runs)
-    ms = [round(1000 * percentile(latencies, q), 2) for q in (0.5, 0.99, 1.0)]
-    return {
-        "name": name, "clients": len(runs), "requests": len(latencies),
-        "errors": sum(r.errors for r in runs),
-        "throughput_rps": round(len(latencies) / elapsed, 1) if elapsed > 0 else 0.0,
-        "p50_ms": ms[0], "p99_ms": ms[1], "max_ms": ms[2],
-    }  # fmt: skip
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a process so far (Linux /proc), or None elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@dataclass(frozen=True)
-class Target:
-    url: str
-    pid: int
-    client: str
-
-
-async def measure(target: Target, name: str, senders: list[Send], seconds: float) -> dict[str, Any]:
-    """Run `senders` together for `seconds`; with the CPU the client and the server used."""
-    ready = asyncio.Barrier(len(senders))
-    conns = [CONNECTIONS[target.client](target.url) for _ in senders]
-    server_cpu, client_cpu = cpu_seconds(target.pid), time.process_time()
-    runs = await asyncio.gather(
-        *(drive_one(c, s, seconds, ready) for c, s in zip(conns, senders, strict=True))
-    )
-    used = cpu_seconds(target.pid)
-    result = summarise(name, list(runs))
-    result["client_cpu_s"] = round(time.process_time() - client_cpu, 2)
-    if used is not None and server_cpu is not None:
-        result["server_cpu_s"] = round(used - server_cpu, 2)
-    return result
-
-
-async def writer_counts(url: str) -> dict[str, float]:
-    """edge_writer_commits_total and edge_writer_commands_total from /metrics."""
-    async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
-        text = (await http.get("/metrics")).raise_for_status().text
-    found = {}
-    for line in text.splitlines():
-        name, _, value = line.partition(" ")
-        if name in WRITER_COUNTERS:
-            found[name] = float(value)
-    return found
-
-
 async def scan_phase(target: Target, terminals: list[Terminal], seconds: float) -> dict[str, Any]:
     """Scans by `terminals`, with the writer's commits and commands over the phase."""
     before = await writer_counts(target.url)
     result = await measure(target, "scan", [scan_sender(t) for t in terminals], seconds)
-    after = await writer_counts(target.url)
-    commits, commands = (int(after[k] - before[k]) for k in WRITER_COUNTERS)
-    batch = round(commands / commits, 2) if commits else None
-    return result | {"writer_commits": commits, "writer_commands": commands, "batch_mean": batch}
+    return result | writer_delta(before, await writer_counts(target.url))
 
 
 async def http_phases(
@@ -359,17 +214,9 @@ def run(clients: list[int], seconds: float, work: Path, *, client: str) -> dict[
         totals = asyncio.run(writer_counts(server.url))
         stopped(server)
     results.append(sqlite_loop(work / "loop.db", seconds))
-    return {
-        "cores": os.cpu_count(), "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version, "client": client, "seconds": seconds, "results": results,
-        "writer_totals": totals,
+    return machine() | {
+        "client": client, "seconds": seconds, "results": results, "writer_totals": totals,
     } | verdict(results)  # fmt: skip
-
-
-def stopped(server: EdgeServer) -> None:
-    code = server.stop()
-    if code != 0:
-        print(f"server exited with {code}:\n{server.log()}", file=sys.stderr)
 
 
 def main() -> None:

@@ -203,6 +203,17 @@ class StockSettings(BaseModel):
     )
 
 
+class PickingSettings(BaseModel):
+    """[picking]: how pick lists are built and what a picker may skip."""
+
+    model_config = _SECTION
+
+    batch_size: int = _key(3, "Orders per pick list when the edge builds the next one.", ge=1, le=24)
+    allow_unscanned_completion: bool = _key(
+        False, "Let a picker complete a line without scanning every unit (CMD:CONFIRM)."
+    )
+
+
 class AuthSettings(BaseModel):
     """[auth]: operator sessions and PINs."""
 
@@ -275,6 +286,7 @@ class Settings(BaseModel):
     server: ServerSettings = Field(default_factory=ServerSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     stock: StockSettings = Field(default_factory=StockSettings)
+    picking: PickingSettings = Field(default_factory=PickingSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     scans: ScansSettings = Field(default_factory=ScansSettings)
     central: CentralSettings = Field(default_factory=CentralSettings)

@@ -292,6 +292,10 @@ def seed(store: Store, *, pin_cost: int, today: date | None = None) -> dict[str,
     for kind in ("products", "barcodes", "locations", "containers", "operators", "stock"):
         import_table(store, kind, table_from_rows(getattr(data, kind)), pin_cost=pin_cost)
     skipped = run_history(store, data.history)
+    from edge.demo_floor import seed_orders
+
+    orders = seed_orders(store, seed=SEED)
+    log.info("released %d demo orders, allocated and ready to pick", len(orders))
     store.writer.call(_mark_seeded)
     counts = seeded_counts(store)
     log.info(
@@ -372,11 +376,14 @@ def seeded_counts(store: Store) -> dict[str, int]:
 # --- running --------------------------------------------------------------------------------
 
 
-def banner(url: str, *, data_dir: str, temporary: bool) -> list[str]:
+def banner(url: str, *, data_dir: str, temporary: bool, sheet: str = "") -> list[str]:
     """What the demo prints once it is listening: where to go and how to log in."""
     kept = " (temporary: removed on exit; give --data-dir to keep it)" if temporary else ""
-    lines = [f"Edge running at {url}", f"API docs at {url}/docs", f"Data dir: {data_dir}{kept}",
-             "Demo logins (badge / PIN):"]  # fmt: skip
+    lines = [f"Edge running at {url}", f"Handheld terminal at {url}/ui/", f"API docs at {url}/docs",
+             f"Data dir: {data_dir}{kept}"]  # fmt: skip
+    if sheet:
+        lines.append(f"Barcode sheet (print it, or scan from the screen): {sheet}")
+    lines.append("Demo logins (badge / PIN):")
     lines += [f"  {role:<11} {badge} / {pin}   {name}" for badge, name, role, pin, _ in OPERATORS]
     return [*lines, "Press Ctrl-C to stop."]
 
@@ -397,8 +404,14 @@ def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) 
         else:
             seed(store, pin_cost=settings.auth.pin_hash_cost)
 
+        from edge.demo_floor import write_sheet
+
+        sheet = write_sheet(store, settings.edge.data_dir / "demo-barcodes.pdf",
+                            command_prefix=settings.scans.command_prefix)  # fmt: skip
+
         def ready(url: str) -> None:
-            for line in banner(url, data_dir=str(settings.edge.data_dir), temporary=temporary):
+            lines = banner(url, data_dir=str(settings.edge.data_dir), temporary=temporary, sheet=str(sheet))
+            for line in lines:
                 echo(line)
 
         run_server(settings, on_ready=ready, store=store)

@@ -160,9 +160,12 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
     )  # fmt: skip
 
     assert edge.url.startswith("http://127.0.0.1:")
-    assert edge.banner[1:4] == [
-        f"API docs at {edge.url}/docs", f"Data dir: {tmp_path}", "Demo logins (badge / PIN):",
+    assert edge.banner[1:6] == [
+        f"Handheld terminal at {edge.url}/ui/", f"API docs at {edge.url}/docs", f"Data dir: {tmp_path}",
+        f"Barcode sheet (print it, or scan from the screen): {tmp_path / 'demo-barcodes.pdf'}",
+        "Demo logins (badge / PIN):",
     ]  # fmt: skip
+    assert (tmp_path / "demo-barcodes.pdf").read_bytes().startswith(b"%PDF")
     assert "  picker      P001 / 1111   Li Na" in edge.banner
     assert ready.status_code == 200
     assert (session["role"], session["name"]) == ("picker", "Li Na")

@@ -58,3 +58,33 @@ def test_a_case_barcode_moves_its_pack_quantity_or_is_refused_whole(floor: Floor
         "Only 10 of SKU-1 available at A-01-01; 12 requested. Take what is there or ask a supervisor."
     )
     assert snapshot(floor.store) == before
+
+
+def test_a_task_open_when_the_session_expired_continues_after_the_next_login(floor: Floor) -> None:
+    first = floor.login()
+    floor.start(first)
+    floor.scan(first, "A-01-01")
+    floor.store.writer.call(
+        lambda tx: tx.execute(
+            "UPDATE login_sessions SET expires_at = '2000-01-01T00:00:00.000000Z'"
+        )
+    )
+
+    again = floor.login()
+    resp = floor.scan(again, "A-01-02")
+
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["view"]["step"] == "items"
+
+
+def test_logging_out_ends_the_task(floor: Floor) -> None:
+    first = floor.login()
+    floor.start(first)
+    floor.scan(first, "A-01-01")
+    floor.client.post("/api/v1/auth/logout", headers=first)
+
+    again = floor.login()
+    resp = floor.scan(again, "A-01-02")
+
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "no_work_session"

@@ -70,7 +70,7 @@ export function liveEvents({ token, onEvent, onState = () => {} }) {
 
   function open() {
     if (stopped) return;
-    source = new EventSource(`/api/v1/events/stream?token=${encodeURIComponent(token)}`);
+    source = new EventSource(`/api/v1/events/stream?access_token=${encodeURIComponent(token)}`);
     source.addEventListener("open", () => {
       delay = 1000;
       onState("open");

@@ -1,6 +1,7 @@
 // Feedback a picker cannot miss: a full-screen colour, a sound and a vibration per answer.
 // good = green flash + short high two-tone; bad = red screen that stays until the next scan or
-// a tap + long low buzz + [200,100,200] vibration; info = a brief blue flash + one soft beep.
+// a tap + long low buzz + [200,100,200] vibration; info = a blue frame round the (still readable)
+// screen + one soft beep.
 
 import { t } from "./i18n.js";
 import { fill, h } from "./util.js";
@@ -64,7 +65,7 @@ export function sound(tone) {
   }
 }
 
-const FLASH_MS = { good: 650, info: 350 };
+const FLASH_MS = { good: 550, info: 400 };
 let hideTimer = 0;
 
 /** Show an answer on the overlay: {tone, text, detail, next}. A bad one stays until dismissed. */

@@ -83,6 +83,11 @@ export const STRINGS = {
     tap_to_continue: "Tap or scan to continue",
     unreachable: "The edge does not answer. Check the Wi-Fi and try again.",
     discarded_scans: "{n} unsent scans of the previous operator were discarded.",
+    role_picker: "Picker",
+    role_packer: "Packer",
+    role_returns: "Returns",
+    role_supervisor: "Supervisor",
+    role_admin: "Admin",
   },
   zh: {
     app_title: "仓库终端",
@@ -162,6 +167,11 @@ export const STRINGS = {
     tap_to_continue: "轻触屏幕或扫描以继续",
     unreachable: "服务器无响应。请检查 Wi-Fi 后重试。",
     discarded_scans: "上一位操作员的 {n} 次未发送扫描已丢弃。",
+    role_picker: "拣货员",
+    role_packer: "打包员",
+    role_returns: "退货员",
+    role_supervisor: "主管",
+    role_admin: "管理员",
   },
 };
 

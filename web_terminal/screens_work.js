@@ -14,7 +14,7 @@ function messages(task) {
   return h(
     "div",
     { class: "messages" },
-    task?.message && h("p", { class: `message tone-${tone}`, "data-testid": "message", "data-tone": tone }, task.message),
+    task?.message && task.message !== task.next_message && h("p", { class: `message tone-${tone}`, "data-testid": "message", "data-tone": tone }, task.message),
     task?.next_message && h("p", { class: "next-message", "data-testid": "next-message" }, task.next_message),
   );
 }
@@ -27,20 +27,23 @@ function commonButtons(act) {
   );
 }
 
-function progressBar(progress) {
-  if (!progress) return null;
+/** The step chip with the list's progress beside it and a bar under both. */
+function stepHead(step, label, progress) {
+  const chip = stepChip(step, label);
+  if (!progress) return chip;
   const { units_picked: done = 0, units_total: total = 0, tasks_done: lines = 0, tasks_total: allLines = 0 } = progress;
   const pct = total ? Math.round((100 * done) / total) : 0;
   return h(
     "div",
     { class: "progress", "data-testid": "progress", "data-done": done, "data-total": total },
-    h("div", { class: "progress-track" }, h("div", { class: "progress-fill", style: `width:${pct}%` })),
     h(
       "div",
       { class: "progress-text" },
+      chip,
       h("span", {}, t("progress", { done, total })),
       h("span", {}, t("lines_done", { done: lines, total: allLines })),
     ),
+    h("div", { class: "progress-track" }, h("div", { class: "progress-fill", style: `width:${pct}%` })),
   );
 }
 
@@ -104,14 +107,13 @@ function locationStep(task) {
     h(
       "div",
       { class: "card preview" },
-      h("div", { class: "item-name", "data-testid": "item-name" }, itemName(task)),
       h(
         "div",
-        { class: "meta" },
-        h("span", { "data-testid": "sku" }, task.sku),
-        lotLine(task),
+        { class: "name-row" },
+        h("div", { class: "item-name", "data-testid": "item-name" }, itemName(task)),
         h("span", { class: "qty-chip", "data-testid": "qty", "data-qty": task.qty }, `× ${task.qty}`),
       ),
+      h("div", { class: "meta" }, h("span", { "data-testid": "sku" }, task.sku), lotLine(task)),
       toteBox(task),
     ),
   ];
@@ -150,23 +152,29 @@ function doneStep(view) {
   ];
 }
 
-function waiting(act) {
+function waiting(state, act) {
   return {
     main: [
       stepChip("waiting", t("task_pick")),
       h("h1", { class: "title" }, t("no_list")),
+      state.task?.message && h("p", { class: "prompt", "data-testid": "message" }, state.task.message),
       h("p", { class: "hint" }, t("no_list_hint")),
     ],
     actions: [row(button("btn-next-list", t("check_again"), act.nextList, { kind: "primary" })), commonButtons(act)],
   };
 }
 
-const PICK_STEPS = { tote: "step_tote", location: "step_location", item: "step_item", done: "step_done" };
+const PICK_STEPS = {
+  tote: () => t("step_tote"),
+  location: () => t("step_location"),
+  item: () => t("step_item"),
+  done: () => t("step_done"),
+};
 
 export function pickScreen({ state, act }) {
   const task = state.task;
   const view = task?.view;
-  if (!view || !view.step) return waiting(act);
+  if (!view || !view.step) return waiting(state, act);
   const line = view.task || {};
   const body = {
     tote: () => toteStep(view),
@@ -174,17 +182,14 @@ export function pickScreen({ state, act }) {
     item: () => itemStep(line),
     done: () => doneStep(view),
   }[view.step];
-  const main = [
-    progressBar(view.progress),
-    stepChip(view.step, t(PICK_STEPS[view.step] || "step_item")),
-    ...(body ? body() : []),
-    messages(task),
-  ];
+  const main = [stepHead(view.step, (PICK_STEPS[view.step] || PICK_STEPS.item)(), view.progress), ...(body ? body() : [])];
   if (view.step === "done") {
-    return { main, actions: [row(button("btn-next-list", t("next_list"), act.nextList, { kind: "primary" })), commonButtons(act)] };
+    const next = row(button("btn-next-list", t("next_list"), act.nextList, { kind: "primary" }));
+    return { main, actions: [messages(task), next, commonButtons(act)] };
   }
   const working = view.step === "location" || view.step === "item";
   const actions = [
+    messages(task),
     row(
       button("btn-short", t("btn_short"), act.short, { kind: "danger", disabled: !working }),
       button("btn-confirm", t("btn_confirm"), () => act.command("CMD:CONFIRM"), { kind: "primary", disabled: !working }),
@@ -194,7 +199,7 @@ export function pickScreen({ state, act }) {
   return { main, actions };
 }
 
-const MOVE_STEPS = { source: "step_source", target: "step_target", items: "step_items" };
+const MOVE_STEPS = { source: () => t("step_source"), target: () => t("step_target"), items: () => t("step_items") };
 
 function place(testid, label, code, active) {
   return h(
@@ -210,7 +215,7 @@ export function moveScreen({ state, act }) {
   const view = task.view || task.state || { step: "source" };
   const step = view.step || "source";
   const main = [
-    stepChip(step, t(MOVE_STEPS[step] || "step_source")),
+    stepChip(step, (MOVE_STEPS[step] || MOVE_STEPS.source)()),
     h(
       "div",
       { class: "places" },
@@ -225,9 +230,9 @@ export function moveScreen({ state, act }) {
       h("span", { class: "moved", "data-testid": "moved" }, view.moved ?? 0),
       h("span", { class: "label" }, t("units")),
     ),
-    messages(task),
   ];
   const actions = [
+    messages(task),
     row(
       button("btn-cancel", t("btn_cancel"), () => act.command("CMD:CANCEL"), { kind: "secondary", disabled: step === "source" }),
       button("btn-done", t("btn_finish"), () => act.command("CMD:DONE"), { kind: "primary", disabled: step === "target" }),

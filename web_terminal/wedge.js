@@ -3,7 +3,8 @@
 // and says what they were, so it can be unit-tested on its own. attachWedge binds it to a page.
 
 export const DEFAULTS = Object.freeze({
-  gapMs: 35, // a longer pause between two keys means a person, not a scanner
+  gapMs: 35, // a scan's keys come on average at most this far apart; a person types slower
+  maxGapMs: 105, // one longer pause ends a burst (a scanner may hiccup once, not stop)
   terminators: ["Enter", "Tab"],
   gsSubstitute: "", // e.g. "~" for scanners set to send a printable stand-in for GS
   minLength: 3, // shorter bursts are noise (two keys hit at once), not barcodes
@@ -37,68 +38,69 @@ export function cleanScan(text) {
 }
 
 /**
- * createWedge(options) → { feed(ev, t), tick(t), reset() }.
- * feed returns what the key was:
- *   {type: "scan", code}   a complete scan (the terminator of a fast burst)
- *   {type: "key", key}     a person's key (Enter, Backspace, a digit …) when it is plainly one
- *   {type: "held"}         kept in the buffer: it may be the start of a scan
- *   {type: "ignored"}      a modifier, or a key that means nothing here
- * tick(t) is called a little after the last key: a lone buffered key older than the gap is then
- * known to be a person's and comes back as [{type: "key", key}] (or [] when nothing is due).
+ * createWedge(options) → { feed(ev, t), tick(t), reset(), size() }.
+ * feed(ev, t) → {held, out}: `held` when the key was kept as (possibly) part of a scan or ended
+ * one; `out` what is now known, in order: {type: "scan", code} for a finished scan, {type: "key",
+ * key} for a person's keys (a burst that turned out slow comes back key by key).
+ * tick(t), called a little after the last key, hands back a burst that stopped without a
+ * terminator: scanners are set to end with one, so those keys were typed.
  */
 export function createWedge(options = {}) {
   const opts = { ...DEFAULTS, ...options };
+  if (options.gapMs && !options.maxGapMs) opts.maxGapMs = 3 * options.gapMs;
   let buffer = ""; // characters of the current burst
-  let keys = []; // the key names, to hand back as a person's keys if the burst was slow
+  let keys = []; // their key names, to hand back if the burst was a person's
+  let gaps = []; // the pauses between them
   let last = -Infinity;
 
   function reset() {
     buffer = "";
     keys = [];
+    gaps = [];
     last = -Infinity;
   }
 
-  function stale(t) {
-    return t - last > opts.gapMs;
-  }
-
-  function personKeys() {
-    const out = keys.length === 1 ? [{ type: "key", key: keys[0] }] : [];
+  function release() {
+    const out = keys.map((key) => ({ type: "key", key }));
     reset();
     return out;
   }
 
-  function terminate(ev) {
-    const code = cleanScan(buffer);
-    reset();
-    if (code.length >= opts.minLength) return { type: "scan", code };
-    return { type: "key", key: ev.key };
+  function isScan(t) {
+    const all = [...gaps, t - last];
+    const mean = all.reduce((a, b) => a + b, 0) / all.length;
+    return cleanScan(buffer).length >= opts.minLength && mean <= opts.gapMs;
+  }
+
+  function terminate(ev, t, out) {
+    if (!buffer) return { held: false, out: [...out, { type: "key", key: ev.key }] };
+    if (isScan(t)) {
+      const code = cleanScan(buffer);
+      reset();
+      return { held: true, out: [...out, { type: "scan", code }] };
+    }
+    return { held: false, out: [...out, ...release(), { type: "key", key: ev.key }] };
   }
 
   function feed(ev, t) {
-    if (ev.isComposing || ev.key === "Process" || ev.key === "Dead") return { type: "ignored" };
+    if (ev.isComposing || ev.key === "Process" || ev.key === "Dead") return { held: false, out: [] };
     if (MODIFIERS.has(ev.key)) {
-      if (buffer && !stale(t)) last = t; // a scanner's Shift between capitals is part of the burst
-      return { type: "ignored" };
+      if (buffer && t - last <= opts.maxGapMs) last = t; // a scanner's Shift before a capital
+      return { held: false, out: [] };
     }
-    const wasStale = buffer !== "" && stale(t);
-    if (wasStale) reset(); // a slow burst was a person; whatever they typed is dropped
-    if (opts.terminators.includes(ev.key) && !ev.ctrlKey && !ev.altKey) {
-      return buffer ? terminate(ev) : { type: "key", key: ev.key };
-    }
+    const out = buffer && t - last > opts.maxGapMs ? release() : [];
+    if (opts.terminators.includes(ev.key) && !ev.ctrlKey && !ev.altKey) return terminate(ev, t, out);
     const ch = charOf(ev, opts.gsSubstitute);
-    if (!ch) {
-      reset();
-      return { type: "key", key: ev.key };
-    }
+    if (!ch) return { held: false, out: [...out, ...release(), { type: "key", key: ev.key }] };
+    if (buffer) gaps.push(t - last);
     buffer += ch;
     keys.push(ev.key);
     last = t;
-    return { type: "held" };
+    return { held: true, out };
   }
 
   function tick(t) {
-    return buffer && stale(t) ? personKeys() : [];
+    return buffer && t - last > opts.maxGapMs ? release() : [];
   }
 
   return { feed, tick, reset, size: () => buffer.length, options: opts };
@@ -113,7 +115,7 @@ function typingIn(target) {
 
 /**
  * Bind a wedge to `doc`: no input needs focus. Scans go to onScan(code), in order; a person's
- * keys outside text inputs go to onKey(key) (the PIN pad takes digits from a keyboard this way).
+ * keys outside text inputs go to onKey(key, event-or-null) (the PIN pad takes digits this way).
  * While a text input has focus the page behaves normally and the wedge stands aside.
  */
 export function attachWedge(doc, { onScan, onKey = () => {}, ...options }) {
@@ -121,18 +123,10 @@ export function attachWedge(doc, { onScan, onKey = () => {}, ...options }) {
   const now = () => performance.now();
   let timer = 0;
 
-  function deliver(result, ev) {
-    if (result.type === "scan") {
-      ev.preventDefault();
-      onScan(result.code);
-    } else if (result.type === "key") {
-      onKey(result.key, ev);
-    } else if (result.type === "held") {
-      // A space must not click the button that has focus; but a lone Ctrl+key (a person's
-      // shortcut, or a scanner's STX prefix) keeps its browser meaning.
-      if (!(ev.ctrlKey && wedge.size() === 1)) ev.preventDefault();
-      clearTimeout(timer);
-      timer = setTimeout(() => wedge.tick(now()).forEach((r) => onKey(r.key, null)), wedge.options.gapMs + 15);
+  function deliver(out, ev) {
+    for (const item of out) {
+      if (item.type === "scan") onScan(item.code);
+      else onKey(item.key, item === out.at(-1) && item.key === ev?.key ? ev : null);
     }
   }
 
@@ -143,7 +137,14 @@ export function attachWedge(doc, { onScan, onKey = () => {}, ...options }) {
         wedge.reset();
         return;
       }
-      deliver(wedge.feed(ev, ev.timeStamp || now()), ev);
+      const t = ev.timeStamp || now();
+      const { held, out } = wedge.feed(ev, t);
+      // A held space or Enter must not click the button that has focus; but a lone Ctrl+key
+      // (a person's shortcut, or a scanner's STX prefix) keeps its browser meaning.
+      if (held && !(ev.ctrlKey && wedge.size() === 1)) ev.preventDefault();
+      deliver(out, ev);
+      clearTimeout(timer);
+      if (wedge.size()) timer = setTimeout(() => deliver(wedge.tick(now()), null), wedge.options.maxGapMs + 15);
     },
     true,
   );

@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from edge.api import errors
+from edge.api.events import Broker
 from edge.api.metrics import Metrics
-from edge.api.routes import health, scans, sessions, stock
+from edge.api.routes import health, orders, scans, sessions, stock
 from edge.store.answers import purge_answers
 from edge.store.effects import utc
 from edge.store.store import Store
@@ -62,7 +63,8 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    for module in (health, sessions, scans, stock):
+    app.state.broker = Broker()
+    for module in (health, sessions, scans, stock, orders):
         app.include_router(module.router)
     if WEB_ROOT.is_dir():
         app.mount("/ui", StaticFiles(directory=WEB_ROOT, html=True), name="web_terminal")

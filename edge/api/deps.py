@@ -35,7 +35,11 @@ SettingsDep = Annotated[Any, Depends(get_settings)]
 def bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    # RFC 6750 §2.3: browsers' EventSource cannot send headers, so the SSE stream takes the
+    # token as a query parameter.
+    return request.query_params.get("access_token") or None
 
 
 def current_session(request: Request) -> LoginSession:

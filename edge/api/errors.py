@@ -25,6 +25,7 @@ STATUS: dict[str, int] = {
     "not_authorized": 403, "operator_locked": 423, "unknown_device": 401,
     "not_found": 404, "unknown_sku": 404, "unknown_location": 404,
     "insufficient_stock": 409, "scan_id_reused": 409, "duplicate": 409, "bad_transition": 409,
+    "no_pick_list": 404,
     "storage_full": 507, "database_too_new": 503, "internal_error": 500,
 }  # fmt: skip
 
@@ -66,7 +67,7 @@ def answer_response(body: dict[str, Any], lang: str, *, replayed: bool) -> JSONR
     extra = {k: v for k, v in body.items() if k not in ("code", "params", "ok")}
     if not body.get("ok"):
         extra["next_message"] = (
-            prompt(body["next"], lang, body.get("state", {})) if body.get("next") else None
+            prompt(body["next"], lang, body.get("next_params", {})) if body.get("next") else None
         )
         resp = problem(body["code"], body.get("params", {}), lang, ok=False, **extra)
         resp.headers.update(headers)
@@ -74,7 +75,7 @@ def answer_response(body: dict[str, Any], lang: str, *, replayed: bool) -> JSONR
     out = dict(body)
     out["message"] = prompt(body["prompt"], lang, body.get("params", {}))
     if body.get("next"):
-        out["next_message"] = prompt(body["next"], lang, body.get("state", {}))
+        out["next_message"] = prompt(body["next"], lang, body.get("next_params", {}))
     return JSONResponse(out, headers=headers)
 
 

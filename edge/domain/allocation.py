@@ -66,7 +66,9 @@ def allocate(
     reservations: list[Reservation] = []
     shortages: list[Shortage] = []
     for line in lines:
-        usable = [c for c in pick_order(candidates.get(line.sku, ())) if not line.lot or c.lot == line.lot]
+        usable = [
+            c for c in pick_order(candidates.get(line.sku, ())) if not line.lot or c.lot == line.lot
+        ]
         remaining = line.qty
         for c in usable:
             n = min(remaining, left[(line.sku, c.location, c.lot)])

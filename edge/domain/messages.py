@@ -46,6 +46,44 @@ CATALOGUE: dict[str, Message] = {
         "This {kind} barcode ({code}) is not expected now. {expected}",
         "现在不应扫描{kind}条码（{code}）。{expected}",
     ),
+    # --- picking ---
+    "wrong_location": Message(
+        "This is {location}; the item is at {expected}. Go to {expected} and scan its label.",
+        "这是 {location}；商品在 {expected}。请前往 {expected} 并扫描库位标签。",
+    ),
+    "wrong_item": Message(
+        "Wrong item: {sku} is not what is picked here. Put it back and scan {expected} from {location}.",
+        "拿错商品：{sku} 不是此处要拣的商品。请放回，并从 {location} 扫描 {expected}。",
+    ),
+    "item_for_another_order": Message(
+        "{sku} belongs to another order of this list, later. Put it back; now scan {expected} from {location}.",
+        "{sku} 属于本拣货单的另一个订单（稍后再拣）。请放回；现在请从 {location} 扫描 {expected}。",
+    ),
+    "over_pick": Message(
+        "Too many: this scan counts {qty} × {sku} but only {remaining} are still needed. "
+        "Scan single units.",
+        "数量过多：本次扫描计 {qty} 件 {sku}，但只还需要 {remaining} 件。请逐件扫描。",
+    ),
+    "lot_mismatch": Message(
+        "Lot {lot} of {sku} is not the one to pick ({expected}). Take lot {expected}.",
+        "{sku} 的批次 {lot} 不是要拣的批次（{expected}）。请拿批次 {expected}。",
+    ),
+    "wrong_tote": Message(
+        "Tote {tote} cannot be used here ({reason}). Scan another tote, or the one shown on screen.",
+        "周转箱 {tote} 不能在此使用（{reason}）。请扫描另一个周转箱，或屏幕上显示的周转箱。",
+    ),
+    "scan_each_item": Message(
+        "Scan each unit: {remaining} × {sku} still to scan. Completing without scanning is switched off.",
+        "请逐件扫描：还需扫描 {remaining} 件 {sku}。未开启免扫描完成。",
+    ),
+    "order_not_pickable": Message(
+        "Order {order_id} cannot go on a pick list now (it is {status}, or already on an open list).",
+        "订单 {order_id} 现在不能加入拣货单（状态为 {status}，或已在未完成的拣货单中）。",
+    ),
+    "no_pick_list": Message(
+        "Nothing to pick right now. Wait for new orders or ask a supervisor.",
+        "当前没有拣货任务。请等待新订单或联系主管。",
+    ),
     # --- stock ---
     "insufficient_stock": Message(
         "Only {available} of {sku} available at {location}; {requested} requested. "
@@ -158,6 +196,16 @@ TERMS: dict[str, Message] = {
     "read_ledger": Message("read the ledger", "查看库存流水"),
     "start_task": Message("start this task", "开始此任务"),
     "use_session": Message("use this session", "使用此会话"),
+    "manage_orders": Message("manage orders", "管理订单"),
+    "pick": Message("pick", "拣货"),
+    "look_up_orders": Message("look up orders", "查询订单"),
+    # why a tote is refused
+    "not_a_tote": Message("not a tote", "不是周转箱"),
+    "already_in_list": Message("already used for another order of this list", "已用于本拣货单的另一个订单"),
+    "in_use": Message("still holds another order", "仍装有其他订单的商品"),
+    "not_this_order": Message("it is not this order's tote", "不是此订单的周转箱"),
+    "pick_list": Message("pick list", "拣货单"),
+    "put_back": Message("put-back task", "放回任务"),
     # things that can be missing or duplicated
     "path": Message("path", "路径"),
     "database": Message("database", "数据库"),
@@ -166,7 +214,7 @@ TERMS: dict[str, Message] = {
 }
 
 # Keys whose values name a term to translate; `allowed` is a list of role terms.
-_TERM_KEYS = ("kind", "what", "action", "role")
+_TERM_KEYS = ("kind", "what", "action", "role", "reason")
 _OR = Message(" or ", "或")
 
 
@@ -185,6 +233,32 @@ PROMPTS: dict[str, Message] = {
         "已将 {qty} 件 {sku} 从 {source} 移到 {target}。",
     ),
     "move_done": Message("Move finished: {moved} units moved.", "移库完成：共移动 {moved} 件。"),
+    "scan_tote": Message(
+        "Scan an empty tote for order {slot} of {slots}.", "请为第 {slot}/{slots} 个订单扫描一个空周转箱。"
+    ),
+    "scan_pick_location": Message("Go to {location} and scan its label.", "请前往 {location} 并扫描库位标签。"),
+    "scan_pick_item": Message(
+        "Scan {sku} at {location}: {remaining} to go, into tote {tote} (slot {slot}).",
+        "请在 {location} 扫描 {sku}：还需 {remaining} 件，放入周转箱 {tote}（第 {slot} 格）。",
+    ),
+    "pick_done": Message(
+        "Pick list done. Take the totes to packing.", "拣货单已完成。请将周转箱送往打包台。"
+    ),
+    "tote_bound": Message("Tote {tote} is slot {slot}.", "周转箱 {tote} 为第 {slot} 格。"),
+    "item_picked": Message(
+        "Picked {qty} × {sku} into tote {tote} (slot {slot}).", "已拣 {qty} 件 {sku}，放入周转箱 {tote}（第 {slot} 格）。"
+    ),
+    "short_reallocated": Message(
+        "Short pick noted: {missing} × {sku} missing at {location}; they will be picked from another bin.",
+        "已记录缺货：{location} 缺少 {missing} 件 {sku}；将从其他库位补拣。",
+    ),
+    "short_order_held": Message(
+        "Short pick noted: {missing} × {sku} missing at {location}; the order is on hold for a supervisor.",
+        "已记录缺货：{location} 缺少 {missing} 件 {sku}；订单已挂起，等待主管处理。",
+    ),
+    "put_back_done": Message(
+        "Put {qty} × {sku} from tote {tote} back into {location}.", "已将周转箱 {tote} 中的 {qty} 件 {sku} 放回 {location}。"
+    ),
     "stock_received": Message(
         "Received {qty} × {sku} into {location}.", "已收货 {qty} 件 {sku} 至 {location}。"
     ),

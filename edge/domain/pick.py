@@ -111,8 +111,20 @@ class PickListFinished:
     list_id: str
 
 
+# Orders that no longer need a tote: cancelled or held before their tote was scanned.
+_NO_TOTE = (OrderStatus.CANCELLED, OrderStatus.ON_HOLD)
+
+
+def slot_to_fill(pl: PickList) -> PickSlot | None:
+    """The first slot still waiting for its tote, skipping orders that left the list."""
+    return next(
+        (x for x in pl.slots if x.tote is None and pl.order_status.get(x.order_id) not in _NO_TOTE),
+        None,
+    )
+
+
 def step_of(session: PickSession, pl: PickList) -> Step:
-    if any(s.tote is None for s in pl.slots):
+    if slot_to_fill(pl) is not None:
         return "tote"
     task = pl.current
     if task is None:
@@ -146,8 +158,8 @@ def decide_pick(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[
 def prompt_params(s: PickSession, pl: PickList) -> dict[str, object]:
     """Values the step's prompt names: the slot to fill, the location, the item and quantity."""
     step = step_of(s, pl)
-    if step == "tote":
-        slot = next(x for x in pl.slots if x.tote is None)
+    slot = slot_to_fill(pl)
+    if step == "tote" and slot is not None:
         return {"slot": slot.slot, "slots": len(pl.slots)}
     task = pl.current
     if task is None:
@@ -166,14 +178,19 @@ def _bind_tote(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[P
         raise EdgeError("wrong_tote", tote=scan.key, reason="already_in_list", slot=used.slot)
     if ctx.tote_owner is not None:
         raise EdgeError("wrong_tote", tote=scan.key, reason="in_use", order_id=ctx.tote_owner)
-    slot = next(x for x in pl.slots if x.tote is None)
-    bound = replace(pl, slots=tuple(replace(x, tote=scan.key) if x == slot else x for x in pl.slots))
+    slot = slot_to_fill(pl)
+    assert slot is not None  # the tote step exists only while a slot waits
+    event = Event(
+        "tote_bound",
+        {"tote": scan.key, "slot": slot.slot, "list_id": pl.id},
+        order_id=slot.order_id,
+    )
     return Decision(
         s,
-        (Event("tote_bound", {"tote": scan.key, "slot": slot.slot, "list_id": pl.id}, order_id=slot.order_id),),
+        (event,),
         feedback=Feedback("good", "tote_bound", {"tote": scan.key, "slot": slot.slot}),
         changes=(ToteBound(pl.id, slot.order_id, scan.key),),
-    ) if bound else Decision(s)  # fmt: skip
+    )
 
 
 def _at_location(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSession]:
@@ -182,7 +199,9 @@ def _at_location(s: PickSession, scan: Classified, ctx: PickContext) -> Decision
     if scan.key != task.location:
         raise EdgeError("wrong_location", location=scan.key, expected=task.location)
     new = replace(s, at_location=scan.key)
-    return Decision(new, feedback=Feedback("info", "scan_pick_item", prompt_params(new, ctx.pick_list)))
+    return Decision(
+        new, feedback=Feedback("info", "scan_pick_item", prompt_params(new, ctx.pick_list))
+    )
 
 
 def _item(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSession]:
@@ -192,7 +211,9 @@ def _item(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSe
     if scan.key != task.sku:
         other = next((t for t in pl.tasks if t.status == "open" and t.sku == scan.key), None)
         if other is not None and other.order_id != task.order_id:
-            raise EdgeError("item_for_another_order", sku=scan.key, expected=task.sku, location=task.location)
+            raise EdgeError(
+                "item_for_another_order", sku=scan.key, expected=task.sku, location=task.location
+            )
         raise EdgeError("wrong_item", sku=scan.key, expected=task.sku, location=task.location)
     if scan.lot and task.lot and scan.lot != task.lot:
         raise EdgeError("lot_mismatch", sku=task.sku, lot=scan.lot, expected=task.lot)
@@ -224,18 +245,39 @@ def _pick_units(
     done = task.picked + qty == task.qty
     after = replace(task, picked=task.picked + qty, status="done" if done else "open")
     tasks = tuple(after if t.id == task.id else t for t in pl.tasks)
-    payload = {"sku": task.sku, "qty": qty, "location": task.location, "tote": tote, "list_id": pl.id}
-    events = [Event("item_picked", payload, (move,), order_id=task.order_id, line_id=task.line_id, sku=task.sku)]
+    payload = {
+        "sku": task.sku,
+        "qty": qty,
+        "location": task.location,
+        "tote": tote,
+        "list_id": pl.id,
+    }
+    events = [
+        Event(
+            "item_picked",
+            payload,
+            (move,),
+            order_id=task.order_id,
+            line_id=task.line_id,
+            sku=task.sku,
+        )
+    ]
     changes: list[object] = [TaskProgress(task.id, after.picked, after.status)]
     _order_progress(pl, task.order_id, tasks, events, changes)
     if all(t.status != "open" for t in tasks):
         changes.append(PickListFinished(pl.id))
     params = {"qty": qty, "sku": task.sku, "tote": tote, "slot": pl.slot_of(task.order_id).slot}
-    return Decision(s, tuple(events), (used,), Feedback("good", "item_picked", params), tuple(changes))
+    return Decision(
+        s, tuple(events), (used,), Feedback("good", "item_picked", params), tuple(changes)
+    )
 
 
 def _order_progress(
-    pl: PickList, order_id: str, tasks: Sequence[PickTask], events: list[Event], changes: list[object]
+    pl: PickList,
+    order_id: str,
+    tasks: Sequence[PickTask],
+    events: list[Event],
+    changes: list[object],
 ) -> None:
     """released → picking on the order's first unit; picking → picked when its tasks are done."""
     status = pl.order_status.get(order_id, OrderStatus.RELEASED)
@@ -243,7 +285,9 @@ def _order_progress(
         _status(order_id, status, OrderStatus.PICKING, events, changes)
         status = OrderStatus.PICKING
     mine = [t for t in tasks if t.order_id == order_id]
-    if all(t.status == "done" for t in mine):
+    # A shorted task of an order still picking had its missing units re-allocated to a new task
+    # (had they not been, the order would be on hold with no open task left to scan).
+    if all(t.status in ("done", "short") for t in mine):
         _status(order_id, status, OrderStatus.PICKED, events, changes)
 
 
@@ -273,7 +317,16 @@ def _short(s: PickSession, _scan: Classified, ctx: PickContext) -> Decision[Pick
     )  # fmt: skip
     ctx.stock.apply([hold], [released])
     payload = {"sku": task.sku, "location": task.location, "missing": missing, "held": hold.qty}
-    events = [Event("pick_shorted", payload, (hold,), order_id=task.order_id, line_id=task.line_id, sku=task.sku)]
+    events = [
+        Event(
+            "pick_shorted",
+            payload,
+            (hold,),
+            order_id=task.order_id,
+            line_id=task.line_id,
+            sku=task.sku,
+        )
+    ]
     changes: list[object] = [
         TaskProgress(task.id, task.picked, "short"),
         CountTaskOpened(task.location, task.sku, "short_pick"),
@@ -292,10 +345,18 @@ def _short(s: PickSession, _scan: Classified, ctx: PickContext) -> Decision[Pick
         ExceptionRaised("short_pick", payload | {"reallocated": again.complete},
                         order_id=task.order_id, location=task.location, sku=task.sku)
     )  # fmt: skip
-    remaining = [t for t in pl.tasks if t.status == "open" and t.id != task.id]
+    # The held order's other open tasks are held with it: they no longer keep the list open.
+    remaining = [t for t in pl.tasks if t.status == "open" and t.order_id != task.order_id]
     if not remaining and again.complete is False:
         changes.append(PickListFinished(pl.id))
-    return Decision(s, tuple(events), tuple(reservations), Feedback("bad", prompt, payload), tuple(changes))
+    return Decision(
+        # accepted, not refused: "info", so the handheld does not show its error screen
+        s,
+        tuple(events),
+        tuple(reservations),
+        Feedback("info", prompt, payload),
+        tuple(changes),
+    )
 
 
 def _hold_order(pl: PickList, task: PickTask, events: list[Event], changes: list[object]) -> None:

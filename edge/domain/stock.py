@@ -169,3 +169,27 @@ def announce_return(stock: Stock, cmd: AnnounceReturn) -> Decision[Stock]:
     return Decision(
         stock.apply([m]), (event,), feedback=Feedback("info", "return_announced", payload)
     )
+
+
+@dataclass(frozen=True)
+class PutBack:
+    """Units picked for an order that was cancelled go from its tote back into a bin."""
+
+    sku: str
+    qty: int
+    tote: str
+    location: str
+    lot: str = ""
+    order_id: str | None = None
+
+
+def put_back(stock: Stock, cmd: PutBack) -> Decision[Stock]:
+    """picked (in the tote) → on_hand (in the bin)."""
+    _positive(cmd.qty)
+    m = Movement(
+        "put_back", cmd.sku, cmd.qty, Place("", Bucket.PICKED, cmd.tote), Place(cmd.location, Bucket.ON_HAND),
+        lot=cmd.lot, reason="order_cancelled", order_id=cmd.order_id,
+    )  # fmt: skip
+    payload = {"sku": cmd.sku, "qty": cmd.qty, "tote": cmd.tote, "location": cmd.location}
+    event = Event("put_back", payload, (m,), order_id=cmd.order_id, sku=cmd.sku)
+    return Decision(stock.apply([m]), (event,), feedback=Feedback("good", "put_back_done", payload))

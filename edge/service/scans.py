@@ -10,7 +10,7 @@ from edge.domain.classify import classify
 from edge.domain.errors import EdgeError
 from edge.domain.scan import parse_scan
 from edge.service.commands import refusal_body, run_once
-from edge.service.workflows import WORKFLOWS, state_json
+from edge.service.workflows import WORKFLOWS, FloorSettings, state_json
 from edge.store.answers import Answer
 from edge.store.directory import SqlDirectory
 from edge.store.effects import Actor, apply_decision
@@ -18,13 +18,7 @@ from edge.store.operators import LoginSession
 from edge.store.work import open_work_session, save_state
 from edge.store.writer import Tx
 
-
-@dataclass(frozen=True)
-class ScanSettings:
-    prefix: str = ""
-    suffix: str = ""
-    gs_substitutes: tuple[str, ...] = ("<GS>",)
-    command_prefix: str = "CMD:"
+ScanSettings = FloorSettings  # the name the scan path has always used
 
 
 @dataclass(frozen=True)
@@ -34,7 +28,7 @@ class ScanRequest:
     session: LoginSession
 
 
-def handle_scan(tx: Tx, req: ScanRequest, settings: ScanSettings) -> Answer:
+def handle_scan(tx: Tx, req: ScanRequest, settings: FloorSettings) -> Answer:
     """Answer one scan exactly once: the same scan_id again gets the stored answer."""
     return run_once(
         tx, req.scan_id, kind="scan",
@@ -45,7 +39,7 @@ def handle_scan(tx: Tx, req: ScanRequest, settings: ScanSettings) -> Answer:
     )  # fmt: skip
 
 
-def _decide_and_apply(tx: Tx, req: ScanRequest, settings: ScanSettings) -> dict[str, Any]:
+def _decide_and_apply(tx: Tx, req: ScanRequest, settings: FloorSettings) -> dict[str, Any]:
     work = open_work_session(tx, req.session.token_hash)
     if work is None:
         raise EdgeError("no_work_session")
@@ -57,11 +51,12 @@ def _decide_and_apply(tx: Tx, req: ScanRequest, settings: ScanSettings) -> dict[
     )
     classified = classify(scan, SqlDirectory(tx.conn), command_prefix=settings.command_prefix)
     workflow = WORKFLOWS[work.workflow]
-    decision = workflow.run(tx, work.state, classified)
+    decision = workflow.run(tx, work.state, classified, settings)
     actor = Actor(req.session.operator_id, req.session.device_id, req.scan_id)
     seqs = apply_decision(tx, decision, actor)
     new_state = state_json(decision.state)
     save_state(tx, work.id, new_state)
+    view = workflow.view(tx, new_state)
     feedback = decision.feedback
     return {
         "scan_id": req.scan_id,
@@ -69,10 +64,12 @@ def _decide_and_apply(tx: Tx, req: ScanRequest, settings: ScanSettings) -> dict[
         "workflow": work.workflow,
         "kind": classified.kind,
         "key": str(classified.key),
-        "tone": feedback.tone if feedback else "good",
-        "prompt": feedback.prompt if feedback else workflow.prompt(new_state),
-        "params": dict(feedback.params) if feedback else {},
-        "next": workflow.prompt(new_state),
+        "tone": feedback.tone if feedback else "info",
+        "prompt": feedback.prompt if feedback else view["prompt"],
+        "params": dict(feedback.params) if feedback else dict(view["prompt_params"]),
+        "next": view["prompt"],
+        "next_params": view["prompt_params"],
+        "view": view,
         "state": new_state,
         "events": seqs,
     }
@@ -82,10 +79,7 @@ def _refusal(tx: Tx, req: ScanRequest, err: EdgeError) -> dict[str, Any]:
     body = refusal_body(req.scan_id, err)
     work = open_work_session(tx, req.session.token_hash)
     if work is not None:
-        workflow = WORKFLOWS[work.workflow]
-        body |= {
-            "workflow": work.workflow,
-            "state": work.state,
-            "next": workflow.prompt(work.state),
-        }
+        view = WORKFLOWS[work.workflow].view(tx, work.state)
+        body |= {"workflow": work.workflow, "state": work.state, "view": view,
+                 "next": view["prompt"], "next_params": view["prompt_params"]}  # fmt: skip
     return body

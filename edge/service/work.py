@@ -8,22 +8,26 @@ from typing import Any
 
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
-from edge.service.workflows import WORKFLOWS
+from edge.service.workflows import WORKFLOWS, FloorSettings
 from edge.store.operators import LoginSession
 from edge.store.work import start_work_session
 from edge.store.writer import Tx
 
 
-def start_task(tx: Tx, session: LoginSession, name: str) -> dict[str, Any]:
+def start_task(
+    tx: Tx, session: LoginSession, name: str, params: dict[str, Any] | None = None,
+    settings: FloorSettings | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """End the device's current task and start `name` (with its params, e.g. a pick list id)."""
     workflow = WORKFLOWS.get(name)
     if workflow is None:
         raise EdgeError("unknown_workflow", workflow=name, choices=", ".join(sorted(WORKFLOWS)))
     if Role(session.role) not in workflow.roles:
         allowed = [r.value for r in Role if r in workflow.roles]
         raise EdgeError("not_authorized", role=session.role, action="start_task", allowed=allowed)
-    state = workflow.initial()
+    state = workflow.start(tx, session, params or {}, settings or FloorSettings())
     work = start_work_session(tx, session.token_hash, name, state)
-    return _task_body(work.id, name, state)
+    return task_body(tx, work.id, name, state)
 
 
 def current_task(conn: sqlite3.Connection, session: LoginSession) -> dict[str, Any]:
@@ -33,10 +37,11 @@ def current_task(conn: sqlite3.Connection, session: LoginSession) -> dict[str, A
     ).fetchone()
     if row is None:
         raise EdgeError("no_work_session")
-    return _task_body(row["id"], row["workflow"], json.loads(row["state"]))
+    return task_body(conn, row["id"], row["workflow"], json.loads(row["state"]))
 
 
-def _task_body(work_id: int, name: str, state: dict[str, Any]) -> dict[str, Any]:
-    prompt = WORKFLOWS[name].prompt(state)
-    return {"ok": True, "work_session_id": work_id, "workflow": name, "state": state,
-            "tone": "info", "prompt": prompt, "params": state, "next": prompt}  # fmt: skip
+def task_body(conn: Any, work_id: int, name: str, state: dict[str, Any]) -> dict[str, Any]:
+    view = WORKFLOWS[name].view(conn, state)
+    return {"ok": True, "work_session_id": work_id, "workflow": name, "state": state, "view": view,
+            "tone": "info", "prompt": view["prompt"], "params": view["prompt_params"],
+            "next": view["prompt"], "next_params": view["prompt_params"]}  # fmt: skip

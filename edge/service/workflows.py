@@ -1,5 +1,5 @@
-"""The floor workflows a work session can run, each as: initial state, who may run it, and how
-one classified scan is decided (loading just the stock the decision needs)."""
+"""The floor workflows a work session can run. Each says who may run it, how it starts, how one
+classified scan is decided (loading just what the decision needs) and what the screen shows."""
 
 from __future__ import annotations
 
@@ -14,21 +14,43 @@ from edge.domain.move import PROMPT, MoveContext, MoveSession, decide_move
 from edge.domain.operator import MANAGERS, Role
 from edge.store.catalog import lot_order
 from edge.store.effects import load_stock_rows
+from edge.store.operators import LoginSession
 from edge.store.writer import Tx
 
-Run = Callable[[Tx, dict[str, Any], Classified], Decision[Any]]
+
+@dataclass(frozen=True)
+class FloorSettings:
+    """The settings a workflow's decisions depend on."""
+
+    prefix: str = ""
+    suffix: str = ""
+    gs_substitutes: tuple[str, ...] = ("<GS>",)
+    command_prefix: str = "CMD:"
+    batch_size: int = 3
+    allow_unscanned_completion: bool = False
+
+
+Start = Callable[[Tx, LoginSession, dict[str, Any], FloorSettings], dict[str, Any]]
+Run = Callable[[Tx, dict[str, Any], Classified, FloorSettings], Decision[Any]]
+View = Callable[[Any, dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class Workflow:
     name: str
     roles: frozenset[Role]
-    initial: Callable[[], dict[str, Any]]
+    start: Start
     run: Run
-    prompt: Callable[[dict[str, Any]], str]
+    view: View  # on a connection or a Tx: the screen, with "prompt" and "prompt_params"
 
 
-def _run_move(tx: Tx, state: dict[str, Any], scan: Classified) -> Decision[Any]:
+def _start_move(
+    _tx: Tx, _s: LoginSession, _params: dict[str, Any], _f: FloorSettings
+) -> dict[str, Any]:
+    return asdict(MoveSession())
+
+
+def _run_move(tx: Tx, state: dict[str, Any], scan: Classified, _f: FloorSettings) -> Decision[Any]:
     session = MoveSession(**state)
     stock = Stock()
     lots: tuple[str, ...] = ()
@@ -38,15 +60,40 @@ def _run_move(tx: Tx, state: dict[str, Any], scan: Classified) -> Decision[Any]:
     return decide_move(session, scan, MoveContext(stock, lots))
 
 
-WORKFLOWS: dict[str, Workflow] = {
-    "move": Workflow(
-        "move",
-        MANAGERS | {Role.PICKER, Role.PACKER, Role.RETURNS},
-        lambda: asdict(MoveSession()),
-        _run_move,
-        lambda state: PROMPT[MoveSession(**state).step],
-    ),
-}
+def _view_move(_conn: Any, state: dict[str, Any]) -> dict[str, Any]:
+    s = MoveSession(**state)
+    where = {"source": s.source, "target": s.target, "moved": s.moved}
+    return {
+        "workflow": "move",
+        "step": s.step,
+        **where,
+        "prompt": PROMPT[s.step],
+        "prompt_params": where,
+    }
+
+
+def _registry() -> dict[str, Workflow]:
+    from edge.service import picking
+
+    return {
+        "move": Workflow(
+            "move",
+            MANAGERS | {Role.PICKER, Role.PACKER, Role.RETURNS},
+            _start_move,
+            _run_move,
+            _view_move,
+        ),
+        "pick": Workflow(
+            "pick",
+            MANAGERS | {Role.PICKER},
+            picking.start_pick,
+            picking.run_pick,
+            picking.view_pick,
+        ),
+    }
+
+
+WORKFLOWS: dict[str, Workflow] = _registry()
 
 
 def state_json(state: Any) -> dict[str, Any]:

@@ -26,6 +26,10 @@ HASHED = (
 )  # fmt: skip
 
 
+# Movement types that count on the order line they serve.
+LINE_COUNTERS = {"pick": ("qty_picked", 1), "put_back": ("qty_picked", -1)}
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who and what caused a change, for the ledger and the status history."""
@@ -71,9 +75,13 @@ def _ledger_tail(tx: Tx) -> tuple[int, str]:
 
 def apply_decision(tx: Tx, decision: Decision[Any], actor: Actor) -> list[int]:
     """Write the decision's events with their movements, then its reservations; returns seqs."""
+    from edge.store.records import apply_record
+
     seqs = [write_event(tx, event, actor) for event in decision.events]
     for r in decision.reservations:
         _reserve(tx, r)
+    for record in decision.changes:
+        apply_record(tx, record, actor.operator_id, actor.device_id, actor.scan_id)
     return seqs
 
 
@@ -140,6 +148,9 @@ def _write_movement(
         _add_balance(tx, m.sku, m.source, m.lot, -m.qty)
     if isinstance(m.target, Place):
         _add_balance(tx, m.sku, m.target, m.lot, m.qty)
+    if m.type in LINE_COUNTERS and m.line_id:
+        column, sign = LINE_COUNTERS[m.type]
+        tx.execute(f"UPDATE order_lines SET {column} = {column} + ? WHERE id = ?", (sign * m.qty, m.line_id))
     return {k: row[k] for k in ("id", "type", "reason", "sku", "lot", "serial", "qty")} | {
         "from": list(src),
         "to": list(dst),
@@ -174,6 +185,9 @@ def _reserve(tx: Tx, r: Reservation) -> None:
             (*r.key, r.delta),
         )
     tx.execute("DELETE FROM allocations WHERE qty = 0 AND order_line_id = ?", (r.line_id,))
+    tx.execute(
+        "UPDATE order_lines SET qty_allocated = qty_allocated + ? WHERE id = ?", (r.delta, r.line_id)
+    )
 
 
 def load_stock_rows(tx_or_conn: Any, sku: str, locations: Sequence[str]) -> tuple[dict, dict]:

@@ -90,6 +90,22 @@ def open_session(
         " VALUES (?,?,?,?,?)",
         (token_hash(token), operator_id, device_id, tx.at, utc(expires_at)),
     )
+    _carry_over_task(tx, token_hash(token), operator_id, device_id)
+
+
+def _carry_over_task(tx: Tx, new_hash: str, operator_id: int, device_id: str) -> None:
+    """A session that expired mid-task hands its open task to the same operator's next login on
+    the same device, so queued scans land where they were aimed. Logging out ends the task."""
+    row = tx.one(
+        "SELECT w.id FROM work_sessions w JOIN login_sessions s ON s.token_hash = w.login_token_hash"
+        " WHERE w.ended_at IS NULL AND s.operator_id = ? AND s.device_id = ? AND s.token_hash != ?"
+        " ORDER BY w.updated_at DESC LIMIT 1",
+        (operator_id, device_id, new_hash),
+    )
+    if row is not None:
+        tx.execute(
+            "UPDATE work_sessions SET login_token_hash = ? WHERE id = ?", (new_hash, row["id"])
+        )
 
 
 def end_session(tx: Tx, token_hash_: str) -> None:

@@ -323,6 +323,68 @@ def m0001_initial(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0002_picking")
+def m0002_picking(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE pick_lists (
+            id TEXT PRIMARY KEY,
+            status TEXT NOT NULL CHECK (status IN ('open','done','cancelled')),
+            assignee INTEGER REFERENCES operators(id),
+            created_by INTEGER REFERENCES operators(id),
+            created_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE INDEX pick_lists_assignee ON pick_lists(assignee, status);
+        CREATE TABLE pick_list_orders (
+            list_id TEXT NOT NULL REFERENCES pick_lists(id),
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            slot INTEGER NOT NULL,
+            PRIMARY KEY (list_id, order_id),
+            UNIQUE (list_id, slot)
+        );
+        CREATE INDEX pick_list_orders_order ON pick_list_orders(order_id);
+        -- One task per reservation: pick `qty` of a line's SKU (and lot) from one bin.
+        CREATE TABLE pick_tasks (
+            id INTEGER PRIMARY KEY,
+            list_id TEXT NOT NULL REFERENCES pick_lists(id),
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            order_line_id TEXT NOT NULL REFERENCES order_lines(id),
+            sku TEXT NOT NULL,
+            location TEXT NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            qty INTEGER NOT NULL CHECK (qty > 0),
+            picked INTEGER NOT NULL DEFAULT 0 CHECK (picked >= 0 AND picked <= qty),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','done','short','held')),
+            seq INTEGER NOT NULL
+        );
+        CREATE INDEX pick_tasks_list ON pick_tasks(list_id, seq);
+        -- Units picked for an order that was then cancelled: back from the tote to a bin.
+        CREATE TABLE putback_tasks (
+            id INTEGER PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            container TEXT NOT NULL,
+            sku TEXT NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            qty INTEGER NOT NULL CHECK (qty > 0),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','done')),
+            created_at TEXT NOT NULL,
+            done_at TEXT,
+            location TEXT
+        );
+        """
+    )
+
+
+@MIGRATIONS(name="0003_pick_queue_index")
+def m0003_pick_queue_index(db: Database) -> None:
+    # The next pick list takes the most urgent released orders: walk them in that order and stop.
+    db.execute(
+        "CREATE INDEX orders_pick_queue ON orders(priority DESC, ship_by IS NULL, ship_by, created_at, id)"
+        " WHERE status = 'released'"
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

@@ -13,8 +13,9 @@ from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
-from edge.service.scans import ScanRequest, ScanSettings, handle_scan
+from edge.service.scans import ScanRequest, handle_scan
 from edge.service.work import current_task, start_task
+from edge.service.workflows import FloorSettings
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["scans"])
@@ -28,13 +29,15 @@ class ScanIn(BaseModel):
 
 class TaskIn(BaseModel):
     workflow: str = Field(min_length=1, max_length=32)
+    pick_list_id: str | None = Field(default=None, max_length=64)
 
 
-def scan_settings(settings: Any) -> ScanSettings:
+def scan_settings(settings: Any) -> FloorSettings:
     s = settings.scans
-    return ScanSettings(
-        s.prefix, s.suffix, (s.gs_substitute,) if s.gs_substitute else (), s.command_prefix
-    )
+    return FloorSettings(
+        s.prefix, s.suffix, (s.gs_substitute,) if s.gs_substitute else (), s.command_prefix,
+        settings.picking.batch_size, settings.picking.allow_unscanned_completion,
+    )  # fmt: skip
 
 
 @router.post("/scans")
@@ -60,9 +63,13 @@ async def scan(
 
 
 @router.post("/work-sessions")
-async def start(body: TaskIn, request: Request, session: Operator, store: StoreDep) -> JSONResponse:
-    """Start a task (move, and later pick, pack, returns, count) on this device."""
-    result = await store.writer.run(lambda tx: start_task(tx, session, body.workflow))
+async def start(
+    body: TaskIn, request: Request, session: Operator, store: StoreDep, settings: SettingsDep
+) -> JSONResponse:
+    """Start a task on this device: `pick` (the next pick list, or the one named) or `move`."""
+    params = {"pick_list_id": body.pick_list_id} if body.pick_list_id else {}
+    floor = scan_settings(settings)
+    result = await store.writer.run(lambda tx: start_task(tx, session, body.workflow, params, floor))
     return answer_response(result, request_language(request), replayed=False)
 
 

@@ -1,0 +1,235 @@
+"""What the benchmarks share: HTTP clients that hold one keep-alive connection each, a closed
+loop that drives them together for a fixed time, latency figures, CPU and writer counters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import sqlite3
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from tests.servers import PIN, EdgeServer  # noqa: E402
+
+WRITER_COUNTERS = ("edge_writer_commits_total", "edge_writer_commands_total")
+
+
+def machine() -> dict[str, Any]:
+    """Where a benchmark ran: the first fields of its JSON."""
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+async def log_in(http: httpx.AsyncClient, index: int, badge: str) -> dict[str, str]:
+    """Enrol handheld HH-`index`, log `badge` in on it; the auth headers of that login."""
+    resp = await http.post("/api/v1/devices", json={"name": f"HH-{index}"})
+    login = {"badge": badge, "pin": PIN, "device_id": resp.raise_for_status().json()["device_id"]}
+    resp = await http.post("/api/v1/auth/login", json=login)
+    return {"Authorization": f"Bearer {resp.raise_for_status().json()['token']}"}
+
+
+class HttpxConnection:
+    """One httpx.AsyncClient held to a single keep-alive connection."""
+
+    def __init__(self, url: str) -> None:
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        self._http = httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0)
+
+    async def request(self, method: str, path: str, body: Any = None, headers: Any = None) -> int:
+        return (await self.exchange(method, path, body, headers))[0]
+
+    async def exchange(
+        self, method: str, path: str, body: Any = None, headers: Any = None
+    ) -> tuple[int, bytes]:
+        """The answer's status and body."""
+        resp = await self._http.request(method, path, json=body, headers=headers)
+        return resp.status_code, resp.content
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
+class RawConnection:
+    """HTTP/1.1 keep-alive on asyncio streams: a load generator that costs little CPU, to tell
+    the server's limits from httpx's (one httpx client saturates a core near 600 requests/s)."""
+
+    def __init__(self, url: str) -> None:
+        self._host, _, port = url.removeprefix("http://").partition(":")
+        self._port = int(port)
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, body: Any = None, headers: Any = None) -> int:
+        return (await self.exchange(method, path, body, headers))[0]
+
+    async def exchange(
+        self, method: str, path: str, body: Any = None, headers: Any = None
+    ) -> tuple[int, bytes]:
+        """The answer's status and body."""
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self._host, self._port)
+        reader, writer = self._streams
+        data = json.dumps(body).encode() if body is not None else b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self._host}", f"Content-Length: {len(data)}"]
+        lines += ["Content-Type: application/json"] if body is not None else []
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
+        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30.0)).decode("latin-1")
+        status_line, *fields = head.split("\r\n")
+        lengths = [int(f.split(":")[1]) for f in fields if f.lower().startswith("content-length:")]
+        if not lengths:
+            raise ValueError(f"answer without Content-Length: {status_line}")
+        content = await reader.readexactly(lengths[0])
+        return int(status_line.split()[1]), content
+
+    async def close(self) -> None:
+        if self._streams is not None:
+            self._streams[1].close()
+
+
+Connection = HttpxConnection | RawConnection
+CONNECTIONS: dict[str, type[Connection]] = {"httpx": HttpxConnection, "raw": RawConnection}
+Send = Callable[[Connection], Awaitable[bool]]
+
+
+@dataclass
+class ClientRun:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    started: float = 0.0
+    ended: float = 0.0
+
+
+async def drive_one(
+    conn: Connection, send: Send, seconds: float, ready: asyncio.Barrier
+) -> ClientRun:
+    """One client on its own keep-alive connection: a warm-up request, then as many as fit."""
+    run = ClientRun()
+    try:
+        await send(conn)  # opens the connection outside the measured window
+        await ready.wait()
+        run.started = time.perf_counter()
+        deadline = run.started + seconds
+        while (now := time.perf_counter()) < deadline:
+            try:
+                ok = await send(conn)
+            except (
+                httpx.HTTPError,
+                OSError,
+                ValueError,
+                asyncio.IncompleteReadError,
+                TimeoutError,
+            ):
+                ok = False
+            run.latencies.append(time.perf_counter() - now)
+            run.errors += not ok
+        run.ended = time.perf_counter()
+    finally:
+        await conn.close()
+    return run
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def window(runs: list[ClientRun]) -> float:
+    """Seconds from the first client's start to the last one's end."""
+    return max(r.ended for r in runs) - min(r.started for r in runs)
+
+
+def figures(latencies: list[float], elapsed: float) -> dict[str, float]:
+    """Throughput over `elapsed` and p50/p99/max latency in milliseconds."""
+    ordered = sorted(latencies)
+    ms = [round(1000 * percentile(ordered, q), 2) for q in (0.5, 0.99, 1.0)]
+    return {
+        "throughput_rps": round(len(ordered) / elapsed, 1) if elapsed > 0 else 0.0,
+        "p50_ms": ms[0], "p99_ms": ms[1], "max_ms": ms[2],
+    }  # fmt: skip
+
+
+def summarise(name: str, runs: list[ClientRun]) -> dict[str, Any]:
+    latencies = [x for r in runs for x in r.latencies]
+    return {
+        "name": name, "clients": len(runs), "requests": len(latencies),
+        "errors": sum(r.errors for r in runs),
+    } | figures(latencies, window(runs))  # fmt: skip
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process so far (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    pid: int
+    client: str
+
+
+async def run_together(
+    target: Target, senders: list[Send], seconds: float
+) -> tuple[list[ClientRun], dict[str, float]]:
+    """Run `senders` together for `seconds`: each client's run, and the CPU the client process
+    and the server used meanwhile."""
+    ready = asyncio.Barrier(len(senders))
+    conns = [CONNECTIONS[target.client](target.url) for _ in senders]
+    server_cpu, client_cpu = cpu_seconds(target.pid), time.process_time()
+    runs = await asyncio.gather(
+        *(drive_one(c, s, seconds, ready) for c, s in zip(conns, senders, strict=True))
+    )
+    used = cpu_seconds(target.pid)
+    cpu = {"client_cpu_s": round(time.process_time() - client_cpu, 2)}
+    if used is not None and server_cpu is not None:
+        cpu["server_cpu_s"] = round(used - server_cpu, 2)
+    return list(runs), cpu
+
+
+async def measure(target: Target, name: str, senders: list[Send], seconds: float) -> dict[str, Any]:
+    """Run `senders` together for `seconds`; with the CPU the client and the server used."""
+    runs, cpu = await run_together(target, senders, seconds)
+    return summarise(name, runs) | cpu
+
+
+async def writer_counts(url: str) -> dict[str, float]:
+    """edge_writer_commits_total and edge_writer_commands_total from /metrics."""
+    async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
+        text = (await http.get("/metrics")).raise_for_status().text
+    found = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in WRITER_COUNTERS:
+            found[name] = float(value)
+    return found
+
+
+def writer_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, Any]:
+    """The writer's commits and commands between two `writer_counts`, and their mean batch."""
+    commits, commands = (int(after[k] - before[k]) for k in WRITER_COUNTERS)
+    batch = round(commands / commits, 2) if commits else None
+    return {"writer_commits": commits, "writer_commands": commands, "batch_mean": batch}
+
+
+def stopped(server: EdgeServer) -> int:
+    """SIGTERM the server and wait; its log on stderr unless it exited 0. The exit status."""
+    code = server.stop()
+    if code != 0:
+        print(f"server exited with {code}:\n{server.log()}", file=sys.stderr)
+    return code

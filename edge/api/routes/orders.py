@@ -1,0 +1,191 @@
+"""Orders released to this warehouse, pick lists and supervisor exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from edge.api.deps import ANY_OPERATOR, StoreDep, allow
+from edge.domain.errors import EdgeError
+from edge.domain.operator import MANAGERS, Role
+from edge.service.orders import allocate_order, cancel_order, complete_putback, receive_order
+from edge.store import orders as order_store
+from edge.store import picking as pick_store
+from edge.store import queries
+from edge.store.effects import Actor
+from edge.store.operators import LoginSession, operator_by_badge
+from edge.store.orders import NewLine, NewOrder
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+Manager = Annotated[LoginSession, allow(*MANAGERS, action="manage_orders")]
+Picker = Annotated[LoginSession, allow(Role.PICKER, *MANAGERS, action="pick")]
+Anyone = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look_up_orders")]
+
+
+class LineIn(BaseModel):
+    sku: str = Field(min_length=1, max_length=64)
+    qty: int = Field(gt=0, le=100000)
+    lot: str = Field(default="", max_length=64)
+
+
+class OrderIn(BaseModel):
+    channel: str = Field(min_length=1, max_length=32)
+    channel_order_id: str = Field(min_length=1, max_length=64)
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")
+    priority: int = 0
+    ship_by: str | None = None
+    customer_ref: str = ""
+    ship_to: dict[str, Any] = Field(default_factory=dict)
+    carrier: str = ""
+    service: str = ""
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class PutBackIn(BaseModel):
+    location: str = Field(min_length=1, max_length=64)
+
+
+class PickListIn(BaseModel):
+    order_ids: list[str] = Field(min_length=1, max_length=24)
+    assignee_badge: str | None = None
+
+
+def _actor(session: LoginSession) -> Actor:
+    return Actor(session.operator_id, session.device_id)
+
+
+@router.post("/orders", status_code=201)
+async def release(body: OrderIn, session: Manager, store: StoreDep) -> dict[str, Any]:
+    """Release an order to this warehouse and allocate it; the same channel order again is a no-op."""
+    order = NewOrder(
+        body.channel, body.channel_order_id, tuple(NewLine(ln.sku, ln.qty, ln.lot) for ln in body.lines),
+        body.id, body.priority, body.ship_by, body.customer_ref, body.ship_to, body.carrier, body.service,
+    )  # fmt: skip
+    return await store.writer.run(lambda tx: receive_order(tx, order, _actor(session)))
+
+
+@router.get("/orders/{order_id}")
+async def order(order_id: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
+    """An order with its lines, allocations, tote and status history."""
+    found = order_store.order_detail(store.read(), order_id)
+    if found is None:
+        raise EdgeError("not_found", what="order", key=order_id)
+    return found
+
+
+@router.post("/orders/{order_id}/allocate")
+async def allocate(order_id: str, session: Manager, store: StoreDep) -> dict[str, Any]:
+    """Try again to allocate an order on hold (after a count or a receipt)."""
+    status = await store.writer.run(lambda tx: allocate_order(tx, order_id, _actor(session)))
+    return {"order_id": order_id, "status": status}
+
+
+@router.post("/orders/{order_id}/cancel")
+async def cancel(
+    order_id: str, body: CancelIn, session: Manager, store: StoreDep
+) -> dict[str, Any]:
+    """Cancel: reservations go back; units already picked get put-back tasks."""
+    return await store.writer.run(
+        lambda tx: cancel_order(tx, order_id, _actor(session), reason=body.reason)
+    )
+
+
+@router.post("/pick-lists", status_code=201)
+async def create_list(
+    body: PickListIn, request: Request, session: Manager, store: StoreDep
+) -> dict[str, Any]:
+    """Build a (batch) pick list from released orders, optionally assigned to a picker by badge."""
+    assignee = None
+    if body.assignee_badge:
+        row = operator_by_badge(store.read(), body.assignee_badge)
+        if row is None:
+            raise EdgeError("not_found", what="badge", key=body.assignee_badge)
+        assignee = int(row["id"])
+
+    def create(tx: Any) -> str:
+        for order_id in body.order_ids:
+            row = order_store.order_row(tx, order_id)
+            if row is None:
+                raise EdgeError("not_found", what="order", key=order_id)
+            if row["status"] != "released" or pick_store.in_open_list(tx, order_id):
+                raise EdgeError("order_not_pickable", order_id=order_id, status=row["status"])
+        return pick_store.create_pick_list(
+            tx, body.order_ids, assignee=assignee, created_by=session.operator_id
+        )
+
+    list_id = await store.writer.run(create)
+    if assignee is not None:
+        request.app.state.broker.publish(assignee, "pick_list_assigned", {"list_id": list_id})
+    return {"list_id": list_id, "assignee": assignee}
+
+
+@router.get("/pick-lists")
+async def lists(
+    session: Picker, store: StoreDep, status: str | None = None, mine: bool = False
+) -> list[dict[str, Any]]:
+    """Pick lists, newest first; a picker sees only their own."""
+    own = mine or Role(session.role) is Role.PICKER
+    return pick_store.list_summaries(
+        store.read(), assignee=session.operator_id if own else None, status=status
+    )
+
+
+@router.get("/putbacks")
+async def putbacks(_: Manager, store: StoreDep, status: str = "open") -> list[dict[str, Any]]:
+    """Units of cancelled orders waiting in totes to go back to a bin."""
+    return queries.rows(
+        store.read(),
+        "SELECT * FROM putback_tasks WHERE status = ? ORDER BY id LIMIT 500",
+        (status,),
+    )
+
+
+@router.post("/putbacks/{putback_id}/done")
+async def putback_done(
+    putback_id: int, body: PutBackIn, session: Manager, store: StoreDep
+) -> dict[str, Any]:
+    """Record that a put-back's units went from the tote into a bin (picked → on_hand)."""
+    return await store.writer.run(
+        lambda tx: complete_putback(tx, putback_id, body.location, _actor(session))
+    )
+
+
+@router.get("/exceptions")
+async def exceptions(_: Manager, store: StoreDep, status: str = "open") -> list[dict[str, Any]]:
+    """Short picks and other exceptions waiting for a supervisor."""
+    return queries.rows(
+        store.read(),
+        "SELECT * FROM exceptions WHERE status = ? ORDER BY id DESC LIMIT 500",
+        (status,),
+    )
+
+
+@router.get("/events/stream")
+async def stream(request: Request, session: Anyone) -> StreamingResponse:
+    """Server-Sent Events for this operator (token as `access_token` query parameter)."""
+    broker = request.app.state.broker
+    queue = broker.subscribe(session.operator_id)
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            yield "event: hello\ndata: {}\n\n"
+            while not await request.is_disconnected():
+                try:
+                    yield await asyncio.wait_for(queue.get(), timeout=15)
+                except TimeoutError:
+                    yield "event: ping\ndata: {}\n\n"
+        finally:
+            broker.unsubscribe(session.operator_id, queue)
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )

@@ -1,0 +1,131 @@
+"""Orders arriving at the edge: stored once per (channel, channel order id), allocated at once;
+cancelled with their reservations given back and picked units sent back to bins."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from edge.domain.allocation import LineRequest, allocate, release_all
+from edge.domain.decision import Decision, Event
+from edge.domain.errors import EdgeError
+from edge.domain.ledger import Stock
+from edge.domain.order import OrderStatus, change_status
+from edge.domain.stock import PutBack, put_back
+from edge.store import orders as store
+from edge.store.catalog import require_location, require_sku
+from edge.store.effects import Actor, apply_decision, load_stock_rows
+from edge.store.writer import Tx
+
+
+def receive_order(tx: Tx, order: store.NewOrder, actor: Actor) -> dict[str, Any]:
+    """Store a released order and allocate it; the same channel order again changes nothing."""
+    existing = store.find_order(tx, order.channel, order.channel_order_id)
+    if existing is not None:
+        row = store.order_row(tx, existing)
+        assert row is not None
+        return {"order_id": existing, "status": row["status"], "duplicate": True}
+    if not order.lines:
+        raise EdgeError("invalid_request", reason="an order needs at least one line")
+    for line in order.lines:
+        require_sku(tx, line.sku)
+        if line.qty <= 0:
+            raise EdgeError("invalid_quantity", quantity=line.qty, reason="it must be 1 or more")
+    order_id = order.id or f"O-{uuid.uuid4().hex[:12].upper()}"
+    if store.order_row(tx, order_id) is not None:
+        raise EdgeError("duplicate", what="order", key=order_id)
+    store.insert_order(
+        tx, order, order_id, operator_id=actor.operator_id, device_id=actor.device_id
+    )
+    payload = {"channel": order.channel, "channel_order_id": order.channel_order_id,
+               "lines": [{"sku": ln.sku, "qty": ln.qty} for ln in order.lines]}  # fmt: skip
+    apply_decision(
+        tx, Decision(None, (Event("order_received", payload, order_id=order_id),)), actor
+    )
+    status = allocate_order(tx, order_id, actor)
+    return {"order_id": order_id, "status": status, "duplicate": False}
+
+
+def allocate_order(tx: Tx, order_id: str, actor: Actor) -> str:
+    """Reserve stock for every line (FEFO, then pick sequence), or hold the order saying why."""
+    row = store.order_row(tx, order_id)
+    if row is None:
+        raise EdgeError("not_found", what="order", key=order_id)
+    current = OrderStatus(row["status"])
+    lines = [ln for ln in store.order_lines(tx, order_id) if ln["qty_allocated"] < _open_qty(ln)]
+    requests = [
+        LineRequest(ln["id"], ln["sku"], _open_qty(ln) - ln["qty_allocated"], ln["lot"])
+        for ln in lines
+    ]
+    result = allocate(
+        requests, store.candidates(tx, sorted({r.sku for r in requests})) if requests else {}
+    )
+    events: list[Event] = []
+    changes: list[object] = []
+    if result.complete:
+        payload = {"allocations": [{"line_id": r.line_id, "sku": r.sku, "location": r.location,
+                                    "lot": r.lot, "qty": r.delta} for r in result.reservations]}  # fmt: skip
+        events.append(Event("order_allocated", payload, order_id=order_id))
+        if current is OrderStatus.ON_HOLD:
+            changes.append(change_status(order_id, current, OrderStatus.RELEASED))
+            events.append(Event("order_released", {"from": current.value}, order_id=order_id))
+        apply_decision(
+            tx, Decision(None, tuple(events), result.reservations, changes=tuple(changes)), actor
+        )
+        return OrderStatus.RELEASED.value if current is OrderStatus.ON_HOLD else current.value
+    reason = "; ".join(f"{s.sku}: need {s.needed}, {s.free} free" for s in result.shortages)
+    if current is not OrderStatus.ON_HOLD:
+        change = change_status(
+            order_id, current, OrderStatus.ON_HOLD, reason=f"insufficient stock ({reason})"
+        )
+        event = Event(
+            change.event, {"from": current.value, "reason": change.reason}, order_id=order_id
+        )
+        apply_decision(tx, Decision(None, (event,), changes=(change,)), actor)
+    return OrderStatus.ON_HOLD.value
+
+
+def _open_qty(line: Any) -> int:
+    return int(line["qty_ordered"] - line["qty_cancelled"] - line["qty_picked"])
+
+
+def cancel_order(tx: Tx, order_id: str, actor: Actor, *, reason: str) -> dict[str, Any]:
+    """Give back every reservation; units already picked get put-back tasks."""
+    row = store.order_row(tx, order_id)
+    if row is None:
+        raise EdgeError("not_found", what="order", key=order_id)
+    current = OrderStatus(row["status"])
+    change = change_status(order_id, current, OrderStatus.CANCELLED, reason=reason)
+    reservations = [r for ln in store.order_lines(tx, order_id)
+                    for r in release_all(store.line_reservations(tx, ln["id"]), ln["id"])]  # fmt: skip
+    putbacks = store.picked_in_totes(tx, order_id)
+    payload = {"from": current.value, "reason": reason, "put_back": putbacks}
+    decision = Decision(
+        None,
+        (Event(change.event, payload, order_id=order_id),),
+        tuple(reservations),
+        changes=(change,),
+    )
+    apply_decision(tx, decision, actor)
+    store.hold_open_tasks(tx, order_id)
+    for p in putbacks:
+        store.add_putback(tx, order_id, p)
+    for tote in store.bound_totes(tx, order_id):
+        store.release_empty_tote(tx, tote)
+    return {"order_id": order_id, "status": OrderStatus.CANCELLED.value, "put_back": putbacks}
+
+
+def complete_putback(tx: Tx, putback_id: int, location: str, actor: Actor) -> dict[str, Any]:
+    """The clerk put a cancelled order's units from the tote into `location`."""
+    task = store.putback(tx, putback_id)
+    if task is None or task["status"] != "open":
+        raise EdgeError("not_found", what="put_back", key=str(putback_id))
+    require_location(tx, location)
+    cmd = PutBack(
+        task["sku"], task["qty"], task["container"], location, task["lot"], task["order_id"]
+    )
+    stock = Stock(*load_stock_rows(tx, cmd.sku, ["", location]))
+    seqs = apply_decision(tx, put_back(stock, cmd), actor)
+    store.close_putback(tx, putback_id, location)
+    store.release_empty_tote(tx, cmd.tote)
+    return {"put_back_id": putback_id, "status": "done", "events": seqs}

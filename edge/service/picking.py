@@ -1,0 +1,85 @@
+"""The pick workflow's shell: which list a picker gets, what each scan needs loaded, what the
+handheld shows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from edge.domain.classify import Classified
+from edge.domain.decision import Decision
+from edge.domain.errors import EdgeError
+from edge.domain.ledger import Stock
+from edge.domain.pick import PROMPT, PickContext, PickSession, decide_pick, prompt_params, step_of
+from edge.store import orders as order_store
+from edge.store import picking as store
+from edge.store.effects import load_stock_rows
+from edge.store.operators import LoginSession
+from edge.store.writer import Tx
+
+if TYPE_CHECKING:
+    from edge.service.workflows import FloorSettings
+
+
+def next_list(tx: Tx, operator_id: int, batch_size: int) -> str:
+    """The picker's open list, or a new one of the most urgent released orders."""
+    mine = store.open_list_of(tx, operator_id)
+    if mine is not None:
+        return mine
+    orders = store.pickable_orders(tx, batch_size)
+    if not orders:
+        raise EdgeError("no_pick_list")
+    return store.create_pick_list(tx, orders, assignee=operator_id, created_by=operator_id)
+
+
+def start_pick(
+    tx: Tx, session: LoginSession, params: dict[str, Any], f: FloorSettings
+) -> dict[str, Any]:
+    list_id = params.get("pick_list_id") or next_list(tx, session.operator_id, f.batch_size)
+    pick_list = store.load_pick_list(tx, list_id)
+    if pick_list is None:
+        raise EdgeError("not_found", what="pick_list", key=list_id)
+    return asdict(PickSession(list_id))
+
+
+def run_pick(tx: Tx, state: dict[str, Any], scan: Classified, f: FloorSettings) -> Decision[Any]:
+    session = PickSession(**state)
+    pick_list = store.load_pick_list(tx, session.list_id)
+    assert pick_list is not None
+    task = pick_list.current
+    ctx = PickContext(pick_list, allow_unscanned_completion=f.allow_unscanned_completion)
+    if task is not None and (scan.kind == "product" or scan.kind == "command"):
+        candidates = order_store.candidates(tx, [task.sku])[task.sku] if scan.key == "SHORT" else []
+        stock = Stock(*load_stock_rows(tx, task.sku, [task.location]))
+        ctx = PickContext(pick_list, stock, candidates, None, f.allow_unscanned_completion)
+    elif scan.kind == "container":
+        ctx = PickContext(pick_list, tote_owner=store.tote_owner(tx, scan.key),
+                          allow_unscanned_completion=f.allow_unscanned_completion)  # fmt: skip
+    return decide_pick(session, scan, ctx)
+
+
+def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
+    """The pick screen: step, progress, totes per slot and the task at hand."""
+    session = PickSession(**state)
+    pl = store.load_pick_list(conn, session.list_id)
+    if pl is None:
+        raise EdgeError("not_found", what="pick_list", key=session.list_id)
+    step = step_of(session, pl)
+    channel_ids = {
+        o: r["channel_order_id"] for o in pl.order_status if (r := order_store.order_row(conn, o))
+    }
+    totes = [{"slot": s.slot, "order_id": s.order_id, "channel_order_id": channel_ids.get(s.order_id),
+              "tote": s.tote} for s in pl.slots]  # fmt: skip
+    done = [t for t in pl.tasks if t.status != "open"]
+    progress = {"tasks_done": len(done), "tasks_total": len(pl.tasks),
+                "units_picked": sum(t.picked for t in pl.tasks), "units_total": sum(t.qty for t in pl.tasks)}  # fmt: skip
+    task = pl.current if step in ("location", "item") else None
+    shown = None
+    if task is not None:
+        name, name_zh = store.product_names(conn, [task.sku]).get(task.sku, ("", ""))
+        slot = pl.slot_of(task.order_id)
+        shown = {"id": task.id, "location": task.location, "sku": task.sku, "name": name, "name_zh": name_zh,
+                 "lot": task.lot, "qty": task.qty, "picked": task.picked, "remaining": task.remaining,
+                 "slot": slot.slot, "tote": slot.tote, "order_id": task.order_id}  # fmt: skip
+    return {"workflow": "pick", "list_id": pl.id, "step": step, "progress": progress, "totes": totes,
+            "task": shown, "prompt": PROMPT[step], "prompt_params": prompt_params(session, pl)}  # fmt: skip

@@ -1,0 +1,204 @@
+"""Orders and their lines in the store; stock candidates for allocation."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from edge.domain.allocation import Candidate
+from edge.domain.order import OrderStatus
+from edge.store.writer import Tx
+
+
+@dataclass(frozen=True)
+class NewLine:
+    sku: str
+    qty: int
+    lot: str = ""
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    channel: str
+    channel_order_id: str
+    lines: tuple[NewLine, ...]
+    id: str = ""
+    priority: int = 0
+    ship_by: str | None = None
+    customer_ref: str = ""
+    ship_to: dict[str, Any] = field(default_factory=dict)
+    carrier: str = ""
+    service: str = ""
+
+
+def find_order(conn: sqlite3.Connection | Tx, channel: str, channel_order_id: str) -> str | None:
+    row = conn.execute(
+        "SELECT id FROM orders WHERE channel = ? AND channel_order_id = ?",
+        (channel, channel_order_id),
+    ).fetchone()
+    return row["id"] if row else None
+
+
+def insert_order(
+    tx: Tx, order: NewOrder, order_id: str, *, operator_id: int | None, device_id: str | None
+) -> list[str]:
+    """The order as released to this warehouse, with its first status history row; line ids."""
+    tx.execute(
+        "INSERT INTO orders (id, channel, channel_order_id, status, priority, ship_by, customer_ref,"
+        " ship_to, carrier, service, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            order_id, order.channel, order.channel_order_id, OrderStatus.RELEASED.value,
+            order.priority, order.ship_by, order.customer_ref, json.dumps(order.ship_to, ensure_ascii=False),
+            order.carrier, order.service, tx.at, tx.at,
+        ),
+    )  # fmt: skip
+    line_ids = []
+    for n, line in enumerate(order.lines, start=1):
+        line_id = f"{order_id}-{n}"
+        tx.execute(
+            "INSERT INTO order_lines (id, order_id, line_no, sku, lot, qty_ordered) VALUES (?,?,?,?,?,?)",
+            (line_id, order_id, n, line.sku, line.lot, line.qty),
+        )
+        line_ids.append(line_id)
+    tx.execute(
+        "INSERT INTO order_status_history (order_id, from_status, to_status, operator_id, device_id, at)"
+        " VALUES (?,NULL,?,?,?,?)",
+        (order_id, OrderStatus.RELEASED.value, operator_id, device_id, tx.at),
+    )
+    return line_ids
+
+
+def order_row(conn: sqlite3.Connection | Tx, order_id: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM orders WHERE id = ?", (order_id,)
+    ).fetchone()
+    return row
+
+
+def order_lines(conn: sqlite3.Connection | Tx, order_id: str) -> list[sqlite3.Row]:
+    return list(
+        conn.execute("SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,))
+    )
+
+
+def line_reservations(
+    conn: sqlite3.Connection | Tx, line_id: str
+) -> dict[tuple[str, str, str, str], int]:
+    rows = conn.execute(
+        "SELECT sku, location, container, lot, qty FROM allocations WHERE order_line_id = ?",
+        (line_id,),
+    )
+    return {(r["sku"], r["location"], r["container"], r["lot"]): r["qty"] for r in rows}
+
+
+def candidates(conn: sqlite3.Connection | Tx, skus: Sequence[str]) -> dict[str, list[Candidate]]:
+    """Free on_hand per SKU in active bins (not benches, returns or quarantine), with lot expiry."""
+    marks = ",".join("?" * len(skus))
+    rows = conn.execute(
+        f"""
+        SELECT b.sku, b.location, b.lot, l.pick_seq, lots.expiry,
+               b.qty - (SELECT COALESCE(SUM(a.qty), 0) FROM allocations a
+                        WHERE a.sku = b.sku AND a.location = b.location
+                          AND a.container = b.container AND a.lot = b.lot) AS free
+        FROM balances b
+        JOIN locations l ON l.code = b.location AND l.type = 'bin' AND l.active
+        LEFT JOIN lots ON lots.sku = b.sku AND lots.lot = b.lot
+        WHERE b.sku IN ({marks}) AND b.bucket = 'on_hand' AND b.container = ''
+        """,
+        tuple(skus),
+    )
+    out: dict[str, list[Candidate]] = {sku: [] for sku in skus}
+    for r in rows:
+        if r["free"] > 0:
+            out[r["sku"]].append(
+                Candidate(r["location"], r["free"], r["pick_seq"], r["lot"], r["expiry"])
+            )
+    return out
+
+
+def order_detail(conn: sqlite3.Connection, order_id: str) -> dict[str, Any] | None:
+    """An order with its lines, allocations and status history, for the API."""
+    row = order_row(conn, order_id)
+    if row is None:
+        return None
+    lines = [dict(line) | {"allocations": [
+        {"location": loc, "lot": lot, "qty": q} for (_, loc, _, lot), q in line_reservations(conn, line["id"]).items()
+    ]} for line in order_lines(conn, order_id)]  # fmt: skip
+    history = [dict(h) for h in conn.execute(
+        "SELECT from_status, to_status, reason, operator_id, device_id, scan_id, at"
+        " FROM order_status_history WHERE order_id = ? ORDER BY id", (order_id,)
+    )]  # fmt: skip
+    tote = conn.execute(
+        "SELECT container FROM container_bindings WHERE order_id = ? AND closed_at IS NULL",
+        (order_id,),
+    ).fetchone()
+    out = dict(row) | {"ship_to": json.loads(row["ship_to"]), "lines": lines, "history": history}
+    return out | {"tote": tote["container"] if tote else None}
+
+
+def picked_in_totes(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    """Units picked for the order, still in its totes."""
+    rows = tx.execute(
+        "SELECT b.container, b.sku, b.lot, b.qty FROM balances b JOIN container_bindings cb"
+        " ON cb.container = b.container AND cb.closed_at IS NULL"
+        " WHERE cb.order_id = ? AND b.bucket = 'picked' AND b.qty > 0",
+        (order_id,),
+    )
+    return [dict(r) for r in rows]
+
+
+def hold_open_tasks(tx: Tx, order_id: str) -> None:
+    tx.execute(
+        "UPDATE pick_tasks SET status = 'held' WHERE order_id = ? AND status = 'open'", (order_id,)
+    )
+    # A list left with no open task is finished, or its picker would be offered it again forever.
+    tx.execute(
+        "UPDATE pick_lists SET status = 'done', finished_at = ? WHERE status = 'open'"
+        " AND id IN (SELECT list_id FROM pick_list_orders WHERE order_id = ?)"
+        " AND NOT EXISTS (SELECT 1 FROM pick_tasks t WHERE t.list_id = pick_lists.id AND t.status = 'open')",
+        (tx.at, order_id),
+    )
+
+
+def add_putback(tx: Tx, order_id: str, units: dict[str, Any]) -> None:
+    tx.execute(
+        "INSERT INTO putback_tasks (order_id, container, sku, lot, qty, created_at) VALUES (?,?,?,?,?,?)",
+        (order_id, units["container"], units["sku"], units["lot"], units["qty"], tx.at),
+    )
+
+
+def putback(tx: Tx, putback_id: int) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = tx.execute(
+        "SELECT * FROM putback_tasks WHERE id = ?", (putback_id,)
+    ).fetchone()
+    return row
+
+
+def close_putback(tx: Tx, putback_id: int, location: str) -> None:
+    tx.execute(
+        "UPDATE putback_tasks SET status = 'done', done_at = ?, location = ? WHERE id = ?",
+        (tx.at, location, putback_id),
+    )
+
+
+def release_empty_tote(tx: Tx, tote: str) -> None:
+    """A tote with nothing left in it is free for the next order."""
+    left = tx.execute(
+        "SELECT COALESCE(SUM(qty), 0) FROM balances WHERE container = ?", (tote,)
+    ).fetchone()[0]
+    if left == 0:
+        tx.execute(
+            "UPDATE container_bindings SET closed_at = ? WHERE container = ? AND closed_at IS NULL",
+            (tx.at, tote),
+        )
+
+
+def bound_totes(tx: Tx, order_id: str) -> list[str]:
+    rows = tx.execute(
+        "SELECT container FROM container_bindings WHERE order_id = ? AND closed_at IS NULL",
+        (order_id,),
+    )
+    return [r["container"] for r in rows]

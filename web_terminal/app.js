@@ -1,0 +1,387 @@
+// The handheld terminal: screens, the scan outbox, live updates, feedback. Served at /ui/.
+// State lives in one object; every change re-draws the current screen from it.
+
+import { api, liveEvents, session, setApiLanguage } from "./api.js";
+import { dismiss, isBlocking, played, show, sound, unlockAudio } from "./feedback.js";
+import { getLang, setLang, t, translateStatic } from "./i18n.js";
+import { closeModal, confirm, modalOpen, typeCodeSheet } from "./modal.js";
+import { createOutbox } from "./outbox.js";
+import { chooserScreen, enrolScreen, loginScreen } from "./screens_auth.js";
+import { moveScreen, pickScreen } from "./screens_work.js";
+import { fill, h, load, save, scanId } from "./util.js";
+import { attachWedge } from "./wedge.js";
+
+const $ = (id) => document.getElementById(id);
+const overlay = $("feedback");
+const SCREENS = { enrol: enrolScreen, login: loginScreen, chooser: chooserScreen, pick: pickScreen, move: moveScreen };
+const WORKFLOWS = new Set(["pick", "move"]);
+
+const device = load("wt.device", null);
+const state = {
+  screen: "loading",
+  deviceId: device?.device_id || "",
+  deviceName: device?.name || "",
+  session: session.get(),
+  task: load("wt.task", null),
+  enrol: { name: "HH-", error: "" },
+  login: freshLogin(),
+  net: { pending: 0, failures: 0, paused: true },
+  answers: 0,
+};
+
+function freshLogin(error = "") {
+  return { badge: "", pin: "", typing: false, error };
+}
+
+// ---- drawing -------------------------------------------------------------------------------
+
+function render() {
+  const draw = SCREENS[state.screen];
+  const main = $("screen");
+  main.dataset.screen = state.screen;
+  if (draw) {
+    const { main: content, actions } = draw({ state, act });
+    fill(main, content);
+    fill($("actions"), actions);
+  } else {
+    fill(main, h("p", { class: "loading" }, t("loading")));
+    fill($("actions"));
+  }
+  renderHeader();
+}
+
+const ROLES = {
+  picker: () => t("role_picker"),
+  packer: () => t("role_packer"),
+  returns: () => t("role_returns"),
+  supervisor: () => t("role_supervisor"),
+  admin: () => t("role_admin"),
+};
+
+function renderHeader() {
+  const who = state.session?.name;
+  const role = state.session?.role;
+  const roleName = ROLES[role] ? ROLES[role]() : role;
+  fill($("who"), who ? [h("span", { class: "name" }, who), h("span", { class: "role" }, roleName)] : t("app_title"));
+  $("lang").textContent = t("lang_toggle");
+  renderNet();
+}
+
+function renderNet() {
+  const { pending, failures, paused } = state.net;
+  const net = $("net");
+  let mode = "idle";
+  if (pending && paused) mode = "waiting-login";
+  else if (pending && failures) mode = "retrying";
+  else if (pending) mode = "sending";
+  const text = {
+    "waiting-login": () => t("net_waiting_login", { n: pending }),
+    retrying: () => t("net_retrying", { n: pending }),
+    sending: () => t("net_sending", { n: pending }),
+  }[mode];
+  net.dataset.state = mode;
+  net.hidden = mode === "idle";
+  net.textContent = text ? text() : "";
+  document.body.dataset.pending = String(pending);
+}
+
+function go(screen) {
+  state.screen = screen;
+  render();
+}
+
+function setTask(body) {
+  state.task = body;
+  save("wt.task", body);
+  if (body && WORKFLOWS.has(body.workflow)) state.screen = body.workflow;
+}
+
+function refuse(text, next = "") {
+  show(overlay, { tone: "bad", text, next });
+}
+
+// ---- scans ----------------------------------------------------------------------------------
+
+const outbox = createOutbox({
+  load: () => load("wt.outbox", []),
+  save: (queue) => save("wt.outbox", queue),
+  send: (entry) => api.scan(entry),
+  onAnswer: applyAnswer,
+  onLogin: (res) => needLogin(res),
+  onChange: (status) => {
+    state.net = status;
+    renderNet();
+  },
+});
+
+function enqueue(raw) {
+  outbox.add({ scan_id: scanId(), raw, operator_id: state.session?.operator_id ?? null, at: Date.now() });
+}
+
+/** A scan (from the wedge or typed) goes where the screen needs it. */
+function route(code) {
+  if (state.screen === "login") act.setBadge(code);
+  else if (state.screen === "enrol") {
+    state.enrol.name = code;
+    render();
+  } else if (state.screen === "pick" && !state.task?.view) refuse(t("no_list"), t("no_list_hint"));
+  else if (WORKFLOWS.has(state.screen)) enqueue(code);
+  else refuse(t("choose_task_first"));
+}
+
+function applyAnswer(_entry, res) {
+  const body = res.body || {};
+  state.answers += 1;
+  document.body.dataset.answers = String(state.answers);
+  if (res.status < 300 && body.ok !== false) {
+    setTask(body);
+    render();
+    const next = body.tone === "info" ? "" : body.next_message;
+    show(overlay, { tone: body.tone || "good", text: body.message, next });
+    return;
+  }
+  const task = { ...(state.task || {}), tone: "bad", message: body.detail || t("unreachable") };
+  for (const key of ["view", "state", "workflow", "next_message"]) if (body[key] !== undefined) task[key] = body[key];
+  setTask(task);
+  if (body.code === "no_work_session") state.screen = "chooser";
+  render();
+  refuse(task.message, body.next_message || "");
+}
+
+// ---- session and tasks ----------------------------------------------------------------------
+
+let stopLive = () => {};
+
+function connectLive() {
+  stopLive();
+  const token = state.session?.token;
+  if (!token) return;
+  stopLive = liveEvents({ token, onEvent: (type) => type === "pick_list_assigned" && listAssigned() });
+}
+
+async function listAssigned() {
+  if (state.screen !== "pick") {
+    if (state.session) show(overlay, { tone: "info", text: t("list_assigned") });
+    return;
+  }
+  const res = await api.currentTask().catch(() => null);
+  const step = res?.status === 200 ? res.body?.view?.step : null;
+  if (res?.status === 200 && res.body.workflow === "pick" && step && step !== "done") {
+    setTask(res.body);
+    render();
+    show(overlay, { tone: "info", text: t("list_assigned") });
+  } else {
+    await act.startTask("pick");
+  }
+}
+
+function needLogin(res) {
+  session.set(null);
+  state.session = null;
+  stopLive();
+  outbox.pause();
+  state.login = freshLogin(res?.body?.detail || "");
+  go("login");
+}
+
+/** After login (or a reload): the open task, else the one in progress before, else the chooser. */
+async function enterWork() {
+  let res;
+  try {
+    res = await api.currentTask();
+  } catch {
+    go(state.task?.workflow && load("wt.workflow", null) ? state.task.workflow : "chooser");
+    return;
+  }
+  if (res.status === 401) return needLogin(res);
+  const last = load("wt.workflow", null);
+  if (res.status === 200 && last) {
+    setTask(res.body);
+    return render();
+  }
+  if (last) return act.startTask(last);
+  go("chooser");
+}
+
+async function loggedIn(body) {
+  const { token, operator_id, name, role, language, device_id } = body;
+  state.session = { token, operator_id, name, role, language, device_id };
+  session.set(state.session);
+  if (language === "en" || language === "zh") changeLanguage(language, { quiet: true });
+  const dropped = outbox.retain((entry) => entry.operator_id === operator_id);
+  state.login = freshLogin();
+  connectLive();
+  await enterWork();
+  outbox.resume();
+  if (dropped) refuse(t("discarded_scans", { n: dropped }));
+}
+
+function unreachable() {
+  refuse(t("unreachable"));
+}
+
+const act = {
+  async enrol(name) {
+    name = (name || "").trim();
+    if (!name) return;
+    const res = await api.enrol(name).catch(() => null);
+    if (!res) return unreachable();
+    if (res.status !== 201) {
+      state.enrol = { name, error: res.body?.detail || "" };
+      sound("bad");
+      return render();
+    }
+    save("wt.device", { device_id: res.body.device_id, name });
+    Object.assign(state, { deviceId: res.body.device_id, deviceName: name });
+    go("login");
+  },
+  setBadge(code) {
+    state.login = { ...freshLogin(), badge: code.trim() };
+    sound("info");
+    render();
+  },
+  clearBadge() {
+    state.login = freshLogin();
+    render();
+  },
+  typeBadge() {
+    state.login = { ...freshLogin(), typing: true };
+    render();
+  },
+  pinKey(key) {
+    const login = state.login;
+    if (key === "Backspace") login.pin = login.pin.slice(0, -1);
+    else if (key === "Enter") return act.submitLogin();
+    else if (/^\d$/.test(key) && login.pin.length < 12) login.pin += key;
+    login.error = "";
+    render();
+  },
+  async submitLogin() {
+    const { badge, pin } = state.login;
+    if (!badge || !pin) return;
+    const res = await api.login(badge, pin, state.deviceId).catch(() => null);
+    if (!res) return unreachable();
+    if (res.status === 200) return loggedIn(res.body);
+    if (res.body?.code === "unknown_device") {
+      save("wt.device", null);
+      state.deviceId = "";
+      state.enrol.error = res.body.detail;
+      return go("enrol");
+    }
+    state.login = { ...state.login, pin: "", error: res.body?.detail || "" };
+    render();
+    refuse(state.login.error);
+  },
+  async startTask(workflow) {
+    save("wt.workflow", workflow);
+    const res = await api.startTask(workflow).catch(() => null);
+    if (!res) return unreachable();
+    if (res.status === 401) return needLogin(res);
+    if (res.status === 200) {
+      setTask(res.body);
+      render();
+      return sound("info");
+    }
+    if (res.body?.code === "no_pick_list") {
+      setTask({ workflow: "pick", view: null, message: res.body.detail });
+      go("pick");
+      return sound("info");
+    }
+    refuse(res.body?.detail || t("unreachable"));
+  },
+  nextList: () => act.startTask("pick"),
+  tasks() {
+    save("wt.workflow", null);
+    go("chooser");
+  },
+  command: (code) => enqueue(code),
+  short: () => confirm(t("confirm_short"), () => enqueue("CMD:SHORT")),
+  typeCode: () => typeCodeSheet(route),
+  logout() {
+    const pending = outbox.status().pending;
+    confirm(t("confirm_logout"), logout, pending ? t("confirm_logout_pending", { n: pending }) : "");
+  },
+};
+
+async function logout() {
+  await api.logout().catch(() => null);
+  save("wt.workflow", null);
+  setTask(null);
+  needLogin(null);
+}
+
+// ---- chrome: language, keys, taps ----------------------------------------------------------
+
+function changeLanguage(lang, { quiet = false } = {}) {
+  setLang(lang);
+  setApiLanguage(lang);
+  translateStatic(document);
+  render();
+  // The edge's own messages on screen were in the old language: ask for the task again.
+  if (!quiet && state.session && WORKFLOWS.has(state.screen) && state.task?.workflow) {
+    api.currentTask().then((res) => {
+      if (res.status === 200) {
+        setTask(res.body);
+        render();
+      }
+    }, () => {});
+  }
+}
+
+function onScan(code) {
+  if (isBlocking(overlay)) dismiss(overlay);
+  if (modalOpen()) closeModal();
+  route(code);
+}
+
+function onKey(key, ev) {
+  if (isBlocking(overlay)) {
+    ev?.preventDefault();
+    return dismiss(overlay);
+  }
+  if (modalOpen()) {
+    if (key === "Escape") closeModal();
+    return;
+  }
+  if (state.screen === "login" && state.login.badge && /^(\d|Backspace|Enter)$/.test(key)) {
+    ev?.preventDefault();
+    act.pinKey(key);
+  }
+}
+
+function wedgeOptions() {
+  // ?gap=50&term=Enter,Tab&gs=~&min=3 on the URL sets the scanner profile for this device.
+  const stored = load("wt.wedge", {});
+  const q = new URLSearchParams(location.search);
+  const given = {};
+  if (q.has("gap")) given.gapMs = Number(q.get("gap")) || 35;
+  if (q.has("term")) given.terminators = q.get("term").split(",").filter(Boolean);
+  if (q.has("gs")) given.gsSubstitute = q.get("gs");
+  if (q.has("min")) given.minLength = Number(q.get("min")) || 3;
+  if (Object.keys(given).length) save("wt.wedge", { ...stored, ...given });
+  return { ...stored, ...given };
+}
+
+function wireChrome() {
+  attachWedge(document, { onScan, onKey, ...wedgeOptions() });
+  for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, unlockAudio, { capture: true, passive: true });
+  overlay.addEventListener("click", () => dismiss(overlay));
+  $("lang").addEventListener("click", () => changeLanguage(getLang() === "en" ? "zh" : "en"));
+  window.addEventListener("online", () => state.session && outbox.resume());
+  window.wt = { state, outbox, played }; // for people and tests looking in from the console
+}
+
+async function boot() {
+  changeLanguage(getLang(), { quiet: true });
+  wireChrome();
+  if (!state.deviceId) return go("enrol");
+  if (!state.session?.token) return go("login");
+  const res = await api.me().catch(() => null);
+  if (res && res.status === 401) return needLogin(res);
+  if (res && res.status === 200) state.session = { ...state.session, ...res.body, token: state.session.token };
+  connectLive();
+  await enterWork();
+  outbox.resume();
+}
+
+boot();
