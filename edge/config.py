@@ -208,7 +208,9 @@ class PickingSettings(BaseModel):
 
     model_config = _SECTION
 
-    batch_size: int = _key(3, "Orders per pick list when the edge builds the next one.", ge=1, le=24)
+    batch_size: int = _key(
+        3, "Orders per pick list when the edge builds the next one.", ge=1, le=24
+    )
     allow_unscanned_completion: bool = _key(
         False, "Let a picker complete a line without scanning every unit (CMD:CONFIRM)."
     )

@@ -410,7 +410,9 @@ def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) 
                             command_prefix=settings.scans.command_prefix)  # fmt: skip
 
         def ready(url: str) -> None:
-            lines = banner(url, data_dir=str(settings.edge.data_dir), temporary=temporary, sheet=str(sheet))
+            lines = banner(
+                url, data_dir=str(settings.edge.data_dir), temporary=temporary, sheet=str(sheet)
+            )
             for line in lines:
                 echo(line)
 

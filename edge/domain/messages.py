@@ -201,7 +201,9 @@ TERMS: dict[str, Message] = {
     "look_up_orders": Message("look up orders", "查询订单"),
     # why a tote is refused
     "not_a_tote": Message("not a tote", "不是周转箱"),
-    "already_in_list": Message("already used for another order of this list", "已用于本拣货单的另一个订单"),
+    "already_in_list": Message(
+        "already used for another order of this list", "已用于本拣货单的另一个订单"
+    ),
     "in_use": Message("still holds another order", "仍装有其他订单的商品"),
     "not_this_order": Message("it is not this order's tote", "不是此订单的周转箱"),
     "pick_list": Message("pick list", "拣货单"),
@@ -234,9 +236,12 @@ PROMPTS: dict[str, Message] = {
     ),
     "move_done": Message("Move finished: {moved} units moved.", "移库完成：共移动 {moved} 件。"),
     "scan_tote": Message(
-        "Scan an empty tote for order {slot} of {slots}.", "请为第 {slot}/{slots} 个订单扫描一个空周转箱。"
+        "Scan an empty tote for order {slot} of {slots}.",
+        "请为第 {slot}/{slots} 个订单扫描一个空周转箱。",
     ),
-    "scan_pick_location": Message("Go to {location} and scan its label.", "请前往 {location} 并扫描库位标签。"),
+    "scan_pick_location": Message(
+        "Go to {location} and scan its label.", "请前往 {location} 并扫描库位标签。"
+    ),
     "scan_pick_item": Message(
         "Scan {sku} at {location}: {remaining} to go, into tote {tote} (slot {slot}).",
         "请在 {location} 扫描 {sku}：还需 {remaining} 件，放入周转箱 {tote}（第 {slot} 格）。",
@@ -246,7 +251,8 @@ PROMPTS: dict[str, Message] = {
     ),
     "tote_bound": Message("Tote {tote} is slot {slot}.", "周转箱 {tote} 为第 {slot} 格。"),
     "item_picked": Message(
-        "Picked {qty} × {sku} into tote {tote} (slot {slot}).", "已拣 {qty} 件 {sku}，放入周转箱 {tote}（第 {slot} 格）。"
+        "Picked {qty} × {sku} into tote {tote} (slot {slot}).",
+        "已拣 {qty} 件 {sku}，放入周转箱 {tote}（第 {slot} 格）。",
     ),
     "short_reallocated": Message(
         "Short pick noted: {missing} × {sku} missing at {location}; they will be picked from another bin.",
@@ -257,7 +263,8 @@ PROMPTS: dict[str, Message] = {
         "已记录缺货：{location} 缺少 {missing} 件 {sku}；订单已挂起，等待主管处理。",
     ),
     "put_back_done": Message(
-        "Put {qty} × {sku} from tote {tote} back into {location}.", "已将周转箱 {tote} 中的 {qty} 件 {sku} 放回 {location}。"
+        "Put {qty} × {sku} from tote {tote} back into {location}.",
+        "已将周转箱 {tote} 中的 {qty} 件 {sku} 放回 {location}。",
     ),
     "stock_received": Message(
         "Received {qty} × {sku} into {location}.", "已收货 {qty} 件 {sku} 至 {location}。"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge.domain.decision import Decision, Event, Feedback
+from edge.domain.decision import Decision, Event, Feedback, Tone
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Account, Bucket, Movement, Place, Stock, take_free
 
@@ -38,6 +38,16 @@ class MoveStock:
     lot: str | None = None
 
 
+def _record(
+    stock: Stock, event_type: str, movements: tuple[Movement, ...], payload: dict[str, object], *,
+    prompt: str, tone: Tone = "good", extra: dict[str, object] | None = None, order_id: str | None = None,
+) -> Decision[Stock]:  # fmt: skip
+    """One event carrying `movements`, the stock after them, and the operator's confirmation."""
+    sku = movements[0].sku
+    event = Event(event_type, payload | (extra or {}), movements, order_id=order_id, sku=sku)
+    return Decision(stock.apply(movements), (event,), feedback=Feedback(tone, prompt, payload))
+
+
 def _positive(qty: int) -> None:
     if qty <= 0:
         raise EdgeError("invalid_quantity", quantity=qty, reason="it must be 1 or more")
@@ -56,11 +66,13 @@ def receive_stock(stock: Stock, cmd: ReceiveStock) -> Decision[Stock]:
         reason=cmd.reason,
     )
     payload = {"sku": cmd.sku, "location": cmd.location, "qty": cmd.qty, "lot": cmd.lot}
-    event = Event("stock_received", payload | {"reason": cmd.reason}, (m,), sku=cmd.sku)
-    return Decision(
-        stock.apply([m]),
-        (event,),
-        feedback=Feedback("good", "stock_received", payload),
+    return _record(
+        stock,
+        "stock_received",
+        (m,),
+        payload,
+        prompt="stock_received",
+        extra={"reason": cmd.reason},
     )
 
 
@@ -81,9 +93,13 @@ def adjust_stock(stock: Stock, cmd: AdjustStock) -> Decision[Stock]:
             "adjust", cmd.sku, -cmd.delta, bin_, Account.ADJUSTED, lot=cmd.lot, reason=cmd.reason
         )
     payload = {"sku": cmd.sku, "location": cmd.location, "delta": cmd.delta, "lot": cmd.lot}
-    event = Event("stock_adjusted", payload | {"reason": cmd.reason}, (m,), sku=cmd.sku)
-    return Decision(
-        stock.apply([m]), (event,), feedback=Feedback("good", "stock_adjusted", payload)
+    return _record(
+        stock,
+        "stock_adjusted",
+        (m,),
+        payload,
+        prompt="stock_adjusted",
+        extra={"reason": cmd.reason},
     )
 
 
@@ -108,10 +124,7 @@ def move_stock(
         for lot, n in take_free(stock, cmd.sku, cmd.source, cmd.qty, lots=lots)
     )
     payload = {"sku": cmd.sku, "source": cmd.source, "target": cmd.target, "qty": cmd.qty}
-    event = Event("stock_moved", payload, movements, sku=cmd.sku)
-    return Decision(
-        stock.apply(movements), (event,), feedback=Feedback("good", "stock_moved", payload)
-    )
+    return _record(stock, "stock_moved", movements, payload, prompt="stock_moved")
 
 
 def _preferred(stock: Stock, cmd: MoveStock, lot_order: list[str]) -> list[str]:
@@ -142,8 +155,9 @@ def freeze_stock(stock: Stock, cmd: FreezeStock) -> Decision[Stock]:
         lot=cmd.lot, reason=cmd.reason,
     )  # fmt: skip
     payload = {"sku": cmd.sku, "location": cmd.location, "qty": cmd.qty, "target": target.location}
-    event = Event("stock_frozen", payload | {"reason": cmd.reason}, (m,), sku=cmd.sku)
-    return Decision(stock.apply([m]), (event,), feedback=Feedback("good", "stock_frozen", payload))
+    return _record(
+        stock, "stock_frozen", (m,), payload, prompt="stock_frozen", extra={"reason": cmd.reason}
+    )
 
 
 @dataclass(frozen=True)
@@ -165,9 +179,14 @@ def announce_return(stock: Stock, cmd: AnnounceReturn) -> Decision[Stock]:
         Place(cmd.location, Bucket.RETURNS_IN_TRANSIT), reason=cmd.rma, order_id=cmd.order_id,
     )  # fmt: skip
     payload = {"sku": cmd.sku, "qty": cmd.qty, "rma": cmd.rma, "location": cmd.location}
-    event = Event("return_announced", payload, (m,), order_id=cmd.order_id, sku=cmd.sku)
-    return Decision(
-        stock.apply([m]), (event,), feedback=Feedback("info", "return_announced", payload)
+    return _record(
+        stock,
+        "return_announced",
+        (m,),
+        payload,
+        prompt="return_announced",
+        tone="info",
+        order_id=cmd.order_id,
     )
 
 
@@ -191,5 +210,4 @@ def put_back(stock: Stock, cmd: PutBack) -> Decision[Stock]:
         lot=cmd.lot, reason="order_cancelled", order_id=cmd.order_id,
     )  # fmt: skip
     payload = {"sku": cmd.sku, "qty": cmd.qty, "tote": cmd.tote, "location": cmd.location}
-    event = Event("put_back", payload, (m,), order_id=cmd.order_id, sku=cmd.sku)
-    return Decision(stock.apply([m]), (event,), feedback=Feedback("good", "put_back_done", payload))
+    return _record(stock, "put_back", (m,), payload, prompt="put_back_done", order_id=cmd.order_id)

@@ -64,7 +64,7 @@ def _record_attempt(
     device_id: str,
 ) -> EdgeError | None:
     """Re-read the operator inside the write so concurrent wrong PINs all count."""
-    row = tx.one("SELECT failed_pins, locked_until FROM operators WHERE id = ?", (operator_id,))
+    row = ops.pin_state(tx, operator_id)
     check_not_locked(badge, ops.parse_utc(row["locked_until"]), now=tx.now)
     if good:
         expires = tx.now + timedelta(hours=settings.session_hours)

@@ -32,6 +32,17 @@ def next_list(tx: Tx, operator_id: int, batch_size: int) -> str:
     return store.create_pick_list(tx, orders, assignee=operator_id, created_by=operator_id)
 
 
+def create_list_for(tx: Tx, order_ids: list[str], *, assignee: int | None, created_by: int) -> str:
+    """A supervisor's list: every order must exist, be released and be on no open list."""
+    for order_id in order_ids:
+        row = order_store.order_row(tx, order_id)
+        if row is None:
+            raise EdgeError("not_found", what="order", key=order_id)
+        if row["status"] != "released" or store.in_open_list(tx, order_id):
+            raise EdgeError("order_not_pickable", order_id=order_id, status=row["status"])
+    return store.create_pick_list(tx, order_ids, assignee=assignee, created_by=created_by)
+
+
 def start_pick(
     tx: Tx, session: LoginSession, params: dict[str, Any], f: FloorSettings
 ) -> dict[str, Any]:

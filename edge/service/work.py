@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
@@ -10,7 +9,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
 from edge.service.workflows import WORKFLOWS, FloorSettings
 from edge.store.operators import LoginSession
-from edge.store.work import start_work_session
+from edge.store.work import open_work_session, start_work_session
 from edge.store.writer import Tx
 
 
@@ -31,13 +30,10 @@ def start_task(
 
 
 def current_task(conn: sqlite3.Connection, session: LoginSession) -> dict[str, Any]:
-    row = conn.execute(
-        "SELECT id, workflow, state FROM work_sessions WHERE login_token_hash = ? AND ended_at IS NULL",
-        (session.token_hash,),
-    ).fetchone()
-    if row is None:
+    work = open_work_session(conn, session.token_hash)
+    if work is None:
         raise EdgeError("no_work_session")
-    return task_body(conn, row["id"], row["workflow"], json.loads(row["state"]))
+    return task_body(conn, work.id, work.workflow, work.state)
 
 
 def task_body(conn: Any, work_id: int, name: str, state: dict[str, Any]) -> dict[str, Any]:

@@ -150,7 +150,10 @@ def _write_movement(
         _add_balance(tx, m.sku, m.target, m.lot, m.qty)
     if m.type in LINE_COUNTERS and m.line_id:
         column, sign = LINE_COUNTERS[m.type]
-        tx.execute(f"UPDATE order_lines SET {column} = {column} + ? WHERE id = ?", (sign * m.qty, m.line_id))
+        tx.execute(
+            f"UPDATE order_lines SET {column} = {column} + ? WHERE id = ?",
+            (sign * m.qty, m.line_id),
+        )
     return {k: row[k] for k in ("id", "type", "reason", "sku", "lot", "serial", "qty")} | {
         "from": list(src),
         "to": list(dst),
@@ -186,7 +189,8 @@ def _reserve(tx: Tx, r: Reservation) -> None:
         )
     tx.execute("DELETE FROM allocations WHERE qty = 0 AND order_line_id = ?", (r.line_id,))
     tx.execute(
-        "UPDATE order_lines SET qty_allocated = qty_allocated + ? WHERE id = ?", (r.delta, r.line_id)
+        "UPDATE order_lines SET qty_allocated = qty_allocated + ? WHERE id = ?",
+        (r.delta, r.line_id),
     )
 
 

@@ -132,3 +132,10 @@ def session_by_token_hash(
     if row is None:
         return None
     return LoginSession(*tuple(row)[:8]), row["ended_at"]
+
+
+def pin_state(tx: Tx, operator_id: int) -> sqlite3.Row:
+    """Failed PIN count and lock, read inside the write so concurrent wrong PINs all count."""
+    row = tx.one("SELECT failed_pins, locked_until FROM operators WHERE id = ?", (operator_id,))
+    assert row is not None
+    return row

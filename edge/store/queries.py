@@ -95,3 +95,15 @@ def outbox_events(
     return rows(
         conn, "SELECT * FROM outbox WHERE seq > ? ORDER BY epoch, seq LIMIT ?", (after_seq, limit)
     )
+
+
+def putbacks(conn: sqlite3.Connection, *, status: str) -> list[dict[str, Any]]:
+    return rows(
+        conn, "SELECT * FROM putback_tasks WHERE status = ? ORDER BY id LIMIT 500", (status,)
+    )
+
+
+def exceptions(conn: sqlite3.Connection, *, status: str) -> list[dict[str, Any]]:
+    return rows(
+        conn, "SELECT * FROM exceptions WHERE status = ? ORDER BY id DESC LIMIT 500", (status,)
+    )

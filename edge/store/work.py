@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +17,11 @@ class WorkSession:
     state: dict[str, Any]
 
 
-def open_work_session(tx: Tx, token_hash: str) -> WorkSession | None:
-    row = tx.one(
+def open_work_session(tx: Tx | sqlite3.Connection, token_hash: str) -> WorkSession | None:
+    row = tx.execute(
         "SELECT id, workflow, state FROM work_sessions WHERE login_token_hash = ? AND ended_at IS NULL",
         (token_hash,),
-    )
+    ).fetchone()
     return WorkSession(row["id"], row["workflow"], json.loads(row["state"])) if row else None
 
 

@@ -14,6 +14,7 @@ from edge.api.deps import ANY_OPERATOR, StoreDep, allow
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service.orders import allocate_order, cancel_order, complete_putback, receive_order
+from edge.service.picking import create_list_for
 from edge.store import orders as order_store
 from edge.store import picking as pick_store
 from edge.store import queries
@@ -111,18 +112,11 @@ async def create_list(
             raise EdgeError("not_found", what="badge", key=body.assignee_badge)
         assignee = int(row["id"])
 
-    def create(tx: Any) -> str:
-        for order_id in body.order_ids:
-            row = order_store.order_row(tx, order_id)
-            if row is None:
-                raise EdgeError("not_found", what="order", key=order_id)
-            if row["status"] != "released" or pick_store.in_open_list(tx, order_id):
-                raise EdgeError("order_not_pickable", order_id=order_id, status=row["status"])
-        return pick_store.create_pick_list(
+    list_id = await store.writer.run(
+        lambda tx: create_list_for(
             tx, body.order_ids, assignee=assignee, created_by=session.operator_id
         )
-
-    list_id = await store.writer.run(create)
+    )
     if assignee is not None:
         request.app.state.broker.publish(assignee, "pick_list_assigned", {"list_id": list_id})
     return {"list_id": list_id, "assignee": assignee}
@@ -142,11 +136,7 @@ async def lists(
 @router.get("/putbacks")
 async def putbacks(_: Manager, store: StoreDep, status: str = "open") -> list[dict[str, Any]]:
     """Units of cancelled orders waiting in totes to go back to a bin."""
-    return queries.rows(
-        store.read(),
-        "SELECT * FROM putback_tasks WHERE status = ? ORDER BY id LIMIT 500",
-        (status,),
-    )
+    return queries.putbacks(store.read(), status=status)
 
 
 @router.post("/putbacks/{putback_id}/done")
@@ -162,11 +152,7 @@ async def putback_done(
 @router.get("/exceptions")
 async def exceptions(_: Manager, store: StoreDep, status: str = "open") -> list[dict[str, Any]]:
     """Short picks and other exceptions waiting for a supervisor."""
-    return queries.rows(
-        store.read(),
-        "SELECT * FROM exceptions WHERE status = ? ORDER BY id DESC LIMIT 500",
-        (status,),
-    )
+    return queries.exceptions(store.read(), status=status)
 
 
 @router.get("/events/stream")

@@ -69,7 +69,9 @@ async def start(
     """Start a task on this device: `pick` (the next pick list, or the one named) or `move`."""
     params = {"pick_list_id": body.pick_list_id} if body.pick_list_id else {}
     floor = scan_settings(settings)
-    result = await store.writer.run(lambda tx: start_task(tx, session, body.workflow, params, floor))
+    result = await store.writer.run(
+        lambda tx: start_task(tx, session, body.workflow, params, floor)
+    )
     return answer_response(result, request_language(request), replayed=False)
 
 
