@@ -214,6 +214,9 @@ class PickingSettings(BaseModel):
     allow_unscanned_completion: bool = _key(
         False, "Let a picker complete a line without scanning every unit (CMD:CONFIRM)."
     )
+    quantity_prompt: bool = _key(
+        False, "Let a picker scan an item once and type how many units it stands for."
+    )
 
 
 class AuthSettings(BaseModel):

@@ -107,11 +107,16 @@ class DemoEdge:
 
 
 @contextmanager
-def running_demo(data_dir: Path) -> Iterator[DemoEdge]:
-    """`warehouse-edge demo --port 0 --data-dir DIR`, up once it printed its URL; killed after."""
+def running_demo(data_dir: Path, *, settings: dict[str, str] | None = None) -> Iterator[DemoEdge]:
+    """`warehouse-edge demo --port 0 --data-dir DIR`, up once it printed its URL; killed after.
+
+    `settings` are extra WAREHOUSE_EDGE_* environment variables (e.g. to switch a feature on)."""
     cmd = [str(venv_script("warehouse-edge")), "demo", "--port", "0", "--data-dir", str(data_dir)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_EDGE_")} | (
+        settings or {}
+    )
     with (data_dir / "demo.log").open("w") as log:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
     threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()

@@ -400,7 +400,7 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 34
+    assert len(keys) == len(table) == 35
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
     assert table["edge.data_dir"] == ("WAREHOUSE_EDGE_EDGE_DATA_DIR", '"./data"')
     assert table["server.tls_cert"] == ("WAREHOUSE_EDGE_SERVER_TLS_CERT", '""')

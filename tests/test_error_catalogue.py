@@ -289,6 +289,15 @@ def wrong_tote(f: Floor) -> Act:
     return lambda lang: f.scan(h | lang, "T-0001")
 
 
+def quantity_not_allowed(f: Floor) -> Act:
+    """A typed quantity with the quantity prompt switched off (the default)."""
+    h = picking(f, [[{"sku": "SKU-1", "qty": 3}]], "T-0001", "A-01-01")
+    body = {"raw": EAN13, "quantity": 3}
+    return lambda lang: f.client.post(
+        "/api/v1/scans", json=body | {"scan_id": scan_id()}, headers=h | lang
+    )
+
+
 def scan_each_item(f: Floor) -> Act:
     """Completing a line unscanned is off by default."""
     h = picking(f, [[{"sku": "SKU-1", "qty": 2}]], "T-0001", "A-01-01", EAN13)
@@ -334,7 +343,7 @@ SCENARIOS: dict[str, Scenario] = {
         bad_credentials, operator_locked, unknown_device, not_authorized, no_work_session,
         unknown_workflow, invalid_request, not_found, duplicate, wrong_location, wrong_item,
         item_for_another_order, over_pick, lot_mismatch, wrong_tote, scan_each_item, no_pick_list,
-        order_not_pickable, bad_transition, database_too_new,
+        order_not_pickable, bad_transition, database_too_new, quantity_not_allowed,
     )
 }  # fmt: skip
 
@@ -345,7 +354,7 @@ BY_OPERATOR = (
     "unknown_sku", "unknown_location", "invalid_quantity", "session_expired", "not_authorized",
     "no_work_session", "unknown_workflow", "invalid_request", "wrong_location", "wrong_item",
     "item_for_another_order", "over_pick", "lot_mismatch", "wrong_tote", "scan_each_item",
-    "no_pick_list", "order_not_pickable", "bad_transition",
+    "no_pick_list", "order_not_pickable", "bad_transition", "quantity_not_allowed",
 )  # fmt: skip
 
 # Codes no route, service, store or CLI can raise yet. The markers are what would make them

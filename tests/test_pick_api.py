@@ -298,3 +298,29 @@ def test_a_tote_still_holding_another_order_is_refused(floor: Floor) -> None:
         "Scan another tote, or the one shown on screen."
     )
     assert snapshot(floor.store) == before
+
+
+def test_with_the_quantity_prompt_on_one_item_scan_counts_the_typed_quantity(
+    store: Store, tmp_path: Path
+) -> None:
+    overrides = {
+        "edge.data_dir": tmp_path,
+        "auth.pin_hash_cost": 10,
+        "picking.quantity_prompt": True,
+    }
+    settings = load_settings(env={}, overrides=overrides)
+    with TestClient(create_app(settings, store=store)) as client:
+        floor = Floor.build(store, client)
+        _release(floor, floor.login("B-SUP"), "TB-10", [{"sku": "SKU-1", "qty": 3}])
+        picker = _pick_started(floor, "T-0001", "A-01-01")
+        too_many = client.post("/api/v1/scans", json={"scan_id": "qty-too-many", "raw": EAN13, "quantity": 4},
+                               headers=picker)  # fmt: skip
+
+        resp = client.post("/api/v1/scans", json={"scan_id": "qty-three", "raw": EAN13, "quantity": 3},
+                           headers=picker)  # fmt: skip
+
+    assert too_many.json()["code"] == "over_pick"
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["view"]["step"] == "done"
+    picks = store.read().execute("SELECT qty FROM movements WHERE type = 'pick'").fetchall()
+    assert [p[0] for p in picks] == [3]

@@ -289,3 +289,28 @@ def test_screenshots_of_good_and_bad_feedback_in_english_and_chinese(
     ]
     assert [bool(CHINESE.search(fb["detail"])) for _, fb, _ in shots] == [False, False, True, True]
     assert all(path.stat().st_size > 5_000 for path in [*screens, *(p for _, _, p in shots)])
+
+
+def test_with_the_quantity_prompt_on_a_typed_quantity_and_one_scan_pick_the_whole_line(
+    browser: Any, tmp_path: Path
+) -> None:
+    with running_demo(
+        tmp_path, settings={"WAREHOUSE_EDGE_PICKING_QUANTITY_PROMPT": "true"}
+    ) as demo:
+        sheet = read_sheet(demo.sheet)
+        context = browser.new_context(**HANDHELD)
+        hh = Handheld(context.new_page())
+        start_picking(hh, demo, sheet)
+        scan_until(hh, sheet, empty_totes(sheet), "item")
+        task = hh.view()
+        before = movement_count(demo.db)
+
+        hh.by("btn-quantity").click()
+        hh.by("quantity-input").fill(task["remaining"])
+        hh.by("btn-quantity-send").click()
+        hh.scan(sheet.code(task["sku"]))
+
+        context.close()
+        picks = read_only(demo.db, "SELECT sku, qty FROM movements WHERE type = 'pick' ORDER BY id")
+    assert movement_count(demo.db) == before + 1
+    assert picks[-1] == (task["sku"], int(task["remaining"]))

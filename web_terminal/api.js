@@ -57,7 +57,12 @@ export const api = {
   me: () => call("GET", "/api/v1/auth/me"),
   startTask: (workflow) => call("POST", "/api/v1/work-sessions", { workflow }),
   currentTask: () => call("GET", "/api/v1/work-sessions/current"),
-  scan: (entry) => call("POST", "/api/v1/scans", { scan_id: entry.scan_id, raw: entry.raw }),
+  scan: (entry) =>
+    call("POST", "/api/v1/scans", {
+      scan_id: entry.scan_id,
+      raw: entry.raw,
+      ...(entry.quantity ? { quantity: entry.quantity } : {}),
+    }),
 };
 
 /** Live updates by Server-Sent Events, reconnecting for ever (EventSource gives up for good on

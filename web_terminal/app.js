@@ -4,7 +4,7 @@
 import { api, liveEvents, session, setApiLanguage } from "./api.js";
 import { dismiss, isBlocking, played, show, sound, unlockAudio } from "./feedback.js";
 import { getLang, setLang, t, translateStatic } from "./i18n.js";
-import { closeModal, confirm, modalOpen, typeCodeSheet } from "./modal.js";
+import { closeModal, confirm, modalOpen, quantitySheet, typeCodeSheet } from "./modal.js";
 import { createOutbox } from "./outbox.js";
 import { chooserScreen, enrolScreen, loginScreen } from "./screens_auth.js";
 import { moveScreen, pickScreen } from "./screens_work.js";
@@ -115,7 +115,14 @@ const outbox = createOutbox({
 });
 
 function enqueue(raw) {
-  outbox.add({ scan_id: scanId(), raw, operator_id: state.session?.operator_id ?? null, at: Date.now() });
+  const entry = { scan_id: scanId(), raw, operator_id: state.session?.operator_id ?? null, at: Date.now() };
+  // A typed quantity (quantity prompt) rides on the next scan that is not a command.
+  if (state.quantity && !raw.startsWith("CMD:")) {
+    entry.quantity = state.quantity;
+    state.quantity = null;
+    render();
+  }
+  outbox.add(entry);
 }
 
 /** A scan (from the wedge or typed) goes where the screen needs it. */
@@ -297,6 +304,12 @@ const act = {
   command: (code) => enqueue(code),
   short: () => confirm(t("confirm_short"), () => enqueue("CMD:SHORT")),
   typeCode: () => typeCodeSheet(route),
+  pendingQuantity: () => state.quantity || null,
+  quantity: () =>
+    quantitySheet((n) => {
+      state.quantity = n;
+      render();
+    }),
   logout() {
     const pending = outbox.status().pending;
     confirm(t("confirm_logout"), logout, pending ? t("confirm_logout_pending", { n: pending }) : "");

@@ -57,3 +57,29 @@ export function typeCodeSheet(onCode) {
   );
   input.focus();
 }
+
+/** A number pad for the quantity prompt; the number goes to onNumber. */
+export function quantitySheet(onNumber) {
+  const send = () => {
+    const n = Number.parseInt(input.value, 10);
+    closeModal();
+    if (n > 0) onNumber(n);
+  };
+  const input = h("input", {
+    class: "text-in",
+    "data-testid": "quantity-input",
+    inputmode: "numeric",
+    pattern: "[0-9]*",
+    autocomplete: "off",
+    onkeydown: (ev) => ev.key === "Enter" && (ev.preventDefault(), send()),
+  });
+  openModal(
+    h("p", { class: "sheet-text" }, t("quantity_title")),
+    input,
+    row(
+      button("btn-quantity-cancel", t("btn_cancel"), closeModal, { kind: "secondary" }),
+      button("btn-quantity-send", t("btn_send"), send, { kind: "primary" }),
+    ),
+  );
+  input.focus();
+}

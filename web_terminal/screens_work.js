@@ -188,12 +188,15 @@ export function pickScreen({ state, act }) {
     return { main, actions: [messages(task), next, commonButtons(act)] };
   }
   const working = view.step === "location" || view.step === "item";
+  // Buttons for what this session accepts: completing a line unscanned, a typed quantity.
+  const extra = [];
+  if (view.complete_line)
+    extra.push(button("btn-confirm", t("btn_confirm"), () => act.command("CMD:CONFIRM"), { kind: "primary", disabled: !working }));
+  if (view.quantity_prompt)
+    extra.push(button("btn-quantity", act.pendingQuantity() ? t("quantity_pending", { n: act.pendingQuantity() }) : t("btn_quantity"), act.quantity, { kind: "primary", disabled: view.step !== "item" }));
   const actions = [
     messages(task),
-    row(
-      button("btn-short", t("btn_short"), act.short, { kind: "danger", disabled: !working }),
-      button("btn-confirm", t("btn_confirm"), () => act.command("CMD:CONFIRM"), { kind: "primary", disabled: !working }),
-    ),
+    row(button("btn-short", t("btn_short"), act.short, { kind: "danger", disabled: !working }), ...extra),
     commonButtons(act),
   ];
   return { main, actions };

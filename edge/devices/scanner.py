@@ -100,7 +100,9 @@ class ScannerAdapter(Protocol):
 
     config: ScannerConfig
 
-    async def run(self, emit: Emit, on_state: OnState, *, on_reject: OnReject | None = None) -> None:
+    async def run(
+        self, emit: Emit, on_state: OnState, *, on_reject: OnReject | None = None
+    ) -> None:
         """Read the device until stop() (or a fault retrying cannot fix); use once."""
         ...
 
@@ -213,7 +215,9 @@ class ThreadedScanner:
     def stop(self) -> None:
         self._stopping.set()
 
-    async def run(self, emit: Emit, on_state: OnState, *, on_reject: OnReject | None = None) -> None:
+    async def run(
+        self, emit: Emit, on_state: OnState, *, on_reject: OnReject | None = None
+    ) -> None:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[object] = asyncio.Queue()
 

@@ -80,7 +80,9 @@ class TcpListenScanner:
             with contextlib.suppress(RuntimeError):  # the loop already closed
                 self._loop.call_soon_threadsafe(self._wake.set)
 
-    async def run(self, emit: Emit, on_state: OnState, *, on_reject: OnReject | None = None) -> None:
+    async def run(
+        self, emit: Emit, on_state: OnState, *, on_reject: OnReject | None = None
+    ) -> None:
         self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
         if self._stop_requested.is_set():
             return

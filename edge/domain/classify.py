@@ -5,7 +5,7 @@ a command. Pure: the edge's data is reached through the `Directory` protocol the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import date
 from typing import Literal, Protocol
 
@@ -143,3 +143,12 @@ def _product(scan: Scan, hit: ProductHit | None) -> Classified | None:
         expiry=scan.expiry,
         serial=scan.serial,
     )
+
+
+def with_typed_quantity(scan: Classified, quantity: int, *, allowed: bool) -> Classified:
+    """An item scan that stands for `quantity` scans of it (typed at a quantity prompt)."""
+    if not allowed:
+        raise EdgeError("quantity_not_allowed", quantity=quantity)
+    if scan.kind != "product":
+        raise EdgeError("quantity_not_allowed", quantity=quantity)
+    return replace(scan, quantity=(scan.quantity or 1) * quantity)

@@ -80,6 +80,10 @@ CATALOGUE: dict[str, Message] = {
         "Order {order_id} cannot go on a pick list now (it is {status}, or already on an open list).",
         "订单 {order_id} 现在不能加入拣货单（状态为 {status}，或已在未完成的拣货单中）。",
     ),
+    "quantity_not_allowed": Message(
+        "A typed quantity ({quantity}) is not accepted here: scan each unit of an item.",
+        "此处不接受手工输入数量（{quantity}）：请逐件扫描商品。",
+    ),
     "no_pick_list": Message(
         "Nothing to pick right now. Wait for new orders or ask a supervisor.",
         "当前没有拣货任务。请等待新订单或联系主管。",

@@ -33,6 +33,7 @@ class PickTask:
     picked: int = 0
     lot: str = ""
     status: str = "open"  # open | done | short | held
+    expiry: str | None = None  # ISO date of the lot, when it has one
 
     @property
     def remaining(self) -> int:
@@ -67,6 +68,10 @@ class PickList:
 class PickSession:
     list_id: str
     at_location: str = ""
+    # What this session lets the picker do (from the settings when it started): the handheld
+    # shows a quantity pad and a "complete line" button only where they are accepted.
+    quantity_prompt: bool = False
+    complete_line: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,11 @@ def _item(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSe
         raise EdgeError("wrong_item", sku=scan.key, expected=task.sku, location=task.location)
     if scan.lot and task.lot and scan.lot != task.lot:
         raise EdgeError("lot_mismatch", sku=task.sku, lot=scan.lot, expected=task.lot)
+    if scan.expiry and task.expiry and scan.expiry.isoformat() != task.expiry:
+        raise EdgeError(
+            "lot_mismatch", sku=task.sku, lot=f"{task.lot or '?'} ({scan.expiry.isoformat()})",
+            expected=f"{task.lot} ({task.expiry})",
+        )  # fmt: skip
     qty = scan.quantity or 1
     if qty > task.remaining:
         raise EdgeError("over_pick", sku=task.sku, qty=qty, remaining=task.remaining)

@@ -50,7 +50,10 @@ def start_pick(
     pick_list = store.load_pick_list(tx, list_id)
     if pick_list is None:
         raise EdgeError("not_found", what="pick_list", key=list_id)
-    return asdict(PickSession(list_id))
+    session = PickSession(
+        list_id, quantity_prompt=f.quantity_prompt, complete_line=f.allow_unscanned_completion
+    )
+    return asdict(session)
 
 
 def run_pick(tx: Tx, state: dict[str, Any], scan: Classified, f: FloorSettings) -> Decision[Any]:
@@ -93,4 +96,5 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
                  "lot": task.lot, "qty": task.qty, "picked": task.picked, "remaining": task.remaining,
                  "slot": slot.slot, "tote": slot.tote, "order_id": task.order_id}  # fmt: skip
     return {"workflow": "pick", "list_id": pl.id, "step": step, "progress": progress, "totes": totes,
-            "task": shown, "prompt": PROMPT[step], "prompt_params": prompt_params(session, pl)}  # fmt: skip
+            "task": shown, "prompt": PROMPT[step], "prompt_params": prompt_params(session, pl),
+            "quantity_prompt": session.quantity_prompt, "complete_line": session.complete_line}  # fmt: skip

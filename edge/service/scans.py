@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from edge.domain.classify import classify
+from edge.domain.classify import classify, with_typed_quantity
 from edge.domain.errors import EdgeError
 from edge.domain.scan import parse_scan
 from edge.service.commands import refusal_body, run_once
@@ -26,13 +26,14 @@ class ScanRequest:
     scan_id: str
     raw: str
     session: LoginSession
+    quantity: int | None = None  # typed at a quantity prompt: units this item scan stands for
 
 
 def handle_scan(tx: Tx, req: ScanRequest, settings: FloorSettings) -> Answer:
     """Answer one scan exactly once: the same scan_id again gets the stored answer."""
     return run_once(
         tx, req.scan_id, kind="scan",
-        request={"raw": req.raw, "device_id": req.session.device_id},
+        request={"raw": req.raw, "device_id": req.session.device_id, "quantity": req.quantity},
         actor=(req.session.operator_id, req.session.device_id),
         decide=lambda: _decide_and_apply(tx, req, settings),
         refusal=lambda err: _refusal(tx, req, err),
@@ -50,6 +51,8 @@ def _decide_and_apply(tx: Tx, req: ScanRequest, settings: FloorSettings) -> dict
         gs_substitutes=settings.gs_substitutes,
     )
     classified = classify(scan, SqlDirectory(tx.conn), command_prefix=settings.command_prefix)
+    if req.quantity is not None:
+        classified = with_typed_quantity(classified, req.quantity, allowed=settings.quantity_prompt)
     workflow = WORKFLOWS[work.workflow]
     decision = workflow.run(tx, work.state, classified, settings)
     actor = Actor(req.session.operator_id, req.session.device_id, req.scan_id)

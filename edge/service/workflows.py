@@ -28,6 +28,7 @@ class FloorSettings:
     command_prefix: str = "CMD:"
     batch_size: int = 3
     allow_unscanned_completion: bool = False
+    quantity_prompt: bool = False
 
 
 Start = Callable[[Tx, LoginSession, dict[str, Any], FloorSettings], dict[str, Any]]

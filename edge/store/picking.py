@@ -38,9 +38,13 @@ def load_pick_list(conn: Conn, list_id: str) -> PickList | None:
             r["picked"],
             r["lot"],
             r["status"],
+            r["expiry"],
         )  # fmt: skip
         for r in conn.execute(
-            "SELECT * FROM pick_tasks WHERE list_id = ? ORDER BY seq, id", (list_id,)
+            "SELECT t.*, lots.expiry FROM pick_tasks t"
+            " LEFT JOIN lots ON lots.sku = t.sku AND lots.lot = t.lot AND t.lot != ''"
+            " WHERE t.list_id = ? ORDER BY t.seq, t.id",
+            (list_id,),
         )
     )
     status = {

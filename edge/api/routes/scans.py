@@ -25,6 +25,12 @@ Operator = Annotated[LoginSession, allow(*ANY_OPERATOR, action="scan")]
 class ScanIn(BaseModel):
     scan_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     raw: str = Field(max_length=4096)
+    quantity: int | None = Field(
+        default=None,
+        ge=1,
+        le=9999,
+        description="Units this item scan stands for (quantity prompt).",
+    )
 
 
 class TaskIn(BaseModel):
@@ -37,6 +43,7 @@ def scan_settings(settings: Any) -> FloorSettings:
     return FloorSettings(
         s.prefix, s.suffix, (s.gs_substitute,) if s.gs_substitute else (), s.command_prefix,
         settings.picking.batch_size, settings.picking.allow_unscanned_completion,
+        settings.picking.quantity_prompt,
     )  # fmt: skip
 
 
@@ -47,7 +54,7 @@ async def scan(
     """One scan from a terminal or a station scanner; answered after its commit, once per scan_id."""
     started = time.perf_counter()
     metrics = request.app.state.metrics
-    req = ScanRequest(body.scan_id, body.raw, session)
+    req = ScanRequest(body.scan_id, body.raw, session, body.quantity)
     config = scan_settings(settings)
     try:
         answer = await store.writer.run(lambda tx: handle_scan(tx, req, config))
