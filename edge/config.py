@@ -5,23 +5,31 @@ variables, then `overrides` (the CLI's `--port`, `--data-dir`). `WAREHOUSE_EDGE_
 file when no path is given. An empty value ("") means "not set" for the optional keys; relative
 paths are taken from the working directory.
 
+Stations and scanners are lists of tables (`[[stations]]`, `[[scanners]]`, none by default),
+each given whole: by the file, or as a JSON array in `WAREHOUSE_EDGE_STATIONS` /
+`WAREHOUSE_EDGE_SCANNERS`, which replaces the file's list (the keys of one item cannot be set one
+by one), or as a list in `overrides`. Their keys are named by index: `scanners[1].station`.
+
 Anything wrong fails at start-up with one `ConfigError` whose message is one line naming the key,
 its environment variable, what was expected and what was found. Only the first problem is
 reported, checking in this order: the file (readable, TOML, known sections and keys), the
-environment (known names, booleans), the overrides' keys, then every value section by section in
-the order of `edge.example.toml`. Fix it and start again.
+environment (known names, booleans, JSON), the overrides' keys, then every value section by
+section in the order of `edge.example.toml`, then the stations and the scanners item by item
+(each item's keys, then its name, its station and its device against the items before it).
+Fix it and start again.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
 import tomllib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, get_args, get_origin
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,6 +43,9 @@ from pydantic import (
     field_validator,
 )
 from pydantic.fields import FieldInfo
+
+if TYPE_CHECKING:
+    from edge.devices.scanner import ScannerConfig
 
 ENV_PREFIX = "WAREHOUSE_EDGE_"
 CONFIG_ENV = "WAREHOUSE_EDGE_CONFIG"
@@ -282,8 +293,132 @@ with warnings.catch_warnings():
         json: bool = _key(False, "Write logs as JSON lines instead of text.")
 
 
+_STATION_NAME_EXPECTED = (
+    "1 to 32 upper-case letters, digits, hyphens or underscores, starting with a letter or digit"
+)
+_SCANNER_NAME_EXPECTED = (
+    "1 to 40 lower-case letters, digits, hyphens or underscores, starting with a letter or digit"
+)
+# The rates scanners offer, as termios names them (B1200 ... B921600).
+STANDARD_BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+_BAUD_EXPECTED = f"one of the standard rates {', '.join(map(str, STANDARD_BAUDS))}"
+_PORT_EXPECTED = "a TCP port from 1 to 65535"
+# Where each kind of scanner is found, and what each of its keys expects; the location keys of
+# the other kinds stay unset ("" or 0).
+_WHERE = {
+    "serial": {"path": "the serial port of a serial scanner, best a /dev/serial/by-id/... path"},
+    "hid": {"path": "the input device of a hid scanner, best a /dev/input/by-id/... path"},
+    "tcp-client": {
+        "host": "the host name or IP address of a tcp-client scanner",
+        "port": _PORT_EXPECTED,
+    },
+    "tcp-listen": {
+        "host": "an IP address of this machine to listen on, 0.0.0.0 (all) or 127.0.0.1",
+        "port": _PORT_EXPECTED,
+    },
+}
+
+
+class StationSettings(BaseModel):
+    """[[stations]]: a place on the floor (bench, returns desk, dock) that devices are bound to."""
+
+    model_config = _SECTION
+
+    name: str = _key(
+        ...,
+        "Station name on its screen and in logs; scanners name it in `station`.",
+        pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$",
+        expected=_STATION_NAME_EXPECTED,
+    )
+    type: Literal["pack_bench", "returns_desk", "dock", "pick_station"] = _key(
+        ..., "What the station is for."
+    )
+    location: str = _key("", "The edge location code of the station; empty for none.")
+
+
+class ScannerSettings(BaseModel):
+    """[[scanners]]: one fixed scanner, how to reach it, how it frames a scan, and its station."""
+
+    model_config = _SECTION
+
+    name: str = _key(
+        ...,
+        "Scanner name in logs, /metrics and on the station screen.",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
+        expected=_SCANNER_NAME_EXPECTED,
+    )
+    kind: Literal["serial", "tcp-client", "tcp-listen", "hid"] = _key(
+        ..., "How the scanner is reached."
+    )
+    station: str = _key(..., "The station its scans go to.", expected="the name of a station")
+    path: str = _key("", "serial, hid: the device, best a stable /dev/.../by-id/... path.")
+    host: str = _key("", "tcp-client: the scanner's address; tcp-listen: the address to bind.")
+    port: int = _key(0, "tcp-client, tcp-listen: the TCP port.", expected=_PORT_EXPECTED)
+    baud: int = _key(9600, "serial: line speed.", expected=_BAUD_EXPECTED)
+    parity: Annotated[Literal["N", "E", "O", "M", "S"], BeforeValidator(_upper)] = _key(
+        "N", "serial: parity none, even, odd, mark or space."
+    )
+    bytesize: int = _key(8, "serial: data bits.", ge=5, le=8)
+    stopbits: float = _key(1, "serial: stop bits.", expected="1, 1.5 or 2")
+    terminator: Literal["cr", "lf", "crlf", "tab", "etx"] = _key(
+        "cr", "What the scanner sends after each scan."
+    )
+    prefix: str = _key("", "Text the scanner sends before each barcode; stripped.")
+    suffix: str = _key("", "Text the scanner sends after each barcode; stripped.")
+    max_length: int = _key(
+        256, "Longest scan in characters; longer lines are refused.", ge=16, le=4096
+    )
+    layout: Literal["us", "de"] = _key("us", "hid: the keyboard layout the scanner types in.")
+
+    @field_validator("baud")
+    @classmethod
+    def _standard_baud(cls, value: int) -> int:
+        if value not in STANDARD_BAUDS:
+            raise ValueError(_BAUD_EXPECTED)
+        return value
+
+    @field_validator("stopbits")
+    @classmethod
+    def _standard_stopbits(cls, value: float) -> float:
+        if value not in (1, 1.5, 2):
+            raise ValueError("1, 1.5 or 2")
+        return value
+
+    @field_validator("path", "host", "port")
+    @classmethod
+    def _where_for_its_kind(cls, value: str | int, info: ValidationInfo) -> str | int:
+        kind, key = info.data.get("kind"), info.field_name or ""
+        if kind is None:  # kind itself was refused; that error comes first
+            return value
+        needed = _WHERE[kind].get(key)
+        if needed is None and value:
+            users = " and ".join(other for other, keys in _WHERE.items() if key in keys)
+            raise ValueError(f"nothing for a {kind} scanner ({key} is for {users})")
+        if needed is not None and not _fits(kind, key, value):
+            raise ValueError(needed)
+        return value
+
+    def adapter_config(self) -> ScannerConfig:
+        """The scanner adapter's configuration (edge.devices.scanner.ScannerConfig)."""
+        from edge.devices.scanner import ScannerConfig
+
+        return ScannerConfig(**self.model_dump())
+
+
+def _fits(kind: str, key: str, value: str | int) -> bool:
+    """A location key that `kind` needs, checked beyond its type."""
+    if key == "port":
+        return 1 <= int(value) <= 65535
+    if kind == "tcp-listen" and key == "host":
+        try:
+            ipaddress.ip_address(str(value))
+        except ValueError:
+            return False
+    return bool(value)
+
+
 class Settings(BaseModel):
-    """All settings of one edge, one frozen model per TOML section."""
+    """All settings of one edge: one frozen model per TOML section, then the device lists."""
 
     model_config = _SECTION
 
@@ -296,6 +431,13 @@ class Settings(BaseModel):
     scans: ScansSettings = Field(default_factory=ScansSettings)
     central: CentralSettings = Field(default_factory=CentralSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    stations: tuple[StationSettings, ...] = Field(
+        (), description="[[stations]]: benches, returns desks, docks; the whole list as JSON."
+    )
+    scanners: tuple[ScannerSettings, ...] = Field(
+        (),
+        description="[[scanners]]: fixed scanners, each bound to a station; the whole list as JSON.",
+    )
 
     @property
     def db_path(self) -> Path:
@@ -308,8 +450,10 @@ class Settings(BaseModel):
         return self.store.backup_dir or self.edge.data_dir / "backups"
 
 
+# Lists of tables ([[stations]]), each replaced as a whole: by the file, by JSON in the environment.
+LISTS: dict[str, type[BaseModel]] = {"stations": StationSettings, "scanners": ScannerSettings}
 SECTIONS: dict[str, type[BaseModel]] = {
-    name: field.annotation for name, field in Settings.model_fields.items()
+    name: field.annotation for name, field in Settings.model_fields.items() if name not in LISTS
 }
 _SECTIONS_EXPECTED = f"one of the sections ({', '.join(SECTIONS)})"
 
@@ -327,25 +471,31 @@ def load_settings(
 ) -> Settings:
     """Defaults, then the TOML file, then `env` (os.environ), then `overrides` ({"server.port": 0}).
 
-    A None value in `overrides` means "option not given" and is skipped. Raises ConfigError.
+    A None value in `overrides` means "option not given" and is skipped; a list ("scanners")
+    is given whole, as dicts or models. Raises ConfigError.
     """
     env = os.environ if env is None else env
     if path is None and env.get(CONFIG_ENV):
         path = Path(env[CONFIG_ENV])
     given: dict[str, dict[str, _Given]] = {section: {} for section in SECTIONS}
+    lists: dict[str, _Given] = {}
     if path is not None:
-        _merge_file(given, Path(path))
-    _merge_env(given, env)
+        _merge_file(given, lists, Path(path))
+    _merge_env(given, lists, env)
     for key, value in (overrides or {}).items():
-        if value is not None:
+        if value is not None and key in LISTS:
+            lists[key] = _Given(value, "override")
+        elif value is not None:
             section, name = _split_known(key, "override")
             given[section][name] = _Given(value, "override")
-    return Settings(**{section: _validate(section, keys) for section, keys in given.items()})
+    sections = {section: _validate(section, keys) for section, keys in given.items()}
+    return Settings(**sections, **_validate_lists(lists))
 
 
 def describe_keys() -> list[tuple[str, str, str, str]]:
-    """Every key as (key, environment variable, default as written in TOML, description)."""
-    return [
+    """Every key as (key, environment variable, default as written in TOML, description);
+    each list ("scanners") as one entry, since its items' keys are not set one by one."""
+    keys = [
         (
             f"{section}.{name}",
             env_var_name(f"{section}.{name}"),
@@ -354,6 +504,10 @@ def describe_keys() -> list[tuple[str, str, str, str]]:
         )
         for section, model in SECTIONS.items()
         for name, field in model.model_fields.items()
+    ]
+    lists = Settings.model_fields
+    return keys + [
+        (name, env_var_name(name), "[]", lists[name].description or "") for name in LISTS
     ]
 
 
@@ -374,9 +528,16 @@ def parse_env_value(text: str, annotation: Any) -> object:
     return text
 
 
-def _merge_file(given: dict[str, dict[str, _Given]], path: Path) -> None:
+def _merge_file(given: dict[str, dict[str, _Given]], lists: dict[str, _Given], path: Path) -> None:
     source = str(path)
     for section, table in _read_toml(path).items():
+        if section in LISTS:
+            lists[section] = _Given(table, source)
+            continue
+        if section not in SECTIONS and _is_list_of_tables(table):
+            expected = f"one of the lists ({', '.join(f'[[{name}]]' for name in LISTS)})"
+            got = "an unknown list of tables"
+            raise ConfigError(section, expected=expected, got=got, source=source)
         if section not in SECTIONS:
             got = "an unknown section" if isinstance(table, dict) else "a key outside any section"
             raise ConfigError(section, expected=_SECTIONS_EXPECTED, got=got, source=source)
@@ -411,10 +572,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise refuse("valid TOML", f"a syntax error at {at}: {reason or exc}", line) from None
 
 
-def _merge_env(given: dict[str, dict[str, _Given]], env: Mapping[str, str]) -> None:
+def _merge_env(
+    given: dict[str, dict[str, _Given]], lists: dict[str, _Given], env: Mapping[str, str]
+) -> None:
     for var, text in sorted(env.items()):
         if var.startswith(ENV_PREFIX) and var != CONFIG_ENV:
             rest = var[len(ENV_PREFIX) :].lower()
+            if rest.partition("_")[0] in LISTS:
+                lists[rest] = _Given(_env_list(var, rest, text), "environment")
+                continue
             # Keys contain underscores too, so the section is found by its known name.
             section = next((s for s in SECTIONS if rest.startswith(f"{s}_")), None)
             if section is None:
@@ -453,22 +619,35 @@ def _known(section: str, name: str, *, source: str) -> str:
     return name
 
 
-def _validate(section: str, keys: dict[str, _Given]) -> BaseModel:
-    model = SECTIONS[section]
-    for name, given in keys.items():  # pydantic's lax mode would quietly read `true` as 1
+class _Refused(Exception):
+    """The first bad key of a table and what it expects; the caller says where it came from."""
+
+    def __init__(self, name: str, expected: str) -> None:
+        super().__init__(name, expected)
+        self.name, self.expected = name, expected
+
+
+def _model(model: type[BaseModel], values: Mapping[str, object]) -> BaseModel:
+    """`values` (known keys only) as `model`, or _Refused naming the first bad key."""
+    for name, value in values.items():  # pydantic's lax mode would quietly read `true` as 1
         field = model.model_fields[name]
-        if isinstance(given.value, bool) and _without_none(field.annotation) is not bool:
-            raise _refusal(section, name, keys, _expected(field))
+        if isinstance(value, bool) and _without_none(field.annotation) is not bool:
+            raise _Refused(name, _expected(field))
     try:
-        return model.model_validate({name: given.value for name, given in keys.items()})
+        return model.model_validate(values)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0])
         if error["type"] == "value_error":  # our validators phrase `expected` themselves
-            expected = str(error["ctx"]["error"])
-        else:
-            expected = _expected(model.model_fields[name])
-        raise _refusal(section, name, keys, expected) from None
+            raise _Refused(name, str(error["ctx"]["error"])) from None
+        raise _Refused(name, _expected(model.model_fields[name])) from None
+
+
+def _validate(section: str, keys: dict[str, _Given]) -> BaseModel:
+    try:
+        return _model(SECTIONS[section], {name: given.value for name, given in keys.items()})
+    except _Refused as refused:
+        raise _refusal(section, refused.name, keys, refused.expected) from None
 
 
 def _refusal(section: str, name: str, keys: dict[str, _Given], expected: str) -> ConfigError:
@@ -479,6 +658,129 @@ def _refusal(section: str, name: str, keys: dict[str, _Given], expected: str) ->
         got=_show(given.value) if given else "nothing",
         source=given.source if given else None,
     )
+
+
+def _is_list_of_tables(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(i, dict) for i in value)
+
+
+def _env_list(var: str, name: str, text: str) -> object:
+    """A whole list from its environment variable, as JSON; "" is the empty list."""
+    if name not in LISTS:  # WAREHOUSE_EDGE_SCANNERS_0_PATH: no way to say which item
+        whole = env_var_name(name.partition("_")[0])
+        expected = f"the whole list as JSON in {whole} (keys of list items are not set one by one)"
+        raise ConfigError(
+            name, env_var=var, expected=expected, got="a key of a list item", source="environment"
+        )
+    if not text.strip():
+        return []
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            name,
+            env_var=var,
+            expected=f"a JSON array of [[{name}]] tables",
+            got=f"invalid JSON: {exc}",
+            source="environment",
+        ) from None
+
+
+def _validate_lists(lists: dict[str, _Given]) -> dict[str, tuple[BaseModel, ...]]:
+    """Each list item by item, in order: its keys, then its name and references against the
+    items before it (stations come first, since scanners name their station)."""
+    done: dict[str, tuple[Any, ...]] = {}
+    for name in LISTS:
+        given = lists.get(name, _Given([], "default"))
+        items: list[Any] = []
+        for index, table in enumerate(_tables(name, given)):
+            item = _list_item(name, index, table, given.source)
+            clash = (
+                _station_clash(item, items)
+                if name == "stations"
+                else _scanner_clash(item, items, done["stations"])
+            )
+            if clash is not None:
+                key, expected = clash
+                got = _show(getattr(item, key))
+                raise _item_refusal(name, index, key, expected, got, source=given.source)
+            items.append(item)
+        done[name] = tuple(items)
+    return done
+
+
+def _tables(name: str, given: _Given) -> list[dict[str, object]]:
+    """The items of a list as dicts (an override may give models), or a refusal of its shape."""
+    if not isinstance(given.value, list | tuple):
+        got = f"a single [{name}] table" if isinstance(given.value, dict) else _show(given.value)
+        expected = f"a list of [[{name}]] tables"
+        raise ConfigError(name, expected=expected, got=got, source=given.source)
+    tables = []
+    for index, item in enumerate(given.value):
+        table = item.model_dump() if isinstance(item, BaseModel) else item
+        if not isinstance(table, dict):
+            expected = f"a [[{name}]] table"
+            raise _item_refusal(name, index, "", expected, _show(table), source=given.source)
+        tables.append(table)
+    return tables
+
+
+def _list_item(name: str, index: int, table: dict[str, object], source: str) -> Any:
+    model = LISTS[name]
+    for key in table:
+        if key not in model.model_fields:
+            expected = f"one of the [[{name}]] keys ({', '.join(model.model_fields)})"
+            raise _item_refusal(name, index, key, expected, "an unknown key", source=source)
+    try:
+        return _model(model, table)
+    except _Refused as refused:
+        got = _show(table[refused.name]) if refused.name in table else "nothing"
+        raise _item_refusal(
+            name, index, refused.name, refused.expected, got, source=source
+        ) from None
+
+
+def _station_clash(
+    station: StationSettings, earlier: list[StationSettings]
+) -> tuple[str, str] | None:
+    """(key, expected) when the station's name is taken."""
+    index = _first(earlier, lambda other: other.name == station.name)
+    return None if index is None else ("name", f"a name not used by stations[{index}]")
+
+
+def _scanner_clash(
+    scanner: ScannerSettings, earlier: list[ScannerSettings], stations: tuple[Any, ...]
+) -> tuple[str, str] | None:
+    """(key, expected) when the scanner's name or device is taken, or its station unknown."""
+    index = _first(earlier, lambda other: other.name == scanner.name)
+    if index is not None:
+        return "name", f"a name not used by scanners[{index}]"
+    known = ", ".join(station.name for station in stations) or "none configured"
+    if scanner.station not in {station.name for station in stations}:
+        return "station", f"one of the stations ({known})"
+    device = _device(scanner)
+    index = _first(earlier, lambda other: device is not None and _device(other) == device)
+    if device is not None and index is not None:
+        return device[0], f"a {device[0]} not used by scanners[{index}]"
+    return None
+
+
+def _device(scanner: ScannerSettings) -> tuple[str, object] | None:
+    """What no two scanners may share: a device file, or a listening port."""
+    if scanner.path:
+        return "path", scanner.path
+    return ("port", scanner.port) if scanner.kind == "tcp-listen" else None
+
+
+def _first(items: list[Any], test: Callable[[Any], bool]) -> int | None:
+    return next((index for index, item in enumerate(items) if test(item)), None)
+
+
+def _item_refusal(
+    name: str, index: int, key: str, expected: str, got: str, *, source: str
+) -> ConfigError:
+    where = f"{name}[{index}]" + (f".{key}" if key else "")
+    return ConfigError(where, env_var=env_var_name(name), expected=expected, got=got, source=source)
 
 
 def _expected(field: FieldInfo) -> str:
@@ -517,6 +819,8 @@ def _without_none(annotation: Any) -> Any:
 
 
 def _show(value: object) -> str:
+    if value is None:  # only JSON has it
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(str(value) if isinstance(value, Path) else value)

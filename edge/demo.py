@@ -404,19 +404,27 @@ def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) 
         else:
             seed(store, pin_cost=settings.auth.pin_hash_cost)
 
-        from edge.demo_floor import write_sheet
+        from edge.demo_floor import DEMO_STATION, with_virtual_scanner, write_sheet
 
         sheet = write_sheet(store, settings.edge.data_dir / "demo-barcodes.pdf",
                             command_prefix=settings.scans.command_prefix)  # fmt: skip
+        settings, scanner = with_virtual_scanner(settings)
 
         def ready(url: str) -> None:
             lines = banner(
                 url, data_dir=str(settings.edge.data_dir), temporary=temporary, sheet=str(sheet)
             )
+            lines[-1:-1] = [
+                f"Virtual scanner (station {DEMO_STATION}): printf 'CODE\\r' > {scanner.user_path}",
+                f"Station screen: {url}/ui/?station={DEMO_STATION}",
+            ]
             for line in lines:
                 echo(line)
 
-        run_server(settings, on_ready=ready, store=store)
+        try:
+            run_server(settings, on_ready=ready, store=store)
+        finally:
+            scanner.close()
     finally:
         store.close()
 

@@ -15,6 +15,7 @@ from edge.store.orders import NewLine, NewOrder
 from edge.store.store import Store
 from edge.store.writer import Tx
 
+DEMO_STATION = "BENCH-1"
 CHANNELS = (("tmall", "TM"), ("jd", "JD"), ("shopify", "SH"), ("amazon", "AZ"))
 ORDER_COUNT = 12
 SHEET_TOTES = 12
@@ -99,3 +100,21 @@ def write_sheet(store: Store, path: Path, *, command_prefix: str = "CMD:") -> Pa
     )
     path.write_bytes(pdf)
     return path
+
+
+def with_virtual_scanner(settings: Any) -> tuple[Any, Any]:
+    """The demo's pack bench BENCH-1 with a virtual serial scanner bound to it."""
+    from edge.config import ScannerSettings, StationSettings
+    from edge.devices.virtual import VirtualSerialPort
+
+    port = VirtualSerialPort()
+    station = StationSettings(name=DEMO_STATION, type="pack_bench", location=DEMO_STATION)
+    scanner = ScannerSettings(
+        name="demo-scanner",
+        kind="serial",
+        station=DEMO_STATION,
+        path=port.device_path,
+        terminator="cr",
+    )
+    update = {"stations": (*settings.stations, station), "scanners": (*settings.scanners, scanner)}
+    return settings.model_copy(update=update), port

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import sqlite3
 import subprocess
@@ -13,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,6 +29,7 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required", f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1",
 ]  # fmt: skip
 HANDHELD = {"viewport": {"width": 360, "height": 640}, "has_touch": True, "is_mobile": True}
+STATION_SCREEN = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}  # a bench's PC
 STARTUP_TIMEOUT_S = 60
 ANSWER_TIMEOUT_MS = 30_000  # generous: a loaded CI machine, never a timing assertion
 SHEET_DPI = 300
@@ -82,6 +84,18 @@ class DemoEdge:
     proc: subprocess.Popen[str]
     port: int
     data_dir: Path
+    output: queue.Queue[str] = field(default_factory=queue.Queue, repr=False)  # after the URL
+    printed: list[str] = field(default_factory=list)
+
+    def line(self, prefix: str, *, timeout: float = STARTUP_TIMEOUT_S) -> str:
+        """The first line the demo printed after its URL that starts with `prefix`."""
+        deadline = time.monotonic() + timeout
+        while not (found := [ln for ln in self.printed if ln.startswith(prefix)]):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise AssertionError(f"the demo printed no {prefix!r} line: {self.printed}")
+            with suppress(queue.Empty):
+                self.printed.append(self.output.get(timeout=0.2))
+        return found[0]
 
     @property
     def url(self) -> str:
@@ -122,7 +136,7 @@ def running_demo(data_dir: Path, *, settings: dict[str, str] | None = None) -> I
     threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
     try:
         url = _wait_for_url(proc, lines, data_dir / "demo.log")
-        yield DemoEdge(proc, int(url.rsplit(":", 1)[1]), data_dir)
+        yield DemoEdge(proc, int(url.rsplit(":", 1)[1]), data_dir, output=lines)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -143,6 +157,33 @@ def _wait_for_url(proc: subprocess.Popen[str], lines: queue.Queue[str], log: Pat
             if line.startswith("Edge running at "):
                 return line.split()[-1]
     raise AssertionError(f"the demo printed no URL: {seen}\n{log.read_text(errors='replace')}")
+
+
+@dataclass(frozen=True)
+class VirtualScanner:
+    """The demo's virtual serial scanner, worked as its banner line says:
+    `printf 'CODE\\r' > /dev/pts/N` (the edge reads the other end as a serial port)."""
+
+    station: str
+    path: Path
+
+    def send(self, code: str, *, terminator: bytes = b"\r") -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_NOCTTY)
+        try:
+            os.write(fd, code.encode() + terminator)
+        finally:
+            os.close(fd)
+
+
+BANNER_SCANNER = re.compile(r"Virtual scanner \(station (\S+)\): printf 'CODE\\r' > (\S+)")
+
+
+def virtual_scanner(edge: DemoEdge) -> VirtualScanner:
+    """The virtual scanner whose path and station the demo printed."""
+    line = edge.line("Virtual scanner ")
+    found = BANNER_SCANNER.fullmatch(line)
+    assert found, f"unexpected banner line {line!r}"
+    return VirtualScanner(found.group(1), Path(found.group(2)))
 
 
 # --- the barcode sheet ------------------------------------------------------------------------
@@ -356,3 +397,37 @@ class Handheld:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path))
         return path
+
+
+class StationScreen(Handheld):
+    """A station's screen (`/ui/?station=NAME`) on the bench's PC: its fixed scanner talks to the
+    edge, and the answers come to the screen over Server-Sent Events."""
+
+    def open(self, edge: DemoEdge, station: str) -> None:
+        self.page.goto(f"{edge.ui_url}?station={station}")
+
+    def scanner(self) -> dict[str, str]:
+        """The scanner as the strip under the header shows it."""
+        strip = self.by("station")
+        shown = {"station": self.text("station-name"), "alert": strip.get_attribute("data-alert"),
+                 "state": self.attr("scanner-status", "data-state"),
+                 "text": self.text("scanner-status")}  # fmt: skip
+        return {k: v or "" for k, v in shown.items()}
+
+    def wait_scanner(self, state: str) -> None:
+        self.page.wait_for_selector(f"[data-testid=scanner-status][data-state={state}]",
+                                    timeout=ANSWER_TIMEOUT_MS)  # fmt: skip
+
+    def scan_with(self, scanner: VirtualScanner, code: str) -> None:
+        """Scan with the station's fixed scanner; wait until its answer is on the screen."""
+        answered = self.answers()
+        scanner.send(code)
+        self.scans += 1
+        self.wait_answers(answered + 1)
+
+    def refusal(self) -> dict[str, Any]:
+        """The red screen: its tone, whether it shows, the edge's code and text."""
+        overlay = self.by("feedback")
+        return {"tone": overlay.get_attribute("data-tone"), "visible": overlay.is_visible(),
+                "code": overlay.get_attribute("data-code"),
+                "detail": self.text("feedback-detail")}  # fmt: skip

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
+import serial
 
 from edge.config import (
+    STANDARD_BAUDS,
     ConfigError,
+    ScannerSettings,
     Settings,
+    StationSettings,
     describe_keys,
     load_settings,
     parse_env_value,
 )
+from edge.devices.framing import TERMINATORS
+from edge.devices.keymap import LAYOUTS
+from edge.devices.scanner import KINDS, ScannerConfig
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "edge.example.toml"
 RETURNS_KEY = "stock.available_includes_returns_in_transit"
@@ -391,7 +399,9 @@ def test_every_key_is_in_the_example_file_with_its_default_under_a_comment():
             name, _, default = line.partition(" = ")
             found[f"{section}.{name}"] = (default, before.startswith("# "))
 
-    described = {key: (default, True) for key, _var, default, _text in describe_keys()}
+    described = {
+        key: (default, True) for key, _var, default, _text in describe_keys() if "." in key
+    }
 
     assert found == described
 
@@ -400,9 +410,541 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 35
+    assert len(keys) == len(table) == 37
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
+    assert table["stations"] == ("WAREHOUSE_EDGE_STATIONS", "[]")
+    assert table["scanners"] == ("WAREHOUSE_EDGE_SCANNERS", "[]")
     assert table["edge.data_dir"] == ("WAREHOUSE_EDGE_EDGE_DATA_DIR", '"./data"')
     assert table["server.tls_cert"] == ("WAREHOUSE_EDGE_SERVER_TLS_CERT", '""')
     assert table["logging.json"] == ("WAREHOUSE_EDGE_LOGGING_JSON", "false")
     assert all(text for *_, text in keys)
+
+
+# Stations and scanners: lists of tables, each given whole by the file, the environment or overrides.
+
+STATIONS = (
+    '[[stations]]\nname = "BENCH-1"\ntype = "pack_bench"\nlocation = "BENCH-1"\n'
+    '[[stations]]\nname = "RETURNS-1"\ntype = "returns_desk"\n'
+)
+SERIAL = (
+    '[[scanners]]\nname = "bench1"\nkind = "serial"\nstation = "BENCH-1"\npath = "/dev/ttyACM0"\n'
+)
+SCANNERS_VAR = "WAREHOUSE_EDGE_SCANNERS"
+DEVICES_TOML = (
+    STATIONS
+    + """
+[[scanners]]
+name = "bench1-scanner"
+kind = "serial"
+station = "BENCH-1"
+path = "/dev/serial/by-id/usb-Honeywell_Imaging___Mobility_1900_17123B4F1A-if00"
+baud = 115200
+parity = "e"
+bytesize = 7
+stopbits = 1.5
+terminator = "crlf"
+prefix = "]"
+suffix = "#"
+max_length = 512
+
+[[scanners]]
+name = "returns-hid"
+kind = "hid"
+station = "RETURNS-1"
+path = "/dev/input/by-id/usb-Datalogic_Scanner-event-kbd"
+layout = "de"
+
+[[scanners]]
+name = "dock-tcp"
+kind = "tcp-client"
+station = "BENCH-1"
+host = "10.0.8.21"
+port = 51236
+
+[[scanners]]
+name = "returns_listen"
+kind = "tcp-listen"
+station = "RETURNS-1"
+host = "0.0.0.0"
+port = 9004
+terminator = "etx"
+"""
+)
+
+
+def _scanner(**keys: object) -> ScannerSettings:
+    return ScannerSettings(**{"name": "s1", "kind": "serial", "station": "BENCH-1", **keys})
+
+
+def _commented_devices() -> str:
+    """The example file's commented-out [[stations]] and [[scanners]] blocks, uncommented."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    blocks = text[text.index("# [[stations]]") :]
+    return "\n".join(line.removeprefix("# ") for line in blocks.splitlines())
+
+
+def test_no_stations_and_no_scanners_are_configured_by_default():
+    settings = load_settings(env={})
+
+    assert (settings.stations, settings.scanners) == ((), ())
+
+
+def test_stations_and_a_scanner_of_every_kind_load_from_the_file(tmp_path):
+    path = _write(tmp_path, DEVICES_TOML)
+
+    settings = load_settings(path, env={})
+
+    assert settings.stations == (
+        StationSettings(name="BENCH-1", type="pack_bench", location="BENCH-1"),
+        StationSettings(name="RETURNS-1", type="returns_desk", location=""),
+    )
+    assert settings.scanners == (
+        ScannerSettings(
+            name="bench1-scanner",
+            kind="serial",
+            station="BENCH-1",
+            path="/dev/serial/by-id/usb-Honeywell_Imaging___Mobility_1900_17123B4F1A-if00",
+            baud=115200,
+            parity="E",
+            bytesize=7,
+            stopbits=1.5,
+            terminator="crlf",
+            prefix="]",
+            suffix="#",
+            max_length=512,
+        ),
+        _scanner(
+            name="returns-hid",
+            kind="hid",
+            station="RETURNS-1",
+            path="/dev/input/by-id/usb-Datalogic_Scanner-event-kbd",
+            layout="de",
+        ),
+        _scanner(name="dock-tcp", kind="tcp-client", host="10.0.8.21", port=51236),
+        _scanner(
+            name="returns_listen",
+            kind="tcp-listen",
+            station="RETURNS-1",
+            host="0.0.0.0",
+            port=9004,
+            terminator="etx",
+        ),
+    )
+
+
+def test_the_example_files_commented_station_and_scanner_load_once_uncommented(tmp_path):
+    path = _write(tmp_path, _commented_devices())
+
+    settings = load_settings(path, env={})
+
+    assert settings.stations == (
+        StationSettings(name="BENCH-1", type="pack_bench", location="BENCH-1"),
+    )
+    assert settings.scanners == (
+        ScannerSettings(
+            name="bench1-scanner",
+            kind="serial",
+            station="BENCH-1",
+            path="/dev/serial/by-id/usb-Honeywell_Imaging___Mobility_1900_17123B4F1A-if00",
+        ),
+    )
+
+
+def test_the_example_files_commented_blocks_show_every_station_and_scanner_key():
+    lines = _commented_devices().splitlines()
+    found: dict[str, list[str]] = {}
+    for line in lines:
+        if line.startswith("[["):
+            found[line.strip("[]")] = []
+        elif line:
+            found[list(found)[-1]].append(line.partition(" = ")[0])
+
+    assert found == {
+        "stations": list(StationSettings.model_fields),
+        "scanners": list(ScannerSettings.model_fields),
+    }
+
+
+def test_the_environment_replaces_a_whole_list_with_json(tmp_path):
+    path = _write(tmp_path, STATIONS + SERIAL)
+    env = {
+        "WAREHOUSE_EDGE_STATIONS": '[{"name": "DOCK-1", "type": "dock"}]',
+        SCANNERS_VAR: '[{"name": "dock", "kind": "tcp-listen", "station": "DOCK-1",'
+        ' "host": "127.0.0.1", "port": 9004, "stopbits": 2}]',
+    }
+
+    settings = load_settings(path, env=env)
+
+    assert settings.stations == (StationSettings(name="DOCK-1", type="dock"),)
+    assert settings.scanners == (
+        _scanner(
+            name="dock",
+            kind="tcp-listen",
+            station="DOCK-1",
+            host="127.0.0.1",
+            port=9004,
+            stopbits=2,
+        ),
+    )
+
+
+@pytest.mark.parametrize("text", ["", "  ", "[]"])
+def test_an_empty_list_in_the_environment_removes_the_files_scanners(tmp_path, text):
+    path = _write(tmp_path, STATIONS + SERIAL)
+
+    settings = load_settings(path, env={SCANNERS_VAR: text})
+
+    assert (len(settings.stations), settings.scanners) == (2, ())
+
+
+def test_an_override_gives_a_whole_list_as_dicts_or_models():
+    station = StationSettings(name="DEMO-BENCH", type="pack_bench")
+    scanner = {"name": "demo", "kind": "serial", "station": "DEMO-BENCH", "path": "/dev/pts/7"}
+
+    settings = load_settings(env={}, overrides={"stations": [station], "scanners": [scanner]})
+
+    assert settings.stations == (station,)
+    assert settings.scanners == (_scanner(name="demo", station="DEMO-BENCH", path="/dev/pts/7"),)
+
+
+def test_the_choices_are_those_the_adapters_accept():
+    fields = ScannerSettings.model_fields
+
+    assert get_args(fields["kind"].annotation) == KINDS
+    assert set(get_args(fields["terminator"].annotation)) == set(TERMINATORS)
+    assert set(get_args(fields["layout"].annotation)) == set(LAYOUTS)
+    assert get_args(fields["parity"].annotation) == serial.Serial.PARITIES
+    assert set(STANDARD_BAUDS) <= set(serial.Serial.BAUDRATES)
+
+
+@pytest.mark.parametrize(
+    ("keys", "config"),
+    [
+        (
+            {"kind": "serial", "path": "/dev/ttyACM0", "baud": 19200, "parity": "O",
+             "bytesize": 7, "stopbits": 2, "terminator": "crlf", "prefix": "]", "suffix": "#",
+             "max_length": 64},
+            ScannerConfig("s1", kind="serial", path="/dev/ttyACM0", baud=19200, parity="O",
+                          bytesize=7, stopbits=2, terminator="crlf", prefix="]", suffix="#",
+                          max_length=64, station="BENCH-1"),
+        ),
+        (
+            {"kind": "hid", "path": "/dev/input/event5", "layout": "de", "terminator": "tab"},
+            ScannerConfig("s1", kind="hid", path="/dev/input/event5", layout="de",
+                          terminator="tab", station="BENCH-1"),
+        ),
+        (
+            {"kind": "tcp-client", "host": "scanner-7.lan", "port": 51236},
+            ScannerConfig("s1", kind="tcp-client", host="scanner-7.lan", port=51236,
+                          terminator="cr", station="BENCH-1"),
+        ),
+        (
+            {"kind": "tcp-listen", "host": "0.0.0.0", "port": 9004, "terminator": "etx"},
+            ScannerConfig("s1", kind="tcp-listen", host="0.0.0.0", port=9004, terminator="etx",
+                          station="BENCH-1"),
+        ),
+    ],
+    ids=["serial", "hid", "tcp-client", "tcp-listen"],
+)  # fmt: skip
+def test_adapter_config_gives_the_adapter_every_setting(keys, config):
+    scanner = _scanner(**keys)
+
+    result = scanner.adapter_config()
+
+    assert result == config
+    assert result.framer().terminator == TERMINATORS[scanner.terminator]
+
+
+# (file text, env, the exact message; {file} is filled in). A text starting with [[scanners]]
+# comes after STATIONS.
+LIST_REFUSALS = [
+    pytest.param(
+        '[[stations]]\nname = "bench-1"\ntype = "pack_bench"\n', {},
+        "config key stations[0].name (env WAREHOUSE_EDGE_STATIONS): expected 1 to 32 upper-case "
+        "letters, digits, hyphens or underscores, starting with a letter or digit, "
+        "got 'bench-1' (from {file})",
+        id="station name in lower case",
+    ),
+    pytest.param(
+        '[[stations]]\nname = "BENCH-1"\ntype = "bench"\n', {},
+        "config key stations[0].type (env WAREHOUSE_EDGE_STATIONS): expected one of: "
+        "pack_bench, returns_desk, dock, pick_station, got 'bench' (from {file})",
+        id="unknown station type",
+    ),
+    pytest.param(
+        '[[stations]]\ntype = "dock"\n', {},
+        "config key stations[0].name (env WAREHOUSE_EDGE_STATIONS): expected 1 to 32 upper-case "
+        "letters, digits, hyphens or underscores, starting with a letter or digit, "
+        "got nothing (from {file})",
+        id="station without a name",
+    ),
+    pytest.param(
+        '[[stations]]\nname = "BENCH-1"\ntype = "dock"\nzone = "A"\n', {},
+        "config key stations[0].zone (env WAREHOUSE_EDGE_STATIONS): expected one of the "
+        "[[stations]] keys (name, type, location), got an unknown key (from {file})",
+        id="unknown key in a station",
+    ),
+    pytest.param(
+        STATIONS + '[[stations]]\nname = "BENCH-1"\ntype = "dock"\n', {},
+        "config key stations[2].name (env WAREHOUSE_EDGE_STATIONS): "
+        "expected a name not used by stations[0], got 'BENCH-1' (from {file})",
+        id="two stations of one name",
+    ),
+    pytest.param(
+        '[[stations]]\nname = "BENCH-1"\ntype = "dock"\nlocation = 7\n', {},
+        "config key stations[0].location (env WAREHOUSE_EDGE_STATIONS): "
+        "expected a quoted string, got 7 (from {file})",
+        id="station location not a string",
+    ),
+    pytest.param(
+        SERIAL + 'serial_port = "/dev/ttyS0"\n', {},
+        "config key scanners[0].serial_port (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
+        "[[scanners]] keys (name, kind, station, path, host, port, baud, parity, bytesize, "
+        "stopbits, terminator, prefix, suffix, max_length, layout), got an unknown key "
+        "(from {file})",
+        id="unknown key in a scanner",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "Bench 1"\nkind = "serial"\n', {},
+        "config key scanners[0].name (env WAREHOUSE_EDGE_SCANNERS): expected 1 to 40 lower-case "
+        "letters, digits, hyphens or underscores, starting with a letter or digit, "
+        "got 'Bench 1' (from {file})",
+        id="scanner name with a space",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "bench1"\nstation = "BENCH-1"\npath = "/dev/ttyACM0"\n', {},
+        "config key scanners[0].kind (env WAREHOUSE_EDGE_SCANNERS): expected one of: "
+        "serial, tcp-client, tcp-listen, hid, got nothing (from {file})",
+        id="scanner without a kind",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "bench1"\nkind = "usb"\nstation = "BENCH-1"\n', {},
+        "config key scanners[0].kind (env WAREHOUSE_EDGE_SCANNERS): expected one of: "
+        "serial, tcp-client, tcp-listen, hid, got 'usb' (from {file})",
+        id="unknown kind",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "bench1"\nkind = "serial"\npath = "/dev/ttyACM0"\n', {},
+        "config key scanners[0].station (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected the name of a station, got nothing (from {file})",
+        id="scanner without a station",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "bench1"\nkind = "serial"\nstation = "BENCH-1"\n', {},
+        "config key scanners[0].path (env WAREHOUSE_EDGE_SCANNERS): expected the serial port "
+        "of a serial scanner, best a /dev/serial/by-id/... path, got nothing (from {file})",
+        id="serial scanner without a path",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "bench1"\nkind = "hid"\nstation = "BENCH-1"\npath = ""\n', {},
+        "config key scanners[0].path (env WAREHOUSE_EDGE_SCANNERS): expected the input device "
+        "of a hid scanner, best a /dev/input/by-id/... path, got '' (from {file})",
+        id="hid scanner with an empty path",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "dock"\nkind = "tcp-client"\nstation = "BENCH-1"\nport = 51236\n',
+        {},
+        "config key scanners[0].host (env WAREHOUSE_EDGE_SCANNERS): expected the host name or "
+        "IP address of a tcp-client scanner, got nothing (from {file})",
+        id="tcp-client scanner without a host",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "dock"\nkind = "tcp-client"\nstation = "BENCH-1"\n'
+        'host = "10.0.8.21"\n', {},
+        "config key scanners[0].port (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected a TCP port from 1 to 65535, got nothing (from {file})",
+        id="tcp-client scanner without a port",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "dock"\nkind = "tcp-listen"\nstation = "BENCH-1"\n'
+        'host = "0.0.0.0"\nport = 65536\n', {},
+        "config key scanners[0].port (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected a TCP port from 1 to 65535, got 65536 (from {file})",
+        id="tcp port too high",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "dock"\nkind = "tcp-listen"\nstation = "BENCH-1"\n'
+        'host = "edge.local"\nport = 9004\n', {},
+        "config key scanners[0].host (env WAREHOUSE_EDGE_SCANNERS): expected an IP address of "
+        "this machine to listen on, 0.0.0.0 (all) or 127.0.0.1, got 'edge.local' (from {file})",
+        id="tcp-listen on a host name",
+    ),
+    pytest.param(
+        SERIAL + 'host = "10.0.8.21"\n', {},
+        "config key scanners[0].host (env WAREHOUSE_EDGE_SCANNERS): expected nothing for a "
+        "serial scanner (host is for tcp-client and tcp-listen), got '10.0.8.21' (from {file})",
+        id="serial scanner with a host",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "dock"\nkind = "tcp-client"\nstation = "BENCH-1"\n'
+        'path = "/dev/ttyACM0"\nhost = "10.0.8.21"\nport = 51236\n', {},
+        "config key scanners[0].path (env WAREHOUSE_EDGE_SCANNERS): expected nothing for a "
+        "tcp-client scanner (path is for serial and hid), got '/dev/ttyACM0' (from {file})",
+        id="tcp scanner with a path",
+    ),
+    pytest.param(
+        SERIAL + "baud = 9601\n", {},
+        "config key scanners[0].baud (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
+        "standard rates 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, "
+        "921600, got 9601 (from {file})",
+        id="baud not a standard rate",
+    ),
+    pytest.param(
+        SERIAL + 'parity = "X"\n', {},
+        "config key scanners[0].parity (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected one of: N, E, O, M, S, got 'X' (from {file})",
+        id="unknown parity",
+    ),
+    pytest.param(
+        SERIAL + "bytesize = 9\n", {},
+        "config key scanners[0].bytesize (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected an integer from 5 to 8, got 9 (from {file})",
+        id="bytesize too big",
+    ),
+    pytest.param(
+        SERIAL + "stopbits = 3\n", {},
+        "config key scanners[0].stopbits (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected 1, 1.5 or 2, got 3 (from {file})",
+        id="three stop bits",
+    ),
+    pytest.param(
+        SERIAL + 'terminator = "\\r"\n', {},
+        "config key scanners[0].terminator (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected one of: cr, lf, crlf, tab, etx, got '\\r' (from {file})",
+        id="terminator as the character, not its name",
+    ),
+    pytest.param(
+        SERIAL + "max_length = 8\n", {},
+        "config key scanners[0].max_length (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected an integer from 16 to 4096, got 8 (from {file})",
+        id="max_length too short",
+    ),
+    pytest.param(
+        SERIAL + 'layout = "fr"\n', {},
+        "config key scanners[0].layout (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected one of: us, de, got 'fr' (from {file})",
+        id="unknown layout",
+    ),
+    pytest.param(
+        SERIAL + "prefix = true\n", {},
+        "config key scanners[0].prefix (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected a quoted string, got true (from {file})",
+        id="prefix a boolean",
+    ),
+    pytest.param(
+        SERIAL + SERIAL.replace("bench1", "bench2").replace("BENCH-1", "BENCH-9"), {},
+        "config key scanners[1].station (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
+        "stations (BENCH-1, RETURNS-1), got 'BENCH-9' (from {file})",
+        id="scanner at an unknown station",
+    ),
+    pytest.param(
+        SERIAL, {"WAREHOUSE_EDGE_STATIONS": ""},
+        "config key scanners[0].station (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
+        "stations (none configured), got 'BENCH-1' (from {file})",
+        id="scanner with no stations configured",
+    ),
+    pytest.param(
+        SERIAL + SERIAL.replace("ttyACM0", "ttyACM1"), {},
+        "config key scanners[1].name (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected a name not used by scanners[0], got 'bench1' (from {file})",
+        id="two scanners of one name",
+    ),
+    pytest.param(
+        SERIAL + SERIAL.replace("bench1", "bench2"), {},
+        "config key scanners[1].path (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected a path not used by scanners[0], got '/dev/ttyACM0' (from {file})",
+        id="two scanners on one port",
+    ),
+    pytest.param(
+        '[[scanners]]\nname = "a"\nkind = "tcp-listen"\nstation = "BENCH-1"\nhost = "0.0.0.0"\n'
+        'port = 9004\n[[scanners]]\nname = "b"\nkind = "tcp-listen"\nstation = "RETURNS-1"\n'
+        'host = "127.0.0.1"\nport = 9004\n', {},
+        "config key scanners[1].port (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected a port not used by scanners[0], got 9004 (from {file})",
+        id="two listeners on one port",
+    ),
+    pytest.param(
+        'scanners = "x"\n', {},
+        "config key scanners (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected a list of [[scanners]] tables, got 'x' (from {file})",
+        id="scanners a string",
+    ),
+    pytest.param(
+        '[scanners]\nname = "bench1"\n', {},
+        "config key scanners (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected a list of [[scanners]] tables, got a single [scanners] table (from {file})",
+        id="one bracket instead of two",
+    ),
+    pytest.param(
+        "stations = [1]\n", {},
+        "config key stations[0] (env WAREHOUSE_EDGE_STATIONS): "
+        "expected a [[stations]] table, got 1 (from {file})",
+        id="a list item not a table",
+    ),
+    pytest.param(
+        '[[scaners]]\nname = "bench1"\n', {},
+        "config key scaners (env WAREHOUSE_EDGE_SCANERS): expected one of the lists "
+        "([[stations]], [[scanners]]), got an unknown list of tables (from {file})",
+        id="unknown list of tables",
+    ),
+    pytest.param(
+        "", {SCANNERS_VAR: '[{"name": "bench1",}]'},
+        "config key scanners (env WAREHOUSE_EDGE_SCANNERS): expected a JSON array of "
+        "[[scanners]] tables, got invalid JSON: Expecting property name enclosed in double "
+        "quotes: line 1 column 20 (char 19) (from environment)",
+        id="json not valid",
+    ),
+    pytest.param(
+        "", {SCANNERS_VAR: '{"name": "bench1"}'},
+        "config key scanners (env WAREHOUSE_EDGE_SCANNERS): expected a list of [[scanners]] "
+        "tables, got a single [scanners] table (from environment)",
+        id="json object instead of an array",
+    ),
+    pytest.param(
+        "", {SCANNERS_VAR: '[{"name": "bench1", "kind": "serial", "station": "BENCH-1", '
+                           '"path": "/dev/ttyACM0", "baud": "fast"}]'},
+        "config key scanners[0].baud (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
+        "standard rates 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, "
+        "921600, got 'fast' (from environment)",
+        id="json item with a wrong value",
+    ),
+    pytest.param(
+        "", {SCANNERS_VAR: '[{"name": "bench1", "kind": "serial", "station": "BENCH-1", '
+                           '"path": null}]'},
+        "config key scanners[0].path (env WAREHOUSE_EDGE_SCANNERS): "
+        "expected a quoted string, got null (from environment)",
+        id="json null for a key",
+    ),
+    pytest.param(
+        "", {"WAREHOUSE_EDGE_SCANNERS_0_PATH": "/dev/ttyACM1"},
+        "config key scanners_0_path (env WAREHOUSE_EDGE_SCANNERS_0_PATH): expected the whole "
+        "list as JSON in WAREHOUSE_EDGE_SCANNERS (keys of list items are not set one by one), "
+        "got a key of a list item (from environment)",
+        id="one key of a list item in the environment",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("toml", "env", "message"), LIST_REFUSALS)
+def test_a_wrong_station_or_scanner_is_refused_naming_its_index_and_key(
+    tmp_path, toml, env, message
+):
+    text = STATIONS + toml if toml.startswith("[[scanners]]") else toml
+    path = _write(tmp_path, text)
+
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path, env=env)
+
+    assert str(refused.value) == message.replace("{file}", str(path))
+
+
+def test_a_wrong_list_in_an_override_is_refused_naming_the_override():
+    scanner = {"name": "demo", "kind": "serial", "station": "DEMO", "path": "/dev/pts/7"}
+
+    with pytest.raises(ConfigError) as refused:
+        load_settings(env={}, overrides={"scanners": [scanner]})
+
+    assert str(refused.value) == (
+        "config key scanners[0].station (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
+        "stations (none configured), got 'DEMO' (from override)"
+    )

@@ -57,6 +57,7 @@ export const api = {
   me: () => call("GET", "/api/v1/auth/me"),
   startTask: (workflow) => call("POST", "/api/v1/work-sessions", { workflow }),
   currentTask: () => call("GET", "/api/v1/work-sessions/current"),
+  stations: () => call("GET", "/api/v1/stations"),
   scan: (entry) =>
     call("POST", "/api/v1/scans", {
       scan_id: entry.scan_id,
@@ -65,9 +66,10 @@ export const api = {
     }),
 };
 
-/** Live updates by Server-Sent Events, reconnecting for ever (EventSource gives up for good on
- * an HTTP error, so a closed stream is reopened here with a back-off). */
-export function liveEvents({ token, onEvent, onState = () => {} }) {
+/** A Server-Sent Events stream, reopened for ever (EventSource gives up for good on an HTTP
+ * error, so a closed stream is reopened here with a back-off). `handlers` maps an event type to
+ * a function of its parsed data. Returns a function that closes the stream. */
+export function eventStream(url, handlers, { onState = () => {} } = {}) {
   let source = null;
   let stopped = false;
   let delay = 1000;
@@ -75,12 +77,12 @@ export function liveEvents({ token, onEvent, onState = () => {} }) {
 
   function open() {
     if (stopped) return;
-    source = new EventSource(`/api/v1/events/stream?access_token=${encodeURIComponent(token)}`);
+    source = new EventSource(url);
     source.addEventListener("open", () => {
       delay = 1000;
       onState("open");
     });
-    source.addEventListener("pick_list_assigned", (ev) => onEvent("pick_list_assigned", parse(ev.data)));
+    for (const [type, handle] of Object.entries(handlers)) source.addEventListener(type, (ev) => handle(parse(ev.data)));
     source.addEventListener("error", () => {
       onState("error");
       if (source.readyState === EventSource.CLOSED) {
@@ -97,6 +99,17 @@ export function liveEvents({ token, onEvent, onState = () => {} }) {
     clearTimeout(timer);
     source?.close();
   };
+}
+
+/** The operator's live updates (the token rides in the query: EventSource sends no headers). */
+export function liveEvents({ token, onEvent, onState = () => {} }) {
+  const url = `/api/v1/events/stream?access_token=${encodeURIComponent(token)}`;
+  return eventStream(url, { pick_list_assigned: (data) => onEvent("pick_list_assigned", data) }, { onState });
+}
+
+/** A station's events: its scanner's scans with their answers, the scanner's state. */
+export function stationEvents(station, handlers, options) {
+  return eventStream(`/api/v1/stations/${encodeURIComponent(station)}/events`, handlers, options);
 }
 
 function parse(data) {

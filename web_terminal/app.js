@@ -1,26 +1,39 @@
-// The handheld terminal: screens, the scan outbox, live updates, feedback. Served at /ui/.
-// State lives in one object; every change re-draws the current screen from it.
+// The handheld terminal: screens, the scan outbox, live updates, feedback. Served at /ui/;
+// at /ui/?station=NAME it is a station's screen (station.js). State lives in one object; every
+// change re-draws the current screen from it.
 
 import { api, liveEvents, session, setApiLanguage } from "./api.js";
 import { dismiss, isBlocking, played, show, sound, unlockAudio } from "./feedback.js";
+import { drawHeader, drawNet } from "./header.js";
 import { getLang, setLang, t, translateStatic } from "./i18n.js";
 import { closeModal, confirm, modalOpen, quantitySheet, typeCodeSheet } from "./modal.js";
 import { createOutbox } from "./outbox.js";
 import { chooserScreen, enrolScreen, loginScreen } from "./screens_auth.js";
 import { moveScreen, pickScreen } from "./screens_work.js";
-import { fill, h, load, save, scanId } from "./util.js";
-import { attachWedge } from "./wedge.js";
+import { createStation, rejectedReason, scanEventKind, stationDeviceId, unknownStationScreen } from "./station.js";
+import { fill, h, load, STATION, save, scanId } from "./util.js";
+import { attachWedge, wedgeProfile } from "./wedge.js";
 
 const $ = (id) => document.getElementById(id);
 const overlay = $("feedback");
-const SCREENS = { enrol: enrolScreen, login: loginScreen, chooser: chooserScreen, pick: pickScreen, move: moveScreen };
+const SCREENS = {
+  enrol: enrolScreen,
+  login: loginScreen,
+  chooser: chooserScreen,
+  pick: pickScreen,
+  move: moveScreen,
+  "unknown-station": unknownStationScreen,
+};
 const WORKFLOWS = new Set(["pick", "move"]);
 
-const device = load("wt.device", null);
+// A station's screen is not enrolled: it logs in as the device the edge made for the station.
+const device = STATION ? { device_id: stationDeviceId(STATION), name: STATION } : load("wt.device", null);
+const station = STATION ? createStation(STATION, { onScan: stationScan, onRejected: scannerRejected, onChange: renderHeader }) : null;
 const state = {
   screen: "loading",
   deviceId: device?.device_id || "",
   deviceName: device?.name || "",
+  station: station?.station || null,
   session: session.get(),
   task: load("wt.task", null),
   enrol: { name: "HH-", error: "" },
@@ -50,39 +63,12 @@ function render() {
   renderHeader();
 }
 
-const ROLES = {
-  picker: () => t("role_picker"),
-  packer: () => t("role_packer"),
-  returns: () => t("role_returns"),
-  supervisor: () => t("role_supervisor"),
-  admin: () => t("role_admin"),
-};
-
 function renderHeader() {
-  const who = state.session?.name;
-  const role = state.session?.role;
-  const roleName = ROLES[role] ? ROLES[role]() : role;
-  fill($("who"), who ? [h("span", { class: "name" }, who), h("span", { class: "role" }, roleName)] : t("app_title"));
-  $("lang").textContent = t("lang_toggle");
-  renderNet();
+  drawHeader(state);
 }
 
 function renderNet() {
-  const { pending, failures, paused } = state.net;
-  const net = $("net");
-  let mode = "idle";
-  if (pending && paused) mode = "waiting-login";
-  else if (pending && failures) mode = "retrying";
-  else if (pending) mode = "sending";
-  const text = {
-    "waiting-login": () => t("net_waiting_login", { n: pending }),
-    retrying: () => t("net_retrying", { n: pending }),
-    sending: () => t("net_sending", { n: pending }),
-  }[mode];
-  net.dataset.state = mode;
-  net.hidden = mode === "idle";
-  net.textContent = text ? text() : "";
-  document.body.dataset.pending = String(pending);
+  drawNet(state.net);
 }
 
 function go(screen) {
@@ -96,8 +82,8 @@ function setTask(body) {
   if (body && WORKFLOWS.has(body.workflow)) state.screen = body.workflow;
 }
 
-function refuse(text, next = "") {
-  show(overlay, { tone: "bad", text, next });
+function refuse(text, next = "", code = "") {
+  show(overlay, { tone: "bad", text, next, code });
 }
 
 // ---- scans ----------------------------------------------------------------------------------
@@ -136,10 +122,14 @@ function route(code) {
   else refuse(t("choose_task_first"));
 }
 
-function applyAnswer(_entry, res) {
-  const body = res.body || {};
+function countAnswer() {
   state.answers += 1;
   document.body.dataset.answers = String(state.answers);
+}
+
+function applyAnswer(_entry, res) {
+  const body = res.body || {};
+  countAnswer();
   if (res.status < 300 && body.ok !== false) {
     setTask(body);
     render();
@@ -152,7 +142,32 @@ function applyAnswer(_entry, res) {
   setTask(task);
   if (body.code === "no_work_session") state.screen = "chooser";
   render();
-  refuse(task.message, body.next_message || "");
+  refuse(task.message, body.next_message || "", body.code || "");
+}
+
+// ---- station mode: the fixed scanner's scans come back as events ---------------------------
+
+/** A scan from the station's scanner with the edge's answer: shown as if scanned here. */
+function stationScan(body) {
+  if (isBlocking(overlay)) dismiss(overlay);
+  if (modalOpen()) closeModal();
+  const kind = scanEventKind(body, Boolean(state.session));
+  if (kind === "answer") return applyAnswer(null, { status: body.ok === false ? body.status || 422 : 200, body });
+  countAnswer();
+  if (kind === "badge") {
+    if (state.screen !== "login") needLogin(null);
+    return act.setBadge(body.login_badge);
+  }
+  if (kind === "login") {
+    if (state.session || state.screen !== "login") needLogin({ body });
+    return refuse(body.detail, "", body.code);
+  }
+  const tone = body.ok === false ? "bad" : body.tone || "good";
+  show(overlay, { tone, text: body.detail || body.message, code: body.code || "" });
+}
+
+function scannerRejected({ reason }) {
+  refuse(t("scanner_rejected"), rejectedReason(reason), "scanner_rejected");
 }
 
 // ---- session and tasks ----------------------------------------------------------------------
@@ -269,7 +284,7 @@ const act = {
     const res = await api.login(badge, pin, state.deviceId).catch(() => null);
     if (!res) return unreachable();
     if (res.status === 200) return loggedIn(res.body);
-    if (res.body?.code === "unknown_device") {
+    if (res.body?.code === "unknown_device" && !STATION) {
       save("wt.device", null);
       state.deviceId = "";
       state.enrol.error = res.body.detail;
@@ -362,21 +377,8 @@ function onKey(key, ev) {
   }
 }
 
-function wedgeOptions() {
-  // ?gap=50&term=Enter,Tab&gs=~&min=3 on the URL sets the scanner profile for this device.
-  const stored = load("wt.wedge", {});
-  const q = new URLSearchParams(location.search);
-  const given = {};
-  if (q.has("gap")) given.gapMs = Number(q.get("gap")) || 35;
-  if (q.has("term")) given.terminators = q.get("term").split(",").filter(Boolean);
-  if (q.has("gs")) given.gsSubstitute = q.get("gs");
-  if (q.has("min")) given.minLength = Number(q.get("min")) || 3;
-  if (Object.keys(given).length) save("wt.wedge", { ...stored, ...given });
-  return { ...stored, ...given };
-}
-
 function wireChrome() {
-  attachWedge(document, { onScan, onKey, ...wedgeOptions() });
+  attachWedge(document, { onScan, onKey, ...wedgeProfile() });
   for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, unlockAudio, { capture: true, passive: true });
   overlay.addEventListener("click", () => dismiss(overlay));
   $("lang").addEventListener("click", () => changeLanguage(getLang() === "en" ? "zh" : "en"));
@@ -387,6 +389,10 @@ function wireChrome() {
 async function boot() {
   changeLanguage(getLang(), { quiet: true });
   wireChrome();
+  if (station) {
+    await station.start();
+    if (state.station.known === false) return go("unknown-station");
+  }
   if (!state.deviceId) return go("enrol");
   if (!state.session?.token) return go("login");
   const res = await api.me().catch(() => null);

@@ -68,10 +68,12 @@ export function sound(tone) {
 const FLASH_MS = { good: 550, info: 400 };
 let hideTimer = 0;
 
-/** Show an answer on the overlay: {tone, text, detail, next}. A bad one stays until dismissed. */
-export function show(overlay, { tone, text, next = "" }) {
+/** Show an answer on the overlay: {tone, text, next, code (a refusal's)}. A bad one stays until
+ * dismissed. */
+export function show(overlay, { tone, text, next = "", code = "" }) {
   clearTimeout(hideTimer);
   overlay.dataset.tone = tone;
+  overlay.dataset.code = code;
   const mark = { good: "✓", bad: "✗", info: "•" }[tone] || "";
   fill(
     overlay,

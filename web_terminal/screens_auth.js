@@ -97,7 +97,8 @@ export function loginScreen(ctx) {
   const actions = state.login.badge
     ? []
     : [row(button("btn-type-badge", t("type_badge"), act.typeBadge, { kind: "secondary" }))];
-  const device = state.deviceName ? h("p", { class: "device-line" }, t("device_label", { name: state.deviceName })) : null;
+  const label = state.station ? t("station_label", { name: state.station.name }) : t("device_label", { name: state.deviceName });
+  const device = state.deviceName ? h("p", { class: "device-line" }, label) : null;
   return { main: [...main, device], actions };
 }
 

@@ -8,10 +8,19 @@ export function scanId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The station this screen belongs to (`/ui/?station=BENCH-1`), or "" on a handheld. */
+export const STATION = (new URLSearchParams(globalThis.location?.search || "").get("station") || "").trim();
+
+/** A station's screen keeps its own session, task and outbox apart from a handheld's, even in
+ * the same browser: its "wt.x" keys are stored as "wt.station.NAME.x". */
+function scoped(key) {
+  return STATION && key.startsWith("wt.") ? `wt.station.${STATION}.${key.slice(3)}` : key;
+}
+
 /** JSON in localStorage; a missing, unreadable or blocked value gives `fallback`. */
 export function load(key, fallback) {
   try {
-    const text = localStorage.getItem(key);
+    const text = localStorage.getItem(scoped(key));
     return text === null ? fallback : JSON.parse(text);
   } catch {
     return fallback;
@@ -20,8 +29,8 @@ export function load(key, fallback) {
 
 export function save(key, value) {
   try {
-    if (value === undefined || value === null) localStorage.removeItem(key);
-    else localStorage.setItem(key, JSON.stringify(value));
+    if (value === undefined || value === null) localStorage.removeItem(scoped(key));
+    else localStorage.setItem(scoped(key), JSON.stringify(value));
   } catch {
     // Private mode or a full quota: the terminal still works, it just forgets on reload.
   }

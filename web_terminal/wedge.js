@@ -2,6 +2,8 @@
 // a person types slowly. The core (createWedge) has no DOM: it is fed key events with their time
 // and says what they were, so it can be unit-tested on its own. attachWedge binds it to a page.
 
+import { load, save } from "./util.js";
+
 export const DEFAULTS = Object.freeze({
   gapMs: 35, // a scan's keys come on average at most this far apart; a person types slower
   maxGapMs: 105, // one longer pause ends a burst (a scanner may hiccup once, not stop)
@@ -149,4 +151,18 @@ export function attachWedge(doc, { onScan, onKey = () => {}, ...options }) {
     true,
   );
   return wedge;
+}
+
+/** The scanner profile of this device: `?gap=50&term=Enter,Tab&gs=~&min=3` on the URL sets it
+ * and it is kept (localStorage) for the next visits. */
+export function wedgeProfile() {
+  const stored = load("wt.wedge", {});
+  const q = new URLSearchParams(location.search);
+  const given = {};
+  if (q.has("gap")) given.gapMs = Number(q.get("gap")) || 35;
+  if (q.has("term")) given.terminators = q.get("term").split(",").filter(Boolean);
+  if (q.has("gs")) given.gsSubstitute = q.get("gs");
+  if (q.has("min")) given.minLength = Number(q.get("min")) || 3;
+  if (Object.keys(given).length) save("wt.wedge", { ...stored, ...given });
+  return { ...stored, ...given };
 }

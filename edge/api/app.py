@@ -15,8 +15,9 @@ from fastapi.staticfiles import StaticFiles
 
 from edge.api import errors
 from edge.api.events import Broker
-from edge.api.metrics import Metrics
-from edge.api.routes import health, orders, scans, sessions, stock
+from edge.api.metrics import Metrics, ScannerCollector
+from edge.api.routes import health, orders, scans, sessions, stations, stock
+from edge.api.stations import StationHub
 from edge.store.answers import purge_answers
 from edge.store.effects import utc
 from edge.store.store import Store
@@ -48,9 +49,17 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
         app.state.metrics = Metrics(app.state.store)
         log.info("edge %s ready, database %s", app.state.store.edge_id, app.state.store.path)
         housekeeping = asyncio.create_task(_housekeeping(app.state.store, settings))
+        from edge.api.routes.scans import scan_settings
+
+        app.state.stations = StationHub(
+            app.state.store, app.state.broker, settings, scan_settings(settings)
+        )
+        await app.state.stations.start()
+        app.state.metrics.registry.register(ScannerCollector(app.state.stations))
         try:
             yield
         finally:
+            await app.state.stations.stop()
             housekeeping.cancel()
             if owned:
                 app.state.store.close()
@@ -64,7 +73,7 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.state.broker = Broker()
-    for module in (health, sessions, scans, stock, orders):
+    for module in (health, sessions, scans, stock, orders, stations):
         app.include_router(module.router)
     if WEB_ROOT.is_dir():
         app.mount("/ui", StaticFiles(directory=WEB_ROOT, html=True), name="web_terminal")

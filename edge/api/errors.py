@@ -45,37 +45,47 @@ def status_of(code: str) -> int:
     return STATUS.get(code, 422)
 
 
-def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONResponse:
-    """A problem+json response with the detail in `lang` and both languages in `messages`."""
-    status = status_of(code)
-    body = {
+def problem_body(code: str, params: dict[str, Any], lang: str, **extra: Any) -> dict[str, Any]:
+    """The problem+json document for `code`, the detail in `lang` and both languages in `messages`."""
+    return {
         "type": f"urn:warehouse-edge:problem:{code}",
         "title": TITLES[code],
-        "status": status,
+        "status": status_of(code),
         "code": code,
         "detail": render(code, lang, params),
         "messages": {"en": render(code, "en", params), "zh": render(code, "zh", params)},
         "params": {k: _plain(v) for k, v in params.items()},
     } | extra
+
+
+def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONResponse:
+    """A problem+json response (see `problem_body`)."""
+    status = status_of(code)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = problem_body(code, params, lang, **extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def answer_response(body: dict[str, Any], lang: str, *, replayed: bool) -> JSONResponse:
-    """Render a stored scan/command answer the same way every time it is asked for."""
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    extra = {k: v for k, v in body.items() if k not in ("code", "params", "ok")}
+def rendered_answer(body: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A stored scan/command answer as the operator reads it, the same way every time."""
+    next_message = (
+        prompt(body["next"], lang, body.get("next_params", {})) if body.get("next") else None
+    )
     if not body.get("ok"):
-        extra["next_message"] = (
-            prompt(body["next"], lang, body.get("next_params", {})) if body.get("next") else None
-        )
-        resp = problem(body["code"], body.get("params", {}), lang, ok=False, **extra)
-        resp.headers.update(headers)
-        return resp
-    out = dict(body)
-    out["message"] = prompt(body["prompt"], lang, body.get("params", {}))
-    if body.get("next"):
-        out["next_message"] = prompt(body["next"], lang, body.get("next_params", {}))
+        extra = {k: v for k, v in body.items() if k not in ("code", "params", "ok")}
+        return problem_body(body["code"], body.get("params", {}), lang, ok=False, **extra) | {
+            "next_message": next_message
+        }
+    out = dict(body) | {"message": prompt(body["prompt"], lang, body.get("params", {}))}
+    return out | ({"next_message": next_message} if next_message else {})
+
+
+def answer_response(body: dict[str, Any], lang: str, *, replayed: bool) -> JSONResponse:
+    """Render a stored scan/command answer as HTTP (a refusal as problem+json)."""
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    out = rendered_answer(body, lang)
+    if not body.get("ok"):
+        return JSONResponse(out, status_code=out["status"], media_type=PROBLEM, headers=headers)
     return JSONResponse(out, headers=headers)
 
 

@@ -8,27 +8,46 @@ from collections import defaultdict
 from typing import Any
 
 
+def operator_channel(operator_id: int) -> str:
+    return f"operator:{operator_id}"
+
+
+def station_channel(station: str) -> str:
+    return f"station:{station}"
+
+
 class Broker:
-    """Each subscriber is an operator's open event stream; a full queue drops the oldest news."""
+    """Each subscriber is an open event stream on a channel (an operator's, a station's); a full
+    queue drops the oldest news."""
 
     def __init__(self, *, queue_size: int = 100) -> None:
-        self._subscribers: dict[int, set[asyncio.Queue[str]]] = defaultdict(set)
+        self._subscribers: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
         self._size = queue_size
 
-    def subscribe(self, operator_id: int) -> asyncio.Queue[str]:
+    def subscribe(self, channel: str) -> asyncio.Queue[str]:
         q: asyncio.Queue[str] = asyncio.Queue(self._size)
-        self._subscribers[operator_id].add(q)
+        self._subscribers[channel].add(q)
         return q
 
-    def unsubscribe(self, operator_id: int, q: asyncio.Queue[str]) -> None:
-        self._subscribers[operator_id].discard(q)
+    def unsubscribe(self, channel: str, q: asyncio.Queue[str]) -> None:
+        self._subscribers[channel].discard(q)
 
-    def publish(self, operator_id: int, event: str, data: dict[str, Any]) -> int:
-        """Send to every stream of the operator; returns how many got it."""
-        message = f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-        queues = list(self._subscribers.get(operator_id, ()))
+    def publish(self, channel: str, event: str, data: dict[str, Any]) -> int:
+        """Send to every stream on the channel; returns how many got it."""
+        message = f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
+        queues = list(self._subscribers.get(channel, ()))
         for q in queues:
             if q.full():
                 q.get_nowait()
             q.put_nowait(message)
         return len(queues)
+
+
+async def sse(queue: asyncio.Queue[str], is_disconnected: Any, *, ping_s: float = 15) -> Any:
+    """The lines of an event stream: a hello, then each message, a ping when nothing happens."""
+    yield "event: hello\ndata: {}\n\n"
+    while not await is_disconnected():
+        try:
+            yield await asyncio.wait_for(queue.get(), timeout=ping_s)
+        except TimeoutError:
+            yield "event: ping\ndata: {}\n\n"

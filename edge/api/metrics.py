@@ -51,3 +51,26 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(StoreCollector(store))
+
+
+class ScannerCollector(Collector):
+    """Each configured scanner's state (1 for the state it is in) and its refused lines."""
+
+    def __init__(self, hub: Any) -> None:
+        self._hub = hub
+
+    def collect(self) -> Iterator[Any]:
+        states = GaugeMetricFamily(
+            "edge_scanner_state",
+            "Scanner state: 1 for the state it is in",
+            labels=["scanner", "state"],
+        )
+        rejected = CounterMetricFamily(
+            "edge_scanner_rejected_lines", "Lines refused (garbled, over-long, cut by an unplug)",
+            labels=["scanner"],
+        )  # fmt: skip
+        for name, (state, _reason) in self._hub.states.items():
+            for candidate in ("connecting", "connected", "disconnected", "error"):
+                states.add_metric([name, candidate], 1.0 if candidate == state else 0.0)
+            rejected.add_metric([name], self._hub.rejected[name])
+        yield from (states, rejected)

@@ -212,6 +212,7 @@ TERMS: dict[str, Message] = {
     "not_this_order": Message("it is not this order's tote", "不是此订单的周转箱"),
     "pick_list": Message("pick list", "拣货单"),
     "put_back": Message("put-back task", "放回任务"),
+    "station": Message("station", "工作站"),
     # things that can be missing or duplicated
     "path": Message("path", "路径"),
     "database": Message("database", "数据库"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -11,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from edge.api.deps import ANY_OPERATOR, StoreDep, allow
+from edge.api.events import operator_channel, sse
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service.orders import allocate_order, cancel_order, complete_putback, receive_order
@@ -118,7 +118,8 @@ async def create_list(
         )
     )
     if assignee is not None:
-        request.app.state.broker.publish(assignee, "pick_list_assigned", {"list_id": list_id})
+        channel = operator_channel(assignee)
+        request.app.state.broker.publish(channel, "pick_list_assigned", {"list_id": list_id})
     return {"list_id": list_id, "assignee": assignee}
 
 
@@ -159,18 +160,15 @@ async def exceptions(_: Manager, store: StoreDep, status: str = "open") -> list[
 async def stream(request: Request, session: Anyone) -> StreamingResponse:
     """Server-Sent Events for this operator (token as `access_token` query parameter)."""
     broker = request.app.state.broker
-    queue = broker.subscribe(session.operator_id)
+    channel = operator_channel(session.operator_id)
+    queue = broker.subscribe(channel)
 
     async def events() -> AsyncIterator[str]:
         try:
-            yield "event: hello\ndata: {}\n\n"
-            while not await request.is_disconnected():
-                try:
-                    yield await asyncio.wait_for(queue.get(), timeout=15)
-                except TimeoutError:
-                    yield "event: ping\ndata: {}\n\n"
+            async for line in sse(queue, request.is_disconnected):
+                yield line
         finally:
-            broker.unsubscribe(session.operator_id, queue)
+            broker.unsubscribe(channel, queue)
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}

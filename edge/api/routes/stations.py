@@ -1,0 +1,57 @@
+"""Stations: their scanners' states and the event stream their screens show."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from edge.api.deps import StoreDep, public
+from edge.api.events import sse, station_channel
+from edge.domain.errors import EdgeError
+from edge.service.stations import station_status
+
+router = APIRouter(prefix="/api/v1", tags=["stations"])
+
+NO_LOGIN = "a station's screen shows its scanner before anyone logs in there"
+
+
+@router.get("/stations", dependencies=[public(NO_LOGIN)])
+async def stations(request: Request, store: StoreDep) -> list[dict[str, Any]]:
+    """Every configured station, who is logged in there and its scanners' states."""
+    hub = request.app.state.stations
+    settings = request.app.state.settings
+    now = datetime.now(UTC)
+    out = []
+    for s in settings.stations:
+        scanners = [{"name": sc.name, "kind": sc.kind, "state": hub.states[sc.name][0],
+                     "reason": hub.states[sc.name][1], "rejected": hub.rejected[sc.name]}
+                    for sc in settings.scanners if sc.station == s.name]  # fmt: skip
+        out.append(
+            station_status(store.read(), s.name, now) | {"type": s.type, "scanners": scanners}
+        )
+    return out
+
+
+@router.get("/stations/{name}/events", dependencies=[public(NO_LOGIN)])
+async def station_events(name: str, request: Request) -> StreamingResponse:
+    """Server-Sent Events of a station: its scanner's scans with their answers, device states."""
+    if name not in {s.name for s in request.app.state.settings.stations}:
+        raise EdgeError("not_found", what="station", key=name)
+    broker = request.app.state.broker
+    channel = station_channel(name)
+    queue = broker.subscribe(channel)
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            async for line in sse(queue, request.is_disconnected):
+                yield line
+        finally:
+            broker.unsubscribe(channel, queue)
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )

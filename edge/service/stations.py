@@ -1,0 +1,84 @@
+"""Stations: a pack bench, a returns desk or a dock, with a fixed scanner bound to it. A scan from
+the station's scanner goes to the session of whoever is logged in at the station's screen, through
+the same parse → classify → decide → commit path and the same scan_id idempotency as a handheld's."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from edge.domain.classify import classify
+from edge.domain.errors import EdgeError
+from edge.domain.scan import parse_scan
+from edge.service.scans import ScanRequest, handle_scan
+from edge.service.workflows import FloorSettings
+from edge.store.answers import Answer
+from edge.store.directory import SqlDirectory
+from edge.store.effects import utc
+from edge.store.operators import LoginSession, session_by_token_hash
+from edge.store.writer import Tx
+
+DEVICE_PREFIX = "station-"
+
+
+def station_device_id(station: str) -> str:
+    """The enrolled-device id a station's screen logs in with (stable, from the station's name)."""
+    return f"{DEVICE_PREFIX}{station}"
+
+
+def enrol_stations(tx: Tx, stations: list[tuple[str, str]]) -> None:
+    """Make sure every configured station (name, type) has its device row."""
+    for name, kind in stations:
+        tx.execute(
+            "INSERT INTO devices (id, name, kind, station, enrolled_at) VALUES (?,?,?,?,?)"
+            " ON CONFLICT (id) DO UPDATE SET name = excluded.name, station = excluded.station,"
+            " active = 1",
+            (station_device_id(name), f"{name} ({kind})", "desktop", name, tx.at),
+        )
+
+
+def station_session(conn: sqlite3.Connection, station: str, now: datetime) -> LoginSession | None:
+    """Whoever is logged in at the station now: the newest open, unexpired session of its device."""
+    row = conn.execute(
+        "SELECT token_hash FROM login_sessions WHERE device_id = ? AND ended_at IS NULL"
+        " AND expires_at > ? ORDER BY created_at DESC LIMIT 1",
+        (station_device_id(station), utc(now)),
+    ).fetchone()
+    if row is None:
+        return None
+    found = session_by_token_hash(conn, row["token_hash"])
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What became of a station scan: an answer from the session, or why there was none."""
+
+    answer: Answer | None = None
+    badge: str | None = None  # a badge scanned while nobody is logged in: start the login
+    refusal: EdgeError | None = None
+
+
+def route_scan(
+    tx: Tx, session: LoginSession | None, *, scan_id: str, raw: str, settings: FloorSettings
+) -> Routed:
+    """Run a station scan: in the session if there is one; else a badge starts a login and
+    anything else is answered "log in first"."""
+    if session is not None:
+        return Routed(answer=handle_scan(tx, ScanRequest(scan_id, raw, session), settings))
+    try:
+        scan = parse_scan(raw, prefix="", suffix="", gs_substitutes=settings.gs_substitutes)
+        found = classify(scan, SqlDirectory(tx.conn), command_prefix=settings.command_prefix)
+    except EdgeError:
+        return Routed(refusal=EdgeError("not_authenticated"))
+    if found.kind == "badge":
+        return Routed(badge=scan.code)
+    return Routed(refusal=EdgeError("not_authenticated"))
+
+
+def station_status(conn: sqlite3.Connection, station: str, now: datetime) -> dict[str, Any]:
+    session = station_session(conn, station, now)
+    return {"station": station, "device_id": station_device_id(station),
+            "operator": {"name": session.name, "role": session.role} if session else None}  # fmt: skip

@@ -1,0 +1,110 @@
+"""A fixed scanner at a station, end to end: a real pseudo-terminal as the serial port, the real
+app with its station hub, the scan routed into whoever is logged in at the station."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from edge.api.app import create_app
+from edge.api.events import station_channel
+from edge.config import ScannerSettings, StationSettings, load_settings
+from edge.devices.virtual import VirtualSerialPort
+from edge.service.stations import station_device_id
+from edge.store.store import Store
+from tests.support import EAN13, Floor
+
+STATION = "BENCH-1"
+
+
+@pytest.fixture
+def bench(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPort, Any]]:
+    port = VirtualSerialPort()
+    settings = load_settings(
+        env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
+    )
+    settings = settings.model_copy(update={
+        "stations": (StationSettings(name=STATION, type="pack_bench"),),
+        "scanners": (ScannerSettings(name="bench-scanner", kind="serial", station=STATION,
+                                     path=port.device_path, terminator="cr"),),
+    })  # fmt: skip
+    with TestClient(create_app(settings, store=store)) as client:
+        floor = Floor.build(store, client)
+        queue = client.app.state.broker.subscribe(station_channel(STATION))
+        wait_for_state(client, "connected")
+        yield floor, port, lambda: next_event(client, queue, "scan")
+    port.close()
+
+
+def wait_for_state(client: TestClient, state: str) -> None:
+    for _ in range(100):
+        scanners = client.get("/api/v1/stations").json()[0]["scanners"]
+        if scanners[0]["state"] == state:
+            return
+        client.portal.call(asyncio.sleep, 0.05)
+    raise AssertionError(f"scanner never {state}: {scanners}")
+
+
+def next_event(client: TestClient, queue: asyncio.Queue[str], kind: str) -> dict[str, Any]:
+    while True:
+        message = client.portal.call(asyncio.wait_for, queue.get(), 10)
+        event, data = message.split("\n")[:2]
+        if event == f"event: {kind}":
+            return json.loads(data.removeprefix("data: "))
+
+
+def scan(port: VirtualSerialPort, code: str) -> None:
+    with open(port.user_path, "wb", buffering=0) as f:
+        f.write(code.encode() + b"\r")
+
+
+def test_a_station_scan_with_nobody_logged_in_is_answered_log_in_first(bench: Any) -> None:
+    floor, port, answer = bench
+
+    scan(port, "A-01-01")
+
+    got = answer()
+    assert (got["ok"], got["code"], got["raw"]) == (False, "not_authenticated", "A-01-01")
+    assert got["detail"] == "Not logged in. Scan your badge and enter your PIN."
+
+
+def test_a_badge_scanned_at_the_station_starts_the_login(bench: Any) -> None:
+    floor, port, answer = bench
+
+    scan(port, "B-PACK")
+
+    assert answer()["login_badge"] == "B-PACK"
+
+
+def test_once_someone_is_logged_in_the_station_scanner_drives_their_task(bench: Any) -> None:
+    floor, port, answer = bench
+    headers = floor.login("B-PACK", device_id=station_device_id(STATION))
+    floor.start(headers)
+
+    for code in ("A-01-01", "A-01-02", EAN13):
+        scan(port, code)
+    answers = [answer(), answer(), answer()]
+
+    assert [a["view"]["step"] for a in answers] == ["target", "items", "items"]
+    assert answers[-1]["message"] == "Moved 1 × SKU-1 from A-01-01 to A-01-02."
+    moved = (
+        floor.store.read()
+        .execute("SELECT device_id, scan_id FROM movements WHERE type = 'move'")
+        .fetchall()
+    )
+    assert [(m[0], m[1]) for m in moved] == [(station_device_id(STATION), answers[-1]["scan_id"])]
+
+
+def test_metrics_show_each_scanners_state(bench: Any) -> None:
+    floor, _port, _answer = bench
+
+    text = floor.client.get("/metrics").text
+
+    assert 'edge_scanner_state{scanner="bench-scanner",state="connected"} 1.0' in text
+    assert 'edge_scanner_state{scanner="bench-scanner",state="disconnected"} 0.0' in text
