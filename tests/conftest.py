@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,3 +42,35 @@ def client(settings: Settings, store: Store) -> Iterator[TestClient]:
 def floor(store: Store, client: TestClient) -> Floor:
     """A small warehouse: two bins, one product with an EA and a case barcode, operators."""
     return Floor.build(store, client)
+
+
+# --- the browser tests' shared fixtures (Debian Chromium driven by playwright; tests/browser.py)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from tests.browser import launch_chromium, require_browser
+
+    require_browser()  # skips (or fails under CI) before playwright is imported
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def edge(tmp_path: Path) -> Iterator[Any]:
+    """A fresh demo per test (it starts in about two seconds): no test sees another's work."""
+    from tests.browser import running_demo
+
+    with running_demo(tmp_path) as demo:
+        yield demo
+
+
+@pytest.fixture
+def sheet(edge: Any) -> Any:
+    from tests.browser import read_sheet
+
+    return read_sheet(edge.sheet)

@@ -24,10 +24,7 @@ from tests.browser import (
     DemoEdge,
     StationScreen,
     VirtualScanner,
-    launch_chromium,
     read_only,
-    read_sheet,
-    require_browser,
     running_demo,
     virtual_scanner,
 )
@@ -50,28 +47,6 @@ class Reading(str):
 
 
 READING = Reading("reading /dev/pts/N")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def edge(tmp_path: Path) -> Iterator[DemoEdge]:
-    with running_demo(tmp_path) as demo:
-        yield demo
-
-
-@pytest.fixture
-def sheet(edge: DemoEdge) -> BarcodeSheet:
-    return read_sheet(edge.sheet)
 
 
 @pytest.fixture

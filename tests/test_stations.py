@@ -108,3 +108,81 @@ def test_metrics_show_each_scanners_state(bench: Any) -> None:
 
     assert 'edge_scanner_state{scanner="bench-scanner",state="connected"} 1.0' in text
     assert 'edge_scanner_state{scanner="bench-scanner",state="disconnected"} 0.0' in text
+
+
+def test_after_unplug_and_replug_every_scan_lands_once_in_the_ledger_and_the_cut_one_never(
+    store: Store, tmp_path: Path
+) -> None:
+    from tests.scanner_harness import Pty, point
+
+    by_id = tmp_path / "usb-Scanner_Co_Model_1234-if00-port0"
+    first = Pty()
+    point(by_id, first.path)
+    settings = load_settings(
+        env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
+    )
+    settings = settings.model_copy(update={
+        "stations": (StationSettings(name=STATION, type="pack_bench"),),
+        "scanners": (ScannerSettings(name="bench-scanner", kind="serial", station=STATION,
+                                     path=str(by_id), terminator="cr"),),
+    })  # fmt: skip
+    with TestClient(create_app(settings, store=store)) as client:
+        floor = Floor.build(store, client)
+        queue = client.app.state.broker.subscribe(station_channel(STATION))
+        wait_for_state(client, "connected")
+        floor.start(floor.login("B-PACK", device_id=station_device_id(STATION)))
+        first.write(b"A-01-01\rA-01-02\r" + EAN13.encode() + b"\r")
+        before = [next_event(client, queue, "scan") for _ in range(3)]
+        first.write(EAN13[:6].encode())  # the trigger is pulled as the cable comes out
+        for _ in range(50):
+            if first.unread() == 0:
+                break
+            client.portal.call(asyncio.sleep, 0.02)
+        first.unplug()
+        wait_for_state(client, "disconnected")
+        second = Pty()
+        point(by_id, second.path)
+        wait_for_state(client, "connected")
+        second.write((EAN13 + "\r").encode() * 8)
+        after = [next_event(client, queue, "scan") for _ in range(8)]
+        second.unplug()
+
+    assert [a["ok"] for a in before + after] == [True] * 11
+    moves = (
+        store.read().execute("SELECT scan_id, qty FROM movements WHERE type = 'move'").fetchall()
+    )
+    assert sorted(m[0] for m in moves) == sorted(a["scan_id"] for a in [before[2], *after])
+    assert sum(m[1] for m in moves) == 9
+    answered = (
+        store.read()
+        .execute(
+            "SELECT COUNT(*), SUM(code != '') FROM answers WHERE device_id = ?",
+            (station_device_id(STATION),),
+        )
+        .fetchone()
+    )
+    assert tuple(answered) == (11, 0)  # the cut line was never answered, let alone merged
+
+
+def test_devices_list_shows_the_configured_scanners_and_whether_their_port_is_there(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from edge.cli.devices_cmd import devices
+
+    port = VirtualSerialPort()
+    config = tmp_path / "edge.toml"
+    config.write_text(
+        '[[stations]]\nname = "BENCH-1"\ntype = "pack_bench"\n\n'
+        f'[[scanners]]\nname = "here"\nkind = "serial"\nstation = "BENCH-1"\npath = "{port.device_path}"\n\n'
+        '[[scanners]]\nname = "gone"\nkind = "serial"\nstation = "BENCH-1"\npath = "/dev/serial/by-id/usb-gone"\n'
+    )
+
+    result = CliRunner().invoke(devices, ["list", "--config", str(config)], env={})
+    port.close()
+
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.startswith("  ")}
+    assert "missing" in lines["gone"]
+    assert "missing" not in lines["here"]

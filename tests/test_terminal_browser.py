@@ -23,10 +23,8 @@ from tests.browser import (
     BarcodeSheet,
     DemoEdge,
     Handheld,
-    launch_chromium,
     read_only,
     read_sheet,
-    require_browser,
     running_demo,
 )
 from tests.servers import run_cli
@@ -37,29 +35,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 PICKER, PIN = "P001", "1111"
 MAX_SCANS = 200  # a runaway loop stops here instead of at the test timeout
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def edge(tmp_path: Path) -> Iterator[DemoEdge]:
-    """A fresh demo per test (it starts in about two seconds): no test sees another's picks."""
-    with running_demo(tmp_path) as demo:
-        yield demo
-
-
-@pytest.fixture
-def sheet(edge: DemoEdge) -> BarcodeSheet:
-    return read_sheet(edge.sheet)
 
 
 @pytest.fixture

@@ -51,3 +51,22 @@ async def sse(queue: asyncio.Queue[str], is_disconnected: Any, *, ping_s: float 
             yield await asyncio.wait_for(queue.get(), timeout=ping_s)
         except TimeoutError:
             yield "event: ping\ndata: {}\n\n"
+
+
+def stream(request: Any, channel: str) -> Any:
+    """A Server-Sent Events response for `channel`, unsubscribed when the client goes away."""
+    from fastapi.responses import StreamingResponse
+
+    broker: Broker = request.app.state.broker
+    queue = broker.subscribe(channel)
+
+    async def events() -> Any:
+        try:
+            async for line in sse(queue, request.is_disconnected):
+                yield line
+        finally:
+            broker.unsubscribe(channel, queue)
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )

@@ -7,9 +7,11 @@ import glob
 import os
 import socket
 import sys
+from pathlib import Path
 
 import click
 
+from edge.cli.common import config_option, settings_from
 from edge.devices.framing import FramedLine, visible
 from edge.devices.keymap import LAYOUTS
 from edge.devices.scanner import DeviceState, ScanEvent, ScannerConfig, adapter_for
@@ -26,6 +28,7 @@ def devices() -> None:
 
 
 @devices.command("list")
+@config_option
 @click.option(
     "--serial",
     "serial_paths",
@@ -48,10 +51,16 @@ def devices() -> None:
     help="A TCP scanner to try to reach; repeatable.",
 )
 def list_devices(
-    serial_paths: tuple[str, ...], hid_paths: tuple[str, ...], tcp_addresses: tuple[str, ...]
+    config_path: Path | None,
+    serial_paths: tuple[str, ...],
+    hid_paths: tuple[str, ...],
+    tcp_addresses: tuple[str, ...],
 ) -> None:
-    """List serial ports, HID keyboard devices, and whether the scanners given are there."""
-    configs = [ScannerConfig(f"serial-{i + 1}", path=p) for i, p in enumerate(serial_paths)]
+    """List serial ports, HID keyboard devices, and whether the configured scanners (and any given
+    here) are there. A running edge shows live states at /api/v1/stations."""
+    settings = settings_from(config_path)
+    configs = [s.adapter_config() for s in settings.scanners]
+    configs += [ScannerConfig(f"serial-{i + 1}", path=p) for i, p in enumerate(serial_paths)]
     configs += [ScannerConfig(f"hid-{i + 1}", kind="hid", path=p) for i, p in enumerate(hid_paths)]
     configs += [
         ScannerConfig(f"tcp-{i + 1}", kind="tcp-client", **_host_port(a))
@@ -59,7 +68,11 @@ def list_devices(
     ]
     _echo_serial_ports()
     _echo_hid_devices()
-    click.echo("scanners:" if configs else "scanners: none given (use --serial, --hid, --tcp)")
+    click.echo(
+        "scanners:"
+        if configs
+        else "scanners: none configured or given (use --serial, --hid, --tcp)"
+    )
     for config in configs:
         click.echo(f"  {config.name:<10} {config.kind:<10} {config.where}  {probe(config)}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -10,7 +9,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from edge.api.deps import ANY_OPERATOR, StoreDep, allow
-from edge.api.events import operator_channel, sse
+from edge.api.events import operator_channel
+from edge.api.events import stream as event_stream
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service.orders import allocate_order, cancel_order, complete_putback, receive_order
@@ -157,19 +157,6 @@ async def exceptions(_: Manager, store: StoreDep, status: str = "open") -> list[
 
 
 @router.get("/events/stream")
-async def stream(request: Request, session: Anyone) -> StreamingResponse:
+async def operator_events(request: Request, session: Anyone) -> StreamingResponse:
     """Server-Sent Events for this operator (token as `access_token` query parameter)."""
-    broker = request.app.state.broker
-    channel = operator_channel(session.operator_id)
-    queue = broker.subscribe(channel)
-
-    async def events() -> AsyncIterator[str]:
-        try:
-            async for line in sse(queue, request.is_disconnected):
-                yield line
-        finally:
-            broker.unsubscribe(channel, queue)
-
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
-    )
+    return event_stream(request, operator_channel(session.operator_id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from edge.api.deps import StoreDep, public
-from edge.api.events import sse, station_channel
+from edge.api.events import station_channel, stream
 from edge.domain.errors import EdgeError
 from edge.service.stations import station_status
 
@@ -41,17 +40,4 @@ async def station_events(name: str, request: Request) -> StreamingResponse:
     """Server-Sent Events of a station: its scanner's scans with their answers, device states."""
     if name not in {s.name for s in request.app.state.settings.stations}:
         raise EdgeError("not_found", what="station", key=name)
-    broker = request.app.state.broker
-    channel = station_channel(name)
-    queue = broker.subscribe(channel)
-
-    async def events() -> AsyncIterator[str]:
-        try:
-            async for line in sse(queue, request.is_disconnected):
-                yield line
-        finally:
-            broker.unsubscribe(channel, queue)
-
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
-    )
+    return stream(request, station_channel(name))
