@@ -5,17 +5,19 @@ variables, then `overrides` (the CLI's `--port`, `--data-dir`). `WAREHOUSE_EDGE_
 file when no path is given. An empty value ("") means "not set" for the optional keys; relative
 paths are taken from the working directory.
 
-Stations and scanners are lists of tables (`[[stations]]`, `[[scanners]]`, none by default),
-each given whole: by the file, or as a JSON array in `WAREHOUSE_EDGE_STATIONS` /
-`WAREHOUSE_EDGE_SCANNERS`, which replaces the file's list (the keys of one item cannot be set one
-by one), or as a list in `overrides`. Their keys are named by index: `scanners[1].station`.
+Stations, scanners and printers are lists of tables (`[[stations]]`, `[[scanners]]`,
+`[[printers]]`, none by default), each given whole: by the file, or as a JSON array in
+`WAREHOUSE_EDGE_STATIONS` / `WAREHOUSE_EDGE_SCANNERS` / `WAREHOUSE_EDGE_PRINTERS`, which replaces
+the file's list (the keys of one item cannot be set one by one), or as a list in `overrides`.
+Their keys are named by index: `scanners[1].station`.
 
 Anything wrong fails at start-up with one `ConfigError` whose message is one line naming the key,
 its environment variable, what was expected and what was found. Only the first problem is
 reported, checking in this order: the file (readable, TOML, known sections and keys), the
 environment (known names, booleans, JSON), the overrides' keys, then every value section by
-section in the order of `edge.example.toml`, then the stations and the scanners item by item
-(each item's keys, then its name, its station and its device against the items before it).
+section in the order of `edge.example.toml`, then the stations, the scanners and the printers
+item by item (each item's keys, then its name, its station and its device against the items
+before it).
 Fix it and start again.
 """
 
@@ -417,6 +419,86 @@ def _fits(kind: str, key: str, value: str | int) -> bool:
     return bool(value)
 
 
+# Where each kind of printer is found, and what each of its keys expects; the location keys of
+# the other kinds stay "" (port and baud are read only by the kinds that use them).
+_PRINTER_WHERE = {
+    "zpl-tcp": {"host": "the host name or IP address of a zpl-tcp printer"},
+    "zpl-device": {
+        "path": "the serial port or USB printer device of a zpl-device printer, such as "
+        "/dev/usb/lp0 or a /dev/serial/by-id/... path"
+    },
+    "cups": {"queue": "the name of a CUPS queue as `lpstat -p` lists it (no spaces, / or #)"},
+    "file": {"path": "the directory a file printer writes its labels to (not a file)"},
+}
+# What each kind is sent: ZPL printers take ZPL; CUPS queues and the file sink take PDF.
+PRINTER_FORMATS = {"zpl-tcp": "zpl", "zpl-device": "zpl", "cups": "pdf", "file": "pdf"}
+_MM_EXPECTED = "a length in millimetres from 10 to 1000"
+
+
+class PrinterSettings(BaseModel):
+    """[[printers]]: one label printer, how to reach it, its label size and density, its station."""
+
+    model_config = _SECTION
+
+    name: str = _key(
+        ...,
+        "Printer name in print jobs, logs, /metrics and on the station screen.",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
+        expected=_SCANNER_NAME_EXPECTED,
+    )
+    kind: Literal["zpl-tcp", "zpl-device", "cups", "file"] = _key(
+        ..., "How the printer is reached, and so what it is sent (ZPL or PDF)."
+    )
+    station: str = _key(..., "The station it prints for.", expected="the name of a station")
+    host: str = _key("", "zpl-tcp: the printer's address.")
+    port: int = _key(9100, "zpl-tcp: the raw printing port.", ge=1, le=65535)
+    path: str = _key("", "zpl-device: the serial port or /dev/usb/lpN; file: the directory.")
+    queue: str = _key("", "cups: the CUPS queue.")
+    baud: int = _key(9600, "zpl-device on a serial port: line speed.", expected=_BAUD_EXPECTED)
+    dpi: Literal[203, 300] = _key(203, "Print density in dots per inch.")
+    label_width_mm: float = _key(
+        101.6, "Label width in millimetres.", ge=10, le=1000, expected=_MM_EXPECTED
+    )
+    label_height_mm: float = _key(
+        152.4, "Label height in millimetres.", ge=10, le=1000, expected=_MM_EXPECTED
+    )
+
+    @field_validator("baud")
+    @classmethod
+    def _standard_baud(cls, value: int) -> int:
+        if value not in STANDARD_BAUDS:
+            raise ValueError(_BAUD_EXPECTED)
+        return value
+
+    @field_validator("host", "path", "queue")
+    @classmethod
+    def _where_for_its_kind(cls, value: str, info: ValidationInfo) -> str:
+        kind, key = info.data.get("kind"), info.field_name or ""
+        if kind is None:  # kind itself was refused; that error comes first
+            return value
+        needed = _PRINTER_WHERE[kind].get(key)
+        if needed is None and value:
+            users = " and ".join(other for other, keys in _PRINTER_WHERE.items() if key in keys)
+            raise ValueError(f"nothing for a {kind} printer ({key} is for {users})")
+        if needed is not None and not _printer_fits(kind, key, value):
+            raise ValueError(needed)
+        return value
+
+    @property
+    def format(self) -> Literal["zpl", "pdf"]:
+        """What labels for this printer are rendered as."""
+        return "zpl" if PRINTER_FORMATS[self.kind] == "zpl" else "pdf"
+
+
+def _printer_fits(kind: str, key: str, value: str) -> bool:
+    """A location key that `kind` needs, checked beyond its type."""
+    if key == "queue":  # CUPS refuses these in a queue name
+        return re.fullmatch(r"[^\s/\\#'\"]{1,127}", value) is not None
+    if kind == "file":
+        return bool(value) and not Path(value).is_file()
+    return bool(value)
+
+
 class Settings(BaseModel):
     """All settings of one edge: one frozen model per TOML section, then the device lists."""
 
@@ -438,6 +520,10 @@ class Settings(BaseModel):
         (),
         description="[[scanners]]: fixed scanners, each bound to a station; the whole list as JSON.",
     )
+    printers: tuple[PrinterSettings, ...] = Field(
+        (),
+        description="[[printers]]: label printers, each bound to a station; the whole list as JSON.",
+    )
 
     @property
     def db_path(self) -> Path:
@@ -451,7 +537,11 @@ class Settings(BaseModel):
 
 
 # Lists of tables ([[stations]]), each replaced as a whole: by the file, by JSON in the environment.
-LISTS: dict[str, type[BaseModel]] = {"stations": StationSettings, "scanners": ScannerSettings}
+LISTS: dict[str, type[BaseModel]] = {
+    "stations": StationSettings,
+    "scanners": ScannerSettings,
+    "printers": PrinterSettings,
+}
 SECTIONS: dict[str, type[BaseModel]] = {
     name: field.annotation for name, field in Settings.model_fields.items() if name not in LISTS
 }
@@ -688,18 +778,14 @@ def _env_list(var: str, name: str, text: str) -> object:
 
 def _validate_lists(lists: dict[str, _Given]) -> dict[str, tuple[BaseModel, ...]]:
     """Each list item by item, in order: its keys, then its name and references against the
-    items before it (stations come first, since scanners name their station)."""
+    items before it (stations come first, since scanners and printers name their station)."""
     done: dict[str, tuple[Any, ...]] = {}
     for name in LISTS:
         given = lists.get(name, _Given([], "default"))
         items: list[Any] = []
         for index, table in enumerate(_tables(name, given)):
             item = _list_item(name, index, table, given.source)
-            clash = (
-                _station_clash(item, items)
-                if name == "stations"
-                else _scanner_clash(item, items, done["stations"])
-            )
+            clash = _clash(name, item, items, done)
             if clash is not None:
                 key, expected = clash
                 got = _show(getattr(item, key))
@@ -740,6 +826,17 @@ def _list_item(name: str, index: int, table: dict[str, object], source: str) -> 
         ) from None
 
 
+def _clash(
+    name: str, item: Any, earlier: list[Any], done: dict[str, tuple[Any, ...]]
+) -> tuple[str, str] | None:
+    """(key, expected) when `item` clashes with the items before it or names no station."""
+    if name == "stations":
+        return _station_clash(item, earlier)
+    if name == "scanners":
+        return _scanner_clash(item, earlier, done["stations"])
+    return _printer_clash(item, earlier, done["stations"])
+
+
 def _station_clash(
     station: StationSettings, earlier: list[StationSettings]
 ) -> tuple[str, str] | None:
@@ -770,6 +867,28 @@ def _device(scanner: ScannerSettings) -> tuple[str, object] | None:
     if scanner.path:
         return "path", scanner.path
     return ("port", scanner.port) if scanner.kind == "tcp-listen" else None
+
+
+def _printer_clash(
+    printer: PrinterSettings, earlier: list[PrinterSettings], stations: tuple[Any, ...]
+) -> tuple[str, str] | None:
+    """(key, expected) when the printer's name or device is taken, or its station unknown."""
+    index = _first(earlier, lambda other: other.name == printer.name)
+    if index is not None:
+        return "name", f"a name not used by printers[{index}]"
+    known = ", ".join(station.name for station in stations) or "none configured"
+    if printer.station not in {station.name for station in stations}:
+        return "station", f"one of the stations ({known})"
+    # Two entries for one device would interleave their jobs; file sinks may share a directory.
+    if printer.kind == "zpl-device":
+        index = _first(earlier, lambda o: o.kind == "zpl-device" and o.path == printer.path)
+        return None if index is None else ("path", f"a path not used by printers[{index}]")
+    if printer.kind == "zpl-tcp":
+        same = (printer.host, printer.port)
+        index = _first(earlier, lambda o: o.kind == "zpl-tcp" and (o.host, o.port) == same)
+        if index is not None:
+            return "port", f"a port not used by printers[{index}] at {printer.host}"
+    return None
 
 
 def _first(items: list[Any], test: Callable[[Any], bool]) -> int | None:

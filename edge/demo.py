@@ -417,6 +417,7 @@ def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) 
             lines[-1:-1] = [
                 f"Virtual scanner (station {DEMO_STATION}): printf 'CODE\\r' > {scanner.user_path}",
                 f"Station screen: {url}/ui/?station={DEMO_STATION}",
+                f"Printer (station {DEMO_STATION}): PDF files in {settings.edge.data_dir / 'printed'}",
             ]
             for line in lines:
                 echo(line)

@@ -103,8 +103,9 @@ def write_sheet(store: Store, path: Path, *, command_prefix: str = "CMD:") -> Pa
 
 
 def with_virtual_scanner(settings: Any) -> tuple[Any, Any]:
-    """The demo's pack bench BENCH-1 with a virtual serial scanner bound to it."""
-    from edge.config import ScannerSettings, StationSettings
+    """The demo's pack bench BENCH-1 with a virtual serial scanner and a file-sink printer
+    (PDF files in <data dir>/printed) bound to it."""
+    from edge.config import PrinterSettings, ScannerSettings, StationSettings
     from edge.devices.virtual import VirtualSerialPort
 
     port = VirtualSerialPort()
@@ -116,5 +117,11 @@ def with_virtual_scanner(settings: Any) -> tuple[Any, Any]:
         path=port.device_path,
         terminator="cr",
     )
-    update = {"stations": (*settings.stations, station), "scanners": (*settings.scanners, scanner)}
+    printed = settings.edge.data_dir / "printed"
+    printed.mkdir(parents=True, exist_ok=True)
+    printer = PrinterSettings(
+        name="demo-printer", kind="file", station=DEMO_STATION, path=str(printed)
+    )
+    update = {"stations": (*settings.stations, station), "scanners": (*settings.scanners, scanner),
+              "printers": (*settings.printers, printer)}  # fmt: skip
     return settings.model_copy(update=update), port

@@ -11,6 +11,7 @@ import serial
 from edge.config import (
     STANDARD_BAUDS,
     ConfigError,
+    PrinterSettings,
     ScannerSettings,
     Settings,
     StationSettings,
@@ -410,10 +411,11 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 37
+    assert len(keys) == len(table) == 38
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
     assert table["stations"] == ("WAREHOUSE_EDGE_STATIONS", "[]")
     assert table["scanners"] == ("WAREHOUSE_EDGE_SCANNERS", "[]")
+    assert table["printers"] == ("WAREHOUSE_EDGE_PRINTERS", "[]")
     assert table["edge.data_dir"] == ("WAREHOUSE_EDGE_EDGE_DATA_DIR", '"./data"')
     assert table["server.tls_cert"] == ("WAREHOUSE_EDGE_SERVER_TLS_CERT", '""')
     assert table["logging.json"] == ("WAREHOUSE_EDGE_LOGGING_JSON", "false")
@@ -562,6 +564,7 @@ def test_the_example_files_commented_blocks_show_every_station_and_scanner_key()
     assert found == {
         "stations": list(StationSettings.model_fields),
         "scanners": list(ScannerSettings.model_fields),
+        "printers": list(PrinterSettings.model_fields),
     }
 
 
@@ -884,7 +887,7 @@ LIST_REFUSALS = [
     pytest.param(
         '[[scaners]]\nname = "bench1"\n', {},
         "config key scaners (env WAREHOUSE_EDGE_SCANERS): expected one of the lists "
-        "([[stations]], [[scanners]]), got an unknown list of tables (from {file})",
+        "([[stations]], [[scanners]], [[printers]]), got an unknown list of tables (from {file})",
         id="unknown list of tables",
     ),
     pytest.param(

@@ -186,3 +186,38 @@ def test_devices_list_shows_the_configured_scanners_and_whether_their_port_is_th
     lines = {line.split()[0]: line for line in result.output.splitlines() if line.startswith("  ")}
     assert "missing" in lines["gone"]
     assert "missing" not in lines["here"]
+
+
+def test_a_test_print_on_a_file_sink_printer_lands_as_a_pdf_whose_barcode_decodes(
+    store: Store, tmp_path: Path
+) -> None:
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    from edge.config import PrinterSettings
+
+    printed = tmp_path / "printed"
+    printed.mkdir()
+    settings = load_settings(
+        env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
+    )
+    settings = settings.model_copy(update={
+        "stations": (StationSettings(name=STATION, type="pack_bench"),),
+        "printers": (PrinterSettings(name="sink", kind="file", station=STATION, path=str(printed)),),
+    })  # fmt: skip
+    with TestClient(create_app(settings, store=store)) as client:
+        floor = Floor.build(store, client)
+        queued = client.post("/api/v1/printers/sink/test-print", headers=floor.login("B-SUP"))
+        for _ in range(200):
+            if list(printed.glob("*.pdf")):
+                break
+            client.portal.call(asyncio.sleep, 0.05)
+        jobs = client.get(
+            f"/api/v1/stations/{STATION}/print-jobs", headers=floor.login("B-SUP")
+        ).json()
+
+    assert queued.status_code == 201, queued.text
+    (pdf,) = printed.glob("*.pdf")
+    page = pdfium.PdfDocument(pdf.read_bytes())[0].render(scale=203 / 72).to_pil()
+    assert "RR123456785CN" in {b.text for b in zxingcpp.read_barcodes(page)}
+    assert [j["status"] for j in jobs] == ["done"]

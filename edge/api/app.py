@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from edge.api import errors
 from edge.api.events import Broker
 from edge.api.metrics import Metrics, ScannerCollector
-from edge.api.routes import health, orders, scans, sessions, stations, stock
+from edge.api.routes import health, orders, printing, scans, sessions, stations, stock
 from edge.api.stations import StationHub
 from edge.store.answers import purge_answers
 from edge.store.effects import utc
@@ -34,6 +34,22 @@ async def _housekeeping(store: Store, settings: Any, *, every_s: float = 3600) -
         if purged:
             log.info("forgot %d scan answers older than %s", purged, cutoff)
         await asyncio.sleep(every_s)
+
+
+def _spooler(store: Store, broker: Broker, settings: Any) -> Any:
+    """The print spooler for the configured printers; its news goes to the stations' screens."""
+    from edge.api.events import station_channel
+    from edge.devices.printers import printer_for
+    from edge.service.documents import render_document
+    from edge.service.printing import Spooler
+
+    printers = {p.name: printer_for(p) for p in settings.printers}
+
+    def tell(kind: str, body: dict[str, Any]) -> None:
+        if body.get("station"):
+            broker.publish(station_channel(body["station"]), kind, body)
+
+    return Spooler(store, printers, render_document, on_event=tell)
 
 
 def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
@@ -56,9 +72,12 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
         )
         await app.state.stations.start()
         app.state.metrics.registry.register(ScannerCollector(app.state.stations))
+        app.state.spooler = _spooler(app.state.store, app.state.broker, settings)
+        await app.state.spooler.start()
         try:
             yield
         finally:
+            await app.state.spooler.stop()
             await app.state.stations.stop()
             housekeeping.cancel()
             if owned:
@@ -73,7 +92,7 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.state.broker = Broker()
-    for module in (health, sessions, scans, stock, orders, stations):
+    for module in (health, sessions, scans, stock, orders, stations, printing):
         app.include_router(module.router)
     if WEB_ROOT.is_dir():
         app.mount("/ui", StaticFiles(directory=WEB_ROOT, html=True), name="web_terminal")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from edge.domain.classify import COMMANDS
 from edge.domain.gtin import check_digit
 
 if TYPE_CHECKING:
+    from labels.document import Waybill
     from labels.sheet import SheetSection
 
 # Fixed sample data: the kinds of code the floor scans, Chinese names included.
@@ -84,6 +86,102 @@ def sample_sheet(config_path: Path | None, out: Path) -> None:
         raise click.ClickException(f"cannot write {out}: {err.strerror}") from None
     count = sum(len(section.items) for section in sections)
     click.echo(f"wrote {out}: {count} barcodes")
+
+
+def sample_waybill() -> Waybill:
+    """A fixed waybill to a Chinese recipient: the CJK font, both barcodes and every field."""
+    from labels.document import Address, Waybill
+
+    sender = Address(
+        "Harbour Fulfilment Ltd / 港湾仓储",
+        "Unit 4, 18 Gateway Road",
+        city="Felixstowe",
+        region="Suffolk",
+        postal_code="IP11 3BZ",
+        country="United Kingdom",
+        phone="+44 1394 000 100",
+    )
+    recipient = Address(
+        "王芳",
+        "世纪大道100号 8楼801室",
+        "环球金融中心",
+        city="浦东新区",
+        region="上海市",
+        postal_code="200120",
+        country="中国 China",
+        phone="+86 138 0013 8000",
+    )
+    return Waybill(
+        order_number="SO-2025-000123",
+        carrier="Edge Post",
+        service="EXPRESS",
+        tracking_no="RR123456785CN",  # UPU S10, its check digit included
+        sender=sender,
+        recipient=recipient,
+        weight_g=1250,
+        piece_no=1,
+        piece_count=2,
+        ship_date=date(2025, 6, 2),
+        reference="PO 4711",
+    )
+
+
+@sample.command("waybill")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "zpl"]),
+    default="pdf",
+    show_default=True,
+    help="PDF (vector, fonts embedded) or ZPL II for a Zebra-compatible label printer.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="File to write.",
+)
+@click.option(
+    "--dpi",
+    type=click.Choice(["203", "300"]),
+    default="203",
+    show_default=True,
+    help="The printer's density: bars and text are placed on its dots.",
+)
+@click.option(
+    "--zpl-text",
+    type=click.Choice(["font", "graphic"]),
+    default="font",
+    show_default=True,
+    help="ZPL only: text in the printer's Unicode font (^A@ --zpl-font), or as bitmaps (^GF) "
+    "for a printer without one.",
+)
+@click.option(
+    "--zpl-font",
+    default="E:ANMDJ.TTF",
+    show_default=True,
+    help="ZPL only: the printer's Unicode TrueType font for --zpl-text font.",
+)
+def sample_waybill_cmd(fmt: str, out: Path, dpi: str, zpl_text: str, zpl_font: str) -> None:
+    """Write a sample 4×6 in waybill (Chinese recipient, tracking and order barcodes).
+
+    Send the file to a label printer (ZPL over port 9100, or the PDF at 100 %) and scan both
+    barcodes: the tracking number is RR123456785CN, the order number SO-2025-000123.
+    """
+    from labels.document import Label
+    from labels.waybill import waybill_pdf, waybill_zpl
+
+    waybill, label = sample_waybill(), Label(dpi=int(dpi))
+    if fmt == "pdf":
+        data = waybill_pdf(waybill, label)
+    else:
+        data = waybill_zpl(waybill, label, font=zpl_font, text=zpl_text).encode()
+    try:
+        out.write_bytes(data)
+    except OSError as err:
+        raise click.ClickException(f"cannot write {out}: {err.strerror}") from None
+    click.echo(f"wrote {out}: waybill {waybill.tracking_no}, {fmt.upper()} at {dpi} dpi")
 
 
 def _ean13(stem: str) -> str:

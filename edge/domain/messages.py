@@ -88,6 +88,12 @@ CATALOGUE: dict[str, Message] = {
         "Nothing to pick right now. Wait for new orders or ask a supervisor.",
         "当前没有拣货任务。请等待新订单或联系主管。",
     ),
+    # --- packing ---
+    "weight_off": Message(
+        "Weight off by {difference} g (measured {measured} g, expected {expected} g): "
+        "check the parcel for a missing or extra item.",
+        "重量偏差 {difference} 克（实测 {measured} 克，应为 {expected} 克）：请检查包裹是否缺件或多件。",
+    ),
     # --- stock ---
     "insufficient_stock": Message(
         "Only {available} of {sku} available at {location}; {requested} requested. "
@@ -169,6 +175,23 @@ CATALOGUE: dict[str, Message] = {
         "Something went wrong on the edge; nothing was saved. Try again; if it repeats, tell IT.",
         "边缘服务器内部错误，本次操作未保存。请重试；如反复出现，请通知 IT。",
     ),
+    "tracking_range_used_up": Message(
+        "This edge has used every tracking number of its range ({first}–{last}). "
+        "Ask IT to configure the next range.",
+        "本服务器的运单号段（{first}–{last}）已用完。请联系 IT 配置新的号段。",
+    ),
+    "nothing_to_pack": Message(
+        "{code} is not a tote or order waiting to be packed. Scan the tote of a picked order.",
+        "{code} 不是待打包的周转箱或订单。请扫描已拣货订单的周转箱。",
+    ),
+    "order_not_packable": Message(
+        "Order {order_id} cannot be packed now (it is {status}). Ask a supervisor.",
+        "订单 {order_id} 现在不能打包（状态为 {status}）。请联系主管。",
+    ),
+    "extra_item": Message(
+        "One {sku} too many: {done} of {expected} are already scanned. Take this one out of the parcel.",
+        "多出一件 {sku}：已扫描 {done}/{expected} 件。请将此件从包裹中取出。",
+    ),
     "storage_full": Message(
         "The edge's disk is full; nothing was saved. Tell IT now; keep the goods where they are.",
         "边缘服务器磁盘已满，本次操作未保存。请立即通知 IT；货物保持原位。",
@@ -213,11 +236,15 @@ TERMS: dict[str, Message] = {
     "pick_list": Message("pick list", "拣货单"),
     "put_back": Message("put-back task", "放回任务"),
     "station": Message("station", "工作站"),
+    "printer": Message("printer", "打印机"),
+    "look_up_printing": Message("look up printers and print jobs", "查询打印机和打印任务"),
+    "print": Message("print", "打印"),
     # things that can be missing or duplicated
     "path": Message("path", "路径"),
     "database": Message("database", "数据库"),
     "backup": Message("backup", "备份"),
     "barcode": Message("barcode", "条码"),
+    "print_job": Message("print job", "打印任务"),
 }
 
 # Keys whose values name a term to translate; `allowed` is a list of role terms.
@@ -270,6 +297,20 @@ PROMPTS: dict[str, Message] = {
     "put_back_done": Message(
         "Put {qty} × {sku} from tote {tote} back into {location}.",
         "已将周转箱 {tote} 中的 {qty} 件 {sku} 放回 {location}。",
+    ),
+    "scan_pack_order": Message(
+        "Scan the tote or the order to pack.", "请扫描要打包的周转箱或订单。"
+    ),
+    "scan_pack_item": Message(
+        "Scan each item of order {order_id} into the parcel.",
+        "请逐件扫描订单 {order_id} 的商品装入包裹。",
+    ),
+    "pack_item_verified": Message(
+        "{qty} × {sku} checked; {left} to go.", "已核对 {qty} 件 {sku}；还剩 {left} 件。"
+    ),
+    "choose_package": Message(
+        "All items checked. Choose the box and weigh the parcel.",
+        "全部商品已核对。请选择包装箱并称重。",
     ),
     "stock_received": Message(
         "Received {qty} × {sku} into {location}.", "已收货 {qty} 件 {sku} 至 {location}。"

@@ -385,6 +385,39 @@ def m0003_pick_queue_index(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0004_print_jobs")
+def m0004_print_jobs(db: Database) -> None:
+    # A print is a job: queued in the transaction that needs it (e.g. with `packed`), sent by the
+    # spooler after the commit. next_attempt_at is set while the job waits for an attempt (queued,
+    # or failed and to be retried) and NULL otherwise (sent, done, failed for good).
+    db.executescript(
+        """
+        CREATE TABLE print_jobs (
+            id INTEGER PRIMARY KEY,
+            printer TEXT NOT NULL,
+            station TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            format TEXT NOT NULL CHECK (format IN ('pdf','zpl')),
+            document TEXT NOT NULL,
+            order_id TEXT REFERENCES orders(id),
+            parcel_id TEXT REFERENCES parcels(id),
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued','sent','done','failed')),
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            last_error TEXT NOT NULL DEFAULT '',
+            reprint_of INTEGER REFERENCES print_jobs(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            next_attempt_at TEXT
+        );
+        CREATE INDEX print_jobs_due ON print_jobs(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+        CREATE INDEX print_jobs_printer ON print_jobs(printer, id);
+        CREATE INDEX print_jobs_station ON print_jobs(station, id);
+        CREATE INDEX print_jobs_order ON print_jobs(order_id) WHERE order_id IS NOT NULL;
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

@@ -1,0 +1,408 @@
+"""Label printers: send a rendered label (ZPL or PDF bytes) and tell the printer's state.
+
+Four ways to a printer: ZPL over raw TCP (port 9100) with the `~HS` host status, ZPL written to a
+serial port or a USB printer device file, PDF through CUPS (`lp`), and a file sink that writes
+each job to a directory (the demo's printer). Every call blocks, with a timeout: the spooler runs
+them in worker threads, so a printer that is off never holds up a scan. An adapter decides
+nothing about jobs; it answers `PrintResult(ok, reason)` and `PrinterStatus`, the spooler retries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import select
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import serial
+
+from edge.devices.scanner import reason_of
+
+PDF = "application/pdf"
+ZPL = "application/vnd.zebra-zpl"  # no registered type; ours, named after the vendor tree
+CONTENT_TYPES = {"pdf": PDF, "zpl": ZPL}
+EXTENSIONS = {PDF: "pdf", ZPL: "zpl"}
+STX, ETX = b"\x02", b"\x03"
+HANG_UP_TIMEOUT = 2.0  # seconds to wait for a printer to close after a label
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    """Whether the printer took the job; if not, why, in words for the station screen."""
+
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    """A printer's state as last asked; `reason` says what is wrong, "" when it is ready."""
+
+    online: bool
+    paper_out: bool = False
+    head_open: bool = False
+    paused: bool = False
+    reason: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.online and not (self.paper_out or self.head_open or self.paused)
+
+    @property
+    def state(self) -> str:
+        """One word for /metrics and the station screen (see STATES)."""
+        if not self.online:
+            return "offline"
+        for flag in ("paper_out", "head_open", "paused"):
+            if getattr(self, flag):
+                return flag
+        return "ready"
+
+
+STATES = ("unknown", "ready", "paper_out", "head_open", "paused", "offline")
+
+
+class PrinterConfig(Protocol):
+    """What an adapter reads of a configured printer (edge.config.PrinterSettings)."""
+
+    name: str
+    kind: str
+    host: str
+    port: int
+    path: str
+    queue: str
+    baud: int
+
+
+class Printer(Protocol):
+    """One configured printer. Both calls block (with a timeout); call them off the event loop."""
+
+    settings: PrinterConfig
+
+    def send(self, data: bytes, *, content_type: str, job_name: str) -> PrintResult: ...
+
+    def status(self) -> PrinterStatus: ...
+
+
+def printer_for(settings: PrinterConfig) -> Printer:
+    """The adapter for a configured printer."""
+    adapters: dict[str, type[Printer]] = {
+        "zpl-tcp": ZplTcpPrinter,
+        "zpl-device": ZplDevicePrinter,
+        "cups": CupsPrinter,
+        "file": FileSink,
+    }
+    return adapters[settings.kind](settings)  # type: ignore[call-arg]
+
+
+def safe_name(job_name: str) -> str:
+    """A job name fit for a file name: letters, digits, '.', '_' and '-', not starting with '.'."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", job_name).lstrip(".") or "job"
+
+
+def _offline(exc: BaseException) -> str:
+    text = reason_of(exc)
+    return f"offline: {text[:1].lower()}{text[1:]}"
+
+
+def _wrong_type(content_type: str, wanted: str) -> PrintResult:
+    return PrintResult(False, f"this printer takes {wanted}, not {content_type}")
+
+
+# --- ZPL over raw TCP ---
+
+
+def parse_host_status(raw: bytes) -> PrinterStatus:
+    """The answer to `~HS`: three strings, each <STX>fields<ETX><CR><LF>.
+
+    Zebra Programming Guide (ZPL II), "~HS Host Status Return": string 1 is
+    aaa,b,c,dddd,eee,f,g,h,iii,j,k,l with b = paper out flag and c = pause flag; string 2 is
+    mmm,n,o,p,q,r,s,t,uuuuuuuu,v,www with o = head up flag (the print head is open); string 3
+    is xxxx,y (password, static RAM). Raises ValueError when the answer is not that shape.
+    """
+    strings = [part.strip(b"\r\n" + STX) for part in raw.split(ETX)]
+    if len(strings) < 3 or not all(strings[:3]):
+        raise ValueError(f"not a ~HS answer: {raw[:80]!r}")
+    first, second = strings[0].split(b","), strings[1].split(b",")
+    if len(first) < 3 or len(second) < 3:
+        raise ValueError(f"not a ~HS answer: {raw[:80]!r}")
+    paper_out, paused, head_open = _flag(first[1]), _flag(first[2]), _flag(second[2])
+    problems = [
+        word
+        for word, flag in (("paper out", paper_out), ("head open", head_open), ("paused", paused))
+        if flag
+    ]
+    return PrinterStatus(True, paper_out, head_open, paused, ", ".join(problems))
+
+
+def _hang_up(sock: socket.socket) -> None:
+    """Half-close and let the printer close: a close() with unread bytes would reset the
+    connection and could drop the label's tail. The label is sent by now, so a printer that
+    keeps the connection open is no failure (and must not cause a second label)."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(HANG_UP_TIMEOUT)
+        while sock.recv(4096):
+            pass
+
+
+def _flag(field: bytes) -> bool:
+    if field.strip() not in (b"0", b"1"):
+        raise ValueError(f"a ~HS flag is 0 or 1, not {field!r}")
+    return field.strip() == b"1"
+
+
+class ZplTcpPrinter:
+    """A ZPL printer on the network (raw port 9100): asks `~HS` first and prints only when the
+    printer is ready, so a job never waits inside a printer that is out of paper."""
+
+    def __init__(
+        self, settings: PrinterConfig, *, connect_timeout: float = 5.0, io_timeout: float = 10.0
+    ) -> None:
+        self.settings = settings
+        self.connect_timeout, self.io_timeout = connect_timeout, io_timeout
+
+    def status(self) -> PrinterStatus:
+        try:
+            with self._connect() as sock:
+                return self._ask(sock)
+        except OSError as exc:
+            return PrinterStatus(False, reason=self._offline(exc))
+
+    def send(self, data: bytes, *, content_type: str, job_name: str) -> PrintResult:  # noqa: ARG002 - raw 9100 has no job names
+        if content_type != ZPL:
+            return _wrong_type(content_type, "ZPL")
+        try:
+            with self._connect() as sock:
+                status = self._ask(sock)
+                if not status.ready:
+                    return PrintResult(False, status.reason)
+                sock.sendall(data)
+                _hang_up(sock)
+        except OSError as exc:
+            return PrintResult(False, self._offline(exc))
+        return PrintResult(True)
+
+    def _connect(self) -> socket.socket:
+        where = (self.settings.host, self.settings.port)
+        sock = socket.create_connection(where, timeout=self.connect_timeout)
+        sock.settimeout(self.io_timeout)
+        return sock
+
+    def _ask(self, sock: socket.socket) -> PrinterStatus:
+        sock.sendall(b"~HS")
+        answer = b""
+        deadline = time.monotonic() + self.io_timeout
+        while answer.count(ETX) < 3:
+            if time.monotonic() > deadline:
+                raise TimeoutError("timed out")
+            chunk = sock.recv(256)
+            if not chunk:
+                raise ConnectionResetError("the printer closed the connection")
+            answer += chunk
+        try:
+            return parse_host_status(answer)
+        except ValueError as exc:
+            return PrinterStatus(False, reason=f"offline: {exc}")
+
+    def _offline(self, exc: OSError) -> str:
+        if isinstance(exc, TimeoutError):
+            where = f"{self.settings.host}:{self.settings.port}"
+            return f"offline: no answer from {where} within {self.io_timeout:g} s"
+        return _offline(exc)
+
+
+# --- ZPL to a serial port or a USB printer device file ---
+
+
+class ZplDevicePrinter:
+    """ZPL written to a device: a serial port through pyserial (raw mode, so no byte is
+    translated), or any other device file (/dev/usb/lpN) written directly."""
+
+    def __init__(self, settings: PrinterConfig, *, io_timeout: float = 10.0) -> None:
+        self.settings = settings
+        self.io_timeout = io_timeout
+
+    def status(self) -> PrinterStatus:
+        # A plain device file tells nothing more than whether it opens; we do not read back.
+        try:
+            os.close(os.open(self.settings.path, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK))
+        except OSError as exc:
+            return PrinterStatus(False, reason=_offline(exc))
+        return PrinterStatus(True)
+
+    def send(self, data: bytes, *, content_type: str, job_name: str) -> PrintResult:  # noqa: ARG002 - a device has no job names
+        if content_type != ZPL:
+            return _wrong_type(content_type, "ZPL")
+        try:
+            fd = os.open(self.settings.path, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
+            if os.isatty(fd):
+                os.close(fd)
+                self._send_serial(data)
+            else:
+                self._send_file(fd, data)
+        except serial.SerialTimeoutException:
+            return PrintResult(False, f"offline: write timed out after {self.io_timeout:g} s")
+        except (OSError, serial.SerialException) as exc:
+            return PrintResult(False, _offline(exc))
+        return PrintResult(True)
+
+    def _send_serial(self, data: bytes) -> None:
+        port = serial.Serial(
+            self.settings.path,
+            baudrate=self.settings.baud,
+            timeout=self.io_timeout,
+            write_timeout=self.io_timeout,
+        )
+        try:
+            port.write(data)
+        finally:
+            port.close()  # the tty layer drains what is left (bounded by its closing_wait)
+
+    def _send_file(self, fd: int, data: bytes) -> None:
+        deadline = time.monotonic() + self.io_timeout
+        try:
+            view = memoryview(data)
+            while view:
+                _wait_writable(fd, deadline)
+                try:
+                    view = view[os.write(fd, view[:65536]) :]
+                except BlockingIOError:
+                    continue
+            # usblp: with O_NONBLOCK the last block may still be in flight, and close() would
+            # cancel it; poll until it is done (Linux drivers/usb/class/usblp.c, usblp_wwait).
+            _wait_writable(fd, deadline)
+        finally:
+            os.close(fd)
+
+
+def _wait_writable(fd: int, deadline: float) -> None:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+        raise TimeoutError("the printer took no data before the timeout")
+
+
+# --- PDF through CUPS ---
+
+
+def parse_lpstat(text: str) -> PrinterStatus:
+    """`lpstat -p QUEUE` in the C locale: "printer Q is idle.  enabled since ..." or "printer Q
+    disabled since ... -" followed by the reason on an indented line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines or not lines[0].startswith("printer "):
+        return PrinterStatus(False, reason=f"offline: unexpected lpstat output {text[:80]!r}")
+    if " disabled since " not in lines[0]:
+        return PrinterStatus(True)
+    why = "; ".join(lines[1:])
+    reason = "paused" if why.lower() in ("", "paused") else f"paused: {why}"
+    return PrinterStatus(True, paused=True, reason=reason)
+
+
+class CupsPrinter:
+    """A CUPS queue: PDF (or, with `-o raw`, ZPL) handed to `lp`; CUPS spools and prints it."""
+
+    def __init__(self, settings: PrinterConfig, *, timeout: float = 30.0) -> None:
+        self.settings = settings
+        self.timeout = timeout
+
+    def status(self) -> PrinterStatus:
+        try:
+            done = self._run(["lpstat", "-p", self.settings.queue])
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return PrinterStatus(False, reason=self._failure(exc))
+        if done.returncode != 0:
+            said = _said(done) or f"lpstat exited with {done.returncode}"
+            return PrinterStatus(False, reason=f"offline: {said}")
+        return parse_lpstat(done.stdout.decode(errors="replace"))
+
+    def send(self, data: bytes, *, content_type: str, job_name: str) -> PrintResult:
+        if content_type not in (PDF, ZPL):
+            return _wrong_type(content_type, "PDF or ZPL")
+        status = self.status()
+        if not status.ready:
+            return PrintResult(False, status.reason)
+        args = ["lp", "-d", self.settings.queue, "-t", job_name]
+        if content_type == ZPL:
+            args += ["-o", "raw"]  # the printer's own language: no CUPS filter touches it
+        try:
+            done = self._run(args, data)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return PrintResult(False, self._failure(exc))
+        if done.returncode != 0:
+            return PrintResult(False, f"refused by CUPS: {_said(done) or done.returncode}")
+        return PrintResult(True)
+
+    def _run(self, args: list[str], data: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+        env = {**os.environ, "LC_ALL": "C", "LANG": "C"}  # lpstat's words are parsed
+        return subprocess.run(
+            args, input=data, capture_output=True, timeout=self.timeout, env=env, check=False
+        )
+
+    def _failure(self, exc: BaseException) -> str:
+        if isinstance(exc, FileNotFoundError):
+            return f"offline: {exc.filename} not found (install cups-client)"
+        if isinstance(exc, subprocess.TimeoutExpired):
+            return f"offline: CUPS gave no answer within {self.timeout:g} s"
+        return _offline(exc)
+
+
+def _said(done: subprocess.CompletedProcess[bytes]) -> str:
+    """The last line the command wrote (its error), or ""."""
+    text = (done.stderr or done.stdout).decode(errors="replace").strip()
+    return text.splitlines()[-1] if text else ""
+
+
+# --- the file sink ---
+
+
+class FileSink:
+    """Writes each job to `<path>/<job name>.pdf` or `.zpl`, whole or not at all (a temporary
+    file renamed into place), so whatever watches the directory never sees half a label."""
+
+    def __init__(self, settings: PrinterConfig) -> None:
+        self.settings = settings
+
+    def status(self) -> PrinterStatus:
+        directory = Path(self.settings.path)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return PrinterStatus(False, reason=_offline(exc))
+        if not os.access(directory, os.W_OK):
+            return PrinterStatus(False, reason=f"offline: {directory} is not writable")
+        return PrinterStatus(True)
+
+    def send(self, data: bytes, *, content_type: str, job_name: str) -> PrintResult:
+        extension = EXTENSIONS.get(content_type)
+        if extension is None:
+            return _wrong_type(content_type, "PDF or ZPL")
+        directory = Path(self.settings.path)
+        target = directory / f"{safe_name(job_name)}.{extension}"
+        partial = directory / f".{target.name}.partial"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with open(partial, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, target)
+            _fsync_directory(directory)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            return PrintResult(False, _offline(exc))
+        return PrintResult(True)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,133 @@
+"""The pack workflow's verification (pure): scan the tote or the order at a bench, then every
+unit, checked against what was picked. Nothing ships unverified: a wrong or extra item is refused
+with a clear stop, and nothing moves until the parcel is closed.
+
+The step follows from the order and what has been verified, as in picking; the session state is
+the order and the units verified for the parcel being packed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from edge.domain.classify import Classified
+from edge.domain.decision import Decision, Feedback
+from edge.domain.errors import EdgeError
+
+Step = Literal["order", "verify", "package"]
+
+
+@dataclass(frozen=True)
+class PackLine:
+    line_id: str
+    sku: str
+    picked: int
+    packed: int = 0  # in parcels closed before
+
+    @property
+    def to_pack(self) -> int:
+        return self.picked - self.packed
+
+
+@dataclass(frozen=True)
+class PackOrder:
+    order_id: str
+    status: str
+    lines: tuple[PackLine, ...]
+    tote: str | None = None
+
+
+@dataclass(frozen=True)
+class PackSession:
+    order_id: str = ""
+    verified: Mapping[str, int] = field(default_factory=dict)  # line id → units scanned
+
+
+@dataclass(frozen=True)
+class PackContext:
+    """What the store looked up: the session's order, or the order a scanned tote/order names."""
+
+    order: PackOrder | None = None
+    scanned_order: PackOrder | None = None
+
+
+def step_of(s: PackSession, order: PackOrder | None) -> Step:
+    if not s.order_id or order is None:
+        return "order"
+    left = sum(line.to_pack - s.verified.get(line.line_id, 0) for line in order.lines)
+    return "verify" if left > 0 else "package"
+
+
+PROMPT: dict[Step, str] = {
+    "order": "scan_pack_order",
+    "verify": "scan_pack_item",
+    "package": "choose_package",
+}
+
+Handler = Callable[[PackSession, Classified, PackContext], Decision[PackSession]]
+
+
+def decide_pack(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:
+    """Apply one classified scan at a pack bench, or refuse it with nothing changed."""
+    step = step_of(s, ctx.order)
+    kind = f"command:{scan.key}" if scan.kind == "command" else scan.kind
+    handler = TRANSITIONS.get((step, kind))
+    if handler is None:
+        raise EdgeError(
+            "unexpected_scan", kind=scan.kind, code=scan.scan.code, expected_prompt=PROMPT[step]
+        )
+    return handler(s, scan, ctx)
+
+
+def _open_order(_s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:
+    order = ctx.scanned_order
+    if order is None:
+        raise EdgeError("nothing_to_pack", code=scan.scan.code)
+    if order.status != "picked" or all(line.to_pack == 0 for line in order.lines):
+        raise EdgeError("order_not_packable", order_id=order.order_id, status=order.status)
+    units = sum(line.to_pack for line in order.lines)
+    return Decision(
+        PackSession(order.order_id),
+        feedback=Feedback("info", "scan_pack_item", {"order_id": order.order_id, "units": units}),
+    )
+
+
+def _verify(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:
+    order = ctx.order
+    assert order is not None
+    mine = [line for line in order.lines if line.sku == scan.key]
+    if not mine:
+        raise EdgeError(
+            "wrong_item", sku=scan.key, expected=_expected_skus(s, order), location=order.tote or ""
+        )
+    qty = scan.quantity or 1
+    line = next((ln for ln in mine if ln.to_pack - s.verified.get(ln.line_id, 0) >= qty), None)
+    if line is None:
+        done = sum(s.verified.get(ln.line_id, 0) + ln.packed for ln in mine)
+        raise EdgeError(
+            "extra_item", sku=scan.key, qty=qty, expected=sum(ln.picked for ln in mine), done=done
+        )
+    verified = dict(s.verified) | {line.line_id: s.verified.get(line.line_id, 0) + qty}
+    new = replace(s, verified=verified)
+    left = sum(ln.to_pack - verified.get(ln.line_id, 0) for ln in order.lines)
+    params = {"sku": scan.key, "qty": qty, "left": left}
+    return Decision(new, feedback=Feedback("good", "pack_item_verified", params))
+
+
+def _expected_skus(s: PackSession, order: PackOrder) -> str:
+    return ", ".join(ln.sku for ln in order.lines if ln.to_pack - s.verified.get(ln.line_id, 0) > 0)
+
+
+def _restart(_s: PackSession, _scan: Classified, _ctx: PackContext) -> Decision[PackSession]:
+    return Decision(PackSession(), feedback=Feedback("info", "scan_pack_order", {}))
+
+
+TRANSITIONS: dict[tuple[Step, str], Handler] = {
+    ("order", "container"): _open_order,
+    ("order", "order"): _open_order,
+    ("verify", "product"): _verify,
+    ("verify", "command:CANCEL"): _restart,
+    ("package", "command:CANCEL"): _restart,
+}

@@ -1,0 +1,52 @@
+"""Print-job documents: a label's input as JSON in the store, rendered when the job is printed.
+
+Rendering happens in the spooler, after the commit, for the printer that takes the job (its
+format, density and label size), so the same job can be reprinted on another printer."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+from labels.document import Address, Carton, Label, Waybill
+
+
+def waybill_document(waybill: Waybill) -> dict[str, Any]:
+    """A waybill as the JSON a print job keeps."""
+    out = dataclasses.asdict(waybill)
+    out["ship_date"] = waybill.ship_date.isoformat()
+    return out
+
+
+def _waybill(doc: dict[str, Any]) -> Waybill:
+    fields = dict(doc) | {
+        "sender": Address(**doc["sender"]),
+        "recipient": Address(**doc["recipient"]),
+    }
+    return Waybill(**fields | {"ship_date": date.fromisoformat(doc["ship_date"])})
+
+
+def _carton(doc: dict[str, Any]) -> Carton:
+    return Carton(
+        **dict(doc) | {"sender": Address(**doc["sender"]), "recipient": Address(**doc["recipient"])}
+    )
+
+
+def render_document(kind: str, fmt: str, document: dict[str, Any], printer: Any) -> bytes:
+    """The bytes a printer takes for a job: PDF, or ZPL as UTF-8 (its ^CI28 says so)."""
+    from labels.sscc import sscc_label_pdf, sscc_label_zpl
+    from labels.waybill import waybill_pdf, waybill_zpl
+
+    label = Label((printer.label_width_mm, printer.label_height_mm), printer.dpi)
+    if kind == "waybill":
+        waybill = _waybill(document)
+        return waybill_pdf(waybill, label) if fmt == "pdf" else waybill_zpl(waybill, label).encode()
+    if kind == "sscc":
+        carton = _carton(document)
+        return (
+            sscc_label_pdf(carton, label)
+            if fmt == "pdf"
+            else sscc_label_zpl(carton, label).encode()
+        )
+    raise ValueError(f"no renderer for a {kind!r} document")

@@ -1,0 +1,252 @@
+"""The print spooler: prints the jobs the store holds, after the transaction that queued them.
+
+A workflow queues a job in its own transaction (`edge.store.print_jobs.queue_job`, e.g. with
+`packed`) and calls `notify()` once that has committed; a rolled-back transaction leaves no job
+to print. The spooler renders each due job, sends it from a worker thread of its own, and
+records the outcome through the writer: done, or failed with the printer's reason and retried
+with exponential back-off until `max_attempts`, after which it stays failed, visible, until a
+person reprints it. Nothing on the scan path waits for any of this: a printer that is off costs a
+scan nothing.
+
+A printer's jobs print in order (piece 1 of 2 before piece 2): while one waits for its retry,
+the printer's later jobs wait behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import re
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from edge.devices.printers import CONTENT_TYPES, Printer, PrinterStatus, PrintResult
+from edge.store.print_jobs import (
+    PrintJob,
+    due_jobs,
+    give_up_interrupted,
+    give_up_unknown_printers,
+    mark_done,
+    mark_failed,
+    mark_sent,
+)
+from edge.store.store import Store
+
+log = logging.getLogger("edge.printing")
+T = TypeVar("T")
+
+# kind, format, document, the printer's settings (dpi, label size) -> the bytes to send
+Render = Callable[[str, str, dict[str, Any], Any], bytes]
+OnEvent = Callable[[str, dict[str, Any]], None]
+INTERRUPTED = "interrupted while sending; reprint it if no label came out"
+
+
+def backoff_delay(attempts: int, *, initial_s: float = 1.0, max_s: float = 300.0) -> float:
+    """Seconds before the next try after `attempts` failed ones: 1, 2, 4 ... capped at 5 min."""
+    return float(min(initial_s * 2 ** max(attempts - 1, 0), max_s))
+
+
+def job_name(job: PrintJob) -> str:
+    """The name the printer (CUPS, the file sink) shows: kind, order, job id."""
+    parts = [job.kind, job.order_id or "", f"job{job.id}"]
+    return "-".join(re.sub(r"[^A-Za-z0-9_-]", "_", part) for part in parts if part)
+
+
+class Spooler:
+    """Works off due print jobs; keeps each printer's last known state in `states`."""
+
+    def __init__(
+        self,
+        store: Store,
+        printers: Mapping[str, Printer],
+        render: Render,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_attempts: int = 10,
+        backoff_initial_s: float = 1.0,
+        backoff_max_s: float = 300.0,
+        poll_s: float = 1.0,
+        status_every_s: float = 30.0,
+        on_event: OnEvent | None = None,
+    ) -> None:
+        self._store = store
+        self._printers = dict(printers)
+        self._render = render
+        self._clock = clock
+        self.max_attempts = max_attempts
+        self._backoff = {"initial_s": backoff_initial_s, "max_s": backoff_max_s}
+        self._poll_s, self._status_every_s = poll_s, status_every_s
+        self._on_event = on_event
+        # name -> (state, reason); state is one of edge.devices.printers.STATES
+        self.states: dict[str, tuple[str, str]] = dict.fromkeys(printers, ("unknown", ""))
+        self.printed: dict[str, int] = dict.fromkeys(printers, 0)
+        self.failures: dict[str, int] = dict.fromkeys(printers, 0)
+        # Threads of our own (a send and a status query per printer at most): a printer hanging
+        # on its timeout never starves the app's default pool, nor another printer.
+        workers = max(2, 2 * len(self._printers))
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="printer")
+        self._busy: set[str] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake = asyncio.Event()
+        self._round = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Fail the jobs a stop left half-sent and those for printers no longer configured, then
+        work off due jobs and watch the printers."""
+        self._loop = asyncio.get_running_loop()
+        names = list(self._printers)
+        interrupted, orphans = await self._store.writer.run(
+            lambda tx: (give_up_interrupted(tx, INTERRUPTED), give_up_unknown_printers(tx, names))
+        )
+        if interrupted:
+            log.warning("print jobs %s were cut off by a stop; reprint if needed", interrupted)
+        if orphans:
+            log.warning("print jobs %s are for printers no longer configured", orphans)
+        self._tasks = [
+            asyncio.create_task(self._work(), name="print spooler"),
+            asyncio.create_task(self._watch(), name="printer status"),
+        ]
+        log.info("print spooler started for %d printer(s)", len(self._printers))
+
+    async def stop(self, *, timeout: float = 10.0) -> None:
+        """Finish the send in hand (up to `timeout`), then stop; safe to call twice."""
+        self._stopping.set()
+        self._wake.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=timeout)
+        self._tasks = []
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def notify(self) -> None:
+        """A job was committed: look now rather than at the next poll. Safe from any thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed in between
+                loop.call_soon_threadsafe(self._wake.set)
+
+    async def run_once(self) -> int:
+        """Attempt every due job once (each printer's in order); returns how many were due."""
+        async with self._round:  # one round at a time, so no job is sent twice
+            jobs = due_jobs(self._store.read(), self._clock(), printers=self._printers)
+            queues: dict[str, list[PrintJob]] = {}
+            for job in jobs:
+                queues.setdefault(job.printer, []).append(job)
+            await asyncio.gather(*(self._work_queue(name, queue) for name, queue in queues.items()))
+            return len(jobs)
+
+    async def _work(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("print spooler round failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_s)
+
+    async def _work_queue(self, name: str, jobs: list[PrintJob]) -> None:
+        self._busy.add(name)
+        try:
+            for job in jobs:
+                if self._stopping.is_set() or not await self._print(job):
+                    return  # the rest wait behind the failed one
+        finally:
+            self._busy.discard(name)
+
+    async def _print(self, job: PrintJob) -> bool:
+        """One attempt at one job; False when the printer failed it (its queue stops here)."""
+        printer = self._printers[job.printer]
+        try:
+            document, settings = job.document, printer.settings
+            data = await self._in_thread(self._render, job.kind, job.format, document, settings)
+        except Exception as exc:  # a bad document is this job's fault, not the printer's
+            log.exception("print job %d: rendering the %s failed", job.id, job.kind)
+            await self._fail(job, f"could not render the {job.kind}: {exc}", retry=False)
+            return True
+        await self._store.writer.run(lambda tx: mark_sent(tx, job.id))
+        result = await self._in_thread(_send, printer, job, data)
+        if result.ok:
+            await self._store.writer.run(lambda tx: mark_done(tx, job.id))
+            self.printed[job.printer] += 1
+            log.info("print job %d (%s) printed on %s", job.id, job.kind, job.printer)
+            self._job_event(job, "done", "")
+            self._set_state(job.printer, PrinterStatus(True))
+            return True
+        self.failures[job.printer] += 1
+        await self._fail(job, result.reason, retry=True, attempts=job.attempts + 1)
+        await self._refresh(job.printer)
+        return False
+
+    async def _fail(self, job: PrintJob, reason: str, *, retry: bool, attempts: int = 0) -> None:
+        retry_at = None
+        if retry and attempts < self.max_attempts:
+            retry_at = self._clock() + timedelta(seconds=backoff_delay(attempts, **self._backoff))
+        await self._store.writer.run(lambda tx: mark_failed(tx, job.id, reason, retry_at))
+        if retry_at is None:
+            log.error("print job %d on %s failed for good: %s", job.id, job.printer, reason)
+        else:
+            log.warning("print job %d on %s failed (%s); retry at %s", job.id, job.printer,
+                        reason, retry_at.isoformat())  # fmt: skip
+        self._job_event(job, "failed", reason, retry_at=retry_at)
+
+    async def _watch(self) -> None:
+        """Ask each idle printer how it is, now and every `status_every_s`."""
+        while not self._stopping.is_set():
+            idle = [name for name in self._printers if name not in self._busy]
+            await asyncio.gather(*(self._refresh(name) for name in idle))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._status_every_s)
+
+    async def _refresh(self, name: str) -> None:
+        try:
+            status = await self._in_thread(self._printers[name].status)
+        except Exception as exc:  # an adapter bug must not stop the watch
+            log.exception("printer %s: status failed", name)
+            status = PrinterStatus(False, reason=f"status failed: {exc}")
+        self._set_state(name, status)
+
+    def _set_state(self, name: str, status: PrinterStatus) -> None:
+        state = (status.state, status.reason)
+        if self.states.get(name) == state:
+            return
+        self.states[name] = state
+        log.info("printer %s: %s %s", name, *state)
+        station = getattr(self._printers[name].settings, "station", "")
+        self._emit("printer", {"printer": name, "station": station, "state": state[0],
+                               "reason": state[1]})  # fmt: skip
+
+    def _job_event(
+        self, job: PrintJob, status: str, reason: str, *, retry_at: datetime | None = None
+    ) -> None:
+        self._emit("print_job", {
+            "id": job.id, "printer": job.printer, "station": job.station, "kind": job.kind,
+            "order_id": job.order_id, "parcel_id": job.parcel_id, "status": status,
+            "reason": reason, "retry_at": None if retry_at is None else retry_at.isoformat(),
+        })  # fmt: skip
+
+    def _emit(self, kind: str, body: dict[str, Any]) -> None:
+        if self._on_event is not None:
+            try:
+                self._on_event(kind, body)
+            except Exception:
+                log.exception("print spooler: the %s listener failed", kind)
+
+    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args))
+
+
+def _send(printer: Printer, job: PrintJob, data: bytes) -> PrintResult:
+    """printer.send, with an adapter's unexpected exception turned into a failed result."""
+    try:
+        return printer.send(data, content_type=CONTENT_TYPES[job.format], job_name=job_name(job))
+    except Exception as exc:
+        log.exception("printer %s: send failed", job.printer)
+        return PrintResult(False, f"printer adapter failed: {exc}")

@@ -1,0 +1,116 @@
+"""The pack bench's weight check: expected weight from the catalogue, tolerance in grams or percent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from edge.domain.errors import EdgeError
+from edge.domain.weight import WeightCheck, check_weight, compare_weight, expected_weight_g
+
+
+@pytest.mark.parametrize(
+    ("items", "tare_g", "expected"),
+    [
+        ([], 0, 0),
+        ([], 120, 120),
+        ([(250, 1)], 0, 250),
+        ([(250, 2), (100, 1)], 80, 680),
+        ([(250, 0), (35, 3)], 150, 255),
+    ],
+    ids=["nothing", "empty-box", "one", "several", "zero-quantity"],
+)
+def test_the_expected_weight_is_the_items_plus_the_tare(
+    items: list[tuple[int, int]], tare_g: int, expected: int
+) -> None:
+    assert expected_weight_g(items, tare_g) == expected
+
+
+@pytest.mark.parametrize(
+    ("items", "tare_g"), [([(-1, 1)], 0), ([(100, -1)], 0), ([], -5)], ids=["weight", "qty", "tare"]
+)
+def test_a_negative_weight_or_quantity_is_a_bug_not_a_parcel(
+    items: list[tuple[int, int]], tare_g: int
+) -> None:
+    with pytest.raises(ValueError, match="must not be negative"):
+        expected_weight_g(items, tare_g)
+
+
+# (measured, expected, tolerance_g, tolerance_pct) -> difference, ok
+EDGES = [
+    (1000, 1000, 20, 0, 0, True),
+    (1020, 1000, 20, 0, 20, True),
+    (980, 1000, 20, 0, -20, True),
+    (1021, 1000, 20, 0, 21, False),
+    (979, 1000, 20, 0, -21, False),
+    (2050, 2000, 0, 2.5, 50, True),
+    (1950, 2000, 0, 2.5, -50, True),
+    (2051, 2000, 0, 2.5, 51, False),
+    (1949, 2000, 0, 2.5, -51, False),
+    (5050, 5000, 20, 1, 50, True),  # the percent is the larger tolerance here
+    (5051, 5000, 20, 1, 51, False),
+    (1020, 1000, 20, 1, 20, True),  # and the grams here
+    (1021, 1000, 20, 1, 21, False),
+    (10057, 10000, 0, 0.57, 57, True),  # 0.57 * 10000 is 5699.999... in floats
+    (10058, 10000, 0, 0.57, 58, False),
+    (10057, 10000, 0, Decimal("0.57"), 57, True),
+    (1000, 1000, 0, 0, 0, True),
+    (1001, 1000, 0, 0, 1, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("measured", "expected", "tolerance_g", "tolerance_pct", "difference", "ok"), EDGES
+)
+def test_the_tolerance_is_grams_or_percent_whichever_is_larger_edges_included(
+    measured: int,
+    expected: int,
+    tolerance_g: int,
+    tolerance_pct: float,
+    difference: int,
+    ok: bool,
+) -> None:
+    check = compare_weight(measured, expected, tolerance_g=tolerance_g, tolerance_pct=tolerance_pct)
+
+    assert check == WeightCheck(ok=ok, difference_g=difference)
+
+
+def test_a_parcel_within_tolerance_passes_the_check() -> None:
+    check = check_weight(1015, 1000, tolerance_g=20, tolerance_pct=1)
+
+    assert check == WeightCheck(ok=True, difference_g=15)
+
+
+@pytest.mark.parametrize(
+    ("measured", "difference"), [(1250, 250), (750, -250)], ids=["extra-item", "missing-item"]
+)
+def test_a_parcel_outside_tolerance_stops_the_packer_naming_the_difference(
+    measured: int, difference: int
+) -> None:
+    with pytest.raises(EdgeError) as stopped:
+        check_weight(measured, 1000, tolerance_g=20, tolerance_pct=2)
+
+    assert (stopped.value.code, stopped.value.params) == (
+        "weight_off",
+        {"difference": difference, "measured": measured, "expected": 1000},
+    )
+
+
+def test_the_weight_stop_reads_well_in_both_languages() -> None:
+    with pytest.raises(EdgeError) as stopped:
+        check_weight(1250, 1000, tolerance_g=20, tolerance_pct=2)
+
+    assert stopped.value.message("en") == (
+        "Weight off by 250 g (measured 1250 g, expected 1000 g): "
+        "check the parcel for a missing or extra item."
+    )
+    assert stopped.value.message("zh") == (
+        "重量偏差 250 克（实测 1250 克，应为 1000 克）：请检查包裹是否缺件或多件。"
+    )
+
+
+@pytest.mark.parametrize(("tolerance_g", "tolerance_pct"), [(-1, 0), (0, -0.5)])
+def test_a_negative_tolerance_is_refused(tolerance_g: int, tolerance_pct: float) -> None:
+    with pytest.raises(ValueError, match="tolerances must not be negative"):
+        compare_weight(1000, 1000, tolerance_g=tolerance_g, tolerance_pct=tolerance_pct)
