@@ -12,6 +12,7 @@ from edge.domain.decision import Decision, Feedback
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Stock
 from edge.domain.stock import MoveStock, move_stock
+from edge.domain.workflow import transition, transition_kind  # noqa: F401 - re-exported
 
 Step = Literal["source", "target", "items"]
 
@@ -74,20 +75,11 @@ TRANSITIONS: dict[tuple[Step, str], Handler] = {
 }
 
 
-def transition_kind(scan: Classified) -> str:
-    return f"command:{scan.key}" if scan.kind == "command" else scan.kind
-
-
 def decide_move(s: MoveSession, scan: Classified, ctx: MoveContext) -> Decision[MoveSession]:
     """Apply one classified scan to a move session, or refuse it naming what is expected."""
-    handler = TRANSITIONS.get((s.step, transition_kind(scan)))
-    if handler is None:
-        # source/target fill the expected prompt ("taking from {source}").
-        raise EdgeError(
-            "unexpected_scan", kind=scan.kind, code=scan.scan.code, expected_prompt=PROMPT[s.step],
-            source=s.source, target=s.target,
-        )  # fmt: skip
-    return handler(s, scan, ctx)
+    # source/target fill the expected prompt ("taking from {source}").
+    where = {"source": s.source, "target": s.target}
+    return transition(TRANSITIONS, s.step, scan, prompt=PROMPT[s.step], params=where)(s, scan, ctx)
 
 
 def _where(s: MoveSession) -> dict[str, object]:

@@ -15,6 +15,7 @@ from typing import Literal
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision, Feedback
 from edge.domain.errors import EdgeError
+from edge.domain.workflow import transition
 
 Step = Literal["order", "verify", "package"]
 
@@ -72,13 +73,7 @@ Handler = Callable[[PackSession, Classified, PackContext], Decision[PackSession]
 def decide_pack(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:
     """Apply one classified scan at a pack bench, or refuse it with nothing changed."""
     step = step_of(s, ctx.order)
-    kind = f"command:{scan.key}" if scan.kind == "command" else scan.kind
-    handler = TRANSITIONS.get((step, kind))
-    if handler is None:
-        raise EdgeError(
-            "unexpected_scan", kind=scan.kind, code=scan.scan.code, expected_prompt=PROMPT[step]
-        )
-    return handler(s, scan, ctx)
+    return transition(TRANSITIONS, step, scan, prompt=PROMPT[step])(s, scan, ctx)
 
 
 def _open_order(_s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:

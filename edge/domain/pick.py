@@ -18,6 +18,7 @@ from edge.domain.decision import CountTaskOpened, Decision, Event, ExceptionRais
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Bucket, Movement, Place, Reservation, Stock
 from edge.domain.order import OrderStatus, StatusChange, change_status
+from edge.domain.workflow import transition
 
 Step = Literal["tote", "location", "item", "done"]
 
@@ -150,14 +151,8 @@ Handler = Callable[[PickSession, Classified, PickContext], Decision[PickSession]
 def decide_pick(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSession]:
     """Apply one classified scan to a pick session, or refuse it with nothing changed."""
     step = step_of(s, ctx.pick_list)
-    kind = f"command:{scan.key}" if scan.kind == "command" else scan.kind
-    handler = TRANSITIONS.get((step, kind))
-    if handler is None:
-        raise EdgeError(
-            "unexpected_scan", kind=scan.kind, code=scan.scan.code, expected_prompt=PROMPT[step],
-            **prompt_params(s, ctx.pick_list),
-        )  # fmt: skip
-    return handler(s, scan, ctx)
+    params = prompt_params(s, ctx.pick_list)
+    return transition(TRANSITIONS, step, scan, prompt=PROMPT[step], params=params)(s, scan, ctx)
 
 
 def prompt_params(s: PickSession, pl: PickList) -> dict[str, object]:
