@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from edge.api import errors
+from edge.api.deps import SessionCache
 from edge.api.events import Broker
 from edge.api.metrics import Metrics, ScannerCollector
 from edge.api.routes import health, orders, printing, scans, sessions, stations, stock
@@ -92,6 +93,7 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.state.broker = Broker()
+    app.state.sessions = SessionCache()
     for module in (health, sessions, scans, stock, orders, stations, printing):
         app.include_router(module.router)
     if WEB_ROOT.is_dir():

@@ -6,6 +6,7 @@ and fails on a route without one.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -42,15 +43,50 @@ def bearer(request: Request) -> str | None:
     return request.query_params.get("access_token") or None
 
 
+class SessionCache:
+    """Open sessions by token hash, trusted for `ttl_s` before they are read again.
+
+    Every scan is authenticated; without this each one would read SQLite on the event loop. The
+    expiry is checked on every request all the same; a logout in this process forgets at once; a
+    session ended behind the server's back (by SQL) is noticed within `ttl_s`."""
+
+    def __init__(self, *, ttl_s: float = 5.0, size: int = 4096) -> None:
+        self._ttl = ttl_s
+        self._size = size
+        self._entries: dict[str, tuple[float, LoginSession]] = {}
+
+    def get(self, key: str, now: float) -> LoginSession | None:
+        entry = self._entries.get(key)
+        return entry[1] if entry and now - entry[0] < self._ttl else None
+
+    def put(self, key: str, session: LoginSession, now: float) -> None:
+        if len(self._entries) >= self._size:
+            self._entries.clear()  # crude, and rare: a full cache of live sessions is a busy day
+        self._entries[key] = (now, session)
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+
+def _open_session(request: Request, key: str) -> LoginSession:
+    cache: SessionCache = request.app.state.sessions
+    now = time.monotonic()
+    session = cache.get(key, now)
+    if session is None:
+        found = session_by_token_hash(request.app.state.store.read(), key)
+        if found is None or found[1] is not None:
+            raise EdgeError("not_authenticated")
+        session = found[0]
+        cache.put(key, session, now)
+    return session
+
+
 def current_session(request: Request) -> LoginSession:
     """The operator behind the bearer token; refuses a missing, ended or expired session."""
     token = bearer(request)
     if token is None:
         raise EdgeError("not_authenticated")
-    found = session_by_token_hash(request.app.state.store.read(), token_hash(token))
-    if found is None or found[1] is not None:
-        raise EdgeError("not_authenticated")
-    session = found[0]
+    session = _open_session(request, token_hash(token))
     # Set before the expiry check so that "session expired" speaks the operator's language too.
     request.state.lang = normalise_language(
         session.language

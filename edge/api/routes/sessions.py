@@ -73,6 +73,7 @@ async def logout(request: Request, session: Operator, store: StoreDep) -> None:
     token = bearer(request)
     assert token is not None
     await store.writer.run(lambda tx: ops.end_session(tx, session.token_hash))
+    request.app.state.sessions.forget(session.token_hash)
 
 
 @router.get("/auth/me")
