@@ -14,7 +14,8 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed  ## start the demo edge (Ctrl-C to stop)
 	$(BIN)/warehouse-edge demo
 
-test: $(BIN)/.installed  ## lint, then the whole test suite
+test: $(BIN)/.installed  ## start the test services, lint, then the whole test suite
+	bash scripts/services.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

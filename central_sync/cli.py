@@ -2,21 +2,244 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
 import click
+
+from central_sync.server.dialect import DatabaseUrl, parse_db_url
+
+DEFAULT_DB = "central.db"
+DB_ENV = "WAREHOUSE_CENTRAL_DB"
+IMPORT_CHUNK = 200
+
+
+class DbUrl(click.ParamType):
+    """A `--db` value: a file path, sqlite:///PATH or postgresql://…"""
+
+    name = "URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, DatabaseUrl):
+            return value
+        try:
+            return parse_db_url(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+db_option = click.option(
+    "--db", "db", type=DbUrl(), default=DEFAULT_DB, envvar=DB_ENV, show_default=True,
+    help=f"Database: a SQLite file (PATH or sqlite:///PATH) or postgresql://USER:PASS@HOST/DB "
+    f"(env {DB_ENV}).",
+)  # fmt: skip
+
+
+@contextmanager
+def opened(url: DatabaseUrl) -> Iterator[Any]:
+    """Central over `url`, migrated; a database that cannot be opened is a clear error."""
+    from central_sync.server.central import Central
+    from central_sync.server.errors import CentralError
+
+    central = Central(url)
+    try:
+        central.open()
+    except CentralError as exc:
+        central.close()
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # connection refused, bad password, unwritable file …
+        central.close()
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise click.ClickException(
+            f"cannot open the database {url.display()} (--db): {reason}"
+        ) from None
+    try:
+        yield central
+    finally:
+        central.close()
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper()), stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="warehouse-edge")
 def cli() -> None:
     """Central order store: where orders from every sales channel meet and every warehouse's facts
-    arrive. The service itself lands with the central-sync work; this version has none yet."""
+    arrive. See docs/central.md."""
 
 
 @cli.command()
-def serve() -> None:
-    """Run the central order store (not in this version: it exits with an explanation)."""
-    raise click.ClickException(
-        "the central order store is not part of this version yet; edges run standalone meanwhile"
+@db_option
+@click.option(
+    "--new-admin-token", is_flag=True, help="Make another admin token even if one exists."
+)
+def init(db: DatabaseUrl, new_admin_token: bool) -> None:
+    """Create or migrate the database and print the admin token (shown this once)."""
+    with opened(db) as central:
+        click.echo(f"database ready: {db.display()} ({central.backend})")
+        if central.has_admin_token() and not new_admin_token:
+            click.echo("an admin token exists already (--new-admin-token makes another)")
+            return
+        token = central.create_admin_token()
+    click.echo(f"admin token (shown once, keep it safe): {token}")
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8700, show_default=True, type=click.IntRange(0, 65535),
+    help="Port (0: any free port, printed).",
+)  # fmt: skip
+@click.option(
+    "--log-level", default="info", show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]), help="Log verbosity.",
+)  # fmt: skip
+def serve(db: DatabaseUrl, host: str, port: int, log_level: str) -> None:
+    """Run the central order store (HTTP) until interrupted."""
+    from central_sync.server.serving import serve as run
+
+    _logging(log_level)
+    with opened(db) as central:
+        if not central.admin_env_token and not central.has_admin_token():
+            click.echo("warning: no admin token yet; run `warehouse-central init`", err=True)
+
+        def ready(url: str) -> None:
+            click.echo(f"warehouse-central on {url} (db {db.display()}); board {url}/board")
+
+        run(central, host=host, port=port, log_level=log_level, on_ready=ready)
+
+
+@cli.group()
+def edges() -> None:
+    """Register edges (warehouses) and list them."""
+
+
+@edges.command("add")
+@click.argument("edge_id")
+@click.option("--name", default="", help="A human name for the warehouse.")
+@db_option
+def edges_add(edge_id: str, name: str, db: DatabaseUrl) -> None:
+    """Register EDGE_ID and print its token (shown this once)."""
+    from central_sync.server.errors import CentralError
+
+    with opened(db) as central:
+        try:
+            token = central.add_edge(edge_id, name)
+        except CentralError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"edge {edge_id} added; its token (shown once): {token}")
+
+
+@edges.command("list")
+@db_option
+def edges_list(db: DatabaseUrl) -> None:
+    """Every edge with its high water and last event."""
+    with opened(db) as central:
+        rows = central.edges()
+    if not rows:
+        click.echo("no edges yet (warehouse-central edges add EDGE_ID)")
+    for e in rows:
+        water = ", ".join(f"{w['epoch']}/{w['seq']}" for w in e["high_water"]) or "none"
+        click.echo(
+            f"{e['edge_id']}\t{e['name']}\thigh water {water}\tlast event {e['last_event_at'] or 'never'}"
+        )
+
+
+@cli.command("import-orders")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--channel", required=True, help="Mapping name (taobao, jd, …) or a mapping file path."
+)
+@db_option
+def import_orders(file: Path, channel: str, db: DatabaseUrl) -> None:
+    """Import a channel's order export: map, dedup, check, assign. Bad orders are listed; the rest go in."""
+    from central_sync.channels import MappingError, Rejected, load_mapping, map_document
+
+    try:
+        mapping = load_mapping(channel)
+    except MappingError as exc:
+        raise click.ClickException(f"--channel {channel}: {exc}") from None
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{file} is not a JSON file: {exc}") from None
+    mapped = list(map_document(document, mapping))
+    refused = [_mapping_rejection(r) for r in mapped if isinstance(r, Rejected)]
+    kept = [(i, m) for i, m in enumerate(mapped) if not isinstance(m, Rejected)]
+    with opened(db) as central:
+        outcomes = _ingest_with_progress(central, kept, total=len(mapped))
+    rejected = refused + [o.as_dict() for o in outcomes if o.status == "rejected"]
+    imported = sum(1 for o in outcomes if o.status == "imported")
+    duplicates = sum(1 for o in outcomes if o.status == "duplicate")
+    unassigned = sum(1 for o in outcomes if o.status == "imported" and not o.warehouse)
+    for r in sorted(rejected, key=lambda r: r["index"]):
+        click.echo(f"rejected: order {r['index']} ({r.get('channel_order_id') or '?'}): "
+                   f"{r['field']}: {r['reason']}")  # fmt: skip
+    click.echo(
+        f"{file.name}: {imported} imported ({unassigned} unassigned), {duplicates} duplicates, "
+        f"{len(rejected)} rejected"
+    )
+
+
+def _mapping_rejection(r: Any) -> dict[str, Any]:
+    return {"index": r.index, "channel_order_id": r.channel_order_id, "field": r.field,
+            "reason": r.reason}  # fmt: skip
+
+
+def _ingest_with_progress(central: Any, kept: list[tuple[int, Any]], *, total: int) -> list[Any]:
+    """Ingest in chunks (one transaction each), keeping each order's index in the file."""
+    outcomes = []
+    with click.progressbar(length=len(kept), label="importing orders", file=sys.stderr) as bar:
+        for start in range(0, len(kept), IMPORT_CHUNK):
+            chunk = kept[start : start + IMPORT_CHUNK]
+            for (index, _), outcome in zip(
+                chunk, central.ingest([m.to_json() for _, m in chunk]), strict=True
+            ):
+                outcomes.append(replace(outcome, index=index))
+            bar.update(len(chunk))
+    click.echo(f"{len(kept)} of {total} orders mapped and sent to the store", err=True)
+    return outcomes
+
+
+@cli.group()
+def catalog() -> None:
+    """The catalogue central is master of (sent to every edge)."""
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--barcodes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The edge's barcodes CSV (code,sku,pack_qty) for these products.",
+)  # fmt: skip
+@db_option
+def catalog_import(file: Path, barcodes: Path | None, db: DatabaseUrl) -> None:
+    """Import products from the edge's products CSV (sku,name,name_zh,weight_g,…); all or nothing."""
+    from central_sync.server.catalogue import read_catalogue_csv
+
+    products, bad = read_catalogue_csv(file, barcodes)
+    if bad:
+        for row in bad:
+            click.echo(f"bad row: {row}", err=True)
+        raise click.ClickException(f"{len(bad)} bad rows; nothing was imported")
+    with opened(db) as central:
+        click.echo(f"importing {len(products)} products …", err=True)
+        counts = central.upsert_products(products)
+    click.echo(
+        f"{file.name}: {counts['created']} created, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged"
     )
 
 

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -47,6 +48,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 if TYPE_CHECKING:
+    from edge.devices.scale import ScaleConfig
     from edge.devices.scanner import ScannerConfig
 
 ENV_PREFIX = "WAREHOUSE_EDGE_"
@@ -269,6 +271,11 @@ class CentralSettings(BaseModel):
     token: OptionalText = _key(None, "Token this edge presents to central.", repr=False)
     edge_token_file: OptionalPath = _key(None, "File holding the token, instead of token.")
     sync_interval_s: float = _key(2.0, "Seconds between sync rounds with central.", gt=0)
+    offline_alert_s: int = _key(
+        900, "Seconds central may be unreachable before the sync status raises an alert.", ge=1
+    )
+    batch_size: int = _key(500, "Most outbox events sent to central in one batch.", ge=1, le=500)
+    long_poll_s: int = _key(25, "Seconds central may hold a change-feed request open.", ge=0, le=60)
 
     @field_validator("url")
     @classmethod
@@ -304,6 +311,15 @@ _SCANNER_NAME_EXPECTED = (
 # The rates scanners offer, as termios names them (B1200 ... B921600).
 STANDARD_BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 _BAUD_EXPECTED = f"one of the standard rates {', '.join(map(str, STANDARD_BAUDS))}"
+
+
+def _standard_baud(value: int) -> int:
+    if value not in STANDARD_BAUDS:
+        raise ValueError(_BAUD_EXPECTED)
+    return value
+
+
+Baud = Annotated[int, AfterValidator(_standard_baud)]  # a serial line speed termios knows
 _PORT_EXPECTED = "a TCP port from 1 to 65535"
 # Where each kind of scanner is found, and what each of its keys expects; the location keys of
 # the other kinds stay unset ("" or 0).
@@ -356,7 +372,7 @@ class ScannerSettings(BaseModel):
     path: str = _key("", "serial, hid: the device, best a stable /dev/.../by-id/... path.")
     host: str = _key("", "tcp-client: the scanner's address; tcp-listen: the address to bind.")
     port: int = _key(0, "tcp-client, tcp-listen: the TCP port.", expected=_PORT_EXPECTED)
-    baud: int = _key(9600, "serial: line speed.", expected=_BAUD_EXPECTED)
+    baud: Baud = _key(9600, "serial: line speed.", expected=_BAUD_EXPECTED)
     parity: Annotated[Literal["N", "E", "O", "M", "S"], BeforeValidator(_upper)] = _key(
         "N", "serial: parity none, even, odd, mark or space."
     )
@@ -371,13 +387,6 @@ class ScannerSettings(BaseModel):
         256, "Longest scan in characters; longer lines are refused.", ge=16, le=4096
     )
     layout: Literal["us", "de"] = _key("us", "hid: the keyboard layout the scanner types in.")
-
-    @field_validator("baud")
-    @classmethod
-    def _standard_baud(cls, value: int) -> int:
-        if value not in STANDARD_BAUDS:
-            raise ValueError(_BAUD_EXPECTED)
-        return value
 
     @field_validator("stopbits")
     @classmethod
@@ -454,7 +463,7 @@ class PrinterSettings(BaseModel):
     port: int = _key(9100, "zpl-tcp: the raw printing port.", ge=1, le=65535)
     path: str = _key("", "zpl-device: the serial port or /dev/usb/lpN; file: the directory.")
     queue: str = _key("", "cups: the CUPS queue.")
-    baud: int = _key(9600, "zpl-device on a serial port: line speed.", expected=_BAUD_EXPECTED)
+    baud: Baud = _key(9600, "zpl-device on a serial port: line speed.", expected=_BAUD_EXPECTED)
     dpi: Literal[203, 300] = _key(203, "Print density in dots per inch.")
     label_width_mm: float = _key(
         101.6, "Label width in millimetres.", ge=10, le=1000, expected=_MM_EXPECTED
@@ -462,13 +471,6 @@ class PrinterSettings(BaseModel):
     label_height_mm: float = _key(
         152.4, "Label height in millimetres.", ge=10, le=1000, expected=_MM_EXPECTED
     )
-
-    @field_validator("baud")
-    @classmethod
-    def _standard_baud(cls, value: int) -> int:
-        if value not in STANDARD_BAUDS:
-            raise ValueError(_BAUD_EXPECTED)
-        return value
 
     @field_validator("host", "path", "queue")
     @classmethod
@@ -499,6 +501,115 @@ def _printer_fits(kind: str, key: str, value: str) -> bool:
     return bool(value)
 
 
+class PackingSettings(BaseModel):
+    """[packing]: the pack benches' rules: when an order ships and how exact the weight must be."""
+
+    model_config = _SECTION
+
+    ship_on_pack: bool = _key(
+        False, "Ship an order when its last parcel closes, with no dispatch scan at the dock."
+    )
+    weight_tolerance_g: int = _key(
+        30, "Grams a weighed parcel may differ from its expected weight.", ge=0, le=100_000
+    )
+    weight_tolerance_pct: float = _key(
+        5.0, "Or this percentage of the expected weight, whichever is larger.", ge=0, le=100
+    )
+    scale_max_age_s: float = _key(
+        10.0, "Seconds a steady scale reading stays good for closing a parcel.", gt=0, le=3600
+    )
+
+
+_S10_LETTERS = "two capital letters, such as EE (service) or CN (country)"
+
+
+class CarrierSettings(BaseModel):
+    """[carrier]: the built-in offline carrier (S10 tracking numbers from this edge's own range)
+    and the sender printed on every waybill."""
+
+    model_config = _SECTION
+
+    name: str = _key("Edge Post", "Carrier name on waybills and in events.", min_length=1)
+    service: str = _key("Standard", "Service on waybills when the order names none.")
+    s10_service: str = _key(
+        "EE", "S10 service indicator of the tracking numbers.", pattern=r"^[A-Z]{2}$",
+        expected=_S10_LETTERS,
+    )  # fmt: skip
+    s10_country: str = _key(
+        "CN", "S10 country code of the tracking numbers.", pattern=r"^[A-Z]{2}$",
+        expected=_S10_LETTERS,
+    )  # fmt: skip
+    range_first: int = _key(
+        1, "First serial of this edge's number range (no two edges may overlap).",
+        ge=0, le=99_999_999,
+    )  # fmt: skip
+    range_last: int = _key(
+        99_999_999, "Last serial of this edge's number range.", ge=0, le=99_999_999
+    )
+    sender_name: str = _key("Warehouse", "Sender on waybills: name.")
+    sender_phone: str = _key("", "Sender on waybills: phone.")
+    sender_address: str = _key("", "Sender on waybills: street address.")
+    sender_city: str = _key("", "Sender on waybills: city.")
+    sender_province: str = _key("", "Sender on waybills: province or state.")
+    sender_postcode: str = _key("", "Sender on waybills: postcode.")
+    sender_country: str = _key("CN", "Sender on waybills: country code.")
+
+    @field_validator("range_last")
+    @classmethod
+    def _range_order(cls, value: int, info: ValidationInfo) -> int:
+        first = info.data.get("range_first")
+        if first is not None and value < first:
+            raise ValueError(f"a serial at or above range_first ({first})")
+        return value
+
+
+class PackageSettings(BaseModel):
+    """[[packages]]: a box or mailer the benches pack into, with its empty weight."""
+
+    model_config = _SECTION
+
+    code: str = _key(
+        ..., "Package code on the pack screen and in events.", pattern=r"^[A-Z0-9][A-Z0-9_-]{0,15}$",
+        expected="1 to 16 capital letters, digits, hyphens or underscores",
+    )  # fmt: skip
+    name: str = _key(..., "What the packer sees.", min_length=1)
+    tare_g: int = _key(..., "The empty package's weight in grams.", ge=0, le=100_000)
+
+
+DEFAULT_PACKAGES = (
+    PackageSettings(code="BAG", name="Mailer bag", tare_g=20),
+    PackageSettings(code="S", name="Box S 20×15×10", tare_g=120),
+    PackageSettings(code="M", name="Box M 30×20×15", tare_g=220),
+    PackageSettings(code="L", name="Box L 40×30×25", tare_g=380),
+)
+
+
+class ScaleSettings(BaseModel):
+    """[[scales]]: a serial bench scale and the station it weighs for."""
+
+    model_config = _SECTION
+
+    name: str = _key(
+        ..., "Scale name in logs and on the station screen.",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", expected=_SCANNER_NAME_EXPECTED,
+    )  # fmt: skip
+    station: str = _key(..., "The station it weighs for.", expected="the name of a station")
+    path: str = _key(..., "The serial port, best a /dev/serial/by-id/... path.", min_length=1)
+    baud: Baud = _key(9600, "Line speed.", expected=_BAUD_EXPECTED)
+    protocol: Literal["continuous", "request"] = _key(
+        "continuous", "continuous: the scale streams readings; request: it answers a command."
+    )
+    request_command: str = _key(
+        "W\r", 'request: what to send for a reading, as a TOML string, e.g. "SI\\r\\n".'
+    )
+
+    def adapter_config(self) -> ScaleConfig:
+        """The scale reader's configuration (edge.devices.scale.ScaleConfig)."""
+        from edge.devices.scale import ScaleConfig
+
+        return ScaleConfig(**self.model_dump())
+
+
 class Settings(BaseModel):
     """All settings of one edge: one frozen model per TOML section, then the device lists."""
 
@@ -512,6 +623,8 @@ class Settings(BaseModel):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     scans: ScansSettings = Field(default_factory=ScansSettings)
     central: CentralSettings = Field(default_factory=CentralSettings)
+    packing: PackingSettings = Field(default_factory=PackingSettings)
+    carrier: CarrierSettings = Field(default_factory=CarrierSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     stations: tuple[StationSettings, ...] = Field(
         (), description="[[stations]]: benches, returns desks, docks; the whole list as JSON."
@@ -524,6 +637,19 @@ class Settings(BaseModel):
         (),
         description="[[printers]]: label printers, each bound to a station; the whole list as JSON.",
     )
+    scales: tuple[ScaleSettings, ...] = Field(
+        (), description="[[scales]]: bench scales, each bound to a station; the whole list as JSON."
+    )
+    packages: tuple[PackageSettings, ...] = Field(
+        (),
+        description="[[packages]]: the boxes and bags benches pack into (empty: a bag and "
+        "boxes S, M, L); the whole list as JSON.",
+    )
+
+    @property
+    def pack_packages(self) -> tuple[PackageSettings, ...]:
+        """The packages the benches offer: [[packages]], or the built-in bag and boxes."""
+        return self.packages or DEFAULT_PACKAGES
 
     @property
     def db_path(self) -> Path:
@@ -541,6 +667,8 @@ LISTS: dict[str, type[BaseModel]] = {
     "stations": StationSettings,
     "scanners": ScannerSettings,
     "printers": PrinterSettings,
+    "scales": ScaleSettings,
+    "packages": PackageSettings,
 }
 SECTIONS: dict[str, type[BaseModel]] = {
     name: field.annotation for name, field in Settings.model_fields.items() if name not in LISTS
@@ -834,7 +962,19 @@ def _clash(
         return _station_clash(item, earlier)
     if name == "scanners":
         return _scanner_clash(item, earlier, done["stations"])
-    return _printer_clash(item, earlier, done["stations"])
+    if name == "printers":
+        return _printer_clash(item, earlier, done["stations"])
+    key = "code" if name == "packages" else "name"
+    index = _first(earlier, lambda other: getattr(other, key) == getattr(item, key))
+    if index is not None:
+        return key, f"a {key} not used by {name}[{index}]"
+    if name == "scales":
+        known = ", ".join(station.name for station in done["stations"]) or "none configured"
+        if item.station not in {station.name for station in done["stations"]}:
+            return "station", f"one of the stations ({known})"
+        index = _first(earlier, lambda other: other.path == item.path)
+        return None if index is None else ("path", f"a path not used by scales[{index}]")
+    return None
 
 
 def _station_clash(

@@ -292,10 +292,12 @@ def seed(store: Store, *, pin_cost: int, today: date | None = None) -> dict[str,
     for kind in ("products", "barcodes", "locations", "containers", "operators", "stock"):
         import_table(store, kind, table_from_rows(getattr(data, kind)), pin_cost=pin_cost)
     skipped = run_history(store, data.history)
-    from edge.demo_floor import seed_orders
+    from edge.demo_floor import PICKED_ORDERS, seed_orders, seed_picked
 
     orders = seed_orders(store, seed=SEED)
-    log.info("released %d demo orders, allocated and ready to pick", len(orders))
+    picked = seed_picked(store, orders[:PICKED_ORDERS])
+    log.info("released %d demo orders; %d of them picked into totes, ready to pack",
+             len(orders), len(picked))  # fmt: skip
     store.writer.call(_mark_seeded)
     counts = seeded_counts(store)
     log.info(
@@ -418,6 +420,7 @@ def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) 
                 f"Virtual scanner (station {DEMO_STATION}): printf 'CODE\\r' > {scanner.user_path}",
                 f"Station screen: {url}/ui/?station={DEMO_STATION}",
                 f"Printer (station {DEMO_STATION}): PDF files in {settings.edge.data_dir / 'printed'}",
+                *ready_to_pack(store),
             ]
             for line in lines:
                 echo(line)
@@ -428,6 +431,17 @@ def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) 
             scanner.close()
     finally:
         store.close()
+
+
+def ready_to_pack(store: Store) -> list[str]:
+    """A banner line naming the totes of picked orders waiting at the pack bench."""
+    totes = [r[0] for r in store.read().execute(
+        "SELECT DISTINCT b.container FROM balances b JOIN containers c ON c.code = b.container"
+        " WHERE b.bucket = 'picked' AND b.qty > 0 AND c.type = 'tote' ORDER BY 1"
+    )]  # fmt: skip
+    if not totes:
+        return []
+    return [f"Ready to pack (log in as a packer, task Pack, scan a tote): {', '.join(totes)}"]
 
 
 class DemoDirInUse(Exception):

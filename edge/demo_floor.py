@@ -16,6 +16,7 @@ from edge.store.store import Store
 from edge.store.writer import Tx
 
 DEMO_STATION = "BENCH-1"
+_BOUND = "SELECT container FROM container_bindings WHERE closed_at IS NULL"
 CHANNELS = (("tmall", "TM"), ("jd", "JD"), ("shopify", "SH"), ("amazon", "AZ"))
 ORDER_COUNT = 12
 SHEET_TOTES = 12
@@ -77,16 +78,21 @@ def sheet_sections(store: Store, *, command_prefix: str = "CMD:") -> list[Any]:
     badges = [SheetItem(r["badge"], r["badge"], f"{r['name']} · {r['role']}")
               for r in conn.execute("SELECT badge, name, role FROM operators ORDER BY role, badge")]  # fmt: skip
     totes = [SheetItem(r["code"], r["code"])
-             for r in conn.execute("SELECT code FROM containers WHERE type = 'tote' ORDER BY code LIMIT ?",
-                                   (SHEET_TOTES,))]  # fmt: skip
+             for r in conn.execute("SELECT code FROM containers WHERE type = 'tote' AND code NOT IN"
+                                   f" ({_BOUND}) ORDER BY code LIMIT ?", (SHEET_TOTES,))]  # fmt: skip
+    to_pack = [SheetItem(r["container"], r["container"], f"order {r['order_id']}")
+               for r in conn.execute("SELECT container, order_id FROM container_bindings"
+                                     " WHERE closed_at IS NULL ORDER BY container")]  # fmt: skip
     bins = [SheetItem(r["location"], r["location"]) for r in conn.execute(
         "SELECT DISTINCT a.location FROM allocations a JOIN locations l ON l.code = a.location"
         " ORDER BY l.pick_seq, a.location")]  # fmt: skip
     items = [SheetItem(r["printed"], r["sku"], f"{r['name']} / {r['name_zh']}") for r in conn.execute(
         "SELECT b.printed, p.sku, p.name, p.name_zh FROM barcodes b JOIN products p USING (sku)"
-        " WHERE b.pack_qty = 1 AND p.sku IN (SELECT DISTINCT sku FROM allocations) ORDER BY p.sku")]  # fmt: skip
+        " WHERE b.pack_qty = 1 AND p.sku IN (SELECT sku FROM allocations UNION"
+        " SELECT sku FROM balances WHERE bucket = 'picked' AND qty > 0) ORDER BY p.sku")]  # fmt: skip
     commands = [SheetItem(command_prefix + c, c.title()) for c in COMMANDS if c != "LOGOUT"]
     return [SheetSection("Operator badges", badges), SheetSection("Totes", totes),
+            SheetSection("Totes ready to pack", to_pack),
             SheetSection("Bins of the demo orders", bins), SheetSection("Items of the demo orders", items),
             SheetSection("Commands", commands)]  # fmt: skip
 
@@ -125,3 +131,71 @@ def with_virtual_scanner(settings: Any) -> tuple[Any, Any]:
     update = {"stations": (*settings.stations, station), "scanners": (*settings.scanners, scanner),
               "printers": (*settings.printers, printer)}  # fmt: skip
     return settings.model_copy(update=update), port
+
+
+PICKED_ORDERS = 2  # orders the demo picks through the real pick workflow, ready for packing
+
+
+def seed_picked(store: Store, order_ids: Sequence[str], *, badge: str = "P001") -> list[str]:
+    """Pick the orders through the pick workflow, scan by scan, as a picker would: each into
+    its own free tote, so the pack bench has work the moment the demo starts."""
+    return store.writer.call(
+        lambda tx: [_pick_whole(tx, order_id, badge) for order_id in order_ids]
+    )
+
+
+def _pick_whole(tx: Tx, order_id: str, badge: str) -> str:
+    from edge.service.picking import create_list_for
+    from edge.service.scans import ScanRequest, handle_scan
+    from edge.service.work import start_task
+    from edge.service.workflows import WORKFLOWS, FloorSettings
+
+    session = _demo_session(tx, badge)
+    list_id = create_list_for(tx, [order_id], assignee=session.operator_id,
+                              created_by=session.operator_id)  # fmt: skip
+    state = start_task(tx, session, "pick", {"pick_list_id": list_id})["state"]
+    for n in range(200):  # a few scans per unit; the bound only guards against a loop
+        view = WORKFLOWS["pick"].view(tx, state)
+        if view["step"] == "done":
+            return order_id
+        code = _next_code(tx, view)
+        answer = handle_scan(tx, ScanRequest(f"demo-pick-{order_id}-{n}", code, session),
+                             FloorSettings())  # fmt: skip
+        if answer.code:
+            raise RuntimeError(f"demo pick of {order_id} refused {code}: {answer.code}")
+        state = answer.body["state"]
+    raise RuntimeError(f"demo pick of {order_id} did not finish")
+
+
+def _next_code(tx: Tx, view: dict[str, Any]) -> str:
+    if view["step"] == "tote":
+        row = tx.one(
+            # the last free tote: the first ones stay free for a newcomer's first pick
+            f"SELECT code FROM containers WHERE type = 'tote' AND code NOT IN ({_BOUND})"
+            " ORDER BY code DESC LIMIT 1"
+        )
+        return str(row["code"])
+    task = view["task"]
+    if view["step"] == "location":
+        return str(task["location"])
+    row = tx.one("SELECT printed FROM barcodes WHERE sku = ? AND pack_qty = 1 LIMIT 1",
+                 (task["sku"],))  # fmt: skip
+    return str(row["printed"])
+
+
+def _demo_session(tx: Tx, badge: str) -> Any:
+    import secrets
+    from datetime import UTC, datetime, timedelta
+
+    from edge.store.operators import enrol_device, open_session, session_by_token_hash, token_hash
+
+    operator = tx.one("SELECT id FROM operators WHERE badge = ?", (badge,))
+    device = enrol_device(tx, name="demo seeding", kind="handheld")
+    token = secrets.token_urlsafe(16)
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    open_session(tx, token=token, operator_id=operator["id"], device_id=device, expires_at=expires)
+    found = session_by_token_hash(tx.conn, token_hash(token))
+    assert found is not None
+    tx.execute("UPDATE login_sessions SET ended_at = ? WHERE token_hash = ?",
+               (tx.at, token_hash(token)))  # fmt: skip
+    return found[0]

@@ -20,10 +20,40 @@ GTIN = "09506000134352"  # GS1 General Specifications example GTIN-14
 EAN13 = "9506000134352"
 CASE_GTIN = "19506000134359"
 PIN = "2468"
+SKU2_EAN = "4006381333931"
 
 
 def scan_id() -> str:
     return uuid.uuid4().hex
+
+
+def seed_floor(tx: Any) -> None:
+    """A small warehouse: SKU-1 (EA and case barcodes) and SKU-2 in bins, a quarantine, tote
+    T-0001, operators B-PICK, B-SUP and B-PACK (PIN 2468)."""
+    catalog.upsert_product(tx, sku="SKU-1", name="Green tea 100g", weight_g=120)
+    catalog.upsert_product(tx, sku="SKU-2", name="Jasmine tea 50g", weight_g=70)
+    catalog.add_barcode(tx, code=EAN13, sku="SKU-1")
+    catalog.add_barcode(tx, code=CASE_GTIN, sku="SKU-1", pack_qty=12)
+    catalog.add_barcode(tx, code="4006381333931", sku="SKU-2")
+    for code, seq in (("A-01-01", 10), ("A-01-02", 20), ("B-02-01", 30)):
+        catalog.upsert_location(tx, code=code, type="bin", pick_seq=seq)
+    catalog.upsert_location(tx, code="Q-01", type="quarantine")
+    catalog.upsert_container(tx, code="T-0001", type="tote")
+    salt = b"0123456789abcdef"
+    for badge, role in (
+        ("B-PICK", "picker"),
+        ("B-SUP", "supervisor"),
+        ("B-PACK", "packer"),
+    ):
+        add_operator(
+            tx,
+            badge=badge,
+            name=role.title(),
+            role=role,
+            pin_hash=hash_pin(PIN, salt=salt, cost=10),
+        )
+    receive(tx, ReceiveStock("SKU-1", "A-01-01", 10), Actor())
+    receive(tx, ReceiveStock("SKU-2", "A-01-02", 5), Actor())
 
 
 @dataclass
@@ -35,34 +65,14 @@ class Floor:
 
     @classmethod
     def build(cls, store: Store, client: TestClient) -> Floor:
-        def seed(tx: Any) -> None:
-            catalog.upsert_product(tx, sku="SKU-1", name="Green tea 100g", weight_g=120)
-            catalog.upsert_product(tx, sku="SKU-2", name="Jasmine tea 50g", weight_g=70)
-            catalog.add_barcode(tx, code=EAN13, sku="SKU-1")
-            catalog.add_barcode(tx, code=CASE_GTIN, sku="SKU-1", pack_qty=12)
-            catalog.add_barcode(tx, code="4006381333931", sku="SKU-2")
-            for code, seq in (("A-01-01", 10), ("A-01-02", 20), ("B-02-01", 30)):
-                catalog.upsert_location(tx, code=code, type="bin", pick_seq=seq)
-            catalog.upsert_location(tx, code="Q-01", type="quarantine")
-            catalog.upsert_container(tx, code="T-0001", type="tote")
-            salt = b"0123456789abcdef"
-            for badge, role in (
-                ("B-PICK", "picker"),
-                ("B-SUP", "supervisor"),
-                ("B-PACK", "packer"),
-            ):
-                add_operator(
-                    tx,
-                    badge=badge,
-                    name=role.title(),
-                    role=role,
-                    pin_hash=hash_pin(PIN, salt=salt, cost=10),
-                )
-            receive(tx, ReceiveStock("SKU-1", "A-01-01", 10), Actor())
-            receive(tx, ReceiveStock("SKU-2", "A-01-02", 5), Actor())
+        store.writer.call(seed_floor)
+        return cls.enrol(store, client)
 
-        store.writer.call(seed)
-        floor = cls(store, client)
+    @classmethod
+    def enrol(cls, store: Store | None, client: Any) -> Floor:
+        """A floor seeded by seed_floor, worked through `client` from a handheld enrolled as HH-1:
+        a TestClient, or an httpx.Client on a running edge (whose store is then its file)."""
+        floor = cls(store, client)  # type: ignore[arg-type]
         floor.device_id = client.post("/api/v1/devices", json={"name": "HH-1"}).json()["device_id"]
         return floor
 
@@ -96,3 +106,38 @@ def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
         "order_status_history",
     )
     return {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2")] for t in tables}
+
+
+# --- packing: an order picked into tote T-0001, a packer at bench BENCH-1 ---
+
+
+def picked_order(floor: Floor, lines: list[dict[str, Any]], ref: str = "TB-1") -> str:
+    """Release an order and pick it whole into tote T-0001."""
+    sup = floor.login("B-SUP")
+    resp = floor.client.post(
+        "/api/v1/orders", json={"channel": "shop", "channel_order_id": ref, "lines": lines,
+                                "ship_to": {"name": "王芳", "city": "上海市",
+                                            "address": "世纪大道100号", "postcode": "200120"}},
+        headers=sup,
+    )  # fmt: skip
+    assert resp.status_code == 201, resp.text
+    picker = floor.login("B-PICK")
+    assert floor.start(picker, "pick").status_code == 200
+    codes = {"SKU-1": ("A-01-01", EAN13), "SKU-2": ("A-01-02", SKU2_EAN)}
+    answers = [floor.scan(picker, "T-0001").json()]
+    for line in lines:
+        location, code = codes[line["sku"]]
+        answers.append(floor.scan(picker, location).json())
+        answers += [floor.scan(picker, code).json() for _ in range(line["qty"])]
+    assert all(a["ok"] for a in answers), answers
+    return str(resp.json()["order_id"])
+
+
+def packer_at_bench(floor: Floor, station: str = "BENCH-1") -> dict[str, str]:
+    """The packer logged in with a pack task open at `station`."""
+    packer = floor.login("B-PACK")
+    resp = floor.client.post(
+        "/api/v1/work-sessions", json={"workflow": "pack", "station": station}, headers=packer
+    )
+    assert resp.status_code == 200, resp.text
+    return packer

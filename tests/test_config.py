@@ -11,7 +11,9 @@ import serial
 from edge.config import (
     STANDARD_BAUDS,
     ConfigError,
+    PackageSettings,
     PrinterSettings,
+    ScaleSettings,
     ScannerSettings,
     Settings,
     StationSettings,
@@ -262,14 +264,14 @@ REFUSALS = [
     pytest.param(
         "[sever]\nport = 8080\n", {}, None,
         "config key sever (env WAREHOUSE_EDGE_SEVER): expected one of the sections (edge, "
-        "server, store, stock, picking, auth, scans, central, logging), got an unknown section "
+        "server, store, stock, picking, auth, scans, central, packing, carrier, logging), got an unknown section "
         "(from {file})",
         id="unknown section in the file",
     ),
     pytest.param(
         "port = 8080\n", {}, None,
         "config key port (env WAREHOUSE_EDGE_PORT): expected one of the sections (edge, "
-        "server, store, stock, picking, auth, scans, central, logging), got a key outside any section "
+        "server, store, stock, picking, auth, scans, central, packing, carrier, logging), got a key outside any section "
         "(from {file})",
         id="key outside any section",
     ),
@@ -282,7 +284,7 @@ REFUSALS = [
     pytest.param(
         None, {"WAREHOUSE_EDGE_SEVER_PORT": "8080"}, None,
         "config key sever_port (env WAREHOUSE_EDGE_SEVER_PORT): expected one of the sections "
-        "(edge, server, store, stock, picking, auth, scans, central, logging), got an unknown section "
+        "(edge, server, store, stock, picking, auth, scans, central, packing, carrier, logging), got an unknown section "
         "(from environment)",
         id="unknown section in the environment",
     ),
@@ -411,7 +413,7 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 38
+    assert len(keys) == len(table) == 60
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
     assert table["stations"] == ("WAREHOUSE_EDGE_STATIONS", "[]")
     assert table["scanners"] == ("WAREHOUSE_EDGE_SCANNERS", "[]")
@@ -565,6 +567,8 @@ def test_the_example_files_commented_blocks_show_every_station_and_scanner_key()
         "stations": list(StationSettings.model_fields),
         "scanners": list(ScannerSettings.model_fields),
         "printers": list(PrinterSettings.model_fields),
+        "scales": list(ScaleSettings.model_fields),
+        "packages": list(PackageSettings.model_fields),
     }
 
 
@@ -887,7 +891,7 @@ LIST_REFUSALS = [
     pytest.param(
         '[[scaners]]\nname = "bench1"\n', {},
         "config key scaners (env WAREHOUSE_EDGE_SCANERS): expected one of the lists "
-        "([[stations]], [[scanners]], [[printers]]), got an unknown list of tables (from {file})",
+        "([[stations]], [[scanners]], [[printers]], [[scales]], [[packages]]), got an unknown list of tables (from {file})",
         id="unknown list of tables",
     ),
     pytest.param(

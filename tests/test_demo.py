@@ -62,11 +62,15 @@ def test_demo_bins_are_numbered_in_walking_order() -> None:
     ]  # fmt: skip
 
 
-def test_seeding_writes_over_a_thousand_movements_of_five_types(store: Store) -> None:
+def test_seeding_writes_over_a_thousand_movements_of_five_types_and_picks_two_orders(
+    store: Store,
+) -> None:
     demo.seed(store, pin_cost=10, today=TODAY)
 
     types = dict(store.read().execute("SELECT type, COUNT(*) FROM movements GROUP BY type"))
-    assert set(types) == {"receive", "move", "adjust", "freeze", "return_announced"}
+    picked = store.read().execute("SELECT COUNT(*) FROM orders WHERE status = 'picked'")
+    assert set(types) == {"receive", "move", "adjust", "freeze", "return_announced", "pick"}
+    assert picked.fetchone()[0] == 2
     assert sum(types.values()) >= 1000
     assert demo.is_seeded(store)
 
@@ -189,3 +193,56 @@ def test_the_demo_reuses_a_seeded_data_dir_without_seeding_again(tmp_path: Path)
     assert code == 0
     assert read_only(tmp_path / "edge.db", "SELECT COUNT(*) FROM movements") == before
     assert "reusing the demo data" in log.read_text()
+
+
+def _post(url: str, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    resp = httpx.post(f"{url}{path}", json=body, headers={"Authorization": f"Bearer {token}"},
+                      timeout=30)  # fmt: skip
+    assert resp.status_code in (200, 201), resp.text
+    return dict(resp.json())
+
+
+@pytest.mark.slow
+def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_decodes(
+    tmp_path: Path,
+) -> None:
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    db = tmp_path / "edge.db"
+    with running_demo(tmp_path, tmp_path / "demo.log") as edge:
+        device = httpx.post(f"{edge.url}/api/v1/devices", json={"name": "bench"}, timeout=10)
+        body = {"badge": "K001", "pin": "2222", "device_id": device.json()["device_id"]}
+        token = httpx.post(f"{edge.url}/api/v1/auth/login", json=body, timeout=10).json()["token"]
+        _post(edge.url, "/api/v1/work-sessions", token, {"workflow": "pack", "station": "BENCH-1"})
+        tote = "T-0040"
+        units = read_only(db, "SELECT b.sku, b.qty, p.weight_g, (SELECT printed FROM barcodes"
+                              " WHERE sku = b.sku AND pack_qty = 1 LIMIT 1) FROM balances b"
+                              " JOIN products p ON p.sku = b.sku WHERE b.container = 'T-0040'"
+                              " AND b.bucket = 'picked' AND b.qty > 0")  # fmt: skip
+        scans = [tote] + [code for _sku, qty, _w, code in units for _ in range(qty)]
+        answers = [_post(edge.url, "/api/v1/scans", token, {"scan_id": f"demo-{n:04d}", "raw": raw})
+                   for n, raw in enumerate(scans)]  # fmt: skip
+        weight = 120 + sum(qty * w for _sku, qty, w, _code in units)  # box S is 120 g
+        closed = _post(edge.url, "/api/v1/pack/close", token,
+                       {"close_id": "demo-close-1", "package": "S", "weight_g": weight})  # fmt: skip
+        _post(edge.url, "/api/v1/work-sessions", token, {"workflow": "dispatch"})
+        out = _post(edge.url, "/api/v1/scans", token,
+                    {"scan_id": "demo-dispatch-1", "raw": closed["tracking_no"]})  # fmt: skip
+        printed = tmp_path / "printed"
+        for _ in range(300):
+            if list(printed.glob("*.pdf")):
+                break
+            time.sleep(0.05)
+        status = read_only(
+            db, f"SELECT status FROM orders WHERE id = '{answers[0]['view']['order_id']}'"
+        )
+
+    assert (
+        "Ready to pack (log in as a packer, task Pack, scan a tote): T-0039, T-0040" in edge.banner
+    )
+    assert all(a["ok"] for a in answers) and closed["prompt"] == "parcel_closed"
+    assert (out["prompt"], status) == ("order_dispatched", [("shipped",)])
+    (pdf,) = printed.glob("*.pdf")
+    page = pdfium.PdfDocument(pdf.read_bytes())[0].render(scale=203 / 72).to_pil()
+    assert closed["tracking_no"] in {b.text for b in zxingcpp.read_barcodes(page)}

@@ -10,6 +10,8 @@ import { closeModal, confirm, modalOpen, quantitySheet, typeCodeSheet } from "./
 import { createOutbox } from "./outbox.js";
 import { chooserScreen, enrolScreen, loginScreen } from "./screens_auth.js";
 import { moveScreen, pickScreen } from "./screens_work.js";
+import { createPackBench } from "./pack_bench.js";
+import { dispatchScreen, packScreen } from "./screens_pack.js";
 import { createStation, rejectedReason, scanEventKind, stationDeviceId, unknownStationScreen } from "./station.js";
 import { fill, h, load, STATION, save, scanId } from "./util.js";
 import { attachWedge, wedgeProfile } from "./wedge.js";
@@ -22,9 +24,11 @@ const SCREENS = {
   chooser: chooserScreen,
   pick: pickScreen,
   move: moveScreen,
+  pack: packScreen,
+  dispatch: dispatchScreen,
   "unknown-station": unknownStationScreen,
 };
-const WORKFLOWS = new Set(["pick", "move"]);
+const WORKFLOWS = new Set(["pick", "move", "pack", "dispatch"]);
 
 // A station's screen is not enrolled: it logs in as the device the edge made for the station.
 const device = STATION ? { device_id: stationDeviceId(STATION), name: STATION } : load("wt.device", null);
@@ -61,6 +65,7 @@ function render() {
     fill($("actions"));
   }
   renderHeader();
+  bench.sync();
 }
 
 function renderHeader() {
@@ -330,6 +335,18 @@ const act = {
     confirm(t("confirm_logout"), logout, pending ? t("confirm_logout_pending", { n: pending }) : "");
   },
 };
+
+// The pack bench: its box, weight and close (with a close_id of its own), beside the scans.
+const bench = createPackBench({
+  state,
+  render,
+  applyAnswer,
+  refuse,
+  needLogin,
+  command: enqueue,
+  notify: (tone, text) => show(overlay, { tone, text }),
+});
+Object.assign(act, bench.actions);
 
 async function logout() {
   await api.logout().catch(() => null);

@@ -103,6 +103,7 @@ export function loginScreen(ctx) {
 }
 
 const PICK_ROLES = new Set(["picker", "supervisor", "admin"]);
+const PACK_ROLES = new Set(["packer", "supervisor", "admin"]);
 
 function tile(testid, title, hint, icon, onclick) {
   return h(
@@ -118,6 +119,10 @@ export function chooserScreen({ state, act }) {
   const tiles = [];
   if (PICK_ROLES.has(role)) {
     tiles.push(tile("btn-pick", t("task_pick"), t("task_pick_hint"), "⇩", () => act.startTask("pick")));
+  }
+  if (PACK_ROLES.has(role)) {
+    tiles.push(tile("btn-pack", t("task_pack"), t("task_pack_hint"), "▣", () => act.startTask("pack")));
+    tiles.push(tile("btn-dispatch", t("task_dispatch"), t("task_dispatch_hint"), "⇨", () => act.startTask("dispatch")));
   }
   tiles.push(tile("btn-move", t("task_move"), t("task_move_hint"), "⇄", () => act.startTask("move")));
   return {

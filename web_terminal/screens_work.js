@@ -5,11 +5,11 @@ import { getLang, t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
 import { h } from "./util.js";
 
-function stepChip(step, label) {
+export function stepChip(step, label) {
   return h("div", { class: `step step-${step}`, "data-testid": "step", "data-step": step }, label);
 }
 
-function messages(task) {
+export function messages(task) {
   const tone = task?.tone || "info";
   return h(
     "div",
@@ -19,7 +19,7 @@ function messages(task) {
   );
 }
 
-function commonButtons(act) {
+export function commonButtons(act) {
   return row(
     button("btn-type-code", t("btn_type_code"), act.typeCode, { kind: "secondary" }),
     button("btn-tasks", t("btn_tasks"), act.tasks, { kind: "secondary" }),

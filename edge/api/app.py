@@ -17,8 +17,19 @@ from edge.api import errors
 from edge.api.deps import SessionCache
 from edge.api.events import Broker
 from edge.api.metrics import Metrics, ScannerCollector
-from edge.api.routes import health, orders, printing, scans, sessions, stations, stock
+from edge.api.routes import (
+    health,
+    orders,
+    packing,
+    printing,
+    scans,
+    sessions,
+    stations,
+    stock,
+)  # fmt: skip
+from edge.api.routes import sync as sync_routes
 from edge.api.stations import StationHub
+from edge.service.carriers import carrier_for
 from edge.store.answers import purge_answers
 from edge.store.effects import utc
 from edge.store.store import Store
@@ -53,6 +64,32 @@ def _spooler(store: Store, broker: Broker, settings: Any) -> Any:
     return Spooler(store, printers, render_document, on_event=tell)
 
 
+def _scales(settings: Any) -> dict[str, Any]:
+    """A started reader per configured bench scale, by its station."""
+    from edge.devices.scale import ScaleReader
+
+    def told(name: str) -> Any:
+        return lambda state, reason: log.info("scale %s %s %s", name, state.value, reason)
+
+    return {
+        s.station: ScaleReader(s.adapter_config(), on_state=told(s.name)).start()
+        for s in settings.scales
+    }
+
+
+async def _start_sync(store: Store, metrics: Metrics, settings: Any) -> Any:
+    """The sync agent when central.url is set (else None: the edge runs standalone)."""
+    if not settings.central.url:
+        return None
+    from central_sync.agent import SyncAgent
+    from edge.api.metrics import SyncCollector
+
+    agent = SyncAgent(store, settings)
+    await agent.start()
+    metrics.registry.register(SyncCollector(store, settings))
+    return agent
+
+
 def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     """Build the app; it opens (and migrates) the store at start-up unless one is given."""
 
@@ -66,6 +103,7 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
         app.state.metrics = Metrics(app.state.store)
         log.info("edge %s ready, database %s", app.state.store.edge_id, app.state.store.path)
         housekeeping = asyncio.create_task(_housekeeping(app.state.store, settings))
+        app.state.sync = await _start_sync(app.state.store, app.state.metrics, settings)
         from edge.api.routes.scans import scan_settings
 
         app.state.stations = StationHub(
@@ -75,12 +113,18 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
         app.state.metrics.registry.register(ScannerCollector(app.state.stations))
         app.state.spooler = _spooler(app.state.store, app.state.broker, settings)
         await app.state.spooler.start()
+        app.state.carrier = carrier_for(app.state.store, settings)
+        app.state.scales = _scales(settings)
         try:
             yield
         finally:
+            for reader in app.state.scales.values():
+                reader.stop()
             await app.state.spooler.stop()
             await app.state.stations.stop()
             housekeeping.cancel()
+            if app.state.sync is not None:
+                await app.state.sync.stop()
             if owned:
                 app.state.store.close()
 
@@ -94,8 +138,9 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     errors.install(app)
     app.state.broker = Broker()
     app.state.sessions = SessionCache()
-    for module in (health, sessions, scans, stock, orders, stations, printing):
+    for module in (health, sessions, scans, stock, orders, stations, printing, packing):
         app.include_router(module.router)
+    app.include_router(sync_routes.router)
     if WEB_ROOT.is_dir():
         app.mount("/ui", StaticFiles(directory=WEB_ROOT, html=True), name="web_terminal")
     return app

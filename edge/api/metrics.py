@@ -74,3 +74,30 @@ class ScannerCollector(Collector):
                 states.add_metric([name, candidate], 1.0 if candidate == state else 0.0)
             rejected.add_metric([name], self._hub.rejected[name])
         yield from (states, rejected)
+
+
+class SyncCollector(Collector):
+    """The sync with central, read from the store at scrape time (as `sync status` shows it)."""
+
+    def __init__(self, store: Store, settings: Any) -> None:
+        self._store = store
+        self._settings = settings
+
+    def collect(self) -> Iterator[Any]:
+        from central_sync.agent.status import sync_status
+
+        status = sync_status(self._store.read(), self._settings)
+        figures = (
+            ("edge_sync_queued_events", "Outbox events not yet acknowledged by central",
+             status["queued"]),
+            ("edge_sync_oldest_queued_age_seconds", "Age of the oldest event waiting for central",
+             status["oldest_queued_age_s"]),
+            ("edge_sync_central_up", "1 when central answered the last call, else 0",
+             1.0 if status["online"] else 0.0),
+            ("edge_sync_offline_seconds", "Seconds since central stopped answering (0 when up)",
+             status["offline_seconds"]),
+        )  # fmt: skip
+        for name, text, value in figures:
+            gauge = GaugeMetricFamily(name, text)
+            gauge.add_metric([], value)
+            yield gauge

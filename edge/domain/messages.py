@@ -188,6 +188,30 @@ CATALOGUE: dict[str, Message] = {
         "Order {order_id} cannot be packed now (it is {status}). Ask a supervisor.",
         "订单 {order_id} 现在不能打包（状态为 {status}）。请联系主管。",
     ),
+    "parcel_not_ready": Message(
+        "The parcel of order {order_id} is not ready to close: scan its items first (or DONE to close a full box).",
+        "订单 {order_id} 的包裹还不能封箱：请先扫描商品（装满一箱时扫描“完成”）。",
+    ),
+    "parcel_empty": Message(
+        "Nothing is in this parcel yet: scan at least one item of order {order_id} before DONE.",
+        "包裹内还没有商品：请先扫描订单 {order_id} 的至少一件商品，再扫描“完成”。",
+    ),
+    "already_dispatched": Message(
+        "Parcel {tracking_no} (order {order_id}) has already left. Put it aside and tell a supervisor.",
+        "包裹 {tracking_no}（订单 {order_id}）已出库。请将其放在一边并通知主管。",
+    ),
+    "no_printer": Message(
+        "No label printer is set up for station {station}. Add one under [[printers]], or pack at another bench.",
+        "工位 {station} 没有配置标签打印机。请在 [[printers]] 中添加，或到其他打包台打包。",
+    ),
+    "no_weight": Message(
+        "No weight: the scale at {station} has no steady reading. Put the parcel on the scale, wait for it to settle, or type the weight.",
+        "没有重量：{station} 的秤没有稳定读数。请把包裹放在秤上等待稳定，或手动输入重量。",
+    ),
+    "unknown_package": Message(
+        "There is no box called {package}. Choose one of: {choices}.",
+        "没有名为 {package} 的包装箱。请从以下选择：{choices}。",
+    ),
     "extra_item": Message(
         "One {sku} too many: {done} of {expected} are already scanned. Take this one out of the parcel.",
         "多出一件 {sku}：已扫描 {done}/{expected} 件。请将此件从包裹中取出。",
@@ -226,6 +250,7 @@ TERMS: dict[str, Message] = {
     "manage_orders": Message("manage orders", "管理订单"),
     "pick": Message("pick", "拣货"),
     "look_up_orders": Message("look up orders", "查询订单"),
+    "look_up_sync": Message("look up the sync with central", "查询与中心的同步状态"),
     # why a tote is refused
     "not_a_tote": Message("not a tote", "不是周转箱"),
     "already_in_list": Message(
@@ -309,8 +334,23 @@ PROMPTS: dict[str, Message] = {
         "{qty} × {sku} checked; {left} to go.", "已核对 {qty} 件 {sku}；还剩 {left} 件。"
     ),
     "choose_package": Message(
-        "All items checked. Choose the box and weigh the parcel.",
-        "全部商品已核对。请选择包装箱并称重。",
+        "Items checked. Choose the box and weigh the parcel.",
+        "商品已核对。请选择包装箱并称重。",
+    ),
+    "parcel_closed": Message(
+        "Parcel {parcel_no} of {pieces} closed: {tracking_no}. The waybill is printing. {left} items to go.",
+        "第 {parcel_no}/{pieces} 个包裹已封箱：{tracking_no}。面单正在打印。还剩 {left} 件。",
+    ),
+    "scan_dispatch_parcel": Message(
+        "Scan each parcel's waybill as it leaves.", "包裹出库时请逐个扫描面单。"
+    ),
+    "parcel_dispatched": Message(
+        "Parcel {tracking_no} of order {order_id} is out; {waiting} of its parcels still to go.",
+        "订单 {order_id} 的包裹 {tracking_no} 已出库；还有 {waiting} 个包裹未出库。",
+    ),
+    "order_dispatched": Message(
+        "Parcel {tracking_no} is out: order {order_id} has shipped.",
+        "包裹 {tracking_no} 已出库：订单 {order_id} 已发货。",
     ),
     "stock_received": Message(
         "Received {qty} × {sku} into {location}.", "已收货 {qty} 件 {sku} 至 {location}。"

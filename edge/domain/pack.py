@@ -38,12 +38,16 @@ class PackOrder:
     status: str
     lines: tuple[PackLine, ...]
     tote: str | None = None
+    parcels: int = 0  # parcels of the order already closed
 
 
 @dataclass(frozen=True)
 class PackSession:
     order_id: str = ""
     verified: Mapping[str, int] = field(default_factory=dict)  # line id → units scanned
+    parcel_no: int = 1  # the parcel being packed: 1, then 2 … for an order in several parcels
+    station: str = ""  # the bench: its printer prints the waybill, its scale weighs
+    closing: bool = False  # DONE scanned: this parcel closes with what is verified so far
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ def step_of(s: PackSession, order: PackOrder | None) -> Step:
     if not s.order_id or order is None:
         return "order"
     left = sum(line.to_pack - s.verified.get(line.line_id, 0) for line in order.lines)
-    return "verify" if left > 0 else "package"
+    return "verify" if left > 0 and not s.closing else "package"
 
 
 PROMPT: dict[Step, str] = {
@@ -76,7 +80,7 @@ def decide_pack(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[
     return transition(TRANSITIONS, step, scan, prompt=PROMPT[step])(s, scan, ctx)
 
 
-def _open_order(_s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:
+def _open_order(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:
     order = ctx.scanned_order
     if order is None:
         raise EdgeError("nothing_to_pack", code=scan.scan.code)
@@ -84,7 +88,7 @@ def _open_order(_s: PackSession, scan: Classified, ctx: PackContext) -> Decision
         raise EdgeError("order_not_packable", order_id=order.order_id, status=order.status)
     units = sum(line.to_pack for line in order.lines)
     return Decision(
-        PackSession(order.order_id),
+        PackSession(order.order_id, parcel_no=order.parcels + 1, station=s.station),
         feedback=Feedback("info", "scan_pack_item", {"order_id": order.order_id, "units": units}),
     )
 
@@ -115,8 +119,23 @@ def _expected_skus(s: PackSession, order: PackOrder) -> str:
     return ", ".join(ln.sku for ln in order.lines if ln.to_pack - s.verified.get(ln.line_id, 0) > 0)
 
 
-def _restart(_s: PackSession, _scan: Classified, _ctx: PackContext) -> Decision[PackSession]:
-    return Decision(PackSession(), feedback=Feedback("info", "scan_pack_order", {}))
+def _restart(s: PackSession, _scan: Classified, _ctx: PackContext) -> Decision[PackSession]:
+    # Parcels already closed stay closed; the order is taken up again from its next parcel.
+    return Decision(
+        PackSession(station=s.station), feedback=Feedback("info", "scan_pack_order", {})
+    )
+
+
+def _close_early(s: PackSession, _scan: Classified, _ctx: PackContext) -> Decision[PackSession]:
+    """DONE while verifying: this parcel is full; close it with the units verified so far."""
+    if not any(s.verified.values()):
+        raise EdgeError("parcel_empty", order_id=s.order_id)
+    return Decision(replace(s, closing=True), feedback=Feedback("info", "choose_package", {}))
+
+
+def _more(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:
+    """An item scanned after DONE: it goes in this parcel after all."""
+    return _verify(replace(s, closing=False), scan, ctx)
 
 
 TRANSITIONS: dict[tuple[Step, str], Handler] = {
@@ -124,5 +143,7 @@ TRANSITIONS: dict[tuple[Step, str], Handler] = {
     ("order", "order"): _open_order,
     ("verify", "product"): _verify,
     ("verify", "command:CANCEL"): _restart,
+    ("verify", "command:DONE"): _close_early,
     ("package", "command:CANCEL"): _restart,
+    ("package", "product"): _more,
 }

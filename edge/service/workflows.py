@@ -74,7 +74,7 @@ def _view_move(_conn: Any, state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _registry() -> dict[str, Workflow]:
-    from edge.service import picking
+    from edge.service import packing, picking
 
     return {
         "move": Workflow(
@@ -90,6 +90,14 @@ def _registry() -> dict[str, Workflow]:
             picking.start_pick,
             picking.run_pick,
             picking.view_pick,
+        ),
+        "pack": Workflow(
+            "pack", MANAGERS | {Role.PACKER}, packing.start_pack, packing.run_pack,
+            packing.view_pack,
+        ),
+        "dispatch": Workflow(
+            "dispatch", MANAGERS | {Role.PACKER}, packing.start_dispatch, packing.run_dispatch,
+            packing.view_dispatch,
         ),
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +22,10 @@ def request_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def find_answer(tx: Tx, key: str) -> tuple[str, Answer] | None:
+def find_answer(tx: Tx | sqlite3.Connection, key: str) -> tuple[str, Answer] | None:
     """The stored (request hash, answer) for `key`, marked as a replay."""
-    row = tx.one("SELECT request_hash, body, code FROM answers WHERE key = ?", (key,))
+    sql = "SELECT request_hash, body, code FROM answers WHERE key = ?"
+    row = tx.execute(sql, (key,)).fetchone()
     if row is None:
         return None
     return row["request_hash"], Answer(json.loads(row["body"]), row["code"], True)

@@ -27,7 +27,10 @@ HASHED = (
 
 
 # Movement types that count on the order line they serve.
-LINE_COUNTERS = {"pick": ("qty_picked", 1), "put_back": ("qty_picked", -1)}
+LINE_COUNTERS = {
+    "pick": ("qty_picked", 1), "put_back": ("qty_picked", -1),
+    "pack": ("qty_packed", 1), "ship": ("qty_shipped", 1),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,8 @@ def mark_sent(tx: Tx, job_id: int) -> None:
 
 
 def mark_done(tx: Tx, job_id: int) -> None:
-    """The printer took the job; a waybill's parcel records when its label first printed."""
+    """The printer took the job; a waybill's parcel records when its label first printed, and
+    a reprint asked for (after an address change) is done."""
     row = tx.execute(
         "UPDATE print_jobs SET status = 'done', last_error = '', updated_at = ?,"
         " next_attempt_at = NULL WHERE id = ? RETURNING kind, parcel_id",
@@ -130,7 +131,8 @@ def mark_done(tx: Tx, job_id: int) -> None:
     ).fetchone()
     if row is not None and row["kind"] == "waybill" and row["parcel_id"] is not None:
         tx.execute(
-            "UPDATE parcels SET label_printed_at = coalesce(label_printed_at, ?) WHERE id = ?",
+            "UPDATE parcels SET label_printed_at = coalesce(label_printed_at, ?),"
+            " reprint_reason = NULL WHERE id = ?",
             (tx.at, row["parcel_id"]),
         )
 

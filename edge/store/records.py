@@ -93,6 +93,17 @@ def _exception(tx: Tx, c: ExceptionRaised, operator_id: int | None, *_: Any) -> 
     )
 
 
+def _packing() -> dict[type, Callable[..., None]]:
+    from edge.domain.parcel import OrderShipped, ParcelClosed, ParcelDispatched
+    from edge.store import packing
+
+    return {
+        ParcelClosed: packing.apply_parcel_closed,
+        ParcelDispatched: packing.apply_parcel_dispatched,
+        OrderShipped: packing.apply_order_shipped,
+    }
+
+
 APPLIERS: dict[type, Callable[..., None]] = {
     StatusChange: _status,
     ToteBound: _tote,
@@ -101,6 +112,7 @@ APPLIERS: dict[type, Callable[..., None]] = {
     PickListFinished: _finished,
     CountTaskOpened: _count,
     ExceptionRaised: _exception,
+    **_packing(),
 }
 
 

@@ -418,6 +418,68 @@ def m0004_print_jobs(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0005_packing")
+def m0005_packing(db: Database) -> None:
+    # Tracking numbers are obtained before the pack commit, once per (order, parcel number): a
+    # retried close finds its number here instead of asking the carrier again. The offline
+    # carrier's next serial lives beside them. A parcel is also a container (its id), so picked
+    # units move from the tote into it and `balances` always says where each unit is.
+    db.executescript(
+        """
+        CREATE TABLE tracking_numbers (
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            parcel_no INTEGER NOT NULL CHECK (parcel_no > 0),
+            carrier TEXT NOT NULL,
+            tracking_no TEXT NOT NULL UNIQUE,
+            issued_at TEXT NOT NULL,
+            PRIMARY KEY (order_id, parcel_no)
+        );
+        CREATE TABLE carrier_serials (
+            carrier TEXT PRIMARY KEY,
+            next_serial INTEGER NOT NULL
+        );
+        ALTER TABLE parcels ADD COLUMN pieces INTEGER;
+        ALTER TABLE parcels ADD COLUMN closed_at TEXT;
+        ALTER TABLE parcels ADD COLUMN closed_by INTEGER REFERENCES operators(id);
+        ALTER TABLE parcels ADD COLUMN dispatched_at TEXT;
+        ALTER TABLE parcels ADD COLUMN reprint_reason TEXT;
+        CREATE INDEX parcels_shipment ON parcels(shipment_id);
+        CREATE INDEX shipments_order ON shipments(order_id);
+        """
+    )
+
+
+@MIGRATIONS(name="0006_sync")
+def m0006_sync(db: Database) -> None:
+    # One row: the change feed's cursor (stored with each page applied) and what the sync agent
+    # last knew of central, so `warehouse-edge sync status` can read it while the server runs.
+    # Return authorisations arrive from central's feed and wait here for the returns desk.
+    db.executescript(
+        """
+        CREATE TABLE sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            feed_cursor INTEGER NOT NULL DEFAULT 0,
+            last_contact_at TEXT,
+            offline_since TEXT,
+            last_error TEXT NOT NULL DEFAULT '',
+            last_error_at TEXT,
+            attention TEXT NOT NULL DEFAULT '',
+            alerted_at TEXT
+        );
+        INSERT INTO sync_state (id) VALUES (1);
+        CREATE TABLE return_authorisations (
+            rma TEXT PRIMARY KEY,
+            order_id TEXT,
+            lines TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','received','closed')),
+            feed_cursor INTEGER NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX return_authorisations_order ON return_authorisations(order_id);
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

@@ -36,6 +36,10 @@ class ScanIn(BaseModel):
 class TaskIn(BaseModel):
     workflow: str = Field(min_length=1, max_length=32)
     pick_list_id: str | None = Field(default=None, max_length=64)
+    station: str | None = Field(
+        default=None, max_length=32, description="pack, dispatch: the bench or dock (a station "
+        "screen's own station by default)."
+    )  # fmt: skip
 
 
 def scan_settings(settings: Any) -> FloorSettings:
@@ -73,8 +77,11 @@ async def scan(
 async def start(
     body: TaskIn, request: Request, session: Operator, store: StoreDep, settings: SettingsDep
 ) -> JSONResponse:
-    """Start a task on this device: `pick` (the next pick list, or the one named) or `move`."""
-    params = {"pick_list_id": body.pick_list_id} if body.pick_list_id else {}
+    """Start a task on this device: `pick` (the next pick list, or the one named), `pack` or
+    `dispatch` (at a station), or `move`."""
+    params = {
+        k: v for k, v in (("pick_list_id", body.pick_list_id), ("station", body.station)) if v
+    }
     floor = scan_settings(settings)
     result = await store.writer.run(
         lambda tx: start_task(tx, session, body.workflow, params, floor)

@@ -1,0 +1,10 @@
+"""The edge's sync agent: the outbox up to central, central's change feed down to the edge.
+
+It runs inside the edge server (started by the app's lifespan when `central.url` is set) and
+never blocks a floor operation: it reads the outbox after the commit, and applies central's
+changes through the same single writer as everything else. See docs/sync.md.
+"""
+
+from central_sync.agent.agent import SyncAgent
+
+__all__ = ["SyncAgent"]

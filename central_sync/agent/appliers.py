@@ -1,0 +1,212 @@
+"""Central's changes applied at the edge, each idempotent: applying a page twice changes nothing.
+
+A page is applied in one writer transaction together with its cursor. Each change runs in its own
+savepoint: one that cannot be applied (an order naming an unknown SKU, a cancellation of an order
+this edge never had, data of the wrong shape) is rolled back alone, recorded as an open exception
+of kind `sync` for a supervisor, and the feed goes on; a stuck feed would stop every later order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from central_sync.agent import state
+from edge.domain.decision import Decision, Event
+from edge.domain.errors import EdgeError
+from edge.domain.order import OrderStatus
+from edge.service.orders import cancel_order, receive_order
+from edge.store import orders as order_store
+from edge.store.catalog import add_barcode, upsert_product
+from edge.store.effects import Actor, apply_decision
+from edge.store.orders import NewLine, NewOrder
+from edge.store.writer import Tx
+
+log = logging.getLogger("central_sync.agent")
+
+# Changes from central are recorded as made by this device in the ledger and status history.
+CENTRAL = Actor(device_id="central")
+# The goods have left the building: a cancellation cannot be honoured any more.
+GONE = frozenset({
+    OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.RETURN_EXPECTED,
+    OrderStatus.RETURN_RECEIVED, OrderStatus.RETURN_GRADED, OrderStatus.CLOSED,
+})  # fmt: skip
+# Parcels whose waybill carries the address: printed, or closed and waiting for its print.
+LABELLED = "(label_printed_at IS NOT NULL OR closed_at IS NOT NULL) AND dispatched_at IS NULL"
+
+
+def apply_page(tx: Tx, changes: list[dict[str, Any]], next_cursor: int) -> dict[str, int]:
+    """Apply every change, each alone, then store `next_cursor`; counts applied and refused."""
+    counts = {"applied": 0, "refused": 0}
+    for change in changes:
+        try:
+            with tx.savepoint():
+                apply_change(tx, change)
+            counts["applied"] += 1
+        except sqlite3.Error as exc:
+            if not tx.conn.in_transaction:  # the disk is full or the database gone: stop here
+                raise
+            _refuse(tx, change, "storage", str(exc), counts)
+        except EdgeError as err:
+            _refuse(tx, change, err.code, err.message("en"), counts)
+        except Exception as exc:  # noqa: BLE001 - a malformed change must not stop the feed
+            _refuse(tx, change, "malformed_change", f"{type(exc).__name__}: {exc}", counts)
+    state.set_feed_cursor(tx, next_cursor)
+    return counts
+
+
+def _refuse(tx: Tx, change: dict[str, Any], code: str, reason: str, counts: dict) -> None:
+    counts["refused"] += 1
+    if state.record_sync_exception(tx, change, code, reason):
+        log.error(
+            "change %s (%s, order %s) from central not applied: %s: %s; recorded for a supervisor",
+            change.get("cursor"), change.get("type"), change.get("order_id"), code, reason,
+        )  # fmt: skip
+
+
+def apply_change(tx: Tx, change: dict[str, Any]) -> None:
+    kind = change.get("type")
+    applier = APPLIERS.get(kind)  # type: ignore[arg-type]
+    if applier is None:
+        raise ValueError(f"unknown change type {kind!r}")
+    data = change.get("data")
+    if not isinstance(data, dict):
+        raise TypeError("data is not an object")
+    applier(tx, data, change)
+
+
+def product_upserted(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> None:
+    """The catalogue entry and its barcodes; flags central does not send are kept as they are."""
+    sku = _text(data, "sku")
+    wanted = (_text(data, "name"), str(data.get("name_zh") or ""), int(data.get("weight_g") or 0))
+    row = tx.one("SELECT * FROM products WHERE sku = ?", (sku,))
+    if row is None or (row["name"], row["name_zh"], row["weight_g"]) != wanted:
+        flags = {f: bool(row[f]) if row else False
+                 for f in ("lot_tracked", "expiry_tracked", "serial_tracked")}  # fmt: skip
+        upsert_product(tx, sku=sku, name=wanted[0], name_zh=wanted[1], weight_g=wanted[2], **flags)
+    for barcode in data.get("barcodes") or []:
+        add_barcode(
+            tx, code=_text(barcode, "code"), sku=sku, pack_qty=int(barcode.get("pack_qty") or 1)
+        )
+
+
+def order_released(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:
+    """The order as the edge's POST /api/v1/orders takes it; known (channel, id) changes nothing."""
+    lines = tuple(
+        NewLine(_text(ln, "sku"), _whole(ln, "qty"), str(ln.get("lot") or ""))
+        for ln in data["lines"]
+    )
+    order = NewOrder(
+        channel=_text(data, "channel"), channel_order_id=_text(data, "channel_order_id"),
+        lines=lines, id=str(data.get("id") or change.get("order_id") or ""),
+        priority=int(data.get("priority") or 0), ship_by=data.get("ship_by") or None,
+        customer_ref=str(data.get("customer_ref") or ""), ship_to=dict(data.get("ship_to") or {}),
+        carrier=str(data.get("carrier") or ""), service=str(data.get("service") or ""),
+    )  # fmt: skip
+    receive_order(tx, order, CENTRAL)
+
+
+def order_cancelled(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:
+    """Cancel, giving back reservations and opening put-backs for picked units; once shipped,
+    answer with `order_cancel_refused` naming the shipment instead (the goods have left)."""
+    order_id = str(data.get("order_id") or change.get("order_id") or "")
+    reason = str(data.get("reason") or "cancelled by central")
+    row = order_store.order_row(tx, order_id)
+    if row is None:
+        raise EdgeError("not_found", what="order", key=order_id)
+    status = OrderStatus(row["status"])
+    if status is OrderStatus.CANCELLED:
+        return
+    if status in GONE:
+        _refuse_cancel(tx, order_id, status, reason)
+        return
+    cancel_order(tx, order_id, CENTRAL, reason=reason)
+
+
+def _refuse_cancel(tx: Tx, order_id: str, status: OrderStatus, reason: str) -> None:
+    told = tx.one(
+        "SELECT 1 FROM outbox WHERE type = 'order_cancel_refused' AND order_id = ?", (order_id,)
+    )
+    if told is not None:
+        return
+    payload = {"reason": reason, "status": status.value, "shipments": _shipments(tx, order_id)}
+    event = Event("order_cancel_refused", payload, order_id=order_id)
+    apply_decision(tx, Decision(None, (event,)), CENTRAL)
+    log.warning("order %s was cancelled by central after it shipped; told central", order_id)
+
+
+def _shipments(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    shipments = []
+    for s in tx.execute("SELECT * FROM shipments WHERE order_id = ? ORDER BY id", (order_id,)):
+        parcels = [
+            {"parcel_no": p["piece_no"], "tracking_number": p["tracking_no"]}
+            for p in tx.execute(
+                "SELECT piece_no, tracking_no FROM parcels WHERE shipment_id = ? ORDER BY piece_no",
+                (s["id"],),
+            )
+        ]
+        shipments.append({"shipment_id": s["id"], "carrier": s["carrier"],
+                          "shipped_at": s["shipped_at"], "parcels": parcels})  # fmt: skip
+    return shipments
+
+
+def address_changed(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:
+    """Store the new ship-to; parcels whose waybill shows the old one are flagged for reprint."""
+    order_id = str(data.get("order_id") or change.get("order_id") or "")
+    ship_to = data["ship_to"]
+    if not isinstance(ship_to, dict):
+        raise TypeError("ship_to is not an object")
+    row = order_store.order_row(tx, order_id)
+    if row is None:
+        raise EdgeError("not_found", what="order", key=order_id)
+    if json.loads(row["ship_to"] or "{}") == ship_to:
+        return
+    tx.execute(
+        "UPDATE orders SET ship_to = ?, updated_at = ? WHERE id = ?",
+        (json.dumps(ship_to, ensure_ascii=False), tx.at, order_id),
+    )
+    flagged = [r["id"] for r in tx.execute(
+        f"UPDATE parcels SET reprint_reason = 'address_changed' WHERE {LABELLED}"
+        " AND shipment_id IN (SELECT id FROM shipments WHERE order_id = ?) RETURNING id",
+        (order_id,),
+    )]  # fmt: skip
+    payload = {"ship_to": ship_to, "status": row["status"], "reprint_parcels": sorted(flagged)}
+    event = Event("order_address_changed", payload, order_id=order_id)
+    apply_decision(tx, Decision(None, (event,)), CENTRAL)
+
+
+def return_authorised(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:
+    """Kept for the returns desk; the same RMA again changes nothing."""
+    lines = [{"sku": _text(ln, "sku"), "qty": _whole(ln, "qty")} for ln in data["lines"]]
+    order_id = data.get("order_id") or change.get("order_id")
+    tx.execute(
+        "INSERT INTO return_authorisations (rma, order_id, lines, feed_cursor, received_at)"
+        " VALUES (?,?,?,?,?) ON CONFLICT (rma) DO NOTHING",
+        (_text(data, "rma"), order_id, json.dumps(lines), int(change["cursor"]), tx.at),
+    )
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _whole(data: dict[str, Any], key: str) -> int:
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{key} must be a whole number of 1 or more, got {value!r}")
+    return value
+
+
+APPLIERS: dict[str, Callable[[Tx, dict[str, Any], dict[str, Any]], None]] = {
+    "product_upserted": product_upserted,
+    "order_released": order_released,
+    "order_cancelled": order_cancelled,
+    "address_changed": address_changed,
+    "return_authorised": return_authorised,
+}

@@ -1,0 +1,303 @@
+"""Declarative channel mappings: one TOML file per sales channel turns its export into orders.
+
+A mapping file (README.md shows a whole one) has `orders`, the path to the list of orders;
+`[[ready]]` status checks (a field spec with `ship = [...]` and `hold = [...]`); and tables of
+field specs `[order]`, `[ship_to]` and `[lines]` (its `from` the path to an order's lines).
+A field spec is a path ("consigneeInfo.city", "shipping_lines[0].title") or a table:
+    from = "path" | ["path", …]  the value, or the list of values (null where missing)
+    const = value                instead of `from`: always this value
+    do = [step, …]               transforms, in order
+    default = value              used when the result is missing (null or "")
+    required = true              a missing result rejects the order ("missing")
+Transforms (a step is a name or a one-transform table; a missing value, null, passes through all
+but `join`, which drops it, and a `map` with a `null` key):
+    "strip", "upper"             trim / upper-case text (anything else passes)
+    "int"                        a whole number from 2, 2.0 or " 2" ("not a whole number: 'two'")
+    "decimal"                    a decimal string from "128.00", 128, 12.5 ("not a decimal number")
+    "first", "last"              the first / last non-empty item of a list (a fallback)
+    { split = "," }              text to its trimmed, non-empty parts ("" splits on whitespace)
+    { join = " " }               a list's non-empty parts joined with the separator; none: missing
+    { date = "%Y-%m-%d %H:%M:%S", tz = "+08:00" }   a time (strptime format or "iso") to UTC
+                                 "2026-11-20T08:15:00Z"; times without an offset are read in tz
+                                 ("+08:00" or a zone name such as "Asia/Shanghai"; default UTC)
+    { map = { A = "x" }, else = "y" }  look the value up (non-text by its JSON: true, null, 3);
+                                 not found and no `else`: "unknown value 'B'"
+Last the target's type: qty a whole number of 1 or more, priority a whole number, the rest text
+(a whole number is taken as text). A bad order is rejected, never raised, at its first problem,
+with the source path ("trades[3].orders[0].num") and the reason; the next order goes on."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from central_sync.channels.model import (
+    SHIP_TO_KEYS,
+    ChannelLine,
+    ChannelOrder,
+    MappingError,
+    Rejected,
+)
+from central_sync.channels.transform import Bad, Step, compile_step, key_text, show, to_int
+
+MAPPINGS = Path(__file__).parent / "mappings"
+ORDER_FIELDS = {
+    **dict.fromkeys(["channel_order_id", "ordered_at", "ship_by", "customer_ref"], "text"),
+    **dict.fromkeys(["carrier", "service", "currency", "total"], "text"),
+    "priority": "int",
+}
+SHIP_TO_FIELDS = dict.fromkeys(SHIP_TO_KEYS, "text")
+LINE_FIELDS = {"sku": "text", "qty": "qty", "lot": "text"}
+REQUIRED = {"channel_order_id", "sku", "qty"}
+SPEC_KEYS, CHECK_KEYS = ["from", "const", "do", "default", "required"], ["ship", "hold"]
+SEGMENT = re.compile(r"([^.\[\]]+)((?:\[[0-9]+\])*)")
+PathParts = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A compiled field spec: where its value comes from, what is done to it, what it must be."""
+
+    key: str  # in the mapping file, "ship_to.name"
+    kind: str  # "text", "int" or "qty"
+    paths: tuple[PathParts, ...]  # none for a const
+    many: bool
+    const: Any
+    steps: tuple[Step, ...]
+    default: Any
+    required: bool
+    ship: frozenset[str] = frozenset()  # for a [[ready]] check
+    hold: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A loaded, checked mapping file."""
+
+    file: Path
+    channel: str
+    orders: PathParts
+    ready: tuple[Source, ...]
+    order: dict[str, Source]
+    ship_to: dict[str, Source]
+    lines: PathParts
+    line: dict[str, Source]
+
+
+class _Reject(Exception):
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(where, reason)
+        self.where, self.reason = where, reason
+
+
+def channels() -> list[str]:
+    """Names of the shipped mapping files, sorted."""
+    return sorted(p.stem for p in MAPPINGS.glob("*.toml"))
+
+
+def load_mapping(name_or_path: str | os.PathLike[str]) -> Mapping:
+    """A shipped channel by name ("taobao") or a mapping file by path; MappingError if broken."""
+    file = Path(name_or_path)
+    if str(name_or_path) == file.name and file.suffix != ".toml":  # a name, not a path
+        if file.name not in (shipped := channels()):
+            raise MappingError(f"no channel mapping {file.name!r} (shipped: {', '.join(shipped)})")
+        file = MAPPINGS / f"{file.name}.toml"
+    try:
+        return _compile(file, tomllib.loads(file.read_text(encoding="utf-8")))
+    except OSError as e:
+        raise MappingError(f"{file}: cannot read: {e.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise MappingError(f"{file}: not valid TOML: {e}") from None
+    except _Reject as e:
+        raise MappingError(f"{file}: {e.where}: {e.reason}") from None
+
+
+def _compile(file: Path, data: dict[str, Any]) -> Mapping:
+    _known(data, ["channel", "orders", "ready", "order", "ship_to", "lines"], "")
+    channel = data.get("channel", file.stem)
+    if not isinstance(channel, str) or not channel:
+        raise _Reject("channel", "must be a non-empty string")
+    ready = data.get("ready", [])
+    if not isinstance(ready, list):
+        raise _Reject("ready", "must be a list of tables ([[ready]])")
+    lines = _table(data, "lines")
+    return Mapping(
+        file, channel, _path(data.get("orders"), "orders"),
+        tuple(_source(c, f"ready[{n}]", "text", check=True) for n, c in enumerate(ready)),
+        _fields(_table(data, "order"), ORDER_FIELDS, "order"),
+        _fields(_table(data, "ship_to"), SHIP_TO_FIELDS, "ship_to"),
+        _path(lines.pop("from", None), "lines.from"), _fields(lines, LINE_FIELDS, "lines"),
+    )  # fmt: skip
+
+
+def _known(table: dict[str, Any], keys: Collection[str], prefix: str) -> None:
+    for key in table:
+        if key not in keys:
+            raise _Reject(prefix + key, f"unknown key (expected one of: {', '.join(keys)})")
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise _Reject(key, "must be a table")
+    return dict(value)
+
+
+def _path(text: Any, key: str) -> PathParts:
+    """ "a.b[0].c" -> ("a", "b", 0, "c")."""
+    if text is None:
+        raise _Reject(key, 'missing (a dotted path such as "trades" or "payload.Orders")')
+    found = [SEGMENT.fullmatch(s) for s in text.split(".")] if isinstance(text, str) else [None]
+    if not all(found):
+        raise _Reject(key, f'not a path: {show(text)} (write it like "a.b[0].c")')
+    parts: list[str | int] = []
+    for match in filter(None, found):
+        parts += [match[1], *(int(i) for i in re.findall("[0-9]+", match[2]))]
+    return tuple(parts)
+
+
+def _fields(table: dict[str, Any], kinds: dict[str, str], prefix: str) -> dict[str, Source]:
+    _known(table, kinds, prefix + ".")
+    for key in sorted(REQUIRED & kinds.keys() - table.keys()):
+        raise _Reject(f"{prefix}.{key}", "missing (this field is required)")
+    return {
+        k: _source(v, f"{prefix}.{k}", kinds[k], required=k in REQUIRED) for k, v in table.items()
+    }
+
+
+def _source(
+    spec: Any, key: str, kind: str, *, required: bool = False, check: bool = False
+) -> Source:
+    spec = {"from": spec} if isinstance(spec, str) else spec
+    if not isinstance(spec, dict) or ("from" in spec) == ("const" in spec):
+        raise _Reject(key, "give a path, or a table with either `from` or `const`")
+    _known(spec, SPEC_KEYS + CHECK_KEYS * check, key + ".")
+    raw = spec.get("from")
+    froms = raw if isinstance(raw, list) else [raw] if "from" in spec else []
+    ship, hold = spec.get("ship", []), spec.get("hold", [])
+    if check and not (isinstance(ship, list) and isinstance(hold, list) and ship):
+        raise _Reject(key + ".ship", "`ship` and `hold` must be lists of values, `ship` not empty")
+    return Source(
+        key, kind, tuple(_path(p, key + ".from") for p in froms), isinstance(raw, list),
+        spec.get("const"), _steps(spec.get("do", []), key + ".do"), spec.get("default"),
+        required or spec.get("required") is True, frozenset(map(key_text, ship)),
+        frozenset(map(key_text, hold)),
+    )  # fmt: skip
+
+
+def _steps(raw: Any, key: str) -> tuple[Step, ...]:
+    if not isinstance(raw, list):
+        raise _Reject(key, "must be a list of transforms")
+    try:
+        return tuple(compile_step(s) for s in raw)
+    except ValueError as e:
+        raise _Reject(key, str(e)) from None
+
+
+def map_document(document: Any, mapping: Mapping) -> Iterator[ChannelOrder | Rejected]:
+    """Each order of an export in turn, mapped, or rejected with the source path and the reason."""
+    orders = _get(document, mapping.orders)
+    if not isinstance(orders, list):
+        problem = "missing" if orders is None else "not a list"
+        yield Rejected(
+            -1, None, _show(mapping.orders), f"{problem} (is this export from {mapping.channel}?)"
+        )
+        return
+    for index, raw in enumerate(orders):
+        yield _order(raw, index, mapping)
+
+
+def _order(raw: Any, index: int, m: Mapping) -> ChannelOrder | Rejected:
+    base = (*m.orders, index)
+    if not isinstance(raw, dict):
+        return Rejected(index, None, _show(base), "not an object")
+    order_id = None
+    try:
+        order_id = _field(m.order["channel_order_id"], raw, base)
+        for check in m.ready:
+            _ready(check, raw, base)
+        fields = {k: _field(s, raw, base) for k, s in m.order.items()}
+        ship_to = {
+            k: _field(m.ship_to[k], raw, base) if k in m.ship_to else "" for k in SHIP_TO_KEYS
+        }
+        lines = _lines(raw, base, m)
+    except _Reject as e:
+        return Rejected(index, order_id, e.where, e.reason)
+    given = {k: v for k, v in fields.items() if v is not None}
+    return ChannelOrder(
+        m.channel, lines=lines, ship_to={k: v or "" for k, v in ship_to.items()}, **given
+    )
+
+
+def _ready(check: Source, raw: dict[str, Any], base: PathParts) -> None:
+    value, where = _evaluate(check, raw, base)
+    if key_text(value) in check.hold:
+        raise _Reject(where, f"status {show(value)} is not ready to ship")
+    if key_text(value) not in check.ship:
+        raise _Reject(where, "missing" if value is None else f"unknown status {show(value)}")
+
+
+def _lines(raw: dict[str, Any], base: PathParts, m: Mapping) -> tuple[ChannelLine, ...]:
+    items, base = _get(raw, m.lines), (*base, *m.lines)
+    if not isinstance(items, list) or not items:
+        raise _Reject(
+            _show(base), "missing" if items is None else "no lines" if items == [] else "not a list"
+        )
+    lines = []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise _Reject(_show((*base, n)), "not an object")
+        values = {k: _field(s, item, (*base, n)) for k, s in m.line.items()}
+        lines.append(ChannelLine(values["sku"], values["qty"], values.get("lot") or ""))
+    return tuple(lines)
+
+
+def _field(source: Source, raw: dict[str, Any], base: PathParts) -> Any:
+    value, where = _evaluate(source, raw, base)
+    value = source.default if value is None or value == "" else value
+    if value is None and source.required:
+        raise _Reject(where, "missing")
+    try:
+        return None if value is None else _coerce(value, source.kind)
+    except Bad as e:
+        raise _Reject(where, str(e)) from None
+
+
+def _evaluate(source: Source, raw: dict[str, Any], base: PathParts) -> tuple[Any, str]:
+    values = [_get(raw, p) for p in source.paths]
+    value = values if source.many else values[0] if values else source.const
+    where = _show((*base, *source.paths[0])) if source.paths else source.key
+    try:
+        for step in source.steps:
+            value = step(value)
+    except Bad as e:
+        raise _Reject(where, str(e)) from None
+    return value, where
+
+
+def _coerce(value: Any, kind: str) -> Any:
+    if kind == "text" and (isinstance(value, str) or type(value) is int):
+        return str(value)
+    if kind == "text":
+        raise Bad(f"not text: {show(value)}")
+    if (number := to_int(value)) < 1 and kind == "qty":
+        raise Bad(f"quantity must be 1 or more: {number}")
+    return number
+
+
+def _get(data: Any, path: PathParts) -> Any:
+    for part in path:
+        if isinstance(part, int):
+            data = data[part] if isinstance(data, list) and part < len(data) else None
+        else:
+            data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _show(path: PathParts) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")

@@ -1,0 +1,155 @@
+"""Central's decisions on an existing order — cancel it, give it a new address, authorise a
+return — each written with its change for the order's edge in one transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from central_sync.server.db import Tx, utc_now
+from central_sync.server.errors import CentralError
+from central_sync.server.feed import add_change
+from central_sync.server.messages import PHRASES
+from central_sync.server.orders import ShipTo, history
+
+log = logging.getLogger("central.orders")
+
+SHIPPED = ("shipped", "completed", "return_expected", "return_received", "return_graded", "closed")
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class AddressIn(BaseModel):
+    ship_to: ShipTo
+
+
+class ReturnLine(BaseModel):
+    sku: str = Field(min_length=1, max_length=64)
+    qty: int = Field(gt=0, le=100_000)
+
+
+class ReturnIn(BaseModel):
+    rma: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
+    )
+    lines: list[ReturnLine] = Field(min_length=1, max_length=500)
+
+
+def _order(tx: Tx, order_id: str) -> dict[str, Any]:
+    tx.lock_feed()
+    row = tx.one(f"SELECT * FROM orders WHERE id = ?{tx.dialect.for_update}", (order_id,))
+    if row is None:
+        raise CentralError("not_found", what="order", key=order_id)
+    return row
+
+
+def _tracking(tx: Tx, order_id: str) -> str:
+    rows = tx.all(
+        "SELECT tracking_number FROM shipments WHERE order_id = ? ORDER BY parcel_no", (order_id,)
+    )
+    return ", ".join(r["tracking_number"] for r in rows) or "-"
+
+
+def _refuse_if_gone(tx: Tx, row: dict[str, Any], action: str) -> None:
+    if row["status"] in SHIPPED:
+        tracking = _tracking(tx, row["id"])
+        raise CentralError(
+            "order_shipped", order_id=row["id"], tracking=tracking, action=PHRASES[action]
+        )
+    if row["status"] == "cancelled":
+        raise CentralError("order_cancelled", order_id=row["id"], action=PHRASES[action])
+
+
+def cancel_order(tx: Tx, order_id: str, reason: str) -> dict[str, Any]:
+    """Cancel; the edge holding it is told. Cancelling a cancelled order changes nothing."""
+    row = _order(tx, order_id)
+    if row["status"] == "cancelled":
+        return {"order_id": order_id, "status": "cancelled", "changed": False}
+    if row["status"] in SHIPPED:
+        _refuse_if_gone(tx, row, "cancelled")
+    tx.execute(
+        "UPDATE orders SET status = 'cancelled', hold_reason = ?, updated_at = ? WHERE id = ?",
+        (reason, utc_now(), order_id),
+    )
+    history(tx, order_id, row["status"], "cancelled", note=reason)
+    if row["warehouse"]:
+        data = {"order_id": order_id, "reason": reason}
+        add_change(tx, row["warehouse"], "order_cancelled", data, order_id=order_id)
+    log.info("order %s cancelled at central (%s)", order_id, reason)
+    return {"order_id": order_id, "status": "cancelled", "changed": True}
+
+
+def change_address(tx: Tx, order_id: str, ship_to: ShipTo) -> dict[str, Any]:
+    """Store the new address and send it to the order's edge (which reprints a printed label)."""
+    row = _order(tx, order_id)
+    _refuse_if_gone(tx, row, "readdressed")
+    new = ship_to.model_dump()
+    if json.loads(row["ship_to"]) == new:
+        return {"order_id": order_id, "ship_to": new, "changed": False}
+    tx.execute(
+        "UPDATE orders SET ship_to = ?, updated_at = ? WHERE id = ?",
+        (json.dumps(new, ensure_ascii=False), utc_now(), order_id),
+    )
+    history(tx, order_id, row["status"], row["status"], note="address changed")
+    if row["warehouse"]:
+        data = {"order_id": order_id, "ship_to": new}
+        add_change(tx, row["warehouse"], "address_changed", data, order_id=order_id)
+    return {"order_id": order_id, "ship_to": new, "changed": True}
+
+
+def authorise_return(tx: Tx, order_id: str, body: ReturnIn) -> dict[str, Any]:
+    """A return authorisation (RMA) for shipped units of the order, sent to its edge."""
+    row = _order(tx, order_id)
+    if row["status"] not in SHIPPED:
+        raise CentralError("not_shipped", order_id=order_id, status=row["status"])
+    lines = [ln.model_dump() for ln in body.lines]
+    if body.rma is not None:
+        same = tx.one("SELECT order_id, lines FROM returns WHERE rma = ?", (body.rma,))
+        if same is not None:
+            if same["order_id"] == order_id and json.loads(same["lines"]) == lines:
+                return {"rma": body.rma, "order_id": order_id, "lines": lines, "created": False}
+            raise CentralError("rma_exists", rma=body.rma)
+    _check_returnable(tx, order_id, lines)
+    rma = body.rma or _next_rma(tx)
+    tx.execute(
+        "INSERT INTO returns (rma, order_id, lines, created_at) VALUES (?, ?, ?, ?)",
+        (rma, order_id, json.dumps(lines), utc_now()),
+    )
+    history(tx, order_id, row["status"], row["status"], note=f"return authorised: {rma}")
+    data = {"rma": rma, "order_id": order_id, "lines": lines}
+    add_change(tx, row["warehouse"], "return_authorised", data, order_id=order_id)
+    return data | {"created": True}
+
+
+def _check_returnable(tx: Tx, order_id: str, lines: list[dict[str, Any]]) -> None:
+    left: dict[str, int] = defaultdict(int)
+    for ln in tx.all("SELECT sku, qty FROM order_lines WHERE order_id = ?", (order_id,)):
+        left[ln["sku"]] += int(ln["qty"])
+    for r in tx.all("SELECT lines FROM returns WHERE order_id = ?", (order_id,)):
+        for ln in json.loads(r["lines"]):
+            left[ln["sku"]] -= int(ln["qty"])
+    asked: dict[str, int] = defaultdict(int)
+    for n, ln in enumerate(lines):
+        asked[ln["sku"]] += ln["qty"]
+        if asked[ln["sku"]] > left.get(ln["sku"], 0):
+            reason = (
+                f"lines[{n}]: {ln['sku']} × {asked[ln['sku']]} is more than the order has left "
+                f"to return ({max(left.get(ln['sku'], 0), 0)})"
+            )
+            raise CentralError("invalid_request", reason=reason)
+
+
+def _next_rma(tx: Tx) -> str:
+    # Under the feed lock (taken by _order), so two requests never draw the same number.
+    count = int(tx.value("SELECT COUNT(*) FROM returns") or 0)
+    while True:
+        count += 1
+        rma = f"RMA-{count:06d}"
+        if tx.one("SELECT rma FROM returns WHERE rma = ?", (rma,)) is None:
+            return rma

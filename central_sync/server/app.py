@@ -1,0 +1,63 @@
+"""The central order store's FastAPI app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from central_sync.server import errors
+from central_sync.server.central import Central
+from central_sync.server.feed import Notifier
+from central_sync.server.routes import admin, board, edges
+from central_sync.server.schema import SCHEMA_VERSION, schema_version
+
+
+def create_app(central: Central) -> FastAPI:
+    """The app over an opened (migrated) `Central`; it does not close it."""
+    notifier = Notifier()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        notifier.bind(asyncio.get_running_loop())
+        central.on_feed = notifier.notify_threadsafe
+        try:
+            yield
+        finally:
+            central.on_feed = None
+
+    app = FastAPI(
+        title="warehouse-central",
+        summary="The central order store: orders from every channel, facts from every warehouse.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.central = central
+    app.state.notifier = notifier
+    errors.install(app)
+    for router in (edges.router, admin.router, admin.reader, board.router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, Any]:
+        """Alive."""
+        return {"ok": True, "service": "warehouse-central", "backend": central.backend}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        """The database answers and its schema is this program's."""
+        try:
+            version = await run_in_threadpool(schema_version, central.db)
+        except Exception as exc:  # the database is down: not ready, and say why
+            body = {"ok": False, "reason": f"database unreachable: {exc.__class__.__name__}"}
+            return JSONResponse(body, status_code=503)
+        ok = version == SCHEMA_VERSION
+        body = {"ok": ok, "schema_version": version, "backend": central.backend}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    return app

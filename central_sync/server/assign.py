@@ -1,0 +1,131 @@
+"""Available-to-sell per (warehouse, SKU) and the choice of a warehouse for an order.
+
+ATS = on_hand + returns_in_transit − open demand, where on_hand and returns_in_transit are the
+edge's figures from its events and open demand is, for each order assigned there and still
+released, picking or on hold, its ordered units minus those it has in the picked bucket
+(`order_picks`, from its pick and put-back movements). Orders picked or further, and cancelled
+ones, demand nothing: their units have left on_hand or been given back.
+
+Rule: among edges whose ATS covers every line, the one with the most ATS over the order's SKUs;
+ties go to the lowest edge_id. None covers it → the order stays `unassigned` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from central_sync.server.db import Tx
+
+OPEN_STATUSES = ("released", "picking", "on_hold")
+BUCKETS = ("on_hand", "picked", "frozen", "returns_in_transit")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One (warehouse, SKU): the edge's buckets, the open demand and what is left to sell."""
+
+    warehouse: str
+    sku: str
+    buckets: Mapping[str, int]
+    demand: int
+
+    @property
+    def available(self) -> int:
+        return (
+            self.buckets.get("on_hand", 0) + self.buckets.get("returns_in_transit", 0) - self.demand
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"warehouse": self.warehouse, "sku": self.sku} | {
+            b: self.buckets.get(b, 0) for b in BUCKETS
+        } | {"demand": self.demand, "available": self.available}  # fmt: skip
+
+
+def _filters(
+    skus: Iterable[str] | None, warehouse: str | None, column: str
+) -> tuple[str, list[Any]]:
+    where, params = [], []
+    listed = sorted(set(skus)) if skus is not None else None
+    if listed is not None:
+        where.append(f"{column}sku IN ({','.join('?' * len(listed))})" if listed else "1 = 0")
+        params += listed
+    if warehouse is not None:
+        where.append("warehouse = ?")
+        params.append(warehouse)
+    return (" AND " + " AND ".join(where)) if where else "", params
+
+
+def figures(
+    tx: Tx, *, skus: Iterable[str] | None = None, warehouse: str | None = None
+) -> list[Figure]:
+    """The figures of every (warehouse, SKU) with stock or demand, filtered as asked."""
+    skus = list(skus) if skus is not None else None
+    buckets: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    where, params = _filters(skus, warehouse, "")
+    for r in tx.all(f"SELECT warehouse, sku, bucket, qty FROM stock WHERE 1 = 1{where}", params):
+        buckets[(r["warehouse"], r["sku"])][r["bucket"]] = int(r["qty"])
+    demand = _demand(tx, skus, warehouse)
+    keys = sorted(set(buckets) | set(demand))
+    return [Figure(w, s, buckets.get((w, s), {}), demand.get((w, s), 0)) for w, s in keys]
+
+
+def _demand(tx: Tx, skus: list[str] | None, warehouse: str | None) -> dict[tuple[str, str], int]:
+    where, params = _filters(skus, warehouse, "l.")
+    rows = tx.all(
+        "SELECT o.warehouse, o.id, l.sku, SUM(l.qty) AS ordered, MAX(COALESCE(p.qty, 0)) AS picked"
+        " FROM orders o JOIN order_lines l ON l.order_id = o.id"
+        " LEFT JOIN order_picks p ON p.order_id = o.id AND p.sku = l.sku"
+        f" WHERE o.status IN ({','.join('?' * len(OPEN_STATUSES))})"
+        f" AND o.warehouse IS NOT NULL{where.replace('warehouse =', 'o.warehouse =')}"
+        " GROUP BY o.warehouse, o.id, l.sku",
+        [*OPEN_STATUSES, *params],
+    )
+    demand: dict[tuple[str, str], int] = defaultdict(int)
+    for r in rows:
+        demand[(r["warehouse"], r["sku"])] += max(0, int(r["ordered"]) - int(r["picked"]))
+    return dict(demand)
+
+
+@dataclass(frozen=True)
+class Choice:
+    warehouse: str | None
+    reason: str = ""
+
+
+def choose_warehouse(
+    need: Mapping[str, int], available: Mapping[tuple[str, str], int], edges: Iterable[str]
+) -> Choice:
+    """The edge that covers every line with the most ATS over the order's SKUs (pure)."""
+    edges = sorted(edges)
+    if not edges:
+        return Choice(None, "no warehouse is registered")
+    covering = [e for e in edges if all(available.get((e, s), 0) >= q for s, q in need.items())]
+    if covering:
+        best = min(covering, key=lambda e: (-sum(available.get((e, s), 0) for s in need), e))
+        return Choice(best)
+    short = []
+    for sku, qty in sorted(need.items()):
+        where = min(edges, key=lambda e: (-available.get((e, sku), 0), e))  # noqa: B023
+        most = available.get((where, sku), 0)
+        if most >= qty:
+            continue
+        short.append(
+            f"{sku}: need {qty}, "
+            + (f"most available {most} ({where})" if most > 0 else "none available")
+        )
+    if not short:  # each line is somewhere, but no one warehouse has them all (no split)
+        return Choice(None, "no single warehouse has every line (orders are not split)")
+    return Choice(None, "no warehouse can cover every line; " + "; ".join(short))
+
+
+def choose_for_order(tx: Tx, order_id: str) -> Choice:
+    lines = tx.all("SELECT sku, qty FROM order_lines WHERE order_id = ?", (order_id,))
+    need: dict[str, int] = defaultdict(int)
+    for line in lines:
+        need[line["sku"]] += int(line["qty"])
+    edges = [r["edge_id"] for r in tx.all("SELECT edge_id FROM edges")]
+    available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=need)}
+    return choose_warehouse(need, available, edges)

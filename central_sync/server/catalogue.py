@@ -1,0 +1,150 @@
+"""Central's catalogue (the master): products upserted through the API or from the edge's CSV
+shape, each real change sent to every edge as `product_upserted`."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from central_sync.server.db import Tx, utc_now
+from central_sync.server.feed import add_change, add_to_every_edge
+
+SKU_PATTERN = r"^[^\s]{1,64}$"
+PRODUCT_COLUMNS = ("sku", "name", "name_zh", "weight_g", "lot_tracked", "expiry_tracked")
+BARCODE_COLUMNS = ("code", "sku", "pack_qty")
+
+
+class Barcode(BaseModel):
+    code: str = Field(min_length=1, max_length=64)
+    pack_qty: int = Field(default=1, ge=1, le=100_000)
+
+
+class ProductIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    name_zh: str = Field(default="", max_length=200)
+    weight_g: int | None = Field(default=None, ge=0, le=10_000_000)
+    barcodes: list[Barcode] = Field(default_factory=list, max_length=50)
+
+
+class ProductWithSku(ProductIn):
+    sku: str = Field(pattern=SKU_PATTERN)
+
+
+def product_data(sku: str, product: ProductIn) -> dict[str, Any]:
+    """The `product_upserted` change's data (docs/sync.md)."""
+    barcodes = [b.model_dump() for b in sorted(product.barcodes, key=lambda b: b.code)]
+    return {"sku": sku, "name": product.name, "name_zh": product.name_zh,
+            "weight_g": product.weight_g, "barcodes": barcodes}  # fmt: skip
+
+
+def _stored(row: dict[str, Any]) -> dict[str, Any]:
+    return {"sku": row["sku"], "name": row["name"], "name_zh": row["name_zh"],
+            "weight_g": row["weight_g"], "barcodes": json.loads(row["barcodes"])}  # fmt: skip
+
+
+def upsert_products(tx: Tx, products: Sequence[tuple[str, ProductIn]]) -> dict[str, int]:
+    """Create or change products; only a real change reaches the edges. Returns the counts."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for sku, product in products:
+        data = product_data(sku, product)
+        row = tx.one("SELECT * FROM products WHERE sku = ?", (sku,))
+        if row is not None and _stored(row) == data:
+            counts["unchanged"] += 1
+            continue
+        counts["created" if row is None else "updated"] += 1
+        tx.execute(
+            "INSERT INTO products (sku, name, name_zh, weight_g, barcodes, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
+            " name_zh = excluded.name_zh, weight_g = excluded.weight_g,"
+            " barcodes = excluded.barcodes, updated_at = excluded.updated_at",
+            (sku, product.name, product.name_zh, product.weight_g,
+             json.dumps(data["barcodes"], ensure_ascii=False), utc_now()),
+        )  # fmt: skip
+        add_to_every_edge(tx, "product_upserted", data)
+    return counts
+
+
+def send_catalogue(tx: Tx, edge_id: str) -> int:
+    """Queue every product for a newly added edge, so it starts with the whole catalogue."""
+    rows = tx.all("SELECT * FROM products ORDER BY sku")
+    for row in rows:
+        add_change(tx, edge_id, "product_upserted", _stored(row), order_id=None)
+    return len(rows)
+
+
+def list_products(tx: Tx) -> list[dict[str, Any]]:
+    return [_stored(r) for r in tx.all("SELECT * FROM products ORDER BY sku")]
+
+
+# --- the edge's products CSV (edge/store/importer.py: sku,name[,name_zh,weight_g,…]) -------------
+
+
+@dataclass(frozen=True)
+class BadRow:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file} line {self.line}: {self.reason}"
+
+
+def _rows(path: Path, columns: Sequence[str], required: Sequence[str]) -> Iterable[Any]:
+    """(line, row) of a UTF-8 CSV file, or a BadRow for a header that does not fit."""
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        header = [h.strip() for h in reader.fieldnames or []]
+        unknown = [h for h in header if h not in columns]
+        missing = [c for c in required if c not in header]
+        if unknown or missing:
+            what = [f"unknown column {c!r}" for c in unknown] + [
+                f"missing column {c!r}" for c in missing
+            ]
+            yield BadRow(path.name, 1, f"{'; '.join(what)} (expected: {', '.join(columns)})")
+            return
+        reader.fieldnames = header
+        for row in reader:
+            if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+def read_catalogue_csv(
+    products: Path, barcodes: Path | None = None
+) -> tuple[list[tuple[str, ProductIn]], list[BadRow]]:
+    """Products (and their barcodes) from the edge's CSV files; bad rows are collected."""
+    found: dict[str, dict[str, Any]] = {}
+    bad: list[BadRow] = []
+    for item in _rows(products, PRODUCT_COLUMNS, ("sku", "name")):
+        if isinstance(item, BadRow):
+            bad.append(item)
+            continue
+        line, row = item
+        weight = row.get("weight_g", "")
+        found[row["sku"]] = {"line": line, "sku": row["sku"], "name": row["name"],
+                             "name_zh": row.get("name_zh", ""), "barcodes": [],
+                             "weight_g": weight or None}  # fmt: skip
+    for item in _rows(barcodes, BARCODE_COLUMNS, ("code", "sku")) if barcodes else ():
+        if isinstance(item, BadRow):
+            bad.append(item)
+        elif item[1]["sku"] not in found:
+            bad.append(
+                BadRow(barcodes.name, item[0], f"SKU {item[1]['sku']!r} is not in {products.name}")
+            )  # type: ignore[union-attr]
+        else:
+            code = {"code": item[1]["code"], "pack_qty": item[1].get("pack_qty") or 1}
+            found[item[1]["sku"]]["barcodes"].append(code)
+    out: list[tuple[str, ProductIn]] = []
+    for entry in found.values():
+        try:
+            out.append((ProductWithSku.model_validate(entry).sku, ProductIn.model_validate(entry)))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            bad.append(BadRow(products.name, entry["line"], f"{where}: {first['msg']}"))
+    return out, bad

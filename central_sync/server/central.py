@@ -1,0 +1,190 @@
+"""`Central`: the service the routers and the CLI call. Each method is one transaction (or a
+few, in order); after a commit that wrote the change feed, the long-polls are woken."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from central_sync.server import access, amend, catalogue, orders, views
+from central_sync.server.apply import apply_batch, high_water
+from central_sync.server.assign import figures
+from central_sync.server.batch import EdgeEvent
+from central_sync.server.db import Database, Tx, utc_now
+from central_sync.server.dialect import DatabaseUrl
+from central_sync.server.errors import CentralError
+from central_sync.server.feed import changes_after
+from central_sync.server.schema import migrate
+
+log = logging.getLogger("central")
+
+
+class Central:
+    """The central order store over one database (SQLite file or PostgreSQL)."""
+
+    def __init__(
+        self, url: str | DatabaseUrl, *, admin_token: str | None = None, pool_size: int = 8
+    ) -> None:
+        self.db = Database(url, size=pool_size)
+        self.admin_env_token = admin_token or os.environ.get(access.ADMIN_ENV) or None
+        self.on_feed: Callable[[], None] | None = None
+        self.last_seen: dict[str, str] = {}
+
+    @property
+    def backend(self) -> str:
+        return self.db.backend
+
+    def open(self) -> int:
+        """Run the migrations; returns the schema version."""
+        return migrate(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        with self.db.transaction(write=True) as tx:
+            yield tx
+        if tx.feed_written and self.on_feed is not None:
+            self.on_feed()
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        with self.db.transaction(write=False) as tx:
+            yield tx
+
+    # --- edges, tokens
+
+    def add_edge(self, edge_id: str, name: str = "") -> str:
+        with self.write() as tx:
+            token = access.add_edge(tx, edge_id, name)
+        log.info("edge %s added", edge_id)
+        return token
+
+    def edges(self) -> list[dict[str, Any]]:
+        with self.read() as tx:
+            return access.list_edges(tx)
+
+    def create_admin_token(self) -> str:
+        with self.write() as tx:
+            return access.add_admin_token(tx)
+
+    def has_admin_token(self) -> bool:
+        with self.read() as tx:
+            return access.has_admin_token(tx)
+
+    def edge_of_token(self, token: str) -> str | None:
+        with self.read() as tx:
+            edge_id = access.edge_of_token(tx, token)
+        if edge_id is not None:
+            self.last_seen[edge_id] = utc_now()
+        return edge_id
+
+    def is_admin(self, token: str) -> bool:
+        with self.read() as tx:
+            return access.is_admin(tx, token, self.admin_env_token)
+
+    # --- up: events
+
+    def receive_events(self, edge_id: str, events: Sequence[EdgeEvent]) -> dict[str, Any]:
+        """Apply a checked batch in one transaction; then retry unassigned orders if stock moved."""
+        try:
+            with self.write() as tx:
+                result = apply_batch(tx, edge_id, events)
+                retry = result.stock_changed and tx.one(
+                    "SELECT id FROM orders WHERE status = 'unassigned' LIMIT 1"
+                )
+        except CentralError as exc:
+            if exc.code in ("event_mismatch", "event_id_reused", "sequence_gap"):
+                exc.extra["high_water"] = self.high_water(edge_id)
+            log.warning("edge %s: batch refused: %s", edge_id, exc)
+            raise
+        if result.applied:
+            log.info(
+                "edge %s: %d applied, %d duplicates, high water %s",
+                edge_id, result.applied, result.duplicates, result.high_water,
+            )  # fmt: skip
+        if retry:
+            self.assign_pending()
+        return result.answer()
+
+    def high_water(self, edge_id: str) -> list[dict[str, int]]:
+        with self.read() as tx:
+            return high_water(tx, edge_id)
+
+    # --- down: the change feed
+
+    def changes(self, edge_id: str, after: int, limit: int) -> dict[str, Any]:
+        with self.read() as tx:
+            return changes_after(tx, edge_id, after, limit)
+
+    # --- orders
+
+    def ingest(self, raws: Sequence[Any], *, first_index: int = 0) -> list[orders.Outcome]:
+        with self.write() as tx:
+            outcomes = orders.ingest(tx, raws, first_index=first_index)
+        for o in outcomes:
+            if o.status == "rejected":
+                log.info(
+                    "order %d (%s) rejected: %s: %s", o.index, o.channel_order_id, o.field, o.reason
+                )
+        return outcomes
+
+    def assign_pending(self) -> list[dict[str, Any]]:
+        with self.write() as tx:
+            return orders.assign_pending(tx)
+
+    def cancel(self, order_id: str, reason: str) -> dict[str, Any]:
+        with self.write() as tx:
+            return amend.cancel_order(tx, order_id, reason)
+
+    def change_address(self, order_id: str, ship_to: orders.ShipTo) -> dict[str, Any]:
+        with self.write() as tx:
+            return amend.change_address(tx, order_id, ship_to)
+
+    def authorise_return(self, order_id: str, body: amend.ReturnIn) -> dict[str, Any]:
+        with self.write() as tx:
+            return amend.authorise_return(tx, order_id, body)
+
+    def orders(self, **filters: Any) -> list[dict[str, Any]]:
+        with self.read() as tx:
+            return views.list_orders(tx, **filters)
+
+    def order(self, order_id: str) -> dict[str, Any]:
+        with self.read() as tx:
+            found = views.order_detail(tx, order_id)
+        if found is None:
+            raise CentralError("not_found", what="order", key=order_id)
+        return found
+
+    def stock(
+        self, *, sku: str | None = None, warehouse: str | None = None
+    ) -> list[dict[str, Any]]:
+        with self.read() as tx:
+            rows = figures(tx, skus=[sku] if sku else None, warehouse=warehouse or None)
+        return [f.as_dict() for f in rows]
+
+    # --- catalogue
+
+    def upsert_products(self, products: Sequence[tuple[str, Any]]) -> dict[str, int]:
+        with self.write() as tx:
+            counts = catalogue.upsert_products(tx, products)
+        log.info("catalogue: %s", counts)
+        return counts
+
+    def products(self) -> list[dict[str, Any]]:
+        with self.read() as tx:
+            return catalogue.list_products(tx)
+
+    # --- the board
+
+    def board(self, *, status: str | None = None, warehouse: str | None = None) -> dict[str, Any]:
+        with self.read() as tx:
+            return {
+                "orders": views.list_orders(tx, status=status, warehouse=warehouse, limit=200),
+                "counts": views.status_counts(tx),
+                "edges": views.edges_overview(tx, self.last_seen, utc_now()),
+            }

@@ -1,0 +1,136 @@
+"""Connections and transactions over either backend: a small pool, and `Tx`, the one object
+the logic talks to (plain SQL with `?` placeholders, rows as dicts)."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from typing import Any
+
+from central_sync.server.dialect import DatabaseUrl, Dialect, dialect_for, parse_db_url
+
+
+def utc_now() -> str:
+    """Now as central writes times: ISO 8601 UTC with microseconds (sorts as text)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Tx:
+    """One open transaction. `memo` lives as long as the transaction (locks taken, …)."""
+
+    def __init__(self, conn: Any, dialect: Dialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self.memo: dict[str, Any] = {}
+        self.feed_written = False
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(self.dialect.sql(sql), tuple(params))
+
+    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        listed = [tuple(r) for r in rows]
+        if listed:
+            self.conn.cursor().executemany(self.dialect.sql(sql), listed)
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return list(self.execute(sql, params).fetchall())
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        row = self.execute(sql, params).fetchone()
+        return dict(row) if row is not None else None
+
+    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else next(iter(row.values()))
+
+    def lock_edge(self, edge_id: str) -> None:
+        sql = self.dialect.lock_edge()
+        if sql and ("edge", edge_id) not in self.memo:
+            self.execute(sql, (edge_id,))
+            self.memo[("edge", edge_id)] = True
+
+    def lock_feed(self) -> None:
+        sql = self.dialect.lock_feed()
+        if sql and "feed" not in self.memo:
+            self.execute(sql)
+            self.memo["feed"] = True
+
+
+class Database:
+    """A pool of up to `size` connections to one database (SQLite file or PostgreSQL)."""
+
+    def __init__(self, url: str | DatabaseUrl, *, size: int = 8) -> None:
+        self.url = parse_db_url(url) if isinstance(url, str) else url
+        self.dialect = dialect_for(self.url)
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._all: list[Any] = []
+
+    @property
+    def backend(self) -> str:
+        return self.dialect.name
+
+    def _acquire(self) -> Any:
+        self._slots.acquire()
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        try:
+            conn = self.dialect.connect()
+        except BaseException:
+            self._slots.release()
+            raise
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    def _release(self, conn: Any, *, broken: bool) -> None:
+        if broken or self.dialect.is_broken(conn):
+            self._discard(conn)
+        else:
+            self._idle.put(conn)
+        self._slots.release()
+
+    def _discard(self, conn: Any) -> None:
+        with self._lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        with suppress(Exception):
+            conn.close()
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Tx]:
+        """A transaction: committed when the block ends, rolled back when it raises."""
+        conn = self._acquire()
+        broken = False
+        try:
+            conn.execute(self.dialect.begin(write=write))
+            tx = Tx(conn, self.dialect)
+            try:
+                yield tx
+                conn.execute("COMMIT")
+            except BaseException:
+                try:
+                    conn.execute("ROLLBACK")
+                except Exception:
+                    broken = True
+                raise
+        except BaseException:
+            broken = broken or self.dialect.is_broken(conn)
+            raise
+        finally:
+            self._release(conn, broken=broken)
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with suppress(Exception):
+                conn.close()
+        while not self._idle.empty():
+            self._idle.get_nowait()

@@ -1,0 +1,66 @@
+"""The routers' dependencies: the service, and who is calling (an edge on its own path, or admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from central_sync.server.central import Central
+from central_sync.server.errors import CentralError
+from central_sync.server.messages import PHRASES
+
+ADMIN_COOKIE = "central_admin"
+
+
+def get_central(request: Request) -> Central:
+    return request.app.state.central  # type: ignore[no-any-return]
+
+
+CentralDep = Annotated[Central, Depends(get_central)]
+
+
+def bearer(request: Request) -> str:
+    """The bearer token of the request, or 401 not_authenticated."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise CentralError("not_authenticated", reason=PHRASES["no_token"])
+    return token.strip()
+
+
+def edge_caller(edge_id: str, request: Request, central: CentralDep) -> str:
+    """The calling edge, which must be the edge of the path."""
+    token_edge = central.edge_of_token(bearer(request))
+    if token_edge is None:
+        raise CentralError("not_authenticated", reason=PHRASES["unknown_token"])
+    if token_edge != edge_id:
+        raise CentralError("wrong_edge", token_edge=token_edge, edge_id=edge_id)
+    return token_edge
+
+
+def check_admin(central: Central, token: str) -> None:
+    if central.is_admin(token):
+        return
+    if central.edge_of_token(token) is not None:
+        raise CentralError("admin_only")
+    raise CentralError("not_authenticated", reason=PHRASES["unknown_token"])
+
+
+def admin(request: Request, central: CentralDep) -> None:
+    """The admin token as a bearer token."""
+    check_admin(central, bearer(request))
+
+
+def admin_or_cookie(request: Request, central: CentralDep) -> None:
+    """The admin token as a bearer token or the board's cookie (read-only endpoints only)."""
+    cookie = request.cookies.get(ADMIN_COOKIE)
+    if cookie and "authorization" not in request.headers:
+        check_admin(central, cookie)
+    else:
+        check_admin(central, bearer(request))
+
+
+EdgeCaller = Annotated[str, Depends(edge_caller)]
+Admin = Depends(admin)
+AdminOrCookie = Depends(admin_or_cookie)

@@ -1,0 +1,81 @@
+"""The change feed down to each edge: written in the writer's transaction, read by cursor, and a
+notifier that wakes long-polls of this process (other processes are seen by a re-check)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from central_sync.server.db import Tx, utc_now
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 100
+
+
+def add_change(
+    tx: Tx, edge_id: str, kind: str, data: dict[str, Any], *, order_id: str | None
+) -> None:
+    """Queue one change for `edge_id`; its cursor is drawn in commit order (see lock_feed)."""
+    tx.lock_feed()
+    tx.execute(
+        "INSERT INTO changes (edge_id, type, order_id, data, created_at) VALUES (?, ?, ?, ?, ?)",
+        (edge_id, kind, order_id, json.dumps(data, ensure_ascii=False, sort_keys=True), utc_now()),
+    )
+    tx.feed_written = True
+
+
+def add_to_every_edge(tx: Tx, kind: str, data: dict[str, Any]) -> int:
+    edges = [r["edge_id"] for r in tx.all("SELECT edge_id FROM edges ORDER BY edge_id")]
+    for edge_id in edges:
+        add_change(tx, edge_id, kind, data, order_id=None)
+    return len(edges)
+
+
+def changes_after(tx: Tx, edge_id: str, after: int, limit: int) -> dict[str, Any]:
+    """The page of changes after cursor `after`, and the cursor to ask from next."""
+    rows = tx.all(
+        "SELECT id, type, order_id, data FROM changes WHERE edge_id = ? AND id > ?"
+        " ORDER BY id LIMIT ?",
+        (edge_id, after, limit),
+    )
+    changes = [
+        {"cursor": int(r["id"]), "type": r["type"], "order_id": r["order_id"],
+         "data": json.loads(r["data"])}
+        for r in rows
+    ]  # fmt: skip
+    return {"changes": changes, "next": changes[-1]["cursor"] if changes else after}
+
+
+class Notifier:
+    """Wakes the long-polls waiting in this process when a change commits."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.waiting = 0  # long-polls holding a request now
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def current(self) -> asyncio.Event:
+        """Take this before reading the feed: a commit after the read still sets it."""
+        return self._event
+
+    def notify(self) -> None:
+        event, self._event = self._event, asyncio.Event()
+        event.set()
+
+    def notify_threadsafe(self) -> None:
+        """Called from a worker thread after a commit that wrote changes."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.notify)
+
+    async def wait(self, event: asyncio.Event, timeout: float) -> None:
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            pass
+        finally:
+            self.waiting -= 1

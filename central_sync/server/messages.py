@@ -1,0 +1,158 @@
+"""Central's message catalogue: every error code with its text in English and Simplified Chinese.
+
+Placeholders are `str.format` fields filled from the error's params; a param may be a `Text`
+(rendered in the reader's language) and a missing one renders as `?`.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Text:
+    """A phrase in both languages, used as a message or as a param inside one."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return self.en
+
+
+LANGUAGES = ("en", "zh")
+
+CATALOGUE: dict[str, Text] = {
+    "invalid_request": Text(
+        "The request is not valid: {reason}.",
+        "请求无效：{reason}。",
+    ),
+    "invalid_batch": Text(
+        "Event {index} of the batch is not well formed: {field} {problem}. Nothing of the batch "
+        "was applied.",
+        "批次中第 {index} 个事件格式不正确：{field} {problem}。整个批次均未应用。",
+    ),
+    "event_mismatch": Text(
+        "Event {seq} of epoch {epoch} has id {event_id}, but central already holds {stored} at "
+        "that place. Nothing of the batch was applied.",
+        "纪元 {epoch} 的事件 {seq} 编号为 {event_id}，但中心在该位置已存有 {stored}。整个批次均未应用。",
+    ),
+    "event_id_reused": Text(
+        "Event id {event_id} (seq {seq} of epoch {epoch}) is already stored as seq {stored_seq} of "
+        "epoch {stored_epoch}. Nothing of the batch was applied.",
+        "事件编号 {event_id}（纪元 {epoch} 序号 {seq}）已作为纪元 {stored_epoch} 序号 {stored_seq} 存储。"
+        "整个批次均未应用。",
+    ),
+    "sequence_gap": Text(
+        "Event {seq} of epoch {epoch} arrived, but central expects seq {expected} next. Send the "
+        "missing events first; nothing of the batch was applied.",
+        "收到纪元 {epoch} 的事件 {seq}，但中心下一个应收序号为 {expected}。请先发送缺失的事件；"
+        "整个批次均未应用。",
+    ),
+    "not_authenticated": Text(
+        "A valid token is needed: send Authorization: Bearer <token> ({reason}).",
+        "需要有效的令牌：请发送 Authorization: Bearer <令牌>（{reason}）。",
+    ),
+    "wrong_edge": Text(
+        "This token belongs to edge {token_edge}; it cannot use the paths of edge {edge_id}.",
+        "此令牌属于边缘节点 {token_edge}，不能访问边缘节点 {edge_id} 的路径。",
+    ),
+    "admin_only": Text(
+        "This needs the admin token; an edge's token cannot do it.",
+        "此操作需要管理员令牌；边缘节点的令牌无权执行。",
+    ),
+    "not_found": Text(
+        "{what} {key} does not exist.",
+        "{what} {key} 不存在。",
+    ),
+    "order_rejected": Text(
+        "Order {channel_order_id} was refused: {field}: {reason}.",
+        "订单 {channel_order_id} 被拒绝：{field}：{reason}。",
+    ),
+    "order_shipped": Text(
+        "Order {order_id} has already shipped (tracking {tracking}); it can no longer be {action}.",
+        "订单 {order_id} 已发货（运单号 {tracking}），不能再{action}。",
+    ),
+    "order_cancelled": Text(
+        "Order {order_id} is cancelled; it can no longer be {action}.",
+        "订单 {order_id} 已取消，不能再{action}。",
+    ),
+    "not_shipped": Text(
+        "Order {order_id} has not shipped yet (it is {status}); a return can be authorised once "
+        "central knows it shipped.",
+        "订单 {order_id} 尚未发货（当前状态 {status}）；中心确认发货后才能授权退货。",
+    ),
+    "rma_exists": Text(
+        "RMA {rma} already exists for different lines or another order; choose another RMA number.",
+        "退货授权 {rma} 已存在（商品行或订单不同）；请使用其他退货授权号。",
+    ),
+    "edge_exists": Text(
+        "Edge {edge_id} is already registered; its token was printed when it was added.",
+        "边缘节点 {edge_id} 已注册；其令牌已在添加时打印。",
+    ),
+    "database_too_new": Text(
+        "The database is at schema version {found}, newer than this program knows ({known}). "
+        "Upgrade warehouse-central.",
+        "数据库结构版本为 {found}，高于本程序支持的版本（{known}）。请升级 warehouse-central。",
+    ),
+    "internal_error": Text(
+        "Something went wrong at central; it is logged. Try again.",
+        "中心发生内部错误，已记录。请重试。",
+    ),
+}
+
+# Phrases used as params (the field problems of a batch, the actions refused on an order).
+PHRASES: dict[str, Text] = {
+    "missing": Text("is missing", "缺失"),
+    "not_text": Text("must be a non-empty text", "须为非空文本"),
+    "not_text_or_null": Text("must be a text or null", "须为文本或 null"),
+    "not_positive_int": Text("must be a whole number ≥ 1", "须为 ≥ 1 的整数"),
+    "not_object": Text("must be an object", "须为对象"),
+    "not_list": Text("must be a list", "须为列表"),
+    "not_place": Text(
+        "must be [location, container, bucket] texts", "须为 [库位, 容器, 库存类别] 文本"
+    ),
+    "not_timestamp": Text("must be an ISO 8601 time", "须为 ISO 8601 时间"),
+    "too_long": Text("is too long", "过长"),
+    "too_many": Text("has more than 500 events", "超过 500 个事件"),
+    "not_this_edge": Text("is not the edge of the path", "与路径中的边缘节点不一致"),
+    "out_of_order": Text(
+        "is not after the previous event's (epoch, seq)", "未按 (纪元, 序号) 递增"
+    ),
+    "repeated": Text("appears twice in the batch", "在批次中重复出现"),
+    "not_json": Text("is not a JSON object", "不是 JSON 对象"),
+    "no_token": Text("no token was sent", "未发送令牌"),
+    "unknown_token": Text("the token is not known here", "令牌无效"),
+    "cancelled": Text("cancelled", "取消"),
+    "readdressed": Text("given a new address", "修改地址"),
+}
+
+
+class _Lenient(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def normalise_language(header: str | None) -> str:
+    """'zh' when the Accept-Language header prefers Chinese, else 'en'."""
+    for part in (header or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+def localise(value: Any, lang: str) -> Any:
+    return getattr(value, lang) if isinstance(value, Text) else value
+
+
+def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
+    """The message for `code` in `lang`, with its params filled in."""
+    template = getattr(CATALOGUE[code], lang if lang in LANGUAGES else "en")
+    values = _Lenient({k: localise(v, lang) for k, v in params.items()})
+    return string.Formatter().vformat(template, (), values)

@@ -1,0 +1,236 @@
+"""Channel orders into central: checked, deduplicated on (channel, channel_order_id), then assigned
+to a warehouse and released to it through the change feed (or left `unassigned` with a reason)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from central_sync.server.assign import choose_for_order
+from central_sync.server.db import Tx, utc_now
+from central_sync.server.feed import add_change
+
+log = logging.getLogger("central.orders")
+
+ORDER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+SHIP_TO_KEYS = ("name", "phone", "country", "province", "city", "district", "address", "postcode")
+
+
+class LineIn(BaseModel):
+    sku: str = Field(min_length=1, max_length=64)
+    qty: int = Field(gt=0, le=100_000)
+    lot: str = Field(default="", max_length=64)
+
+
+class ShipTo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=64)
+    country: str = Field(default="", max_length=64)
+    province: str = Field(default="", max_length=100)
+    city: str = Field(default="", max_length=100)
+    district: str = Field(default="", max_length=100)
+    address: str = Field(default="", max_length=500)
+    postcode: str = Field(default="", max_length=32)
+
+
+class OrderIn(BaseModel):
+    """One order in the channels' common shape (central_sync.channels.ChannelOrder.to_json())."""
+
+    channel: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    channel_order_id: str = Field(min_length=1, max_length=64)
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    ordered_at: str | None = None
+    priority: int = Field(default=0, ge=-1000, le=1000)
+    ship_by: str | None = None
+    customer_ref: str = Field(default="", max_length=200)
+    ship_to: ShipTo = Field(default_factory=ShipTo)
+    carrier: str = Field(default="", max_length=64)
+    service: str = Field(default="", max_length=64)
+    currency: str = Field(default="", max_length=8)
+    total: str | None = None
+
+    @field_validator("total", mode="before")
+    @classmethod
+    def _total_as_text(cls, value: Any) -> Any:
+        return (
+            str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one order of a request or file: imported, duplicate or rejected."""
+
+    index: int
+    status: str
+    channel_order_id: str
+    id: str | None = None
+    warehouse: str | None = None
+    order_status: str | None = None
+    field: str | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def order_id_for(channel: str, channel_order_id: str) -> str:
+    """Central's id: `channel:channel_order_id`, made safe for the edge's id pattern if needed."""
+    safe = re.sub(r"[^A-Za-z0-9_.:-]", "_", channel_order_id)
+    digest = hashlib.sha256(f"{channel}\x1f{channel_order_id}".encode()).hexdigest()
+    if safe != channel_order_id:
+        safe = f"{safe}.{digest[:8]}"
+    candidate = f"{channel}:{safe}"
+    return candidate if ORDER_ID.match(candidate) else f"{channel[:32]}:{digest[:24]}"
+
+
+def _field(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "order"
+
+
+def parse_order(raw: Any, index: int) -> OrderIn | Outcome:
+    """The order, or its rejection naming the first bad field."""
+    coid = str(raw.get("channel_order_id", "")) if isinstance(raw, dict) else ""
+    try:
+        return OrderIn.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return Outcome(index, "rejected", coid, field=_field(first["loc"]), reason=first["msg"])
+
+
+def ingest(tx: Tx, raws: Sequence[Any], *, first_index: int = 0) -> list[Outcome]:
+    """Check, dedup and insert each order; assign the new ones. Bad ones are rejected alone."""
+    tx.lock_feed()  # assignments read ATS and write the feed: one at a time
+    parsed = [parse_order(raw, first_index + i) for i, raw in enumerate(raws)]
+    skus = {ln.sku for p in parsed if isinstance(p, OrderIn) for ln in p.lines}
+    known = _known_skus(tx, skus)
+    return [
+        p if isinstance(p, Outcome) else _ingest_one(tx, p, first_index + i, known)
+        for i, p in enumerate(parsed)
+    ]
+
+
+def _known_skus(tx: Tx, skus: set[str]) -> set[str]:
+    listed = sorted(skus)
+    found: set[str] = set()
+    for start in range(0, len(listed), 500):
+        chunk = listed[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found |= {
+            r["sku"] for r in tx.all(f"SELECT sku FROM products WHERE sku IN ({marks})", chunk)
+        }
+    return found
+
+
+def _ingest_one(tx: Tx, order: OrderIn, index: int, known: set[str]) -> Outcome:
+    coid = order.channel_order_id
+    for n, line in enumerate(order.lines):
+        if line.sku not in known:
+            reason = f"unknown SKU {line.sku}: not in central's catalogue"
+            return Outcome(index, "rejected", coid, field=f"lines[{n}].sku", reason=reason)
+    order_id, now = order_id_for(order.channel, coid), utc_now()
+    inserted = tx.one(
+        "INSERT INTO orders (id, channel, channel_order_id, status, ship_to, priority, ship_by,"
+        " carrier, service, customer_ref, currency, total, ordered_at, created_at, updated_at)"
+        " VALUES (?, ?, ?, 'unassigned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (channel, channel_order_id) DO NOTHING RETURNING id",
+        (
+            order_id, order.channel, coid, json.dumps(order.ship_to.model_dump(), ensure_ascii=False),
+            order.priority, order.ship_by, order.carrier, order.service, order.customer_ref,
+            order.currency, order.total, order.ordered_at, now, now,
+        ),
+    )  # fmt: skip
+    if inserted is None:
+        row = tx.one(
+            "SELECT id, status, warehouse FROM orders WHERE channel = ? AND channel_order_id = ?",
+            (order.channel, coid),
+        )
+        assert row is not None
+        return Outcome(index, "duplicate", coid, row["id"], row["warehouse"], row["status"])
+    tx.many(
+        "INSERT INTO order_lines (order_id, line_no, sku, qty, lot) VALUES (?, ?, ?, ?, ?)",
+        ((order_id, n + 1, ln.sku, ln.qty, ln.lot) for n, ln in enumerate(order.lines)),
+    )
+    history(tx, order_id, None, "unassigned", note=f"received from channel {order.channel}")
+    warehouse = assign_order(tx, order_id)
+    status = "released" if warehouse else "unassigned"
+    return Outcome(index, "imported", coid, order_id, warehouse, status)
+
+
+def history(tx: Tx, order_id: str, old: str | None, new: str, *, note: str = "") -> None:
+    tx.execute(
+        "INSERT INTO order_history (order_id, at, from_status, to_status, source, note)"
+        " VALUES (?, ?, ?, ?, 'central', ?)",
+        (order_id, utc_now(), old, new, note),
+    )
+
+
+def assign_order(tx: Tx, order_id: str) -> str | None:
+    """Assign an unassigned order by the rule and release it to that edge; None if no edge can."""
+    choice = choose_for_order(tx, order_id)
+    if choice.warehouse is None:
+        tx.execute(
+            "UPDATE orders SET hold_reason = ?, updated_at = ? WHERE id = ?",
+            (choice.reason, utc_now(), order_id),
+        )
+        return None
+    tx.execute(
+        "UPDATE orders SET status = 'released', warehouse = ?, hold_reason = '', updated_at = ?"
+        " WHERE id = ?",
+        (choice.warehouse, utc_now(), order_id),
+    )
+    history(tx, order_id, "unassigned", "released", note=f"assigned to {choice.warehouse}")
+    add_change(tx, choice.warehouse, "order_released", edge_order(tx, order_id), order_id=order_id)
+    log.info("order %s assigned to %s", order_id, choice.warehouse)
+    return choice.warehouse
+
+
+def assign_pending(tx: Tx) -> list[dict[str, Any]]:
+    """Try every unassigned order again, most urgent first; returns those assigned now."""
+    tx.lock_feed()
+    rows = tx.all(
+        "SELECT id FROM orders WHERE status = 'unassigned' ORDER BY priority DESC, created_at, id"
+    )
+    done = []
+    for row in rows:
+        warehouse = assign_order(tx, row["id"])
+        if warehouse:
+            done.append({"id": row["id"], "warehouse": warehouse})
+    return done
+
+
+def edge_order(tx: Tx, order_id: str) -> dict[str, Any]:
+    """The order as the edge's `POST /api/v1/orders` body (docs/sync.md, order_released)."""
+    row = tx.one("SELECT * FROM orders WHERE id = ?", (order_id,))
+    assert row is not None
+    lines = tx.all(
+        "SELECT sku, qty, lot FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,)
+    )
+    return {
+        "id": row["id"], "channel": row["channel"], "channel_order_id": row["channel_order_id"],
+        "lines": [{"sku": ln["sku"], "qty": int(ln["qty"]), "lot": ln["lot"]} for ln in lines],
+        "priority": int(row["priority"]), "ship_by": row["ship_by"],
+        "customer_ref": row["customer_ref"], "ship_to": json.loads(row["ship_to"]),
+        "carrier": row["carrier"], "service": row["service"],
+    }  # fmt: skip
+
+
+def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    count = {
+        s: sum(1 for o in outcomes if o.status == s) for s in ("imported", "duplicate", "rejected")
+    }
+    return {
+        "imported": count["imported"], "duplicates": count["duplicate"],
+        "rejected": count["rejected"], "orders": [o.as_dict() for o in outcomes],
+    }  # fmt: skip

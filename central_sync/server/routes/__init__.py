@@ -1,0 +1,1 @@
+"""Central's routers: thin (parse, authorise, one call to `Central`)."""

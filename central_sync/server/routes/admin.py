@@ -1,0 +1,132 @@
+"""Admin paths: channel orders in, decisions on orders, the catalogue, stock, edges."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from central_sync.server.amend import AddressIn, CancelIn, ReturnIn
+from central_sync.server.catalogue import SKU_PATTERN, ProductIn, ProductWithSku
+from central_sync.server.deps import Admin, AdminOrCookie, CentralDep
+from central_sync.server.errors import CentralError
+from central_sync.server.orders import summary
+
+router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[Admin])
+reader = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[AdminOrCookie])
+
+
+class ProductsIn(BaseModel):
+    products: list[ProductWithSku] = Field(min_length=1, max_length=10_000)
+
+
+class EdgeIn(BaseModel):
+    edge_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(default="", max_length=200)
+
+
+@router.post("/orders")
+def post_orders(central: CentralDep, body: Any = Body(...)) -> JSONResponse:
+    """One channel order (201 new, 200 duplicate, 422 rejected) or `{"orders": [...]}` (200)."""
+    many = isinstance(body, dict) and isinstance(body.get("orders"), list)
+    raws = body["orders"] if many else [body]
+    if len(raws) > 10_000:
+        raise CentralError("invalid_request", reason="at most 10,000 orders per request")
+    outcomes = central.ingest(raws)
+    if many:
+        return JSONResponse(summary(outcomes))
+    only = outcomes[0]
+    if only.status == "rejected":
+        raise CentralError(
+            "order_rejected", channel_order_id=only.channel_order_id or "?", field=only.field,
+            reason=only.reason,
+        )  # fmt: skip
+    return JSONResponse(only.as_dict(), status_code=201 if only.status == "imported" else 200)
+
+
+@router.post("/orders/assign")
+def post_assign(central: CentralDep) -> dict[str, Any]:
+    """Try to assign every unassigned order again (also done after each stock change)."""
+    done = central.assign_pending()
+    return {"assigned": done, "count": len(done)}
+
+
+@reader.get("/orders")
+def get_orders(
+    central: CentralDep,
+    status: str | None = None,
+    warehouse: str | None = None,
+    limit: int = Query(200, ge=1, le=1000),
+) -> dict[str, Any]:
+    """The order board as JSON: orders across warehouses, the most recently changed first."""
+    return {"orders": central.orders(status=status, warehouse=warehouse, limit=limit)}
+
+
+@reader.get("/orders/{order_id}")
+def get_order(order_id: str, central: CentralDep) -> dict[str, Any]:
+    """One order with its lines, history, shipment and returns."""
+    return central.order(order_id)
+
+
+@router.post("/orders/{order_id}/cancel")
+def post_cancel(order_id: str, body: CancelIn, central: CentralDep) -> dict[str, Any]:
+    """Cancel the order; its edge gets `order_cancelled`."""
+    return central.cancel(order_id, body.reason)
+
+
+@router.post("/orders/{order_id}/address")
+def post_address(order_id: str, body: AddressIn, central: CentralDep) -> dict[str, Any]:
+    """Give the order a new ship-to address; its edge gets `address_changed`."""
+    return central.change_address(order_id, body.ship_to)
+
+
+@router.post("/orders/{order_id}/returns", status_code=201)
+def post_return(order_id: str, body: ReturnIn, central: CentralDep) -> dict[str, Any]:
+    """Authorise a return (RMA); its edge gets `return_authorised`."""
+    return central.authorise_return(order_id, body)
+
+
+@router.put("/products/{sku}")
+def put_product(sku: str, body: ProductIn, central: CentralDep) -> dict[str, Any]:
+    """Create or change one product; every edge gets `product_upserted` when it changed."""
+    if not re.fullmatch(SKU_PATTERN, sku):
+        raise CentralError(
+            "invalid_request", reason=f"SKU {sku!r} must be 1-64 characters, no spaces"
+        )
+    return central.upsert_products([(sku, body)])
+
+
+@router.post("/products")
+def post_products(body: ProductsIn, central: CentralDep) -> dict[str, Any]:
+    """Create or change many products at once."""
+    return central.upsert_products([(p.sku, p) for p in body.products])
+
+
+@reader.get("/products")
+def get_products(central: CentralDep) -> dict[str, Any]:
+    """The catalogue."""
+    return {"products": central.products()}
+
+
+@reader.get("/stock")
+def get_stock(
+    central: CentralDep, sku: str | None = None, warehouse: str | None = None
+) -> dict[str, Any]:
+    """Per (warehouse, SKU): the edge's buckets, open demand and available-to-sell."""
+    return {"stock": central.stock(sku=sku, warehouse=warehouse)}
+
+
+@router.post("/edges", status_code=201)
+def post_edge(body: EdgeIn, central: CentralDep) -> dict[str, Any]:
+    """Register an edge; the answer holds its token, shown this once."""
+    token = central.add_edge(body.edge_id, body.name)
+    return {"edge_id": body.edge_id, "name": body.name, "token": token}
+
+
+@reader.get("/edges")
+def get_edges(central: CentralDep) -> dict[str, Any]:
+    """Every edge with its high water and last event."""
+    return {"edges": central.edges()}

@@ -1,0 +1,66 @@
+"""The edges' own paths (docs/sync.md): events up, high water, the change feed down."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from central_sync.server.batch import parse_batch
+from central_sync.server.deps import CentralDep, EdgeCaller
+from central_sync.server.errors import CentralError
+from central_sync.server.feed import DEFAULT_PAGE, MAX_PAGE, Notifier
+from central_sync.server.messages import PHRASES
+
+router = APIRouter(prefix="/api/v1/edges/{edge_id}", tags=["edges"])
+
+# A long-poll re-reads the feed this often, so a change written by another process (PostgreSQL
+# shared by several central processes) is seen without an in-process notification.
+RECHECK_S = 1.0
+
+
+@router.post("/events")
+async def post_events(
+    edge_id: str, request: Request, _: EdgeCaller, central: CentralDep
+) -> dict[str, Any]:
+    """Apply a batch of the edge's events, at most once and in order; answers the high water."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise CentralError(
+            "invalid_batch", index="?", field="body", problem=PHRASES["not_json"]
+        ) from None
+    events = parse_batch(body, edge_id)
+    return await run_in_threadpool(central.receive_events, edge_id, events)
+
+
+@router.get("/events/high-water")
+def get_high_water(edge_id: str, _: EdgeCaller, central: CentralDep) -> dict[str, Any]:
+    """Every epoch central holds for this edge with its highest applied seq."""
+    return {"high_water": central.high_water(edge_id)}
+
+
+@router.get("/changes")
+async def get_changes(
+    edge_id: str,
+    request: Request,
+    _: EdgeCaller,
+    central: CentralDep,
+    after: int = Query(0, ge=0),
+    wait: float = Query(25.0, ge=0, le=60),
+    limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE),
+) -> dict[str, Any]:
+    """Changes after cursor `after`; with none, holds the request up to `wait` seconds."""
+    notifier: Notifier = request.app.state.notifier
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        woken = notifier.current()  # taken before the read: a commit after it still wakes us
+        page = await run_in_threadpool(central.changes, edge_id, after, limit)
+        remaining = deadline - loop.time()
+        if page["changes"] or remaining <= 0 or await request.is_disconnected():
+            return page
+        await notifier.wait(woken, min(RECHECK_S, remaining))

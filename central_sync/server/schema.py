@@ -1,0 +1,184 @@
+"""Central's schema as numbered migrations in portable SQL, run at start; a newer one is refused.
+
+`{identity}` is the dialect's auto-numbered key. Times are ISO 8601 UTC text, JSON is text.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from central_sync.server.db import Database, Tx
+from central_sync.server.errors import CentralError
+
+log = logging.getLogger("central.schema")
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE edges (
+        edge_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        last_event_at TEXT,
+        last_occurred_at TEXT
+    );
+    CREATE TABLE admin_tokens (
+        token_hash TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+    );
+    -- The high water per (edge, epoch): every seq 1..high_seq is stored in events.
+    CREATE TABLE edge_epochs (
+        edge_id TEXT NOT NULL REFERENCES edges(edge_id),
+        epoch BIGINT NOT NULL,
+        high_seq BIGINT NOT NULL,
+        PRIMARY KEY (edge_id, epoch)
+    );
+    -- Every event of every edge, kept whole for audit.
+    CREATE TABLE events (
+        edge_id TEXT NOT NULL,
+        epoch BIGINT NOT NULL,
+        seq BIGINT NOT NULL,
+        event_id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        order_id TEXT,
+        sku TEXT,
+        payload TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (edge_id, epoch, seq)
+    );
+    -- The sum of each edge's balances per (SKU, bucket), from the movements of its events.
+    CREATE TABLE stock (
+        warehouse TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        PRIMARY KEY (warehouse, sku, bucket)
+    );
+    CREATE INDEX stock_sku ON stock(sku);
+    CREATE TABLE products (
+        sku TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_zh TEXT NOT NULL DEFAULT '',
+        weight_g INTEGER,
+        barcodes TEXT NOT NULL DEFAULT '[]',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE orders (
+        id TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        channel_order_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        warehouse TEXT,
+        hold_reason TEXT NOT NULL DEFAULT '',
+        ship_to TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        ship_by TEXT,
+        carrier TEXT NOT NULL DEFAULT '',
+        service TEXT NOT NULL DEFAULT '',
+        customer_ref TEXT NOT NULL DEFAULT '',
+        currency TEXT NOT NULL DEFAULT '',
+        total TEXT,
+        ordered_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (channel, channel_order_id)
+    );
+    CREATE INDEX orders_status ON orders(status, warehouse);
+    CREATE INDEX orders_updated ON orders(updated_at);
+    CREATE TABLE order_lines (
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        line_no INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        lot TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (order_id, line_no)
+    );
+    -- Units of each order in the picked bucket so far (picks minus put-backs), from its events.
+    CREATE TABLE order_picks (
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        PRIMARY KEY (order_id, sku)
+    );
+    CREATE TABLE order_history (
+        id {identity},
+        order_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        source TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX order_history_order ON order_history(order_id, id);
+    CREATE TABLE shipments (
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        parcel_no INTEGER NOT NULL,
+        parcels INTEGER NOT NULL,
+        tracking_number TEXT NOT NULL,
+        carrier TEXT NOT NULL DEFAULT '',
+        weight_g INTEGER,
+        contents TEXT NOT NULL DEFAULT '[]',
+        edge_id TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (order_id, parcel_no)
+    );
+    CREATE TABLE returns (
+        rma TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        lines TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX returns_order ON returns(order_id);
+    -- The change feed: id is the cursor, increasing in commit order (see Dialect.lock_feed).
+    CREATE TABLE changes (
+        id {identity},
+        edge_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        order_id TEXT,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX changes_edge ON changes(edge_id, id)
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _version(tx: Tx) -> int:
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS central_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+    )
+    value = tx.value("SELECT value FROM central_meta WHERE key = 'schema_version'")
+    return int(value) if value is not None else 0
+
+
+def migrate(db: Database) -> int:
+    """Bring the schema up to date, each migration in its own transaction; returns the version."""
+    while True:
+        with db.transaction(write=True) as tx:
+            tx.lock_feed()  # two processes starting at once migrate one after the other
+            found = _version(tx)
+            if found > SCHEMA_VERSION:
+                raise CentralError("database_too_new", found=found, known=SCHEMA_VERSION)
+            if found == SCHEMA_VERSION:
+                return found
+            for statement in MIGRATIONS[found].split(";"):
+                if statement.strip():
+                    tx.execute(statement.replace("{identity}", db.dialect.identity))
+            tx.execute(
+                "INSERT INTO central_meta (key, value) VALUES ('schema_version', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(found + 1),),
+            )
+            log.info("schema migrated to version %d (%s)", found + 1, db.backend)
+
+
+def schema_version(db: Database) -> int:
+    """The version the database is at (read only; 0 before the first migration)."""
+    with db.transaction(write=False) as tx:
+        if not tx.value(db.dialect.count_tables, ("central_meta",)):
+            return 0
+        value = tx.value("SELECT value FROM central_meta WHERE key = 'schema_version'")
+    return int(value) if value is not None else 0

@@ -1,0 +1,118 @@
+"""Read-only views: the order board, one order in full, the edges' sync state."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from central_sync.server.access import list_edges
+from central_sync.server.db import Tx
+
+MAX_LIST = 1000
+# The board calls an edge "catching up" when its newest event arrived this long after it happened.
+BEHIND_S = 60.0
+
+
+def _seconds_between(earlier: str | None, later: str | None) -> float | None:
+    if not earlier or not later:
+        return None
+    try:
+        a = datetime.fromisoformat(earlier.replace("Z", "+00:00"))
+        b = datetime.fromisoformat(later.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return round((b - a).total_seconds(), 3)
+
+
+def list_orders(
+    tx: Tx, *, status: str | None = None, warehouse: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Orders, the most recently changed first, each with its tracking numbers."""
+    where, params = [], []
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    if warehouse:
+        where.append("warehouse = ?")
+        params.append(warehouse)
+    sql = (
+        "SELECT id, channel, channel_order_id, status, warehouse, hold_reason, priority, ship_by,"
+        " created_at, updated_at FROM orders"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY updated_at DESC, id LIMIT ?"
+    )
+    rows = tx.all(sql, [*params, min(max(limit, 1), MAX_LIST)])
+    tracking = _tracking(tx, [r["id"] for r in rows])
+    return [dict(r) | {"tracking_numbers": tracking.get(r["id"], [])} for r in rows]
+
+
+def _tracking(tx: Tx, ids: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        if not chunk:
+            continue
+        rows = tx.all(
+            f"SELECT order_id, tracking_number FROM shipments WHERE order_id IN"
+            f" ({','.join('?' * len(chunk))}) ORDER BY order_id, parcel_no",
+            chunk,
+        )
+        for r in rows:
+            found.setdefault(r["order_id"], []).append(r["tracking_number"])
+    return found
+
+
+def order_detail(tx: Tx, order_id: str) -> dict[str, Any] | None:
+    """One order with its lines, picked units, history, shipment and returns."""
+    row = tx.one("SELECT * FROM orders WHERE id = ?", (order_id,))
+    if row is None:
+        return None
+    one = (order_id,)
+    lines = tx.all(
+        "SELECT line_no, sku, qty, lot FROM order_lines WHERE order_id = ? ORDER BY line_no", one
+    )
+    picks = tx.all("SELECT sku, qty FROM order_picks WHERE order_id = ? ORDER BY sku", one)
+    hist = tx.all(
+        "SELECT at, from_status, to_status, source, note FROM order_history WHERE order_id = ?"
+        " ORDER BY id",
+        one,
+    )
+    parcels = tx.all(
+        "SELECT parcel_no, parcels, tracking_number, carrier, weight_g, contents, edge_id"
+        " FROM shipments WHERE order_id = ? ORDER BY parcel_no",
+        one,
+    )
+    returns = tx.all(
+        "SELECT rma, lines, created_at FROM returns WHERE order_id = ? ORDER BY rma", one
+    )
+    return dict(row) | {
+        "ship_to": json.loads(row["ship_to"]),
+        "lines": lines,
+        "picked": {p["sku"]: int(p["qty"]) for p in picks},
+        "history": hist,
+        "shipment": [p | {"contents": json.loads(p["contents"])} for p in parcels],
+        "returns": [r | {"lines": json.loads(r["lines"])} for r in returns],
+    }
+
+
+def edges_overview(tx: Tx, last_seen: dict[str, str], now: str) -> list[dict[str, Any]]:
+    """Each edge's high water, its last event, how far behind its stream runs, when last heard."""
+    out = []
+    for edge in list_edges(tx):
+        behind = _seconds_between(edge["last_occurred_at"], edge["last_event_at"])
+        seen = last_seen.get(edge["edge_id"])
+        silent = _seconds_between(seen or edge["last_event_at"], now)
+        if behind is not None and behind > BEHIND_S:
+            state = "catching_up"
+        elif silent is None or silent > 120:
+            state = "quiet"
+        else:
+            state = "in_step"
+        out.append(edge | {"behind_s": behind, "last_seen_at": seen, "state": state})
+    return out
+
+
+def status_counts(tx: Tx) -> dict[str, int]:
+    rows = tx.all("SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status")
+    return {r["status"]: int(r["n"]) for r in rows}

@@ -1,0 +1,282 @@
+"""The pack bench and the dock, end to end: the pack and dispatch workflows' shells, and closing
+a parcel (tracking number first, outside the write; then `packed`, the parcel and its waybill's
+print job in one commit; the print itself after the commit)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from edge.domain.classify import Classified
+from edge.domain.decision import Decision
+from edge.domain.errors import EdgeError
+from edge.domain.pack import PROMPT, PackContext, PackOrder, PackSession, decide_pack, step_of
+from edge.domain.parcel import (
+    CloseParcel,
+    DispatchContext,
+    DispatchSession,
+    Tolerance,
+    close_parcel,
+    decide_dispatch,
+)  # fmt: skip
+from edge.service.commands import refusal_body, run_once
+from edge.service.documents import waybill_document
+from edge.store import packing as store
+from edge.store import print_jobs
+from edge.store.answers import Answer, find_answer, request_hash
+from edge.store.effects import Actor, apply_decision
+from edge.store.operators import LoginSession
+from edge.store.work import open_work_session, save_state
+from edge.store.writer import Tx
+from labels.document import Address, Waybill
+
+if TYPE_CHECKING:
+    from edge.service.workflows import FloorSettings
+
+
+@dataclass(frozen=True)
+class PackRules:
+    """What closing a parcel depends on, from [packing], [carrier] and [[packages]]."""
+
+    ship_on_pack: bool = False
+    tolerance: Tolerance = Tolerance()
+    packages: Mapping[str, tuple[str, int]] = ()  # type: ignore[assignment]  # code → (name, tare)
+    carrier: str = "Edge Post"
+    service: str = "Standard"
+    sender: Mapping[str, str] = ()  # type: ignore[assignment]
+
+
+def pack_rules(settings: Any) -> PackRules:
+    c = settings.carrier
+    return PackRules(
+        settings.packing.ship_on_pack,
+        Tolerance(settings.packing.weight_tolerance_g,
+                  Decimal(str(settings.packing.weight_tolerance_pct))),
+        {p.code: (p.name, p.tare_g) for p in settings.pack_packages},
+        c.name, c.service,
+        {"name": c.sender_name, "line1": c.sender_address, "city": c.sender_city,
+         "region": c.sender_province, "postal_code": c.sender_postcode,
+         "country": c.sender_country, "phone": c.sender_phone},
+    )  # fmt: skip
+
+
+# --- the pack workflow's shell ---
+
+
+def device_station(conn: Any, device_id: str | None) -> str:
+    row = conn.execute("SELECT station FROM devices WHERE id = ?", (device_id,)).fetchone()
+    return (row["station"] or "") if row else ""
+
+
+def start_pack(
+    tx: Tx, session: LoginSession, params: dict[str, Any], _f: FloorSettings
+) -> dict[str, Any]:
+    station = params.get("station") or device_station(tx, session.device_id)
+    return asdict(PackSession(station=station))
+
+
+def run_pack(tx: Tx, state: dict[str, Any], scan: Classified, _f: FloorSettings) -> Decision[Any]:
+    session = PackSession(**state)
+    order = store.pack_order(tx, session.order_id) if session.order_id else None
+    scanned = None
+    if scan.kind == "order":
+        scanned = store.pack_order(tx, str(scan.key))
+    elif scan.kind == "container":
+        owner = store.order_of_tote(tx, str(scan.key))
+        scanned = store.pack_order(tx, owner) if owner else None
+    return decide_pack(session, scan, PackContext(order, scanned))
+
+
+def view_pack(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
+    """The pack screen: the order, each line's units to check, the parcels closed so far."""
+    s = PackSession(**state)
+    order = store.pack_order(conn, s.order_id) if s.order_id else None
+    step = step_of(s, order)
+    lines = []
+    if order is not None:
+        names = {
+            r["sku"]: (r["name"], r["name_zh"])
+            for r in conn.execute(
+                f"SELECT sku, name, name_zh FROM products WHERE sku IN"
+                f" ({','.join('?' * len(order.lines))})",
+                [ln.sku for ln in order.lines],
+            )
+        }
+        lines = [{"line_id": ln.line_id, "sku": ln.sku, "name": names.get(ln.sku, ("", ""))[0],
+                  "name_zh": names.get(ln.sku, ("", ""))[1], "to_pack": ln.to_pack,
+                  "verified": s.verified.get(ln.line_id, 0), "packed": ln.packed}
+                 for ln in order.lines if ln.picked]  # fmt: skip
+    left = sum(x["to_pack"] - x["verified"] for x in lines)
+    params = {"order_id": s.order_id, "units": left}
+    return {"workflow": "pack", "step": step, "station": s.station, "order_id": s.order_id,
+            "tote": order.tote if order else None, "parcel_no": s.parcel_no, "lines": lines,
+            "in_parcel": sum(s.verified.values()), "left": left,
+            "parcels": store.parcel_rows(conn, s.order_id) if s.order_id else [],
+            "prompt": PROMPT[step], "prompt_params": params}  # fmt: skip
+
+
+# --- closing a parcel ---
+
+
+@dataclass(frozen=True)
+class Close:
+    """A close from the bench, with everything found out before the write."""
+
+    close_id: str
+    session: LoginSession
+    package: str
+    weight_g: int
+    pieces: int
+    tracking_no: str
+    printer: str | None
+    printer_format: str = "pdf"
+    typed_weight: int | None = None  # as the packer sent it (None: the scale's)
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """What a retry of the same close_id must repeat."""
+        return {"package": self.package, "weight_g": self.typed_weight, "pieces": self.pieces,
+                "device_id": self.session.device_id}  # fmt: skip
+
+
+def replay_close(conn: Any, req: Close) -> Answer | None:
+    """The stored answer of a close_id answered before (`scan_id_reused` if the request differs)."""
+    prior = find_answer(conn, req.close_id)
+    if prior is None:
+        return None
+    if prior[0] != request_hash(req.request):
+        raise EdgeError("scan_id_reused", scan_id=req.close_id)
+    return prior[1]
+
+
+def parcel_to_close(conn: Any, session: LoginSession) -> tuple[PackSession, PackOrder]:
+    """The bench's session and order, ready for its parcel to close (else `parcel_not_ready`)."""
+    work = open_work_session(conn, session.token_hash)
+    if work is None or work.workflow != "pack":
+        raise EdgeError("no_work_session")
+    s = PackSession(**work.state)
+    order = store.pack_order(conn, s.order_id) if s.order_id else None
+    if order is None or step_of(s, order) != "package":
+        raise EdgeError("parcel_not_ready", order_id=s.order_id or "-")
+    return s, order
+
+
+def close(tx: Tx, req: Close, rules: PackRules) -> Answer:
+    """Close the parcel once per close_id: parcel, movements, events and print job together."""
+    return run_once(
+        tx, req.close_id, kind="pack_close",
+        request=req.request,
+        actor=(req.session.operator_id, req.session.device_id),
+        decide=lambda: _close(tx, req, rules),
+        refusal=lambda err: refusal_body(req.close_id, err),
+    )  # fmt: skip
+
+
+def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
+    s, order = parcel_to_close(tx, req.session)
+    work = open_work_session(tx, req.session.token_hash)
+    assert work is not None
+    if req.package not in rules.packages:
+        raise EdgeError("unknown_package", package=req.package,
+                        choices=", ".join(rules.packages))  # fmt: skip
+    cmd = CloseParcel(req.package, rules.packages[req.package][1], req.weight_g, req.pieces,
+                      req.tracking_no, rules.carrier, _service(tx, order.order_id, rules))  # fmt: skip
+    decision = close_parcel(
+        s, order, store.sources(tx, order.order_id),
+        store.unit_weights(tx, [ln.sku for ln in order.lines]), cmd,
+        tolerance=rules.tolerance, ship_on_pack=rules.ship_on_pack,
+        earlier=store.parcels_of(tx, order.order_id),
+    )  # fmt: skip
+    seqs = apply_decision(tx, decision, Actor(req.session.operator_id, req.session.device_id,
+                                              req.close_id))  # fmt: skip
+    job = None
+    if req.printer is not None:
+        job = queue_waybill(tx, order.order_id, s.parcel_no, rules, req.printer,
+                            req.printer_format, s.station)  # fmt: skip
+    new_state = asdict(decision.state)
+    save_state(tx, work.id, new_state)
+    view = view_pack(tx, new_state)
+    fb = decision.feedback
+    assert fb is not None
+    return {"scan_id": req.close_id, "ok": True, "workflow": "pack", "tone": fb.tone,
+            "prompt": fb.prompt, "params": dict(fb.params), "next": view["prompt"],
+            "next_params": view["prompt_params"], "view": view, "state": new_state,
+            "events": seqs, "tracking_no": req.tracking_no, "print_job": job}  # fmt: skip
+
+
+def _service(conn: Any, order_id: str, rules: PackRules) -> str:
+    return store.ship_to(conn, order_id).get("_service") or rules.service
+
+
+def queue_waybill(
+    tx: Tx, order_id: str, parcel_no: int, rules: PackRules, printer: str, fmt: str, station: str
+) -> int:
+    """Queue the waybill of (order, parcel) as it stands now (address, weight, pieces)."""
+    parcel = next(p for p in store.parcels_of(tx, order_id) if p.parcel_no == parcel_no)
+    to = store.ship_to(tx, order_id)
+    recipient = Address(
+        to.get("name", ""), to.get("address", ""), to.get("district", ""), city=to.get("city", ""),
+        region=to.get("province", ""), postal_code=to.get("postcode") or to.get("postal_code", ""),
+        country=to.get("country", ""), phone=to.get("phone", ""),
+    )  # fmt: skip
+    waybill = Waybill(
+        order_number=to.get("_channel_order_id") or order_id, carrier=rules.carrier,
+        service=_service(tx, order_id, rules), tracking_no=parcel.tracking_no,
+        sender=Address(**dict(rules.sender)), recipient=recipient, weight_g=parcel.weight_g,
+        piece_no=parcel.parcel_no, piece_count=parcel.pieces,
+        ship_date=date.fromisoformat(tx.at[:10]), reference=order_id,
+    )  # fmt: skip
+    return print_jobs.queue_job(
+        tx, printer=printer, station=station, kind="waybill", format=fmt,
+        document=waybill_document(waybill), order_id=order_id, parcel_id=parcel.parcel_id,
+    )  # fmt: skip
+
+
+def reprint_waybill(
+    tx: Tx, parcel_id: str, rules: PackRules, printer: str, fmt: str, station: str
+) -> dict[str, Any]:
+    """A new waybill job for a closed parcel, with the order's address as it is now."""
+    found = store.parcel(tx, parcel_id)
+    if found is None:
+        raise EdgeError("not_found", what="parcel", key=parcel_id)
+    order_id, parcel = found
+    job = queue_waybill(tx, order_id, parcel.parcel_no, rules, printer, fmt, station)
+    return {"parcel_id": parcel_id, "print_job": job, "tracking_no": parcel.tracking_no}
+
+
+# --- the dispatch workflow's shell (the dock) ---
+
+
+def start_dispatch(
+    tx: Tx, session: LoginSession, params: dict[str, Any], _f: FloorSettings
+) -> dict[str, Any]:
+    station = params.get("station") or device_station(tx, session.device_id)
+    return asdict(DispatchSession(station=station))
+
+
+def run_dispatch(
+    tx: Tx, state: dict[str, Any], scan: Classified, _f: FloorSettings
+) -> Decision[Any]:
+    ctx = DispatchContext()
+    if scan.kind == "parcel":
+        found = store.parcel(tx, str(scan.key))
+        if found is not None:
+            order_id, parcel = found
+            row = tx.one(
+                "SELECT o.status, s.carrier FROM orders o JOIN shipments s ON s.order_id = o.id"
+                " WHERE o.id = ?",
+                (order_id,),
+            )
+            ctx = DispatchContext(order_id, row["status"], parcel,
+                                  tuple(store.parcels_of(tx, order_id)), row["carrier"])  # fmt: skip
+    return decide_dispatch(DispatchSession(**state), scan, ctx)
+
+
+def view_dispatch(_conn: Any, state: dict[str, Any]) -> dict[str, Any]:
+    s = DispatchSession(**state)
+    return {"workflow": "dispatch", "step": "parcel", "station": s.station,
+            "dispatched": s.dispatched, "last": s.last, "prompt": "scan_dispatch_parcel",
+            "prompt_params": {}}  # fmt: skip

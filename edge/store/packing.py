@@ -1,0 +1,236 @@
+"""What the pack bench and the dock read and write: the order as packing sees it, the picked units
+in its totes, its parcels, and the tracking numbers issued per (order, parcel)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from edge.domain.carrier import NumberRange
+from edge.domain.pack import PackLine, PackOrder
+from edge.domain.parcel import (
+    Content,
+    OrderShipped,
+    ParcelClosed,
+    ParcelDispatched,
+    ParcelInfo,
+    Source,
+)
+from edge.store.orders import release_empty_tote
+from edge.store.writer import Tx
+
+Conn = sqlite3.Connection | Tx
+
+
+def pack_order(conn: Conn, order_id: str) -> PackOrder | None:
+    """The order with, per line, the units picked and those already in closed parcels."""
+    row = conn.execute("SELECT id, status FROM orders WHERE id = ?", (order_id,)).fetchone()
+    if row is None:
+        return None
+    lines = tuple(
+        PackLine(r["id"], r["sku"], r["qty_picked"], r["qty_packed"])
+        for r in conn.execute(
+            "SELECT id, sku, qty_picked, qty_packed FROM order_lines WHERE order_id = ? ORDER BY id",
+            (order_id,),
+        )
+    )
+    totes = order_totes(conn, order_id)
+    closed = conn.execute(
+        "SELECT COUNT(*) FROM parcels p JOIN shipments s ON s.id = p.shipment_id"
+        " WHERE s.order_id = ?",
+        (order_id,),
+    ).fetchone()[0]
+    return PackOrder(row["id"], row["status"], lines, totes[0] if totes else None, int(closed))
+
+
+def order_totes(conn: Conn, order_id: str) -> list[str]:
+    """The totes (not parcels) bound to the order now."""
+    rows = conn.execute(
+        "SELECT cb.container FROM container_bindings cb JOIN containers c ON c.code = cb.container"
+        " WHERE cb.order_id = ? AND cb.closed_at IS NULL AND c.type = 'tote' ORDER BY cb.id",
+        (order_id,),
+    )
+    return [r[0] for r in rows]
+
+
+def order_of_tote(conn: Conn, tote: str) -> str | None:
+    row = conn.execute(
+        "SELECT order_id FROM container_bindings WHERE container = ? AND closed_at IS NULL"
+        " ORDER BY id DESC LIMIT 1",
+        (tote,),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def sources(conn: Conn, order_id: str) -> list[Source]:
+    """The order's picked units, tote by tote, lot by lot."""
+    totes = order_totes(conn, order_id)
+    if not totes:
+        return []
+    marks = ",".join("?" * len(totes))
+    rows = conn.execute(
+        f"SELECT container, sku, lot, qty FROM balances WHERE bucket = 'picked' AND qty > 0"
+        f" AND container IN ({marks}) ORDER BY container, sku, lot",
+        totes,
+    )
+    return [Source(r["container"], r["sku"], r["lot"], r["qty"]) for r in rows]
+
+
+def unit_weights(conn: Conn, skus: list[str]) -> dict[str, int]:
+    marks = ",".join("?" * len(skus))
+    rows = conn.execute(f"SELECT sku, weight_g FROM products WHERE sku IN ({marks})", skus)
+    return {r["sku"]: r["weight_g"] for r in rows}
+
+
+def parcels_of(conn: Conn, order_id: str) -> list[ParcelInfo]:
+    """The order's closed parcels with their contents, first parcel first."""
+    rows = conn.execute(
+        "SELECT p.* FROM parcels p JOIN shipments s ON s.id = p.shipment_id WHERE s.order_id = ?"
+        " ORDER BY p.piece_no",
+        (order_id,),
+    ).fetchall()
+    return [_parcel(conn, r) for r in rows]
+
+
+def parcel(conn: Conn, parcel_id: str) -> tuple[str, ParcelInfo] | None:
+    """(order id, parcel) for a parcel id."""
+    row = conn.execute(
+        "SELECT p.*, s.order_id FROM parcels p JOIN shipments s ON s.id = p.shipment_id"
+        " WHERE p.id = ?",
+        (parcel_id,),
+    ).fetchone()
+    return None if row is None else (row["order_id"], _parcel(conn, row))
+
+
+def _parcel(conn: Conn, row: sqlite3.Row) -> ParcelInfo:
+    contents = tuple(
+        Content(r["order_line_id"], r["sku"], r["lot"], r["qty"])
+        for r in conn.execute(
+            "SELECT * FROM parcel_contents WHERE parcel_id = ? ORDER BY order_line_id, lot",
+            (row["id"],),
+        )
+    )
+    return ParcelInfo(
+        row["id"], row["piece_no"], row["pieces"] or row["piece_no"], row["tracking_no"],
+        row["weight_g"] or 0, contents, row["dispatched_at"] is not None,
+    )  # fmt: skip
+
+
+def parcel_rows(conn: Conn, order_id: str) -> list[dict[str, Any]]:
+    """The order's parcels for a screen: number, tracking, weight, package, label and reprint."""
+    rows = conn.execute(
+        "SELECT p.id, p.piece_no, p.pieces, p.tracking_no, p.weight_g, p.package_type, p.status,"
+        " p.label_printed_at, p.reprint_reason, p.dispatched_at FROM parcels p"
+        " JOIN shipments s ON s.id = p.shipment_id WHERE s.order_id = ? ORDER BY p.piece_no",
+        (order_id,),
+    )
+    return [dict(r) for r in rows]
+
+
+# --- tracking numbers: obtained before the pack commit, once per (order, parcel) ---
+
+
+def issued_tracking(conn: Conn, order_id: str, parcel_no: int) -> str | None:
+    row = conn.execute(
+        "SELECT tracking_no FROM tracking_numbers WHERE order_id = ? AND parcel_no = ?",
+        (order_id, parcel_no),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def issue_tracking(tx: Tx, order_id: str, parcel_no: int, carrier: str, rng: NumberRange) -> str:
+    """The tracking number of (order, parcel): the one issued before, or the range's next."""
+    known = issued_tracking(tx, order_id, parcel_no)
+    if known is not None:
+        return known
+    row = tx.one("SELECT next_serial FROM carrier_serials WHERE carrier = ?", (carrier,))
+    serial = max(row["next_serial"] if row else rng.first, rng.first)
+    number = rng.tracking_number(serial)  # refuses past the range's end
+    tx.execute(
+        "INSERT INTO carrier_serials (carrier, next_serial) VALUES (?, ?) ON CONFLICT (carrier)"
+        " DO UPDATE SET next_serial = excluded.next_serial",
+        (carrier, serial + 1),
+    )
+    tx.execute(
+        "INSERT INTO tracking_numbers (order_id, parcel_no, carrier, tracking_no, issued_at)"
+        " VALUES (?,?,?,?,?)",
+        (order_id, parcel_no, carrier, number, tx.at),
+    )
+    return number
+
+
+def record_tracking(tx: Tx, order_id: str, parcel_no: int, carrier: str, number: str) -> str:
+    """Keep a number a carrier's API gave for (order, parcel); a number kept before wins."""
+    tx.execute(
+        "INSERT INTO tracking_numbers (order_id, parcel_no, carrier, tracking_no, issued_at)"
+        " VALUES (?,?,?,?,?) ON CONFLICT (order_id, parcel_no) DO NOTHING",
+        (order_id, parcel_no, carrier, number, tx.at),
+    )
+    found = issued_tracking(tx, order_id, parcel_no)
+    assert found is not None
+    return found
+
+
+# --- records, applied by effects.apply_decision after the movements ---
+
+
+def apply_parcel_closed(tx: Tx, c: ParcelClosed, operator_id: int | None, *_: Any) -> None:
+    shipment = f"{c.order_id}-S"
+    tx.execute(
+        "INSERT INTO shipments (id, order_id, carrier, service, status, created_at)"
+        " VALUES (?,?,?,?,'packing',?) ON CONFLICT (id) DO NOTHING",
+        (shipment, c.order_id, c.carrier, c.service, tx.at),
+    )
+    tx.execute("INSERT INTO containers (code, type) VALUES (?, 'parcel')", (c.parcel_id,))
+    tx.execute(
+        "INSERT INTO container_bindings (container, order_id, opened_at, opened_by) VALUES (?,?,?,?)",
+        (c.parcel_id, c.order_id, tx.at, operator_id),
+    )
+    tx.execute(
+        "INSERT INTO parcels (id, shipment_id, piece_no, pieces, container, tracking_no,"
+        " package_type, weight_g, status, closed_at, closed_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (c.parcel_id, shipment, c.parcel_no, c.pieces, c.parcel_id, c.tracking_no, c.package,
+         c.weight_g, "closed", tx.at, operator_id),
+    )  # fmt: skip
+    tx.conn.executemany(
+        "INSERT INTO parcel_contents (parcel_id, order_line_id, sku, lot, qty) VALUES (?,?,?,?,?)"
+        " ON CONFLICT (parcel_id, order_line_id, lot, serial) DO UPDATE SET qty = qty + excluded.qty",
+        [(c.parcel_id, x.line_id, x.sku, x.lot, x.qty) for x in c.contents],
+    )
+    for tote in sorted({x.source for x in c.contents}):
+        release_empty_tote(tx, tote)
+
+
+def apply_parcel_dispatched(tx: Tx, c: ParcelDispatched, *_: Any) -> None:
+    tx.execute(
+        "UPDATE parcels SET status = 'dispatched', dispatched_at = ? WHERE id = ?",
+        (tx.at, c.parcel_id),
+    )
+
+
+def apply_order_shipped(tx: Tx, c: OrderShipped, *_: Any) -> None:
+    tx.execute(
+        "UPDATE shipments SET status = 'shipped', shipped_at = ? WHERE order_id = ?",
+        (tx.at, c.order_id),
+    )
+    tx.execute(
+        "UPDATE parcels SET status = 'shipped' WHERE status != 'dispatched' AND shipment_id IN"
+        " (SELECT id FROM shipments WHERE order_id = ?)",
+        (c.order_id,),
+    )
+    for container in [r[0] for r in tx.execute(
+        "SELECT container FROM container_bindings WHERE order_id = ? AND closed_at IS NULL",
+        (c.order_id,),
+    )]:  # fmt: skip
+        release_empty_tote(tx, container)
+
+
+def ship_to(conn: Conn, order_id: str) -> dict[str, Any]:
+    row = conn.execute(
+        "SELECT ship_to, channel_order_id, carrier, service FROM orders WHERE id = ?", (order_id,)
+    ).fetchone()
+    return {} if row is None else json.loads(row["ship_to"]) | {
+        "_channel_order_id": row["channel_order_id"], "_carrier": row["carrier"],
+        "_service": row["service"],
+    }  # fmt: skip

@@ -1,0 +1,84 @@
+"""Central's contract suite runs every test that takes `central` (or anything built on it) once
+on SQLite and once on PostgreSQL: the `db_url` fixture is parametrized over both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from central_sync.server.access import ADMIN_ENV
+from central_sync.server.app import create_app
+from central_sync.server.central import Central
+from tests.central.databases import BACKENDS, database
+from tests.central.support import EdgeSide, product
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k/-m deselect: the whole suite is compared
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every contract test is collected once per backend, so the two counts are equal."""
+    per_backend: dict[str, set[str]] = {b: set() for b in BACKENDS}
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "db_url" in callspec.params:
+            backend = callspec.params["db_url"]
+            rest = [p for p in callspec.id.split("-") if p != backend]
+            per_backend[backend].add(f"{item.nodeid.split('[')[0]}{rest}")
+    sqlite, postgresql = per_backend["sqlite"], per_backend["postgresql"]
+    if sqlite != postgresql:
+        raise pytest.UsageError(
+            f"contract tests differ between backends: {sorted(sqlite ^ postgresql)}"
+        )
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def central(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Central]:
+    monkeypatch.delenv(ADMIN_ENV, raising=False)
+    store = Central(db_url)
+    store.open()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def client(central: Central) -> Iterator[TestClient]:
+    with TestClient(create_app(central)) as c:
+        yield c
+
+
+@pytest.fixture
+def admin(central: Central) -> dict[str, str]:
+    """The admin's headers (a token made as `warehouse-central init` makes it)."""
+    return {"Authorization": f"Bearer {central.create_admin_token()}"}
+
+
+@pytest.fixture
+def make_edge(central: Central, client: TestClient) -> Callable[[str], EdgeSide]:
+    def make(edge_id: str) -> EdgeSide:
+        return EdgeSide(client, edge_id, central.add_edge(edge_id, f"Warehouse {edge_id}"))
+
+    return make
+
+
+@pytest.fixture
+def edge(make_edge: Callable[[str], EdgeSide]) -> EdgeSide:
+    return make_edge("edge-1")
+
+
+@pytest.fixture
+def catalogue(client: TestClient, admin: dict[str, str]) -> list[str]:
+    """Three products in central's catalogue; their SKUs."""
+    skus = ["TEA-0001", "TEA-0002", "SNK-0001"]
+    resp = client.post(
+        "/api/v1/products", json={"products": [product(s) for s in skus]}, headers=admin
+    )
+    assert resp.status_code == 200, resp.text
+    return skus

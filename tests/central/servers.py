@@ -1,0 +1,119 @@
+"""The real central store as a subprocess (`warehouse-central serve`) and its CLI, for tests and
+bench/. `start_central` migrates the database, makes an admin token, waits for /readyz."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.servers import HOST, free_port, venv_script
+
+ENV_PREFIX = "WAREHOUSE_CENTRAL_"
+
+
+def central_env() -> dict[str, str]:
+    """The environment without stray WAREHOUSE_CENTRAL_* settings (the flags alone decide)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+
+
+def run_central(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """`warehouse-central ARGS`, output captured."""
+    cmd = [str(venv_script("warehouse-central")), *args]
+    return subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, check=False, env=central_env()
+    )
+
+
+def _token(output: str) -> str:
+    found = re.search(r"token[^:]*: (\S+)\s*$", output.strip())
+    if found is None:
+        raise AssertionError(f"no token in: {output!r}")
+    return found.group(1)
+
+
+def init(db: str) -> str:
+    """`warehouse-central init --db DB`; the admin token it printed."""
+    done = run_central("init", "--db", db)
+    assert done.returncode == 0, done.stderr
+    return _token(done.stdout)
+
+
+def add_edge(db: str, edge_id: str) -> str:
+    """`warehouse-central edges add EDGE_ID`; the edge's token."""
+    done = run_central("edges", "add", edge_id, "--db", db)
+    assert done.returncode == 0, done.stderr
+    return _token(done.stdout)
+
+
+@dataclass
+class CentralServer:
+    url: str
+    db: str
+    admin_token: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, *, timeout: float = 30.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise RuntimeError(f"central ignored SIGTERM for {timeout} s:\n{self.log()}") from None
+
+
+def start_central(db: str, data_dir: Path, *, ready_timeout: float = 30.0) -> CentralServer:
+    """Init `db`, then `warehouse-central serve --db DB --port N`, logging to central.log."""
+    token = init(db)
+    port = free_port()
+    log_path = data_dir / "central.log"
+    cmd = [str(venv_script("warehouse-central")), "serve", "--db", db, "--port", str(port),
+           "--log-level", "warning"]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=central_env())
+    server = CentralServer(f"http://{HOST}:{port}", db, token, process, log_path)
+    try:
+        _wait_ready(server, ready_timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_ready(server: CentralServer, timeout: float) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"central exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.url}/readyz", timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"central not ready after {timeout} s:\n{server.log()}")
+
+
+@contextmanager
+def running_central(db: str, data_dir: Path) -> Iterator[CentralServer]:
+    server = start_central(db, data_dir)
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.stop()

@@ -1,0 +1,202 @@
+"""`warehouse-central`: every command explains itself; init, edges, catalog import and
+import-orders work on both backends (import-orders as a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from central_sync.channels import (
+    ChannelOrder,
+    Rejected,
+    channels,
+    load_mapping,
+    map_document,
+    sample_path,
+)
+from central_sync.cli import cli
+from central_sync.server.catalogue import ProductIn
+from central_sync.server.central import Central
+from tests.central.servers import run_central
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+DOC = ROOT / "docs" / "central.md"
+
+
+def walk(
+    command: click.Command, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    yield path, command
+    if isinstance(command, click.Group):
+        for name in sorted(command.commands):
+            yield from walk(command.commands[name], (*path, name))
+
+
+COMMANDS = list(walk(cli))
+IDS = [" ".join(("warehouse-central", *path)) for path, _ in COMMANDS]
+
+
+@pytest.mark.parametrize("path", [p for p, _ in COMMANDS], ids=IDS)
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"], prog_name="warehouse-central")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(" ".join(("Usage: warehouse-central", *path)))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in COMMANDS if p], ids=IDS[1:])
+def test_docs_mention_every_command(path: tuple[str, ...]) -> None:
+    assert f"warehouse-central {' '.join(path)}" in DOC.read_text(encoding="utf-8")
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(
+        cli, list(args), prog_name="warehouse-central", env={"WAREHOUSE_CENTRAL_ADMIN_TOKEN": None}
+    )
+
+
+def test_a_wrong_db_option_is_named() -> None:
+    result = invoke("init", "--db", "mysql://localhost/central")
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--db': scheme mysql:// is not supported" in result.output
+
+
+def test_an_unreachable_database_is_a_clear_error() -> None:
+    result = invoke("edges", "list", "--db", "postgresql://nobody:x@127.0.0.1:1/none")
+
+    assert result.exit_code == 1
+    assert (
+        "cannot open the database postgresql://nobody:***@127.0.0.1:1/none (--db):" in result.output
+    )
+
+
+def test_init_prints_an_admin_token_once(db_url: str) -> None:
+    first = invoke("init", "--db", db_url)
+    second = invoke("init", "--db", db_url)
+
+    assert re.search(r"admin token \(shown once, keep it safe\): \S{40,}", first.output)
+    assert "an admin token exists already" in second.output and "token (shown" not in second.output
+
+
+def test_edges_add_prints_a_token_and_edges_list_shows_the_edge(db_url: str) -> None:
+    added = invoke("edges", "add", "edge-sh-01", "--name", "Shanghai", "--db", db_url)
+    again = invoke("edges", "add", "edge-sh-01", "--db", db_url)
+    listed = invoke("edges", "list", "--db", db_url)
+
+    assert re.search(r"edge edge-sh-01 added; its token \(shown once\): \S{40,}", added.output)
+    assert again.exit_code == 1 and "already registered" in again.output
+    assert listed.output == "edge-sh-01\tShanghai\thigh water none\tlast event never\n"
+
+
+def test_catalog_import_reads_the_edges_products_and_barcodes_csv(db_url: str) -> None:
+    result = invoke(
+        "catalog", "import", str(EXAMPLES / "products.csv"), "--barcodes",
+        str(EXAMPLES / "barcodes.csv"), "--db", db_url,
+    )  # fmt: skip
+    central = Central(db_url)
+    tea = next(p for p in central.products() if p["sku"] == "TEA-0001")
+    central.close()
+
+    assert result.output.endswith("products.csv: 5 created, 0 updated, 0 unchanged\n"), (
+        result.output
+    )
+    assert tea == {
+        "sku": "TEA-0001", "name": "Longjing green tea 100 g tin", "name_zh": "龙井绿茶 100克罐装",
+        "weight_g": 160, "barcodes": [{"code": "16901234567899", "pack_qty": 12},
+                                      {"code": "6901234567892", "pack_qty": 1}],
+    }  # fmt: skip
+
+
+def test_a_catalogue_csv_with_a_bad_row_imports_nothing(db_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "products.csv"
+    bad.write_text("sku,name,weight_g\nA-1,Apple,100\nA-2,,50\nA-3,Pear,heavy\n", encoding="utf-8")
+
+    result = invoke("catalog", "import", str(bad), "--db", db_url)
+
+    central = Central(db_url)
+    central.open()
+    assert (result.exit_code, central.products()) == (1, [])
+    central.close()
+    assert "products.csv line 3: name: String should have at least 1 character" in result.output
+    assert "products.csv line 4: weight_g:" in result.output
+
+
+def expected(
+    channel: str, missing_sku: str | None
+) -> tuple[list[ChannelOrder], list[Rejected], set[str]]:
+    items = list(
+        map_document(
+            json.loads(sample_path(channel).read_text(encoding="utf-8")), load_mapping(channel)
+        )
+    )
+    orders = [i for i in items if isinstance(i, ChannelOrder)]
+    skus = {ln.sku for o in orders for ln in o.lines} - {missing_sku}
+    return orders, [i for i in items if isinstance(i, Rejected)], skus
+
+
+def seed_catalogue(db_url: str, skus: set[str]) -> None:
+    central = Central(db_url)
+    central.open()
+    central.upsert_products([(s, ProductIn(name=s)) for s in sorted(skus)])
+    central.close()
+
+
+@pytest.mark.parametrize("channel", channels())
+def test_import_orders_imports_each_channels_sample(db_url: str, channel: str) -> None:
+    orders, mapping_rejects, skus = expected(channel, None)
+    seed_catalogue(db_url, skus)
+
+    first = invoke("import-orders", str(sample_path(channel)), "--channel", channel, "--db", db_url)
+    second = invoke(
+        "import-orders", str(sample_path(channel)), "--channel", channel, "--db", db_url
+    )
+
+    n, k = len(orders), len(mapping_rejects)
+    assert f"{n} imported ({n} unassigned), 0 duplicates, {k} rejected" in first.output, (
+        first.output
+    )
+    assert f"0 imported (0 unassigned), {n} duplicates, {k} rejected" in second.output
+
+
+def test_import_orders_end_to_end_reports_every_rejection_and_the_rest_goes_in(db_url: str) -> None:
+    orders, mapping_rejects, _ = expected("taobao", None)
+    missing = orders[0].lines[0].sku
+    orders, mapping_rejects, skus = expected("taobao", missing)
+    seed_catalogue(db_url, skus)
+    unknown = [i for i, o in enumerate(orders) if any(ln.sku == missing for ln in o.lines)]
+
+    done = run_central(
+        "import-orders", str(sample_path("taobao")), "--channel", "taobao", "--db", db_url
+    )
+
+    imported, rejected = len(orders) - len(unknown), len(mapping_rejects) + len(unknown)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == (
+        f"taobao.json: {imported} imported ({imported} unassigned), 0 duplicates, {rejected} rejected"
+    )
+    assert "importing orders" in done.stderr
+    for r in mapping_rejects:
+        assert (
+            f"rejected: order {r.index} ({r.channel_order_id or '?'}): {r.field}: {r.reason}"
+            in done.stdout
+        )
+    assert f"unknown SKU {missing}: not in central's catalogue" in done.stdout
+    central = Central(db_url)
+    assert len(central.orders(limit=1000)) == imported
+    central.close()
+
+
+def test_import_orders_names_an_unknown_channel(db_url: str) -> None:
+    result = invoke("import-orders", str(sample_path("jd")), "--channel", "nowhere", "--db", db_url)
+
+    assert result.exit_code == 1
+    assert "--channel nowhere:" in result.output

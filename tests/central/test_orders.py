@@ -1,0 +1,317 @@
+"""Orders at central: ingest with dedup, SKUs checked against the catalogue, assignment by stock,
+available-to-sell, and the decisions (cancel, address, RMA) that reach the edge's feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from central_sync.server.central import Central
+from tests.central.support import EdgeSide, channel_order, move
+
+Headers = dict[str, str]
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+
+def ingest(client: TestClient, admin: Headers, order: dict[str, Any]) -> Any:
+    return client.post("/api/v1/orders", json=order, headers=admin)
+
+
+def test_a_new_order_is_imported_and_assigned_to_the_edge_with_stock(
+    client: TestClient, admin: Headers, edge: EdgeSide
+) -> None:
+    edge.receive("TEA-0001", 5)
+
+    resp = ingest(client, admin, channel_order("1001", ("TEA-0001", 2)))
+
+    assert resp.status_code == 201
+    assert resp.json() == {
+        "index": 0, "status": "imported", "channel_order_id": "1001", "id": "shop:1001",
+        "warehouse": "edge-1", "order_status": "released",
+    }  # fmt: skip
+
+
+def test_the_same_channel_order_twice_makes_one_order(
+    client: TestClient, admin: Headers, central: Central
+) -> None:
+    ingest(client, admin, channel_order("1001", ("TEA-0001", 2)))
+
+    resp = ingest(client, admin, channel_order("1001", ("TEA-0001", 2)))
+
+    assert (resp.status_code, resp.json()["status"], resp.json()["id"]) == (
+        200,
+        "duplicate",
+        "shop:1001",
+    )
+    assert [o["id"] for o in central.orders()] == ["shop:1001"]
+
+
+def test_the_same_channel_order_id_on_another_channel_is_another_order(
+    client: TestClient, admin: Headers, central: Central
+) -> None:
+    ingest(client, admin, channel_order("1001", ("TEA-0001", 1), channel="jd"))
+
+    ingest(client, admin, channel_order("1001", ("TEA-0001", 1), channel="taobao"))
+
+    assert sorted(o["id"] for o in central.orders()) == ["jd:1001", "taobao:1001"]
+
+
+def test_an_unknown_sku_is_rejected_with_the_field_and_reason(
+    client: TestClient, admin: Headers, central: Central
+) -> None:
+    order = channel_order("1002", ("TEA-0001", 1), ("NOPE-1", 2))
+
+    resp = ingest(client, admin, order)
+
+    assert resp.status_code == 422
+    assert (resp.json()["code"], resp.json()["params"]) == (
+        "order_rejected",
+        {"channel_order_id": "1002", "field": "lines[1].sku",
+         "reason": "unknown SKU NOPE-1: not in central's catalogue"},
+    )  # fmt: skip
+    assert central.orders() == []
+
+
+def test_a_list_of_orders_goes_in_except_the_bad_ones(client: TestClient, admin: Headers) -> None:
+    orders = [
+        channel_order("1", ("TEA-0001", 1)),
+        channel_order("2", ("TEA-0001", 0)),
+        channel_order("1", ("TEA-0001", 1)),
+        channel_order("3", ("SNK-0001", 1)),
+    ]
+
+    resp = client.post("/api/v1/orders", json={"orders": orders}, headers=admin)
+
+    body = resp.json()
+    assert (body["imported"], body["duplicates"], body["rejected"]) == (2, 1, 1)
+    assert [(o["index"], o["status"]) for o in body["orders"]] == [
+        (0, "imported"), (1, "rejected"), (2, "duplicate"), (3, "imported"),
+    ]  # fmt: skip
+    assert body["orders"][1]["field"] == "lines[0].qty"
+
+
+def test_an_order_id_outside_the_edges_pattern_is_made_safe(
+    client: TestClient, admin: Headers
+) -> None:
+    resp = ingest(client, admin, channel_order("#1041", ("TEA-0001", 1), channel="shopify"))
+
+    assert resp.json()["id"].startswith("shopify:_1041.")
+
+
+def test_assignment_picks_the_edge_with_most_available_and_ties_by_edge_id(
+    client: TestClient, admin: Headers, make_edge: Any
+) -> None:
+    a, b, c = make_edge("edge-a"), make_edge("edge-b"), make_edge("edge-c")
+    a.receive("TEA-0001", 4)
+    b.receive("TEA-0001", 9)
+    c.receive("TEA-0001", 9)
+
+    first = ingest(client, admin, channel_order("1", ("TEA-0001", 2))).json()
+    second = ingest(client, admin, channel_order("2", ("TEA-0001", 2))).json()
+
+    assert (first["warehouse"], second["warehouse"]) == ("edge-b", "edge-c")
+
+
+def test_an_order_no_edge_can_cover_is_unassigned_with_the_reason(
+    client: TestClient, admin: Headers, edge: EdgeSide, central: Central
+) -> None:
+    edge.receive("TEA-0001", 1)
+
+    resp = ingest(client, admin, channel_order("1", ("TEA-0001", 3)))
+
+    assert (resp.json()["order_status"], resp.json().get("warehouse")) == ("unassigned", None)
+    assert central.order("shop:1")["hold_reason"] == (
+        "no warehouse can cover every line; TEA-0001: need 3, most available 1 (edge-1)"
+    )
+
+
+def test_an_unassigned_order_is_assigned_when_stock_events_arrive(
+    client: TestClient, admin: Headers, edge: EdgeSide, central: Central
+) -> None:
+    ingest(client, admin, channel_order("1", ("TEA-0001", 3)))
+
+    edge.receive("TEA-0001", 5)
+
+    order = central.order("shop:1")
+    assert (order["status"], order["warehouse"]) == ("released", "edge-1")
+    assert edge.change_types() == [
+        ("product_upserted", None), ("product_upserted", None), ("product_upserted", None),
+        ("order_released", "shop:1"),
+    ]  # fmt: skip
+
+
+def test_assign_endpoint_assigns_an_order_that_fits_now(
+    client: TestClient, admin: Headers, edge: EdgeSide, central: Central
+) -> None:
+    edge.receive("TEA-0001", 2)
+    ingest(client, admin, channel_order("1", ("TEA-0001", 2)))
+    ingest(client, admin, channel_order("2", ("TEA-0001", 2)))  # nothing left for this one
+    client.post("/api/v1/orders/shop:1/cancel", json={"reason": "customer"}, headers=admin)
+
+    resp = client.post("/api/v1/orders/assign", headers=admin)
+
+    assert resp.json() == {"assigned": [{"id": "shop:2", "warehouse": "edge-1"}], "count": 1}
+    assert central.order("shop:2")["status"] == "released"
+
+
+def test_available_to_sell_takes_off_open_demand_until_picked(
+    client: TestClient, admin: Headers, edge: EdgeSide
+) -> None:
+    edge.receive("TEA-0001", 10)
+    ingest(client, admin, channel_order("1", ("TEA-0001", 3)))
+    edge.send(
+        "pick",
+        move("TEA-0001", 2, "A-01-01/on_hand", "B/T-1/picked", kind="pick"),
+        order_id="shop:1",
+    )
+
+    resp = client.get("/api/v1/stock", params={"sku": "TEA-0001"}, headers=admin)
+
+    assert resp.json()["stock"] == [{
+        "warehouse": "edge-1", "sku": "TEA-0001", "on_hand": 8, "picked": 2, "frozen": 0,
+        "returns_in_transit": 0, "demand": 1, "available": 7,
+    }]  # fmt: skip
+
+
+def test_a_cancelled_order_demands_nothing(
+    client: TestClient, admin: Headers, edge: EdgeSide, central: Central
+) -> None:
+    edge.receive("TEA-0001", 10)
+    ingest(client, admin, channel_order("1", ("TEA-0001", 3)))
+
+    client.post("/api/v1/orders/shop:1/cancel", json={"reason": "customer"}, headers=admin)
+
+    assert central.stock(sku="TEA-0001")[0]["available"] == 10
+
+
+@pytest.fixture
+def released(client: TestClient, admin: Headers, edge: EdgeSide) -> str:
+    edge.receive("TEA-0001", 10)
+    edge.receive("TEA-0002", 10)
+    resp = ingest(client, admin, channel_order("1", ("TEA-0001", 3), ("TEA-0002", 1)))
+    assert resp.json()["warehouse"] == "edge-1", resp.text
+    return "shop:1"
+
+
+def last_change(edge: EdgeSide) -> dict[str, Any]:
+    return edge.changes(limit=500)["changes"][-1]
+
+
+def test_cancel_sends_order_cancelled_to_the_edge(
+    client: TestClient, admin: Headers, edge: EdgeSide, released: str
+) -> None:
+    resp = client.post(
+        f"/api/v1/orders/{released}/cancel", json={"reason": "customer"}, headers=admin
+    )
+
+    assert resp.json() == {"order_id": released, "status": "cancelled", "changed": True}
+    change = last_change(edge)
+    assert (change["type"], change["order_id"], change["data"]) == (
+        "order_cancelled", released, {"order_id": released, "reason": "customer"},
+    )  # fmt: skip
+
+
+def test_cancelling_twice_sends_one_change(
+    client: TestClient, admin: Headers, edge: EdgeSide, released: str
+) -> None:
+    client.post(f"/api/v1/orders/{released}/cancel", json={"reason": "a"}, headers=admin)
+
+    resp = client.post(f"/api/v1/orders/{released}/cancel", json={"reason": "a"}, headers=admin)
+
+    assert resp.json()["changed"] is False
+    assert [t for t, _ in edge.change_types()].count("order_cancelled") == 1
+
+
+def test_an_order_central_knows_shipped_cannot_be_cancelled(
+    client: TestClient, admin: Headers, edge: EdgeSide, central: Central, released: str
+) -> None:
+    edge.send("order_shipped", order_id=released, parcels=[
+        {"parcel_no": 1, "parcels": 1, "tracking_number": "SF1", "carrier": "SF", "weight_g": 1}
+    ])  # fmt: skip
+
+    resp = client.post(f"/api/v1/orders/{released}/cancel", json={"reason": "late"}, headers=admin)
+
+    assert (resp.status_code, resp.json()["code"], resp.json()["params"]["tracking"]) == (
+        409, "order_shipped", "SF1",
+    )  # fmt: skip
+    assert central.order(released)["status"] == "shipped"
+
+
+def test_an_address_change_reaches_the_edge(
+    client: TestClient, admin: Headers, edge: EdgeSide, central: Central, released: str
+) -> None:
+    ship_to = {"name": "Han Meimei", "phone": "13900000000", "country": "CN", "province": "Zhejiang",
+               "city": "Hangzhou", "district": "Xihu", "address": "2 Lake Rd", "postcode": "310000"}  # fmt: skip
+
+    resp = client.post(
+        f"/api/v1/orders/{released}/address", json={"ship_to": ship_to}, headers=admin
+    )
+
+    assert resp.json() == {"order_id": released, "ship_to": ship_to, "changed": True}
+    assert (last_change(edge)["type"], last_change(edge)["data"]) == (
+        "address_changed", {"order_id": released, "ship_to": ship_to},
+    )  # fmt: skip
+    assert central.order(released)["ship_to"] == ship_to
+
+
+def test_a_return_of_a_shipped_order_is_authorised_and_reaches_the_edge(
+    client: TestClient, admin: Headers, edge: EdgeSide, released: str
+) -> None:
+    edge.send("order_shipped", order_id=released)
+    lines = [{"sku": "TEA-0001", "qty": 2}]
+
+    resp = client.post(f"/api/v1/orders/{released}/returns", json={"lines": lines}, headers=admin)
+
+    assert (resp.status_code, resp.json()) == (
+        201, {"rma": "RMA-000001", "order_id": released, "lines": lines, "created": True},
+    )  # fmt: skip
+    assert (last_change(edge)["type"], last_change(edge)["data"]) == (
+        "return_authorised", {"rma": "RMA-000001", "order_id": released, "lines": lines},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lines", "code"),
+    [
+        ([{"sku": "TEA-0001", "qty": 4}], "invalid_request"),
+        ([{"sku": "SNK-0001", "qty": 1}], "invalid_request"),
+        ([{"sku": "TEA-0001", "qty": 0}], "invalid_request"),
+    ],
+)
+def test_a_return_of_more_than_was_ordered_is_refused(
+    client: TestClient, admin: Headers, edge: EdgeSide, released: str, lines: Any, code: str
+) -> None:
+    edge.send("order_shipped", order_id=released)
+    before = edge.change_types()
+
+    resp = client.post(f"/api/v1/orders/{released}/returns", json={"lines": lines}, headers=admin)
+
+    assert (resp.status_code, resp.json()["code"]) == (400, code)
+    assert edge.change_types() == before
+
+
+def test_a_return_before_central_knows_the_order_shipped_is_refused(
+    client: TestClient, admin: Headers, released: str
+) -> None:
+    lines = [{"sku": "TEA-0001", "qty": 1}]
+
+    resp = client.post(f"/api/v1/orders/{released}/returns", json={"lines": lines}, headers=admin)
+
+    assert (resp.status_code, resp.json()["code"]) == (409, "not_shipped")
+
+
+def test_the_order_board_lists_orders_with_their_tracking_numbers(
+    client: TestClient, admin: Headers, edge: EdgeSide, released: str
+) -> None:
+    edge.send("order_shipped", order_id=released, parcels=[
+        {"parcel_no": 1, "parcels": 1, "tracking_number": "SF77", "carrier": "SF"}
+    ])  # fmt: skip
+
+    resp = client.get("/api/v1/orders", params={"warehouse": "edge-1"}, headers=admin)
+
+    (order,) = resp.json()["orders"]
+    assert (order["id"], order["channel"], order["status"], order["tracking_numbers"]) == (
+        released, "shop", "shipped", ["SF77"],
+    )  # fmt: skip

@@ -1,0 +1,166 @@
+"""Who may call what: an edge only its own paths, admin endpoints only with the admin token;
+tokens stored as SHA-256 hashes; refusals as problem+json in English or Chinese."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from central_sync.server.app import create_app
+from central_sync.server.central import Central
+from tests.central.support import EdgeSide, channel_order
+
+EDGE_PATHS = [
+    ("POST", "/api/v1/edges/{edge}/events", {"events": []}),
+    ("GET", "/api/v1/edges/{edge}/events/high-water", None),
+    ("GET", "/api/v1/edges/{edge}/changes?wait=0", None),
+]
+ADMIN_PATHS = [
+    ("POST", "/api/v1/orders", channel_order("1", ("TEA-0001", 1))),
+    ("POST", "/api/v1/orders/assign", None),
+    ("GET", "/api/v1/orders", None),
+    ("GET", "/api/v1/orders/shop:1", None),
+    ("POST", "/api/v1/orders/shop:1/cancel", {"reason": "x"}),
+    ("POST", "/api/v1/orders/shop:1/address", {"ship_to": {}}),
+    ("POST", "/api/v1/orders/shop:1/returns", {"lines": [{"sku": "A", "qty": 1}]}),
+    ("PUT", "/api/v1/products/TEA-0001", {"name": "Tea"}),
+    ("POST", "/api/v1/products", {"products": [{"sku": "A", "name": "A"}]}),
+    ("GET", "/api/v1/products", None),
+    ("GET", "/api/v1/stock", None),
+    ("GET", "/api/v1/edges", None),
+    ("POST", "/api/v1/edges", {"edge_id": "edge-x"}),
+    ("GET", "/api/v1/board", None),
+]
+
+
+def call(client: TestClient, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
+    return client.request(method, path, json=body, headers=headers)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(("method", "path", "body"), EDGE_PATHS, ids=[p[1] for p in EDGE_PATHS])
+def test_another_edges_token_is_refused_wrong_edge(
+    make_edge: Any, method: str, path: str, body: Any
+) -> None:
+    make_edge("edge-1")
+    other = make_edge("edge-2")
+
+    resp = call(other.client, method, path.format(edge="edge-1"), body, other.headers)
+
+    assert resp.status_code == 403
+    assert (resp.json()["code"], resp.json()["params"]) == (
+        "wrong_edge", {"token_edge": "edge-2", "edge_id": "edge-1"},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        bearer("not-a-token"),
+        {"Authorization": "Basic dXNlcjpwdw=="},
+        {"Authorization": "Bearer "},
+    ],
+    ids=["none", "unknown", "basic", "empty"],
+)
+def test_a_missing_or_unknown_token_is_not_authenticated(
+    edge: EdgeSide, headers: dict[str, str]
+) -> None:
+    resp = call(edge.client, "POST", "/api/v1/edges/edge-1/events", {"events": []}, headers)
+
+    assert (resp.status_code, resp.json()["code"]) == (401, "not_authenticated")
+    assert resp.headers["www-authenticate"] == "Bearer"
+
+
+def test_the_admin_token_does_not_open_an_edges_paths(
+    edge: EdgeSide, admin: dict[str, str]
+) -> None:
+    resp = call(edge.client, "GET", "/api/v1/edges/edge-1/events/high-water", None, admin)
+
+    assert (resp.status_code, resp.json()["code"]) == (401, "not_authenticated")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"), ADMIN_PATHS, ids=[f"{p[0]} {p[1]}" for p in ADMIN_PATHS]
+)
+def test_admin_paths_refuse_an_edge_token_and_a_wrong_token(
+    edge: EdgeSide, method: str, path: str, body: Any
+) -> None:
+    as_edge = call(edge.client, method, path, body, edge.headers)
+    wrong = call(edge.client, method, path, body, bearer("wrong-admin-token"))
+    nobody = call(edge.client, method, path, body, {})
+
+    assert (as_edge.status_code, as_edge.json()["code"]) == (403, "admin_only")
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "not_authenticated")
+    assert (nobody.status_code, nobody.json()["code"]) == (401, "not_authenticated")
+
+
+def test_tokens_are_stored_only_as_sha256_hashes(central: Central, edge: EdgeSide) -> None:
+    admin_token = central.create_admin_token()
+
+    with central.read() as tx:
+        edge_hash = tx.value("SELECT token_hash FROM edges WHERE edge_id = 'edge-1'")
+        admin_hashes = [r["token_hash"] for r in tx.all("SELECT token_hash FROM admin_tokens")]
+
+    assert edge_hash == hashlib.sha256(edge.token.encode()).hexdigest()
+    assert admin_hashes == [hashlib.sha256(admin_token.encode()).hexdigest()]
+
+
+def test_the_admin_token_from_the_environment_is_accepted(db_url: str) -> None:
+    central = Central(db_url, admin_token="from-the-environment")
+    central.open()
+
+    with TestClient(create_app(central)) as client:
+        resp = client.get("/api/v1/edges", headers=bearer("from-the-environment"))
+
+    central.close()
+    assert (resp.status_code, resp.json()) == (200, {"edges": []})
+
+
+def test_a_refusal_speaks_chinese_when_asked(edge: EdgeSide) -> None:
+    resp = edge.client.get(
+        "/api/v1/edges/edge-2/changes", headers=edge.headers | {"Accept-Language": "zh-CN,zh;q=0.9"}
+    )
+
+    body = resp.json()
+    assert body["detail"] == "此令牌属于边缘节点 edge-1，不能访问边缘节点 edge-2 的路径。"
+    assert (
+        body["messages"]["en"]
+        == "This token belongs to edge edge-1; it cannot use the paths of edge edge-2."
+    )
+
+
+def test_the_board_asks_for_the_admin_token_and_keeps_it_in_a_cookie(
+    client: TestClient, central: Central
+) -> None:
+    token = central.create_admin_token()
+    before = client.get("/board")
+
+    wrong = client.post("/board/login", data={"token": "nope"}, follow_redirects=False)
+    right = client.post("/board/login", data={"token": token}, follow_redirects=False)
+    page = client.get("/board")
+    data = client.get("/api/v1/board")
+
+    assert "Paste the admin token" in before.text
+    assert wrong.status_code == 401
+    assert right.status_code == 303
+    assert "httponly" in right.headers["set-cookie"].lower()
+    assert "samesite=strict" in right.headers["set-cookie"].lower()
+    assert "Central order board" in page.text and "/api/v1/board" in page.text
+    assert (data.status_code, sorted(data.json())) == (200, ["counts", "edges", "orders"])
+
+
+def test_the_board_cookie_does_not_open_writing_endpoints(
+    client: TestClient, central: Central
+) -> None:
+    client.cookies.set("central_admin", central.create_admin_token())
+
+    resp = client.post("/api/v1/orders/assign")
+
+    assert (resp.status_code, resp.json()["code"]) == (401, "not_authenticated")

@@ -1,0 +1,59 @@
+"""`warehouse-central serve` as a real process on 127.0.0.1: it answers, and an edge and an admin
+talk to it over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.central.servers import add_edge, running_central
+from tests.central.support import AT, channel_order, move, product
+
+pytestmark = pytest.mark.slow
+
+
+def test_serve_answers_healthz_and_readyz(db_url: str, tmp_path: Path) -> None:
+    with running_central(db_url, tmp_path) as server:
+        health = httpx.get(f"{server.url}/healthz")
+        ready = httpx.get(f"{server.url}/readyz")
+        status = server.stop()
+
+    backend = "postgresql" if db_url.startswith("postgresql") else "sqlite"
+    assert health.json() == {"ok": True, "service": "warehouse-central", "backend": backend}
+    assert ready.status_code == 200
+    assert status == 0
+
+
+def test_an_edge_stock_event_releases_an_order_it_long_polls_for(
+    db_url: str, tmp_path: Path
+) -> None:
+    with running_central(db_url, tmp_path) as server:
+        edge = {"Authorization": f"Bearer {add_edge(db_url, 'edge-1')}"}
+        admin = {"Authorization": f"Bearer {server.admin_token}"}
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            http.put("/api/v1/products/TEA-0001", json=product("TEA-0001"), headers=admin)
+            order = http.post(
+                "/api/v1/orders", json=channel_order("9", ("TEA-0001", 2)), headers=admin
+            )
+            after = http.get("/api/v1/edges/edge-1/changes", headers=edge).json()["next"]
+            polled: list[Any] = []
+            poll = threading.Thread(target=lambda: polled.append(http.get(
+                "/api/v1/edges/edge-1/changes", params={"after": after, "wait": 30}, headers=edge
+            ).json()))  # fmt: skip
+            poll.start()
+            sent = http.post("/api/v1/edges/edge-1/events", headers=edge, json={"events": [{
+                "event_id": "e-1", "edge_id": "edge-1", "epoch": 1, "seq": 1, "schema_version": 1,
+                "type": "receipt", "occurred_at": AT, "order_id": None, "sku": "TEA-0001",
+                "payload": {"movements": [move("TEA-0001", 5, "received", "A-01-01/on_hand")]},
+            }]})  # fmt: skip
+            poll.join(60)
+
+    assert (order.json()["order_status"], sent.json()["applied"]) == ("unassigned", 1)
+    (change,) = polled[0]["changes"]
+    assert (change["type"], change["order_id"], change["data"]["lines"]) == (
+        "order_released", "shop:9", [{"sku": "TEA-0001", "qty": 2, "lot": ""}],
+    )  # fmt: skip

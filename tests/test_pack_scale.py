@@ -1,0 +1,142 @@
+"""The bench scale through the pack API: a pseudo-terminal is the scale's serial port (configured
+as `[[scales]]` of BENCH-1 through WAREHOUSE_EDGE_SCALES), real protocol frames are written to
+its other end, and the parcel is closed with no typed weight: only a steady reading counts."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from edge.api.app import create_app
+from edge.store.store import Store
+from edge.store.verify import verify
+from tests.scanner_harness import WAIT, Pty
+from tests.support import EAN13, Floor, packer_at_bench, picked_order, snapshot
+from tests.test_pack_api import _settings, close
+from tests.test_scale import toledo
+
+SCALE = "bench-1-scale"
+
+# (settling, steady) frames of 358 g then 362 g in each continuous format the reader knows:
+# MT-SICS, the ST/US tagged lines, Toledo continuous output (see tests/test_scale.py).
+FORMATS = {
+    "mt-sics": (b"S D     0.358 kg\r\n", b"S S     0.362 kg\r\n"),
+    "tagged": (b"US,GS,+0000.358kg\r\n", b"ST,GS,+0000.362kg\r\n"),
+    "toledo": (toledo("-8 ", "000358", checksum=True), toledo("-0 ", "000362", checksum=True)),
+}
+
+
+@dataclass
+class ScaleBench:
+    floor: Floor
+    pty: Pty
+
+    def reading(self) -> dict[str, Any]:
+        answer = self.floor.client.get(
+            "/api/v1/stations/BENCH-1/scale", headers=self.floor.login("B-SUP")
+        )
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def weighs(self, frame: bytes, *, grams: int, stable: bool) -> dict[str, Any]:
+        """Send a frame from the scale; the reading the API shows once the edge has read it."""
+        self.pty.write(frame)
+        return until(self.reading, lambda r: (r["grams"], r["stable"]) == (grams, stable))
+
+
+def until(read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool]) -> Any:
+    deadline = time.monotonic() + WAIT
+    while not done(seen := read()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting; last seen {seen}")
+        time.sleep(0.02)
+    return seen
+
+
+@pytest.fixture
+def bench(tmp_path: Path) -> Iterator[ScaleBench]:
+    pty = Pty()
+    scales = [{"name": SCALE, "station": "BENCH-1", "path": pty.path, "protocol": "continuous"}]
+    settings = _settings(tmp_path, scales=json.dumps(scales))
+    store = Store(settings.db_path, edge_id=settings.edge.id)
+    with TestClient(create_app(settings, store=store)) as client:
+        bench = ScaleBench(Floor.build(store, client), pty)
+        until(bench.reading, lambda r: r["state"] == "connected")
+        yield bench
+    pty.unplug()
+    assert verify(store.read()) == []
+    store.close()
+
+
+def packed_parcel(bench: ScaleBench) -> tuple[str, dict[str, str]]:
+    """An order of 2 × SKU-1 (120 g each) checked at BENCH-1, ready for its box (S: 120 g)."""
+    order_id = picked_order(bench.floor, [{"sku": "SKU-1", "qty": 2}])
+    packer = packer_at_bench(bench.floor)
+    for raw in ("T-0001", EAN13, EAN13):
+        assert bench.floor.scan(packer, raw).status_code == 200
+    return order_id, packer
+
+
+@pytest.mark.parametrize(("settling", "steady"), FORMATS.values(), ids=FORMATS.keys())
+def test_a_parcel_closes_with_the_scales_steady_weight_and_not_while_it_settles(
+    bench: ScaleBench, settling: bytes, steady: bytes
+) -> None:
+    order_id, packer = packed_parcel(bench)
+    before = snapshot(bench.floor.store)
+
+    shown_settling = bench.weighs(settling, grams=358, stable=False)
+    refused = close(bench.floor, packer)
+    unchanged = snapshot(bench.floor.store) == before
+    shown_steady = bench.weighs(steady, grams=362, stable=True)
+    closed = close(bench.floor, packer)
+
+    assert shown_settling == {"station": "BENCH-1", "scale": SCALE, "state": "connected",
+                              "reason": f"reading {bench.pty.path}", "grams": 358,
+                              "stable": False}  # fmt: skip
+    assert (refused.status_code, refused.json()["code"], unchanged) == (422, "no_weight", True)
+    assert shown_steady == shown_settling | {"grams": 362, "stable": True}
+    assert closed.status_code == 200, closed.text
+    conn = bench.floor.store.read()
+    parcel = conn.execute("SELECT weight_g, package_type FROM parcels").fetchall()
+    status = conn.execute("SELECT status FROM orders WHERE id = ?", (order_id,)).fetchone()[0]
+    assert ([tuple(p) for p in parcel], status) == ([(362, "S")], "packed")
+
+
+def test_a_steady_weight_off_from_the_scale_stops_the_packer_and_nothing_changes(
+    bench: ScaleBench,
+) -> None:
+    order_id, packer = packed_parcel(bench)
+    bench.weighs(b"ST,GS,+0000.240kg\r\n", grams=240, stable=True)  # one unit is not in the box
+    before = snapshot(bench.floor.store)
+
+    refused = close(bench.floor, packer)
+
+    assert (refused.status_code, refused.json()["code"]) == (422, "weight_off")
+    assert refused.json()["detail"].startswith(
+        "Weight off by -120 g (measured 240 g, expected 360 g)"
+    )
+    assert snapshot(bench.floor.store) == before
+
+
+def test_a_typed_weight_is_taken_over_the_scales_reading(bench: ScaleBench) -> None:
+    _, packer = packed_parcel(bench)
+    bench.weighs(b"ST,GS,+0000.240kg\r\n", grams=240, stable=True)
+
+    closed = close(bench.floor, packer, weight_g=360)
+
+    assert closed.status_code == 200, closed.text
+    weights = bench.floor.store.read().execute("SELECT weight_g FROM parcels").fetchall()
+    assert [w[0] for w in weights] == [360]
+
+
+def test_a_bench_without_a_scale_has_no_scale_reading(floor: Floor) -> None:
+    answer = floor.client.get("/api/v1/stations/BENCH-1/scale", headers=floor.login("B-PACK"))
+
+    assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
