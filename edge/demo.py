@@ -285,19 +285,23 @@ def has_data(store: Store) -> bool:
     return store.read().execute("SELECT 1 FROM products LIMIT 1").fetchone() is not None
 
 
-def seed(store: Store, *, pin_cost: int, today: date | None = None) -> dict[str, int]:
-    """Write the demo data set into an empty store; returns the counts it logs."""
+def seed(
+    store: Store, *, pin_cost: int, today: date | None = None, orders: bool = True
+) -> dict[str, int]:
+    """Write the demo data set into an empty store; returns the counts it logs. `orders=False`
+    leaves the orders to central (the demo's usual way); with True the edge releases its own."""
     started = time.monotonic()
     data = generate(today=today or datetime.now(UTC).date())
     for kind in ("products", "barcodes", "locations", "containers", "operators", "stock"):
         import_table(store, kind, table_from_rows(getattr(data, kind)), pin_cost=pin_cost)
     skipped = run_history(store, data.history)
-    from edge.demo_floor import PICKED_ORDERS, seed_orders, seed_picked
+    if orders:
+        from edge.demo_floor import seed_orders, seed_picked
 
-    orders = seed_orders(store, seed=SEED)
-    picked = seed_picked(store, orders[:PICKED_ORDERS])
-    log.info("released %d demo orders; %d of them picked into totes, ready to pack",
-             len(orders), len(picked))  # fmt: skip
+        released = seed_orders(store, seed=SEED)
+        picked = seed_picked(store, released)
+        log.info("released %d demo orders; %d of them picked into totes, ready to pack",
+                 len(released), len(picked))  # fmt: skip
     store.writer.call(_mark_seeded)
     counts = seeded_counts(store)
     log.info(
@@ -391,23 +395,26 @@ def banner(url: str, *, data_dir: str, temporary: bool, sheet: str = "") -> list
 
 
 def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) -> None:
-    """Open (and seed, once) the demo store, then serve it until SIGINT/SIGTERM."""
+    """Open (and seed, once) the demo store and its central, sync them, then serve the edge
+    until SIGINT/SIGTERM."""
     from edge.cli.server import run_server
+    from edge.demo_central import start_central, sync_now, synced_settings
+    from edge.demo_floor import DEMO_STATION, seed_picked, with_virtual_scanner, write_sheet
 
     store = Store(
         settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms,
         max_batch=settings.store.group_commit_max,
     )  # fmt: skip
+    central = None
     try:
-        if is_seeded(store):
-            log.info("reusing the demo data in %s", settings.db_path)
-        elif has_data(store):
-            raise DemoDirInUse(settings.db_path)
-        else:
-            seed(store, pin_cost=settings.auth.pin_hash_cost)
-
-        from edge.demo_floor import DEMO_STATION, with_virtual_scanner, write_sheet
-
+        first = _open_demo(store, settings)
+        central = start_central(settings.edge.data_dir, store)
+        settings = synced_settings(settings, central)
+        done = sync_now(store, settings)
+        log.info("synced with the demo's central: %d events up, %d changes down",
+                 done["sent"], done["changes"])  # fmt: skip
+        if first:
+            seed_picked(store, _released(store))
         sheet = write_sheet(store, settings.edge.data_dir / "demo-barcodes.pdf",
                             command_prefix=settings.scans.command_prefix)  # fmt: skip
         settings, scanner = with_virtual_scanner(settings)
@@ -421,6 +428,8 @@ def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) 
                 f"Station screen: {url}/ui/?station={DEMO_STATION}",
                 f"Printer (station {DEMO_STATION}): PDF files in {settings.edge.data_dir / 'printed'}",
                 *ready_to_pack(store),
+                f"Central order store at {central.url} (board: {central.url}/board,"
+                f" admin token {central.admin_token})",
             ]
             for line in lines:
                 echo(line)
@@ -430,7 +439,30 @@ def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) 
         finally:
             scanner.close()
     finally:
+        if central is not None:
+            central.stop()
         store.close()
+
+
+def _open_demo(store: Store, settings: Any) -> bool:
+    """Seed an empty store (True), reuse a seeded one (False); never touch other data."""
+    if is_seeded(store):
+        log.info("reusing the demo data in %s", settings.db_path)
+        return False
+    if has_data(store):
+        raise DemoDirInUse(settings.db_path)
+    seed(store, pin_cost=settings.auth.pin_hash_cost, orders=False)
+    return True
+
+
+def _released(store: Store) -> list[str]:
+    from edge.demo_floor import PICKED_ORDERS
+
+    rows = store.read().execute(
+        "SELECT id FROM orders WHERE status = 'released' ORDER BY created_at, id LIMIT ?",
+        (PICKED_ORDERS,),
+    )
+    return [r[0] for r in rows]
 
 
 def ready_to_pack(store: Store) -> list[str]:

@@ -350,13 +350,14 @@ def database_too_new(f: Floor) -> Act:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Any:
-    stations = [
-        {"name": "BENCH-1", "type": "pack_bench"},
-        {"name": "BENCH-2", "type": "pack_bench"},
-    ]
-    printers = [{"name": "bench-pdf", "kind": "file", "station": "BENCH-1", "path": str(tmp_path)}]
+    """BENCH-1: a printer and a scale that is not there; BENCH-2: no printer; BENCH-3: no scale."""
+    stations = [{"name": f"BENCH-{n}", "type": "pack_bench"} for n in (1, 2, 3)]
+    printers = [{"name": f"bench{n}-pdf", "kind": "file", "station": f"BENCH-{n}",
+                 "path": str(tmp_path)} for n in (1, 3)]  # fmt: skip
+    scales = [{"name": "gone", "station": "BENCH-1", "path": str(tmp_path / "no-such-scale")}]
     env = {"WAREHOUSE_EDGE_STATIONS": json.dumps(stations),
-           "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers)}  # fmt: skip
+           "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers),
+           "WAREHOUSE_EDGE_SCALES": json.dumps(scales)}  # fmt: skip
     return load_settings(env=env, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10})
 
 
@@ -422,6 +423,10 @@ def no_weight(f: Floor) -> Act:
     return closing(f, packing_order(f, "T-0001", EAN13, EAN13), weight_g=None)
 
 
+def weight_needed(f: Floor) -> Act:
+    return closing(f, packing_order(f, "T-0001", EAN13, EAN13, station="BENCH-3"), weight_g=None)
+
+
 def unknown_package(f: Floor) -> Act:
     return closing(f, packing_order(f, "T-0001", EAN13, EAN13), package="CRATE")
 
@@ -447,7 +452,7 @@ SCENARIOS: dict[str, Scenario] = {
         item_for_another_order, over_pick, lot_mismatch, wrong_tote, scan_each_item, no_pick_list,
         order_not_pickable, bad_transition, database_too_new, quantity_not_allowed,
         nothing_to_pack, order_not_packable, extra_item, weight_off, tracking_range_used_up,
-        parcel_not_ready, parcel_empty, no_printer, no_weight, unknown_package, already_dispatched,
+        parcel_not_ready, parcel_empty, no_printer, no_weight, weight_needed, unknown_package, already_dispatched,
     )
 }  # fmt: skip
 
@@ -460,7 +465,7 @@ BY_OPERATOR = (
     "item_for_another_order", "over_pick", "lot_mismatch", "wrong_tote", "scan_each_item",
     "no_pick_list", "order_not_pickable", "bad_transition", "quantity_not_allowed",
     "nothing_to_pack", "order_not_packable", "extra_item", "weight_off", "tracking_range_used_up",
-    "parcel_not_ready", "parcel_empty", "no_printer", "no_weight", "unknown_package",
+    "parcel_not_ready", "parcel_empty", "no_printer", "no_weight", "weight_needed", "unknown_package",
     "already_dispatched",
 )  # fmt: skip
 

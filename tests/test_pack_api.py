@@ -283,7 +283,7 @@ def test_an_unknown_box_is_refused_naming_the_choices(bench: Floor) -> None:
     assert "BAG, S, M, L" in resp.json()["detail"]
 
 
-def test_without_a_scale_or_a_typed_weight_the_close_asks_for_one(bench: Floor) -> None:
+def test_at_a_bench_without_a_scale_the_close_asks_for_a_typed_weight(bench: Floor) -> None:
     picked_order(bench, [{"sku": "SKU-1", "qty": 1}])
     packer = packer_at_bench(bench)
     for raw in ("T-0001", EAN13):
@@ -291,7 +291,7 @@ def test_without_a_scale_or_a_typed_weight_the_close_asks_for_one(bench: Floor) 
 
     resp = close(bench, packer)
 
-    assert (resp.status_code, resp.json()["code"]) == (422, "no_weight")
+    assert (resp.status_code, resp.json()["code"]) == (422, "weight_needed")
 
 
 def test_a_tote_of_no_picked_order_is_nothing_to_pack(bench: Floor) -> None:

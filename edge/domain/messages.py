@@ -208,6 +208,10 @@ CATALOGUE: dict[str, Message] = {
         "No weight: the scale at {station} has no steady reading. Put the parcel on the scale, wait for it to settle, or type the weight.",
         "没有重量：{station} 的秤没有稳定读数。请把包裹放在秤上等待稳定，或手动输入重量。",
     ),
+    "weight_needed": Message(
+        "Type the parcel's weight in grams: station {station} has no scale.",
+        "请输入包裹重量（克）：工位 {station} 没有秤。",
+    ),
     "unknown_package": Message(
         "There is no box called {package}. Choose one of: {choices}.",
         "没有名为 {package} 的包装箱。请从以下选择：{choices}。",

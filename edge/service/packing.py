@@ -21,6 +21,7 @@ from edge.domain.parcel import (
     Tolerance,
     close_parcel,
     decide_dispatch,
+    parcel_id_of,
 )  # fmt: skip
 from edge.service.commands import refusal_body, run_once
 from edge.service.documents import waybill_document
@@ -111,7 +112,9 @@ def view_pack(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
                  for ln in order.lines if ln.picked]  # fmt: skip
     left = sum(x["to_pack"] - x["verified"] for x in lines)
     params = {"order_id": s.order_id, "units": left}
+    channel_ref = store.ship_to(conn, s.order_id).get("_channel_order_id") if s.order_id else None
     return {"workflow": "pack", "step": step, "station": s.station, "order_id": s.order_id,
+            "channel_order_id": channel_ref,
             "tote": order.tote if order else None, "parcel_no": s.parcel_no, "lines": lines,
             "in_parcel": sum(s.verified.values()), "left": left,
             "parcels": store.parcel_rows(conn, s.order_id) if s.order_id else [],
@@ -204,7 +207,9 @@ def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
     return {"scan_id": req.close_id, "ok": True, "workflow": "pack", "tone": fb.tone,
             "prompt": fb.prompt, "params": dict(fb.params), "next": view["prompt"],
             "next_params": view["prompt_params"], "view": view, "state": new_state,
-            "events": seqs, "tracking_no": req.tracking_no, "print_job": job}  # fmt: skip
+            "events": seqs, "tracking_no": req.tracking_no, "print_job": job,
+            "parcel_id": parcel_id_of(order.order_id, s.parcel_no),
+            "parcels": store.parcel_rows(tx, order.order_id)}  # fmt: skip
 
 
 def _service(conn: Any, order_id: str, rules: PackRules) -> str:

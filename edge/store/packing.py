@@ -128,6 +128,15 @@ def parcel_rows(conn: Conn, order_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+def parcels_to_reprint(conn: Conn) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT p.id AS parcel_id, s.order_id, o.channel_order_id, p.piece_no, p.tracking_no,"
+        " p.reprint_reason FROM parcels p JOIN shipments s ON s.id = p.shipment_id"
+        " JOIN orders o ON o.id = s.order_id WHERE p.reprint_reason IS NOT NULL ORDER BY p.id"
+    )
+    return [dict(r) for r in rows]
+
+
 # --- tracking numbers: obtained before the pack commit, once per (order, parcel) ---
 
 

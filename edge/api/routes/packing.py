@@ -14,6 +14,7 @@ from edge.api.errors import answer_response, request_language
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service import packing
+from edge.store import packing as packing_store
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["packing"])
@@ -45,7 +46,9 @@ def _weight(request: Request, settings: Any, station: str, typed: int | None) ->
     if typed is not None:
         return typed
     reader = request.app.state.scales.get(station)
-    reading = reader.current(settings.packing.scale_max_age_s) if reader else None
+    if reader is None:
+        raise EdgeError("weight_needed", station=station or "-")
+    reading = reader.current(settings.packing.scale_max_age_s)
     if reading is None:
         raise EdgeError("no_weight", station=station or "-")
     return int(reading.grams)
@@ -69,8 +72,13 @@ async def close_parcel(
     tracking = await request.app.state.carrier.tracking_number(
         order.order_id, s.parcel_no, {"weight_g": weight, "package": body.package}
     )
-    req = replace(asked, weight_g=weight, tracking_no=tracking, printer=printer.name,
-                  printer_format=printer.format)
+    req = replace(
+        asked,
+        weight_g=weight,
+        tracking_no=tracking,
+        printer=printer.name,
+        printer_format=printer.format,
+    )
     rules = packing.pack_rules(settings)
     answer = await store.writer.run(lambda tx: packing.close(tx, req, rules))
     request.app.state.spooler.notify()
@@ -93,6 +101,12 @@ async def reprint(
     )
     request.app.state.spooler.notify()
     return result
+
+
+@router.get("/parcels/reprints")
+async def reprints(_: Anyone, store: StoreDep) -> list[dict[str, Any]]:
+    """Closed parcels whose waybill must be printed again (the address changed after printing)."""
+    return packing_store.parcels_to_reprint(store.read())
 
 
 @router.get("/packages")

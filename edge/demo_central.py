@@ -1,0 +1,124 @@
+"""The demo's central order store: a real `central_sync.server` on SQLite in the demo's data dir,
+served on a free port in a thread of the demo's process, with this edge registered, the edge's
+catalogue loaded and the four sample channel exports ingested. The edge then syncs with it like
+any edge: its outbox goes up, the orders central assigns to it come down its change feed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from edge.store.store import Store
+
+log = logging.getLogger("edge.demo")
+
+
+@dataclass
+class DemoCentral:
+    """A running central: its URL, the edge's token file, the admin token (for the board)."""
+
+    url: str
+    token_file: Path
+    admin_token: str
+    server: uvicorn.Server
+    thread: threading.Thread
+    central: Any
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.central.close()
+
+
+def start_central(data_dir: Path, store: Store) -> DemoCentral:
+    """Open (and set up, the first time) the demo's central and serve it on 127.0.0.1."""
+    from central_sync.server.app import create_app
+    from central_sync.server.central import Central
+    from central_sync.server.serving import bind
+
+    home = data_dir / "central"
+    home.mkdir(parents=True, exist_ok=True)
+    central = Central(f"sqlite:///{home / 'central.db'}")
+    central.open()
+    admin_file, token_file = home / "admin.token", home / "edge.token"
+    if not admin_file.exists():
+        admin_file.write_text(central.create_admin_token() + "\n", encoding="utf-8")
+    if not token_file.exists():
+        token_file.write_text(central.add_edge(store.edge_id, "Demo warehouse") + "\n",
+                              encoding="utf-8")  # fmt: skip
+        load_catalogue(central, store)
+        load_channel_orders(central)
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(central), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name="demo-central")  # fmt: skip
+    thread.start()
+    admin = admin_file.read_text(encoding="utf-8").strip()
+    return DemoCentral(f"http://127.0.0.1:{port}", token_file, admin, server, thread, central)
+
+
+def load_catalogue(central: Any, store: Store) -> None:
+    """Central is the master of the catalogue: it gets the demo's products and barcodes."""
+    from central_sync.server.catalogue import ProductIn
+
+    conn = store.read()
+    codes: dict[str, list[dict[str, Any]]] = {}
+    for r in conn.execute("SELECT sku, printed, code, pack_qty FROM barcodes ORDER BY sku, code"):
+        codes.setdefault(r["sku"], []).append(
+            {"code": r["printed"] or r["code"], "pack_qty": r["pack_qty"]}
+        )
+    products = [
+        (r["sku"], ProductIn(name=r["name"], name_zh=r["name_zh"], weight_g=r["weight_g"],
+                             barcodes=codes.get(r["sku"], [])))
+        for r in conn.execute("SELECT sku, name, name_zh, weight_g FROM products ORDER BY sku")
+    ]  # fmt: skip
+    central.upsert_products(products)
+
+
+def load_channel_orders(central: Any) -> dict[str, int]:
+    """Ingest every shipped sample export (Taobao, JD, Shopify, Amazon shapes) as a shop would
+    send them; the bad orders each sample carries are rejected and logged, the rest go in."""
+    from central_sync.channels import Rejected, channels, load_mapping, map_document, sample_path
+
+    counts: dict[str, int] = {}
+    for channel in channels():
+        document = json.loads(sample_path(channel).read_text(encoding="utf-8"))
+        mapped = list(map_document(document, load_mapping(channel)))
+        kept = [m.to_json() for m in mapped if not isinstance(m, Rejected)]
+        outcomes = central.ingest(kept)
+        counts[channel] = sum(1 for o in outcomes if o.status == "imported")
+        log.info("central: %s sample: %d orders in, %d refused by the mapping", channel,
+                 counts[channel], len(mapped) - len(kept))  # fmt: skip
+    return counts
+
+
+def synced_settings(settings: Any, central: DemoCentral) -> Any:
+    """The edge's settings pointing at the demo's central."""
+    section = settings.central.model_copy(
+        update={"url": central.url, "edge_token_file": central.token_file, "token": None}
+    )
+    return settings.model_copy(update={"central": section})
+
+
+def sync_now(store: Store, settings: Any) -> dict[str, int]:
+    """One full exchange before the edge serves: events up, then central's orders down."""
+    import asyncio
+
+    from central_sync.agent import SyncAgent
+
+    async def once() -> dict[str, int]:
+        agent = SyncAgent(store, settings)
+        try:
+            return await agent.sync_once()
+        finally:
+            await agent.client.close()
+
+    return asyncio.run(once())
