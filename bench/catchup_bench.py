@@ -2,7 +2,8 @@
 batches of 500, one after the other as the sync agent sends them; on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/catchup_bench.py [--backend sqlite|postgresql|both] [--events N]
-                                           [--batch N] [--pg URL] [--out FILE]
+                                           [--batch N] [--via http|agent|both] [--pg URL]
+                                           [--out FILE]
 
 Prints one JSON document (also written to --out): events/s, seconds to drain, batch latency.
 """
@@ -143,12 +144,69 @@ def run(backend: str, n: int, batch: int, pg: str) -> dict[str, Any]:
     held = {(r["sku"], b): r[b] for r in stock for b in ("on_hand", "picked", "frozen") if r[b]}
     latencies.sort()
     return {
-        "backend": backend, "events": n, "batches": len(payloads), "drain_s": round(drain, 2),
+        "backend": backend, "via": "http", "events": n, "batches": len(payloads),
+        "drain_s": round(drain, 2),
         "events_per_s": round(n / drain), "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
         "max_ms": round(latencies[-1] * 1000, 1), "server_cpu_s": round(cpu, 2),
         "high_water": water, "figures_match": held == expected_figures(n),
         "target_met": drain < TARGET_S,
+    }  # fmt: skip
+
+
+def fill_outbox(store: Any, n: int) -> None:
+    """An edge store whose outbox holds the n events undelivered, as after a long outage."""
+    cols = ("epoch, seq, event_id, type, schema_version, occurred_at, scan_id, order_id,"
+            " order_line_id, sku, payload")  # fmt: skip
+
+    def write(tx: Any, start: int, stop: int) -> None:
+        rows = []
+        for seq in range(start, stop):
+            e = envelope(seq)
+            rows.append((1, seq, e["event_id"], e["type"], 1, e["occurred_at"], e["scan_id"],
+                         e["order_id"], None, e["sku"], json.dumps(e["payload"])))  # fmt: skip
+        tx.conn.executemany(f"INSERT INTO outbox ({cols}) VALUES ({','.join('?' * 11)})", rows)
+
+    for start in range(1, n + 1, 10_000):
+        store.writer.call(lambda tx, a=start: write(tx, a, min(a + 10_000, n + 1)))
+
+
+def run_agent(backend: str, n: int, batch: int, pg: str) -> dict[str, Any]:
+    """The same catch-up through the edge's real sync agent, from a real edge store's outbox."""
+    import asyncio
+
+    from central_sync.agent import SyncAgent
+    from edge.config import load_settings
+    from edge.store.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp), pg) as db:
+        store = Store(Path(tmp) / "edge.db", edge_id=EDGE)
+        fill_outbox(store, n)
+        with running_central(db, Path(tmp)) as server:
+            settings = load_settings(env={}, overrides={
+                "edge.data_dir": tmp, "edge.id": EDGE, "central.url": server.url,
+                "central.token": add_edge(db, EDGE), "central.batch_size": batch,
+            })  # fmt: skip
+            cpu0 = cpu_seconds(server.process.pid)
+
+            async def drain() -> dict[str, int]:
+                agent = SyncAgent(store, settings)
+                try:
+                    return await agent.sync_once()
+                finally:
+                    await agent.client.close()
+
+            started = time.perf_counter()
+            done = asyncio.run(drain())
+            seconds = time.perf_counter() - started
+            cpu = cpu_seconds(server.process.pid) - cpu0
+        left = store.read().execute("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL")
+        queued = left.fetchone()[0]
+        store.close()
+    return {
+        "backend": backend, "via": "agent", "events": n, "sent": done["sent"],
+        "drain_s": round(seconds, 2), "events_per_s": round(n / seconds),
+        "server_cpu_s": round(cpu, 2), "still_queued": queued, "target_met": seconds < TARGET_S,
     }  # fmt: skip
 
 
@@ -160,13 +218,19 @@ def main() -> None:
     parser.add_argument(
         "--pg", default=pg_base_url(), help="PostgreSQL for the run (a schema is made)"
     )
+    parser.add_argument(
+        "--via", choices=["http", "agent", "both"], default="both",
+        help="http: batches posted straight to central; agent: the edge's sync agent drains a "
+        "real edge store's outbox",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    runners = {"http": [run], "agent": [run_agent], "both": [run, run_agent]}[args.via]
     report = {
         "cores": os.cpu_count(), "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version, "batch": args.batch, "target_s": TARGET_S,
-        "results": [run(b, args.events, args.batch, args.pg) for b in backends],
+        "results": [go(b, args.events, args.batch, args.pg) for go in runners for b in backends],
     }  # fmt: skip
     text = json.dumps(report, indent=2)
     print(text)

@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from central_sync.server.messages import CATALOGUE, Text, normalise_language, render
+from central_sync.server.messages import CATALOGUE, Text, render
+from edge.domain.messages import normalise_language
 
 log = logging.getLogger("central.api")
 

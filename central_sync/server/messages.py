@@ -136,17 +136,6 @@ class _Lenient(dict[str, Any]):
         return "?"
 
 
-def normalise_language(header: str | None) -> str:
-    """'zh' when the Accept-Language header prefers Chinese, else 'en'."""
-    for part in (header or "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh"
-        if tag.startswith("en"):
-            return "en"
-    return "en"
-
-
 def localise(value: Any, lang: str) -> Any:
     return getattr(value, lang) if isinstance(value, Text) else value
 
