@@ -277,6 +277,15 @@ class CentralSettings(BaseModel):
     batch_size: int = _key(500, "Most outbox events sent to central in one batch.", ge=1, le=500)
     long_poll_s: int = _key(25, "Seconds central may hold a change-feed request open.", ge=0, le=60)
 
+    @field_validator("edge_token_file")
+    @classmethod
+    def _token_when_synced(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if info.data.get("url") and not info.data.get("token") and value is None:
+            raise ValueError(
+                "the file holding this edge's token (or central.token) when central.url is set"
+            )
+        return value
+
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:

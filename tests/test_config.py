@@ -57,7 +57,7 @@ def test_values_in_the_file_replace_the_defaults(tmp_path):
         tmp_path,
         '[edge]\nid = "sh-01"\ntimezone = "Asia/Shanghai"\nlanguage = "zh"\n'
         "[server]\nport = 9000\n[stock]\navailable_includes_returns_in_transit = false\n"
-        '[central]\nurl = "https://central.example.com"\nsync_interval_s = 0.5\n'
+        '[central]\nurl = "https://central.example.com"\ntoken = "t0k3n"\nsync_interval_s = 0.5\n'
         '[logging]\nlevel = "debug"\njson = true\n',
     )
 
@@ -954,4 +954,14 @@ def test_a_wrong_list_in_an_override_is_refused_naming_the_override():
     assert str(refused.value) == (
         "config key scanners[0].station (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
         "stations (none configured), got 'DEMO' (from override)"
+    )
+
+
+def test_a_central_url_without_a_token_is_refused_naming_the_token_keys():
+    with pytest.raises(ConfigError) as refused:
+        load_settings(env={"WAREHOUSE_EDGE_CENTRAL_URL": "https://central.example.com"})
+
+    assert str(refused.value) == (
+        "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): expected"
+        " the file holding this edge's token (or central.token) when central.url is set, got nothing"
     )

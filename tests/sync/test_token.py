@@ -30,8 +30,10 @@ def test_the_token_file_is_read_without_its_line_end(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (None, "config key central.token (env WAREHOUSE_EDGE_CENTRAL_TOKEN): expected a token "
-               "(or central.edge_token_file) when central.url is set, got nothing"),
+        # refused as the settings load, before any agent starts
+        (None, "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): "
+               "expected the file holding this edge's token (or central.token) when central.url "
+               "is set, got nothing"),
         ("", "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): "
              "expected a file holding the token, got {path} (empty)"),
         ("missing", "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): "
