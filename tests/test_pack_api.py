@@ -300,3 +300,45 @@ def test_a_tote_of_no_picked_order_is_nothing_to_pack(bench: Floor) -> None:
     resp = bench.scan(packer, "T-0001")
 
     assert (resp.status_code, resp.json()["code"]) == (422, "nothing_to_pack")
+
+
+def test_an_address_change_from_central_after_the_label_flags_the_parcel_until_reprinted(
+    bench: Floor,
+) -> None:
+    from central_sync.agent.appliers import apply_page
+
+    order_id = picked_order(bench, [{"sku": "SKU-1", "qty": 1}])
+    packer = packer_at_bench(bench)
+    for raw in ("T-0001", EAN13):
+        bench.scan(packer, raw)
+    close(bench, packer, weight_g=240)
+    printed = wait_for(bench, "SELECT label_printed_at IS NOT NULL FROM parcels")
+    new_address = {"name": "李雷", "city": "杭州市", "address": "文三路 478 号"}
+    change = {"cursor": 1, "type": "address_changed", "order_id": order_id,
+              "data": {"order_id": order_id, "ship_to": new_address}}  # fmt: skip
+
+    bench.store.writer.call(lambda tx: apply_page(tx, [change], 1))
+    flagged = bench.client.get("/api/v1/parcels/reprints", headers=packer).json()
+    bench.client.post(f"/api/v1/parcels/{order_id}-P1/reprint", json={"station": "BENCH-1"},
+                      headers=packer)  # fmt: skip
+    cleared = wait_for(bench, "SELECT reprint_reason IS NULL FROM parcels")
+
+    assert (printed, cleared) == (1, 1)
+    assert [(p["parcel_id"], p["reprint_reason"]) for p in flagged] == [
+        (f"{order_id}-P1", "address_changed")
+    ]
+    last = bench.store.read().execute("SELECT document FROM print_jobs ORDER BY id DESC").fetchone()
+    assert json.loads(last[0])["recipient"]["name"] == "李雷"
+
+
+def wait_for(floor: Floor, sql: str) -> Any:
+    """The query's value once it is truthy (the spooler prints after the commit, on its loop)."""
+    import asyncio
+
+    value = None
+    for _ in range(200):
+        value = floor.store.read().execute(sql).fetchone()[0]
+        if value:
+            break
+        floor.client.portal.call(asyncio.sleep, 0.05)
+    return value
