@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from edge.cli import bench_devices_cmd  # noqa: F401  (adds print-test and scale to devices)
 from edge.cli.backup_cmd import backup, restore
 from edge.cli.demo_cmd import demo
 from edge.cli.devices_cmd import devices
