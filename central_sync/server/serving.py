@@ -29,7 +29,7 @@ def serve(
     )  # fmt: skip
     server = uvicorn.Server(config)
     log.info("listening on %s (%s)", url, central.backend)
-    if on_ready:
-        on_ready(url)
-    with stop_on_signals():
+    with stop_on_signals(server):
+        if on_ready:
+            on_ready(url)
         server.run(sockets=[sock])

@@ -19,22 +19,29 @@ log = logging.getLogger("edge.server")
 
 
 class _Stopped(Exception):
-    """SIGINT or SIGTERM arrived: stop cleanly and exit 0."""
+    """SIGINT or SIGTERM arrived before there was a server to stop."""
 
 
 @contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """Turn SIGINT/SIGTERM into a clean return, also when uvicorn re-raises them after its own
-    graceful shutdown (it does, so that the process would otherwise die with -15)."""
+def stop_on_signals(server: uvicorn.Server | None = None) -> Iterator[None]:
+    """SIGINT/SIGTERM end the block cleanly (exit 0). With a `server`, whenever they come: before
+    uvicorn has put in its own handlers, during its start-up, or when it raises them again after
+    its graceful shutdown (it does, and the process would otherwise die with -15); the handler
+    only asks the server to stop, as raising could land inside the event loop's own set-up.
+    Without one (seeding, say), the signal interrupts the block."""
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        raise _Stopped(signal.Signals(signum).name)
+        if server is None:
+            raise _Stopped(signal.Signals(signum).name)
+        if not server.should_exit:
+            log.info("stopping on %s", signal.Signals(signum).name)
+        server.should_exit = True
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
-    except _Stopped:
-        log.info("stopped by signal")
+    except _Stopped as why:
+        log.info("stopped by %s", why)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -70,7 +77,7 @@ def run_server(
     gc.freeze()
     gc.set_threshold(7000, 20, 20)
     log.info("listening on %s", url)
-    if on_ready:
-        on_ready(url)
-    with stop_on_signals():
+    with stop_on_signals(server):
+        if on_ready:
+            on_ready(url)
         server.run(sockets=[sock])
