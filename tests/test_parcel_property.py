@@ -150,3 +150,15 @@ def test_the_dock_ships_the_order_with_its_last_parcel_and_refuses_one_scanned_t
     assert [e.type for e in first.events] == ["parcel_dispatched"]
     assert [e.type for e in last.events] == ["parcel_dispatched", "order_shipped"]
     assert (last.state.dispatched, twice.value.code) == (2, "already_dispatched")
+
+
+def test_a_parcel_holding_a_sku_with_no_catalogue_weight_is_not_weight_checked() -> None:
+    order = order_of(1, 1, {})
+    s = PackSession("O-1", {"O-1-1": 1, "O-1-2": 1})
+    cmd = CloseParcel("S", BOX_TARE, 999, 1, "EE000000010CN", "Edge Post", "")
+
+    d = close_parcel(s, order, [Source("T-0001", "TEA", "", 1), Source("T-0001", "MUG", "", 1)],
+                     {"TEA": 120}, cmd, tolerance=Tolerance(30, 5), ship_on_pack=False)  # fmt: skip
+
+    payload = d.events[0].payload
+    assert (payload["weight_checked"], payload["no_catalogue_weight"]) == (False, ["MUG"])

@@ -120,10 +120,12 @@ def close_parcel(
     expected = expected_weight_g(
         [(unit_weights.get(lines[lid].sku, 0), q) for lid, q in verified.items()], cmd.tare_g
     )
+    # A SKU with no catalogue weight (0) would make every parcel of it "off": not checked then.
+    unweighed = sorted({lines[lid].sku for lid in verified if not unit_weights.get(lines[lid].sku)})
     check = compare_weight(
         cmd.weight_g, expected, tolerance_g=tolerance.grams, tolerance_pct=tolerance.percent
     )
-    if not check.ok:
+    if not check.ok and not unweighed:
         raise EdgeError(
             "weight_off", difference=f"{check.difference_g:+d}", measured=cmd.weight_g,
             expected=expected,
@@ -143,6 +145,7 @@ def close_parcel(
     payload = {"parcel_id": parcel_id, "parcel_no": s.parcel_no, "pieces": record.pieces,
                "tracking_number": cmd.tracking_no, "carrier": cmd.carrier,
                "package": cmd.package, "weight_g": cmd.weight_g, "expected_g": expected,
+               "weight_checked": not unweighed, "no_catalogue_weight": unweighed,
                "contents": [{"sku": c.sku, "lot": c.lot, "qty": c.qty} for c in contents]}  # fmt: skip
     events = [Event("parcel_closed", payload, moves, order_id=order.order_id)]
     changes: list[object] = [record]
