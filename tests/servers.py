@@ -85,12 +85,10 @@ def write_config(data_dir: Path, sections: Mapping[str, Mapping[str, Any]] | Non
     return path
 
 
-@dataclass
-class EdgeServer:
-    url: str
+class LoggedProcess:
+    """A server subprocess that logs to `log_path` (the edge's, central's)."""
+
     process: subprocess.Popen[bytes]
-    config_path: Path
-    db_path: Path
     log_path: Path
 
     def log(self) -> str:
@@ -106,8 +104,17 @@ class EdgeServer:
             self.process.kill()
             self.process.wait()
             raise RuntimeError(
-                f"server ignored SIGTERM for {timeout} s; log:\n{self.log()}"
+                f"{self.process.args} ignored SIGTERM for {timeout} s; log:\n{self.log()}"
             ) from None
+
+
+@dataclass
+class EdgeServer(LoggedProcess):
+    url: str
+    process: subprocess.Popen[bytes]
+    config_path: Path
+    db_path: Path
+    log_path: Path
 
 
 def start_server(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import HOST, free_port, venv_script
+from tests.servers import HOST, LoggedProcess, free_port, venv_script
 
 ENV_PREFIX = "WAREHOUSE_CENTRAL_"
 
@@ -54,25 +53,12 @@ def add_edge(db: str, edge_id: str) -> str:
 
 
 @dataclass
-class CentralServer:
+class CentralServer(LoggedProcess):
     url: str
     db: str
     admin_token: str
     process: subprocess.Popen[bytes]
     log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self, *, timeout: float = 30.0) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise RuntimeError(f"central ignored SIGTERM for {timeout} s:\n{self.log()}") from None
 
 
 def start_central(db: str, data_dir: Path, *, ready_timeout: float = 30.0) -> CentralServer:
