@@ -1,0 +1,38 @@
+"""The edge's settings: one TOML file, every key overridable by an environment variable.
+See `edge.config.loading` for the rules; the models are in `sections` and `devices`."""
+
+from edge.config.devices import (
+    DEFAULT_PACKAGES,
+    PRINTER_FORMATS,
+    STANDARD_BAUDS,
+    PackageSettings,
+    PrinterSettings,
+    ScaleSettings,
+    ScannerSettings,
+    StationSettings,
+)
+from edge.config.keys import CONFIG_ENV, ENV_PREFIX, ConfigError, env_var_name
+from edge.config.loading import describe_keys, load_settings, parse_env_value
+from edge.config.sections import (
+    AuthSettings,
+    CarrierSettings,
+    CentralSettings,
+    EdgeSettings,
+    LoggingSettings,
+    PackingSettings,
+    PickingSettings,
+    ScansSettings,
+    ServerSettings,
+    StockSettings,
+    StoreSettings,
+)
+from edge.config.settings import LISTS, SECTIONS, Settings
+
+__all__ = [
+    "CONFIG_ENV", "DEFAULT_PACKAGES", "ENV_PREFIX", "LISTS", "PRINTER_FORMATS", "SECTIONS",
+    "STANDARD_BAUDS", "AuthSettings", "CarrierSettings", "CentralSettings", "ConfigError",
+    "EdgeSettings", "LoggingSettings", "PackageSettings", "PackingSettings", "PickingSettings",
+    "PrinterSettings", "ScaleSettings", "ScannerSettings", "ScansSettings", "ServerSettings",
+    "Settings", "StationSettings", "StockSettings", "StoreSettings", "describe_keys",
+    "env_var_name", "load_settings", "parse_env_value",
+]  # fmt: skip

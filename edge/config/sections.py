@@ -1,0 +1,275 @@
+"""The settings sections ([edge], [server] … [carrier]): one frozen model each."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ValidationInfo,
+    field_validator,
+)
+
+from edge.config.keys import (
+    _SECTION,
+    _URL_EXPECTED,
+    _ZONE_EXPECTED,
+    OptionalPath,
+    OptionalText,
+    _key,
+    _upper,
+)
+
+
+class EdgeSettings(BaseModel):
+    """[edge]: who this edge is, and how it shows times and text."""
+
+    model_config = _SECTION
+
+    id: str = _key(
+        "edge-1",
+        "Short name of this edge in sync and logs.",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+        expected="1 to 40 lower-case letters, digits or hyphens, not starting with a hyphen",
+    )
+    name: str = _key("Warehouse edge", "Display name on terminals and reports.")
+    timezone: str = _key(
+        "UTC",
+        "IANA time zone for display and shift reports; stored times are always UTC.",
+        expected=_ZONE_EXPECTED,
+    )
+    data_dir: Path = _key("./data", "Directory for the database and other local files.")
+    language: Literal["en", "zh"] = _key("en", "Default language of terminals and messages.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(_ZONE_EXPECTED) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The display time zone."""
+        return ZoneInfo(self.timezone)
+
+
+class ServerSettings(BaseModel):
+    """[server]: where the HTTP API and the web terminal listen."""
+
+    model_config = _SECTION
+
+    host: str = _key("127.0.0.1", "Address to listen on; 0.0.0.0 serves terminals on the network.")
+    port: int = _key(8080, "TCP port to listen on; 0 picks a free port.", ge=0, le=65535)
+    tls_cert: OptionalPath = _key(None, "PEM certificate for HTTPS; empty serves plain HTTP.")
+    tls_key: OptionalPath = _key(None, "PEM private key for tls_cert; set both or neither.")
+    public_url: OptionalText = _key(
+        None, "URL terminals use to reach this server, if not host:port."
+    )
+
+    @field_validator("tls_cert", "tls_key")
+    @classmethod
+    def _existing_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("an existing file")
+        return value
+
+    @field_validator("tls_key")
+    @classmethod
+    def _paired_with_cert(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if "tls_cert" not in info.data:  # tls_cert itself failed; that error comes first
+            return value
+        cert = info.data["tls_cert"]
+        if cert is not None and value is None:
+            raise ValueError("the private key file for server.tls_cert")
+        if cert is None and value is not None:
+            raise ValueError("nothing unless server.tls_cert is set too")
+        return value
+
+
+class StoreSettings(BaseModel):
+    """[store]: the SQLite database."""
+
+    model_config = _SECTION
+
+    path: OptionalPath = _key(None, "SQLite database file; empty means <data_dir>/edge.db.")
+    busy_timeout_ms: int = _key(5000, "Milliseconds a write waits for the database lock.", ge=0)
+    group_commit_max: int = _key(
+        256, "Most scans committed together in one transaction under load.", ge=1, le=10000
+    )
+    backup_dir: OptionalPath = _key(None, "Directory for backups; empty means <data_dir>/backups.")
+
+
+class StockSettings(BaseModel):
+    """[stock]: how stock figures are computed and flagged."""
+
+    model_config = _SECTION
+
+    available_includes_returns_in_transit: bool = _key(
+        True, "Count announced returns (returns_in_transit) as available to sell."
+    )
+    low_stock_threshold: int = _key(
+        0, "Flag an item when its available stock falls to this or below; 0 = never.", ge=0
+    )
+
+
+class PickingSettings(BaseModel):
+    """[picking]: how pick lists are built and what a picker may skip."""
+
+    model_config = _SECTION
+
+    batch_size: int = _key(
+        3, "Orders per pick list when the edge builds the next one.", ge=1, le=24
+    )
+    allow_unscanned_completion: bool = _key(
+        False, "Let a picker complete a line without scanning every unit (CMD:CONFIRM)."
+    )
+    quantity_prompt: bool = _key(
+        False, "Let a picker scan an item once and type how many units it stands for."
+    )
+
+
+class AuthSettings(BaseModel):
+    """[auth]: operator sessions and PINs."""
+
+    model_config = _SECTION
+
+    session_hours: int = _key(12, "Hours before an operator must log in again.", ge=1, le=24 * 7)
+    max_pin_attempts: int = _key(5, "Wrong PINs in a row before a lockout.", ge=1, le=20)
+    lockout_minutes: int = _key(15, "Minutes an operator stays locked out.", ge=1, le=1440)
+    pin_min_length: int = _key(4, "Fewest digits a PIN may have.", ge=4, le=12)
+    pin_hash_cost: int = _key(
+        14, "scrypt cost of PIN hashes as a power of two: N = 2**pin_hash_cost.", ge=10, le=20
+    )
+
+
+class ScansSettings(BaseModel):
+    """[scans]: what the scanners send and how long raw scans are kept."""
+
+    model_config = _SECTION
+
+    retention_days: int = _key(30, "Days raw scan records are kept.", ge=1, le=3650)
+    prefix: str = _key("", "Text the scanners send before each barcode; stripped.")
+    suffix: str = _key("", "Text the scanners send after each barcode; stripped.")
+    gs_substitute: str = _key("<GS>", "Text the scanners send for the GS1 separator (ASCII 29).")
+    command_prefix: str = _key("CMD:", "Barcodes starting with this are terminal commands.")
+
+
+class CentralSettings(BaseModel):
+    """[central]: the central order store this edge syncs with."""
+
+    model_config = _SECTION
+
+    url: OptionalText = _key(
+        None, "Central store URL; empty runs this edge standalone.", expected=_URL_EXPECTED
+    )
+    token: OptionalText = _key(None, "Token this edge presents to central.", repr=False)
+    edge_token_file: OptionalPath = _key(None, "File holding the token, instead of token.")
+    sync_interval_s: float = _key(2.0, "Seconds between sync rounds with central.", gt=0)
+    offline_alert_s: int = _key(
+        900, "Seconds central may be unreachable before the sync status raises an alert.", ge=1
+    )
+    batch_size: int = _key(500, "Most outbox events sent to central in one batch.", ge=1, le=500)
+    long_poll_s: int = _key(25, "Seconds central may hold a change-feed request open.", ge=0, le=60)
+
+    @field_validator("edge_token_file")
+    @classmethod
+    def _token_when_synced(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if info.data.get("url") and not info.data.get("token") and value is None:
+            raise ValueError(
+                "the file holding this edge's token (or central.token) when central.url is set"
+            )
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(_URL_EXPECTED)
+        return value
+
+
+# A key named `json` shadows the deprecated BaseModel.json(); the field wins, which is what we want.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message='Field name "json"')
+
+    class LoggingSettings(BaseModel):
+        """[logging]: how much to log and in which form."""
+
+        model_config = _SECTION
+
+        level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = (
+            _key("INFO", "Least severe level written, in any case.")
+        )
+        json: bool = _key(False, "Write logs as JSON lines instead of text.")
+
+
+class PackingSettings(BaseModel):
+    """[packing]: the pack benches' rules: when an order ships and how exact the weight must be."""
+
+    model_config = _SECTION
+
+    ship_on_pack: bool = _key(
+        False, "Ship an order when its last parcel closes, with no dispatch scan at the dock."
+    )
+    weight_tolerance_g: int = _key(
+        30, "Grams a weighed parcel may differ from its expected weight.", ge=0, le=100_000
+    )
+    weight_tolerance_pct: float = _key(
+        5.0, "Or this percentage of the expected weight, whichever is larger.", ge=0, le=100
+    )
+    scale_max_age_s: float = _key(
+        10.0, "Seconds a steady scale reading stays good for closing a parcel.", gt=0, le=3600
+    )
+
+
+_S10_LETTERS = "two capital letters, such as EE (service) or CN (country)"
+
+
+class CarrierSettings(BaseModel):
+    """[carrier]: the built-in offline carrier (S10 tracking numbers from this edge's own range)
+    and the sender printed on every waybill."""
+
+    model_config = _SECTION
+
+    name: str = _key("Edge Post", "Carrier name on waybills and in events.", min_length=1)
+    service: str = _key("Standard", "Service on waybills when the order names none.")
+    s10_service: str = _key(
+        "EE", "S10 service indicator of the tracking numbers.", pattern=r"^[A-Z]{2}$",
+        expected=_S10_LETTERS,
+    )  # fmt: skip
+    s10_country: str = _key(
+        "CN", "S10 country code of the tracking numbers.", pattern=r"^[A-Z]{2}$",
+        expected=_S10_LETTERS,
+    )  # fmt: skip
+    range_first: int = _key(
+        1, "First serial of this edge's number range (no two edges may overlap).",
+        ge=0, le=99_999_999,
+    )  # fmt: skip
+    range_last: int = _key(
+        99_999_999, "Last serial of this edge's number range.", ge=0, le=99_999_999
+    )
+    sender_name: str = _key("Warehouse", "Sender on waybills: name.")
+    sender_phone: str = _key("", "Sender on waybills: phone.")
+    sender_address: str = _key("", "Sender on waybills: street address.")
+    sender_city: str = _key("", "Sender on waybills: city.")
+    sender_province: str = _key("", "Sender on waybills: province or state.")
+    sender_postcode: str = _key("", "Sender on waybills: postcode.")
+    sender_country: str = _key("CN", "Sender on waybills: country code.")
+
+    @field_validator("range_last")
+    @classmethod
+    def _range_order(cls, value: int, info: ValidationInfo) -> int:
+        first = info.data.get("range_first")
+        if first is not None and value < first:
+            raise ValueError(f"a serial at or above range_first ({first})")
+        return value
