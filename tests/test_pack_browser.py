@@ -239,7 +239,7 @@ def test_a_packer_packs_an_order_at_the_bench_past_a_wrong_item_and_a_weight_sto
     out = (screen.text("dispatched-count"), screen.attr("last-parcel", "data-tracking"),
            screen.attr("last-result", "data-tone"))  # fmt: skip
 
-    assert opened == ("verify", order_id, [("SKU-1", "0", "2")])
+    assert opened == ("verify", "TB-1", [("SKU-1", "0", "2")])  # the shop's order number
     assert wrong | {"detail": ""} == {"tone": "bad", "visible": True, "code": "wrong_item",
                                       "detail": "", "step": "verify"}  # fmt: skip
     assert "SKU-2" in wrong["detail"] and "SKU-1" in wrong["detail"]

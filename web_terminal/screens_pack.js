@@ -23,7 +23,10 @@ function head(view, step) {
     "div",
     { class: "pack-head" },
     stepChip(step, (STEPS[step] || STEPS.order)()),
-    view.order_id && h("span", { class: "pack-order", "data-testid": "order" }, view.order_id),
+    // The shop's order number is what the packer sees on the packing slip; ours is the fallback.
+    view.order_id &&
+      h("span", { class: "pack-order", "data-testid": "order", "data-order": view.order_id, title: view.order_id },
+        view.channel_order_id || view.order_id),
     view.tote && h("span", { class: "tote-code", "data-testid": "tote" }, view.tote),
     view.order_id &&
       h("span", { class: "parcel-no", "data-testid": "parcel-no", "data-parcel": view.parcel_no }, t("parcel_no", { n: view.parcel_no })),
