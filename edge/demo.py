@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -380,106 +380,3 @@ def seeded_counts(store: Store) -> dict[str, int]:
 
 
 # --- running --------------------------------------------------------------------------------
-
-
-def banner(url: str, *, data_dir: str, temporary: bool, sheet: str = "") -> list[str]:
-    """What the demo prints once it is listening: where to go and how to log in."""
-    kept = " (temporary: removed on exit; give --data-dir to keep it)" if temporary else ""
-    lines = [f"Edge running at {url}", f"Handheld terminal at {url}/ui/", f"API docs at {url}/docs",
-             f"Data dir: {data_dir}{kept}"]  # fmt: skip
-    if sheet:
-        lines.append(f"Barcode sheet (print it, or scan from the screen): {sheet}")
-    lines.append("Demo logins (badge / PIN):")
-    lines += [f"  {role:<11} {badge} / {pin}   {name}" for badge, name, role, pin, _ in OPERATORS]
-    return [*lines, "Press Ctrl-C to stop."]
-
-
-def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) -> None:
-    """Open (and seed, once) the demo store and its central, sync them, then serve the edge
-    until SIGINT/SIGTERM."""
-    from edge.cli.server import run_server
-    from edge.demo_central import start_central, sync_now, synced_settings
-    from edge.demo_floor import DEMO_STATION, seed_picked, with_virtual_scanner, write_sheet
-
-    store = Store(
-        settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms,
-        max_batch=settings.store.group_commit_max,
-    )  # fmt: skip
-    central = None
-    try:
-        first = _open_demo(store, settings)
-        central = start_central(settings.edge.data_dir, store)
-        settings = synced_settings(settings, central)
-        done = sync_now(store, settings)
-        log.info("synced with the demo's central: %d events up, %d changes down",
-                 done["sent"], done["changes"])  # fmt: skip
-        if first:
-            seed_picked(store, _released(store))
-        sheet = write_sheet(store, settings.edge.data_dir / "demo-barcodes.pdf",
-                            command_prefix=settings.scans.command_prefix)  # fmt: skip
-        settings, scanner = with_virtual_scanner(settings)
-
-        def ready(url: str) -> None:
-            lines = banner(
-                url, data_dir=str(settings.edge.data_dir), temporary=temporary, sheet=str(sheet)
-            )
-            lines[-1:-1] = [
-                f"Virtual scanner (station {DEMO_STATION}): printf 'CODE\\r' > {scanner.user_path}",
-                f"Station screen: {url}/ui/?station={DEMO_STATION}",
-                f"Printer (station {DEMO_STATION}): PDF files in {settings.edge.data_dir / 'printed'}",
-                *ready_to_pack(store),
-                f"Central order store at {central.url} (board: {central.url}/board,"
-                f" admin token {central.admin_token})",
-            ]
-            for line in lines:
-                echo(line)
-
-        try:
-            run_server(settings, on_ready=ready, store=store)
-        finally:
-            scanner.close()
-    finally:
-        if central is not None:
-            central.stop()
-        store.close()
-
-
-def _open_demo(store: Store, settings: Any) -> bool:
-    """Seed an empty store (True), reuse a seeded one (False); never touch other data."""
-    if is_seeded(store):
-        log.info("reusing the demo data in %s", settings.db_path)
-        return False
-    if has_data(store):
-        raise DemoDirInUse(settings.db_path)
-    seed(store, pin_cost=settings.auth.pin_hash_cost, orders=False)
-    return True
-
-
-def _released(store: Store) -> list[str]:
-    from edge.demo_floor import PICKED_ORDERS
-
-    rows = store.read().execute(
-        "SELECT id FROM orders WHERE status = 'released' ORDER BY created_at, id LIMIT ?",
-        (PICKED_ORDERS,),
-    )
-    return [r[0] for r in rows]
-
-
-def ready_to_pack(store: Store) -> list[str]:
-    """A banner line naming the totes of picked orders waiting at the pack bench."""
-    totes = [r[0] for r in store.read().execute(
-        "SELECT DISTINCT b.container FROM balances b JOIN containers c ON c.code = b.container"
-        " WHERE b.bucket = 'picked' AND b.qty > 0 AND c.type = 'tote' ORDER BY 1"
-    )]  # fmt: skip
-    if not totes:
-        return []
-    return [f"Ready to pack (log in as a packer, task Pack, scan a tote): {', '.join(totes)}"]
-
-
-class DemoDirInUse(Exception):
-    """The data dir holds a database that the demo did not seed: never mix demo data into it."""
-
-    def __init__(self, path: object) -> None:
-        super().__init__(
-            f"{path} holds data the demo did not seed; give an empty or a demo --data-dir"
-        )

@@ -18,7 +18,7 @@ from typing import IO, Any
 import httpx
 import pytest
 
-from edge import demo
+from edge import demo, demo_run
 from edge.domain.gtin import is_valid_gtin
 from edge.store import catalog
 from edge.store.store import Store
@@ -81,8 +81,8 @@ def test_the_demo_refuses_a_data_dir_holding_data_it_did_not_seed(
     store.writer.call(lambda tx: catalog.upsert_product(tx, sku="REAL-1", name="Real stock"))
     printed: list[str] = []
 
-    with pytest.raises(demo.DemoDirInUse):
-        demo.run(settings, echo=printed.append)
+    with pytest.raises(demo_run.DemoDirInUse):
+        demo_run.run(settings, echo=printed.append)
 
     assert printed == []
     assert not demo.is_seeded(store)

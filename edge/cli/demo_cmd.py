@@ -29,7 +29,7 @@ def demo(port: int, host: str, data_dir: Path | None) -> None:
     role and a history of over 1,000 stock movements, then serves the API and web terminal
     until Ctrl-C or SIGTERM (exit 0).
     """
-    from edge import demo as demo_data
+    from edge import demo_run as demo_data
 
     temporary = data_dir is None
     root = Path(tempfile.mkdtemp(prefix="warehouse-edge-demo-")) if temporary else data_dir
