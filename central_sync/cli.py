@@ -243,5 +243,24 @@ def catalog_import(file: Path, barcodes: Path | None, db: DatabaseUrl) -> None:
     )
 
 
+@catalog.command("sample")
+@db_option
+def catalog_sample(db: DatabaseUrl) -> None:
+    """Load the demo's catalogue (about 300 products, the SKUs the sample channel exports order),
+    to try import-orders before your own catalogue is in."""
+    from datetime import UTC, datetime
+
+    from edge.demo import generate
+    from edge.demo_central import products_in
+
+    data = generate(today=datetime.now(UTC).date())
+    with opened(db) as central:
+        counts = central.upsert_products(products_in(data.products, data.barcodes))
+    click.echo(
+        f"demo catalogue: {counts['created']} created, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged"
+    )
+
+
 def main() -> None:
     cli(prog_name="warehouse-central")

@@ -66,21 +66,26 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
 
 
 def load_catalogue(central: Any, store: Store) -> None:
-    """Central is the master of the catalogue: it gets the demo's products and barcodes."""
+    """Central is the master of the catalogue: it gets the demo edge's products and barcodes."""
+    conn = store.read()
+    codes = [{"code": r["printed"] or r["code"], "sku": r["sku"], "pack_qty": r["pack_qty"]}
+             for r in conn.execute("SELECT sku, printed, code, pack_qty FROM barcodes")]  # fmt: skip
+    rows = [dict(r) for r in conn.execute("SELECT sku, name, name_zh, weight_g FROM products")]
+    central.upsert_products(products_in(rows, codes))
+
+
+def products_in(products: list[dict[str, Any]], barcodes: list[dict[str, Any]]) -> list[Any]:
+    """(sku, ProductIn) pairs for central from the edge's product and barcode rows."""
     from central_sync.server.catalogue import ProductIn
 
-    conn = store.read()
     codes: dict[str, list[dict[str, Any]]] = {}
-    for r in conn.execute("SELECT sku, printed, code, pack_qty FROM barcodes ORDER BY sku, code"):
-        codes.setdefault(r["sku"], []).append(
-            {"code": r["printed"] or r["code"], "pack_qty": r["pack_qty"]}
-        )
-    products = [
-        (r["sku"], ProductIn(name=r["name"], name_zh=r["name_zh"], weight_g=r["weight_g"],
-                             barcodes=codes.get(r["sku"], [])))
-        for r in conn.execute("SELECT sku, name, name_zh, weight_g FROM products ORDER BY sku")
+    for b in sorted(barcodes, key=lambda b: (b["sku"], b["code"])):
+        codes.setdefault(b["sku"], []).append({"code": b["code"], "pack_qty": b["pack_qty"]})
+    return [
+        (p["sku"], ProductIn(name=p["name"], name_zh=p["name_zh"], weight_g=p["weight_g"],
+                             barcodes=codes.get(p["sku"], [])))
+        for p in sorted(products, key=lambda p: p["sku"])
     ]  # fmt: skip
-    central.upsert_products(products)
 
 
 def load_channel_orders(central: Any) -> dict[str, int]:

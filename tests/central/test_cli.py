@@ -116,6 +116,20 @@ def test_catalog_import_reads_the_edges_products_and_barcodes_csv(db_url: str) -
     }  # fmt: skip
 
 
+def test_catalog_sample_loads_the_demo_catalogue_the_sample_exports_order_from(
+    db_url: str,
+) -> None:
+    first = invoke("catalog", "sample", "--db", db_url)
+    again = invoke("catalog", "sample", "--db", db_url)
+    orders = invoke(
+        "import-orders", str(sample_path("taobao")), "--channel", "taobao", "--db", db_url
+    )
+
+    assert first.output.strip() == "demo catalogue: 300 created, 0 updated, 0 unchanged"
+    assert again.output.strip() == "demo catalogue: 0 created, 0 updated, 300 unchanged"
+    assert "taobao.json: 10 imported (10 unassigned), 0 duplicates, 4 rejected" in orders.output
+
+
 def test_a_catalogue_csv_with_a_bad_row_imports_nothing(db_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "products.csv"
     bad.write_text("sku,name,weight_g\nA-1,Apple,100\nA-2,,50\nA-3,Pear,heavy\n", encoding="utf-8")
