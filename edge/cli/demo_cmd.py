@@ -26,7 +26,9 @@ def demo(port: int, host: str, data_dir: Path | None) -> None:
     """Start an edge with realistic demo data and print its URL and demo logins.
 
     Seeds about 300 products with valid GTINs, about 300 locations, totes, operators of every
-    role and a history of over 1,000 stock movements, then serves the API and web terminal
+    role and a history of over 1,000 stock movements; starts a central order store beside it
+    (SQLite in the data dir) that ingests four sample channel exports and releases their orders
+    to this edge; picks two of them for the pack bench; then serves the API and web terminal
     until Ctrl-C or SIGTERM (exit 0).
     """
     from edge import demo_run as demo_data
