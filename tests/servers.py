@@ -88,6 +88,7 @@ def write_config(data_dir: Path, sections: Mapping[str, Mapping[str, Any]] | Non
 class LoggedProcess:
     """A server subprocess that logs to `log_path` (the edge's, central's)."""
 
+    url: str
     process: subprocess.Popen[bytes]
     log_path: Path
 
@@ -148,19 +149,21 @@ def start_server(
     return server
 
 
-def wait_ready(server: EdgeServer, *, timeout: float) -> None:
+def wait_ready(server: LoggedProcess, *, timeout: float) -> None:
     """Poll /readyz until 200; fail with the server's log if it exits or the time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.log()}")
+            raise RuntimeError(
+                f"{server.process.args} exited with {server.process.returncode}:\n{server.log()}"
+            )
         try:
             if httpx.get(f"{server.url}/readyz", timeout=2.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.05)
-    raise RuntimeError(f"server not ready after {timeout} s:\n{server.log()}")
+    raise RuntimeError(f"{server.process.args} not ready after {timeout} s:\n{server.log()}")
 
 
 @contextmanager

@@ -11,9 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from tests.servers import HOST, LoggedProcess, free_port, venv_script
+from tests.servers import HOST, LoggedProcess, free_port, venv_script, wait_ready
 
 ENV_PREFIX = "WAREHOUSE_CENTRAL_"
 
@@ -72,27 +70,11 @@ def start_central(db: str, data_dir: Path, *, ready_timeout: float = 30.0) -> Ce
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=central_env())
     server = CentralServer(f"http://{HOST}:{port}", db, token, process, log_path)
     try:
-        _wait_ready(server, ready_timeout)
+        wait_ready(server, timeout=ready_timeout)
     except BaseException:
         server.stop()
         raise
     return server
-
-
-def _wait_ready(server: CentralServer, timeout: float) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"central exited with {server.process.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.url}/readyz", timeout=2.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"central not ready after {timeout} s:\n{server.log()}")
 
 
 @contextmanager
