@@ -7,8 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from central_sync.server.messages import CATALOGUE, Text, render
 from edge.domain.messages import normalise_language
@@ -90,6 +91,16 @@ def install(app: FastAPI) -> None:
                 "not_found", {"what": "path", "key": request.url.path}, language(request)
             )
         return problem("invalid_request", {"reason": str(exc.detail)}, language(request))
+
+    @app.exception_handler(ClientDisconnect)
+    async def hung_up(request: Request, _: ClientDisconnect) -> Response:
+        # An edge that times out or loses its link mid-request is the network's ordinary
+        # weather, not a fault of central: nothing was applied, and it will send again.
+        log.warning(
+            "client %s hung up during %s %s; nothing applied",
+            request.client.host if request.client else "?", request.method, request.url.path,
+        )  # fmt: skip
+        return Response(status_code=499)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:

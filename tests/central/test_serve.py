@@ -3,7 +3,9 @@ talk to it over real HTTP."""
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +59,28 @@ def test_an_edge_stock_event_releases_an_order_it_long_polls_for(
     assert (change["type"], change["order_id"], change["data"]["lines"]) == (
         "order_released", "shop:9", [{"sku": "TEA-0001", "qty": 2, "lot": ""}],
     )  # fmt: skip
+
+
+def test_a_client_that_hangs_up_mid_request_is_one_warning_line_not_a_traceback(
+    db_url: str, tmp_path: Path
+) -> None:
+    with running_central(db_url, tmp_path) as server:
+        token = add_edge(db_url, "edge-1")
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                b"POST /api/v1/edges/edge-1/events HTTP/1.1\r\nHost: central\r\n"
+                + f"Authorization: Bearer {token}\r\n".encode()
+                + b"Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
+                + b'{"events": [{"event_id": "e-1", '
+            )
+            time.sleep(0.5)  # the route is reading the body when the edge hangs up
+        time.sleep(1.0)
+        after = httpx.get(f"{server.url}/readyz")
+        status = server.stop()
+        log = server.log()
+
+    assert (after.status_code, status) == (200, 0)
+    assert "Traceback" not in log and "ERROR" not in log, log
+    (line,) = [ln for ln in log.splitlines() if "hung up" in ln]
+    assert " WARNING " in line and "POST /api/v1/edges/edge-1/events" in line, log
