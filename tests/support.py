@@ -27,6 +27,17 @@ def scan_id() -> str:
     return uuid.uuid4().hex
 
 
+def add_colleague(floor: Floor, badge: str, role: str, *, language: str = "") -> dict[str, str]:
+    """Another operator (PIN 2468) logged in on the floor's handheld; returns their headers."""
+    pin_hash = hash_pin(PIN, salt=b"fedcba9876543210", cost=10)
+    floor.store.writer.call(
+        lambda tx: add_operator(
+            tx, badge=badge, name=badge, role=role, pin_hash=pin_hash, language=language
+        )
+    )
+    return floor.login(badge)
+
+
 def seed_floor(tx: Any) -> None:
     """A small warehouse: SKU-1 (EA and case barcodes) and SKU-2 in bins, a quarantine, tote
     T-0001, operators B-PICK, B-SUP and B-PACK (PIN 2468)."""

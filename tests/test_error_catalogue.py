@@ -35,6 +35,7 @@ from tests.support import (
     EAN13,
     PIN,
     Floor,
+    add_colleague,
     packer_at_bench,
     picked_order,
     scan_id,
@@ -320,6 +321,18 @@ def no_pick_list(f: Floor) -> Act:
     return lambda lang: f.start(h | lang, "pick")
 
 
+def not_assignee(f: Floor) -> Act:
+    """A pick list assigned to B-PICK, opened by another picker."""
+    order = release(f, "ASSIGNED", ONE_UNIT)
+    sup = f.login("B-SUP")
+    body = {"order_ids": [order], "assignee_badge": "B-PICK"}
+    list_id = f.client.post("/api/v1/pick-lists", json=body, headers=sup).json()["list_id"]
+    language = f.store.read().execute("SELECT language FROM operators WHERE badge = 'B-PICK'")
+    other = add_colleague(f, "B-PICK-2", "picker", language=language.fetchone()[0])
+    task = {"workflow": "pick", "pick_list_id": list_id}
+    return lambda lang: f.client.post("/api/v1/work-sessions", json=task, headers=other | lang)
+
+
 def order_not_pickable(f: Floor) -> Act:
     held = release(f, "ON-HOLD", [{"sku": "SKU-1", "qty": 11}])
     h = f.login("B-SUP")
@@ -450,7 +463,7 @@ SCENARIOS: dict[str, Scenario] = {
         bad_credentials, operator_locked, unknown_device, not_authorized, no_work_session,
         unknown_workflow, invalid_request, not_found, duplicate, wrong_location, wrong_item,
         item_for_another_order, over_pick, lot_mismatch, wrong_tote, scan_each_item, no_pick_list,
-        order_not_pickable, bad_transition, database_too_new, quantity_not_allowed,
+        not_assignee, order_not_pickable, bad_transition, database_too_new, quantity_not_allowed,
         nothing_to_pack, order_not_packable, extra_item, weight_off, tracking_range_used_up,
         parcel_not_ready, parcel_empty, no_printer, no_weight, weight_needed, unknown_package, already_dispatched,
     )
@@ -463,7 +476,7 @@ BY_OPERATOR = (
     "unknown_sku", "unknown_location", "invalid_quantity", "session_expired", "not_authorized",
     "no_work_session", "unknown_workflow", "invalid_request", "wrong_location", "wrong_item",
     "item_for_another_order", "over_pick", "lot_mismatch", "wrong_tote", "scan_each_item",
-    "no_pick_list", "order_not_pickable", "bad_transition", "quantity_not_allowed",
+    "no_pick_list", "not_assignee", "order_not_pickable", "bad_transition", "quantity_not_allowed",
     "nothing_to_pack", "order_not_packable", "extra_item", "weight_off", "tracking_range_used_up",
     "parcel_not_ready", "parcel_empty", "no_printer", "no_weight", "weight_needed", "unknown_package",
     "already_dispatched",

@@ -17,7 +17,16 @@ from edge.config import load_settings
 from edge.domain.carrier import is_s10
 from edge.store.store import Store
 from edge.store.verify import verify
-from tests.support import EAN13, SKU2_EAN, Floor, packer_at_bench, picked_order, scan_id, snapshot
+from tests.support import (
+    EAN13,
+    SKU2_EAN,
+    Floor,
+    add_colleague,
+    packer_at_bench,
+    picked_order,
+    scan_id,
+    snapshot,
+)
 
 
 def _settings(tmp_path: Path, **extra: Any) -> Any:
@@ -342,3 +351,21 @@ def wait_for(floor: Floor, sql: str) -> Any:
             break
         floor.client.portal.call(asyncio.sleep, 0.05)
     return value
+
+
+def test_a_parcel_is_reprinted_only_by_its_packer_or_a_supervisor(bench: Floor) -> None:
+    order_id = picked_order(bench, [{"sku": "SKU-1", "qty": 1}])
+    packer = packer_at_bench(bench)
+    for raw in ("T-0001", EAN13):
+        bench.scan(packer, raw)
+    assert close(bench, packer, weight_g=240).status_code == 200
+    other = add_colleague(bench, "B-PACK-2", "packer")
+    url, body = f"/api/v1/parcels/{order_id}-P1/reprint", {"station": "BENCH-1"}
+    jobs = bench.store.read().execute("SELECT COUNT(*) FROM print_jobs").fetchone()[0]
+
+    refused = bench.client.post(url, json=body, headers=other)
+
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_assignee")
+    assert bench.store.read().execute("SELECT COUNT(*) FROM print_jobs").fetchone()[0] == jobs
+    for headers in (packer, bench.login("B-SUP")):
+        assert bench.client.post(url, json=body, headers=headers).status_code == 201

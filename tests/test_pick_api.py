@@ -18,7 +18,7 @@ from edge.store import catalog
 from edge.store.effects import Actor
 from edge.store.store import Store
 from edge.store.verify import verify
-from tests.support import EAN13, GTIN, Floor, snapshot
+from tests.support import EAN13, GTIN, Floor, add_colleague, snapshot
 
 LOT_GTIN = "09506000134376"  # SKU-3, lot-tracked, in the tests that add it
 
@@ -324,3 +324,54 @@ def test_with_the_quantity_prompt_on_one_item_scan_counts_the_typed_quantity(
     assert resp.json()["view"]["step"] == "done"
     picks = store.read().execute("SELECT qty FROM movements WHERE type = 'pick'").fetchall()
     assert [p[0] for p in picks] == [3]
+
+
+def test_a_pick_list_assigned_to_one_picker_is_refused_to_another_and_open_to_a_supervisor(
+    floor: Floor,
+) -> None:
+    sup = floor.login("B-SUP")
+    order_id = _release(floor, sup, "TB-A", [{"sku": "SKU-1", "qty": 1}])["order_id"]
+    made = floor.client.post(
+        "/api/v1/pick-lists", json={"order_ids": [order_id], "assignee_badge": "B-PICK"},
+        headers=sup,
+    ).json()  # fmt: skip
+    other = add_colleague(floor, "B-PICK-2", "picker")
+    before = snapshot(floor.store)
+
+    taken = floor.client.post(
+        "/api/v1/work-sessions", json={"workflow": "pick", "pick_list_id": made["list_id"]},
+        headers=other,
+    )  # fmt: skip
+
+    assert (taken.status_code, taken.json()["code"]) == (403, "not_assignee")
+    assert taken.json()["params"] == {"what": "pick_list", "key": made["list_id"]}
+    current = floor.client.get("/api/v1/work-sessions/current", headers=other)
+    assert current.json()["code"] == "no_work_session"
+    assert snapshot(floor.store) == before
+    for headers in (floor.login("B-PICK"), sup):
+        opened = floor.client.post(
+            "/api/v1/work-sessions", json={"workflow": "pick", "pick_list_id": made["list_id"]},
+            headers=headers,
+        )  # fmt: skip
+        assert opened.status_code == 200, opened.text
+
+
+def test_an_unassigned_pick_list_becomes_the_first_pickers_and_is_refused_to_the_next(
+    floor: Floor,
+) -> None:
+    sup = floor.login("B-SUP")
+    order_id = _release(floor, sup, "TB-B", [{"sku": "SKU-1", "qty": 1}])["order_id"]
+    list_id = floor.client.post(
+        "/api/v1/pick-lists", json={"order_ids": [order_id]}, headers=sup
+    ).json()["list_id"]
+    body = {"workflow": "pick", "pick_list_id": list_id}
+
+    first = floor.client.post("/api/v1/work-sessions", json=body, headers=floor.login("B-PICK"))
+    second = floor.client.post(
+        "/api/v1/work-sessions", json=body, headers=add_colleague(floor, "B-PICK-2", "picker")
+    )
+
+    assert first.status_code == 200, first.text
+    assert (second.status_code, second.json()["code"]) == (403, "not_assignee")
+    mine = floor.client.get("/api/v1/pick-lists", headers=floor.login("B-PICK")).json()
+    assert [row["id"] for row in mine] == [list_id]

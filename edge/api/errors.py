@@ -22,7 +22,7 @@ STATUS: dict[str, int] = {
     "invalid_request": 400, "malformed_barcode": 422, "bad_check_digit": 422, "empty_scan": 422,
     "invalid_quantity": 400,
     "not_authenticated": 401, "session_expired": 401, "bad_credentials": 401,
-    "not_authorized": 403, "operator_locked": 423, "unknown_device": 401,
+    "not_authorized": 403, "not_assignee": 403, "operator_locked": 423, "unknown_device": 401,
     "not_found": 404, "unknown_sku": 404, "unknown_location": 404,
     "insufficient_stock": 409, "scan_id_reused": 409, "duplicate": 409, "bad_transition": 409,
     "no_pick_list": 404,

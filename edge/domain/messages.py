@@ -141,6 +141,11 @@ CATALOGUE: dict[str, Message] = {
         "This device ({device_id}) is not enrolled. Enrol it from the start screen.",
         "此设备（{device_id}）未注册。请在开始页面注册设备。",
     ),
+    "not_assignee": Message(
+        "{what} {key} is assigned to someone else. Take your own work, or ask a supervisor to"
+        " reassign it.",
+        "{what} {key} 已分配给其他人。请处理自己的任务，或请主管重新分配。",
+    ),
     "not_authorized": Message(
         "Your role ({role}) may not {action}. Ask a {allowed}.",
         "您的角色（{role}）无权{action}。请联系{allowed}。",

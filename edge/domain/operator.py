@@ -68,3 +68,13 @@ def after_failed_pin(
 def check_not_locked(badge: str, locked_until: datetime | None, *, now: datetime) -> None:
     if locked_until is not None and locked_until > now:
         raise EdgeError("operator_locked", badge=badge, until=locked_until.strftime("%H:%M UTC"))
+
+
+def check_assignee(
+    role: str, operator_id: int, assignee: int | None, *, what: str, key: str
+) -> None:
+    """Work assigned to someone is opened and acted on by them alone; supervisors and admins may
+    act on anyone's. Unassigned work (`assignee` None) is open to whoever takes it."""
+    if assignee is None or assignee == operator_id or Role(role) in MANAGERS:
+        return
+    raise EdgeError("not_assignee", what=what, key=key)

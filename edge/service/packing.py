@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision
 from edge.domain.errors import EdgeError
+from edge.domain.operator import check_assignee
 from edge.domain.pack import PROMPT, PackContext, PackOrder, PackSession, decide_pack, step_of
 from edge.domain.parcel import (
     CloseParcel,
@@ -241,12 +242,16 @@ def queue_waybill(
 
 
 def reprint_waybill(
-    tx: Tx, parcel_id: str, rules: PackRules, printer: str, fmt: str, station: str
-) -> dict[str, Any]:
-    """A new waybill job for a closed parcel, with the order's address as it is now."""
+    tx: Tx, parcel_id: str, rules: PackRules, printer: str, fmt: str, station: str,
+    *, by: LoginSession,
+) -> dict[str, Any]:  # fmt: skip
+    """A new waybill job for a closed parcel, with the order's address as it is now; only its
+    packer (or a supervisor) may ask."""
     found = store.parcel(tx, parcel_id)
     if found is None:
         raise EdgeError("not_found", what="parcel", key=parcel_id)
+    packer = store.parcel_packer(tx, parcel_id)
+    check_assignee(by.role, by.operator_id, packer, what="parcel", key=parcel_id)
     order_id, parcel = found
     job = queue_waybill(tx, order_id, parcel.parcel_no, rules, printer, fmt, station)
     return {"parcel_id": parcel_id, "print_job": job, "tracking_no": parcel.tracking_no}

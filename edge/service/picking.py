@@ -10,6 +10,7 @@ from edge.domain.classify import Classified
 from edge.domain.decision import Decision
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Stock
+from edge.domain.operator import Role, check_assignee
 from edge.domain.pick import PROMPT, PickContext, PickSession, decide_pick, prompt_params, step_of
 from edge.store import orders as order_store
 from edge.store import picking as store
@@ -47,6 +48,11 @@ def start_pick(
     tx: Tx, session: LoginSession, params: dict[str, Any], f: FloorSettings
 ) -> dict[str, Any]:
     list_id = params.get("pick_list_id") or next_list(tx, session.operator_id, f.batch_size)
+    exists, assignee = store.list_assignee(tx, list_id)
+    if exists:
+        check_assignee(session.role, session.operator_id, assignee, what="pick_list", key=list_id)
+        if assignee is None and Role(session.role) is Role.PICKER:
+            store.assign_list(tx, list_id, session.operator_id)  # taken: now it is theirs
     pick_list = store.load_pick_list(tx, list_id)
     if pick_list is None:
         raise EdgeError("not_found", what="pick_list", key=list_id)

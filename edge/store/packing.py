@@ -103,6 +103,12 @@ def parcel(conn: Conn, parcel_id: str) -> tuple[str, ParcelInfo] | None:
     return None if row is None else (row["order_id"], _parcel(conn, row))
 
 
+def parcel_packer(conn: Conn, parcel_id: str) -> int | None:
+    """Who closed the parcel (None for a parcel from before that was recorded)."""
+    row = conn.execute("SELECT closed_by FROM parcels WHERE id = ?", (parcel_id,)).fetchone()
+    return row["closed_by"] if row else None
+
+
 def _parcel(conn: Conn, row: sqlite3.Row) -> ParcelInfo:
     contents = tuple(
         Content(r["order_line_id"], r["sku"], r["lot"], r["qty"])

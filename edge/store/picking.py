@@ -58,6 +58,19 @@ def load_pick_list(conn: Conn, list_id: str) -> PickList | None:
     return PickList(list_id, slots, tasks, status)
 
 
+def list_assignee(conn: Conn, list_id: str) -> tuple[bool, int | None]:
+    """(whether the list exists, its assignee)."""
+    row = conn.execute("SELECT assignee FROM pick_lists WHERE id = ?", (list_id,)).fetchone()
+    return (row is not None, row["assignee"] if row else None)
+
+
+def assign_list(tx: Tx, list_id: str, operator_id: int) -> None:
+    tx.execute(
+        "UPDATE pick_lists SET assignee = ? WHERE id = ? AND assignee IS NULL",
+        (operator_id, list_id),
+    )
+
+
 def open_list_of(conn: Conn, operator_id: int) -> str | None:
     row = conn.execute(
         "SELECT id FROM pick_lists WHERE assignee = ? AND status = 'open' ORDER BY created_at LIMIT 1",

@@ -96,7 +96,7 @@ async def reprint(
     rules = packing.pack_rules(settings)
     result = await store.writer.run(
         lambda tx: packing.reprint_waybill(
-            tx, parcel_id, rules, printer.name, printer.format, station
+            tx, parcel_id, rules, printer.name, printer.format, station, by=session
         )  # fmt: skip
     )
     request.app.state.spooler.notify()
