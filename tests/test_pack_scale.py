@@ -4,9 +4,12 @@ its other end, and the parcel is closed with no typed weight: only a steady read
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,9 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from edge.api.app import create_app
+from edge.api.events import station_channel
 from edge.store.store import Store
 from edge.store.verify import verify
-from tests.scanner_harness import WAIT, Pty
+from tests.scanner_harness import WAIT, Pty, point
 from tests.support import EAN13, Floor, packer_at_bench, picked_order, snapshot
 from tests.test_pack_api import _settings, close
 from tests.test_scale import toledo
@@ -63,7 +67,9 @@ def until(read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], b
 @pytest.fixture
 def bench(tmp_path: Path) -> Iterator[ScaleBench]:
     pty = Pty()
-    scales = [{"name": SCALE, "station": "BENCH-1", "path": pty.path, "protocol": "continuous"}]
+    # Frames are written one at a time here, far apart on a busy machine: no silence meant.
+    scales = [{"name": SCALE, "station": "BENCH-1", "path": pty.path, "protocol": "continuous",
+               "silent_after_s": 60}]  # fmt: skip
     settings = _settings(tmp_path, scales=json.dumps(scales))
     store = Store(settings.db_path, edge_id=settings.edge.id)
     with TestClient(create_app(settings, store=store)) as client:
@@ -140,3 +146,82 @@ def test_a_bench_without_a_scale_has_no_scale_reading(floor: Floor) -> None:
     answer = floor.client.get("/api/v1/stations/BENCH-1/scale", headers=floor.login("B-PACK"))
 
     assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
+
+
+# --- the scale's state: on the station's screen, with no error logged ---
+
+
+@contextmanager
+def scale_app(tmp_path: Path, path: str, **scale: Any) -> Iterator[tuple[Floor, Any]]:
+    """The app with one continuous scale at BENCH-1 on `path`, and a subscriber to the station's
+    events (subscribed before the scale starts, so no state is missed)."""
+    config = {"name": SCALE, "station": "BENCH-1", "path": path} | scale
+    settings = _settings(tmp_path, scales=json.dumps([config]))
+    store = Store(settings.db_path, edge_id=settings.edge.id)
+    app = create_app(settings, store=store)
+    queue = app.state.broker.subscribe(station_channel("BENCH-1"))
+    with TestClient(app) as client:
+        yield Floor.build(store, client), lambda: next_scale_event(client, queue)
+    assert verify(store.read()) == []
+    store.close()
+
+
+def next_scale_event(client: TestClient, queue: asyncio.Queue[str]) -> dict[str, Any]:
+    while True:
+        message = client.portal.call(asyncio.wait_for, queue.get(), WAIT)
+        event, data = message.split("\n")[:2]
+        if event == "event: scale":
+            return dict(json.loads(data.removeprefix("data: ")))
+
+
+def test_a_scale_plugged_unplugged_and_replugged_tells_its_station_and_logs_no_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    by_id, first = tmp_path / "usb-Scale_Co_Bench_5678-if00-port0", Pty()
+    point(by_id, first.path)
+
+    with caplog.at_level(logging.INFO), scale_app(tmp_path, str(by_id)) as (floor, next_event):
+        states = [next_event()["state"], next_event()["state"]]
+        first.unplug()
+        states.append(next_event()["state"])
+        second = Pty()
+        point(by_id, second.path)
+        replugged = next_event()
+        listed = floor.client.get("/api/v1/stations").json()[0]["scales"]
+    second.unplug()
+
+    assert states == ["connecting", "connected", "disconnected"]
+    assert replugged == {"scale": SCALE, "station": "BENCH-1", "state": "connected",
+                         "reason": f"reading {by_id}"}  # fmt: skip
+    assert listed == [{"name": SCALE, "state": "connected", "reason": f"reading {by_id}"}]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_a_scale_that_stops_sending_goes_silent_and_its_last_weight_is_not_used(
+    tmp_path: Path,
+) -> None:
+    pty = Pty()
+    with scale_app(tmp_path, pty.path, silent_after_s=0.5) as (floor, next_event):
+        bench = ScaleBench(floor, pty)
+        order_id, packer = packed_parcel(bench)
+        shown = bench.weighs(b"ST,GS,+0000.360kg\r\n", grams=360, stable=True)
+        before = snapshot(floor.store)
+        silent = until(bench.reading, lambda r: r["state"] != "connected")
+        told = next(e for e in iter(next_event, None) if e["state"] == "silent")
+        metrics = floor.client.get("/metrics").text
+        refused = close(floor, packer)
+        unchanged = snapshot(floor.store) == before
+        typed = close(floor, packer, weight_g=360)  # what the terminal offers when it is silent
+        status = floor.store.read().execute("SELECT status FROM orders WHERE id = ?", (order_id,))
+        packed = status.fetchone()[0]
+    pty.unplug()
+
+    assert shown["state"] == "connected"
+    reason = f"no reading for 0.5 s from {pty.path}"
+    assert silent == {"station": "BENCH-1", "scale": SCALE, "state": "silent", "reason": reason,
+                      "grams": None, "stable": False}  # fmt: skip
+    assert told == {"scale": SCALE, "station": "BENCH-1", "state": "silent", "reason": reason}
+    assert (refused.status_code, refused.json()["code"], unchanged) == (422, "no_weight", True)
+    assert (typed.status_code, packed) == (200, "packed"), typed.text
+    assert f'edge_scale_state{{scale="{SCALE}",state="silent"}} 1.0' in metrics
+    assert f'edge_scale_weight_offered{{scale="{SCALE}"}} 0.0' in metrics

@@ -340,6 +340,103 @@ def test_a_request_scale_is_asked_again_until_its_answer_settles(
     assert seen.refused == (["scale_busy"] if command == "SI\r\n" else [])
 
 
+class SlowScale:
+    """A request scale that takes `delay` seconds to answer and keeps listening meanwhile, as a
+    real one does: it counts the requests that arrive while an answer is still owed, and ignores
+    the requests whose number is in `ignore` (counted from 1)."""
+
+    def __init__(self, pty: Pty, request: bytes, answer: bytes, *, delay: float,
+                 ignore: tuple[int, ...] = ()) -> None:  # fmt: skip
+        self.pty, self.request, self.answer, self.delay = pty, request, answer, delay
+        self.ignore = ignore
+        self.asked_at: list[float] = []
+        self.overlapping = 0  # requests sent over an unanswered one
+        self._owed: float | None = None  # when the owed answer goes out
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        buffer = b""
+        while not self._stopping.is_set():
+            if self._owed is not None and time.monotonic() >= self._owed:
+                os.write(self.pty.master, self.answer)
+                self._owed = None
+            if not select.select([self.pty.master], [], [], 0.005)[0]:
+                continue
+            buffer += os.read(self.pty.master, 1024)
+            while self.request in buffer:
+                _, _, buffer = buffer.partition(self.request)
+                self.asked_at.append(time.monotonic())
+                if self._owed is not None:
+                    self.overlapping += 1
+                elif len(self.asked_at) not in self.ignore:
+                    self._owed = time.monotonic() + self.delay
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(WAIT)
+
+
+def test_a_request_scale_gets_its_next_request_only_after_the_answer() -> None:
+    pty, seen = Pty(), Seen()
+    scale = SlowScale(pty, b"SI\r\n", b"S S     0.250 kg\r\n", delay=0.15)
+
+    with reader_for(
+        pty.path, seen, protocol="request", request_command="SI\r\n", poll_interval=0.02
+    ) as reader:
+        until(lambda: len(scale.asked_at) >= 4, "four requests")
+        reading = reader.current(max_age_s=5)
+    scale.stop()
+    pty.unplug()
+
+    assert scale.overlapping == 0
+    assert reading == Reading(250, stable=True, overload=False, raw="S S     0.250 kg")
+
+
+def test_an_unanswered_request_is_followed_by_the_next_only_after_the_answer_timeout() -> None:
+    pty, seen = Pty(), Seen()
+    scale = SlowScale(pty, b"SI\r\n", b"S S     0.250 kg\r\n", delay=0.0, ignore=(1,))
+
+    with reader_for(
+        pty.path, seen, protocol="request", request_command="SI\r\n", poll_interval=0.02,
+        answer_timeout=0.3,
+    ) as reader:  # fmt: skip
+        until(lambda: reader.current(max_age_s=5), "the answer to the second request")
+    scale.stop()
+    pty.unplug()
+
+    first, second = scale.asked_at[:2]
+    assert second - first >= 0.3
+    assert scale.overlapping == 0
+
+
+def test_a_scale_that_stops_sending_is_silent_and_offers_no_weight_until_it_speaks() -> None:
+    pty, seen, clock = Pty(), Seen(), Clock()
+
+    with reader_for(pty.path, seen, clock=clock, silent_after_s=2) as reader:
+        until(lambda: reader.state is DeviceState.CONNECTED, "connected")
+        pty.write(b"ST,GS,+0001.234kg\r\n")
+        until(lambda: reader.current(max_age_s=5), "the reading")
+        clock.now += 2.001  # the scale says nothing more
+        until(lambda: reader.state is DeviceState.SILENT, "silent")
+        while_silent = (reader.current(max_age_s=5), reader.latest(), reader.latest_stable())
+        pty.write(b"ST,GS,+0000.900kg\r\n")
+        until(lambda: reader.current(max_age_s=5), "the reading after the silence")
+        after = reader.current(max_age_s=5)
+    pty.unplug()
+
+    assert while_silent == (None, None, None)
+    assert after == Reading(900, stable=True, overload=False, raw="ST,GS,+0000.900kg")
+    assert seen.states == [
+        DeviceState.CONNECTING,
+        DeviceState.CONNECTED,
+        DeviceState.SILENT,
+        DeviceState.CONNECTED,
+    ]
+    assert seen.reasons[2] == f"no reading for 2 s from {pty.path}"
+
+
 def test_an_overloaded_scale_offers_no_weight() -> None:
     pty, seen = Pty(), Seen()
 
@@ -457,6 +554,7 @@ def test_stop_ends_the_reader_while_the_scale_is_away(tmp_path: Path) -> None:
         ({"bytesize": 9}, "scale s1: bytesize must be one of 5, 6, 7, 8"),
         ({"stopbits": 3}, "scale s1: stopbits must be 1, 1.5 or 2"),
         ({"baud": 0}, "scale s1: baud and poll_interval must be positive"),
+        ({"silent_after_s": 0}, "scale s1: answer_timeout and silent_after_s must be positive"),
     ],
 )
 def test_wrong_settings_are_refused_before_any_port_is_opened(

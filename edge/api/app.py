@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from edge.api import errors
 from edge.api.deps import SessionCache
 from edge.api.events import Broker
-from edge.api.metrics import Metrics, ScannerCollector
+from edge.api.metrics import Metrics, ScaleCollector, ScannerCollector
 from edge.api.routes import (
     health,
     orders,
@@ -64,16 +65,24 @@ def _spooler(store: Store, broker: Broker, settings: Any) -> Any:
     return Spooler(store, printers, render_document, on_event=tell)
 
 
-def _scales(settings: Any) -> dict[str, Any]:
-    """A started reader per configured bench scale, by its station."""
+def _scales(settings: Any, broker: Broker) -> dict[str, Any]:
+    """A started reader per configured bench scale, by its station; its states go to the
+    station's screen as `scale` events (from the reader's thread, so through the event loop)."""
+    from edge.api.events import station_channel
     from edge.devices.scale import ScaleReader
 
-    def told(name: str) -> Any:
-        return lambda state, reason: log.info("scale %s %s %s", name, state.value, reason)
+    loop = asyncio.get_running_loop()
+    station_of = {s.name: s.station for s in settings.scales}
+
+    def told(name: str, state: Any, reason: str) -> None:
+        body = {"scale": name, "station": station_of[name], "state": state.value, "reason": reason}
+        with contextlib.suppress(RuntimeError):  # the loop closed in between: nobody to tell
+            loop.call_soon_threadsafe(
+                broker.publish, station_channel(station_of[name]), "scale", body
+            )
 
     return {
-        s.station: ScaleReader(s.adapter_config(), on_state=told(s.name)).start()
-        for s in settings.scales
+        s.station: ScaleReader(s.adapter_config(), on_state=told).start() for s in settings.scales
     }
 
 
@@ -114,7 +123,10 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
         app.state.spooler = _spooler(app.state.store, app.state.broker, settings)
         await app.state.spooler.start()
         app.state.carrier = carrier_for(app.state.store, settings)
-        app.state.scales = _scales(settings)
+        app.state.scales = _scales(settings, app.state.broker)
+        app.state.metrics.registry.register(
+            ScaleCollector(app.state.scales, settings.packing.scale_max_age_s)
+        )
         try:
             yield
         finally:

@@ -76,6 +76,33 @@ class ScannerCollector(Collector):
         yield from (states, rejected)
 
 
+SCALE_STATES = ("connecting", "connected", "silent", "disconnected", "error")
+
+
+class ScaleCollector(Collector):
+    """Each bench scale's state (1 for the state it is in) and whether it offers a weight now."""
+
+    def __init__(self, readers: dict[str, Any], max_age_s: float) -> None:
+        self._readers = readers  # by station
+        self._max_age_s = max_age_s
+
+    def collect(self) -> Iterator[Any]:
+        states = GaugeMetricFamily(
+            "edge_scale_state", "Scale state: 1 for the state it is in", labels=["scale", "state"]
+        )
+        steady = GaugeMetricFamily(
+            "edge_scale_weight_offered", "1 when the scale offers a steady, fresh weight now",
+            labels=["scale"],
+        )  # fmt: skip
+        for reader in self._readers.values():
+            name, state = reader.config.name, reader.state.value
+            for candidate in SCALE_STATES:
+                states.add_metric([name, candidate], 1.0 if candidate == state else 0.0)
+            offered = reader.current(self._max_age_s) is not None
+            steady.add_metric([name], 1.0 if offered else 0.0)
+        yield from (states, steady)
+
+
 class SyncCollector(Collector):
     """The sync with central, read from the store at scrape time (as `sync status` shows it)."""
 

@@ -261,6 +261,10 @@ class ScaleSettings(BaseModel):
     request_command: str = _key(
         "W\r", 'request: what to send for a reading, as a TOML string, e.g. "SI\\r\\n".'
     )
+    silent_after_s: float = _key(
+        3.0, "Seconds without a line from the scale before it is `silent` and offers no weight.",
+        gt=0, le=3600,
+    )  # fmt: skip
 
     def adapter_config(self) -> ScaleConfig:
         """The scale reader's configuration (edge.devices.scale.ScaleConfig)."""

@@ -5,8 +5,10 @@ The common ASCII outputs are read by one pure parser each (sources at each parse
   - tagged lines (A&D, CAS, most XK3190-style indicators): `ST,GS,+0001.234kg`;
   - Toledo continuous output: STX, three status bytes, six weight and six tare digits, CR.
 They come either on their own (`continuous`) or as the answer to a request the reader sends
-(`request`: `W\\r`, `SI\\r\\n`, `P\\r`, ESC `P` ...). Only a settled (stable) reading counts. The
-adapter weighs; whether the parcel is right is decided in edge.domain.weight.
+(`request`: `W\\r`, `SI\\r\\n`, `P\\r`, ESC `P` ...): one request, then its answer or a timeout,
+then the next. Only a settled (stable) reading counts. A scale whose port is open but which says
+nothing for `silent_after_s` is `silent` and offers no weight. The adapter weighs; whether the
+parcel is right is decided in edge.domain.weight.
 """
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ class ScaleConfig:
     station: str = ""
     backoff_initial: float = 0.2
     backoff_max: float = 5.0
-    poll_interval: float = 0.25  # seconds between requests in the request protocol
+    poll_interval: float = 0.25  # seconds from one request to the next in the request protocol
+    answer_timeout: float = 1.0  # seconds to wait for the answer to a request before the next
+    silent_after_s: float = 3.0  # seconds without a line before the scale counts as silent
 
     def __post_init__(self) -> None:
         problem = _config_problem(self)
@@ -81,6 +85,8 @@ def _config_problem(config: ScaleConfig) -> str:
         return "stopbits must be 1, 1.5 or 2"
     if config.baud <= 0 or config.poll_interval <= 0:
         return "baud and poll_interval must be positive"
+    if config.answer_timeout <= 0 or config.silent_after_s <= 0:
+        return "answer_timeout and silent_after_s must be positive"
     return ""
 
 
@@ -361,21 +367,58 @@ class ScaleReader:
             raise Unfixable(f"serial settings refused: {exc}") from None
 
     def _pump(self, port: serial.Serial) -> str:
-        """Read (and in the request protocol, ask) until the port fails (return why) or stop()."""
-        splitter, next_request = LineSplitter(), 0.0
-        request = self.config.request_command.encode("latin-1")
+        """Read (and in the request protocol, ask) until the port fails (return why) or stop();
+        a scale that says nothing for `silent_after_s` is reported silent until it speaks."""
+        splitter, heard = LineSplitter(), self._clock()
         while not self._stopping.is_set():
             try:  # serial.SerialException is an OSError
-                if self.config.protocol == "request" and time.monotonic() >= next_request:
-                    port.write(request)
-                    next_request = time.monotonic() + self.config.poll_interval
-                data = port.read(1)
-                data += port.read(port.in_waiting) if data and port.in_waiting else b""
+                if self.config.protocol == "request":
+                    lines = self._ask(port)
+                else:
+                    lines = self._read_lines(port, splitter)
             except OSError as exc:
                 return reason_of(exc)
-            for line in splitter.feed(data) if data else ():
+            if lines:
+                heard = self._clock()
+                self._report(DeviceState.CONNECTED, f"reading {self.config.path}")
+            elif self._clock() - heard > self.config.silent_after_s:
+                self._fall_silent()
+            for line in lines:
                 self._take(line)
         return ""
+
+    def _read_lines(self, port: serial.Serial, splitter: LineSplitter) -> list[str]:
+        """What came within READ_TIMEOUT, as complete lines."""
+        data = port.read(1)
+        data += port.read(port.in_waiting) if data and port.in_waiting else b""
+        return splitter.feed(data) if data else []
+
+    def _ask(self, port: serial.Serial) -> list[str]:
+        """One request, then its answer or `answer_timeout`, never a request over an unanswered
+        one (MT-SICS answers each command in turn; requests sent blind pile up in the scale)."""
+        config = self.config
+        sent = time.monotonic()
+        port.reset_input_buffer()  # a late answer to the last request is not this one's
+        port.write(config.request_command.encode("latin-1"))
+        splitter, lines = LineSplitter(), []  # a fresh splitter: no half answer carries over
+        while not lines and not self._stopping.is_set():
+            if time.monotonic() - sent > config.answer_timeout:
+                log.debug("scale %s: no answer within %g s", config.name, config.answer_timeout)
+                break
+            lines = self._read_lines(port, splitter)
+        self._stopping.wait(max(0.0, sent + config.poll_interval - time.monotonic()))
+        return lines
+
+    def _fall_silent(self) -> None:
+        """No line for `silent_after_s`: forget the last weight, it no longer says what is on
+        the pan, and report it (once)."""
+        if self._state is not DeviceState.CONNECTED:
+            return
+        self._forget()
+        self._report(
+            DeviceState.SILENT,
+            f"no reading for {self.config.silent_after_s:g} s from {self.config.path}",
+        )
 
     def _take(self, line: str) -> None:
         try:

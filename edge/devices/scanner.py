@@ -33,6 +33,7 @@ class DeviceState(enum.Enum):
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
     ERROR = "error"  # needs a person: configuration, permissions, a missing module
+    SILENT = "silent"  # a scale: the port is open but it has said nothing for a while
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ NO_LOGIN = "a station's screen shows its scanner before anyone logs in there"
 
 @router.get("/stations", dependencies=[public(NO_LOGIN)])
 async def stations(request: Request, store: StoreDep) -> list[dict[str, Any]]:
-    """Every configured station, who is logged in there and its scanners' states."""
+    """Every configured station, who is logged in there and its scanners' and scale's states."""
     hub = request.app.state.stations
     settings = request.app.state.settings
     now = datetime.now(UTC)
@@ -29,15 +29,21 @@ async def stations(request: Request, store: StoreDep) -> list[dict[str, Any]]:
         scanners = [{"name": sc.name, "kind": sc.kind, "state": hub.states[sc.name][0],
                      "reason": hub.states[sc.name][1], "rejected": hub.rejected[sc.name]}
                     for sc in settings.scanners if sc.station == s.name]  # fmt: skip
+        reader = request.app.state.scales.get(s.name)
+        scales = [] if reader is None else [
+            {"name": reader.config.name, "state": reader.state.value, "reason": reader.reason}
+        ]  # fmt: skip
         out.append(
-            station_status(store.read(), s.name, now) | {"type": s.type, "scanners": scanners}
+            station_status(store.read(), s.name, now)
+            | {"type": s.type, "scanners": scanners, "scales": scales}
         )
     return out
 
 
 @router.get("/stations/{name}/events", dependencies=[public(NO_LOGIN)])
 async def station_events(name: str, request: Request) -> StreamingResponse:
-    """Server-Sent Events of a station: its scanner's scans with their answers, device states."""
+    """Server-Sent Events of a station: its scanner's scans with their answers, device states
+    (`device` for a scanner, `scale`, `printer`), print jobs."""
     if name not in {s.name for s in request.app.state.settings.stations}:
         raise EdgeError("not_found", what="station", key=name)
     return stream(request, station_channel(name))
