@@ -124,8 +124,9 @@ def storage_full(f: Floor) -> Act:
     h = mover(f, "A-01-01", "A-01-02")
     pages = f.store.writer.call(lambda tx: tx.execute("PRAGMA page_count").fetchone()[0])
     f.store.writer.call(lambda tx: tx.execute(f"PRAGMA max_page_count = {pages}").fetchone())
-    filler = (f.scan(h, f"FILLER-{n:04d}-" + "X" * 200) for n in range(1000))
-    assert any(resp.status_code == 507 for resp in filler)
+    for size in (200, 1):  # big answers first, then small ones fill what is left between them
+        filler = (f.scan(h, f"FILLER-{size}-{n:04d}-" + "X" * size) for n in range(1000))
+        assert any(resp.status_code == 507 for resp in filler)
     return lambda lang: f.scan(h | lang, EAN13)
 
 

@@ -27,6 +27,7 @@ def test_parse_prints_the_reading_of_a_gs1_scan_as_json() -> None:
             "gtin": GTIN,
             "batch": "ABC",
             "expiry": "2027-05-31",
+            "values": {"17": {"title": "USE BY or EXPIRY", "date": "2027-05-31"}},
         },
     )
 

@@ -16,6 +16,7 @@ from edge.domain.scan import Scan, parse_scan
 GS = "\x1d"
 GTIN = "09506000134352"
 SSCC = "106141412345678908"
+EXPIRY_VALUE = {"title": "USE BY or EXPIRY", "date": "2027-05-31"}
 
 
 def test_a_gs1_128_scan_reads_gtin_expiry_with_day_00_and_batch() -> None:
@@ -32,6 +33,7 @@ def test_a_gs1_128_scan_reads_gtin_expiry_with_day_00_and_batch() -> None:
         gtin=GTIN,
         expiry=date(2027, 5, 31),
         batch="ABC123",
+        values={"17": EXPIRY_VALUE},
     )
 
 
@@ -51,6 +53,7 @@ def test_a_gs1_datamatrix_scan_reads_variable_fields_ended_by_gs() -> None:
         serial="SN-0042",
         count=12,
         best_before=date(2028, 2, 29),
+        values={"15": {"title": "BEST BEFORE or BEST BY", "date": "2028-02-29"}},
     )
 
 
@@ -78,6 +81,7 @@ def test_bracketed_hri_reads_like_the_element_string(raw: str) -> None:
         gtin=GTIN,
         batch="ABC",
         expiry=date(2027, 5, 31),
+        values={"17": EXPIRY_VALUE},
     )
 
 
@@ -349,6 +353,7 @@ def test_to_json_gives_fixed_keys_every_ai_top_level_and_present_fields_only() -
         "expiry": "2027-05-31",
         "serial": "S1",
         "count": 12,
+        "values": {"17": EXPIRY_VALUE},
     }
 
 

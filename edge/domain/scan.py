@@ -21,6 +21,7 @@ from biip.symbology import GS1Symbology, SymbologyIdentifier
 from biip.upc import Upc
 
 from edge.domain.errors import EdgeError
+from edge.domain.gs1_value import element_value
 from edge.domain.gtin import check_digit, has_gtin_shape, normalise_gtin, wrong_check_digit
 
 GS = "\x1d"  # FNC1 as transmitted by the scanner (GS1 General Specifications §7.8.5)
@@ -71,6 +72,8 @@ class Scan:
     ship_to_postal: str | None = None
     order_number: str | None = None
     check_digit_error: str | None = None
+    # What the values mean (AI → measure with unit, amount with currency, date); see gs1_value.
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def display(self) -> str:
@@ -98,6 +101,7 @@ class Scan:
             "count": self.count,
             "format": self.format,
             "check_digit_error": self.check_digit_error,
+            "values": dict(self.values) or None,
         }
         out.update({key: value for key, value in optional.items() if value is not None})
         return out
@@ -248,6 +252,7 @@ def _gs1_scan(base: Scan, reading: _Reading) -> Scan:
         net_weight_kg=weights[0] if weights else None,
         ship_to_postal=ai.get("420"),
         order_number=ai.get("400"),
+        values={e.ai.ai: v for e in elements if (v := element_value(e)) is not None},
     )
 
 

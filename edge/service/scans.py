@@ -8,7 +8,7 @@ from typing import Any
 
 from edge.domain.classify import classify, with_typed_quantity
 from edge.domain.errors import EdgeError
-from edge.domain.scan import parse_scan
+from edge.domain.scan import Scan, parse_scan
 from edge.service.commands import refusal_body, run_once
 from edge.service.workflows import WORKFLOWS, FloorSettings, state_json
 from edge.store.answers import Answer
@@ -36,7 +36,7 @@ def handle_scan(tx: Tx, req: ScanRequest, settings: FloorSettings) -> Answer:
         request={"raw": req.raw, "device_id": req.session.device_id, "quantity": req.quantity},
         actor=(req.session.operator_id, req.session.device_id),
         decide=lambda: _decide_and_apply(tx, req, settings),
-        refusal=lambda err: _refusal(tx, req, err),
+        refusal=lambda err: _refusal(tx, req, err, settings),
     )  # fmt: skip
 
 
@@ -44,12 +44,7 @@ def _decide_and_apply(tx: Tx, req: ScanRequest, settings: FloorSettings) -> dict
     work = open_work_session(tx, req.session.token_hash)
     if work is None:
         raise EdgeError("no_work_session")
-    scan = parse_scan(
-        req.raw,
-        prefix=settings.prefix,
-        suffix=settings.suffix,
-        gs_substitutes=settings.gs_substitutes,
-    )
+    scan = _parse(req.raw, settings)
     classified = classify(scan, SqlDirectory(tx.conn), command_prefix=settings.command_prefix)
     if req.quantity is not None:
         classified = with_typed_quantity(classified, req.quantity, allowed=settings.quantity_prompt)
@@ -67,6 +62,7 @@ def _decide_and_apply(tx: Tx, req: ScanRequest, settings: FloorSettings) -> dict
         "workflow": work.workflow,
         "kind": classified.kind,
         "key": str(classified.key),
+        "parsed": scan.to_json(),
         "tone": feedback.tone if feedback else "info",
         "prompt": feedback.prompt if feedback else view["prompt"],
         "params": dict(feedback.params) if feedback else dict(view["prompt_params"]),
@@ -78,8 +74,18 @@ def _decide_and_apply(tx: Tx, req: ScanRequest, settings: FloorSettings) -> dict
     }
 
 
-def _refusal(tx: Tx, req: ScanRequest, err: EdgeError) -> dict[str, Any]:
+def _parse(raw: str, settings: FloorSettings) -> Scan:
+    return parse_scan(
+        raw, prefix=settings.prefix, suffix=settings.suffix, gs_substitutes=settings.gs_substitutes
+    )
+
+
+def _refusal(tx: Tx, req: ScanRequest, err: EdgeError, settings: FloorSettings) -> dict[str, Any]:
     body = refusal_body(req.scan_id, err)
+    try:  # a scan refused after it was read still shows how it was read
+        body["parsed"] = _parse(req.raw, settings).to_json()
+    except EdgeError:
+        pass
     work = open_work_session(tx, req.session.token_hash)
     if work is not None:
         view = WORKFLOWS[work.workflow].view(tx, work.state)
