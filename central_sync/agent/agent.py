@@ -5,6 +5,11 @@ Wake-up on commit: the writer already counts its commits (`Writer.commits`, an i
 thread changes). While idle the sender looks at that counter every `poll_s` (50 ms; no SQL, no
 lock, no change to the writer) and reads the outbox as soon as it moved; it also looks every
 `central.sync_interval_s`, which catches events written by another process (the CLI).
+
+Coming back: a side that failed waits out its back-off (up to 30 s), but any answer from central
+(the feed's, or a probe's: `GET …/events/high-water` every `probe_s` while central is offline and
+the outbox holds events) wakes both sides at once, so a queue starts draining within seconds of
+central's return, not at the end of the longest back-off.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ class SyncAgent:
     def __init__(
         self, store: Store, settings: Any, *, client: CentralClient | None = None,
         poll_s: float = 0.05, refused_retry_s: float = 60.0, backoff_cap_s: float = 30.0,
+        backoff_base_s: float = 0.5, probe_s: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:  # fmt: skip
         central = settings.central
@@ -72,6 +78,8 @@ class SyncAgent:
         self.batch_size, self.long_poll_s = central.batch_size, central.long_poll_s
         self.idle_s, self.alert_s = central.sync_interval_s, central.offline_alert_s
         self.poll_s, self.refused_retry_s, self.cap_s = poll_s, refused_retry_s, backoff_cap_s
+        self.base_s, self.probe_s = backoff_base_s, probe_s
+        self._contact = asyncio.Event()  # set (and replaced) at every answer from central
         self.clock = clock
         self.link = state.load_link(store.read())
         self._attention = {"up": "", "down": ""}
@@ -88,7 +96,9 @@ class SyncAgent:
             logging.getLogger("httpx").setLevel(logging.WARNING)
         log.info("sync with central %s: edge %s, %d events queued",
                  self.client.url, self.store.edge_id, (await self._queue())["queued"])  # fmt: skip
-        for name, loop in (("up", self._up), ("down", self._down), ("watch", self._watch)):
+        loops = (("up", self._up), ("down", self._down), ("watch", self._watch),
+                 ("probe", self._probe))  # fmt: skip
+        for name, loop in loops:
             self._tasks.append(asyncio.create_task(loop(), name=f"sync-{name}"))
 
     async def stop(self) -> None:
@@ -123,12 +133,14 @@ class SyncAgent:
     async def _forever(self, side: str, step: Callable[[], Awaitable[None]]) -> None:
         """Run `step` again and again; after a failure wait (back-off, or slowly after a
         refusal) and try again. Nothing but cancellation ends this loop."""
-        backoff = Backoff(cap_s=self.cap_s)
+        backoff = Backoff(base_s=self.base_s, cap_s=self.cap_s)
         while True:
+            contact = self._contact
             try:
                 await step()
             except Unreachable:
-                delay = backoff.next_delay()
+                await self._back_off(backoff.next_delay(), contact)
+                continue
             except Refused:
                 delay = self.refused_retry_s
             except STORE_ERRORS as exc:
@@ -141,6 +153,29 @@ class SyncAgent:
                 backoff.reset()
                 continue
             await asyncio.sleep(delay)
+
+    async def _back_off(self, delay: float, contact: asyncio.Event) -> None:
+        """Sleep `delay`, or less: until central answers anyone (the other side, a probe)."""
+        try:
+            await asyncio.wait_for(contact.wait(), delay)
+        except TimeoutError:
+            pass
+
+    async def _probe(self) -> None:
+        """While central is offline and events wait, ask it every `probe_s` whether it is back."""
+        while True:
+            await asyncio.sleep(self.probe_s)
+            if self.link.offline_since is None or not (await self._queue())["queued"]:
+                continue
+            try:
+                await self.client.high_water()
+            except (Unreachable, Refused) as exc:
+                log.debug("probe: central still not answering: %s", exc)
+                continue
+            except Exception as exc:  # noqa: BLE001 - the probe must outlive a bad moment
+                log.error("sync probe: %s", exc)
+                continue
+            self._reached("probe")
 
     # --- up: the outbox ---------------------------------------------------------------------
 
@@ -234,9 +269,11 @@ class SyncAgent:
     def _reached(self, side: str) -> None:
         now = self.clock()
         was = self.link
-        if self._attention[side]:
+        if self._attention.get(side):
             log.info("central accepts the %s side again", side)
-        self._attention[side] = ""
+            self._attention[side] = ""
+        self._contact.set()  # wake whoever backs off: central answers again
+        self._contact = asyncio.Event()
         self.link = replace(was, last_contact_at=utc(now), offline_since=None, alerted_at=None,
                             attention=self._attention_text())  # fmt: skip
         since = parse_utc(was.offline_since)
