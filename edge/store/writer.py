@@ -106,6 +106,7 @@ class Writer:
         self._max_batch = max_batch
         self._clock = clock
         self._memo: dict[Any, Any] = {}
+        self._data_version = self._version()
         self.commits = 0
         self.commands = 0
         self._thread = threading.Thread(target=self._loop, name="edge-writer", daemon=True)
@@ -154,6 +155,7 @@ class Writer:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:
             self._conn.execute("BEGIN IMMEDIATE")
+            self._forget_if_written_elsewhere()
             for fn, fut in batch:
                 results.append(self._run_one(fn, fut))
                 if not self._conn.in_transaction:
@@ -175,6 +177,21 @@ class Writer:
                 fut.set_result(value)
             else:
                 fut.set_exception(error)
+
+    def _version(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _forget_if_written_elsewhere(self) -> None:
+        """Another process (the CLI's import, a restore) committed since our last commit: what
+        the memo holds (next outbox seq, the ledger's tail) may be stale, so read it afresh.
+        `data_version` changes only for other connections' commits; under BEGIN IMMEDIATE nobody
+        can commit until we do, so the check holds for the whole batch."""
+        version = self._version()
+        if version != self._data_version:
+            if self._memo:
+                log.info("the database was written by another process: reading it afresh")
+            self._memo.clear()
+            self._data_version = version
 
     def _run_one(self, fn: Callable[[Tx], Any], fut: Future[Any]) -> tuple[Future[Any], Any, Any]:
         tx = Tx(self._conn, self._clock(), self._memo)
