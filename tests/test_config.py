@@ -237,6 +237,18 @@ REFUSALS = [
         id="unknown log level",
     ),
     pytest.param(
+        '[packing]\ntyped_weight = "sometimes"\n', {}, None,
+        "config key packing.typed_weight (env WAREHOUSE_EDGE_PACKING_TYPED_WEIGHT): "
+        "expected one of: allow, supervisor, never, got 'sometimes' (from {file})",
+        id="typed weight rule unknown",
+    ),
+    pytest.param(
+        '[packing]\nhandheld_printer = "zebra-9"\n', {}, None,
+        "config key packing.handheld_printer (env WAREHOUSE_EDGE_PACKING_HANDHELD_PRINTER): "
+        "expected one of the printers (none configured), got 'zebra-9' (from {file})",
+        id="handheld printer unknown",
+    ),
+    pytest.param(
         '[central]\nurl = "ftp://central"\n', {}, None,
         "config key central.url (env WAREHOUSE_EDGE_CENTRAL_URL): expected an http:// or "
         "https:// URL such as https://central.example.com, or empty, got 'ftp://central' "
@@ -413,7 +425,7 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 60
+    assert len(keys) == len(table) == 62
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
     assert table["stations"] == ("WAREHOUSE_EDGE_STATIONS", "[]")
     assert table["scanners"] == ("WAREHOUSE_EDGE_SCANNERS", "[]")

@@ -441,6 +441,25 @@ def weight_needed(f: Floor) -> Act:
     return closing(f, packing_order(f, "T-0001", EAN13, EAN13, station="BENCH-3"), weight_g=None)
 
 
+def typed_weight_rule(f: Floor, rule: str) -> None:
+    """This test's edge with packing.typed_weight = `rule` (the app reads its settings per request)."""
+    state = f.client.app.state  # type: ignore[attr-defined]
+    packing = state.settings.packing.model_copy(update={"typed_weight": rule})
+    state.settings = state.settings.model_copy(update={"packing": packing})
+
+
+def supervisor_needed(f: Floor) -> Act:
+    h = packing_order(f, "T-0001", EAN13, EAN13, station="BENCH-3")
+    typed_weight_rule(f, "supervisor")
+    return closing(f, h)
+
+
+def typed_weight_refused(f: Floor) -> Act:
+    h = packing_order(f, "T-0001", EAN13, EAN13, station="BENCH-3")
+    typed_weight_rule(f, "never")
+    return closing(f, h)
+
+
 def unknown_package(f: Floor) -> Act:
     return closing(f, packing_order(f, "T-0001", EAN13, EAN13), package="CRATE")
 
@@ -467,6 +486,7 @@ SCENARIOS: dict[str, Scenario] = {
         not_assignee, order_not_pickable, bad_transition, database_too_new, quantity_not_allowed,
         nothing_to_pack, order_not_packable, extra_item, weight_off, tracking_range_used_up,
         parcel_not_ready, parcel_empty, no_printer, no_weight, weight_needed, unknown_package, already_dispatched,
+        supervisor_needed, typed_weight_refused,
     )
 }  # fmt: skip
 
@@ -480,7 +500,7 @@ BY_OPERATOR = (
     "no_pick_list", "not_assignee", "order_not_pickable", "bad_transition", "quantity_not_allowed",
     "nothing_to_pack", "order_not_packable", "extra_item", "weight_off", "tracking_range_used_up",
     "parcel_not_ready", "parcel_empty", "no_printer", "no_weight", "weight_needed", "unknown_package",
-    "already_dispatched",
+    "already_dispatched", "supervisor_needed", "typed_weight_refused",
 )  # fmt: skip
 
 # Codes no route, service, store or CLI can raise yet. The markers are what would make them
@@ -505,6 +525,7 @@ def placeholders(code: str) -> set[str]:
 def check_text(code: str, params: dict[str, Any], detail: str, lang: str) -> None:
     """The detail is the catalogue text in `lang` with every placeholder filled."""
     given = set(params) | ({"expected"} if "expected_prompt" in params else set())
+    given |= {"hint"} if "hint_prompt" in params else set()
     assert placeholders(code) <= given
     assert detail == render(code, lang, params)
     assert is_chinese(detail) == (lang == "zh")

@@ -131,12 +131,16 @@ def test_an_extra_unit_is_refused(bench: Floor) -> None:
 
 
 @pytest.mark.parametrize(
-    ("weight", "code"),
-    [(200, "weight_off"), (600, "weight_off")],
-    ids=["a unit missing", "an extra unit in the box"],
+    ("weight", "said"),
+    [
+        (240, "The parcel is 120 g too light: most likely missing: 1 × SKU-1 (120 g each)."),
+        (480, "The parcel is 120 g too heavy: most likely extra: 1 × SKU-1 (120 g each)."),
+        (200, "The parcel is 160 g too light: no single item explains it;"),
+    ],
+    ids=["a unit missing", "an extra unit in the box", "nothing explains it"],
 )
-def test_a_parcel_whose_weight_is_off_is_stopped_and_nothing_changes(
-    bench: Floor, weight: int, code: str
+def test_a_parcel_whose_weight_is_off_says_which_way_by_how_much_and_what_is_likely_missing(
+    bench: Floor, weight: int, said: str
 ) -> None:
     order_id = picked_order(bench, [{"sku": "SKU-1", "qty": 2}])
     packer = packer_at_bench(bench)
@@ -146,8 +150,11 @@ def test_a_parcel_whose_weight_is_off_is_stopped_and_nothing_changes(
 
     resp = close(bench, packer, weight_g=weight)
 
-    assert (resp.status_code, resp.json()["code"]) == (422, code)
-    assert "check the parcel" in resp.json()["detail"]
+    assert (resp.status_code, resp.json()["code"]) == (422, "weight_off")
+    assert resp.json()["detail"].startswith(said)
+    # Never the expected total (360 g): the packer would type it instead of looking.
+    assert "360" not in resp.json()["detail"] + resp.json()["messages"]["zh"]
+    assert "360" not in str(resp.json()["params"])
     assert snapshot(bench.store) == before
     status = bench.store.read().execute("SELECT status FROM orders WHERE id = ?", (order_id,))
     assert status.fetchone()[0] == "picked"
@@ -369,3 +376,27 @@ def test_a_parcel_is_reprinted_only_by_its_packer_or_a_supervisor(bench: Floor) 
     assert bench.store.read().execute("SELECT COUNT(*) FROM print_jobs").fetchone()[0] == jobs
     for headers in (packer, bench.login("B-SUP")):
         assert bench.client.post(url, json=body, headers=headers).status_code == 201
+
+
+def test_a_packer_on_a_handheld_bound_to_no_station_types_the_weight_and_the_bench_prints(
+    bench: Floor,
+) -> None:
+    order_id = picked_order(bench, [{"sku": "SKU-1", "qty": 2}])
+    packer = bench.login("B-PACK")  # a handheld: no station given, none bound to the device
+    started = bench.start(packer, "pack").json()
+    for raw in ("T-0001", EAN13, EAN13):
+        assert bench.scan(packer, raw).json()["ok"], raw
+
+    closed = close(bench, packer, weight_g=360)
+
+    assert started["view"]["station"] == ""
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["print_station"] == "BENCH-1"  # the only printer: the bench's
+    jobs = bench.store.read().execute("SELECT printer, station, order_id FROM print_jobs")
+    assert [tuple(j) for j in jobs] == [("bench-pdf", "BENCH-1", order_id)]
+    event = (
+        bench.store.read()
+        .execute("SELECT payload FROM outbox WHERE type = 'parcel_closed'")
+        .fetchone()
+    )
+    assert json.loads(event[0])["weight_source"] == "typed"

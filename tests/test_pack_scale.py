@@ -22,7 +22,7 @@ from edge.api.events import station_channel
 from edge.store.store import Store
 from edge.store.verify import verify
 from tests.scanner_harness import WAIT, Pty, point
-from tests.support import EAN13, Floor, packer_at_bench, picked_order, snapshot
+from tests.support import EAN13, PIN, Floor, packer_at_bench, picked_order, snapshot
 from tests.test_pack_api import _settings, close
 from tests.test_scale import toledo
 
@@ -126,20 +126,82 @@ def test_a_steady_weight_off_from_the_scale_stops_the_packer_and_nothing_changes
 
     assert (refused.status_code, refused.json()["code"]) == (422, "weight_off")
     assert refused.json()["detail"].startswith(
-        "Weight off by -120 g (measured 240 g, expected 360 g)"
+        "The parcel is 120 g too light: most likely missing: 1 × SKU-1 (120 g each)."
+    )
+    assert refused.json()["messages"]["zh"].startswith(
+        "包裹轻了 120 克：最可能缺少 1 件 SKU-1（每件 120 克）。"
     )
     assert snapshot(bench.floor.store) == before
 
 
-def test_a_typed_weight_is_taken_over_the_scales_reading(bench: ScaleBench) -> None:
+def parcel_event(bench: ScaleBench) -> dict[str, Any]:
+    row = (
+        bench.floor.store.read()
+        .execute("SELECT payload FROM outbox WHERE type = 'parcel_closed'")
+        .fetchone()
+    )
+    return dict(json.loads(row[0]))
+
+
+SUPERVISOR = {"badge": "B-SUP", "pin": PIN, "reason": "scale reads 240 g, box is full"}
+
+
+@pytest.mark.parametrize(
+    ("approval", "code"),
+    [
+        (None, "supervisor_needed"),
+        (SUPERVISOR | {"pin": "0000"}, "bad_credentials"),
+        (SUPERVISOR | {"badge": "B-PACK"}, "not_authorized"),  # a packer cannot confirm it
+    ],
+    ids=["no supervisor", "wrong PIN", "not a supervisor"],
+)
+def test_a_typed_weight_over_a_live_scale_needs_a_supervisor_and_changes_nothing_without_one(
+    bench: ScaleBench, approval: dict[str, str] | None, code: str
+) -> None:
+    _, packer = packed_parcel(bench)
+    bench.weighs(b"ST,GS,+0000.240kg\r\n", grams=240, stable=True)
+    before = snapshot(bench.floor.store)
+
+    refused = close(bench.floor, packer, weight_g=360, approval=approval)
+
+    assert refused.json()["code"] == code, refused.text
+    assert snapshot(bench.floor.store) == before
+    if code == "supervisor_needed":
+        assert refused.json()["detail"] == (
+            "A supervisor must confirm this weight (the bench scale is working): scan their"
+            " badge, type their PIN and the reason."
+        )
+
+
+def test_a_typed_weight_confirmed_by_a_supervisor_is_taken_and_records_who_and_why(
+    bench: ScaleBench,
+) -> None:
     _, packer = packed_parcel(bench)
     bench.weighs(b"ST,GS,+0000.240kg\r\n", grams=240, stable=True)
 
-    closed = close(bench.floor, packer, weight_g=360)
+    closed = close(bench.floor, packer, weight_g=360, approval=SUPERVISOR)
 
     assert closed.status_code == 200, closed.text
     weights = bench.floor.store.read().execute("SELECT weight_g FROM parcels").fetchall()
     assert [w[0] for w in weights] == [360]
+    event = parcel_event(bench)
+    assert {k: event[k] for k in ("weight_g", "weight_source", "weight_approved_by",
+                                  "weight_reason")} == {
+        "weight_g": 360, "weight_source": "typed", "weight_approved_by": "Supervisor (B-SUP)",
+        "weight_reason": "scale reads 240 g, box is full",
+    }  # fmt: skip
+    assert PIN not in json.dumps(event)
+
+
+def test_a_weight_from_the_scale_is_recorded_as_the_scales(bench: ScaleBench) -> None:
+    _, packer = packed_parcel(bench)
+    bench.weighs(b"ST,GS,+0000.362kg\r\n", grams=362, stable=True)
+
+    closed = close(bench.floor, packer)
+
+    assert closed.status_code == 200, closed.text
+    event = parcel_event(bench)
+    assert (event["weight_source"], "weight_approved_by" in event) == ("scale", False)
 
 
 def test_a_bench_without_a_scale_has_no_scale_reading(floor: Floor) -> None:

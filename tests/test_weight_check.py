@@ -7,7 +7,15 @@ from decimal import Decimal
 import pytest
 
 from edge.domain.errors import EdgeError
-from edge.domain.weight import WeightCheck, check_weight, compare_weight, expected_weight_g
+from edge.domain.weight import (
+    LikelyCause,
+    WeightCheck,
+    check_weight,
+    compare_weight,
+    expected_weight_g,
+    likely_cause,
+    typed_weight_needs,
+)
 
 
 @pytest.mark.parametrize(
@@ -83,17 +91,24 @@ def test_a_parcel_within_tolerance_passes_the_check() -> None:
 
 
 @pytest.mark.parametrize(
-    ("measured", "difference"), [(1250, 250), (750, -250)], ids=["extra-item", "missing-item"]
+    ("measured", "difference", "way"),
+    [(1250, 250, "too_heavy"), (750, -250, "too_light")],
+    ids=["extra-item", "missing-item"],
 )
 def test_a_parcel_outside_tolerance_stops_the_packer_naming_the_difference(
-    measured: int, difference: int
+    measured: int, difference: int, way: str
 ) -> None:
     with pytest.raises(EdgeError) as stopped:
         check_weight(measured, 1000, tolerance_g=20, tolerance_pct=2)
 
     assert (stopped.value.code, stopped.value.params) == (
         "weight_off",
-        {"difference": difference, "measured": measured, "expected": 1000},
+        {
+            "grams": abs(difference),
+            "way": way,
+            "difference_g": difference,
+            "hint_prompt": "weight_check_contents",
+        },
     )
 
 
@@ -102,12 +117,49 @@ def test_the_weight_stop_reads_well_in_both_languages() -> None:
         check_weight(1250, 1000, tolerance_g=20, tolerance_pct=2)
 
     assert stopped.value.message("en") == (
-        "Weight off by 250 g (measured 1250 g, expected 1000 g): "
-        "check the parcel for a missing or extra item."
+        "The parcel is 250 g too heavy: no single item explains it; look for a missing, extra"
+        " or wrong item. Check the parcel, then weigh it again."
     )
     assert stopped.value.message("zh") == (
-        "重量偏差 250 克（实测 1250 克，应为 1000 克）：请检查包裹是否缺件或多件。"
+        "包裹重了 250 克：无法归因于某一件商品；请检查是否缺件、多件或错件。请检查包裹后重新称重。"
     )
+
+
+@pytest.mark.parametrize(
+    ("difference", "expected"),
+    [
+        (-264, LikelyCause("TEA", 2, 132)),  # two teas missing, not one mug and change
+        (-250, LikelyCause("MUG", 1, 250)),
+        (130, LikelyCause("TEA", 1, 132)),  # an extra tea, within the 10 g tolerance
+        (-900, None),  # more than every unit in the parcel
+        (40, None),  # nothing weighs 40 g
+    ],
+)
+def test_the_likely_cause_is_the_line_whose_unit_weight_explains_the_difference(
+    difference: int, expected: LikelyCause | None
+) -> None:
+    lines = [("MUG", 250, 1), ("TEA", 132, 3)]
+
+    cause = likely_cause(difference, lines, tolerance_g=10)
+
+    assert cause == expected
+
+
+@pytest.mark.parametrize(
+    ("policy", "scale_live", "needs"),
+    [
+        ("allow", False, "nothing"),
+        ("allow", True, "supervisor"),
+        ("supervisor", False, "supervisor"),
+        ("supervisor", True, "supervisor"),
+        ("never", False, "refused"),
+        ("never", True, "refused"),
+    ],
+)
+def test_a_typed_weight_needs_what_the_site_rule_and_the_scale_say(
+    policy: str, scale_live: bool, needs: str
+) -> None:
+    assert typed_weight_needs(policy, scale_live=scale_live) == needs
 
 
 @pytest.mark.parametrize(("tolerance_g", "tolerance_pct"), [(-1, 0), (0, -0.5)])

@@ -80,7 +80,15 @@ def load_settings(
             section, name = _split_known(key, "override")
             given[section][name] = _Given(value, "override")
     sections = {section: _validate(section, keys) for section, keys in given.items()}
-    return Settings(**sections, **_validate_lists(lists))
+    settings = Settings(**sections, **_validate_lists(lists))
+    printer = settings.packing.handheld_printer  # type: ignore[attr-defined]
+    names = [p.name for p in settings.printers]
+    if printer and printer not in names:
+        known = ", ".join(names) or "none configured"
+        raise _refusal(
+            "packing", "handheld_printer", given["packing"], f"one of the printers ({known})"
+        )
+    return settings
 
 
 def describe_keys() -> list[tuple[str, str, str, str]]:

@@ -230,6 +230,17 @@ class PackingSettings(BaseModel):
     scale_max_age_s: float = _key(
         10.0, "Seconds a steady scale reading stays good for closing a parcel.", gt=0, le=3600
     )
+    typed_weight: Literal["allow", "supervisor", "never"] = _key(
+        "allow",
+        "A weight typed or scanned where no live scale weighs the parcel (a handheld, a scale"
+        " absent or silent): allow it, let a supervisor confirm it (badge + PIN), or never take"
+        " it. Over a live scale a typed weight always needs a supervisor.",
+    )
+    handheld_printer: str = _key(
+        "",
+        "The printer ([[printers]] name) for waybills of parcels closed on a handheld bound to"
+        " no station; empty: the only printer, when exactly one is configured.",
+    )
 
 
 _S10_LETTERS = "two capital letters, such as EE (service) or CN (country)"

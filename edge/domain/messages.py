@@ -90,9 +90,16 @@ CATALOGUE: dict[str, Message] = {
     ),
     # --- packing ---
     "weight_off": Message(
-        "Weight off by {difference} g (measured {measured} g, expected {expected} g): "
-        "check the parcel for a missing or extra item.",
-        "重量偏差 {difference} 克（实测 {measured} 克，应为 {expected} 克）：请检查包裹是否缺件或多件。",
+        "The parcel is {grams} g {way}: {hint} Check the parcel, then weigh it again.",
+        "包裹{way} {grams} 克：{hint}请检查包裹后重新称重。",
+    ),
+    "typed_weight_refused": Message(
+        "A weight cannot be typed or scanned here{where}: weigh the parcel on a bench scale.",
+        "此处不能手工输入或扫描重量{where}：请在打包台的秤上称重。",
+    ),
+    "supervisor_needed": Message(
+        "A supervisor must confirm this weight ({why}): scan their badge, type their PIN and the reason.",
+        "此重量需要主管确认（{why}）：请扫描主管工牌，输入其 PIN 码和原因。",
     ),
     # --- stock ---
     "insufficient_stock": Message(
@@ -273,16 +280,23 @@ TERMS: dict[str, Message] = {
     "printer": Message("printer", "打印机"),
     "look_up_printing": Message("look up printers and print jobs", "查询打印机和打印任务"),
     "print": Message("print", "打印"),
+    "approve_weight": Message("confirm a weight not taken from the scale", "确认非秤称得的重量"),
     # things that can be missing or duplicated
     "path": Message("path", "路径"),
     "database": Message("database", "数据库"),
     "backup": Message("backup", "备份"),
     "barcode": Message("barcode", "条码"),
+    # which way a parcel's weight is off
+    "too_light": Message("too light", "轻了"),
+    "too_heavy": Message("too heavy", "重了"),
+    # why a weight needs a supervisor
+    "scale_live": Message("the bench scale is working", "打包台的秤工作正常"),
+    "site_rule": Message("this site's rule for typed weights", "本仓库对手工重量的规定"),
     "print_job": Message("print job", "打印任务"),
 }
 
 # Keys whose values name a term to translate; `allowed` is a list of role terms.
-_TERM_KEYS = ("kind", "what", "action", "role", "reason")
+_TERM_KEYS = ("kind", "what", "action", "role", "reason", "way", "why")
 _OR = Message(" or ", "或")
 
 
@@ -350,6 +364,18 @@ PROMPTS: dict[str, Message] = {
         "Parcel {parcel_no} of {pieces} closed: {tracking_no}. The waybill is printing. {left} items to go.",
         "第 {parcel_no}/{pieces} 个包裹已封箱：{tracking_no}。面单正在打印。还剩 {left} 件。",
     ),
+    "weight_likely_missing": Message(
+        "most likely missing: {qty} × {sku} ({unit_g} g each).",
+        "最可能缺少 {qty} 件 {sku}（每件 {unit_g} 克）。",
+    ),
+    "weight_likely_extra": Message(
+        "most likely extra: {qty} × {sku} ({unit_g} g each).",
+        "最可能多装了 {qty} 件 {sku}（每件 {unit_g} 克）。",
+    ),
+    "weight_check_contents": Message(
+        "no single item explains it; look for a missing, extra or wrong item.",
+        "无法归因于某一件商品；请检查是否缺件、多件或错件。",
+    ),
     "scan_dispatch_parcel": Message(
         "Scan each parcel's waybill as it leaves.", "包裹出库时请逐个扫描面单。"
     ),
@@ -414,6 +440,8 @@ def _localise(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
         values["allowed"] = _pick(_OR, lang).join(names)
     if values.get("expected_prompt") in PROMPTS:
         values["expected"] = prompt(values["expected_prompt"], lang, params)
+    if values.get("hint_prompt") in PROMPTS:
+        values["hint"] = prompt(values["hint_prompt"], lang, params)
     return values
 
 

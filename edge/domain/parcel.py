@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision, Event, Feedback
@@ -20,7 +21,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.ledger import Account, Bucket, Movement, Place
 from edge.domain.order import OrderStatus, StatusChange, change_status
 from edge.domain.pack import PackOrder, PackSession, step_of
-from edge.domain.weight import compare_weight, expected_weight_g
+from edge.domain.weight import compare_weight, expected_weight_g, likely_cause, tolerance_g
 from edge.domain.workflow import transition
 
 
@@ -67,6 +68,9 @@ class CloseParcel:
     tracking_no: str
     carrier: str
     service: str
+    weight_source: str = "scale"  # scale | typed | scanned
+    approved_by: str = ""  # the supervisor who confirmed a weight not from the scale ("badge name")
+    approval_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,10 +130,7 @@ def close_parcel(
         cmd.weight_g, expected, tolerance_g=tolerance.grams, tolerance_pct=tolerance.percent
     )
     if not check.ok and not unweighed:
-        raise EdgeError(
-            "weight_off", difference=f"{check.difference_g:+d}", measured=cmd.weight_g,
-            expected=expected,
-        )  # fmt: skip
+        raise weight_off(check.difference_g, expected, verified, lines, unit_weights, tolerance)
     parcel_id = parcel_id_of(order.order_id, s.parcel_no)
     contents = _take(order.order_id, verified, lines, sources)
     moves = tuple(
@@ -146,6 +147,9 @@ def close_parcel(
                "tracking_number": cmd.tracking_no, "carrier": cmd.carrier,
                "package": cmd.package, "weight_g": cmd.weight_g, "expected_g": expected,
                "weight_checked": not unweighed, "no_catalogue_weight": unweighed,
+               "weight_source": cmd.weight_source,
+               **({"weight_approved_by": cmd.approved_by, "weight_reason": cmd.approval_reason}
+                  if cmd.approved_by else {}),
                "contents": [{"sku": c.sku, "lot": c.lot, "qty": c.qty} for c in contents]}  # fmt: skip
     events = [Event("parcel_closed", payload, moves, order_id=order.order_id)]
     changes: list[object] = [record]
@@ -169,6 +173,32 @@ def close_parcel(
     return Decision(
         PackSession(station=s.station), tuple(events), feedback=feedback, changes=tuple(changes)
     )
+
+
+def weight_off(
+    difference_g: int, expected_g: int, verified: Mapping[str, int], lines: Mapping[str, Any],
+    unit_weights: Mapping[str, int], tolerance: Tolerance,
+) -> EdgeError:  # fmt: skip
+    """The refusal of a parcel off its weight: which way, by how much, and the line whose unit
+    weight explains it; never the expected total (a packer would type it instead of looking)."""
+    in_parcel: dict[str, int] = {}
+    for line_id, qty in verified.items():
+        in_parcel[lines[line_id].sku] = in_parcel.get(lines[line_id].sku, 0) + qty
+    cause = likely_cause(
+        difference_g, [(sku, unit_weights.get(sku, 0), q) for sku, q in sorted(in_parcel.items())],
+        tolerance_g=tolerance_g(expected_g, tolerance_g=tolerance.grams,
+                                tolerance_pct=tolerance.percent),
+    )  # fmt: skip
+    light = difference_g < 0
+    hint = "weight_check_contents"
+    params: dict[str, Any] = {}
+    if cause is not None:
+        hint = "weight_likely_missing" if light else "weight_likely_extra"
+        params = {"sku": cause.sku, "qty": cause.qty, "unit_g": cause.unit_weight_g}
+    return EdgeError(
+        "weight_off", grams=abs(difference_g), way="too_light" if light else "too_heavy",
+        difference_g=difference_g, hint_prompt=hint, **params,
+    )  # fmt: skip
 
 
 def _take(

@@ -65,8 +65,59 @@ def check_weight(
     if not check.ok:
         raise EdgeError(
             "weight_off",
-            difference=check.difference_g,
-            measured=measured_g,
-            expected=expected_g,
+            grams=abs(check.difference_g),
+            way="too_light" if check.difference_g < 0 else "too_heavy",
+            difference_g=check.difference_g,
+            hint_prompt="weight_check_contents",
         )
     return check
+
+
+def tolerance_g(expected_g: int, *, tolerance_g: int, tolerance_pct: float | Decimal) -> int:
+    """The tolerance in grams for a parcel expected to weigh `expected_g` (rounded down)."""
+    share = Decimal(str(tolerance_pct)) * abs(expected_g) / 100
+    return max(tolerance_g, int(share))
+
+
+@dataclass(frozen=True)
+class LikelyCause:
+    """What most likely makes a parcel off: `qty` units of `sku` missing (or extra)."""
+
+    sku: str
+    qty: int
+    unit_weight_g: int
+
+
+def likely_cause(
+    difference_g: int, lines: Sequence[tuple[str, int, int]], *, tolerance_g: int
+) -> LikelyCause | None:
+    """The line whose unit weight explains a difference: `lines` are (sku, unit g, qty in the
+    parcel). Too light: up to qty of a line's units missing; too heavy: up to 3 extra of any.
+    The nearest fit within the tolerance wins, fewer units first; None when nothing fits."""
+    best: tuple[int, int, int] | None = None  # (error, units, index)
+    for index, (_sku, unit_g, qty) in enumerate(lines):
+        if unit_g <= 0:
+            continue
+        most = qty if difference_g < 0 else 3
+        for units in range(1, most + 1):
+            error = abs(abs(difference_g) - units * unit_g)
+            if error <= tolerance_g and (best is None or (error, units) < best[:2]):
+                best = (error, units, index)
+    if best is None:
+        return None
+    sku, unit_g, _ = lines[best[2]]
+    return LikelyCause(sku, best[1], unit_g)
+
+
+TYPED_WEIGHT_POLICIES = ("allow", "supervisor", "never")
+
+
+def typed_weight_needs(policy: str, *, scale_live: bool) -> str:
+    """What a weight typed or scanned by hand needs under the site's `packing.typed_weight`:
+    "nothing", "supervisor" (badge + PIN on the spot) or "refused". Over a live scale a typed
+    weight always needs a supervisor: the scale is what the packer must not be able to skip."""
+    if policy not in TYPED_WEIGHT_POLICIES:
+        raise ValueError(f"typed_weight policy must be one of {TYPED_WEIGHT_POLICIES}: {policy!r}")
+    if policy == "never":
+        return "refused"
+    return "supervisor" if scale_live or policy == "supervisor" else "nothing"

@@ -64,13 +64,23 @@ def _record_attempt(
     device_id: str,
 ) -> EdgeError | None:
     """Re-read the operator inside the write so concurrent wrong PINs all count."""
-    row = ops.pin_state(tx, operator_id)
-    check_not_locked(badge, ops.parse_utc(row["locked_until"]), now=tx.now)
-    if good:
+    refused = count_pin(tx, settings, operator_id, badge, good)
+    if refused is None:
         expires = tx.now + timedelta(hours=settings.session_hours)
         ops.open_session(
             tx, token=token, operator_id=operator_id, device_id=device_id, expires_at=expires
         )
+    return refused
+
+
+def count_pin(
+    tx: Tx, settings: AuthSettings, operator_id: int, badge: str, good: bool
+) -> EdgeError | None:
+    """Inside the write: refuse a locked badge, count a wrong PIN (maybe locking the badge) and
+    return its refusal, to raise after the commit; None for a good PIN."""
+    row = ops.pin_state(tx, operator_id)
+    check_not_locked(badge, ops.parse_utc(row["locked_until"]), now=tx.now)
+    if good:
         return None
     attempt = after_failed_pin(
         row["failed_pins"], now=tx.now, max_attempts=settings.max_pin_attempts,

@@ -138,12 +138,19 @@ class Close:
     printer: str | None
     printer_format: str = "pdf"
     typed_weight: int | None = None  # as the packer sent it (None: the scale's)
+    weight_source: str = "typed"  # scale | typed | scanned
+    approval_badge: str = ""  # the supervisor's badge as sent (the PIN is never kept)
+    approval_reason: str = ""
+    approved_by: str = ""  # "name (badge)" once the badge and PIN were checked
+    print_station: str = ""  # the printer's station (a handheld's waybill prints at a bench)
 
     @property
     def request(self) -> dict[str, Any]:
         """What a retry of the same close_id must repeat."""
         return {"package": self.package, "weight_g": self.typed_weight, "pieces": self.pieces,
-                "device_id": self.session.device_id}  # fmt: skip
+                "device_id": self.session.device_id,
+                **({"weight_source": self.weight_source, "approval": self.approval_badge,
+                    "reason": self.approval_reason} if self.typed_weight is not None else {})}  # fmt: skip
 
 
 def replay_close(conn: Any, req: Close) -> Answer | None:
@@ -187,7 +194,9 @@ def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
         raise EdgeError("unknown_package", package=req.package,
                         choices=", ".join(rules.packages))  # fmt: skip
     cmd = CloseParcel(req.package, rules.packages[req.package][1], req.weight_g, req.pieces,
-                      req.tracking_no, rules.carrier, _service(tx, order.order_id, rules))  # fmt: skip
+                      req.tracking_no, rules.carrier, _service(tx, order.order_id, rules),
+                      weight_source=req.weight_source, approved_by=req.approved_by,
+                      approval_reason=req.approval_reason if req.approved_by else "")  # fmt: skip
     decision = close_parcel(
         s, order, store.sources(tx, order.order_id),
         store.unit_weights(tx, [ln.sku for ln in order.lines]), cmd,
@@ -199,7 +208,7 @@ def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
     job = None
     if req.printer is not None:
         job = queue_waybill(tx, order.order_id, s.parcel_no, rules, req.printer,
-                            req.printer_format, s.station)  # fmt: skip
+                            req.printer_format, req.print_station or s.station)  # fmt: skip
     new_state = asdict(decision.state)
     save_state(tx, work.id, new_state)
     view = view_pack(tx, new_state)
@@ -209,6 +218,7 @@ def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
             "prompt": fb.prompt, "params": dict(fb.params), "next": view["prompt"],
             "next_params": view["prompt_params"], "view": view, "state": new_state,
             "events": seqs, "tracking_no": req.tracking_no, "print_job": job,
+            "print_station": req.print_station or s.station,
             "parcel_id": parcel_id_of(order.order_id, s.parcel_no),
             "parcels": store.parcel_rows(tx, order.order_id)}  # fmt: skip
 

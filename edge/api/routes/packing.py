@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -13,7 +13,10 @@ from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
+from edge.domain.weight import typed_weight_needs
 from edge.service import packing
+from edge.service.approval import Approval, approve
+from edge.service.auth import AuthSettings
 from edge.store import packing as packing_store
 from edge.store.operators import LoginSession
 
@@ -22,11 +25,27 @@ Packer = Annotated[LoginSession, allow(Role.PACKER, *MANAGERS, action="pack")]
 Anyone = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look_up_packing")]
 
 
+class ApprovalIn(BaseModel):
+    """A supervisor's badge and PIN, typed on the spot, and why the weight is not the scale's."""
+
+    badge: str = Field(min_length=1, max_length=64)
+    pin: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=3, max_length=200)
+
+
 class CloseIn(BaseModel):
     close_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     package: str = Field(min_length=1, max_length=16)
     weight_g: int | None = Field(
         default=None, ge=1, le=100_000, description="Typed weight; empty takes the bench's scale."
+    )
+    weight_source: Literal["typed", "scanned"] = Field(
+        default="typed", description="How weight_g was entered: typed, or scanned (GS1 310n)."
+    )
+    approval: ApprovalIn | None = Field(
+        default=None,
+        description="A supervisor's confirmation of weight_g, where packing.typed_weight or a"
+        " live scale asks for one.",
     )
     pieces: int = Field(default=1, ge=1, le=99, description="How many parcels the order fills.")
 
@@ -36,22 +55,54 @@ class ReprintIn(BaseModel):
 
 
 def _printer(settings: Any, station: str) -> Any:
-    found = next((p for p in settings.printers if p.station == station), None)
+    """The station's printer; for a handheld bound to no station, packing.handheld_printer or
+    the only printer there is."""
+    printers = settings.printers
+    if not station:
+        named = settings.packing.handheld_printer
+        found = [p for p in printers if p.name == named] if named else list(printers)
+        if len(found) == 1:
+            return found[0]
+        raise EdgeError("no_printer", station="-")
+    found = next((p for p in printers if p.station == station), None)
     if found is None:
-        raise EdgeError("no_printer", station=station or "-")
+        raise EdgeError("no_printer", station=station)
     return found
 
 
-def _weight(request: Request, settings: Any, station: str, typed: int | None) -> int:
-    if typed is not None:
-        return typed
-    reader = request.app.state.scales.get(station)
+def _scale_live(request: Request, station: str) -> bool:
+    reader = request.app.state.scales.get(station) if station else None
+    return reader is not None and reader.state.value == "connected"
+
+
+async def _weight(
+    request: Request, settings: Any, store: Any, station: str, body: CloseIn
+) -> tuple[int, str, Approval | None]:
+    """The parcel's weight, where it came from, and the supervisor who confirmed a hand-entered
+    one (as packing.typed_weight and the bench's scale require)."""
+    if body.weight_g is not None:
+        live = _scale_live(request, station)
+        needs = typed_weight_needs(settings.packing.typed_weight, scale_live=live)
+        if needs == "refused":
+            raise EdgeError("typed_weight_refused", where=f" ({station})" if station else "")
+        approval = None
+        if needs == "supervisor":
+            if body.approval is None:
+                raise EdgeError("supervisor_needed", why="scale_live" if live else "site_rule")
+            a = settings.auth
+            approval = await approve(
+                store, AuthSettings(a.session_hours, a.max_pin_attempts, a.lockout_minutes),
+                badge=body.approval.badge, pin=body.approval.pin, reason=body.approval.reason,
+                action="approve_weight",
+            )  # fmt: skip
+        return body.weight_g, body.weight_source, approval
+    reader = request.app.state.scales.get(station) if station else None
     if reader is None:
         raise EdgeError("weight_needed", station=station or "-")
     reading = reader.current(settings.packing.scale_max_age_s)
     if reading is None:
         raise EdgeError("no_weight", station=station or "-")
-    return int(reading.grams)
+    return int(reading.grams), "scale", None
 
 
 @router.post("/pack/close")
@@ -62,22 +113,27 @@ async def close_parcel(
     the parcel, `packed` and the waybill's print job in one commit; it prints after."""
     lang = request_language(request)
     asked = packing.Close(body.close_id, session, body.package, 0, body.pieces, "", None,
-                          typed_weight=body.weight_g)  # fmt: skip
+                          typed_weight=body.weight_g, weight_source=body.weight_source,
+                          approval_badge=body.approval.badge if body.approval else "",
+                          approval_reason=body.approval.reason if body.approval else "")  # fmt: skip
     prior = packing.replay_close(store.read(), asked)
     if prior is not None:  # a retry after a lost answer: the first answer, nothing new
         return answer_response(prior.body, lang, replayed=True)
     s, order = packing.parcel_to_close(store.read(), session)
     printer = _printer(settings, s.station)
-    weight = _weight(request, settings, s.station, body.weight_g)
+    weight, source, approval = await _weight(request, settings, store, s.station, body)
     tracking = await request.app.state.carrier.tracking_number(
         order.order_id, s.parcel_no, {"weight_g": weight, "package": body.package}
     )
     req = replace(
         asked,
         weight_g=weight,
+        weight_source=source,
+        approved_by=approval.who if approval else "",
         tracking_no=tracking,
         printer=printer.name,
         printer_format=printer.format,
+        print_station=printer.station,
     )
     rules = packing.pack_rules(settings)
     answer = await store.writer.run(lambda tx: packing.close(tx, req, rules))
