@@ -464,6 +464,32 @@ def unknown_package(f: Floor) -> Act:
     return closing(f, packing_order(f, "T-0001", EAN13, EAN13), package="CRATE")
 
 
+# --- counts of short-pick holds ---
+
+
+def count_task(f: Floor) -> tuple[dict[str, str], str]:
+    """A short pick of 1 unit at A-01-01 opened a count; the supervisor and its result URL."""
+    release(f, scan_id(), [{"sku": "SKU-1", "qty": 1}])
+    h = f.login("B-PICK")
+    f.start(h, "pick")
+    for raw in ("T-0001", "A-01-01", "CMD:SHORT"):
+        assert f.scan(h, raw).status_code == 200, raw
+    sup = f.login("B-SUP")
+    task_id = f.client.get("/api/v1/count-tasks", headers=sup).json()[0]["id"]
+    return sup, f"/api/v1/count-tasks/{task_id}/result"
+
+
+def count_out_of_range(f: Floor) -> Act:
+    sup, url = count_task(f)
+    return lambda lang: f.client.post(url, json={"found": 5}, headers=sup | lang)
+
+
+def count_task_done(f: Floor) -> Act:
+    sup, url = count_task(f)
+    assert f.client.post(url, json={"found": 1}, headers=sup).status_code == 200
+    return lambda lang: f.client.post(url, json={"found": 1}, headers=sup | lang)
+
+
 def already_dispatched(f: Floor) -> Act:
     h = packing_order(f, "T-0001", EAN13, EAN13)
     tracking = f.client.post("/api/v1/pack/close", json=close_body(), headers=h).json()[
@@ -486,7 +512,7 @@ SCENARIOS: dict[str, Scenario] = {
         not_assignee, order_not_pickable, bad_transition, database_too_new, quantity_not_allowed,
         nothing_to_pack, order_not_packable, extra_item, weight_off, tracking_range_used_up,
         parcel_not_ready, parcel_empty, no_printer, no_weight, weight_needed, unknown_package, already_dispatched,
-        supervisor_needed, typed_weight_refused,
+        supervisor_needed, typed_weight_refused, count_out_of_range, count_task_done,
     )
 }  # fmt: skip
 
@@ -500,7 +526,8 @@ BY_OPERATOR = (
     "no_pick_list", "not_assignee", "order_not_pickable", "bad_transition", "quantity_not_allowed",
     "nothing_to_pack", "order_not_packable", "extra_item", "weight_off", "tracking_range_used_up",
     "parcel_not_ready", "parcel_empty", "no_printer", "no_weight", "weight_needed", "unknown_package",
-    "already_dispatched", "supervisor_needed", "typed_weight_refused",
+    "already_dispatched", "supervisor_needed", "typed_weight_refused", "count_out_of_range",
+    "count_task_done",
 )  # fmt: skip
 
 # Codes no route, service, store or CLI can raise yet. The markers are what would make them

@@ -137,7 +137,8 @@ def test_a_short_pick_holds_the_missing_units_and_the_order_when_no_other_bin_ha
     detail = floor.client.get(f"/api/v1/orders/{order['order_id']}", headers=sup).json()
     assert detail["status"] == "on_hold"
     stock = floor.client.get("/api/v1/stock/SKU-1", headers=sup).json()
-    assert (stock["on_hand"], stock["frozen"], stock["picked"], stock["allocated"]) == (0, 9, 1, 0)
+    # the 3 units not found are frozen; the bin's 6 others stay free
+    assert (stock["on_hand"], stock["frozen"], stock["picked"], stock["allocated"]) == (6, 3, 1, 0)
     exceptions = floor.client.get("/api/v1/exceptions", headers=sup).json()
     assert [(e["kind"], e["location"]) for e in exceptions] == [("short_pick", "A-01-01")]
 
@@ -196,7 +197,8 @@ def test_a_short_pick_re_allocated_from_another_bin_sends_the_picker_there(floor
 
     assert (short["prompt"], short["view"]["step"]) == ("short_reallocated", "location")
     assert short["message"] == (
-        "Short pick noted: 3 × SKU-1 missing at A-01-01; they will be picked from another bin."
+        "Short pick noted: 3 × SKU-1 missing at A-01-01. Frozen for a count: 3 × SKU-1 at A-01-01;"
+        " the rest there stays free. They will be picked from another bin."
     )
     assert short["next_message"] == "Go to B-02-01 and scan its label."
     tasks = floor.store.read().execute(
@@ -207,7 +209,7 @@ def test_a_short_pick_re_allocated_from_another_bin_sends_the_picker_there(floor
     detail = floor.client.get(f"/api/v1/orders/{order}", headers=sup).json()
     assert [h["to_status"] for h in detail["history"]] == ["released", "picking", "picked"]
     stock = floor.client.get("/api/v1/stock/SKU-1", headers=sup).json()
-    assert (stock["on_hand"], stock["frozen"], stock["picked"], stock["allocated"]) == (2, 9, 4, 0)
+    assert (stock["on_hand"], stock["frozen"], stock["picked"], stock["allocated"]) == (8, 3, 4, 0)
     exceptions = floor.client.get("/api/v1/exceptions", headers=sup).json()
     assert [
         (e["kind"], e["location"], json.loads(e["detail"])["reallocated"]) for e in exceptions

@@ -170,6 +170,14 @@ def check(before: Model, after: Model, decision: Decision[PickSession]) -> None:
                        for ln, q in after.lines.items() if ln.startswith(f"{order}-"))  # fmt: skip
         assert (state is OrderStatus.PICKED) == complete, (order, state, tasks)
     assert after.finished == (after.pl.current is None)
+    # A short pick freezes exactly the units not found, never the bin's other free stock.
+    frozen = sum(q for k, q in after.stock.balances.items() if k[4] == "frozen") - sum(
+        q for k, q in before.stock.balances.items() if k[4] == "frozen"
+    )
+    shorted = [t for t in before.pl.tasks if t.status == "open"
+               and next(a for a in tasks if a.id == t.id).status == "short"]  # fmt: skip
+    assert frozen == sum(t.remaining for t in shorted)
+    assert sum(c.held for c in decision.changes if isinstance(c, CountTaskOpened)) == frozen
 
 
 @settings(max_examples=300, deadline=None)

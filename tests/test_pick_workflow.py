@@ -117,9 +117,10 @@ def status(
 
 STARTED = status("O-1", RELEASED, PICKING, "order_picking_started")
 FINISHED = status("O-1", PICKING, PICKED, "order_picked")
-SHORTED = {"sku": "S1", "location": "A-01", "missing": 2, "held": 5}
+# Only the 2 units not found are frozen; the bin's 3 free units stay free (issue 14 item 8).
+SHORTED = {"sku": "S1", "location": "A-01", "missing": 2, "held": 2}
 HOLD = Movement(
-    "count_hold", "S1", 5, Place("A-01", Bucket.ON_HAND), Place("A-01", Bucket.FROZEN),
+    "count_hold", "S1", 2, Place("A-01", Bucket.ON_HAND), Place("A-01", Bucket.FROZEN),
     reason="short_pick", order_id="O-1", line_id="O-1-1",
 )  # fmt: skip
 
@@ -132,7 +133,7 @@ def short_reallocated(session: PickSession) -> Decision[PickSession]:
         Feedback("info", "short_reallocated", SHORTED),
         (
             TaskProgress(1, 0, "short"),
-            CountTaskOpened("A-01", "S1", "short_pick"),
+            CountTaskOpened("A-01", "S1", "short_pick", held=2),
             TaskAdded("PL-1", "O-1", "O-1-1", "S1", "C-01", 2),
             ExceptionRaised("short_pick", SHORTED | {"reallocated": True}, order_id="O-1",
                             location="A-01", sku="S1"),
@@ -278,7 +279,7 @@ def held_decision(*finished: PickListFinished) -> Decision[PickSession]:
         (Reservation("O-1-1", "S1", "A-01", -1),),
         Feedback("info", "short_order_held", HELD),
         (
-            TaskProgress(1, 1, "short"), CountTaskOpened("A-01", "S1", "short_pick"), held[1],
+            TaskProgress(1, 1, "short"), CountTaskOpened("A-01", "S1", "short_pick", held=1), held[1],
             TaskProgress(3, 0, "held"),
             ExceptionRaised("short_pick", HELD | {"reallocated": False}, order_id="O-1",
                             location="A-01", sku="S1"),

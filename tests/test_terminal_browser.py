@@ -207,6 +207,15 @@ def test_a_short_pick_moves_the_screen_on_and_is_listed_for_the_supervisor(
     exceptions = supervisor_get(edge, "/api/v1/exceptions")
     assert handheld.feedback()["tone"] == "info"
     assert shorted["sku"] in handheld.feedback()["detail"]
+    # the screen says exactly what was frozen: the units not found, not the bin's free stock
+    frozen = (
+        f"Frozen for a count: {shorted['remaining']} × {shorted['sku']} at {shorted['location']}"
+    )
+    assert frozen in handheld.feedback()["detail"]
+    holds = supervisor_get(edge, "/api/v1/count-tasks")
+    assert [(c["location"], c["sku"], c["held"]) for c in holds] == [
+        (shorted["location"], shorted["sku"], int(shorted["remaining"]))
+    ]
     assert (after["step"], after.get("location"), after.get("sku")) != (
         "item", shorted["location"], shorted["sku"],
     )  # fmt: skip

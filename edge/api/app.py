@@ -20,6 +20,7 @@ from edge.api.events import Broker
 from edge.api.metrics import Metrics, ScaleCollector, ScannerCollector
 from edge.api.routes import (
     health,
+    holds,
     orders,
     packing,
     printing,
@@ -150,7 +151,7 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     errors.install(app)
     app.state.broker = Broker()
     app.state.sessions = SessionCache()
-    for module in (health, sessions, scans, stock, orders, stations, printing, packing):
+    for module in (health, sessions, scans, stock, holds, orders, stations, printing, packing):
         app.include_router(module.router)
     app.include_router(sync_routes.router)
     if WEB_ROOT.is_dir():

@@ -42,6 +42,8 @@ class CountTaskOpened:
     location: str
     sku: str
     reason: str
+    held: int = 0  # units frozen at the location until the count says how many are there
+    lot: str = ""
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,15 @@ CATALOGUE: dict[str, Message] = {
         "Quantity {quantity} is not valid: {reason}.",
         "数量 {quantity} 无效：{reason}。",
     ),
+    "count_out_of_range": Message(
+        "Found {found} is not possible: {held} × {sku} are held for this count at {location}."
+        " Count again and enter 0 to {held}.",
+        "找到 {found} 件不合理：{location} 为本次盘点冻结了 {held} 件 {sku}。请重新盘点并输入 0 到 {held}。",
+    ),
+    "count_task_done": Message(
+        "Count task {task_id} at {location} is already done (found {found}). Refresh the open counts.",
+        "{location} 的盘点任务 {task_id} 已完成（找到 {found} 件）。请刷新待盘点列表。",
+    ),
     "bad_transition": Message(
         "Order {order_id} is {current} and cannot become {target} (allowed next: {allowed}).",
         "订单 {order_id} 当前为 {current}，不能变为 {target}（允许：{allowed}）。",
@@ -293,6 +302,7 @@ TERMS: dict[str, Message] = {
     "scale_live": Message("the bench scale is working", "打包台的秤工作正常"),
     "site_rule": Message("this site's rule for typed weights", "本仓库对手工重量的规定"),
     "print_job": Message("print job", "打印任务"),
+    "count_task": Message("count task", "盘点任务"),
 }
 
 # Keys whose values name a term to translate; `allowed` is a list of role terms.
@@ -335,12 +345,21 @@ PROMPTS: dict[str, Message] = {
         "已拣 {qty} 件 {sku}，放入周转箱 {tote}（第 {slot} 格）。",
     ),
     "short_reallocated": Message(
-        "Short pick noted: {missing} × {sku} missing at {location}; they will be picked from another bin.",
-        "已记录缺货：{location} 缺少 {missing} 件 {sku}；将从其他库位补拣。",
+        "Short pick noted: {missing} × {sku} missing at {location}. Frozen for a count: {held} × {sku}"
+        " at {location}; the rest there stays free. They will be picked from another bin.",
+        "已记录缺货：{location} 缺少 {missing} 件 {sku}。冻结待盘点：{location} 的 {held} 件 {sku}，"
+        "其余库存不受影响。将从其他库位补拣。",
     ),
     "short_order_held": Message(
-        "Short pick noted: {missing} × {sku} missing at {location}; the order is on hold for a supervisor.",
-        "已记录缺货：{location} 缺少 {missing} 件 {sku}；订单已挂起，等待主管处理。",
+        "Short pick noted: {missing} × {sku} missing at {location}. Frozen for a count: {held} × {sku}"
+        " at {location}; the rest there stays free. The order is on hold for a supervisor.",
+        "已记录缺货：{location} 缺少 {missing} 件 {sku}。冻结待盘点：{location} 的 {held} 件 {sku}，"
+        "其余库存不受影响。订单已挂起，等待主管处理。",
+    ),
+    "count_resolved": Message(
+        "Count at {location}: {found} of the {held} × {sku} held were found and are back in stock;"
+        " {written_off} written off.",
+        "{location} 盘点：冻结的 {held} 件 {sku} 中找到 {found} 件，已恢复可用；{written_off} 件已核销。",
     ),
     "put_back_done": Message(
         "Put {qty} × {sku} from tote {tote} back into {location}.",

@@ -308,20 +308,20 @@ def _status(
 
 
 def _short(s: PickSession, _scan: Classified, ctx: PickContext) -> Decision[PickSession]:
-    """The bin is empty or short: hold what is missing, re-allocate elsewhere or hold the order."""
+    """The bin is short: freeze exactly the units not found (the rest of the bin stays free to
+    pick) until a count says how many are there; re-allocate them elsewhere or hold the order."""
     pl = ctx.pick_list
     task = pl.current
     assert task is not None
     missing = task.remaining
-    free_here = max(0, ctx.stock.free(task.sku, task.location, "", task.lot))
     released = Reservation(task.line_id, task.sku, task.location, -missing, lot=task.lot)
     hold = Movement(
-        "count_hold", task.sku, missing + free_here, Place(task.location, Bucket.ON_HAND),
+        "count_hold", task.sku, missing, Place(task.location, Bucket.ON_HAND),
         Place(task.location, Bucket.FROZEN), lot=task.lot, reason="short_pick",
         order_id=task.order_id, line_id=task.line_id,
     )  # fmt: skip
     ctx.stock.apply([hold], [released])
-    payload = {"sku": task.sku, "location": task.location, "missing": missing, "held": hold.qty}
+    payload = {"sku": task.sku, "location": task.location, "missing": missing, "held": missing}
     events = [
         Event(
             "pick_shorted",
@@ -334,7 +334,7 @@ def _short(s: PickSession, _scan: Classified, ctx: PickContext) -> Decision[Pick
     ]
     changes: list[object] = [
         TaskProgress(task.id, task.picked, "short"),
-        CountTaskOpened(task.location, task.sku, "short_pick"),
+        CountTaskOpened(task.location, task.sku, "short_pick", held=missing, lot=task.lot),
     ]
     others = [c for c in ctx.candidates if c.location != task.location]
     again = allocate([LineRequest(task.line_id, task.sku, missing)], {task.sku: others})

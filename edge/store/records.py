@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from edge.domain.count import CountTaskClosed
 from edge.domain.decision import CountTaskOpened, ExceptionRaised
 from edge.domain.order import StatusChange
 from edge.domain.pick import PickListFinished, TaskAdded, TaskProgress, ToteBound
@@ -66,15 +67,29 @@ def _finished(tx: Tx, c: PickListFinished, *_: Any) -> None:
 
 
 def _count(tx: Tx, c: CountTaskOpened, *_: Any) -> None:
+    """One open count per bin, SKU and lot: a second short there adds its units to the hold."""
     open_already = tx.one(
-        "SELECT 1 FROM count_tasks WHERE location = ? AND sku = ? AND status = 'open'",
-        (c.location, c.sku),
+        "SELECT id FROM count_tasks WHERE location = ? AND sku = ? AND lot = ? AND status = 'open'",
+        (c.location, c.sku, c.lot),
     )
     if open_already is None:
         tx.execute(
-            "INSERT INTO count_tasks (location, sku, reason, created_at) VALUES (?,?,?,?)",
-            (c.location, c.sku, c.reason, tx.at),
+            "INSERT INTO count_tasks (location, sku, lot, held, reason, created_at)"
+            " VALUES (?,?,?,?,?,?)",
+            (c.location, c.sku, c.lot, c.held, c.reason, tx.at),
         )
+    else:
+        tx.execute(
+            "UPDATE count_tasks SET held = held + ? WHERE id = ?", (c.held, open_already["id"])
+        )
+
+
+def _count_closed(tx: Tx, c: CountTaskClosed, operator_id: int | None, *_: Any) -> None:
+    tx.execute(
+        "UPDATE count_tasks SET status = 'done', found = ?, closed_at = ?, closed_by = ?"
+        " WHERE id = ? AND status = 'open'",
+        (c.found, tx.at, operator_id, c.task_id),
+    )
 
 
 def _exception(tx: Tx, c: ExceptionRaised, operator_id: int | None, *_: Any) -> None:
@@ -111,6 +126,7 @@ APPLIERS: dict[type, Callable[..., None]] = {
     TaskAdded: _added,
     PickListFinished: _finished,
     CountTaskOpened: _count,
+    CountTaskClosed: _count_closed,
     ExceptionRaised: _exception,
     **_packing(),
 }

@@ -480,6 +480,22 @@ def m0006_sync(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0008_count_holds")
+def m0008_count_holds(db: Database) -> None:
+    # A count task knows the units it froze (`held`, per lot) so that recording the count
+    # ("found N") releases exactly those; NULL for tasks opened before this, which froze the bin's
+    # whole free stock of the SKU: theirs is the SKU's frozen balance in that bin.
+    db.executescript(
+        """
+        ALTER TABLE count_tasks ADD COLUMN lot TEXT NOT NULL DEFAULT '';
+        ALTER TABLE count_tasks ADD COLUMN held INTEGER CHECK (held >= 0);
+        ALTER TABLE count_tasks ADD COLUMN found INTEGER CHECK (found >= 0);
+        ALTER TABLE count_tasks ADD COLUMN closed_by INTEGER REFERENCES operators(id);
+        CREATE INDEX count_tasks_open ON count_tasks(location, sku, lot) WHERE status = 'open';
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}
