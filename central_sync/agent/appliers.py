@@ -126,6 +126,23 @@ def order_cancelled(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> Non
     cancel_order(tx, order_id, CENTRAL, reason=reason)
 
 
+def putback_requested(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:
+    """Central holds the order cancelled or shipped and heard late of work on it here: stop the
+    order (cancel it here, giving back reservations) and open put-backs for every unit picked.
+    Nothing to do once it is cancelled here already, or gone from the building."""
+    order_id = str(data.get("order_id") or change.get("order_id") or "")
+    row = order_store.order_row(tx, order_id)
+    if row is None:
+        raise EdgeError("not_found", what="order", key=order_id)
+    status = OrderStatus(row["status"])
+    if status is OrderStatus.CANCELLED or status in GONE:
+        return
+    reason = str(data.get("reason") or f"central holds this order {data.get('status')}")
+    done = cancel_order(tx, order_id, CENTRAL, reason=reason)
+    log.warning("order %s stopped: %s; %d put-backs opened", order_id, reason,
+                len(done["put_back"]))  # fmt: skip
+
+
 def _refuse_cancel(tx: Tx, order_id: str, status: OrderStatus, reason: str) -> None:
     told = tx.one(
         "SELECT 1 FROM outbox WHERE type = 'order_cancel_refused' AND order_id = ?", (order_id,)
@@ -207,6 +224,7 @@ APPLIERS: dict[str, Callable[[Tx, dict[str, Any], dict[str, Any]], None]] = {
     "product_upserted": product_upserted,
     "order_released": order_released,
     "order_cancelled": order_cancelled,
+    "putback_requested": putback_requested,
     "address_changed": address_changed,
     "return_authorised": return_authorised,
 }

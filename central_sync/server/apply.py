@@ -15,11 +15,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from central_sync.server.amend import SHIPPED
+from central_sync.server.attention import raise_exception
 from central_sync.server.batch import STATUS_BY_EVENT, EdgeEvent
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
+from central_sync.server.feed import add_change
 
 log = logging.getLogger("central.events")
+
+# Central keeps a cancelled or shipped order in its state: from there an edge's event may only
+# record that the goods left (shipped after a cancel; completed after shipping). Anything else
+# is a late event (queued while the edge was offline, or replayed after a restore).
+FINAL = frozenset({"cancelled", *SHIPPED})
+STILL_ALLOWED = {"cancelled": {"shipped"}, "shipped": {"completed"}}
+# The edge complying with central (cancelling its copy of the order) needs no person.
+COMPLYING = frozenset({"order_cancelled"})
 
 
 @dataclass
@@ -159,24 +170,68 @@ def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
         log.warning("edge %s sent events for orders held elsewhere: %s", edge_id, sorted(foreign))
     before = dict(status)
     history, picks, parcels, reasons = [], defaultdict(int), [], {}
+    late: dict[str, tuple[EdgeEvent, str, bool]] = {}  # order: first late event, status, picked
     for ev in new:
         if ev.order_id not in status:
             continue
+        picked = 0
         for m in ev.moves:
-            picks[(ev.order_id, m.sku)] += _picked_delta(m.source, m.target, m.qty)
+            picked += (delta := _picked_delta(m.source, m.target, m.qty))
+            picks[(ev.order_id, m.sku)] += delta
+        if picked > 0 and status[ev.order_id] in FINAL and ev.type != "order_shipped":
+            late.setdefault(ev.order_id, (ev, status[ev.order_id], True))
         if ev.type == "order_shipped":
             parcels += [(ev.order_id, p, ev) for p in ev.parcels]
         target = STATUS_BY_EVENT.get(ev.type)
         if target is None or target == status[ev.order_id]:
             continue
-        note = _note(status[ev.order_id], ev)
         source = f"{edge_id} epoch {ev.epoch} seq {ev.seq}"
+        current = status[ev.order_id]
+        if current in FINAL and target not in STILL_ALLOWED.get(current, ()):
+            note = f"late {ev.type} from the edge: central keeps the order {current}"
+            history.append((ev.order_id, ev.occurred_at, current, current, source, note))
+            if ev.type not in COMPLYING:
+                late.setdefault(ev.order_id, (ev, current, False))
+            continue
+        note = _note(status[ev.order_id], ev)
         history.append((ev.order_id, ev.occurred_at, status[ev.order_id], target, source, note))
         status[ev.order_id] = target
         reasons[ev.order_id] = str(ev.payload.get("reason", "")) if target == "on_hold" else ""
+    if late:
+        tx.lock_feed()  # before any order row: central's own decisions lock feed, then order
     _write_orders(tx, edge_id, before, status, reasons, history)
     _write_picks(tx, picks)
     _write_parcels(tx, edge_id, parcels)
+    for order_id, (ev, current, _) in sorted(late.items()):
+        picked_more = any(p for (o, _), p in picks.items() if o == order_id and p > 0)
+        _answer_late(tx, edge_id, order_id, ev, current, picked_more=picked_more)
+
+
+def _answer_late(
+    tx: Tx, edge_id: str, order_id: str, ev: EdgeEvent, current: str, *, picked_more: bool
+) -> None:
+    """An exception for a person, and a put-back request to the edge for whatever it holds
+    picked for the order (again whenever late picks add to it): it must stop working on the
+    order and return the units to bins."""
+    rows = tx.all(
+        "SELECT sku, qty FROM order_picks WHERE order_id = ? AND qty > 0 ORDER BY sku", (order_id,)
+    )
+    units = [{"sku": r["sku"], "qty": int(r["qty"])} for r in rows]
+    held = ", ".join(f"{u['sku']} × {u['qty']}" for u in units) or "no units picked"
+    detail = (
+        f"order {order_id}: edge {edge_id} sent {ev.type} (epoch {ev.epoch} seq {ev.seq}, "
+        f"at {ev.occurred_at}) after central holds it {current}; central keeps it {current} and "
+        f"asked the edge to stop the order and put back what it picked ({held}). Check the "
+        f"put-backs are done at the edge (GET /api/v1/putbacks there), then resolve this."
+    )
+    if (
+        not raise_exception(tx, "late_event", edge_id, detail, order_id=order_id)
+        and not picked_more
+    ):
+        return
+    reason = f"central holds this order {current}; late {ev.type} from this edge"
+    data = {"order_id": order_id, "status": current, "reason": reason, "units": units}
+    add_change(tx, edge_id, "putback_requested", data, order_id=order_id)
 
 
 def _picked_delta(source: str | None, target: str | None, qty: int) -> int:

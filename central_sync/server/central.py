@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from central_sync.server import access, amend, catalogue, orders, views
+from central_sync.server import access, amend, attention, catalogue, orders, views
 from central_sync.server.apply import apply_batch, high_water
 from central_sync.server.assign import figures
 from central_sync.server.batch import EdgeEvent
@@ -179,6 +179,16 @@ class Central:
         with self.read() as tx:
             return catalogue.list_products(tx)
 
+    # --- exceptions for a person
+
+    def exceptions(self, *, edge_id: str | None = None) -> list[dict[str, Any]]:
+        with self.read() as tx:
+            return attention.open_exceptions(tx, edge_id=edge_id)
+
+    def resolve_exception(self, exception_id: int) -> dict[str, Any]:
+        with self.write() as tx:
+            return attention.resolve(tx, exception_id)
+
     # --- the board
 
     def board(self, *, status: str | None = None, warehouse: str | None = None) -> dict[str, Any]:
@@ -187,4 +197,5 @@ class Central:
                 "orders": views.list_orders(tx, status=status, warehouse=warehouse, limit=200),
                 "counts": views.status_counts(tx),
                 "edges": views.edges_overview(tx, self.last_seen, utc_now()),
+                "exceptions": attention.open_exceptions(tx, edge_id=warehouse),
             }

@@ -141,6 +141,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX changes_edge ON changes(edge_id, id)
     """,
+    """
+    -- What a person at central must look at: an edge's late events, a gap after its restore.
+    CREATE TABLE exceptions (
+        id {identity},
+        kind TEXT NOT NULL,
+        edge_id TEXT NOT NULL,
+        order_id TEXT,
+        detail TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        created_at TEXT NOT NULL,
+        resolved_at TEXT
+    );
+    CREATE INDEX exceptions_open ON exceptions(status, edge_id)
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

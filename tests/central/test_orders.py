@@ -315,3 +315,79 @@ def test_the_order_board_lists_orders_with_their_tracking_numbers(
     assert (order["id"], order["channel"], order["status"], order["tracking_numbers"]) == (
         released, "shop", "shipped", ["SF77"],
     )  # fmt: skip
+
+
+def picked_late(edge: EdgeSide, order_id: str) -> None:
+    """What an edge offline since before central's decision sends when it comes back."""
+    edge.send("order_picking_started", order_id=order_id)
+    edge.send(
+        "pick", move("TEA-0001", 2, "A-01-01/on_hand", "BENCH-1/T-001/picked"), order_id=order_id
+    )
+    edge.send("order_picked", order_id=order_id)
+
+
+def test_late_edge_events_do_not_reopen_an_order_central_cancelled(
+    client: TestClient, admin: Headers, edge: EdgeSide, central: Central, released: str
+) -> None:
+    client.post(f"/api/v1/orders/{released}/cancel", json={"reason": "buyer"}, headers=admin)
+
+    picked_late(edge, released)
+
+    order = central.order(released)
+    assert order["status"] == "cancelled"
+    assert [(h["from_status"], h["to_status"], h["note"]) for h in order["history"]][-3:] == [
+        ("released", "cancelled", "buyer"),
+        ("cancelled", "cancelled", "late order_picking_started from the edge: central keeps the order cancelled"),
+        ("cancelled", "cancelled", "late order_picked from the edge: central keeps the order cancelled"),
+    ]  # fmt: skip
+    assert central.stock(sku="TEA-0001")[0]["demand"] == 0  # not counted again
+    (exc,) = client.get("/api/v1/exceptions", headers=admin).json()
+    assert (exc["kind"], exc["edge_id"], exc["order_id"]) == ("late_event", "edge-1", released)
+    assert "after central holds it cancelled" in exc["detail"] and "TEA-0001 × 2" in exc["detail"]
+    change = last_change(edge)
+    assert (change["type"], change["data"]) == ("putback_requested", {
+        "order_id": released, "status": "cancelled", "units": [{"sku": "TEA-0001", "qty": 2}],
+        "reason": "central holds this order cancelled; late pick from this edge",
+    })  # fmt: skip
+    assert client.get("/api/v1/board", headers=admin).json()["exceptions"] == [exc]
+
+
+def test_late_picking_of_an_order_central_knows_shipped_keeps_it_shipped_and_asks_per_pick(
+    edge: EdgeSide, central: Central, released: str
+) -> None:
+    edge.send("order_shipped", order_id=released, parcels=[
+        {"parcel_no": 1, "parcels": 1, "tracking_number": "SF1", "carrier": "SF", "weight_g": 1}
+    ])  # fmt: skip
+
+    picked_late(edge, released)
+    picked_late(edge, released)
+    edge.send("order_cancelled", order_id=released, reason="central holds it shipped")
+
+    assert central.order(released)["status"] == "shipped"
+    # the first late event, then each late pick: the edge hears of every unit to put back
+    assert [t for t, _ in edge.change_types()].count("putback_requested") == 3
+    assert len(central.exceptions()) == 1
+
+
+def test_an_edge_cancelling_an_order_central_cancelled_raises_nothing(
+    client: TestClient, admin: Headers, edge: EdgeSide, central: Central, released: str
+) -> None:
+    client.post(f"/api/v1/orders/{released}/cancel", json={"reason": "buyer"}, headers=admin)
+
+    edge.send("order_cancelled", order_id=released, reason="buyer")
+
+    assert central.exceptions() == []
+    assert "putback_requested" not in [t for t, _ in edge.change_types()]
+
+
+def test_a_resolved_exception_leaves_the_board(
+    client: TestClient, admin: Headers, edge: EdgeSide, central: Central, released: str
+) -> None:
+    client.post(f"/api/v1/orders/{released}/cancel", json={"reason": "buyer"}, headers=admin)
+    picked_late(edge, released)
+    (exc,) = central.exceptions()
+
+    resp = client.post(f"/api/v1/exceptions/{exc['id']}/resolve", headers=admin)
+
+    assert resp.json()["status"] == "resolved"
+    assert client.get("/api/v1/board", headers=admin).json()["exceptions"] == []

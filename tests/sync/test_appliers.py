@@ -252,3 +252,23 @@ def test_a_return_authorisation_waits_for_the_returns_desk(store: Store) -> None
     assert rows(
         store, "SELECT rma, order_id, lines, status, feed_cursor FROM return_authorisations"
     ) == [("RMA-77", "O-9", '[{"sku": "SKU-1", "qty": 2}]', "open", 5)]
+
+
+def test_a_put_back_request_stops_an_order_still_picked_here_and_opens_its_put_backs(
+    floor: Floor,
+) -> None:
+    apply(floor.store, released(1, "O-1", [("SKU-1", 3)]))
+    pick_two(floor)
+    data = {"order_id": "O-1", "status": "shipped", "reason": "central holds this order shipped",
+            "units": [{"sku": "SKU-1", "qty": 2}]}  # fmt: skip
+
+    apply(floor.store, change(2, "putback_requested", data, "O-1"))
+    once = dump(floor.store)
+    apply(floor.store, change(2, "putback_requested", data, "O-1"))
+
+    assert rows(floor.store, "SELECT status FROM orders WHERE id = 'O-1'") == [("cancelled",)]
+    assert rows(floor.store, "SELECT container, sku, qty, status FROM putback_tasks") == [
+        ("T-0001", "SKU-1", 2, "open")
+    ]
+    assert rows(floor.store, "SELECT * FROM allocations") == []
+    assert dump(floor.store) == once

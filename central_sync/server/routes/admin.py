@@ -130,3 +130,15 @@ def post_edge(body: EdgeIn, central: CentralDep) -> dict[str, Any]:
 def get_edges(central: CentralDep) -> dict[str, Any]:
     """Every edge with its high water and last event."""
     return {"edges": central.edges()}
+
+
+@reader.get("/exceptions")
+def get_exceptions(central: CentralDep, edge_id: str | None = None) -> list[dict[str, Any]]:
+    """Open exceptions for a person: late events, gaps between a restored edge and central."""
+    return central.exceptions(edge_id=edge_id or None)
+
+
+@router.post("/exceptions/{exception_id}/resolve")
+def resolve_exception(exception_id: int, central: CentralDep) -> dict[str, Any]:
+    """A person dealt with it: the exception leaves the board."""
+    return central.resolve_exception(exception_id)
