@@ -3,7 +3,10 @@
 It keeps every label it is sent (one per ^XA...^XZ format, byte for byte), answers the `~HS`
 host status query the way the Zebra Programming Guide ("~HS Host Status Return") shows it, and
 can be switched to paper out, head open, paused, silent (takes the connection, never answers), or
-off (the listener closed: connections are refused), and back.
+off (the listener closed: connections are refused), and back. Like a real one, it keeps a label
+it cannot print (out of paper, head open, paused) in its buffer, counted in the ~HS answer, and
+prints it when it can again, unless `~JA` (cancel all) dropped it; `paper_left` makes the paper
+run out after that many more labels.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 WAIT = 15.0  # generous: a condition that holds is met in milliseconds
 END = b"^XZ"
 HOST_STATUS = b"~HS"
+CANCEL_ALL = b"~JA"
 
 
 class FakeZebra:
@@ -25,8 +29,11 @@ class FakeZebra:
 
     def __init__(self) -> None:
         self.jobs: list[bytes] = []
+        self.buffer: list[bytes] = []  # received, not printed (a fault stops the printer)
+        self.cancelled: list[bytes] = []  # dropped from the buffer by ~JA
         self.status_queries = 0
         self.paper_out = self.head_open = self.paused = False
+        self.paper_left: int | None = None  # labels until the paper runs out; None: plenty
         self.silent = False  # accept connections but answer nothing, like a wedged printer
         self.port = 0
         self._listener: socket.socket | None = None
@@ -68,11 +75,23 @@ class FakeZebra:
                 listener.shutdown(socket.SHUT_RDWR)
             listener.close()
 
+    def fix(self, **switches: bool) -> None:
+        """Set the fault switches (paper_out=False: paper loaded ...); then print what the
+        buffer holds, as a printer does once it can."""
+        with self._lock:
+            for name, value in switches.items():
+                setattr(self, name, value)
+            if switches.get("paper_out") is False:
+                self.paper_left = None
+            self._print_buffer()
+
     def host_status(self) -> bytes:
-        """The three ~HS strings: <STX>fields<ETX><CR><LF> each; the flags from the switches."""
+        """The three ~HS strings: <STX>fields<ETX><CR><LF> each; the flags from the switches,
+        eee the formats in the buffer."""
         paper, pause, head = (int(flag) for flag in (self.paper_out, self.paused, self.head_open))
+        formats = len(self.buffer)
         return (
-            f"\x02030,{paper},{pause},1218,000,0,0,0,000,0,0,0\x03\r\n"
+            f"\x02030,{paper},{pause},1218,{formats:03d},0,0,0,000,0,0,0\x03\r\n"
             f"\x02001,0,{head},0,0,2,6,0,00000000,1,000\x03\r\n"
             "\x021234,0\x03\r\n"
         ).encode("ascii")
@@ -111,20 +130,45 @@ class FakeZebra:
 
     def _take_status_queries(self, connection: socket.socket, buffer: bytes) -> bytes:
         # Tilde commands act at once, wherever they arrive (Zebra Programming Guide, ZPL basics).
-        while (at := buffer.find(HOST_STATUS)) >= 0:
-            buffer = buffer[:at] + buffer[at + len(HOST_STATUS) :]
+        while (found := _first_tilde(buffer)) is not None:
+            at, command = found
+            buffer = buffer[:at] + buffer[at + len(command) :]
+            if command == CANCEL_ALL:
+                with self._lock:
+                    self.cancelled += self.buffer
+                    self.buffer = []
+                continue
             with self._lock:
                 self.status_queries += 1
+                answer = self.host_status()
             if not self.silent:
-                connection.sendall(self.host_status())
+                connection.sendall(answer)
         return buffer
 
     def _take_labels(self, buffer: bytes) -> bytes:
         while (at := buffer.find(END)) >= 0:
             label, buffer = buffer[: at + len(END)], buffer[at + len(END) :]
             with self._lock:
-                self.jobs.append(label)
+                self.buffer.append(label)
+                self._print_buffer()
         return buffer
+
+    def _print_buffer(self) -> None:
+        """Print from the buffer while the printer can (call with the lock held)."""
+        while self.buffer and not (self.paper_out or self.head_open or self.paused):
+            if self.paper_left == 0:
+                self.paper_out = True
+                return
+            self.jobs.append(self.buffer.pop(0))
+            if self.paper_left is not None:
+                self.paper_left -= 1
+
+
+def _first_tilde(buffer: bytes) -> tuple[int, bytes] | None:
+    """The first ~HS or ~JA in the buffer and where it is."""
+    found = [(at, command) for command in (HOST_STATUS, CANCEL_ALL)
+             if (at := buffer.find(command)) >= 0]  # fmt: skip
+    return min(found) if found else None
 
 
 def _recv(connection: socket.socket) -> bytes:

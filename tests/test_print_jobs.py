@@ -4,16 +4,21 @@ printer on a socket and, for the scan path, the real app."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from edge.api.app import create_app
+from edge.api.events import station_channel
 from edge.config import PrinterSettings
 from edge.devices.printers import ZplTcpPrinter
 from edge.domain.errors import EdgeError
@@ -24,6 +29,7 @@ from edge.store.print_jobs import (
     due_jobs,
     get_job,
     jobs_for_station,
+    mark_done,
     mark_failed,
     mark_sent,
     queue_job,
@@ -32,6 +38,8 @@ from edge.store.print_jobs import (
 from edge.store.store import Store
 from tests.printer_fake import WAIT, FakeZebra
 from tests.support import EAN13, Floor
+from tests.test_pack_api import _settings
+from tests.test_stations import next_event
 
 WAYBILL = {"order": "ORD-1001", "piece": 1, "of": 1, "tracking": "EE123456785CN"}
 
@@ -166,6 +174,7 @@ def test_a_printer_waiting_for_a_retry_holds_up_only_its_own_later_jobs(store: S
 
 def test_a_reprint_is_a_new_job_with_the_same_document(store: Store) -> None:
     original = queue(store)
+    store.writer.call(lambda tx: (mark_sent(tx, original), mark_done(tx, original)))
 
     copy = store.writer.call(lambda tx: reprint(tx, original))
 
@@ -173,9 +182,28 @@ def test_a_reprint_is_a_new_job_with_the_same_document(store: Store) -> None:
     assert copy != original
     assert job(store, copy) == replace(
         job(store, original), id=copy, reprint_of=original, created_at=made, updated_at=made,
-        next_attempt_at=made,
+        next_attempt_at=made, status="queued", attempts=0,
     )  # fmt: skip
     assert [j.id for j in jobs_for_station(store.read(), "BENCH-1")] == [copy, original]
+
+
+def test_reprinting_a_job_still_waiting_to_print_replaces_it_so_one_label_comes_out(
+    store: Store,
+) -> None:
+    original = queue(store)
+    store.writer.call(lambda tx: (mark_sent(tx, original),
+                                  mark_failed(tx, original, "head open", None, needs_attention=True)))  # fmt: skip
+
+    copy = store.writer.call(lambda tx: reprint(tx, original))
+
+    replaced = job(store, original)
+    assert (replaced.status, replaced.last_error, replaced.next_attempt_at) == (
+        "failed", f"replaced by reprint job {copy}", None,
+    )  # fmt: skip
+    assert (replaced.needs_attention, job(store, copy).status) == (False, "queued")
+    assert [j.id for j in due_jobs(store.read(), datetime.now(UTC) + timedelta(minutes=1))] == [
+        copy
+    ]
 
 
 def test_reprinting_a_job_that_does_not_exist_is_refused(store: Store) -> None:
@@ -236,6 +264,7 @@ def test_a_committed_job_is_printed_when_the_spooler_is_notified(store: Store) -
         assert ("print_job", {
             "id": job_id, "printer": "bench1", "station": "BENCH-1", "kind": "waybill",
             "order_id": None, "parcel_id": None, "status": "done", "reason": "", "retry_at": None,
+            "needs_attention": False,
         }) in events  # fmt: skip
 
 
@@ -283,24 +312,84 @@ def test_a_printer_that_is_off_leaves_its_job_failed_and_waiting_to_retry(store:
         until(lambda: spooler.states["bench1"][0] == "offline", "the printer's state")
 
 
-def test_a_job_that_keeps_failing_stays_failed_with_its_reason(store: Store) -> None:
-    clock = Clock()
-    with FakeZebra() as fake, running(spooler_for(store, fake, clock, max_attempts=2)) as spooler:
+def test_a_job_past_its_retry_budget_needs_attention_and_prints_once_the_printer_is_ready(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock, events = Clock(), []
+    listen = {"on_event": lambda kind, body: events.append((kind, body)), "fault_poll_s": 0.05}
+    with FakeZebra() as fake, running(spooler_for(store, fake, clock, max_attempts=2, **listen)) as spooler:  # fmt: skip
         fake.head_open = True
         job_id = queue(store)
         spooler.notify()
         until(lambda: job(store, job_id).attempts == 1 and job(store, job_id).status == "failed",
               "the first attempt")  # fmt: skip
-
         clock.advance(1)
         spooler.notify()
+        until(lambda: job(store, job_id).needs_attention, "the budget spent")
+        waiting = job(store, job_id)
+        clock.advance(3600)  # no back-off is left to wait out: only the printer wakes it
+        spooler.notify()
+        not_yet = (job(store, job_id).status, list(fake.jobs))
 
-        until(lambda: job(store, job_id).next_attempt_at is None, "the last attempt")
-        assert [
-            (j.id, j.status, j.attempts, j.last_error)
-            for j in jobs_for_station(store.read(), "BENCH-1")
-        ] == [(job_id, "failed", 2, "head open")]
-        assert fake.jobs == []
+        fake.fix(head_open=False)
+
+        until(lambda: job(store, job_id).status == "done", "the label printed")
+        assert fake.jobs == [label(WAYBILL)]
+
+    assert (waiting.status, waiting.attempts, waiting.last_error) == ("failed", 2, "head open")
+    assert (waiting.next_attempt_at, not_yet) == (None, ("failed", []))
+    assert (job(store, job_id).needs_attention, job(store, job_id).attempts) == (False, 3)
+    told = [body for kind, body in events if kind == "print_job"]
+    assert [(b["status"], b["needs_attention"]) for b in told] == [
+        ("failed", False), ("failed", True), ("done", False),
+    ]  # fmt: skip
+    assert (
+        f"print job {job_id} on bench1 needs attention: head open (2 attempts); it prints as soon"
+        " as the printer reports ready"
+    ) in caplog.messages
+
+
+def test_a_printer_faulted_mid_back_off_prints_within_seconds_of_becoming_ready(
+    store: Store,
+) -> None:
+    clock = Clock()
+    options = {"backoff_initial_s": 300, "fault_poll_s": 0.1}
+    with FakeZebra() as fake, running(spooler_for(store, fake, clock, **options)) as spooler:
+        fake.paper_out = True
+        job_id = queue(store)
+        spooler.notify()
+        until(lambda: job(store, job_id).status == "failed", "the failed attempt")
+        until(lambda: spooler.states["bench1"][0] == "paper_out", "the printer's state")
+
+        fake.fix(paper_out=False)  # paper loaded; the job's back-off has 300 s to go
+        loaded = time.monotonic()
+        until(lambda: job(store, job_id).status == "done", "the label printed")
+        took = time.monotonic() - loaded
+
+    assert took < 5
+    assert fake.jobs == [label(WAYBILL)]
+
+
+def test_paper_running_out_mid_label_leaves_the_job_to_print_again_once(store: Store) -> None:
+    piece_2 = {**WAYBILL, "piece": 2, "of": 2}
+    with (
+        FakeZebra() as fake,
+        running(spooler_for(store, fake, Clock(), fault_poll_s=0.05)) as spooler,
+    ):
+        fake.paper_left = 1  # enough for piece 1 only
+        first, second = queue(store), queue(store, piece_2)
+        spooler.notify()
+        until(lambda: job(store, second).status == "failed", "piece 2 failed")
+        cut_short = job(store, second)
+        printed_then = list(fake.jobs)
+
+        fake.fix(paper_out=False)
+
+        until(lambda: job(store, second).status == "done", "piece 2 printed")
+        assert fake.jobs == [label(WAYBILL), label(piece_2)]  # each once
+
+    assert (job(store, first).status, printed_then) == ("done", [label(WAYBILL)])
+    assert (cut_short.attempts, cut_short.last_error) == (1, "paper out while printing")
 
 
 def test_a_reprint_prints_the_same_label_again(store: Store) -> None:
@@ -401,7 +490,9 @@ def test_a_job_is_named_by_kind_order_and_id(store: Store) -> None:
 # --- a printer that is off never blocks a scan ---
 
 
-def test_scans_are_answered_while_the_printer_hangs_on_a_job(floor: Floor) -> None:
+def test_scans_are_answered_while_the_printer_hangs_on_a_job(
+    floor: Floor, caplog: pytest.LogCaptureFixture
+) -> None:
     with FakeZebra() as fake:
         fake.silent = True  # takes the connection, never answers: the send waits its timeout
         printer = bench_printer(fake, io_timeout=WAIT * 4)
@@ -420,11 +511,60 @@ def test_scans_are_answered_while_the_printer_hangs_on_a_job(floor: Floor) -> No
             fake.silent = False  # it answers the next connection (the spooler asks its state)
             fake.hang_up()  # and drops the one stuck mid-job, as when it is switched off and on
 
-            until(lambda: job(floor.store, job_id).status == "failed", "the failed send")
-            failed = job(floor.store, job_id)
+            # The cut-off send fails; the printer then reports ready, so the job prints again.
+            until(lambda: job(floor.store, job_id).status == "done", "the label, sent again")
+            printed = job(floor.store, job_id)
 
     assert (answers, during) == ([200, 200, 200, 200], "sent")
-    assert (failed.attempts, failed.last_error) == (1, "offline: the printer closed the connection")
-    assert failed.next_attempt_at is not None
+    assert (printed.attempts, fake.jobs) == (2, [label(WAYBILL)])
+    assert any("failed (offline: the printer closed the connection)" in m for m in caplog.messages)
     stock = floor.client.get("/api/v1/stock", params={"sku": "SKU-1"}, headers=headers).json()
     assert [(b["location"], b["qty"]) for b in stock] == [("A-01-01", 9), ("A-01-02", 1)]
+
+
+# --- a job that needs attention, as the station, the supervisor and /metrics see it ---
+
+
+def test_a_job_that_needs_attention_shows_on_the_station_the_api_and_metrics_until_it_prints(
+    tmp_path: Path,
+) -> None:
+    with FakeZebra() as fake:
+        fake.head_open = True
+        printers = [{"name": "bench1", "kind": "zpl-tcp", "station": "BENCH-1",
+                     "host": "127.0.0.1", "port": fake.port}]  # fmt: skip
+        settings = _settings(tmp_path, printers=json.dumps(printers), printing_max_attempts=1,
+                             printing_fault_poll_s=0.05)  # fmt: skip
+        store = Store(settings.db_path, edge_id=settings.edge.id)
+        app = create_app(settings, store=store)
+        events = app.state.broker.subscribe(station_channel("BENCH-1"))
+        with TestClient(app) as client:
+            floor = Floor.build(store, client)
+            sup = floor.login("B-SUP")
+            job_id = client.post("/api/v1/printers/bench1/test-print", headers=sup).json()["job_id"]
+            told = next_event(client, events, "print_job")
+            printer = client.get("/api/v1/printers", headers=sup).json()
+            attention = client.get("/api/v1/print-jobs/needs-attention", headers=sup).json()
+            at_station = client.get("/api/v1/stations/BENCH-1/print-jobs", headers=sup).json()
+            station = client.get("/api/v1/stations").json()[0]["printers"]
+            metrics = client.get("/metrics").text
+
+            fake.fix(head_open=False)
+
+            printed = next_event(client, events, "print_job")
+            metrics_after = client.get("/metrics").text
+        store.close()
+
+    assert (told["id"], told["status"], told["needs_attention"]) == (job_id, "failed", True)
+    expected = {"name": "bench1", "kind": "zpl-tcp", "station": "BENCH-1", "format": "zpl",
+                "state": "head_open", "reason": "head open", "waiting": 1, "needs_attention": 1}  # fmt: skip
+    assert printer == station == [expected]
+    assert [(j["id"], j["needs_attention"], j["last_error"]) for j in attention] == [
+        (job_id, True, "head open")
+    ]
+    assert at_station[0]["needs_attention"] is True
+    assert 'edge_print_jobs_needs_attention{printer="bench1"} 1.0' in metrics
+    assert 'edge_print_queue_depth{printer="bench1"} 1.0' in metrics
+    assert 'edge_printer_state{printer="bench1",state="head_open"} 1.0' in metrics
+    assert (printed["id"], printed["status"], len(fake.jobs)) == (job_id, "done", 1)
+    assert 'edge_print_jobs_needs_attention{printer="bench1"} 0.0' in metrics_after
+    assert 'edge_print_jobs_printed_total{printer="bench1"} 1.0' in metrics_after

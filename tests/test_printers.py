@@ -185,10 +185,13 @@ def test_a_wrong_printer_is_refused_naming_its_index_and_key(
 # --- ~HS, as the Zebra Programming Guide gives it ---
 
 
-def hs(paper: int = 0, pause: int = 0, head: int = 0) -> bytes:
+def hs(
+    paper: int = 0, pause: int = 0, head: int = 0, *, formats: int = 0, partial: int = 0,
+    remaining: int = 0,
+) -> bytes:  # fmt: skip
     return (
-        f"\x02030,{paper},{pause},1218,000,0,0,0,000,0,0,0\x03\r\n"
-        f"\x02001,0,{head},0,0,2,6,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n"
+        f"\x02030,{paper},{pause},1218,{formats:03d},0,0,{partial},000,0,0,0\x03\r\n"
+        f"\x02001,0,{head},0,0,2,6,0,{remaining:08d},1,000\x03\r\n\x021234,0\x03\r\n"
     ).encode()
 
 
@@ -203,8 +206,15 @@ def hs(paper: int = 0, pause: int = 0, head: int = 0) -> bytes:
             hs(paper=1, pause=1, head=1),
             PrinterStatus(True, True, True, True, "paper out, head open, paused"),
         ),
+        (
+            hs(paper=1, formats=2, remaining=1),
+            PrinterStatus(
+                True, paper_out=True, reason="paper out", formats_in_buffer=2, labels_remaining=1
+            ),
+        ),
+        (hs(partial=1), PrinterStatus(True, partial_format=True)),
     ],
-    ids=["ready", "paper-out", "head-open", "paused", "all-three"],
+    ids=["ready", "paper-out", "head-open", "paused", "all-three", "buffer", "partial"],
 )
 def test_the_host_status_flags_are_read_from_the_three_strings(
     answer: bytes, status: PrinterStatus
@@ -229,8 +239,23 @@ def test_a_label_sent_to_a_9100_printer_arrives_byte_for_byte() -> None:
     with FakeZebra() as fake:
         result = tcp_printer(fake).send(LABEL, content_type=ZPL, job_name="waybill-1")
 
-        fake.wait_for(lambda: fake.jobs, "the label")
-        assert (result, fake.jobs, fake.status_queries) == (PrintResult(True), [LABEL], 1)
+        assert (result, fake.jobs) == (PrintResult(True), [LABEL])
+        assert fake.status_queries == 2  # ready before the label, its buffer empty after it
+
+
+def test_paper_running_out_mid_job_is_no_print_and_the_rest_of_the_job_is_cancelled() -> None:
+    with FakeZebra() as fake:
+        adapter = tcp_printer(fake)
+        fake.paper_left = 0  # the roll ends as this label starts
+
+        result = adapter.send(LABEL, content_type=ZPL, job_name="waybill-1")
+        fake.fix(paper_out=False)  # a new roll: nothing left in the buffer to print
+        before_the_retry = list(fake.jobs)
+        retried = adapter.send(LABEL, content_type=ZPL, job_name="waybill-1")
+
+        assert result == PrintResult(False, "paper out while printing")
+        assert (fake.cancelled, before_the_retry) == ([LABEL], [])
+        assert (retried, fake.jobs) == (PrintResult(True), [LABEL])
 
 
 @pytest.mark.parametrize(

@@ -176,12 +176,13 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
     if (bench.prints[tracking]?.job !== job) return; // printed again since: that job is watched
     const found = res?.status === 200 && Array.isArray(res.body) ? res.body.find((j) => j.id === job) : null;
     if (found) {
-      bench.prints[tracking] = { job, status: found.status, error: found.last_error || "" };
+      bench.prints[tracking] = { job, status: found.status, error: found.last_error || "", attention: Boolean(found.needs_attention) };
       const parcel = bench.closed?.parcels.find((x) => x.tracking_no === tracking);
       if (parcel && !parcel.id) parcel.id = found.parcel_id || "";
       if (parcel && found.status === "done") parcel.reprint_reason = null; // the edge clears it too
       if (bench.closed) redraw("closed", () => closedCard(bench, actions, bench.closed.parcels));
-      if (found.status === "done" || (found.status === "failed" && !found.next_attempt_at)) return;
+      // A job that needs attention still prints by itself once the printer is ready: keep watching.
+      if (found.status === "done" || (found.status === "failed" && !found.next_attempt_at && !found.needs_attention)) return;
     }
     if (polls > 1) setTimeout(() => pollPrint(station, job, tracking, polls - 1), PRINT_POLL_MS);
   }

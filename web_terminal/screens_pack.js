@@ -62,8 +62,11 @@ const PRINT_TEXT = {
 
 function printLine(print, { small = false } = {}) {
   if (!print) return null;
-  const text = PRINT_TEXT[print.status] ? PRINT_TEXT[print.status]() : t("waybill_failed", { reason: print.error || print.status });
-  return h("span", { class: `print-state${small ? " small" : ""}`, "data-testid": "print-state", "data-status": print.status }, text);
+  const status = print.attention ? "needs_attention" : print.status;
+  const text = print.attention
+    ? t("waybill_attention", { reason: print.error })
+    : PRINT_TEXT[status] ? PRINT_TEXT[status]() : t("waybill_failed", { reason: print.error || status });
+  return h("span", { class: `print-state${small ? " small" : ""}`, "data-testid": "print-state", "data-status": status }, text);
 }
 
 function parcelRow(parcel, bench, act) {

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from edge.api import errors
 from edge.api.deps import SessionCache
 from edge.api.events import Broker
-from edge.api.metrics import Metrics, ScaleCollector, ScannerCollector
+from edge.api.metrics import Metrics, PrinterCollector, ScaleCollector, ScannerCollector
 from edge.api.routes import (
     health,
     holds,
@@ -63,7 +63,12 @@ def _spooler(store: Store, broker: Broker, settings: Any) -> Any:
         if body.get("station"):
             broker.publish(station_channel(body["station"]), kind, body)
 
-    return Spooler(store, printers, render_document, on_event=tell)
+    p = settings.printing
+    return Spooler(
+        store, printers, render_document, on_event=tell, max_attempts=p.max_attempts,
+        backoff_initial_s=p.backoff_initial_s, backoff_max_s=p.backoff_max_s,
+        fault_poll_s=p.fault_poll_s, status_every_s=p.status_every_s,
+    )  # fmt: skip
 
 
 def _scales(settings: Any, broker: Broker) -> dict[str, Any]:
@@ -123,6 +128,7 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
         app.state.metrics.registry.register(ScannerCollector(app.state.stations))
         app.state.spooler = _spooler(app.state.store, app.state.broker, settings)
         await app.state.spooler.start()
+        app.state.metrics.registry.register(PrinterCollector(app.state.spooler, app.state.store))
         app.state.carrier = carrier_for(app.state.store, settings)
         app.state.scales = _scales(settings, app.state.broker)
         app.state.metrics.registry.register(

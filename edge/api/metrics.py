@@ -76,6 +76,46 @@ class ScannerCollector(Collector):
         yield from (states, rejected)
 
 
+class PrinterCollector(Collector):
+    """Each printer's state, its jobs still to print (and how many need attention, how old the
+    oldest is), and what it printed and failed since start."""
+
+    def __init__(self, spooler: Any, store: Store) -> None:
+        self._spooler = spooler
+        self._store = store
+
+    def collect(self) -> Iterator[Any]:
+        from edge.devices.printers import STATES
+        from edge.store.print_jobs import queue_summary
+
+        summary = queue_summary(self._store.read(), datetime.now(UTC))
+        state = GaugeMetricFamily("edge_printer_state", "Printer state: 1 for the state it is in",
+                                  labels=["printer", "state"])  # fmt: skip
+        gauges = {
+            key: GaugeMetricFamily(name, text, labels=["printer"])
+            for key, name, text in (
+                ("waiting", "edge_print_queue_depth", "Print jobs not yet printed"),
+                ("needs_attention", "edge_print_jobs_needs_attention",
+                 "Print jobs past their retry budget, waiting for the printer to be ready"),
+                ("oldest_age_s", "edge_print_queue_oldest_age_seconds",
+                 "Age of the oldest print job not yet printed"),
+            )
+        }  # fmt: skip
+        printed = CounterMetricFamily("edge_print_jobs_printed", "Labels printed since start",
+                                      labels=["printer"])  # fmt: skip
+        failed = CounterMetricFamily("edge_print_attempts_failed", "Failed print attempts since"
+                                     " start", labels=["printer"])  # fmt: skip
+        for name, (current, _reason) in self._spooler.states.items():
+            for candidate in STATES:
+                state.add_metric([name, candidate], 1.0 if candidate == current else 0.0)
+            figures = summary.get(name, {})
+            for key, gauge in gauges.items():
+                gauge.add_metric([name], figures.get(key, 0))
+            printed.add_metric([name], self._spooler.printed[name])
+            failed.add_metric([name], self._spooler.failures[name])
+        yield from (state, *gauges.values(), printed, failed)
+
+
 SCALE_STATES = ("connecting", "connected", "silent", "disconnected", "error")
 
 

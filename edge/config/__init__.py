@@ -21,6 +21,7 @@ from edge.config.sections import (
     LoggingSettings,
     PackingSettings,
     PickingSettings,
+    PrintingSettings,
     ScansSettings,
     ServerSettings,
     StockSettings,
@@ -31,7 +32,7 @@ from edge.config.settings import LISTS, SECTIONS, Settings
 __all__ = [
     "CONFIG_ENV", "DEFAULT_PACKAGES", "ENV_PREFIX", "LISTS", "PRINTER_FORMATS", "SECTIONS",
     "STANDARD_BAUDS", "AuthSettings", "CarrierSettings", "CentralSettings", "ConfigError",
-    "EdgeSettings", "LoggingSettings", "PackageSettings", "PackingSettings", "PickingSettings",
+    "EdgeSettings", "LoggingSettings", "PackageSettings", "PackingSettings", "PickingSettings", "PrintingSettings",
     "PrinterSettings", "ScaleSettings", "ScannerSettings", "ScansSettings", "ServerSettings",
     "Settings", "StationSettings", "StockSettings", "StoreSettings", "describe_keys",
     "env_var_name", "load_settings", "parse_env_value",

@@ -243,6 +243,28 @@ class PackingSettings(BaseModel):
     )
 
 
+class PrintingSettings(BaseModel):
+    """[printing]: how the spooler retries a label and watches its printer."""
+
+    model_config = _SECTION
+
+    max_attempts: int = _key(
+        10, "Tries (with back-off) before a job needs attention; it then prints once its printer"
+        " reports ready, never dropped.", ge=1, le=1000,
+    )  # fmt: skip
+    backoff_initial_s: float = _key(1.0, "Seconds before the first retry; doubles each time.",
+                                    gt=0, le=3600)  # fmt: skip
+    backoff_max_s: float = _key(300.0, "Longest wait between two tries.", gt=0, le=86400)
+    fault_poll_s: float = _key(
+        2.0, "Seconds between status queries of a printer that is not ready or has jobs waiting.",
+        gt=0, le=60,
+    )  # fmt: skip
+    status_every_s: float = _key(
+        30.0, "Seconds between status queries of a ready printer with nothing waiting.", gt=0,
+        le=3600,
+    )  # fmt: skip
+
+
 _S10_LETTERS = "two capital letters, such as EE (service) or CN (country)"
 
 

@@ -26,6 +26,7 @@ from edge.config.sections import (
     LoggingSettings,
     PackingSettings,
     PickingSettings,
+    PrintingSettings,
     ScansSettings,
     ServerSettings,
     StockSettings,
@@ -47,6 +48,7 @@ class Settings(BaseModel):
     scans: ScansSettings = Field(default_factory=ScansSettings)
     central: CentralSettings = Field(default_factory=CentralSettings)
     packing: PackingSettings = Field(default_factory=PackingSettings)
+    printing: PrintingSettings = Field(default_factory=PrintingSettings)
     carrier: CarrierSettings = Field(default_factory=CarrierSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     stations: tuple[StationSettings, ...] = Field(

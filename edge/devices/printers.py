@@ -5,6 +5,8 @@ serial port or a USB printer device file, PDF through CUPS (`lp`), and a file si
 each job to a directory (the demo's printer). Every call blocks, with a timeout: the spooler runs
 them in worker threads, so a printer that is off never holds up a scan. An adapter decides
 nothing about jobs; it answers `PrintResult(ok, reason)` and `PrinterStatus`, the spooler retries.
+A send is ok only when the printer's status after it says the label came out (a ZPL printer's
+buffer empty with no fault, a CUPS job `completed`): paper running out mid-job is a failure.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ CONTENT_TYPES = {"pdf": PDF, "zpl": ZPL}
 EXTENSIONS = {PDF: "pdf", ZPL: "zpl"}
 STX, ETX = b"\x02", b"\x03"
 HANG_UP_TIMEOUT = 2.0  # seconds to wait for a printer to close after a label
+CANCEL_ALL = b"~JA"  # ZPL II "~JA Cancel All": drops every format in the buffer, now
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,14 @@ class PrinterStatus:
     head_open: bool = False
     paused: bool = False
     reason: str = ""
+    formats_in_buffer: int = 0  # ZPL ~HS: formats received and not yet printed
+    labels_remaining: int = 0  # ZPL ~HS: labels of the current batch still to print
+    partial_format: bool = False  # ZPL ~HS: a format only partly received
+
+    @property
+    def busy(self) -> bool:
+        """Whether the printer still holds something of the last job (ZPL; others say False)."""
+        return bool(self.formats_in_buffer or self.labels_remaining or self.partial_format)
 
     @property
     def ready(self) -> bool:
@@ -122,9 +133,11 @@ def parse_host_status(raw: bytes) -> PrinterStatus:
     """The answer to `~HS`: three strings, each <STX>fields<ETX><CR><LF>.
 
     Zebra Programming Guide (ZPL II), "~HS Host Status Return": string 1 is
-    aaa,b,c,dddd,eee,f,g,h,iii,j,k,l with b = paper out flag and c = pause flag; string 2 is
-    mmm,n,o,p,q,r,s,t,uuuuuuuu,v,www with o = head up flag (the print head is open); string 3
-    is xxxx,y (password, static RAM). Raises ValueError when the answer is not that shape.
+    aaa,b,c,dddd,eee,f,g,h,iii,j,k,l with b = paper out flag, c = pause flag, eee = number of
+    formats in the receive buffer, f = buffer full flag, h = partial format flag; string 2 is
+    mmm,n,o,p,q,r,s,t,uuuuuuuu,v,www with o = head up flag (the print head is open) and
+    uuuuuuuu = labels remaining in the batch; string 3 is xxxx,y (password, static RAM).
+    Raises ValueError when the answer is not that shape.
     """
     strings = [part.strip(b"\r\n" + STX) for part in raw.split(ETX)]
     if len(strings) < 3 or not all(strings[:3]):
@@ -138,7 +151,20 @@ def parse_host_status(raw: bytes) -> PrinterStatus:
         for word, flag in (("paper out", paper_out), ("head open", head_open), ("paused", paused))
         if flag
     ]
-    return PrinterStatus(True, paper_out, head_open, paused, ", ".join(problems))
+    return PrinterStatus(
+        True, paper_out, head_open, paused, ", ".join(problems),
+        formats_in_buffer=_count(first, 4), labels_remaining=_count(second, 8),
+        partial_format=len(first) > 7 and _flag(first[7]),
+    )  # fmt: skip
+
+
+def _count(fields: list[bytes], index: int) -> int:
+    """A numeric ~HS field, 0 when an older printer's answer stops short of it."""
+    if len(fields) <= index:
+        return 0
+    if not fields[index].strip().isdigit():
+        raise ValueError(f"a ~HS count is digits, not {fields[index]!r}")
+    return int(fields[index])
 
 
 def _hang_up(sock: socket.socket) -> None:
@@ -160,13 +186,22 @@ def _flag(field: bytes) -> bool:
 
 class ZplTcpPrinter:
     """A ZPL printer on the network (raw port 9100): asks `~HS` first and prints only when the
-    printer is ready, so a job never waits inside a printer that is out of paper."""
+    printer is ready, so a job never waits inside a printer that is out of paper; after the
+    label, asks `~HS` until its buffer is empty (done) or a fault shows (not done: the rest of
+    the job is cancelled with `~JA`, so the retry prints one label, not two)."""
 
     def __init__(
-        self, settings: PrinterConfig, *, connect_timeout: float = 5.0, io_timeout: float = 10.0
+        self,
+        settings: PrinterConfig,
+        *,
+        connect_timeout: float = 5.0,
+        io_timeout: float = 10.0,
+        print_timeout: float = 30.0,
+        check_every: float = 0.2,
     ) -> None:
         self.settings = settings
         self.connect_timeout, self.io_timeout = connect_timeout, io_timeout
+        self.print_timeout, self.check_every = print_timeout, check_every
 
     def status(self) -> PrinterStatus:
         try:
@@ -184,10 +219,30 @@ class ZplTcpPrinter:
                 if not status.ready:
                     return PrintResult(False, status.reason)
                 sock.sendall(data)
+                result = self._until_printed(sock)
                 _hang_up(sock)
         except OSError as exc:
             return PrintResult(False, self._offline(exc))
-        return PrintResult(True)
+        return result
+
+    def _until_printed(self, sock: socket.socket) -> PrintResult:
+        """Ask `~HS` after the label until the printer has printed it or a fault stops it."""
+        deadline = time.monotonic() + self.print_timeout
+        while True:
+            status = self._ask(sock)
+            if not status.online:
+                return PrintResult(False, status.reason)
+            if not status.ready:
+                sock.sendall(CANCEL_ALL)
+                return PrintResult(False, f"{status.reason} while printing")
+            if not status.busy:
+                return PrintResult(True)
+            if time.monotonic() > deadline:
+                sock.sendall(CANCEL_ALL)
+                return PrintResult(
+                    False, f"the printer did not finish the label within {self.print_timeout:g} s"
+                )
+            time.sleep(self.check_every)
 
     def _connect(self) -> socket.socket:
         where = (self.settings.host, self.settings.port)

@@ -3,10 +3,13 @@
 A workflow queues a job in its own transaction (`edge.store.print_jobs.queue_job`, e.g. with
 `packed`) and calls `notify()` once that has committed; a rolled-back transaction leaves no job
 to print. The spooler renders each due job, sends it from a worker thread of its own, and
-records the outcome through the writer: done, or failed with the printer's reason and retried
-with exponential back-off until `max_attempts`, after which it stays failed, visible, until a
-person reprints it. Nothing on the scan path waits for any of this: a printer that is off costs a
-scan nothing.
+records the outcome through the writer: done (the printer said after the send that the label
+came out), or failed with the printer's reason and retried with exponential back-off. No label is
+ever dropped: after `max_attempts` a job `needs_attention` (on the station's screen, in
+/printers, /metrics and the log) and waits for its printer. A printer with jobs waiting, or not
+ready, is asked its state every `fault_poll_s`; the moment it reports ready its waiting jobs are
+due, whatever their back-off. Nothing on the scan path waits for any of this: a printer that is
+off costs a scan nothing.
 
 A printer's jobs print in order (piece 1 of 2 before piece 2): while one waits for its retry,
 the printer's later jobs wait behind it.
@@ -18,6 +21,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +37,8 @@ from edge.store.print_jobs import (
     mark_done,
     mark_failed,
     mark_sent,
+    rearm_waiting,
+    waiting_printers,
 )
 from edge.store.store import Store
 
@@ -71,6 +77,7 @@ class Spooler:
         backoff_max_s: float = 300.0,
         poll_s: float = 1.0,
         status_every_s: float = 30.0,
+        fault_poll_s: float = 2.0,
         on_event: OnEvent | None = None,
     ) -> None:
         self._store = store
@@ -80,6 +87,7 @@ class Spooler:
         self.max_attempts = max_attempts
         self._backoff = {"initial_s": backoff_initial_s, "max_s": backoff_max_s}
         self._poll_s, self._status_every_s = poll_s, status_every_s
+        self._fault_poll_s = fault_poll_s
         self._on_event = on_event
         # name -> (state, reason); state is one of edge.devices.printers.STATES
         self.states: dict[str, tuple[str, str]] = dict.fromkeys(printers, ("unknown", ""))
@@ -90,6 +98,8 @@ class Spooler:
         workers = max(2, 2 * len(self._printers))
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="printer")
         self._busy: set[str] = set()
+        self._asking: dict[str, asyncio.Task[None]] = {}  # status queries under way
+        self._asked_at: dict[str, float] = {}  # loop time of each printer's last status query
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._round = asyncio.Lock()
@@ -118,7 +128,7 @@ class Spooler:
         """Finish the send in hand (up to `timeout`), then stop; safe to call twice."""
         self._stopping.set()
         self._wake.set()
-        for task in self._tasks:
+        for task in [*self._tasks, *self._asking.values()]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=timeout)
         self._tasks = []
@@ -177,7 +187,7 @@ class Spooler:
             self.printed[job.printer] += 1
             log.info("print job %d (%s) printed on %s", job.id, job.kind, job.printer)
             self._job_event(job, "done", "")
-            self._set_state(job.printer, PrinterStatus(True))
+            await self._set_state(job.printer, PrinterStatus(True))
             return True
         self.failures[job.printer] += 1
         await self._fail(job, result.reason, retry=True, attempts=job.attempts + 1)
@@ -185,24 +195,45 @@ class Spooler:
         return False
 
     async def _fail(self, job: PrintJob, reason: str, *, retry: bool, attempts: int = 0) -> None:
-        retry_at = None
-        if retry and attempts < self.max_attempts:
+        retry_at, attention = None, retry and attempts >= self.max_attempts
+        if retry and not attention:
             retry_at = self._clock() + timedelta(seconds=backoff_delay(attempts, **self._backoff))
-        await self._store.writer.run(lambda tx: mark_failed(tx, job.id, reason, retry_at))
-        if retry_at is None:
+        await self._store.writer.run(
+            lambda tx: mark_failed(tx, job.id, reason, retry_at, needs_attention=attention)
+        )
+        if attention:
+            log.warning("print job %d on %s needs attention: %s (%d attempts); it prints as soon"
+                        " as the printer reports ready", job.id, job.printer, reason, attempts)  # fmt: skip
+        elif retry_at is None:
             log.error("print job %d on %s failed for good: %s", job.id, job.printer, reason)
         else:
             log.warning("print job %d on %s failed (%s); retry at %s", job.id, job.printer,
                         reason, retry_at.isoformat())  # fmt: skip
-        self._job_event(job, "failed", reason, retry_at=retry_at)
+        self._job_event(job, "failed", reason, retry_at=retry_at, needs_attention=attention)
 
     async def _watch(self) -> None:
-        """Ask each idle printer how it is, now and every `status_every_s`."""
+        """Ask each idle printer how it is: every `fault_poll_s` while it is not ready or has
+        jobs waiting, else every `status_every_s`."""
+        loop = asyncio.get_running_loop()
         while not self._stopping.is_set():
-            idle = [name for name in self._printers if name not in self._busy]
-            await asyncio.gather(*(self._refresh(name) for name in idle))
+            try:
+                waiting = waiting_printers(self._store.read())
+            except Exception:
+                log.exception("print spooler: reading the waiting jobs failed")
+                waiting = set()
+            now = loop.time()
+            for name in self._printers:
+                if name in self._busy or name in self._asking:
+                    continue
+                close = name in waiting or self.states[name][0] != "ready"
+                every = self._fault_poll_s if close else self._status_every_s
+                if now - self._asked_at.get(name, -math.inf) >= every:
+                    self._asked_at[name] = now
+                    task = asyncio.create_task(self._refresh(name), name=f"printer {name} status")
+                    self._asking[name] = task
+                    task.add_done_callback(lambda _t, name=name: self._asking.pop(name, None))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._status_every_s)
+                await asyncio.wait_for(self._stopping.wait(), self._fault_poll_s)
 
     async def _refresh(self, name: str) -> None:
         try:
@@ -210,25 +241,37 @@ class Spooler:
         except Exception as exc:  # an adapter bug must not stop the watch
             log.exception("printer %s: status failed", name)
             status = PrinterStatus(False, reason=f"status failed: {exc}")
-        self._set_state(name, status)
+        await self._set_state(name, status)
 
-    def _set_state(self, name: str, status: PrinterStatus) -> None:
+    async def _set_state(self, name: str, status: PrinterStatus) -> None:
         state = (status.state, status.reason)
-        if self.states.get(name) == state:
+        before = self.states.get(name)
+        if before == state:
             return
         self.states[name] = state
         log.info("printer %s: %s %s", name, *state)
         station = getattr(self._printers[name].settings, "station", "")
         self._emit("printer", {"printer": name, "station": station, "state": state[0],
                                "reason": state[1]})  # fmt: skip
+        if status.ready and not self._stopping.is_set():
+            await self._rearm(name)
+
+    async def _rearm(self, name: str) -> None:
+        """The printer is ready now: its waiting jobs print now, not when their back-off ends."""
+        due = await self._store.writer.run(lambda tx: rearm_waiting(tx, name))
+        if due:
+            log.info("printer %s is ready: print jobs %s print now", name, due)
+            self._wake.set()
 
     def _job_event(
-        self, job: PrintJob, status: str, reason: str, *, retry_at: datetime | None = None
-    ) -> None:
+        self, job: PrintJob, status: str, reason: str, *, retry_at: datetime | None = None,
+        needs_attention: bool = False,
+    ) -> None:  # fmt: skip
         self._emit("print_job", {
             "id": job.id, "printer": job.printer, "station": job.station, "kind": job.kind,
             "order_id": job.order_id, "parcel_id": job.parcel_id, "status": status,
             "reason": reason, "retry_at": None if retry_at is None else retry_at.isoformat(),
+            "needs_attention": needs_attention,
         })  # fmt: skip
 
     def _emit(self, kind: str, body: dict[str, Any]) -> None:

@@ -92,11 +92,17 @@ def _registry() -> dict[str, Workflow]:
             picking.view_pick,
         ),
         "pack": Workflow(
-            "pack", MANAGERS | {Role.PACKER}, packing.start_pack, packing.run_pack,
+            "pack",
+            MANAGERS | {Role.PACKER},
+            packing.start_pack,
+            packing.run_pack,
             packing.view_pack,
         ),
         "dispatch": Workflow(
-            "dispatch", MANAGERS | {Role.PACKER}, packing.start_dispatch, packing.run_dispatch,
+            "dispatch",
+            MANAGERS | {Role.PACKER},
+            packing.start_dispatch,
+            packing.run_dispatch,
             packing.view_dispatch,
         ),
     }

@@ -1,9 +1,12 @@
 """Print jobs: queued inside the transaction that needs a label, worked off by the spooler.
 
 A job goes queued → sent → done, or → failed with the printer's reason. A failed job with a
-`next_attempt_at` is retried then; one without has been given up and stays visible until a
-person reprints it. Reprinting makes a new job with the same document, so the history of every
-label that came out (or did not) is kept.
+`next_attempt_at` is retried then. One whose retry budget is spent `needs_attention`: it is never
+dropped, it waits (shown on the screens, counted in /metrics) until its printer reports ready and
+is made due again (`rearm_waiting`). A failed job with neither (a document that cannot render, a
+send cut off by a stop) stays visible until a person reprints it. Reprinting makes a new job with
+the same document, so the history of every label that came out (or did not) is kept; the job it
+replaces, if still waiting, then waits no more (one label, not two).
 """
 
 from __future__ import annotations
@@ -22,7 +25,12 @@ from edge.store.writer import Tx
 FORMATS = ("pdf", "zpl")
 _COLUMNS = (
     "id, printer, station, kind, format, document, order_id, parcel_id, status, attempts,"
-    " last_error, reprint_of, created_at, updated_at, next_attempt_at"
+    " last_error, reprint_of, created_at, updated_at, next_attempt_at, needs_attention"
+)
+# A job still to print: not yet tried, being sent, waiting for its retry or for its printer.
+WAITING = (
+    "(status IN ('queued','sent')"
+    " OR (status = 'failed' AND (next_attempt_at IS NOT NULL OR needs_attention = 1)))"
 )
 
 
@@ -45,6 +53,7 @@ class PrintJob:
     created_at: str
     updated_at: str
     next_attempt_at: str | None
+    needs_attention: bool = False  # the retry budget is spent: it prints when the printer is ready
 
 
 def queue_job(
@@ -82,7 +91,8 @@ def due_jobs(
     printers: Collection[str] | None = None,
 ) -> list[PrintJob]:
     """Jobs to attempt now, oldest first, for `printers` (default all). A printer's jobs print in
-    order: none is due while an earlier one of the same printer is being sent or awaits a retry."""
+    order: none is due while an earlier one of the same printer is being sent, awaits a retry or
+    waits for its printer (needs attention)."""
     at = utc(now)
     only, names = "", tuple(printers or ())
     if printers is not None:
@@ -91,7 +101,8 @@ def due_jobs(
         f"SELECT {_COLUMNS} FROM print_jobs AS j"
         f" WHERE j.next_attempt_at IS NOT NULL AND j.next_attempt_at <= ?{only}"
         " AND NOT EXISTS (SELECT 1 FROM print_jobs AS e WHERE e.printer = j.printer"
-        "   AND e.id < j.id AND (e.status = 'sent' OR e.next_attempt_at > ?))"
+        "   AND e.id < j.id AND (e.status = 'sent' OR e.next_attempt_at > ?"
+        "   OR (e.needs_attention = 1 AND e.next_attempt_at IS NULL)))"
         " ORDER BY j.id LIMIT ?",
         (at, *names, at, limit),
     ).fetchall()
@@ -126,7 +137,7 @@ def mark_done(tx: Tx, job_id: int) -> None:
     a reprint asked for (after an address change) is done."""
     row = tx.execute(
         "UPDATE print_jobs SET status = 'done', last_error = '', updated_at = ?,"
-        " next_attempt_at = NULL WHERE id = ? RETURNING kind, parcel_id",
+        " next_attempt_at = NULL, needs_attention = 0 WHERE id = ? RETURNING kind, parcel_id",
         (tx.at, job_id),
     ).fetchone()
     if row is not None and row["kind"] == "waybill" and row["parcel_id"] is not None:
@@ -137,13 +148,72 @@ def mark_done(tx: Tx, job_id: int) -> None:
         )
 
 
-def mark_failed(tx: Tx, job_id: int, reason: str, next_attempt_at: datetime | None) -> None:
-    """The job did not print, for `reason`; retried at `next_attempt_at`, or never when None."""
+def mark_failed(
+    tx: Tx,
+    job_id: int,
+    reason: str,
+    next_attempt_at: datetime | None,
+    *,
+    needs_attention: bool = False,
+) -> None:
+    """The job did not print, for `reason`; retried at `next_attempt_at`, or, when it
+    `needs_attention`, once its printer reports ready; else never (a person reprints it)."""
     tx.execute(
         "UPDATE print_jobs SET status = 'failed', last_error = ?, updated_at = ?,"
-        " next_attempt_at = ? WHERE id = ?",
-        (reason, tx.at, None if next_attempt_at is None else utc(next_attempt_at), job_id),
-    )
+        " next_attempt_at = ?, needs_attention = ? WHERE id = ?",
+        (
+            reason, tx.at, None if next_attempt_at is None else utc(next_attempt_at),
+            int(needs_attention), job_id,
+        ),
+    )  # fmt: skip
+
+
+def rearm_waiting(tx: Tx, printer: str) -> list[int]:
+    """The printer reports ready: its failed jobs still to print (waiting for a retry or needing
+    attention) are due now rather than after their back-off. Returns their ids."""
+    rows = tx.execute(
+        "UPDATE print_jobs SET next_attempt_at = ? WHERE printer = ? AND status = 'failed'"
+        " AND (next_attempt_at IS NOT NULL OR needs_attention = 1) RETURNING id",
+        (tx.at, printer),
+    ).fetchall()
+    return sorted(int(row[0]) for row in rows)
+
+
+def waiting_printers(conn: sqlite3.Connection | Tx) -> set[str]:
+    """Printers with a failed job still to print: the spooler watches them closely."""
+    rows = conn.execute(
+        "SELECT DISTINCT printer FROM print_jobs WHERE status = 'failed'"
+        " AND (next_attempt_at IS NOT NULL OR needs_attention = 1)"
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def queue_summary(conn: sqlite3.Connection | Tx, now: datetime) -> dict[str, dict[str, float]]:
+    """Per printer with jobs still to print: how many (`waiting`), how many need attention, and
+    the age in seconds of the oldest."""
+    rows = conn.execute(
+        "SELECT printer, count(*), sum(needs_attention), min(created_at) FROM print_jobs"
+        f" WHERE {WAITING} GROUP BY printer"
+    ).fetchall()
+    at = utc(now)
+    return {
+        row[0]: {"waiting": row[1], "needs_attention": row[2] or 0,
+                 "oldest_age_s": max(0.0, _seconds_between(row[3], at))}
+        for row in rows
+    }  # fmt: skip
+
+
+def jobs_needing_attention(conn: sqlite3.Connection | Tx, limit: int = 100) -> list[PrintJob]:
+    """Every job whose retry budget is spent and that has not printed, oldest first."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM print_jobs WHERE needs_attention = 1 ORDER BY id LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [_job(row) for row in rows]
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
 
 
 def give_up_interrupted(tx: Tx, reason: str) -> list[int]:
@@ -172,9 +242,10 @@ def give_up_unknown_printers(tx: Tx, known: Collection[str]) -> list[int]:
 
 
 def reprint(tx: Tx, job_id: int) -> int:
-    """A new job with the same document for the same printer; returns its id."""
+    """A new job with the same document for the same printer; returns its id. The job it copies,
+    if it is still waiting to print, waits no more: one label comes out, not two."""
     job = get_job(tx, job_id)
-    return queue_job(
+    new_id = queue_job(
         tx,
         printer=job.printer,
         station=job.station,
@@ -185,6 +256,13 @@ def reprint(tx: Tx, job_id: int) -> int:
         parcel_id=job.parcel_id,
         reprint_of=job.id,
     )
+    tx.execute(
+        "UPDATE print_jobs SET status = 'failed', last_error = ?, updated_at = ?,"
+        f" next_attempt_at = NULL, needs_attention = 0 WHERE id = ? AND status <> 'sent'"
+        f" AND {WAITING}",
+        (f"replaced by reprint job {new_id}", tx.at, job_id),
+    )
+    return new_id
 
 
 def jobs_for_station(
@@ -201,4 +279,5 @@ def jobs_for_station(
 def _job(row: sqlite3.Row) -> PrintJob:
     values = dict(row)
     values["document"] = json.loads(values["document"])
+    values["needs_attention"] = bool(values["needs_attention"])
     return PrintJob(**values)

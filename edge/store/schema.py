@@ -496,6 +496,16 @@ def m0008_count_holds(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0009_print_job_attention")
+def m0009_print_job_attention(db: Database) -> None:
+    # A job whose retry budget is spent is never dropped: it needs attention (shown, counted) and
+    # waits for its printer to report ready, then prints. Cleared when it prints or is replaced.
+    db.execute(
+        "ALTER TABLE print_jobs ADD COLUMN needs_attention INTEGER NOT NULL DEFAULT 0"
+        " CHECK (needs_attention IN (0, 1))"
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

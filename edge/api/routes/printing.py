@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -19,14 +20,30 @@ Printing = Annotated[LoginSession, allow(Role.PACKER, *MANAGERS, action="print")
 
 
 @router.get("/printers")
-async def printers(request: Request, _: Anyone) -> list[dict[str, Any]]:
-    """Each configured printer with its station and last known state."""
-    spooler = request.app.state.spooler
+async def printers(request: Request, _: Anyone, store: StoreDep) -> list[dict[str, Any]]:
+    """Each configured printer with its station, last known state and its jobs not yet printed
+    (`waiting`; `needs_attention`: past their retry budget, printing once it is ready)."""
+    return printer_states(request.app.state, store)
+
+
+@router.get("/print-jobs/needs-attention")
+async def needing_attention(_: Anyone, store: StoreDep) -> list[dict[str, Any]]:
+    """Every print job past its retry budget that has not printed (it prints once its printer
+    reports ready; a reprint replaces it)."""
+    return [job.__dict__ for job in print_jobs.jobs_needing_attention(store.read())]
+
+
+def printer_states(state: Any, store: Any, *, station: str | None = None) -> list[dict[str, Any]]:
+    """The configured printers (of one station, or all) as /printers shows them."""
+    spooler = state.spooler
+    summary = print_jobs.queue_summary(store.read(), datetime.now(UTC))
     return [
         {"name": p.name, "kind": p.kind, "station": p.station, "format": p.format,
          "state": spooler.states.get(p.name, ("unknown", ""))[0],
-         "reason": spooler.states.get(p.name, ("unknown", ""))[1]}
-        for p in request.app.state.settings.printers
+         "reason": spooler.states.get(p.name, ("unknown", ""))[1],
+         "waiting": int(summary.get(p.name, {}).get("waiting", 0)),
+         "needs_attention": int(summary.get(p.name, {}).get("needs_attention", 0))}
+        for p in state.settings.printers if station is None or p.station == station
     ]  # fmt: skip
 
 

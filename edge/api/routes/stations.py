@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from edge.api.deps import StoreDep, public
 from edge.api.events import station_channel, stream
+from edge.api.routes.printing import printer_states
 from edge.domain.errors import EdgeError
 from edge.service.stations import station_status
 
@@ -35,7 +36,12 @@ async def stations(request: Request, store: StoreDep) -> list[dict[str, Any]]:
         ]  # fmt: skip
         out.append(
             station_status(store.read(), s.name, now)
-            | {"type": s.type, "scanners": scanners, "scales": scales}
+            | {
+                "type": s.type,
+                "scanners": scanners,
+                "scales": scales,
+                "printers": printer_states(request.app.state, store, station=s.name),
+            }
         )
     return out
 
