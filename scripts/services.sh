@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The services the tests use, started when installed and not running (idempotent, installs
 # nothing; .ci/run apt-installs the packages first):
-#   - cupsd with the cups-pdf queue "PDF" that tests/test_printers.py prints to (~/PDF);
+#   - cupsd with the cups-pdf queue "PDF" that tests/test_printers.py prints to (~/PDF), and the
+#     queue "HELD" that holds every job;
 #   - PostgreSQL (Debian's cluster, created if there is none) with role `warehouse` (password
 #     `warehouse`) and database `warehouse_test`, the central store's second backend in tests/central/.
 # Run it as root on a box without an init system (CI, containers); elsewhere start the services
@@ -33,6 +34,13 @@ start_cups() {
     fi
     say "adding the cups-pdf queue PDF"
     lpadmin -p PDF -E -v cups-pdf:/ -m "$driver"
+  fi
+  # HELD holds every job (as a printer waiting for a person would): the check that a label is
+  # done only when CUPS says `completed` is tested on it.
+  if ! lpstat -p HELD >/dev/null 2>&1 && lpstat -p PDF >/dev/null 2>&1; then
+    say "adding the queue HELD (cups-pdf, every job held)"
+    lpadmin -p HELD -E -v cups-pdf:/ -m "$(awk '/CUPS-PDF_opt/ {print $1; exit}' <<<"$(lpinfo -m 2>/dev/null)")" \
+      -o job-hold-until-default=indefinite 2>/dev/null
   fi
 }
 

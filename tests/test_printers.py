@@ -33,6 +33,7 @@ from tests.scanner_harness import Pty
 
 LABEL = b"^XA^PW812^LL1218^FO50,50^A0N,40,40^FDGreen tea 100g\n\x1d^FS^BCN,100^FD1Z999^FS^XZ"
 CUPS_QUEUE = "PDF"
+HELD_QUEUE = "HELD"  # holds every job (scripts/services.sh)
 CUPS_PDF_CONF = Path("/etc/cups/cups-pdf.conf")
 
 
@@ -467,9 +468,10 @@ def cups_problem() -> str | None:
     said = subprocess.run(["lpstat", "-r"], capture_output=True, text=True, env=env, check=False)
     if "scheduler is running" not in said.stdout:
         return "cupsd is not running"
-    queue = subprocess.run(["lpstat", "-p", CUPS_QUEUE], capture_output=True, env=env, check=False)
-    if queue.returncode != 0:
-        return f"cupsd has no queue {CUPS_QUEUE}"
+    for name in (CUPS_QUEUE, HELD_QUEUE):
+        queue = subprocess.run(["lpstat", "-p", name], capture_output=True, env=env, check=False)
+        if queue.returncode != 0:
+            return f"cupsd has no queue {name} (bash scripts/services.sh adds it)"
     return None if CUPS_PDF_CONF.exists() else "cups-pdf is not installed"
 
 
@@ -521,8 +523,26 @@ def test_a_pdf_printed_through_cups_comes_out_of_the_cups_pdf_printer() -> None:
     try:
         page = pypdfium2.PdfDocument(printed)[0]
         assert page.get_textpage().get_text_range().strip() == f"Piece 1 of 1 {job_name}"
+        width, height = page.get_size()  # points: the 4×6 in label, not the queue's A4
+        assert (round(width), round(height)) == (288, 432)
     finally:
         printed.unlink()
+
+
+@pytest.mark.usefixtures("cups")
+def test_a_cups_job_that_cups_does_not_complete_is_not_done_and_is_cancelled() -> None:
+    adapter = CupsPrinter(printer(kind="cups", queue=HELD_QUEUE), job_timeout=0.5, check_every=0.1)
+    job_name = f"edge-test-{uuid.uuid4().hex[:12]}"
+
+    result = adapter.send(a_pdf("held"), content_type=PDF, job_name=job_name)
+
+    job_id = int(result.reason.split()[2]) if result.reason.startswith("CUPS job ") else 0
+    assert result == PrintResult(
+        False,
+        f"CUPS job {job_id} not printed within 0.5 s (pending-held: job-hold-until-specified);"
+        " cancelled, to be tried again",
+    )
+    assert adapter.job_state(job_id)[0] == "canceled"
 
 
 @pytest.mark.usefixtures("cups")

@@ -89,6 +89,8 @@ class PrinterConfig(Protocol):
     path: str
     queue: str
     baud: int
+    label_width_mm: float
+    label_height_mm: float
 
 
 class Printer(Protocol):
@@ -359,12 +361,40 @@ def parse_lpstat(text: str) -> PrinterStatus:
     return PrinterStatus(True, paused=True, reason=reason)
 
 
-class CupsPrinter:
-    """A CUPS queue: PDF (or, with `-o raw`, ZPL) handed to `lp`; CUPS spools and prints it."""
+# IPP Get-Job-Attributes (RFC 8011, 4.3.4) as an ipptool test, read from stdin: the job's state.
+_GET_JOB = b"""{
+  OPERATION Get-Job-Attributes
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR naturalLanguage attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR integer job-id $job_id
+  ATTR name requesting-user-name $user
+  ATTR keyword requested-attributes job-state,job-state-reasons
+  STATUS successful-ok
+  DISPLAY job-state
+  DISPLAY job-state-reasons
+}
+"""
+_REQUEST_ID = re.compile(r"request id is \S+-(\d+) ")
 
-    def __init__(self, settings: PrinterConfig, *, timeout: float = 30.0) -> None:
+
+def media_of(settings: PrinterConfig) -> str:
+    """The label's size as a CUPS media name (PWG 5101.1 custom size), e.g. Custom.101.6x152.4mm."""
+    return f"Custom.{settings.label_width_mm:g}x{settings.label_height_mm:g}mm"
+
+
+class CupsPrinter:
+    """A CUPS queue: PDF (or, with `-o raw`, ZPL) handed to `lp` with the label's media size; the
+    job is done when CUPS says `completed` (asked with ipptool), not when `lp` took it."""
+
+    def __init__(
+        self, settings: PrinterConfig, *, timeout: float = 30.0, job_timeout: float = 120.0,
+        check_every: float = 0.5,
+    ) -> None:  # fmt: skip
         self.settings = settings
         self.timeout = timeout
+        self.job_timeout, self.check_every = job_timeout, check_every
 
     def status(self) -> PrinterStatus:
         try:
@@ -385,13 +415,51 @@ class CupsPrinter:
         args = ["lp", "-d", self.settings.queue, "-t", job_name]
         if content_type == ZPL:
             args += ["-o", "raw"]  # the printer's own language: no CUPS filter touches it
+        else:
+            args += ["-o", f"media={media_of(self.settings)}"]  # else the queue's default: A4
         try:
             done = self._run(args, data)
+            if done.returncode != 0:
+                return PrintResult(False, f"refused by CUPS: {_said(done) or done.returncode}")
+            found = _REQUEST_ID.search(done.stdout.decode(errors="replace"))
+            if found is None:
+                return PrintResult(False, f"CUPS gave no job id: {_said(done)!r}")
+            return self._until_completed(int(found[1]))
         except (OSError, subprocess.TimeoutExpired) as exc:
             return PrintResult(False, self._failure(exc))
-        if done.returncode != 0:
-            return PrintResult(False, f"refused by CUPS: {_said(done) or done.returncode}")
-        return PrintResult(True)
+
+    def job_state(self, job_id: int) -> tuple[str, str]:
+        """The CUPS job's (job-state, job-state-reasons), e.g. ("completed", "...")."""
+        server = os.environ.get("CUPS_SERVER", "")
+        host = server if server and not server.startswith("/") else "localhost"
+        uri = f"ipp://{host}/printers/{self.settings.queue}"
+        args = ["ipptool", "-c", "-T", f"{self.timeout:g}", "-d", f"job_id={job_id}", uri]
+        done = self._run([*args, "/dev/stdin"], _GET_JOB)
+        lines = done.stdout.decode(errors="replace").strip().splitlines()
+        if done.returncode != 0 or len(lines) < 2:
+            said = (done.stdout + done.stderr).decode(errors="replace").strip()
+            raise OSError(f"CUPS did not say how job {job_id} went: {said[:120]}")
+        state, _, reasons = lines[-1].partition(",")
+        return state, reasons.strip('"')
+
+    def _until_completed(self, job_id: int) -> PrintResult:
+        """Ask CUPS for the job's state until it ends; one held or stuck past `job_timeout` is
+        cancelled, so that the retry prints one label, not two."""
+        deadline = time.monotonic() + self.job_timeout
+        while True:
+            state, reasons = self.job_state(job_id)
+            if state == "completed":
+                return PrintResult(True)
+            if state in ("canceled", "aborted"):
+                return PrintResult(False, f"CUPS job {job_id} {state}: {reasons}")
+            if time.monotonic() > deadline:
+                self._run(["cancel", f"{self.settings.queue}-{job_id}"])
+                return PrintResult(
+                    False,
+                    f"CUPS job {job_id} not printed within {self.job_timeout:g} s"
+                    f" ({state}: {reasons}); cancelled, to be tried again",
+                )
+            time.sleep(self.check_every)
 
     def _run(self, args: list[str], data: bytes = b"") -> subprocess.CompletedProcess[bytes]:
         env = {**os.environ, "LC_ALL": "C", "LANG": "C"}  # lpstat's words are parsed
@@ -401,7 +469,8 @@ class CupsPrinter:
 
     def _failure(self, exc: BaseException) -> str:
         if isinstance(exc, FileNotFoundError):
-            return f"offline: {exc.filename} not found (install cups-client)"
+            package = "cups-ipp-utils" if exc.filename == "ipptool" else "cups-client"
+            return f"offline: {exc.filename} not found (install {package})"
         if isinstance(exc, subprocess.TimeoutExpired):
             return f"offline: CUPS gave no answer within {self.timeout:g} s"
         return _offline(exc)
