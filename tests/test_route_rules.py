@@ -17,8 +17,14 @@ from edge.config import load_settings
 from edge.domain.operator import Role
 from tests.support import Floor
 
-# Served by FastAPI or Starlette themselves, outside the routers: public by design.
-FRAMEWORK_PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/ui"}
+# Served by FastAPI, Starlette or fastapi-offline (the docs), outside the routers: public by design.
+FRAMEWORK_PUBLIC = {
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/static-offline-docs",
+    "/ui",
+}
 
 
 def rules_of(dependant: Dependant) -> Iterator[tuple[Any, ...]]:
@@ -37,7 +43,8 @@ def all_routes(app: FastAPI) -> list[Any]:
 
 
 def is_api_route(route: Any) -> bool:
-    return isinstance(getattr(route, "original_route", route), APIRoute)
+    route = getattr(route, "original_route", route)
+    return isinstance(route, APIRoute) and route.path not in FRAMEWORK_PUBLIC
 
 
 def api_routes(app: FastAPI) -> list[Any]:

@@ -125,3 +125,9 @@ def test_the_terminal_uses_no_secure_context_only_api(api: str) -> None:
     users = [name for name, text in code.items() if api in text]
 
     assert users == []
+
+
+def test_the_edge_root_opens_the_terminal(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+
+    assert (response.status_code, response.headers["location"]) == (307, "/ui/")

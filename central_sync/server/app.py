@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from central_sync.server import errors
@@ -31,7 +32,9 @@ def create_app(central: Central) -> FastAPI:
         finally:
             central.on_feed = None
 
-    app = FastAPI(
+    # Swagger UI from the installed package, not a CDN; no ReDoc (see the edge's app).
+    app = FastAPIOffline(
+        redoc_url=None,
         title="warehouse-central",
         summary="The central order store: orders from every channel, facts from every warehouse.",
         version="0.1.0",
@@ -42,6 +45,11 @@ def create_app(central: Central) -> FastAPI:
     errors.install(app)
     for router in (edges.router, admin.router, admin.reader, board.router):
         app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """The order board: what a person opening central's address wants."""
+        return RedirectResponse("/board")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:

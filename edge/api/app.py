@@ -8,14 +8,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from edge.api import errors
-from edge.api.deps import SessionCache
+from edge.api.deps import SessionCache, public
 from edge.api.events import Broker
 from edge.api.metrics import Metrics, PrinterCollector, ScaleCollector, ScannerCollector
 from edge.api.routes import (
@@ -37,7 +40,8 @@ from edge.store.effects import utc
 from edge.store.store import Store
 
 log = logging.getLogger("edge.api")
-WEB_ROOT = Path(__file__).resolve().parents[2] / "web_terminal"
+# The terminal's files are package data (a wheel carries them), found wherever it is installed.
+WEB_ROOT = Path(str(resources.files("web_terminal")))
 
 
 async def _housekeeping(store: Store, settings: Any, *, every_s: float = 3600) -> None:
@@ -147,7 +151,10 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
             if owned:
                 app.state.store.close()
 
-    app = FastAPI(
+    # Swagger UI from the installed package, not a CDN: an edge is offline by design. No ReDoc:
+    # its bundle still fetches a logo from the web.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="Warehouse edge",
         version="0.1.0",
         summary="Scanners, label printers, handheld terminals and a real-time stock ledger.",
@@ -160,6 +167,11 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     for module in (health, sessions, scans, stock, holds, orders, stations, printing, packing):
         app.include_router(module.router)
     app.include_router(sync_routes.router)
-    if WEB_ROOT.is_dir():
-        app.mount("/ui", StaticFiles(directory=WEB_ROOT, html=True), name="web_terminal")
+    app.mount("/ui", StaticFiles(directory=WEB_ROOT, html=True), name="web_terminal")
+
+    @app.get("/", include_in_schema=False, dependencies=[public("the way in for a person")])
+    def home() -> RedirectResponse:
+        """The handheld terminal: what a person opening the edge's address wants."""
+        return RedirectResponse("/ui/")
+
     return app

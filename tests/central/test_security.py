@@ -4,13 +4,17 @@ tokens stored as SHA-256 hashes; refusals as problem+json in English or Chinese.
 from __future__ import annotations
 
 import hashlib
+import re
+from importlib import resources
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from central_sync.server.app import create_app
+from central_sync.server.board_text import TEXT
 from central_sync.server.central import Central
+from central_sync.server.routes.board import LOGIN_PAGE
 from tests.central.support import EdgeSide, channel_order
 
 EDGE_PATHS = [
@@ -154,6 +158,43 @@ def test_the_board_asks_for_the_admin_token_and_keeps_it_in_a_cookie(
     assert "samesite=strict" in right.headers["set-cookie"].lower()
     assert "Central order board" in page.text and "/api/v1/board" in page.text
     assert (data.status_code, sorted(data.json())) == (200, ["counts", "edges", "orders"])
+
+
+def test_central_root_opens_the_board(client: TestClient) -> None:
+    resp = client.get("/", follow_redirects=False)
+
+    assert (resp.status_code, resp.headers["location"]) == (307, "/board")
+
+
+@pytest.mark.parametrize(("accept", "lang", "words"), [
+    ("en-US,en;q=0.9", "en", ["Admin token", "Log in", "中文"]),
+    ("zh-CN,zh;q=0.9", "zh", ["管理员令牌", "登录", "English"]),
+])  # fmt: skip
+def test_the_board_login_speaks_the_browser_language_and_refuses_in_it(
+    client: TestClient, accept: str, lang: str, words: list[str]
+) -> None:
+    page = client.get("/board", headers={"accept-language": accept})
+    wrong = client.post("/board/login", data={"token": "nope"}, headers={"accept-language": accept})
+
+    assert f'<html lang="{lang}">' in page.text
+    assert [w in page.text for w in words] == [True] * len(words)
+    assert wrong.status_code == 401
+    assert TEXT[lang]["not_admin"] in wrong.text
+
+
+def test_both_languages_of_the_board_have_every_word_its_pages_use() -> None:
+    page = resources.files("central_sync.server").joinpath("board.html").read_text("utf-8")
+    named = set(re.findall(r"\{\{(\w+)\}\}", page + LOGIN_PAGE)) - {"lang", "other", "strings"}
+    said = re.findall(r"""\bT\.(\w+)|say\("(\w+)"|word\("(\w+)", (\w+)""", page)
+    statuses = re.search(r"const STATUSES = \[(.*?)\];", page, re.S)
+    used = (
+        {key for groups in said for key in groups[:2] if key}
+        | {f"st_{s}" for s in re.findall(r'"(\w+)"', statuses.group(1))}
+        | {f"state_{s}" for s in ("in_step", "catching_up", "quiet")}
+    )
+
+    assert set(TEXT["en"]) == set(TEXT["zh"])
+    assert (named - {"error"}) | used <= set(TEXT["en"])
 
 
 def test_the_board_cookie_does_not_open_writing_endpoints(

@@ -3,8 +3,6 @@ Strict cookie, set by a small login form; the cookie opens only read-only endpoi
 
 from __future__ import annotations
 
-import html
-from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -12,29 +10,36 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from central_sync.server.board_text import (
+    TEXT,
+    board_html,
+    board_language,
+    fill,
+)
 from central_sync.server.deps import ADMIN_COOKIE, AdminOrCookie, CentralDep
+from edge.domain.messages import normalise_language
 
 router = APIRouter(tags=["board"])
 
 LOGIN_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Central order board: log in</title>
+<html lang="{{lang}}"><head><meta charset="utf-8"><title>{{login_title}}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body {{ font: 15px system-ui, sans-serif; margin: 2rem; }} input {{ width: 24rem; }}
-.error {{ color: #b00020; }}</style></head>
-<body><h1>Central order board</h1>
-<p>Paste the admin token (printed by <code>warehouse-central init</code>).</p>
-<p class="error">{error}</p>
-<form method="post" action="/board/login">
-<input type="password" name="token" autocomplete="current-password" autofocus>
-<button>Log in</button></form></body></html>"""
+<style>body { font: 15px system-ui, sans-serif; margin: 1rem; } label { display: block; }
+input { box-sizing: border-box; width: 100%; max-width: 24rem; min-height: 44px; font: inherit; }
+button, a { min-height: 44px; font: inherit; margin-top: .5rem; } .error { color: #b00020; }</style>
+</head><body><h1>{{title}}</h1>
+<p>{{login_hint}}</p>
+<p class="error" role="alert">{{error}}</p>
+<form method="post" action="/board/login"><input type="hidden" name="lang" value="{{lang}}">
+<label>{{token}}<br><input type="password" name="token" autocomplete="current-password" autofocus>
+</label><button>{{log_in}}</button></form>
+<p><a href="/board?lang={{other}}" lang="{{other}}">{{other_language}}</a></p></body></html>"""
 
 
-def _page() -> str:
-    return resources.files("central_sync.server").joinpath("board.html").read_text("utf-8")
-
-
-def _login(error: str = "", status: int = 200) -> HTMLResponse:
-    return HTMLResponse(LOGIN_PAGE.format(error=html.escape(error)), status_code=status)
+def _login(lang: str, *, refused: bool = False) -> HTMLResponse:
+    error = TEXT[lang]["not_admin"] if refused else ""
+    page = fill(LOGIN_PAGE, lang, error=error)
+    return HTMLResponse(page, status_code=401 if refused else 200)
 
 
 @router.get("/board", response_class=HTMLResponse)
@@ -42,8 +47,8 @@ def board_page(request: Request, central: CentralDep) -> HTMLResponse:
     """The board (a login form until the admin cookie is set)."""
     token = request.cookies.get(ADMIN_COOKIE)
     if not token or not central.is_admin(token):
-        return _login()
-    return HTMLResponse(_page())
+        return _login(board_language(request))
+    return HTMLResponse(board_html(board_language(request)))
 
 
 @router.post("/board/login")
@@ -51,9 +56,10 @@ async def board_login(request: Request, central: CentralDep) -> Response:
     """Check the admin token from the form and keep it in the board's cookie."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
+    lang = normalise_language((form.get("lang") or [""])[0] or board_language(request))
     if not token or not await run_in_threadpool(central.is_admin, token):
-        return _login("That is not the admin token.", status=401)
-    resp = RedirectResponse("/board", status_code=303)
+        return _login(lang, refused=True)
+    resp = RedirectResponse(f"/board?lang={lang}", status_code=303)
     resp.set_cookie(
         ADMIN_COOKIE, token, httponly=True, samesite="strict", path="/",
         secure=request.url.scheme == "https",

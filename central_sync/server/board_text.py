@@ -1,0 +1,165 @@
+"""Every word of the order board and its login page, in English and Simplified Chinese. The board's
+HTML names them `{{key}}`; the page's script gets the same table as JSON for what it writes."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from importlib import resources
+
+from fastapi import Request
+
+from edge.domain.messages import normalise_language
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Central order board",
+        "login_title": "Central order board: log in",
+        "login_hint": "Paste the admin token (printed by <code>warehouse-central init</code>).",
+        "token": "Admin token",
+        "log_in": "Log in",
+        "not_admin": "That is not the admin token.",
+        "log_out": "Log out",
+        "other_language": "中文",
+        "loading": "loading…",
+        "status": "Status",
+        "warehouse": "Warehouse",
+        "all": "all",
+        "exceptions": "Exceptions",
+        "no_exceptions": "None open.",
+        "kind": "Kind",
+        "what_to_do": "What happened and what to do",
+        "since": "Since",
+        "exc_late_event": "late event",
+        "edges": "Edges",
+        "edge": "Edge",
+        "name": "Name",
+        "high_water": "High water (epoch/seq)",
+        "last_event": "Last event arrived",
+        "behind": "Behind",
+        "last_heard": "Last heard",
+        "state": "State",
+        "orders": "Orders",
+        "channel": "Channel",
+        "channel_order": "Channel order",
+        "order": "Order id",
+        "tracking": "Tracking",
+        "reason": "Reason",
+        "updated": "Updated",
+        "never": "never",
+        "seconds": "{n} s",
+        "refreshed": "updated {time}, every {n} s",
+        "unreachable": "central unreachable ({error}); retrying",
+        "st_unassigned": "unassigned",
+        "st_released": "released",
+        "st_picking": "picking",
+        "st_picked": "picked",
+        "st_packed": "packed",
+        "st_shipped": "shipped",
+        "st_completed": "completed",
+        "st_on_hold": "on hold",
+        "st_cancelled": "cancelled",
+        "state_in_step": "in step",
+        "state_catching_up": "catching up",
+        "state_quiet": "quiet",
+        "why_no_edge": "no warehouse is registered",
+        "why_no_single": "no single warehouse has every line (orders are not split)",
+        "why_short": "no warehouse can cover every line; {lines}",
+        "why_need": "{sku}: need {qty}, most available {most} ({edge})",
+        "why_none": "{sku}: need {qty}, none available",
+    },
+    "zh": {
+        "title": "中央订单看板",
+        "login_title": "中央订单看板：登录",
+        "login_hint": "粘贴管理员令牌（由 <code>warehouse-central init</code> 打印）。",
+        "token": "管理员令牌",
+        "log_in": "登录",
+        "not_admin": "这不是管理员令牌。",
+        "log_out": "退出登录",
+        "other_language": "English",
+        "loading": "加载中…",
+        "status": "状态",
+        "warehouse": "仓库",
+        "all": "全部",
+        "exceptions": "异常",
+        "no_exceptions": "没有未处理的异常。",
+        "kind": "类型",
+        "what_to_do": "发生了什么，该怎么办",
+        "since": "开始时间",
+        "exc_late_event": "迟到的事件",
+        "edges": "仓库边缘服务器",
+        "edge": "边缘服务器",
+        "name": "名称",
+        "high_water": "已收到（纪元/序号）",
+        "last_event": "最近事件到达",
+        "behind": "落后",
+        "last_heard": "最近联系",
+        "state": "同步状态",
+        "orders": "订单",
+        "channel": "渠道",
+        "channel_order": "渠道订单号",
+        "order": "订单号",
+        "tracking": "运单号",
+        "reason": "原因",
+        "updated": "更新时间",
+        "never": "从未",
+        "seconds": "{n} 秒",
+        "refreshed": "已更新 {time}，每 {n} 秒刷新",
+        "unreachable": "无法连接中央服务器（{error}），正在重试",
+        "st_unassigned": "未分配",
+        "st_released": "已下发",
+        "st_picking": "拣货中",
+        "st_picked": "已拣货",
+        "st_packed": "已打包",
+        "st_shipped": "已发货",
+        "st_completed": "已完成",
+        "st_on_hold": "暂停",
+        "st_cancelled": "已取消",
+        "state_in_step": "同步正常",
+        "state_catching_up": "追赶中",
+        "state_quiet": "无活动",
+        "why_no_edge": "尚未注册任何仓库",
+        "why_no_single": "没有一个仓库拥有全部订单行（订单不拆分）",
+        "why_short": "没有仓库能满足全部订单行：{lines}",
+        "why_need": "{sku}：需要 {qty}，最多可用 {most}（{edge}）",
+        "why_none": "{sku}：需要 {qty}，无库存",
+    },
+}
+# Written into the page as they are (they hold markup); every other text is escaped.
+MARKUP = {"login_hint"}
+_KEY = re.compile(r"\{\{(\w+)\}\}")
+
+
+def board_language(request: Request) -> str:
+    """`?lang=` (the page's language link), else the browser's Accept-Language: en or zh."""
+    return normalise_language(
+        request.query_params.get("lang") or request.headers.get("accept-language")
+    )
+
+
+def fill(template: str, language: str, /, **values: str) -> str:
+    """`template` with each `{{key}}` in `language` (`values` first), `{{lang}}` and `{{other}}`
+    the page's language and the other one, and `{{strings}}` every word as JSON."""
+    words = TEXT[language]
+    values = {"lang": language, "other": other_language(language), **values}
+
+    def word(found: re.Match[str]) -> str:
+        key = found.group(1)
+        if key in values:
+            return html.escape(values[key])
+        if key == "strings":  # inside <script>: "</" cannot end it once escaped
+            return json.dumps(words, ensure_ascii=False).replace("</", "<\\/")
+        return words[key] if key in MARKUP else html.escape(words[key])
+
+    return _KEY.sub(word, template)
+
+
+def board_html(lang: str) -> str:
+    """The board (board.html, package data) in `lang`, with a link to the other language."""
+    page = resources.files("central_sync.server").joinpath("board.html").read_text("utf-8")
+    return fill(page, lang)
+
+
+def other_language(lang: str) -> str:
+    return "zh" if lang == "en" else "en"

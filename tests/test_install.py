@@ -1,0 +1,185 @@
+"""Installed from the wheel, not the checkout: `pip wheel` builds it, a fresh venv outside the
+checkout installs it, and the edge and central started from that venv serve the handheld
+terminal and the order board to a real browser. Nothing is found through the source tree.
+
+The fresh venv installs only the wheel; its dependencies come from the test venv's
+site-packages, put on its path by a .pth line (so no download, and only a few seconds)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser import ANSWER_TIMEOUT_MS, HANDHELD, Handheld
+from tests.servers import HOST, LoggedProcess, free_port, wait_ready, write_config
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+# What a wheel is built from: the working tree, less what is not part of the project.
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis",
+    "artifacts", "tests", "bench",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A venv, outside the checkout, holding the project only as installed from its wheel."""
+
+    venv: Path
+    wheel: Path
+
+    def bin(self, name: str) -> Path:
+        return self.venv / "bin" / name
+
+    def env(self) -> dict[str, str]:
+        drop = ("WAREHOUSE_", "PYTHONPATH", "VIRTUAL_ENV")
+        return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+
+
+@dataclass
+class Served(LoggedProcess):
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
+def build_wheel(out: Path) -> Path:
+    """`pip wheel --no-deps --no-build-isolation` of a copy of the tree (builds leave build/)."""
+    source = out / "source"
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+         "--quiet", "--wheel-dir", str(out), str(source)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    (wheel,) = out.glob("warehouse_edge-*.whl")
+    return wheel
+
+
+def install_wheel(wheel: Path, venv: Path) -> None:
+    """A venv without pip; this pip installs the wheel into it; the test venv's site-packages
+    follow its own on sys.path (a path in a .pth: that directory's own .pth files, the editable
+    install's finder among them, are not run)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=60)  # fmt: skip
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+         "--no-index", "--quiet", str(wheel)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True, timeout=30,
+    ).stdout.strip()  # fmt: skip
+    deps = sysconfig.get_path("purelib")
+    Path(site, "zz-test-venv-dependencies.pth").write_text(deps + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    out = tmp_path_factory.mktemp("wheel")
+    wheel = build_wheel(out)
+    venv = tmp_path_factory.mktemp("installed") / "venv"
+    install_wheel(wheel, venv)
+    return Installed(venv, wheel)
+
+
+def serve(installed: Installed, args: list[str], *, home: Path, port: int) -> Served:
+    """A console script of the installed venv, run from `home` (not the checkout), until ready."""
+    log_path = home / f"{args[0]}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(installed.bin(args[0])), *args[1:]], stdout=log, stderr=subprocess.STDOUT,
+            cwd=home, env=installed.env(),
+        )  # fmt: skip
+    server = Served(f"http://{HOST}:{port}", process, log_path)
+    try:
+        wait_ready(server, timeout=60)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@pytest.fixture
+def handheld(browser: Any) -> Iterator[Handheld]:
+    context = browser.new_context(**HANDHELD)
+    yield Handheld(context.new_page())
+    context.close()
+
+
+def test_the_wheel_carries_the_terminal_and_the_venv_imports_nothing_from_the_checkout(
+    installed: Installed, tmp_path: Path
+) -> None:
+    where = subprocess.run(
+        [str(installed.bin("python")), "-c",
+         "import edge, central_sync, web_terminal; from importlib import resources;"
+         "print(edge.__file__); print(central_sync.__file__);"
+         "print(resources.files('web_terminal').joinpath('index.html'))"],
+        capture_output=True, text=True, cwd=tmp_path, env=installed.env(), timeout=60,
+    )  # fmt: skip
+
+    assert where.returncode == 0, where.stderr
+    paths = [Path(line) for line in where.stdout.split()]
+    assert [p.is_relative_to(installed.venv) for p in paths] == [True, True, True], paths
+    assert paths[2].is_file()
+
+
+def test_the_edge_installed_from_the_wheel_opens_the_terminal_at_its_root(
+    installed: Installed, handheld: Handheld, tmp_path: Path
+) -> None:
+    port = free_port()
+    config = write_config(tmp_path)
+    edge = serve(installed, ["warehouse-edge", "serve", "--config", str(config),
+                             "--port", str(port)], home=tmp_path, port=port)  # fmt: skip
+    try:
+        handheld.page.goto(f"{edge.url}/")
+        handheld.enrol("HH-WHEEL")
+        landed = handheld.page.url
+        sign_in = handheld.by("screen").get_attribute("data-screen")
+    finally:
+        status = edge.stop()
+
+    assert landed == f"{edge.url}/ui/"
+    assert sign_in == "login"
+    assert status == 0, edge.log()
+
+
+def test_central_installed_from_the_wheel_opens_its_board_at_its_root(
+    installed: Installed, browser: Any, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    init = subprocess.run(
+        [str(installed.bin("warehouse-central")), "init", "--db", db],
+        capture_output=True, text=True, cwd=tmp_path, env=installed.env(), timeout=60,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    token = init.stdout.strip().split()[-1]
+    port = free_port()
+    central = serve(installed, ["warehouse-central", "serve", "--db", db, "--port", str(port),
+                                "--log-level", "warning"], home=tmp_path, port=port)  # fmt: skip
+    page = browser.new_page()
+    try:
+        page.goto(f"{central.url}/")
+        page.get_by_label("Admin token").fill(token)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector("#status:has-text('updated')", timeout=ANSWER_TIMEOUT_MS)
+        shown = (page.url, page.locator("h1").inner_text())
+    finally:
+        page.close()
+        status = central.stop()
+
+    assert shown == (f"{central.url}/board", "Central order board")
+    assert status == 0, central.log()
