@@ -157,7 +157,10 @@ def test_the_board_asks_for_the_admin_token_and_keeps_it_in_a_cookie(
     assert "httponly" in right.headers["set-cookie"].lower()
     assert "samesite=strict" in right.headers["set-cookie"].lower()
     assert "Central order board" in page.text and "/api/v1/board" in page.text
-    assert (data.status_code, sorted(data.json())) == (200, ["counts", "edges", "orders"])
+    assert (data.status_code, sorted(data.json())) == (
+        200,
+        ["counts", "edges", "exceptions", "orders"],
+    )
 
 
 def test_central_root_opens_the_board(client: TestClient) -> None:
