@@ -188,6 +188,43 @@ def test_devices_list_shows_the_configured_scanners_and_whether_their_port_is_th
     assert "missing" not in lines["here"]
 
 
+def test_devices_list_shows_the_printers_with_their_state_and_the_scales_with_their_port(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from edge.cli.devices_cmd import devices
+    from tests.printer_fake import FakeZebra
+    from tests.scanner_harness import Pty
+
+    scale = Pty()
+    with FakeZebra() as zebra:
+        zebra.paper_out = True
+        config = tmp_path / "edge.toml"
+        config.write_text(
+            '[[stations]]\nname = "BENCH-1"\ntype = "pack_bench"\n\n'
+            '[[printers]]\nname = "bench1-label"\nkind = "zpl-tcp"\nstation = "BENCH-1"\n'
+            f'host = "127.0.0.1"\nport = {zebra.port}\n\n'
+            '[[printers]]\nname = "bench1-pdf"\nkind = "file"\nstation = "BENCH-1"\n'
+            f'path = "{tmp_path / "printed"}"\n\n'
+            f'[[scales]]\nname = "bench1-scale"\nstation = "BENCH-1"\npath = "{scale.path}"\n\n'
+            '[[scales]]\nname = "gone-scale"\nstation = "BENCH-1"\npath = "/dev/serial/by-id/usb-gone"\n'
+        )
+
+        result = CliRunner().invoke(devices, ["list", "--config", str(config)], env={})
+    scale.unplug()
+
+    assert result.exit_code == 0, result.output
+    after = result.output.split("printers:\n", 1)[1].splitlines()
+    assert [" ".join(line.split()) for line in after] == [
+        f"bench1-label zpl-tcp 127.0.0.1:{zebra.port} paper_out: paper out",
+        f"bench1-pdf file {tmp_path / 'printed'} ready",
+        "scales:",
+        f"bench1-scale continuous {scale.path} present",
+        "gone-scale continuous /dev/serial/by-id/usb-gone missing: not plugged in, or a wrong path",
+    ]
+
+
 def test_a_test_print_on_a_file_sink_printer_lands_as_a_pdf_whose_barcode_decodes(
     store: Store, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,7 +25,7 @@ HID_BY_ID = "/dev/input/by-id/*kbd*"
 
 @click.group()
 def devices() -> None:
-    """Scanners: list the ports and scanners of this machine, watch what a scanner sends."""
+    """Scanners, printers, scales: list what this machine has, watch what a scanner sends."""
 
 
 @devices.command("list")
@@ -57,7 +58,9 @@ def list_devices(
     tcp_addresses: tuple[str, ...],
 ) -> None:
     """List serial ports, HID keyboard devices, and whether the configured scanners (and any given
-    here) are there. A running edge shows live states at /api/v1/stations."""
+    here), printers and scales are there. Printers are asked their state (ZPL ~HS, lpstat);
+    scanner and scale ports are not opened (a running server may hold them). A running edge
+    shows live states at /api/v1/stations and /metrics."""
     settings = settings_from(config_path)
     configs = [s.adapter_config() for s in settings.scanners]
     configs += [ScannerConfig(f"serial-{i + 1}", path=p) for i, p in enumerate(serial_paths)]
@@ -75,6 +78,34 @@ def list_devices(
     )
     for config in configs:
         click.echo(f"  {config.name:<10} {config.kind:<10} {config.where}  {probe(config)}")
+    _echo_printers(settings.printers)
+    _echo_scales(settings.scales)
+
+
+def _echo_printers(printers: tuple[Any, ...]) -> None:
+    """Each configured printer, where it is and the state it reports now."""
+    from edge.devices.printers import printer_for
+
+    click.echo("printers:" if printers else "printers: none configured ([[printers]])")
+    for settings in printers:
+        status = printer_for(settings).status()
+        said = f"{status.state}" + (f": {status.reason}" if status.reason else "")
+        click.echo(f"  {settings.name:<14} {settings.kind:<10} {_printer_where(settings)}  {said}")
+
+
+def _printer_where(settings: Any) -> str:
+    if settings.kind == "zpl-tcp":
+        return f"{settings.host}:{settings.port}"
+    return settings.queue if settings.kind == "cups" else settings.path
+
+
+def _echo_scales(scales: tuple[Any, ...]) -> None:
+    """Each configured scale and whether its port is there (not opened)."""
+    click.echo("scales:" if scales else "scales: none configured ([[scales]])")
+    for scale in scales:
+        click.echo(
+            f"  {scale.name:<14} {scale.protocol:<10} {scale.path}  {_port_state(scale.path)}"
+        )
 
 
 @devices.command()
@@ -175,12 +206,20 @@ def probe(config: ScannerConfig) -> str:
                 return "reachable"
         except OSError as exc:
             return f"unreachable: {exc.strerror or exc}"
-    if not os.path.exists(config.path):
-        return "missing: not plugged in, or a wrong path"
-    if not os.access(config.path, os.R_OK | os.W_OK):
-        return "no permission: is the edge user in group dialout (serial) or input (HID)?"
+    there = _port_state(config.path)
+    if there != "present":
+        return there
     if config.kind == "hid" and not _has_evdev():
         return "present, but evdev is not installed to read it"
+    return "present"
+
+
+def _port_state(path: str) -> str:
+    """A device path as seen from here: present, missing, or there but not ours to open."""
+    if not os.path.exists(path):
+        return "missing: not plugged in, or a wrong path"
+    if not os.access(path, os.R_OK | os.W_OK):
+        return "no permission: is the edge user in group dialout (serial) or input (HID)?"
     return "present"
 
 
