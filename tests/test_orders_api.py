@@ -246,3 +246,24 @@ def test_a_list_made_for_a_picker_reaches_their_open_event_stream(tmp_path: Path
     assert event == {"list_id": made["list_id"]}
     verified = run_cli("verify", "--db", str(server.db_path))
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@pytest.mark.parametrize(
+    ("given_id", "asked"),
+    [
+        ("", ["TB-77", "shop:TB-77"]),  # released at the edge: an id of its own, no prefix in it
+        ("shop:TB-77", ["TB-77", "shop:TB-77"]),  # from central: the prefix is part of the id
+    ],
+    ids=["edge id", "central id"],
+)
+def test_an_order_is_found_by_its_id_and_by_its_channel_number_with_or_without_the_prefix(
+    floor: Floor, given_id: str, asked: list[str]
+) -> None:
+    sup = floor.login("B-SUP")
+    body = {"channel": "shop", "channel_order_id": "TB-77", "lines": [{"sku": "SKU-1", "qty": 1}]}
+    made = floor.client.post("/api/v1/orders", json=body | {"id": given_id}, headers=sup)
+    order_id = made.json()["order_id"]
+
+    found = [floor.client.get(f"/api/v1/orders/{key}", headers=sup) for key in [order_id, *asked]]
+
+    assert [(f.status_code, f.json().get("id")) for f in found] == [(200, order_id)] * 3

@@ -377,3 +377,29 @@ def test_an_unassigned_pick_list_becomes_the_first_pickers_and_is_refused_to_the
     assert (second.status_code, second.json()["code"]) == (403, "not_assignee")
     mine = floor.client.get("/api/v1/pick-lists", headers=floor.login("B-PICK")).json()
     assert [row["id"] for row in mine] == [list_id]
+
+
+@pytest.mark.parametrize("where", ["at the next bin", "before the next bin"])
+def test_one_unit_more_of_a_finished_line_is_an_over_pick_naming_the_item_and_what_remains(
+    floor: Floor, where: str
+) -> None:
+    sup = floor.login("B-SUP")
+    lines = [{"sku": "SKU-1", "qty": 2}, {"sku": "SKU-2", "qty": 1}]
+    order = {"channel": "shop", "channel_order_id": "OP-1", "lines": lines}
+    assert floor.client.post("/api/v1/orders", json=order, headers=sup).status_code == 201
+    picker = floor.login("B-PICK")
+    floor.start(picker, "pick")
+    for raw in ("T-0001", "A-01-01", EAN13, EAN13):
+        assert floor.scan(picker, raw).json()["ok"], raw
+    if where == "at the next bin":
+        assert floor.scan(picker, "A-01-02").json()["ok"]
+    before = snapshot(floor.store)
+
+    extra = floor.scan(picker, EAN13)
+
+    assert (extra.status_code, extra.json()["code"]) == (422, "over_pick")
+    assert extra.json()["detail"] == (
+        "Too many SKU-1: this scan counts 1, but only 0 more are needed here. "
+        "Put the extra back in its bin and scan single units."
+    )
+    assert snapshot(floor.store) == before

@@ -104,7 +104,9 @@ export function eventStream(url, handlers, { onState = () => {} } = {}) {
 /** The operator's live updates (the token rides in the query: EventSource sends no headers). */
 export function liveEvents({ token, onEvent, onState = () => {} }) {
   const url = `/api/v1/events/stream?access_token=${encodeURIComponent(token)}`;
-  return eventStream(url, { pick_list_assigned: (data) => onEvent("pick_list_assigned", data) }, { onState });
+  const handlers = {};
+  for (const type of ["pick_list_assigned", "order_changed"]) handlers[type] = (data) => onEvent(type, data);
+  return eventStream(url, handlers, { onState });
 }
 
 /** A station's events: its scanner's scans with their answers, the scanner's state. */

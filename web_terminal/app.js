@@ -6,11 +6,11 @@ import { api, liveEvents, session, setApiLanguage } from "./api.js";
 import { dismiss, isBlocking, played, show, sound, unlockAudio } from "./feedback.js";
 import { drawHeader, drawNet } from "./header.js";
 import { getLang, setLang, t, translateStatic } from "./i18n.js";
-import { closeModal, confirm, modalOpen, quantitySheet, typeCodeSheet } from "./modal.js";
+import { closeModal, confirm, modalOpen, quantitySheet, scanTarget, typeCodeSheet } from "./modal.js";
 import { createOutbox } from "./outbox.js";
 import { chooserScreen, enrolScreen, loginScreen } from "./screens_auth.js";
 import { moveScreen, pickScreen } from "./screens_work.js";
-import { createPackBench } from "./pack_bench.js";
+import { createPackBench, weightOfScan } from "./pack_bench.js";
 import { dispatchScreen, packScreen } from "./screens_pack.js";
 import { createStation, rejectedReason, scanEventKind, stationDeviceId, unknownStationScreen } from "./station.js";
 import { fill, h, load, STATION, save, scanId } from "./util.js";
@@ -123,6 +123,7 @@ function route(code) {
     state.enrol.name = code;
     render();
   } else if (state.screen === "pick" && !state.task?.view) refuse(t("no_list"), t("no_list_hint"));
+  else if (state.screen === "pack" && state.task?.view?.step === "package" && weightOfScan(code)) act.scannedWeight(weightOfScan(code));
   else if (WORKFLOWS.has(state.screen)) enqueue(code);
   else refuse(t("choose_task_first"));
 }
@@ -142,6 +143,7 @@ function applyAnswer(_entry, res) {
     show(overlay, { tone: body.tone || "good", text: body.message, next });
     return;
   }
+  if (body.code === "unexpected_scan" && body.params?.kind === "badge" && state.session && !STATION) return offerSwitch(String(body.params.code || _entry?.raw || ""));
   const task = { ...(state.task || {}), tone: "bad", message: body.detail || t("unreachable") };
   for (const key of ["view", "state", "workflow", "next_message"]) if (body[key] !== undefined) task[key] = body[key];
   setTask(task);
@@ -183,7 +185,8 @@ function connectLive() {
   stopLive();
   const token = state.session?.token;
   if (!token) return;
-  stopLive = liveEvents({ token, onEvent: (type) => type === "pick_list_assigned" && listAssigned() });
+  const handle = { pick_list_assigned: listAssigned, order_changed: orderChanged };
+  stopLive = liveEvents({ token, onEvent: (type, data) => handle[type]?.(data) });
 }
 
 async function listAssigned() {
@@ -200,6 +203,29 @@ async function listAssigned() {
   } else {
     await act.startTask("pick");
   }
+}
+
+/** Another device packed the order on this pack screen: show the order as it is now. */
+async function orderChanged(data) {
+  const view = state.task?.view;
+  if (data?.device_id === state.deviceId || state.screen !== "pack" || !view?.order_id || view.order_id !== data?.order_id) return;
+  const res = await api.currentTask().catch(() => null);
+  if (res?.status !== 200) return;
+  const order = view.channel_order_id || view.order_id;
+  setTask({ ...res.body, tone: "info", message: t("order_packed_elsewhere", { order }) });
+  render();
+}
+
+/** A badge scanned while someone is logged in: log in as its owner, once the screen asked. */
+function offerSwitch(badge) {
+  const name = state.session?.name || t("switch_user_someone");
+  confirm(t("switch_user", { badge, name }), async () => {
+    await api.logout().catch(() => null);
+    save("wt.workflow", null);
+    setTask(null);
+    needLogin(null);
+    act.setBadge(badge);
+  });
 }
 
 function needLogin(res) {
@@ -375,8 +401,16 @@ function changeLanguage(lang, { quiet = false } = {}) {
 
 function onScan(code) {
   if (isBlocking(overlay)) dismiss(overlay);
+  const target = scanTarget();
+  if (target) return fillScanTarget(target, code); // a supervisor's badge on the approval sheet
   if (modalOpen()) closeModal();
   route(code);
+}
+
+function fillScanTarget(target, code) {
+  target.value = code;
+  const fields = [...target.closest(".sheet").querySelectorAll("input")];
+  fields[fields.indexOf(target) + 1]?.focus();
 }
 
 function onKey(key, ev) {

@@ -11,8 +11,17 @@ export function modalOpen() {
 }
 
 export function openModal(...content) {
-  fill(sheet(), h("div", { class: "sheet", role: "dialog" }, content));
+  fill(sheet(), h("div", { class: "sheet", role: "dialog", "aria-modal": "true" }, content));
   sheet().hidden = false;
+}
+
+/** The field of the open sheet that a scan fills (a badge), or null: a scan then closes it. */
+export function scanTarget() {
+  return modalOpen() ? sheet().querySelector("[data-scan-target]") : null;
+}
+
+function labelled(id, label, input) {
+  return h("div", { class: "field" }, h("label", { class: "field-label", for: id }, label), input);
 }
 
 export function closeModal() {
@@ -39,6 +48,7 @@ export function typeCodeSheet(onCode) {
     if (code) onCode(code);
   };
   const input = h("input", {
+    id: "code-input",
     class: "text-in",
     "data-testid": "code-input",
     autocomplete: "off",
@@ -48,8 +58,8 @@ export function typeCodeSheet(onCode) {
   });
   openModal(
     h("p", { class: "sheet-text" }, t("type_code_title")),
-    h("p", { class: "hint" }, t("type_code_hint")),
-    input,
+    h("p", { class: "hint", id: "code-hint" }, t("type_code_hint")),
+    labelled("code-input", t("type_code_title"), input),
     row(
       button("btn-code-cancel", t("btn_cancel"), closeModal, { kind: "secondary" }),
       button("btn-code-send", t("btn_send"), send, { kind: "primary" }),
@@ -66,6 +76,7 @@ export function quantitySheet(onNumber) {
     if (n > 0) onNumber(n);
   };
   const input = h("input", {
+    id: "quantity-input",
     class: "text-in",
     "data-testid": "quantity-input",
     inputmode: "numeric",
@@ -75,11 +86,41 @@ export function quantitySheet(onNumber) {
   });
   openModal(
     h("p", { class: "sheet-text" }, t("quantity_title")),
-    input,
+    labelled("quantity-input", t("quantity_title"), input),
     row(
       button("btn-quantity-cancel", t("btn_cancel"), closeModal, { kind: "secondary" }),
       button("btn-quantity-send", t("btn_send"), send, { kind: "primary" }),
     ),
   );
   input.focus();
+}
+
+/** A supervisor confirms a weight not taken from the scale, on the spot: badge (scanned or
+ * typed), PIN and why; onApproval({badge, pin, reason}). */
+export function approvalSheet(onApproval) {
+  const field = (id, attrs) => h("input", { id, class: "text-in", "data-testid": id, autocomplete: "off", ...attrs });
+  const badge = field("approval-badge", { "data-scan-target": "true", autocapitalize: "characters", spellcheck: "false" });
+  const pin = field("approval-pin", { type: "password", inputmode: "numeric", maxlength: 12 });
+  const reason = field("approval-reason", { maxlength: 200 });
+  const send = () => {
+    const given = { badge: badge.value.trim(), pin: pin.value, reason: reason.value.trim() };
+    if (!given.badge) return badge.focus();
+    if (!given.pin) return pin.focus();
+    if (given.reason.length < 3) return reason.focus();
+    closeModal();
+    onApproval(given);
+  };
+  reason.addEventListener("keydown", (ev) => ev.key === "Enter" && (ev.preventDefault(), send()));
+  openModal(
+    h("p", { class: "sheet-text", id: "approval-title" }, t("approval_title")),
+    h("p", { class: "hint" }, t("approval_hint")),
+    labelled("approval-badge", t("approval_badge"), badge),
+    labelled("approval-pin", t("approval_pin"), pin),
+    labelled("approval-reason", t("approval_reason"), reason),
+    row(
+      button("btn-approval-cancel", t("btn_cancel"), closeModal, { kind: "secondary" }),
+      button("btn-approval-send", t("btn_confirm_weight"), send, { kind: "primary" }),
+    ),
+  );
+  badge.focus();
 }

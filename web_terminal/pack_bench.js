@@ -5,8 +5,8 @@
 
 import { call, NetworkError } from "./api.js";
 import { t } from "./i18n.js";
-import { confirm } from "./modal.js";
-import { closedCard, scaleBlock, scaleMode } from "./screens_pack.js";
+import { approvalSheet, confirm } from "./modal.js";
+import { closedCard, needsSupervisor, scaleBlock, scaleMode, typedRule } from "./screens_pack.js";
 import { scanId } from "./util.js";
 
 const SCALE_POLL_MS = 1000;
@@ -34,8 +34,10 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
   const bench = {
     packages: null, // GET /api/v1/packages, once
     package: "",
-    weight: "", // typed, in grams
+    weight: "", // typed or scanned, in grams
+    weightSource: "typed", // typed | scanned (a GS1 weight label)
     typing: false, // the weight is typed although the bench has a scale
+    rules: null, // GET /api/v1/pack/rules, once: {typed_weight: allow | supervisor | never}
     pieces: 1,
     key: "", // order:parcel the form above belongs to
     order: "",
@@ -53,8 +55,9 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
   async function loadPackages() {
     if (loadingPackages) return;
     loadingPackages = true;
-    const res = await call("GET", "/api/v1/packages").catch(() => null);
+    const [res, rules] = await Promise.all([call("GET", "/api/v1/packages"), call("GET", "/api/v1/pack/rules")].map((p) => p.catch(() => null)));
     loadingPackages = false;
+    if (rules?.status === 200) bench.rules = rules.body;
     if (res?.status === 200 && Array.isArray(res.body)) {
       bench.packages = res.body;
       render();
@@ -64,7 +67,7 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
   /** A new order or the next parcel of one: a fresh box and weight; the parcel count carries on. */
   function newParcel(v, key) {
     const sameOrder = Boolean(v.order_id) && v.order_id === bench.order;
-    Object.assign(bench, { key, package: "", weight: "", typing: false });
+    Object.assign(bench, { key, package: "", weight: "", weightSource: "typed", typing: false });
     bench.pieces = Math.max(sameOrder ? bench.pieces : 1, v.parcel_no || 1);
     if (v.order_id && bench.closed && bench.closed.order_id !== v.order_id) bench.closed = null;
     if (v.order_id) bench.order = v.order_id;
@@ -76,8 +79,13 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
     if (bench.packages === null) loadPackages();
     const key = `${v.order_id || ""}:${v.parcel_no || 0}`;
     if (key !== bench.key) newParcel(v, key);
-    if (v.step === "package" && v.station && bench.scale !== false) startScale(v.station);
-    else stopScale();
+    if (v.step === "package" && v.station && bench.scale !== false) return startScale(v.station);
+    stopScale();
+    // A handheld bound to no station has no scale: the weight is typed or scanned, at once.
+    if (v.step === "package" && !v.station && bench.scale === null) {
+      bench.scale = false;
+      render();
+    }
   }
 
   // ---- the bench scale: polled while the package step is on screen ----
@@ -85,6 +93,7 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
   function startScale(station) {
     if (scaleStation === station) return;
     stopScale();
+    bench.scale = null;
     scaleStation = station;
     pollScale(++scaleRun, station);
   }
@@ -100,6 +109,7 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
     const before = scaleMode(bench);
     if (res?.status === 404) bench.scale = false; // no scale at this bench: the weight is typed
     else if (res?.status === 200) bench.scale = res.body;
+    else bench.scale = { state: "unreachable", reason: res?.body?.detail || t("unreachable") }; // never wait for ever
     if (scaleMode(bench) !== before) render();
     else if (!bench.typing) redraw("scale", () => scaleBlock(bench, actions)); // not under a typing finger
     if (bench.scale !== false) setTimeout(() => run === scaleRun && pollScale(run, station), SCALE_POLL_MS);
@@ -109,13 +119,21 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
 
   function closeParcel() {
     if (bench.closing) return sendClose(); // a tap while it retries: now, with the same close_id
+    return startClose(null);
+  }
+
+  /** Close with the weight on screen; a hand-entered one asks a supervisor first where it must. */
+  function startClose(approval) {
     const v = view();
     if (!bench.package) return refuse(t("box_first"));
     const typed = bench.typing || scaleMode(bench) !== "live";
+    if (typed && typedRule(bench) === "never") return refuse(t("weight_never"));
     const grams = Number.parseInt(bench.weight, 10);
     if (typed && !(grams > 0)) return refuse(t("weight_first"));
+    if (typed && !approval && needsSupervisor(bench)) return approvalSheet(startClose);
     const body = { close_id: scanId(), package: bench.package, pieces: bench.pieces };
-    if (typed) body.weight_g = grams;
+    if (typed) Object.assign(body, { weight_g: grams, weight_source: bench.weightSource });
+    if (typed && approval) body.approval = approval;
     const weight = typed ? grams : (bench.scale?.grams ?? null);
     bench.closing = { body, attempts: 0, timer: 0, busy: false, weight, order_id: v.order_id, station: v.station, parcels: v.parcels || [] };
     render();
@@ -140,6 +158,7 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
     if (res.status === 401) return needLogin(res);
     if (res.status < 300 && res.body?.ok !== false) closed(pending, res.body);
     applyAnswer(null, res); // a refusal (weight off …) stays on the package step
+    if (res.body?.code === "supervisor_needed") approvalSheet(startClose); // the scale came back
   }
 
   function retryClose(pending) {
@@ -160,8 +179,10 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
       v.order_id && v.order_id === pending.order_id
         ? v.parcels || []
         : [...pending.parcels, { id: "", piece_no: p.parcel_no, pieces: p.pieces, tracking_no: body.tracking_no, weight_g: pending.weight, package_type: pending.body.package }];
-    bench.closed = { order_id: pending.order_id, station: pending.station, tracking_no: body.tracking_no, parcel_no: p.parcel_no, pieces: p.pieces, parcels };
-    if (body.print_job) watchPrint(pending.station, body.print_job, body.tracking_no);
+    // A handheld's waybill prints at a bench: its print jobs are that station's.
+    const station = body.print_station || pending.station;
+    bench.closed = { order_id: pending.order_id, station, tracking_no: body.tracking_no, parcel_no: p.parcel_no, pieces: p.pieces, parcels };
+    if (body.print_job) watchPrint(station, body.print_job, body.tracking_no);
   }
 
   // ---- the waybill's print job ----
@@ -206,6 +227,13 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
     },
     setWeight(text) {
       bench.weight = String(text).replace(/\D/g, "").slice(0, 6);
+      bench.weightSource = "typed";
+    },
+    /** A weight label scanned on the package step (GS1 310n): the weight, as if typed. */
+    scannedWeight(grams) {
+      Object.assign(bench, { weight: String(grams), weightSource: "scanned", typing: true });
+      render();
+      notify("info", t("weight_scanned", { grams }));
     },
     typeWeight(on) {
       bench.typing = on;
@@ -221,4 +249,16 @@ export function createPackBench({ state, render, applyAnswer, refuse, notify, ne
     startOver: () => confirm(t("confirm_start_over"), () => command("CMD:CANCEL")),
   };
   return { actions, sync };
+}
+
+// GS1 net weight in kg, AI 310n (n decimals), at the start of the data or after a GTIN (01):
+// https://ref.gs1.org/ai/3100 . An AIM symbology identifier (]C1, ]d2, ]Q3, ]e0) may lead.
+const GS1_WEIGHT = /^(?:\][A-Za-z]\d)?(?:01\d{14})?310([0-5])(\d{6})(?:\x1d|$)/;
+
+/** The grams of a scanned GS1 weight label, or null when the scan is not one. */
+export function weightOfScan(code) {
+  const found = GS1_WEIGHT.exec(code);
+  if (!found) return null;
+  const grams = Math.round((Number(found[2]) * 1000) / 10 ** Number(found[1]));
+  return grams > 0 ? grams : null;
 }

@@ -111,11 +111,22 @@ export function closedCard(bench, act, parcels) {
   );
 }
 
-/** What the weight comes from: "unknown" (asking), "none" (no scale: typed), "live", "down". */
+/** What the weight comes from: "unknown" (asking), "none" (no scale: typed), "live", "down"
+ * (the scale is there but not weighing: disconnected, silent, …: typed). */
 export function scaleMode(bench) {
   if (bench.scale === null) return "unknown";
   if (bench.scale === false) return "none";
   return bench.scale.state === "connected" ? "live" : "down";
+}
+
+/** The site's rule for a weight typed or scanned by hand (packing.typed_weight). */
+export function typedRule(bench) {
+  return bench.rules?.typed_weight || "allow";
+}
+
+/** A hand-entered weight needs a supervisor over a live scale, or where the site says so. */
+export function needsSupervisor(bench) {
+  return typedRule(bench) === "supervisor" || scaleMode(bench) === "live";
 }
 
 function weightInput(bench, act) {
@@ -134,9 +145,11 @@ function weightInput(bench, act) {
   });
 }
 
-/** The weight: the bench scale's live reading (settling until stable), or a typed number. */
+/** The weight: the bench scale's live reading (settling until stable), or a typed or scanned
+ * number as the site's rule allows; it never waits for a scale that is not there. */
 export function scaleBlock(bench, act) {
   const mode = scaleMode(bench);
+  const rule = typedRule(bench);
   const scale = bench.scale || {};
   if (mode === "unknown") return h("div", { class: "scale", "data-testid": "scale", "data-state": "checking" }, t("scale_checking"));
   if (mode === "live" && !bench.typing) {
@@ -148,15 +161,24 @@ export function scaleBlock(bench, act) {
       h("span", { class: "label" }, t("weight")),
       h("span", { class: "scale-weight", "data-testid": "scale-weight" }, grams === null ? "—" : `${grams} g`),
       h("span", { class: "scale-status", "data-testid": "scale-status" }, status),
-      button("btn-type-weight", t("btn_type_weight"), () => act.typeWeight(true), { kind: "small" }),
+      rule !== "never" && button("btn-type-weight", t("btn_type_weight"), () => act.typeWeight(true), { kind: "small" }),
     );
+  }
+  const state = mode === "none" ? "none" : scale.state;
+  const down = mode === "down" && h("span", { class: "scale-down", "data-testid": "scale-down" }, t("scale_down", { reason: scale.reason || scale.state }));
+  if (rule === "never") {
+    return h("div", { class: "scale typed", "data-testid": "scale", "data-state": state, "data-typed": "false" }, down,
+      h("p", { class: "scale-down", "data-testid": "weight-never" }, t("weight_never")));
   }
   return h(
     "div",
-    { class: "scale typed", "data-testid": "scale", "data-state": mode === "none" ? "none" : scale.state, "data-typed": "true" },
-    mode === "down" && h("span", { class: "scale-down", "data-testid": "scale-down" }, t("scale_down", { reason: scale.reason || scale.state })),
+    { class: "scale typed", "data-testid": "scale", "data-state": state, "data-typed": "true", "data-source": bench.weightSource },
+    down,
+    mode === "none" && h("span", { class: "hint", "data-testid": "weight-hint" }, t("weight_no_scale")),
     h("label", { class: "field-label", for: "weight-input" }, t("weight_typed")),
     weightInput(bench, act),
+    bench.weightSource === "scanned" && h("span", { class: "hint", "data-testid": "weight-scanned" }, t("weight_scanned", { grams: bench.weight })),
+    needsSupervisor(bench) && h("span", { class: "hint", "data-testid": "weight-supervisor" }, t("weight_needs_supervisor")),
     mode === "live" && button("btn-use-scale", t("btn_use_scale"), () => act.typeWeight(false), { kind: "small" }),
   );
 }

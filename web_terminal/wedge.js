@@ -118,35 +118,63 @@ function typingIn(target) {
 /**
  * Bind a wedge to `doc`: no input needs focus. Scans go to onScan(code), in order; a person's
  * keys outside text inputs go to onKey(key, event-or-null) (the PIN pad takes digits this way).
- * While a text input has focus the page behaves normally and the wedge stands aside.
+ * In a text input a person types as usual, but a scanner's burst still goes to onScan: the
+ * characters it typed into the field are taken out again (the field gets back its value from
+ * before the burst), so scanning the next tote with the weight field focused never becomes a
+ * weight.
  */
 export function attachWedge(doc, { onScan, onKey = () => {}, ...options }) {
   const wedge = createWedge(options);
   const now = () => performance.now();
   let timer = 0;
+  let field = null; // {node, value}: the text input the current burst is typed into, as it was
 
   function deliver(out, ev) {
     for (const item of out) {
       if (item.type === "scan") onScan(item.code);
-      else onKey(item.key, item === out.at(-1) && item.key === ev?.key ? ev : null);
+      else if (!field) onKey(item.key, item === out.at(-1) && item.key === ev?.key ? ev : null);
     }
+  }
+
+  function restoreField() {
+    if (!field || field.node.value === field.value) return;
+    field.node.value = field.value;
+    field.node.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function tick() {
+    deliver(wedge.tick(now()), null);
+    if (!wedge.size()) field = null;
   }
 
   doc.addEventListener(
     "keydown",
     (ev) => {
-      if (typingIn(ev.target)) {
-        wedge.reset();
-        return;
-      }
+      const inField = typingIn(ev.target);
+      if (wedge.size() && (inField ? field?.node !== ev.target : field)) wedge.reset(); // focus moved mid-burst
+      if (!wedge.size()) field = inField ? { node: ev.target, value: ev.target.value } : null;
       const t = ev.timeStamp || now();
       const { held, out } = wedge.feed(ev, t);
-      // A held space or Enter must not click the button that has focus; but a lone Ctrl+key
-      // (a person's shortcut, or a scanner's STX prefix) keeps its browser meaning.
-      if (held && !(ev.ctrlKey && wedge.size() === 1)) ev.preventDefault();
+      // A burst that starts again with this key (the keys before were a person's): the field as
+      // it is now, before the key lands in it (keydown comes first).
+      if (inField && held && wedge.size() === 1) field = { node: ev.target, value: ev.target.value };
+      const scanned = out.some((item) => item.type === "scan");
+      if (field) {
+        // The field takes a person's keys itself; a scan's terminator must not reach it.
+        if (scanned) {
+          ev.preventDefault();
+          ev.stopPropagation();
+          restoreField();
+        }
+      } else if (held && !(ev.ctrlKey && wedge.size() === 1)) {
+        // A held space or Enter must not click the button that has focus; but a lone Ctrl+key
+        // (a person's shortcut, or a scanner's STX prefix) keeps its browser meaning.
+        ev.preventDefault();
+      }
       deliver(out, ev);
+      if (!wedge.size()) field = null;
       clearTimeout(timer);
-      if (wedge.size()) timer = setTimeout(() => deliver(wedge.tick(now()), null), wedge.options.maxGapMs + 15);
+      if (wedge.size()) timer = setTimeout(tick, wedge.options.maxGapMs + 15);
     },
     true,
   );

@@ -16,6 +16,11 @@ def station_channel(station: str) -> str:
     return f"station:{station}"
 
 
+# News every logged-in terminal may need: an order packed on one device makes another device's
+# pack screen of the same order stale.
+FLOOR_CHANNEL = "floor"
+
+
 class Broker:
     """Each subscriber is an open event stream on a channel (an operator's, a station's); a full
     queue drops the oldest news."""
@@ -28,6 +33,10 @@ class Broker:
         q: asyncio.Queue[str] = asyncio.Queue(self._size)
         self._subscribers[channel].add(q)
         return q
+
+    def add(self, channel: str, q: asyncio.Queue[str]) -> None:
+        """Deliver `channel` too into a queue subscribed to another channel."""
+        self._subscribers[channel].add(q)
 
     def unsubscribe(self, channel: str, q: asyncio.Queue[str]) -> None:
         self._subscribers[channel].discard(q)
@@ -53,19 +62,23 @@ async def sse(queue: asyncio.Queue[str], is_disconnected: Any, *, ping_s: float 
             yield "event: ping\ndata: {}\n\n"
 
 
-def stream(request: Any, channel: str) -> Any:
-    """A Server-Sent Events response for `channel`, unsubscribed when the client goes away."""
+def stream(request: Any, channel: str, *more: str) -> Any:
+    """A Server-Sent Events response for `channel` (and `more` channels, on the same stream),
+    unsubscribed when the client goes away."""
     from fastapi.responses import StreamingResponse
 
     broker: Broker = request.app.state.broker
     queue = broker.subscribe(channel)
+    for other in more:
+        broker.add(other, queue)
 
     async def events() -> Any:
         try:
             async for line in sse(queue, request.is_disconnected):
                 yield line
         finally:
-            broker.unsubscribe(channel, queue)
+            for name in (channel, *more):
+                broker.unsubscribe(name, queue)
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}

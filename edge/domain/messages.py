@@ -60,9 +60,9 @@ CATALOGUE: dict[str, Message] = {
         "{sku} 属于本拣货单的另一个订单（稍后再拣）。请放回；现在请从 {location} 扫描 {expected}。",
     ),
     "over_pick": Message(
-        "Too many: this scan counts {qty} × {sku} but only {remaining} are still needed. "
-        "Scan single units.",
-        "数量过多：本次扫描计 {qty} 件 {sku}，但只还需要 {remaining} 件。请逐件扫描。",
+        "Too many {sku}: this scan counts {qty}, but only {remaining} more are needed here. "
+        "Put the extra back in its bin and scan single units.",
+        "{sku} 多拣了：本次扫描计 {qty} 件，但此处只还需要 {remaining} 件。请将多出的放回原库位，并逐件扫描。",
     ),
     "lot_mismatch": Message(
         "Lot {lot} of {sku} is not the one to pick ({expected}). Take lot {expected}.",

@@ -150,9 +150,20 @@ Handler = Callable[[PickSession, Classified, PickContext], Decision[PickSession]
 
 def decide_pick(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSession]:
     """Apply one classified scan to a pick session, or refuse it with nothing changed."""
+    _refuse_over_pick(scan, ctx.pick_list)
     step = step_of(s, ctx.pick_list)
     params = prompt_params(s, ctx.pick_list)
     return transition(TRANSITIONS, step, scan, prompt=PROMPT[step], params=params)(s, scan, ctx)
+
+
+def _refuse_over_pick(scan: Classified, pl: PickList) -> None:
+    """An item of this list whose every unit is already picked is one too many, wherever the
+    picker is: say so by name (not "wrong item" or "not expected now")."""
+    if scan.kind != "product" or pl.current is None:
+        return
+    mine = [t for t in pl.tasks if t.sku == scan.key]
+    if mine and not any(t.status == "open" for t in mine) and any(t.picked for t in mine):
+        raise EdgeError("over_pick", sku=scan.key, qty=scan.quantity or 1, remaining=0)
 
 
 def prompt_params(s: PickSession, pl: PickList) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from edge.domain.classify import ContainerHit, ProductHit
+from edge.store.orders import resolve_order_id
 
 
 class SqlDirectory:
@@ -36,8 +37,7 @@ class SqlDirectory:
         return ContainerHit(row["code"], row["type"]) if row else None
 
     def order(self, code: str) -> str | None:
-        row = self._one("SELECT id FROM orders WHERE id = ?1 OR channel_order_id = ?1", code)
-        return row["id"] if row else None
+        return resolve_order_id(self._conn, code)
 
     def parcel_by_tracking(self, code: str) -> str | None:
         row = self._one("SELECT id FROM parcels WHERE tracking_no = ?", code)

@@ -71,6 +71,28 @@ def insert_order(
     return line_ids
 
 
+def resolve_order_id(conn: sqlite3.Connection | Tx, key: str) -> str | None:
+    """The order a person or a scan names: its id, its channel order id, or both as
+    `channel:channel_order_id` (central's ids carry the prefix, a shop's packing slip does not).
+    None when nothing, or more than one order (one number in two channels), matches. Index
+    probes only: this runs on the scan path."""
+    row = conn.execute("SELECT id FROM orders WHERE id = ?", (key,)).fetchone()
+    if row is not None:
+        return str(row["id"])
+    rows = conn.execute(
+        "SELECT id FROM orders WHERE channel_order_id = ? LIMIT 2", (key,)
+    ).fetchall()
+    if len(rows) == 1:
+        return str(rows[0]["id"])
+    channel, colon, number = key.partition(":")
+    if rows or not colon:
+        return None
+    row = conn.execute(
+        "SELECT id FROM orders WHERE channel = ? AND channel_order_id = ?", (channel, number)
+    ).fetchone()
+    return str(row["id"]) if row is not None else None
+
+
 def order_row(conn: sqlite3.Connection | Tx, order_id: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM orders WHERE id = ?", (order_id,)

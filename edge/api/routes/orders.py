@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from edge.api.deps import ANY_OPERATOR, StoreDep, allow
-from edge.api.events import operator_channel
+from edge.api.events import FLOOR_CHANNEL, operator_channel
 from edge.api.events import stream as event_stream
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
@@ -76,8 +76,10 @@ async def release(body: OrderIn, session: Manager, store: StoreDep) -> dict[str,
 
 @router.get("/orders/{order_id}")
 async def order(order_id: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
-    """An order with its lines, allocations, tote and status history."""
-    found = order_store.order_detail(store.read(), order_id)
+    """An order with its lines, allocations, tote and status history; `order_id` is the
+    edge's id or the channel's order number, with or without its `channel:` prefix."""
+    conn = store.read()
+    found = order_store.order_detail(conn, order_store.resolve_order_id(conn, order_id) or order_id)
     if found is None:
         raise EdgeError("not_found", what="order", key=order_id)
     return found
@@ -86,6 +88,7 @@ async def order(order_id: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
 @router.post("/orders/{order_id}/allocate")
 async def allocate(order_id: str, session: Manager, store: StoreDep) -> dict[str, Any]:
     """Try again to allocate an order on hold (after a count or a receipt)."""
+    order_id = order_store.resolve_order_id(store.read(), order_id) or order_id
     status = await store.writer.run(lambda tx: allocate_order(tx, order_id, _actor(session)))
     return {"order_id": order_id, "status": status}
 
@@ -95,6 +98,7 @@ async def cancel(
     order_id: str, body: CancelIn, session: Manager, store: StoreDep
 ) -> dict[str, Any]:
     """Cancel: reservations go back; units already picked get put-back tasks."""
+    order_id = order_store.resolve_order_id(store.read(), order_id) or order_id
     return await store.writer.run(
         lambda tx: cancel_order(tx, order_id, _actor(session), reason=body.reason)
     )
@@ -159,4 +163,4 @@ async def exceptions(_: Manager, store: StoreDep, status: str = "open") -> list[
 @router.get("/events/stream")
 async def operator_events(request: Request, session: Anyone) -> StreamingResponse:
     """Server-Sent Events for this operator (token as `access_token` query parameter)."""
-    return event_stream(request, operator_channel(session.operator_id))
+    return event_stream(request, operator_channel(session.operator_id), FLOOR_CHANNEL)

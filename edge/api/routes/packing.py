@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
+from edge.api.events import FLOOR_CHANNEL
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.domain.weight import typed_weight_needs
@@ -138,6 +139,9 @@ async def close_parcel(
     rules = packing.pack_rules(settings)
     answer = await store.writer.run(lambda tx: packing.close(tx, req, rules))
     request.app.state.spooler.notify()
+    if answer.body.get("ok") and not answer.replayed:  # other screens of this order are stale now
+        news = {"order_id": order.order_id, "device_id": session.device_id, "what": "parcel_closed"}
+        request.app.state.broker.publish(FLOOR_CHANNEL, "order_changed", news)
     return answer_response(answer.body, lang, replayed=answer.replayed)
 
 
@@ -163,6 +167,14 @@ async def reprint(
 async def reprints(_: Anyone, store: StoreDep) -> list[dict[str, Any]]:
     """Closed parcels whose waybill must be printed again (the address changed after printing)."""
     return packing_store.parcels_to_reprint(store.read())
+
+
+@router.get("/pack/rules")
+async def pack_rules(_: Anyone, settings: SettingsDep) -> dict[str, Any]:
+    """The site's packing rules a pack screen follows: may a weight be typed or scanned
+    (packing.typed_weight: allow, supervisor, never), does a parcel ship when it closes."""
+    p = settings.packing
+    return {"typed_weight": p.typed_weight, "ship_on_pack": p.ship_on_pack}
 
 
 @router.get("/packages")
