@@ -247,7 +247,9 @@ def test_a_packer_packs_an_order_at_the_bench_past_a_wrong_item_and_a_weight_sto
     assert checked == ("package", "2")
     assert stopped | {"detail": ""} == {"tone": "bad", "visible": True, "code": "weight_off",
                                         "detail": "", "step": "package"}  # fmt: skip
-    assert stopped["detail"].startswith("The parcel is 160 g too light: no single item explains it;")
+    assert stopped["detail"].startswith(
+        "The parcel is 160 g too light: no single item explains it;"
+    )
     assert stopped_after == (before, "picked")  # checking items moves nothing; the stop neither
     assert (closed["tone"], tracking in closed["detail"]) == ("good", True)
     assert screen.tones().count("bad") == 2
