@@ -106,7 +106,11 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
     "--log-level", default="info", show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"]), help="Log verbosity.",
 )  # fmt: skip
-def serve(db: DatabaseUrl, host: str, port: int, log_level: str) -> None:
+@click.option(
+    "--max-body-bytes", default=16 * 1024 * 1024, show_default=True, envvar="WAREHOUSE_CENTRAL_MAX_BODY_BYTES",
+    type=click.IntRange(1024, 1024**3), help="Largest request body accepted (larger: 413).",
+)  # fmt: skip
+def serve(db: DatabaseUrl, host: str, port: int, log_level: str, max_body_bytes: int) -> None:
     """Run the central order store (HTTP) until interrupted."""
     from central_sync.server.serving import serve as run
 
@@ -118,7 +122,8 @@ def serve(db: DatabaseUrl, host: str, port: int, log_level: str) -> None:
         def ready(url: str) -> None:
             click.echo(f"warehouse-central on {url} (db {db.display()}); board {url}/board")
 
-        run(central, host=host, port=port, log_level=log_level, on_ready=ready)
+        run(central, host=host, port=port, log_level=log_level, on_ready=ready,
+            max_body_bytes=max_body_bytes)  # fmt: skip
 
 
 @cli.group()

@@ -270,7 +270,7 @@ REFUSALS = [
     pytest.param(
         "[server]\nprot = 8080\n", {}, None,
         "config key server.prot (env WAREHOUSE_EDGE_SERVER_PROT): expected one of the [server] "
-        "keys (host, port, tls_cert, tls_key, public_url), got an unknown key (from {file})",
+        "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes), got an unknown key (from {file})",
         id="unknown key in the file",
     ),
     pytest.param(
@@ -290,7 +290,7 @@ REFUSALS = [
     pytest.param(
         None, {"WAREHOUSE_EDGE_SERVER_PROT": "8080"}, None,
         "config key server.prot (env WAREHOUSE_EDGE_SERVER_PROT): expected one of the [server] "
-        "keys (host, port, tls_cert, tls_key, public_url), got an unknown key (from environment)",
+        "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes), got an unknown key (from environment)",
         id="unknown key in the environment",
     ),
     pytest.param(
@@ -303,7 +303,7 @@ REFUSALS = [
     pytest.param(
         None, {}, {"server.prot": 1},
         "config key server.prot (env WAREHOUSE_EDGE_SERVER_PROT): expected one of the [server] "
-        "keys (host, port, tls_cert, tls_key, public_url), got an unknown key (from override)",
+        "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes), got an unknown key (from override)",
         id="unknown key in an override",
     ),
     pytest.param(

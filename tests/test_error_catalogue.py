@@ -165,6 +165,32 @@ def invalid_quantity(f: Floor) -> Act:
     return lambda lang: f.client.post("/api/v1/stock/adjustments", json=body, headers=h | lang)
 
 
+def adjustment(delta: int) -> dict[str, Any]:
+    return {"request_id": scan_id(), "sku": "SKU-1", "location": "A-01-01", "delta": delta,
+            "reason": "count"}  # fmt: skip
+
+
+def quantity_too_large(f: Floor) -> Act:
+    """More than `stock.max_quantity` (100,000 by default) in one adjustment."""
+    h = f.login("B-SUP")
+    return lambda lang: f.client.post(
+        "/api/v1/stock/adjustments", json=adjustment(100_001), headers=h | lang
+    )
+
+
+def balance_out_of_range(f: Floor) -> Act:
+    """A bin already holding the ledger's limit of a SKU (a million receipts of a million)."""
+    h = f.login("B-SUP")
+
+    def fill(tx: Any) -> None:
+        for _ in range(1000):
+            receive(tx, ReceiveStock("SKU-2", "B-02-01", 10**9), Actor())
+
+    f.store.writer.call(fill)
+    body = adjustment(1) | {"sku": "SKU-2", "location": "B-02-01"}
+    return lambda lang: f.client.post("/api/v1/stock/adjustments", json=body, headers=h | lang)
+
+
 # --- operators, devices, sessions ---
 
 
@@ -222,6 +248,17 @@ def invalid_request(f: Floor) -> Act:
 
 def not_found(f: Floor) -> Act:
     return lambda lang: f.client.get("/api/v1/no-such-thing", headers=lang)
+
+
+def method_not_allowed(f: Floor) -> Act:
+    return lambda lang: f.client.put("/api/v1/outbox", headers=lang)
+
+
+def request_too_large(f: Floor) -> Act:
+    h = f.login()
+    raw = "X" * f.client.app.state.settings.server.max_body_bytes
+    body = {"scan_id": scan_id(), "raw": raw}
+    return lambda lang: f.client.post("/api/v1/scans", json=body, headers=h | lang)
 
 
 def duplicate(f: Floor) -> Act:
@@ -513,6 +550,7 @@ SCENARIOS: dict[str, Scenario] = {
         nothing_to_pack, order_not_packable, extra_item, weight_off, tracking_range_used_up,
         parcel_not_ready, parcel_empty, no_printer, no_weight, weight_needed, unknown_package, already_dispatched,
         supervisor_needed, typed_weight_refused, count_out_of_range, count_task_done,
+        quantity_too_large, balance_out_of_range, method_not_allowed, request_too_large,
     )
 }  # fmt: skip
 
@@ -528,6 +566,7 @@ BY_OPERATOR = (
     "parcel_not_ready", "parcel_empty", "no_printer", "no_weight", "weight_needed", "unknown_package",
     "already_dispatched", "supervisor_needed", "typed_weight_refused", "count_out_of_range",
     "count_task_done",
+    "quantity_too_large", "balance_out_of_range",
 )  # fmt: skip
 
 # Codes no route, service, store or CLI can raise yet. The markers are what would make them

@@ -18,8 +18,11 @@ from central_sync.server.feed import Notifier
 from central_sync.server.routes import admin, board, edges
 from central_sync.server.schema import SCHEMA_VERSION, schema_version
 
+# Central takes whole batches (500 events, 10,000 channel orders or products): a larger default.
+MAX_BODY_BYTES = 16 * 1024 * 1024
 
-def create_app(central: Central) -> FastAPI:
+
+def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The app over an opened (migrated) `Central`; it does not close it."""
     notifier = Notifier()
 
@@ -42,7 +45,7 @@ def create_app(central: Central) -> FastAPI:
     )
     app.state.central = central
     app.state.notifier = notifier
-    errors.install(app)
+    errors.install(app, max_body_bytes=max_body_bytes)
     for router in (edges.router, admin.router, admin.reader, board.router):
         app.include_router(router)
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from central_sync.server.errors import CentralError
 from central_sync.server.messages import PHRASES
+from edge.api.fields import INT64_MAX
+from edge.domain.ledger import MAX_QUANTITY
 
 MAX_EVENTS = 500
 MAX_ID = 100
@@ -149,12 +151,14 @@ def _optional_text(obj: dict[str, Any], key: str) -> str | None:
     return value or None
 
 
-def _positive(obj: dict[str, Any], key: str, *, where: str = "") -> int:
+def _positive(obj: dict[str, Any], key: str, *, where: str = "", top: int = INT64_MAX) -> int:
     value = obj.get(key)
     if value is None:
         raise _Bad(where + key, "missing")
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise _Bad(where + key, "not_positive_int")
+    if value > top:
+        raise _Bad(where + key, "too_large")
     return value
 
 
@@ -180,7 +184,7 @@ def _moves(payload: dict[str, Any]) -> tuple[Move, ...]:
         where = f"payload.movements[{i}]."
         if not isinstance(m, dict):
             raise _Bad(where.rstrip("."), "not_object")
-        sku, qty = _text(m, "sku", where=where), _positive(m, "qty", where=where)
+        sku, qty = _text(m, "sku", where=where), _positive(m, "qty", where=where, top=MAX_QUANTITY)
         moves.append(Move(sku, qty, _bucket(m, "from", where), _bucket(m, "to", where)))
     return tuple(moves)
 
@@ -208,6 +212,8 @@ def _parcels(payload: dict[str, Any]) -> tuple[Parcel, ...]:
             raise _Bad(where + "carrier", "not_text")
         if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int)):
             raise _Bad(where + "weight_g", "not_positive_int")
+        if weight is not None and not 0 <= weight <= MAX_QUANTITY:
+            raise _Bad(where + "weight_g", "too_large")
         if not isinstance(contents, list):
             raise _Bad(where + "contents", "not_list")
         number = _positive(p, "parcel_no", where=where)

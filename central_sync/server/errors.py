@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from central_sync.server.messages import CATALOGUE, Text, render
+from edge.api.errors import http_problem
+from edge.api.guard import Guard
 from edge.domain.messages import normalise_language
 
 log = logging.getLogger("central.api")
@@ -23,7 +25,7 @@ STATUS: dict[str, int] = {
     "event_mismatch": 409, "event_id_reused": 409, "sequence_gap": 409,
     "not_authenticated": 401, "wrong_edge": 403, "admin_only": 403, "not_found": 404,
     "order_shipped": 409, "order_cancelled": 409, "not_shipped": 409, "rma_exists": 409,
-    "edge_exists": 409, "database_too_new": 503, "internal_error": 500,
+    "edge_exists": 409, "method_not_allowed": 405, "request_too_large": 413, "database_too_new": 503, "internal_error": 500,
 }  # fmt: skip
 
 
@@ -71,8 +73,9 @@ def language(request: Request) -> str:
     return normalise_language(request.headers.get("accept-language"))
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that answer every error as problem+json."""
+def install(app: FastAPI, *, max_body_bytes: int) -> None:
+    """Register the handlers that answer every error as problem+json; refuse bodies over
+    `max_body_bytes`."""
 
     @app.exception_handler(CentralError)
     async def central_error(request: Request, exc: CentralError) -> JSONResponse:
@@ -86,11 +89,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 404:
-            return problem(
-                "not_found", {"what": "path", "key": request.url.path}, language(request)
-            )
-        return problem("invalid_request", {"reason": str(exc.detail)}, language(request))
+        code, params, headers = http_problem(request, exc)
+        response = problem(code, params, language(request))
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(ClientDisconnect)
     async def hung_up(request: Request, _: ClientDisconnect) -> Response:
@@ -102,7 +104,7 @@ def install(app: FastAPI) -> None:
         )  # fmt: skip
         return Response(status_code=499)
 
-    @app.exception_handler(Exception)
-    async def crash(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return problem("internal_error", {}, language(request))
+    def guarded(request: Request, code: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
+        return problem(code, params, language(request), **extra)
+
+    app.add_middleware(Guard, max_body_bytes=max_body_bytes, render=guarded, log=log)

@@ -99,8 +99,16 @@ CATALOGUE: dict[str, Text] = {
         "数据库结构版本为 {found}，高于本程序支持的版本（{known}）。请升级 warehouse-central。",
     ),
     "internal_error": Text(
-        "Something went wrong at central; it is logged. Try again.",
-        "中心发生内部错误，已记录。请重试。",
+        "Something went wrong at central; it is logged as error {error_id}. Try again.",
+        "中心发生内部错误，已记录为错误编号 {error_id}。请重试。",
+    ),
+    "method_not_allowed": Text(
+        "{method} is not allowed on {path}; use {allowed}.",
+        "{path} 不接受 {method} 请求；请使用 {allowed}。",
+    ),
+    "request_too_large": Text(
+        "The request body is larger than the {limit} bytes central accepts; send less at a time.",
+        "请求内容超过中心接受的 {limit} 字节；请分批发送。",
     ),
 }
 
@@ -117,6 +125,7 @@ PHRASES: dict[str, Text] = {
     ),
     "not_timestamp": Text("must be an ISO 8601 time", "须为 ISO 8601 时间"),
     "too_long": Text("is too long", "过长"),
+    "too_large": Text("is larger than this field allows", "超出该字段允许的范围"),
     "too_many": Text("has more than 500 events", "超过 500 个事件"),
     "not_this_edge": Text("is not the edge of the path", "与路径中的边缘节点不一致"),
     "out_of_order": Text(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import uvicorn
 
-from central_sync.server.app import create_app
+from central_sync.server.app import MAX_BODY_BYTES, create_app
 from central_sync.server.central import Central
 from edge.cli.server import bind, stop_on_signals  # one way to bind and stop, edge and central
 
@@ -17,14 +17,14 @@ log = logging.getLogger("central.server")
 
 def serve(
     central: Central, *, host: str, port: int, log_level: str,
-    on_ready: Callable[[str], None] | None = None,
+    on_ready: Callable[[str], None] | None = None, max_body_bytes: int = MAX_BODY_BYTES,
 ) -> None:  # fmt: skip
     """Serve until SIGINT/SIGTERM; `on_ready` gets the base URL once the socket is bound."""
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     url = f"http://{bound_host}:{bound_port}"
     config = uvicorn.Config(
-        create_app(central), log_level=log_level, access_log=log_level == "debug",
+        create_app(central, max_body_bytes=max_body_bytes), log_level=log_level, access_log=log_level == "debug",
         lifespan="on", timeout_graceful_shutdown=5,
     )  # fmt: skip
     server = uvicorn.Server(config)

@@ -161,7 +161,7 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    errors.install(app)
+    errors.install(app, max_body_bytes=settings.server.max_body_bytes)
     app.state.broker = Broker()
     app.state.sessions = SessionCache()
     for module in (health, sessions, scans, stock, holds, orders, stations, printing, packing):

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from edge.api.guard import BODY_LIMIT, Guard
 from edge.domain.errors import EdgeError
 from edge.domain.messages import CATALOGUE, prompt, render
 
@@ -20,12 +21,13 @@ PROBLEM = "application/problem+json"
 # HTTP status per error code; a code not listed answers 422 (understood, but refused).
 STATUS: dict[str, int] = {
     "invalid_request": 400, "malformed_barcode": 422, "bad_check_digit": 422, "empty_scan": 422,
-    "invalid_quantity": 400,
+    "invalid_quantity": 400, "quantity_too_large": 400, "balance_out_of_range": 409,
     "not_authenticated": 401, "session_expired": 401, "bad_credentials": 401,
     "not_authorized": 403, "not_assignee": 403, "operator_locked": 423, "unknown_device": 401,
     "not_found": 404, "unknown_sku": 404, "unknown_location": 404,
     "insufficient_stock": 409, "scan_id_reused": 409, "duplicate": 409, "bad_transition": 409,
     "no_pick_list": 404,
+    "method_not_allowed": 405, "request_too_large": 413,
     "storage_full": 507, "database_too_new": 503, "internal_error": 500,
 }  # fmt: skip
 
@@ -104,7 +106,9 @@ def count_error(request: Request, code: str) -> None:
         metrics.errors.labels(code).inc()
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, max_body_bytes: int) -> None:
+    """Answer every error as problem+json; refuse bodies over `max_body_bytes`."""
+
     @app.exception_handler(EdgeError)
     async def edge_error(request: Request, exc: EdgeError) -> JSONResponse:
         count_error(request, exc.code)
@@ -121,15 +125,29 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        count_error(request, "not_found" if exc.status_code == 404 else "invalid_request")
-        if exc.status_code == 404:
-            return problem(
-                "not_found", {"what": "path", "key": request.url.path}, request_language(request)
-            )
-        return problem("invalid_request", {"reason": str(exc.detail)}, request_language(request))
+        code, params, headers = http_problem(request, exc)
+        count_error(request, code)
+        response = problem(code, params, request_language(request))
+        response.headers.update(headers)
+        return response
 
-    @app.exception_handler(Exception)
-    async def crash(request: Request, exc: Exception) -> JSONResponse:
-        count_error(request, "internal_error")
-        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return problem("internal_error", {}, request_language(request))
+    def guarded(request: Request, code: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
+        count_error(request, code)
+        return problem(code, params, request_language(request), **extra)
+
+    app.add_middleware(Guard, max_body_bytes=max_body_bytes, render=guarded, log=log)
+
+
+def http_problem(
+    request: Request, exc: StarletteHTTPException
+) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """The code, params and headers for an error the framework raised (404, 405, 413, …)."""
+    if exc.status_code == 404:
+        return "not_found", {"what": "path", "key": request.url.path}, {}
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        params = {"method": request.method, "path": request.url.path, "allowed": allowed}
+        return "method_not_allowed", params, {"Allow": allowed}
+    if exc.status_code == 413:
+        return "request_too_large", {"limit": request.scope.get(BODY_LIMIT, "?")}, {}
+    return "invalid_request", {"reason": str(exc.detail)}, {}

@@ -24,6 +24,7 @@ from edge.config.keys import (
     _key,
     _upper,
 )
+from edge.domain.ledger import MAX_QUANTITY
 
 
 class EdgeSettings(BaseModel):
@@ -73,6 +74,12 @@ class ServerSettings(BaseModel):
     public_url: OptionalText = _key(
         None, "URL terminals use to reach this server, if not host:port."
     )
+    max_body_bytes: int = _key(
+        1024 * 1024,
+        "Largest request body accepted, in bytes; a larger one is refused with 413.",
+        ge=1024,
+        le=1024**3,
+    )
 
     @field_validator("tls_cert", "tls_key")
     @classmethod
@@ -117,6 +124,12 @@ class StockSettings(BaseModel):
     )
     low_stock_threshold: int = _key(
         0, "Flag an item when its available stock falls to this or below; 0 = never.", ge=0
+    )
+    max_quantity: int = _key(
+        100_000,
+        "Most units one command (an adjustment, an order line, an imported row) may move.",
+        ge=1,
+        le=MAX_QUANTITY,
     )
 
 

@@ -15,6 +15,13 @@ from enum import StrEnum
 
 from edge.domain.errors import EdgeError
 
+# The ledger's ranges. A balance stays far inside int64 so that sums of balances (a SKU over every
+# bin, central over every edge) are still exact integers; no warehouse holds a trillion units.
+MAX_BALANCE = 10**12
+# The most units one movement, and so one command, may move (config `stock.max_quantity` may
+# ask for less).
+MAX_QUANTITY = 10**9
+
 
 class Bucket(StrEnum):
     ON_HAND = "on_hand"
@@ -67,6 +74,8 @@ class Movement:
     def __post_init__(self) -> None:
         if self.qty <= 0:
             raise ValueError(f"a movement moves a positive quantity, got {self.qty}")
+        if self.qty > MAX_QUANTITY:
+            raise EdgeError("quantity_too_large", quantity=self.qty, limit=MAX_QUANTITY)
         if isinstance(self.source, Account) and isinstance(self.target, Account):
             raise ValueError("a movement has at least one side in the building")
 
@@ -139,6 +148,7 @@ class Stock:
                     balances[k] = balances.get(k, 0) + sign * m.qty
                     if balances[k] < 0:
                         raise _short(m, side, available=balances[k] + m.qty)
+                    check_balance(k, balances[k])
         after = Stock(balances, reserved)
         after.check_reservations()
         return after
@@ -156,6 +166,16 @@ class Stock:
                     available=self.qty(sku, Place(location, Bucket.ON_HAND, container), lot),
                     requested=self.allocated(sku, location, container, lot),
                 )
+
+
+def check_balance(key: Key, qty: object) -> None:
+    """A balance is a whole number within the ledger's range, or the command is refused."""
+    if not isinstance(qty, int) or qty > MAX_BALANCE:
+        sku, location, container, lot, bucket = key
+        where = f"{location}/{container}" if container else location
+        raise EdgeError(
+            "balance_out_of_range", sku=sku, location=where, bucket=bucket, limit=MAX_BALANCE
+        )
 
 
 def _short(m: Movement, place: Place, *, available: int) -> EdgeError:

@@ -193,8 +193,27 @@ CATALOGUE: dict[str, Message] = {
         "数据库 {path} 由更新的版本写入（迁移 {migration}）。请安装该版本，或恢复由当前版本制作的备份。",
     ),
     "internal_error": Message(
-        "Something went wrong on the edge; nothing was saved. Try again; if it repeats, tell IT.",
-        "边缘服务器内部错误，本次操作未保存。请重试；如反复出现，请通知 IT。",
+        "Something went wrong on the edge; nothing was saved. Try again; if it repeats, tell IT "
+        "error {error_id}.",
+        "边缘服务器内部错误，本次操作未保存。请重试；如反复出现，请把错误编号 {error_id} 告诉 IT。",
+    ),
+    "quantity_too_large": Message(
+        "Quantity {quantity} is more than one command may move here ({limit}). Split it into "
+        "smaller steps, or ask IT to raise stock.max_quantity.",
+        "数量 {quantity} 超过单次操作允许的上限（{limit}）。请分多次操作，或请 IT 调高 stock.max_quantity。",
+    ),
+    "balance_out_of_range": Message(
+        "This would take {sku} in {bucket} at {location} past the ledger's limit of {limit} "
+        "units; nothing was saved. Check the quantity.",
+        "此操作会使 {location} 的 {sku}（{bucket}）超过账本上限 {limit} 件；未保存任何更改。请核对数量。",
+    ),
+    "method_not_allowed": Message(
+        "{method} is not allowed on {path}; use {allowed}.",
+        "{path} 不接受 {method} 请求；请使用 {allowed}。",
+    ),
+    "request_too_large": Message(
+        "The request body is larger than the {limit} bytes this edge accepts; send less at a time.",
+        "请求内容超过本服务器接受的 {limit} 字节；请分批发送。",
     ),
     "tracking_range_used_up": Message(
         "This edge has used every tracking number of its range ({first}–{last}). "

@@ -9,7 +9,7 @@ from typing import Any
 from edge.domain.allocation import LineRequest, allocate, release_all
 from edge.domain.decision import Decision, Event
 from edge.domain.errors import EdgeError
-from edge.domain.ledger import Stock
+from edge.domain.ledger import MAX_QUANTITY, Stock
 from edge.domain.order import OrderStatus, change_status
 from edge.domain.stock import PutBack, put_back
 from edge.store import orders as store
@@ -31,6 +31,8 @@ def receive_order(tx: Tx, order: store.NewOrder, actor: Actor) -> dict[str, Any]
         require_sku(tx, line.sku)
         if line.qty <= 0:
             raise EdgeError("invalid_quantity", quantity=line.qty, reason="it must be 1 or more")
+        if line.qty > MAX_QUANTITY:
+            raise EdgeError("quantity_too_large", quantity=line.qty, limit=MAX_QUANTITY)
     order_id = order.id or f"O-{uuid.uuid4().hex[:12].upper()}"
     if store.order_row(tx, order_id) is not None:
         raise EdgeError("duplicate", what="order", key=order_id)

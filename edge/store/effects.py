@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from edge.domain.decision import Decision, Event
-from edge.domain.ledger import Account, Movement, Place, Reservation
+from edge.domain.ledger import Account, Movement, Place, Reservation, check_balance
 from edge.store.writer import Tx
 
 SCHEMA_VERSION = 1
@@ -164,18 +164,20 @@ def _write_movement(
 
 
 def _add_balance(tx: Tx, sku: str, place: Place, lot: str, delta: int) -> None:
-    # The CHECK (qty >= 0) on balances is the last line of defence behind the domain's rules.
+    # The CHECK (qty >= 0) on balances is the last line of defence behind the domain's rules;
+    # `check_balance` is the same for the top: past int64 SQLite would make the sum a float.
     key = (sku, place.location, place.container, lot, place.bucket.value)
-    cur = tx.execute(
+    row = tx.one(
         "UPDATE balances SET qty = qty + ? WHERE sku = ? AND location = ? AND container = ?"
-        " AND lot = ? AND bucket = ?",
+        " AND lot = ? AND bucket = ? RETURNING qty",
         (delta, *key),
     )
-    if cur.rowcount == 0:
+    if row is None:
         tx.execute(
             "INSERT INTO balances (sku, location, container, lot, bucket, qty) VALUES (?,?,?,?,?,?)",
             (*key, delta),
         )
+    check_balance(key, delta if row is None else row[0])
 
 
 def _reserve(tx: Tx, r: Reservation) -> None:

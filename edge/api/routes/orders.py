@@ -6,11 +6,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
-from edge.api.deps import ANY_OPERATOR, StoreDep, allow
+from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.events import FLOOR_CHANNEL, operator_channel
 from edge.api.events import stream as event_stream
+from edge.api.fields import (
+    Code,
+    Int64Id,
+    Lot,
+    Note,
+    OptionalCode,
+    Priority,
+    Quantity,
+    Reason,
+    Word,
+    ZonedTime,
+    within_limit,
+)  # fmt: skip
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service.orders import allocate_order, cancel_order, complete_putback, receive_order
@@ -29,35 +42,37 @@ Anyone = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look_up_orders")]
 
 
 class LineIn(BaseModel):
-    sku: str = Field(min_length=1, max_length=64)
-    qty: int = Field(gt=0, le=100000)
-    lot: str = Field(default="", max_length=64)
+    sku: Code
+    qty: Quantity
+    lot: Lot = ""
 
 
 class OrderIn(BaseModel):
-    channel: str = Field(min_length=1, max_length=32)
-    channel_order_id: str = Field(min_length=1, max_length=64)
+    channel: Word
+    channel_order_id: Code
     lines: list[LineIn] = Field(min_length=1, max_length=500)
     id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")
-    priority: int = 0
-    ship_by: str | None = None
-    customer_ref: str = ""
-    ship_to: dict[str, Any] = Field(default_factory=dict)
-    carrier: str = ""
-    service: str = ""
+    priority: Priority = 0
+    ship_by: ZonedTime | None = None
+    customer_ref: OptionalCode = ""
+    ship_to: dict[Annotated[str, StringConstraints(max_length=32)], Note] = Field(
+        default_factory=dict, max_length=20, description="Address fields (name, city, …)."
+    )
+    carrier: Annotated[str, StringConstraints(max_length=32)] = ""
+    service: Annotated[str, StringConstraints(max_length=32)] = ""
 
 
 class CancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Reason
 
 
 class PutBackIn(BaseModel):
-    location: str = Field(min_length=1, max_length=64)
+    location: Code
 
 
 class PickListIn(BaseModel):
-    order_ids: list[str] = Field(min_length=1, max_length=24)
-    assignee_badge: str | None = None
+    order_ids: list[Code] = Field(min_length=1, max_length=24)
+    assignee_badge: Code | None = None
 
 
 def _actor(session: LoginSession) -> Actor:
@@ -65,8 +80,12 @@ def _actor(session: LoginSession) -> Actor:
 
 
 @router.post("/orders", status_code=201)
-async def release(body: OrderIn, session: Manager, store: StoreDep) -> dict[str, Any]:
+async def release(
+    body: OrderIn, session: Manager, store: StoreDep, settings: SettingsDep
+) -> dict[str, Any]:
     """Release an order to this warehouse and allocate it; the same channel order again is a no-op."""
+    for line in body.lines:
+        within_limit(line.qty, settings.stock.max_quantity)
     order = NewOrder(
         body.channel, body.channel_order_id, tuple(NewLine(ln.sku, ln.qty, ln.lot) for ln in body.lines),
         body.id, body.priority, body.ship_by, body.customer_ref, body.ship_to, body.carrier, body.service,
@@ -75,7 +94,7 @@ async def release(body: OrderIn, session: Manager, store: StoreDep) -> dict[str,
 
 
 @router.get("/orders/{order_id}")
-async def order(order_id: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
+async def order(order_id: Code, _: Anyone, store: StoreDep) -> dict[str, Any]:
     """An order with its lines, allocations, tote and status history; `order_id` is the
     edge's id or the channel's order number, with or without its `channel:` prefix."""
     conn = store.read()
@@ -86,7 +105,7 @@ async def order(order_id: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
 
 
 @router.post("/orders/{order_id}/allocate")
-async def allocate(order_id: str, session: Manager, store: StoreDep) -> dict[str, Any]:
+async def allocate(order_id: Code, session: Manager, store: StoreDep) -> dict[str, Any]:
     """Try again to allocate an order on hold (after a count or a receipt)."""
     order_id = order_store.resolve_order_id(store.read(), order_id) or order_id
     status = await store.writer.run(lambda tx: allocate_order(tx, order_id, _actor(session)))
@@ -95,7 +114,7 @@ async def allocate(order_id: str, session: Manager, store: StoreDep) -> dict[str
 
 @router.post("/orders/{order_id}/cancel")
 async def cancel(
-    order_id: str, body: CancelIn, session: Manager, store: StoreDep
+    order_id: Code, body: CancelIn, session: Manager, store: StoreDep
 ) -> dict[str, Any]:
     """Cancel: reservations go back; units already picked get put-back tasks."""
     order_id = order_store.resolve_order_id(store.read(), order_id) or order_id
@@ -129,7 +148,7 @@ async def create_list(
 
 @router.get("/pick-lists")
 async def lists(
-    session: Picker, store: StoreDep, status: str | None = None, mine: bool = False
+    session: Picker, store: StoreDep, status: Word | None = None, mine: bool = False
 ) -> list[dict[str, Any]]:
     """Pick lists, newest first; a picker sees only their own."""
     own = mine or Role(session.role) is Role.PICKER
@@ -139,14 +158,14 @@ async def lists(
 
 
 @router.get("/putbacks")
-async def putbacks(_: Manager, store: StoreDep, status: str = "open") -> list[dict[str, Any]]:
+async def putbacks(_: Manager, store: StoreDep, status: Word = "open") -> list[dict[str, Any]]:
     """Units of cancelled orders waiting in totes to go back to a bin."""
     return queries.putbacks(store.read(), status=status)
 
 
 @router.post("/putbacks/{putback_id}/done")
 async def putback_done(
-    putback_id: int, body: PutBackIn, session: Manager, store: StoreDep
+    putback_id: Int64Id, body: PutBackIn, session: Manager, store: StoreDep
 ) -> dict[str, Any]:
     """Record that a put-back's units went from the tote into a bin (picked → on_hand)."""
     return await store.writer.run(
@@ -155,7 +174,7 @@ async def putback_done(
 
 
 @router.get("/exceptions")
-async def exceptions(_: Manager, store: StoreDep, status: str = "open") -> list[dict[str, Any]]:
+async def exceptions(_: Manager, store: StoreDep, status: Word = "open") -> list[dict[str, Any]]:
     """Short picks and other exceptions waiting for a supervisor."""
     return queries.exceptions(store.read(), status=status)
 

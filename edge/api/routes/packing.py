@@ -7,11 +7,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
 from edge.api.events import FLOOR_CHANNEL
+from edge.api.fields import ClientId, Code, Grams, Pieces, Word
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.domain.weight import typed_weight_needs
@@ -29,16 +30,16 @@ Anyone = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look_up_packing")]
 class ApprovalIn(BaseModel):
     """A supervisor's badge and PIN, typed on the spot, and why the weight is not the scale's."""
 
-    badge: str = Field(min_length=1, max_length=64)
+    badge: Code
     pin: str = Field(min_length=1, max_length=32)
-    reason: str = Field(min_length=3, max_length=200)
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=200)]
 
 
 class CloseIn(BaseModel):
-    close_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    close_id: ClientId
     package: str = Field(min_length=1, max_length=16)
-    weight_g: int | None = Field(
-        default=None, ge=1, le=100_000, description="Typed weight; empty takes the bench's scale."
+    weight_g: Grams | None = Field(
+        default=None, description="Typed weight; empty takes the bench's scale."
     )
     weight_source: Literal["typed", "scanned"] = Field(
         default="typed", description="How weight_g was entered: typed, or scanned (GS1 310n)."
@@ -48,7 +49,7 @@ class CloseIn(BaseModel):
         description="A supervisor's confirmation of weight_g, where packing.typed_weight or a"
         " live scale asks for one.",
     )
-    pieces: int = Field(default=1, ge=1, le=99, description="How many parcels the order fills.")
+    pieces: Pieces = Field(default=1, description="How many parcels the order fills.")
 
 
 class ReprintIn(BaseModel):
@@ -147,7 +148,7 @@ async def close_parcel(
 
 @router.post("/parcels/{parcel_id}/reprint", status_code=201)
 async def reprint(
-    parcel_id: str, body: ReprintIn, request: Request, session: Packer, store: StoreDep,
+    parcel_id: Code, body: ReprintIn, request: Request, session: Packer, store: StoreDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:  # fmt: skip
     """Print a closed parcel's waybill again, with the order's address as it is now."""
@@ -184,7 +185,7 @@ async def packages(_: Anyone, settings: SettingsDep) -> list[dict[str, Any]]:
 
 
 @router.get("/stations/{station}/scale")
-async def scale(station: str, request: Request, _: Anyone) -> dict[str, Any]:
+async def scale(station: Word, request: Request, _: Anyone) -> dict[str, Any]:
     """The bench scale's state and latest reading (stable or settling)."""
     reader = request.app.state.scales.get(station)
     if reader is None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 
 from edge.api.deps import ANY_OPERATOR, StoreDep, allow
+from edge.api.fields import Int64Id, Word
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service.documents import waybill_document
@@ -48,13 +49,15 @@ def printer_states(state: Any, store: Any, *, station: str | None = None) -> lis
 
 
 @router.get("/stations/{station}/print-jobs")
-async def station_jobs(station: str, _: Anyone, store: StoreDep) -> list[dict[str, Any]]:
+async def station_jobs(station: Word, _: Anyone, store: StoreDep) -> list[dict[str, Any]]:
     """A station's newest print jobs, failed ones with the printer's reason."""
     return [job.__dict__ for job in print_jobs.jobs_for_station(store.read(), station)]
 
 
 @router.post("/print-jobs/{job_id}/reprint", status_code=201)
-async def reprint(job_id: int, request: Request, _: Printing, store: StoreDep) -> dict[str, Any]:
+async def reprint(
+    job_id: Int64Id, request: Request, _: Printing, store: StoreDep
+) -> dict[str, Any]:
     """Print a job's document again (a new job)."""
     new_id = await store.writer.run(lambda tx: print_jobs.reprint(tx, job_id))
     request.app.state.spooler.notify()
@@ -62,7 +65,7 @@ async def reprint(job_id: int, request: Request, _: Printing, store: StoreDep) -
 
 
 @router.post("/printers/{name}/test-print", status_code=201)
-async def test_print(name: str, request: Request, _: Printing, store: StoreDep) -> dict[str, Any]:
+async def test_print(name: Word, request: Request, _: Printing, store: StoreDep) -> dict[str, Any]:
     """Queue the sample waybill (CJK recipient, both barcodes) on a printer, to check it."""
     from edge.cli.labels_cmd import sample_waybill
 

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict
 
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
+from edge.api.fields import ClientId, OptionalCode, RawScan, Word
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
 from edge.service.scans import ScanRequest, handle_scan
@@ -23,9 +24,9 @@ Operator = Annotated[LoginSession, allow(*ANY_OPERATOR, action="scan")]
 
 
 class ScanIn(BaseModel):
-    scan_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-    raw: str = Field(max_length=4096)
-    quantity: int | None = Field(
+    scan_id: ClientId
+    raw: RawScan
+    quantity: Annotated[int, Strict()] | None = Field(
         default=None,
         ge=1,
         le=9999,
@@ -34,8 +35,8 @@ class ScanIn(BaseModel):
 
 
 class TaskIn(BaseModel):
-    workflow: str = Field(min_length=1, max_length=32)
-    pick_list_id: str | None = Field(default=None, max_length=64)
+    workflow: Word
+    pick_list_id: OptionalCode | None = None
     station: str | None = Field(
         default=None, max_length=32, description="pack, dispatch: the bench or dock (a station "
         "screen's own station by default)."

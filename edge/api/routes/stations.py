@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from edge.api.deps import StoreDep, public
 from edge.api.events import station_channel, stream
+from edge.api.fields import Word
 from edge.api.routes.printing import printer_states
 from edge.domain.errors import EdgeError
 from edge.service.stations import station_status
@@ -47,7 +48,7 @@ async def stations(request: Request, store: StoreDep) -> list[dict[str, Any]]:
 
 
 @router.get("/stations/{name}/events", dependencies=[public(NO_LOGIN)])
-async def station_events(name: str, request: Request) -> StreamingResponse:
+async def station_events(name: Word, request: Request) -> StreamingResponse:
     """Server-Sent Events of a station: its scanner's scans with their answers, device states
     (`device` for a scanner, `scale`, `printer`), print jobs."""
     if name not in {s.name for s in request.app.state.settings.stations}:

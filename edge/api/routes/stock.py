@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
+from edge.api.fields import (
+    PAGE_DEFAULT,
+    ClientId,
+    Code,
+    Delta,
+    Limit,
+    Lot,
+    Reason,
+    Seq,
+    within_limit,
+)  # fmt: skip
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS
 from edge.domain.stock import AdjustStock
@@ -26,24 +37,24 @@ Auditor = Annotated[LoginSession, allow(*MANAGERS, action="read_ledger")]
 
 
 class AdjustIn(BaseModel):
-    request_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-    sku: str = Field(min_length=1, max_length=64)
-    location: str = Field(min_length=1, max_length=64)
-    delta: int
-    reason: str = Field(min_length=1, max_length=200)
-    lot: str = ""
+    request_id: ClientId
+    sku: Code
+    location: Code
+    delta: Delta
+    reason: Reason
+    lot: Lot = ""
 
 
 @router.get("/stock")
 async def stock(
-    _: Anyone, store: StoreDep, sku: str | None = None, location: str | None = None
+    _: Anyone, store: StoreDep, sku: Code | None = None, location: Code | None = None
 ) -> list[dict[str, Any]]:
     """Balances at the ledger grain, filtered by SKU and/or location."""
     return queries.balances(store.read(), sku=sku, location=location)
 
 
 @router.get("/stock/{sku}")
-async def stock_of(sku: str, _: Anyone, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+async def stock_of(sku: Code, _: Anyone, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     """Bucket totals and available-to-sell (on_hand − allocated + returns in transit) of one SKU."""
     include = settings.stock.available_includes_returns_in_transit
     summary = queries.stock_summary(store.read(), sku, include_returns=include)
@@ -54,9 +65,10 @@ async def stock_of(sku: str, _: Anyone, store: StoreDep, settings: SettingsDep) 
 
 @router.post("/stock/adjustments")
 async def adjustment(
-    body: AdjustIn, request: Request, session: Manager, store: StoreDep
+    body: AdjustIn, request: Request, session: Manager, store: StoreDep, settings: SettingsDep
 ) -> JSONResponse:
     """Adjust a bin's on_hand with a reason; idempotent by request_id."""
+    within_limit(body.delta, settings.stock.max_quantity)
     cmd = AdjustStock(body.sku, body.location, body.delta, body.reason, body.lot)
     actor = Actor(session.operator_id, session.device_id, body.request_id)
     answer = await store.writer.run(lambda tx: adjust(tx, cmd, actor, request_id=body.request_id))
@@ -65,14 +77,14 @@ async def adjustment(
 
 @router.get("/movements")
 async def movements(
-    _: Auditor, store: StoreDep, sku: str | None = None, limit: int = 100
+    _: Auditor, store: StoreDep, sku: Code | None = None, limit: Limit = PAGE_DEFAULT
 ) -> list[dict[str, Any]]:
     """The newest ledger rows, optionally for one SKU."""
-    return queries.movements(store.read(), sku=sku, limit=min(max(limit, 1), 1000))
+    return queries.movements(store.read(), sku=sku, limit=limit)
 
 
 @router.get("/products/{sku}")
-async def product(sku: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
+async def product(sku: Code, _: Anyone, store: StoreDep) -> dict[str, Any]:
     """A product with its barcodes."""
     found = queries.product(store.read(), sku)
     if found is None:
@@ -81,7 +93,7 @@ async def product(sku: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
 
 
 @router.get("/locations/{code}")
-async def location(code: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
+async def location(code: Code, _: Anyone, store: StoreDep) -> dict[str, Any]:
     """A location with the stock in it."""
     found = queries.location(store.read(), code)
     if found is None:
@@ -91,11 +103,11 @@ async def location(code: str, _: Anyone, store: StoreDep) -> dict[str, Any]:
 
 @router.get("/outbox")
 async def outbox(
-    _: Auditor, store: StoreDep, after_seq: int = 0, limit: int = 100
+    _: Auditor, store: StoreDep, after_seq: Annotated[Seq, Query()] = 0, limit: Limit = PAGE_DEFAULT
 ) -> dict[str, Any]:
     """Outbox depth and age, and events after a sequence number."""
     conn = store.read()
     return {
         "status": queries.outbox_status(conn, datetime.now(UTC)),
-        "events": queries.outbox_events(conn, after_seq=after_seq, limit=min(max(limit, 1), 1000)),
+        "events": queries.outbox_events(conn, after_seq=after_seq, limit=limit),
     }
