@@ -31,7 +31,46 @@ def test_readyz_says_ready_with_the_edge_id(client: TestClient) -> None:
     resp = client.get("/readyz")
 
     assert resp.status_code == 200
-    assert resp.json() == {"status": "ready", "edge_id": "edge-1", "pending": []}
+    assert resp.json() == {"status": "ready", "edge_id": "edge-1", "pending": [], "reason": ""}
+
+
+def fill_the_disk(floor: Floor) -> dict[str, str]:
+    """The database file may not grow by one page; refused scans fill the last free space."""
+    h = floor.login()
+    floor.start(h)
+    pages = floor.store.writer.call(lambda tx: tx.execute("PRAGMA page_count").fetchone()[0])
+    floor.store.writer.call(lambda tx: tx.execute(f"PRAGMA max_page_count = {pages}").fetchone())
+    filler = (floor.scan(h, f"FILLER-{n:04d}-" + "X" * 200) for n in range(1000))
+    assert any(resp.status_code == 507 for resp in filler)
+    return h
+
+
+def test_readyz_is_503_while_the_disk_is_full_and_ready_again_once_writes_succeed(
+    floor: Floor,
+) -> None:
+    h = fill_the_disk(floor)
+
+    full = floor.client.get("/readyz")
+    alive = floor.client.get("/healthz")
+    floor.store.writer.call(lambda tx: tx.execute("PRAGMA max_page_count = 1000000").fetchone())
+    floor.scan(h, "A-01-01")
+    again = floor.client.get("/readyz")
+
+    assert (full.status_code, full.json()["status"], alive.status_code) == (
+        503,
+        "storage_full",
+        200,
+    )
+    assert "the disk is full since" in full.json()["reason"]
+    assert (again.status_code, again.json()["status"]) == (200, "ready")
+
+
+def test_readyz_is_503_when_the_writer_has_stopped(floor: Floor) -> None:
+    floor.store.writer.close()
+
+    resp = floor.client.get("/readyz")
+
+    assert (resp.status_code, resp.json()["status"]) == (503, "writer_down")
 
 
 def test_metrics_after_a_scan_are_prometheus_text_with_every_family(floor: Floor) -> None:

@@ -109,6 +109,8 @@ class Writer:
         self._data_version = self._version()
         self.commits = 0
         self.commands = 0
+        # Since when writes fail for want of space (UTC text), None while they succeed: /readyz.
+        self.storage_full_since: str | None = None
         self._thread = threading.Thread(target=self._loop, name="edge-writer", daemon=True)
         self._thread.start()
 
@@ -124,6 +126,17 @@ class Writer:
     async def run(self, fn: Callable[[Tx], T]) -> T:
         """Run `fn` in the writer; resolves after the commit that made it durable."""
         return await asyncio.wrap_future(self.submit(fn))
+
+    @property
+    def alive(self) -> bool:
+        """The writer thread is running (it is not after close, nor after a crash)."""
+        return self._thread.is_alive()
+
+    def _note_storage(self, full: bool) -> None:
+        if not full:
+            self.storage_full_since = None
+        elif self.storage_full_since is None:
+            self.storage_full_since = self._clock().strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -167,11 +180,14 @@ class Writer:
             self._memo.clear()
             log.error("commit of %d commands failed: %s", len(batch), exc)
             failure = storage_error(exc) or exc
+            self._note_storage(isinstance(failure, EdgeError))
             for _, fut in batch:
                 fut.set_exception(failure)
             return
         self.commits += 1
         self.commands += len(batch)
+        full = any(isinstance(e, EdgeError) and e.code == "storage_full" for _, _, e in results)
+        self._note_storage(full)
         for fut, value, error in results:
             if error is None:
                 fut.set_result(value)

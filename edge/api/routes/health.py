@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from edge.api.deps import StoreDep, public
@@ -18,22 +19,23 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", dependencies=[public("readiness probe")])
-async def readyz(store: StoreDep) -> Response:
-    """The store is open and every migration has run."""
+async def readyz(store: StoreDep) -> JSONResponse:
+    """The store takes writes: it is open, every migration has run, its writer is running and
+    the disk is not full. 503 names what is wrong."""
     from sqlite_utils import Database
 
     pending = [m.name for m in MIGRATIONS.pending(Database(store.read()))]
-    ready = not pending
-    body = {
-        "status": "ready" if ready else "migrating",
-        "edge_id": store.edge_id,
-        "pending": pending,
-    }
-    import json
-
-    return Response(
-        json.dumps(body), status_code=200 if ready else 503, media_type="application/json"
-    )
+    writer = store.writer
+    status, reason = "ready", ""
+    if pending:
+        status, reason = "migrating", f"migrations pending: {', '.join(pending)}"
+    elif not writer.alive:
+        status, reason = "writer_down", "the store's writer has stopped; restart the edge"
+    elif writer.storage_full_since:
+        status = "storage_full"
+        reason = f"the disk is full since {writer.storage_full_since}; writes are refused"
+    body = {"status": status, "edge_id": store.edge_id, "pending": pending, "reason": reason}
+    return JSONResponse(body, status_code=200 if status == "ready" else 503)
 
 
 @router.get("/metrics", dependencies=[public("Prometheus scrape on the LAN")])
