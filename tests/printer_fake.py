@@ -12,6 +12,8 @@ run out after that many more labels.
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import socket
 import threading
 import time
@@ -121,37 +123,58 @@ class FakeZebra:
         buffer = b""
         with connection:
             while chunk := _recv(connection):
-                buffer += chunk
-                buffer = self._take_status_queries(connection, buffer)
-                buffer = self._take_labels(buffer)
+                buffer = self._take(connection.sendall, buffer + chunk)
             if buffer.strip():  # a label cut off by a closed connection is kept, to be seen
                 with self._lock:
                     self.jobs.append(buffer)
 
-    def _take_status_queries(self, connection: socket.socket, buffer: bytes) -> bytes:
-        # Tilde commands act at once, wherever they arrive (Zebra Programming Guide, ZPL basics).
-        while (found := _first_tilde(buffer)) is not None:
-            at, command = found
-            buffer = buffer[:at] + buffer[at + len(command) :]
-            if command == CANCEL_ALL:
-                with self._lock:
-                    self.cancelled += self.buffer
-                    self.buffer = []
-                continue
-            with self._lock:
-                self.status_queries += 1
-                answer = self.host_status()
-            if not self.silent:
-                connection.sendall(answer)
-        return buffer
+    def serve_serial(self, master: int) -> None:
+        """Be the printer at the far end of a pseudo-terminal (`master`: its master side), as a
+        Zebra on a serial cable, until stop_serial()."""
+        self._serial_stop = threading.Event()
+        self._spawn(self._serve_serial, master, self._serial_stop)
 
-    def _take_labels(self, buffer: bytes) -> bytes:
-        while (at := buffer.find(END)) >= 0:
-            label, buffer = buffer[: at + len(END)], buffer[at + len(END) :]
-            with self._lock:
-                self.buffer.append(label)
-                self._print_buffer()
-        return buffer
+    def stop_serial(self) -> None:
+        self._serial_stop.set()
+
+    def _serve_serial(self, master: int, stop: threading.Event) -> None:
+        buffer = b""
+        while not stop.is_set():
+            if not select.select([master], [], [], 0.02)[0]:
+                continue
+            try:
+                buffer += os.read(master, 65536)
+            except OSError:  # the pty was closed
+                return
+            buffer = self._take(lambda answer: os.write(master, answer), buffer)
+
+    def _take(self, reply: Callable[[bytes], object], buffer: bytes) -> bytes:
+        """Act on what came, in the order it came: tilde commands at once (Zebra Programming
+        Guide, ZPL basics), each complete format into the buffer; returns the incomplete rest."""
+        while True:
+            tilde, end = _first_tilde(buffer), buffer.find(END)
+            if tilde is not None and (end < 0 or tilde[0] < end):
+                at, command = tilde
+                buffer = buffer[:at] + buffer[at + len(command) :]
+                self._act(reply, command)
+            elif end >= 0:
+                label, buffer = buffer[: end + len(END)], buffer[end + len(END) :]
+                with self._lock:
+                    self.buffer.append(label)
+                    self._print_buffer()
+            else:
+                return buffer
+
+    def _act(self, reply: Callable[[bytes], object], command: bytes) -> None:
+        with self._lock:
+            if command == CANCEL_ALL:
+                self.cancelled += self.buffer
+                self.buffer = []
+                return
+            self.status_queries += 1
+            answer = self.host_status()
+        if not self.silent:
+            reply(answer)
 
     def _print_buffer(self) -> None:
         """Print from the buffer while the printer can (call with the lock held)."""

@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -340,18 +341,58 @@ def read_exactly(fd: int, size: int) -> bytes:
 def test_a_label_written_to_a_serial_printer_arrives_byte_for_byte() -> None:
     pty = Pty()
     label = LABEL * 40  # more than one tty buffer's worth, newlines and GS untranslated
-    adapter = ZplDevicePrinter(printer(kind="zpl-device", path=pty.path, baud=115200))
+    adapter = ZplDevicePrinter(
+        printer(kind="zpl-device", path=pty.path, baud=115200), status_timeout=0.2
+    )
     results: list[PrintResult] = []
     sender = threading.Thread(
         target=lambda: results.append(adapter.send(label, content_type=ZPL, job_name="w"))
     )
 
     sender.start()
-    received = read_exactly(pty.master, len(label))
+    received = read_exactly(pty.master, len(b"~HS") + len(label))
     sender.join(WAIT)
 
     pty.unplug()
-    assert (results, received) == ([PrintResult(True)], label)
+    # Asked ~HS first; a printer on a one-way cable answers nothing and gets the label as it is.
+    assert (results, received) == ([PrintResult(True)], b"~HS" + label)
+
+
+@pytest.fixture
+def serial_zebra() -> Iterator[tuple[FakeZebra, ZplDevicePrinter]]:
+    """A Zebra that answers ~HS on the far end of a pseudo-terminal, and the adapter for it."""
+    pty, fake = Pty(), FakeZebra()
+    fake.serve_serial(pty.master)
+    yield fake, ZplDevicePrinter(printer(kind="zpl-device", path=pty.path), status_timeout=2)
+    fake.stop_serial()
+    pty.unplug()
+
+
+def test_a_serial_printer_that_answers_is_asked_before_and_after_the_label(
+    serial_zebra: tuple[FakeZebra, ZplDevicePrinter],
+) -> None:
+    fake, adapter = serial_zebra
+    fake.head_open = True
+    head_open = adapter.send(LABEL, content_type=ZPL, job_name="w")
+    fake.fix(head_open=False)
+
+    printed = adapter.send(LABEL, content_type=ZPL, job_name="w")
+
+    assert head_open == PrintResult(False, "head open")
+    assert (printed, fake.jobs, fake.status_queries) == (PrintResult(True), [LABEL], 3)
+    assert adapter.status() == PrinterStatus(True)
+
+
+def test_paper_running_out_mid_label_on_a_serial_printer_is_no_print(
+    serial_zebra: tuple[FakeZebra, ZplDevicePrinter],
+) -> None:
+    fake, adapter = serial_zebra
+    fake.paper_left = 0
+
+    result = adapter.send(LABEL, content_type=ZPL, job_name="w")
+
+    assert result == PrintResult(False, "paper out while printing")
+    assert (fake.jobs, fake.cancelled, adapter.status().state) == ([], [LABEL], "paper_out")
 
 
 def test_a_label_written_to_a_printer_device_file_arrives_byte_for_byte(tmp_path: Path) -> None:

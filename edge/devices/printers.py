@@ -18,6 +18,7 @@ import select
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -32,6 +33,7 @@ CONTENT_TYPES = {"pdf": PDF, "zpl": ZPL}
 EXTENSIONS = {PDF: "pdf", ZPL: "zpl"}
 STX, ETX = b"\x02", b"\x03"
 HANG_UP_TIMEOUT = 2.0  # seconds to wait for a printer to close after a label
+HOST_STATUS = b"~HS"  # ZPL II "~HS Host Status Return"
 CANCEL_ALL = b"~JA"  # ZPL II "~JA Cancel All": drops every format in the buffer, now
 
 
@@ -169,6 +171,35 @@ def _count(fields: list[bytes], index: int) -> int:
     return int(fields[index])
 
 
+def until_printed(
+    ask: Callable[[], PrinterStatus], cancel: Callable[[], None], *, timeout: float, every: float
+) -> PrintResult:
+    """After a label: ask `~HS` until the printer's buffer is empty (printed) or a fault shows;
+    on a fault or past `timeout`, cancel what is left (`~JA`), so that a retry prints one label."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = ask()
+        if not status.online:
+            return PrintResult(False, status.reason)
+        if not status.ready:
+            cancel()
+            return PrintResult(False, f"{status.reason} while printing")
+        if not status.busy:
+            return PrintResult(True)
+        if time.monotonic() > deadline:
+            cancel()
+            return PrintResult(False, f"the printer did not finish the label within {timeout:g} s")
+        time.sleep(every)
+
+
+def _read_host_status(read: Callable[[], bytes], timeout: float) -> bytes:
+    """Bytes from `read` until the three ~HS strings are in (or `timeout`: what came so far)."""
+    answer, deadline = b"", time.monotonic() + timeout
+    while answer.count(ETX) < 3 and time.monotonic() < deadline:
+        answer += read()
+    return answer
+
+
 def _hang_up(sock: socket.socket) -> None:
     """Half-close and let the printer close: a close() with unread bytes would reset the
     connection and could drop the label's tail. The label is sent by now, so a printer that
@@ -221,30 +252,14 @@ class ZplTcpPrinter:
                 if not status.ready:
                     return PrintResult(False, status.reason)
                 sock.sendall(data)
-                result = self._until_printed(sock)
+                result = until_printed(
+                    lambda: self._ask(sock), lambda: sock.sendall(CANCEL_ALL),
+                    timeout=self.print_timeout, every=self.check_every,
+                )  # fmt: skip
                 _hang_up(sock)
         except OSError as exc:
             return PrintResult(False, self._offline(exc))
         return result
-
-    def _until_printed(self, sock: socket.socket) -> PrintResult:
-        """Ask `~HS` after the label until the printer has printed it or a fault stops it."""
-        deadline = time.monotonic() + self.print_timeout
-        while True:
-            status = self._ask(sock)
-            if not status.online:
-                return PrintResult(False, status.reason)
-            if not status.ready:
-                sock.sendall(CANCEL_ALL)
-                return PrintResult(False, f"{status.reason} while printing")
-            if not status.busy:
-                return PrintResult(True)
-            if time.monotonic() > deadline:
-                sock.sendall(CANCEL_ALL)
-                return PrintResult(
-                    False, f"the printer did not finish the label within {self.print_timeout:g} s"
-                )
-            time.sleep(self.check_every)
 
     def _connect(self) -> socket.socket:
         where = (self.settings.host, self.settings.port)
@@ -253,7 +268,7 @@ class ZplTcpPrinter:
         return sock
 
     def _ask(self, sock: socket.socket) -> PrinterStatus:
-        sock.sendall(b"~HS")
+        sock.sendall(HOST_STATUS)
         answer = b""
         deadline = time.monotonic() + self.io_timeout
         while answer.count(ETX) < 3:
@@ -280,19 +295,38 @@ class ZplTcpPrinter:
 
 class ZplDevicePrinter:
     """ZPL written to a device: a serial port through pyserial (raw mode, so no byte is
-    translated), or any other device file (/dev/usb/lpN) written directly."""
+    translated), or any other device file (/dev/usb/lpN) written directly. A serial printer that
+    answers `~HS` is asked before the label and after it, as on the network; one that answers
+    nothing (a one-way cable) is sent the label as it is."""
 
-    def __init__(self, settings: PrinterConfig, *, io_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        settings: PrinterConfig,
+        *,
+        io_timeout: float = 10.0,
+        status_timeout: float = 1.0,
+        print_timeout: float = 30.0,
+        check_every: float = 0.2,
+    ) -> None:
         self.settings = settings
-        self.io_timeout = io_timeout
+        self.io_timeout, self.status_timeout = io_timeout, status_timeout
+        self.print_timeout, self.check_every = print_timeout, check_every
 
     def status(self) -> PrinterStatus:
-        # A plain device file tells nothing more than whether it opens; we do not read back.
+        # A plain device file tells nothing more than whether it opens; a serial port is asked.
         try:
-            os.close(os.open(self.settings.path, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK))
-        except OSError as exc:
+            fd = os.open(self.settings.path, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
+            is_tty = os.isatty(fd)
+            os.close(fd)
+            if not is_tty:
+                return PrinterStatus(True)
+            port = self._open_serial()
+            try:
+                return self._ask(port) or PrinterStatus(True)
+            finally:
+                port.close()
+        except (OSError, serial.SerialException) as exc:
             return PrinterStatus(False, reason=_offline(exc))
-        return PrinterStatus(True)
 
     def send(self, data: bytes, *, content_type: str, job_name: str) -> PrintResult:  # noqa: ARG002 - a device has no job names
         if content_type != ZPL:
@@ -301,24 +335,49 @@ class ZplDevicePrinter:
             fd = os.open(self.settings.path, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
             if os.isatty(fd):
                 os.close(fd)
-                self._send_serial(data)
-            else:
-                self._send_file(fd, data)
+                return self._send_serial(data)
+            self._send_file(fd, data)  # /dev/usb/lpN: the write completing is all it tells
         except serial.SerialTimeoutException:
             return PrintResult(False, f"offline: write timed out after {self.io_timeout:g} s")
         except (OSError, serial.SerialException) as exc:
             return PrintResult(False, _offline(exc))
         return PrintResult(True)
 
-    def _send_serial(self, data: bytes) -> None:
-        port = serial.Serial(
+    def _open_serial(self) -> serial.Serial:
+        return serial.Serial(
             self.settings.path,
             baudrate=self.settings.baud,
-            timeout=self.io_timeout,
+            timeout=min(self.check_every, self.status_timeout),
             write_timeout=self.io_timeout,
         )
+
+    def _ask(self, port: serial.Serial) -> PrinterStatus | None:
+        """`~HS` on the serial line; None when the printer answers nothing (a one-way link)."""
+        port.reset_input_buffer()
+        port.write(HOST_STATUS)
+        answer = _read_host_status(lambda: port.read(max(1, port.in_waiting)), self.status_timeout)
+        if not answer:
+            return None
         try:
+            return parse_host_status(answer)
+        except ValueError as exc:
+            return PrinterStatus(False, reason=f"offline: {exc}")
+
+    def _send_serial(self, data: bytes) -> PrintResult:
+        port = self._open_serial()
+        try:
+            before = self._ask(port)
+            if before is not None and not before.ready:
+                return PrintResult(False, before.reason)
             port.write(data)
+            if before is None:  # it answers nothing: the write is all we can know
+                return PrintResult(True)
+            return until_printed(
+                lambda: self._ask(port) or PrinterStatus(False, reason="offline: no ~HS answer"),
+                lambda: port.write(CANCEL_ALL),
+                timeout=self.print_timeout,
+                every=self.check_every,
+            )
         finally:
             port.close()  # the tty layer drains what is left (bounded by its closing_wait)
 
