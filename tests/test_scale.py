@@ -268,31 +268,47 @@ def test_a_reading_older_than_asked_for_is_not_offered() -> None:
 
 
 class AnsweringScale:
-    """The scale's side of the request protocol: answers each request on the pty master.
+    """The scale's side of the request protocol on the pty master, listening all the time as a
+    real one does. Answers are given in order, the last one repeated, each `delay` seconds after
+    its request; it counts the requests that arrive while an answer is still owed, and ignores
+    those whose number is in `ignore` (counted from 1)."""
 
-    Answers are given in order; the last one is repeated for every further request.
-    """
-
-    def __init__(self, pty: Pty, request: bytes, answers: list[bytes]) -> None:
+    def __init__(
+        self, pty: Pty, request: bytes, answers: list[bytes], *, delay: float = 0.0,
+        ignore: tuple[int, ...] = (),
+    ) -> None:  # fmt: skip
         self.pty, self.request, self.answers = pty, request, list(answers)
-        self.requests = 0
+        self.delay, self.ignore = delay, ignore
+        self.asked_at: list[float] = []
         self.other = b""  # anything the reader sent that was not the request
+        self.overlapping = 0  # requests sent over an unanswered one
+        self._owed: float | None = None  # when the owed answer goes out
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._answer, daemon=True)
         self._thread.start()
 
+    @property
+    def requests(self) -> int:
+        return len(self.asked_at)
+
     def _answer(self) -> None:
         buffer = b""
         while not self._stopping.is_set():
-            if not select.select([self.pty.master], [], [], 0.02)[0]:
+            if self._owed is not None and time.monotonic() >= self._owed:
+                answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+                os.write(self.pty.master, answer)
+                self._owed = None
+            if not select.select([self.pty.master], [], [], 0.005)[0]:
                 continue
             buffer += os.read(self.pty.master, 1024)
             while self.request in buffer:
                 before, _, buffer = buffer.partition(self.request)
                 self.other += before
-                self.requests += 1
-                answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-                os.write(self.pty.master, answer)
+                self.asked_at.append(time.monotonic())
+                if self._owed is not None:
+                    self.overlapping += 1
+                elif self.requests not in self.ignore:
+                    self._owed = time.monotonic() + self.delay
 
     def stop(self) -> None:
         self._stopping.set()
@@ -340,47 +356,9 @@ def test_a_request_scale_is_asked_again_until_its_answer_settles(
     assert seen.refused == (["scale_busy"] if command == "SI\r\n" else [])
 
 
-class SlowScale:
-    """A request scale that takes `delay` seconds to answer and keeps listening meanwhile, as a
-    real one does: it counts the requests that arrive while an answer is still owed, and ignores
-    the requests whose number is in `ignore` (counted from 1)."""
-
-    def __init__(self, pty: Pty, request: bytes, answer: bytes, *, delay: float,
-                 ignore: tuple[int, ...] = ()) -> None:  # fmt: skip
-        self.pty, self.request, self.answer, self.delay = pty, request, answer, delay
-        self.ignore = ignore
-        self.asked_at: list[float] = []
-        self.overlapping = 0  # requests sent over an unanswered one
-        self._owed: float | None = None  # when the owed answer goes out
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        buffer = b""
-        while not self._stopping.is_set():
-            if self._owed is not None and time.monotonic() >= self._owed:
-                os.write(self.pty.master, self.answer)
-                self._owed = None
-            if not select.select([self.pty.master], [], [], 0.005)[0]:
-                continue
-            buffer += os.read(self.pty.master, 1024)
-            while self.request in buffer:
-                _, _, buffer = buffer.partition(self.request)
-                self.asked_at.append(time.monotonic())
-                if self._owed is not None:
-                    self.overlapping += 1
-                elif len(self.asked_at) not in self.ignore:
-                    self._owed = time.monotonic() + self.delay
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(WAIT)
-
-
 def test_a_request_scale_gets_its_next_request_only_after_the_answer() -> None:
     pty, seen = Pty(), Seen()
-    scale = SlowScale(pty, b"SI\r\n", b"S S     0.250 kg\r\n", delay=0.15)
+    scale = AnsweringScale(pty, b"SI\r\n", [b"S S     0.250 kg\r\n"], delay=0.15)
 
     with reader_for(
         pty.path, seen, protocol="request", request_command="SI\r\n", poll_interval=0.02
@@ -396,7 +374,7 @@ def test_a_request_scale_gets_its_next_request_only_after_the_answer() -> None:
 
 def test_an_unanswered_request_is_followed_by_the_next_only_after_the_answer_timeout() -> None:
     pty, seen = Pty(), Seen()
-    scale = SlowScale(pty, b"SI\r\n", b"S S     0.250 kg\r\n", delay=0.0, ignore=(1,))
+    scale = AnsweringScale(pty, b"SI\r\n", [b"S S     0.250 kg\r\n"], ignore=(1,))
 
     with reader_for(
         pty.path, seen, protocol="request", request_command="SI\r\n", poll_interval=0.02,
