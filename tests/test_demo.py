@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import sqlite3
@@ -17,6 +18,7 @@ from typing import IO, Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from edge import demo, demo_run
 from edge.domain.gtin import is_valid_gtin
@@ -114,10 +116,13 @@ def _read_until(lines: queue.Queue[str], last: str, *, timeout: float) -> list[s
 
 
 @contextmanager
-def running_demo(data_dir: Path, log: Path) -> Iterator[Demo]:
-    cmd = [str(venv_script("warehouse-edge")), "demo", "--port", "0", "--data-dir", str(data_dir)]
+def running_demo(
+    data_dir: Path, log: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[Demo]:
+    cmd = [str(venv_script("warehouse-edge")), "demo", "--port", "0", "--data-dir", str(data_dir),
+           *args]  # fmt: skip
     with log.open("w") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
     threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
@@ -186,7 +191,7 @@ def test_the_demo_reuses_a_seeded_data_dir_without_seeding_again(tmp_path: Path)
     before = read_only(tmp_path / "edge.db", "SELECT COUNT(*) FROM movements")
     log = tmp_path / "demo.log"
 
-    with running_demo(tmp_path, log) as edge:
+    with running_demo(tmp_path, log, "--verbose") as edge:
         edge.proc.send_signal(signal.SIGTERM)
         code = edge.proc.wait(timeout=30)
 
@@ -266,3 +271,36 @@ def shipment_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
             break
         time.sleep(0.1)
     return found
+
+
+def test_demo_help_names_every_environment_variable_the_demo_reads() -> None:
+    from central_sync.server.access import ADMIN_ENV
+    from edge.cli.main import cli
+    from edge.config.keys import CONFIG_ENV, ENV_PREFIX
+
+    shown = CliRunner().invoke(cli, ["demo", "--help"]).output
+
+    read = [f"{ENV_PREFIX}<SECTION>_<KEY>", CONFIG_ENV, ADMIN_ENV, "HTTP_PROXY", "NO_PROXY"]
+    assert [name for name in read if name not in shown] == []
+    assert "--verbose" in shown
+
+
+@pytest.mark.slow
+def test_the_demo_reads_no_config_file_and_logs_only_warnings_unless_verbose(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "production.toml"
+    bad.write_text("[printers\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_")}
+    env["WAREHOUSE_EDGE_CONFIG"] = str(bad)
+    quiet_log, verbose_log = tmp_path / "quiet.log", tmp_path / "verbose.log"
+
+    for log, args in ((quiet_log, ()), (verbose_log, ("--verbose",))):
+        with running_demo(tmp_path / "demo", log, *args, env=env) as edge:
+            edge.proc.send_signal(signal.SIGTERM)
+            assert edge.proc.wait(timeout=30) == 0, log.read_text()
+    quiet, verbose = quiet_log.read_text(), verbose_log.read_text()
+
+    assert [line for line in quiet.splitlines() if " INFO " in line or " DEBUG " in line] == []
+    assert "HTTP Request" not in quiet
+    assert "synced with the demo's central" in verbose and "HTTP Request" in verbose

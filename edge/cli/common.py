@@ -26,11 +26,14 @@ config_option = click.option(
 
 
 def settings_from(
-    config_path: Path | None, overrides: Mapping[str, object] | None = None
+    config_path: Path | None,
+    overrides: Mapping[str, object] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Load settings or stop with the bad key named (exit 2)."""
+    """Load settings (`env`: os.environ) or stop with the bad key named (exit 2)."""
     try:
-        return load_settings(config_path, overrides=overrides)
+        return load_settings(config_path, env, overrides=overrides)
     except ConfigError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(2)

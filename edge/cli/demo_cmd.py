@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import click
 
+from central_sync.server.access import ADMIN_ENV
 from edge.cli.common import reports_errors, settings_from, setup_logging
 from edge.cli.server import stop_on_signals
+from edge.config.keys import CONFIG_ENV, ENV_PREFIX
+
+ENVIRONMENT = f"""\b
+Environment:
+  {ENV_PREFIX}<SECTION>_<KEY>
+      sets any config key of the demo's edge (`warehouse-edge config keys`
+      lists them), e.g. {ENV_PREFIX}PACKING_WEIGHT_TOLERANCE_G=50; the
+      options above win over it.
+  {CONFIG_ENV}
+      is not read: the demo uses no config file.
+  {ADMIN_ENV}
+      when set, is one more admin token of the demo's central.
+  HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY
+      as for any edge, the sync with central honours them (its address is
+      127.0.0.1: keep it in NO_PROXY).
+"""
 
 
-@click.command()
+@click.command(epilog=ENVIRONMENT)
 @click.option(
     "--port", type=int, default=8080, show_default=True, help="TCP port; 0 picks a free one."
 )
@@ -21,8 +39,13 @@ from edge.cli.server import stop_on_signals
     "--data-dir", type=click.Path(file_okay=False, path_type=Path),
     help="Keep the demo here (seeded on first use, reused after); default: a temp dir.",
 )  # fmt: skip
+@click.option(
+    "-v", "--verbose", is_flag=True,
+    help="Log what happens at INFO: seeding, each order central assigns, each sync request. "
+    "Default: warnings and errors only.",
+)  # fmt: skip
 @reports_errors
-def demo(port: int, host: str, data_dir: Path | None) -> None:
+def demo(port: int, host: str, data_dir: Path | None, verbose: bool) -> None:
     """Start an edge with realistic demo data and print its URL and demo logins.
 
     Seeds about 300 products with valid GTINs, about 300 locations, totes, operators of every
@@ -37,8 +60,10 @@ def demo(port: int, host: str, data_dir: Path | None) -> None:
     root = Path(tempfile.mkdtemp(prefix="warehouse-edge-demo-")) if temporary else data_dir
     assert root is not None
     overrides = {"edge.data_dir": root, "store.path": root / "edge.db", "server.port": port,
-                 "server.host": host}  # fmt: skip
-    settings = settings_from(None, overrides)
+                 "server.host": host, "logging.level": None if verbose else "WARNING"}  # fmt: skip
+    # No config file: a WAREHOUSE_EDGE_CONFIG set for a real edge must not bring its printers in.
+    env = {k: v for k, v in os.environ.items() if k != CONFIG_ENV}
+    settings = settings_from(None, overrides, env=env)
     setup_logging(settings.logging.level)
     try:
         with stop_on_signals():
