@@ -47,14 +47,33 @@ path = "{printed}"
 """
 
 
+# The bench's printer as a Zebra on 9100 (tests.printer_fake), for the print's own outcomes.
+ZEBRA_BENCH_TOML = """
+[[stations]]
+name = "BENCH-1"
+type = "pack_bench"
+
+[[printers]]
+name = "bench-1-zpl"
+kind = "zpl-tcp"
+station = "BENCH-1"
+host = "127.0.0.1"
+port = {port}
+"""
+
+
 @contextmanager
-def bench_edge(data_dir: Path) -> Iterator[EdgeServer]:
+def bench_edge(
+    data_dir: Path, *, bench_toml: str = "", sections: dict[str, dict[str, Any]] | None = None
+) -> Iterator[EdgeServer]:
     """`warehouse-edge serve` on the seeded floor (tests.support.seed_floor), with the pack bench
-    BENCH-1 and its file-sink printer writing to data_dir/printed; stopped on the way out."""
+    BENCH-1 and its file-sink printer writing to data_dir/printed (or `bench_toml`'s stations
+    and printers); stopped on the way out."""
     seed(data_dir / "edge.db", seed_floor)
     (data_dir / "printed").mkdir()
-    config = write_config(data_dir)
-    config.write_text(config.read_text() + BENCH_TOML.format(printed=data_dir / "printed"))
+    config = write_config(data_dir, sections)
+    lists = bench_toml or BENCH_TOML.format(printed=data_dir / "printed")
+    config.write_text(config.read_text() + lists)
     port, log_path = free_port(), data_dir / "serve.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_EDGE_")}
     cmd = [
@@ -346,3 +365,44 @@ def test_a_close_whose_answer_is_lost_is_sent_again_with_the_same_close_id_and_c
     assert (closed["tone"], tracking in closed["detail"]) == ("good", True)
     assert counts == [1, 1, 1]
     assert read_only(edge.db_path, "SELECT tracking_no FROM parcels") == [(tracking,)]
+
+
+def test_a_waybill_that_needs_attention_shows_on_the_bench_and_prints_once_the_printer_is_ready(
+    screen: StationScreen, tmp_path: Path
+) -> None:
+    from tests.printer_fake import FakeZebra
+
+    retry_fast = {"printing": {"max_attempts": 1, "fault_poll_s": 0.2}}
+    with FakeZebra() as zebra:
+        zebra.head_open = True
+        bench = ZEBRA_BENCH_TOML.format(port=zebra.port)
+        with (
+            bench_edge(tmp_path, bench_toml=bench, sections=retry_fast) as edge,
+            httpx.Client(base_url=edge.url, timeout=30) as http,
+        ):
+            picked_order(Floor.enrol(None, http), [{"sku": "SKU-1", "qty": 2}])
+            log_in_and_choose(screen, edge, "pack")
+            for code in ("T-0001", EAN13, EAN13):
+                screen.scan(code)
+            screen.page.locator("[data-testid=package][data-code=S]").click()
+            screen.by("weight-input").fill("360")
+            tap_and_wait(screen, "btn-close-parcel")
+            screen.by("feedback").wait_for(state="hidden", timeout=ANSWER_TIMEOUT_MS)
+            screen.page.wait_for_selector(
+                "[data-testid=print-state][data-status=needs_attention]", timeout=ANSWER_TIMEOUT_MS
+            )
+            waiting = (screen.text("print-state"), list(zebra.jobs))
+            shot(screen, "needs-attention")
+
+            zebra.fix(head_open=False)
+
+            screen.page.wait_for_selector(
+                "[data-testid=print-state][data-status=done]", timeout=ANSWER_TIMEOUT_MS
+            )
+            printed = screen.text("print-state")
+
+    assert waiting == (
+        "Waybill waiting for the printer (head open): fix the printer and it prints by itself.",
+        [],
+    )
+    assert (printed, len(zebra.jobs)) == ("Waybill printed", 1)
