@@ -28,8 +28,9 @@ _COLUMNS = (
     " last_error, reprint_of, created_at, updated_at, next_attempt_at, needs_attention"
 )
 # A job still to print: not yet tried, being sent, waiting for its retry or for its printer.
+# `status <> 'done'` first, word for word the partial index print_jobs_open's, so it is used.
 WAITING = (
-    "(status IN ('queued','sent')"
+    "status <> 'done' AND (status IN ('queued','sent')"
     " OR (status = 'failed' AND (next_attempt_at IS NOT NULL OR needs_attention = 1)))"
 )
 
@@ -172,8 +173,8 @@ def rearm_waiting(tx: Tx, printer: str) -> list[int]:
     """The printer reports ready: its failed jobs still to print (waiting for a retry or needing
     attention) are due now rather than after their back-off. Returns their ids."""
     rows = tx.execute(
-        "UPDATE print_jobs SET next_attempt_at = ? WHERE printer = ? AND status = 'failed'"
-        " AND (next_attempt_at IS NOT NULL OR needs_attention = 1) RETURNING id",
+        f"UPDATE print_jobs SET next_attempt_at = ? WHERE printer = ? AND {WAITING}"
+        " AND status = 'failed' RETURNING id",
         (tx.at, printer),
     ).fetchall()
     return sorted(int(row[0]) for row in rows)
@@ -182,8 +183,7 @@ def rearm_waiting(tx: Tx, printer: str) -> list[int]:
 def waiting_printers(conn: sqlite3.Connection | Tx) -> set[str]:
     """Printers with a failed job still to print: the spooler watches them closely."""
     rows = conn.execute(
-        "SELECT DISTINCT printer FROM print_jobs WHERE status = 'failed'"
-        " AND (next_attempt_at IS NOT NULL OR needs_attention = 1)"
+        f"SELECT DISTINCT printer FROM print_jobs WHERE {WAITING} AND status = 'failed'"
     ).fetchall()
     return {row[0] for row in rows}
 
@@ -206,7 +206,8 @@ def queue_summary(conn: sqlite3.Connection | Tx, now: datetime) -> dict[str, dic
 def jobs_needing_attention(conn: sqlite3.Connection | Tx, limit: int = 100) -> list[PrintJob]:
     """Every job whose retry budget is spent and that has not printed, oldest first."""
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM print_jobs WHERE needs_attention = 1 ORDER BY id LIMIT ?",
+        f"SELECT {_COLUMNS} FROM print_jobs WHERE status <> 'done' AND needs_attention = 1"
+        " ORDER BY id LIMIT ?",
         (limit,),
     ).fetchall()
     return [_job(row) for row in rows]
