@@ -24,7 +24,7 @@ from edge import demo, demo_run
 from edge.domain.gtin import is_valid_gtin
 from edge.store import catalog
 from edge.store.store import Store
-from tests.servers import venv_script
+from tests.servers import free_port, venv_script
 
 TODAY = date(2025, 3, 1)
 STARTUP_TIMEOUT_S = 60
@@ -286,13 +286,15 @@ def test_demo_help_names_every_environment_variable_the_demo_reads() -> None:
 
 
 @pytest.mark.slow
-def test_the_demo_reads_no_config_file_and_logs_only_warnings_unless_verbose(
+def test_the_demo_reads_no_config_file_bypasses_proxies_and_logs_only_warnings_unless_verbose(
     tmp_path: Path,
 ) -> None:
     bad = tmp_path / "production.toml"
     bad.write_text("[printers\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_")}
     env["WAREHOUSE_EDGE_CONFIG"] = str(bad)
+    # A proxy that answers nothing: the demo's sync with its own central must not use it.
+    env |= {"HTTP_PROXY": f"http://127.0.0.1:{free_port()}", "ALL_PROXY": "", "NO_PROXY": ""}
     quiet_log, verbose_log = tmp_path / "quiet.log", tmp_path / "verbose.log"
 
     for log, args in ((quiet_log, ()), (verbose_log, ("--verbose",))):

@@ -25,8 +25,8 @@ Environment:
   {ADMIN_ENV}
       when set, is one more admin token of the demo's central.
   HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY
-      as for any edge, the sync with central honours them (its address is
-      127.0.0.1: keep it in NO_PROXY).
+      as for any edge, the sync with central honours them; the demo adds
+      its central's address, 127.0.0.1, to NO_PROXY.
 """
 
 
@@ -64,6 +64,9 @@ def demo(port: int, host: str, data_dir: Path | None, verbose: bool) -> None:
     # No config file: a WAREHOUSE_EDGE_CONFIG set for a real edge must not bring its printers in.
     env = {k: v for k, v in os.environ.items() if k != CONFIG_ENV}
     settings = settings_from(None, overrides, env=env)
+    # The demo's central listens on 127.0.0.1: its sync must not go through a proxy.
+    for name in ("NO_PROXY", "no_proxy"):
+        os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1"]))
     setup_logging(settings.logging.level)
     try:
         with stop_on_signals():
