@@ -327,8 +327,6 @@ def test_a_job_past_its_retry_budget_needs_attention_and_prints_once_the_printer
         spooler.notify()
         until(lambda: job(store, job_id).needs_attention, "the budget spent")
         waiting = job(store, job_id)
-        clock.advance(3600)  # no back-off is left to wait out: only the printer wakes it
-        spooler.notify()
         not_yet = (job(store, job_id).status, list(fake.jobs))
 
         fake.fix(head_open=False)
@@ -337,7 +335,9 @@ def test_a_job_past_its_retry_budget_needs_attention_and_prints_once_the_printer
         assert fake.jobs == [label(WAYBILL)]
 
     assert (waiting.status, waiting.attempts, waiting.last_error) == ("failed", 2, "head open")
-    assert (waiting.next_attempt_at, not_yet) == (None, ("failed", []))
+    # Still tried at the longest back-off (5 min); the printer's ready state wakes it sooner.
+    assert waiting.next_attempt_at == utc(clock.now + timedelta(seconds=300))
+    assert not_yet == ("failed", [])
     assert (job(store, job_id).needs_attention, job(store, job_id).attempts) == (False, 3)
     told = [body for kind, body in events if kind == "print_job"]
     assert [(b["status"], b["needs_attention"]) for b in told] == [

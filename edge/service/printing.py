@@ -6,7 +6,7 @@ to print. The spooler renders each due job, sends it from a worker thread of its
 records the outcome through the writer: done (the printer said after the send that the label
 came out), or failed with the printer's reason and retried with exponential back-off. No label is
 ever dropped: after `max_attempts` a job `needs_attention` (on the station's screen, in
-/printers, /metrics and the log) and waits for its printer. A printer with jobs waiting, or not
+/printers, /metrics and the log) and waits for its printer, tried again at the longest back-off. A printer with jobs waiting, or not
 ready, is asked its state every `fault_poll_s`; the moment it reports ready its waiting jobs are
 due, whatever their back-off. Nothing on the scan path waits for any of this: a printer that is
 off costs a scan nothing.
@@ -196,8 +196,11 @@ class Spooler:
 
     async def _fail(self, job: PrintJob, reason: str, *, retry: bool, attempts: int = 0) -> None:
         retry_at, attention = None, retry and attempts >= self.max_attempts
-        if retry and not attention:
-            retry_at = self._clock() + timedelta(seconds=backoff_delay(attempts, **self._backoff))
+        if retry:  # past the budget still tried at the longest back-off, never dropped
+            delay = (
+                self._backoff["max_s"] if attention else backoff_delay(attempts, **self._backoff)
+            )
+            retry_at = self._clock() + timedelta(seconds=delay)
         await self._store.writer.run(
             lambda tx: mark_failed(tx, job.id, reason, retry_at, needs_attention=attention)
         )

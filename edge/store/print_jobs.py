@@ -2,8 +2,8 @@
 
 A job goes queued → sent → done, or → failed with the printer's reason. A failed job with a
 `next_attempt_at` is retried then. One whose retry budget is spent `needs_attention`: it is never
-dropped, it waits (shown on the screens, counted in /metrics) until its printer reports ready and
-is made due again (`rearm_waiting`). A failed job with neither (a document that cannot render, a
+dropped, it waits (shown on the screens, counted in /metrics) for its next try at the longest
+back-off, or until its printer reports ready and it is made due at once (`rearm_waiting`). A failed job with neither (a document that cannot render, a
 send cut off by a stop) stays visible until a person reprints it. Reprinting makes a new job with
 the same document, so the history of every label that came out (or did not) is kept; the job it
 replaces, if still waiting, then waits no more (one label, not two).
@@ -157,8 +157,8 @@ def mark_failed(
     *,
     needs_attention: bool = False,
 ) -> None:
-    """The job did not print, for `reason`; retried at `next_attempt_at`, or, when it
-    `needs_attention`, once its printer reports ready; else never (a person reprints it)."""
+    """The job did not print, for `reason`; retried at `next_attempt_at` (None: never, a person
+    reprints it). `needs_attention`: its retry budget is spent (shown until it prints)."""
     tx.execute(
         "UPDATE print_jobs SET status = 'failed', last_error = ?, updated_at = ?,"
         " next_attempt_at = ?, needs_attention = ? WHERE id = ?",
