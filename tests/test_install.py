@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,19 @@ def test_the_wheel_carries_the_terminal_and_the_venv_imports_nothing_from_the_ch
     paths = [Path(line) for line in where.stdout.split()]
     assert [p.is_relative_to(installed.venv) for p in paths] == [True, True, True], paths
     assert paths[2].is_file()
+
+
+@pytest.mark.parametrize("package", ["web_terminal", "central_sync/server"])
+def test_the_wheel_carries_every_file_of_the_pages_it_serves(
+    installed: Installed, package: str
+) -> None:
+    source = ROOT / package
+    shipped = {p.name for p in source.iterdir() if p.is_file() and p.suffix != ".py"}
+
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        carried = {Path(n).name for n in wheel.namelist() if str(Path(n).parent) == package}
+
+    assert shipped - carried == set()
 
 
 def test_the_edge_installed_from_the_wheel_opens_the_terminal_at_its_root(
