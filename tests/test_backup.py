@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -63,18 +64,23 @@ def test_a_backup_taken_during_writes_is_a_consistent_ledger(store: Store, tmp_p
     assert movements == events
 
 
-def test_restore_starts_a_new_epoch_above_the_old_one_and_the_clock(
+def test_restore_starts_a_provisional_epoch_above_the_backup_and_the_replaced_file_not_the_clock(
     store: Store, tmp_path: Path
 ) -> None:
     _seed(store)
     backup(store.path, tmp_path / "copy.db")
     target = tmp_path / "restored.db"
 
-    epoch = restore(tmp_path / "copy.db", target, now=lambda: 1_800_000_000.0)
-    again = restore(tmp_path / "copy.db", target, now=lambda: 1_700_000_000.0)
+    epoch = restore(tmp_path / "copy.db", target, edge_id="edge-1")
+    again = restore(tmp_path / "copy.db", target, edge_id="edge-1")
 
-    assert epoch == 1_800_000_000
-    assert again == 1_800_000_001
+    assert (epoch, again) == (2, 3)  # central's epochs decide the final one (tests/sync)
+    pending = (
+        sqlite3.connect(target)
+        .execute("SELECT value FROM edge_meta WHERE key = 'restore_pending'")
+        .fetchone()
+    )
+    assert json.loads(pending[0])["high_water"] == {"1": 1}
 
 
 def test_events_after_a_restore_number_from_one_in_the_new_epoch(
@@ -83,7 +89,7 @@ def test_events_after_a_restore_number_from_one_in_the_new_epoch(
     _seed(store)
     backup(store.path, tmp_path / "copy.db")
     target = tmp_path / "restored.db"
-    epoch = restore(tmp_path / "copy.db", target)
+    epoch = restore(tmp_path / "copy.db", target, edge_id="edge-1")
 
     restored = Store(target)
     try:

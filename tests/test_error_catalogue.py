@@ -27,6 +27,7 @@ from edge.domain.messages import CATALOGUE, render
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
+from edge.store.backup import backup, restore
 from edge.store.catalog import add_barcode
 from edge.store.effects import Actor
 from edge.store.store import Store
@@ -387,6 +388,13 @@ def bad_transition(f: Floor) -> Act:
     return lambda lang: f.client.post(url, json={"reason": "again"}, headers=h | lang)
 
 
+def backup_of_another_edge(f: Floor) -> Act:
+    copy = f.store.path.parent / "backup-of-edge-1.db"
+    backup(f.store.path, copy)
+    target = f.store.path.parent / "restored.db"
+    return lambda _: raised(lambda: restore(copy, target, edge_id="edge-9"))
+
+
 def database_too_new(f: Floor) -> Act:
     sql(
         f,
@@ -551,6 +559,7 @@ SCENARIOS: dict[str, Scenario] = {
         parcel_not_ready, parcel_empty, no_printer, no_weight, weight_needed, unknown_package, already_dispatched,
         supervisor_needed, typed_weight_refused, count_out_of_range, count_task_done,
         quantity_too_large, balance_out_of_range, method_not_allowed, request_too_large,
+        backup_of_another_edge,
     )
 }  # fmt: skip
 

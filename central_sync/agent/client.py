@@ -56,6 +56,18 @@ class CentralClient:
         body = await self._call("GET", f"/api/v1/edges/{self.edge_id}/events/high-water")
         return _high_water(body)
 
+    async def own_events(self, epoch: int, *, after: int) -> list[dict[str, Any]]:
+        """This edge's events of `epoch` after seq `after` as central holds them (a page)."""
+        path = f"/api/v1/edges/{self.edge_id}/events"
+        body = await self._call("GET", path, params={"epoch": epoch, "after": after})
+        events = body.get("events")
+        if not isinstance(events, list):
+            raise Unreachable(f"events answer without an events list: {_short(body)}")
+        return events
+
+    async def report_restore(self, report: dict[str, Any]) -> None:
+        await self._call("POST", f"/api/v1/edges/{self.edge_id}/restores", json=report)
+
     async def changes(self, after: int, *, wait: int, limit: int) -> dict[str, Any]:
         """One page of the change feed after `after`; central may hold it up to `wait` s."""
         params = {"after": after, "wait": wait, "limit": limit}

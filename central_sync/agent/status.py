@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from central_sync.agent import state
 from central_sync.agent.state import Conn
+from edge.store import restored
 
 
 def parse_utc(text: str | None) -> datetime | None:
@@ -41,11 +42,23 @@ def sync_status(conn: Conn, settings: Any, now: datetime | None = None) -> dict[
         "feed_cursor": state.feed_cursor(conn),
         "last_error": link.last_error,
         "last_error_at": link.last_error_at,
-        "attention": link.attention,
+        "attention": link.attention or _restore_attention(conn),
         "sync_exceptions": state.open_sync_exceptions(conn),
         "alert": bool(url and offline and offline_s >= alert_after),
         "alert_after_s": alert_after,
     }
+
+
+def _restore_attention(conn: Conn) -> str:
+    """A restore that central was not yet asked about, or orders it left on hold."""
+    if restored.restore_pending(conn) is not None:
+        return ("restored from a backup and central not yet asked what it holds past it; the "
+                "edge will not serve until `warehouse-edge sync reconcile` did")  # fmt: skip
+    held = restored.open_restore_exceptions(conn)
+    if held:
+        return (f"{held} orders on hold after a restore from a backup: check their totes, then "
+                "release or cancel them and resolve the exceptions (GET /api/v1/exceptions)")  # fmt: skip
+    return ""
 
 
 def _online(url: str | None, link: state.Link) -> bool | None:

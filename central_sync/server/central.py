@@ -17,6 +17,7 @@ from central_sync.server.db import Database, Tx, utc_now
 from central_sync.server.dialect import DatabaseUrl
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import changes_after
+from central_sync.server.restore import restore_reported, stored_events
 from central_sync.server.schema import migrate
 
 log = logging.getLogger("central")
@@ -114,6 +115,18 @@ class Central:
     def high_water(self, edge_id: str) -> list[dict[str, int]]:
         with self.read() as tx:
             return high_water(tx, edge_id)
+
+    def events_of(self, edge_id: str, *, epoch: int, after: int, limit: int) -> dict[str, Any]:
+        """The edge's own events central holds in `epoch` after seq `after` (for a restored edge
+        to take back what its backup lacks)."""
+        with self.read() as tx:
+            return {"events": stored_events(tx, edge_id, epoch=epoch, after=after, limit=limit)}
+
+    def record_restore(self, edge_id: str, report: dict[str, Any]) -> dict[str, Any]:
+        """A restored edge says what its backup lacked and what it did: an exception for a
+        person when central held events past the backup."""
+        with self.write() as tx:
+            return restore_reported(tx, edge_id, report)
 
     # --- down: the change feed
 

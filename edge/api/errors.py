@@ -27,7 +27,7 @@ STATUS: dict[str, int] = {
     "not_found": 404, "unknown_sku": 404, "unknown_location": 404,
     "insufficient_stock": 409, "scan_id_reused": 409, "duplicate": 409, "bad_transition": 409,
     "no_pick_list": 404,
-    "method_not_allowed": 405, "request_too_large": 413,
+    "method_not_allowed": 405, "request_too_large": 413, "backup_of_another_edge": 409,
     "storage_full": 507, "database_too_new": 503, "internal_error": 500,
 }  # fmt: skip
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from edge.cli.common import config_option, reports_errors, settings_from
+from edge.config import Settings
 from edge.store.backup import backup as backup_db
 from edge.store.backup import restore as restore_db
 
@@ -50,10 +52,31 @@ def backup(config_path: Path | None, db_path: Path | None, out: Path | None) -> 
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
 @reports_errors
 def restore(backup_file: Path, config_path: Path | None, db_path: Path | None, yes: bool) -> None:
-    """Replace the database by BACKUP_FILE (stop the server first) and start a new sync epoch."""
+    """Replace the database by BACKUP_FILE, a backup of this edge (stop the server first); then
+    ask central for this edge's events past the backup and re-apply them (exit 4 if central
+    cannot be asked: the edge will not serve until `warehouse-edge sync reconcile` did)."""
     settings = settings_from(config_path)
     target = db_path or settings.db_path
     if not yes:
         click.confirm(f"Replace {target} by {backup_file}?", abort=True)
-    epoch = restore_db(backup_file, target)
-    click.echo(f"restored {backup_file} to {target}; new sync epoch {epoch}")
+    restore_db(backup_file, target, edge_id=settings.edge.id)
+    click.echo(f"restored {backup_file} to {target}")
+    reconcile_or_exit(settings, target)
+
+
+def reconcile_or_exit(settings: Settings, db_path: Path | None = None) -> None:
+    """Close a pending restore with central now (restore, serve, sync reconcile), or exit 4."""
+    from central_sync.agent.client import Refused, Unreachable
+    from central_sync.agent.restore import reconcile_before_serving
+
+    try:
+        lines = reconcile_before_serving(settings, db_path or settings.db_path)
+    except (Unreachable, Refused) as exc:
+        click.echo(
+            f"error: restored from a backup, but central could not be asked what it holds past "
+            f"the backup ({exc}). The edge will not serve until it was: run `warehouse-edge sync "
+            "reconcile` once central answers.", err=True,
+        )  # fmt: skip
+        sys.exit(4)
+    for line in lines:
+        click.echo(line)

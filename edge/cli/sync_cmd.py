@@ -24,7 +24,8 @@ def sync() -> None:
 def status(config_path: Path | None, as_json: bool) -> None:
     """Show central's URL (or standalone), online or "central offline since …", events queued and
     the oldest, the feed cursor, the last error and the alert. Reads the database directly, so it
-    works while the server runs; exits 3 while the alert is raised."""
+    works while the server runs; exits 4 while it says "needs a person", else 3 while the alert
+    is raised."""
     from central_sync.agent.status import status_lines, sync_status
     from edge.store.db import Readers
 
@@ -46,7 +47,20 @@ def status(config_path: Path | None, as_json: bool) -> None:
     else:
         for line in status_lines(found):
             click.echo(line)
-    sys.exit(3 if found["alert"] else 0)
+    sys.exit(4 if found["attention"] else 3 if found["alert"] else 0)
+
+
+@sync.command("reconcile")
+@config_option
+def reconcile(config_path: Path | None) -> None:
+    """After `warehouse-edge restore` could not reach central: ask central for this edge's events
+    past the backup, re-apply them and start a new epoch above central's (exit 4 if central
+    cannot be asked; the server will not start until this was done)."""
+    from edge.cli.backup_cmd import reconcile_or_exit
+
+    settings = settings_from(config_path)
+    setup_logging(settings.logging.level)
+    reconcile_or_exit(settings)
 
 
 @sync.command("run-once")

@@ -187,6 +187,12 @@ CATALOGUE: dict[str, Message] = {
         "{what} {key} already exists.",
         "{what} {key} 已存在。",
     ),
+    "backup_of_another_edge": Message(
+        "{backup} is a backup of edge {owner}, not of this edge ({edge}). Restore a backup of "
+        "{edge}, or set edge.id to {owner} if this machine now is that edge.",
+        "{backup} 是边缘服务器 {owner} 的备份，不是本服务器（{edge}）的。请恢复 {edge} 的备份；"
+        "如果本机现在就是 {owner}，请把 edge.id 设为 {owner}。",
+    ),
     "database_too_new": Message(
         "The database {path} was written by a newer version (migration {migration}). "
         "Install that version or restore a backup made by this one.",

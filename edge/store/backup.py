@@ -9,11 +9,12 @@ for events it already has.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from edge.domain.errors import EdgeError
+from edge.store.restored import mark_restored, outbox_high_water
 
 Progress = Callable[[int, int], None]
 
@@ -43,12 +44,11 @@ def backup(
     tmp.replace(target)
 
 
-def restore(backup_file: Path, target: Path, *, now: Callable[[], float] = time.time) -> int:
-    """Replace `target` by `backup_file` and start a new epoch; returns the new epoch.
-
-    The new epoch is above both the backup's and the replaced database's, and at least the current
-    Unix time in seconds, so two restores of the same backup never share an epoch even when the
-    replaced database is lost. Stop the server first.
+def restore(backup_file: Path, target: Path, *, edge_id: str) -> int:
+    """Replace `target` by `backup_file` (a backup of edge `edge_id`); returns a provisional epoch,
+    above the backup's and the replaced database's (no clock: central's epochs decide, see
+    central_sync/agent/restore.py). The restore stays pending until central was asked what it
+    holds past the backup. Stop the server first.
     """
     if not backup_file.exists():
         raise EdgeError("not_found", what="backup", key=str(backup_file))
@@ -56,10 +56,15 @@ def restore(backup_file: Path, target: Path, *, now: Callable[[], float] = time.
     try:
         _check_integrity(check, backup_file)
         old = _epoch(check)
+        owner = _edge_of(check)
+        high_water = outbox_high_water(check)
     finally:
         check.close()
-    replaced = _epoch_of_file(target)
-    epoch = max(old + 1, replaced + 1, int(now()))
+    if owner is not None and owner != edge_id:
+        raise EdgeError(
+            "backup_of_another_edge", backup=str(backup_file), owner=owner, edge=edge_id
+        )
+    epoch = max(old + 1, _epoch_of_file(target) + 1)
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     src = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
@@ -67,12 +72,20 @@ def restore(backup_file: Path, target: Path, *, now: Callable[[], float] = time.
     try:
         src.backup(dst)
         dst.execute("UPDATE edge_meta SET value = ? WHERE key = 'epoch'", (str(epoch),))
+        info = {"backup": backup_file.name, "high_water": high_water,
+                "restored_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}  # fmt: skip
+        mark_restored(dst, info)
         dst.commit()
         dst.execute("PRAGMA journal_mode = WAL")
     finally:
         dst.close()
         src.close()
     return epoch
+
+
+def _edge_of(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM edge_meta WHERE key = 'edge_id'").fetchone()
+    return str(row[0]) if row else None
 
 
 def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from edge.domain.decision import Decision, Event
-from edge.domain.ledger import Account, Movement, Place, Reservation, check_balance
+from edge.domain.ledger import Account, Bucket, Movement, Place, Reservation, check_balance
 from edge.store.writer import Tx
 
 SCHEMA_VERSION = 1
@@ -117,6 +117,44 @@ def write_event(tx: Tx, event: Event, actor: Actor) -> int:
         ),
     )  # fmt: skip
     return int(seq)
+
+
+def replay_event(tx: Tx, event: Mapping[str, Any]) -> None:
+    """An event of this edge that central holds and this database lacks (it was restored from an
+    older backup): its movements go into the ledger again and its outbox row is written under its
+    own epoch and seq, already delivered. The movement ids listed are the ones given here."""
+    payload = dict(event["payload"])
+    actor = Actor(operator_id=payload.get("operator_id"), device_id="central")
+    epoch, seq, at = int(event["epoch"]), int(event["seq"]), str(event["occurred_at"])
+    moved = [
+        _write_movement(tx, _movement(m, event.get("order_id")), actor, epoch=epoch, seq=seq, at=at)
+        for m in payload.get("movements") or []
+    ]
+    payload["movements"] = moved
+    tx.execute(
+        "INSERT INTO outbox (epoch, seq, event_id, type, schema_version, occurred_at, scan_id,"
+        " order_id, order_line_id, sku, payload, delivered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            epoch, seq, event["event_id"], event["type"], SCHEMA_VERSION, at, None,
+            event.get("order_id"), None, event.get("sku"), json.dumps(payload, sort_keys=True),
+            tx.at,
+        ),
+    )  # fmt: skip
+    tx.memo.pop(("seq", epoch), None)
+
+
+def _movement(m: Mapping[str, Any], order_id: str | None) -> Movement:
+    def side(s: Sequence[str]) -> Place | Account:
+        location, container, bucket = s
+        if not location and not container:
+            return Account(bucket)
+        return Place(location, Bucket(bucket), container)
+
+    return Movement(
+        str(m["type"]), str(m["sku"]), int(m["qty"]), side(m["from"]), side(m["to"]),
+        lot=str(m.get("lot") or ""), serial=str(m.get("serial") or ""),
+        reason=str(m.get("reason") or ""), order_id=order_id,
+    )  # fmt: skip
 
 
 def _side(side: Place | Account) -> tuple[str, str, str]:

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from central_sync.server.batch import parse_batch
@@ -41,6 +41,28 @@ async def post_events(
 def get_high_water(edge_id: str, _: EdgeCaller, central: CentralDep) -> dict[str, Any]:
     """Every epoch central holds for this edge with its highest applied seq."""
     return {"high_water": central.high_water(edge_id)}
+
+
+@router.get("/events")
+def get_own_events(
+    edge_id: str,
+    _: EdgeCaller,
+    central: CentralDep,
+    epoch: int = Query(ge=1),
+    after: int = Query(0, ge=0),
+    limit: int = Query(500, ge=1, le=500),
+) -> dict[str, Any]:
+    """This edge's own events of `epoch` after seq `after`, as central holds them (a restored
+    edge takes back what its backup lacks)."""
+    return central.events_of(edge_id, epoch=epoch, after=after, limit=limit)
+
+
+@router.post("/restores")
+def post_restore(
+    edge_id: str, _: EdgeCaller, central: CentralDep, report: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    """A restored edge reports the gap it closed: an exception for a person at central."""
+    return central.record_restore(edge_id, report)
 
 
 @router.get("/changes")

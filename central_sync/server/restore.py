@@ -1,0 +1,47 @@
+"""An edge restored from an older backup: central gives back the edge's own events past the
+backup's high water (they are facts of the floor the edge re-applies), and records the gap as an
+exception for a person (docs/sync.md, "Restoring an edge from a backup")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from central_sync.server.attention import raise_exception
+from central_sync.server.db import Tx
+
+MAX_EVENTS = 500
+
+
+def stored_events(
+    tx: Tx, edge_id: str, *, epoch: int, after: int, limit: int
+) -> list[dict[str, Any]]:
+    """The edge's events of `epoch` with seq > `after`, in order, as the edge sent them."""
+    rows = tx.all(
+        "SELECT epoch, seq, event_id, type, occurred_at, order_id, sku, payload FROM events"
+        " WHERE edge_id = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT ?",
+        (edge_id, epoch, after, min(max(limit, 1), MAX_EVENTS)),
+    )
+    return [
+        dict(r) | {"edge_id": edge_id, "epoch": int(r["epoch"]), "seq": int(r["seq"]),
+                   "payload": json.loads(r["payload"])}
+        for r in rows
+    ]  # fmt: skip
+
+
+def restore_reported(tx: Tx, edge_id: str, report: dict[str, Any]) -> dict[str, Any]:
+    """An exception naming the gap, the events re-applied and the orders held at the edge."""
+    gap = report.get("gap") or []
+    if not gap:
+        return {"exception": False}
+    spans = ", ".join(f"epoch {g['epoch']} seq {g['from_seq']}-{g['to_seq']}" for g in gap)
+    held = report.get("orders_held") or []
+    detail = (
+        f"edge {edge_id} was restored from a backup ({report.get('backup', '?')}) that lacked "
+        f"{report.get('reapplied', 0)} events central holds ({spans}). The edge took them back "
+        f"from central and re-applied them before serving (new epoch {report.get('epoch')})"
+        + (f"; orders held there for a supervisor: {', '.join(held)}" if held else "")
+        + ". Check the held orders' totes at the edge and release or cancel them, then resolve."
+    )
+    new = raise_exception(tx, "restore_gap", edge_id, detail)
+    return {"exception": new}
