@@ -41,6 +41,7 @@ from bench.common import (  # noqa: E402
     writer_delta,
 )
 from edge.domain.gtin import check_digit  # noqa: E402
+from edge.domain.shelf_life import ShelfRules  # noqa: E402
 from edge.domain.stock import ReceiveStock  # noqa: E402
 from edge.service.orders import receive_order  # noqa: E402
 from edge.service.stock import receive  # noqa: E402
@@ -109,7 +110,7 @@ def seed_floor(bins: list[Bin], totes: int, badges: list[str], count: int) -> Ca
             catalog.upsert_container(tx, code=tote_code(n), type="tote")
         add_operators(tx, badges)
         for order in orders(count, bins, random.Random(5)):
-            receive_order(tx, order, Actor())
+            receive_order(tx, order, Actor(), shelf=ShelfRules())
 
     return fn
 

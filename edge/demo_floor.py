@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.domain.classify import COMMANDS
+from edge.domain.shelf_life import ShelfRules
 from edge.service.orders import receive_order
 from edge.store.effects import Actor
 from edge.store.orders import NewLine, NewOrder
@@ -67,7 +68,7 @@ def _order(rng: random.Random, n: int, skus: Sequence[str]) -> NewOrder:
 
 
 def _release(tx: Tx, order: NewOrder) -> str:
-    return str(receive_order(tx, order, Actor())["order_id"])
+    return str(receive_order(tx, order, Actor(), shelf=ShelfRules())["order_id"])
 
 
 def sheet_sections(store: Store, *, command_prefix: str = "CMD:") -> list[Any]:

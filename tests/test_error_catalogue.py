@@ -34,6 +34,7 @@ from edge.store.store import Store
 from tests.support import (
     CASE_GTIN,
     EAN13,
+    GTIN,
     PIN,
     Floor,
     add_colleague,
@@ -509,6 +510,16 @@ def unknown_package(f: Floor) -> Act:
     return closing(f, packing_order(f, "T-0001", EAN13, EAN13), package="CRATE")
 
 
+def expired_item(f: Floor) -> Act:
+    """A unit whose GS1 (17) expiry is long past, scanned at the item step of a pick."""
+    release(f, scan_id(), ONE_UNIT)
+    h = f.login("B-PICK")
+    f.start(h, "pick")
+    for raw in ("T-0001", "A-01-01"):
+        assert f.scan(h, raw).status_code == 200, raw
+    return lambda lang: f.scan(h | lang, f"]C101{GTIN}17200131")
+
+
 # --- counts of short-pick holds ---
 
 
@@ -559,7 +570,7 @@ SCENARIOS: dict[str, Scenario] = {
         parcel_not_ready, parcel_empty, no_printer, no_weight, weight_needed, unknown_package, already_dispatched,
         supervisor_needed, typed_weight_refused, count_out_of_range, count_task_done,
         quantity_too_large, balance_out_of_range, method_not_allowed, request_too_large,
-        backup_of_another_edge,
+        backup_of_another_edge, expired_item,
     )
 }  # fmt: skip
 
@@ -574,7 +585,7 @@ BY_OPERATOR = (
     "nothing_to_pack", "order_not_packable", "extra_item", "weight_off", "tracking_range_used_up",
     "parcel_not_ready", "parcel_empty", "no_printer", "no_weight", "weight_needed", "unknown_package",
     "already_dispatched", "supervisor_needed", "typed_weight_refused", "count_out_of_range",
-    "count_task_done",
+    "count_task_done", "expired_item",
     "quantity_too_large", "balance_out_of_range",
 )  # fmt: skip
 

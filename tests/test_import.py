@@ -192,7 +192,7 @@ def test_import_reports_progress_every_thousand_rows(store: Store, tmp_path: Pat
 REFUSALS = [
     ("products", "sku,name,colour\nX,Tea,red\n",
      ["line 1: unknown column 'colour' (expected: sku, name, name_zh, weight_g, lot_tracked,"
-      " expiry_tracked)"]),
+      " expiry_tracked, min_shelf_life_days)"]),
     ("products", "sku,name_zh\nX,茶\n", ["line 1: missing required column 'name'"]),
     ("products", "sku,name\nX,Tea\nY,Tea\nX,Other tea\n",
      ["line 4: duplicate sku 'X' in the file (also on line 2)"]),

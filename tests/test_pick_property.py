@@ -9,6 +9,7 @@ import itertools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -124,7 +125,7 @@ def context(m: Model, s: Classified, allow: bool) -> PickContext:
     free = [(loc, lot, m.stock.free(task.sku, loc, "", lot)) for loc in SEQ for lot in LOTS] if task else []  # fmt: skip
     candidates = tuple(Candidate(loc, n, SEQ[loc], lot) for loc, lot, n in free if n > 0)
     owner = m.bindings.get(s.key) if s.kind == "container" else None
-    return PickContext(m.pl, m.stock, candidates, owner, allow)
+    return PickContext(m.pl, m.stock, candidates, owner, allow, today=date(2026, 6, 1))
 
 
 def record(m: Model, change: object) -> Model:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -89,8 +90,12 @@ PROMPTS = {
 }
 
 
+TODAY = date(2026, 6, 1)
+
+
 def ctx(pl: PickList, **kw: object) -> PickContext:
-    base: dict[str, object] = {"stock": STOCK, "candidates": CANDIDATES, "allow_unscanned_completion": True}  # fmt: skip
+    base: dict[str, object] = {"stock": STOCK, "candidates": CANDIDATES, "allow_unscanned_completion": True,
+                               "today": TODAY}  # fmt: skip
     return PickContext(pl, **(base | kw))  # type: ignore[arg-type]
 
 

@@ -31,6 +31,7 @@ from central_sync.agent.client import CentralClient, Refused, Unreachable
 from central_sync.agent.status import age_text, parse_utc
 from edge.config import ConfigError
 from edge.domain.errors import EdgeError
+from edge.service.expiry import shelf_rules
 from edge.store.effects import utc
 from edge.store.store import Store
 from edge.store.writer import Tx
@@ -87,6 +88,7 @@ class SyncAgent:
         self._tasks: list[asyncio.Task[None]] = []
         self._cursor: int | None = None  # the feed's, read from the store when the loop starts
         self.zone = ZoneInfo(settings.edge.timezone)
+        self.shelf = shelf_rules(settings)
 
     # --- lifetime ---------------------------------------------------------------------------
 
@@ -242,7 +244,7 @@ class SyncAgent:
             return int(following)
 
         def apply(tx: Tx) -> dict[str, int]:
-            counts = apply_page(tx, changes, following)
+            counts = apply_page(tx, changes, following, shelf=self.shelf)
             self._save_link(tx)
             return counts
 

@@ -18,6 +18,7 @@ from central_sync.agent import state
 from edge.domain.decision import Decision, Event
 from edge.domain.errors import EdgeError
 from edge.domain.order import OrderStatus
+from edge.domain.shelf_life import ShelfRules
 from edge.service.orders import cancel_order, receive_order
 from edge.store import orders as order_store
 from edge.store.catalog import add_barcode, upsert_product
@@ -27,6 +28,7 @@ from edge.store.writer import Tx
 
 log = logging.getLogger("central_sync.agent")
 
+UTC_RULES = ShelfRules()  # the warehouse's date in UTC, no channel minimums (tests, tools)
 # Changes from central are recorded as made by this device in the ledger and status history.
 CENTRAL = Actor(device_id="central")
 # The goods have left the building: a cancellation cannot be honoured any more.
@@ -38,13 +40,16 @@ GONE = frozenset({
 LABELLED = "(label_printed_at IS NOT NULL OR closed_at IS NOT NULL) AND dispatched_at IS NULL"
 
 
-def apply_page(tx: Tx, changes: list[dict[str, Any]], next_cursor: int) -> dict[str, int]:
-    """Apply every change, each alone, then store `next_cursor`; counts applied and refused."""
+def apply_page(
+    tx: Tx, changes: list[dict[str, Any]], next_cursor: int, *, shelf: ShelfRules = UTC_RULES
+) -> dict[str, int]:
+    """Apply every change, each alone, then store `next_cursor`; counts applied and refused.
+    Orders released are allocated under `shelf` (the warehouse's date, shelf-life minimums)."""
     counts = {"applied": 0, "refused": 0}
     for change in changes:
         try:
             with tx.savepoint():
-                apply_change(tx, change)
+                apply_change(tx, change, shelf=shelf)
             counts["applied"] += 1
         except sqlite3.Error as exc:
             if not tx.conn.in_transaction:  # the disk is full or the database gone: stop here
@@ -67,7 +72,7 @@ def _refuse(tx: Tx, change: dict[str, Any], code: str, reason: str, counts: dict
         )  # fmt: skip
 
 
-def apply_change(tx: Tx, change: dict[str, Any]) -> None:
+def apply_change(tx: Tx, change: dict[str, Any], *, shelf: ShelfRules = UTC_RULES) -> None:
     kind = change.get("type")
     applier = APPLIERS.get(kind)  # type: ignore[arg-type]
     if applier is None:
@@ -75,7 +80,10 @@ def apply_change(tx: Tx, change: dict[str, Any]) -> None:
     data = change.get("data")
     if not isinstance(data, dict):
         raise TypeError("data is not an object")
-    applier(tx, data, change)
+    if applier is order_released:
+        order_released(tx, data, change, shelf=shelf)
+    else:
+        applier(tx, data, change)
 
 
 def product_upserted(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> None:
@@ -86,14 +94,18 @@ def product_upserted(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> N
     if row is None or (row["name"], row["name_zh"], row["weight_g"]) != wanted:
         flags = {f: bool(row[f]) if row else False
                  for f in ("lot_tracked", "expiry_tracked", "serial_tracked")}  # fmt: skip
-        upsert_product(tx, sku=sku, name=wanted[0], name_zh=wanted[1], weight_g=wanted[2], **flags)
+        shelf = int(row["min_shelf_life_days"]) if row else 0  # the edge's own setting, kept
+        upsert_product(tx, sku=sku, name=wanted[0], name_zh=wanted[1], weight_g=wanted[2],
+                       min_shelf_life_days=shelf, **flags)  # fmt: skip
     for barcode in data.get("barcodes") or []:
         add_barcode(
             tx, code=_text(barcode, "code"), sku=sku, pack_qty=int(barcode.get("pack_qty") or 1)
         )
 
 
-def order_released(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:
+def order_released(
+    tx: Tx, data: dict[str, Any], change: dict[str, Any], *, shelf: ShelfRules = UTC_RULES
+) -> None:
     """The order as the edge's POST /api/v1/orders takes it; known (channel, id) changes nothing."""
     lines = tuple(
         NewLine(_text(ln, "sku"), _whole(ln, "qty"), str(ln.get("lot") or ""))
@@ -106,7 +118,7 @@ def order_released(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None
         customer_ref=str(data.get("customer_ref") or ""), ship_to=dict(data.get("ship_to") or {}),
         carrier=str(data.get("carrier") or ""), service=str(data.get("service") or ""),
     )  # fmt: skip
-    receive_order(tx, order, CENTRAL)
+    receive_order(tx, order, CENTRAL, shelf=shelf)
 
 
 def order_cancelled(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:

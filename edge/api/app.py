@@ -164,7 +164,8 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     errors.install(app, max_body_bytes=settings.server.max_body_bytes)
     app.state.broker = Broker()
     app.state.sessions = SessionCache()
-    for module in (health, sessions, scans, stock, holds, orders, stations, printing, packing):
+    # holds before stock: its /stock/expiring must not be read as /stock/{sku}
+    for module in (health, sessions, scans, holds, stock, orders, stations, printing, packing):
         app.include_router(module.router)
     app.include_router(sync_routes.router)
     app.mount("/ui", StaticFiles(directory=WEB_ROOT, html=True), name="web_terminal")

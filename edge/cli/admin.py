@@ -10,8 +10,11 @@ from edge.cli.demo_cmd import demo
 from edge.cli.devices_cmd import devices
 from edge.cli.import_cmd import import_
 from edge.cli.labels_cmd import labels
+from edge.cli.stock_cmd import stock
 from edge.cli.sync_cmd import sync
 from edge.cli.tls_cmd import tls
 from edge.cli.verify_cmd import verify
 
-COMMANDS: list[click.Command] = [import_, verify, demo, backup, restore, tls, labels, devices, sync]
+COMMANDS: list[click.Command] = [
+    import_, verify, demo, backup, restore, tls, labels, devices, sync, stock,
+]  # fmt: skip

@@ -26,7 +26,8 @@ Columns per KIND (the first ones of each line are required):
 {_columns_help()}
 
 \b
-products:   lot_tracked / expiry_tracked are true or false; weight_g in grams.
+products:   lot_tracked / expiry_tracked are true or false; weight_g in grams;
+            min_shelf_life_days: a lot with fewer days left is not allocated (default 0).
 barcodes:   a code shaped like a GTIN (8, 12, 13 or 14 digits) must have a correct check
             digit; pack_qty is the units one scan counts (a case of 12: 12); default 1.
 locations:  type is bin, bench, returns, quarantine, dock or staging; pick_seq orders picking.

@@ -26,6 +26,8 @@ from edge.config.keys import (
 )
 from edge.domain.ledger import MAX_QUANTITY
 
+_CHANNEL_DAYS_EXPECTED = "channel=days pairs separated by commas such as jd=30, tmall=60, or empty"
+
 
 class EdgeSettings(BaseModel):
     """[edge]: who this edge is, and how it shows times and text."""
@@ -41,7 +43,8 @@ class EdgeSettings(BaseModel):
     name: str = _key("Warehouse edge", "Display name on terminals and reports.")
     timezone: str = _key(
         "UTC",
-        "IANA time zone for display and shift reports; stored times are always UTC.",
+        "IANA time zone for display, shift reports and the warehouse's date (a lot expiring"
+        " today is expired from 00:00 here); stored times are always UTC.",
         expected=_ZONE_EXPECTED,
     )
     data_dir: Path = _key("./data", "Directory for the database and other local files.")
@@ -131,6 +134,36 @@ class StockSettings(BaseModel):
         ge=1,
         le=MAX_QUANTITY,
     )
+    channel_min_shelf_life_days: str = _key(
+        "",
+        'Minimum remaining shelf life (days) per sales channel, e.g. "jd=30, tmall=60"; a line'
+        " takes the larger of its channel's and its product's (min_shelf_life_days).",
+        expected=_CHANNEL_DAYS_EXPECTED,
+    )
+    expiring_soon_days: int = _key(
+        30, "Lots with this many days or fewer left are listed as expiring soon.", ge=1, le=3650
+    )
+
+    @field_validator("channel_min_shelf_life_days")
+    @classmethod
+    def _channel_days(cls, value: str) -> str:
+        channel_days(value)  # refuses a malformed value at start-up, naming the key
+        return value
+
+    @property
+    def channel_min_days(self) -> dict[str, int]:
+        return channel_days(self.channel_min_shelf_life_days)
+
+
+def channel_days(text: str) -> dict[str, int]:
+    """'jd=30, tmall=60' → {'jd': 30, 'tmall': 60}; raises ValueError naming what is expected."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        channel, _, days = part.partition("=")
+        if not channel.strip() or not days.strip().isdigit() or int(days) > 3650:
+            raise ValueError(_CHANNEL_DAYS_EXPECTED)
+        out[channel.strip()] = int(days)
+    return out
 
 
 class PickingSettings(BaseModel):

@@ -1,17 +1,21 @@
 """Allocation: which bin (and lot) each order line's units will be picked from (pure).
 
-Rule: first-expiry-first-out for lots with an expiry (lots without one come after), then the
-location's pick sequence, then the location code — so pickers walk forward and old stock leaves
-first. An order is allocated whole or not at all: a partly allocated order would hold stock that
-another order could ship today.
+Eligible stock only: never a lot that has expired on the warehouse's date `today`, nor one with
+fewer days left than the line's minimum remaining shelf life (`edge.domain.shelf_life`). Among
+the eligible, first-expiry-first-out for lots with an expiry (lots without one come after), then
+the location's pick sequence, then the location code — so pickers walk forward and old stock
+leaves first. An order is allocated whole or not at all: a partly allocated order would hold
+stock that another order could ship today.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from edge.domain.ledger import Reservation
+from edge.domain.shelf_life import allocatable, as_date
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class LineRequest:
     sku: str
     qty: int
     lot: str = ""  # a line may ask for one lot
+    min_shelf_days: int = 0  # the product's or the channel's minimum remaining shelf life
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Shortage:
     sku: str
     needed: int
     free: int
+    too_short_dated: int = 0  # free units left out: expired or below the minimum shelf life
 
 
 @dataclass(frozen=True)
@@ -59,16 +65,18 @@ def pick_order(candidates: Iterable[Candidate]) -> list[Candidate]:
 
 
 def allocate(
-    lines: Sequence[LineRequest], candidates: Mapping[str, Sequence[Candidate]]
+    lines: Sequence[LineRequest], candidates: Mapping[str, Sequence[Candidate]], *, today: date
 ) -> Allocation:
-    """Reserve every line from the candidates (shared between lines of the same SKU)."""
+    """Reserve every line from the eligible candidates (shared between lines of the same SKU)."""
     left = {(sku, c.location, c.lot): c.free for sku, cs in candidates.items() for c in cs}
     reservations: list[Reservation] = []
     shortages: list[Shortage] = []
     for line in lines:
-        usable = [
-            c for c in pick_order(candidates.get(line.sku, ())) if not line.lot or c.lot == line.lot
-        ]
+        asked = [c for c in candidates.get(line.sku, ()) if not line.lot or c.lot == line.lot]
+        usable = pick_order(
+            c for c in asked if allocatable(as_date(c.expiry), today, line.min_shelf_days)
+        )
+        dated_out = sum(left[(line.sku, c.location, c.lot)] for c in asked if c not in usable)
         remaining = line.qty
         for c in usable:
             n = min(remaining, left[(line.sku, c.location, c.lot)])
@@ -80,7 +88,7 @@ def allocate(
                 break
         if remaining:
             free = sum(left[(line.sku, c.location, c.lot)] for c in usable) + line.qty - remaining
-            shortages.append(Shortage(line.sku, line.qty, free))
+            shortages.append(Shortage(line.sku, line.qty, free, dated_out))
     if shortages:
         return Allocation(shortages=tuple(shortages))
     return Allocation(tuple(reservations))

@@ -51,6 +51,12 @@ CATALOGUE: dict[str, Message] = {
         "This is {location}; the item is at {expected}. Go to {expected} and scan its label.",
         "这是 {location}；商品在 {expected}。请前往 {expected} 并扫描库位标签。",
     ),
+    "expired_item": Message(
+        "Do not pick this {sku}: it expired on {expiry} (today is {today}). Put it aside for the"
+        " supervisor and pick an unexpired one; if none is left at {location}, press Short.",
+        "请勿拣选此 {sku}：已于 {expiry} 过期（今天是 {today}）。请将其放在一旁交主管处理，"
+        "改拣未过期的商品；如 {location} 已无未过期商品，请按“缺货”。",
+    ),
     "wrong_item": Message(
         "Wrong item: {sku} is not what is picked here. Put it back and scan {expected} from {location}.",
         "拿错商品：{sku} 不是此处要拣的商品。请放回，并从 {location} 扫描 {expected}。",
@@ -380,6 +386,13 @@ PROMPTS: dict[str, Message] = {
         " at {location}; the rest there stays free. The order is on hold for a supervisor.",
         "已记录缺货：{location} 缺少 {missing} 件 {sku}。冻结待盘点：{location} 的 {held} 件 {sku}，"
         "其余库存不受影响。订单已挂起，等待主管处理。",
+    ),
+    "expired_quarantined": Message(
+        "Expired on or before {today}: {units} units in {grains} bin lots moved to quarantine"
+        " (frozen{target_text}); {orders} orders allocated again; {left} units stay allocated on"
+        " open pick lists (the picker is refused them).",
+        "截至 {today} 已过期：{grains} 个库位批次共 {units} 件已转入隔离（冻结{target_text}）；"
+        "{orders} 个订单已重新分配；{left} 件仍分配在进行中的拣货单上（拣货时会被拒绝）。",
     ),
     "count_resolved": Message(
         "Count at {location}: {found} of the {held} × {sku} held were found and are back in stock;"

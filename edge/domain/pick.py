@@ -9,7 +9,8 @@ list itself (which slots have totes, which task is next), so it can never drift 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
+from datetime import date
 from typing import Literal
 
 from edge.domain.allocation import Candidate, LineRequest, allocate
@@ -18,6 +19,7 @@ from edge.domain.decision import CountTaskOpened, Decision, Event, ExceptionRais
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Bucket, Movement, Place, Reservation, Stock
 from edge.domain.order import OrderStatus, StatusChange, change_status
+from edge.domain.shelf_life import as_date, is_expired
 from edge.domain.workflow import transition
 
 Step = Literal["tote", "location", "item", "done"]
@@ -84,6 +86,9 @@ class PickContext:
     candidates: Sequence[Candidate] = ()  # free stock elsewhere, for a short pick
     tote_owner: str | None = None  # the order a scanned tote is bound to, if any
     allow_unscanned_completion: bool = False
+    _: KW_ONLY
+    today: date  # the warehouse's date: nothing expired on it is picked or re-allocated
+    min_shelf_days: int = 0  # the current task's line: its minimum remaining shelf life
 
 
 # Records for the store to apply alongside the ledger.
@@ -226,6 +231,7 @@ def _item(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSe
                 "item_for_another_order", sku=scan.key, expected=task.sku, location=task.location
             )
         raise EdgeError("wrong_item", sku=scan.key, expected=task.sku, location=task.location)
+    _refuse_expired(task, scan, ctx.today)
     if scan.lot and task.lot and scan.lot != task.lot:
         raise EdgeError("lot_mismatch", sku=task.sku, lot=scan.lot, expected=task.lot)
     if scan.expiry and task.expiry and scan.expiry.isoformat() != task.expiry:
@@ -239,9 +245,18 @@ def _item(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSe
     return _pick_units(s, ctx, task, qty, how="scanned")
 
 
+def _refuse_expired(task: PickTask, scan: Classified | None, today: date) -> None:
+    """The unit's own expiry (GS1 (17) on the scan) if it has one, else its lot's."""
+    expiry = (scan.expiry if scan is not None else None) or as_date(task.expiry)
+    if expiry is not None and is_expired(expiry, today):
+        raise EdgeError("expired_item", sku=task.sku, expiry=expiry.isoformat(),
+                        today=today.isoformat(), location=task.location)  # fmt: skip
+
+
 def _complete_line(s: PickSession, _scan: Classified, ctx: PickContext) -> Decision[PickSession]:
     task = ctx.pick_list.current
     assert task is not None
+    _refuse_expired(task, None, ctx.today)
     if not ctx.allow_unscanned_completion:
         raise EdgeError("scan_each_item", sku=task.sku, remaining=task.remaining)
     return _pick_units(s, ctx, task, task.remaining, how="confirmed")
@@ -348,7 +363,8 @@ def _short(s: PickSession, _scan: Classified, ctx: PickContext) -> Decision[Pick
         CountTaskOpened(task.location, task.sku, "short_pick", held=missing, lot=task.lot),
     ]
     others = [c for c in ctx.candidates if c.location != task.location]
-    again = allocate([LineRequest(task.line_id, task.sku, missing)], {task.sku: others})
+    line = LineRequest(task.line_id, task.sku, missing, min_shelf_days=ctx.min_shelf_days)
+    again = allocate([line], {task.sku: others}, today=ctx.today)
     reservations = [released, *again.reservations]
     if again.complete:
         changes += [TaskAdded(pl.id, task.order_id, task.line_id, task.sku, r.location, r.delta, r.lot)

@@ -11,6 +11,7 @@ from edge.domain.decision import Decision, Event
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import MAX_QUANTITY, Stock
 from edge.domain.order import OrderStatus, change_status
+from edge.domain.shelf_life import ShelfRules
 from edge.domain.stock import PutBack, put_back
 from edge.store import orders as store
 from edge.store.catalog import require_location, require_sku
@@ -18,7 +19,9 @@ from edge.store.effects import Actor, apply_decision, load_stock_rows
 from edge.store.writer import Tx
 
 
-def receive_order(tx: Tx, order: store.NewOrder, actor: Actor) -> dict[str, Any]:
+def receive_order(
+    tx: Tx, order: store.NewOrder, actor: Actor, *, shelf: ShelfRules
+) -> dict[str, Any]:
     """Store a released order and allocate it; the same channel order again changes nothing."""
     existing = store.find_order(tx, order.channel, order.channel_order_id)
     if existing is not None:
@@ -44,23 +47,27 @@ def receive_order(tx: Tx, order: store.NewOrder, actor: Actor) -> dict[str, Any]
     apply_decision(
         tx, Decision(None, (Event("order_received", payload, order_id=order_id),)), actor
     )
-    status = allocate_order(tx, order_id, actor)
+    status = allocate_order(tx, order_id, actor, shelf=shelf)
     return {"order_id": order_id, "status": status, "duplicate": False}
 
 
-def allocate_order(tx: Tx, order_id: str, actor: Actor) -> str:
-    """Reserve stock for every line (FEFO, then pick sequence), or hold the order saying why."""
+def allocate_order(tx: Tx, order_id: str, actor: Actor, *, shelf: ShelfRules) -> str:
+    """Reserve stock for every line (nothing expired or too short-dated on the warehouse's
+    date; FEFO, then pick sequence), or hold the order saying why."""
     row = store.order_row(tx, order_id)
     if row is None:
         raise EdgeError("not_found", what="order", key=order_id)
     current = OrderStatus(row["status"])
     lines = [ln for ln in store.order_lines(tx, order_id) if ln["qty_allocated"] < _open_qty(ln)]
+    skus = sorted({ln["sku"] for ln in lines})
+    min_days = store.line_min_shelf_days(tx, order_id, skus, shelf) if skus else {}
     requests = [
-        LineRequest(ln["id"], ln["sku"], _open_qty(ln) - ln["qty_allocated"], ln["lot"])
+        LineRequest(ln["id"], ln["sku"], _open_qty(ln) - ln["qty_allocated"], ln["lot"],
+                    min_days[ln["sku"]])
         for ln in lines
-    ]
+    ]  # fmt: skip
     result = allocate(
-        requests, store.candidates(tx, sorted({r.sku for r in requests})) if requests else {}
+        requests, store.candidates(tx, skus) if skus else {}, today=shelf.today(tx.now)
     )
     events: list[Event] = []
     changes: list[object] = []
@@ -75,7 +82,11 @@ def allocate_order(tx: Tx, order_id: str, actor: Actor) -> str:
             tx, Decision(None, tuple(events), result.reservations, changes=tuple(changes)), actor
         )
         return OrderStatus.RELEASED.value if current is OrderStatus.ON_HOLD else current.value
-    reason = "; ".join(f"{s.sku}: need {s.needed}, {s.free} free" for s in result.shortages)
+    reason = "; ".join(
+        f"{s.sku}: need {s.needed}, {s.free} free"
+        + (f" ({s.too_short_dated} more expired or too short-dated)" if s.too_short_dated else "")
+        for s in result.shortages
+    )
     if current is not OrderStatus.ON_HOLD:
         change = change_status(
             order_id, current, OrderStatus.ON_HOLD, reason=f"insufficient stock ({reason})"

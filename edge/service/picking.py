@@ -67,14 +67,18 @@ def run_pick(tx: Tx, state: dict[str, Any], scan: Classified, f: FloorSettings) 
     pick_list = store.load_pick_list(tx, session.list_id)
     assert pick_list is not None
     task = pick_list.current
-    ctx = PickContext(pick_list, allow_unscanned_completion=f.allow_unscanned_completion)
+    today = f.shelf.today(tx.now)
+    allow = f.allow_unscanned_completion
+    ctx = PickContext(pick_list, allow_unscanned_completion=allow, today=today)
     if task is not None and (scan.kind == "product" or scan.kind == "command"):
         candidates = order_store.candidates(tx, [task.sku])[task.sku] if scan.key == "SHORT" else []
         stock = Stock(*load_stock_rows(tx, task.sku, [task.location]))
-        ctx = PickContext(pick_list, stock, candidates, None, f.allow_unscanned_completion)
+        min_days = order_store.line_min_shelf_days(tx, task.order_id, [task.sku], f.shelf)
+        ctx = PickContext(pick_list, stock, candidates, None, allow, today=today,
+                          min_shelf_days=min_days[task.sku])  # fmt: skip
     elif scan.kind == "container":
         ctx = PickContext(pick_list, tote_owner=store.tote_owner(tx, scan.key),
-                          allow_unscanned_completion=f.allow_unscanned_completion)  # fmt: skip
+                          allow_unscanned_completion=allow, today=today)  # fmt: skip
     return decide_pick(session, scan, ctx)
 
 

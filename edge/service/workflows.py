@@ -4,7 +4,7 @@ classified scan is decided (loading just what the decision needs) and what the s
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from edge.domain.classify import Classified
@@ -12,6 +12,7 @@ from edge.domain.decision import Decision
 from edge.domain.ledger import Stock
 from edge.domain.move import PROMPT, MoveContext, MoveSession, decide_move
 from edge.domain.operator import MANAGERS, Role
+from edge.domain.shelf_life import ShelfRules
 from edge.store.catalog import lot_order
 from edge.store.effects import load_stock_rows
 from edge.store.operators import LoginSession
@@ -29,6 +30,9 @@ class FloorSettings:
     batch_size: int = 3
     allow_unscanned_completion: bool = False
     quantity_prompt: bool = False
+    shelf: ShelfRules = field(
+        default_factory=ShelfRules
+    )  # the warehouse's date, shelf-life minimums
 
 
 Start = Callable[[Tx, LoginSession, dict[str, Any], FloorSettings], dict[str, Any]]

@@ -15,15 +15,19 @@ def barcode_key(code: str) -> str:
 def upsert_product(
     tx: Tx, *, sku: str, name: str, name_zh: str = "", weight_g: int = 0,
     lot_tracked: bool = False, expiry_tracked: bool = False, serial_tracked: bool = False,
+    min_shelf_life_days: int = 0,
 ) -> None:  # fmt: skip
     tx.execute(
         "INSERT INTO products (sku, name, name_zh, weight_g, lot_tracked, expiry_tracked,"
-        " serial_tracked, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sku) DO UPDATE SET"
+        " serial_tracked, min_shelf_life_days, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (sku) DO UPDATE SET"
         " name = excluded.name, name_zh = excluded.name_zh, weight_g = excluded.weight_g,"
         " lot_tracked = excluded.lot_tracked, expiry_tracked = excluded.expiry_tracked,"
-        " serial_tracked = excluded.serial_tracked, updated_at = excluded.updated_at",
-        (sku, name, name_zh, weight_g, lot_tracked, expiry_tracked, serial_tracked, tx.at),
-    )
+        " serial_tracked = excluded.serial_tracked,"
+        " min_shelf_life_days = excluded.min_shelf_life_days, updated_at = excluded.updated_at",
+        (sku, name, name_zh, weight_g, lot_tracked, expiry_tracked, serial_tracked,
+         min_shelf_life_days, tx.at),
+    )  # fmt: skip
 
 
 def add_barcode(tx: Tx, *, code: str, sku: str, pack_qty: int = 1) -> str:

@@ -30,7 +30,10 @@ from edge.store.writer import Tx
 
 # Required columns first; the command's --help prints this table.
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "products": (("sku", "name"), ("name_zh", "weight_g", "lot_tracked", "expiry_tracked")),
+    "products": (
+        ("sku", "name"),
+        ("name_zh", "weight_g", "lot_tracked", "expiry_tracked", "min_shelf_life_days"),
+    ),
     "barcodes": (("code", "sku"), ("pack_qty",)),
     "locations": (("code", "type"), ("zone", "pick_seq")),
     "containers": (("code",), ("type", "sscc")),
@@ -192,6 +195,7 @@ class Product:
     weight_g: int = 0
     lot_tracked: bool = False
     expiry_tracked: bool = False
+    min_shelf_life_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -281,7 +285,8 @@ def _product(row: Mapping[str, str], _: int) -> Product:
     sku, name = _text(row, "sku", required=True), _text(row, "name", required=True)
     weight_g = _int(row, "weight_g", default=0, minimum=0)
     lot, expiry = _bool(row, "lot_tracked"), _bool(row, "expiry_tracked")
-    return Product(sku, name, _text(row, "name_zh"), weight_g, lot, expiry)
+    shelf = _int(row, "min_shelf_life_days", default=0, minimum=0)
+    return Product(sku, name, _text(row, "name_zh"), weight_g, lot, expiry, shelf)
 
 
 def _location(row: Mapping[str, str], _: int) -> Location:
@@ -356,10 +361,12 @@ def _upsert(current: sqlite3.Row | None, wanted: tuple[Any, ...], write: Callabl
 
 def _apply_product(tx: Tx, p: Product) -> bool:
     current = tx.one(
-        "SELECT name, name_zh, weight_g, lot_tracked, expiry_tracked FROM products WHERE sku = ?",
+        "SELECT name, name_zh, weight_g, lot_tracked, expiry_tracked, min_shelf_life_days"
+        " FROM products WHERE sku = ?",
         (p.sku,),
     )
-    wanted = (p.name, p.name_zh, p.weight_g, int(p.lot_tracked), int(p.expiry_tracked))
+    wanted = (p.name, p.name_zh, p.weight_g, int(p.lot_tracked), int(p.expiry_tracked),
+              p.min_shelf_life_days)  # fmt: skip
     return _upsert(current, wanted, lambda: catalog.upsert_product(tx, **vars(p)))
 
 

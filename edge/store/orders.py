@@ -10,6 +10,7 @@ from typing import Any
 
 from edge.domain.allocation import Candidate
 from edge.domain.order import OrderStatus
+from edge.domain.shelf_life import ShelfRules
 from edge.store.writer import Tx
 
 
@@ -139,6 +140,21 @@ def candidates(conn: sqlite3.Connection | Tx, skus: Sequence[str]) -> dict[str, 
                 Candidate(r["location"], r["free"], r["pick_seq"], r["lot"], r["expiry"])
             )
     return out
+
+
+def line_min_shelf_days(
+    conn: sqlite3.Connection | Tx, order_id: str, skus: Sequence[str], rules: ShelfRules
+) -> dict[str, int]:
+    """Per SKU of an order: its minimum remaining shelf life (the product's or the channel's)."""
+    row = order_row(conn, order_id)
+    channel = row["channel"] if row is not None else ""
+    marks = ",".join("?" * len(skus))
+    found = dict(
+        conn.execute(
+            f"SELECT sku, min_shelf_life_days FROM products WHERE sku IN ({marks})", tuple(skus)
+        ).fetchall()
+    )
+    return {sku: rules.min_days(int(found.get(sku, 0)), channel) for sku in skus}
 
 
 def order_detail(conn: sqlite3.Connection, order_id: str) -> dict[str, Any] | None:

@@ -513,6 +513,19 @@ def m0010_print_jobs_open_index(db: Database) -> None:
     db.execute("CREATE INDEX print_jobs_open ON print_jobs(printer) WHERE status <> 'done'")
 
 
+@MIGRATIONS(name="0011_shelf_life")
+def m0011_shelf_life(db: Database) -> None:
+    # A product's minimum remaining shelf life: a lot with fewer days left (on the warehouse's
+    # date) is not allocated; 0 still never allocates an expired lot. Expiry lookups by date.
+    db.executescript(
+        """
+        ALTER TABLE products ADD COLUMN min_shelf_life_days INTEGER NOT NULL DEFAULT 0
+            CHECK (min_shelf_life_days >= 0);
+        CREATE INDEX lots_expiry ON lots(expiry) WHERE expiry IS NOT NULL;
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

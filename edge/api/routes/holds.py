@@ -1,17 +1,20 @@
-"""Stock on hold for a supervisor: the counts that short picks opened (and their results)."""
+"""Stock on hold for a supervisor: the counts that short picks opened (and their results),
+expired and soon-expiring lots, and moving the expired into quarantine."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from edge.api.deps import StoreDep, allow
+from edge.api.deps import SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
 from edge.domain.operator import MANAGERS
 from edge.service.counts import record_count
+from edge.service.expiry import expiring_stock, quarantine_expired, shelf_rules
 from edge.store import counts
 from edge.store.effects import Actor
 from edge.store.operators import LoginSession
@@ -39,4 +42,35 @@ async def count_result(
     """Record the count: `found` of the held units go back to on_hand, the rest are written off."""
     actor = Actor(session.operator_id, session.device_id)
     answer = await store.writer.run(lambda tx: record_count(tx, task_id, body.found, actor))
+    return answer_response(answer, request_language(request), replayed=False)
+
+
+class QuarantineIn(BaseModel):
+    target: str | None = Field(
+        default=None, max_length=64,
+        description="A quarantine location to move them to; empty freezes them where they are.",
+    )  # fmt: skip
+
+
+@router.get("/stock/expiring")
+async def expiring(
+    _: Manager, store: StoreDep, settings: SettingsDep, days: int | None = None
+) -> dict[str, Any]:
+    """Lots expired on the warehouse's date (`edge.timezone`) or with `days` (default
+    `stock.expiring_soon_days`) or fewer left: on-hand and picked units, soonest first."""
+    window = None if days is None else min(max(days, 0), 3650)
+    return expiring_stock(store.read(), shelf_rules(settings), datetime.now(UTC), days=window)
+
+
+@router.post("/stock/expired/quarantine")
+async def quarantine(
+    body: QuarantineIn, request: Request, session: Manager, store: StoreDep, settings: SettingsDep
+) -> JSONResponse:
+    """Move every on-hand unit of an expired lot to frozen, in one transaction; their orders are
+    allocated again from eligible stock."""
+    actor = Actor(session.operator_id, session.device_id)
+    rules = shelf_rules(settings)
+    answer = await store.writer.run(
+        lambda tx: quarantine_expired(tx, rules, actor, target=body.target or None)
+    )
     return answer_response(answer, request_language(request), replayed=False)

@@ -26,6 +26,7 @@ from edge.api.fields import (
 )  # fmt: skip
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
+from edge.service.expiry import shelf_rules
 from edge.service.orders import allocate_order, cancel_order, complete_putback, receive_order
 from edge.service.picking import create_list_for
 from edge.store import orders as order_store
@@ -90,7 +91,8 @@ async def release(
         body.channel, body.channel_order_id, tuple(NewLine(ln.sku, ln.qty, ln.lot) for ln in body.lines),
         body.id, body.priority, body.ship_by, body.customer_ref, body.ship_to, body.carrier, body.service,
     )  # fmt: skip
-    return await store.writer.run(lambda tx: receive_order(tx, order, _actor(session)))
+    shelf = shelf_rules(settings)
+    return await store.writer.run(lambda tx: receive_order(tx, order, _actor(session), shelf=shelf))
 
 
 @router.get("/orders/{order_id}")
@@ -105,10 +107,15 @@ async def order(order_id: Code, _: Anyone, store: StoreDep) -> dict[str, Any]:
 
 
 @router.post("/orders/{order_id}/allocate")
-async def allocate(order_id: Code, session: Manager, store: StoreDep) -> dict[str, Any]:
+async def allocate(
+    order_id: Code, session: Manager, store: StoreDep, settings: SettingsDep
+) -> dict[str, Any]:
     """Try again to allocate an order on hold (after a count or a receipt)."""
     order_id = order_store.resolve_order_id(store.read(), order_id) or order_id
-    status = await store.writer.run(lambda tx: allocate_order(tx, order_id, _actor(session)))
+    shelf = shelf_rules(settings)
+    status = await store.writer.run(
+        lambda tx: allocate_order(tx, order_id, _actor(session), shelf=shelf)
+    )
     return {"order_id": order_id, "status": status}
 
 

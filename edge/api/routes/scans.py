@@ -14,6 +14,7 @@ from edge.api.errors import answer_response, request_language
 from edge.api.fields import ClientId, OptionalCode, RawScan, Word
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
+from edge.service.expiry import shelf_rules
 from edge.service.scans import ScanRequest, handle_scan
 from edge.service.work import current_task, start_task
 from edge.service.workflows import FloorSettings
@@ -48,7 +49,7 @@ def scan_settings(settings: Any) -> FloorSettings:
     return FloorSettings(
         s.prefix, s.suffix, (s.gs_substitute,) if s.gs_substitute else (), s.command_prefix,
         settings.picking.batch_size, settings.picking.allow_unscanned_completion,
-        settings.picking.quantity_prompt,
+        settings.picking.quantity_prompt, shelf_rules(settings),
     )  # fmt: skip
 
 

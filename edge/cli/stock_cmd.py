@@ -1,0 +1,90 @@
+"""`warehouse-edge stock`: expired and soon-expiring lots, and moving the expired into quarantine."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from edge.cli.common import config_option, reports_errors, settings_from
+from edge.domain.messages import prompt
+
+
+@click.group(help="Stock that needs a supervisor: expired and soon-expiring lots.")
+def stock() -> None:
+    """Stock that needs a supervisor."""
+
+
+def _open(config_path: Path | None) -> tuple[Any, Any]:
+    from edge.store.store import Store
+
+    settings = settings_from(config_path)
+    return settings, Store(
+        settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms
+    )
+
+
+@stock.command(
+    "expiring",
+    help="List on-hand and picked units of lots that have expired on the warehouse's date "
+    "(edge.timezone) or have --days or fewer days left (default stock.expiring_soon_days).",
+)
+@config_option
+@click.option("--days", type=click.IntRange(0, 3650), default=None, help="Days ahead to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the listing as JSON.")
+@reports_errors
+def expiring(config_path: Path | None, days: int | None, as_json: bool) -> None:
+    """Expired lots first, then those expiring soon; exit 3 when anything has expired."""
+    from edge.service.expiry import expiring_stock, shelf_rules
+
+    settings, store = _open(config_path)
+    try:
+        found = expiring_stock(store.read(), shelf_rules(settings), datetime.now(UTC), days=days)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"today {found['today']} ({found['timezone']})")
+        for title, rows in (
+            ("EXPIRED", found["expired"]),
+            ("EXPIRING SOON", found["expiring_soon"]),
+        ):
+            click.echo(f"{title}: {sum(r['qty'] for r in rows)} units")
+            for r in rows:
+                where = r["location"] + (f"/{r['container']}" if r["container"] else "")
+                click.echo(f"  {r['expiry']}  {r['days_left']:>4} d  {r['sku']:<14} lot {r['lot']:<12}"
+                           f" {where:<14} {r['bucket']:<8} {r['qty']:>6}"
+                           f" (allocated {r['allocated']})")  # fmt: skip
+    raise SystemExit(3 if found["expired"] else 0)
+
+
+@stock.command(
+    "quarantine-expired",
+    help="Move every on-hand unit of an expired lot (on the warehouse's date) to frozen, in one "
+    "transaction with its ledger rows and outbox events; their orders are allocated again from "
+    "eligible stock. Stop the server first or run it beside a quiet edge.",
+)
+@config_option
+@click.option("--to", "target", default=None, help="A quarantine location to move them to.")
+@reports_errors
+def quarantine(config_path: Path | None, target: str | None) -> None:
+    """Freeze the expired and print what moved."""
+    from edge.service.expiry import quarantine_expired, shelf_rules
+    from edge.store.effects import Actor
+
+    settings, store = _open(config_path)
+    try:
+        rules = shelf_rules(settings)
+        done = store.writer.call(
+            lambda tx: quarantine_expired(tx, rules, Actor(device_id="cli"), target=target)
+        )
+    finally:
+        store.close()
+    for f in done["frozen"]:
+        click.echo(f"frozen {f['qty']:>6} × {f['sku']} lot {f['lot']} (expired {f['expiry']})"
+                   f" at {f['location']} → {f['target']}")  # fmt: skip
+    click.echo(prompt(done["prompt"], "en", done["params"]))
