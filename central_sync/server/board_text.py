@@ -6,7 +6,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from importlib import resources
+from typing import Any
 
 from fastapi import Request
 
@@ -63,11 +65,6 @@ TEXT: dict[str, dict[str, str]] = {
         "state_in_step": "in step",
         "state_catching_up": "catching up",
         "state_quiet": "quiet",
-        "why_no_edge": "no warehouse is registered",
-        "why_no_single": "no single warehouse has every line (orders are not split)",
-        "why_short": "no warehouse can cover every line; {lines}",
-        "why_need": "{sku}: need {qty}, most available {most} ({edge})",
-        "why_none": "{sku}: need {qty}, none available",
     },
     "zh": {
         "title": "中央订单看板",
@@ -119,13 +116,66 @@ TEXT: dict[str, dict[str, str]] = {
         "state_in_step": "同步正常",
         "state_catching_up": "追赶中",
         "state_quiet": "无活动",
-        "why_no_edge": "尚未注册任何仓库",
-        "why_no_single": "没有一个仓库拥有全部订单行（订单不拆分）",
-        "why_short": "没有仓库能满足全部订单行：{lines}",
-        "why_need": "{sku}：需要 {qty}，最多可用 {most}（{edge}）",
-        "why_none": "{sku}：需要 {qty}，无库存",
     },
 }
+# Central's own sentences (central_sync/server/assign.py and apply.py) in Chinese, wherever they
+# stand in an order's reason or an exception's detail; a text they do not match (an operator's own
+# reason) is shown as written. Statuses inside them are translated with the board's words. The
+# lines of a short order go first, while the SKU before `: need` still stands after a space.
+_SENTENCES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"no warehouse is registered"), "尚未注册任何仓库"),
+    (
+        re.compile(r"no single warehouse has every line \(orders are not split\)"),
+        "没有一个仓库拥有全部订单行（订单不拆分）",
+    ),
+    (
+        re.compile(r"(\S+): need (\d+), most available (\d+) \(([^)]*)\)(; )?"),
+        lambda m: f"{m[1]}：需要 {m[2]}，最多可用 {m[3]}（{m[4]}）{'；' if m[5] else ''}",
+    ),
+    (
+        re.compile(r"(\S+): need (\d+), none available(; )?"),
+        lambda m: f"{m[1]}：需要 {m[2]}，无库存{'；' if m[3] else ''}",
+    ),
+    (re.compile(r"no warehouse can cover every line; "), "没有仓库能满足全部订单行："),
+    (
+        re.compile(
+            r"order (\S+): edge (\S+) sent (\S+) \(epoch (\d+) seq (\d+), at ([^)]*)\) after"
+            r" central holds it (\w+); central keeps it \w+ and asked the edge to stop the order"
+            r" and put back what it picked \((.*)\)\. Check the put-backs are done at the edge"
+            r" \(GET /api/v1/putbacks there\), then resolve this\."
+        ),
+        lambda m: (
+            f"订单 {m[1]}：中央已记为“{_status(m[7])}”之后，边缘服务器 {m[2]} 发来 {m[3]}"
+            f"（纪元 {m[4]} 序号 {m[5]}，发生于 {m[6]}）；中央保持“{_status(m[7])}”，并已要求"
+            f"边缘服务器停止该订单并放回已拣货品（{m[8].replace('no units picked', '未拣货品')}）。"
+            "请在边缘服务器确认放回已完成（那里的 GET /api/v1/putbacks），然后处理此异常。"
+        ),
+    ),
+]
+
+
+def _status(word: str) -> str:
+    return TEXT["zh"].get(f"st_{word}", word)
+
+
+def translated(text: str, lang: str) -> str:
+    """One of central's own sentences in `lang` (they are written in English)."""
+    if lang != "zh" or not text:
+        return text
+    for pattern, chinese in _SENTENCES:
+        text = pattern.sub(chinese, text)
+    return text
+
+
+def board_in(board: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The board's data with central's sentences (reasons, exception details) in `lang`."""
+    if lang == "en":
+        return board
+    orders = [{**o, "hold_reason": translated(o["hold_reason"], lang)} for o in board["orders"]]
+    exceptions = [{**x, "detail": translated(x["detail"], lang)} for x in board["exceptions"]]
+    return {**board, "orders": orders, "exceptions": exceptions}
+
+
 # Written into the page as they are (they hold markup); every other text is escaped.
 MARKUP = {"login_hint"}
 _KEY = re.compile(r"\{\{(\w+)\}\}")

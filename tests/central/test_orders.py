@@ -3,6 +3,7 @@ available-to-sell, and the decisions (cancel, address, RMA) that reach the edge'
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -350,6 +351,21 @@ def test_late_edge_events_do_not_reopen_an_order_central_cancelled(
         "reason": "central holds this order cancelled; late pick from this edge",
     })  # fmt: skip
     assert client.get("/api/v1/board", headers=admin).json()["exceptions"] == [exc]
+
+
+def test_the_board_in_chinese_says_what_a_late_event_means_and_what_to_do(
+    client: TestClient, admin: Headers, edge: EdgeSide, released: str
+) -> None:
+    client.post(f"/api/v1/orders/{released}/cancel", json={"reason": "buyer"}, headers=admin)
+    picked_late(edge, released)
+
+    board = client.get("/api/v1/board", params={"lang": "zh"}, headers=admin).json()
+
+    (exc,) = board["exceptions"]
+    assert exc["detail"].startswith(f"订单 {released}：中央已记为“已取消”之后，边缘服务器 edge-1")
+    assert "TEA-0001 × 2" in exc["detail"] and "然后处理此异常。" in exc["detail"]
+    names = rf"{released}|edge-1|order_\w+|TEA-0001|/api/v1/putbacks"  # ids, event types, a path
+    assert re.findall(r"[A-Za-z]{3,}", re.sub(names, "", exc["detail"])) == ["GET"]
 
 
 def test_late_picking_of_an_order_central_knows_shipped_keeps_it_shipped_and_asks_per_pick(

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from central_sync.server.board_text import (
     TEXT,
     board_html,
+    board_in,
     board_language,
     fill,
 )
@@ -77,7 +78,9 @@ def board_logout() -> Response:
 
 @router.get("/api/v1/board", dependencies=[AdminOrCookie])
 def board_data(
-    central: CentralDep, status: str | None = None, warehouse: str | None = None
+    request: Request, central: CentralDep, status: str | None = None, warehouse: str | None = None
 ) -> dict[str, Any]:
-    """What the board shows: orders, counts by status, edges with their sync state."""
-    return central.board(status=status or None, warehouse=warehouse or None)
+    """What the board shows: orders, counts by status, edges with their sync state, open
+    exceptions; central's own sentences in them in `lang` (else Accept-Language)."""
+    board = central.board(status=status or None, warehouse=warehouse or None)
+    return board_in(board, board_language(request))
