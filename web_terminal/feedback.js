@@ -4,7 +4,7 @@
 // screen + one soft beep.
 
 import { t } from "./i18n.js";
-import { fill, h } from "./util.js";
+import { fill, h, withCodes } from "./util.js";
 
 let audio = null;
 
@@ -78,8 +78,8 @@ export function show(overlay, { tone, text, next = "", code = "" }) {
   fill(
     overlay,
     h("div", { class: "fb-mark", "aria-hidden": "true" }, mark),
-    h("div", { class: "fb-text", "data-testid": "feedback-detail" }, text || ""),
-    next && h("div", { class: "fb-next", "data-testid": "feedback-next" }, next),
+    h("div", { class: "fb-text", "data-testid": "feedback-detail" }, withCodes(text)),
+    next && h("div", { class: "fb-next", "data-testid": "feedback-next" }, withCodes(next)),
     tone === "bad" && h("div", { class: "fb-hint" }, t("tap_to_continue")),
   );
   overlay.hidden = false;

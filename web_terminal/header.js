@@ -26,6 +26,7 @@ export function drawHeader(state) {
     const { alert, content } = stationStrip(state.station);
     const strip = $("station");
     strip.hidden = false;
+    strip.setAttribute("aria-label", t("station_label", { name: state.station.name }));
     strip.dataset.alert = String(alert);
     fill(strip, content);
   }

@@ -11,7 +11,10 @@ export function modalOpen() {
 }
 
 export function openModal(...content) {
-  fill(sheet(), h("div", { class: "sheet", role: "dialog", "aria-modal": "true" }, content));
+  const dialog = h("div", { class: "sheet", role: "dialog", "aria-modal": "true", "aria-labelledby": "sheet-title" }, content);
+  const title = dialog.querySelector(".sheet-text");
+  if (title) title.id = "sheet-title"; // its first line names the dialog
+  fill(sheet(), dialog);
   sheet().hidden = false;
 }
 
@@ -112,7 +115,7 @@ export function approvalSheet(onApproval) {
   };
   reason.addEventListener("keydown", (ev) => ev.key === "Enter" && (ev.preventDefault(), send()));
   openModal(
-    h("p", { class: "sheet-text", id: "approval-title" }, t("approval_title")),
+    h("p", { class: "sheet-text" }, t("approval_title")),
     h("p", { class: "hint" }, t("approval_hint")),
     labelled("approval-badge", t("approval_badge"), badge),
     labelled("approval-pin", t("approval_pin"), pin),

@@ -43,6 +43,7 @@ function badgeBlock({ state, act }) {
   const { login } = state;
   if (login.typing) {
     const input = h("input", {
+      id: "badge-input",
       class: "text-in",
       "data-testid": "badge-input",
       autocomplete: "off",
@@ -50,7 +51,7 @@ function badgeBlock({ state, act }) {
       onkeydown: (ev) => ev.key === "Enter" && act.setBadge(input.value),
     });
     queueMicrotask(() => input.focus());
-    return [h("p", { class: "prompt" }, t("type_badge")), input];
+    return [h("label", { class: "prompt", for: "badge-input" }, t("type_badge")), input];
   }
   if (!login.badge) {
     return [

@@ -3,10 +3,11 @@
 
 import { getLang, t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
-import { h } from "./util.js";
+import { h, withCodes } from "./util.js";
 
 export function stepChip(step, label) {
-  return h("div", { class: `step step-${step}`, "data-testid": "step", "data-step": step }, label);
+  // The step is what the screen is about: its one heading (for screen readers and axe).
+  return h("h1", { class: `step step-${step}`, "data-testid": "step", "data-step": step }, label);
 }
 
 export function messages(task) {
@@ -14,8 +15,8 @@ export function messages(task) {
   return h(
     "div",
     { class: "messages" },
-    task?.message && task.message !== task.next_message && h("p", { class: `message tone-${tone}`, "data-testid": "message", "data-tone": tone }, task.message),
-    task?.next_message && h("p", { class: "next-message", "data-testid": "next-message" }, task.next_message),
+    task?.message && task.message !== task.next_message && h("p", { class: `message tone-${tone}`, "data-testid": "message", "data-tone": tone }, withCodes(task.message)),
+    task?.next_message && h("p", { class: "next-message", "data-testid": "next-message" }, withCodes(task.next_message)),
   );
 }
 

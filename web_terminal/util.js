@@ -63,3 +63,14 @@ export function fill(node, ...children) {
   node.replaceChildren();
   append(node, children);
 }
+
+// A code in a sentence: letters and digits joined by hyphens (A-01-02, SKU-1, T-0040, CAR-0011).
+const CODE = /([A-Za-z0-9]+(?:-[A-Za-z0-9]+)+)/;
+
+/** A message's text with each code in a span that never breaks at its hyphens. */
+export function withCodes(text) {
+  return String(text ?? "")
+    .split(CODE)
+    .map((part, i) => (i % 2 ? h("span", { class: "code" }, part) : part))
+    .filter((part) => part !== "");
+}
