@@ -157,6 +157,11 @@ function applyAnswer(_entry, res) {
 /** A scan from the station's scanner with the edge's answer: shown as if scanned here. */
 function stationScan(body) {
   if (isBlocking(overlay)) dismiss(overlay);
+  const target = scanTarget();
+  if (target && body.params?.kind === "badge") {
+    countAnswer();
+    return fillScanTarget(target, String(body.params.code)); // the fixed scanner read a supervisor's badge
+  }
   if (modalOpen()) closeModal();
   const kind = scanEventKind(body, Boolean(state.session));
   if (kind === "answer") return applyAnswer(null, { status: body.ok === false ? body.status || 422 : 200, body });
