@@ -3,11 +3,15 @@ frozen, and a supervisor's count ("found N") releases the hold (issue 14 item 8)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from edge.cli.main import cli
 from edge.domain.stock import FreezeStock, ReceiveStock
 from edge.service.stock import freeze, receive
 from edge.store.effects import Actor
@@ -157,3 +161,26 @@ def test_a_picker_may_not_record_a_count(floor: Floor) -> None:
     resp = floor.client.post("/api/v1/count-tasks/1/result", json={"found": 1}, headers=picker)
 
     assert (resp.status_code, resp.json()["code"]) == (403, "not_authorized")
+
+
+def test_the_cli_lists_the_count_and_records_it(floor: Floor, tmp_path: Path) -> None:
+    sup, _ = _short_one_of_two(floor)
+    config = tmp_path / "edge.toml"
+    config.write_text(f'[edge]\ndata_dir = "{tmp_path}"\n')
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["stock", "counts", "--config", str(config), "--json"])
+    task_id = json.loads(listed.stdout)[0]["id"]
+
+    recorded = runner.invoke(
+        cli, ["stock", "count-result", str(task_id), "--found", "1", "--config", str(config)]
+    )
+    refused = runner.invoke(
+        cli, ["stock", "count-result", str(task_id), "--found", "1", "--config", str(config)]
+    )
+
+    assert recorded.exit_code == 0, recorded.output
+    assert recorded.output.strip() == (
+        "Count at A-01-01: 1 of the 1 × SKU-1 held were found and are back in stock; 0 written off."
+    )
+    assert (refused.exit_code, refused.output.split(":")[1].strip()) == (1, "count_task_done")
+    assert _stock(floor, sup) == (271, 0, 1, 0)

@@ -13,7 +13,7 @@ from edge.cli.common import config_option, reports_errors, settings_from
 from edge.domain.messages import prompt
 
 
-@click.group(help="Stock that needs a supervisor: expired and soon-expiring lots.")
+@click.group(help="Stock that needs a supervisor: expired and soon-expiring lots, count holds.")
 def stock() -> None:
     """Stock that needs a supervisor."""
 
@@ -87,4 +87,51 @@ def quarantine(config_path: Path | None, target: str | None) -> None:
     for f in done["frozen"]:
         click.echo(f"frozen {f['qty']:>6} × {f['sku']} lot {f['lot']} (expired {f['expiry']})"
                    f" at {f['location']} → {f['target']}")  # fmt: skip
+    click.echo(prompt(done["prompt"], "en", done["params"]))
+
+
+@stock.command("counts", help="List the count tasks short picks opened, with the units each holds.")
+@config_option
+@click.option("--done", is_flag=True, help="List the closed ones instead, with what was found.")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@reports_errors
+def counts(config_path: Path | None, done: bool, as_json: bool) -> None:
+    """Open (or done) count tasks, oldest first."""
+    from edge.store.counts import count_tasks
+
+    _, store = _open(config_path)
+    try:
+        tasks = count_tasks(store.read(), status="done" if done else "open")
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(tasks, ensure_ascii=False, indent=2))
+        return
+    for t in tasks:
+        found = f"  found {t['found']}" if done else ""
+        click.echo(f"{t['id']:>6}  {t['location']:<12} {t['sku']:<14} lot {t['lot'] or '-':<10}"
+                   f" held {t['held']:>5}  {t['reason']}{found}")  # fmt: skip
+
+
+@stock.command(
+    "count-result",
+    help="Record the count of a count task: FOUND of the held units are back in stock, the rest "
+    "are written off (one transaction: balances, ledger, outbox), and the task closes.",
+)
+@click.argument("task_id", type=int)
+@click.option("--found", type=click.IntRange(min=0), required=True, help="Units found in the bin.")
+@config_option
+@reports_errors
+def count_result(task_id: int, found: int, config_path: Path | None) -> None:
+    """Close one count task with what was found."""
+    from edge.service.counts import record_count
+    from edge.store.effects import Actor
+
+    _, store = _open(config_path)
+    try:
+        done = store.writer.call(
+            lambda tx: record_count(tx, task_id, found, Actor(device_id="cli"))
+        )
+    finally:
+        store.close()
     click.echo(prompt(done["prompt"], "en", done["params"]))
