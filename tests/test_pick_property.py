@@ -9,7 +9,7 @@ import itertools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -41,11 +41,14 @@ def scan(kind: str, key: str, code: str | None = None, **extra: object) -> Class
     return Classified(kind, key, Scan(raw=code, code=code, kind="raw"), **extra)  # type: ignore[arg-type]
 
 
-SKUS, LOTS = ("S1", "S2"), ("", "L1")
+SKUS, LOTS = ("S1", "S2"), ("", "L1", "L0")
+TODAY = date(2026, 6, 1)
+# L0 expired on the day (allocated while it was good); L1 is good. A lot expires at 00:00 of its day.
+EXPIRY = {"L0": "2026-06-01", "L1": "2026-12-31"}
 SEQ = {"A": 10, "B": 20, "C": 30, "D": 40}  # D holds only spare stock, for short picks
 REFUSED = {
     "unexpected_scan", "wrong_location", "wrong_item", "item_for_another_order", "over_pick",
-    "lot_mismatch", "wrong_tote", "scan_each_item",
+    "lot_mismatch", "wrong_tote", "scan_each_item", "expired_item",
 }  # fmt: skip
 GOOD = scan("command", "(whatever the screen asks for)")
 
@@ -75,7 +78,8 @@ def models(draw: st.DrawFn) -> Model:
     """1-3 orders of 1-2 lines, each line reserved in 1-2 bins; tasks in walking order."""
     orders = range(1, draw(st.integers(1, 3)) + 1)
     rows = sorted(r for o in orders for n in range(1, draw(st.integers(1, 2)) + 1) for r in _line(draw, o, n))  # fmt: skip
-    tasks = tuple(PickTask(i, f"O-{o}", f"O-{o}-{n}", what[:2], loc, int(what[3:]), lot=lot)
+    tasks = tuple(PickTask(i, f"O-{o}", f"O-{o}-{n}", what[:2], loc, int(what[3:]), lot=lot,
+                           expiry=EXPIRY.get(lot))
                   for i, (_, loc, o, n, lot, what) in enumerate(rows, start=1))  # fmt: skip
     reserved, balances, lines = Counter(), Counter(), Counter()
     for t in tasks:
@@ -93,9 +97,10 @@ def models(draw: st.DrawFn) -> Model:
 other_scans = st.one_of(
     st.sampled_from(list(SEQ)).map(lambda code: scan("location", code)),
     st.builds(
-        lambda sku, qty, lot: scan("product", sku, quantity=qty, lot=lot),
+        lambda sku, qty, lot, expiry: scan("product", sku, quantity=qty, lot=lot, expiry=expiry),
         st.sampled_from(("S1", "S2", "S3")), st.sampled_from((1, 1, 2, 12)),
         st.sampled_from((None, "L1", "L2")),
+        st.sampled_from((None, None, TODAY, TODAY - timedelta(days=3), TODAY + timedelta(days=1))),
     ),
     st.sampled_from(("T-1", "T-2", "T-3", "T-X")).map(lambda t: scan("container", t, container_type="tote")),
     st.just(scan("container", "CART-1", container_type="cart")),
@@ -123,9 +128,11 @@ def context(m: Model, s: Classified, allow: bool) -> PickContext:
     """As the store loads it: the stock, free stock for a short pick, the scanned tote's order."""
     task = m.pl.current
     free = [(loc, lot, m.stock.free(task.sku, loc, "", lot)) for loc in SEQ for lot in LOTS] if task else []  # fmt: skip
-    candidates = tuple(Candidate(loc, n, SEQ[loc], lot) for loc, lot, n in free if n > 0)
+    candidates = tuple(
+        Candidate(loc, n, SEQ[loc], lot, EXPIRY.get(lot)) for loc, lot, n in free if n > 0
+    )
     owner = m.bindings.get(s.key) if s.kind == "container" else None
-    return PickContext(m.pl, m.stock, candidates, owner, allow, today=date(2026, 6, 1))
+    return PickContext(m.pl, m.stock, candidates, owner, allow, today=TODAY)
 
 
 def record(m: Model, change: object) -> Model:
@@ -171,6 +178,10 @@ def check(before: Model, after: Model, decision: Decision[PickSession]) -> None:
                        for ln, q in after.lines.items() if ln.startswith(f"{order}-"))  # fmt: skip
         assert (state is OrderStatus.PICKED) == complete, (order, state, tasks)
     assert after.finished == (after.pl.current is None)
+    # Nothing expired is picked or re-allocated, whatever the scan says.
+    assert all(mv.lot != "L0" for mv in decision.movements if mv.type == "pick")
+    assert all(c.lot != "L0" for c in decision.changes if isinstance(c, TaskAdded))
+    assert all(r.lot != "L0" for r in decision.reservations if r.delta > 0)
     # A short pick freezes exactly the units not found, never the bin's other free stock.
     frozen = sum(q for k, q in after.stock.balances.items() if k[4] == "frozen") - sum(
         q for k, q in before.stock.balances.items() if k[4] == "frozen"
