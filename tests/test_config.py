@@ -213,6 +213,13 @@ REFUSALS = [
         id="unknown time zone",
     ),
     pytest.param(
+        '[stock]\nchannel_min_shelf_life_days = "jd:30"\n', {}, None,
+        "config key stock.channel_min_shelf_life_days (env WAREHOUSE_EDGE_STOCK_CHANNEL_MIN_SHELF_LIFE_DAYS): "
+        "expected channel=days pairs separated by commas such as jd=30, tmall=60, or empty, "
+        "got 'jd:30' (from {file})",
+        id="channel shelf life not channel=days",
+    ),
+    pytest.param(
         '[edge]\nlanguage = "fr"\n', {}, None,
         "config key edge.language (env WAREHOUSE_EDGE_EDGE_LANGUAGE): "
         "expected one of: en, zh, got 'fr' (from {file})",
