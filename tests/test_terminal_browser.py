@@ -298,3 +298,30 @@ def test_with_the_quantity_prompt_on_a_typed_quantity_and_one_scan_pick_the_whol
         picks = read_only(demo.db, "SELECT sku, qty FROM movements WHERE type = 'pick' ORDER BY id")
     assert movement_count(demo.db) == before + 1
     assert picks[-1] == (task["sku"], int(task["remaining"]))
+
+
+def test_a_picker_whose_order_is_cancelled_mid_list_sees_what_to_put_back_where(
+    edge: DemoEdge, sheet: BarcodeSheet, handheld: Handheld
+) -> None:
+    start_picking(handheld, edge, sheet)
+    scan_until(handheld, sheet, empty_totes(sheet), "item")
+    shown = handheld.view()
+    handheld.scan(sheet.code(shown["sku"]))
+    ((order,),) = read_only(
+        edge.db,
+        "SELECT order_id FROM container_bindings WHERE container = ? AND closed_at IS NULL",
+        (shown["tote"],),
+    )
+
+    with httpx.Client(base_url=edge.url, timeout=30) as http:
+        device = http.post("/api/v1/devices", json={"name": "supervisor-desk"}).json()
+        body = {"badge": "S001", "pin": "4444", "device_id": device["device_id"]}
+        token = http.post("/api/v1/auth/login", json=body).json()["token"]
+        http.post(f"/api/v1/orders/{order}/cancel", json={"reason": "buyer"},
+                  headers={"Authorization": f"Bearer {token}"}).raise_for_status()  # fmt: skip
+    line = handheld.by("put-back-line").first
+    line.wait_for(timeout=ANSWER_TIMEOUT_MS)  # told live (SSE), without a scan
+
+    text = line.text_content() or ""
+    assert f"1 × {shown['sku']} from tote {shown['tote']} back to bin {shown['location']}" in text
+    assert handheld.feedback()["tone"] == "bad"

@@ -190,7 +190,7 @@ function connectLive() {
   stopLive();
   const token = state.session?.token;
   if (!token) return;
-  const handle = { pick_list_assigned: listAssigned, order_changed: orderChanged };
+  const handle = { pick_list_assigned: listAssigned, order_changed: orderChanged, putback_needed: putBackNeeded };
   stopLive = liveEvents({ token, onEvent: (type, data) => handle[type]?.(data) });
 }
 
@@ -208,6 +208,19 @@ async function listAssigned() {
   } else {
     await act.startTask("pick");
   }
+}
+
+/** An order on this picker's list was cancelled: show what to put back where, at once. */
+async function putBackNeeded(data) {
+  const order = data?.channel_order_id || data?.order_id || "";
+  if (state.screen === "pick") {
+    const res = await api.currentTask().catch(() => null);
+    if (res?.status === 200 && res.body.workflow === "pick") {
+      setTask(res.body);
+      render();
+    }
+  }
+  refuse(t("put_back_told", { order }), "", "putback_needed");
 }
 
 /** Another device packed the order on this pack screen: show the order as it is now. */

@@ -172,6 +172,25 @@ const PICK_STEPS = {
   done: () => t("step_done"),
 };
 
+function putBackLine(u) {
+  const params = { qty: u.qty, sku: u.sku, tote: u.tote, location: u.location, order: u.channel_order_id || u.order_id };
+  return u.location ? t("put_back_line", params) : t("put_back_line_any", params);
+}
+
+/** Units of orders cancelled while on this list: which go from which tote back to which bin. */
+function putBackPanel(view) {
+  const units = view.put_back || [];
+  if (!units.length) return null;
+  return h(
+    "div",
+    { class: "put-back tone-bad", role: "alert", "data-testid": "put-back" },
+    h("p", { class: "put-back-title" }, t("put_back_title")),
+    ...units.map((u) =>
+      h("p", { class: "put-back-line", "data-testid": "put-back-line" }, putBackLine(u)),
+    ),
+  );
+}
+
 export function pickScreen({ state, act }) {
   const task = state.task;
   const view = task?.view;
@@ -183,7 +202,7 @@ export function pickScreen({ state, act }) {
     item: () => itemStep(line),
     done: () => doneStep(view),
   }[view.step];
-  const main = [stepHead(view.step, (PICK_STEPS[view.step] || PICK_STEPS.item)(), view.progress), ...(body ? body() : [])];
+  const main = [putBackPanel(view), stepHead(view.step, (PICK_STEPS[view.step] || PICK_STEPS.item)(), view.progress), ...(body ? body() : [])].filter(Boolean);
   if (view.step === "done") {
     const next = row(button("btn-next-list", t("next_list"), act.nextList, { kind: "primary" }));
     return { main, actions: [messages(task), next, commonButtons(act)] };

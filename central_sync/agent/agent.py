@@ -40,6 +40,7 @@ log = logging.getLogger("central_sync.agent")
 FEED_PAGE = 100  # changes per feed page: one writer transaction applies a page, keep it short
 CONTACT_SAVE_S = 10.0  # a quiet, healthy link writes its last contact at most this often
 STORE_ERRORS = (sqlite3.Error, EdgeError)
+STOPPING = frozenset({"order_cancelled", "putback_requested"})  # changes that stop an order here
 
 
 def load_token(central: Any) -> str:
@@ -87,6 +88,8 @@ class SyncAgent:
         self._saved_link, self._saved_at = self.link, 0.0
         self._tasks: list[asyncio.Task[None]] = []
         self._cursor: int | None = None  # the feed's, read from the store when the loop starts
+        # Told (after the commit) the orders a page stopped: cancelled, or put back on request.
+        self.on_stopped: Callable[[list[str]], None] | None = None
         self.zone = ZoneInfo(settings.edge.timezone)
         self.shelf = shelf_rules(settings)
 
@@ -249,6 +252,13 @@ class SyncAgent:
             return counts
 
         counts = await self.store.writer.run(apply)
+        stopped = [str(c.get("order_id") or (c.get("data") or {}).get("order_id"))
+                   for c in changes if c.get("type") in STOPPING]  # fmt: skip
+        if stopped and self.on_stopped is not None:
+            try:
+                self.on_stopped(stopped)
+            except Exception as exc:  # noqa: BLE001 - telling the floor must not stop the feed
+                log.error("could not tell the pickers of stopped orders %s: %s", stopped, exc)
         log.info("applied %d changes from central (%d refused), feed cursor %d",
                  counts["applied"], counts["refused"], following)  # fmt: skip
         return int(following)

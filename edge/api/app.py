@@ -19,7 +19,7 @@ from fastapi_offline import FastAPIOffline
 
 from edge.api import errors
 from edge.api.deps import SessionCache, public
-from edge.api.events import Broker
+from edge.api.events import Broker, tell_pickers
 from edge.api.metrics import Metrics, PrinterCollector, ScaleCollector, ScannerCollector
 from edge.api.routes import (
     health,
@@ -96,14 +96,17 @@ def _scales(settings: Any, broker: Broker) -> dict[str, Any]:
     }
 
 
-async def _start_sync(store: Store, metrics: Metrics, settings: Any) -> Any:
+async def _start_sync(store: Store, metrics: Metrics, settings: Any, broker: Broker) -> Any:
     """The sync agent when central.url is set (else None: the edge runs standalone)."""
     if not settings.central.url:
         return None
     from central_sync.agent import SyncAgent
     from edge.api.metrics import SyncCollector
+    from edge.service.orders import putback_notices
 
     agent = SyncAgent(store, settings)
+    # Orders cancelled by central while on a picker's list: tell the picker live what to put back.
+    agent.on_stopped = lambda ids: tell_pickers(broker, putback_notices(store.read(), ids))
     await agent.start()
     metrics.registry.register(SyncCollector(store, settings))
     return agent
@@ -122,7 +125,9 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
         app.state.metrics = Metrics(app.state.store)
         log.info("edge %s ready, database %s", app.state.store.edge_id, app.state.store.path)
         housekeeping = asyncio.create_task(_housekeeping(app.state.store, settings))
-        app.state.sync = await _start_sync(app.state.store, app.state.metrics, settings)
+        app.state.sync = await _start_sync(
+            app.state.store, app.state.metrics, settings, app.state.broker
+        )
         from edge.api.routes.scans import scan_settings
 
         app.state.stations = StationHub(

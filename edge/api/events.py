@@ -21,6 +21,13 @@ def station_channel(station: str) -> str:
 FLOOR_CHANNEL = "floor"
 
 
+def tell_pickers(broker: Broker, notices: list[tuple[int, dict[str, Any]]]) -> None:
+    """`putback_needed` to each picker whose list held an order just cancelled: which units in
+    which tote go back to which bin (edge.service.orders.putback_notices)."""
+    for picker, data in notices:
+        broker.publish(operator_channel(picker), "putback_needed", data)
+
+
 class Broker:
     """Each subscriber is an open event stream on a channel (an operator's, a station's); a full
     queue drops the oldest news."""

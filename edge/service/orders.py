@@ -128,6 +128,21 @@ def cancel_order(tx: Tx, order_id: str, actor: Actor, *, reason: str) -> dict[st
     return {"order_id": order_id, "status": OrderStatus.CANCELLED.value, "put_back": putbacks}
 
 
+def putback_notices(conn: Any, order_ids: list[str]) -> list[tuple[int, dict[str, Any]]]:
+    """For each picker whose list holds one of these (cancelled) orders with units in a tote:
+    what to tell them live, which units to put back where."""
+    notices = []
+    for order_id in order_ids:
+        units = store.open_putbacks(conn, order_id=order_id)
+        if not units:
+            continue
+        for list_id, picker in store.pickers_of(conn, order_id):
+            notices.append((picker, {"order_id": order_id, "list_id": list_id,
+                                     "channel_order_id": units[0]["channel_order_id"],
+                                     "put_back": units}))  # fmt: skip
+    return notices
+
+
 def complete_putback(tx: Tx, putback_id: int, location: str, actor: Actor) -> dict[str, Any]:
     """The clerk put a cancelled order's units from the tote into `location`."""
     task = store.putback(tx, putback_id)

@@ -105,6 +105,9 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
         shown = {"id": task.id, "location": task.location, "sku": task.sku, "name": name, "name_zh": name_zh,
                  "lot": task.lot, "qty": task.qty, "picked": task.picked, "remaining": task.remaining,
                  "slot": slot.slot, "tote": slot.tote, "order_id": task.order_id}  # fmt: skip
+    # Units of orders cancelled while on this list, in its totes: which go back to which bin.
+    put_back = order_store.open_putbacks(conn, list_id=pl.id)
     return {"workflow": "pick", "list_id": pl.id, "step": step, "progress": progress, "totes": totes,
+            "put_back": put_back,
             "task": shown, "prompt": PROMPT[step], "prompt_params": prompt_params(session, pl),
             "quantity_prompt": session.quantity_prompt, "complete_line": session.complete_line}  # fmt: skip

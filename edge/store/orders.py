@@ -188,6 +188,36 @@ def picked_in_totes(tx: Tx, order_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+def open_putbacks(
+    conn: sqlite3.Connection | Tx, *, list_id: str | None = None, order_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Open put-backs of cancelled orders on a pick list (or of one order): which units go from
+    which tote back to which bin (the one they were picked from, else none suggested)."""
+    where = (
+        "p.order_id IN (SELECT order_id FROM pick_list_orders WHERE list_id = ?)"
+        if list_id is not None else "p.order_id = ?"
+    )  # fmt: skip
+    rows = conn.execute(
+        "SELECT p.id, p.order_id, o.channel_order_id, p.container AS tote, p.sku, p.lot, p.qty,"
+        " COALESCE((SELECT t.location FROM pick_tasks t WHERE t.order_id = p.order_id"
+        " AND t.sku = p.sku AND t.lot = p.lot AND t.picked > 0 ORDER BY t.id LIMIT 1), '')"
+        " AS location FROM putback_tasks p JOIN orders o ON o.id = p.order_id"
+        f" WHERE p.status = 'open' AND {where} ORDER BY p.id",
+        (list_id if list_id is not None else order_id,),
+    )
+    return [dict(r) for r in rows]
+
+
+def pickers_of(conn: sqlite3.Connection | Tx, order_id: str) -> list[tuple[str, int]]:
+    """(list, picker) of every assigned pick list the order is on."""
+    rows = conn.execute(
+        "SELECT l.id, l.assignee FROM pick_lists l JOIN pick_list_orders p ON p.list_id = l.id"
+        " WHERE p.order_id = ? AND l.assignee IS NOT NULL ORDER BY l.id",
+        (order_id,),
+    )
+    return [(r[0], int(r[1])) for r in rows]
+
+
 def hold_open_tasks(tx: Tx, order_id: str) -> None:
     tx.execute(
         "UPDATE pick_tasks SET status = 'held' WHERE order_id = ? AND status = 'open'", (order_id,)

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, StringConstraints
 
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
-from edge.api.events import FLOOR_CHANNEL, operator_channel
+from edge.api.events import FLOOR_CHANNEL, operator_channel, tell_pickers
 from edge.api.events import stream as event_stream
 from edge.api.fields import (
     Code,
@@ -27,7 +27,13 @@ from edge.api.fields import (
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service.expiry import shelf_rules
-from edge.service.orders import allocate_order, cancel_order, complete_putback, receive_order
+from edge.service.orders import (
+    allocate_order,
+    cancel_order,
+    complete_putback,
+    putback_notices,
+    receive_order,
+)
 from edge.service.picking import create_list_for
 from edge.store import orders as order_store
 from edge.store import picking as pick_store
@@ -121,13 +127,16 @@ async def allocate(
 
 @router.post("/orders/{order_id}/cancel")
 async def cancel(
-    order_id: Code, body: CancelIn, session: Manager, store: StoreDep
+    order_id: Code, body: CancelIn, request: Request, session: Manager, store: StoreDep
 ) -> dict[str, Any]:
-    """Cancel: reservations go back; units already picked get put-back tasks."""
+    """Cancel: reservations go back; units already picked get put-back tasks (and the picker
+    of its list is told live which units to put back where)."""
     order_id = order_store.resolve_order_id(store.read(), order_id) or order_id
-    return await store.writer.run(
+    done = await store.writer.run(
         lambda tx: cancel_order(tx, order_id, _actor(session), reason=body.reason)
     )
+    tell_pickers(request.app.state.broker, putback_notices(store.read(), [order_id]))
+    return done
 
 
 @router.post("/pick-lists", status_code=201)

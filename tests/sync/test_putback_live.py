@@ -1,0 +1,88 @@
+"""A picker whose order central cancels mid-list is told, live and at the next scan, which units
+to put back where. Real processes: central, `warehouse-edge serve` synced to it, the picker's
+Server-Sent Events stream over HTTP."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.servers import running_server, seed
+from tests.support import EAN13, Floor, seed_floor
+from tests.sync.central import Central, running_central
+from tests.sync.feed import SHIP_TO
+from tests.sync.running import eventually
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[Central]:
+    with running_central(tmp_path / "central") as c:
+        yield c
+
+
+def listen(url: str, token: str, events: queue.Queue[tuple[str, Any]]) -> threading.Thread:
+    """The picker's live stream, each event put on `events` as (type, data)."""
+
+    def run() -> None:
+        params = {"access_token": token}
+        with httpx.stream("GET", f"{url}/api/v1/events/stream", params=params, timeout=60) as r:
+            kind = ""
+            for line in r.iter_lines():
+                if line.startswith("event: "):
+                    kind = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    events.put((kind, json.loads(line.removeprefix("data: "))))
+                    if kind == "putback_needed":
+                        return
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_picker_whose_order_central_cancels_mid_list_is_told_what_to_put_back_where(
+    central: Central, tmp_path: Path
+) -> None:
+    edge_dir = tmp_path / "edge"
+    edge_dir.mkdir()
+    seed(edge_dir / "edge.db", seed_floor)
+    keys = {"url": central.url, "token": central.edge_token, "long_poll_s": 1}
+    order = {"channel": "tmall", "channel_order_id": "TM-1", "ship_to": SHIP_TO,
+             "lines": [{"sku": "SKU-1", "qty": 3}]}  # fmt: skip
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    with (
+        running_server(edge_dir, config={"central": keys}) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+        central.admin() as admin,
+    ):
+        floor = Floor.enrol(None, http)
+        picker = floor.login("B-PICK")
+        for sku in ("SKU-1", "SKU-2"):
+            admin.put(f"/api/v1/products/{sku}", json={"name": sku}).raise_for_status()
+        order_id = admin.post("/api/v1/orders", json=order).json()["id"]
+        eventually(lambda: floor.start(picker, "pick").status_code == 200, what="a pick list")
+        picked = [floor.scan(picker, raw).status_code for raw in ("T-0001", "A-01-01", EAN13)]
+        stream = listen(server.url, picker["Authorization"].split()[1], events)
+        eventually(lambda: ("hello", {}) in list(events.queue), what="the stream open")
+
+        admin.post(f"/api/v1/orders/{order_id}/cancel", json={"reason": "buyer"})
+        stream.join(30)
+        live = [data for kind, data in list(events.queue) if kind == "putback_needed"]
+        answer = floor.scan(picker, EAN13).json()
+
+    assert picked == [200] * 3
+    (told,) = live
+    where = [{k: u[k] for k in ("tote", "sku", "qty", "location")} for u in told["put_back"]]
+    assert (told["order_id"], where) == (
+        order_id, [{"tote": "T-0001", "sku": "SKU-1", "qty": 1, "location": "A-01-01"}]
+    )  # fmt: skip
+    assert answer["view"]["put_back"] == told["put_back"]
