@@ -111,7 +111,7 @@ def pack_through_the_api(edge: DemoEdge, sheet: BarcodeSheet, tote: str) -> None
         assert closed.status_code == 200, closed.text
 
 
-def test_a_packer_on_a_handheld_packs_and_ships_a_demo_order_typing_the_weight(
+def test_a_packer_on_a_handheld_packs_and_ships_a_demo_order_typing_or_scanning_the_weight(
     edge: DemoEdge, sheet: BarcodeSheet, handheld: Handheld
 ) -> None:
     hh = handheld
@@ -143,7 +143,9 @@ def test_a_packer_on_a_handheld_packs_and_ships_a_demo_order_typing_the_weight(
     off = hh.text("feedback-detail")
     hh.screenshot(SCREENSHOTS / "handheld-weight-off.png")
     dismiss(hh)
-    hh.by("weight-input").fill(str(expected))
+    hh.page.keyboard.type(f"3103{expected:06d}\n")  # a GS1 weight label: net kg, 3 decimals
+    hh.by("weight-scanned").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    scanned = hh.by("weight-input").input_value()
     close_parcel(hh)
     dismiss(hh)
     hh.page.wait_for_selector("[data-testid=print-state][data-status=done]",
@@ -166,7 +168,8 @@ def test_a_packer_on_a_handheld_packs_and_ships_a_demo_order_typing_the_weight(
     assert str(expected) not in off
     assert (packed, shipped) == ("packed", ("1", "shipped"))
     event = read_only(edge.db, "SELECT payload FROM outbox WHERE type = 'parcel_closed'")
-    assert '"weight_source": "typed"' in event[-1][0]
+    assert scanned == str(expected)
+    assert '"weight_source": "scanned"' in event[-1][0]
 
     # Another device packs the next order while it is on this screen: the screen says so.
     hh.by("btn-tasks").click()

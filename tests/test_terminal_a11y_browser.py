@@ -195,6 +195,10 @@ def test_every_terminal_screen_passes_axe_at_360x640_and_keeps_codes_and_targets
     page.goto(f"{demo.ui_url}?station=NO-SUCH-BENCH")
     page.wait_for_selector("[data-screen=unknown-station]", timeout=ANSWER_TIMEOUT_MS)
     found["unknown station"] = axe(page)
+    board = demo.line("Central order store at ").split("(board: ", 1)[1].split(",")[0]
+    page.goto(board)  # no cookie yet: central's board asks for the admin token
+    page.wait_for_selector("input[name=token]", timeout=ANSWER_TIMEOUT_MS)
+    found["central's board: log in"] = axe(page)
     station.close()
 
     event = read_only(demo.db, "SELECT payload FROM outbox WHERE type = 'parcel_closed'")[-1][0]
@@ -247,3 +251,13 @@ def test_at_200_percent_zoom_the_work_area_buttons_and_the_red_screens_advice_st
     assert after == [True, True]
     assert verify == [True, True, True]
     assert package == [True, True]
+
+
+def test_the_terminals_own_checks_pass_in_chromium(browser: Any, demo: DemoEdge) -> None:
+    page = browser.new_page()
+
+    page.goto(f"{demo.ui_url}selftest.html")
+    page.wait_for_selector("body[data-result]", timeout=ANSWER_TIMEOUT_MS)
+
+    assert page.evaluate("document.body.dataset.result") == "pass", page.inner_text("body")
+    page.close()

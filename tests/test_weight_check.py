@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge.domain.errors import EdgeError
 from edge.domain.weight import (
@@ -166,3 +168,24 @@ def test_a_typed_weight_needs_what_the_site_rule_and_the_scale_say(
 def test_a_negative_tolerance_is_refused(tolerance_g: int, tolerance_pct: float) -> None:
     with pytest.raises(ValueError, match="tolerances must not be negative"):
         compare_weight(1000, 1000, tolerance_g=tolerance_g, tolerance_pct=tolerance_pct)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.tuples(st.integers(1, 2000), st.integers(1, 5)), min_size=1, max_size=5),
+    data=st.data(),
+)
+def test_units_missing_or_extra_of_one_line_are_always_explained_within_the_tolerance(
+    lines: list[tuple[int, int]], data: st.DataObject
+) -> None:
+    parcel = [(f"SKU-{i}", unit, qty) for i, (unit, qty) in enumerate(lines)]
+    sku, unit, qty = data.draw(st.sampled_from(parcel))
+    heavy = data.draw(st.booleans())  # too heavy: up to 3 extra units of any line are looked for
+    missing = data.draw(st.integers(1, 3 if heavy else qty))
+    difference = missing * unit if heavy else -missing * unit
+
+    cause = likely_cause(difference, parcel, tolerance_g=10)
+
+    assert cause is not None  # at least the line the units came from fits
+    assert abs(abs(difference) - cause.qty * cause.unit_weight_g) <= 10
+    assert cause.qty <= (3 if heavy else {s: q for s, _, q in parcel}[cause.sku])

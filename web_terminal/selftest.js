@@ -3,6 +3,7 @@
 // check is listed with its outcome (a Playwright test can read both).
 
 import { createOutbox, delayAfter, outcome } from "./outbox.js";
+import { weightOfScan } from "./pack_bench.js";
 import { scanId } from "./util.js";
 import { cleanScan, createWedge, GS } from "./wedge.js";
 
@@ -66,6 +67,11 @@ check("a slower scanner profile: gapMs 60 also widens the longest pause", () =>
 check("a quick burst with no terminator comes back as typed keys", () =>
   equal(run(typed("1111")), [["key", "1"], ["key", "1"], ["key", "1"], ["key", "1"]]));
 check("cleanScan strips framing controls at both ends only", () => equal(cleanScan("\x02]C1010\x1d10\r"), "]C1010\x1d10"));
+check("a GS1 net weight (310n) is grams, with a GTIN or an AIM identifier before it", () =>
+  equal(
+    ["3103000360", "]C13102000125", "01095060001343523103000124\x1d10LOT", "3100000002", "T-0040", "3103000000", "3106000001"].map(weightOfScan),
+    [360, 1250, 124, 2000, null, null, null],
+  ));
 check("scan ids are 32 hex characters and differ", () => {
   const [a, b] = [scanId(), scanId()];
   equal([/^[0-9a-f]{32}$/.test(a), a !== b], [true, true]);

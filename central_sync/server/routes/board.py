@@ -25,16 +25,16 @@ router = APIRouter(tags=["board"])
 LOGIN_PAGE = """<!doctype html>
 <html lang="{{lang}}"><head><meta charset="utf-8"><title>{{login_title}}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body { font: 15px system-ui, sans-serif; margin: 1rem; } label { display: block; }
+<style>body { font: 16px system-ui, sans-serif; margin: 1rem; } label { display: block; }
 input { box-sizing: border-box; width: 100%; max-width: 24rem; min-height: 44px; font: inherit; }
 button, a { min-height: 44px; font: inherit; margin-top: .5rem; } .error { color: #b00020; }</style>
-</head><body><h1>{{title}}</h1>
+</head><body><main><h1>{{title}}</h1>
 <p>{{login_hint}}</p>
 <p class="error" role="alert">{{error}}</p>
 <form method="post" action="/board/login"><input type="hidden" name="lang" value="{{lang}}">
 <label>{{token}}<br><input type="password" name="token" autocomplete="current-password" autofocus>
 </label><button>{{log_in}}</button></form>
-<p><a href="/board?lang={{other}}" lang="{{other}}">{{other_language}}</a></p></body></html>"""
+<p><a href="/board?lang={{other}}" lang="{{other}}">{{other_language}}</a></p></main></body></html>"""
 
 
 def _login(lang: str, *, refused: bool = False) -> HTMLResponse:
