@@ -6,14 +6,17 @@ import gc
 import logging
 import signal
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+import click
 import uvicorn
 
 from edge.api.app import create_app
+from edge.config.keys import env_var_name
 
 log = logging.getLogger("edge.server")
 
@@ -47,10 +50,22 @@ def stop_on_signals(server: uvicorn.Server | None = None) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, key: str = "") -> socket.socket:
+    """A listening socket, or one line saying why not and what to change (exit 2): the port is
+    taken, the address is not this machine's. `key` names the config key that sets the port."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        setting = f" or {key} (env {env_var_name(key)})" if key else ""
+        click.echo(
+            f"error: cannot listen on {host}:{port}: {(exc.strerror or str(exc)).lower()};"
+            f" choose another port with --port (0 picks a free one){setting}",
+            err=True,
+        )
+        sys.exit(2)
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
@@ -60,7 +75,7 @@ def run_server(
     settings: Any, *, on_ready: Callable[[str], None] | None = None, store: Any = None
 ) -> None:
     """Serve until SIGINT/SIGTERM; `on_ready` gets the base URL once the socket is bound."""
-    sock = bind(settings.server.host, settings.server.port)
+    sock = bind(settings.server.host, settings.server.port, key="server.port")
     host, port = sock.getsockname()[:2]
     tls = settings.server.tls_cert is not None  # config checked tls_key is set with it
     url = f"{'https' if tls else 'http'}://{host}:{port}"
