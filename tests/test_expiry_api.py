@@ -235,3 +235,23 @@ def test_the_quarantine_cli_freezes_expired_units_in_place(shanghai: tuple[Floor
     assert "frozen      2 × SKU-3 lot L-OLD (expired 2020-01-31) at A-01-01 → A-01-01" in run.output
     stock = floor.client.get("/api/v1/stock/SKU-3", headers=floor.login("B-SUP")).json()
     assert (stock["on_hand"], stock["frozen"]) == (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("channel", "prompt"), [("shop", "short_reallocated"), ("jd", "short_order_held")]
+)
+def test_a_short_pick_re_allocates_only_to_lots_with_the_lines_shelf_life(
+    shanghai: tuple[Floor, Any], channel: str, prompt: str
+) -> None:
+    floor, _ = shanghai
+    lots(floor, ("L-60D", day(60), 2, "A-01-01"))
+    release(floor, f"TB-short-{channel}", 2, channel=channel)
+    lots(floor, ("L-20D", day(20), 5, "B-02-01"))  # received after the order was allocated
+    picker = floor.login("B-PICK")
+    floor.start(picker, "pick")
+    for raw in ("T-0001", "A-01-01"):
+        assert floor.scan(picker, raw).status_code == 200
+
+    short = floor.scan(picker, "CMD:SHORT")
+
+    assert short.json()["prompt"] == prompt  # jd needs 30 days: L-20D is not offered

@@ -71,11 +71,15 @@ def run_pick(tx: Tx, state: dict[str, Any], scan: Classified, f: FloorSettings) 
     allow = f.allow_unscanned_completion
     ctx = PickContext(pick_list, allow_unscanned_completion=allow, today=today)
     if task is not None and (scan.kind == "product" or scan.kind == "command"):
-        candidates = order_store.candidates(tx, [task.sku])[task.sku] if scan.key == "SHORT" else []
+        short = scan.key == "SHORT"  # only a short pick re-allocates: the rest needs no candidates
+        candidates = order_store.candidates(tx, [task.sku])[task.sku] if short else []
         stock = Stock(*load_stock_rows(tx, task.sku, [task.location]))
-        min_days = order_store.line_min_shelf_days(tx, task.order_id, [task.sku], f.shelf)
+        min_days = (
+            order_store.line_min_shelf_days(tx, task.order_id, [task.sku], f.shelf)[task.sku]
+            if short else 0
+        )  # fmt: skip
         ctx = PickContext(pick_list, stock, candidates, None, allow, today=today,
-                          min_shelf_days=min_days[task.sku])  # fmt: skip
+                          min_shelf_days=min_days)  # fmt: skip
     elif scan.kind == "container":
         ctx = PickContext(pick_list, tote_owner=store.tote_owner(tx, scan.key),
                           allow_unscanned_completion=allow, today=today)  # fmt: skip
