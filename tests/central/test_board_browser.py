@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,9 +43,15 @@ def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralServer]
         yield server
 
 
-def open_board(browser: Any, central: CentralServer, **context: Any) -> Any:
-    """A new page at central's root, logged in through the board's form, its data shown."""
-    page = browser.new_context(timezone_id=ZONE, **context).new_page()
+def open_board(
+    browser: Any, central: CentralServer, *, now: datetime | None = None, **context: Any
+) -> Any:
+    """A new page at central's root, logged in through the board's form, its data shown; the
+    browser's clock at `now` when given."""
+    browser_context = browser.new_context(timezone_id=ZONE, **context)
+    if now is not None:
+        browser_context.clock.set_fixed_time(now)
+    page = browser_context.new_page()
     page.goto(f"{central.url}/")
     page.locator("input[name=token]").fill(central.admin_token)
     page.locator("form[action='/board/login'] button").click()
@@ -95,6 +101,16 @@ def test_the_board_on_a_phone_fits_the_screen_and_shows_local_times_to_the_secon
     assert wider == []
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", iso)
     assert text == shown_time(iso, today=today)
+
+
+def test_a_time_of_another_day_shows_its_date_too(browser: Any, central: CentralServer) -> None:
+    page = open_board(browser, central, now=datetime.now(ZoneInfo(ZONE)) + timedelta(days=2))
+
+    updated = page.locator("#orders tbody tr").first.locator("td[title]")
+    iso, text = updated.get_attribute("title"), updated.inner_text().strip()
+    page.context.close()
+
+    assert text == shown_time(iso, today=False)
 
 
 def test_the_board_in_chinese_translates_every_word_it_writes(
