@@ -57,7 +57,7 @@ def _restore_attention(conn: Conn) -> str:
     held = restored.open_restore_exceptions(conn)
     if held:
         return (f"{held} orders on hold after a restore from a backup: check their totes, then "
-                "release or cancel them and resolve the exceptions (GET /api/v1/exceptions)")  # fmt: skip
+                "release or cancel them (GET /api/v1/exceptions)")  # fmt: skip
     return ""
 
 

@@ -163,6 +163,8 @@ class SyncCollector(Collector):
              1.0 if status["online"] else 0.0),
             ("edge_sync_offline_seconds", "Seconds since central stopped answering (0 when up)",
              status["offline_seconds"]),
+            ("edge_sync_needs_person", "1 while the sync needs a person (a refusal, a restore)",
+             1.0 if status["attention"] else 0.0),
         )  # fmt: skip
         for name, text, value in figures:
             gauge = GaugeMetricFamily(name, text)

@@ -123,20 +123,30 @@ def test_a_restored_edge_takes_back_what_central_holds_past_its_backup_before_it
     (gap,) = [x for x in admin_exceptions(central) if x["kind"] == "restore_gap"]
     assert "epoch 1 seq" in gap["detail"] and order_id in gap["detail"]
 
-    # Serving again: the hold goes up in the new epoch, and both sides still agree.
+    # Serving again: the hold goes up in the new epoch, and both sides still agree; the
+    # supervisor cancels the held order (its units go back) and the edge's status is clear.
     with running_server(edge_dir, config=synced(central)) as server:
         with httpx.Client(base_url=server.url, timeout=30) as http:
             sup = Floor.enrol(None, http).login("B-SUP")
             eventually(lambda: queued(http, sup) == 0, what="the hold at central")
+            with central.admin() as admin:
+                held_at_central = admin.get(f"/api/v1/orders/{order_id}").json()["status"]
+            http.post(f"/api/v1/orders/{order_id}/cancel", json={"reason": "restored"},
+                      headers=sup).raise_for_status()  # fmt: skip
+            for task in http.get("/api/v1/putbacks", headers=sup).json():
+                http.post(f"/api/v1/putbacks/{task['id']}/done", json={"location": "A-01-01"},
+                          headers=sup).raise_for_status()  # fmt: skip
+            eventually(lambda: queued(http, sup) == 0, what="the cancel at central")
         server.stop()
+    clear = run_cli("sync", "status", "--config", str(config))
     conn = read_only(db)
     try:
         assert_in_step(central, conn)
     finally:
         conn.close()
-    with central.admin() as admin:
-        assert admin.get(f"/api/v1/orders/{order_id}").json()["status"] == "on_hold"
-    assert [e for e, _, _ in central.events()][-1] == 2
+    assert held_at_central == "on_hold"
+    assert clear.returncode == 0, clear.stdout
+    assert {e for e, _, _ in central.events()} == {1, 2}
 
 
 def admin_exceptions(central: Central) -> list[dict[str, Any]]:
