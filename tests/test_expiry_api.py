@@ -209,8 +209,9 @@ def test_quarantining_expired_stock_freezes_it_and_allocates_its_orders_again(
 
     assert resp.status_code == 200, resp.text
     assert resp.json()["message"] == (
-        f"Expired on or before {D}: 4 units in 1 bin lots moved to quarantine (frozen → Q-01);"
-        " 1 orders allocated again; 0 units stay allocated on open pick lists (the picker is refused them)."
+        f"Expired on or before {D}: 4 units (1 bin lots) moved to quarantine (frozen → Q-01)."
+        " Orders allocated again: 1. Units left allocated on open pick lists (the picker is"
+        " refused them): 0."
     )
     after = floor.client.get(f"/api/v1/orders/{order['id']}", headers=sup).json()
     assert (after["status"], reserved(after)) == ("released", [("L-SOON", 3)])

@@ -388,11 +388,11 @@ PROMPTS: dict[str, Message] = {
         "其余库存不受影响。订单已挂起，等待主管处理。",
     ),
     "expired_quarantined": Message(
-        "Expired on or before {today}: {units} units in {grains} bin lots moved to quarantine"
-        " (frozen{target_text}); {orders} orders allocated again; {left} units stay allocated on"
-        " open pick lists (the picker is refused them).",
-        "截至 {today} 已过期：{grains} 个库位批次共 {units} 件已转入隔离（冻结{target_text}）；"
-        "{orders} 个订单已重新分配；{left} 件仍分配在进行中的拣货单上（拣货时会被拒绝）。",
+        "Expired on or before {today}: {units} units ({grains} bin lots) moved to quarantine"
+        " (frozen{target_text}). Orders allocated again: {orders}. Units left allocated on open pick"
+        " lists (the picker is refused them): {left}.",
+        "截至 {today} 已过期：{units} 件（{grains} 个库位批次）已转入隔离（冻结{target_text}）。"
+        "重新分配的订单：{orders} 个。仍分配在进行中拣货单上的数量（拣货时会被拒绝）：{left} 件。",
     ),
     "count_resolved": Message(
         "Count at {location}: {found} of the {held} × {sku} held were found and are back in stock;"
