@@ -303,6 +303,7 @@ def test_the_demo_reads_no_config_file_bypasses_proxies_and_logs_only_warnings_u
             assert edge.proc.wait(timeout=30) == 0, log.read_text()
     quiet, verbose = quiet_log.read_text(), verbose_log.read_text()
 
+    assert quiet.splitlines()[0] == f"Starting the demo in {tmp_path / 'demo'} (a few seconds)…"
     assert [line for line in quiet.splitlines() if " INFO " in line or " DEBUG " in line] == []
     assert "HTTP Request" not in quiet
     assert "synced with the demo's central" in verbose and "HTTP Request" in verbose

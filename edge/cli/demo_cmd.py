@@ -68,6 +68,8 @@ def demo(port: int, host: str, data_dir: Path | None, verbose: bool) -> None:
     for name in ("NO_PROXY", "no_proxy"):
         os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1"]))
     setup_logging(settings.logging.level)
+    # On stderr: stdout is the banner, which scripts and tests read from its first line.
+    click.echo(f"Starting the demo in {root} (a few seconds)…", err=True)
     try:
         with stop_on_signals():
             demo_data.run(settings, echo=click.echo, temporary=temporary)
