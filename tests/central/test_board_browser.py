@@ -66,16 +66,18 @@ def shown_time(iso: str, *, today: bool) -> str:
     return at.strftime("%H:%M:%S" if today else "%d/%m/%Y, %H:%M:%S")
 
 
-def test_central_root_opens_the_board_login_with_a_labelled_token_field(
+def test_central_root_opens_the_board_login_with_a_labelled_token_field_that_fits_a_phone(
     browser: Any, central: CentralServer
 ) -> None:
-    page = browser.new_page()
+    page = browser.new_page(**HANDHELD)
 
     page.goto(f"{central.url}/")
     field = page.get_by_label("Admin token")
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
 
     assert page.url == f"{central.url}/board"
     assert field.get_attribute("type") == "password"
+    assert widths == [360, 360]
     page.context.close()
 
 
