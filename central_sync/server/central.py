@@ -17,7 +17,7 @@ from central_sync.server.db import Database, Tx, utc_now
 from central_sync.server.dialect import DatabaseUrl
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import changes_after
-from central_sync.server.restore import restore_reported, stored_events
+from central_sync.server.restore import RestoreReport, restore_reported, stored_events
 from central_sync.server.schema import migrate
 
 log = logging.getLogger("central")
@@ -122,7 +122,7 @@ class Central:
         with self.read() as tx:
             return {"events": stored_events(tx, edge_id, epoch=epoch, after=after, limit=limit)}
 
-    def record_restore(self, edge_id: str, report: dict[str, Any]) -> dict[str, Any]:
+    def record_restore(self, edge_id: str, report: RestoreReport) -> dict[str, Any]:
         """A restored edge says what its backup lacked and what it did: an exception for a
         person when central held events past the backup."""
         with self.write() as tx:

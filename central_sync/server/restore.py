@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from central_sync.server.attention import raise_exception
 from central_sync.server.db import Tx
 
@@ -29,17 +31,32 @@ def stored_events(
     ]  # fmt: skip
 
 
-def restore_reported(tx: Tx, edge_id: str, report: dict[str, Any]) -> dict[str, Any]:
+class Span(BaseModel):
+    epoch: int = Field(ge=1)
+    from_seq: int = Field(ge=1)
+    to_seq: int = Field(ge=1)
+
+
+class RestoreReport(BaseModel):
+    """What a restored edge did (central_sync/agent/restore.py)."""
+
+    backup: str = Field(default="?", max_length=500)
+    epoch: int = Field(ge=1)
+    gap: list[Span] = Field(default_factory=list, max_length=1000)
+    reapplied: int = Field(default=0, ge=0)
+    orders_held: list[str] = Field(default_factory=list, max_length=10_000)
+
+
+def restore_reported(tx: Tx, edge_id: str, report: RestoreReport) -> dict[str, Any]:
     """An exception naming the gap, the events re-applied and the orders held at the edge."""
-    gap = report.get("gap") or []
-    if not gap:
+    if not report.gap:
         return {"exception": False}
-    spans = ", ".join(f"epoch {g['epoch']} seq {g['from_seq']}-{g['to_seq']}" for g in gap)
-    held = report.get("orders_held") or []
+    spans = ", ".join(f"epoch {g.epoch} seq {g.from_seq}-{g.to_seq}" for g in report.gap)
+    held = report.orders_held
     detail = (
-        f"edge {edge_id} was restored from a backup ({report.get('backup', '?')}) that lacked "
-        f"{report.get('reapplied', 0)} events central holds ({spans}). The edge took them back "
-        f"from central and re-applied them before serving (new epoch {report.get('epoch')})"
+        f"edge {edge_id} was restored from a backup ({report.backup}) that lacked "
+        f"{report.reapplied} events central holds ({spans}). The edge took them back "
+        f"from central and re-applied them before serving (new epoch {report.epoch})"
         + (f"; orders held there for a supervisor: {', '.join(held)}" if held else "")
         + ". Check the held orders' totes at the edge and release or cancel them, then resolve."
     )

@@ -5,6 +5,7 @@ refused whole."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -213,3 +214,60 @@ def test_every_event_is_kept_whole_for_audit(edge: EdgeSide, central: Central) -
         "count_recorded",
         '{"location":"A-01-01","counted":5,"movements":[],"operator_id":1}',
     )
+
+
+def test_an_edge_takes_back_its_own_events_of_an_epoch_after_a_seq_in_order(
+    edge: EdgeSide,
+) -> None:
+    sent = [edge.event("receipt", move("TEA-0001", n, "received", "A-01-01/on_hand"))
+            for n in (1, 2, 3)]  # fmt: skip
+    assert edge.post(sent).status_code == 200
+
+    back = edge.client.get(
+        f"/api/v1/edges/{edge.edge_id}/events", params={"epoch": 1, "after": 1},
+        headers=edge.headers,
+    ).json()["events"]  # fmt: skip
+
+    assert [(e["seq"], e["event_id"], e["payload"]) for e in back] == [
+        (s["seq"], s["event_id"], s["payload"]) for s in sent[1:]
+    ]
+
+
+def test_another_edges_events_are_not_given_back(
+    edge: EdgeSide, make_edge: Callable[[str], EdgeSide]
+) -> None:
+    other = make_edge("edge-2")
+    edge.receive("TEA-0001", 1)
+
+    resp = other.client.get(
+        f"/api/v1/edges/{edge.edge_id}/events", params={"epoch": 1}, headers=other.headers
+    )
+
+    assert (resp.status_code, resp.json()["code"]) == (403, "wrong_edge")
+
+
+def test_a_restore_that_closed_a_gap_is_an_exception_for_a_person_once(
+    edge: EdgeSide, central: Central
+) -> None:
+    report = {"backup": "edge-20261125.db", "epoch": 2, "reapplied": 20,
+              "gap": [{"epoch": 1, "from_seq": 1397, "to_seq": 1416}],
+              "orders_held": ["shop:1", "shop:2"]}  # fmt: skip
+    path = f"/api/v1/edges/{edge.edge_id}/restores"
+
+    first = edge.client.post(path, json=report, headers=edge.headers).json()
+    again = edge.client.post(path, json=report, headers=edge.headers).json()
+    nothing = edge.client.post(path, json=report | {"gap": []}, headers=edge.headers).json()
+
+    assert (first, again, nothing) == ({"exception": True}, {"exception": False},
+                                       {"exception": False})  # fmt: skip
+    (exc,) = central.exceptions()
+    assert (exc["kind"], exc["edge_id"]) == ("restore_gap", "edge-1")
+    assert "epoch 1 seq 1397-1416" in exc["detail"] and "shop:1, shop:2" in exc["detail"]
+
+
+def test_a_malformed_restore_report_is_refused(edge: EdgeSide) -> None:
+    resp = edge.client.post(
+        f"/api/v1/edges/{edge.edge_id}/restores", json={"epoch": 0}, headers=edge.headers
+    )
+
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")

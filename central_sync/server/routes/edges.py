@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from central_sync.server.batch import parse_batch
@@ -14,6 +14,7 @@ from central_sync.server.deps import CentralDep, EdgeCaller
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import DEFAULT_PAGE, MAX_PAGE, Notifier
 from central_sync.server.messages import PHRASES
+from central_sync.server.restore import RestoreReport
 
 router = APIRouter(prefix="/api/v1/edges/{edge_id}", tags=["edges"])
 
@@ -59,7 +60,7 @@ def get_own_events(
 
 @router.post("/restores")
 def post_restore(
-    edge_id: str, _: EdgeCaller, central: CentralDep, report: dict[str, Any] = Body(...)
+    edge_id: str, _: EdgeCaller, central: CentralDep, report: RestoreReport
 ) -> dict[str, Any]:
     """A restored edge reports the gap it closed: an exception for a person at central."""
     return central.record_restore(edge_id, report)
