@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from edge.config import Settings, load_settings
 from edge.store.store import Store
+from edge.store.verify import verify
 from tests.support import Floor
 
 # PIN hashing at production cost makes every login ~50 ms; tests use a cheaper cost.
@@ -28,6 +29,14 @@ def store(settings: Settings) -> Iterator[Store]:
     s = Store(settings.db_path, edge_id=settings.edge.id)
     yield s
     s.close()
+
+
+@pytest.fixture
+def ledger_verifies(store: Store) -> Iterator[None]:
+    """`warehouse-edge verify` finds nothing wrong after the scenario; a module turns it on for
+    all its tests with `pytestmark = pytest.mark.usefixtures("ledger_verifies")`."""
+    yield
+    assert verify(store.read()) == []
 
 
 @pytest.fixture

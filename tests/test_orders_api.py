@@ -15,8 +15,6 @@ from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
 from edge.store.effects import Actor
-from edge.store.store import Store
-from edge.store.verify import verify
 from edge.store.writer import Tx
 from tests.servers import PIN, add_operators, run_cli, running_server, seed
 from tests.support import EAN13, Floor
@@ -24,11 +22,7 @@ from tests.support import EAN13, Floor
 LOT_GTIN = "09506000134376"
 
 
-@pytest.fixture(autouse=True)
-def ledger_verifies(store: Store) -> Iterator[None]:
-    """`warehouse-edge verify` finds nothing wrong after each scenario."""
-    yield
-    assert verify(store.read()) == []
+pytestmark = pytest.mark.usefixtures("ledger_verifies")  # verify after each scenario
 
 
 def release(floor: Floor, headers: dict[str, str], ref: str, lines: list[dict[str, Any]]) -> str:

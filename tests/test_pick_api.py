@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +16,12 @@ from edge.service.stock import receive
 from edge.store import catalog
 from edge.store.effects import Actor
 from edge.store.store import Store
-from edge.store.verify import verify
 from tests.support import EAN13, GTIN, Floor, add_colleague, snapshot
 
 LOT_GTIN = "09506000134376"  # SKU-3, lot-tracked, in the tests that add it
 
 
-@pytest.fixture(autouse=True)
-def ledger_verifies(store: Store) -> Iterator[None]:
-    """`warehouse-edge verify` finds nothing wrong after each scenario."""
-    yield
-    assert verify(store.read()) == []
+pytestmark = pytest.mark.usefixtures("ledger_verifies")  # verify after each scenario
 
 
 def _release(

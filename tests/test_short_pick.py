@@ -4,7 +4,6 @@ frozen, and a supervisor's count ("found N") releases the hold (issue 14 item 8)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +14,9 @@ from edge.cli.main import cli
 from edge.domain.stock import FreezeStock, ReceiveStock
 from edge.service.stock import freeze, receive
 from edge.store.effects import Actor
-from edge.store.store import Store
-from edge.store.verify import verify
 from tests.support import EAN13, Floor, snapshot
 
-
-@pytest.fixture(autouse=True)
-def ledger_verifies(store: Store) -> Iterator[None]:
-    """`warehouse-edge verify` finds nothing wrong after each scenario."""
-    yield
-    assert verify(store.read()) == []
+pytestmark = pytest.mark.usefixtures("ledger_verifies")  # verify after each scenario
 
 
 def _short_one_of_two(floor: Floor) -> tuple[dict[str, str], dict[str, Any]]:
