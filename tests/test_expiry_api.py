@@ -256,3 +256,18 @@ def test_a_short_pick_re_allocates_only_to_lots_with_the_lines_shelf_life(
     short = floor.scan(picker, "CMD:SHORT")
 
     assert short.json()["prompt"] == prompt  # jd needs 30 days: L-20D is not offered
+
+
+def test_quarantine_to_an_unknown_location_is_refused_and_changes_nothing(
+    shanghai: tuple[Floor, Any],
+) -> None:
+    floor, _ = shanghai
+    lots(floor, ("L-OLD", day(-1), 2, "A-01-01"))
+    before = snapshot(floor.store)
+
+    resp = floor.client.post(
+        "/api/v1/stock/expired/quarantine", json={"target": "Q-99"}, headers=floor.login("B-SUP")
+    )
+
+    assert (resp.status_code, resp.json()["code"]) == (404, "unknown_location")
+    assert snapshot(floor.store) == before
