@@ -111,15 +111,17 @@ def wrong_item(sheet: BarcodeSheet, shown_sku: str) -> str:
     return next(label.code for label in items if label.caption != shown_sku)
 
 
-def supervisor_get(edge: DemoEdge, path: str) -> Any:
-    """GET through the API as the demo supervisor S001 on an enrolled device."""
+def supervisor_get(edge: DemoEdge, path: str, *, method: str = "GET", **body: Any) -> Any:
+    """GET (or `method` with a JSON `body`) through the API as the demo supervisor S001 on an
+    enrolled device."""
     with httpx.Client(base_url=edge.url, timeout=30) as http:
         device = http.post("/api/v1/devices", json={"name": "supervisor-desk"})
         device.raise_for_status()
-        body = {"badge": "S001", "pin": "4444", "device_id": device.json()["device_id"]}
-        login = http.post("/api/v1/auth/login", json=body)
+        login_body = {"badge": "S001", "pin": "4444", "device_id": device.json()["device_id"]}
+        login = http.post("/api/v1/auth/login", json=login_body)
         login.raise_for_status()
-        answer = http.get(path, headers={"Authorization": f"Bearer {login.json()['token']}"})
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        answer = http.request(method, path, headers=headers, json=body or None)
         answer.raise_for_status()
         return answer.json()
 
@@ -313,12 +315,7 @@ def test_a_picker_whose_order_is_cancelled_mid_list_sees_what_to_put_back_where(
         (shown["tote"],),
     )
 
-    with httpx.Client(base_url=edge.url, timeout=30) as http:
-        device = http.post("/api/v1/devices", json={"name": "supervisor-desk"}).json()
-        body = {"badge": "S001", "pin": "4444", "device_id": device["device_id"]}
-        token = http.post("/api/v1/auth/login", json=body).json()["token"]
-        http.post(f"/api/v1/orders/{order}/cancel", json={"reason": "buyer"},
-                  headers={"Authorization": f"Bearer {token}"}).raise_for_status()  # fmt: skip
+    supervisor_get(edge, f"/api/v1/orders/{order}/cancel", method="POST", reason="buyer")
     line = handheld.by("put-back-line").first
     line.wait_for(timeout=ANSWER_TIMEOUT_MS)  # told live (SSE), without a scan
 

@@ -6,7 +6,6 @@ Real processes: central, a proxy that cuts the link, `warehouse-edge serve`, the
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,27 +13,13 @@ import httpx
 import pytest
 
 from tests.servers import run_cli, running_server, seed
-from tests.support import EAN13, Floor, seed_floor
-from tests.sync.central import Central, assert_in_step, running_central
+from tests.support import EAN13, seed_floor
+from tests.sync.central import Central, assert_in_step
 from tests.sync.faultproxy import FaultProxy
-from tests.sync.feed import SHIP_TO
+from tests.sync.onfloor import order_from_central, picker_and_supervisor, queued, synced
 from tests.sync.running import eventually
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    with running_central(tmp_path / "central") as c:
-        yield c
-
-
-def edge_config(url: str, token: str) -> dict[str, dict[str, Any]]:
-    return {"central": {"url": url, "token": token, "long_poll_s": 1, "sync_interval_s": 0.5}}
-
-
-def queued(http: httpx.Client, headers: dict[str, str]) -> int:
-    return int(http.get("/api/v1/sync/status", headers=headers).json()["queued"])
 
 
 def test_a_late_pick_leaves_central_s_cancelled_order_cancelled_and_the_edge_puts_back(
@@ -44,25 +29,15 @@ def test_a_late_pick_leaves_central_s_cancelled_order_cancelled_and_the_edge_put
     edge_dir.mkdir()
     seed(edge_dir / "edge.db", seed_floor)
     proxy = FaultProxy(central.port).start()
-    order = {"channel": "tmall", "channel_order_id": "TM-1", "ship_to": SHIP_TO,
-             "lines": [{"sku": "SKU-1", "qty": 3}]}  # fmt: skip
     try:
         with (
-            running_server(edge_dir, config=edge_config(proxy.url, central.edge_token)) as server,
+            running_server(edge_dir, config=synced(proxy.url, central.edge_token)) as server,
             httpx.Client(base_url=server.url, timeout=30) as http,
             central.admin() as admin,
         ):
-            floor = Floor.enrol(None, http)
-            picker = floor.login("B-PICK")
-            desk = http.post("/api/v1/devices", json={"name": "DESK-1"}).json()["device_id"]
-            sup = floor.login("B-SUP", device_id=desk)
+            floor, picker, sup = picker_and_supervisor(http)
             eventually(lambda: queued(http, sup) == 0, what="the opening stock at central")
-            for sku in ("SKU-1", "SKU-2"):
-                admin.put(f"/api/v1/products/{sku}", json={"name": sku}).raise_for_status()
-            made = admin.post("/api/v1/orders", json=order).json()
-            order_id = made["id"]
-            eventually(lambda: http.get(f"/api/v1/orders/{order_id}", headers=sup).status_code
-                       == 200, what="the order at the edge")  # fmt: skip
+            order_id = order_from_central(admin, http, sup, 3)
 
             proxy.down = True  # the WAN link is gone; central cancels, the floor picks
             time.sleep(2.5)  # a long-poll already passed on ends (1 s) before central cancels

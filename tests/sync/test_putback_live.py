@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +14,12 @@ import httpx
 import pytest
 
 from tests.servers import running_server, seed
-from tests.support import EAN13, Floor, seed_floor
-from tests.sync.central import Central, running_central
-from tests.sync.feed import SHIP_TO
+from tests.support import EAN13, seed_floor
+from tests.sync.central import Central
+from tests.sync.onfloor import order_from_central, picker_and_supervisor, synced
 from tests.sync.running import eventually
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    with running_central(tmp_path / "central") as c:
-        yield c
 
 
 def listen(url: str, token: str, events: queue.Queue[tuple[str, Any]]) -> threading.Thread:
@@ -55,20 +48,14 @@ def test_a_picker_whose_order_central_cancels_mid_list_is_told_what_to_put_back_
     edge_dir = tmp_path / "edge"
     edge_dir.mkdir()
     seed(edge_dir / "edge.db", seed_floor)
-    keys = {"url": central.url, "token": central.edge_token, "long_poll_s": 1}
-    order = {"channel": "tmall", "channel_order_id": "TM-1", "ship_to": SHIP_TO,
-             "lines": [{"sku": "SKU-1", "qty": 3}]}  # fmt: skip
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
     with (
-        running_server(edge_dir, config={"central": keys}) as server,
+        running_server(edge_dir, config=synced(central.url, central.edge_token)) as server,
         httpx.Client(base_url=server.url, timeout=30) as http,
         central.admin() as admin,
     ):
-        floor = Floor.enrol(None, http)
-        picker = floor.login("B-PICK")
-        for sku in ("SKU-1", "SKU-2"):
-            admin.put(f"/api/v1/products/{sku}", json={"name": sku}).raise_for_status()
-        order_id = admin.post("/api/v1/orders", json=order).json()["id"]
+        floor, picker, sup = picker_and_supervisor(http)
+        order_id = order_from_central(admin, http, sup, 3)
         eventually(lambda: floor.start(picker, "pick").status_code == 200, what="a pick list")
         picked = [floor.scan(picker, raw).status_code for raw in ("T-0001", "A-01-01", EAN13)]
         stream = listen(server.url, picker["Authorization"].split()[1], events)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,11 @@ import pytest
 
 from tests.servers import run_cli, running_server, seed, write_config
 from tests.support import EAN13, Floor, seed_floor
-from tests.sync.central import Central, assert_in_step, edge_stock, running_central
-from tests.sync.feed import SHIP_TO
+from tests.sync.central import Central, assert_in_step, edge_stock
+from tests.sync.onfloor import order_from_central, picker_and_supervisor, queued, synced
 from tests.sync.running import eventually
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    with running_central(tmp_path / "central") as c:
-        yield c
 
 
 @pytest.fixture
@@ -38,11 +31,6 @@ def edge_dir(tmp_path: Path) -> Path:
     path.mkdir()
     seed(path / "edge.db", seed_floor)
     return path
-
-
-def synced(central: Central) -> dict[str, dict[str, Any]]:
-    keys = {"url": central.url, "token": central.edge_token, "long_poll_s": 1}
-    return {"central": keys | {"sync_interval_s": 0.5}}
 
 
 def read_only(path: Path) -> sqlite3.Connection:
@@ -66,30 +54,17 @@ def adjust(http: httpx.Client, headers: dict[str, str], delta: int) -> None:
     http.post("/api/v1/stock/adjustments", json=body, headers=headers).raise_for_status()
 
 
-def queued(http: httpx.Client, headers: dict[str, str]) -> int:
-    return int(http.get("/api/v1/sync/status", headers=headers).json()["queued"])
-
-
 def test_a_restored_edge_takes_back_what_central_holds_past_its_backup_before_it_serves(
     central: Central, edge_dir: Path, tmp_path: Path
 ) -> None:
     config, backup_file = edge_dir / "edge.toml", tmp_path / "backup.db"
-    order = {"channel": "tmall", "channel_order_id": "TM-1", "ship_to": SHIP_TO,
-             "lines": [{"sku": "SKU-1", "qty": 2}]}  # fmt: skip
     with (
-        running_server(edge_dir, config=synced(central)) as server,
+        running_server(edge_dir, config=synced(central.url, central.edge_token)) as server,
         httpx.Client(base_url=server.url, timeout=30) as http,
         central.admin() as admin,
     ):
-        floor = Floor.enrol(None, http)
-        picker = floor.login("B-PICK")
-        desk = http.post("/api/v1/devices", json={"name": "DESK-1"}).json()["device_id"]
-        sup = floor.login("B-SUP", device_id=desk)
-        for sku in ("SKU-1", "SKU-2"):
-            admin.put(f"/api/v1/products/{sku}", json={"name": sku}).raise_for_status()
-        order_id = admin.post("/api/v1/orders", json=order).json()["id"]
-        eventually(lambda: http.get(f"/api/v1/orders/{order_id}", headers=sup).status_code
-                   == 200, what="the order at the edge")  # fmt: skip
+        floor, picker, sup = picker_and_supervisor(http)
+        order_id = order_from_central(admin, http, sup, 2)
         eventually(lambda: queued(http, sup) == 0, what="everything at central")
         made = run_cli("backup", "--config", str(config), "--out", str(backup_file))
         # After the backup: 3 adjustments and the order picked, all of it reaching central.
@@ -125,7 +100,7 @@ def test_a_restored_edge_takes_back_what_central_holds_past_its_backup_before_it
 
     # Serving again: the hold goes up in the new epoch, and both sides still agree; the
     # supervisor cancels the held order (its units go back) and the edge's status is clear.
-    with running_server(edge_dir, config=synced(central)) as server:
+    with running_server(edge_dir, config=synced(central.url, central.edge_token)) as server:
         with httpx.Client(base_url=server.url, timeout=30) as http:
             sup = Floor.enrol(None, http).login("B-SUP")
             eventually(lambda: queued(http, sup) == 0, what="the hold at central")
@@ -176,7 +151,7 @@ def test_restore_refuses_a_backup_of_another_edge_and_changes_nothing(
 def test_a_restore_central_cannot_be_asked_about_holds_the_edge_until_it_is(
     central: Central, edge_dir: Path, tmp_path: Path
 ) -> None:
-    config = write_config(edge_dir, synced(central))
+    config = write_config(edge_dir, synced(central.url, central.edge_token))
     backup_file = tmp_path / "backup.db"
     assert run_cli("backup", "--config", str(config), "--out", str(backup_file)).returncode == 0
     # Central already holds a later epoch of this edge (an earlier life, its clock ahead), with
