@@ -21,6 +21,8 @@ from central_sync.server.restore import RestoreReport, restore_reported, stored_
 from central_sync.server.schema import migrate
 
 log = logging.getLogger("central")
+# Refusals that mean the edge's stream and central's have parted (a file copied back, say).
+OUT_OF_STEP = ("event_mismatch", "event_id_reused", "sequence_gap")
 
 
 class Central:
@@ -99,8 +101,9 @@ class Central:
                     "SELECT id FROM orders WHERE status = 'unassigned' LIMIT 1"
                 )
         except CentralError as exc:
-            if exc.code in ("event_mismatch", "event_id_reused", "sequence_gap"):
+            if exc.code in OUT_OF_STEP:
                 exc.extra["high_water"] = self.high_water(edge_id)
+                self._out_of_step(edge_id, exc)
             log.warning("edge %s: batch refused: %s", edge_id, exc)
             raise
         if result.applied:
@@ -111,6 +114,18 @@ class Central:
         if retry:
             self.assign_pending()
         return result.answer()
+
+    def _out_of_step(self, edge_id: str, exc: CentralError) -> None:
+        """The edge's stream and central's disagree: a person must look (once while open)."""
+        detail = (
+            f"edge {edge_id}'s events do not follow what central holds ({exc.code}: {exc}); "
+            f"central holds {exc.extra['high_water']}. If the edge's database was put back by "
+            "copying a file, stop it and put the backup back with `warehouse-edge restore` "
+            "(which takes back what central holds past it); otherwise compare the edge's outbox "
+            "with central's events before changing either."
+        )
+        with self.write() as tx:
+            attention.raise_exception(tx, "out_of_step", edge_id, detail)
 
     def high_water(self, edge_id: str) -> list[dict[str, int]]:
         with self.read() as tx:

@@ -13,7 +13,7 @@ from central_sync.server.central import Central
 
 TABLES = (
     "edges", "edge_epochs", "events", "stock", "products", "orders", "order_lines", "order_picks",
-    "order_history", "shipments", "returns", "changes", "exceptions",
+    "order_history", "shipments", "returns", "changes",
 )  # fmt: skip
 ACCOUNTS = ("received", "shipped", "adjusted", "customer")
 AT = "2026-11-25T09:12:03.123456Z"

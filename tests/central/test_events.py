@@ -271,3 +271,18 @@ def test_a_malformed_restore_report_is_refused(edge: EdgeSide) -> None:
     )
 
     assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
+
+
+def test_a_stream_that_parts_from_central_s_is_one_exception_for_a_person(
+    edge: EdgeSide, central: Central
+) -> None:
+    events = receipts(edge, 1)
+    edge.post(events)
+    impostor = copy.deepcopy(events[0]) | {"event_id": "from-a-copied-back-file"}
+
+    edge.post([impostor])
+    edge.post([impostor])
+
+    (exc,) = central.exceptions()
+    assert (exc["kind"], exc["edge_id"]) == ("out_of_step", "edge-1")
+    assert "event_mismatch" in exc["detail"] and "warehouse-edge restore" in exc["detail"]
