@@ -28,6 +28,7 @@ from tests.browser import (
     running_demo,
 )
 from tests.test_handheld_pack_browser import (
+    TOLERANT,
     check_every_unit,
     dismiss,
     totes_to_pack,
@@ -114,7 +115,7 @@ def test_every_terminal_screen_passes_axe_at_360x640_and_keeps_codes_and_targets
 ) -> None:
     context = browser.new_context(**HANDHELD)
     hh, sheet, found = Handheld(context.new_page()), demo_sheet, {}
-    hh.page.goto(demo.ui_url)
+    hh.page.goto(demo.ui_url + TOLERANT)
     hh.wait_screen("enrol")
     found["enrol"] = axe(hh.page)
     hh.enrol("HH-A11Y")
@@ -215,7 +216,7 @@ def test_at_200_percent_zoom_the_work_area_buttons_and_the_red_screens_advice_st
 ) -> None:
     context = browser.new_context(**ZOOMED)
     hh, sheet = Handheld(context.new_page()), demo_sheet
-    hh.page.goto(demo.ui_url)
+    hh.page.goto(demo.ui_url + TOLERANT)
     hh.enrol("HH-ZOOM")
     log_in(hh, sheet, PICKER)
     hh.start_picking()

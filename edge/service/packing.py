@@ -24,6 +24,9 @@ from edge.domain.parcel import (
     decide_dispatch,
     parcel_id_of,
 )  # fmt: skip
+from edge.domain.weight import typed_weight_needs
+from edge.service.approval import approve
+from edge.service.auth import AuthSettings
 from edge.service.commands import refusal_body, run_once
 from edge.service.documents import waybill_document
 from edge.store import packing as store
@@ -31,6 +34,7 @@ from edge.store import print_jobs
 from edge.store.answers import Answer, find_answer, request_hash
 from edge.store.effects import Actor, apply_decision
 from edge.store.operators import LoginSession
+from edge.store.store import Store
 from edge.store.work import open_work_session, save_state
 from edge.store.writer import Tx
 from labels.document import Address, Waybill
@@ -151,6 +155,46 @@ class Close:
                 "device_id": self.session.device_id,
                 **({"weight_source": self.weight_source, "approval": self.approval_badge,
                     "reason": self.approval_reason} if self.typed_weight is not None else {})}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """The parcel's weight, where it came from (scale | typed | scanned) and who confirmed a
+    weight entered by hand ("name (badge)"), when someone had to."""
+
+    grams: int
+    source: str
+    approved_by: str = ""
+
+
+async def weigh(
+    store: Store, settings: Any, reader: Any, station: str, *, typed_g: int | None,
+    source: str, approval: Mapping[str, str] | None,
+) -> Weighed:  # fmt: skip
+    """The weight to close with: the station's scale's steady reading, or the one typed or
+    scanned, as packing.typed_weight and a live scale allow (a supervisor's badge + PIN)."""
+    if typed_g is None:
+        if reader is None:
+            raise EdgeError("weight_needed", station=station or "-")
+        reading = reader.current(settings.packing.scale_max_age_s)
+        if reading is None:
+            raise EdgeError("no_weight", station=station or "-")
+        return Weighed(int(reading.grams), "scale")
+    live = reader is not None and reader.state.value == "connected"
+    needs = typed_weight_needs(settings.packing.typed_weight, scale_live=live)
+    if needs == "refused":
+        raise EdgeError("typed_weight_refused", where=f" ({station})" if station else "")
+    if needs == "nothing":
+        return Weighed(typed_g, source)
+    if approval is None:
+        raise EdgeError("supervisor_needed", why="scale_live" if live else "site_rule")
+    a = settings.auth
+    approved = await approve(
+        store, AuthSettings(a.session_hours, a.max_pin_attempts, a.lockout_minutes),
+        badge=approval["badge"], pin=approval["pin"], reason=approval["reason"],
+        action="approve_weight",
+    )  # fmt: skip
+    return Weighed(typed_g, source, approved.who)
 
 
 def replay_close(conn: Any, req: Close) -> Answer | None:

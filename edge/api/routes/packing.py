@@ -15,10 +15,7 @@ from edge.api.events import FLOOR_CHANNEL
 from edge.api.fields import ClientId, Code, Grams, Pieces, Word
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
-from edge.domain.weight import typed_weight_needs
 from edge.service import packing
-from edge.service.approval import Approval, approve
-from edge.service.auth import AuthSettings
 from edge.store import packing as packing_store
 from edge.store.operators import LoginSession
 
@@ -72,41 +69,6 @@ def _printer(settings: Any, station: str) -> Any:
     return found
 
 
-def _scale_live(request: Request, station: str) -> bool:
-    reader = request.app.state.scales.get(station) if station else None
-    return reader is not None and reader.state.value == "connected"
-
-
-async def _weight(
-    request: Request, settings: Any, store: Any, station: str, body: CloseIn
-) -> tuple[int, str, Approval | None]:
-    """The parcel's weight, where it came from, and the supervisor who confirmed a hand-entered
-    one (as packing.typed_weight and the bench's scale require)."""
-    if body.weight_g is not None:
-        live = _scale_live(request, station)
-        needs = typed_weight_needs(settings.packing.typed_weight, scale_live=live)
-        if needs == "refused":
-            raise EdgeError("typed_weight_refused", where=f" ({station})" if station else "")
-        approval = None
-        if needs == "supervisor":
-            if body.approval is None:
-                raise EdgeError("supervisor_needed", why="scale_live" if live else "site_rule")
-            a = settings.auth
-            approval = await approve(
-                store, AuthSettings(a.session_hours, a.max_pin_attempts, a.lockout_minutes),
-                badge=body.approval.badge, pin=body.approval.pin, reason=body.approval.reason,
-                action="approve_weight",
-            )  # fmt: skip
-        return body.weight_g, body.weight_source, approval
-    reader = request.app.state.scales.get(station) if station else None
-    if reader is None:
-        raise EdgeError("weight_needed", station=station or "-")
-    reading = reader.current(settings.packing.scale_max_age_s)
-    if reading is None:
-        raise EdgeError("no_weight", station=station or "-")
-    return int(reading.grams), "scale", None
-
-
 @router.post("/pack/close")
 async def close_parcel(
     body: CloseIn, request: Request, session: Packer, store: StoreDep, settings: SettingsDep
@@ -123,15 +85,19 @@ async def close_parcel(
         return answer_response(prior.body, lang, replayed=True)
     s, order = packing.parcel_to_close(store.read(), session)
     printer = _printer(settings, s.station)
-    weight, source, approval = await _weight(request, settings, store, s.station, body)
+    reader = request.app.state.scales.get(s.station) if s.station else None
+    given = body.approval.model_dump() if body.approval else None
+    weighed = await packing.weigh(store, settings, reader, s.station, typed_g=body.weight_g,
+                                  source=body.weight_source, approval=given)  # fmt: skip
+    weight = weighed.grams
     tracking = await request.app.state.carrier.tracking_number(
         order.order_id, s.parcel_no, {"weight_g": weight, "package": body.package}
     )
     req = replace(
         asked,
         weight_g=weight,
-        weight_source=source,
-        approved_by=approval.who if approval else "",
+        weight_source=weighed.source,
+        approved_by=weighed.approved_by,
         tracking_no=tracking,
         printer=printer.name,
         printer_format=printer.format,
