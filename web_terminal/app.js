@@ -143,7 +143,7 @@ function applyAnswer(_entry, res) {
     show(overlay, { tone: body.tone || "good", text: body.message, next });
     return;
   }
-  if (body.code === "unexpected_scan" && body.params?.kind === "badge" && state.session && !STATION) return offerSwitch(String(body.params.code || _entry?.raw || ""));
+  if (body.code === "unexpected_scan" && body.params?.kind === "badge" && state.session) return offerSwitch(String(body.params.code || _entry?.raw || ""));
   const task = { ...(state.task || {}), tone: "bad", message: body.detail || t("unreachable") };
   for (const key of ["view", "state", "workflow", "next_message"]) if (body[key] !== undefined) task[key] = body[key];
   setTask(task);
