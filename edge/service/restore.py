@@ -35,6 +35,10 @@ def take_back(
     for event in events:
         replay_event(tx, event)
         order_id = event.get("order_id")
+        for m in event["payload"].get("movements") or []:
+            location, container, bucket = m["to"]
+            if order_id and container and bucket == "picked":
+                restored.bind_tote_if_free(tx, container, order_id)
         if order_id:
             target = TARGET_OF_EVENT.get(event["type"])
             touched[order_id] = target or touched.get(order_id)

@@ -46,6 +46,18 @@ def close_restore(tx: Tx, epoch: int) -> None:
     tx.memo.pop("identity", None)
 
 
+def bind_tote_if_free(tx: Tx, container: str, order_id: str) -> None:
+    """A tote the re-applied picks filled for `order_id`: bound to it again (the binding was made
+    after the backup), unless it is bound already or not a known container."""
+    tx.execute(
+        "INSERT INTO container_bindings (container, order_id, opened_at)"
+        " SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM containers WHERE code = ?)"
+        " AND NOT EXISTS (SELECT 1 FROM container_bindings WHERE container = ?"
+        " AND closed_at IS NULL)",
+        (container, order_id, tx.at, container, container),
+    )
+
+
 def settle_order(tx: Tx, order_id: str, status: str, reason: str) -> None:
     """The order's end (shipped, completed, cancelled) as central holds it from this edge's own
     events: set here as a fact, with its history row; no event (central has it already)."""

@@ -108,7 +108,8 @@ def test_a_restored_edge_takes_back_what_central_holds_past_its_backup_before_it
                 held_at_central = admin.get(f"/api/v1/orders/{order_id}").json()["status"]
             http.post(f"/api/v1/orders/{order_id}/cancel", json={"reason": "restored"},
                       headers=sup).raise_for_status()  # fmt: skip
-            for task in http.get("/api/v1/putbacks", headers=sup).json():
+            tasks = http.get("/api/v1/putbacks", headers=sup).json()
+            for task in tasks:
                 http.post(f"/api/v1/putbacks/{task['id']}/done", json={"location": "A-01-01"},
                           headers=sup).raise_for_status()  # fmt: skip
             eventually(lambda: queued(http, sup) == 0, what="the cancel at central")
@@ -120,6 +121,7 @@ def test_a_restored_edge_takes_back_what_central_holds_past_its_backup_before_it
     finally:
         conn.close()
     assert held_at_central == "on_hold"
+    assert [(t["container"], t["sku"], t["qty"]) for t in tasks] == [("T-0001", "SKU-1", 2)]
     assert clear.returncode == 0, clear.stdout
     assert {e for e, _, _ in central.events()} == {1, 2}
 
