@@ -11,7 +11,7 @@ const WORDS = {
   en: {
     offline: "Central offline since {since}, {n} events queued, oldest {age}",
     offline_empty: "Central offline since {since}, nothing queued",
-    attention: "Central refuses the sync: tell a supervisor ({n} events queued)",
+    attention: "The sync with central needs a supervisor ({n} events queued)",
     alert: "⚠ ",
     s: "{n} s",
     min: "{n} min",
@@ -21,7 +21,7 @@ const WORDS = {
   zh: {
     offline: "中心系统自 {since} 起离线，{n} 条事件待发送，最早的已等待 {age}",
     offline_empty: "中心系统自 {since} 起离线，无待发送事件",
-    attention: "中心系统拒绝同步：请通知主管（{n} 条事件待发送）",
+    attention: "与中心系统的同步需要主管处理（{n} 条事件待发送）",
     alert: "⚠ ",
     s: "{n} 秒",
     min: "{n} 分钟",
