@@ -20,6 +20,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from tests.servers import PIN, EdgeServer  # noqa: E402
+from tests.support import SUPERVISOR  # noqa: E402
 
 WRITER_COUNTERS = ("edge_writer_commits_total", "edge_writer_commands_total")
 
@@ -35,8 +36,9 @@ def machine() -> dict[str, Any]:
 
 async def log_in(http: httpx.AsyncClient, index: int, badge: str) -> dict[str, str]:
     """Enrol handheld HH-`index`, log `badge` in on it; the auth headers of that login."""
-    resp = await http.post("/api/v1/devices", json={"name": f"HH-{index}"})
-    login = {"badge": badge, "pin": PIN, "device_id": resp.raise_for_status().json()["device_id"]}
+    enrol = {"name": f"HH-{index}"} | SUPERVISOR  # B-SUP, seeded by tests.servers.seed
+    resp = await http.post("/api/v1/devices", json=enrol)
+    login = {"badge": badge, "pin": PIN} | resp.raise_for_status().json()
     resp = await http.post("/api/v1/auth/login", json=login)
     return {"Authorization": f"Bearer {resp.raise_for_status().json()['token']}"}
 

@@ -22,6 +22,11 @@ def banner(url: str, *, data_dir: str, temporary: bool, sheet: str = "") -> list
         lines.append(f"Barcode sheet (print it, or scan from the screen): {sheet}")
     lines.append("Demo logins (badge / PIN):")
     lines += [f"  {role:<11} {badge} / {pin}   {name}" for badge, name, role, pin, _ in OPERATORS]
+    badge, _, _, pin, _ = next(op for op in OPERATORS if op[2] == "supervisor")
+    lines.append(
+        f"Enrol each new device on its first screen: supervisor {badge} / {pin} vouches for it"
+        " (or a one-time code: warehouse-edge devices enrol-code)."
+    )
     return [*lines, "Press Ctrl-C to stop."]
 
 

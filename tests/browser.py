@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
 import pytest
 
 from tests.servers import venv_script
@@ -76,6 +77,10 @@ def read_only(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[An
         conn.close()
 
 
+# The demo's supervisor (badge, PIN), who vouches for each device the browser tests enrol.
+DEMO_SUPERVISOR = ("S001", "4444")
+
+
 # --- the demo edge ----------------------------------------------------------------------------
 
 
@@ -112,6 +117,20 @@ class DemoEdge:
     @property
     def sheet(self) -> Path:
         return self.data_dir / "demo-barcodes.pdf"
+
+    def supervisor_get(self, path: str, *, method: str = "GET", **body: Any) -> Any:
+        """GET (or `method` with a JSON `body`) through the API as the demo supervisor S001 on a
+        device enrolled for it."""
+        from tests.support import log_in_on, new_device
+
+        badge, pin = DEMO_SUPERVISOR
+        vouch = {"supervisor_badge": badge, "supervisor_pin": pin}
+        with httpx.Client(base_url=self.url, timeout=30) as http:
+            device = new_device(http, "supervisor-desk", supervisor=vouch)
+            headers = log_in_on(http, device, badge, pin)
+            answer = http.request(method, path, headers=headers, json=body or None)
+            answer.raise_for_status()
+            return answer.json()
 
     def stop(self, timeout: float = 30) -> int:
         """SIGTERM, as systemd or Ctrl-C would stop it; returns the exit status."""
@@ -316,9 +335,16 @@ class Handheld:
         self.page.wait_for_selector(f"[data-testid=screen][data-screen={screen}]",
                                     timeout=ANSWER_TIMEOUT_MS)  # fmt: skip
 
-    def enrol(self, name: str) -> None:
+    def enrol(
+        self, name: str | None = None, *, supervisor: tuple[str, str] = DEMO_SUPERVISOR
+    ) -> None:
+        """The device's first screen: its name (None keeps the one offered), and a supervisor
+        vouching with their badge and PIN (the demo's S001 by default)."""
         self.wait_screen("enrol")
-        self.by("device-name").fill(name)
+        if name is not None:
+            self.by("device-name").fill(name)
+        self.by("enrol-badge").fill(supervisor[0])
+        self.by("enrol-pin").fill(supervisor[1])
         self.by("btn-enrol").click()
         self.wait_screen("login")
 
@@ -403,8 +429,14 @@ class StationScreen(Handheld):
     """A station's screen (`/ui/?station=NAME`) on the bench's PC: its fixed scanner talks to the
     edge, and the answers come to the screen over Server-Sent Events."""
 
-    def open(self, edge: DemoEdge, station: str) -> None:
-        self.page.goto(f"{edge.ui_url}?station={station}")
+    def open(
+        self, edge: DemoEdge | str, station: str, *, supervisor: tuple[str, str] = DEMO_SUPERVISOR
+    ) -> None:
+        """Open the station's screen (on a demo, or at a terminal URL) and enrol it, a
+        supervisor vouching; it then shows the login."""
+        url = edge.ui_url if isinstance(edge, DemoEdge) else edge
+        self.page.goto(f"{url}?station={station}")
+        self.enrol(supervisor=supervisor)
 
     def scanner(self) -> dict[str, str]:
         """The scanner as the strip under the header shows it."""

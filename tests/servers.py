@@ -23,6 +23,7 @@ from edge.domain.operator import hash_pin
 from edge.store.operators import add_operator
 from edge.store.store import Store
 from edge.store.writer import Tx
+from tests.support import log_in_on, new_device
 
 T = TypeVar("T")
 PIN = "2468"
@@ -51,10 +52,19 @@ def free_port() -> int:
 
 
 def seed(db_path: Path, fn: Callable[[Tx], T], *, edge_id: str = "edge-1") -> T:
-    """Create (migrate) the database, run `fn` in one writer commit, close the store."""
+    """Create (migrate) the database, run `fn` in one writer commit, close the store. The
+    supervisor B-SUP (PIN as everyone's) is there too unless `fn` made that badge: new devices
+    need a supervisor to vouch for them at enrolment (tests.support.new_device)."""
+
+    def seeded(tx: Tx) -> T:
+        made = fn(tx)
+        if tx.one("SELECT 1 FROM operators WHERE badge = 'B-SUP'") is None:
+            add_operators(tx, ["B-SUP"], role="supervisor")
+        return made
+
     store = Store(db_path, edge_id=edge_id)
     try:
-        return store.writer.call(fn)
+        return store.writer.call(seeded)
     finally:
         store.close()
 
@@ -71,7 +81,8 @@ def write_config(data_dir: Path, sections: Mapping[str, Mapping[str, Any]] | Non
     config: dict[str, dict[str, Any]] = {
         "edge": {"data_dir": str(data_dir)},
         "server": {"host": HOST},
-        "auth": {"pin_hash_cost": PIN_HASH_COST},
+        # Tests and benches enrol many handhelds from 127.0.0.1 at once.
+        "auth": {"pin_hash_cost": PIN_HASH_COST, "enrol_per_minute": 1000},
     }
     for name, keys in (sections or {}).items():
         config.setdefault(name, {}).update(keys)
@@ -181,12 +192,7 @@ def running_server(
 
 def sign_in(http: httpx.Client, badge: str, *, device: str) -> dict[str, str]:
     """Enrol a handheld, log `badge` in on it and start a move task; returns the auth headers."""
-    resp = http.post("/api/v1/devices", json={"name": device})
-    resp.raise_for_status()
-    body = {"badge": badge, "pin": PIN, "device_id": resp.json()["device_id"]}
-    resp = http.post("/api/v1/auth/login", json=body)
-    resp.raise_for_status()
-    headers = {"Authorization": f"Bearer {resp.json()['token']}"}
+    headers = log_in_on(http, new_device(http, device), badge)
     http.post(
         "/api/v1/work-sessions", json={"workflow": "move"}, headers=headers
     ).raise_for_status()

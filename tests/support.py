@@ -27,6 +27,30 @@ def scan_id() -> str:
     return uuid.uuid4().hex
 
 
+# Who vouches for a new device at enrolment: a supervisor's badge and PIN (seed_floor's B-SUP; the
+# demo's is DEMO_SUPERVISOR).
+SUPERVISOR = {"supervisor_badge": "B-SUP", "supervisor_pin": PIN}
+DEMO_SUPERVISOR = {"supervisor_badge": "S001", "supervisor_pin": "4444"}
+
+
+def new_device(
+    client: Any, name: str, *, supervisor: dict[str, str] = SUPERVISOR, **extra: Any
+) -> dict[str, str]:
+    """Enrol a device through the API (a TestClient or an httpx.Client on a running edge);
+    its `device_id` and `device_secret`."""
+    resp = client.post("/api/v1/devices", json={"name": name, **supervisor, **extra})
+    assert resp.status_code == 201, resp.text
+    return dict(resp.json())
+
+
+def log_in_on(client: Any, device: dict[str, str], badge: str, pin: str = PIN) -> dict[str, str]:
+    """Log `badge` in on an enrolled `device`; the Authorization header of the session."""
+    body = {"badge": badge, "pin": pin} | device
+    resp = client.post("/api/v1/auth/login", json=body)
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['token']}"}
+
+
 def add_colleague(floor: Floor, badge: str, role: str, *, language: str = "") -> dict[str, str]:
     """Another operator (PIN 2468) logged in on the floor's handheld; returns their headers."""
     pin_hash = hash_pin(PIN, salt=b"fedcba9876543210", cost=10)
@@ -73,6 +97,8 @@ class Floor:
     client: TestClient
     tokens: dict[str, str] = field(default_factory=dict)
     device_id: str = ""
+    device_secret: str = ""
+    stations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, store: Store, client: TestClient) -> Floor:
@@ -84,14 +110,27 @@ class Floor:
         """A floor seeded by seed_floor, worked through `client` from a handheld enrolled as HH-1:
         a TestClient, or an httpx.Client on a running edge (whose store is then its file)."""
         floor = cls(store, client)  # type: ignore[arg-type]
-        floor.device_id = client.post("/api/v1/devices", json={"name": "HH-1"}).json()["device_id"]
+        device = new_device(client, "HH-1")
+        floor.device_id, floor.device_secret = device["device_id"], device["device_secret"]
         return floor
 
-    def login(self, badge: str = "B-PICK", *, device_id: str | None = None) -> dict[str, str]:
-        body = {"badge": badge, "pin": PIN, "device_id": device_id or self.device_id}
-        resp = self.client.post("/api/v1/auth/login", json=body)
-        assert resp.status_code == 200, resp.text
-        return {"Authorization": f"Bearer {resp.json()['token']}"}
+    @property
+    def device(self) -> dict[str, str]:
+        return {"device_id": self.device_id, "device_secret": self.device_secret}
+
+    def at_station(self, name: str) -> dict[str, str]:
+        """The screen of station `name`, enrolled once (a supervisor vouching): its device id
+        and credential."""
+        if name not in self.stations:
+            self.stations[name] = new_device(self.client, f"{name} screen", station=name)
+        return self.stations[name]
+
+    def login(
+        self, badge: str = "B-PICK", *, device_id: str | None = None, station: str | None = None
+    ) -> dict[str, str]:
+        """Log `badge` in on the floor's handheld, another device, or a station's screen."""
+        device = {"device_id": device_id} if device_id else self.device
+        return log_in_on(self.client, self.at_station(station) if station else device, badge)
 
     def start(self, headers: dict[str, str], workflow: str = "move") -> Any:
         return self.client.post(

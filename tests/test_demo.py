@@ -25,6 +25,7 @@ from edge.domain.gtin import is_valid_gtin
 from edge.store import catalog
 from edge.store.store import Store
 from tests.servers import free_port, venv_script
+from tests.support import DEMO_SUPERVISOR
 
 TODAY = date(2025, 3, 1)
 STARTUP_TIMEOUT_S = 60
@@ -145,9 +146,11 @@ def read_only(db: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def log_in_as_demo_picker(url: str) -> dict[str, Any]:
-    device = httpx.post(f"{url}/api/v1/devices", json={"name": "smoke-test"}, timeout=10)
+    device = httpx.post(
+        f"{url}/api/v1/devices", json={"name": "smoke-test"} | DEMO_SUPERVISOR, timeout=10
+    )
     assert device.status_code == 201, device.text
-    body = {"badge": "P001", "pin": "1111", "device_id": device.json()["device_id"]}
+    body = {"badge": "P001", "pin": "1111"} | device.json()
     login = httpx.post(f"{url}/api/v1/auth/login", json=body, timeout=10)
     assert login.status_code == 200, login.text
     return dict(login.json())
@@ -176,6 +179,10 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
     ]  # fmt: skip
     assert (tmp_path / "demo-barcodes.pdf").read_bytes().startswith(b"%PDF")
     assert "  picker      P001 / 1111   Li Na" in edge.banner
+    assert (
+        "Enrol each new device on its first screen: supervisor S001 / 4444 vouches for it"
+        " (or a one-time code: warehouse-edge devices enrol-code)." in edge.banner
+    )
     assert ready.status_code == 200
     assert (session["role"], session["name"]) == ("picker", "Li Na")
     assert sum(n for _, n in types) >= 1000 and len(types) >= 4
@@ -216,8 +223,10 @@ def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_dec
 
     db = tmp_path / "edge.db"
     with running_demo(tmp_path, tmp_path / "demo.log") as edge:
-        device = httpx.post(f"{edge.url}/api/v1/devices", json={"name": "bench"}, timeout=10)
-        body = {"badge": "K001", "pin": "2222", "device_id": device.json()["device_id"]}
+        device = httpx.post(
+            f"{edge.url}/api/v1/devices", json={"name": "bench"} | DEMO_SUPERVISOR, timeout=10
+        )
+        body = {"badge": "K001", "pin": "2222"} | device.json()
         token = httpx.post(f"{edge.url}/api/v1/auth/login", json=body, timeout=10).json()["token"]
         _post(edge.url, "/api/v1/work-sessions", token, {"workflow": "pack", "station": "BENCH-1"})
         tote = "T-0040"

@@ -34,7 +34,7 @@ from edge.store.effects import Actor
 from edge.store.operators import add_operator, enrol_device, open_session, token_hash
 from edge.store.store import Store
 from edge.store.work import start_work_session
-from tests.support import EAN13, PIN
+from tests.support import EAN13, PIN, log_in_on, new_device
 from tests.test_ledger_property import assert_ledger_holds
 
 pytestmark = pytest.mark.slow
@@ -79,6 +79,7 @@ def seed(tx: Any, *, session_token: str | None = None) -> None:
         catalog.upsert_location(tx, code=code, type="bin", pick_seq=seq)
     pin_hash = hash_pin(PIN, salt=b"0123456789abcdef", cost=10)
     operator = add_operator(tx, badge="B-PICK", name="Picker", role="picker", pin_hash=pin_hash)
+    add_operator(tx, badge="B-SUP", name="Supervisor", role="supervisor", pin_hash=pin_hash)
     receive(tx, ReceiveStock("SKU-1", "A-01", STOCK), Actor())
     if session_token is not None:
         device = enrol_device(tx, name="HH-1", kind="handheld")
@@ -242,11 +243,7 @@ def server(config: Path) -> Iterator[Server]:
 
 
 def operator_headers(http: httpx.Client) -> dict[str, str]:
-    device = http.post("/api/v1/devices", json={"name": "HH-1"}).json()["device_id"]
-    login = http.post(
-        "/api/v1/auth/login", json={"badge": "B-PICK", "pin": PIN, "device_id": device}
-    )
-    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    headers = log_in_on(http, new_device(http, "HH-1"), "B-PICK")
     assert http.post("/api/v1/work-sessions", json={"workflow": "move"}, headers=headers).is_success
     for bin_ in ("A-01", "A-02"):
         assert http.post(

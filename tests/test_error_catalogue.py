@@ -73,7 +73,8 @@ def sql(f: Floor, statement: str, params: tuple[Any, ...] = ()) -> None:
 
 
 def login_body(f: Floor, pin: str, *, device_id: str | None = None) -> dict[str, str]:
-    return {"badge": "B-PICK", "pin": pin, "device_id": device_id or f.device_id}
+    device = {"device_id": device_id} if device_id else f.device
+    return {"badge": "B-PICK", "pin": pin} | device
 
 
 # --- scans ---
@@ -213,11 +214,32 @@ def bad_credentials(f: Floor) -> Act:
 
 
 def operator_locked(f: Floor) -> Act:
-    for _ in range(f.client.app.state.settings.auth.max_pin_attempts - 1):
+    """Locked by wrong PINs from elsewhere: told only to whoever gives the right PIN."""
+    sql(f, "UPDATE operators SET locked_until = '2999-01-01T00:00:00Z' WHERE badge = 'B-PICK'")
+    return lambda lang: f.client.post("/api/v1/auth/login", json=login_body(f, PIN), headers=lang)
+
+
+def too_many_attempts(f: Floor) -> Act:
+    for _ in range(f.client.app.state.settings.auth.max_pin_attempts):
         assert f.client.post("/api/v1/auth/login", json=login_body(f, "0000")).status_code == 401
-    return lambda lang: f.client.post(
-        "/api/v1/auth/login", json=login_body(f, "0000"), headers=lang
-    )
+    return lambda lang: f.client.post("/api/v1/auth/login", json=login_body(f, PIN), headers=lang)
+
+
+def bad_device_credential(f: Floor) -> Act:
+    body = login_body(f, PIN) | {"device_secret": "not-this-devices-secret"}
+    return lambda lang: f.client.post("/api/v1/auth/login", json=body, headers=lang)
+
+
+def enrol(body: dict[str, str]) -> Scenario:
+    def scenario(f: Floor) -> Act:
+        return lambda lang: f.client.post("/api/v1/devices", json=body, headers=lang)
+
+    return scenario
+
+
+device_name_needed = enrol({"name": "  ", "supervisor_badge": "B-SUP", "supervisor_pin": PIN})
+enrolment_needs_supervisor = enrol({"name": "HH-9"})
+bad_enrolment_code = enrol({"name": "HH-9", "enrolment_code": "ABCDEF-123456-7890AB"})
 
 
 def unknown_device(f: Floor) -> Act:
@@ -562,7 +584,8 @@ SCENARIOS: dict[str, Scenario] = {
         unknown_barcode, bad_check_digit, malformed_barcode, empty_scan, scan_id_reused,
         unexpected_scan, insufficient_stock, same_location, storage_full, internal_error,
         unknown_sku, unknown_location, invalid_quantity, not_authenticated, session_expired,
-        bad_credentials, operator_locked, unknown_device, not_authorized, no_work_session,
+        bad_credentials, operator_locked, too_many_attempts, bad_device_credential,
+        unknown_device, not_authorized, no_work_session,
         unknown_workflow, invalid_request, not_found, duplicate, wrong_location, wrong_item,
         item_for_another_order, over_pick, lot_mismatch, wrong_tote, scan_each_item, no_pick_list,
         not_assignee, order_not_pickable, bad_transition, database_too_new, quantity_not_allowed,
@@ -572,6 +595,10 @@ SCENARIOS: dict[str, Scenario] = {
         quantity_too_large, balance_out_of_range, method_not_allowed, request_too_large,
         backup_of_another_edge, expired_item,
     )
+} | {
+    "device_name_needed": device_name_needed,
+    "enrolment_needs_supervisor": enrolment_needs_supervisor,
+    "bad_enrolment_code": bad_enrolment_code,
 }  # fmt: skip
 
 # Refusals to a logged-in operator: their own language setting decides, without any header.

@@ -16,8 +16,8 @@ from edge.service.stock import receive
 from edge.store import catalog
 from edge.store.effects import Actor
 from edge.store.writer import Tx
-from tests.servers import PIN, add_operators, run_cli, running_server, seed
-from tests.support import EAN13, Floor
+from tests.servers import add_operators, run_cli, running_server, seed
+from tests.support import EAN13, Floor, log_in_on, new_device
 
 LOT_GTIN = "09506000134376"
 
@@ -192,10 +192,8 @@ def seed_floor(tx: Tx) -> None:
 
 
 def log_in(http: httpx.Client, badge: str) -> str:
-    device = http.post("/api/v1/devices", json={"name": f"HH-{badge}"}).json()["device_id"]
-    resp = http.post("/api/v1/auth/login", json={"badge": badge, "pin": PIN, "device_id": device})
-    resp.raise_for_status()
-    return str(resp.json()["token"])
+    headers = log_in_on(http, new_device(http, f"HH-{badge}"), badge)
+    return headers["Authorization"].removeprefix("Bearer ")
 
 
 def next_event(lines: Iterator[str], name: str, *, within: int = 50) -> dict[str, Any]:

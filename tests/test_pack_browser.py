@@ -122,8 +122,7 @@ def shot(screen: StationScreen, name: str) -> Path:
 def log_in_and_choose(screen: StationScreen, edge: EdgeServer, task: str) -> None:
     """Open the bench's screen, scan the packer's badge with the wedge, tap the PIN, the task."""
     port = edge.url.rsplit(":", 1)[1]
-    screen.page.goto(f"http://{LAN_NAME}:{port}/ui/?station={BENCH}")
-    screen.wait_screen("login")
+    screen.open(f"http://{LAN_NAME}:{port}/ui/", BENCH, supervisor=("B-SUP", PIN))
     # A first touch, as a packer's: the page starts its audio on the first touch or key, which
     # takes long enough in a headless browser to split the first wedge scan typed after it.
     screen.by("screen").click()

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.browser import (
@@ -62,10 +61,8 @@ def screen(browser: Any) -> Iterator[StationScreen]:
 
 
 def stations(edge: DemoEdge) -> list[dict[str, Any]]:
-    """`GET /api/v1/stations`: public, as a station's screen reads it before anyone logs in."""
-    answer = httpx.get(f"{edge.url}/api/v1/stations", timeout=30)
-    answer.raise_for_status()
-    return list(answer.json())
+    """`GET /api/v1/stations`, as a supervisor sees it."""
+    return list(edge.supervisor_get("/api/v1/stations"))
 
 
 def movable_stock(edge: DemoEdge, sheet: BarcodeSheet) -> tuple[str, str]:

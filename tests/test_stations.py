@@ -18,7 +18,7 @@ from edge.config import ScannerSettings, StationSettings, load_settings
 from edge.devices.virtual import VirtualSerialPort
 from edge.service.stations import station_device_id
 from edge.store.store import Store
-from tests.support import EAN13, Floor
+from tests.support import EAN13, PIN, Floor, new_device
 
 STATION = "BENCH-1"
 
@@ -37,14 +37,14 @@ def bench(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPo
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
         queue = client.app.state.broker.subscribe(station_channel(STATION))
-        wait_for_state(client, "connected")
+        wait_for_state(client, "connected", floor.login("B-SUP"))
         yield floor, port, lambda: next_event(client, queue, "scan")
     port.close()
 
 
-def wait_for_state(client: TestClient, state: str) -> None:
+def wait_for_state(client: TestClient, state: str, headers: dict[str, str]) -> None:
     for _ in range(100):
-        scanners = client.get("/api/v1/stations").json()[0]["scanners"]
+        scanners = client.get("/api/v1/stations", headers=headers).json()[0]["scanners"]
         if scanners[0]["state"] == state:
             return
         client.portal.call(asyncio.sleep, 0.05)
@@ -84,7 +84,7 @@ def test_a_badge_scanned_at_the_station_starts_the_login(bench: Any) -> None:
 
 def test_once_someone_is_logged_in_the_station_scanner_drives_their_task(bench: Any) -> None:
     floor, port, answer = bench
-    headers = floor.login("B-PACK", device_id=station_device_id(STATION))
+    headers = floor.login("B-PACK", station=STATION)
     floor.start(headers)
 
     for code in ("A-01-01", "A-01-02", EAN13):
@@ -129,8 +129,9 @@ def test_after_unplug_and_replug_every_scan_lands_once_in_the_ledger_and_the_cut
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
         queue = client.app.state.broker.subscribe(station_channel(STATION))
-        wait_for_state(client, "connected")
-        floor.start(floor.login("B-PACK", device_id=station_device_id(STATION)))
+        sup = floor.login("B-SUP")
+        wait_for_state(client, "connected", sup)
+        floor.start(floor.login("B-PACK", station=STATION))
         first.write(b"A-01-01\rA-01-02\r" + EAN13.encode() + b"\r")
         before = [next_event(client, queue, "scan") for _ in range(3)]
         first.write(EAN13[:6].encode())  # the trigger is pulled as the cable comes out
@@ -139,10 +140,10 @@ def test_after_unplug_and_replug_every_scan_lands_once_in_the_ledger_and_the_cut
                 break
             client.portal.call(asyncio.sleep, 0.02)
         first.unplug()
-        wait_for_state(client, "disconnected")
+        wait_for_state(client, "disconnected", sup)
         second = Pty()
         point(by_id, second.path)
-        wait_for_state(client, "connected")
+        wait_for_state(client, "connected", sup)
         second.write((EAN13 + "\r").encode() * 8)
         after = [next_event(client, queue, "scan") for _ in range(8)]
         second.unplug()
@@ -258,3 +259,44 @@ def test_a_test_print_on_a_file_sink_printer_lands_as_a_pdf_whose_barcode_decode
     page = pdfium.PdfDocument(pdf.read_bytes())[0].render(scale=203 / 72).to_pil()
     assert "RR123456785CN" in {b.text for b in zxingcpp.read_barcodes(page)}
     assert [j["status"] for j in jobs] == ["done"]
+
+
+def test_a_stations_identity_is_refused_without_its_own_credential(bench: Any) -> None:
+    floor, _port, _answer = bench
+    bare = {"badge": "B-PACK", "pin": PIN, "device_id": station_device_id(STATION)}
+    handhelds = bare | {"device_secret": floor.device_secret}
+
+    refusals = [floor.client.post("/api/v1/auth/login", json=body) for body in (bare, handhelds)]
+
+    assert [(r.status_code, r.json()["code"]) for r in refusals] == [
+        (401, "bad_device_credential")
+    ] * 2
+    assert floor.login("B-PACK", station=STATION)  # with the screen's own credential
+
+
+def test_enrolling_a_stations_screen_again_ends_the_session_of_the_screen_before(
+    bench: Any,
+) -> None:
+    floor, _port, _answer = bench
+    before = floor.login("B-PACK", station=STATION)
+
+    again = new_device(floor.client, "new screen", station=STATION)
+
+    assert again["device_id"] == station_device_id(STATION)
+    assert again["device_secret"] != floor.at_station(STATION)["device_secret"]
+    assert floor.client.get("/api/v1/auth/me", headers=before).status_code == 401
+
+
+def test_station_details_need_a_login_or_the_stations_own_credential(bench: Any) -> None:
+    floor, _port, _answer = bench
+    screen = {"Authorization": f"Bearer {floor.at_station(STATION)['device_secret']}"}
+
+    anonymous = floor.client.get("/api/v1/stations")
+    by_screen = floor.client.get("/api/v1/stations", headers=screen)
+    events = floor.client.get(f"/api/v1/stations/{STATION}/events")
+
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "not_authenticated")
+    assert (events.status_code, events.json()["code"]) == (401, "not_authenticated")
+    assert [s["station"] for s in by_screen.json()] == [STATION]
+    assert [s["station"] for s in floor.client.get(
+        "/api/v1/stations", headers=floor.login("B-PICK")).json()] == [STATION]  # fmt: skip

@@ -13,7 +13,6 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.browser import (
@@ -111,21 +110,6 @@ def wrong_item(sheet: BarcodeSheet, shown_sku: str) -> str:
     return next(label.code for label in items if label.caption != shown_sku)
 
 
-def supervisor_get(edge: DemoEdge, path: str, *, method: str = "GET", **body: Any) -> Any:
-    """GET (or `method` with a JSON `body`) through the API as the demo supervisor S001 on an
-    enrolled device."""
-    with httpx.Client(base_url=edge.url, timeout=30) as http:
-        device = http.post("/api/v1/devices", json={"name": "supervisor-desk"})
-        device.raise_for_status()
-        login_body = {"badge": "S001", "pin": "4444", "device_id": device.json()["device_id"]}
-        login = http.post("/api/v1/auth/login", json=login_body)
-        login.raise_for_status()
-        headers = {"Authorization": f"Bearer {login.json()['token']}"}
-        answer = http.request(method, path, headers=headers, json=body or None)
-        answer.raise_for_status()
-        return answer.json()
-
-
 def switch_to_chinese(hh: Handheld) -> None:
     """Tap 中文 and wait until the edge's prompt, asked for again, is in Chinese."""
     hh.by("language-toggle").click()
@@ -206,7 +190,7 @@ def test_a_short_pick_moves_the_screen_on_and_is_listed_for_the_supervisor(
     handheld.short()
 
     after = handheld.view()
-    exceptions = supervisor_get(edge, "/api/v1/exceptions")
+    exceptions = edge.supervisor_get("/api/v1/exceptions")
     assert handheld.feedback()["tone"] == "info"
     assert shorted["sku"] in handheld.feedback()["detail"]
     # the screen says exactly what was frozen: the units not found, not the bin's free stock
@@ -214,7 +198,7 @@ def test_a_short_pick_moves_the_screen_on_and_is_listed_for_the_supervisor(
         f"Frozen for a count: {shorted['remaining']} × {shorted['sku']} at {shorted['location']}"
     )
     assert frozen in handheld.feedback()["detail"]
-    holds = supervisor_get(edge, "/api/v1/count-tasks")
+    holds = edge.supervisor_get("/api/v1/count-tasks")
     assert [(c["location"], c["sku"], c["held"]) for c in holds] == [
         (shorted["location"], shorted["sku"], int(shorted["remaining"]))
     ]
@@ -315,7 +299,7 @@ def test_a_picker_whose_order_is_cancelled_mid_list_sees_what_to_put_back_where(
         (shown["tote"],),
     )
 
-    supervisor_get(edge, f"/api/v1/orders/{order}/cancel", method="POST", reason="buyer")
+    edge.supervisor_get(f"/api/v1/orders/{order}/cancel", method="POST", reason="buyer")
     line = handheld.by("put-back-line").first
     line.wait_for(timeout=ANSWER_TIMEOUT_MS)  # told live (SSE), without a scan
 

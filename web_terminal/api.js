@@ -10,6 +10,13 @@ export const session = {
   set: (value) => save("wt.session", value),
 };
 
+// A station's screen before anyone logs in there: its own credential stands in for a session
+// (it may read the station and follow its events, nothing else).
+let deviceToken = "";
+export function setDeviceToken(secret) {
+  deviceToken = secret || "";
+}
+
 let language = "en";
 export function setApiLanguage(lang) {
   language = lang;
@@ -21,7 +28,7 @@ export class NetworkError extends Error {}
  * no answer at all (no network, timeout). HTTP refusals are answers, not exceptions. */
 export async function call(method, path, body) {
   const headers = { "Accept-Language": language === "zh" ? "zh-CN" : "en", Accept: "application/json" };
-  const token = session.get()?.token;
+  const token = session.get()?.token || deviceToken;
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const abort = new AbortController();
@@ -51,8 +58,9 @@ export async function call(method, path, body) {
 }
 
 export const api = {
-  enrol: (name) => call("POST", "/api/v1/devices", { name, kind: "handheld" }),
-  login: (badge, pin, deviceId) => call("POST", "/api/v1/auth/login", { badge, pin, device_id: deviceId }),
+  enrol: (body) => call("POST", "/api/v1/devices", body),
+  login: (badge, pin, device) =>
+    call("POST", "/api/v1/auth/login", { badge, pin, device_id: device.device_id, device_secret: device.device_secret || "" }),
   logout: () => call("POST", "/api/v1/auth/logout"),
   me: () => call("GET", "/api/v1/auth/me"),
   startTask: (workflow) => call("POST", "/api/v1/work-sessions", { workflow }),
@@ -109,9 +117,11 @@ export function liveEvents({ token, onEvent, onState = () => {} }) {
   return eventStream(url, handlers, { onState });
 }
 
-/** A station's events: its scanner's scans with their answers, the scanner's state. */
+/** A station's events: its scanner's scans with their answers, the scanner's state (the
+ * station's own credential rides in the query: EventSource sends no headers). */
 export function stationEvents(station, handlers, options) {
-  return eventStream(`/api/v1/stations/${encodeURIComponent(station)}/events`, handlers, options);
+  const query = `access_token=${encodeURIComponent(deviceToken)}`;
+  return eventStream(`/api/v1/stations/${encodeURIComponent(station)}/events?${query}`, handlers, options);
 }
 
 function parse(data) {

@@ -2,7 +2,7 @@
 // at /ui/?station=NAME it is a station's screen (station.js). State lives in one object; every
 // change re-draws the current screen from it.
 
-import { api, liveEvents, session, setApiLanguage } from "./api.js";
+import { api, liveEvents, session, setApiLanguage, setDeviceToken } from "./api.js";
 import { dismiss, isBlocking, played, show, sound, unlockAudio } from "./feedback.js";
 import { drawHeader, drawNet } from "./header.js";
 import { getLang, setLang, t, translateStatic } from "./i18n.js";
@@ -12,7 +12,7 @@ import { chooserScreen, enrolScreen, loginScreen } from "./screens_auth.js";
 import { moveScreen, pickScreen } from "./screens_work.js";
 import { createPackBench, weightOfScan } from "./pack_bench.js";
 import { dispatchScreen, packScreen } from "./screens_pack.js";
-import { createStation, rejectedReason, scanEventKind, stationDeviceId, unknownStationScreen } from "./station.js";
+import { createStation, rejectedReason, scanEventKind, unknownStationScreen } from "./station.js";
 import { fill, h, load, STATION, save, scanId } from "./util.js";
 import { attachWedge, wedgeProfile } from "./wedge.js";
 
@@ -29,18 +29,21 @@ const SCREENS = {
   "unknown-station": unknownStationScreen,
 };
 const WORKFLOWS = new Set(["pick", "move", "pack", "dispatch"]);
+// Login refusals that mean this device must be enrolled (again): unknown, or its credential gone.
+const DEVICE_REFUSED = new Set(["unknown_device", "bad_device_credential"]);
 
-// A station's screen is not enrolled: it logs in as the device the edge made for the station.
-const device = STATION ? { device_id: stationDeviceId(STATION), name: STATION } : load("wt.device", null);
+// The enrolled device: its id, credential and name (a station's screen keeps its own, scoped).
+const device = load("wt.device", null);
 const station = STATION ? createStation(STATION, { onScan: stationScan, onRejected: scannerRejected, onChange: renderHeader }) : null;
 const state = {
   screen: "loading",
   deviceId: device?.device_id || "",
+  deviceSecret: device?.device_secret || "",
   deviceName: device?.name || "",
   station: station?.station || null,
   session: session.get(),
   task: load("wt.task", null),
-  enrol: { name: "HH-", error: "" },
+  enrol: { name: STATION ? `${STATION} screen` : "HH-", badge: "", code: "", error: "" },
   login: freshLogin(),
   net: { pending: 0, failures: 0, paused: true },
   answers: 0,
@@ -120,7 +123,7 @@ function enqueue(raw) {
 function route(code) {
   if (state.screen === "login") act.setBadge(code);
   else if (state.screen === "enrol") {
-    state.enrol.name = code;
+    state.enrol.badge = code; // a supervisor scans their badge to vouch for the device
     render();
   } else if (state.screen === "pick" && !state.task?.view) refuse(t("no_list"), t("no_list_hint"));
   else if (state.screen === "pack" && state.task?.view?.step === "package" && weightOfScan(code)) act.scannedWeight(weightOfScan(code));
@@ -292,19 +295,29 @@ function unreachable() {
 }
 
 const act = {
-  async enrol(name) {
+  async enrol({ name, badge, pin, code }) {
     name = (name || "").trim();
-    if (!name) return;
-    const res = await api.enrol(name).catch(() => null);
-    if (!res) return unreachable();
-    if (res.status !== 201) {
-      state.enrol = { name, error: res.body?.detail || "" };
+    state.enrol = { ...state.enrol, name, badge: (badge || "").trim(), code: (code || "").trim() };
+    if (!name) {
+      state.enrol.error = t("enrol_name_needed");
       sound("bad");
       return render();
     }
-    save("wt.device", { device_id: res.body.device_id, name });
-    Object.assign(state, { deviceId: res.body.device_id, deviceName: name });
-    go("login");
+    const body = { name, ...(STATION ? { station: STATION } : { kind: "handheld" }) };
+    if (state.enrol.code) body.enrolment_code = state.enrol.code;
+    else Object.assign(body, { supervisor_badge: state.enrol.badge, supervisor_pin: pin || "" });
+    const res = await api.enrol(body).catch(() => null);
+    if (!res) return unreachable();
+    if (res.status !== 201) {
+      state.enrol.error = res.body?.detail || "";
+      sound("bad");
+      return render();
+    }
+    const { device_id, device_secret } = res.body;
+    save("wt.device", { device_id, device_secret, name });
+    Object.assign(state, { deviceId: device_id, deviceSecret: device_secret, deviceName: name });
+    state.enrol = { ...state.enrol, badge: "", code: "", error: "" };
+    await begin();
   },
   setBadge(code) {
     state.login = { ...freshLogin(), badge: code.trim() };
@@ -330,12 +343,13 @@ const act = {
   async submitLogin() {
     const { badge, pin } = state.login;
     if (!badge || !pin) return;
-    const res = await api.login(badge, pin, state.deviceId).catch(() => null);
+    const device = { device_id: state.deviceId, device_secret: state.deviceSecret };
+    const res = await api.login(badge, pin, device).catch(() => null);
     if (!res) return unreachable();
     if (res.status === 200) return loggedIn(res.body);
-    if (res.body?.code === "unknown_device" && !STATION) {
+    if (DEVICE_REFUSED.has(res.body?.code)) {
       save("wt.device", null);
-      state.deviceId = "";
+      Object.assign(state, { deviceId: "", deviceSecret: "" });
       state.enrol.error = res.body.detail;
       return go("enrol");
     }
@@ -458,11 +472,17 @@ function wireChrome() {
 async function boot() {
   changeLanguage(getLang(), { quiet: true });
   wireChrome();
+  if (!state.deviceId) return go("enrol");
+  await begin();
+}
+
+/** With an enrolled device: follow the station (on a station's screen), then the session. */
+async function begin() {
   if (station) {
+    setDeviceToken(state.deviceSecret);
     await station.start();
     if (state.station.known === false) return go("unknown-station");
   }
-  if (!state.deviceId) return go("enrol");
   if (!state.session?.token) return go("login");
   const res = await api.me().catch(() => null);
   if (res && res.status === 401) return needLogin(res);

@@ -16,26 +16,36 @@ function errorLine(text) {
   return text ? h("p", { class: "error-line", "data-testid": "message", role: "alert" }, text) : null;
 }
 
+function field(id, label, attrs) {
+  return [h("label", { class: "field-label", for: id }, label), h("input", { id, class: "text-in", "data-testid": id, autocomplete: "off", ...attrs })];
+}
+
+/** Enrol this device once: its name, and a supervisor vouching for it (badge + PIN, or a
+ * one-time code from `warehouse-edge devices enrol-code`). */
 export function enrolScreen({ state, act }) {
-  const input = h("input", {
-    id: "device-name",
-    class: "text-in",
-    "data-testid": "device-name",
-    value: state.enrol.name,
-    autocomplete: "off",
-    autocapitalize: "characters",
-    maxlength: 80,
-    onkeydown: (ev) => ev.key === "Enter" && act.enrol(input.value),
-  });
+  const { enrol } = state;
+  const [nameLabel, name] = field("device-name", t("device_name"), { value: enrol.name, autocapitalize: "characters", maxlength: 80 });
+  const [badgeLabel, badge] = field("enrol-badge", t("enrol_supervisor_badge"), { value: enrol.badge, autocapitalize: "characters", maxlength: 64 });
+  const [pinLabel, pin] = field("enrol-pin", t("enrol_supervisor_pin"), { type: "password", inputmode: "numeric", maxlength: 32 });
+  const [codeLabel, code] = field("enrol-code", t("enrol_code"), { value: enrol.code, autocapitalize: "characters", maxlength: 64 });
+  const submit = () => act.enrol({ name: name.value, badge: badge.value, pin: pin.value, code: code.value });
+  for (const input of [name, badge, pin, code]) input.addEventListener("keydown", (ev) => ev.key === "Enter" && submit());
   return {
     main: [
-      h("h1", { class: "title" }, t("enrol_title")),
+      h("h1", { class: "title" }, state.station ? t("enrol_station_title", { name: state.station.name }) : t("enrol_title")),
       h("p", { class: "hint" }, t("enrol_hint")),
-      h("label", { class: "field-label", for: "device-name" }, t("device_name")),
-      input,
-      errorLine(state.enrol.error),
+      nameLabel,
+      name,
+      h("p", { class: "hint" }, t("enrol_supervisor_hint")),
+      badgeLabel,
+      badge,
+      pinLabel,
+      pin,
+      codeLabel,
+      code,
+      errorLine(enrol.error),
     ],
-    actions: [row(button("btn-enrol", t("enrol_button"), () => act.enrol(input.value), { kind: "primary" }))],
+    actions: [row(button("btn-enrol", t("enrol_button"), submit, { kind: "primary" }))],
   };
 }
 

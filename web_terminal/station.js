@@ -1,14 +1,12 @@
-// Station mode (/ui/?station=BENCH-1): the screen of a pack bench or a returns desk. It logs in
-// with the station's own device id (no enrol step). The station's fixed scanner talks to the edge
+// Station mode (/ui/?station=BENCH-1): the screen of a pack bench or a returns desk. It is
+// enrolled once (a supervisor vouching) and keeps the station's credential, without which the
+// station's identity cannot be used. The station's fixed scanner talks to the edge
 // directly; each of its scans comes back here over Server-Sent Events with the edge's answer,
 // and so do the scanner's states (a packer must see at once that the scanner is unplugged).
 
 import { api, stationEvents } from "./api.js";
 import { t } from "./i18n.js";
 import { h } from "./util.js";
-
-/** The enrolled device a station's screen logs in as (the edge enrols it at start). */
-export const stationDeviceId = (name) => `station-${name}`;
 
 const LOGIN_CODES = new Set(["not_authenticated", "session_expired"]);
 const FAULTS = new Set(["disconnected", "error"]);

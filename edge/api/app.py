@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from edge.api import errors
-from edge.api.deps import SessionCache, public
+from edge.api.deps import public
 from edge.api.events import Broker, tell_pickers
 from edge.api.metrics import Metrics, PrinterCollector, ScaleCollector, ScannerCollector
 from edge.api.routes import (
@@ -35,6 +35,7 @@ from edge.api.routes import (
 from edge.api.routes import sync as sync_routes
 from edge.api.stations import StationHub
 from edge.service.carriers import carrier_for
+from edge.service.throttle import RateLimit, SourceThrottle
 from edge.store.answers import purge_answers
 from edge.store.effects import utc
 from edge.store.store import Store
@@ -168,7 +169,11 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app, max_body_bytes=settings.server.max_body_bytes)
     app.state.broker = Broker()
-    app.state.sessions = SessionCache()
+    auth = settings.auth
+    app.state.login_throttle = SourceThrottle(
+        free=auth.max_pin_attempts, max_delay_s=auth.source_max_delay_s
+    )
+    app.state.enrol_rate = RateLimit(per_minute=auth.enrol_per_minute)
     # holds before stock: its /stock/expiring must not be read as /stock/{sku}
     for module in (health, sessions, scans, holds, stock, orders, stations, printing, packing):
         app.include_router(module.router)

@@ -6,9 +6,8 @@ and fails on a route without one.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -16,7 +15,15 @@ from fastapi import Depends, Request
 from edge.domain.errors import EdgeError
 from edge.domain.messages import normalise_language
 from edge.domain.operator import Role
-from edge.store.operators import LoginSession, parse_utc, session_by_token_hash, token_hash
+from edge.store.operators import (
+    LoginSession,
+    device_by_secret,
+    expire_session,
+    parse_utc,
+    session_by_token_hash,
+    token_hash,
+    touch_session,
+)
 from edge.store.store import Store
 
 
@@ -33,69 +40,57 @@ StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Any, Depends(get_settings)]
 
 
-def bearer(request: Request) -> str | None:
+def sources(request: Request, device_id: str = "") -> tuple[str, ...]:
+    """Where a login or enrolment comes from: the client address, and the device it names."""
+    address = request.client.host if request.client else "unknown"
+    return (f"addr:{address}",) + ((f"device:{device_id}",) if device_id else ())
+
+
+def bearer(request: Request, *, in_query: bool = False) -> str | None:
+    """The bearer token of the Authorization header; from the `access_token` query parameter
+    only where `in_query` (the event stream: RFC 6750 §2.3, since browsers' EventSource cannot
+    send headers). Anywhere else a token in the URL would end up in proxy and access logs."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    # RFC 6750 §2.3: browsers' EventSource cannot send headers, so the SSE stream takes the
-    # token as a query parameter.
-    return request.query_params.get("access_token") or None
+    return (request.query_params.get("access_token") or None) if in_query else None
 
 
-class SessionCache:
-    """Open sessions by token hash, trusted for `ttl_s` before they are read again.
-
-    Every scan is authenticated; without this each one would read SQLite on the event loop. The
-    expiry is checked on every request all the same; a logout in this process forgets at once; a
-    session ended behind the server's back (by SQL) is noticed within `ttl_s`."""
-
-    def __init__(self, *, ttl_s: float = 5.0, size: int = 4096) -> None:
-        self._ttl = ttl_s
-        self._size = size
-        self._entries: dict[str, tuple[float, LoginSession]] = {}
-
-    def get(self, key: str, now: float) -> LoginSession | None:
-        entry = self._entries.get(key)
-        return entry[1] if entry and now - entry[0] < self._ttl else None
-
-    def put(self, key: str, session: LoginSession, now: float) -> None:
-        if len(self._entries) >= self._size:
-            self._entries.clear()  # crude, and rare: a full cache of live sessions is a busy day
-        self._entries[key] = (now, session)
-
-    def forget(self, key: str) -> None:
-        self._entries.pop(key, None)
+# The idle clock is written at most this often per session: the idle timeout is exact to this.
+TOUCH_EVERY = timedelta(seconds=60)
 
 
-def _open_session(request: Request, key: str) -> LoginSession:
-    cache: SessionCache = request.app.state.sessions
-    now = time.monotonic()
-    session = cache.get(key, now)
-    if session is None:
-        found = session_by_token_hash(request.app.state.store.read(), key)
-        if found is None or found[1] is not None:
-            raise EdgeError("not_authenticated")
-        session = found[0]
-        cache.put(key, session, now)
-    return session
+async def current_session(request: Request, *, in_query: bool = False) -> LoginSession:
+    """The operator behind the bearer token; refuses a missing, ended (logged out, revoked),
+    expired (absolute lifetime) or idle session.
 
-
-def current_session(request: Request) -> LoginSession:
-    """The operator behind the bearer token; refuses a missing, ended or expired session."""
-    token = bearer(request)
+    Read from SQLite on every request (a primary-key join, ~8 µs measured): a revocation (lock,
+    logout, role change, disable, even by the CLI in another process) takes effect at once."""
+    token = bearer(request, in_query=in_query)
     if token is None:
         raise EdgeError("not_authenticated")
-    session = _open_session(request, token_hash(token))
+    store = request.app.state.store
+    found = session_by_token_hash(store.read(), token_hash(token))
+    if found is None or found[1] is not None:
+        raise EdgeError("not_authenticated")
+    session = found[0]
     # Set before the expiry check so that "session expired" speaks the operator's language too.
+    settings = request.app.state.settings
     request.state.lang = normalise_language(
-        session.language
-        or request.headers.get("accept-language")
-        or request.app.state.settings.edge.language
+        session.language or request.headers.get("accept-language") or settings.edge.language
     )
-    expires = parse_utc(session.expires_at)
-    if expires is None or expires <= datetime.now(UTC):
+    now = datetime.now(UTC)
+    expires, seen = parse_utc(session.expires_at), parse_utc(session.last_seen_at)
+    if expires is None or expires <= now:
         raise EdgeError("session_expired")
+    idle = timedelta(minutes=settings.auth.idle_minutes)
+    if seen is not None and now - seen > idle:
+        # Expired, not ended: the operator's next login on this device takes over the open task.
+        await store.writer.run(lambda tx: expire_session(tx, session.token_hash))
+        raise EdgeError("session_expired")
+    if seen is None or now - seen > min(TOUCH_EVERY, idle / 4):
+        await store.writer.run(lambda tx: touch_session(tx, session.token_hash))
     request.state.operator_id = session.operator_id
     return session
 
@@ -103,18 +98,38 @@ def current_session(request: Request) -> LoginSession:
 RuleFn = Callable[..., Coroutine[Any, Any, LoginSession | None]]
 
 
-def allow(*roles: Role, action: str = "use_session") -> Any:
-    """Only operators with one of `roles` may call the route."""
+def allow(*roles: Role, action: str = "use_session", stream: bool = False) -> Any:
+    """Only operators with one of `roles` may call the route; `stream` (Server-Sent Events
+    only) also takes the token from the `access_token` query parameter."""
     allowed = frozenset(roles)
 
     async def rule(request: Request) -> LoginSession:
-        session = current_session(request)
+        session = await current_session(request, in_query=stream)
         if Role(session.role) not in allowed:
             names = [r.value for r in Role if r in allowed]
             raise EdgeError("not_authorized", role=session.role, action=action, allowed=names)
         return session
 
     rule.role_rule = tuple(r.value for r in Role if r in allowed)  # type: ignore[attr-defined]
+    return Depends(rule)
+
+
+def operator_or_station(*, stream: bool = False) -> Any:
+    """A signed-in operator (any role), or a station's screen presenting its own credential (the
+    secret from its enrolment) before anyone logs in there; `request.state.station` names that
+    station (None for an operator). `stream`: the token may come in the query (SSE)."""
+
+    async def rule(request: Request) -> None:
+        request.state.station = None
+        token = bearer(request, in_query=stream)
+        device = device_by_secret(request.app.state.store.read(), token) if token else None
+        if device is not None and device["station"]:
+            request.state.station = device["station"]
+            request.state.lang = normalise_language(request.headers.get("accept-language"))
+            return
+        await current_session(request, in_query=stream)
+
+    rule.role_rule = (*(r.value for r in Role), "station")  # type: ignore[attr-defined]
     return Depends(rule)
 
 

@@ -24,6 +24,8 @@ STATUS: dict[str, int] = {
     "invalid_quantity": 400, "quantity_too_large": 400, "balance_out_of_range": 409,
     "not_authenticated": 401, "session_expired": 401, "bad_credentials": 401,
     "not_authorized": 403, "not_assignee": 403, "operator_locked": 423, "unknown_device": 401,
+    "too_many_attempts": 429, "bad_device_credential": 401, "device_name_needed": 400,
+    "enrolment_needs_supervisor": 401, "bad_enrolment_code": 401,
     "not_found": 404, "unknown_sku": 404, "unknown_location": 404,
     "insufficient_stock": 409, "scan_id_reused": 409, "duplicate": 409, "bad_transition": 409,
     "no_pick_list": 404,
@@ -63,7 +65,9 @@ def problem_body(code: str, params: dict[str, Any], lang: str, **extra: Any) -> 
 def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONResponse:
     """A problem+json response (see `problem_body`)."""
     status = status_of(code)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if "retry_after_s" in params:
+        headers["Retry-After"] = str(params["retry_after_s"])
     body = problem_body(code, params, lang, **extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 

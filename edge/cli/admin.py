@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from edge.cli import bench_devices_cmd  # noqa: F401  (adds print-test and scale to devices)
+from edge.cli.access_cmd import operators
 from edge.cli.backup_cmd import backup, restore
 from edge.cli.demo_cmd import demo
 from edge.cli.devices_cmd import devices
@@ -16,5 +17,5 @@ from edge.cli.tls_cmd import tls
 from edge.cli.verify_cmd import verify
 
 COMMANDS: list[click.Command] = [
-    import_, verify, demo, backup, restore, tls, labels, devices, sync, stock,
+    import_, verify, demo, backup, restore, tls, labels, devices, sync, stock, operators,
 ]  # fmt: skip

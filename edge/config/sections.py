@@ -187,9 +187,46 @@ class AuthSettings(BaseModel):
 
     model_config = _SECTION
 
-    session_hours: int = _key(12, "Hours before an operator must log in again.", ge=1, le=24 * 7)
-    max_pin_attempts: int = _key(5, "Wrong PINs in a row before a lockout.", ge=1, le=20)
-    lockout_minutes: int = _key(15, "Minutes an operator stays locked out.", ge=1, le=1440)
+    session_hours: int = _key(
+        12, "Hours a session lives at most (its absolute lifetime), however busy.", ge=1, le=24 * 7
+    )
+    idle_minutes: int = _key(
+        60, "Minutes without a request after which a session ends.", ge=1, le=24 * 60
+    )
+    max_pin_attempts: int = _key(
+        5,
+        "Failed logins from one source (device or client address) before each further try must"
+        " wait: 1 s, doubling up to source_max_delay_s.",
+        ge=1,
+        le=20,
+    )
+    source_max_delay_s: int = _key(
+        900, "Longest wait forced on a source after failed logins, in seconds.", ge=1, le=86400
+    )
+    badge_lock_attempts: int = _key(
+        20,
+        "Wrong PINs for one badge, from any source, before the badge locks for lockout_minutes"
+        " (a supervisor or `warehouse-edge operators unlock` unlocks it).",
+        ge=2,
+        le=1000,
+    )
+    lockout_minutes: int = _key(15, "Minutes a locked badge stays locked.", ge=1, le=1440)
+
+    @field_validator("badge_lock_attempts")
+    @classmethod
+    def _source_first(cls, value: int, info: ValidationInfo) -> int:
+        # A guesser must be slowed down as a source before it can lock anyone's badge.
+        source = info.data.get("max_pin_attempts", 0)
+        if value <= source:
+            raise ValueError(f"an integer above auth.max_pin_attempts ({source})")
+        return value
+
+    enrol_per_minute: int = _key(
+        10, "Device enrolments accepted from one client address per minute.", ge=1, le=1000
+    )
+    enrolment_code_minutes: int = _key(
+        60, "Minutes a one-time enrolment code from the CLI stays valid.", ge=1, le=7 * 24 * 60
+    )
     pin_min_length: int = _key(4, "Fewest digits a PIN may have.", ge=4, le=12)
     pin_hash_cost: int = _key(
         14, "scrypt cost of PIN hashes as a power of two: N = 2**pin_hash_cost.", ge=10, le=20

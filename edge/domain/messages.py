@@ -152,8 +152,34 @@ CATALOGUE: dict[str, Message] = {
         "登录已过期。请重新扫描工牌并输入 PIN 码。",
     ),
     "bad_credentials": Message(
-        "Badge or PIN not accepted ({attempts_left} tries left). Try again or ask a supervisor.",
-        "工牌或 PIN 码错误（还可尝试 {attempts_left} 次）。请重试或联系主管。",
+        "Badge or PIN not accepted. Try again, or ask a supervisor.",
+        "工牌或 PIN 码错误。请重试，或联系主管。",
+    ),
+    "device_name_needed": Message(
+        "Give this device a name (such as HH-07 or BENCH-1 screen) so it can be told apart, then"
+        " enrol it.",
+        "请为此设备命名（如 HH-07 或 BENCH-1 屏幕）以便区分，然后再注册。",
+    ),
+    "enrolment_needs_supervisor": Message(
+        "Enrolling a device needs a supervisor: their badge and PIN here, or a one-time code"
+        " from `warehouse-edge devices enrol-code`.",
+        "注册设备需要主管：在此输入主管工牌和 PIN 码，或使用 `warehouse-edge devices enrol-code`"
+        " 生成的一次性注册码。",
+    ),
+    "bad_enrolment_code": Message(
+        "This enrolment code is unknown, used or expired. Ask for a new one"
+        " (`warehouse-edge devices enrol-code`).",
+        "此注册码无效、已使用或已过期。请重新申请（`warehouse-edge devices enrol-code`）。",
+    ),
+    "too_many_attempts": Message(
+        "Too many failed tries from this device or address. Wait {retry_after_s} s and try again,"
+        " or ask a supervisor.",
+        "此设备或地址失败次数过多。请等待 {retry_after_s} 秒后重试，或联系主管。",
+    ),
+    "bad_device_credential": Message(
+        "This device ({device_id}) did not give its own credential. Enrol it again with a"
+        " supervisor.",
+        "此设备（{device_id}）未提供其自身凭据。请在主管协助下重新注册该设备。",
     ),
     "operator_locked": Message(
         "Too many wrong PINs: badge {badge} is locked until {until}. Ask a supervisor to unlock it.",

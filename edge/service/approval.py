@@ -4,12 +4,14 @@ login (a wrong PIN counts towards the badge's lockout) but opening no session.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role, verify_pin
-from edge.service.auth import _DUMMY_HASH, AuthSettings, count_pin
+from edge.service.auth import AuthSettings, count_pin, dummy_hash
+from edge.service.throttle import SourceThrottle
 from edge.store import operators as ops
 from edge.store.store import Store
 
@@ -24,21 +26,29 @@ class Approval:
 
 
 async def approve(
-    store: Store, settings: AuthSettings, *, badge: str, pin: str, reason: str, action: str
-) -> Approval:
-    """The supervisor or admin whose badge and PIN these are, or a refusal (bad_credentials,
-    operator_locked, or not_authorized naming `action` when the badge is not a manager's)."""
+    store: Store, settings: AuthSettings, *, badge: str, pin: str, reason: str, action: str,
+    throttle: SourceThrottle | None = None, sources: tuple[str, ...] = (),
+) -> Approval:  # fmt: skip
+    """The supervisor or admin whose badge and PIN these are, or a refusal (bad_credentials the
+    same for an unknown badge and a wrong PIN, operator_locked, or not_authorized naming `action`
+    when the badge is not a manager's). With a `throttle`, failures slow their `sources` down."""
+    now = datetime.now(UTC)
+    if throttle is not None:
+        throttle.check(sources, now)
     badge = badge.strip()
     operator = ops.operator_by_badge(store.read(), badge)
-    stored = operator["pin_hash"] if operator else _DUMMY_HASH
+    stored = operator["pin_hash"] if operator else dummy_hash(settings.pin_hash_cost)
     good = await run_in_threadpool(verify_pin, pin, stored)
-    if operator is None:
-        raise EdgeError("bad_credentials", attempts_left=settings.max_pin_attempts)
-    refused = await store.writer.run(
-        lambda tx: count_pin(tx, settings, operator["id"], badge, good)
+    refused = (
+        EdgeError("bad_credentials")
+        if operator is None
+        else await store.writer.run(lambda tx: count_pin(tx, settings, operator["id"], badge, good))
     )
     if refused is not None:
+        if throttle is not None and not good:
+            throttle.failed(sources, now)
         raise refused
+    assert operator is not None
     if Role(operator["role"]) not in MANAGERS:
         allowed = [r.value for r in Role if r in MANAGERS]
         raise EdgeError("not_authorized", role=operator["role"], action=action, allowed=allowed)

@@ -1,29 +1,56 @@
 """Login by badge + PIN: the slow PIN check runs in a worker thread, never on the event loop and
-never in the writer; the outcome (session, or a counted failure and maybe a lockout) is one write."""
+never in the writer; the outcome (session, or a counted failure and maybe a lockout) is one write.
+
+An unknown badge and a wrong PIN get the same answer after the same work (a dummy hash at the
+configured cost), so badges cannot be told apart from outside. Failures slow their source down
+(`SourceThrottle`) long before a badge locks; a locked badge is reported only to whoever knows its
+PIN, and locking it ends its open sessions."""
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from starlette.concurrency import run_in_threadpool
 
 from edge.domain.errors import EdgeError
-from edge.domain.operator import after_failed_pin, check_not_locked, hash_pin, verify_pin
+from edge.domain.operator import after_failed_pin, hash_pin, verify_pin
+from edge.service.throttle import SourceThrottle
 from edge.store import operators as ops
 from edge.store.store import Store
 from edge.store.writer import Tx
 
-# Checked when the badge is unknown, so that a wrong badge costs as long as a wrong PIN.
-_DUMMY_HASH = hash_pin("0000", salt=b"\0" * 16, cost=10)
+
+@lru_cache(maxsize=4)
+def dummy_hash(cost: int) -> str:
+    """Checked when the badge is unknown, so that a wrong badge costs as long as a wrong PIN."""
+    return hash_pin("0000", salt=b"\0" * 16, cost=cost)
 
 
 @dataclass(frozen=True)
 class AuthSettings:
     session_hours: int = 12
-    max_pin_attempts: int = 5
+    badge_lock_attempts: int = 20
     lockout_minutes: int = 15
+    pin_hash_cost: int = 14
+    idle_minutes: int = 60
+
+    @classmethod
+    def of(cls, auth: object) -> AuthSettings:
+        """From the settings' [auth] section."""
+        return cls(**{name: getattr(auth, name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Attempt:
+    badge: str
+    pin: str
+    device_id: str
+    device_secret: str = ""
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,22 +59,43 @@ class LoginResult:
     session: ops.LoginSession
 
 
-async def login(
-    store: Store, settings: AuthSettings, *, badge: str, pin: str, device_id: str
-) -> LoginResult:
-    conn = store.read()
-    if ops.device(conn, device_id) is None:
+def check_device(conn: object, device_id: str, secret: str) -> None:
+    """The device is enrolled, and presents its own credential where it has one; a station's
+    identity is never usable without its credential."""
+    row = ops.device(conn, device_id)  # type: ignore[arg-type]
+    if row is None:
         raise EdgeError("unknown_device", device_id=device_id)
-    operator = ops.operator_by_badge(conn, badge.strip())
-    stored = operator["pin_hash"] if operator else _DUMMY_HASH
-    good = await run_in_threadpool(verify_pin, pin, stored)
+    stored = row["secret_hash"]
+    if stored is None and not row["station"]:
+        return  # a handheld enrolled before devices had credentials
+    if stored is None or not hmac.compare_digest(stored, ops.token_hash(secret)):
+        raise EdgeError("bad_device_credential", device_id=device_id)
+
+
+async def login(
+    store: Store, settings: AuthSettings, throttle: SourceThrottle, attempt: Attempt
+) -> LoginResult:
+    now = datetime.now(UTC)
+    throttle.check(attempt.sources, now)
+    conn = store.read()
+    try:
+        check_device(conn, attempt.device_id, attempt.device_secret)
+    except EdgeError:
+        throttle.failed(attempt.sources, now)
+        raise
+    operator = ops.operator_by_badge(conn, attempt.badge.strip())
+    stored = operator["pin_hash"] if operator else dummy_hash(settings.pin_hash_cost)
+    good = await run_in_threadpool(verify_pin, attempt.pin, stored)
     if operator is None:
-        raise EdgeError("bad_credentials", attempts_left=settings.max_pin_attempts)
+        throttle.failed(attempt.sources, now)
+        raise EdgeError("bad_credentials")
     token = secrets.token_urlsafe(32)
     outcome = await store.writer.run(
-        lambda tx: _record_attempt(tx, settings, operator["id"], badge, good, token, device_id)
+        lambda tx: _record_attempt(tx, settings, operator["id"], attempt, good, token)
     )
     if isinstance(outcome, EdgeError):
+        if not good:
+            throttle.failed(attempt.sources, now)
         raise outcome
     found = ops.session_by_token_hash(store.read(), ops.token_hash(token))
     assert found is not None
@@ -55,45 +103,42 @@ async def login(
 
 
 def _record_attempt(
-    tx: Tx,
-    settings: AuthSettings,
-    operator_id: int,
-    badge: str,
-    good: bool,
-    token: str,
-    device_id: str,
+    tx: Tx, settings: AuthSettings, operator_id: int, attempt: Attempt, good: bool, token: str
 ) -> EdgeError | None:
     """Re-read the operator inside the write so concurrent wrong PINs all count."""
-    refused = count_pin(tx, settings, operator_id, badge, good)
+    refused = count_pin(tx, settings, operator_id, attempt.badge, good)
     if refused is None:
         expires = tx.now + timedelta(hours=settings.session_hours)
         ops.open_session(
-            tx, token=token, operator_id=operator_id, device_id=device_id, expires_at=expires
-        )
+            tx, token=token, operator_id=operator_id, device_id=attempt.device_id,
+            expires_at=expires,
+        )  # fmt: skip
     return refused
 
 
 def count_pin(
     tx: Tx, settings: AuthSettings, operator_id: int, badge: str, good: bool
 ) -> EdgeError | None:
-    """Inside the write: refuse a locked badge, count a wrong PIN (maybe locking the badge) and
-    return its refusal, to raise after the commit; None for a good PIN."""
+    """Inside the write: count a wrong PIN (the last allowed one locks the badge and ends its
+    sessions) and return the refusal, to raise after the commit; None for a good PIN. A locked
+    badge is named only to whoever gives its right PIN: a guesser learns nothing from it."""
     row = ops.pin_state(tx, operator_id)
-    check_not_locked(badge, ops.parse_utc(row["locked_until"]), now=tx.now)
+    locked_until = ops.parse_utc(row["locked_until"])
+    locked = locked_until is not None and locked_until > tx.now
+    if good and locked:
+        assert locked_until is not None
+        return EdgeError("operator_locked", badge=badge, until=locked_until.strftime("%H:%M UTC"))
     if good:
         return None
-    attempt = after_failed_pin(
-        row["failed_pins"], now=tx.now, max_attempts=settings.max_pin_attempts,
+    if locked:
+        return EdgeError("bad_credentials")
+    failed = after_failed_pin(
+        row["failed_pins"], now=tx.now, max_attempts=settings.badge_lock_attempts,
         lockout=timedelta(minutes=settings.lockout_minutes),
     )  # fmt: skip
     ops.record_failed_pin(
-        tx, operator_id, failed=attempt.failed_pins, locked_until=attempt.locked_until
+        tx, operator_id, failed=failed.failed_pins, locked_until=failed.locked_until
     )
-    if attempt.locked_until is not None:
-        # Returned, not raised: the failure count must commit, not roll back with the refusal.
-        return EdgeError(
-            "operator_locked", badge=badge, until=attempt.locked_until.strftime("%H:%M UTC")
-        )
-    return EdgeError(
-        "bad_credentials", attempts_left=settings.max_pin_attempts - attempt.failed_pins
-    )
+    if failed.locked_until is not None:
+        ops.end_operator_sessions(tx, operator_id)
+    return EdgeError("bad_credentials")

@@ -29,6 +29,7 @@ from edge.service.approval import approve
 from edge.service.auth import AuthSettings
 from edge.service.commands import refusal_body, run_once
 from edge.service.documents import waybill_document
+from edge.service.throttle import SourceThrottle
 from edge.store import packing as store
 from edge.store import print_jobs
 from edge.store.answers import Answer, find_answer, request_hash
@@ -169,7 +170,8 @@ class Weighed:
 
 async def weigh(
     store: Store, settings: Any, reader: Any, station: str, *, typed_g: int | None,
-    source: str, approval: Mapping[str, str] | None,
+    source: str, approval: Mapping[str, str] | None, throttle: SourceThrottle | None = None,
+    sources: tuple[str, ...] = (),
 ) -> Weighed:  # fmt: skip
     """The weight to close with: the station's scale's steady reading, or the one typed or
     scanned, as packing.typed_weight and a live scale allow (a supervisor's badge + PIN)."""
@@ -188,11 +190,9 @@ async def weigh(
         return Weighed(typed_g, source)
     if approval is None:
         raise EdgeError("supervisor_needed", why="scale_live" if live else "site_rule")
-    a = settings.auth
     approved = await approve(
-        store, AuthSettings(a.session_hours, a.max_pin_attempts, a.lockout_minutes),
-        badge=approval["badge"], pin=approval["pin"], reason=approval["reason"],
-        action="approve_weight",
+        store, AuthSettings.of(settings.auth), badge=approval["badge"], pin=approval["pin"],
+        reason=approval["reason"], action="approve_weight", throttle=throttle, sources=sources,
     )  # fmt: skip
     return Weighed(typed_g, source, approved.who)
 

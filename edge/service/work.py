@@ -29,10 +29,11 @@ def start_task(
     return task_body(tx, work.id, name, state)
 
 
-def current_task(conn: sqlite3.Connection, session: LoginSession) -> dict[str, Any]:
+def current_task(conn: sqlite3.Connection, session: LoginSession) -> dict[str, Any] | None:
+    """The open task's body, or None when the session has none (a fresh login: normal)."""
     work = open_work_session(conn, session.token_hash)
     if work is None:
-        raise EdgeError("no_work_session")
+        return None
     return task_body(conn, work.id, work.workflow, work.state)
 
 

@@ -7,6 +7,7 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from edge.store.effects import utc
 from edge.store.writer import Tx
@@ -22,6 +23,7 @@ class LoginSession:
     language: str
     device_id: str
     expires_at: str
+    last_seen_at: str = ""
 
 
 def token_hash(token: str) -> str:
@@ -37,6 +39,10 @@ def parse_utc(text: str | None) -> datetime | None:
 def add_operator(
     tx: Tx, *, badge: str, name: str, role: str, pin_hash: str, language: str = ""
 ) -> int:
+    """Add an operator or update one by badge; a changed role or PIN ends their sessions."""
+    before = tx.one("SELECT id, role, pin_hash FROM operators WHERE badge = ?", (badge,))
+    if before is not None and (before["role"], before["pin_hash"]) != (role, pin_hash):
+        end_operator_sessions(tx, before["id"])
     cur = tx.execute(
         "INSERT INTO operators (badge, name, role, pin_hash, language) VALUES (?,?,?,?,?)"
         " ON CONFLICT (badge) DO UPDATE SET name = excluded.name, role = excluded.role,"
@@ -53,18 +59,63 @@ def operator_by_badge(conn: sqlite3.Connection, badge: str) -> sqlite3.Row | Non
     return row
 
 
-def enrol_device(tx: Tx, *, name: str, kind: str, station: str = "") -> str:
-    device_id = str(uuid.uuid4())
+def enrol_device(
+    tx: Tx, *, name: str, kind: str, station: str = "", secret: str | None = None,
+    device_id: str | None = None,
+) -> str:  # fmt: skip
+    """A new device (or, with `device_id`, that device enrolled again: a new secret, its open
+    sessions ended); the device's secret is stored hashed."""
+    device_id = device_id or str(uuid.uuid4())
+    secret_hash = token_hash(secret) if secret else None
     tx.execute(
-        "INSERT INTO devices (id, name, kind, station, enrolled_at) VALUES (?,?,?,?,?)",
-        (device_id, name, kind, station, tx.at),
+        "INSERT INTO devices (id, name, kind, station, enrolled_at, secret_hash) VALUES (?,?,?,?,?,?)"
+        " ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
+        " station = excluded.station, enrolled_at = excluded.enrolled_at,"
+        " secret_hash = excluded.secret_hash, active = 1",
+        (device_id, name, kind, station, tx.at, secret_hash),
     )
+    end_device_sessions(tx, device_id)
     return device_id
+
+
+def set_device_secret(tx: Tx, device_id: str, secret: str) -> bool:
+    """Give an enrolled device a new credential; its sessions end (whoever held the old one)."""
+    cur = tx.execute(
+        "UPDATE devices SET secret_hash = ? WHERE id = ? AND active",
+        (token_hash(secret), device_id),
+    )
+    end_device_sessions(tx, device_id)
+    return cur.rowcount == 1
+
+
+def add_enrolment_code(tx: Tx, code: str, *, expires_at: datetime) -> None:
+    tx.execute(
+        "INSERT INTO enrolment_codes (code_hash, created_at, expires_at) VALUES (?,?,?)",
+        (token_hash(code), tx.at, utc(expires_at)),
+    )
+
+
+def use_enrolment_code(tx: Tx, code: str, device_id: str) -> bool:
+    """Spend a one-time code for `device_id`: False if unknown, used or expired."""
+    cur = tx.execute(
+        "UPDATE enrolment_codes SET used_at = ?, device_id = ? WHERE code_hash = ?"
+        " AND used_at IS NULL AND expires_at > ?",
+        (tx.at, device_id, token_hash(code), tx.at),
+    )
+    return cur.rowcount == 1
 
 
 def device(conn: sqlite3.Connection, device_id: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM devices WHERE id = ? AND active", (device_id,)
+    ).fetchone()
+    return row
+
+
+def device_by_secret(conn: sqlite3.Connection, secret: str) -> sqlite3.Row | None:
+    """The active device whose credential is `secret` (a station's screen before anyone logs in)."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM devices WHERE secret_hash = ? AND active", (token_hash(secret),)
     ).fetchone()
     return row
 
@@ -108,6 +159,64 @@ def _carry_over_task(tx: Tx, new_hash: str, operator_id: int, device_id: str) ->
         )
 
 
+def _end_sessions(tx: Tx, where: str, params: tuple[Any, ...]) -> int:
+    hashes = [r[0] for r in tx.execute(
+        f"SELECT token_hash FROM login_sessions WHERE ended_at IS NULL AND {where}", params
+    )]  # fmt: skip
+    for hash_ in hashes:
+        end_session(tx, hash_)
+    return len(hashes)
+
+
+def end_operator_sessions(tx: Tx, operator_id: int) -> int:
+    """Revoke every open session of an operator (lock, role change, disable); returns how many."""
+    return _end_sessions(tx, "operator_id = ?", (operator_id,))
+
+
+def end_device_sessions(tx: Tx, device_id: str) -> int:
+    return _end_sessions(tx, "device_id = ?", (device_id,))
+
+
+def touch_session(tx: Tx, token_hash_: str) -> None:
+    """The session was used now (the idle timeout counts from here)."""
+    tx.execute(
+        "UPDATE login_sessions SET last_seen_at = ? WHERE token_hash = ?", (tx.at, token_hash_)
+    )
+
+
+def expire_session(tx: Tx, token_hash_: str) -> None:
+    """An idle session expires now (its open task stays, for the operator's next login)."""
+    tx.execute(
+        "UPDATE login_sessions SET expires_at = ? WHERE token_hash = ?", (tx.at, token_hash_)
+    )
+
+
+def unlock_operator(tx: Tx, badge: str) -> bool:
+    """Clear a badge's lock and its count of wrong PINs; False for an unknown badge."""
+    cur = tx.execute(
+        "UPDATE operators SET failed_pins = 0, locked_until = NULL WHERE badge = ?", (badge,)
+    )
+    return cur.rowcount == 1
+
+
+def set_operator(
+    tx: Tx, badge: str, *, role: str | None = None, active: bool | None = None
+) -> bool:
+    """Change a badge's role or switch it off or on; either ends its open sessions."""
+    row = tx.one("SELECT id, role, active FROM operators WHERE badge = ?", (badge,))
+    if row is None:
+        return False
+    new_role = role or row["role"]
+    new_active = row["active"] if active is None else int(active)
+    if (new_role, new_active) != (row["role"], row["active"]):
+        tx.execute(
+            "UPDATE operators SET role = ?, active = ? WHERE id = ?",
+            (new_role, new_active, row["id"]),
+        )
+        end_operator_sessions(tx, row["id"])
+    return True
+
+
 def end_session(tx: Tx, token_hash_: str) -> None:
     tx.execute(
         "UPDATE login_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
@@ -125,13 +234,14 @@ def session_by_token_hash(
     """The session and its `ended_at`, or None for a token never issued."""
     row = conn.execute(
         "SELECT s.token_hash, s.operator_id, o.badge, o.name, o.role, o.language, s.device_id,"
-        " s.expires_at, s.ended_at FROM login_sessions s JOIN operators o ON o.id = s.operator_id"
-        " WHERE s.token_hash = ?",
+        " s.expires_at, COALESCE(s.last_seen_at, s.created_at), s.ended_at, o.active"
+        " FROM login_sessions s JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = ?",
         (token_hash_,),
     ).fetchone()
     if row is None:
         return None
-    return LoginSession(*tuple(row)[:8]), row["ended_at"]
+    ended = row["ended_at"] or (None if row["active"] else "operator disabled")
+    return LoginSession(*tuple(row)[:9]), ended
 
 
 def pin_state(tx: Tx, operator_id: int) -> sqlite3.Row:

@@ -526,6 +526,27 @@ def m0011_shelf_life(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0012_access")
+def m0012_access(db: Database) -> None:
+    # last_seen_at: the idle timeout (written at most once a minute per session, not per request).
+    # secret_hash: a device's own credential (a station's is required to log in as it).
+    # enrolment_codes: one-time codes from the CLI that let one device enrol.
+    db.executescript(
+        """
+        ALTER TABLE login_sessions ADD COLUMN last_seen_at TEXT;
+        CREATE INDEX login_sessions_operator ON login_sessions(operator_id) WHERE ended_at IS NULL;
+        ALTER TABLE devices ADD COLUMN secret_hash TEXT;
+        CREATE TABLE enrolment_codes (
+            code_hash TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            device_id TEXT
+        );
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.servers import PIN, free_port, running_server, seed
+from tests.servers import free_port, running_server, seed
+from tests.support import log_in_on, new_device
 from tests.sync.test_faults import seed_server
 
 TIMEOUT_MS = 30_000
@@ -25,9 +26,8 @@ def offline_edge(tmp_path: Path) -> Iterator[tuple[str, str]]:
     central = {"url": f"http://127.0.0.1:{free_port()}", "token": "t", "offline_alert_s": 1}
     with running_server(tmp_path, config={"central": central}) as server:
         with httpx.Client(base_url=server.url) as http:
-            device = http.post("/api/v1/devices", json={"name": "HH-1"}).json()["device_id"]
-            body = {"badge": "B-SUP", "pin": PIN, "device_id": device}
-            token = http.post("/api/v1/auth/login", json=body).json()["token"]
+            headers = log_in_on(http, new_device(http, "HH-1"), "B-SUP")
+            token = headers["Authorization"].removeprefix("Bearer ")
         yield server.url, token
 
 

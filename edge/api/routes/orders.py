@@ -46,6 +46,7 @@ router = APIRouter(prefix="/api/v1", tags=["orders"])
 Manager = Annotated[LoginSession, allow(*MANAGERS, action="manage_orders")]
 Picker = Annotated[LoginSession, allow(Role.PICKER, *MANAGERS, action="pick")]
 Anyone = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look_up_orders")]
+Listener = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look_up_orders", stream=True)]
 
 
 class LineIn(BaseModel):
@@ -196,6 +197,6 @@ async def exceptions(_: Manager, store: StoreDep, status: Word = "open") -> list
 
 
 @router.get("/events/stream")
-async def operator_events(request: Request, session: Anyone) -> StreamingResponse:
+async def operator_events(request: Request, session: Listener) -> StreamingResponse:
     """Server-Sent Events for this operator (token as `access_token` query parameter)."""
     return event_stream(request, operator_channel(session.operator_id), FLOOR_CHANNEL)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints
 
-from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
+from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow, sources
 from edge.api.errors import answer_response, request_language
 from edge.api.events import FLOOR_CHANNEL
 from edge.api.fields import ClientId, Code, Grams, Pieces, Word
@@ -88,7 +88,9 @@ async def close_parcel(
     reader = request.app.state.scales.get(s.station) if s.station else None
     given = body.approval.model_dump() if body.approval else None
     weighed = await packing.weigh(store, settings, reader, s.station, typed_g=body.weight_g,
-                                  source=body.weight_source, approval=given)  # fmt: skip
+                                  source=body.weight_source, approval=given,
+                                  throttle=request.app.state.login_throttle,
+                                  sources=sources(request))  # fmt: skip
     weight = weighed.grams
     tracking = await request.app.state.carrier.tracking_number(
         order.order_id, s.parcel_no, {"weight_g": weight, "package": body.package}

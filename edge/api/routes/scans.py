@@ -6,7 +6,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, Strict
 
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
@@ -91,12 +91,14 @@ async def start(
     return answer_response(result, request_language(request), replayed=False)
 
 
-@router.get("/work-sessions/current")
-async def current(request: Request, session: Operator, store: StoreDep) -> JSONResponse:
-    """The task open on this device, with what to scan next."""
-    return answer_response(
-        current_task(store.read(), session), request_language(request), replayed=False
-    )
+@router.get("/work-sessions/current", responses={204: {"description": "No task is open."}})
+async def current(request: Request, session: Operator, store: StoreDep) -> Response:
+    """The task open on this device, with what to scan next; 204 when none is open (right after
+    a login: an answer, not an error)."""
+    body = current_task(store.read(), session)
+    if body is None:
+        return Response(status_code=204)
+    return answer_response(body, request_language(request), replayed=False)
 
 
 _ = Role

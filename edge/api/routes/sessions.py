@@ -1,14 +1,26 @@
-"""Device enrolment, login by badge + PIN, logout."""
+"""Device enrolment, login by badge + PIN, logout, unlocking a badge."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow, bearer, public
-from edge.service.auth import AuthSettings, login
+from edge.api.deps import (
+    ANY_OPERATOR,
+    SettingsDep,
+    StoreDep,
+    allow,
+    bearer,
+    current_session,
+    public,
+    sources,
+)
+from edge.domain.errors import EdgeError
+from edge.domain.operator import MANAGERS
+from edge.service.auth import Attempt, AuthSettings, login
+from edge.service.enrolment import Enrolment, Guards, enrol
 from edge.store import operators as ops
 from edge.store.operators import LoginSession
 
@@ -16,14 +28,28 @@ router = APIRouter(prefix="/api/v1", tags=["sessions"])
 
 
 class Enrol(BaseModel):
-    name: str = Field(min_length=1, max_length=80)
+    name: str = Field(max_length=80, description="What people call the device; not blank.")
     kind: Literal["handheld", "scanner", "desktop"] = "handheld"
+    station: str = Field(
+        default="", max_length=32, description="Enrol the screen of this configured station."
+    )
+    enrolment_code: str = Field(
+        default="", max_length=64, description="A one-time code from `devices enrol-code`."
+    )
+    supervisor_badge: str = Field(default="", max_length=64)
+    supervisor_pin: str = Field(default="", max_length=32)
+
+
+class Enrolled(BaseModel):
+    device_id: str
+    device_secret: str = Field(description="The device's credential: keep it; sent at login.")
 
 
 class Login(BaseModel):
     badge: str = Field(min_length=1, max_length=64)
     pin: str = Field(min_length=1, max_length=32)
     device_id: str = Field(min_length=1, max_length=64)
+    device_secret: str = Field(default="", max_length=128)
 
 
 class SessionOut(BaseModel):
@@ -43,37 +69,56 @@ def session_out(session: LoginSession, token: str | None = None) -> SessionOut:
     )  # fmt: skip
 
 
+async def _signed_in(request: Request) -> LoginSession | None:
+    """The session behind a bearer token, if one was sent (enrolment by a supervisor's session)."""
+    return await current_session(request) if bearer(request) else None
+
+
 @router.post(
-    "/devices", status_code=201, dependencies=[public("a handheld enrols before anyone logs in")]
-)
-async def enrol(body: Enrol, store: StoreDep) -> dict[str, str]:
-    """Enrol a handheld or station once; keep the returned device id."""
-    device_id = await store.writer.run(
-        lambda tx: ops.enrol_device(tx, name=body.name, kind=body.kind)
+    "/devices", status_code=201,
+    dependencies=[public("a new device enrols before anyone logs in on it (a supervisor vouches)")],
+)  # fmt: skip
+async def enrol_device(
+    body: Enrol, request: Request, store: StoreDep, settings: SettingsDep
+) -> Enrolled:
+    """Enrol a handheld, desktop or a station's screen: with a supervisor's token, a supervisor's
+    badge + PIN, or a one-time code. Keep the returned id and secret."""
+    state = request.app.state
+    guards = Guards(
+        state.login_throttle, state.enrol_rate, frozenset(s.name for s in settings.stations)
     )
-    return {"device_id": device_id}
+    req = Enrolment(
+        body.name, body.kind, body.station, body.enrolment_code, body.supervisor_badge,
+        body.supervisor_pin, sources(request)[0], sources(request),
+    )  # fmt: skip
+    by = await _signed_in(request)
+    made = await enrol(store, AuthSettings.of(settings.auth), guards, req, by=by)
+    return Enrolled(**made)
 
 
 @router.post("/auth/login", dependencies=[public("login itself")])
-async def login_route(body: Login, store: StoreDep, settings: SettingsDep) -> SessionOut:
-    """Log in by badge scan + PIN on an enrolled device; returns a bearer token."""
-    auth = AuthSettings(
-        settings.auth.session_hours, settings.auth.max_pin_attempts, settings.auth.lockout_minutes
+async def login_route(
+    body: Login, request: Request, store: StoreDep, settings: SettingsDep
+) -> SessionOut:
+    """Log in by badge scan + PIN on an enrolled device (with its credential); returns a bearer
+    token."""
+    attempt = Attempt(
+        body.badge, body.pin, body.device_id, body.device_secret, sources(request, body.device_id)
     )
-    result = await login(store, auth, badge=body.badge, pin=body.pin, device_id=body.device_id)
+    result = await login(
+        store, AuthSettings.of(settings.auth), request.app.state.login_throttle, attempt
+    )
     return session_out(result.session, result.token)
 
 
 Operator = Annotated[LoginSession, allow(*ANY_OPERATOR)]
+Manager = Annotated[LoginSession, allow(*MANAGERS, action="unlock_badge")]
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(request: Request, session: Operator, store: StoreDep) -> None:
+async def logout(session: Operator, store: StoreDep) -> None:
     """End this session (and its open task)."""
-    token = bearer(request)
-    assert token is not None
     await store.writer.run(lambda tx: ops.end_session(tx, session.token_hash))
-    request.app.state.sessions.forget(session.token_hash)
 
 
 @router.get("/auth/me")
@@ -82,4 +127,9 @@ async def me(session: Operator) -> SessionOut:
     return session_out(session)
 
 
-_ = Depends  # re-exported for routers that build rules inline
+@router.post("/operators/{badge}/unlock")
+async def unlock(badge: str, _: Manager, store: StoreDep) -> dict[str, str]:
+    """Unlock a badge locked by wrong PINs (and forget its count of them)."""
+    if not await store.writer.run(lambda tx: ops.unlock_operator(tx, badge)):
+        raise EdgeError("not_found", what="badge", key=badge)
+    return {"badge": badge, "status": "unlocked"}

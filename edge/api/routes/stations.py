@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from edge.api.deps import StoreDep, public
+from edge.api.deps import StoreDep, operator_or_station
 from edge.api.events import station_channel, stream
 from edge.api.fields import Word
 from edge.api.routes.printing import printer_states
@@ -17,17 +17,19 @@ from edge.service.stations import station_status
 
 router = APIRouter(prefix="/api/v1", tags=["stations"])
 
-NO_LOGIN = "a station's screen shows its scanner before anyone logs in there"
 
-
-@router.get("/stations", dependencies=[public(NO_LOGIN)])
+@router.get("/stations", dependencies=[operator_or_station()])
 async def stations(request: Request, store: StoreDep) -> list[dict[str, Any]]:
-    """Every configured station, who is logged in there and its scanners' and scale's states."""
+    """Every configured station, who is logged in there and its scanners' and scale's states
+    (to a station's own screen before anyone logs in there: that station alone)."""
     hub = request.app.state.stations
     settings = request.app.state.settings
     now = datetime.now(UTC)
     out = []
+    seen_by = request.state.station
     for s in settings.stations:
+        if seen_by is not None and s.name != seen_by:
+            continue
         scanners = [{"name": sc.name, "kind": sc.kind, "state": hub.states[sc.name][0],
                      "reason": hub.states[sc.name][1], "rejected": hub.rejected[sc.name]}
                     for sc in settings.scanners if sc.station == s.name]  # fmt: skip
@@ -47,10 +49,13 @@ async def stations(request: Request, store: StoreDep) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/stations/{name}/events", dependencies=[public(NO_LOGIN)])
+@router.get("/stations/{name}/events", dependencies=[operator_or_station(stream=True)])
 async def station_events(name: Word, request: Request) -> StreamingResponse:
     """Server-Sent Events of a station: its scanner's scans with their answers, device states
-    (`device` for a scanner, `scale`, `printer`), print jobs."""
+    (`device` for a scanner, `scale`, `printer`), print jobs (token as `access_token` query
+    parameter: an operator's, or the station's own credential)."""
     if name not in {s.name for s in request.app.state.settings.stations}:
         raise EdgeError("not_found", what="station", key=name)
+    if request.state.station not in (None, name):
+        raise EdgeError("not_assignee", what="station", key=name)
     return stream(request, station_channel(name))

@@ -1,0 +1,146 @@
+"""`warehouse-edge operators` (unlock, disable, enable, role) and the device credentials
+(`devices enrol-code`, `devices station-credential`): what an administrator at the edge box does
+when no supervisor can, e.g. every supervisor's badge is locked. The server may keep running:
+each change is one transaction and takes effect at its next request."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from edge.cli.common import config_option, reports_errors, settings_from
+from edge.cli.devices_cmd import devices
+from edge.domain.operator import Role
+from edge.store.writer import Tx
+
+T = TypeVar("T")
+
+db_option = click.option(
+    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="Database file (overrides store.path; default <data_dir>/edge.db).",
+)  # fmt: skip
+
+
+@contextmanager
+def _store(config_path: Path | None, db_path: Path | None) -> Iterator[tuple[Any, Any]]:
+    from edge.store.store import Store
+
+    settings = settings_from(config_path, {"store.path": db_path})
+    store = Store(
+        settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms
+    )
+    try:
+        yield settings, store
+    finally:
+        store.close()
+
+
+def _write(config_path: Path | None, db_path: Path | None, fn: Callable[[Tx], T]) -> T:
+    with _store(config_path, db_path) as (_, store):
+        return store.writer.call(fn)
+
+
+def _known(found: bool, badge: str) -> None:
+    if not found:
+        click.echo(f"error: no operator with badge {badge}", err=True)
+        sys.exit(1)
+
+
+@click.group()
+def operators() -> None:
+    """Operators' badges: unlock one locked by wrong PINs, disable or enable one, change a role.
+    Disabling a badge or changing its role ends its open sessions at once."""
+
+
+@operators.command()
+@click.argument("badge")
+@config_option
+@db_option
+def unlock(badge: str, config_path: Path | None, db_path: Path | None) -> None:
+    """Unlock BADGE (locked after too many wrong PINs) and forget its count of them."""
+    from edge.store.operators import unlock_operator
+
+    _known(_write(config_path, db_path, lambda tx: unlock_operator(tx, badge)), badge)
+    click.echo(f"{badge} unlocked")
+
+
+@operators.command()
+@click.argument("badge")
+@config_option
+@db_option
+def disable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
+    """Switch BADGE off: it can no longer log in, and its open sessions end."""
+    from edge.store.operators import set_operator
+
+    _known(_write(config_path, db_path, lambda tx: set_operator(tx, badge, active=False)), badge)
+    click.echo(f"{badge} disabled; its sessions ended")
+
+
+@operators.command()
+@click.argument("badge")
+@config_option
+@db_option
+def enable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
+    """Switch BADGE on again."""
+    from edge.store.operators import set_operator
+
+    _known(_write(config_path, db_path, lambda tx: set_operator(tx, badge, active=True)), badge)
+    click.echo(f"{badge} enabled")
+
+
+@operators.command()
+@click.argument("badge")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@config_option
+@db_option
+def role(badge: str, role: str, config_path: Path | None, db_path: Path | None) -> None:
+    """Give BADGE another ROLE; its open sessions end (it logs in again with the new role)."""
+    from edge.store.operators import set_operator
+
+    _known(_write(config_path, db_path, lambda tx: set_operator(tx, badge, role=role)), badge)
+    click.echo(f"{badge} is now {role}")
+
+
+@devices.command("enrol-code")
+@config_option
+@db_option
+@reports_errors
+def enrol_code(config_path: Path | None, db_path: Path | None) -> None:
+    """Print a one-time code that lets one new device enrol (valid auth.enrolment_code_minutes):
+    type it on the device's first screen instead of a supervisor's badge and PIN."""
+    from edge.service.enrolment import issue_code
+
+    with _store(config_path, db_path) as (settings, store):
+        minutes = settings.auth.enrolment_code_minutes
+        code = store.writer.call(lambda tx: issue_code(tx, minutes=minutes))
+    click.echo(code)
+    click.echo(f"(one device, within {minutes} min)", err=True)
+
+
+@devices.command("station-credential")
+@click.argument("station")
+@config_option
+@db_option
+@reports_errors
+def station_credential(station: str, config_path: Path | None, db_path: Path | None) -> None:
+    """Print a new credential for STATION's screen (its old one, and whoever is logged in there,
+    stop at once). Enrolling the station's screen from the screen itself does the same."""
+    from edge.service.enrolment import issue_station_credential
+    from edge.service.stations import enrol_stations
+
+    with _store(config_path, db_path) as (settings, store):
+        configured = {s.name: s.type for s in settings.stations}
+        if station not in configured:
+            click.echo(f"error: no station {station} in the config ([[stations]])", err=True)
+            sys.exit(1)
+
+        def issue(tx: Tx) -> str:
+            enrol_stations(tx, [(station, configured[station])])
+            return issue_station_credential(tx, station)
+
+        click.echo(store.writer.call(issue))
