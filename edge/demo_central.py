@@ -14,6 +14,7 @@ from typing import Any
 
 import uvicorn
 
+from edge.files import private_dir, write_atomic
 from edge.store.store import Store
 
 log = logging.getLogger("edge.demo")
@@ -43,15 +44,14 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
     from central_sync.server.serving import bind
 
     home = data_dir / "central"
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)
     central = Central(f"sqlite:///{home / 'central.db'}")
     central.open()
     admin_file, token_file = home / "admin.token", home / "edge.token"
     if not admin_file.exists():
-        admin_file.write_text(central.create_admin_token() + "\n", encoding="utf-8")
+        write_atomic(admin_file, f"{central.create_admin_token()}\n".encode())
     if not token_file.exists():
-        token_file.write_text(central.add_edge(store.edge_id, "Demo warehouse") + "\n",
-                              encoding="utf-8")  # fmt: skip
+        write_atomic(token_file, f"{central.add_edge(store.edge_id, 'Demo warehouse')}\n".encode())
         load_catalogue(central, store)
         load_channel_orders(central)
     sock = bind("127.0.0.1", 0)

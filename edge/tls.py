@@ -14,7 +14,6 @@ service starts unattended; file permissions protect them.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from edge.files import private_dir, write_atomic
 
 CA_DAYS = 3650
 # Apple platforms refuse TLS server certificates valid for more than 825 days, whoever issued
@@ -129,9 +130,9 @@ def init(
             "install the new ca.crt"
         )
     ca_key, ca_cert = _new_ca(f"{CA_PREFIX} {label}", now=now)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _write(files.ca_key, _key_pem(ca_key), mode=0o600)
-    _write(files.ca_cert, _cert_pem(ca_cert), mode=0o644)
+    private_dir(directory)
+    write_atomic(files.ca_key, _key_pem(ca_key), mode=0o600)
+    write_atomic(files.ca_cert, _cert_pem(ca_cert), mode=0o644)
     _issue_into(files, ca_key, ca_cert, general, now=now, days=days)
     return files
 
@@ -219,8 +220,8 @@ def _issue_into(
         )
         .sign(ca_key, hashes.SHA256())
     )
-    _write(files.server_key, _key_pem(key), mode=0o600)
-    _write(files.server_cert, _cert_pem(cert) + _cert_pem(ca_cert), mode=0o644)
+    write_atomic(files.server_key, _key_pem(key), mode=0o600)
+    write_atomic(files.server_cert, _cert_pem(cert) + _cert_pem(ca_cert), mode=0o644)
 
 
 def _builder(
@@ -298,17 +299,3 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 def _cert_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _write(path: Path, data: bytes, *, mode: int) -> None:
-    """Write beside `path`, then rename over it: a reader sees the old file or the new, whole.
-    The file is created with `mode`, so a key is never readable by others, not even briefly."""
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.unlink(missing_ok=True)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    os.fchmod(fd, mode)  # the umask may have taken bits away
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, path)

@@ -336,15 +336,23 @@ class Handheld:
                                     timeout=ANSWER_TIMEOUT_MS)  # fmt: skip
 
     def enrol(
-        self, name: str | None = None, *, supervisor: tuple[str, str] = DEMO_SUPERVISOR
+        self,
+        name: str | None = None,
+        *,
+        supervisor: tuple[str, str] = DEMO_SUPERVISOR,
+        code: str = "",
     ) -> None:
         """The device's first screen: its name (None keeps the one offered), and a supervisor
-        vouching with their badge and PIN (the demo's S001 by default)."""
+        vouching with their badge and PIN (the demo's S001 by default), or a one-time `code`
+        from `warehouse-edge devices enrol-code`."""
         self.wait_screen("enrol")
         if name is not None:
             self.by("device-name").fill(name)
-        self.by("enrol-badge").fill(supervisor[0])
-        self.by("enrol-pin").fill(supervisor[1])
+        if code:
+            self.by("enrol-code").fill(code)
+        else:
+            self.by("enrol-badge").fill(supervisor[0])
+            self.by("enrol-pin").fill(supervisor[1])
         self.by("btn-enrol").click()
         self.wait_screen("login")
 

@@ -126,11 +126,16 @@ class Floor:
         return self.stations[name]
 
     def login(
-        self, badge: str = "B-PICK", *, device_id: str | None = None, station: str | None = None
+        self,
+        badge: str = "B-PICK",
+        *,
+        device: dict[str, str] | None = None,
+        station: str | None = None,
     ) -> dict[str, str]:
-        """Log `badge` in on the floor's handheld, another device, or a station's screen."""
-        device = {"device_id": device_id} if device_id else self.device
-        return log_in_on(self.client, self.at_station(station) if station else device, badge)
+        """Log `badge` in on the floor's handheld, another enrolled device (its id and secret, as
+        new_device gives them), or a station's screen."""
+        device = self.at_station(station) if station else device or self.device
+        return log_in_on(self.client, device, badge)
 
     def start(self, headers: dict[str, str], workflow: str = "move") -> Any:
         return self.client.post(

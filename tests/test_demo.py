@@ -178,6 +178,17 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
         "Demo logins (badge / PIN):",
     ]  # fmt: skip
     assert (tmp_path / "demo-barcodes.pdf").read_bytes().startswith(b"%PDF")
+    secrets = (
+        "edge.db",
+        "central",
+        "central/central.db",
+        "central/admin.token",
+        "central/edge.token",
+    )
+    assert {name: oct((tmp_path / name).stat().st_mode & 0o777) for name in secrets} == {
+        "edge.db": "0o600", "central": "0o700", "central/central.db": "0o600",
+        "central/admin.token": "0o600", "central/edge.token": "0o600",
+    }  # fmt: skip
     assert "  picker      P001 / 1111   Li Na" in edge.banner
     assert (
         "Enrol each new device on its first screen: supervisor S001 / 4444 vouches for it"

@@ -159,8 +159,13 @@ def test_the_edge_installed_from_the_wheel_opens_the_terminal_at_its_root(
     edge = serve(installed, ["warehouse-edge", "serve", "--config", str(config),
                              "--port", str(port)], home=tmp_path, port=port)  # fmt: skip
     try:
+        # A fresh edge has no supervisor yet: the installer makes a one-time enrolment code.
+        code = subprocess.run(
+            [str(installed.bin("warehouse-edge")), "devices", "enrol-code", "--config", str(config)],
+            capture_output=True, text=True, check=True, cwd=tmp_path, timeout=120,
+        ).stdout.strip()  # fmt: skip
         handheld.page.goto(f"{edge.url}/")
-        handheld.enrol("HH-WHEEL")
+        handheld.enrol("HH-WHEEL", code=code)
         landed = handheld.page.url
         sign_in = handheld.by("screen").get_attribute("data-screen")
     finally:

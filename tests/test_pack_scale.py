@@ -249,7 +249,9 @@ def test_a_scale_plugged_unplugged_and_replugged_tells_its_station_and_logs_no_e
         second = Pty()
         point(by_id, second.path)
         replugged = next_event()
-        listed = floor.client.get("/api/v1/stations").json()[0]["scales"]
+        listed = floor.client.get("/api/v1/stations", headers=floor.login("B-SUP")).json()[0][
+            "scales"
+        ]
     second.unplug()
 
     assert states == ["connecting", "connected", "disconnected"]

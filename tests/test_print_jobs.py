@@ -545,7 +545,7 @@ def test_a_job_that_needs_attention_shows_on_the_station_the_api_and_metrics_unt
             printer = client.get("/api/v1/printers", headers=sup).json()
             attention = client.get("/api/v1/print-jobs/needs-attention", headers=sup).json()
             at_station = client.get("/api/v1/stations/BENCH-1/print-jobs", headers=sup).json()
-            station = client.get("/api/v1/stations").json()[0]["printers"]
+            station = client.get("/api/v1/stations", headers=sup).json()[0]["printers"]
             metrics = client.get("/metrics").text
 
             fake.fix(head_open=False)

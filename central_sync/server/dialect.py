@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from edge.files import private_database
+
 SQLITE_PREFIX = "sqlite:///"
 PG_SCHEMES = ("postgresql://", "postgres://")
 # Any constant: the advisory lock that serialises writers of the change feed (see `Dialect`).
@@ -72,7 +74,8 @@ class Dialect:
         self.url = url
 
     def connect(self) -> Any:
-        Path(self.url.target).parent.mkdir(parents=True, exist_ok=True)
+        if self.url.target != ":memory:":
+            private_database(self.url.target)  # orders and addresses: owner-only
         conn = sqlite3.connect(
             self.url.target, isolation_level=None, check_same_thread=False, timeout=30.0
         )

@@ -26,6 +26,7 @@ from typing import Protocol
 import serial
 
 from edge.devices.scanner import reason_of
+from edge.files import private_dir
 
 PDF = "application/pdf"
 ZPL = "application/vnd.zebra-zpl"  # no registered type; ours, named after the vendor tree
@@ -569,8 +570,10 @@ class FileSink:
         target = directory / f"{safe_name(job_name)}.{extension}"
         partial = directory / f".{target.name}.partial"
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            with open(partial, "wb") as out:
+            private_dir(directory)  # labels carry names and addresses
+            with os.fdopen(
+                os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb"
+            ) as out:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())

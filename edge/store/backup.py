@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from edge.domain.errors import EdgeError
+from edge.files import private_database, private_file
 from edge.store.restored import mark_restored, outbox_high_water
 
 Progress = Callable[[int, int], None]
@@ -25,9 +26,9 @@ def backup(
     """Copy `source` to `target` page by page (other writers keep going); verify the copy."""
     if not source.exists():
         raise EdgeError("not_found", what="database", key=str(source))
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".partial")
     tmp.unlink(missing_ok=True)
+    private_file(tmp)  # a backup holds everything the database does: owner-only from the start
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(tmp)
     try:
@@ -67,6 +68,7 @@ def restore(backup_file: Path, target: Path, *, edge_id: str) -> int:
     epoch = max(old + 1, _epoch_of_file(target) + 1)
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
+    private_database(target)
     src = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
     dst = sqlite3.connect(target)
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from edge.files import private_database
 from edge.store.schema import migrate
 
 # synchronous=FULL: an acknowledged scan must survive a power cut, so every commit waits for
@@ -27,8 +28,9 @@ def connect(path: Path | str, *, busy_timeout_ms: int = 5000) -> sqlite3.Connect
 
 
 def open_database(path: Path | str, *, busy_timeout_ms: int = 5000) -> list[str]:
-    """Create the file if needed and run pending migrations; returns the migrations applied."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """Create the file if needed (owner-only, edge/files.py) and run pending migrations; returns
+    the migrations applied."""
+    private_database(path)
     conn = sqlite3.connect(str(path))
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")

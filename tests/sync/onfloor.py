@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import Floor
+from tests.support import Floor, new_device
 from tests.sync.feed import SHIP_TO
 from tests.sync.running import eventually
 
@@ -25,8 +25,7 @@ def picker_and_supervisor(http: httpx.Client) -> tuple[Floor, dict[str, str], di
     """The floor on a handheld HH-1 (B-PICK logged in) and B-SUP logged in at a desk."""
     floor = Floor.enrol(None, http)
     picker = floor.login("B-PICK")
-    desk = http.post("/api/v1/devices", json={"name": "DESK-1"}).json()["device_id"]
-    return floor, picker, floor.login("B-SUP", device_id=desk)
+    return floor, picker, floor.login("B-SUP", device=new_device(http, "DESK-1"))
 
 
 def order_from_central(
