@@ -341,6 +341,7 @@ class Handheld:
         *,
         supervisor: tuple[str, str] = DEMO_SUPERVISOR,
         code: str = "",
+        wait_for: str = "login",
     ) -> None:
         """The device's first screen: its name (None keeps the one offered), and a supervisor
         vouching with their badge and PIN (the demo's S001 by default), or a one-time `code`
@@ -354,7 +355,7 @@ class Handheld:
             self.by("enrol-badge").fill(supervisor[0])
             self.by("enrol-pin").fill(supervisor[1])
         self.by("btn-enrol").click()
-        self.wait_screen("login")
+        self.wait_screen(wait_for)
 
     def log_in(self, badge: str, pin: str) -> None:
         """Scan the badge, then tap the PIN on the pad and OK."""

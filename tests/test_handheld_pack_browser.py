@@ -23,6 +23,7 @@ from tests.browser import (
     Handheld,
     read_only,
 )
+from tests.support import log_in_on, new_device
 
 pytestmark = pytest.mark.slow
 
@@ -89,10 +90,9 @@ def close_parcel(hh: Handheld) -> None:
 def pack_through_the_api(edge: DemoEdge, sheet: BarcodeSheet, tote: str) -> None:
     """Another device (a supervisor's) packs the order in `tote` and closes its parcel."""
     with httpx.Client(base_url=edge.url, timeout=30) as http:
-        device = http.post("/api/v1/devices", json={"name": "HH-OTHER"}).json()["device_id"]
-        body = {"badge": SUPERVISOR, "pin": SUPERVISOR_PIN, "device_id": device}
-        token = http.post("/api/v1/auth/login", json=body).json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
+        vouch = {"supervisor_badge": SUPERVISOR, "supervisor_pin": SUPERVISOR_PIN}
+        device = new_device(http, "HH-OTHER", supervisor=vouch)
+        auth = log_in_on(http, device, SUPERVISOR, SUPERVISOR_PIN)
 
         def scan(code: str) -> dict[str, Any]:
             sid = f"other-{code}-{scan.n}"  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from edge.api.app import create_app
 from edge.config import Settings
 from edge.store.store import Store
 from tests.live import serving
-from tests.support import PIN, scan_id, seed_floor
+from tests.support import log_in_on, new_device, scan_id, seed_floor
 
 PROBLEM = "application/problem+json"
 BIG = 2**64
@@ -60,12 +60,11 @@ def edge_live(
     store.writer.call(seed_floor)
     with serving(create_app(settings, store=store)) as (host, port):
         base = f"http://{host}:{port}"
-        device = httpx.post(f"{base}/api/v1/devices", json={"name": "HH-1"}).json()["device_id"]
-        login = {"badge": "B-SUP", "pin": PIN, "device_id": device}
-        token = httpx.post(f"{base}/api/v1/auth/login", json=login).json()["token"]
+        with httpx.Client(base_url=base) as client:
+            headers = log_in_on(client, new_device(client, "HH-1"), "B-SUP")
         conn = http.client.HTTPConnection(host, port, timeout=10)
         conn.connect()
-        yield conn, {"Authorization": f"Bearer {token}"}
+        yield conn, headers
         conn.close()
 
 

@@ -23,6 +23,7 @@ from tests.browser import (
     BarcodeSheet,
     DemoEdge,
     Handheld,
+    StationScreen,
     read_only,
     read_sheet,
     running_demo,
@@ -191,10 +192,12 @@ def test_every_terminal_screen_passes_axe_at_360x640_and_keeps_codes_and_targets
     station = browser.new_context(**STATION_SCREEN)
     page = station.new_page()
     page.goto(f"{demo.ui_url}?station=BENCH-1")
-    page.wait_for_selector("[data-testid=screen][data-screen=login]", timeout=ANSWER_TIMEOUT_MS)
+    StationScreen(page).wait_screen("enrol")
+    found["station: enrol"] = axe(page)
+    StationScreen(page).enrol()
     found["station: login"] = axe(page)
     page.goto(f"{demo.ui_url}?station=NO-SUCH-BENCH")
-    page.wait_for_selector("[data-screen=unknown-station]", timeout=ANSWER_TIMEOUT_MS)
+    StationScreen(page).enrol(wait_for="unknown-station")
     found["unknown station"] = axe(page)
     board = demo.line("Central order store at ").split("(board: ", 1)[1].split(",")[0]
     page.goto(board)  # no cookie yet: central's board asks for the admin token

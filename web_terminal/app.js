@@ -308,6 +308,10 @@ const act = {
     else Object.assign(body, { supervisor_badge: state.enrol.badge, supervisor_pin: pin || "" });
     const res = await api.enrol(body).catch(() => null);
     if (!res) return unreachable();
+    if (res.status === 404 && STATION && res.body?.code === "not_found") {
+      state.station.known = false; // no such station in the edge's configuration
+      return go("unknown-station");
+    }
     if (res.status !== 201) {
       state.enrol.error = res.body?.detail || "";
       sound("bad");

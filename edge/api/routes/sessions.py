@@ -17,6 +17,7 @@ from edge.api.deps import (
     public,
     sources,
 )
+from edge.api.fields import Code
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS
 from edge.service.auth import Attempt, AuthSettings, login
@@ -128,7 +129,7 @@ async def me(session: Operator) -> SessionOut:
 
 
 @router.post("/operators/{badge}/unlock")
-async def unlock(badge: str, _: Manager, store: StoreDep) -> dict[str, str]:
+async def unlock(badge: Code, _: Manager, store: StoreDep) -> dict[str, str]:
     """Unlock a badge locked by wrong PINs (and forget its count of them)."""
     if not await store.writer.run(lambda tx: ops.unlock_operator(tx, badge)):
         raise EdgeError("not_found", what="badge", key=badge)
