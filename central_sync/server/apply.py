@@ -25,10 +25,10 @@ from central_sync.server.feed import add_change
 log = logging.getLogger("central.events")
 
 # Central keeps a cancelled or shipped order in its state: from there an edge's event may only
-# record that the goods left (shipped after a cancel; completed after shipping). Anything else
-# is a late event (queued while the edge was offline, or replayed after a restore).
+# record that the goods left (shipped after a cancel) or move it on after shipping (completed);
+# one that would move a shipped order back along SHIPPED changes nothing. Any other is a late
+# event (queued while the edge was offline, or replayed after a restore).
 FINAL = frozenset({"cancelled", *SHIPPED})
-STILL_ALLOWED = {"cancelled": {"shipped"}, "shipped": {"completed"}}
 # The edge complying with central (cancelling its copy of the order) needs no person.
 COMPLYING = frozenset({"order_cancelled"})
 
@@ -187,7 +187,13 @@ def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
             continue
         source = f"{edge_id} epoch {ev.epoch} seq {ev.seq}"
         current = status[ev.order_id]
-        if current in FINAL and target not in STILL_ALLOWED.get(current, ()):
+        if (
+            current in SHIPPED
+            and target in SHIPPED
+            and SHIPPED.index(target) < SHIPPED.index(current)
+        ):
+            continue  # e.g. completed from the edge while central already expects a return
+        if current in FINAL and target not in SHIPPED:
             note = f"late {ev.type} from the edge: central keeps the order {current}"
             history.append((ev.order_id, ev.occurred_at, current, current, source, note))
             if ev.type not in COMPLYING:

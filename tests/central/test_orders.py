@@ -407,3 +407,17 @@ def test_a_resolved_exception_leaves_the_board(
 
     assert resp.json()["status"] == "resolved"
     assert client.get("/api/v1/board", headers=admin).json()["exceptions"] == []
+
+
+def test_a_shipped_event_for_an_order_central_holds_completed_changes_nothing(
+    edge: EdgeSide, central: Central, released: str
+) -> None:
+    parcels = [{"parcel_no": 1, "parcels": 1, "tracking_number": "SF1", "carrier": "SF",
+                "weight_g": 1}]  # fmt: skip
+    edge.send("order_shipped", order_id=released, parcels=parcels)
+    edge.send("order_completed", order_id=released)
+
+    edge.send("order_shipped", order_id=released, parcels=parcels)
+
+    assert central.order(released)["status"] == "completed"
+    assert central.exceptions() == []
