@@ -172,3 +172,162 @@ def test_the_cli_unlocks_a_locked_badge(strict: Floor) -> None:
     assert strict.login("B-SUP")
     unknown = CliRunner().invoke(cli, ["operators", "unlock", "B-NOBODY", "--db", db])
     assert unknown.exit_code == 1 and "B-NOBODY" in unknown.output
+
+
+# --- token lifetimes and revocation ---
+
+
+def sql(floor: Floor, statement: str) -> None:
+    floor.store.writer.call(lambda tx: tx.execute(statement))
+
+
+def me(floor: Floor, headers: dict[str, str]) -> tuple[int, str]:
+    resp = floor.client.get("/api/v1/auth/me", headers=headers)
+    return resp.status_code, resp.json().get("code", "")
+
+
+def test_a_session_idle_longer_than_the_idle_timeout_expires(floor: Floor) -> None:
+    headers = floor.login()
+    idle = floor.client.app.state.settings.auth.idle_minutes
+    sql(floor, f"UPDATE login_sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
+               f" '-{idle + 1} minutes')")  # fmt: skip
+
+    assert me(floor, headers) == (401, "session_expired")
+
+
+def test_a_used_session_stays_open_past_the_idle_timeout_counted_from_login(
+    tmp_path: Path,
+) -> None:
+    for floor in build(tmp_path, idle_minutes=1):
+        headers = floor.login()
+        sql(floor, "UPDATE login_sessions SET created_at = '2000-01-01T00:00:00.000000Z',"
+                   " last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-20 seconds')")  # fmt: skip
+
+        assert me(floor, headers) == (200, "")
+        seen = floor.store.read().execute("SELECT last_seen_at FROM login_sessions").fetchone()[0]
+        assert seen > "2001"  # touched: the idle clock starts again
+
+
+def test_a_session_past_its_absolute_lifetime_expires_however_busy(tmp_path: Path) -> None:
+    for floor in build(tmp_path, session_hours=1):
+        headers = floor.login()
+        opened = (
+            floor.store.read()
+            .execute(
+                "SELECT (julianday(expires_at) - julianday(created_at)) * 24 FROM login_sessions"
+            )
+            .fetchone()[0]
+        )
+        sql(floor, "UPDATE login_sessions SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
+                   " '-1 seconds')")  # fmt: skip
+
+        assert me(floor, headers) == (401, "session_expired")
+        assert round(opened, 3) == 1.0  # the absolute lifetime is auth.session_hours
+
+
+@pytest.mark.parametrize(
+    "args", [["disable", "B-PICK"], ["role", "B-PICK", "packer"]], ids=["disable", "role"]
+)
+def test_disabling_a_badge_or_changing_its_role_from_the_cli_ends_its_sessions_at_once(
+    floor: Floor, args: list[str]
+) -> None:
+    headers = floor.login()
+    assert me(floor, headers) == (200, "")
+
+    done = CliRunner().invoke(cli, ["operators", *args, "--db", str(floor.store.path)])
+
+    assert done.exit_code == 0, done.output
+    assert me(floor, headers) == (401, "not_authenticated")
+
+
+def test_a_role_changed_by_an_operators_import_ends_that_operators_sessions(
+    floor: Floor, tmp_path: Path
+) -> None:
+    picker, packer = floor.login("B-PICK"), floor.login("B-PACK")
+    csv = tmp_path / "operators.csv"
+    csv.write_text("badge,name,role,pin\nB-PICK,Picker,supervisor,2468\n", encoding="utf-8")
+
+    done = CliRunner().invoke(cli, ["import", "operators", str(csv), "--db", str(floor.store.path)])
+
+    assert done.exit_code == 0, done.output
+    assert me(floor, picker) == (401, "not_authenticated")
+    assert me(floor, packer) == (200, "")
+
+
+def test_a_disabled_badge_cannot_log_in(floor: Floor) -> None:
+    CliRunner().invoke(cli, ["operators", "disable", "B-PICK", "--db", str(floor.store.path)])
+
+    refused = attempt(floor.client, floor, "B-PICK", PIN)
+
+    assert (refused.status_code, refused.json()["code"]) == (401, "bad_credentials")
+
+
+# --- enrolment ---
+
+
+def enrol(floor: Floor, **body: Any) -> Any:
+    return floor.client.post("/api/v1/devices", json={"name": "HH-9"} | body)
+
+
+def test_enrolment_without_a_supervisor_is_refused_and_enrols_nothing(floor: Floor) -> None:
+    devices = floor.store.read().execute("SELECT COUNT(*) FROM devices").fetchone()[0]
+
+    bare = enrol(floor)
+    picker = enrol(floor, supervisor_badge="B-PICK", supervisor_pin=PIN)
+    wrong = enrol(floor, supervisor_badge="B-SUP", supervisor_pin="0000")
+    by_picker = floor.client.post(
+        "/api/v1/devices", json={"name": "HH-10"}, headers=floor.login("B-PICK")
+    )
+
+    assert (bare.status_code, bare.json()["code"]) == (401, "enrolment_needs_supervisor")
+    assert (picker.status_code, picker.json()["code"]) == (403, "not_authorized")
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "bad_credentials")
+    assert (by_picker.status_code, by_picker.json()["code"]) == (403, "not_authorized")
+    assert floor.store.read().execute("SELECT COUNT(*) FROM devices").fetchone()[0] == devices
+
+
+def test_a_supervisors_token_enrols_a_device(floor: Floor) -> None:
+    made = floor.client.post(
+        "/api/v1/devices", json={"name": "HH-11"}, headers=floor.login("B-SUP")
+    )
+
+    assert made.status_code == 201
+    assert log_in_on(floor.client, made.json(), "B-PICK")
+
+
+def test_a_one_time_code_from_the_cli_enrols_one_device_once(floor: Floor) -> None:
+    made = CliRunner().invoke(cli, ["devices", "enrol-code", "--db", str(floor.store.path)])
+    code = made.stdout.strip()
+
+    first = enrol(floor, enrolment_code=code)
+    again = enrol(floor, name="HH-12", enrolment_code=code)
+
+    assert made.exit_code == 0 and first.status_code == 201, made.output + first.text
+    assert (again.status_code, again.json()["code"]) == (401, "bad_enrolment_code")
+    assert log_in_on(floor.client, first.json(), "B-PICK")
+
+
+def test_a_blank_name_is_refused_with_a_clear_message(floor: Floor) -> None:
+    refused = enrol(floor, name="   ", supervisor_badge="B-SUP", supervisor_pin=PIN)
+
+    assert (refused.status_code, refused.json()["code"]) == (400, "device_name_needed")
+    assert refused.json()["detail"].startswith("Give this device a name")
+
+
+def test_enrolment_is_rate_limited_per_client_address(tmp_path: Path) -> None:
+    for floor in build(tmp_path, enrol_per_minute=3):
+        vouch = {"supervisor_badge": "B-SUP", "supervisor_pin": PIN}
+        answers = [enrol(floor, name=f"HH-{n}", **vouch).status_code for n in range(4)]
+        from_elsewhere = elsewhere(floor, "10.0.0.9").post(
+            "/api/v1/devices", json={"name": "HH-Y", **vouch}
+        )
+
+        # Floor.build enrolled HH-1 from this address already: two more fit the minute.
+        assert answers == [201, 201, 429, 429]
+        assert from_elsewhere.status_code == 201
+
+
+def test_a_fresh_login_finds_no_task_without_an_error_answer(floor: Floor) -> None:
+    current = floor.client.get("/api/v1/work-sessions/current", headers=floor.login())
+
+    assert (current.status_code, current.content) == (204, b"")
