@@ -45,10 +45,15 @@ def _write(config_path: Path | None, db_path: Path | None, fn: Callable[[Tx], T]
         return store.writer.call(fn)
 
 
-def _known(found: bool, badge: str) -> None:
-    if not found:
+def _on_badge(
+    config_path: Path | None, db_path: Path | None, badge: str, change: Callable[[Tx], bool],
+    said: str,
+) -> None:  # fmt: skip
+    """Apply `change` to BADGE in one transaction and say what became of it (exit 1: no such badge)."""
+    if not _write(config_path, db_path, change):
         click.echo(f"error: no operator with badge {badge}", err=True)
         sys.exit(1)
+    click.echo(f"{badge} {said}")
 
 
 @click.group()
@@ -65,8 +70,7 @@ def unlock(badge: str, config_path: Path | None, db_path: Path | None) -> None:
     """Unlock BADGE (locked after too many wrong PINs) and forget its count of them."""
     from edge.store.operators import unlock_operator
 
-    _known(_write(config_path, db_path, lambda tx: unlock_operator(tx, badge)), badge)
-    click.echo(f"{badge} unlocked")
+    _on_badge(config_path, db_path, badge, lambda tx: unlock_operator(tx, badge), "unlocked")
 
 
 @operators.command()
@@ -77,8 +81,8 @@ def disable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
     """Switch BADGE off: it can no longer log in, and its open sessions end."""
     from edge.store.operators import set_operator
 
-    _known(_write(config_path, db_path, lambda tx: set_operator(tx, badge, active=False)), badge)
-    click.echo(f"{badge} disabled; its sessions ended")
+    off = "disabled; its sessions ended"
+    _on_badge(config_path, db_path, badge, lambda tx: set_operator(tx, badge, active=False), off)
 
 
 @operators.command()
@@ -89,8 +93,9 @@ def enable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
     """Switch BADGE on again."""
     from edge.store.operators import set_operator
 
-    _known(_write(config_path, db_path, lambda tx: set_operator(tx, badge, active=True)), badge)
-    click.echo(f"{badge} enabled")
+    _on_badge(
+        config_path, db_path, badge, lambda tx: set_operator(tx, badge, active=True), "enabled"
+    )
 
 
 @operators.command()
@@ -102,8 +107,9 @@ def role(badge: str, role: str, config_path: Path | None, db_path: Path | None) 
     """Give BADGE another ROLE; its open sessions end (it logs in again with the new role)."""
     from edge.store.operators import set_operator
 
-    _known(_write(config_path, db_path, lambda tx: set_operator(tx, badge, role=role)), badge)
-    click.echo(f"{badge} is now {role}")
+    _on_badge(
+        config_path, db_path, badge, lambda tx: set_operator(tx, badge, role=role), f"is now {role}"
+    )
 
 
 @devices.command("enrol-code")
