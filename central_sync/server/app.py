@@ -9,17 +9,28 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from central_sync.server import errors
+from central_sync.server import deps, errors
 from central_sync.server.central import Central
 from central_sync.server.feed import Notifier
 from central_sync.server.routes import admin, board, edges
 from central_sync.server.schema import SCHEMA_VERSION, schema_version
+from edge.api.openapi import calls, document_problems
 
 # Central takes whole batches (500 events, 10,000 channel orders or products): a larger default.
 MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+def route_statuses(route: APIRoute) -> set[int]:
+    """401/403 behind an edge's or the admin's token; 503 readiness."""
+    guarded = any(
+        call in (deps.admin, deps.admin_or_cookie, deps.edge_caller)
+        for call in calls(route.dependant)
+    )
+    return ({503} if route.path == "/readyz" else set()) | ({401, 403} if guarded else set())
 
 
 def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
@@ -46,6 +57,7 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     app.state.central = central
     app.state.notifier = notifier
     errors.install(app, max_body_bytes=max_body_bytes)
+    document_problems(app, writes={404, 409, 422}, own=route_statuses)
     for router in (edges.router, admin.router, admin.reader, board.router):
         app.include_router(router)
 

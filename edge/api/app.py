@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
@@ -21,6 +22,7 @@ from edge.api import errors
 from edge.api.deps import public
 from edge.api.events import Broker, tell_pickers
 from edge.api.metrics import Metrics, PrinterCollector, ScaleCollector, ScannerCollector
+from edge.api.openapi import calls, document_problems
 from edge.api.routes import (
     health,
     holds,
@@ -113,6 +115,15 @@ async def _start_sync(store: Store, metrics: Metrics, settings: Any, broker: Bro
     return agent
 
 
+def route_statuses(route: APIRoute) -> set[int]:
+    """What a route's own rule adds: 401/403 behind `allow`, 401/423 at login, 503 readiness."""
+    rules = [rule for call in calls(route.dependant) if (rule := getattr(call, "role_rule", None))]
+    extra = {
+        "/readyz": {503}, "/api/v1/auth/login": {401, 423}, "/api/v1/work-sessions/current": {422},
+    }.get(route.path, set())  # fmt: skip
+    return extra | ({401, 403} if any(rule[0] != "public" for rule in rules) else set())
+
+
 def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     """Build the app; it opens (and migrates) the store at start-up unless one is given."""
 
@@ -168,6 +179,7 @@ def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app, max_body_bytes=settings.server.max_body_bytes)
+    document_problems(app, writes={404, 409, 422, 507}, own=route_statuses)
     app.state.broker = Broker()
     auth = settings.auth
     app.state.login_throttle = SourceThrottle(

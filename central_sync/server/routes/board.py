@@ -52,7 +52,15 @@ def board_page(request: Request, central: CentralDep) -> HTMLResponse:
     return HTMLResponse(board_html(board_language(request)))
 
 
-@router.post("/board/login")
+# The board's form posts answer HTML: the board after a redirect, or the form again.
+FORM_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The board, or the login form", "content": {"text/html": {}}},
+    303: {"description": "Redirect to the board"},
+    401: {"description": "Not the admin token: the form again", "content": {"text/html": {}}},
+}
+
+
+@router.post("/board/login", response_class=HTMLResponse, responses=FORM_ANSWERS)
 async def board_login(request: Request, central: CentralDep) -> Response:
     """Check the admin token from the form and keep it in the board's cookie."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
@@ -68,7 +76,7 @@ async def board_login(request: Request, central: CentralDep) -> Response:
     return resp
 
 
-@router.post("/board/logout")
+@router.post("/board/logout", response_class=HTMLResponse, responses=FORM_ANSWERS)
 def board_logout() -> Response:
     """Forget the board's cookie."""
     resp = RedirectResponse("/board", status_code=303)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from edge.api.deps import StoreDep, public
@@ -38,7 +38,12 @@ async def readyz(store: StoreDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if status == "ready" else 503)
 
 
-@router.get("/metrics", dependencies=[public("Prometheus scrape on the LAN")])
+@router.get(
+    "/metrics",
+    dependencies=[public("Prometheus scrape on the LAN")],
+    response_class=PlainTextResponse,
+    responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+)
 async def metrics(request: Request) -> Response:
     """Prometheus text exposition."""
     data = generate_latest(request.app.state.metrics.registry)

@@ -1,0 +1,137 @@
+"""Schemathesis against the edge's and central's own OpenAPI documents, over real HTTP to a real
+uvicorn: every operation, a few generated requests each, sent as each role and without a token.
+No answer is a 5xx, every status is one the document declares, every error is problem+json.
+
+A bounded run (a handful of examples per operation) so that it stays a test, not a campaign.
+The two event streams (Server-Sent Events, open until the client leaves) are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
+
+from central_sync.server.app import create_app as create_central
+from central_sync.server.central import Central
+from edge.api.app import create_app
+from edge.config import load_settings
+from edge.store.store import Store
+from edge.store.verify import verify
+from tests.live import serving
+from tests.support import PIN, seed_floor
+
+EXAMPLES = 8
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
+STREAMS = r"/events/stream$|/stations/\{name\}/events$"
+RUN = settings(
+    max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+    phases=[Phase.generate], suppress_health_check=list(HealthCheck),
+)  # fmt: skip
+
+
+def check_problem(case: Any, response: Any) -> None:
+    # The board's login form answers a wrong token with the form again (HTML, for a browser).
+    if response.status_code >= 400 and not case.path.startswith("/board/"):
+        kind = response.headers.get("content-type")
+        kind = kind[0] if isinstance(kind, list) else kind
+        assert kind == "application/problem+json", response.text
+        assert response.json()["code"], response.text
+
+
+def send_as_each(case: Any, base: str, roles: dict[str, dict[str, str]]) -> None:
+    for headers in roles.values():
+        response = case.call(base_url=base, headers=headers, timeout=10)
+        case.validate_response(response, checks=CHECKS)
+        check_problem(case, response)
+
+
+@pytest.fixture(scope="module")
+def edge_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
+    data = tmp_path_factory.mktemp("edge")
+    config = load_settings(env={}, overrides={"edge.data_dir": data, "auth.pin_hash_cost": 10})
+    store = Store(config.db_path, edge_id=config.edge.id)
+    store.writer.call(seed_floor)
+    with serving(create_app(config, store=store)) as (host, port):
+        yield f"http://{host}:{port}", store
+    store.close()
+
+
+def edge_roles(base: str) -> dict[str, dict[str, str]]:
+    """Fresh tokens for a picker, a packer and a supervisor (a generated logout ends one)."""
+    device = httpx.post(f"{base}/api/v1/devices", json={"name": "fuzz"}).json()["device_id"]
+    roles: dict[str, dict[str, str]] = {"anonymous": {}}
+    for badge in ("B-PICK", "B-PACK", "B-SUP"):
+        body = {"badge": badge, "pin": PIN, "device_id": device}
+        token = httpx.post(f"{base}/api/v1/auth/login", json=body).json()["token"]
+        roles[badge] = {"Authorization": f"Bearer {token}"}
+    return roles
+
+
+# The documents as the apps build them (no server needed); the requests go to a running one.
+EDGE_DOC = create_app(load_settings(env={})).openapi()
+edge_api = schemathesis.openapi.from_dict(EDGE_DOC).exclude(path_regex=STREAMS)
+
+
+@pytest.mark.slow
+@edge_api.parametrize()
+@RUN
+def test_the_edge_answers_every_generated_request_without_a_5xx(
+    case: Any, edge_live: tuple[str, Store]
+) -> None:
+    send_as_each(case, edge_live[0], edge_roles(edge_live[0]))
+
+
+def test_the_ledger_verifies_after_the_edge_was_fuzzed(edge_live: tuple[str, Store]) -> None:
+    assert verify(edge_live[1].read()) == []
+
+
+@pytest.fixture(scope="module")
+def central_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
+    db = tmp_path_factory.mktemp("central") / "central.db"
+    central = Central(f"sqlite:///{db}")
+    central.open()
+    roles = {
+        "anonymous": {},
+        "admin": {"Authorization": f"Bearer {central.create_admin_token()}"},
+        "edge": {"Authorization": f"Bearer {central.add_edge('edge-1', 'Edge one')}"},
+    }
+    with serving(create_central(central)) as (host, port):
+        yield f"http://{host}:{port}", roles
+    central.close()
+
+
+CENTRAL_DOC = create_central(Central("sqlite:///unused.db")).openapi()
+central_api = schemathesis.openapi.from_dict(CENTRAL_DOC)
+
+
+@pytest.mark.slow
+@central_api.parametrize()
+@RUN
+def test_central_answers_every_generated_request_without_a_5xx(
+    case: Any, central_live: tuple[str, dict[str, Any]]
+) -> None:
+    send_as_each(case, *central_live)
+
+
+@pytest.mark.parametrize("doc", [EDGE_DOC, CENTRAL_DOC], ids=["edge", "central"])
+def test_every_operation_declares_its_problem_answers_with_the_problem_schema(
+    doc: dict[str, Any],
+) -> None:
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    operations = [op for path in doc["paths"].values() for op in path.values()]
+
+    undeclared = [
+        op["operationId"] for op in operations if op["responses"]["500"]["content"] != problem
+    ]
+    guarded = [op["responses"] for op in operations if "403" in op["responses"]]
+
+    assert undeclared == [] and len(operations) > 20
+    assert guarded and all(r["401"]["content"] == r["403"]["content"] == problem for r in guarded)
+    assert "HTTPValidationError" not in str(doc)
