@@ -119,7 +119,8 @@ def route_statuses(route: APIRoute) -> set[int]:
     """What a route's own rule adds: 401/403 behind `allow`, 401/423 at login, 503 readiness."""
     rules = [rule for call in calls(route.dependant) if (rule := getattr(call, "role_rule", None))]
     extra = {
-        "/readyz": {503}, "/api/v1/auth/login": {401, 423}, "/api/v1/work-sessions/current": {422},
+        "/readyz": {503}, "/api/v1/auth/login": {401, 423, 429}, "/api/v1/devices": {401, 403, 429},
+        "/api/v1/work-sessions/current": {422},
     }.get(route.path, set())  # fmt: skip
     return extra | ({401, 403} if any(rule[0] != "public" for rule in rules) else set())
 

@@ -38,6 +38,7 @@ WHY = {
     413: "The request body is larger than the server accepts.",
     422: "Understood, but refused by a business rule.",
     423: "Locked.",
+    429: "Too many tries from this source: wait, then try again.",
     500: "An unexpected error; the answer carries the error id that is in the log.",
     503: "Not ready.",
     507: "The disk is full; nothing was saved.",
