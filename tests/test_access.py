@@ -80,7 +80,7 @@ def test_an_unknown_badge_takes_as_long_as_a_wrong_pin_at_the_production_hash_co
     tmp_path: Path,
 ) -> None:
     pin_hash = hash_pin(PIN, salt=b"0123456789abcdef", cost=14)
-    for floor in build(tmp_path, pin_hash_cost=14):
+    for floor in build(tmp_path, pin_hash_cost=14, max_pin_attempts=20, badge_lock_attempts=40):
         floor.store.writer.call(lambda tx: add_operator(
             tx, badge="B-REAL", name="Real", role="picker", pin_hash=pin_hash))  # fmt: skip
         took: dict[str, list[float]] = {"B-REAL": [], "B-NOBODY": []}

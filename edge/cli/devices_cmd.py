@@ -25,7 +25,8 @@ HID_BY_ID = "/dev/input/by-id/*kbd*"
 
 @click.group()
 def devices() -> None:
-    """Scanners, printers, scales: list what this machine has, watch what a scanner sends."""
+    """Scanners, printers, scales: list what this machine has, watch what a scanner sends; a
+    one-time code to enrol a device; a new credential for a station's screen."""
 
 
 @devices.command("list")
