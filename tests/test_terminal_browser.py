@@ -306,3 +306,21 @@ def test_a_picker_whose_order_is_cancelled_mid_list_sees_what_to_put_back_where(
     text = line.text_content() or ""
     assert f"1 × {shown['sku']} from tote {shown['tote']} back to bin {shown['location']}" in text
     assert handheld.feedback()["tone"] == "bad"
+
+
+def test_enrolment_refuses_a_blank_name_on_screen_and_a_normal_login_meets_no_error_answer(
+    handheld: Handheld, edge: DemoEdge, sheet: BarcodeSheet
+) -> None:
+    refused: list[tuple[int, str]] = []
+    handheld.page.on("response", lambda r: r.status >= 400 and refused.append((r.status, r.url)))
+    handheld.page.goto(edge.ui_url)
+    handheld.wait_screen("enrol")
+    handheld.by("device-name").fill("   ")
+    handheld.by("btn-enrol").click()
+    blank = handheld.text("message")
+
+    handheld.enrol("HH-08")
+    handheld.log_in(sheet.code(PICKER), PIN)
+
+    assert blank == "Give this device a name (such as HH-07) so it can be told apart."
+    assert refused == []  # no 422 (nor any 4xx) behind a normal enrolment and login

@@ -2,7 +2,7 @@
 // queued, oldest …" (GET /api/v1/sync/status every 10 s, docs/sync.md). Hidden while central
 // answers, on a standalone edge and before a login. Its words live here, in both languages.
 
-import { call } from "./api.js";
+import { call, session } from "./api.js";
 import { getLang } from "./i18n.js";
 
 const POLL_MS = 10_000;
@@ -72,6 +72,10 @@ function draw() {
 }
 
 async function poll() {
+  if (!session.get()?.token) {
+    last = null; // nobody is signed in: nothing to ask (the answer would only be a 401)
+    return draw();
+  }
   try {
     const res = await call("GET", "/api/v1/sync/status");
     last = res.status === 200 ? res.body : null;
