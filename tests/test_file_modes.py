@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from central_sync.server.central import Central
+from edge import tls
 from edge.files import private_database
 from edge.store.backup import backup, restore
 from edge.store.store import Store
@@ -77,6 +79,14 @@ def test_centrals_sqlite_database_is_owner_only_in_an_owner_only_directory(
     central.close()
 
     assert (mode(home), mode(home / "central.db")) == (0o700, 0o600)
+
+
+def test_tls_keys_are_owner_only_in_an_owner_only_directory(tmp_path: Path) -> None:
+    directory = tmp_path / "etc" / "tls"
+
+    files = tls.init(directory, ["edge.local"], label="edge-1", now=datetime.now(UTC))
+
+    assert (mode(directory), mode(files.ca_key), mode(files.server_key)) == (0o700, 0o600, 0o600)
 
 
 def test_an_existing_directory_is_left_as_its_installer_made_it(tmp_path: Path) -> None:

@@ -65,11 +65,6 @@ def after_failed_pin(
     return PinAttempt(failed, None)
 
 
-def check_not_locked(badge: str, locked_until: datetime | None, *, now: datetime) -> None:
-    if locked_until is not None and locked_until > now:
-        raise EdgeError("operator_locked", badge=badge, until=locked_until.strftime("%H:%M UTC"))
-
-
 def check_assignee(
     role: str, operator_id: int, assignee: int | None, *, what: str, key: str
 ) -> None:
