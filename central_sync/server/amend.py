@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict
 
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
@@ -31,7 +31,7 @@ class AddressIn(BaseModel):
 
 class ReturnLine(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
-    qty: int = Field(gt=0, le=100_000)
+    qty: Annotated[int, Strict()] = Field(gt=0, le=100_000)
 
 
 class ReturnIn(BaseModel):

@@ -9,13 +9,14 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
 from central_sync.server.assign import choose_for_order
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.feed import add_change
+from edge.api.fields import Lot, Priority, ZonedTime
 
 log = logging.getLogger("central.orders")
 
@@ -25,8 +26,8 @@ SHIP_TO_KEYS = ("name", "phone", "country", "province", "city", "district", "add
 
 class LineIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
-    qty: int = Field(gt=0, le=100_000)
-    lot: str = Field(default="", max_length=64)
+    qty: Annotated[int, Strict()] = Field(gt=0, le=100_000)
+    lot: Lot = ""
 
 
 class ShipTo(BaseModel):
@@ -47,15 +48,15 @@ class OrderIn(BaseModel):
     channel: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
     channel_order_id: str = Field(min_length=1, max_length=64)
     lines: list[LineIn] = Field(min_length=1, max_length=500)
-    ordered_at: str | None = None
-    priority: int = Field(default=0, ge=-1000, le=1000)
-    ship_by: str | None = None
+    ordered_at: ZonedTime | None = None
+    priority: Priority = 0
+    ship_by: ZonedTime | None = None
     customer_ref: str = Field(default="", max_length=200)
     ship_to: ShipTo = Field(default_factory=ShipTo)
     carrier: str = Field(default="", max_length=64)
     service: str = Field(default="", max_length=64)
     currency: str = Field(default="", max_length=8)
-    total: str | None = None
+    total: str | None = Field(default=None, max_length=32)
 
     @field_validator("total", mode="before")
     @classmethod

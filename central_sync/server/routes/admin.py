@@ -14,6 +14,7 @@ from central_sync.server.catalogue import SKU_PATTERN, ProductIn, ProductWithSku
 from central_sync.server.deps import Admin, AdminOrCookie, CentralDep
 from central_sync.server.errors import CentralError
 from central_sync.server.orders import summary
+from edge.api.fields import Code, Word
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[Admin])
 reader = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[AdminOrCookie])
@@ -57,8 +58,8 @@ def post_assign(central: CentralDep) -> dict[str, Any]:
 @reader.get("/orders")
 def get_orders(
     central: CentralDep,
-    status: str | None = None,
-    warehouse: str | None = None,
+    status: Word | None = None,
+    warehouse: Code | None = None,
     limit: int = Query(200, ge=1, le=1000),
 ) -> dict[str, Any]:
     """The order board as JSON: orders across warehouses, the most recently changed first."""
@@ -66,31 +67,31 @@ def get_orders(
 
 
 @reader.get("/orders/{order_id}")
-def get_order(order_id: str, central: CentralDep) -> dict[str, Any]:
+def get_order(order_id: Code, central: CentralDep) -> dict[str, Any]:
     """One order with its lines, history, shipment and returns."""
     return central.order(order_id)
 
 
 @router.post("/orders/{order_id}/cancel")
-def post_cancel(order_id: str, body: CancelIn, central: CentralDep) -> dict[str, Any]:
+def post_cancel(order_id: Code, body: CancelIn, central: CentralDep) -> dict[str, Any]:
     """Cancel the order; its edge gets `order_cancelled`."""
     return central.cancel(order_id, body.reason)
 
 
 @router.post("/orders/{order_id}/address")
-def post_address(order_id: str, body: AddressIn, central: CentralDep) -> dict[str, Any]:
+def post_address(order_id: Code, body: AddressIn, central: CentralDep) -> dict[str, Any]:
     """Give the order a new ship-to address; its edge gets `address_changed`."""
     return central.change_address(order_id, body.ship_to)
 
 
 @router.post("/orders/{order_id}/returns", status_code=201)
-def post_return(order_id: str, body: ReturnIn, central: CentralDep) -> dict[str, Any]:
+def post_return(order_id: Code, body: ReturnIn, central: CentralDep) -> dict[str, Any]:
     """Authorise a return (RMA); its edge gets `return_authorised`."""
     return central.authorise_return(order_id, body)
 
 
 @router.put("/products/{sku}")
-def put_product(sku: str, body: ProductIn, central: CentralDep) -> dict[str, Any]:
+def put_product(sku: Code, body: ProductIn, central: CentralDep) -> dict[str, Any]:
     """Create or change one product; every edge gets `product_upserted` when it changed."""
     if not re.fullmatch(SKU_PATTERN, sku):
         raise CentralError(
@@ -113,7 +114,7 @@ def get_products(central: CentralDep) -> dict[str, Any]:
 
 @reader.get("/stock")
 def get_stock(
-    central: CentralDep, sku: str | None = None, warehouse: str | None = None
+    central: CentralDep, sku: Code | None = None, warehouse: Code | None = None
 ) -> dict[str, Any]:
     """Per (warehouse, SKU): the edge's buckets, open demand and available-to-sell."""
     return {"stock": central.stock(sku=sku, warehouse=warehouse)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +15,7 @@ from central_sync.server.errors import CentralError
 from central_sync.server.feed import DEFAULT_PAGE, MAX_PAGE, Notifier
 from central_sync.server.messages import PHRASES
 from central_sync.server.restore import RestoreReport
+from edge.api.fields import Code, Seq
 
 router = APIRouter(prefix="/api/v1/edges/{edge_id}", tags=["edges"])
 
@@ -25,7 +26,7 @@ RECHECK_S = 1.0
 
 @router.post("/events")
 async def post_events(
-    edge_id: str, request: Request, _: EdgeCaller, central: CentralDep
+    edge_id: Code, request: Request, _: EdgeCaller, central: CentralDep
 ) -> dict[str, Any]:
     """Apply a batch of the edge's events, at most once and in order; answers the high water."""
     try:
@@ -39,18 +40,18 @@ async def post_events(
 
 
 @router.get("/events/high-water")
-def get_high_water(edge_id: str, _: EdgeCaller, central: CentralDep) -> dict[str, Any]:
+def get_high_water(edge_id: Code, _: EdgeCaller, central: CentralDep) -> dict[str, Any]:
     """Every epoch central holds for this edge with its highest applied seq."""
     return {"high_water": central.high_water(edge_id)}
 
 
 @router.get("/events")
 def get_own_events(
-    edge_id: str,
+    edge_id: Code,
     _: EdgeCaller,
     central: CentralDep,
     epoch: int = Query(ge=1),
-    after: int = Query(0, ge=0),
+    after: Annotated[Seq, Query()] = 0,
     limit: int = Query(500, ge=1, le=500),
 ) -> dict[str, Any]:
     """This edge's own events of `epoch` after seq `after`, as central holds them (a restored
@@ -60,7 +61,7 @@ def get_own_events(
 
 @router.post("/restores")
 def post_restore(
-    edge_id: str, _: EdgeCaller, central: CentralDep, report: RestoreReport
+    edge_id: Code, _: EdgeCaller, central: CentralDep, report: RestoreReport
 ) -> dict[str, Any]:
     """A restored edge reports the gap it closed: an exception for a person at central."""
     return central.record_restore(edge_id, report)
@@ -68,11 +69,11 @@ def post_restore(
 
 @router.get("/changes")
 async def get_changes(
-    edge_id: str,
+    edge_id: Code,
     request: Request,
     _: EdgeCaller,
     central: CentralDep,
-    after: int = Query(0, ge=0),
+    after: Annotated[Seq, Query()] = 0,
     wait: float = Query(25.0, ge=0, le=60),
     limit: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE),
 ) -> dict[str, Any]:

@@ -1,0 +1,80 @@
+"""Central's numbers and texts stay within their declared ranges: a value past int64, a boolean
+or a text where a whole number belongs is refused as problem+json and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from central_sync.server.central import Central
+from tests.central.support import EdgeSide, channel_order, move, snapshot
+
+BIG = 2**63
+
+
+def test_a_change_feed_cursor_past_int64_is_refused(edge: EdgeSide) -> None:
+    resp = edge.client.get(
+        f"/api/v1/edges/{edge.edge_id}/changes", params={"after": BIG, "wait": 0},
+        headers=edge.headers,
+    )  # fmt: skip
+
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
+
+
+@pytest.mark.parametrize("qty", [BIG, 2**64, 10**12])
+def test_an_edge_event_moving_more_than_the_ledger_allows_is_refused_whole(
+    edge: EdgeSide, central: Central, qty: int
+) -> None:
+    before = snapshot(central)
+
+    resp = edge.post(
+        [edge.event("stock_received", move("TEA-0001", qty, "received", "A-01-01/on_hand"))]
+    )
+
+    assert (resp.status_code, resp.json()["code"]) == (422, "invalid_batch")
+    assert resp.json()["params"]["field"] == "payload.movements[0].qty"
+    assert snapshot(central) == before
+
+
+@pytest.mark.parametrize("qty", [True, "1", 1.5, BIG])
+def test_a_return_line_takes_only_a_whole_number_in_range(
+    client: TestClient, admin: dict[str, str], central: Central, qty: Any
+) -> None:
+    before = snapshot(central)
+    body = {"lines": [{"sku": "TEA-0001", "qty": qty}]}
+
+    resp = client.post("/api/v1/orders/O-1/returns", json=body, headers=admin)
+
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
+    assert snapshot(central) == before
+
+
+@pytest.mark.parametrize("qty", [BIG, 2**64, True, "1", 1.5, -1, 0])
+def test_an_order_line_in_the_common_shape_takes_only_a_whole_number_in_range(
+    client: TestClient, admin: dict[str, str], catalogue: list[str], central: Central, qty: Any
+) -> None:
+    before = snapshot(central)
+
+    resp = client.post(
+        "/api/v1/orders", json=channel_order("C-1", (catalogue[0], qty)), headers=admin
+    )
+
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["code"] == "order_rejected"
+    assert snapshot(central) == before
+
+
+@pytest.mark.parametrize("field", ["ship_by", "ordered_at"])
+def test_an_order_time_without_a_zone_or_unparseable_is_rejected(
+    client: TestClient, admin: dict[str, str], catalogue: list[str], central: Central, field: str
+) -> None:
+    before = snapshot(central)
+    bodies = [channel_order(f"C-{n}", (catalogue[0], 1), **{field: when})
+              for n, when in enumerate(["next tuesday", "2026-12-03T10:00:00"])]  # fmt: skip
+
+    answers = [client.post("/api/v1/orders", json=body, headers=admin) for body in bodies]
+
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [(422, "order_rejected")] * 2
+    assert snapshot(central) == before
