@@ -300,3 +300,40 @@ def test_station_details_need_a_login_or_the_stations_own_credential(bench: Any)
     assert [s["station"] for s in by_screen.json()] == [STATION]
     assert [s["station"] for s in floor.client.get(
         "/api/v1/stations", headers=floor.login("B-PICK")).json()] == [STATION]  # fmt: skip
+
+
+def test_a_station_scan_into_a_session_idle_past_the_timeout_is_answered_log_in_first(
+    bench: Any,
+) -> None:
+    floor, port, answer = bench
+    headers = floor.login("B-PACK", station=STATION)
+    floor.start(headers)
+    floor.store.writer.call(lambda tx: tx.execute(
+        "UPDATE login_sessions SET last_seen_at = '2000-01-01T00:00:00.000000Z'"))  # fmt: skip
+
+    scan(port, "A-01-01")
+
+    got = answer()
+    assert (got["ok"], got["code"]) == (False, "not_authenticated")
+    assert floor.client.get("/api/v1/auth/me", headers=headers).json()["code"] == "session_expired"
+
+
+def test_station_scans_keep_the_session_in_use(bench: Any) -> None:
+    floor, port, answer = bench
+    floor.start(floor.login("B-PACK", station=STATION))
+    floor.store.writer.call(lambda tx: tx.execute(
+        "UPDATE login_sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
+        " '-30 minutes')"))  # fmt: skip
+
+    scan(port, "A-01-01")
+
+    assert answer()["ok"] is True
+    seen = (
+        floor.store.read()
+        .execute(
+            "SELECT MAX(last_seen_at) > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minutes')"
+            " FROM login_sessions"
+        )
+        .fetchone()[0]
+    )
+    assert seen == 1

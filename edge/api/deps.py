@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 
 from edge.domain.errors import EdgeError
 from edge.domain.messages import normalise_language
-from edge.domain.operator import Role
+from edge.domain.operator import Role, activity
 from edge.store.operators import (
     LoginSession,
     device_by_secret,
@@ -57,10 +57,6 @@ def bearer(request: Request, *, in_query: bool = False) -> str | None:
     return (request.query_params.get("access_token") or None) if in_query else None
 
 
-# The idle clock is written at most this often per session: the idle timeout is exact to this.
-TOUCH_EVERY = timedelta(seconds=60)
-
-
 async def current_session(request: Request, *, in_query: bool = False) -> LoginSession:
     """The operator behind the bearer token; refuses a missing, ended (logged out, revoked),
     expired (absolute lifetime) or idle session.
@@ -84,12 +80,12 @@ async def current_session(request: Request, *, in_query: bool = False) -> LoginS
     expires, seen = parse_utc(session.expires_at), parse_utc(session.last_seen_at)
     if expires is None or expires <= now:
         raise EdgeError("session_expired")
-    idle = timedelta(minutes=settings.auth.idle_minutes)
-    if seen is not None and now - seen > idle:
+    used = activity(seen, now=now, idle=timedelta(minutes=settings.auth.idle_minutes))
+    if used == "idle":
         # Expired, not ended: the operator's next login on this device takes over the open task.
         await store.writer.run(lambda tx: expire_session(tx, session.token_hash))
         raise EdgeError("session_expired")
-    if seen is None or now - seen > min(TOUCH_EVERY, idle / 4):
+    if used == "touch":
         await store.writer.run(lambda tx: touch_session(tx, session.token_hash))
     request.state.operator_id = session.operator_id
     return session

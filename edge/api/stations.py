@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from edge.api.errors import problem_body, rendered_answer
@@ -62,11 +62,14 @@ class StationHub:
     async def _on_scan(self, event: ScanEvent) -> None:
         station = self._station_of[event.device]
         session = station_session(self._store.read(), station, datetime.now(UTC))
+        idle = timedelta(minutes=self._settings.auth.idle_minutes)
         routed = await self._store.writer.run(
             lambda tx: route_scan(
-                tx, session, scan_id=event.scan_id, raw=event.raw, settings=self._floor
+                tx, session, scan_id=event.scan_id, raw=event.raw, settings=self._floor, idle=idle
             )
         )
+        if routed.answer is None and session is not None:
+            session = None  # it had been idle too long: expired, not used
         lang = normalise_language(
             session.language if session and session.language else self._settings.edge.language
         )

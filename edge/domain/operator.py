@@ -73,3 +73,17 @@ def check_assignee(
     if assignee is None or assignee == operator_id or Role(role) in MANAGERS:
         return
     raise EdgeError("not_assignee", what=what, key=key)
+
+
+# The idle clock is written at most this often per session: the idle timeout is exact to this.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def activity(last_seen: datetime | None, *, now: datetime, idle: timedelta) -> str:
+    """What a session's use now means: "idle" (unused longer than `idle`: it expires), "touch"
+    (record the use: the idle clock restarts) or "fresh" (used moments ago: nothing to write)."""
+    if last_seen is not None and now - last_seen > idle:
+        return "idle"
+    if last_seen is None or now - last_seen > min(TOUCH_EVERY, idle / 4):
+        return "touch"
+    return "fresh"

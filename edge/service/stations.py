@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from edge.domain.classify import classify
 from edge.domain.errors import EdgeError
+from edge.domain.operator import activity
 from edge.domain.scan import parse_scan
 from edge.service.scans import ScanRequest, handle_scan
 from edge.service.workflows import FloorSettings
 from edge.store.answers import Answer
 from edge.store.directory import SqlDirectory
 from edge.store.effects import utc
-from edge.store.operators import LoginSession, session_by_token_hash
+from edge.store.operators import (
+    LoginSession,
+    expire_session,
+    parse_utc,
+    session_by_token_hash,
+    touch_session,
+)
 from edge.store.writer import Tx
 
 DEVICE_PREFIX = "station-"
@@ -62,10 +69,19 @@ class Routed:
 
 
 def route_scan(
-    tx: Tx, session: LoginSession | None, *, scan_id: str, raw: str, settings: FloorSettings
-) -> Routed:
-    """Run a station scan: in the session if there is one; else a badge starts a login and
-    anything else is answered "log in first"."""
+    tx: Tx, session: LoginSession | None, *, scan_id: str, raw: str, settings: FloorSettings,
+    idle: timedelta = timedelta(hours=1),
+) -> Routed:  # fmt: skip
+    """Run a station scan: in the session if there is one (a scan is its use; a session idle
+    longer than `idle` expires instead); else a badge starts a login and anything else is
+    answered "log in first"."""
+    if session is not None:
+        used = activity(parse_utc(session.last_seen_at), now=tx.now, idle=idle)
+        if used == "idle":
+            expire_session(tx, session.token_hash)
+            session = None
+        elif used == "touch":
+            touch_session(tx, session.token_hash)
     if session is not None:
         return Routed(answer=handle_scan(tx, ScanRequest(scan_id, raw, session), settings))
     try:
