@@ -228,6 +228,12 @@ REFUSALS = [
         "line 4: qty is empty",
         "line 5: expiry '31/03/2026' is not a date like 2025-12-31",
     ]),
+    ("stock", "sku,location,qty,lot,expiry\n"
+     f"PHN-0002,B-01-01,{2**63 - 1},,\nPHN-0002,A-01-01,{2**64},,\nSNK-0001,A-02-01,3,{'L' * 21},2026-12-31\n", [
+        f"line 2: Quantity {2**63 - 1} is more than one command may move here (1000000000). Split it into smaller steps.",
+        f"line 3: Quantity {2**64} is more than one command may move here (1000000000). Split it into smaller steps.",
+        "line 4: lot 'LLLLLLLLLLLLLLLLLLLLL'… is longer than 20 characters",
+    ]),
     ("operators", "badge,name,role,pin\nB1,Ann,picker,1234\nB2,Bob,boss,1234\nB3,Cy,packer,12a4\n",
      [
         "line 3: role 'boss' is not one of picker, packer, returns, supervisor, admin",

@@ -237,8 +237,8 @@ CATALOGUE: dict[str, Message] = {
     ),
     "quantity_too_large": Message(
         "Quantity {quantity} is more than one command may move here ({limit}). Split it into "
-        "smaller steps, or ask IT to raise stock.max_quantity.",
-        "数量 {quantity} 超过单次操作允许的上限（{limit}）。请分多次操作，或请 IT 调高 stock.max_quantity。",
+        "smaller steps.",
+        "数量 {quantity} 超过单次操作允许的上限（{limit}）。请分多次操作。",
     ),
     "balance_out_of_range": Message(
         "This would take {sku} in {bucket} at {location} past the ledger's limit of {limit} "

@@ -45,6 +45,7 @@ LOCATION_TYPES = ("bin", "bench", "returns", "quarantine", "dock", "staging")
 CONTAINER_TYPES = ("tote", "parcel", "pallet", "cart")
 LANGUAGES = ("", "en", "zh")
 PROGRESS_EVERY = 1000
+MAX_LOT = 20
 _EXTRA = "\0extra"  # a row with more values than the header has columns
 _TRUE, _FALSE = ("true", "1", "yes", "y"), ("false", "0", "no", "n", "")
 
@@ -296,8 +297,10 @@ def _location(row: Mapping[str, str], _: int) -> Location:
 
 def _opening(row: Mapping[str, str], _: int) -> Opening:
     sku, location = _text(row, "sku", required=True), _text(row, "location", required=True)
-    qty = _int(row, "qty", default=None, minimum=1)
-    return Opening(sku, location, qty, _text(row, "lot"), _date(row, "expiry"))
+    qty, lot = _int(row, "qty", default=None, minimum=1), _text(row, "lot")
+    if len(lot) > MAX_LOT:  # GS1 AI (10): a batch or lot number has at most 20 characters
+        raise _Bad(f"lot {lot[:24]!r}… is longer than {MAX_LOT} characters")
+    return Opening(sku, location, qty, lot, _date(row, "expiry"))
 
 
 PARSERS: dict[str, Callable[[Mapping[str, str], int], Record]] = {
