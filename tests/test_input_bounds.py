@@ -138,3 +138,55 @@ def test_a_json_number_field_takes_no_boolean_text_or_fraction(floor: Floor, val
 
     assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
     assert snapshot(floor.store) == before
+
+
+def release(f: Floor, h: dict[str, str], **extra: Any) -> Any:
+    body = {"channel": "shop", "channel_order_id": scan_id(), "lines": [{"sku": "SKU-1", "qty": 1}]}
+    return f.client.post("/api/v1/orders", json=body | extra, headers=h)
+
+
+@pytest.mark.parametrize("ship_by", ["next tuesday", "2026-12-03T10:00:00", "2026-13-40T10:00:00Z"])
+def test_an_order_time_without_a_zone_or_unparseable_is_refused(floor: Floor, ship_by: str) -> None:
+    sup = floor.login("B-SUP")
+    before = snapshot(floor.store)
+
+    resp = release(floor, sup, ship_by=ship_by)
+
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
+    assert snapshot(floor.store) == before
+
+
+def test_an_order_time_with_a_zone_is_kept_as_utc(floor: Floor) -> None:
+    sup = floor.login("B-SUP")
+
+    order_id = release(floor, sup, ship_by="2026-12-03T18:00:00+08:00").json()["order_id"]
+
+    detail = floor.client.get(f"/api/v1/orders/{order_id}", headers=sup).json()
+    assert detail["ship_by"] == "2026-12-03T10:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("field", "length"), [("lot", 21), ("reason", 201), ("sku", 65), ("location", 65)]
+)
+def test_a_text_longer_than_its_meaning_allows_is_refused(
+    floor: Floor, field: str, length: int
+) -> None:
+    sup = floor.login("B-SUP")
+    before = snapshot(floor.store)
+    body = {"request_id": scan_id(), "sku": "SKU-1", "location": "A-01-01", "delta": 1,
+            "reason": "count"} | {field: "L" * length}  # fmt: skip
+
+    resp = floor.client.post("/api/v1/stock/adjustments", json=body, headers=sup)
+
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
+    assert field in resp.json()["params"]["reason"]
+    assert snapshot(floor.store) == before
+
+
+def test_a_page_of_the_ledger_is_capped_and_has_a_default(floor: Floor) -> None:
+    sup = floor.login("B-SUP")
+
+    asked = [floor.client.get("/api/v1/movements", params=p, headers=sup) for p in
+             ({}, {"limit": 1000}, {"limit": 1001}, {"limit": 10_000_000})]  # fmt: skip
+
+    assert [r.status_code for r in asked] == [200, 200, 400, 400]

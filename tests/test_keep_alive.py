@@ -150,3 +150,26 @@ def test_central_serves_on_the_same_connection_after_every_error_answer(
     assert seen == [(want, 200, PROBLEM) for _, _, _, want in bad]
     assert (crash, after_crash, headers["content-type"]) == (500, 200, PROBLEM)
     assert json.loads(payload)["error_id"] in caplog.text
+
+
+def test_a_50_mb_body_is_answered_413_unparsed_and_the_connection_serves_on(
+    edge_live: tuple[http.client.HTTPConnection, dict[str, str]], store: Store
+) -> None:
+    conn, sup = edge_live
+    before = store.read().execute("SELECT COUNT(*) FROM movements").fetchone()[0]
+    huge = b'{"scan_id": "big-00001", "raw": "' + b"X" * 50_000_000 + b'"}'
+
+    conn.request(
+        "POST", "/api/v1/scans", body=huge, headers=sup | {"Content-Type": "application/json"}
+    )
+    resp = conn.getresponse()
+    problem = json.loads(resp.read())
+    health, _, _ = ask(conn, "GET", "/healthz")
+
+    assert (resp.status, problem["code"], problem["params"]["limit"]) == (
+        413,
+        "request_too_large",
+        1024 * 1024,
+    )
+    assert health == 200
+    assert store.read().execute("SELECT COUNT(*) FROM movements").fetchone()[0] == before

@@ -331,3 +331,28 @@ def test_random_commands_through_the_store_keep_the_ledger_and_match_a_model(com
             assert in_store == {k: q for k, q in model.items() if q}
         finally:
             store.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=10**12),
+    st.lists(
+        st.one_of(st.integers(min_value=1, max_value=10**9), st.integers(min_value=1, max_value=2**64)),
+        min_size=1, max_size=6,
+    ),
+)  # fmt: skip
+def test_no_sequence_of_receipts_takes_a_balance_past_the_ledgers_range(
+    start: int, qtys: list[int]
+) -> None:
+    from edge.domain.ledger import MAX_BALANCE, Account, Bucket, Movement, Place, Stock, key_of
+
+    bin_ = Place("A-01-01", Bucket.ON_HAND)
+    stock = Stock({key_of("SKU-1", bin_): start})
+    for qty in qtys:
+        try:
+            stock = stock.apply([Movement("receive", "SKU-1", qty, Account.RECEIVED, bin_)])
+        except EdgeError as refused:
+            assert refused.code in ("quantity_too_large", "balance_out_of_range")
+            assert qty > 10**9 or stock.qty("SKU-1", bin_) + qty > MAX_BALANCE
+
+    assert all(isinstance(q, int) and 0 <= q <= MAX_BALANCE for q in stock.balances.values())

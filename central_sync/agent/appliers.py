@@ -17,6 +17,7 @@ from typing import Any
 from central_sync.agent import state
 from edge.domain.decision import Decision, Event
 from edge.domain.errors import EdgeError
+from edge.domain.ledger import MAX_QUANTITY
 from edge.domain.order import OrderStatus
 from edge.domain.shelf_life import ShelfRules
 from edge.service.orders import cancel_order, receive_order
@@ -227,8 +228,8 @@ def _text(data: dict[str, Any], key: str) -> str:
 
 def _whole(data: dict[str, Any], key: str) -> int:
     value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{key} must be a whole number of 1 or more, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_QUANTITY:
+        raise ValueError(f"{key} must be a whole number from 1 to {MAX_QUANTITY}, got {value!r}")
     return value
 
 
