@@ -23,7 +23,9 @@ FENCE = re.compile(r"^```.*?^```", re.M | re.S)
 
 
 def _tokens(text: str) -> list[str]:
-    return [t.strip(".,;:()[]'\"") for t in re.split(r"[\s=]+", text) if t]
+    """Words of `text` as they may name a file: punctuation and a possessive ('s) taken off."""
+    words = (t.strip(".,;:()[]'\"*") for t in re.split(r"[\s=]+", text) if t)
+    return [re.sub(r"['\u2019]s$", "", w) for w in words if w]
 
 
 def _from_root(token: str) -> bool:
@@ -45,7 +47,9 @@ def cited(page: Path) -> list[tuple[str, list[Path]]]:
         paths = [t for t in words if _from_root(t)]
         found += [(t, [ROOT / t]) for t in paths]
         dirs = {ROOT / t.rstrip("/") for t in paths} | {(ROOT / t).parent for t in paths}
-        for name in {t for t in words if BARE.match(t)} - USERS_OWN:
+        # A bare name counts in backticks and in plain prose ("as REQUIREMENTS.md's formula does").
+        prose = _tokens(re.sub(r"`[^`]*`", " ", paragraph))
+        for name in {t for t in words + prose if BARE.match(t)} - USERS_OWN:
             found.append((name, [page.parent / name, ROOT / name, *(d / name for d in dirs)]))
     return found
 
@@ -61,3 +65,10 @@ def test_the_check_sees_paths_names_and_links() -> None:
     names = {name for page in PAGES for name, _ in cited(page)}
 
     assert {"central_sync/cli.py", "central.py", "docs/https.md", "sync.md"} <= names
+
+
+def test_a_bare_name_in_prose_is_a_citation_too(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("Available counts, as NOT-HERE.md's formula does.\n", encoding="utf-8")
+
+    assert [name for name, _ in cited(page)] == ["NOT-HERE.md"]
