@@ -52,6 +52,10 @@ def close(field: str) -> Request:
     return send
 
 
+def count_found(f: Floor, h: dict[str, str], v: Any) -> Any:
+    return f.client.post("/api/v1/count-tasks/1/result", json={"found": v}, headers=h)
+
+
 def path(template: str, method: str = "post", body: Any = None) -> Request:
     def send(f: Floor, h: dict[str, str], v: Any) -> Any:
         text = "true" if v is True else str(v)
@@ -76,6 +80,12 @@ FIELDS: dict[str, tuple[Request, set[str]]] = {
         path("/api/v1/putbacks/{}/done", body={"location": "A-01-01"}),
         {"2^63-1", "'1'"},
     ),
+    "count-tasks/{id}/result": (
+        path("/api/v1/count-tasks/{}/result", body={"found": 0}),
+        {"2^63-1", "'1'"},
+    ),
+    "count-tasks.found": (count_found, {"0"}),
+    "stock/expiring?days": (path("/api/v1/stock/expiring?days={}", "get"), {"0", "'1'"}),
     "outbox?after_seq": (path("/api/v1/outbox?after_seq={}", "get"), {"2^63-1", "0", "'1'"}),
     "outbox?limit": (path("/api/v1/outbox?limit={}", "get"), {"'1'"}),
     "movements?limit": (path("/api/v1/movements?limit={}", "get"), {"'1'"}),

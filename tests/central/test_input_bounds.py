@@ -23,6 +23,19 @@ def test_a_change_feed_cursor_past_int64_is_refused(edge: EdgeSide) -> None:
     assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
 
 
+def test_an_epoch_or_an_exception_id_past_int64_is_refused(
+    edge: EdgeSide, client: TestClient, admin: dict[str, str]
+) -> None:
+    own = edge.client.get(
+        f"/api/v1/edges/{edge.edge_id}/events", params={"epoch": BIG}, headers=edge.headers
+    )
+    resolve = client.post(f"/api/v1/exceptions/{BIG}/resolve", headers=admin)
+
+    assert [(r.status_code, r.json()["code"]) for r in (own, resolve)] == [
+        (400, "invalid_request"), (400, "invalid_request"),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("qty", [BIG, 2**64, 10**12])
 def test_an_edge_event_moving_more_than_the_ledger_allows_is_refused_whole(
     edge: EdgeSide, central: Central, qty: int

@@ -14,7 +14,7 @@ from central_sync.server.catalogue import SKU_PATTERN, ProductIn, ProductWithSku
 from central_sync.server.deps import Admin, AdminOrCookie, CentralDep
 from central_sync.server.errors import CentralError
 from central_sync.server.orders import summary
-from edge.api.fields import Code, Word
+from edge.api.fields import Code, Int64Id, Word
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[Admin])
 reader = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[AdminOrCookie])
@@ -140,6 +140,6 @@ def get_exceptions(central: CentralDep, edge_id: str | None = None) -> list[dict
 
 
 @router.post("/exceptions/{exception_id}/resolve")
-def resolve_exception(exception_id: int, central: CentralDep) -> dict[str, Any]:
+def resolve_exception(exception_id: Int64Id, central: CentralDep) -> dict[str, Any]:
     """A person dealt with it: the exception leaves the board."""
     return central.resolve_exception(exception_id)

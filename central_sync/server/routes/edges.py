@@ -15,7 +15,7 @@ from central_sync.server.errors import CentralError
 from central_sync.server.feed import DEFAULT_PAGE, MAX_PAGE, Notifier
 from central_sync.server.messages import PHRASES
 from central_sync.server.restore import RestoreReport
-from edge.api.fields import Code, Seq
+from edge.api.fields import Code, Int64Id, Seq
 
 router = APIRouter(prefix="/api/v1/edges/{edge_id}", tags=["edges"])
 
@@ -50,7 +50,7 @@ def get_own_events(
     edge_id: Code,
     _: EdgeCaller,
     central: CentralDep,
-    epoch: int = Query(ge=1),
+    epoch: Annotated[Int64Id, Query()],
     after: Annotated[Seq, Query()] = 0,
     limit: int = Query(500, ge=1, le=500),
 ) -> dict[str, Any]:

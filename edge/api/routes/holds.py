@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict
 
 from edge.api.deps import SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
+from edge.api.fields import Int64Id
 from edge.domain.operator import MANAGERS
 from edge.service.counts import record_count
 from edge.service.expiry import expiring_stock, quarantine_expired, shelf_rules
@@ -24,7 +25,9 @@ Manager = Annotated[LoginSession, allow(*MANAGERS, action="change_stock")]
 
 
 class CountIn(BaseModel):
-    found: int = Field(ge=0, le=1_000_000, description="Units of the hold found in the bin.")
+    found: Annotated[int, Strict()] = Field(
+        ge=0, le=1_000_000, description="Units of the hold found in the bin."
+    )
 
 
 @router.get("/count-tasks")
@@ -37,7 +40,7 @@ async def count_tasks(
 
 @router.post("/count-tasks/{task_id}/result")
 async def count_result(
-    task_id: int, body: CountIn, request: Request, session: Manager, store: StoreDep
+    task_id: Int64Id, body: CountIn, request: Request, session: Manager, store: StoreDep
 ) -> JSONResponse:
     """Record the count: `found` of the held units go back to on_hand, the rest are written off."""
     actor = Actor(session.operator_id, session.device_id)
@@ -54,7 +57,10 @@ class QuarantineIn(BaseModel):
 
 @router.get("/stock/expiring")
 async def expiring(
-    _: Manager, store: StoreDep, settings: SettingsDep, days: int | None = None
+    _: Manager,
+    store: StoreDep,
+    settings: SettingsDep,
+    days: Annotated[int | None, Query(ge=0, le=3650)] = None,
 ) -> dict[str, Any]:
     """Lots expired on the warehouse's date (`edge.timezone`) or with `days` (default
     `stock.expiring_soon_days`) or fewer left: on-hand and picked units, soonest first."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 
 from edge.api.deps import ANY_OPERATOR, StoreDep, allow
-from edge.api.fields import Int64Id, Word
+from edge.api.fields import Code, Int64Id, Word
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service.documents import waybill_document
@@ -65,7 +65,7 @@ async def reprint(
 
 
 @router.post("/printers/{name}/test-print", status_code=201)
-async def test_print(name: Word, request: Request, _: Printing, store: StoreDep) -> dict[str, Any]:
+async def test_print(name: Code, request: Request, _: Printing, store: StoreDep) -> dict[str, Any]:
     """Queue the sample waybill (CJK recipient, both barcodes) on a printer, to check it."""
     from edge.cli.labels_cmd import sample_waybill
 
