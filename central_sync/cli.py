@@ -18,6 +18,7 @@ from central_sync.server.dialect import DatabaseUrl, parse_db_url
 DEFAULT_DB = "central.db"
 DB_ENV = "WAREHOUSE_CENTRAL_DB"
 IMPORT_CHUNK = 200
+IMPORT_REFUSED_EXIT = 3  # some orders of the file were refused; the rest went in
 
 
 class DbUrl(click.ParamType):
@@ -169,7 +170,10 @@ def edges_list(db: DatabaseUrl) -> None:
 )
 @db_option
 def import_orders(file: Path, channel: str, db: DatabaseUrl) -> None:
-    """Import a channel's order export: map, dedup, check, assign. Bad orders are listed; the rest go in."""
+    """Import a channel's order export: map, dedup, check, assign. Bad orders are listed; the rest go in.
+
+    Exits 0 when every order went in (or was a duplicate), 3 when any order was refused (the
+    rest are in; fix and import the file again: duplicates are skipped), 1 on an error."""
     from central_sync.channels import MappingError, Rejected, load_mapping, map_document
 
     try:
@@ -196,6 +200,8 @@ def import_orders(file: Path, channel: str, db: DatabaseUrl) -> None:
         f"{file.name}: {imported} imported ({unassigned} unassigned), {duplicates} duplicates, "
         f"{len(rejected)} rejected"
     )
+    if rejected:  # a script or cron job must see that part of the file did not go in
+        sys.exit(IMPORT_REFUSED_EXIT)
 
 
 def _mapping_rejection(r: Any) -> dict[str, Any]:

@@ -175,6 +175,7 @@ def test_import_orders_imports_each_channels_sample(db_url: str, channel: str) -
     )
 
     n, k = len(orders), len(mapping_rejects)
+    assert first.exit_code == second.exit_code == (3 if k else 0), first.output
     assert f"{n} imported ({n} unassigned), 0 duplicates, {k} rejected" in first.output, (
         first.output
     )
@@ -193,7 +194,7 @@ def test_import_orders_end_to_end_reports_every_rejection_and_the_rest_goes_in(d
     )
 
     imported, rejected = len(orders) - len(unknown), len(mapping_rejects) + len(unknown)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 3, done.stderr  # some refused: a script sees it
     assert done.stdout.splitlines()[-1] == (
         f"taobao.json: {imported} imported ({imported} unassigned), 0 duplicates, {rejected} rejected"
     )
@@ -207,6 +208,36 @@ def test_import_orders_end_to_end_reports_every_rejection_and_the_rest_goes_in(d
     central = Central(db_url)
     assert len(central.orders(limit=1000)) == imported
     central.close()
+
+
+def test_import_orders_exits_non_zero_when_every_order_was_refused(
+    db_url: str, tmp_path: Path
+) -> None:
+    export = tmp_path / "refused.json"
+    export.write_text(json.dumps({"orderList": [{"orderId": "1", "orderState": "TRADE_CANCELED"}]}))
+
+    done = run_central("import-orders", str(export), "--channel", "jd", "--db", db_url)
+
+    assert done.returncode == 3, done.stdout
+    assert (
+        done.stdout.splitlines()[-1]
+        == "refused.json: 0 imported (0 unassigned), 0 duplicates, 1 rejected"
+    )
+
+
+def test_import_orders_exits_zero_when_every_order_went_in(db_url: str, tmp_path: Path) -> None:
+    orders, _, skus = expected("jd", None)
+    seed_catalogue(db_url, skus)
+    document = json.loads(sample_path("jd").read_text(encoding="utf-8"))
+    kept = {o.channel_order_id for o in orders}
+    document["orderList"] = [o for o in document["orderList"] if str(o["orderId"]) in kept]
+    export = tmp_path / "clean.json"
+    export.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    done = run_central("import-orders", str(export), "--channel", "jd", "--db", db_url)
+
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.splitlines()[-1].endswith(", 0 duplicates, 0 rejected")
 
 
 def test_import_orders_names_an_unknown_channel(db_url: str) -> None:
