@@ -5,7 +5,7 @@ print job in one commit; the print itself after the commit)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -19,24 +19,28 @@ from edge.domain.parcel import (
     CloseParcel,
     DispatchContext,
     DispatchSession,
+    ParcelClosed,
+    ParcelInfo,
     Tolerance,
-    close_parcel,
     decide_dispatch,
     parcel_id_of,
-)  # fmt: skip
+)
+from edge.domain.parcel import close_parcel as close_parcel_decision
 from edge.domain.weight import typed_weight_needs
 from edge.service.approval import approve
 from edge.service.auth import AuthSettings
+from edge.service.carriers import Carrier
 from edge.service.commands import refusal_body, run_once
 from edge.service.documents import waybill_document
 from edge.service.throttle import SourceThrottle
 from edge.store import packing as store
 from edge.store import print_jobs
 from edge.store.answers import Answer, find_answer, request_hash
+from edge.store.catalog import product_names
 from edge.store.effects import Actor, apply_decision
-from edge.store.operators import LoginSession
+from edge.store.operators import LoginSession, device_station
 from edge.store.store import Store
-from edge.store.work import open_work_session, save_state
+from edge.store.work import WorkSession, open_work_session, save_state
 from edge.store.writer import Tx
 from labels.document import Address, Waybill
 
@@ -73,11 +77,6 @@ def pack_rules(settings: Any) -> PackRules:
 # --- the pack workflow's shell ---
 
 
-def device_station(conn: Any, device_id: str | None) -> str:
-    row = conn.execute("SELECT station FROM devices WHERE id = ?", (device_id,)).fetchone()
-    return (row["station"] or "") if row else ""
-
-
 def start_pack(
     tx: Tx, session: LoginSession, params: dict[str, Any], _f: FloorSettings
 ) -> dict[str, Any]:
@@ -97,37 +96,83 @@ def run_pack(tx: Tx, state: dict[str, Any], scan: Classified, _f: FloorSettings)
     return decide_pack(session, scan, PackContext(order, scanned))
 
 
-def view_pack(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
-    """The pack screen: the order, each line's units to check, the parcels closed so far."""
+def view_pack(
+    conn: Any, state: dict[str, Any], *, ship_to: Mapping[str, Any] | None = None,
+    parcels: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The pack screen: the order, each line's units to check, the parcels closed so far
+    (`ship_to` and `parcels`, where the caller holds them already, are not read again)."""
     s = PackSession(**state)
     order = store.pack_order(conn, s.order_id) if s.order_id else None
     step = step_of(s, order)
     lines = []
     if order is not None:
-        names = {
-            r["sku"]: (r["name"], r["name_zh"])
-            for r in conn.execute(
-                f"SELECT sku, name, name_zh FROM products WHERE sku IN"
-                f" ({','.join('?' * len(order.lines))})",
-                [ln.sku for ln in order.lines],
-            )
-        }
+        names = product_names(conn, [ln.sku for ln in order.lines])
         lines = [{"line_id": ln.line_id, "sku": ln.sku, "name": names.get(ln.sku, ("", ""))[0],
                   "name_zh": names.get(ln.sku, ("", ""))[1], "to_pack": ln.to_pack,
                   "verified": s.verified.get(ln.line_id, 0), "packed": ln.packed}
                  for ln in order.lines if ln.picked]  # fmt: skip
     left = sum(x["to_pack"] - x["verified"] for x in lines)
     params = {"order_id": s.order_id, "units": left}
-    channel_ref = store.ship_to(conn, s.order_id).get("_channel_order_id") if s.order_id else None
+    if s.order_id and ship_to is None:
+        ship_to = store.ship_to(conn, s.order_id)
+    if s.order_id and parcels is None:
+        parcels = store.parcel_rows(conn, s.order_id)
     return {"workflow": "pack", "step": step, "station": s.station, "order_id": s.order_id,
-            "channel_order_id": channel_ref,
+            "channel_order_id": ship_to.get("_channel_order_id") if s.order_id and ship_to else None,
             "tote": order.tote if order else None, "parcel_no": s.parcel_no, "lines": lines,
             "in_parcel": sum(s.verified.values()), "left": left,
-            "parcels": store.parcel_rows(conn, s.order_id) if s.order_id else [],
+            "parcels": parcels if s.order_id else [],
             "prompt": PROMPT[step], "prompt_params": params}  # fmt: skip
 
 
-# --- closing a parcel ---
+# --- closing a parcel: one command, one function ---
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A supervisor's badge and PIN, typed on the spot, and why the weight is not the scale's."""
+
+    badge: str
+    pin: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CloseAsk:
+    """A close as the bench sends it, in plain values."""
+
+    close_id: str
+    package: str
+    pieces: int = 1
+    weight_g: int | None = None  # typed or scanned; None takes the bench's scale
+    weight_source: str = "typed"  # typed | scanned (GS1 310n)
+    approval: Approval | None = None
+
+
+@dataclass(frozen=True)
+class PackBench:
+    """What a close reaches beyond the database: the carrier (tracking numbers), the bench
+    scales by station, the spooler (prints after the commit) and the PIN throttle."""
+
+    carrier: Carrier
+    scales: Mapping[str, Any]
+    spooler: Any
+    throttle: SourceThrottle | None = None
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The close's answer (stored once per close_id) and the order it closed a parcel of
+    ("" for a replay answered before anything was read)."""
+
+    answer: Answer
+    order_id: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """A parcel closed now (not refused, not a replay): the order's other screens are stale."""
+        return bool(self.answer.body.get("ok")) and not self.answer.replayed
 
 
 @dataclass(frozen=True)
@@ -158,6 +203,60 @@ class Close:
                     "reason": self.approval_reason} if self.typed_weight is not None else {})}  # fmt: skip
 
 
+async def close_parcel(
+    store: Store, settings: Any, bench: PackBench, session: LoginSession, ask: CloseAsk,
+    *, sources: tuple[str, ...] = (),
+) -> Closed:  # fmt: skip
+    """Close the parcel being packed, once per close_id.
+
+    Before the write (none of it holds the writer): a retry's stored answer, the bench's
+    order, the printer, the weight (scale, or typed with a supervisor where the site asks) and
+    the tracking number (once per order and parcel). Then one commit: the parcel, `packed`, the
+    movements, events and the waybill's print job. The print itself runs after the commit."""
+    asked = Close(ask.close_id, session, ask.package, 0, ask.pieces, "", None,
+                  typed_weight=ask.weight_g, weight_source=ask.weight_source,
+                  approval_badge=ask.approval.badge if ask.approval else "",
+                  approval_reason=ask.approval.reason if ask.approval else "")  # fmt: skip
+    conn = store.read()
+    prior = replay_close(conn, asked)
+    if prior is not None:  # a retry after a lost answer: the first answer, nothing new
+        return Closed(prior)
+    s, order = parcel_to_close(conn, session)
+    printer = station_printer(settings, s.station)
+    reader = bench.scales.get(s.station) if s.station else None
+    weighed = await weigh(store, settings, reader, s.station, typed_g=ask.weight_g,
+                          source=ask.weight_source, approval=ask.approval,
+                          throttle=bench.throttle, sources=sources)  # fmt: skip
+    tracking = await bench.carrier.tracking_number(
+        order.order_id, s.parcel_no, {"weight_g": weighed.grams, "package": ask.package}
+    )
+    req = replace(
+        asked, weight_g=weighed.grams, weight_source=weighed.source,
+        approved_by=weighed.approved_by, tracking_no=tracking, printer=printer.name,
+        printer_format=printer.format, print_station=printer.station,
+    )  # fmt: skip
+    rules = pack_rules(settings)
+    answer = await store.writer.run(lambda tx: close(tx, req, rules))
+    bench.spooler.notify()
+    return Closed(answer, order.order_id)
+
+
+def station_printer(settings: Any, station: str) -> Any:
+    """The station's printer; for a handheld bound to no station, packing.handheld_printer or
+    the only printer there is."""
+    printers = settings.printers
+    if not station:
+        named = settings.packing.handheld_printer
+        found = [p for p in printers if p.name == named] if named else list(printers)
+        if len(found) == 1:
+            return found[0]
+        raise EdgeError("no_printer", station="-")
+    found = next((p for p in printers if p.station == station), None)
+    if found is None:
+        raise EdgeError("no_printer", station=station)
+    return found
+
+
 @dataclass(frozen=True)
 class Weighed:
     """The parcel's weight, where it came from (scale | typed | scanned) and who confirmed a
@@ -170,7 +269,7 @@ class Weighed:
 
 async def weigh(
     store: Store, settings: Any, reader: Any, station: str, *, typed_g: int | None,
-    source: str, approval: Mapping[str, str] | None, throttle: SourceThrottle | None = None,
+    source: str, approval: Approval | None, throttle: SourceThrottle | None = None,
     sources: tuple[str, ...] = (),
 ) -> Weighed:  # fmt: skip
     """The weight to close with: the station's scale's steady reading, or the one typed or
@@ -191,8 +290,8 @@ async def weigh(
     if approval is None:
         raise EdgeError("supervisor_needed", why="scale_live" if live else "site_rule")
     approved = await approve(
-        store, AuthSettings.of(settings.auth), badge=approval["badge"], pin=approval["pin"],
-        reason=approval["reason"], action="approve_weight", throttle=throttle, sources=sources,
+        store, AuthSettings.of(settings.auth), badge=approval.badge, pin=approval.pin,
+        reason=approval.reason, action="approve_weight", throttle=throttle, sources=sources,
     )  # fmt: skip
     return Weighed(typed_g, source, approved.who)
 
@@ -209,6 +308,11 @@ def replay_close(conn: Any, req: Close) -> Answer | None:
 
 def parcel_to_close(conn: Any, session: LoginSession) -> tuple[PackSession, PackOrder]:
     """The bench's session and order, ready for its parcel to close (else `parcel_not_ready`)."""
+    _work, s, order = _bench_order(conn, session)
+    return s, order
+
+
+def _bench_order(conn: Any, session: LoginSession) -> tuple[WorkSession, PackSession, PackOrder]:
     work = open_work_session(conn, session.token_hash)
     if work is None or work.workflow != "pack":
         raise EdgeError("no_work_session")
@@ -216,7 +320,7 @@ def parcel_to_close(conn: Any, session: LoginSession) -> tuple[PackSession, Pack
     order = store.pack_order(conn, s.order_id) if s.order_id else None
     if order is None or step_of(s, order) != "package":
         raise EdgeError("parcel_not_ready", order_id=s.order_id or "-")
-    return s, order
+    return work, s, order
 
 
 def close(tx: Tx, req: Close, rules: PackRules) -> Answer:
@@ -231,17 +335,18 @@ def close(tx: Tx, req: Close, rules: PackRules) -> Answer:
 
 
 def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
-    s, order = parcel_to_close(tx, req.session)
-    work = open_work_session(tx, req.session.token_hash)
-    assert work is not None
+    """Inside the writer: load what the domain needs once, decide, store, queue the waybill."""
+    work, s, order = _bench_order(tx, req.session)
     if req.package not in rules.packages:
         raise EdgeError("unknown_package", package=req.package,
                         choices=", ".join(rules.packages))  # fmt: skip
+    to = store.ship_to(tx, order.order_id)
+    service = to.get("_service") or rules.service
     cmd = CloseParcel(req.package, rules.packages[req.package][1], req.weight_g, req.pieces,
-                      req.tracking_no, rules.carrier, _service(tx, order.order_id, rules),
+                      req.tracking_no, rules.carrier, service,
                       weight_source=req.weight_source, approved_by=req.approved_by,
                       approval_reason=req.approval_reason if req.approved_by else "")  # fmt: skip
-    decision = close_parcel(
+    decision = close_parcel_decision(
         s, order, store.sources(tx, order.order_id),
         store.unit_weights(tx, [ln.sku for ln in order.lines]), cmd,
         tolerance=rules.tolerance, ship_on_pack=rules.ship_on_pack,
@@ -251,11 +356,15 @@ def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
                                               req.close_id))  # fmt: skip
     job = None
     if req.printer is not None:
-        job = queue_waybill(tx, order.order_id, s.parcel_no, rules, req.printer,
-                            req.printer_format, req.print_station or s.station)  # fmt: skip
+        closed = next(c for c in decision.changes if isinstance(c, ParcelClosed))
+        parcel = ParcelInfo(closed.parcel_id, closed.parcel_no, closed.pieces or closed.parcel_no,
+                            closed.tracking_no, closed.weight_g or 0, closed.contents)  # fmt: skip
+        job = _queue_waybill(tx, order.order_id, parcel, to, rules, req.printer,
+                             req.printer_format, req.print_station or s.station)  # fmt: skip
     new_state = asdict(decision.state)
     save_state(tx, work.id, new_state)
-    view = view_pack(tx, new_state)
+    parcels = store.parcel_rows(tx, order.order_id)
+    view = view_pack(tx, new_state, ship_to=to, parcels=parcels)
     fb = decision.feedback
     assert fb is not None
     return {"scan_id": req.close_id, "ok": True, "workflow": "pack", "tone": fb.tone,
@@ -264,19 +373,14 @@ def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
             "events": seqs, "tracking_no": req.tracking_no, "print_job": job,
             "print_station": req.print_station or s.station,
             "parcel_id": parcel_id_of(order.order_id, s.parcel_no),
-            "parcels": store.parcel_rows(tx, order.order_id)}  # fmt: skip
+            "parcels": parcels}  # fmt: skip
 
 
-def _service(conn: Any, order_id: str, rules: PackRules) -> str:
-    return store.ship_to(conn, order_id).get("_service") or rules.service
-
-
-def queue_waybill(
-    tx: Tx, order_id: str, parcel_no: int, rules: PackRules, printer: str, fmt: str, station: str
-) -> int:
-    """Queue the waybill of (order, parcel) as it stands now (address, weight, pieces)."""
-    parcel = next(p for p in store.parcels_of(tx, order_id) if p.parcel_no == parcel_no)
-    to = store.ship_to(tx, order_id)
+def _queue_waybill(
+    tx: Tx, order_id: str, parcel: ParcelInfo, to: Mapping[str, Any], rules: PackRules,
+    printer: str, fmt: str, station: str,
+) -> int:  # fmt: skip
+    """Queue the waybill of a parcel of the order, to the address `to` (as it stands now)."""
     recipient = Address(
         to.get("name", ""), to.get("address", ""), to.get("district", ""), city=to.get("city", ""),
         region=to.get("province", ""), postal_code=to.get("postcode") or to.get("postal_code", ""),
@@ -284,7 +388,7 @@ def queue_waybill(
     )  # fmt: skip
     waybill = Waybill(
         order_number=to.get("_channel_order_id") or order_id, carrier=rules.carrier,
-        service=_service(tx, order_id, rules), tracking_no=parcel.tracking_no,
+        service=to.get("_service") or rules.service, tracking_no=parcel.tracking_no,
         sender=Address(**dict(rules.sender)), recipient=recipient, weight_g=parcel.weight_g,
         piece_no=parcel.parcel_no, piece_count=parcel.pieces,
         ship_date=date.fromisoformat(tx.at[:10]), reference=order_id,
@@ -293,6 +397,29 @@ def queue_waybill(
         tx, printer=printer, station=station, kind="waybill", format=fmt,
         document=waybill_document(waybill), order_id=order_id, parcel_id=parcel.parcel_id,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReprintAsk:
+    parcel_id: str
+    station: str | None = None  # the bench to print at (the device's own by default)
+
+
+async def reprint_parcel(
+    store: Store, settings: Any, spooler: Any, session: LoginSession, ask: ReprintAsk
+) -> dict[str, Any]:
+    """Print a closed parcel's waybill again (a new job, the order's address as it is now);
+    only its packer or a supervisor may ask. It prints after the commit."""
+    station = ask.station or device_station(store.read(), session.device_id)
+    printer = station_printer(settings, station)
+    rules = pack_rules(settings)
+    result = await store.writer.run(
+        lambda tx: reprint_waybill(
+            tx, ask.parcel_id, rules, printer.name, printer.format, station, by=session
+        )
+    )
+    spooler.notify()
+    return result
 
 
 def reprint_waybill(
@@ -307,7 +434,8 @@ def reprint_waybill(
     packer = store.parcel_packer(tx, parcel_id)
     check_assignee(by.role, by.operator_id, packer, what="parcel", key=parcel_id)
     order_id, parcel = found
-    job = queue_waybill(tx, order_id, parcel.parcel_no, rules, printer, fmt, station)
+    to = store.ship_to(tx, order_id)
+    job = _queue_waybill(tx, order_id, parcel, to, rules, printer, fmt, station)
     return {"parcel_id": parcel_id, "print_job": job, "tracking_no": parcel.tracking_no}
 
 
@@ -329,13 +457,9 @@ def run_dispatch(
         found = store.parcel(tx, str(scan.key))
         if found is not None:
             order_id, parcel = found
-            row = tx.one(
-                "SELECT o.status, s.carrier FROM orders o JOIN shipments s ON s.order_id = o.id"
-                " WHERE o.id = ?",
-                (order_id,),
-            )
-            ctx = DispatchContext(order_id, row["status"], parcel,
-                                  tuple(store.parcels_of(tx, order_id)), row["carrier"])  # fmt: skip
+            status, carrier = store.order_shipment(tx, order_id)
+            ctx = DispatchContext(order_id, status, parcel,
+                                  tuple(store.parcels_of(tx, order_id)), carrier)  # fmt: skip
     return decide_dispatch(DispatchSession(**state), scan, ctx)
 
 

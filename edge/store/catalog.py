@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from edge.domain.errors import EdgeError
 from edge.domain.gtin import normalise_gtin
 from edge.store.writer import Tx
@@ -10,6 +12,14 @@ from edge.store.writer import Tx
 def barcode_key(code: str) -> str:
     """The lookup key of a printed barcode: GTIN-14 for any GTIN shape, else the code itself."""
     return normalise_gtin(code) or code
+
+
+def product_names(conn: Any, skus: list[str]) -> dict[str, tuple[str, str]]:
+    """Each SKU's (name, name_zh), for a screen."""
+    rows = conn.execute(
+        f"SELECT sku, name, name_zh FROM products WHERE sku IN ({','.join('?' * len(skus))})", skus
+    )
+    return {r["sku"]: (r["name"], r["name_zh"]) for r in rows}
 
 
 def upsert_product(

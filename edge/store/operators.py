@@ -112,6 +112,12 @@ def device(conn: sqlite3.Connection, device_id: str) -> sqlite3.Row | None:
     return row
 
 
+def device_station(conn: sqlite3.Connection | Tx, device_id: str | None) -> str:
+    """The station a device is bound to ("" for a handheld bound to none)."""
+    row = conn.execute("SELECT station FROM devices WHERE id = ?", (device_id,)).fetchone()
+    return (row["station"] or "") if row else ""
+
+
 def device_by_secret(conn: sqlite3.Connection, secret: str) -> sqlite3.Row | None:
     """The active device whose credential is `secret` (a station's screen before anyone logs in)."""
     row: sqlite3.Row | None = conn.execute(

@@ -103,6 +103,16 @@ def parcel(conn: Conn, parcel_id: str) -> tuple[str, ParcelInfo] | None:
     return None if row is None else (row["order_id"], _parcel(conn, row))
 
 
+def order_shipment(conn: Conn, order_id: str) -> tuple[str, str]:
+    """(order status, its shipment's carrier) for the dock."""
+    row = conn.execute(
+        "SELECT o.status, s.carrier FROM orders o JOIN shipments s ON s.order_id = o.id"
+        " WHERE o.id = ?",
+        (order_id,),
+    ).fetchone()
+    return row["status"], row["carrier"]
+
+
 def parcel_packer(conn: Conn, parcel_id: str) -> int | None:
     """Who closed the parcel (None for a parcel from before that was recorded)."""
     row = conn.execute("SELECT closed_by FROM parcels WHERE id = ?", (parcel_id,)).fetchone()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
@@ -53,20 +52,9 @@ class ReprintIn(BaseModel):
     station: str | None = Field(default=None, max_length=32)
 
 
-def _printer(settings: Any, station: str) -> Any:
-    """The station's printer; for a handheld bound to no station, packing.handheld_printer or
-    the only printer there is."""
-    printers = settings.printers
-    if not station:
-        named = settings.packing.handheld_printer
-        found = [p for p in printers if p.name == named] if named else list(printers)
-        if len(found) == 1:
-            return found[0]
-        raise EdgeError("no_printer", station="-")
-    found = next((p for p in printers if p.station == station), None)
-    if found is None:
-        raise EdgeError("no_printer", station=station)
-    return found
+def _bench(request: Request) -> packing.PackBench:
+    state = request.app.state
+    return packing.PackBench(state.carrier, state.scales, state.spooler, state.login_throttle)
 
 
 @router.post("/pack/close")
@@ -75,43 +63,23 @@ async def close_parcel(
 ) -> JSONResponse:
     """Close the parcel being packed: tracking number first (once per order and parcel), then
     the parcel, `packed` and the waybill's print job in one commit; it prints after."""
-    lang = request_language(request)
-    asked = packing.Close(body.close_id, session, body.package, 0, body.pieces, "", None,
-                          typed_weight=body.weight_g, weight_source=body.weight_source,
-                          approval_badge=body.approval.badge if body.approval else "",
-                          approval_reason=body.approval.reason if body.approval else "")  # fmt: skip
-    prior = packing.replay_close(store.read(), asked)
-    if prior is not None:  # a retry after a lost answer: the first answer, nothing new
-        return answer_response(prior.body, lang, replayed=True)
-    s, order = packing.parcel_to_close(store.read(), session)
-    printer = _printer(settings, s.station)
-    reader = request.app.state.scales.get(s.station) if s.station else None
-    given = body.approval.model_dump() if body.approval else None
-    weighed = await packing.weigh(store, settings, reader, s.station, typed_g=body.weight_g,
-                                  source=body.weight_source, approval=given,
-                                  throttle=request.app.state.login_throttle,
-                                  sources=sources(request))  # fmt: skip
-    weight = weighed.grams
-    tracking = await request.app.state.carrier.tracking_number(
-        order.order_id, s.parcel_no, {"weight_g": weight, "package": body.package}
+    given = body.approval
+    ask = packing.CloseAsk(
+        body.close_id, body.package, body.pieces, body.weight_g, body.weight_source,
+        packing.Approval(given.badge, given.pin, given.reason) if given else None,
+    )  # fmt: skip
+    closed = await packing.close_parcel(
+        store, settings, _bench(request), session, ask, sources=sources(request)
     )
-    req = replace(
-        asked,
-        weight_g=weight,
-        weight_source=weighed.source,
-        approved_by=weighed.approved_by,
-        tracking_no=tracking,
-        printer=printer.name,
-        printer_format=printer.format,
-        print_station=printer.station,
-    )
-    rules = packing.pack_rules(settings)
-    answer = await store.writer.run(lambda tx: packing.close(tx, req, rules))
-    request.app.state.spooler.notify()
-    if answer.body.get("ok") and not answer.replayed:  # other screens of this order are stale now
-        news = {"order_id": order.order_id, "device_id": session.device_id, "what": "parcel_closed"}
+    if closed.changed:  # other screens of this order are stale now
+        news = {
+            "order_id": closed.order_id,
+            "device_id": session.device_id,
+            "what": "parcel_closed",
+        }
         request.app.state.broker.publish(FLOOR_CHANNEL, "order_changed", news)
-    return answer_response(answer.body, lang, replayed=answer.replayed)
+    answer = closed.answer
+    return answer_response(answer.body, request_language(request), replayed=answer.replayed)
 
 
 @router.post("/parcels/{parcel_id}/reprint", status_code=201)
@@ -120,16 +88,8 @@ async def reprint(
     settings: SettingsDep,
 ) -> dict[str, Any]:  # fmt: skip
     """Print a closed parcel's waybill again, with the order's address as it is now."""
-    station = body.station or packing.device_station(store.read(), session.device_id)
-    printer = _printer(settings, station)
-    rules = packing.pack_rules(settings)
-    result = await store.writer.run(
-        lambda tx: packing.reprint_waybill(
-            tx, parcel_id, rules, printer.name, printer.format, station, by=session
-        )  # fmt: skip
-    )
-    request.app.state.spooler.notify()
-    return result
+    ask = packing.ReprintAsk(parcel_id, body.station)
+    return await packing.reprint_parcel(store, settings, request.app.state.spooler, session, ask)
 
 
 @router.get("/parcels/reprints")
