@@ -61,32 +61,40 @@ def _filters(
 def figures(
     tx: Tx, *, skus: Iterable[str] | None = None, warehouse: str | None = None
 ) -> list[Figure]:
-    """The figures of every (warehouse, SKU) with stock or demand, filtered as asked."""
+    """The figures of every (warehouse, SKU) with stock or demand, filtered as asked.
+
+    Stock and open demand are read by ONE statement, so they come from one snapshot: on
+    PostgreSQL at read committed, two statements would let an edge's batch (a pick that moves
+    on_hand to picked and takes the order's demand off) commit between them, and an order could be
+    released beyond what exists."""
     skus = list(skus) if skus is not None else None
-    buckets: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    where, params = _filters(skus, warehouse, "")
-    for r in tx.all(f"SELECT warehouse, sku, bucket, qty FROM stock WHERE 1 = 1{where}", params):
-        buckets[(r["warehouse"], r["sku"])][r["bucket"]] = int(r["qty"])
-    demand = _demand(tx, skus, warehouse)
-    keys = sorted(set(buckets) | set(demand))
-    return [Figure(w, s, buckets.get((w, s), {}), demand.get((w, s), 0)) for w, s in keys]
-
-
-def _demand(tx: Tx, skus: list[str] | None, warehouse: str | None) -> dict[tuple[str, str], int]:
-    where, params = _filters(skus, warehouse, "l.")
+    stock_where, stock_params = _filters(skus, warehouse, "")
+    demand_where, demand_params = _filters(skus, warehouse, "l.")
+    demand_where = demand_where.replace("warehouse =", "o.warehouse =")
     rows = tx.all(
-        "SELECT o.warehouse, o.id, l.sku, SUM(l.qty) AS ordered, MAX(COALESCE(p.qty, 0)) AS picked"
+        f"SELECT warehouse, sku, bucket, qty FROM stock WHERE 1 = 1{stock_where}"
+        " UNION ALL"
+        " SELECT warehouse, sku, '' AS bucket,"
+        " SUM(CASE WHEN ordered > picked THEN ordered - picked ELSE 0 END) AS qty FROM ("
+        " SELECT o.warehouse, o.id, l.sku, SUM(l.qty) AS ordered,"
+        " MAX(COALESCE(p.qty, 0)) AS picked"
         " FROM orders o JOIN order_lines l ON l.order_id = o.id"
         " LEFT JOIN order_picks p ON p.order_id = o.id AND p.sku = l.sku"
         f" WHERE o.status IN ({','.join('?' * len(OPEN_STATUSES))})"
-        f" AND o.warehouse IS NOT NULL{where.replace('warehouse =', 'o.warehouse =')}"
-        " GROUP BY o.warehouse, o.id, l.sku",
-        [*OPEN_STATUSES, *params],
+        f" AND o.warehouse IS NOT NULL{demand_where}"
+        " GROUP BY o.warehouse, o.id, l.sku) open_lines GROUP BY warehouse, sku",
+        [*stock_params, *OPEN_STATUSES, *demand_params],
     )
-    demand: dict[tuple[str, str], int] = defaultdict(int)
+    buckets: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    demand: dict[tuple[str, str], int] = {}
     for r in rows:
-        demand[(r["warehouse"], r["sku"])] += max(0, int(r["ordered"]) - int(r["picked"]))
-    return dict(demand)
+        key = (r["warehouse"], r["sku"])
+        if r["bucket"] == "":  # the demand half of the statement (no bucket is named '')
+            demand[key] = int(r["qty"])
+        else:
+            buckets[key][r["bucket"]] = int(r["qty"])
+    keys = sorted(set(buckets) | set(demand))
+    return [Figure(w, s, buckets.get((w, s), {}), demand.get((w, s), 0)) for w, s in keys]
 
 
 @dataclass(frozen=True)

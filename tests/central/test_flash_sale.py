@@ -1,0 +1,78 @@
+"""No order is released beyond stock: an edge's event batch committing while an order is being
+assigned (forced between the assignment's reads, on real concurrent connections), and a short
+flash sale (many concurrent one-unit orders for a few hot SKUs while the edges pick and put back)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from central_sync.server.batch import parse_batch
+from central_sync.server.central import Central
+from central_sync.server.db import Tx
+from tests.central.support import EdgeSide, channel_order, move
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+
+def send_direct(central: Central, edge: EdgeSide, kind: str, *moves: Any, **kw: Any) -> None:
+    """Post one event of `edge` straight to the service, on its own pooled connection."""
+    event = edge.event(kind, *moves, **kw)
+    central.receive_events(edge.edge_id, parse_batch({"events": [event]}, edge.edge_id))
+
+
+@contextmanager
+def after_first_stock_read(action: Callable[[], None]) -> Iterator[threading.Event]:
+    """Run `action` in another thread (its own connection) right after the first statement of the
+    calling thread that reads central's stock, and wait up to 1.5 s for it to finish: a batch that
+    does not wait for the assignment commits between the assignment's reads."""
+    original = Tx.all
+    caller = threading.get_ident()
+    fired, done = threading.Event(), threading.Event()
+
+    def run() -> None:
+        try:
+            action()
+        finally:
+            done.set()
+
+    def spy(self: Tx, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        rows = original(self, sql, params)
+        if threading.get_ident() == caller and "FROM stock" in sql and not fired.is_set():
+            fired.set()
+            threading.Thread(target=run, daemon=True).start()
+            done.wait(1.5)
+        return rows
+
+    Tx.all = spy  # type: ignore[method-assign]
+    try:
+        yield fired
+    finally:
+        Tx.all = original  # type: ignore[method-assign]
+    assert done.wait(30.0), "the forced event batch never finished"
+
+
+def test_a_pick_committed_between_the_assignments_reads_releases_nothing_beyond_stock(
+    central: Central, edge: EdgeSide
+) -> None:
+    edge.receive("TEA-0001", 50)
+    first = central.ingest([channel_order("1", ("TEA-0001", 50))])[0]
+    assert (first.warehouse, first.order_status) == ("edge-1", "released")
+
+    def pick_the_first_order() -> None:
+        pick = move("TEA-0001", 50, "A-01-01/on_hand", "BENCH-1/T-1/picked", kind="pick")
+        send_direct(central, edge, "pick", pick, order_id="shop:1")
+
+    with after_first_stock_read(pick_the_first_order) as fired:
+        second = central.ingest([channel_order("2", ("TEA-0001", 50))])[0]
+
+    assert fired.is_set()
+    assert (second.order_status, second.warehouse) == ("unassigned", None)
+    (figure,) = central.stock(sku="TEA-0001")
+    assert (figure["on_hand"], figure["picked"], figure["demand"], figure["available"]) == (
+        0, 50, 0, 0,
+    )  # fmt: skip
