@@ -21,8 +21,8 @@ import PIL  # noqa: E402
 import reportlab  # noqa: E402
 
 from bench.common import machine  # noqa: E402
-from edge.cli.labels_cmd import sample_waybill  # noqa: E402
 from labels.document import Address, Label, Waybill  # noqa: E402
+from labels.samples import sample_waybill  # noqa: E402
 from labels.waybill import waybill_pdf, waybill_zpl  # noqa: E402
 
 TARGET_MS = 100.0  # a waybill must render well under this (issue 6)

@@ -18,8 +18,9 @@ from typing import Any
 from edge.domain.gtin import check_digit
 from edge.domain.stock import AdjustStock, AnnounceReturn, FreezeStock, MoveStock, ReceiveStock
 from edge.service import stock as stock_service
+from edge.service.imports import import_table
 from edge.store.effects import Actor
-from edge.store.importer import import_table, table_from_rows
+from edge.store.importer import table_from_rows
 from edge.store.store import Store
 from edge.store.writer import Tx
 

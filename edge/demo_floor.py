@@ -145,10 +145,11 @@ def seed_picked(store: Store, order_ids: Sequence[str], *, badge: str = "P001") 
 
 
 def _pick_whole(tx: Tx, order_id: str, badge: str) -> str:
+    from edge.service.floor import FloorSettings
     from edge.service.picking import create_list_for
     from edge.service.scans import ScanRequest, handle_scan
     from edge.service.work import start_task
-    from edge.service.workflows import WORKFLOWS, FloorSettings
+    from edge.service.workflows import WORKFLOWS
 
     session = _demo_session(tx, badge)
     list_id = create_list_for(tx, [order_id], assignee=session.operator_id,

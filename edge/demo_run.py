@@ -33,7 +33,7 @@ def banner(url: str, *, data_dir: str, temporary: bool, sheet: str = "") -> list
 def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) -> None:
     """Open (and seed, once) the demo store and its central, sync them, then serve the edge
     until SIGINT/SIGTERM."""
-    from edge.cli.server import run_server
+    from edge.api.serving import run_server
     from edge.demo_central import start_central, sync_now, synced_settings
     from edge.demo_floor import DEMO_STATION, seed_picked, with_virtual_scanner, write_sheet
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from edge.cli.devices_cmd import describe_scan
+from edge.devices.adapters import adapter_for
 from edge.devices.framing import FramedLine, Framer, terminator_from, visible
-from edge.devices.scanner import DeviceState, ScannerConfig, adapter_for
+from edge.devices.scanner import DeviceState, ScannerConfig
 from tests.scanner_harness import Pty, Recorder, point, stopped
 
 GS = "\x1d"

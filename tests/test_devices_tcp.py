@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import socket
 
+from edge.devices.adapters import adapter_for
 from edge.devices.framing import FramedLine
-from edge.devices.scanner import DeviceState, ScannerConfig, adapter_for
+from edge.devices.scanner import DeviceState, ScannerConfig
 from edge.devices.tcp_scanner import TcpListenScanner
 from tests.scanner_harness import Recorder, stopped
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from edge.domain.operator import verify_pin
-from edge.store.importer import ImportRefused, import_file
+from edge.service.imports import import_file
+from edge.store.importer import ImportRefused
 from edge.store.store import Store
 from tests.servers import venv_script
 from tests.support import snapshot

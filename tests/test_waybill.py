@@ -15,10 +15,11 @@ import zxingcpp
 from click.testing import CliRunner
 from reportlab.pdfbase import pdfmetrics
 
-from edge.cli.labels_cmd import labels, sample_waybill
+from edge.cli.labels_cmd import labels
 from labels.code128 import GS1_LOGISTIC_MODULE_MM, MIN_MODULE_MM, BarcodeDataError
 from labels.document import Address, Bars, Carton, Label, Layout, Rule, Text
 from labels.fonts import CJK, cjk_font
+from labels.samples import sample_waybill
 from labels.sheet import Box
 from labels.sscc import (
     check_sscc,

@@ -13,9 +13,10 @@ from barcode.charsets import code128 as charset
 from click.testing import CliRunner
 from PIL import Image, ImageDraw
 
-from edge.cli.labels_cmd import labels, sample_waybill
+from edge.cli.labels_cmd import labels
 from labels.code128 import GS, QUIET_MODULES
 from labels.document import Address, Carton, Label, Layout
+from labels.samples import sample_waybill
 from labels.sscc import layout_sscc_label, sscc_label_zpl
 from labels.waybill import layout_waybill, waybill_zpl
 from labels.zpl import (

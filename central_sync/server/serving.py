@@ -10,7 +10,7 @@ import uvicorn
 
 from central_sync.server.app import MAX_BODY_BYTES, create_app
 from central_sync.server.central import Central
-from edge.cli.server import bind, stop_on_signals  # one way to bind and stop, edge and central
+from kernel.serving import bind, stop_on_signals
 
 log = logging.getLogger("central.server")
 

@@ -13,11 +13,12 @@ from typing import Any
 
 from edge.api.errors import problem_body, rendered_answer
 from edge.api.events import Broker, station_channel
+from edge.devices.adapters import adapter_for
 from edge.devices.framing import FramedLine
-from edge.devices.scanner import DeviceState, ScanEvent, ScannerAdapter, adapter_for
+from edge.devices.scanner import DeviceState, ScanEvent, ScannerAdapter
 from edge.domain.messages import normalise_language
+from edge.service.floor import FloorSettings
 from edge.service.stations import enrol_stations, route_scan, station_session
-from edge.service.workflows import FloorSettings
 from edge.store.store import Store
 
 log = logging.getLogger("edge.stations")

@@ -19,9 +19,9 @@ from edge.cli.devices_cmd import devices
 def print_test(name: str, config_path: Path | None) -> None:
     """Print the sample waybill (CJK recipient, both barcodes) on the configured printer NAME
     now, in its format, density and label size, and show what the printer says about itself."""
-    from edge.cli.labels_cmd import sample_waybill
     from edge.devices.printers import CONTENT_TYPES, printer_for
     from edge.service.documents import render_document, waybill_document
+    from labels.samples import sample_waybill
 
     settings = settings_from(config_path)
     found = next((p for p in settings.printers if p.name == name), None)

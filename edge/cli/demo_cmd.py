@@ -11,8 +11,8 @@ import click
 
 from central_sync.server.access import ADMIN_ENV
 from edge.cli.common import reports_errors, settings_from, setup_logging
-from edge.cli.server import stop_on_signals
 from edge.config.keys import CONFIG_ENV, ENV_PREFIX
+from kernel.serving import stop_on_signals
 
 ENVIRONMENT = f"""\b
 Environment:

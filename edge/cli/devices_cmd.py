@@ -13,9 +13,10 @@ from typing import Any
 import click
 
 from edge.cli.common import config_option, settings_from
+from edge.devices.adapters import adapter_for
 from edge.devices.framing import FramedLine, visible
 from edge.devices.keymap import LAYOUTS
-from edge.devices.scanner import DeviceState, ScanEvent, ScannerConfig, adapter_for
+from edge.devices.scanner import DeviceState, ScanEvent, ScannerConfig
 from edge.domain.errors import EdgeError
 from edge.domain.scan import Scan, parse_scan
 

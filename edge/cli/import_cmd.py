@@ -54,7 +54,7 @@ locations before stock. Existing rows with the same key are updated.
 )  # fmt: skip
 @reports_errors
 def import_(kind: str, file: Path, config_path: Path | None, db_path: Path | None) -> None:
-    from edge.store.importer import import_file
+    from edge.service.imports import import_file
     from edge.store.store import Store
 
     settings = settings_from(config_path, {"store.path": db_path})

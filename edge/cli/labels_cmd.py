@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,6 @@ from edge.domain.classify import COMMANDS
 from edge.domain.gtin import check_digit
 
 if TYPE_CHECKING:
-    from labels.document import Waybill
     from labels.sheet import SheetSection
 
 # Fixed sample data: the kinds of code the floor scans, Chinese names included.
@@ -88,44 +86,6 @@ def sample_sheet(config_path: Path | None, out: Path) -> None:
     click.echo(f"wrote {out}: {count} barcodes")
 
 
-def sample_waybill() -> Waybill:
-    """A fixed waybill to a Chinese recipient: the CJK font, both barcodes and every field."""
-    from labels.document import Address, Waybill
-
-    sender = Address(
-        "Harbour Fulfilment Ltd / 港湾仓储",
-        "Unit 4, 18 Gateway Road",
-        city="Felixstowe",
-        region="Suffolk",
-        postal_code="IP11 3BZ",
-        country="United Kingdom",
-        phone="+44 1394 000 100",
-    )
-    recipient = Address(
-        "王芳",
-        "世纪大道100号 8楼801室",
-        "环球金融中心",
-        city="浦东新区",
-        region="上海市",
-        postal_code="200120",
-        country="中国 China",
-        phone="+86 138 0013 8000",
-    )
-    return Waybill(
-        order_number="SO-2025-000123",
-        carrier="Edge Post",
-        service="EXPRESS",
-        tracking_no="RR123456785CN",  # UPU S10, its check digit included
-        sender=sender,
-        recipient=recipient,
-        weight_g=1250,
-        piece_no=1,
-        piece_count=2,
-        ship_date=date(2025, 6, 2),
-        reference="PO 4711",
-    )
-
-
 @sample.command("waybill")
 @click.option(
     "--format",
@@ -169,7 +129,9 @@ def sample_waybill_cmd(fmt: str, out: Path, dpi: str, zpl_text: str, zpl_font: s
     Send the file to a label printer (ZPL over port 9100, or the PDF at 100 %) and scan both
     barcodes: the tracking number is RR123456785CN, the order number SO-2025-000123.
     """
+    # labels (and reportlab) load when a label is drawn, not at every command's start-up
     from labels.document import Label
+    from labels.samples import sample_waybill
     from labels.waybill import waybill_pdf, waybill_zpl
 
     waybill, label = sample_waybill(), Label(dpi=int(dpi))

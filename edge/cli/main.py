@@ -44,8 +44,8 @@ def init(config_path: Path | None, data_dir: Path | None) -> None:
 @reports_errors
 def serve(config_path: Path | None, host: str | None, port: int | None) -> None:
     """Run the edge server until Ctrl-C or SIGTERM."""
+    from edge.api.serving import run_server
     from edge.cli.backup_cmd import reconcile_or_exit
-    from edge.cli.server import run_server
 
     settings = settings_from(config_path, {"server.host": host, "server.port": port})
     setup_logging(settings.logging.level)

@@ -112,21 +112,6 @@ class ScannerAdapter(Protocol):
         ...
 
 
-def adapter_for(config: ScannerConfig) -> ScannerAdapter:
-    """The adapter for a configured scanner."""
-    if config.kind == "serial":
-        from edge.devices.serial_scanner import SerialScanner
-
-        return SerialScanner(config)
-    if config.kind == "hid":
-        from edge.devices.hid_scanner import HidScanner
-
-        return HidScanner(config)
-    from edge.devices.tcp_scanner import TcpClientScanner, TcpListenScanner
-
-    return TcpClientScanner(config) if config.kind == "tcp-client" else TcpListenScanner(config)
-
-
 @dataclass(frozen=True)
 class StateChange:
     state: DeviceState

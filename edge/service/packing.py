@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision
@@ -32,6 +32,7 @@ from edge.service.auth import AuthSettings
 from edge.service.carriers import Carrier
 from edge.service.commands import refusal_body, run_once
 from edge.service.documents import waybill_document
+from edge.service.floor import FloorSettings
 from edge.service.throttle import SourceThrottle
 from edge.store import packing as store
 from edge.store import print_jobs
@@ -43,9 +44,6 @@ from edge.store.store import Store
 from edge.store.work import WorkSession, open_work_session, save_state
 from edge.store.writer import Tx
 from labels.document import Address, Waybill
-
-if TYPE_CHECKING:
-    from edge.service.workflows import FloorSettings
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ handheld shows."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision
@@ -12,14 +12,12 @@ from edge.domain.errors import EdgeError
 from edge.domain.ledger import Stock
 from edge.domain.operator import Role, check_assignee
 from edge.domain.pick import PROMPT, PickContext, PickSession, decide_pick, prompt_params, step_of
+from edge.service.floor import FloorSettings
 from edge.store import orders as order_store
 from edge.store import picking as store
 from edge.store.effects import load_stock_rows
 from edge.store.operators import LoginSession
 from edge.store.writer import Tx
-
-if TYPE_CHECKING:
-    from edge.service.workflows import FloorSettings
 
 
 def next_list(tx: Tx, operator_id: int, batch_size: int) -> str:

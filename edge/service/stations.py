@@ -13,8 +13,8 @@ from edge.domain.classify import classify
 from edge.domain.errors import EdgeError
 from edge.domain.operator import activity
 from edge.domain.scan import parse_scan
+from edge.service.floor import FloorSettings
 from edge.service.scans import ScanRequest, handle_scan
-from edge.service.workflows import FloorSettings
 from edge.store.answers import Answer
 from edge.store.directory import SqlDirectory
 from edge.store.effects import utc

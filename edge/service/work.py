@@ -7,7 +7,8 @@ from typing import Any
 
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
-from edge.service.workflows import WORKFLOWS, FloorSettings
+from edge.service.floor import FloorSettings
+from edge.service.workflows import WORKFLOWS
 from edge.store.operators import LoginSession
 from edge.store.work import open_work_session, start_work_session
 from edge.store.writer import Tx

@@ -4,7 +4,7 @@ classified scan is decided (loading just what the decision needs) and what the s
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from edge.domain.classify import Classified
@@ -12,28 +12,11 @@ from edge.domain.decision import Decision
 from edge.domain.ledger import Stock
 from edge.domain.move import PROMPT, MoveContext, MoveSession, decide_move
 from edge.domain.operator import MANAGERS, Role
-from edge.domain.shelf_life import ShelfRules
+from edge.service.floor import FloorSettings
 from edge.store.catalog import lot_order
 from edge.store.effects import load_stock_rows
 from edge.store.operators import LoginSession
 from edge.store.writer import Tx
-
-
-@dataclass(frozen=True)
-class FloorSettings:
-    """The settings a workflow's decisions depend on."""
-
-    prefix: str = ""
-    suffix: str = ""
-    gs_substitutes: tuple[str, ...] = ("<GS>",)
-    command_prefix: str = "CMD:"
-    batch_size: int = 3
-    allow_unscanned_completion: bool = False
-    quantity_prompt: bool = False
-    shelf: ShelfRules = field(
-        default_factory=ShelfRules
-    )  # the warehouse's date, shelf-life minimums
-
 
 Start = Callable[[Tx, LoginSession, dict[str, Any], FloorSettings], dict[str, Any]]
 Run = Callable[[Tx, dict[str, Any], Classified, FloorSettings], Decision[Any]]

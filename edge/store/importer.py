@@ -1,9 +1,7 @@
-"""Importing master data and opening stock from CSV: every row checked, then all or nothing.
-
-A file is read into a `Table`, parsed row by row into records (bad values collected, not
-raised), then validated against the store and applied in ONE writer command. Each row runs in
-its own savepoint so that one bad row does not hide the next; if any row is bad the command
-raises `ImportRefused` and its savepoint takes the whole file back out.
+"""The store's half of importing master data and opening stock from CSV: reading a file into a
+`Table`, parsing it row by row into records (bad values collected, not raised), and checking and
+writing each record against the database. `edge.service.imports` runs a whole file as one
+writer command and receives the opening stock.
 """
 
 from __future__ import annotations
@@ -20,12 +18,8 @@ from typing import Any
 from edge.domain.errors import EdgeError
 from edge.domain.gtin import has_gtin_shape, is_valid_sscc, wrong_check_digit
 from edge.domain.operator import Role, check_pin_format, hash_pin, verify_pin
-from edge.domain.stock import ReceiveStock
-from edge.service.stock import receive
 from edge.store import catalog
-from edge.store.effects import Actor
 from edge.store.operators import add_operator
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 # Required columns first; the command's --help prints this table.
@@ -88,7 +82,7 @@ class ImportResult:
         return f"{self.kind}: {self.rows:,} rows imported ({self.changed:,} new or updated)"
 
 
-class _Bad(Exception):
+class Bad(Exception):
     """A row's value is wrong; the message is the reason shown to the person importing."""
 
 
@@ -135,13 +129,13 @@ def check_header(kind: str, header: Sequence[str]) -> list[BadRow]:
 
 def _width(row: Mapping[str, str], header: Sequence[str]) -> None:
     if _EXTRA in row:
-        raise _Bad(f"{row[_EXTRA]} values but the header names {len(header)} columns")
+        raise Bad(f"{row[_EXTRA]} values but the header names {len(header)} columns")
 
 
 def _text(row: Mapping[str, str], col: str, *, required: bool = False) -> str:
     value = (row.get(col) or "").strip()
     if required and not value:
-        raise _Bad(f"{col} is empty")
+        raise Bad(f"{col} is empty")
     return value
 
 
@@ -153,9 +147,9 @@ def _int(row: Mapping[str, str], col: str, *, default: int | None, minimum: int)
     try:
         value = int(text)
     except ValueError:
-        raise _Bad(f"{col} {text!r} is not a whole number") from None
+        raise Bad(f"{col} {text!r} is not a whole number") from None
     if value < minimum:
-        raise _Bad(
+        raise Bad(
             f"{col} {value} is negative" if value < 0 else f"{col} {value} is below {minimum}"
         )
     return value
@@ -164,14 +158,14 @@ def _int(row: Mapping[str, str], col: str, *, default: int | None, minimum: int)
 def _bool(row: Mapping[str, str], col: str) -> bool:
     text = _text(row, col).lower()
     if text not in _TRUE + _FALSE:
-        raise _Bad(f"{col} {text!r} is not true or false (use true, false, yes, no, 1 or 0)")
+        raise Bad(f"{col} {text!r} is not true or false (use true, false, yes, no, 1 or 0)")
     return text in _TRUE
 
 
 def _choice(row: Mapping[str, str], col: str, choices: Sequence[str], *, default: str = "") -> str:
     value = _text(row, col) or default
     if value not in choices:
-        raise _Bad(f"{col} {value!r} is not one of {', '.join(c for c in choices if c)}")
+        raise Bad(f"{col} {value!r} is not one of {', '.join(c for c in choices if c)}")
     return value
 
 
@@ -182,7 +176,7 @@ def _date(row: Mapping[str, str], col: str) -> str | None:
     try:
         return date.fromisoformat(text).isoformat()
     except ValueError:
-        raise _Bad(f"{col} {text!r} is not a date like 2025-12-31") from None
+        raise Bad(f"{col} {text!r} is not a date like 2025-12-31") from None
 
 
 # --- records: one kind each, parsed from a row ---------------------------------------------
@@ -257,7 +251,7 @@ def _barcode(row: Mapping[str, str], _: int) -> Barcode:
     code = _text(row, "code", required=True)
     expected = wrong_check_digit(code) if has_gtin_shape(code) else None
     if expected is not None:
-        raise _Bad(f"barcode {code} has a wrong GTIN check digit (expected {expected})")
+        raise Bad(f"barcode {code} has a wrong GTIN check digit (expected {expected})")
     pack_qty = _int(row, "pack_qty", default=1, minimum=1)
     return Barcode(code, _text(row, "sku", required=True), pack_qty)
 
@@ -265,7 +259,7 @@ def _barcode(row: Mapping[str, str], _: int) -> Barcode:
 def _container(row: Mapping[str, str], _: int) -> Container:
     sscc = _text(row, "sscc") or None
     if sscc is not None and not is_valid_sscc(sscc):
-        raise _Bad(f"sscc {sscc} is not an SSCC (18 digits with a correct check digit)")
+        raise Bad(f"sscc {sscc} is not an SSCC (18 digits with a correct check digit)")
     code = _text(row, "code", required=True)
     return Container(code, _choice(row, "type", CONTAINER_TYPES, default="tote"), sscc)
 
@@ -275,7 +269,7 @@ def _operator(row: Mapping[str, str], pin_min_length: int) -> Operator:
     try:
         check_pin_format(pin, min_length=pin_min_length)
     except EdgeError:
-        raise _Bad(f"pin must be {pin_min_length} or more digits") from None
+        raise Bad(f"pin must be {pin_min_length} or more digits") from None
     return Operator(
         _text(row, "badge", required=True), _text(row, "name", required=True),
         _choice(row, "role", [r.value for r in Role]), pin, _choice(row, "language", LANGUAGES),
@@ -299,7 +293,7 @@ def _opening(row: Mapping[str, str], _: int) -> Opening:
     sku, location = _text(row, "sku", required=True), _text(row, "location", required=True)
     qty, lot = _int(row, "qty", default=None, minimum=1), _text(row, "lot")
     if len(lot) > MAX_LOT:  # GS1 AI (10): a batch or lot number has at most 20 characters
-        raise _Bad(f"lot {lot[:24]!r}… is longer than {MAX_LOT} characters")
+        raise Bad(f"lot {lot[:24]!r}… is longer than {MAX_LOT} characters")
     return Opening(sku, location, qty, lot, _date(row, "expiry"))
 
 
@@ -326,7 +320,7 @@ def parse_table(
         try:
             _width(row, table.header)
             record = PARSERS[kind](row, pin_min_length)
-        except _Bad as exc:
+        except Bad as exc:
             bad.append(BadRow(line, str(exc)))
             continue
         key = KEYS[kind](record)
@@ -390,26 +384,26 @@ def _apply_container(tx: Tx, c: Container) -> bool:
     if c.sscc is not None:
         owner = tx.one("SELECT code FROM containers WHERE sscc = ? AND code != ?", (c.sscc, c.code))
         if owner is not None:
-            raise _Bad(f"sscc {c.sscc} already belongs to container {owner['code']}")
+            raise Bad(f"sscc {c.sscc} already belongs to container {owner['code']}")
     current = tx.one("SELECT type, sscc FROM containers WHERE code = ?", (c.code,))
     return _upsert(current, (c.type, c.sscc), lambda: catalog.upsert_container(tx, **vars(c)))
 
 
-def _apply_opening(tx: Tx, s: Opening) -> bool:
+def check_opening(tx: Tx, s: Opening) -> None:
+    """Check an opening-stock row against the catalogue and record its lot (raises on a bad row);
+    the service receives the stock itself."""
     product = tx.one("SELECT lot_tracked, expiry_tracked FROM products WHERE sku = ?", (s.sku,))
     if product is None:
         raise EdgeError("unknown_sku", sku=s.sku)
     if product["lot_tracked"] and not s.lot:
-        raise _Bad(f"sku {s.sku} is lot-tracked: give a lot")
+        raise Bad(f"sku {s.sku} is lot-tracked: give a lot")
     if s.expiry and not s.lot:
-        raise _Bad("an expiry needs a lot")
+        raise Bad("an expiry needs a lot")
     if s.lot:
         catalog.upsert_lot(tx, sku=s.sku, lot=s.lot, expiry=s.expiry)
         known = tx.one("SELECT expiry FROM lots WHERE sku = ? AND lot = ?", (s.sku, s.lot))
         if product["expiry_tracked"] and not known["expiry"]:
-            raise _Bad(f"sku {s.sku} is expiry-tracked: give an expiry")
-    receive(tx, ReceiveStock(s.sku, s.location, s.qty, lot=s.lot), Actor())
-    return True
+            raise Bad(f"sku {s.sku} is expiry-tracked: give an expiry")
 
 
 def _apply_operator(tx: Tx, op: Operator) -> bool:
@@ -425,65 +419,16 @@ def _apply_operator(tx: Tx, op: Operator) -> bool:
     return _upsert(current, wanted, write)
 
 
+# What each kind's row writes (True if it changed anything); opening stock is received by the
+# service (edge.service.imports), after `check_opening`.
 APPLIERS: dict[str, Callable[[Tx, Any], bool]] = {
     "products": _apply_product, "barcodes": _apply_barcode, "locations": _apply_location,
-    "containers": _apply_container, "stock": _apply_opening, "operators": _apply_operator,
+    "containers": _apply_container, "operators": _apply_operator,
 }  # fmt: skip
 
-Progress = Callable[[int, int], None]
 
-
-def apply_records(
-    tx: Tx, kind: str, records: Sequence[tuple[int, Any]], *, bad: Sequence[BadRow] = (),
-    progress: Progress | None = None,
-) -> ImportResult:  # fmt: skip
-    """Check every record against the store and apply it; any bad row raises `ImportRefused`.
-
-    Run this as one writer command: the raise rolls the command's savepoint back, whole.
-    """
-    found, changed = list(bad), 0
-    for done, (line, record) in enumerate(records, start=1):
-        try:
-            with tx.savepoint():
-                changed += APPLIERS[kind](tx, record)
-        except _Bad as exc:
-            found.append(BadRow(line, str(exc)))
-        except EdgeError as exc:
-            found.append(BadRow(line, exc.message("en")))
-        except sqlite3.IntegrityError as exc:
-            found.append(BadRow(line, f"refused by the database: {exc}"))
-        if progress and done % PROGRESS_EVERY == 0:
-            progress(done, len(records))
-    if found:
-        raise ImportRefused(kind, found)
-    return ImportResult(kind, len(records), changed)
-
-
-def import_table(
-    store: Store, kind: str, table: Table, *, pin_cost: int = 14, pin_min_length: int = 4,
-    progress: Progress | None = None,
-) -> ImportResult:  # fmt: skip
-    """Parse, check and apply `table` as `kind` in one writer command; raises `ImportRefused`."""
-    records, bad = parse_table(kind, table, pin_min_length=pin_min_length)
-    if any(b.line == 1 for b in bad):  # a bad header: the rows cannot be read at all
-        raise ImportRefused(kind, bad)
-    if kind == "operators":
-        if bad:  # nothing to check in the store: refuse before paying for the hashes
-            raise ImportRefused(kind, bad)
-        badges = [op.badge for _, op in records]
-        existing = _pin_hashes(store.read(), badges)
-        records = hash_operator_pins(records, cost=pin_cost, existing=existing)
-    return store.writer.call(
-        lambda tx: apply_records(tx, kind, records, bad=bad, progress=progress)
-    )
-
-
-def import_file(store: Store, kind: str, path: Path, **options: Any) -> ImportResult:
-    """`import_table` on a CSV file."""
-    return import_table(store, kind, read_csv(path), **options)
-
-
-def _pin_hashes(conn: sqlite3.Connection, badges: Sequence[str]) -> dict[str, str]:
+def pin_hashes(conn: sqlite3.Connection, badges: Sequence[str]) -> dict[str, str]:
+    """The stored PIN hashes of those badges that are already enrolled."""
     rows = conn.execute("SELECT badge, pin_hash FROM operators").fetchall()
     wanted = set(badges)
     return {r["badge"]: r["pin_hash"] for r in rows if r["badge"] in wanted}

@@ -14,6 +14,7 @@ from edge.domain.operator import MANAGERS, Role
 from edge.service.documents import waybill_document
 from edge.store import print_jobs
 from edge.store.operators import LoginSession
+from labels.samples import sample_waybill
 
 router = APIRouter(prefix="/api/v1", tags=["printing"])
 Anyone = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look_up_printing")]
@@ -67,8 +68,6 @@ async def reprint(
 @router.post("/printers/{name}/test-print", status_code=201)
 async def test_print(name: Code, request: Request, _: Printing, store: StoreDep) -> dict[str, Any]:
     """Queue the sample waybill (CJK recipient, both barcodes) on a printer, to check it."""
-    from edge.cli.labels_cmd import sample_waybill
-
     printer = next((p for p in request.app.state.settings.printers if p.name == name), None)
     if printer is None:
         raise EdgeError("not_found", what="printer", key=name)

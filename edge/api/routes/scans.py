@@ -15,9 +15,9 @@ from edge.api.fields import ClientId, OptionalCode, RawScan, Word
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
 from edge.service.expiry import shelf_rules
+from edge.service.floor import FloorSettings
 from edge.service.scans import ScanRequest, handle_scan
 from edge.service.work import current_task, start_task
-from edge.service.workflows import FloorSettings
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["scans"])
