@@ -37,7 +37,7 @@ COMPLYING = frozenset({"order_cancelled"})
 class BatchResult:
     applied: int = 0
     duplicates: int = 0
-    stock_changed: bool = False
+    changed_skus: set[str] = field(default_factory=set)  # SKUs whose stock figures moved
     high_water: list[dict[str, int]] = field(default_factory=list)
 
     def answer(self) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def apply_batch(tx: Tx, edge_id: str, events: Sequence[EdgeEvent]) -> BatchResul
     if new:
         _check_ids_unused(tx, new)
         _store(tx, edge_id, new, tops)
-        result.stock_changed = _count_stock(tx, edge_id, new)
+        result.changed_skus = _count_stock(tx, edge_id, new)
         _apply_orders(tx, edge_id, new)
     result.applied = len(new)
     result.high_water = [{"epoch": e, "seq": s} for e, s in sorted(tops.items())]
@@ -139,7 +139,7 @@ def _store(tx: Tx, edge_id: str, new: Sequence[EdgeEvent], tops: dict[int, int])
     )
 
 
-def _count_stock(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> bool:
+def _count_stock(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> set[str]:
     """−qty from the source bucket, +qty to the target; external accounts are not counted."""
     delta: dict[tuple[str, str], int] = defaultdict(int)
     for ev in new:
@@ -154,7 +154,7 @@ def _count_stock(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> bool:
         " ON CONFLICT (warehouse, sku, bucket) DO UPDATE SET qty = stock.qty + excluded.qty",
         ((edge_id, sku, bucket, qty) for (sku, bucket), qty in changed),
     )
-    return bool(changed)
+    return {sku for (sku, _), _ in changed}
 
 
 def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:

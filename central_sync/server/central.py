@@ -18,6 +18,7 @@ from central_sync.server.dialect import DatabaseUrl
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import changes_after
 from central_sync.server.restore import RestoreReport, restore_reported, stored_events
+from central_sync.server.retry import Retrier
 from central_sync.server.schema import migrate
 
 log = logging.getLogger("central")
@@ -35,6 +36,7 @@ class Central:
         self.admin_env_token = admin_token or os.environ.get(access.ADMIN_ENV) or None
         self.on_feed: Callable[[], None] | None = None
         self.last_seen: dict[str, str] = {}
+        self.retrier = Retrier(self._retry_skus)
 
     @property
     def backend(self) -> str:
@@ -45,6 +47,7 @@ class Central:
         return migrate(self.db)
 
     def close(self) -> None:
+        self.retrier.stop()
         self.db.close()
 
     @contextmanager
@@ -93,13 +96,11 @@ class Central:
     # --- up: events
 
     def receive_events(self, edge_id: str, events: Sequence[EdgeEvent]) -> dict[str, Any]:
-        """Apply a checked batch in one transaction; then retry unassigned orders if stock moved."""
+        """Apply a checked batch in one transaction. Unassigned orders wanting a SKU whose stock
+        moved are retried afterwards in the background (`Retrier`), never in this request."""
         try:
             with self.write() as tx:
                 result = apply_batch(tx, edge_id, events)
-                retry = result.stock_changed and tx.one(
-                    "SELECT id FROM orders WHERE status = 'unassigned' LIMIT 1"
-                )
         except CentralError as exc:
             if exc.code in OUT_OF_STEP:
                 exc.extra["high_water"] = self.high_water(edge_id)
@@ -111,9 +112,19 @@ class Central:
                 "edge %s: %d applied, %d duplicates, high water %s",
                 edge_id, result.applied, result.duplicates, result.high_water,
             )  # fmt: skip
-        if retry:
-            self.assign_pending()
+        if result.changed_skus:
+            self.retrier.add(result.changed_skus)
         return result.answer()
+
+    def _retry_skus(self, skus: set[str]) -> None:
+        with self.write() as tx:
+            done = orders.assign_pending(tx, skus)
+        if done:
+            log.info("%d waiting orders assigned after stock moved", len(done))
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until the background retry has seen every stock change so far (tests, CLI)."""
+        return self.retrier.settle(timeout)
 
     def _out_of_step(self, edge_id: str, exc: CentralError) -> None:
         """The edge's stream and central's disagree: a person must look (once while open)."""

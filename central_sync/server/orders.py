@@ -7,13 +7,14 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
-from central_sync.server.assign import choose_for_order
+from central_sync.server.assign import Choice, choose_for_order, choose_warehouse, figures
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.feed import add_change
 from edge.api.fields import Lot, Priority, ZonedTime
@@ -177,9 +178,9 @@ def history(tx: Tx, order_id: str, old: str | None, new: str, *, note: str = "")
     )
 
 
-def assign_order(tx: Tx, order_id: str) -> str | None:
+def assign_order(tx: Tx, order_id: str, choice: Choice | None = None) -> str | None:
     """Assign an unassigned order by the rule and release it to that edge; None if no edge can."""
-    choice = choose_for_order(tx, order_id)
+    choice = choice or choose_for_order(tx, order_id)
     if choice.warehouse is None:
         tx.execute(
             "UPDATE orders SET hold_reason = ?, updated_at = ? WHERE id = ?",
@@ -197,17 +198,54 @@ def assign_order(tx: Tx, order_id: str) -> str | None:
     return choice.warehouse
 
 
-def assign_pending(tx: Tx) -> list[dict[str, Any]]:
-    """Try every unassigned order again, most urgent first; returns those assigned now."""
+def assign_pending(tx: Tx, skus: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Try the unassigned orders again (those with a line of `skus`, or all), most urgent first;
+    returns those assigned now.
+
+    The figures are read once (one statement) and each assignment takes its units off them, so a
+    pass over thousands of waiting orders is one read and a write per order that changes; when
+    none of `skus` is available anywhere, nothing else is read."""
     tx.lock_feed()
+    wanted = sorted(set(skus)) if skus is not None else None
+    if wanted is not None and not any(f.available > 0 for f in figures(tx, skus=wanted)):
+        return []
+    where, params = "", []
+    if wanted is not None:
+        where = (
+            " AND id IN (SELECT order_id FROM order_lines"
+            f" WHERE sku IN ({','.join('?' * len(wanted))}))"
+        )
+        params = wanted
     rows = tx.all(
-        "SELECT id FROM orders WHERE status = 'unassigned' ORDER BY priority DESC, created_at, id"
+        f"SELECT id, hold_reason FROM orders WHERE status = 'unassigned'{where}"
+        " ORDER BY priority DESC, created_at, id",
+        params,
     )
+    if not rows:
+        return []
+    need: dict[str, dict[str, int]] = {r["id"]: defaultdict(int) for r in rows}
+    for start in range(0, len(rows), 500):
+        chunk = [r["id"] for r in rows[start : start + 500]]
+        for line in tx.all(
+            "SELECT order_id, sku, qty FROM order_lines"
+            f" WHERE order_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            need[line["order_id"]][line["sku"]] += int(line["qty"])
+    edges = [r["edge_id"] for r in tx.all("SELECT edge_id FROM edges")]
+    every_sku = {sku for lines in need.values() for sku in lines}
+    available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=every_sku)}
     done = []
     for row in rows:
-        warehouse = assign_order(tx, row["id"])
-        if warehouse:
-            done.append({"id": row["id"], "warehouse": warehouse})
+        choice = choose_warehouse(need[row["id"]], available, edges)
+        if choice.warehouse is None:
+            if choice.reason != row["hold_reason"]:
+                assign_order(tx, row["id"], choice)
+            continue
+        for sku, qty in need[row["id"]].items():
+            available[(choice.warehouse, sku)] = available.get((choice.warehouse, sku), 0) - qty
+        assign_order(tx, row["id"], choice)
+        done.append({"id": row["id"], "warehouse": choice.warehouse})
     return done
 
 

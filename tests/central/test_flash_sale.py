@@ -76,3 +76,24 @@ def test_a_pick_committed_between_the_assignments_reads_releases_nothing_beyond_
     assert (figure["on_hand"], figure["picked"], figure["demand"], figure["available"]) == (
         0, 50, 0, 0,
     )  # fmt: skip
+
+
+def test_a_stock_change_assigns_the_waiting_orders_it_covers_and_no_more(
+    central: Central, edge: EdgeSide
+) -> None:
+    waiting = [channel_order(str(n), ("TEA-0001", 2), priority=n) for n in range(1, 4)]
+    waiting.append(channel_order("other", ("TEA-0002", 1)))
+    assert {o.order_status for o in central.ingest(waiting)} == {"unassigned"}
+
+    edge.receive("TEA-0001", 4)
+    assert central.settle()
+
+    status = {o["id"]: o["status"] for o in central.orders()}
+    assert status == {
+        "shop:3": "released", "shop:2": "released", "shop:1": "unassigned",
+        "shop:other": "unassigned",
+    }  # fmt: skip
+    assert central.order("shop:1")["hold_reason"] == (
+        "no warehouse can cover every line; TEA-0001: need 2, none available"
+    )
+    assert [f["available"] for f in central.stock(sku="TEA-0001")] == [0]
