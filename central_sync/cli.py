@@ -261,8 +261,8 @@ def catalog_sample(db: DatabaseUrl) -> None:
     to try import-orders before your own catalogue is in."""
     from datetime import UTC, datetime
 
-    from edge.demo import generate
-    from edge.demo_central import products_in
+    from edge.demo.central import products_in
+    from edge.demo.data import generate
 
     data = generate(today=datetime.now(UTC).date())
     with opened(db) as central:

@@ -20,7 +20,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from edge import demo, demo_run
+from edge.demo import data as demo
+from edge.demo import run as demo_run
 from edge.domain.gtin import is_valid_gtin
 from edge.store import catalog
 from edge.store.store import Store

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from central_sync.server.central import Central
-from edge import tls
 from edge.files import private_database
+from edge.service import local_ca as tls
 from edge.store.backup import backup, restore
 from edge.store.store import Store
 

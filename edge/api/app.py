@@ -36,6 +36,7 @@ from edge.api.routes import (
 )  # fmt: skip
 from edge.api.routes import sync as sync_routes
 from edge.api.stations import StationHub
+from edge.config import Settings
 from edge.service.carriers import carrier_for
 from edge.service.throttle import RateLimit, SourceThrottle
 from edge.store.answers import purge_answers
@@ -47,7 +48,7 @@ log = logging.getLogger("edge.api")
 WEB_ROOT = Path(str(resources.files("web_terminal")))
 
 
-async def _housekeeping(store: Store, settings: Any, *, every_s: float = 3600) -> None:
+async def _housekeeping(store: Store, settings: Settings, *, every_s: float = 3600) -> None:
     """Forget stored scan answers past `scans.retention_days`, once an hour."""
     while True:
         cutoff = utc(datetime.now(UTC) - timedelta(days=settings.scans.retention_days))
@@ -57,7 +58,7 @@ async def _housekeeping(store: Store, settings: Any, *, every_s: float = 3600) -
         await asyncio.sleep(every_s)
 
 
-def _spooler(store: Store, broker: Broker, settings: Any) -> Any:
+def _spooler(store: Store, broker: Broker, settings: Settings) -> Any:
     """The print spooler for the configured printers; its news goes to the stations' screens."""
     from edge.api.events import station_channel
     from edge.devices.printers import printer_for
@@ -78,7 +79,7 @@ def _spooler(store: Store, broker: Broker, settings: Any) -> Any:
     )  # fmt: skip
 
 
-def _scales(settings: Any, broker: Broker) -> dict[str, Any]:
+def _scales(settings: Settings, broker: Broker) -> dict[str, Any]:
     """A started reader per configured bench scale, by its station; its states go to the
     station's screen as `scale` events (from the reader's thread, so through the event loop)."""
     from edge.api.events import station_channel
@@ -99,7 +100,7 @@ def _scales(settings: Any, broker: Broker) -> dict[str, Any]:
     }
 
 
-async def _start_sync(store: Store, metrics: Metrics, settings: Any, broker: Broker) -> Any:
+async def _start_sync(store: Store, metrics: Metrics, settings: Settings, broker: Broker) -> Any:
     """The sync agent when central.url is set (else None: the edge runs standalone)."""
     if not settings.central.url:
         return None
@@ -125,7 +126,7 @@ def route_statuses(route: APIRoute) -> set[int]:
     return extra | ({401, 403} if any(rule[0] != "public" for rule in rules) else set())
 
 
-def create_app(settings: Any, *, store: Store | None = None) -> FastAPI:
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """Build the app; it opens (and migrates) the store at start-up unless one is given."""
 
     @asynccontextmanager

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from edge.config import Settings
 from edge.domain.errors import EdgeError
 from edge.domain.messages import normalise_language
 from edge.domain.operator import Role, activity
@@ -32,12 +33,13 @@ async def get_store(request: Request) -> Store:
     return store
 
 
-async def get_settings(request: Request) -> Any:
-    return request.app.state.settings
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
-SettingsDep = Annotated[Any, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def sources(request: Request, device_id: str = "") -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from typing import Any
 import uvicorn
 
 from edge.api.app import create_app
+from edge.config import Settings
 from edge.config.keys import env_var_name
 from kernel.serving import bind, stop_on_signals
 
@@ -19,7 +20,7 @@ _PORT_SETTING = f"server.port (env {env_var_name('server.port')})"
 
 
 def run_server(
-    settings: Any, *, on_ready: Callable[[str], None] | None = None, store: Any = None
+    settings: Settings, *, on_ready: Callable[[str], None] | None = None, store: Any = None
 ) -> None:
     """Serve until SIGINT/SIGTERM; `on_ready` gets the base URL once the socket is bound."""
     sock = bind(settings.server.host, settings.server.port, setting=_PORT_SETTING)

@@ -9,10 +9,10 @@ import contextlib
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from edge.api.errors import problem_body, rendered_answer
 from edge.api.events import Broker, station_channel
+from edge.config import Settings
 from edge.devices.adapters import adapter_for
 from edge.devices.framing import FramedLine
 from edge.devices.scanner import DeviceState, ScanEvent, ScannerAdapter
@@ -27,7 +27,9 @@ log = logging.getLogger("edge.stations")
 class StationHub:
     """Starts the scanners, keeps their states, routes their scans."""
 
-    def __init__(self, store: Store, broker: Broker, settings: Any, floor: FloorSettings) -> None:
+    def __init__(
+        self, store: Store, broker: Broker, settings: Settings, floor: FloorSettings
+    ) -> None:
         self._store = store
         self._broker = broker
         self._settings = settings

@@ -54,7 +54,7 @@ def demo(port: int, host: str, data_dir: Path | None, verbose: bool) -> None:
     to this edge; picks two of them for the pack bench; then serves the API and web terminal
     until Ctrl-C or SIGTERM (exit 0).
     """
-    from edge import demo_run as demo_data
+    from edge.demo import run as demo_data
 
     temporary = data_dir is None
     root = Path(tempfile.mkdtemp(prefix="warehouse-edge-demo-")) if temporary else data_dir

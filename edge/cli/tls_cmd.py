@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import click
 
-from edge import tls as local_ca
 from edge.cli.common import config_option, settings_from
 from edge.config import Settings
+from edge.service import local_ca
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -22,7 +22,7 @@ from central_sync.channels import (
     sample_path,
 )
 from central_sync.channels.transform import Bad, compile_step
-from edge import demo
+from edge.demo import data as demo
 
 
 def mapped(channel: str) -> list[ChannelOrder | Rejected]:

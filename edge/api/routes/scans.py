@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, Strict
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
 from edge.api.fields import ClientId, OptionalCode, RawScan, Word
+from edge.config import Settings
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
 from edge.service.expiry import shelf_rules
@@ -44,7 +45,7 @@ class TaskIn(BaseModel):
     )  # fmt: skip
 
 
-def scan_settings(settings: Any) -> FloorSettings:
+def scan_settings(settings: Settings) -> FloorSettings:
     s = settings.scans
     return FloorSettings(
         s.prefix, s.suffix, (s.gs_substitute,) if s.gs_substitute else (), s.command_prefix,

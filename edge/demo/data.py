@@ -297,7 +297,7 @@ def seed(
         import_table(store, kind, table_from_rows(getattr(data, kind)), pin_cost=pin_cost)
     skipped = run_history(store, data.history)
     if orders:
-        from edge.demo_floor import seed_orders, seed_picked
+        from edge.demo.floor import seed_orders, seed_picked
 
         released = seed_orders(store, seed=SEED)
         picked = seed_picked(store, released)
