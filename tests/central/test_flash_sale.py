@@ -4,8 +4,10 @@ flash sale (many concurrent one-unit orders for a few hot SKUs while the edges p
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -97,3 +99,58 @@ def test_a_stock_change_assigns_the_waiting_orders_it_covers_and_no_more(
         "no warehouse can cover every line; TEA-0001: need 2, none available"
     )
     assert [f["available"] for f in central.stock(sku="TEA-0001")] == [0]
+
+
+HOT = ("TEA-0001", "TEA-0002", "SNK-0001")
+
+
+def test_a_flash_sale_releases_exactly_the_stock_while_the_edges_pick_and_put_back(
+    central: Central, make_edge: Callable[[str], EdgeSide]
+) -> None:
+    edges = {"edge-1": make_edge("edge-1"), "edge-2": make_edge("edge-2")}
+    stocked = {"edge-1": 30, "edge-2": 20}
+    for edge_id, edge in edges.items():
+        for sku in HOT:
+            edge.receive(sku, stocked[edge_id])
+    released: dict[str, queue.Queue[str | None]] = {e: queue.Queue() for e in edges}
+
+    def shopper(start: int) -> list[Any]:
+        outcomes = []
+        for n in range(start, start + 50):
+            (out,) = central.ingest([channel_order(str(n), (HOT[n % 3], 1))])
+            if out.warehouse:
+                released[out.warehouse].put(out.id)
+            outcomes.append(out)
+        return outcomes
+
+    def picker(edge: EdgeSide) -> int:
+        """Picks one unit of each order released to it; every other one is put back and picked
+        again (a pick, a put-back and a pick: three batches that move stock)."""
+        moves = 0
+        while (order_id := released[edge.edge_id].get()) is not None:
+            sku = HOT[int(order_id.removeprefix("shop:")) % 3]
+            pick = move(sku, 1, "A-01-01/on_hand", "BENCH-1/T-1/picked", kind="pick")
+            back = move(sku, 1, "BENCH-1/T-1/picked", "A-01-01/on_hand", kind="putback")
+            for step in (pick, back, pick) if moves % 2 else (pick,):
+                send_direct(central, edge, step["type"], step, order_id=order_id)
+            moves += 1
+        return moves
+
+    with ThreadPoolExecutor(8) as pool:
+        pickers = [pool.submit(picker, edge) for edge in edges.values()]
+        shoppers = [pool.submit(shopper, start) for start in range(0, 300, 50)]
+        outcomes = [o for f in shoppers for o in f.result()]
+        for q in released.values():
+            q.put(None)
+        picked = sum(f.result() for f in pickers)
+    assert central.settle()
+
+    assert picked == 150
+    sold = {sku: sum(1 for o in outcomes if o.warehouse and HOT[int(o.channel_order_id) % 3] == sku)
+            for sku in HOT}  # fmt: skip
+    assert sold == dict.fromkeys(HOT, 50)
+    figures = {(f["warehouse"], f["sku"]): f for f in central.stock()}
+    for (edge_id, _), f in figures.items():
+        assert (f["on_hand"], f["picked"], f["demand"], f["available"]) == (
+            0, stocked[edge_id], 0, 0,
+        ), f  # fmt: skip
