@@ -38,8 +38,8 @@ from edge.api.routes import sync as sync_routes
 from edge.api.stations import StationHub
 from edge.config import Settings
 from edge.service.carriers import carrier_for
+from edge.service.commands import forget_answers
 from edge.service.throttle import RateLimit, SourceThrottle
-from edge.store.answers import purge_answers
 from edge.store.effects import utc
 from edge.store.store import Store
 
@@ -52,7 +52,7 @@ async def _housekeeping(store: Store, settings: Settings, *, every_s: float = 36
     """Forget stored scan answers past `scans.retention_days`, once an hour."""
     while True:
         cutoff = utc(datetime.now(UTC) - timedelta(days=settings.scans.retention_days))
-        purged = await store.writer.run(lambda tx, cutoff=cutoff: purge_answers(tx, before=cutoff))
+        purged = await forget_answers(store, before=cutoff)
         if purged:
             log.info("forgot %d scan answers older than %s", purged, cutoff)
         await asyncio.sleep(every_s)

@@ -16,14 +16,13 @@ from edge.config import Settings
 from edge.domain.errors import EdgeError
 from edge.domain.messages import normalise_language
 from edge.domain.operator import Role, activity
+from edge.service.auth import note_use
 from edge.store.operators import (
     LoginSession,
     device_by_secret,
-    expire_session,
     parse_utc,
     session_by_token_hash,
     token_hash,
-    touch_session,
 )
 from edge.store.store import Store
 
@@ -83,12 +82,10 @@ async def current_session(request: Request, *, in_query: bool = False) -> LoginS
     if expires is None or expires <= now:
         raise EdgeError("session_expired")
     used = activity(seen, now=now, idle=timedelta(minutes=settings.auth.idle_minutes))
+    # Idle: expired, not ended (the operator's next login on this device takes over the open task).
+    await note_use(store, session.token_hash, used)
     if used == "idle":
-        # Expired, not ended: the operator's next login on this device takes over the open task.
-        await store.writer.run(lambda tx: expire_session(tx, session.token_hash))
         raise EdgeError("session_expired")
-    if used == "touch":
-        await store.writer.run(lambda tx: touch_session(tx, session.token_hash))
     request.state.operator_id = session.operator_id
     return session
 

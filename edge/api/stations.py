@@ -18,7 +18,7 @@ from edge.devices.framing import FramedLine
 from edge.devices.scanner import DeviceState, ScanEvent, ScannerAdapter
 from edge.domain.messages import normalise_language
 from edge.service.floor import FloorSettings
-from edge.service.stations import enrol_stations, route_scan, station_session
+from edge.service.stations import enrol, station_scan, station_session
 from edge.store.store import Store
 
 log = logging.getLogger("edge.stations")
@@ -45,8 +45,7 @@ class StationHub:
 
     async def start(self) -> None:
         stations = [(s.name, s.type) for s in self._settings.stations]
-        if stations:
-            await self._store.writer.run(lambda tx: enrol_stations(tx, stations))
+        await enrol(self._store, stations)
         for scanner in self._settings.scanners:
             adapter = adapter_for(scanner.adapter_config())
             self._adapters.append(adapter)
@@ -66,11 +65,10 @@ class StationHub:
         station = self._station_of[event.device]
         session = station_session(self._store.read(), station, datetime.now(UTC))
         idle = timedelta(minutes=self._settings.auth.idle_minutes)
-        routed = await self._store.writer.run(
-            lambda tx: route_scan(
-                tx, session, scan_id=event.scan_id, raw=event.raw, settings=self._floor, idle=idle
-            )
-        )
+        routed = await station_scan(
+            self._store, session, scan_id=event.scan_id, raw=event.raw, settings=self._floor,
+            idle=idle,
+        )  # fmt: skip
         if routed.answer is None and session is not None:
             session = None  # it had been idle too long: expired, not used
         lang = normalise_language(

@@ -142,3 +142,23 @@ def count_pin(
     if failed.locked_until is not None:
         ops.end_operator_sessions(tx, operator_id)
     return EdgeError("bad_credentials")
+
+
+async def logout(store: Store, session: ops.LoginSession) -> None:
+    """End the session (and its open task)."""
+    await store.writer.run(lambda tx: ops.end_session(tx, session.token_hash))
+
+
+async def unlock(store: Store, badge: str) -> None:
+    """Unlock a badge locked by wrong PINs (and forget its count of them)."""
+    if not await store.writer.run(lambda tx: ops.unlock_operator(tx, badge)):
+        raise EdgeError("not_found", what="badge", key=badge)
+
+
+async def note_use(store: Store, token_hash_: str, used: str) -> None:
+    """A session's use: `idle` expires it (its task carries over to the next login), `touch`
+    records that it was seen; anything else writes nothing."""
+    if used == "idle":
+        await store.writer.run(lambda tx: ops.expire_session(tx, token_hash_))
+    elif used == "touch":
+        await store.writer.run(lambda tx: ops.touch_session(tx, token_hash_))

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from edge.domain.errors import EdgeError
-from edge.store.answers import Answer, find_answer, record_answer, request_hash
+from edge.store.answers import Answer, find_answer, purge_answers, record_answer, request_hash
+from edge.store.store import Store
 from edge.store.writer import Tx
 
 
@@ -38,3 +39,8 @@ def run_once(
 
 def refusal_body(key: str, err: EdgeError) -> dict[str, Any]:
     return {"scan_id": key, "ok": False, "code": err.code, "params": dict(err.params)}
+
+
+async def forget_answers(store: Store, *, before: str) -> int:
+    """Forget stored answers older than `before` (UTC text); how many went."""
+    return await store.writer.run(lambda tx: purge_answers(tx, before=before))

@@ -9,6 +9,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.ledger import Stock
 from edge.store import counts
 from edge.store.effects import Actor, apply_decision, load_stock_rows
+from edge.store.store import Store
 from edge.store.writer import Tx
 
 
@@ -33,3 +34,8 @@ def record_count(tx: Tx, task_id: int, found: int, actor: Actor) -> dict[str, An
     assert decision.feedback is not None
     return {"ok": True, "tone": decision.feedback.tone, "prompt": decision.feedback.prompt,
             "params": dict(decision.feedback.params), "events": seqs}  # fmt: skip
+
+
+async def count_result(store: Store, task_id: int, found: int, actor: Actor) -> dict[str, Any]:
+    """Record a count: `found` of the held units go back to on_hand, the rest are written off."""
+    return await store.writer.run(lambda tx: record_count(tx, task_id, found, actor))

@@ -19,6 +19,7 @@ from edge.store import expiry as store
 from edge.store.catalog import require_location
 from edge.store.effects import Actor, apply_decision, load_stock_rows
 from edge.store.picking import in_open_list
+from edge.store.store import Store
 from edge.store.writer import Tx
 
 
@@ -109,3 +110,10 @@ def _freeze(tx: Tx, grain: Any, qty: int, target: str | None, actor: Actor) -> d
     apply_decision(tx, freeze_stock(stock, cmd), actor)
     return {"sku": cmd.sku, "location": cmd.location, "lot": cmd.lot, "qty": qty,
             "expiry": grain["expiry"], "target": target or cmd.location}  # fmt: skip
+
+
+async def quarantine(
+    store: Store, rules: ShelfRules, actor: Actor, *, target: str | None
+) -> dict[str, Any]:
+    """Move every on-hand unit of an expired lot to frozen, in one commit."""
+    return await store.writer.run(lambda tx: quarantine_expired(tx, rules, actor, target=target))

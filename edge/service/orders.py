@@ -4,6 +4,7 @@ cancelled with their reservations given back and picked units sent back to bins.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from edge.domain.allocation import LineRequest, allocate, release_all
@@ -14,8 +15,11 @@ from edge.domain.order import OrderStatus, change_status
 from edge.domain.shelf_life import ShelfRules
 from edge.domain.stock import PutBack, put_back
 from edge.store import orders as store
+from edge.store import orders as store_orders
 from edge.store.catalog import require_location, require_sku
 from edge.store.effects import Actor, apply_decision, load_stock_rows
+from edge.store.orders import NewOrder
+from edge.store.store import Store
 from edge.store.writer import Tx
 
 
@@ -157,3 +161,44 @@ def complete_putback(tx: Tx, putback_id: int, location: str, actor: Actor) -> di
     store.close_putback(tx, putback_id, location)
     store.release_empty_tote(tx, cmd.tote)
     return {"put_back_id": putback_id, "status": "done", "events": seqs}
+
+
+# --- the commands, each in one commit ---
+
+
+async def release(
+    store: Store, order: NewOrder, actor: Actor, *, shelf: ShelfRules
+) -> dict[str, Any]:
+    """Release an order to this warehouse and allocate it (the same channel order again: a no-op)."""
+    return await store.writer.run(lambda tx: receive_order(tx, order, actor, shelf=shelf))
+
+
+async def allocate_again(
+    store: Store, ref: str, actor: Actor, *, shelf: ShelfRules
+) -> tuple[str, str]:
+    """Try again to allocate an order on hold; (order id, status)."""
+    order_id = store_orders.resolve_order_id(store.read(), ref) or ref
+    status = await store.writer.run(lambda tx: allocate_order(tx, order_id, actor, shelf=shelf))
+    return order_id, status
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """What a cancel did, and which pickers to tell which units to put back where."""
+
+    body: dict[str, Any]
+    notices: list[tuple[int, dict[str, Any]]]
+
+
+async def cancel(store: Store, ref: str, actor: Actor, *, reason: str) -> Cancelled:
+    """Cancel an order: reservations go back, picked units get put-back tasks."""
+    order_id = store_orders.resolve_order_id(store.read(), ref) or ref
+    done = await store.writer.run(lambda tx: cancel_order(tx, order_id, actor, reason=reason))
+    return Cancelled(done, putback_notices(store.read(), [order_id]))
+
+
+async def finish_putback(
+    store: Store, putback_id: int, location: str, actor: Actor
+) -> dict[str, Any]:
+    """A put-back's units went from the tote into a bin (picked → on_hand)."""
+    return await store.writer.run(lambda tx: complete_putback(tx, putback_id, location, actor))

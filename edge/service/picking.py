@@ -16,7 +16,8 @@ from edge.service.floor import FloorSettings
 from edge.store import orders as order_store
 from edge.store import picking as store
 from edge.store.effects import load_stock_rows
-from edge.store.operators import LoginSession
+from edge.store.operators import LoginSession, operator_by_badge
+from edge.store.store import Store
 from edge.store.writer import Tx
 
 
@@ -113,3 +114,20 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
             "put_back": put_back,
             "task": shown, "prompt": PROMPT[step], "prompt_params": prompt_params(session, pl),
             "quantity_prompt": session.quantity_prompt, "complete_line": session.complete_line}  # fmt: skip
+
+
+async def create_list(
+    store: Store, order_ids: list[str], *, assignee_badge: str | None, created_by: int
+) -> tuple[str, int | None]:
+    """Build a (batch) pick list from released orders, assigned to a picker by badge if given;
+    (list id, the assignee's operator id)."""
+    assignee = None
+    if assignee_badge:
+        row = operator_by_badge(store.read(), assignee_badge)
+        if row is None:
+            raise EdgeError("not_found", what="badge", key=assignee_badge)
+        assignee = int(row["id"])
+    list_id = await store.writer.run(
+        lambda tx: create_list_for(tx, order_ids, assignee=assignee, created_by=created_by)
+    )
+    return list_id, assignee

@@ -37,7 +37,9 @@ from edge.store.print_jobs import (
     mark_done,
     mark_failed,
     mark_sent,
+    queue_job,
     rearm_waiting,
+    reprint,
     waiting_printers,
 )
 from edge.store.store import Store
@@ -296,3 +298,24 @@ def _send(printer: Printer, job: PrintJob, data: bytes) -> PrintResult:
     except Exception as exc:
         log.exception("printer %s: send failed", job.printer)
         return PrintResult(False, f"printer adapter failed: {exc}")
+
+
+async def reprint_job(store: Store, spooler: Any, job_id: int) -> int:
+    """A print job's document again, as a new job; it prints after the commit."""
+    new_id = await store.writer.run(lambda tx: reprint(tx, job_id))
+    spooler.notify()
+    return new_id
+
+
+async def queue_print(
+    store: Store, spooler: Any, *, printer: str, station: str, kind: str, format: str,
+    document: Any,
+) -> int:  # fmt: skip
+    """Queue a document on a printer in one commit; it prints after."""
+    job_id = await store.writer.run(
+        lambda tx: queue_job(
+            tx, printer=printer, station=station, kind=kind, format=format, document=document
+        )
+    )
+    spooler.notify()
+    return job_id

@@ -15,6 +15,7 @@ from edge.store.answers import Answer
 from edge.store.directory import SqlDirectory
 from edge.store.effects import Actor, apply_decision
 from edge.store.operators import LoginSession
+from edge.store.store import Store
 from edge.store.work import open_work_session, save_state
 from edge.store.writer import Tx
 
@@ -92,3 +93,8 @@ def _refusal(tx: Tx, req: ScanRequest, err: EdgeError, settings: FloorSettings) 
         body |= {"workflow": work.workflow, "state": work.state, "view": view,
                  "next": view["prompt"], "next_params": view["prompt_params"]}  # fmt: skip
     return body
+
+
+async def scan(store: Store, req: ScanRequest, settings: FloorSettings) -> Answer:
+    """One scan, answered after its commit, once per scan_id."""
+    return await store.writer.run(lambda tx: handle_scan(tx, req, settings))

@@ -17,14 +17,15 @@ from edge.service.floor import FloorSettings
 from edge.service.scans import ScanRequest, handle_scan
 from edge.store.answers import Answer
 from edge.store.directory import SqlDirectory
-from edge.store.effects import utc
 from edge.store.operators import (
     LoginSession,
+    enrol_fixed_device,
     expire_session,
+    newest_open_session,
     parse_utc,
-    session_by_token_hash,
     touch_session,
 )
+from edge.store.store import Store
 from edge.store.writer import Tx
 
 DEVICE_PREFIX = "station-"
@@ -38,25 +39,12 @@ def station_device_id(station: str) -> str:
 def enrol_stations(tx: Tx, stations: list[tuple[str, str]]) -> None:
     """Make sure every configured station (name, type) has its device row."""
     for name, kind in stations:
-        tx.execute(
-            "INSERT INTO devices (id, name, kind, station, enrolled_at) VALUES (?,?,?,?,?)"
-            " ON CONFLICT (id) DO UPDATE SET name = excluded.name, station = excluded.station,"
-            " active = 1",
-            (station_device_id(name), f"{name} ({kind})", "desktop", name, tx.at),
-        )
+        enrol_fixed_device(tx, station_device_id(name), f"{name} ({kind})", name)
 
 
 def station_session(conn: sqlite3.Connection, station: str, now: datetime) -> LoginSession | None:
     """Whoever is logged in at the station now: the newest open, unexpired session of its device."""
-    row = conn.execute(
-        "SELECT token_hash FROM login_sessions WHERE device_id = ? AND ended_at IS NULL"
-        " AND expires_at > ? ORDER BY created_at DESC LIMIT 1",
-        (station_device_id(station), utc(now)),
-    ).fetchone()
-    if row is None:
-        return None
-    found = session_by_token_hash(conn, row["token_hash"])
-    return found[0] if found else None
+    return newest_open_session(conn, station_device_id(station), now)
 
 
 @dataclass(frozen=True)
@@ -98,3 +86,21 @@ def station_status(conn: sqlite3.Connection, station: str, now: datetime) -> dic
     session = station_session(conn, station, now)
     return {"station": station, "device_id": station_device_id(station),
             "operator": {"name": session.name, "role": session.role} if session else None}  # fmt: skip
+
+
+async def enrol(store: Store, stations: list[tuple[str, str]]) -> None:
+    """Every configured station (name, type) has its device row, in one commit."""
+    if stations:
+        await store.writer.run(lambda tx: enrol_stations(tx, stations))
+
+
+async def station_scan(
+    store: Store, session: LoginSession | None, *, scan_id: str, raw: str,
+    settings: FloorSettings, idle: timedelta,
+) -> Routed:  # fmt: skip
+    """A station scanner's scan, routed and committed (see `route_scan`)."""
+    return await store.writer.run(
+        lambda tx: route_scan(
+            tx, session, scan_id=scan_id, raw=raw, settings=settings, idle=idle
+        )  # fmt: skip
+    )

@@ -21,6 +21,7 @@ from edge.service.commands import refusal_body, run_once
 from edge.store.answers import Answer
 from edge.store.catalog import lot_order, require_location, require_sku
 from edge.store.effects import Actor, apply_decision, load_stock_rows
+from edge.store.store import Store
 from edge.store.writer import Tx
 
 
@@ -81,3 +82,10 @@ def adjust(tx: Tx, cmd: AdjustStock, actor: Actor, *, request_id: str) -> Answer
         actor=(actor.operator_id, actor.device_id), decide=decide,
         refusal=lambda err: refusal_body(request_id, err),
     )  # fmt: skip
+
+
+async def make_adjustment(
+    store: Store, cmd: AdjustStock, actor: Actor, *, request_id: str
+) -> Answer:
+    """Adjust a bin's on_hand with a reason, once per request_id."""
+    return await store.writer.run(lambda tx: adjust(tx, cmd, actor, request_id=request_id))

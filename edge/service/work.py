@@ -10,6 +10,7 @@ from edge.domain.operator import Role
 from edge.service.floor import FloorSettings
 from edge.service.workflows import WORKFLOWS
 from edge.store.operators import LoginSession
+from edge.store.store import Store
 from edge.store.work import open_work_session, start_work_session
 from edge.store.writer import Tx
 
@@ -43,3 +44,11 @@ def task_body(conn: Any, work_id: int, name: str, state: dict[str, Any]) -> dict
     return {"ok": True, "work_session_id": work_id, "workflow": name, "state": state, "view": view,
             "tone": "info", "prompt": view["prompt"], "params": view["prompt_params"],
             "next": view["prompt"], "next_params": view["prompt_params"]}  # fmt: skip
+
+
+async def start(
+    store: Store, session: LoginSession, name: str, params: dict[str, Any],
+    settings: FloorSettings,
+) -> dict[str, Any]:  # fmt: skip
+    """Start the task `name` on the session's device, in one commit."""
+    return await store.writer.run(lambda tx: start_task(tx, session, name, params, settings))

@@ -118,6 +118,31 @@ def device_station(conn: sqlite3.Connection | Tx, device_id: str | None) -> str:
     return (row["station"] or "") if row else ""
 
 
+def enrol_fixed_device(tx: Tx, device_id: str, name: str, station: str) -> None:
+    """A station's screen as an enrolled desktop device, made or brought up to date (active)."""
+    tx.execute(
+        "INSERT INTO devices (id, name, kind, station, enrolled_at) VALUES (?,?,?,?,?)"
+        " ON CONFLICT (id) DO UPDATE SET name = excluded.name, station = excluded.station,"
+        " active = 1",
+        (device_id, name, "desktop", station, tx.at),
+    )
+
+
+def newest_open_session(
+    conn: sqlite3.Connection, device_id: str, now: datetime
+) -> LoginSession | None:
+    """The newest open, unexpired login session of a device."""
+    row = conn.execute(
+        "SELECT token_hash FROM login_sessions WHERE device_id = ? AND ended_at IS NULL"
+        " AND expires_at > ? ORDER BY created_at DESC LIMIT 1",
+        (device_id, utc(now)),
+    ).fetchone()
+    if row is None:
+        return None
+    found = session_by_token_hash(conn, row["token_hash"])
+    return found[0] if found else None
+
+
 def device_by_secret(conn: sqlite3.Connection, secret: str) -> sqlite3.Row | None:
     """The active device whose credential is `secret` (a station's screen before anyone logs in)."""
     row: sqlite3.Row | None = conn.execute(

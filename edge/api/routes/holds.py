@@ -14,8 +14,9 @@ from edge.api.deps import SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
 from edge.api.fields import Int64Id
 from edge.domain.operator import MANAGERS
-from edge.service.counts import record_count
-from edge.service.expiry import expiring_stock, quarantine_expired, shelf_rules
+from edge.service.counts import count_result as count_result_of
+from edge.service.expiry import expiring_stock, shelf_rules
+from edge.service.expiry import quarantine as quarantine_expired
 from edge.store import counts
 from edge.store.effects import Actor
 from edge.store.operators import LoginSession
@@ -44,7 +45,7 @@ async def count_result(
 ) -> JSONResponse:
     """Record the count: `found` of the held units go back to on_hand, the rest are written off."""
     actor = Actor(session.operator_id, session.device_id)
-    answer = await store.writer.run(lambda tx: record_count(tx, task_id, body.found, actor))
+    answer = await count_result_of(store, task_id, body.found, actor)
     return answer_response(answer, request_language(request), replayed=False)
 
 
@@ -76,7 +77,5 @@ async def quarantine(
     allocated again from eligible stock."""
     actor = Actor(session.operator_id, session.device_id)
     rules = shelf_rules(settings)
-    answer = await store.writer.run(
-        lambda tx: quarantine_expired(tx, rules, actor, target=body.target or None)
-    )
+    answer = await quarantine_expired(store, rules, actor, target=body.target or None)
     return answer_response(answer, request_language(request), replayed=False)

@@ -26,20 +26,13 @@ from edge.api.fields import (
 )  # fmt: skip
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
+from edge.service import orders, picking
 from edge.service.expiry import shelf_rules
-from edge.service.orders import (
-    allocate_order,
-    cancel_order,
-    complete_putback,
-    putback_notices,
-    receive_order,
-)
-from edge.service.picking import create_list_for
 from edge.store import orders as order_store
 from edge.store import picking as pick_store
 from edge.store import queries
 from edge.store.effects import Actor
-from edge.store.operators import LoginSession, operator_by_badge
+from edge.store.operators import LoginSession
 from edge.store.orders import NewLine, NewOrder
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -98,8 +91,7 @@ async def release(
         body.channel, body.channel_order_id, tuple(NewLine(ln.sku, ln.qty, ln.lot) for ln in body.lines),
         body.id, body.priority, body.ship_by, body.customer_ref, body.ship_to, body.carrier, body.service,
     )  # fmt: skip
-    shelf = shelf_rules(settings)
-    return await store.writer.run(lambda tx: receive_order(tx, order, _actor(session), shelf=shelf))
+    return await orders.release(store, order, _actor(session), shelf=shelf_rules(settings))
 
 
 @router.get("/orders/{order_id}")
@@ -118,10 +110,8 @@ async def allocate(
     order_id: Code, session: Manager, store: StoreDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Try again to allocate an order on hold (after a count or a receipt)."""
-    order_id = order_store.resolve_order_id(store.read(), order_id) or order_id
-    shelf = shelf_rules(settings)
-    status = await store.writer.run(
-        lambda tx: allocate_order(tx, order_id, _actor(session), shelf=shelf)
+    order_id, status = await orders.allocate_again(
+        store, order_id, _actor(session), shelf=shelf_rules(settings)
     )
     return {"order_id": order_id, "status": status}
 
@@ -132,12 +122,9 @@ async def cancel(
 ) -> dict[str, Any]:
     """Cancel: reservations go back; units already picked get put-back tasks (and the picker
     of its list is told live which units to put back where)."""
-    order_id = order_store.resolve_order_id(store.read(), order_id) or order_id
-    done = await store.writer.run(
-        lambda tx: cancel_order(tx, order_id, _actor(session), reason=body.reason)
-    )
-    tell_pickers(request.app.state.broker, putback_notices(store.read(), [order_id]))
-    return done
+    done = await orders.cancel(store, order_id, _actor(session), reason=body.reason)
+    tell_pickers(request.app.state.broker, done.notices)
+    return done.body
 
 
 @router.post("/pick-lists", status_code=201)
@@ -145,17 +132,8 @@ async def create_list(
     body: PickListIn, request: Request, session: Manager, store: StoreDep
 ) -> dict[str, Any]:
     """Build a (batch) pick list from released orders, optionally assigned to a picker by badge."""
-    assignee = None
-    if body.assignee_badge:
-        row = operator_by_badge(store.read(), body.assignee_badge)
-        if row is None:
-            raise EdgeError("not_found", what="badge", key=body.assignee_badge)
-        assignee = int(row["id"])
-
-    list_id = await store.writer.run(
-        lambda tx: create_list_for(
-            tx, body.order_ids, assignee=assignee, created_by=session.operator_id
-        )
+    list_id, assignee = await picking.create_list(
+        store, body.order_ids, assignee_badge=body.assignee_badge, created_by=session.operator_id
     )
     if assignee is not None:
         channel = operator_channel(assignee)
@@ -185,9 +163,7 @@ async def putback_done(
     putback_id: Int64Id, body: PutBackIn, session: Manager, store: StoreDep
 ) -> dict[str, Any]:
     """Record that a put-back's units went from the tote into a bin (picked → on_hand)."""
-    return await store.writer.run(
-        lambda tx: complete_putback(tx, putback_id, body.location, _actor(session))
-    )
+    return await orders.finish_putback(store, putback_id, body.location, _actor(session))
 
 
 @router.get("/exceptions")

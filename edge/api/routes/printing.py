@@ -12,6 +12,7 @@ from edge.api.fields import Code, Int64Id, Word
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service.documents import waybill_document
+from edge.service.printing import queue_print, reprint_job
 from edge.store import print_jobs
 from edge.store.operators import LoginSession
 from labels.samples import sample_waybill
@@ -60,9 +61,7 @@ async def reprint(
     job_id: Int64Id, request: Request, _: Printing, store: StoreDep
 ) -> dict[str, Any]:
     """Print a job's document again (a new job)."""
-    new_id = await store.writer.run(lambda tx: print_jobs.reprint(tx, job_id))
-    request.app.state.spooler.notify()
-    return {"job_id": new_id}
+    return {"job_id": await reprint_job(store, request.app.state.spooler, job_id)}
 
 
 @router.post("/printers/{name}/test-print", status_code=201)
@@ -72,15 +71,8 @@ async def test_print(name: Code, request: Request, _: Printing, store: StoreDep)
     if printer is None:
         raise EdgeError("not_found", what="printer", key=name)
     document = waybill_document(sample_waybill())
-    job_id = await store.writer.run(
-        lambda tx: print_jobs.queue_job(
-            tx,
-            printer=name,
-            station=printer.station,
-            kind="waybill",
-            format=printer.format,
-            document=document,
-        )
-    )
-    request.app.state.spooler.notify()
+    job_id = await queue_print(
+        store, request.app.state.spooler, printer=name, station=printer.station,
+        kind="waybill", format=printer.format, document=document,
+    )  # fmt: skip
     return {"job_id": job_id}

@@ -15,10 +15,11 @@ from edge.api.fields import ClientId, OptionalCode, RawScan, Word
 from edge.config import Settings
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
+from edge.service import scans, work
 from edge.service.expiry import shelf_rules
 from edge.service.floor import FloorSettings
-from edge.service.scans import ScanRequest, handle_scan
-from edge.service.work import current_task, start_task
+from edge.service.scans import ScanRequest
+from edge.service.work import current_task
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["scans"])
@@ -64,7 +65,7 @@ async def scan(
     req = ScanRequest(body.scan_id, body.raw, session, body.quantity)
     config = scan_settings(settings)
     try:
-        answer = await store.writer.run(lambda tx: handle_scan(tx, req, config))
+        answer = await scans.scan(store, req, config)
     except EdgeError:
         metrics.scans.labels("refused").inc()  # the error handler counts the code
         raise
@@ -86,9 +87,7 @@ async def start(
         k: v for k, v in (("pick_list_id", body.pick_list_id), ("station", body.station)) if v
     }
     floor = scan_settings(settings)
-    result = await store.writer.run(
-        lambda tx: start_task(tx, session, body.workflow, params, floor)
-    )
+    result = await work.start(store, session, body.workflow, params, floor)
     return answer_response(result, request_language(request), replayed=False)
 
 

@@ -18,11 +18,10 @@ from edge.api.deps import (
     sources,
 )
 from edge.api.fields import Code
-from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS
+from edge.service import auth
 from edge.service.auth import Attempt, AuthSettings, login
 from edge.service.enrolment import Enrolment, Guards, enrol
-from edge.store import operators as ops
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["sessions"])
@@ -119,7 +118,7 @@ Manager = Annotated[LoginSession, allow(*MANAGERS, action="unlock_badge")]
 @router.post("/auth/logout", status_code=204)
 async def logout(session: Operator, store: StoreDep) -> None:
     """End this session (and its open task)."""
-    await store.writer.run(lambda tx: ops.end_session(tx, session.token_hash))
+    await auth.logout(store, session)
 
 
 @router.get("/auth/me")
@@ -131,6 +130,5 @@ async def me(session: Operator) -> SessionOut:
 @router.post("/operators/{badge}/unlock")
 async def unlock(badge: Code, _: Manager, store: StoreDep) -> dict[str, str]:
     """Unlock a badge locked by wrong PINs (and forget its count of them)."""
-    if not await store.writer.run(lambda tx: ops.unlock_operator(tx, badge)):
-        raise EdgeError("not_found", what="badge", key=badge)
+    await auth.unlock(store, badge)
     return {"badge": badge, "status": "unlocked"}

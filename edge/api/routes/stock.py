@@ -25,7 +25,7 @@ from edge.api.fields import (
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS
 from edge.domain.stock import AdjustStock
-from edge.service.stock import adjust
+from edge.service.stock import make_adjustment
 from edge.store import queries
 from edge.store.effects import Actor
 from edge.store.operators import LoginSession
@@ -71,7 +71,7 @@ async def adjustment(
     within_limit(body.delta, settings.stock.max_quantity)
     cmd = AdjustStock(body.sku, body.location, body.delta, body.reason, body.lot)
     actor = Actor(session.operator_id, session.device_id, body.request_id)
-    answer = await store.writer.run(lambda tx: adjust(tx, cmd, actor, request_id=body.request_id))
+    answer = await make_adjustment(store, cmd, actor, request_id=body.request_id)
     return answer_response(answer.body, request_language(request), replayed=answer.replayed)
 
 
