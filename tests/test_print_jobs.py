@@ -22,7 +22,7 @@ from edge.api.events import station_channel
 from edge.config import PrinterSettings
 from edge.devices.printers import ZplTcpPrinter
 from edge.domain.errors import EdgeError
-from edge.service.printing import INTERRUPTED, Spooler, backoff_delay, job_name
+from edge.service.printing import INTERRUPTED, Spooler, job_name
 from edge.store.effects import utc
 from edge.store.print_jobs import (
     PrintJob,
@@ -36,6 +36,7 @@ from edge.store.print_jobs import (
     reprint,
 )
 from edge.store.store import Store
+from kernel.backoff import window
 from tests.printer_fake import WAIT, FakeZebra
 from tests.support import EAN13, Floor
 from tests.test_pack_api import _settings
@@ -221,7 +222,7 @@ def test_reprinting_a_job_that_does_not_exist_is_refused(store: Store) -> None:
     [(1, 1), (2, 2), (3, 4), (5, 16), (9, 256), (10, 300), (30, 300)],
 )
 def test_retries_back_off_from_one_second_to_five_minutes(attempts: int, seconds: float) -> None:
-    assert backoff_delay(attempts) == seconds
+    assert window(attempts - 1, base_s=1.0, cap_s=300.0) == seconds
 
 
 # --- the spooler ---

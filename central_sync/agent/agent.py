@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo
 
 from central_sync.agent import state
 from central_sync.agent.appliers import apply_page
-from central_sync.agent.backoff import Backoff
 from central_sync.agent.client import CentralClient, Refused, Unreachable
 from central_sync.agent.status import age_text, parse_utc
 from edge.config import ConfigError
@@ -35,6 +34,7 @@ from edge.service.expiry import shelf_rules
 from edge.store.effects import utc
 from edge.store.store import Store
 from edge.store.writer import Tx
+from kernel.backoff import Backoff
 
 log = logging.getLogger("central_sync.agent")
 FEED_PAGE = 100  # changes per feed page: one writer transaction applies a page, keep it short

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import Request
 
-from edge.domain.messages import normalise_language
+from kernel.messages import normalise_language
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {

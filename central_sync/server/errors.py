@@ -6,19 +6,18 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from central_sync.server.messages import CATALOGUE, Text, render
-from edge.api.errors import http_problem
-from edge.api.guard import Guard
-from edge.domain.messages import normalise_language
+from central_sync.server.messages import CATALOGUE, render
+from kernel import http
+from kernel.http import problem_response
+from kernel.messages import normalise_language
+from kernel.problems import problem_document
 
 log = logging.getLogger("central.api")
 
-PROBLEM = "application/problem+json"
+URN = "urn:warehouse-central:problem"
 
 STATUS: dict[str, int] = {
     "invalid_request": 400, "invalid_batch": 422, "order_rejected": 422,
@@ -41,32 +40,13 @@ class CentralError(Exception):
         super().__init__(render(code, "en", params))
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Text):
-        return value.en
-    if isinstance(value, int | float | bool | None):
-        return value
-    return str(value)
-
-
 def problem_body(code: str, params: dict[str, Any], lang: str, **extra: Any) -> dict[str, Any]:
     """The problem+json document for `code`: detail in `lang`, both languages in `messages`."""
-    return {
-        "type": f"urn:warehouse-central:problem:{code}",
-        "title": code.replace("_", " ").capitalize(),
-        "status": STATUS.get(code, 422),
-        "code": code,
-        "detail": render(code, lang, params),
-        "messages": {"en": render(code, "en", params), "zh": render(code, "zh", params)},
-        "params": {k: _plain(v) for k, v in params.items()},
-    } | extra
+    return problem_document(URN, code, STATUS.get(code, 422), params, lang, render, **extra)
 
 
 def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONResponse:
-    status = STATUS.get(code, 422)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    body = problem_body(code, params, lang, **extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    return problem_response(problem_body(code, params, lang, **extra), params)
 
 
 def language(request: Request) -> str:
@@ -76,23 +56,6 @@ def language(request: Request) -> str:
 def install(app: FastAPI, *, max_body_bytes: int) -> None:
     """Register the handlers that answer every error as problem+json; refuse bodies over
     `max_body_bytes`."""
-
-    @app.exception_handler(CentralError)
-    async def central_error(request: Request, exc: CentralError) -> JSONResponse:
-        return problem(exc.code, exc.params, language(request), **exc.extra)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
-        where = ".".join(str(p) for p in first["loc"] if p != "body")
-        return problem("invalid_request", {"reason": f"{where}: {first['msg']}"}, language(request))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, params, headers = http_problem(request, exc)
-        response = problem(code, params, language(request))
-        response.headers.update(headers)
-        return response
 
     @app.exception_handler(ClientDisconnect)
     async def hung_up(request: Request, _: ClientDisconnect) -> Response:
@@ -104,7 +67,7 @@ def install(app: FastAPI, *, max_body_bytes: int) -> None:
         )  # fmt: skip
         return Response(status_code=499)
 
-    def guarded(request: Request, code: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
+    def answer(request: Request, code: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
         return problem(code, params, language(request), **extra)
 
-    app.add_middleware(Guard, max_body_bytes=max_body_bytes, render=guarded, log=log)
+    http.install(app, refusal=CentralError, answer=answer, max_body_bytes=max_body_bytes, log=log)

@@ -6,24 +6,15 @@ Placeholders are `str.format` fields filled from the error's params; a param may
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from kernel.messages import LANGUAGES, Message, fill
 
-@dataclass(frozen=True)
-class Text:
-    """A phrase in both languages, used as a message or as a param inside one."""
+# Central's name for the kernel's phrase in both languages.
+Text = Message
 
-    en: str
-    zh: str
-
-    def __str__(self) -> str:
-        return self.en
-
-
-LANGUAGES = ("en", "zh")
+__all__ = ["CATALOGUE", "LANGUAGES", "PHRASES", "Text", "render"]
 
 CATALOGUE: dict[str, Text] = {
     "invalid_request": Text(
@@ -140,17 +131,6 @@ PHRASES: dict[str, Text] = {
 }
 
 
-class _Lenient(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "?"
-
-
-def localise(value: Any, lang: str) -> Any:
-    return getattr(value, lang) if isinstance(value, Text) else value
-
-
 def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
     """The message for `code` in `lang`, with its params filled in."""
-    template = getattr(CATALOGUE[code], lang if lang in LANGUAGES else "en")
-    values = _Lenient({k: localise(v, lang) for k, v in params.items()})
-    return string.Formatter().vformat(template, (), values)
+    return fill(CATALOGUE[code], lang, params)

@@ -6,17 +6,17 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from edge.api.guard import BODY_LIMIT, Guard
 from edge.domain.errors import EdgeError
-from edge.domain.messages import CATALOGUE, prompt, render
+from edge.domain.messages import normalise_language, prompt, render
+from kernel import http
+from kernel.http import problem_response
+from kernel.problems import PROBLEM, problem_document
 
 log = logging.getLogger("edge.api")
 
-PROBLEM = "application/problem+json"
+URN = "urn:warehouse-edge:problem"
 
 # HTTP status per error code; a code not listed answers 422 (understood, but refused).
 STATUS: dict[str, int] = {
@@ -33,17 +33,6 @@ STATUS: dict[str, int] = {
     "storage_full": 507, "database_too_new": 503, "internal_error": 500,
 }  # fmt: skip
 
-TITLES = {code: code.replace("_", " ").capitalize() for code in CATALOGUE}
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe parameter: numbers, booleans and lists stay as they are, the rest as text."""
-    if isinstance(value, int | float | bool | None):
-        return value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return str(value)
-
 
 def status_of(code: str) -> int:
     return STATUS.get(code, 422)
@@ -51,25 +40,12 @@ def status_of(code: str) -> int:
 
 def problem_body(code: str, params: dict[str, Any], lang: str, **extra: Any) -> dict[str, Any]:
     """The problem+json document for `code`, the detail in `lang` and both languages in `messages`."""
-    return {
-        "type": f"urn:warehouse-edge:problem:{code}",
-        "title": TITLES[code],
-        "status": status_of(code),
-        "code": code,
-        "detail": render(code, lang, params),
-        "messages": {"en": render(code, "en", params), "zh": render(code, "zh", params)},
-        "params": {k: _plain(v) for k, v in params.items()},
-    } | extra
+    return problem_document(URN, code, status_of(code), params, lang, render, **extra)
 
 
 def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONResponse:
     """A problem+json response (see `problem_body`)."""
-    status = status_of(code)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    if "retry_after_s" in params:
-        headers["Retry-After"] = str(params["retry_after_s"])
-    body = problem_body(code, params, lang, **extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    return problem_response(problem_body(code, params, lang, **extra), params)
 
 
 def rendered_answer(body: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -99,8 +75,6 @@ def request_language(request: Request) -> str:
     lang = getattr(request.state, "lang", None)
     if lang:
         return str(lang)
-    from edge.domain.messages import normalise_language
-
     return normalise_language(request.headers.get("accept-language"))
 
 
@@ -113,45 +87,8 @@ def count_error(request: Request, code: str) -> None:
 def install(app: FastAPI, *, max_body_bytes: int) -> None:
     """Answer every error as problem+json; refuse bodies over `max_body_bytes`."""
 
-    @app.exception_handler(EdgeError)
-    async def edge_error(request: Request, exc: EdgeError) -> JSONResponse:
-        count_error(request, exc.code)
-        return problem(exc.code, exc.params, request_language(request))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
-        where = ".".join(str(p) for p in first["loc"] if p != "body")
-        count_error(request, "invalid_request")
-        return problem(
-            "invalid_request", {"reason": f"{where}: {first['msg']}"}, request_language(request)
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, params, headers = http_problem(request, exc)
-        count_error(request, code)
-        response = problem(code, params, request_language(request))
-        response.headers.update(headers)
-        return response
-
-    def guarded(request: Request, code: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
+    def answer(request: Request, code: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
         count_error(request, code)
         return problem(code, params, request_language(request), **extra)
 
-    app.add_middleware(Guard, max_body_bytes=max_body_bytes, render=guarded, log=log)
-
-
-def http_problem(
-    request: Request, exc: StarletteHTTPException
-) -> tuple[str, dict[str, Any], dict[str, str]]:
-    """The code, params and headers for an error the framework raised (404, 405, 413, …)."""
-    if exc.status_code == 404:
-        return "not_found", {"what": "path", "key": request.url.path}, {}
-    if exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
-        params = {"method": request.method, "path": request.url.path, "allowed": allowed}
-        return "method_not_allowed", params, {"Allow": allowed}
-    if exc.status_code == 413:
-        return "request_too_large", {"limit": request.scope.get(BODY_LIMIT, "?")}, {}
-    return "invalid_request", {"reason": str(exc.detail)}, {}
+    http.install(app, refusal=EdgeError, answer=answer, max_body_bytes=max_body_bytes, log=log)

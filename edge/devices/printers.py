@@ -27,6 +27,7 @@ import serial
 
 from edge.devices.scanner import reason_of
 from edge.files import private_dir
+from kernel.serial_port import open_port
 
 PDF = "application/pdf"
 ZPL = "application/vnd.zebra-zpl"  # no registered type; ours, named after the vendor tree
@@ -345,9 +346,9 @@ class ZplDevicePrinter:
         return PrintResult(True)
 
     def _open_serial(self) -> serial.Serial:
-        return serial.Serial(
+        return open_port(
             self.settings.path,
-            baudrate=self.settings.baud,
+            baud=self.settings.baud,
             timeout=min(self.check_every, self.status_timeout),
             write_timeout=self.io_timeout,
         )

@@ -25,7 +25,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import serial
 
 from edge.devices.framing import STX, visible
-from edge.devices.scanner import Backoff, DeviceState, Unfixable, reason_of
+from edge.devices.scanner import DeviceState, Unfixable, reason_of
+from kernel.backoff import Backoff
+from kernel.serial_port import SettingsRefused, open_port, settings_problem
 
 log = logging.getLogger("edge.devices")
 
@@ -77,12 +79,11 @@ def _config_problem(config: ScaleConfig) -> str:
         return f"protocol must be one of {', '.join(PROTOCOLS)}"
     if config.protocol == "request" and not config.request_command:
         return "the request protocol needs a request_command"
-    if config.parity not in serial.Serial.PARITIES:
-        return f"parity must be one of {serial.Serial.PARITIES}"
-    if config.bytesize not in serial.Serial.BYTESIZES:
-        return "bytesize must be one of 5, 6, 7, 8"
-    if config.stopbits not in serial.Serial.STOPBITS:
-        return "stopbits must be 1, 1.5 or 2"
+    line = settings_problem(
+        parity=config.parity, bytesize=config.bytesize, stopbits=config.stopbits
+    )
+    if line:
+        return line
     if config.baud <= 0 or config.poll_interval <= 0:
         return "baud and poll_interval must be positive"
     if config.answer_timeout <= 0 or config.silent_after_s <= 0:
@@ -327,7 +328,7 @@ class ScaleReader:
 
     def _connect_loop(self) -> None:
         config = self.config
-        backoff = Backoff(config.backoff_initial, config.backoff_max)
+        backoff = Backoff(config.backoff_initial, config.backoff_max, jitter=False)
         self._report(DeviceState.CONNECTING, f"opening {config.path}", force=True)
         while not self._stopping.is_set():
             try:
@@ -339,7 +340,7 @@ class ScaleReader:
                 denied = getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM)
                 state = DeviceState.ERROR if denied else DeviceState.DISCONNECTED
                 self._report(state, reason_of(exc))
-                self._stopping.wait(backoff.next())
+                self._stopping.wait(backoff.next_delay())
                 continue
             backoff.reset()
             self._report(DeviceState.CONNECTED, f"reading {config.path}")
@@ -354,17 +355,17 @@ class ScaleReader:
     def _open(self) -> serial.Serial:
         config = self.config
         try:
-            return serial.Serial(
+            return open_port(
                 config.path,
-                baudrate=config.baud,
+                baud=config.baud,
                 parity=config.parity,
                 bytesize=config.bytesize,
                 stopbits=config.stopbits,
                 timeout=READ_TIMEOUT,
                 write_timeout=WRITE_TIMEOUT,
             )
-        except ValueError as exc:  # pyserial's word for settings no port accepts
-            raise Unfixable(f"serial settings refused: {exc}") from None
+        except SettingsRefused as exc:
+            raise Unfixable(str(exc)) from None
 
     def _pump(self, port: serial.Serial) -> str:
         """Read (and in the request protocol, ask) until the port fails (return why) or stop();

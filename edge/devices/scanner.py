@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from edge.devices.framing import FramedLine, Framer, terminator_from, visible
+from kernel.backoff import Backoff
 
 log = logging.getLogger("edge.devices")
 
@@ -122,22 +123,6 @@ class Unfixable(Exception):
     """A fault that retrying cannot cure (bad settings, a missing module): report error, stop."""
 
 
-class Backoff:
-    """Exponential delays between reconnection attempts: initial, doubled, capped."""
-
-    def __init__(self, initial: float, maximum: float) -> None:
-        self.initial, self.maximum = initial, maximum
-        self._delay = initial
-
-    def next(self) -> float:
-        delay = self._delay
-        self._delay = min(delay * 2, self.maximum)
-        return delay
-
-    def reset(self) -> None:
-        self._delay = self.initial
-
-
 def scan_event(device: str, line: FramedLine) -> ScanEvent:
     """A good line as a scan, stamped now with a fresh id."""
     return ScanEvent(device, line.text, uuid.uuid4().hex, datetime.now(UTC))
@@ -233,7 +218,7 @@ class ThreadedScanner:
             post(_DONE)
 
     def _connect_loop(self, report: _Reporter) -> None:
-        backoff = Backoff(self.config.backoff_initial, self.config.backoff_max)
+        backoff = Backoff(self.config.backoff_initial, self.config.backoff_max, jitter=False)
         report(DeviceState.CONNECTING, f"opening {self.config.where}")
         while not self._stopping.is_set():
             try:
@@ -244,7 +229,7 @@ class ThreadedScanner:
             except OSError as exc:
                 state = DeviceState.ERROR if isinstance(exc, PermissionError) else None
                 report(state or DeviceState.DISCONNECTED, reason_of(exc))
-                self._stopping.wait(backoff.next())
+                self._stopping.wait(backoff.next_delay())
                 continue
             backoff.reset()
             report(DeviceState.CONNECTED, f"reading {self.config.where}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import serial
 
 from edge.devices.scanner import Connection, ScannerConfig, ThreadedScanner, Unfixable
+from kernel.serial_port import SettingsRefused, open_port, settings_problem
 
 READ_TIMEOUT = 0.1  # seconds a read waits for the first byte; bounds how fast stop() is seen
 
@@ -23,27 +24,26 @@ class SerialScanner(ThreadedScanner):
     def open(self) -> Connection:
         config = self.config
         try:
-            port = serial.Serial(
+            port = open_port(
                 config.path,
-                baudrate=config.baud,
+                baud=config.baud,
                 parity=config.parity,
                 bytesize=config.bytesize,
                 stopbits=config.stopbits,
                 timeout=READ_TIMEOUT,
             )
-        except ValueError as exc:  # pyserial's word for settings no port accepts
-            raise Unfixable(f"serial settings refused: {exc}") from None
+        except SettingsRefused as exc:
+            raise Unfixable(str(exc)) from None
         return _Port(port)
 
 
 def serial_config_check(config: ScannerConfig) -> None:
     """Raise ValueError naming the bad setting, before any port is opened."""
-    if config.parity not in serial.Serial.PARITIES:
-        raise ValueError(f"scanner {config.name}: parity must be one of {serial.Serial.PARITIES}")
-    if config.bytesize not in serial.Serial.BYTESIZES:
-        raise ValueError(f"scanner {config.name}: bytesize must be one of 5, 6, 7, 8")
-    if config.stopbits not in serial.Serial.STOPBITS:
-        raise ValueError(f"scanner {config.name}: stopbits must be 1, 1.5 or 2")
+    problem = settings_problem(
+        parity=config.parity, bytesize=config.bytesize, stopbits=config.stopbits
+    )
+    if problem:
+        raise ValueError(f"scanner {config.name}: {problem}")
     if config.baud <= 0:
         raise ValueError(f"scanner {config.name}: baud must be positive")
 

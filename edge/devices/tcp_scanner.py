@@ -13,7 +13,6 @@ import threading
 
 from edge.devices.framing import FramedLine
 from edge.devices.scanner import (
-    Backoff,
     Connection,
     DeviceState,
     Emit,
@@ -26,6 +25,7 @@ from edge.devices.scanner import (
     reason_of,
     scan_event,
 )
+from kernel.backoff import Backoff
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 0.1
@@ -87,7 +87,7 @@ class TcpListenScanner:
         if self._stop_requested.is_set():
             return
         session = _Listening(self.config, emit=emit, on_state=on_state, on_reject=on_reject)
-        backoff = Backoff(self.config.backoff_initial, self.config.backoff_max)
+        backoff = Backoff(self.config.backoff_initial, self.config.backoff_max, jitter=False)
         await session.report(DeviceState.CONNECTING, f"binding {self.config.where}")
         while not self._stop_requested.is_set():
             try:
@@ -97,7 +97,7 @@ class TcpListenScanner:
             except OSError as exc:
                 await session.report(DeviceState.ERROR, f"cannot listen: {reason_of(exc)}")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), backoff.next())
+                    await asyncio.wait_for(self._wake.wait(), backoff.next_delay())
                 continue
             await self._serve_until_stopped(server, session)
 

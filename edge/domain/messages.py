@@ -6,19 +6,15 @@ from the error's params; a missing param renders as `?` rather than failing the 
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from kernel.messages import LANGUAGES, Message, fill, normalise_language, pick
 
-@dataclass(frozen=True)
-class Message:
-    en: str
-    zh: str
-
-
-LANGUAGES = ("en", "zh")
+__all__ = [
+    "CATALOGUE", "LANGUAGES", "PROMPTS", "TERMS", "Message", "normalise_language", "prompt",
+    "render",
+]  # fmt: skip
 
 CATALOGUE: dict[str, Message] = {
     # --- scans and barcodes ---
@@ -490,37 +486,15 @@ PROMPTS: dict[str, Message] = {
 }
 
 
-class _Lenient(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "?"
-
-
-def normalise_language(lang: str | None) -> str:
-    """Map an operator setting or an Accept-Language value to 'en' or 'zh'."""
-    if not lang:
-        return "en"
-    for part in lang.split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh"
-        if tag.startswith("en"):
-            return "en"
-    return "en"
-
-
-def _pick(message: Message, lang: str) -> str:
-    return message.zh if normalise_language(lang) == "zh" else message.en
-
-
 def _localise(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Translate the values that name things (a barcode kind, a nested prompt)."""
     values = dict(params)
     for key in _TERM_KEYS:
         if isinstance(values.get(key), str) and values[key] in TERMS:
-            values[key] = _pick(TERMS[values[key]], lang)
+            values[key] = pick(TERMS[values[key]], lang)
     if isinstance(values.get("allowed"), list | tuple):
-        names = [_pick(TERMS[r], lang) if r in TERMS else str(r) for r in values["allowed"]]
-        values["allowed"] = _pick(_OR, lang).join(names)
+        names = [pick(TERMS[r], lang) if r in TERMS else str(r) for r in values["allowed"]]
+        values["allowed"] = pick(_OR, lang).join(names)
     if values.get("expected_prompt") in PROMPTS:
         values["expected"] = prompt(values["expected_prompt"], lang, params)
     if values.get("hint_prompt") in PROMPTS:
@@ -530,11 +504,9 @@ def _localise(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
 
 def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
     """Fill the catalogue text for `code` in `lang` with `params`."""
-    text = _pick(CATALOGUE[code], lang)
-    return string.Formatter().vformat(text, (), _Lenient(_localise(params, lang)))
+    return fill(CATALOGUE[code], lang, _localise(params, lang))
 
 
 def prompt(key: str, lang: str, params: Mapping[str, Any]) -> str:
     """Fill a prompt or confirmation text in `lang`."""
-    text = _pick(PROMPTS[key], lang)
-    return string.Formatter().vformat(text, (), _Lenient(params))
+    return fill(PROMPTS[key], lang, params)

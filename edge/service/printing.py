@@ -43,6 +43,7 @@ from edge.store.print_jobs import (
     waiting_printers,
 )
 from edge.store.store import Store
+from kernel.backoff import window
 
 log = logging.getLogger("edge.printing")
 T = TypeVar("T")
@@ -51,11 +52,6 @@ T = TypeVar("T")
 Render = Callable[[str, str, dict[str, Any], Any], bytes]
 OnEvent = Callable[[str, dict[str, Any]], None]
 INTERRUPTED = "interrupted while sending; reprint it if no label came out"
-
-
-def backoff_delay(attempts: int, *, initial_s: float = 1.0, max_s: float = 300.0) -> float:
-    """Seconds before the next try after `attempts` failed ones: 1, 2, 4 ... capped at 5 min."""
-    return float(min(initial_s * 2 ** max(attempts - 1, 0), max_s))
 
 
 def job_name(job: PrintJob) -> str:
@@ -87,7 +83,7 @@ class Spooler:
         self._render = render
         self._clock = clock
         self.max_attempts = max_attempts
-        self._backoff = {"initial_s": backoff_initial_s, "max_s": backoff_max_s}
+        self._backoff = {"base_s": backoff_initial_s, "cap_s": backoff_max_s}
         self._poll_s, self._status_every_s = poll_s, status_every_s
         self._fault_poll_s = fault_poll_s
         self._on_event = on_event
@@ -199,9 +195,8 @@ class Spooler:
     async def _fail(self, job: PrintJob, reason: str, *, retry: bool, attempts: int = 0) -> None:
         retry_at, attention = None, retry and attempts >= self.max_attempts
         if retry:  # past the budget still tried at the longest back-off, never dropped
-            delay = (
-                self._backoff["max_s"] if attention else backoff_delay(attempts, **self._backoff)
-            )
+            # 1, 2, 4 ... seconds after the first, second, third failure, capped (5 min)
+            delay = self._backoff["cap_s"] if attention else window(attempts - 1, **self._backoff)
             retry_at = self._clock() + timedelta(seconds=delay)
         await self._store.writer.run(
             lambda tx: mark_failed(tx, job.id, reason, retry_at, needs_attention=attention)

@@ -18,7 +18,7 @@ from central_sync.server.board_text import (
     fill,
 )
 from central_sync.server.deps import ADMIN_COOKIE, AdminOrCookie, CentralDep
-from edge.domain.messages import normalise_language
+from kernel.messages import normalise_language
 
 router = APIRouter(tags=["board"])
 

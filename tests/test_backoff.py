@@ -1,10 +1,10 @@
-"""The agent's back-off between attempts: doubling, capped, jittered, reset by success."""
+"""The kernel's back-off between attempts: doubling, capped, jittered or not, reset by success."""
 
 from __future__ import annotations
 
 import pytest
 
-from central_sync.agent.backoff import Backoff
+from kernel.backoff import Backoff
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,11 @@ def test_a_long_outage_does_not_overflow_the_window() -> None:
     backoff = Backoff(base_s=0.5, cap_s=30.0, rand=lambda: 1.0, attempts=10_000)
 
     assert backoff.next_delay() == 30.0
+
+
+def test_without_jitter_each_delay_is_the_whole_window_as_a_device_reopening_its_port_waits() -> None:
+    backoff = Backoff(base_s=0.2, cap_s=5.0, jitter=False, rand=lambda: 0.0)
+
+    delays = [backoff.next_delay() for _ in range(7)]
+
+    assert delays == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0]

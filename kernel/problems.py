@@ -1,0 +1,63 @@
+"""RFC 9457 problem details: the one shape in which the edge and central refuse a request.
+
+`problem_document` builds the body from a code, its params and the side's catalogue; the HTTP
+side (response, handlers) is `kernel.http`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kernel.messages import Message
+
+PROBLEM = "application/problem+json"
+
+Render = Callable[[str, str, Mapping[str, Any]], str]
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe param: numbers, booleans and lists stay as they are, a phrase in English, the
+    rest as text."""
+    if isinstance(value, Message):
+        return value.en
+    if isinstance(value, int | float | bool | None):
+        return value
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return str(value)
+
+
+def title_of(code: str) -> str:
+    """The problem's short title: its code in words ("not_found" → "Not found")."""
+    return code.replace("_", " ").capitalize()
+
+
+def problem_document(
+    urn: str,
+    code: str,
+    status: int,
+    params: Mapping[str, Any],
+    lang: str,
+    render: Render,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The problem+json document for `code`: `type` under `urn`, the detail in `lang` and both
+    languages in `messages`, the params as plain JSON; `extra` members are added as they are."""
+    return {
+        "type": f"{urn}:{code}",
+        "title": title_of(code),
+        "status": status,
+        "code": code,
+        "detail": render(code, lang, params),
+        "messages": {"en": render(code, "en", params), "zh": render(code, "zh", params)},
+        "params": {k: plain(v) for k, v in params.items()},
+    } | extra
+
+
+def problem_headers(status: int, params: Mapping[str, Any]) -> dict[str, str]:
+    """The headers a refusal carries: a Bearer challenge on 401, Retry-After when it says when."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if "retry_after_s" in params:
+        headers["Retry-After"] = str(params["retry_after_s"])
+    return headers

@@ -1,0 +1,45 @@
+"""The kernel is shared by the edge and central and depends on neither."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+KERNEL = Path(__file__).resolve().parents[1] / "kernel"
+MODULES = sorted(KERNEL.glob("*.py"))
+
+
+def imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[p.name for p in MODULES])
+def test_a_kernel_module_imports_neither_the_edge_nor_central(path: Path) -> None:
+    assert imported_packages(path) & {"edge", "central_sync", "labels", "web_terminal"} == set()
+
+
+def test_the_edge_and_central_render_problems_through_the_one_kernel() -> None:
+    from central_sync.server.errors import problem_body as central_body
+    from edge.api.errors import problem_body as edge_body
+
+    edge = edge_body("not_found", {"what": "path", "key": "/x"}, "zh")
+    central = central_body("not_found", {"what": "order", "key": "o1"}, "zh")
+
+    assert edge["type"] == "urn:warehouse-edge:problem:not_found"
+    assert central["type"] == "urn:warehouse-central:problem:not_found"
+    assert (
+        set(edge)
+        == set(central)
+        == {"type", "title", "status", "code", "detail", "messages", "params"}
+    )
+    assert edge["title"] == central["title"] == "Not found"
+    assert edge["detail"] == edge["messages"]["zh"] != edge["messages"]["en"]
