@@ -1,7 +1,8 @@
 """The small kernel that the edge and central share: message catalogues, problem+json, back-off
-with jitter, serial ports and the guard in front of both servers.
+with jitter, serial ports, the guard in front of both servers and serving them (bind, stop).
 
 `kernel.messages`, `kernel.problems` and `kernel.backoff` need only the standard library;
-`kernel.http` and `kernel.guard` need Starlette, `kernel.serial_port` pyserial. Nothing here
-imports `edge` or `central_sync`: both import the kernel, never the other way round.
+`kernel.http` and `kernel.guard` need Starlette, `kernel.serving` uvicorn, `kernel.serial_port`
+pyserial. Nothing here imports `edge` or `central_sync`: both import the kernel, never the
+other way round.
 """

@@ -41,7 +41,9 @@ def test_a_long_outage_does_not_overflow_the_window() -> None:
     assert backoff.next_delay() == 30.0
 
 
-def test_without_jitter_each_delay_is_the_whole_window_as_a_device_reopening_its_port_waits() -> None:
+def test_without_jitter_each_delay_is_the_whole_window_as_a_device_reopening_its_port_waits() -> (
+    None
+):
     backoff = Backoff(base_s=0.2, cap_s=5.0, jitter=False, rand=lambda: 0.0)
 
     delays = [backoff.next_delay() for _ in range(7)]
