@@ -15,7 +15,6 @@ from edge.domain.operator import activity
 from edge.domain.scan import parse_scan
 from edge.service.floor import FloorSettings
 from edge.service.scans import ScanRequest, handle_scan
-from edge.store.answers import Answer
 from edge.store.directory import SqlDirectory
 from edge.store.operators import (
     LoginSession,
@@ -25,6 +24,7 @@ from edge.store.operators import (
     parse_utc,
     touch_session,
 )
+from edge.store.scan_answers import Answer
 from edge.store.store import Store
 from edge.store.writer import Tx
 
