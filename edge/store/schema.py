@@ -20,10 +20,13 @@ BUCKETS = "('on_hand','picked','frozen','returns_in_transit')"
 ACCOUNTS = "('received','shipped','adjusted','customer')"
 
 
-@MIGRATIONS(name="0001_initial")
-def m0001_initial(db: Database) -> None:
-    db.executescript(
-        f"""
+# The first schema, in readable steps run as ONE script (one executescript, as it always ran). A
+# step may name a table of a later one: SQLite checks a foreign key when a row is written, not
+# when a table is made. tests/test_schema_steps.py holds the result to the schema it always made.
+
+# The catalogue: products, their barcodes, locations, lots and serials (and the edge's own
+# key-value facts).
+_CATALOGUE = """
         CREATE TABLE edge_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
         CREATE TABLE products (
@@ -69,7 +72,10 @@ def m0001_initial(db: Database) -> None:
             lot TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (sku, serial)
         );
+"""
 
+# Totes, parcels, pallets and carts, and the bindings that tie one to an order.
+_CONTAINERS = """
         -- Totes are reused: a binding ties a container to one order for a while.
         CREATE TABLE containers (
             code TEXT PRIMARY KEY,
@@ -89,7 +95,10 @@ def m0001_initial(db: Database) -> None:
         CREATE UNIQUE INDEX container_bindings_open
             ON container_bindings(container, slot) WHERE closed_at IS NULL;
         CREATE INDEX container_bindings_order ON container_bindings(order_id);
+"""
 
+# Operators, enrolled devices, their login sessions and the one open workflow session each.
+_PEOPLE = """
         CREATE TABLE operators (
             id INTEGER PRIMARY KEY,
             badge TEXT NOT NULL UNIQUE,
@@ -130,7 +139,10 @@ def m0001_initial(db: Database) -> None:
         );
         CREATE UNIQUE INDEX work_sessions_open
             ON work_sessions(login_token_hash) WHERE ended_at IS NULL;
+"""
 
+# Orders, their lines and every status change.
+_ORDERS = """
         CREATE TABLE orders (
             id TEXT PRIMARY KEY,
             channel TEXT NOT NULL,
@@ -140,7 +152,7 @@ def m0001_initial(db: Database) -> None:
             priority INTEGER NOT NULL DEFAULT 0,
             ship_by TEXT,
             customer_ref TEXT NOT NULL DEFAULT '',
-            ship_to TEXT NOT NULL DEFAULT '{{}}',
+            ship_to TEXT NOT NULL DEFAULT '{}',
             carrier TEXT NOT NULL DEFAULT '',
             service TEXT NOT NULL DEFAULT '',
             reprint_needed INTEGER NOT NULL DEFAULT 0,
@@ -177,7 +189,10 @@ def m0001_initial(db: Database) -> None:
             at TEXT NOT NULL
         );
         CREATE INDEX order_status_history_order ON order_status_history(order_id);
+"""
 
+# Shipments and their parcels, with what each parcel holds.
+_SHIPMENTS = """
         CREATE TABLE shipments (
             id TEXT PRIMARY KEY,
             order_id TEXT NOT NULL REFERENCES orders(id),
@@ -208,7 +223,10 @@ def m0001_initial(db: Database) -> None:
             qty INTEGER NOT NULL CHECK (qty > 0),
             PRIMARY KEY (parcel_id, order_line_id, lot, serial)
         );
+"""
 
+# The stock ledger: balances, reservations and the append-only, hash-chained movements.
+_LEDGER = f"""
         -- The stock ledger. Balances at the grain (sku, location, container, lot, bucket);
         -- each unit in the building is in exactly one bucket.
         CREATE TABLE balances (
@@ -265,7 +283,10 @@ def m0001_initial(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'movements are append-only'); END;
         CREATE TRIGGER movements_no_delete BEFORE DELETE ON movements
             BEGIN SELECT RAISE(ABORT, 'movements are append-only'); END;
+"""
 
+# The outbox of events for central, and the answers kept for idempotent commands.
+_OUTBOX_AND_ANSWERS = """
         -- The outbox: every fact central must know, written in the same transaction as its
         -- effect. seq is contiguous from 1 within an epoch; a restore starts a new epoch.
         CREATE TABLE outbox (
@@ -297,7 +318,10 @@ def m0001_initial(db: Database) -> None:
             at TEXT NOT NULL
         );
         CREATE INDEX answers_at ON answers(at);
+"""
 
+# Count tasks and exceptions raised on the floor.
+_TASKS = """
         CREATE TABLE count_tasks (
             id INTEGER PRIMARY KEY,
             location TEXT NOT NULL REFERENCES locations(code),
@@ -319,8 +343,16 @@ def m0001_initial(db: Database) -> None:
             created_at TEXT NOT NULL,
             resolved_at TEXT
         );
-        """
-    )
+"""
+
+_INITIAL = (
+    _CATALOGUE, _CONTAINERS, _PEOPLE, _ORDERS, _SHIPMENTS, _LEDGER, _OUTBOX_AND_ANSWERS, _TASKS,
+)  # fmt: skip
+
+
+@MIGRATIONS(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    db.executescript("".join(_INITIAL))
 
 
 @MIGRATIONS(name="0002_picking")
