@@ -17,9 +17,6 @@ STORES = ["edge/store"]
 
 # Files that still hold SQL, each with its reason; delete an entry as its SQL moves to a store.
 KNOWN_SQL: dict[str, str] = {
-    "edge/cli/verify_cmd.py": "its probe of the file moves to the store with arch-kernel's part",
-    "central_sync/agent/appliers.py": "the agent's appliers: arch-kernel moves them to a store",
-    "central_sync/agent/state.py": "the agent's cursor and state: arch-kernel moves them",
     "edge/demo/central.py": "the demo reads the edge's catalogue to seed central (not moved yet)",
     "edge/demo/data.py": "the demo's seeding (not moved yet)",
     "edge/demo/floor.py": "the demo's floor sheets and robot (not moved yet)",

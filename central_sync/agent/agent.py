@@ -24,13 +24,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from central_sync.agent import state
 from central_sync.agent.appliers import apply_page
 from central_sync.agent.client import CentralClient, Refused, Unreachable
 from central_sync.agent.status import age_text, parse_utc
 from edge.config import ConfigError
 from edge.domain.errors import EdgeError
 from edge.service.expiry import shelf_rules
+from edge.store import sync_state
 from edge.store.effects import utc
 from edge.store.store import Store
 from edge.store.writer import Tx
@@ -83,7 +83,7 @@ class SyncAgent:
         self.base_s, self.probe_s = backoff_base_s, probe_s
         self._contact = asyncio.Event()  # set (and replaced) at every answer from central
         self.clock = clock
-        self.link = state.load_link(store.read())
+        self.link = sync_state.load_link(store.read())
         self._attention = {"up": "", "down": ""}
         self._saved_link, self._saved_at = self.link, 0.0
         self._tasks: list[asyncio.Task[None]] = []
@@ -122,7 +122,7 @@ class SyncAgent:
         sent = changes = 0
         while (batch := await self._read_batch()) and (n := await self._send(batch)):
             sent += n
-        cursor = await asyncio.to_thread(lambda: state.feed_cursor(self.store.read()))
+        cursor = await asyncio.to_thread(lambda: sync_state.feed_cursor(self.store.read()))
         while True:
             page = await self._exchange(
                 "down", self.client.changes(cursor, wait=0, limit=FEED_PAGE)
@@ -197,7 +197,7 @@ class SyncAgent:
     async def _read_batch(self) -> list[dict[str, Any]]:
         edge_id, limit = self.store.edge_id, self.batch_size
         return await asyncio.to_thread(
-            lambda: state.next_batch(self.store.read(), edge_id, limit=limit)
+            lambda: sync_state.next_batch(self.store.read(), edge_id, limit=limit)
         )
 
     async def _send(self, batch: list[dict[str, Any]]) -> int:
@@ -205,7 +205,7 @@ class SyncAgent:
         high_water = await self._exchange("up", self.client.send_events(batch))
 
         def mark(tx: Tx) -> int:
-            marked = state.mark_delivered(tx, high_water)
+            marked = sync_state.mark_delivered(tx, high_water)
             self._save_link(tx)
             return marked
 
@@ -232,7 +232,9 @@ class SyncAgent:
 
     async def _down_step(self) -> None:
         if self._cursor is None:
-            self._cursor = await asyncio.to_thread(lambda: state.feed_cursor(self.store.read()))
+            self._cursor = await asyncio.to_thread(
+                lambda: sync_state.feed_cursor(self.store.read())
+            )
         started = time.monotonic()
         ask = self.client.changes(self._cursor, wait=self.long_poll_s, limit=FEED_PAGE)
         page = await self._exchange("down", ask)
@@ -325,7 +327,7 @@ class SyncAgent:
         return "; ".join(text for text in self._attention.values() if text)
 
     def _save_link(self, tx: Tx) -> None:
-        state.save_link(tx, self.link)
+        sync_state.save_link(tx, self.link)
         self._saved_link, self._saved_at = self.link, time.monotonic()
 
     async def _maybe_save(self) -> None:
@@ -359,7 +361,7 @@ class SyncAgent:
         self.link = replace(self.link, alerted_at=utc(now))
 
     async def _queue(self) -> dict[str, Any]:
-        return await asyncio.to_thread(lambda: state.queue(self.store.read()))
+        return await asyncio.to_thread(lambda: sync_state.queue(self.store.read()))
 
 
 def _covers(high_water: list[dict[str, int]], event: dict[str, Any]) -> bool:

@@ -14,7 +14,6 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from central_sync.agent import state
 from edge.domain.decision import Decision, Event
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import MAX_QUANTITY
@@ -22,7 +21,10 @@ from edge.domain.order import OrderStatus
 from edge.domain.shelf_life import ShelfRules
 from edge.service.orders import cancel_order, receive_order
 from edge.store import orders as order_store
-from edge.store.catalog import add_barcode, upsert_product
+from edge.store import packing as packing_store
+from edge.store import returns as return_store
+from edge.store import sync_state
+from edge.store.catalog import add_barcode, product_row, upsert_product
 from edge.store.effects import Actor, apply_decision
 from edge.store.orders import NewLine, NewOrder
 from edge.store.writer import Tx
@@ -37,8 +39,6 @@ GONE = frozenset({
     OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.RETURN_EXPECTED,
     OrderStatus.RETURN_RECEIVED, OrderStatus.RETURN_GRADED, OrderStatus.CLOSED,
 })  # fmt: skip
-# Parcels whose waybill carries the address: printed, or closed and waiting for its print.
-LABELLED = "(label_printed_at IS NOT NULL OR closed_at IS NOT NULL) AND dispatched_at IS NULL"
 
 
 def apply_page(
@@ -60,13 +60,13 @@ def apply_page(
             _refuse(tx, change, err.code, err.message("en"), counts)
         except Exception as exc:  # noqa: BLE001 - a malformed change must not stop the feed
             _refuse(tx, change, "malformed_change", f"{type(exc).__name__}: {exc}", counts)
-    state.set_feed_cursor(tx, next_cursor)
+    sync_state.set_feed_cursor(tx, next_cursor)
     return counts
 
 
 def _refuse(tx: Tx, change: dict[str, Any], code: str, reason: str, counts: dict) -> None:
     counts["refused"] += 1
-    if state.record_sync_exception(tx, change, code, reason):
+    if sync_state.record_sync_exception(tx, change, code, reason):
         log.error(
             "change %s (%s, order %s) from central not applied: %s: %s; recorded for a supervisor",
             change.get("cursor"), change.get("type"), change.get("order_id"), code, reason,
@@ -91,7 +91,7 @@ def product_upserted(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> N
     """The catalogue entry and its barcodes; flags central does not send are kept as they are."""
     sku = _text(data, "sku")
     wanted = (_text(data, "name"), str(data.get("name_zh") or ""), int(data.get("weight_g") or 0))
-    row = tx.one("SELECT * FROM products WHERE sku = ?", (sku,))
+    row = product_row(tx, sku)
     if row is None or (row["name"], row["name_zh"], row["weight_g"]) != wanted:
         flags = {f: bool(row[f]) if row else False
                  for f in ("lot_tracked", "expiry_tracked", "serial_tracked")}  # fmt: skip
@@ -157,30 +157,13 @@ def putback_requested(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> N
 
 
 def _refuse_cancel(tx: Tx, order_id: str, status: OrderStatus, reason: str) -> None:
-    told = tx.one(
-        "SELECT 1 FROM outbox WHERE type = 'order_cancel_refused' AND order_id = ?", (order_id,)
-    )
-    if told is not None:
+    if sync_state.cancel_refusal_sent(tx, order_id):
         return
-    payload = {"reason": reason, "status": status.value, "shipments": _shipments(tx, order_id)}
+    shipments = packing_store.shipments_of(tx, order_id)
+    payload = {"reason": reason, "status": status.value, "shipments": shipments}
     event = Event("order_cancel_refused", payload, order_id=order_id)
     apply_decision(tx, Decision(None, (event,)), CENTRAL)
     log.warning("order %s was cancelled by central after it shipped; told central", order_id)
-
-
-def _shipments(tx: Tx, order_id: str) -> list[dict[str, Any]]:
-    shipments = []
-    for s in tx.execute("SELECT * FROM shipments WHERE order_id = ? ORDER BY id", (order_id,)):
-        parcels = [
-            {"parcel_no": p["piece_no"], "tracking_number": p["tracking_no"]}
-            for p in tx.execute(
-                "SELECT piece_no, tracking_no FROM parcels WHERE shipment_id = ? ORDER BY piece_no",
-                (s["id"],),
-            )
-        ]
-        shipments.append({"shipment_id": s["id"], "carrier": s["carrier"],
-                          "shipped_at": s["shipped_at"], "parcels": parcels})  # fmt: skip
-    return shipments
 
 
 def address_changed(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:
@@ -194,16 +177,9 @@ def address_changed(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> Non
         raise EdgeError("not_found", what="order", key=order_id)
     if json.loads(row["ship_to"] or "{}") == ship_to:
         return
-    tx.execute(
-        "UPDATE orders SET ship_to = ?, updated_at = ? WHERE id = ?",
-        (json.dumps(ship_to, ensure_ascii=False), tx.at, order_id),
-    )
-    flagged = [r["id"] for r in tx.execute(
-        f"UPDATE parcels SET reprint_reason = 'address_changed' WHERE {LABELLED}"
-        " AND shipment_id IN (SELECT id FROM shipments WHERE order_id = ?) RETURNING id",
-        (order_id,),
-    )]  # fmt: skip
-    payload = {"ship_to": ship_to, "status": row["status"], "reprint_parcels": sorted(flagged)}
+    order_store.set_ship_to(tx, order_id, ship_to)
+    flagged = packing_store.flag_labelled_for_reprint(tx, order_id, "address_changed")
+    payload = {"ship_to": ship_to, "status": row["status"], "reprint_parcels": flagged}
     event = Event("order_address_changed", payload, order_id=order_id)
     apply_decision(tx, Decision(None, (event,)), CENTRAL)
 
@@ -212,10 +188,12 @@ def return_authorised(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> N
     """Kept for the returns desk; the same RMA again changes nothing."""
     lines = [{"sku": _text(ln, "sku"), "qty": _whole(ln, "qty")} for ln in data["lines"]]
     order_id = data.get("order_id") or change.get("order_id")
-    tx.execute(
-        "INSERT INTO return_authorisations (rma, order_id, lines, feed_cursor, received_at)"
-        " VALUES (?,?,?,?,?) ON CONFLICT (rma) DO NOTHING",
-        (_text(data, "rma"), order_id, json.dumps(lines), int(change["cursor"]), tx.at),
+    return_store.record_authorisation(
+        tx,
+        rma=_text(data, "rma"),
+        order_id=order_id,
+        lines=lines,
+        feed_cursor=int(change["cursor"]),
     )
 
 

@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from central_sync.agent import state
-from central_sync.agent.state import Conn
-from edge.store import restored
+from edge.store import restored, sync_state
+from edge.store.sync_state import Conn
 
 
 def parse_utc(text: str | None) -> datetime | None:
@@ -20,8 +19,8 @@ def sync_status(conn: Conn, settings: Any, now: datetime | None = None) -> dict[
     """Central's URL (None standalone), reachability, the queue, the feed cursor, the alert."""
     now = now or datetime.now(UTC)
     zone = ZoneInfo(settings.edge.timezone)
-    link = state.load_link(conn)
-    queue = state.queue(conn)
+    link = sync_state.load_link(conn)
+    queue = sync_state.queue(conn)
     offline = parse_utc(link.offline_since)
     oldest = parse_utc(queue["oldest"])
     offline_s = max(0.0, (now - offline).total_seconds()) if offline else 0.0
@@ -39,11 +38,11 @@ def sync_status(conn: Conn, settings: Any, now: datetime | None = None) -> dict[
         "oldest_queued_at": queue["oldest"],
         "oldest_queued_local": _local(oldest, zone),
         "oldest_queued_age_s": round(max(0.0, (now - oldest).total_seconds()), 3) if oldest else 0,
-        "feed_cursor": state.feed_cursor(conn),
+        "feed_cursor": sync_state.feed_cursor(conn),
         "last_error": link.last_error,
         "last_error_at": link.last_error_at,
         "attention": link.attention or _restore_attention(conn),
-        "sync_exceptions": state.open_sync_exceptions(conn),
+        "sync_exceptions": sync_state.open_sync_exceptions(conn),
         "alert": bool(url and offline and offline_s >= alert_after),
         "alert_after_s": alert_after,
     }
@@ -61,7 +60,7 @@ def _restore_attention(conn: Conn) -> str:
     return ""
 
 
-def _online(url: str | None, link: state.Link) -> bool | None:
+def _online(url: str | None, link: sync_state.Link) -> bool | None:
     """None before the first contact (or standalone): neither reached nor known to be down."""
     if not url or (link.last_contact_at is None and link.offline_since is None):
         return None

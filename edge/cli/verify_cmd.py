@@ -10,7 +10,7 @@ from typing import NoReturn
 import click
 
 from edge.cli.common import config_option, settings_from
-from edge.store.verify import counts
+from edge.store.verify import counts, open_read_only
 from edge.store.verify import verify as verify_ledger
 
 
@@ -33,7 +33,7 @@ def verify(config_path: Path | None, db_path: Path | None) -> None:
     """
     if db_path is None or config_path is not None:
         db_path = db_path or settings_from(config_path).db_path
-    conn = open_read_only(db_path)
+    conn = _open(db_path)
     try:
         problems = verify_ledger(conn, progress=_progress)
         seen = counts(conn)
@@ -50,17 +50,14 @@ def verify(config_path: Path | None, db_path: Path | None) -> None:
     click.echo(f"OK: {checked} checked")
 
 
-def open_read_only(path: Path) -> sqlite3.Connection:
+def _open(path: Path) -> sqlite3.Connection:
     """Open without migrations or writes (`mode=ro`); stop with exit 2 when it cannot be read."""
     if not path.is_file():
         _stop(f"database {path} does not exist (give --db PATH or --config FILE)")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return open_read_only(path)
     except sqlite3.DatabaseError as err:
         _stop(f"cannot open database {path}: {err}")
-    return conn
 
 
 def _progress(done: int, total: int) -> None:

@@ -22,6 +22,11 @@ def product_names(conn: Any, skus: list[str]) -> dict[str, tuple[str, str]]:
     return {r["sku"]: (r["name"], r["name_zh"]) for r in rows}
 
 
+def product_row(conn: Any, sku: str) -> Any:
+    """The product's row as stored, or None."""
+    return conn.execute("SELECT * FROM products WHERE sku = ?", (sku,)).fetchone()
+
+
 def upsert_product(
     tx: Tx, *, sku: str, name: str, name_zh: str = "", weight_g: int = 0,
     lot_tracked: bool = False, expiry_tracked: bool = False, serial_tracked: bool = False,

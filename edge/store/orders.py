@@ -101,6 +101,13 @@ def order_row(conn: sqlite3.Connection | Tx, order_id: str) -> sqlite3.Row | Non
     return row
 
 
+def set_ship_to(tx: Tx, order_id: str, ship_to: dict[str, Any]) -> None:
+    tx.execute(
+        "UPDATE orders SET ship_to = ?, updated_at = ? WHERE id = ?",
+        (json.dumps(ship_to, ensure_ascii=False), tx.at, order_id),
+    )
+
+
 def order_lines(conn: sqlite3.Connection | Tx, order_id: str) -> list[sqlite3.Row]:
     return list(
         conn.execute("SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,))

@@ -21,6 +21,8 @@ from edge.store.orders import release_empty_tote
 from edge.store.writer import Tx
 
 Conn = sqlite3.Connection | Tx
+# Parcels whose waybill carries the address: printed, or closed and waiting for its print.
+LABELLED = "(label_printed_at IS NOT NULL OR closed_at IS NOT NULL) AND dispatched_at IS NULL"
 
 
 def pack_order(conn: Conn, order_id: str) -> PackOrder | None:
@@ -142,6 +144,33 @@ def parcel_rows(conn: Conn, order_id: str) -> list[dict[str, Any]]:
         (order_id,),
     )
     return [dict(r) for r in rows]
+
+
+def shipments_of(conn: Conn, order_id: str) -> list[dict[str, Any]]:
+    """The order's shipments with their parcels' numbers and tracking, as central is told them."""
+    shipments = []
+    for s in conn.execute("SELECT * FROM shipments WHERE order_id = ? ORDER BY id", (order_id,)):
+        parcels = [
+            {"parcel_no": p["piece_no"], "tracking_number": p["tracking_no"]}
+            for p in conn.execute(
+                "SELECT piece_no, tracking_no FROM parcels WHERE shipment_id = ? ORDER BY piece_no",
+                (s["id"],),
+            )
+        ]
+        shipments.append({"shipment_id": s["id"], "carrier": s["carrier"],
+                          "shipped_at": s["shipped_at"], "parcels": parcels})  # fmt: skip
+    return shipments
+
+
+def flag_labelled_for_reprint(tx: Tx, order_id: str, reason: str) -> list[str]:
+    """Mark for reprint, with `reason`, the order's parcels whose waybill is printed (or about
+    to be) and not yet dispatched; their ids, sorted."""
+    flagged = [r["id"] for r in tx.execute(
+        f"UPDATE parcels SET reprint_reason = ? WHERE {LABELLED}"
+        " AND shipment_id IN (SELECT id FROM shipments WHERE order_id = ?) RETURNING id",
+        (reason, order_id),
+    )]  # fmt: skip
+    return sorted(flagged)
 
 
 def parcels_to_reprint(conn: Conn) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from edge.store.effects import HASHED, movement_hash
@@ -56,6 +57,19 @@ def verify(
         *outbox_gaps(conn),
         *line_allocations(conn),
     ]
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The database at `path`, opened without migrations or writes (`mode=ro`) and probed once;
+    sqlite3.DatabaseError when it cannot be read."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn
 
 
 def counts(conn: sqlite3.Connection) -> Counts:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from central_sync.agent import state
 from central_sync.agent.status import sync_status
+from edge.store import sync_state
 from edge.store.store import Store
 from tests.servers import run_cli, seed, write_config
 from tests.sync.central import Central, assert_in_step, running_central
@@ -103,7 +103,9 @@ def test_central_s_orders_cancellations_addresses_and_products_reach_the_edge(
     assert (released["id"], released["status"]) == (made["id"], "released")
     assert at_central["status"] == "cancelled"
     assert_in_step(central, store)
-    assert state.feed_cursor(store.read()) == central.query("SELECT MAX(id) FROM changes")[0][0]
+    assert (
+        sync_state.feed_cursor(store.read()) == central.query("SELECT MAX(id) FROM changes")[0][0]
+    )
 
 
 def status_of(store: Store, settings: Any) -> dict[str, Any]:

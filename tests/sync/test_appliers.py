@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from central_sync.agent import state
 from central_sync.agent.appliers import apply_page
+from edge.store import sync_state
 from edge.store.store import Store
 from edge.store.verify import verify
 from tests.support import EAN13, Floor
@@ -94,7 +94,7 @@ def test_a_page_of_every_kind_applied_twice_changes_nothing_the_second_time(floo
 
     assert (first, again) == ({"applied": 6, "refused": 1}, {"applied": 6, "refused": 1})
     assert dump(floor.store) == before
-    assert state.feed_cursor(floor.store.read()) == 7
+    assert sync_state.feed_cursor(floor.store.read()) == 7
 
 
 def test_a_product_from_central_is_stored_with_its_barcode_and_keeps_its_local_flags(
@@ -140,7 +140,7 @@ def test_an_order_naming_an_unknown_sku_is_a_sync_exception_and_the_next_change_
     found = rows(floor.store, "SELECT kind, order_id, status, detail FROM exceptions")
     assert [r[:3] for r in found] == [("sync", "O-BAD", "open")]
     assert found[0][3].startswith("change 1 (order_released) not applied: unknown_sku: ")
-    assert state.feed_cursor(floor.store.read()) == 2
+    assert sync_state.feed_cursor(floor.store.read()) == 2
 
 
 @pytest.mark.parametrize(

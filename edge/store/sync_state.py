@@ -1,5 +1,6 @@
-"""The agent's reads and writes in the edge store: outbox batches, delivered marks, the feed
-cursor, what it knows of central (`sync_state`), and sync exceptions for the supervisor.
+"""What the sync agent keeps in the edge store: outbox batches and their delivered marks, the
+feed cursor, what it knows of central (`sync_state`), sync exceptions for the supervisor, and
+the edge's word to central that a cancellation came too late.
 
 Reads take a reader connection; writes take the writer's `Tx` (they run inside `store.writer`).
 """
@@ -91,6 +92,14 @@ def save_link(tx: Tx, link: Link) -> None:
         f"UPDATE sync_state SET {', '.join(f'{n} = ?' for n in names)} WHERE id = 1",
         [getattr(link, n) for n in names],
     )
+
+
+def cancel_refusal_sent(conn: Conn, order_id: str) -> bool:
+    """The edge has already told central it cannot cancel `order_id` (the goods left)."""
+    row = conn.execute(
+        "SELECT 1 FROM outbox WHERE type = 'order_cancel_refused' AND order_id = ?", (order_id,)
+    ).fetchone()
+    return row is not None
 
 
 def open_sync_exceptions(conn: Conn) -> int:
