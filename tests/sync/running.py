@@ -11,12 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from central_sync.agent import SyncAgent, state
+from central_sync.agent import SyncAgent
 from central_sync.agent.client import CentralClient
 from edge.config import Settings, load_settings
 from edge.domain.stock import AdjustStock, ReceiveStock
 from edge.service.stock import adjust, receive
-from edge.store import catalog
+from edge.store import catalog, sync_state
 from edge.store.effects import Actor
 from edge.store.store import Store
 from edge.store.writer import Tx
@@ -96,7 +96,7 @@ def adjustments(store: Store, n: int, *, per_commit: int = 1) -> None:
 
 
 def delivered(store: Store) -> bool:
-    return state.queue(store.read())["queued"] == 0
+    return sync_state.queue(store.read())["queued"] == 0
 
 
 @contextmanager
