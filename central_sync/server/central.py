@@ -17,6 +17,7 @@ from central_sync.server.db import Database, Tx, utc_now
 from central_sync.server.dialect import DatabaseUrl
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import changes_after
+from central_sync.server.intake import Intake
 from central_sync.server.restore import RestoreReport, restore_reported, stored_events
 from central_sync.server.retry import Retrier
 from central_sync.server.schema import migrate
@@ -37,6 +38,7 @@ class Central:
         self.on_feed: Callable[[], None] | None = None
         self.last_seen: dict[str, str] = {}
         self.retrier = Retrier(self._retry_skus)
+        self.intake = Intake(self.ingest)
 
     @property
     def backend(self) -> str:
@@ -47,6 +49,7 @@ class Central:
         return migrate(self.db)
 
     def close(self) -> None:
+        self.intake.stop()
         self.retrier.stop()
         self.db.close()
 

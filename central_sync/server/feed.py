@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from central_sync.server.db import Tx, utc_now
@@ -17,10 +18,21 @@ def add_change(
     tx: Tx, edge_id: str, kind: str, data: dict[str, Any], *, order_id: str | None
 ) -> None:
     """Queue one change for `edge_id`; its cursor is drawn in commit order (see lock_feed)."""
+    add_changes(tx, [(edge_id, kind, data, order_id)])
+
+
+def add_changes(tx: Tx, changes: Sequence[tuple[str, str, dict[str, Any], str | None]]) -> None:
+    """Queue many changes (edge_id, type, data, order_id) with one statement, in this order."""
+    if not changes:
+        return
     tx.lock_feed()
-    tx.execute(
+    now = utc_now()
+    tx.many(
         "INSERT INTO changes (edge_id, type, order_id, data, created_at) VALUES (?, ?, ?, ?, ?)",
-        (edge_id, kind, order_id, json.dumps(data, ensure_ascii=False, sort_keys=True), utc_now()),
+        (
+            (edge_id, kind, order_id, json.dumps(data, ensure_ascii=False, sort_keys=True), now)
+            for edge_id, kind, data, order_id in changes
+        ),
     )
     tx.feed_written = True
 

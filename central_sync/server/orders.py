@@ -8,15 +8,15 @@ import json
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
 from central_sync.server.assign import Choice, choose_for_order, choose_warehouse, figures
 from central_sync.server.db import Tx, utc_now
-from central_sync.server.feed import add_change
+from central_sync.server.feed import add_change, add_changes
 from edge.api.fields import Lot, Priority, ZonedTime
 
 log = logging.getLogger("central.orders")
@@ -111,16 +111,66 @@ def parse_order(raw: Any, index: int) -> OrderIn | Outcome:
         return Outcome(index, "rejected", coid, field=_field(first["loc"]), reason=first["msg"])
 
 
+ORDER_COLUMNS = (
+    "id", "channel", "channel_order_id", "status", "warehouse", "hold_reason", "ship_to",
+    "priority", "ship_by", "carrier", "service", "customer_ref", "currency", "total",
+    "ordered_at", "created_at", "updated_at",
+)  # fmt: skip
+INSERT_CHUNK = 200
+
+
 def ingest(tx: Tx, raws: Sequence[Any], *, first_index: int = 0) -> list[Outcome]:
-    """Check, dedup and insert each order; assign the new ones. Bad ones are rejected alone."""
+    """Check, dedup and insert each order; assign the new ones. Bad ones are rejected alone.
+
+    The whole list is decided from one read of the figures (one statement: stock and open
+    demand from one snapshot), each order taking its units off them in memory, and written with
+    one statement per table: a batch of orders costs a handful of round trips in all. Orders are
+    inserted only here, under the feed lock, so the duplicates read first are all there are."""
     tx.lock_feed()  # assignments read ATS and write the feed: one at a time
     parsed = [parse_order(raw, first_index + i) for i, raw in enumerate(raws)]
-    skus = {ln.sku for p in parsed if isinstance(p, OrderIn) for ln in p.lines}
-    known = _known_skus(tx, skus)
-    return [
-        p if isinstance(p, Outcome) else _ingest_one(tx, p, first_index + i, known)
-        for i, p in enumerate(parsed)
-    ]
+    valid = [p for p in parsed if isinstance(p, OrderIn)]
+    known = _known_skus(tx, {ln.sku for p in valid for ln in p.lines})
+    existing = _existing(tx, valid)
+    available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=known)}
+    edges = [r["edge_id"] for r in tx.all("SELECT edge_id FROM edges")]
+    batch = _Released()
+    outcomes = []
+    for i, p in enumerate(parsed):
+        if isinstance(p, OrderIn):
+            p = _decide(p, first_index + i, known, existing, available, edges, batch)
+        outcomes.append(p)
+    batch.write(tx)
+    return outcomes
+
+
+@dataclass
+class _Released:
+    """The rows a batch of new orders adds, written with one statement per table at the end."""
+
+    orders: list[tuple[Any, ...]] = field(default_factory=list)
+    lines: list[tuple[Any, ...]] = field(default_factory=list)
+    history: list[tuple[Any, ...]] = field(default_factory=list)
+    changes: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def write(self, tx: Tx) -> None:
+        row = f"({','.join('?' * len(ORDER_COLUMNS))})"
+        for start in range(0, len(self.orders), INSERT_CHUNK):
+            chunk = self.orders[start : start + INSERT_CHUNK]
+            tx.execute(
+                f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) VALUES "
+                + ", ".join([row] * len(chunk)),
+                [value for order in chunk for value in order],
+            )
+        tx.many(
+            "INSERT INTO order_lines (order_id, line_no, sku, qty, lot) VALUES (?, ?, ?, ?, ?)",
+            self.lines,
+        )
+        tx.many(
+            "INSERT INTO order_history (order_id, at, from_status, to_status, source, note)"
+            " VALUES (?, ?, ?, ?, 'central', ?)",
+            self.history,
+        )
+        add_changes(tx, [(edge, "order_released", data, oid) for oid, edge, data in self.changes])
 
 
 def _known_skus(tx: Tx, skus: set[str]) -> set[str]:
@@ -135,39 +185,67 @@ def _known_skus(tx: Tx, skus: set[str]) -> set[str]:
     return found
 
 
-def _ingest_one(tx: Tx, order: OrderIn, index: int, known: set[str]) -> Outcome:
+def _existing(tx: Tx, orders: Sequence[OrderIn]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored orders among these, by (channel, channel_order_id)."""
+    listed = sorted({o.channel_order_id for o in orders})
+    wanted = {(o.channel, o.channel_order_id) for o in orders}
+    found = {}
+    for start in range(0, len(listed), 500):
+        chunk = listed[start : start + 500]
+        for r in tx.all(
+            "SELECT id, channel, channel_order_id, status, warehouse FROM orders"
+            f" WHERE channel_order_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            if (key := (r["channel"], r["channel_order_id"])) in wanted:
+                found[key] = r
+    return found
+
+
+def _decide(
+    order: OrderIn, index: int, known: set[str], existing: dict[tuple[str, str], dict[str, Any]],
+    available: dict[tuple[str, str], int], edges: list[str], batch: _Released,
+) -> Outcome:  # fmt: skip
     coid = order.channel_order_id
     for n, line in enumerate(order.lines):
         if line.sku not in known:
             reason = f"unknown SKU {line.sku}: not in central's catalogue"
             return Outcome(index, "rejected", coid, field=f"lines[{n}].sku", reason=reason)
-    order_id, now = order_id_for(order.channel, coid), utc_now()
-    inserted = tx.one(
-        "INSERT INTO orders (id, channel, channel_order_id, status, ship_to, priority, ship_by,"
-        " carrier, service, customer_ref, currency, total, ordered_at, created_at, updated_at)"
-        " VALUES (?, ?, ?, 'unassigned', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (channel, channel_order_id) DO NOTHING RETURNING id",
-        (
-            order_id, order.channel, coid, json.dumps(order.ship_to.model_dump(), ensure_ascii=False),
-            order.priority, order.ship_by, order.carrier, order.service, order.customer_ref,
-            order.currency, order.total, order.ordered_at, now, now,
-        ),
-    )  # fmt: skip
-    if inserted is None:
-        row = tx.one(
-            "SELECT id, status, warehouse FROM orders WHERE channel = ? AND channel_order_id = ?",
-            (order.channel, coid),
-        )
-        assert row is not None
+    if (row := existing.get((order.channel, coid))) is not None:
         return Outcome(index, "duplicate", coid, row["id"], row["warehouse"], row["status"])
-    tx.many(
-        "INSERT INTO order_lines (order_id, line_no, sku, qty, lot) VALUES (?, ?, ?, ?, ?)",
-        ((order_id, n + 1, ln.sku, ln.qty, ln.lot) for n, ln in enumerate(order.lines)),
+    need: dict[str, int] = defaultdict(int)
+    for line in order.lines:
+        need[line.sku] += line.qty
+    choice = choose_warehouse(need, available, edges)
+    status = "released" if choice.warehouse else "unassigned"
+    order_id, now = order_id_for(order.channel, coid), utc_now()
+    existing[(order.channel, coid)] = {"id": order_id, "warehouse": choice.warehouse,
+                                       "status": status}  # fmt: skip
+    ship_to = json.dumps(order.ship_to.model_dump(), ensure_ascii=False)
+    batch.orders.append((
+        order_id, order.channel, coid, status, choice.warehouse, choice.reason, ship_to,
+        order.priority, order.ship_by, order.carrier, order.service, order.customer_ref,
+        order.currency, order.total, order.ordered_at, now, now,
+    ))  # fmt: skip
+    lines = [(order_id, n + 1, ln.sku, ln.qty, ln.lot) for n, ln in enumerate(order.lines)]
+    batch.lines += lines
+    batch.history.append(
+        (order_id, now, None, "unassigned", f"received from channel {order.channel}")
     )
-    history(tx, order_id, None, "unassigned", note=f"received from channel {order.channel}")
-    warehouse = assign_order(tx, order_id)
-    status = "released" if warehouse else "unassigned"
-    return Outcome(index, "imported", coid, order_id, warehouse, status)
+    if choice.warehouse is not None:
+        for sku, qty in need.items():
+            key = (choice.warehouse, sku)
+            available[key] = available.get(key, 0) - qty
+        batch.history.append(
+            (order_id, now, "unassigned", "released", f"assigned to {choice.warehouse}")
+        )
+        body = _edge_body(
+            dict(zip(ORDER_COLUMNS, batch.orders[-1], strict=True)),
+            [{"sku": ln[2], "qty": ln[3], "lot": ln[4]} for ln in lines],
+        )
+        batch.changes.append((order_id, choice.warehouse, body))
+        log.info("order %s assigned to %s", order_id, choice.warehouse)
+    return Outcome(index, "imported", coid, order_id, choice.warehouse, status)
 
 
 def history(tx: Tx, order_id: str, old: str | None, new: str, *, note: str = "") -> None:
@@ -204,16 +282,14 @@ def assign_pending(tx: Tx, skus: Iterable[str] | None = None) -> list[dict[str, 
 
     The figures are read once (one statement) and each assignment takes its units off them, so a
     pass over thousands of waiting orders is one read and a write per order that changes; when
-    none of `skus` is available anywhere, nothing else is read."""
+    no order waits for `skus`, or none of them is available anywhere, nothing else is read."""
     tx.lock_feed()
     wanted = sorted(set(skus)) if skus is not None else None
-    if wanted is not None and not any(f.available > 0 for f in figures(tx, skus=wanted)):
-        return []
     where, params = "", []
     if wanted is not None:
-        where = (
-            " AND id IN (SELECT order_id FROM order_lines"
-            f" WHERE sku IN ({','.join('?' * len(wanted))}))"
+        where = (  # from the few unassigned orders (status index) to their lines (primary key)
+            " AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id"
+            f" AND l.sku IN ({','.join('?' * len(wanted))}))"
         )
         params = wanted
     rows = tx.all(
@@ -221,7 +297,9 @@ def assign_pending(tx: Tx, skus: Iterable[str] | None = None) -> list[dict[str, 
         " ORDER BY priority DESC, created_at, id",
         params,
     )
-    if not rows:
+    if not rows or (
+        wanted is not None and not any(f.available > 0 for f in figures(tx, skus=wanted))
+    ):
         return []
     need: dict[str, dict[str, int]] = {r["id"]: defaultdict(int) for r in rows}
     for start in range(0, len(rows), 500):
@@ -256,6 +334,10 @@ def edge_order(tx: Tx, order_id: str) -> dict[str, Any]:
     lines = tx.all(
         "SELECT sku, qty, lot FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,)
     )
+    return _edge_body(row, lines)
+
+
+def _edge_body(row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {
         "id": row["id"], "channel": row["channel"], "channel_order_id": row["channel_order_id"],
         "lines": [{"sku": ln["sku"], "qty": int(ln["qty"]), "lot": ln["lot"]} for ln in lines],

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from central_sync.server.amend import AddressIn, CancelIn, ReturnIn
 from central_sync.server.catalogue import SKU_PATTERN, ProductIn, ProductWithSku
@@ -30,16 +32,15 @@ class EdgeIn(BaseModel):
 
 
 @router.post("/orders")
-def post_orders(central: CentralDep, body: Any = Body(...)) -> JSONResponse:
-    """One channel order (201 new, 200 duplicate, 422 rejected) or `{"orders": [...]}` (200)."""
-    many = isinstance(body, dict) and isinstance(body.get("orders"), list)
-    raws = body["orders"] if many else [body]
-    if len(raws) > 10_000:
-        raise CentralError("invalid_request", reason="at most 10,000 orders per request")
-    outcomes = central.ingest(raws)
-    if many:
-        return JSONResponse(summary(outcomes))
-    only = outcomes[0]
+async def post_orders(central: CentralDep, body: Any = Body(...)) -> JSONResponse:
+    """One channel order (201 new, 200 duplicate, 422 rejected) or `{"orders": [...]}` (200).
+
+    A single order joins the others arriving at the same moment in one transaction (intake.py)."""
+    if isinstance(body, dict) and isinstance(body.get("orders"), list):
+        if len(body["orders"]) > 10_000:
+            raise CentralError("invalid_request", reason="at most 10,000 orders per request")
+        return JSONResponse(summary(await run_in_threadpool(central.ingest, body["orders"])))
+    only = await asyncio.wrap_future(central.intake.submit(body))
     if only.status == "rejected":
         raise CentralError(
             "order_rejected", channel_order_id=only.channel_order_id or "?", field=only.field,

@@ -1,0 +1,85 @@
+"""Single orders from concurrent requests taken in together (group commit): one worker thread
+takes every order waiting when its last transaction ended and ingests them in one transaction —
+one feed lock, one read of the figures, one commit — then answers each request with its own
+outcome. Under a flash sale the lock and the commit are paid once per batch, not per order."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Any
+
+from central_sync.server.orders import Outcome
+
+log = logging.getLogger("central.intake")
+MAX_BATCH = 500
+
+
+class Intake:
+    """`submit(raw)` → a future of the order's outcome (index 0, as if it came alone)."""
+
+    def __init__(self, ingest: Callable[[Sequence[Any]], list[Outcome]]) -> None:
+        self._ingest = ingest
+        self._queue: queue.SimpleQueue[tuple[Any, Future[Outcome]] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        self.batches = 0
+        self.orders = 0
+
+    def submit(self, raw: Any) -> Future[Outcome]:
+        future: Future[Outcome] = Future()
+        with self._lock:
+            if self._stopped:
+                raise RuntimeError("central is stopping")
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="central-intake", daemon=True
+                )
+                self._thread.start()
+        self._queue.put((raw, future))
+        return future
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped, thread = True, self._thread
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(30.0)
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            waiting = [first]
+            while len(waiting) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                waiting.append(item)
+            self._take(waiting)
+
+    def _take(self, waiting: list[tuple[Any, Future[Outcome]]]) -> None:
+        try:
+            outcomes = self._ingest([raw for raw, _ in waiting])
+        except Exception:
+            if len(waiting) == 1:
+                log.exception("an order could not be taken in")
+                waiting[0][1].set_exception(RuntimeError("the order could not be taken in"))
+                return
+            for item in waiting:  # one order's fault must not fail the others: each alone
+                self._take([item])
+            return
+        self.batches += 1
+        self.orders += len(waiting)
+        for (_, future), outcome in zip(waiting, outcomes, strict=True):
+            future.set_result(dataclasses.replace(outcome, index=0))
