@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,8 @@ db_option = click.option(
 @contextmanager
 def opened(url: DatabaseUrl) -> Iterator[Any]:
     """Central over `url`, migrated; a database that cannot be opened is a clear error."""
+    # central's server (FastAPI):
+    # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.central import Central
     from central_sync.server.errors import CentralError
 
@@ -113,6 +116,8 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
 )  # fmt: skip
 def serve(db: DatabaseUrl, host: str, port: int, log_level: str, max_body_bytes: int) -> None:
     """Run the central order store (HTTP) until interrupted."""
+    # central's server (FastAPI):
+    # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.serving import serve as run
 
     _logging(log_level)
@@ -138,6 +143,8 @@ def edges() -> None:
 @db_option
 def edges_add(edge_id: str, name: str, db: DatabaseUrl) -> None:
     """Register EDGE_ID and print its token (shown this once)."""
+    # central's server (FastAPI):
+    # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.errors import CentralError
 
     with opened(db) as central:
@@ -174,6 +181,7 @@ def import_orders(file: Path, channel: str, db: DatabaseUrl) -> None:
 
     Exits 0 when every order went in (or was a duplicate), 3 when any order was refused (the
     rest are in; fix and import the file again: duplicates are skipped), 1 on an error."""
+    # the channel mappings: loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.channels import MappingError, Rejected, load_mapping, map_document
 
     try:
@@ -238,6 +246,8 @@ def catalog() -> None:
 @db_option
 def catalog_import(file: Path, barcodes: Path | None, db: DatabaseUrl) -> None:
     """Import products from the edge's products CSV (sku,name,name_zh,weight_g,…); all or nothing."""
+    # central's server (FastAPI):
+    # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.catalogue import read_catalogue_csv
 
     products, bad = read_catalogue_csv(file, barcodes)
@@ -259,8 +269,7 @@ def catalog_import(file: Path, barcodes: Path | None, db: DatabaseUrl) -> None:
 def catalog_sample(db: DatabaseUrl) -> None:
     """Load the demo's catalogue (about 300 products, the SKUs the sample channel exports order),
     to try import-orders before your own catalogue is in."""
-    from datetime import UTC, datetime
-
+    # the demo: loaded when this command runs, not at each `warehouse-central` start-up
     from edge.demo.central import products_in
     from edge.demo.data import generate
 

@@ -166,3 +166,25 @@ def test_no_module_imports_itself_back_through_others() -> None:
 def test_the_circle_finder_finds_a_circle_and_passes_a_chain() -> None:
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert circles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_every_function_level_import_says_why_it_waits() -> None:
+    """An import inside a function (start-up time, an optional driver) has its reason in a comment
+    on its line or above the function's first import."""
+    silent = []
+    for path in modules().values():
+        lines = path.read_text().splitlines()
+        for fn in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            block = [n for n in fn.body if isinstance(n, ast.Import | ast.ImportFrom)]
+            for node in ast.walk(fn):
+                if not isinstance(node, ast.Import | ast.ImportFrom):
+                    continue
+                heads = {node.lineno - 1} | ({block[0].lineno - 1} if node in block else set())
+                said = "#" in lines[node.lineno - 1] or any(
+                    lines[head - 1].strip().startswith("#") for head in heads
+                )
+                if not said:
+                    silent.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert silent == []

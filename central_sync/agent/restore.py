@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from central_sync.agent.agent import load_token
 from central_sync.agent.client import CentralClient
 from edge.service.restore import take_back
 from edge.store import restored
@@ -66,8 +67,6 @@ def reconcile_before_serving(settings: Any, db_path: Path) -> list[str]:
     """For the CLI (restore, serve, sync reconcile): close a pending restore, asking central when
     one is configured; lines that say what was done (none when nothing was pending). Raises
     `Unreachable` / `Refused` when central must be asked and cannot be."""
-    from central_sync.agent.agent import load_token
-
     store = Store(db_path, edge_id=settings.edge.id)
     try:
         pending = restored.restore_pending(store.read())

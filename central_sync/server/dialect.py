@@ -116,6 +116,7 @@ class PostgresDialect(Dialect):
     )
 
     def connect(self) -> Any:
+        # psycopg only where central runs on PostgreSQL: a SQLite central never loads the driver
         import psycopg
         from psycopg.rows import dict_row
 
@@ -140,7 +141,7 @@ class PostgresDialect(Dialect):
         return f"SELECT pg_advisory_xact_lock({FEED_LOCK})"
 
     def integrity_errors(self) -> tuple[type[Exception], ...]:
-        import psycopg
+        import psycopg  # as in connect(): loaded on PostgreSQL only
 
         return (psycopg.errors.IntegrityError,)
 

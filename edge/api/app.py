@@ -18,10 +18,17 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
+from central_sync.agent import SyncAgent
 from edge.api import errors
 from edge.api.deps import public
-from edge.api.events import Broker, tell_pickers
-from edge.api.metrics import Metrics, PrinterCollector, ScaleCollector, ScannerCollector
+from edge.api.events import Broker, station_channel, tell_pickers
+from edge.api.metrics import (
+    Metrics,
+    PrinterCollector,
+    ScaleCollector,
+    ScannerCollector,
+    SyncCollector,
+)
 from edge.api.openapi import calls, document_problems
 from edge.api.routes import (
     health,
@@ -35,10 +42,16 @@ from edge.api.routes import (
     stock,
 )  # fmt: skip
 from edge.api.routes import sync as sync_routes
+from edge.api.routes.scans import scan_settings
 from edge.api.stations import StationHub
 from edge.config import Settings
+from edge.devices.printers import printer_for
+from edge.devices.scale import ScaleReader
 from edge.service.carriers import carrier_for
 from edge.service.commands import forget_answers
+from edge.service.documents import render_document
+from edge.service.orders import putback_notices
+from edge.service.printing import Spooler
 from edge.service.throttle import RateLimit, SourceThrottle
 from edge.store.effects import utc
 from edge.store.store import Store
@@ -60,11 +73,6 @@ async def _housekeeping(store: Store, settings: Settings, *, every_s: float = 36
 
 def _spooler(store: Store, broker: Broker, settings: Settings) -> Any:
     """The print spooler for the configured printers; its news goes to the stations' screens."""
-    from edge.api.events import station_channel
-    from edge.devices.printers import printer_for
-    from edge.service.documents import render_document
-    from edge.service.printing import Spooler
-
     printers = {p.name: printer_for(p) for p in settings.printers}
 
     def tell(kind: str, body: dict[str, Any]) -> None:
@@ -82,9 +90,6 @@ def _spooler(store: Store, broker: Broker, settings: Settings) -> Any:
 def _scales(settings: Settings, broker: Broker) -> dict[str, Any]:
     """A started reader per configured bench scale, by its station; its states go to the
     station's screen as `scale` events (from the reader's thread, so through the event loop)."""
-    from edge.api.events import station_channel
-    from edge.devices.scale import ScaleReader
-
     loop = asyncio.get_running_loop()
     station_of = {s.name: s.station for s in settings.scales}
 
@@ -104,9 +109,6 @@ async def _start_sync(store: Store, metrics: Metrics, settings: Settings, broker
     """The sync agent when central.url is set (else None: the edge runs standalone)."""
     if not settings.central.url:
         return None
-    from central_sync.agent import SyncAgent
-    from edge.api.metrics import SyncCollector
-    from edge.service.orders import putback_notices
 
     agent = SyncAgent(store, settings)
     # Orders cancelled by central while on a picker's list: tell the picker live what to put back.
@@ -142,7 +144,6 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         app.state.sync = await _start_sync(
             app.state.store, app.state.metrics, settings, app.state.broker
         )
-        from edge.api.routes.scans import scan_settings
 
         app.state.stations = StationHub(
             app.state.store, app.state.broker, settings, scan_settings(settings)

@@ -7,6 +7,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from fastapi.responses import StreamingResponse
+
 
 def operator_channel(operator_id: int) -> str:
     return f"operator:{operator_id}"
@@ -72,8 +74,6 @@ async def sse(queue: asyncio.Queue[str], is_disconnected: Any, *, ping_s: float 
 def stream(request: Any, channel: str, *more: str) -> Any:
     """A Server-Sent Events response for `channel` (and `more` channels, on the same stream),
     unsubscribed when the client goes away."""
-    from fastapi.responses import StreamingResponse
-
     broker: Broker = request.app.state.broker
     queue = broker.subscribe(channel)
     for other in more:

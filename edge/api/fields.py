@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import AfterValidator, AwareDatetime, Field, Strict, StringConstraints
 
+from edge.domain.errors import EdgeError
 from edge.domain.ledger import MAX_QUANTITY
 
 INT64_MAX = 2**63 - 1
@@ -62,7 +63,5 @@ ZonedTime = Annotated[AwareDatetime, AfterValidator(_to_utc_text)]
 
 def within_limit(quantity: int, limit: int) -> None:
     """Refuse a command that moves more than `stock.max_quantity` units at once."""
-    from edge.domain.errors import EdgeError
-
     if abs(quantity) > limit:
         raise EdgeError("quantity_too_large", quantity=quantity, limit=limit)

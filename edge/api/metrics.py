@@ -10,7 +10,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from central_sync.agent.status import sync_status
+from edge.devices.printers import STATES
 from edge.store import queries
+from edge.store.print_jobs import queue_summary
 from edge.store.store import Store
 
 
@@ -85,9 +88,6 @@ class PrinterCollector(Collector):
         self._store = store
 
     def collect(self) -> Iterator[Any]:
-        from edge.devices.printers import STATES
-        from edge.store.print_jobs import queue_summary
-
         summary = queue_summary(self._store.read(), datetime.now(UTC))
         state = GaugeMetricFamily("edge_printer_state", "Printer state: 1 for the state it is in",
                                   labels=["printer", "state"])  # fmt: skip
@@ -151,8 +151,6 @@ class SyncCollector(Collector):
         self._settings = settings
 
     def collect(self) -> Iterator[Any]:
-        from central_sync.agent.status import sync_status
-
         status = sync_status(self._store.read(), self._settings)
         figures = (
             ("edge_sync_queued_events", "Outbox events not yet acknowledged by central",

@@ -28,6 +28,7 @@ db_option = click.option(
 
 @contextmanager
 def _store(config_path: Path | None, db_path: Path | None) -> Iterator[tuple[Any, Any]]:
+    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.store.store import Store
 
     settings = settings_from(config_path, {"store.path": db_path})
@@ -68,6 +69,7 @@ def operators() -> None:
 @db_option
 def unlock(badge: str, config_path: Path | None, db_path: Path | None) -> None:
     """Unlock BADGE (locked after too many wrong PINs) and forget its count of them."""
+    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.store.operators import unlock_operator
 
     _on_badge(config_path, db_path, badge, lambda tx: unlock_operator(tx, badge), "unlocked")
@@ -79,6 +81,7 @@ def unlock(badge: str, config_path: Path | None, db_path: Path | None) -> None:
 @db_option
 def disable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
     """Switch BADGE off: it can no longer log in, and its open sessions end."""
+    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.store.operators import set_operator
 
     off = "disabled; its sessions ended"
@@ -91,6 +94,7 @@ def disable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
 @db_option
 def enable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
     """Switch BADGE on again."""
+    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.store.operators import set_operator
 
     _on_badge(
@@ -105,6 +109,7 @@ def enable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
 @db_option
 def role(badge: str, role: str, config_path: Path | None, db_path: Path | None) -> None:
     """Give BADGE another ROLE; its open sessions end (it logs in again with the new role)."""
+    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.store.operators import set_operator
 
     _on_badge(
@@ -119,6 +124,7 @@ def role(badge: str, role: str, config_path: Path | None, db_path: Path | None) 
 def enrol_code(config_path: Path | None, db_path: Path | None) -> None:
     """Print a one-time code that lets one new device enrol (valid auth.enrolment_code_minutes):
     type it on the device's first screen instead of a supervisor's badge and PIN."""
+    # the services: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.enrolment import issue_code
 
     with _store(config_path, db_path) as (settings, store):
@@ -136,6 +142,7 @@ def enrol_code(config_path: Path | None, db_path: Path | None) -> None:
 def station_credential(station: str, config_path: Path | None, db_path: Path | None) -> None:
     """Print a new credential for STATION's screen (its old one, and whoever is logged in there,
     stop at once). Enrolling the station's screen from the screen itself does the same."""
+    # the services: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.enrolment import issue_station_credential
     from edge.service.stations import enrol_stations
 

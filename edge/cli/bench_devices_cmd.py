@@ -19,6 +19,8 @@ from edge.cli.devices_cmd import devices
 def print_test(name: str, config_path: Path | None) -> None:
     """Print the sample waybill (CJK recipient, both barcodes) on the configured printer NAME
     now, in its format, density and label size, and show what the printer says about itself."""
+    # the device drivers, the services, the label renderers (reportlab):
+    # loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.devices.printers import CONTENT_TYPES, printer_for
     from edge.service.documents import render_document, waybill_document
     from labels.samples import sample_waybill
@@ -57,6 +59,7 @@ def print_test(name: str, config_path: Path | None) -> None:
 def scale(path: str, baud: int, protocol: str, request_command: str, seconds: float) -> None:
     """Watch a bench scale on PATH: each reading in grams, marked steady or settling, as the pack
     bench will see it (only steady readings count when a parcel closes)."""
+    # the device drivers: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.devices.scale import ScaleConfig, ScaleReader
 
     def said(_name: str, state: object, reason: str) -> None:

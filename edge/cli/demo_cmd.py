@@ -54,6 +54,7 @@ def demo(port: int, host: str, data_dir: Path | None, verbose: bool) -> None:
     to this edge; picks two of them for the pack bench; then serves the API and web terminal
     until Ctrl-C or SIGTERM (exit 0).
     """
+    # the demo: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.demo import run as demo_data
 
     temporary = data_dir is None

@@ -86,6 +86,7 @@ def list_devices(
 
 def _echo_printers(printers: tuple[Any, ...]) -> None:
     """Each configured printer, where it is and the state it reports now."""
+    # the device drivers: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.devices.printers import printer_for
 
     click.echo("printers:" if printers else "printers: none configured ([[printers]])")
@@ -234,6 +235,7 @@ def _has_evdev() -> bool:
 
 
 def _echo_serial_ports() -> None:
+    # pyserial's port list: loaded when this command runs, not at each `warehouse-edge` start-up
     from serial.tools.list_ports import comports
 
     ports = sorted(comports(), key=lambda port: port.device)

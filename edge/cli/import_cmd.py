@@ -54,6 +54,7 @@ locations before stock. Existing rows with the same key are updated.
 )  # fmt: skip
 @reports_errors
 def import_(kind: str, file: Path, config_path: Path | None, db_path: Path | None) -> None:
+    # the services, the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.imports import import_file
     from edge.store.store import Store
 

@@ -31,6 +31,8 @@ SAMPLE_ITEMS = (
 
 def sample_sections(command_prefix: str = "CMD:") -> list[SheetSection]:
     """The sample sheet's sections: badges, totes, locations, items (EAN-13) and commands."""
+    # the label renderers (reportlab):
+    # loaded when this command runs, not at each `warehouse-edge` start-up
     from labels.sheet import SheetItem, SheetSection
 
     items = [SheetItem(_ean13(stem), _ean13(stem), name) for stem, name in SAMPLE_ITEMS]
@@ -73,6 +75,8 @@ def sample_sheet(config_path: Path | None, out: Path) -> None:
     Print it at 100 % and scan each code to check that a scanner reads our labels and sends
     exactly the text printed under the bars. Command barcodes use scans.command_prefix.
     """
+    # the label renderers (reportlab):
+    # loaded when this command runs, not at each `warehouse-edge` start-up
     from labels.sheet import barcode_sheet
 
     settings = settings_from(config_path)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from edge.cli import admin
 from edge.cli.common import config_option, reports_errors, settings_from, setup_logging
 from edge.cli.scan import scan
 from edge.config import describe_keys
@@ -29,6 +30,7 @@ def cli() -> None:
 @reports_errors
 def init(config_path: Path | None, data_dir: Path | None) -> None:
     """Create the database (or migrate an existing one) and print where it is."""
+    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.store.store import Store
 
     settings = settings_from(config_path, {"edge.data_dir": data_dir})
@@ -44,6 +46,8 @@ def init(config_path: Path | None, data_dir: Path | None) -> None:
 @reports_errors
 def serve(config_path: Path | None, host: str | None, port: int | None) -> None:
     """Run the edge server until Ctrl-C or SIGTERM."""
+    # the API (FastAPI, uvicorn), the restore check and the sync agent:
+    # loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.api.serving import run_server
     from edge.cli.backup_cmd import reconcile_or_exit
 
@@ -76,15 +80,8 @@ def config_check(config_path: Path | None) -> None:
 cli.add_command(scan)
 
 
-def _register_optional() -> None:
-    """Subcommands that live in their own modules."""
-    from edge.cli import admin
-
-    for command in admin.COMMANDS:
-        cli.add_command(command)
-
-
-_register_optional()
+for command in admin.COMMANDS:  # the subcommands that live in their own modules
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ def stock() -> None:
 
 
 def _open(config_path: Path | None) -> tuple[Any, Any]:
+    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.store.store import Store
 
     settings = settings_from(config_path)
@@ -38,6 +39,7 @@ def _open(config_path: Path | None) -> tuple[Any, Any]:
 @reports_errors
 def expiring(config_path: Path | None, days: int | None, as_json: bool) -> None:
     """Expired lots first, then those expiring soon; exit 3 when anything has expired."""
+    # the services: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.expiry import expiring_stock, shelf_rules
 
     settings, store = _open(config_path)
@@ -73,6 +75,7 @@ def expiring(config_path: Path | None, days: int | None, as_json: bool) -> None:
 @reports_errors
 def quarantine(config_path: Path | None, target: str | None) -> None:
     """Freeze the expired and print what moved."""
+    # the services, the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.expiry import quarantine_expired, shelf_rules
     from edge.store.effects import Actor
 
@@ -97,6 +100,7 @@ def quarantine(config_path: Path | None, target: str | None) -> None:
 @reports_errors
 def counts(config_path: Path | None, done: bool, as_json: bool) -> None:
     """Open (or done) count tasks, oldest first."""
+    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.store.counts import count_tasks
 
     _, store = _open(config_path)
@@ -124,6 +128,7 @@ def counts(config_path: Path | None, done: bool, as_json: bool) -> None:
 @reports_errors
 def count_result(task_id: int, found: int, config_path: Path | None) -> None:
     """Close one count task with what was found."""
+    # the services, the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.counts import record_count
     from edge.store.effects import Actor
 

@@ -26,6 +26,8 @@ def status(config_path: Path | None, as_json: bool) -> None:
     the oldest, the feed cursor, the last error and the alert. Reads the database directly, so it
     works while the server runs; exits 4 while it says "needs a person", else 3 while the alert
     is raised."""
+    # the sync agent, the store:
+    # loaded when this command runs, not at each `warehouse-edge` start-up
     from central_sync.agent.status import status_lines, sync_status
     from edge.store.db import Readers
 
@@ -56,6 +58,8 @@ def reconcile(config_path: Path | None) -> None:
     """After `warehouse-edge restore` could not reach central: ask central for this edge's events
     past the backup, re-apply them and start a new epoch above central's (exit 4 if central
     cannot be asked; the server will not start until this was done)."""
+    # the restore check and the sync agent:
+    # loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.cli.backup_cmd import reconcile_or_exit
 
     settings = settings_from(config_path)
@@ -69,6 +73,8 @@ def reconcile(config_path: Path | None) -> None:
 def run_once(config_path: Path | None) -> None:
     """Send every queued event to central and apply its change feed until it is empty, then exit
     (the server does this continuously; this is for a stopped edge or a manual catch-up)."""
+    # the sync agent, the settings, the store:
+    # loaded when this command runs, not at each `warehouse-edge` start-up
     from central_sync.agent.client import Refused, Unreachable
     from edge.config import ConfigError
     from edge.store.store import Store
@@ -97,6 +103,7 @@ def run_once(config_path: Path | None) -> None:
 
 
 async def _once(store: Any, settings: Any) -> dict[str, int]:
+    # the sync agent: loaded when this command runs, not at each `warehouse-edge` start-up
     from central_sync.agent import SyncAgent
 
     agent = SyncAgent(store, settings)

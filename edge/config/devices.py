@@ -18,6 +18,8 @@ from pydantic import (
 )
 
 from edge.config.keys import _SECTION, _key, _upper
+from edge.devices.scale import ScaleConfig
+from edge.devices.scanner import ScannerConfig
 
 if TYPE_CHECKING:
     from edge.devices.scale import ScaleConfig
@@ -132,8 +134,6 @@ class ScannerSettings(BaseModel):
 
     def adapter_config(self) -> ScannerConfig:
         """The scanner adapter's configuration (edge.devices.scanner.ScannerConfig)."""
-        from edge.devices.scanner import ScannerConfig
-
         return ScannerConfig(**self.model_dump())
 
 
@@ -268,8 +268,6 @@ class ScaleSettings(BaseModel):
 
     def adapter_config(self) -> ScaleConfig:
         """The scale reader's configuration (edge.devices.scale.ScaleConfig)."""
-        from edge.devices.scale import ScaleConfig
-
         return ScaleConfig(**self.model_dump())
 
 

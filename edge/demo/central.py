@@ -5,6 +5,7 @@ any edge: its outbox goes up, the orders central assigns to it come down its cha
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -14,6 +15,12 @@ from typing import Any
 
 import uvicorn
 
+from central_sync.agent import SyncAgent
+from central_sync.channels import Rejected, channels, load_mapping, map_document, sample_path
+from central_sync.server.app import create_app
+from central_sync.server.catalogue import ProductIn
+from central_sync.server.central import Central
+from central_sync.server.serving import bind
 from edge.files import private_dir, write_atomic
 from edge.store.store import Store
 
@@ -39,10 +46,6 @@ class DemoCentral:
 
 def start_central(data_dir: Path, store: Store) -> DemoCentral:
     """Open (and set up, the first time) the demo's central and serve it on 127.0.0.1."""
-    from central_sync.server.app import create_app
-    from central_sync.server.central import Central
-    from central_sync.server.serving import bind
-
     home = data_dir / "central"
     private_dir(home)
     central = Central(f"sqlite:///{home / 'central.db'}")
@@ -76,8 +79,6 @@ def load_catalogue(central: Any, store: Store) -> None:
 
 def products_in(products: list[dict[str, Any]], barcodes: list[dict[str, Any]]) -> list[Any]:
     """(sku, ProductIn) pairs for central from the edge's product and barcode rows."""
-    from central_sync.server.catalogue import ProductIn
-
     codes: dict[str, list[dict[str, Any]]] = {}
     for b in sorted(barcodes, key=lambda b: (b["sku"], b["code"])):
         codes.setdefault(b["sku"], []).append({"code": b["code"], "pack_qty": b["pack_qty"]})
@@ -91,8 +92,6 @@ def products_in(products: list[dict[str, Any]], barcodes: list[dict[str, Any]]) 
 def load_channel_orders(central: Any) -> dict[str, int]:
     """Ingest every shipped sample export (Taobao, JD, Shopify, Amazon shapes) as a shop would
     send them; the bad orders each sample carries are rejected and logged, the rest go in."""
-    from central_sync.channels import Rejected, channels, load_mapping, map_document, sample_path
-
     counts: dict[str, int] = {}
     for channel in channels():
         document = json.loads(sample_path(channel).read_text(encoding="utf-8"))
@@ -115,9 +114,6 @@ def synced_settings(settings: Any, central: DemoCentral) -> Any:
 
 def sync_now(store: Store, settings: Any) -> dict[str, int]:
     """One full exchange before the edge serves: events up, then central's orders down."""
-    import asyncio
-
-    from central_sync.agent import SyncAgent
 
     async def once() -> dict[str, int]:
         agent = SyncAgent(store, settings)

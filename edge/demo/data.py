@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from edge.demo.floor import seed_orders, seed_picked
 from edge.domain.gtin import check_digit
 from edge.domain.stock import AdjustStock, AnnounceReturn, FreezeStock, MoveStock, ReceiveStock
 from edge.service import stock as stock_service
@@ -297,8 +298,6 @@ def seed(
         import_table(store, kind, table_from_rows(getattr(data, kind)), pin_cost=pin_cost)
     skipped = run_history(store, data.history)
     if orders:
-        from edge.demo.floor import seed_orders, seed_picked
-
         released = seed_orders(store, seed=SEED)
         picked = seed_picked(store, released)
         log.info("released %d demo orders; %d of them picked into totes, ready to pack",

@@ -4,17 +4,28 @@ from (badges, totes, the bins and items of those orders, command barcodes)."""
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from edge.config import PrinterSettings, ScannerSettings, StationSettings
+from edge.devices.virtual import VirtualSerialPort
 from edge.domain.classify import COMMANDS
 from edge.domain.shelf_life import ShelfRules
+from edge.service.floor import FloorSettings
 from edge.service.orders import receive_order
+from edge.service.picking import create_list_for
+from edge.service.scans import ScanRequest, handle_scan
+from edge.service.work import start_task
+from edge.service.workflows import WORKFLOWS
 from edge.store.effects import Actor
+from edge.store.operators import enrol_device, open_session, session_by_token_hash, token_hash
 from edge.store.orders import NewLine, NewOrder
 from edge.store.store import Store
 from edge.store.writer import Tx
+from labels.sheet import SheetItem, SheetSection, barcode_sheet
 
 DEMO_STATION = "BENCH-1"
 _BOUND = "SELECT container FROM container_bindings WHERE closed_at IS NULL"
@@ -73,8 +84,6 @@ def _release(tx: Tx, order: NewOrder) -> str:
 
 def sheet_sections(store: Store, *, command_prefix: str = "CMD:") -> list[Any]:
     """Sections of the demo barcode sheet, in the order a picker needs them."""
-    from labels.sheet import SheetItem, SheetSection
-
     conn = store.read()
     badges = [SheetItem(r["badge"], r["badge"], f"{r['name']} · {r['role']}")
               for r in conn.execute("SELECT badge, name, role FROM operators ORDER BY role, badge")]  # fmt: skip
@@ -100,8 +109,6 @@ def sheet_sections(store: Store, *, command_prefix: str = "CMD:") -> list[Any]:
 
 def write_sheet(store: Store, path: Path, *, command_prefix: str = "CMD:") -> Path:
     """Render the demo barcode sheet (PDF) to `path`."""
-    from labels.sheet import barcode_sheet
-
     pdf = barcode_sheet(
         sheet_sections(store, command_prefix=command_prefix), title="Warehouse edge demo: barcodes"
     )
@@ -112,9 +119,6 @@ def write_sheet(store: Store, path: Path, *, command_prefix: str = "CMD:") -> Pa
 def with_virtual_scanner(settings: Any) -> tuple[Any, Any]:
     """The demo's pack bench BENCH-1 with a virtual serial scanner and a file-sink printer
     (PDF files in <data dir>/printed) bound to it."""
-    from edge.config import PrinterSettings, ScannerSettings, StationSettings
-    from edge.devices.virtual import VirtualSerialPort
-
     port = VirtualSerialPort()
     station = StationSettings(name=DEMO_STATION, type="pack_bench", location=DEMO_STATION)
     scanner = ScannerSettings(
@@ -145,12 +149,6 @@ def seed_picked(store: Store, order_ids: Sequence[str], *, badge: str = "P001") 
 
 
 def _pick_whole(tx: Tx, order_id: str, badge: str) -> str:
-    from edge.service.floor import FloorSettings
-    from edge.service.picking import create_list_for
-    from edge.service.scans import ScanRequest, handle_scan
-    from edge.service.work import start_task
-    from edge.service.workflows import WORKFLOWS
-
     session = _demo_session(tx, badge)
     list_id = create_list_for(tx, [order_id], assignee=session.operator_id,
                               created_by=session.operator_id)  # fmt: skip
@@ -185,11 +183,6 @@ def _next_code(tx: Tx, view: dict[str, Any]) -> str:
 
 
 def _demo_session(tx: Tx, badge: str) -> Any:
-    import secrets
-    from datetime import UTC, datetime, timedelta
-
-    from edge.store.operators import enrol_device, open_session, session_by_token_hash, token_hash
-
     operator = tx.one("SELECT id FROM operators WHERE badge = ?", (badge,))
     device = enrol_device(tx, name="demo seeding", kind="handheld")
     token = secrets.token_urlsafe(16)

@@ -7,7 +7,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from edge.api.serving import run_server
+from edge.demo.central import start_central, sync_now, synced_settings
 from edge.demo.data import OPERATORS, has_data, is_seeded, seed
+from edge.demo.floor import (
+    DEMO_STATION,
+    PICKED_ORDERS,
+    seed_picked,
+    with_virtual_scanner,
+    write_sheet,
+)
 from edge.store.store import Store
 
 log = logging.getLogger("edge.demo")
@@ -33,10 +42,6 @@ def banner(url: str, *, data_dir: str, temporary: bool, sheet: str = "") -> list
 def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) -> None:
     """Open (and seed, once) the demo store and its central, sync them, then serve the edge
     until SIGINT/SIGTERM."""
-    from edge.api.serving import run_server
-    from edge.demo.central import start_central, sync_now, synced_settings
-    from edge.demo.floor import DEMO_STATION, seed_picked, with_virtual_scanner, write_sheet
-
     store = Store(
         settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms,
         max_batch=settings.store.group_commit_max,
@@ -92,8 +97,6 @@ def _open_demo(store: Store, settings: Any) -> bool:
 
 
 def _released(store: Store) -> list[str]:
-    from edge.demo.floor import PICKED_ORDERS
-
     rows = store.read().execute(
         "SELECT id FROM orders WHERE status = 'released' ORDER BY created_at, id LIMIT ?",
         (PICKED_ORDERS,),

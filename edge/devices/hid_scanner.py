@@ -21,7 +21,7 @@ EVDEV_MISSING = "evdev not installed: `pip install evdev` (Linux only) to read H
 def import_evdev() -> ModuleType:
     """The evdev module, or Unfixable saying it is not installed."""
     try:
-        import evdev
+        import evdev  # optional and Linux-only: loaded when a HID scanner starts
     except ImportError:
         raise Unfixable(EVDEV_MISSING) from None
     return evdev

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from edge.domain.messages import CATALOGUE, render
+
 
 class EdgeError(Exception):
     """A refusal with a stable `code` from the message catalogue and the values it names."""
 
     def __init__(self, code: str, /, **params: Any) -> None:
-        from edge.domain.messages import CATALOGUE
-
         if code not in CATALOGUE:
             raise KeyError(f"error code {code!r} is not in the message catalogue")
         self.code = code
@@ -23,8 +23,6 @@ class EdgeError(Exception):
 
     def message(self, lang: str = "en") -> str:
         """The operator-facing text in `lang` ('en' or 'zh'), values filled in."""
-        from edge.domain.messages import render
-
         return render(self.code, lang, self.params)
 
     def __repr__(self) -> str:

@@ -10,6 +10,8 @@ from datetime import date
 from typing import Any
 
 from labels.document import Address, Carton, Label, Waybill
+from labels.sscc import sscc_label_pdf, sscc_label_zpl
+from labels.waybill import waybill_pdf, waybill_zpl
 
 
 def waybill_document(waybill: Waybill) -> dict[str, Any]:
@@ -35,9 +37,6 @@ def _carton(doc: dict[str, Any]) -> Carton:
 
 def render_document(kind: str, fmt: str, document: dict[str, Any], printer: Any) -> bytes:
     """The bytes a printer takes for a job: PDF, or ZPL as UTF-8 (its ^CI28 says so)."""
-    from labels.sscc import sscc_label_pdf, sscc_label_zpl
-    from labels.waybill import waybill_pdf, waybill_zpl
-
     label = Label((printer.label_width_mm, printer.label_height_mm), printer.dpi)
     if kind == "waybill":
         waybill = _waybill(document)

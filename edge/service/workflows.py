@@ -12,6 +12,7 @@ from edge.domain.decision import Decision
 from edge.domain.ledger import Stock
 from edge.domain.move import PROMPT, MoveContext, MoveSession, decide_move
 from edge.domain.operator import MANAGERS, Role
+from edge.service import packing, picking
 from edge.service.floor import FloorSettings
 from edge.store.catalog import lot_order
 from edge.store.effects import load_stock_rows
@@ -61,8 +62,6 @@ def _view_move(_conn: Any, state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _registry() -> dict[str, Workflow]:
-    from edge.service import packing, picking
-
     return {
         "move": Workflow(
             "move",

@@ -13,6 +13,7 @@ from typing import Any
 
 from edge.domain.decision import Decision, Event
 from edge.domain.ledger import Account, Bucket, Movement, Place, Reservation, check_balance
+from edge.store.records import apply_record
 from edge.store.writer import Tx
 
 SCHEMA_VERSION = 1
@@ -78,8 +79,6 @@ def _ledger_tail(tx: Tx) -> tuple[int, str]:
 
 def apply_decision(tx: Tx, decision: Decision[Any], actor: Actor) -> list[int]:
     """Write the decision's events with their movements, then its reservations; returns seqs."""
-    from edge.store.records import apply_record
-
     seqs = [write_event(tx, event, actor) for event in decision.events]
     for r in decision.reservations:
         _reserve(tx, r)

@@ -10,7 +10,9 @@ from typing import Any
 from edge.domain.count import CountTaskClosed
 from edge.domain.decision import CountTaskOpened, ExceptionRaised
 from edge.domain.order import StatusChange
+from edge.domain.parcel import OrderShipped, ParcelClosed, ParcelDispatched
 from edge.domain.pick import PickListFinished, TaskAdded, TaskProgress, ToteBound
+from edge.store import packing
 from edge.store.writer import Tx
 
 
@@ -109,9 +111,6 @@ def _exception(tx: Tx, c: ExceptionRaised, operator_id: int | None, *_: Any) -> 
 
 
 def _packing() -> dict[type, Callable[..., None]]:
-    from edge.domain.parcel import OrderShipped, ParcelClosed, ParcelDispatched
-    from edge.store import packing
-
     return {
         ParcelClosed: packing.apply_parcel_closed,
         ParcelDispatched: packing.apply_parcel_dispatched,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlite_utils import Database
 
 from edge.api.deps import StoreDep, public
 from edge.store.schema import MIGRATIONS
@@ -22,8 +23,6 @@ async def healthz() -> dict[str, str]:
 async def readyz(store: StoreDep) -> JSONResponse:
     """The store takes writes: it is open, every migration has run, its writer is running and
     the disk is not full. 503 names what is wrong."""
-    from sqlite_utils import Database
-
     pending = [m.name for m in MIGRATIONS.pending(Database(store.read()))]
     writer = store.writer
     status, reason = "ready", ""
