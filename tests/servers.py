@@ -1,5 +1,10 @@
-"""The real edge server as a subprocess: seed a database file, run `warehouse-edge serve` on a
-free port of 127.0.0.1, wait for /readyz, stop it with SIGTERM. Used by tests and by bench/."""
+"""Servers as subprocesses, the one way every test and bench starts them: `spawn` the command
+with its output to a log file, `started` waits until /readyz answers 200 (stopping it and
+showing its log when it does not), `stop` sends SIGTERM (or the signal given) and waits,
+`stopping` stops on the way out of a block.
+
+For the edge: seed a database file, write its config, `serve_edge` runs `warehouse-edge serve` on
+a free port of 127.0.0.1. Central's is tests/central/servers.py and tests/sync/central.py."""
 
 from __future__ import annotations
 
@@ -8,11 +13,12 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -96,6 +102,23 @@ def write_config(data_dir: Path, sections: Mapping[str, Mapping[str, Any]] | Non
     return path
 
 
+def clean_env(*prefixes: str) -> dict[str, str]:
+    """This environment without variables starting with `prefixes` (stray WAREHOUSE_EDGE_*
+    settings would override the config file the test wrote)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+
+
+def spawn(
+    cmd: Sequence[str | Path], log_path: Path, *, env: Mapping[str, str] | None = None,
+    cwd: Path | None = None, append: bool = False,
+) -> subprocess.Popen[bytes]:  # fmt: skip
+    """Start `cmd` with stdout and stderr to `log_path` (appended to with `append`)."""
+    with log_path.open("ab" if append else "wb") as log:
+        return subprocess.Popen(
+            [str(part) for part in cmd], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd
+        )
+
+
 class LoggedProcess:
     """A server subprocess that logs to `log_path` (the edge's, central's)."""
 
@@ -106,18 +129,60 @@ class LoggedProcess:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def stop(self, *, timeout: float = 30.0) -> int:
-        """SIGTERM and wait; returns the exit status (killed, and an error, after `timeout`)."""
+    def stop(self, sig: int = signal.SIGTERM, *, timeout: float = 30.0) -> int:
+        """Send `sig` and wait; returns the exit status (killed, and an error, after `timeout`)."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(sig)
         try:
             return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
             raise RuntimeError(
-                f"{self.process.args} ignored SIGTERM for {timeout} s; log:\n{self.log()}"
+                f"{self.process.args} ignored signal {sig} for {timeout} s; log:\n{self.log()}"
             ) from None
+
+
+S = TypeVar("S", bound=LoggedProcess)
+
+
+def wait_ready(
+    server: LoggedProcess, *, timeout: float, verify: ssl.SSLContext | bool = True
+) -> None:
+    """Poll /readyz until 200; fail with the server's log if it exits or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"{server.process.args} exited with {server.process.returncode}:\n{server.log()}"
+            )
+        try:
+            if httpx.get(f"{server.url}/readyz", timeout=2.0, verify=verify).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{server.process.args} not ready after {timeout} s:\n{server.log()}")
+
+
+def started(server: S, *, timeout: float = 30.0, verify: ssl.SSLContext | bool = True) -> S:
+    """`server` once it is ready (see `wait_ready`); stopped before the error when it is not."""
+    try:
+        wait_ready(server, timeout=timeout, verify=verify)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@contextmanager
+def stopping(server: S) -> Iterator[S]:
+    """`server` for the block, stopped on the way out if the block did not stop it itself."""
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.stop()
 
 
 @dataclass
@@ -129,65 +194,35 @@ class EdgeServer(LoggedProcess):
     log_path: Path
 
 
+def serve_edge(
+    config_path: Path, log_path: Path, *, tls: ssl.SSLContext | None = None,
+    ready_timeout: float = 30.0, append: bool = False, cwd: Path | None = None,
+) -> EdgeServer:  # fmt: skip
+    """`warehouse-edge serve --config FILE --port N` on a free port, once ready (over HTTPS,
+    trusting `tls`, when the config serves TLS); the config alone decides (no WAREHOUSE_EDGE_*)."""
+    port = free_port()
+    cmd = [venv_script("warehouse-edge"), "serve", "--config", config_path, "--port", str(port)]
+    process = spawn(cmd, log_path, env=clean_env("WAREHOUSE_EDGE_"), cwd=cwd, append=append)
+    url = f"{'https' if tls else 'http'}://{HOST}:{port}"
+    server = EdgeServer(url, process, config_path, config_path.parent / "edge.db", log_path)
+    return started(server, timeout=ready_timeout, verify=tls or True)
+
+
 def start_server(
     data_dir: Path, *, config: Mapping[str, Mapping[str, Any]] | None = None,
     ready_timeout: float = 30.0,
 ) -> EdgeServer:  # fmt: skip
-    """Run `warehouse-edge serve --config FILE --port N` with stdout and stderr to serve.log."""
+    """Write edge.toml in `data_dir` (with `config` over the defaults) and serve it, logging to
+    serve.log."""
     config_path = write_config(data_dir, config)
-    port = free_port()
-    log_path = data_dir / "serve.log"
-    # The config file alone decides: stray WAREHOUSE_EDGE_* variables would override it.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_EDGE_")}
-    cmd = [
-        str(venv_script("warehouse-edge")),
-        "serve",
-        "--config",
-        str(config_path),
-        "--port",
-        str(port),
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    server = EdgeServer(
-        f"http://{HOST}:{port}", process, config_path, data_dir / "edge.db", log_path
-    )
-    try:
-        wait_ready(server, timeout=ready_timeout)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    return serve_edge(config_path, data_dir / "serve.log", ready_timeout=ready_timeout)
 
 
-def wait_ready(server: LoggedProcess, *, timeout: float) -> None:
-    """Poll /readyz until 200; fail with the server's log if it exits or the time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(
-                f"{server.process.args} exited with {server.process.returncode}:\n{server.log()}"
-            )
-        try:
-            if httpx.get(f"{server.url}/readyz", timeout=2.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{server.process.args} not ready after {timeout} s:\n{server.log()}")
-
-
-@contextmanager
 def running_server(
     data_dir: Path, *, config: Mapping[str, Mapping[str, Any]] | None = None
-) -> Iterator[EdgeServer]:
+) -> AbstractContextManager[EdgeServer]:
     """A started server, stopped on the way out if the body did not stop it itself."""
-    server = start_server(data_dir, config=config)
-    try:
-        yield server
-    finally:
-        if server.process.poll() is None:
-            server.stop()
+    return stopping(start_server(data_dir, config=config))
 
 
 def sign_in(http: httpx.Client, badge: str, *, device: str) -> dict[str, str]:

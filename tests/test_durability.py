@@ -8,7 +8,6 @@ import os
 import queue
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from edge.store.effects import Actor
 from edge.store.operators import add_operator, enrol_device, open_session, token_hash
 from edge.store.store import Store
 from edge.store.work import start_work_session
+from tests.servers import EdgeServer, serve_edge
 from tests.support import EAN13, PIN, log_in_on, new_device
 from tests.test_ledger_property import assert_ledger_holds
 
@@ -41,7 +41,6 @@ pytestmark = pytest.mark.slow
 
 STOCK = 1_000_000
 REPO = Path(__file__).resolve().parents[1]
-CLI = REPO / ".venv" / "bin" / "warehouse-edge"
 WAIT = 60.0  # seconds: a guard against a hung child, not a measurement
 
 # The child: commit scans from a few threads (so the writer groups them) and print each scan id
@@ -181,47 +180,11 @@ def test_scans_acknowledged_before_a_sigkill_are_all_in_the_ledger(tmp_path: Pat
 # --- through the HTTP server ---------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def clean_env() -> dict[str, str]:
-    """This environment without WAREHOUSE_EDGE_* variables: the config file alone decides."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_EDGE_")}
-
-
-class Server:
-    """`warehouse-edge serve` as its own process on a port picked here."""
-
-    def __init__(self, config: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        with log.open("a") as out:
-            args = [str(CLI), "serve", "--config", str(config), "--port", str(self.port)]
-            self.proc = subprocess.Popen(
-                args, stdout=out, stderr=subprocess.STDOUT, cwd=config.parent, env=clean_env()
-            )
-        self.log = log
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"server exited: {self.log.read_text()}"
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"server not ready: {self.log.read_text()}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        self.proc.wait(timeout=WAIT)
+def start(config: Path) -> EdgeServer:
+    """`warehouse-edge serve` as its own process, run from the config's folder, logging (on) to
+    server.log there."""
+    return serve_edge(config, config.parent / "server.log", append=True, cwd=config.parent,
+                      ready_timeout=WAIT)  # fmt: skip
 
 
 @pytest.fixture
@@ -236,8 +199,8 @@ def config(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def server(config: Path) -> Iterator[Server]:
-    s = Server(config, config.parent / "server.log")
+def server(config: Path) -> Iterator[EdgeServer]:
+    s = start(config)
     yield s
     s.stop(signal.SIGKILL)
 
@@ -277,7 +240,7 @@ def replay(url: str, headers: dict[str, str], answered: dict[str, Any]) -> dict[
 
 
 def test_a_killed_server_keeps_every_answered_scan_and_replays_it_unchanged(
-    config: Path, server: Server
+    config: Path, server: EdgeServer
 ) -> None:
     with httpx.Client(base_url=server.url, timeout=WAIT) as http:
         headers = operator_headers(http)
@@ -297,7 +260,7 @@ def test_a_killed_server_keeps_every_answered_scan_and_replays_it_unchanged(
     stop.set()
     for t in firing:
         t.join(timeout=WAIT)
-    restarted = Server(config, config.parent / "server.log")
+    restarted = start(config)
     try:
         db = load_settings(config, env={}).db_path
         acked = dict.fromkeys(answered, "moved")

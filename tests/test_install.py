@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.browser import ANSWER_TIMEOUT_MS, HANDHELD, Handheld
-from tests.servers import HOST, LoggedProcess, free_port, wait_ready, write_config
+from tests.servers import HOST, LoggedProcess, free_port, spawn, started, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -100,18 +100,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 def serve(installed: Installed, args: list[str], *, home: Path, port: int) -> Served:
     """A console script of the installed venv, run from `home` (not the checkout), until ready."""
     log_path = home / f"{args[0]}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(installed.bin(args[0])), *args[1:]], stdout=log, stderr=subprocess.STDOUT,
-            cwd=home, env=installed.env(),
-        )  # fmt: skip
-    server = Served(f"http://{HOST}:{port}", process, log_path)
-    try:
-        wait_ready(server, timeout=60)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    cmd = [installed.bin(args[0]), *args[1:]]
+    process = spawn(cmd, log_path, cwd=home, env=installed.env())
+    return started(Served(f"http://{HOST}:{port}", process, log_path), timeout=60)
 
 
 @pytest.fixture

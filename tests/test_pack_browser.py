@@ -6,8 +6,6 @@ read from the API, the database file (read-only) and the printer's output folder
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +23,7 @@ from tests.browser import (
     StationScreen,
     read_only,
 )
-from tests.servers import EdgeServer, free_port, seed, venv_script, wait_ready, write_config
+from tests.servers import EdgeServer, seed, serve_edge, stopping, write_config
 from tests.support import EAN13, PIN, SKU2_EAN, Floor, picked_order, seed_floor
 from tests.test_labels import decode, rasterise
 
@@ -74,24 +72,8 @@ def bench_edge(
     config = write_config(data_dir, sections)
     lists = bench_toml or BENCH_TOML.format(printed=data_dir / "printed")
     config.write_text(config.read_text() + lists)
-    port, log_path = free_port(), data_dir / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_EDGE_")}
-    cmd = [
-        str(venv_script("warehouse-edge")),
-        "serve",
-        "--config",
-        str(config),
-        "--port",
-        str(port),
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    server = EdgeServer(f"http://127.0.0.1:{port}", process, config, data_dir / "edge.db", log_path)
-    try:
-        wait_ready(server, timeout=30)
+    with stopping(serve_edge(config, data_dir / "serve.log")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

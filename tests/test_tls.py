@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import os
 import re
 import signal
 import ssl
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from edge.cli.tls_cmd import tls
-from tests.servers import HOST, free_port, venv_script, write_config
+from tests.servers import HOST, serve_edge, write_config
 
 FILES = ("ca.crt", "ca.key", "server.crt", "server.key")
 
@@ -248,19 +246,6 @@ def test_show_prints_the_names_the_expiry_and_the_ca_fingerprint(tmp_path: Path)
 # --- a real server ---
 
 
-def wait_https(url: str, context: ssl.SSLContext, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"server exited with {process.returncode}"
-        try:
-            if httpx.get(f"{url}/readyz", verify=context, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{url} not ready after 30 s")
-
-
 def get(url: str, *, verify: ssl.SSLContext | bool, name: str | None = None) -> httpx.Response:
     """One GET on a new connection; `name` is the host name sent (SNI, Host) and verified."""
     extra = {"headers": {"Host": name}, "extensions": {"sni_hostname": name}} if name else {}
@@ -276,27 +261,14 @@ def https_edge(tmp_path: Path) -> Iterator[tuple[str, ssl.SSLContext, subprocess
         {"server": {"tls_cert": str(tmp_path / "tls/server.crt"),
                     "tls_key": str(tmp_path / "tls/server.key")}},
     )  # fmt: skip
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_EDGE_")}
-    cmd = [
-        str(venv_script("warehouse-edge")),
-        "serve",
-        "--config",
-        str(config),
-        "--port",
-        str(port),
-    ]
-    with (tmp_path / "serve.log").open("wb") as log:
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     context = ssl.create_default_context(cafile=str(tmp_path / "tls/ca.crt"))
-    url = f"https://{HOST}:{port}"
+    server = serve_edge(config, tmp_path / "serve.log", tls=context)
     try:
-        wait_https(url, context, process)
-        yield url, context, process
+        yield server.url, context, server.process
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
 
 
 @pytest.mark.slow

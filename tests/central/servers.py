@@ -3,22 +3,29 @@ bench/. `start_central` migrates the database, makes an admin token, waits for /
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.servers import HOST, LoggedProcess, free_port, venv_script, wait_ready
+from tests.servers import (
+    HOST,
+    LoggedProcess,
+    clean_env,
+    free_port,
+    spawn,
+    started,
+    stopping,
+    venv_script,
+)  # fmt: skip
 
 ENV_PREFIX = "WAREHOUSE_CENTRAL_"
 
 
 def central_env() -> dict[str, str]:
     """The environment without stray WAREHOUSE_CENTRAL_* settings (the flags alone decide)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    return clean_env(ENV_PREFIX)
 
 
 def run_central(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
@@ -64,24 +71,13 @@ def start_central(db: str, data_dir: Path, *, ready_timeout: float = 30.0) -> Ce
     token = init(db)
     port = free_port()
     log_path = data_dir / "central.log"
-    cmd = [str(venv_script("warehouse-central")), "serve", "--db", db, "--port", str(port),
+    cmd = [venv_script("warehouse-central"), "serve", "--db", db, "--port", str(port),
            "--log-level", "warning"]  # fmt: skip
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=central_env())
+    process = spawn(cmd, log_path, env=central_env())
     server = CentralServer(f"http://{HOST}:{port}", db, token, process, log_path)
-    try:
-        wait_ready(server, timeout=ready_timeout)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    return started(server, timeout=ready_timeout)
 
 
-@contextmanager
-def running_central(db: str, data_dir: Path) -> Iterator[CentralServer]:
-    server = start_central(db, data_dir)
-    try:
-        yield server
-    finally:
-        if server.process.poll() is None:
-            server.stop()
+def running_central(db: str, data_dir: Path) -> AbstractContextManager[CentralServer]:
+    """A started central, stopped on the way out if the body did not stop it itself."""
+    return stopping(start_central(db, data_dir))

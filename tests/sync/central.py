@@ -8,7 +8,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 
 from edge.store.store import Store
-from tests.servers import HOST, free_port, venv_script
+from tests.servers import HOST, LoggedProcess, free_port, spawn, started, venv_script
 
 ADMIN_TOKEN = "admin-token-for-tests-only"
 
@@ -31,15 +30,15 @@ def central_cli(*args: str) -> str:
 
 
 @dataclass
-class Central:
+class Central(LoggedProcess):
     db_path: Path
     log_path: Path
     port: int
     edge_token: str
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | None = None  # type: ignore[assignment]
 
     @property
-    def url(self) -> str:
+    def url(self) -> str:  # type: ignore[override]
         return f"http://{HOST}:{self.port}"
 
     def admin(self) -> httpx.Client:
@@ -47,31 +46,18 @@ class Central:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
     def start(self) -> Central:
+        """Serve (again) on the same port and database, appending to the same log."""
         env = os.environ | {"WAREHOUSE_CENTRAL_ADMIN_TOKEN": ADMIN_TOKEN}
-        cmd = [str(venv_script("warehouse-central")), "serve", "--db", str(self.db_path),
+        cmd = [venv_script("warehouse-central"), "serve", "--db", self.db_path,
                "--port", str(self.port), "--log-level", "warning"]  # fmt: skip
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log_path.read_text()
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"central not ready:\n{self.log_path.read_text()}")
+        self.process = spawn(cmd, self.log_path, env=env, append=True)
+        return started(self)
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    def stop(self, sig: int = signal.SIGTERM, *, timeout: float = 20.0) -> int:
+        """Send `sig` and wait (see LoggedProcess.stop); central can be started again."""
+        status = 0 if self.process is None else super().stop(sig, timeout=timeout)
         self.process = None
+        return status
 
     # --- what central holds -----------------------------------------------------------------
 
