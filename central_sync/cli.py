@@ -44,14 +44,14 @@ db_option = click.option(
 
 
 @contextmanager
-def opened(url: DatabaseUrl) -> Iterator[Any]:
+def opened(url: DatabaseUrl, **settings: Any) -> Iterator[Any]:
     """Central over `url`, migrated; a database that cannot be opened is a clear error."""
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.central import Central
     from central_sync.server.errors import CentralError
 
-    central = Central(url)
+    central = Central(url, **settings)
     try:
         central.open()
     except CentralError as exc:
@@ -114,14 +114,28 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
     "--max-body-bytes", default=16 * 1024 * 1024, show_default=True, envvar="WAREHOUSE_CENTRAL_MAX_BODY_BYTES",
     type=click.IntRange(1024, 1024**3), help="Largest request body accepted (larger: 413).",
 )  # fmt: skip
-def serve(db: DatabaseUrl, host: str, port: int, log_level: str, max_body_bytes: int) -> None:
+@click.option(
+    "--quiet-after", default=120.0, show_default=True, envvar="WAREHOUSE_CENTRAL_QUIET_AFTER_S",
+    type=click.FloatRange(5, 86_400), metavar="SECONDS",
+    help="An edge not heard from this long is quiet: it gets new orders only when no other can.",
+)  # fmt: skip
+@click.option(
+    "--unacked-after", default=300.0, show_default=True,
+    envvar="WAREHOUSE_CENTRAL_UNACKED_AFTER_S", type=click.FloatRange(10, 604_800),
+    metavar="SECONDS",
+    help="An order its edge has not taken this long after release becomes an exception.",
+)  # fmt: skip
+def serve(
+    db: DatabaseUrl, host: str, port: int, log_level: str, max_body_bytes: int,
+    quiet_after: float, unacked_after: float,
+) -> None:  # fmt: skip
     """Run the central order store (HTTP) until interrupted."""
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.serving import serve as run
 
     _logging(log_level)
-    with opened(db) as central:
+    with opened(db, quiet_after_s=quiet_after, unacked_after_s=unacked_after) as central:
         if not central.admin_env_token and not central.has_admin_token():
             click.echo("warning: no admin token yet; run `warehouse-central init`", err=True)
 
@@ -158,15 +172,18 @@ def edges_add(edge_id: str, name: str, db: DatabaseUrl) -> None:
 @edges.command("list")
 @db_option
 def edges_list(db: DatabaseUrl) -> None:
-    """Every edge with its high water and last event."""
+    """Every edge with its state (in_step, catching_up, quiet), lag, high water and last event."""
     with opened(db) as central:
         rows = central.edges()
     if not rows:
         click.echo("no edges yet (warehouse-central edges add EDGE_ID)")
     for e in rows:
         water = ", ".join(f"{w['epoch']}/{w['seq']}" for w in e["high_water"]) or "none"
+        silent = "never heard" if e["silent_s"] is None else f"heard {e['silent_s']:.0f} s ago"
+        lag = "" if e["behind_s"] is None else f", {e['behind_s']:.0f} s behind"
         click.echo(
-            f"{e['edge_id']}\t{e['name']}\thigh water {water}\tlast event {e['last_event_at'] or 'never'}"
+            f"{e['edge_id']}\t{e['name']}\t{e['state']} ({silent}{lag})\thigh water {water}"
+            f"\tlast event {e['last_event_at'] or 'never'}"
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,11 +15,13 @@ from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from central_sync.server import deps, errors
-from central_sync.server.central import Central
+from central_sync.server.central import WATCH_S, Central
 from central_sync.server.feed import Notifier
 from central_sync.server.routes import admin, board, edges
 from central_sync.server.schema import SCHEMA_VERSION, schema_version
 from edge.api.openapi import calls, document_problems
+
+log = logging.getLogger("central")
 
 # Central takes whole batches (500 events, 10,000 channel orders or products): a larger default.
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -33,6 +36,16 @@ def route_statuses(route: APIRoute) -> set[int]:
     return ({503} if route.path == "/readyz" else set()) | ({401, 403} if guarded else set())
 
 
+async def _watch_edges(central: Central) -> None:
+    """Every WATCH_S: log the edges' changes of state, raise exceptions for orders not taken."""
+    while True:
+        await asyncio.sleep(WATCH_S)
+        try:
+            await run_in_threadpool(central.check_edges)
+        except Exception:  # the database may be down for a moment: say so, try again
+            log.exception("checking the edges failed")
+
+
 def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The app over an opened (migrated) `Central`; it does not close it."""
     notifier = Notifier()
@@ -41,9 +54,11 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
         central.on_feed = notifier.notify_threadsafe
+        watch = asyncio.create_task(_watch_edges(central))
         try:
             yield
         finally:
+            watch.cancel()
             central.on_feed = None
 
     # Swagger UI from the installed package, not a CDN; no ReDoc (see the edge's app).

@@ -8,6 +8,8 @@ ones, demand nothing: their units have left on_hand or been given back.
 
 Rule: among edges whose ATS covers every line, the one with the most ATS over the order's SKUs;
 ties go to the lowest edge_id. None covers it → the order stays `unassigned` with the reason.
+An edge not heard from for longer than `quiet_after_s` gets an order only when no edge that is
+heard from can cover it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from central_sync.server.db import Tx
 
+# An edge not heard from for longer than this (seconds) is quiet (serve --quiet-after).
+QUIET_AFTER_S = 120.0
 OPEN_STATUSES = ("released", "picking", "on_hold")
 BUCKETS = ("on_hand", "picked", "frozen", "returns_in_transit")
 
@@ -129,11 +134,47 @@ def choose_warehouse(
     return Choice(None, "no warehouse can cover every line; " + "; ".join(short))
 
 
-def choose_for_order(tx: Tx, order_id: str) -> Choice:
+def choose_for_order(tx: Tx, order_id: str, quiet_after_s: float = QUIET_AFTER_S) -> Choice:
     lines = tx.all("SELECT sku, qty FROM order_lines WHERE order_id = ?", (order_id,))
     need: dict[str, int] = defaultdict(int)
     for line in lines:
         need[line["sku"]] += int(line["qty"])
-    edges = [r["edge_id"] for r in tx.all("SELECT edge_id FROM edges")]
     available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=need)}
-    return choose_warehouse(need, available, edges)
+    return edge_pool(tx, quiet_after_s).choose(need, available)
+
+
+@dataclass(frozen=True)
+class EdgePool:
+    """Every registered edge, and those heard from within the quiet time."""
+
+    edges: tuple[str, ...]
+    heard: tuple[str, ...]
+
+    def choose(self, need: Mapping[str, int], available: Mapping[tuple[str, str], int]) -> Choice:
+        """The rule among the edges heard from; the quiet ones only when none of those can."""
+        if self.heard and len(self.heard) < len(self.edges):
+            choice = choose_warehouse(need, available, self.heard)
+            if choice.warehouse is not None:
+                return choice
+        return choose_warehouse(need, available, self.edges)
+
+
+def seconds_since(at: str | None, now: datetime) -> float | None:
+    if not at:
+        return None
+    return (now - datetime.fromisoformat(at.replace("Z", "+00:00"))).total_seconds()
+
+
+def last_heard(row: Mapping[str, Any]) -> str | None:
+    """The later of the edge's last request and its last event (ISO text sorts as time)."""
+    return max((t for t in (row.get("last_seen_at"), row.get("last_event_at")) if t), default=None)
+
+
+def edge_pool(tx: Tx, quiet_after_s: float = QUIET_AFTER_S) -> EdgePool:
+    rows = tx.all("SELECT edge_id, last_seen_at, last_event_at FROM edges ORDER BY edge_id")
+    now = datetime.now(UTC)
+    heard = [
+        r["edge_id"] for r in rows
+        if (quiet := seconds_since(last_heard(r), now)) is not None and quiet <= quiet_after_s
+    ]  # fmt: skip
+    return EdgePool(tuple(r["edge_id"] for r in rows), tuple(heard))

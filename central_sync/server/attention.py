@@ -5,6 +5,7 @@ late event on a cancelled or shipped order, a gap between a restored edge and ce
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from central_sync.server.db import Tx, utc_now
@@ -54,3 +55,33 @@ def resolve(tx: Tx, exception_id: int) -> dict[str, Any]:
             (utc_now(), exception_id),
         )
     return dict(tx.one("SELECT * FROM exceptions WHERE id = ?", (exception_id,)))
+
+
+# An order released to an edge that has not taken it (its feed cursor is before the order's
+# change) this many seconds later needs a person (serve --unacked-after).
+UNACKED_AFTER_S = 300.0
+
+
+def unacknowledged(tx: Tx, after_s: float) -> int:
+    """Open an exception for each order still `released` whose order_released change its edge
+    has not taken within `after_s`; the number of new ones."""
+    cutoff = (datetime.now(UTC) - timedelta(seconds=after_s)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    rows = tx.all(
+        "SELECT c.order_id, c.edge_id, c.id, c.created_at, e.feed_cursor, e.last_seen_at,"
+        " e.last_event_at FROM changes c JOIN edges e ON e.edge_id = c.edge_id"
+        " JOIN orders o ON o.id = c.order_id AND o.warehouse = c.edge_id"
+        " WHERE c.type = 'order_released' AND o.status = 'released' AND c.id > e.feed_cursor"
+        " AND c.created_at < ? ORDER BY c.id",
+        (cutoff,),
+    )
+    new = 0
+    for r in rows:
+        heard = max((t for t in (r["last_seen_at"], r["last_event_at"]) if t), default="never")
+        detail = (
+            f"order {r['order_id']} was released to edge {r['edge_id']} at {r['created_at']} "
+            f"and the edge has not taken it (change {r['id']}, the edge asked from "
+            f"{r['feed_cursor']}; last heard {heard}). Check the warehouse is running and "
+            f"connected; if it cannot ship the order, cancel it here and import it again."
+        )
+        new += raise_exception(tx, "not_acknowledged", r["edge_id"], detail, order_id=r["order_id"])
+    return new

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from central_sync.server import access, amend, attention, catalogue, orders, views
 from central_sync.server.apply import apply_batch, high_water
-from central_sync.server.assign import figures
+from central_sync.server.assign import QUIET_AFTER_S, figures
+from central_sync.server.attention import UNACKED_AFTER_S
 from central_sync.server.batch import EdgeEvent
 from central_sync.server.db import Database, Tx, utc_now
 from central_sync.server.dialect import DatabaseUrl
@@ -23,6 +25,10 @@ from central_sync.server.retry import Retrier
 from central_sync.server.schema import migrate
 
 log = logging.getLogger("central")
+# Seconds between writes of an edge's last_seen_at (a poll every second need not write each time).
+HEARD_WRITE_S = 5.0
+# How often serve looks at the edges' states and the orders they have not taken.
+WATCH_S = 10.0
 # Refusals that mean the edge's stream and central's have parted (a file copied back, say).
 OUT_OF_STEP = ("event_mismatch", "event_id_reused", "sequence_gap")
 
@@ -31,9 +37,14 @@ class Central:
     """The central order store over one database (SQLite file or PostgreSQL)."""
 
     def __init__(
-        self, url: str | DatabaseUrl, *, admin_token: str | None = None, pool_size: int = 8
-    ) -> None:
+        self, url: str | DatabaseUrl, *, admin_token: str | None = None, pool_size: int = 8,
+        quiet_after_s: float = QUIET_AFTER_S, unacked_after_s: float = UNACKED_AFTER_S,
+    ) -> None:  # fmt: skip
         self.db = Database(url, size=pool_size)
+        self.quiet_after_s = quiet_after_s
+        self.unacked_after_s = unacked_after_s
+        self._heard: dict[str, tuple[float, int]] = {}  # edge: (monotonic time written, cursor)
+        self._states: dict[str, str] = {}
         self.admin_env_token = admin_token or os.environ.get(access.ADMIN_ENV) or None
         self.on_feed: Callable[[], None] | None = None
         self.last_seen: dict[str, str] = {}
@@ -74,8 +85,26 @@ class Central:
         return token
 
     def edges(self) -> list[dict[str, Any]]:
+        """Every edge with its high water, state (in_step, catching_up, quiet) and lag."""
         with self.read() as tx:
-            return access.list_edges(tx)
+            return views.edges_overview(tx, self.last_seen, utc_now(), self.quiet_after_s)
+
+    def check_edges(self) -> list[dict[str, Any]]:
+        """Log each edge's change of state, and open an exception for each order released to
+        an edge that has not taken it within `unacked_after_s`. Run every WATCH_S by serve."""
+        edges = self.edges()
+        for e in edges:
+            before = self._states.get(e["edge_id"])
+            if before is not None and before != e["state"]:
+                log_state = log.warning if e["state"] == "quiet" else log.info
+                log_state(
+                    "edge %s: %s -> %s (last heard %s, %s s behind)", e["edge_id"], before,
+                    e["state"], e["last_heard_at"] or "never", e["behind_s"],
+                )  # fmt: skip
+            self._states[e["edge_id"]] = e["state"]
+        with self.write() as tx:
+            attention.unacknowledged(tx, self.unacked_after_s)
+        return edges
 
     def create_admin_token(self) -> str:
         with self.write() as tx:
@@ -91,6 +120,22 @@ class Central:
         if edge_id is not None:
             self.last_seen[edge_id] = utc_now()
         return edge_id
+
+    def _hear(self, edge_id: str, cursor: int = 0) -> None:
+        """Keep when the edge last asked for its feed and the cursor it asked from (written at
+        most every HEARD_WRITE_S per edge, and whenever the cursor moves on). A refused request
+        writes nothing; an applied batch says the edge was heard by its last_event_at."""
+        written, known = self._heard.get(edge_id, (-HEARD_WRITE_S, 0))
+        now = time.monotonic()
+        if now - written < HEARD_WRITE_S and cursor <= known:
+            return
+        self._heard[edge_id] = (now, max(cursor, known))
+        with self.write() as tx:
+            tx.execute(
+                "UPDATE edges SET last_seen_at = ?, feed_cursor = CASE WHEN feed_cursor < ?"
+                " THEN ? ELSE feed_cursor END WHERE edge_id = ?",
+                (utc_now(), cursor, cursor, edge_id),
+            )
 
     def is_admin(self, token: str) -> bool:
         with self.read() as tx:
@@ -121,7 +166,7 @@ class Central:
 
     def _retry_skus(self, skus: set[str]) -> None:
         with self.write() as tx:
-            done = orders.assign_pending(tx, skus)
+            done = orders.assign_pending(tx, skus, quiet_after_s=self.quiet_after_s)
         if done:
             log.info("%d waiting orders assigned after stock moved", len(done))
 
@@ -160,6 +205,9 @@ class Central:
     # --- down: the change feed
 
     def changes(self, edge_id: str, after: int, limit: int) -> dict[str, Any]:
+        """The feed page after `after`; asking from `after` acknowledges every change up to it
+        (the agent applies a page before it asks for the next)."""
+        self._hear(edge_id, after)
         with self.read() as tx:
             return changes_after(tx, edge_id, after, limit)
 
@@ -167,7 +215,9 @@ class Central:
 
     def ingest(self, raws: Sequence[Any], *, first_index: int = 0) -> list[orders.Outcome]:
         with self.write() as tx:
-            outcomes = orders.ingest(tx, raws, first_index=first_index)
+            outcomes = orders.ingest(
+                tx, raws, first_index=first_index, quiet_after_s=self.quiet_after_s
+            )
         for o in outcomes:
             if o.status == "rejected":
                 log.info(
@@ -177,7 +227,7 @@ class Central:
 
     def assign_pending(self) -> list[dict[str, Any]]:
         with self.write() as tx:
-            return orders.assign_pending(tx)
+            return orders.assign_pending(tx, quiet_after_s=self.quiet_after_s)
 
     def cancel(self, order_id: str, reason: str) -> dict[str, Any]:
         with self.write() as tx:
@@ -238,6 +288,6 @@ class Central:
             return {
                 "orders": views.list_orders(tx, status=status, warehouse=warehouse, limit=200),
                 "counts": views.status_counts(tx),
-                "edges": views.edges_overview(tx, self.last_seen, utc_now()),
+                "edges": views.edges_overview(tx, self.last_seen, utc_now(), self.quiet_after_s),
                 "exceptions": attention.open_exceptions(tx, edge_id=warehouse),
             }

@@ -14,7 +14,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
-from central_sync.server.assign import Choice, choose_for_order, choose_warehouse, figures
+from central_sync.server.assign import (
+    QUIET_AFTER_S,
+    Choice,
+    EdgePool,
+    choose_for_order,
+    edge_pool,
+    figures,
+)
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.feed import add_change, add_changes
 from edge.api.fields import Lot, Priority, ZonedTime
@@ -119,7 +126,9 @@ ORDER_COLUMNS = (
 INSERT_CHUNK = 200
 
 
-def ingest(tx: Tx, raws: Sequence[Any], *, first_index: int = 0) -> list[Outcome]:
+def ingest(
+    tx: Tx, raws: Sequence[Any], *, first_index: int = 0, quiet_after_s: float = QUIET_AFTER_S
+) -> list[Outcome]:
     """Check, dedup and insert each order; assign the new ones. Bad ones are rejected alone.
 
     The whole list is decided from one read of the figures (one statement: stock and open
@@ -132,7 +141,7 @@ def ingest(tx: Tx, raws: Sequence[Any], *, first_index: int = 0) -> list[Outcome
     known = _known_skus(tx, {ln.sku for p in valid for ln in p.lines})
     existing = _existing(tx, valid)
     available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=known)}
-    edges = [r["edge_id"] for r in tx.all("SELECT edge_id FROM edges")]
+    edges = edge_pool(tx, quiet_after_s)
     batch = _Released()
     outcomes = []
     for i, p in enumerate(parsed):
@@ -204,7 +213,7 @@ def _existing(tx: Tx, orders: Sequence[OrderIn]) -> dict[tuple[str, str], dict[s
 
 def _decide(
     order: OrderIn, index: int, known: set[str], existing: dict[tuple[str, str], dict[str, Any]],
-    available: dict[tuple[str, str], int], edges: list[str], batch: _Released,
+    available: dict[tuple[str, str], int], edges: EdgePool, batch: _Released,
 ) -> Outcome:  # fmt: skip
     coid = order.channel_order_id
     for n, line in enumerate(order.lines):
@@ -216,7 +225,7 @@ def _decide(
     need: dict[str, int] = defaultdict(int)
     for line in order.lines:
         need[line.sku] += line.qty
-    choice = choose_warehouse(need, available, edges)
+    choice = edges.choose(need, available)
     status = "released" if choice.warehouse else "unassigned"
     order_id, now = order_id_for(order.channel, coid), utc_now()
     existing[(order.channel, coid)] = {"id": order_id, "warehouse": choice.warehouse,
@@ -256,9 +265,11 @@ def history(tx: Tx, order_id: str, old: str | None, new: str, *, note: str = "")
     )
 
 
-def assign_order(tx: Tx, order_id: str, choice: Choice | None = None) -> str | None:
+def assign_order(
+    tx: Tx, order_id: str, choice: Choice | None = None, *, quiet_after_s: float = QUIET_AFTER_S
+) -> str | None:
     """Assign an unassigned order by the rule and release it to that edge; None if no edge can."""
-    choice = choice or choose_for_order(tx, order_id)
+    choice = choice or choose_for_order(tx, order_id, quiet_after_s)
     if choice.warehouse is None:
         tx.execute(
             "UPDATE orders SET hold_reason = ?, updated_at = ? WHERE id = ?",
@@ -276,7 +287,9 @@ def assign_order(tx: Tx, order_id: str, choice: Choice | None = None) -> str | N
     return choice.warehouse
 
 
-def assign_pending(tx: Tx, skus: Iterable[str] | None = None) -> list[dict[str, Any]]:
+def assign_pending(
+    tx: Tx, skus: Iterable[str] | None = None, *, quiet_after_s: float = QUIET_AFTER_S
+) -> list[dict[str, Any]]:
     """Try the unassigned orders again (those with a line of `skus`, or all), most urgent first;
     returns those assigned now.
 
@@ -310,12 +323,12 @@ def assign_pending(tx: Tx, skus: Iterable[str] | None = None) -> list[dict[str, 
             chunk,
         ):
             need[line["order_id"]][line["sku"]] += int(line["qty"])
-    edges = [r["edge_id"] for r in tx.all("SELECT edge_id FROM edges")]
+    edges = edge_pool(tx, quiet_after_s)
     every_sku = {sku for lines in need.values() for sku in lines}
     available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=every_sku)}
     done = []
     for row in rows:
-        choice = choose_warehouse(need[row["id"]], available, edges)
+        choice = edges.choose(need[row["id"]], available)
         if choice.warehouse is None:
             if choice.reason != row["hold_reason"]:
                 assign_order(tx, row["id"], choice)

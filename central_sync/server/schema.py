@@ -155,6 +155,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX exceptions_open ON exceptions(status, edge_id)
     """,
+    """
+    -- When central last heard from the edge (any request of its token) and the feed cursor it
+    -- last asked from: every change up to it has been applied at the edge (acknowledged).
+    ALTER TABLE edges ADD COLUMN last_seen_at TEXT;
+    ALTER TABLE edges ADD COLUMN feed_cursor BIGINT NOT NULL DEFAULT 0
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from central_sync.server.access import list_edges
+from central_sync.server.assign import QUIET_AFTER_S, last_heard
 from central_sync.server.db import Tx
 
 MAX_LIST = 1000
@@ -96,20 +97,33 @@ def order_detail(tx: Tx, order_id: str) -> dict[str, Any] | None:
     }
 
 
-def edges_overview(tx: Tx, last_seen: dict[str, str], now: str) -> list[dict[str, Any]]:
-    """Each edge's high water, its last event, how far behind its stream runs, when last heard."""
+def edges_overview(
+    tx: Tx, last_seen: dict[str, str], now: str, quiet_after_s: float = QUIET_AFTER_S
+) -> list[dict[str, Any]]:
+    """Each edge's high water, its last event, how far behind its stream runs (`behind_s`:
+    newest event's arrival minus its occurrence), when last heard from and its state."""
+    heard_at = {
+        r["edge_id"]: r for r in tx.all("SELECT edge_id, last_seen_at, feed_cursor FROM edges")
+    }
     out = []
     for edge in list_edges(tx):
         behind = _seconds_between(edge["last_occurred_at"], edge["last_event_at"])
-        seen = last_seen.get(edge["edge_id"])
-        silent = _seconds_between(seen or edge["last_event_at"], now)
-        if behind is not None and behind > BEHIND_S:
-            state = "catching_up"
-        elif silent is None or silent > 120:
+        row = heard_at.get(edge["edge_id"], {})
+        seen = max((t for t in (last_seen.get(edge["edge_id"]), row.get("last_seen_at")) if t),
+                   default=None)  # fmt: skip
+        heard = last_heard({"last_seen_at": seen, "last_event_at": edge["last_event_at"]})
+        silent = _seconds_between(heard, now)
+        if silent is None or silent > quiet_after_s:
             state = "quiet"
+        elif behind is not None and behind > BEHIND_S:
+            state = "catching_up"
         else:
             state = "in_step"
-        out.append(edge | {"behind_s": behind, "last_seen_at": seen, "state": state})
+        out.append(edge | {
+            "behind_s": behind, "last_seen_at": seen, "last_heard_at": heard,
+            "silent_s": None if silent is None else round(silent, 1), "state": state,
+            "feed_cursor": int(row.get("feed_cursor") or 0),
+        })  # fmt: skip
     return out
 
 

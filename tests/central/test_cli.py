@@ -94,7 +94,9 @@ def test_edges_add_prints_a_token_and_edges_list_shows_the_edge(db_url: str) -> 
 
     assert re.search(r"edge edge-sh-01 added; its token \(shown once\): \S{40,}", added.output)
     assert again.exit_code == 1 and "already registered" in again.output
-    assert listed.output == "edge-sh-01\tShanghai\thigh water none\tlast event never\n"
+    assert listed.output == (
+        "edge-sh-01\tShanghai\tquiet (never heard)\thigh water none\tlast event never\n"
+    )
 
 
 def test_catalog_import_reads_the_edges_products_and_barcodes_csv(db_url: str) -> None:
