@@ -17,11 +17,7 @@ SOURCES = ("edge", "central_sync", "labels", "kernel")
 
 # Imports that the table does not allow yet, each with the change that removes it (strike the
 # entry when that change lands).
-TEMPORARY: dict[tuple[str, str], str] = {
-    ("central_sync.server", "edge.api"): "central's routes take the bounded field types"
-    " (edge/api/fields.py) and the OpenAPI problem helpers (edge/api/openapi.py) from the edge's"
-    " API; they belong in kernel/ (issue 16, kernel step, not yet moved)",
-}
+TEMPORARY: dict[tuple[str, str], str] = {}
 
 
 def dotted(path: str) -> str:

@@ -19,7 +19,7 @@ from central_sync.server.central import WATCH_S, Central
 from central_sync.server.feed import Notifier
 from central_sync.server.routes import admin, board, edges
 from central_sync.server.schema import SCHEMA_VERSION, schema_version
-from edge.api.openapi import calls, document_problems
+from kernel.openapi import calls, document_problems
 
 log = logging.getLogger("central")
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from central_sync.server.errors import CentralError
 from central_sync.server.messages import PHRASES
-from edge.api.fields import INT64_MAX
 from edge.domain.ledger import MAX_QUANTITY
+from kernel.fields import INT64_MAX
 
 MAX_EVENTS = 500
 MAX_ID = 100

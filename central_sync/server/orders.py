@@ -24,7 +24,7 @@ from central_sync.server.assign import (
 )
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.feed import add_change, add_changes
-from edge.api.fields import Lot, Priority, ZonedTime
+from kernel.fields import Lot, Priority, ZonedTime
 
 log = logging.getLogger("central.orders")
 

@@ -29,7 +29,6 @@ from edge.api.metrics import (
     ScannerCollector,
     SyncCollector,
 )
-from edge.api.openapi import calls, document_problems
 from edge.api.routes import (
     health,
     holds,
@@ -55,6 +54,7 @@ from edge.service.printing import Spooler
 from edge.service.throttle import RateLimit, SourceThrottle
 from edge.store.effects import utc
 from edge.store.store import Store
+from kernel.openapi import calls, document_problems
 
 log = logging.getLogger("edge.api")
 # The terminal's files are package data (a wheel carries them), found wherever it is installed.

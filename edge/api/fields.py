@@ -1,64 +1,66 @@
-"""The input types every route of the edge and of central declares: each integer with its range,
-each text with the length its meaning allows, times with a zone. One place, so OpenAPI shows the
-same bounds the code enforces.
-
-Body integers are strict: JSON `true`, `"1"` and `1.5` are refused, not coerced. Path and query
-integers arrive as text and are parsed whole, within their range (int64 for ids and sequence
-numbers, so no value ever overflows SQLite's INTEGER).
-"""
+"""The edge's own input types: stock quantities within the ledger's range, and the configured
+limit of one command. The bounds that central declares too come from `kernel.fields`, and are
+named here again so that the edge's routes take every input type from one module."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Query
-from pydantic import AfterValidator, AwareDatetime, Field, Strict, StringConstraints
+from pydantic import Field, Strict
 
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import MAX_QUANTITY
+from kernel.fields import (
+    INT64_MAX,
+    PAGE_DEFAULT,
+    PAGE_MAX,
+    ClientId,
+    Code,
+    Grams,
+    Int64Id,
+    Limit,
+    Lot,
+    Name,
+    Note,
+    OptionalCode,
+    Pieces,
+    Priority,
+    RawScan,
+    Reason,
+    Seq,
+    Word,
+    ZonedTime,
+)
 
-INT64_MAX = 2**63 - 1
-PAGE_DEFAULT = 100
-PAGE_MAX = 1000
+__all__ = [
+    "INT64_MAX",
+    "PAGE_DEFAULT",
+    "PAGE_MAX",
+    "Priority",
+    "Grams",
+    "Pieces",
+    "Int64Id",
+    "Seq",
+    "Limit",
+    "Code",
+    "OptionalCode",
+    "Lot",
+    "ClientId",
+    "Name",
+    "Reason",
+    "Note",
+    "Word",
+    "RawScan",
+    "ZonedTime",
+    "Quantity",
+    "Delta",
+    "within_limit",
+]
 
-# --- integers in a JSON body (strict) ---
 Quantity = Annotated[int, Strict(), Field(ge=1, le=MAX_QUANTITY)]
 """Units one command moves; the configured `stock.max_quantity` may ask for less."""
 Delta = Annotated[int, Strict(), Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
 """A signed change of a bin's stock (zero is refused by the domain: it changes nothing)."""
-Priority = Annotated[int, Strict(), Field(ge=-1000, le=1000)]
-Grams = Annotated[int, Strict(), Field(ge=1, le=100_000)]
-Pieces = Annotated[int, Strict(), Field(ge=1, le=99)]
-
-# --- integers in a path or a query (text, parsed whole) ---
-Int64Id = Annotated[int, Field(ge=1, le=INT64_MAX)]
-Seq = Annotated[int, Field(ge=0, le=INT64_MAX)]
-Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}.")]
-
-# --- texts, each as long as its meaning allows ---
-Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-"""A SKU, a location, a container, an order id: the codes printed on labels."""
-OptionalCode = Annotated[str, StringConstraints(max_length=64)]
-Lot = Annotated[str, StringConstraints(max_length=20)]
-"""A batch/lot number: GS1 AI (10) is at most 20 characters."""
-ClientId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]  # fmt: skip
-"""A client-made idempotency key (scan_id, request_id, close_id)."""
-Name = Annotated[str, StringConstraints(min_length=1, max_length=80)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Note = Annotated[str, StringConstraints(max_length=500)]
-Word = Annotated[str, StringConstraints(min_length=1, max_length=32)]
-"""A channel, a workflow, a station, a status filter: short words."""
-RawScan = Annotated[str, StringConstraints(max_length=4096)]
-"""What a scanner typed: a 2D symbol holds at most a few thousand characters."""
-
-
-def _to_utc_text(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-ZonedTime = Annotated[AwareDatetime, AfterValidator(_to_utc_text)]
-"""An ISO 8601 time with its zone (`Z` or `+08:00`), kept as UTC text."""
 
 
 def within_limit(quantity: int, limit: int) -> None:

@@ -16,7 +16,7 @@ from central_sync.server.catalogue import SKU_PATTERN, ProductIn, ProductWithSku
 from central_sync.server.deps import Admin, AdminOrCookie, CentralDep
 from central_sync.server.errors import CentralError
 from central_sync.server.orders import summary
-from edge.api.fields import Code, Int64Id, Word
+from kernel.fields import Code, Int64Id, Word
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[Admin])
 reader = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[AdminOrCookie])

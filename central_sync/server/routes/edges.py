@@ -15,7 +15,7 @@ from central_sync.server.errors import CentralError
 from central_sync.server.feed import DEFAULT_PAGE, MAX_PAGE, Notifier
 from central_sync.server.messages import PHRASES
 from central_sync.server.restore import RestoreReport
-from edge.api.fields import Code, Int64Id, Seq
+from kernel.fields import Code, Int64Id, Seq
 
 router = APIRouter(prefix="/api/v1/edges/{edge_id}", tags=["edges"])
 

@@ -1,0 +1,55 @@
+"""The input types the routes of the edge and of central declare: each integer with its range,
+each text with the length its meaning allows, times with a zone. One place, so OpenAPI shows the
+same bounds the code enforces. The edge's stock quantities, bounded by its ledger, are in
+`edge.api.fields`.
+
+Body integers are strict: JSON `true`, `"1"` and `1.5` are refused, not coerced. Path and query
+integers arrive as text and are parsed whole, within their range (int64 for ids and sequence
+numbers, so no value ever overflows SQLite's INTEGER).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Query
+from pydantic import AfterValidator, AwareDatetime, Field, Strict, StringConstraints
+
+INT64_MAX = 2**63 - 1
+PAGE_DEFAULT = 100
+PAGE_MAX = 1000
+
+# --- integers in a JSON body (strict); the edge's quantities are in edge/api/fields.py ---
+Priority = Annotated[int, Strict(), Field(ge=-1000, le=1000)]
+Grams = Annotated[int, Strict(), Field(ge=1, le=100_000)]
+Pieces = Annotated[int, Strict(), Field(ge=1, le=99)]
+
+# --- integers in a path or a query (text, parsed whole) ---
+Int64Id = Annotated[int, Field(ge=1, le=INT64_MAX)]
+Seq = Annotated[int, Field(ge=0, le=INT64_MAX)]
+Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}.")]
+
+# --- texts, each as long as its meaning allows ---
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+"""A SKU, a location, a container, an order id: the codes printed on labels."""
+OptionalCode = Annotated[str, StringConstraints(max_length=64)]
+Lot = Annotated[str, StringConstraints(max_length=20)]
+"""A batch/lot number: GS1 AI (10) is at most 20 characters."""
+ClientId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]  # fmt: skip
+"""A client-made idempotency key (scan_id, request_id, close_id)."""
+Name = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Note = Annotated[str, StringConstraints(max_length=500)]
+Word = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+"""A channel, a workflow, a station, a status filter: short words."""
+RawScan = Annotated[str, StringConstraints(max_length=4096)]
+"""What a scanner typed: a 2D symbol holds at most a few thousand characters."""
+
+
+def _to_utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+ZonedTime = Annotated[AwareDatetime, AfterValidator(_to_utc_text)]
+"""An ISO 8601 time with its zone (`Z` or `+08:00`), kept as UTC text."""
