@@ -295,7 +295,7 @@ def shipment_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
 
 
 def test_demo_help_names_every_environment_variable_the_demo_reads() -> None:
-    from central_sync.server.access import ADMIN_ENV
+    from central_sync.server.environment import ADMIN_ENV
     from edge.cli.main import cli
     from edge.config.keys import CONFIG_ENV, ENV_PREFIX
 

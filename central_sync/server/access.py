@@ -15,7 +15,6 @@ from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
 
 EDGE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-ADMIN_ENV = "WAREHOUSE_CENTRAL_ADMIN_TOKEN"
 
 
 def new_token() -> str:

@@ -17,6 +17,7 @@ from central_sync.server.attention import UNACKED_AFTER_S
 from central_sync.server.batch import EdgeEvent
 from central_sync.server.db import Database, Tx, utc_now
 from central_sync.server.dialect import DatabaseUrl
+from central_sync.server.environment import ADMIN_ENV
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import changes_after
 from central_sync.server.intake import Intake
@@ -45,7 +46,7 @@ class Central:
         self.unacked_after_s = unacked_after_s
         self._heard: dict[str, tuple[float, int]] = {}  # edge: (monotonic time written, cursor)
         self._states: dict[str, str] = {}
-        self.admin_env_token = admin_token or os.environ.get(access.ADMIN_ENV) or None
+        self.admin_env_token = admin_token or os.environ.get(ADMIN_ENV) or None
         self.on_feed: Callable[[], None] | None = None
         self.last_seen: dict[str, str] = {}
         self.retrier = Retrier(self._retry_skus)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from central_sync.server.access import ADMIN_ENV
+from central_sync.server.environment import ADMIN_ENV
 from edge.cli.common import reports_errors, settings_from, setup_logging
 from edge.config.keys import CONFIG_ENV, ENV_PREFIX
 from kernel.serving import stop_on_signals

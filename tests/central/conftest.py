@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from central_sync.server.access import ADMIN_ENV
 from central_sync.server.app import create_app
 from central_sync.server.central import Central
+from central_sync.server.environment import ADMIN_ENV
 from tests.central.databases import BACKENDS, database
 from tests.central.support import EdgeSide, product
 
