@@ -32,7 +32,7 @@ from edge.store import catalog
 from edge.store.effects import Actor
 from edge.store.operators import add_operator, enrol_device, open_session, token_hash
 from edge.store.store import Store
-from edge.store.work import start_work_session
+from edge.store.work_sessions import start_work_session
 from tests.servers import EdgeServer, serve_edge
 from tests.support import EAN13, PIN, log_in_on, new_device
 from tests.test_ledger_property import assert_ledger_holds

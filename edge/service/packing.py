@@ -41,7 +41,7 @@ from edge.store.effects import Actor, apply_decision
 from edge.store.operators import LoginSession, device_station
 from edge.store.scan_answers import Answer, find_answer, request_hash
 from edge.store.store import Store
-from edge.store.work import WorkSession, open_work_session, save_state
+from edge.store.work_sessions import WorkSession, open_work_session, save_state
 from edge.store.writer import Tx
 from labels.document import Address, Waybill
 

@@ -16,7 +16,7 @@ from edge.store.effects import Actor, apply_decision
 from edge.store.operators import LoginSession
 from edge.store.scan_answers import Answer
 from edge.store.store import Store
-from edge.store.work import open_work_session, save_state
+from edge.store.work_sessions import open_work_session, save_state
 from edge.store.writer import Tx
 
 ScanSettings = FloorSettings  # the name the scan path has always used
