@@ -136,7 +136,7 @@ def context(m: Model, s: Classified, allow: bool) -> PickContext:
 
 
 def record(m: Model, change: object) -> Model:
-    """The store's side of a decision's records (edge.store.records), on the model."""
+    """The store's side of a decision's records (edge.store.decision_records), on the model."""
     pl = m.pl
     if isinstance(change, ToteBound):
         slots = tuple(replace(x, tote=change.tote) if x.order_id == change.order_id else x for x in pl.slots)  # fmt: skip

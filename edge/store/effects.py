@@ -13,7 +13,7 @@ from typing import Any
 
 from edge.domain.decision import Decision, Event
 from edge.domain.ledger import Account, Bucket, Movement, Place, Reservation, check_balance
-from edge.store.records import apply_record
+from edge.store.decision_records import apply_record
 from edge.store.writer import Tx
 
 SCHEMA_VERSION = 1
