@@ -46,7 +46,7 @@ from edge.domain.stock import ReceiveStock  # noqa: E402
 from edge.service.orders import receive_order  # noqa: E402
 from edge.service.stock import receive  # noqa: E402
 from edge.store import catalog  # noqa: E402
-from edge.store.effects import Actor  # noqa: E402
+from edge.store.ledger import Actor  # noqa: E402
 from edge.store.orders import NewLine, NewOrder  # noqa: E402
 from edge.store.writer import Tx  # noqa: E402
 from tests.servers import add_operators, run_cli, running_server, seed  # noqa: E402

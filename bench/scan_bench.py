@@ -41,7 +41,7 @@ from edge.domain.stock import ReceiveStock  # noqa: E402
 from edge.service.stock import receive  # noqa: E402
 from edge.store import catalog  # noqa: E402
 from edge.store.db import open_database  # noqa: E402
-from edge.store.effects import Actor  # noqa: E402
+from edge.store.ledger import Actor  # noqa: E402
 from edge.store.writer import Tx  # noqa: E402
 from tests.servers import add_operators, running_server, seed  # noqa: E402
 

@@ -12,7 +12,7 @@ from edge.domain.operator import hash_pin
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
-from edge.store.effects import Actor
+from edge.store.ledger import Actor
 from edge.store.operators import add_operator
 from edge.store.store import Store
 

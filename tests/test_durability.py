@@ -29,7 +29,7 @@ from edge.domain.operator import hash_pin
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
-from edge.store.effects import Actor
+from edge.store.ledger import Actor
 from edge.store.operators import add_operator, enrol_device, open_session, token_hash
 from edge.store.store import Store
 from edge.store.work_sessions import start_work_session

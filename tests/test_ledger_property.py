@@ -29,7 +29,7 @@ from edge.domain.stock import (
 )
 from edge.service import stock as service
 from edge.store import catalog
-from edge.store.effects import Actor
+from edge.store.ledger import Actor
 from edge.store.store import Store
 from tests.support import snapshot
 

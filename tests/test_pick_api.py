@@ -14,7 +14,7 @@ from edge.config import load_settings
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
-from edge.store.effects import Actor
+from edge.store.ledger import Actor
 from edge.store.store import Store
 from tests.support import EAN13, GTIN, Floor, add_colleague, snapshot
 

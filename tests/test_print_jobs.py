@@ -23,7 +23,7 @@ from edge.config import PrinterSettings
 from edge.devices.printers import ZplTcpPrinter
 from edge.domain.errors import EdgeError
 from edge.service.printing import INTERRUPTED, Spooler, job_name
-from edge.store.effects import utc
+from edge.store.ledger import utc
 from edge.store.print_jobs import (
     PrintJob,
     due_jobs,

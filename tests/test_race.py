@@ -22,7 +22,7 @@ import pytest
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
-from edge.store.effects import Actor
+from edge.store.ledger import Actor
 from edge.store.writer import Tx
 from tests.servers import add_operators, run_cli, running_server, seed, sign_in
 

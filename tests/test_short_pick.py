@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from edge.cli.main import cli
 from edge.domain.stock import FreezeStock, ReceiveStock
 from edge.service.stock import freeze, receive
-from edge.store.effects import Actor
+from edge.store.ledger import Actor
 from tests.support import EAN13, Floor, snapshot
 
 pytestmark = pytest.mark.usefixtures("ledger_verifies")  # verify after each scenario

@@ -31,7 +31,7 @@ from edge.config import ConfigError
 from edge.domain.errors import EdgeError
 from edge.service.expiry import shelf_rules
 from edge.store import sync_state
-from edge.store.effects import utc
+from edge.store.ledger import utc
 from edge.store.store import Store
 from edge.store.writer import Tx
 from kernel.backoff import Backoff

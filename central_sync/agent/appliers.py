@@ -25,7 +25,7 @@ from edge.store import packing as packing_store
 from edge.store import returns as return_store
 from edge.store import sync_state
 from edge.store.catalog import add_barcode, product_row, upsert_product
-from edge.store.effects import Actor, apply_decision
+from edge.store.ledger import Actor, apply_decision
 from edge.store.orders import NewLine, NewOrder
 from edge.store.writer import Tx
 

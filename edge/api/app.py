@@ -52,7 +52,7 @@ from edge.service.documents import render_document
 from edge.service.orders import putback_notices
 from edge.service.printing import Spooler
 from edge.service.throttle import RateLimit, SourceThrottle
-from edge.store.effects import utc
+from edge.store.ledger import utc
 from edge.store.store import Store
 from kernel.openapi import calls, document_problems
 

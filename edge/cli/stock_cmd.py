@@ -77,7 +77,7 @@ def quarantine(config_path: Path | None, target: str | None) -> None:
     """Freeze the expired and print what moved."""
     # the services, the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.expiry import quarantine_expired, shelf_rules
-    from edge.store.effects import Actor
+    from edge.store.ledger import Actor
 
     settings, store = _open(config_path)
     try:
@@ -130,7 +130,7 @@ def count_result(task_id: int, found: int, config_path: Path | None) -> None:
     """Close one count task with what was found."""
     # the services, the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.counts import record_count
-    from edge.store.effects import Actor
+    from edge.store.ledger import Actor
 
     _, store = _open(config_path)
     try:

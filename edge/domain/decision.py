@@ -1,6 +1,6 @@
 """What a decision returns: the new state, the events (each with the movements behind it), the
 reservation changes and the feedback for the person who scanned. The store applies all of it in
-one transaction (`edge.store.effects`)."""
+one transaction (`edge.store.ledger`)."""
 
 from __future__ import annotations
 

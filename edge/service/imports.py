@@ -17,7 +17,6 @@ from typing import Any
 from edge.domain.errors import EdgeError
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
-from edge.store.effects import Actor
 from edge.store.importer import (
     APPLIERS,
     PROGRESS_EVERY,
@@ -33,6 +32,7 @@ from edge.store.importer import (
     pin_hashes,
     read_csv,
 )
+from edge.store.ledger import Actor
 from edge.store.store import Store
 from edge.store.writer import Tx
 

@@ -37,7 +37,7 @@ from edge.service.throttle import SourceThrottle
 from edge.store import packing as store
 from edge.store import print_jobs
 from edge.store.catalog import product_names
-from edge.store.effects import Actor, apply_decision
+from edge.store.ledger import Actor, apply_decision
 from edge.store.operators import LoginSession, device_station
 from edge.store.scan_answers import Answer, find_answer, request_hash
 from edge.store.store import Store

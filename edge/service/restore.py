@@ -18,7 +18,7 @@ from edge.domain.decision import Decision, Event
 from edge.domain.order import TRANSITIONS, OrderStatus, change_status
 from edge.store import orders as store
 from edge.store import restored
-from edge.store.effects import Actor, apply_decision, replay_event
+from edge.store.ledger import Actor, apply_decision, replay_event
 from edge.store.writer import Tx
 
 CENTRAL = Actor(device_id="central")

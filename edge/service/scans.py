@@ -12,7 +12,7 @@ from edge.domain.scan import Scan, parse_scan
 from edge.service.commands import refusal_body, run_once
 from edge.service.workflows import WORKFLOWS, FloorSettings, state_json
 from edge.store.directory import SqlDirectory
-from edge.store.effects import Actor, apply_decision
+from edge.store.ledger import Actor, apply_decision
 from edge.store.operators import LoginSession
 from edge.store.scan_answers import Answer
 from edge.store.store import Store

@@ -15,7 +15,7 @@ from edge.domain.operator import MANAGERS, Role
 from edge.service import packing, picking
 from edge.service.floor import FloorSettings
 from edge.store.catalog import lot_order
-from edge.store.effects import load_stock_rows
+from edge.store.ledger import load_stock_rows
 from edge.store.operators import LoginSession
 from edge.store.writer import Tx
 

@@ -1,5 +1,5 @@
 """Writing the non-ledger records a decision carries (status changes, task progress, tote
-bindings, follow-ups). Called only from `effects.apply_decision`, inside the same transaction."""
+bindings, follow-ups). Called only from `ledger.apply_decision`, inside the same transaction."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from edge.store.effects import utc
+from edge.store.ledger import utc
 from edge.store.writer import Tx
 
 

@@ -226,7 +226,7 @@ def record_tracking(tx: Tx, order_id: str, parcel_no: int, carrier: str, number:
     return found
 
 
-# --- records, applied by effects.apply_decision after the movements ---
+# --- records, applied by ledger.apply_decision after the movements ---
 
 
 def apply_parcel_closed(tx: Tx, c: ParcelClosed, operator_id: int | None, *_: Any) -> None:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from edge.domain.errors import EdgeError
-from edge.store.effects import utc
+from edge.store.ledger import utc
 from edge.store.writer import Tx
 
 FORMATS = ("pdf", "zpl")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge.store.effects import HASHED, movement_hash
+from edge.store.ledger import HASHED, movement_hash
 from edge.store.schema import BUCKETS
 
 PROGRESS_EVERY = 100_000

@@ -1,4 +1,4 @@
-"""Helpers for central's tests: edge events shaped as the edge writes them (edge/store/effects.py),
+"""Helpers for central's tests: edge events shaped as the edge writes them (edge/store/ledger.py),
 an edge's sending side, snapshots of every table, orders and products to ingest."""
 
 from __future__ import annotations

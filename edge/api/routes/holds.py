@@ -18,7 +18,7 @@ from edge.service.counts import count_result as count_result_of
 from edge.service.expiry import expiring_stock, shelf_rules
 from edge.service.expiry import quarantine as quarantine_expired
 from edge.store import counts
-from edge.store.effects import Actor
+from edge.store.ledger import Actor
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["stock"])

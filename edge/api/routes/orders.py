@@ -31,7 +31,7 @@ from edge.service.expiry import shelf_rules
 from edge.store import orders as order_store
 from edge.store import picking as pick_store
 from edge.store import queries
-from edge.store.effects import Actor
+from edge.store.ledger import Actor
 from edge.store.operators import LoginSession
 from edge.store.orders import NewLine, NewOrder
 

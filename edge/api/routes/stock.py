@@ -27,7 +27,7 @@ from edge.domain.operator import MANAGERS
 from edge.domain.stock import AdjustStock
 from edge.service.stock import make_adjustment
 from edge.store import queries
-from edge.store.effects import Actor
+from edge.store.ledger import Actor
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["stock"])
