@@ -4,6 +4,6 @@ the bounded input types their routes declare and the OpenAPI document's problem 
 
 `kernel.messages`, `kernel.problems` and `kernel.backoff` need only the standard library;
 `kernel.http` and `kernel.guard` need Starlette, `kernel.fields` and `kernel.openapi` FastAPI,
-`kernel.serving` uvicorn, `kernel.serial_port` pyserial. Nothing here imports `edge` or `central_sync`: both import the kernel, never the
-other way round.
+`kernel.serving` uvicorn, `kernel.serial_port` pyserial. Nothing here imports `edge` or
+`central_sync`: both import the kernel, never the other way round.
 """

@@ -3,11 +3,23 @@ printers; and checking the line settings before any port is opened."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import serial
 
 
 class SettingsRefused(ValueError):
     """pyserial refused the line settings: no port would accept them, retrying cannot help."""
+
+
+class Line(Protocol):
+    """A device's serial line as its settings name it."""
+
+    path: str
+    baud: int
+    parity: str
+    bytesize: int
+    stopbits: float
 
 
 def settings_problem(*, parity: str, bytesize: int, stopbits: float) -> str:
@@ -46,3 +58,11 @@ def open_port(
         )
     except ValueError as exc:  # pyserial's word for settings no port accepts
         raise SettingsRefused(f"serial settings refused: {exc}") from None
+
+
+def open_line(line: Line, *, timeout: float, write_timeout: float | None = None) -> serial.Serial:
+    """`open_port` with the path and line settings of a device's config (`Line`)."""
+    return open_port(
+        line.path, baud=line.baud, parity=line.parity, bytesize=line.bytesize,
+        stopbits=line.stopbits, timeout=timeout, write_timeout=write_timeout,
+    )  # fmt: skip

@@ -27,7 +27,7 @@ import serial
 from edge.devices.framing import STX, visible
 from edge.devices.scanner import DeviceState, Unfixable, reason_of
 from kernel.backoff import Backoff
-from kernel.serial_port import SettingsRefused, open_port, settings_problem
+from kernel.serial_port import SettingsRefused, open_line, settings_problem
 
 log = logging.getLogger("edge.devices")
 
@@ -353,17 +353,8 @@ class ScaleReader:
                 self._report(DeviceState.DISCONNECTED, reason)
 
     def _open(self) -> serial.Serial:
-        config = self.config
         try:
-            return open_port(
-                config.path,
-                baud=config.baud,
-                parity=config.parity,
-                bytesize=config.bytesize,
-                stopbits=config.stopbits,
-                timeout=READ_TIMEOUT,
-                write_timeout=WRITE_TIMEOUT,
-            )
+            return open_line(self.config, timeout=READ_TIMEOUT, write_timeout=WRITE_TIMEOUT)
         except SettingsRefused as exc:
             raise Unfixable(str(exc)) from None
 

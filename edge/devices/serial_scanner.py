@@ -9,7 +9,7 @@ from __future__ import annotations
 import serial
 
 from edge.devices.scanner import Connection, ScannerConfig, ThreadedScanner, Unfixable
-from kernel.serial_port import SettingsRefused, open_port, settings_problem
+from kernel.serial_port import SettingsRefused, open_line, settings_problem
 
 READ_TIMEOUT = 0.1  # seconds a read waits for the first byte; bounds how fast stop() is seen
 
@@ -22,16 +22,8 @@ class SerialScanner(ThreadedScanner):
         super().__init__(config)
 
     def open(self) -> Connection:
-        config = self.config
         try:
-            port = open_port(
-                config.path,
-                baud=config.baud,
-                parity=config.parity,
-                bytesize=config.bytesize,
-                stopbits=config.stopbits,
-                timeout=READ_TIMEOUT,
-            )
+            port = open_line(self.config, timeout=READ_TIMEOUT)
         except SettingsRefused as exc:
             raise Unfixable(str(exc)) from None
         return _Port(port)
