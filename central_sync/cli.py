@@ -192,23 +192,37 @@ def edges_list(db: DatabaseUrl) -> None:
 @click.option(
     "--channel", required=True, help="Mapping name (taobao, jd, …) or a mapping file path."
 )
+@click.option(
+    "--with",
+    "companions",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A companion response of one order to merge in first (Amazon: getOrderItems, "
+    "getOrderAddress); repeat for each.",
+)
 @db_option
-def import_orders(file: Path, channel: str, db: DatabaseUrl) -> None:
+def import_orders(file: Path, channel: str, companions: tuple[Path, ...], db: DatabaseUrl) -> None:
     """Import a channel's order export: map, dedup, check, assign. Bad orders are listed; the rest go in.
 
     Exits 0 when every order went in (or was a duplicate), 3 when any order was refused (the
     rest are in; fix and import the file again: duplicates are skipped), 1 on an error."""
     # the channel mappings: loaded when this command runs, not at each `warehouse-central` start-up
-    from central_sync.channels import MappingError, Rejected, load_mapping, map_document
+    from central_sync.channels import (
+        MappingError,
+        Rejected,
+        load_mapping,
+        map_document,
+        merge_companions,
+    )
 
     try:
         mapping = load_mapping(channel)
     except MappingError as exc:
         raise click.ClickException(f"--channel {channel}: {exc}") from None
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{file} is not a JSON file: {exc}") from None
+    document = _read_json(file)
+    extra = [_read_json(path) for path in companions]
+    if problems := merge_companions(document, extra, mapping) if extra else []:
+        raise click.ClickException("--with: " + "; ".join(problems))
     mapped = list(map_document(document, mapping))
     refused = [_mapping_rejection(r) for r in mapped if isinstance(r, Rejected)]
     kept = [(i, m) for i, m in enumerate(mapped) if not isinstance(m, Rejected)]
@@ -217,16 +231,28 @@ def import_orders(file: Path, channel: str, db: DatabaseUrl) -> None:
     rejected = refused + [o.as_dict() for o in outcomes if o.status == "rejected"]
     imported = sum(1 for o in outcomes if o.status == "imported")
     duplicates = sum(1 for o in outcomes if o.status == "duplicate")
-    unassigned = sum(1 for o in outcomes if o.status == "imported" and not o.warehouse)
+    new = [o for o in outcomes if o.status == "imported"]
+    unassigned = sum(1 for o in new if o.order_status == "unassigned")
+    held = [o for o in new if o.order_status == "on_hold"]
     for r in sorted(rejected, key=lambda r: r["index"]):
         click.echo(f"rejected: order {r['index']} ({r.get('channel_order_id') or '?'}): "
                    f"{r['field']}: {r['reason']}")  # fmt: skip
+    for o in held:
+        click.echo(f"held: order {o.index} ({o.channel_order_id}): {o.reason}")
+    on_hold = f", {len(held)} held" if held else ""
     click.echo(
-        f"{file.name}: {imported} imported ({unassigned} unassigned), {duplicates} duplicates, "
-        f"{len(rejected)} rejected"
+        f"{file.name}: {imported} imported ({unassigned} unassigned{on_hold}), "
+        f"{duplicates} duplicates, {len(rejected)} rejected"
     )
     if rejected:  # a script or cron job must see that part of the file did not go in
         sys.exit(IMPORT_REFUSED_EXIT)
+
+
+def _read_json(file: Path) -> Any:
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{file} is not a JSON file: {exc}") from None
 
 
 def _mapping_rejection(r: Any) -> dict[str, Any]:

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from central_sync.channels.mapping import Mapping, channels, load_mapping, map_document
+from central_sync.channels.mapping import (
+    Mapping,
+    channels,
+    load_mapping,
+    map_document,
+    merge_companions,
+)
 from central_sync.channels.model import ChannelLine, ChannelOrder, MappingError, Rejected
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -20,6 +26,7 @@ __all__ = [
     "channels",
     "load_mapping",
     "map_document",
+    "merge_companions",
     "sample_path",
 ]
 

@@ -49,10 +49,13 @@ MAPPINGS = Path(__file__).parent / "mappings"
 ORDER_FIELDS = {
     **dict.fromkeys(["channel_order_id", "ordered_at", "ship_by", "customer_ref"], "text"),
     **dict.fromkeys(["carrier", "service", "currency", "total"], "text"),
+    **dict.fromkeys(["buyer_note", "seller_note"], "text"),
     "priority": "int",
 }
 SHIP_TO_FIELDS = dict.fromkeys(SHIP_TO_KEYS, "text")
-LINE_FIELDS = {"sku": "text", "qty": "qty", "lot": "text"}
+LINE_FIELDS = {"sku": "text", "qty": "qty", "lot": "text", "status": "text", "key": "text"}
+LINE_STATUSES = ("open", "cancel_requested")
+REFUND_KEYS = ["from", "lines", "line", "qty"]
 REQUIRED = {"channel_order_id", "sku", "qty"}
 SPEC_KEYS, CHECK_KEYS = ["from", "const", "do", "default", "required"], ["ship", "hold"]
 SEGMENT = re.compile(r"([^.\[\]]+)((?:\[[0-9]+\])*)")
@@ -81,12 +84,14 @@ class Mapping:
 
     file: Path
     channel: str
-    orders: PathParts
+    orders: tuple[PathParts, ...]  # the first present is taken; an object there is one order
     ready: tuple[Source, ...]
     order: dict[str, Source]
     ship_to: dict[str, Source]
-    lines: PathParts
+    lines: tuple[PathParts, ...]  # the first present is taken
     line: dict[str, Source]
+    refunds: dict[str, PathParts] | None = None
+    merge: dict[str, PathParts] | None = None  # companion responses: payload path, id key
 
 
 class _Reject(Exception):
@@ -118,7 +123,9 @@ def load_mapping(name_or_path: str | os.PathLike[str]) -> Mapping:
 
 
 def _compile(file: Path, data: dict[str, Any]) -> Mapping:
-    _known(data, ["channel", "orders", "ready", "order", "ship_to", "lines"], "")
+    _known(
+        data, ["channel", "orders", "ready", "order", "ship_to", "lines", "refunds", "merge"], ""
+    )
     channel = data.get("channel", file.stem)
     if not isinstance(channel, str) or not channel:
         raise _Reject("channel", "must be a non-empty string")
@@ -126,13 +133,33 @@ def _compile(file: Path, data: dict[str, Any]) -> Mapping:
     if not isinstance(ready, list):
         raise _Reject("ready", "must be a list of tables ([[ready]])")
     lines = _table(data, "lines")
+    refunds = None
+    if "refunds" in data:
+        table = _table(data, "refunds")
+        _known(table, REFUND_KEYS, "refunds.")
+        refunds = {k: _path(table.get(k), f"refunds.{k}") for k in REFUND_KEYS}
+        if "key" not in lines:
+            raise _Reject("lines.key", "missing (refunds are matched to a line by its key)")
+    merge = None
+    if "merge" in data:
+        table = _table(data, "merge")
+        _known(table, ["payload", "id"], "merge.")
+        merge = {k: _path(table.get(k), f"merge.{k}") for k in ("payload", "id")}
     return Mapping(
-        file, channel, _path(data.get("orders"), "orders"),
+        file, channel, _paths(data.get("orders"), "orders"),
         tuple(_source(c, f"ready[{n}]", "text", check=True) for n, c in enumerate(ready)),
         _fields(_table(data, "order"), ORDER_FIELDS, "order"),
         _fields(_table(data, "ship_to"), SHIP_TO_FIELDS, "ship_to"),
-        _path(lines.pop("from", None), "lines.from"), _fields(lines, LINE_FIELDS, "lines"),
+        _paths(lines.pop("from", None), "lines.from"), _fields(lines, LINE_FIELDS, "lines"),
+        refunds, merge,
     )  # fmt: skip
+
+
+def _paths(value: Any, key: str) -> tuple[PathParts, ...]:
+    """One path, or a list of alternative paths (the first present in the document is used)."""
+    if isinstance(value, list) and value:
+        return tuple(_path(v, key) for v in value)
+    return (_path(value, key),)
 
 
 def _known(table: dict[str, Any], keys: Collection[str], prefix: str) -> None:
@@ -201,19 +228,55 @@ def _steps(raw: Any, key: str) -> tuple[Step, ...]:
 
 def map_document(document: Any, mapping: Mapping) -> Iterator[ChannelOrder | Rejected]:
     """Each order of an export in turn, mapped, or rejected with the source path and the reason."""
-    orders = _get(document, mapping.orders)
+    where, orders = _first(document, mapping.orders)
+    if isinstance(orders, dict):  # a single-order response or a webhook's body
+        yield _order(orders, 0, mapping, where)
+        return
     if not isinstance(orders, list):
         problem = "missing" if orders is None else "not a list"
         yield Rejected(
-            -1, None, _show(mapping.orders), f"{problem} (is this export from {mapping.channel}?)"
+            -1, None, _show(where), f"{problem} (is this export from {mapping.channel}?)"
         )
         return
     for index, raw in enumerate(orders):
-        yield _order(raw, index, mapping)
+        yield _order(raw, index, mapping, (*where, index))
 
 
-def _order(raw: Any, index: int, m: Mapping) -> ChannelOrder | Rejected:
-    base = (*m.orders, index)
+def merge_companions(document: Any, companions: list[Any], mapping: Mapping) -> list[str]:
+    """Merge each companion response (one order's, e.g. Amazon's getOrderItems or
+    getOrderAddress) into the order of the export with the same id: every key of its payload
+    but the id is set on that order. Returns a problem per companion that could not be merged."""
+    if mapping.merge is None:
+        return [
+            f"channel {mapping.channel} takes no companion responses (its mapping has no [merge])"
+        ]
+    _, orders = _first(document, mapping.orders)
+    orders = [orders] if isinstance(orders, dict) else orders if isinstance(orders, list) else []
+    id_key = mapping.merge["id"]
+    by_id = {str(_get(o, id_key)): o for o in orders if isinstance(o, dict)}
+    problems = []
+    for n, companion in enumerate(companions):
+        payload = _get(companion, mapping.merge["payload"])
+        order_id = _get(payload, id_key)
+        if not isinstance(payload, dict) or str(order_id) not in by_id:
+            problems.append(
+                f"companion {n + 1}: no order {_show(id_key)} {show(order_id)} in the export"
+            )
+            continue
+        skip = {id_key[-1], "NextToken"}
+        by_id[str(order_id)].update({k: v for k, v in payload.items() if k not in skip})
+    return problems
+
+
+def _first(data: Any, paths: tuple[PathParts, ...]) -> tuple[PathParts, Any]:
+    """The first of the alternative paths that is present, and its value (else the first path)."""
+    for path in paths:
+        if (value := _get(data, path)) is not None:
+            return path, value
+    return paths[0], None
+
+
+def _order(raw: Any, index: int, m: Mapping, base: PathParts) -> ChannelOrder | Rejected:
     if not isinstance(raw, dict):
         return Rejected(index, None, _show(base), "not an object")
     order_id = None
@@ -243,18 +306,48 @@ def _ready(check: Source, raw: dict[str, Any], base: PathParts) -> None:
 
 
 def _lines(raw: dict[str, Any], base: PathParts, m: Mapping) -> tuple[ChannelLine, ...]:
-    items, base = _get(raw, m.lines), (*base, *m.lines)
+    where, items = _first(raw, m.lines)
+    base = (*base, *where)
     if not isinstance(items, list) or not items:
         raise _Reject(
             _show(base), "missing" if items is None else "no lines" if items == [] else "not a list"
         )
+    refunded = _refunded(raw, m)
     lines = []
     for n, item in enumerate(items):
         if not isinstance(item, dict):
             raise _Reject(_show((*base, n)), "not an object")
         values = {k: _field(s, item, (*base, n)) for k, s in m.line.items()}
-        lines.append(ChannelLine(values["sku"], values["qty"], values.get("lot") or ""))
+        status = values.get("status") or "open"
+        if status not in LINE_STATUSES:
+            raise _Reject(
+                _show((*base, n)), f"line status {show(status)} is not one of {LINE_STATUSES}"
+            )
+        gone = refunded.get(values.get("key") or "", 0)
+        if gone >= values["qty"]:
+            continue  # refunded whole: nothing of it ships
+        line = ChannelLine(
+            values["sku"], values["qty"] - gone, values.get("lot") or "", gone, status
+        )
+        lines.append(line)
+    if not lines:
+        raise _Reject(_show(base), "every line is refunded: nothing to ship")
     return tuple(lines)
+
+
+def _refunded(raw: dict[str, Any], m: Mapping) -> dict[str, int]:
+    """Units refunded per line key, summed over the order's refunds (Shopify refund_line_items)."""
+    if m.refunds is None:
+        return {}
+    out: dict[str, int] = {}
+    refunds = _get(raw, m.refunds["from"])
+    for refund in refunds if isinstance(refunds, list) else []:
+        items = _get(refund, m.refunds["lines"])
+        for item in items if isinstance(items, list) else []:
+            key, qty = _get(item, m.refunds["line"]), _get(item, m.refunds["qty"])
+            if key is not None and type(qty) is int and qty > 0:
+                out[str(key)] = out.get(str(key), 0) + qty
+    return out
 
 
 def _field(source: Source, raw: dict[str, Any], base: PathParts) -> Any:

@@ -11,8 +11,10 @@ SHIP_TO_KEYS = ("name", "phone", "country", "province", "city", "district", "add
 @dataclass(frozen=True)
 class ChannelLine:
     sku: str
-    qty: int
+    qty: int  # still to ship: ordered less refunded
     lot: str = ""
+    refunded: int = 0  # refunded or cancelled on the channel: never allocated
+    status: str = "open"  # or "cancel_requested": the buyer asked the channel to cancel
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,24 @@ class ChannelOrder:
     service: str = ""
     currency: str = ""
     total: str = ""  # a decimal string, "128.00"
+    buyer_note: str = ""  # the buyer's message to the seller (Taobao buyer_message, Shopify note)
+    seller_note: str = ""  # the seller's own memo (Taobao seller_memo, JD venderRemark)
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for json.dumps: lines as a list of dicts, ship_to copied."""
         return {
             "channel": self.channel,
             "channel_order_id": self.channel_order_id,
-            "lines": [{"sku": x.sku, "qty": x.qty, "lot": x.lot} for x in self.lines],
+            "lines": [
+                {
+                    "sku": x.sku,
+                    "qty": x.qty,
+                    "lot": x.lot,
+                    "refunded": x.refunded,
+                    "status": x.status,
+                }
+                for x in self.lines
+            ],
             "ordered_at": self.ordered_at,
             "priority": self.priority,
             "ship_by": self.ship_by,
@@ -47,6 +60,8 @@ class ChannelOrder:
             "service": self.service,
             "currency": self.currency,
             "total": self.total,
+            "buyer_note": self.buyer_note,
+            "seller_note": self.seller_note,
         }
 
 

@@ -118,6 +118,21 @@ def _map(table: dict[str, Any], options: dict[str, Any]) -> Step:
     return step
 
 
+def _pairs(value: Any) -> Any:
+    """A list of {name, value} objects (Shopify note_attributes) as "name: value; …" text; in a
+    list of values, each such item in turn (then `join` them)."""
+
+    def text(item: Any) -> Any:
+        if isinstance(item, list) and all(isinstance(p, dict) for p in item):
+            said = [f"{p.get('name')}: {p.get('value')}" for p in item if p.get("name")]
+            return "; ".join(said) or None
+        return item
+
+    if isinstance(value, list) and any(isinstance(v, list) for v in value):
+        return [text(v) for v in value]
+    return text(value)
+
+
 SIMPLE: dict[str, Step] = {
     "strip": lambda v: v.strip() if isinstance(v, str) else v,
     "upper": lambda v: v.upper() if isinstance(v, str) else v,
@@ -125,6 +140,7 @@ SIMPLE: dict[str, Step] = {
     "decimal": to_decimal,
     "first": lambda v: next(iter(_filled(v)), None) if isinstance(v, list) else v,
     "last": lambda v: next(reversed(_filled(v)), None) if isinstance(v, list) else v,
+    "pairs": _pairs,
 }
 # a transform with an argument: name -> (the argument's type, the options it takes, its maker)
 TAKES: dict[str, tuple[type, set[str], Callable[[Any, dict[str, Any]], Step]]] = {

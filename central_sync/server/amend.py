@@ -14,7 +14,7 @@ from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.messages import PHRASES
-from central_sync.server.orders import ShipTo, history
+from central_sync.server.orders import ShipTo, history, recheck_held
 
 log = logging.getLogger("central.orders")
 
@@ -100,6 +100,8 @@ def change_address(tx: Tx, order_id: str, ship_to: ShipTo) -> dict[str, Any]:
     if row["warehouse"]:
         data = {"order_id": order_id, "ship_to": new}
         add_change(tx, row["warehouse"], "address_changed", data, order_id=order_id)
+    else:
+        recheck_held(tx, order_id)  # held for its address: released now if nothing else holds it
     return {"order_id": order_id, "ship_to": new, "changed": True}
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from central_sync.channels.pii import Decrypter, NoDecrypter
 from central_sync.server import access, amend, attention, catalogue, orders, views
 from central_sync.server.apply import apply_batch, high_water
 from central_sync.server.assign import QUIET_AFTER_S, figures
@@ -51,6 +52,7 @@ class Central:
         self.last_seen: dict[str, str] = {}
         self.retrier = Retrier(self._retry_skus)
         self.intake = Intake(self.ingest)
+        self.decrypter: Decrypter = NoDecrypter()  # docs/central.md, "Protected ship-to"
 
     @property
     def backend(self) -> str:
@@ -217,7 +219,11 @@ class Central:
     def ingest(self, raws: Sequence[Any], *, first_index: int = 0) -> list[orders.Outcome]:
         with self.write() as tx:
             outcomes = orders.ingest(
-                tx, raws, first_index=first_index, quiet_after_s=self.quiet_after_s
+                tx,
+                raws,
+                first_index=first_index,
+                quiet_after_s=self.quiet_after_s,
+                decrypter=self.decrypter,
             )
         for o in outcomes:
             if o.status == "rejected":

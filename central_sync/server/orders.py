@@ -10,10 +10,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
+from central_sync.channels.pii import Decrypter, NoDecrypter, decrypt_ship_to, protected_fields
 from central_sync.server.assign import (
     QUIET_AFTER_S,
     Choice,
@@ -34,8 +35,11 @@ SHIP_TO_KEYS = ("name", "phone", "country", "province", "city", "district", "add
 
 class LineIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
-    qty: Annotated[int, Strict()] = Field(gt=0, le=100_000)
+    qty: Annotated[int, Strict()] = Field(gt=0, le=100_000)  # what is still to ship
     lot: Lot = ""
+    refunded: Annotated[int, Strict()] = Field(default=0, ge=0, le=100_000)  # never allocated
+    # "open", or "cancel_requested" (the buyer asked the channel to cancel: the order is held)
+    status: Literal["open", "cancel_requested"] = "open"
 
 
 class ShipTo(BaseModel):
@@ -65,6 +69,8 @@ class OrderIn(BaseModel):
     service: str = Field(default="", max_length=64)
     currency: str = Field(default="", max_length=8)
     total: str | None = Field(default=None, max_length=32)
+    buyer_note: str = Field(default="", max_length=1000)
+    seller_note: str = Field(default="", max_length=1000)
 
     @field_validator("total", mode="before")
     @classmethod
@@ -121,13 +127,18 @@ def parse_order(raw: Any, index: int) -> OrderIn | Outcome:
 ORDER_COLUMNS = (
     "id", "channel", "channel_order_id", "status", "warehouse", "hold_reason", "ship_to",
     "priority", "ship_by", "carrier", "service", "customer_ref", "currency", "total",
-    "ordered_at", "created_at", "updated_at",
+    "ordered_at", "buyer_note", "seller_note", "created_at", "updated_at",
 )  # fmt: skip
 INSERT_CHUNK = 200
 
 
 def ingest(
-    tx: Tx, raws: Sequence[Any], *, first_index: int = 0, quiet_after_s: float = QUIET_AFTER_S
+    tx: Tx,
+    raws: Sequence[Any],
+    *,
+    first_index: int = 0,
+    quiet_after_s: float = QUIET_AFTER_S,
+    decrypter: Decrypter | None = None,
 ) -> list[Outcome]:
     """Check, dedup and insert each order; assign the new ones. Bad ones are rejected alone.
 
@@ -138,15 +149,16 @@ def ingest(
     tx.lock_feed()  # assignments read ATS and write the feed: one at a time
     parsed = [parse_order(raw, first_index + i) for i, raw in enumerate(raws)]
     valid = [p for p in parsed if isinstance(p, OrderIn)]
-    known = _known_skus(tx, {ln.sku for p in valid for ln in p.lines})
+    known = catalogue_spelling(tx, {ln.sku for p in valid for ln in p.lines})
     existing = _existing(tx, valid)
-    available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=known)}
+    available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=set(known.values()))}
+    opener = decrypter or NoDecrypter()
     edges = edge_pool(tx, quiet_after_s)
     batch = _Released()
     outcomes = []
     for i, p in enumerate(parsed):
         if isinstance(p, OrderIn):
-            p = _decide(p, first_index + i, known, existing, available, edges, batch)
+            p = _decide(p, first_index + i, known, existing, available, edges, batch, opener)
         outcomes.append(p)
     batch.write(tx)
     return outcomes
@@ -171,7 +183,8 @@ class _Released:
                 [value for order in chunk for value in order],
             )
         tx.many(
-            "INSERT INTO order_lines (order_id, line_no, sku, qty, lot) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO order_lines (order_id, line_no, sku, qty, lot, refunded, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             self.lines,
         )
         tx.many(
@@ -182,16 +195,69 @@ class _Released:
         add_changes(tx, [(edge, "order_released", data, oid) for oid, edge, data in self.changes])
 
 
-def _known_skus(tx: Tx, skus: set[str]) -> set[str]:
-    listed = sorted(skus)
-    found: set[str] = set()
+def catalogue_spelling(tx: Tx, skus: set[str]) -> dict[str, str]:
+    """Each SKU as the catalogue writes it: the same text, else the one SKU equal but for case
+    (a channel's `nabetaasinb00551q3cs` is the catalogue's `NABetaASINB00551Q3CS`). SKUs not in
+    the catalogue, or matching two that differ only in case, are left out."""
+    found = {s: s for s in _select_in(tx, "SELECT sku FROM products WHERE sku IN ({})", skus)}
+    rest = {s.upper(): s for s in skus - found.keys()}
+    matches: dict[str, list[str]] = {}
+    for sku in _select_in(tx, "SELECT sku FROM products WHERE UPPER(sku) IN ({})", set(rest)):
+        matches.setdefault(sku.upper(), []).append(sku)
+    found |= {rest[k]: v[0] for k, v in matches.items() if len(v) == 1}
+    return found
+
+
+def _select_in(tx: Tx, sql: str, values: set[str]) -> list[str]:
+    listed, out = sorted(values), []
     for start in range(0, len(listed), 500):
         chunk = listed[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        found |= {
-            r["sku"] for r in tx.all(f"SELECT sku FROM products WHERE sku IN ({marks})", chunk)
-        }
-    return found
+        out += [r["sku"] for r in tx.all(sql.format(",".join("?" * len(chunk))), chunk)]
+    return out
+
+
+def hold_reason(channel: str, ship_to: dict[str, str], lines: Sequence[tuple[str, str]]) -> str:
+    """Why the order may not go to a warehouse as it stands ("" when it may); `lines` are
+    (sku, status) pairs."""
+    protected = protected_fields(ship_to)
+    if protected:
+        return (
+            f"ship-to still protected by {channel}: {', '.join(protected)}; decrypt it"
+            " (docs/central.md, Protected ship-to) or correct the address"
+        )
+    missing = [k for k in ("name", "address") if not (ship_to.get(k) or "").strip()]
+    if missing:
+        return (
+            f"ship-to incomplete (no {' or '.join(missing)}); for Amazon merge getOrderAddress's"
+            " ShippingAddress into the order (docs/central.md), or correct the address"
+        )
+    asked = [f"lines[{n}] {sku}" for n, (sku, status) in enumerate(lines) if status != "open"]
+    if asked:
+        return f"the buyer asked {channel} to cancel {', '.join(asked)}: cancel or refuse it there first"
+    return ""
+
+
+def recheck_held(tx: Tx, order_id: str) -> str | None:
+    """A held order (never assigned) checked again after a change: assigned and released if it
+    may go now, else its reason brought up to date. Returns the warehouse it went to."""
+    row = tx.one("SELECT channel, status, warehouse, ship_to FROM orders WHERE id = ?", (order_id,))
+    if row is None or row["status"] != "on_hold" or row["warehouse"]:
+        return None
+    lines = tx.all(
+        "SELECT sku, status FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,)
+    )
+    reason = hold_reason(
+        row["channel"], json.loads(row["ship_to"]), [(r["sku"], r["status"]) for r in lines]
+    )
+    if reason:
+        tx.execute("UPDATE orders SET hold_reason = ? WHERE id = ?", (reason, order_id))
+        return None
+    tx.execute(
+        "UPDATE orders SET status = 'unassigned', hold_reason = '', updated_at = ? WHERE id = ?",
+        (utc_now(), order_id),
+    )
+    history(tx, order_id, "on_hold", "unassigned", note="nothing holds it any more")
+    return assign_order(tx, order_id)
 
 
 def _existing(tx: Tx, orders: Sequence[OrderIn]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -212,8 +278,9 @@ def _existing(tx: Tx, orders: Sequence[OrderIn]) -> dict[tuple[str, str], dict[s
 
 
 def _decide(
-    order: OrderIn, index: int, known: set[str], existing: dict[tuple[str, str], dict[str, Any]],
-    available: dict[tuple[str, str], int], edges: EdgePool, batch: _Released,
+    order: OrderIn, index: int, known: dict[str, str],
+    existing: dict[tuple[str, str], dict[str, Any]], available: dict[tuple[str, str], int],
+    edges: EdgePool, batch: _Released, decrypter: Decrypter,
 ) -> Outcome:  # fmt: skip
     coid = order.channel_order_id
     for n, line in enumerate(order.lines):
@@ -222,11 +289,19 @@ def _decide(
             return Outcome(index, "rejected", coid, field=f"lines[{n}].sku", reason=reason)
     if (row := existing.get((order.channel, coid))) is not None:
         return Outcome(index, "duplicate", coid, row["id"], row["warehouse"], row["status"])
+    opened = decrypt_ship_to(order.channel, order.ship_to.model_dump(), decrypter)
+    order = order.model_copy(update={
+        "ship_to": ShipTo(**opened),
+        "lines": [ln.model_copy(update={"sku": known[ln.sku]}) for ln in order.lines],
+    })  # fmt: skip
+    held = hold_reason(
+        order.channel, order.ship_to.model_dump(), [(ln.sku, ln.status) for ln in order.lines]
+    )
     need: dict[str, int] = defaultdict(int)
     for line in order.lines:
         need[line.sku] += line.qty
-    choice = edges.choose(need, available)
-    status = "released" if choice.warehouse else "unassigned"
+    choice = Choice(None, held) if held else edges.choose(need, available)
+    status = "on_hold" if held else "released" if choice.warehouse else "unassigned"
     order_id, now = order_id_for(order.channel, coid), utc_now()
     existing[(order.channel, coid)] = {"id": order_id, "warehouse": choice.warehouse,
                                        "status": status}  # fmt: skip
@@ -234,13 +309,21 @@ def _decide(
     batch.orders.append((
         order_id, order.channel, coid, status, choice.warehouse, choice.reason, ship_to,
         order.priority, order.ship_by, order.carrier, order.service, order.customer_ref,
-        order.currency, order.total, order.ordered_at, now, now,
+        order.currency, order.total, order.ordered_at, order.buyer_note, order.seller_note,
+        now, now,
     ))  # fmt: skip
-    lines = [(order_id, n + 1, ln.sku, ln.qty, ln.lot) for n, ln in enumerate(order.lines)]
+    lines = [
+        (order_id, n + 1, ln.sku, ln.qty, ln.lot, ln.refunded, ln.status)
+        for n, ln in enumerate(order.lines)
+    ]
     batch.lines += lines
     batch.history.append(
         (order_id, now, None, "unassigned", f"received from channel {order.channel}")
     )
+    if held:
+        batch.history.append((order_id, now, "unassigned", "on_hold", held))
+        log.info("order %s held: %s", order_id, held)
+        return Outcome(index, "imported", coid, order_id, None, "on_hold", reason=held)
     if choice.warehouse is not None:
         for sku, qty in need.items():
             key = (choice.warehouse, sku)

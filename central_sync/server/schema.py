@@ -161,6 +161,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE edges ADD COLUMN last_seen_at TEXT;
     ALTER TABLE edges ADD COLUMN feed_cursor BIGINT NOT NULL DEFAULT 0
     """,
+    """
+    -- Buyer and seller notes from the channel. Per line, the units refunded or cancelled on the
+    -- channel (never allocated: qty is what is still to ship) and the line's status there.
+    ALTER TABLE orders ADD COLUMN buyer_note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE orders ADD COLUMN seller_note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE order_lines ADD COLUMN refunded INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE order_lines ADD COLUMN status TEXT NOT NULL DEFAULT 'open'
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -71,7 +71,9 @@ def order_detail(tx: Tx, order_id: str) -> dict[str, Any] | None:
         return None
     one = (order_id,)
     lines = tx.all(
-        "SELECT line_no, sku, qty, lot FROM order_lines WHERE order_id = ? ORDER BY line_no", one
+        "SELECT line_no, sku, qty, lot, refunded, status FROM order_lines WHERE order_id = ?"
+        " ORDER BY line_no",
+        one,
     )
     picks = tx.all("SELECT sku, qty FROM order_picks WHERE order_id = ? ORDER BY sku", one)
     hist = tx.all(

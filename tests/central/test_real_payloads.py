@@ -1,0 +1,235 @@
+"""The platforms' own published order examples (tests/fixtures/channels/README.md names each
+source) go through the shipped mappings into central on both stores: taken, or held with the
+reason a person can act on, never refused obscurely and never released unshippable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from central_sync.channels import (
+    ChannelOrder,
+    Rejected,
+    load_mapping,
+    map_document,
+    merge_companions,
+)
+from central_sync.channels.pii import TableDecrypter, protection
+from central_sync.server.catalogue import ProductIn
+from central_sync.server.central import Central
+from central_sync.server.orders import ShipTo
+from tests.central.support import EdgeSide
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def mapped(document: Any, channel: str) -> list[ChannelOrder | Rejected]:
+    return list(map_document(document, load_mapping(channel)))
+
+
+def stock_up(central: Central, edge: EdgeSide, skus: list[str], qty: int = 10) -> None:
+    central.upsert_products([(s, ProductIn(name=s)) for s in skus])
+    for sku in skus:
+        edge.receive(sku, qty)
+
+
+def test_taobao_trade_fullinfo_get_maps_its_lines_from_orders_order_and_keeps_both_notes() -> None:
+    [order] = mapped(fixture("taobao_trade_fullinfo_get.json"), "taobao")
+
+    assert isinstance(order, ChannelOrder), order
+    assert order.channel_order_id == "500001084"
+    assert [(ln.sku, ln.qty) for ln in order.lines] == [
+        ("B-C352-F301-356M", 1), ("B-C352-F302-357M", 1),
+    ]  # fmt: skip
+    assert (order.buyer_note, order.seller_note) == ("周末配送", "改为发顺丰")
+    assert order.ship_to["name"] == "王小贝10048"
+    assert order.ordered_at == "2017-07-28T06:18:32Z"
+
+
+def test_a_taobao_trade_is_released_and_central_keeps_its_notes(
+    central: Central, edge: EdgeSide
+) -> None:
+    [order] = mapped(fixture("taobao_trade_fullinfo_get.json"), "taobao")
+    stock_up(central, edge, ["B-C352-F301-356M", "B-C352-F302-357M"])
+
+    [outcome] = central.ingest([order.to_json()])
+
+    assert (outcome.status, outcome.order_status) == ("imported", "released")
+    stored = central.order("taobao:500001084")
+    assert (stored["buyer_note"], stored["seller_note"]) == ("周末配送", "改为发顺丰")
+
+
+def test_amazon_get_orders_alone_is_held_for_its_address_not_refused(central: Central) -> None:
+    items = mapped(fixture("amazon_getOrders.json"), "amazon")
+    assert [(i.field, i.reason) for i in items if isinstance(i, Rejected)] == [
+        ("payload.Orders[0].OrderItems", "missing"), ("payload.Orders[1].OrderItems", "missing"),
+    ]  # fmt: skip  # getOrders has no lines: getOrderItems must be merged
+    central.upsert_products([("NABetaASINB00551Q3CS", ProductIn(name="Card Book"))])
+    document = fixture("amazon_getOrders.json")
+    problems = merge_companions(
+        document, [fixture("amazon_getOrderItems.json")], load_mapping("amazon")
+    )
+    [first, second] = mapped(document, "amazon")
+
+    assert problems == []
+    assert isinstance(second, Rejected) and second.field == "payload.Orders[1].OrderItems"
+    [outcome] = central.ingest([first.to_json()])
+
+    assert (outcome.status, outcome.order_status) == ("imported", "on_hold")
+    assert "ship-to incomplete (no name or address)" in outcome.reason
+    assert "getOrderAddress" in outcome.reason
+    assert central.order(outcome.id)["warehouse"] is None
+
+
+def test_amazon_with_items_and_address_merged_is_taken_and_its_sku_matched_whatever_the_case(
+    central: Central, edge: EdgeSide
+) -> None:
+    document = fixture("amazon_getOrders.json")
+    companions = [fixture("amazon_getOrderItems.json"), fixture("amazon_getOrderAddress.json")]
+    merge_companions(document, companions, load_mapping("amazon"))
+    order = mapped(document, "amazon")[0]
+    assert isinstance(order, ChannelOrder)
+    stock_up(central, edge, ["NABetaASINB00551Q3CS"])
+    body = order.to_json()
+    body["lines"][0] |= {"sku": "NABETAASINB00551Q3CS", "status": "open"}  # upper-cased upstream
+
+    [outcome] = central.ingest([body])
+
+    assert (outcome.status, outcome.order_status) == ("imported", "released"), outcome
+    detail = central.order(outcome.id)
+    assert [ln["sku"] for ln in detail["lines"]] == ["NABetaASINB00551Q3CS"]  # the catalogue's
+    assert detail["ship_to"]["address"] == "2201 WESTLAKE AVE"
+
+
+def test_an_amazon_item_the_buyer_asked_to_cancel_holds_the_order(central: Central) -> None:
+    document = fixture("amazon_getOrders.json")
+    companions = [fixture("amazon_getOrderItems.json"), fixture("amazon_getOrderAddress.json")]
+    merge_companions(document, companions, load_mapping("amazon"))
+    order = mapped(document, "amazon")[0]
+    assert isinstance(order, ChannelOrder) and order.lines[0].status == "cancel_requested"
+    central.upsert_products([("NABetaASINB00551Q3CS", ProductIn(name="Card Book"))])
+
+    [outcome] = central.ingest([order.to_json()])
+
+    assert outcome.order_status == "on_hold"
+    assert "the buyer asked amazon to cancel lines[0] NABetaASINB00551Q3CS" in outcome.reason
+
+
+def test_a_companion_response_for_an_order_not_in_the_export_is_named() -> None:
+    document = fixture("amazon_getOrders.json")
+    other = {"payload": {"AmazonOrderId": "111-0000000-0000000", "OrderItems": []}}
+
+    problems = merge_companions(document, [other], load_mapping("amazon"))
+
+    assert problems == ["companion 1: no order AmazonOrderId '111-0000000-0000000' in the export"]
+
+
+def test_shopifys_partly_refunded_order_ships_only_the_unrefunded_line_with_the_buyers_note(
+    central: Central, edge: EdgeSide
+) -> None:
+    [order] = mapped(fixture("shopify_orders.json"), "shopify")
+    assert isinstance(order, ChannelOrder), order
+    stock_up(central, edge, ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"])
+
+    [outcome] = central.ingest([order.to_json()])
+
+    assert [(ln.sku, ln.qty) for ln in order.lines] == [("IPOD2008RED", 1)]
+    assert order.buyer_note == "custom engraving: Happy Birthday; colour: green"
+    assert outcome.order_status == "released"
+    released = [c for c in edge.changes()["changes"] if c["type"] == "order_released"]
+    assert [ln["sku"] for ln in released[-1]["data"]["lines"]] == ["IPOD2008RED"]
+
+
+def test_a_partial_shopify_refund_takes_the_units_off_the_line_and_records_them() -> None:
+    document = fixture("shopify_orders.json")
+    document["orders"][0]["line_items"][1]["quantity"] = 3
+    document["orders"][0]["refunds"][0]["refund_line_items"][0] |= {"line_item_id": 518995019}
+
+    [order] = mapped(document, "shopify")
+
+    assert isinstance(order, ChannelOrder)
+    assert [(ln.sku, ln.qty, ln.refunded) for ln in order.lines] == [
+        ("IPOD2008RED", 2, 1), ("IPOD2008BLACK", 1, 0),  # its refund moved to the red line
+    ]  # fmt: skip
+
+
+def test_a_jd_order_with_ciphertext_and_a_masked_mobile_is_held_never_released(
+    central: Central, edge: EdgeSide
+) -> None:
+    [order] = mapped(fixture("jd_pop_order_search.json"), "jd")
+    assert isinstance(order, ChannelOrder)
+    stock_up(central, edge, ["TEA-0001"])
+
+    [outcome] = central.ingest([order.to_json()])
+
+    assert outcome.order_status == "on_hold"
+    assert "name (ciphertext), phone (masked), address (ciphertext)" in outcome.reason
+    assert (order.buyer_note, order.seller_note) == ("请用纸箱包装", "赠品已备")
+    assert not [c for c in edge.changes()["changes"] if c["type"] == "order_released"]
+
+
+def test_a_jd_order_whose_ship_to_the_decrypter_opens_is_released(
+    central: Central, edge: EdgeSide
+) -> None:
+    [order] = mapped(fixture("jd_pop_order_search.json"), "jd")
+    assert isinstance(order, ChannelOrder)
+    stock_up(central, edge, ["TEA-0001"])
+    central.decrypter = TableDecrypter({
+        order.ship_to["name"]: "张伟", order.ship_to["address"]: "北京朝阳区建国路93号",
+        order.ship_to["phone"]: "13812345678",
+    })  # fmt: skip
+
+    [outcome] = central.ingest([order.to_json()])
+
+    assert outcome.order_status == "released"
+    assert central.order(outcome.id)["ship_to"]["name"] == "张伟"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("~AgAAAAEAAABZ2c8jM6oVhiK3ek1CEVqkCg==~1~", "ciphertext"),  # Taobao's delimited form
+        ("$138$K1UaFfGQz2ujPxqA1n6sTw==$1$", "ciphertext"),
+        ("AAEAAKxM6XzT2xCfQ8H0p3m1b9eWJkZt0v1y2R4dG8Qh", "ciphertext"),
+        ("138****5678", "masked"),
+        ("王**", "masked"),
+        ("王小贝10048", None),
+        ("Chestnut Street 92", None),
+        ("13812345678", None),
+        ("Bob Norman", None),
+        ("MFNIntegrationTestMerchant", None),  # a long word is not ciphertext
+    ],
+)
+def test_protected_text_is_told_from_plain_text(value: str, kind: str | None) -> None:
+    assert protection(value) == kind
+
+
+def test_an_order_held_for_its_address_is_released_once_the_address_is_corrected(
+    central: Central, edge: EdgeSide
+) -> None:
+    document = fixture("amazon_getOrders.json")
+    merge_companions(document, [fixture("amazon_getOrderItems.json")], load_mapping("amazon"))
+    order = mapped(document, "amazon")[0]
+    assert isinstance(order, ChannelOrder)
+    body = order.to_json()
+    body["lines"][0]["status"] = "open"  # only the address holds it here
+    stock_up(central, edge, ["NABetaASINB00551Q3CS"])
+    [held] = central.ingest([body])
+    address = fixture("amazon_getOrderAddress.json")["payload"]["ShippingAddress"]
+
+    central.change_address(held.id, ShipTo(
+        name=address["Name"], address=address["AddressLine1"], city=address["City"],
+        country=address["CountryCode"], postcode=address["PostalCode"],
+    ))  # fmt: skip
+
+    detail = central.order(held.id)
+    assert (detail["status"], detail["warehouse"], detail["hold_reason"]) == (
+        "released", "edge-1", "",
+    )  # fmt: skip
