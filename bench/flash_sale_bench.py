@@ -2,7 +2,7 @@
 through `POST /api/v1/orders` while two edges keep sending picks and put-backs for what they got.
 
     .venv/bin/python bench/flash_sale_bench.py [--clients 200] [--seconds 10] [--skus 3]
-                                               [--stock 1000] [--pg URL] [--out FILE]
+                                               [--stock 500] [--pg URL] [--out FILE]
 
 A real `warehouse-central serve` (one process) on a fresh PostgreSQL schema; each client holds
 one keep-alive connection and sends its next order when the last is answered. First the same
@@ -184,7 +184,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--skus", type=int, default=3, help="hot SKUs the orders share")
-    parser.add_argument("--stock", type=int, default=1000, help="units per SKU at each edge")
+    parser.add_argument("--stock", type=int, default=500, help="units per SKU at each edge")
     parser.add_argument("--pg", default=pg_base_url(), help="PostgreSQL (a schema is made)")
     parser.add_argument("--out", type=Path)
     parser.add_argument(
