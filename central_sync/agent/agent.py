@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from central_sync.agent.appliers import apply_page
 from central_sync.agent.client import CentralClient, Refused, Unreachable
 from central_sync.agent.status import age_text, parse_utc
-from edge.config import ConfigError
+from edge.config import ConfigError, Settings
 from edge.domain.errors import EdgeError
 from edge.service.expiry import shelf_rules
 from edge.store import sync_state
@@ -69,7 +69,7 @@ class SyncAgent:
     """Sends the outbox to central and applies central's change feed, until stopped."""
 
     def __init__(
-        self, store: Store, settings: Any, *, client: CentralClient | None = None,
+        self, store: Store, settings: Settings, *, client: CentralClient | None = None,
         poll_s: float = 0.05, refused_retry_s: float = 60.0, backoff_cap_s: float = 30.0,
         backoff_base_s: float = 0.5, probe_s: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

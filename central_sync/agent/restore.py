@@ -11,6 +11,7 @@ from typing import Any
 
 from central_sync.agent.agent import load_token
 from central_sync.agent.client import CentralClient
+from edge.config import Settings
 from edge.service.restore import take_back
 from edge.store import restored
 from edge.store.store import Store
@@ -63,7 +64,7 @@ async def reconcile(store: Store, client: CentralClient) -> dict[str, Any] | Non
     return report
 
 
-def reconcile_before_serving(settings: Any, db_path: Path) -> list[str]:
+def reconcile_before_serving(settings: Settings, db_path: Path) -> list[str]:
     """For the CLI (restore, serve, sync reconcile): close a pending restore, asking central when
     one is configured; lines that say what was done (none when nothing was pending). Raises
     `Unreachable` / `Refused` when central must be asked and cannot be."""

@@ -11,6 +11,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from central_sync.agent.status import sync_status
+from edge.config import Settings
 from edge.devices.printers import STATES
 from edge.store import queries
 from edge.store.print_jobs import queue_summary
@@ -146,7 +147,7 @@ class ScaleCollector(Collector):
 class SyncCollector(Collector):
     """The sync with central, read from the store at scrape time (as `sync status` shows it)."""
 
-    def __init__(self, store: Store, settings: Any) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._settings = settings
 

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from edge.cli.common import config_option, settings_from
+from edge.config import PrinterSettings
 from edge.devices.adapters import adapter_for
 from edge.devices.framing import FramedLine, visible
 from edge.devices.keymap import LAYOUTS
@@ -96,7 +97,7 @@ def _echo_printers(printers: tuple[Any, ...]) -> None:
         click.echo(f"  {settings.name:<14} {settings.kind:<10} {_printer_where(settings)}  {said}")
 
 
-def _printer_where(settings: Any) -> str:
+def _printer_where(settings: PrinterSettings) -> str:
     if settings.kind == "zpl-tcp":
         return f"{settings.host}:{settings.port}"
     return settings.queue if settings.kind == "cups" else settings.path

@@ -21,6 +21,7 @@ from central_sync.server.app import create_app
 from central_sync.server.catalogue import ProductIn
 from central_sync.server.central import Central
 from central_sync.server.serving import bind
+from edge.config import Settings
 from edge.files import private_dir, write_atomic
 from edge.store.store import Store
 
@@ -104,7 +105,7 @@ def load_channel_orders(central: Any) -> dict[str, int]:
     return counts
 
 
-def synced_settings(settings: Any, central: DemoCentral) -> Any:
+def synced_settings(settings: Settings, central: DemoCentral) -> Settings:
     """The edge's settings pointing at the demo's central."""
     section = settings.central.model_copy(
         update={"url": central.url, "edge_token_file": central.token_file, "token": None}
@@ -112,7 +113,7 @@ def synced_settings(settings: Any, central: DemoCentral) -> Any:
     return settings.model_copy(update={"central": section})
 
 
-def sync_now(store: Store, settings: Any) -> dict[str, int]:
+def sync_now(store: Store, settings: Settings) -> dict[str, int]:
     """One full exchange before the edge serves: events up, then central's orders down."""
 
     async def once() -> dict[str, int]:

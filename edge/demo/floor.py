@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from edge.config import PrinterSettings, ScannerSettings, StationSettings
+from edge.config import PrinterSettings, ScannerSettings, Settings, StationSettings
 from edge.devices.virtual import VirtualSerialPort
 from edge.domain.classify import COMMANDS
 from edge.domain.shelf_life import ShelfRules
@@ -116,7 +116,7 @@ def write_sheet(store: Store, path: Path, *, command_prefix: str = "CMD:") -> Pa
     return path
 
 
-def with_virtual_scanner(settings: Any) -> tuple[Any, Any]:
+def with_virtual_scanner(settings: Settings) -> tuple[Settings, VirtualSerialPort]:
     """The demo's pack bench BENCH-1 with a virtual serial scanner and a file-sink printer
     (PDF files in <data dir>/printed) bound to it."""
     port = VirtualSerialPort()

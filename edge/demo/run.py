@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from edge.api.serving import run_server
+from edge.config import Settings
 from edge.demo.central import start_central, sync_now, synced_settings
 from edge.demo.data import OPERATORS, has_data, is_seeded, seed
 from edge.demo.floor import (
@@ -39,7 +39,7 @@ def banner(url: str, *, data_dir: str, temporary: bool, sheet: str = "") -> list
     return [*lines, "Press Ctrl-C to stop."]
 
 
-def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) -> None:
+def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = False) -> None:
     """Open (and seed, once) the demo store and its central, sync them, then serve the edge
     until SIGINT/SIGTERM."""
     store = Store(
@@ -85,7 +85,7 @@ def run(settings: Any, *, echo: Callable[[str], None], temporary: bool = False) 
         store.close()
 
 
-def _open_demo(store: Store, settings: Any) -> bool:
+def _open_demo(store: Store, settings: Settings) -> bool:
     """Seed an empty store (True), reuse a seeded one (False); never touch other data."""
     if is_seeded(store):
         log.info("reusing the demo data in %s", settings.db_path)
