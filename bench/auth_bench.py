@@ -21,8 +21,8 @@ from bench.common import machine  # noqa: E402
 from edge.api.app import create_app  # noqa: E402
 from edge.config import load_settings  # noqa: E402
 from edge.domain.operator import hash_pin  # noqa: E402
+from edge.store.database import Store  # noqa: E402
 from edge.store.operators import add_operator, session_by_token_hash, token_hash  # noqa: E402
-from edge.store.store import Store  # noqa: E402
 from tests.support import Floor  # noqa: E402
 
 

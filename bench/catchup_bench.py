@@ -177,7 +177,7 @@ def run_agent(backend: str, n: int, batch: int, pg: str) -> dict[str, Any]:
 
     from central_sync.agent import SyncAgent
     from edge.config import load_settings
-    from edge.store.store import Store
+    from edge.store.database import Store
 
     with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp), pg) as db:
         store = Store(Path(tmp) / "edge.db", edge_id=EDGE)

@@ -23,8 +23,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from bench.common import machine  # noqa: E402
+from edge.store.database import Store  # noqa: E402
 from edge.store.print_jobs import queue_summary, waiting_printers  # noqa: E402
-from edge.store.store import Store  # noqa: E402
 
 PRINTERS = [f"bench{i}" for i in range(8)]
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from edge.config import Settings, load_settings
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.verify import verify
 from tests.support import Floor
 

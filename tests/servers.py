@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 import httpx
 
 from edge.domain.operator import hash_pin
+from edge.store.database import Store
 from edge.store.operators import add_operator
-from edge.store.store import Store
 from edge.store.writer import Tx
 from tests.support import log_in_on, new_device
 

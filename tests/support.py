@@ -12,9 +12,9 @@ from edge.domain.operator import hash_pin
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
+from edge.store.database import Store
 from edge.store.ledger import Actor
 from edge.store.operators import add_operator
-from edge.store.store import Store
 
 GTIN = "09506000134352"  # GS1 General Specifications example GTIN-14
 EAN13 = "9506000134352"

@@ -17,8 +17,8 @@ from edge.api.app import create_app
 from edge.cli.main import cli
 from edge.config import load_settings
 from edge.domain.operator import hash_pin
+from edge.store.database import Store
 from edge.store.operators import add_operator
-from edge.store.store import Store
 from tests.support import PIN, Floor, log_in_on, new_device
 
 

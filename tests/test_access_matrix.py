@@ -16,7 +16,7 @@ from central_sync.server.central import Central
 from edge.api.app import create_app
 from edge.config import load_settings
 from edge.domain.operator import Role
-from edge.store.store import Store
+from edge.store.database import Store
 from tests.support import Floor, add_colleague
 from tests.test_route_rules import ROUTES, filled, route_ids, rules_of
 

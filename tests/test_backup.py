@@ -13,8 +13,8 @@ from edge.domain.stock import MoveStock, ReceiveStock
 from edge.service.stock import move, receive
 from edge.store import catalog
 from edge.store.backup import backup, restore
+from edge.store.database import Store
 from edge.store.ledger import Actor
-from edge.store.store import Store
 
 CLI = str(Path(sys.executable).with_name("warehouse-edge"))
 

@@ -24,7 +24,7 @@ from edge.demo import data as demo
 from edge.demo import run as demo_run
 from edge.domain.gtin import is_valid_gtin
 from edge.store import catalog
-from edge.store.store import Store
+from edge.store.database import Store
 from tests.servers import free_port, venv_script
 from tests.support import DEMO_SUPERVISOR
 

@@ -29,9 +29,9 @@ from edge.domain.operator import hash_pin
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
+from edge.store.database import Store
 from edge.store.ledger import Actor
 from edge.store.operators import add_operator, enrol_device, open_session, token_hash
-from edge.store.store import Store
 from edge.store.work_sessions import start_work_session
 from tests.servers import EdgeServer, serve_edge
 from tests.support import EAN13, PIN, log_in_on, new_device
@@ -49,7 +49,7 @@ CHILD = """
 import sys, threading
 from edge.service.scans import ScanRequest, ScanSettings, handle_scan
 from edge.store.operators import session_by_token_hash
-from edge.store.store import Store
+from edge.store.database import Store
 
 db, token_hash_, prefix = sys.argv[1:4]
 store = Store(db)

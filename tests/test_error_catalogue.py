@@ -29,8 +29,8 @@ from edge.service.stock import receive
 from edge.store import catalog
 from edge.store.backup import backup, restore
 from edge.store.catalog import add_barcode
+from edge.store.database import Store
 from edge.store.ledger import Actor
-from edge.store.store import Store
 from tests.support import (
     CASE_GTIN,
     EAN13,

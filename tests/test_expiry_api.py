@@ -21,8 +21,8 @@ from edge.config import load_settings
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
+from edge.store.database import Store
 from edge.store.ledger import Actor
-from edge.store.store import Store
 from edge.store.verify import verify
 from tests.support import Floor, snapshot
 

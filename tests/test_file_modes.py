@@ -15,7 +15,7 @@ from central_sync.server.central import Central
 from edge.files import private_database
 from edge.service import local_ca as tls
 from edge.store.backup import backup, restore
-from edge.store.store import Store
+from edge.store.database import Store
 
 
 def mode(path: Path) -> int:

@@ -10,8 +10,8 @@ import pytest
 
 from edge.domain.operator import verify_pin
 from edge.service.imports import import_file
+from edge.store.database import Store
 from edge.store.importer import ImportRefused
-from edge.store.store import Store
 from tests.servers import venv_script
 from tests.support import snapshot
 

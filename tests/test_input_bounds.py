@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from edge.api.errors import PROBLEM
 from edge.cli.main import cli
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.verify import verify
 from tests.support import Floor, scan_id, snapshot
 

@@ -17,7 +17,7 @@ from central_sync.server.app import create_app as create_central
 from central_sync.server.central import Central
 from edge.api.app import create_app
 from edge.config import Settings
-from edge.store.store import Store
+from edge.store.database import Store
 from tests.live import serving
 from tests.support import log_in_on, new_device, scan_id, seed_floor
 

@@ -29,8 +29,8 @@ from edge.domain.stock import (
 )
 from edge.service import stock as service
 from edge.store import catalog
+from edge.store.database import Store
 from edge.store.ledger import Actor
-from edge.store.store import Store
 from tests.support import snapshot
 
 SKUS = ("S1", "S2")

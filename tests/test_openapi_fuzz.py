@@ -23,7 +23,7 @@ from central_sync.server.app import create_app as create_central
 from central_sync.server.central import Central
 from edge.api.app import create_app
 from edge.config import load_settings
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.verify import verify
 from tests.live import serving
 from tests.support import log_in_on, new_device, seed_floor

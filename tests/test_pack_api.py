@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from edge.api.app import create_app
 from edge.config import load_settings
 from edge.domain.carrier import is_s10
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.verify import verify
 from tests.support import (
     EAN13,

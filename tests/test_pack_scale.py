@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from edge.api.app import create_app
 from edge.api.events import station_channel
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.verify import verify
 from tests.scanner_harness import WAIT, Pty, point
 from tests.support import EAN13, PIN, Floor, packer_at_bench, picked_order, snapshot

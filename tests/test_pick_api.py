@@ -14,8 +14,8 @@ from edge.config import load_settings
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
+from edge.store.database import Store
 from edge.store.ledger import Actor
-from edge.store.store import Store
 from tests.support import EAN13, GTIN, Floor, add_colleague, snapshot
 
 LOT_GTIN = "09506000134376"  # SKU-3, lot-tracked, in the tests that add it

@@ -23,6 +23,7 @@ from edge.config import PrinterSettings
 from edge.devices.printers import ZplTcpPrinter
 from edge.domain.errors import EdgeError
 from edge.service.printing import INTERRUPTED, Spooler, job_name
+from edge.store.database import Store
 from edge.store.ledger import utc
 from edge.store.print_jobs import (
     PrintJob,
@@ -35,7 +36,6 @@ from edge.store.print_jobs import (
     queue_job,
     reprint,
 )
-from edge.store.store import Store
 from kernel.backoff import window
 from tests.printer_fake import WAIT, FakeZebra
 from tests.support import EAN13, Floor

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from edge.store import catalog
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.verify import verify
 from tests.support import EAN13, Floor
 

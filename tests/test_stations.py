@@ -17,7 +17,7 @@ from edge.api.events import station_channel
 from edge.config import ScannerSettings, StationSettings, load_settings
 from edge.devices.virtual import VirtualSerialPort
 from edge.service.stations import station_device_id
-from edge.store.store import Store
+from edge.store.database import Store
 from tests.support import EAN13, PIN, Floor, new_device
 
 STATION = "BENCH-1"

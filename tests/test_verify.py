@@ -13,8 +13,8 @@ import pytest
 from edge.domain.stock import AdjustStock, FreezeStock, MoveStock, ReceiveStock
 from edge.service.stock import adjust, freeze, move, receive
 from edge.store import catalog
+from edge.store.database import Store
 from edge.store.ledger import Actor, movement_hash
-from edge.store.store import Store
 from edge.store.verify import Counts, counts, verify
 from edge.store.writer import Tx
 

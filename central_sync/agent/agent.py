@@ -31,8 +31,8 @@ from edge.config import ConfigError, Settings
 from edge.domain.errors import EdgeError
 from edge.service.expiry import shelf_rules
 from edge.store import sync_state
+from edge.store.database import Store
 from edge.store.ledger import utc
-from edge.store.store import Store
 from edge.store.writer import Tx
 from kernel.backoff import Backoff
 

@@ -14,7 +14,7 @@ from central_sync.agent.client import CentralClient
 from edge.config import Settings
 from edge.service.restore import take_back
 from edge.store import restored
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.writer import Tx
 
 log = logging.getLogger("central_sync.agent")

@@ -52,8 +52,8 @@ from edge.service.documents import render_document
 from edge.service.orders import putback_notices
 from edge.service.printing import Spooler
 from edge.service.throttle import RateLimit, SourceThrottle
+from edge.store.database import Store
 from edge.store.ledger import utc
-from edge.store.store import Store
 from kernel.openapi import calls, document_problems
 
 log = logging.getLogger("edge.api")

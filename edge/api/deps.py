@@ -17,6 +17,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.messages import normalise_language
 from edge.domain.operator import Role, activity
 from edge.service.auth import note_use
+from edge.store.database import Store
 from edge.store.operators import (
     LoginSession,
     device_by_secret,
@@ -24,7 +25,6 @@ from edge.store.operators import (
     session_by_token_hash,
     token_hash,
 )
-from edge.store.store import Store
 
 
 async def get_store(request: Request) -> Store:

@@ -14,8 +14,8 @@ from central_sync.agent.status import sync_status
 from edge.config import Settings
 from edge.devices.printers import STATES
 from edge.store import queries
+from edge.store.database import Store
 from edge.store.print_jobs import queue_summary
-from edge.store.store import Store
 
 
 class StoreCollector(Collector):

@@ -19,7 +19,7 @@ from edge.devices.scanner import DeviceState, ScanEvent, ScannerAdapter
 from edge.domain.messages import normalise_language
 from edge.service.floor import FloorSettings
 from edge.service.stations import enrol, station_scan, station_session
-from edge.store.store import Store
+from edge.store.database import Store
 
 log = logging.getLogger("edge.stations")
 

@@ -29,7 +29,7 @@ db_option = click.option(
 @contextmanager
 def _store(config_path: Path | None, db_path: Path | None) -> Iterator[tuple[Any, Any]]:
     # the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.store.store import Store
+    from edge.store.database import Store
 
     settings = settings_from(config_path, {"store.path": db_path})
     store = Store(

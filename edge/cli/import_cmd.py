@@ -56,7 +56,7 @@ locations before stock. Existing rows with the same key are updated.
 def import_(kind: str, file: Path, config_path: Path | None, db_path: Path | None) -> None:
     # the services, the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.imports import import_file
-    from edge.store.store import Store
+    from edge.store.database import Store
 
     settings = settings_from(config_path, {"store.path": db_path})
     store = Store(

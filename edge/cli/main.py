@@ -31,7 +31,7 @@ def cli() -> None:
 def init(config_path: Path | None, data_dir: Path | None) -> None:
     """Create the database (or migrate an existing one) and print where it is."""
     # the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.store.store import Store
+    from edge.store.database import Store
 
     settings = settings_from(config_path, {"edge.data_dir": data_dir})
     store = Store(settings.db_path, edge_id=settings.edge.id)

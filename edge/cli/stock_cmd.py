@@ -20,7 +20,7 @@ def stock() -> None:
 
 def _open(config_path: Path | None) -> tuple[Any, Any]:
     # the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.store.store import Store
+    from edge.store.database import Store
 
     settings = settings_from(config_path)
     return settings, Store(

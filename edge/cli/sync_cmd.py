@@ -77,7 +77,7 @@ def run_once(config_path: Path | None) -> None:
     # loaded when this command runs, not at each `warehouse-edge` start-up
     from central_sync.agent.client import Refused, Unreachable
     from edge.config import ConfigError
-    from edge.store.store import Store
+    from edge.store.database import Store
 
     settings = settings_from(config_path)
     setup_logging(settings.logging.level)

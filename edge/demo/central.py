@@ -23,7 +23,7 @@ from central_sync.server.central import Central
 from central_sync.server.serving import bind
 from edge.config import Settings
 from edge.files import private_dir, write_atomic
-from edge.store.store import Store
+from edge.store.database import Store
 
 log = logging.getLogger("edge.demo")
 

@@ -20,9 +20,9 @@ from edge.domain.gtin import check_digit
 from edge.domain.stock import AdjustStock, AnnounceReturn, FreezeStock, MoveStock, ReceiveStock
 from edge.service import stock as stock_service
 from edge.service.imports import import_table
+from edge.store.database import Store
 from edge.store.importer import table_from_rows
 from edge.store.ledger import Actor
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 log = logging.getLogger("edge.demo")

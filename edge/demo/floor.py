@@ -20,10 +20,10 @@ from edge.service.picking import create_list_for
 from edge.service.scans import ScanRequest, handle_scan
 from edge.service.work import start_task
 from edge.service.workflows import WORKFLOWS
+from edge.store.database import Store
 from edge.store.ledger import Actor
 from edge.store.operators import enrol_device, open_session, session_by_token_hash, token_hash
 from edge.store.orders import NewLine, NewOrder
-from edge.store.store import Store
 from edge.store.writer import Tx
 from labels.sheet import SheetItem, SheetSection, barcode_sheet
 

@@ -17,7 +17,7 @@ from edge.demo.floor import (
     with_virtual_scanner,
     write_sheet,
 )
-from edge.store.store import Store
+from edge.store.database import Store
 
 log = logging.getLogger("edge.demo")
 

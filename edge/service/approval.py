@@ -13,7 +13,7 @@ from edge.domain.operator import MANAGERS, Role, verify_pin
 from edge.service.auth import AuthSettings, count_pin, dummy_hash
 from edge.service.throttle import SourceThrottle
 from edge.store import operators as ops
-from edge.store.store import Store
+from edge.store.database import Store
 
 
 @dataclass(frozen=True)

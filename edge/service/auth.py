@@ -20,7 +20,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.operator import after_failed_pin, hash_pin, verify_pin
 from edge.service.throttle import SourceThrottle
 from edge.store import operators as ops
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.writer import Tx
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from edge.domain.carrier import NumberRange
 from edge.store import packing
-from edge.store.store import Store
+from edge.store.database import Store
 
 
 class Carrier(Protocol):

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from edge.domain.errors import EdgeError
+from edge.store.database import Store
 from edge.store.scan_answers import Answer, find_answer, purge_answers, record_answer, request_hash
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 

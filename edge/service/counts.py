@@ -8,8 +8,8 @@ from edge.domain.count import CountHeld, count_held
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Stock
 from edge.store import counts
+from edge.store.database import Store
 from edge.store.ledger import Actor, apply_decision, load_stock_rows
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 

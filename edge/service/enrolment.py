@@ -16,7 +16,7 @@ from edge.service.auth import AuthSettings
 from edge.service.stations import station_device_id
 from edge.service.throttle import RateLimit, SourceThrottle
 from edge.store import operators as ops
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.writer import Tx
 
 

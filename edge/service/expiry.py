@@ -17,9 +17,9 @@ from edge.domain.stock import FreezeStock, freeze_stock
 from edge.service.orders import allocate_order
 from edge.store import expiry as store
 from edge.store.catalog import require_location
+from edge.store.database import Store
 from edge.store.ledger import Actor, apply_decision, load_stock_rows
 from edge.store.picking import in_open_list
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 

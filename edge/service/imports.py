@@ -17,6 +17,7 @@ from typing import Any
 from edge.domain.errors import EdgeError
 from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
+from edge.store.database import Store
 from edge.store.importer import (
     APPLIERS,
     PROGRESS_EVERY,
@@ -33,7 +34,6 @@ from edge.store.importer import (
     read_csv,
 )
 from edge.store.ledger import Actor
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 Progress = Callable[[int, int], None]

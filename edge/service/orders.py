@@ -17,9 +17,9 @@ from edge.domain.stock import PutBack, put_back
 from edge.store import orders as store
 from edge.store import orders as store_orders
 from edge.store.catalog import require_location, require_sku
+from edge.store.database import Store
 from edge.store.ledger import Actor, apply_decision, load_stock_rows
 from edge.store.orders import NewOrder
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 

@@ -37,10 +37,10 @@ from edge.service.throttle import SourceThrottle
 from edge.store import packing as store
 from edge.store import print_jobs
 from edge.store.catalog import product_names
+from edge.store.database import Store
 from edge.store.ledger import Actor, apply_decision
 from edge.store.operators import LoginSession, device_station
 from edge.store.scan_answers import Answer, find_answer, request_hash
-from edge.store.store import Store
 from edge.store.work_sessions import WorkSession, open_work_session, save_state
 from edge.store.writer import Tx
 from labels.document import Address, Waybill

@@ -15,9 +15,9 @@ from edge.domain.pick import PROMPT, PickContext, PickSession, decide_pick, prom
 from edge.service.floor import FloorSettings
 from edge.store import orders as order_store
 from edge.store import picking as store
+from edge.store.database import Store
 from edge.store.ledger import load_stock_rows
 from edge.store.operators import LoginSession, operator_by_badge
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from edge.devices.printers import CONTENT_TYPES, Printer, PrinterStatus, PrintResult
+from edge.store.database import Store
 from edge.store.print_jobs import (
     PrintJob,
     due_jobs,
@@ -42,7 +43,6 @@ from edge.store.print_jobs import (
     reprint,
     waiting_printers,
 )
-from edge.store.store import Store
 from kernel.backoff import window
 
 log = logging.getLogger("edge.printing")

@@ -11,11 +11,11 @@ from edge.domain.errors import EdgeError
 from edge.domain.scan import Scan, parse_scan
 from edge.service.commands import refusal_body, run_once
 from edge.service.workflows import WORKFLOWS, FloorSettings, state_json
+from edge.store.database import Store
 from edge.store.directory import SqlDirectory
 from edge.store.ledger import Actor, apply_decision
 from edge.store.operators import LoginSession
 from edge.store.scan_answers import Answer
-from edge.store.store import Store
 from edge.store.work_sessions import open_work_session, save_state
 from edge.store.writer import Tx
 

@@ -15,6 +15,7 @@ from edge.domain.operator import activity
 from edge.domain.scan import parse_scan
 from edge.service.floor import FloorSettings
 from edge.service.scans import ScanRequest, handle_scan
+from edge.store.database import Store
 from edge.store.directory import SqlDirectory
 from edge.store.operators import (
     LoginSession,
@@ -25,7 +26,6 @@ from edge.store.operators import (
     touch_session,
 )
 from edge.store.scan_answers import Answer
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 DEVICE_PREFIX = "station-"

@@ -19,9 +19,9 @@ from edge.domain.stock import (
 )
 from edge.service.commands import refusal_body, run_once
 from edge.store.catalog import lot_order, require_location, require_sku
+from edge.store.database import Store
 from edge.store.ledger import Actor, apply_decision, load_stock_rows
 from edge.store.scan_answers import Answer
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 

@@ -9,8 +9,8 @@ from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
 from edge.service.floor import FloorSettings
 from edge.service.workflows import WORKFLOWS
+from edge.store.database import Store
 from edge.store.operators import LoginSession
-from edge.store.store import Store
 from edge.store.work_sessions import open_work_session, start_work_session
 from edge.store.writer import Tx
 

@@ -1,5 +1,6 @@
-"""The ledger in the store, the one place where a decision's effects are written: balances, ledger rows, reservations and
-outbox events, all inside the caller's transaction (the writer's savepoint)."""
+"""The ledger in the store: the one place where a decision's effects are written (balances,
+ledger rows, reservations and outbox events), all inside the caller's transaction (the writer's
+savepoint)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from edge.store.store import Store
+from edge.store.database import Store
 from tests.servers import HOST, LoggedProcess, free_port, spawn, started, venv_script
 
 ADMIN_TOKEN = "admin-token-for-tests-only"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.store.store import Store
+from edge.store.database import Store
 
 SHIP_TO = {
     "name": "王小明", "phone": "13800000000", "country": "CN", "province": "上海市",

@@ -17,8 +17,8 @@ from edge.config import Settings, load_settings
 from edge.domain.stock import AdjustStock, ReceiveStock
 from edge.service.stock import adjust, receive
 from edge.store import catalog, sync_state
+from edge.store.database import Store
 from edge.store.ledger import Actor
-from edge.store.store import Store
 from edge.store.writer import Tx
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from central_sync.agent.status import sync_status
 from edge.store import sync_state
-from edge.store.store import Store
+from edge.store.database import Store
 from tests.servers import run_cli, seed, write_config
 from tests.sync.central import Central, assert_in_step, running_central
 from tests.sync.feed import NEW_SHIP_TO, SHIP_TO

@@ -12,7 +12,7 @@ import pytest
 
 from central_sync.agent.appliers import apply_page
 from edge.store import sync_state
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.verify import verify
 from tests.support import EAN13, Floor
 from tests.sync.feed import (

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.store.store import Store
+from edge.store.database import Store
 from edge.store.writer import Tx
 from tests.servers import add_operators, seed, sign_in, start_server
 from tests.sync.central import Central, assert_in_step, running_central

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from edge.api.app import create_app
-from edge.store.store import Store
+from edge.store.database import Store
 from tests.servers import free_port, run_cli, write_config
 from tests.support import Floor
 from tests.sync.running import edge_settings, eventually

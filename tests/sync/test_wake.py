@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.store.store import Store
+from edge.store.database import Store
 from tests.sync.central import assert_in_step, running_central
 from tests.sync.running import (
     AgentThread,
