@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,10 +132,18 @@ def serve(
     """Run the central order store (HTTP) until interrupted."""
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
+    from central_sync.server.serving import AlreadyServed, sole_server
     from central_sync.server.serving import serve as run
 
     _logging(log_level)
-    with opened(db, quiet_after_s=quiet_after, unacked_after_s=unacked_after) as central:
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(sole_server(db))
+        except AlreadyServed as exc:
+            raise click.ClickException(str(exc)) from None
+        central = stack.enter_context(
+            opened(db, quiet_after_s=quiet_after, unacked_after_s=unacked_after)
+        )
         if not central.admin_env_token and not central.has_admin_token():
             click.echo("warning: no admin token yet; run `warehouse-central init`", err=True)
 

@@ -3,13 +3,18 @@ stopping cleanly with exit status 0 on SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 
 from central_sync.server.app import MAX_BODY_BYTES, create_app
 from central_sync.server.central import Central
+from central_sync.server.dialect import DatabaseUrl
 from kernel.serving import bind, stop_on_signals
 
 log = logging.getLogger("central.server")
@@ -33,3 +38,35 @@ def serve(
         if on_ready:
             on_ready(url)
         server.run(sockets=[sock])
+
+
+class AlreadyServed(Exception):
+    """Another `serve` holds this SQLite database."""
+
+
+@contextmanager
+def sole_server(url: DatabaseUrl) -> Iterator[None]:
+    """On SQLite, hold `DB.serve.lock` for as long as this process serves: SQLite has one
+    writer at a time, and several central processes on one file answer "database is locked"
+    after their 30 s busy wait. A second `serve` is refused at start instead. PostgreSQL: any
+    number of processes."""
+    if url.backend != "sqlite" or url.target == ":memory:":
+        yield
+        return
+    path = Path(f"{url.target}.serve.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            raise AlreadyServed(
+                f"another warehouse-central serve (pid {holder}) serves the SQLite database "
+                f"{url.target} (--db): SQLite is served by one process. Stop that one, or move "
+                "to PostgreSQL (--db postgresql://…) to run several."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

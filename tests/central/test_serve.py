@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.central.servers import add_edge, running_central
+from tests.central.servers import add_edge, run_central, running_central
 from tests.central.support import AT, channel_order, move, product
 
 pytestmark = pytest.mark.slow
@@ -84,3 +84,15 @@ def test_a_client_that_hangs_up_mid_request_is_one_warning_line_not_a_traceback(
     assert "Traceback" not in log and "ERROR" not in log, log
     (line,) = [ln for ln in log.splitlines() if "hung up" in ln]
     assert " WARNING " in line and "POST /api/v1/edges/edge-1/events" in line, log
+
+
+def test_a_second_serve_on_one_sqlite_file_is_refused_at_start_naming_db(tmp_path: Path) -> None:
+    db = str(tmp_path / "central.db")
+    with running_central(db, tmp_path) as first:
+        second = run_central("serve", "--db", db, "--port", "0", timeout=60)
+        still = httpx.get(f"{first.url}/readyz", timeout=10)
+
+    assert second.returncode == 1
+    assert f"another warehouse-central serve (pid {first.process.pid}) serves" in second.stderr
+    assert "SQLite is served by one process" in second.stderr and "(--db)" in second.stderr
+    assert still.status_code == 200
