@@ -10,7 +10,8 @@ from edge.domain.classify import classify, with_typed_quantity
 from edge.domain.errors import EdgeError
 from edge.domain.scan import Scan, parse_scan
 from edge.service.commands import refusal_body, run_once
-from edge.service.workflows import WORKFLOWS, FloorSettings, state_json
+from edge.service.floor import FloorSettings
+from edge.service.workflows import WORKFLOWS, state_json
 from edge.store.database import Store
 from edge.store.directory import SqlDirectory
 from edge.store.ledger import Actor, apply_decision
