@@ -5,23 +5,20 @@ scanner reads it, and a handheld page worked like a picker works it (scans and t
 from __future__ import annotations
 
 import os
-import queue
 import re
 import signal
 import sqlite3
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.servers import venv_script
+from tests.servers import Printing, clean_env, printing, venv_script
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAN_NAME = "edge.test"  # what a handheld on the LAN uses: a name, plain HTTP, no secure context
@@ -89,18 +86,11 @@ class DemoEdge:
     proc: subprocess.Popen[str]
     port: int
     data_dir: Path
-    output: queue.Queue[str] = field(default_factory=queue.Queue, repr=False)  # after the URL
-    printed: list[str] = field(default_factory=list)
+    out: Printing = field(repr=False)
 
     def line(self, prefix: str, *, timeout: float = STARTUP_TIMEOUT_S) -> str:
-        """The first line the demo printed after its URL that starts with `prefix`."""
-        deadline = time.monotonic() + timeout
-        while not (found := [ln for ln in self.printed if ln.startswith(prefix)]):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise AssertionError(f"the demo printed no {prefix!r} line: {self.printed}")
-            with suppress(queue.Empty):
-                self.printed.append(self.output.get(timeout=0.2))
-        return found[0]
+        """The first line the demo printed that starts with `prefix`."""
+        return self.out.line(prefix, timeout=timeout)
 
     @property
     def url(self) -> str:
@@ -144,38 +134,11 @@ def running_demo(data_dir: Path, *, settings: dict[str, str] | None = None) -> I
     """`warehouse-edge demo --port 0 --data-dir DIR`, up once it printed its URL; killed after.
 
     `settings` are extra WAREHOUSE_EDGE_* environment variables (e.g. to switch a feature on)."""
-    cmd = [str(venv_script("warehouse-edge")), "demo", "--port", "0", "--data-dir", str(data_dir)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_EDGE_")} | (
-        settings or {}
-    )
-    with (data_dir / "demo.log").open("w") as log:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
-    lines: queue.Queue[str] = queue.Queue()
-    assert proc.stdout is not None
-    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
-    try:
-        url = _wait_for_url(proc, lines, data_dir / "demo.log")
-        yield DemoEdge(proc, int(url.rsplit(":", 1)[1]), data_dir, output=lines)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
-def _pump(stream: IO[str], out: queue.Queue[str]) -> None:
-    for line in stream:
-        out.put(line.rstrip("\n"))
-
-
-def _wait_for_url(proc: subprocess.Popen[str], lines: queue.Queue[str], log: Path) -> str:
-    deadline, seen = time.monotonic() + STARTUP_TIMEOUT_S, []
-    while time.monotonic() < deadline and proc.poll() is None:
-        with suppress(queue.Empty):
-            line = lines.get(timeout=0.2)
-            seen.append(line)
-            if line.startswith("Edge running at "):
-                return line.split()[-1]
-    raise AssertionError(f"the demo printed no URL: {seen}\n{log.read_text(errors='replace')}")
+    cmd = [venv_script("warehouse-edge"), "demo", "--port", "0", "--data-dir", data_dir]
+    env = clean_env("WAREHOUSE_EDGE_") | (settings or {})
+    with printing(cmd, data_dir / "demo.log", env=env) as out:
+        url = out.line("Edge running at ", timeout=STARTUP_TIMEOUT_S).split()[-1]
+        yield DemoEdge(out.proc, int(url.rsplit(":", 1)[1]), data_dir, out)
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import httpx
 
@@ -238,3 +240,60 @@ def run_cli(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[s
     """`warehouse-edge ARGS`, output captured."""
     cmd = [str(venv_script("warehouse-edge")), *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+class Printing:
+    """A subprocess whose stdout is read line by line as it comes (the demo prints its URL and
+    banner); stderr goes to `err_log`."""
+
+    def __init__(self, cmd: Sequence[str | Path], err_log: Path, *, env: Mapping[str, str]):
+        with err_log.open("w") as err:
+            self.proc = subprocess.Popen(
+                [str(part) for part in cmd], stdout=subprocess.PIPE, stderr=err, text=True, env=env
+            )
+        self.err_log = err_log
+        self.printed: list[str] = []
+        self._lines: queue.Queue[str] = queue.Queue()
+        assert self.proc.stdout is not None
+        threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._lines.put(line.rstrip("\n"))
+
+    def until(self, prefix: str, *, timeout: float) -> list[str]:
+        """Every line printed up to the first that starts with `prefix` (waiting for it)."""
+        deadline = time.monotonic() + timeout
+        while not any(line.startswith(prefix) for line in self.printed):
+            if time.monotonic() > deadline or (
+                self.proc.poll() is not None and self._lines.empty()
+            ):
+                raise AssertionError(
+                    f"{self.proc.args} printed no {prefix!r} line in {timeout} s: {self.printed}"
+                    f"\n{self.err_log.read_text(errors='replace')}"
+                )
+            with suppress(queue.Empty):
+                self.printed.append(self._lines.get(timeout=0.2))
+        first = next(i for i, line in enumerate(self.printed) if line.startswith(prefix))
+        return self.printed[: first + 1]
+
+    def line(self, prefix: str, *, timeout: float) -> str:
+        """The first line printed that starts with `prefix` (waiting for it)."""
+        return self.until(prefix, timeout=timeout)[-1]
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@contextmanager
+def printing(
+    cmd: Sequence[str | Path], err_log: Path, *, env: Mapping[str, str]
+) -> Iterator[Printing]:
+    """`Printing(cmd)` for the block, killed on the way out if it still runs."""
+    process = Printing(cmd, err_log, env=env)
+    try:
+        yield process
+    finally:
+        process.kill()

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import sqlite3
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +23,7 @@ from edge.demo import run as demo_run
 from edge.domain.gtin import is_valid_gtin
 from edge.store import catalog
 from edge.store.database import Store
-from tests.servers import free_port, venv_script
+from tests.servers import free_port, printing, venv_script
 from tests.support import DEMO_SUPERVISOR
 
 TODAY = date(2025, 3, 1)
@@ -102,40 +100,15 @@ class Demo:
     banner: list[str]
 
 
-def _lines(stream: IO[str], out: queue.Queue[str]) -> None:
-    for line in stream:
-        out.put(line.rstrip("\n"))
-
-
-def _read_until(lines: queue.Queue[str], last: str, *, timeout: float) -> list[str]:
-    deadline, seen = time.monotonic() + timeout, []
-    while not seen or not seen[-1].startswith(last):
-        try:
-            seen.append(lines.get(timeout=max(deadline - time.monotonic(), 0.01)))
-        except queue.Empty:
-            raise AssertionError(f"demo printed no {last!r} in {timeout} s: {seen}") from None
-    return seen
-
-
 @contextmanager
 def running_demo(
     data_dir: Path, log: Path, *args: str, env: dict[str, str] | None = None
 ) -> Iterator[Demo]:
-    cmd = [str(venv_script("warehouse-edge")), "demo", "--port", "0", "--data-dir", str(data_dir),
-           *args]  # fmt: skip
-    with log.open("w") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
-    lines: queue.Queue[str] = queue.Queue()
-    assert proc.stdout is not None
-    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
-    try:
-        banner = _read_until(lines, "Press Ctrl-C", timeout=STARTUP_TIMEOUT_S)
+    cmd = [venv_script("warehouse-edge"), "demo", "--port", "0", "--data-dir", data_dir, *args]
+    with printing(cmd, log, env=os.environ if env is None else env) as out:
+        banner = out.until("Press Ctrl-C", timeout=STARTUP_TIMEOUT_S)
         url = next(line for line in banner if line.startswith("Edge running at ")).split()[-1]
-        yield Demo(proc, url, banner)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        yield Demo(out.proc, url, banner)
 
 
 def read_only(db: Path, sql: str) -> list[tuple[Any, ...]]:
