@@ -27,6 +27,9 @@ class Message:
         return self.en
 
 
+_FORMATTER = string.Formatter()
+
+
 class _Lenient(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "?"
@@ -50,12 +53,10 @@ def pick(message: Message, lang: str) -> str:
     return message.zh if normalise_language(lang) == "zh" else message.en
 
 
-def localise(value: Any, lang: str) -> Any:
-    """A `Message` param in `lang`; any other value as it is."""
-    return pick(value, lang) if isinstance(value, Message) else value
-
-
 def fill(message: Message, lang: str, params: Mapping[str, Any]) -> str:
     """`message` in `lang` with its fields filled from `params` (a missing one as `?`)."""
-    values = _Lenient({key: localise(value, lang) for key, value in params.items()})
-    return string.Formatter().vformat(pick(message, lang), (), values)
+    values = _Lenient(params)
+    for key, value in values.items():
+        if isinstance(value, Message):
+            values[key] = pick(value, lang)
+    return _FORMATTER.vformat(pick(message, lang), (), values)

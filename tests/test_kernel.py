@@ -43,3 +43,15 @@ def test_the_edge_and_central_render_problems_through_the_one_kernel() -> None:
     )
     assert edge["title"] == central["title"] == "Not found"
     assert edge["detail"] == edge["messages"]["zh"] != edge["messages"]["en"]
+
+
+def test_a_phrase_fills_in_the_reader_s_language_a_phrase_param_too_and_a_missing_one_as_a_mark() -> (
+    None
+):
+    from kernel.messages import Message, fill
+
+    done = Message("Order {order} {what} ({why}).", "订单 {order} {what}（{why}）。")
+    params = {"order": "O-1", "what": Message("shipped", "已发货")}
+
+    assert fill(done, "zh-CN,zh;q=0.9", params) == "订单 O-1 已发货（?）。"
+    assert fill(done, "fr", params) == "Order O-1 shipped (?)."
