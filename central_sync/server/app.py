@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from central_sync.server import deps, errors
 from central_sync.server.central import WATCH_S, Central
 from central_sync.server.feed import Notifier
-from central_sync.server.routes import admin, board, edges
+from central_sync.server.routes import admin, board, edges, webhooks
 from central_sync.server.schema import SCHEMA_VERSION, schema_version
 from kernel.openapi import calls, document_problems
 
@@ -73,7 +73,7 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     app.state.notifier = notifier
     errors.install(app, max_body_bytes=max_body_bytes)
     document_problems(app, writes={404, 409, 422}, own=route_statuses)
-    for router in (edges.router, admin.router, admin.reader, board.router):
+    for router in (edges.router, admin.router, admin.reader, board.router, webhooks.router):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from central_sync.channels.pii import Decrypter, NoDecrypter
-from central_sync.server import access, amend, attention, catalogue, orders, views
+from central_sync.server import access, amend, attention, catalogue, orders, views, webhooks
 from central_sync.server.apply import apply_batch, high_water
 from central_sync.server.assign import QUIET_AFTER_S, figures
 from central_sync.server.attention import UNACKED_AFTER_S
@@ -55,6 +55,7 @@ class Central:
         self.retrier = Retrier(self._retry_skus)
         self.intake = Intake(self.ingest)
         self.decrypter: Decrypter = NoDecrypter()  # docs/central.md, "Protected ship-to"
+        self.webhook_secrets = webhooks.secrets_from()  # docs/central.md, "Channel webhooks"
 
     @property
     def backend(self) -> str:

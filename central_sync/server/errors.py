@@ -22,7 +22,8 @@ URN = "urn:warehouse-central:problem"
 STATUS: dict[str, int] = {
     "invalid_request": 400, "invalid_batch": 422, "order_rejected": 422,
     "event_mismatch": 409, "event_id_reused": 409, "sequence_gap": 409,
-    "not_authenticated": 401, "wrong_edge": 403, "admin_only": 403, "not_found": 404,
+    "not_authenticated": 401, "webhook_signature_invalid": 401, "webhook_not_configured": 503,
+    "wrong_edge": 403, "admin_only": 403, "not_found": 404,
     "order_shipped": 409, "order_cancelled": 409, "not_shipped": 409, "rma_exists": 409,
     "edge_exists": 409, "method_not_allowed": 405, "request_too_large": 413, "database_too_new": 503, "internal_error": 500,
 }  # fmt: skip

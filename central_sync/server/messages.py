@@ -43,6 +43,17 @@ CATALOGUE: dict[str, Text] = {
         "收到纪元 {epoch} 的事件 {seq}，但中心下一个应收序号为 {expected}。请先发送缺失的事件；"
         "整个批次均未应用。",
     ),
+    "webhook_signature_invalid": Text(
+        "The {channel} webhook's signature does not check ({reason}); nothing was taken in. "
+        "Set {setting} to the app secret {channel} signs its webhooks with.",
+        "{channel} webhook 的签名校验未通过（{reason}），未接收任何内容。"
+        "请将 {setting} 设为 {channel} 签名所用的应用密钥。",
+    ),
+    "webhook_not_configured": Text(
+        "Central takes no {channel} webhook until its secret is set: set {setting} to the app "
+        "secret and restart central.",
+        "尚未设置 {channel} webhook 的密钥，中心不接收：请将 {setting} 设为应用密钥并重启中心。",
+    ),
     "not_authenticated": Text(
         "A valid token is needed: send Authorization: Bearer <token> ({reason}).",
         "需要有效的令牌：请发送 Authorization: Bearer <令牌>（{reason}）。",
@@ -125,6 +136,8 @@ PHRASES: dict[str, Text] = {
     "repeated": Text("appears twice in the batch", "在批次中重复出现"),
     "not_json": Text("is not a JSON object", "不是 JSON 对象"),
     "no_token": Text("no token was sent", "未发送令牌"),
+    "no_signature": Text("no signature header was sent", "未发送签名头"),
+    "bad_signature": Text("the signature is not the body's", "签名与请求体不符"),
     "unknown_token": Text("the token is not known here", "令牌无效"),
     "cancelled": Text("cancelled", "取消"),
     "readdressed": Text("given a new address", "修改地址"),

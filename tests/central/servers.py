@@ -66,18 +66,23 @@ class CentralServer(LoggedProcess):
     log_path: Path
 
 
-def start_central(db: str, data_dir: Path, *, ready_timeout: float = 30.0) -> CentralServer:
-    """Init `db`, then `warehouse-central serve --db DB --port N`, logging to central.log."""
+def start_central(
+    db: str, data_dir: Path, *, ready_timeout: float = 30.0, env: dict[str, str] | None = None
+) -> CentralServer:
+    """Init `db`, then `warehouse-central serve --db DB --port N`, logging to central.log;
+    `env` adds settings to its environment."""
     token = init(db)
     port = free_port()
     log_path = data_dir / "central.log"
     cmd = [venv_script("warehouse-central"), "serve", "--db", db, "--port", str(port),
            "--log-level", "warning"]  # fmt: skip
-    process = spawn(cmd, log_path, env=central_env())
+    process = spawn(cmd, log_path, env=central_env() | (env or {}))
     server = CentralServer(f"http://{HOST}:{port}", db, token, process, log_path)
     return started(server, timeout=ready_timeout)
 
 
-def running_central(db: str, data_dir: Path) -> AbstractContextManager[CentralServer]:
+def running_central(
+    db: str, data_dir: Path, *, env: dict[str, str] | None = None
+) -> AbstractContextManager[CentralServer]:
     """A started central, stopped on the way out if the body did not stop it itself."""
-    return stopping(start_central(db, data_dir))
+    return stopping(start_central(db, data_dir, env=env))

@@ -1,0 +1,57 @@
+"""Channel webhooks: `POST /api/v1/channels/{channel}/webhook` takes the platform's own body,
+signed with the platform's own signature (webhooks.py); no token, the signature is the proof."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from central_sync.channels import Rejected, load_mapping, map_document
+from central_sync.server import webhooks
+from central_sync.server.deps import CentralDep
+from central_sync.server.errors import CentralError
+from central_sync.server.messages import PHRASES
+
+router = APIRouter(prefix="/api/v1/channels", tags=["webhooks"])
+
+
+@router.post("/{channel}/webhook")
+async def post_webhook(channel: str, request: Request, central: CentralDep) -> JSONResponse:
+    """A platform's order webhook (Shopify: orders/create, orders/updated), signature checked
+    on the raw body first: 401 and nothing changes when it does not match; then the order as
+    `POST /api/v1/orders` takes one (201 imported, 200 duplicate, 422 rejected)."""
+    if channel not in webhooks.WEBHOOKS:
+        raise CentralError("not_found", what="channel webhook", key=channel[:40])
+    setting = webhooks.secret_setting(channel)
+    secret = central.webhook_secrets.get(channel)
+    if secret is None:
+        raise CentralError("webhook_not_configured", channel=channel, setting=setting)
+    body = await request.body()
+    if (why := webhooks.check(channel, secret, body, request.headers)) is not None:
+        raise CentralError(
+            "webhook_signature_invalid", channel=channel, reason=PHRASES[why], setting=setting
+        )
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise CentralError("invalid_request", reason=PHRASES["not_json"]) from None
+    if not isinstance(document, dict):
+        raise CentralError("invalid_request", reason=PHRASES["not_json"])
+    [item] = map_document({webhooks.WEBHOOKS[channel].wrap: document}, load_mapping(channel))
+    if isinstance(item, Rejected):
+        raise CentralError(
+            "order_rejected", channel_order_id=item.channel_order_id or "?", field=item.field,
+            reason=item.reason,
+        )  # fmt: skip
+    [outcome] = await run_in_threadpool(central.ingest, [item.to_json()])
+    if outcome.status == "rejected":
+        raise CentralError(
+            "order_rejected", channel_order_id=outcome.channel_order_id or "?",
+            field=outcome.field, reason=outcome.reason,
+        )  # fmt: skip
+    status: Any = 201 if outcome.status == "imported" else 200
+    return JSONResponse(outcome.as_dict(), status_code=status)

@@ -1,0 +1,64 @@
+"""Platform webhooks into central: each channel's own body, taken only with its own signature.
+
+Shopify signs every webhook with the app's secret: the `X-Shopify-Hmac-Sha256` header is the
+base64 of the HMAC-SHA256 of the raw request body keyed by that secret (Shopify's docs: "Deliver
+webhooks through HTTPS" → "Verify webhooks", shopify.dev/docs/apps/build/webhooks/subscribe/https).
+It is checked on the raw bytes, before anything is parsed, with a constant-time compare.
+
+The secret of a channel is read from the environment, WAREHOUSE_CENTRAL_<CHANNEL>_WEBHOOK_SECRET
+(docs/central.md, "Channel webhooks"). Pure: no I/O but reading the environment once."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """How one channel's webhook is authenticated and where its order sits in the body."""
+
+    header: str  # the signature header
+    verify: Callable[[bytes, bytes, str], bool]  # (secret, raw body, header value) -> matches
+    wrap: str  # the key the body's order is put under for the channel's mapping
+
+
+def shopify_hmac(secret: bytes, body: bytes) -> str:
+    """Shopify's signature of a body: base64(HMAC-SHA256(secret, body))."""
+    return base64.b64encode(hmac.new(secret, body, hashlib.sha256).digest()).decode()
+
+
+def _shopify_verify(secret: bytes, body: bytes, given: str) -> bool:
+    return hmac.compare_digest(shopify_hmac(secret, body), given.strip())
+
+
+WEBHOOKS: dict[str, Webhook] = {
+    # orders/create, orders/updated, orders/paid: the body is the order object itself
+    "shopify": Webhook("X-Shopify-Hmac-Sha256", _shopify_verify, "order"),
+}
+
+
+def secret_setting(channel: str) -> str:
+    """The environment variable holding a channel's webhook secret."""
+    return f"WAREHOUSE_CENTRAL_{channel.upper()}_WEBHOOK_SECRET"
+
+
+def secrets_from(environ: Mapping[str, str] = os.environ) -> dict[str, bytes]:
+    """The configured webhook secrets, by channel (channels without one are left out)."""
+    return {
+        channel: value.encode()
+        for channel in WEBHOOKS
+        if (value := environ.get(secret_setting(channel), ""))
+    }
+
+
+def check(channel: str, secret: bytes, body: bytes, headers: Mapping[str, str]) -> str | None:
+    """None when the body carries the channel's valid signature, else the phrase key of why not."""
+    given = headers.get(WEBHOOKS[channel].header)
+    if not given:
+        return "no_signature"
+    return None if WEBHOOKS[channel].verify(secret, body, given) else "bad_signature"

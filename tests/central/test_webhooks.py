@@ -1,0 +1,122 @@
+"""Shopify's own webhook body reaches a real `warehouse-central serve` on 127.0.0.1 at
+/api/v1/channels/shopify/webhook: taken when its X-Shopify-Hmac-Sha256 is the body's, answered
+401 problem+json with nothing changed when it is not (tests/fixtures/channels/README.md names
+the body's source: Shopify's Python SDK fixtures)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from central_sync.server.catalogue import ProductIn
+from central_sync.server.central import Central
+from central_sync.server.webhooks import secret_setting, shopify_hmac
+from tests.central.servers import CentralServer, running_central
+
+SECRET = "shpss_test_secret_0123456789"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "channels" / "shopify_orders.json"
+URL = "/api/v1/channels/shopify/webhook"
+
+
+@pytest.fixture
+def server(db_url: str, tmp_path: Path) -> Iterator[CentralServer]:
+    with running_central(db_url, tmp_path, env={secret_setting("shopify"): SECRET}) as running:
+        central = Central(db_url)
+        central.upsert_products([(s, ProductIn(name=s)) for s in
+                                 ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK")])  # fmt: skip
+        central.close()
+        yield running
+
+
+def order_body() -> bytes:
+    """The orders/updated body: Shopify sends the order object itself."""
+    order = json.loads(FIXTURE.read_text(encoding="utf-8"))["orders"][0]
+    return json.dumps(order).encode()
+
+
+def post(server: CentralServer, body: bytes, signature: str | None) -> httpx.Response:
+    headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/updated"}
+    if signature is not None:
+        headers["X-Shopify-Hmac-Sha256"] = signature
+    return httpx.post(server.url + URL, content=body, headers=headers, timeout=10)
+
+
+def stored_orders(db_url: str) -> list[dict]:
+    central = Central(db_url)
+    try:
+        return central.orders(limit=100)
+    finally:
+        central.close()
+
+
+def test_a_shopify_webhook_signed_with_the_app_secret_is_taken_in(
+    server: CentralServer, db_url: str
+) -> None:
+    body = order_body()
+
+    first = post(server, body, shopify_hmac(SECRET.encode(), body))
+    again = post(server, body, shopify_hmac(SECRET.encode(), body))
+
+    assert first.status_code == 201, first.text
+    assert first.json()["id"] == "shopify:450789469"
+    assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    central = Central(db_url)
+    detail = central.order("shopify:450789469")
+    central.close()
+    assert [(ln["sku"], ln["qty"]) for ln in detail["lines"]] == [("IPOD2008RED", 1)]  # refunds
+    assert detail["buyer_note"] == "custom engraving: Happy Birthday; colour: green"
+
+
+@pytest.mark.parametrize(
+    ("signature", "reason"),
+    [
+        (None, "no signature header was sent"),
+        ("not-a-signature", "the signature is not the body's"),
+        (shopify_hmac(b"another app's secret", order_body()), "the signature is not the body's"),
+    ],
+)
+def test_a_shopify_webhook_without_the_bodys_signature_is_a_401_and_changes_nothing(
+    server: CentralServer, db_url: str, signature: str | None, reason: str
+) -> None:
+    resp = post(server, order_body(), signature)
+
+    assert resp.status_code == 401
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    problem = resp.json()
+    assert problem["code"] == "webhook_signature_invalid"
+    assert reason in problem["detail"]
+    assert secret_setting("shopify") in problem["detail"]
+    assert stored_orders(db_url) == []
+
+
+def test_a_body_changed_after_signing_is_refused(server: CentralServer, db_url: str) -> None:
+    body = order_body()
+    signature = shopify_hmac(SECRET.encode(), body)
+
+    resp = post(server, body.replace(b'"quantity": 1', b'"quantity": 9', 1), signature)
+
+    assert (resp.status_code, resp.json()["code"]) == (401, "webhook_signature_invalid")
+    assert stored_orders(db_url) == []
+
+
+def test_a_channel_without_a_webhook_is_named(server: CentralServer) -> None:
+    resp = httpx.post(server.url + "/api/v1/channels/ebay/webhook", content=b"{}", timeout=10)
+
+    assert (resp.status_code, resp.json()["code"]) == (404, "not_found")
+
+
+def test_a_webhook_before_its_secret_is_set_is_refused_naming_the_setting(
+    central: Central, client: TestClient
+) -> None:
+    central.webhook_secrets = {}
+
+    resp = client.post(URL, content=order_body(), headers={"X-Shopify-Hmac-Sha256": "x"})
+
+    assert (resp.status_code, resp.json()["code"]) == (503, "webhook_not_configured")
+    assert secret_setting("shopify") in resp.json()["detail"]
+    assert central.orders() == []
