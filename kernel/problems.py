@@ -7,13 +7,41 @@ side (response, handlers) is `kernel.http`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from kernel.messages import Message
 
 PROBLEM = "application/problem+json"
 
 Render = Callable[[str, str, Mapping[str, Any]], str]
+
+
+class UnknownCode(KeyError, ValueError):
+    """A refusal was raised with a code its side's catalogue does not hold (a programming error)."""
+
+
+class Refusal(Exception):
+    """A refusal with a stable `code` from a side's message catalogue and the params that fill
+    its message; `extra` members go into the problem document as they are. Each side subclasses
+    it once, naming its `catalogue` and its `render`."""
+
+    catalogue: ClassVar[Mapping[str, Message]]
+    render: ClassVar[Render]
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        if code not in self.catalogue:
+            raise UnknownCode(f"error code {code!r} is not in the message catalogue")
+        self.code = code
+        self.params = params
+        self.extra: dict[str, Any] = {}
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        """The text in `lang` ('en' or 'zh'), values filled in."""
+        return type(self).render(self.code, lang, self.params)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, {self.params!r})"
 
 
 def plain(value: Any) -> Any:

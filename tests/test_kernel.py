@@ -55,3 +55,18 @@ def test_a_phrase_fills_in_the_reader_s_language_a_phrase_param_too_and_a_missin
 
     assert fill(done, "zh-CN,zh;q=0.9", params) == "订单 O-1 已发货（?）。"
     assert fill(done, "fr", params) == "Order O-1 shipped (?)."
+
+
+def test_a_refusal_with_a_code_outside_its_catalogue_is_a_programming_error_on_either_side() -> (
+    None
+):
+    from central_sync.server.errors import CentralError
+    from edge.domain.errors import EdgeError
+    from kernel.problems import UnknownCode
+
+    for refusal in (EdgeError, CentralError):
+        with pytest.raises(UnknownCode):
+            refusal("no_such_code")
+        assert refusal("not_found", what="order", key="O-1").message("zh") != (
+            refusal("not_found", what="order", key="O-1").message("en")
+        )

@@ -13,7 +13,7 @@ from central_sync.server.messages import CATALOGUE, render
 from kernel import http
 from kernel.http import problem_response
 from kernel.messages import normalise_language
-from kernel.problems import problem_document
+from kernel.problems import Refusal, problem_document
 
 log = logging.getLogger("central.api")
 
@@ -29,16 +29,11 @@ STATUS: dict[str, int] = {
 }  # fmt: skip
 
 
-class CentralError(Exception):
+class CentralError(Refusal):
     """A refusal with a stable `code`; params fill the catalogue's message."""
 
-    def __init__(self, code: str, /, **params: Any) -> None:
-        if code not in CATALOGUE:
-            raise ValueError(f"no message for error code {code!r}")
-        self.code = code
-        self.params = params
-        self.extra: dict[str, Any] = {}
-        super().__init__(render(code, "en", params))
+    catalogue = CATALOGUE
+    render = staticmethod(render)
 
 
 def problem_body(code: str, params: dict[str, Any], lang: str, **extra: Any) -> dict[str, Any]:
