@@ -3,7 +3,6 @@ and real HTTP/1.1 keep-alive, with the test's own store and settings."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,13 +11,13 @@ from typing import Any
 
 import uvicorn
 
+from kernel.serving import bind
+
 
 @contextmanager
 def serving(app: Any) -> Iterator[tuple[str, int]]:
     """Serve `app` until the block ends; yields (host, port)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock = bind("127.0.0.1", 0)  # the servers' own way to listen
     host, port = sock.getsockname()[:2]
     config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_keep_alive=30)
     server = uvicorn.Server(config)
