@@ -143,6 +143,18 @@ def putback_requested(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> N
     """Central holds the order cancelled or shipped and heard late of work on it here: stop the
     order (cancel it here, giving back reservations) and open put-backs for every unit picked.
     Nothing to do once it is cancelled here already, or gone from the building."""
+    _stop_order(tx, data, change, f"central holds this order {data.get('status')}")
+
+
+def order_recalled(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:
+    """Central moved the order to another warehouse while this one was quiet: stop it here the
+    same way, once (a recall of an order cancelled here already changes nothing), so its units
+    are picked at the other warehouse only. Gone from the building already: central hears of the
+    shipment from this edge's events."""
+    _stop_order(tx, data, change, "moved to another warehouse by central")
+
+
+def _stop_order(tx: Tx, data: dict[str, Any], change: dict[str, Any], default: str) -> None:
     order_id = str(data.get("order_id") or change.get("order_id") or "")
     row = order_store.order_row(tx, order_id)
     if row is None:
@@ -150,7 +162,7 @@ def putback_requested(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> N
     status = OrderStatus(row["status"])
     if status is OrderStatus.CANCELLED or status in GONE:
         return
-    reason = str(data.get("reason") or f"central holds this order {data.get('status')}")
+    reason = str(data.get("reason") or default)
     done = cancel_order(tx, order_id, CENTRAL, reason=reason)
     log.warning("order %s stopped: %s; %d put-backs opened", order_id, reason,
                 len(done["put_back"]))  # fmt: skip
@@ -216,6 +228,7 @@ APPLIERS: dict[str, Callable[[Tx, dict[str, Any], dict[str, Any]], None]] = {
     "order_released": order_released,
     "order_cancelled": order_cancelled,
     "putback_requested": putback_requested,
+    "order_recalled": order_recalled,
     "address_changed": address_changed,
     "return_authorised": return_authorised,
 }

@@ -10,11 +10,20 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, Strict
 
+from central_sync.server.assign import QUIET_AFTER_S, choose_for_order, edge_pool
+from central_sync.server.attention import resolve_for_order
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.messages import PHRASES
-from central_sync.server.orders import ShipTo, history, recheck_held
+from central_sync.server.orders import (
+    RECALLED,
+    ShipTo,
+    assign_order,
+    history,
+    recalled_from,
+    recheck_held,
+)
 
 log = logging.getLogger("central.orders")
 
@@ -155,3 +164,41 @@ def _next_rma(tx: Tx) -> str:
         rma = f"RMA-{count:06d}"
         if tx.one("SELECT rma FROM returns WHERE rma = ?", (rma,)) is None:
             return rma
+
+
+class ReassignIn(BaseModel):
+    reason: str = Field(default="its warehouse has not taken it", min_length=1, max_length=200)
+
+
+def reassign_order(
+    tx: Tx, order_id: str, reason: str, *, quiet_after_s: float = QUIET_AFTER_S
+) -> dict[str, Any]:
+    """Take a released order back from its edge (which gets `order_recalled`: it cancels its
+    copy, once, putting back anything it picked) and assign it by the rule among the other edges;
+    unassigned with the reason when none can cover it. Only an order central holds `released`
+    (not yet picking, as far as central knows) can move."""
+    row = _order(tx, order_id)
+    _refuse_if_gone(tx, row, "reassigned")
+    if row["status"] != "released" or not row["warehouse"]:
+        raise CentralError(
+            "invalid_request",
+            reason=f"order {order_id} is {row['status']}: only a released order can be reassigned",
+        )
+    old = row["warehouse"]
+    add_change(tx, old, "order_recalled", {"order_id": order_id, "reason": reason},
+               order_id=order_id)  # fmt: skip
+    tx.execute(
+        "UPDATE orders SET status = 'unassigned', warehouse = NULL, updated_at = ? WHERE id = ?",
+        (utc_now(), order_id),
+    )
+    history(tx, order_id, "released", "unassigned", note=f"{RECALLED}{old}: {reason}")
+    gone = recalled_from(tx, [order_id]).get(order_id, set())
+    others = edge_pool(tx, quiet_after_s).without(gone)
+    choice = choose_for_order(tx, order_id, pool=others)
+    warehouse = assign_order(tx, order_id, choice)
+    resolved = resolve_for_order(tx, order_id, "not_acknowledged")
+    log.warning("order %s recalled from %s (%s); now %s", order_id, old, reason,
+                warehouse or "unassigned")  # fmt: skip
+    return {"order_id": order_id, "recalled_from": old, "warehouse": warehouse,
+            "status": "released" if warehouse else "unassigned",
+            "exceptions_resolved": resolved}  # fmt: skip

@@ -134,13 +134,15 @@ def choose_warehouse(
     return Choice(None, "no warehouse can cover every line; " + "; ".join(short))
 
 
-def choose_for_order(tx: Tx, order_id: str, quiet_after_s: float = QUIET_AFTER_S) -> Choice:
+def choose_for_order(
+    tx: Tx, order_id: str, quiet_after_s: float = QUIET_AFTER_S, *, pool: EdgePool | None = None
+) -> Choice:
     lines = tx.all("SELECT sku, qty FROM order_lines WHERE order_id = ?", (order_id,))
     need: dict[str, int] = defaultdict(int)
     for line in lines:
         need[line["sku"]] += int(line["qty"])
     available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=need)}
-    return edge_pool(tx, quiet_after_s).choose(need, available)
+    return (pool or edge_pool(tx, quiet_after_s)).choose(need, available)
 
 
 @dataclass(frozen=True)
@@ -149,9 +151,23 @@ class EdgePool:
 
     edges: tuple[str, ...]
     heard: tuple[str, ...]
+    recalled: tuple[str, ...] = ()  # left out: the order was recalled from them
+
+    def without(self, gone: Iterable[str]) -> EdgePool:
+        """The pool less the edges an order was recalled from (they cancelled their copy)."""
+        out = set(gone)
+        if not out:
+            return self
+        return EdgePool(
+            tuple(e for e in self.edges if e not in out),
+            tuple(e for e in self.heard if e not in out),
+            tuple(sorted(out)),
+        )
 
     def choose(self, need: Mapping[str, int], available: Mapping[tuple[str, str], int]) -> Choice:
         """The rule among the edges heard from; the quiet ones only when none of those can."""
+        if not self.edges and self.recalled:
+            return Choice(None, f"recalled from {', '.join(self.recalled)}; no other warehouse")
         if self.heard and len(self.heard) < len(self.edges):
             choice = choose_warehouse(need, available, self.heard)
             if choice.warehouse is not None:

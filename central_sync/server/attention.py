@@ -57,6 +57,17 @@ def resolve(tx: Tx, exception_id: int) -> dict[str, Any]:
     return dict(tx.one("SELECT * FROM exceptions WHERE id = ?", (exception_id,)))
 
 
+def resolve_for_order(tx: Tx, order_id: str, kind: str) -> int:
+    """Resolve the open exceptions of `kind` about the order (its cause was dealt with)."""
+    ids = [r["id"] for r in tx.all(
+        "SELECT id FROM exceptions WHERE status = 'open' AND kind = ? AND order_id = ?",
+        (kind, order_id),
+    )]  # fmt: skip
+    for exception_id in ids:
+        resolve(tx, exception_id)
+    return len(ids)
+
+
 # An order released to an edge that has not taken it (its feed cursor is before the order's
 # change) this many seconds later needs a person (serve --unacked-after).
 UNACKED_AFTER_S = 300.0
@@ -81,7 +92,8 @@ def unacknowledged(tx: Tx, after_s: float) -> int:
             f"order {r['order_id']} was released to edge {r['edge_id']} at {r['created_at']} "
             f"and the edge has not taken it (change {r['id']}, the edge asked from "
             f"{r['feed_cursor']}; last heard {heard}). Check the warehouse is running and "
-            f"connected; if it cannot ship the order, cancel it here and import it again."
+            f"connected, or move the order to another warehouse: POST /api/v1/orders/{r['order_id']}/reassign "
+            f"(the edge, when it comes back, cancels its copy once and puts back what it picked)."
         )
         new += raise_exception(tx, "not_acknowledged", r["edge_id"], detail, order_id=r["order_id"])
     return new

@@ -251,6 +251,10 @@ class Central:
         with self.write() as tx:
             return amend.cancel_order(tx, order_id, reason)
 
+    def reassign(self, order_id: str, reason: str) -> dict[str, Any]:
+        with self.write() as tx:
+            return amend.reassign_order(tx, order_id, reason, quiet_after_s=self.quiet_after_s)
+
     def change_address(self, order_id: str, ship_to: orders.ShipTo) -> dict[str, Any]:
         with self.write() as tx:
             return amend.change_address(tx, order_id, ship_to)

@@ -141,6 +141,7 @@ PHRASES: dict[str, Text] = {
     "unknown_token": Text("the token is not known here", "令牌无效"),
     "cancelled": Text("cancelled", "取消"),
     "readdressed": Text("given a new address", "修改地址"),
+    "reassigned": Text("moved to another warehouse", "改派到其他仓库"),
 }
 
 

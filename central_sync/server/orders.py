@@ -407,11 +407,12 @@ def assign_pending(
         ):
             need[line["order_id"]][line["sku"]] += int(line["qty"])
     edges = edge_pool(tx, quiet_after_s)
+    recalled = recalled_from(tx, list(need))
     every_sku = {sku for lines in need.values() for sku in lines}
     available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=every_sku)}
     done = []
     for row in rows:
-        choice = edges.choose(need[row["id"]], available)
+        choice = edges.without(recalled.get(row["id"], ())).choose(need[row["id"]], available)
         if choice.warehouse is None:
             if choice.reason != row["hold_reason"]:
                 assign_order(tx, row["id"], choice)
@@ -421,6 +422,24 @@ def assign_pending(
         assign_order(tx, row["id"], choice)
         done.append({"id": row["id"], "warehouse": choice.warehouse})
     return done
+
+
+RECALLED = "recalled from "
+
+
+def recalled_from(tx: Tx, order_ids: Sequence[str]) -> dict[str, set[str]]:
+    """The edges each order was recalled from (their copy is cancelled: never sent there again),
+    from the order's history (`recalled from EDGE: reason`)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start : start + 500]
+        for r in tx.all(
+            f"SELECT order_id, note FROM order_history WHERE order_id IN ({','.join('?' * len(chunk))})"
+            " AND from_status = 'released' AND to_status = 'unassigned' AND note LIKE ?",
+            [*chunk, RECALLED + "%"],
+        ):
+            found[r["order_id"]].add(r["note"][len(RECALLED) :].split(":", 1)[0])
+    return dict(found)
 
 
 def edge_order(tx: Tx, order_id: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from fastapi.testclient import TestClient
 
 from central_sync.server.central import Central
 from tests.central.support import EdgeSide, channel_order
@@ -95,3 +96,52 @@ def test_an_order_its_edge_has_not_taken_in_time_becomes_an_exception_once(
     central.resolve_exception(exc["id"])
     central.check_edges()
     assert central.exceptions() == []
+
+
+def test_a_supervisor_moves_an_order_the_quiet_edge_has_not_taken_and_it_gets_a_recall(
+    central: Central, two: tuple[EdgeSide, EdgeSide], client: TestClient, admin: dict[str, str]
+) -> None:
+    big, small = two
+    central.unacked_after_s = 0.5
+    out = central.ingest([channel_order("1", ("TEA-0001", 2))])[0]
+    go_quiet(small)
+    central.check_edges()
+    assert [e["kind"] for e in central.exceptions()] == ["not_acknowledged"]
+
+    moved = client.post("/api/v1/orders/shop:1/reassign", json={}, headers=admin)
+    again = client.post("/api/v1/orders/shop:1/reassign", json={}, headers=admin)
+
+    assert out.warehouse == "edge-1"
+    assert moved.status_code == 200, moved.text
+    assert moved.json() == {
+        "order_id": "shop:1", "recalled_from": "edge-1", "warehouse": "edge-2",
+        "status": "released", "exceptions_resolved": 1,
+    }  # fmt: skip
+    # Never back to an edge that cancelled its copy: with no other edge it waits, saying why.
+    assert (again.json()["recalled_from"], again.json()["status"]) == ("edge-2", "unassigned")
+    assert (
+        central.order("shop:1")["hold_reason"] == "recalled from edge-1, edge-2; no other warehouse"
+    )
+    assert big.change_types()[-2:] == [("order_released", "shop:1"), ("order_recalled", "shop:1")]
+    assert small.change_types()[-2:] == [("order_released", "shop:1"), ("order_recalled", "shop:1")]
+    assert central.exceptions() == []
+    big.receive("TEA-0001", 1)  # stock moves: the retry does not send it back either
+    assert central.settle()
+    assert central.order("shop:1")["status"] == "unassigned"
+    assert central.order("shop:1")["hold_reason"].startswith("recalled from edge-1, edge-2")
+    assert [f["demand"] for f in central.stock(sku="TEA-0001")] == [0, 0]
+
+
+def test_an_order_being_picked_is_not_reassigned(
+    central: Central, two: tuple[EdgeSide, EdgeSide], client: TestClient, admin: dict[str, str]
+) -> None:
+    big, _ = two
+    central.ingest([channel_order("1", ("TEA-0001", 2))])
+    big.send("order_picking_started", order_id="shop:1")
+
+    resp = client.post("/api/v1/orders/shop:1/reassign", json={}, headers=admin)
+
+    assert resp.status_code == 400
+    assert resp.json()["code"] == "invalid_request"
+    assert "only a released order can be reassigned" in resp.json()["detail"]
+    assert central.order("shop:1")["warehouse"] == "edge-1"

@@ -289,3 +289,32 @@ def test_a_change_from_central_past_the_ledgers_range_is_refused_and_stores_noth
     assert applied == {"applied": 1, "refused": 2}
     assert rows(floor.store, "SELECT qty FROM balances WHERE typeof(qty) != 'integer'") == []
     assert dump(floor.store) != before  # the one in range was applied; verify runs after
+
+
+def test_a_recall_stops_the_order_here_once_and_puts_back_what_was_picked(floor: Floor) -> None:
+    apply(floor.store, released(1, "O-1", [("SKU-1", 3)]))
+    pick_two(floor)
+    recall = change(2, "order_recalled", {"order_id": "O-1", "reason": "moved"}, "O-1")
+
+    apply(floor.store, recall)
+    once = dump(floor.store)
+    apply(floor.store, recall)
+
+    assert rows(floor.store, "SELECT status FROM orders WHERE id = 'O-1'") == [("cancelled",)]
+    assert rows(floor.store, "SELECT container, sku, qty, status FROM putback_tasks") == [
+        ("T-0001", "SKU-1", 2, "open")
+    ]
+    assert rows(floor.store, "SELECT * FROM allocations") == []
+    assert dump(floor.store) == once
+
+
+def test_an_edge_back_from_quiet_takes_a_release_and_its_recall_in_one_page(floor: Floor) -> None:
+    page = [
+        released(1, "O-1", [("SKU-1", 3)]),
+        change(2, "order_recalled", {"order_id": "O-1", "reason": "moved"}, "O-1"),
+    ]
+
+    assert apply(floor.store, *page) == {"applied": 2, "refused": 0}
+    assert rows(floor.store, "SELECT status FROM orders WHERE id = 'O-1'") == [("cancelled",)]
+    assert rows(floor.store, "SELECT * FROM allocations") == []
+    assert rows(floor.store, "SELECT * FROM putback_tasks") == []

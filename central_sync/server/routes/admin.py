@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from central_sync.server.amend import AddressIn, CancelIn, ReturnIn
+from central_sync.server.amend import AddressIn, CancelIn, ReassignIn, ReturnIn
 from central_sync.server.catalogue import SKU_PATTERN, ProductIn, ProductWithSku
 from central_sync.server.deps import Admin, AdminOrCookie, CentralDep
 from central_sync.server.errors import CentralError
@@ -77,6 +77,13 @@ def get_order(order_id: Code, central: CentralDep) -> dict[str, Any]:
 def post_cancel(order_id: Code, body: CancelIn, central: CentralDep) -> dict[str, Any]:
     """Cancel the order; its edge gets `order_cancelled`."""
     return central.cancel(order_id, body.reason)
+
+
+@router.post("/orders/{order_id}/reassign")
+def post_reassign(order_id: Code, body: ReassignIn, central: CentralDep) -> dict[str, Any]:
+    """Take a released order back from its edge (`order_recalled`, honoured once when the edge
+    comes back) and assign it among the other edges."""
+    return central.reassign(order_id, body.reason)
 
 
 @router.post("/orders/{order_id}/address")
