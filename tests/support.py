@@ -166,13 +166,14 @@ def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 # --- packing: an order picked into tote T-0001, a packer at bench BENCH-1 ---
 
 
-def picked_order(floor: Floor, lines: list[dict[str, Any]], ref: str = "TB-1") -> str:
-    """Release an order and pick it whole into tote T-0001."""
+def picked_order(floor: Floor, lines: list[dict[str, Any]], ref: str = "TB-1", **extra: Any) -> str:
+    """Release an order (`extra` fields added to its body) and pick it whole into tote T-0001."""
     sup = floor.login("B-SUP")
     resp = floor.client.post(
         "/api/v1/orders", json={"channel": "shop", "channel_order_id": ref, "lines": lines,
                                 "ship_to": {"name": "王芳", "city": "上海市",
-                                            "address": "世纪大道100号", "postcode": "200120"}},
+                                            "address": "世纪大道100号", "postcode": "200120"}}
+        | extra,
         headers=sup,
     )  # fmt: skip
     assert resp.status_code == 201, resp.text

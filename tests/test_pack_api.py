@@ -400,3 +400,28 @@ def test_a_packer_on_a_handheld_bound_to_no_station_types_the_weight_and_the_ben
         .fetchone()
     )
     assert json.loads(event[0])["weight_source"] == "typed"
+
+
+def test_the_shops_notes_on_an_order_are_shown_at_the_pack_bench(bench: Floor) -> None:
+    sup = bench.login("B-SUP")
+    released = bench.client.post(
+        "/api/v1/orders", json={
+            "channel": "taobao", "channel_order_id": "500001084",
+            "lines": [{"sku": "SKU-1", "qty": 1}],
+            "ship_to": {"name": "王小贝", "address": "解放路100", "city": "西安市"},
+            "buyer_note": "周末配送", "seller_note": "改为发顺丰",
+        }, headers=sup,
+    )  # fmt: skip
+    assert released.status_code == 201, released.text
+    order_id = released.json()["order_id"]
+    picker = bench.login("B-PICK")
+    assert bench.start(picker, "pick").status_code == 200
+    picks = [bench.scan(picker, code).json() for code in ("T-0001", "A-01-01", EAN13)]
+    assert all(p["ok"] for p in picks), picks
+    packer = packer_at_bench(bench)
+
+    opened = bench.scan(packer, "T-0001").json()
+    detail = bench.client.get(f"/api/v1/orders/{order_id}", headers=sup).json()
+
+    assert opened["view"]["notes"] == {"buyer": "周末配送", "seller": "改为发顺丰"}
+    assert (detail["buyer_note"], detail["seller_note"]) == ("周末配送", "改为发顺丰")

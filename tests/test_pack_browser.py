@@ -260,6 +260,22 @@ def test_a_packer_packs_an_order_at_the_bench_past_a_wrong_item_and_a_weight_sto
     assert order_status(floor, order_id) == "shipped"
 
 
+def test_the_shops_notes_show_on_the_pack_screen_while_the_items_are_checked(
+    edge: EdgeServer, floor: Floor, screen: StationScreen
+) -> None:
+    picked_order(
+        floor, [{"sku": "SKU-1", "qty": 1}], buyer_note="周末配送", seller_note="改为发顺丰"
+    )
+    log_in_and_choose(screen, edge, "pack")
+
+    screen.scan("T-0001")
+    screen.by("notes").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    shot(screen, "notes")
+
+    assert screen.text("note-buyer").endswith("周末配送")
+    assert screen.text("note-seller").endswith("改为发顺丰")
+
+
 def test_an_order_in_two_parcels_closes_the_first_when_full_and_a_waybill_can_be_reprinted(
     edge: EdgeServer, floor: Floor, screen: StationScreen, tmp_path: Path
 ) -> None:

@@ -50,6 +50,18 @@ function lineRow(line) {
   );
 }
 
+/** The buyer's and the seller's notes from the shop ("ship by SF", "gift wrap"), where given. */
+function notesCard(view) {
+  const notes = view.notes || {};
+  const said = [["buyer", t("note_buyer")], ["seller", t("note_seller")]].filter(([k]) => notes[k]);
+  if (!said.length) return null;
+  return h(
+    "div",
+    { class: "card pack-notes", "data-testid": "notes", role: "note" },
+    ...said.map(([k, label]) => h("p", { class: `pack-note pack-note-${k}`, "data-testid": `note-${k}` }, h("span", { class: "label" }, label), " ", notes[k])),
+  );
+}
+
 function linesList(view) {
   return h("ul", { class: "pack-lines" }, (view.lines || []).map(lineRow));
 }
@@ -232,6 +244,7 @@ function verifyStep(view, bench, act) {
       h("span", { class: "left-count", "data-testid": "left", "data-left": view.left }, view.left),
       h("span", { class: "label" }, t("in_parcel", { n: view.in_parcel })),
     ),
+    notesCard(view),
     linesList(view),
     mine ? closedCard(bench, act, view.parcels) : parcelsList(view.parcels, bench, act),
   ];

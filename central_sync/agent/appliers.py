@@ -118,6 +118,7 @@ def order_released(
         priority=int(data.get("priority") or 0), ship_by=data.get("ship_by") or None,
         customer_ref=str(data.get("customer_ref") or ""), ship_to=dict(data.get("ship_to") or {}),
         carrier=str(data.get("carrier") or ""), service=str(data.get("service") or ""),
+        buyer_note=str(data.get("buyer_note") or ""), seller_note=str(data.get("seller_note") or ""),
     )  # fmt: skip
     receive_order(tx, order, CENTRAL, shelf=shelf)
 

@@ -459,6 +459,7 @@ def _edge_body(row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> di
         "priority": int(row["priority"]), "ship_by": row["ship_by"],
         "customer_ref": row["customer_ref"], "ship_to": json.loads(row["ship_to"]),
         "carrier": row["carrier"], "service": row["service"],
+        "buyer_note": row["buyer_note"], "seller_note": row["seller_note"],
     }  # fmt: skip
 
 

@@ -118,10 +118,16 @@ def view_pack(
         parcels = store.parcel_rows(conn, s.order_id)
     return {"workflow": "pack", "step": step, "station": s.station, "order_id": s.order_id,
             "channel_order_id": ship_to.get("_channel_order_id") if s.order_id and ship_to else None,
+            # the buyer's and the seller's notes from the channel ("ship by SF", "gift wrap")
+            "notes": _notes(ship_to) if s.order_id and ship_to else {"buyer": "", "seller": ""},
             "tote": order.tote if order else None, "parcel_no": s.parcel_no, "lines": lines,
             "in_parcel": sum(s.verified.values()), "left": left,
             "parcels": parcels if s.order_id else [],
             "prompt": PROMPT[step], "prompt_params": params}  # fmt: skip
+
+
+def _notes(ship_to: Mapping[str, Any]) -> dict[str, str]:
+    return {"buyer": ship_to.get("_buyer_note") or "", "seller": ship_to.get("_seller_note") or ""}
 
 
 # --- closing a parcel: one command, one function ---

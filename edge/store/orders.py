@@ -33,6 +33,8 @@ class NewOrder:
     ship_to: dict[str, Any] = field(default_factory=dict)
     carrier: str = ""
     service: str = ""
+    buyer_note: str = ""  # the buyer's message on the channel, shown at the pack bench
+    seller_note: str = ""  # the seller's own memo (e.g. "ship by SF")
 
 
 def find_order(conn: sqlite3.Connection | Tx, channel: str, channel_order_id: str) -> str | None:
@@ -49,11 +51,12 @@ def insert_order(
     """The order as released to this warehouse, with its first status history row; line ids."""
     tx.execute(
         "INSERT INTO orders (id, channel, channel_order_id, status, priority, ship_by, customer_ref,"
-        " ship_to, carrier, service, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        " ship_to, carrier, service, buyer_note, seller_note, created_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             order_id, order.channel, order.channel_order_id, OrderStatus.RELEASED.value,
             order.priority, order.ship_by, order.customer_ref, json.dumps(order.ship_to, ensure_ascii=False),
-            order.carrier, order.service, tx.at, tx.at,
+            order.carrier, order.service, order.buyer_note, order.seller_note, tx.at, tx.at,
         ),
     )  # fmt: skip
     line_ids = []

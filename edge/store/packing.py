@@ -282,9 +282,12 @@ def apply_order_shipped(tx: Tx, c: OrderShipped, *_: Any) -> None:
 
 def ship_to(conn: Conn, order_id: str) -> dict[str, Any]:
     row = conn.execute(
-        "SELECT ship_to, channel_order_id, carrier, service FROM orders WHERE id = ?", (order_id,)
+        "SELECT ship_to, channel_order_id, carrier, service, buyer_note, seller_note FROM orders"
+        " WHERE id = ?",
+        (order_id,),
     ).fetchone()
     return {} if row is None else json.loads(row["ship_to"]) | {
         "_channel_order_id": row["channel_order_id"], "_carrier": row["carrier"],
-        "_service": row["service"],
+        "_service": row["service"], "_buyer_note": row["buyer_note"],
+        "_seller_note": row["seller_note"],
     }  # fmt: skip

@@ -579,6 +579,17 @@ def m0012_access(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0013_order_notes")
+def m0013_order_notes(db: Database) -> None:
+    # The buyer's and the seller's notes from the sales channel, shown at the pack bench.
+    db.executescript(
+        """
+        ALTER TABLE orders ADD COLUMN buyer_note TEXT NOT NULL DEFAULT '';
+        ALTER TABLE orders ADD COLUMN seller_note TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

@@ -53,7 +53,7 @@ def test_taobao_trade_fullinfo_get_maps_its_lines_from_orders_order_and_keeps_bo
     assert order.ordered_at == "2017-07-28T06:18:32Z"
 
 
-def test_a_taobao_trade_is_released_and_central_keeps_its_notes(
+def test_a_taobao_trade_is_released_with_its_notes_on_the_feed(
     central: Central, edge: EdgeSide
 ) -> None:
     [order] = mapped(fixture("taobao_trade_fullinfo_get.json"), "taobao")
@@ -64,6 +64,10 @@ def test_a_taobao_trade_is_released_and_central_keeps_its_notes(
     assert (outcome.status, outcome.order_status) == ("imported", "released")
     stored = central.order("taobao:500001084")
     assert (stored["buyer_note"], stored["seller_note"]) == ("周末配送", "改为发顺丰")
+    [released] = [c for c in edge.changes()["changes"] if c["type"] == "order_released"]
+    assert (released["data"]["buyer_note"], released["data"]["seller_note"]) == (
+        "周末配送", "改为发顺丰",
+    )  # fmt: skip  # down the feed to the edge's pack bench
 
 
 def test_amazon_get_orders_alone_is_held_for_its_address_not_refused(central: Central) -> None:

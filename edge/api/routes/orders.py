@@ -61,6 +61,8 @@ class OrderIn(BaseModel):
     )
     carrier: Annotated[str, StringConstraints(max_length=32)] = ""
     service: Annotated[str, StringConstraints(max_length=32)] = ""
+    buyer_note: Annotated[str, StringConstraints(max_length=1000)] = ""  # shown at the pack bench
+    seller_note: Annotated[str, StringConstraints(max_length=1000)] = ""
 
 
 class CancelIn(BaseModel):
@@ -90,6 +92,7 @@ async def release(
     order = NewOrder(
         body.channel, body.channel_order_id, tuple(NewLine(ln.sku, ln.qty, ln.lot) for ln in body.lines),
         body.id, body.priority, body.ship_by, body.customer_ref, body.ship_to, body.carrier, body.service,
+        body.buyer_note, body.seller_note,
     )  # fmt: skip
     return await orders.release(store, order, _actor(session), shelf=shelf_rules(settings))
 
