@@ -76,15 +76,15 @@ def expiring(config_path: Path | None, days: int | None, as_json: bool) -> None:
 def quarantine(config_path: Path | None, target: str | None) -> None:
     """Freeze the expired and print what moved."""
     # the services, the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.service.expiry import quarantine_expired, shelf_rules
+    import asyncio
+
+    from edge.service.expiry import quarantine, shelf_rules
     from edge.store.ledger import Actor
 
     settings, store = _open(config_path)
     try:
         rules = shelf_rules(settings)
-        done = store.writer.call(
-            lambda tx: quarantine_expired(tx, rules, Actor(device_id="cli"), target=target)
-        )
+        done = asyncio.run(quarantine(store, rules, Actor(device_id="cli"), target=target))
     finally:
         store.close()
     for f in done["frozen"]:
@@ -129,14 +129,14 @@ def counts(config_path: Path | None, done: bool, as_json: bool) -> None:
 def count_result(task_id: int, found: int, config_path: Path | None) -> None:
     """Close one count task with what was found."""
     # the services, the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.service.counts import record_count
+    import asyncio
+
+    from edge.service.counts import count_result as record_count_result
     from edge.store.ledger import Actor
 
     _, store = _open(config_path)
     try:
-        done = store.writer.call(
-            lambda tx: record_count(tx, task_id, found, Actor(device_id="cli"))
-        )
+        done = asyncio.run(record_count_result(store, task_id, found, Actor(device_id="cli")))
     finally:
         store.close()
     click.echo(prompt(done["prompt"], "en", done["params"]))
