@@ -5,7 +5,6 @@ revocation take effect at once. JSON on stdout."""
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -17,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from bench.common import machine  # noqa: E402
+from bench.common import emit, machine  # noqa: E402
 from edge.api.app import create_app  # noqa: E402
 from edge.config import load_settings  # noqa: E402
 from edge.domain.operator import hash_pin  # noqa: E402
@@ -81,10 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="auth-bench-") as tmp:
         report = run(args.tries, args.cost, Path(tmp))
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    emit(report, args.out)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
+from bench.common import emit  # noqa: E402
 from tests.central.databases import pg_base_url, with_search_path  # noqa: E402
 from tests.central.servers import add_edge, running_central  # noqa: E402
 
@@ -232,10 +233,7 @@ def main() -> None:
         "sqlite": sqlite3.sqlite_version, "batch": args.batch, "target_s": TARGET_S,
         "results": [go(b, args.events, args.batch, args.pg) for go in runners for b in backends],
     }  # fmt: skip
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    emit(report, args.out)
 
 
 if __name__ == "__main__":

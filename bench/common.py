@@ -25,6 +25,14 @@ from tests.support import SUPERVISOR  # noqa: E402
 WRITER_COUNTERS = ("edge_writer_commits_total", "edge_writer_commands_total")
 
 
+def emit(report: dict[str, Any], out: Path | None) -> None:
+    """Print a bench's JSON report, and write it to `out` when given (every bench's --out)."""
+    text = json.dumps(report, indent=2)
+    print(text)
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+
+
 def machine() -> dict[str, Any]:
     """Where a benchmark ran: the first fields of its JSON."""
     return {

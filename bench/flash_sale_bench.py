@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 from bench.catchup_bench import database  # noqa: E402
 from bench.common import (  # noqa: E402
     Target,
+    emit,
     machine,
     run_together,
     summarise,
@@ -201,10 +202,7 @@ def main() -> None:
     met = (result["orders_per_s"] >= TARGET["orders_per_s"] and result["p99_ms"] < TARGET["p99_ms"]
            and result["oversold"] == 0)  # fmt: skip
     report = machine() | {"backend": "postgresql", "target": TARGET, "target_met": met} | result
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    emit(report, args.out)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ bitmap text), timing each, and print JSON (see bench/README.md).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 import PIL  # noqa: E402
 import reportlab  # noqa: E402
 
-from bench.common import machine  # noqa: E402
+from bench.common import emit, machine  # noqa: E402
 from labels.document import Address, Label, Waybill  # noqa: E402
 from labels.samples import sample_waybill  # noqa: E402
 from labels.waybill import waybill_pdf, waybill_zpl  # noqa: E402
@@ -112,10 +111,7 @@ def main() -> None:
         "target_p99_ms": TARGET_MS,
         "targets_met": all(r["p99_ms"] < TARGET_MS for r in results),
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    emit(report, args.out)
 
 
 if __name__ == "__main__":

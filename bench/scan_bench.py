@@ -29,6 +29,7 @@ from bench.common import (  # noqa: E402
     Connection,
     Send,
     Target,
+    emit,
     log_in,
     machine,
     measure,
@@ -232,10 +233,7 @@ def main() -> None:
     clients = [int(n) for n in args.clients.split(",") if n.strip()]
     with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
         report = run(clients, args.seconds, Path(tmp), client=args.client)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    emit(report, args.out)
 
 
 if __name__ == "__main__":
