@@ -17,10 +17,8 @@ STORES = ["edge/store"]
 
 # Files that still hold SQL, each with its reason; delete an entry as its SQL moves to a store.
 KNOWN_SQL: dict[str, str] = {
-    "edge/demo/central.py": "the demo reads the edge's catalogue to seed central (not moved yet)",
     "edge/demo/data.py": "the demo's seeding (not moved yet)",
     "edge/demo/floor.py": "the demo's floor sheets and robot (not moved yet)",
-    "edge/demo/run.py": "the demo runner's order and tote picks (not moved yet)",
 }
 
 SQL = re.compile(

@@ -23,6 +23,7 @@ from central_sync.server.central import Central
 from central_sync.server.serving import bind
 from edge.config import Settings
 from edge.files import private_dir, write_atomic
+from edge.store.catalog import all_barcodes, all_products
 from edge.store.database import Store
 
 log = logging.getLogger("edge.demo")
@@ -73,9 +74,8 @@ def load_catalogue(central: Any, store: Store) -> None:
     """Central is the master of the catalogue: it gets the demo edge's products and barcodes."""
     conn = store.read()
     codes = [{"code": r["printed"] or r["code"], "sku": r["sku"], "pack_qty": r["pack_qty"]}
-             for r in conn.execute("SELECT sku, printed, code, pack_qty FROM barcodes")]  # fmt: skip
-    rows = [dict(r) for r in conn.execute("SELECT sku, name, name_zh, weight_g FROM products")]
-    central.upsert_products(products_in(rows, codes))
+             for r in all_barcodes(conn)]  # fmt: skip
+    central.upsert_products(products_in(all_products(conn), codes))
 
 
 def products_in(products: list[dict[str, Any]], barcodes: list[dict[str, Any]]) -> list[Any]:

@@ -18,6 +18,8 @@ from edge.demo.floor import (
     write_sheet,
 )
 from edge.store.database import Store
+from edge.store.orders import released_orders
+from edge.store.packing import totes_to_pack
 
 log = logging.getLogger("edge.demo")
 
@@ -97,19 +99,12 @@ def _open_demo(store: Store, settings: Settings) -> bool:
 
 
 def _released(store: Store) -> list[str]:
-    rows = store.read().execute(
-        "SELECT id FROM orders WHERE status = 'released' ORDER BY created_at, id LIMIT ?",
-        (PICKED_ORDERS,),
-    )
-    return [r[0] for r in rows]
+    return released_orders(store.read(), PICKED_ORDERS)
 
 
 def ready_to_pack(store: Store) -> list[str]:
     """A banner line naming the totes of picked orders waiting at the pack bench."""
-    totes = [r[0] for r in store.read().execute(
-        "SELECT DISTINCT b.container FROM balances b JOIN containers c ON c.code = b.container"
-        " WHERE b.bucket = 'picked' AND b.qty > 0 AND c.type = 'tote' ORDER BY 1"
-    )]  # fmt: skip
+    totes = totes_to_pack(store.read())
     if not totes:
         return []
     return [f"Ready to pack (log in as a packer, task Pack, scan a tote): {', '.join(totes)}"]

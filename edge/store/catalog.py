@@ -27,6 +27,16 @@ def product_row(conn: Any, sku: str) -> Any:
     return conn.execute("SELECT * FROM products WHERE sku = ?", (sku,)).fetchone()
 
 
+def all_products(conn: Any) -> list[dict[str, Any]]:
+    """Every product: sku, names and unit weight."""
+    return [dict(r) for r in conn.execute("SELECT sku, name, name_zh, weight_g FROM products")]
+
+
+def all_barcodes(conn: Any) -> list[dict[str, Any]]:
+    """Every barcode: sku, the code as printed and as kept, units per scan."""
+    return [dict(r) for r in conn.execute("SELECT sku, printed, code, pack_qty FROM barcodes")]
+
+
 def upsert_product(
     tx: Tx, *, sku: str, name: str, name_zh: str = "", weight_g: int = 0,
     lot_tracked: bool = False, expiry_tracked: bool = False, serial_tracked: bool = False,

@@ -75,6 +75,14 @@ def insert_order(
     return line_ids
 
 
+def released_orders(conn: sqlite3.Connection | Tx, limit: int) -> list[str]:
+    """The oldest orders still waiting to be picked (released), oldest first."""
+    rows = conn.execute(
+        "SELECT id FROM orders WHERE status = 'released' ORDER BY created_at, id LIMIT ?", (limit,)
+    )
+    return [r[0] for r in rows]
+
+
 def resolve_order_id(conn: sqlite3.Connection | Tx, key: str) -> str | None:
     """The order a person or a scan names: its id, its channel order id, or both as
     `channel:channel_order_id` (central's ids carry the prefix, a shop's packing slip does not).

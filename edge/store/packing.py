@@ -65,6 +65,15 @@ def order_of_tote(conn: Conn, tote: str) -> str | None:
     return row[0] if row else None
 
 
+def totes_to_pack(conn: Conn) -> list[str]:
+    """The totes holding picked units, waiting at the pack bench."""
+    rows = conn.execute(
+        "SELECT DISTINCT b.container FROM balances b JOIN containers c ON c.code = b.container"
+        " WHERE b.bucket = 'picked' AND b.qty > 0 AND c.type = 'tote' ORDER BY 1"
+    )
+    return [r[0] for r in rows]
+
+
 def sources(conn: Conn, order_id: str) -> list[Source]:
     """The order's picked units, tote by tote, lot by lot."""
     totes = order_totes(conn, order_id)
