@@ -17,7 +17,6 @@ STORES = ["edge/store"]
 
 # Files that still hold SQL, each with its reason; delete an entry as its SQL moves to a store.
 KNOWN_SQL: dict[str, str] = {
-    "edge/demo/data.py": "the demo's seeding (not moved yet)",
     "edge/demo/floor.py": "the demo's floor sheets and robot (not moved yet)",
 }
 

@@ -20,9 +20,12 @@ from edge.domain.gtin import check_digit
 from edge.domain.stock import AdjustStock, AnnounceReturn, FreezeStock, MoveStock, ReceiveStock
 from edge.service import stock as stock_service
 from edge.service.imports import import_table
-from edge.store.database import Store
+from edge.store.catalog import has_products
+from edge.store.database import Store, meta_value, set_meta_once
 from edge.store.importer import table_from_rows
 from edge.store.ledger import Actor
+from edge.store.operators import operator_ids
+from edge.store.queries import row_counts
 from edge.store.writer import Tx
 
 log = logging.getLogger("edge.demo")
@@ -279,12 +282,11 @@ def generate(*, seed: int = SEED, today: date) -> DemoData:
 
 
 def is_seeded(store: Store) -> bool:
-    row = store.read().execute("SELECT 1 FROM edge_meta WHERE key = ?", (SEEDED_KEY,)).fetchone()
-    return row is not None
+    return meta_value(store.read(), SEEDED_KEY) is not None
 
 
 def has_data(store: Store) -> bool:
-    return store.read().execute("SELECT 1 FROM products LIMIT 1").fetchone() is not None
+    return has_products(store.read())
 
 
 def seed(
@@ -329,7 +331,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[tuple[int, Sequence[Any
 
 
 def _actors(tx: Tx) -> dict[str, Actor]:
-    ids = {r["badge"]: r["id"] for r in tx.execute("SELECT badge, id FROM operators")}
+    ids = operator_ids(tx)
     return {"picker": Actor(ids["P001"]), "supervisor": Actor(ids["S001"]), "central": Actor()}
 
 
@@ -363,20 +365,11 @@ def _apply_one(tx: Tx, cmd: Any, actors: dict[str, Actor], n: int) -> None:
 
 
 def _mark_seeded(tx: Tx) -> None:
-    tx.execute(
-        "INSERT OR IGNORE INTO edge_meta (key, value) VALUES (?, ?)",
-        (SEEDED_KEY, tx.now.isoformat()),
-    )
+    set_meta_once(tx, SEEDED_KEY, tx.now.isoformat())
 
 
 def seeded_counts(store: Store) -> dict[str, int]:
-    conn = store.read()
-    tables = ("products", "barcodes", "locations", "containers", "operators", "movements")
-    counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
-    counts["movement_types"] = conn.execute(
-        "SELECT COUNT(DISTINCT type) FROM movements"
-    ).fetchone()[0]
-    return counts
+    return row_counts(store.read())
 
 
 # --- running --------------------------------------------------------------------------------

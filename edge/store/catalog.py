@@ -27,6 +27,11 @@ def product_row(conn: Any, sku: str) -> Any:
     return conn.execute("SELECT * FROM products WHERE sku = ?", (sku,)).fetchone()
 
 
+def has_products(conn: Any) -> bool:
+    """The store holds at least one product."""
+    return conn.execute("SELECT 1 FROM products LIMIT 1").fetchone() is not None
+
+
 def all_products(conn: Any) -> list[dict[str, Any]]:
     """Every product: sku, names and unit weight."""
     return [dict(r) for r in conn.execute("SELECT sku, name, name_zh, weight_g FROM products")]

@@ -52,3 +52,14 @@ def _identity(tx: Tx, edge_id: str) -> tuple[str, int]:
             edge_id, rows["edge_id"], rows["edge_id"],
         )  # fmt: skip
     return rows["edge_id"], int(rows["epoch"])
+
+
+def meta_value(conn: sqlite3.Connection | Tx, key: str) -> str | None:
+    """A value of the edge's own facts (edge_meta), None where it was never set."""
+    row = conn.execute("SELECT value FROM edge_meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_meta_once(tx: Tx, key: str, value: str) -> None:
+    """Set a fact of the edge's own once; a value set before stays."""
+    tx.execute("INSERT OR IGNORE INTO edge_meta (key, value) VALUES (?, ?)", (key, value))

@@ -52,6 +52,11 @@ def add_operator(
     return int(cur.fetchone()[0])
 
 
+def operator_ids(conn: sqlite3.Connection | Tx) -> dict[str, int]:
+    """Every operator's id by badge."""
+    return {r["badge"]: r["id"] for r in conn.execute("SELECT badge, id FROM operators")}
+
+
 def operator_by_badge(conn: sqlite3.Connection, badge: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM operators WHERE badge = ? AND active", (badge,)

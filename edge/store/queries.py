@@ -107,3 +107,14 @@ def exceptions(conn: sqlite3.Connection, *, status: str) -> list[dict[str, Any]]
     return rows(
         conn, "SELECT * FROM exceptions WHERE status = ? ORDER BY id DESC LIMIT 500", (status,)
     )
+
+
+def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many products, barcodes, locations, containers, operators and movements the store
+    holds, and how many kinds of movement (`movement_types`)."""
+    tables = ("products", "barcodes", "locations", "containers", "operators", "movements")
+    counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+    counts["movement_types"] = conn.execute(
+        "SELECT COUNT(DISTINCT type) FROM movements"
+    ).fetchone()[0]
+    return counts
