@@ -8,10 +8,20 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from central_sync.channels.pii import Decrypter, NoDecrypter
-from central_sync.server import access, amend, attention, catalogue, orders, views, webhooks
+from central_sync.server import (
+    access,
+    amend,
+    attention,
+    catalogue,
+    orders,
+    refunds,
+    views,
+    webhooks,
+)
 from central_sync.server.apply import apply_batch, high_water
 from central_sync.server.assign import QUIET_AFTER_S, figures
 from central_sync.server.attention import UNACKED_AFTER_S
@@ -236,12 +246,24 @@ class Central:
                 quiet_after_s=self.quiet_after_s,
                 decrypter=self.decrypter,
             )
+            outcomes = [self._refunds(tx, raws[o.index - first_index], o) for o in outcomes]
         for o in outcomes:
             if o.status == "rejected":
                 log.info(
                     "order %d (%s) rejected: %s: %s", o.index, o.channel_order_id, o.field, o.reason
                 )
         return outcomes
+
+    @staticmethod
+    def _refunds(tx: Tx, raw: Any, outcome: orders.Outcome) -> orders.Outcome:
+        """A duplicate may carry refunds made since (refunds.py); anything else passes."""
+        if outcome.status != "duplicate" or outcome.id is None:
+            return outcome
+        order = orders.parse_order(raw, outcome.index)
+        if not isinstance(order, orders.OrderIn):
+            return outcome
+        done = refunds.apply_channel_refunds(tx, outcome.id, order.channel, order.lines)
+        return replace(outcome, reason=done) if done else outcome
 
     def assign_pending(self) -> list[dict[str, Any]]:
         with self.write() as tx:

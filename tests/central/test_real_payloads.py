@@ -237,3 +237,48 @@ def test_an_order_held_for_its_address_is_released_once_the_address_is_corrected
     assert (detail["status"], detail["warehouse"], detail["hold_reason"]) == (
         "released", "edge-1", "",
     )  # fmt: skip
+
+
+def shopify_unrefunded() -> dict[str, Any]:
+    """Shopify's order as it was before its refund: the same order with no refunds yet."""
+    order = fixture("shopify_orders.json")["orders"][0]
+    return order | {"refunds": [], "financial_status": "paid"}
+
+
+def test_a_shopify_refund_after_release_opens_an_exception_naming_the_refunded_units(
+    central: Central, edge: EdgeSide
+) -> None:
+    stock_up(central, edge, ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"])
+    [before] = mapped({"order": shopify_unrefunded()}, "shopify")
+    [released] = central.ingest([before.to_json()])
+    assert released.order_status == "released"
+    [after] = mapped(fixture("shopify_orders.json"), "shopify")  # orders/updated, 2 refunded
+
+    [outcome] = central.ingest([after.to_json()])
+
+    assert outcome.status == "duplicate"
+    [exc] = central.exceptions(edge_id="edge-1")
+    assert exc["kind"] == "refund_after_release"
+    assert "1 × IPOD2008GREEN, 1 × IPOD2008BLACK" in exc["detail"]
+    lines = central.order(released.id)["lines"]
+    assert [(ln["sku"], ln["refunded"]) for ln in lines] == [
+        ("IPOD2008GREEN", 1), ("IPOD2008RED", 0), ("IPOD2008BLACK", 1),
+    ]  # fmt: skip
+
+
+def test_a_refund_before_any_warehouse_took_the_order_comes_off_its_lines(
+    central: Central,
+) -> None:
+    central.upsert_products([(s, ProductIn(name=s)) for s in ("IPOD2008GREEN", "IPOD2008RED",
+                                                                "IPOD2008BLACK")])  # fmt: skip
+    [before] = mapped({"order": shopify_unrefunded()}, "shopify")
+    [waiting] = central.ingest([before.to_json()])  # no edge: unassigned
+    [after] = mapped(fixture("shopify_orders.json"), "shopify")
+
+    [outcome] = central.ingest([after.to_json()])
+
+    assert "taken off the order" in outcome.reason
+    lines = central.order(waiting.id)["lines"]
+    assert [(ln["sku"], ln["qty"], ln["refunded"]) for ln in lines] == [
+        ("IPOD2008GREEN", 0, 1), ("IPOD2008RED", 1, 0), ("IPOD2008BLACK", 0, 1),
+    ]  # fmt: skip

@@ -1,0 +1,82 @@
+"""Refunds a channel reports for an order central already has (Shopify's orders/updated with new
+`refunds[].refund_line_items`, a re-imported export): refunded units are never shipped.
+
+The same order arriving again is a duplicate; its lines say how many units the channel has
+refunded since (a line refunded whole is no longer in it). Those units are:
+- taken off the order's lines while no warehouse holds it (unassigned or held at central);
+- when every unit still to ship is refunded, the order is cancelled (the edge holding it gets
+  `order_cancelled` through the feed, as for any cancel);
+- when an edge holds it and only part is refunded, an exception is opened for a person: the
+  edge cannot cancel part of a line yet, so the packer must leave those units out (docs/central.md,
+  "Refunds after release")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from central_sync.server.amend import cancel_order
+from central_sync.server.attention import raise_exception
+from central_sync.server.db import Tx, utc_now
+from central_sync.server.errors import CentralError
+from central_sync.server.orders import LineIn, history
+
+AT_CENTRAL = ("unassigned", "on_hold")
+
+
+def newly_refunded(stored: Sequence[Any], lines: Sequence[LineIn]) -> dict[int, int]:
+    """Per stored line_no, the units refunded since it was stored: a line matched by SKU (in
+    order) whose refunded count grew, or that is gone from the channel's order (refunded whole)."""
+    incoming: dict[str, list[LineIn]] = {}
+    for line in lines:
+        incoming.setdefault(line.sku.upper(), []).append(line)
+    out = {}
+    for row in stored:
+        same = incoming.get(str(row["sku"]).upper())
+        now = same.pop(0).refunded if same else int(row["qty"]) + int(row["refunded"])
+        if (more := min(now - int(row["refunded"]), int(row["qty"]))) > 0:
+            out[int(row["line_no"])] = more
+    return out
+
+
+def apply_channel_refunds(tx: Tx, order_id: str, channel: str, lines: Sequence[LineIn]) -> str:
+    """Apply what the channel refunded since; returns what was done ("" for nothing)."""
+    row = tx.one("SELECT status, warehouse FROM orders WHERE id = ?", (order_id,))
+    if row is None or row["status"] in ("cancelled", "completed"):
+        return ""
+    stored = tx.all(
+        "SELECT line_no, sku, qty, refunded FROM order_lines WHERE order_id = ? ORDER BY line_no",
+        (order_id,),
+    )
+    more = newly_refunded(stored, lines)
+    if not more:
+        return ""
+    said = ", ".join(f"{n} × {r['sku']}" for r in stored if (n := more.get(int(r["line_no"]))))
+    left = sum(int(r["qty"]) for r in stored) - sum(more.values())
+    for line_no, units in more.items():
+        at_central = row["status"] in AT_CENTRAL and not row["warehouse"]
+        tx.execute(
+            "UPDATE order_lines SET refunded = refunded + ?, qty = qty - ? WHERE order_id = ?"
+            " AND line_no = ?",
+            (units, units if at_central and left > 0 else 0, order_id, line_no),
+        )
+    if left <= 0:
+        try:
+            cancel_order(tx, order_id, f"refunded on {channel}")
+        except CentralError:  # shipped already: the goods left, a person settles the refund
+            detail = f"{said} refunded on {channel} after order {order_id} shipped"
+            raise_exception(tx, "refund_after_release", row["warehouse"] or "", detail,
+                            order_id=order_id)  # fmt: skip
+            return detail
+        return f"every unit refunded on {channel}: cancelled"
+    if row["warehouse"]:
+        detail = (
+            f"{said} of order {order_id} refunded on {channel} after it went to "
+            f"{row['warehouse']}: the edge cannot cancel part of a line yet; leave those units "
+            "out at the pack bench (or cancel the order and re-release the rest)"
+        )
+        raise_exception(tx, "refund_after_release", row["warehouse"], detail, order_id=order_id)
+        return detail
+    history(tx, order_id, row["status"], row["status"], note=f"{said} refunded on {channel}")
+    tx.execute("UPDATE orders SET updated_at = ? WHERE id = ?", (utc_now(), order_id))
+    return f"{said} refunded on {channel}: taken off the order"
