@@ -16,9 +16,7 @@ NO_SQL = ["edge", "central_sync/agent"]
 STORES = ["edge/store"]
 
 # Files that still hold SQL, each with its reason; delete an entry as its SQL moves to a store.
-KNOWN_SQL: dict[str, str] = {
-    "edge/demo/floor.py": "the demo's floor sheets and robot (not moved yet)",
-}
+KNOWN_SQL: dict[str, str] = {}
 
 SQL = re.compile(
     r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|WITH|BEGIN|REPLACE|SAVEPOINT"

@@ -20,15 +20,24 @@ from edge.service.picking import create_list_for
 from edge.service.scans import ScanRequest, handle_scan
 from edge.service.work import start_task
 from edge.service.workflows import WORKFLOWS
+from edge.store.catalog import free_totes, items_in_play, unit_barcode
 from edge.store.database import Store
 from edge.store.ledger import Actor
-from edge.store.operators import enrol_device, open_session, session_by_token_hash, token_hash
-from edge.store.orders import NewLine, NewOrder
+from edge.store.operators import badges as operator_badges
+from edge.store.operators import (
+    end_login_only,
+    enrol_device,
+    open_session,
+    operator_ids,
+    session_by_token_hash,
+    token_hash,
+)
+from edge.store.orders import NewLine, NewOrder, allocated_bins, bound_containers
+from edge.store.queries import stocked_skus
 from edge.store.writer import Tx
 from labels.sheet import SheetItem, SheetSection, barcode_sheet
 
 DEMO_STATION = "BENCH-1"
-_BOUND = "SELECT container FROM container_bindings WHERE closed_at IS NULL"
 CHANNELS = (("tmall", "TM"), ("jd", "JD"), ("shopify", "SH"), ("amazon", "AZ"))
 ORDER_COUNT = 12
 SHEET_TOTES = 12
@@ -59,12 +68,7 @@ def seed_orders(store: Store, *, seed: int, count: int = ORDER_COUNT) -> list[st
 
 
 def _stocked_skus(store: Store) -> list[str]:
-    rows = store.read().execute(
-        "SELECT b.sku FROM balances b JOIN locations l ON l.code = b.location AND l.type = 'bin'"
-        " JOIN products p ON p.sku = b.sku AND NOT p.lot_tracked"
-        " WHERE b.bucket = 'on_hand' AND b.container = '' GROUP BY b.sku HAVING SUM(b.qty) >= 20 ORDER BY b.sku"
-    )
-    return [r["sku"] for r in rows]
+    return stocked_skus(store.read(), at_least=20)
 
 
 def _order(rng: random.Random, n: int, skus: Sequence[str]) -> NewOrder:
@@ -86,20 +90,13 @@ def sheet_sections(store: Store, *, command_prefix: str = "CMD:") -> list[Any]:
     """Sections of the demo barcode sheet, in the order a picker needs them."""
     conn = store.read()
     badges = [SheetItem(r["badge"], r["badge"], f"{r['name']} · {r['role']}")
-              for r in conn.execute("SELECT badge, name, role FROM operators ORDER BY role, badge")]  # fmt: skip
-    totes = [SheetItem(r["code"], r["code"])
-             for r in conn.execute("SELECT code FROM containers WHERE type = 'tote' AND code NOT IN"
-                                   f" ({_BOUND}) ORDER BY code LIMIT ?", (SHEET_TOTES,))]  # fmt: skip
+              for r in operator_badges(conn)]  # fmt: skip
+    totes = [SheetItem(code, code) for code in free_totes(conn, SHEET_TOTES)]
     to_pack = [SheetItem(r["container"], r["container"], f"order {r['order_id']}")
-               for r in conn.execute("SELECT container, order_id FROM container_bindings"
-                                     " WHERE closed_at IS NULL ORDER BY container")]  # fmt: skip
-    bins = [SheetItem(r["location"], r["location"]) for r in conn.execute(
-        "SELECT DISTINCT a.location FROM allocations a JOIN locations l ON l.code = a.location"
-        " ORDER BY l.pick_seq, a.location")]  # fmt: skip
-    items = [SheetItem(r["printed"], r["sku"], f"{r['name']} / {r['name_zh']}") for r in conn.execute(
-        "SELECT b.printed, p.sku, p.name, p.name_zh FROM barcodes b JOIN products p USING (sku)"
-        " WHERE b.pack_qty = 1 AND p.sku IN (SELECT sku FROM allocations UNION"
-        " SELECT sku FROM balances WHERE bucket = 'picked' AND qty > 0) ORDER BY p.sku")]  # fmt: skip
+               for r in bound_containers(conn)]  # fmt: skip
+    bins = [SheetItem(code, code) for code in allocated_bins(conn)]
+    items = [SheetItem(r["printed"], r["sku"], f"{r['name']} / {r['name_zh']}")
+             for r in items_in_play(conn)]  # fmt: skip
     commands = [SheetItem(command_prefix + c, c.title()) for c in COMMANDS if c != "LOGOUT"]
     return [SheetSection("Operator badges", badges), SheetSection("Totes", totes),
             SheetSection("Totes ready to pack", to_pack),
@@ -168,28 +165,21 @@ def _pick_whole(tx: Tx, order_id: str, badge: str) -> str:
 
 def _next_code(tx: Tx, view: dict[str, Any]) -> str:
     if view["step"] == "tote":
-        row = tx.one(
-            # the last free tote: the first ones stay free for a newcomer's first pick
-            f"SELECT code FROM containers WHERE type = 'tote' AND code NOT IN ({_BOUND})"
-            " ORDER BY code DESC LIMIT 1"
-        )
-        return str(row["code"])
+        # the last free tote: the first ones stay free for a newcomer's first pick
+        return free_totes(tx, 1, newest_first=True)[0]
     task = view["task"]
     if view["step"] == "location":
         return str(task["location"])
-    row = tx.one("SELECT printed FROM barcodes WHERE sku = ? AND pack_qty = 1 LIMIT 1",
-                 (task["sku"],))  # fmt: skip
-    return str(row["printed"])
+    return str(unit_barcode(tx, task["sku"]))
 
 
 def _demo_session(tx: Tx, badge: str) -> Any:
-    operator = tx.one("SELECT id FROM operators WHERE badge = ?", (badge,))
+    operator_id = operator_ids(tx)[badge]
     device = enrol_device(tx, name="demo seeding", kind="handheld")
     token = secrets.token_urlsafe(16)
     expires = datetime.now(UTC) + timedelta(minutes=5)
-    open_session(tx, token=token, operator_id=operator["id"], device_id=device, expires_at=expires)
+    open_session(tx, token=token, operator_id=operator_id, device_id=device, expires_at=expires)
     found = session_by_token_hash(tx.conn, token_hash(token))
     assert found is not None
-    tx.execute("UPDATE login_sessions SET ended_at = ? WHERE token_hash = ?",
-               (tx.at, token_hash(token)))  # fmt: skip
+    end_login_only(tx, token_hash(token))
     return found[0]

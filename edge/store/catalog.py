@@ -114,3 +114,35 @@ def require_sku(tx: Tx, sku: str) -> None:
 def require_location(tx: Tx, code: str) -> None:
     if tx.one("SELECT 1 FROM locations WHERE code = ? AND active", (code,)) is None:
         raise EdgeError("unknown_location", location=code)
+
+
+_BOUND = "SELECT container FROM container_bindings WHERE closed_at IS NULL"
+
+
+def free_totes(conn: Any, limit: int, *, newest_first: bool = False) -> list[str]:
+    """Totes bound to no order now, by code (the last ones first with `newest_first`)."""
+    order = "DESC" if newest_first else ""
+    rows = conn.execute(
+        f"SELECT code FROM containers WHERE type = 'tote' AND code NOT IN ({_BOUND})"
+        f" ORDER BY code {order} LIMIT ?",
+        (limit,),
+    )
+    return [r["code"] for r in rows]
+
+
+def unit_barcode(conn: Any, sku: str) -> str | None:
+    """A printed barcode that stands for one unit of the SKU."""
+    row = conn.execute(
+        "SELECT printed FROM barcodes WHERE sku = ? AND pack_qty = 1 LIMIT 1", (sku,)
+    ).fetchone()
+    return None if row is None else str(row["printed"])
+
+
+def items_in_play(conn: Any) -> list[dict[str, Any]]:
+    """One-unit barcodes of the SKUs allocated to orders or picked into totes, with names."""
+    rows = conn.execute(
+        "SELECT b.printed, p.sku, p.name, p.name_zh FROM barcodes b JOIN products p USING (sku)"
+        " WHERE b.pack_qty = 1 AND p.sku IN (SELECT sku FROM allocations UNION"
+        " SELECT sku FROM balances WHERE bucket = 'picked' AND qty > 0) ORDER BY p.sku"
+    )
+    return [dict(r) for r in rows]

@@ -253,6 +253,12 @@ def set_operator(
     return True
 
 
+def end_login_only(tx: Tx, token_hash_: str) -> None:
+    """End a login session and leave its task open (the demo's seeding picks in a session of
+    its own and leaves nobody logged in)."""
+    tx.execute("UPDATE login_sessions SET ended_at = ? WHERE token_hash = ?", (tx.at, token_hash_))
+
+
 def end_session(tx: Tx, token_hash_: str) -> None:
     tx.execute(
         "UPDATE login_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
@@ -285,3 +291,9 @@ def pin_state(tx: Tx, operator_id: int) -> sqlite3.Row:
     row = tx.one("SELECT failed_pins, locked_until FROM operators WHERE id = ?", (operator_id,))
     assert row is not None
     return row
+
+
+def badges(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every operator's badge, name and role, by role and badge."""
+    rows = conn.execute("SELECT badge, name, role FROM operators ORDER BY role, badge")
+    return [dict(r) for r in rows]

@@ -288,3 +288,21 @@ def bound_totes(tx: Tx, order_id: str) -> list[str]:
         (order_id,),
     )
     return [r["container"] for r in rows]
+
+
+def bound_containers(conn: sqlite3.Connection | Tx) -> list[dict[str, Any]]:
+    """The containers bound to an order now (container, order_id), by container."""
+    rows = conn.execute(
+        "SELECT container, order_id FROM container_bindings WHERE closed_at IS NULL"
+        " ORDER BY container"
+    )
+    return [dict(r) for r in rows]
+
+
+def allocated_bins(conn: sqlite3.Connection | Tx) -> list[str]:
+    """The locations orders are allocated from, in pick order."""
+    rows = conn.execute(
+        "SELECT DISTINCT a.location FROM allocations a JOIN locations l ON l.code = a.location"
+        " ORDER BY l.pick_seq, a.location"
+    )
+    return [r["location"] for r in rows]

@@ -118,3 +118,15 @@ def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
         "SELECT COUNT(DISTINCT type) FROM movements"
     ).fetchone()[0]
     return counts
+
+
+def stocked_skus(conn: sqlite3.Connection, *, at_least: int) -> list[str]:
+    """SKUs (not lot-tracked) with at least `at_least` loose units on hand in bins."""
+    rows = conn.execute(
+        "SELECT b.sku FROM balances b JOIN locations l ON l.code = b.location AND l.type = 'bin'"
+        " JOIN products p ON p.sku = b.sku AND NOT p.lot_tracked"
+        " WHERE b.bucket = 'on_hand' AND b.container = '' GROUP BY b.sku HAVING SUM(b.qty) >= ?"
+        " ORDER BY b.sku",
+        (at_least,),
+    )
+    return [r["sku"] for r in rows]
