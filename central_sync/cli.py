@@ -43,6 +43,13 @@ db_option = click.option(
 )  # fmt: skip
 
 
+quiet_option = click.option(
+    "--quiet-after", default=120.0, show_default=True, envvar="WAREHOUSE_CENTRAL_QUIET_AFTER_S",
+    type=click.FloatRange(5, 86_400), metavar="SECONDS",
+    help="An edge not heard from this long is quiet: it gets new orders only when no other can.",
+)  # fmt: skip
+
+
 @contextmanager
 def opened(url: DatabaseUrl, **settings: Any) -> Iterator[Any]:
     """Central over `url`, migrated; a database that cannot be opened is a clear error."""
@@ -114,11 +121,7 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
     "--max-body-bytes", default=16 * 1024 * 1024, show_default=True, envvar="WAREHOUSE_CENTRAL_MAX_BODY_BYTES",
     type=click.IntRange(1024, 1024**3), help="Largest request body accepted (larger: 413).",
 )  # fmt: skip
-@click.option(
-    "--quiet-after", default=120.0, show_default=True, envvar="WAREHOUSE_CENTRAL_QUIET_AFTER_S",
-    type=click.FloatRange(5, 86_400), metavar="SECONDS",
-    help="An edge not heard from this long is quiet: it gets new orders only when no other can.",
-)  # fmt: skip
+@quiet_option
 @click.option(
     "--unacked-after", default=300.0, show_default=True,
     envvar="WAREHOUSE_CENTRAL_UNACKED_AFTER_S", type=click.FloatRange(10, 604_800),
@@ -179,9 +182,10 @@ def edges_add(edge_id: str, name: str, db: DatabaseUrl) -> None:
 
 @edges.command("list")
 @db_option
-def edges_list(db: DatabaseUrl) -> None:
+@quiet_option
+def edges_list(db: DatabaseUrl, quiet_after: float) -> None:
     """Every edge with its state (in_step, catching_up, quiet), lag, high water and last event."""
-    with opened(db) as central:
+    with opened(db, quiet_after_s=quiet_after) as central:
         rows = central.edges()
     if not rows:
         click.echo("no edges yet (warehouse-central edges add EDGE_ID)")

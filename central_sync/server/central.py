@@ -110,11 +110,11 @@ class Central:
         an edge that has not taken it within `unacked_after_s`. Run every WATCH_S by serve."""
         edges = self.edges()
         for e in edges:
-            before = self._states.get(e["edge_id"])
-            if before is not None and before != e["state"]:
+            before = self._states.get(e["edge_id"])  # None: first look since start
+            if before != e["state"] and (before is not None or e["state"] == "quiet"):
                 log_state = log.warning if e["state"] == "quiet" else log.info
                 log_state(
-                    "edge %s: %s -> %s (last heard %s, %s s behind)", e["edge_id"], before,
+                    "edge %s: %s -> %s (last heard %s, %s s behind)", e["edge_id"], before or "unknown",
                     e["state"], e["last_heard_at"] or "never", e["behind_s"],
                 )  # fmt: skip
             self._states[e["edge_id"]] = e["state"]
