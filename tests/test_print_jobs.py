@@ -260,8 +260,9 @@ def test_a_committed_job_is_printed_when_the_spooler_is_notified(store: Store) -
         spooler.notify()
 
         until(lambda: job(store, job_id).status == "done", "the job done")
+        # The state is noted just after the job's row: wait for it rather than race it.
+        until(lambda: spooler.states["bench1"] == ("ready", ""), "the printer's state")
         assert fake.jobs == [label(WAYBILL)]
-        assert spooler.states["bench1"] == ("ready", "")
         assert ("print_job", {
             "id": job_id, "printer": "bench1", "station": "BENCH-1", "kind": "waybill",
             "order_id": None, "parcel_id": None, "status": "done", "reason": "", "retry_at": None,

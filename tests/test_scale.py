@@ -385,7 +385,9 @@ def test_an_unanswered_request_is_followed_by_the_next_only_after_the_answer_tim
     pty.unplug()
 
     first, second = scale.asked_at[:2]
-    assert second - first >= 0.3
+    # The times are when the fake scale read each request, so each carries its own read latency:
+    # allow 50 ms of it. Unpaced requests (the old reader) came every 20 ms, far below this bound.
+    assert second - first >= 0.25
     assert scale.overlapping == 0
 
 

@@ -189,7 +189,14 @@ class Spooler:
             return True
         self.failures[job.printer] += 1
         await self._fail(job, result.reason, retry=True, attempts=job.attempts + 1)
-        await self._refresh(job.printer)
+        # It just failed a job, so a "ready" now (the fault cleared at once, or a printer that
+        # says ready and fails) shows as the failure: the watch's next ready answer, fault_poll_s
+        # from now, is then a change and re-arms the queue — never a tight retry loop.
+        status = await self._ask(job.printer)
+        await self._set_state(
+            job.printer, PrinterStatus(False, reason=result.reason) if status.ready else status
+        )
+        self._asked_at[job.printer] = asyncio.get_running_loop().time()
         return False
 
     async def _fail(self, job: PrintJob, reason: str, *, retry: bool, attempts: int = 0) -> None:
@@ -236,12 +243,14 @@ class Spooler:
                 await asyncio.wait_for(self._stopping.wait(), self._fault_poll_s)
 
     async def _refresh(self, name: str) -> None:
+        await self._set_state(name, await self._ask(name))
+
+    async def _ask(self, name: str) -> PrinterStatus:
         try:
-            status = await self._in_thread(self._printers[name].status)
+            return await self._in_thread(self._printers[name].status)
         except Exception as exc:  # an adapter bug must not stop the watch
             log.exception("printer %s: status failed", name)
-            status = PrinterStatus(False, reason=f"status failed: {exc}")
-        await self._set_state(name, status)
+            return PrinterStatus(False, reason=f"status failed: {exc}")
 
     async def _set_state(self, name: str, status: PrinterStatus) -> None:
         state = (status.state, status.reason)
