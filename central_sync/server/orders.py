@@ -388,15 +388,16 @@ def assign_pending(
             f" AND l.sku IN ({','.join('?' * len(wanted))}))"
         )
         params = wanted
+    waiting = tx.one(f"SELECT id FROM orders WHERE status = 'unassigned'{where} LIMIT 1", params)
+    if waiting is None or (
+        wanted is not None and not any(f.available > 0 for f in figures(tx, skus=wanted))
+    ):
+        return []  # the usual case in a sold-out sale: two small reads, nothing else
     rows = tx.all(
         f"SELECT id, hold_reason FROM orders WHERE status = 'unassigned'{where}"
         " ORDER BY priority DESC, created_at, id",
         params,
     )
-    if not rows or (
-        wanted is not None and not any(f.available > 0 for f in figures(tx, skus=wanted))
-    ):
-        return []
     need: dict[str, dict[str, int]] = {r["id"]: defaultdict(int) for r in rows}
     for start in range(0, len(rows), 500):
         chunk = [r["id"] for r in rows[start : start + 500]]
