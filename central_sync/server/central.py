@@ -289,6 +289,11 @@ class Central:
         with self.read() as tx:
             return views.list_orders(tx, **filters)
 
+    def known_order(self, channel: str, channel_order_id: str) -> str | None:
+        """Central's id of a channel order it has, else None."""
+        with self.read() as tx:
+            return orders.find_order(tx, channel, channel_order_id)
+
     def order(self, order_id: str) -> dict[str, Any]:
         with self.read() as tx:
             found = views.order_detail(tx, order_id)

@@ -97,6 +97,14 @@ class Outcome:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+def find_order(tx: Tx, channel: str, channel_order_id: str) -> str | None:
+    """Central's id of the order (channel, channel_order_id), if it has it."""
+    return tx.value(
+        "SELECT id FROM orders WHERE channel = ? AND channel_order_id = ?",
+        (channel, channel_order_id),
+    )
+
+
 def order_id_for(channel: str, channel_order_id: str) -> str:
     """Central's id: `channel:channel_order_id`, made safe for the edge's id pattern if needed."""
     safe = re.sub(r"[^A-Za-z0-9_.:-]", "_", channel_order_id)

@@ -25,6 +25,8 @@ class Webhook:
     header: str  # the signature header
     verify: Callable[[bytes, bytes, str], bool]  # (secret, raw body, header value) -> matches
     wrap: str  # the key the body's order is put under for the channel's mapping
+    # why the body says the channel cancelled or refunded the whole order ("" when it does not)
+    cancelled: Callable[[Mapping[str, object]], str]
 
 
 def shopify_hmac(secret: bytes, body: bytes) -> str:
@@ -36,9 +38,17 @@ def _shopify_verify(secret: bytes, body: bytes, given: str) -> bool:
     return hmac.compare_digest(shopify_hmac(secret, body), given.strip())
 
 
+def _shopify_cancelled(order: Mapping[str, object]) -> str:
+    if order.get("cancelled_at"):
+        return f"cancelled on shopify ({order.get('cancel_reason') or 'no reason given'})"
+    if order.get("financial_status") in ("refunded", "voided"):
+        return f"{order.get('financial_status')} on shopify"
+    return ""
+
+
 WEBHOOKS: dict[str, Webhook] = {
-    # orders/create, orders/updated, orders/paid: the body is the order object itself
-    "shopify": Webhook("X-Shopify-Hmac-Sha256", _shopify_verify, "order"),
+    # orders/create, orders/updated, orders/cancelled: the body is the order object itself
+    "shopify": Webhook("X-Shopify-Hmac-Sha256", _shopify_verify, "order", _shopify_cancelled),
 }
 
 

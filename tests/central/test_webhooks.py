@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -120,3 +121,30 @@ def test_a_webhook_before_its_secret_is_set_is_refused_naming_the_setting(
     assert (resp.status_code, resp.json()["code"]) == (503, "webhook_not_configured")
     assert secret_setting("shopify") in resp.json()["detail"]
     assert central.orders() == []
+
+
+def test_an_order_shopify_cancelled_after_central_took_it_is_cancelled_at_the_edge_too(
+    central: Central, client: TestClient, make_edge: Any
+) -> None:
+    central.webhook_secrets = {"shopify": SECRET.encode()}
+    edge = make_edge("edge-1")
+    central.upsert_products([(s, ProductIn(name=s)) for s in ("IPOD2008GREEN", "IPOD2008RED",
+                                                                "IPOD2008BLACK")])  # fmt: skip
+    for sku in ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"):
+        edge.receive(sku, 5)
+    order = json.loads(order_body())
+    body = json.dumps(order).encode()
+    sign = {"X-Shopify-Hmac-Sha256": shopify_hmac(SECRET.encode(), body)}
+    assert client.post(URL, content=body, headers=sign).json()["order_status"] == "released"
+    cancelled = json.dumps(order | {"cancelled_at": "2021-02-13T09:00:00-05:00",
+                                    "cancel_reason": "customer"}).encode()  # fmt: skip
+
+    resp = client.post(
+        URL,
+        content=cancelled,
+        headers={"X-Shopify-Hmac-Sha256": shopify_hmac(SECRET.encode(), cancelled)},
+    )
+
+    assert resp.status_code == 200, resp.text
+    assert central.order("shopify:450789469")["status"] == "cancelled"
+    assert edge.changes()["changes"][-1]["type"] == "order_cancelled"

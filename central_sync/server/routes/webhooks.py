@@ -23,7 +23,8 @@ router = APIRouter(prefix="/api/v1/channels", tags=["webhooks"])
 async def post_webhook(channel: str, request: Request, central: CentralDep) -> JSONResponse:
     """A platform's order webhook (Shopify: orders/create, orders/updated), signature checked
     on the raw body first: 401 and nothing changes when it does not match; then the order as
-    `POST /api/v1/orders` takes one (201 imported, 200 duplicate, 422 rejected)."""
+    `POST /api/v1/orders` takes one (201 imported, 200 duplicate, 422 rejected); an order
+    central has that the channel cancelled or refunded whole is cancelled (200)."""
     if channel not in webhooks.WEBHOOKS:
         raise CentralError("not_found", what="channel webhook", key=channel[:40])
     setting = webhooks.secret_setting(channel)
@@ -41,7 +42,13 @@ async def post_webhook(channel: str, request: Request, central: CentralDep) -> J
         raise CentralError("invalid_request", reason=PHRASES["not_json"]) from None
     if not isinstance(document, dict):
         raise CentralError("invalid_request", reason=PHRASES["not_json"])
-    [item] = map_document({webhooks.WEBHOOKS[channel].wrap: document}, load_mapping(channel))
+    hook = webhooks.WEBHOOKS[channel]
+    if (why := hook.cancelled(document)) and (known := await run_in_threadpool(
+        central.known_order, channel, str(document.get("id", ""))
+    )):  # fmt: skip
+        done = await run_in_threadpool(central.cancel, known, why)
+        return JSONResponse(done)
+    [item] = map_document({hook.wrap: document}, load_mapping(channel))
     if isinstance(item, Rejected):
         raise CentralError(
             "order_rejected", channel_order_id=item.channel_order_id or "?", field=item.field,
