@@ -50,26 +50,34 @@ def session_reads(store: Store, token: str, count: int) -> float:
 def run(tries: int, cost: int, work: Path) -> dict[str, Any]:
     # Up to 20 free tries per source (one device serves them all): no refusal comes from the
     # throttle before the PIN is checked.
-    overrides = {"edge.data_dir": work, "auth.pin_hash_cost": cost, "auth.max_pin_attempts": 20,
-                 "auth.badge_lock_attempts": 1000}  # fmt: skip
+    overrides = {
+        "edge.data_dir": work,
+        "auth.pin_hash_cost": cost,
+        "auth.max_pin_attempts": 20,
+        "auth.badge_lock_attempts": 1000,
+    }
     settings = load_settings(env={}, overrides=overrides)
     store = Store(settings.db_path, edge_id=settings.edge.id)
     pin_hash = hash_pin("2468", salt=b"0123456789abcdef", cost=cost)
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
-        store.writer.call(lambda tx: add_operator(
-            tx, badge="B-REAL", name="Real", role="picker", pin_hash=pin_hash))  # fmt: skip
+        store.writer.call(
+            lambda tx: add_operator(
+                tx, badge="B-REAL", name="Real", role="picker", pin_hash=pin_hash
+            )
+        )
         took = logins(floor, min(tries, 9))
         token = floor.login("B-PICK")["Authorization"].removeprefix("Bearer ")
         read_us = session_reads(store, token, 20_000)
     store.close()
     medians = {k: statistics.median(v) * 1000 for k, v in took.items()}
     return machine() | {
-        "pin_hash_cost": cost, "tries_each": tries,
+        "pin_hash_cost": cost,
+        "tries_each": tries,
         "login_median_ms": {k: round(v, 2) for k, v in medians.items()},
         "unknown_over_wrong_pin": round(medians["unknown_badge"] / medians["wrong_pin"], 3),
         "session_read_us": round(read_us, 2),
-    }  # fmt: skip
+    }
 
 
 def main() -> None:

@@ -45,8 +45,17 @@ def _side(location: str, bucket: str, container: str = "") -> list[str]:
 
 
 def _move(n: int, kind: str, sku: str, qty: int, src: list[str], dst: list[str]) -> dict[str, Any]:
-    return {"id": n, "type": kind, "reason": "", "sku": sku, "lot": "", "serial": "", "qty": qty,
-            "from": src, "to": dst}  # fmt: skip
+    return {
+        "id": n,
+        "type": kind,
+        "reason": "",
+        "sku": sku,
+        "lot": "",
+        "serial": "",
+        "qty": qty,
+        "from": src,
+        "to": dst,
+    }
 
 
 def movements(seq: int) -> tuple[str, str | None, list[dict[str, Any]]]:
@@ -62,21 +71,33 @@ def movements(seq: int) -> tuple[str, str | None, list[dict[str, Any]]]:
         return "ship", f"O-{seq - 1}", [_move(seq, "ship", sku, 1, tote, ["", "", "shipped"])]
     if kind == 3:  # a move between bins and a count adjustment: two movements
         other = _side(BINS[(seq + 1) % len(BINS)], "on_hand")
-        return "count", None, [
-            _move(seq, "move", sku, 2, shelf, other),
-            _move(seq, "adjust", sku, 1, ["", "", "adjusted"], other),
-        ]  # fmt: skip
+        return (
+            "count",
+            None,
+            [
+                _move(seq, "move", sku, 2, shelf, other),
+                _move(seq, "adjust", sku, 1, ["", "", "adjusted"], other),
+            ],
+        )
     return "freeze", None, [_move(seq, "freeze", sku, 1, shelf, _side("Q-01", "frozen"))]
 
 
 def envelope(seq: int) -> dict[str, Any]:
     kind, order_id, moved = movements(seq)
     return {
-        "event_id": str(uuid.uuid4()), "edge_id": EDGE, "epoch": 1, "seq": seq,
-        "schema_version": 1, "type": kind, "occurred_at": "2026-11-25T09:12:03.123456Z",
-        "scan_id": str(uuid.uuid4()), "order_id": order_id, "order_line_id": None,
-        "sku": moved[0]["sku"], "payload": {"movements": moved, "operator_id": 7},
-    }  # fmt: skip
+        "event_id": str(uuid.uuid4()),
+        "edge_id": EDGE,
+        "epoch": 1,
+        "seq": seq,
+        "schema_version": 1,
+        "type": kind,
+        "occurred_at": "2026-11-25T09:12:03.123456Z",
+        "scan_id": str(uuid.uuid4()),
+        "order_id": order_id,
+        "order_line_id": None,
+        "sku": moved[0]["sku"],
+        "payload": {"movements": moved, "operator_id": 7},
+    }
 
 
 def expected_figures(n: int) -> dict[tuple[str, str], int]:
@@ -126,8 +147,10 @@ def run(backend: str, n: int, batch: int, pg: str) -> dict[str, Any]:
     payloads = bodies(n, batch)
     with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp), pg) as db:
         with running_central(db, Path(tmp)) as server:
-            headers = {"Authorization": f"Bearer {add_edge(db, EDGE)}",
-                       "Content-Type": "application/json"}  # fmt: skip
+            headers = {
+                "Authorization": f"Bearer {add_edge(db, EDGE)}",
+                "Content-Type": "application/json",
+            }
             latencies, cpu0 = [], cpu_seconds(server.process.pid)
             with httpx.Client(base_url=server.url, headers=headers, timeout=120) as http:
                 started = time.perf_counter()
@@ -145,27 +168,48 @@ def run(backend: str, n: int, batch: int, pg: str) -> dict[str, Any]:
     held = {(r["sku"], b): r[b] for r in stock for b in ("on_hand", "picked", "frozen") if r[b]}
     latencies.sort()
     return {
-        "backend": backend, "via": "http", "events": n, "batches": len(payloads),
+        "backend": backend,
+        "via": "http",
+        "events": n,
+        "batches": len(payloads),
         "drain_s": round(drain, 2),
-        "events_per_s": round(n / drain), "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "events_per_s": round(n / drain),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
-        "max_ms": round(latencies[-1] * 1000, 1), "server_cpu_s": round(cpu, 2),
-        "high_water": water, "figures_match": held == expected_figures(n),
+        "max_ms": round(latencies[-1] * 1000, 1),
+        "server_cpu_s": round(cpu, 2),
+        "high_water": water,
+        "figures_match": held == expected_figures(n),
         "target_met": drain < TARGET_S,
-    }  # fmt: skip
+    }
 
 
 def fill_outbox(store: Any, n: int) -> None:
     """An edge store whose outbox holds the n events undelivered, as after a long outage."""
-    cols = ("epoch, seq, event_id, type, schema_version, occurred_at, scan_id, order_id,"
-            " order_line_id, sku, payload")  # fmt: skip
+    cols = (
+        "epoch, seq, event_id, type, schema_version, occurred_at, scan_id, order_id,"
+        " order_line_id, sku, payload"
+    )
 
     def write(tx: Any, start: int, stop: int) -> None:
         rows = []
         for seq in range(start, stop):
             e = envelope(seq)
-            rows.append((1, seq, e["event_id"], e["type"], 1, e["occurred_at"], e["scan_id"],
-                         e["order_id"], None, e["sku"], json.dumps(e["payload"])))  # fmt: skip
+            rows.append(
+                (
+                    1,
+                    seq,
+                    e["event_id"],
+                    e["type"],
+                    1,
+                    e["occurred_at"],
+                    e["scan_id"],
+                    e["order_id"],
+                    None,
+                    e["sku"],
+                    json.dumps(e["payload"]),
+                )
+            )
         tx.conn.executemany(f"INSERT INTO outbox ({cols}) VALUES ({','.join('?' * 11)})", rows)
 
     for start in range(1, n + 1, 10_000):
@@ -184,10 +228,16 @@ def run_agent(backend: str, n: int, batch: int, pg: str) -> dict[str, Any]:
         store = Store(Path(tmp) / "edge.db", edge_id=EDGE)
         fill_outbox(store, n)
         with running_central(db, Path(tmp)) as server:
-            settings = load_settings(env={}, overrides={
-                "edge.data_dir": tmp, "edge.id": EDGE, "central.url": server.url,
-                "central.token": add_edge(db, EDGE), "central.batch_size": batch,
-            })  # fmt: skip
+            settings = load_settings(
+                env={},
+                overrides={
+                    "edge.data_dir": tmp,
+                    "edge.id": EDGE,
+                    "central.url": server.url,
+                    "central.token": add_edge(db, EDGE),
+                    "central.batch_size": batch,
+                },
+            )
             cpu0 = cpu_seconds(server.process.pid)
 
             async def drain() -> dict[str, int]:
@@ -205,10 +255,16 @@ def run_agent(backend: str, n: int, batch: int, pg: str) -> dict[str, Any]:
         queued = left.fetchone()[0]
         store.close()
     return {
-        "backend": backend, "via": "agent", "events": n, "sent": done["sent"],
-        "drain_s": round(seconds, 2), "events_per_s": round(n / seconds),
-        "server_cpu_s": round(cpu, 2), "still_queued": queued, "target_met": seconds < TARGET_S,
-    }  # fmt: skip
+        "backend": backend,
+        "via": "agent",
+        "events": n,
+        "sent": done["sent"],
+        "drain_s": round(seconds, 2),
+        "events_per_s": round(n / seconds),
+        "server_cpu_s": round(cpu, 2),
+        "still_queued": queued,
+        "target_met": seconds < TARGET_S,
+    }
 
 
 def main() -> None:
@@ -220,19 +276,24 @@ def main() -> None:
         "--pg", default=pg_base_url(), help="PostgreSQL for the run (a schema is made)"
     )
     parser.add_argument(
-        "--via", choices=["http", "agent", "both"], default="both",
+        "--via",
+        choices=["http", "agent", "both"],
+        default="both",
         help="http: batches posted straight to central; agent: the edge's sync agent drains a "
         "real edge store's outbox",
-    )  # fmt: skip
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     runners = {"http": [run], "agent": [run_agent], "both": [run, run_agent]}[args.via]
     report = {
-        "cores": os.cpu_count(), "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version, "batch": args.batch, "target_s": TARGET_S,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "batch": args.batch,
+        "target_s": TARGET_S,
         "results": [go(b, args.events, args.batch, args.pg) for go in runners for b in backends],
-    }  # fmt: skip
+    }
     emit(report, args.out)
 
 

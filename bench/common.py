@@ -166,16 +166,20 @@ def figures(latencies: list[float], elapsed: float) -> dict[str, float]:
     ms = [round(1000 * percentile(ordered, q), 2) for q in (0.5, 0.99, 1.0)]
     return {
         "throughput_rps": round(len(ordered) / elapsed, 1) if elapsed > 0 else 0.0,
-        "p50_ms": ms[0], "p99_ms": ms[1], "max_ms": ms[2],
-    }  # fmt: skip
+        "p50_ms": ms[0],
+        "p99_ms": ms[1],
+        "max_ms": ms[2],
+    }
 
 
 def summarise(name: str, runs: list[ClientRun]) -> dict[str, Any]:
     latencies = [x for r in runs for x in r.latencies]
     return {
-        "name": name, "clients": len(runs), "requests": len(latencies),
+        "name": name,
+        "clients": len(runs),
+        "requests": len(latencies),
         "errors": sum(r.errors for r in runs),
-    } | figures(latencies, window(runs))  # fmt: skip
+    } | figures(latencies, window(runs))
 
 
 def cpu_seconds(pid: int) -> float | None:

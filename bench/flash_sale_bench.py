@@ -47,8 +47,17 @@ TARGET = {"orders_per_s": 1000, "p99_ms": 100, "oversold": 0}
 
 
 def _move(sku: str, qty: int, src: list[str], dst: list[str], kind: str) -> dict[str, Any]:
-    return {"id": 0, "type": kind, "reason": "", "sku": sku, "lot": "", "serial": "", "qty": qty,
-            "from": src, "to": dst}  # fmt: skip
+    return {
+        "id": 0,
+        "type": kind,
+        "reason": "",
+        "sku": sku,
+        "lot": "",
+        "serial": "",
+        "qty": qty,
+        "from": src,
+        "to": dst,
+    }
 
 
 SHELF, TOTE, IN = ["A-01-01", "", "on_hand"], ["BENCH-1", "T-1", "picked"], ["", "", "received"]
@@ -65,11 +74,19 @@ class EdgeSender:
     def event(self, kind: str, move: dict[str, Any], order_id: str | None) -> dict[str, Any]:
         self.seq += 1
         return {
-            "event_id": str(uuid.uuid4()), "edge_id": self.edge_id, "epoch": 1, "seq": self.seq,
-            "schema_version": 1, "type": kind, "occurred_at": AT, "scan_id": None,
-            "order_id": order_id, "order_line_id": None, "sku": move["sku"],
+            "event_id": str(uuid.uuid4()),
+            "edge_id": self.edge_id,
+            "epoch": 1,
+            "seq": self.seq,
+            "schema_version": 1,
+            "type": kind,
+            "occurred_at": AT,
+            "scan_id": None,
+            "order_id": order_id,
+            "order_line_id": None,
+            "sku": move["sku"],
             "payload": {"movements": [move], "operator_id": 1},
-        }  # fmt: skip
+        }
 
     async def post(self, events: list[dict[str, Any]]) -> None:
         resp = await self.http.post(
@@ -85,8 +102,9 @@ class EdgeSender:
         while not stop.is_set():
             resp = await self.http.get(
                 f"/api/v1/edges/{self.edge_id}/changes",
-                params={"after": after, "wait": 1, "limit": 200}, headers=self.headers,
-            )  # fmt: skip
+                params={"after": after, "wait": 1, "limit": 200},
+                headers=self.headers,
+            )
             page = resp.raise_for_status().json()
             after = page["next"]
             for change in page["changes"]:
@@ -97,8 +115,10 @@ class EdgeSender:
                 events = [self.event("pick", pick, change["order_id"])]
                 if n % 2:
                     back = _move(line["sku"], line["qty"], TOTE, SHELF, "putback")
-                    events += [self.event("putback", back, change["order_id"]),
-                               self.event("pick", pick, change["order_id"])]  # fmt: skip
+                    events += [
+                        self.event("putback", back, change["order_id"]),
+                        self.event("pick", pick, change["order_id"]),
+                    ]
                 await self.post(events)
                 n += 1
 
@@ -106,8 +126,21 @@ class EdgeSender:
 def profile(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
     """py-spy (pip install py-spy) sampling the server for the sale's window, every thread."""
     spy = Path(sys.executable).parent / "py-spy"
-    cmd = [str(spy), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--format",
-           "raw", "--output", str(out), "--threads", "--idle", "--nonblocking"]  # fmt: skip
+    cmd = [
+        str(spy),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(int(seconds)),
+        "--format",
+        "raw",
+        "--output",
+        str(out),
+        "--threads",
+        "--idle",
+        "--nonblocking",
+    ]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -116,12 +149,17 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
     headers = {"Authorization": f"Bearer {admin}"}
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         products = [{"sku": s, "name": f"Hot item {s}", "weight_g": 100} for s in skus]
-        (await http.post("/api/v1/products", json={"products": products}, headers=headers)
-         ).raise_for_status()  # fmt: skip
+        (
+            await http.post("/api/v1/products", json={"products": products}, headers=headers)
+        ).raise_for_status()
         edges = [EdgeSender(http, e, tokens[e]) for e in EDGES]
         for edge in edges:
-            await edge.post([edge.event("receipt", _move(s, args.stock, IN, SHELF, "receive"), None)
-                             for s in skus])  # fmt: skip
+            await edge.post(
+                [
+                    edge.event("receipt", _move(s, args.stock, IN, SHELF, "receive"), None)
+                    for s in skus
+                ]
+            )
         target = Target(url, pid, "raw")
 
         async def noop(conn: Any) -> bool:
@@ -142,8 +180,9 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
             }
 
         async def buy(conn: Any) -> bool:
-            status, body = await conn.exchange("POST", "/api/v1/orders", order(next(counter)),
-                                               headers)  # fmt: skip
+            status, body = await conn.exchange(
+                "POST", "/api/v1/orders", order(next(counter)), headers
+            )
             if status == 201:
                 answer = json.loads(body)
                 answers[answer["id"]] = answer["order_status"] == "released"
@@ -166,18 +205,27 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
     total = args.stock * len(EDGES) * len(skus)
     oversold = sum(max(0, -f["available"]) for f in figures)
     return {
-        "clients": args.clients, "seconds": args.seconds, "hot_skus": len(skus),
-        "units_in_stock": total, "orders_taken": len(answers), "orders_released": released,
-        "orders_per_s": result["throughput_rps"], "p50_ms": result["p50_ms"],
-        "p99_ms": result["p99_ms"], "max_ms": result["max_ms"], "errors": result["errors"],
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "hot_skus": len(skus),
+        "units_in_stock": total,
+        "orders_taken": len(answers),
+        "orders_released": released,
+        "orders_per_s": result["throughput_rps"],
+        "p50_ms": result["p50_ms"],
+        "p99_ms": result["p99_ms"],
+        "max_ms": result["max_ms"],
+        "errors": result["errors"],
         "oversold": oversold + max(0, released - total),
         "edge_batches": sum(e.batches for e in edges),
-        "noop_rps": baseline["throughput_rps"], "noop_p99_ms": baseline["p99_ms"],
+        "noop_rps": baseline["throughput_rps"],
+        "noop_p99_ms": baseline["p99_ms"],
         "ratio_to_noop": round(result["throughput_rps"] / baseline["throughput_rps"], 3),
-        "server_cpu_s": result.get("server_cpu_s"), "client_cpu_s": result["client_cpu_s"],
+        "server_cpu_s": result.get("server_cpu_s"),
+        "client_cpu_s": result["client_cpu_s"],
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
-    }  # fmt: skip
+    }
 
 
 def main() -> None:
@@ -196,11 +244,15 @@ def main() -> None:
         with running_central(db, Path(tmp)) as server:
             tokens = {e: add_edge(db, e) for e in EDGES}
             started = time.perf_counter()
-            result = asyncio.run(sale(server.url, server.process.pid, server.admin_token,
-                                      tokens, args))  # fmt: skip
+            result = asyncio.run(
+                sale(server.url, server.process.pid, server.admin_token, tokens, args)
+            )
             result["wall_s"] = round(time.perf_counter() - started, 1)
-    met = (result["orders_per_s"] >= TARGET["orders_per_s"] and result["p99_ms"] < TARGET["p99_ms"]
-           and result["oversold"] == 0)  # fmt: skip
+    met = (
+        result["orders_per_s"] >= TARGET["orders_per_s"]
+        and result["p99_ms"] < TARGET["p99_ms"]
+        and result["oversold"] == 0
+    )
     report = machine() | {"backend": "postgresql", "target": TARGET, "target_met": met} | result
     emit(report, args.out)
 

@@ -81,9 +81,13 @@ def floor_bins() -> list[Bin]:
                     f"9506003{n:05d}"  # a 12-digit EAN-13 payload under the GS1 example prefix
                 )
                 bins.append(
-                    Bin(f"{aisle}-{bay:02d}-{level}", (a * 100 + walk) * 10 + level,
-                        f"PICK-SKU-{n:03d}", payload + check_digit(payload))
-                )  # fmt: skip
+                    Bin(
+                        f"{aisle}-{bay:02d}-{level}",
+                        (a * 100 + walk) * 10 + level,
+                        f"PICK-SKU-{n:03d}",
+                        payload + check_digit(payload),
+                    )
+                )
     return bins
 
 
@@ -219,14 +223,22 @@ async def pick_phase(
     elapsed = window(runs)
     scans = {"all": kind_figures(tally, SCAN_KINDS, elapsed)}
     scans |= {k: kind_figures(tally, (k,), elapsed) for k in SCAN_KINDS}
-    return {
-        "clients": len(pickers), "seconds": round(elapsed, 2), "scans": scans,
-        "starts": kind_figures(tally, ("start",), elapsed),
-        "requests": sum(len(x) for x in tally.latencies.values()),
-        "errors": sum(tally.errors.values()),
-        "lists_completed": tally.lists_completed, "units_picked": tally.units_picked,
-        "ran_dry": tally.ran_dry, "error_samples": tally.samples,
-    } | cpu | writer_delta(before, await writer_counts(target.url))  # fmt: skip
+    return (
+        {
+            "clients": len(pickers),
+            "seconds": round(elapsed, 2),
+            "scans": scans,
+            "starts": kind_figures(tally, ("start",), elapsed),
+            "requests": sum(len(x) for x in tally.latencies.values()),
+            "errors": sum(tally.errors.values()),
+            "lists_completed": tally.lists_completed,
+            "units_picked": tally.units_picked,
+            "ran_dry": tally.ran_dry,
+            "error_samples": tally.samples,
+        }
+        | cpu
+        | writer_delta(before, await writer_counts(target.url))
+    )
 
 
 async def sign_in_all(url: str, count: int) -> list[Picker]:
@@ -286,13 +298,25 @@ def run(
         results = asyncio.run(phases(target, clients, seconds, barcodes))
         exit_code = stopped(server)
     at_64 = next((r["scans"]["all"] for r in results if r["clients"] == 64), None)
-    return machine() | {
-        "client": client, "seconds": seconds, "orders_seeded": orders, "seed_s": seed_s,
-        "batch_size": BATCH, "results": results,
-        "orders_by_status": orders_by_status(server.db_path), "server_exit": exit_code,
-    } | verified(server.db_path) | {
-        "p99_under_50_ms_at_64": at_64["p99_ms"] < TARGET_P99_MS if at_64 and at_64["count"] else None,
-    }  # fmt: skip
+    return (
+        machine()
+        | {
+            "client": client,
+            "seconds": seconds,
+            "orders_seeded": orders,
+            "seed_s": seed_s,
+            "batch_size": BATCH,
+            "results": results,
+            "orders_by_status": orders_by_status(server.db_path),
+            "server_exit": exit_code,
+        }
+        | verified(server.db_path)
+        | {
+            "p99_under_50_ms_at_64": at_64["p99_ms"] < TARGET_P99_MS
+            if at_64 and at_64["count"]
+            else None,
+        }
+    )
 
 
 def main() -> None:
@@ -300,9 +324,11 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,64", help="comma-separated client counts")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
     parser.add_argument(
-        "--client", choices=sorted(CONNECTIONS), default="raw",
+        "--client",
+        choices=sorted(CONNECTIONS),
+        default="raw",
         help="load generator: raw asyncio streams (cheap on CPU), or httpx.AsyncClient",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--orders", type=int, help="released orders to seed (default: by --seconds)"
     )

@@ -178,8 +178,14 @@ def sqlite_loop(path: Path, seconds: float) -> dict[str, Any]:
     n, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         n += 1
-        params = {"n": n, "key": uuid.uuid4().hex, "hash": uuid.uuid4().hex * 2,
-                  "event_id": str(uuid.uuid4()), "payload": payload, "body": body}  # fmt: skip
+        params = {
+            "n": n,
+            "key": uuid.uuid4().hex,
+            "hash": uuid.uuid4().hex * 2,
+            "event_id": str(uuid.uuid4()),
+            "payload": payload,
+            "body": body,
+        }
         conn.execute("BEGIN IMMEDIATE")
         for sql in SCAN_WRITES:
             conn.execute(sql, params)
@@ -215,9 +221,16 @@ def run(clients: list[int], seconds: float, work: Path, *, client: str) -> dict[
         totals = asyncio.run(writer_counts(server.url))
         stopped(server)
     results.append(sqlite_loop(work / "loop.db", seconds))
-    return machine() | {
-        "client": client, "seconds": seconds, "results": results, "writer_totals": totals,
-    } | verdict(results)  # fmt: skip
+    return (
+        machine()
+        | {
+            "client": client,
+            "seconds": seconds,
+            "results": results,
+            "writer_totals": totals,
+        }
+        | verdict(results)
+    )
 
 
 def main() -> None:
@@ -225,9 +238,11 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,64", help="comma-separated client counts")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
     parser.add_argument(
-        "--client", choices=sorted(CONNECTIONS), default="httpx",
+        "--client",
+        choices=sorted(CONNECTIONS),
+        default="httpx",
         help="load generator: httpx.AsyncClient, or raw asyncio streams (cheaper on CPU)",
-    )  # fmt: skip
+    )
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     args = parser.parse_args()
     clients = [int(n) for n in args.clients.split(",") if n.strip()]

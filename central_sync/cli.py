@@ -37,17 +37,26 @@ class DbUrl(click.ParamType):
 
 
 db_option = click.option(
-    "--db", "db", type=DbUrl(), default=DEFAULT_DB, envvar=DB_ENV, show_default=True,
+    "--db",
+    "db",
+    type=DbUrl(),
+    default=DEFAULT_DB,
+    envvar=DB_ENV,
+    show_default=True,
     help=f"Database: a SQLite file (PATH or sqlite:///PATH) or postgresql://USER:PASS@HOST/DB "
     f"(env {DB_ENV}).",
-)  # fmt: skip
+)
 
 
 quiet_option = click.option(
-    "--quiet-after", default=120.0, show_default=True, envvar="WAREHOUSE_CENTRAL_QUIET_AFTER_S",
-    type=click.FloatRange(5, 86_400), metavar="SECONDS",
+    "--quiet-after",
+    default=120.0,
+    show_default=True,
+    envvar="WAREHOUSE_CENTRAL_QUIET_AFTER_S",
+    type=click.FloatRange(5, 86_400),
+    metavar="SECONDS",
     help="An edge not heard from this long is quiet: it gets new orders only when no other can.",
-)  # fmt: skip
+)
 
 
 @contextmanager
@@ -78,9 +87,10 @@ def opened(url: DatabaseUrl, **settings: Any) -> Iterator[Any]:
 
 def _logging(level: str) -> None:
     logging.basicConfig(
-        level=getattr(logging, level.upper()), stream=sys.stderr,
+        level=getattr(logging, level.upper()),
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )  # fmt: skip
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,28 +120,46 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", default=8700, show_default=True, type=click.IntRange(0, 65535),
+    "--port",
+    default=8700,
+    show_default=True,
+    type=click.IntRange(0, 65535),
     help="Port (0: any free port, printed).",
-)  # fmt: skip
+)
 @click.option(
-    "--log-level", default="info", show_default=True,
-    type=click.Choice(["debug", "info", "warning", "error"]), help="Log verbosity.",
-)  # fmt: skip
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="Log verbosity.",
+)
 @click.option(
-    "--max-body-bytes", default=16 * 1024 * 1024, show_default=True, envvar="WAREHOUSE_CENTRAL_MAX_BODY_BYTES",
-    type=click.IntRange(1024, 1024**3), help="Largest request body accepted (larger: 413).",
-)  # fmt: skip
+    "--max-body-bytes",
+    default=16 * 1024 * 1024,
+    show_default=True,
+    envvar="WAREHOUSE_CENTRAL_MAX_BODY_BYTES",
+    type=click.IntRange(1024, 1024**3),
+    help="Largest request body accepted (larger: 413).",
+)
 @quiet_option
 @click.option(
-    "--unacked-after", default=300.0, show_default=True,
-    envvar="WAREHOUSE_CENTRAL_UNACKED_AFTER_S", type=click.FloatRange(10, 604_800),
+    "--unacked-after",
+    default=300.0,
+    show_default=True,
+    envvar="WAREHOUSE_CENTRAL_UNACKED_AFTER_S",
+    type=click.FloatRange(10, 604_800),
     metavar="SECONDS",
     help="An order its edge has not taken this long after release becomes an exception.",
-)  # fmt: skip
+)
 def serve(
-    db: DatabaseUrl, host: str, port: int, log_level: str, max_body_bytes: int,
-    quiet_after: float, unacked_after: float,
-) -> None:  # fmt: skip
+    db: DatabaseUrl,
+    host: str,
+    port: int,
+    log_level: str,
+    max_body_bytes: int,
+    quiet_after: float,
+    unacked_after: float,
+) -> None:
     """Run the central order store (HTTP) until interrupted."""
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
@@ -153,8 +181,14 @@ def serve(
         def ready(url: str) -> None:
             click.echo(f"warehouse-central on {url} (db {db.display()}); board {url}/board")
 
-        run(central, host=host, port=port, log_level=log_level, on_ready=ready,
-            max_body_bytes=max_body_bytes)  # fmt: skip
+        run(
+            central,
+            host=host,
+            port=port,
+            log_level=log_level,
+            on_ready=ready,
+            max_body_bytes=max_body_bytes,
+        )
 
 
 @cli.group()
@@ -247,8 +281,10 @@ def import_orders(file: Path, channel: str, companions: tuple[Path, ...], db: Da
     unassigned = sum(1 for o in new if o.order_status == "unassigned")
     held = [o for o in new if o.order_status == "on_hold"]
     for r in sorted(rejected, key=lambda r: r["index"]):
-        click.echo(f"rejected: order {r['index']} ({r.get('channel_order_id') or '?'}): "
-                   f"{r['field']}: {r['reason']}")  # fmt: skip
+        click.echo(
+            f"rejected: order {r['index']} ({r.get('channel_order_id') or '?'}): "
+            f"{r['field']}: {r['reason']}"
+        )
     for o in held:
         click.echo(f"held: order {o.index} ({o.channel_order_id}): {o.reason}")
     on_hold = f", {len(held)} held" if held else ""
@@ -268,8 +304,12 @@ def _read_json(file: Path) -> Any:
 
 
 def _mapping_rejection(r: Any) -> dict[str, Any]:
-    return {"index": r.index, "channel_order_id": r.channel_order_id, "field": r.field,
-            "reason": r.reason}  # fmt: skip
+    return {
+        "index": r.index,
+        "channel_order_id": r.channel_order_id,
+        "field": r.field,
+        "reason": r.reason,
+    }
 
 
 def _ingest_with_progress(central: Any, kept: list[tuple[int, Any]], *, total: int) -> list[Any]:
@@ -295,9 +335,10 @@ def catalog() -> None:
 @catalog.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--barcodes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    "--barcodes",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The edge's barcodes CSV (code,sku,pack_qty) for these products.",
-)  # fmt: skip
+)
 @db_option
 def catalog_import(file: Path, barcodes: Path | None, db: DatabaseUrl) -> None:
     """Import products from the edge's products CSV (sku,name,name_zh,weight_g,…); all or nothing."""

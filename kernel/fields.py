@@ -36,7 +36,9 @@ Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 OptionalCode = Annotated[str, StringConstraints(max_length=64)]
 Lot = Annotated[str, StringConstraints(max_length=20)]
 """A batch/lot number: GS1 AI (10) is at most 20 characters."""
-ClientId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]  # fmt: skip
+ClientId = Annotated[
+    str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+]
 """A client-made idempotency key (scan_id, request_id, close_id)."""
 Name = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -72,8 +72,11 @@ class Guard:
             error_id = uuid.uuid4().hex[:16]
             self.log.error(
                 "unhandled error %s on %s %s",
-                error_id, scope.get("method"), scope.get("path"), exc_info=exc,
-            )  # fmt: skip
+                error_id,
+                scope.get("method"),
+                scope.get("path"),
+                exc_info=exc,
+            )
             if started:  # half an answer is out: only closing the connection is honest
                 raise
             request = Request(scope, receive)

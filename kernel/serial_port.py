@@ -63,6 +63,11 @@ def open_port(
 def open_line(line: Line, *, timeout: float, write_timeout: float | None = None) -> serial.Serial:
     """`open_port` with the path and line settings of a device's config (`Line`)."""
     return open_port(
-        line.path, baud=line.baud, parity=line.parity, bytesize=line.bytesize,
-        stopbits=line.stopbits, timeout=timeout, write_timeout=write_timeout,
-    )  # fmt: skip
+        line.path,
+        baud=line.baud,
+        parity=line.parity,
+        bytesize=line.bytesize,
+        stopbits=line.stopbits,
+        timeout=timeout,
+        write_timeout=write_timeout,
+    )

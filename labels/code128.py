@@ -32,10 +32,29 @@ _FNC1 = barcode.get_barcode_class("gs1_128").FNC1_CHAR
 # AIs whose data has a predefined length need no FNC1 after them; they are known by their
 # first two digits (GS1 General Specifications §7.8.5, figure 7.8.5-2).
 _PREDEFINED_LENGTH = {
-    "00": 18, "01": 14, "02": 14, "03": 14, "04": 16, "11": 6, "12": 6, "13": 6, "14": 6,
-    "15": 6, "16": 6, "17": 6, "18": 6, "19": 6, "20": 2, "31": 6, "32": 6, "33": 6, "34": 6,
-    "35": 6, "36": 6, "41": 13,
-}  # fmt: skip
+    "00": 18,
+    "01": 14,
+    "02": 14,
+    "03": 14,
+    "04": 16,
+    "11": 6,
+    "12": 6,
+    "13": 6,
+    "14": 6,
+    "15": 6,
+    "16": 6,
+    "17": 6,
+    "18": 6,
+    "19": 6,
+    "20": 2,
+    "31": 6,
+    "32": 6,
+    "33": 6,
+    "34": 6,
+    "35": 6,
+    "36": 6,
+    "41": 13,
+}
 
 
 class BarcodeDataError(ValueError):

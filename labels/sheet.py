@@ -147,8 +147,16 @@ def render_sheet(layout: SheetLayout, title: str) -> bytes:
     for page in range(1, layout.pages + 1):
         _draw_page_frame(canvas, layout, title=title, page=page)
         for heading in (h for h in layout.headings if h.page == page):
-            _draw_line(canvas, heading.text, x=MARGIN_MM * mm, y=heading.y * mm, size=12,
-                       bold=True, width=page_width, centred=False)  # fmt: skip
+            _draw_line(
+                canvas,
+                heading.text,
+                x=MARGIN_MM * mm,
+                y=heading.y * mm,
+                size=12,
+                bold=True,
+                width=page_width,
+                centred=False,
+            )
         for placement in (p for p in layout.placements if p.page == page):
             _draw_cell(canvas, placement)
         canvas.showPage()
@@ -185,8 +193,16 @@ def _place(item: SheetItem, page: int, cell: Box, module_mm: float) -> Placement
 
 def _draw_page_frame(canvas: Canvas, layout: SheetLayout, *, title: str, page: int) -> None:
     page_w, page_h = layout.page_size[0] / mm, layout.page_size[1] / mm
-    _draw_line(canvas, title, x=MARGIN_MM * mm, y=(page_h - MARGIN_MM - 6) * mm, size=16,
-               bold=True, width=(page_w - 2 * MARGIN_MM) * mm, centred=False)  # fmt: skip
+    _draw_line(
+        canvas,
+        title,
+        x=MARGIN_MM * mm,
+        y=(page_h - MARGIN_MM - 6) * mm,
+        size=16,
+        bold=True,
+        width=(page_w - 2 * MARGIN_MM) * mm,
+        centred=False,
+    )
     canvas.setFont(LATIN, 8)
     note = "Print at actual size (100 %, no fit to page): the bars are sized for scanners."
     canvas.drawString(MARGIN_MM * mm, (page_h - MARGIN_MM - 11) * mm, note)
@@ -206,13 +222,33 @@ def _draw_cell(canvas: Canvas, placement: Placement) -> None:
     text_width = (cell.width - 2 * PADDING_MM) * mm
     centre = (cell.x + cell.width / 2) * mm
     top = cell.y + cell.height - PADDING_MM
-    _draw_line(canvas, item.caption, x=centre, y=(top - 5.0) * mm, size=CAPTION_PT, bold=True,
-               width=text_width)  # fmt: skip
-    _draw_line(canvas, item.subcaption, x=centre, y=(top - 9.5) * mm, size=SUBCAPTION_PT,
-               bold=False, width=text_width)  # fmt: skip
+    _draw_line(
+        canvas,
+        item.caption,
+        x=centre,
+        y=(top - 5.0) * mm,
+        size=CAPTION_PT,
+        bold=True,
+        width=text_width,
+    )
+    _draw_line(
+        canvas,
+        item.subcaption,
+        x=centre,
+        y=(top - 9.5) * mm,
+        size=SUBCAPTION_PT,
+        bold=False,
+        width=text_width,
+    )
     symbol = placement.symbol
-    draw_code128(canvas, item.code, x=symbol.x, y=symbol.y, module_mm=placement.module_mm,
-                 height_mm=BAR_HEIGHT_MM)  # fmt: skip
+    draw_code128(
+        canvas,
+        item.code,
+        x=symbol.x,
+        y=symbol.y,
+        module_mm=placement.module_mm,
+        height_mm=BAR_HEIGHT_MM,
+    )
 
 
 def _draw_line(

@@ -117,8 +117,13 @@ def _details(carton: Carton) -> list[tuple[str, str]]:
 def _symbol(f: Frame, carton: Carton) -> list[Element]:
     label, data = f.label, SSCC_AI + check_sscc(carton.sscc)
     modules = symbol_modules(data, gs1=True)
-    module = widest_module(modules, label=label, room=f.x(INNER),
-                           least_mm=GS1_LOGISTIC_MODULE_MM, most_mm=LOGISTIC_MAX_MODULE_MM)  # fmt: skip
+    module = widest_module(
+        modules,
+        label=label,
+        room=f.x(INNER),
+        least_mm=GS1_LOGISTIC_MODULE_MM,
+        most_mm=LOGISTIC_MAX_MODULE_MM,
+    )
     x = (label.width - len(modules) * module) // 2
     hri = sscc_human_readable(carton.sscc)
     return [

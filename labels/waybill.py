@@ -123,8 +123,13 @@ def cells(f: Frame, pairs: list[tuple[str, str]], *, top: float, value_pt: float
     for i, (caption, value) in enumerate(pairs):
         x = MARGIN + i * width
         pad = 0.0 if i == 0 else 1.5
-        texts = stack(f, [(caption, 6.5, False), (value, value_pt, True)],
-                      x=x + pad, width=width - pad - 1.0, top=top)  # fmt: skip
+        texts = stack(
+            f,
+            [(caption, 6.5, False), (value, value_pt, True)],
+            x=x + pad,
+            width=width - pad - 1.0,
+            top=top,
+        )
         out += texts
         if i:
             height = sum(t.height for t in texts) + f.y(2.0)
@@ -149,7 +154,7 @@ def _carrier_band(f: Frame, waybill: Waybill) -> list[Element]:
             True,
             "C",
             reverse=True,
-        ),  # fmt: skip
+        ),
         rule_across(f, 15.5, 0.8),
     ]
 
@@ -166,8 +171,13 @@ def _details(f: Frame, waybill: Waybill) -> list[Element]:
 def _tracking(f: Frame, waybill: Waybill) -> list[Element]:
     label = f.label
     modules = symbol_modules(waybill.tracking_no)
-    module = widest_module(modules, label=label, room=f.x(INNER), least_mm=MIN_MODULE_MM,
-                           most_mm=TRACKING_MAX_MODULE_MM)  # fmt: skip
+    module = widest_module(
+        modules,
+        label=label,
+        room=f.x(INNER),
+        least_mm=MIN_MODULE_MM,
+        most_mm=TRACKING_MAX_MODULE_MM,
+    )
     x = (label.width - len(modules) * module) // 2
     bars = Bars(x, f.y(106.5), waybill.tracking_no, module, f.y(TRACKING_BAR_MM), modules=modules)
     return [

@@ -38,8 +38,19 @@ SMALLEST_BITMAP = 8  # dots: the least a bitmap line shrinks to before it is cut
 
 # ^BC "Code 128 Invocation Characters" (ZPL II Programming Guide, table in ^BC): the codewords
 # that are not data characters, by value.
-_INVOKE = {95: ">1", 96: ">2", 97: ">3", 98: ">4", 99: ">5", 100: ">6", 101: ">7", 102: ">8",
-           103: ">9", 104: ">:", 105: ">;"}  # fmt: skip
+_INVOKE = {
+    95: ">1",
+    96: ">2",
+    97: ">3",
+    98: ">4",
+    99: ">5",
+    100: ">6",
+    101: ">7",
+    102: ">8",
+    103: ">9",
+    104: ">:",
+    105: ">;",
+}
 # Subset B is typed as text but for the characters a format cannot carry as they are: > starts
 # an invocation code (>< is a >, >= a ~), ^ is written in hex under ^FH, and so is our _.
 _SUBSET_B_ESCAPES = {">": "><", "~": ">=", "^": "_5E", "_": "_5F"}
@@ -131,8 +142,13 @@ def _bars(bars: Bars) -> str:
 
 def _font_text(text: Text, *, font: str, dpi: int) -> str:
     measure = LATIN if cjk_font() is None else cjk_font()
-    size, shown = fit_text(text.text, measure, size=text.size,
-                           width=text.width * PRINTER_FONT_SLACK, smallest=SMALLEST_PT * dpi / 72)  # fmt: skip
+    size, shown = fit_text(
+        text.text,
+        measure,
+        size=text.size,
+        width=text.width * PRINTER_FONT_SLACK,
+        smallest=SMALLEST_PT * dpi / 72,
+    )
     height = max(1, round(size))
     reverse = "^FR" if text.reverse else ""
     return (
@@ -157,8 +173,15 @@ def text_bitmap(text: Text) -> Image.Image:
     length = face.getlength(shown)
     x = {"L": 0.0, "C": (width - length) / 2, "R": width - length}[text.align]
     stroke = round(size / 45) if text.bold else 0  # the face has no bold: thicken it
-    ImageDraw.Draw(image).text((x, ASCENT * text.size), shown, font=face, fill=1, anchor="ls",
-                               stroke_width=stroke, stroke_fill=1)  # fmt: skip
+    ImageDraw.Draw(image).text(
+        (x, ASCENT * text.size),
+        shown,
+        font=face,
+        fill=1,
+        anchor="ls",
+        stroke_width=stroke,
+        stroke_fill=1,
+    )
     return image
 
 

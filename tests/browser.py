@@ -23,9 +23,12 @@ from tests.servers import Printing, clean_env, printing, venv_script
 CHROMIUM = Path("/usr/bin/chromium")
 LAN_NAME = "edge.test"  # what a handheld on the LAN uses: a name, plain HTTP, no secure context
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--autoplay-policy=no-user-gesture-required", f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--autoplay-policy=no-user-gesture-required",
+    f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1",
+]
 HANDHELD = {"viewport": {"width": 360, "height": 640}, "has_touch": True, "is_mobile": True}
 STATION_SCREEN = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}  # a bench's PC
 STARTUP_TIMEOUT_S = 60
@@ -33,8 +36,13 @@ ANSWER_TIMEOUT_MS = 30_000  # generous: a loaded CI machine, never a timing asse
 SHEET_DPI = 300
 MM = 72 / 25.4  # PDF points per millimetre
 # The sheet's section headings, as printed; each page repeats the heading of what it continues.
-SECTIONS = ("Operator badges", "Totes", "Bins of the demo orders", "Items of the demo orders",
-            "Commands")  # fmt: skip
+SECTIONS = (
+    "Operator badges",
+    "Totes",
+    "Bins of the demo orders",
+    "Items of the demo orders",
+    "Commands",
+)
 # Records each oscillator the page starts (type, Hz): what the speaker was actually asked to play.
 RECORD_TONES = """
 window.__notes = [];
@@ -224,13 +232,15 @@ def _page_labels(page: Any, dpi: int) -> list[Label]:
         top, bottom = height - pos.top_left.y * scale, height - pos.bottom_left.y * scale
         middle = (left + right) / 2
         above = [h for h in headings if h[0] > top]  # the nearest heading above the symbol
-        labels.append(Label(
-            section=min(above)[1] if above else "",
-            caption=_line_at(chars, middle, top + 5 * MM, top + 12 * MM),
-            subcaption=_line_at(chars, middle, top + 1 * MM, top + 5 * MM),
-            code=symbol.text,
-            printed=_line_at(chars, middle, bottom - 5 * MM, bottom),
-        ))  # fmt: skip
+        labels.append(
+            Label(
+                section=min(above)[1] if above else "",
+                caption=_line_at(chars, middle, top + 5 * MM, top + 12 * MM),
+                subcaption=_line_at(chars, middle, top + 1 * MM, top + 5 * MM),
+                code=symbol.text,
+                printed=_line_at(chars, middle, bottom - 5 * MM, bottom),
+            )
+        )
     return labels
 
 
@@ -295,8 +305,9 @@ class Handheld:
         return str(self.by(testid).first.get_attribute(name) or "")
 
     def wait_screen(self, screen: str) -> None:
-        self.page.wait_for_selector(f"[data-testid=screen][data-screen={screen}]",
-                                    timeout=ANSWER_TIMEOUT_MS)  # fmt: skip
+        self.page.wait_for_selector(
+            f"[data-testid=screen][data-screen={screen}]", timeout=ANSWER_TIMEOUT_MS
+        )
 
     def enrol(
         self,
@@ -349,8 +360,9 @@ class Handheld:
         self.page.wait_for_function(
             "n => Number(document.body.dataset.answers || 0) >= n"
             " && document.body.dataset.pending === '0'",
-            arg=n, timeout=ANSWER_TIMEOUT_MS,
-        )  # fmt: skip
+            arg=n,
+            timeout=ANSWER_TIMEOUT_MS,
+        )
 
     def view(self) -> dict[str, str]:
         """What the pick screen asks for now, as the screen shows it."""
@@ -375,8 +387,11 @@ class Handheld:
 
     def feedback(self) -> dict[str, Any]:
         overlay = self.by("feedback")
-        return {"tone": overlay.get_attribute("data-tone"), "visible": overlay.is_visible(),
-                "detail": self.text("feedback-detail")}  # fmt: skip
+        return {
+            "tone": overlay.get_attribute("data-tone"),
+            "visible": overlay.is_visible(),
+            "detail": self.text("feedback-detail"),
+        }
 
     def tones(self) -> list[str]:
         return list(self.page.evaluate("window.wt.played.slice()"))
@@ -413,14 +428,18 @@ class StationScreen(Handheld):
     def scanner(self) -> dict[str, str]:
         """The scanner as the strip under the header shows it."""
         strip = self.by("station")
-        shown = {"station": self.text("station-name"), "alert": strip.get_attribute("data-alert"),
-                 "state": self.attr("scanner-status", "data-state"),
-                 "text": self.text("scanner-status")}  # fmt: skip
+        shown = {
+            "station": self.text("station-name"),
+            "alert": strip.get_attribute("data-alert"),
+            "state": self.attr("scanner-status", "data-state"),
+            "text": self.text("scanner-status"),
+        }
         return {k: v or "" for k, v in shown.items()}
 
     def wait_scanner(self, state: str) -> None:
-        self.page.wait_for_selector(f"[data-testid=scanner-status][data-state={state}]",
-                                    timeout=ANSWER_TIMEOUT_MS)  # fmt: skip
+        self.page.wait_for_selector(
+            f"[data-testid=scanner-status][data-state={state}]", timeout=ANSWER_TIMEOUT_MS
+        )
 
     def scan_with(self, scanner: VirtualScanner, code: str) -> None:
         """Scan with the station's fixed scanner; wait until its answer is on the screen."""
@@ -432,6 +451,9 @@ class StationScreen(Handheld):
     def refusal(self) -> dict[str, Any]:
         """The red screen: its tone, whether it shows, the edge's code and text."""
         overlay = self.by("feedback")
-        return {"tone": overlay.get_attribute("data-tone"), "visible": overlay.is_visible(),
-                "code": overlay.get_attribute("data-code"),
-                "detail": self.text("feedback-detail")}  # fmt: skip
+        return {
+            "tone": overlay.get_attribute("data-tone"),
+            "visible": overlay.is_visible(),
+            "code": overlay.get_attribute("data-code"),
+            "detail": self.text("feedback-detail"),
+        }

@@ -189,8 +189,9 @@ class FakeZebra:
 
 def _first_tilde(buffer: bytes) -> tuple[int, bytes] | None:
     """The first ~HS or ~JA in the buffer and where it is."""
-    found = [(at, command) for command in (HOST_STATUS, CANCEL_ALL)
-             if (at := buffer.find(command)) >= 0]  # fmt: skip
+    found = [
+        (at, command) for command in (HOST_STATUS, CANCEL_ALL) if (at := buffer.find(command)) >= 0
+    ]
     return min(found) if found else None
 
 

@@ -111,9 +111,13 @@ def clean_env(*prefixes: str) -> dict[str, str]:
 
 
 def spawn(
-    cmd: Sequence[str | Path], log_path: Path, *, env: Mapping[str, str] | None = None,
-    cwd: Path | None = None, append: bool = False,
-) -> subprocess.Popen[bytes]:  # fmt: skip
+    cmd: Sequence[str | Path],
+    log_path: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    append: bool = False,
+) -> subprocess.Popen[bytes]:
     """Start `cmd` with stdout and stderr to `log_path` (appended to with `append`)."""
     with log_path.open("ab" if append else "wb") as log:
         return subprocess.Popen(
@@ -197,9 +201,14 @@ class EdgeServer(LoggedProcess):
 
 
 def serve_edge(
-    config_path: Path, log_path: Path, *, tls: ssl.SSLContext | None = None,
-    ready_timeout: float = 30.0, append: bool = False, cwd: Path | None = None,
-) -> EdgeServer:  # fmt: skip
+    config_path: Path,
+    log_path: Path,
+    *,
+    tls: ssl.SSLContext | None = None,
+    ready_timeout: float = 30.0,
+    append: bool = False,
+    cwd: Path | None = None,
+) -> EdgeServer:
     """`warehouse-edge serve --config FILE --port N` on a free port, once ready (over HTTPS,
     trusting `tls`, when the config serves TLS); the config alone decides (no WAREHOUSE_EDGE_*)."""
     port = free_port()
@@ -211,9 +220,11 @@ def serve_edge(
 
 
 def start_server(
-    data_dir: Path, *, config: Mapping[str, Mapping[str, Any]] | None = None,
+    data_dir: Path,
+    *,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
     ready_timeout: float = 30.0,
-) -> EdgeServer:  # fmt: skip
+) -> EdgeServer:
     """Write edge.toml in `data_dir` (with `config` over the defaults) and serve it, logging to
     serve.log."""
     config_path = write_config(data_dir, config)

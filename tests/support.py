@@ -170,12 +170,21 @@ def picked_order(floor: Floor, lines: list[dict[str, Any]], ref: str = "TB-1", *
     """Release an order (`extra` fields added to its body) and pick it whole into tote T-0001."""
     sup = floor.login("B-SUP")
     resp = floor.client.post(
-        "/api/v1/orders", json={"channel": "shop", "channel_order_id": ref, "lines": lines,
-                                "ship_to": {"name": "王芳", "city": "上海市",
-                                            "address": "世纪大道100号", "postcode": "200120"}}
+        "/api/v1/orders",
+        json={
+            "channel": "shop",
+            "channel_order_id": ref,
+            "lines": lines,
+            "ship_to": {
+                "name": "王芳",
+                "city": "上海市",
+                "address": "世纪大道100号",
+                "postcode": "200120",
+            },
+        }
         | extra,
         headers=sup,
-    )  # fmt: skip
+    )
     assert resp.status_code == 201, resp.text
     picker = floor.login("B-PICK")
     assert floor.start(picker, "pick").status_code == 200

@@ -72,8 +72,10 @@ def test_an_unknown_badge_and_a_wrong_pin_get_the_same_answer(floor: Floor) -> N
 
     assert answer(unknown) == answer(wrong)
     assert (wrong.status_code, wrong.json()["code"], wrong.json()["params"]) == (
-        401, "bad_credentials", {},
-    )  # fmt: skip
+        401,
+        "bad_credentials",
+        {},
+    )
 
 
 def test_an_unknown_badge_takes_as_long_as_a_wrong_pin_at_the_production_hash_cost(
@@ -81,8 +83,11 @@ def test_an_unknown_badge_takes_as_long_as_a_wrong_pin_at_the_production_hash_co
 ) -> None:
     pin_hash = hash_pin(PIN, salt=b"0123456789abcdef", cost=14)
     for floor in build(tmp_path, pin_hash_cost=14, max_pin_attempts=20, badge_lock_attempts=40):
-        floor.store.writer.call(lambda tx: add_operator(
-            tx, badge="B-REAL", name="Real", role="picker", pin_hash=pin_hash))  # fmt: skip
+        floor.store.writer.call(
+            lambda tx: add_operator(
+                tx, badge="B-REAL", name="Real", role="picker", pin_hash=pin_hash
+            )
+        )
         took: dict[str, list[float]] = {"B-REAL": [], "B-NOBODY": []}
         for i in range(6):
             badge = ("B-REAL", "B-NOBODY")[i % 2]
@@ -111,8 +116,9 @@ def test_failed_logins_make_their_source_wait_longer_each_time_and_leave_the_bad
 
 def test_an_anonymous_guesser_cannot_lock_an_admins_badge(strict: Floor) -> None:
     pin_hash = hash_pin("9999", salt=b"0123456789abcdef", cost=10)
-    strict.store.writer.call(lambda tx: add_operator(
-        tx, badge="B-ADMIN", name="Admin", role="admin", pin_hash=pin_hash))  # fmt: skip
+    strict.store.writer.call(
+        lambda tx: add_operator(tx, badge="B-ADMIN", name="Admin", role="admin", pin_hash=pin_hash)
+    )
 
     for _ in range(50):
         attempt(strict.client, strict, "B-ADMIN", "0000")
@@ -147,8 +153,11 @@ def test_wrong_pins_from_several_sources_lock_the_badge_end_its_sessions_and_hid
 
 
 def test_a_supervisor_unlocks_a_locked_badge_and_a_picker_may_not(strict: Floor) -> None:
-    strict.store.writer.call(lambda tx: tx.execute(
-        "UPDATE operators SET locked_until = '2999-01-01T00:00:00Z' WHERE badge = 'B-PICK'"))  # fmt: skip
+    strict.store.writer.call(
+        lambda tx: tx.execute(
+            "UPDATE operators SET locked_until = '2999-01-01T00:00:00Z' WHERE badge = 'B-PICK'"
+        )
+    )
     picker = strict.login("B-PACK")
 
     refused = strict.client.post("/api/v1/operators/B-PICK/unlock", headers=picker)
@@ -160,9 +169,12 @@ def test_a_supervisor_unlocks_a_locked_badge_and_a_picker_may_not(strict: Floor)
 
 
 def test_the_cli_unlocks_a_locked_badge(strict: Floor) -> None:
-    strict.store.writer.call(lambda tx: tx.execute(
-        "UPDATE operators SET locked_until = '2999-01-01T00:00:00Z', failed_pins = 3"
-        " WHERE badge = 'B-SUP'"))  # fmt: skip
+    strict.store.writer.call(
+        lambda tx: tx.execute(
+            "UPDATE operators SET locked_until = '2999-01-01T00:00:00Z', failed_pins = 3"
+            " WHERE badge = 'B-SUP'"
+        )
+    )
     db = str(strict.store.path)
 
     result = CliRunner().invoke(cli, ["operators", "unlock", "B-SUP", "--db", db])
@@ -189,8 +201,11 @@ def me(floor: Floor, headers: dict[str, str]) -> tuple[int, str]:
 def test_a_session_idle_longer_than_the_idle_timeout_expires(floor: Floor) -> None:
     headers = floor.login()
     idle = floor.client.app.state.settings.auth.idle_minutes
-    sql(floor, f"UPDATE login_sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
-               f" '-{idle + 1} minutes')")  # fmt: skip
+    sql(
+        floor,
+        f"UPDATE login_sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
+        f" '-{idle + 1} minutes')",
+    )
 
     assert me(floor, headers) == (401, "session_expired")
 
@@ -200,8 +215,11 @@ def test_a_used_session_stays_open_past_the_idle_timeout_counted_from_login(
 ) -> None:
     for floor in build(tmp_path, idle_minutes=1):
         headers = floor.login()
-        sql(floor, "UPDATE login_sessions SET created_at = '2000-01-01T00:00:00.000000Z',"
-                   " last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-20 seconds')")  # fmt: skip
+        sql(
+            floor,
+            "UPDATE login_sessions SET created_at = '2000-01-01T00:00:00.000000Z',"
+            " last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-20 seconds')",
+        )
 
         assert me(floor, headers) == (200, "")
         seen = floor.store.read().execute("SELECT last_seen_at FROM login_sessions").fetchone()[0]
@@ -218,8 +236,11 @@ def test_a_session_past_its_absolute_lifetime_expires_however_busy(tmp_path: Pat
             )
             .fetchone()[0]
         )
-        sql(floor, "UPDATE login_sessions SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
-                   " '-1 seconds')")  # fmt: skip
+        sql(
+            floor,
+            "UPDATE login_sessions SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
+            " '-1 seconds')",
+        )
 
         assert me(floor, headers) == (401, "session_expired")
         assert round(opened, 3) == 1.0  # the absolute lifetime is auth.session_hours

@@ -29,53 +29,71 @@ ROLES = [r.value for r in Role]
 # Which routes act on something a person owns (an assignee), and where that is proven; every
 # other guarded route says why nobody owns what it touches.
 OWNED = {
-    "POST /api/v1/work-sessions":
-        "tests.test_pick_api:test_a_pick_list_assigned_to_one_picker_is_refused_to_another_and_open_to_a_supervisor",
-    "POST /api/v1/parcels/{parcel_id}/reprint":
-        "tests.test_pack_api:test_a_parcel_is_reprinted_only_by_its_packer_or_a_supervisor",
-    "GET /api/v1/pick-lists":
-        "tests.test_pick_api:test_an_unassigned_pick_list_becomes_the_first_pickers_and_is_refused_to_the_next",
-    "GET /api/v1/stations/{name}/events":
-        "tests.test_stations:test_station_details_need_a_login_or_the_stations_own_credential",
-}  # fmt: skip
+    "POST /api/v1/work-sessions": "tests.test_pick_api:test_a_pick_list_assigned_to_one_picker_is_refused_to_another_and_open_to_a_supervisor",
+    "POST /api/v1/parcels/{parcel_id}/reprint": "tests.test_pack_api:test_a_parcel_is_reprinted_only_by_its_packer_or_a_supervisor",
+    "GET /api/v1/pick-lists": "tests.test_pick_api:test_an_unassigned_pick_list_becomes_the_first_pickers_and_is_refused_to_the_next",
+    "GET /api/v1/stations/{name}/events": "tests.test_stations:test_station_details_need_a_login_or_the_stations_own_credential",
+}
 SESSION = "the caller's own session and task"
 MANAGED = "supervisors' and admins' only: nobody else reaches it"
 SHARED = "the warehouse's shared data, readable by the whole floor"
 STATION = "a station's printer or scale, shared by whoever works there"
 NOT_OWNED = {
-    "POST /api/v1/auth/logout": SESSION, "GET /api/v1/auth/me": SESSION,
-    "POST /api/v1/scans": SESSION, "GET /api/v1/work-sessions/current": SESSION,
-    "GET /api/v1/events/stream": SESSION, "POST /api/v1/pack/close": SESSION,
-    "POST /api/v1/operators/{badge}/unlock": MANAGED, "GET /api/v1/count-tasks": MANAGED,
-    "POST /api/v1/count-tasks/{task_id}/result": MANAGED, "GET /api/v1/stock/expiring": MANAGED,
-    "POST /api/v1/stock/expired/quarantine": MANAGED, "POST /api/v1/stock/adjustments": MANAGED,
-    "GET /api/v1/movements": MANAGED, "GET /api/v1/outbox": MANAGED,
-    "POST /api/v1/orders": MANAGED, "POST /api/v1/orders/{order_id}/allocate": MANAGED,
-    "POST /api/v1/orders/{order_id}/cancel": MANAGED, "POST /api/v1/pick-lists": MANAGED,
-    "GET /api/v1/putbacks": MANAGED, "POST /api/v1/putbacks/{putback_id}/done": MANAGED,
+    "POST /api/v1/auth/logout": SESSION,
+    "GET /api/v1/auth/me": SESSION,
+    "POST /api/v1/scans": SESSION,
+    "GET /api/v1/work-sessions/current": SESSION,
+    "GET /api/v1/events/stream": SESSION,
+    "POST /api/v1/pack/close": SESSION,
+    "POST /api/v1/operators/{badge}/unlock": MANAGED,
+    "GET /api/v1/count-tasks": MANAGED,
+    "POST /api/v1/count-tasks/{task_id}/result": MANAGED,
+    "GET /api/v1/stock/expiring": MANAGED,
+    "POST /api/v1/stock/expired/quarantine": MANAGED,
+    "POST /api/v1/stock/adjustments": MANAGED,
+    "GET /api/v1/movements": MANAGED,
+    "GET /api/v1/outbox": MANAGED,
+    "POST /api/v1/orders": MANAGED,
+    "POST /api/v1/orders/{order_id}/allocate": MANAGED,
+    "POST /api/v1/orders/{order_id}/cancel": MANAGED,
+    "POST /api/v1/pick-lists": MANAGED,
+    "GET /api/v1/putbacks": MANAGED,
+    "POST /api/v1/putbacks/{putback_id}/done": MANAGED,
     "GET /api/v1/exceptions": MANAGED,
-    "GET /api/v1/stock": SHARED, "GET /api/v1/stock/{sku}": SHARED,
-    "GET /api/v1/products/{sku}": SHARED, "GET /api/v1/locations/{code}": SHARED,
-    "GET /api/v1/orders/{order_id}": SHARED, "GET /api/v1/stations": SHARED,
-    "GET /api/v1/parcels/reprints": SHARED, "GET /api/v1/pack/rules": SHARED,
-    "GET /api/v1/packages": SHARED, "GET /api/v1/sync/status": SHARED,
-    "GET /api/v1/printers": STATION, "GET /api/v1/print-jobs/needs-attention": STATION,
+    "GET /api/v1/stock": SHARED,
+    "GET /api/v1/stock/{sku}": SHARED,
+    "GET /api/v1/products/{sku}": SHARED,
+    "GET /api/v1/locations/{code}": SHARED,
+    "GET /api/v1/orders/{order_id}": SHARED,
+    "GET /api/v1/stations": SHARED,
+    "GET /api/v1/parcels/reprints": SHARED,
+    "GET /api/v1/pack/rules": SHARED,
+    "GET /api/v1/packages": SHARED,
+    "GET /api/v1/sync/status": SHARED,
+    "GET /api/v1/printers": STATION,
+    "GET /api/v1/print-jobs/needs-attention": STATION,
     "GET /api/v1/stations/{station}/print-jobs": STATION,
     "POST /api/v1/print-jobs/{job_id}/reprint": STATION,
     "POST /api/v1/printers/{name}/test-print": STATION,
     "GET /api/v1/stations/{station}/scale": STATION,
-}  # fmt: skip
+}
 WHY_PUBLIC = {
-    "GET /healthz", "GET /readyz", "GET /metrics", "GET /", "POST /api/v1/devices",
+    "GET /healthz",
+    "GET /readyz",
+    "GET /metrics",
+    "GET /",
+    "POST /api/v1/devices",
     "POST /api/v1/auth/login",
-}  # fmt: skip
+}
 
 
 @pytest.fixture
 def crew(floor: Floor) -> dict[str, dict[str, str]]:
     """A logged-in operator of every role."""
-    tokens = {r: floor.login(b) for r, b in (("picker", "B-PICK"), ("packer", "B-PACK"),
-                                              ("supervisor", "B-SUP"))}  # fmt: skip
+    tokens = {
+        r: floor.login(b)
+        for r, b in (("picker", "B-PICK"), ("packer", "B-PACK"), ("supervisor", "B-SUP"))
+    }
     tokens["returns"] = add_colleague(floor, "B-RET", "returns")
     tokens["admin"] = add_colleague(floor, "B-ADMIN", "admin")
     return tokens
@@ -122,8 +140,11 @@ def test_no_token_is_refused_on_every_guarded_route(floor: Floor) -> None:
 
 def test_an_expired_token_is_refused_on_every_guarded_route(floor: Floor) -> None:
     headers = floor.login("B-SUP")
-    floor.store.writer.call(lambda tx: tx.execute(
-        "UPDATE login_sessions SET expires_at = '2000-01-01T00:00:00.000000Z'"))  # fmt: skip
+    floor.store.writer.call(
+        lambda tx: tx.execute(
+            "UPDATE login_sessions SET expires_at = '2000-01-01T00:00:00.000000Z'"
+        )
+    )
 
     got = answers(floor, headers, GUARDED)
 
@@ -143,9 +164,13 @@ def test_a_revoked_token_is_refused_on_every_guarded_route(floor: Floor) -> None
 def other_edge(tmp_path: Path) -> Iterator[Floor]:
     """Another edge (its own database) with the same badges and PINs."""
     settings = load_settings(
-        env={}, overrides={"edge.data_dir": tmp_path / "other", "edge.id": "edge-2",
-                           "auth.pin_hash_cost": 10},
-    )  # fmt: skip
+        env={},
+        overrides={
+            "edge.data_dir": tmp_path / "other",
+            "edge.id": "edge-2",
+            "auth.pin_hash_cost": 10,
+        },
+    )
     store = Store(settings.db_path, edge_id="edge-2")
     with TestClient(create_app(settings, store=store)) as client:
         yield Floor.build(store, client)

@@ -11,9 +11,12 @@ from tests.support import Floor
 PROBLEM = "application/problem+json"
 PROBES = {"/healthz", "/readyz", "/metrics"}
 FAMILIES = {
-    "edge_scans_total", "edge_errors_total", "edge_scan_latency_seconds", "edge_outbox_depth",
+    "edge_scans_total",
+    "edge_errors_total",
+    "edge_scan_latency_seconds",
+    "edge_outbox_depth",
     "edge_outbox_oldest_age_seconds",
-}  # fmt: skip
+}
 
 
 def wrong_login(floor: Floor, pin: str = "0000") -> object:
@@ -134,5 +137,7 @@ def test_an_unknown_path_is_404_problem_json(client: TestClient) -> None:
     assert resp.headers["content-type"] == PROBLEM
     body = resp.json()
     assert (body["code"], body["status"], body["params"]) == (
-        "not_found", 404, {"what": "path", "key": "/api/v1/no-such-thing"},
-    )  # fmt: skip
+        "not_found",
+        404,
+        {"what": "path", "key": "/api/v1/no-such-thing"},
+    )

@@ -19,9 +19,11 @@ from tests.printer_fake import FakeZebra
 
 def config(tmp_path: Path, printer: dict[str, object]) -> dict[str, str]:
     station = [{"name": "BENCH-1", "type": "pack_bench"}]
-    return {"WAREHOUSE_EDGE_STATIONS": json.dumps(station),
-            "WAREHOUSE_EDGE_PRINTERS": json.dumps([printer | {"station": "BENCH-1"}]),
-            "WAREHOUSE_EDGE_EDGE_DATA_DIR": str(tmp_path)}  # fmt: skip
+    return {
+        "WAREHOUSE_EDGE_STATIONS": json.dumps(station),
+        "WAREHOUSE_EDGE_PRINTERS": json.dumps([printer | {"station": "BENCH-1"}]),
+        "WAREHOUSE_EDGE_EDGE_DATA_DIR": str(tmp_path),
+    }
 
 
 def test_print_test_puts_a_sample_waybill_that_scans_on_a_file_printer(tmp_path: Path) -> None:
@@ -41,8 +43,10 @@ def test_print_test_puts_a_sample_waybill_that_scans_on_a_file_printer(tmp_path:
 def test_print_test_on_a_zpl_printer_that_is_out_of_paper_says_so_and_fails() -> None:
     with FakeZebra() as printer:
         printer.paper_out = True
-        env = config(Path("/tmp"), {"name": "zebra", "kind": "zpl-tcp", "host": "127.0.0.1",
-                                    "port": printer.port})  # fmt: skip
+        env = config(
+            Path("/tmp"),
+            {"name": "zebra", "kind": "zpl-tcp", "host": "127.0.0.1", "port": printer.port},
+        )
 
         result = CliRunner().invoke(cli, ["devices", "print-test", "zebra"], env=env)
 
@@ -56,8 +60,9 @@ def test_print_test_names_the_printers_there_are_when_the_name_is_wrong(tmp_path
     result = CliRunner().invoke(cli, ["devices", "print-test", "zebra"], env=env)
 
     assert (result.exit_code, result.output.strip()) == (
-        2, "error: no printer 'zebra' in [[printers]] (printers: sink)",
-    )  # fmt: skip
+        2,
+        "error: no printer 'zebra' in [[printers]] (printers: sink)",
+    )
 
 
 def test_scale_shows_settling_then_steady_readings_from_a_serial_scale() -> None:

@@ -176,7 +176,7 @@ def test_a_location_wins_over_a_container_order_and_badge_with_the_same_code() -
         (DictDirectory(rmas={"X1"}, badges={"X1": 3}), "rma"),
         (DictDirectory(badges={"X1": 3}), "badge"),
     ],
-)  # fmt: skip
+)
 def test_raw_codes_are_looked_up_in_a_fixed_order(directory: DictDirectory, kind: str) -> None:
     classified = classify(parse_scan("X1"), directory)
 
@@ -201,20 +201,35 @@ def test_a_badge_carries_the_operator_id() -> None:
 @pytest.mark.parametrize(
     ("raw", "code", "params", "message"),
     [
-        ("Z-99", "unknown_barcode", {"code": "Z-99"},
-         "Barcode Z-99 is not known here. Check you scanned the right label, "
-         "or ask a supervisor."),
-        (f"]C10119506000134359{GS}10L1", "unknown_barcode",
-         {"code": "(01)19506000134359(10)L1"},
-         "Barcode (01)19506000134359(10)L1 is not known here. Check you scanned the right label, "
-         "or ask a supervisor."),
-        ("CMD:DANCE", "unknown_barcode", {"code": "CMD:DANCE"},
-         "Barcode CMD:DANCE is not known here. Check you scanned the right label, "
-         "or ask a supervisor."),
-        ("9506000134353", "bad_check_digit", {"code": "9506000134353", "expected": "2"},
-         "Barcode 9506000134353 has a wrong check digit (expected 2). Scan it again or type it."),
+        (
+            "Z-99",
+            "unknown_barcode",
+            {"code": "Z-99"},
+            "Barcode Z-99 is not known here. Check you scanned the right label, "
+            "or ask a supervisor.",
+        ),
+        (
+            f"]C10119506000134359{GS}10L1",
+            "unknown_barcode",
+            {"code": "(01)19506000134359(10)L1"},
+            "Barcode (01)19506000134359(10)L1 is not known here. Check you scanned the right label, "
+            "or ask a supervisor.",
+        ),
+        (
+            "CMD:DANCE",
+            "unknown_barcode",
+            {"code": "CMD:DANCE"},
+            "Barcode CMD:DANCE is not known here. Check you scanned the right label, "
+            "or ask a supervisor.",
+        ),
+        (
+            "9506000134353",
+            "bad_check_digit",
+            {"code": "9506000134353", "expected": "2"},
+            "Barcode 9506000134353 has a wrong check digit (expected 2). Scan it again or type it.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_scan_that_matches_nothing_is_refused(
     raw: str, code: str, params: dict[str, str], message: str
 ) -> None:

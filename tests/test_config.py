@@ -177,167 +177,219 @@ def test_tls_is_on_when_both_files_exist(tmp_path):
 # (file text or None, env, overrides, the exact message; {file} and {dir} are filled in)
 REFUSALS = [
     pytest.param(
-        '[server]\nport = "abc"\n', {}, None,
+        '[server]\nport = "abc"\n',
+        {},
+        None,
         "config key server.port (env WAREHOUSE_EDGE_SERVER_PORT): "
         "expected an integer from 0 to 65535, got 'abc' (from {file})",
         id="port not a number in the file",
     ),
     pytest.param(
-        None, {"WAREHOUSE_EDGE_SERVER_PORT": "abc"}, None,
+        None,
+        {"WAREHOUSE_EDGE_SERVER_PORT": "abc"},
+        None,
         "config key server.port (env WAREHOUSE_EDGE_SERVER_PORT): "
         "expected an integer from 0 to 65535, got 'abc' (from environment)",
         id="port not a number in the environment",
     ),
     pytest.param(
-        "[server]\nport = 65536\n", {}, None,
+        "[server]\nport = 65536\n",
+        {},
+        None,
         "config key server.port (env WAREHOUSE_EDGE_SERVER_PORT): "
         "expected an integer from 0 to 65535, got 65536 (from {file})",
         id="port too high",
     ),
     pytest.param(
-        "[server]\nport = true\n", {}, None,
+        "[server]\nport = true\n",
+        {},
+        None,
         "config key server.port (env WAREHOUSE_EDGE_SERVER_PORT): "
         "expected an integer from 0 to 65535, got true (from {file})",
         id="port a boolean",
     ),
     pytest.param(
-        None, {}, {"server.port": -1},
+        None,
+        {},
+        {"server.port": -1},
         "config key server.port (env WAREHOUSE_EDGE_SERVER_PORT): "
         "expected an integer from 0 to 65535, got -1 (from override)",
         id="port negative in an override",
     ),
     pytest.param(
-        '[edge]\ntimezone = "Mars/Olympus"\n', {}, None,
+        '[edge]\ntimezone = "Mars/Olympus"\n',
+        {},
+        None,
         "config key edge.timezone (env WAREHOUSE_EDGE_EDGE_TIMEZONE): "
         "expected an IANA time zone such as Asia/Shanghai, got 'Mars/Olympus' (from {file})",
         id="unknown time zone",
     ),
     pytest.param(
-        '[stock]\nchannel_min_shelf_life_days = "jd:30"\n', {}, None,
+        '[stock]\nchannel_min_shelf_life_days = "jd:30"\n',
+        {},
+        None,
         "config key stock.channel_min_shelf_life_days (env WAREHOUSE_EDGE_STOCK_CHANNEL_MIN_SHELF_LIFE_DAYS): "
         "expected channel=days pairs separated by commas such as jd=30, tmall=60, or empty, "
         "got 'jd:30' (from {file})",
         id="channel shelf life not channel=days",
     ),
     pytest.param(
-        '[edge]\nlanguage = "fr"\n', {}, None,
+        '[edge]\nlanguage = "fr"\n',
+        {},
+        None,
         "config key edge.language (env WAREHOUSE_EDGE_EDGE_LANGUAGE): "
         "expected one of: en, zh, got 'fr' (from {file})",
         id="unsupported language",
     ),
     pytest.param(
-        None, {"WAREHOUSE_EDGE_EDGE_ID": "Edge_1"}, None,
+        None,
+        {"WAREHOUSE_EDGE_EDGE_ID": "Edge_1"},
+        None,
         "config key edge.id (env WAREHOUSE_EDGE_EDGE_ID): expected 1 to 40 lower-case letters, "
         "digits or hyphens, not starting with a hyphen, got 'Edge_1' (from environment)",
         id="bad edge id",
     ),
     pytest.param(
-        None, {"WAREHOUSE_EDGE_LOGGING_JSON": "maybe"}, None,
+        None,
+        {"WAREHOUSE_EDGE_LOGGING_JSON": "maybe"},
+        None,
         "config key logging.json (env WAREHOUSE_EDGE_LOGGING_JSON): "
         "expected true or false, got 'maybe' (from environment)",
         id="bool not true or false",
     ),
     pytest.param(
-        '[logging]\nlevel = "verbose"\n', {}, None,
+        '[logging]\nlevel = "verbose"\n',
+        {},
+        None,
         "config key logging.level (env WAREHOUSE_EDGE_LOGGING_LEVEL): "
         "expected one of: DEBUG, INFO, WARNING, ERROR, got 'verbose' (from {file})",
         id="unknown log level",
     ),
     pytest.param(
-        '[packing]\ntyped_weight = "sometimes"\n', {}, None,
+        '[packing]\ntyped_weight = "sometimes"\n',
+        {},
+        None,
         "config key packing.typed_weight (env WAREHOUSE_EDGE_PACKING_TYPED_WEIGHT): "
         "expected one of: allow, supervisor, never, got 'sometimes' (from {file})",
         id="typed weight rule unknown",
     ),
     pytest.param(
-        '[packing]\nhandheld_printer = "zebra-9"\n', {}, None,
+        '[packing]\nhandheld_printer = "zebra-9"\n',
+        {},
+        None,
         "config key packing.handheld_printer (env WAREHOUSE_EDGE_PACKING_HANDHELD_PRINTER): "
         "expected one of the printers (none configured), got 'zebra-9' (from {file})",
         id="handheld printer unknown",
     ),
     pytest.param(
-        '[central]\nurl = "ftp://central"\n', {}, None,
+        '[central]\nurl = "ftp://central"\n',
+        {},
+        None,
         "config key central.url (env WAREHOUSE_EDGE_CENTRAL_URL): expected an http:// or "
         "https:// URL such as https://central.example.com, or empty, got 'ftp://central' "
         "(from {file})",
         id="central url not http",
     ),
     pytest.param(
-        "[central]\nsync_interval_s = 0\n", {}, None,
+        "[central]\nsync_interval_s = 0\n",
+        {},
+        None,
         "config key central.sync_interval_s (env WAREHOUSE_EDGE_CENTRAL_SYNC_INTERVAL_S): "
         "expected a number greater than 0, got 0 (from {file})",
         id="sync interval zero",
     ),
     pytest.param(
-        "[auth]\npin_hash_cost = 9\n", {}, None,
+        "[auth]\npin_hash_cost = 9\n",
+        {},
+        None,
         "config key auth.pin_hash_cost (env WAREHOUSE_EDGE_AUTH_PIN_HASH_COST): "
         "expected an integer from 10 to 20, got 9 (from {file})",
         id="pin hash cost too low",
     ),
     pytest.param(
-        "[server]\nprot = 8080\n", {}, None,
+        "[server]\nprot = 8080\n",
+        {},
+        None,
         "config key server.prot (env WAREHOUSE_EDGE_SERVER_PROT): expected one of the [server] "
         "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes), got an unknown key (from {file})",
         id="unknown key in the file",
     ),
     pytest.param(
-        "[sever]\nport = 8080\n", {}, None,
+        "[sever]\nport = 8080\n",
+        {},
+        None,
         "config key sever (env WAREHOUSE_EDGE_SEVER): expected one of the sections (edge, "
         "server, store, stock, picking, auth, scans, central, packing, printing, carrier, logging), got an unknown section "
         "(from {file})",
         id="unknown section in the file",
     ),
     pytest.param(
-        "port = 8080\n", {}, None,
+        "port = 8080\n",
+        {},
+        None,
         "config key port (env WAREHOUSE_EDGE_PORT): expected one of the sections (edge, "
         "server, store, stock, picking, auth, scans, central, packing, printing, carrier, logging), got a key outside any section "
         "(from {file})",
         id="key outside any section",
     ),
     pytest.param(
-        None, {"WAREHOUSE_EDGE_SERVER_PROT": "8080"}, None,
+        None,
+        {"WAREHOUSE_EDGE_SERVER_PROT": "8080"},
+        None,
         "config key server.prot (env WAREHOUSE_EDGE_SERVER_PROT): expected one of the [server] "
         "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes), got an unknown key (from environment)",
         id="unknown key in the environment",
     ),
     pytest.param(
-        None, {"WAREHOUSE_EDGE_SEVER_PORT": "8080"}, None,
+        None,
+        {"WAREHOUSE_EDGE_SEVER_PORT": "8080"},
+        None,
         "config key sever_port (env WAREHOUSE_EDGE_SEVER_PORT): expected one of the sections "
         "(edge, server, store, stock, picking, auth, scans, central, packing, printing, carrier, logging), got an unknown section "
         "(from environment)",
         id="unknown section in the environment",
     ),
     pytest.param(
-        None, {}, {"server.prot": 1},
+        None,
+        {},
+        {"server.prot": 1},
         "config key server.prot (env WAREHOUSE_EDGE_SERVER_PROT): expected one of the [server] "
         "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes), got an unknown key (from override)",
         id="unknown key in an override",
     ),
     pytest.param(
-        '[server]\ntls_cert = "{dir}/cert.pem"\n', {}, None,
+        '[server]\ntls_cert = "{dir}/cert.pem"\n',
+        {},
+        None,
         "config key server.tls_key (env WAREHOUSE_EDGE_SERVER_TLS_KEY): "
         "expected the private key file for server.tls_cert, got nothing",
         id="tls_cert without tls_key",
     ),
     pytest.param(
-        '[server]\ntls_key = "{dir}/key.pem"\n', {}, None,
+        '[server]\ntls_key = "{dir}/key.pem"\n',
+        {},
+        None,
         "config key server.tls_key (env WAREHOUSE_EDGE_SERVER_TLS_KEY): expected nothing "
         "unless server.tls_cert is set too, got '{dir}/key.pem' (from {file})",
         id="tls_key without tls_cert",
     ),
     pytest.param(
-        '[server]\ntls_cert = "{dir}/missing.pem"\ntls_key = "{dir}/key.pem"\n', {}, None,
+        '[server]\ntls_cert = "{dir}/missing.pem"\ntls_key = "{dir}/key.pem"\n',
+        {},
+        None,
         "config key server.tls_cert (env WAREHOUSE_EDGE_SERVER_TLS_CERT): "
         "expected an existing file, got '{dir}/missing.pem' (from {file})",
         id="tls_cert file missing",
     ),
     pytest.param(
-        '[edge]\nid = 7\n', {}, None,
+        "[edge]\nid = 7\n",
+        {},
+        None,
         "config key edge.id (env WAREHOUSE_EDGE_EDGE_ID): expected 1 to 40 lower-case letters, "
         "digits or hyphens, not starting with a hyphen, got 7 (from {file})",
         id="edge id not a string",
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("toml", "env", "overrides", "message"), REFUSALS)
@@ -647,31 +699,69 @@ def test_the_choices_are_those_the_adapters_accept():
     ("keys", "config"),
     [
         (
-            {"kind": "serial", "path": "/dev/ttyACM0", "baud": 19200, "parity": "O",
-             "bytesize": 7, "stopbits": 2, "terminator": "crlf", "prefix": "]", "suffix": "#",
-             "max_length": 64},
-            ScannerConfig("s1", kind="serial", path="/dev/ttyACM0", baud=19200, parity="O",
-                          bytesize=7, stopbits=2, terminator="crlf", prefix="]", suffix="#",
-                          max_length=64, station="BENCH-1"),
+            {
+                "kind": "serial",
+                "path": "/dev/ttyACM0",
+                "baud": 19200,
+                "parity": "O",
+                "bytesize": 7,
+                "stopbits": 2,
+                "terminator": "crlf",
+                "prefix": "]",
+                "suffix": "#",
+                "max_length": 64,
+            },
+            ScannerConfig(
+                "s1",
+                kind="serial",
+                path="/dev/ttyACM0",
+                baud=19200,
+                parity="O",
+                bytesize=7,
+                stopbits=2,
+                terminator="crlf",
+                prefix="]",
+                suffix="#",
+                max_length=64,
+                station="BENCH-1",
+            ),
         ),
         (
             {"kind": "hid", "path": "/dev/input/event5", "layout": "de", "terminator": "tab"},
-            ScannerConfig("s1", kind="hid", path="/dev/input/event5", layout="de",
-                          terminator="tab", station="BENCH-1"),
+            ScannerConfig(
+                "s1",
+                kind="hid",
+                path="/dev/input/event5",
+                layout="de",
+                terminator="tab",
+                station="BENCH-1",
+            ),
         ),
         (
             {"kind": "tcp-client", "host": "scanner-7.lan", "port": 51236},
-            ScannerConfig("s1", kind="tcp-client", host="scanner-7.lan", port=51236,
-                          terminator="cr", station="BENCH-1"),
+            ScannerConfig(
+                "s1",
+                kind="tcp-client",
+                host="scanner-7.lan",
+                port=51236,
+                terminator="cr",
+                station="BENCH-1",
+            ),
         ),
         (
             {"kind": "tcp-listen", "host": "0.0.0.0", "port": 9004, "terminator": "etx"},
-            ScannerConfig("s1", kind="tcp-listen", host="0.0.0.0", port=9004, terminator="etx",
-                          station="BENCH-1"),
+            ScannerConfig(
+                "s1",
+                kind="tcp-listen",
+                host="0.0.0.0",
+                port=9004,
+                terminator="etx",
+                station="BENCH-1",
+            ),
         ),
     ],
     ids=["serial", "hid", "tcp-client", "tcp-listen"],
-)  # fmt: skip
+)
 def test_adapter_config_gives_the_adapter_every_setting(keys, config):
     scanner = _scanner(**keys)
 
@@ -685,45 +775,52 @@ def test_adapter_config_gives_the_adapter_every_setting(keys, config):
 # comes after STATIONS.
 LIST_REFUSALS = [
     pytest.param(
-        '[[stations]]\nname = "bench-1"\ntype = "pack_bench"\n', {},
+        '[[stations]]\nname = "bench-1"\ntype = "pack_bench"\n',
+        {},
         "config key stations[0].name (env WAREHOUSE_EDGE_STATIONS): expected 1 to 32 upper-case "
         "letters, digits, hyphens or underscores, starting with a letter or digit, "
         "got 'bench-1' (from {file})",
         id="station name in lower case",
     ),
     pytest.param(
-        '[[stations]]\nname = "BENCH-1"\ntype = "bench"\n', {},
+        '[[stations]]\nname = "BENCH-1"\ntype = "bench"\n',
+        {},
         "config key stations[0].type (env WAREHOUSE_EDGE_STATIONS): expected one of: "
         "pack_bench, returns_desk, dock, pick_station, got 'bench' (from {file})",
         id="unknown station type",
     ),
     pytest.param(
-        '[[stations]]\ntype = "dock"\n', {},
+        '[[stations]]\ntype = "dock"\n',
+        {},
         "config key stations[0].name (env WAREHOUSE_EDGE_STATIONS): expected 1 to 32 upper-case "
         "letters, digits, hyphens or underscores, starting with a letter or digit, "
         "got nothing (from {file})",
         id="station without a name",
     ),
     pytest.param(
-        '[[stations]]\nname = "BENCH-1"\ntype = "dock"\nzone = "A"\n', {},
+        '[[stations]]\nname = "BENCH-1"\ntype = "dock"\nzone = "A"\n',
+        {},
         "config key stations[0].zone (env WAREHOUSE_EDGE_STATIONS): expected one of the "
         "[[stations]] keys (name, type, location), got an unknown key (from {file})",
         id="unknown key in a station",
     ),
     pytest.param(
-        STATIONS + '[[stations]]\nname = "BENCH-1"\ntype = "dock"\n', {},
+        STATIONS + '[[stations]]\nname = "BENCH-1"\ntype = "dock"\n',
+        {},
         "config key stations[2].name (env WAREHOUSE_EDGE_STATIONS): "
         "expected a name not used by stations[0], got 'BENCH-1' (from {file})",
         id="two stations of one name",
     ),
     pytest.param(
-        '[[stations]]\nname = "BENCH-1"\ntype = "dock"\nlocation = 7\n', {},
+        '[[stations]]\nname = "BENCH-1"\ntype = "dock"\nlocation = 7\n',
+        {},
         "config key stations[0].location (env WAREHOUSE_EDGE_STATIONS): "
         "expected a quoted string, got 7 (from {file})",
         id="station location not a string",
     ),
     pytest.param(
-        SERIAL + 'serial_port = "/dev/ttyS0"\n', {},
+        SERIAL + 'serial_port = "/dev/ttyS0"\n',
+        {},
         "config key scanners[0].serial_port (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
         "[[scanners]] keys (name, kind, station, path, host, port, baud, parity, bytesize, "
         "stopbits, terminator, prefix, suffix, max_length, layout), got an unknown key "
@@ -731,38 +828,44 @@ LIST_REFUSALS = [
         id="unknown key in a scanner",
     ),
     pytest.param(
-        '[[scanners]]\nname = "Bench 1"\nkind = "serial"\n', {},
+        '[[scanners]]\nname = "Bench 1"\nkind = "serial"\n',
+        {},
         "config key scanners[0].name (env WAREHOUSE_EDGE_SCANNERS): expected 1 to 40 lower-case "
         "letters, digits, hyphens or underscores, starting with a letter or digit, "
         "got 'Bench 1' (from {file})",
         id="scanner name with a space",
     ),
     pytest.param(
-        '[[scanners]]\nname = "bench1"\nstation = "BENCH-1"\npath = "/dev/ttyACM0"\n', {},
+        '[[scanners]]\nname = "bench1"\nstation = "BENCH-1"\npath = "/dev/ttyACM0"\n',
+        {},
         "config key scanners[0].kind (env WAREHOUSE_EDGE_SCANNERS): expected one of: "
         "serial, tcp-client, tcp-listen, hid, got nothing (from {file})",
         id="scanner without a kind",
     ),
     pytest.param(
-        '[[scanners]]\nname = "bench1"\nkind = "usb"\nstation = "BENCH-1"\n', {},
+        '[[scanners]]\nname = "bench1"\nkind = "usb"\nstation = "BENCH-1"\n',
+        {},
         "config key scanners[0].kind (env WAREHOUSE_EDGE_SCANNERS): expected one of: "
         "serial, tcp-client, tcp-listen, hid, got 'usb' (from {file})",
         id="unknown kind",
     ),
     pytest.param(
-        '[[scanners]]\nname = "bench1"\nkind = "serial"\npath = "/dev/ttyACM0"\n', {},
+        '[[scanners]]\nname = "bench1"\nkind = "serial"\npath = "/dev/ttyACM0"\n',
+        {},
         "config key scanners[0].station (env WAREHOUSE_EDGE_SCANNERS): "
         "expected the name of a station, got nothing (from {file})",
         id="scanner without a station",
     ),
     pytest.param(
-        '[[scanners]]\nname = "bench1"\nkind = "serial"\nstation = "BENCH-1"\n', {},
+        '[[scanners]]\nname = "bench1"\nkind = "serial"\nstation = "BENCH-1"\n',
+        {},
         "config key scanners[0].path (env WAREHOUSE_EDGE_SCANNERS): expected the serial port "
         "of a serial scanner, best a /dev/serial/by-id/... path, got nothing (from {file})",
         id="serial scanner without a path",
     ),
     pytest.param(
-        '[[scanners]]\nname = "bench1"\nkind = "hid"\nstation = "BENCH-1"\npath = ""\n', {},
+        '[[scanners]]\nname = "bench1"\nkind = "hid"\nstation = "BENCH-1"\npath = ""\n',
+        {},
         "config key scanners[0].path (env WAREHOUSE_EDGE_SCANNERS): expected the input device "
         "of a hid scanner, best a /dev/input/by-id/... path, got '' (from {file})",
         id="hid scanner with an empty path",
@@ -776,107 +879,124 @@ LIST_REFUSALS = [
     ),
     pytest.param(
         '[[scanners]]\nname = "dock"\nkind = "tcp-client"\nstation = "BENCH-1"\n'
-        'host = "10.0.8.21"\n', {},
+        'host = "10.0.8.21"\n',
+        {},
         "config key scanners[0].port (env WAREHOUSE_EDGE_SCANNERS): "
         "expected a TCP port from 1 to 65535, got nothing (from {file})",
         id="tcp-client scanner without a port",
     ),
     pytest.param(
         '[[scanners]]\nname = "dock"\nkind = "tcp-listen"\nstation = "BENCH-1"\n'
-        'host = "0.0.0.0"\nport = 65536\n', {},
+        'host = "0.0.0.0"\nport = 65536\n',
+        {},
         "config key scanners[0].port (env WAREHOUSE_EDGE_SCANNERS): "
         "expected a TCP port from 1 to 65535, got 65536 (from {file})",
         id="tcp port too high",
     ),
     pytest.param(
         '[[scanners]]\nname = "dock"\nkind = "tcp-listen"\nstation = "BENCH-1"\n'
-        'host = "edge.local"\nport = 9004\n', {},
+        'host = "edge.local"\nport = 9004\n',
+        {},
         "config key scanners[0].host (env WAREHOUSE_EDGE_SCANNERS): expected an IP address of "
         "this machine to listen on, 0.0.0.0 (all) or 127.0.0.1, got 'edge.local' (from {file})",
         id="tcp-listen on a host name",
     ),
     pytest.param(
-        SERIAL + 'host = "10.0.8.21"\n', {},
+        SERIAL + 'host = "10.0.8.21"\n',
+        {},
         "config key scanners[0].host (env WAREHOUSE_EDGE_SCANNERS): expected nothing for a "
         "serial scanner (host is for tcp-client and tcp-listen), got '10.0.8.21' (from {file})",
         id="serial scanner with a host",
     ),
     pytest.param(
         '[[scanners]]\nname = "dock"\nkind = "tcp-client"\nstation = "BENCH-1"\n'
-        'path = "/dev/ttyACM0"\nhost = "10.0.8.21"\nport = 51236\n', {},
+        'path = "/dev/ttyACM0"\nhost = "10.0.8.21"\nport = 51236\n',
+        {},
         "config key scanners[0].path (env WAREHOUSE_EDGE_SCANNERS): expected nothing for a "
         "tcp-client scanner (path is for serial and hid), got '/dev/ttyACM0' (from {file})",
         id="tcp scanner with a path",
     ),
     pytest.param(
-        SERIAL + "baud = 9601\n", {},
+        SERIAL + "baud = 9601\n",
+        {},
         "config key scanners[0].baud (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
         "standard rates 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, "
         "921600, got 9601 (from {file})",
         id="baud not a standard rate",
     ),
     pytest.param(
-        SERIAL + 'parity = "X"\n', {},
+        SERIAL + 'parity = "X"\n',
+        {},
         "config key scanners[0].parity (env WAREHOUSE_EDGE_SCANNERS): "
         "expected one of: N, E, O, M, S, got 'X' (from {file})",
         id="unknown parity",
     ),
     pytest.param(
-        SERIAL + "bytesize = 9\n", {},
+        SERIAL + "bytesize = 9\n",
+        {},
         "config key scanners[0].bytesize (env WAREHOUSE_EDGE_SCANNERS): "
         "expected an integer from 5 to 8, got 9 (from {file})",
         id="bytesize too big",
     ),
     pytest.param(
-        SERIAL + "stopbits = 3\n", {},
+        SERIAL + "stopbits = 3\n",
+        {},
         "config key scanners[0].stopbits (env WAREHOUSE_EDGE_SCANNERS): "
         "expected 1, 1.5 or 2, got 3 (from {file})",
         id="three stop bits",
     ),
     pytest.param(
-        SERIAL + 'terminator = "\\r"\n', {},
+        SERIAL + 'terminator = "\\r"\n',
+        {},
         "config key scanners[0].terminator (env WAREHOUSE_EDGE_SCANNERS): "
         "expected one of: cr, lf, crlf, tab, etx, got '\\r' (from {file})",
         id="terminator as the character, not its name",
     ),
     pytest.param(
-        SERIAL + "max_length = 8\n", {},
+        SERIAL + "max_length = 8\n",
+        {},
         "config key scanners[0].max_length (env WAREHOUSE_EDGE_SCANNERS): "
         "expected an integer from 16 to 4096, got 8 (from {file})",
         id="max_length too short",
     ),
     pytest.param(
-        SERIAL + 'layout = "fr"\n', {},
+        SERIAL + 'layout = "fr"\n',
+        {},
         "config key scanners[0].layout (env WAREHOUSE_EDGE_SCANNERS): "
         "expected one of: us, de, got 'fr' (from {file})",
         id="unknown layout",
     ),
     pytest.param(
-        SERIAL + "prefix = true\n", {},
+        SERIAL + "prefix = true\n",
+        {},
         "config key scanners[0].prefix (env WAREHOUSE_EDGE_SCANNERS): "
         "expected a quoted string, got true (from {file})",
         id="prefix a boolean",
     ),
     pytest.param(
-        SERIAL + SERIAL.replace("bench1", "bench2").replace("BENCH-1", "BENCH-9"), {},
+        SERIAL + SERIAL.replace("bench1", "bench2").replace("BENCH-1", "BENCH-9"),
+        {},
         "config key scanners[1].station (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
         "stations (BENCH-1, RETURNS-1), got 'BENCH-9' (from {file})",
         id="scanner at an unknown station",
     ),
     pytest.param(
-        SERIAL, {"WAREHOUSE_EDGE_STATIONS": ""},
+        SERIAL,
+        {"WAREHOUSE_EDGE_STATIONS": ""},
         "config key scanners[0].station (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
         "stations (none configured), got 'BENCH-1' (from {file})",
         id="scanner with no stations configured",
     ),
     pytest.param(
-        SERIAL + SERIAL.replace("ttyACM0", "ttyACM1"), {},
+        SERIAL + SERIAL.replace("ttyACM0", "ttyACM1"),
+        {},
         "config key scanners[1].name (env WAREHOUSE_EDGE_SCANNERS): "
         "expected a name not used by scanners[0], got 'bench1' (from {file})",
         id="two scanners of one name",
     ),
     pytest.param(
-        SERIAL + SERIAL.replace("bench1", "bench2"), {},
+        SERIAL + SERIAL.replace("bench1", "bench2"),
+        {},
         "config key scanners[1].path (env WAREHOUSE_EDGE_SCANNERS): "
         "expected a path not used by scanners[0], got '/dev/ttyACM0' (from {file})",
         id="two scanners on one port",
@@ -884,71 +1004,85 @@ LIST_REFUSALS = [
     pytest.param(
         '[[scanners]]\nname = "a"\nkind = "tcp-listen"\nstation = "BENCH-1"\nhost = "0.0.0.0"\n'
         'port = 9004\n[[scanners]]\nname = "b"\nkind = "tcp-listen"\nstation = "RETURNS-1"\n'
-        'host = "127.0.0.1"\nport = 9004\n', {},
+        'host = "127.0.0.1"\nport = 9004\n',
+        {},
         "config key scanners[1].port (env WAREHOUSE_EDGE_SCANNERS): "
         "expected a port not used by scanners[0], got 9004 (from {file})",
         id="two listeners on one port",
     ),
     pytest.param(
-        'scanners = "x"\n', {},
+        'scanners = "x"\n',
+        {},
         "config key scanners (env WAREHOUSE_EDGE_SCANNERS): "
         "expected a list of [[scanners]] tables, got 'x' (from {file})",
         id="scanners a string",
     ),
     pytest.param(
-        '[scanners]\nname = "bench1"\n', {},
+        '[scanners]\nname = "bench1"\n',
+        {},
         "config key scanners (env WAREHOUSE_EDGE_SCANNERS): "
         "expected a list of [[scanners]] tables, got a single [scanners] table (from {file})",
         id="one bracket instead of two",
     ),
     pytest.param(
-        "stations = [1]\n", {},
+        "stations = [1]\n",
+        {},
         "config key stations[0] (env WAREHOUSE_EDGE_STATIONS): "
         "expected a [[stations]] table, got 1 (from {file})",
         id="a list item not a table",
     ),
     pytest.param(
-        '[[scaners]]\nname = "bench1"\n', {},
+        '[[scaners]]\nname = "bench1"\n',
+        {},
         "config key scaners (env WAREHOUSE_EDGE_SCANERS): expected one of the lists "
         "([[stations]], [[scanners]], [[printers]], [[scales]], [[packages]]), got an unknown list of tables (from {file})",
         id="unknown list of tables",
     ),
     pytest.param(
-        "", {SCANNERS_VAR: '[{"name": "bench1",}]'},
+        "",
+        {SCANNERS_VAR: '[{"name": "bench1",}]'},
         "config key scanners (env WAREHOUSE_EDGE_SCANNERS): expected a JSON array of "
         "[[scanners]] tables, got invalid JSON: Expecting property name enclosed in double "
         "quotes: line 1 column 20 (char 19) (from environment)",
         id="json not valid",
     ),
     pytest.param(
-        "", {SCANNERS_VAR: '{"name": "bench1"}'},
+        "",
+        {SCANNERS_VAR: '{"name": "bench1"}'},
         "config key scanners (env WAREHOUSE_EDGE_SCANNERS): expected a list of [[scanners]] "
         "tables, got a single [scanners] table (from environment)",
         id="json object instead of an array",
     ),
     pytest.param(
-        "", {SCANNERS_VAR: '[{"name": "bench1", "kind": "serial", "station": "BENCH-1", '
-                           '"path": "/dev/ttyACM0", "baud": "fast"}]'},
+        "",
+        {
+            SCANNERS_VAR: '[{"name": "bench1", "kind": "serial", "station": "BENCH-1", '
+            '"path": "/dev/ttyACM0", "baud": "fast"}]'
+        },
         "config key scanners[0].baud (env WAREHOUSE_EDGE_SCANNERS): expected one of the "
         "standard rates 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, "
         "921600, got 'fast' (from environment)",
         id="json item with a wrong value",
     ),
     pytest.param(
-        "", {SCANNERS_VAR: '[{"name": "bench1", "kind": "serial", "station": "BENCH-1", '
-                           '"path": null}]'},
+        "",
+        {
+            SCANNERS_VAR: '[{"name": "bench1", "kind": "serial", "station": "BENCH-1", '
+            '"path": null}]'
+        },
         "config key scanners[0].path (env WAREHOUSE_EDGE_SCANNERS): "
         "expected a quoted string, got null (from environment)",
         id="json null for a key",
     ),
     pytest.param(
-        "", {"WAREHOUSE_EDGE_SCANNERS_0_PATH": "/dev/ttyACM1"},
+        "",
+        {"WAREHOUSE_EDGE_SCANNERS_0_PATH": "/dev/ttyACM1"},
         "config key scanners_0_path (env WAREHOUSE_EDGE_SCANNERS_0_PATH): expected the whole "
         "list as JSON in WAREHOUSE_EDGE_SCANNERS (keys of list items are not set one by one), "
         "got a key of a list item (from environment)",
         id="one key of a list item in the environment",
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("toml", "env", "message"), LIST_REFUSALS)

@@ -60,8 +60,13 @@ def test_demo_bins_are_numbered_in_walking_order() -> None:
     assert bins[:2] == [("A-01-01", 10), ("A-01-02", 20)]
     assert bins[49:51] == [("A-10-05", 500), ("B-10-01", 510)]
     assert [r["code"] for r in locations if r["type"] != "bin"] == [
-        "BENCH-1", "BENCH-2", "BENCH-3", "RETURNS-1", "Q-01", "DOCK-1",
-    ]  # fmt: skip
+        "BENCH-1",
+        "BENCH-2",
+        "BENCH-3",
+        "RETURNS-1",
+        "Q-01",
+        "DOCK-1",
+    ]
 
 
 def test_seeding_writes_over_a_thousand_movements_of_five_types_and_picks_two_orders(
@@ -142,15 +147,19 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
         code = edge.proc.wait(timeout=30)
     verify = subprocess.run(
         [str(venv_script("warehouse-edge")), "verify", "--db", str(db)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert edge.url.startswith("http://127.0.0.1:")
     assert edge.banner[1:6] == [
-        f"Handheld terminal at {edge.url}/ui/", f"API docs at {edge.url}/docs", f"Data dir: {tmp_path}",
+        f"Handheld terminal at {edge.url}/ui/",
+        f"API docs at {edge.url}/docs",
+        f"Data dir: {tmp_path}",
         f"Barcode sheet (print it, or scan from the screen): {tmp_path / 'demo-barcodes.pdf'}",
         "Demo logins (badge / PIN):",
-    ]  # fmt: skip
+    ]
     assert (tmp_path / "demo-barcodes.pdf").read_bytes().startswith(b"%PDF")
     secrets = (
         "edge.db",
@@ -160,9 +169,12 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
         "central/edge.token",
     )
     assert {name: oct((tmp_path / name).stat().st_mode & 0o777) for name in secrets} == {
-        "edge.db": "0o600", "central": "0o700", "central/central.db": "0o600",
-        "central/admin.token": "0o600", "central/edge.token": "0o600",
-    }  # fmt: skip
+        "edge.db": "0o600",
+        "central": "0o700",
+        "central/central.db": "0o600",
+        "central/admin.token": "0o600",
+        "central/edge.token": "0o600",
+    }
     assert "  picker      P001 / 1111   Li Na" in edge.banner
     assert (
         "Enrol each new device on its first screen: supervisor S001 / 4444 vouches for it"
@@ -193,8 +205,9 @@ def test_the_demo_reuses_a_seeded_data_dir_without_seeding_again(tmp_path: Path)
 
 
 def _post(url: str, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
-    resp = httpx.post(f"{url}{path}", json=body, headers={"Authorization": f"Bearer {token}"},
-                      timeout=30)  # fmt: skip
+    resp = httpx.post(
+        f"{url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
     assert resp.status_code in (200, 201), resp.text
     return dict(resp.json())
 
@@ -215,19 +228,32 @@ def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_dec
         token = httpx.post(f"{edge.url}/api/v1/auth/login", json=body, timeout=10).json()["token"]
         _post(edge.url, "/api/v1/work-sessions", token, {"workflow": "pack", "station": "BENCH-1"})
         tote = "T-0040"
-        units = read_only(db, "SELECT b.sku, b.qty, p.weight_g, (SELECT printed FROM barcodes"
-                              " WHERE sku = b.sku AND pack_qty = 1 LIMIT 1) FROM balances b"
-                              " JOIN products p ON p.sku = b.sku WHERE b.container = 'T-0040'"
-                              " AND b.bucket = 'picked' AND b.qty > 0")  # fmt: skip
+        units = read_only(
+            db,
+            "SELECT b.sku, b.qty, p.weight_g, (SELECT printed FROM barcodes"
+            " WHERE sku = b.sku AND pack_qty = 1 LIMIT 1) FROM balances b"
+            " JOIN products p ON p.sku = b.sku WHERE b.container = 'T-0040'"
+            " AND b.bucket = 'picked' AND b.qty > 0",
+        )
         scans = [tote] + [code for _sku, qty, _w, code in units for _ in range(qty)]
-        answers = [_post(edge.url, "/api/v1/scans", token, {"scan_id": f"demo-{n:04d}", "raw": raw})
-                   for n, raw in enumerate(scans)]  # fmt: skip
+        answers = [
+            _post(edge.url, "/api/v1/scans", token, {"scan_id": f"demo-{n:04d}", "raw": raw})
+            for n, raw in enumerate(scans)
+        ]
         weight = 120 + sum(qty * w for _sku, qty, w, _code in units)  # box S is 120 g
-        closed = _post(edge.url, "/api/v1/pack/close", token,
-                       {"close_id": "demo-close-1", "package": "S", "weight_g": weight})  # fmt: skip
+        closed = _post(
+            edge.url,
+            "/api/v1/pack/close",
+            token,
+            {"close_id": "demo-close-1", "package": "S", "weight_g": weight},
+        )
         _post(edge.url, "/api/v1/work-sessions", token, {"workflow": "dispatch"})
-        out = _post(edge.url, "/api/v1/scans", token,
-                    {"scan_id": "demo-dispatch-1", "raw": closed["tracking_no"]})  # fmt: skip
+        out = _post(
+            edge.url,
+            "/api/v1/scans",
+            token,
+            {"scan_id": "demo-dispatch-1", "raw": closed["tracking_no"]},
+        )
         printed = tmp_path / "printed"
         for _ in range(300):
             if list(printed.glob("*.pdf")):
@@ -248,8 +274,9 @@ def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_dec
     # the order came from a channel export ingested at central, and its shipment went back up
     assert order_id.split(":")[0] in ("taobao", "jd", "shopify", "amazon")
     assert (at_central["status"], at_central["tracking_numbers"]) == (
-        "shipped", [closed["tracking_no"]],
-    )  # fmt: skip
+        "shipped",
+        [closed["tracking_no"]],
+    )
 
 
 def shipment_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
@@ -258,8 +285,12 @@ def shipment_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
     url, token = line.split()[4], line.rstrip(")").split()[-1]
     found: dict[str, Any] = {}
     for _ in range(200):
-        orders = httpx.get(f"{url}/api/v1/orders", headers={"Authorization": f"Bearer {token}"},
-                           params={"limit": 500}, timeout=10).json()["orders"]  # fmt: skip
+        orders = httpx.get(
+            f"{url}/api/v1/orders",
+            headers={"Authorization": f"Bearer {token}"},
+            params={"limit": 500},
+            timeout=10,
+        ).json()["orders"]
         found = next(o for o in orders if o["id"] == order_id)
         if found["status"] == "shipped":
             break

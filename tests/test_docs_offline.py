@@ -74,6 +74,7 @@ def test_the_docs_page_names_no_other_host(servers: dict[str, str]) -> None:
     redoc = [httpx.get(f"{url}/redoc", timeout=10).status_code for url in servers.values()]
 
     assert {server: "https://" in text for server, text in pages.items()} == {
-        "edge": False, "central": False,
-    }  # fmt: skip
+        "edge": False,
+        "central": False,
+    }
     assert redoc == [404, 404]

@@ -82,8 +82,13 @@ def seed(tx: Any, *, session_token: str | None = None) -> None:
     receive(tx, ReceiveStock("SKU-1", "A-01", STOCK), Actor())
     if session_token is not None:
         device = enrol_device(tx, name="HH-1", kind="handheld")
-        open_session(tx, token=session_token, operator_id=operator, device_id=device,
-                     expires_at=tx.now.replace(year=tx.now.year + 1))  # fmt: skip
+        open_session(
+            tx,
+            token=session_token,
+            operator_id=operator,
+            device_id=device,
+            expires_at=tx.now.replace(year=tx.now.year + 1),
+        )
         state = asdict(MoveSession("items", "A-01", "A-02"))
         start_work_session(tx, token_hash(session_token), "move", state)
 
@@ -166,8 +171,11 @@ def test_scans_acknowledged_before_a_sigkill_are_all_in_the_ledger(tmp_path: Pat
         with log.open("w") as err:
             proc = subprocess.Popen(
                 [sys.executable, str(script), str(db), token_hash(token), f"r{round_}"],
-                stdout=subprocess.PIPE, stderr=err, text=True, cwd=REPO,
-            )  # fmt: skip
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                cwd=REPO,
+            )
             try:
                 acked |= kill_after(proc, random.randint(50, 400), log=log)
             finally:
@@ -183,8 +191,9 @@ def test_scans_acknowledged_before_a_sigkill_are_all_in_the_ledger(tmp_path: Pat
 def start(config: Path) -> EdgeServer:
     """`warehouse-edge serve` as its own process, run from the config's folder, logging (on) to
     server.log there."""
-    return serve_edge(config, config.parent / "server.log", append=True, cwd=config.parent,
-                      ready_timeout=WAIT)  # fmt: skip
+    return serve_edge(
+        config, config.parent / "server.log", append=True, cwd=config.parent, ready_timeout=WAIT
+    )
 
 
 @pytest.fixture

@@ -169,8 +169,13 @@ def invalid_quantity(f: Floor) -> Act:
 
 
 def adjustment(delta: int) -> dict[str, Any]:
-    return {"request_id": scan_id(), "sku": "SKU-1", "location": "A-01-01", "delta": delta,
-            "reason": "count"}  # fmt: skip
+    return {
+        "request_id": scan_id(),
+        "sku": "SKU-1",
+        "location": "A-01-01",
+        "delta": delta,
+        "reason": "count",
+    }
 
 
 def quantity_too_large(f: Floor) -> Act:
@@ -434,12 +439,16 @@ def database_too_new(f: Floor) -> Act:
 def settings(tmp_path: Path) -> Any:
     """BENCH-1: a printer and a scale that is not there; BENCH-2: no printer; BENCH-3: no scale."""
     stations = [{"name": f"BENCH-{n}", "type": "pack_bench"} for n in (1, 2, 3)]
-    printers = [{"name": f"bench{n}-pdf", "kind": "file", "station": f"BENCH-{n}",
-                 "path": str(tmp_path)} for n in (1, 3)]  # fmt: skip
+    printers = [
+        {"name": f"bench{n}-pdf", "kind": "file", "station": f"BENCH-{n}", "path": str(tmp_path)}
+        for n in (1, 3)
+    ]
     scales = [{"name": "gone", "station": "BENCH-1", "path": str(tmp_path / "no-such-scale")}]
-    env = {"WAREHOUSE_EDGE_STATIONS": json.dumps(stations),
-           "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers),
-           "WAREHOUSE_EDGE_SCALES": json.dumps(scales)}  # fmt: skip
+    env = {
+        "WAREHOUSE_EDGE_STATIONS": json.dumps(stations),
+        "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers),
+        "WAREHOUSE_EDGE_SCALES": json.dumps(scales),
+    }
     return load_settings(env=env, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10})
 
 
@@ -581,40 +590,126 @@ def already_dispatched(f: Floor) -> Act:
 SCENARIOS: dict[str, Scenario] = {
     fn.__name__: fn
     for fn in (
-        unknown_barcode, bad_check_digit, malformed_barcode, empty_scan, scan_id_reused,
-        unexpected_scan, insufficient_stock, same_location, storage_full, internal_error,
-        unknown_sku, unknown_location, invalid_quantity, not_authenticated, session_expired,
-        bad_credentials, operator_locked, too_many_attempts, bad_device_credential,
-        unknown_device, not_authorized, no_work_session,
-        unknown_workflow, invalid_request, not_found, duplicate, wrong_location, wrong_item,
-        item_for_another_order, over_pick, lot_mismatch, wrong_tote, scan_each_item, no_pick_list,
-        not_assignee, order_not_pickable, bad_transition, database_too_new, quantity_not_allowed,
-        nothing_to_pack, order_not_packable, extra_item, weight_off, tracking_range_used_up,
-        parcel_not_ready, parcel_empty, no_printer, no_weight, weight_needed, unknown_package, already_dispatched,
-        supervisor_needed, typed_weight_refused, count_out_of_range, count_task_done,
-        quantity_too_large, balance_out_of_range, method_not_allowed, request_too_large,
-        backup_of_another_edge, expired_item,
+        unknown_barcode,
+        bad_check_digit,
+        malformed_barcode,
+        empty_scan,
+        scan_id_reused,
+        unexpected_scan,
+        insufficient_stock,
+        same_location,
+        storage_full,
+        internal_error,
+        unknown_sku,
+        unknown_location,
+        invalid_quantity,
+        not_authenticated,
+        session_expired,
+        bad_credentials,
+        operator_locked,
+        too_many_attempts,
+        bad_device_credential,
+        unknown_device,
+        not_authorized,
+        no_work_session,
+        unknown_workflow,
+        invalid_request,
+        not_found,
+        duplicate,
+        wrong_location,
+        wrong_item,
+        item_for_another_order,
+        over_pick,
+        lot_mismatch,
+        wrong_tote,
+        scan_each_item,
+        no_pick_list,
+        not_assignee,
+        order_not_pickable,
+        bad_transition,
+        database_too_new,
+        quantity_not_allowed,
+        nothing_to_pack,
+        order_not_packable,
+        extra_item,
+        weight_off,
+        tracking_range_used_up,
+        parcel_not_ready,
+        parcel_empty,
+        no_printer,
+        no_weight,
+        weight_needed,
+        unknown_package,
+        already_dispatched,
+        supervisor_needed,
+        typed_weight_refused,
+        count_out_of_range,
+        count_task_done,
+        quantity_too_large,
+        balance_out_of_range,
+        method_not_allowed,
+        request_too_large,
+        backup_of_another_edge,
+        expired_item,
     )
 } | {
     "device_name_needed": device_name_needed,
     "enrolment_needs_supervisor": enrolment_needs_supervisor,
     "bad_enrolment_code": bad_enrolment_code,
-}  # fmt: skip
+}
 
 # Refusals to a logged-in operator: their own language setting decides, without any header.
 BY_OPERATOR = (
-    "unknown_barcode", "bad_check_digit", "malformed_barcode", "empty_scan", "scan_id_reused",
-    "unexpected_scan", "insufficient_stock", "same_location", "storage_full", "internal_error",
-    "unknown_sku", "unknown_location", "invalid_quantity", "session_expired", "not_authorized",
-    "no_work_session", "unknown_workflow", "invalid_request", "wrong_location", "wrong_item",
-    "item_for_another_order", "over_pick", "lot_mismatch", "wrong_tote", "scan_each_item",
-    "no_pick_list", "not_assignee", "order_not_pickable", "bad_transition", "quantity_not_allowed",
-    "nothing_to_pack", "order_not_packable", "extra_item", "weight_off", "tracking_range_used_up",
-    "parcel_not_ready", "parcel_empty", "no_printer", "no_weight", "weight_needed", "unknown_package",
-    "already_dispatched", "supervisor_needed", "typed_weight_refused", "count_out_of_range",
-    "count_task_done", "expired_item",
-    "quantity_too_large", "balance_out_of_range",
-)  # fmt: skip
+    "unknown_barcode",
+    "bad_check_digit",
+    "malformed_barcode",
+    "empty_scan",
+    "scan_id_reused",
+    "unexpected_scan",
+    "insufficient_stock",
+    "same_location",
+    "storage_full",
+    "internal_error",
+    "unknown_sku",
+    "unknown_location",
+    "invalid_quantity",
+    "session_expired",
+    "not_authorized",
+    "no_work_session",
+    "unknown_workflow",
+    "invalid_request",
+    "wrong_location",
+    "wrong_item",
+    "item_for_another_order",
+    "over_pick",
+    "lot_mismatch",
+    "wrong_tote",
+    "scan_each_item",
+    "no_pick_list",
+    "not_assignee",
+    "order_not_pickable",
+    "bad_transition",
+    "quantity_not_allowed",
+    "nothing_to_pack",
+    "order_not_packable",
+    "extra_item",
+    "weight_off",
+    "tracking_range_used_up",
+    "parcel_not_ready",
+    "parcel_empty",
+    "no_printer",
+    "no_weight",
+    "weight_needed",
+    "unknown_package",
+    "already_dispatched",
+    "supervisor_needed",
+    "typed_weight_refused",
+    "count_out_of_range",
+    "count_task_done",
+    "expired_item",
+    "quantity_too_large",
+    "balance_out_of_range",
+)
 
 # Codes no route, service, store or CLI can raise yet. The markers are what would make them
 # reachable: once one appears in edge/ outside the allowed files, this list must lose the code.

@@ -114,21 +114,29 @@ def test_an_order_only_expired_stock_could_fill_goes_on_hold_saying_why(
     held = release(floor, "TB-3", 1)
 
     assert (held["status"], held["hold_reason"]) == (
-        "on_hold", "insufficient stock (SKU-3: need 1, 0 free (5 more expired or too short-dated))"
-    )  # fmt: skip
+        "on_hold",
+        "insufficient stock (SKU-3: need 1, 0 free (5 more expired or too short-dated))",
+    )
 
 
-@pytest.mark.parametrize(("channel", "product_min", "lot"), [
-    ("shop", 0, "L-20D"), ("jd", 0, "L-60D"), ("shop", 25, "L-60D"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("channel", "product_min", "lot"),
+    [
+        ("shop", 0, "L-20D"),
+        ("jd", 0, "L-60D"),
+        ("shop", 25, "L-60D"),
+    ],
+)
 def test_a_lot_below_the_channels_or_products_minimum_shelf_life_is_passed_over(
     shanghai: tuple[Floor, Any], channel: str, product_min: int, lot: str
 ) -> None:
     floor, _ = shanghai
     lots(floor, ("L-20D", day(20), 5, "A-01-01"), ("L-60D", day(60), 5, "B-02-01"))
-    floor.store.writer.call(lambda tx: tx.execute(
-        "UPDATE products SET min_shelf_life_days = ? WHERE sku = 'SKU-3'", (product_min,)
-    ))  # fmt: skip
+    floor.store.writer.call(
+        lambda tx: tx.execute(
+            "UPDATE products SET min_shelf_life_days = ? WHERE sku = 'SKU-3'", (product_min,)
+        )
+    )
 
     order = release(floor, f"TB-{channel}-{product_min}", 2, channel=channel)
 
@@ -157,8 +165,12 @@ def test_a_scanned_unit_past_its_gs1_expiry_is_refused_at_the_pick_and_nothing_m
 
 def _aged(floor: Floor, clock: dict[str, datetime]) -> dict[str, Any]:
     """L-OLD allocated to an order while good, then expired; L-SOON has 10 days left."""
-    lots(floor, ("L-OLD", day(0), 4, "A-01-01"), ("L-SOON", day(10), 3, "A-01-02"),
-         ("L-NEW", day(200), 5, "B-02-01"))  # fmt: skip
+    lots(
+        floor,
+        ("L-OLD", day(0), 4, "A-01-01"),
+        ("L-SOON", day(10), 3, "A-01-02"),
+        ("L-NEW", day(200), 5, "B-02-01"),
+    )
     clock["now"] = MIDNIGHT_IN_SHANGHAI - timedelta(days=2)
     order = release(floor, "TB-5", 3)
     assert reserved(order) == [("L-OLD", 3)]
@@ -178,15 +190,19 @@ def test_the_supervisor_lists_expired_and_soon_expiring_stock_by_api_and_cli(
     run = CliRunner().invoke(cli, ["stock", "expiring", "--config", str(config), "--json"])
 
     expected = {
-        "today": day(0), "timezone": "Asia/Shanghai", "soon_days": 15,
+        "today": day(0),
+        "timezone": "Asia/Shanghai",
+        "soon_days": 15,
         "expired": [("L-OLD", "A-01-01", "on_hand", 4, 3, 0)],
         "expiring_soon": [("L-SOON", "A-01-02", "on_hand", 3, 0, 10)],
-    }  # fmt: skip
+    }
     assert run.exit_code == 3, run.output  # something has expired
     for found in (listing, json.loads(run.stdout)):
         for key in ("expired", "expiring_soon"):
-            found[key] = [(r["lot"], r["location"], r["bucket"], r["qty"], r["allocated"],
-                           r["days_left"]) for r in found[key]]  # fmt: skip
+            found[key] = [
+                (r["lot"], r["location"], r["bucket"], r["qty"], r["allocated"], r["days_left"])
+                for r in found[key]
+            ]
         assert found == expected
 
 

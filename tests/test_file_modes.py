@@ -41,8 +41,10 @@ def test_the_edge_database_and_its_wal_and_shm_are_owner_only_in_an_owner_only_d
     store.close()
 
     assert {n: m for n, m in files.items() if n.startswith("edge.db")} == {
-        "edge.db": 0o600, "edge.db-wal": 0o600, "edge.db-shm": 0o600,
-    }  # fmt: skip
+        "edge.db": 0o600,
+        "edge.db-wal": 0o600,
+        "edge.db-shm": 0o600,
+    }
     assert (mode(data_dir), mode(data_dir.parent)) == (0o700, 0o700)
 
 

@@ -68,10 +68,9 @@ def test_392n_is_an_amount_and_393n_an_amount_with_its_currency() -> None:
 
     assert {ai: reading.values[ai] for ai in ("3922", "3932", "3931")} == {
         "3922": {"title": "PRICE", "amount": "19.99"},
-        "3932": {"title": "PRICE", "amount": "15609.99", "currency": "EUR",
-                 "text": "15609.99 EUR"},
+        "3932": {"title": "PRICE", "amount": "15609.99", "currency": "EUR", "text": "15609.99 EUR"},
         "3931": {"title": "PRICE", "amount": "123.4", "currency": "CNY", "text": "123.4 CNY"},
-    }  # fmt: skip
+    }
 
 
 def test_dates_read_as_dates_and_date_times_as_date_times() -> None:

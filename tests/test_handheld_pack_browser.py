@@ -151,8 +151,9 @@ def test_a_packer_on_a_handheld_packs_and_ships_a_demo_order_typing_or_scanning_
     scanned = hh.by("weight-input").input_value()
     close_parcel(hh)
     dismiss(hh)
-    hh.page.wait_for_selector("[data-testid=print-state][data-status=done]",
-                              timeout=ANSWER_TIMEOUT_MS)  # fmt: skip
+    hh.page.wait_for_selector(
+        "[data-testid=print-state][data-status=done]", timeout=ANSWER_TIMEOUT_MS
+    )
     tracking = hh.text("tracking-no")
     packed = order_status(edge, order_id)
     hh.screenshot(SCREENSHOTS / "handheld-closed.png")

@@ -191,56 +191,99 @@ def test_import_reports_progress_every_thousand_rows(store: Store, tmp_path: Pat
 
 
 REFUSALS = [
-    ("products", "sku,name,colour\nX,Tea,red\n",
-     ["line 1: unknown column 'colour' (expected: sku, name, name_zh, weight_g, lot_tracked,"
-      " expiry_tracked, min_shelf_life_days)"]),
+    (
+        "products",
+        "sku,name,colour\nX,Tea,red\n",
+        [
+            "line 1: unknown column 'colour' (expected: sku, name, name_zh, weight_g, lot_tracked,"
+            " expiry_tracked, min_shelf_life_days)"
+        ],
+    ),
     ("products", "sku,name_zh\nX,茶\n", ["line 1: missing required column 'name'"]),
-    ("products", "sku,name\nX,Tea\nY,Tea\nX,Other tea\n",
-     ["line 4: duplicate sku 'X' in the file (also on line 2)"]),
-    ("products", "sku,name,weight_g,lot_tracked\nX,,1,no\nY,Tea,-4,no\nZ,Tea,1,maybe\n", [
-        "line 2: name is empty",
-        "line 3: weight_g -4 is negative",
-        "line 4: lot_tracked 'maybe' is not true or false (use true, false, yes, no, 1 or 0)",
-    ]),
+    (
+        "products",
+        "sku,name\nX,Tea\nY,Tea\nX,Other tea\n",
+        ["line 4: duplicate sku 'X' in the file (also on line 2)"],
+    ),
+    (
+        "products",
+        "sku,name,weight_g,lot_tracked\nX,,1,no\nY,Tea,-4,no\nZ,Tea,1,maybe\n",
+        [
+            "line 2: name is empty",
+            "line 3: weight_g -4 is negative",
+            "line 4: lot_tracked 'maybe' is not true or false (use true, false, yes, no, 1 or 0)",
+        ],
+    ),
     ("products", "sku,name\nX,Tea,extra\n", ["line 2: 3 values but the header names 2 columns"]),
-    ("barcodes", "code,sku\n6901234567892,TEA-0001\n6901234567893,TEA-0001\n6901234567908,NOPE\n", [
-        "line 3: barcode 6901234567893 has a wrong GTIN check digit (expected 2)",
-        "line 4: Item NOPE is not in the catalogue. Check the item number or import it first.",
-    ]),
-    ("barcodes", "code,sku\n6901234567892,TEA-0001\n06901234567892,TEA-0002\n",
-     ["line 3: duplicate barcode '06901234567892' in the file (also on line 2)"]),
-    ("barcodes", "code,sku,pack_qty\nINNER-1,TEA-0001,0\nINNER-2,TEA-0001,six\n", [
-        "line 2: pack_qty 0 is below 1",
-        "line 3: pack_qty 'six' is not a whole number",
-    ]),
-    ("locations", "code,type\nZ-01,shelf\n",
-     ["line 2: type 'shelf' is not one of bin, bench, returns, quarantine, dock, staging"]),
-    ("containers", "code,sscc\nPAL-1,006901234500000012\n",
-     ["line 2: sscc 006901234500000012 is not an SSCC (18 digits with a correct check digit)"]),
-    ("stock", "sku,location,qty,lot\nPHN-0001,B-01-01,5,\nPHN-0001,B-01-01,-5,\nNOPE,B-01-01,5,\n",
-     [
-        "line 3: qty -5 is negative",
-        "line 4: Item NOPE is not in the catalogue. Check the item number or import it first.",
-    ]),
-    ("stock", "sku,location,qty,lot,expiry\nPHN-0001,Z-99,5,,\nTEA-0001,A-01-01,5,,\n"
-     "PHN-0002,B-01-01,,,\nSNK-0001,A-02-01,3,M1,31/03/2026\n", [
-        "line 2: Location Z-99 does not exist. Check the label or ask a supervisor.",
-        "line 3: sku TEA-0001 is lot-tracked: give a lot",
-        "line 4: qty is empty",
-        "line 5: expiry '31/03/2026' is not a date like 2025-12-31",
-    ]),
-    ("stock", "sku,location,qty,lot,expiry\n"
-     f"PHN-0002,B-01-01,{2**63 - 1},,\nPHN-0002,A-01-01,{2**64},,\nSNK-0001,A-02-01,3,{'L' * 21},2026-12-31\n", [
-        f"line 2: Quantity {2**63 - 1} is more than one command may move here (1000000000). Split it into smaller steps.",
-        f"line 3: Quantity {2**64} is more than one command may move here (1000000000). Split it into smaller steps.",
-        "line 4: lot 'LLLLLLLLLLLLLLLLLLLLL'… is longer than 20 characters",
-    ]),
-    ("operators", "badge,name,role,pin\nB1,Ann,picker,1234\nB2,Bob,boss,1234\nB3,Cy,packer,12a4\n",
-     [
-        "line 3: role 'boss' is not one of picker, packer, returns, supervisor, admin",
-        "line 4: pin must be 4 or more digits",
-    ]),
-]  # fmt: skip
+    (
+        "barcodes",
+        "code,sku\n6901234567892,TEA-0001\n6901234567893,TEA-0001\n6901234567908,NOPE\n",
+        [
+            "line 3: barcode 6901234567893 has a wrong GTIN check digit (expected 2)",
+            "line 4: Item NOPE is not in the catalogue. Check the item number or import it first.",
+        ],
+    ),
+    (
+        "barcodes",
+        "code,sku\n6901234567892,TEA-0001\n06901234567892,TEA-0002\n",
+        ["line 3: duplicate barcode '06901234567892' in the file (also on line 2)"],
+    ),
+    (
+        "barcodes",
+        "code,sku,pack_qty\nINNER-1,TEA-0001,0\nINNER-2,TEA-0001,six\n",
+        [
+            "line 2: pack_qty 0 is below 1",
+            "line 3: pack_qty 'six' is not a whole number",
+        ],
+    ),
+    (
+        "locations",
+        "code,type\nZ-01,shelf\n",
+        ["line 2: type 'shelf' is not one of bin, bench, returns, quarantine, dock, staging"],
+    ),
+    (
+        "containers",
+        "code,sscc\nPAL-1,006901234500000012\n",
+        ["line 2: sscc 006901234500000012 is not an SSCC (18 digits with a correct check digit)"],
+    ),
+    (
+        "stock",
+        "sku,location,qty,lot\nPHN-0001,B-01-01,5,\nPHN-0001,B-01-01,-5,\nNOPE,B-01-01,5,\n",
+        [
+            "line 3: qty -5 is negative",
+            "line 4: Item NOPE is not in the catalogue. Check the item number or import it first.",
+        ],
+    ),
+    (
+        "stock",
+        "sku,location,qty,lot,expiry\nPHN-0001,Z-99,5,,\nTEA-0001,A-01-01,5,,\n"
+        "PHN-0002,B-01-01,,,\nSNK-0001,A-02-01,3,M1,31/03/2026\n",
+        [
+            "line 2: Location Z-99 does not exist. Check the label or ask a supervisor.",
+            "line 3: sku TEA-0001 is lot-tracked: give a lot",
+            "line 4: qty is empty",
+            "line 5: expiry '31/03/2026' is not a date like 2025-12-31",
+        ],
+    ),
+    (
+        "stock",
+        "sku,location,qty,lot,expiry\n"
+        f"PHN-0002,B-01-01,{2**63 - 1},,\nPHN-0002,A-01-01,{2**64},,\nSNK-0001,A-02-01,3,{'L' * 21},2026-12-31\n",
+        [
+            f"line 2: Quantity {2**63 - 1} is more than one command may move here (1000000000). Split it into smaller steps.",
+            f"line 3: Quantity {2**64} is more than one command may move here (1000000000). Split it into smaller steps.",
+            "line 4: lot 'LLLLLLLLLLLLLLLLLLLLL'… is longer than 20 characters",
+        ],
+    ),
+    (
+        "operators",
+        "badge,name,role,pin\nB1,Ann,picker,1234\nB2,Bob,boss,1234\nB3,Cy,packer,12a4\n",
+        [
+            "line 3: role 'boss' is not one of picker, packer, returns, supervisor, admin",
+            "line 4: pin must be 4 or more digits",
+        ],
+    ),
+]
 
 
 @pytest.mark.parametrize(

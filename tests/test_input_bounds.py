@@ -18,15 +18,26 @@ from tests.support import Floor, scan_id, snapshot
 
 MAX = 2**63 - 1
 VALUES: dict[str, Any] = {
-    "2^63-1": MAX, "2^63": 2**63, "2^64": 2**64, "-1": -1, "0": 0, "true": True, "'1'": "1",
+    "2^63-1": MAX,
+    "2^63": 2**63,
+    "2^64": 2**64,
+    "-1": -1,
+    "0": 0,
+    "true": True,
+    "'1'": "1",
     "1.5": 1.5,
-}  # fmt: skip
+}
 Request = Callable[[Floor, dict[str, str], Any], Any]  # floor, supervisor headers, value
 
 
 def adjust(f: Floor, h: dict[str, str], v: Any) -> Any:
-    body = {"request_id": scan_id(), "sku": "SKU-1", "location": "A-01-01", "delta": v,
-            "reason": "count"}  # fmt: skip
+    body = {
+        "request_id": scan_id(),
+        "sku": "SKU-1",
+        "location": "A-01-01",
+        "delta": v,
+        "reason": "count",
+    }
     return f.client.post("/api/v1/stock/adjustments", json=body, headers=h)
 
 
@@ -34,7 +45,9 @@ def order(field: str, line_field: bool = False) -> Request:
     def send(f: Floor, h: dict[str, str], v: Any) -> Any:
         line = {"sku": "SKU-1", "qty": 1} | ({field: v} if line_field else {})
         body = {"channel": "shop", "channel_order_id": scan_id(), "lines": [line]}
-        return f.client.post("/api/v1/orders", json=body | ({} if line_field else {field: v}), headers=h)  # fmt: skip
+        return f.client.post(
+            "/api/v1/orders", json=body | ({} if line_field else {field: v}), headers=h
+        )
 
     return send
 
@@ -183,8 +196,13 @@ def test_a_text_longer_than_its_meaning_allows_is_refused(
 ) -> None:
     sup = floor.login("B-SUP")
     before = snapshot(floor.store)
-    body = {"request_id": scan_id(), "sku": "SKU-1", "location": "A-01-01", "delta": 1,
-            "reason": "count"} | {field: "L" * length}  # fmt: skip
+    body = {
+        "request_id": scan_id(),
+        "sku": "SKU-1",
+        "location": "A-01-01",
+        "delta": 1,
+        "reason": "count",
+    } | {field: "L" * length}
 
     resp = floor.client.post("/api/v1/stock/adjustments", json=body, headers=sup)
 
@@ -196,7 +214,9 @@ def test_a_text_longer_than_its_meaning_allows_is_refused(
 def test_a_page_of_the_ledger_is_capped_and_has_a_default(floor: Floor) -> None:
     sup = floor.login("B-SUP")
 
-    asked = [floor.client.get("/api/v1/movements", params=p, headers=sup) for p in
-             ({}, {"limit": 1000}, {"limit": 1001}, {"limit": 10_000_000})]  # fmt: skip
+    asked = [
+        floor.client.get("/api/v1/movements", params=p, headers=sup)
+        for p in ({}, {"limit": 1000}, {"limit": 1001}, {"limit": 10_000_000})
+    ]
 
     assert [r.status_code for r in asked] == [200, 200, 400, 400]

@@ -28,9 +28,18 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 # What a wheel is built from: the working tree, less what is not part of the project.
 NOT_SOURCE = shutil.ignore_patterns(
-    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis",
-    "artifacts", "tests", "bench",
-)  # fmt: skip
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+    "artifacts",
+    "tests",
+    "bench",
+)
 
 
 @dataclass(frozen=True)
@@ -60,10 +69,23 @@ def build_wheel(out: Path) -> Path:
     source = out / "source"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-         "--quiet", "--wheel-dir", str(out), str(source)],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--quiet",
+            "--wheel-dir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     (wheel,) = out.glob("warehouse_edge-*.whl")
     return wheel
 
@@ -72,18 +94,34 @@ def install_wheel(wheel: Path, venv: Path) -> None:
     """A venv without pip; this pip installs the wheel into it; the test venv's site-packages
     follow its own on sys.path (a path in a .pth: that directory's own .pth files, the editable
     install's finder among them, are not run)."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
-                   timeout=60)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60
+    )
     python = venv / "bin" / "python"
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-         "--no-index", "--quiet", str(wheel)],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        check=True, capture_output=True, text=True, timeout=30,
-    ).stdout.strip()  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout.strip()
     deps = sysconfig.get_path("purelib")
     Path(site, "zz-test-venv-dependencies.pth").write_text(deps + "\n", encoding="utf-8")
 
@@ -116,12 +154,19 @@ def test_the_wheel_carries_the_terminal_and_the_venv_imports_nothing_from_the_ch
     installed: Installed, tmp_path: Path
 ) -> None:
     where = subprocess.run(
-        [str(installed.bin("python")), "-c",
-         "import edge, central_sync, web_terminal; from importlib import resources;"
-         "print(edge.__file__); print(central_sync.__file__);"
-         "print(resources.files('web_terminal').joinpath('index.html'))"],
-        capture_output=True, text=True, cwd=tmp_path, env=installed.env(), timeout=60,
-    )  # fmt: skip
+        [
+            str(installed.bin("python")),
+            "-c",
+            "import edge, central_sync, web_terminal; from importlib import resources;"
+            "print(edge.__file__); print(central_sync.__file__);"
+            "print(resources.files('web_terminal').joinpath('index.html'))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=installed.env(),
+        timeout=60,
+    )
 
     assert where.returncode == 0, where.stderr
     paths = [Path(line) for line in where.stdout.split()]
@@ -147,14 +192,28 @@ def test_the_edge_installed_from_the_wheel_opens_the_terminal_at_its_root(
 ) -> None:
     port = free_port()
     config = write_config(tmp_path)
-    edge = serve(installed, ["warehouse-edge", "serve", "--config", str(config),
-                             "--port", str(port)], home=tmp_path, port=port)  # fmt: skip
+    edge = serve(
+        installed,
+        ["warehouse-edge", "serve", "--config", str(config), "--port", str(port)],
+        home=tmp_path,
+        port=port,
+    )
     try:
         # A fresh edge has no supervisor yet: the installer makes a one-time enrolment code.
         code = subprocess.run(
-            [str(installed.bin("warehouse-edge")), "devices", "enrol-code", "--config", str(config)],
-            capture_output=True, text=True, check=True, cwd=tmp_path, timeout=120,
-        ).stdout.strip()  # fmt: skip
+            [
+                str(installed.bin("warehouse-edge")),
+                "devices",
+                "enrol-code",
+                "--config",
+                str(config),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+            timeout=120,
+        ).stdout.strip()
         handheld.page.goto(f"{edge.url}/")
         handheld.enrol("HH-WHEEL", code=code)
         landed = handheld.page.url
@@ -173,13 +232,21 @@ def test_central_installed_from_the_wheel_opens_its_board_at_its_root(
     db = f"sqlite:///{tmp_path / 'central.db'}"
     init = subprocess.run(
         [str(installed.bin("warehouse-central")), "init", "--db", db],
-        capture_output=True, text=True, cwd=tmp_path, env=installed.env(), timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=installed.env(),
+        timeout=60,
+    )
     assert init.returncode == 0, init.stderr
     token = init.stdout.strip().split()[-1]
     port = free_port()
-    central = serve(installed, ["warehouse-central", "serve", "--db", db, "--port", str(port),
-                                "--log-level", "warning"], home=tmp_path, port=port)  # fmt: skip
+    central = serve(
+        installed,
+        ["warehouse-central", "serve", "--db", db, "--port", str(port), "--log-level", "warning"],
+        home=tmp_path,
+        port=port,
+    )
     page = browser.new_page()
     try:
         page.goto(f"{central.url}/")

@@ -26,9 +26,13 @@ BIG = 2**64
 
 
 def ask(
-    conn: http.client.HTTPConnection, method: str, path: str, *,
-    body: Any = None, headers: dict[str, str] | None = None,
-) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
     """One request on `conn`; fails if the connection had to be opened again for it."""
     sock = conn.sock
     data = None if body is None else json.dumps(body).encode()
@@ -41,9 +45,10 @@ def ask(
 
 
 def errors_then_health(
-    conn: http.client.HTTPConnection, bad: list[tuple[str, str, Any, int]],
+    conn: http.client.HTTPConnection,
+    bad: list[tuple[str, str, Any, int]],
     headers: dict[str, str],
-) -> list[tuple[int, int, str]]:  # fmt: skip
+) -> list[tuple[int, int, str]]:
     """Each bad request, then /healthz, on the one connection: (status, health, content type)."""
     out = []
     for method, path, body, _ in bad:
@@ -69,19 +74,29 @@ def edge_live(
 
 
 def test_the_edge_serves_on_the_same_connection_after_every_error_answer(
-    edge_live: tuple[http.client.HTTPConnection, dict[str, str]], store: Store,
+    edge_live: tuple[http.client.HTTPConnection, dict[str, str]],
+    store: Store,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     conn, sup = edge_live
     bad = [
         ("POST", f"/api/v1/print-jobs/{BIG}/reprint", None, 400),
         ("GET", f"/api/v1/outbox?after_seq={BIG}", None, 400),
-        ("POST", "/api/v1/stock/adjustments",
-         {"request_id": "adj-00001", "sku": "SKU-1", "location": "A-01-01", "delta": BIG,
-          "reason": "count"}, 400),
+        (
+            "POST",
+            "/api/v1/stock/adjustments",
+            {
+                "request_id": "adj-00001",
+                "sku": "SKU-1",
+                "location": "A-01-01",
+                "delta": BIG,
+                "reason": "count",
+            },
+            400,
+        ),
         ("DELETE", "/healthz", None, 405),
         ("GET", "/api/v1/no-such-thing", None, 404),
-    ]  # fmt: skip
+    ]
     caplog.set_level(logging.ERROR, logger="edge.api")
 
     seen = errors_then_health(conn, bad, sup)
@@ -90,8 +105,9 @@ def test_the_edge_serves_on_the_same_connection_after_every_error_answer(
     store.writer.call(
         lambda tx: tx.execute('UPDATE work_sessions SET state = \'{"step": "nowhere"}\'')
     )
-    crash, headers, payload = ask(conn, "POST", "/api/v1/scans", headers=sup,
-                                  body={"scan_id": scan_id(), "raw": "A-01-01"})  # fmt: skip
+    crash, headers, payload = ask(
+        conn, "POST", "/api/v1/scans", headers=sup, body={"scan_id": scan_id(), "raw": "A-01-01"}
+    )
     after_crash, _, _ = ask(conn, "GET", "/healthz")
 
     assert seen == [(want, 200, PROBLEM) for _, _, _, want in bad]
@@ -109,8 +125,10 @@ def test_a_wrong_method_answers_405_with_allow(
     status, headers, payload = ask(conn, "PUT", "/api/v1/outbox", headers=sup)
 
     assert (status, headers["allow"], json.loads(payload)["code"]) == (
-        405, "GET", "method_not_allowed",
-    )  # fmt: skip
+        405,
+        "GET",
+        "method_not_allowed",
+    )
 
 
 def crash_on_call(*_: Any, **__: Any) -> Any:
@@ -131,8 +149,9 @@ def central_live(tmp_path: Path) -> Iterator[tuple[http.client.HTTPConnection, C
 
 def test_central_serves_on_the_same_connection_after_every_error_answer(
     central_live: tuple[http.client.HTTPConnection, Central],
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     conn, central = central_live
     admin = {"Authorization": f"Bearer {central.create_admin_token()}"}
     bad = [

@@ -152,8 +152,10 @@ def test_each_symbol_has_ten_light_modules_each_side_of_its_bars(sheet: bytes, d
             Box(bars.x + px / 2, bars.y, px, 2),
             Box(bars.x + bars.width - 1.5 * px, bars.y, px, 2),
         ]
-        zones = [Box(bars.x - quiet, bars.y, quiet - px, bars.height),
-                 Box(bars.x + bars.width + px, bars.y, quiet - px, bars.height)]  # fmt: skip
+        zones = [
+            Box(bars.x - quiet, bars.y, quiet - px, bars.height),
+            Box(bars.x + bars.width + px, bars.y, quiet - px, bars.height),
+        ]
 
         for edge in edges:
             darkest = image.crop(pixels(edge, dpi=dpi, page_height_mm=A4_HEIGHT_MM)).getextrema()[0]

@@ -178,9 +178,10 @@ def test_take_free_without_an_order_takes_lots_on_hand_by_name() -> None:
 
 def test_take_free_skips_reserved_units_and_refuses_naming_what_is_free() -> None:
     s = stock(
-        bal("A-01", 2, lot="L-A"), bal("A-01", 3, lot="L-B"),
+        bal("A-01", 2, lot="L-A"),
+        bal("A-01", 3, lot="L-B"),
         reserved={("L1", "S1", "A-01", "", "L-A"): 2, ("L1", "S1", "A-01", "", "L-B"): 1},
-    )  # fmt: skip
+    )
 
     assert take_free(s, "S1", "A-01", 2, lots=["L-A", "L-B"]) == [("L-B", 2)]
     with pytest.raises(EdgeError) as exc:
@@ -246,11 +247,15 @@ def test_moving_stock_takes_lots_in_the_given_order_and_tells_what_moved() -> No
     )
     payload = {"sku": "S1", "source": "A-01", "target": "B-01", "qty": 4}
     assert decision == Decision(
-        stock(bal("A-01", 0, lot="L-1"), bal("A-01", 3, lot="L-2"), bal("B-01", 2, lot="L-1"),
-              bal("B-01", 2, lot="L-2")),
+        stock(
+            bal("A-01", 0, lot="L-1"),
+            bal("A-01", 3, lot="L-2"),
+            bal("B-01", 2, lot="L-1"),
+            bal("B-01", 2, lot="L-2"),
+        ),
         (Event("stock_moved", payload, moves, sku="S1"),),
         feedback=Feedback("good", "stock_moved", payload),
-    )  # fmt: skip
+    )
 
 
 def test_moving_stock_also_finds_lots_the_given_order_does_not_know() -> None:
@@ -314,26 +319,53 @@ RESERVED = {("L1", "S1", "A-01", "", ""): 4}
 @pytest.mark.parametrize(
     ("decide", "expected"),
     [
-        (lambda s: receive_stock(s, ReceiveStock("S1", "A-01", 0)),
-         ("invalid_quantity", {"quantity": 0, "reason": "it must be 1 or more"})),
-        (lambda s: adjust_stock(s, AdjustStock("S1", "A-01", 0, "count")),
-         ("invalid_quantity", {"quantity": 0, "reason": "an adjustment changes something"})),
-        (lambda s: adjust_stock(s, AdjustStock("S1", "A-01", 2, "  ")),
-         ("invalid_request", {"reason": "an adjustment needs a reason"})),
-        (lambda s: adjust_stock(s, AdjustStock("S1", "A-01", -2, "count")),
-         ("insufficient_stock", {"sku": "S1", "location": "A-01", "available": 1, "requested": 2})),
-        (lambda s: move_stock(s, MoveStock("S1", "A-01", "A-01", 1)),
-         ("same_location", {"location": "A-01"})),
-        (lambda s: move_stock(s, MoveStock("S1", "A-01", "B-01", -1)),
-         ("invalid_quantity", {"quantity": -1, "reason": "it must be 1 or more"})),
-        (lambda s: move_stock(s, MoveStock("S1", "A-01", "B-01", 2)),
-         ("insufficient_stock", {"sku": "S1", "location": "A-01", "available": 1, "requested": 2})),
-        (lambda s: freeze_stock(s, FreezeStock("S1", "A-01", 2, "damaged")),
-         ("insufficient_stock", {"sku": "S1", "location": "A-01", "available": 1, "requested": 2})),
-        (lambda s: announce_return(s, AnnounceReturn("S1", 0, "RMA-1")),
-         ("invalid_quantity", {"quantity": 0, "reason": "it must be 1 or more"})),
+        (
+            lambda s: receive_stock(s, ReceiveStock("S1", "A-01", 0)),
+            ("invalid_quantity", {"quantity": 0, "reason": "it must be 1 or more"}),
+        ),
+        (
+            lambda s: adjust_stock(s, AdjustStock("S1", "A-01", 0, "count")),
+            ("invalid_quantity", {"quantity": 0, "reason": "an adjustment changes something"}),
+        ),
+        (
+            lambda s: adjust_stock(s, AdjustStock("S1", "A-01", 2, "  ")),
+            ("invalid_request", {"reason": "an adjustment needs a reason"}),
+        ),
+        (
+            lambda s: adjust_stock(s, AdjustStock("S1", "A-01", -2, "count")),
+            (
+                "insufficient_stock",
+                {"sku": "S1", "location": "A-01", "available": 1, "requested": 2},
+            ),
+        ),
+        (
+            lambda s: move_stock(s, MoveStock("S1", "A-01", "A-01", 1)),
+            ("same_location", {"location": "A-01"}),
+        ),
+        (
+            lambda s: move_stock(s, MoveStock("S1", "A-01", "B-01", -1)),
+            ("invalid_quantity", {"quantity": -1, "reason": "it must be 1 or more"}),
+        ),
+        (
+            lambda s: move_stock(s, MoveStock("S1", "A-01", "B-01", 2)),
+            (
+                "insufficient_stock",
+                {"sku": "S1", "location": "A-01", "available": 1, "requested": 2},
+            ),
+        ),
+        (
+            lambda s: freeze_stock(s, FreezeStock("S1", "A-01", 2, "damaged")),
+            (
+                "insufficient_stock",
+                {"sku": "S1", "location": "A-01", "available": 1, "requested": 2},
+            ),
+        ),
+        (
+            lambda s: announce_return(s, AnnounceReturn("S1", 0, "RMA-1")),
+            ("invalid_quantity", {"quantity": 0, "reason": "it must be 1 or more"}),
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_refused_stock_command_names_why_and_never_touches_reserved_units(
     decide, expected
 ) -> None:

@@ -153,11 +153,18 @@ s_lot = st.sampled_from(("", "L1", "L2", "L3"))
 store_commands = st.one_of(
     st.builds(ReceiveStock, s_sku, s_bin, st.integers(0, 12), lot=s_lot),
     st.builds(MoveStock, s_sku, s_bin, s_bin, st.integers(0, 10), lot=st.none() | s_lot),
-    st.builds(FreezeStock, s_sku, s_bin, st.integers(0, 8), st.just("damaged"),
-              target=st.sampled_from([None, "Q"]), lot=s_lot),
+    st.builds(
+        FreezeStock,
+        s_sku,
+        s_bin,
+        st.integers(0, 8),
+        st.just("damaged"),
+        target=st.sampled_from([None, "Q"]),
+        lot=s_lot,
+    ),
     st.builds(AdjustStock, s_sku, s_bin, st.integers(-8, 8), st.just("count"), lot=s_lot),
     st.builds(AnnounceReturn, s_sku, st.integers(0, 4), st.just("RMA-9")),
-)  # fmt: skip
+)
 
 Model = Counter[tuple[str, str, str, str]]  # (sku, location, lot, bucket) -> qty
 
@@ -232,9 +239,11 @@ def run(store: Store, cmd: Any, n: int) -> str:
     """Send `cmd` through the service and the writer; '' when accepted, else the refusal code."""
     actor = Actor(operator_id=None, device_id="prop", scan_id=f"cmd-{n}")
     handlers = {
-        ReceiveStock: service.receive, MoveStock: service.move, FreezeStock: service.freeze,
+        ReceiveStock: service.receive,
+        MoveStock: service.move,
+        FreezeStock: service.freeze,
         AnnounceReturn: service.expect_return,
-    }  # fmt: skip
+    }
     try:
         if isinstance(cmd, AdjustStock):
             return store.writer.call(
@@ -337,10 +346,13 @@ def test_random_commands_through_the_store_keep_the_ledger_and_match_a_model(com
 @given(
     st.integers(min_value=0, max_value=10**12),
     st.lists(
-        st.one_of(st.integers(min_value=1, max_value=10**9), st.integers(min_value=1, max_value=2**64)),
-        min_size=1, max_size=6,
+        st.one_of(
+            st.integers(min_value=1, max_value=10**9), st.integers(min_value=1, max_value=2**64)
+        ),
+        min_size=1,
+        max_size=6,
     ),
-)  # fmt: skip
+)
 def test_no_sequence_of_receipts_takes_a_balance_past_the_ledgers_range(
     start: int, qtys: list[int]
 ) -> None:

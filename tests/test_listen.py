@@ -25,12 +25,17 @@ def taken() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-@pytest.mark.parametrize(("command", "setting"), [
-    (["warehouse-edge", "serve"], " or server.port (env WAREHOUSE_EDGE_SERVER_PORT)"),
-    (["warehouse-edge", "demo", "--data-dir", "demo"],
-     " or server.port (env WAREHOUSE_EDGE_SERVER_PORT)"),
-    (["warehouse-central", "serve", "--db", "central.db"], ""),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("command", "setting"),
+    [
+        (["warehouse-edge", "serve"], " or server.port (env WAREHOUSE_EDGE_SERVER_PORT)"),
+        (
+            ["warehouse-edge", "demo", "--data-dir", "demo"],
+            " or server.port (env WAREHOUSE_EDGE_SERVER_PORT)",
+        ),
+        (["warehouse-central", "serve", "--db", "central.db"], ""),
+    ],
+)
 def test_a_port_already_taken_stops_the_server_with_one_line_naming_what_to_change(
     taken: int, tmp_path: Path, command: list[str], setting: str
 ) -> None:
@@ -38,8 +43,12 @@ def test_a_port_already_taken_stops_the_server_with_one_line_naming_what_to_chan
 
     done = subprocess.run(
         [str(venv_script(command[0])), *command[1:], "--port", str(taken)],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
 
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr

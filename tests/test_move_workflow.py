@@ -73,7 +73,7 @@ EXPECTED: dict[tuple[str, str], Decision[MoveSession]] = {
             "item_moved",
             {"source": "A-01", "target": "B-01", "moved": 3, "sku": "S1", "qty": 1},
         ),
-    ),  # fmt: skip
+    ),
     ("items", "location"): new_source("C-01"),
     ("source", "command:DONE"): done(0),
     ("target", "command:CANCEL"): done(0),
@@ -104,9 +104,12 @@ def test_any_other_scan_is_refused_naming_what_to_scan_instead(step, kind) -> No
 
     assert exc.value.code == "unexpected_scan"
     assert exc.value.params == {
-        "kind": classified.kind, "code": classified.scan.code, "expected_prompt": PROMPT_KEYS[step],
-        "source": session.source, "target": session.target,
-    }  # fmt: skip
+        "kind": classified.kind,
+        "code": classified.scan.code,
+        "expected_prompt": PROMPT_KEYS[step],
+        "source": session.source,
+        "target": session.target,
+    }
     text = exc.value.message("en")
     assert f"({classified.scan.code}) is not expected now. {PROMPTS[step]}" in text, text
 
@@ -141,11 +144,13 @@ random_scans = st.one_of(
     st.sampled_from(["A", "B", "C"]).map(lambda code: scan("location", code)),
     st.builds(
         lambda sku, qty, lot: scan("product", sku, quantity=qty, lot=lot),
-        st.sampled_from(["S1", "S2"]), st.integers(1, 4), st.sampled_from([None, "L1"]),
+        st.sampled_from(["S1", "S2"]),
+        st.integers(1, 4),
+        st.sampled_from([None, "L1"]),
     ),
     st.sampled_from(["DONE", "CANCEL", "NEXT"]).map(lambda c: scan("command", c, f"CMD:{c}")),
     st.just(KINDS["container"]),
-)  # fmt: skip
+)
 
 
 def free_at(stock: Stock, sku: str, location: str) -> int:

@@ -32,9 +32,13 @@ EXAMPLES = 8
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
 STREAMS = r"/events/stream$|/stations/\{name\}/events$"
 RUN = settings(
-    max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-    phases=[Phase.generate], suppress_health_check=list(HealthCheck),
-)  # fmt: skip
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def check_problem(case: Any, response: Any) -> None:

@@ -30,8 +30,14 @@ from tests.support import (
 
 
 def _settings(tmp_path: Path, **extra: Any) -> Any:
-    printers = [{"name": "bench-pdf", "kind": "file", "station": "BENCH-1",
-                 "path": str(tmp_path / "printed")}]  # fmt: skip
+    printers = [
+        {
+            "name": "bench-pdf",
+            "kind": "file",
+            "station": "BENCH-1",
+            "path": str(tmp_path / "printed"),
+        }
+    ]
     env = {
         "WAREHOUSE_EDGE_STATIONS": json.dumps([{"name": "BENCH-1", "type": "pack_bench"}]),
         "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers),
@@ -78,8 +84,10 @@ def test_a_picked_order_is_verified_packed_printed_and_dispatched(bench: Floor) 
     assert closed.status_code == 200, closed.text
     body = closed.json()
     assert (body["prompt"], body["params"]["parcel_no"], is_s10(body["tracking_no"])) == (
-        "parcel_closed", 1, True,
-    )  # fmt: skip
+        "parcel_closed",
+        1,
+        True,
+    )
     conn = bench.store.read()
     order = conn.execute("SELECT status FROM orders WHERE id = ?", (order_id,)).fetchone()
     job = conn.execute("SELECT kind, parcel_id, order_id FROM print_jobs").fetchone()
@@ -185,8 +193,10 @@ def test_a_retried_close_gets_the_same_answer_and_one_tracking_number(bench: Flo
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.json()["tracking_no"] == first.json()["tracking_no"]
     conn = bench.store.read()
-    counts = [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-              for t in ("tracking_numbers", "parcels", "print_jobs")]  # fmt: skip
+    counts = [
+        conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        for t in ("tracking_numbers", "parcels", "print_jobs")
+    ]
     assert counts == [1, 1, 1]
 
 
@@ -258,18 +268,22 @@ def test_a_reprint_queues_the_waybill_again_with_the_address_as_it_is_now(bench:
     for raw in ("T-0001", EAN13):
         bench.scan(packer, raw)
     close(bench, packer, weight_g=240)
-    bench.store.writer.call(lambda tx: tx.execute(
-        "UPDATE orders SET ship_to = ? WHERE id = ?",
-        (json.dumps({"name": "李雷", "city": "杭州市", "address": "文三路 478 号"}), order_id),
-    ))  # fmt: skip
+    bench.store.writer.call(
+        lambda tx: tx.execute(
+            "UPDATE orders SET ship_to = ? WHERE id = ?",
+            (json.dumps({"name": "李雷", "city": "杭州市", "address": "文三路 478 号"}), order_id),
+        )
+    )
 
     resp = bench.client.post(
         f"/api/v1/parcels/{order_id}-P1/reprint", json={"station": "BENCH-1"}, headers=packer
     )
 
     assert resp.status_code == 201, resp.text
-    docs = [json.loads(r[0])["recipient"]["name"] for r in bench.store.read().execute(
-        "SELECT document FROM print_jobs ORDER BY id")]  # fmt: skip
+    docs = [
+        json.loads(r[0])["recipient"]["name"]
+        for r in bench.store.read().execute("SELECT document FROM print_jobs ORDER BY id")
+    ]
     assert docs == ["王芳", "李雷"]
 
 
@@ -330,13 +344,18 @@ def test_an_address_change_from_central_after_the_label_flags_the_parcel_until_r
     close(bench, packer, weight_g=240)
     printed = wait_for(bench, "SELECT label_printed_at IS NOT NULL FROM parcels")
     new_address = {"name": "李雷", "city": "杭州市", "address": "文三路 478 号"}
-    change = {"cursor": 1, "type": "address_changed", "order_id": order_id,
-              "data": {"order_id": order_id, "ship_to": new_address}}  # fmt: skip
+    change = {
+        "cursor": 1,
+        "type": "address_changed",
+        "order_id": order_id,
+        "data": {"order_id": order_id, "ship_to": new_address},
+    }
 
     bench.store.writer.call(lambda tx: apply_page(tx, [change], 1))
     flagged = bench.client.get("/api/v1/parcels/reprints", headers=packer).json()
-    bench.client.post(f"/api/v1/parcels/{order_id}-P1/reprint", json={"station": "BENCH-1"},
-                      headers=packer)  # fmt: skip
+    bench.client.post(
+        f"/api/v1/parcels/{order_id}-P1/reprint", json={"station": "BENCH-1"}, headers=packer
+    )
     cleared = wait_for(bench, "SELECT reprint_reason IS NULL FROM parcels")
 
     assert (printed, cleared) == (1, 1)
@@ -405,13 +424,17 @@ def test_a_packer_on_a_handheld_bound_to_no_station_types_the_weight_and_the_ben
 def test_the_shops_notes_on_an_order_are_shown_at_the_pack_bench(bench: Floor) -> None:
     sup = bench.login("B-SUP")
     released = bench.client.post(
-        "/api/v1/orders", json={
-            "channel": "taobao", "channel_order_id": "500001084",
+        "/api/v1/orders",
+        json={
+            "channel": "taobao",
+            "channel_order_id": "500001084",
             "lines": [{"sku": "SKU-1", "qty": 1}],
             "ship_to": {"name": "王小贝", "address": "解放路100", "city": "西安市"},
-            "buyer_note": "周末配送", "seller_note": "改为发顺丰",
-        }, headers=sup,
-    )  # fmt: skip
+            "buyer_note": "周末配送",
+            "seller_note": "改为发顺丰",
+        },
+        headers=sup,
+    )
     assert released.status_code == 201, released.text
     order_id = released.json()["order_id"]
     picker = bench.login("B-PICK")

@@ -222,13 +222,18 @@ def test_a_packer_packs_an_order_at_the_bench_past_a_wrong_item_and_a_weight_sto
     tap_and_wait(screen, "btn-close-parcel")
     closed = screen.feedback()
     screen.by("feedback").wait_for(state="hidden", timeout=ANSWER_TIMEOUT_MS)
-    screen.page.wait_for_selector("[data-testid=print-state][data-status=done]",
-                                  timeout=ANSWER_TIMEOUT_MS)  # fmt: skip
+    screen.page.wait_for_selector(
+        "[data-testid=print-state][data-status=done]", timeout=ANSWER_TIMEOUT_MS
+    )
     tracking = screen.text("tracking-no")
     shot(screen, "closed")
     parcel = screen.by("parcel-row")
-    parcel_shown = (parcel.count(), parcel.first.get_attribute("data-tracking"),
-                    parcel.first.get_attribute("data-id"), screen.text("print-state"))  # fmt: skip
+    parcel_shown = (
+        parcel.count(),
+        parcel.first.get_attribute("data-tracking"),
+        parcel.first.get_attribute("data-id"),
+        screen.text("print-state"),
+    )
     printed = barcodes_at_203_dpi(waybill_pdf(tmp_path / "printed"))
     packed = order_status(floor, order_id)
 
@@ -236,17 +241,30 @@ def test_a_packer_packs_an_order_at_the_bench_past_a_wrong_item_and_a_weight_sto
     screen.scan(tracking)
     screen.by("feedback").wait_for(state="hidden", timeout=ANSWER_TIMEOUT_MS)
     shot(screen, "dispatched")
-    out = (screen.text("dispatched-count"), screen.attr("last-parcel", "data-tracking"),
-           screen.attr("last-result", "data-tone"))  # fmt: skip
+    out = (
+        screen.text("dispatched-count"),
+        screen.attr("last-parcel", "data-tracking"),
+        screen.attr("last-result", "data-tone"),
+    )
 
     assert opened == ("verify", "TB-1", [("SKU-1", "0", "2")])  # the shop's order number
-    assert wrong | {"detail": ""} == {"tone": "bad", "visible": True, "code": "wrong_item",
-                                      "detail": "", "step": "verify"}  # fmt: skip
+    assert wrong | {"detail": ""} == {
+        "tone": "bad",
+        "visible": True,
+        "code": "wrong_item",
+        "detail": "",
+        "step": "verify",
+    }
     assert "SKU-2" in wrong["detail"] and "SKU-1" in wrong["detail"]
     assert wrong_after == (before, [("SKU-1", "0", "2")], 0)
     assert checked == ("package", "2")
-    assert stopped | {"detail": ""} == {"tone": "bad", "visible": True, "code": "weight_off",
-                                        "detail": "", "step": "package"}  # fmt: skip
+    assert stopped | {"detail": ""} == {
+        "tone": "bad",
+        "visible": True,
+        "code": "weight_off",
+        "detail": "",
+        "step": "package",
+    }
     assert stopped["detail"].startswith(
         "The parcel is 160 g too light: no single item explains it;"
     )
@@ -307,8 +325,10 @@ def test_an_order_in_two_parcels_closes_the_first_when_full_and_a_waybill_can_be
         timeout=ANSWER_TIMEOUT_MS,
     )
     shot(screen, "two-parcels")
-    shown = [(rows.nth(i).get_attribute("data-id"), rows.nth(i).get_attribute("data-tracking"))
-             for i in range(rows.count())]  # fmt: skip
+    shown = [
+        (rows.nth(i).get_attribute("data-id"), rows.nth(i).get_attribute("data-tracking"))
+        for i in range(rows.count())
+    ]
     contents = read_only(
         edge.db_path,
         "SELECT p.id, p.piece_no, p.pieces, p.tracking_no, c.sku, c.qty FROM parcels p"
@@ -321,10 +341,14 @@ def test_an_order_in_two_parcels_closes_the_first_when_full_and_a_waybill_can_be
     assert second_pieces == "2"  # the count chosen for the first parcel carries on
     assert [(pid, trk) for pid, _, _, trk, _, _ in contents] == shown
     assert [row[:3] + row[4:] for row in contents] == [
-        (f"{order_id}-P1", 1, 2, "SKU-1", 2), (f"{order_id}-P2", 2, 2, "SKU-2", 1),
-    ]  # fmt: skip
-    assert jobs == [(f"{order_id}-P1", "done"), (f"{order_id}-P2", "done"),
-                    (f"{order_id}-P1", "done")]  # fmt: skip
+        (f"{order_id}-P1", 1, 2, "SKU-1", 2),
+        (f"{order_id}-P2", 2, 2, "SKU-2", 1),
+    ]
+    assert jobs == [
+        (f"{order_id}-P1", "done"),
+        (f"{order_id}-P2", "done"),
+        (f"{order_id}-P1", "done"),
+    ]
     assert len(list((tmp_path / "printed").glob("*.pdf"))) == 3
     assert order_status(floor, order_id) == "packed"
 
@@ -356,8 +380,10 @@ def test_a_close_whose_answer_is_lost_is_sent_again_with_the_same_close_id_and_c
 
     closed = screen.feedback()
     tracking = screen.text("tracking-no")
-    counts = [read_only(edge.db_path, f"SELECT COUNT(*) FROM {table}")[0][0]
-              for table in ("tracking_numbers", "parcels", "print_jobs")]  # fmt: skip
+    counts = [
+        read_only(edge.db_path, f"SELECT COUNT(*) FROM {table}")[0][0]
+        for table in ("tracking_numbers", "parcels", "print_jobs")
+    ]
     assert len(sent) == 2 and sent[0] == sent[1]  # the same close_id, box, weight and pieces
     assert (closed["tone"], tracking in closed["detail"]) == ("good", True)
     assert counts == [1, 1, 1]

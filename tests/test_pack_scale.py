@@ -68,8 +68,15 @@ def until(read: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], b
 def bench(tmp_path: Path) -> Iterator[ScaleBench]:
     pty = Pty()
     # Frames are written one at a time here, far apart on a busy machine: no silence meant.
-    scales = [{"name": SCALE, "station": "BENCH-1", "path": pty.path, "protocol": "continuous",
-               "silent_after_s": 60}]  # fmt: skip
+    scales = [
+        {
+            "name": SCALE,
+            "station": "BENCH-1",
+            "path": pty.path,
+            "protocol": "continuous",
+            "silent_after_s": 60,
+        }
+    ]
     settings = _settings(tmp_path, scales=json.dumps(scales))
     store = Store(settings.db_path, edge_id=settings.edge.id)
     with TestClient(create_app(settings, store=store)) as client:
@@ -103,9 +110,14 @@ def test_a_parcel_closes_with_the_scales_steady_weight_and_not_while_it_settles(
     shown_steady = bench.weighs(steady, grams=362, stable=True)
     closed = close(bench.floor, packer)
 
-    assert shown_settling == {"station": "BENCH-1", "scale": SCALE, "state": "connected",
-                              "reason": f"reading {bench.pty.path}", "grams": 358,
-                              "stable": False}  # fmt: skip
+    assert shown_settling == {
+        "station": "BENCH-1",
+        "scale": SCALE,
+        "state": "connected",
+        "reason": f"reading {bench.pty.path}",
+        "grams": 358,
+        "stable": False,
+    }
     assert (refused.status_code, refused.json()["code"], unchanged) == (422, "no_weight", True)
     assert shown_steady == shown_settling | {"grams": 362, "stable": True}
     assert closed.status_code == 200, closed.text
@@ -185,11 +197,14 @@ def test_a_typed_weight_confirmed_by_a_supervisor_is_taken_and_records_who_and_w
     weights = bench.floor.store.read().execute("SELECT weight_g FROM parcels").fetchall()
     assert [w[0] for w in weights] == [360]
     event = parcel_event(bench)
-    assert {k: event[k] for k in ("weight_g", "weight_source", "weight_approved_by",
-                                  "weight_reason")} == {
-        "weight_g": 360, "weight_source": "typed", "weight_approved_by": "Supervisor (B-SUP)",
+    assert {
+        k: event[k] for k in ("weight_g", "weight_source", "weight_approved_by", "weight_reason")
+    } == {
+        "weight_g": 360,
+        "weight_source": "typed",
+        "weight_approved_by": "Supervisor (B-SUP)",
         "weight_reason": "scale reads 240 g, box is full",
-    }  # fmt: skip
+    }
     assert PIN not in json.dumps(event)
 
 
@@ -255,8 +270,12 @@ def test_a_scale_plugged_unplugged_and_replugged_tells_its_station_and_logs_no_e
     second.unplug()
 
     assert states == ["connecting", "connected", "disconnected"]
-    assert replugged == {"scale": SCALE, "station": "BENCH-1", "state": "connected",
-                         "reason": f"reading {by_id}"}  # fmt: skip
+    assert replugged == {
+        "scale": SCALE,
+        "station": "BENCH-1",
+        "state": "connected",
+        "reason": f"reading {by_id}",
+    }
     assert listed == [{"name": SCALE, "state": "connected", "reason": f"reading {by_id}"}]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
@@ -282,8 +301,14 @@ def test_a_scale_that_stops_sending_goes_silent_and_its_last_weight_is_not_used(
 
     assert shown["state"] == "connected"
     reason = f"no reading for 0.5 s from {pty.path}"
-    assert silent == {"station": "BENCH-1", "scale": SCALE, "state": "silent", "reason": reason,
-                      "grams": None, "stable": False}  # fmt: skip
+    assert silent == {
+        "station": "BENCH-1",
+        "scale": SCALE,
+        "state": "silent",
+        "reason": reason,
+        "grams": None,
+        "stable": False,
+    }
     assert told == {"scale": SCALE, "station": "BENCH-1", "state": "silent", "reason": reason}
     assert (refused.status_code, refused.json()["code"], unchanged) == (422, "no_weight", True)
     assert (typed.status_code, packed) == (200, "packed"), typed.text

@@ -24,8 +24,20 @@ from edge.domain.scan import parse_scan
 ORDER = PackOrder(
     "O-1", "picked", (PackLine("O-1-1", "TEA", 2), PackLine("O-1-2", "MUG", 1)), "T-0001"
 )
-KINDS = ("location", "product", "container", "order", "parcel", "rma", "badge",
-         "command:CONFIRM", "command:CANCEL", "command:SHORT", "command:NEXT", "command:DONE")  # fmt: skip
+KINDS = (
+    "location",
+    "product",
+    "container",
+    "order",
+    "parcel",
+    "rma",
+    "badge",
+    "command:CONFIRM",
+    "command:CANCEL",
+    "command:SHORT",
+    "command:NEXT",
+    "command:DONE",
+)
 
 
 def scanned(kind: str, key: str, qty: int | None = None) -> Classified:
@@ -42,8 +54,9 @@ def test_scanning_the_tote_of_a_picked_order_opens_it_for_verification() -> None
     assert decision.state == PackSession("O-1")
     assert step_of(decision.state, ORDER) == "verify"
     assert (decision.feedback.prompt, dict(decision.feedback.params)) == (
-        "scan_pack_item", {"order_id": "O-1", "units": 3},
-    )  # fmt: skip
+        "scan_pack_item",
+        {"order_id": "O-1", "units": 3},
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,8 +100,11 @@ def test_every_scan_the_table_does_not_name_is_refused_naming_the_step(
     step: str, kind: str
 ) -> None:
     # package: a parcel closed early (DONE), so one more TEA may still go in
-    state = {"order": PackSession(), "verify": PackSession("O-1", {"O-1-1": 1}),
-             "package": PackSession("O-1", {"O-1-1": 1}, closing=True)}[step]  # fmt: skip
+    state = {
+        "order": PackSession(),
+        "verify": PackSession("O-1", {"O-1-1": 1}),
+        "package": PackSession("O-1", {"O-1-1": 1}, closing=True),
+    }[step]
     ctx = PackContext(order=ORDER if step != "order" else None, scanned_order=ORDER)
     scan = scanned(kind, "TEA" if kind == "product" else "X-1", 1)
 

@@ -23,7 +23,7 @@ from edge.domain.parcel import (
     Tolerance,
     close_parcel,
     decide_dispatch,
-)  # fmt: skip
+)
 from tests.test_pack_verify import scanned
 
 WEIGHTS = {"TEA": 120, "MUG": 350}
@@ -42,8 +42,9 @@ def order_of(tea: int, mug: int, packed: dict[str, int], status: str = "picked")
 def close_exact(s: PackSession, order: PackOrder, sources: list[Source], parcels: int) -> object:
     weight = BOX_TARE + sum(WEIGHTS[ln.sku] * s.verified.get(ln.line_id, 0) for ln in order.lines)
     cmd = CloseParcel("S", BOX_TARE, weight, parcels, f"EE{s.parcel_no:08d}0CN", "Edge Post", "")
-    return close_parcel(s, order, sources, WEIGHTS, cmd, tolerance=Tolerance(0, 0),
-                        ship_on_pack=False)  # fmt: skip
+    return close_parcel(
+        s, order, sources, WEIGHTS, cmd, tolerance=Tolerance(0, 0), ship_on_pack=False
+    )
 
 
 Action = st.one_of(st.sampled_from(["TEA", "MUG", "DONE", "CLOSE"]))
@@ -51,9 +52,10 @@ Action = st.one_of(st.sampled_from(["TEA", "MUG", "DONE", "CLOSE"]))
 
 @settings(max_examples=150, deadline=None)
 @given(
-    tea=st.integers(0, 4), mug=st.integers(0, 3),
+    tea=st.integers(0, 4),
+    mug=st.integers(0, 3),
     actions=st.lists(Action, max_size=30),
-)  # fmt: skip
+)
 def test_any_sequence_packs_each_unit_once_and_conserves_stock(
     tea: int, mug: int, actions: list[str]
 ) -> None:
@@ -63,8 +65,9 @@ def test_any_sequence_packs_each_unit_once_and_conserves_stock(
     in_parcels: Counter[str] = Counter()
     packed: dict[str, int] = {}
     order = order_of(tea, mug, packed)
-    s = decide_pack(PackSession(), scanned("container", "T-0001"),
-                    PackContext(scanned_order=order)).state  # fmt: skip
+    s = decide_pack(
+        PackSession(), scanned("container", "T-0001"), PackContext(scanned_order=order)
+    ).state
 
     for action in actions:
         order = replace(order_of(tea, mug, packed), parcels=s.parcel_no - 1)
@@ -83,8 +86,9 @@ def test_any_sequence_packs_each_unit_once_and_conserves_stock(
             continue  # a refusal changes nothing: s, the tote and the parcels stay as they were
         for m in d.movements:
             assert (m.source, m.target) == (
-                Place("", Bucket.PICKED, "T-0001"), Place("", Bucket.PICKED, f"O-1-P{s.parcel_no}"),
-            )  # fmt: skip
+                Place("", Bucket.PICKED, "T-0001"),
+                Place("", Bucket.PICKED, f"O-1-P{s.parcel_no}"),
+            )
             in_tote[m.sku] -= m.qty
             in_parcels[m.sku] += m.qty
         for record in d.changes:
@@ -104,8 +108,15 @@ def test_a_weight_outside_the_tolerance_is_refused_naming_the_difference() -> No
     cmd = CloseParcel("S", BOX_TARE, 250, 1, "EE000000010CN", "Edge Post", "")
 
     with pytest.raises(EdgeError) as refused:
-        close_parcel(s, order, [Source("T-0001", "TEA", "", 2)], WEIGHTS, cmd,
-                     tolerance=Tolerance(30, 5), ship_on_pack=False)  # fmt: skip
+        close_parcel(
+            s,
+            order,
+            [Source("T-0001", "TEA", "", 2)],
+            WEIGHTS,
+            cmd,
+            tolerance=Tolerance(30, 5),
+            ship_on_pack=False,
+        )
 
     assert refused.value.message("en") == (
         "The parcel is 90 g too light: most likely missing: 1 × TEA (120 g each)."
@@ -120,8 +131,16 @@ def test_the_last_parcel_makes_the_order_packed_and_ship_on_pack_ships_every_par
     s = PackSession("O-1", {"O-1-2": 1}, parcel_no=2)
     cmd = CloseParcel("S", BOX_TARE, 450, 2, "EE000000024CN", "Edge Post", "")
 
-    d = close_parcel(s, order, [Source("T-0001", "MUG", "", 1)], WEIGHTS, cmd,
-                     tolerance=Tolerance(0, 0), ship_on_pack=True, earlier=[first])  # fmt: skip
+    d = close_parcel(
+        s,
+        order,
+        [Source("T-0001", "MUG", "", 1)],
+        WEIGHTS,
+        cmd,
+        tolerance=Tolerance(0, 0),
+        ship_on_pack=True,
+        earlier=[first],
+    )
 
     assert [e.type for e in d.events] == ["parcel_closed", "order_packed", "order_shipped"]
     shipped = d.events[-1]
@@ -129,8 +148,9 @@ def test_the_last_parcel_makes_the_order_packed_and_ship_on_pack_ships_every_par
         (Place("", Bucket.PICKED, "O-1-P2"), Account.SHIPPED, 1)
     ]
     assert [p["tracking_number"] for p in shipped.payload["parcels"]] == [
-        "EE000000010CN", "EE000000024CN",
-    ]  # fmt: skip
+        "EE000000010CN",
+        "EE000000024CN",
+    ]
     assert d.state == PackSession() and step_of(d.state, None) == "order"
 
 
@@ -143,8 +163,11 @@ def test_the_dock_ships_the_order_with_its_last_parcel_and_refuses_one_scanned_t
         DispatchSession(), parcel, DispatchContext("O-1", "packed", one, (one, two), "Edge Post")
     )
     done = replace(one, dispatched=True)
-    last = decide_dispatch(first.state, scanned("parcel", "O-1-P2"),
-                           DispatchContext("O-1", "packed", two, (done, two), "Edge Post"))  # fmt: skip
+    last = decide_dispatch(
+        first.state,
+        scanned("parcel", "O-1-P2"),
+        DispatchContext("O-1", "packed", two, (done, two), "Edge Post"),
+    )
     with pytest.raises(EdgeError) as twice:
         decide_dispatch(last.state, parcel, DispatchContext("O-1", "shipped", done, (done, two)))
 
@@ -158,8 +181,15 @@ def test_a_parcel_holding_a_sku_with_no_catalogue_weight_is_not_weight_checked()
     s = PackSession("O-1", {"O-1-1": 1, "O-1-2": 1})
     cmd = CloseParcel("S", BOX_TARE, 999, 1, "EE000000010CN", "Edge Post", "")
 
-    d = close_parcel(s, order, [Source("T-0001", "TEA", "", 1), Source("T-0001", "MUG", "", 1)],
-                     {"TEA": 120}, cmd, tolerance=Tolerance(30, 5), ship_on_pack=False)  # fmt: skip
+    d = close_parcel(
+        s,
+        order,
+        [Source("T-0001", "TEA", "", 1), Source("T-0001", "MUG", "", 1)],
+        {"TEA": 120},
+        cmd,
+        tolerance=Tolerance(30, 5),
+        ship_on_pack=False,
+    )
 
     payload = d.events[0].payload
     assert (payload["weight_checked"], payload["no_catalogue_weight"]) == (False, ["MUG"])

@@ -89,9 +89,13 @@ def test_a_batch_pick_moves_each_unit_into_its_orders_tote(floor: Floor) -> None
         assert detail["status"] == "picked"
         assert [h["to_status"] for h in detail["history"]] == ["released", "picking", "picked"]
     stock = floor.client.get("/api/v1/stock", headers=sup).json()
-    assert {(b["container"], b["sku"], b["qty"], b["bucket"]) for b in stock if b["bucket"] == "picked"} == {
-        ("T-0001", "SKU-1", 2, "picked"), ("T-0002", "SKU-1", 1, "picked"), ("T-0002", "SKU-2", 1, "picked"),
-    }  # fmt: skip
+    assert {
+        (b["container"], b["sku"], b["qty"], b["bucket"]) for b in stock if b["bucket"] == "picked"
+    } == {
+        ("T-0001", "SKU-1", 2, "picked"),
+        ("T-0002", "SKU-1", 1, "picked"),
+        ("T-0002", "SKU-2", 1, "picked"),
+    }
 
 
 def test_a_wrong_item_is_refused_and_moves_nothing(floor: Floor) -> None:
@@ -216,8 +220,11 @@ def test_a_short_pick_re_allocated_from_another_bin_sends_the_picker_there(floor
 def test_confirm_completes_the_line_only_where_unscanned_completion_is_allowed(
     store: Store, tmp_path: Path, allowed: bool, code: str | None
 ) -> None:
-    overrides = {"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10,
-                 "picking.allow_unscanned_completion": allowed}  # fmt: skip
+    overrides = {
+        "edge.data_dir": tmp_path,
+        "auth.pin_hash_cost": 10,
+        "picking.allow_unscanned_completion": allowed,
+    }
     settings = load_settings(env={}, overrides=overrides)
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
@@ -309,11 +316,17 @@ def test_with_the_quantity_prompt_on_one_item_scan_counts_the_typed_quantity(
         floor = Floor.build(store, client)
         _release(floor, floor.login("B-SUP"), "TB-10", [{"sku": "SKU-1", "qty": 3}])
         picker = _pick_started(floor, "T-0001", "A-01-01")
-        too_many = client.post("/api/v1/scans", json={"scan_id": "qty-too-many", "raw": EAN13, "quantity": 4},
-                               headers=picker)  # fmt: skip
+        too_many = client.post(
+            "/api/v1/scans",
+            json={"scan_id": "qty-too-many", "raw": EAN13, "quantity": 4},
+            headers=picker,
+        )
 
-        resp = client.post("/api/v1/scans", json={"scan_id": "qty-three", "raw": EAN13, "quantity": 3},
-                           headers=picker)  # fmt: skip
+        resp = client.post(
+            "/api/v1/scans",
+            json={"scan_id": "qty-three", "raw": EAN13, "quantity": 3},
+            headers=picker,
+        )
 
     assert too_many.json()["code"] == "over_pick"
     assert resp.status_code == 200, resp.text
@@ -328,16 +341,18 @@ def test_a_pick_list_assigned_to_one_picker_is_refused_to_another_and_open_to_a_
     sup = floor.login("B-SUP")
     order_id = _release(floor, sup, "TB-A", [{"sku": "SKU-1", "qty": 1}])["order_id"]
     made = floor.client.post(
-        "/api/v1/pick-lists", json={"order_ids": [order_id], "assignee_badge": "B-PICK"},
+        "/api/v1/pick-lists",
+        json={"order_ids": [order_id], "assignee_badge": "B-PICK"},
         headers=sup,
-    ).json()  # fmt: skip
+    ).json()
     other = add_colleague(floor, "B-PICK-2", "picker")
     before = snapshot(floor.store)
 
     taken = floor.client.post(
-        "/api/v1/work-sessions", json={"workflow": "pick", "pick_list_id": made["list_id"]},
+        "/api/v1/work-sessions",
+        json={"workflow": "pick", "pick_list_id": made["list_id"]},
         headers=other,
-    )  # fmt: skip
+    )
 
     assert (taken.status_code, taken.json()["code"]) == (403, "not_assignee")
     assert taken.json()["params"] == {"what": "pick_list", "key": made["list_id"]}
@@ -345,9 +360,10 @@ def test_a_pick_list_assigned_to_one_picker_is_refused_to_another_and_open_to_a_
     assert snapshot(floor.store) == before
     for headers in (floor.login("B-PICK"), sup):
         opened = floor.client.post(
-            "/api/v1/work-sessions", json={"workflow": "pick", "pick_list_id": made["list_id"]},
+            "/api/v1/work-sessions",
+            json={"workflow": "pick", "pick_list_id": made["list_id"]},
             headers=headers,
-        )  # fmt: skip
+        )
         assert opened.status_code == 200, opened.text
 
 

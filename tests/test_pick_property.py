@@ -47,9 +47,16 @@ TODAY = date(2026, 6, 1)
 EXPIRY = {"L0": "2026-06-01", "L1": "2026-12-31"}
 SEQ = {"A": 10, "B": 20, "C": 30, "D": 40}  # D holds only spare stock, for short picks
 REFUSED = {
-    "unexpected_scan", "wrong_location", "wrong_item", "item_for_another_order", "over_pick",
-    "lot_mismatch", "wrong_tote", "scan_each_item", "expired_item",
-}  # fmt: skip
+    "unexpected_scan",
+    "wrong_location",
+    "wrong_item",
+    "item_for_another_order",
+    "over_pick",
+    "lot_mismatch",
+    "wrong_tote",
+    "scan_each_item",
+    "expired_item",
+}
 GOOD = scan("command", "(whatever the screen asks for)")
 
 
@@ -77,10 +84,15 @@ def _line(draw: st.DrawFn, order: int, n: int) -> list[tuple[int, str, int, int,
 def models(draw: st.DrawFn) -> Model:
     """1-3 orders of 1-2 lines, each line reserved in 1-2 bins; tasks in walking order."""
     orders = range(1, draw(st.integers(1, 3)) + 1)
-    rows = sorted(r for o in orders for n in range(1, draw(st.integers(1, 2)) + 1) for r in _line(draw, o, n))  # fmt: skip
-    tasks = tuple(PickTask(i, f"O-{o}", f"O-{o}-{n}", what[:2], loc, int(what[3:]), lot=lot,
-                           expiry=EXPIRY.get(lot))
-                  for i, (_, loc, o, n, lot, what) in enumerate(rows, start=1))  # fmt: skip
+    rows = sorted(
+        r for o in orders for n in range(1, draw(st.integers(1, 2)) + 1) for r in _line(draw, o, n)
+    )
+    tasks = tuple(
+        PickTask(
+            i, f"O-{o}", f"O-{o}-{n}", what[:2], loc, int(what[3:]), lot=lot, expiry=EXPIRY.get(lot)
+        )
+        for i, (_, loc, o, n, lot, what) in enumerate(rows, start=1)
+    )
     reserved, balances, lines = Counter(), Counter(), Counter()
     for t in tasks:
         reserved[(t.line_id, t.sku, t.location, "", t.lot)] += t.qty
@@ -88,8 +100,12 @@ def models(draw: st.DrawFn) -> Model:
         lines[t.line_id] += t.qty
     for sku, loc, lot in itertools.product(SKUS, SEQ, LOTS):
         balances[(sku, loc, "", lot, "on_hand")] += draw(st.sampled_from((0, 0, 0, 1, 2)))
-    pl = PickList("PL-1", tuple(PickSlot(o, f"O-{o}") for o in orders), tasks,
-                  {f"O-{o}": OrderStatus.RELEASED for o in orders})  # fmt: skip
+    pl = PickList(
+        "PL-1",
+        tuple(PickSlot(o, f"O-{o}") for o in orders),
+        tasks,
+        {f"O-{o}": OrderStatus.RELEASED for o in orders},
+    )
     stock = Stock({k: q for k, q in balances.items() if q}, dict(reserved))
     return Model(PickSession("PL-1"), pl, stock, dict(lines), {"T-X": "O-X"})
 
@@ -98,15 +114,18 @@ other_scans = st.one_of(
     st.sampled_from(list(SEQ)).map(lambda code: scan("location", code)),
     st.builds(
         lambda sku, qty, lot, expiry: scan("product", sku, quantity=qty, lot=lot, expiry=expiry),
-        st.sampled_from(("S1", "S2", "S3")), st.sampled_from((1, 1, 2, 12)),
+        st.sampled_from(("S1", "S2", "S3")),
+        st.sampled_from((1, 1, 2, 12)),
         st.sampled_from((None, "L1", "L2")),
         st.sampled_from((None, None, TODAY, TODAY - timedelta(days=3), TODAY + timedelta(days=1))),
     ),
-    st.sampled_from(("T-1", "T-2", "T-3", "T-X")).map(lambda t: scan("container", t, container_type="tote")),
+    st.sampled_from(("T-1", "T-2", "T-3", "T-X")).map(
+        lambda t: scan("container", t, container_type="tote")
+    ),
     st.just(scan("container", "CART-1", container_type="cart")),
     st.sampled_from(("CONFIRM", "SHORT", "NEXT")).map(lambda c: scan("command", c, f"CMD:{c}")),
     st.just(scan("order", "O-1")),
-)  # fmt: skip
+)
 # Mostly what the screen asks for, so that lists get picked to the end; the rest anything at all.
 random_scans = st.one_of(st.just(GOOD), st.just(GOOD), st.just(GOOD), other_scans)
 
@@ -127,7 +146,11 @@ def good_scan(m: Model) -> Classified:
 def context(m: Model, s: Classified, allow: bool) -> PickContext:
     """As the store loads it: the stock, free stock for a short pick, the scanned tote's order."""
     task = m.pl.current
-    free = [(loc, lot, m.stock.free(task.sku, loc, "", lot)) for loc in SEQ for lot in LOTS] if task else []  # fmt: skip
+    free = (
+        [(loc, lot, m.stock.free(task.sku, loc, "", lot)) for loc in SEQ for lot in LOTS]
+        if task
+        else []
+    )
     candidates = tuple(
         Candidate(loc, n, SEQ[loc], lot, EXPIRY.get(lot)) for loc, lot, n in free if n > 0
     )
@@ -139,16 +162,27 @@ def record(m: Model, change: object) -> Model:
     """The store's side of a decision's records (edge.store.decision_records), on the model."""
     pl = m.pl
     if isinstance(change, ToteBound):
-        slots = tuple(replace(x, tote=change.tote) if x.order_id == change.order_id else x for x in pl.slots)  # fmt: skip
+        slots = tuple(
+            replace(x, tote=change.tote) if x.order_id == change.order_id else x for x in pl.slots
+        )
         bindings = {**m.bindings, change.tote: change.order_id}
         return replace(m, pl=replace(pl, slots=slots), bindings=bindings)
     if isinstance(change, TaskProgress):
-        tasks = tuple(replace(t, picked=change.picked, status=change.status) if t.id == change.task_id else t
-                      for t in pl.tasks)  # fmt: skip
+        tasks = tuple(
+            replace(t, picked=change.picked, status=change.status) if t.id == change.task_id else t
+            for t in pl.tasks
+        )
         return replace(m, pl=replace(pl, tasks=tasks))
     if isinstance(change, TaskAdded):
-        new = PickTask(len(pl.tasks) + 1, change.order_id, change.line_id, change.sku, change.location,
-                       change.qty, lot=change.lot)  # fmt: skip
+        new = PickTask(
+            len(pl.tasks) + 1,
+            change.order_id,
+            change.line_id,
+            change.sku,
+            change.location,
+            change.qty,
+            lot=change.lot,
+        )
         return replace(m, pl=replace(pl, tasks=(*pl.tasks, new)))
     if isinstance(change, StatusChange):
         assert pl.order_status[change.order_id] == change.from_status
@@ -174,8 +208,11 @@ def check(before: Model, after: Model, decision: Decision[PickSession]) -> None:
         assert held == sum(t.remaining for t in mine if t.status in ("open", "held")), line
         assert sum(t.picked for t in mine) <= ordered
     for order, state in after.pl.order_status.items():
-        complete = all(sum(t.picked for t in tasks if t.line_id == ln) == q
-                       for ln, q in after.lines.items() if ln.startswith(f"{order}-"))  # fmt: skip
+        complete = all(
+            sum(t.picked for t in tasks if t.line_id == ln) == q
+            for ln, q in after.lines.items()
+            if ln.startswith(f"{order}-")
+        )
         assert (state is OrderStatus.PICKED) == complete, (order, state, tasks)
     assert after.finished == (after.pl.current is None)
     # Nothing expired is picked or re-allocated, whatever the scan says.
@@ -186,8 +223,11 @@ def check(before: Model, after: Model, decision: Decision[PickSession]) -> None:
     frozen = sum(q for k, q in after.stock.balances.items() if k[4] == "frozen") - sum(
         q for k, q in before.stock.balances.items() if k[4] == "frozen"
     )
-    shorted = [t for t in before.pl.tasks if t.status == "open"
-               and next(a for a in tasks if a.id == t.id).status == "short"]  # fmt: skip
+    shorted = [
+        t
+        for t in before.pl.tasks
+        if t.status == "open" and next(a for a in tasks if a.id == t.id).status == "short"
+    ]
     assert frozen == sum(t.remaining for t in shorted)
     assert sum(c.held for c in decision.changes if isinstance(c, CountTaskOpened)) == frozen
 

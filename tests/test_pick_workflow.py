@@ -32,8 +32,11 @@ from edge.domain.pick import (
 from edge.domain.scan import Scan
 
 RELEASED, PICKING, PICKED, ON_HOLD = (
-    OrderStatus.RELEASED, OrderStatus.PICKING, OrderStatus.PICKED, OrderStatus.ON_HOLD,
-)  # fmt: skip
+    OrderStatus.RELEASED,
+    OrderStatus.PICKING,
+    OrderStatus.PICKED,
+    OrderStatus.ON_HOLD,
+)
 
 
 def scan(kind: str, key: str, code: str | None = None, **extra: object) -> Classified:
@@ -79,9 +82,18 @@ STEPS: dict[str, tuple[PickSession, PickList]] = {
 STOCK = Stock({("S1", "A-01", "", "", "on_hand"): 5}, {("O-1-1", "S1", "A-01", "", ""): 2})
 CANDIDATES = (Candidate("A-01", 3, 10), Candidate("C-01", 4, 30))
 AT_TASK1 = {"location": "A-01", "sku": "S1", "remaining": 2, "tote": "T-0001", "slot": 1}
-PROMPT_PARAMS = {"tote": {"slot": 1, "slots": 2}, "location": AT_TASK1, "item": AT_TASK1, "done": {}}  # fmt: skip
-PROMPT_KEYS = {"tote": "scan_tote", "location": "scan_pick_location", "item": "scan_pick_item",
-               "done": "pick_done"}  # fmt: skip
+PROMPT_PARAMS = {
+    "tote": {"slot": 1, "slots": 2},
+    "location": AT_TASK1,
+    "item": AT_TASK1,
+    "done": {},
+}
+PROMPT_KEYS = {
+    "tote": "scan_tote",
+    "location": "scan_pick_location",
+    "item": "scan_pick_item",
+    "done": "pick_done",
+}
 PROMPTS = {
     "tote": "Scan an empty tote for order 1 of 2.",
     "location": "Go to A-01 and scan its label.",
@@ -94,16 +106,26 @@ TODAY = date(2026, 6, 1)
 
 
 def ctx(pl: PickList, **kw: object) -> PickContext:
-    base: dict[str, object] = {"stock": STOCK, "candidates": CANDIDATES, "allow_unscanned_completion": True,
-                               "today": TODAY}  # fmt: skip
+    base: dict[str, object] = {
+        "stock": STOCK,
+        "candidates": CANDIDATES,
+        "allow_unscanned_completion": True,
+        "today": TODAY,
+    }
     return PickContext(pl, **(base | kw))  # type: ignore[arg-type]
 
 
 def picked(qty: int, how: str) -> Movement:
     return Movement(
-        "pick", "S1", qty, Place("A-01", Bucket.ON_HAND), Place("", Bucket.PICKED, "T-0001"),
-        reason=how, order_id="O-1", line_id="O-1-1",
-    )  # fmt: skip
+        "pick",
+        "S1",
+        qty,
+        Place("A-01", Bucket.ON_HAND),
+        Place("", Bucket.PICKED, "T-0001"),
+        reason=how,
+        order_id="O-1",
+        line_id="O-1-1",
+    )
 
 
 def item_picked(qty: int, how: str) -> Event:
@@ -125,9 +147,15 @@ FINISHED = status("O-1", PICKING, PICKED, "order_picked")
 # Only the 2 units not found are frozen; the bin's 3 free units stay free (issue 14 item 8).
 SHORTED = {"sku": "S1", "location": "A-01", "missing": 2, "held": 2}
 HOLD = Movement(
-    "count_hold", "S1", 2, Place("A-01", Bucket.ON_HAND), Place("A-01", Bucket.FROZEN),
-    reason="short_pick", order_id="O-1", line_id="O-1-1",
-)  # fmt: skip
+    "count_hold",
+    "S1",
+    2,
+    Place("A-01", Bucket.ON_HAND),
+    Place("A-01", Bucket.FROZEN),
+    reason="short_pick",
+    order_id="O-1",
+    line_id="O-1-1",
+)
 
 
 def short_reallocated(session: PickSession) -> Decision[PickSession]:
@@ -140,10 +168,15 @@ def short_reallocated(session: PickSession) -> Decision[PickSession]:
             TaskProgress(1, 0, "short"),
             CountTaskOpened("A-01", "S1", "short_pick", held=2),
             TaskAdded("PL-1", "O-1", "O-1-1", "S1", "C-01", 2),
-            ExceptionRaised("short_pick", SHORTED | {"reallocated": True}, order_id="O-1",
-                            location="A-01", sku="S1"),
+            ExceptionRaised(
+                "short_pick",
+                SHORTED | {"reallocated": True},
+                order_id="O-1",
+                location="A-01",
+                sku="S1",
+            ),
         ),
-    )  # fmt: skip
+    )
 
 
 AT_A01 = PickSession("PL-1", "A-01")
@@ -203,9 +236,15 @@ def test_any_other_scan_is_refused_naming_what_to_scan_instead(step: str, kind: 
         decide_pick(session, classified, ctx(pl))
 
     assert exc.value.code == "unexpected_scan"
-    assert exc.value.params == {
-        "kind": classified.kind, "code": classified.scan.code, "expected_prompt": PROMPT_KEYS[step],
-    } | PROMPT_PARAMS[step]  # fmt: skip
+    assert (
+        exc.value.params
+        == {
+            "kind": classified.kind,
+            "code": classified.scan.code,
+            "expected_prompt": PROMPT_KEYS[step],
+        }
+        | PROMPT_PARAMS[step]
+    )
     assert exc.value.message("en").endswith(
         f"({classified.scan.code}) is not expected now. {PROMPTS[step]}"
     )
@@ -213,28 +252,103 @@ def test_any_other_scan_is_refused_naming_what_to_scan_instead(step: str, kind: 
 
 LOT_LIST = replace(LIST, tasks=(replace(TASK1, lot="L1"), TASK2))
 REFUSALS = [
-    ("location", LIST, scan("location", "C-01"), {}, "wrong_location", {"location": "C-01", "expected": "A-01"}),
-    ("item", LIST, scan("location", "C-01"), {}, "wrong_location", {"location": "C-01", "expected": "A-01"}),
-    ("item", LIST, scan("product", "S3", quantity=1), {}, "wrong_item",
-     {"sku": "S3", "expected": "S1", "location": "A-01"}),
-    ("item", LIST, scan("product", "S2", quantity=1), {}, "item_for_another_order",
-     {"sku": "S2", "expected": "S1", "location": "A-01"}),
-    ("item", LIST, scan("product", "S1", quantity=12), {}, "over_pick", {"sku": "S1", "qty": 12, "remaining": 2}),
-    ("item", LOT_LIST, scan("product", "S1", quantity=1, lot="L2"), {}, "lot_mismatch",
-     {"sku": "S1", "lot": "L2", "expected": "L1"}),
-    ("item", LIST, KINDS["command:CONFIRM"], {"allow_unscanned_completion": False}, "scan_each_item",
-     {"sku": "S1", "remaining": 2}),
-    ("item", LIST, scan("container", "T-0002", container_type="tote"), {}, "wrong_tote",
-     {"tote": "T-0002", "reason": "not_this_order", "expected": "T-0001"}),
-    ("tote", None, scan("container", "CART-1", container_type="cart"), {}, "wrong_tote",
-     {"tote": "CART-1", "reason": "not_a_tote"}),
-    ("tote", None, scan("container", "T-0002", container_type="tote"), {}, "wrong_tote",
-     {"tote": "T-0002", "reason": "already_in_list", "slot": 2}),
-    ("tote", None, KINDS["container"], {"tote_owner": "O-9"}, "wrong_tote",
-     {"tote": "T-0001", "reason": "in_use", "order_id": "O-9"}),
-    ("item", LIST, KINDS["product"], {"stock": Stock({}, STOCK.reserved)}, "insufficient_stock",
-     {"sku": "S1", "location": "A-01", "available": 0, "requested": 1}),
-]  # fmt: skip
+    (
+        "location",
+        LIST,
+        scan("location", "C-01"),
+        {},
+        "wrong_location",
+        {"location": "C-01", "expected": "A-01"},
+    ),
+    (
+        "item",
+        LIST,
+        scan("location", "C-01"),
+        {},
+        "wrong_location",
+        {"location": "C-01", "expected": "A-01"},
+    ),
+    (
+        "item",
+        LIST,
+        scan("product", "S3", quantity=1),
+        {},
+        "wrong_item",
+        {"sku": "S3", "expected": "S1", "location": "A-01"},
+    ),
+    (
+        "item",
+        LIST,
+        scan("product", "S2", quantity=1),
+        {},
+        "item_for_another_order",
+        {"sku": "S2", "expected": "S1", "location": "A-01"},
+    ),
+    (
+        "item",
+        LIST,
+        scan("product", "S1", quantity=12),
+        {},
+        "over_pick",
+        {"sku": "S1", "qty": 12, "remaining": 2},
+    ),
+    (
+        "item",
+        LOT_LIST,
+        scan("product", "S1", quantity=1, lot="L2"),
+        {},
+        "lot_mismatch",
+        {"sku": "S1", "lot": "L2", "expected": "L1"},
+    ),
+    (
+        "item",
+        LIST,
+        KINDS["command:CONFIRM"],
+        {"allow_unscanned_completion": False},
+        "scan_each_item",
+        {"sku": "S1", "remaining": 2},
+    ),
+    (
+        "item",
+        LIST,
+        scan("container", "T-0002", container_type="tote"),
+        {},
+        "wrong_tote",
+        {"tote": "T-0002", "reason": "not_this_order", "expected": "T-0001"},
+    ),
+    (
+        "tote",
+        None,
+        scan("container", "CART-1", container_type="cart"),
+        {},
+        "wrong_tote",
+        {"tote": "CART-1", "reason": "not_a_tote"},
+    ),
+    (
+        "tote",
+        None,
+        scan("container", "T-0002", container_type="tote"),
+        {},
+        "wrong_tote",
+        {"tote": "T-0002", "reason": "already_in_list", "slot": 2},
+    ),
+    (
+        "tote",
+        None,
+        KINDS["container"],
+        {"tote_owner": "O-9"},
+        "wrong_tote",
+        {"tote": "T-0001", "reason": "in_use", "order_id": "O-9"},
+    ),
+    (
+        "item",
+        LIST,
+        KINDS["product"],
+        {"stock": Stock({}, STOCK.reserved)},
+        "insufficient_stock",
+        {"sku": "S1", "location": "A-01", "available": 0, "requested": 1},
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -243,9 +357,13 @@ REFUSALS = [
     ids=[r[4] for r in REFUSALS],
 )
 def test_a_wrong_scan_at_the_right_step_is_refused_by_name(
-    step: str, pl: PickList | None, classified: Classified, context: dict[str, object], code: str,
+    step: str,
+    pl: PickList | None,
+    classified: Classified,
+    context: dict[str, object],
+    code: str,
     params: dict[str, object],
-) -> None:  # fmt: skip
+) -> None:
     session, default = STEPS[step]
 
     with pytest.raises(EdgeError) as exc:
@@ -266,10 +384,11 @@ def test_a_scan_of_the_tasks_lot_or_without_a_lot_is_picked(lot: str | None) -> 
 
 
 HELD_LIST = PickList(
-    "PL-1", SLOTS,
+    "PL-1",
+    SLOTS,
     (replace(TASK1, picked=1), PickTask(3, "O-1", "O-1-2", "S2", "B-01", 1), TASK2),
     {"O-1": PICKING, "O-2": RELEASED},
-)  # fmt: skip
+)
 ONE_UNIT = Stock({("S1", "A-01", "", "", "on_hand"): 1}, {("O-1-1", "S1", "A-01", "", ""): 1})
 HELD = {"sku": "S1", "location": "A-01", "missing": 1, "held": 1}
 
@@ -284,13 +403,20 @@ def held_decision(*finished: PickListFinished) -> Decision[PickSession]:
         (Reservation("O-1-1", "S1", "A-01", -1),),
         Feedback("info", "short_order_held", HELD),
         (
-            TaskProgress(1, 1, "short"), CountTaskOpened("A-01", "S1", "short_pick", held=1), held[1],
+            TaskProgress(1, 1, "short"),
+            CountTaskOpened("A-01", "S1", "short_pick", held=1),
+            held[1],
             TaskProgress(3, 0, "held"),
-            ExceptionRaised("short_pick", HELD | {"reallocated": False}, order_id="O-1",
-                            location="A-01", sku="S1"),
+            ExceptionRaised(
+                "short_pick",
+                HELD | {"reallocated": False},
+                order_id="O-1",
+                location="A-01",
+                sku="S1",
+            ),
             *finished,
         ),
-    )  # fmt: skip
+    )
 
 
 def test_a_short_pick_with_no_other_bin_holds_the_order_and_its_other_tasks() -> None:
@@ -313,10 +439,11 @@ def test_a_short_pick_that_holds_the_lists_last_order_finishes_the_list() -> Non
 
 def test_an_order_short_picked_and_reallocated_is_picked_once_the_new_task_is_done() -> None:
     pl = PickList(
-        "PL-1", SLOTS[:1],
+        "PL-1",
+        SLOTS[:1],
         (replace(TASK1, picked=1, status="short"), PickTask(4, "O-1", "O-1-1", "S1", "C-01", 1)),
         {"O-1": PICKING},
-    )  # fmt: skip
+    )
     stock = Stock({("S1", "C-01", "", "", "on_hand"): 1}, {("O-1-1", "S1", "C-01", "", ""): 1})
 
     decision = decide_pick(PickSession("PL-1", "C-01"), KINDS["product"], ctx(pl, stock=stock))

@@ -132,17 +132,29 @@ def test_a_queued_job_keeps_its_document_and_waits_for_its_first_attempt(store: 
     stored = job(store, job_id)
 
     assert stored == PrintJob(
-        id=job_id, printer="bench1", station="BENCH-1", kind="waybill", format="zpl",
-        document=WAYBILL, order_id=None, parcel_id=None, status="queued", attempts=0,
-        last_error="", reprint_of=None, created_at=stored.created_at,
-        updated_at=stored.created_at, next_attempt_at=stored.created_at,
-    )  # fmt: skip
+        id=job_id,
+        printer="bench1",
+        station="BENCH-1",
+        kind="waybill",
+        format="zpl",
+        document=WAYBILL,
+        order_id=None,
+        parcel_id=None,
+        status="queued",
+        attempts=0,
+        last_error="",
+        reprint_of=None,
+        created_at=stored.created_at,
+        updated_at=stored.created_at,
+        next_attempt_at=stored.created_at,
+    )
 
 
 def test_a_rolled_back_transaction_leaves_no_job(store: Store) -> None:
     def pack_then_fail(tx: Any) -> None:
-        queue_job(tx, printer="bench1", station="BENCH-1", kind="waybill", format="zpl",
-                  document=WAYBILL)  # fmt: skip
+        queue_job(
+            tx, printer="bench1", station="BENCH-1", kind="waybill", format="zpl", document=WAYBILL
+        )
         raise RuntimeError("the scale said no")
 
     with pytest.raises(RuntimeError):
@@ -156,7 +168,7 @@ def test_a_job_of_an_unknown_format_is_refused(store: Store) -> None:
         store.writer.call(
             lambda tx: queue_job(
                 tx, printer="bench1", station="BENCH-1", kind="waybill", format="png", document={}
-            )  # fmt: skip
+            )
         )
 
 
@@ -182,9 +194,15 @@ def test_a_reprint_is_a_new_job_with_the_same_document(store: Store) -> None:
     made = job(store, copy).created_at
     assert copy != original
     assert job(store, copy) == replace(
-        job(store, original), id=copy, reprint_of=original, created_at=made, updated_at=made,
-        next_attempt_at=made, status="queued", attempts=0,
-    )  # fmt: skip
+        job(store, original),
+        id=copy,
+        reprint_of=original,
+        created_at=made,
+        updated_at=made,
+        next_attempt_at=made,
+        status="queued",
+        attempts=0,
+    )
     assert [j.id for j in jobs_for_station(store.read(), "BENCH-1")] == [copy, original]
 
 
@@ -192,15 +210,21 @@ def test_reprinting_a_job_still_waiting_to_print_replaces_it_so_one_label_comes_
     store: Store,
 ) -> None:
     original = queue(store)
-    store.writer.call(lambda tx: (mark_sent(tx, original),
-                                  mark_failed(tx, original, "head open", None, needs_attention=True)))  # fmt: skip
+    store.writer.call(
+        lambda tx: (
+            mark_sent(tx, original),
+            mark_failed(tx, original, "head open", None, needs_attention=True),
+        )
+    )
 
     copy = store.writer.call(lambda tx: reprint(tx, original))
 
     replaced = job(store, original)
     assert (replaced.status, replaced.last_error, replaced.next_attempt_at) == (
-        "failed", f"replaced by reprint job {copy}", None,
-    )  # fmt: skip
+        "failed",
+        f"replaced by reprint job {copy}",
+        None,
+    )
     assert (replaced.needs_attention, job(store, copy).status) == (False, "queued")
     assert [j.id for j in due_jobs(store.read(), datetime.now(UTC) + timedelta(minutes=1))] == [
         copy
@@ -236,8 +260,14 @@ def test_a_job_prints_only_once_its_transaction_has_committed(store: Store) -> N
             loop = asyncio.get_running_loop()
 
             def pack(tx: Any) -> tuple[int, int]:
-                job_id = queue_job(tx, printer="bench1", station="BENCH-1", kind="waybill",
-                                   format="zpl", document=WAYBILL)  # fmt: skip
+                job_id = queue_job(
+                    tx,
+                    printer="bench1",
+                    station="BENCH-1",
+                    kind="waybill",
+                    format="zpl",
+                    document=WAYBILL,
+                )
                 seen = asyncio.run_coroutine_threadsafe(spooler.run_once(), loop)
                 return job_id, seen.result(WAIT)
 
@@ -263,11 +293,21 @@ def test_a_committed_job_is_printed_when_the_spooler_is_notified(store: Store) -
         # The state is noted just after the job's row: wait for it rather than race it.
         until(lambda: spooler.states["bench1"] == ("ready", ""), "the printer's state")
         assert fake.jobs == [label(WAYBILL)]
-        assert ("print_job", {
-            "id": job_id, "printer": "bench1", "station": "BENCH-1", "kind": "waybill",
-            "order_id": None, "parcel_id": None, "status": "done", "reason": "", "retry_at": None,
-            "needs_attention": False,
-        }) in events  # fmt: skip
+        assert (
+            "print_job",
+            {
+                "id": job_id,
+                "printer": "bench1",
+                "station": "BENCH-1",
+                "kind": "waybill",
+                "order_id": None,
+                "parcel_id": None,
+                "status": "done",
+                "reason": "",
+                "retry_at": None,
+                "needs_attention": False,
+            },
+        ) in events
 
 
 def test_out_of_paper_the_job_fails_then_prints_once_after_the_back_off(store: Store) -> None:
@@ -319,12 +359,17 @@ def test_a_job_past_its_retry_budget_needs_attention_and_prints_once_the_printer
 ) -> None:
     clock, events = Clock(), []
     listen = {"on_event": lambda kind, body: events.append((kind, body)), "fault_poll_s": 0.05}
-    with FakeZebra() as fake, running(spooler_for(store, fake, clock, max_attempts=2, **listen)) as spooler:  # fmt: skip
+    with (
+        FakeZebra() as fake,
+        running(spooler_for(store, fake, clock, max_attempts=2, **listen)) as spooler,
+    ):
         fake.head_open = True
         job_id = queue(store)
         spooler.notify()
-        until(lambda: job(store, job_id).attempts == 1 and job(store, job_id).status == "failed",
-              "the first attempt")  # fmt: skip
+        until(
+            lambda: job(store, job_id).attempts == 1 and job(store, job_id).status == "failed",
+            "the first attempt",
+        )
         clock.advance(1)
         spooler.notify()
         until(lambda: job(store, job_id).needs_attention, "the budget spent")
@@ -343,8 +388,10 @@ def test_a_job_past_its_retry_budget_needs_attention_and_prints_once_the_printer
     assert (job(store, job_id).needs_attention, job(store, job_id).attempts) == (False, 3)
     told = [body for kind, body in events if kind == "print_job"]
     assert [(b["status"], b["needs_attention"]) for b in told] == [
-        ("failed", False), ("failed", True), ("done", False),
-    ]  # fmt: skip
+        ("failed", False),
+        ("failed", True),
+        ("done", False),
+    ]
     assert (
         f"print job {job_id} on bench1 needs attention: head open (2 attempts); it prints as soon"
         " as the printer reports ready"
@@ -470,8 +517,16 @@ def a_parcel(tx: Any) -> None:
 def test_a_printed_waybill_marks_its_parcels_label_printed(store: Store) -> None:
     def pack(tx: Any) -> int:
         a_parcel(tx)
-        return queue_job(tx, printer="bench1", station="BENCH-1", kind="waybill", format="zpl",
-                         document=WAYBILL, order_id="ORD-1001", parcel_id="P-1")  # fmt: skip
+        return queue_job(
+            tx,
+            printer="bench1",
+            station="BENCH-1",
+            kind="waybill",
+            format="zpl",
+            document=WAYBILL,
+            order_id="ORD-1001",
+            parcel_id="P-1",
+        )
 
     with FakeZebra() as fake, running(spooler_for(store, fake, Clock())) as spooler:
         job_id = store.writer.call(pack)
@@ -498,8 +553,9 @@ def test_scans_are_answered_while_the_printer_hangs_on_a_job(
     with FakeZebra() as fake:
         fake.silent = True  # takes the connection, never answers: the send waits its timeout
         printer = bench_printer(fake, io_timeout=WAIT * 4)
-        spooler = Spooler(floor.store, {"bench1": printer}, render, poll_s=3600,
-                          status_every_s=3600)  # fmt: skip
+        spooler = Spooler(
+            floor.store, {"bench1": printer}, render, poll_s=3600, status_every_s=3600
+        )
         with running(spooler):
             job_id = queue(floor.store)
             spooler.notify()
@@ -532,10 +588,21 @@ def test_a_job_that_needs_attention_shows_on_the_station_the_api_and_metrics_unt
 ) -> None:
     with FakeZebra() as fake:
         fake.head_open = True
-        printers = [{"name": "bench1", "kind": "zpl-tcp", "station": "BENCH-1",
-                     "host": "127.0.0.1", "port": fake.port}]  # fmt: skip
-        settings = _settings(tmp_path, printers=json.dumps(printers), printing_max_attempts=1,
-                             printing_fault_poll_s=0.05)  # fmt: skip
+        printers = [
+            {
+                "name": "bench1",
+                "kind": "zpl-tcp",
+                "station": "BENCH-1",
+                "host": "127.0.0.1",
+                "port": fake.port,
+            }
+        ]
+        settings = _settings(
+            tmp_path,
+            printers=json.dumps(printers),
+            printing_max_attempts=1,
+            printing_fault_poll_s=0.05,
+        )
         store = Store(settings.db_path, edge_id=settings.edge.id)
         app = create_app(settings, store=store)
         events = app.state.broker.subscribe(station_channel("BENCH-1"))
@@ -557,8 +624,16 @@ def test_a_job_that_needs_attention_shows_on_the_station_the_api_and_metrics_unt
         store.close()
 
     assert (told["id"], told["status"], told["needs_attention"]) == (job_id, "failed", True)
-    expected = {"name": "bench1", "kind": "zpl-tcp", "station": "BENCH-1", "format": "zpl",
-                "state": "head_open", "reason": "head open", "waiting": 1, "needs_attention": 1}  # fmt: skip
+    expected = {
+        "name": "bench1",
+        "kind": "zpl-tcp",
+        "station": "BENCH-1",
+        "format": "zpl",
+        "state": "head_open",
+        "reason": "head open",
+        "waiting": 1,
+        "needs_attention": 1,
+    }
     assert printer == station == [expected]
     assert [(j["id"], j["needs_attention"], j["last_error"]) for j in attention] == [
         (job_id, True, "head open")

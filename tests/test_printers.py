@@ -108,11 +108,16 @@ def test_printers_of_every_kind_load_from_the_file(tmp_path: Path) -> None:
 
     assert settings.printers == (
         printer(name="bench1-label", kind="zpl-tcp", host="10.0.8.40", dpi=300),
-        printer(name="bench1-usb", kind="zpl-device", path="/dev/usb/lp0",
-                label_width_mm=57, label_height_mm=32),
+        printer(
+            name="bench1-usb",
+            kind="zpl-device",
+            path="/dev/usb/lp0",
+            label_width_mm=57,
+            label_height_mm=32,
+        ),
         printer(name="office", kind="cups", station="OFFICE", queue="HP_LaserJet"),
         printer(name="demo", kind="file", station="OFFICE", path="labels"),
-    )  # fmt: skip
+    )
     assert [p.format for p in settings.printers] == ["zpl", "zpl", "pdf", "pdf"]
 
 
@@ -171,7 +176,7 @@ TCP = {"name": "p1", "kind": "zpl-tcp", "station": "BENCH-1", "host": "10.0.8.40
         "same-port",
         "same-name",
         "kind",
-    ],  # fmt: skip
+    ],
 )
 def test_a_wrong_printer_is_refused_naming_its_index_and_key(
     printers: list[dict[str, object]], message: str
@@ -188,9 +193,14 @@ def test_a_wrong_printer_is_refused_naming_its_index_and_key(
 
 
 def hs(
-    paper: int = 0, pause: int = 0, head: int = 0, *, formats: int = 0, partial: int = 0,
+    paper: int = 0,
+    pause: int = 0,
+    head: int = 0,
+    *,
+    formats: int = 0,
+    partial: int = 0,
     remaining: int = 0,
-) -> bytes:  # fmt: skip
+) -> bytes:
     return (
         f"\x02030,{paper},{pause},1218,{formats:03d},0,0,{partial},000,0,0,0\x03\r\n"
         f"\x02001,0,{head},0,0,2,6,0,{remaining:08d},1,000\x03\r\n\x021234,0\x03\r\n"

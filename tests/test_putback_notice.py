@@ -41,6 +41,10 @@ def test_the_next_scan_after_a_cancel_mid_list_says_what_to_put_back_where(floor
 
     (unit,) = answer["view"]["put_back"]
     assert {k: unit[k] for k in ("order_id", "tote", "sku", "qty", "location")} == {
-        "order_id": first, "tote": "T-0001", "sku": "SKU-1", "qty": 1, "location": "A-01-01",
-    }  # fmt: skip
+        "order_id": first,
+        "tote": "T-0001",
+        "sku": "SKU-1",
+        "qty": 1,
+        "location": "A-01-01",
+    }
     assert answer["view"]["task"]["sku"] == "SKU-2"  # the other order goes on

@@ -274,9 +274,14 @@ class AnsweringScale:
     those whose number is in `ignore` (counted from 1)."""
 
     def __init__(
-        self, pty: Pty, request: bytes, answers: list[bytes], *, delay: float = 0.0,
+        self,
+        pty: Pty,
+        request: bytes,
+        answers: list[bytes],
+        *,
+        delay: float = 0.0,
         ignore: tuple[int, ...] = (),
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.pty, self.request, self.answers = pty, request, list(answers)
         self.delay, self.ignore = delay, ignore
         self.asked_at: list[float] = []
@@ -377,9 +382,13 @@ def test_an_unanswered_request_is_followed_by_the_next_only_after_the_answer_tim
     scale = AnsweringScale(pty, b"SI\r\n", [b"S S     0.250 kg\r\n"], ignore=(1,))
 
     with reader_for(
-        pty.path, seen, protocol="request", request_command="SI\r\n", poll_interval=0.02,
+        pty.path,
+        seen,
+        protocol="request",
+        request_command="SI\r\n",
+        poll_interval=0.02,
         answer_timeout=0.3,
-    ) as reader:  # fmt: skip
+    ) as reader:
         until(lambda: reader.current(max_age_s=5), "the answer to the second request")
     scale.stop()
     pty.unplug()

@@ -147,7 +147,7 @@ def test_each_supported_ai_is_read_into_ai_and_its_field(
             {"gs_substitutes": ("{FNC1}", "<GS>")},
             f"01{GTIN}{GS}10A{GS}21B",
             None,
-        ),  # fmt: skip
+        ),
         ("A-01-02 \n", {}, "A-01-02", None),
     ],
 )
@@ -230,46 +230,87 @@ UNREADABLE = "Barcode {} could not be read: {}. Scan it again; if it repeats, re
 @pytest.mark.parametrize(
     ("raw", "code", "params", "message"),
     [
-        ("]C10109506000134353", "bad_check_digit",
-         {"code": "09506000134353", "expected": "2"},
-         WRONG_DIGIT.format("09506000134353", "2")),
-        (f"0109506000134353{GS}10ABC", "bad_check_digit",
-         {"code": "09506000134353", "expected": "2"},
-         WRONG_DIGIT.format("09506000134353", "2")),
-        ("]C100106141412345678909", "bad_check_digit",
-         {"code": "106141412345678909", "expected": "8"},
-         WRONG_DIGIT.format("106141412345678909", "8")),
-        ("]E09506000134353", "bad_check_digit",
-         {"code": "9506000134353", "expected": "2"},
-         WRONG_DIGIT.format("9506000134353", "2")),
-        ("]E004252615", "bad_check_digit",
-         {"code": "04252615", "expected": "4"},
-         WRONG_DIGIT.format("04252615", "4")),
-        ("https://id.gs1.org/01/09506000134353", "bad_check_digit",
-         {"code": "09506000134353", "expected": "2"},
-         WRONG_DIGIT.format("09506000134353", "2")),
-        ("]C101095060001343", "malformed_barcode",
-         {"code": "01095060001343", "reason": "AI (01) expects 14 digits, got '095060001343'"},
-         UNREADABLE.format("01095060001343", "AI (01) expects 14 digits, got '095060001343'")),
-        ("]C1XY12", "malformed_barcode",
-         {"code": "XY12", "reason": "expected a GS1 Application Identifier at 'XY12'"},
-         UNREADABLE.format("XY12", "expected a GS1 Application Identifier at 'XY12'")),
-        ("]C117271301", "malformed_barcode",
-         {"code": "17271301", "reason": "AI (17) expects a date YYMMDD, got '271301'"},
-         UNREADABLE.format("17271301", "AI (17) expects a date YYMMDD, got '271301'")),
-        (f"]C101{GTIN}{GS}10", "malformed_barcode",
-         {"code": f"01{GTIN}<GS>10", "reason": "AI (10) expects up to 20 characters, got nothing"},
-         UNREADABLE.format(f"01{GTIN}<GS>10", "AI (10) expects up to 20 characters, got nothing")),
-        ("]E0950600013435X", "malformed_barcode",
-         {"code": "950600013435X",
-          "reason": "EAN/UPC expects 8, 12, 13 or 14 digits, got '950600013435X'"},
-         UNREADABLE.format("950600013435X",
-                           "EAN/UPC expects 8, 12, 13 or 14 digits, got '950600013435X'")),
+        (
+            "]C10109506000134353",
+            "bad_check_digit",
+            {"code": "09506000134353", "expected": "2"},
+            WRONG_DIGIT.format("09506000134353", "2"),
+        ),
+        (
+            f"0109506000134353{GS}10ABC",
+            "bad_check_digit",
+            {"code": "09506000134353", "expected": "2"},
+            WRONG_DIGIT.format("09506000134353", "2"),
+        ),
+        (
+            "]C100106141412345678909",
+            "bad_check_digit",
+            {"code": "106141412345678909", "expected": "8"},
+            WRONG_DIGIT.format("106141412345678909", "8"),
+        ),
+        (
+            "]E09506000134353",
+            "bad_check_digit",
+            {"code": "9506000134353", "expected": "2"},
+            WRONG_DIGIT.format("9506000134353", "2"),
+        ),
+        (
+            "]E004252615",
+            "bad_check_digit",
+            {"code": "04252615", "expected": "4"},
+            WRONG_DIGIT.format("04252615", "4"),
+        ),
+        (
+            "https://id.gs1.org/01/09506000134353",
+            "bad_check_digit",
+            {"code": "09506000134353", "expected": "2"},
+            WRONG_DIGIT.format("09506000134353", "2"),
+        ),
+        (
+            "]C101095060001343",
+            "malformed_barcode",
+            {"code": "01095060001343", "reason": "AI (01) expects 14 digits, got '095060001343'"},
+            UNREADABLE.format("01095060001343", "AI (01) expects 14 digits, got '095060001343'"),
+        ),
+        (
+            "]C1XY12",
+            "malformed_barcode",
+            {"code": "XY12", "reason": "expected a GS1 Application Identifier at 'XY12'"},
+            UNREADABLE.format("XY12", "expected a GS1 Application Identifier at 'XY12'"),
+        ),
+        (
+            "]C117271301",
+            "malformed_barcode",
+            {"code": "17271301", "reason": "AI (17) expects a date YYMMDD, got '271301'"},
+            UNREADABLE.format("17271301", "AI (17) expects a date YYMMDD, got '271301'"),
+        ),
+        (
+            f"]C101{GTIN}{GS}10",
+            "malformed_barcode",
+            {
+                "code": f"01{GTIN}<GS>10",
+                "reason": "AI (10) expects up to 20 characters, got nothing",
+            },
+            UNREADABLE.format(
+                f"01{GTIN}<GS>10", "AI (10) expects up to 20 characters, got nothing"
+            ),
+        ),
+        (
+            "]E0950600013435X",
+            "malformed_barcode",
+            {
+                "code": "950600013435X",
+                "reason": "EAN/UPC expects 8, 12, 13 or 14 digits, got '950600013435X'",
+            },
+            UNREADABLE.format(
+                "950600013435X", "EAN/UPC expects 8, 12, 13 or 14 digits, got '950600013435X'"
+            ),
+        ),
         ("", "empty_scan", {}, "The scan was empty. Scan the barcode again."),
         ("\x02\r\n", "empty_scan", {}, "The scan was empty. Scan the barcode again."),
         ("]C1\r\n", "empty_scan", {}, "The scan was empty. Scan the barcode again."),
     ],
-)  # fmt: skip
+)
 def test_a_scan_that_breaks_its_promise_is_refused_with_code_and_message(
     raw: str, code: str, params: dict[str, str], message: str
 ) -> None:
@@ -304,13 +345,13 @@ def test_a_scan_that_breaks_its_promise_is_refused_with_code_and_message(
         (
             "]C1421276ABCDEFGHIJK",
             "AI (421) expects 3 digits then up to 9 characters, got '276ABCDEFGHIJK'",
-        ),  # fmt: skip
+        ),
         ("https://id.gs1.org/01/0950600013435X", "AI (01) expects 14 digits, got '0950600013435X'"),
         (
             "https://id.gs1.org/01/09506000134352/10",
             "not a GS1 Digital Link: expected even number of path segments, "
             "got '/01/09506000134352/10'",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_malformed_gs1_data_is_refused_naming_the_ai_and_what_it_expects(

@@ -162,8 +162,12 @@ def test_nothing_expired_or_too_short_dated_is_allocated_and_fefo_holds_among_th
         eligible = pick_order(
             c for c in candidates if allocatable(as_date(c.expiry), today, line.min_shelf_days)
         )
-        taken = [i for i, c in enumerate(eligible) for r in result.reservations
-                 if r.line_id == line.line_id and (r.location, r.lot) == (c.location, c.lot)]  # fmt: skip
+        taken = [
+            i
+            for i, c in enumerate(eligible)
+            for r in result.reservations
+            if r.line_id == line.line_id and (r.location, r.lot) == (c.location, c.lot)
+        ]
         for c in eligible[: max(taken)] if taken else []:
             assert used[(c.location, c.lot)] == c.free, (line, c)
     if not result.complete:
@@ -172,7 +176,8 @@ def test_nothing_expired_or_too_short_dated_is_allocated_and_fefo_holds_among_th
         len(set(mins.values())) == 1
     ):  # one minimum for all: complete exactly when enough is eligible
         eligible_free = sum(
-            c.free for c in candidates
+            c.free
+            for c in candidates
             if allocatable(as_date(c.expiry), today, lines[0].min_shelf_days)
-        )  # fmt: skip
+        )
         assert result.complete == (eligible_free >= sum(ln.qty for ln in lines))

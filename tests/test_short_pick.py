@@ -77,8 +77,9 @@ def test_recording_the_count_releases_the_found_units_and_writes_off_the_rest(
     sup, _ = _short_one_of_two(floor)
     task = floor.client.get("/api/v1/count-tasks", headers=sup).json()[0]
 
-    resp = floor.client.post(f"/api/v1/count-tasks/{task['id']}/result", json={"found": found},
-                             headers=sup)  # fmt: skip
+    resp = floor.client.post(
+        f"/api/v1/count-tasks/{task['id']}/result", json={"found": found}, headers=sup
+    )
 
     assert resp.status_code == 200, resp.text
     assert resp.json()["message"] == (
@@ -138,8 +139,9 @@ def test_a_count_task_from_before_the_fix_releases_the_bins_whole_frozen_stock(
     sup = floor.login("B-SUP")
     task = floor.client.get("/api/v1/count-tasks", headers=sup).json()[0]
 
-    resp = floor.client.post(f"/api/v1/count-tasks/{task['id']}/result", json={"found": 9},
-                             headers=sup)  # fmt: skip
+    resp = floor.client.post(
+        f"/api/v1/count-tasks/{task['id']}/result", json={"found": 9}, headers=sup
+    )
 
     assert task["held"] == 10
     assert resp.status_code == 200, resp.text

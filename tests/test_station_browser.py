@@ -89,8 +89,9 @@ def shot(screen: StationScreen, name: str) -> Path:
     return screen.screenshot(SCREENSHOTS / f"station-{name}.png")
 
 
-def log_in_with_the_fixed_scanner(screen: StationScreen, scanner: VirtualScanner,
-                                  sheet: BarcodeSheet) -> None:  # fmt: skip
+def log_in_with_the_fixed_scanner(
+    screen: StationScreen, scanner: VirtualScanner, sheet: BarcodeSheet
+) -> None:
     """Scan the packer's badge with the bench's scanner, tap the PIN on the pad and OK."""
     screen.scan_with(scanner, sheet.code(PACKER))
     screen.by("badge").filter(has_text=PACKER).wait_for(timeout=ANSWER_TIMEOUT_MS)
@@ -115,10 +116,18 @@ def test_a_scan_at_the_bench_with_nobody_logged_in_shows_log_in_first_and_a_badg
     shot(screen, "pin-pad")
 
     assert scanner.station == BENCH
-    assert strip == {"station": BENCH, "alert": "false", "state": "connected",
-                     "text": "Scanner ready"}  # fmt: skip
-    assert refused == {"tone": "bad", "visible": True, "code": "not_authenticated",
-                       "detail": "Not logged in. Scan your badge and enter your PIN."}  # fmt: skip
+    assert strip == {
+        "station": BENCH,
+        "alert": "false",
+        "state": "connected",
+        "text": "Scanner ready",
+    }
+    assert refused == {
+        "tone": "bad",
+        "visible": True,
+        "code": "not_authenticated",
+        "detail": "Not logged in. Scan your badge and enter your PIN.",
+    }
     assert screen.attr("screen", "data-screen") == "login"
     assert screen.text("badge") == PACKER
     assert screen.by("pin-key-2").is_visible() and screen.by("pin-ok").is_visible()
@@ -153,16 +162,29 @@ def test_a_packer_logged_in_at_the_bench_moves_stock_with_its_scanner_and_its_ke
     )
 
     assert [(s["station"], s["device_id"], s["operator"], s["scanners"]) for s in at_bench] == [
-        (BENCH, f"station-{BENCH}", {"name": PACKER_NAME, "role": "packer"},
-         [{"name": "demo-scanner", "kind": "serial", "state": "connected",
-           "reason": READING, "rejected": 0}]),
-    ]  # fmt: skip
+        (
+            BENCH,
+            f"station-{BENCH}",
+            {"name": PACKER_NAME, "role": "packer"},
+            [
+                {
+                    "name": "demo-scanner",
+                    "kind": "serial",
+                    "state": "connected",
+                    "reason": READING,
+                    "rejected": 0,
+                }
+            ],
+        ),
+    ]
     assert screen.text("operator").startswith(PACKER_NAME)
     assert after_source == ("target", source)
     assert (moved["tone"], sku in moved["detail"]) == ("good", True)
     assert (screen.attr("step", "data-step"), screen.text("target"), screen.text("moved")) == (
-        "items", target, "1",
-    )  # fmt: skip
+        "items",
+        target,
+        "1",
+    )
     assert screen.answers() == screen.scans == 4  # the badge, two bins, the item
     assert movements == [("move", sku, 1, source, target, f"station-{BENCH}")]
 
@@ -175,14 +197,19 @@ def test_a_line_the_scanner_garbles_is_refused_on_screen_and_the_next_scan_still
     screen.wait_scanner("connected")
 
     scanner.send("9" * 300)  # longer than the scanner's max_length (256)
-    screen.page.wait_for_selector("[data-testid=feedback][data-code=scanner_rejected]",
-                                  timeout=ANSWER_TIMEOUT_MS)  # fmt: skip
+    screen.page.wait_for_selector(
+        "[data-testid=feedback][data-code=scanner_rejected]", timeout=ANSWER_TIMEOUT_MS
+    )
     refused = screen.refusal() | {"next": screen.text("feedback-next")}
     screen.scan_with(scanner, sheet.code(PACKER))
 
-    assert refused == {"tone": "bad", "visible": True, "code": "scanner_rejected",
-                       "detail": "The scanner sent something unreadable. Scan again.",
-                       "next": "It was too long to be a barcode."}  # fmt: skip
+    assert refused == {
+        "tone": "bad",
+        "visible": True,
+        "code": "scanner_rejected",
+        "detail": "The scanner sent something unreadable. Scan again.",
+        "next": "It was too long to be a barcode.",
+    }
     assert screen.text("badge") == PACKER
     assert [s["scanners"][0]["rejected"] for s in stations(edge)] == [1]
 
@@ -193,9 +220,10 @@ def test_an_unplugged_scanner_shows_red_with_its_reason_and_clears_when_plugged_
     port = tmp_path / "dev" / "usb-scanner"  # a stable device path that is not there yet
     extra = {
         "WAREHOUSE_EDGE_STATIONS": json.dumps([{"name": "BENCH-2", "type": "pack_bench"}]),
-        "WAREHOUSE_EDGE_SCANNERS": json.dumps([{"name": "bench-2-scanner", "kind": "serial",
-                                                "station": "BENCH-2", "path": str(port)}]),
-    }  # fmt: skip
+        "WAREHOUSE_EDGE_SCANNERS": json.dumps(
+            [{"name": "bench-2-scanner", "kind": "serial", "station": "BENCH-2", "path": str(port)}]
+        ),
+    }
     master, slave = os.openpty()
     context = browser.new_context(**STATION_SCREEN)
     try:
@@ -217,9 +245,17 @@ def test_an_unplugged_scanner_shows_red_with_its_reason_and_clears_when_plugged_
         os.close(master)
         os.close(slave)
 
-    assert unplugged == {"station": "BENCH-2", "alert": "true", "state": "disconnected",
-                         "text": f"Scanner unplugged\n{reason}"}  # fmt: skip
+    assert unplugged == {
+        "station": "BENCH-2",
+        "alert": "true",
+        "state": "disconnected",
+        "text": f"Scanner unplugged\n{reason}",
+    }
     assert "No such file" in reason or str(port) in reason, reason
     assert colour == "rgb(193, 18, 31)"  # --bad
-    assert plugged == {"station": "BENCH-2", "alert": "false", "state": "connected",
-                       "text": "Scanner ready"}  # fmt: skip
+    assert plugged == {
+        "station": "BENCH-2",
+        "alert": "false",
+        "state": "connected",
+        "text": "Scanner ready",
+    }

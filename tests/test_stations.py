@@ -29,11 +29,20 @@ def bench(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPo
     settings = load_settings(
         env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
     )
-    settings = settings.model_copy(update={
-        "stations": (StationSettings(name=STATION, type="pack_bench"),),
-        "scanners": (ScannerSettings(name="bench-scanner", kind="serial", station=STATION,
-                                     path=port.device_path, terminator="cr"),),
-    })  # fmt: skip
+    settings = settings.model_copy(
+        update={
+            "stations": (StationSettings(name=STATION, type="pack_bench"),),
+            "scanners": (
+                ScannerSettings(
+                    name="bench-scanner",
+                    kind="serial",
+                    station=STATION,
+                    path=port.device_path,
+                    terminator="cr",
+                ),
+            ),
+        }
+    )
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
         queue = client.app.state.broker.subscribe(station_channel(STATION))
@@ -121,11 +130,20 @@ def test_after_unplug_and_replug_every_scan_lands_once_in_the_ledger_and_the_cut
     settings = load_settings(
         env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
     )
-    settings = settings.model_copy(update={
-        "stations": (StationSettings(name=STATION, type="pack_bench"),),
-        "scanners": (ScannerSettings(name="bench-scanner", kind="serial", station=STATION,
-                                     path=str(by_id), terminator="cr"),),
-    })  # fmt: skip
+    settings = settings.model_copy(
+        update={
+            "stations": (StationSettings(name=STATION, type="pack_bench"),),
+            "scanners": (
+                ScannerSettings(
+                    name="bench-scanner",
+                    kind="serial",
+                    station=STATION,
+                    path=str(by_id),
+                    terminator="cr",
+                ),
+            ),
+        }
+    )
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
         queue = client.app.state.broker.subscribe(station_channel(STATION))
@@ -239,10 +257,14 @@ def test_a_test_print_on_a_file_sink_printer_lands_as_a_pdf_whose_barcode_decode
     settings = load_settings(
         env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
     )
-    settings = settings.model_copy(update={
-        "stations": (StationSettings(name=STATION, type="pack_bench"),),
-        "printers": (PrinterSettings(name="sink", kind="file", station=STATION, path=str(printed)),),
-    })  # fmt: skip
+    settings = settings.model_copy(
+        update={
+            "stations": (StationSettings(name=STATION, type="pack_bench"),),
+            "printers": (
+                PrinterSettings(name="sink", kind="file", station=STATION, path=str(printed)),
+            ),
+        }
+    )
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
         queued = client.post("/api/v1/printers/sink/test-print", headers=floor.login("B-SUP"))
@@ -298,8 +320,10 @@ def test_station_details_need_a_login_or_the_stations_own_credential(bench: Any)
     assert (anonymous.status_code, anonymous.json()["code"]) == (401, "not_authenticated")
     assert (events.status_code, events.json()["code"]) == (401, "not_authenticated")
     assert [s["station"] for s in by_screen.json()] == [STATION]
-    assert [s["station"] for s in floor.client.get(
-        "/api/v1/stations", headers=floor.login("B-PICK")).json()] == [STATION]  # fmt: skip
+    assert [
+        s["station"]
+        for s in floor.client.get("/api/v1/stations", headers=floor.login("B-PICK")).json()
+    ] == [STATION]
 
 
 def test_a_station_scan_into_a_session_idle_past_the_timeout_is_answered_log_in_first(
@@ -308,8 +332,11 @@ def test_a_station_scan_into_a_session_idle_past_the_timeout_is_answered_log_in_
     floor, port, answer = bench
     headers = floor.login("B-PACK", station=STATION)
     floor.start(headers)
-    floor.store.writer.call(lambda tx: tx.execute(
-        "UPDATE login_sessions SET last_seen_at = '2000-01-01T00:00:00.000000Z'"))  # fmt: skip
+    floor.store.writer.call(
+        lambda tx: tx.execute(
+            "UPDATE login_sessions SET last_seen_at = '2000-01-01T00:00:00.000000Z'"
+        )
+    )
 
     scan(port, "A-01-01")
 
@@ -321,9 +348,12 @@ def test_a_station_scan_into_a_session_idle_past_the_timeout_is_answered_log_in_
 def test_station_scans_keep_the_session_in_use(bench: Any) -> None:
     floor, port, answer = bench
     floor.start(floor.login("B-PACK", station=STATION))
-    floor.store.writer.call(lambda tx: tx.execute(
-        "UPDATE login_sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
-        " '-30 minutes')"))  # fmt: skip
+    floor.store.writer.call(
+        lambda tx: tx.execute(
+            "UPDATE login_sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
+            " '-30 minutes')"
+        )
+    )
 
     scan(port, "A-01-01")
 

@@ -40,8 +40,12 @@ from tests.test_terminal_browser import empty_totes, scan_until, wrong_item
 pytestmark = pytest.mark.slow
 
 AXE = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
-ZOOMED = {"viewport": {"width": 180, "height": 320}, "device_scale_factor": 2,
-          "has_touch": True, "is_mobile": True}  # fmt: skip
+ZOOMED = {
+    "viewport": {"width": 180, "height": 320},
+    "device_scale_factor": 2,
+    "has_touch": True,
+    "is_mobile": True,
+}
 PICKER, PACKER, SUPERVISOR = ("P001", "1111"), ("K001", "2222"), ("S001", "4444")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 

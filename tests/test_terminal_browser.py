@@ -142,10 +142,13 @@ def test_a_picker_completes_a_three_order_batch_from_the_screen_and_the_barcode_
     answers, final_step = handheld.answers(), handheld.view()["step"]
     secure = handheld.page.evaluate("window.isSecureContext")
     units, visits = planned_work(edge.db, PICKER)
-    statuses = dict(read_only(
-        edge.db, "SELECT channel_order_id, status FROM orders WHERE channel_order_id IN (?, ?, ?)",
-        tuple(orders),
-    ))  # fmt: skip
+    statuses = dict(
+        read_only(
+            edge.db,
+            "SELECT channel_order_id, status FROM orders WHERE channel_order_id IN (?, ?, ?)",
+            tuple(orders),
+        )
+    )
     exit_code = edge.stop()
     verify = run_cli("verify", "--db", str(edge.db))
 
@@ -203,8 +206,10 @@ def test_a_short_pick_moves_the_screen_on_and_is_listed_for_the_supervisor(
         (shorted["location"], shorted["sku"], int(shorted["remaining"]))
     ]
     assert (after["step"], after.get("location"), after.get("sku")) != (
-        "item", shorted["location"], shorted["sku"],
-    )  # fmt: skip
+        "item",
+        shorted["location"],
+        shorted["sku"],
+    )
     assert [(e["kind"], e["location"], e["sku"], e["status"]) for e in exceptions] == [
         ("short_pick", shorted["location"], shorted["sku"], "open")
     ]

@@ -258,9 +258,13 @@ def https_edge(tmp_path: Path) -> Iterator[tuple[str, ssl.SSLContext, subprocess
     init(tmp_path / "tls", "edge.test", HOST)
     config = write_config(
         tmp_path,
-        {"server": {"tls_cert": str(tmp_path / "tls/server.crt"),
-                    "tls_key": str(tmp_path / "tls/server.key")}},
-    )  # fmt: skip
+        {
+            "server": {
+                "tls_cert": str(tmp_path / "tls/server.crt"),
+                "tls_key": str(tmp_path / "tls/server.key"),
+            }
+        },
+    )
     context = ssl.create_default_context(cafile=str(tmp_path / "tls/ca.crt"))
     server = serve_edge(config, tmp_path / "serve.log", tls=context)
     try:

@@ -144,10 +144,14 @@ def test_each_barcode_has_ten_light_modules_each_side_of_its_bars(
         first, last = bars.x * scale, (bars.x + bars.width) * scale
         quiet, module = bars.quiet * scale, bars.module * scale
         # The pixel next to each outer bar is left out: anti-aliasing may grey it.
-        zones = [(math.ceil(first - quiet), top, math.floor(first) - 1, bottom),
-                 (math.ceil(last) + 1, top, math.floor(last + quiet), bottom)]  # fmt: skip
-        bars_ends = [(round(first + module / 2), top, round(first + module / 2) + 1, bottom),
-                     (round(last - module / 2), top, round(last - module / 2) + 1, bottom)]  # fmt: skip
+        zones = [
+            (math.ceil(first - quiet), top, math.floor(first) - 1, bottom),
+            (math.ceil(last) + 1, top, math.floor(last + quiet), bottom),
+        ]
+        bars_ends = [
+            (round(first + module / 2), top, round(first + module / 2) + 1, bottom),
+            (round(last - module / 2), top, round(last - module / 2) + 1, bottom),
+        ]
 
         assert [image.crop(zone).getextrema()[0] > 200 for zone in zones] == [True, True]
         assert [image.crop(end).getextrema()[1] < 60 for end in bars_ends] == [True, True]
@@ -222,14 +226,30 @@ def test_the_waybills_text_holds_every_field_and_the_recipient_in_chinese() -> N
 
     assert [line.strip() for line in lines] == [
         "Edge Post EXPRESS",
-        "FROM / 寄件人", "Harbour Fulfilment Ltd / 港湾仓储", "Unit 4, 18 Gateway Road",
-        "Felixstowe, Suffolk IP11 3BZ", "United Kingdom · Tel +44 1394 000 100",
-        "TO / 收件人", "王芳", "世纪大道100号 8楼801室", "环球金融中心", "上海市浦东新区 200120",
-        "中国 China", "Tel +86 138 0013 8000",
-        "WEIGHT / 重量", "1.25 kg", "PIECE / 件数", "1 of 2", "DATE / 日期", "2025-06-02",
-        "TRACKING NO. / 运单号", "RR123456785CN",
-        "ORDER / 订单", "SO-2025-000123", "Ref PO 4711",
-    ]  # fmt: skip
+        "FROM / 寄件人",
+        "Harbour Fulfilment Ltd / 港湾仓储",
+        "Unit 4, 18 Gateway Road",
+        "Felixstowe, Suffolk IP11 3BZ",
+        "United Kingdom · Tel +44 1394 000 100",
+        "TO / 收件人",
+        "王芳",
+        "世纪大道100号 8楼801室",
+        "环球金融中心",
+        "上海市浦东新区 200120",
+        "中国 China",
+        "Tel +86 138 0013 8000",
+        "WEIGHT / 重量",
+        "1.25 kg",
+        "PIECE / 件数",
+        "1 of 2",
+        "DATE / 日期",
+        "2025-06-02",
+        "TRACKING NO. / 运单号",
+        "RR123456785CN",
+        "ORDER / 订单",
+        "SO-2025-000123",
+        "Ref PO 4711",
+    ]
 
 
 def test_the_sscc_labels_text_shows_the_interpretation_line() -> None:
@@ -373,10 +393,20 @@ def test_the_installed_console_script_writes_the_sample_waybill_pdf(tmp_path: Pa
     out = tmp_path / "waybill.pdf"
 
     done = subprocess.run(
-        [str(venv_script("warehouse-edge")), "labels", "sample", "waybill", "--format", "pdf",
-         "--out", str(out)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            str(venv_script("warehouse-edge")),
+            "labels",
+            "sample",
+            "waybill",
+            "--format",
+            "pdf",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == f"wrote {out}: waybill RR123456785CN, PDF at 203 dpi\n"

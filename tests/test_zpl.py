@@ -383,10 +383,22 @@ def test_the_installed_console_script_writes_the_sample_waybill_zpl(tmp_path: Pa
     out = tmp_path / "waybill.zpl"
 
     done = subprocess.run(
-        [str(venv_script("warehouse-edge")), "labels", "sample", "waybill", "--format", "zpl",
-         "--out", str(out), "--dpi", "300"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            str(venv_script("warehouse-edge")),
+            "labels",
+            "sample",
+            "waybill",
+            "--format",
+            "zpl",
+            "--out",
+            str(out),
+            "--dpi",
+            "300",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == f"wrote {out}: waybill RR123456785CN, ZPL at 300 dpi\n"

@@ -54,14 +54,16 @@ def load_token(central: Any) -> str:
         token = central.edge_token_file.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise ConfigError(
-            "central.edge_token_file", expected="a readable file holding the token",
+            "central.edge_token_file",
+            expected="a readable file holding the token",
             got=f"{central.edge_token_file} ({exc.strerror or exc})",
-        ) from None  # fmt: skip
+        ) from None
     if not token:
         raise ConfigError(
-            "central.edge_token_file", expected="a file holding the token",
+            "central.edge_token_file",
+            expected="a file holding the token",
             got=f"{central.edge_token_file} (empty)",
-        )  # fmt: skip
+        )
     return token
 
 
@@ -69,11 +71,18 @@ class SyncAgent:
     """Sends the outbox to central and applies central's change feed, until stopped."""
 
     def __init__(
-        self, store: Store, settings: Settings, *, client: CentralClient | None = None,
-        poll_s: float = 0.05, refused_retry_s: float = 60.0, backoff_cap_s: float = 30.0,
-        backoff_base_s: float = 0.5, probe_s: float = 2.0,
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        client: CentralClient | None = None,
+        poll_s: float = 0.05,
+        refused_retry_s: float = 60.0,
+        backoff_cap_s: float = 30.0,
+        backoff_base_s: float = 0.5,
+        probe_s: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:  # fmt: skip
+    ) -> None:
         central = settings.central
         self.store = store
         self.client = client or CentralClient(central.url, load_token(central), store.edge_id)
@@ -99,10 +108,18 @@ class SyncAgent:
         # httpx logs every request at INFO: one line per batch and per poll would bury the log.
         if logging.getLogger("httpx").level == logging.NOTSET:
             logging.getLogger("httpx").setLevel(logging.WARNING)
-        log.info("sync with central %s: edge %s, %d events queued",
-                 self.client.url, self.store.edge_id, (await self._queue())["queued"])  # fmt: skip
-        loops = (("up", self._up), ("down", self._down), ("watch", self._watch),
-                 ("probe", self._probe))  # fmt: skip
+        log.info(
+            "sync with central %s: edge %s, %d events queued",
+            self.client.url,
+            self.store.edge_id,
+            (await self._queue())["queued"],
+        )
+        loops = (
+            ("up", self._up),
+            ("down", self._down),
+            ("watch", self._watch),
+            ("probe", self._probe),
+        )
         for name, loop in loops:
             self._tasks.append(asyncio.create_task(loop(), name=f"sync-{name}"))
 
@@ -211,8 +228,13 @@ class SyncAgent:
 
         marked = await self.store.writer.run(mark)
         first, last = batch[0], batch[-1]
-        log.debug("sent epoch %d seq %d-%d: %d marked delivered",
-                  first["epoch"], first["seq"], last["seq"], marked)  # fmt: skip
+        log.debug(
+            "sent epoch %d seq %d-%d: %d marked delivered",
+            first["epoch"],
+            first["seq"],
+            last["seq"],
+            marked,
+        )
         if marked == 0 and not _covers(high_water, first):
             detail = f"central answered high water {high_water}, below epoch {first['epoch']}"
             self._refused("up", Refused(200, "high_water_behind", f"{detail} seq {first['seq']}"))
@@ -254,15 +276,22 @@ class SyncAgent:
             return counts
 
         counts = await self.store.writer.run(apply)
-        stopped = [str(c.get("order_id") or (c.get("data") or {}).get("order_id"))
-                   for c in changes if c.get("type") in STOPPING]  # fmt: skip
+        stopped = [
+            str(c.get("order_id") or (c.get("data") or {}).get("order_id"))
+            for c in changes
+            if c.get("type") in STOPPING
+        ]
         if stopped and self.on_stopped is not None:
             try:
                 self.on_stopped(stopped)
             except Exception as exc:  # noqa: BLE001 - telling the floor must not stop the feed
                 log.error("could not tell the pickers of stopped orders %s: %s", stopped, exc)
-        log.info("applied %d changes from central (%d refused), feed cursor %d",
-                 counts["applied"], counts["refused"], following)  # fmt: skip
+        log.info(
+            "applied %d changes from central (%d refused), feed cursor %d",
+            counts["applied"],
+            counts["refused"],
+            following,
+        )
         return int(following)
 
     # --- what is known of central -----------------------------------------------------------
@@ -288,13 +317,22 @@ class SyncAgent:
             self._attention[side] = ""
         self._contact.set()  # wake whoever backs off: central answers again
         self._contact = asyncio.Event()
-        self.link = replace(was, last_contact_at=utc(now), offline_since=None, alerted_at=None,
-                            attention=self._attention_text())  # fmt: skip
+        self.link = replace(
+            was,
+            last_contact_at=utc(now),
+            offline_since=None,
+            alerted_at=None,
+            attention=self._attention_text(),
+        )
         since = parse_utc(was.offline_since)
         if since is not None:
             gone = age_text((now - since).total_seconds())
-            log.info("central %s reachable again after %s offline%s", self.client.url, gone,
-                     " (alert cleared)" if was.alerted_at else "")  # fmt: skip
+            log.info(
+                "central %s reachable again after %s offline%s",
+                self.client.url,
+                gone,
+                " (alert cleared)" if was.alerted_at else "",
+            )
 
     def _unreachable(self, error: str) -> None:
         now = utc(self.clock())
@@ -304,18 +342,29 @@ class SyncAgent:
             )
         else:
             log.debug("central still unreachable: %s", error)
-        self.link = replace(self.link, offline_since=self.link.offline_since or now,
-                            last_error=error, last_error_at=now)  # fmt: skip
+        self.link = replace(
+            self.link,
+            offline_since=self.link.offline_since or now,
+            last_error=error,
+            last_error_at=now,
+        )
 
     def _refused(self, side: str, exc: Refused) -> None:
-        log.error("central refused the %s side: HTTP %d %s: %s; a person must look "
-                  "(retrying every %.0f s)", side, exc.status, exc.code, exc.detail,
-                  self.refused_retry_s)  # fmt: skip
+        log.error(
+            "central refused the %s side: HTTP %d %s: %s; a person must look "
+            "(retrying every %.0f s)",
+            side,
+            exc.status,
+            exc.code,
+            exc.detail,
+            self.refused_retry_s,
+        )
         self._attention[side] = f"{side}: HTTP {exc.status} {exc.code}: {exc.detail}"
         now = utc(self.clock())
         self._reached_quietly(now)
-        self.link = replace(self.link, last_error=str(exc), last_error_at=now,
-                            attention=self._attention_text())  # fmt: skip
+        self.link = replace(
+            self.link, last_error=str(exc), last_error_at=now, attention=self._attention_text()
+        )
 
     def _reached_quietly(self, now: str) -> None:
         """A refusal is an answer: central is up, whatever it thinks of the request."""
@@ -355,9 +404,13 @@ class SyncAgent:
             return
         queue = await self._queue()
         local = since.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S %Z")
-        log.warning("ALERT: central %s unreachable since %s (%s); %d events queued",
-                    self.client.url, local, age_text((now - since).total_seconds()),
-                    queue["queued"])  # fmt: skip
+        log.warning(
+            "ALERT: central %s unreachable since %s (%s); %d events queued",
+            self.client.url,
+            local,
+            age_text((now - since).total_seconds()),
+            queue["queued"],
+        )
         self.link = replace(self.link, alerted_at=utc(now))
 
     async def _queue(self) -> dict[str, Any]:

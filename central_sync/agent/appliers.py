@@ -35,10 +35,16 @@ UTC_RULES = ShelfRules()  # the warehouse's date in UTC, no channel minimums (te
 # Changes from central are recorded as made by this device in the ledger and status history.
 CENTRAL = Actor(device_id="central")
 # The goods have left the building: a cancellation cannot be honoured any more.
-GONE = frozenset({
-    OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.RETURN_EXPECTED,
-    OrderStatus.RETURN_RECEIVED, OrderStatus.RETURN_GRADED, OrderStatus.CLOSED,
-})  # fmt: skip
+GONE = frozenset(
+    {
+        OrderStatus.SHIPPED,
+        OrderStatus.COMPLETED,
+        OrderStatus.RETURN_EXPECTED,
+        OrderStatus.RETURN_RECEIVED,
+        OrderStatus.RETURN_GRADED,
+        OrderStatus.CLOSED,
+    }
+)
 
 
 def apply_page(
@@ -69,8 +75,12 @@ def _refuse(tx: Tx, change: dict[str, Any], code: str, reason: str, counts: dict
     if sync_state.record_sync_exception(tx, change, code, reason):
         log.error(
             "change %s (%s, order %s) from central not applied: %s: %s; recorded for a supervisor",
-            change.get("cursor"), change.get("type"), change.get("order_id"), code, reason,
-        )  # fmt: skip
+            change.get("cursor"),
+            change.get("type"),
+            change.get("order_id"),
+            code,
+            reason,
+        )
 
 
 def apply_change(tx: Tx, change: dict[str, Any], *, shelf: ShelfRules = UTC_RULES) -> None:
@@ -93,11 +103,20 @@ def product_upserted(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> N
     wanted = (_text(data, "name"), str(data.get("name_zh") or ""), int(data.get("weight_g") or 0))
     row = product_row(tx, sku)
     if row is None or (row["name"], row["name_zh"], row["weight_g"]) != wanted:
-        flags = {f: bool(row[f]) if row else False
-                 for f in ("lot_tracked", "expiry_tracked", "serial_tracked")}  # fmt: skip
+        flags = {
+            f: bool(row[f]) if row else False
+            for f in ("lot_tracked", "expiry_tracked", "serial_tracked")
+        }
         shelf = int(row["min_shelf_life_days"]) if row else 0  # the edge's own setting, kept
-        upsert_product(tx, sku=sku, name=wanted[0], name_zh=wanted[1], weight_g=wanted[2],
-                       min_shelf_life_days=shelf, **flags)  # fmt: skip
+        upsert_product(
+            tx,
+            sku=sku,
+            name=wanted[0],
+            name_zh=wanted[1],
+            weight_g=wanted[2],
+            min_shelf_life_days=shelf,
+            **flags,
+        )
     for barcode in data.get("barcodes") or []:
         add_barcode(
             tx, code=_text(barcode, "code"), sku=sku, pack_qty=int(barcode.get("pack_qty") or 1)
@@ -113,13 +132,19 @@ def order_released(
         for ln in data["lines"]
     )
     order = NewOrder(
-        channel=_text(data, "channel"), channel_order_id=_text(data, "channel_order_id"),
-        lines=lines, id=str(data.get("id") or change.get("order_id") or ""),
-        priority=int(data.get("priority") or 0), ship_by=data.get("ship_by") or None,
-        customer_ref=str(data.get("customer_ref") or ""), ship_to=dict(data.get("ship_to") or {}),
-        carrier=str(data.get("carrier") or ""), service=str(data.get("service") or ""),
-        buyer_note=str(data.get("buyer_note") or ""), seller_note=str(data.get("seller_note") or ""),
-    )  # fmt: skip
+        channel=_text(data, "channel"),
+        channel_order_id=_text(data, "channel_order_id"),
+        lines=lines,
+        id=str(data.get("id") or change.get("order_id") or ""),
+        priority=int(data.get("priority") or 0),
+        ship_by=data.get("ship_by") or None,
+        customer_ref=str(data.get("customer_ref") or ""),
+        ship_to=dict(data.get("ship_to") or {}),
+        carrier=str(data.get("carrier") or ""),
+        service=str(data.get("service") or ""),
+        buyer_note=str(data.get("buyer_note") or ""),
+        seller_note=str(data.get("seller_note") or ""),
+    )
     receive_order(tx, order, CENTRAL, shelf=shelf)
 
 
@@ -165,8 +190,9 @@ def _stop_order(tx: Tx, data: dict[str, Any], change: dict[str, Any], default: s
         return
     reason = str(data.get("reason") or default)
     done = cancel_order(tx, order_id, CENTRAL, reason=reason)
-    log.warning("order %s stopped: %s; %d put-backs opened", order_id, reason,
-                len(done["put_back"]))  # fmt: skip
+    log.warning(
+        "order %s stopped: %s; %d put-backs opened", order_id, reason, len(done["put_back"])
+    )
 
 
 def _refuse_cancel(tx: Tx, order_id: str, status: OrderStatus, reason: str) -> None:

@@ -32,9 +32,14 @@ class CentralClient:
     """An httpx client for one edge's paths at central, with its bearer token."""
 
     def __init__(
-        self, url: str, token: str, edge_id: str, *, timeout_s: float = 30.0,
+        self,
+        url: str,
+        token: str,
+        edge_id: str,
+        *,
+        timeout_s: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.url = url.rstrip("/")
         self.edge_id = edge_id
         self._timeout_s = timeout_s

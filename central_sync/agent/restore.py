@@ -30,8 +30,9 @@ async def reconcile(store: Store, client: CentralClient) -> dict[str, Any] | Non
     theirs = {m["epoch"]: m["seq"] for m in await client.high_water()}
     gap = [
         {"epoch": e, "from_seq": ours.get(e, 0) + 1, "to_seq": s}
-        for e, s in sorted(theirs.items()) if s > ours.get(e, 0)
-    ]  # fmt: skip
+        for e, s in sorted(theirs.items())
+        if s > ours.get(e, 0)
+    ]
     events: list[dict[str, Any]] = []
     for span in gap:
         after = span["from_seq"] - 1
@@ -54,10 +55,13 @@ async def reconcile(store: Store, client: CentralClient) -> dict[str, Any] | Non
     if gap:
         log.warning(
             "restored from %s: central held %d events past it (%s); re-applied them; "
-            "orders held for a supervisor: %s; new epoch %d", backup, len(events),
+            "orders held for a supervisor: %s; new epoch %d",
+            backup,
+            len(events),
             ", ".join(f"epoch {g['epoch']} seq {g['from_seq']}-{g['to_seq']}" for g in gap),
-            ", ".join(done["orders_held"]) or "none", epoch,
-        )  # fmt: skip
+            ", ".join(done["orders_held"]) or "none",
+            epoch,
+        )
         await client.report_restore(report)
     else:
         log.info("restored from %s: central holds nothing past it; new epoch %d", backup, epoch)

@@ -51,12 +51,16 @@ def sync_status(conn: Conn, settings: Any, now: datetime | None = None) -> dict[
 def _restore_attention(conn: Conn) -> str:
     """A restore that central was not yet asked about, or orders it left on hold."""
     if restored.restore_pending(conn) is not None:
-        return ("restored from a backup and central not yet asked what it holds past it; the "
-                "edge will not serve until `warehouse-edge sync reconcile` did")  # fmt: skip
+        return (
+            "restored from a backup and central not yet asked what it holds past it; the "
+            "edge will not serve until `warehouse-edge sync reconcile` did"
+        )
     held = restored.open_restore_exceptions(conn)
     if held:
-        return (f"{held} orders on hold after a restore from a backup: check their totes, then "
-                "release or cancel them (GET /api/v1/exceptions)")  # fmt: skip
+        return (
+            f"{held} orders on hold after a restore from a backup: check their totes, then "
+            "release or cancel them (GET /api/v1/exceptions)"
+        )
     return ""
 
 

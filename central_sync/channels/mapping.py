@@ -146,13 +146,17 @@ def _compile(file: Path, data: dict[str, Any]) -> Mapping:
         _known(table, ["payload", "id"], "merge.")
         merge = {k: _path(table.get(k), f"merge.{k}") for k in ("payload", "id")}
     return Mapping(
-        file, channel, _paths(data.get("orders"), "orders"),
+        file,
+        channel,
+        _paths(data.get("orders"), "orders"),
         tuple(_source(c, f"ready[{n}]", "text", check=True) for n, c in enumerate(ready)),
         _fields(_table(data, "order"), ORDER_FIELDS, "order"),
         _fields(_table(data, "ship_to"), SHIP_TO_FIELDS, "ship_to"),
-        _paths(lines.pop("from", None), "lines.from"), _fields(lines, LINE_FIELDS, "lines"),
-        refunds, merge,
-    )  # fmt: skip
+        _paths(lines.pop("from", None), "lines.from"),
+        _fields(lines, LINE_FIELDS, "lines"),
+        refunds,
+        merge,
+    )
 
 
 def _paths(value: Any, key: str) -> tuple[PathParts, ...]:
@@ -210,11 +214,17 @@ def _source(
     if check and not (isinstance(ship, list) and isinstance(hold, list) and ship):
         raise _Reject(key + ".ship", "`ship` and `hold` must be lists of values, `ship` not empty")
     return Source(
-        key, kind, tuple(_path(p, key + ".from") for p in froms), isinstance(raw, list),
-        spec.get("const"), _steps(spec.get("do", []), key + ".do"), spec.get("default"),
-        required or spec.get("required") is True, frozenset(map(key_text, ship)),
+        key,
+        kind,
+        tuple(_path(p, key + ".from") for p in froms),
+        isinstance(raw, list),
+        spec.get("const"),
+        _steps(spec.get("do", []), key + ".do"),
+        spec.get("default"),
+        required or spec.get("required") is True,
+        frozenset(map(key_text, ship)),
         frozenset(map(key_text, hold)),
-    )  # fmt: skip
+    )
 
 
 def _steps(raw: Any, key: str) -> tuple[Step, ...]:

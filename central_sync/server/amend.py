@@ -185,8 +185,9 @@ def reassign_order(
             reason=f"order {order_id} is {row['status']}: only a released order can be reassigned",
         )
     old = row["warehouse"]
-    add_change(tx, old, "order_recalled", {"order_id": order_id, "reason": reason},
-               order_id=order_id)  # fmt: skip
+    add_change(
+        tx, old, "order_recalled", {"order_id": order_id, "reason": reason}, order_id=order_id
+    )
     tx.execute(
         "UPDATE orders SET status = 'unassigned', warehouse = NULL, updated_at = ? WHERE id = ?",
         (utc_now(), order_id),
@@ -197,8 +198,13 @@ def reassign_order(
     choice = choose_for_order(tx, order_id, pool=others)
     warehouse = assign_order(tx, order_id, choice)
     resolved = resolve_for_order(tx, order_id, "not_acknowledged")
-    log.warning("order %s recalled from %s (%s); now %s", order_id, old, reason,
-                warehouse or "unassigned")  # fmt: skip
-    return {"order_id": order_id, "recalled_from": old, "warehouse": warehouse,
-            "status": "released" if warehouse else "unassigned",
-            "exceptions_resolved": resolved}  # fmt: skip
+    log.warning(
+        "order %s recalled from %s (%s); now %s", order_id, old, reason, warehouse or "unassigned"
+    )
+    return {
+        "order_id": order_id,
+        "recalled_from": old,
+        "warehouse": warehouse,
+        "status": "released" if warehouse else "unassigned",
+        "exceptions_resolved": resolved,
+    }

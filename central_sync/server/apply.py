@@ -67,9 +67,12 @@ def apply_batch(tx: Tx, edge_id: str, events: Sequence[EdgeEvent]) -> BatchResul
         if ev.seq <= top:
             if stored[(ev.epoch, ev.seq)] != ev.event_id:
                 raise CentralError(
-                    "event_mismatch", epoch=ev.epoch, seq=ev.seq, event_id=ev.event_id,
+                    "event_mismatch",
+                    epoch=ev.epoch,
+                    seq=ev.seq,
+                    event_id=ev.event_id,
                     stored=stored[(ev.epoch, ev.seq)],
-                )  # fmt: skip
+                )
             result.duplicates += 1
         elif ev.seq != top + 1:
             raise CentralError("sequence_gap", epoch=ev.epoch, seq=ev.seq, expected=top + 1)
@@ -112,9 +115,13 @@ def _check_ids_unused(tx: Tx, new: Sequence[EdgeEvent]) -> None:
     if row is not None:
         ev = next(e for e in new if e.event_id == row["event_id"])
         raise CentralError(
-            "event_id_reused", event_id=ev.event_id, epoch=ev.epoch, seq=ev.seq,
-            stored_epoch=int(row["epoch"]), stored_seq=int(row["seq"]),
-        )  # fmt: skip
+            "event_id_reused",
+            event_id=ev.event_id,
+            epoch=ev.epoch,
+            seq=ev.seq,
+            stored_epoch=int(row["epoch"]),
+            stored_seq=int(row["seq"]),
+        )
 
 
 def _store(tx: Tx, edge_id: str, new: Sequence[EdgeEvent], tops: dict[int, int]) -> None:
@@ -123,11 +130,21 @@ def _store(tx: Tx, edge_id: str, new: Sequence[EdgeEvent], tops: dict[int, int])
         "INSERT INTO events (edge_id, epoch, seq, event_id, type, occurred_at, order_id, sku,"
         " payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            (edge_id, ev.epoch, ev.seq, ev.event_id, ev.type, ev.occurred_at, ev.order_id,
-             ev.sku, json.dumps(ev.payload, ensure_ascii=False, separators=(",", ":")), now)
+            (
+                edge_id,
+                ev.epoch,
+                ev.seq,
+                ev.event_id,
+                ev.type,
+                ev.occurred_at,
+                ev.order_id,
+                ev.sku,
+                json.dumps(ev.payload, ensure_ascii=False, separators=(",", ":")),
+                now,
+            )
             for ev in new
         ),
-    )  # fmt: skip
+    )
     tx.many(
         "INSERT INTO edge_epochs (edge_id, epoch, high_seq) VALUES (?, ?, ?)"
         " ON CONFLICT (edge_id, epoch) DO UPDATE SET high_seq = excluded.high_seq",
@@ -255,9 +272,13 @@ def _note(current: str, ev: EdgeEvent) -> str:
 
 
 def _write_orders(
-    tx: Tx, edge_id: str, before: dict[str, str], status: dict[str, str],
-    reasons: dict[str, str], history: list[tuple[Any, ...]],
-) -> None:  # fmt: skip
+    tx: Tx,
+    edge_id: str,
+    before: dict[str, str],
+    status: dict[str, str],
+    reasons: dict[str, str],
+    history: list[tuple[Any, ...]],
+) -> None:
     now = utc_now()
     tx.many(
         "UPDATE orders SET status = ?, hold_reason = ?, updated_at = ? WHERE id = ?",
@@ -292,8 +313,17 @@ def _write_parcels(tx: Tx, edge_id: str, parcels: list[tuple[str, Any, EdgeEvent
         " weight_g = excluded.weight_g, contents = excluded.contents,"
         " edge_id = excluded.edge_id, recorded_at = excluded.recorded_at",
         (
-            (order_id, p.parcel_no, p.parcels, p.tracking_number, p.carrier, p.weight_g,
-             json.dumps(p.contents, ensure_ascii=False), edge_id, now)
+            (
+                order_id,
+                p.parcel_no,
+                p.parcels,
+                p.tracking_number,
+                p.carrier,
+                p.weight_g,
+                json.dumps(p.contents, ensure_ascii=False),
+                edge_id,
+                now,
+            )
             for order_id, p, _ in parcels
         ),
-    )  # fmt: skip
+    )

@@ -44,9 +44,11 @@ class Figure:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"warehouse": self.warehouse, "sku": self.sku} | {
-            b: self.buckets.get(b, 0) for b in BUCKETS
-        } | {"demand": self.demand, "available": self.available}  # fmt: skip
+        return (
+            {"warehouse": self.warehouse, "sku": self.sku}
+            | {b: self.buckets.get(b, 0) for b in BUCKETS}
+            | {"demand": self.demand, "available": self.available}
+        )
 
 
 def _filters(
@@ -190,7 +192,8 @@ def edge_pool(tx: Tx, quiet_after_s: float = QUIET_AFTER_S) -> EdgePool:
     rows = tx.all("SELECT edge_id, last_seen_at, last_event_at FROM edges ORDER BY edge_id")
     now = datetime.now(UTC)
     heard = [
-        r["edge_id"] for r in rows
+        r["edge_id"]
+        for r in rows
         if (quiet := seconds_since(last_heard(r), now)) is not None and quiet <= quiet_after_s
-    ]  # fmt: skip
+    ]
     return EdgePool(tuple(r["edge_id"] for r in rows), tuple(heard))

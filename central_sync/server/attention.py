@@ -59,10 +59,13 @@ def resolve(tx: Tx, exception_id: int) -> dict[str, Any]:
 
 def resolve_for_order(tx: Tx, order_id: str, kind: str) -> int:
     """Resolve the open exceptions of `kind` about the order (its cause was dealt with)."""
-    ids = [r["id"] for r in tx.all(
-        "SELECT id FROM exceptions WHERE status = 'open' AND kind = ? AND order_id = ?",
-        (kind, order_id),
-    )]  # fmt: skip
+    ids = [
+        r["id"]
+        for r in tx.all(
+            "SELECT id FROM exceptions WHERE status = 'open' AND kind = ? AND order_id = ?",
+            (kind, order_id),
+        )
+    ]
     for exception_id in ids:
         resolve(tx, exception_id)
     return len(ids)

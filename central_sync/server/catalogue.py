@@ -39,13 +39,23 @@ class ProductWithSku(ProductIn):
 def product_data(sku: str, product: ProductIn) -> dict[str, Any]:
     """The `product_upserted` change's data (docs/sync.md)."""
     barcodes = [b.model_dump() for b in sorted(product.barcodes, key=lambda b: b.code)]
-    return {"sku": sku, "name": product.name, "name_zh": product.name_zh,
-            "weight_g": product.weight_g, "barcodes": barcodes}  # fmt: skip
+    return {
+        "sku": sku,
+        "name": product.name,
+        "name_zh": product.name_zh,
+        "weight_g": product.weight_g,
+        "barcodes": barcodes,
+    }
 
 
 def _stored(row: dict[str, Any]) -> dict[str, Any]:
-    return {"sku": row["sku"], "name": row["name"], "name_zh": row["name_zh"],
-            "weight_g": row["weight_g"], "barcodes": json.loads(row["barcodes"])}  # fmt: skip
+    return {
+        "sku": row["sku"],
+        "name": row["name"],
+        "name_zh": row["name_zh"],
+        "weight_g": row["weight_g"],
+        "barcodes": json.loads(row["barcodes"]),
+    }
 
 
 def upsert_products(tx: Tx, products: Sequence[tuple[str, ProductIn]]) -> dict[str, int]:
@@ -63,9 +73,15 @@ def upsert_products(tx: Tx, products: Sequence[tuple[str, ProductIn]]) -> dict[s
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
             " name_zh = excluded.name_zh, weight_g = excluded.weight_g,"
             " barcodes = excluded.barcodes, updated_at = excluded.updated_at",
-            (sku, product.name, product.name_zh, product.weight_g,
-             json.dumps(data["barcodes"], ensure_ascii=False), utc_now()),
-        )  # fmt: skip
+            (
+                sku,
+                product.name,
+                product.name_zh,
+                product.weight_g,
+                json.dumps(data["barcodes"], ensure_ascii=False),
+                utc_now(),
+            ),
+        )
         add_to_every_edge(tx, "product_upserted", data)
     return counts
 
@@ -126,9 +142,14 @@ def read_catalogue_csv(
             continue
         line, row = item
         weight = row.get("weight_g", "")
-        found[row["sku"]] = {"line": line, "sku": row["sku"], "name": row["name"],
-                             "name_zh": row.get("name_zh", ""), "barcodes": [],
-                             "weight_g": weight or None}  # fmt: skip
+        found[row["sku"]] = {
+            "line": line,
+            "sku": row["sku"],
+            "name": row["name"],
+            "name_zh": row.get("name_zh", ""),
+            "barcodes": [],
+            "weight_g": weight or None,
+        }
     for item in _rows(barcodes, BARCODE_COLUMNS, ("code", "sku")) if barcodes else ():
         if isinstance(item, BadRow):
             bad.append(item)

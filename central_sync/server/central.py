@@ -50,9 +50,14 @@ class Central:
     """The central order store over one database (SQLite file or PostgreSQL)."""
 
     def __init__(
-        self, url: str | DatabaseUrl, *, admin_token: str | None = None, pool_size: int = 8,
-        quiet_after_s: float = QUIET_AFTER_S, unacked_after_s: float = UNACKED_AFTER_S,
-    ) -> None:  # fmt: skip
+        self,
+        url: str | DatabaseUrl,
+        *,
+        admin_token: str | None = None,
+        pool_size: int = 8,
+        quiet_after_s: float = QUIET_AFTER_S,
+        unacked_after_s: float = UNACKED_AFTER_S,
+    ) -> None:
         self.db = Database(url, size=pool_size)
         self.quiet_after_s = quiet_after_s
         self.unacked_after_s = unacked_after_s
@@ -114,9 +119,13 @@ class Central:
             if before != e["state"] and (before is not None or e["state"] == "quiet"):
                 log_state = log.warning if e["state"] == "quiet" else log.info
                 log_state(
-                    "edge %s: %s -> %s (last heard %s, %s s behind)", e["edge_id"], before or "unknown",
-                    e["state"], e["last_heard_at"] or "never", e["behind_s"],
-                )  # fmt: skip
+                    "edge %s: %s -> %s (last heard %s, %s s behind)",
+                    e["edge_id"],
+                    before or "unknown",
+                    e["state"],
+                    e["last_heard_at"] or "never",
+                    e["behind_s"],
+                )
             self._states[e["edge_id"]] = e["state"]
         with self.write() as tx:
             attention.unacknowledged(tx, self.unacked_after_s)
@@ -182,8 +191,11 @@ class Central:
         if result.applied:
             log.info(
                 "edge %s: %d applied, %d duplicates, high water %s",
-                edge_id, result.applied, result.duplicates, result.high_water,
-            )  # fmt: skip
+                edge_id,
+                result.applied,
+                result.duplicates,
+                result.high_water,
+            )
         if result.changed_skus:
             self.retrier.add(result.changed_skus)
         return result.answer()

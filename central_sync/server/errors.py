@@ -20,13 +20,28 @@ log = logging.getLogger("central.api")
 URN = "urn:warehouse-central:problem"
 
 STATUS: dict[str, int] = {
-    "invalid_request": 400, "invalid_batch": 422, "order_rejected": 422,
-    "event_mismatch": 409, "event_id_reused": 409, "sequence_gap": 409,
-    "not_authenticated": 401, "webhook_signature_invalid": 401, "webhook_not_configured": 503,
-    "wrong_edge": 403, "admin_only": 403, "not_found": 404,
-    "order_shipped": 409, "order_cancelled": 409, "not_shipped": 409, "rma_exists": 409,
-    "edge_exists": 409, "method_not_allowed": 405, "request_too_large": 413, "database_too_new": 503, "internal_error": 500,
-}  # fmt: skip
+    "invalid_request": 400,
+    "invalid_batch": 422,
+    "order_rejected": 422,
+    "event_mismatch": 409,
+    "event_id_reused": 409,
+    "sequence_gap": 409,
+    "not_authenticated": 401,
+    "webhook_signature_invalid": 401,
+    "webhook_not_configured": 503,
+    "wrong_edge": 403,
+    "admin_only": 403,
+    "not_found": 404,
+    "order_shipped": 409,
+    "order_cancelled": 409,
+    "not_shipped": 409,
+    "rma_exists": 409,
+    "edge_exists": 409,
+    "method_not_allowed": 405,
+    "request_too_large": 413,
+    "database_too_new": 503,
+    "internal_error": 500,
+}
 
 
 class CentralError(Refusal):
@@ -59,8 +74,10 @@ def install(app: FastAPI, *, max_body_bytes: int) -> None:
         # weather, not a fault of central: nothing was applied, and it will send again.
         log.warning(
             "client %s hung up during %s %s; nothing applied",
-            request.client.host if request.client else "?", request.method, request.url.path,
-        )  # fmt: skip
+            request.client.host if request.client else "?",
+            request.method,
+            request.url.path,
+        )
         return Response(status_code=499)
 
     def answer(request: Request, code: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:

@@ -52,10 +52,14 @@ def changes_after(tx: Tx, edge_id: str, after: int, limit: int) -> dict[str, Any
         (edge_id, after, limit),
     )
     changes = [
-        {"cursor": int(r["id"]), "type": r["type"], "order_id": r["order_id"],
-         "data": json.loads(r["data"])}
+        {
+            "cursor": int(r["id"]),
+            "type": r["type"],
+            "order_id": r["order_id"],
+            "data": json.loads(r["data"]),
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
     return {"changes": changes, "next": changes[-1]["cursor"] if changes else after}
 
 

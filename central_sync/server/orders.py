@@ -133,10 +133,26 @@ def parse_order(raw: Any, index: int) -> OrderIn | Outcome:
 
 
 ORDER_COLUMNS = (
-    "id", "channel", "channel_order_id", "status", "warehouse", "hold_reason", "ship_to",
-    "priority", "ship_by", "carrier", "service", "customer_ref", "currency", "total",
-    "ordered_at", "buyer_note", "seller_note", "created_at", "updated_at",
-)  # fmt: skip
+    "id",
+    "channel",
+    "channel_order_id",
+    "status",
+    "warehouse",
+    "hold_reason",
+    "ship_to",
+    "priority",
+    "ship_by",
+    "carrier",
+    "service",
+    "customer_ref",
+    "currency",
+    "total",
+    "ordered_at",
+    "buyer_note",
+    "seller_note",
+    "created_at",
+    "updated_at",
+)
 INSERT_CHUNK = 200
 
 
@@ -286,10 +302,15 @@ def _existing(tx: Tx, orders: Sequence[OrderIn]) -> dict[tuple[str, str], dict[s
 
 
 def _decide(
-    order: OrderIn, index: int, known: dict[str, str],
-    existing: dict[tuple[str, str], dict[str, Any]], available: dict[tuple[str, str], int],
-    edges: EdgePool, batch: _Released, decrypter: Decrypter,
-) -> Outcome:  # fmt: skip
+    order: OrderIn,
+    index: int,
+    known: dict[str, str],
+    existing: dict[tuple[str, str], dict[str, Any]],
+    available: dict[tuple[str, str], int],
+    edges: EdgePool,
+    batch: _Released,
+    decrypter: Decrypter,
+) -> Outcome:
     coid = order.channel_order_id
     for n, line in enumerate(order.lines):
         if line.sku not in known:
@@ -298,10 +319,12 @@ def _decide(
     if (row := existing.get((order.channel, coid))) is not None:
         return Outcome(index, "duplicate", coid, row["id"], row["warehouse"], row["status"])
     opened = decrypt_ship_to(order.channel, order.ship_to.model_dump(), decrypter)
-    order = order.model_copy(update={
-        "ship_to": ShipTo(**opened),
-        "lines": [ln.model_copy(update={"sku": known[ln.sku]}) for ln in order.lines],
-    })  # fmt: skip
+    order = order.model_copy(
+        update={
+            "ship_to": ShipTo(**opened),
+            "lines": [ln.model_copy(update={"sku": known[ln.sku]}) for ln in order.lines],
+        }
+    )
     held = hold_reason(
         order.channel, order.ship_to.model_dump(), [(ln.sku, ln.status) for ln in order.lines]
     )
@@ -311,15 +334,35 @@ def _decide(
     choice = Choice(None, held) if held else edges.choose(need, available)
     status = "on_hold" if held else "released" if choice.warehouse else "unassigned"
     order_id, now = order_id_for(order.channel, coid), utc_now()
-    existing[(order.channel, coid)] = {"id": order_id, "warehouse": choice.warehouse,
-                                       "status": status}  # fmt: skip
+    existing[(order.channel, coid)] = {
+        "id": order_id,
+        "warehouse": choice.warehouse,
+        "status": status,
+    }
     ship_to = json.dumps(order.ship_to.model_dump(), ensure_ascii=False)
-    batch.orders.append((
-        order_id, order.channel, coid, status, choice.warehouse, choice.reason, ship_to,
-        order.priority, order.ship_by, order.carrier, order.service, order.customer_ref,
-        order.currency, order.total, order.ordered_at, order.buyer_note, order.seller_note,
-        now, now,
-    ))  # fmt: skip
+    batch.orders.append(
+        (
+            order_id,
+            order.channel,
+            coid,
+            status,
+            choice.warehouse,
+            choice.reason,
+            ship_to,
+            order.priority,
+            order.ship_by,
+            order.carrier,
+            order.service,
+            order.customer_ref,
+            order.currency,
+            order.total,
+            order.ordered_at,
+            order.buyer_note,
+            order.seller_note,
+            now,
+            now,
+        )
+    )
     lines = [
         (order_id, n + 1, ln.sku, ln.qty, ln.lot, ln.refunded, ln.status)
         for n, ln in enumerate(order.lines)
@@ -463,13 +506,19 @@ def edge_order(tx: Tx, order_id: str) -> dict[str, Any]:
 
 def _edge_body(row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {
-        "id": row["id"], "channel": row["channel"], "channel_order_id": row["channel_order_id"],
+        "id": row["id"],
+        "channel": row["channel"],
+        "channel_order_id": row["channel_order_id"],
         "lines": [{"sku": ln["sku"], "qty": int(ln["qty"]), "lot": ln["lot"]} for ln in lines],
-        "priority": int(row["priority"]), "ship_by": row["ship_by"],
-        "customer_ref": row["customer_ref"], "ship_to": json.loads(row["ship_to"]),
-        "carrier": row["carrier"], "service": row["service"],
-        "buyer_note": row["buyer_note"], "seller_note": row["seller_note"],
-    }  # fmt: skip
+        "priority": int(row["priority"]),
+        "ship_by": row["ship_by"],
+        "customer_ref": row["customer_ref"],
+        "ship_to": json.loads(row["ship_to"]),
+        "carrier": row["carrier"],
+        "service": row["service"],
+        "buyer_note": row["buyer_note"],
+        "seller_note": row["seller_note"],
+    }
 
 
 def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
@@ -477,6 +526,8 @@ def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         s: sum(1 for o in outcomes if o.status == s) for s in ("imported", "duplicate", "rejected")
     }
     return {
-        "imported": count["imported"], "duplicates": count["duplicate"],
-        "rejected": count["rejected"], "orders": [o.as_dict() for o in outcomes],
-    }  # fmt: skip
+        "imported": count["imported"],
+        "duplicates": count["duplicate"],
+        "rejected": count["rejected"],
+        "orders": [o.as_dict() for o in outcomes],
+    }

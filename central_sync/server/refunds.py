@@ -65,8 +65,9 @@ def apply_channel_refunds(tx: Tx, order_id: str, channel: str, lines: Sequence[L
             cancel_order(tx, order_id, f"refunded on {channel}")
         except CentralError:  # shipped already: the goods left, a person settles the refund
             detail = f"{said} refunded on {channel} after order {order_id} shipped"
-            raise_exception(tx, "refund_after_release", row["warehouse"] or "", detail,
-                            order_id=order_id)  # fmt: skip
+            raise_exception(
+                tx, "refund_after_release", row["warehouse"] or "", detail, order_id=order_id
+            )
             return detail
         return f"every unit refunded on {channel}: cancelled"
     if row["warehouse"]:

@@ -25,10 +25,15 @@ def stored_events(
         (edge_id, epoch, after, min(max(limit, 1), MAX_EVENTS)),
     )
     return [
-        dict(r) | {"edge_id": edge_id, "epoch": int(r["epoch"]), "seq": int(r["seq"]),
-                   "payload": json.loads(r["payload"])}
+        dict(r)
+        | {
+            "edge_id": edge_id,
+            "epoch": int(r["epoch"]),
+            "seq": int(r["seq"]),
+            "payload": json.loads(r["payload"]),
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 class Span(BaseModel):

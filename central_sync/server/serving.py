@@ -21,17 +21,25 @@ log = logging.getLogger("central.server")
 
 
 def serve(
-    central: Central, *, host: str, port: int, log_level: str,
-    on_ready: Callable[[str], None] | None = None, max_body_bytes: int = MAX_BODY_BYTES,
-) -> None:  # fmt: skip
+    central: Central,
+    *,
+    host: str,
+    port: int,
+    log_level: str,
+    on_ready: Callable[[str], None] | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> None:
     """Serve until SIGINT/SIGTERM; `on_ready` gets the base URL once the socket is bound."""
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     url = f"http://{bound_host}:{bound_port}"
     config = uvicorn.Config(
-        create_app(central, max_body_bytes=max_body_bytes), log_level=log_level, access_log=log_level == "debug",
-        lifespan="on", timeout_graceful_shutdown=5,
-    )  # fmt: skip
+        create_app(central, max_body_bytes=max_body_bytes),
+        log_level=log_level,
+        access_log=log_level == "debug",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
     log.info("listening on %s (%s)", url, central.backend)
     with stop_on_signals(server):

@@ -111,8 +111,10 @@ def edges_overview(
     for edge in list_edges(tx):
         behind = _seconds_between(edge["last_occurred_at"], edge["last_event_at"])
         row = heard_at.get(edge["edge_id"], {})
-        seen = max((t for t in (last_seen.get(edge["edge_id"]), row.get("last_seen_at")) if t),
-                   default=None)  # fmt: skip
+        seen = max(
+            (t for t in (last_seen.get(edge["edge_id"]), row.get("last_seen_at")) if t),
+            default=None,
+        )
         heard = last_heard({"last_seen_at": seen, "last_event_at": edge["last_event_at"]})
         silent = _seconds_between(heard, now)
         if silent is None or silent > quiet_after_s:
@@ -121,11 +123,17 @@ def edges_overview(
             state = "catching_up"
         else:
             state = "in_step"
-        out.append(edge | {
-            "behind_s": behind, "last_seen_at": seen, "last_heard_at": heard,
-            "silent_s": None if silent is None else round(silent, 1), "state": state,
-            "feed_cursor": int(row.get("feed_cursor") or 0),
-        })  # fmt: skip
+        out.append(
+            edge
+            | {
+                "behind_s": behind,
+                "last_seen_at": seen,
+                "last_heard_at": heard,
+                "silent_s": None if silent is None else round(silent, 1),
+                "state": state,
+                "feed_cursor": int(row.get("feed_cursor") or 0),
+            }
+        )
     return out
 
 

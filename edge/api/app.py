@@ -39,7 +39,7 @@ from edge.api.routes import (
     sessions,
     stations,
     stock,
-)  # fmt: skip
+)
 from edge.api.routes import sync as sync_routes
 from edge.api.routes.scans import scan_settings
 from edge.api.stations import StationHub
@@ -81,10 +81,16 @@ def _spooler(store: Store, broker: Broker, settings: Settings) -> Any:
 
     p = settings.printing
     return Spooler(
-        store, printers, render_document, on_event=tell, max_attempts=p.max_attempts,
-        backoff_initial_s=p.backoff_initial_s, backoff_max_s=p.backoff_max_s,
-        fault_poll_s=p.fault_poll_s, status_every_s=p.status_every_s,
-    )  # fmt: skip
+        store,
+        printers,
+        render_document,
+        on_event=tell,
+        max_attempts=p.max_attempts,
+        backoff_initial_s=p.backoff_initial_s,
+        backoff_max_s=p.backoff_max_s,
+        fault_poll_s=p.fault_poll_s,
+        status_every_s=p.status_every_s,
+    )
 
 
 def _scales(settings: Settings, broker: Broker) -> dict[str, Any]:
@@ -122,9 +128,11 @@ def route_statuses(route: APIRoute) -> set[int]:
     """What a route's own rule adds: 401/403 behind `allow`, 401/423 at login, 503 readiness."""
     rules = [rule for call in calls(route.dependant) if (rule := getattr(call, "role_rule", None))]
     extra = {
-        "/readyz": {503}, "/api/v1/auth/login": {401, 423, 429}, "/api/v1/devices": {401, 403, 429},
+        "/readyz": {503},
+        "/api/v1/auth/login": {401, 423, 429},
+        "/api/v1/devices": {401, 403, 429},
         "/api/v1/work-sessions/current": {422},
-    }.get(route.path, set())  # fmt: skip
+    }.get(route.path, set())
     return extra | ({401, 403} if any(rule[0] != "public" for rule in rules) else set())
 
 
@@ -135,9 +143,11 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store or Store(
-            settings.db_path, edge_id=settings.edge.id,
-            busy_timeout_ms=settings.store.busy_timeout_ms, max_batch=settings.store.group_commit_max,
-        )  # fmt: skip
+            settings.db_path,
+            edge_id=settings.edge.id,
+            busy_timeout_ms=settings.store.busy_timeout_ms,
+            max_batch=settings.store.group_commit_max,
+        )
         app.state.metrics = Metrics(app.state.store)
         log.info("edge %s ready, database %s", app.state.store.edge_id, app.state.store.path)
         housekeeping = asyncio.create_task(_housekeeping(app.state.store, settings))

@@ -70,9 +70,10 @@ class ScannerCollector(Collector):
             labels=["scanner", "state"],
         )
         rejected = CounterMetricFamily(
-            "edge_scanner_rejected_lines", "Lines refused (garbled, over-long, cut by an unplug)",
+            "edge_scanner_rejected_lines",
+            "Lines refused (garbled, over-long, cut by an unplug)",
             labels=["scanner"],
-        )  # fmt: skip
+        )
         for name, (state, _reason) in self._hub.states.items():
             for candidate in ("connecting", "connected", "disconnected", "error"):
                 states.add_metric([name, candidate], 1.0 if candidate == state else 0.0)
@@ -90,22 +91,33 @@ class PrinterCollector(Collector):
 
     def collect(self) -> Iterator[Any]:
         summary = queue_summary(self._store.read(), datetime.now(UTC))
-        state = GaugeMetricFamily("edge_printer_state", "Printer state: 1 for the state it is in",
-                                  labels=["printer", "state"])  # fmt: skip
+        state = GaugeMetricFamily(
+            "edge_printer_state",
+            "Printer state: 1 for the state it is in",
+            labels=["printer", "state"],
+        )
         gauges = {
             key: GaugeMetricFamily(name, text, labels=["printer"])
             for key, name, text in (
                 ("waiting", "edge_print_queue_depth", "Print jobs not yet printed"),
-                ("needs_attention", "edge_print_jobs_needs_attention",
-                 "Print jobs past their retry budget, waiting for the printer to be ready"),
-                ("oldest_age_s", "edge_print_queue_oldest_age_seconds",
-                 "Age of the oldest print job not yet printed"),
+                (
+                    "needs_attention",
+                    "edge_print_jobs_needs_attention",
+                    "Print jobs past their retry budget, waiting for the printer to be ready",
+                ),
+                (
+                    "oldest_age_s",
+                    "edge_print_queue_oldest_age_seconds",
+                    "Age of the oldest print job not yet printed",
+                ),
             )
-        }  # fmt: skip
-        printed = CounterMetricFamily("edge_print_jobs_printed", "Labels printed since start",
-                                      labels=["printer"])  # fmt: skip
-        failed = CounterMetricFamily("edge_print_attempts_failed", "Failed print attempts since"
-                                     " start", labels=["printer"])  # fmt: skip
+        }
+        printed = CounterMetricFamily(
+            "edge_print_jobs_printed", "Labels printed since start", labels=["printer"]
+        )
+        failed = CounterMetricFamily(
+            "edge_print_attempts_failed", "Failed print attempts since start", labels=["printer"]
+        )
         for name, (current, _reason) in self._spooler.states.items():
             for candidate in STATES:
                 state.add_metric([name, candidate], 1.0 if candidate == current else 0.0)
@@ -132,9 +144,10 @@ class ScaleCollector(Collector):
             "edge_scale_state", "Scale state: 1 for the state it is in", labels=["scale", "state"]
         )
         steady = GaugeMetricFamily(
-            "edge_scale_weight_offered", "1 when the scale offers a steady, fresh weight now",
+            "edge_scale_weight_offered",
+            "1 when the scale offers a steady, fresh weight now",
             labels=["scale"],
-        )  # fmt: skip
+        )
         for reader in self._readers.values():
             name, state = reader.config.name, reader.state.value
             for candidate in SCALE_STATES:
@@ -154,17 +167,32 @@ class SyncCollector(Collector):
     def collect(self) -> Iterator[Any]:
         status = sync_status(self._store.read(), self._settings)
         figures = (
-            ("edge_sync_queued_events", "Outbox events not yet acknowledged by central",
-             status["queued"]),
-            ("edge_sync_oldest_queued_age_seconds", "Age of the oldest event waiting for central",
-             status["oldest_queued_age_s"]),
-            ("edge_sync_central_up", "1 when central answered the last call, else 0",
-             1.0 if status["online"] else 0.0),
-            ("edge_sync_offline_seconds", "Seconds since central stopped answering (0 when up)",
-             status["offline_seconds"]),
-            ("edge_sync_needs_person", "1 while the sync needs a person (a refusal, a restore)",
-             1.0 if status["attention"] else 0.0),
-        )  # fmt: skip
+            (
+                "edge_sync_queued_events",
+                "Outbox events not yet acknowledged by central",
+                status["queued"],
+            ),
+            (
+                "edge_sync_oldest_queued_age_seconds",
+                "Age of the oldest event waiting for central",
+                status["oldest_queued_age_s"],
+            ),
+            (
+                "edge_sync_central_up",
+                "1 when central answered the last call, else 0",
+                1.0 if status["online"] else 0.0,
+            ),
+            (
+                "edge_sync_offline_seconds",
+                "Seconds since central stopped answering (0 when up)",
+                status["offline_seconds"],
+            ),
+            (
+                "edge_sync_needs_person",
+                "1 while the sync needs a person (a refusal, a restore)",
+                1.0 if status["attention"] else 0.0,
+            ),
+        )
         for name, text, value in figures:
             gauge = GaugeMetricFamily(name, text)
             gauge.add_metric([], value)

@@ -29,10 +29,16 @@ def run_server(
     url = f"{'https' if tls else 'http'}://{host}:{port}"
     app = create_app(settings, store=store)
     config = uvicorn.Config(
-        app, loop="uvloop", http="httptools", log_level=settings.logging.level.lower(),
-        access_log=False, lifespan="on", timeout_graceful_shutdown=5,
-        ssl_certfile=settings.server.tls_cert, ssl_keyfile=settings.server.tls_key,
-    )  # fmt: skip
+        app,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.logging.level.lower(),
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+        ssl_certfile=settings.server.tls_cert,
+        ssl_keyfile=settings.server.tls_key,
+    )
     server = uvicorn.Server(config)
     # Every request allocates many short-lived objects; the default GC thresholds make the
     # collector run thousands of times a second under load. Objects alive at start-up are frozen

@@ -66,9 +66,13 @@ class StationHub:
         session = station_session(self._store.read(), station, datetime.now(UTC))
         idle = timedelta(minutes=self._settings.auth.idle_minutes)
         routed = await station_scan(
-            self._store, session, scan_id=event.scan_id, raw=event.raw, settings=self._floor,
+            self._store,
+            session,
+            scan_id=event.scan_id,
+            raw=event.raw,
+            settings=self._floor,
             idle=idle,
-        )  # fmt: skip
+        )
         if routed.answer is None and session is not None:
             session = None  # it had been idle too long: expired, not used
         lang = normalise_language(

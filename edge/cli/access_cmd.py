@@ -21,9 +21,11 @@ from edge.store.writer import Tx
 T = TypeVar("T")
 
 db_option = click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Database file (overrides store.path; default <data_dir>/edge.db).",
-)  # fmt: skip
+)
 
 
 @contextmanager
@@ -47,9 +49,12 @@ def _write(config_path: Path | None, db_path: Path | None, fn: Callable[[Tx], T]
 
 
 def _on_badge(
-    config_path: Path | None, db_path: Path | None, badge: str, change: Callable[[Tx], bool],
+    config_path: Path | None,
+    db_path: Path | None,
+    badge: str,
+    change: Callable[[Tx], bool],
     said: str,
-) -> None:  # fmt: skip
+) -> None:
     """Apply `change` to BADGE in one transaction and say what became of it (exit 1: no such badge)."""
     if not _write(config_path, db_path, change):
         click.echo(f"error: no operator with badge {badge}", err=True)

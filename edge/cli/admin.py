@@ -17,5 +17,15 @@ from edge.cli.tls_cmd import tls
 from edge.cli.verify_cmd import verify
 
 COMMANDS: list[click.Command] = [
-    import_, verify, demo, backup, restore, tls, labels, devices, sync, stock, operators,
-]  # fmt: skip
+    import_,
+    verify,
+    demo,
+    backup,
+    restore,
+    tls,
+    labels,
+    devices,
+    sync,
+    stock,
+    operators,
+]

@@ -76,8 +76,9 @@ def reconcile_or_exit(settings: Settings, db_path: Path | None = None) -> None:
         click.echo(
             f"error: restored from a backup, but central could not be asked what it holds past "
             f"the backup ({exc}). The edge will not serve until it was: run `warehouse-edge sync "
-            "reconcile` once central answers.", err=True,
-        )  # fmt: skip
+            "reconcile` once central answers.",
+            err=True,
+        )
         sys.exit(4)
     for line in lines:
         click.echo(line)

@@ -33,8 +33,10 @@ def print_test(name: str, config_path: Path | None) -> None:
         sys.exit(2)
     printer = printer_for(found)
     before = printer.status()
-    click.echo(f"{name} ({found.kind}, {found.format}, {found.dpi} dpi): {before.state}"
-               f"{' — ' + before.reason if before.reason else ''}")  # fmt: skip
+    click.echo(
+        f"{name} ({found.kind}, {found.format}, {found.dpi} dpi): {before.state}"
+        f"{' — ' + before.reason if before.reason else ''}"
+    )
     data = render_document("waybill", found.format, waybill_document(sample_waybill()), found)
     result = printer.send(data, content_type=CONTENT_TYPES[found.format], job_name="print-test")
     if not result.ok:
@@ -47,15 +49,25 @@ def print_test(name: str, config_path: Path | None) -> None:
 @click.argument("path")
 @click.option("--baud", type=int, default=9600, show_default=True, help="Serial speed.")
 @click.option(
-    "--protocol", type=click.Choice(["continuous", "request"]), default="continuous",
-    show_default=True, help="continuous: the scale streams; request: it answers a command.",
-)  # fmt: skip
+    "--protocol",
+    type=click.Choice(["continuous", "request"]),
+    default="continuous",
+    show_default=True,
+    help="continuous: the scale streams; request: it answers a command.",
+)
 @click.option(
-    "--request-command", default="W\r", show_default=True,
+    "--request-command",
+    default="W\r",
+    show_default=True,
     help="request: what to send for each reading (MT-SICS scales take SI\\r\\n).",
-)  # fmt: skip
-@click.option("--seconds", type=click.FloatRange(min=0.5), default=10, show_default=True,
-              help="How long to watch.")  # fmt: skip
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0.5),
+    default=10,
+    show_default=True,
+    help="How long to watch.",
+)
 def scale(path: str, baud: int, protocol: str, request_command: str, seconds: float) -> None:
     """Watch a bench scale on PATH: each reading in grams, marked steady or settling, as the pack
     bench will see it (only steady readings count when a parcel closes)."""
@@ -65,8 +77,13 @@ def scale(path: str, baud: int, protocol: str, request_command: str, seconds: fl
     def said(_name: str, state: object, reason: str) -> None:
         click.echo(f"scale: {getattr(state, 'value', state)} {reason}".rstrip())
 
-    config = ScaleConfig("cli", path=path, baud=baud, protocol=protocol,
-                         request_command=request_command.replace("\\r", "\r").replace("\\n", "\n"))  # fmt: skip
+    config = ScaleConfig(
+        "cli",
+        path=path,
+        baud=baud,
+        protocol=protocol,
+        request_command=request_command.replace("\\r", "\r").replace("\\n", "\n"),
+    )
     last = None
     with ScaleReader(config, on_state=said) as reader:
         end = time.monotonic() + seconds

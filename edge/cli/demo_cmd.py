@@ -36,14 +36,17 @@ Environment:
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--data-dir", type=click.Path(file_okay=False, path_type=Path),
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Keep the demo here (seeded on first use, reused after); default: a temp dir.",
-)  # fmt: skip
+)
 @click.option(
-    "-v", "--verbose", is_flag=True,
+    "-v",
+    "--verbose",
+    is_flag=True,
     help="Log what happens at INFO: seeding, each order central assigns, each sync request. "
     "Default: warnings and errors only.",
-)  # fmt: skip
+)
 @reports_errors
 def demo(port: int, host: str, data_dir: Path | None, verbose: bool) -> None:
     """Start an edge with realistic demo data and print its URL and demo logins.
@@ -60,8 +63,13 @@ def demo(port: int, host: str, data_dir: Path | None, verbose: bool) -> None:
     temporary = data_dir is None
     root = Path(tempfile.mkdtemp(prefix="warehouse-edge-demo-")) if temporary else data_dir
     assert root is not None
-    overrides = {"edge.data_dir": root, "store.path": root / "edge.db", "server.port": port,
-                 "server.host": host, "logging.level": None if verbose else "WARNING"}  # fmt: skip
+    overrides = {
+        "edge.data_dir": root,
+        "store.path": root / "edge.db",
+        "server.port": port,
+        "server.host": host,
+        "logging.level": None if verbose else "WARNING",
+    }
     # No config file: a WAREHOUSE_EDGE_CONFIG set for a real edge must not bring its printers in.
     env = {k: v for k, v in os.environ.items() if k != CONFIG_ENV}
     settings = settings_from(None, overrides, env=env)

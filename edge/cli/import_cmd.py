@@ -49,9 +49,11 @@ locations before stock. Existing rows with the same key are updated.
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @config_option
 @click.option(
-    "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Database file (overrides store.path; default <data_dir>/edge.db).",
-)  # fmt: skip
+)
 @reports_errors
 def import_(kind: str, file: Path, config_path: Path | None, db_path: Path | None) -> None:
     # the services, the store: loaded when this command runs, not at each `warehouse-edge` start-up
@@ -64,9 +66,13 @@ def import_(kind: str, file: Path, config_path: Path | None, db_path: Path | Non
     )
     try:
         result = import_file(
-            store, kind, file, pin_cost=settings.auth.pin_hash_cost,
-            pin_min_length=settings.auth.pin_min_length, progress=_progress,
-        )  # fmt: skip
+            store,
+            kind,
+            file,
+            pin_cost=settings.auth.pin_hash_cost,
+            pin_min_length=settings.auth.pin_min_length,
+            progress=_progress,
+        )
     except ImportRefused as refused:
         _report(file, refused)
         sys.exit(1)

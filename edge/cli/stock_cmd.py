@@ -58,9 +58,11 @@ def expiring(config_path: Path | None, days: int | None, as_json: bool) -> None:
             click.echo(f"{title}: {sum(r['qty'] for r in rows)} units")
             for r in rows:
                 where = r["location"] + (f"/{r['container']}" if r["container"] else "")
-                click.echo(f"  {r['expiry']}  {r['days_left']:>4} d  {r['sku']:<14} lot {r['lot']:<12}"
-                           f" {where:<14} {r['bucket']:<8} {r['qty']:>6}"
-                           f" (allocated {r['allocated']})")  # fmt: skip
+                click.echo(
+                    f"  {r['expiry']}  {r['days_left']:>4} d  {r['sku']:<14} lot {r['lot']:<12}"
+                    f" {where:<14} {r['bucket']:<8} {r['qty']:>6}"
+                    f" (allocated {r['allocated']})"
+                )
     raise SystemExit(3 if found["expired"] else 0)
 
 
@@ -88,8 +90,10 @@ def quarantine(config_path: Path | None, target: str | None) -> None:
     finally:
         store.close()
     for f in done["frozen"]:
-        click.echo(f"frozen {f['qty']:>6} × {f['sku']} lot {f['lot']} (expired {f['expiry']})"
-                   f" at {f['location']} → {f['target']}")  # fmt: skip
+        click.echo(
+            f"frozen {f['qty']:>6} × {f['sku']} lot {f['lot']} (expired {f['expiry']})"
+            f" at {f['location']} → {f['target']}"
+        )
     click.echo(prompt(done["prompt"], "en", done["params"]))
 
 
@@ -113,8 +117,10 @@ def counts(config_path: Path | None, done: bool, as_json: bool) -> None:
         return
     for t in tasks:
         found = f"  found {t['found']}" if done else ""
-        click.echo(f"{t['id']:>6}  {t['location']:<12} {t['sku']:<14} lot {t['lot'] or '-':<10}"
-                   f" held {t['held']:>5}  {t['reason']}{found}")  # fmt: skip
+        click.echo(
+            f"{t['id']:>6}  {t['location']:<12} {t['sku']:<14} lot {t['lot'] or '-':<10}"
+            f" held {t['held']:>5}  {t['reason']}{found}"
+        )
 
 
 @stock.command(

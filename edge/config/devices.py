@@ -228,9 +228,11 @@ class PackageSettings(BaseModel):
     model_config = _SECTION
 
     code: str = _key(
-        ..., "Package code on the pack screen and in events.", pattern=r"^[A-Z0-9][A-Z0-9_-]{0,15}$",
+        ...,
+        "Package code on the pack screen and in events.",
+        pattern=r"^[A-Z0-9][A-Z0-9_-]{0,15}$",
         expected="1 to 16 capital letters, digits, hyphens or underscores",
-    )  # fmt: skip
+    )
     name: str = _key(..., "What the packer sees.", min_length=1)
     tare_g: int = _key(..., "The empty package's weight in grams.", ge=0, le=100_000)
 
@@ -249,9 +251,11 @@ class ScaleSettings(BaseModel):
     model_config = _SECTION
 
     name: str = _key(
-        ..., "Scale name in logs and on the station screen.",
-        pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", expected=_SCANNER_NAME_EXPECTED,
-    )  # fmt: skip
+        ...,
+        "Scale name in logs and on the station screen.",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
+        expected=_SCANNER_NAME_EXPECTED,
+    )
     station: str = _key(..., "The station it weighs for.", expected="the name of a station")
     path: str = _key(..., "The serial port, best a /dev/serial/by-id/... path.", min_length=1)
     baud: Baud = _key(9600, "Line speed.", expected=_BAUD_EXPECTED)
@@ -262,9 +266,11 @@ class ScaleSettings(BaseModel):
         "W\r", 'request: what to send for a reading, as a TOML string, e.g. "SI\\r\\n".'
     )
     silent_after_s: float = _key(
-        3.0, "Seconds without a line from the scale before it is `silent` and offers no weight.",
-        gt=0, le=3600,
-    )  # fmt: skip
+        3.0,
+        "Seconds without a line from the scale before it is `silent` and offers no weight.",
+        gt=0,
+        le=3600,
+    )
 
     def adapter_config(self) -> ScaleConfig:
         """The scale reader's configuration (edge.devices.scale.ScaleConfig)."""

@@ -332,20 +332,28 @@ class PrintingSettings(BaseModel):
     model_config = _SECTION
 
     max_attempts: int = _key(
-        10, "Tries (with back-off) before a job needs attention; it then prints once its printer"
-        " reports ready, never dropped.", ge=1, le=1000,
-    )  # fmt: skip
-    backoff_initial_s: float = _key(1.0, "Seconds before the first retry; doubles each time.",
-                                    gt=0, le=3600)  # fmt: skip
+        10,
+        "Tries (with back-off) before a job needs attention; it then prints once its printer"
+        " reports ready, never dropped.",
+        ge=1,
+        le=1000,
+    )
+    backoff_initial_s: float = _key(
+        1.0, "Seconds before the first retry; doubles each time.", gt=0, le=3600
+    )
     backoff_max_s: float = _key(300.0, "Longest wait between two tries.", gt=0, le=86400)
     fault_poll_s: float = _key(
-        2.0, "Seconds between status queries of a printer that is not ready or has jobs waiting.",
-        gt=0, le=60,
-    )  # fmt: skip
+        2.0,
+        "Seconds between status queries of a printer that is not ready or has jobs waiting.",
+        gt=0,
+        le=60,
+    )
     status_every_s: float = _key(
-        30.0, "Seconds between status queries of a ready printer with nothing waiting.", gt=0,
+        30.0,
+        "Seconds between status queries of a ready printer with nothing waiting.",
+        gt=0,
         le=3600,
-    )  # fmt: skip
+    )
 
 
 _S10_LETTERS = "two capital letters, such as EE (service) or CN (country)"
@@ -360,17 +368,23 @@ class CarrierSettings(BaseModel):
     name: str = _key("Edge Post", "Carrier name on waybills and in events.", min_length=1)
     service: str = _key("Standard", "Service on waybills when the order names none.")
     s10_service: str = _key(
-        "EE", "S10 service indicator of the tracking numbers.", pattern=r"^[A-Z]{2}$",
+        "EE",
+        "S10 service indicator of the tracking numbers.",
+        pattern=r"^[A-Z]{2}$",
         expected=_S10_LETTERS,
-    )  # fmt: skip
+    )
     s10_country: str = _key(
-        "CN", "S10 country code of the tracking numbers.", pattern=r"^[A-Z]{2}$",
+        "CN",
+        "S10 country code of the tracking numbers.",
+        pattern=r"^[A-Z]{2}$",
         expected=_S10_LETTERS,
-    )  # fmt: skip
+    )
     range_first: int = _key(
-        1, "First serial of this edge's number range (no two edges may overlap).",
-        ge=0, le=99_999_999,
-    )  # fmt: skip
+        1,
+        "First serial of this edge's number range (no two edges may overlap).",
+        ge=0,
+        le=99_999_999,
+    )
     range_last: int = _key(
         99_999_999, "Last serial of this edge's number range.", ge=0, le=99_999_999
     )

@@ -63,8 +63,9 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(central), log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name="demo-central")  # fmt: skip
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="demo-central"
+    )
     thread.start()
     admin = admin_file.read_text(encoding="utf-8").strip()
     return DemoCentral(f"http://127.0.0.1:{port}", token_file, admin, server, thread, central)
@@ -73,8 +74,10 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
 def load_catalogue(central: Any, store: Store) -> None:
     """Central is the master of the catalogue: it gets the demo edge's products and barcodes."""
     conn = store.read()
-    codes = [{"code": r["printed"] or r["code"], "sku": r["sku"], "pack_qty": r["pack_qty"]}
-             for r in all_barcodes(conn)]  # fmt: skip
+    codes = [
+        {"code": r["printed"] or r["code"], "sku": r["sku"], "pack_qty": r["pack_qty"]}
+        for r in all_barcodes(conn)
+    ]
     central.upsert_products(products_in(all_products(conn), codes))
 
 
@@ -84,10 +87,17 @@ def products_in(products: list[dict[str, Any]], barcodes: list[dict[str, Any]]) 
     for b in sorted(barcodes, key=lambda b: (b["sku"], b["code"])):
         codes.setdefault(b["sku"], []).append({"code": b["code"], "pack_qty": b["pack_qty"]})
     return [
-        (p["sku"], ProductIn(name=p["name"], name_zh=p["name_zh"], weight_g=p["weight_g"],
-                             barcodes=codes.get(p["sku"], [])))
+        (
+            p["sku"],
+            ProductIn(
+                name=p["name"],
+                name_zh=p["name_zh"],
+                weight_g=p["weight_g"],
+                barcodes=codes.get(p["sku"], []),
+            ),
+        )
         for p in sorted(products, key=lambda p: p["sku"])
-    ]  # fmt: skip
+    ]
 
 
 def load_channel_orders(central: Any) -> dict[str, int]:
@@ -100,8 +110,12 @@ def load_channel_orders(central: Any) -> dict[str, int]:
         kept = [m.to_json() for m in mapped if not isinstance(m, Rejected)]
         outcomes = central.ingest(kept)
         counts[channel] = sum(1 for o in outcomes if o.status == "imported")
-        log.info("central: %s sample: %d orders in, %d refused by the mapping", channel,
-                 counts[channel], len(mapped) - len(kept))  # fmt: skip
+        log.info(
+            "central: %s sample: %d orders in, %d refused by the mapping",
+            channel,
+            counts[channel],
+            len(mapped) - len(kept),
+        )
     return counts
 
 

@@ -47,43 +47,78 @@ OPERATORS = (
 
 # Variants multiply each item: (English, Chinese, weight factor).
 VARIANTS = {
-    "sizes": (("50 g", "50克", 0.5), ("100 g", "100克", 1.0), ("250 g", "250克", 2.5),
-              ("500 g", "500克", 5.0), ("gift box", "礼盒装", 4.0)),
-    "colours": (("black", "黑色", 1.0), ("white", "白色", 1.0), ("blue", "蓝色", 1.0),
-                ("pink", "粉色", 1.0), ("green", "绿色", 1.0)),
-    "packs": (("single", "单支", 1.0), ("pack of 3", "3支装", 3.0), ("pack of 10", "10支装", 10.0),
-              ("travel size", "旅行装", 0.4), ("family size", "家庭装", 2.5)),
-}  # fmt: skip
+    "sizes": (
+        ("50 g", "50克", 0.5),
+        ("100 g", "100克", 1.0),
+        ("250 g", "250克", 2.5),
+        ("500 g", "500克", 5.0),
+        ("gift box", "礼盒装", 4.0),
+    ),
+    "colours": (
+        ("black", "黑色", 1.0),
+        ("white", "白色", 1.0),
+        ("blue", "蓝色", 1.0),
+        ("pink", "粉色", 1.0),
+        ("green", "绿色", 1.0),
+    ),
+    "packs": (
+        ("single", "单支", 1.0),
+        ("pack of 3", "3支装", 3.0),
+        ("pack of 10", "10支装", 10.0),
+        ("travel size", "旅行装", 0.4),
+        ("family size", "家庭装", 2.5),
+    ),
+}
 # SKU prefix -> (GS1 company number, variants, food?, "English/Chinese/grams; ...").
 CATEGORIES = {
-    "TEA": ("1201", "sizes", True,
-            "Longjing green tea/龙井绿茶/110; Jasmine tea/茉莉花茶/100;"
-            " Tieguanyin oolong/铁观音/110; Pu'er tea cake/普洱茶饼/120;"
-            " Keemun black tea/祁门红茶/100; White peony tea/白牡丹/90;"
-            " Chrysanthemum tea/菊花茶/60; Da Hong Pao/大红袍/110; Biluochun/碧螺春/100;"
-            " Buckwheat tea/苦荞茶/120; Rose bud tea/玫瑰花茶/60; Goji berries/枸杞/100"),
-    "SNK": ("3305", "sizes", True,
-            "Spicy peanuts/麻辣花生/110; Dried mango/芒果干/100; Seaweed crisps/海苔脆片/40;"
-            " Sunflower seeds/香瓜子/110; Rice crackers/米饼/90; Beef jerky/牛肉干/100;"
-            " Milk candy/奶糖/110; Haw flakes/山楂片/90; Shrimp chips/虾片/70;"
-            " Spicy gluten strips/辣条/80; Walnut cookies/桃酥/120; Mooncakes/月饼/140"),
-    "PHN": ("5520", "colours", False,
-            "USB-C cable 1 m/USB-C数据线1米/45; 20 W fast charger/20W快充充电器/60;"
-            " Power bank 10000 mAh/充电宝10000毫安/230; Silicone phone case/硅胶手机壳/35;"
-            " Screen protector/钢化膜/20; Wireless earbuds/无线耳机/55; Car mount/车载支架/110;"
-            " Selfie stick/自拍杆/160; Wireless charger/无线充电器/90; Phone stand/手机支架/120;"
-            " Lightning cable 2 m/苹果数据线2米/55; Bluetooth speaker/蓝牙音箱/300"),
-    "STA": ("7408", "packs", False,
-            "Gel pen 0.5 mm/中性笔0.5毫米/12; A5 notebook/A5笔记本/180; Sticky notes/便利贴/60;"
-            " Highlighter/荧光笔/15; Pencil case/笔袋/70; Mini stapler/迷你订书机/90;"
-            " Packing tape/封箱胶带/150; Eraser/橡皮擦/20; Calligraphy brush/毛笔/30;"
-            " Red envelopes/红包/40; Correction tape/修正带/25; Mechanical pencil/自动铅笔/15"),
-    "CAR": ("8816", "packs", False,
-            "Herbal toothpaste/草本牙膏/150; Ginger shampoo/生姜洗发水/420; Hand cream/护手霜/60;"
-            " Sheet face mask/面膜/30; Sunscreen SPF50/防晒霜SPF50/70; Body wash/沐浴露/450;"
-            " Lip balm/润唇膏/10; Wet wipes/湿巾/180; Cotton pads/化妆棉/60;"
-            " Bamboo toothbrush/竹牙刷/20; Hair ties/发圈/15; Foot soak herbs/泡脚药包/200"),
-}  # fmt: skip
+    "TEA": (
+        "1201",
+        "sizes",
+        True,
+        "Longjing green tea/龙井绿茶/110; Jasmine tea/茉莉花茶/100;"
+        " Tieguanyin oolong/铁观音/110; Pu'er tea cake/普洱茶饼/120;"
+        " Keemun black tea/祁门红茶/100; White peony tea/白牡丹/90;"
+        " Chrysanthemum tea/菊花茶/60; Da Hong Pao/大红袍/110; Biluochun/碧螺春/100;"
+        " Buckwheat tea/苦荞茶/120; Rose bud tea/玫瑰花茶/60; Goji berries/枸杞/100",
+    ),
+    "SNK": (
+        "3305",
+        "sizes",
+        True,
+        "Spicy peanuts/麻辣花生/110; Dried mango/芒果干/100; Seaweed crisps/海苔脆片/40;"
+        " Sunflower seeds/香瓜子/110; Rice crackers/米饼/90; Beef jerky/牛肉干/100;"
+        " Milk candy/奶糖/110; Haw flakes/山楂片/90; Shrimp chips/虾片/70;"
+        " Spicy gluten strips/辣条/80; Walnut cookies/桃酥/120; Mooncakes/月饼/140",
+    ),
+    "PHN": (
+        "5520",
+        "colours",
+        False,
+        "USB-C cable 1 m/USB-C数据线1米/45; 20 W fast charger/20W快充充电器/60;"
+        " Power bank 10000 mAh/充电宝10000毫安/230; Silicone phone case/硅胶手机壳/35;"
+        " Screen protector/钢化膜/20; Wireless earbuds/无线耳机/55; Car mount/车载支架/110;"
+        " Selfie stick/自拍杆/160; Wireless charger/无线充电器/90; Phone stand/手机支架/120;"
+        " Lightning cable 2 m/苹果数据线2米/55; Bluetooth speaker/蓝牙音箱/300",
+    ),
+    "STA": (
+        "7408",
+        "packs",
+        False,
+        "Gel pen 0.5 mm/中性笔0.5毫米/12; A5 notebook/A5笔记本/180; Sticky notes/便利贴/60;"
+        " Highlighter/荧光笔/15; Pencil case/笔袋/70; Mini stapler/迷你订书机/90;"
+        " Packing tape/封箱胶带/150; Eraser/橡皮擦/20; Calligraphy brush/毛笔/30;"
+        " Red envelopes/红包/40; Correction tape/修正带/25; Mechanical pencil/自动铅笔/15",
+    ),
+    "CAR": (
+        "8816",
+        "packs",
+        False,
+        "Herbal toothpaste/草本牙膏/150; Ginger shampoo/生姜洗发水/420; Hand cream/护手霜/60;"
+        " Sheet face mask/面膜/30; Sunscreen SPF50/防晒霜SPF50/70; Body wash/沐浴露/450;"
+        " Lip balm/润唇膏/10; Wet wipes/湿巾/180; Cotton pads/化妆棉/60;"
+        " Bamboo toothbrush/竹牙刷/20; Hair ties/发圈/15; Foot soak herbs/泡脚药包/200",
+    ),
+}
 PRODUCT_COUNT = 300
 LOT_TRACKED = 12  # food SKUs that carry lots with expiries
 AISLES, BAYS, LEVELS = "ABCDEF", 10, 5
@@ -113,11 +148,17 @@ def products(rng: random.Random) -> list[dict[str, Any]]:
             (item.strip().split("/"), v) for item in items.split(";") for v in VARIANTS[variants]
         )
         for n, ((en, zh, grams), (v_en, v_zh, factor)) in enumerate(pairs, start=1):
-            rows.append({
-                "sku": f"{prefix}-{n:04d}", "name": f"{en} {v_en}", "name_zh": f"{zh} {v_zh}",
-                "weight_g": round(int(grams) * factor), "lot_tracked": False,
-                "expiry_tracked": False, "food": food,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "sku": f"{prefix}-{n:04d}",
+                    "name": f"{en} {v_en}",
+                    "name_zh": f"{zh} {v_zh}",
+                    "weight_g": round(int(grams) * factor),
+                    "lot_tracked": False,
+                    "expiry_tracked": False,
+                    "food": food,
+                }
+            )
     rows = sorted(rng.sample(rows, PRODUCT_COUNT), key=lambda r: r["sku"])
     for row in rng.sample([r for r in rows if r["food"]], LOT_TRACKED):
         row["lot_tracked"] = row["expiry_tracked"] = True
@@ -154,14 +195,22 @@ def locations() -> list[dict[str, Any]]:
         for bay in bays:
             for level in range(1, LEVELS + 1):
                 seq += 10
-                rows.append({"code": f"{aisle}-{bay:02d}-{level:02d}", "type": "bin", "zone": aisle,
-                             "pick_seq": seq})  # fmt: skip
+                rows.append(
+                    {
+                        "code": f"{aisle}-{bay:02d}-{level:02d}",
+                        "type": "bin",
+                        "zone": aisle,
+                        "pick_seq": seq,
+                    }
+                )
     rows += [
         {"code": f"BENCH-{n}", "type": "bench", "zone": "PACK", "pick_seq": 0} for n in (1, 2, 3)
     ]
-    rows += [{"code": "RETURNS-1", "type": "returns", "zone": "RETURNS", "pick_seq": 0},
-             {"code": "Q-01", "type": "quarantine", "zone": "QA", "pick_seq": 0},
-             {"code": "DOCK-1", "type": "dock", "zone": "DOCK", "pick_seq": 0}]  # fmt: skip
+    rows += [
+        {"code": "RETURNS-1", "type": "returns", "zone": "RETURNS", "pick_seq": 0},
+        {"code": "Q-01", "type": "quarantine", "zone": "QA", "pick_seq": 0},
+        {"code": "DOCK-1", "type": "dock", "zone": "DOCK", "pick_seq": 0},
+    ]
     return rows
 
 
@@ -188,8 +237,15 @@ def opening_stock(
             lots = [f"L{rng.randint(2400, 2512)}{letter}" for letter in "AB"]
         for lot in lots:
             expiry = (today + timedelta(days=rng.randint(30, 540))).isoformat() if lot else ""
-            rows.append({"sku": product["sku"], "location": bin_, "qty": rng.randint(20, 200),
-                         "lot": lot, "expiry": expiry})  # fmt: skip
+            rows.append(
+                {
+                    "sku": product["sku"],
+                    "location": bin_,
+                    "qty": rng.randint(20, 200),
+                    "lot": lot,
+                    "expiry": expiry,
+                }
+            )
     return rows
 
 
@@ -272,10 +328,14 @@ def generate(*, seed: int = SEED, today: date) -> DemoData:
     bins = [r["code"] for r in locations_ if r["type"] == "bin"]
     stock = opening_stock(rng, products_, bins, today=today)
     return DemoData(
-        products=products_, barcodes=barcodes(rng, [p["sku"] for p in products_]),
-        locations=locations_, containers=containers(), operators=operators(), stock=stock,
+        products=products_,
+        barcodes=barcodes(rng, [p["sku"] for p in products_]),
+        locations=locations_,
+        containers=containers(),
+        operators=operators(),
+        stock=stock,
         history=history(rng, stock, bins, count=HISTORY_COMMANDS),
-    )  # fmt: skip
+    )
 
 
 # --- seeding --------------------------------------------------------------------------------
@@ -302,15 +362,20 @@ def seed(
     if orders:
         released = seed_orders(store, seed=SEED)
         picked = seed_picked(store, released)
-        log.info("released %d demo orders; %d of them picked into totes, ready to pack",
-                 len(released), len(picked))  # fmt: skip
+        log.info(
+            "released %d demo orders; %d of them picked into totes, ready to pack",
+            len(released),
+            len(picked),
+        )
     store.writer.call(_mark_seeded)
     counts = seeded_counts(store)
     log.info(
         "seeded %s products, %s locations, %s movements in %.1f s",
-        f"{counts['products']:,}", f"{counts['locations']:,}", f"{counts['movements']:,}",
+        f"{counts['products']:,}",
+        f"{counts['locations']:,}",
+        f"{counts['movements']:,}",
         time.monotonic() - started,
-    )  # fmt: skip
+    )
     if skipped:
         log.warning("%d demo history commands were refused and skipped", skipped)
     return counts

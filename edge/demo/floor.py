@@ -77,9 +77,14 @@ def _order(rng: random.Random, n: int, skus: Sequence[str]) -> NewOrder:
         NewLine(sku, rng.randint(1, 2)) for sku in rng.sample(list(skus), rng.randint(1, 3))
     )
     return NewOrder(
-        channel, f"{prefix}-{240000 + n}", lines, priority=rng.choice((0, 0, 0, 1)),
-        ship_to=CUSTOMERS[n % len(CUSTOMERS)], carrier="demo-post", service="standard",
-    )  # fmt: skip
+        channel,
+        f"{prefix}-{240000 + n}",
+        lines,
+        priority=rng.choice((0, 0, 0, 1)),
+        ship_to=CUSTOMERS[n % len(CUSTOMERS)],
+        carrier="demo-post",
+        service="standard",
+    )
 
 
 def _release(tx: Tx, order: NewOrder) -> str:
@@ -89,19 +94,29 @@ def _release(tx: Tx, order: NewOrder) -> str:
 def sheet_sections(store: Store, *, command_prefix: str = "CMD:") -> list[Any]:
     """Sections of the demo barcode sheet, in the order a picker needs them."""
     conn = store.read()
-    badges = [SheetItem(r["badge"], r["badge"], f"{r['name']} · {r['role']}")
-              for r in operator_badges(conn)]  # fmt: skip
+    badges = [
+        SheetItem(r["badge"], r["badge"], f"{r['name']} · {r['role']}")
+        for r in operator_badges(conn)
+    ]
     totes = [SheetItem(code, code) for code in free_totes(conn, SHEET_TOTES)]
-    to_pack = [SheetItem(r["container"], r["container"], f"order {r['order_id']}")
-               for r in bound_containers(conn)]  # fmt: skip
+    to_pack = [
+        SheetItem(r["container"], r["container"], f"order {r['order_id']}")
+        for r in bound_containers(conn)
+    ]
     bins = [SheetItem(code, code) for code in allocated_bins(conn)]
-    items = [SheetItem(r["printed"], r["sku"], f"{r['name']} / {r['name_zh']}")
-             for r in items_in_play(conn)]  # fmt: skip
+    items = [
+        SheetItem(r["printed"], r["sku"], f"{r['name']} / {r['name_zh']}")
+        for r in items_in_play(conn)
+    ]
     commands = [SheetItem(command_prefix + c, c.title()) for c in COMMANDS if c != "LOGOUT"]
-    return [SheetSection("Operator badges", badges), SheetSection("Totes", totes),
-            SheetSection("Totes ready to pack", to_pack),
-            SheetSection("Bins of the demo orders", bins), SheetSection("Items of the demo orders", items),
-            SheetSection("Commands", commands)]  # fmt: skip
+    return [
+        SheetSection("Operator badges", badges),
+        SheetSection("Totes", totes),
+        SheetSection("Totes ready to pack", to_pack),
+        SheetSection("Bins of the demo orders", bins),
+        SheetSection("Items of the demo orders", items),
+        SheetSection("Commands", commands),
+    ]
 
 
 def write_sheet(store: Store, path: Path, *, command_prefix: str = "CMD:") -> Path:
@@ -130,8 +145,11 @@ def with_virtual_scanner(settings: Settings) -> tuple[Settings, VirtualSerialPor
     printer = PrinterSettings(
         name="demo-printer", kind="file", station=DEMO_STATION, path=str(printed)
     )
-    update = {"stations": (*settings.stations, station), "scanners": (*settings.scanners, scanner),
-              "printers": (*settings.printers, printer)}  # fmt: skip
+    update = {
+        "stations": (*settings.stations, station),
+        "scanners": (*settings.scanners, scanner),
+        "printers": (*settings.printers, printer),
+    }
     return settings.model_copy(update=update), port
 
 
@@ -147,16 +165,18 @@ def seed_picked(store: Store, order_ids: Sequence[str], *, badge: str = "P001") 
 
 def _pick_whole(tx: Tx, order_id: str, badge: str) -> str:
     session = _demo_session(tx, badge)
-    list_id = create_list_for(tx, [order_id], assignee=session.operator_id,
-                              created_by=session.operator_id)  # fmt: skip
+    list_id = create_list_for(
+        tx, [order_id], assignee=session.operator_id, created_by=session.operator_id
+    )
     state = start_task(tx, session, "pick", {"pick_list_id": list_id})["state"]
     for n in range(200):  # a few scans per unit; the bound only guards against a loop
         view = WORKFLOWS["pick"].view(tx, state)
         if view["step"] == "done":
             return order_id
         code = _next_code(tx, view)
-        answer = handle_scan(tx, ScanRequest(f"demo-pick-{order_id}-{n}", code, session),
-                             FloorSettings())  # fmt: skip
+        answer = handle_scan(
+            tx, ScanRequest(f"demo-pick-{order_id}-{n}", code, session), FloorSettings()
+        )
         if answer.code:
             raise RuntimeError(f"demo pick of {order_id} refused {code}: {answer.code}")
         state = answer.body["state"]

@@ -27,8 +27,12 @@ log = logging.getLogger("edge.demo")
 def banner(url: str, *, data_dir: str, temporary: bool, sheet: str = "") -> list[str]:
     """What the demo prints once it is listening: where to go and how to log in."""
     kept = " (temporary: removed on exit; give --data-dir to keep it)" if temporary else ""
-    lines = [f"Edge running at {url}", f"Handheld terminal at {url}/ui/", f"API docs at {url}/docs",
-             f"Data dir: {data_dir}{kept}"]  # fmt: skip
+    lines = [
+        f"Edge running at {url}",
+        f"Handheld terminal at {url}/ui/",
+        f"API docs at {url}/docs",
+        f"Data dir: {data_dir}{kept}",
+    ]
     if sheet:
         lines.append(f"Barcode sheet (print it, or scan from the screen): {sheet}")
     lines.append("Demo logins (badge / PIN):")
@@ -45,21 +49,29 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
     """Open (and seed, once) the demo store and its central, sync them, then serve the edge
     until SIGINT/SIGTERM."""
     store = Store(
-        settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms,
+        settings.db_path,
+        edge_id=settings.edge.id,
+        busy_timeout_ms=settings.store.busy_timeout_ms,
         max_batch=settings.store.group_commit_max,
-    )  # fmt: skip
+    )
     central = None
     try:
         first = _open_demo(store, settings)
         central = start_central(settings.edge.data_dir, store)
         settings = synced_settings(settings, central)
         done = sync_now(store, settings)
-        log.info("synced with the demo's central: %d events up, %d changes down",
-                 done["sent"], done["changes"])  # fmt: skip
+        log.info(
+            "synced with the demo's central: %d events up, %d changes down",
+            done["sent"],
+            done["changes"],
+        )
         if first:
             seed_picked(store, _released(store))
-        sheet = write_sheet(store, settings.edge.data_dir / "demo-barcodes.pdf",
-                            command_prefix=settings.scans.command_prefix)  # fmt: skip
+        sheet = write_sheet(
+            store,
+            settings.edge.data_dir / "demo-barcodes.pdf",
+            command_prefix=settings.scans.command_prefix,
+        )
         settings, scanner = with_virtual_scanner(settings)
 
         def ready(url: str) -> None:

@@ -158,10 +158,15 @@ def parse_host_status(raw: bytes) -> PrinterStatus:
         if flag
     ]
     return PrinterStatus(
-        True, paper_out, head_open, paused, ", ".join(problems),
-        formats_in_buffer=_count(first, 4), labels_remaining=_count(second, 8),
+        True,
+        paper_out,
+        head_open,
+        paused,
+        ", ".join(problems),
+        formats_in_buffer=_count(first, 4),
+        labels_remaining=_count(second, 8),
         partial_format=len(first) > 7 and _flag(first[7]),
-    )  # fmt: skip
+    )
 
 
 def _count(fields: list[bytes], index: int) -> int:
@@ -255,9 +260,11 @@ class ZplTcpPrinter:
                     return PrintResult(False, status.reason)
                 sock.sendall(data)
                 result = until_printed(
-                    lambda: self._ask(sock), lambda: sock.sendall(CANCEL_ALL),
-                    timeout=self.print_timeout, every=self.check_every,
-                )  # fmt: skip
+                    lambda: self._ask(sock),
+                    lambda: sock.sendall(CANCEL_ALL),
+                    timeout=self.print_timeout,
+                    every=self.check_every,
+                )
                 _hang_up(sock)
         except OSError as exc:
             return PrintResult(False, self._offline(exc))
@@ -450,9 +457,13 @@ class CupsPrinter:
     job is done when CUPS says `completed` (asked with ipptool), not when `lp` took it."""
 
     def __init__(
-        self, settings: PrinterConfig, *, timeout: float = 30.0, job_timeout: float = 120.0,
+        self,
+        settings: PrinterConfig,
+        *,
+        timeout: float = 30.0,
+        job_timeout: float = 120.0,
         check_every: float = 0.5,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.settings = settings
         self.timeout = timeout
         self.job_timeout, self.check_every = job_timeout, check_every

@@ -43,13 +43,37 @@ def count_held(stock: Stock, cmd: CountHeld) -> Decision[Stock]:
         back = min(qty, to_release)
         to_release -= back
         if back:
-            movements.append(Movement("count_release", cmd.sku, back, frozen,
-                                      Place(cmd.location, Bucket.ON_HAND), lot=lot, reason="count"))  # fmt: skip
+            movements.append(
+                Movement(
+                    "count_release",
+                    cmd.sku,
+                    back,
+                    frozen,
+                    Place(cmd.location, Bucket.ON_HAND),
+                    lot=lot,
+                    reason="count",
+                )
+            )
         if qty - back:
-            movements.append(Movement("count_write_off", cmd.sku, qty - back, frozen,
-                                      Account.ADJUSTED, lot=lot, reason="count: not found"))  # fmt: skip
-    payload = {"task_id": cmd.task_id, "sku": cmd.sku, "location": cmd.location, "held": total,
-               "found": cmd.found, "written_off": total - cmd.found}  # fmt: skip
+            movements.append(
+                Movement(
+                    "count_write_off",
+                    cmd.sku,
+                    qty - back,
+                    frozen,
+                    Account.ADJUSTED,
+                    lot=lot,
+                    reason="count: not found",
+                )
+            )
+    payload = {
+        "task_id": cmd.task_id,
+        "sku": cmd.sku,
+        "location": cmd.location,
+        "held": total,
+        "found": cmd.found,
+        "written_off": total - cmd.found,
+    }
     event = Event("count_recorded", payload, tuple(movements), sku=cmd.sku)
     return Decision(
         stock.apply(movements),

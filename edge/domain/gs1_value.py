@@ -27,8 +27,12 @@ def element_value(element: GS1ElementString) -> dict[str, Any] | None:
     title = element.ai.data_title
     if is_measure(ai) and element.decimal is not None:
         unit = _unit(title)
-        return {"title": title, "value": str(element.decimal), "unit": unit,
-                "text": f"{element.decimal} {unit}"}  # fmt: skip
+        return {
+            "title": title,
+            "value": str(element.decimal),
+            "unit": unit,
+            "text": f"{element.decimal} {unit}",
+        }
     if ai[:3] in ("392", "393") and element.decimal is not None:
         out: dict[str, Any] = {"title": title, "amount": str(element.decimal)}
         if ai.startswith("393"):

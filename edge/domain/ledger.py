@@ -182,9 +182,12 @@ def _short(m: Movement, place: Place, *, available: int) -> EdgeError:
     # `available` is the balance just before this movement, which differs from the starting
     # balance when earlier movements of the same command already drew on it.
     return EdgeError(
-        "insufficient_stock", sku=m.sku, location=place.location, available=available,
+        "insufficient_stock",
+        sku=m.sku,
+        location=place.location,
+        available=available,
         requested=m.qty,
-    )  # fmt: skip
+    )
 
 
 def available_to_sell(

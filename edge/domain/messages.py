@@ -12,9 +12,15 @@ from typing import Any
 from kernel.messages import LANGUAGES, Message, fill, normalise_language, pick
 
 __all__ = [
-    "CATALOGUE", "LANGUAGES", "PROMPTS", "TERMS", "Message", "normalise_language", "prompt",
+    "CATALOGUE",
+    "LANGUAGES",
+    "PROMPTS",
+    "TERMS",
+    "Message",
+    "normalise_language",
+    "prompt",
     "render",
-]  # fmt: skip
+]
 
 CATALOGUE: dict[str, Message] = {
     # --- scans and barcodes ---

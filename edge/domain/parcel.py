@@ -112,10 +112,16 @@ def parcel_id_of(order_id: str, parcel_no: int) -> str:
 
 
 def close_parcel(
-    s: PackSession, order: PackOrder, sources: Sequence[Source], unit_weights: Mapping[str, int],
-    cmd: CloseParcel, *, tolerance: Tolerance, ship_on_pack: bool,
+    s: PackSession,
+    order: PackOrder,
+    sources: Sequence[Source],
+    unit_weights: Mapping[str, int],
+    cmd: CloseParcel,
+    *,
+    tolerance: Tolerance,
+    ship_on_pack: bool,
     earlier: Sequence[ParcelInfo] = (),
-) -> Decision[PackSession]:  # fmt: skip
+) -> Decision[PackSession]:
     """Close the parcel being packed, or refuse with nothing changed (not ready, weight off)."""
     if step_of(s, order) != "package":
         raise EdgeError("parcel_not_ready", order_id=order.order_id or s.order_id)
@@ -134,39 +140,76 @@ def close_parcel(
     parcel_id = parcel_id_of(order.order_id, s.parcel_no)
     contents = _take(order.order_id, verified, lines, sources)
     moves = tuple(
-        Movement("pack", c.sku, c.qty, Place("", Bucket.PICKED, c.source),
-                 Place("", Bucket.PICKED, parcel_id), lot=c.lot, order_id=order.order_id,
-                 line_id=c.line_id)
+        Movement(
+            "pack",
+            c.sku,
+            c.qty,
+            Place("", Bucket.PICKED, c.source),
+            Place("", Bucket.PICKED, parcel_id),
+            lot=c.lot,
+            order_id=order.order_id,
+            line_id=c.line_id,
+        )
         for c in contents
-    )  # fmt: skip
+    )
     record = ParcelClosed(
-        order.order_id, parcel_id, s.parcel_no, max(cmd.pieces, s.parcel_no), cmd.tracking_no,
-        cmd.carrier, cmd.service, cmd.package, cmd.weight_g, contents,
-    )  # fmt: skip
-    payload = {"parcel_id": parcel_id, "parcel_no": s.parcel_no, "pieces": record.pieces,
-               "tracking_number": cmd.tracking_no, "carrier": cmd.carrier,
-               "package": cmd.package, "weight_g": cmd.weight_g, "expected_g": expected,
-               "weight_checked": not unweighed, "no_catalogue_weight": unweighed,
-               "weight_source": cmd.weight_source,
-               **({"weight_approved_by": cmd.approved_by, "weight_reason": cmd.approval_reason}
-                  if cmd.approved_by else {}),
-               "contents": [{"sku": c.sku, "lot": c.lot, "qty": c.qty} for c in contents]}  # fmt: skip
+        order.order_id,
+        parcel_id,
+        s.parcel_no,
+        max(cmd.pieces, s.parcel_no),
+        cmd.tracking_no,
+        cmd.carrier,
+        cmd.service,
+        cmd.package,
+        cmd.weight_g,
+        contents,
+    )
+    payload = {
+        "parcel_id": parcel_id,
+        "parcel_no": s.parcel_no,
+        "pieces": record.pieces,
+        "tracking_number": cmd.tracking_no,
+        "carrier": cmd.carrier,
+        "package": cmd.package,
+        "weight_g": cmd.weight_g,
+        "expected_g": expected,
+        "weight_checked": not unweighed,
+        "no_catalogue_weight": unweighed,
+        "weight_source": cmd.weight_source,
+        **(
+            {"weight_approved_by": cmd.approved_by, "weight_reason": cmd.approval_reason}
+            if cmd.approved_by
+            else {}
+        ),
+        "contents": [{"sku": c.sku, "lot": c.lot, "qty": c.qty} for c in contents],
+    }
     events = [Event("parcel_closed", payload, moves, order_id=order.order_id)]
     changes: list[object] = [record]
     left = sum(ln.to_pack for ln in order.lines) - sum(verified.values())
-    feedback = Feedback("good", "parcel_closed", {"tracking_no": cmd.tracking_no,
-                        "parcel_no": s.parcel_no, "pieces": record.pieces, "left": left})  # fmt: skip
+    feedback = Feedback(
+        "good",
+        "parcel_closed",
+        {
+            "tracking_no": cmd.tracking_no,
+            "parcel_no": s.parcel_no,
+            "pieces": record.pieces,
+            "left": left,
+        },
+    )
     if left > 0:
         return Decision(
             PackSession(order.order_id, {}, s.parcel_no + 1, s.station),
-            tuple(events), feedback=feedback, changes=tuple(changes),
-        )  # fmt: skip
+            tuple(events),
+            feedback=feedback,
+            changes=tuple(changes),
+        )
     packed = change_status(order.order_id, OrderStatus(order.status), OrderStatus.PACKED)
     events.append(Event(packed.event, {"parcels": s.parcel_no}, order_id=order.order_id))
     changes.append(packed)
     if ship_on_pack:
-        this = ParcelInfo(parcel_id, s.parcel_no, record.pieces, cmd.tracking_no, cmd.weight_g,
-                          contents)  # fmt: skip
+        this = ParcelInfo(
+            parcel_id, s.parcel_no, record.pieces, cmd.tracking_no, cmd.weight_g, contents
+        )
         shipped = ship_order(order.order_id, OrderStatus.PACKED, [*earlier, this], cmd.carrier)
         events.extend(shipped.events)
         changes.extend(shipped.changes)
@@ -176,19 +219,25 @@ def close_parcel(
 
 
 def weight_off(
-    difference_g: int, expected_g: int, verified: Mapping[str, int], lines: Mapping[str, Any],
-    unit_weights: Mapping[str, int], tolerance: Tolerance,
-) -> EdgeError:  # fmt: skip
+    difference_g: int,
+    expected_g: int,
+    verified: Mapping[str, int],
+    lines: Mapping[str, Any],
+    unit_weights: Mapping[str, int],
+    tolerance: Tolerance,
+) -> EdgeError:
     """The refusal of a parcel off its weight: which way, by how much, and the line whose unit
     weight explains it; never the expected total (a packer would type it instead of looking)."""
     in_parcel: dict[str, int] = {}
     for line_id, qty in verified.items():
         in_parcel[lines[line_id].sku] = in_parcel.get(lines[line_id].sku, 0) + qty
     cause = likely_cause(
-        difference_g, [(sku, unit_weights.get(sku, 0), q) for sku, q in sorted(in_parcel.items())],
-        tolerance_g=tolerance_g(expected_g, tolerance_g=tolerance.grams,
-                                tolerance_pct=tolerance.percent),
-    )  # fmt: skip
+        difference_g,
+        [(sku, unit_weights.get(sku, 0), q) for sku, q in sorted(in_parcel.items())],
+        tolerance_g=tolerance_g(
+            expected_g, tolerance_g=tolerance.grams, tolerance_pct=tolerance.percent
+        ),
+    )
     light = difference_g < 0
     hint = "weight_check_contents"
     params: dict[str, Any] = {}
@@ -196,15 +245,21 @@ def weight_off(
         hint = "weight_likely_missing" if light else "weight_likely_extra"
         params = {"sku": cause.sku, "qty": cause.qty, "unit_g": cause.unit_weight_g}
     return EdgeError(
-        "weight_off", grams=abs(difference_g), way="too_light" if light else "too_heavy",
-        difference_g=difference_g, hint_prompt=hint, **params,
-    )  # fmt: skip
+        "weight_off",
+        grams=abs(difference_g),
+        way="too_light" if light else "too_heavy",
+        difference_g=difference_g,
+        hint_prompt=hint,
+        **params,
+    )
 
 
 def _take(
-    order_id: str, verified: Mapping[str, int], lines: Mapping[str, object],
+    order_id: str,
+    verified: Mapping[str, int],
+    lines: Mapping[str, object],
     sources: Sequence[Source],
-) -> tuple[Content, ...]:  # fmt: skip
+) -> tuple[Content, ...]:
     """Which tote (and lot) each verified unit comes out of, first tote first."""
     left = {(s.container, s.sku, s.lot): s.qty for s in sources}
     out: list[Content] = []
@@ -230,16 +285,32 @@ def ship_order(
     """Every parcel's contents leave the building: picked → shipped, the order `shipped`."""
     change: StatusChange = change_status(order_id, status, OrderStatus.SHIPPED)
     moves = tuple(
-        Movement("ship", c.sku, c.qty, Place("", Bucket.PICKED, p.parcel_id), Account.SHIPPED,
-                 lot=c.lot, order_id=order_id, line_id=c.line_id)
-        for p in parcels for c in p.contents
-    )  # fmt: skip
-    payload = {"parcels": [
-        {"parcel_no": p.parcel_no, "parcels": p.pieces, "tracking_number": p.tracking_no,
-         "carrier": carrier, "weight_g": p.weight_g,
-         "contents": _summed(p.contents)}
+        Movement(
+            "ship",
+            c.sku,
+            c.qty,
+            Place("", Bucket.PICKED, p.parcel_id),
+            Account.SHIPPED,
+            lot=c.lot,
+            order_id=order_id,
+            line_id=c.line_id,
+        )
         for p in parcels
-    ]}  # fmt: skip
+        for c in p.contents
+    )
+    payload = {
+        "parcels": [
+            {
+                "parcel_no": p.parcel_no,
+                "parcels": p.pieces,
+                "tracking_number": p.tracking_no,
+                "carrier": carrier,
+                "weight_g": p.weight_g,
+                "contents": _summed(p.contents),
+            }
+            for p in parcels
+        ]
+    }
     event = Event(change.event, payload, moves, order_id=order_id)
     return Decision(None, (event,), changes=(change, OrderShipped(order_id)))
 
@@ -262,16 +333,25 @@ def dispatch_parcel(
     record = ParcelDispatched(parcel.parcel_id)
     waiting = [p for p in parcels if not p.dispatched and p.parcel_id != parcel.parcel_id]
     params = {"tracking_no": parcel.tracking_no, "order_id": order_id, "waiting": len(waiting)}
-    event = Event("parcel_dispatched", {"parcel_id": parcel.parcel_id,
-                  "tracking_number": parcel.tracking_no}, order_id=order_id)  # fmt: skip
+    event = Event(
+        "parcel_dispatched",
+        {"parcel_id": parcel.parcel_id, "tracking_number": parcel.tracking_no},
+        order_id=order_id,
+    )
     if waiting or status == "shipped":
-        return Decision(None, (event,), feedback=Feedback("good", "parcel_dispatched", params),
-                        changes=(record,))  # fmt: skip
+        return Decision(
+            None,
+            (event,),
+            feedback=Feedback("good", "parcel_dispatched", params),
+            changes=(record,),
+        )
     shipped = ship_order(order_id, OrderStatus.PACKED, parcels, carrier)
     return Decision(
-        None, (event, *shipped.events), feedback=Feedback("good", "order_dispatched", params),
+        None,
+        (event, *shipped.events),
+        feedback=Feedback("good", "order_dispatched", params),
         changes=(record, *shipped.changes),
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)

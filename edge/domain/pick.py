@@ -181,8 +181,13 @@ def prompt_params(s: PickSession, pl: PickList) -> dict[str, object]:
     if task is None:
         return {}
     slot = pl.slot_of(task.order_id)
-    return {"location": task.location, "sku": task.sku, "remaining": task.remaining,
-            "tote": slot.tote, "slot": slot.slot}  # fmt: skip
+    return {
+        "location": task.location,
+        "sku": task.sku,
+        "remaining": task.remaining,
+        "tote": slot.tote,
+        "slot": slot.slot,
+    }
 
 
 def _bind_tote(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSession]:
@@ -236,9 +241,11 @@ def _item(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSe
         raise EdgeError("lot_mismatch", sku=task.sku, lot=scan.lot, expected=task.lot)
     if scan.expiry and task.expiry and scan.expiry.isoformat() != task.expiry:
         raise EdgeError(
-            "lot_mismatch", sku=task.sku, lot=f"{task.lot or '?'} ({scan.expiry.isoformat()})",
+            "lot_mismatch",
+            sku=task.sku,
+            lot=f"{task.lot or '?'} ({scan.expiry.isoformat()})",
             expected=f"{task.lot} ({task.expiry})",
-        )  # fmt: skip
+        )
     qty = scan.quantity or 1
     if qty > task.remaining:
         raise EdgeError("over_pick", sku=task.sku, qty=qty, remaining=task.remaining)
@@ -249,8 +256,13 @@ def _refuse_expired(task: PickTask, scan: Classified | None, today: date) -> Non
     """The unit's own expiry (GS1 (17) on the scan) if it has one, else its lot's."""
     expiry = (scan.expiry if scan is not None else None) or as_date(task.expiry)
     if expiry is not None and is_expired(expiry, today):
-        raise EdgeError("expired_item", sku=task.sku, expiry=expiry.isoformat(),
-                        today=today.isoformat(), location=task.location)  # fmt: skip
+        raise EdgeError(
+            "expired_item",
+            sku=task.sku,
+            expiry=expiry.isoformat(),
+            today=today.isoformat(),
+            location=task.location,
+        )
 
 
 def _complete_line(s: PickSession, _scan: Classified, ctx: PickContext) -> Decision[PickSession]:
@@ -268,9 +280,16 @@ def _pick_units(
     pl = ctx.pick_list
     tote = pl.slot_of(task.order_id).tote or ""
     move = Movement(
-        "pick", task.sku, qty, Place(task.location, Bucket.ON_HAND), Place("", Bucket.PICKED, tote),
-        lot=task.lot, reason=how, order_id=task.order_id, line_id=task.line_id,
-    )  # fmt: skip
+        "pick",
+        task.sku,
+        qty,
+        Place(task.location, Bucket.ON_HAND),
+        Place("", Bucket.PICKED, tote),
+        lot=task.lot,
+        reason=how,
+        order_id=task.order_id,
+        line_id=task.line_id,
+    )
     used = Reservation(task.line_id, task.sku, task.location, -qty, lot=task.lot)
     ctx.stock.apply([move], [used])  # refuses if the ledger disagrees (e.g. a stale reservation)
     done = task.picked + qty == task.qty
@@ -323,9 +342,13 @@ def _order_progress(
 
 
 def _status(
-    order_id: str, current: OrderStatus, target: OrderStatus, events: list[Event],
-    changes: list[object], reason: str = "",
-) -> StatusChange:  # fmt: skip
+    order_id: str,
+    current: OrderStatus,
+    target: OrderStatus,
+    events: list[Event],
+    changes: list[object],
+    reason: str = "",
+) -> StatusChange:
     change = change_status(order_id, current, target, reason=reason)
     payload = {"from": current.value, "to": target.value, "reason": reason}
     events.append(Event(change.event, payload, order_id=order_id))
@@ -342,10 +365,16 @@ def _short(s: PickSession, _scan: Classified, ctx: PickContext) -> Decision[Pick
     missing = task.remaining
     released = Reservation(task.line_id, task.sku, task.location, -missing, lot=task.lot)
     hold = Movement(
-        "count_hold", task.sku, missing, Place(task.location, Bucket.ON_HAND),
-        Place(task.location, Bucket.FROZEN), lot=task.lot, reason="short_pick",
-        order_id=task.order_id, line_id=task.line_id,
-    )  # fmt: skip
+        "count_hold",
+        task.sku,
+        missing,
+        Place(task.location, Bucket.ON_HAND),
+        Place(task.location, Bucket.FROZEN),
+        lot=task.lot,
+        reason="short_pick",
+        order_id=task.order_id,
+        line_id=task.line_id,
+    )
     ctx.stock.apply([hold], [released])
     payload = {"sku": task.sku, "location": task.location, "missing": missing, "held": missing}
     events = [
@@ -367,16 +396,23 @@ def _short(s: PickSession, _scan: Classified, ctx: PickContext) -> Decision[Pick
     again = allocate([line], {task.sku: others}, today=ctx.today)
     reservations = [released, *again.reservations]
     if again.complete:
-        changes += [TaskAdded(pl.id, task.order_id, task.line_id, task.sku, r.location, r.delta, r.lot)
-                    for r in again.reservations]  # fmt: skip
+        changes += [
+            TaskAdded(pl.id, task.order_id, task.line_id, task.sku, r.location, r.delta, r.lot)
+            for r in again.reservations
+        ]
         prompt = "short_reallocated"
     else:
         _hold_order(pl, task, events, changes)
         prompt = "short_order_held"
     changes.append(
-        ExceptionRaised("short_pick", payload | {"reallocated": again.complete},
-                        order_id=task.order_id, location=task.location, sku=task.sku)
-    )  # fmt: skip
+        ExceptionRaised(
+            "short_pick",
+            payload | {"reallocated": again.complete},
+            order_id=task.order_id,
+            location=task.location,
+            sku=task.sku,
+        )
+    )
     # The held order's other open tasks are held with it: they no longer keep the list open.
     remaining = [t for t in pl.tasks if t.status == "open" and t.order_id != task.order_id]
     if not remaining and again.complete is False:

@@ -39,9 +39,16 @@ class MoveStock:
 
 
 def _record(
-    stock: Stock, event_type: str, movements: tuple[Movement, ...], payload: dict[str, object], *,
-    prompt: str, tone: Tone = "good", extra: dict[str, object] | None = None, order_id: str | None = None,
-) -> Decision[Stock]:  # fmt: skip
+    stock: Stock,
+    event_type: str,
+    movements: tuple[Movement, ...],
+    payload: dict[str, object],
+    *,
+    prompt: str,
+    tone: Tone = "good",
+    extra: dict[str, object] | None = None,
+    order_id: str | None = None,
+) -> Decision[Stock]:
     """One event carrying `movements`, the stock after them, and the operator's confirmation."""
     sku = movements[0].sku
     event = Event(event_type, payload | (extra or {}), movements, order_id=order_id, sku=sku)
@@ -151,9 +158,14 @@ def freeze_stock(stock: Stock, cmd: FreezeStock) -> Decision[Stock]:
     take_free(stock, cmd.sku, cmd.location, cmd.qty, lots=[cmd.lot])
     target = Place(cmd.target or cmd.location, Bucket.FROZEN)
     m = Movement(
-        "freeze", cmd.sku, cmd.qty, Place(cmd.location, Bucket.ON_HAND), target,
-        lot=cmd.lot, reason=cmd.reason,
-    )  # fmt: skip
+        "freeze",
+        cmd.sku,
+        cmd.qty,
+        Place(cmd.location, Bucket.ON_HAND),
+        target,
+        lot=cmd.lot,
+        reason=cmd.reason,
+    )
     payload = {"sku": cmd.sku, "location": cmd.location, "qty": cmd.qty, "target": target.location}
     return _record(
         stock, "stock_frozen", (m,), payload, prompt="stock_frozen", extra={"reason": cmd.reason}
@@ -175,9 +187,14 @@ def announce_return(stock: Stock, cmd: AnnounceReturn) -> Decision[Stock]:
     """customer → returns_in_transit at the returns area; sellable again only once graded."""
     _positive(cmd.qty)
     m = Movement(
-        "return_announced", cmd.sku, cmd.qty, Account.CUSTOMER,
-        Place(cmd.location, Bucket.RETURNS_IN_TRANSIT), reason=cmd.rma, order_id=cmd.order_id,
-    )  # fmt: skip
+        "return_announced",
+        cmd.sku,
+        cmd.qty,
+        Account.CUSTOMER,
+        Place(cmd.location, Bucket.RETURNS_IN_TRANSIT),
+        reason=cmd.rma,
+        order_id=cmd.order_id,
+    )
     payload = {"sku": cmd.sku, "qty": cmd.qty, "rma": cmd.rma, "location": cmd.location}
     return _record(
         stock,
@@ -206,8 +223,14 @@ def put_back(stock: Stock, cmd: PutBack) -> Decision[Stock]:
     """picked (in the tote) → on_hand (in the bin)."""
     _positive(cmd.qty)
     m = Movement(
-        "put_back", cmd.sku, cmd.qty, Place("", Bucket.PICKED, cmd.tote), Place(cmd.location, Bucket.ON_HAND),
-        lot=cmd.lot, reason="order_cancelled", order_id=cmd.order_id,
-    )  # fmt: skip
+        "put_back",
+        cmd.sku,
+        cmd.qty,
+        Place("", Bucket.PICKED, cmd.tote),
+        Place(cmd.location, Bucket.ON_HAND),
+        lot=cmd.lot,
+        reason="order_cancelled",
+        order_id=cmd.order_id,
+    )
     payload = {"sku": cmd.sku, "qty": cmd.qty, "tote": cmd.tote, "location": cmd.location}
     return _record(stock, "put_back", (m,), payload, prompt="put_back_done", order_id=cmd.order_id)

@@ -18,9 +18,13 @@ def transition_kind(scan: Classified) -> str:
 
 
 def transition(
-    table: Mapping[tuple[str, str], H], step: str, scan: Classified, *, prompt: str,
+    table: Mapping[tuple[str, str], H],
+    step: str,
+    scan: Classified,
+    *,
+    prompt: str,
     params: Mapping[str, object] | None = None,
-) -> H:  # fmt: skip
+) -> H:
     """The handler for (step, scan), or `unexpected_scan` naming what the step asks for
     (`params` fill that prompt, e.g. the location to go to)."""
     handler = table.get((step, transition_kind(scan)))

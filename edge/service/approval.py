@@ -26,9 +26,16 @@ class Approval:
 
 
 async def approve(
-    store: Store, settings: AuthSettings, *, badge: str, pin: str, reason: str, action: str,
-    throttle: SourceThrottle | None = None, sources: tuple[str, ...] = (),
-) -> Approval:  # fmt: skip
+    store: Store,
+    settings: AuthSettings,
+    *,
+    badge: str,
+    pin: str,
+    reason: str,
+    action: str,
+    throttle: SourceThrottle | None = None,
+    sources: tuple[str, ...] = (),
+) -> Approval:
     """The supervisor or admin whose badge and PIN these are, or a refusal (bad_credentials the
     same for an unknown badge and a wrong PIN, operator_locked, or not_authorized naming `action`
     when the badge is not a manager's). With a `throttle`, failures slow their `sources` down."""

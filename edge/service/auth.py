@@ -110,9 +110,12 @@ def _record_attempt(
     if refused is None:
         expires = tx.now + timedelta(hours=settings.session_hours)
         ops.open_session(
-            tx, token=token, operator_id=operator_id, device_id=attempt.device_id,
+            tx,
+            token=token,
+            operator_id=operator_id,
+            device_id=attempt.device_id,
             expires_at=expires,
-        )  # fmt: skip
+        )
     return refused
 
 
@@ -133,9 +136,11 @@ def count_pin(
     if locked:
         return EdgeError("bad_credentials")
     failed = after_failed_pin(
-        row["failed_pins"], now=tx.now, max_attempts=settings.badge_lock_attempts,
+        row["failed_pins"],
+        now=tx.now,
+        max_attempts=settings.badge_lock_attempts,
         lockout=timedelta(minutes=settings.lockout_minutes),
-    )  # fmt: skip
+    )
     ops.record_failed_pin(
         tx, operator_id, failed=failed.failed_pins, locked_until=failed.locked_until
     )

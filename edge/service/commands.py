@@ -12,9 +12,15 @@ from edge.store.writer import Tx
 
 
 def run_once(
-    tx: Tx, key: str, *, kind: str, request: dict[str, Any], actor: tuple[int | None, str | None],
-    decide: Callable[[], dict[str, Any]], refusal: Callable[[EdgeError], dict[str, Any]],
-) -> Answer:  # fmt: skip
+    tx: Tx,
+    key: str,
+    *,
+    kind: str,
+    request: dict[str, Any],
+    actor: tuple[int | None, str | None],
+    decide: Callable[[], dict[str, Any]],
+    refusal: Callable[[EdgeError], dict[str, Any]],
+) -> Answer:
     """Run `decide` in its own savepoint unless `key` was answered before.
 
     The same key with a different request is refused (`scan_id_reused`) and nothing is stored.
@@ -31,9 +37,14 @@ def run_once(
     except EdgeError as err:
         answer = Answer(refusal(err), err.code)
     record_answer(
-        tx, key, kind=kind, request_hash_=digest, answer=answer,
-        operator_id=actor[0], device_id=actor[1],
-    )  # fmt: skip
+        tx,
+        key,
+        kind=kind,
+        request_hash_=digest,
+        answer=answer,
+        operator_id=actor[0],
+        device_id=actor[1],
+    )
     return answer
 
 

@@ -32,8 +32,13 @@ def record_count(tx: Tx, task_id: int, found: int, actor: Actor) -> dict[str, An
     decision = count_held(stock, cmd)
     seqs = apply_decision(tx, decision, actor)
     assert decision.feedback is not None
-    return {"ok": True, "tone": decision.feedback.tone, "prompt": decision.feedback.prompt,
-            "params": dict(decision.feedback.params), "events": seqs}  # fmt: skip
+    return {
+        "ok": True,
+        "tone": decision.feedback.tone,
+        "prompt": decision.feedback.prompt,
+        "params": dict(decision.feedback.params),
+        "events": seqs,
+    }
 
 
 async def count_result(store: Store, task_id: int, found: int, actor: Actor) -> dict[str, Any]:

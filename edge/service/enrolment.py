@@ -64,9 +64,15 @@ async def enrol(
         if not req.supervisor_badge or not req.supervisor_pin:
             raise EdgeError("enrolment_needs_supervisor")
         await approve(
-            store, auth, badge=req.supervisor_badge, pin=req.supervisor_pin, reason="",
-            action="enrol_device", throttle=guards.throttle, sources=req.sources,
-        )  # fmt: skip
+            store,
+            auth,
+            badge=req.supervisor_badge,
+            pin=req.supervisor_pin,
+            reason="",
+            action="enrol_device",
+            throttle=guards.throttle,
+            sources=req.sources,
+        )
     secret = new_secret()
     device_id = station_device_id(req.station) if req.station else None
     try:

@@ -82,12 +82,23 @@ def quarantine_expired(
             frozen.append(_freeze(tx, g, g["qty"] - kept, target, actor))
     for order_id in sorted(reallocate):
         allocate_order(tx, order_id, actor, shelf=rules)
-    params = {"units": sum(f["qty"] for f in frozen), "grains": len(frozen),
-              "target": target or "", "target_text": f" → {target}" if target else "",
-              "orders": len(reallocate), "left": left_allocated,
-              "today": today.isoformat()}  # fmt: skip
-    return {"ok": True, "tone": "good", "prompt": "expired_quarantined", "params": params,
-            "frozen": frozen, "reallocated": sorted(reallocate)}  # fmt: skip
+    params = {
+        "units": sum(f["qty"] for f in frozen),
+        "grains": len(frozen),
+        "target": target or "",
+        "target_text": f" → {target}" if target else "",
+        "orders": len(reallocate),
+        "left": left_allocated,
+        "today": today.isoformat(),
+    }
+    return {
+        "ok": True,
+        "tone": "good",
+        "prompt": "expired_quarantined",
+        "params": params,
+        "frozen": frozen,
+        "reallocated": sorted(reallocate),
+    }
 
 
 def _release(tx: Tx, released: list[tuple[str, Reservation]], grain: Any, actor: Actor) -> None:
@@ -95,8 +106,12 @@ def _release(tx: Tx, released: list[tuple[str, Reservation]], grain: Any, actor:
     by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for order_id, r in released:
         by_order[order_id].append({"line_id": r.line_id, "qty": -r.delta})
-    where = {"reason": "lot_expired", "sku": grain["sku"], "location": grain["location"],
-             "lot": grain["lot"]}  # fmt: skip
+    where = {
+        "reason": "lot_expired",
+        "sku": grain["sku"],
+        "location": grain["location"],
+        "lot": grain["lot"],
+    }
     events = tuple(
         Event("order_deallocated", where | {"lines": lines}, order_id=order_id)
         for order_id, lines in by_order.items()
@@ -108,8 +123,14 @@ def _freeze(tx: Tx, grain: Any, qty: int, target: str | None, actor: Actor) -> d
     cmd = FreezeStock(grain["sku"], grain["location"], qty, "expired", target, grain["lot"])
     stock = Stock(*load_stock_rows(tx, cmd.sku, [cmd.location, *([target] if target else [])]))
     apply_decision(tx, freeze_stock(stock, cmd), actor)
-    return {"sku": cmd.sku, "location": cmd.location, "lot": cmd.lot, "qty": qty,
-            "expiry": grain["expiry"], "target": target or cmd.location}  # fmt: skip
+    return {
+        "sku": cmd.sku,
+        "location": cmd.location,
+        "lot": cmd.lot,
+        "qty": qty,
+        "expiry": grain["expiry"],
+        "target": target or cmd.location,
+    }
 
 
 async def quarantine(

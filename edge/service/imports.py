@@ -50,9 +50,13 @@ def _applier(kind: str) -> Callable[[Tx, Any], bool]:
 
 
 def apply_records(
-    tx: Tx, kind: str, records: Sequence[tuple[int, Any]], *, bad: Sequence[BadRow] = (),
+    tx: Tx,
+    kind: str,
+    records: Sequence[tuple[int, Any]],
+    *,
+    bad: Sequence[BadRow] = (),
     progress: Progress | None = None,
-) -> ImportResult:  # fmt: skip
+) -> ImportResult:
     """Check every record against the store and apply it; any bad row raises `ImportRefused`.
 
     Run this as one writer command: the raise rolls the command's savepoint back, whole.
@@ -76,9 +80,14 @@ def apply_records(
 
 
 def import_table(
-    store: Store, kind: str, table: Table, *, pin_cost: int = 14, pin_min_length: int = 4,
+    store: Store,
+    kind: str,
+    table: Table,
+    *,
+    pin_cost: int = 14,
+    pin_min_length: int = 4,
     progress: Progress | None = None,
-) -> ImportResult:  # fmt: skip
+) -> ImportResult:
     """Parse, check and apply `table` as `kind` in one writer command; raises `ImportRefused`."""
     records, bad = parse_table(kind, table, pin_min_length=pin_min_length)
     if any(b.line == 1 for b in bad):  # a bad header: the rows cannot be read at all

@@ -46,8 +46,11 @@ def receive_order(
     store.insert_order(
         tx, order, order_id, operator_id=actor.operator_id, device_id=actor.device_id
     )
-    payload = {"channel": order.channel, "channel_order_id": order.channel_order_id,
-               "lines": [{"sku": ln.sku, "qty": ln.qty} for ln in order.lines]}  # fmt: skip
+    payload = {
+        "channel": order.channel,
+        "channel_order_id": order.channel_order_id,
+        "lines": [{"sku": ln.sku, "qty": ln.qty} for ln in order.lines],
+    }
     apply_decision(
         tx, Decision(None, (Event("order_received", payload, order_id=order_id),)), actor
     )
@@ -66,18 +69,29 @@ def allocate_order(tx: Tx, order_id: str, actor: Actor, *, shelf: ShelfRules) ->
     skus = sorted({ln["sku"] for ln in lines})
     min_days = store.line_min_shelf_days(tx, order_id, skus, shelf) if skus else {}
     requests = [
-        LineRequest(ln["id"], ln["sku"], _open_qty(ln) - ln["qty_allocated"], ln["lot"],
-                    min_days[ln["sku"]])
+        LineRequest(
+            ln["id"], ln["sku"], _open_qty(ln) - ln["qty_allocated"], ln["lot"], min_days[ln["sku"]]
+        )
         for ln in lines
-    ]  # fmt: skip
+    ]
     result = allocate(
         requests, store.candidates(tx, skus) if skus else {}, today=shelf.today(tx.now)
     )
     events: list[Event] = []
     changes: list[object] = []
     if result.complete:
-        payload = {"allocations": [{"line_id": r.line_id, "sku": r.sku, "location": r.location,
-                                    "lot": r.lot, "qty": r.delta} for r in result.reservations]}  # fmt: skip
+        payload = {
+            "allocations": [
+                {
+                    "line_id": r.line_id,
+                    "sku": r.sku,
+                    "location": r.location,
+                    "lot": r.lot,
+                    "qty": r.delta,
+                }
+                for r in result.reservations
+            ]
+        }
         events.append(Event("order_allocated", payload, order_id=order_id))
         if current is OrderStatus.ON_HOLD:
             changes.append(change_status(order_id, current, OrderStatus.RELEASED))
@@ -113,8 +127,11 @@ def cancel_order(tx: Tx, order_id: str, actor: Actor, *, reason: str) -> dict[st
         raise EdgeError("not_found", what="order", key=order_id)
     current = OrderStatus(row["status"])
     change = change_status(order_id, current, OrderStatus.CANCELLED, reason=reason)
-    reservations = [r for ln in store.order_lines(tx, order_id)
-                    for r in release_all(store.line_reservations(tx, ln["id"]), ln["id"])]  # fmt: skip
+    reservations = [
+        r
+        for ln in store.order_lines(tx, order_id)
+        for r in release_all(store.line_reservations(tx, ln["id"]), ln["id"])
+    ]
     putbacks = store.picked_in_totes(tx, order_id)
     payload = {"from": current.value, "reason": reason, "put_back": putbacks}
     decision = Decision(
@@ -141,9 +158,17 @@ def putback_notices(conn: Any, order_ids: list[str]) -> list[tuple[int, dict[str
         if not units:
             continue
         for list_id, picker in store.pickers_of(conn, order_id):
-            notices.append((picker, {"order_id": order_id, "list_id": list_id,
-                                     "channel_order_id": units[0]["channel_order_id"],
-                                     "put_back": units}))  # fmt: skip
+            notices.append(
+                (
+                    picker,
+                    {
+                        "order_id": order_id,
+                        "list_id": list_id,
+                        "channel_order_id": units[0]["channel_order_id"],
+                        "put_back": units,
+                    },
+                )
+            )
     return notices
 
 

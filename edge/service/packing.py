@@ -62,14 +62,22 @@ def pack_rules(settings: Any) -> PackRules:
     c = settings.carrier
     return PackRules(
         settings.packing.ship_on_pack,
-        Tolerance(settings.packing.weight_tolerance_g,
-                  Decimal(str(settings.packing.weight_tolerance_pct))),
+        Tolerance(
+            settings.packing.weight_tolerance_g, Decimal(str(settings.packing.weight_tolerance_pct))
+        ),
         {p.code: (p.name, p.tare_g) for p in settings.pack_packages},
-        c.name, c.service,
-        {"name": c.sender_name, "line1": c.sender_address, "city": c.sender_city,
-         "region": c.sender_province, "postal_code": c.sender_postcode,
-         "country": c.sender_country, "phone": c.sender_phone},
-    )  # fmt: skip
+        c.name,
+        c.service,
+        {
+            "name": c.sender_name,
+            "line1": c.sender_address,
+            "city": c.sender_city,
+            "region": c.sender_province,
+            "postal_code": c.sender_postcode,
+            "country": c.sender_country,
+            "phone": c.sender_phone,
+        },
+    )
 
 
 # --- the pack workflow's shell ---
@@ -95,9 +103,12 @@ def run_pack(tx: Tx, state: dict[str, Any], scan: Classified, _f: FloorSettings)
 
 
 def view_pack(
-    conn: Any, state: dict[str, Any], *, ship_to: Mapping[str, Any] | None = None,
+    conn: Any,
+    state: dict[str, Any],
+    *,
+    ship_to: Mapping[str, Any] | None = None,
     parcels: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The pack screen: the order, each line's units to check, the parcels closed so far
     (`ship_to` and `parcels`, where the caller holds them already, are not read again)."""
     s = PackSession(**state)
@@ -106,24 +117,42 @@ def view_pack(
     lines = []
     if order is not None:
         names = product_names(conn, [ln.sku for ln in order.lines])
-        lines = [{"line_id": ln.line_id, "sku": ln.sku, "name": names.get(ln.sku, ("", ""))[0],
-                  "name_zh": names.get(ln.sku, ("", ""))[1], "to_pack": ln.to_pack,
-                  "verified": s.verified.get(ln.line_id, 0), "packed": ln.packed}
-                 for ln in order.lines if ln.picked]  # fmt: skip
+        lines = [
+            {
+                "line_id": ln.line_id,
+                "sku": ln.sku,
+                "name": names.get(ln.sku, ("", ""))[0],
+                "name_zh": names.get(ln.sku, ("", ""))[1],
+                "to_pack": ln.to_pack,
+                "verified": s.verified.get(ln.line_id, 0),
+                "packed": ln.packed,
+            }
+            for ln in order.lines
+            if ln.picked
+        ]
     left = sum(x["to_pack"] - x["verified"] for x in lines)
     params = {"order_id": s.order_id, "units": left}
     if s.order_id and ship_to is None:
         ship_to = store.ship_to(conn, s.order_id)
     if s.order_id and parcels is None:
         parcels = store.parcel_rows(conn, s.order_id)
-    return {"workflow": "pack", "step": step, "station": s.station, "order_id": s.order_id,
-            "channel_order_id": ship_to.get("_channel_order_id") if s.order_id and ship_to else None,
-            # the buyer's and the seller's notes from the channel ("ship by SF", "gift wrap")
-            "notes": _notes(ship_to) if s.order_id and ship_to else {"buyer": "", "seller": ""},
-            "tote": order.tote if order else None, "parcel_no": s.parcel_no, "lines": lines,
-            "in_parcel": sum(s.verified.values()), "left": left,
-            "parcels": parcels if s.order_id else [],
-            "prompt": PROMPT[step], "prompt_params": params}  # fmt: skip
+    return {
+        "workflow": "pack",
+        "step": step,
+        "station": s.station,
+        "order_id": s.order_id,
+        "channel_order_id": ship_to.get("_channel_order_id") if s.order_id and ship_to else None,
+        # the buyer's and the seller's notes from the channel ("ship by SF", "gift wrap")
+        "notes": _notes(ship_to) if s.order_id and ship_to else {"buyer": "", "seller": ""},
+        "tote": order.tote if order else None,
+        "parcel_no": s.parcel_no,
+        "lines": lines,
+        "in_parcel": sum(s.verified.values()),
+        "left": left,
+        "parcels": parcels if s.order_id else [],
+        "prompt": PROMPT[step],
+        "prompt_params": params,
+    }
 
 
 def _notes(ship_to: Mapping[str, Any]) -> dict[str, str]:
@@ -201,26 +230,51 @@ class Close:
     @property
     def request(self) -> dict[str, Any]:
         """What a retry of the same close_id must repeat."""
-        return {"package": self.package, "weight_g": self.typed_weight, "pieces": self.pieces,
-                "device_id": self.session.device_id,
-                **({"weight_source": self.weight_source, "approval": self.approval_badge,
-                    "reason": self.approval_reason} if self.typed_weight is not None else {})}  # fmt: skip
+        return {
+            "package": self.package,
+            "weight_g": self.typed_weight,
+            "pieces": self.pieces,
+            "device_id": self.session.device_id,
+            **(
+                {
+                    "weight_source": self.weight_source,
+                    "approval": self.approval_badge,
+                    "reason": self.approval_reason,
+                }
+                if self.typed_weight is not None
+                else {}
+            ),
+        }
 
 
 async def close_parcel(
-    store: Store, settings: Any, bench: PackBench, session: LoginSession, ask: CloseAsk,
-    *, sources: tuple[str, ...] = (),
-) -> Closed:  # fmt: skip
+    store: Store,
+    settings: Any,
+    bench: PackBench,
+    session: LoginSession,
+    ask: CloseAsk,
+    *,
+    sources: tuple[str, ...] = (),
+) -> Closed:
     """Close the parcel being packed, once per close_id.
 
     Before the write (none of it holds the writer): a retry's stored answer, the bench's
     order, the printer, the weight (scale, or typed with a supervisor where the site asks) and
     the tracking number (once per order and parcel). Then one commit: the parcel, `packed`, the
     movements, events and the waybill's print job. The print itself runs after the commit."""
-    asked = Close(ask.close_id, session, ask.package, 0, ask.pieces, "", None,
-                  typed_weight=ask.weight_g, weight_source=ask.weight_source,
-                  approval_badge=ask.approval.badge if ask.approval else "",
-                  approval_reason=ask.approval.reason if ask.approval else "")  # fmt: skip
+    asked = Close(
+        ask.close_id,
+        session,
+        ask.package,
+        0,
+        ask.pieces,
+        "",
+        None,
+        typed_weight=ask.weight_g,
+        weight_source=ask.weight_source,
+        approval_badge=ask.approval.badge if ask.approval else "",
+        approval_reason=ask.approval.reason if ask.approval else "",
+    )
     conn = store.read()
     prior = replay_close(conn, asked)
     if prior is not None:  # a retry after a lost answer: the first answer, nothing new
@@ -228,17 +282,30 @@ async def close_parcel(
     s, order = parcel_to_close(conn, session)
     printer = station_printer(settings, s.station)
     reader = bench.scales.get(s.station) if s.station else None
-    weighed = await weigh(store, settings, reader, s.station, typed_g=ask.weight_g,
-                          source=ask.weight_source, approval=ask.approval,
-                          throttle=bench.throttle, sources=sources)  # fmt: skip
+    weighed = await weigh(
+        store,
+        settings,
+        reader,
+        s.station,
+        typed_g=ask.weight_g,
+        source=ask.weight_source,
+        approval=ask.approval,
+        throttle=bench.throttle,
+        sources=sources,
+    )
     tracking = await bench.carrier.tracking_number(
         order.order_id, s.parcel_no, {"weight_g": weighed.grams, "package": ask.package}
     )
     req = replace(
-        asked, weight_g=weighed.grams, weight_source=weighed.source,
-        approved_by=weighed.approved_by, tracking_no=tracking, printer=printer.name,
-        printer_format=printer.format, print_station=printer.station,
-    )  # fmt: skip
+        asked,
+        weight_g=weighed.grams,
+        weight_source=weighed.source,
+        approved_by=weighed.approved_by,
+        tracking_no=tracking,
+        printer=printer.name,
+        printer_format=printer.format,
+        print_station=printer.station,
+    )
     rules = pack_rules(settings)
     answer = await store.writer.run(lambda tx: close(tx, req, rules))
     bench.spooler.notify()
@@ -272,10 +339,17 @@ class Weighed:
 
 
 async def weigh(
-    store: Store, settings: Any, reader: Any, station: str, *, typed_g: int | None,
-    source: str, approval: Approval | None, throttle: SourceThrottle | None = None,
+    store: Store,
+    settings: Any,
+    reader: Any,
+    station: str,
+    *,
+    typed_g: int | None,
+    source: str,
+    approval: Approval | None,
+    throttle: SourceThrottle | None = None,
     sources: tuple[str, ...] = (),
-) -> Weighed:  # fmt: skip
+) -> Weighed:
     """The weight to close with: the station's scale's steady reading, or the one typed or
     scanned, as packing.typed_weight and a live scale allow (a supervisor's badge + PIN)."""
     if typed_g is None:
@@ -294,9 +368,15 @@ async def weigh(
     if approval is None:
         raise EdgeError("supervisor_needed", why="scale_live" if live else "site_rule")
     approved = await approve(
-        store, AuthSettings.of(settings.auth), badge=approval.badge, pin=approval.pin,
-        reason=approval.reason, action="approve_weight", throttle=throttle, sources=sources,
-    )  # fmt: skip
+        store,
+        AuthSettings.of(settings.auth),
+        badge=approval.badge,
+        pin=approval.pin,
+        reason=approval.reason,
+        action="approve_weight",
+        throttle=throttle,
+        sources=sources,
+    )
     return Weighed(typed_g, source, approved.who)
 
 
@@ -330,77 +410,139 @@ def _bench_order(conn: Any, session: LoginSession) -> tuple[WorkSession, PackSes
 def close(tx: Tx, req: Close, rules: PackRules) -> Answer:
     """Close the parcel once per close_id: parcel, movements, events and print job together."""
     return run_once(
-        tx, req.close_id, kind="pack_close",
+        tx,
+        req.close_id,
+        kind="pack_close",
         request=req.request,
         actor=(req.session.operator_id, req.session.device_id),
         decide=lambda: _close(tx, req, rules),
         refusal=lambda err: refusal_body(req.close_id, err),
-    )  # fmt: skip
+    )
 
 
 def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
     """Inside the writer: load what the domain needs once, decide, store, queue the waybill."""
     work, s, order = _bench_order(tx, req.session)
     if req.package not in rules.packages:
-        raise EdgeError("unknown_package", package=req.package,
-                        choices=", ".join(rules.packages))  # fmt: skip
+        raise EdgeError("unknown_package", package=req.package, choices=", ".join(rules.packages))
     to = store.ship_to(tx, order.order_id)
     service = to.get("_service") or rules.service
-    cmd = CloseParcel(req.package, rules.packages[req.package][1], req.weight_g, req.pieces,
-                      req.tracking_no, rules.carrier, service,
-                      weight_source=req.weight_source, approved_by=req.approved_by,
-                      approval_reason=req.approval_reason if req.approved_by else "")  # fmt: skip
+    cmd = CloseParcel(
+        req.package,
+        rules.packages[req.package][1],
+        req.weight_g,
+        req.pieces,
+        req.tracking_no,
+        rules.carrier,
+        service,
+        weight_source=req.weight_source,
+        approved_by=req.approved_by,
+        approval_reason=req.approval_reason if req.approved_by else "",
+    )
     decision = close_parcel_decision(
-        s, order, store.sources(tx, order.order_id),
-        store.unit_weights(tx, [ln.sku for ln in order.lines]), cmd,
-        tolerance=rules.tolerance, ship_on_pack=rules.ship_on_pack,
+        s,
+        order,
+        store.sources(tx, order.order_id),
+        store.unit_weights(tx, [ln.sku for ln in order.lines]),
+        cmd,
+        tolerance=rules.tolerance,
+        ship_on_pack=rules.ship_on_pack,
         earlier=store.parcels_of(tx, order.order_id),
-    )  # fmt: skip
-    seqs = apply_decision(tx, decision, Actor(req.session.operator_id, req.session.device_id,
-                                              req.close_id))  # fmt: skip
+    )
+    seqs = apply_decision(
+        tx, decision, Actor(req.session.operator_id, req.session.device_id, req.close_id)
+    )
     job = None
     if req.printer is not None:
         closed = next(c for c in decision.changes if isinstance(c, ParcelClosed))
-        parcel = ParcelInfo(closed.parcel_id, closed.parcel_no, closed.pieces or closed.parcel_no,
-                            closed.tracking_no, closed.weight_g or 0, closed.contents)  # fmt: skip
-        job = _queue_waybill(tx, order.order_id, parcel, to, rules, req.printer,
-                             req.printer_format, req.print_station or s.station)  # fmt: skip
+        parcel = ParcelInfo(
+            closed.parcel_id,
+            closed.parcel_no,
+            closed.pieces or closed.parcel_no,
+            closed.tracking_no,
+            closed.weight_g or 0,
+            closed.contents,
+        )
+        job = _queue_waybill(
+            tx,
+            order.order_id,
+            parcel,
+            to,
+            rules,
+            req.printer,
+            req.printer_format,
+            req.print_station or s.station,
+        )
     new_state = asdict(decision.state)
     save_state(tx, work.id, new_state)
     parcels = store.parcel_rows(tx, order.order_id)
     view = view_pack(tx, new_state, ship_to=to, parcels=parcels)
     fb = decision.feedback
     assert fb is not None
-    return {"scan_id": req.close_id, "ok": True, "workflow": "pack", "tone": fb.tone,
-            "prompt": fb.prompt, "params": dict(fb.params), "next": view["prompt"],
-            "next_params": view["prompt_params"], "view": view, "state": new_state,
-            "events": seqs, "tracking_no": req.tracking_no, "print_job": job,
-            "print_station": req.print_station or s.station,
-            "parcel_id": parcel_id_of(order.order_id, s.parcel_no),
-            "parcels": parcels}  # fmt: skip
+    return {
+        "scan_id": req.close_id,
+        "ok": True,
+        "workflow": "pack",
+        "tone": fb.tone,
+        "prompt": fb.prompt,
+        "params": dict(fb.params),
+        "next": view["prompt"],
+        "next_params": view["prompt_params"],
+        "view": view,
+        "state": new_state,
+        "events": seqs,
+        "tracking_no": req.tracking_no,
+        "print_job": job,
+        "print_station": req.print_station or s.station,
+        "parcel_id": parcel_id_of(order.order_id, s.parcel_no),
+        "parcels": parcels,
+    }
 
 
 def _queue_waybill(
-    tx: Tx, order_id: str, parcel: ParcelInfo, to: Mapping[str, Any], rules: PackRules,
-    printer: str, fmt: str, station: str,
-) -> int:  # fmt: skip
+    tx: Tx,
+    order_id: str,
+    parcel: ParcelInfo,
+    to: Mapping[str, Any],
+    rules: PackRules,
+    printer: str,
+    fmt: str,
+    station: str,
+) -> int:
     """Queue the waybill of a parcel of the order, to the address `to` (as it stands now)."""
     recipient = Address(
-        to.get("name", ""), to.get("address", ""), to.get("district", ""), city=to.get("city", ""),
-        region=to.get("province", ""), postal_code=to.get("postcode") or to.get("postal_code", ""),
-        country=to.get("country", ""), phone=to.get("phone", ""),
-    )  # fmt: skip
+        to.get("name", ""),
+        to.get("address", ""),
+        to.get("district", ""),
+        city=to.get("city", ""),
+        region=to.get("province", ""),
+        postal_code=to.get("postcode") or to.get("postal_code", ""),
+        country=to.get("country", ""),
+        phone=to.get("phone", ""),
+    )
     waybill = Waybill(
-        order_number=to.get("_channel_order_id") or order_id, carrier=rules.carrier,
-        service=to.get("_service") or rules.service, tracking_no=parcel.tracking_no,
-        sender=Address(**dict(rules.sender)), recipient=recipient, weight_g=parcel.weight_g,
-        piece_no=parcel.parcel_no, piece_count=parcel.pieces,
-        ship_date=date.fromisoformat(tx.at[:10]), reference=order_id,
-    )  # fmt: skip
+        order_number=to.get("_channel_order_id") or order_id,
+        carrier=rules.carrier,
+        service=to.get("_service") or rules.service,
+        tracking_no=parcel.tracking_no,
+        sender=Address(**dict(rules.sender)),
+        recipient=recipient,
+        weight_g=parcel.weight_g,
+        piece_no=parcel.parcel_no,
+        piece_count=parcel.pieces,
+        ship_date=date.fromisoformat(tx.at[:10]),
+        reference=order_id,
+    )
     return print_jobs.queue_job(
-        tx, printer=printer, station=station, kind="waybill", format=fmt,
-        document=waybill_document(waybill), order_id=order_id, parcel_id=parcel.parcel_id,
-    )  # fmt: skip
+        tx,
+        printer=printer,
+        station=station,
+        kind="waybill",
+        format=fmt,
+        document=waybill_document(waybill),
+        order_id=order_id,
+        parcel_id=parcel.parcel_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -427,9 +569,15 @@ async def reprint_parcel(
 
 
 def reprint_waybill(
-    tx: Tx, parcel_id: str, rules: PackRules, printer: str, fmt: str, station: str,
-    *, by: LoginSession,
-) -> dict[str, Any]:  # fmt: skip
+    tx: Tx,
+    parcel_id: str,
+    rules: PackRules,
+    printer: str,
+    fmt: str,
+    station: str,
+    *,
+    by: LoginSession,
+) -> dict[str, Any]:
     """A new waybill job for a closed parcel, with the order's address as it is now; only its
     packer (or a supervisor) may ask."""
     found = store.parcel(tx, parcel_id)
@@ -462,13 +610,20 @@ def run_dispatch(
         if found is not None:
             order_id, parcel = found
             status, carrier = store.order_shipment(tx, order_id)
-            ctx = DispatchContext(order_id, status, parcel,
-                                  tuple(store.parcels_of(tx, order_id)), carrier)  # fmt: skip
+            ctx = DispatchContext(
+                order_id, status, parcel, tuple(store.parcels_of(tx, order_id)), carrier
+            )
     return decide_dispatch(DispatchSession(**state), scan, ctx)
 
 
 def view_dispatch(_conn: Any, state: dict[str, Any]) -> dict[str, Any]:
     s = DispatchSession(**state)
-    return {"workflow": "dispatch", "step": "parcel", "station": s.station,
-            "dispatched": s.dispatched, "last": s.last, "prompt": "scan_dispatch_parcel",
-            "prompt_params": {}}  # fmt: skip
+    return {
+        "workflow": "dispatch",
+        "step": "parcel",
+        "station": s.station,
+        "dispatched": s.dispatched,
+        "last": s.last,
+        "prompt": "scan_dispatch_parcel",
+        "prompt_params": {},
+    }

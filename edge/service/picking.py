@@ -75,13 +75,19 @@ def run_pick(tx: Tx, state: dict[str, Any], scan: Classified, f: FloorSettings) 
         stock = Stock(*load_stock_rows(tx, task.sku, [task.location]))
         min_days = (
             order_store.line_min_shelf_days(tx, task.order_id, [task.sku], f.shelf)[task.sku]
-            if short else 0
-        )  # fmt: skip
-        ctx = PickContext(pick_list, stock, candidates, None, allow, today=today,
-                          min_shelf_days=min_days)  # fmt: skip
+            if short
+            else 0
+        )
+        ctx = PickContext(
+            pick_list, stock, candidates, None, allow, today=today, min_shelf_days=min_days
+        )
     elif scan.kind == "container":
-        ctx = PickContext(pick_list, tote_owner=store.tote_owner(tx, scan.key),
-                          allow_unscanned_completion=allow, today=today)  # fmt: skip
+        ctx = PickContext(
+            pick_list,
+            tote_owner=store.tote_owner(tx, scan.key),
+            allow_unscanned_completion=allow,
+            today=today,
+        )
     return decide_pick(session, scan, ctx)
 
 
@@ -95,25 +101,56 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
     channel_ids = {
         o: r["channel_order_id"] for o in pl.order_status if (r := order_store.order_row(conn, o))
     }
-    totes = [{"slot": s.slot, "order_id": s.order_id, "channel_order_id": channel_ids.get(s.order_id),
-              "tote": s.tote} for s in pl.slots]  # fmt: skip
+    totes = [
+        {
+            "slot": s.slot,
+            "order_id": s.order_id,
+            "channel_order_id": channel_ids.get(s.order_id),
+            "tote": s.tote,
+        }
+        for s in pl.slots
+    ]
     done = [t for t in pl.tasks if t.status != "open"]
-    progress = {"tasks_done": len(done), "tasks_total": len(pl.tasks),
-                "units_picked": sum(t.picked for t in pl.tasks), "units_total": sum(t.qty for t in pl.tasks)}  # fmt: skip
+    progress = {
+        "tasks_done": len(done),
+        "tasks_total": len(pl.tasks),
+        "units_picked": sum(t.picked for t in pl.tasks),
+        "units_total": sum(t.qty for t in pl.tasks),
+    }
     task = pl.current if step in ("location", "item") else None
     shown = None
     if task is not None:
         name, name_zh = store.product_names(conn, [task.sku]).get(task.sku, ("", ""))
         slot = pl.slot_of(task.order_id)
-        shown = {"id": task.id, "location": task.location, "sku": task.sku, "name": name, "name_zh": name_zh,
-                 "lot": task.lot, "qty": task.qty, "picked": task.picked, "remaining": task.remaining,
-                 "slot": slot.slot, "tote": slot.tote, "order_id": task.order_id}  # fmt: skip
+        shown = {
+            "id": task.id,
+            "location": task.location,
+            "sku": task.sku,
+            "name": name,
+            "name_zh": name_zh,
+            "lot": task.lot,
+            "qty": task.qty,
+            "picked": task.picked,
+            "remaining": task.remaining,
+            "slot": slot.slot,
+            "tote": slot.tote,
+            "order_id": task.order_id,
+        }
     # Units of orders cancelled while on this list, in its totes: which go back to which bin.
     put_back = order_store.open_putbacks(conn, list_id=pl.id)
-    return {"workflow": "pick", "list_id": pl.id, "step": step, "progress": progress, "totes": totes,
-            "put_back": put_back,
-            "task": shown, "prompt": PROMPT[step], "prompt_params": prompt_params(session, pl),
-            "quantity_prompt": session.quantity_prompt, "complete_line": session.complete_line}  # fmt: skip
+    return {
+        "workflow": "pick",
+        "list_id": pl.id,
+        "step": step,
+        "progress": progress,
+        "totes": totes,
+        "put_back": put_back,
+        "task": shown,
+        "prompt": PROMPT[step],
+        "prompt_params": prompt_params(session, pl),
+        "quantity_prompt": session.quantity_prompt,
+        "complete_line": session.complete_line,
+    }
 
 
 async def create_list(

@@ -209,13 +209,24 @@ class Spooler:
             lambda tx: mark_failed(tx, job.id, reason, retry_at, needs_attention=attention)
         )
         if attention:
-            log.warning("print job %d on %s needs attention: %s (%d attempts); it prints as soon"
-                        " as the printer reports ready", job.id, job.printer, reason, attempts)  # fmt: skip
+            log.warning(
+                "print job %d on %s needs attention: %s (%d attempts); it prints as soon"
+                " as the printer reports ready",
+                job.id,
+                job.printer,
+                reason,
+                attempts,
+            )
         elif retry_at is None:
             log.error("print job %d on %s failed for good: %s", job.id, job.printer, reason)
         else:
-            log.warning("print job %d on %s failed (%s); retry at %s", job.id, job.printer,
-                        reason, retry_at.isoformat())  # fmt: skip
+            log.warning(
+                "print job %d on %s failed (%s); retry at %s",
+                job.id,
+                job.printer,
+                reason,
+                retry_at.isoformat(),
+            )
         self._job_event(job, "failed", reason, retry_at=retry_at, needs_attention=attention)
 
     async def _watch(self) -> None:
@@ -260,8 +271,9 @@ class Spooler:
         self.states[name] = state
         log.info("printer %s: %s %s", name, *state)
         station = getattr(self._printers[name].settings, "station", "")
-        self._emit("printer", {"printer": name, "station": station, "state": state[0],
-                               "reason": state[1]})  # fmt: skip
+        self._emit(
+            "printer", {"printer": name, "station": station, "state": state[0], "reason": state[1]}
+        )
         if status.ready and not self._stopping.is_set():
             await self._rearm(name)
 
@@ -273,15 +285,29 @@ class Spooler:
             self._wake.set()
 
     def _job_event(
-        self, job: PrintJob, status: str, reason: str, *, retry_at: datetime | None = None,
+        self,
+        job: PrintJob,
+        status: str,
+        reason: str,
+        *,
+        retry_at: datetime | None = None,
         needs_attention: bool = False,
-    ) -> None:  # fmt: skip
-        self._emit("print_job", {
-            "id": job.id, "printer": job.printer, "station": job.station, "kind": job.kind,
-            "order_id": job.order_id, "parcel_id": job.parcel_id, "status": status,
-            "reason": reason, "retry_at": None if retry_at is None else retry_at.isoformat(),
-            "needs_attention": needs_attention,
-        })  # fmt: skip
+    ) -> None:
+        self._emit(
+            "print_job",
+            {
+                "id": job.id,
+                "printer": job.printer,
+                "station": job.station,
+                "kind": job.kind,
+                "order_id": job.order_id,
+                "parcel_id": job.parcel_id,
+                "status": status,
+                "reason": reason,
+                "retry_at": None if retry_at is None else retry_at.isoformat(),
+                "needs_attention": needs_attention,
+            },
+        )
 
     def _emit(self, kind: str, body: dict[str, Any]) -> None:
         if self._on_event is not None:
@@ -312,9 +338,15 @@ async def reprint_job(store: Store, spooler: Any, job_id: int) -> int:
 
 
 async def queue_print(
-    store: Store, spooler: Any, *, printer: str, station: str, kind: str, format: str,
+    store: Store,
+    spooler: Any,
+    *,
+    printer: str,
+    station: str,
+    kind: str,
+    format: str,
     document: Any,
-) -> int:  # fmt: skip
+) -> int:
     """Queue a document on a printer in one commit; it prints after."""
     job_id = await store.writer.run(
         lambda tx: queue_job(

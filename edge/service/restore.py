@@ -63,8 +63,11 @@ def take_back(
 
 
 def _give_back(tx: Tx, order_id: str) -> None:
-    reservations = [r for ln in store.order_lines(tx, order_id)
-                    for r in release_all(store.line_reservations(tx, ln["id"]), ln["id"])]  # fmt: skip
+    reservations = [
+        r
+        for ln in store.order_lines(tx, order_id)
+        for r in release_all(store.line_reservations(tx, ln["id"]), ln["id"])
+    ]
     apply_decision(tx, Decision(None, (), tuple(reservations)), CENTRAL)
     store.hold_open_tasks(tx, order_id)
 

@@ -34,12 +34,14 @@ class ScanRequest:
 def handle_scan(tx: Tx, req: ScanRequest, settings: FloorSettings) -> Answer:
     """Answer one scan exactly once: the same scan_id again gets the stored answer."""
     return run_once(
-        tx, req.scan_id, kind="scan",
+        tx,
+        req.scan_id,
+        kind="scan",
         request={"raw": req.raw, "device_id": req.session.device_id, "quantity": req.quantity},
         actor=(req.session.operator_id, req.session.device_id),
         decide=lambda: _decide_and_apply(tx, req, settings),
         refusal=lambda err: _refusal(tx, req, err, settings),
-    )  # fmt: skip
+    )
 
 
 def _decide_and_apply(tx: Tx, req: ScanRequest, settings: FloorSettings) -> dict[str, Any]:
@@ -91,8 +93,13 @@ def _refusal(tx: Tx, req: ScanRequest, err: EdgeError, settings: FloorSettings) 
     work = open_work_session(tx, req.session.token_hash)
     if work is not None:
         view = WORKFLOWS[work.workflow].view(tx, work.state)
-        body |= {"workflow": work.workflow, "state": work.state, "view": view,
-                 "next": view["prompt"], "next_params": view["prompt_params"]}  # fmt: skip
+        body |= {
+            "workflow": work.workflow,
+            "state": work.state,
+            "view": view,
+            "next": view["prompt"],
+            "next_params": view["prompt_params"],
+        }
     return body
 
 

@@ -57,9 +57,14 @@ class Routed:
 
 
 def route_scan(
-    tx: Tx, session: LoginSession | None, *, scan_id: str, raw: str, settings: FloorSettings,
+    tx: Tx,
+    session: LoginSession | None,
+    *,
+    scan_id: str,
+    raw: str,
+    settings: FloorSettings,
     idle: timedelta = timedelta(hours=1),
-) -> Routed:  # fmt: skip
+) -> Routed:
     """Run a station scan: in the session if there is one (a scan is its use; a session idle
     longer than `idle` expires instead); else a badge starts a login and anything else is
     answered "log in first"."""
@@ -84,8 +89,11 @@ def route_scan(
 
 def station_status(conn: sqlite3.Connection, station: str, now: datetime) -> dict[str, Any]:
     session = station_session(conn, station, now)
-    return {"station": station, "device_id": station_device_id(station),
-            "operator": {"name": session.name, "role": session.role} if session else None}  # fmt: skip
+    return {
+        "station": station,
+        "device_id": station_device_id(station),
+        "operator": {"name": session.name, "role": session.role} if session else None,
+    }
 
 
 async def enrol(store: Store, stations: list[tuple[str, str]]) -> None:
@@ -95,12 +103,15 @@ async def enrol(store: Store, stations: list[tuple[str, str]]) -> None:
 
 
 async def station_scan(
-    store: Store, session: LoginSession | None, *, scan_id: str, raw: str,
-    settings: FloorSettings, idle: timedelta,
-) -> Routed:  # fmt: skip
+    store: Store,
+    session: LoginSession | None,
+    *,
+    scan_id: str,
+    raw: str,
+    settings: FloorSettings,
+    idle: timedelta,
+) -> Routed:
     """A station scanner's scan, routed and committed (see `route_scan`)."""
     return await store.writer.run(
-        lambda tx: route_scan(
-            tx, session, scan_id=scan_id, raw=raw, settings=settings, idle=idle
-        )  # fmt: skip
+        lambda tx: route_scan(tx, session, scan_id=scan_id, raw=raw, settings=settings, idle=idle)
     )

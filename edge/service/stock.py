@@ -72,16 +72,30 @@ def adjust(tx: Tx, cmd: AdjustStock, actor: Actor, *, request_id: str) -> Answer
         seqs = apply_decision(tx, decision, actor)
         fb = decision.feedback
         assert fb is not None
-        return {"scan_id": request_id, "ok": True, "tone": fb.tone, "prompt": fb.prompt,
-                "params": dict(fb.params), "events": seqs}  # fmt: skip
+        return {
+            "scan_id": request_id,
+            "ok": True,
+            "tone": fb.tone,
+            "prompt": fb.prompt,
+            "params": dict(fb.params),
+            "events": seqs,
+        }
 
     return run_once(
-        tx, request_id, kind="adjustment",
-        request={"sku": cmd.sku, "location": cmd.location, "delta": cmd.delta, "lot": cmd.lot,
-                 "reason": cmd.reason},
-        actor=(actor.operator_id, actor.device_id), decide=decide,
+        tx,
+        request_id,
+        kind="adjustment",
+        request={
+            "sku": cmd.sku,
+            "location": cmd.location,
+            "delta": cmd.delta,
+            "lot": cmd.lot,
+            "reason": cmd.reason,
+        },
+        actor=(actor.operator_id, actor.device_id),
+        decide=decide,
         refusal=lambda err: refusal_body(request_id, err),
-    )  # fmt: skip
+    )
 
 
 async def make_adjustment(

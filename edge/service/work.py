@@ -16,9 +16,12 @@ from edge.store.writer import Tx
 
 
 def start_task(
-    tx: Tx, session: LoginSession, name: str, params: dict[str, Any] | None = None,
+    tx: Tx,
+    session: LoginSession,
+    name: str,
+    params: dict[str, Any] | None = None,
     settings: FloorSettings | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """End the device's current task and start `name` (with its params, e.g. a pick list id)."""
     workflow = WORKFLOWS.get(name)
     if workflow is None:
@@ -41,14 +44,26 @@ def current_task(conn: sqlite3.Connection, session: LoginSession) -> dict[str, A
 
 def task_body(conn: Any, work_id: int, name: str, state: dict[str, Any]) -> dict[str, Any]:
     view = WORKFLOWS[name].view(conn, state)
-    return {"ok": True, "work_session_id": work_id, "workflow": name, "state": state, "view": view,
-            "tone": "info", "prompt": view["prompt"], "params": view["prompt_params"],
-            "next": view["prompt"], "next_params": view["prompt_params"]}  # fmt: skip
+    return {
+        "ok": True,
+        "work_session_id": work_id,
+        "workflow": name,
+        "state": state,
+        "view": view,
+        "tone": "info",
+        "prompt": view["prompt"],
+        "params": view["prompt_params"],
+        "next": view["prompt"],
+        "next_params": view["prompt_params"],
+    }
 
 
 async def start(
-    store: Store, session: LoginSession, name: str, params: dict[str, Any],
+    store: Store,
+    session: LoginSession,
+    name: str,
+    params: dict[str, Any],
     settings: FloorSettings,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Start the task `name` on the session's device, in one commit."""
     return await store.writer.run(lambda tx: start_task(tx, session, name, params, settings))

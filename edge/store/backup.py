@@ -74,8 +74,11 @@ def restore(backup_file: Path, target: Path, *, edge_id: str) -> int:
     try:
         src.backup(dst)
         dst.execute("UPDATE edge_meta SET value = ? WHERE key = 'epoch'", (str(epoch),))
-        info = {"backup": backup_file.name, "high_water": high_water,
-                "restored_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}  # fmt: skip
+        info = {
+            "backup": backup_file.name,
+            "high_water": high_water,
+            "restored_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
         mark_restored(dst, info)
         dst.commit()
         dst.execute("PRAGMA journal_mode = WAL")

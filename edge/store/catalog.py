@@ -43,10 +43,17 @@ def all_barcodes(conn: Any) -> list[dict[str, Any]]:
 
 
 def upsert_product(
-    tx: Tx, *, sku: str, name: str, name_zh: str = "", weight_g: int = 0,
-    lot_tracked: bool = False, expiry_tracked: bool = False, serial_tracked: bool = False,
+    tx: Tx,
+    *,
+    sku: str,
+    name: str,
+    name_zh: str = "",
+    weight_g: int = 0,
+    lot_tracked: bool = False,
+    expiry_tracked: bool = False,
+    serial_tracked: bool = False,
     min_shelf_life_days: int = 0,
-) -> None:  # fmt: skip
+) -> None:
     tx.execute(
         "INSERT INTO products (sku, name, name_zh, weight_g, lot_tracked, expiry_tracked,"
         " serial_tracked, min_shelf_life_days, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
@@ -55,9 +62,18 @@ def upsert_product(
         " lot_tracked = excluded.lot_tracked, expiry_tracked = excluded.expiry_tracked,"
         " serial_tracked = excluded.serial_tracked,"
         " min_shelf_life_days = excluded.min_shelf_life_days, updated_at = excluded.updated_at",
-        (sku, name, name_zh, weight_g, lot_tracked, expiry_tracked, serial_tracked,
-         min_shelf_life_days, tx.at),
-    )  # fmt: skip
+        (
+            sku,
+            name,
+            name_zh,
+            weight_g,
+            lot_tracked,
+            expiry_tracked,
+            serial_tracked,
+            min_shelf_life_days,
+            tx.at,
+        ),
+    )
 
 
 def add_barcode(tx: Tx, *, code: str, sku: str, pack_qty: int = 1) -> str:

@@ -17,9 +17,13 @@ class Store:
     """Opens (and migrates) the edge database; the only owner of its connections."""
 
     def __init__(
-        self, path: Path | str, *, edge_id: str = "edge-1", busy_timeout_ms: int = 5000,
+        self,
+        path: Path | str,
+        *,
+        edge_id: str = "edge-1",
+        busy_timeout_ms: int = 5000,
         max_batch: int = 256,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.path = Path(path)
         applied = open_database(self.path, busy_timeout_ms=busy_timeout_ms)
         if applied:
@@ -49,8 +53,10 @@ def _identity(tx: Tx, edge_id: str) -> tuple[str, int]:
     if rows["edge_id"] != edge_id:
         log.warning(
             "config says edge id %s but the database belongs to %s; keeping %s",
-            edge_id, rows["edge_id"], rows["edge_id"],
-        )  # fmt: skip
+            edge_id,
+            rows["edge_id"],
+            rows["edge_id"],
+        )
     return rows["edge_id"], int(rows["epoch"])
 
 

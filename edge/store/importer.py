@@ -271,9 +271,12 @@ def _operator(row: Mapping[str, str], pin_min_length: int) -> Operator:
     except EdgeError:
         raise Bad(f"pin must be {pin_min_length} or more digits") from None
     return Operator(
-        _text(row, "badge", required=True), _text(row, "name", required=True),
-        _choice(row, "role", [r.value for r in Role]), pin, _choice(row, "language", LANGUAGES),
-    )  # fmt: skip
+        _text(row, "badge", required=True),
+        _text(row, "name", required=True),
+        _choice(row, "role", [r.value for r in Role]),
+        pin,
+        _choice(row, "language", LANGUAGES),
+    )
 
 
 def _product(row: Mapping[str, str], _: int) -> Product:
@@ -362,8 +365,14 @@ def _apply_product(tx: Tx, p: Product) -> bool:
         " FROM products WHERE sku = ?",
         (p.sku,),
     )
-    wanted = (p.name, p.name_zh, p.weight_g, int(p.lot_tracked), int(p.expiry_tracked),
-              p.min_shelf_life_days)  # fmt: skip
+    wanted = (
+        p.name,
+        p.name_zh,
+        p.weight_g,
+        int(p.lot_tracked),
+        int(p.expiry_tracked),
+        p.min_shelf_life_days,
+    )
     return _upsert(current, wanted, lambda: catalog.upsert_product(tx, **vars(p)))
 
 
@@ -422,9 +431,12 @@ def _apply_operator(tx: Tx, op: Operator) -> bool:
 # What each kind's row writes (True if it changed anything); opening stock is received by the
 # service (edge.service.imports), after `check_opening`.
 APPLIERS: dict[str, Callable[[Tx, Any], bool]] = {
-    "products": _apply_product, "barcodes": _apply_barcode, "locations": _apply_location,
-    "containers": _apply_container, "operators": _apply_operator,
-}  # fmt: skip
+    "products": _apply_product,
+    "barcodes": _apply_barcode,
+    "locations": _apply_location,
+    "containers": _apply_container,
+    "operators": _apply_operator,
+}
 
 
 def pin_hashes(conn: sqlite3.Connection, badges: Sequence[str]) -> dict[str, str]:

@@ -21,18 +21,37 @@ SCHEMA_VERSION = 1
 
 # The columns a movement's hash covers, in order; `verify` recomputes it from the same list.
 HASHED = (
-    "id", "type", "reason", "sku", "lot", "serial", "qty",
-    "from_location", "from_container", "from_bucket", "to_location", "to_container", "to_bucket",
-    "operator_id", "device_id", "scan_id", "order_id", "order_line_id",
-    "event_epoch", "event_seq", "at",
-)  # fmt: skip
+    "id",
+    "type",
+    "reason",
+    "sku",
+    "lot",
+    "serial",
+    "qty",
+    "from_location",
+    "from_container",
+    "from_bucket",
+    "to_location",
+    "to_container",
+    "to_bucket",
+    "operator_id",
+    "device_id",
+    "scan_id",
+    "order_id",
+    "order_line_id",
+    "event_epoch",
+    "event_seq",
+    "at",
+)
 
 
 # Movement types that count on the order line they serve.
 LINE_COUNTERS = {
-    "pick": ("qty_picked", 1), "put_back": ("qty_picked", -1),
-    "pack": ("qty_packed", 1), "ship": ("qty_shipped", 1),
-}  # fmt: skip
+    "pick": ("qty_picked", 1),
+    "put_back": ("qty_picked", -1),
+    "pack": ("qty_packed", 1),
+    "ship": ("qty_shipped", 1),
+}
 
 
 @dataclass(frozen=True)
@@ -112,10 +131,19 @@ def write_event(tx: Tx, event: Event, actor: Actor) -> int:
         "INSERT INTO outbox (epoch, seq, event_id, type, schema_version, occurred_at, scan_id,"
         " order_id, order_line_id, sku, payload) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (
-            epoch, seq, envelope["event_id"], event.type, SCHEMA_VERSION, at, actor.scan_id,
-            event.order_id, event.line_id, event.sku, json.dumps(payload, sort_keys=True),
+            epoch,
+            seq,
+            envelope["event_id"],
+            event.type,
+            SCHEMA_VERSION,
+            at,
+            actor.scan_id,
+            event.order_id,
+            event.line_id,
+            event.sku,
+            json.dumps(payload, sort_keys=True),
         ),
-    )  # fmt: skip
+    )
     return int(seq)
 
 
@@ -135,11 +163,20 @@ def replay_event(tx: Tx, event: Mapping[str, Any]) -> None:
         "INSERT INTO outbox (epoch, seq, event_id, type, schema_version, occurred_at, scan_id,"
         " order_id, order_line_id, sku, payload, delivered_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            epoch, seq, event["event_id"], event["type"], SCHEMA_VERSION, at, None,
-            event.get("order_id"), None, event.get("sku"), json.dumps(payload, sort_keys=True),
+            epoch,
+            seq,
+            event["event_id"],
+            event["type"],
+            SCHEMA_VERSION,
+            at,
+            None,
+            event.get("order_id"),
+            None,
+            event.get("sku"),
+            json.dumps(payload, sort_keys=True),
             tx.at,
         ),
-    )  # fmt: skip
+    )
     tx.memo.pop(("seq", epoch), None)
 
 
@@ -151,10 +188,16 @@ def _movement(m: Mapping[str, Any], order_id: str | None) -> Movement:
         return Place(location, Bucket(bucket), container)
 
     return Movement(
-        str(m["type"]), str(m["sku"]), int(m["qty"]), side(m["from"]), side(m["to"]),
-        lot=str(m.get("lot") or ""), serial=str(m.get("serial") or ""),
-        reason=str(m.get("reason") or ""), order_id=order_id,
-    )  # fmt: skip
+        str(m["type"]),
+        str(m["sku"]),
+        int(m["qty"]),
+        side(m["from"]),
+        side(m["to"]),
+        lot=str(m.get("lot") or ""),
+        serial=str(m.get("serial") or ""),
+        reason=str(m.get("reason") or ""),
+        order_id=order_id,
+    )
 
 
 def _side(side: Place | Account) -> tuple[str, str, str]:
@@ -170,14 +213,27 @@ def _write_movement(
     src, dst = _side(m.source), _side(m.target)
     row: dict[str, Any] = {
         "id": last_id + 1,
-        "type": m.type, "reason": m.reason, "sku": m.sku, "lot": m.lot, "serial": m.serial,
+        "type": m.type,
+        "reason": m.reason,
+        "sku": m.sku,
+        "lot": m.lot,
+        "serial": m.serial,
         "qty": m.qty,
-        "from_location": src[0], "from_container": src[1], "from_bucket": src[2],
-        "to_location": dst[0], "to_container": dst[1], "to_bucket": dst[2],
-        "operator_id": actor.operator_id, "device_id": actor.device_id, "scan_id": actor.scan_id,
-        "order_id": m.order_id, "order_line_id": m.line_id,
-        "event_epoch": epoch, "event_seq": seq, "at": at,
-    }  # fmt: skip
+        "from_location": src[0],
+        "from_container": src[1],
+        "from_bucket": src[2],
+        "to_location": dst[0],
+        "to_container": dst[1],
+        "to_bucket": dst[2],
+        "operator_id": actor.operator_id,
+        "device_id": actor.device_id,
+        "scan_id": actor.scan_id,
+        "order_id": m.order_id,
+        "order_line_id": m.line_id,
+        "event_epoch": epoch,
+        "event_seq": seq,
+        "at": at,
+    }
     row["hash"] = movement_hash(last_hash, row)
     tx.memo["tail"] = (row["id"], row["hash"])
     columns = ", ".join(row)

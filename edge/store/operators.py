@@ -65,9 +65,14 @@ def operator_by_badge(conn: sqlite3.Connection, badge: str) -> sqlite3.Row | Non
 
 
 def enrol_device(
-    tx: Tx, *, name: str, kind: str, station: str = "", secret: str | None = None,
+    tx: Tx,
+    *,
+    name: str,
+    kind: str,
+    station: str = "",
+    secret: str | None = None,
     device_id: str | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """A new device (or, with `device_id`, that device enrolled again: a new secret, its open
     sessions ended); the device's secret is stored hashed."""
     device_id = device_id or str(uuid.uuid4())
@@ -196,9 +201,12 @@ def _carry_over_task(tx: Tx, new_hash: str, operator_id: int, device_id: str) ->
 
 
 def _end_sessions(tx: Tx, where: str, params: tuple[Any, ...]) -> int:
-    hashes = [r[0] for r in tx.execute(
-        f"SELECT token_hash FROM login_sessions WHERE ended_at IS NULL AND {where}", params
-    )]  # fmt: skip
+    hashes = [
+        r[0]
+        for r in tx.execute(
+            f"SELECT token_hash FROM login_sessions WHERE ended_at IS NULL AND {where}", params
+        )
+    ]
     for hash_ in hashes:
         end_session(tx, hash_)
     return len(hashes)

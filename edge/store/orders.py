@@ -54,11 +54,22 @@ def insert_order(
         " ship_to, carrier, service, buyer_note, seller_note, created_at, updated_at)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            order_id, order.channel, order.channel_order_id, OrderStatus.RELEASED.value,
-            order.priority, order.ship_by, order.customer_ref, json.dumps(order.ship_to, ensure_ascii=False),
-            order.carrier, order.service, order.buyer_note, order.seller_note, tx.at, tx.at,
+            order_id,
+            order.channel,
+            order.channel_order_id,
+            OrderStatus.RELEASED.value,
+            order.priority,
+            order.ship_by,
+            order.customer_ref,
+            json.dumps(order.ship_to, ensure_ascii=False),
+            order.carrier,
+            order.service,
+            order.buyer_note,
+            order.seller_note,
+            tx.at,
+            tx.at,
         ),
-    )  # fmt: skip
+    )
     line_ids = []
     for n, line in enumerate(order.lines, start=1):
         line_id = f"{order_id}-{n}"
@@ -180,13 +191,24 @@ def order_detail(conn: sqlite3.Connection, order_id: str) -> dict[str, Any] | No
     row = order_row(conn, order_id)
     if row is None:
         return None
-    lines = [dict(line) | {"allocations": [
-        {"location": loc, "lot": lot, "qty": q} for (_, loc, _, lot), q in line_reservations(conn, line["id"]).items()
-    ]} for line in order_lines(conn, order_id)]  # fmt: skip
-    history = [dict(h) for h in conn.execute(
-        "SELECT from_status, to_status, reason, operator_id, device_id, scan_id, at"
-        " FROM order_status_history WHERE order_id = ? ORDER BY id", (order_id,)
-    )]  # fmt: skip
+    lines = [
+        dict(line)
+        | {
+            "allocations": [
+                {"location": loc, "lot": lot, "qty": q}
+                for (_, loc, _, lot), q in line_reservations(conn, line["id"]).items()
+            ]
+        }
+        for line in order_lines(conn, order_id)
+    ]
+    history = [
+        dict(h)
+        for h in conn.execute(
+            "SELECT from_status, to_status, reason, operator_id, device_id, scan_id, at"
+            " FROM order_status_history WHERE order_id = ? ORDER BY id",
+            (order_id,),
+        )
+    ]
     tote = conn.execute(
         "SELECT container FROM container_bindings WHERE order_id = ? AND closed_at IS NULL",
         (order_id,),
@@ -213,8 +235,9 @@ def open_putbacks(
     which tote back to which bin (the one they were picked from, else none suggested)."""
     where = (
         "p.order_id IN (SELECT order_id FROM pick_list_orders WHERE list_id = ?)"
-        if list_id is not None else "p.order_id = ?"
-    )  # fmt: skip
+        if list_id is not None
+        else "p.order_id = ?"
+    )
     rows = conn.execute(
         "SELECT p.id, p.order_id, o.channel_order_id, p.container AS tote, p.sku, p.lot, p.qty,"
         " COALESCE((SELECT t.location FROM pick_tasks t WHERE t.order_id = p.order_id"

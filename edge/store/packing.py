@@ -139,9 +139,14 @@ def _parcel(conn: Conn, row: sqlite3.Row) -> ParcelInfo:
         )
     )
     return ParcelInfo(
-        row["id"], row["piece_no"], row["pieces"] or row["piece_no"], row["tracking_no"],
-        row["weight_g"] or 0, contents, row["dispatched_at"] is not None,
-    )  # fmt: skip
+        row["id"],
+        row["piece_no"],
+        row["pieces"] or row["piece_no"],
+        row["tracking_no"],
+        row["weight_g"] or 0,
+        contents,
+        row["dispatched_at"] is not None,
+    )
 
 
 def parcel_rows(conn: Conn, order_id: str) -> list[dict[str, Any]]:
@@ -166,19 +171,28 @@ def shipments_of(conn: Conn, order_id: str) -> list[dict[str, Any]]:
                 (s["id"],),
             )
         ]
-        shipments.append({"shipment_id": s["id"], "carrier": s["carrier"],
-                          "shipped_at": s["shipped_at"], "parcels": parcels})  # fmt: skip
+        shipments.append(
+            {
+                "shipment_id": s["id"],
+                "carrier": s["carrier"],
+                "shipped_at": s["shipped_at"],
+                "parcels": parcels,
+            }
+        )
     return shipments
 
 
 def flag_labelled_for_reprint(tx: Tx, order_id: str, reason: str) -> list[str]:
     """Mark for reprint, with `reason`, the order's parcels whose waybill is printed (or about
     to be) and not yet dispatched; their ids, sorted."""
-    flagged = [r["id"] for r in tx.execute(
-        f"UPDATE parcels SET reprint_reason = ? WHERE {LABELLED}"
-        " AND shipment_id IN (SELECT id FROM shipments WHERE order_id = ?) RETURNING id",
-        (reason, order_id),
-    )]  # fmt: skip
+    flagged = [
+        r["id"]
+        for r in tx.execute(
+            f"UPDATE parcels SET reprint_reason = ? WHERE {LABELLED}"
+            " AND shipment_id IN (SELECT id FROM shipments WHERE order_id = ?) RETURNING id",
+            (reason, order_id),
+        )
+    ]
     return sorted(flagged)
 
 
@@ -253,9 +267,20 @@ def apply_parcel_closed(tx: Tx, c: ParcelClosed, operator_id: int | None, *_: An
     tx.execute(
         "INSERT INTO parcels (id, shipment_id, piece_no, pieces, container, tracking_no,"
         " package_type, weight_g, status, closed_at, closed_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (c.parcel_id, shipment, c.parcel_no, c.pieces, c.parcel_id, c.tracking_no, c.package,
-         c.weight_g, "closed", tx.at, operator_id),
-    )  # fmt: skip
+        (
+            c.parcel_id,
+            shipment,
+            c.parcel_no,
+            c.pieces,
+            c.parcel_id,
+            c.tracking_no,
+            c.package,
+            c.weight_g,
+            "closed",
+            tx.at,
+            operator_id,
+        ),
+    )
     tx.conn.executemany(
         "INSERT INTO parcel_contents (parcel_id, order_line_id, sku, lot, qty) VALUES (?,?,?,?,?)"
         " ON CONFLICT (parcel_id, order_line_id, lot, serial) DO UPDATE SET qty = qty + excluded.qty",
@@ -282,10 +307,13 @@ def apply_order_shipped(tx: Tx, c: OrderShipped, *_: Any) -> None:
         " (SELECT id FROM shipments WHERE order_id = ?)",
         (c.order_id,),
     )
-    for container in [r[0] for r in tx.execute(
-        "SELECT container FROM container_bindings WHERE order_id = ? AND closed_at IS NULL",
-        (c.order_id,),
-    )]:  # fmt: skip
+    for container in [
+        r[0]
+        for r in tx.execute(
+            "SELECT container FROM container_bindings WHERE order_id = ? AND closed_at IS NULL",
+            (c.order_id,),
+        )
+    ]:
         release_empty_tote(tx, container)
 
 
@@ -295,8 +323,15 @@ def ship_to(conn: Conn, order_id: str) -> dict[str, Any]:
         " WHERE id = ?",
         (order_id,),
     ).fetchone()
-    return {} if row is None else json.loads(row["ship_to"]) | {
-        "_channel_order_id": row["channel_order_id"], "_carrier": row["carrier"],
-        "_service": row["service"], "_buyer_note": row["buyer_note"],
-        "_seller_note": row["seller_note"],
-    }  # fmt: skip
+    return (
+        {}
+        if row is None
+        else json.loads(row["ship_to"])
+        | {
+            "_channel_order_id": row["channel_order_id"],
+            "_carrier": row["carrier"],
+            "_service": row["service"],
+            "_buyer_note": row["buyer_note"],
+            "_seller_note": row["seller_note"],
+        }
+    )

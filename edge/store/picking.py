@@ -39,7 +39,7 @@ def load_pick_list(conn: Conn, list_id: str) -> PickList | None:
             r["lot"],
             r["status"],
             r["expiry"],
-        )  # fmt: skip
+        )
         for r in conn.execute(
             "SELECT t.*, lots.expiry FROM pick_tasks t"
             " LEFT JOIN lots ON lots.sku = t.sku AND lots.lot = t.lot AND t.lot != ''"

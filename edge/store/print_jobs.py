@@ -77,10 +77,19 @@ def queue_job(
         " reprint_of, created_at, updated_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
         " RETURNING id",
         (
-            printer, station, kind, format, json.dumps(document, ensure_ascii=False, sort_keys=True),
-            order_id, parcel_id, reprint_of, tx.at, tx.at, tx.at,
+            printer,
+            station,
+            kind,
+            format,
+            json.dumps(document, ensure_ascii=False, sort_keys=True),
+            order_id,
+            parcel_id,
+            reprint_of,
+            tx.at,
+            tx.at,
+            tx.at,
         ),
-    )  # fmt: skip
+    )
     return int(cur.fetchone()[0])
 
 
@@ -163,10 +172,13 @@ def mark_failed(
         "UPDATE print_jobs SET status = 'failed', last_error = ?, updated_at = ?,"
         " next_attempt_at = ?, needs_attention = ? WHERE id = ?",
         (
-            reason, tx.at, None if next_attempt_at is None else utc(next_attempt_at),
-            int(needs_attention), job_id,
+            reason,
+            tx.at,
+            None if next_attempt_at is None else utc(next_attempt_at),
+            int(needs_attention),
+            job_id,
         ),
-    )  # fmt: skip
+    )
 
 
 def rearm_waiting(tx: Tx, printer: str) -> list[int]:
@@ -197,10 +209,13 @@ def queue_summary(conn: sqlite3.Connection | Tx, now: datetime) -> dict[str, dic
     ).fetchall()
     at = utc(now)
     return {
-        row[0]: {"waiting": row[1], "needs_attention": row[2] or 0,
-                 "oldest_age_s": max(0.0, _seconds_between(row[3], at))}
+        row[0]: {
+            "waiting": row[1],
+            "needs_attention": row[2] or 0,
+            "oldest_age_s": max(0.0, _seconds_between(row[3], at)),
+        }
         for row in rows
-    }  # fmt: skip
+    }
 
 
 def jobs_needing_attention(conn: sqlite3.Connection | Tx, limit: int = 100) -> list[PrintJob]:

@@ -32,17 +32,29 @@ def find_answer(tx: Tx | sqlite3.Connection, key: str) -> tuple[str, Answer] | N
 
 
 def record_answer(
-    tx: Tx, key: str, *, kind: str, request_hash_: str, answer: Answer,
-    operator_id: int | None, device_id: str | None,
-) -> None:  # fmt: skip
+    tx: Tx,
+    key: str,
+    *,
+    kind: str,
+    request_hash_: str,
+    answer: Answer,
+    operator_id: int | None,
+    device_id: str | None,
+) -> None:
     tx.execute(
         "INSERT INTO answers (key, kind, request_hash, body, code, operator_id, device_id, at)"
         " VALUES (?,?,?,?,?,?,?,?)",
         (
-            key, kind, request_hash_, json.dumps(answer.body, ensure_ascii=False, default=str),
-            answer.code, operator_id, device_id, tx.at,
+            key,
+            kind,
+            request_hash_,
+            json.dumps(answer.body, ensure_ascii=False, default=str),
+            answer.code,
+            operator_id,
+            device_id,
+            tx.at,
         ),
-    )  # fmt: skip
+    )
 
 
 def purge_answers(tx: Tx, *, before: str) -> int:

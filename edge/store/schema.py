@@ -346,8 +346,15 @@ _TASKS = """
 """
 
 _INITIAL = (
-    _CATALOGUE, _CONTAINERS, _PEOPLE, _ORDERS, _SHIPMENTS, _LEDGER, _OUTBOX_AND_ANSWERS, _TASKS,
-)  # fmt: skip
+    _CATALOGUE,
+    _CONTAINERS,
+    _PEOPLE,
+    _ORDERS,
+    _SHIPMENTS,
+    _LEDGER,
+    _OUTBOX_AND_ANSWERS,
+    _TASKS,
+)
 
 
 @MIGRATIONS(name="0001_initial")

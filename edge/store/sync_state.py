@@ -15,8 +15,18 @@ from typing import Any
 from edge.store.writer import Tx
 
 Conn = sqlite3.Connection | Tx
-ENVELOPE = ("event_id", "epoch", "seq", "schema_version", "type", "occurred_at", "scan_id",
-            "order_id", "order_line_id", "sku")  # fmt: skip
+ENVELOPE = (
+    "event_id",
+    "epoch",
+    "seq",
+    "schema_version",
+    "type",
+    "occurred_at",
+    "scan_id",
+    "order_id",
+    "order_line_id",
+    "sku",
+)
 
 
 @dataclass(frozen=True)

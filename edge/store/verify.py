@@ -161,9 +161,10 @@ def hash_chain(
             yield _missing_movements(last_id, row["id"])
         elif movement_hash(last_hash, row) != stored:
             yield Problem(
-                "movements", f"id={row['id']}",
+                "movements",
+                f"id={row['id']}",
                 "hash does not match the row's columns and the hash before it (edited by hand?)",
-            )  # fmt: skip
+            )
         last_id, last_hash, done = row["id"], stored, done + 1
         if progress is not None and done % every == 0:
             progress(done, total)

@@ -18,7 +18,7 @@ from tests.servers import (
     started,
     stopping,
     venv_script,
-)  # fmt: skip
+)
 
 ENV_PREFIX = "WAREHOUSE_CENTRAL_"
 
@@ -74,8 +74,16 @@ def start_central(
     token = init(db)
     port = free_port()
     log_path = data_dir / "central.log"
-    cmd = [venv_script("warehouse-central"), "serve", "--db", db, "--port", str(port),
-           "--log-level", "warning"]  # fmt: skip
+    cmd = [
+        venv_script("warehouse-central"),
+        "serve",
+        "--db",
+        db,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     process = spawn(cmd, log_path, env=central_env() | (env or {}))
     server = CentralServer(f"http://{HOST}:{port}", db, token, process, log_path)
     return started(server, timeout=ready_timeout)

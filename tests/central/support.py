@@ -12,9 +12,19 @@ from fastapi.testclient import TestClient
 from central_sync.server.central import Central
 
 TABLES = (
-    "edges", "edge_epochs", "events", "stock", "products", "orders", "order_lines", "order_picks",
-    "order_history", "shipments", "returns", "changes",
-)  # fmt: skip
+    "edges",
+    "edge_epochs",
+    "events",
+    "stock",
+    "products",
+    "orders",
+    "order_lines",
+    "order_picks",
+    "order_history",
+    "shipments",
+    "returns",
+    "changes",
+)
 ACCOUNTS = ("received", "shipped", "adjusted", "customer")
 AT = "2026-11-25T09:12:03.123456Z"
 
@@ -29,8 +39,17 @@ def side(where: str) -> list[str]:
 
 
 def move(sku: str, qty: int, source: str, target: str, *, kind: str = "move") -> dict[str, Any]:
-    return {"id": 0, "type": kind, "reason": "", "sku": sku, "lot": "", "serial": "", "qty": qty,
-            "from": side(source), "to": side(target)}  # fmt: skip
+    return {
+        "id": 0,
+        "type": kind,
+        "reason": "",
+        "sku": sku,
+        "lot": "",
+        "serial": "",
+        "qty": qty,
+        "from": side(source),
+        "to": side(target),
+    }
 
 
 @dataclass
@@ -48,27 +67,38 @@ class EdgeSide:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def event(self, kind: str, *moves: dict[str, Any], order_id: str | None = None,
-              **payload: Any) -> dict[str, Any]:  # fmt: skip
+    def event(
+        self, kind: str, *moves: dict[str, Any], order_id: str | None = None, **payload: Any
+    ) -> dict[str, Any]:
         """The next event of this edge's current epoch (not sent)."""
         self.seq += 1
         sku = moves[0]["sku"] if moves else None
         body = payload | {"movements": list(moves), "operator_id": 1}
         return {
-            "event_id": str(uuid.uuid4()), "edge_id": self.edge_id, "epoch": self.epoch,
-            "seq": self.seq, "schema_version": 1, "type": kind, "occurred_at": AT,
-            "scan_id": None, "order_id": order_id, "order_line_id": None, "sku": sku,
+            "event_id": str(uuid.uuid4()),
+            "edge_id": self.edge_id,
+            "epoch": self.epoch,
+            "seq": self.seq,
+            "schema_version": 1,
+            "type": kind,
+            "occurred_at": AT,
+            "scan_id": None,
+            "order_id": order_id,
+            "order_line_id": None,
+            "sku": sku,
             "payload": body,
-        }  # fmt: skip
+        }
 
     def post(self, events: list[dict[str, Any]], **headers: str) -> Any:
         return self.client.post(
-            f"/api/v1/edges/{self.edge_id}/events", json={"events": events},
+            f"/api/v1/edges/{self.edge_id}/events",
+            json={"events": events},
             headers=self.headers | headers,
-        )  # fmt: skip
+        )
 
-    def send(self, kind: str, *moves: dict[str, Any], order_id: str | None = None,
-             **payload: Any) -> dict[str, Any]:  # fmt: skip
+    def send(
+        self, kind: str, *moves: dict[str, Any], order_id: str | None = None, **payload: Any
+    ) -> dict[str, Any]:
         """Make the next event and post it alone; the answer must be 200."""
         event = self.event(kind, *moves, order_id=order_id, **payload)
         resp = self.post([event])
@@ -81,8 +111,9 @@ class EdgeSide:
     def changes(self, after: int = 0, *, wait: float = 0, limit: int = 100) -> dict[str, Any]:
         resp = self.client.get(
             f"/api/v1/edges/{self.edge_id}/changes",
-            params={"after": after, "wait": wait, "limit": limit}, headers=self.headers,
-        )  # fmt: skip
+            params={"after": after, "wait": wait, "limit": limit},
+            headers=self.headers,
+        )
         assert resp.status_code == 200, resp.text
         return resp.json()
 
@@ -99,21 +130,40 @@ def snapshot(central: Central) -> dict[str, list[dict[str, Any]]]:
 
 
 def product(sku: str, name: str = "", **extra: Any) -> dict[str, Any]:
-    return {"sku": sku, "name": name or f"Product {sku}", "name_zh": "", "weight_g": 100,
-            "barcodes": []} | extra  # fmt: skip
+    return {
+        "sku": sku,
+        "name": name or f"Product {sku}",
+        "name_zh": "",
+        "weight_g": 100,
+        "barcodes": [],
+    } | extra
 
 
 def channel_order(
     coid: str, *lines: tuple[str, int], channel: str = "shop", **extra: Any
 ) -> dict[str, Any]:
     """An order in the channels' common shape (ChannelOrder.to_json())."""
-    ship_to = {"name": "Li Lei", "phone": "13800000000", "country": "CN", "province": "Shanghai",
-               "city": "Shanghai", "district": "Pudong", "address": "1 Century Ave",
-               "postcode": "200120"}  # fmt: skip
+    ship_to = {
+        "name": "Li Lei",
+        "phone": "13800000000",
+        "country": "CN",
+        "province": "Shanghai",
+        "city": "Shanghai",
+        "district": "Pudong",
+        "address": "1 Century Ave",
+        "postcode": "200120",
+    }
     return {
-        "channel": channel, "channel_order_id": coid,
+        "channel": channel,
+        "channel_order_id": coid,
         "lines": [{"sku": sku, "qty": qty, "lot": ""} for sku, qty in lines],
-        "ordered_at": "2026-11-25T08:00:00Z", "priority": 0, "ship_by": None,
-        "customer_ref": "", "ship_to": ship_to, "carrier": "SF", "service": "standard",
-        "currency": "CNY", "total": "128.00",
-    } | extra  # fmt: skip
+        "ordered_at": "2026-11-25T08:00:00Z",
+        "priority": 0,
+        "ship_by": None,
+        "customer_ref": "",
+        "ship_to": ship_to,
+        "carrier": "SF",
+        "service": "standard",
+        "currency": "CNY",
+        "total": "128.00",
+    } | extra

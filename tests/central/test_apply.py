@@ -29,9 +29,15 @@ def test_movements_change_the_buckets_and_external_accounts_are_not_counted(
     row = figures(central)
 
     assert row == {
-        "warehouse": "edge-1", "sku": "TEA-0001", "on_hand": 6, "picked": 1, "frozen": 1,
-        "returns_in_transit": 4, "demand": 0, "available": 10,
-    }  # fmt: skip
+        "warehouse": "edge-1",
+        "sku": "TEA-0001",
+        "on_hand": 6,
+        "picked": 1,
+        "frozen": 1,
+        "returns_in_transit": 4,
+        "demand": 0,
+        "available": 10,
+    }
 
 
 def test_two_movements_in_one_event_both_count(edge: EdgeSide, central: Central) -> None:
@@ -68,9 +74,12 @@ def released(
 
 
 LIFE = [
-    ("order_picking_started", "picking"), ("order_picked", "picked"), ("order_packed", "packed"),
-    ("order_shipped", "shipped"), ("order_completed", "completed"),
-]  # fmt: skip
+    ("order_picking_started", "picking"),
+    ("order_picked", "picked"),
+    ("order_packed", "packed"),
+    ("order_shipped", "shipped"),
+    ("order_completed", "completed"),
+]
 
 
 def test_order_status_follows_the_edges_order_events(
@@ -106,17 +115,32 @@ def test_each_status_change_is_in_the_history_with_its_edge_and_seq(
     last = central.order(released)["history"][-1]
 
     assert last == {
-        "at": "2026-11-25T09:12:03.123456Z", "from_status": "released", "to_status": "on_hold",
-        "source": f"edge-1 epoch 1 seq {edge.seq}", "note": "short pick",
-    }  # fmt: skip
+        "at": "2026-11-25T09:12:03.123456Z",
+        "from_status": "released",
+        "to_status": "on_hold",
+        "source": f"edge-1 epoch 1 seq {edge.seq}",
+        "note": "short pick",
+    }
 
 
 PARCELS = [
-    {"parcel_no": 1, "parcels": 2, "tracking_number": "SF1000000001", "carrier": "SF",
-     "weight_g": 812, "contents": [{"sku": "TEA-0001", "qty": 1}]},
-    {"parcel_no": 2, "parcels": 2, "tracking_number": "SF1000000002", "carrier": "SF",
-     "weight_g": 640, "contents": [{"sku": "TEA-0001", "qty": 1}]},
-]  # fmt: skip
+    {
+        "parcel_no": 1,
+        "parcels": 2,
+        "tracking_number": "SF1000000001",
+        "carrier": "SF",
+        "weight_g": 812,
+        "contents": [{"sku": "TEA-0001", "qty": 1}],
+    },
+    {
+        "parcel_no": 2,
+        "parcels": 2,
+        "tracking_number": "SF1000000002",
+        "carrier": "SF",
+        "weight_g": 640,
+        "contents": [{"sku": "TEA-0001", "qty": 1}],
+    },
+]
 
 
 def test_order_shipped_records_the_parcels_as_the_shipment(

@@ -24,9 +24,11 @@ DESK = {"viewport": {"width": 1280, "height": 800}}
 ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # What the board writes itself (not the orders' own data): every word here is translated.
-WORDING = ("h1, h2, th, button, a, #f-status option, option[value=''], #status, #counts span,"
-           " #no-exceptions, td.exception,"
-           " td[class^=st-], td[class^=state-], td[data-label]:nth-child(7)")  # fmt: skip
+WORDING = (
+    "h1, h2, th, button, a, #f-status option, option[value=''], #status, #counts span,"
+    " #no-exceptions, td.exception,"
+    " td[class^=st-], td[class^=state-], td[data-label]:nth-child(7)"
+)
 LABELS = "[...document.querySelectorAll('label')].map(l => l.firstChild.textContent)"
 
 
@@ -37,8 +39,9 @@ def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralServer]
     with running_central(db, home) as server:
         add_edge(db, "edge-1")
         assert run_central("catalog", "sample", "--db", db).returncode == 0
-        done = run_central("import-orders", str(sample_path("taobao")), "--channel", "taobao",
-                           "--db", db)  # fmt: skip
+        done = run_central(
+            "import-orders", str(sample_path("taobao")), "--channel", "taobao", "--db", db
+        )
         assert done.returncode == 3, done.stderr  # the sample holds refused orders on purpose
         yield server
 
@@ -56,8 +59,9 @@ def open_board(
     page.locator("input[name=token]").fill(central.admin_token)
     page.locator("form[action='/board/login'] button").click()
     page.locator("#orders tbody tr").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    page.wait_for_function("document.getElementById('status').textContent.includes(':')",
-                           timeout=ANSWER_TIMEOUT_MS)  # fmt: skip
+    page.wait_for_function(
+        "document.getElementById('status').textContent.includes(':')", timeout=ANSWER_TIMEOUT_MS
+    )
     return page
 
 

@@ -47,32 +47,94 @@ def test_four_channels_are_shipped_each_with_a_sample_export() -> None:
 
 
 SAMPLES = [
-    ("taobao", 10, [
-        (4, "3791206769590503361", "trades[4].status", "status 'TRADE_CLOSED' is not ready to ship"),
-        (6, "3791212936457077436", "trades[6].orders[0].num", "quantity must be 1 or more: 0"),
-        (9, "3791212259266008485", "trades[9].status", "status 'WAIT_BUYER_PAY' is not ready to ship"),
-        (11, "3791208054909214289", "trades[11].orders[1].outer_sku_id", "missing"),
-    ]),
-    ("jd", 9, [
-        (3, "301871209061", "orderList[3].itemInfoList[2].itemTotal", "not a whole number: '2件'"),
-        (5, "301987191219", "orderList[5].orderState", "status 'TRADE_CANCELED' is not ready to ship"),
-        (9, "301998922385", "orderList[9].orderStartTime",
-         "not a date in the form %Y-%m-%d %H:%M:%S: '2026/11/20 16:15'"),
-    ]),
-    ("shopify", 9, [
-        (5, "5812345600748", "orders[5].cancelled_at", "status 'cancelled' is not ready to ship"),
-        (7, "5812345600983", "orders[7].line_items[1].sku", "missing"),
-        (10, "5812345601451", "orders[10].financial_status", "status 'pending' is not ready to ship"),
-    ]),
-    ("amazon", 10, [  # 113-1662450-2584814 has no ShippingAddress.Name: mapped, held at central
-        (4, "113-4783998-1926089", "payload.Orders[4].OrderStatus",
-         "status 'Pending' is not ready to ship"),
-        (8, "113-3873066-6530212", "payload.Orders[8].OrderStatus",
-         "status 'Canceled' is not ready to ship"),
-        (11, "113-6585896-9725692", "payload.Orders[11].FulfillmentChannel",
-         "status 'fulfilled by Amazon' is not ready to ship"),
-    ]),
-]  # fmt: skip
+    (
+        "taobao",
+        10,
+        [
+            (
+                4,
+                "3791206769590503361",
+                "trades[4].status",
+                "status 'TRADE_CLOSED' is not ready to ship",
+            ),
+            (6, "3791212936457077436", "trades[6].orders[0].num", "quantity must be 1 or more: 0"),
+            (
+                9,
+                "3791212259266008485",
+                "trades[9].status",
+                "status 'WAIT_BUYER_PAY' is not ready to ship",
+            ),
+            (11, "3791208054909214289", "trades[11].orders[1].outer_sku_id", "missing"),
+        ],
+    ),
+    (
+        "jd",
+        9,
+        [
+            (
+                3,
+                "301871209061",
+                "orderList[3].itemInfoList[2].itemTotal",
+                "not a whole number: '2件'",
+            ),
+            (
+                5,
+                "301987191219",
+                "orderList[5].orderState",
+                "status 'TRADE_CANCELED' is not ready to ship",
+            ),
+            (
+                9,
+                "301998922385",
+                "orderList[9].orderStartTime",
+                "not a date in the form %Y-%m-%d %H:%M:%S: '2026/11/20 16:15'",
+            ),
+        ],
+    ),
+    (
+        "shopify",
+        9,
+        [
+            (
+                5,
+                "5812345600748",
+                "orders[5].cancelled_at",
+                "status 'cancelled' is not ready to ship",
+            ),
+            (7, "5812345600983", "orders[7].line_items[1].sku", "missing"),
+            (
+                10,
+                "5812345601451",
+                "orders[10].financial_status",
+                "status 'pending' is not ready to ship",
+            ),
+        ],
+    ),
+    (
+        "amazon",
+        10,
+        [  # 113-1662450-2584814 has no ShippingAddress.Name: mapped, held at central
+            (
+                4,
+                "113-4783998-1926089",
+                "payload.Orders[4].OrderStatus",
+                "status 'Pending' is not ready to ship",
+            ),
+            (
+                8,
+                "113-3873066-6530212",
+                "payload.Orders[8].OrderStatus",
+                "status 'Canceled' is not ready to ship",
+            ),
+            (
+                11,
+                "113-6585896-9725692",
+                "payload.Orders[11].FulfillmentChannel",
+                "status 'fulfilled by Amazon' is not ready to ship",
+            ),
+        ],
+    ),
+]
 
 
 @pytest.mark.parametrize(("channel", "accepted", "rejected"), SAMPLES)
@@ -87,44 +149,109 @@ def test_a_shipped_sample_maps_every_good_order_and_rejects_the_bad_ones_with_fi
 
 
 WHOLE_ORDERS = [
-    ("taobao", 1, ChannelOrder(
-        channel="taobao", channel_order_id="3791209974455310364",
-        lines=(ChannelLine("PHN-0048", 3), ChannelLine("STA-0034", 2)),
-        ordered_at="2026-11-20T08:15:00Z",  # "2026-11-20 16:15:00" in China time
-        customer_ref="小华爱喝茶",
-        ship_to={"name": "李华", "phone": "18196170357", "country": "CN", "province": "浙江省",
-                 "city": "杭州市", "district": "西湖区", "address": "文三路478号华星时代广场A座1203室",
-                 "postcode": "310013"},
-        service="express", currency="CNY", total="134.50", buyer_note="请尽快发货，谢谢",
-    )),
-    ("jd", 1, ChannelOrder(
-        channel="jd", channel_order_id="301319609955", lines=(ChannelLine("STA-0030", 2),),
-        ordered_at="2026-11-18T17:28:07Z",  # "2026-11-19 01:28:07" in China time: the day before
-        priority=1, customer_ref="jd_574cac40",
-        ship_to={"name": "林小雨", "phone": "13860554012", "country": "CN", "province": "广东",
-                 "city": "深圳市", "district": "南山区",
-                 "address": "广东深圳市南山区粤海街道科技南十二路2号金蝶软件园A座", "postcode": ""},
-        service="211", currency="CNY", total="65.80", seller_note="老客户，送小样",
-    )),
-    ("shopify", 2, ChannelOrder(
-        channel="shopify", channel_order_id="5812345600302", lines=(ChannelLine("STA-0037", 1),),
-        ordered_at="2026-11-20T20:03:44Z", priority=1, customer_ref="sophie.mueller@example.de",
-        ship_to={"name": "Sophie Müller", "phone": "+49 30 1234567", "country": "DE",
-                 "province": "BE", "city": "Berlin", "district": "", "address": "Torstraße 12",
-                 "postcode": "10119"},
-        service="express", currency="EUR", total="12.62",
-    )),
-    ("amazon", 1, ChannelOrder(
-        channel="amazon", channel_order_id="113-2814586-7062785",
-        lines=(ChannelLine("TEA-0002", 2), ChannelLine("STA-0014", 1)),
-        ordered_at="2026-11-19T00:47:05Z", priority=1, ship_by="2026-11-20T07:59:59Z",
-        customer_ref="34e4114bb228e@marketplace.amazon.com",
-        ship_to={"name": "John Smith", "phone": "+1 512-555-0199", "country": "US",
-                 "province": "TX", "city": "Austin", "district": "", "address": "456 Oak Ave",
-                 "postcode": "78701"},
-        service="expedited", currency="USD", total="66.38",
-    )),
-]  # fmt: skip
+    (
+        "taobao",
+        1,
+        ChannelOrder(
+            channel="taobao",
+            channel_order_id="3791209974455310364",
+            lines=(ChannelLine("PHN-0048", 3), ChannelLine("STA-0034", 2)),
+            ordered_at="2026-11-20T08:15:00Z",  # "2026-11-20 16:15:00" in China time
+            customer_ref="小华爱喝茶",
+            ship_to={
+                "name": "李华",
+                "phone": "18196170357",
+                "country": "CN",
+                "province": "浙江省",
+                "city": "杭州市",
+                "district": "西湖区",
+                "address": "文三路478号华星时代广场A座1203室",
+                "postcode": "310013",
+            },
+            service="express",
+            currency="CNY",
+            total="134.50",
+            buyer_note="请尽快发货，谢谢",
+        ),
+    ),
+    (
+        "jd",
+        1,
+        ChannelOrder(
+            channel="jd",
+            channel_order_id="301319609955",
+            lines=(ChannelLine("STA-0030", 2),),
+            ordered_at="2026-11-18T17:28:07Z",  # "2026-11-19 01:28:07" in China time: the day before
+            priority=1,
+            customer_ref="jd_574cac40",
+            ship_to={
+                "name": "林小雨",
+                "phone": "13860554012",
+                "country": "CN",
+                "province": "广东",
+                "city": "深圳市",
+                "district": "南山区",
+                "address": "广东深圳市南山区粤海街道科技南十二路2号金蝶软件园A座",
+                "postcode": "",
+            },
+            service="211",
+            currency="CNY",
+            total="65.80",
+            seller_note="老客户，送小样",
+        ),
+    ),
+    (
+        "shopify",
+        2,
+        ChannelOrder(
+            channel="shopify",
+            channel_order_id="5812345600302",
+            lines=(ChannelLine("STA-0037", 1),),
+            ordered_at="2026-11-20T20:03:44Z",
+            priority=1,
+            customer_ref="sophie.mueller@example.de",
+            ship_to={
+                "name": "Sophie Müller",
+                "phone": "+49 30 1234567",
+                "country": "DE",
+                "province": "BE",
+                "city": "Berlin",
+                "district": "",
+                "address": "Torstraße 12",
+                "postcode": "10119",
+            },
+            service="express",
+            currency="EUR",
+            total="12.62",
+        ),
+    ),
+    (
+        "amazon",
+        1,
+        ChannelOrder(
+            channel="amazon",
+            channel_order_id="113-2814586-7062785",
+            lines=(ChannelLine("TEA-0002", 2), ChannelLine("STA-0014", 1)),
+            ordered_at="2026-11-19T00:47:05Z",
+            priority=1,
+            ship_by="2026-11-20T07:59:59Z",
+            customer_ref="34e4114bb228e@marketplace.amazon.com",
+            ship_to={
+                "name": "John Smith",
+                "phone": "+1 512-555-0199",
+                "country": "US",
+                "province": "TX",
+                "city": "Austin",
+                "district": "",
+                "address": "456 Oak Ave",
+                "postcode": "78701",
+            },
+            service="expedited",
+            currency="USD",
+            total="66.38",
+        ),
+    ),
+]
 
 
 @pytest.mark.parametrize(("channel", "index", "expected"), WHOLE_ORDERS)
@@ -184,12 +311,21 @@ def test_an_order_to_json_is_a_plain_dict_with_lines_as_a_list() -> None:
     data = order.to_json()
 
     assert data == {
-        "channel": "jd", "channel_order_id": "JD-1",
+        "channel": "jd",
+        "channel_order_id": "JD-1",
         "lines": [{"sku": "TEA-0001", "qty": 2, "lot": "L1", "refunded": 0, "status": "open"}],
-        "ordered_at": None, "priority": 0, "ship_by": None, "customer_ref": "",
-        "ship_to": {"name": "李华"}, "carrier": "", "service": "", "currency": "", "total": "",
-        "buyer_note": "", "seller_note": "",
-    }  # fmt: skip
+        "ordered_at": None,
+        "priority": 0,
+        "ship_by": None,
+        "customer_ref": "",
+        "ship_to": {"name": "李华"},
+        "carrier": "",
+        "service": "",
+        "currency": "",
+        "total": "",
+        "buyer_note": "",
+        "seller_note": "",
+    }
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
 
 
@@ -218,8 +354,11 @@ TRANSFORMS = [
     ({"join": " "}, [None, ""], None),
     ({"join": "-"}, ["A", 7], "A-7"),
     ({"date": "%Y-%m-%d %H:%M:%S", "tz": "+08:00"}, "2026-11-20 16:15:00", "2026-11-20T08:15:00Z"),
-    ({"date": "%Y-%m-%d %H:%M:%S", "tz": "Asia/Shanghai"}, "2026-11-20 16:15:00",
-     "2026-11-20T08:15:00Z"),
+    (
+        {"date": "%Y-%m-%d %H:%M:%S", "tz": "Asia/Shanghai"},
+        "2026-11-20 16:15:00",
+        "2026-11-20T08:15:00Z",
+    ),
     ({"date": "%d/%m/%Y %H:%M", "tz": "Europe/London"}, "01/07/2026 09:00", "2026-07-01T08:00:00Z"),
     ({"date": "%Y-%m-%d %H:%M:%S"}, "2026-11-20 16:15:00", "2026-11-20T16:15:00Z"),
     ({"date": "iso"}, "2026-11-20T09:15:00+01:00", "2026-11-20T08:15:00Z"),
@@ -230,7 +369,7 @@ TRANSFORMS = [
     ({"map": {"null": "open"}, "else": "cancelled"}, "2026-11-20T15:02:11+01:00", "cancelled"),
     ({"map": {"1": "waiting"}}, 1, "waiting"),
     ({"map": {"Std": "standard"}}, "Std", "standard"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("step", "value", "expected"), TRANSFORMS)
@@ -305,17 +444,44 @@ GOOD = {"id": 7, "state": "paid", "carrier": "SF", "items": [{"sku": "TEA-0001",
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({}, ChannelOrder("small", "7", (ChannelLine("TEA-0001", 2),), currency="CNY",
-                          customer_ref="guest", carrier="SF", ship_to=NO_SHIP_TO)),
-        ({"state": 1, "rush": True, "buyer": "", "a1": "1 Road", "a2": None,
-          "items": [{"sku": "TEA-0001", "n": 1, "lot": "L7"}]},
-         ChannelOrder("small", "7", (ChannelLine("TEA-0001", 1, "L7"),), priority=1,
-                      currency="CNY", customer_ref="guest", carrier="SF",
-                      ship_to=NO_SHIP_TO | {"address": "1 Road"})),
+        (
+            {},
+            ChannelOrder(
+                "small",
+                "7",
+                (ChannelLine("TEA-0001", 2),),
+                currency="CNY",
+                customer_ref="guest",
+                carrier="SF",
+                ship_to=NO_SHIP_TO,
+            ),
+        ),
+        (
+            {
+                "state": 1,
+                "rush": True,
+                "buyer": "",
+                "a1": "1 Road",
+                "a2": None,
+                "items": [{"sku": "TEA-0001", "n": 1, "lot": "L7"}],
+            },
+            ChannelOrder(
+                "small",
+                "7",
+                (ChannelLine("TEA-0001", 1, "L7"),),
+                priority=1,
+                currency="CNY",
+                customer_ref="guest",
+                carrier="SF",
+                ship_to=NO_SHIP_TO | {"address": "1 Road"},
+            ),
+        ),
         ({"id": None}, Rejected(0, None, "orders[0].id", "missing")),
         ({"id": 7.5}, Rejected(0, None, "orders[0].id", "not text: 7.5")),
-        ({"state": "closed"},
-         Rejected(0, "7", "orders[0].state", "status 'closed' is not ready to ship")),
+        (
+            {"state": "closed"},
+            Rejected(0, "7", "orders[0].state", "status 'closed' is not ready to ship"),
+        ),
         ({"state": "lost"}, Rejected(0, "7", "orders[0].state", "unknown status 'lost'")),
         ({"state": None}, Rejected(0, "7", "orders[0].state", "missing")),
         ({"carrier": ""}, Rejected(0, "7", "orders[0].carrier", "missing")),
@@ -324,14 +490,20 @@ GOOD = {"id": 7, "state": "paid", "carrier": "SF", "items": [{"sku": "TEA-0001",
         ({"items": None}, Rejected(0, "7", "orders[0].items", "missing")),
         ({"items": {"sku": "TEA-0001"}}, Rejected(0, "7", "orders[0].items", "not a list")),
         ({"items": ["TEA-0001"]}, Rejected(0, "7", "orders[0].items[0]", "not an object")),
-        ({"items": [{"sku": "TEA-0001", "n": "two"}]},
-         Rejected(0, "7", "orders[0].items[0].n", "not a whole number: 'two'")),
-        ({"items": [{"sku": "TEA-0001", "n": -1}]},
-         Rejected(0, "7", "orders[0].items[0].n", "quantity must be 1 or more: -1")),
-        ({"items": [{"sku": ["TEA-0001"], "n": 1}]},
-         Rejected(0, "7", "orders[0].items[0].sku", 'not text: ["TEA-0001"]')),
+        (
+            {"items": [{"sku": "TEA-0001", "n": "two"}]},
+            Rejected(0, "7", "orders[0].items[0].n", "not a whole number: 'two'"),
+        ),
+        (
+            {"items": [{"sku": "TEA-0001", "n": -1}]},
+            Rejected(0, "7", "orders[0].items[0].n", "quantity must be 1 or more: -1"),
+        ),
+        (
+            {"items": [{"sku": ["TEA-0001"], "n": 1}]},
+            Rejected(0, "7", "orders[0].items[0].sku", 'not text: ["TEA-0001"]'),
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_field_spec_takes_constants_defaults_and_requirements_and_names_what_is_wrong(
     tmp_path: Path, changes: dict[str, Any], expected: ChannelOrder | Rejected
 ) -> None:
@@ -551,38 +723,79 @@ qty = "goods_count"
 
 def test_a_new_channel_is_only_a_mapping_file(tmp_path: Path) -> None:
     path = write_mapping(tmp_path, PINDUODUO, "pinduoduo.toml")
-    document = {"order_list": [
-        {"order_sn": "231120-0815", "order_status": 1, "confirm_time": "2026-11-20 16:15:00",
-         "pay_amount": 59.8, "receiver_name": "刘洋", "province": "广东省", "city": "深圳市",
-         "town": "南山区", "address": "科苑路15号", "address_extra": "3号楼",
-         "item_list": [{"outer_id": "tea-0001 ", "goods_count": 2}]},
-        {"order_sn": "231120-0816", "order_status": 2, "item_list": []},
-    ]}  # fmt: skip
+    document = {
+        "order_list": [
+            {
+                "order_sn": "231120-0815",
+                "order_status": 1,
+                "confirm_time": "2026-11-20 16:15:00",
+                "pay_amount": 59.8,
+                "receiver_name": "刘洋",
+                "province": "广东省",
+                "city": "深圳市",
+                "town": "南山区",
+                "address": "科苑路15号",
+                "address_extra": "3号楼",
+                "item_list": [{"outer_id": "tea-0001 ", "goods_count": 2}],
+            },
+            {"order_sn": "231120-0816", "order_status": 2, "item_list": []},
+        ]
+    }
 
     items = list(map_document(document, load_mapping(path)))
 
     assert items == [
         ChannelOrder(
-            channel="pinduoduo", channel_order_id="231120-0815",
+            channel="pinduoduo",
+            channel_order_id="231120-0815",
             lines=(ChannelLine("TEA-0001", 2),),
-            ordered_at="2026-11-20T08:15:00Z", currency="CNY", total="59.8",
-            ship_to={"name": "刘洋", "phone": "", "country": "CN", "province": "广东省",
-                     "city": "深圳市", "district": "南山区", "address": "科苑路15号 3号楼", "postcode": ""},
+            ordered_at="2026-11-20T08:15:00Z",
+            currency="CNY",
+            total="59.8",
+            ship_to={
+                "name": "刘洋",
+                "phone": "",
+                "country": "CN",
+                "province": "广东省",
+                "city": "深圳市",
+                "district": "南山区",
+                "address": "科苑路15号 3号楼",
+                "postcode": "",
+            },
         ),
         Rejected(1, "231120-0816", "order_list[1].order_status", "status 2 is not ready to ship"),
-    ]  # fmt: skip
+    ]
     assert "pinduoduo" not in channels()
 
 
 # --- mapping never raises ------------------------------------------------------------------------
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 10**20), st.floats(allow_nan=False),
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**20),
+    st.floats(allow_nan=False),
     st.text(max_size=12),
-    st.sampled_from(["2", "0", "two", "12.50", "2026-11-20 16:15:00", "2026-11-20T08:15:00Z",
-                     "WAIT_SELLER_SEND_GOODS", "WAIT_SELLER_STOCK_OUT", "paid", "Unshipped", "MFN",
-                     "TEA-0001", "Std US D2D Dom", "211限时达", "Express (next day)"]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "2",
+            "0",
+            "two",
+            "12.50",
+            "2026-11-20 16:15:00",
+            "2026-11-20T08:15:00Z",
+            "WAIT_SELLER_SEND_GOODS",
+            "WAIT_SELLER_STOCK_OUT",
+            "paid",
+            "Unshipped",
+            "MFN",
+            "TEA-0001",
+            "Std US D2D Dom",
+            "211限时达",
+            "Express (next day)",
+        ]
+    ),
+)
 
 
 def keys_of(mapping: Mapping) -> list[str]:
@@ -615,8 +828,11 @@ def documents(channel: str, mapping: Mapping) -> st.SearchStrategy[Any]:
     """Any JSON; a list of orders of any JSON at the mapping's path; real orders with 1-3 values
     replaced by any JSON."""
     key = st.one_of(st.sampled_from(keys_of(mapping)), st.text(max_size=5))
-    values = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                          | st.dictionaries(key, inner, max_size=6), max_leaves=25)  # fmt: skip
+    values = st.recursive(
+        SCALARS,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(key, inner, max_size=6),
+        max_leaves=25,
+    )
     orders = st.lists(st.dictionaries(key, values, max_size=12) | values, max_size=4)
     real = json.loads(sample_path(channel).read_text(encoding="utf-8"))
     path = next(p for p in mapping.orders if p[0] in real)  # the sample's shape of the export

@@ -101,9 +101,14 @@ def test_edges_add_prints_a_token_and_edges_list_shows_the_edge(db_url: str) -> 
 
 def test_catalog_import_reads_the_edges_products_and_barcodes_csv(db_url: str) -> None:
     result = invoke(
-        "catalog", "import", str(EXAMPLES / "products.csv"), "--barcodes",
-        str(EXAMPLES / "barcodes.csv"), "--db", db_url,
-    )  # fmt: skip
+        "catalog",
+        "import",
+        str(EXAMPLES / "products.csv"),
+        "--barcodes",
+        str(EXAMPLES / "barcodes.csv"),
+        "--db",
+        db_url,
+    )
     central = Central(db_url)
     tea = next(p for p in central.products() if p["sku"] == "TEA-0001")
     central.close()
@@ -112,10 +117,15 @@ def test_catalog_import_reads_the_edges_products_and_barcodes_csv(db_url: str) -
         result.output
     )
     assert tea == {
-        "sku": "TEA-0001", "name": "Longjing green tea 100 g tin", "name_zh": "龙井绿茶 100克罐装",
-        "weight_g": 160, "barcodes": [{"code": "16901234567899", "pack_qty": 12},
-                                      {"code": "6901234567892", "pack_qty": 1}],
-    }  # fmt: skip
+        "sku": "TEA-0001",
+        "name": "Longjing green tea 100 g tin",
+        "name_zh": "龙井绿茶 100克罐装",
+        "weight_g": 160,
+        "barcodes": [
+            {"code": "16901234567899", "pack_qty": 12},
+            {"code": "6901234567892", "pack_qty": 1},
+        ],
+    }
 
 
 def test_catalog_sample_loads_the_demo_catalogue_the_sample_exports_order_from(

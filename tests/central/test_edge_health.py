@@ -114,9 +114,12 @@ def test_a_supervisor_moves_an_order_the_quiet_edge_has_not_taken_and_it_gets_a_
     assert out.warehouse == "edge-1"
     assert moved.status_code == 200, moved.text
     assert moved.json() == {
-        "order_id": "shop:1", "recalled_from": "edge-1", "warehouse": "edge-2",
-        "status": "released", "exceptions_resolved": 1,
-    }  # fmt: skip
+        "order_id": "shop:1",
+        "recalled_from": "edge-1",
+        "warehouse": "edge-2",
+        "status": "released",
+        "exceptions_resolved": 1,
+    }
     # Never back to an edge that cancelled its copy: with no other edge it waits, saying why.
     assert (again.json()["recalled_from"], again.json()["status"]) == ("edge-2", "unassigned")
     assert (

@@ -113,11 +113,16 @@ MALFORMED = [
     ("payload a list", "payload", [], "payload"),
     ("bad occurred_at", "occurred_at", "yesterday", "occurred_at"),
     ("movement qty negative", "payload.movements.0.qty", -1, "payload.movements[0].qty"),
-    ("movement side short", "payload.movements.0.to", ["A-01-01", "on_hand"], "payload.movements[0].to"),
+    (
+        "movement side short",
+        "payload.movements.0.to",
+        ["A-01-01", "on_hand"],
+        "payload.movements[0].to",
+    ),
     ("order event without order", "type", "order_picked", "order_id"),
     ("out of order", "seq", 1, "seq"),
     ("event_id repeated", "event_id", "first", "event_id"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -219,14 +224,16 @@ def test_every_event_is_kept_whole_for_audit(edge: EdgeSide, central: Central) -
 def test_an_edge_takes_back_its_own_events_of_an_epoch_after_a_seq_in_order(
     edge: EdgeSide,
 ) -> None:
-    sent = [edge.event("receipt", move("TEA-0001", n, "received", "A-01-01/on_hand"))
-            for n in (1, 2, 3)]  # fmt: skip
+    sent = [
+        edge.event("receipt", move("TEA-0001", n, "received", "A-01-01/on_hand")) for n in (1, 2, 3)
+    ]
     assert edge.post(sent).status_code == 200
 
     back = edge.client.get(
-        f"/api/v1/edges/{edge.edge_id}/events", params={"epoch": 1, "after": 1},
+        f"/api/v1/edges/{edge.edge_id}/events",
+        params={"epoch": 1, "after": 1},
         headers=edge.headers,
-    ).json()["events"]  # fmt: skip
+    ).json()["events"]
 
     assert [(e["seq"], e["event_id"], e["payload"]) for e in back] == [
         (s["seq"], s["event_id"], s["payload"]) for s in sent[1:]
@@ -249,17 +256,24 @@ def test_another_edges_events_are_not_given_back(
 def test_a_restore_that_closed_a_gap_is_an_exception_for_a_person_once(
     edge: EdgeSide, central: Central
 ) -> None:
-    report = {"backup": "edge-20261125.db", "epoch": 2, "reapplied": 20,
-              "gap": [{"epoch": 1, "from_seq": 1397, "to_seq": 1416}],
-              "orders_held": ["shop:1", "shop:2"]}  # fmt: skip
+    report = {
+        "backup": "edge-20261125.db",
+        "epoch": 2,
+        "reapplied": 20,
+        "gap": [{"epoch": 1, "from_seq": 1397, "to_seq": 1416}],
+        "orders_held": ["shop:1", "shop:2"],
+    }
     path = f"/api/v1/edges/{edge.edge_id}/restores"
 
     first = edge.client.post(path, json=report, headers=edge.headers).json()
     again = edge.client.post(path, json=report, headers=edge.headers).json()
     nothing = edge.client.post(path, json=report | {"gap": []}, headers=edge.headers).json()
 
-    assert (first, again, nothing) == ({"exception": True}, {"exception": False},
-                                       {"exception": False})  # fmt: skip
+    assert (first, again, nothing) == (
+        {"exception": True},
+        {"exception": False},
+        {"exception": False},
+    )
     (exc,) = central.exceptions()
     assert (exc["kind"], exc["edge_id"]) == ("restore_gap", "edge-1")
     assert "epoch 1 seq 1397-1416" in exc["detail"] and "shop:1, shop:2" in exc["detail"]

@@ -29,13 +29,20 @@ def test_a_product_change_reaches_every_edge(
 
     put_product(client, admin, "TEA-0001", name="Longjing tea", barcodes=barcodes)
 
-    expected = {"sku": "TEA-0001", "name": "Longjing tea", "name_zh": "", "weight_g": 100,
-                "barcodes": barcodes}  # fmt: skip
+    expected = {
+        "sku": "TEA-0001",
+        "name": "Longjing tea",
+        "name_zh": "",
+        "weight_g": 100,
+        "barcodes": barcodes,
+    }
     for edge in (one, two):
         (change,) = edge.changes()["changes"]
         assert (change["type"], change["order_id"], change["data"]) == (
-            "product_upserted", None, expected,
-        )  # fmt: skip
+            "product_upserted",
+            None,
+            expected,
+        )
 
 
 def test_a_product_put_again_unchanged_writes_no_change(

@@ -76,8 +76,11 @@ def test_a_pick_committed_between_the_assignments_reads_releases_nothing_beyond_
     assert (second.order_status, second.warehouse) == ("unassigned", None)
     (figure,) = central.stock(sku="TEA-0001")
     assert (figure["on_hand"], figure["picked"], figure["demand"], figure["available"]) == (
-        0, 50, 0, 0,
-    )  # fmt: skip
+        0,
+        50,
+        0,
+        0,
+    )
 
 
 def test_a_stock_change_assigns_the_waiting_orders_it_covers_and_no_more(
@@ -92,9 +95,11 @@ def test_a_stock_change_assigns_the_waiting_orders_it_covers_and_no_more(
 
     status = {o["id"]: o["status"] for o in central.orders()}
     assert status == {
-        "shop:3": "released", "shop:2": "released", "shop:1": "unassigned",
+        "shop:3": "released",
+        "shop:2": "released",
+        "shop:1": "unassigned",
         "shop:other": "unassigned",
-    }  # fmt: skip
+    }
     assert central.order("shop:1")["hold_reason"] == (
         "no warehouse can cover every line; TEA-0001: need 2, none available"
     )
@@ -146,11 +151,16 @@ def test_a_flash_sale_releases_exactly_the_stock_while_the_edges_pick_and_put_ba
     assert central.settle()
 
     assert picked == 150
-    sold = {sku: sum(1 for o in outcomes if o.warehouse and HOT[int(o.channel_order_id) % 3] == sku)
-            for sku in HOT}  # fmt: skip
+    sold = {
+        sku: sum(1 for o in outcomes if o.warehouse and HOT[int(o.channel_order_id) % 3] == sku)
+        for sku in HOT
+    }
     assert sold == dict.fromkeys(HOT, 50)
     figures = {(f["warehouse"], f["sku"]): f for f in central.stock()}
     for (edge_id, _), f in figures.items():
         assert (f["on_hand"], f["picked"], f["demand"], f["available"]) == (
-            0, stocked[edge_id], 0, 0,
-        ), f  # fmt: skip
+            0,
+            stocked[edge_id],
+            0,
+            0,
+        ), f

@@ -16,9 +16,10 @@ BIG = 2**63
 
 def test_a_change_feed_cursor_past_int64_is_refused(edge: EdgeSide) -> None:
     resp = edge.client.get(
-        f"/api/v1/edges/{edge.edge_id}/changes", params={"after": BIG, "wait": 0},
+        f"/api/v1/edges/{edge.edge_id}/changes",
+        params={"after": BIG, "wait": 0},
         headers=edge.headers,
-    )  # fmt: skip
+    )
 
     assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
 
@@ -32,8 +33,9 @@ def test_an_epoch_or_an_exception_id_past_int64_is_refused(
     resolve = client.post(f"/api/v1/exceptions/{BIG}/resolve", headers=admin)
 
     assert [(r.status_code, r.json()["code"]) for r in (own, resolve)] == [
-        (400, "invalid_request"), (400, "invalid_request"),
-    ]  # fmt: skip
+        (400, "invalid_request"),
+        (400, "invalid_request"),
+    ]
 
 
 @pytest.mark.parametrize("qty", [BIG, 2**64, 10**12])
@@ -84,8 +86,10 @@ def test_an_order_time_without_a_zone_or_unparseable_is_rejected(
     client: TestClient, admin: dict[str, str], catalogue: list[str], central: Central, field: str
 ) -> None:
     before = snapshot(central)
-    bodies = [channel_order(f"C-{n}", (catalogue[0], 1), **{field: when})
-              for n, when in enumerate(["next tuesday", "2026-12-03T10:00:00"])]  # fmt: skip
+    bodies = [
+        channel_order(f"C-{n}", (catalogue[0], 1), **{field: when})
+        for n, when in enumerate(["next tuesday", "2026-12-03T10:00:00"])
+    ]
 
     answers = [client.post("/api/v1/orders", json=body, headers=admin) for body in bodies]
 

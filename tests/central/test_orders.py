@@ -29,9 +29,13 @@ def test_a_new_order_is_imported_and_assigned_to_the_edge_with_stock(
 
     assert resp.status_code == 201
     assert resp.json() == {
-        "index": 0, "status": "imported", "channel_order_id": "1001", "id": "shop:1001",
-        "warehouse": "edge-1", "order_status": "released",
-    }  # fmt: skip
+        "index": 0,
+        "status": "imported",
+        "channel_order_id": "1001",
+        "id": "shop:1001",
+        "warehouse": "edge-1",
+        "order_status": "released",
+    }
 
 
 def test_the_same_channel_order_twice_makes_one_order(
@@ -69,9 +73,12 @@ def test_an_unknown_sku_is_rejected_with_the_field_and_reason(
     assert resp.status_code == 422
     assert (resp.json()["code"], resp.json()["params"]) == (
         "order_rejected",
-        {"channel_order_id": "1002", "field": "lines[1].sku",
-         "reason": "unknown SKU NOPE-1: not in central's catalogue"},
-    )  # fmt: skip
+        {
+            "channel_order_id": "1002",
+            "field": "lines[1].sku",
+            "reason": "unknown SKU NOPE-1: not in central's catalogue",
+        },
+    )
     assert central.orders() == []
 
 
@@ -88,8 +95,11 @@ def test_a_list_of_orders_goes_in_except_the_bad_ones(client: TestClient, admin:
     body = resp.json()
     assert (body["imported"], body["duplicates"], body["rejected"]) == (2, 1, 1)
     assert [(o["index"], o["status"]) for o in body["orders"]] == [
-        (0, "imported"), (1, "rejected"), (2, "duplicate"), (3, "imported"),
-    ]  # fmt: skip
+        (0, "imported"),
+        (1, "rejected"),
+        (2, "duplicate"),
+        (3, "imported"),
+    ]
     assert body["orders"][1]["field"] == "lines[0].qty"
 
 
@@ -139,9 +149,11 @@ def test_an_unassigned_order_is_assigned_when_stock_events_arrive(
     order = central.order("shop:1")
     assert (order["status"], order["warehouse"]) == ("released", "edge-1")
     assert edge.change_types() == [
-        ("product_upserted", None), ("product_upserted", None), ("product_upserted", None),
+        ("product_upserted", None),
+        ("product_upserted", None),
+        ("product_upserted", None),
         ("order_released", "shop:1"),
-    ]  # fmt: skip
+    ]
 
 
 def test_assign_endpoint_assigns_an_order_that_fits_now(
@@ -171,10 +183,18 @@ def test_available_to_sell_takes_off_open_demand_until_picked(
 
     resp = client.get("/api/v1/stock", params={"sku": "TEA-0001"}, headers=admin)
 
-    assert resp.json()["stock"] == [{
-        "warehouse": "edge-1", "sku": "TEA-0001", "on_hand": 8, "picked": 2, "frozen": 0,
-        "returns_in_transit": 0, "demand": 1, "available": 7,
-    }]  # fmt: skip
+    assert resp.json()["stock"] == [
+        {
+            "warehouse": "edge-1",
+            "sku": "TEA-0001",
+            "on_hand": 8,
+            "picked": 2,
+            "frozen": 0,
+            "returns_in_transit": 0,
+            "demand": 1,
+            "available": 7,
+        }
+    ]
 
 
 def test_a_cancelled_order_demands_nothing(
@@ -211,8 +231,10 @@ def test_cancel_sends_order_cancelled_to_the_edge(
     assert resp.json() == {"order_id": released, "status": "cancelled", "changed": True}
     change = last_change(edge)
     assert (change["type"], change["order_id"], change["data"]) == (
-        "order_cancelled", released, {"order_id": released, "reason": "customer"},
-    )  # fmt: skip
+        "order_cancelled",
+        released,
+        {"order_id": released, "reason": "customer"},
+    )
 
 
 def test_cancelling_twice_sends_one_change(
@@ -229,23 +251,37 @@ def test_cancelling_twice_sends_one_change(
 def test_an_order_central_knows_shipped_cannot_be_cancelled(
     client: TestClient, admin: Headers, edge: EdgeSide, central: Central, released: str
 ) -> None:
-    edge.send("order_shipped", order_id=released, parcels=[
-        {"parcel_no": 1, "parcels": 1, "tracking_number": "SF1", "carrier": "SF", "weight_g": 1}
-    ])  # fmt: skip
+    edge.send(
+        "order_shipped",
+        order_id=released,
+        parcels=[
+            {"parcel_no": 1, "parcels": 1, "tracking_number": "SF1", "carrier": "SF", "weight_g": 1}
+        ],
+    )
 
     resp = client.post(f"/api/v1/orders/{released}/cancel", json={"reason": "late"}, headers=admin)
 
     assert (resp.status_code, resp.json()["code"], resp.json()["params"]["tracking"]) == (
-        409, "order_shipped", "SF1",
-    )  # fmt: skip
+        409,
+        "order_shipped",
+        "SF1",
+    )
     assert central.order(released)["status"] == "shipped"
 
 
 def test_an_address_change_reaches_the_edge(
     client: TestClient, admin: Headers, edge: EdgeSide, central: Central, released: str
 ) -> None:
-    ship_to = {"name": "Han Meimei", "phone": "13900000000", "country": "CN", "province": "Zhejiang",
-               "city": "Hangzhou", "district": "Xihu", "address": "2 Lake Rd", "postcode": "310000"}  # fmt: skip
+    ship_to = {
+        "name": "Han Meimei",
+        "phone": "13900000000",
+        "country": "CN",
+        "province": "Zhejiang",
+        "city": "Hangzhou",
+        "district": "Xihu",
+        "address": "2 Lake Rd",
+        "postcode": "310000",
+    }
 
     resp = client.post(
         f"/api/v1/orders/{released}/address", json={"ship_to": ship_to}, headers=admin
@@ -253,8 +289,9 @@ def test_an_address_change_reaches_the_edge(
 
     assert resp.json() == {"order_id": released, "ship_to": ship_to, "changed": True}
     assert (last_change(edge)["type"], last_change(edge)["data"]) == (
-        "address_changed", {"order_id": released, "ship_to": ship_to},
-    )  # fmt: skip
+        "address_changed",
+        {"order_id": released, "ship_to": ship_to},
+    )
     assert central.order(released)["ship_to"] == ship_to
 
 
@@ -267,11 +304,13 @@ def test_a_return_of_a_shipped_order_is_authorised_and_reaches_the_edge(
     resp = client.post(f"/api/v1/orders/{released}/returns", json={"lines": lines}, headers=admin)
 
     assert (resp.status_code, resp.json()) == (
-        201, {"rma": "RMA-000001", "order_id": released, "lines": lines, "created": True},
-    )  # fmt: skip
+        201,
+        {"rma": "RMA-000001", "order_id": released, "lines": lines, "created": True},
+    )
     assert (last_change(edge)["type"], last_change(edge)["data"]) == (
-        "return_authorised", {"rma": "RMA-000001", "order_id": released, "lines": lines},
-    )  # fmt: skip
+        "return_authorised",
+        {"rma": "RMA-000001", "order_id": released, "lines": lines},
+    )
 
 
 @pytest.mark.parametrize(
@@ -307,16 +346,21 @@ def test_a_return_before_central_knows_the_order_shipped_is_refused(
 def test_the_order_board_lists_orders_with_their_tracking_numbers(
     client: TestClient, admin: Headers, edge: EdgeSide, released: str
 ) -> None:
-    edge.send("order_shipped", order_id=released, parcels=[
-        {"parcel_no": 1, "parcels": 1, "tracking_number": "SF77", "carrier": "SF"}
-    ])  # fmt: skip
+    edge.send(
+        "order_shipped",
+        order_id=released,
+        parcels=[{"parcel_no": 1, "parcels": 1, "tracking_number": "SF77", "carrier": "SF"}],
+    )
 
     resp = client.get("/api/v1/orders", params={"warehouse": "edge-1"}, headers=admin)
 
     (order,) = resp.json()["orders"]
     assert (order["id"], order["channel"], order["status"], order["tracking_numbers"]) == (
-        released, "shop", "shipped", ["SF77"],
-    )  # fmt: skip
+        released,
+        "shop",
+        "shipped",
+        ["SF77"],
+    )
 
 
 def picked_late(edge: EdgeSide, order_id: str) -> None:
@@ -339,18 +383,31 @@ def test_late_edge_events_do_not_reopen_an_order_central_cancelled(
     assert order["status"] == "cancelled"
     assert [(h["from_status"], h["to_status"], h["note"]) for h in order["history"]][-3:] == [
         ("released", "cancelled", "buyer"),
-        ("cancelled", "cancelled", "late order_picking_started from the edge: central keeps the order cancelled"),
-        ("cancelled", "cancelled", "late order_picked from the edge: central keeps the order cancelled"),
-    ]  # fmt: skip
+        (
+            "cancelled",
+            "cancelled",
+            "late order_picking_started from the edge: central keeps the order cancelled",
+        ),
+        (
+            "cancelled",
+            "cancelled",
+            "late order_picked from the edge: central keeps the order cancelled",
+        ),
+    ]
     assert central.stock(sku="TEA-0001")[0]["demand"] == 0  # not counted again
     (exc,) = client.get("/api/v1/exceptions", headers=admin).json()
     assert (exc["kind"], exc["edge_id"], exc["order_id"]) == ("late_event", "edge-1", released)
     assert "after central holds it cancelled" in exc["detail"] and "TEA-0001 × 2" in exc["detail"]
     change = last_change(edge)
-    assert (change["type"], change["data"]) == ("putback_requested", {
-        "order_id": released, "status": "cancelled", "units": [{"sku": "TEA-0001", "qty": 2}],
-        "reason": "central holds this order cancelled; late pick from this edge",
-    })  # fmt: skip
+    assert (change["type"], change["data"]) == (
+        "putback_requested",
+        {
+            "order_id": released,
+            "status": "cancelled",
+            "units": [{"sku": "TEA-0001", "qty": 2}],
+            "reason": "central holds this order cancelled; late pick from this edge",
+        },
+    )
     assert client.get("/api/v1/board", headers=admin).json()["exceptions"] == [exc]
 
 
@@ -372,9 +429,13 @@ def test_the_board_in_chinese_says_what_a_late_event_means_and_what_to_do(
 def test_late_picking_of_an_order_central_knows_shipped_keeps_it_shipped_and_asks_per_pick(
     edge: EdgeSide, central: Central, released: str
 ) -> None:
-    edge.send("order_shipped", order_id=released, parcels=[
-        {"parcel_no": 1, "parcels": 1, "tracking_number": "SF1", "carrier": "SF", "weight_g": 1}
-    ])  # fmt: skip
+    edge.send(
+        "order_shipped",
+        order_id=released,
+        parcels=[
+            {"parcel_no": 1, "parcels": 1, "tracking_number": "SF1", "carrier": "SF", "weight_g": 1}
+        ],
+    )
 
     picked_late(edge, released)
     picked_late(edge, released)
@@ -413,8 +474,9 @@ def test_a_resolved_exception_leaves_the_board(
 def test_a_shipped_event_for_an_order_central_holds_completed_changes_nothing(
     edge: EdgeSide, central: Central, released: str
 ) -> None:
-    parcels = [{"parcel_no": 1, "parcels": 1, "tracking_number": "SF1", "carrier": "SF",
-                "weight_g": 1}]  # fmt: skip
+    parcels = [
+        {"parcel_no": 1, "parcels": 1, "tracking_number": "SF1", "carrier": "SF", "weight_g": 1}
+    ]
     edge.send("order_shipped", order_id=released, parcels=parcels)
     edge.send("order_completed", order_id=released)
 

@@ -46,8 +46,9 @@ def test_taobao_trade_fullinfo_get_maps_its_lines_from_orders_order_and_keeps_bo
     assert isinstance(order, ChannelOrder), order
     assert order.channel_order_id == "500001084"
     assert [(ln.sku, ln.qty) for ln in order.lines] == [
-        ("B-C352-F301-356M", 1), ("B-C352-F302-357M", 1),
-    ]  # fmt: skip
+        ("B-C352-F301-356M", 1),
+        ("B-C352-F302-357M", 1),
+    ]
     assert (order.buyer_note, order.seller_note) == ("周末配送", "改为发顺丰")
     assert order.ship_to["name"] == "王小贝10048"
     assert order.ordered_at == "2017-07-28T06:18:32Z"
@@ -66,15 +67,17 @@ def test_a_taobao_trade_is_released_with_its_notes_on_the_feed(
     assert (stored["buyer_note"], stored["seller_note"]) == ("周末配送", "改为发顺丰")
     [released] = [c for c in edge.changes()["changes"] if c["type"] == "order_released"]
     assert (released["data"]["buyer_note"], released["data"]["seller_note"]) == (
-        "周末配送", "改为发顺丰",
-    )  # fmt: skip  # down the feed to the edge's pack bench
+        "周末配送",
+        "改为发顺丰",
+    )  # down the feed to the edge's pack bench
 
 
 def test_amazon_get_orders_alone_is_held_for_its_address_not_refused(central: Central) -> None:
     items = mapped(fixture("amazon_getOrders.json"), "amazon")
     assert [(i.field, i.reason) for i in items if isinstance(i, Rejected)] == [
-        ("payload.Orders[0].OrderItems", "missing"), ("payload.Orders[1].OrderItems", "missing"),
-    ]  # fmt: skip  # getOrders has no lines: getOrderItems must be merged
+        ("payload.Orders[0].OrderItems", "missing"),
+        ("payload.Orders[1].OrderItems", "missing"),
+    ]  # getOrders has no lines: getOrderItems must be merged
     central.upsert_products([("NABetaASINB00551Q3CS", ProductIn(name="Card Book"))])
     document = fixture("amazon_getOrders.json")
     problems = merge_companions(
@@ -160,8 +163,9 @@ def test_a_partial_shopify_refund_takes_the_units_off_the_line_and_records_them(
 
     assert isinstance(order, ChannelOrder)
     assert [(ln.sku, ln.qty, ln.refunded) for ln in order.lines] == [
-        ("IPOD2008RED", 2, 1), ("IPOD2008BLACK", 1, 0),  # its refund moved to the red line
-    ]  # fmt: skip
+        ("IPOD2008RED", 2, 1),
+        ("IPOD2008BLACK", 1, 0),  # its refund moved to the red line
+    ]
 
 
 def test_a_jd_order_with_ciphertext_and_a_masked_mobile_is_held_never_released(
@@ -185,10 +189,13 @@ def test_a_jd_order_whose_ship_to_the_decrypter_opens_is_released(
     [order] = mapped(fixture("jd_pop_order_search.json"), "jd")
     assert isinstance(order, ChannelOrder)
     stock_up(central, edge, ["TEA-0001"])
-    central.decrypter = TableDecrypter({
-        order.ship_to["name"]: "张伟", order.ship_to["address"]: "北京朝阳区建国路93号",
-        order.ship_to["phone"]: "13812345678",
-    })  # fmt: skip
+    central.decrypter = TableDecrypter(
+        {
+            order.ship_to["name"]: "张伟",
+            order.ship_to["address"]: "北京朝阳区建国路93号",
+            order.ship_to["phone"]: "13812345678",
+        }
+    )
 
     [outcome] = central.ingest([order.to_json()])
 
@@ -228,15 +235,23 @@ def test_an_order_held_for_its_address_is_released_once_the_address_is_corrected
     [held] = central.ingest([body])
     address = fixture("amazon_getOrderAddress.json")["payload"]["ShippingAddress"]
 
-    central.change_address(held.id, ShipTo(
-        name=address["Name"], address=address["AddressLine1"], city=address["City"],
-        country=address["CountryCode"], postcode=address["PostalCode"],
-    ))  # fmt: skip
+    central.change_address(
+        held.id,
+        ShipTo(
+            name=address["Name"],
+            address=address["AddressLine1"],
+            city=address["City"],
+            country=address["CountryCode"],
+            postcode=address["PostalCode"],
+        ),
+    )
 
     detail = central.order(held.id)
     assert (detail["status"], detail["warehouse"], detail["hold_reason"]) == (
-        "released", "edge-1", "",
-    )  # fmt: skip
+        "released",
+        "edge-1",
+        "",
+    )
 
 
 def shopify_unrefunded() -> dict[str, Any]:
@@ -262,15 +277,18 @@ def test_a_shopify_refund_after_release_opens_an_exception_naming_the_refunded_u
     assert "1 × IPOD2008GREEN, 1 × IPOD2008BLACK" in exc["detail"]
     lines = central.order(released.id)["lines"]
     assert [(ln["sku"], ln["refunded"]) for ln in lines] == [
-        ("IPOD2008GREEN", 1), ("IPOD2008RED", 0), ("IPOD2008BLACK", 1),
-    ]  # fmt: skip
+        ("IPOD2008GREEN", 1),
+        ("IPOD2008RED", 0),
+        ("IPOD2008BLACK", 1),
+    ]
 
 
 def test_a_refund_before_any_warehouse_took_the_order_comes_off_its_lines(
     central: Central,
 ) -> None:
-    central.upsert_products([(s, ProductIn(name=s)) for s in ("IPOD2008GREEN", "IPOD2008RED",
-                                                                "IPOD2008BLACK")])  # fmt: skip
+    central.upsert_products(
+        [(s, ProductIn(name=s)) for s in ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK")]
+    )
     [before] = mapped({"order": shopify_unrefunded()}, "shopify")
     [waiting] = central.ingest([before.to_json()])  # no edge: unassigned
     [after] = mapped(fixture("shopify_orders.json"), "shopify")
@@ -280,5 +298,7 @@ def test_a_refund_before_any_warehouse_took_the_order_comes_off_its_lines(
     assert "taken off the order" in outcome.reason
     lines = central.order(waiting.id)["lines"]
     assert [(ln["sku"], ln["qty"], ln["refunded"]) for ln in lines] == [
-        ("IPOD2008GREEN", 0, 1), ("IPOD2008RED", 1, 0), ("IPOD2008BLACK", 0, 1),
-    ]  # fmt: skip
+        ("IPOD2008GREEN", 0, 1),
+        ("IPOD2008RED", 1, 0),
+        ("IPOD2008BLACK", 0, 1),
+    ]

@@ -59,8 +59,9 @@ def test_another_edges_token_is_refused_wrong_edge(
 
     assert resp.status_code == 403
     assert (resp.json()["code"], resp.json()["params"]) == (
-        "wrong_edge", {"token_edge": "edge-2", "edge_id": "edge-1"},
-    )  # fmt: skip
+        "wrong_edge",
+        {"token_edge": "edge-2", "edge_id": "edge-1"},
+    )
 
 
 @pytest.mark.parametrize(
@@ -169,10 +170,13 @@ def test_central_root_opens_the_board(client: TestClient) -> None:
     assert (resp.status_code, resp.headers["location"]) == (307, "/board")
 
 
-@pytest.mark.parametrize(("accept", "lang", "words"), [
-    ("en-US,en;q=0.9", "en", ["Admin token", "Log in", "中文"]),
-    ("zh-CN,zh;q=0.9", "zh", ["管理员令牌", "登录", "English"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("accept", "lang", "words"),
+    [
+        ("en-US,en;q=0.9", "en", ["Admin token", "Log in", "中文"]),
+        ("zh-CN,zh;q=0.9", "zh", ["管理员令牌", "登录", "English"]),
+    ],
+)
 def test_the_board_login_speaks_the_browser_language_and_refuses_in_it(
     client: TestClient, accept: str, lang: str, words: list[str]
 ) -> None:

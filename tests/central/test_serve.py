@@ -43,22 +43,47 @@ def test_an_edge_stock_event_releases_an_order_it_long_polls_for(
             )
             after = http.get("/api/v1/edges/edge-1/changes", headers=edge).json()["next"]
             polled: list[Any] = []
-            poll = threading.Thread(target=lambda: polled.append(http.get(
-                "/api/v1/edges/edge-1/changes", params={"after": after, "wait": 30}, headers=edge
-            ).json()))  # fmt: skip
+            poll = threading.Thread(
+                target=lambda: polled.append(
+                    http.get(
+                        "/api/v1/edges/edge-1/changes",
+                        params={"after": after, "wait": 30},
+                        headers=edge,
+                    ).json()
+                )
+            )
             poll.start()
-            sent = http.post("/api/v1/edges/edge-1/events", headers=edge, json={"events": [{
-                "event_id": "e-1", "edge_id": "edge-1", "epoch": 1, "seq": 1, "schema_version": 1,
-                "type": "receipt", "occurred_at": AT, "order_id": None, "sku": "TEA-0001",
-                "payload": {"movements": [move("TEA-0001", 5, "received", "A-01-01/on_hand")]},
-            }]})  # fmt: skip
+            sent = http.post(
+                "/api/v1/edges/edge-1/events",
+                headers=edge,
+                json={
+                    "events": [
+                        {
+                            "event_id": "e-1",
+                            "edge_id": "edge-1",
+                            "epoch": 1,
+                            "seq": 1,
+                            "schema_version": 1,
+                            "type": "receipt",
+                            "occurred_at": AT,
+                            "order_id": None,
+                            "sku": "TEA-0001",
+                            "payload": {
+                                "movements": [move("TEA-0001", 5, "received", "A-01-01/on_hand")]
+                            },
+                        }
+                    ]
+                },
+            )
             poll.join(60)
 
     assert (order.json()["order_status"], sent.json()["applied"]) == ("unassigned", 1)
     (change,) = polled[0]["changes"]
     assert (change["type"], change["order_id"], change["data"]["lines"]) == (
-        "order_released", "shop:9", [{"sku": "TEA-0001", "qty": 2, "lot": ""}],
-    )  # fmt: skip
+        "order_released",
+        "shop:9",
+        [{"sku": "TEA-0001", "qty": 2, "lot": ""}],
+    )
 
 
 def test_a_client_that_hangs_up_mid_request_is_one_warning_line_not_a_traceback(

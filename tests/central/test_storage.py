@@ -35,8 +35,9 @@ def test_a_database_from_a_newer_version_is_refused(db_url: str, central: Centra
 
     newer.close()
     assert (refused.value.code, refused.value.params) == (
-        "database_too_new", {"found": SCHEMA_VERSION + 1, "known": SCHEMA_VERSION},
-    )  # fmt: skip
+        "database_too_new",
+        {"found": SCHEMA_VERSION + 1, "known": SCHEMA_VERSION},
+    )
 
 
 def test_readyz_answers_when_the_schema_is_current(client: TestClient, central: Central) -> None:
@@ -75,9 +76,12 @@ URLS = [
     ("central.db", DatabaseUrl("sqlite", "central.db")),
     ("sqlite:///data/central.db", DatabaseUrl("sqlite", "data/central.db")),
     ("sqlite:////var/lib/central.db", DatabaseUrl("sqlite", "/var/lib/central.db")),
-    ("postgresql://u:p@db.local/central", DatabaseUrl("postgresql", "postgresql://u:p@db.local/central")),
+    (
+        "postgresql://u:p@db.local/central",
+        DatabaseUrl("postgresql", "postgresql://u:p@db.local/central"),
+    ),
     ("postgres://u@127.0.0.1:5433/c", DatabaseUrl("postgresql", "postgres://u@127.0.0.1:5433/c")),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("text", "url"), URLS, ids=[u[0] for u in URLS])

@@ -28,8 +28,9 @@ URL = "/api/v1/channels/shopify/webhook"
 def server(db_url: str, tmp_path: Path) -> Iterator[CentralServer]:
     with running_central(db_url, tmp_path, env={secret_setting("shopify"): SECRET}) as running:
         central = Central(db_url)
-        central.upsert_products([(s, ProductIn(name=s)) for s in
-                                 ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK")])  # fmt: skip
+        central.upsert_products(
+            [(s, ProductIn(name=s)) for s in ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK")]
+        )
         central.close()
         yield running
 
@@ -128,16 +129,18 @@ def test_an_order_shopify_cancelled_after_central_took_it_is_cancelled_at_the_ed
 ) -> None:
     central.webhook_secrets = {"shopify": SECRET.encode()}
     edge = make_edge("edge-1")
-    central.upsert_products([(s, ProductIn(name=s)) for s in ("IPOD2008GREEN", "IPOD2008RED",
-                                                                "IPOD2008BLACK")])  # fmt: skip
+    central.upsert_products(
+        [(s, ProductIn(name=s)) for s in ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK")]
+    )
     for sku in ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"):
         edge.receive(sku, 5)
     order = json.loads(order_body())
     body = json.dumps(order).encode()
     sign = {"X-Shopify-Hmac-Sha256": shopify_hmac(SECRET.encode(), body)}
     assert client.post(URL, content=body, headers=sign).json()["order_status"] == "released"
-    cancelled = json.dumps(order | {"cancelled_at": "2021-02-13T09:00:00-05:00",
-                                    "cancel_reason": "customer"}).encode()  # fmt: skip
+    cancelled = json.dumps(
+        order | {"cancelled_at": "2021-02-13T09:00:00-05:00", "cancel_reason": "customer"}
+    ).encode()
 
     resp = client.post(
         URL,

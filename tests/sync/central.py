@@ -48,8 +48,16 @@ class Central(LoggedProcess):
     def start(self) -> Central:
         """Serve (again) on the same port and database, appending to the same log."""
         env = os.environ | {"WAREHOUSE_CENTRAL_ADMIN_TOKEN": ADMIN_TOKEN}
-        cmd = [venv_script("warehouse-central"), "serve", "--db", self.db_path,
-               "--port", str(self.port), "--log-level", "warning"]  # fmt: skip
+        cmd = [
+            venv_script("warehouse-central"),
+            "serve",
+            "--db",
+            self.db_path,
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+        ]
         self.process = spawn(cmd, self.log_path, env=env, append=True)
         return started(self)
 
@@ -95,9 +103,12 @@ def running_central(data_dir: Path, *, edge_id: str = "edge-1") -> Iterator[Cent
 
 
 def edge_outbox(store: Store) -> list[tuple[int, int, str]]:
-    return [tuple(r) for r in store.read().execute(  # type: ignore[misc]
-        "SELECT epoch, seq, event_id FROM outbox ORDER BY epoch, seq"
-    )]  # fmt: skip
+    return [
+        tuple(r)
+        for r in store.read().execute(  # type: ignore[misc]
+            "SELECT epoch, seq, event_id FROM outbox ORDER BY epoch, seq"
+        )
+    ]
 
 
 def edge_stock(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:

@@ -8,9 +8,15 @@ from typing import Any
 from edge.store.database import Store
 
 SHIP_TO = {
-    "name": "王小明", "phone": "13800000000", "country": "CN", "province": "上海市",
-    "city": "上海市", "district": "浦东新区", "address": "世纪大道 100 号", "postcode": "200120",
-}  # fmt: skip
+    "name": "王小明",
+    "phone": "13800000000",
+    "country": "CN",
+    "province": "上海市",
+    "city": "上海市",
+    "district": "浦东新区",
+    "address": "世纪大道 100 号",
+    "postcode": "200120",
+}
 NEW_SHIP_TO = SHIP_TO | {"district": "徐汇区", "address": "漕溪北路 1 号", "postcode": "200030"}
 
 
@@ -26,11 +32,17 @@ def product(cursor: int, sku: str, *, name: str = "Oolong 100g", barcode: str = 
 
 def released(cursor: int, order_id: str, lines: list[tuple[str, int]], **extra: Any) -> dict:
     data = {
-        "id": order_id, "channel": "tmall", "channel_order_id": f"TM-{order_id}",
+        "id": order_id,
+        "channel": "tmall",
+        "channel_order_id": f"TM-{order_id}",
         "lines": [{"sku": sku, "qty": qty, "lot": ""} for sku, qty in lines],
-        "priority": 0, "ship_by": None, "customer_ref": "", "ship_to": SHIP_TO,
-        "carrier": "edge-post", "service": "standard",
-    } | extra  # fmt: skip
+        "priority": 0,
+        "ship_by": None,
+        "customer_ref": "",
+        "ship_to": SHIP_TO,
+        "carrier": "edge-post",
+        "service": "standard",
+    } | extra
     return change(cursor, "order_released", data, order_id)
 
 

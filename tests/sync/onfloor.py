@@ -34,9 +34,15 @@ def order_from_central(
     """Central's catalogue and one order of `qty` × SKU-1, waited for at the edge; its id."""
     for sku in ("SKU-1", "SKU-2"):
         admin.put(f"/api/v1/products/{sku}", json={"name": sku}).raise_for_status()
-    order = {"channel": "tmall", "channel_order_id": "TM-1", "ship_to": SHIP_TO,
-             "lines": [{"sku": "SKU-1", "qty": qty}]}  # fmt: skip
+    order = {
+        "channel": "tmall",
+        "channel_order_id": "TM-1",
+        "ship_to": SHIP_TO,
+        "lines": [{"sku": "SKU-1", "qty": qty}],
+    }
     order_id = str(admin.post("/api/v1/orders", json=order).json()["id"])
-    eventually(lambda: http.get(f"/api/v1/orders/{order_id}", headers=sup).status_code == 200,
-               what="the order at the edge")  # fmt: skip
+    eventually(
+        lambda: http.get(f"/api/v1/orders/{order_id}", headers=sup).status_code == 200,
+        what="the order at the edge",
+    )
     return order_id

@@ -45,8 +45,11 @@ def test_events_arrive_once_in_order_and_central_stock_matches_the_ledger(
     assert_in_step(central, store)
     found = sync_status(store.read(), settings)
     assert (found["online"], found["queued"], found["alert"], found["last_error"]) == (
-        True, 0, False, ""
-    )  # fmt: skip
+        True,
+        0,
+        False,
+        "",
+    )
 
 
 def test_an_event_goes_up_when_it_commits_without_waiting_for_the_timer(
@@ -80,8 +83,12 @@ def test_central_s_orders_cancellations_addresses_and_products_reach_the_edge(
 ) -> None:
     store, _ = edge
     eventually(lambda: delivered(store), what="the opening stock at central")
-    order = {"channel": "tmall", "channel_order_id": "TM-1", "ship_to": SHIP_TO,
-             "lines": [{"sku": "TEA-1", "qty": 2}]}  # fmt: skip
+    order = {
+        "channel": "tmall",
+        "channel_order_id": "TM-1",
+        "ship_to": SHIP_TO,
+        "lines": [{"sku": "TEA-1", "qty": 2}],
+    }
     with central.admin() as admin:
         for sku in ("TEA-1", "TEA-2"):
             admin.put(f"/api/v1/products/{sku}", json={"name": sku}).raise_for_status()
@@ -92,11 +99,17 @@ def test_central_s_orders_cancellations_addresses_and_products_reach_the_edge(
         eventually(lambda: '"徐汇区"' in edge_order(store, "TM-1")["ship_to"], what="new address")
         admin.post(f"/api/v1/orders/{made['id']}/cancel", json={"reason": "buyer cancelled"})
         eventually(lambda: edge_order(store, "TM-1")["status"] == "cancelled", what="cancel")
-        product = {"name": "Jasmine", "name_zh": "茉莉花茶", "weight_g": 50,
-                   "barcodes": [{"code": "4006381333931", "pack_qty": 1}]}  # fmt: skip
+        product = {
+            "name": "Jasmine",
+            "name_zh": "茉莉花茶",
+            "weight_g": 50,
+            "barcodes": [{"code": "4006381333931", "pack_qty": 1}],
+        }
         admin.put("/api/v1/products/TEA-3", json=product).raise_for_status()
-        eventually(lambda: store.read().execute("SELECT 1 FROM barcodes WHERE sku = 'TEA-3'")
-                   .fetchone(), what="the new product")  # fmt: skip
+        eventually(
+            lambda: store.read().execute("SELECT 1 FROM barcodes WHERE sku = 'TEA-3'").fetchone(),
+            what="the new product",
+        )
         eventually(lambda: delivered(store), what="the edge's answers up")
         at_central = admin.get(f"/api/v1/orders/{made['id']}").json()
 
@@ -191,10 +204,13 @@ def test_sync_run_once_sends_the_queue_and_applies_the_feed_of_a_stopped_edge(
     status = run_cli("sync", "status", "--config", str(config))
 
     cursor = central.query("SELECT MAX(id) FROM changes")[0][0]
-    assert (done.returncode, done.stdout.splitlines()) == (0, [
-        f"syncing edge edge-1 with {central.url} …",
-        f"sent 2 events, applied 1 changes, feed cursor {cursor}",
-    ])  # fmt: skip
+    assert (done.returncode, done.stdout.splitlines()) == (
+        0,
+        [
+            f"syncing edge edge-1 with {central.url} …",
+            f"sent 2 events, applied 1 changes, feed cursor {cursor}",
+        ],
+    )
     assert status.stdout.splitlines()[:2] == [f"central: {central.url}, online", "queued: 0 events"]
     with closing(sqlite3.connect(data / "edge.db")) as conn:
         assert_in_step(central, conn)

@@ -146,17 +146,36 @@ def test_an_order_naming_an_unknown_sku_is_a_sync_exception_and_the_next_change_
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [
-        (change(1, "order_teleported", {"order_id": "O-1"}), "malformed_change: ValueError: unknown change type 'order_teleported'"),
-        (change(1, "order_released", ["not", "an", "object"]), "malformed_change: TypeError: data is not an object"),
+        (
+            change(1, "order_teleported", {"order_id": "O-1"}),
+            "malformed_change: ValueError: unknown change type 'order_teleported'",
+        ),
+        (
+            change(1, "order_released", ["not", "an", "object"]),
+            "malformed_change: TypeError: data is not an object",
+        ),
         (change(1, "order_released", {"channel": "tmall"}), "malformed_change: KeyError: 'lines'"),
-        (released(1, "O-1", [("SKU-1", 0)]), "malformed_change: ValueError: qty must be a whole number from 1 to 1000000000, got 0"),
-        (change(1, "product_upserted", {"sku": "", "name": "x"}), "malformed_change: ValueError: sku must be a non-empty string, got ''"),
+        (
+            released(1, "O-1", [("SKU-1", 0)]),
+            "malformed_change: ValueError: qty must be a whole number from 1 to 1000000000, got 0",
+        ),
+        (
+            change(1, "product_upserted", {"sku": "", "name": "x"}),
+            "malformed_change: ValueError: sku must be a non-empty string, got ''",
+        ),
         (cancelled(1, "O-NEVER"), "not_found: "),
         (address(1, "O-NEVER"), "not_found: "),
     ],
-    ids=["unknown type", "data not an object", "missing lines", "zero quantity", "empty sku",
-         "cancel of an unknown order", "address of an unknown order"],
-)  # fmt: skip
+    ids=[
+        "unknown type",
+        "data not an object",
+        "missing lines",
+        "zero quantity",
+        "empty sku",
+        "cancel of an unknown order",
+        "address of an unknown order",
+    ],
+)
 def test_a_change_that_cannot_be_applied_is_recorded_once_and_changes_nothing_else(
     floor: Floor, bad: dict[str, Any], reason: str
 ) -> None:
@@ -203,10 +222,15 @@ def test_a_cancellation_after_shipping_keeps_the_order_shipped_and_tells_central
     assert {k: payload[k] for k in ("reason", "status", "shipments")} == {
         "reason": "buyer cancelled",
         "status": "shipped",
-        "shipments": [{"shipment_id": "S-O-1", "carrier": "edge-post",
-                       "shipped_at": payload["shipments"][0]["shipped_at"],
-                       "parcels": [{"parcel_no": 1, "tracking_number": "EPO-1CN"}]}],
-    }  # fmt: skip
+        "shipments": [
+            {
+                "shipment_id": "S-O-1",
+                "carrier": "edge-post",
+                "shipped_at": payload["shipments"][0]["shipped_at"],
+                "parcels": [{"parcel_no": 1, "tracking_number": "EPO-1CN"}],
+            }
+        ],
+    }
 
 
 def test_an_address_change_after_the_label_printed_flags_that_parcel_for_reprint(
@@ -259,8 +283,12 @@ def test_a_put_back_request_stops_an_order_still_picked_here_and_opens_its_put_b
 ) -> None:
     apply(floor.store, released(1, "O-1", [("SKU-1", 3)]))
     pick_two(floor)
-    data = {"order_id": "O-1", "status": "shipped", "reason": "central holds this order shipped",
-            "units": [{"sku": "SKU-1", "qty": 2}]}  # fmt: skip
+    data = {
+        "order_id": "O-1",
+        "status": "shipped",
+        "reason": "central holds this order shipped",
+        "units": [{"sku": "SKU-1", "qty": 2}],
+    }
 
     apply(floor.store, change(2, "putback_requested", data, "O-1"))
     once = dump(floor.store)

@@ -112,8 +112,13 @@ class Traffic(threading.Thread):
             with httpx.Client(base_url=self.url, timeout=10) as http:
                 headers = sign_in(http, "B-SUP", device=f"HH-{uuid.uuid4().hex[:6]}")
                 while not self.halt.is_set():
-                    body = {"request_id": uuid.uuid4().hex, "sku": "TEA-1", "location": "A-01",
-                            "delta": 1, "reason": "count"}  # fmt: skip
+                    body = {
+                        "request_id": uuid.uuid4().hex,
+                        "sku": "TEA-1",
+                        "location": "A-01",
+                        "delta": 1,
+                        "reason": "count",
+                    }
                     http.post("/api/v1/stock/adjustments", json=body, headers=headers)
                     self.sent += 1
         except httpx.TransportError:

@@ -46,14 +46,17 @@ def test_a_late_pick_leaves_central_s_cancelled_order_cancelled_and_the_edge_put
             answers = [floor.scan(picker, raw) for raw in ("T-0001", "A-01-01", EAN13, EAN13)]
             proxy.down = False
 
-            putbacks = eventually(lambda: http.get("/api/v1/putbacks", headers=sup).json(),
-                                  what="the put-back at the edge")  # fmt: skip
+            putbacks = eventually(
+                lambda: http.get("/api/v1/putbacks", headers=sup).json(),
+                what="the put-back at the edge",
+            )
             eventually(lambda: queued(http, sup) == 0, what="the edge's events at central")
             at_central = admin.get(f"/api/v1/orders/{order_id}").json()
             exceptions = admin.get("/api/v1/exceptions").json()
             for task in putbacks:
-                http.post(f"/api/v1/putbacks/{task['id']}/done", json={"location": "A-01-01"},
-                          headers=sup).raise_for_status()  # fmt: skip
+                http.post(
+                    f"/api/v1/putbacks/{task['id']}/done", json={"location": "A-01-01"}, headers=sup
+                ).raise_for_status()
             eventually(lambda: queued(http, sup) == 0, what="the put-back at central")
             server.stop()
         verified = run_cli("verify", "--config", str(edge_dir / "edge.toml"))

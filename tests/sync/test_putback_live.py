@@ -70,6 +70,7 @@ def test_a_picker_whose_order_central_cancels_mid_list_is_told_what_to_put_back_
     (told,) = live
     where = [{k: u[k] for k in ("tote", "sku", "qty", "location")} for u in told["put_back"]]
     assert (told["order_id"], where) == (
-        order_id, [{"tote": "T-0001", "sku": "SKU-1", "qty": 1, "location": "A-01-01"}]
-    )  # fmt: skip
+        order_id,
+        [{"tote": "T-0001", "sku": "SKU-1", "qty": 1, "location": "A-01-01"}],
+    )
     assert answer["view"]["put_back"] == told["put_back"]

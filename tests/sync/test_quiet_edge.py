@@ -30,8 +30,12 @@ def edge(data_dir: Path, edge_id: str, url: str, token: str) -> tuple[Store, Age
 
 
 def order(admin: Any, coid: str) -> dict[str, Any]:
-    body = {"channel": "shop", "channel_order_id": coid, "ship_to": SHIP_TO,
-            "lines": [{"sku": "TEA-1", "qty": 2}]}  # fmt: skip
+    body = {
+        "channel": "shop",
+        "channel_order_id": coid,
+        "ship_to": SHIP_TO,
+        "lines": [{"sku": "TEA-1", "qty": 2}],
+    }
     resp = admin.post("/api/v1/orders", json=body)
     assert resp.status_code == 201, resp.text
     return resp.json()  # type: ignore[no-any-return]
@@ -59,14 +63,23 @@ def test_a_quiet_edge_gets_no_new_order_and_its_untaken_one_moves_and_is_recalle
         two, two_agent = edge(tmp_path, "edge-2", central.url, second_token.group(1))
         running = [one_agent, two_agent]
         try:
-            eventually(lambda: central.stock("edge-1") and central.stock("edge-2"),
-                       what="both edges' stock at central")  # fmt: skip
+            eventually(
+                lambda: central.stock("edge-1") and central.stock("edge-2"),
+                what="both edges' stock at central",
+            )
 
             running.remove(one_agent)
             one_agent.stop()  # edge-1 stops: it was heard a moment ago
             given = order(admin, "A")  # a tie: the lowest edge_id, edge-1, still heard
-            eventually(lambda: "quiet" in central_cli("edges", "list", "--db", db).split(
-                "edge-1", 1)[1].splitlines()[0], what="edge-1 listed quiet")  # fmt: skip
+            eventually(
+                lambda: (
+                    "quiet"
+                    in central_cli("edges", "list", "--db", db)
+                    .split("edge-1", 1)[1]
+                    .splitlines()[0]
+                ),
+                what="edge-1 listed quiet",
+            )
             later = order(admin, "B")  # edge-1 quiet: edge-2 fills it
             exceptions = eventually(
                 lambda: admin.get("/api/v1/exceptions").json(), what="the untaken order"
@@ -75,8 +88,10 @@ def test_a_quiet_edge_gets_no_new_order_and_its_untaken_one_moves_and_is_recalle
 
             running.append(AgentThread(one, one_agent.settings).start())  # edge-1 comes back
             eventually(lambda: status_at(one, given["id"]) == "cancelled", what="the recall")
-            eventually(lambda: status_at(two, given["id"]) not in (None, "cancelled"),
-                       what="the order at edge-2")  # fmt: skip
+            eventually(
+                lambda: status_at(two, given["id"]) not in (None, "cancelled"),
+                what="the order at edge-2",
+            )
         finally:
             for agent in running:
                 agent.stop()
@@ -89,7 +104,9 @@ def test_a_quiet_edge_gets_no_new_order_and_its_untaken_one_moves_and_is_recalle
         ("not_acknowledged", "edge-1", given["id"])
     ]
     assert (moved["recalled_from"], moved["warehouse"], moved["exceptions_resolved"]) == (
-        "edge-1", "edge-2", 1,
-    )  # fmt: skip
+        "edge-1",
+        "edge-2",
+        1,
+    )
     assert re.search(r"edge edge-1: \w+ -> quiet", log), log
     assert status_at(two, later["id"]) not in (None, "cancelled")

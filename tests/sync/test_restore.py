@@ -49,8 +49,13 @@ def one(path: Path, sql: str, params: Any = ()) -> Any:
 
 
 def adjust(http: httpx.Client, headers: dict[str, str], delta: int) -> None:
-    body = {"request_id": uuid.uuid4().hex, "sku": "SKU-2", "location": "A-01-02",
-            "delta": delta, "reason": "count"}  # fmt: skip
+    body = {
+        "request_id": uuid.uuid4().hex,
+        "sku": "SKU-2",
+        "location": "A-01-02",
+        "delta": delta,
+        "reason": "count",
+    }
     http.post("/api/v1/stock/adjustments", json=body, headers=headers).raise_for_status()
 
 
@@ -106,12 +111,14 @@ def test_a_restored_edge_takes_back_what_central_holds_past_its_backup_before_it
             eventually(lambda: queued(http, sup) == 0, what="the hold at central")
             with central.admin() as admin:
                 held_at_central = admin.get(f"/api/v1/orders/{order_id}").json()["status"]
-            http.post(f"/api/v1/orders/{order_id}/cancel", json={"reason": "restored"},
-                      headers=sup).raise_for_status()  # fmt: skip
+            http.post(
+                f"/api/v1/orders/{order_id}/cancel", json={"reason": "restored"}, headers=sup
+            ).raise_for_status()
             tasks = http.get("/api/v1/putbacks", headers=sup).json()
             for task in tasks:
-                http.post(f"/api/v1/putbacks/{task['id']}/done", json={"location": "A-01-01"},
-                          headers=sup).raise_for_status()  # fmt: skip
+                http.post(
+                    f"/api/v1/putbacks/{task['id']}/done", json={"location": "A-01-01"}, headers=sup
+                ).raise_for_status()
             eventually(lambda: queued(http, sup) == 0, what="the cancel at central")
         server.stop()
     clear = run_cli("sync", "status", "--config", str(config))
@@ -138,8 +145,18 @@ def test_restore_refuses_a_backup_of_another_edge_and_changes_nothing(
     other.mkdir()
     seed(other / "edge.db", seed_floor, edge_id="edge-2")
     config = write_config(edge_dir)
-    assert run_cli("backup", "--db", str(other / "edge.db"), "--out", str(tmp_path / "b.db"),
-                   "--config", str(config)).returncode == 0  # fmt: skip
+    assert (
+        run_cli(
+            "backup",
+            "--db",
+            str(other / "edge.db"),
+            "--out",
+            str(tmp_path / "b.db"),
+            "--config",
+            str(config),
+        ).returncode
+        == 0
+    )
     before = (edge_dir / "edge.db").read_bytes()
 
     refused = run_cli("restore", str(tmp_path / "b.db"), "--yes", "--config", str(config))
@@ -159,14 +176,38 @@ def test_a_restore_central_cannot_be_asked_about_holds_the_edge_until_it_is(
     # Central already holds a later epoch of this edge (an earlier life, its clock ahead), with
     # an adjustment this database never saw.
     far = 1_900_000_000
-    lost = {"event_id": uuid.uuid4().hex, "edge_id": "edge-1", "epoch": far, "seq": 1,
-            "schema_version": 1, "type": "stock_adjusted", "occurred_at": "2026-11-25T09:00:00Z",
-            "order_id": None, "sku": "SKU-2", "payload": {"operator_id": None, "movements": [
-                {"id": 3, "type": "adjust", "reason": "count", "sku": "SKU-2", "lot": "",
-                 "serial": "", "qty": 2, "from": ["A-01-02", "", "on_hand"],
-                 "to": ["", "", "adjusted"]}]}}  # fmt: skip
-    sent = httpx.post(f"{central.url}/api/v1/edges/edge-1/events", json={"events": [lost]},
-                      headers={"Authorization": f"Bearer {central.edge_token}"})  # fmt: skip
+    lost = {
+        "event_id": uuid.uuid4().hex,
+        "edge_id": "edge-1",
+        "epoch": far,
+        "seq": 1,
+        "schema_version": 1,
+        "type": "stock_adjusted",
+        "occurred_at": "2026-11-25T09:00:00Z",
+        "order_id": None,
+        "sku": "SKU-2",
+        "payload": {
+            "operator_id": None,
+            "movements": [
+                {
+                    "id": 3,
+                    "type": "adjust",
+                    "reason": "count",
+                    "sku": "SKU-2",
+                    "lot": "",
+                    "serial": "",
+                    "qty": 2,
+                    "from": ["A-01-02", "", "on_hand"],
+                    "to": ["", "", "adjusted"],
+                }
+            ],
+        },
+    }
+    sent = httpx.post(
+        f"{central.url}/api/v1/edges/edge-1/events",
+        json={"events": [lost]},
+        headers={"Authorization": f"Bearer {central.edge_token}"},
+    )
     central.stop()
 
     restored = run_cli("restore", str(backup_file), "--yes", "--config", str(config))

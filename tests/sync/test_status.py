@@ -34,12 +34,25 @@ def test_a_standalone_edge_says_so_and_counts_its_queue(floor: Floor) -> None:
 
     oldest = found["oldest_queued_at"]
     assert found | {"oldest_queued_local": None, "oldest_queued_age_s": 0} == {
-        "central_url": None, "mode": "standalone", "online": None, "offline_since": None,
-        "offline_since_local": None, "offline_seconds": 0, "last_contact_at": None,
-        "queued": 2, "oldest_queued_at": oldest, "oldest_queued_local": None,
-        "oldest_queued_age_s": 0, "feed_cursor": 0, "last_error": "", "last_error_at": None,
-        "attention": "", "sync_exceptions": 0, "alert": False, "alert_after_s": 900,
-    }  # fmt: skip
+        "central_url": None,
+        "mode": "standalone",
+        "online": None,
+        "offline_since": None,
+        "offline_since_local": None,
+        "offline_seconds": 0,
+        "last_contact_at": None,
+        "queued": 2,
+        "oldest_queued_at": oldest,
+        "oldest_queued_local": None,
+        "oldest_queued_age_s": 0,
+        "feed_cursor": 0,
+        "last_error": "",
+        "last_error_at": None,
+        "attention": "",
+        "sync_exceptions": 0,
+        "alert": False,
+        "alert_after_s": 900,
+    }
     assert oldest.endswith("Z")
 
 

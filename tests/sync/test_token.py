@@ -31,16 +31,25 @@ def test_the_token_file_is_read_without_its_line_end(tmp_path: Path) -> None:
     ("make", "message"),
     [
         # refused as the settings load, before any agent starts
-        (None, "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): "
-               "expected the file holding this edge's token (or central.token) when central.url "
-               "is set, got nothing"),
-        ("", "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): "
-             "expected a file holding the token, got {path} (empty)"),
-        ("missing", "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): "
-                    "expected a readable file holding the token, got {path} (No such file or directory)"),
+        (
+            None,
+            "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): "
+            "expected the file holding this edge's token (or central.token) when central.url "
+            "is set, got nothing",
+        ),
+        (
+            "",
+            "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): "
+            "expected a file holding the token, got {path} (empty)",
+        ),
+        (
+            "missing",
+            "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): "
+            "expected a readable file holding the token, got {path} (No such file or directory)",
+        ),
     ],
     ids=["neither", "empty file", "missing file"],
-)  # fmt: skip
+)
 def test_no_usable_token_is_refused_naming_the_key(
     tmp_path: Path, make: str | None, message: str
 ) -> None:

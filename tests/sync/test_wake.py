@@ -17,7 +17,7 @@ from tests.sync.running import (
     edge_settings,
     eventually,
     seed_floor,
-)  # fmt: skip
+)
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +36,14 @@ def test_events_queued_while_central_was_down_go_up_within_5_s_of_its_return(
             central.stop()
             adjustments(store, 3)
             eventually(
-                lambda: store.read().execute("SELECT offline_since FROM sync_state").fetchone()[0]
-                or agent.agent and agent.agent.link.offline_since,
-                timeout=20, what="the agent sees central gone",
-            )  # fmt: skip
+                lambda: (
+                    store.read().execute("SELECT offline_since FROM sync_state").fetchone()[0]
+                    or agent.agent
+                    and agent.agent.link.offline_since
+                ),
+                timeout=20,
+                what="the agent sees central gone",
+            )
             time.sleep(1.0)  # both sides now sleep out their first back-off
             central.start()
             back = time.monotonic()

@@ -43,9 +43,11 @@ async def post_orders(central: CentralDep, body: Any = Body(...)) -> JSONRespons
     only = await asyncio.wrap_future(central.intake.submit(body))
     if only.status == "rejected":
         raise CentralError(
-            "order_rejected", channel_order_id=only.channel_order_id or "?", field=only.field,
+            "order_rejected",
+            channel_order_id=only.channel_order_id or "?",
+            field=only.field,
             reason=only.reason,
-        )  # fmt: skip
+        )
     return JSONResponse(only.as_dict(), status_code=201 if only.status == "imported" else 200)
 
 

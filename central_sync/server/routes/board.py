@@ -70,9 +70,13 @@ async def board_login(request: Request, central: CentralDep) -> Response:
         return _login(lang, refused=True)
     resp = RedirectResponse(f"/board?lang={lang}", status_code=303)
     resp.set_cookie(
-        ADMIN_COOKIE, token, httponly=True, samesite="strict", path="/",
+        ADMIN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/",
         secure=request.url.scheme == "https",
-    )  # fmt: skip
+    )
     return resp
 
 

@@ -43,22 +43,26 @@ async def post_webhook(channel: str, request: Request, central: CentralDep) -> J
     if not isinstance(document, dict):
         raise CentralError("invalid_request", reason=PHRASES["not_json"])
     hook = webhooks.WEBHOOKS[channel]
-    if (why := hook.cancelled(document)) and (known := await run_in_threadpool(
-        central.known_order, channel, str(document.get("id", ""))
-    )):  # fmt: skip
+    if (why := hook.cancelled(document)) and (
+        known := await run_in_threadpool(central.known_order, channel, str(document.get("id", "")))
+    ):
         done = await run_in_threadpool(central.cancel, known, why)
         return JSONResponse(done)
     [item] = map_document({hook.wrap: document}, load_mapping(channel))
     if isinstance(item, Rejected):
         raise CentralError(
-            "order_rejected", channel_order_id=item.channel_order_id or "?", field=item.field,
+            "order_rejected",
+            channel_order_id=item.channel_order_id or "?",
+            field=item.field,
             reason=item.reason,
-        )  # fmt: skip
+        )
     [outcome] = await run_in_threadpool(central.ingest, [item.to_json()])
     if outcome.status == "rejected":
         raise CentralError(
-            "order_rejected", channel_order_id=outcome.channel_order_id or "?",
-            field=outcome.field, reason=outcome.reason,
-        )  # fmt: skip
+            "order_rejected",
+            channel_order_id=outcome.channel_order_id or "?",
+            field=outcome.field,
+            reason=outcome.reason,
+        )
     status: Any = 201 if outcome.status == "imported" else 200
     return JSONResponse(outcome.as_dict(), status_code=status)

@@ -51,9 +51,10 @@ async def count_result(
 
 class QuarantineIn(BaseModel):
     target: str | None = Field(
-        default=None, max_length=64,
+        default=None,
+        max_length=64,
         description="A quarantine location to move them to; empty freezes them where they are.",
-    )  # fmt: skip
+    )
 
 
 @router.get("/stock/expiring")

@@ -23,7 +23,7 @@ from edge.api.fields import (
     Word,
     ZonedTime,
     within_limit,
-)  # fmt: skip
+)
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service import orders, picking
@@ -90,10 +90,19 @@ async def release(
     for line in body.lines:
         within_limit(line.qty, settings.stock.max_quantity)
     order = NewOrder(
-        body.channel, body.channel_order_id, tuple(NewLine(ln.sku, ln.qty, ln.lot) for ln in body.lines),
-        body.id, body.priority, body.ship_by, body.customer_ref, body.ship_to, body.carrier, body.service,
-        body.buyer_note, body.seller_note,
-    )  # fmt: skip
+        body.channel,
+        body.channel_order_id,
+        tuple(NewLine(ln.sku, ln.qty, ln.lot) for ln in body.lines),
+        body.id,
+        body.priority,
+        body.ship_by,
+        body.customer_ref,
+        body.ship_to,
+        body.carrier,
+        body.service,
+        body.buyer_note,
+        body.seller_note,
+    )
     return await orders.release(store, order, _actor(session), shelf=shelf_rules(settings))
 
 

@@ -65,9 +65,13 @@ async def close_parcel(
     the parcel, `packed` and the waybill's print job in one commit; it prints after."""
     given = body.approval
     ask = packing.CloseAsk(
-        body.close_id, body.package, body.pieces, body.weight_g, body.weight_source,
+        body.close_id,
+        body.package,
+        body.pieces,
+        body.weight_g,
+        body.weight_source,
         packing.Approval(given.badge, given.pin, given.reason) if given else None,
-    )  # fmt: skip
+    )
     closed = await packing.close_parcel(
         store, settings, _bench(request), session, ask, sources=sources(request)
     )
@@ -84,9 +88,13 @@ async def close_parcel(
 
 @router.post("/parcels/{parcel_id}/reprint", status_code=201)
 async def reprint(
-    parcel_id: Code, body: ReprintIn, request: Request, session: Packer, store: StoreDep,
+    parcel_id: Code,
+    body: ReprintIn,
+    request: Request,
+    session: Packer,
+    store: StoreDep,
     settings: SettingsDep,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Print a closed parcel's waybill again, with the order's address as it is now."""
     ask = packing.ReprintAsk(parcel_id, body.station)
     return await packing.reprint_parcel(store, settings, request.app.state.spooler, session, ask)
@@ -120,6 +128,11 @@ async def scale(station: Word, request: Request, _: Anyone) -> dict[str, Any]:
         raise EdgeError("not_found", what="scale", key=station)
     latest = reader.latest()
     reading = latest[0] if latest else None
-    return {"station": station, "scale": reader.config.name, "state": reader.state.value,
-            "reason": reader.reason, "grams": reading.grams if reading else None,
-            "stable": reading.stable if reading else False}  # fmt: skip
+    return {
+        "station": station,
+        "scale": reader.config.name,
+        "state": reader.state.value,
+        "reason": reader.reason,
+        "grams": reading.grams if reading else None,
+        "stable": reading.stable if reading else False,
+    }

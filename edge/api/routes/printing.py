@@ -41,13 +41,19 @@ def printer_states(state: Any, store: Any, *, station: str | None = None) -> lis
     spooler = state.spooler
     summary = print_jobs.queue_summary(store.read(), datetime.now(UTC))
     return [
-        {"name": p.name, "kind": p.kind, "station": p.station, "format": p.format,
-         "state": spooler.states.get(p.name, ("unknown", ""))[0],
-         "reason": spooler.states.get(p.name, ("unknown", ""))[1],
-         "waiting": int(summary.get(p.name, {}).get("waiting", 0)),
-         "needs_attention": int(summary.get(p.name, {}).get("needs_attention", 0))}
-        for p in state.settings.printers if station is None or p.station == station
-    ]  # fmt: skip
+        {
+            "name": p.name,
+            "kind": p.kind,
+            "station": p.station,
+            "format": p.format,
+            "state": spooler.states.get(p.name, ("unknown", ""))[0],
+            "reason": spooler.states.get(p.name, ("unknown", ""))[1],
+            "waiting": int(summary.get(p.name, {}).get("waiting", 0)),
+            "needs_attention": int(summary.get(p.name, {}).get("needs_attention", 0)),
+        }
+        for p in state.settings.printers
+        if station is None or p.station == station
+    ]
 
 
 @router.get("/stations/{station}/print-jobs")
@@ -72,7 +78,12 @@ async def test_print(name: Code, request: Request, _: Printing, store: StoreDep)
         raise EdgeError("not_found", what="printer", key=name)
     document = waybill_document(sample_waybill())
     job_id = await queue_print(
-        store, request.app.state.spooler, printer=name, station=printer.station,
-        kind="waybill", format=printer.format, document=document,
-    )  # fmt: skip
+        store,
+        request.app.state.spooler,
+        printer=name,
+        station=printer.station,
+        kind="waybill",
+        format=printer.format,
+        document=document,
+    )
     return {"job_id": job_id}

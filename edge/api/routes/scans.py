@@ -41,18 +41,25 @@ class TaskIn(BaseModel):
     workflow: Word
     pick_list_id: OptionalCode | None = None
     station: str | None = Field(
-        default=None, max_length=32, description="pack, dispatch: the bench or dock (a station "
-        "screen's own station by default)."
-    )  # fmt: skip
+        default=None,
+        max_length=32,
+        description="pack, dispatch: the bench or dock (a station "
+        "screen's own station by default).",
+    )
 
 
 def scan_settings(settings: Settings) -> FloorSettings:
     s = settings.scans
     return FloorSettings(
-        s.prefix, s.suffix, (s.gs_substitute,) if s.gs_substitute else (), s.command_prefix,
-        settings.picking.batch_size, settings.picking.allow_unscanned_completion,
-        settings.picking.quantity_prompt, shelf_rules(settings),
-    )  # fmt: skip
+        s.prefix,
+        s.suffix,
+        (s.gs_substitute,) if s.gs_substitute else (),
+        s.command_prefix,
+        settings.picking.batch_size,
+        settings.picking.allow_unscanned_completion,
+        settings.picking.quantity_prompt,
+        shelf_rules(settings),
+    )
 
 
 @router.post("/scans")

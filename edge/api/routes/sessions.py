@@ -64,9 +64,14 @@ class SessionOut(BaseModel):
 
 def session_out(session: LoginSession, token: str | None = None) -> SessionOut:
     return SessionOut(
-        token=token, operator_id=session.operator_id, name=session.name, role=session.role,
-        language=session.language, device_id=session.device_id, expires_at=session.expires_at,
-    )  # fmt: skip
+        token=token,
+        operator_id=session.operator_id,
+        name=session.name,
+        role=session.role,
+        language=session.language,
+        device_id=session.device_id,
+        expires_at=session.expires_at,
+    )
 
 
 async def _signed_in(request: Request) -> LoginSession | None:
@@ -75,9 +80,10 @@ async def _signed_in(request: Request) -> LoginSession | None:
 
 
 @router.post(
-    "/devices", status_code=201,
+    "/devices",
+    status_code=201,
     dependencies=[public("a new device enrols before anyone logs in on it (a supervisor vouches)")],
-)  # fmt: skip
+)
 async def enrol_device(
     body: Enrol, request: Request, store: StoreDep, settings: SettingsDep
 ) -> Enrolled:
@@ -88,9 +94,15 @@ async def enrol_device(
         state.login_throttle, state.enrol_rate, frozenset(s.name for s in settings.stations)
     )
     req = Enrolment(
-        body.name, body.kind, body.station, body.enrolment_code, body.supervisor_badge,
-        body.supervisor_pin, sources(request)[0], sources(request),
-    )  # fmt: skip
+        body.name,
+        body.kind,
+        body.station,
+        body.enrolment_code,
+        body.supervisor_badge,
+        body.supervisor_pin,
+        sources(request)[0],
+        sources(request),
+    )
     by = await _signed_in(request)
     made = await enrol(store, AuthSettings.of(settings.auth), guards, req, by=by)
     return Enrolled(**made)

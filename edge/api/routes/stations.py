@@ -30,13 +30,25 @@ async def stations(request: Request, store: StoreDep) -> list[dict[str, Any]]:
     for s in settings.stations:
         if seen_by is not None and s.name != seen_by:
             continue
-        scanners = [{"name": sc.name, "kind": sc.kind, "state": hub.states[sc.name][0],
-                     "reason": hub.states[sc.name][1], "rejected": hub.rejected[sc.name]}
-                    for sc in settings.scanners if sc.station == s.name]  # fmt: skip
+        scanners = [
+            {
+                "name": sc.name,
+                "kind": sc.kind,
+                "state": hub.states[sc.name][0],
+                "reason": hub.states[sc.name][1],
+                "rejected": hub.rejected[sc.name],
+            }
+            for sc in settings.scanners
+            if sc.station == s.name
+        ]
         reader = request.app.state.scales.get(s.name)
-        scales = [] if reader is None else [
-            {"name": reader.config.name, "state": reader.state.value, "reason": reader.reason}
-        ]  # fmt: skip
+        scales = (
+            []
+            if reader is None
+            else [
+                {"name": reader.config.name, "state": reader.state.value, "reason": reader.reason}
+            ]
+        )
         out.append(
             station_status(store.read(), s.name, now)
             | {

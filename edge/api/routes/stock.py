@@ -21,7 +21,7 @@ from edge.api.fields import (
     Reason,
     Seq,
     within_limit,
-)  # fmt: skip
+)
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS
 from edge.domain.stock import AdjustStock
