@@ -30,7 +30,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from bench.common import emit  # noqa: E402
+from bench.common import emit, movement  # noqa: E402
 from tests.central.databases import pg_base_url, with_search_path  # noqa: E402
 from tests.central.servers import add_edge, running_central  # noqa: E402
 
@@ -44,42 +44,28 @@ def _side(location: str, bucket: str, container: str = "") -> list[str]:
     return [location, container, bucket]
 
 
-def _move(n: int, kind: str, sku: str, qty: int, src: list[str], dst: list[str]) -> dict[str, Any]:
-    return {
-        "id": n,
-        "type": kind,
-        "reason": "",
-        "sku": sku,
-        "lot": "",
-        "serial": "",
-        "qty": qty,
-        "from": src,
-        "to": dst,
-    }
-
-
 def movements(seq: int) -> tuple[str, str | None, list[dict[str, Any]]]:
     """The edge's event type, order and movements for event `seq`: a mix as a busy floor makes."""
     sku, where = SKUS[seq % len(SKUS)], BINS[seq % len(BINS)]
     shelf, tote = _side(where, "on_hand"), _side("BENCH-1", "picked", f"T-{seq % 50:03d}")
     kind = seq % 5
     if kind == 0:
-        return "receipt", None, [_move(seq, "receive", sku, 12, ["", "", "received"], shelf)]
+        return "receipt", None, [movement("receive", sku, 12, ["", "", "received"], shelf, n=seq)]
     if kind == 1:
-        return "pick", f"O-{seq}", [_move(seq, "pick", sku, 1, shelf, tote)]
+        return "pick", f"O-{seq}", [movement("pick", sku, 1, shelf, tote, n=seq)]
     if kind == 2:
-        return "ship", f"O-{seq - 1}", [_move(seq, "ship", sku, 1, tote, ["", "", "shipped"])]
+        return "ship", f"O-{seq - 1}", [movement("ship", sku, 1, tote, ["", "", "shipped"], n=seq)]
     if kind == 3:  # a move between bins and a count adjustment: two movements
         other = _side(BINS[(seq + 1) % len(BINS)], "on_hand")
         return (
             "count",
             None,
             [
-                _move(seq, "move", sku, 2, shelf, other),
-                _move(seq, "adjust", sku, 1, ["", "", "adjusted"], other),
+                movement("move", sku, 2, shelf, other, n=seq),
+                movement("adjust", sku, 1, ["", "", "adjusted"], other, n=seq),
             ],
         )
-    return "freeze", None, [_move(seq, "freeze", sku, 1, shelf, _side("Q-01", "frozen"))]
+    return "freeze", None, [movement("freeze", sku, 1, shelf, _side("Q-01", "frozen"), n=seq)]
 
 
 def envelope(seq: int) -> dict[str, Any]:

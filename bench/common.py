@@ -25,6 +25,23 @@ from tests.support import SUPERVISOR  # noqa: E402
 WRITER_COUNTERS = ("edge_writer_commits_total", "edge_writer_commands_total")
 
 
+def movement(
+    kind: str, sku: str, qty: int, src: list[str], dst: list[str], *, n: int = 0
+) -> dict[str, Any]:
+    """One ledger movement as an edge's sync event carries it (`from`/`to` are [loc, container, bucket])."""
+    return {
+        "id": n,
+        "type": kind,
+        "reason": "",
+        "sku": sku,
+        "lot": "",
+        "serial": "",
+        "qty": qty,
+        "from": src,
+        "to": dst,
+    }
+
+
 def emit(report: dict[str, Any], out: Path | None) -> None:
     """Print a bench's JSON report, and write it to `out` when given (every bench's --out)."""
     text = json.dumps(report, indent=2)

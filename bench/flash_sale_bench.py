@@ -35,6 +35,7 @@ from bench.common import (  # noqa: E402
     Target,
     emit,
     machine,
+    movement,
     run_together,
     summarise,
 )
@@ -44,20 +45,6 @@ from tests.central.servers import add_edge, running_central  # noqa: E402
 EDGES = ("edge-1", "edge-2")
 AT = "2026-11-25T09:12:03.123456Z"
 TARGET = {"orders_per_s": 1000, "p99_ms": 100, "oversold": 0}
-
-
-def _move(sku: str, qty: int, src: list[str], dst: list[str], kind: str) -> dict[str, Any]:
-    return {
-        "id": 0,
-        "type": kind,
-        "reason": "",
-        "sku": sku,
-        "lot": "",
-        "serial": "",
-        "qty": qty,
-        "from": src,
-        "to": dst,
-    }
 
 
 SHELF, TOTE, IN = ["A-01-01", "", "on_hand"], ["BENCH-1", "T-1", "picked"], ["", "", "received"]
@@ -111,10 +98,10 @@ class EdgeSender:
                 if change["type"] != "order_released":
                     continue
                 line = change["data"]["lines"][0]
-                pick = _move(line["sku"], line["qty"], SHELF, TOTE, "pick")
+                pick = movement("pick", line["sku"], line["qty"], SHELF, TOTE)
                 events = [self.event("pick", pick, change["order_id"])]
                 if n % 2:
-                    back = _move(line["sku"], line["qty"], TOTE, SHELF, "putback")
+                    back = movement("putback", line["sku"], line["qty"], TOTE, SHELF)
                     events += [
                         self.event("putback", back, change["order_id"]),
                         self.event("pick", pick, change["order_id"]),
@@ -156,7 +143,7 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         for edge in edges:
             await edge.post(
                 [
-                    edge.event("receipt", _move(s, args.stock, IN, SHELF, "receive"), None)
+                    edge.event("receipt", movement("receive", s, args.stock, IN, SHELF), None)
                     for s in skus
                 ]
             )
