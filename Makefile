@@ -14,10 +14,11 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed  ## start the demo edge (Ctrl-C to stop)
 	$(BIN)/warehouse-edge demo
 
-test: $(BIN)/.installed  ## start the test services, lint and format check, then the whole test suite
+test: $(BIN)/.installed  ## start the test services, lint, format and type check, then the whole test suite
 	bash scripts/services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed  ## scan benchmark, JSON on stdout

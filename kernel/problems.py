@@ -26,7 +26,11 @@ class Refusal(Exception):
     it once, naming its `catalogue` and its `render`."""
 
     catalogue: ClassVar[Mapping[str, Message]]
-    render: ClassVar[Render]
+
+    @staticmethod
+    def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
+        """The side's text for `code` in `lang`; each side sets it to its catalogue's `render`."""
+        raise NotImplementedError
 
     def __init__(self, code: str, /, **params: Any) -> None:
         if code not in self.catalogue:

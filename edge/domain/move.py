@@ -52,10 +52,11 @@ def _set_target(s: MoveSession, scan: Classified, _: MoveContext) -> Decision[Mo
 
 
 def _move_item(s: MoveSession, scan: Classified, ctx: MoveContext) -> Decision[MoveSession]:
-    cmd = MoveStock(scan.key, s.source, s.target, scan.quantity, lot=scan.lot or None)
+    qty = scan.quantity or 1
+    cmd = MoveStock(scan.key, s.source, s.target, qty, lot=scan.lot or None)
     moved = move_stock(ctx.stock, cmd, lot_order=list(ctx.lot_order))
-    new = replace(s, moved=s.moved + scan.quantity)
-    params = _where(new) | {"sku": scan.key, "qty": scan.quantity}
+    new = replace(s, moved=s.moved + qty)
+    params = _where(new) | {"sku": scan.key, "qty": qty}
     return Decision(new, moved.events, feedback=Feedback("good", "item_moved", params))
 
 

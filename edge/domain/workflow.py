@@ -10,6 +10,7 @@ from edge.domain.classify import Classified
 from edge.domain.errors import EdgeError
 
 H = TypeVar("H", bound=Callable[..., Any])
+S = TypeVar("S", bound=str)  # a workflow's step names (a Literal), the rows of its table
 
 
 def transition_kind(scan: Classified) -> str:
@@ -18,8 +19,8 @@ def transition_kind(scan: Classified) -> str:
 
 
 def transition(
-    table: Mapping[tuple[str, str], H],
-    step: str,
+    table: Mapping[tuple[S, str], H],
+    step: S,
     scan: Classified,
     *,
     prompt: str,
