@@ -52,8 +52,10 @@ def _routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
     for ctx in iterate(app.routes) if iterate else app.routes:
         route = getattr(ctx, "original_route", ctx)
         if isinstance(route, APIRoute):
-            for method in getattr(ctx, "methods", None) or route.methods:
-                yield ctx.path, method.lower(), route
+            # a route context (newer FastAPI) carries the mounted path; a bare route is its own
+            path: str = getattr(ctx, "path", route.path)
+            for method in getattr(ctx, "methods", None) or route.methods or ():
+                yield path, method.lower(), route
 
 
 def calls(dependant: Dependant) -> Iterator[Any]:
