@@ -114,7 +114,7 @@ def view_pack(
     s = PackSession(**state)
     order = store.pack_order(conn, s.order_id) if s.order_id else None
     step = step_of(s, order)
-    lines = []
+    lines: list[dict[str, Any]] = []  # the screen's rows, as JSON
     if order is not None:
         names = product_names(conn, [ln.sku for ln in order.lines])
         lines = [
@@ -322,10 +322,10 @@ def station_printer(settings: Any, station: str) -> Any:
         if len(found) == 1:
             return found[0]
         raise EdgeError("no_printer", station="-")
-    found = next((p for p in printers if p.station == station), None)
-    if found is None:
+    at_station = next((p for p in printers if p.station == station), None)
+    if at_station is None:
         raise EdgeError("no_printer", station=station)
-    return found
+    return at_station
 
 
 @dataclass(frozen=True)

@@ -55,10 +55,10 @@ def start_pick(
     pick_list = store.load_pick_list(tx, list_id)
     if pick_list is None:
         raise EdgeError("not_found", what="pick_list", key=list_id)
-    session = PickSession(
+    pick = PickSession(
         list_id, quantity_prompt=f.quantity_prompt, complete_line=f.allow_unscanned_completion
     )
-    return asdict(session)
+    return asdict(pick)
 
 
 def run_pick(tx: Tx, state: dict[str, Any], scan: Classified, f: FloorSettings) -> Decision[Any]:

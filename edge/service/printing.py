@@ -249,9 +249,13 @@ class Spooler:
                     self._asked_at[name] = now
                     task = asyncio.create_task(self._refresh(name), name=f"printer {name} status")
                     self._asking[name] = task
-                    task.add_done_callback(lambda _t, name=name: self._asking.pop(name, None))
+                    task.add_done_callback(functools.partial(self._forget_asking, name))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._fault_poll_s)
+
+    def _forget_asking(self, name: str, _task: asyncio.Task[None]) -> None:
+        """A status query that has finished is no longer under way."""
+        self._asking.pop(name, None)
 
     async def _refresh(self, name: str) -> None:
         await self._set_state(name, await self._ask(name))

@@ -51,7 +51,7 @@ def take_back(
         if target in ENDS:
             _give_back(tx, order_id)
             note = f"re-applied from central after a restore from {backup}"
-            restored.settle_order(tx, order_id, target.value, note)  # type: ignore[union-attr]
+            restored.settle_order(tx, order_id, target.value, note)
             if target is OrderStatus.CANCELLED:  # units still in its totes go back to bins
                 for units in store.picked_in_totes(tx, order_id):
                     store.add_putback(tx, order_id, units)

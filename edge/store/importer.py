@@ -343,8 +343,10 @@ def hash_operator_pins(
     out = []
     for line, op in records:
         stored = existing.get(op.badge)
-        keep = stored is not None and verify_pin(op.pin, stored)
-        digest = stored if keep else hash_pin(op.pin, salt=os.urandom(16), cost=cost)
+        if stored is not None and verify_pin(op.pin, stored):
+            digest = stored
+        else:
+            digest = hash_pin(op.pin, salt=os.urandom(16), cost=cost)
         out.append((line, replace(op, pin_hash=digest)))
     return out
 
@@ -411,6 +413,7 @@ def check_opening(tx: Tx, s: Opening) -> None:
     if s.lot:
         catalog.upsert_lot(tx, sku=s.sku, lot=s.lot, expiry=s.expiry)
         known = tx.one("SELECT expiry FROM lots WHERE sku = ? AND lot = ?", (s.sku, s.lot))
+        assert known is not None  # upsert_lot has just written it
         if product["expiry_tracked"] and not known["expiry"]:
             raise Bad(f"sku {s.sku} is expiry-tracked: give an expiry")
 

@@ -13,7 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from edge.domain.decision import Decision, Event
-from edge.domain.ledger import Account, Bucket, Movement, Place, Reservation, check_balance
+from edge.domain.ledger import (
+    Account,
+    Bucket,
+    Key,
+    Movement,
+    Place,
+    Reservation,
+    ReservationKey,
+    check_balance,
+)
 from edge.store.decision_records import apply_record
 from edge.store.writer import Tx
 
@@ -77,14 +86,16 @@ def edge_identity(tx: Tx) -> tuple[str, int]:
     if ident is None:
         rows = dict(tx.execute("SELECT key, value FROM edge_meta WHERE key IN ('edge_id','epoch')"))
         ident = tx.memo["identity"] = (rows["edge_id"], int(rows["epoch"]))
-    return ident  # type: ignore[no-any-return]
+    return ident
 
 
 def _next_seq(tx: Tx, epoch: int) -> int:
     seq = tx.memo.get(("seq", epoch))
     if seq is None:
         sql = "SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox WHERE epoch = ?"
-        seq = int(tx.one(sql, (epoch,))[0])
+        row = tx.one(sql, (epoch,))
+        assert row is not None  # an aggregate without GROUP BY always answers one row
+        seq = int(row[0])
     tx.memo[("seq", epoch)] = seq + 1
     return int(seq)
 
@@ -94,7 +105,7 @@ def _ledger_tail(tx: Tx) -> tuple[int, str]:
     if tail is None:
         last = tx.one("SELECT id, hash FROM movements ORDER BY id DESC LIMIT 1")
         tail = (last["id"], last["hash"]) if last else (0, "")
-    return tail  # type: ignore[no-any-return]
+    return tail
 
 
 def apply_decision(tx: Tx, decision: Decision[Any], actor: Actor) -> list[int]:
@@ -293,7 +304,9 @@ def _reserve(tx: Tx, r: Reservation) -> None:
     )
 
 
-def load_stock_rows(tx_or_conn: Any, sku: str, locations: Sequence[str]) -> tuple[dict, dict]:
+def load_stock_rows(
+    tx_or_conn: Any, sku: str, locations: Sequence[str]
+) -> tuple[dict[Key, int], dict[ReservationKey, int]]:
     """Balances and reservations of `sku` at `locations`, as the domain's `Stock` mappings."""
     marks = ",".join("?" * len(locations))
     balances = {

@@ -168,7 +168,8 @@ def product_names(conn: Conn, skus: Sequence[str]) -> dict[str, tuple[str, str]]
 def list_summaries(
     conn: Conn, *, assignee: int | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if assignee is not None:
         where.append("pl.assignee = ?")
         params.append(assignee)
