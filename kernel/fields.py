@@ -11,7 +11,7 @@ numbers, so no value ever overflows SQLite's INTEGER).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Query
 from pydantic import AfterValidator, AwareDatetime, Field, Strict, StringConstraints
@@ -53,5 +53,8 @@ def _to_utc_text(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-ZonedTime = Annotated[AwareDatetime, AfterValidator(_to_utc_text)]
+if TYPE_CHECKING:  # what the route receives is the text the validator returns
+    ZonedTime = str
+else:
+    ZonedTime = Annotated[AwareDatetime, AfterValidator(_to_utc_text)]
 """An ISO 8601 time with its zone (`Z` or `+08:00`), kept as UTC text."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import StreamingResponse
 
 
@@ -61,7 +63,9 @@ class Broker:
         return len(queues)
 
 
-async def sse(queue: asyncio.Queue[str], is_disconnected: Any, *, ping_s: float = 15) -> Any:
+async def sse(
+    queue: asyncio.Queue[str], is_disconnected: Callable[[], Awaitable[bool]], *, ping_s: float = 15
+) -> AsyncIterator[str]:
     """The lines of an event stream: a hello, then each message, a ping when nothing happens."""
     yield "event: hello\ndata: {}\n\n"
     while not await is_disconnected():
@@ -71,7 +75,7 @@ async def sse(queue: asyncio.Queue[str], is_disconnected: Any, *, ping_s: float 
             yield "event: ping\ndata: {}\n\n"
 
 
-def stream(request: Any, channel: str, *more: str) -> Any:
+def stream(request: Request, channel: str, *more: str) -> StreamingResponse:
     """A Server-Sent Events response for `channel` (and `more` channels, on the same stream),
     unsubscribed when the client goes away."""
     broker: Broker = request.app.state.broker
@@ -79,7 +83,7 @@ def stream(request: Any, channel: str, *more: str) -> Any:
     for other in more:
         broker.add(other, queue)
 
-    async def events() -> Any:
+    async def events() -> AsyncIterator[str]:
         try:
             async for line in sse(queue, request.is_disconnected):
                 yield line

@@ -87,7 +87,6 @@ class PrinterConfig(Protocol):
     """What an adapter reads of a configured printer (edge.config.PrinterSettings)."""
 
     name: str
-    kind: str
     host: str
     port: int
     path: str
@@ -95,6 +94,10 @@ class PrinterConfig(Protocol):
     baud: int
     label_width_mm: float
     label_height_mm: float
+
+    @property
+    def kind(self) -> str:  # read-only, so the settings' Literal of kinds fits
+        ...
 
 
 class Printer(Protocol):

@@ -5,6 +5,7 @@ the same parse → classify → decide → commit path and the same scan_id idem
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,7 +37,7 @@ def station_device_id(station: str) -> str:
     return f"{DEVICE_PREFIX}{station}"
 
 
-def enrol_stations(tx: Tx, stations: list[tuple[str, str]]) -> None:
+def enrol_stations(tx: Tx, stations: Sequence[tuple[str, str]]) -> None:
     """Make sure every configured station (name, type) has its device row."""
     for name, kind in stations:
         enrol_fixed_device(tx, station_device_id(name), f"{name} ({kind})", name)
@@ -96,7 +97,7 @@ def station_status(conn: sqlite3.Connection, station: str, now: datetime) -> dic
     }
 
 
-async def enrol(store: Store, stations: list[tuple[str, str]]) -> None:
+async def enrol(store: Store, stations: Sequence[tuple[str, str]]) -> None:
     """Every configured station (name, type) has its device row, in one commit."""
     if stations:
         await store.writer.run(lambda tx: enrol_stations(tx, stations))
