@@ -15,11 +15,17 @@ class SettingsRefused(ValueError):
 class Line(Protocol):
     """A device's serial line as its settings name it."""
 
-    path: str
-    baud: int
-    parity: str
-    bytesize: int
-    stopbits: float
+    # read-only, so frozen settings and dataclasses fit
+    @property
+    def path(self) -> str: ...
+    @property
+    def baud(self) -> int: ...
+    @property
+    def parity(self) -> str: ...
+    @property
+    def bytesize(self) -> int: ...
+    @property
+    def stopbits(self) -> float: ...
 
 
 def settings_problem(*, parity: str, bytesize: int, stopbits: float) -> str:

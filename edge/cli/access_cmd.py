@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -17,6 +17,10 @@ from edge.cli.common import config_option, reports_errors, settings_from
 from edge.cli.devices_cmd import devices
 from edge.domain.operator import Role
 from edge.store.writer import Tx
+
+if TYPE_CHECKING:
+    from edge.config import Settings
+    from edge.store.database import Store
 
 T = TypeVar("T")
 
@@ -29,7 +33,7 @@ db_option = click.option(
 
 
 @contextmanager
-def _store(config_path: Path | None, db_path: Path | None) -> Iterator[tuple[Any, Any]]:
+def _store(config_path: Path | None, db_path: Path | None) -> Iterator[tuple[Settings, Store]]:
     # the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.store.database import Store
 

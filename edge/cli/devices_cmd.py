@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import importlib
 import os
 import socket
 import sys
@@ -69,8 +70,8 @@ def list_devices(
     configs += [ScannerConfig(f"serial-{i + 1}", path=p) for i, p in enumerate(serial_paths)]
     configs += [ScannerConfig(f"hid-{i + 1}", kind="hid", path=p) for i, p in enumerate(hid_paths)]
     configs += [
-        ScannerConfig(f"tcp-{i + 1}", kind="tcp-client", **_host_port(a))
-        for i, a in enumerate(tcp_addresses)
+        ScannerConfig(f"tcp-{i + 1}", kind="tcp-client", host=host, port=port)
+        for i, (host, port) in enumerate(map(_host_port, tcp_addresses))
     ]
     _echo_serial_ports()
     _echo_hid_devices()
@@ -229,7 +230,7 @@ def _port_state(path: str) -> str:
 
 def _has_evdev() -> bool:
     try:
-        import evdev  # noqa: F401
+        importlib.import_module("evdev")
     except ImportError:
         return False
     return True
@@ -255,11 +256,11 @@ def _echo_hid_devices() -> None:
         click.echo(f"  {path}")
 
 
-def _host_port(address: str) -> dict[str, object]:
+def _host_port(address: str) -> tuple[str, int]:
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit():
         raise click.BadParameter(f"expected HOST:PORT, got {address!r}")
-    return {"host": host or "127.0.0.1", "port": int(port)}
+    return host or "127.0.0.1", int(port)
 
 
 def _listen_config(path: str | None, options: dict[str, object]) -> ScannerConfig:
@@ -268,20 +269,24 @@ def _listen_config(path: str | None, options: dict[str, object]) -> ScannerConfi
         raise click.UsageError("give exactly one of PATH, --tcp HOST:PORT, --tcp-listen HOST:PORT")
     if options["hid"] and not path:
         raise click.UsageError("--hid needs the input device PATH")
-    where: dict[str, object] = {"path": path} if path else {}
     kind = "hid" if options["hid"] else "serial"
+    host, port = "", 0
     for option, tcp_kind in (("tcp", "tcp-client"), ("tcp_listen", "tcp-listen")):
         if options[option]:
-            kind, where = tcp_kind, _host_port(str(options[option]))
+            kind, (host, port) = tcp_kind, _host_port(str(options[option]))
+    baud = options["baud"]
+    assert isinstance(baud, int)  # click parsed --baud as type=int
     try:
         return ScannerConfig(
             "listen",
             kind=kind,
-            baud=int(options["baud"]),  # type: ignore[call-overload]
+            path=path or "",
+            host=host,
+            port=port,
+            baud=baud,
             parity=str(options["parity"]),
             terminator=str(options["terminator"]),
             layout=str(options["layout"]),
-            **where,  # type: ignore[arg-type]
         )
     except ValueError as err:
         raise click.UsageError(str(err)) from None

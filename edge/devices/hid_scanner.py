@@ -7,6 +7,7 @@ scanner is opened, and its absence is reported as the scanner's error state.
 
 from __future__ import annotations
 
+import importlib
 import select
 from types import ModuleType
 from typing import Any
@@ -21,10 +22,10 @@ EVDEV_MISSING = "evdev not installed: `pip install evdev` (Linux only) to read H
 def import_evdev() -> ModuleType:
     """The evdev module, or Unfixable saying it is not installed."""
     try:
-        import evdev  # optional and Linux-only: loaded when a HID scanner starts
+        # optional and Linux-only: loaded when a HID scanner starts
+        return importlib.import_module("evdev")
     except ImportError:
         raise Unfixable(EVDEV_MISSING) from None
-    return evdev
 
 
 class HidScanner(ThreadedScanner):

@@ -182,7 +182,7 @@ def _count(fields: list[bytes], index: int) -> int:
 
 
 def until_printed(
-    ask: Callable[[], PrinterStatus], cancel: Callable[[], None], *, timeout: float, every: float
+    ask: Callable[[], PrinterStatus], cancel: Callable[[], object], *, timeout: float, every: float
 ) -> PrintResult:
     """After a label: ask `~HS` until the printer's buffer is empty (printed) or a fault shows;
     on a fault or past `timeout`, cancel what is left (`~JA`), so that a retry prints one label."""

@@ -392,7 +392,8 @@ class ScaleReader:
         sent = time.monotonic()
         port.reset_input_buffer()  # a late answer to the last request is not this one's
         port.write(config.request_command.encode("latin-1"))
-        splitter, lines = LineSplitter(), []  # a fresh splitter: no half answer carries over
+        splitter = LineSplitter()  # a fresh one: no half answer carries over
+        lines: list[str] = []
         while not lines and not self._stopping.is_set():
             if time.monotonic() - sent > config.answer_timeout:
                 log.debug("scale %s: no answer within %g s", config.name, config.answer_timeout)

@@ -138,7 +138,7 @@ class _Listening:
         self.peers.add(writer)
         task = asyncio.current_task()
         if task is not None:
-            self.tasks.add(task)  # type: ignore[arg-type]
+            self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         await self.report(DeviceState.CONNECTED, f"scanner {peer} connected")
         framer = self.config.framer()
