@@ -167,7 +167,7 @@ def _modules(kind: str, data: str) -> str:
     if not data:
         raise BarcodeDataError("a Code 128 symbol needs at least one character")
     try:
-        return barcode.get_barcode_class(kind)(data).build()[0]
+        return str(barcode.get_barcode_class(kind)(data).build()[0])
     except BarcodeError as err:
         raise BarcodeDataError(f"{data!r} cannot be encoded as Code 128: {err}") from err
 

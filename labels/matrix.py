@@ -23,8 +23,9 @@ LEVELS = ("L", "M", "Q", "H")
 def qr_modules_across(data: str, *, level: str = "M") -> int:
     """How many modules the QR symbol for `data` has on a side, quiet zone excluded."""
     widget = _widget(data, level=level, size_pt=1)
-    widget.qr.make()
-    return int(widget.qr.getModuleCount())
+    # reportlab's stubs lack the encoder the widget keeps as `.qr`
+    widget.qr.make()  # type: ignore[attr-defined]
+    return int(widget.qr.getModuleCount())  # type: ignore[attr-defined]
 
 
 def qr_module_mm(data: str, *, size_mm: float, level: str = "M") -> float:

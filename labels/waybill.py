@@ -92,7 +92,7 @@ def address_block(
     if phone:
         lines.append((phone, line_pt if small else line_pt - 2, False))
     # A little air under the caption: the CJK glyphs of the name reach above the em.
-    return stack(f, lines, x=MARGIN, width=INNER, top=top, lead=0.2 if small else 1.0)
+    return [*stack(f, lines, x=MARGIN, width=INNER, top=top, lead=0.2 if small else 1.0)]
 
 
 def stack(

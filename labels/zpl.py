@@ -15,6 +15,7 @@ from functools import cache
 import barcode
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 
 from labels.code128 import GS
 from labels.document import ASCENT, Bars, Layout, Rule, Text
@@ -141,7 +142,8 @@ def _bars(bars: Bars) -> str:
 
 
 def _font_text(text: Text, *, font: str, dpi: int) -> str:
-    measure = LATIN if cjk_font() is None else cjk_font()
+    cjk = cjk_font()
+    measure = LATIN if cjk is None else cjk
     size, shown = fit_text(
         text.text,
         measure,
@@ -204,8 +206,11 @@ def _face(size: int) -> ImageFont.FreeTypeFont:
 
 @cache
 def _font_file() -> FontFile:
-    if cjk_font() is not None:
-        path = pdfmetrics.getFont(cjk_font()).face.filename
+    name = cjk_font()
+    if name is not None:
+        font = pdfmetrics.getFont(name)
+        assert isinstance(font, TTFont)  # labels.fonts registers the CJK font as a TrueType one
+        path = font.face.filename
         for candidate in CJK_FONT_CANDIDATES:
             if str(candidate.path) == path:
                 return candidate
