@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from central_sync.agent.appliers import apply_page
 from central_sync.agent.client import CentralClient, Refused, Unreachable
 from central_sync.agent.status import age_text, parse_utc
-from edge.config import ConfigError, Settings
+from edge.config import CentralSettings, ConfigError, Settings
 from edge.domain.errors import EdgeError
 from edge.service.expiry import shelf_rules
 from edge.store import sync_state
@@ -43,7 +43,7 @@ STORE_ERRORS = (sqlite3.Error, EdgeError)
 STOPPING = frozenset({"order_cancelled", "putback_requested"})  # changes that stop an order here
 
 
-def load_token(central: Any) -> str:
+def load_token(central: CentralSettings) -> str:
     """The edge's bearer token: `central.token`, else the first line of `edge_token_file`."""
     if central.token:
         return str(central.token).strip()
@@ -85,7 +85,10 @@ class SyncAgent:
     ) -> None:
         central = settings.central
         self.store = store
-        self.client = client or CentralClient(central.url, load_token(central), store.edge_id)
+        if client is None:
+            assert central.url is not None  # the edge starts its agent only when central.url is set
+            client = CentralClient(central.url, load_token(central), store.edge_id)
+        self.client = client
         self.batch_size, self.long_poll_s = central.batch_size, central.long_poll_s
         self.idle_s, self.alert_s = central.sync_interval_s, central.offline_alert_s
         self.poll_s, self.refused_retry_s, self.cap_s = poll_s, refused_retry_s, backoff_cap_s

@@ -70,7 +70,7 @@ def apply_page(
     return counts
 
 
-def _refuse(tx: Tx, change: dict[str, Any], code: str, reason: str, counts: dict) -> None:
+def _refuse(tx: Tx, change: dict[str, Any], code: str, reason: str, counts: dict[str, int]) -> None:
     counts["refused"] += 1
     if sync_state.record_sync_exception(tx, change, code, reason):
         log.error(

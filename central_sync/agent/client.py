@@ -121,11 +121,10 @@ def _answer(method: str, path: str, resp: httpx.Response) -> dict[str, Any]:
 
 def _high_water(body: dict[str, Any]) -> list[dict[str, int]]:
     marks = body.get("high_water")
-    ok = isinstance(marks, list) and all(
+    if not isinstance(marks, list) or not all(
         isinstance(m, dict) and isinstance(m.get("epoch"), int) and isinstance(m.get("seq"), int)
         for m in marks
-    )
-    if not ok:
+    ):
         raise Unreachable(f"answer without a high_water list: {_short(body)}")
     return [{"epoch": m["epoch"], "seq": m["seq"]} for m in marks]
 
