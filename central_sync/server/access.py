@@ -56,7 +56,7 @@ def add_admin_token(tx: Tx) -> str:
 
 
 def has_admin_token(tx: Tx) -> bool:
-    return tx.value("SELECT COUNT(*) FROM admin_tokens") > 0
+    return int(tx.value("SELECT COUNT(*) FROM admin_tokens")) > 0
 
 
 def is_admin(tx: Tx, token: str, env_token: str | None) -> bool:

@@ -186,24 +186,26 @@ def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
     if foreign:
         log.warning("edge %s sent events for orders held elsewhere: %s", edge_id, sorted(foreign))
     before = dict(status)
-    history, picks, parcels, reasons = [], defaultdict(int), [], {}
+    history, parcels, reasons = [], [], {}
+    picks: defaultdict[tuple[str, str], int] = defaultdict(int)
     late: dict[str, tuple[EdgeEvent, str, bool]] = {}  # order: first late event, status, picked
     for ev in new:
-        if ev.order_id not in status:
+        order_id = ev.order_id
+        if order_id is None or order_id not in status:
             continue
         picked = 0
         for m in ev.moves:
             picked += (delta := _picked_delta(m.source, m.target, m.qty))
-            picks[(ev.order_id, m.sku)] += delta
-        if picked > 0 and status[ev.order_id] in FINAL and ev.type != "order_shipped":
-            late.setdefault(ev.order_id, (ev, status[ev.order_id], True))
+            picks[(order_id, m.sku)] += delta
+        if picked > 0 and status[order_id] in FINAL and ev.type != "order_shipped":
+            late.setdefault(order_id, (ev, status[order_id], True))
         if ev.type == "order_shipped":
-            parcels += [(ev.order_id, p, ev) for p in ev.parcels]
+            parcels += [(order_id, p, ev) for p in ev.parcels]
         target = STATUS_BY_EVENT.get(ev.type)
-        if target is None or target == status[ev.order_id]:
+        if target is None or target == status[order_id]:
             continue
         source = f"{edge_id} epoch {ev.epoch} seq {ev.seq}"
-        current = status[ev.order_id]
+        current = status[order_id]
         if (
             current in SHIPPED
             and target in SHIPPED
@@ -212,14 +214,14 @@ def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
             continue  # e.g. completed from the edge while central already expects a return
         if current in FINAL and target not in SHIPPED:
             note = f"late {ev.type} from the edge: central keeps the order {current}"
-            history.append((ev.order_id, ev.occurred_at, current, current, source, note))
+            history.append((order_id, ev.occurred_at, current, current, source, note))
             if ev.type not in COMPLYING:
-                late.setdefault(ev.order_id, (ev, current, False))
+                late.setdefault(order_id, (ev, current, False))
             continue
-        note = _note(status[ev.order_id], ev)
-        history.append((ev.order_id, ev.occurred_at, status[ev.order_id], target, source, note))
-        status[ev.order_id] = target
-        reasons[ev.order_id] = str(ev.payload.get("reason", "")) if target == "on_hold" else ""
+        note = _note(status[order_id], ev)
+        history.append((order_id, ev.occurred_at, status[order_id], target, source, note))
+        status[order_id] = target
+        reasons[order_id] = str(ev.payload.get("reason", "")) if target == "on_hold" else ""
     if late:
         tx.lock_feed()  # before any order row: central's own decisions lock feed, then order
     _write_orders(tx, edge_id, before, status, reasons, history)

@@ -54,7 +54,9 @@ def resolve(tx: Tx, exception_id: int) -> dict[str, Any]:
             "UPDATE exceptions SET status = 'resolved', resolved_at = ? WHERE id = ?",
             (utc_now(), exception_id),
         )
-    return dict(tx.one("SELECT * FROM exceptions WHERE id = ?", (exception_id,)))
+    resolved = tx.one("SELECT * FROM exceptions WHERE id = ?", (exception_id,))
+    assert resolved is not None  # the row read above, in this transaction
+    return resolved
 
 
 def resolve_for_order(tx: Tx, order_id: str, kind: str) -> int:

@@ -151,12 +151,13 @@ def read_catalogue_csv(
             "weight_g": weight or None,
         }
     for item in _rows(barcodes, BARCODE_COLUMNS, ("code", "sku")) if barcodes else ():
+        assert barcodes is not None  # rows come only from a barcodes file
         if isinstance(item, BadRow):
             bad.append(item)
         elif item[1]["sku"] not in found:
             bad.append(
                 BadRow(barcodes.name, item[0], f"SKU {item[1]['sku']!r} is not in {products.name}")
-            )  # type: ignore[union-attr]
+            )
         else:
             code = {"code": item[1]["code"], "pack_qty": item[1].get("pack_qty") or 1}
             found[item[1]["sku"]]["barcodes"].append(code)

@@ -24,7 +24,7 @@ class Tx:
     def __init__(self, conn: Any, dialect: Dialect) -> None:
         self.conn = conn
         self.dialect = dialect
-        self.memo: dict[str, Any] = {}
+        self.memo: dict[str | tuple[str, str], Any] = {}
         self.feed_written = False
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:

@@ -99,10 +99,11 @@ class Outcome:
 
 def find_order(tx: Tx, channel: str, channel_order_id: str) -> str | None:
     """Central's id of the order (channel, channel_order_id), if it has it."""
-    return tx.value(
+    found = tx.value(
         "SELECT id FROM orders WHERE channel = ? AND channel_order_id = ?",
         (channel, channel_order_id),
     )
+    return None if found is None else str(found)
 
 
 def order_id_for(channel: str, channel_order_id: str) -> str:
