@@ -18,13 +18,13 @@ import uvicorn
 from central_sync.agent import SyncAgent
 from central_sync.channels import Rejected, channels, load_mapping, map_document, sample_path
 from central_sync.server.app import create_app
-from central_sync.server.catalogue import ProductIn
+from central_sync.server.catalogue import Barcode, ProductIn
 from central_sync.server.central import Central
-from central_sync.server.serving import bind
 from edge.config import Settings
 from edge.files import private_dir, write_atomic
 from edge.store.catalog import all_barcodes, all_products
 from edge.store.database import Store
+from kernel.serving import bind
 
 log = logging.getLogger("edge.demo")
 
@@ -83,9 +83,9 @@ def load_catalogue(central: Any, store: Store) -> None:
 
 def products_in(products: list[dict[str, Any]], barcodes: list[dict[str, Any]]) -> list[Any]:
     """(sku, ProductIn) pairs for central from the edge's product and barcode rows."""
-    codes: dict[str, list[dict[str, Any]]] = {}
+    codes: dict[str, list[Barcode]] = {}
     for b in sorted(barcodes, key=lambda b: (b["sku"], b["code"])):
-        codes.setdefault(b["sku"], []).append({"code": b["code"], "pack_qty": b["pack_qty"]})
+        codes.setdefault(b["sku"], []).append(Barcode(code=b["code"], pack_qty=b["pack_qty"]))
     return [
         (
             p["sku"],

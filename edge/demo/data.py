@@ -7,6 +7,7 @@ demo parts (orders to pick, a barcode sheet) add a generator here and a step in 
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
@@ -159,7 +160,7 @@ def products(rng: random.Random) -> list[dict[str, Any]]:
                     "food": food,
                 }
             )
-    rows = sorted(rng.sample(rows, PRODUCT_COUNT), key=lambda r: r["sku"])
+    rows = sorted(rng.sample(rows, PRODUCT_COUNT), key=lambda r: str(r["sku"]))
     for row in rng.sample([r for r in rows if r["food"]], LOT_TRACKED):
         row["lot_tracked"] = row["expiry_tracked"] = True
     return [{k: v for k, v in r.items() if k != "food"} for r in rows]
@@ -386,7 +387,8 @@ def run_history(store: Store, commands: Sequence[Any]) -> int:
     actors = store.writer.call(_actors)
     refused = 0
     for start, chunk in _chunks(commands, COMMANDS_PER_WRITE):
-        refused += store.writer.call(lambda tx, c=chunk, s=start: _apply_chunk(tx, c, actors, s))
+        apply = functools.partial(_apply_chunk, commands=chunk, actors=actors, start=start)
+        refused += store.writer.call(apply)
     return refused
 
 
