@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
 )
+
+if TYPE_CHECKING:
+    from pydantic.config import JsonDict
 
 ENV_PREFIX = "WAREHOUSE_EDGE_"
 CONFIG_ENV = "WAREHOUSE_EDGE_CONFIG"
@@ -60,7 +63,7 @@ def env_var_name(key: str) -> str:
 
 def _key(default: Any, description: str, *, expected: str | None = None, **constraints: Any) -> Any:
     # `expected` is the person-facing wording when the type and bounds alone cannot say it.
-    extra = {"expected": expected} if expected else None
+    extra: JsonDict | None = {"expected": expected} if expected else None
     return Field(
         default,
         description=description,

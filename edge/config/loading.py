@@ -80,8 +80,8 @@ def load_settings(
             section, name = _split_known(key, "override")
             given[section][name] = _Given(value, "override")
     sections = {section: _validate(section, keys) for section, keys in given.items()}
-    settings = Settings(**sections, **_validate_lists(lists))
-    printer = settings.packing.handheld_printer  # type: ignore[attr-defined]
+    settings = Settings.model_validate({**sections, **_validate_lists(lists)})
+    printer = settings.packing.handheld_printer
     names = [p.name for p in settings.printers]
     if printer and printer not in names:
         known = ", ".join(names) or "none configured"

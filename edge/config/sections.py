@@ -293,7 +293,8 @@ with warnings.catch_warnings():
         level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = (
             _key("INFO", "Least severe level written, in any case.")
         )
-        json: bool = _key(False, "Write logs as JSON lines instead of text.")
+        # the config key logging.json shadows pydantic's deprecated BaseModel.json()
+        json: bool = _key(False, "Write logs as JSON lines instead of text.")  # type: ignore[assignment]
 
 
 class PackingSettings(BaseModel):

@@ -95,7 +95,16 @@ LISTS: dict[str, type[BaseModel]] = {
     "scales": ScaleSettings,
     "packages": PackageSettings,
 }
+
+
+def _section_model(annotation: object) -> type[BaseModel]:
+    assert isinstance(annotation, type) and issubclass(annotation, BaseModel)  # each section is one
+    return annotation
+
+
 SECTIONS: dict[str, type[BaseModel]] = {
-    name: field.annotation for name, field in Settings.model_fields.items() if name not in LISTS
+    name: _section_model(field.annotation)
+    for name, field in Settings.model_fields.items()
+    if name not in LISTS
 }
 _SECTIONS_EXPECTED = f"one of the sections ({', '.join(SECTIONS)})"
