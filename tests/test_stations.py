@@ -23,13 +23,12 @@ from tests.support import EAN13, PIN, Floor, new_device
 STATION = "BENCH-1"
 
 
-@pytest.fixture
-def bench(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPort, Any]]:
-    port = VirtualSerialPort()
+def bench_settings(tmp_path: Path, scanner_path: str) -> Any:
+    """An edge with pack bench BENCH-1 and its serial scanner at `scanner_path`."""
     settings = load_settings(
         env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
     )
-    settings = settings.model_copy(
+    return settings.model_copy(
         update={
             "stations": (StationSettings(name=STATION, type="pack_bench"),),
             "scanners": (
@@ -37,12 +36,18 @@ def bench(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPo
                     name="bench-scanner",
                     kind="serial",
                     station=STATION,
-                    path=port.device_path,
+                    path=scanner_path,
                     terminator="cr",
                 ),
             ),
         }
     )
+
+
+@pytest.fixture
+def bench(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPort, Any]]:
+    port = VirtualSerialPort()
+    settings = bench_settings(tmp_path, port.device_path)
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
         queue = client.app.state.broker.subscribe(station_channel(STATION))
@@ -127,23 +132,7 @@ def test_after_unplug_and_replug_every_scan_lands_once_in_the_ledger_and_the_cut
     by_id = tmp_path / "usb-Scanner_Co_Model_1234-if00-port0"
     first = Pty()
     point(by_id, first.path)
-    settings = load_settings(
-        env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
-    )
-    settings = settings.model_copy(
-        update={
-            "stations": (StationSettings(name=STATION, type="pack_bench"),),
-            "scanners": (
-                ScannerSettings(
-                    name="bench-scanner",
-                    kind="serial",
-                    station=STATION,
-                    path=str(by_id),
-                    terminator="cr",
-                ),
-            ),
-        }
-    )
+    settings = bench_settings(tmp_path, str(by_id))
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
         queue = client.app.state.broker.subscribe(station_channel(STATION))
