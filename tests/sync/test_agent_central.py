@@ -177,6 +177,12 @@ def test_an_outage_raises_the_alert_once_and_everything_arrives_once_central_is_
         offline = eventually(
             lambda: (s := status_of(store, settings))["alert"] and s, what="the alert"
         )
+        # The status turns to alert on the clock; the agent logs it on its next tick: wait for
+        # that line before central comes back, or a quick return races it.
+        eventually(
+            lambda: any(r.getMessage().startswith("ALERT: central ") for r in caplog.records),
+            what="the alert in the log",
+        )
         central.start()
         eventually(lambda: delivered(store), what="the queue drained after the outage")
         back = status_of(store, settings)
