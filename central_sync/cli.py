@@ -48,6 +48,35 @@ db_option = click.option(
 )
 
 
+class DecrypterSpec(click.ParamType):
+    """A `--decrypter` value: module:callable, imported and called once at start."""
+
+    name = "MODULE:CALLABLE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        # the channels package: loaded only when --decrypter is given
+        from central_sync.channels.pii import DecrypterError, load_decrypter
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return load_decrypter(value)
+        except DecrypterError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DECRYPTER_ENV = "WAREHOUSE_CENTRAL_DECRYPTER"
+decrypter_option = click.option(
+    "--decrypter",
+    type=DecrypterSpec(),
+    default=None,
+    envvar=DECRYPTER_ENV,
+    help="The adapter that decrypts a ship-to JD or Taobao protects: an importable "
+    f"module:callable returning a Decrypter (env {DECRYPTER_ENV}; default: none, such "
+    'orders are held). See docs/central.md, "Protected ship-to".',
+)
+
+
 quiet_option = click.option(
     "--quiet-after",
     default=120.0,
@@ -151,6 +180,7 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
     metavar="SECONDS",
     help="An order its edge has not taken this long after release becomes an exception.",
 )
+@decrypter_option
 def serve(
     db: DatabaseUrl,
     host: str,
@@ -159,6 +189,7 @@ def serve(
     max_body_bytes: int,
     quiet_after: float,
     unacked_after: float,
+    decrypter: Any,
 ) -> None:
     """Run the central order store (HTTP) until interrupted."""
     # central's server (FastAPI):
@@ -173,7 +204,9 @@ def serve(
         except AlreadyServed as exc:
             raise click.ClickException(str(exc)) from None
         central = stack.enter_context(
-            opened(db, quiet_after_s=quiet_after, unacked_after_s=unacked_after)
+            opened(
+                db, quiet_after_s=quiet_after, unacked_after_s=unacked_after, decrypter=decrypter
+            )
         )
         if not central.admin_env_token and not central.has_admin_token():
             click.echo("warning: no admin token yet; run `warehouse-central init`", err=True)
@@ -247,7 +280,10 @@ def edges_list(db: DatabaseUrl, quiet_after: float) -> None:
     "getOrderAddress); repeat for each.",
 )
 @db_option
-def import_orders(file: Path, channel: str, companions: tuple[Path, ...], db: DatabaseUrl) -> None:
+@decrypter_option
+def import_orders(
+    file: Path, channel: str, companions: tuple[Path, ...], db: DatabaseUrl, decrypter: Any
+) -> None:
     """Import a channel's order export: map, dedup, check, assign. Bad orders are listed; the rest go in.
 
     Exits 0 when every order went in (or was a duplicate), 3 when any order was refused (the
@@ -272,7 +308,7 @@ def import_orders(file: Path, channel: str, companions: tuple[Path, ...], db: Da
     mapped = list(map_document(document, mapping))
     refused = [_mapping_rejection(r) for r in mapped if isinstance(r, Rejected)]
     kept = [(i, m) for i, m in enumerate(mapped) if not isinstance(m, Rejected)]
-    with opened(db) as central:
+    with opened(db, decrypter=decrypter) as central:
         outcomes = _ingest_with_progress(central, kept, total=len(mapped))
     rejected = refused + [o.as_dict() for o in outcomes if o.status == "rejected"]
     imported = sum(1 for o in outcomes if o.status == "imported")

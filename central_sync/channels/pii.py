@@ -10,10 +10,13 @@ plain text it gets back; `None` means "cannot decrypt" and the order is held. Sh
 `NoDecrypter` (the default: decrypts nothing, so protected orders are held) and `TableDecrypter`
 (a fixed table, for tests and demos). A real adapter calls the platform (JD:
 `jingdong.jos.order.oaid.decrypt`, Taobao: `taobao.top.oaid.decrypt`) and lives outside this
-repository, like a carrier adapter (docs/carriers.md). Pure: no I/O here."""
+repository, like a carrier adapter (docs/carriers.md); `load_decrypter("module:callable")` finds
+it for `warehouse-central serve --decrypter` and `import-orders --decrypter`. Apart from that
+import, pure: no I/O here."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Mapping
 from typing import Protocol
@@ -82,3 +85,32 @@ def decrypt_ship_to(
             if plain is not None:
                 out[key] = plain
     return out
+
+
+class DecrypterError(ValueError):
+    """A `module:callable` that does not name a decrypter; the message says what is wrong."""
+
+
+def load_decrypter(spec: str) -> Decrypter:
+    """The decrypter `module:callable` names: the callable is imported and called with no
+    arguments, and what it returns must have `decrypt(channel, field, value)`."""
+    module_name, colon, attr = spec.strip().partition(":")
+    if not colon or not module_name or not attr:
+        raise DecrypterError(f"{spec!r} is not module:callable (e.g. my_shop.pii:jd_decrypter)")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise DecrypterError(f"cannot import {module_name!r}: {exc}") from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise DecrypterError(f"{module_name} has no callable {attr!r}")
+    try:
+        made = factory()
+    except Exception as exc:  # the adapter's own start-up (a token file, a URL) failed
+        raise DecrypterError(f"{spec} failed when called: {type(exc).__name__}: {exc}") from None
+    if not callable(getattr(made, "decrypt", None)):
+        raise DecrypterError(
+            f"{spec} returned {type(made).__name__}, which has no decrypt(channel, field, value)"
+        )
+    decrypter: Decrypter = made
+    return decrypter

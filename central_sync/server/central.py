@@ -57,6 +57,7 @@ class Central:
         pool_size: int = 8,
         quiet_after_s: float = QUIET_AFTER_S,
         unacked_after_s: float = UNACKED_AFTER_S,
+        decrypter: Decrypter | None = None,
     ) -> None:
         self.db = Database(url, size=pool_size)
         self.quiet_after_s = quiet_after_s
@@ -69,7 +70,8 @@ class Central:
         self.last_seen: dict[str, str] = {}
         self.retrier = Retrier(self._retry_skus)
         self.intake = Intake(self.ingest)
-        self.decrypter: Decrypter = NoDecrypter()  # docs/central.md, "Protected ship-to"
+        # docs/central.md, "Protected ship-to"
+        self.decrypter: Decrypter = decrypter or NoDecrypter()
         self.webhook_secrets = webhooks.secrets_from()  # docs/central.md, "Channel webhooks"
 
     @property
