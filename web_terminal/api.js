@@ -25,12 +25,14 @@ export function setApiLanguage(lang) {
 export class NetworkError extends Error {}
 
 /** Call the edge. Resolves to {status, body, replayed}; rejects with NetworkError when there is
- * no answer at all (no network, timeout). HTTP refusals are answers, not exceptions. */
+ * no answer at all (no network, timeout). HTTP refusals are answers, not exceptions. A Blob body
+ * (a photo) is sent as it is, with its own type; anything else as JSON. */
 export async function call(method, path, body) {
   const headers = { "Accept-Language": language === "zh" ? "zh-CN" : "en", Accept: "application/json" };
   const token = session.get()?.token || deviceToken;
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const blob = typeof Blob !== "undefined" && body instanceof Blob;
+  if (body !== undefined) headers["Content-Type"] = blob ? body.type || "application/octet-stream" : "application/json";
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
   let res;
@@ -38,7 +40,7 @@ export async function call(method, path, body) {
     res = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || blob ? body : JSON.stringify(body),
       signal: abort.signal,
       cache: "no-store",
     });
@@ -71,6 +73,7 @@ export const api = {
       scan_id: entry.scan_id,
       raw: entry.raw,
       ...(entry.quantity ? { quantity: entry.quantity } : {}),
+      ...(entry.reason ? { reason: entry.reason } : {}),
     }),
 };
 

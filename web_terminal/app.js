@@ -12,6 +12,8 @@ import { chooserScreen, enrolScreen, loginScreen } from "./screens_auth.js";
 import { moveScreen, pickScreen } from "./screens_work.js";
 import { createPackBench, weightOfScan } from "./pack_bench.js";
 import { dispatchScreen, packScreen } from "./screens_pack.js";
+import { createReturns } from "./returns.js";
+import { returnsScreen } from "./screens_returns.js";
 import { createStation, rejectedReason, scanEventKind, unknownStationScreen } from "./station.js";
 import { fill, h, load, STATION, save, scanId } from "./util.js";
 import { attachWedge, wedgeProfile } from "./wedge.js";
@@ -26,9 +28,10 @@ const SCREENS = {
   move: moveScreen,
   pack: packScreen,
   dispatch: dispatchScreen,
+  returns: returnsScreen,
   "unknown-station": unknownStationScreen,
 };
-const WORKFLOWS = new Set(["pick", "move", "pack", "dispatch"]);
+const WORKFLOWS = new Set(["pick", "move", "pack", "dispatch", "returns"]);
 // Login refusals that mean this device must be enrolled (again): unknown, or its credential gone.
 const DEVICE_REFUSED = new Set(["unknown_device", "bad_device_credential"]);
 
@@ -59,6 +62,9 @@ function render() {
   const draw = SCREENS[state.screen];
   const main = $("screen");
   main.dataset.screen = state.screen;
+  returns.sync();
+  // A returns desk's screen is wide: the parcel's lines beside the item being graded.
+  document.body.dataset.layout = state.station && state.screen === "returns" ? "wide" : "";
   if (draw) {
     const { main: content, actions } = draw({ state, act });
     fill(main, content);
@@ -108,8 +114,9 @@ const outbox = createOutbox({
   },
 });
 
-function enqueue(raw) {
-  const entry = { scan_id: scanId(), raw, operator_id: state.session?.operator_id ?? null, at: Date.now() };
+/** A scan (or a button's command) into the outbox; `extra` rides with it (a destroy's reason). */
+function enqueue(raw, extra = {}) {
+  const entry = { scan_id: scanId(), raw, operator_id: state.session?.operator_id ?? null, at: Date.now(), ...extra };
   // A typed quantity (quantity prompt) rides on the next scan that is not a command.
   if (state.quantity && !raw.startsWith("CMD:")) {
     entry.quantity = state.quantity;
@@ -409,6 +416,17 @@ const bench = createPackBench({
   notify: (tone, text) => show(overlay, { tone, text }),
 });
 Object.assign(act, bench.actions);
+
+// The returns desk: the order search, the damage photo and the quarantine label, beside the scans.
+const returns = createReturns({
+  state,
+  render,
+  refuse,
+  needLogin,
+  command: enqueue,
+  notify: (tone, text) => show(overlay, { tone, text }),
+});
+Object.assign(act, returns.actions);
 
 async function logout() {
   await api.logout().catch(() => null);

@@ -98,6 +98,34 @@ export function quantitySheet(onNumber) {
   input.focus();
 }
 
+/** Why (e.g. a unit is destroyed): a big button per usual reason, or a typed one; the reason's
+ * code (or the typed text) goes to onReason. */
+export function reasonSheet(title, choices, onReason) {
+  const pick = (reason) => (closeModal(), onReason(reason));
+  const input = h("input", {
+    id: "reason-input",
+    class: "text-in",
+    "data-testid": "reason-input",
+    autocomplete: "off",
+    maxlength: 200,
+    onkeydown: (ev) => ev.key === "Enter" && (ev.preventDefault(), send()),
+  });
+  const send = () => {
+    const typed = input.value.trim();
+    if (typed.length < 3) return input.focus();
+    pick(typed);
+  };
+  openModal(
+    h("p", { class: "sheet-text" }, title),
+    h("div", { class: "reasons" }, choices.map((c) => button(`reason-${c.code}`, c.label, () => pick(c.code), { kind: "secondary" }))),
+    labelled("reason-input", t("reason_other"), input),
+    row(
+      button("btn-reason-cancel", t("btn_cancel"), closeModal, { kind: "secondary" }),
+      button("btn-reason-send", t("btn_send"), send, { kind: "primary" }),
+    ),
+  );
+}
+
 /** A supervisor confirms a weight not taken from the scale, on the spot: badge (scanned or
  * typed), PIN and why; onApproval({badge, pin, reason}). */
 export function approvalSheet(onApproval) {

@@ -115,6 +115,7 @@ export function loginScreen(ctx) {
 
 const PICK_ROLES = new Set(["picker", "supervisor", "admin"]);
 const PACK_ROLES = new Set(["packer", "supervisor", "admin"]);
+const RETURNS_ROLES = new Set(["returns", "supervisor", "admin"]);
 
 function tile(testid, title, hint, icon, onclick) {
   return h(
@@ -134,6 +135,9 @@ export function chooserScreen({ state, act }) {
   if (PACK_ROLES.has(role)) {
     tiles.push(tile("btn-pack", t("task_pack"), t("task_pack_hint"), "▣", () => act.startTask("pack")));
     tiles.push(tile("btn-dispatch", t("task_dispatch"), t("task_dispatch_hint"), "⇨", () => act.startTask("dispatch")));
+  }
+  if (RETURNS_ROLES.has(role)) {
+    tiles.push(tile("btn-returns", t("task_returns"), t("task_returns_hint"), "↩", () => act.startTask("returns")));
   }
   tiles.push(tile("btn-move", t("task_move"), t("task_move_hint"), "⇄", () => act.startTask("move")));
   return {
