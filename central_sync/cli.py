@@ -180,6 +180,16 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
     metavar="SECONDS",
     help="An order its edge has not taken this long after release becomes an exception.",
 )
+@click.option(
+    "--busy-timeout",
+    default=30.0,
+    show_default=True,
+    envvar="WAREHOUSE_CENTRAL_BUSY_TIMEOUT_S",
+    type=click.FloatRange(0.1, 600),
+    metavar="SECONDS",
+    help="SQLite: how long a request waits for another process's write lock before it is "
+    "answered 503 database_busy.",
+)
 @decrypter_option
 def serve(
     db: DatabaseUrl,
@@ -189,6 +199,7 @@ def serve(
     max_body_bytes: int,
     quiet_after: float,
     unacked_after: float,
+    busy_timeout: float,
     decrypter: Any,
 ) -> None:
     """Run the central order store (HTTP) until interrupted."""
@@ -205,7 +216,11 @@ def serve(
             raise click.ClickException(str(exc)) from None
         central = stack.enter_context(
             opened(
-                db, quiet_after_s=quiet_after, unacked_after_s=unacked_after, decrypter=decrypter
+                db,
+                quiet_after_s=quiet_after,
+                unacked_after_s=unacked_after,
+                busy_timeout_s=busy_timeout,
+                decrypter=decrypter,
             )
         )
         if not central.admin_env_token and not central.has_admin_token():

@@ -58,8 +58,9 @@ class Central:
         quiet_after_s: float = QUIET_AFTER_S,
         unacked_after_s: float = UNACKED_AFTER_S,
         decrypter: Decrypter | None = None,
+        busy_timeout_s: float = 30.0,
     ) -> None:
-        self.db = Database(url, size=pool_size)
+        self.db = Database(url, size=pool_size, busy_timeout_s=busy_timeout_s)
         self.quiet_after_s = quiet_after_s
         self.unacked_after_s = unacked_after_s
         self._heard: dict[str, tuple[float, int]] = {}  # edge: (monotonic time written, cursor)

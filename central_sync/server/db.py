@@ -59,12 +59,19 @@ class Tx:
             self.memo["feed"] = True
 
 
+class DatabaseBusy(Exception):
+    """Another process holds the database's write lock (SQLite) past the busy timeout; the
+    transaction changed nothing and may be tried again."""
+
+
 class Database:
     """A pool of up to `size` connections to one database (SQLite file or PostgreSQL)."""
 
-    def __init__(self, url: str | DatabaseUrl, *, size: int = 8) -> None:
+    def __init__(
+        self, url: str | DatabaseUrl, *, size: int = 8, busy_timeout_s: float = 30.0
+    ) -> None:
         self.url = parse_db_url(url) if isinstance(url, str) else url
-        self.dialect = dialect_for(self.url)
+        self.dialect = dialect_for(self.url, busy_timeout_s=busy_timeout_s)
         self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
@@ -105,7 +112,8 @@ class Database:
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Tx]:
-        """A transaction: committed when the block ends, rolled back when it raises."""
+        """A transaction: committed when the block ends, rolled back when it raises;
+        `DatabaseBusy` when another process kept the write lock past the busy timeout."""
         conn = self._acquire()
         broken = False
         try:
@@ -120,8 +128,10 @@ class Database:
                 except Exception:
                     broken = True
                 raise
-        except BaseException:
+        except BaseException as exc:
             broken = broken or self.dialect.is_broken(conn)
+            if self.dialect.is_busy(exc):
+                raise DatabaseBusy(str(exc)) from exc
             raise
         finally:
             self._release(conn, broken=broken)

@@ -70,20 +70,24 @@ class Dialect:
     for_update = ""
     count_tables = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
 
-    def __init__(self, url: DatabaseUrl) -> None:
+    def __init__(self, url: DatabaseUrl, *, busy_timeout_s: float = 30.0) -> None:
         self.url = url
+        self.busy_timeout_s = busy_timeout_s
 
     def connect(self) -> Any:
         if self.url.target != ":memory:":
             private_database(self.url.target)  # orders and addresses: owner-only
         conn = sqlite3.connect(
-            self.url.target, isolation_level=None, check_same_thread=False, timeout=30.0
+            self.url.target,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=self.busy_timeout_s,
         )
         conn.row_factory = _dict_row
         # WAL lets readers run beside the writer; FULL: an acknowledged batch survives a power cut.
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
             conn.execute(f"PRAGMA {pragma}")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
         return conn
 
     def sql(self, text: str) -> str:
@@ -104,6 +108,12 @@ class Dialect:
 
     def is_broken(self, conn: Any) -> bool:  # noqa: ARG002 (sqlite3 has no broken state)
         return False
+
+    def is_busy(self, exc: BaseException) -> bool:
+        """Another process held the write lock past the busy timeout ("database is locked")."""
+        return isinstance(exc, sqlite3.OperationalError) and str(exc).startswith(
+            ("database is locked", "database is busy")
+        )
 
 
 class PostgresDialect(Dialect):
@@ -163,5 +173,8 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
     return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
 
 
-def dialect_for(url: DatabaseUrl) -> Dialect:
-    return PostgresDialect(url) if url.backend == "postgresql" else Dialect(url)
+def dialect_for(url: DatabaseUrl, *, busy_timeout_s: float = 30.0) -> Dialect:
+    """The dialect of `url`; `busy_timeout_s`: how long SQLite waits for another process's
+    write lock before the request is answered `database_busy`."""
+    kind = PostgresDialect if url.backend == "postgresql" else Dialect
+    return kind(url, busy_timeout_s=busy_timeout_s)

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
+from central_sync.server.db import DatabaseBusy
 from central_sync.server.messages import CATALOGUE, render
 from kernel import http
 from kernel.http import problem_response
@@ -18,6 +19,9 @@ from kernel.problems import Refusal, problem_document
 log = logging.getLogger("central.api")
 
 URN = "urn:warehouse-central:problem"
+# What a client is told to wait after `database_busy`: another process's write (an import, a
+# backup) is usually over within seconds.
+BUSY_RETRY_AFTER_S = 2
 
 STATUS: dict[str, int] = {
     "invalid_request": 400,
@@ -40,6 +44,7 @@ STATUS: dict[str, int] = {
     "method_not_allowed": 405,
     "request_too_large": 413,
     "database_too_new": 503,
+    "database_busy": 503,
     "internal_error": 500,
 }
 
@@ -79,6 +84,11 @@ def install(app: FastAPI, *, max_body_bytes: int) -> None:
             request.url.path,
         )
         return Response(status_code=499)
+
+    @app.exception_handler(DatabaseBusy)
+    async def busy(request: Request, exc: DatabaseBusy) -> Response:
+        log.warning("%s %s: %s; answered 503", request.method, request.url.path, exc)
+        return problem("database_busy", {"retry_after_s": BUSY_RETRY_AFTER_S}, language(request))
 
     def answer(request: Request, code: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
         return problem(code, params, language(request), **extra)

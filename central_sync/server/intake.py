@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
+from central_sync.server.db import DatabaseBusy
 from central_sync.server.orders import Outcome
 
 log = logging.getLogger("central.intake")
@@ -71,6 +72,10 @@ class Intake:
     def _take(self, waiting: list[tuple[Any, Future[Outcome]]]) -> None:
         try:
             outcomes = self._ingest([raw for raw, _ in waiting])
+        except DatabaseBusy as exc:  # each alone would wait out the lock again: all answer busy
+            for _, future in waiting:
+                future.set_exception(exc)
+            return
         except Exception:
             if len(waiting) == 1:
                 log.exception("an order could not be taken in")

@@ -100,6 +100,11 @@ CATALOGUE: dict[str, Text] = {
         "Upgrade warehouse-central.",
         "数据库结构版本为 {found}，高于本程序支持的版本（{known}）。请升级 warehouse-central。",
     ),
+    "database_busy": Text(
+        "Central's database is busy with another program's write (an import or a backup); "
+        "nothing was changed. Send the same request again in {retry_after_s} s.",
+        "中心数据库正被另一个程序写入（导入或备份）；本次未做任何更改。请在 {retry_after_s} 秒后重新发送同一请求。",
+    ),
     "internal_error": Text(
         "Something went wrong at central; it is logged as error {error_id}. Try again.",
         "中心发生内部错误，已记录为错误编号 {error_id}。请重试。",
