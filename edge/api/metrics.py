@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 from central_sync.agent.status import sync_status
 from edge.config import Settings
 from edge.devices.printers import STATES
-from edge.store import queries
+from edge.store import sync_state
 from edge.store.database import Store
 from edge.store.print_jobs import queue_summary
 
@@ -25,7 +25,7 @@ class StoreCollector(Collector):
         self._store = store
 
     def collect(self) -> Iterator[Any]:
-        status = queries.outbox_status(self._store.read(), datetime.now(UTC))
+        status = sync_state.outbox_status(self._store.read(), datetime.now(UTC))
         depth = GaugeMetricFamily("edge_outbox_depth", "Events waiting to be delivered to central")
         depth.add_metric([], status["queued"])
         age = GaugeMetricFamily(

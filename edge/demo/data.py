@@ -22,11 +22,10 @@ from edge.domain.stock import AdjustStock, AnnounceReturn, FreezeStock, MoveStoc
 from edge.service import stock as stock_service
 from edge.service.imports import import_table
 from edge.store.catalog import has_products
-from edge.store.database import Store, meta_value, set_meta_once
+from edge.store.database import Store, meta_value, row_counts, set_meta_once
 from edge.store.importer import table_from_rows
 from edge.store.ledger import Actor
 from edge.store.operators import operator_ids
-from edge.store.queries import row_counts
 from edge.store.writer import Tx
 
 log = logging.getLogger("edge.demo")

@@ -33,7 +33,7 @@ from edge.store.operators import (
     token_hash,
 )
 from edge.store.orders import NewLine, NewOrder, allocated_bins, bound_containers
-from edge.store.queries import stocked_skus
+from edge.store.stock import stocked_skus
 from edge.store.writer import Tx
 from labels.sheet import SheetItem, SheetSection, barcode_sheet
 

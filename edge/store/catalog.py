@@ -1,11 +1,15 @@
-"""Master data writes (products, barcodes, locations, containers, lots) for import and admin."""
+"""Master data (products, barcodes, locations, containers, lots): the writes of import and admin,
+and a product or location as the API shows it."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from edge.domain.errors import EdgeError
 from edge.domain.gtin import normalise_gtin
+from edge.store.db import rows
+from edge.store.stock import balances
 from edge.store.writer import Tx
 
 
@@ -162,3 +166,20 @@ def items_in_play(conn: Any) -> list[dict[str, Any]]:
         " SELECT sku FROM balances WHERE bucket = 'picked' AND qty > 0) ORDER BY p.sku"
     )
     return [dict(r) for r in rows]
+
+
+def product(conn: sqlite3.Connection, sku: str) -> dict[str, Any] | None:
+    """A product with its barcodes; None for an unknown SKU."""
+    row = conn.execute("SELECT * FROM products WHERE sku = ?", (sku,)).fetchone()
+    if row is None:
+        return None
+    codes = rows(
+        conn, "SELECT printed, code, pack_qty FROM barcodes WHERE sku = ? ORDER BY code", (sku,)
+    )
+    return dict(row) | {"barcodes": codes}
+
+
+def location(conn: sqlite3.Connection, code: str) -> dict[str, Any] | None:
+    """A location with the stock in it; None for an unknown code."""
+    row = conn.execute("SELECT * FROM locations WHERE code = ?", (code,)).fetchone()
+    return dict(row) | {"stock": balances(conn, location=code)} if row else None

@@ -69,3 +69,14 @@ def meta_value(conn: sqlite3.Connection | Tx, key: str) -> str | None:
 def set_meta_once(tx: Tx, key: str, value: str) -> None:
     """Set a fact of the edge's own once; a value set before stays."""
     tx.execute("INSERT OR IGNORE INTO edge_meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def row_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many products, barcodes, locations, containers, operators and movements the store
+    holds, and how many kinds of movement (`movement_types`)."""
+    tables = ("products", "barcodes", "locations", "containers", "operators", "movements")
+    counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+    counts["movement_types"] = conn.execute(
+        "SELECT COUNT(DISTINCT type) FROM movements"
+    ).fetchone()[0]
+    return counts

@@ -1,10 +1,12 @@
-"""Opening the edge's SQLite file: the pragmas every connection needs, and migrations."""
+"""Opening the edge's SQLite file: the pragmas every connection needs, and migrations; reading
+rows as plain dicts."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -25,6 +27,11 @@ def connect(path: Path | str, *, busy_timeout_ms: int = 5000) -> sqlite3.Connect
     for pragma in PRAGMAS:
         conn.execute(pragma)
     return conn
+
+
+def rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+    """The rows of a read, each as a dict of its columns."""
+    return [dict(r) for r in conn.execute(sql, params)]
 
 
 def open_database(path: Path | str, *, busy_timeout_ms: int = 5000) -> list[str]:

@@ -1,4 +1,5 @@
-"""Orders and their lines in the store; stock candidates for allocation."""
+"""Orders and their lines in the store; stock candidates for allocation; the put-backs and the
+exceptions raised on orders, as the supervisor lists them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from edge.domain.allocation import Candidate
 from edge.domain.order import OrderStatus
 from edge.domain.shelf_life import ShelfRules
+from edge.store.db import rows
 from edge.store.writer import Tx
 
 
@@ -329,3 +331,15 @@ def allocated_bins(conn: sqlite3.Connection | Tx) -> list[str]:
         " ORDER BY l.pick_seq, a.location"
     )
     return [r["location"] for r in rows]
+
+
+def putbacks(conn: sqlite3.Connection, *, status: str) -> list[dict[str, Any]]:
+    return rows(
+        conn, "SELECT * FROM putback_tasks WHERE status = ? ORDER BY id LIMIT 500", (status,)
+    )
+
+
+def exceptions(conn: sqlite3.Connection, *, status: str) -> list[dict[str, Any]]:
+    return rows(
+        conn, "SELECT * FROM exceptions WHERE status = ? ORDER BY id DESC LIMIT 500", (status,)
+    )

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from edge.store.db import rows
 from edge.store.writer import Tx
 
 Conn = sqlite3.Connection | Tx
@@ -78,6 +80,26 @@ def queue(conn: Conn) -> dict[str, Any]:
         " WHERE delivered_at IS NULL"
     ).fetchone()
     return {"queued": row["queued"], "oldest": row["oldest"]}
+
+
+def outbox_status(conn: sqlite3.Connection, now: datetime) -> dict[str, Any]:
+    """The queue (how many events wait for central, and the oldest), its age at `now` and how
+    many events the outbox holds in all."""
+    waiting = queue(conn)
+    total = conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+    age = 0.0
+    if waiting["oldest"]:
+        oldest = datetime.fromisoformat(waiting["oldest"].replace("Z", "+00:00"))
+        age = max(0.0, (now - oldest).total_seconds())
+    return waiting | {"oldest_age_s": age, "total": total}
+
+
+def outbox_events(
+    conn: sqlite3.Connection, *, after_seq: int = 0, limit: int = 100
+) -> list[dict[str, Any]]:
+    return rows(
+        conn, "SELECT * FROM outbox WHERE seq > ? ORDER BY epoch, seq LIMIT ?", (after_seq, limit)
+    )
 
 
 def feed_cursor(conn: Conn) -> int:

@@ -30,7 +30,6 @@ from edge.service import orders, picking
 from edge.service.expiry import shelf_rules
 from edge.store import orders as order_store
 from edge.store import picking as pick_store
-from edge.store import queries
 from edge.store.ledger import Actor
 from edge.store.operators import LoginSession
 from edge.store.orders import NewLine, NewOrder
@@ -167,7 +166,7 @@ async def lists(
 @router.get("/putbacks")
 async def putbacks(_: Manager, store: StoreDep, status: Word = "open") -> list[dict[str, Any]]:
     """Units of cancelled orders waiting in totes to go back to a bin."""
-    return queries.putbacks(store.read(), status=status)
+    return order_store.putbacks(store.read(), status=status)
 
 
 @router.post("/putbacks/{putback_id}/done")
@@ -181,7 +180,7 @@ async def putback_done(
 @router.get("/exceptions")
 async def exceptions(_: Manager, store: StoreDep, status: Word = "open") -> list[dict[str, Any]]:
     """Short picks and other exceptions waiting for a supervisor."""
-    return queries.exceptions(store.read(), status=status)
+    return order_store.exceptions(store.read(), status=status)
 
 
 @router.get("/events/stream")

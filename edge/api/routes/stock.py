@@ -26,7 +26,8 @@ from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS
 from edge.domain.stock import AdjustStock
 from edge.service.stock import make_adjustment
-from edge.store import queries
+from edge.store import catalog, sync_state
+from edge.store import stock as stock_store
 from edge.store.ledger import Actor
 from edge.store.operators import LoginSession
 
@@ -50,14 +51,14 @@ async def stock(
     _: Anyone, store: StoreDep, sku: Code | None = None, location: Code | None = None
 ) -> list[dict[str, Any]]:
     """Balances at the ledger grain, filtered by SKU and/or location."""
-    return queries.balances(store.read(), sku=sku, location=location)
+    return stock_store.balances(store.read(), sku=sku, location=location)
 
 
 @router.get("/stock/{sku}")
 async def stock_of(sku: Code, _: Anyone, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     """Bucket totals and available-to-sell (on_hand − allocated + returns in transit) of one SKU."""
     include = settings.stock.available_includes_returns_in_transit
-    summary = queries.stock_summary(store.read(), sku, include_returns=include)
+    summary = stock_store.stock_summary(store.read(), sku, include_returns=include)
     if summary is None:
         raise EdgeError("unknown_sku", sku=sku)
     return summary
@@ -80,13 +81,13 @@ async def movements(
     _: Auditor, store: StoreDep, sku: Code | None = None, limit: Limit = PAGE_DEFAULT
 ) -> list[dict[str, Any]]:
     """The newest ledger rows, optionally for one SKU."""
-    return queries.movements(store.read(), sku=sku, limit=limit)
+    return stock_store.movements(store.read(), sku=sku, limit=limit)
 
 
 @router.get("/products/{sku}")
 async def product(sku: Code, _: Anyone, store: StoreDep) -> dict[str, Any]:
     """A product with its barcodes."""
-    found = queries.product(store.read(), sku)
+    found = catalog.product(store.read(), sku)
     if found is None:
         raise EdgeError("unknown_sku", sku=sku)
     return found
@@ -95,7 +96,7 @@ async def product(sku: Code, _: Anyone, store: StoreDep) -> dict[str, Any]:
 @router.get("/locations/{code}")
 async def location(code: Code, _: Anyone, store: StoreDep) -> dict[str, Any]:
     """A location with the stock in it."""
-    found = queries.location(store.read(), code)
+    found = catalog.location(store.read(), code)
     if found is None:
         raise EdgeError("unknown_location", location=code)
     return found
@@ -108,6 +109,6 @@ async def outbox(
     """Outbox depth and age, and events after a sequence number."""
     conn = store.read()
     return {
-        "status": queries.outbox_status(conn, datetime.now(UTC)),
-        "events": queries.outbox_events(conn, after_seq=after_seq, limit=limit),
+        "status": sync_state.outbox_status(conn, datetime.now(UTC)),
+        "events": sync_state.outbox_events(conn, after_seq=after_seq, limit=limit),
     }
