@@ -104,6 +104,7 @@ class SyncAgent:
         self.on_stopped: Callable[[list[str]], None] | None = None
         self.zone = ZoneInfo(settings.edge.timezone)
         self.shelf = shelf_rules(settings)
+        self.returns_location = settings.returns.location
 
     # --- lifetime ---------------------------------------------------------------------------
 
@@ -274,7 +275,9 @@ class SyncAgent:
             return int(following)
 
         def apply(tx: Tx) -> dict[str, int]:
-            counts = apply_page(tx, changes, following, shelf=self.shelf)
+            counts = apply_page(
+                tx, changes, following, shelf=self.shelf, returns_location=self.returns_location
+            )
             self._save_link(tx)
             return counts
 

@@ -20,6 +20,7 @@ from edge.domain.ledger import MAX_QUANTITY
 from edge.domain.order import OrderStatus
 from edge.domain.shelf_life import ShelfRules
 from edge.service.orders import cancel_order, receive_order
+from edge.service.returns import authorise_return, cancel_return
 from edge.store import orders as order_store
 from edge.store import packing as packing_store
 from edge.store import returns as return_store
@@ -27,10 +28,12 @@ from edge.store import sync_state
 from edge.store.catalog import add_barcode, product_row, upsert_product
 from edge.store.ledger import Actor, apply_decision
 from edge.store.orders import NewLine, NewOrder
+from edge.store.returns import NewAuthorisation
 from edge.store.writer import Tx
 
 log = logging.getLogger("central_sync.agent")
 
+DEFAULT_RETURNS_LOCATION = "RETURNS"  # [returns] location's default
 UTC_RULES = ShelfRules()  # the warehouse's date in UTC, no channel minimums (tests, tools)
 # Changes from central are recorded as made by this device in the ledger and status history.
 CENTRAL = Actor(device_id="central")
@@ -48,15 +51,21 @@ GONE = frozenset(
 
 
 def apply_page(
-    tx: Tx, changes: list[dict[str, Any]], next_cursor: int, *, shelf: ShelfRules = UTC_RULES
+    tx: Tx,
+    changes: list[dict[str, Any]],
+    next_cursor: int,
+    *,
+    shelf: ShelfRules = UTC_RULES,
+    returns_location: str = DEFAULT_RETURNS_LOCATION,
 ) -> dict[str, int]:
     """Apply every change, each alone, then store `next_cursor`; counts applied and refused.
-    Orders released are allocated under `shelf` (the warehouse's date, shelf-life minimums)."""
+    Orders released are allocated under `shelf` (the warehouse's date, shelf-life minimums);
+    returns are announced at `returns_location` ([returns] location)."""
     counts = {"applied": 0, "refused": 0}
     for change in changes:
         try:
             with tx.savepoint():
-                apply_change(tx, change, shelf=shelf)
+                apply_change(tx, change, shelf=shelf, returns_location=returns_location)
             counts["applied"] += 1
         except sqlite3.Error as exc:
             if not tx.conn.in_transaction:  # the disk is full or the database gone: stop here
@@ -83,7 +92,13 @@ def _refuse(tx: Tx, change: dict[str, Any], code: str, reason: str, counts: dict
         )
 
 
-def apply_change(tx: Tx, change: dict[str, Any], *, shelf: ShelfRules = UTC_RULES) -> None:
+def apply_change(
+    tx: Tx,
+    change: dict[str, Any],
+    *,
+    shelf: ShelfRules = UTC_RULES,
+    returns_location: str = DEFAULT_RETURNS_LOCATION,
+) -> None:
     kind = change.get("type")
     applier = APPLIERS.get(kind)  # type: ignore[arg-type]
     if applier is None:
@@ -93,6 +108,8 @@ def apply_change(tx: Tx, change: dict[str, Any], *, shelf: ShelfRules = UTC_RULE
         raise TypeError("data is not an object")
     if applier is order_released:
         order_released(tx, data, change, shelf=shelf)
+    elif applier is return_authorised:
+        return_authorised(tx, data, change, location=returns_location)
     else:
         applier(tx, data, change)
 
@@ -223,17 +240,39 @@ def address_changed(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> Non
     apply_decision(tx, Decision(None, (event,)), CENTRAL)
 
 
-def return_authorised(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:
-    """Kept for the returns desk; the same RMA again changes nothing."""
-    lines = [{"sku": _text(ln, "sku"), "qty": _whole(ln, "qty")} for ln in data["lines"]]
-    order_id = data.get("order_id") or change.get("order_id")
-    return_store.record_authorisation(
-        tx,
-        rma=_text(data, "rma"),
-        order_id=order_id,
-        lines=lines,
-        feed_cursor=int(change["cursor"]),
+def return_authorised(
+    tx: Tx,
+    data: dict[str, Any],
+    change: dict[str, Any],
+    *,
+    location: str = DEFAULT_RETURNS_LOCATION,
+) -> None:
+    """Record the RMA and announce its units (customer → returns_in_transit at the returns
+    location); the same RMA again changes nothing."""
+    lines = tuple(
+        (_text(ln, "sku"), _whole(ln, "qty"), str(ln.get("reason") or "")) for ln in data["lines"]
     )
+    if not lines:
+        raise ValueError("lines must name at least one SKU")
+    auth = NewAuthorisation(
+        rma=_text(data, "rma"),
+        order_id=data.get("order_id") or change.get("order_id"),
+        lines=lines,
+        reason=str(data.get("reason") or ""),
+        return_tracking=data.get("return_tracking_number") or None,
+        expires_at=data.get("expires_at") or None,
+        channel=str(data.get("channel") or ""),
+    )
+    authorise_return(tx, auth, CENTRAL, location=location, feed_cursor=int(change["cursor"]))
+
+
+def return_cancelled(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> None:
+    """Central cancelled (or expired) the RMA: its units not yet received are taken out of
+    returns_in_transit again, once; an RMA this edge never had is a sync exception."""
+    rma = _text(data, "rma")
+    if return_store.authorisation(tx, rma) is None:
+        raise EdgeError("not_found", what="RMA", key=rma)
+    cancel_return(tx, rma, CENTRAL, reason=str(data.get("reason") or "cancelled by central"))
 
 
 def _text(data: dict[str, Any], key: str) -> str:
@@ -258,4 +297,5 @@ APPLIERS: dict[str, Callable[[Tx, dict[str, Any], dict[str, Any]], None]] = {
     "order_recalled": order_recalled,
     "address_changed": address_changed,
     "return_authorised": return_authorised,
+    "return_cancelled": return_cancelled,
 }

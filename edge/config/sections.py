@@ -404,3 +404,22 @@ class CarrierSettings(BaseModel):
         if first is not None and value < first:
             raise ValueError(f"a serial at or above range_first ({first})")
         return value
+
+
+class ReturnsSettings(BaseModel):
+    """[returns]: the returns desk: where returned units go and when a return needs a supervisor."""
+
+    model_config = _SECTION
+
+    location: str = _key(
+        "RETURNS",
+        "Location where announced returns wait and graded units are put (created if missing).",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
+        expected="1 to 40 letters, digits, '.', '_' or '-'",
+    )
+    expect_within_days: int = _key(
+        14, "Days after authorisation a parcel must arrive before its RMA is an exception.", ge=1
+    )
+    grade_within_hours: int = _key(
+        24, "Hours an opened return parcel may stay unclosed before it is an exception.", ge=1
+    )

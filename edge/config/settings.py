@@ -27,6 +27,7 @@ from edge.config.sections import (
     PackingSettings,
     PickingSettings,
     PrintingSettings,
+    ReturnsSettings,
     ScansSettings,
     ServerSettings,
     StockSettings,
@@ -50,6 +51,7 @@ class Settings(BaseModel):
     packing: PackingSettings = Field(default_factory=PackingSettings)
     printing: PrintingSettings = Field(default_factory=PrintingSettings)
     carrier: CarrierSettings = Field(default_factory=CarrierSettings)
+    returns: ReturnsSettings = Field(default_factory=ReturnsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     stations: tuple[StationSettings, ...] = Field(
         (), description="[[stations]]: benches, returns desks, docks; the whole list as JSON."

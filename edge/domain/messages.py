@@ -485,6 +485,10 @@ PROMPTS: dict[str, Message] = {
     "return_announced": Message(
         "Return {rma}: {qty} × {sku} on its way back.", "退货 {rma}：{qty} 件 {sku} 正在退回途中。"
     ),
+    "return_withdrawn": Message(
+        "Return {rma} cancelled: {qty} × {sku} no longer expected.",
+        "退货 {rma} 已取消：不再等待 {qty} 件 {sku} 退回。",
+    ),
     "stock_moved": Message(
         "Moved {qty} × {sku} from {source} to {target}.",
         "已将 {qty} 件 {sku} 从 {source} 移到 {target}。",

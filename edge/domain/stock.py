@@ -208,6 +208,43 @@ def announce_return(stock: Stock, cmd: AnnounceReturn) -> Decision[Stock]:
 
 
 @dataclass(frozen=True)
+class WithdrawReturn:
+    """Central cancelled (or expired) a return: its units not yet received stay with the customer."""
+
+    sku: str
+    qty: int
+    rma: str
+    location: str = "RETURNS"
+    order_id: str | None = None
+    reason: str = "cancelled"
+
+
+def withdraw_return(stock: Stock, cmd: WithdrawReturn) -> Decision[Stock]:
+    """returns_in_transit → customer: the announcement undone for the units still on their way."""
+    _positive(cmd.qty)
+    m = Movement(
+        "return_withdrawn",
+        cmd.sku,
+        cmd.qty,
+        Place(cmd.location, Bucket.RETURNS_IN_TRANSIT),
+        Account.CUSTOMER,
+        reason=cmd.rma,
+        order_id=cmd.order_id,
+    )
+    payload = {"sku": cmd.sku, "qty": cmd.qty, "rma": cmd.rma, "location": cmd.location}
+    return _record(
+        stock,
+        "return_withdrawn",
+        (m,),
+        payload,
+        prompt="return_withdrawn",
+        tone="info",
+        extra={"reason": cmd.reason},
+        order_id=cmd.order_id,
+    )
+
+
+@dataclass(frozen=True)
 class PutBack:
     """Units picked for an order that was cancelled go from its tote back into a bin."""
 

@@ -597,6 +597,90 @@ def m0013_order_notes(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0014_returns_desk")
+def m0014_returns_desk(db: Database) -> None:
+    # The returns desk: an RMA may be cancelled (or expire) and carries what central says of it;
+    # parcels opened at the desk, the items graded from them and the photos taken of them.
+    db.executescript(
+        """
+        CREATE TABLE return_authorisations_new (
+            rma TEXT PRIMARY KEY,
+            order_id TEXT,
+            lines TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open','received','closed','cancelled')),
+            feed_cursor INTEGER NOT NULL,
+            received_at TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            return_tracking TEXT,
+            expires_at TEXT,
+            channel TEXT NOT NULL DEFAULT '',
+            location TEXT NOT NULL DEFAULT 'RETURNS',
+            cancelled_at TEXT,
+            cancel_reason TEXT NOT NULL DEFAULT ''
+        );
+        INSERT INTO return_authorisations_new (rma, order_id, lines, status, feed_cursor,
+            received_at) SELECT rma, order_id, lines, status, feed_cursor, received_at
+            FROM return_authorisations;
+        DROP TABLE return_authorisations;
+        ALTER TABLE return_authorisations_new RENAME TO return_authorisations;
+        CREATE INDEX return_authorisations_order ON return_authorisations(order_id);
+        CREATE INDEX return_authorisations_tracking ON return_authorisations(return_tracking);
+        CREATE TABLE return_parcels (
+            id TEXT PRIMARY KEY,
+            rma TEXT,
+            order_id TEXT,
+            scanned TEXT NOT NULL,
+            matched_by TEXT NOT NULL,
+            unexpected INTEGER NOT NULL DEFAULT 0,
+            location TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','closed')),
+            missing TEXT NOT NULL DEFAULT '[]',
+            operator_id INTEGER,
+            device_id TEXT,
+            opened_at TEXT NOT NULL,
+            closed_at TEXT
+        );
+        CREATE INDEX return_parcels_order ON return_parcels(order_id);
+        CREATE INDEX return_parcels_rma ON return_parcels(rma);
+        CREATE TABLE return_items (
+            id INTEGER PRIMARY KEY,
+            parcel_id TEXT NOT NULL REFERENCES return_parcels(id),
+            rma TEXT,
+            order_id TEXT,
+            sku TEXT NOT NULL,
+            qty INTEGER NOT NULL CHECK (qty > 0),
+            grade TEXT NOT NULL CHECK (grade IN ('resellable','damaged','destroy')),
+            lot TEXT NOT NULL DEFAULT '',
+            serial TEXT NOT NULL DEFAULT '',
+            wrong_item INTEGER NOT NULL DEFAULT 0,
+            not_shipped_lot INTEGER NOT NULL DEFAULT 0,
+            announced INTEGER NOT NULL DEFAULT 0,
+            reason TEXT NOT NULL DEFAULT '',
+            location TEXT NOT NULL,
+            bucket TEXT NOT NULL DEFAULT '',
+            operator_id INTEGER,
+            scan_id TEXT,
+            graded_at TEXT NOT NULL
+        );
+        CREATE INDEX return_items_parcel ON return_items(parcel_id);
+        CREATE INDEX return_items_order ON return_items(order_id, sku);
+        CREATE INDEX return_items_rma ON return_items(rma, sku);
+        CREATE TABLE return_photos (
+            id INTEGER PRIMARY KEY,
+            parcel_id TEXT NOT NULL REFERENCES return_parcels(id),
+            item_id INTEGER REFERENCES return_items(id),
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            operator_id INTEGER,
+            taken_at TEXT NOT NULL
+        );
+        CREATE INDEX return_photos_parcel ON return_photos(parcel_id);
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

@@ -54,9 +54,16 @@ def address(cursor: int, order_id: str, ship_to: dict[str, Any] = NEW_SHIP_TO) -
     return change(cursor, "address_changed", {"order_id": order_id, "ship_to": ship_to}, order_id)
 
 
-def rma(cursor: int, code: str, order_id: str, lines: list[tuple[str, int]]) -> dict:
+def rma(cursor: int, code: str, order_id: str, lines: list[tuple[str, int]], **extra: Any) -> dict:
+    """A `return_authorised` change; `extra` adds the optional keys (reason, channel,
+    return_tracking_number, expires_at)."""
     data = {"rma": code, "order_id": order_id, "lines": [{"sku": s, "qty": q} for s, q in lines]}
-    return change(cursor, "return_authorised", data, order_id)
+    return change(cursor, "return_authorised", data | extra, order_id)
+
+
+def rma_cancelled(cursor: int, code: str, order_id: str, reason: str = "expired") -> dict:
+    data = {"rma": code, "order_id": order_id, "reason": reason}
+    return change(cursor, "return_cancelled", data, order_id)
 
 
 def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:

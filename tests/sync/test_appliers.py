@@ -25,6 +25,7 @@ from tests.sync.feed import (
     product,
     released,
     rma,
+    rma_cancelled,
 )
 
 
@@ -86,15 +87,16 @@ def test_a_page_of_every_kind_applied_twice_changes_nothing_the_second_time(floo
         released(5, "O-2", [("SKU-1", 1)]),
         cancelled(6, "O-2"),
         released(7, "O-3", [("NO-SUCH-SKU", 1)]),
+        rma_cancelled(8, "RMA-1", "O-7"),
     ]
     first = apply(floor.store, *page)
     before = dump(floor.store)
 
     again = apply(floor.store, *page)
 
-    assert (first, again) == ({"applied": 6, "refused": 1}, {"applied": 6, "refused": 1})
+    assert (first, again) == ({"applied": 7, "refused": 1}, {"applied": 7, "refused": 1})
     assert dump(floor.store) == before
-    assert sync_state.feed_cursor(floor.store.read()) == 7
+    assert sync_state.feed_cursor(floor.store.read()) == 8
 
 
 def test_a_product_from_central_is_stored_with_its_barcode_and_keeps_its_local_flags(
@@ -270,12 +272,105 @@ def test_an_address_change_after_the_label_printed_flags_that_parcel_for_reprint
     }
 
 
-def test_a_return_authorisation_waits_for_the_returns_desk(store: Store) -> None:
-    apply(store, rma(5, "RMA-77", "O-9", [("SKU-1", 2)]))
+def in_transit(store: Store, location: str = "RETURNS") -> list[tuple[Any, ...]]:
+    return rows(
+        store,
+        "SELECT sku, qty FROM balances WHERE location = ? AND bucket = 'returns_in_transit'"
+        " AND qty > 0 ORDER BY sku",
+        (location,),
+    )
+
+
+def shipped_order_with_rma(floor: Floor) -> None:
+    """O-1 (2 × SKU-1) shipped, and RMA-77 for both units announced by central."""
+    apply(floor.store, released(1, "O-1", [("SKU-1", 2)]))
+    ship(floor.store, "O-1")
+    extra = {"reason": "size", "return_tracking_number": "RT123456789CN", "channel": "tmall"}
+    apply(floor.store, rma(2, "RMA-77", "O-1", [("SKU-1", 2)], **extra))
+
+
+def test_a_return_authorisation_is_kept_and_announces_its_units_in_transit(floor: Floor) -> None:
+    shipped_order_with_rma(floor)
 
     assert rows(
-        store, "SELECT rma, order_id, lines, status, feed_cursor FROM return_authorisations"
-    ) == [("RMA-77", "O-9", '[{"sku": "SKU-1", "qty": 2}]', "open", 5)]
+        floor.store,
+        "SELECT rma, order_id, lines, status, feed_cursor, reason, return_tracking, channel,"
+        " location FROM return_authorisations",
+    ) == [
+        (
+            "RMA-77",
+            "O-1",
+            '[{"sku": "SKU-1", "qty": 2}]',
+            "open",
+            2,
+            "size",
+            "RT123456789CN",
+            "tmall",
+            "RETURNS",
+        )
+    ]
+    assert in_transit(floor.store) == [("SKU-1", 2)]
+    assert rows(floor.store, "SELECT type FROM locations WHERE code = 'RETURNS'") == [("returns",)]
+    assert rows(floor.store, "SELECT status FROM orders WHERE id = 'O-1'") == [("return_expected",)]
+    assert outbox_types(floor.store, "O-1")[-1] == "return_announced"
+
+
+def test_the_same_return_authorisation_twice_announces_its_units_once(floor: Floor) -> None:
+    shipped_order_with_rma(floor)
+    before = dump(floor.store)
+
+    counts = apply(floor.store, rma(3, "RMA-77", "O-1", [("SKU-1", 2)]))
+
+    assert counts == {"applied": 1, "refused": 0}
+    assert {k: v for k, v in dump(floor.store).items() if k != "sync_state"} == {
+        k: v for k, v in before.items() if k != "sync_state"
+    }
+    assert in_transit(floor.store) == [("SKU-1", 2)]
+
+
+def test_returns_are_announced_at_the_configured_returns_location(floor: Floor) -> None:
+    page = [rma(1, "RMA-8", "O-404", [("SKU-2", 3)])]
+
+    floor.store.writer.call(lambda tx: apply_page(tx, page, 1, returns_location="RET-B"))
+
+    assert in_transit(floor.store, "RET-B") == [("SKU-2", 3)]
+    assert in_transit(floor.store) == []
+
+
+def test_a_return_naming_an_unknown_sku_is_refused_and_announces_nothing(floor: Floor) -> None:
+    counts = apply(floor.store, rma(1, "RMA-9", "O-1", [("SKU-1", 1), ("NO-SUCH", 1)]))
+
+    assert counts == {"applied": 0, "refused": 1}
+    assert rows(floor.store, "SELECT * FROM return_authorisations") == []
+    assert in_transit(floor.store) == []
+
+
+def test_a_cancelled_return_takes_its_units_out_of_transit_once(floor: Floor) -> None:
+    shipped_order_with_rma(floor)
+
+    apply(floor.store, rma_cancelled(3, "RMA-77", "O-1"))
+    after = dump(floor.store)
+    again = apply(floor.store, rma_cancelled(4, "RMA-77", "O-1"))
+
+    assert in_transit(floor.store) == []
+    assert rows(
+        floor.store, "SELECT status, cancel_reason FROM return_authorisations WHERE rma = 'RMA-77'"
+    ) == [("cancelled", "expired")]
+    assert again == {"applied": 1, "refused": 0}
+    assert {k: v for k, v in dump(floor.store).items() if k != "sync_state"} == {
+        k: v for k, v in after.items() if k != "sync_state"
+    }
+    withdrawn = rows(floor.store, "SELECT payload FROM outbox WHERE type = 'return_withdrawn'")
+    assert [json.loads(p)["qty"] for (p,) in withdrawn] == [2]
+
+
+def test_a_cancellation_of_an_rma_never_authorised_here_is_a_sync_exception(
+    floor: Floor,
+) -> None:
+    counts = apply(floor.store, rma_cancelled(1, "RMA-NONE", "O-1"))
+
+    assert counts == {"applied": 0, "refused": 1}
+    assert rows(floor.store, "SELECT kind FROM exceptions") == [("sync",)]
 
 
 def test_a_put_back_request_stops_an_order_still_picked_here_and_opens_its_put_backs(
