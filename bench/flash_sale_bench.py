@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from bench.catchup_bench import database  # noqa: E402
 from bench.common import (  # noqa: E402
+    Connection,
     Target,
     emit,
     machine,
@@ -149,7 +150,7 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
             )
         target = Target(url, pid, "raw")
 
-        async def noop(conn: Any) -> bool:
+        async def noop(conn: Connection) -> bool:
             return await conn.request("GET", "/healthz") == 200
 
         runs, cpu = await run_together(target, [noop] * args.clients, min(args.seconds, 5))
@@ -166,7 +167,7 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
                 "ship_to": {"name": "Li Lei", "address": "1 Century Ave", "city": "Shanghai"},
             }
 
-        async def buy(conn: Any) -> bool:
+        async def buy(conn: Connection) -> bool:
             status, body = await conn.exchange(
                 "POST", "/api/v1/orders", order(next(counter)), headers
             )

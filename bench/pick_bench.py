@@ -71,7 +71,7 @@ class Bin:
 
 def floor_bins() -> list[Bin]:
     """Aisle-bay-level bins walked in a serpentine (odd aisles back to front), one SKU each."""
-    bins = []
+    bins: list[Bin] = []
     for a, aisle in enumerate(AISLES):
         for bay in range(1, BAYS + 1):
             walk = bay if a % 2 == 0 else BAYS + 1 - bay
@@ -292,7 +292,10 @@ def run(
     server_dir = work / "server"
     server_dir.mkdir()
     barcodes, seed_s = seeded(server_dir, max(clients), orders)
-    config = {"logging": {"level": "WARNING"}, "picking": {"batch_size": BATCH}}
+    config: dict[str, dict[str, Any]] = {
+        "logging": {"level": "WARNING"},
+        "picking": {"batch_size": BATCH},
+    }
     with running_server(server_dir, config=config) as server:
         target = Target(server.url, server.process.pid, client)
         results = asyncio.run(phases(target, clients, seconds, barcodes))

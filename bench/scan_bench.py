@@ -119,7 +119,7 @@ async def scan_phase(target: Target, terminals: list[Terminal], seconds: float) 
 
 async def http_phases(
     target: Target, terminals: list[Terminal], clients: list[int], seconds: float
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=target.url, timeout=60.0) as http:
         signed = await asyncio.gather(*(sign_in(http, t) for t in terminals))
     results = []

@@ -10,11 +10,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from central_sync.server.dialect import DatabaseUrl, parse_db_url
+
+if TYPE_CHECKING:  # the channels package is loaded only when --decrypter is given
+    from central_sync.channels.pii import Decrypter
 
 DEFAULT_DB = "central.db"
 DB_ENV = "WAREHOUSE_CENTRAL_DB"
@@ -22,12 +25,14 @@ IMPORT_CHUNK = 200
 IMPORT_REFUSED_EXIT = 3  # some orders of the file were refused; the rest went in
 
 
-class DbUrl(click.ParamType):
+class DbUrl(click.ParamType[DatabaseUrl]):
     """A `--db` value: a file path, sqlite:///PATH or postgresql://…"""
 
     name = "URL"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> DatabaseUrl:
         if isinstance(value, DatabaseUrl):
             return value
         try:
@@ -48,17 +53,19 @@ db_option = click.option(
 )
 
 
-class DecrypterSpec(click.ParamType):
+class DecrypterSpec(click.ParamType["Decrypter"]):
     """A `--decrypter` value: module:callable, imported and called once at start."""
 
     name = "MODULE:CALLABLE"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Decrypter:
         # the channels package: loaded only when --decrypter is given
         from central_sync.channels.pii import DecrypterError, load_decrypter
 
-        if not isinstance(value, str):
-            return value
+        if not isinstance(value, str):  # a default given in code: a Decrypter already
+            return cast("Decrypter", value)
         try:
             return load_decrypter(value)
         except DecrypterError as exc:
