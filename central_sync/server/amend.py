@@ -1,14 +1,14 @@
-"""Central's decisions on an existing order — cancel it, give it a new address, authorise a
-return — each written with its change for the order's edge in one transaction."""
+"""Central's decisions on an existing order — cancel it, give it a new address, take it back
+from its edge — each written with its change for the order's edge in one transaction (returns:
+returns.py)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, Field, Strict
+from pydantic import BaseModel, Field
 
 from central_sync.server.assign import QUIET_AFTER_S, choose_for_order, edge_pool
 from central_sync.server.attention import resolve_for_order
@@ -36,18 +36,6 @@ class CancelIn(BaseModel):
 
 class AddressIn(BaseModel):
     ship_to: ShipTo
-
-
-class ReturnLine(BaseModel):
-    sku: str = Field(min_length=1, max_length=64)
-    qty: Annotated[int, Strict()] = Field(gt=0, le=100_000)
-
-
-class ReturnIn(BaseModel):
-    rma: str | None = Field(
-        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"
-    )
-    lines: list[ReturnLine] = Field(min_length=1, max_length=500)
 
 
 def _order(tx: Tx, order_id: str) -> dict[str, Any]:
@@ -112,58 +100,6 @@ def change_address(tx: Tx, order_id: str, ship_to: ShipTo) -> dict[str, Any]:
     else:
         recheck_held(tx, order_id)  # held for its address: released now if nothing else holds it
     return {"order_id": order_id, "ship_to": new, "changed": True}
-
-
-def authorise_return(tx: Tx, order_id: str, body: ReturnIn) -> dict[str, Any]:
-    """A return authorisation (RMA) for shipped units of the order, sent to its edge."""
-    row = _order(tx, order_id)
-    if row["status"] not in SHIPPED:
-        raise CentralError("not_shipped", order_id=order_id, status=row["status"])
-    lines = [ln.model_dump() for ln in body.lines]
-    if body.rma is not None:
-        same = tx.one("SELECT order_id, lines FROM returns WHERE rma = ?", (body.rma,))
-        if same is not None:
-            if same["order_id"] == order_id and json.loads(same["lines"]) == lines:
-                return {"rma": body.rma, "order_id": order_id, "lines": lines, "created": False}
-            raise CentralError("rma_exists", rma=body.rma)
-    _check_returnable(tx, order_id, lines)
-    rma = body.rma or _next_rma(tx)
-    tx.execute(
-        "INSERT INTO returns (rma, order_id, lines, created_at) VALUES (?, ?, ?, ?)",
-        (rma, order_id, json.dumps(lines), utc_now()),
-    )
-    history(tx, order_id, row["status"], row["status"], note=f"return authorised: {rma}")
-    data = {"rma": rma, "order_id": order_id, "lines": lines}
-    add_change(tx, row["warehouse"], "return_authorised", data, order_id=order_id)
-    return data | {"created": True}
-
-
-def _check_returnable(tx: Tx, order_id: str, lines: list[dict[str, Any]]) -> None:
-    left: dict[str, int] = defaultdict(int)
-    for ln in tx.all("SELECT sku, qty FROM order_lines WHERE order_id = ?", (order_id,)):
-        left[ln["sku"]] += int(ln["qty"])
-    for r in tx.all("SELECT lines FROM returns WHERE order_id = ?", (order_id,)):
-        for ln in json.loads(r["lines"]):
-            left[ln["sku"]] -= int(ln["qty"])
-    asked: dict[str, int] = defaultdict(int)
-    for n, ln in enumerate(lines):
-        asked[ln["sku"]] += ln["qty"]
-        if asked[ln["sku"]] > left.get(ln["sku"], 0):
-            reason = (
-                f"lines[{n}]: {ln['sku']} × {asked[ln['sku']]} is more than the order has left "
-                f"to return ({max(left.get(ln['sku'], 0), 0)})"
-            )
-            raise CentralError("invalid_request", reason=reason)
-
-
-def _next_rma(tx: Tx) -> str:
-    # Under the feed lock (taken by _order), so two requests never draw the same number.
-    count = int(tx.value("SELECT COUNT(*) FROM returns") or 0)
-    while True:
-        count += 1
-        rma = f"RMA-{count:06d}"
-        if tx.one("SELECT rma FROM returns WHERE rma = ?", (rma,)) is None:
-            return rma
 
 
 class ReassignIn(BaseModel):

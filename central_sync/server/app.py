@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from central_sync.server import deps, errors
 from central_sync.server.central import WATCH_S, Central
 from central_sync.server.feed import Notifier
-from central_sync.server.routes import admin, board, edges, webhooks
+from central_sync.server.routes import admin, board, edges, returns, webhooks
 from central_sync.server.schema import SCHEMA_VERSION, schema_version
 from kernel.openapi import calls, document_problems
 
@@ -37,13 +37,15 @@ def route_statuses(route: APIRoute) -> set[int]:
 
 
 async def _watch_edges(central: Central) -> None:
-    """Every WATCH_S: log the edges' changes of state, raise exceptions for orders not taken."""
+    """Every WATCH_S: log the edges' changes of state, raise exceptions for orders not taken,
+    expire lapsed RMAs and escalate missing return parcels."""
     while True:
         await asyncio.sleep(WATCH_S)
         try:
             await run_in_threadpool(central.check_edges)
+            await run_in_threadpool(central.returns.sweep)
         except Exception:  # the database may be down for a moment: say so, try again
-            log.exception("checking the edges failed")
+            log.exception("checking the edges and returns failed")
 
 
 def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
@@ -73,7 +75,8 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     app.state.notifier = notifier
     errors.install(app, max_body_bytes=max_body_bytes)
     document_problems(app, writes={404, 409, 422}, own=route_statuses)
-    for router in (edges.router, admin.router, admin.reader, board.router, webhooks.router):
+    routers = (edges.router, admin.router, admin.reader, board.router, webhooks.router)
+    for router in (*routers, returns.router, returns.reader):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

@@ -30,6 +30,8 @@ class ProductIn(BaseModel):
     name_zh: str = Field(default="", max_length=200)
     weight_g: int | None = Field(default=None, ge=0, le=10_000_000)
     barcodes: list[Barcode] = Field(default_factory=list, max_length=50)
+    # For the return policy's windows (central only: not in `product_upserted`).
+    category: str = Field(default="", max_length=64)
 
 
 class ProductWithSku(ProductIn):
@@ -64,25 +66,28 @@ def upsert_products(tx: Tx, products: Sequence[tuple[str, ProductIn]]) -> dict[s
     for sku, product in products:
         data = product_data(sku, product)
         row = tx.one("SELECT * FROM products WHERE sku = ?", (sku,))
-        if row is not None and _stored(row) == data:
+        if row is not None and _stored(row) == data and row["category"] == product.category:
             counts["unchanged"] += 1
             continue
         counts["created" if row is None else "updated"] += 1
         tx.execute(
-            "INSERT INTO products (sku, name, name_zh, weight_g, barcodes, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
+            "INSERT INTO products (sku, name, name_zh, weight_g, barcodes, category, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
             " name_zh = excluded.name_zh, weight_g = excluded.weight_g,"
-            " barcodes = excluded.barcodes, updated_at = excluded.updated_at",
+            " barcodes = excluded.barcodes, category = excluded.category,"
+            " updated_at = excluded.updated_at",
             (
                 sku,
                 product.name,
                 product.name_zh,
                 product.weight_g,
                 json.dumps(data["barcodes"], ensure_ascii=False),
+                product.category,
                 utc_now(),
             ),
         )
-        add_to_every_edge(tx, "product_upserted", data)
+        if row is None or _stored(row) != data:  # a new category alone is central's business
+            add_to_every_edge(tx, "product_upserted", data)
     return counts
 
 
@@ -95,7 +100,8 @@ def send_catalogue(tx: Tx, edge_id: str) -> int:
 
 
 def list_products(tx: Tx) -> list[dict[str, Any]]:
-    return [_stored(r) for r in tx.all("SELECT * FROM products ORDER BY sku")]
+    rows = tx.all("SELECT * FROM products ORDER BY sku")
+    return [_stored(r) | {"category": r["category"]} for r in rows]
 
 
 # --- the edge's products CSV (edge/store/importer.py: sku,name[,name_zh,weight_g,…]) -------------

@@ -33,6 +33,7 @@ from central_sync.server.errors import CentralError
 from central_sync.server.feed import changes_after
 from central_sync.server.intake import Intake
 from central_sync.server.restore import RestoreReport, restore_reported, stored_events
+from central_sync.server.return_desk import ReturnDesk
 from central_sync.server.retry import Retrier
 from central_sync.server.schema import migrate
 
@@ -74,6 +75,7 @@ class Central:
         # docs/central.md, "Protected ship-to"
         self.decrypter: Decrypter = decrypter or NoDecrypter()
         self.webhook_secrets = webhooks.secrets_from()  # docs/central.md, "Channel webhooks"
+        self.returns = ReturnDesk(write=self.write, read=self.read)  # RMAs, refunds due
 
     @property
     def backend(self) -> str:
@@ -295,10 +297,6 @@ class Central:
     def change_address(self, order_id: str, ship_to: orders.ShipTo) -> dict[str, Any]:
         with self.write() as tx:
             return amend.change_address(tx, order_id, ship_to)
-
-    def authorise_return(self, order_id: str, body: amend.ReturnIn) -> dict[str, Any]:
-        with self.write() as tx:
-            return amend.authorise_return(tx, order_id, body)
 
     def orders(self, **filters: Any) -> list[dict[str, Any]]:
         with self.read() as tx:

@@ -91,6 +91,25 @@ CATALOGUE: dict[str, Text] = {
         "RMA {rma} already exists for different lines or another order; choose another RMA number.",
         "退货授权 {rma} 已存在（商品行或订单不同）；请使用其他退货授权号。",
     ),
+    "rma_not_open": Text(
+        "RMA {rma} is {status}: its parcel has arrived or it is closed, so it can no longer be "
+        "cancelled. Settle it through the refund due instead.",
+        "退货授权 {rma} 当前为 {status}：包裹已到或已关闭，不能再取消。请通过待退款记录处理。",
+    ),
+    "return_reason_required": Text(
+        "Order {order_id} shipped {days} days ago, past the {limit} days a return of {sku} "
+        "(line {line}, category {category}, channel {channel}) needs no reason. Choose a reason "
+        "for the return and send it again.",
+        "订单 {order_id} 已发货 {days} 天，超过 {sku}（第 {line} 行，品类 {category}，渠道 {channel}）"
+        "{limit} 天无理由退货期限。请选择退货原因后重新提交。",
+    ),
+    "return_window_closed": Text(
+        "Order {order_id} shipped {days} days ago; returns of {sku} (line {line}, category "
+        "{category}, channel {channel}) are taken for {limit} days only. Contact customer "
+        "service if the item is faulty.",
+        "订单 {order_id} 已发货 {days} 天；{sku}（第 {line} 行，品类 {category}，渠道 {channel}）"
+        "仅在 {limit} 天内可退货。如商品有质量问题，请联系客服。",
+    ),
     "edge_exists": Text(
         "Edge {edge_id} is already registered; its token was printed when it was added.",
         "边缘节点 {edge_id} 已注册；其令牌已在添加时打印。",

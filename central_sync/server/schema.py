@@ -169,6 +169,62 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE order_lines ADD COLUMN refunded INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE order_lines ADD COLUMN status TEXT NOT NULL DEFAULT 'open'
     """,
+    """
+    -- Returns (docs/central.md, "Returns and refunds"). An RMA's state, why, where it came from,
+    -- the return label's tracking number and when it lapses unless its parcel arrives.
+    ALTER TABLE returns ADD COLUMN status TEXT NOT NULL DEFAULT 'authorised';
+    ALTER TABLE returns ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE returns ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+    ALTER TABLE returns ADD COLUMN source TEXT NOT NULL DEFAULT 'admin';
+    ALTER TABLE returns ADD COLUMN tracking_number TEXT;
+    ALTER TABLE returns ADD COLUMN expires_at TEXT;
+    ALTER TABLE returns ADD COLUMN closed_reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE returns ADD COLUMN received_at TEXT;
+    ALTER TABLE returns ADD COLUMN updated_at TEXT;
+    CREATE UNIQUE INDEX returns_tracking ON returns(tracking_number);
+    CREATE INDEX returns_status ON returns(status, expires_at);
+    -- The customer's photos of a self-service request, base64 text (portable across backends).
+    CREATE TABLE return_photos (
+        rma TEXT NOT NULL REFERENCES returns(rma),
+        photo_no INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (rma, photo_no)
+    );
+    -- One refund due per graded parcel (edge event return_graded), made at most once per event.
+    CREATE TABLE refunds_due (
+        id {identity},
+        event_id TEXT NOT NULL UNIQUE,
+        edge_id TEXT NOT NULL,
+        parcel_id TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        rma TEXT,
+        channel TEXT NOT NULL DEFAULT '',
+        units INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'due',
+        created_at TEXT NOT NULL,
+        settled_at TEXT
+    );
+    CREATE INDEX refunds_due_order ON refunds_due(order_id);
+    -- Its lines: every graded line, and the units of it that are refunded (0 for a wrong item).
+    CREATE TABLE refund_lines (
+        refund_id BIGINT NOT NULL REFERENCES refunds_due(id),
+        line_no INTEGER NOT NULL,
+        order_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        grade TEXT NOT NULL,
+        wrong_item INTEGER NOT NULL DEFAULT 0,
+        reason TEXT NOT NULL DEFAULT '',
+        refund_qty INTEGER NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (refund_id, line_no)
+    );
+    CREATE INDEX refund_lines_order ON refund_lines(order_id, sku);
+    -- What a product is, for the return policy's per-category windows.
+    ALTER TABLE products ADD COLUMN category TEXT NOT NULL DEFAULT ''
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,6 +4,7 @@ on SQLite and once on PostgreSQL: the `db_url` fixture is parametrized over both
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,11 @@ from central_sync.server.app import create_app
 from central_sync.server.central import Central
 from central_sync.server.environment import ADMIN_ENV
 from tests.central.databases import BACKENDS, database
-from tests.central.support import EdgeSide, product
+from tests.central.support import AT, EdgeSide, product
+
+# The returns' clock in the contract suite: a day after the edge events' time (support.AT), so a
+# parcel shipped "at AT" is inside the default 7-day no-reason window.
+RETURNS_NOW = datetime.fromisoformat(AT.replace("Z", "+00:00")) + timedelta(days=1, hours=3)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k/-m deselect: the whole suite is compared
@@ -44,6 +49,7 @@ def central(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Central]:
     monkeypatch.delenv(ADMIN_ENV, raising=False)
     store = Central(db_url)
     store.open()
+    store.returns.clock = lambda: RETURNS_NOW
     yield store
     store.close()
 

@@ -303,14 +303,17 @@ def test_a_return_of_a_shipped_order_is_authorised_and_reaches_the_edge(
 
     resp = client.post(f"/api/v1/orders/{released}/returns", json={"lines": lines}, headers=admin)
 
-    assert (resp.status_code, resp.json()) == (
-        201,
-        {"rma": "RMA-000001", "order_id": released, "lines": lines, "created": True},
-    )
-    assert (last_change(edge)["type"], last_change(edge)["data"]) == (
-        "return_authorised",
-        {"rma": "RMA-000001", "order_id": released, "lines": lines},
-    )
+    data = {
+        "rma": "RMA-000001",
+        "order_id": released,
+        "lines": lines,
+        "channel": "shop",
+        "expires_at": "2026-12-26T12:12:03.123456Z",
+        "return_tracking_number": resp.json()["return_tracking_number"],
+    }
+    assert (resp.status_code, resp.json()) == (201, data | {"created": True})
+    assert re.fullmatch(r"RT\d{10}", data["return_tracking_number"])
+    assert (last_change(edge)["type"], last_change(edge)["data"]) == ("return_authorised", data)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from central_sync.server.amend import AddressIn, CancelIn, ReassignIn, ReturnIn
+from central_sync.server.amend import AddressIn, CancelIn, ReassignIn
 from central_sync.server.catalogue import SKU_PATTERN, ProductIn, ProductWithSku
 from central_sync.server.deps import Admin, AdminOrCookie, CentralDep
 from central_sync.server.errors import CentralError
@@ -92,12 +92,6 @@ def post_reassign(order_id: Code, body: ReassignIn, central: CentralDep) -> dict
 def post_address(order_id: Code, body: AddressIn, central: CentralDep) -> dict[str, Any]:
     """Give the order a new ship-to address; its edge gets `address_changed`."""
     return central.change_address(order_id, body.ship_to)
-
-
-@router.post("/orders/{order_id}/returns", status_code=201)
-def post_return(order_id: Code, body: ReturnIn, central: CentralDep) -> dict[str, Any]:
-    """Authorise a return (RMA); its edge gets `return_authorised`."""
-    return central.authorise_return(order_id, body)
 
 
 @router.put("/products/{sku}")
