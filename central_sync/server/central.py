@@ -33,8 +33,8 @@ from central_sync.server.errors import CentralError
 from central_sync.server.feed import changes_after
 from central_sync.server.intake import Intake
 from central_sync.server.restore import RestoreReport, restore_reported, stored_events
-from central_sync.server.return_desk import ReturnDesk
 from central_sync.server.retry import Retrier
+from central_sync.server.return_desk import ReturnDesk
 from central_sync.server.schema import migrate
 
 log = logging.getLogger("central")
