@@ -103,7 +103,7 @@ class SyncAgent:
         # Told (after the commit) the orders a page stopped: cancelled, or put back on request.
         self.on_stopped: Callable[[list[str]], None] | None = None
         self.zone = ZoneInfo(settings.edge.timezone)
-        self.shelf = shelf_rules(settings)
+        self.shelf = shelf_rules(settings.edge, settings.stock)
         self.returns_location = settings.returns.location
 
     # --- lifetime ---------------------------------------------------------------------------

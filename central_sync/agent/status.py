@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from edge.config.sections import CentralSettings
 from edge.store import restored, sync_state
 from edge.store.sync_state import Conn
 
@@ -15,17 +16,19 @@ def parse_utc(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
-def sync_status(conn: Conn, settings: Any, now: datetime | None = None) -> dict[str, Any]:
-    """Central's URL (None standalone), reachability, the queue, the feed cursor, the alert."""
+def sync_status(
+    conn: Conn, central: CentralSettings, zone: ZoneInfo, now: datetime | None = None
+) -> dict[str, Any]:
+    """Central's URL (None standalone), reachability, the queue, the feed cursor, the alert;
+    times shown in the warehouse's `zone` as well."""
     now = now or datetime.now(UTC)
-    zone = ZoneInfo(settings.edge.timezone)
     link = sync_state.load_link(conn)
     queue = sync_state.queue(conn)
     offline = parse_utc(link.offline_since)
     oldest = parse_utc(queue["oldest"])
     offline_s = max(0.0, (now - offline).total_seconds()) if offline else 0.0
-    alert_after = settings.central.offline_alert_s
-    url = settings.central.url
+    alert_after = central.offline_alert_s
+    url = central.url
     return {
         "central_url": url,
         "mode": "synced" if url else "standalone",

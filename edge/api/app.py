@@ -163,7 +163,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         app.state.spooler = _spooler(app.state.store, app.state.broker, settings)
         await app.state.spooler.start()
         app.state.metrics.registry.register(PrinterCollector(app.state.spooler, app.state.store))
-        app.state.carrier = carrier_for(app.state.store, settings)
+        app.state.carrier = carrier_for(app.state.store, settings.carrier)
         app.state.scales = _scales(settings, app.state.broker)
         app.state.metrics.registry.register(
             ScaleCollector(app.state.scales, settings.packing.scale_max_age_s)

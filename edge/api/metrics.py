@@ -165,7 +165,7 @@ class SyncCollector(Collector):
         self._settings = settings
 
     def collect(self) -> Iterator[Any]:
-        status = sync_status(self._store.read(), self._settings)
+        status = sync_status(self._store.read(), self._settings.central, self._settings.edge.zone)
         figures = (
             (
                 "edge_sync_queued_events",

@@ -44,7 +44,9 @@ def expiring(config_path: Path | None, days: int | None, as_json: bool) -> None:
 
     settings, store = _open(config_path)
     try:
-        found = expiring_stock(store.read(), shelf_rules(settings), datetime.now(UTC), days=days)
+        found = expiring_stock(
+            store.read(), shelf_rules(settings.edge, settings.stock), datetime.now(UTC), days=days
+        )
     finally:
         store.close()
     if as_json:
@@ -85,7 +87,7 @@ def quarantine(config_path: Path | None, target: str | None) -> None:
 
     settings, store = _open(config_path)
     try:
-        rules = shelf_rules(settings)
+        rules = shelf_rules(settings.edge, settings.stock)
         done = asyncio.run(quarantine(store, rules, Actor(device_id="cli"), target=target))
     finally:
         store.close()

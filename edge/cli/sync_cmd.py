@@ -6,11 +6,15 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from edge.cli.common import config_option, reports_errors, settings_from, setup_logging
+
+if TYPE_CHECKING:  # the store is loaded when a command needs it
+    from edge.config import Settings
+    from edge.store.database import Store
 
 
 @click.group()
@@ -37,7 +41,7 @@ def status(config_path: Path | None, as_json: bool) -> None:
         sys.exit(2)
     readers = Readers(settings.db_path)
     try:
-        found = sync_status(readers.get(), settings)
+        found = sync_status(readers.get(), settings.central, settings.edge.zone)
     except Exception as exc:  # noqa: BLE001 - an old schema: say what to do
         click.echo(f"error: cannot read the sync state in {settings.db_path}: {exc}", err=True)
         click.echo("run warehouse-edge init (or start the server) to migrate it", err=True)
@@ -102,7 +106,7 @@ def run_once(config_path: Path | None) -> None:
     )
 
 
-async def _once(store: Any, settings: Any) -> dict[str, int]:
+async def _once(store: Store, settings: Settings) -> dict[str, int]:
     # the sync agent: loaded when this command runs, not at each `warehouse-edge` start-up
     from central_sync.agent import SyncAgent
 

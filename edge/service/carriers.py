@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from edge.config.sections import CarrierSettings
 from edge.domain.carrier import NumberRange
 from edge.store import packing
 from edge.store.database import Store
@@ -40,8 +41,8 @@ class OfflineCarrier:
         )
 
 
-def carrier_for(store: Store, settings: Any) -> Carrier:
-    c = settings.carrier
+def carrier_for(store: Store, c: CarrierSettings) -> Carrier:
+    """The carrier [carrier] configures: the built-in offline one, with its S10 range."""
     return OfflineCarrier(
         store, c.name, NumberRange(c.s10_service, c.s10_country, c.range_first, c.range_last)
     )

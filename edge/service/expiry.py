@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from edge.config.sections import EdgeSettings, StockSettings
 from edge.domain.decision import Decision, Event
 from edge.domain.ledger import Reservation, Stock
 from edge.domain.shelf_life import ShelfRules, as_date, remaining_days
@@ -23,11 +24,9 @@ from edge.store.picking import in_open_list
 from edge.store.writer import Tx
 
 
-def shelf_rules(settings: Any) -> ShelfRules:
-    """The shelf-life rules of these settings: `edge.timezone` and the `[stock]` minimums."""
-    return ShelfRules(
-        settings.edge.zone, settings.stock.channel_min_days, settings.stock.expiring_soon_days
-    )
+def shelf_rules(edge: EdgeSettings, stock: StockSettings) -> ShelfRules:
+    """The shelf-life rules of the settings: `edge.timezone` and the `[stock]` minimums."""
+    return ShelfRules(edge.zone, stock.channel_min_days, stock.expiring_soon_days)
 
 
 def expiring_stock(

@@ -10,6 +10,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from edge.config import Settings
+from edge.config.devices import PrinterSettings
+from edge.config.sections import PackingSettings
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision
 from edge.domain.errors import EdgeError
@@ -58,7 +61,7 @@ class PackRules:
     sender: Mapping[str, str] = ()  # type: ignore[assignment]
 
 
-def pack_rules(settings: Any) -> PackRules:
+def pack_rules(settings: Settings) -> PackRules:
     c = settings.carrier
     return PackRules(
         settings.packing.ship_on_pack,
@@ -78,6 +81,27 @@ def pack_rules(settings: Any) -> PackRules:
             "phone": c.sender_phone,
         },
     )
+
+
+@dataclass(frozen=True)
+class PackSettings:
+    """What closing a parcel and reprinting its waybill read of the settings: [packing] (the
+    scale's age, typed weights, the handheld's printer), the [[printers]], the pack rules and
+    the [auth] a supervisor's confirmation is checked against."""
+
+    packing: PackingSettings
+    printers: tuple[PrinterSettings, ...]
+    rules: PackRules
+    auth: AuthSettings
+
+    @classmethod
+    def of(cls, settings: Settings) -> PackSettings:
+        return cls(
+            settings.packing,
+            settings.printers,
+            pack_rules(settings),
+            AuthSettings.of(settings.auth),
+        )
 
 
 # --- the pack workflow's shell ---
@@ -249,7 +273,7 @@ class Close:
 
 async def close_parcel(
     store: Store,
-    settings: Any,
+    settings: PackSettings,
     bench: PackBench,
     session: LoginSession,
     ask: CloseAsk,
@@ -306,13 +330,12 @@ async def close_parcel(
         printer_format=printer.format,
         print_station=printer.station,
     )
-    rules = pack_rules(settings)
-    answer = await store.writer.run(lambda tx: close(tx, req, rules))
+    answer = await store.writer.run(lambda tx: close(tx, req, settings.rules))
     bench.spooler.notify()
     return Closed(answer, order.order_id)
 
 
-def station_printer(settings: Any, station: str) -> Any:
+def station_printer(settings: PackSettings, station: str) -> PrinterSettings:
     """The station's printer; for a handheld bound to no station, packing.handheld_printer or
     the only printer there is."""
     printers = settings.printers
@@ -340,7 +363,7 @@ class Weighed:
 
 async def weigh(
     store: Store,
-    settings: Any,
+    settings: PackSettings,
     reader: Any,
     station: str,
     *,
@@ -369,7 +392,7 @@ async def weigh(
         raise EdgeError("supervisor_needed", why="scale_live" if live else "site_rule")
     approved = await approve(
         store,
-        AuthSettings.of(settings.auth),
+        settings.auth,
         badge=approval.badge,
         pin=approval.pin,
         reason=approval.reason,
@@ -552,16 +575,15 @@ class ReprintAsk:
 
 
 async def reprint_parcel(
-    store: Store, settings: Any, spooler: Any, session: LoginSession, ask: ReprintAsk
+    store: Store, settings: PackSettings, spooler: Any, session: LoginSession, ask: ReprintAsk
 ) -> dict[str, Any]:
     """Print a closed parcel's waybill again (a new job, the order's address as it is now);
     only its packer or a supervisor may ask. It prints after the commit."""
     station = ask.station or device_station(store.read(), session.device_id)
     printer = station_printer(settings, station)
-    rules = pack_rules(settings)
     result = await store.writer.run(
         lambda tx: reprint_waybill(
-            tx, ask.parcel_id, rules, printer.name, printer.format, station, by=session
+            tx, ask.parcel_id, settings.rules, printer.name, printer.format, station, by=session
         )
     )
     spooler.notify()

@@ -43,7 +43,7 @@ def test_events_arrive_once_in_order_and_central_stock_matches_the_ledger(
     eventually(lambda: delivered(store), what="every event delivered")
 
     assert_in_step(central, store)
-    found = sync_status(store.read(), settings)
+    found = sync_status(store.read(), settings.central, settings.edge.zone)
     assert (found["online"], found["queued"], found["alert"], found["last_error"]) == (
         True,
         0,
@@ -122,7 +122,7 @@ def test_central_s_orders_cancellations_addresses_and_products_reach_the_edge(
 
 
 def status_of(store: Store, settings: Any) -> dict[str, Any]:
-    return sync_status(store.read(), settings)
+    return sync_status(store.read(), settings.central, settings.edge.zone)
 
 
 def test_a_mismatched_event_is_refused_shown_as_needing_a_person_and_sent_once_it_is_fixed(

@@ -67,7 +67,9 @@ async def expiring(
     """Lots expired on the warehouse's date (`edge.timezone`) or with `days` (default
     `stock.expiring_soon_days`) or fewer left: on-hand and picked units, soonest first."""
     window = None if days is None else min(max(days, 0), 3650)
-    return expiring_stock(store.read(), shelf_rules(settings), datetime.now(UTC), days=window)
+    return expiring_stock(
+        store.read(), shelf_rules(settings.edge, settings.stock), datetime.now(UTC), days=window
+    )
 
 
 @router.post("/stock/expired/quarantine")
@@ -77,6 +79,6 @@ async def quarantine(
     """Move every on-hand unit of an expired lot to frozen, in one transaction; their orders are
     allocated again from eligible stock."""
     actor = Actor(session.operator_id, session.device_id)
-    rules = shelf_rules(settings)
+    rules = shelf_rules(settings.edge, settings.stock)
     answer = await quarantine_expired(store, rules, actor, target=body.target or None)
     return answer_response(answer, request_language(request), replayed=False)

@@ -102,7 +102,9 @@ async def release(
         body.buyer_note,
         body.seller_note,
     )
-    return await orders.release(store, order, _actor(session), shelf=shelf_rules(settings))
+    return await orders.release(
+        store, order, _actor(session), shelf=shelf_rules(settings.edge, settings.stock)
+    )
 
 
 @router.get("/orders/{order_id}")
@@ -122,7 +124,7 @@ async def allocate(
 ) -> dict[str, Any]:
     """Try again to allocate an order on hold (after a count or a receipt)."""
     order_id, status = await orders.allocate_again(
-        store, order_id, _actor(session), shelf=shelf_rules(settings)
+        store, order_id, _actor(session), shelf=shelf_rules(settings.edge, settings.stock)
     )
     return {"order_id": order_id, "status": status}
 

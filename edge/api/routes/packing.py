@@ -73,7 +73,12 @@ async def close_parcel(
         packing.Approval(given.badge, given.pin, given.reason) if given else None,
     )
     closed = await packing.close_parcel(
-        store, settings, _bench(request), session, ask, sources=sources(request)
+        store,
+        packing.PackSettings.of(settings),
+        _bench(request),
+        session,
+        ask,
+        sources=sources(request),
     )
     if closed.changed:  # other screens of this order are stale now
         news = {
@@ -97,7 +102,9 @@ async def reprint(
 ) -> dict[str, Any]:
     """Print a closed parcel's waybill again, with the order's address as it is now."""
     ask = packing.ReprintAsk(parcel_id, body.station)
-    return await packing.reprint_parcel(store, settings, request.app.state.spooler, session, ask)
+    return await packing.reprint_parcel(
+        store, packing.PackSettings.of(settings), request.app.state.spooler, session, ask
+    )
 
 
 @router.get("/parcels/reprints")

@@ -58,7 +58,7 @@ def scan_settings(settings: Settings) -> FloorSettings:
         settings.picking.batch_size,
         settings.picking.allow_unscanned_completion,
         settings.picking.quantity_prompt,
-        shelf_rules(settings),
+        shelf_rules(settings.edge, settings.stock),
     )
 
 

@@ -17,4 +17,4 @@ Anyone = Annotated[LoginSession, allow(*ANY_OPERATOR, action="look_up_sync")]
 @router.get("/sync/status")
 async def status(_: Anyone, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     """Central reachable or offline since when, events queued and the oldest, feed cursor, alert."""
-    return sync_status(store.read(), settings)
+    return sync_status(store.read(), settings.central, settings.edge.zone)
