@@ -41,6 +41,8 @@ SECTIONS = (
     "Totes",
     "Bins of the demo orders",
     "Items of the demo orders",
+    "Returned parcels",
+    "Items of the returns",
     "Commands",
 )
 # Records each oscillator the page starts (type, Hz): what the speaker was actually asked to play.
@@ -168,9 +170,9 @@ class VirtualScanner:
 BANNER_SCANNER = re.compile(r"Virtual scanner \(station (\S+)\): printf 'CODE\\r' > (\S+)")
 
 
-def virtual_scanner(edge: DemoEdge) -> VirtualScanner:
-    """The virtual scanner whose path and station the demo printed."""
-    line = edge.line("Virtual scanner ")
+def virtual_scanner(edge: DemoEdge, station: str = "BENCH-1") -> VirtualScanner:
+    """The virtual scanner of `station` whose path the demo printed."""
+    line = edge.line(f"Virtual scanner (station {station})")
     found = BANNER_SCANNER.fullmatch(line)
     assert found, f"unexpected banner line {line!r}"
     return VirtualScanner(found.group(1), Path(found.group(2)))

@@ -143,6 +143,11 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
         ready = httpx.get(f"{edge.url}/readyz", timeout=10)
         session = log_in_as_demo_picker(edge.url)
         types = read_only(db, "SELECT type, COUNT(*) FROM movements GROUP BY type")
+        rmas = read_only(
+            db,
+            "SELECT r.rma, o.status FROM return_authorisations r"
+            " JOIN orders o ON o.id = r.order_id ORDER BY r.rma",
+        )
         edge.proc.send_signal(signal.SIGTERM)
         code = edge.proc.wait(timeout=30)
     verify = subprocess.run(
@@ -182,6 +187,13 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
     )
     assert ready.status_code == 200
     assert (session["role"], session["name"]) == ("picker", "Li Na")
+    # central authorised returns of two orders the demo shipped; the feed brought them down
+    assert [rma for rma, _ in rmas] == ["RMA-000001", "RMA-000002"]
+    assert {status for _, status in rmas} <= {"shipped", "return_expected"}
+    assert all(f"  {rma}" in "\n".join(edge.banner) for rma, _ in rmas)
+    assert any(
+        line.startswith("  Unexpected parcel (shipped, no RMA): scan ") for line in edge.banner
+    )
     assert sum(n for _, n in types) >= 1000 and len(types) >= 4
     assert code == 0, (tmp_path / "demo.log").read_text()[-4000:]
     assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -38,6 +38,7 @@ from edge.store.writer import Tx
 from labels.sheet import SheetItem, SheetSection, barcode_sheet
 
 DEMO_STATION = "BENCH-1"
+DEMO_DESK = "DESK-1"  # the returns desk
 CHANNELS = (("tmall", "TM"), ("jd", "JD"), ("shopify", "SH"), ("amazon", "AZ"))
 ORDER_COUNT = 12
 SHEET_TOTES = 12
@@ -91,8 +92,11 @@ def _release(tx: Tx, order: NewOrder) -> str:
     return str(receive_order(tx, order, Actor(), shelf=ShelfRules())["order_id"])
 
 
-def sheet_sections(store: Store, *, command_prefix: str = "CMD:") -> list[Any]:
-    """Sections of the demo barcode sheet, in the order a picker needs them."""
+def sheet_sections(
+    store: Store, *, command_prefix: str = "CMD:", extra: Sequence[Any] = ()
+) -> list[Any]:
+    """Sections of the demo barcode sheet, in the order a picker needs them (`extra` ones, the
+    returns desk's, before the commands)."""
     conn = store.read()
     badges = [
         SheetItem(r["badge"], r["badge"], f"{r['name']} · {r['role']}")
@@ -115,15 +119,17 @@ def sheet_sections(store: Store, *, command_prefix: str = "CMD:") -> list[Any]:
         SheetSection("Totes ready to pack", to_pack),
         SheetSection("Bins of the demo orders", bins),
         SheetSection("Items of the demo orders", items),
+        *extra,
         SheetSection("Commands", commands),
     ]
 
 
-def write_sheet(store: Store, path: Path, *, command_prefix: str = "CMD:") -> Path:
+def write_sheet(
+    store: Store, path: Path, *, command_prefix: str = "CMD:", extra: Sequence[Any] = ()
+) -> Path:
     """Render the demo barcode sheet (PDF) to `path`."""
-    pdf = barcode_sheet(
-        sheet_sections(store, command_prefix=command_prefix), title="Warehouse edge demo: barcodes"
-    )
+    sections = sheet_sections(store, command_prefix=command_prefix, extra=extra)
+    pdf = barcode_sheet(sections, title="Warehouse edge demo: barcodes")
     path.write_bytes(pdf)
     return path
 
@@ -131,19 +137,33 @@ def write_sheet(store: Store, path: Path, *, command_prefix: str = "CMD:") -> Pa
 def with_virtual_scanner(settings: Settings) -> tuple[Settings, VirtualSerialPort]:
     """The demo's pack bench BENCH-1 with a virtual serial scanner and a file-sink printer
     (PDF files in <data dir>/printed) bound to it."""
+    return with_station(settings, DEMO_STATION, "pack_bench", device="demo")
+
+
+def with_returns_desk(settings: Settings) -> tuple[Settings, VirtualSerialPort]:
+    """The demo's returns desk DESK-1 at RETURNS-1, its own virtual scanner and file printer
+    (the quarantine bag labels)."""
+    return with_station(settings, DEMO_DESK, "returns_desk", device="desk", location="RETURNS-1")
+
+
+def with_station(
+    settings: Settings, name: str, kind: Any, *, device: str, location: str = ""
+) -> tuple[Settings, VirtualSerialPort]:
+    """A station with a virtual serial scanner (`<device>-scanner`) and a printer
+    (`<device>-printer`, PDF files in <data dir>/printed) bound to it."""
     port = VirtualSerialPort()
-    station = StationSettings(name=DEMO_STATION, type="pack_bench", location=DEMO_STATION)
+    station = StationSettings(name=name, type=kind, location=location or name)
     scanner = ScannerSettings(
-        name="demo-scanner",
+        name=f"{device}-scanner",
         kind="serial",
-        station=DEMO_STATION,
+        station=name,
         path=port.device_path,
         terminator="cr",
     )
     printed = settings.edge.data_dir / "printed"
     printed.mkdir(parents=True, exist_ok=True)
     printer = PrinterSettings(
-        name="demo-printer", kind="file", station=DEMO_STATION, path=str(printed)
+        name=f"{device}-printer", kind="file", station=name, path=str(printed)
     )
     update = {
         "stations": (*settings.stations, station),
@@ -160,11 +180,12 @@ def seed_picked(store: Store, order_ids: Sequence[str], *, badge: str = "P001") 
     """Pick the first PICKED_ORDERS of the orders through the pick workflow, scan by scan, as a
     picker would: each into its own free tote, so the pack bench has work at once."""
     chosen = list(order_ids)[:PICKED_ORDERS]
-    return store.writer.call(lambda tx: [_pick_whole(tx, order_id, badge) for order_id in chosen])
+    return store.writer.call(lambda tx: [pick_whole(tx, order_id, badge) for order_id in chosen])
 
 
-def _pick_whole(tx: Tx, order_id: str, badge: str) -> str:
-    session = _demo_session(tx, badge)
+def pick_whole(tx: Tx, order_id: str, badge: str) -> str:
+    """Pick the whole order into the newest free tote, scan by scan, as the picker `badge`."""
+    session = demo_session(tx, badge)
     list_id = create_list_for(
         tx, [order_id], assignee=session.operator_id, created_by=session.operator_id
     )
@@ -193,7 +214,8 @@ def _next_code(tx: Tx, view: dict[str, Any]) -> str:
     return str(unit_barcode(tx, task["sku"]))
 
 
-def _demo_session(tx: Tx, badge: str) -> Any:
+def demo_session(tx: Tx, badge: str) -> Any:
+    """A login of `badge` on a seeding device, ended at once (its task stays usable here)."""
     operator_id = operator_ids(tx)[badge]
     device = enrol_device(tx, name="demo seeding", kind="handheld")
     token = secrets.token_urlsafe(16)

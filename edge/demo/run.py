@@ -11,11 +11,20 @@ from edge.config import Settings
 from edge.demo.central import start_central, sync_now, synced_settings
 from edge.demo.data import OPERATORS, has_data, is_seeded, seed
 from edge.demo.floor import (
+    DEMO_DESK,
     DEMO_STATION,
     PICKED_ORDERS,
     seed_picked,
+    with_returns_desk,
     with_virtual_scanner,
     write_sheet,
+)
+from edge.demo.returns import (
+    authorise_returns,
+    returns_banner,
+    returns_sections,
+    seeded_returns,
+    ship_orders,
 )
 from edge.store.database import Store
 from edge.store.orders import released_orders
@@ -67,12 +76,17 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
         )
         if first:
             seed_picked(store, _released(store))
+            shipped = ship_orders(store, settings)
+            authorise_returns(central.central, store, shipped, lambda: sync_now(store, settings))
+        returns = seeded_returns(store)
         sheet = write_sheet(
             store,
             settings.edge.data_dir / "demo-barcodes.pdf",
             command_prefix=settings.scans.command_prefix,
+            extra=returns_sections(store, returns),
         )
         settings, scanner = with_virtual_scanner(settings)
+        settings, desk_scanner = with_returns_desk(settings)
 
         def ready(url: str) -> None:
             lines = banner(
@@ -83,6 +97,9 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
                 f"Station screen: {url}/ui/?station={DEMO_STATION}",
                 f"Printer (station {DEMO_STATION}): PDF files in {settings.edge.data_dir / 'printed'}",
                 *ready_to_pack(store),
+                f"Virtual scanner (station {DEMO_DESK}): printf 'CODE\\r' > {desk_scanner.user_path}",
+                f"Returns desk screen: {url}/ui/?station={DEMO_DESK}",
+                *returns_banner(returns),
                 f"Central order store at {central.url} (board: {central.url}/board,"
                 f" admin token {central.admin_token})",
             ]
@@ -93,6 +110,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
             run_server(settings, on_ready=ready, store=store)
         finally:
             scanner.close()
+            desk_scanner.close()
     finally:
         if central is not None:
             central.stop()
