@@ -141,9 +141,10 @@ def with_virtual_scanner(settings: Settings) -> tuple[Settings, VirtualSerialPor
 
 
 def with_returns_desk(settings: Settings) -> tuple[Settings, VirtualSerialPort]:
-    """The demo's returns desk DESK-1 at RETURNS-1, its own virtual scanner and file printer
-    (the quarantine bag labels)."""
-    return with_station(settings, DEMO_DESK, "returns_desk", device="desk", location="RETURNS-1")
+    """The demo's returns desk DESK-1 at the returns location ([returns] location), its own
+    virtual scanner and file printer (the quarantine bag labels)."""
+    where = settings.returns.location
+    return with_station(settings, DEMO_DESK, "returns_desk", device="desk", location=where)
 
 
 def with_station(

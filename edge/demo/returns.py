@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from central_sync.server.amend import ReturnIn, ReturnLine
+from central_sync.server.returns import ReturnIn, ReturnLine
 from edge.config import Settings
 from edge.demo.floor import demo_session, pick_whole
 from edge.service import packing
@@ -115,8 +115,10 @@ def authorise_returns(
     rmas = []
     for order_id in shipped[:-1]:
         lines = _shipped_lines(store, order_id)
-        body = ReturnIn(lines=[ReturnLine(sku=sku, qty=qty) for sku, qty in lines])
-        made = central.authorise_return(order_id, body)
+        body = ReturnIn(
+            lines=[ReturnLine(sku=sku, qty=qty) for sku, qty in lines], reason="no longer needed"
+        )
+        made = central.returns.authorise(order_id, body)
         rmas.append(
             {
                 "rma": made["rma"],
