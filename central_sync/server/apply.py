@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from central_sync.server.aftersales import apply_returns
 from central_sync.server.amend import SHIPPED
 from central_sync.server.attention import raise_exception
 from central_sync.server.batch import STATUS_BY_EVENT, EdgeEvent
@@ -84,6 +85,7 @@ def apply_batch(tx: Tx, edge_id: str, events: Sequence[EdgeEvent]) -> BatchResul
         _store(tx, edge_id, new, tops)
         result.changed_skus = _count_stock(tx, edge_id, new)
         _apply_orders(tx, edge_id, new)
+        apply_returns(tx, edge_id, new)
     result.applied = len(new)
     result.high_water = [{"epoch": e, "seq": s} for e, s in sorted(tops.items())]
     return result

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from central_sync.server import returns
+from central_sync.server import aftersales, return_label, return_rates, returns
 from central_sync.server.db import Tx
 from central_sync.server.return_policy import Policy, load_policy, save_policy
 
@@ -42,13 +42,34 @@ class ReturnDesk:
         with self._write() as tx:
             return returns.sweep(tx, now=self.clock())
 
-    def list(self, **filters: Any) -> list[dict[str, Any]]:
+    def rmas(self, **filters: Any) -> list[dict[str, Any]]:
         with self._read() as tx:
             return returns.list_returns(tx, **filters)
 
     def detail(self, rma: str) -> dict[str, Any]:
         with self._read() as tx:
             return returns.return_detail(tx, rma)
+
+    def label(self, rma: str, kind: str) -> bytes:
+        """The RMA's return label: "pdf" or "zpl"."""
+        with self._read() as tx:
+            if kind == "pdf":
+                return return_label.label_pdf(tx, rma)
+            return return_label.label_zpl(tx, rma).encode()
+
+    # --- refunds due, rates
+
+    def refunds_due(self, **filters: Any) -> list[dict[str, Any]]:
+        with self._read() as tx:
+            return aftersales.refunds_due(tx, **filters)
+
+    def settle_refund(self, refund_id: int) -> dict[str, Any]:
+        with self._write() as tx:
+            return aftersales.settle_refund(tx, refund_id)
+
+    def rates(self, days: int) -> dict[str, Any]:
+        with self._read() as tx:
+            return return_rates.return_rates(tx, days=days, now=self.clock())
 
     # --- the policy
 

@@ -7,11 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import zxingcpp
 from fastapi.testclient import TestClient
 
 from central_sync.server.central import Central
 from tests.central.conftest import RETURNS_NOW
 from tests.central.support import EdgeSide, channel_order, product, snapshot
+from tests.test_labels import decode, page_text, rasterise
 
 Headers = dict[str, str]
 
@@ -251,3 +253,19 @@ def test_the_rma_list_and_one_rma_show_status_reason_and_label_number(
         "admin",
     )
     assert client.get("/api/v1/returns/RMA-404", headers=admin).status_code == 404
+
+
+def test_the_return_label_s_barcodes_decode_to_its_tracking_number_and_the_rma(
+    client: TestClient, admin: Headers, shipped: str
+) -> None:
+    made = authorise(client, admin, shipped).json()
+
+    pdf = client.get("/api/v1/returns/RMA-000001/label.pdf", headers=admin)
+    zpl = client.get("/api/v1/returns/RMA-000001/label.zpl", headers=admin)
+
+    assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf")
+    found = decode(rasterise(pdf.content, 203)[0], zxingcpp.BarcodeFormat.Code128)
+    assert sorted(f.text for f in found) == sorted([made["return_tracking_number"], "RMA-000001"])
+    assert "Li Lei" in page_text(pdf.content)
+    assert zpl.text.startswith("^XA") and f"^FD{made['return_tracking_number']}" in zpl.text
+    assert client.get("/api/v1/returns/RMA-9/label.pdf", headers=admin).status_code == 404
