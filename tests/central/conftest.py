@@ -14,7 +14,7 @@ from central_sync.server.app import create_app
 from central_sync.server.central import Central
 from central_sync.server.environment import ADMIN_ENV
 from tests.central.databases import BACKENDS, database
-from tests.central.support import AT, EdgeSide, product
+from tests.central.support import AT, EdgeSide, channel_order, product
 
 # The returns' clock in the contract suite: a day after the edge events' time (support.AT), so a
 # parcel shipped "at AT" is inside the default 7-day no-reason window.
@@ -88,3 +88,17 @@ def catalogue(client: TestClient, admin: dict[str, str]) -> list[str]:
     )
     assert resp.status_code == 200, resp.text
     return skus
+
+
+@pytest.fixture
+def shipped(client: TestClient, admin: dict[str, str], edge: EdgeSide) -> str:
+    """Order shop:1 (TEA-0001 × 3, SNK-0001 × 1) released to edge-1 and shipped (at support.AT)."""
+    products = [product("TEA-0001", category="tea"), product("SNK-0001", category="food")]
+    client.post("/api/v1/products", json={"products": products}, headers=admin)
+    edge.receive("TEA-0001", 10)
+    edge.receive("SNK-0001", 10)
+    order = channel_order("1", ("TEA-0001", 3), ("SNK-0001", 1))
+    resp = client.post("/api/v1/orders", json=order, headers=admin)
+    assert resp.json()["warehouse"] == "edge-1", resp.text
+    edge.send("order_shipped", order_id="shop:1")
+    return "shop:1"

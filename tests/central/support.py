@@ -167,3 +167,8 @@ def channel_order(
         "currency": "CNY",
         "total": "128.00",
     } | extra
+
+
+def authorise(client: TestClient, admin: dict[str, str], order_id: str, **body: Any) -> Any:
+    body.setdefault("lines", [{"sku": "TEA-0001", "qty": 1}])
+    return client.post(f"/api/v1/orders/{order_id}/returns", json=body, headers=admin)

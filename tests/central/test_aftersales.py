@@ -13,8 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from central_sync.server.central import Central
-from tests.central.support import EdgeSide
-from tests.central.test_returns import authorise, shipped  # noqa: F401 (a fixture)
+from tests.central.support import EdgeSide, authorise
 
 Headers = dict[str, str]
 
@@ -137,8 +136,9 @@ def test_wrong_items_refund_nothing_and_destroyed_units_follow_the_policy(
     assert refund["lines"][1]["note"] == "wrong item: not refunded"
 
 
+@pytest.mark.usefixtures("shipped")
 def test_an_unknown_senders_parcel_makes_no_refund(
-    client: TestClient, admin: Headers, edge: EdgeSide, shipped: str
+    client: TestClient, admin: Headers, edge: EdgeSide
 ) -> None:
     received(edge, None, None)
 

@@ -12,29 +12,10 @@ from fastapi.testclient import TestClient
 
 from central_sync.server.central import Central
 from tests.central.conftest import RETURNS_NOW
-from tests.central.support import EdgeSide, channel_order, product, snapshot
+from tests.central.support import EdgeSide, authorise, snapshot
 from tests.test_labels import decode, page_text, rasterise
 
 Headers = dict[str, str]
-
-
-@pytest.fixture
-def shipped(client: TestClient, admin: Headers, edge: EdgeSide) -> str:
-    """Order shop:1 (TEA-0001 × 3, SNK-0001 × 1) released to edge-1 and shipped (at support.AT)."""
-    products = [product("TEA-0001", category="tea"), product("SNK-0001", category="food")]
-    client.post("/api/v1/products", json={"products": products}, headers=admin)
-    edge.receive("TEA-0001", 10)
-    edge.receive("SNK-0001", 10)
-    order = channel_order("1", ("TEA-0001", 3), ("SNK-0001", 1))
-    resp = client.post("/api/v1/orders", json=order, headers=admin)
-    assert resp.json()["warehouse"] == "edge-1", resp.text
-    edge.send("order_shipped", order_id="shop:1")
-    return "shop:1"
-
-
-def authorise(client: TestClient, admin: Headers, order_id: str, **body: Any) -> Any:
-    body.setdefault("lines", [{"sku": "TEA-0001", "qty": 1}])
-    return client.post(f"/api/v1/orders/{order_id}/returns", json=body, headers=admin)
 
 
 def changes(edge: EdgeSide, kind: str) -> list[dict[str, Any]]:
