@@ -60,6 +60,9 @@ NOT_OWNED = {
     "GET /api/v1/putbacks": MANAGED,
     "POST /api/v1/putbacks/{putback_id}/done": MANAGED,
     "GET /api/v1/exceptions": MANAGED,
+    "GET /api/v1/kpis": MANAGED,
+    "GET /api/v1/kpis/{name}": MANAGED,
+    "GET /api/v1/reports/weekly": MANAGED,
     "GET /api/v1/stock": SHARED,
     "GET /api/v1/stock/{sku}": SHARED,
     "GET /api/v1/products/{sku}": SHARED,
@@ -110,7 +113,8 @@ def answers(floor: Floor, headers: dict[str, str], routes: list[str]) -> dict[st
     out = {}
     for route in routes:
         resp = call(floor, route, headers)
-        body = resp.json() if resp.content else None
+        json_body = resp.headers.get("content-type", "").split(";")[0].endswith("json")
+        body = resp.json() if resp.content and json_body else None  # a PDF has no code
         out[route] = (resp.status_code, body.get("code") if isinstance(body, dict) else None)
     return out
 

@@ -577,6 +577,12 @@ def count_task_done(f: Floor) -> Act:
     return lambda lang: f.client.post(url, json={"found": 1}, headers=sup | lang)
 
 
+def bad_period(f: Floor) -> Act:
+    sup = f.login("B-SUP")
+    query = {"from": "2026-11-30", "to": "2026-11-23"}
+    return lambda lang: f.client.get("/api/v1/kpis", params=query, headers=sup | lang)
+
+
 def already_dispatched(f: Floor) -> Act:
     h = packing_order(f, "T-0001", EAN13, EAN13)
     tracking = f.client.post("/api/v1/pack/close", json=close_body(), headers=h).json()[
@@ -651,6 +657,7 @@ SCENARIOS: dict[str, Scenario] = {
         request_too_large,
         backup_of_another_edge,
         expired_item,
+        bad_period,
     )
 } | {
     "device_name_needed": device_name_needed,

@@ -32,6 +32,7 @@ from edge.api.metrics import (
 from edge.api.routes import (
     health,
     holds,
+    kpis,
     orders,
     packing,
     printing,
@@ -132,6 +133,9 @@ def route_statuses(route: APIRoute) -> set[int]:
         "/api/v1/auth/login": {401, 423, 429},
         "/api/v1/devices": {401, 403, 429},
         "/api/v1/work-sessions/current": {422},
+        "/api/v1/kpis": {400},
+        "/api/v1/kpis/{name}": {400, 404},
+        "/api/v1/reports/weekly": {400},
     }.get(route.path, set())
     return extra | ({401, 403} if any(rule[0] != "public" for rule in rules) else set())
 
@@ -200,7 +204,18 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.state.enrol_rate = RateLimit(per_minute=auth.enrol_per_minute)
     # holds before stock: its /stock/expiring must not be read as /stock/{sku}
-    for module in (health, sessions, scans, holds, stock, orders, stations, printing, packing):
+    for module in (
+        health,
+        sessions,
+        scans,
+        holds,
+        stock,
+        orders,
+        stations,
+        printing,
+        packing,
+        kpis,
+    ):
         app.include_router(module.router)
     app.include_router(sync_routes.router)
     app.mount("/ui", StaticFiles(directory=WEB_ROOT, html=True), name="web_terminal")

@@ -40,6 +40,7 @@ STATUS: dict[str, int] = {
     "enrolment_needs_supervisor": 401,
     "bad_enrolment_code": 401,
     "not_found": 404,
+    "bad_period": 400,
     "unknown_sku": 404,
     "unknown_location": 404,
     "insufficient_stock": 409,

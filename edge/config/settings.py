@@ -18,6 +18,7 @@ from edge.config.devices import (
     StationSettings,
 )
 from edge.config.keys import _SECTION
+from edge.config.reporting import KpiSettings, ReportSettings
 from edge.config.sections import (
     AuthSettings,
     CarrierSettings,
@@ -53,6 +54,8 @@ class Settings(BaseModel):
     carrier: CarrierSettings = Field(default_factory=CarrierSettings)
     returns: ReturnsSettings = Field(default_factory=ReturnsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    kpi: KpiSettings = Field(default_factory=KpiSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     stations: tuple[StationSettings, ...] = Field(
         (), description="[[stations]]: benches, returns desks, docks; the whole list as JSON."
     )
@@ -87,6 +90,11 @@ class Settings(BaseModel):
     def backup_path(self) -> Path:
         """Where backups go: store.backup_dir, or backups/ in the data directory."""
         return self.store.backup_dir or self.edge.data_dir / "backups"
+
+    @property
+    def report_path(self) -> Path:
+        """Where weekly reports are kept: report.dir, or reports/ in the data directory."""
+        return self.report.dir or self.edge.data_dir / "reports"
 
 
 # Lists of tables ([[stations]]), each replaced as a whole: by the file, by JSON in the environment.

@@ -221,6 +221,12 @@ CATALOGUE: dict[str, Message] = {
         "{what} {key} already exists.",
         "{what} {key} 已存在。",
     ),
+    "bad_period": Message(
+        "The period {period} cannot be reported. Ask for dates from 2000 to 2100,"
+        " the first not after the last, at most 366 days, or an ISO week such as 2026-W48.",
+        "无法统计时段 {period}。请选择 2000 至 2100 年间的日期，开始不晚于结束，"
+        "最长 366 天，或 ISO 周如 2026-W48。",
+    ),
     "backup_of_another_edge": Message(
         "{backup} is a backup of edge {owner}, not of this edge ({edge}). Restore a backup of "
         "{edge}, or set edge.id to {owner} if this machine now is that edge.",

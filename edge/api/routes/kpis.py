@@ -1,0 +1,87 @@
+"""The order-health KPIs and the weekly report, for supervisors and admins."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from edge.api.deps import SettingsDep, StoreDep, allow
+from edge.domain.errors import EdgeError
+from edge.domain.kpi import check_window
+from edge.domain.operator import MANAGERS
+from edge.service import kpis as kpi_service
+from edge.service import reports
+from edge.store.operators import LoginSession
+
+router = APIRouter(prefix="/api/v1", tags=["kpis"])
+Manager = Annotated[LoginSession, allow(*MANAGERS, action="read_kpis")]
+Day = Annotated[date | None, Query(description="First (from) or last (to) local day.")]
+Channel = Annotated[
+    str | None, Query(max_length=64, description="One sales channel; empty: all of them.")
+]
+Week = Annotated[
+    str | None,
+    Query(pattern=r"^\d{4}-W\d{2}$", description="ISO week such as 2026-W48; empty: last week."),
+]
+
+
+def _query(
+    settings: Any, first: date | None, last: date | None, grain: Any, channel: str | None
+) -> kpi_service.Query:
+    today = datetime.now(settings.edge.zone).date()
+    last = last or today
+    first = first or last - timedelta(days=27)
+    check_window(first, last)
+    return kpi_service.Query(first, last, grain, channel or None)
+
+
+@router.get("/kpis")
+async def kpis(
+    _: Manager,
+    store: StoreDep,
+    settings: SettingsDep,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Day = None,
+    grain: Literal["day", "week"] = "day",
+    channel: Channel = None,
+    svg: Annotated[bool, Query(description="Add each KPI's chart as an SVG element.")] = False,
+) -> dict[str, Any]:
+    """Every KPI by day or ISO week (default: the last 28 days) against its threshold."""
+    query = _query(settings, from_, to, grain, channel)
+    return kpi_service.kpis(store.read(), settings, query, datetime.now(UTC), svg=svg)
+
+
+@router.get("/kpis/{name}")
+async def kpi(
+    name: str,
+    _: Manager,
+    store: StoreDep,
+    settings: SettingsDep,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Day = None,
+    grain: Literal["day", "week"] = "day",
+    channel: Channel = None,
+) -> dict[str, Any]:
+    """One KPI by day or ISO week, with its breakdown (per operator where it has one)."""
+    if name not in kpi_service.NAMES:
+        raise EdgeError("not_found", what="KPI", key=name[:64])
+    query = _query(settings, from_, to, grain, channel)
+    found = kpi_service.kpis(store.read(), settings, query, datetime.now(UTC))
+    item: dict[str, Any] = next(i for i in found["kpis"] if i["name"] == name)
+    return {key: value for key, value in found.items() if key != "kpis"} | item
+
+
+@router.get("/reports/weekly", response_class=Response)
+async def weekly_report(
+    _: Manager, store: StoreDep, settings: SettingsDep, week: Week = None
+) -> Response:
+    """The weekly report of an ISO week (default: last week) as a PDF."""
+    made = reports.weekly_pdf(store.read(), settings, week, datetime.now(UTC))
+    return Response(
+        made.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{made.filename}"'},
+    )
