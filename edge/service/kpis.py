@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from edge.config import Settings
 from edge.domain import kpi as k
 from edge.store import kpi as q
 from labels.weekly import chart_svg
@@ -28,7 +29,7 @@ NAMES = (
 WAREHOUSE_WIDE = frozenset({"inventory_accuracy", "scans_per_order", "scan_error_rate"})
 
 
-def thresholds(settings: Any) -> dict[str, k.Threshold]:
+def thresholds(settings: Settings) -> dict[str, k.Threshold]:
     t = settings.kpi
     return {
         "on_time": k.Threshold(t.on_time_min_pct / 100, "min"),
@@ -143,7 +144,9 @@ def kpi_json(item: k.Kpi, *, channel: str | None) -> dict[str, Any]:
     }
 
 
-def compute(conn: sqlite3.Connection, settings: Any, query: Query, now: datetime) -> list[k.Kpi]:
+def compute(
+    conn: sqlite3.Connection, settings: Settings, query: Query, now: datetime
+) -> list[k.Kpi]:
     """The KPIs of `query` as the domain computed them (the report draws from these)."""
     zone = settings.edge.zone
     as_of = now.astimezone(zone).replace(tzinfo=None)
@@ -152,7 +155,7 @@ def compute(conn: sqlite3.Connection, settings: Any, query: Query, now: datetime
 
 
 def kpis(
-    conn: sqlite3.Connection, settings: Any, query: Query, now: datetime, *, svg: bool = False
+    conn: sqlite3.Connection, settings: Settings, query: Query, now: datetime, *, svg: bool = False
 ) -> dict[str, Any]:
     """Every KPI of `query`: a point per day or week (None: no data), the total, the threshold;
     with `svg`, each KPI's chart too (the one the weekly report draws)."""

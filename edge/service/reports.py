@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from edge.config import Settings
 from edge.domain import kpi as k
 from edge.domain import review as r
 from edge.service import kpis as kpi_service
@@ -101,7 +102,9 @@ def exception_lines(
     ]
 
 
-def weekly_data(conn: sqlite3.Connection, settings: Any, week: str, now: datetime) -> WeeklyReport:
+def weekly_data(
+    conn: sqlite3.Connection, settings: Settings, week: str, now: datetime
+) -> WeeklyReport:
     """Everything the weekly report of `week` (ISO, e.g. 2026-W48) shows."""
     first, last = k.week_bounds(week)
     zone = settings.edge.zone
@@ -127,7 +130,9 @@ def weekly_data(conn: sqlite3.Connection, settings: Any, week: str, now: datetim
     )
 
 
-def weekly_pdf(conn: sqlite3.Connection, settings: Any, week: str | None, now: datetime) -> Made:
+def weekly_pdf(
+    conn: sqlite3.Connection, settings: Settings, week: str | None, now: datetime
+) -> Made:
     """The weekly report of `week` (default: last week) as PDF bytes."""
     week = week or last_week(now, settings.edge.zone)
     pdf = render_weekly(weekly_data(conn, settings, week, now))
