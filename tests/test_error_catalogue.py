@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from central_sync.agent.appliers import apply_page
 from edge.api.errors import PROBLEM, status_of
 from edge.cli.main import cli
 from edge.config import load_settings
@@ -43,6 +44,7 @@ from tests.support import (
     scan_id,
     snapshot,
 )
+from tests.sync.feed import change
 
 Outcome = httpx.Response | EdgeError
 Act = Callable[[dict[str, str]], Outcome]  # language headers -> the refusal, triggered once
@@ -593,6 +595,39 @@ def already_dispatched(f: Floor) -> Act:
     return lambda lang: f.scan(h | lang, tracking)
 
 
+# --- the returns desk ---
+
+
+def returns_clerk(f: Floor, *raws: str) -> dict[str, str]:
+    """A returns clerk with a returns task open, RMA-1 (1 × SKU-1 of an order another edge
+    shipped) announced, and `raws` scanned."""
+    page = [
+        change(
+            1,
+            "return_authorised",
+            {"rma": "RMA-1", "order_id": "O-404", "lines": [{"sku": "SKU-1", "qty": 1}]},
+        )
+    ]
+    f.store.writer.call(lambda tx: apply_page(tx, page, 1))
+    h = add_colleague(f, "B-RET", "returns")
+    assert f.start(h, "returns").status_code == 200
+    for raw in raws:
+        assert f.scan(h, raw).status_code == 200, raw
+    return h
+
+
+def over_return(f: Floor) -> Act:
+    """The one unit the RMA names is graded already; a second one is scanned."""
+    h = returns_clerk(f, "RMA-1", EAN13, "CMD:RESELLABLE")
+    return lambda lang: f.scan(h | lang, EAN13)
+
+
+def return_not_found(f: Floor) -> Act:
+    """An unmatched parcel, then a code that names no order either."""
+    h = returns_clerk(f, "SF000000001")
+    return lambda lang: f.scan(h | lang, "NO-SUCH-ORDER")
+
+
 SCENARIOS: dict[str, Scenario] = {
     fn.__name__: fn
     for fn in (
@@ -647,6 +682,8 @@ SCENARIOS: dict[str, Scenario] = {
         weight_needed,
         unknown_package,
         already_dispatched,
+        over_return,
+        return_not_found,
         supervisor_needed,
         typed_weight_refused,
         count_out_of_range,

@@ -12,7 +12,19 @@ from typing import Literal, Protocol
 from edge.domain.errors import EdgeError
 from edge.domain.scan import Scan
 
-COMMANDS = ("CONFIRM", "CANCEL", "SHORT", "NEXT", "DONE", "LOGOUT")
+COMMANDS = (
+    "CONFIRM",
+    "CANCEL",
+    "SHORT",
+    "NEXT",
+    "DONE",
+    "LOGOUT",
+    # the returns desk: the grades, and a parcel from an unknown sender
+    "RESELLABLE",
+    "DAMAGED",
+    "DESTROY",
+    "UNKNOWN",
+)
 ClassifiedKind = Literal[
     "location", "product", "container", "order", "parcel", "rma", "badge", "command"
 ]
@@ -62,6 +74,7 @@ class Classified:
     serial: str | None = None
     container_type: str | None = None
     operator_id: int | None = None
+    param: str | None = None  # a command's parameter: `CMD:DESTROY:expired` → "expired"
 
 
 def classify(scan: Scan, directory: Directory, *, command_prefix: str = "CMD:") -> Classified:
@@ -81,8 +94,11 @@ def classify(scan: Scan, directory: Directory, *, command_prefix: str = "CMD:") 
 def _command(scan: Scan, command_prefix: str) -> Classified | None:
     if not command_prefix or not scan.code.startswith(command_prefix):
         return None
-    name = scan.code.removeprefix(command_prefix).strip().upper()
-    return Classified("command", name, scan) if name in COMMANDS else None
+    name, _, param = scan.code.removeprefix(command_prefix).partition(":")
+    name = name.strip().upper()
+    if name not in COMMANDS:
+        return None
+    return Classified("command", name, scan, param=param.strip() or None)
 
 
 def _by_gs1_keys(scan: Scan, directory: Directory) -> Classified | None:

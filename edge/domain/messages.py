@@ -48,6 +48,20 @@ CATALOGUE: dict[str, Message] = {
         "This {kind} barcode ({code}) is not expected now. {expected}",
         "现在不应扫描{kind}条码（{code}）。{expected}",
     ),
+    # --- returns ---
+    "over_return": Message(
+        "Too many returned: order {order_id} shipped {shipped} × {sku} and {returned} are already"
+        " returned, so {qty} more cannot be. Nothing was recorded; put the unit aside for the"
+        " supervisor.",
+        "退货数量超出：订单 {order_id} 发出 {shipped} 件 {sku}，已退回 {returned} 件，不能再退 {qty} 件。"
+        "本次未作任何记录；请将该商品放在一旁交主管处理。",
+    ),
+    "return_not_found": Message(
+        "No shipped order or RMA here matches {code}. Scan the packing slip or the order number,"
+        " search by name or phone, or scan CMD:UNKNOWN for an unknown sender.",
+        "本仓库没有与 {code} 对应的已发货订单或退货授权。请扫描装箱单或订单号，按姓名或电话查找，"
+        "或扫描 CMD:UNKNOWN 登记为寄件人不明。",
+    ),
     # --- picking ---
     "wrong_location": Message(
         "This is {location}; the item is at {expected}. Go to {expected} and scan its label.",
@@ -487,6 +501,57 @@ PROMPTS: dict[str, Message] = {
     "stock_frozen": Message(
         "Put {qty} × {sku} at {location} on hold ({target}).",
         "已冻结 {location} 的 {qty} 件 {sku}（{target}）。",
+    ),
+    "scan_return_parcel": Message(
+        "Scan the return parcel: its label, the RMA or the order number.",
+        "请扫描退货包裹：退货面单、退货授权号或订单号。",
+    ),
+    "identify_return": Message(
+        "Parcel {code} matches nothing here. Scan the packing slip or order number, search the"
+        " order, or scan CMD:UNKNOWN for an unknown sender.",
+        "包裹 {code} 无匹配记录。请扫描装箱单或订单号、查找订单，或扫描 CMD:UNKNOWN 登记为寄件人不明。",
+    ),
+    "scan_return_item": Message(
+        "Parcel {parcel_id}: scan each item; CMD:DONE when the parcel is empty.",
+        "包裹 {parcel_id}：请逐件扫描商品；包裹清空后扫描 CMD:DONE。",
+    ),
+    "grade_return_item": Message(
+        "Grade {sku}: resellable, damaged or destroy.", "请为 {sku} 定级：可再售、损坏或销毁。"
+    ),
+    "return_unexpected": Message(
+        "Unexpected return: {code} matches no RMA or shipped order. Identify the order, or scan"
+        " CMD:UNKNOWN for an unknown sender.",
+        "意外退货：{code} 无对应的退货授权或已发货订单。请确认订单，或扫描 CMD:UNKNOWN 登记为寄件人不明。",
+    ),
+    "return_opened": Message(
+        "Parcel {parcel_id} opened (RMA {rma}, order {order_id}). Scan each item.",
+        "包裹 {parcel_id} 已开启（退货授权 {rma}，订单 {order_id}）。请逐件扫描商品。",
+    ),
+    "return_opened_unknown": Message(
+        "Parcel {parcel_id} from an unknown sender: every item goes to quarantine. Scan each item.",
+        "包裹 {parcel_id} 寄件人不明：所有商品将转入隔离区。请逐件扫描商品。",
+    ),
+    "return_wrong_item": Message(
+        "Wrong item: {sku} is not on this return. Grade it; it goes to quarantine, flagged.",
+        "错误商品：{sku} 不在本次退货中。请定级；该商品将转入隔离区并标记。",
+    ),
+    "return_lot_not_shipped": Message(
+        "Lot {lot} / serial {serial} of {sku} was not shipped on this order: flagged. Grade it.",
+        "{sku} 的批次 {lot} / 序列号 {serial} 并非本订单发出：已标记。请定级。",
+    ),
+    "return_resellable": Message(
+        "{qty} × {sku} resellable: in stock at {location}.",
+        "{qty} 件 {sku} 可再售：已入库至 {location}。",
+    ),
+    "return_quarantined": Message(
+        "{qty} × {sku} to quarantine at {location}.", "{qty} 件 {sku} 已转入 {location} 隔离区。"
+    ),
+    "return_destroy": Message(
+        "{qty} × {sku} written off: {reason}.", "{qty} 件 {sku} 已报废核销：{reason}。"
+    ),
+    "return_closed": Message(
+        "Parcel {parcel_id} closed: {units} units graded, {missing} missing.",
+        "包裹 {parcel_id} 已关闭：已定级 {units} 件，缺少 {missing} 件。",
     ),
     "return_announced": Message(
         "Return {rma}: {qty} × {sku} on its way back.", "退货 {rma}：{qty} 件 {sku} 正在退回途中。"

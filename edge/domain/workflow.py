@@ -25,10 +25,12 @@ def transition(
     *,
     prompt: str,
     params: Mapping[str, object] | None = None,
+    kind: str | None = None,
 ) -> H:
     """The handler for (step, scan), or `unexpected_scan` naming what the step asks for
-    (`params` fill that prompt, e.g. the location to go to)."""
-    handler = table.get((step, transition_kind(scan)))
+    (`params` fill that prompt, e.g. the location to go to); `kind` overrides the scan's column
+    where a workflow reads scans its own way."""
+    handler = table.get((step, kind or transition_kind(scan)))
     if handler is None:
         raise EdgeError(
             "unexpected_scan",

@@ -25,3 +25,4 @@ class FloorSettings:
     shelf: ShelfRules = field(
         default_factory=ShelfRules
     )  # the warehouse's date, shelf-life minimums
+    returns_location: str = "RETURNS"  # [returns] location

@@ -3,15 +3,32 @@ and the returns workflow's scans (see `edge.domain.returns`). Each owns its tran
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
+from typing import Any
+
+from edge.domain.classify import Classified
 from edge.domain.decision import Decision
 from edge.domain.ledger import Bucket, Place, Stock
 from edge.domain.order import TRANSITIONS, OrderStatus, StatusChange, change_status
+from edge.domain.returns import (
+    GRADES,
+    PROMPT,
+    GradedLine,
+    ReturnLine,
+    ReturnMatch,
+    ReturnsContext,
+    ReturnsSession,
+    decide_returns,
+    scan_column,
+)
 from edge.domain.stock import AnnounceReturn, WithdrawReturn, withdraw_return
+from edge.service.floor import FloorSettings
 from edge.service.stock import expect_return
 from edge.store import orders as order_store
 from edge.store import returns as store
 from edge.store.catalog import require_sku
 from edge.store.ledger import Actor, apply_decision, load_stock_rows
+from edge.store.operators import LoginSession
 from edge.store.returns import NewAuthorisation
 from edge.store.writer import Tx
 
@@ -71,3 +88,103 @@ def follow_order(
     change = change_status(order_id, current, target, reason=reason)
     apply_decision(tx, Decision(None, changes=(change,)), actor)
     return change
+
+
+# --- the returns workflow (registered in edge.service.workflows) ---
+
+
+def start_returns(
+    _tx: Tx, _s: LoginSession, _params: dict[str, Any], _f: FloorSettings
+) -> dict[str, Any]:
+    return asdict(ReturnsSession())
+
+
+def takes_any_code(state: dict[str, Any]) -> bool:
+    """At steps parcel and identify a code nothing here knows is still a parcel's number: an
+    unexpected return, looked up by the workflow."""
+    return state.get("step") in ("parcel", "identify")
+
+
+def run_returns(
+    tx: Tx, state: dict[str, Any], scan: Classified, floor: FloorSettings
+) -> Decision[Any]:
+    """Load what the returns decision needs for this step and scan, then decide."""
+    s = ReturnsSession.from_state(state)
+    location = floor.returns_location
+    ctx = ReturnsContext(location=location, now=tx.at)
+    column = scan_column(s, scan)
+    if column == "code":
+        codes = [c for c in dict.fromkeys((scan.scan.sscc or "", scan.scan.code)) if c]
+        found = store.find_return(tx, codes)
+        match = ReturnMatch(*found) if found else None  # type: ignore[arg-type]
+        store.ensure_returns_location(tx, location)
+        ctx = replace(
+            ctx,
+            match=match,
+            new_parcel_id=store.next_parcel_id(tx),
+            order_status=_order_status(tx, match.order_id if match else None),
+        )
+    elif column == "command:UNKNOWN":
+        store.ensure_returns_location(tx, location)
+        ctx = replace(ctx, new_parcel_id=store.next_parcel_id(tx))
+    elif s.step == "items" and column in ("product", "command:DONE"):
+        ctx = replace(ctx, lines=_lines(tx, s))
+        if column == "command:DONE":
+            graded = tuple(
+                GradedLine(r["sku"], int(r["qty"]), r["grade"], bool(r["wrong_item"]), r["reason"])
+                for r in store.graded_lines(tx, s.parcel_id)
+            )
+            ctx = replace(ctx, graded=graded, order_status=_order_status(tx, s.order_id))
+    elif s.step == "grade" and s.item is not None and scan.key in GRADES:
+        sku = s.item.sku
+        left = min(store.announced_left(tx, s.rma, sku), store.in_transit(tx, sku, location))
+        ctx = replace(ctx, lines=_lines(tx, s), announced_left=left, reason=scan.param or "")
+    return decide_returns(s, scan, ctx)
+
+
+def _lines(tx: Tx, s: ReturnsSession) -> dict[str, ReturnLine]:
+    if s.unknown_sender:
+        return {}
+    return {
+        sku: ReturnLine(
+            sku,
+            ln["expected"],
+            ln["shipped"],
+            ln["returned"],
+            frozenset(ln["lots"]),
+            frozenset(ln["serials"]),
+        )
+        for sku, ln in store.return_lines(tx, s.rma, s.order_id).items()
+    }
+
+
+def _order_status(tx: Tx, order_id: str | None) -> OrderStatus | None:
+    row = order_store.order_row(tx, order_id) if order_id else None
+    return OrderStatus(row["status"]) if row is not None else None
+
+
+def view_returns(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
+    """The returns screen: the parcel, its lines as received and graded, the item in hand."""
+    s = ReturnsSession.from_state(state)
+    lines = store.parcel_lines(conn, s.parcel_id, s.rma, s.order_id) if s.parcel_id else []
+    params = {
+        "parcel_id": s.parcel_id or "-",
+        "rma": s.rma or "-",
+        "order_id": s.order_id or "-",
+        "sku": s.item.sku if s.item else "-",
+        "code": s.scanned,
+    }
+    return {
+        "workflow": "returns",
+        "step": s.step,
+        "parcel_id": s.parcel_id or None,
+        "rma": s.rma,
+        "order_id": s.order_id,
+        "unexpected": s.unexpected,
+        "unknown_sender": s.unknown_sender,
+        "scanned": s.scanned or None,
+        "lines": lines,
+        "item": asdict(s.item) if s.item else None,
+        "prompt": PROMPT[s.step],
+        "prompt_params": params,
+    }

@@ -3,10 +3,10 @@ answer stored. One command, one savepoint; a refusal rolls back alone and its an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from edge.domain.classify import classify, with_typed_quantity
+from edge.domain.classify import Classified, classify, with_typed_quantity
 from edge.domain.errors import EdgeError
 from edge.domain.scan import Scan, parse_scan
 from edge.service.commands import refusal_body, run_once
@@ -29,6 +29,7 @@ class ScanRequest:
     raw: str
     session: LoginSession
     quantity: int | None = None  # typed at a quantity prompt: units this item scan stands for
+    reason: str | None = None  # with a command that takes one (CMD:DESTROY), as its parameter
 
 
 def handle_scan(tx: Tx, req: ScanRequest, settings: FloorSettings) -> Answer:
@@ -37,7 +38,12 @@ def handle_scan(tx: Tx, req: ScanRequest, settings: FloorSettings) -> Answer:
         tx,
         req.scan_id,
         kind="scan",
-        request={"raw": req.raw, "device_id": req.session.device_id, "quantity": req.quantity},
+        request={
+            "raw": req.raw,
+            "device_id": req.session.device_id,
+            "quantity": req.quantity,
+            "reason": req.reason,
+        },
         actor=(req.session.operator_id, req.session.device_id),
         decide=lambda: _decide_and_apply(tx, req, settings),
         refusal=lambda err: _refusal(tx, req, err, settings),
@@ -49,10 +55,18 @@ def _decide_and_apply(tx: Tx, req: ScanRequest, settings: FloorSettings) -> dict
     if work is None:
         raise EdgeError("no_work_session")
     scan = _parse(req.raw, settings)
-    classified = classify(scan, SqlDirectory(tx.conn), command_prefix=settings.command_prefix)
+    workflow = WORKFLOWS[work.workflow]
+    try:
+        classified = classify(scan, SqlDirectory(tx.conn), command_prefix=settings.command_prefix)
+    except EdgeError as err:
+        # A returns parcel's number may be one nothing here knows: the workflow looks it up.
+        if err.code != "unknown_barcode" or not workflow.takes_any_code(work.state):
+            raise
+        classified = Classified("parcel", scan.code, scan)
     if req.quantity is not None:
         classified = with_typed_quantity(classified, req.quantity, allowed=settings.quantity_prompt)
-    workflow = WORKFLOWS[work.workflow]
+    if req.reason and classified.kind == "command":
+        classified = replace(classified, param=req.reason)
     decision = workflow.run(tx, work.state, classified, settings)
     actor = Actor(req.session.operator_id, req.session.device_id, req.scan_id)
     seqs = apply_decision(tx, decision, actor)

@@ -12,7 +12,7 @@ from edge.domain.decision import Decision
 from edge.domain.ledger import Stock
 from edge.domain.move import PROMPT, MoveContext, MoveSession, decide_move
 from edge.domain.operator import MANAGERS, Role
-from edge.service import packing, picking
+from edge.service import packing, picking, returns
 from edge.service.floor import FloorSettings
 from edge.store.catalog import lot_order
 from edge.store.ledger import load_stock_rows
@@ -31,6 +31,9 @@ class Workflow:
     start: Start
     run: Run
     view: View  # on a connection or a Tx: the screen, with "prompt" and "prompt_params"
+    # Whether, in this state, a code nothing here knows goes to the workflow (a returns parcel's
+    # number) instead of being refused as unknown_barcode.
+    takes_any_code: Callable[[dict[str, Any]], bool] = lambda _state: False
 
 
 def _start_move(
@@ -90,6 +93,14 @@ def _registry() -> dict[str, Workflow]:
             packing.start_dispatch,
             packing.run_dispatch,
             packing.view_dispatch,
+        ),
+        "returns": Workflow(
+            "returns",
+            MANAGERS | {Role.RETURNS},
+            returns.start_returns,
+            returns.run_returns,
+            returns.view_returns,
+            returns.takes_any_code,
         ),
     }
 

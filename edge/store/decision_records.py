@@ -12,7 +12,8 @@ from edge.domain.decision import CountTaskOpened, ExceptionRaised
 from edge.domain.order import StatusChange
 from edge.domain.parcel import OrderShipped, ParcelClosed, ParcelDispatched
 from edge.domain.pick import PickListFinished, TaskAdded, TaskProgress, ToteBound
-from edge.store import packing
+from edge.domain.returns import ReturnItemGraded, ReturnParcelClosed, ReturnParcelOpened
+from edge.store import packing, returns
 from edge.store.writer import Tx
 
 
@@ -128,6 +129,9 @@ APPLIERS: dict[type, Callable[..., None]] = {
     CountTaskClosed: _count_closed,
     ExceptionRaised: _exception,
     **_packing(),
+    ReturnParcelOpened: returns.apply_parcel_opened,
+    ReturnItemGraded: returns.apply_item_graded,
+    ReturnParcelClosed: returns.apply_parcel_closed,
 }
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, Strict
 
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
-from edge.api.fields import ClientId, OptionalCode, RawScan, Word
+from edge.api.fields import ClientId, OptionalCode, RawScan, Reason, Word
 from edge.config import Settings
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
@@ -34,6 +34,11 @@ class ScanIn(BaseModel):
         ge=1,
         le=9999,
         description="Units this item scan stands for (quantity prompt).",
+    )
+    reason: Reason | None = Field(
+        default=None,
+        description="With a command that takes one (returns: CMD:DESTROY): why, in words or a"
+        " code such as `expired`; the same as `CMD:DESTROY:expired`.",
     )
 
 
@@ -59,6 +64,7 @@ def scan_settings(settings: Settings) -> FloorSettings:
         settings.picking.allow_unscanned_completion,
         settings.picking.quantity_prompt,
         shelf_rules(settings.edge, settings.stock),
+        settings.returns.location,
     )
 
 
@@ -69,7 +75,7 @@ async def scan(
     """One scan from a terminal or a station scanner; answered after its commit, once per scan_id."""
     started = time.perf_counter()
     metrics = request.app.state.metrics
-    req = ScanRequest(body.scan_id, body.raw, session, body.quantity)
+    req = ScanRequest(body.scan_id, body.raw, session, body.quantity, body.reason)
     config = scan_settings(settings)
     try:
         answer = await scans.scan(store, req, config)
