@@ -53,18 +53,35 @@ def sql_in(source: str) -> list[str]:
 
 
 def writer_commands_in(source: str) -> list[str]:
-    """Where a module runs a command through the writer itself (`….writer.run(…)`/`.call(…)`);
-    reading the writer's health (`writer.alive`, its counters) is not a command."""
+    """Where a module runs a command through the writer itself (`….writer.run(…)`, `.call(…)`,
+    `.submit(…)`); reading the writer's health (`writer.alive`, its counters) is not a command."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr in {"run", "call"}
+            and node.func.attr in {"run", "call", "submit"}
             and isinstance(node.func.value, ast.Attribute)
             and node.func.value.attr == "writer"
         ):
             found.append(f"line {node.lineno}")
+    return found
+
+
+def transactions_built_in(source: str) -> list[str]:
+    """Where a module takes the writer's transaction (`edge.store.writer`, its `Tx`) to put a
+    command's steps together itself, at any level (function-level imports included)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module == "edge.store.writer":
+            found.append(f"line {node.lineno}: from edge.store.writer import …")
+        elif isinstance(node, ast.ImportFrom) and node.module == "edge.store":
+            if any(alias.name == "writer" for alias in node.names):
+                found.append(f"line {node.lineno}: from edge.store import writer")
+        elif isinstance(node, ast.Import) and any(
+            alias.name == "edge.store.writer" for alias in node.names
+        ):
+            found.append(f"line {node.lineno}: import edge.store.writer")
     return found
 
 
@@ -95,6 +112,18 @@ def test_no_router_or_api_module_runs_a_command_through_the_writer() -> None:
     assert offenders == {}, f"call a service function instead of the writer: {offenders}"
 
 
+def test_no_command_line_module_runs_a_command_through_the_writer_or_builds_a_transaction() -> None:
+    """A command of `warehouse-edge` calls one service function, which owns its transaction (the
+    same function the API calls, where the API has the command)."""
+    offenders = {}
+    for path in _files("edge/cli"):
+        source = path.read_text(encoding="utf-8")
+        hits = writer_commands_in(source) + transactions_built_in(source)
+        if hits:
+            offenders[_rel(path)] = hits
+    assert offenders == {}, f"call a service function instead of the writer: {offenders}"
+
+
 def test_the_scans_catch_sql_and_a_router_that_commits_itself() -> None:
     """The two checks above would see what they look for."""
     found = sql_in('x = conn.execute("SELECT 1")')
@@ -104,3 +133,10 @@ def test_the_scans_catch_sql_and_a_router_that_commits_itself() -> None:
     routed = "async def h(store):\n    return await store.writer.run(lambda tx: f(tx))\n"
     assert writer_commands_in(routed) == ["line 2"]
     assert writer_commands_in("ok = store.writer.alive and store.writer.commits") == []
+    assert writer_commands_in("def f(store):\n    store.writer.submit(g).result()\n") == ["line 2"]
+    built = "def f():\n    from edge.store.writer import Tx\n    from edge.store import writer\n"
+    assert transactions_built_in(built) == [
+        "line 2: from edge.store.writer import …",
+        "line 3: from edge.store import writer",
+    ]
+    assert transactions_built_in("from edge.store.database import Store") == []

@@ -5,24 +5,23 @@ each change is one transaction and takes effect at its next request."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from edge.cli.common import config_option, reports_errors, settings_from
 from edge.cli.devices_cmd import devices
+from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
-from edge.store.writer import Tx
 
 if TYPE_CHECKING:
     from edge.config import Settings
     from edge.store.database import Store
-
-T = TypeVar("T")
 
 db_option = click.option(
     "--db",
@@ -47,22 +46,23 @@ def _store(config_path: Path | None, db_path: Path | None) -> Iterator[tuple[Set
         store.close()
 
 
-def _write(config_path: Path | None, db_path: Path | None, fn: Callable[[Tx], T]) -> T:
-    with _store(config_path, db_path) as (_, store):
-        return store.writer.call(fn)
-
-
 def _on_badge(
     config_path: Path | None,
     db_path: Path | None,
     badge: str,
-    change: Callable[[Tx], bool],
+    change: Callable[[Store], Coroutine[Any, Any, None]],
     said: str,
 ) -> None:
-    """Apply `change` to BADGE in one transaction and say what became of it (exit 1: no such badge)."""
-    if not _write(config_path, db_path, change):
-        click.echo(f"error: no operator with badge {badge}", err=True)
-        sys.exit(1)
+    """Run the service command `change` (one transaction) and say what became of BADGE (exit 1:
+    no such badge)."""
+    with _store(config_path, db_path) as (_, store):
+        try:
+            asyncio.run(change(store))
+        except EdgeError as err:
+            if err.code != "not_found":
+                raise
+            click.echo(f"error: no operator with badge {badge}", err=True)
+            sys.exit(1)
     click.echo(f"{badge} {said}")
 
 
@@ -78,10 +78,10 @@ def operators() -> None:
 @db_option
 def unlock(badge: str, config_path: Path | None, db_path: Path | None) -> None:
     """Unlock BADGE (locked after too many wrong PINs) and forget its count of them."""
-    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.store.operators import unlock_operator
+    # the services: loaded when this command runs, not at each `warehouse-edge` start-up
+    from edge.service.auth import unlock
 
-    _on_badge(config_path, db_path, badge, lambda tx: unlock_operator(tx, badge), "unlocked")
+    _on_badge(config_path, db_path, badge, lambda store: unlock(store, badge), "unlocked")
 
 
 @operators.command()
@@ -90,11 +90,13 @@ def unlock(badge: str, config_path: Path | None, db_path: Path | None) -> None:
 @db_option
 def disable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
     """Switch BADGE off: it can no longer log in, and its open sessions end."""
-    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.store.operators import set_operator
+    # the services: loaded when this command runs, not at each `warehouse-edge` start-up
+    from edge.service.auth import change_operator
 
     off = "disabled; its sessions ended"
-    _on_badge(config_path, db_path, badge, lambda tx: set_operator(tx, badge, active=False), off)
+    _on_badge(
+        config_path, db_path, badge, lambda store: change_operator(store, badge, active=False), off
+    )
 
 
 @operators.command()
@@ -103,11 +105,15 @@ def disable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
 @db_option
 def enable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
     """Switch BADGE on again."""
-    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.store.operators import set_operator
+    # the services: loaded when this command runs, not at each `warehouse-edge` start-up
+    from edge.service.auth import change_operator
 
     _on_badge(
-        config_path, db_path, badge, lambda tx: set_operator(tx, badge, active=True), "enabled"
+        config_path,
+        db_path,
+        badge,
+        lambda store: change_operator(store, badge, active=True),
+        "enabled",
     )
 
 
@@ -118,11 +124,15 @@ def enable(badge: str, config_path: Path | None, db_path: Path | None) -> None:
 @db_option
 def role(badge: str, role: str, config_path: Path | None, db_path: Path | None) -> None:
     """Give BADGE another ROLE; its open sessions end (it logs in again with the new role)."""
-    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.store.operators import set_operator
+    # the services: loaded when this command runs, not at each `warehouse-edge` start-up
+    from edge.service.auth import change_operator
 
     _on_badge(
-        config_path, db_path, badge, lambda tx: set_operator(tx, badge, role=role), f"is now {role}"
+        config_path,
+        db_path,
+        badge,
+        lambda store: change_operator(store, badge, role=Role(role)),
+        f"is now {role}",
     )
 
 
@@ -134,11 +144,11 @@ def enrol_code(config_path: Path | None, db_path: Path | None) -> None:
     """Print a one-time code that lets one new device enrol (valid auth.enrolment_code_minutes):
     type it on the device's first screen instead of a supervisor's badge and PIN."""
     # the services: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.service.enrolment import issue_code
+    from edge.service.enrolment import new_enrolment_code
 
     with _store(config_path, db_path) as (settings, store):
         minutes = settings.auth.enrolment_code_minutes
-        code = store.writer.call(lambda tx: issue_code(tx, minutes=minutes))
+        code = asyncio.run(new_enrolment_code(store, minutes=minutes))
     click.echo(code)
     click.echo(f"(one device, within {minutes} min)", err=True)
 
@@ -152,17 +162,11 @@ def station_credential(station: str, config_path: Path | None, db_path: Path | N
     """Print a new credential for STATION's screen (its old one, and whoever is logged in there,
     stop at once). Enrolling the station's screen from the screen itself does the same."""
     # the services: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.service.enrolment import issue_station_credential
-    from edge.service.stations import enrol_stations
+    from edge.service.enrolment import new_station_credential
 
     with _store(config_path, db_path) as (settings, store):
         configured = {s.name: s.type for s in settings.stations}
         if station not in configured:
             click.echo(f"error: no station {station} in the config ([[stations]])", err=True)
             sys.exit(1)
-
-        def issue(tx: Tx) -> str:
-            enrol_stations(tx, [(station, configured[station])])
-            return issue_station_credential(tx, station)
-
-        click.echo(store.writer.call(issue))
+        click.echo(asyncio.run(new_station_credential(store, station, configured[station])))

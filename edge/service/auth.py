@@ -17,7 +17,7 @@ from functools import lru_cache
 from starlette.concurrency import run_in_threadpool
 
 from edge.domain.errors import EdgeError
-from edge.domain.operator import after_failed_pin, hash_pin, verify_pin
+from edge.domain.operator import Role, after_failed_pin, hash_pin, verify_pin
 from edge.service.throttle import SourceThrottle
 from edge.store import operators as ops
 from edge.store.database import Store
@@ -157,6 +157,18 @@ async def logout(store: Store, session: ops.LoginSession) -> None:
 async def unlock(store: Store, badge: str) -> None:
     """Unlock a badge locked by wrong PINs (and forget its count of them)."""
     if not await store.writer.run(lambda tx: ops.unlock_operator(tx, badge)):
+        raise EdgeError("not_found", what="badge", key=badge)
+
+
+async def change_operator(
+    store: Store, badge: str, *, role: Role | None = None, active: bool | None = None
+) -> None:
+    """Give a badge another role or switch it off or on, in one commit; either ends its open
+    sessions (it logs in again)."""
+    new_role = role.value if role is not None else None
+    if not await store.writer.run(
+        lambda tx: ops.set_operator(tx, badge, role=new_role, active=active)
+    ):
         raise EdgeError("not_found", what="badge", key=badge)
 
 

@@ -13,7 +13,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service.approval import approve
 from edge.service.auth import AuthSettings
-from edge.service.stations import station_device_id
+from edge.service.stations import enrol_stations, station_device_id
 from edge.service.throttle import RateLimit, SourceThrottle
 from edge.store import operators as ops
 from edge.store.database import Store
@@ -91,6 +91,23 @@ def _enrol(tx: Tx, req: Enrolment, name: str, secret: str, device_id: str | None
     if req.code and not ops.use_enrolment_code(tx, req.code, made):
         raise EdgeError("bad_enrolment_code")
     return made
+
+
+async def new_enrolment_code(store: Store, *, minutes: int) -> str:
+    """A one-time enrolment code valid for `minutes`, kept (as its hash) in one commit."""
+    return await store.writer.run(lambda tx: issue_code(tx, minutes=minutes))
+
+
+async def new_station_credential(store: Store, station: str, kind: str) -> str:
+    """A new credential for the screen of a configured station of type `kind`: its device row
+    made where it has none yet, and its old credential (and whoever is logged in there) stopped,
+    in one commit."""
+
+    def issue(tx: Tx) -> str:
+        enrol_stations(tx, [(station, kind)])
+        return issue_station_credential(tx, station)
+
+    return await store.writer.run(issue)
 
 
 def issue_code(tx: Tx, *, minutes: int) -> str:
