@@ -56,7 +56,7 @@ def ship_orders(store: Store, settings: Settings, *, count: int = SHIPPED_ORDERS
     orders, each in one writer call; returns their ids, the first one of two units or more (a
     return to grade one unit resellable and one damaged)."""
     chosen = _to_ship(store, count)
-    carrier = carrier_for(store, settings)
+    carrier = carrier_for(store, settings.carrier)
     rules = packing.pack_rules(settings)
     box = settings.pack_packages[0]
     for order_id in chosen:
