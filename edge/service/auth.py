@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from starlette.concurrency import run_in_threadpool
 
+from edge.config.sections import AuthSettings as AuthSection
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role, after_failed_pin, hash_pin, verify_pin
 from edge.service.throttle import SourceThrottle
@@ -39,7 +40,7 @@ class AuthSettings:
     idle_minutes: int = 60
 
     @classmethod
-    def of(cls, auth: object) -> AuthSettings:
+    def of(cls, auth: AuthSection) -> AuthSettings:
         """From the settings' [auth] section."""
         return cls(**{name: getattr(auth, name) for name in cls.__dataclass_fields__})
 
