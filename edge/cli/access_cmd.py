@@ -7,43 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from edge.cli.common import config_option, reports_errors, settings_from
+from edge.cli.common import config_option, db_option, reports_errors, settings_from, store_of
 from edge.cli.devices_cmd import devices
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
 
 if TYPE_CHECKING:
-    from edge.config import Settings
     from edge.store.database import Store
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Database file (overrides store.path; default <data_dir>/edge.db).",
-)
-
-
-@contextmanager
-def _store(config_path: Path | None, db_path: Path | None) -> Iterator[tuple[Settings, Store]]:
-    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.store.database import Store
-
-    settings = settings_from(config_path, {"store.path": db_path})
-    store = Store(
-        settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms
-    )
-    try:
-        yield settings, store
-    finally:
-        store.close()
 
 
 def _on_badge(
@@ -55,7 +31,7 @@ def _on_badge(
 ) -> None:
     """Run the service command `change` (one transaction) and say what became of BADGE (exit 1:
     no such badge)."""
-    with _store(config_path, db_path) as (_, store):
+    with store_of(settings_from(config_path, {"store.path": db_path})) as store:
         try:
             asyncio.run(change(store))
         except EdgeError as err:
@@ -146,7 +122,8 @@ def enrol_code(config_path: Path | None, db_path: Path | None) -> None:
     # the services: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.enrolment import new_enrolment_code
 
-    with _store(config_path, db_path) as (settings, store):
+    settings = settings_from(config_path, {"store.path": db_path})
+    with store_of(settings) as store:
         minutes = settings.auth.enrolment_code_minutes
         code = asyncio.run(new_enrolment_code(store, minutes=minutes))
     click.echo(code)
@@ -164,9 +141,10 @@ def station_credential(station: str, config_path: Path | None, db_path: Path | N
     # the services: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.enrolment import new_station_credential
 
-    with _store(config_path, db_path) as (settings, store):
-        configured = {s.name: s.type for s in settings.stations}
-        if station not in configured:
-            click.echo(f"error: no station {station} in the config ([[stations]])", err=True)
-            sys.exit(1)
+    settings = settings_from(config_path, {"store.path": db_path})
+    configured = {s.name: s.type for s in settings.stations}
+    if station not in configured:
+        click.echo(f"error: no station {station} in the config ([[stations]])", err=True)
+        sys.exit(1)
+    with store_of(settings) as store:
         click.echo(asyncio.run(new_station_credential(store, station, configured[station])))

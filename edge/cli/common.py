@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from edge.config import ConfigError, Settings, load_settings
 from edge.domain.errors import EdgeError
+
+if TYPE_CHECKING:
+    from edge.store.database import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +26,14 @@ config_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="TOML config file (default: $WAREHOUSE_EDGE_CONFIG, else built-in defaults).",
+)
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Database file (overrides store.path; default <data_dir>/edge.db).",
 )
 
 
@@ -37,6 +49,21 @@ def settings_from(
     except ConfigError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(2)
+
+
+@contextmanager
+def store_of(settings: Settings) -> Iterator[Store]:
+    """The store the settings name, created or migrated as it opens, closed on the way out."""
+    # the store: loaded when a command needs it, not at each `warehouse-edge` start-up
+    from edge.store.database import Store
+
+    store = Store(
+        settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms
+    )
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def reports_errors(fn: F) -> F:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from edge.cli.common import config_option, reports_errors, settings_from
+from edge.cli.common import config_option, db_option, reports_errors, settings_from, store_of
 from edge.store.importer import COLUMNS, KINDS, ImportRefused
 
 SHOWN_BAD_ROWS = 50
@@ -48,41 +48,32 @@ locations before stock. Existing rows with the same key are updated.
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @config_option
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Database file (overrides store.path; default <data_dir>/edge.db).",
-)
+@db_option
 @reports_errors
 def import_(kind: str, file: Path, config_path: Path | None, db_path: Path | None) -> None:
-    # the services, the store: loaded when this command runs, not at each `warehouse-edge` start-up
+    # the services: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.imports import import_file
-    from edge.store.database import Store
 
     settings = settings_from(config_path, {"store.path": db_path})
-    store = Store(
-        settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms
-    )
-    try:
-        result = import_file(
-            store,
-            kind,
-            file,
-            pin_cost=settings.auth.pin_hash_cost,
-            pin_min_length=settings.auth.pin_min_length,
-            progress=_progress,
-        )
-    except ImportRefused as refused:
-        _report(file, refused)
-        sys.exit(1)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        click.echo(
-            f"error: {file}: not a readable UTF-8 CSV file ({exc}); nothing was imported", err=True
-        )
-        sys.exit(1)
-    finally:
-        store.close()
+    with store_of(settings) as store:
+        try:
+            result = import_file(
+                store,
+                kind,
+                file,
+                pin_cost=settings.auth.pin_hash_cost,
+                pin_min_length=settings.auth.pin_min_length,
+                progress=_progress,
+            )
+        except ImportRefused as refused:
+            _report(file, refused)
+            sys.exit(1)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            click.echo(
+                f"error: {file}: not a readable UTF-8 CSV file ({exc}); nothing was imported",
+                err=True,
+            )
+            sys.exit(1)
     click.echo(result.summary())
 
 

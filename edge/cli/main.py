@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from edge.cli import admin
-from edge.cli.common import config_option, reports_errors, settings_from, setup_logging
+from edge.cli.common import config_option, reports_errors, settings_from, setup_logging, store_of
 from edge.cli.scan import scan
 from edge.config import describe_keys
 
@@ -30,13 +30,8 @@ def cli() -> None:
 @reports_errors
 def init(config_path: Path | None, data_dir: Path | None) -> None:
     """Create the database (or migrate an existing one) and print where it is."""
-    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.store.database import Store
-
-    settings = settings_from(config_path, {"edge.data_dir": data_dir})
-    store = Store(settings.db_path, edge_id=settings.edge.id)
-    click.echo(f"database {store.path} ready (edge {store.edge_id}, epoch {store.epoch})")
-    store.close()
+    with store_of(settings_from(config_path, {"edge.data_dir": data_dir})) as store:
+        click.echo(f"database {store.path} ready (edge {store.edge_id}, epoch {store.epoch})")
 
 
 @cli.command()

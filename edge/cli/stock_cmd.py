@@ -5,27 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
-from edge.cli.common import config_option, reports_errors, settings_from
+from edge.cli.common import config_option, reports_errors, settings_from, store_of
 from edge.domain.messages import prompt
 
 
 @click.group(help="Stock that needs a supervisor: expired and soon-expiring lots, count holds.")
 def stock() -> None:
     """Stock that needs a supervisor."""
-
-
-def _open(config_path: Path | None) -> tuple[Any, Any]:
-    # the store: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.store.database import Store
-
-    settings = settings_from(config_path)
-    return settings, Store(
-        settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms
-    )
 
 
 @stock.command(
@@ -42,13 +31,11 @@ def expiring(config_path: Path | None, days: int | None, as_json: bool) -> None:
     # the services: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.expiry import expiring_stock, shelf_rules
 
-    settings, store = _open(config_path)
-    try:
+    settings = settings_from(config_path)
+    with store_of(settings) as store:
         found = expiring_stock(
             store.read(), shelf_rules(settings.edge, settings.stock), datetime.now(UTC), days=days
         )
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
     else:
@@ -85,12 +72,10 @@ def quarantine(config_path: Path | None, target: str | None) -> None:
     from edge.service.expiry import quarantine, shelf_rules
     from edge.store.ledger import Actor
 
-    settings, store = _open(config_path)
-    try:
+    settings = settings_from(config_path)
+    with store_of(settings) as store:
         rules = shelf_rules(settings.edge, settings.stock)
         done = asyncio.run(quarantine(store, rules, Actor(device_id="cli"), target=target))
-    finally:
-        store.close()
     for f in done["frozen"]:
         click.echo(
             f"frozen {f['qty']:>6} × {f['sku']} lot {f['lot']} (expired {f['expiry']})"
@@ -109,11 +94,8 @@ def counts(config_path: Path | None, done: bool, as_json: bool) -> None:
     # the store: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.store.counts import count_tasks
 
-    _, store = _open(config_path)
-    try:
+    with store_of(settings_from(config_path)) as store:
         tasks = count_tasks(store.read(), status="done" if done else "open")
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps(tasks, ensure_ascii=False, indent=2))
         return
@@ -142,9 +124,6 @@ def count_result(task_id: int, found: int, config_path: Path | None) -> None:
     from edge.service.counts import count_result as record_count_result
     from edge.store.ledger import Actor
 
-    _, store = _open(config_path)
-    try:
+    with store_of(settings_from(config_path)) as store:
         done = asyncio.run(record_count_result(store, task_id, found, Actor(device_id="cli")))
-    finally:
-        store.close()
     click.echo(prompt(done["prompt"], "en", done["params"]))

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from edge.cli.common import config_option, reports_errors, settings_from, setup_logging
+from edge.cli.common import (
+    config_option,
+    reports_errors,
+    settings_from,
+    setup_logging,
+    store_of,
+)
 
 if TYPE_CHECKING:  # the store is loaded when a command needs it
     from edge.config import Settings
@@ -81,25 +87,22 @@ def run_once(config_path: Path | None) -> None:
     # loaded when this command runs, not at each `warehouse-edge` start-up
     from central_sync.agent.client import Refused, Unreachable
     from edge.config import ConfigError
-    from edge.store.database import Store
 
     settings = settings_from(config_path)
     setup_logging(settings.logging.level)
     if not settings.central.url:
         click.echo("error: central.url is not set: this edge runs standalone", err=True)
         sys.exit(2)
-    store = Store(settings.db_path, edge_id=settings.edge.id)
-    try:
-        click.echo(f"syncing edge {store.edge_id} with {settings.central.url} …")
-        done = asyncio.run(_once(store, settings))
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except (Unreachable, Refused) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    with store_of(settings) as store:
+        try:
+            click.echo(f"syncing edge {store.edge_id} with {settings.central.url} …")
+            done = asyncio.run(_once(store, settings))
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except (Unreachable, Refused) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
     click.echo(
         f"sent {done['sent']} events, applied {done['changes']} changes,"
         f" feed cursor {done['feed_cursor']}"
