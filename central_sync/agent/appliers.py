@@ -19,7 +19,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.ledger import MAX_QUANTITY
 from edge.domain.order import OrderStatus
 from edge.domain.shelf_life import ShelfRules
-from edge.service.orders import cancel_order, receive_order
+from edge.service.orders import cancel_order, cut_lines, receive_order
 from edge.service.returns import authorise_return, cancel_return
 from edge.store import orders as order_store
 from edge.store import packing as packing_store
@@ -197,6 +197,21 @@ def order_recalled(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None
     _stop_order(tx, data, change, "moved to another warehouse by central")
 
 
+def order_lines_cancelled(tx: Tx, data: dict[str, Any], change: dict[str, Any]) -> None:
+    """Central cut units off the order's lines (a refund after release), applied once per
+    `cancel_id`: see `cut_lines`. Already packed or gone: refused back to central, which keeps
+    an exception for a person."""
+    order_id = str(data.get("order_id") or change.get("order_id") or "")
+    asked = [(int(ln["line_no"]), _text(ln, "sku"), _whole(ln, "qty")) for ln in data["lines"]]
+    if not asked:
+        raise ValueError("lines must name at least one line")
+    cancel_id = str(data.get("cancel_id") or f"cursor-{change.get('cursor')}")
+    reason = str(data.get("reason") or "cancelled by central")
+    done = cut_lines(tx, order_id, asked, CENTRAL, reason=reason, cancel_id=cancel_id)
+    if done.get("refusal"):
+        log.warning("order %s: units not cancelled: %s; told central", order_id, done["refusal"])
+
+
 def _stop_order(tx: Tx, data: dict[str, Any], change: dict[str, Any], default: str) -> None:
     order_id = str(data.get("order_id") or change.get("order_id") or "")
     row = order_store.order_row(tx, order_id)
@@ -295,6 +310,7 @@ APPLIERS: dict[str, Callable[[Tx, dict[str, Any], dict[str, Any]], None]] = {
     "order_cancelled": order_cancelled,
     "putback_requested": putback_requested,
     "order_recalled": order_recalled,
+    "order_lines_cancelled": order_lines_cancelled,
     "address_changed": address_changed,
     "return_authorised": return_authorised,
     "return_cancelled": return_cancelled,

@@ -22,6 +22,7 @@ from central_sync.server.batch import STATUS_BY_EVENT, EdgeEvent
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
+from central_sync.server.refunds import answer_cut_refusals
 
 log = logging.getLogger("central.events")
 
@@ -86,6 +87,7 @@ def apply_batch(tx: Tx, edge_id: str, events: Sequence[EdgeEvent]) -> BatchResul
         result.changed_skus = _count_stock(tx, edge_id, new)
         _apply_orders(tx, edge_id, new)
         apply_returns(tx, edge_id, new)
+        answer_cut_refusals(tx, edge_id, new)
     result.applied = len(new)
     result.high_water = [{"epoch": e, "seq": s} for e, s in sorted(tops.items())]
     return result

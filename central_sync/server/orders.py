@@ -499,8 +499,10 @@ def edge_order(tx: Tx, order_id: str) -> dict[str, Any]:
     """The order as the edge's `POST /api/v1/orders` body (docs/sync.md, order_released)."""
     row = tx.one("SELECT * FROM orders WHERE id = ?", (order_id,))
     assert row is not None
+    # A line refunded whole before release has nothing to ship: the edge never sees it.
     lines = tx.all(
-        "SELECT sku, qty, lot FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,)
+        "SELECT sku, qty, lot FROM order_lines WHERE order_id = ? AND qty > 0 ORDER BY line_no",
+        (order_id,),
     )
     return _edge_body(row, lines)
 

@@ -6,22 +6,31 @@ refunded since (a line refunded whole is no longer in it). Those units are:
 - taken off the order's lines while no warehouse holds it (unassigned or held at central);
 - when every unit still to ship is refunded, the order is cancelled (the edge holding it gets
   `order_cancelled` through the feed, as for any cancel);
-- when an edge holds it and only part is refunded, an exception is opened for a person: the
-  edge cannot cancel part of a line yet, so the packer must leave those units out (docs/central.md,
-  "Refunds after release")."""
+- when an edge holds it and only part is refunded, they come off its lines here and the edge is
+  sent `order_lines_cancelled` naming them: it gives back their reservation, or puts back the
+  units already picked, and packs only what is left (once per `cancel_id`);
+- when the order is packed or gone, or the edge answers `order_lines_cancel_refused` (it packed
+  before the cut arrived), an exception `refund_after_release` is opened for a person: the
+  refunded units are in a parcel (docs/central.md, "Refunds after release")."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from central_sync.server.amend import cancel_order
+from central_sync.server.amend import SHIPPED, cancel_order
 from central_sync.server.attention import raise_exception
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
+from central_sync.server.feed import add_change
 from central_sync.server.orders import LineIn, history
 
+log = logging.getLogger("central.orders")
 AT_CENTRAL = ("unassigned", "on_hold")
+# The edge can no longer take units out: they are in parcels, or gone.
+PACKED = frozenset({"packed", *SHIPPED})
 
 
 def newly_refunded(stored: Sequence[Any], lines: Sequence[LineIn]) -> dict[int, int]:
@@ -53,8 +62,9 @@ def apply_channel_refunds(tx: Tx, order_id: str, channel: str, lines: Sequence[L
         return ""
     said = ", ".join(f"{n} × {r['sku']}" for r in stored if (n := more.get(int(r["line_no"]))))
     left = sum(int(r["qty"]) for r in stored) - sum(more.values())
+    cut_at_edge = bool(row["warehouse"]) and row["status"] not in PACKED and left > 0
     for line_no, units in more.items():
-        at_central = row["status"] in AT_CENTRAL and not row["warehouse"]
+        at_central = (row["status"] in AT_CENTRAL and not row["warehouse"]) or cut_at_edge
         tx.execute(
             "UPDATE order_lines SET refunded = refunded + ?, qty = qty - ? WHERE order_id = ?"
             " AND line_no = ?",
@@ -70,14 +80,59 @@ def apply_channel_refunds(tx: Tx, order_id: str, channel: str, lines: Sequence[L
             )
             return detail
         return f"every unit refunded on {channel}: cancelled"
+    if cut_at_edge:
+        _send_cut(tx, order_id, row["warehouse"], stored, more, f"refunded on {channel}")
+        history(tx, order_id, row["status"], row["status"], note=f"{said} refunded on {channel}")
+        return f"{said} refunded on {channel}: {row['warehouse']} takes them off the order"
     if row["warehouse"]:
         detail = (
-            f"{said} of order {order_id} refunded on {channel} after it went to "
-            f"{row['warehouse']}: the edge cannot cancel part of a line yet; leave those units "
-            "out at the pack bench (or cancel the order and re-release the rest)"
+            f"{said} of order {order_id} refunded on {channel} after it was {row['status']} at "
+            f"{row['warehouse']}: the units are in its parcels; settle the refund with the buyer"
         )
         raise_exception(tx, "refund_after_release", row["warehouse"], detail, order_id=order_id)
         return detail
     history(tx, order_id, row["status"], row["status"], note=f"{said} refunded on {channel}")
     tx.execute("UPDATE orders SET updated_at = ? WHERE id = ?", (utc_now(), order_id))
     return f"{said} refunded on {channel}: taken off the order"
+
+
+def _send_cut(
+    tx: Tx,
+    order_id: str,
+    edge_id: str,
+    stored: Sequence[Any],
+    more: dict[int, int],
+    reason: str,
+) -> None:
+    """`order_lines_cancelled` to the edge holding the order: the units of each line to cut."""
+    lines = [
+        {"line_no": int(r["line_no"]), "sku": r["sku"], "qty": more[int(r["line_no"])]}
+        for r in stored
+        if int(r["line_no"]) in more
+    ]
+    data = {
+        "order_id": order_id,
+        "cancel_id": uuid.uuid4().hex,
+        "reason": reason,
+        "lines": lines,
+    }
+    add_change(tx, edge_id, "order_lines_cancelled", data, order_id=order_id)
+    tx.execute("UPDATE orders SET updated_at = ? WHERE id = ?", (utc_now(), order_id))
+    log.info("order %s: %s cut at %s (%s)", order_id, lines, edge_id, reason)
+
+
+def answer_cut_refusals(tx: Tx, edge_id: str, events: Sequence[Any]) -> None:
+    """The edge could not cut units it had packed already (`order_lines_cancel_refused`): an
+    exception for a person, naming the units; the refund is settled with the buyer."""
+    for ev in events:
+        if ev.type != "order_lines_cancel_refused" or not ev.order_id:
+            continue
+        units = ", ".join(
+            f"{ln.get('qty')} × {ln.get('sku')}" for ln in ev.payload.get("lines") or []
+        )
+        detail = (
+            f"{units} of order {ev.order_id} ({ev.payload.get('reason', 'refunded')}) could not "
+            f"be taken off at {edge_id}: {ev.payload.get('refusal', 'packed')}; the units ship "
+            "with the order: settle the refund with the buyer"
+        )
+        raise_exception(tx, "refund_after_release", edge_id, detail, order_id=ev.order_id)

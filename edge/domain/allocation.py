@@ -101,3 +101,19 @@ def release_all(held: Mapping[tuple[str, str, str, str], int], line_id: str) -> 
         for (sku, loc, c, lot), qty in held.items()
         if qty > 0
     ]
+
+
+def release_some(
+    held: Mapping[tuple[str, str, str, str], int], line_id: str, qty: int
+) -> list[Reservation]:
+    """Reservations that give back `qty` of what `line_id` holds (at most all of it), from the
+    grains last in key order first (the pick walk's far end)."""
+    out: list[Reservation] = []
+    left = qty
+    for (sku, loc, c, lot), have in sorted(held.items(), reverse=True):
+        if left <= 0:
+            break
+        if (take := min(have, left)) > 0:
+            out.append(Reservation(line_id, sku, loc, -take, container=c, lot=lot))
+            left -= take
+    return out

@@ -7,10 +7,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from edge.domain.allocation import LineRequest, allocate, release_all
+from edge.domain.allocation import LineRequest, allocate, release_all, release_some
 from edge.domain.decision import Decision, Event
 from edge.domain.errors import EdgeError
-from edge.domain.ledger import MAX_QUANTITY, Stock
+from edge.domain.ledger import MAX_QUANTITY, Reservation, Stock
+from edge.domain.line_cut import Line, plan_cut, units_to_return
 from edge.domain.order import OrderStatus, change_status
 from edge.domain.shelf_life import ShelfRules
 from edge.domain.stock import PutBack, put_back
@@ -116,6 +117,16 @@ def allocate_order(tx: Tx, order_id: str, actor: Actor, *, shelf: ShelfRules) ->
     return OrderStatus.ON_HOLD.value
 
 
+def _not_yet_promised(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    """Units picked for the order still in its totes, less those open put-backs (of units cut
+    off its lines earlier) already send back."""
+    in_totes = store.picked_in_totes(tx, order_id)
+    promised = store.promised_putbacks(tx, order_id)
+    return [
+        units for row in in_totes for units in units_to_return([row], promised, int(row["qty"]))
+    ]
+
+
 def _open_qty(line: Any) -> int:
     return int(line["qty_ordered"] - line["qty_cancelled"] - line["qty_picked"])
 
@@ -132,7 +143,7 @@ def cancel_order(tx: Tx, order_id: str, actor: Actor, *, reason: str) -> dict[st
         for ln in store.order_lines(tx, order_id)
         for r in release_all(store.line_reservations(tx, ln["id"]), ln["id"])
     ]
-    putbacks = store.picked_in_totes(tx, order_id)
+    putbacks = _not_yet_promised(tx, order_id)
     payload = {"from": current.value, "reason": reason, "put_back": putbacks}
     decision = Decision(
         None,
@@ -147,6 +158,97 @@ def cancel_order(tx: Tx, order_id: str, actor: Actor, *, reason: str) -> dict[st
     for tote in store.bound_totes(tx, order_id):
         store.release_empty_tote(tx, tote)
     return {"order_id": order_id, "status": OrderStatus.CANCELLED.value, "put_back": putbacks}
+
+
+def cut_lines(
+    tx: Tx,
+    order_id: str,
+    asked: list[tuple[int, str, int]],
+    actor: Actor,
+    *,
+    reason: str,
+    cancel_id: str,
+) -> dict[str, Any]:
+    """Cancel units of the order's lines ((line_no, sku, qty) each), once per `cancel_id`:
+    unpicked units give back their reservation and leave the pick tasks, picked ones get
+    put-back tasks, and the pack bench then checks only what is left. Packed or gone: refused,
+    and central is told (`order_lines_cancel_refused`)."""
+    row = store.order_row(tx, order_id)
+    if row is None:
+        raise EdgeError("not_found", what="order", key=order_id)
+    status = OrderStatus(row["status"])
+    if status is OrderStatus.CANCELLED or store.cut_recorded(tx, order_id, cancel_id):
+        return {"order_id": order_id, "applied": False}
+    rows = store.order_lines(tx, order_id)
+    lines = [
+        Line(
+            r["id"],
+            r["line_no"],
+            r["sku"],
+            r["qty_ordered"],
+            r["qty_cancelled"],
+            r["qty_picked"],
+            r["qty_packed"],
+        )
+        for r in rows
+    ]
+    plan = plan_cut(status, lines, asked)
+    asked_json = [{"line_no": n, "sku": s, "qty": q} for n, s, q in asked]
+    if plan.refused:
+        payload = {
+            "cancel_id": cancel_id,
+            "reason": reason,
+            "status": status.value,
+            "lines": asked_json,
+            "refusal": plan.refusal,
+        }
+        event = Event("order_lines_cancel_refused", payload, order_id=order_id)
+        apply_decision(tx, Decision(None, (event,)), actor)
+        return {"order_id": order_id, "applied": False, "refusal": plan.refusal}
+    if plan.whole:
+        return cancel_order(tx, order_id, actor, reason=reason) | {"applied": True}
+    reservations: list[Reservation] = []
+    putbacks: list[dict[str, Any]] = []
+    in_totes = store.picked_in_totes(tx, order_id)
+    promised = store.promised_putbacks(tx, order_id)
+    for cut in plan.cuts:
+        given = release_some(store.line_reservations(tx, cut.line_id), cut.line_id, cut.from_shelf)
+        reservations += given
+        for r in given:
+            store.shrink_open_tasks(tx, cut.line_id, r.location, r.lot, -r.delta)
+        mine = [t for t in in_totes if t["sku"] == cut.sku]
+        for units in units_to_return(mine, promised, cut.from_tote):
+            putbacks.append(units)
+            key = (str(units["container"]), cut.sku, str(units["lot"]))
+            promised[key] = promised.get(key, 0) + int(units["qty"])
+        store.cut_line(tx, cut.line_id, cut.qty)
+    payload = {
+        "cancel_id": cancel_id,
+        "reason": reason,
+        "lines": [
+            {
+                "line_no": c.line_no,
+                "sku": c.sku,
+                "qty": c.qty,
+                "from_shelf": c.from_shelf,
+                "from_tote": c.from_tote,
+            }
+            for c in plan.cuts
+        ],
+        "put_back": putbacks,
+    }
+    events = [Event("order_lines_cancelled", payload, order_id=order_id)]
+    changes: list[object] = []
+    states = store.task_states(tx, order_id)
+    if status is OrderStatus.PICKING and states and all(s in ("done", "short") for s in states):
+        changes.append(change_status(order_id, status, OrderStatus.PICKED))
+        events.append(Event("order_picked", {"from": status.value}, order_id=order_id))
+    decision = Decision(None, tuple(events), tuple(reservations), changes=tuple(changes))
+    apply_decision(tx, decision, actor)
+    for units in putbacks:
+        store.add_putback(tx, order_id, units)
+    store.finish_emptied_lists(tx, order_id)
+    return {"order_id": order_id, "applied": True, "put_back": putbacks}
 
 
 def putback_notices(conn: Any, order_ids: list[str]) -> list[tuple[int, dict[str, Any]]]:

@@ -265,7 +265,12 @@ def hold_open_tasks(tx: Tx, order_id: str) -> None:
     tx.execute(
         "UPDATE pick_tasks SET status = 'held' WHERE order_id = ? AND status = 'open'", (order_id,)
     )
-    # A list left with no open task is finished, or its picker would be offered it again forever.
+    finish_emptied_lists(tx, order_id)
+
+
+def finish_emptied_lists(tx: Tx, order_id: str) -> None:
+    """A list of this order left with no open task is finished, or its picker would be offered it
+    again forever."""
     tx.execute(
         "UPDATE pick_lists SET status = 'done', finished_at = ? WHERE status = 'open'"
         " AND id IN (SELECT list_id FROM pick_list_orders WHERE order_id = ?)"
@@ -343,3 +348,63 @@ def exceptions(conn: sqlite3.Connection, *, status: str) -> list[dict[str, Any]]
     return rows(
         conn, "SELECT * FROM exceptions WHERE status = ? ORDER BY id DESC LIMIT 500", (status,)
     )
+
+
+def cut_line(tx: Tx, line_id: str, qty: int) -> None:
+    """`qty` more units of the line are cancelled (they will not ship)."""
+    tx.execute(
+        "UPDATE order_lines SET qty_cancelled = qty_cancelled + ? WHERE id = ?", (qty, line_id)
+    )
+
+
+def shrink_open_tasks(tx: Tx, line_id: str, location: str, lot: str, qty: int) -> None:
+    """`qty` fewer units to pick for the line at `location`: open tasks shrink (last first); one
+    left with nothing to pick is done if it picked some, else gone."""
+    tasks = tx.execute(
+        "SELECT id, qty, picked FROM pick_tasks WHERE order_line_id = ? AND location = ?"
+        " AND lot = ? AND status = 'open' ORDER BY id DESC",
+        (line_id, location, lot),
+    ).fetchall()
+    left = qty
+    for t in tasks:
+        take = min(left, t["qty"] - t["picked"])
+        left -= take
+        if t["qty"] - take > t["picked"]:
+            tx.execute("UPDATE pick_tasks SET qty = qty - ? WHERE id = ?", (take, t["id"]))
+        elif t["picked"] > 0:
+            tx.execute(
+                "UPDATE pick_tasks SET qty = picked, status = 'done' WHERE id = ?", (t["id"],)
+            )
+        else:
+            tx.execute("DELETE FROM pick_tasks WHERE id = ?", (t["id"],))
+        if left <= 0:
+            return
+
+
+def task_states(conn: sqlite3.Connection | Tx, order_id: str) -> list[str]:
+    """The status of each of the order's pick tasks."""
+    rows = conn.execute("SELECT status FROM pick_tasks WHERE order_id = ?", (order_id,))
+    return [r["status"] for r in rows]
+
+
+def promised_putbacks(
+    conn: sqlite3.Connection | Tx, order_id: str
+) -> dict[tuple[str, str, str], int]:
+    """Units of the order's totes already due back to bins by open put-backs."""
+    rows = conn.execute(
+        "SELECT container, sku, lot, SUM(qty) AS qty FROM putback_tasks"
+        " WHERE order_id = ? AND status = 'open' GROUP BY container, sku, lot",
+        (order_id,),
+    )
+    return {(r["container"], r["sku"], r["lot"]): int(r["qty"]) for r in rows}
+
+
+def cut_recorded(conn: sqlite3.Connection | Tx, order_id: str, cancel_id: str) -> bool:
+    """Central's cut `cancel_id` was applied (or refused) here already."""
+    row = conn.execute(
+        "SELECT 1 FROM outbox WHERE order_id = ? AND type IN"
+        " ('order_lines_cancelled', 'order_lines_cancel_refused')"
+        " AND json_extract(payload, '$.cancel_id') = ?",
+        (order_id, cancel_id),
+    ).fetchone()
+    return row is not None

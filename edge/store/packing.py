@@ -26,14 +26,16 @@ LABELLED = "(label_printed_at IS NOT NULL OR closed_at IS NOT NULL) AND dispatch
 
 
 def pack_order(conn: Conn, order_id: str) -> PackOrder | None:
-    """The order with, per line, the units picked and those already in closed parcels."""
+    """The order with, per line, the units picked (no more than the line still ships: units
+    cut off after picking go back to bins) and those already in closed parcels."""
     row = conn.execute("SELECT id, status FROM orders WHERE id = ?", (order_id,)).fetchone()
     if row is None:
         return None
     lines = tuple(
         PackLine(r["id"], r["sku"], r["qty_picked"], r["qty_packed"])
         for r in conn.execute(
-            "SELECT id, sku, qty_picked, qty_packed FROM order_lines WHERE order_id = ? ORDER BY id",
+            "SELECT id, sku, MIN(qty_picked, qty_ordered - qty_cancelled) AS qty_picked,"
+            " qty_packed FROM order_lines WHERE order_id = ? ORDER BY id",
             (order_id,),
         )
     )

@@ -260,27 +260,85 @@ def shopify_unrefunded() -> dict[str, Any]:
     return order | {"refunds": [], "financial_status": "paid"}
 
 
-def test_a_shopify_refund_after_release_opens_an_exception_naming_the_refunded_units(
-    central: Central, edge: EdgeSide
-) -> None:
+def refund_after_release(central: Central, edge: EdgeSide) -> str:
+    """Shopify's order released to edge-1, then its orders/updated with 2 units refunded."""
     stock_up(central, edge, ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"])
     [before] = mapped({"order": shopify_unrefunded()}, "shopify")
     [released] = central.ingest([before.to_json()])
     assert released.order_status == "released"
+    return released.id
+
+
+def test_a_shopify_refund_after_release_sends_the_edge_a_cut_of_the_refunded_units(
+    central: Central, edge: EdgeSide
+) -> None:
+    order_id = refund_after_release(central, edge)
     [after] = mapped(fixture("shopify_orders.json"), "shopify")  # orders/updated, 2 refunded
 
     [outcome] = central.ingest([after.to_json()])
 
     assert outcome.status == "duplicate"
+    assert "IPOD2008GREEN, 1 × IPOD2008BLACK refunded on shopify: edge-1 takes them off" in (
+        outcome.reason
+    )
+    [cut] = [c for c in edge.changes()["changes"] if c["type"] == "order_lines_cancelled"]
+    assert cut["order_id"] == order_id
+    assert cut["data"]["lines"] == [
+        {"line_no": 1, "sku": "IPOD2008GREEN", "qty": 1},
+        {"line_no": 3, "sku": "IPOD2008BLACK", "qty": 1},
+    ]
+    lines = central.order(order_id)["lines"]
+    assert [(ln["sku"], ln["qty"], ln["refunded"]) for ln in lines] == [
+        ("IPOD2008GREEN", 0, 1),
+        ("IPOD2008RED", 1, 0),
+        ("IPOD2008BLACK", 0, 1),
+    ]
+    assert central.exceptions(edge_id="edge-1") == []
+    figures = {f["sku"]: f["demand"] for f in central.stock() if f["warehouse"] == "edge-1"}
+    assert figures == {"IPOD2008GREEN": 0, "IPOD2008RED": 1, "IPOD2008BLACK": 0}
+
+
+def test_a_refund_after_the_order_was_packed_opens_an_exception_and_sends_no_cut(
+    central: Central, edge: EdgeSide
+) -> None:
+    order_id = refund_after_release(central, edge)
+    edge.send("order_packed", order_id=order_id)
+    [after] = mapped(fixture("shopify_orders.json"), "shopify")
+
+    central.ingest([after.to_json()])
+
     [exc] = central.exceptions(edge_id="edge-1")
     assert exc["kind"] == "refund_after_release"
     assert "1 × IPOD2008GREEN, 1 × IPOD2008BLACK" in exc["detail"]
-    lines = central.order(released.id)["lines"]
-    assert [(ln["sku"], ln["refunded"]) for ln in lines] == [
-        ("IPOD2008GREEN", 1),
-        ("IPOD2008RED", 0),
-        ("IPOD2008BLACK", 1),
-    ]
+    assert "after it was packed at edge-1: the units are in its parcels" in exc["detail"]
+    assert "order_lines_cancelled" not in [t for t, _ in edge.change_types()]
+
+
+def test_an_edge_that_packed_before_the_cut_arrived_refuses_it_and_a_person_is_told(
+    central: Central, edge: EdgeSide
+) -> None:
+    order_id = refund_after_release(central, edge)
+    [after] = mapped(fixture("shopify_orders.json"), "shopify")
+    central.ingest([after.to_json()])
+    [cut] = [c for c in edge.changes()["changes"] if c["type"] == "order_lines_cancelled"]
+
+    edge.send(
+        "order_lines_cancel_refused",
+        order_id=order_id,
+        cancel_id=cut["data"]["cancel_id"],
+        reason="refunded on shopify",
+        status="packed",
+        lines=cut["data"]["lines"],
+        refusal="the order is packed: its units are in parcels",
+    )
+
+    [exc] = central.exceptions(edge_id="edge-1")
+    assert (exc["kind"], exc["order_id"]) == ("refund_after_release", order_id)
+    assert exc["detail"] == (
+        f"1 × IPOD2008GREEN, 1 × IPOD2008BLACK of order {order_id} (refunded on shopify) could "
+        "not be taken off at edge-1: the order is packed: its units are in parcels; the units "
+        "ship with the order: settle the refund with the buyer"
+    )
 
 
 def test_a_refund_before_any_warehouse_took_the_order_comes_off_its_lines(
@@ -302,3 +360,22 @@ def test_a_refund_before_any_warehouse_took_the_order_comes_off_its_lines(
         ("IPOD2008RED", 1, 0),
         ("IPOD2008BLACK", 0, 1),
     ]
+
+
+def test_a_line_refunded_whole_before_release_is_not_sent_to_the_edge(
+    central: Central, edge: EdgeSide
+) -> None:
+    central.upsert_products(
+        [(s, ProductIn(name=s)) for s in ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK")]
+    )
+    [before] = mapped({"order": shopify_unrefunded()}, "shopify")
+    [waiting] = central.ingest([before.to_json()])  # stock not yet counted: unassigned
+    [after] = mapped(fixture("shopify_orders.json"), "shopify")
+    central.ingest([after.to_json()])  # GREEN and BLACK refunded whole
+    edge.receive("IPOD2008RED", 5)
+
+    central.assign_pending()
+
+    [released] = [c for c in edge.changes()["changes"] if c["type"] == "order_released"]
+    assert released["order_id"] == waiting.id
+    assert [(ln["sku"], ln["qty"]) for ln in released["data"]["lines"]] == [("IPOD2008RED", 1)]
