@@ -21,7 +21,9 @@ os.environ.setdefault("WAREHOUSE_EDGE_AUTH_PIN_HASH_COST", "10")
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10})
+    # no scheduled weekly report in tests (tests/test_weekly_mail.py runs it by its own clock)
+    overrides = {"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10, "report.schedule": ""}
+    return load_settings(env={}, overrides=overrides)
 
 
 @pytest.fixture

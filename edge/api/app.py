@@ -53,6 +53,7 @@ from edge.service.documents import render_document
 from edge.service.orders import putback_notices
 from edge.service.printing import Spooler
 from edge.service.throttle import RateLimit, SourceThrottle
+from edge.service.weekly_run import report_loop
 from edge.store.database import Store
 from edge.store.ledger import utc
 from kernel.openapi import calls, document_problems
@@ -155,6 +156,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         app.state.metrics = Metrics(app.state.store)
         log.info("edge %s ready, database %s", app.state.store.edge_id, app.state.store.path)
         housekeeping = asyncio.create_task(_housekeeping(app.state.store, settings))
+        weekly = asyncio.create_task(report_loop(app.state.store, settings))
         app.state.sync = await _start_sync(
             app.state.store, app.state.metrics, settings, app.state.broker
         )
@@ -180,6 +182,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             await app.state.spooler.stop()
             await app.state.stations.stop()
             housekeeping.cancel()
+            weekly.cancel()
             if app.state.sync is not None:
                 await app.state.sync.stop()
             if owned:

@@ -11,6 +11,7 @@ from edge.cli.demo_cmd import demo
 from edge.cli.devices_cmd import devices
 from edge.cli.import_cmd import import_
 from edge.cli.labels_cmd import labels
+from edge.cli.report_cmd import report
 from edge.cli.stock_cmd import stock
 from edge.cli.sync_cmd import sync
 from edge.cli.tls_cmd import tls
@@ -28,4 +29,5 @@ COMMANDS: list[click.Command] = [
     sync,
     stock,
     operators,
+    report,
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ValidationInfo, field_validator
@@ -93,6 +94,9 @@ class ReportSettings(BaseModel):
         "auto",
         "STARTTLS: when the server offers it (auto), required (always) or never (a local relay).",
     )
+    smtp_ca_file: OptionalPath = _key(
+        None, "CA certificate (PEM) the SMTP server's is checked against; empty: the system's."
+    )
     smtp_user: OptionalText = _key(None, "SMTP login; empty sends without logging in.")
     smtp_password: OptionalText = _key(None, "SMTP password for smtp_user.", repr=False)
     smtp_from: OptionalText = _key(None, "Sender address of the report's e-mail.")
@@ -104,6 +108,13 @@ class ReportSettings(BaseModel):
         if value.strip() and not _SCHEDULE.match(value.strip().lower()):
             raise ValueError(_SCHEDULE_EXPECTED)
         return value.strip().lower()
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _existing_ca(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("an existing PEM file")
+        return value
 
     @field_validator("recipients")
     @classmethod
