@@ -163,6 +163,13 @@ def _order_status(tx: Tx, order_id: str | None) -> OrderStatus | None:
     return OrderStatus(row["status"]) if row is not None else None
 
 
+def _item_view(conn: Any, s: ReturnsSession) -> dict[str, Any] | None:
+    if s.item is None:
+        return None
+    names = store.product_names(conn, [s.item.sku]).get(s.item.sku, {})
+    return asdict(s.item) | {"name": names.get("name", ""), "name_zh": names.get("name_zh", "")}
+
+
 def view_returns(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
     """The returns screen: the parcel, its lines as received and graded, the item in hand."""
     s = ReturnsSession.from_state(state)
@@ -184,7 +191,7 @@ def view_returns(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
         "unknown_sender": s.unknown_sender,
         "scanned": s.scanned or None,
         "lines": lines,
-        "item": asdict(s.item) if s.item else None,
+        "item": _item_view(conn, s),
         "prompt": PROMPT[s.step],
         "prompt_params": params,
     }

@@ -253,8 +253,8 @@ def parcel_lines(
         line = out.setdefault(r[0], _view_line(r[0], 0))
         line["received"] += int(r[2])
         line["graded"][r[1]] += int(r[2])
-    names = _names(conn, list(out))
-    return [line | {"name": names.get(sku, "")} for sku, line in sorted(out.items())]
+    names = product_names(conn, list(out))
+    return [line | names.get(sku, {"name": "", "name_zh": ""}) for sku, line in sorted(out.items())]
 
 
 def _view_line(sku: str, expected: int) -> dict[str, Any]:
@@ -262,10 +262,11 @@ def _view_line(sku: str, expected: int) -> dict[str, Any]:
     return {"sku": sku, "expected": expected, "received": 0, "graded": graded}
 
 
-def _names(conn: Conn, skus: list[str]) -> dict[str, str]:
+def product_names(conn: Conn, skus: list[str]) -> dict[str, dict[str, str]]:
+    """Each SKU's `name` and `name_zh`."""
     marks = ",".join("?" * len(skus))
-    rows = conn.execute(f"SELECT sku, name FROM products WHERE sku IN ({marks})", skus)
-    return {r[0]: r[1] for r in rows}
+    rows = conn.execute(f"SELECT sku, name, name_zh FROM products WHERE sku IN ({marks})", skus)
+    return {r[0]: {"name": r[1], "name_zh": r[2]} for r in rows}
 
 
 # --- the records a returns decision carries (applied by edge.store.decision_records) ---
