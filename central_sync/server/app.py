@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from central_sync.server import deps, errors
 from central_sync.server.central import WATCH_S, Central
 from central_sync.server.feed import Notifier
-from central_sync.server.routes import admin, board, edges, returns, webhooks
+from central_sync.server.routes import admin, board, edges, returns, self_service, webhooks
 from central_sync.server.schema import SCHEMA_VERSION, schema_version
 from kernel.openapi import calls, document_problems
 
@@ -25,15 +25,22 @@ log = logging.getLogger("central")
 
 # Central takes whole batches (500 events, 10,000 channel orders or products): a larger default.
 MAX_BODY_BYTES = 16 * 1024 * 1024
+SELF_SERVICE_LOOKUP = "/api/v1/self-service/lookup"
 
 
 def route_statuses(route: APIRoute) -> set[int]:
-    """401/403 behind an edge's or the admin's token; 503 readiness."""
+    """401/403 behind an edge's or the admin's token; 503 readiness; the self-service's 401
+    (its pass) and 429 (guessing slowed down)."""
     guarded = any(
         call in (deps.admin, deps.admin_or_cookie, deps.edge_caller)
         for call in calls(route.dependant)
     )
-    return ({503} if route.path == "/readyz" else set()) | ({401, 403} if guarded else set())
+    statuses = ({503} if route.path == "/readyz" else set()) | ({401, 403} if guarded else set())
+    if route.path == SELF_SERVICE_LOOKUP:
+        statuses.add(429)  # guessing is slowed down
+    elif route.path.startswith("/api/v1/self-service/"):
+        statuses |= {400, 401}  # the customer's pass (X-Return-Pass) is checked, bounded
+    return statuses
 
 
 async def _watch_edges(central: Central) -> None:
@@ -76,7 +83,7 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     errors.install(app, max_body_bytes=max_body_bytes)
     document_problems(app, writes={404, 409, 422}, own=route_statuses)
     routers = (edges.router, admin.router, admin.reader, board.router, webhooks.router)
-    for router in (*routers, returns.router, returns.reader):
+    for router in (*routers, returns.router, returns.reader, self_service.router, self_service.api):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

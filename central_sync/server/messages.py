@@ -110,6 +110,21 @@ CATALOGUE: dict[str, Text] = {
         "订单 {order_id} 已发货 {days} 天；{sku}（第 {line} 行，品类 {category}，渠道 {channel}）"
         "仅在 {limit} 天内可退货。如商品有质量问题，请联系客服。",
     ),
+    "self_service_no_match": Text(
+        "No shipped order matches that order number and phone. Check the order number on the "
+        "packing slip and the last 4 digits of the phone the order was sent to.",
+        "没有与该订单号和手机号匹配的已发货订单。请核对装箱单上的订单号及收件手机号后 4 位。",
+    ),
+    "too_many_attempts": Text(
+        "Too many tries that did not match. Wait {retry_after_s} s and try again, or contact "
+        "customer service.",
+        "未匹配的尝试次数过多。请等待 {retry_after_s} 秒后重试，或联系客服。",
+    ),
+    "photo_refused": Text(
+        "The photo was not taken: {reason}. Send a JPEG or PNG of at most 2 MiB, up to {limit} "
+        "photos per return.",
+        "照片未被接收：{reason}。请上传不超过 2 MiB 的 JPEG 或 PNG，每个退货最多 {limit} 张。",
+    ),
     "edge_exists": Text(
         "Edge {edge_id} is already registered; its token was printed when it was added.",
         "边缘节点 {edge_id} 已注册；其令牌已在添加时打印。",

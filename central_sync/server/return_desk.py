@@ -8,8 +8,9 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from central_sync.server import aftersales, return_label, return_rates, returns
+from central_sync.server import aftersales, return_label, return_rates, returns, self_service
 from central_sync.server.db import Tx
+from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import Policy, load_policy, save_policy
 
 Opener = Callable[[], AbstractContextManager[Tx]]
@@ -24,6 +25,7 @@ class ReturnDesk:
         self._write = write
         self._read = read
         self.clock: Callable[[], datetime] = utc_clock  # tests move it
+        self.guard = self_service.Guard()
 
     # --- RMAs
 
@@ -56,6 +58,46 @@ class ReturnDesk:
             if kind == "pdf":
                 return return_label.label_pdf(tx, rma)
             return return_label.label_zpl(tx, rma).encode()
+
+    # --- the customer's self-service (a pass from lookup opens the rest)
+
+    def self_lookup(self, body: self_service.LookupIn, client: str) -> dict[str, Any]:
+        """Order and phone matched: a pass and the order's returnable lines; else refused, and
+        the client and the order number slowed down."""
+        now = self.clock()
+        sources = [f"client:{client}", f"order:{body.order.strip().upper()}"]
+        self.guard.check(sources, now)
+        with self._write() as tx:
+            order_id = self_service.lookup(tx, body)
+            if order_id is not None:
+                view = self_service.order_view(tx, order_id, now=now)
+                return view | {"pass": self_service.make_pass(tx, order_id, now=now)}
+        self.guard.failed(sources, now)
+        raise CentralError("self_service_no_match")
+
+    def self_order(self, token: str) -> dict[str, Any]:
+        with self._read() as tx:
+            order_id = self_service.read_pass(tx, token, now=self.clock())
+            return self_service.order_view(tx, order_id, now=self.clock())
+
+    def self_authorise(self, token: str, body: self_service.SelfReturnIn) -> dict[str, Any]:
+        with self._read() as tx:
+            order_id = self_service.read_pass(tx, token, now=self.clock())
+        asked = returns.ReturnIn(lines=body.lines, reason=body.reason)
+        return self.authorise(order_id, asked, source="self_service")
+
+    def self_photo(self, token: str, rma: str, content_type: str, data: bytes) -> dict[str, Any]:
+        with self._write() as tx:
+            order_id = self_service.read_pass(tx, token, now=self.clock())
+            return self_service.add_photo(tx, order_id, rma, content_type, data)
+
+    def self_label(self, token: str, rma: str) -> bytes:
+        with self._read() as tx:
+            order_id = self_service.read_pass(tx, token, now=self.clock())
+            owner = tx.value("SELECT order_id FROM returns WHERE rma = ?", (rma,))
+            if owner != order_id:
+                raise CentralError("not_found", what="RMA", key=rma)
+            return return_label.label_pdf(tx, rma)
 
     # --- refunds due, rates
 
