@@ -22,6 +22,7 @@ from central_sync.server.batch import STATUS_BY_EVENT, EdgeEvent
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
+from central_sync.server.reassigned import adopt_shipped
 from central_sync.server.refunds import answer_cut_refusals
 
 log = logging.getLogger("central.events")
@@ -185,6 +186,7 @@ def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
         return
     marks = ",".join("?" * len(ids))
     rows = tx.all(f"SELECT id, status, warehouse FROM orders WHERE id IN ({marks})", ids)
+    rows = adopt_shipped(tx, edge_id, new, rows)  # shipped here before a recall arrived
     status = {r["id"]: r["status"] for r in rows if r["warehouse"] == edge_id}
     foreign = {r["id"] for r in rows} - set(status)
     if foreign:

@@ -35,6 +35,8 @@ TEXT: dict[str, dict[str, str]] = {
         "since": "Since",
         "exc_late_event": "late event",
         "exc_not_acknowledged": "order not taken by its edge",
+        "exc_duplicate_assignment": "order at two warehouses",
+        "exc_refund_after_release": "refund after release",
         "edges": "Edges",
         "edge": "Edge",
         "name": "Name",
@@ -87,6 +89,8 @@ TEXT: dict[str, dict[str, str]] = {
         "since": "开始时间",
         "exc_late_event": "迟到的事件",
         "exc_not_acknowledged": "订单未被仓库接收",
+        "exc_duplicate_assignment": "订单分配到两个仓库",
+        "exc_refund_after_release": "发货前后退款",
         "edges": "仓库边缘服务器",
         "edge": "边缘服务器",
         "name": "名称",
@@ -139,6 +143,29 @@ _SENTENCES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] =
         lambda m: f"{m[1]}：需要 {m[2]}，无库存{'；' if m[3] else ''}",
     ),
     (re.compile(r"no warehouse can cover every line; "), "没有仓库能满足全部订单行："),
+    # central_sync/server/reassigned.py
+    (
+        re.compile(r"(\S+) shipped order (\S+) before its recall reached it"),
+        lambda m: f"边缘服务器 {m[1]} 在撤回送达之前已发出订单 {m[2]}",
+    ),
+    (
+        re.compile(r"; it was waiting unassigned: nothing else to do"),
+        "；该订单当时未分配：无需其他操作",
+    ),
+    (
+        re.compile(
+            r"; (\S+) holds it too and has picked (\d+) unit\(s\) of it \((\w+)\): stop it"
+            r" there \(cancel its copy at the edge\) and put the units back, then resolve this"
+        ),
+        lambda m: (
+            f"；{m[1]} 也持有该订单，已拣 {m[2]} 件（{_status(m[3])}）：请在那里停止该订单"
+            "（在边缘服务器取消其副本）并放回货品，然后处理此异常"
+        ),
+    ),
+    (
+        re.compile(r"; (\S+), which held it too, has picked nothing of it: its copy is recalled"),
+        lambda m: f"；同样持有该订单的 {m[1]} 尚未拣货：其副本已撤回",
+    ),
     (
         re.compile(
             r"order (\S+): edge (\S+) sent (\S+) \(epoch (\d+) seq (\d+), at ([^)]*)\) after"
