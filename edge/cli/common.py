@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from edge.store.database import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
+E = TypeVar("E", bound=Exception)
 
 config_option = click.option(
     "--config",
@@ -66,18 +67,26 @@ def store_of(settings: Settings) -> Iterator[Store]:
         store.close()
 
 
-def reports_errors(fn: F) -> F:
-    """Print an EdgeError's message (and code) instead of a traceback; exit 1."""
+def reporting(kind: type[E], say: Callable[[E], str]) -> Callable[[F], F]:
+    """A command decorator: an error of `kind` is printed as one line, `error: ` and what `say`
+    makes of it, instead of a traceback; exit 1."""
 
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except EdgeError as err:
-            click.echo(f"error: {err.code}: {err.message('en')}", err=True)
-            sys.exit(1)
+    def decorate(fn: F) -> F:
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except kind as err:
+                click.echo(f"error: {say(err)}", err=True)
+                sys.exit(1)
 
-    return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+# An EdgeError's code and its English message.
+reports_errors = reporting(EdgeError, lambda err: f"{err.code}: {err.message('en')}")
 
 
 def setup_logging(level: str = "INFO") -> None:

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import socket
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from edge.cli.common import config_option, settings_from
+from edge.cli.common import F, config_option, reporting, settings_from
 from edge.config import Settings
 from edge.service import local_ca
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 dir_option = click.option(
     "--dir",
@@ -43,18 +38,8 @@ def names_option(*, required: bool) -> Callable[[F], F]:
     )
 
 
-def reports_tls_errors(fn: F) -> F:
-    """Print a TlsError's one line instead of a traceback; exit 1."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except local_ca.TlsError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
+# A TlsError says what is wrong in its one line.
+reports_tls_errors = reporting(local_ca.TlsError, str)
 
 
 @click.group()
