@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from edge.api.deps import SettingsDep, StoreDep, allow
 from edge.domain.errors import EdgeError
-from edge.domain.kpi import check_window
+from edge.domain.kpi import Grain, check_window
 from edge.domain.operator import MANAGERS
 from edge.service import kpis as kpi_service
 from edge.service import reports
@@ -29,9 +30,9 @@ Week = Annotated[
 
 
 def _query(
-    settings: Any, first: date | None, last: date | None, grain: Any, channel: str | None
+    zone: ZoneInfo, first: date | None, last: date | None, grain: Grain, channel: str | None
 ) -> kpi_service.Query:
-    today = datetime.now(settings.edge.zone).date()
+    today = datetime.now(zone).date()
     last = last or today
     first = first or last - timedelta(days=27)
     check_window(first, last)
@@ -50,7 +51,7 @@ async def kpis(
     svg: Annotated[bool, Query(description="Add each KPI's chart as an SVG element.")] = False,
 ) -> dict[str, Any]:
     """Every KPI by day or ISO week (default: the last 28 days) against its threshold."""
-    query = _query(settings, from_, to, grain, channel)
+    query = _query(settings.edge.zone, from_, to, grain, channel)
     return kpi_service.kpis(store.read(), settings, query, datetime.now(UTC), svg=svg)
 
 
@@ -68,7 +69,7 @@ async def kpi(
     """One KPI by day or ISO week, with its breakdown (per operator where it has one)."""
     if name not in kpi_service.NAMES:
         raise EdgeError("not_found", what="KPI", key=name[:64])
-    query = _query(settings, from_, to, grain, channel)
+    query = _query(settings.edge.zone, from_, to, grain, channel)
     found = kpi_service.kpis(store.read(), settings, query, datetime.now(UTC))
     item: dict[str, Any] = next(i for i in found["kpis"] if i["name"] == name)
     return {key: value for key, value in found.items() if key != "kpis"} | item
