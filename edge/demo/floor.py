@@ -144,7 +144,13 @@ def with_returns_desk(settings: Settings) -> tuple[Settings, VirtualSerialPort]:
     """The demo's returns desk DESK-1 at the returns location ([returns] location), its own
     virtual scanner and file printer (the quarantine bag labels)."""
     where = settings.returns.location
-    return with_station(settings, DEMO_DESK, "returns_desk", device="desk", location=where)
+    settings, port = with_station(
+        settings, DEMO_DESK, "returns_desk", device="desk", location=where
+    )
+    if not settings.packing.handheld_printer:  # two printers now: a handheld's waybill stays
+        packing = settings.packing.model_copy(update={"handheld_printer": "demo-printer"})
+        settings = settings.model_copy(update={"packing": packing})
+    return settings, port
 
 
 def with_station(
