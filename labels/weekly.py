@@ -5,6 +5,7 @@ The same chart drawing is served as SVG to the terminal's KPI screen."""
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,11 +118,13 @@ def limit(item: Kpi) -> str:
 # --- the chart (PDF and SVG) ---
 
 
-def chart(points: Sequence[Point], item: Kpi, width: float = 480, height: float = 150) -> Drawing:
+def chart(
+    points: Sequence[Point], item: Kpi, width: float = 480, height: float = 150, *, text: float = 7
+) -> Drawing:
     """Values by period as a line, the threshold as a dashed line, breached points red, periods
     with no data left as a gap."""
     d = Drawing(width, height)
-    left, bottom, top, right = 42.0, 22.0, 10.0, 8.0
+    left, bottom, top, right = 6 * text, 3 * text + 1, 10.0, 8.0
     plot_w, plot_h = width - left - right, height - bottom - top
     values = [p.value for p in points if p.value is not None]
     scale = 100.0 if item.unit == "ratio" else 1.0
@@ -148,7 +151,12 @@ def chart(points: Sequence[Point], item: Kpi, width: float = 480, height: float 
         d.add(Line(left, y(v), left + plot_w, y(v), strokeColor=GRID, strokeWidth=0.3))
         d.add(
             String(
-                left - 4, y(v) - 3, f"{v * scale:.0f}", fontName=LATIN, fontSize=7, textAnchor="end"
+                left - 4,
+                y(v) - text / 2.5,
+                f"{v * scale:.0f}",
+                fontName=LATIN,
+                fontSize=text,
+                textAnchor="end",
             )
         )
     if t is not None and item.threshold.direction != "none":
@@ -173,7 +181,8 @@ def chart(points: Sequence[Point], item: Kpi, width: float = 480, height: float 
         segment += [x(i), y(p.value)]
     if len(segment) >= 4:
         d.add(PolyLine(segment, strokeColor=LINE, strokeWidth=1.5))
-    step = max(1, len(points) // 10)
+    # a label every `step` points, so that they never overlap ("11-23" is about 3.3 ems wide)
+    step = max(1, math.ceil(len(points) * text * 3.6 / plot_w))
     for i, p in enumerate(points):
         if p.value is not None:
             d.add(
@@ -181,13 +190,14 @@ def chart(points: Sequence[Point], item: Kpi, width: float = 480, height: float 
             )
         if i % step == 0:
             label = p.period[5:] if len(p.period) == 10 else p.period
-            d.add(String(x(i), 8, label, fontName=LATIN, fontSize=7, textAnchor="middle"))
+            d.add(String(x(i), text, label, fontName=LATIN, fontSize=text, textAnchor="middle"))
     return d
 
 
 def chart_svg(item: Kpi) -> str:
     """The KPI's chart as an inline SVG element that scales to its container's width."""
-    svg: str = renderSVG.drawToString(chart(item.points, item, 360, 150))
+    # drawn at the size a 360 px phone shows it, its text as large as the screen's small print
+    svg: str = renderSVG.drawToString(chart(item.points, item, 360, 170, text=11))
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg width="100%" role="img"', svg)
     svg = svg.replace("<desc>...</desc>", "").replace('id="clip"', f'id="clip-{item.name}"')

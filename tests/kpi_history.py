@@ -5,7 +5,7 @@ tests/test_kpi.py computes every KPI of it by hand."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from edge.store.database import Store
@@ -200,25 +200,39 @@ EXCEPTIONS = [
 ]
 
 
-def ts(text: str) -> str:
-    """'2026-11-23T10:10' → the stored form '2026-11-23T10:10:00.000000Z'."""
-    return text + ":00.000000Z" if len(text) == 16 else text
+def stored(text: str, shift: timedelta = timedelta()) -> str:
+    """'2026-11-23T10:10' (or a ship-by with its offset) → the stored form, `shift` later."""
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    at = (at if at.tzinfo else at.replace(tzinfo=UTC)) + shift
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def write_history(store: Store, *, seeded: bool = False) -> None:
-    """The week's history; `seeded`: the floor (products, bins, operators) is there already."""
+def write_history(store: Store, *, seeded: bool = False, shift: timedelta = timedelta()) -> None:
+    """The week's history (`shift` later: whole weeks keep its weekdays); `seeded`: the floor
+    (products, bins, operators) is there already."""
     if not seeded:
         store.writer.call(seed_floor)
-    store.writer.call(_write)
+    store.writer.call(lambda tx: _write(tx, shift))
 
 
-def _write(tx: Any) -> None:
+def _write(tx: Any, shift: timedelta) -> None:
+    def ts(text: str) -> str:
+        return stored(text, shift)
+
     ops = {r["badge"]: r["id"] for r in tx.execute("SELECT id, badge FROM operators")}
     for order, (channel, ship_by, changes, lines) in ORDERS.items():
         tx.execute(
             "INSERT INTO orders (id, channel, channel_order_id, status, ship_by, created_at,"
             " updated_at) VALUES (?,?,?,?,?,?,?)",
-            (order, channel, order, changes[-1][0], ship_by, ts(changes[0][1]), ts(changes[-1][1])),
+            (
+                order,
+                channel,
+                order,
+                changes[-1][0],
+                ship_by if not shift else ts(ship_by),
+                ts(changes[0][1]),
+                ts(changes[-1][1]),
+            ),
         )
         for n, (line, sku, qty) in enumerate(lines, 1):
             tx.execute(

@@ -12,6 +12,7 @@ import { chooserScreen, enrolScreen, loginScreen } from "./screens_auth.js";
 import { moveScreen, pickScreen } from "./screens_work.js";
 import { createPackBench, weightOfScan } from "./pack_bench.js";
 import { dispatchScreen, packScreen } from "./screens_pack.js";
+import { createKpis, kpiScreen } from "./kpis.js";
 import { createReturns } from "./returns.js";
 import { returnsScreen } from "./screens_returns.js";
 import { createStation, rejectedReason, scanEventKind, unknownStationScreen } from "./station.js";
@@ -29,6 +30,7 @@ const SCREENS = {
   pack: packScreen,
   dispatch: dispatchScreen,
   returns: returnsScreen,
+  kpis: kpiScreen,
   "unknown-station": unknownStationScreen,
 };
 const WORKFLOWS = new Set(["pick", "move", "pack", "dispatch", "returns"]);
@@ -427,6 +429,10 @@ const returns = createReturns({
   notify: (tone, text) => show(overlay, { tone, text }),
 });
 Object.assign(act, returns.actions);
+
+// The supervisor's KPI screen: the edge's KPIs and charts, and the weekly report's download.
+const kpis = createKpis({ state, render, go, needLogin, refuse });
+Object.assign(act, kpis.actions);
 
 async function logout() {
   await api.logout().catch(() => null);

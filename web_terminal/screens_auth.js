@@ -116,6 +116,7 @@ export function loginScreen(ctx) {
 const PICK_ROLES = new Set(["picker", "supervisor", "admin"]);
 const PACK_ROLES = new Set(["packer", "supervisor", "admin"]);
 const RETURNS_ROLES = new Set(["returns", "supervisor", "admin"]);
+const KPI_ROLES = new Set(["supervisor", "admin"]);
 
 function tile(testid, title, hint, icon, onclick) {
   return h(
@@ -140,6 +141,7 @@ export function chooserScreen({ state, act }) {
     tiles.push(tile("btn-returns", t("task_returns"), t("task_returns_hint"), "↩", () => act.startTask("returns")));
   }
   tiles.push(tile("btn-move", t("task_move"), t("task_move_hint"), "⇄", () => act.startTask("move")));
+  if (KPI_ROLES.has(role)) tiles.push(tile("btn-kpis", t("task_kpis"), t("task_kpis_hint"), "∿", act.openKpis));
   return {
     main: [h("h1", { class: "title" }, t("choose_task")), h("div", { class: "tiles" }, tiles)],
     actions: [row(button("btn-logout", t("btn_logout"), act.logout, { kind: "secondary" }))],

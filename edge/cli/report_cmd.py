@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from edge.cli.common import config_option, reports_errors, settings_from
+from edge.cli.common import config_option, reports_errors, settings_from, store_of
 
 
 @click.group(help="Reports for the supervisor and the managers.")
@@ -42,7 +42,6 @@ def weekly(config_path: Path | None, out: Path | None, week: str | None, mail: b
     from edge.domain.kpi import week_bounds
     from edge.service import weekly_run
     from edge.service.reports import weekly_pdf
-    from edge.store.database import Store
 
     settings = settings_from(config_path)
     if week is not None:
@@ -50,11 +49,8 @@ def weekly(config_path: Path | None, out: Path | None, week: str | None, mail: b
     if mail and not settings.report.to:
         click.echo("error: --mail needs report.recipients (and report.smtp_host)", err=True)
         sys.exit(2)
-    store = Store(settings.db_path, edge_id=settings.edge.id)
-    try:
+    with store_of(settings) as store:
         made = weekly_pdf(store.read(), settings, week, datetime.now(UTC))
-    finally:
-        store.close()
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(made.pdf)
