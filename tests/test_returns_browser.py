@@ -187,6 +187,7 @@ def test_on_a_handheld_a_clerk_grades_an_expected_return_and_an_over_return_or_w
     assert "bad" in hh.tones() and "good" in hh.tones()
 
 
+@pytest.mark.xfail(strict=True, reason="GET /api/v1/returns/lookup is not on main yet (ret-edge)")
 def test_at_the_returns_desk_an_unexpected_parcel_is_identified_by_the_order_search_and_graded(
     edge: DemoEdge, sheet: BarcodeSheet, desk: StationScreen
 ) -> None:
@@ -204,6 +205,8 @@ def test_at_the_returns_desk_an_unexpected_parcel_is_identified_by_the_order_sea
 
     desk.scan_with(scanner, parcel)
     step = desk.attr("step", "data-step")
+    unknown = (desk.by("feedback").get_attribute("data-tone"), desk.text("feedback-detail"))
+    dismiss(desk)
     desk.by("lookup-input").fill(customer.split()[0])
     desk.by("btn-lookup").click()
     desk.by("lookup-row").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
@@ -218,6 +221,7 @@ def test_at_the_returns_desk_an_unexpected_parcel_is_identified_by_the_order_sea
     tap(desk, "btn-close-parcel")
 
     assert step == "identify"
+    assert unknown[0] == "bad" and unknown[1].startswith(f"Unexpected return: {parcel} matches no")
     assert shown[:2] == (order, True)
     assert (shown[2]["received"], shown[2]["resellable"]) == ("1", "1")
     assert wide > 900  # the desk's screen uses its width
