@@ -13,6 +13,7 @@ from prometheus_client.registry import Collector
 from central_sync.agent.status import sync_status
 from edge.config import Settings
 from edge.devices.printers import STATES
+from edge.service.printing import Spooler
 from edge.store import sync_state
 from edge.store.database import Store
 from edge.store.print_jobs import queue_summary
@@ -85,7 +86,7 @@ class PrinterCollector(Collector):
     """Each printer's state, its jobs still to print (and how many need attention, how old the
     oldest is), and what it printed and failed since start."""
 
-    def __init__(self, spooler: Any, store: Store) -> None:
+    def __init__(self, spooler: Spooler, store: Store) -> None:
         self._spooler = spooler
         self._store = store
 

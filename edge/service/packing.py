@@ -13,6 +13,7 @@ from typing import Any
 from edge.config import Settings
 from edge.config.devices import PrinterSettings
 from edge.config.sections import PackingSettings
+from edge.devices.scale import ScaleReader
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision
 from edge.domain.errors import EdgeError
@@ -36,6 +37,7 @@ from edge.service.carriers import Carrier
 from edge.service.commands import refusal_body, run_once
 from edge.service.documents import waybill_document
 from edge.service.floor import FloorSettings
+from edge.service.printing import Spooler
 from edge.service.throttle import SourceThrottle
 from edge.store import packing as store
 from edge.store import print_jobs
@@ -213,8 +215,8 @@ class PackBench:
     scales by station, the spooler (prints after the commit) and the PIN throttle."""
 
     carrier: Carrier
-    scales: Mapping[str, Any]
-    spooler: Any
+    scales: Mapping[str, ScaleReader]
+    spooler: Spooler
     throttle: SourceThrottle | None = None
 
 
@@ -364,7 +366,7 @@ class Weighed:
 async def weigh(
     store: Store,
     settings: PackSettings,
-    reader: Any,
+    reader: ScaleReader | None,
     station: str,
     *,
     typed_g: int | None,
@@ -575,7 +577,7 @@ class ReprintAsk:
 
 
 async def reprint_parcel(
-    store: Store, settings: PackSettings, spooler: Any, session: LoginSession, ask: ReprintAsk
+    store: Store, settings: PackSettings, spooler: Spooler, session: LoginSession, ask: ReprintAsk
 ) -> dict[str, Any]:
     """Print a closed parcel's waybill again (a new job, the order's address as it is now);
     only its packer or a supervisor may ask. It prints after the commit."""

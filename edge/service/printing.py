@@ -334,7 +334,7 @@ def _send(printer: Printer, job: PrintJob, data: bytes) -> PrintResult:
         return PrintResult(False, f"printer adapter failed: {exc}")
 
 
-async def reprint_job(store: Store, spooler: Any, job_id: int) -> int:
+async def reprint_job(store: Store, spooler: Spooler, job_id: int) -> int:
     """A print job's document again, as a new job; it prints after the commit."""
     new_id = await store.writer.run(lambda tx: reprint(tx, job_id))
     spooler.notify()
@@ -343,7 +343,7 @@ async def reprint_job(store: Store, spooler: Any, job_id: int) -> int:
 
 async def queue_print(
     store: Store,
-    spooler: Any,
+    spooler: Spooler,
     *,
     printer: str,
     station: str,
