@@ -852,3 +852,103 @@ def test_the_cli_refuses_a_database_from_a_newer_version_by_name(floor: Floor) -
     assert result.exit_code == 1
     assert "error: database_too_new: The database " in result.output
     assert "(migration 9999_from_the_future)" in result.output
+
+
+# --- central's returns codes (central_sync/server/messages.py), each triggered for real on a
+# SQLite central: the code, its HTTP status, both languages, and no table changed.
+
+RETURNS_CODES = (
+    "rma_not_open",
+    "return_reason_required",
+    "return_window_closed",
+    "self_service_no_match",
+    "too_many_attempts",
+    "photo_refused",
+)
+
+
+def _central_floor(tmp_path: Path) -> tuple[Any, Any, Any]:
+    from central_sync.server.app import create_app
+    from central_sync.server.central import Central
+    from tests.central.conftest import RETURNS_NOW
+    from tests.central.support import EdgeSide, channel_order, product
+
+    central = Central(f"sqlite:///{tmp_path / 'central.db'}")
+    central.open()
+    central.returns.clock = lambda: RETURNS_NOW
+    client = TestClient(create_app(central))
+    admin = {"Authorization": f"Bearer {central.create_admin_token()}"}
+    edge = EdgeSide(client, "edge-1", central.add_edge("edge-1"))
+    client.post("/api/v1/products", json={"products": [product("TEA-0001")]}, headers=admin)
+    edge.receive("TEA-0001", 5)
+    client.post("/api/v1/orders", json=channel_order("1", ("TEA-0001", 2)), headers=admin)
+    edge.send("order_shipped", order_id="shop:1")
+    return central, client, admin
+
+
+def _central_act(code: str, central: Any, client: TestClient, admin: dict[str, str]) -> Act:
+    from datetime import timedelta
+
+    from tests.central.conftest import RETURNS_NOW
+    from tests.central.support import authorise
+
+    lookup = {"order": "1", "phone": "0000"}
+    if code == "rma_not_open":
+        authorise(client, admin, "shop:1")
+        with central.write() as tx:  # the parcel arrived (as return_received does)
+            tx.execute("UPDATE returns SET status = 'received'")
+        return lambda h: client.post(
+            "/api/v1/returns/RMA-000001/cancel", json={"reason": "x"}, headers=admin | h
+        )
+    if code in ("return_reason_required", "return_window_closed"):
+        days = 8 if code == "return_reason_required" else 40
+        central.returns.clock = lambda: RETURNS_NOW + timedelta(days=days)
+        given = {"reason": "damaged"} if days > 30 else {}  # a reason does not reopen the window
+        return lambda h: authorise(client, admin | h, "shop:1", **given)
+    if code == "self_service_no_match":
+        return lambda h: client.post(
+            "/api/v1/self-service/lookup", json=lookup | {"phone": "9999"}, headers=h
+        )
+    if code == "too_many_attempts":
+        for n in range(5):
+            client.post("/api/v1/self-service/lookup", json=lookup | {"phone": f"99{n:02d}"})
+        return lambda h: client.post("/api/v1/self-service/lookup", json=lookup, headers=h)
+    ticket = client.post("/api/v1/self-service/lookup", json=lookup).json()["pass"]
+    rma = authorise(client, admin, "shop:1").json()["rma"]
+    return lambda h: client.post(
+        f"/api/v1/self-service/returns/{rma}/photos",
+        content=b"GIF89a",
+        headers=h | {"X-Return-Pass": ticket, "Content-Type": "image/gif"},
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("code", RETURNS_CODES)
+def test_a_central_returns_refusal_has_its_code_and_text_and_changes_nothing(
+    tmp_path: Path, code: str, lang: str
+) -> None:
+    from central_sync.server.errors import STATUS
+    from central_sync.server.messages import render as central_render
+    from tests.central.support import snapshot as central_snapshot
+
+    central, client, admin = _central_floor(tmp_path)
+    act = _central_act(code, central, client, admin)
+    before = central_snapshot(central)
+
+    resp = act(LANGUAGE_HEADERS[lang])
+
+    body = resp.json()
+    assert (resp.status_code, body["code"]) == (STATUS[code], code)
+    assert body["messages"] == {
+        "en": central_render(code, "en", body["params"]),
+        "zh": central_render(code, "zh", body["params"]),
+    }
+    assert body["detail"] == body["messages"][lang]
+    assert central_snapshot(central) == before
+    central.close()
+
+
+def test_every_returns_code_of_central_is_in_its_catalogue_and_has_a_scenario() -> None:
+    from central_sync.server.messages import CATALOGUE as CENTRAL
+
+    assert set(RETURNS_CODES) <= set(CENTRAL)

@@ -32,7 +32,7 @@ def route_statuses(route: APIRoute) -> set[int]:
     """401/403 behind an edge's or the admin's token; 503 readiness; the self-service's 401
     (its pass) and 429 (guessing slowed down)."""
     guarded = any(
-        call in (deps.admin, deps.admin_or_cookie, deps.edge_caller)
+        call in (deps.admin, deps.admin_or_cookie, deps.admin_or_board, deps.edge_caller)
         for call in calls(route.dependant)
     )
     statuses = ({503} if route.path == "/readyz" else set()) | ({401, 403} if guarded else set())
@@ -82,8 +82,18 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     app.state.notifier = notifier
     errors.install(app, max_body_bytes=max_body_bytes)
     document_problems(app, writes={404, 409, 422}, own=route_statuses)
-    routers = (edges.router, admin.router, admin.reader, board.router, webhooks.router)
-    for router in (*routers, returns.router, returns.reader, self_service.router, self_service.api):
+    for router in (
+        edges.router,
+        admin.router,
+        admin.reader,
+        board.router,
+        webhooks.router,
+        returns.router,
+        returns.reader,
+        returns.board,
+        self_service.router,
+        self_service.api,
+    ):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)

@@ -68,6 +68,42 @@ TEXT: dict[str, dict[str, str]] = {
         "state_in_step": "in step",
         "state_catching_up": "catching up",
         "state_quiet": "quiet",
+        "st_return_expected": "return expected",
+        "st_return_received": "return received",
+        "st_return_graded": "return graded",
+        "st_closed": "closed",
+        "exc_return_not_arrived": "return parcel not arrived",
+        "exc_return_unreadable": "return not settled",
+        "returns_screen": "Returns and refunds",
+        "refunds_due": "Refunds due",
+        "no_refunds": "None due.",
+        "rma": "RMA",
+        "units": "Units to refund",
+        "lines": "Lines",
+        "returns_title": "Returns and refunds",
+        "back_to_board": "Order board",
+        "returns": "Return authorisations (RMAs)",
+        "no_returns": "None.",
+        "return_tracking": "Return tracking",
+        "source": "From",
+        "expires": "Lapses",
+        "created": "Created",
+        "cancel": "Cancel",
+        "cancel_reason": "Why cancel RMA {rma}?",
+        "settle": "Refunded",
+        "authorise": "Authorise a return",
+        "sku": "SKU",
+        "qty": "Qty",
+        "authorised_as": "Authorised: {rma}, return tracking {tracking}",
+        "rs_authorised": "authorised",
+        "rs_received": "received",
+        "rs_closed": "closed",
+        "rs_cancelled": "cancelled",
+        "rs_expired": "expired",
+        "grade_resellable": "resellable",
+        "grade_damaged": "damaged",
+        "grade_destroy": "destroyed",
+        "label": "Label",
     },
     "zh": {
         "title": "中央订单看板",
@@ -122,6 +158,42 @@ TEXT: dict[str, dict[str, str]] = {
         "state_in_step": "同步正常",
         "state_catching_up": "追赶中",
         "state_quiet": "无活动",
+        "st_return_expected": "待退货",
+        "st_return_received": "退货已收",
+        "st_return_graded": "退货已质检",
+        "st_closed": "已关闭",
+        "exc_return_not_arrived": "退货包裹未到",
+        "exc_return_unreadable": "退货未能结算",
+        "returns_screen": "退货与退款",
+        "refunds_due": "待退款",
+        "no_refunds": "没有待退款。",
+        "rma": "退货授权号",
+        "units": "应退件数",
+        "lines": "明细",
+        "returns_title": "退货与退款",
+        "back_to_board": "订单看板",
+        "returns": "退货授权（RMA）",
+        "no_returns": "没有。",
+        "return_tracking": "退货运单号",
+        "source": "来源",
+        "expires": "失效时间",
+        "created": "创建时间",
+        "cancel": "取消",
+        "cancel_reason": "为什么取消退货授权 {rma}？",
+        "settle": "已退款",
+        "authorise": "授权退货",
+        "sku": "商品编码",
+        "qty": "数量",
+        "authorised_as": "已授权：{rma}，退货运单号 {tracking}",
+        "rs_authorised": "已授权",
+        "rs_received": "已收货",
+        "rs_closed": "已关闭",
+        "rs_cancelled": "已取消",
+        "rs_expired": "已失效",
+        "grade_resellable": "可再售",
+        "grade_damaged": "破损",
+        "grade_destroy": "已销毁",
+        "label": "面单",
     },
 }
 # Central's own sentences (central_sync/server/assign.py and apply.py) in Chinese, wherever they
@@ -234,10 +306,11 @@ def fill(template: str, language: str, /, **values: str) -> str:
     return _KEY.sub(word, template)
 
 
-def board_html(lang: str) -> str:
-    """The board (board.html, package data) in `lang`, with a link to the other language."""
-    page = resources.files("central_sync.server").joinpath("board.html").read_text("utf-8")
-    return fill(page, lang)
+def board_html(lang: str, page: str = "board.html") -> str:
+    """The board (board.html, package data) or its returns screen (returns_board.html) in
+    `lang`, with a link to the other language."""
+    text = resources.files("central_sync.server").joinpath(page).read_text("utf-8")
+    return fill(text, lang)
 
 
 def other_language(lang: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from central_sync.channels.pii import Decrypter, NoDecrypter
 from central_sync.server import (
     access,
+    aftersales,
     amend,
     attention,
     catalogue,
@@ -352,4 +353,5 @@ class Central:
                 "counts": views.status_counts(tx),
                 "edges": views.edges_overview(tx, self.last_seen, utc_now(), self.quiet_after_s),
                 "exceptions": attention.open_exceptions(tx, edge_id=warehouse),
+                "refunds_due": aftersales.refunds_due(tx, limit=100),
             }

@@ -61,6 +61,21 @@ def admin_or_cookie(request: Request, central: CentralDep) -> None:
         check_admin(central, bearer(request))
 
 
+BOARD_HEADER = "X-Central-Board"
+
+
+def admin_or_board(request: Request, central: CentralDep) -> None:
+    """The admin token as a bearer token, or the board's cookie with the board's own header
+    (the returns screen's buttons). A page of another site cannot send that header without
+    central's CORS consent (never given), and the cookie is SameSite=Strict: no forged post."""
+    cookie = request.cookies.get(ADMIN_COOKIE)
+    if cookie and "authorization" not in request.headers and request.headers.get(BOARD_HEADER):
+        check_admin(central, cookie)
+    else:
+        check_admin(central, bearer(request))
+
+
 EdgeCaller = Annotated[str, Depends(edge_caller)]
 Admin = Depends(admin)
 AdminOrCookie = Depends(admin_or_cookie)
+AdminOrBoard = Depends(admin_or_board)

@@ -160,7 +160,7 @@ def test_the_board_asks_for_the_admin_token_and_keeps_it_in_a_cookie(
     assert "Central order board" in page.text and "/api/v1/board" in page.text
     assert (data.status_code, sorted(data.json())) == (
         200,
-        ["counts", "edges", "exceptions", "orders"],
+        ["counts", "edges", "exceptions", "orders", "refunds_due"],
     )
 
 
@@ -212,3 +212,114 @@ def test_the_board_cookie_does_not_open_writing_endpoints(
     resp = client.post("/api/v1/orders/assign")
 
     assert (resp.status_code, resp.json()["code"]) == (401, "not_authenticated")
+
+
+# Every route of central and who may call it; the code's dependencies must say the same. A new
+# route without its line here fails the first test below.
+ACCESS: dict[str, str] = {
+    "POST /api/v1/edges/{edge_id}/events": "edge",
+    "GET /api/v1/edges/{edge_id}/events/high-water": "edge",
+    "GET /api/v1/edges/{edge_id}/events": "edge",
+    "POST /api/v1/edges/{edge_id}/restores": "edge",
+    "GET /api/v1/edges/{edge_id}/changes": "edge",
+    "POST /api/v1/orders": "admin",
+    "POST /api/v1/orders/assign": "admin",
+    "POST /api/v1/orders/{order_id}/cancel": "admin",
+    "POST /api/v1/orders/{order_id}/reassign": "admin",
+    "POST /api/v1/orders/{order_id}/address": "admin",
+    "PUT /api/v1/products/{sku}": "admin",
+    "POST /api/v1/products": "admin",
+    "POST /api/v1/edges": "admin",
+    "POST /api/v1/exceptions/{exception_id}/resolve": "admin",
+    "PUT /api/v1/returns/policy": "admin",
+    "POST /api/v1/orders/{order_id}/returns": "board",
+    "POST /api/v1/returns/{rma}/cancel": "board",
+    "POST /api/v1/refunds-due/{refund_id}/settle": "board",
+    "GET /api/v1/orders": "reader",
+    "GET /api/v1/orders/{order_id}": "reader",
+    "GET /api/v1/products": "reader",
+    "GET /api/v1/stock": "reader",
+    "GET /api/v1/edges": "reader",
+    "GET /api/v1/exceptions": "reader",
+    "GET /api/v1/board": "reader",
+    "GET /api/v1/returns": "reader",
+    "GET /api/v1/returns/policy": "reader",
+    "GET /api/v1/returns/rates": "reader",
+    "GET /api/v1/refunds-due": "reader",
+    "GET /api/v1/returns/{rma}": "reader",
+    "GET /api/v1/returns/{rma}/label.pdf": "reader",
+    "GET /api/v1/returns/{rma}/label.zpl": "reader",
+    "GET /board": "public: the login form until the admin cookie is set",
+    "GET /board/returns": "public: the login form until the admin cookie is set",
+    "POST /board/login": "public: checks the admin token it is given",
+    "POST /board/logout": "public: forgets the cookie",
+    "POST /api/v1/channels/{channel}/webhook": "public: the channel's HMAC signature is checked",
+    "GET /returns/self": "public: the customer's page, no data in it",
+    "GET /returns/self/sw.js": "public: the page's offline worker",
+    "POST /api/v1/self-service/lookup": "public: order and phone must match; guessing slowed",
+    "GET /api/v1/self-service/order": "public: the signed pass (X-Return-Pass) is checked",
+    "POST /api/v1/self-service/returns": "public: the signed pass is checked",
+    "POST /api/v1/self-service/returns/{rma}/photos": "public: the signed pass is checked",
+    "GET /api/v1/self-service/returns/{rma}/label.pdf": "public: the signed pass is checked",
+    "GET /": "public: redirects to the board",
+    "GET /healthz": "public: alive",
+    "GET /readyz": "public: ready",
+    "GET /docs": "public: the API's documentation",
+    "GET /docs/oauth2-redirect": "public: the API's documentation",
+}
+FILLED = {k: re.sub(r"\{[^}]+\}", "X-1", k.split(" ", 1)[1]) for k in ACCESS}
+
+
+def _rule_in_code(route: Any) -> str:
+    from central_sync.server import deps
+    from kernel.openapi import calls
+
+    found = set(calls(route.dependant))
+    for call, rule in (
+        (deps.edge_caller, "edge"),
+        (deps.admin, "admin"),
+        (deps.admin_or_board, "board"),
+        (deps.admin_or_cookie, "reader"),
+    ):
+        if call in found:
+            return rule
+    return "public"
+
+
+def test_every_route_of_central_is_in_the_access_table_with_the_rule_its_code_has(
+    client: TestClient,
+) -> None:
+    from tests.test_route_rules import all_routes
+
+    routes = [r for r in all_routes(client.app) if hasattr(r, "dependant")]
+    in_code = {f"{sorted(r.methods)[0]} {r.path}": _rule_in_code(r) for r in routes}
+
+    assert {k: v.split(":")[0] for k, v in ACCESS.items()} == in_code
+
+
+GUARDED = sorted(k for k, v in ACCESS.items() if v in ("admin", "board", "reader"))
+
+
+@pytest.mark.parametrize("route", GUARDED)
+def test_every_admin_route_refuses_no_token_and_an_edge_token(edge: EdgeSide, route: str) -> None:
+    method = route.split(" ")[0]
+
+    nobody = edge.client.request(method, FILLED[route])
+    as_edge = edge.client.request(method, FILLED[route], headers=edge.headers)
+
+    assert (nobody.status_code, nobody.json()["code"]) == (401, "not_authenticated")
+    assert (as_edge.status_code, as_edge.json()["code"]) == (403, "admin_only")
+
+
+@pytest.mark.parametrize("route", sorted(k for k, v in ACCESS.items() if v == "board"))
+def test_the_board_cookie_opens_a_returns_button_only_with_the_boards_header(
+    client: TestClient, central: Central, route: str
+) -> None:
+    client.cookies.set("central_admin", central.create_admin_token())
+    method = route.split(" ")[0]
+
+    bare = client.request(method, FILLED[route], json={})
+    with_header = client.request(method, FILLED[route], json={}, headers={"X-Central-Board": "1"})
+
+    assert (bare.status_code, bare.json()["code"]) == (401, "not_authenticated")
+    assert with_header.status_code not in (401, 403)

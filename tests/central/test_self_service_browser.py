@@ -112,3 +112,33 @@ def test_the_page_speaks_chinese_and_says_clearly_when_nothing_matches(
     page.get_by_role("alert").filter(has_text="装箱单").wait_for()
     assert page.locator("h1").inner_text() == "申请退货"
     assert page.locator("#ask").is_hidden()
+
+
+def test_the_returns_screen_beside_the_board_authorises_and_cancels_an_rma(
+    browser: Any, central: CentralServer
+) -> None:
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.set_default_timeout(ANSWER_TIMEOUT_MS)
+    page.goto(f"{central.url}/board/returns?lang=en")
+    page.locator("input[name=token]").fill(central.admin_token)
+    page.locator("form[action='/board/login'] button").click()
+    page.get_by_role("link", name="Returns and refunds").click()
+
+    page.get_by_label("Order id").fill("shop:8801")
+    page.get_by_label("SKU").fill("SNK-0001")
+    page.get_by_label("Reason").fill("too small")
+    page.get_by_role("button", name="Authorise a return").click()
+    page.locator("#message.ok").wait_for()
+    rma = page.locator("#message").inner_text().split(": ")[1].split(",")[0]
+    row = page.locator("#returns tr", has_text=rma)
+    page.once("dialog", lambda dialog: dialog.accept("customer kept it"))
+    row.get_by_role("button", name="Cancel").click()
+
+    page.locator("#returns tr", has_text=rma).filter(has_text="cancelled").wait_for()
+    admin = {"Authorization": f"Bearer {central.admin_token}"}
+    stored = httpx.get(f"{central.url}/api/v1/returns/{rma}", headers=admin).json()
+    assert (stored["status"], stored["closed_reason"], stored["reason"]) == (
+        "cancelled",
+        "customer kept it",
+        "too small",
+    )

@@ -52,6 +52,16 @@ def board_page(request: Request, central: CentralDep) -> HTMLResponse:
     return HTMLResponse(board_html(board_language(request)))
 
 
+@router.get("/board/returns", response_class=HTMLResponse)
+def returns_page(request: Request, central: CentralDep) -> HTMLResponse:
+    """The returns screen: RMAs (authorise, cancel, label) and refunds due (settle); the login
+    form until the admin cookie is set."""
+    token = request.cookies.get(ADMIN_COOKIE)
+    if not token or not central.is_admin(token):
+        return _login(board_language(request))
+    return HTMLResponse(board_html(board_language(request), "returns_board.html"))
+
+
 # The board's form posts answer HTML: the board after a redirect, or the form again.
 FORM_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "The board, or the login form", "content": {"text/html": {}}},

@@ -10,13 +10,15 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from central_sync.server.deps import Admin, AdminOrCookie, CentralDep
+from central_sync.server.deps import Admin, AdminOrBoard, AdminOrCookie, CentralDep
 from central_sync.server.return_policy import Policy
 from central_sync.server.returns import ReturnCancelIn, ReturnIn
 from kernel.fields import Code, Int64Id
 
 router = APIRouter(prefix="/api/v1", tags=["returns"], dependencies=[Admin])
 reader = APIRouter(prefix="/api/v1", tags=["returns"], dependencies=[AdminOrCookie])
+# The returns screen's buttons (authorise, cancel, settle): admin, or the board with its header.
+board = APIRouter(prefix="/api/v1", tags=["returns"], dependencies=[AdminOrBoard])
 
 ReturnStatus = Literal["authorised", "received", "closed", "cancelled", "expired"]
 RefundStatus = Literal["due", "nothing", "settled", "all"]
@@ -46,13 +48,13 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-@router.post("/orders/{order_id}/returns", status_code=201)
+@board.post("/orders/{order_id}/returns", status_code=201)
 def post_return(order_id: Code, body: ReturnIn, central: CentralDep) -> dict[str, Any]:
     """Authorise a return (RMA) within the return policy; its edge gets `return_authorised`."""
     return central.returns.authorise(order_id, body)
 
 
-@router.post("/returns/{rma}/cancel")
+@board.post("/returns/{rma}/cancel")
 def post_return_cancel(rma: Code, body: ReturnCancelIn, central: CentralDep) -> dict[str, Any]:
     """Cancel an RMA whose parcel has not arrived; its edge gets `return_cancelled`."""
     return central.returns.cancel(rma, body.reason)
@@ -105,7 +107,7 @@ def get_refunds_due(
     return Response(refunds_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.post("/refunds-due/{refund_id}/settle")
+@board.post("/refunds-due/{refund_id}/settle")
 def post_settle(refund_id: Int64Id, central: CentralDep) -> dict[str, Any]:
     """The channel refunded it: it leaves the list of refunds due."""
     return central.returns.settle_refund(refund_id)
