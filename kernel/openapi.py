@@ -36,6 +36,7 @@ WHY = {
     404: "What the request names does not exist.",
     409: "The request conflicts with the current state.",
     413: "The request body is larger than the server accepts.",
+    415: "The body is not of a media type this route takes.",
     422: "Understood, but refused by a business rule.",
     423: "Locked.",
     429: "Too many tries from this source: wait, then try again.",

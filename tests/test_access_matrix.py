@@ -38,6 +38,7 @@ SESSION = "the caller's own session and task"
 MANAGED = "supervisors' and admins' only: nobody else reaches it"
 SHARED = "the warehouse's shared data, readable by the whole floor"
 STATION = "a station's printer or scale, shared by whoever works there"
+DESK = "the returns desk's RMAs and parcels, shared by its clerks and the managers"
 NOT_OWNED = {
     "POST /api/v1/auth/logout": SESSION,
     "GET /api/v1/auth/me": SESSION,
@@ -79,6 +80,12 @@ NOT_OWNED = {
     "POST /api/v1/print-jobs/{job_id}/reprint": STATION,
     "POST /api/v1/printers/{name}/test-print": STATION,
     "GET /api/v1/stations/{station}/scale": STATION,
+    "GET /api/v1/returns": DESK,
+    "GET /api/v1/returns/lookup": DESK,
+    "GET /api/v1/returns/exceptions": DESK,
+    "GET /api/v1/returns/rates": MANAGED,
+    "POST /api/v1/returns/parcels/{parcel_id}/photos": DESK,
+    "POST /api/v1/returns/parcels/{parcel_id}/label": DESK,
 }
 WHY_PUBLIC = {
     "GET /healthz",

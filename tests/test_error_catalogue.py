@@ -622,6 +622,14 @@ def over_return(f: Floor) -> Act:
     return lambda lang: f.scan(h | lang, EAN13)
 
 
+def unsupported_photo(f: Floor) -> Act:
+    """A parcel opened from an unknown sender; a photo sent as PNG that is not one."""
+    h = returns_clerk(f, "SF000000001", "CMD:UNKNOWN")
+    url = "/api/v1/returns/parcels/RP-000001/photos"
+    body = {"content": b"GIF89a", "headers": h | {"Content-Type": "image/png"}}
+    return lambda lang: f.client.post(url, content=body["content"], headers=body["headers"] | lang)
+
+
 def return_not_found(f: Floor) -> Act:
     """An unmatched parcel, then a code that names no order either."""
     h = returns_clerk(f, "SF000000001")
@@ -684,6 +692,7 @@ SCENARIOS: dict[str, Scenario] = {
         already_dispatched,
         over_return,
         return_not_found,
+        unsupported_photo,
         supervisor_needed,
         typed_weight_refused,
         count_out_of_range,

@@ -36,6 +36,7 @@ from edge.api.routes import (
     orders,
     packing,
     printing,
+    returns,
     scans,
     sessions,
     stations,
@@ -137,6 +138,7 @@ def route_statuses(route: APIRoute) -> set[int]:
         "/api/v1/kpis": {400},
         "/api/v1/kpis/{name}": {400, 404},
         "/api/v1/reports/weekly": {400},
+        "/api/v1/returns/parcels/{parcel_id}/photos": {413, 415},
     }.get(route.path, set())
     return extra | ({401, 403} if any(rule[0] != "public" for rule in rules) else set())
 
@@ -218,6 +220,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         printing,
         packing,
         kpis,
+        returns,
     ):
         app.include_router(module.router)
     app.include_router(sync_routes.router)

@@ -50,6 +50,7 @@ STATUS: dict[str, int] = {
     "no_pick_list": 404,
     "method_not_allowed": 405,
     "request_too_large": 413,
+    "unsupported_photo": 415,
     "backup_of_another_edge": 409,
     "storage_full": 507,
     "database_too_new": 503,

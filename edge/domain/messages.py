@@ -56,6 +56,11 @@ CATALOGUE: dict[str, Message] = {
         "退货数量超出：订单 {order_id} 发出 {shipped} 件 {sku}，已退回 {returned} 件，不能再退 {qty} 件。"
         "本次未作任何记录；请将该商品放在一旁交主管处理。",
     ),
+    "unsupported_photo": Message(
+        "A photo must be a JPEG or PNG image; this one was sent as {content_type}. Take the"
+        " photo again with the terminal's camera.",
+        "照片须为 JPEG 或 PNG 图片；此次发送的类型为 {content_type}。请用终端相机重新拍摄。",
+    ),
     "return_not_found": Message(
         "No shipped order or RMA here matches {code}. Scan the packing slip or the order number,"
         " search by name or phone, or scan CMD:UNKNOWN for an unknown sender.",

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from labels.document import Address, Carton, Label, Waybill
+from labels.quarantine import QuarantineTag, quarantine_label_pdf, quarantine_label_zpl
 from labels.sscc import sscc_label_pdf, sscc_label_zpl
 from labels.waybill import waybill_pdf, waybill_zpl
 
@@ -47,5 +48,12 @@ def render_document(kind: str, fmt: str, document: dict[str, Any], printer: Any)
             sscc_label_pdf(carton, label)
             if fmt == "pdf"
             else sscc_label_zpl(carton, label).encode()
+        )
+    if kind == "quarantine":
+        tag = QuarantineTag(**dict(document) | {"lines": tuple(document.get("lines") or ())})
+        return (
+            quarantine_label_pdf(tag, label)
+            if fmt == "pdf"
+            else quarantine_label_zpl(tag, label).encode()
         )
     raise ValueError(f"no renderer for a {kind!r} document")
