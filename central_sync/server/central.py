@@ -168,12 +168,16 @@ class Central:
                 (utc_now(), cursor, cursor, edge_id),
             )
 
+    def admin_remembered(self, token: str) -> bool:
+        """Whether `token` was found to be an admin token within ADMIN_MEMO_S (no I/O)."""
+        return self._admins.get(access.token_hash(token), 0.0) > time.monotonic()
+
     def is_admin(self, token: str) -> bool:
         """Whether `token` is an admin token; a yes is remembered ADMIN_MEMO_S (tokens are never
         taken back), so a flash sale's requests do not each read the database to be let in."""
-        key = access.token_hash(token)
-        if self._admins.get(key, 0.0) > time.monotonic():
+        if self.admin_remembered(token):
             return True
+        key = access.token_hash(token)
         with self.read() as tx:
             found = access.is_admin(tx, token, self.admin_env_token)
         if found:
