@@ -250,3 +250,14 @@ def test_the_return_label_s_barcodes_decode_to_its_tracking_number_and_the_rma(
     assert "Li Lei" in page_text(pdf.content)
     assert zpl.text.startswith("^XA") and f"^FD{made['return_tracking_number']}" in zpl.text
     assert client.get("/api/v1/returns/RMA-9/label.pdf", headers=admin).status_code == 404
+
+
+def test_a_return_the_channel_accepted_is_taken_past_the_window_and_marked_as_the_channels(
+    client: TestClient, admin: Headers, central: Central, shipped: str
+) -> None:
+    later(central, 40)
+
+    resp = authorise(client, admin, shipped, source="channel", reason="taobao refund 12345")
+
+    assert resp.status_code == 201, resp.text
+    assert central.returns.detail(resp.json()["rma"])["source"] == "channel"
