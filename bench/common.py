@@ -140,16 +140,30 @@ class ClientRun:
 
 
 async def drive_one(
-    conn: Connection, send: Send, seconds: float, ready: asyncio.Barrier
+    conn: Connection,
+    send: Send,
+    seconds: float,
+    ready: asyncio.Barrier,
+    *,
+    pace: float = 0.0,
+    phase: float = 0.0,
 ) -> ClientRun:
-    """One client on its own keep-alive connection: a warm-up request, then as many as fit."""
+    """One client on its own keep-alive connection: a warm-up request, then as many as fit
+    (closed loop), or with `pace` one every `pace` seconds from `phase` on (a fixed arrival
+    rate: what a request waits is then the server's doing, not the other clients' queue)."""
     run = ClientRun()
     try:
         await send(conn)  # opens the connection outside the measured window
         await ready.wait()
         run.started = time.perf_counter()
-        deadline = run.started + seconds
+        deadline, due = run.started + seconds, run.started + phase
         while (now := time.perf_counter()) < deadline:
+            if pace:
+                if due > now:
+                    await asyncio.sleep(due - now)
+                due += pace
+                if (now := time.perf_counter()) >= deadline:
+                    break
             try:
                 ok = await send(conn)
             except (
@@ -216,15 +230,19 @@ class Target:
 
 
 async def run_together(
-    target: Target, senders: list[Send], seconds: float
+    target: Target, senders: list[Send], seconds: float, *, rate: float = 0.0
 ) -> tuple[list[ClientRun], dict[str, float]]:
-    """Run `senders` together for `seconds`: each client's run, and the CPU the client process
-    and the server used meanwhile."""
+    """Run `senders` together for `seconds` (with `rate`, requests/s offered by them all, evenly
+    spread): each client's run, and the CPU the client process and the server used meanwhile."""
     ready = asyncio.Barrier(len(senders))
     conns = [CONNECTIONS[target.client](target.url) for _ in senders]
+    pace = len(senders) / rate if rate else 0.0
     server_cpu, client_cpu = cpu_seconds(target.pid), time.process_time()
     runs = await asyncio.gather(
-        *(drive_one(c, s, seconds, ready) for c, s in zip(conns, senders, strict=True))
+        *(
+            drive_one(c, s, seconds, ready, pace=pace, phase=pace * i / len(senders))
+            for i, (c, s) in enumerate(zip(conns, senders, strict=True))
+        )
     )
     used = cpu_seconds(target.pid)
     cpu = {"client_cpu_s": round(time.process_time() - client_cpu, 2)}

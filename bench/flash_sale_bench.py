@@ -2,12 +2,14 @@
 through `POST /api/v1/orders` while two edges keep sending picks and put-backs for what they got.
 
     .venv/bin/python bench/flash_sale_bench.py [--clients 200] [--seconds 10] [--skus 3]
-                                               [--stock 500] [--pg URL] [--out FILE]
+                                               [--stock 500] [--rate 1000] [--pg URL] [--out FILE]
 
 A real `warehouse-central serve` (one process) on a fresh PostgreSQL schema; each client holds
 one keep-alive connection and sends its next order when the last is answered. First the same
 clients hit `GET /healthz` (the no-op route: what the HTTP stack alone allows), then the sale.
-Prints one JSON document (also written to --out): orders/s, p50/p99, oversold units (available
+With `--rate` the clients offer that many orders/s together (each paced, a fixed arrival rate)
+instead of a closed loop, where 200 clients at 1,000 orders/s wait 200 ms on average whatever
+the server does (Little's law). Prints one JSON document (also written to --out): orders/s, p50/p99, oversold units (available
 below zero anywhere, and orders released per SKU beyond the stock), the load average and CPU.
 """
 
@@ -180,7 +182,7 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         floors = [asyncio.create_task(e.floor(stop)) for e in edges]
         load_before = os.getloadavg()
         spy = profile(pid, args.seconds, args.profile) if args.profile else None
-        runs, cpu = await run_together(target, [buy] * args.clients, args.seconds)
+        runs, cpu = await run_together(target, [buy] * args.clients, args.seconds, rate=args.rate)
         if spy is not None:
             spy.wait(60)
         load_after = os.getloadavg()
@@ -194,6 +196,7 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
     oversold = sum(max(0, -f["available"]) for f in figures)
     return {
         "clients": args.clients,
+        "offered_rate": args.rate or None,
         "seconds": args.seconds,
         "hot_skus": len(skus),
         "units_in_stock": total,
@@ -224,6 +227,13 @@ def main() -> None:
     parser.add_argument("--stock", type=int, default=500, help="units per SKU at each edge")
     parser.add_argument("--pg", default=pg_base_url(), help="PostgreSQL (a schema is made)")
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="orders/s the clients offer together, evenly spread (default 0: each client sends "
+        "its next order when the last is answered, so p50 ≈ clients / throughput)",
+    )
     parser.add_argument(
         "--profile", type=Path, help="py-spy's collapsed stacks of the server during the sale"
     )
