@@ -47,6 +47,7 @@ ZOOMED = {
     "is_mobile": True,
 }
 PICKER, PACKER, SUPERVISOR = ("P001", "1111"), ("K001", "2222"), ("S001", "4444")
+CLERK = ("R001", "3333")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 
 # Every axe violation on the page: rule, impact and the elements it names.
@@ -113,6 +114,40 @@ def to_task(hh: Handheld, task: str) -> None:
     hh.by("btn-tasks").click()
     hh.by(f"btn-{task}").click()
     hh.wait_screen(task)
+
+
+def tap_and_wait(hh: Handheld, testid: str) -> None:
+    """Tap a button that sends a scan (Yes where it asks first); wait for the answer."""
+    answered = hh.answers()
+    hh.by(testid).first.click()
+    if hh.by("confirm-yes").count():
+        hh.by("confirm-yes").click()
+    hh.wait_answers(answered + 1)
+
+
+def returns_screens(hh: Handheld, sheet: BarcodeSheet, found: dict[str, list[str]]) -> None:
+    """The returns clerk's screens on the demo's first RMA and its unexpected parcel."""
+    switch_user(hh, sheet, CLERK)
+    hh.by("btn-returns").click()
+    hh.wait_screen("returns")
+    hh.page.wait_for_selector("[data-testid=step][data-step=parcel]", timeout=ANSWER_TIMEOUT_MS)
+    found["returns: parcel"] = axe(hh.page)
+    hh.scan(sheet.code("RMA-000001"))
+    found["returns: items"] = axe(hh.page)
+    hh.scan(sheet.code(hh.attr("return-line", "data-sku")))
+    found["returns: grade"] = axe(hh.page)
+    hh.by("btn-destroy").click()
+    found["returns: why destroy"] = axe(hh.page)
+    hh.by("btn-reason-cancel").click()
+    tap_and_wait(hh, "btn-cancel")
+    hh.by("btn-close-parcel").click()
+    found["returns: close the parcel?"] = axe(hh.page)
+    hh.by("confirm-no").click()
+    tap_and_wait(hh, "btn-close-parcel")
+    hh.scan(sheet.code("SF1234567890"))
+    found["returns: unexpected (red)"] = axe(hh.page)
+    dismiss(hh)
+    found["returns: find the order"] = axe(hh.page)
 
 
 def test_every_terminal_screen_passes_axe_at_360x640_and_keeps_codes_and_targets_whole(
@@ -191,7 +226,11 @@ def test_every_terminal_screen_passes_axe_at_360x640_and_keeps_codes_and_targets
     found["dispatch"] = axe(hh.page)
     hh.by("language-toggle").click()
     found["dispatch, 中文"] = axe(hh.page)
-    switch_user(hh, sheet, SUPERVISOR)
+    returns_screens(hh, sheet, found)
+    hh.by("btn-logout").click()
+    hh.by("confirm-yes").click()
+    hh.wait_screen("login")
+    log_in(hh, sheet, SUPERVISOR)
     hh.by("btn-kpis").click()
     hh.wait_screen("kpis")
     hh.page.wait_for_selector("[data-testid=kpi-card]", timeout=ANSWER_TIMEOUT_MS)

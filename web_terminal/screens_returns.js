@@ -226,7 +226,12 @@ export function returnsScreen({ state, act }) {
   const photo = () => button("btn-photo", t("btn_photo"), act.takePhoto, { kind: "secondary" });
   const extras = {
     parcel: () => [],
-    identify: () => [row(button("btn-unknown-sender", t("btn_unknown_sender"), act.unknownSender, { kind: "danger" }))],
+    identify: () => [
+      row(
+        button("btn-cancel", t("ret_back_to_parcel"), () => act.command("CMD:CANCEL"), { kind: "secondary" }),
+        button("btn-unknown-sender", t("btn_unknown_sender"), act.unknownSender, { kind: "danger" }),
+      ),
+    ],
     items: () => [
       row(photo(), button("btn-label", t("btn_label"), act.printLabel, { kind: "secondary" })),
       row(button("btn-close-parcel", t("btn_close_return"), act.closeReturn, { kind: "primary" })),
