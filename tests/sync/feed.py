@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from central_sync.agent.appliers import apply_page
 from edge.store.database import Store
 
 SHIP_TO = {
@@ -73,3 +74,13 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     return {
         n: sorted((tuple(r) for r in conn.execute(f"SELECT * FROM {n}")), key=repr) for n in names
     }
+
+
+def apply(store: Store, *changes: dict[str, Any]) -> dict[str, int]:
+    """Apply the changes as one page of the feed, as the agent does."""
+    page = list(changes)
+    return store.writer.call(lambda tx: apply_page(tx, page, page[-1]["cursor"]))
+
+
+def rows(store: Store, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in store.read().execute(sql, params)]

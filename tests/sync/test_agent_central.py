@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -17,21 +16,9 @@ from central_sync.agent.status import sync_status
 from edge.store import sync_state
 from edge.store.database import Store
 from tests.servers import run_cli, seed, write_config
-from tests.sync.central import Central, assert_in_step, running_central
+from tests.sync.central import Central, assert_in_step
 from tests.sync.feed import NEW_SHIP_TO, SHIP_TO
 from tests.sync.running import adjustments, delivered, eventually, seed_floor, synced_edge
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    with running_central(tmp_path / "central") as c:
-        yield c
-
-
-@pytest.fixture
-def edge(tmp_path: Path, central: Central) -> Iterator[tuple[Store, Any]]:
-    with synced_edge(tmp_path / "edge", central.url, central.edge_token) as found:
-        yield found
 
 
 def test_events_arrive_once_in_order_and_central_stock_matches_the_ledger(

@@ -5,7 +5,6 @@ a change that cannot be applied recorded without stopping the feed."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,12 +12,12 @@ import pytest
 from central_sync.agent.appliers import apply_page
 from edge.store import sync_state
 from edge.store.database import Store
-from edge.store.verify import verify
 from tests.support import EAN13, Floor
 from tests.sync.feed import (
     NEW_SHIP_TO,
     SHIP_TO,
     address,
+    apply,
     cancelled,
     change,
     dump,
@@ -26,22 +25,10 @@ from tests.sync.feed import (
     released,
     rma,
     rma_cancelled,
+    rows,
 )
 
-
-@pytest.fixture(autouse=True)
-def ledger_verifies(store: Store) -> Iterator[None]:
-    yield
-    assert verify(store.read()) == []
-
-
-def apply(store: Store, *changes: dict[str, Any]) -> dict[str, int]:
-    page = list(changes)
-    return store.writer.call(lambda tx: apply_page(tx, page, page[-1]["cursor"]))
-
-
-def rows(store: Store, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in store.read().execute(sql, params)]
+pytestmark = pytest.mark.usefixtures("ledger_verifies")
 
 
 def outbox_types(store: Store, order_id: str) -> list[str]:

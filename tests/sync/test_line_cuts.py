@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from central_sync.agent.appliers import apply_page
 from edge.config import load_settings
 from edge.service.orders import complete_putback
 from edge.store import packing
@@ -25,18 +24,9 @@ from edge.store.database import Store
 from edge.store.ledger import Actor
 from edge.store.verify import verify
 from tests.support import EAN13, Floor
-from tests.sync.feed import cancelled, change, dump, released
+from tests.sync.feed import apply, cancelled, change, dump, released, rows
 
-
-@pytest.fixture(autouse=True)
-def ledger_verifies(store: Store) -> Iterator[None]:
-    yield
-    assert verify(store.read()) == []
-
-
-def apply(store: Store, *changes: dict[str, Any]) -> dict[str, int]:
-    page = list(changes)
-    return store.writer.call(lambda tx: apply_page(tx, page, page[-1]["cursor"]))
+pytestmark = pytest.mark.usefixtures("ledger_verifies")
 
 
 def cut(cursor: int, order_id: str, *lines: tuple[int, str, int], cancel_id: str = "") -> dict:
@@ -47,10 +37,6 @@ def cut(cursor: int, order_id: str, *lines: tuple[int, str, int], cancel_id: str
         "lines": [{"line_no": n, "sku": s, "qty": q} for n, s, q in lines],
     }
     return change(cursor, "order_lines_cancelled", data, order_id)
-
-
-def rows(store: Store, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in store.read().execute(sql, params)]
 
 
 def lines(store: Store, order_id: str = "O-1") -> list[tuple[Any, ...]]:

@@ -6,29 +6,13 @@ stream agree with the edge's ledger."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from edge.store.database import Store
 from edge.store.verify import verify
-from tests.sync.central import Central, assert_in_step, running_central
+from tests.sync.central import Central, assert_in_step
 from tests.sync.feed import SHIP_TO
-from tests.sync.running import delivered, eventually, synced_edge
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    with running_central(tmp_path / "central") as c:
-        yield c
-
-
-@pytest.fixture
-def edge(tmp_path: Path, central: Central) -> Iterator[tuple[Store, Any]]:
-    with synced_edge(tmp_path / "edge", central.url, central.edge_token) as found:
-        yield found
+from tests.sync.running import delivered, eventually
 
 
 def order(tea1: int, refunded: int = 0) -> dict[str, Any]:
