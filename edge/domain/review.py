@@ -5,12 +5,12 @@ for a KPI past its threshold days running, the likely causes found in those days
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from edge.domain.kpi import Kpi
+from edge.domain.kpi import Due, History, Kpi
 
 ProblemKind = Literal["late", "return", "short", "scan_error", "count_diff"]
 KINDS: tuple[ProblemKind, ...] = ("late", "return", "short", "scan_error", "count_diff")
@@ -56,6 +56,60 @@ class Cause:
     last: date
     days: int
     tally: Tally | None
+
+
+def late_orders(history: History, first: date, last: date) -> list[Due]:
+    """Orders due `first`..`last` that shipped after their ship-by or not at all."""
+    return [
+        d
+        for d in history.due
+        if first <= d.ship_by.date() <= last and (d.shipped_at is None or d.shipped_at > d.ship_by)
+    ]
+
+
+def problems(
+    history: History, first: date, last: date, skus: Mapping[str, Sequence[str]]
+) -> list[Problem]:
+    """The problems of the days `first`..`last`: late orders (one per SKU line of the order, in
+    `skus`; the step is the state the order lingered in longest), returned units, short picks,
+    refused scans and count differences."""
+    longest: dict[str, tuple[float, str]] = {}
+    for s in history.spans:
+        seconds = (s.left - s.entered).total_seconds()
+        if seconds > longest.get(s.order_id, (-1.0, ""))[0]:
+            longest[s.order_id] = (seconds, s.state)
+    out: list[Problem] = []
+    for d in late_orders(history, first, last):
+        unshipped = "shipped" if d.shipped_at else "not shipped"
+        step = longest.get(d.order_id, (0.0, unshipped))[1]
+        out += [
+            Problem("late", d.ship_by, d.channel, sku, step) for sku in skus.get(d.order_id) or [""]
+        ]
+
+    def within(at: datetime) -> bool:
+        return first <= at.date() <= last
+
+    out += [
+        Problem("return", u.at, u.channel, u.sku, "after-sales", qty=u.qty)
+        for u in history.units
+        if u.kind == "returned" and within(u.at)
+    ]
+    out += [
+        Problem("short", p.at, p.channel, p.sku, "picking", p.operator, p.qty)
+        for p in history.picks
+        if p.short and within(p.at)
+    ]
+    out += [
+        Problem("scan_error", s.at, "", "", s.step or "scan", s.operator)
+        for s in history.scans
+        if s.refused and within(s.at)
+    ]
+    out += [
+        Problem("count_diff", c.at, "", c.sku, f"bin {c.location}", qty=abs(c.found - c.expected))
+        for c in history.counts
+        if c.found != c.expected and within(c.at)
+    ]
+    return out
 
 
 def shift_of(at: datetime, starts: Sequence[int]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,6 +67,11 @@ def local(text: str | None, zone: ZoneInfo) -> datetime | None:
     unreadable. A time without an offset is taken as UTC, like every stored time."""
     if not text:
         return None
+    if len(text) == 27 and text[-1] == "Z":  # the store's own form: the hour's offset, cached
+        try:
+            return datetime.fromisoformat(text[:26]) + _offset(zone, text[:16])
+        except ValueError:
+            return None
     try:
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -73,6 +79,13 @@ def local(text: str | None, zone: ZoneInfo) -> datetime | None:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     return at.astimezone(zone).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=65536)
+def _offset(zone: ZoneInfo, minute: str) -> timedelta:
+    """The zone's offset from UTC in the UTC minute '2026-11-23T10:10' (offsets change on one)."""
+    offset = datetime.fromisoformat(minute + ":00+00:00").astimezone(zone).utcoffset()
+    return offset or timedelta()
 
 
 def history(conn: sqlite3.Connection, query: Query, zone: ZoneInfo) -> k.History:
@@ -147,11 +160,16 @@ def kpi_json(item: k.Kpi, *, channel: str | None) -> dict[str, Any]:
 def compute(
     conn: sqlite3.Connection, settings: Settings, query: Query, now: datetime
 ) -> list[k.Kpi]:
-    """The KPIs of `query` as the domain computed them (the report draws from these)."""
-    zone = settings.edge.zone
-    as_of = now.astimezone(zone).replace(tzinfo=None)
+    """The KPIs of `query` as the domain computed them."""
+    return compute_from(history(conn, query, settings.edge.zone), settings, query, now)
+
+
+def compute_from(rows: k.History, settings: Settings, query: Query, now: datetime) -> list[k.Kpi]:
+    """The KPIs of `query` from history already read (it may reach further back: the domain
+    counts only what falls in the window)."""
+    as_of = now.astimezone(settings.edge.zone).replace(tzinfo=None)
     window = k.Window(query.first, query.last, query.grain, as_of)
-    return k.compute(history(conn, query, zone), window, thresholds(settings))
+    return k.compute(rows, window, thresholds(settings))
 
 
 def kpis(

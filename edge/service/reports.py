@@ -33,51 +33,6 @@ def last_week(now: datetime, zone: ZoneInfo) -> str:
     return k.period_of(now.astimezone(zone).date() - timedelta(days=7), "week")
 
 
-def problems(
-    conn: sqlite3.Connection, history: k.History, first: date, last: date
-) -> list[r.Problem]:
-    """The problems of the days `first`..`last`, from the history the KPIs were computed from:
-    late orders (one per SKU line, the step being the state the order lingered in longest),
-    returned units, short picks, refused scans and count differences."""
-    out: list[r.Problem] = []
-    longest: dict[str, tuple[float, str]] = {}
-    for s in history.spans:
-        hours = (s.left - s.entered).total_seconds()
-        if hours > longest.get(s.order_id, (-1.0, ""))[0]:
-            longest[s.order_id] = (hours, s.state)
-    late = [
-        d
-        for d in history.due
-        if first <= d.ship_by.date() <= last and (d.shipped_at is None or d.shipped_at > d.ship_by)
-    ]
-    skus = q.order_skus(conn, [d.order_id for d in late])
-    for d in late:
-        step = longest.get(d.order_id, (0.0, d.shipped_at and "shipped" or "not shipped"))[1]
-        for sku in skus.get(d.order_id, [""]):
-            out.append(r.Problem("late", d.ship_by, d.channel, sku, step))
-    out += [
-        r.Problem("return", u.at, u.channel, u.sku, "after-sales", qty=u.qty)
-        for u in history.units
-        if u.kind == "returned"
-    ]
-    out += [
-        r.Problem("short", p.at, p.channel, p.sku, "picking", p.operator, p.qty)
-        for p in history.picks
-        if p.short
-    ]
-    out += [
-        r.Problem("scan_error", s.at, "", "", s.step or "scan", s.operator)
-        for s in history.scans
-        if s.refused
-    ]
-    out += [
-        r.Problem("count_diff", c.at, "", c.sku, f"bin {c.location}", qty=abs(c.found - c.expected))
-        for c in history.counts
-        if c.found != c.expected
-    ]
-    return out
-
-
 def exception_lines(
     conn: sqlite3.Connection, start: str, end: str, zone: ZoneInfo
 ) -> list[ExceptionLine]:
@@ -108,11 +63,15 @@ def weekly_data(
     """Everything the weekly report of `week` (ISO, e.g. 2026-W48) shows."""
     first, last = k.week_bounds(week)
     zone = settings.edge.zone
-    daily = kpi_service.compute(conn, settings, kpi_service.Query(first, last, "day"), now)
     trend_first = first - timedelta(days=7 * (TREND_WEEKS - 1))
-    weekly = kpi_service.compute(conn, settings, kpi_service.Query(trend_first, last, "week"), now)
-    history = kpi_service.history(conn, kpi_service.Query(first, last), zone)
-    found = problems(conn, history, first, last)
+    # one read of the six weeks serves the week by day, the trend by week and the review
+    history = kpi_service.history(conn, kpi_service.Query(trend_first, last), zone)
+    daily = kpi_service.compute_from(history, settings, kpi_service.Query(first, last), now)
+    trend = kpi_service.Query(trend_first, last, "week")
+    weekly = kpi_service.compute_from(history, settings, trend, now)
+    late = r.late_orders(history, first, last)
+    skus = q.order_skus(conn, [d.order_id for d in late])
+    found = r.problems(history, first, last, skus)
     shifts = settings.kpi.shift_minutes
     start, end = kpi_service.utc_window(first, last, zone)
     return WeeklyReport(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from edge.api.deps import SettingsDep, StoreDep, allow
 from edge.domain.errors import EdgeError
-from edge.domain.kpi import Grain, check_window
+from edge.domain.kpi import check_window
 from edge.domain.operator import MANAGERS
 from edge.service import kpis as kpi_service
 from edge.service import reports
@@ -29,54 +28,52 @@ Week = Annotated[
 ]
 
 
-def _query(
-    zone: ZoneInfo, first: date | None, last: date | None, grain: Grain, channel: str | None
+async def _window(
+    settings: SettingsDep,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: Day = None,
+    grain: Literal["day", "week"] = "day",
+    channel: Channel = None,
 ) -> kpi_service.Query:
-    today = datetime.now(zone).date()
-    last = last or today
-    first = first or last - timedelta(days=27)
+    """The days asked for (default: the last 28 up to today, locally), checked."""
+    last = to or datetime.now(settings.edge.zone).date()
+    first = from_ or last - timedelta(days=27)
     check_window(first, last)
     return kpi_service.Query(first, last, grain, channel or None)
 
 
+Window = Annotated[kpi_service.Query, Depends(_window)]
+
+# The routes below are plain functions: FastAPI runs them in its thread pool, so that computing
+# a window of history or drawing a PDF never holds the event loop the floor's scans run on.
+
+
 @router.get("/kpis")
-async def kpis(
+def kpis(
     _: Manager,
     store: StoreDep,
     settings: SettingsDep,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Day = None,
-    grain: Literal["day", "week"] = "day",
-    channel: Channel = None,
+    window: Window,
     svg: Annotated[bool, Query(description="Add each KPI's chart as an SVG element.")] = False,
 ) -> dict[str, Any]:
     """Every KPI by day or ISO week (default: the last 28 days) against its threshold."""
-    query = _query(settings.edge.zone, from_, to, grain, channel)
-    return kpi_service.kpis(store.read(), settings, query, datetime.now(UTC), svg=svg)
+    return kpi_service.kpis(store.read(), settings, window, datetime.now(UTC), svg=svg)
 
 
 @router.get("/kpis/{name}")
-async def kpi(
-    name: str,
-    _: Manager,
-    store: StoreDep,
-    settings: SettingsDep,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Day = None,
-    grain: Literal["day", "week"] = "day",
-    channel: Channel = None,
+def kpi(
+    name: str, _: Manager, store: StoreDep, settings: SettingsDep, window: Window
 ) -> dict[str, Any]:
     """One KPI by day or ISO week, with its breakdown (per operator where it has one)."""
     if name not in kpi_service.NAMES:
         raise EdgeError("not_found", what="KPI", key=name[:64])
-    query = _query(settings.edge.zone, from_, to, grain, channel)
-    found = kpi_service.kpis(store.read(), settings, query, datetime.now(UTC))
+    found = kpi_service.kpis(store.read(), settings, window, datetime.now(UTC))
     item: dict[str, Any] = next(i for i in found["kpis"] if i["name"] == name)
     return {key: value for key, value in found.items() if key != "kpis"} | item
 
 
 @router.get("/reports/weekly", response_class=Response)
-async def weekly_report(
+def weekly_report(
     _: Manager, store: StoreDep, settings: SettingsDep, week: Week = None
 ) -> Response:
     """The weekly report of an ISO week (default: last week) as a PDF."""
