@@ -23,6 +23,9 @@ TABLES = (
     "order_history",
     "shipments",
     "returns",
+    "return_photos",
+    "refunds_due",
+    "refund_lines",
     "changes",
 )
 ACCOUNTS = ("received", "shipped", "adjusted", "customer")

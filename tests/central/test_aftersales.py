@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from central_sync.server.central import Central
-from tests.central.support import EdgeSide, authorise
+from tests.central.support import AT, EdgeSide, authorise, channel_order
 
 Headers = dict[str, str]
 
@@ -196,3 +199,59 @@ def test_return_rates_per_product_channel_and_reason(
         {"channel": "shop", "shipped": 4, "returned": 1, "rate": 0.25, "warn": True}
     ]
     assert [(r["reason"], r["returned"]) for r in rates["by_reason"]] == [("too big", 1)]
+
+
+GRADED = st.lists(
+    st.tuples(
+        st.sampled_from(["TEA-0001", "TEA-0002", "SNK-0001"]),
+        st.integers(1, 3),
+        st.sampled_from(["resellable", "damaged", "destroy"]),
+        st.booleans(),  # wrong item
+        st.booleans(),  # the batch is sent twice
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@pytest.mark.usefixtures("catalogue")
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(shipped_qty=st.tuples(st.integers(1, 4), st.integers(0, 3)), parcels=GRADED)
+def test_whatever_parcels_come_back_no_unit_is_refunded_twice_or_beyond_what_shipped(
+    client: TestClient,
+    admin: Headers,
+    edge: EdgeSide,
+    shipped_qty: tuple[int, int],
+    parcels: list[tuple[str, int, str, bool, bool]],
+) -> None:
+    coid = uuid.uuid4().hex[:12]
+    edge.receive("TEA-0001", 10)
+    edge.receive("TEA-0002", 10)
+    lines = [("TEA-0001", shipped_qty[0])] + [("TEA-0002", shipped_qty[1])] * (shipped_qty[1] > 0)
+    order_id = client.post(
+        "/api/v1/orders", json=channel_order(coid, *lines), headers=admin
+    ).json()["id"]
+    edge.send("order_shipped", order_id=order_id)
+
+    for n, (sku, qty, grade, wrong, twice) in enumerate(parcels):
+        event = edge.event(
+            "return_graded", order_id=order_id, parcel_id=f"P-{n}", rma=None,
+            lines=[line(sku, qty, grade, wrong_item=wrong)], missing=[], closed_at=AT,
+        )  # fmt: skip
+        for _ in range(1 + twice):
+            assert edge.post([event]).status_code == 200
+
+    refunds = due(client, admin, status="all", order_id=order_id)
+    refunded: dict[str, int] = {}
+    for r in refunds:
+        for ln in r["lines"]:
+            refunded[ln["sku"]] = refunded.get(ln["sku"], 0) + ln["refund_qty"]
+    offered: dict[str, int] = {}
+    for sku, qty, _, wrong, _ in parcels:
+        offered[sku] = offered.get(sku, 0) + (0 if wrong else qty)
+    assert len(refunds) == len(parcels)
+    for sku, shipped_units in (("TEA-0001", shipped_qty[0]), ("TEA-0002", shipped_qty[1]),
+                               ("SNK-0001", 0)):  # fmt: skip
+        assert refunded.get(sku, 0) == min(shipped_units, offered.get(sku, 0))

@@ -261,3 +261,39 @@ def test_a_return_the_channel_accepted_is_taken_past_the_window_and_marked_as_th
 
     assert resp.status_code == 201, resp.text
     assert central.returns.detail(resp.json()["rma"])["source"] == "channel"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/v1/orders/shop:1/returns", {"lines": [{"sku": "TEA-0001", "qty": 0}]}),
+        ("POST", "/api/v1/orders/shop:1/returns", {"lines": []}),
+        ("POST", "/api/v1/orders/shop:1/returns", {"lines": [{"sku": "A", "qty": 1}] * 501}),
+        ("POST", "/api/v1/orders/shop:1/returns",
+         {"lines": [{"sku": "TEA-0001", "qty": 1, "reason": "x" * 201}]}),
+        ("POST", "/api/v1/orders/shop:1/returns",
+         {"lines": [{"sku": "TEA-0001", "qty": 1}], "rma": "has space"}),
+        ("POST", "/api/v1/returns/RMA-000001/cancel", {"reason": ""}),
+        ("POST", "/api/v1/returns/RMA-000001/cancel", {"reason": "x" * 201}),
+        ("POST", f"/api/v1/returns/{'R' * 65}/cancel", {"reason": "x"}),
+        ("GET", "/api/v1/returns?limit=0", None),
+        ("GET", "/api/v1/returns?status=lost", None),
+        ("GET", "/api/v1/returns/rates?days=0", None),
+        ("GET", "/api/v1/returns/rates?days=367", None),
+        ("GET", "/api/v1/refunds-due?limit=10001", None),
+        ("GET", "/api/v1/refunds-due?format=xml", None),
+        ("POST", "/api/v1/self-service/lookup", {"order": "1", "phone": "12a4"}),
+        ("POST", "/api/v1/self-service/lookup", {"order": "x" * 65, "phone": "0000"}),
+    ],
+)  # fmt: skip
+@pytest.mark.usefixtures("shipped")
+def test_inputs_out_of_bounds_are_refused_and_change_nothing(
+    client: TestClient, admin: Headers, central: Central, method: str, path: str, body: Any
+) -> None:
+    authorise(client, admin, "shop:1")
+    before = snapshot(central)
+
+    resp = client.request(method, path, json=body, headers=admin)
+
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
+    assert snapshot(central) == before

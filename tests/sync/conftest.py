@@ -1,4 +1,5 @@
-"""The sync tests' real central and an edge synced to it (a module may define its own)."""
+"""The sync tests' real central, an edge synced to it (a module may define its own) and the fault
+proxy between an edge and it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from edge.store.database import Store
 from tests.sync.central import Central, running_central
+from tests.sync.faultproxy import FaultProxy
 from tests.sync.running import synced_edge
 
 
@@ -24,3 +26,11 @@ def edge(tmp_path: Path, central: Central) -> Iterator[tuple[Store, Any]]:
     """An edge store with its agent running against `central`."""
     with synced_edge(tmp_path / "edge", central.url, central.edge_token) as found:
         yield found
+
+
+@pytest.fixture
+def proxy(central: Central) -> Iterator[FaultProxy]:
+    """Between edge and central; a delayed request waits longer than the agent's timeout."""
+    p = FaultProxy(central.port, delay_s=2.0).start()
+    yield p
+    p.stop()

@@ -31,14 +31,6 @@ def central(tmp_path: Path) -> Iterator[Central]:
         yield c
 
 
-@pytest.fixture
-def proxy(central: Central) -> Iterator[FaultProxy]:
-    """Between edge and central; a delayed request waits longer than the agent's timeout."""
-    p = FaultProxy(central.port, delay_s=2.0).start()
-    yield p
-    p.stop()
-
-
 @pytest.mark.parametrize("fault", ["drop", "delay", "duplicate", "cut"])
 def test_a_faulty_link_loses_no_event_and_applies_none_twice(
     tmp_path: Path, central: Central, proxy: FaultProxy, fault: str

@@ -3,7 +3,6 @@ edge's outbox to a real central: central makes its refund-due record exactly onc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,24 +11,11 @@ from edge.domain.decision import Decision, Event
 from edge.store.ledger import Actor, apply_decision
 from edge.store.writer import Tx
 from tests.central.support import channel_order
-from tests.sync.central import Central, running_central
+from tests.sync.central import Central
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.running import delivered, eventually, synced_edge
 
 ORDER = "shop:R1"
-
-
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[Central]:
-    with running_central(tmp_path / "central") as c:
-        yield c
-
-
-@pytest.fixture
-def proxy(central: Central) -> Iterator[FaultProxy]:
-    p = FaultProxy(central.port, delay_s=2.0).start()
-    yield p
-    p.stop()
 
 
 def ship_and_grade(tx: Tx) -> None:
