@@ -185,3 +185,19 @@ def test_cancelling_an_rma_after_part_was_received_withdraws_only_the_rest(desk:
 
     assert buckets(desk.store) == {"SKU-1//on_hand": 1}
     assert [w["qty"] for w in events(desk.store, "return_withdrawn")] == [2]
+
+
+def test_announced_units_count_as_available_until_graded_damaged(desk: Floor) -> None:
+    order_id = shipped_order(desk, {"SKU-1": 1})
+    sup = desk.login("B-SUP")
+
+    def available() -> int:
+        return int(desk.client.get("/api/v1/stock/SKU-1", headers=sup).json()["available"])
+
+    before = available()
+    authorise(desk, "RMA-1", order_id, {"SKU-1": 1})
+    announced = available()
+    headers = clerk(desk)
+    scans(desk, headers, "RMA-1", EAN13, "CMD:DAMAGED")
+
+    assert (announced - before, available() - before) == (1, 0)

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from central_sync.agent.appliers import apply_page
 from edge.api.app import create_app
 from edge.api.events import station_channel
-from edge.config import ScannerSettings, StationSettings, load_settings
 from edge.devices.virtual import VirtualSerialPort
 from edge.service.stations import station_device_id
 from edge.store.database import Store
@@ -21,7 +20,7 @@ from edge.store.verify import verify
 from tests.returns_support import buckets
 from tests.support import EAN13, Floor, add_colleague
 from tests.sync.feed import rma
-from tests.test_stations import next_event, scan, wait_for_state
+from tests.test_stations import bench_settings, next_event, scan, wait_for_state
 
 DESK = "DESK-1"
 
@@ -29,22 +28,7 @@ DESK = "DESK-1"
 @pytest.fixture
 def desk(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPort, Any]]:
     port = VirtualSerialPort()
-    settings = load_settings(
-        env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
-    ).model_copy(
-        update={
-            "stations": (StationSettings(name=DESK, type="returns_desk"),),
-            "scanners": (
-                ScannerSettings(
-                    name="desk-scanner",
-                    kind="serial",
-                    station=DESK,
-                    path=port.device_path,
-                    terminator="cr",
-                ),
-            ),
-        }
-    )
+    settings = bench_settings(tmp_path, port.device_path, station=DESK, type="returns_desk")
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
         queue = client.app.state.broker.subscribe(station_channel(DESK))

@@ -23,19 +23,22 @@ from tests.support import EAN13, PIN, Floor, new_device
 STATION = "BENCH-1"
 
 
-def bench_settings(tmp_path: Path, scanner_path: str) -> Any:
-    """An edge with pack bench BENCH-1 and its serial scanner at `scanner_path`."""
+def bench_settings(
+    tmp_path: Path, scanner_path: str, *, station: str = STATION, type: str = "pack_bench"
+) -> Any:
+    """An edge with pack bench BENCH-1 (or another `station` of `type`) and its serial scanner
+    at `scanner_path`."""
     settings = load_settings(
         env={}, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
     )
     return settings.model_copy(
         update={
-            "stations": (StationSettings(name=STATION, type="pack_bench"),),
+            "stations": (StationSettings(name=station, type=type),),
             "scanners": (
                 ScannerSettings(
                     name="bench-scanner",
                     kind="serial",
-                    station=STATION,
+                    station=station,
                     path=scanner_path,
                     terminator="cr",
                 ),

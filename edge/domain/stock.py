@@ -185,26 +185,7 @@ class AnnounceReturn:
 
 def announce_return(stock: Stock, cmd: AnnounceReturn) -> Decision[Stock]:
     """customer → returns_in_transit at the returns area; sellable again only once graded."""
-    _positive(cmd.qty)
-    m = Movement(
-        "return_announced",
-        cmd.sku,
-        cmd.qty,
-        Account.CUSTOMER,
-        Place(cmd.location, Bucket.RETURNS_IN_TRANSIT),
-        reason=cmd.rma,
-        order_id=cmd.order_id,
-    )
-    payload = {"sku": cmd.sku, "qty": cmd.qty, "rma": cmd.rma, "location": cmd.location}
-    return _record(
-        stock,
-        "return_announced",
-        (m,),
-        payload,
-        prompt="return_announced",
-        tone="info",
-        order_id=cmd.order_id,
-    )
+    return _in_transit(stock, cmd, "return_announced", withdraw=False)
 
 
 @dataclass(frozen=True)
@@ -221,26 +202,26 @@ class WithdrawReturn:
 
 def withdraw_return(stock: Stock, cmd: WithdrawReturn) -> Decision[Stock]:
     """returns_in_transit → customer: the announcement undone for the units still on their way."""
+    return _in_transit(stock, cmd, "return_withdrawn", withdraw=True, extra={"reason": cmd.reason})
+
+
+def _in_transit(
+    stock: Stock,
+    cmd: AnnounceReturn | WithdrawReturn,
+    kind: str,
+    *,
+    withdraw: bool,
+    extra: dict[str, object] | None = None,
+) -> Decision[Stock]:
+    """The RMA's units between the customer and returns_in_transit at the returns location,
+    one way or the other, as one event named `kind` (also its prompt)."""
     _positive(cmd.qty)
-    m = Movement(
-        "return_withdrawn",
-        cmd.sku,
-        cmd.qty,
-        Place(cmd.location, Bucket.RETURNS_IN_TRANSIT),
-        Account.CUSTOMER,
-        reason=cmd.rma,
-        order_id=cmd.order_id,
-    )
+    transit = Place(cmd.location, Bucket.RETURNS_IN_TRANSIT)
+    source, target = (transit, Account.CUSTOMER) if withdraw else (Account.CUSTOMER, transit)
+    m = Movement(kind, cmd.sku, cmd.qty, source, target, reason=cmd.rma, order_id=cmd.order_id)
     payload = {"sku": cmd.sku, "qty": cmd.qty, "rma": cmd.rma, "location": cmd.location}
     return _record(
-        stock,
-        "return_withdrawn",
-        (m,),
-        payload,
-        prompt="return_withdrawn",
-        tone="info",
-        extra={"reason": cmd.reason},
-        order_id=cmd.order_id,
+        stock, kind, (m,), payload, prompt=kind, tone="info", extra=extra, order_id=cmd.order_id
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from edge.domain.errors import EdgeError
 from edge.service.packing import PackSettings, station_printer
-from edge.store import returns as store
+from edge.store import return_desk as desk_store
 from edge.store.database import Store
 from edge.store.ledger import utc
 from edge.store.operators import LoginSession, device_station
@@ -25,12 +25,12 @@ PHOTO_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 
 def lookup(conn: sqlite3.Connection, q: str) -> list[dict[str, Any]]:
     """Shipped orders an unexpected parcel may be from (order number, name or phone digits)."""
-    return store.lookup_shipped(conn, q.strip())
+    return desk_store.lookup_shipped(conn, q.strip())
 
 
 def overview(conn: sqlite3.Connection) -> dict[str, Any]:
     """RMAs still expected, and the parcels opened at the desk (open first, then recent)."""
-    return {"expected": store.expected_rmas(conn), "parcels": store.recent_parcels(conn)}
+    return {"expected": desk_store.expected_rmas(conn), "parcels": desk_store.recent_parcels(conn)}
 
 
 def exceptions(
@@ -43,8 +43,8 @@ def exceptions(
     return {
         "expect_within_days": expect_within_days,
         "grade_within_hours": grade_within_hours,
-        "rmas_not_arrived": store.expected_rmas(conn, before=late_rma),
-        "parcels_not_closed": store.recent_parcels(conn, limit=500, open_before=late_parcel),
+        "rmas_not_arrived": desk_store.expected_rmas(conn, before=late_rma),
+        "parcels_not_closed": desk_store.recent_parcels(conn, limit=500, open_before=late_parcel),
     }
 
 
@@ -55,11 +55,11 @@ def rates(
     (wrong items and unknown senders left out)."""
     since = utc(now - timedelta(days=days))
     shipped: dict[str, dict[str, int]] = {"sku": {}, "channel": {}}
-    for r in store.shipped_units(conn, since):
+    for r in desk_store.shipped_units(conn, since):
         _add(shipped["sku"], r["sku"], r["qty"])
         _add(shipped["channel"], r["channel"], r["qty"])
     back: dict[str, dict[str, int]] = {"sku": {}, "channel": {}, "reason": {}}
-    for r in store.returned_units(conn, since):
+    for r in desk_store.returned_units(conn, since):
         for key in back:
             _add(back[key], r[key], r["qty"])
     total = sum(shipped["sku"].values())
@@ -107,9 +107,11 @@ def add_photo(
         raise EdgeError("unsupported_photo", content_type=kind or "-")
     if len(data) > PHOTO_MAX_BYTES:
         raise EdgeError("request_too_large", limit=PHOTO_MAX_BYTES)
-    if store.parcel_row(tx, parcel_id) is None:
+    if desk_store.parcel_row(tx, parcel_id) is None:
         raise EdgeError("not_found", what="return parcel", key=parcel_id)
-    photo_id = store.add_photo(tx, parcel_id, content_type=kind, data=data, operator_id=operator_id)
+    photo_id = desk_store.add_photo(
+        tx, parcel_id, content_type=kind, data=data, operator_id=operator_id
+    )
     return {"photo_id": photo_id, "parcel_id": parcel_id, "bytes": len(data)}
 
 
@@ -123,12 +125,12 @@ class LabelRequest:
 def queue_label(tx: Tx, req: LabelRequest) -> dict[str, Any]:
     """Queue the quarantine label of the parcel on the station's printer (or the handheld's
     default); it prints after the commit."""
-    parcel = store.parcel_row(tx, req.parcel_id)
+    parcel = desk_store.parcel_row(tx, req.parcel_id)
     if parcel is None:
         raise EdgeError("not_found", what="return parcel", key=req.parcel_id)
     station = device_station(tx, req.session.device_id)
     printer = station_printer(req.settings, station)
-    items = store.parcel_items(tx, req.parcel_id)
+    items = desk_store.parcel_items(tx, req.parcel_id)
     held = [i for i in items if i["bucket"] == "frozen"] or items
     lines = [
         f"{i['qty']} × {i['sku']} {i['grade']}" + (" (wrong item)" if i["wrong_item"] else "")
