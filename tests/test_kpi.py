@@ -104,6 +104,17 @@ def test_one_channel_counts_only_its_own_orders(tmp_path: Path) -> None:
     store.close()
 
 
+def test_on_time_returns_and_short_picks_are_broken_down_per_channel(tmp_path: Path) -> None:
+    got = week_of(tmp_path)
+
+    def shares(name: str) -> dict[str, tuple[float, float]]:
+        return {ch: (p["num"], p["den"]) for ch, p in got[name]["breakdown"].items()}
+
+    assert shares("on_time") == {"jd": (1, 1), "tmall": (1, 3)}
+    assert shares("return_rate") == {"jd": (0, 3), "tmall": (1, 3)}
+    assert shares("short_pick_rate") == {"jd": (0, 1), "tmall": (1, 2)}
+
+
 def test_the_days_are_the_warehouses_days_in_its_time_zone(tmp_path: Path) -> None:
     got = week_of(tmp_path, **{"edge.timezone": "Asia/Shanghai"})
 

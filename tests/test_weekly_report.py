@@ -65,6 +65,7 @@ def test_exceptions_are_listed_with_their_mean_resolution_time(tmp_path: Path) -
     part = text[text.index("Exceptions and their") :]
     assert "short_pick" in part and "5.5" in part  # raised 06:30, resolved 12:00
     assert "sync" in part
+    assert "count: short_pick" in part  # the two counts, each closed when opened: 0.0 h
 
 
 def test_a_kpi_past_its_threshold_days_running_is_red_with_its_likely_causes(

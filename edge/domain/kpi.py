@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from edge.domain.errors import EdgeError
 
@@ -237,11 +237,25 @@ def compute(history: History, window: Window, thresholds: dict[str, Threshold]) 
         return thresholds.get(name, Threshold(None, "none"))
 
     return [
-        _series("on_time", "ratio", th("on_time"), keys, on_time(history.due, window, per)),
+        _series(
+            "on_time",
+            "ratio",
+            th("on_time"),
+            keys,
+            on_time(history.due, window, per),
+            by_channel(history.due, lambda rows: on_time(rows, window, per)),
+        ),
         _series(
             "inventory_accuracy", "ratio", th("inventory_accuracy"), keys, accuracy(history, per)
         ),
-        _series("return_rate", "ratio", th("return_rate"), keys, returns(history.units, per)),
+        _series(
+            "return_rate",
+            "ratio",
+            th("return_rate"),
+            keys,
+            returns(history.units, per),
+            by_channel(history.units, lambda rows: returns(rows, per)),
+        ),
         _series("pick_rate", "per_hour", th("pick_rate"), keys, *pick_rate(history.picks, per)),
         _series(
             "scans_per_order",
@@ -258,7 +272,12 @@ def compute(history: History, window: Window, thresholds: dict[str, Threshold]) 
             *scan_errors(history.scans, per),
         ),
         _series(
-            "short_pick_rate", "ratio", th("short_pick_rate"), keys, short_picks(history.picks, per)
+            "short_pick_rate",
+            "ratio",
+            th("short_pick_rate"),
+            keys,
+            short_picks(history.picks, per),
+            by_channel(history.picks, lambda rows: short_picks(rows, per)),
         ),
         *(
             _series(f"time_in_{state}", "hours", th(f"time_in_{state}"), keys, tally)
@@ -268,6 +287,16 @@ def compute(history: History, window: Window, thresholds: dict[str, Threshold]) 
 
 
 Per = Callable[[datetime], str | None]
+Row = TypeVar("Row", Due, Units, PickRow)
+
+
+def by_channel(rows: Sequence[Row], tally: Callable[[list[Row]], Tally]) -> Tally:
+    """The window's total per sales channel: `tally` of each channel's rows, its periods summed."""
+    out: Tally = {}
+    for channel in sorted({r.channel for r in rows}):
+        periods = tally([r for r in rows if r.channel == channel]).values()
+        out[channel] = [sum(nd[0] for nd in periods), sum(nd[1] for nd in periods)]
+    return out
 
 
 def on_time(due: Iterable[Due], window: Window, per: Per) -> Tally:

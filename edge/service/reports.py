@@ -36,10 +36,11 @@ def last_week(now: datetime, zone: ZoneInfo) -> str:
 def exception_lines(
     conn: sqlite3.Connection, start: str, end: str, zone: ZoneInfo
 ) -> list[ExceptionLine]:
-    """Per kind of exception: raised, resolved, still open, and the mean hours to resolve."""
+    """Per kind of exception, then per reason of the count tasks opened (a short pick's count
+    resolves it): raised, resolved, still open, and the mean hours to resolve."""
     raised: dict[str, int] = defaultdict(int)
     hours: dict[str, list[float]] = defaultdict(list)
-    for row in q.exceptions(conn, start, end):
+    for row in [*q.exceptions(conn, start, end), *q.count_tasks_opened(conn, start, end)]:
         raised[row["kind"]] += 1
         opened = kpi_service.local(row["created_at"], zone)
         closed = kpi_service.local(row["resolved_at"], zone)

@@ -123,6 +123,15 @@ def exceptions(conn: sqlite3.Connection, start: str, end: str) -> Rows:
     return _rows(conn, sql, (start, end))
 
 
+def count_tasks_opened(conn: sqlite3.Connection, start: str, end: str) -> Rows:
+    """Count tasks opened in the window (kind `count: <reason>`), with when each was closed."""
+    sql = """
+        SELECT 'count: ' || reason AS kind, status, created_at, closed_at AS resolved_at
+          FROM count_tasks WHERE created_at >= ? AND created_at < ?
+         ORDER BY created_at, id"""
+    return _rows(conn, sql, (start, end))
+
+
 def channels(conn: sqlite3.Connection) -> list[str]:
     """The channels of the orders on this edge."""
     return [r[0] for r in conn.execute("SELECT DISTINCT channel FROM orders ORDER BY channel")]
