@@ -34,6 +34,7 @@ function head(view, step) {
     view.rma && h("span", { class: "ret-chip", "data-testid": "rma", "data-rma": view.rma }, view.rma),
     view.order_id && h("span", { class: "ret-chip", "data-testid": "order", "data-order": view.order_id }, `${t("order")} ${view.order_id}`),
     view.unexpected && h("span", { class: "ret-chip warn", "data-testid": "unexpected" }, t("ret_unexpected")),
+    view.unknown_sender && h("span", { class: "ret-chip warn", "data-testid": "unknown-sender" }, t("btn_unknown_sender")),
   );
 }
 
@@ -76,7 +77,7 @@ function linesBlock(view) {
   return h(
     "div",
     { class: "ret-lines-block" },
-    h("span", { class: "field-label" }, t("ret_lines")),
+    h("span", { class: "field-label" }, view.unexpected ? t("ret_lines_shipped") : t("ret_lines")),
     h("ul", { class: "ret-lines", "data-testid": "return-lines" }, lines.map(lineRow)),
   );
 }
@@ -222,7 +223,7 @@ export function returnsScreen({ state, act }) {
   if (step === "parcel") work = parcelStep();
   else if (step === "identify") work = identifyStep(view, ret, act);
   else work = [itemCard(view), step === "items" && h("p", { class: "prompt" }, t("ret_scan_items")), parcelCard(view, ret)].filter(Boolean);
-  const main = [head(view, step), h("div", { class: "ret-body" }, h("div", { class: "ret-work" }, work), open && h("div", { class: "ret-side" }, linesBlock(view)))];
+  const main = [head(view, step), h("div", { class: open ? "ret-body two" : "ret-body" }, h("div", { class: "ret-work" }, work), open && h("div", { class: "ret-side" }, linesBlock(view)))];
   const photo = () => button("btn-photo", t("btn_photo"), act.takePhoto, { kind: "secondary" });
   const extras = {
     parcel: () => [],
