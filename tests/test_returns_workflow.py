@@ -90,15 +90,22 @@ def test_a_scan_is_taken_exactly_where_the_table_has_its_column(step: str, kind:
     assert (refused == "unexpected_scan") == (not allowed), (step, kind, refused)
 
 
-def test_every_code_at_the_parcel_and_identify_steps_is_a_parcels_number() -> None:
-    columns = {
-        scan_column(SESSIONS[s], KINDS[k])
-        for s in ("parcel", "identify")
-        for k in KINDS
-        if not k.startswith("command:")
-    }
+@pytest.mark.parametrize("step", ["parcel", "identify"])
+def test_a_parcels_number_is_looked_up_and_an_item_bin_or_badge_is_refused(step: str) -> None:
+    columns = {k: scan_column(SESSIONS[step], KINDS[k]) for k in KINDS if ":" not in k}
 
-    assert columns == {"code"}
+    assert columns == {
+        "location": "location",
+        "product": "product",
+        "container": "code",
+        "order": "code",
+        "parcel": "code",
+        "rma": "code",
+        "badge": "badge",
+    }
+    with pytest.raises(EdgeError) as refused:
+        decide_returns(SESSIONS[step], KINDS["product"], CTX)
+    assert refused.value.code == "unexpected_scan"
 
 
 def test_a_parcel_matching_an_rma_opens_it_and_the_order_is_received() -> None:

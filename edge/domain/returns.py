@@ -475,10 +475,16 @@ TRANSITIONS: dict[tuple[Step, str], Handler] = {
 }
 
 
+# What may be a parcel's number at steps parcel and identify: a tracking number, an SSCC, an
+# RMA, an order, or a code nothing here knows (an unexpected parcel). An item, a bin or a badge
+# is not: scanning one there is refused, naming what to scan.
+PARCEL_KINDS = frozenset({"parcel", "container", "rma", "order"})
+
+
 def scan_column(s: ReturnsSession, scan: Classified) -> str:
-    """The column a scan falls in: any non-command code at steps parcel and identify is a
-    parcel's number (tracking, SSCC, RMA, order) that the store looked up."""
-    if s.step in ("parcel", "identify") and scan.kind != "command":
+    """The column a scan falls in: a parcel's number at steps parcel and identify is a `code`
+    the store looked up."""
+    if s.step in ("parcel", "identify") and scan.kind in PARCEL_KINDS:
         return "code"
     return f"command:{scan.key}" if scan.kind == "command" else scan.kind
 
