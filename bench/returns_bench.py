@@ -14,6 +14,7 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from edge.store.operators import (
     newest_open_session,
     open_session,
 )  # noqa: E402
+from edge.store.scan_answers import Answer  # noqa: E402
 from edge.store.verify import verify  # noqa: E402
 from edge.store.writer import Tx  # noqa: E402
 
@@ -80,6 +82,10 @@ def seed(tx: Tx, parcels: int, orders: int) -> None:
     apply_page(tx, page, parcels)
 
 
+def _scan(tx: Tx, *, req: ScanRequest, floor: FloorSettings) -> Answer:
+    return handle_scan(tx, req, floor)
+
+
 def run(parcels: int, orders: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "edge.db", edge_id="bench-1")
@@ -101,7 +107,7 @@ def run(parcels: int, orders: int) -> dict[str, Any]:
             for raw in (f"RMA-{n}", EAN, GRADES[0], EAN, GRADES[1], "CMD:DONE"):
                 req = ScanRequest(uuid.uuid4().hex, raw, session)
                 t0 = time.perf_counter()
-                answer = store.writer.call(lambda tx, req=req: handle_scan(tx, req, floor))
+                answer = store.writer.call(partial(_scan, req=req, floor=floor))
                 latencies.append(time.perf_counter() - t0)
                 refused += bool(answer.code)
         elapsed = time.perf_counter() - started
