@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from central_sync.agent.appliers import apply_page
 from edge.api.app import create_app
 from edge.config import load_settings
 from edge.domain.carrier import is_s10
+from edge.service.orders import complete_putback
 from edge.store.database import Store
+from edge.store.ledger import Actor
 from edge.store.verify import verify
 from tests.support import (
     EAN13,
@@ -448,3 +451,32 @@ def test_the_shops_notes_on_an_order_are_shown_at_the_pack_bench(bench: Floor) -
 
     assert opened["view"]["notes"] == {"buyer": "周末配送", "seller": "改为发顺丰"}
     assert (detail["buyer_note"], detail["seller_note"]) == ("周末配送", "改为发顺丰")
+
+
+def test_units_central_cut_after_picking_are_left_out_at_the_bench_and_go_back_to_a_bin(
+    bench: Floor,
+) -> None:
+    order_id = picked_order(bench, [{"sku": "SKU-1", "qty": 3}])
+    data = {
+        "order_id": order_id,
+        "cancel_id": "C-1",
+        "reason": "refunded on shopify",
+        "lines": [{"line_no": 1, "sku": "SKU-1", "qty": 2}],
+    }
+    cut = [{"cursor": 1, "type": "order_lines_cancelled", "order_id": order_id, "data": data}]
+    bench.store.writer.call(lambda tx: apply_page(tx, cut, 1))
+    packer = packer_at_bench(bench)
+
+    opened = bench.scan(packer, "T-0001").json()
+    check = bench.scan(packer, EAN13).json()
+    extra = bench.scan(packer, EAN13)
+    closed = close(bench, packer, weight_g=240)  # 1 × 120 g + the S box's 120 g
+
+    assert [ln["to_pack"] for ln in opened["view"]["lines"]] == [1]
+    assert check["params"]["left"] == 0
+    assert (extra.status_code, extra.json()["code"]) == (422, "extra_item")
+    assert closed.status_code == 200, closed.text
+    assert ("SKU-1", "", "T-0001", "picked", 2) in balances(bench.store)  # the cut units
+    [(putback_id,)] = bench.store.read().execute("SELECT id FROM putback_tasks").fetchall()
+    bench.store.writer.call(lambda tx: complete_putback(tx, putback_id, "A-01-01", Actor()))
+    assert [b for b in balances(bench.store) if b[3] == "picked" and b[2] == "T-0001"] == []
