@@ -218,6 +218,9 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         ),
         "red": ParagraphStyle("red", parent=base, fontSize=8, leading=10, textColor=RED),
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "cause": ParagraphStyle(
+            "cause", parent=base, fontSize=10, leading=14, spaceBefore=4, textColor=RED
+        ),
     }
 
 
@@ -276,7 +279,7 @@ def _summary(report: WeeklyReport, font: str, st: dict[str, ParagraphStyle]) -> 
                 Paragraph(status, style),
             ]
         )
-    table = _table(rows, font, [56 * mm, 20 * mm, 20 * mm, 52 * mm, 34 * mm])
+    table = _table(rows, font, [54 * mm, 20 * mm, 23 * mm, 50 * mm, 35 * mm])
     for i in reds:
         table.setStyle(TableStyle([("TEXTCOLOR", (0, i), (-1, i), RED)]))
     return table
@@ -297,7 +300,7 @@ def _causes(report: WeeklyReport, st: dict[str, ParagraphStyle]) -> list[Flowabl
             Paragraph(
                 f"<b>{title(c.kpi)}</b>: {c.first.isoformat()} – {c.last.isoformat()}"
                 f" ({c.days} days 天)",
-                st["red"],
+                st["cause"],
             )
         )
         if c.tally is None or c.tally.total == 0:

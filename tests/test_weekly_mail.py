@@ -180,28 +180,66 @@ def test_the_last_scheduled_time_is_this_weeks_or_the_one_before() -> None:
     assert weekly_run.last_due(datetime(2026, 12, 3, 12), monday_7) == datetime(2026, 11, 30, 7)
 
 
-def test_the_scheduled_run_makes_last_weeks_report_once_in_local_time(tmp_path: Path) -> None:
+class Clock:
+    """A clock the test moves: the loop's sleep moves it on instead of waiting."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        self.slept: list[float] = []
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.at += timedelta(seconds=seconds)
+        await asyncio.sleep(0.01)
+
+
+def run_loop(store: Store, settings: Settings, clock: Clock, *, until: int) -> None:
+    """Run the schedule until it has slept `until` times (the report runs in a thread)."""
+
+    async def run() -> None:
+        task = asyncio.create_task(
+            weekly_run.report_loop(store, settings, clock=clock, sleep=clock.sleep)
+        )
+        while len(clock.slept) < until and not task.done():
+            await asyncio.sleep(0.01)
+        task.cancel()
+
+    asyncio.run(run())
+
+
+def test_an_edge_that_was_stopped_at_the_scheduled_time_makes_the_missed_report_at_start(
+    tmp_path: Path,
+) -> None:
     # Monday 30 November 07:05 in Shanghai is still Sunday 23:05 UTC: the report is of W48
     settings, store = edge(
         tmp_path, **{"report.schedule": "mon 07:00", "edge.timezone": "Asia/Shanghai"}
     )
-    monday = datetime(2026, 11, 30, 7, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
-    target = settings.report_path / f"weekly-report-edge-1-{WEEK}.pdf"
+    settings.report_path.mkdir()  # it has made reports before
+    clock = Clock(datetime(2026, 11, 30, 7, 5, tzinfo=ZoneInfo("Asia/Shanghai")))
 
-    async def run_until_kept() -> None:
-        task = asyncio.create_task(weekly_run.report_loop(store, settings, clock=lambda: monday))
-        for _ in range(300):
-            if target.exists():
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.2)  # a second run would start now; the loop sleeps instead
-        task.cancel()
-
-    asyncio.run(run_until_kept())
+    run_loop(store, settings, clock, until=2)
     store.close()
 
-    assert target.exists()
-    assert [p.name for p in settings.report_path.iterdir()] == [target.name]
+    assert [p.name for p in settings.report_path.iterdir()] == [f"weekly-report-edge-1-{WEEK}.pdf"]
+    assert clock.slept[0] == 3600.0  # then it sleeps till next Monday, an hour at a time
+
+
+def test_a_new_edge_makes_its_first_report_at_the_first_scheduled_time(tmp_path: Path) -> None:
+    settings, store = edge(tmp_path, **{"report.schedule": "mon 07:00"})
+    clock = Clock(datetime(2026, 12, 3, 12, tzinfo=UTC))  # Thursday: last due Monday, missed
+
+    run_loop(store, settings, clock, until=3)
+    before_monday = settings.report_path.exists()
+    run_loop(store, settings, clock, until=3 + 24 * 4)  # on to Monday 7 December 07:00
+    store.close()
+
+    assert before_monday is False
+    assert clock.at >= datetime(2026, 12, 7, 7, tzinfo=UTC)
+    made = [p.name for p in settings.report_path.iterdir()]
+    assert made == ["weekly-report-edge-1-2026-W49.pdf"]
 
 
 def test_no_schedule_means_no_run(tmp_path: Path) -> None:

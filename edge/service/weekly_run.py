@@ -9,7 +9,7 @@ import asyncio
 import logging
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -116,23 +116,31 @@ def last_due(now_local: datetime, when: tuple[int, int, int]) -> datetime:
 
 
 async def report_loop(
-    store: Store, settings: Settings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    store: Store,
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
-    """Make the weekly report at each scheduled time; at start, make the one a stopped server
-    missed (the last scheduled time passed and its week's report is not in the directory). A
-    run that fails is logged and tried again within the hour; a mail that fails is not."""
+    """Make the weekly report at each scheduled time. An edge that has made reports before
+    (its report directory exists) makes at start the one it missed while stopped; a new edge
+    waits for its first scheduled time. A run that fails is logged and tried again within the
+    hour; a mail that fails is not sent again (the report is kept)."""
     when = settings.report.when
     if when is None:
         return
     zone = settings.edge.zone
+    started = last_due(clock().astimezone(zone), when)
+    catch_up = settings.report_path.is_dir()
     while True:
         now = clock()
         due = last_due(now.astimezone(zone), when)
         week = last_week(due, zone)
-        if not (settings.report_path / f"weekly-report-{settings.edge.id}-{week}.pdf").exists():
+        made = (settings.report_path / f"weekly-report-{settings.edge.id}-{week}.pdf").exists()
+        if (catch_up or due > started) and not made:
             try:
                 await asyncio.to_thread(run_weekly, store, settings, now, week=week)
             except Exception:
                 log.exception("weekly report %s not made; trying again within the hour", week)
         wait = (due + timedelta(days=7) - now.astimezone(zone)).total_seconds()
-        await asyncio.sleep(min(max(wait, 1.0), 3600.0))
+        await sleep(min(max(wait, 1.0), 3600.0))
