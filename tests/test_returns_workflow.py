@@ -12,16 +12,18 @@ from edge.domain.classify import COMMANDS, Classified
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Account, Bucket, Movement, Place
 from edge.domain.order import OrderStatus, StatusChange
+from edge.domain.return_record import (
+    ItemInHand,
+    ReturnItemGraded,
+    ReturnParcelClosed,
+    ReturnParcelOpened,
+)
 from edge.domain.returns import (
     DEFAULT_DESTROY_REASON,
     TRANSITIONS,
     GradedLine,
-    ItemInHand,
-    ReturnItemGraded,
     ReturnLine,
     ReturnMatch,
-    ReturnParcelClosed,
-    ReturnParcelOpened,
     ReturnsContext,
     ReturnsSession,
     decide_returns,

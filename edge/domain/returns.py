@@ -17,16 +17,20 @@ from typing import Any, Literal
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision, Event, Feedback, Tone
 from edge.domain.errors import EdgeError
-from edge.domain.ledger import Account, Bucket, Movement, Place
 from edge.domain.order import TRANSITIONS as ORDER_TRANSITIONS
 from edge.domain.order import OrderStatus, StatusChange, change_status
+from edge.domain.return_record import (
+    Grade,
+    ItemInHand,
+    MatchedBy,
+    ReturnItemGraded,
+    ReturnParcelClosed,
+    ReturnParcelOpened,
+    grade_movements,
+)
 from edge.domain.workflow import transition
 
 Step = Literal["parcel", "identify", "items", "grade"]
-Grade = Literal["resellable", "damaged", "destroy"]
-MatchedBy = Literal[
-    "return_tracking", "shipment_tracking", "sscc", "rma", "order", "identified", "unknown_sender"
-]
 GRADES: dict[str, Grade] = {
     "RESELLABLE": "resellable",
     "DAMAGED": "damaged",
@@ -41,18 +45,6 @@ PROMPT: dict[Step, str] = {
     "items": "scan_return_item",
     "grade": "grade_return_item",
 }
-
-
-@dataclass(frozen=True)
-class ItemInHand:
-    """The unit just scanned, waiting for its grade."""
-
-    sku: str
-    qty: int = 1
-    lot: str = ""
-    serial: str = ""
-    wrong_item: bool = False
-    not_shipped_lot: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,45 +113,6 @@ class ReturnsContext:
     announced_left: int = 0  # units of this RMA and SKU still announced (returns_in_transit)
     reason: str = ""  # a destroy's reason, typed or sent with the scan
     graded: tuple[GradedLine, ...] = ()  # this parcel's items so far (for the close)
-
-
-# --- records the store keeps with the decision (edge.store.returns) ---
-
-
-@dataclass(frozen=True)
-class ReturnParcelOpened:
-    parcel_id: str
-    rma: str | None
-    order_id: str | None
-    scanned: str
-    matched_by: MatchedBy
-    unexpected: bool
-    location: str
-
-
-@dataclass(frozen=True)
-class ReturnItemGraded:
-    parcel_id: str
-    rma: str | None
-    order_id: str | None
-    sku: str
-    qty: int
-    grade: Grade
-    lot: str
-    serial: str
-    wrong_item: bool
-    not_shipped_lot: bool
-    announced: int  # units taken out of returns_in_transit
-    reason: str
-    location: str
-    bucket: str  # where it went: on_hand, frozen, or "" (written off)
-
-
-@dataclass(frozen=True)
-class ReturnParcelClosed:
-    parcel_id: str
-    rma: str | None
-    missing: tuple[tuple[str, int], ...]
 
 
 Handler = Callable[[ReturnsSession, Classified, ReturnsContext], Decision[ReturnsSession]]
@@ -322,80 +275,6 @@ def _grade(s: ReturnsSession, scan: Classified, ctx: ReturnsContext) -> Decision
         changes=(record,),
         feedback=Feedback("good", prompt, params | {"reason": reason}),
     )
-
-
-def grade_movements(
-    item: ItemInHand,
-    announced: int,
-    *,
-    location: str,
-    bucket: str,
-    reason: str,
-    order_id: str | None,
-) -> tuple[Movement, ...]:
-    """The ledger rows of one graded item: `announced` units out of returns_in_transit, the rest
-    from the customer, into `bucket` at `location` ("" = written off to `adjusted`)."""
-    transit = Place(location, Bucket.RETURNS_IN_TRANSIT)
-    rest = item.qty - announced
-    sku, lot, serial = item.sku, item.lot, item.serial
-    common: dict[str, Any] = {"reason": reason, "order_id": order_id}
-    moved: list[Movement] = []
-    if not bucket:  # destroyed: written off from where it is, an unannounced unit via quarantine
-        frozen = Place(location, Bucket.FROZEN)
-        if announced:
-            moved.append(
-                Movement("return_destroyed", sku, announced, transit, Account.ADJUSTED, **common)
-            )
-        if rest:
-            moved.append(
-                Movement(
-                    "return_graded",
-                    sku,
-                    rest,
-                    Account.CUSTOMER,
-                    frozen,
-                    lot=lot,
-                    serial=serial,
-                    **common,
-                )
-            )
-            moved.append(
-                Movement(
-                    "return_destroyed",
-                    sku,
-                    rest,
-                    frozen,
-                    Account.ADJUSTED,
-                    lot=lot,
-                    serial=serial,
-                    **common,
-                )
-            )
-        return tuple(moved)
-    target = Place(location, Bucket(bucket))
-    if lot or serial:  # the announcement named no lot: settle it, then take the real units in
-        if announced:
-            moved.append(
-                Movement("return_arrived", sku, announced, transit, Account.CUSTOMER, **common)
-            )
-        moved.append(
-            Movement(
-                "return_graded",
-                sku,
-                item.qty,
-                Account.CUSTOMER,
-                target,
-                lot=lot,
-                serial=serial,
-                **common,
-            )
-        )
-        return tuple(moved)
-    if announced:
-        moved.append(Movement("return_graded", sku, announced, transit, target, **common))
-    if rest:
-        moved.append(Movement("return_graded", sku, rest, Account.CUSTOMER, target, **common))
-    return tuple(moved)
 
 
 def _drop_item(s: ReturnsSession, _scan: Classified, _: ReturnsContext) -> Decision[ReturnsSession]:

@@ -12,7 +12,7 @@ from edge.domain.decision import CountTaskOpened, ExceptionRaised
 from edge.domain.order import StatusChange
 from edge.domain.parcel import OrderShipped, ParcelClosed, ParcelDispatched
 from edge.domain.pick import PickListFinished, TaskAdded, TaskProgress, ToteBound
-from edge.domain.returns import ReturnItemGraded, ReturnParcelClosed, ReturnParcelOpened
+from edge.domain.return_record import ReturnItemGraded, ReturnParcelClosed, ReturnParcelOpened
 from edge.store import packing, returns
 from edge.store.writer import Tx
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from edge.domain.returns import ReturnItemGraded, ReturnParcelClosed, ReturnParcelOpened
+from edge.domain.return_record import ReturnItemGraded, ReturnParcelClosed, ReturnParcelOpened
 from edge.store.orders import order_row, resolve_order_id
 from edge.store.writer import Tx
 
