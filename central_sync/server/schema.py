@@ -225,6 +225,10 @@ MIGRATIONS: tuple[str, ...] = (
     -- What a product is, for the return policy's per-category windows.
     ALTER TABLE products ADD COLUMN category TEXT NOT NULL DEFAULT ''
     """,
+    """
+    -- The self-service page finds an order by the channel's order number alone.
+    CREATE INDEX orders_channel_order ON orders(channel_order_id)
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -125,6 +125,7 @@ def test_catalog_import_reads_the_edges_products_and_barcodes_csv(db_url: str) -
             {"code": "16901234567899", "pack_qty": 12},
             {"code": "6901234567892", "pack_qty": 1},
         ],
+        "category": "",
     }
 
 
