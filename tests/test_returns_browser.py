@@ -27,14 +27,12 @@ from tests.browser import (
     read_only,
     virtual_scanner,
 )
+from tests.test_handheld_pack_browser import TOLERANT, dismiss
 
 pytestmark = pytest.mark.slow
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 CLERK, CLERK_PIN = "R001", "3333"
-TOLERANT = (
-    "?gap=80"  # a busy CI machine's pauses between typed keys (tests/test_handheld_pack_browser.py)
-)
 RMA_LINE = re.compile(r"  (RMA-\d+)(?: \(return tracking (\S+)\))?: order (\S+), (.+)")
 UNEXPECTED = re.compile(
     r"  Unexpected parcel \(shipped, no RMA\): scan (\S+), then search '(.+)' or"
@@ -89,11 +87,6 @@ def settle(screen: Handheld) -> None:
     """Wait for a good or info flash to go (a red screen stays until tapped)."""
     if screen.by("feedback").get_attribute("data-tone") != "bad":
         screen.by("feedback").wait_for(state="hidden", timeout=ANSWER_TIMEOUT_MS)
-
-
-def dismiss(screen: Handheld) -> None:
-    screen.by("feedback").click()
-    screen.by("feedback").wait_for(state="hidden", timeout=ANSWER_TIMEOUT_MS)
 
 
 @pytest.fixture

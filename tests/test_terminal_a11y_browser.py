@@ -35,6 +35,7 @@ from tests.test_handheld_pack_browser import (
     totes_to_pack,
     unit_weight,
 )
+from tests.test_returns_browser import tap
 from tests.test_terminal_browser import empty_totes, scan_until, wrong_item
 
 pytestmark = pytest.mark.slow
@@ -116,15 +117,6 @@ def to_task(hh: Handheld, task: str) -> None:
     hh.wait_screen(task)
 
 
-def tap_and_wait(hh: Handheld, testid: str) -> None:
-    """Tap a button that sends a scan (Yes where it asks first); wait for the answer."""
-    answered = hh.answers()
-    hh.by(testid).first.click()
-    if hh.by("confirm-yes").count():
-        hh.by("confirm-yes").click()
-    hh.wait_answers(answered + 1)
-
-
 def returns_screens(hh: Handheld, sheet: BarcodeSheet, found: dict[str, list[str]]) -> None:
     """The returns clerk's screens on the demo's first RMA and its unexpected parcel."""
     switch_user(hh, sheet, CLERK)
@@ -139,11 +131,11 @@ def returns_screens(hh: Handheld, sheet: BarcodeSheet, found: dict[str, list[str
     hh.by("btn-destroy").click()
     found["returns: why destroy"] = axe(hh.page)
     hh.by("btn-reason-cancel").click()
-    tap_and_wait(hh, "btn-cancel")
+    tap(hh, "btn-cancel")
     hh.by("btn-close-parcel").click()
     found["returns: close the parcel?"] = axe(hh.page)
     hh.by("confirm-no").click()
-    tap_and_wait(hh, "btn-close-parcel")
+    tap(hh, "btn-close-parcel")
     hh.scan(sheet.code("SF1234567890"))
     found["returns: unexpected (red)"] = axe(hh.page)
     dismiss(hh)

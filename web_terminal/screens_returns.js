@@ -54,7 +54,7 @@ function lineRow(line) {
   return h(
     "li",
     {
-      class: `ret-line${done ? " done" : ""}${extra ? " extra" : ""}`,
+      class: `pack-line ret-line${done ? " done" : ""}${extra ? " extra" : ""}`,
       "data-testid": "return-line",
       "data-sku": line.sku,
       "data-expected": expected,
@@ -63,11 +63,11 @@ function lineRow(line) {
     },
     h(
       "span",
-      { class: "ret-line-text" },
+      { class: "pack-line-text" },
       h("span", { class: "item-name" }, nameOf(line)),
       h("span", { class: "meta" }, h("span", {}, line.sku), ...gradeCounts(line)),
     ),
-    h("span", { class: "ret-line-count", "aria-label": t("ret_received_of", { received, expected }) }, `${done ? "✓ " : ""}${received} / ${expected}`),
+    h("span", { class: "pack-line-count", "aria-label": t("ret_received_of", { received, expected }) }, `${done ? "✓ " : ""}${received} / ${expected}`),
   );
 }
 
@@ -78,7 +78,7 @@ function linesBlock(view) {
     "div",
     { class: "ret-lines-block" },
     h("span", { class: "field-label" }, view.unexpected ? t("ret_lines_shipped") : t("ret_lines")),
-    h("ul", { class: "ret-lines", "data-testid": "return-lines" }, lines.map(lineRow)),
+    h("ul", { class: "pack-lines", "data-testid": "return-lines" }, lines.map(lineRow)),
   );
 }
 
@@ -152,7 +152,7 @@ function identifyStep(view, ret, act) {
   let list = null;
   if (ret.searching) list = h("p", { class: "hint", role: "status" }, t("ret_searching"));
   else if (found && !found.length) list = h("p", { class: "hint", "data-testid": "lookup-none", role: "status" }, t("ret_lookup_none", { q: ret.asked }));
-  else if (found) list = h("ul", { class: "ret-found-list", "data-testid": "lookup-results" }, found.map((o) => lookupRow(o, act)));
+  else if (found) list = h("ul", { class: "pack-lines", "data-testid": "lookup-results" }, found.map((o) => lookupRow(o, act)));
   return [
     h("p", { class: "prompt" }, t("ret_identify")),
     h("p", { class: "hint" }, t("ret_identify_hint")),
