@@ -13,7 +13,7 @@ from tests.returns_support import (
     events,
     shipped_order,
 )
-from tests.support import EAN13, SKU2_EAN, Floor, snapshot
+from tests.support import EAN13, GTIN, SKU2_EAN, Floor, snapshot
 
 __all__ = ["desk"]
 
@@ -201,3 +201,46 @@ def test_announced_units_count_as_available_until_graded_damaged(desk: Floor) ->
     scans(desk, headers, "RMA-1", EAN13, "CMD:DAMAGED")
 
     assert (announced - before, available() - before) == (1, 0)
+
+
+def test_a_lot_that_did_not_ship_is_flagged_and_kept_by_its_lot(desk: Floor) -> None:
+    order_id = shipped_order(desk, {"SKU-1": 1})
+    authorise(desk, "RMA-1", order_id, {"SKU-1": 1})
+    headers = clerk(desk)
+
+    item, graded = scans(desk, headers, "RMA-1", f"]C101{GTIN}10L9", "CMD:RESELLABLE")[1:]
+
+    assert (item["prompt"], item["view"]["item"]["not_shipped_lot"]) == (
+        "return_lot_not_shipped",
+        True,
+    )
+    assert graded["ok"]
+    assert buckets(desk.store) == {"SKU-1/L9/on_hand": 1}
+    (event,) = events(desk.store, "return_item_graded")
+    assert (event["lot"], event["not_shipped_lot"]) == ("L9", True)
+    kinds = desk.store.read().execute(
+        "SELECT type, from_bucket, to_bucket, lot FROM movements WHERE type LIKE 'return_%'"
+        " AND type != 'return_announced' ORDER BY id"
+    )
+    assert [tuple(r) for r in kinds] == [
+        ("return_arrived", "returns_in_transit", "customer", ""),
+        ("return_graded", "customer", "on_hand", "L9"),
+    ]
+
+
+def test_a_reason_or_a_lookup_past_its_bound_is_refused_before_anything_happens(
+    desk: Floor,
+) -> None:
+    headers = clerk(desk)
+    before = snapshot(desk.store)
+
+    long_reason = desk.client.post(
+        "/api/v1/scans",
+        json={"scan_id": "reason-00001", "raw": "CMD:DESTROY", "reason": "x" * 201},
+        headers=headers,
+    )
+    long_query = desk.client.get("/api/v1/returns/lookup", params={"q": "9" * 65}, headers=headers)
+
+    assert (long_reason.status_code, long_reason.json()["code"]) == (400, "invalid_request")
+    assert (long_query.status_code, long_query.json()["code"]) == (400, "invalid_request")
+    assert snapshot(desk.store) == before

@@ -26,7 +26,7 @@ from edge.store.database import Store
 from edge.store.operators import LoginSession, newest_open_session
 from edge.store.verify import verify
 from tests.returns_support import authorise, clerk, desk_settings, shipped_order
-from tests.support import EAN13, SKU2_EAN, Floor, snapshot
+from tests.support import EAN13, GTIN, SKU2_EAN, Floor, snapshot
 from tests.sync.feed import rma_cancelled
 
 SHIPPED = {"SKU-1": 2, "SKU-2": 1}
@@ -58,7 +58,8 @@ GRADES = ("CMD:RESELLABLE", "CMD:DAMAGED", "CMD:DESTROY")
 # Each action is what a clerk does in a row (open a parcel, scan an item and grade it, close),
 # or one stray scan, or central cancelling the RMA.
 OPEN = [("RMA-1",), ("ORDER",), ("SF-NOWHERE", "ORDER"), ("SF-NOWHERE", "CMD:UNKNOWN")]
-GRADED = [(code, grade) for code in (EAN13, EAN13, SKU2_EAN) for grade in GRADES]
+LOT_L9 = f"]C101{GTIN}10L9"  # SKU-1 of lot L9 (GS1-128): not a lot that shipped
+GRADED = [(code, grade) for code in (EAN13, LOT_L9, SKU2_EAN) for grade in GRADES]
 STRAY = [(raw,) for raw in (EAN13, "CMD:DONE", "CMD:CANCEL", "CMD:RESELLABLE", "RMA-1")]
 ACTIONS = st.tuples(
     st.sampled_from(OPEN),
