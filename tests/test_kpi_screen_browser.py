@@ -82,6 +82,12 @@ def test_the_supervisor_reads_each_kpi_against_its_threshold_by_day_and_by_week(
     sideways = page.evaluate("() => document.scrollingElement.scrollWidth")
     violations = axe(page)
     pick_rate = card(hh, "pick_rate").get_attribute("data-status")
+    errors = card(hh, "scan_error_rate")
+    errors.locator("summary").click()
+    per_operator = errors.locator("li").evaluate_all(
+        "(rows) => rows.map((r) => [r.dataset.name, r.className, r.innerText])"
+    )
+    violations_open = axe(page)
 
     hh.by("kpi-week").click()
     page.wait_for_selector("[data-testid=kpi-week][aria-pressed=true]")
@@ -101,7 +107,9 @@ def test_the_supervisor_reads_each_kpi_against_its_threshold_by_day_and_by_week(
     assert charts == len(NAMES)
     assert chart_box is not None and 300 <= chart_box["width"] <= 360
     assert sideways <= 360
-    assert violations == [] and violations_zh == []
+    assert violations == [] and violations_zh == [] and violations_open == []
+    # B-PICK: one refused scan of three, past 5 %; B-PACK: none of two
+    assert per_operator == [["B-PACK", "", "B-PACK 0.0 %"], ["B-PICK", "breached", "B-PICK 33.3 %"]]
     assert week_value == ("40.0 %" if o5_late else "50.0 %")  # 2 of 5 (or 4) orders due
     assert heading == "订单准时履约率"
 

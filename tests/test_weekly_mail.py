@@ -11,6 +11,7 @@ import email.policy
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import Message
@@ -275,3 +276,23 @@ def test_the_command_refuses_a_week_that_does_not_exist(tmp_path: Path) -> None:
     assert ran.exit_code == 1
     assert "bad_period" in ran.output
     assert not (tmp_path / "edge.db").exists()
+
+
+def test_the_running_server_mails_the_report_it_missed_while_stopped(tmp_path: Path) -> None:
+    from edge.api.app import create_app
+    from tests.live import serving
+
+    with smtp_server() as (inbox, port):
+        settings, store = edge(tmp_path, **mailed(port, **{"report.schedule": "mon 07:00"}))
+        settings.report_path.mkdir()  # it has made reports before
+        with serving(create_app(settings, store=store)):
+            for _ in range(600):
+                if inbox.mail:
+                    break
+                time.sleep(0.05)
+        store.close()
+
+    [(to, message, _)] = inbox.mail
+    assert to == ["boss@example.com", "ops@example.com"]
+    week = message["Subject"].rsplit(" ", 1)[-1]
+    assert (settings.report_path / f"weekly-report-edge-1-{week}.pdf").is_file()

@@ -111,6 +111,27 @@ function svgOf(markup) {
   return box;
 }
 
+const PER_OPERATOR = new Set(["scan_error_rate", "pick_rate"]);
+
+/** The window's total per operator (scan errors, pick rate) or per channel, past it in red. */
+function breakdown(kpi) {
+  const rows = Object.entries(kpi.breakdown || {});
+  if (!rows.length) return null;
+  const label = PER_OPERATOR.has(kpi.name) ? t("kpi_per_operator") : t("kpi_per_channel");
+  return h(
+    "details",
+    { class: "kpi-breakdown", "data-testid": "kpi-breakdown" },
+    h("summary", {}, label),
+    h(
+      "ul",
+      {},
+      rows.map(([name, p]) =>
+        h("li", { class: p.breached ? "breached" : "", "data-name": name }, h("span", { class: "code" }, name), " ", shown(p.value, kpi.unit) || t("kpi_no_data")),
+      ),
+    ),
+  );
+}
+
 function card(kpi) {
   const status = kpi.total.value === null ? "none" : kpi.total.breached ? "breached" : "ok";
   const label = { none: t("kpi_no_data"), breached: t("kpi_breached"), ok: t("kpi_ok") }[status];
@@ -128,6 +149,7 @@ function card(kpi) {
       h("span", { class: `kpi-status ${status}` }, label),
     ),
     svgOf(kpi.svg),
+    breakdown(kpi),
   );
 }
 
