@@ -255,3 +255,15 @@ def test_whatever_parcels_come_back_no_unit_is_refunded_twice_or_beyond_what_shi
     for sku, shipped_units in (("TEA-0001", shipped_qty[0]), ("TEA-0002", shipped_qty[1]),
                                ("SNK-0001", 0)):  # fmt: skip
         assert refunded.get(sku, 0) == min(shipped_units, offered.get(sku, 0))
+
+
+def test_the_board_shows_the_refunds_due(
+    client: TestClient, admin: Headers, edge: EdgeSide, shipped: str
+) -> None:
+    graded(edge, shipped, None, line("TEA-0001", 1, "damaged"))
+
+    board = client.get("/api/v1/board", headers=admin).json()
+
+    assert [(r["order_id"], r["units"], r["status"]) for r in board["refunds_due"]] == [
+        (shipped, 1, "due")
+    ]
