@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import sqlite3
+import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -48,6 +49,16 @@ def emit(report: dict[str, Any], out: Path | None) -> None:
     print(text)
     if out:
         out.write_text(text + "\n", encoding="utf-8")
+
+
+def median_ms(fn: Callable[[], object], repeat: int, *, digits: int = 3) -> float:
+    """Milliseconds one call of `fn` takes: the median of `repeat` calls."""
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(runs), digits)
 
 
 def machine() -> dict[str, Any]:

@@ -12,19 +12,16 @@ by week, and for the weekly report's PDF of the last week.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from bench.common import machine  # noqa: E402
+from bench.common import emit, machine, median_ms  # noqa: E402
 from edge.config import load_settings  # noqa: E402
 from edge.service import kpis  # noqa: E402
 from edge.service.reports import weekly_pdf  # noqa: E402
@@ -131,15 +128,6 @@ def fill(store: Store, per_day: int, days: int) -> int:
     return per_day * days
 
 
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(runs), 1)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders-per-day", type=int, default=1000, help="orders shipped a day")
@@ -166,22 +154,19 @@ def main() -> None:
                 "orders_per_day": args.orders_per_day,
                 "days": args.days,
                 "fill_s": filled_s,
-                "kpis_28_days_by_day_with_svg_ms": timed(
-                    lambda: kpis.kpis(conn, settings, by_day, now, svg=True), args.repeat
+                "kpis_28_days_by_day_with_svg_ms": median_ms(
+                    lambda: kpis.kpis(conn, settings, by_day, now, svg=True), args.repeat, digits=1
                 ),
-                "kpis_12_weeks_by_week_ms": timed(
-                    lambda: kpis.kpis(conn, settings, by_week, now), args.repeat
+                "kpis_12_weeks_by_week_ms": median_ms(
+                    lambda: kpis.kpis(conn, settings, by_week, now), args.repeat, digits=1
                 ),
-                "weekly_report_pdf_ms": timed(
-                    lambda: weekly_pdf(conn, settings, week, now), args.repeat
+                "weekly_report_pdf_ms": median_ms(
+                    lambda: weekly_pdf(conn, settings, week, now), args.repeat, digits=1
                 ),
             }
         finally:
             store.close()
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -10,19 +10,15 @@ Prints one JSON document (also written to --out): milliseconds per query, median
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from bench.common import machine  # noqa: E402
+from bench.common import emit, machine, median_ms  # noqa: E402
 from edge.store.database import Store  # noqa: E402
 from edge.store.print_jobs import queue_summary, waiting_printers  # noqa: E402
 
@@ -45,15 +41,6 @@ def fill(store: Store, jobs: int) -> None:
     store.writer.call(write)
 
 
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(runs), 3)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=300_000, help="printed jobs in the table")
@@ -67,17 +54,14 @@ def main() -> None:
             conn = store.read()
             result = machine() | {
                 "jobs": args.jobs,
-                "waiting_printers_ms": timed(lambda: waiting_printers(conn), args.repeat),
-                "queue_summary_ms": timed(
+                "waiting_printers_ms": median_ms(lambda: waiting_printers(conn), args.repeat),
+                "queue_summary_ms": median_ms(
                     lambda: queue_summary(conn, datetime.now(UTC)), args.repeat
                 ),
             }
         finally:
             store.close()
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":
