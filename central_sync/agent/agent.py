@@ -40,7 +40,10 @@ log = logging.getLogger("central_sync.agent")
 FEED_PAGE = 100  # changes per feed page: one writer transaction applies a page, keep it short
 CONTACT_SAVE_S = 10.0  # a quiet, healthy link writes its last contact at most this often
 STORE_ERRORS = (sqlite3.Error, EdgeError)
-STOPPING = frozenset({"order_cancelled", "putback_requested"})  # changes that stop an order here
+# Changes that stop an order here or cut units off it: its pickers may have units to put back.
+STOPPING = frozenset(
+    {"order_cancelled", "putback_requested", "order_recalled", "order_lines_cancelled"}
+)
 
 
 def load_token(central: CentralSettings) -> str:
