@@ -244,3 +244,21 @@ def test_a_reason_or_a_lookup_past_its_bound_is_refused_before_anything_happens(
     assert (long_reason.status_code, long_reason.json()["code"]) == (400, "invalid_request")
     assert (long_query.status_code, long_query.json()["code"]) == (400, "invalid_request")
     assert snapshot(desk.store) == before
+
+
+def test_a_grade_sent_again_with_its_scan_id_is_answered_the_same_and_moves_nothing_more(
+    desk: Floor,
+) -> None:
+    order_id = shipped_order(desk, {"SKU-1": 2})
+    authorise(desk, "RMA-1", order_id, {"SKU-1": 2})
+    headers = clerk(desk)
+    scans(desk, headers, "RMA-1", EAN13)
+
+    first = desk.scan(headers, "CMD:RESELLABLE", sid="grade-000001")
+    after_first = snapshot(desk.store)
+    again = desk.scan(headers, "CMD:RESELLABLE", sid="grade-000001")
+
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["prompt"] == first.json()["prompt"] == "return_resellable"
+    assert snapshot(desk.store) == after_first
+    assert buckets(desk.store) == {"SKU-1//on_hand": 1, "SKU-1//returns_in_transit": 1}
