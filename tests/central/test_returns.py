@@ -3,6 +3,7 @@ and expiry reaching the edge as `return_cancelled`, the missing parcel escalated
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,9 @@ import pytest
 import zxingcpp
 from fastapi.testclient import TestClient
 
+from central_sync.server.app import create_app
 from central_sync.server.central import Central
+from central_sync.server.returns import ReturnIn, ReturnLine
 from tests.central.conftest import RETURNS_NOW
 from tests.central.support import EdgeSide, authorise, snapshot
 from tests.test_labels import decode, page_text, rasterise
@@ -297,3 +300,19 @@ def test_inputs_out_of_bounds_are_refused_and_change_nothing(
 
     assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
     assert snapshot(central) == before
+
+
+def test_the_running_server_expires_an_rma_by_itself(
+    central: Central, shipped: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("central_sync.server.app.WATCH_S", 0.05)
+    central.returns.authorise(shipped, ReturnIn(lines=[ReturnLine(sku="TEA-0001", qty=1)]))
+    later(central, 31)
+
+    with TestClient(create_app(central)):
+        deadline = time.monotonic() + 10
+        while central.returns.detail("RMA-000001")["status"] != "expired":
+            assert time.monotonic() < deadline, "the sweep did not run"
+            time.sleep(0.05)
+
+    assert central.returns.detail("RMA-000001")["closed_reason"] == "expired"
