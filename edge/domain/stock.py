@@ -189,14 +189,9 @@ def announce_return(stock: Stock, cmd: AnnounceReturn) -> Decision[Stock]:
 
 
 @dataclass(frozen=True)
-class WithdrawReturn:
+class WithdrawReturn(AnnounceReturn):
     """Central cancelled (or expired) a return: its units not yet received stay with the customer."""
 
-    sku: str
-    qty: int
-    rma: str
-    location: str = "RETURNS"
-    order_id: str | None = None
     reason: str = "cancelled"
 
 
@@ -207,7 +202,7 @@ def withdraw_return(stock: Stock, cmd: WithdrawReturn) -> Decision[Stock]:
 
 def _in_transit(
     stock: Stock,
-    cmd: AnnounceReturn | WithdrawReturn,
+    cmd: AnnounceReturn,
     kind: str,
     *,
     withdraw: bool,
