@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
 from edge.api.deps import SettingsDep, StoreDep, allow
@@ -62,11 +62,15 @@ def kpis(
 
 @router.get("/kpis/{name}")
 def kpi(
-    name: str, _: Manager, store: StoreDep, settings: SettingsDep, window: Window
+    name: Annotated[str, Path(max_length=64, description="A KPI's name, such as on_time.")],
+    _: Manager,
+    store: StoreDep,
+    settings: SettingsDep,
+    window: Window,
 ) -> dict[str, Any]:
     """One KPI by day or ISO week, with its breakdown (per operator where it has one)."""
     if name not in kpi_service.NAMES:
-        raise EdgeError("not_found", what="KPI", key=name[:64])
+        raise EdgeError("not_found", what="KPI", key=name)
     found = kpi_service.kpis(store.read(), settings, window, datetime.now(UTC))
     item: dict[str, Any] = next(i for i in found["kpis"] if i["name"] == name)
     return {key: value for key, value in found.items() if key != "kpis"} | item
