@@ -18,7 +18,7 @@ from typing import Any
 
 from edge.demo.floor import seed_orders, seed_picked
 from edge.domain.gtin import check_digit
-from edge.domain.stock import AdjustStock, AnnounceReturn, FreezeStock, MoveStock, ReceiveStock
+from edge.domain.stock import AdjustStock, FreezeStock, MoveStock, ReceiveStock
 from edge.service import stock as stock_service
 from edge.service.imports import import_table
 from edge.store.catalog import has_products
@@ -271,12 +271,13 @@ class _Floor:
 def history(
     rng: random.Random, stock: Sequence[dict[str, Any]], bins: Sequence[str], *, count: int
 ) -> list[Any]:
-    """`count` stock commands a week on the floor might hold: receipts, moves, adjustments,
-    holds into quarantine and announced returns, each valid against the stock before it."""
+    """`count` stock commands a week on the floor might hold: receipts, moves, adjustments and
+    holds into quarantine, each valid against the stock before it. (Returns are announced by
+    central's RMAs, through the feed: edge/demo/returns.py.)"""
     floor, commands = _Floor(stock), []
-    makers = (_receipt, _move, _adjustment, _freeze, _announced_return)
+    makers = (_receipt, _move, _adjustment, _freeze)
     for n in range(count):
-        maker = rng.choices(makers, weights=(20, 35, 20, 10, 15))[0]
+        maker = rng.choices(makers, weights=(25, 40, 20, 15))[0]
         commands.append(maker(rng, floor, bins, n))
     return commands
 
@@ -311,13 +312,6 @@ def _freeze(rng: random.Random, floor: _Floor, _bins: Sequence[str], _n: int) ->
     floor.add(sku, location, lot, -qty)
     reason = rng.choice(("damaged", "quality_hold", "customer_complaint"))
     return FreezeStock(sku, location, qty, reason, target="Q-01", lot=lot)
-
-
-def _announced_return(
-    rng: random.Random, floor: _Floor, _bins: Sequence[str], n: int
-) -> AnnounceReturn:
-    sku = floor.pick(rng)[0]
-    return AnnounceReturn(sku, rng.randint(1, 2), rma=f"RMA-{100000 + n}", location="RETURNS-1")
 
 
 def generate(*, seed: int = SEED, today: date) -> DemoData:
@@ -398,7 +392,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[tuple[int, Sequence[Any
 
 def _actors(tx: Tx) -> dict[str, Actor]:
     ids = operator_ids(tx)
-    return {"picker": Actor(ids["P001"]), "supervisor": Actor(ids["S001"]), "central": Actor()}
+    return {"picker": Actor(ids["P001"]), "supervisor": Actor(ids["S001"])}
 
 
 def _apply_chunk(tx: Tx, commands: Sequence[Any], actors: dict[str, Actor], start: int) -> int:
@@ -424,8 +418,6 @@ def _apply_one(tx: Tx, cmd: Any, actors: dict[str, Actor], n: int) -> None:
             raise RuntimeError(f"adjustment refused: {answer.code}")
     elif isinstance(cmd, FreezeStock):
         stock_service.freeze(tx, cmd, actors["supervisor"])
-    elif isinstance(cmd, AnnounceReturn):
-        stock_service.expect_return(tx, cmd, actors["central"])
     else:
         raise TypeError(f"not a demo command: {cmd!r}")
 
