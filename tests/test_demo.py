@@ -192,6 +192,10 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
     assert [rma for rma, _ in rmas] == ["RMA-000001", "RMA-000002"]
     assert {status for _, status in rmas} <= {"shipped", "return_expected"}
     assert all(f"  {rma}" in "\n".join(edge.banner) for rma, _ in rmas)
+    assert (
+        "Returns desk (log in as the returns clerk R001 / 3333, task Returns):"
+        " scan an RMA or its return tracking number:" in edge.banner
+    )
     assert any(
         line.startswith("  Unexpected parcel (shipped, no RMA): scan ") for line in edge.banner
     )

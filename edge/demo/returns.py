@@ -15,6 +15,7 @@ from typing import Any
 
 from central_sync.server.returns import ReturnIn, ReturnLine
 from edge.config import Settings
+from edge.demo.data import OPERATORS
 from edge.demo.floor import demo_session, pick_whole
 from edge.service import packing
 from edge.service.carriers import carrier_for
@@ -166,7 +167,11 @@ def returns_banner(seeded: DemoReturns | None) -> list[str]:
     """Banner lines telling the returns clerk what to scan."""
     if seeded is None:
         return []
-    lines = [f"Returns desk (log in as the returns clerk {CLERK}, task Returns): scan an RMA:"]
+    pin = next(op[3] for op in OPERATORS if op[0] == CLERK)
+    lines = [
+        f"Returns desk (log in as the returns clerk {CLERK} / {pin}, task Returns):"
+        " scan an RMA or its return tracking number:"
+    ]
     for r in seeded.rmas:
         units = ", ".join(f"{ln['qty']} × {ln['sku']}" for ln in r["lines"])
         tracking = f" (return tracking {r['tracking']})" if r["tracking"] else ""
