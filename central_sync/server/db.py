@@ -13,9 +13,14 @@ from typing import Any
 from central_sync.server.dialect import DatabaseUrl, Dialect, dialect_for, parse_db_url
 
 
+def stamp(at: datetime) -> str:
+    """`at` (UTC) as central writes times: ISO 8601 with microseconds (sorts as text)."""
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def utc_now() -> str:
-    """Now as central writes times: ISO 8601 UTC with microseconds (sorts as text)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Now as central writes times."""
+    return stamp(datetime.now(UTC))
 
 
 class Tx:

@@ -26,6 +26,7 @@ class ReturnDesk:
         self._read = read
         self.clock: Callable[[], datetime] = utc_clock  # tests move it
         self.guard = self_service.Guard()
+        self._pass_key: bytes | None = None
 
     # --- RMAs
 
@@ -61,41 +62,49 @@ class ReturnDesk:
 
     # --- the customer's self-service (a pass from lookup opens the rest)
 
+    def _key(self) -> bytes:
+        """The pass-signing key, read (made the first time) once per process."""
+        if self._pass_key is None:
+            with self._write() as tx:
+                self._pass_key = self_service.pass_key(tx)
+        return self._pass_key
+
+    def _order_of(self, token: str) -> str:
+        return self_service.read_pass(self._key(), token, now=self.clock())
+
     def self_lookup(self, body: self_service.LookupIn, client: str) -> dict[str, Any]:
         """Order and phone matched: a pass and the order's returnable lines; else refused, and
         the client and the order number slowed down."""
         now = self.clock()
         sources = [f"client:{client}", f"order:{body.order.strip().upper()}"]
         self.guard.check(sources, now)
-        with self._write() as tx:
+        key = self._key()
+        with self._read() as tx:
             order_id = self_service.lookup(tx, body)
             if order_id is not None:
                 view = self_service.order_view(tx, order_id, now=now)
-                return view | {"pass": self_service.make_pass(tx, order_id, now=now)}
+                return view | {"pass": self_service.make_pass(key, order_id, now=now)}
         self.guard.failed(sources, now)
         raise CentralError("self_service_no_match")
 
     def self_order(self, token: str) -> dict[str, Any]:
+        order_id = self._order_of(token)
         with self._read() as tx:
-            order_id = self_service.read_pass(tx, token, now=self.clock())
             return self_service.order_view(tx, order_id, now=self.clock())
 
     def self_authorise(self, token: str, body: self_service.SelfReturnIn) -> dict[str, Any]:
-        with self._read() as tx:
-            order_id = self_service.read_pass(tx, token, now=self.clock())
         asked = returns.ReturnIn(lines=body.lines, reason=body.reason)
-        return self.authorise(order_id, asked, source="self_service")
+        return self.authorise(self._order_of(token), asked, source="self_service")
 
     def self_photo(self, token: str, rma: str, content_type: str, data: bytes) -> dict[str, Any]:
+        order_id = self._order_of(token)
         with self._write() as tx:
-            order_id = self_service.read_pass(tx, token, now=self.clock())
             return self_service.add_photo(tx, order_id, rma, content_type, data)
 
     def self_label(self, token: str, rma: str) -> bytes:
+        order_id = self._order_of(token)
         with self._read() as tx:
-            order_id = self_service.read_pass(tx, token, now=self.clock())
-            owner = tx.value("SELECT order_id FROM returns WHERE rma = ?", (rma,))
-            if owner != order_id:
+            if returns.order_of(tx, rma) != order_id:
                 raise CentralError("not_found", what="RMA", key=rma)
             return return_label.label_pdf(tx, rma)
 

@@ -12,17 +12,13 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from central_sync.server.db import Tx
+from central_sync.server.db import Tx, stamp
 
 WARN_ABOVE = 0.08
 
 
-def _stamp(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def return_rates(tx: Tx, *, days: int, now: datetime) -> dict[str, Any]:
-    since = _stamp(now - timedelta(days=days))
+    since = stamp(now - timedelta(days=days))
     shipped = tx.all(
         "SELECT o.channel, l.sku, SUM(l.qty) AS qty FROM order_lines l"
         " JOIN orders o ON o.id = l.order_id"

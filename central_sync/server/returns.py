@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, Strict
 
 from central_sync.server.amend import SHIPPED
 from central_sync.server.attention import raise_exception, resolve_for_order
-from central_sync.server.db import Tx, utc_now
+from central_sync.server.db import Tx, stamp, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.orders import history
@@ -48,11 +48,6 @@ class ReturnIn(BaseModel):
 
 class ReturnCancelIn(BaseModel):
     reason: str = Field(min_length=1, max_length=200)
-
-
-def stamp(at: datetime) -> str:
-    """`at` as central writes times (see db.utc_now)."""
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_time(text: str) -> datetime:
@@ -286,6 +281,12 @@ def list_returns(
         + " ORDER BY created_at DESC, rma LIMIT ?"
     )
     return [_public(r) for r in tx.all(sql, [*params, limit])]
+
+
+def order_of(tx: Tx, rma: str) -> str | None:
+    """The order of the RMA, if it exists."""
+    found = tx.value("SELECT order_id FROM returns WHERE rma = ?", (rma,))
+    return None if found is None else str(found)
 
 
 def return_detail(tx: Tx, rma: str) -> dict[str, Any]:

@@ -22,10 +22,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from central_sync.server.amend import SHIPPED
-from central_sync.server.db import Tx, utc_now
+from central_sync.server.db import Tx, stamp, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import REASONS, load_policy, window
-from central_sync.server.returns import ReturnLine, parse_time, shipped_at, stamp
+from central_sync.server.returns import ReturnLine, order_of, parse_time, shipped_at
 from edge.domain.errors import EdgeError
 from edge.service.throttle import SourceThrottle
 
@@ -62,7 +62,8 @@ class Guard:
         self.throttle.failed(sources, now)
 
 
-def _secret(tx: Tx) -> bytes:
+def pass_key(tx: Tx) -> bytes:
+    """The key passes are signed with, made once and kept in `central_meta` (write transaction)."""
     found = tx.value("SELECT value FROM central_meta WHERE key = ?", (SECRET_KEY,))
     if found is None:
         found = secrets.token_hex(32)
@@ -74,17 +75,17 @@ def _secret(tx: Tx) -> bytes:
     return bytes.fromhex(str(found))
 
 
-def make_pass(tx: Tx, order_id: str, *, now: datetime) -> str:
+def make_pass(key: bytes, order_id: str, *, now: datetime) -> str:
     body = json.dumps({"o": order_id, "e": stamp(now + timedelta(minutes=PASS_MINUTES))})
     raw = base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
-    sig = hmac.new(_secret(tx), raw.encode(), hashlib.sha256).hexdigest()
+    sig = hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()
     return f"{raw}.{sig}"
 
 
-def read_pass(tx: Tx, token: str, *, now: datetime) -> str:
+def read_pass(key: bytes, token: str, *, now: datetime) -> str:
     """The order id the pass opens, or `not_authenticated`."""
     raw, _, sig = token.partition(".")
-    good = hmac.new(_secret(tx), raw.encode(), hashlib.sha256).hexdigest()
+    good = hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()
     if not sig or not hmac.compare_digest(sig.encode(), good.encode()):
         raise CentralError("not_authenticated", reason="no valid return pass (X-Return-Pass)")
     body = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
@@ -170,8 +171,7 @@ def order_view(tx: Tx, order_id: str, *, now: datetime) -> dict[str, Any]:
 def add_photo(tx: Tx, order_id: str, rma: str, content_type: str, data: bytes) -> dict[str, Any]:
     """Keep one photo of the customer's RMA: JPEG or PNG (checked by its first bytes), at most
     MAX_PHOTO_BYTES, at most MAX_PHOTOS per RMA."""
-    row = tx.one("SELECT order_id FROM returns WHERE rma = ?", (rma,))
-    if row is None or row["order_id"] != order_id:
+    if order_of(tx, rma) != order_id:
         raise CentralError("not_found", what="RMA", key=rma)
     magic = PHOTO_TYPES.get(content_type.split(";")[0].strip().lower())
     if magic is None or not data.startswith(magic):
