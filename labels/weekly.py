@@ -228,11 +228,7 @@ def _table(rows: list[list[Any]], font: str, widths: list[float] | None = None) 
     if font == LATIN:  # no CJK font: the English half only, never boxes
         rows = [
             [
-                _latin(c)
-                if isinstance(c, Paragraph)
-                else latin_only(c)
-                if isinstance(c, str)
-                else c
+                _latin(c) if isinstance(c, Paragraph) else _plain(c) if isinstance(c, str) else c
                 for c in row
             ]
             for row in rows
@@ -419,7 +415,14 @@ def render_weekly(report: WeeklyReport) -> bytes:
     return buf.getvalue()
 
 
+def _plain(text: str) -> str:
+    """`text` as Helvetica can show it: the signs it lacks spelled out, Chinese left out."""
+    for sign, spelled in (("≥", ">="), ("≤", "<="), ("→", "->")):
+        text = text.replace(sign, spelled)
+    return latin_only(text)
+
+
 def _latin(flowable: Any) -> Any:
     if isinstance(flowable, Paragraph):
-        return Paragraph(latin_only(flowable.text), flowable.style)
+        return Paragraph(_plain(flowable.text), flowable.style)
     return flowable

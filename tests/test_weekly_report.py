@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pypdfium2
+import pytest
 
 from edge.config import load_settings
 from edge.service import reports
@@ -94,3 +96,15 @@ def test_a_supervisor_downloads_the_report_of_a_week(floor: Floor) -> None:
     assert answer.headers["content-type"] == "application/pdf"
     assert f"{WEEK}.pdf" in answer.headers["content-disposition"]
     assert "订单准时履约率" in text_of(answer.content)
+
+
+def test_without_a_cjk_font_the_report_is_made_in_english_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("labels.weekly.cjk_font", lambda: None)
+
+    text = report(tmp_path)
+
+    assert "On-time fulfilment" in text and "50.0 %" in text and ">= 95.0 %" in text
+    assert "Problem-order review" in text
+    assert not re.search(r"[\u4e00-\u9fff]", text)  # no Chinese, so no empty boxes either
