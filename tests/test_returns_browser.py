@@ -2,7 +2,7 @@
 demo`, whose central authorised the RMAs and whose feed brought them down): on a handheld at
 360×640 with keyboard-wedge scans and taps, an expected return with one unit resellable and one
 damaged, an over-return refused (red screen, stock unchanged through the API) and a wrong item
-flagged; at the returns desk DESK-1 (its fixed scanner a virtual serial port), an unexpected parcel
+flagged and destroyed with a reason; at the returns desk DESK-1 (its fixed scanner a virtual serial port), an unexpected parcel
 identified by the order search and graded. Barcodes come from the demo's sheet, read by zxing-cpp."""
 
 from __future__ import annotations
@@ -160,7 +160,11 @@ def test_on_a_handheld_a_clerk_grades_an_expected_return_and_an_over_return_or_w
     wrong = (hh.attr("return-item", "data-sku"), hh.attr("return-item", "data-wrong-item"))
     flagged = hh.by("wrong-item-flag").is_visible()
     hh.screenshot(SCREENSHOTS / "returns-handheld-wrong-item.png")
-    tap(hh, "btn-damaged")
+    hh.by("btn-destroy").click()  # it asks why; the reason rides with the scan
+    tap(hh, "reason-broken")
+    destroyed = read_only(
+        edge.db, "SELECT grade, reason, wrong_item FROM return_items WHERE sku = ?", (other,)
+    )
     tap(hh, "btn-close-parcel")
     closed = hh.attr("step", "data-step")
 
@@ -178,6 +182,7 @@ def test_on_a_handheld_a_clerk_grades_an_expected_return_and_an_over_return_or_w
         f"Wrong item: {other} is not on this return. Grade it; it goes to quarantine, flagged.",
     )
     assert wrong == (other, "true") and flagged
+    assert destroyed == [("destroy", "broken", 1)]
     assert closed == "parcel"
     assert "bad" in hh.tones() and "good" in hh.tones()
 
