@@ -18,7 +18,7 @@ from typing import Any
 
 from central_sync.server.attention import raise_exception, resolve_for_order
 from central_sync.server.batch import EdgeEvent
-from central_sync.server.db import Tx, utc_now
+from central_sync.server.db import Tx, utc_now, where
 from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import load_policy
 
@@ -211,21 +211,10 @@ def refunds_due(
     limit: int = 500,
 ) -> list[dict[str, Any]]:
     """Refund-due records with their lines, oldest first."""
-    where: list[str] = []
-    params: list[Any] = []
-    if refund_id is not None:
-        where.append("r.id = ?")
-        params.append(refund_id)
-    if status:
-        where.append("r.status = ?")
-        params.append(status)
-    if order_id:
-        where.append("r.order_id = ?")
-        params.append(order_id)
+    chosen, params = where(r__id=refund_id, r__status=status, r__order_id=order_id)
     rows = tx.all(
         "SELECT r.*, o.channel_order_id FROM refunds_due r JOIN orders o ON o.id = r.order_id"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY r.id LIMIT ?",
+        f"{chosen} ORDER BY r.id LIMIT ?",
         [*params, limit],
     )
     ids = [int(r["id"]) for r in rows]

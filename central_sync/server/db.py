@@ -23,6 +23,15 @@ def utc_now() -> str:
     return stamp(datetime.now(UTC))
 
 
+def where(**equal: Any) -> tuple[str, list[Any]]:
+    """` WHERE a = ? AND b = ?` for the columns given a value (None and "" leave a column out)
+    and their params; ("", []) when none is given. Keys name columns (`r__id` is `r.id`)."""
+    given = {k.replace("__", "."): v for k, v in equal.items() if v is not None and v != ""}
+    if not given:
+        return "", []
+    return " WHERE " + " AND ".join(f"{k} = ?" for k in given), list(given.values())
+
+
 class Tx:
     """One open transaction. `memo` lives as long as the transaction (locks taken, …)."""
 

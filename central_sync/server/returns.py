@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, Strict
 
 from central_sync.server.amend import SHIPPED
 from central_sync.server.attention import raise_exception, resolve_for_order
-from central_sync.server.db import Tx, stamp, utc_now
+from central_sync.server.db import Tx, stamp, utc_now, where
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.orders import history
@@ -260,26 +260,15 @@ def sweep(tx: Tx, *, now: datetime) -> dict[str, list[str]]:
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
-    out = dict(row) | {"lines": json.loads(row["lines"])}
-    return out
+    return dict(row) | {"lines": json.loads(row["lines"])}
 
 
 def list_returns(
     tx: Tx, *, status: str | None = None, order_id: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """RMAs, newest first."""
-    where, params = [], []
-    if status:
-        where.append("status = ?")
-        params.append(status)
-    if order_id:
-        where.append("order_id = ?")
-        params.append(order_id)
-    sql = (
-        "SELECT * FROM returns"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY created_at DESC, rma LIMIT ?"
-    )
+    chosen, params = where(status=status, order_id=order_id)
+    sql = f"SELECT * FROM returns{chosen} ORDER BY created_at DESC, rma LIMIT ?"
     return [_public(r) for r in tx.all(sql, [*params, limit])]
 
 

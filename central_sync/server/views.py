@@ -8,7 +8,7 @@ from typing import Any
 
 from central_sync.server.access import list_edges
 from central_sync.server.assign import QUIET_AFTER_S, last_heard
-from central_sync.server.db import Tx
+from central_sync.server.db import Tx, where
 
 MAX_LIST = 1000
 # The board calls an edge "catching up" when its newest event arrived this long after it happened.
@@ -30,18 +30,10 @@ def list_orders(
     tx: Tx, *, status: str | None = None, warehouse: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """Orders, the most recently changed first, each with its tracking numbers."""
-    where, params = [], []
-    if status:
-        where.append("status = ?")
-        params.append(status)
-    if warehouse:
-        where.append("warehouse = ?")
-        params.append(warehouse)
+    chosen, params = where(status=status, warehouse=warehouse)
     sql = (
         "SELECT id, channel, channel_order_id, status, warehouse, hold_reason, priority, ship_by,"
-        " created_at, updated_at FROM orders"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY updated_at DESC, id LIMIT ?"
+        f" created_at, updated_at FROM orders{chosen} ORDER BY updated_at DESC, id LIMIT ?"
     )
     rows = tx.all(sql, [*params, min(max(limit, 1), MAX_LIST)])
     tracking = _tracking(tx, [r["id"] for r in rows])
