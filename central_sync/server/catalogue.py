@@ -16,7 +16,9 @@ from central_sync.server.db import Tx, utc_now
 from central_sync.server.feed import add_change, add_to_every_edge
 
 SKU_PATTERN = r"^[^\s]{1,64}$"
-PRODUCT_COLUMNS = ("sku", "name", "name_zh", "weight_g", "lot_tracked", "expiry_tracked")
+PRODUCT_COLUMNS = (
+    "sku", "name", "name_zh", "weight_g", "lot_tracked", "expiry_tracked", "category",
+)  # fmt: skip
 BARCODE_COLUMNS = ("code", "sku", "pack_qty")
 
 
@@ -155,6 +157,7 @@ def read_catalogue_csv(
             "name_zh": row.get("name_zh", ""),
             "barcodes": [],
             "weight_g": weight or None,
+            "category": row.get("category", ""),  # central's own: the return policy's windows
         }
     for item in _rows(barcodes, BARCODE_COLUMNS, ("code", "sku")) if barcodes else ():
         assert barcodes is not None  # rows come only from a barcodes file

@@ -260,3 +260,16 @@ def test_import_orders_names_an_unknown_channel(db_url: str) -> None:
 
     assert result.exit_code == 1
     assert "--channel nowhere:" in result.output
+
+
+def test_catalog_import_takes_a_category_for_the_return_policy(db_url: str, tmp_path: Path) -> None:
+    csv_file = tmp_path / "products.csv"
+    csv_file.write_text("sku,name,category\nTEA-9,Tea,tea\nSNK-9,Snack,food\n", encoding="utf-8")
+
+    result = invoke("catalog", "import", str(csv_file), "--db", db_url)
+
+    central = Central(db_url)
+    found = {p["sku"]: p["category"] for p in central.products()}
+    central.close()
+    assert result.exit_code == 0, result.output
+    assert found == {"SNK-9": "food", "TEA-9": "tea"}
