@@ -79,7 +79,9 @@ def order_detail(tx: Tx, order_id: str) -> dict[str, Any] | None:
         one,
     )
     returns = tx.all(
-        "SELECT rma, lines, created_at FROM returns WHERE order_id = ? ORDER BY rma", one
+        "SELECT rma, lines, status, reason, source, tracking_number, expires_at, created_at"
+        " FROM returns WHERE order_id = ? ORDER BY rma",
+        one,
     )
     return dict(row) | {
         "ship_to": json.loads(row["ship_to"]),

@@ -316,3 +316,15 @@ def test_the_running_server_expires_an_rma_by_itself(
             time.sleep(0.05)
 
     assert central.returns.detail("RMA-000001")["closed_reason"] == "expired"
+
+
+def test_an_order_in_full_shows_its_rmas_with_status_and_label_number(
+    client: TestClient, admin: Headers, shipped: str
+) -> None:
+    made = authorise(client, admin, shipped, reason="too big").json()
+
+    order = client.get(f"/api/v1/orders/{shipped}", headers=admin).json()
+
+    assert [(r["rma"], r["status"], r["tracking_number"]) for r in order["returns"]] == [
+        ("RMA-000001", "authorised", made["return_tracking_number"])
+    ]
