@@ -262,3 +262,21 @@ def test_a_grade_sent_again_with_its_scan_id_is_answered_the_same_and_moves_noth
     assert again.json()["prompt"] == first.json()["prompt"] == "return_resellable"
     assert snapshot(desk.store) == after_first
     assert buckets(desk.store) == {"SKU-1//on_hand": 1, "SKU-1//returns_in_transit": 1}
+
+
+def test_an_rma_scan_is_read_as_an_rma_and_mid_parcel_is_refused_naming_what_to_scan(
+    desk: Floor,
+) -> None:
+    order_id = shipped_order(desk, {"SKU-1": 1})
+    authorise(desk, "RMA-1", order_id, {"SKU-1": 1}, return_tracking_number="RT000000009CN")
+    headers = clerk(desk)
+
+    by_label = desk.scan(headers, "RT000000009CN").json()
+    again = desk.scan(headers, "RMA-1")
+
+    assert (by_label["kind"], by_label["view"]["rma"]) == ("rma", "RMA-1")
+    assert (again.status_code, again.json()["code"]) == (422, "unexpected_scan")
+    assert again.json()["messages"]["en"] == (
+        "This return authorisation barcode (RMA-1) is not expected now."
+        " Parcel RP-000001: scan each item; CMD:DONE when the parcel is empty."
+    )

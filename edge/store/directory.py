@@ -43,8 +43,12 @@ class SqlDirectory:
         row = self._one("SELECT id FROM parcels WHERE tracking_no = ?", code)
         return row["id"] if row else None
 
-    def rma(self, code: str) -> str | None:  # noqa: ARG002
-        return None  # return authorisations arrive with the returns workflow
+    def rma(self, code: str) -> str | None:
+        """An RMA by its number or its return label's tracking number (index probes)."""
+        row = self._one("SELECT rma FROM return_authorisations WHERE rma = ?", code) or self._one(
+            "SELECT rma FROM return_authorisations WHERE return_tracking = ?", code
+        )
+        return row["rma"] if row else None
 
     def operator_by_badge(self, code: str) -> int | None:
         row = self._one("SELECT id FROM operators WHERE badge = ? AND active", code)
