@@ -48,11 +48,11 @@ async def _watch_edges(central: Central) -> None:
     expire lapsed RMAs and escalate missing return parcels."""
     while True:
         await asyncio.sleep(WATCH_S)
-        try:
-            await run_in_threadpool(central.check_edges)
-            await run_in_threadpool(central.returns.sweep)
-        except Exception:  # the database may be down for a moment: say so, try again
-            log.exception("checking the edges and returns failed")
+        for check, what in ((central.check_edges, "edges"), (central.returns.sweep, "returns")):
+            try:
+                await run_in_threadpool(check)
+            except Exception:  # the database may be down for a moment: say so, try again
+                log.exception("checking the %s failed", what)
 
 
 def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:

@@ -323,3 +323,14 @@ def test_the_board_cookie_opens_a_returns_button_only_with_the_boards_header(
 
     assert (bare.status_code, bare.json()["code"]) == (401, "not_authenticated")
     assert with_header.status_code not in (401, 403)
+
+
+def test_both_languages_have_every_word_the_returns_screen_uses() -> None:
+    page = resources.files("central_sync.server").joinpath("returns_board.html").read_text("utf-8")
+    named = set(re.findall(r"\{\{(\w+)\}\}", page)) - {"lang", "other", "strings"}
+    said = re.findall(r"""\bT\.(\w+)|say\("(\w+)\"""", page)
+    used = {key for groups in said for key in groups if key}
+    used |= {f"rs_{s}" for s in ("authorised", "received", "closed", "cancelled", "expired")}
+    used |= {f"grade_{g}" for g in ("resellable", "damaged", "destroy")}
+
+    assert named | used <= set(TEXT["en"]) == set(TEXT["zh"])
