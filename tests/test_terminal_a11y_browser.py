@@ -282,6 +282,17 @@ def test_at_200_percent_zoom_the_work_area_buttons_and_the_red_screens_advice_st
     dismiss(hh)
     after = [reachable(hh, t) and hh.by(t).evaluate(WHOLE) for t in ("message", "next-message")]
 
+    switch_user(hh, sheet, CLERK)
+    hh.by("btn-returns").click()
+    hh.wait_screen("returns")
+    hh.scan(sheet.code("RMA-000002"))
+    hh.scan(sheet.code(hh.attr("return-line", "data-sku")))
+    hh.by("feedback").wait_for(state="hidden", timeout=ANSWER_TIMEOUT_MS)
+    grades = [
+        reachable(hh, t) and hh.by(t).evaluate(WHOLE)
+        for t in ("btn-resellable", "btn-damaged", "btn-destroy")
+    ]
+    hh.screenshot(SCREENSHOTS / "zoom-200-grade.png")
     switch_user(hh, sheet, PACKER)
     hh.by("btn-pack").click()
     hh.wait_screen("pack")
@@ -299,6 +310,7 @@ def test_at_200_percent_zoom_the_work_area_buttons_and_the_red_screens_advice_st
     assert after == [True, True]
     assert verify == [True, True, True]
     assert package == [True, True]
+    assert grades == [True, True, True]  # each grade's word whole on its button
 
 
 def test_the_terminals_own_checks_pass_in_chromium(browser: Any, demo: DemoEdge) -> None:
