@@ -301,6 +301,7 @@ def test_at_200_percent_zoom_the_work_area_buttons_and_the_red_screens_advice_st
     check_every_unit(hh, sheet)
     hh.page.locator("[data-testid=package]").first.click()
     package = [reachable(hh, t) for t in ("weight-input", "btn-close-parcel")]
+    wide = hh.page.evaluate("document.documentElement.scrollWidth")  # a mobile page widens
     hh.screenshot(SCREENSHOTS / "zoom-200-package.png")
     context.close()
 
@@ -310,6 +311,7 @@ def test_at_200_percent_zoom_the_work_area_buttons_and_the_red_screens_advice_st
     assert after == [True, True]
     assert verify == [True, True, True]
     assert package == [True, True]
+    assert wide <= ZOOMED["viewport"]["width"]  # else the sheets (a Yes) open off the screen
     assert grades == [True, True, True]  # each grade's word whole on its button
 
 
