@@ -252,6 +252,17 @@ _SENTENCES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] =
             "请在边缘服务器确认放回已完成（那里的 GET /api/v1/putbacks），然后处理此异常。"
         ),
     ),
+    (
+        re.compile(
+            r"the parcel of return (\S+) \(order (\S+), return tracking (\S+)\) has not arrived"
+            r" at (\S*) (\d+) days after it was authorised \(([^)]*)\)\. Ask the customer or the"
+            r" carrier; cancel it \(POST (\S+)\) if it will not come\."
+        ),
+        lambda m: (
+            f"退货 {m[1]}（订单 {m[2]}，退货运单号 {m[3]}）的包裹在授权（{m[6]}）{m[5]} 天后仍未到达"
+            f" {m[4]}。请联系客户或承运商；如不会寄回，请取消（POST {m[7]}）。"
+        ),
+    ),
 ]
 
 

@@ -246,17 +246,23 @@ def sweep(tx: Tx, *, now: datetime) -> dict[str, list[str]]:
     )
     raised = []
     for r in late:
-        detail = (
-            f"the parcel of return {r['rma']} (order {r['order_id']}, return tracking "
-            f"{r['tracking_number']}) has not arrived at {r['warehouse']} {policy.arrive_within_days}"
-            f" days after it was authorised ({r['created_at']}). Ask the customer or the carrier; "
-            f"cancel it (POST /api/v1/returns/{r['rma']}/cancel) if it will not come."
-        )
+        detail = not_arrived(r, policy.arrive_within_days)
         if raise_exception(
             tx, "return_not_arrived", r["warehouse"] or "", detail, order_id=r["order_id"]
         ):
             raised.append(r["rma"])
     return {"expired": expired, "escalated": raised}
+
+
+def not_arrived(r: dict[str, Any], days: int) -> str:
+    """The exception's text for an RMA whose parcel has not arrived (board_text.py has it in
+    Chinese)."""
+    return (
+        f"the parcel of return {r['rma']} (order {r['order_id']}, return tracking "
+        f"{r['tracking_number']}) has not arrived at {r['warehouse']} {days} days after it was "
+        f"authorised ({r['created_at']}). Ask the customer or the carrier; cancel it "
+        f"(POST /api/v1/returns/{r['rma']}/cancel) if it will not come."
+    )
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

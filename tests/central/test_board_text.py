@@ -9,6 +9,7 @@ import pytest
 
 from central_sync.server.assign import choose_warehouse
 from central_sync.server.board_text import translated
+from central_sync.server.returns import not_arrived
 
 ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")
 
@@ -41,3 +42,23 @@ def test_why_central_cannot_assign_an_order_reads_in_chinese(
 
 def test_a_reason_central_did_not_write_is_shown_as_written() -> None:
     assert translated("buyer changed their mind", "zh") == "buyer changed their mind"
+
+
+def test_a_return_parcel_not_arrived_reads_in_chinese() -> None:
+    row = {
+        "rma": "RMA-000001",
+        "order_id": "shop:1",
+        "tracking_number": "RT0123456789",
+        "warehouse": "edge-1",
+        "created_at": "2026-11-26T12:00:00.000000Z",
+    }
+    detail = not_arrived(row, 14)
+
+    chinese = translated(detail, "zh")
+
+    assert chinese == (
+        "退货 RMA-000001（订单 shop:1，退货运单号 RT0123456789）的包裹在授权"
+        "（2026-11-26T12:00:00.000000Z）14 天后仍未到达 edge-1。请联系客户或承运商；"
+        "如不会寄回，请取消（POST /api/v1/returns/RMA-000001/cancel）。"
+    )
+    assert translated(detail, "en") == detail
