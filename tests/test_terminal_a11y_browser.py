@@ -269,6 +269,7 @@ def test_at_200_percent_zoom_the_work_area_buttons_and_the_red_screens_advice_st
     hh.start_picking()
     totes = empty_totes(sheet)
     scan_until(hh, sheet, totes, "location")
+    hh.by("feedback").wait_for(state="hidden", timeout=ANSWER_TIMEOUT_MS)  # the green flash
     work = hh.page.evaluate(
         "() => document.getElementById('screen').getBoundingClientRect().height"
     )
