@@ -17,6 +17,7 @@ from edge.config import (
     ScannerSettings,
     Settings,
     StationSettings,
+    WebhookSettings,
     describe_keys,
     load_settings,
     parse_env_value,
@@ -319,7 +320,7 @@ REFUSALS = [
         {},
         None,
         "config key sever (env WAREHOUSE_EDGE_SEVER): expected one of the sections (edge, "
-        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report), got an unknown section "
+        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify), got an unknown section "
         "(from {file})",
         id="unknown section in the file",
     ),
@@ -328,7 +329,7 @@ REFUSALS = [
         {},
         None,
         "config key port (env WAREHOUSE_EDGE_PORT): expected one of the sections (edge, "
-        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report), got a key outside any section "
+        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify), got a key outside any section "
         "(from {file})",
         id="key outside any section",
     ),
@@ -345,7 +346,7 @@ REFUSALS = [
         {"WAREHOUSE_EDGE_SEVER_PORT": "8080"},
         None,
         "config key sever_port (env WAREHOUSE_EDGE_SEVER_PORT): expected one of the sections "
-        "(edge, server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report), got an unknown section "
+        "(edge, server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify), got an unknown section "
         "(from environment)",
         id="unknown section in the environment",
     ),
@@ -484,7 +485,7 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 99
+    assert len(keys) == len(table) == 106
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
     assert table["stations"] == ("WAREHOUSE_EDGE_STATIONS", "[]")
     assert table["scanners"] == ("WAREHOUSE_EDGE_SCANNERS", "[]")
@@ -640,6 +641,7 @@ def test_the_example_files_commented_blocks_show_every_station_and_scanner_key()
         "printers": list(PrinterSettings.model_fields),
         "scales": list(ScaleSettings.model_fields),
         "packages": list(PackageSettings.model_fields),
+        "webhooks": list(WebhookSettings.model_fields),
     }
 
 
@@ -1035,7 +1037,7 @@ LIST_REFUSALS = [
         '[[scaners]]\nname = "bench1"\n',
         {},
         "config key scaners (env WAREHOUSE_EDGE_SCANERS): expected one of the lists "
-        "([[stations]], [[scanners]], [[printers]], [[scales]], [[packages]]), got an unknown list of tables (from {file})",
+        "([[stations]], [[scanners]], [[printers]], [[scales]], [[packages]], [[webhooks]]), got an unknown list of tables (from {file})",
         id="unknown list of tables",
     ),
     pytest.param(

@@ -579,6 +579,14 @@ def count_task_done(f: Floor) -> Act:
     return lambda lang: f.client.post(url, json={"found": 1}, headers=sup | lang)
 
 
+def exception_resolved(f: Floor) -> Act:
+    sup, _url = count_task(f)
+    (short,) = f.client.get("/api/v1/exceptions", headers=sup).json()
+    url = f"/api/v1/exceptions/{short['id']}/resolve"
+    assert f.client.post(url, json={"reason": "counted"}, headers=sup).status_code == 200
+    return lambda lang: f.client.post(url, json={"reason": "again"}, headers=sup | lang)
+
+
 def bad_period(f: Floor) -> Act:
     sup = f.login("B-SUP")
     query = {"from": "2026-11-30", "to": "2026-11-23"}
@@ -697,6 +705,7 @@ SCENARIOS: dict[str, Scenario] = {
         typed_weight_refused,
         count_out_of_range,
         count_task_done,
+        exception_resolved,
         quantity_too_large,
         balance_out_of_range,
         method_not_allowed,

@@ -30,6 +30,7 @@ from edge.api.metrics import (
     SyncCollector,
 )
 from edge.api.routes import (
+    exceptions,
     health,
     holds,
     kpis,
@@ -51,6 +52,7 @@ from edge.devices.scale import ScaleReader
 from edge.service.carriers import carrier_for
 from edge.service.commands import forget_answers
 from edge.service.documents import render_document
+from edge.service.notify import ExceptionWatch
 from edge.service.orders import putback_notices
 from edge.service.printing import Spooler
 from edge.service.throttle import RateLimit, SourceThrottle
@@ -172,6 +174,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         await app.state.spooler.start()
         app.state.metrics.registry.register(PrinterCollector(app.state.spooler, app.state.store))
         app.state.carrier = carrier_for(app.state.store, settings.carrier)
+        app.state.exception_watch = ExceptionWatch(app.state.store, settings)
+        await app.state.exception_watch.start()
         app.state.scales = _scales(settings, app.state.broker)
         app.state.metrics.registry.register(
             ScaleCollector(app.state.scales, settings.packing.scale_max_age_s)
@@ -181,6 +185,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         finally:
             for reader in app.state.scales.values():
                 reader.stop()
+            await app.state.exception_watch.stop()
             await app.state.spooler.stop()
             await app.state.stations.stop()
             housekeeping.cancel()
@@ -221,6 +226,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         packing,
         kpis,
         returns,
+        exceptions,
     ):
         app.include_router(module.router)
     app.include_router(sync_routes.router)

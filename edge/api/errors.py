@@ -47,6 +47,7 @@ STATUS: dict[str, int] = {
     "scan_id_reused": 409,
     "duplicate": 409,
     "bad_transition": 409,
+    "exception_resolved": 409,
     "no_pick_list": 404,
     "method_not_allowed": 405,
     "request_too_large": 413,

@@ -13,6 +13,7 @@ from edge.config.devices import (
 )
 from edge.config.keys import CONFIG_ENV, ENV_PREFIX, ConfigError, env_var_name
 from edge.config.loading import describe_keys, load_settings, parse_env_value
+from edge.config.notify import NotifySettings, WebhookSettings
 from edge.config.sections import (
     AuthSettings,
     CarrierSettings,
@@ -44,6 +45,7 @@ __all__ = [
     "ConfigError",
     "EdgeSettings",
     "LoggingSettings",
+    "NotifySettings",
     "PackageSettings",
     "PackingSettings",
     "PickingSettings",
@@ -58,6 +60,7 @@ __all__ = [
     "ReturnsSettings",
     "StockSettings",
     "StoreSettings",
+    "WebhookSettings",
     "describe_keys",
     "env_var_name",
     "load_settings",

@@ -18,6 +18,7 @@ from edge.config.devices import (
     StationSettings,
 )
 from edge.config.keys import _SECTION
+from edge.config.notify import NotifySettings, WebhookSettings
 from edge.config.reporting import KpiSettings, ReportSettings
 from edge.config.sections import (
     AuthSettings,
@@ -56,6 +57,7 @@ class Settings(BaseModel):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     kpi: KpiSettings = Field(default_factory=KpiSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     stations: tuple[StationSettings, ...] = Field(
         (), description="[[stations]]: benches, returns desks, docks; the whole list as JSON."
     )
@@ -74,6 +76,11 @@ class Settings(BaseModel):
         (),
         description="[[packages]]: the boxes and bags benches pack into (empty: a bag and "
         "boxes S, M, L); the whole list as JSON.",
+    )
+    webhooks: tuple[WebhookSettings, ...] = Field(
+        (),
+        description="[[webhooks]]: where exceptions are pushed (json, dingtalk, wecom); the whole"
+        " list as JSON.",
     )
 
     @property
@@ -104,6 +111,7 @@ LISTS: dict[str, type[BaseModel]] = {
     "printers": PrinterSettings,
     "scales": ScaleSettings,
     "packages": PackageSettings,
+    "webhooks": WebhookSettings,
 }
 
 

@@ -159,6 +159,11 @@ CATALOGUE: dict[str, Message] = {
         "Count task {task_id} at {location} is already done (found {found}). Refresh the open counts.",
         "{location} 的盘点任务 {task_id} 已完成（找到 {found} 件）。请刷新待盘点列表。",
     ),
+    "exception_resolved": Message(
+        "Exception {exception_id} is already resolved; it takes no more changes. Refresh the"
+        " exceptions list.",
+        "异常 {exception_id} 已解决，不能再更改。请刷新异常列表。",
+    ),
     "bad_transition": Message(
         "Order {order_id} is {current} and cannot become {target} (allowed next: {allowed}).",
         "订单 {order_id} 当前为 {current}，不能变为 {target}（允许：{allowed}）。",

@@ -344,12 +344,6 @@ def putbacks(conn: sqlite3.Connection, *, status: str) -> list[dict[str, Any]]:
     )
 
 
-def exceptions(conn: sqlite3.Connection, *, status: str) -> list[dict[str, Any]]:
-    return rows(
-        conn, "SELECT * FROM exceptions WHERE status = ? ORDER BY id DESC LIMIT 500", (status,)
-    )
-
-
 def cut_line(tx: Tx, line_id: str, qty: int) -> None:
     """`qty` more units of the line are cancelled (they will not ship)."""
     tx.execute(

@@ -681,6 +681,50 @@ def m0014_returns_desk(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0015_exceptions_owned")
+def m0015_exceptions_owned(db: Database) -> None:
+    # An exception has a state (open → acked → resolved), an assignee and the reason it was
+    # resolved; `cause` is the key of one a sweep opened (an order stuck in a state, a print job,
+    # a parcel) so that a cause opens one exception, never two. Every change is a row of
+    # exception_events (the audit trail), which is also the queue of webhook pushes: one per
+    # exception and change, `pushed` names the targets that took it. The trigger writes the
+    # `opened` row in the same transaction as any insert (short picks, sync, restore, sweep).
+    db.executescript(
+        """
+        ALTER TABLE exceptions ADD COLUMN cause TEXT;
+        ALTER TABLE exceptions ADD COLUMN assigned_to INTEGER REFERENCES operators(id);
+        ALTER TABLE exceptions ADD COLUMN acked_at TEXT;
+        ALTER TABLE exceptions ADD COLUMN acked_by INTEGER REFERENCES operators(id);
+        ALTER TABLE exceptions ADD COLUMN resolved_by INTEGER REFERENCES operators(id);
+        ALTER TABLE exceptions ADD COLUMN resolve_reason TEXT NOT NULL DEFAULT '';
+        CREATE UNIQUE INDEX exceptions_cause ON exceptions(cause) WHERE cause IS NOT NULL;
+        CREATE INDEX exceptions_status ON exceptions(status, kind);
+        CREATE TABLE exception_events (
+            id INTEGER PRIMARY KEY,
+            exception_id INTEGER NOT NULL REFERENCES exceptions(id),
+            action TEXT NOT NULL CHECK (action IN ('opened','acked','assigned','resolved')),
+            state TEXT NOT NULL,
+            operator_id INTEGER,
+            note TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            pushed TEXT NOT NULL DEFAULT '[]',
+            push_attempts INTEGER NOT NULL DEFAULT 0,
+            push_next_at TEXT,
+            push_error TEXT NOT NULL DEFAULT '',
+            push_done_at TEXT
+        );
+        CREATE INDEX exception_events_exception ON exception_events(exception_id);
+        CREATE INDEX exception_events_unpushed ON exception_events(id) WHERE push_done_at IS NULL;
+        INSERT INTO exception_events (exception_id, action, state, operator_id, at, push_done_at)
+            SELECT id, 'opened', status, raised_by, created_at, created_at FROM exceptions;
+        CREATE TRIGGER exceptions_opened AFTER INSERT ON exceptions BEGIN
+            INSERT INTO exception_events (exception_id, action, state, operator_id, at)
+            VALUES (NEW.id, 'opened', NEW.status, NEW.raised_by, NEW.created_at);
+        END;
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

@@ -179,12 +179,6 @@ async def putback_done(
     return await orders.finish_putback(store, putback_id, body.location, _actor(session))
 
 
-@router.get("/exceptions")
-async def exceptions(_: Manager, store: StoreDep, status: Word = "open") -> list[dict[str, Any]]:
-    """Short picks and other exceptions waiting for a supervisor."""
-    return order_store.exceptions(store.read(), status=status)
-
-
 @router.get("/events/stream")
 async def operator_events(request: Request, session: Listener) -> StreamingResponse:
     """Server-Sent Events for this operator (token as `access_token` query parameter)."""

@@ -1,0 +1,121 @@
+"""The exception watch: a background sweep that opens exceptions for overdue causes, and the sender
+that pushes every queued change of an exception to the configured webhooks — each target once per
+change, retried with back-off while it fails, after the commit and outside the writer, so a
+webhook that is down or slow never holds up the floor."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+import httpx
+
+from edge.config import Settings, WebhookSettings
+from edge.domain.push import accepted, body_for, dingtalk_url
+from edge.service.exceptions import push_event, sweep_exceptions
+from edge.store import exceptions as exc_store
+from edge.store.database import Store
+from edge.store.ledger import utc
+from kernel.backoff import window
+
+log = logging.getLogger("edge.notify")
+
+
+async def deliver(client: httpx.AsyncClient, target: WebhookSettings, event: dict[str, Any]) -> str:
+    """POST one change to one target; '' if it took it, else why not."""
+    url = target.url
+    if target.kind == "dingtalk":
+        url = dingtalk_url(url, int(time.time() * 1000), target.secret)
+    try:
+        resp = await client.post(url, json=body_for(target.kind, event))
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__
+    try:
+        answer: Any = resp.json()
+    except ValueError:
+        answer = None
+    if accepted(target.kind, resp.status_code, answer):
+        return ""
+    return f"HTTP {resp.status_code}: {resp.text[:200]}"
+
+
+async def push_due(store: Store, settings: Settings, client: httpx.AsyncClient) -> int:
+    """Send every change whose back-off has passed to the targets that have not taken it yet.
+    Returns how many changes were fully delivered."""
+    targets = {t.name: t for t in settings.webhooks}
+    conn = store.read()
+    done_count = 0
+    for row in exc_store.due_pushes(conn, utc(datetime.now(UTC))):
+        event = push_event(conn, row, store.edge_id)
+        waiting = [t for name, t in targets.items() if name not in row["pushed"]]
+        errors = await asyncio.gather(*(deliver(client, t, event) for t in waiting))
+        pushed = row["pushed"] + [t.name for t, e in zip(waiting, errors, strict=True) if not e]
+        failed = [f"{t.name}: {e}" for t, e in zip(waiting, errors, strict=True) if e]
+        done = not failed
+        wait = window(
+            row["push_attempts"], settings.notify.retry_base_s, settings.notify.retry_cap_s
+        )
+        next_at = utc(datetime.now(UTC) + timedelta(seconds=wait))
+        error = "; ".join(failed)
+        if failed:
+            log.warning(
+                "exception %s push failed, retry in %.0fs: %s", row["exception_id"], wait, error
+            )
+        await store.writer.run(
+            partial(
+                exc_store.push_progress,
+                event_id=row["id"],
+                pushed=pushed,
+                done=done,
+                error=error,
+                next_at=next_at,
+            )
+        )
+        done_count += int(done)
+    return done_count
+
+
+class ExceptionWatch:
+    """The sweep (every `notify.sweep_s`) and the sender (every `poll_s`) as two tasks."""
+
+    def __init__(self, store: Store, settings: Settings, *, poll_s: float = 1.0) -> None:
+        self.store, self.settings, self.poll_s = store, settings, poll_s
+        self.tasks: list[asyncio.Task[None]] = []
+        self.client = httpx.AsyncClient(timeout=settings.notify.timeout_s, trust_env=False)
+
+    async def start(self) -> None:
+        self.tasks = [
+            asyncio.create_task(self._every(self.settings.notify.sweep_s, self._sweep)),
+            asyncio.create_task(self._every(self.poll_s, self._push)),
+        ]
+
+    async def _sweep(self) -> None:
+        made = await sweep_exceptions(self.store, self.settings)
+        if made["opened"] or made["cleared"]:
+            log.info("exceptions opened %s, cleared %s", made["opened"], made["cleared"])
+
+    async def _push(self) -> None:
+        await push_due(self.store, self.settings, self.client)
+
+    async def _every(self, every_s: float, step: Any) -> None:
+        while True:
+            try:
+                await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bad round is logged; the next one tries again
+                log.exception("exception watch round failed")
+            await asyncio.sleep(every_s)
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.client.aclose()
