@@ -193,7 +193,8 @@ function statusLine(testid, status, words, params) {
   return h("p", { class: `ret-status ret-status-${status}`, "data-testid": testid, "data-status": status, role: "status" }, words[status](params));
 }
 
-function parcelCard(view, ret) {
+/** How the photo and the quarantine label of the open parcel went. */
+function parcelExtras(view, ret) {
   if (!view.parcel_id) return null;
   return h(
     "div",
@@ -222,7 +223,7 @@ export function returnsScreen({ state, act }) {
   let work;
   if (step === "parcel") work = parcelStep();
   else if (step === "identify") work = identifyStep(view, ret, act);
-  else work = [itemCard(view), step === "items" && h("p", { class: "prompt" }, t("ret_scan_items")), parcelCard(view, ret)].filter(Boolean);
+  else work = [itemCard(view), step === "items" && h("p", { class: "prompt" }, t("ret_scan_items")), parcelExtras(view, ret)].filter(Boolean);
   const main = [head(view, step), h("div", { class: open ? "ret-body two" : "ret-body" }, h("div", { class: "ret-work" }, work), open && h("div", { class: "ret-side" }, linesBlock(view)))];
   const photo = () => button("btn-photo", t("btn_photo"), act.takePhoto, { kind: "secondary" });
   const extras = {
