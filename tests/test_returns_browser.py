@@ -2,13 +2,15 @@
 demo`, whose central authorised the RMAs and whose feed brought them down). On a handheld at
 360×640, with keyboard-wedge scans and taps: an expected return with one unit resellable and one
 damaged (one grade sent while offline, from the outbox), an over-return refused (red screen, stock
-unchanged through the API) and a wrong item flagged and destroyed with a reason. At the returns
+unchanged through the API) and a wrong item flagged and destroyed with a reason; `verify` passes
+after. At the returns
 desk DESK-1 (its fixed scanner a virtual serial port): an unexpected parcel identified by the order
 search, graded, photographed and labelled. Barcodes come from the demo's sheet, read by zxing-cpp."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,7 @@ from tests.browser import (
     read_only,
     virtual_scanner,
 )
+from tests.servers import venv_script
 from tests.test_handheld_pack_browser import TOLERANT, dismiss
 
 pytestmark = pytest.mark.slow
@@ -175,6 +178,12 @@ def test_on_a_handheld_a_clerk_grades_an_expected_return_and_an_over_return_or_w
     )
     tap(hh, "btn-close-parcel")
     closed = hh.attr("step", "data-step")
+    verify = subprocess.run(
+        [venv_script("warehouse-edge"), "verify", "--db", str(edge.db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert opened == (rma["rma"], rma["order"], str(rma["lines"][sku]))
     assert grading == "grade"
@@ -193,6 +202,7 @@ def test_on_a_handheld_a_clerk_grades_an_expected_return_and_an_over_return_or_w
     assert wrong == (other, "true") and flagged
     assert destroyed == [("destroy", "broken", 1)]
     assert closed == "parcel"
+    assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "bad" in hh.tones() and "good" in hh.tones()
 
 
