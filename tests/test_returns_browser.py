@@ -4,7 +4,8 @@ demo`, whose central authorised the RMAs and whose feed brought them down). On a
 damaged (one grade sent while offline, from the outbox), an over-return refused (red screen, stock
 unchanged through the API) and a wrong item flagged and destroyed with a reason; `verify` passes
 after. At the returns desk DESK-1 (its fixed scanner a virtual serial port): an unexpected parcel
-identified by the order search, graded, photographed and labelled. Barcodes come from the demo's sheet, read by zxing-cpp."""
+identified by the order search, graded, photographed and labelled. Barcodes come from the demo's
+sheet, read by zxing-cpp."""
 
 from __future__ import annotations
 
