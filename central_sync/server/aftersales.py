@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from central_sync.server import channel_status
 from central_sync.server.attention import raise_exception, resolve_for_order
 from central_sync.server.batch import EdgeEvent
 from central_sync.server.db import Tx, utc_now, where
@@ -89,6 +90,7 @@ def _received(tx: Tx, order_id: str, rma: str | None, ev: EdgeEvent, source: str
         resolve_for_order(tx, order_id, "return_not_arrived")
     parcel = ev.payload.get("parcel_id")
     _move_order(tx, order_id, "return_received", source, f"parcel {parcel} received ({rma or '-'})")
+    channel_status.returned(tx, order_id, rma, str(parcel or ""))
 
 
 def _graded(
@@ -127,6 +129,8 @@ def _graded(
             for n, r in enumerate(refund)
         ),
     )  # fmt: skip
+    if units:
+        channel_status.refunded(tx, order_id, int(refund_id), units, refund)
     if rma is not None:
         tx.execute(
             "UPDATE returns SET status = 'closed', closed_reason = 'graded', updated_at = ?"

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from central_sync.server import channel_status
 from central_sync.server.assign import QUIET_AFTER_S, choose_for_order, edge_pool
 from central_sync.server.attention import resolve_for_order
 from central_sync.server.db import Tx, utc_now
@@ -63,8 +64,11 @@ def _refuse_if_gone(tx: Tx, row: dict[str, Any], action: str) -> None:
         raise CentralError("order_cancelled", order_id=row["id"], action=PHRASES[action])
 
 
-def cancel_order(tx: Tx, order_id: str, reason: str) -> dict[str, Any]:
-    """Cancel; the edge holding it is told. Cancelling a cancelled order changes nothing."""
+def cancel_order(
+    tx: Tx, order_id: str, reason: str, *, tell_channel: bool = True
+) -> dict[str, Any]:
+    """Cancel; the edge holding it is told, and its channel unless the channel cancelled it.
+    Cancelling a cancelled order changes nothing."""
     row = _order(tx, order_id)
     if row["status"] == "cancelled":
         return {"order_id": order_id, "status": "cancelled", "changed": False}
@@ -75,6 +79,8 @@ def cancel_order(tx: Tx, order_id: str, reason: str) -> dict[str, Any]:
         (reason, utc_now(), order_id),
     )
     history(tx, order_id, row["status"], "cancelled", note=reason)
+    if tell_channel:
+        channel_status.cancelled(tx, order_id, reason)
     if row["warehouse"]:
         data = {"order_id": order_id, "reason": reason}
         add_change(tx, row["warehouse"], "order_cancelled", data, order_id=order_id)

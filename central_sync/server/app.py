@@ -17,7 +17,15 @@ from starlette.concurrency import run_in_threadpool
 from central_sync.server import deps, errors
 from central_sync.server.central import WATCH_S, Central
 from central_sync.server.feed import Notifier
-from central_sync.server.routes import admin, board, edges, returns, self_service, webhooks
+from central_sync.server.routes import (
+    admin,
+    board,
+    edges,
+    pushes,
+    returns,
+    self_service,
+    webhooks,
+)
 from central_sync.server.schema import SCHEMA_VERSION, schema_version
 from kernel.openapi import calls, document_problems
 
@@ -55,6 +63,17 @@ async def _watch_edges(central: Central) -> None:
                 log.exception("checking the %s failed", what)
 
 
+async def _send_pushes(central: Central, channel: str) -> None:
+    """The channel's sender: every due write-back, then a short sleep when there was none."""
+    while True:
+        try:
+            tried = await run_in_threadpool(central.outbound.send_due, channel)
+        except Exception:  # the database may be down for a moment: say so, try again
+            log.exception("sending the write-backs to %s failed", channel)
+            tried = 0
+        await asyncio.sleep(0 if tried else central.outbound.poll_s)
+
+
 def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The app over an opened (migrated) `Central`; it does not close it."""
     notifier = Notifier()
@@ -64,10 +83,15 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
         notifier.bind(asyncio.get_running_loop())
         central.on_feed = notifier.notify_threadsafe
         watch = asyncio.create_task(_watch_edges(central))
+        senders = [
+            asyncio.create_task(_send_pushes(central, c)) for c in central.outbound.channels()
+        ]
         try:
             yield
         finally:
             watch.cancel()
+            for sender in senders:
+                sender.cancel()
             central.on_feed = None
 
     # Swagger UI from the installed package, not a CDN; no ReDoc (see the edge's app).
@@ -88,6 +112,8 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
         admin.reader,
         board.router,
         webhooks.router,
+        pushes.router,
+        pushes.reader,
         returns.router,
         returns.reader,
         returns.board,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from central_sync.server import channel_status
 from central_sync.server.aftersales import apply_returns
 from central_sync.server.amend import SHIPPED
 from central_sync.server.attention import raise_exception
@@ -233,9 +234,25 @@ def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
     _write_orders(tx, edge_id, before, status, reasons, history)
     _write_picks(tx, picks)
     _write_parcels(tx, edge_id, parcels)
+    _write_back(tx, before, status, parcels)
     for order_id, (ev, current, _) in sorted(late.items()):
         picked_more = any(p for (o, _), p in picks.items() if o == order_id and p > 0)
         _answer_late(tx, edge_id, order_id, ev, current, picked_more=picked_more)
+
+
+def _write_back(
+    tx: Tx,
+    before: dict[str, str],
+    status: dict[str, str],
+    parcels: list[tuple[str, Any, EdgeEvent]],
+) -> None:
+    """Queue the channels' write-backs of this batch: each parcel shipped, each order the edge
+    cancelled (docs/central.md, "Status back to the channels")."""
+    for order_id, p, ev in parcels:
+        channel_status.shipped(tx, order_id, [p], ev.occurred_at)
+    for order_id in sorted(status):
+        if status[order_id] == "cancelled" and before[order_id] != "cancelled":
+            channel_status.cancelled(tx, order_id, "cancelled at the warehouse")
 
 
 def _answer_late(

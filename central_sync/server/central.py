@@ -19,6 +19,7 @@ from central_sync.server import (
     attention,
     catalogue,
     orders,
+    outbound,
     refunds,
     views,
     webhooks,
@@ -33,6 +34,7 @@ from central_sync.server.environment import ADMIN_ENV
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import changes_after
 from central_sync.server.intake import Intake
+from central_sync.server.outbound import Outbound
 from central_sync.server.restore import RestoreReport, restore_reported, stored_events
 from central_sync.server.retry import Retrier
 from central_sync.server.return_desk import ReturnDesk
@@ -77,6 +79,8 @@ class Central:
         self.decrypter: Decrypter = decrypter or NoDecrypter()
         self.webhook_secrets = webhooks.secrets_from()  # docs/central.md, "Channel webhooks"
         self.returns = ReturnDesk(write=self.write, read=self.read)  # RMAs, refunds due
+        # docs/central.md, "Status back to the channels"
+        self.outbound = Outbound(self.write, outbound.settings_from())
 
     @property
     def backend(self) -> str:
@@ -291,9 +295,21 @@ class Central:
         with self.write() as tx:
             return orders.assign_pending(tx, quiet_after_s=self.quiet_after_s)
 
-    def cancel(self, order_id: str, reason: str) -> dict[str, Any]:
+    # --- write-backs to the channels
+
+    def channel_pushes(
+        self, *, state: str | None = None, channel: str | None = None
+    ) -> list[dict[str, Any]]:
+        with self.read() as tx:
+            return outbound.pushes(tx, state=state, channel=channel)
+
+    def retry_push(self, push_id: int) -> dict[str, Any]:
         with self.write() as tx:
-            return amend.cancel_order(tx, order_id, reason)
+            return outbound.retry_now(tx, push_id, utc_now())
+
+    def cancel(self, order_id: str, reason: str, *, tell_channel: bool = True) -> dict[str, Any]:
+        with self.write() as tx:
+            return amend.cancel_order(tx, order_id, reason, tell_channel=tell_channel)
 
     def reassign(self, order_id: str, reason: str) -> dict[str, Any]:
         with self.write() as tx:

@@ -72,7 +72,7 @@ def apply_channel_refunds(tx: Tx, order_id: str, channel: str, lines: Sequence[L
         )
     if left <= 0:
         try:
-            cancel_order(tx, order_id, f"refunded on {channel}")
+            cancel_order(tx, order_id, f"refunded on {channel}", tell_channel=False)
         except CentralError:  # shipped already: the goods left, a person settles the refund
             detail = f"{said} refunded on {channel} after order {order_id} shipped"
             raise_exception(

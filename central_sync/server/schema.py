@@ -229,6 +229,28 @@ MIGRATIONS: tuple[str, ...] = (
     -- The self-service page finds an order by the channel's order number alone.
     CREATE INDEX orders_channel_order ON orders(channel_order_id)
     """,
+    """
+    -- The outbound queue to the channels (docs/central.md, "Status back to the channels"): one
+    -- row per write-back (dedupe_key), queued in the transaction of the change it reports.
+    CREATE TABLE channel_pushes (
+        id {identity},
+        channel TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        order_id TEXT,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        answer TEXT NOT NULL DEFAULT '',
+        answer_status INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX channel_pushes_due ON channel_pushes(channel, state, next_at);
+    CREATE INDEX channel_pushes_order ON channel_pushes(order_id)
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

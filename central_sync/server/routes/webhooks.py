@@ -46,7 +46,7 @@ async def post_webhook(channel: str, request: Request, central: CentralDep) -> J
     if (why := hook.cancelled(document)) and (
         known := await run_in_threadpool(central.known_order, channel, str(document.get("id", "")))
     ):
-        done = await run_in_threadpool(central.cancel, known, why)
+        done = await run_in_threadpool(central.cancel, known, why, tell_channel=False)
         return JSONResponse(done)
     [item] = map_document({hook.wrap: document}, load_mapping(channel))
     if isinstance(item, Rejected):
