@@ -231,6 +231,13 @@ def test_every_terminal_screen_passes_axe_at_360x640_and_keeps_codes_and_targets
     hh.page.wait_for_selector("[data-testid=kpi-list][aria-busy=false]")
     hh.by("language-toggle").click()
     found["KPIs by week"] = axe(hh.page)
+    hh.by("btn-tasks").click()
+    hh.by("btn-exceptions").click()
+    hh.wait_screen("exceptions")
+    hh.page.wait_for_selector(
+        "[data-testid=exc-list], [data-testid=exc-none]", timeout=ANSWER_TIMEOUT_MS
+    )
+    found["exceptions"] = axe(hh.page)
     context.close()
 
     station = browser.new_context(**STATION_SCREEN)

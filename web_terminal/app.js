@@ -12,6 +12,7 @@ import { chooserScreen, enrolScreen, loginScreen } from "./screens_auth.js";
 import { moveScreen, pickScreen } from "./screens_work.js";
 import { createPackBench, weightOfScan } from "./pack_bench.js";
 import { dispatchScreen, packScreen } from "./screens_pack.js";
+import { createExceptions, exceptionsScreen } from "./exceptions.js";
 import { createKpis, kpiScreen } from "./kpis.js";
 import { createReturns } from "./returns.js";
 import { returnsScreen } from "./screens_returns.js";
@@ -31,6 +32,7 @@ const SCREENS = {
   dispatch: dispatchScreen,
   returns: returnsScreen,
   kpis: kpiScreen,
+  exceptions: exceptionsScreen,
   "unknown-station": unknownStationScreen,
 };
 const WORKFLOWS = new Set(["pick", "move", "pack", "dispatch", "returns"]);
@@ -433,6 +435,8 @@ Object.assign(act, returns.actions);
 // The supervisor's KPI screen: the edge's KPIs and charts, and the weekly report's download.
 const kpis = createKpis({ state, render, go, needLogin, refuse });
 Object.assign(act, kpis.actions);
+// The supervisor's exceptions: the open ones, a sound for a new one; acknowledge, resolve.
+Object.assign(act, createExceptions({ state, render, go, needLogin, refuse }).actions);
 
 async function logout() {
   await api.logout().catch(() => null);

@@ -142,6 +142,7 @@ export function chooserScreen({ state, act }) {
   }
   tiles.push(tile("btn-move", t("task_move"), t("task_move_hint"), "⇄", () => act.startTask("move")));
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-kpis", t("task_kpis"), t("task_kpis_hint"), "∿", act.openKpis));
+  if (KPI_ROLES.has(role)) tiles.push(tile("btn-exceptions", t("task_exceptions"), t("task_exceptions_hint"), "!", act.openExceptions));
   return {
     main: [h("h1", { class: "title" }, t("choose_task")), h("div", { class: "tiles" }, tiles)],
     actions: [row(button("btn-logout", t("btn_logout"), act.logout, { kind: "secondary" }))],

@@ -1,0 +1,120 @@
+// The supervisor's exceptions screen: what needs a person (GET /api/v1/exceptions), each with its
+// owner, age, the action to take and where it is done; acknowledge or resolve one with a reason.
+// The list is fetched again every 15 s while the screen is open, and a new exception sounds.
+
+import { call } from "./api.js";
+import { sound } from "./feedback.js";
+import { getLang, t } from "./i18n.js";
+import { button, row } from "./screens_auth.js";
+import { h } from "./util.js";
+
+const POLL_MS = 15_000;
+const KINDS = {
+  short_pick: () => t("exc_kind_short_pick"),
+  order_stuck: () => t("exc_kind_order_stuck"),
+  print_attention: () => t("exc_kind_print_attention"),
+  returns_not_graded: () => t("exc_kind_returns_not_graded"),
+  sync_lag: () => t("exc_kind_sync_lag"),
+  sync: () => t("exc_kind_sync"),
+  restore: () => t("exc_kind_restore"),
+};
+const STATES = { open: () => t("exc_state_open"), acked: () => t("exc_state_acked"), resolved: () => t("exc_state_resolved") };
+
+/** "3 h 5 min", "12 min", "40 s": how long an exception has waited. */
+export function age(seconds) {
+  if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  if (seconds >= 60) return `${Math.floor(seconds / 60)} min`;
+  return `${seconds} s`;
+}
+
+/** The exceptions screen's controller: the list, which ids were seen, and its actions. */
+export function createExceptions({ state, render, go, needLogin, refuse }) {
+  const x = { items: null, seen: null, error: "", reasons: {}, timer: 0 };
+  state.exceptions = x;
+
+  async function load() {
+    try {
+      const res = await call("GET", "/api/v1/exceptions");
+      if (res.status === 401) return needLogin(res);
+      if (res.status >= 300) {
+        x.error = res.body?.detail || t("unreachable");
+      } else {
+        const ids = res.body.map((e) => e.id);
+        if (x.seen && ids.some((id) => !x.seen.has(id))) sound("info"); // a new one: tell the ear
+        x.seen = new Set([...(x.seen || []), ...ids]);
+        x.items = res.body;
+        x.error = "";
+      }
+    } catch {
+      x.error = t("unreachable");
+    }
+    if (state.screen === "exceptions") render();
+  }
+
+  function poll() {
+    clearInterval(x.timer);
+    x.timer = setInterval(() => (state.screen === "exceptions" ? load() : clearInterval(x.timer)), POLL_MS);
+  }
+
+  async function change(id, action, body) {
+    const res = await call("POST", `/api/v1/exceptions/${id}/${action}`, body);
+    if (res.status === 401) return needLogin(res);
+    if (res.status >= 300) return refuse(res.body?.detail || t("unreachable"));
+    delete x.reasons[id];
+    await load();
+  }
+
+  const actions = {
+    openExceptions() {
+      go("exceptions");
+      load();
+      poll();
+    },
+    excRefresh: load,
+    excAck: (id) => change(id, "ack", {}),
+    excReason(id, text) {
+      x.reasons[id] = text;
+    },
+    excResolve(id) {
+      const reason = (x.reasons[id] || "").trim();
+      if (!reason) return refuse(t("exc_reason_needed"));
+      return change(id, "resolve", { reason });
+    },
+  };
+  return { actions };
+}
+
+function item(e, x, act) {
+  const field = `exc-reason-${e.id}`;
+  const where = [e.order_id, e.location, e.sku].filter(Boolean).join(" · ");
+  return h(
+    "li",
+    { class: `exc-item ${e.state}`, "data-testid": "exc-item", "data-id": e.id, "data-kind": e.kind, "data-state": e.state },
+    h("h2", { class: "exc-kind" }, (KINDS[e.kind] || (() => e.kind))()),
+    h("p", { class: "exc-meta" }, t("exc_meta", { owner: e.owner, age: age(e.age_s), state: (STATES[e.state] || (() => e.state))() })),
+    where ? h("p", { class: "exc-where code" }, where) : null,
+    h("p", { class: "exc-action" }, t("exc_action_label"), " ", getLang() === "zh" ? e.action_zh : e.action),
+    h("p", { class: "exc-link code" }, e.link),
+    h("label", { class: "field-label", for: field }, t("exc_reason")),
+    h("input", { id: field, class: "text-in", "data-testid": field, type: "text", autocomplete: "off", maxlength: "200", value: x.reasons[e.id] || "", oninput: (ev) => act.excReason(e.id, ev.target.value) }),
+    row(
+      e.state === "open" ? button(`exc-ack-${e.id}`, t("exc_ack"), () => act.excAck(e.id), { kind: "secondary" }) : null,
+      button(`exc-resolve-${e.id}`, t("exc_resolve"), () => act.excResolve(e.id)),
+    ),
+  );
+}
+
+export function exceptionsScreen({ state, act }) {
+  const x = state.exceptions;
+  const body = x.error
+    ? h("p", { class: "error", role: "alert" }, x.error)
+    : !x.items
+      ? h("p", { class: "loading" }, t("loading"))
+      : !x.items.length
+        ? h("p", { class: "exc-none", "data-testid": "exc-none" }, t("exc_none"))
+        : h("ul", { class: "exc-list", "data-testid": "exc-list" }, x.items.map((e) => item(e, x, act)));
+  return {
+    main: [h("h1", { class: "title" }, t("exc_title")), body],
+    actions: [row(button("exc-refresh", t("exc_refresh"), act.excRefresh), button("btn-tasks", t("btn_tasks"), act.tasks, { kind: "secondary" }))],
+  };
+}
