@@ -103,7 +103,10 @@ def opened(url: DatabaseUrl, **settings: Any) -> Iterator[Any]:
     from central_sync.server.central import Central
     from central_sync.server.errors import CentralError
 
-    central = Central(url, **settings)
+    try:
+        central = Central(url, **settings)
+    except ValueError as exc:  # a setting read from the environment (it names the variable)
+        raise click.ClickException(str(exc)) from None
     try:
         central.open()
     except CentralError as exc:

@@ -39,6 +39,7 @@ class Platform:
     slow_s: float = 2.0
     refusal: str = '{"errors": {"base": ["fulfillment order is closed"]}}'
     ok_body: str = "{}"
+    script: list[int] = field(default_factory=list)  # the next answers' statuses, in order
     seen: list[Seen] = field(default_factory=list)
     applied: dict[str, Seen] = field(default_factory=dict)  # by Idempotency-Key
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -89,6 +90,10 @@ class Platform:
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return 503, '{"errors": "service unavailable"}'
+            if self.script and self.script[0] != 201:
+                return self.script.pop(0), '{"errors": "scripted"}'
+            if self.script:
+                self.script.pop(0)
             mode = self.mode
             if mode == "refuse":
                 return 422, self.refusal

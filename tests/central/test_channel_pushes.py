@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from central_sync.channels.pushes import Settings, idempotency_key, md5_sign
+from central_sync.server import channel_status
 from central_sync.server.app import create_app
 from central_sync.server.central import Central
 from central_sync.server.outbound import ANSWER_MAX, Outbound, settings_from
 from tests.central.platforms import Platform, free_port
-from tests.central.support import EdgeSide, channel_order, product
+from tests.central.support import EdgeSide, authorise, channel_order, product
 from tests.sync.faultproxy import FaultProxy
 
 PARCELS = [
@@ -374,3 +379,89 @@ def test_a_push_url_that_is_not_http_stops_central_naming_the_setting() -> None:
         }
     )
     assert off["jd"].enabled is False and off["shopify"].enabled is False
+
+
+def test_a_return_received_and_its_refund_due_are_written_back_after_the_shipment(
+    central: Central, client: TestClient, admin: dict[str, str], edge: EdgeSide, platform: Platform
+) -> None:
+    wire(central, "shopify", platform.url)
+    order_id = ship(client, admin, edge, "R1", parcels=PARCELS[:1])
+    rma = authorise(client, admin, order_id).json()["rma"]
+    edge.send("return_received", order_id=order_id, parcel_id="P-1", rma=rma, scanned="RT1",
+              matched_by="rma", received_at="2026-11-26T10:00:00Z")  # fmt: skip
+    grade = {
+        "sku": "TEA-0001",
+        "qty": 1,
+        "grade": "resellable",
+        "wrong_item": False,
+        "reason": None,
+    }
+    graded = edge.event("return_graded", order_id=order_id, parcel_id="P-1", rma=rma,
+                        lines=[grade], missing=[], closed_at="2026-11-26T10:05:00Z")  # fmt: skip
+    for _ in range(2):  # the same event sent again: one refund due, one write-back
+        assert edge.post([graded]).status_code == 200
+    central.outbound.send_due("shopify")
+    states = [(p["payload"]["status"], p["state"]) for p in reversed(pushes(central))]
+    assert states == [("shipped", "sent"), ("returned", "skipped"), ("refunded", "sent")]
+    assert [s.path for s in platform.seen] == [
+        "/admin/api/2024-10/fulfillments.json",
+        "/admin/api/2024-10/orders/R1/refunds.json",
+    ]
+    assert platform.seen[1].json["refund"]["note"].endswith(": 1 units")
+
+
+def test_an_order_the_edge_cancelled_is_written_back_as_cancelled(
+    central: Central, client: TestClient, admin: dict[str, str], edge: EdgeSide, platform: Platform
+) -> None:
+    wire(central, "shopify", platform.url)
+    client.post("/api/v1/products", json={"products": [product("TEA-0001")]}, headers=admin)
+    edge.receive("TEA-0001", 2)
+    order_id = take(client, admin, "E1", "shopify")
+    edge.send("order_cancelled", order_id=order_id, reason="damaged in the bin")
+    central.outbound.send_due("shopify")
+    [seen] = platform.seen
+    assert seen.path == "/admin/api/2024-10/orders/E1/cancel.json"
+
+
+ANSWERS = st.lists(st.sampled_from([201, 503, 429, 500, 422, 404]), min_size=1, max_size=7)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(answers=ANSWERS)
+def test_whatever_the_platform_answers_a_write_back_is_applied_at_most_once_and_ends_as_it_said(
+    answers: list[int], tmp_path: Path, platform: Platform
+) -> None:
+    central = Central(f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}")
+    central.open()
+    try:
+        platform.seen.clear()
+        platform.applied.clear()
+        platform.script = list(answers)
+        clock = wire(central, "shopify", platform.url, max_attempts=5)
+        with central.write() as tx:
+            tx.execute(
+                "INSERT INTO orders (id, channel, channel_order_id, status, ship_to, created_at,"
+                " updated_at) VALUES ('shopify:P1', 'shopify', 'P1', 'released', '{}', 'x', 'x')"
+            )
+            channel_status.cancelled(tx, "shopify:P1", "property")
+        for _ in range(10):
+            central.outbound.send_due("shopify")
+            clock.advance(3600)
+        [push] = pushes(central)
+        tried = (answers + [201] * 5)[:5]  # past its script the platform takes it
+        first_no = next((n for n, a in enumerate(tried) if a in (422, 404)), None)
+        first_ok = next((n for n, a in enumerate(tried) if a == 201), None)
+        if first_ok is not None and (first_no is None or first_ok < first_no):
+            assert (push["state"], push["attempts"]) == ("sent", first_ok + 1)
+            assert len(platform.applied) == 1
+        else:
+            assert push["state"] == "failed"
+            assert push["attempts"] == (first_no + 1 if first_no is not None else 5)
+            assert platform.applied == {}
+            with central.read() as tx:
+                assert tx.value("SELECT COUNT(*) FROM exceptions WHERE status = 'open'") == 1
+        assert len(platform.seen) == push["attempts"]  # no call after the last state
+    finally:
+        central.close()

@@ -273,3 +273,17 @@ def test_catalog_import_takes_a_category_for_the_return_policy(db_url: str, tmp_
     central.close()
     assert result.exit_code == 0, result.output
     assert found == {"SNK-9": "food", "TEA-9": "tea"}
+
+
+def test_a_channel_push_url_that_is_not_http_stops_central_naming_the_variable(
+    tmp_path: Path,
+) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["edges", "list", "--db", f"sqlite:///{tmp_path / 'c.db'}"],
+        prog_name="warehouse-central",
+        env={"WAREHOUSE_CENTRAL_TAOBAO_PUSH_URL": "eco.taobao.com/router/rest"},
+    )
+
+    assert result.exit_code == 1
+    assert "WAREHOUSE_CENTRAL_TAOBAO_PUSH_URL must be an http:// or https:// URL" in result.output
