@@ -324,7 +324,9 @@ def test_a_short_pick_on_the_floor_reaches_the_webhook_from_the_running_server(
     assert bodies(listener)[1]["note"] == "counted"
 
 
-def test_a_webhook_with_a_bad_key_is_refused_at_start_up_naming_it(settings: Settings) -> None:
+def test_a_bad_webhook_or_threshold_is_refused_at_start_up_naming_its_key(
+    settings: Settings,
+) -> None:
     from edge.config import ConfigError
 
     with pytest.raises(ConfigError) as bad_kind:
@@ -336,6 +338,13 @@ def test_a_webhook_with_a_bad_key_is_refused_at_start_up_naming_it(settings: Set
             settings, {"name": "x", "kind": "wecom", "url": "https://e.com", "secret": "s"}
         )
 
+    with pytest.raises(ConfigError) as bad_threshold:
+        with_webhooks(settings, stuck_minutes="picking=0")
+    with pytest.raises(ConfigError) as bad_pair:
+        with_webhooks(settings, stuck_minutes="picking")
+
+    assert "notify.stuck_minutes" in str(bad_threshold.value)
+    assert "state=minutes pairs" in str(bad_pair.value)
     assert "webhooks" in str(bad_kind.value) and "kind" in str(bad_kind.value)
     assert "url" in str(bad_url.value)
     assert "secret" in str(stray_secret.value)

@@ -86,3 +86,23 @@ OptionalPath = Annotated[Path | None, BeforeValidator(_blank_to_none)]
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 
 _SECTION = ConfigDict(frozen=True, extra="forbid")
+
+
+def number_pairs(
+    text: str, expected: str, *, low: int = 0, high: int | None = None
+) -> dict[str, int]:
+    """'jd=30, tmall=60' → {'jd': 30, 'tmall': 60}, each number in [low, high]; raises
+    ValueError(expected) for anything else (the loader names the key)."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, number = part.partition("=")
+        n = number.strip()
+        if (
+            not name.strip()
+            or not n.isdigit()
+            or int(n) < low
+            or (high is not None and int(n) > high)
+        ):
+            raise ValueError(expected)
+        out[name.strip()] = int(n)
+    return out

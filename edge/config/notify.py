@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationInfo, field_validator
 
-from edge.config.keys import _SECTION, OptionalText, _key
-from edge.domain.exceptions import STUCK_EXPECTED, stuck_minutes
+from edge.config.keys import _SECTION, OptionalText, _key, number_pairs
 
+STUCK_EXPECTED = "state=minutes pairs separated by commas such as picking=120, packed=60, or empty"
 _WEBHOOK_URL_EXPECTED = (
     "an http:// or https:// URL such as https://oapi.dingtalk.com/robot/send?access_token=…"
 )
@@ -39,13 +39,15 @@ class NotifySettings(BaseModel):
     @field_validator("stuck_minutes")
     @classmethod
     def _stuck(cls, value: str) -> str:
-        stuck_minutes(value)  # refuses a malformed value at start-up, naming the key
+        number_pairs(
+            value, STUCK_EXPECTED, low=1
+        )  # refuses a malformed value at start-up, naming the key
         return value
 
     @property
     def stuck(self) -> dict[str, int]:
         """Minutes per order state."""
-        return stuck_minutes(self.stuck_minutes)
+        return number_pairs(self.stuck_minutes, STUCK_EXPECTED, low=1)
 
 
 class WebhookSettings(BaseModel):

@@ -23,6 +23,7 @@ from edge.config.keys import (
     OptionalText,
     _key,
     _upper,
+    number_pairs,
 )
 from edge.domain.ledger import MAX_QUANTITY
 
@@ -157,13 +158,7 @@ class StockSettings(BaseModel):
 
 def channel_days(text: str) -> dict[str, int]:
     """'jd=30, tmall=60' → {'jd': 30, 'tmall': 60}; raises ValueError naming what is expected."""
-    out: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        channel, _, days = part.partition("=")
-        if not channel.strip() or not days.strip().isdigit() or int(days) > 3650:
-            raise ValueError(_CHANNEL_DAYS_EXPECTED)
-        out[channel.strip()] = int(days)
-    return out
+    return number_pairs(text, _CHANNEL_DAYS_EXPECTED, high=3650)
 
 
 class PickingSettings(BaseModel):

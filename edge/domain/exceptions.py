@@ -147,17 +147,3 @@ def sweep(
         sorted(i for cause, (i, state) in known.items() if state in ACTIVE and cause not in present)
     )
     return SweepPlan(opened, cleared)
-
-
-def stuck_minutes(text: str) -> dict[str, int]:
-    """'picking=120, packed=60' → {'picking': 120, 'packed': 60}; ValueError if malformed."""
-    out: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        state, sep, minutes = part.partition("=")
-        if not sep or not state.strip() or not minutes.strip().isdigit() or int(minutes) < 1:
-            raise ValueError(STUCK_EXPECTED)
-        out[state.strip()] = int(minutes)
-    return out
-
-
-STUCK_EXPECTED = "state=minutes pairs separated by commas such as picking=120, packed=60, or empty"
