@@ -265,7 +265,21 @@ _SENTENCES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] =
             f" {m[4]}。请联系客户或承运商；如不会寄回，请取消（POST {m[7]}）。"
         ),
     ),
+    (  # outbound.Outbound._exception
+        re.compile(
+            r"(\S+) did not take the (\w+) (\w+) write-back of order (\S+?)(?: \(tracking (\S+)\))?"
+            r" by (\S+) after (\d+) tries; its answer: (.*)\. Fix the cause \(the channel's"
+            r" settings, the order on the channel\), then retry it: POST (\S+)\.",
+            re.DOTALL,
+        ),
+        lambda m: (
+            f"{m[1]} 未接受订单 {m[4]} 的{_WRITE_BACK.get(m[3], m[3])}回传"
+            f"{f'（运单号 {m[5]}）' if m[5] else ''}（{m[6]}），已尝试 {m[7]} 次；渠道的回复：{m[8]}。"
+            f"请先排除原因（渠道设置、渠道上的订单），再重试：POST {m[9]}。"
+        ),
+    ),
 ]
+_WRITE_BACK = {"shipped": "发货", "cancelled": "取消", "returned": "退货", "refunded": "退款"}
 
 
 def _status(word: str) -> str:

@@ -62,3 +62,19 @@ def test_a_return_parcel_not_arrived_reads_in_chinese() -> None:
         "如不会寄回，请取消（POST /api/v1/returns/RMA-000001/cancel）。"
     )
     assert translated(detail, "en") == detail
+
+
+def test_a_channel_refusing_a_write_back_reads_in_chinese() -> None:
+    detail = (
+        "shopify did not take the status shipped write-back of order shopify:S6 (tracking"
+        ' SF1000000001) by fulfillmentCreate after 1 tries; its answer: HTTP 422: {"errors":'
+        ' "closed. Sorry"}. Fix the cause (the channel\'s settings, the order on the channel),'
+        " then retry it: POST /api/v1/channel-pushes/7/retry."
+    )
+
+    assert translated(detail, "zh") == (
+        "shopify 未接受订单 shopify:S6 的发货回传（运单号 SF1000000001）（fulfillmentCreate），"
+        '已尝试 1 次；渠道的回复：HTTP 422: {"errors": "closed. Sorry"}。'
+        "请先排除原因（渠道设置、渠道上的订单），再重试：POST /api/v1/channel-pushes/7/retry。"
+    )
+    assert translated(detail, "en") == detail

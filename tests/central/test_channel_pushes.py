@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from central_sync.channels.pushes import Settings, idempotency_key, md5_sign
 from central_sync.server import channel_status
 from central_sync.server.app import create_app
+from central_sync.server.board_text import translated
 from central_sync.server.central import Central
 from central_sync.server.outbound import ANSWER_MAX, Outbound, settings_from
 from tests.central.platforms import Platform, free_port
@@ -271,6 +272,7 @@ def test_a_channel_that_keeps_refusing_shows_on_the_board_with_its_answer_until_
         order_id,
     )
     assert "SF1000000001" in exc["detail"] and "HTTP 422" in exc["detail"]
+    assert translated(exc["detail"], "zh").startswith(f"shopify 未接受订单 {order_id} 的发货回传")
     assert central.outbound.send_due("shopify") == 0  # failed: no more tries by itself
 
     platform.mode = "up"
