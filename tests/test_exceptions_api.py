@@ -237,3 +237,25 @@ def test_a_print_job_needing_attention_is_an_exception_until_it_prints(
         "resolved",
     )
     assert (opened["opened"], closed["cleared"]) == ([exc["id"]], [exc["id"]])
+
+
+def test_an_acknowledged_sync_exception_still_counts_in_the_sync_status_until_resolved(
+    floor: Floor,
+) -> None:
+    from edge.store import sync_state
+
+    change = {"cursor": 7, "type": "order_cancel", "order_id": "O-1", "data": {}}
+    floor.store.writer.call(
+        lambda tx: sync_state.record_sync_exception(tx, change, "unknown_order", "not here")
+    )
+    sup = floor.login("B-SUP")
+    (exc,) = floor.client.get("/api/v1/exceptions", params={"kind": "sync"}, headers=sup).json()
+    url = f"/api/v1/exceptions/{exc['id']}"
+
+    floor.client.post(f"{url}/ack", json={}, headers=sup)
+    acked = sync_state.open_sync_exceptions(floor.store.read())
+    floor.client.post(f"{url}/resolve", json={"reason": "settled by hand"}, headers=sup)
+    resolved = sync_state.open_sync_exceptions(floor.store.read())
+
+    assert (exc["owner"], exc["link"]) == ("admin", "/api/v1/sync/status")
+    assert (acked, resolved) == (1, 0)

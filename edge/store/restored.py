@@ -84,6 +84,6 @@ def open_restore_exceptions(conn: Conn) -> int:
     """Orders a restore put on hold that are still on hold (released or cancelled: dealt with)."""
     row = conn.execute(
         "SELECT COUNT(*) FROM exceptions e JOIN orders o ON o.id = e.order_id"
-        " WHERE e.kind = 'restore' AND e.status = 'open' AND o.status = 'on_hold'"
+        " WHERE e.kind = 'restore' AND e.status <> 'resolved' AND o.status = 'on_hold'"
     ).fetchone()
     return int(row[0])

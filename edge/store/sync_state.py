@@ -136,7 +136,7 @@ def cancel_refusal_sent(conn: Conn, order_id: str) -> bool:
 
 def open_sync_exceptions(conn: Conn) -> int:
     row = conn.execute(
-        "SELECT COUNT(*) FROM exceptions WHERE kind = 'sync' AND status = 'open'"
+        "SELECT COUNT(*) FROM exceptions WHERE kind = 'sync' AND status <> 'resolved'"
     ).fetchone()
     return int(row[0])
 
