@@ -206,6 +206,7 @@ def test_a_listener_that_is_down_gets_the_change_once_it_is_up_and_only_once(
 
     down = push(store, rules)
     too_soon = push(store, rules)  # its back-off has not passed: not tried again
+    pending_while_down = exc_store.pending_pushes(store.read())  # edge_exception_pushes_pending
     (attempts, error) = (
         store.read().execute("SELECT push_attempts, push_error FROM exception_events").fetchone()
     )
@@ -218,6 +219,7 @@ def test_a_listener_that_is_down_gets_the_change_once_it_is_up_and_only_once(
         lis.stop()
 
     assert (down, too_soon, up, after) == (0, 0, 1, 0)
+    assert pending_while_down == 1 and exc_store.pending_pushes(store.read()) == 0
     assert attempts == 1 and "plain" in error
     assert len(lis.received) == 1
 

@@ -259,3 +259,15 @@ def test_an_acknowledged_sync_exception_still_counts_in_the_sync_status_until_re
 
     assert (exc["owner"], exc["link"]) == ("admin", "/api/v1/sync/status")
     assert (acked, resolved) == (1, 0)
+
+
+def test_metrics_count_the_active_exceptions_by_kind(floor: Floor) -> None:
+    sup, exc = short_pick(floor)
+
+    before = floor.client.get("/metrics").text
+    floor.client.post(f"/api/v1/exceptions/{exc['id']}/resolve", json={"reason": "ok"}, headers=sup)
+    after = floor.client.get("/metrics").text
+
+    assert 'edge_exceptions_active{kind="short_pick"} 1.0' in before
+    assert "edge_exceptions_active{" not in after
+    assert "edge_exception_pushes_pending " in after

@@ -1,4 +1,5 @@
-"""Prometheus metrics: scans, errors by code, scan latency, outbox depth and age, writer commits."""
+"""Prometheus metrics: scans, errors by code, scan latency, outbox depth and age, writer commits,
+exceptions active by kind and their pushes pending."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from central_sync.agent.status import sync_status
 from edge.config import Settings
 from edge.devices.printers import STATES
 from edge.service.printing import Spooler
-from edge.store import sync_state
+from edge.store import exceptions, sync_state
 from edge.store.database import Store
 from edge.store.print_jobs import queue_summary
 
@@ -37,7 +38,17 @@ class StoreCollector(Collector):
         commits.add_metric([], self._store.writer.commits)
         commands = CounterMetricFamily("edge_writer_commands", "Commands committed by the writer")
         commands.add_metric([], self._store.writer.commands)
-        yield from (depth, age, commits, commands)
+        conn = self._store.read()
+        active = GaugeMetricFamily(
+            "edge_exceptions_active", "Exceptions open or acknowledged, by kind", labels=["kind"]
+        )
+        for kind, count in sorted(exceptions.active_by_kind(conn).items()):
+            active.add_metric([kind], count)
+        pushes = GaugeMetricFamily(
+            "edge_exception_pushes_pending", "Changes of exceptions some webhook has still to take"
+        )
+        pushes.add_metric([], exceptions.pending_pushes(conn))
+        yield from (depth, age, commits, commands, active, pushes)
 
 
 class Metrics:

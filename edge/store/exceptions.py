@@ -188,3 +188,11 @@ def pending_pushes(conn: Conn) -> int:
         "SELECT COUNT(*) FROM exception_events WHERE push_done_at IS NULL"
     ).fetchone()
     return int(row[0])
+
+
+def active_by_kind(conn: Conn) -> dict[str, int]:
+    """How many exceptions of each kind are open or acknowledged."""
+    rows = conn.execute(
+        "SELECT kind, COUNT(*) FROM exceptions WHERE status <> 'resolved' GROUP BY kind"
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
