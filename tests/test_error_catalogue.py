@@ -911,6 +911,14 @@ def _central_act(code: str, central: Any, client: TestClient, admin: dict[str, s
     from tests.central.support import authorise
 
     lookup = {"order": "1", "phone": "0000"}
+    if code == "unknown_channel":
+        return lambda h: client.put(
+            "/api/v1/channels/ebay/stock-rules", json={"cap_pct": 80}, headers=admin | h
+        )
+    if code == "cursor_ahead":
+        return lambda h: client.get(
+            "/api/v1/channels/jd/available", params={"since": 10**6}, headers=admin | h
+        )
     if code == "rma_not_open":
         authorise(client, admin, "shop:1")
         with central.write() as tx:  # the parcel arrived (as return_received does)
@@ -940,8 +948,12 @@ def _central_act(code: str, central: Any, client: TestClient, admin: dict[str, s
     )
 
 
+# Available to sell for the channels (central_sync/server/channel_stock.py).
+CHANNEL_CODES = ("unknown_channel", "cursor_ahead")
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("code", RETURNS_CODES)
+@pytest.mark.parametrize("code", RETURNS_CODES + CHANNEL_CODES)
 def test_a_central_returns_refusal_has_its_code_and_text_and_changes_nothing(
     tmp_path: Path, code: str, lang: str
 ) -> None:
@@ -969,4 +981,4 @@ def test_a_central_returns_refusal_has_its_code_and_text_and_changes_nothing(
 def test_every_returns_code_of_central_is_in_its_catalogue_and_has_a_scenario() -> None:
     from central_sync.server.messages import CATALOGUE as CENTRAL
 
-    assert set(RETURNS_CODES) <= set(CENTRAL)
+    assert set(RETURNS_CODES + CHANNEL_CODES) <= set(CENTRAL)

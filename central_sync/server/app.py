@@ -20,6 +20,7 @@ from central_sync.server.feed import Notifier
 from central_sync.server.routes import (
     admin,
     board,
+    channels,
     edges,
     pushes,
     returns,
@@ -110,6 +111,8 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
         edges.router,
         admin.router,
         admin.reader,
+        channels.router,
+        channels.reader,
         board.router,
         webhooks.router,
         pushes.router,

@@ -66,18 +66,32 @@ def _filters(
 
 
 def figures(
-    tx: Tx, *, skus: Iterable[str] | None = None, warehouse: str | None = None
+    tx: Tx,
+    *,
+    skus: Iterable[str] | None = None,
+    warehouse: str | None = None,
+    waiting: bool = False,
 ) -> list[Figure]:
     """The figures of every (warehouse, SKU) with stock or demand, filtered as asked.
 
     Stock and open demand are read by ONE statement, so they come from one snapshot: on
     PostgreSQL at read committed, two statements would let an edge's batch (a pick that moves
     on_hand to picked and takes the order's demand off) commit between them, and an order could be
-    released beyond what exists."""
+    released beyond what exists. With `waiting`, the same statement also reads the units of the
+    orders no warehouse holds yet (unassigned or held before assignment) as warehouse ''."""
     skus = list(skus) if skus is not None else None
     stock_where, stock_params = _filters(skus, warehouse, "")
     demand_where, demand_params = _filters(skus, warehouse, "l.")
     demand_where = demand_where.replace("warehouse =", "o.warehouse =")
+    waiting_sql, waiting_params = "", list[Any]()
+    if waiting:
+        waiting_where, waiting_params = _filters(skus, None, "l.")
+        waiting_sql = (
+            " UNION ALL SELECT '' AS warehouse, l.sku, '' AS bucket, SUM(l.qty) AS qty"
+            " FROM orders o JOIN order_lines l ON l.order_id = o.id"
+            " WHERE o.warehouse IS NULL AND o.status IN ('unassigned', 'on_hold')"
+            f"{waiting_where} GROUP BY l.sku"
+        )
     rows = tx.all(
         f"SELECT warehouse, sku, bucket, qty FROM stock WHERE 1 = 1{stock_where}"
         " UNION ALL"
@@ -89,8 +103,8 @@ def figures(
         " LEFT JOIN order_picks p ON p.order_id = o.id AND p.sku = l.sku"
         f" WHERE o.status IN ({','.join('?' * len(OPEN_STATUSES))})"
         f" AND o.warehouse IS NOT NULL{demand_where}"
-        " GROUP BY o.warehouse, o.id, l.sku) open_lines GROUP BY warehouse, sku",
-        [*stock_params, *OPEN_STATUSES, *demand_params],
+        " GROUP BY o.warehouse, o.id, l.sku) open_lines GROUP BY warehouse, sku" + waiting_sql,
+        [*stock_params, *OPEN_STATUSES, *demand_params, *waiting_params],
     )
     buckets: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     demand: dict[tuple[str, str], int] = {}

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+from central_sync.channels.mapping import channels
 from central_sync.channels.pii import Decrypter, NoDecrypter
 from central_sync.server import (
     access,
@@ -18,6 +19,7 @@ from central_sync.server import (
     amend,
     attention,
     catalogue,
+    channel_stock,
     orders,
     outbound,
     refunds,
@@ -25,7 +27,7 @@ from central_sync.server import (
     webhooks,
 )
 from central_sync.server.apply import apply_batch, high_water
-from central_sync.server.assign import QUIET_AFTER_S, figures
+from central_sync.server.assign import QUIET_AFTER_S, edge_pool, figures
 from central_sync.server.attention import UNACKED_AFTER_S
 from central_sync.server.batch import EdgeEvent
 from central_sync.server.db import Database, Tx, utc_now
@@ -74,6 +76,10 @@ class Central:
         self.on_feed: Callable[[], None] | None = None
         self.last_seen: dict[str, str] = {}
         self.retrier = Retrier(self._retry_skus)
+        # The channels' available-to-sell, recomputed for the SKUs touched ("" = every SKU).
+        self.channels = tuple(channels())
+        self.publisher = Retrier(self._publish)
+        self._heard_edges: tuple[str, ...] | None = None
         self.intake = Intake(self.ingest)
         # docs/central.md, "Protected ship-to"
         self.decrypter: Decrypter = decrypter or NoDecrypter()
@@ -87,12 +93,16 @@ class Central:
         return self.db.backend
 
     def open(self) -> int:
-        """Run the migrations; returns the schema version."""
-        return migrate(self.db)
+        """Run the migrations; returns the schema version. The channels' figures are then
+        recomputed in full in the background: a change a crash kept from being published is."""
+        version = migrate(self.db)
+        self.publisher.add({""})
+        return version
 
     def close(self) -> None:
         self.intake.stop()
         self.retrier.stop()
+        self.publisher.stop()
         self.db.close()
 
     @contextmanager
@@ -139,6 +149,11 @@ class Central:
             self._states[e["edge_id"]] = e["state"]
         with self.write() as tx:
             attention.unacknowledged(tx, self.unacked_after_s)
+        with self.read() as tx:  # the warehouses whose stock the channels are offered
+            heard = edge_pool(tx, self.quiet_after_s).heard
+        if heard != self._heard_edges:
+            self._heard_edges = heard
+            self.publisher.add({""})
         return edges
 
     def create_admin_token(self) -> str:
@@ -212,6 +227,14 @@ class Central:
             )
         if result.changed_skus:
             self.retrier.add(result.changed_skus)
+        ordered = {ev.order_id for ev in events if ev.order_id}
+        if ordered:  # an order's status moved: its open demand may have
+            with self.read() as tx:
+                self.publisher.add(channel_stock.skus_of_orders(tx, ordered))
+        self.publisher.add(result.changed_skus)
+        if self._heard_edges is not None and edge_id not in self._heard_edges:
+            self._heard_edges = None  # a quiet warehouse is heard again: its stock is offered
+            self.publisher.add({""})
         return result.answer()
 
     def _retry_skus(self, skus: set[str]) -> None:
@@ -219,10 +242,28 @@ class Central:
             done = orders.assign_pending(tx, skus, quiet_after_s=self.quiet_after_s)
         if done:
             log.info("%d waiting orders assigned after stock moved", len(done))
+            self.publisher.add(skus)
+
+    def _publish(self, skus: set[str]) -> None:
+        """Publish the channels' figures of `skus` ("" among them: of every SKU); on a failure
+        (the database down a moment) they are tried again a second later."""
+        try:
+            with self.write() as tx:
+                counted = edge_pool(tx, self.quiet_after_s).heard
+                every = "" in skus
+                counts = channel_stock.publish(tx, None if every else skus, counted, self.channels)
+        except Exception:
+            log.exception("publishing the channels' figures of %d SKUs failed", len(skus))
+            time.sleep(1.0)
+            self.publisher.add(skus)
+            return
+        if counts:
+            log.debug("channels' figures published: %s", counts)
 
     def settle(self, timeout: float = 30.0) -> bool:
-        """Wait until the background retry has seen every stock change so far (tests, CLI)."""
-        return self.retrier.settle(timeout)
+        """Wait until the background retry has seen every stock change so far and the channels'
+        figures are published (tests, CLI)."""
+        return self.retrier.settle(timeout) and self.publisher.settle(timeout)
 
     def _out_of_step(self, edge_id: str, exc: CentralError) -> None:
         """The edge's stream and central's disagree: a person must look (once while open)."""
@@ -273,6 +314,8 @@ class Central:
                 decrypter=self.decrypter,
             )
             outcomes = [self._refunds(tx, raws[o.index - first_index], o) for o in outcomes]
+            touched = channel_stock.skus_of_orders(tx, {o.id for o in outcomes if o.id})
+        self.publisher.add(touched)
         for o in outcomes:
             if o.status == "rejected":
                 log.info(
@@ -309,11 +352,17 @@ class Central:
 
     def cancel(self, order_id: str, reason: str, *, tell_channel: bool = True) -> dict[str, Any]:
         with self.write() as tx:
-            return amend.cancel_order(tx, order_id, reason, tell_channel=tell_channel)
+            done = amend.cancel_order(tx, order_id, reason, tell_channel=tell_channel)
+            touched = channel_stock.skus_of_orders(tx, {order_id})
+        self.publisher.add(touched)
+        return done
 
     def reassign(self, order_id: str, reason: str) -> dict[str, Any]:
         with self.write() as tx:
-            return amend.reassign_order(tx, order_id, reason, quiet_after_s=self.quiet_after_s)
+            done = amend.reassign_order(tx, order_id, reason, quiet_after_s=self.quiet_after_s)
+            touched = channel_stock.skus_of_orders(tx, {order_id})
+        self.publisher.add(touched)
+        return done
 
     def change_address(self, order_id: str, ship_to: orders.ShipTo) -> dict[str, Any]:
         with self.write() as tx:
@@ -341,6 +390,39 @@ class Central:
         with self.read() as tx:
             rows = figures(tx, skus=[sku] if sku else None, warehouse=warehouse or None)
         return [f.as_dict() for f in rows]
+
+    # --- available to sell for the channels (channel_stock.py)
+
+    def stock_rules(self, channel: str) -> dict[str, Any]:
+        channel_stock.check_channel(channel, self.channels)
+        with self.read() as tx:
+            return channel_stock.rules_of(tx, channel)
+
+    def set_stock_rules(
+        self,
+        channel: str,
+        rule: channel_stock.StockRule,
+        skus: dict[str, channel_stock.StockRule],
+    ) -> dict[str, Any]:
+        """Replace the channel's reservation rules and publish the figures they change, in one
+        transaction."""
+        channel_stock.check_channel(channel, self.channels)
+        with self.write() as tx:
+            channel_stock.set_rules(tx, channel, rule, skus)
+            counted = edge_pool(tx, self.quiet_after_s).heard
+            counts = channel_stock.publish(tx, None, counted, [channel])
+            rules = channel_stock.rules_of(tx, channel)
+        log.info("channel %s: stock rules set, %d figures published", channel, sum(counts.values()))
+        return rules | {"published": counts.get(channel, 0)}
+
+    def available(self, channel: str, since: int, limit: int) -> dict[str, Any]:
+        channel_stock.check_channel(channel, self.channels)
+        with self.read() as tx:
+            return channel_stock.changes_since(tx, channel, since, limit)
+
+    def channel_overview(self) -> list[dict[str, Any]]:
+        with self.read() as tx:
+            return channel_stock.overview(tx, self.channels)
 
     # --- catalogue
 

@@ -47,6 +47,8 @@ STATUS: dict[str, int] = {
     "return_reason_required": 422,
     "return_window_closed": 422,
     "edge_exists": 409,
+    "unknown_channel": 404,
+    "cursor_ahead": 409,
     "method_not_allowed": 405,
     "request_too_large": 413,
     "database_too_new": 503,

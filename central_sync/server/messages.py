@@ -129,6 +129,16 @@ CATALOGUE: dict[str, Text] = {
         "Edge {edge_id} is already registered; its token was printed when it was added.",
         "边缘节点 {edge_id} 已注册；其令牌已在添加时打印。",
     ),
+    "unknown_channel": Text(
+        "Central sells on no channel named {channel}; use one of: {known}.",
+        "中心没有名为 {channel} 的销售渠道；请使用以下之一：{known}。",
+    ),
+    "cursor_ahead": Text(
+        "Cursor {since} is past channel {channel}'s last published figure ({latest}): central's "
+        "figures were put back from a backup. Ask again from 0 to take every figure afresh.",
+        "游标 {since} 超过了渠道 {channel} 最后发布的数值（{latest}）：中心的数据已从备份恢复。"
+        "请从 0 重新获取全部数值。",
+    ),
     "database_too_new": Text(
         "The database is at schema version {found}, newer than this program knows ({known}). "
         "Upgrade warehouse-central.",

@@ -251,6 +251,36 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX channel_pushes_due ON channel_pushes(channel, state, next_at);
     CREATE INDEX channel_pushes_order ON channel_pushes(order_id)
     """,
+    """
+    -- Available to sell for the channels (docs/central.md). A channel's reservation rules: the
+    -- share of the free stock it may sell and the units held back. Sku '' is the channel's own
+    -- rule, a SKU's row overrides it for that SKU.
+    CREATE TABLE channel_stock_rules (
+        channel TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        cap_pct INTEGER NOT NULL,
+        safety_stock INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (channel, sku)
+    );
+    -- Each channel's published cursor: the seq of its last published figure. Its row is locked
+    -- by a publishing transaction first, so seqs are handed out in commit order.
+    CREATE TABLE channel_stock_cursor (
+        channel TEXT PRIMARY KEY,
+        seq BIGINT NOT NULL
+    );
+    -- The figure last published per (channel, SKU), and the channel's seq at which it was.
+    CREATE TABLE channel_stock (
+        channel TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        available INTEGER NOT NULL,
+        free INTEGER NOT NULL,
+        seq BIGINT NOT NULL,
+        published_at TEXT NOT NULL,
+        PRIMARY KEY (channel, sku)
+    );
+    CREATE INDEX channel_stock_seq ON channel_stock(channel, seq)
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

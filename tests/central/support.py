@@ -27,6 +27,9 @@ TABLES = (
     "refunds_due",
     "refund_lines",
     "changes",
+    "channel_stock_rules",
+    "channel_stock_cursor",
+    "channel_stock",
 )
 ACCOUNTS = ("received", "shipped", "adjusted", "customer")
 AT = "2026-11-25T09:12:03.123456Z"
@@ -125,7 +128,9 @@ class EdgeSide:
 
 
 def snapshot(central: Central) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table, in a stable order: compared before and after a refusal."""
+    """Every row of every table, in a stable order: compared before and after a refusal (once
+    the background work of what came before it is done)."""
+    assert central.settle(10)
     with central.read() as tx:
         return {
             t: sorted((dict(r) for r in tx.all(f"SELECT * FROM {t}")), key=repr) for t in TABLES

@@ -1,0 +1,267 @@
+"""Available to sell for the channels (docs/central.md, "Available to sell for the channels").
+
+Free stock of a SKU: the sum over the warehouses heard from within the quiet time of each one's
+available-to-sell (assign.py: on_hand + returns_in_transit − open demand; frozen units are their
+own bucket, never in on_hand, so they are not counted), a warehouse below zero counting 0, less
+the units of the orders no warehouse holds yet (unassigned, or held before assignment); never
+below 0. A quiet warehouse's stock is not offered: its figures may be stale and it gets orders
+only when no other can.
+
+A channel's figure (its reservation rules, the article's 最大预占比例 and safety stock):
+    available = max(0, min(floor(free × cap_pct / 100), free − safety_stock))
+with the channel's rule, or the SKU's own rule for that channel where one is set.
+
+Every order, from any channel, takes its units off free stock in the transaction that takes it
+in, so whatever the caps a channel selling within the figure it was last given never takes a unit
+that does not exist. What the caps add: when they sum to at most 100 % over the channels, the
+figures published at one moment add up to at most the free stock, so even channels selling all at
+once between two publications cannot promise more than exists.
+
+Publishing: a background pass (one thread per process, `Retrier`) recomputes the figures of only
+the SKUs that an edge's batch, an order or a decision touched, in one snapshot, and writes those
+that changed with the channel's next seq. The seq is the channel's cursor for the pull API and the
+outbound push: it only grows, and because a publishing transaction first locks the channel's
+cursor row, seqs are handed out in commit order (a reader never skips one that commits later).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from central_sync.server.assign import figures
+from central_sync.server.db import Tx, utc_now
+from central_sync.server.errors import CentralError
+
+MAX_RULES = 10_000
+
+
+@dataclass(frozen=True)
+class StockRule:
+    """The share of the free stock a channel may sell (percent) and the units held back."""
+
+    cap_pct: int = 100
+    safety_stock: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"cap_pct": self.cap_pct, "safety_stock": self.safety_stock}
+
+
+def channel_available(free: int, rule: StockRule) -> int:
+    """What a channel may sell of `free` units under `rule` (pure)."""
+    if free <= 0:
+        return 0
+    return max(0, min(free * rule.cap_pct // 100, free - rule.safety_stock))
+
+
+def free_stock(rows: Iterable[Any], counted: Collection[str]) -> dict[str, int]:
+    """Free stock per SKU from assign.figures(..., waiting=True): the counted warehouses' ATS
+    (each at least 0) less the units of orders no warehouse holds (warehouse ''), at least 0."""
+    free: dict[str, int] = defaultdict(int)
+    for f in rows:
+        if f.warehouse == "":
+            free[f.sku] -= f.demand
+        elif f.warehouse in counted:
+            free[f.sku] += max(0, f.available)
+    return {sku: max(0, n) for sku, n in free.items()}
+
+
+# --- the rules
+
+
+def check_channel(channel: str, known: Sequence[str]) -> None:
+    if channel not in known:
+        raise CentralError("unknown_channel", channel=channel, known=", ".join(known))
+
+
+def rules_of(tx: Tx, channel: str) -> dict[str, Any]:
+    """The channel's rule and its SKUs' own rules."""
+    rows = tx.all(
+        "SELECT sku, cap_pct, safety_stock, updated_at FROM channel_stock_rules"
+        " WHERE channel = ? ORDER BY sku",
+        (channel,),
+    )
+    own = next((r for r in rows if r["sku"] == ""), None)
+    rule = StockRule(int(own["cap_pct"]), int(own["safety_stock"])) if own else StockRule()
+    return {
+        "channel": channel,
+        **rule.as_dict(),
+        "updated_at": own["updated_at"] if own else None,
+        "skus": [
+            {"sku": r["sku"], "cap_pct": int(r["cap_pct"]), "safety_stock": int(r["safety_stock"])}
+            for r in rows
+            if r["sku"] != ""
+        ],
+    }
+
+
+def set_rules(tx: Tx, channel: str, rule: StockRule, skus: Mapping[str, StockRule]) -> None:
+    """Replace the channel's rules whole (the caller publishes the figures they change)."""
+    now = utc_now()
+    tx.execute("DELETE FROM channel_stock_rules WHERE channel = ?", (channel,))
+    tx.many(
+        "INSERT INTO channel_stock_rules (channel, sku, cap_pct, safety_stock, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(channel, "", rule.cap_pct, rule.safety_stock, now)]
+        + [(channel, s, r.cap_pct, r.safety_stock, now) for s, r in sorted(skus.items())],
+    )
+
+
+def _rules(tx: Tx, channels: Sequence[str]) -> dict[tuple[str, str], StockRule]:
+    marks = ",".join("?" * len(channels))
+    rows = tx.all(
+        "SELECT channel, sku, cap_pct, safety_stock FROM channel_stock_rules"
+        f" WHERE channel IN ({marks})",
+        list(channels),
+    )
+    return {
+        (r["channel"], r["sku"]): StockRule(int(r["cap_pct"]), int(r["safety_stock"])) for r in rows
+    }
+
+
+# --- publishing
+
+
+def skus_of_orders(tx: Tx, order_ids: Collection[str]) -> set[str]:
+    ids = sorted(order_ids)
+    if not ids:
+        return set()
+    rows = tx.all(
+        f"SELECT DISTINCT sku FROM order_lines WHERE order_id IN ({','.join('?' * len(ids))})",
+        ids,
+    )
+    return {r["sku"] for r in rows}
+
+
+def _every_sku(tx: Tx) -> set[str]:
+    rows = tx.all(
+        "SELECT sku FROM stock UNION SELECT sku FROM products UNION SELECT sku FROM channel_stock"
+    )
+    return {r["sku"] for r in rows}
+
+
+def publish(
+    tx: Tx, skus: Iterable[str] | None, counted: Collection[str], channels: Sequence[str]
+) -> dict[str, int]:
+    """Recompute the channels' figures of `skus` (None: every SKU central knows) and publish
+    those that changed; returns how many per channel."""
+    chans = sorted(channels)
+    if not chans:
+        return {}
+    marks = ",".join("?" * len(chans))
+    tx.many(
+        "INSERT INTO channel_stock_cursor (channel, seq) VALUES (?, 0) ON CONFLICT DO NOTHING",
+        [(c,) for c in chans],
+    )
+    # Lock the cursors first (row locks on PostgreSQL; SQLite's writer lock is already held),
+    # then read the stock: what this pass reads is at least as new as any earlier seq's.
+    tx.execute(f"UPDATE channel_stock_cursor SET seq = seq WHERE channel IN ({marks})", chans)
+    wanted = sorted(set(skus) if skus is not None else _every_sku(tx))
+    if not wanted:
+        return {}
+    free = free_stock(figures(tx, skus=wanted, waiting=True), counted)
+    rules = _rules(tx, chans)
+    sku_marks = ",".join("?" * len(wanted))
+    known = {
+        (r["channel"], r["sku"]): int(r["available"])
+        for r in tx.all(
+            f"SELECT channel, sku, available FROM channel_stock WHERE channel IN ({marks})"
+            f" AND sku IN ({sku_marks})",
+            [*chans, *wanted],
+        )
+    }
+    cursors = {
+        r["channel"]: int(r["seq"])
+        for r in tx.all(
+            f"SELECT channel, seq FROM channel_stock_cursor WHERE channel IN ({marks})", chans
+        )
+    }
+    now, rows, counts = utc_now(), [], {}
+    for channel in chans:
+        seq = cursors[channel]
+        for sku in wanted:
+            rule = rules.get((channel, sku)) or rules.get((channel, "")) or StockRule()
+            left = free.get(sku, 0)
+            figure = channel_available(left, rule)
+            if known.get((channel, sku)) == figure:
+                continue
+            seq += 1
+            rows.append((channel, sku, figure, left, seq, now))
+        if seq != cursors[channel]:
+            counts[channel] = seq - cursors[channel]
+            cursors[channel] = seq
+    tx.many(
+        "INSERT INTO channel_stock (channel, sku, available, free, seq, published_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, sku) DO UPDATE SET"
+        " available = excluded.available, free = excluded.free, seq = excluded.seq,"
+        " published_at = excluded.published_at",
+        rows,
+    )
+    tx.many(
+        "UPDATE channel_stock_cursor SET seq = ? WHERE channel = ?",
+        [(cursors[c], c) for c in counts],
+    )
+    return counts
+
+
+def changes_since(tx: Tx, channel: str, since: int, limit: int) -> dict[str, Any]:
+    """The channel's figures published after seq `since`, oldest first: each SKU once, at its
+    latest figure. `cursor` is what to ask from next; `more` says another page is waiting."""
+    latest = int(
+        tx.value("SELECT seq FROM channel_stock_cursor WHERE channel = ?", (channel,)) or 0
+    )
+    if since > latest:
+        raise CentralError("cursor_ahead", channel=channel, since=since, latest=latest)
+    rows = tx.all(
+        "SELECT sku, available, free, seq, published_at FROM channel_stock"
+        " WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?",
+        (channel, since, limit + 1),
+    )
+    page = rows[:limit]
+    figures_out = [
+        {
+            "sku": r["sku"],
+            "available": int(r["available"]),
+            "free": int(r["free"]),
+            "seq": int(r["seq"]),
+            "published_at": r["published_at"],
+        }
+        for r in page
+    ]
+    cursor = figures_out[-1]["seq"] if figures_out else since
+    return {
+        "channel": channel,
+        "cursor": cursor,
+        "latest": latest,
+        "more": len(rows) > limit,
+        "figures": figures_out,
+    }
+
+
+def overview(tx: Tx, channels: Sequence[str]) -> list[dict[str, Any]]:
+    """Per channel: its rule, how many SKUs it may sell, the units offered and its cursor."""
+    out = []
+    for channel in channels:
+        row = tx.one(
+            "SELECT COUNT(*) AS skus, COALESCE(SUM(available), 0) AS units,"
+            " SUM(CASE WHEN available > 0 THEN 1 ELSE 0 END) AS selling,"
+            " MAX(published_at) AS published_at FROM channel_stock WHERE channel = ?",
+            (channel,),
+        )
+        cursor = tx.value("SELECT seq FROM channel_stock_cursor WHERE channel = ?", (channel,))
+        rules = rules_of(tx, channel)
+        out.append(
+            {
+                "channel": channel,
+                "cap_pct": rules["cap_pct"],
+                "safety_stock": rules["safety_stock"],
+                "sku_rules": len(rules["skus"]),
+                "skus_selling": int((row or {}).get("selling") or 0),
+                "units_offered": int((row or {}).get("units") or 0),
+                "cursor": int(cursor or 0),
+                "published_at": (row or {}).get("published_at"),
+            }
+        )
+    return out
