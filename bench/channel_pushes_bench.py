@@ -52,7 +52,7 @@ def run(url: str, orders: int) -> dict[str, Any]:
     central.open()
     try:
         settings = Settings(url=platform.url, token="t", enabled=True)
-        central.outbound = Outbound(central.write, {"shopify": settings})
+        central.outbound = Outbound(central.write, central.read, {"shopify": settings})
         central.add_edge("edge-1")
         central.upsert_products([("TEA-1", ProductIn(name="Tea", weight_g=100))])
         stock = move("TEA-1", orders, "received", "A-01/on_hand")

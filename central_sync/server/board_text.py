@@ -202,6 +202,13 @@ TEXT: dict[str, dict[str, str]] = {
 # stand in an order's reason or an exception's detail; a text they do not match (an operator's own
 # reason) is shown as written. Statuses inside them are translated with the board's words. The
 # lines of a short order go first, while the SKU before `: need` still stands after a space.
+# What a write-back to a channel reports, in the sentence of a channel refusing it.
+_WRITE_BACK: dict[str, str] = {
+    "shipped": "发货",
+    "cancelled": "取消",
+    "returned": "退货",
+    "refunded": "退款",
+}
 _SENTENCES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"no warehouse is registered"), "尚未注册任何仓库"),
     (
@@ -279,7 +286,6 @@ _SENTENCES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] =
         ),
     ),
 ]
-_WRITE_BACK = {"shipped": "发货", "cancelled": "取消", "returned": "退货", "refunded": "退款"}
 
 
 def _status(word: str) -> str:

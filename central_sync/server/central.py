@@ -86,7 +86,7 @@ class Central:
         self.webhook_secrets = webhooks.secrets_from()  # docs/central.md, "Channel webhooks"
         self.returns = ReturnDesk(write=self.write, read=self.read)  # RMAs, refunds due
         # docs/central.md, "Status back to the channels"
-        self.outbound = Outbound(self.write, outbound.settings_from())
+        self.outbound = Outbound(self.write, self.read, outbound.settings_from())
 
     @property
     def backend(self) -> str:

@@ -141,6 +141,7 @@ class Outbound:
     def __init__(
         self,
         write: Callable[[], AbstractContextManager[Tx]],
+        read: Callable[[], AbstractContextManager[Tx]],
         settings: Mapping[str, Settings],
         *,
         clock: Clock = lambda: datetime.now(UTC),
@@ -150,7 +151,7 @@ class Outbound:
         timeout_s: float = 10.0,
         poll_s: float = 1.0,
     ) -> None:
-        self.write = write
+        self.write, self.read = write, read
         self.settings = dict(settings)
         self.clock = clock
         self.max_attempts = max_attempts
@@ -167,6 +168,8 @@ class Outbound:
         if not settings.enabled:
             return 0
         claimed = self._claim(channel, limit)
+        if not claimed:
+            return 0
         stalled: set[str] = set()  # orders with a push not sent in this pass: the rest waits
         tried = 0
         with httpx.Client(base_url=settings.url, timeout=self.timeout_s) as client:
@@ -179,11 +182,12 @@ class Outbound:
         return tried
 
     def _claim(self, channel: str, limit: int) -> list[dict[str, Any]]:
-        """The due pushes, each leased (next_at moved past the call's timeout) so another pass or
-        process does not take it meanwhile."""
+        """The due pushes, each leased (next_at moved past the call's timeout) so that another
+        pass or process does not take it meanwhile: a row another took first is left out. An idle
+        queue costs one read, no write."""
         now = self.clock()
         lease = stamp(now + timedelta(seconds=self.timeout_s * 3))
-        with self.write() as tx:
+        with self.read() as tx:
             rows = tx.all(
                 "SELECT * FROM channel_pushes p WHERE p.state = 'pending' AND p.channel = ?"
                 " AND p.next_at <= ? AND NOT EXISTS (SELECT 1 FROM channel_pushes e"
@@ -192,11 +196,18 @@ class Outbound:
                 " ORDER BY p.id LIMIT ?",
                 (channel, stamp(now), stamp(now), limit),
             )
-            tx.many(
-                "UPDATE channel_pushes SET next_at = ? WHERE id = ?",
-                ((lease, r["id"]) for r in rows),
-            )
-        return [dict(r) for r in rows]
+        if not rows:
+            return []
+        with self.write() as tx:
+            return [
+                dict(r)
+                for r in rows
+                if tx.execute(
+                    "UPDATE channel_pushes SET next_at = ? WHERE id = ? AND state = 'pending'"
+                    " AND next_at = ?",
+                    (lease, r["id"], r["next_at"]),
+                ).rowcount
+            ]
 
     def _send_one(
         self, client: httpx.Client, channel: str, settings: Settings, row: Mapping[str, Any]

@@ -66,7 +66,9 @@ def wire(central: Central, channel: str, url: str, **options: Any) -> Clock:
         enabled=True,
     )
     options = {"timeout_s": 0.5, "base_s": 1.0, "cap_s": 60.0} | options
-    central.outbound = Outbound(central.write, {channel: settings}, clock=clock, **options)
+    central.outbound = Outbound(
+        central.write, central.read, {channel: settings}, clock=clock, **options
+    )
     return clock
 
 
@@ -356,7 +358,7 @@ def test_central_serving_sends_the_write_backs_by_itself(
 ) -> None:
     monkeypatch.setenv("WAREHOUSE_CENTRAL_SHOPIFY_PUSH_URL", platform.url)
     monkeypatch.setenv("WAREHOUSE_CENTRAL_SHOPIFY_PUSH_TOKEN", "tok-env")
-    central.outbound = Outbound(central.write, settings_from(), poll_s=0.05)
+    central.outbound = Outbound(central.write, central.read, settings_from(), poll_s=0.05)
     with TestClient(create_app(central)) as client:
         take(client, admin, "B1", "shopify")
         client.post(
