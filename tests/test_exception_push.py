@@ -350,3 +350,27 @@ def test_a_bad_webhook_or_threshold_is_refused_at_start_up_naming_its_key(
     assert "webhooks" in str(bad_kind.value) and "kind" in str(bad_kind.value)
     assert "url" in str(bad_url.value)
     assert "secret" in str(stray_secret.value)
+
+
+def test_changes_of_one_exception_arrive_in_order_after_an_outage(
+    store: Store, settings: Settings
+) -> None:
+    lis = Listener()  # down when the exception is opened
+    hook = {"name": "plain", "kind": "json", "url": lis.url()}
+    rules = with_webhooks(settings, hook, retry_base_s=1.0, retry_cap_s=1.0)
+    exception_id = raise_exception(store)
+    push(store, rules)  # the `opened` push fails and waits out its back-off (1 s)
+    lis.start()
+    try:
+        store.writer.call(
+            lambda tx: exc_store.change(tx, exception_id, "resolved", "resolved", None, note="ok")
+        )
+        resolved_early = push(store, rules)  # `resolved` is due, but waits behind `opened`
+        time.sleep(1.2)
+        for _ in range(3):
+            push(store, rules)
+    finally:
+        lis.stop()
+
+    assert resolved_early == 0
+    assert [b["type"] for b in bodies(lis)] == ["exception.opened", "exception.resolved"]

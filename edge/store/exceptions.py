@@ -148,11 +148,15 @@ def oldest_undelivered(conn: Conn) -> dict[str, Any] | None:
 
 
 def due_pushes(conn: Conn, now: str, limit: int = 50) -> list[dict[str, Any]]:
-    """Changes some target has still to take whose back-off has passed, oldest first."""
+    """Changes some target has still to take whose back-off has passed, oldest first; a change
+    waits while an earlier one of the same exception is still being pushed (in order: opened
+    before resolved)."""
     rows = conn.execute(
         "SELECT id, exception_id, action, state, operator_id, note, at, pushed, push_attempts"
-        " FROM exception_events WHERE push_done_at IS NULL"
-        " AND (push_next_at IS NULL OR push_next_at <= ?) ORDER BY id LIMIT ?",
+        " FROM exception_events e WHERE push_done_at IS NULL"
+        " AND (push_next_at IS NULL OR push_next_at <= ?)"
+        " AND NOT EXISTS (SELECT 1 FROM exception_events p WHERE p.exception_id = e.exception_id"
+        "  AND p.id < e.id AND p.push_done_at IS NULL) ORDER BY id LIMIT ?",
         (now, limit),
     )
     return [dict(r) | {"pushed": json.loads(r["pushed"])} for r in rows]
