@@ -271,3 +271,68 @@ def test_metrics_count_the_active_exceptions_by_kind(floor: Floor) -> None:
     assert 'edge_exceptions_active{kind="short_pick"} 1.0' in before
     assert "edge_exceptions_active{" not in after
     assert "edge_exception_pushes_pending " in after
+
+
+def test_a_return_parcel_open_past_its_hours_is_an_exception_until_it_is_closed(
+    floor: Floor, settings: Settings
+) -> None:
+    opened = (datetime.now(UTC) - timedelta(hours=25)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    floor.store.writer.call(
+        lambda tx: tx.execute(
+            "INSERT INTO return_parcels (id, scanned, matched_by, location, opened_at)"
+            " VALUES ('P-1', 'RMA-1', 'rma', 'RETURNS', ?)",
+            (opened,),
+        )
+    )
+    rules = _settings(settings)  # returns.grade_within_hours = 24
+    sweep = lambda: floor.store.writer.call(lambda tx: sweep_once(tx, rules))  # noqa: E731
+
+    first = sweep()
+    floor.store.writer.call(
+        lambda tx: tx.execute(
+            "UPDATE return_parcels SET status = 'closed', closed_at = ?", (tx.at,)
+        )
+    )
+    closed = sweep()
+
+    sup = floor.login("B-SUP")
+    (exc,) = floor.client.get("/api/v1/exceptions", params={"state": "all"}, headers=sup).json()
+    assert (exc["kind"], json.loads(exc["detail"])["parcel_id"], exc["state"]) == (
+        "returns_not_graded",
+        "P-1",
+        "resolved",
+    )
+    assert exc["link"] == "/api/v1/returns/exceptions"
+    assert (first["opened"], closed["cleared"]) == ([exc["id"]], [exc["id"]])
+
+
+def test_events_waiting_for_central_past_the_lag_threshold_are_one_exception_for_an_admin(
+    floor: Floor, settings: Settings
+) -> None:
+    old = (datetime.now(UTC) - timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    floor.store.writer.call(  # the floor's stock events, not yet taken by central, 20 min old
+        lambda tx: tx.execute("UPDATE outbox SET occurred_at = ?", (old,))
+    )
+    standalone = _settings(settings)
+    linked = load_settings(
+        env={},
+        overrides={
+            "edge.data_dir": settings.edge.data_dir,
+            "report.schedule": "",
+            "central.url": "http://127.0.0.1:9",
+            "central.token": "t",
+        },
+    )
+
+    alone = floor.store.writer.call(lambda tx: sweep_once(tx, standalone))
+    lagging, again = (floor.store.writer.call(lambda tx: sweep_once(tx, linked)) for _ in "12")
+    floor.store.writer.call(lambda tx: tx.execute("UPDATE outbox SET delivered_at = ?", (tx.at,)))
+    caught_up = floor.store.writer.call(lambda tx: sweep_once(tx, linked))
+
+    assert alone == {"opened": [], "cleared": []}  # no central: nothing lags
+    (exception_id,) = lagging["opened"]
+    assert again == {"opened": [], "cleared": []}
+    assert caught_up["cleared"] == [exception_id]
+    sup = floor.login("B-SUP")
+    (exc,) = floor.client.get("/api/v1/exceptions", params={"state": "all"}, headers=sup).json()
+    assert (exc["kind"], exc["owner"]) == ("sync_lag", "admin")
