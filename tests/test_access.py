@@ -3,7 +3,6 @@ attacker nothing, lockouts of the source before the badge, token lifetimes and r
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,13 +88,15 @@ def test_an_unknown_badge_takes_as_long_as_a_wrong_pin_at_the_production_hash_co
             )
         )
         took: dict[str, list[float]] = {"B-REAL": [], "B-NOBODY": []}
-        for i in range(6):
+        for i in range(10):
             badge = ("B-REAL", "B-NOBODY")[i % 2]
             started = time.perf_counter()
             attempt(elsewhere(floor, f"10.0.0.{i}"), floor, badge, "0000")
             took[badge].append(time.perf_counter() - started)
 
-        ratio = statistics.median(took["B-NOBODY"]) / statistics.median(took["B-REAL"])
+        # The fastest of five: a busy machine only ever adds time, so the minimum is the cost of
+        # the work itself (the median of three failed under a load average of 5).
+        ratio = min(took["B-NOBODY"]) / min(took["B-REAL"])
 
         assert 0.5 < ratio < 2, took
 
