@@ -456,4 +456,5 @@ class Central:
                 "edges": views.edges_overview(tx, self.last_seen, utc_now(), self.quiet_after_s),
                 "exceptions": attention.open_exceptions(tx, edge_id=warehouse),
                 "refunds_due": aftersales.refunds_due(tx, limit=100),
+                "failed_pushes": outbound.pushes(tx, state="failed", limit=100),
             }

@@ -8,10 +8,11 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from central_sync.server.deps import Admin, AdminOrCookie, CentralDep
+from central_sync.server.deps import AdminOrBoard, AdminOrCookie, CentralDep
 from kernel.fields import Int64Id, Word
 
-router = APIRouter(prefix="/api/v1", tags=["channel pushes"], dependencies=[Admin])
+# retry: the admin's token, or the board's button (its cookie with its own header)
+router = APIRouter(prefix="/api/v1", tags=["channel pushes"], dependencies=[AdminOrBoard])
 reader = APIRouter(prefix="/api/v1", tags=["channel pushes"], dependencies=[AdminOrCookie])
 
 State = Literal["pending", "sent", "failed", "skipped"]
