@@ -160,7 +160,7 @@ def test_the_board_asks_for_the_admin_token_and_keeps_it_in_a_cookie(
     assert "Central order board" in page.text and "/api/v1/board" in page.text
     assert (data.status_code, sorted(data.json())) == (
         200,
-        ["counts", "edges", "exceptions", "orders", "refunds_due"],
+        ["counts", "edges", "exceptions", "failed_pushes", "orders", "refunds_due"],
     )
 
 
@@ -233,7 +233,7 @@ ACCESS: dict[str, str] = {
     "POST /api/v1/exceptions/{exception_id}/resolve": "admin",
     "PUT /api/v1/returns/policy": "admin",
     "PUT /api/v1/channels/{channel}/stock-rules": "admin",
-    "POST /api/v1/channel-pushes/{push_id}/retry": "admin",
+    "POST /api/v1/channel-pushes/{push_id}/retry": "board",
     "POST /api/v1/orders/{order_id}/returns": "board",
     "POST /api/v1/returns/{rma}/cancel": "board",
     "POST /api/v1/refunds-due/{refund_id}/settle": "board",
