@@ -204,7 +204,7 @@ function connectLive() {
   stopLive();
   const token = state.session?.token;
   if (!token) return;
-  const handle = { pick_list_assigned: listAssigned, order_changed: orderChanged, putback_needed: putBackNeeded };
+  const handle = { pick_list_assigned: listAssigned, order_changed: orderChanged, putback_needed: putBackNeeded, exception_opened: () => act.excOpened() };
   stopLive = liveEvents({ token, onEvent: (type, data) => handle[type]?.(data) });
 }
 

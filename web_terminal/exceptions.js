@@ -1,6 +1,7 @@
 // The supervisor's exceptions screen: what needs a person (GET /api/v1/exceptions), each with its
 // owner, age, the action to take and where it is done; acknowledge or resolve one with a reason.
-// The list is fetched again every 15 s while the screen is open, and a new exception sounds.
+// A new exception is pushed to a supervisor's terminal as it opens (SSE `exception_opened`) and
+// sounds; the list is also fetched again every 15 s while the screen is open.
 
 import { call } from "./api.js";
 import { sound } from "./feedback.js";
@@ -71,6 +72,11 @@ export function createExceptions({ state, render, go, needLogin, refuse }) {
       poll();
     },
     excRefresh: load,
+    excOpened() {
+      // pushed by the edge: on this screen the list comes again (and sounds for the new one)
+      if (state.screen === "exceptions") load();
+      else sound("info");
+    },
     excAck: (id) => change(id, "ack", {}),
     excReason(id, text) {
       x.reasons[id] = text;

@@ -21,7 +21,7 @@ from fastapi_offline import FastAPIOffline
 from central_sync.agent import SyncAgent
 from edge.api import errors
 from edge.api.deps import public
-from edge.api.events import Broker, station_channel, tell_pickers
+from edge.api.events import MANAGERS_CHANNEL, Broker, station_channel, tell_pickers
 from edge.api.metrics import (
     Metrics,
     PrinterCollector,
@@ -174,7 +174,11 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         await app.state.spooler.start()
         app.state.metrics.registry.register(PrinterCollector(app.state.spooler, app.state.store))
         app.state.carrier = carrier_for(app.state.store, settings.carrier)
-        app.state.exception_watch = ExceptionWatch(app.state.store, settings)
+        app.state.exception_watch = ExceptionWatch(
+            app.state.store,
+            settings,
+            tell=lambda e: app.state.broker.publish(MANAGERS_CHANNEL, "exception_opened", e),
+        )
         await app.state.exception_watch.start()
         app.state.scales = _scales(settings, app.state.broker)
         app.state.metrics.registry.register(

@@ -23,6 +23,7 @@ def station_channel(station: str) -> str:
 # News every logged-in terminal may need: an order packed on one device makes another device's
 # pack screen of the same order stale.
 FLOOR_CHANNEL = "floor"
+MANAGERS_CHANNEL = "managers"  # supervisors and admins: a new exception
 
 
 def tell_pickers(broker: Broker, notices: list[tuple[int, dict[str, Any]]]) -> None:

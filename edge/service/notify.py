@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -81,12 +82,21 @@ async def push_due(store: Store, settings: Settings, client: httpx.AsyncClient) 
 
 
 class ExceptionWatch:
-    """The sweep (every `notify.sweep_s`) and the sender (every `poll_s`) as two tasks."""
+    """The sweep (every `notify.sweep_s`) and the sender (every `poll_s`) as two tasks; the
+    sender's round also tells the supervisors' screens (`tell`) of each exception opened since."""
 
-    def __init__(self, store: Store, settings: Settings, *, poll_s: float = 1.0) -> None:
-        self.store, self.settings, self.poll_s = store, settings, poll_s
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        tell: Callable[[dict[str, Any]], None] = lambda _: None,
+        poll_s: float = 1.0,
+    ) -> None:
+        self.store, self.settings, self.poll_s, self.tell = store, settings, poll_s, tell
         self.tasks: list[asyncio.Task[None]] = []
         self.client = httpx.AsyncClient(timeout=settings.notify.timeout_s, trust_env=False)
+        self.told = exc_store.last_event_id(store.read())  # only those opened from now on
 
     async def start(self) -> None:
         self.tasks = [
@@ -100,6 +110,9 @@ class ExceptionWatch:
             log.info("exceptions opened %s, cleared %s", made["opened"], made["cleared"])
 
     async def _push(self) -> None:
+        for opened in exc_store.opened_since(self.store.read(), self.told):
+            self.told = opened.pop("event_id")
+            self.tell(opened)
         await push_due(self.store, self.settings, self.client)
 
     async def _every(self, every_s: float, step: Any) -> None:

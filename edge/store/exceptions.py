@@ -200,3 +200,19 @@ def active_by_kind(conn: Conn) -> dict[str, int]:
         "SELECT kind, COUNT(*) FROM exceptions WHERE status <> 'resolved' GROUP BY kind"
     )
     return {str(r[0]): int(r[1]) for r in rows}
+
+
+def last_event_id(conn: Conn) -> int:
+    row = conn.execute("SELECT COALESCE(MAX(id), 0) FROM exception_events").fetchone()
+    return int(row[0])
+
+
+def opened_since(conn: Conn, after: int, limit: int = 100) -> list[dict[str, Any]]:
+    """Exceptions opened after change `after`: the change's id, the exception's id and kind."""
+    rows = conn.execute(
+        "SELECT v.id AS event_id, e.id, e.kind, e.order_id, e.location FROM exception_events v"
+        " JOIN exceptions e ON e.id = v.exception_id"
+        " WHERE v.id > ? AND v.action = 'opened' ORDER BY v.id LIMIT ?",
+        (after, limit),
+    )
+    return [dict(r) for r in rows]

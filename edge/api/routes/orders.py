@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, StringConstraints
 
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
-from edge.api.events import FLOOR_CHANNEL, operator_channel, tell_pickers
+from edge.api.events import FLOOR_CHANNEL, MANAGERS_CHANNEL, operator_channel, tell_pickers
 from edge.api.events import stream as event_stream
 from edge.api.fields import (
     Code,
@@ -181,5 +181,7 @@ async def putback_done(
 
 @router.get("/events/stream")
 async def operator_events(request: Request, session: Listener) -> StreamingResponse:
-    """Server-Sent Events for this operator (token as `access_token` query parameter)."""
-    return event_stream(request, operator_channel(session.operator_id), FLOOR_CHANNEL)
+    """Server-Sent Events for this operator (token as `access_token` query parameter); a
+    supervisor's or admin's also tells of each new exception (`exception_opened`)."""
+    more = (MANAGERS_CHANNEL,) if Role(session.role) in MANAGERS else ()
+    return event_stream(request, operator_channel(session.operator_id), FLOOR_CHANNEL, *more)
