@@ -18,6 +18,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from labels.code128 import QUIET_MODULES, BarcodeDataError, code128_modules, gs1_128_modules
 from labels.fonts import CJK, fit_text, font_for, needs_cjk
+from labels.matrix import QUIET_MODULES as QR_QUIET_MODULES
+from labels.matrix import qr_matrix
 
 MM_PER_INCH = 25.4
 DENSITIES = (203, 300, 600)  # dots per inch of the thermal printers we drive
@@ -178,7 +180,33 @@ class Rule:
     height: int
 
 
-Element = Text | Bars | Rule
+@dataclass(frozen=True)
+class Qr:
+    """A QR code (error correction `level`); (x, y) is its top-left module's corner, `module`
+    dots a side; its quiet zone of QR_QUIET_MODULES modules lies outside it."""
+
+    x: int
+    y: int
+    data: str
+    module: int
+    level: str = "M"
+    rows: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.rows:
+            object.__setattr__(self, "rows", qr_matrix(self.data, level=self.level))
+
+    @property
+    def side(self) -> int:
+        """Dots a side, quiet zone excluded."""
+        return len(self.rows) * self.module
+
+    @property
+    def quiet(self) -> int:
+        return QR_QUIET_MODULES * self.module
+
+
+Element = Text | Bars | Rule | Qr
 
 
 @dataclass(frozen=True)
@@ -251,6 +279,8 @@ def render_pdf(layout: Layout) -> bytes:
             _pdf_rule(canvas, element, label)
         elif isinstance(element, Bars):
             _pdf_bars(canvas, element, label)
+        elif isinstance(element, Qr):
+            _pdf_qr(canvas, element, label)
         else:
             _pdf_text(canvas, element, label)
     canvas.showPage()
@@ -287,6 +317,21 @@ def _pdf_bars(canvas: Canvas, bars: Bars, label: Label) -> None:
             width = (count * bars.module - 2 * BAR_INSET) * pt
             canvas.rect(left, top - bars.height * pt, width, bars.height * pt, stroke=0, fill=1)
         position += count
+
+
+def _pdf_qr(canvas: Canvas, qr: Qr, label: Label) -> None:
+    """One rectangle per dark run of a row, on whole dots as the printer counts them."""
+    pt = 72 / label.dpi
+    top = _page_size(label)[1] - qr.y * pt
+    for r, row in enumerate(qr.rows):
+        position = 0
+        for dark, run in groupby(row):
+            count = len(list(run))
+            if dark == "1":
+                left = (qr.x + position * qr.module) * pt
+                bottom = top - (r + 1) * qr.module * pt
+                canvas.rect(left, bottom, count * qr.module * pt, qr.module * pt, stroke=0, fill=1)
+            position += count
 
 
 def _pdf_text(canvas: Canvas, text: Text, label: Label) -> None:

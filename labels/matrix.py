@@ -28,6 +28,18 @@ def qr_modules_across(data: str, *, level: str = "M") -> int:
     return int(widget.qr.getModuleCount())  # type: ignore[attr-defined]
 
 
+def qr_matrix(data: str, *, level: str = "M") -> tuple[str, ...]:
+    """The symbol's modules, top row first, "1" dark, quiet zone excluded: the same symbol
+    draw_qr draws, for layouts that place it on whole printer dots."""
+    if not data:
+        raise ValueError("a QR code needs at least one character")
+    widget = _widget(data, level=level, size_pt=1)
+    qr = widget.qr  # type: ignore[attr-defined]
+    qr.make()
+    n = int(qr.getModuleCount())
+    return tuple("".join("1" if qr.isDark(r, c) else "0" for c in range(n)) for r in range(n))
+
+
 def qr_module_mm(data: str, *, size_mm: float, level: str = "M") -> float:
     """The module size when `data` is drawn in a `size_mm` square (quiet zone included)."""
     return size_mm / (qr_modules_across(data, level=level) + 2 * QUIET_MODULES)

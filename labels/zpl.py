@@ -4,7 +4,7 @@ Commands are those of the Zebra ZPL II Programming Guide (P1012728): ^XA/^XZ sta
 label format, ^CI28 reads field data as UTF-8, ^PW print width and ^LL label length in dots,
 ^LH label home, ^FO field origin (top-left, dots), ^FS field separator, ^GB graphic box, ^FR
 field reverse, ^A@ a font by name, ^FB field block (width, lines, justification), ^FH hex
-escapes in field data, ^BY module width, ^BC Code 128, ^GF graphic field, ^PQ quantity.
+escapes in field data, ^BY module width, ^BC Code 128, ^BQ QR code, ^GF graphic field, ^PQ quantity.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from labels.code128 import GS
-from labels.document import ASCENT, Bars, Layout, Rule, Text
+from labels.document import ASCENT, Bars, Layout, Qr, Rule, Text
 from labels.fonts import (
     CJK_FONT_CANDIDATES,
     CJK_PACKAGES,
@@ -72,6 +72,8 @@ def render_zpl(layout: Layout, *, font: str = DEFAULT_FONT, text: str = "font") 
             lines.append(_box(element))
         elif isinstance(element, Bars):
             lines.append(_bars(element))
+        elif isinstance(element, Qr):
+            lines.append(_qr(element))
         elif text == "graphic":
             lines.append(_graphic_text(element))
         else:
@@ -139,6 +141,14 @@ def _bars(bars: Bars) -> str:
     # ^BCo,h,f,g,e,m: normal, height, no interpretation line (ours is text), not above,
     # no UCC check digit, no mode (the invocation codes choose the subsets).
     return f"^FO{bars.x},{bars.y}^BY{bars.module}^BCN,{bars.height},N,N,N,N^FH_^FD{data}^FS"
+
+
+def _qr(qr: Qr) -> str:
+    """^BQo,m,n: normal, model 2, magnification (dots a module). The field data starts with
+    the error correction level and "A" (automatic input mode), then a comma; ^, ~ and _ go
+    in hex under ^FH (the printer encodes the symbol itself, like the PDF's at this size)."""
+    data = qr.data.replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
+    return f"^FO{qr.x},{qr.y}^BQN,2,{qr.module}^FH_^FD{qr.level}A,{data}^FS"
 
 
 def _font_text(text: Text, *, font: str, dpi: int) -> str:

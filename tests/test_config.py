@@ -292,6 +292,15 @@ REFUSALS = [
         id="central url not http",
     ),
     pytest.param(
+        '[returns]\nself_service_url = "central.example.com/returns"\n',
+        {},
+        None,
+        "config key returns.self_service_url (env WAREHOUSE_EDGE_RETURNS_SELF_SERVICE_URL):"
+        " expected an http:// or https:// URL such as https://central.example.com, or empty,"
+        " got 'central.example.com/returns' (from {file})",
+        id="self-service returns url not http",
+    ),
+    pytest.param(
         "[central]\nsync_interval_s = 0\n",
         {},
         None,
@@ -485,7 +494,7 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 106
+    assert len(keys) == len(table) == 108
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
     assert table["stations"] == ("WAREHOUSE_EDGE_STATIONS", "[]")
     assert table["scanners"] == ("WAREHOUSE_EDGE_SCANNERS", "[]")

@@ -269,11 +269,16 @@ class CentralSettings(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError(_URL_EXPECTED)
-        return value
+        return http_url(value)
+
+
+def http_url(value: str | None) -> str | None:
+    """An http(s) URL with a host, or None (the key left empty)."""
+    if value is not None:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(_URL_EXPECTED)
+    return value
 
 
 # A key named `json` shadows the deprecated BaseModel.json(); the field wins, which is what we want.
@@ -319,6 +324,11 @@ class PackingSettings(BaseModel):
         "",
         "The printer ([[printers]] name) for waybills of parcels closed on a handheld bound to"
         " no station; empty: the only printer, when exactly one is configured.",
+    )
+    print_packing_slip: bool = _key(
+        False,
+        "Print a packing slip (the parcel's lines, and a QR code of central's self-service"
+        " returns page when returns.self_service_url is set) after each waybill, same printer.",
     )
 
 
@@ -418,3 +428,14 @@ class ReturnsSettings(BaseModel):
     grade_within_hours: int = _key(
         24, "Hours an opened return parcel may stay unclosed before it is an exception.", ge=1
     )
+    self_service_url: OptionalText = _key(
+        None,
+        "Central's base URL as customers reach it, for the packing slip's returns QR code"
+        " (BASE/returns/self?order=ID); empty prints no QR code.",
+        expected=_URL_EXPECTED,
+    )
+
+    @field_validator("self_service_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return http_url(value)

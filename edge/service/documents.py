@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from labels.document import Address, Carton, Label, Waybill
+from labels.packing_slip import PackingSlip, SlipLine, packing_slip_pdf, packing_slip_zpl
 from labels.quarantine import QuarantineTag, quarantine_label_pdf, quarantine_label_zpl
 from labels.sscc import sscc_label_pdf, sscc_label_zpl
 from labels.waybill import waybill_pdf, waybill_zpl
@@ -20,6 +21,21 @@ def waybill_document(waybill: Waybill) -> dict[str, Any]:
     out = dataclasses.asdict(waybill)
     out["ship_date"] = waybill.ship_date.isoformat()
     return out
+
+
+def packing_slip_document(slip: PackingSlip) -> dict[str, Any]:
+    """A packing slip as the JSON a print job keeps."""
+    return dataclasses.asdict(slip) | {"ship_date": slip.ship_date.isoformat()}
+
+
+def _packing_slip(doc: dict[str, Any]) -> PackingSlip:
+    return PackingSlip(
+        **dict(doc)
+        | {
+            "ship_date": date.fromisoformat(doc["ship_date"]),
+            "lines": tuple(SlipLine(**line) for line in doc["lines"]),
+        }
+    )
 
 
 def _waybill(doc: dict[str, Any]) -> Waybill:
@@ -55,5 +71,12 @@ def render_document(kind: str, fmt: str, document: dict[str, Any], printer: Any)
             quarantine_label_pdf(tag, label)
             if fmt == "pdf"
             else quarantine_label_zpl(tag, label).encode()
+        )
+    if kind == "packing_slip":
+        slip = _packing_slip(document)
+        return (
+            packing_slip_pdf(slip, label)
+            if fmt == "pdf"
+            else packing_slip_zpl(slip, label).encode()
         )
     raise ValueError(f"no renderer for a {kind!r} document")

@@ -35,7 +35,7 @@ from edge.service.approval import approve
 from edge.service.auth import AuthSettings
 from edge.service.carriers import Carrier
 from edge.service.commands import refusal_body, run_once
-from edge.service.documents import waybill_document
+from edge.service.documents import packing_slip_document, waybill_document
 from edge.service.floor import FloorSettings
 from edge.service.printing import Spooler
 from edge.service.throttle import SourceThrottle
@@ -49,6 +49,7 @@ from edge.store.scan_answers import Answer, find_answer, request_hash
 from edge.store.work_sessions import WorkSession, open_work_session, save_state
 from edge.store.writer import Tx
 from labels.document import Address, Waybill
+from labels.packing_slip import PackingSlip, SlipLine, self_service_url
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class PackRules:
     carrier: str = "Edge Post"
     service: str = "Standard"
     sender: Mapping[str, str] = ()  # type: ignore[assignment]
+    packing_slip: bool = False  # a slip after each waybill, on the same printer
+    returns_url: str = ""  # central's base URL for the slip's self-service returns QR code
 
 
 def pack_rules(settings: Settings) -> PackRules:
@@ -82,6 +85,8 @@ def pack_rules(settings: Settings) -> PackRules:
             "country": c.sender_country,
             "phone": c.sender_phone,
         },
+        settings.packing.print_packing_slip,
+        settings.returns.self_service_url or "",
     )
 
 
@@ -477,7 +482,7 @@ def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
     seqs = apply_decision(
         tx, decision, Actor(req.session.operator_id, req.session.device_id, req.close_id)
     )
-    job = None
+    job = slip = None
     if req.printer is not None:
         closed = next(c for c in decision.changes if isinstance(c, ParcelClosed))
         parcel = ParcelInfo(
@@ -488,7 +493,7 @@ def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
             closed.weight_g or 0,
             closed.contents,
         )
-        job = _queue_waybill(
+        job, slip = _queue_labels(
             tx,
             order.order_id,
             parcel,
@@ -518,10 +523,60 @@ def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
         "events": seqs,
         "tracking_no": req.tracking_no,
         "print_job": job,
+        "slip_job": slip,
         "print_station": req.print_station or s.station,
         "parcel_id": parcel_id_of(order.order_id, s.parcel_no),
         "parcels": parcels,
     }
+
+
+def _queue_labels(
+    tx: Tx,
+    order_id: str,
+    parcel: ParcelInfo,
+    to: Mapping[str, Any],
+    rules: PackRules,
+    printer: str,
+    fmt: str,
+    station: str,
+) -> tuple[int, int | None]:
+    """Queue the parcel's waybill and, where the site prints them, its packing slip after it
+    on the same printer: (waybill job, slip job or None)."""
+    waybill = _queue_waybill(tx, order_id, parcel, to, rules, printer, fmt, station)
+    if not rules.packing_slip:
+        return waybill, None
+    names = product_names(tx, sorted({c.sku for c in parcel.contents}))
+    qty: dict[str, int] = {}
+    for content in parcel.contents:  # one line a SKU, its lots added up
+        qty[content.sku] = qty.get(content.sku, 0) + content.qty
+    slip = PackingSlip(
+        order_number=to.get("_channel_order_id") or order_id,
+        order_id=order_id,
+        ship_date=date.fromisoformat(tx.at[:10]),
+        piece_no=parcel.parcel_no,
+        piece_count=parcel.pieces,
+        lines=tuple(SlipLine(sku, _slip_name(names.get(sku)), n) for sku, n in qty.items()),
+        returns_url=self_service_url(rules.returns_url, order_id) if rules.returns_url else "",
+    )
+    job = print_jobs.queue_job(
+        tx,
+        printer=printer,
+        station=station,
+        kind="packing_slip",
+        format=fmt,
+        document=packing_slip_document(slip),
+        order_id=order_id,
+        parcel_id=parcel.parcel_id,
+    )
+    return waybill, job
+
+
+def _slip_name(names: tuple[str, str] | None) -> str:
+    """The product's name and its Chinese name where it has a different one."""
+    if names is None:
+        return ""
+    name, name_zh = names
+    return f"{name} / {name_zh}" if name_zh and name_zh != name else name
 
 
 def _queue_waybill(
@@ -579,8 +634,8 @@ class ReprintAsk:
 async def reprint_parcel(
     store: Store, settings: PackSettings, spooler: Spooler, session: LoginSession, ask: ReprintAsk
 ) -> dict[str, Any]:
-    """Print a closed parcel's waybill again (a new job, the order's address as it is now);
-    only its packer or a supervisor may ask. It prints after the commit."""
+    """Print a closed parcel's waybill again (a new job, the order's address as it is now),
+    and its packing slip where the site prints them; only its packer or a supervisor may ask. It prints after the commit."""
     station = ask.station or device_station(store.read(), session.device_id)
     printer = station_printer(settings, station)
     result = await store.writer.run(
@@ -611,8 +666,13 @@ def reprint_waybill(
     check_assignee(by.role, by.operator_id, packer, what="parcel", key=parcel_id)
     order_id, parcel = found
     to = store.ship_to(tx, order_id)
-    job = _queue_waybill(tx, order_id, parcel, to, rules, printer, fmt, station)
-    return {"parcel_id": parcel_id, "print_job": job, "tracking_no": parcel.tracking_no}
+    job, slip = _queue_labels(tx, order_id, parcel, to, rules, printer, fmt, station)
+    return {
+        "parcel_id": parcel_id,
+        "print_job": job,
+        "slip_job": slip,
+        "tracking_no": parcel.tracking_no,
+    }
 
 
 # --- the dispatch workflow's shell (the dock) ---
