@@ -15,6 +15,11 @@ The interface, for a new channel or a new kind of push (the stock figures of iss
 Every call carries `Idempotency-Key` (the same on every retry of one push): a platform, or a
 gateway in front of it, that honours it applies a write-back once however often it arrives.
 
+Stock payload (kind "stock", channel_stock.py): `status` "stock", `sku`, `listing` (the
+platform's id for it, set with the SKU's stock rule; "" when none is set), `available`, `seq`.
+Each platform's call sets the figure (never adds to it), so a figure sent twice is harmless and
+the latest one sent wins; a platform needing an id the SKU has no listing for is skipped.
+
 Status payload (kind "status"): `channel_order_id`, `status` (shipped, cancelled, returned,
 refunded), and for shipped `tracking_number`, `carrier`, `parcel_no`, `shipped_at`, `lines`
 [{sku, qty}]; for cancelled `reason`; for refunded `refund_id`, `units`, `lines`.
@@ -27,6 +32,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 Verdict = Literal["sent", "retry", "refused"]
 SHOPIFY_VERSION = "2024-10"
@@ -43,6 +49,8 @@ class Settings:
     secret: str = ""  # the app secret that signs Taobao's and JD's calls
     app_key: str = ""  # Taobao's and JD's app key
     marketplace_id: str = ""  # Amazon's marketplace
+    location_id: str = ""  # Shopify's location the stock figures are set at
+    seller_id: str = ""  # Amazon's selling partner id (the listings API's path)
     enabled: bool = False
 
 
@@ -79,6 +87,19 @@ def by_status(status: int) -> Verdict:
 def _shopify(kind: str, p: Mapping[str, Any], s: Settings, _at: str) -> Call | None:
     headers = {"X-Shopify-Access-Token": s.token}
     base = f"/admin/api/{SHOPIFY_VERSION}"
+    if kind == "stock":
+        if not p["listing"] or not s.location_id:
+            return None
+        # "Set the inventory level" (POST /inventory_levels/set.json): the inventory item's
+        # available units at the location, set absolutely
+        body = {
+            "location_id": _number(s.location_id),
+            "inventory_item_id": _number(p["listing"]),
+            "available": p["available"],
+        }
+        return Call(
+            "POST", f"{base}/inventory_levels/set.json", "inventoryLevelSet", body, None, headers
+        )
     order = p["channel_order_id"]
     if kind != "status":
         return None
@@ -113,7 +134,26 @@ def _shopify(kind: str, p: Mapping[str, Any], s: Settings, _at: str) -> Call | N
 # --- Amazon (Selling Partner API, Orders v0)
 
 
+def _number(text: str) -> int | str:
+    """A platform's numeric id as a JSON number (as its API documents it), else as given."""
+    return int(text) if text.isdigit() else text
+
+
 def _amazon(kind: str, p: Mapping[str, Any], s: Settings, _at: str) -> Call | None:
+    if kind == "stock":
+        # Listings Items API patchListingsItem (PATCH /listings/2021-08-01/items/{sellerId}/
+        # {sku}): the merchant-fulfilled (FBA-less, "DEFAULT" channel) quantity of the seller's
+        # SKU, which is central's SKU unless the rule names another
+        sku = quote(p["listing"] or p["sku"], safe="")
+        path = (
+            f"/listings/2021-08-01/items/{quote(s.seller_id, safe='')}/{sku}"
+            f"?marketplaceIds={quote(s.marketplace_id, safe='')}"
+        )
+        quantity = [{"fulfillment_channel_code": "DEFAULT", "quantity": p["available"]}]
+        patch = {"op": "replace", "path": "/attributes/fulfillment_availability", "value": quantity}
+        listing: dict[str, Any] = {"productType": "PRODUCT", "patches": [patch]}
+        headers = {"x-amz-access-token": s.token}
+        return Call("PATCH", path, "patchListingsItem", listing, None, headers)
     if kind != "status" or p["status"] != "shipped":
         return None
     # confirmShipment: POST /orders/v0/orders/{orderId}/shipmentConfirmation (204 when taken)
@@ -145,17 +185,37 @@ def _router_call(params: dict[str, str], s: Settings, path: str) -> Call:
     return Call("POST", path, params["method"], None, signed)
 
 
-def _taobao(kind: str, p: Mapping[str, Any], s: Settings, at: str) -> Call | None:
-    if kind != "status" or p["status"] != "shipped":
-        return None
-    params = {
-        "method": "taobao.logistics.offline.send",  # 自己联系物流（线下物流）发货
+def _top_params(method: str, s: Settings, at: str) -> dict[str, str]:
+    """The common parameters of a TOP (Taobao) call."""
+    return {
+        "method": method,
         "app_key": s.app_key,
         "session": s.token,
         "timestamp": at[:19].replace("T", " "),
         "format": "json",
         "v": "2.0",
         "sign_method": "md5",
+    }
+
+
+def _taobao(kind: str, p: Mapping[str, Any], s: Settings, at: str) -> Call | None:
+    if kind == "stock":
+        if not p["listing"]:
+            return None
+        # taobao.item.quantity.update (宝贝/SKU库存修改): the listing is the item's num_iid, or
+        # num_iid:sku_id for one SKU of it; type 1 sets the quantity (全量更新)
+        num_iid, _, sku_id = str(p["listing"]).partition(":")
+        params = _top_params("taobao.item.quantity.update", s, at) | {
+            "num_iid": num_iid,
+            "quantity": str(p["available"]),
+            "type": "1",
+        }
+        if sku_id:
+            params["sku_id"] = sku_id
+        return _router_call(params, s, "/router/rest")
+    if kind != "status" or p["status"] != "shipped":
+        return None
+    params = _top_params("taobao.logistics.offline.send", s, at) | {  # 自己联系物流（线下物流）发货
         "tid": str(p["channel_order_id"]),
         "out_sid": str(p["tracking_number"]),
         "company_code": str(p["carrier"]).upper(),
@@ -163,16 +223,10 @@ def _taobao(kind: str, p: Mapping[str, Any], s: Settings, at: str) -> Call | Non
     return _router_call(params, s, "/router/rest")
 
 
-def _jd(kind: str, p: Mapping[str, Any], s: Settings, at: str) -> Call | None:
-    if kind != "status" or p["status"] != "shipped":
-        return None
-    business = {
-        "orderId": str(p["channel_order_id"]),
-        "logiCoprId": str(p["carrier"]),
-        "logiNo": str(p["tracking_number"]),
-    }
+def _jos_call(method: str, business: Mapping[str, Any], s: Settings, at: str) -> Call:
+    """One JOS (JD) router call: the business parameters as 360buy_param_json."""
     params = {
-        "method": "jingdong.pop.order.shipment",  # POP 订单出库（发货）
+        "method": method,
         "app_key": s.app_key,
         "access_token": s.token,
         "timestamp": at[:19].replace("T", " "),
@@ -180,6 +234,23 @@ def _jd(kind: str, p: Mapping[str, Any], s: Settings, at: str) -> Call | None:
         "360buy_param_json": json.dumps(business, ensure_ascii=False, separators=(",", ":")),
     }
     return _router_call(params, s, "/routerjson")
+
+
+def _jd(kind: str, p: Mapping[str, Any], s: Settings, at: str) -> Call | None:
+    if kind == "stock":
+        if not p["listing"]:
+            return None
+        # jingdong.stock.write.updateSkuStock (设置商品SKU库存): JD's skuId, the units to sell
+        business = {"skuId": str(p["listing"]), "stockNum": p["available"]}
+        return _jos_call("jingdong.stock.write.updateSkuStock", business, s, at)
+    if kind != "status" or p["status"] != "shipped":
+        return None
+    business = {
+        "orderId": str(p["channel_order_id"]),
+        "logiCoprId": str(p["carrier"]),
+        "logiNo": str(p["tracking_number"]),
+    }
+    return _jos_call("jingdong.pop.order.shipment", business, s, at)  # POP 订单出库（发货）
 
 
 def _router_judge(status: int, body: str) -> Verdict:
@@ -204,8 +275,19 @@ def _json_judge(status: int, _body: str) -> Verdict:
 
 
 _NO_RETURNED = "the platform takes the buyer's return in its own after-sales flow"
+_NO_LISTING = (
+    "the SKU has no listing id for this platform: set skus[].listing with"
+    " PUT /api/v1/channels/CHANNEL/stock-rules"
+)
 ADAPTERS: dict[str, Adapter] = {
-    "shopify": Adapter(_shopify, _json_judge, {"returned": _NO_RETURNED}),
+    "shopify": Adapter(
+        _shopify,
+        _json_judge,
+        {
+            "returned": _NO_RETURNED,
+            "stock": _NO_LISTING + " (and WAREHOUSE_CENTRAL_SHOPIFY_PUSH_LOCATION_ID)",
+        },
+    ),
     "amazon": Adapter(
         _amazon,
         _json_judge,
@@ -222,6 +304,7 @@ ADAPTERS: dict[str, Adapter] = {
             "cancelled": "a paid Taobao trade is cancelled by the buyer's refund, not the seller",
             "returned": _NO_RETURNED,
             "refunded": "Taobao refunds are agreed in the refund flow (taobao.rp.*), not sent yet",
+            "stock": _NO_LISTING + " (the item's num_iid, or num_iid:sku_id)",
         },
     ),
     "jd": Adapter(
@@ -231,6 +314,7 @@ ADAPTERS: dict[str, Adapter] = {
             "cancelled": "JD cancels through the buyer's cancel request, not the seller",
             "returned": _NO_RETURNED,
             "refunded": "JD refunds are approved in its after-sales flow, not sent yet",
+            "stock": _NO_LISTING + " (JD's skuId)",
         },
     ),
 }

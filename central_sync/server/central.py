@@ -79,6 +79,7 @@ class Central:
         # The channels' available-to-sell, recomputed for the SKUs touched ("" = every SKU).
         self.channels = tuple(channels())
         self.publisher = Retrier(self._publish)
+        self.stock_pushes = channel_stock.stock_push_channels(os.environ, self.channels)
         self._heard_edges: tuple[str, ...] | None = None
         self.intake = Intake(self.ingest)
         # docs/central.md, "Protected ship-to"
@@ -251,7 +252,13 @@ class Central:
             with self.write() as tx:
                 counted = edge_pool(tx, self.quiet_after_s).heard
                 every = "" in skus
-                counts = channel_stock.publish(tx, None if every else skus, counted, self.channels)
+                counts = channel_stock.publish(
+                    tx,
+                    None if every else skus,
+                    counted,
+                    self.channels,
+                    push=self._stock_pushes(),
+                )
         except Exception:
             log.exception("publishing the channels' figures of %d SKUs failed", len(skus))
             time.sleep(1.0)
@@ -403,17 +410,23 @@ class Central:
         channel: str,
         rule: channel_stock.StockRule,
         skus: dict[str, channel_stock.StockRule],
+        listings: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Replace the channel's reservation rules and publish the figures they change, in one
         transaction."""
         channel_stock.check_channel(channel, self.channels)
         with self.write() as tx:
-            channel_stock.set_rules(tx, channel, rule, skus)
+            channel_stock.set_rules(tx, channel, rule, skus, listings)
             counted = edge_pool(tx, self.quiet_after_s).heard
-            counts = channel_stock.publish(tx, None, counted, [channel])
+            push = self._stock_pushes()
+            counts = channel_stock.publish(tx, None, counted, [channel], push=push)
             rules = channel_stock.rules_of(tx, channel)
         log.info("channel %s: stock rules set, %d figures published", channel, sum(counts.values()))
         return rules | {"published": counts.get(channel, 0)}
+
+    def _stock_pushes(self) -> set[str]:
+        """The channels whose figures are queued for their sender (stock on, sender running)."""
+        return set(self.stock_pushes) & set(self.outbound.channels())
 
     def available(self, channel: str, since: int, limit: int) -> dict[str, Any]:
         channel_stock.check_channel(channel, self.channels)

@@ -34,8 +34,16 @@ from typing import Any
 from central_sync.server.assign import figures
 from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
+from central_sync.server.outbound import enqueue, push_setting
 
 MAX_RULES = 10_000
+ON = ("1", "true", "yes", "on")
+
+
+def stock_push_channels(environ: Mapping[str, str], channels: Sequence[str]) -> tuple[str, ...]:
+    """The channels whose figures are pushed: WAREHOUSE_CENTRAL_<CH>_PUSH_STOCK=1 (with the
+    channel's push URL set, outbound.py); off by default, as the SKUs' listing ids come first."""
+    return tuple(c for c in channels if environ.get(push_setting(c, "stock"), "").lower() in ON)
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,7 @@ def check_channel(channel: str, known: Sequence[str]) -> None:
 def rules_of(tx: Tx, channel: str) -> dict[str, Any]:
     """The channel's rule and its SKUs' own rules."""
     rows = tx.all(
-        "SELECT sku, cap_pct, safety_stock, updated_at FROM channel_stock_rules"
+        "SELECT sku, cap_pct, safety_stock, listing, updated_at FROM channel_stock_rules"
         " WHERE channel = ? ORDER BY sku",
         (channel,),
     )
@@ -90,35 +98,69 @@ def rules_of(tx: Tx, channel: str) -> dict[str, Any]:
         **rule.as_dict(),
         "updated_at": own["updated_at"] if own else None,
         "skus": [
-            {"sku": r["sku"], "cap_pct": int(r["cap_pct"]), "safety_stock": int(r["safety_stock"])}
+            {
+                "sku": r["sku"],
+                "cap_pct": int(r["cap_pct"]),
+                "safety_stock": int(r["safety_stock"]),
+                "listing": r["listing"],
+            }
             for r in rows
             if r["sku"] != ""
         ],
     }
 
 
-def set_rules(tx: Tx, channel: str, rule: StockRule, skus: Mapping[str, StockRule]) -> None:
-    """Replace the channel's rules whole (the caller publishes the figures they change)."""
-    now = utc_now()
+def set_rules(
+    tx: Tx,
+    channel: str,
+    rule: StockRule,
+    skus: Mapping[str, StockRule],
+    listings: Mapping[str, str] | None = None,
+) -> None:
+    """Replace the channel's rules whole (the caller publishes the figures they change);
+    `listings`: the channel's own id of a SKU, named by the pushes."""
+    now, listed = utc_now(), listings or {}
     tx.execute("DELETE FROM channel_stock_rules WHERE channel = ?", (channel,))
     tx.many(
-        "INSERT INTO channel_stock_rules (channel, sku, cap_pct, safety_stock, updated_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        [(channel, "", rule.cap_pct, rule.safety_stock, now)]
-        + [(channel, s, r.cap_pct, r.safety_stock, now) for s, r in sorted(skus.items())],
+        "INSERT INTO channel_stock_rules (channel, sku, cap_pct, safety_stock, listing,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [(channel, "", rule.cap_pct, rule.safety_stock, "", now)]
+        + [
+            (channel, s, r.cap_pct, r.safety_stock, listed.get(s, ""), now)
+            for s, r in sorted(skus.items())
+        ],
     )
 
 
-def _rules(tx: Tx, channels: Sequence[str]) -> dict[tuple[str, str], StockRule]:
+def _rules(
+    tx: Tx, channels: Sequence[str]
+) -> tuple[dict[tuple[str, str], StockRule], dict[tuple[str, str], str]]:
+    """The channels' rules by (channel, sku), and the listings set."""
     marks = ",".join("?" * len(channels))
     rows = tx.all(
-        "SELECT channel, sku, cap_pct, safety_stock FROM channel_stock_rules"
+        "SELECT channel, sku, cap_pct, safety_stock, listing FROM channel_stock_rules"
         f" WHERE channel IN ({marks})",
         list(channels),
     )
-    return {
+    rules = {
         (r["channel"], r["sku"]): StockRule(int(r["cap_pct"]), int(r["safety_stock"])) for r in rows
     }
+    return rules, {(r["channel"], r["sku"]): r["listing"] for r in rows if r["listing"]}
+
+
+def _push(tx: Tx, channel: str, sku: str, listing: str, figure: int, seq: int, now: str) -> None:
+    """Queue the figure for the channel's sender (outbound.py), in the publishing transaction;
+    a figure of the SKU still waiting there is superseded (skipped): only the latest is sent, so
+    an older figure can never land after a newer one."""
+    prefix = f"{channel}|stock|{sku}|"
+    tx.execute(
+        "UPDATE channel_pushes SET state = 'skipped', answer = ?, updated_at = ?"
+        " WHERE channel = ? AND kind = 'stock' AND state IN ('pending', 'failed')"
+        " AND substr(dedupe_key, 1, ?) = ?",
+        (f"superseded by seq {seq}", now, channel, len(prefix), prefix),
+    )
+    payload = {"status": "stock", "sku": sku, "listing": listing, "available": figure, "seq": seq}
+    enqueue(tx, channel, "stock", f"{prefix}{seq}", payload, now=now)
 
 
 # --- publishing
@@ -143,10 +185,16 @@ def _every_sku(tx: Tx) -> set[str]:
 
 
 def publish(
-    tx: Tx, skus: Iterable[str] | None, counted: Collection[str], channels: Sequence[str]
+    tx: Tx,
+    skus: Iterable[str] | None,
+    counted: Collection[str],
+    channels: Sequence[str],
+    *,
+    push: Collection[str] = (),
 ) -> dict[str, int]:
     """Recompute the channels' figures of `skus` (None: every SKU central knows) and publish
-    those that changed; returns how many per channel."""
+    those that changed, queueing each for the channels in `push` (their senders run); returns
+    how many per channel."""
     chans = sorted(channels)
     if not chans:
         return {}
@@ -162,7 +210,7 @@ def publish(
     if not wanted:
         return {}
     free = free_stock(figures(tx, skus=wanted, waiting=True), counted)
-    rules = _rules(tx, chans)
+    rules, listings = _rules(tx, chans)
     sku_marks = ",".join("?" * len(wanted))
     known = {
         (r["channel"], r["sku"]): int(r["available"])
@@ -189,6 +237,8 @@ def publish(
                 continue
             seq += 1
             rows.append((channel, sku, figure, left, seq, now))
+            if channel in push:
+                _push(tx, channel, sku, listings.get((channel, sku), ""), figure, seq, now)
         if seq != cursors[channel]:
             counts[channel] = seq - cursors[channel]
             cursors[channel] = seq

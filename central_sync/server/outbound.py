@@ -63,6 +63,8 @@ def settings_from(environ: Mapping[str, str] = os.environ) -> dict[str, Settings
             secret=get("secret"),
             app_key=get("app_key"),
             marketplace_id=get("marketplace_id"),
+            location_id=get("location_id"),
+            seller_id=get("seller_id"),
             enabled=enabled,
         )
     return found

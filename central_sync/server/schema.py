@@ -281,6 +281,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX channel_stock_seq ON channel_stock(channel, seq)
     """,
+    """
+    -- The channel's own id of a SKU (its listing) that the stock figure pushes name.
+    ALTER TABLE channel_stock_rules ADD COLUMN listing TEXT NOT NULL DEFAULT ''
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -49,9 +49,15 @@ class Platform:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                self.handle_call("POST")
+
+            def do_PATCH(self) -> None:  # noqa: N802 (Amazon's listings API patches)
+                self.handle_call("PATCH")
+
+            def handle_call(self, method: str) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, answer = platform.answer(
-                    Seen("POST", self.path, dict(self.headers.items()), body)
+                    Seen(method, self.path, dict(self.headers.items()), body)
                 )
                 data = answer.encode()
                 try:

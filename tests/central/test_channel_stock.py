@@ -74,7 +74,9 @@ def test_a_cap_and_a_safety_stock_hold_back_stock_and_a_skus_own_rule_wins(
     )
 
     assert resp.status_code == 200, resp.text
-    assert resp.json()["skus"] == [{"sku": "TEA-0002", "cap_pct": 100, "safety_stock": 4}]
+    assert resp.json()["skus"] == [
+        {"sku": "TEA-0002", "cap_pct": 100, "safety_stock": 4, "listing": ""}
+    ]
     # TEA-0001: min(80 % of 10, 10 - 1) = 8; TEA-0002: min(10, 10 - 4) = 6; jd is untouched
     assert offered(central, client, admin, "taobao") == {"TEA-0001": 8, "TEA-0002": 6}
     assert offered(central, client, admin, "jd") == {"TEA-0001": 10, "TEA-0002": 10}

@@ -25,6 +25,12 @@ class SkuRuleIn(BaseModel):
     sku: str = Field(pattern=SKU_PATTERN)
     cap_pct: CapPct = 100
     safety_stock: Safety = 0
+    listing: str = Field(
+        default="",
+        pattern=r"^[^\s]{0,64}$",
+        description="The channel's id of the SKU the pushes name (Shopify inventory_item_id, "
+        "Taobao num_iid or num_iid:sku_id, JD skuId, Amazon seller SKU).",
+    )
 
 
 class StockRulesIn(BaseModel):
@@ -56,7 +62,9 @@ def put_stock_rules(channel: Code, body: StockRulesIn, central: CentralDep) -> d
             raise CentralError("invalid_request", reason=f"SKU {r.sku} has two rules")
         seen.add(r.sku)
     skus = {r.sku: StockRule(r.cap_pct, r.safety_stock) for r in body.skus}
-    return central.set_stock_rules(channel, StockRule(body.cap_pct, body.safety_stock), skus)
+    listings = {r.sku: r.listing for r in body.skus if r.listing}
+    rule = StockRule(body.cap_pct, body.safety_stock)
+    return central.set_stock_rules(channel, rule, skus, listings)
 
 
 @reader.get("/channels/{channel}/available")
