@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -374,3 +375,20 @@ def test_changes_of_one_exception_arrive_in_order_after_an_outage(
 
     assert resolved_early == 0
     assert [b["type"] for b in bodies(lis)] == ["exception.opened", "exception.resolved"]
+
+
+def test_a_target_that_stays_down_is_logged_once_per_change_and_retried_quietly(
+    store: Store, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    rules = with_webhooks(settings, {"name": "plain", "kind": "json", "url": Listener().url()})
+    raise_exception(store)
+
+    with caplog.at_level(logging.INFO, logger="edge.notify"):
+        for _ in range(3):
+            push(store, rules)
+            time.sleep(0.5)  # past each back-off (0.2 s, then 0.4 s)
+
+    (attempts,) = store.read().execute("SELECT push_attempts FROM exception_events").fetchone()
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert attempts == 3
+    assert len(warnings) == 1 and "plain" in warnings[0].getMessage()

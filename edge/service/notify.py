@@ -63,9 +63,12 @@ async def push_due(store: Store, settings: Settings, client: httpx.AsyncClient) 
         )
         next_at = utc(datetime.now(UTC) + timedelta(seconds=wait))
         error = "; ".join(failed)
-        if failed:
-            log.warning(
-                "exception %s push failed, retry in %.0fs: %s", row["exception_id"], wait, error
+        if failed:  # said once per change, then quietly retried (/metrics counts what waits)
+            log.log(
+                logging.WARNING if row["push_attempts"] == 0 else logging.DEBUG,
+                "exception %s push failed, retrying with back-off: %s",
+                row["exception_id"],
+                error,
             )
         await store.writer.run(
             partial(
