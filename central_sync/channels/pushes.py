@@ -31,6 +31,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -180,6 +181,13 @@ def md5_sign(secret: str, params: Mapping[str, str]) -> str:
     return hashlib.md5(text.encode()).hexdigest().upper()
 
 
+def beijing_time(at: str) -> str:
+    """`at` (central's UTC stamp) as TOP and JOS want `timestamp`: yyyy-MM-dd HH:mm:ss, GMT+8
+    (a call more than a few minutes off is refused)."""
+    utc = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _router_call(params: dict[str, str], s: Settings, path: str) -> Call:
     signed = params | {"sign": md5_sign(s.secret, params)}
     return Call("POST", path, params["method"], None, signed)
@@ -191,7 +199,7 @@ def _top_params(method: str, s: Settings, at: str) -> dict[str, str]:
         "method": method,
         "app_key": s.app_key,
         "session": s.token,
-        "timestamp": at[:19].replace("T", " "),
+        "timestamp": beijing_time(at),
         "format": "json",
         "v": "2.0",
         "sign_method": "md5",
@@ -229,7 +237,7 @@ def _jos_call(method: str, business: Mapping[str, Any], s: Settings, at: str) ->
         "method": method,
         "app_key": s.app_key,
         "access_token": s.token,
-        "timestamp": at[:19].replace("T", " "),
+        "timestamp": beijing_time(at),
         "v": "2.0",
         "360buy_param_json": json.dumps(business, ensure_ascii=False, separators=(",", ":")),
     }

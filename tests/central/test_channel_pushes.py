@@ -140,7 +140,7 @@ def test_the_shipment_goes_to_amazon_taobao_and_jd_in_each_ones_own_call(
     edge: EdgeSide,
     platform: Platform,
 ) -> None:
-    wire(central, channel, platform.url)
+    clock = wire(central, channel, platform.url)
     ship(client, admin, edge, "7001", channel=channel, parcels=PARCELS[:1])
     central.outbound.send_due(channel)
     [seen] = platform.seen
@@ -154,6 +154,7 @@ def test_the_shipment_goes_to_amazon_taobao_and_jd_in_each_ones_own_call(
     form = seen.form
     sign = form.pop("sign")
     assert sign == md5_sign("app-secret", form)  # signed as the platform checks it
+    assert form["timestamp"] == (clock.now + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
     if channel == "taobao":  # TOP taobao.logistics.offline.send
         assert seen.path == "/router/rest"
         assert form["method"] == "taobao.logistics.offline.send"
