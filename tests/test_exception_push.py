@@ -392,3 +392,23 @@ def test_a_target_that_stays_down_is_logged_once_per_change_and_retried_quietly(
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert attempts == 3
     assert len(warnings) == 1 and "plain" in warnings[0].getMessage()
+
+
+def test_a_refusing_target_is_tried_once_a_round_not_once_per_change_waiting(
+    store: Store, settings: Settings, listener: Listener
+) -> None:
+    listener.status = 500
+    rules = with_webhooks(settings, {"name": "plain", "kind": "json", "url": listener.url()})
+    for _ in range(3):
+        raise_exception(store)
+
+    push(store, rules)
+    tried_in_one_round = len(listener.received)
+    listener.status = 200
+    time.sleep(0.5)  # past the first change's back-off
+    for _ in range(3):
+        push(store, rules)
+
+    assert tried_in_one_round == 1
+    assert sorted(b["exception"]["id"] for b in bodies(listener)[1:]) == [1, 2, 3]
+    assert exc_store.pending_pushes(store.read()) == 0

@@ -47,21 +47,27 @@ async def deliver(client: httpx.AsyncClient, target: WebhookSettings, event: dic
 
 async def push_due(store: Store, settings: Settings, client: httpx.AsyncClient) -> int:
     """Send every change whose back-off has passed to the targets that have not taken it yet.
-    Returns how many changes were fully delivered."""
+    Returns how many changes were fully delivered. A target that fails is not tried again in
+    the same round: one that is down costs one try a round, not one per change waiting."""
     targets = {t.name: t for t in settings.webhooks}
     conn = store.read()
     done_count = 0
+    broken: set[str] = set()
     for row in exc_store.due_pushes(conn, utc(datetime.now(UTC))):
         event = push_event(conn, row, store.edge_id)
-        waiting = [t for name, t in targets.items() if name not in row["pushed"]]
+        missing = [t for name, t in targets.items() if name not in row["pushed"]]
+        waiting = [t for t in missing if t.name not in broken]
+        if missing and not waiting:
+            continue  # its targets failed this round already: due again next round
         errors = await asyncio.gather(*(deliver(client, t, event) for t in waiting))
+        broken |= {t.name for t, e in zip(waiting, errors, strict=True) if e}
         pushed = row["pushed"] + [t.name for t, e in zip(waiting, errors, strict=True) if not e]
         failed = [f"{t.name}: {e}" for t, e in zip(waiting, errors, strict=True) if e]
-        done = not failed
+        done = not failed and len(waiting) == len(missing)
         wait = window(
             row["push_attempts"], settings.notify.retry_base_s, settings.notify.retry_cap_s
         )
-        next_at = utc(datetime.now(UTC) + timedelta(seconds=wait))
+        next_at = utc(datetime.now(UTC) + timedelta(seconds=wait)) if failed else None
         error = "; ".join(failed)
         if failed:  # said once per change, then quietly retried (/metrics counts what waits)
             log.log(

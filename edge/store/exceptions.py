@@ -172,7 +172,8 @@ def next_push_at(conn: Conn) -> str | None:
 def push_progress(
     tx: Tx, *, event_id: int, pushed: list[str], done: bool, error: str, next_at: str | None
 ) -> None:
-    """The targets that took a change so far; done, or its next try after a failure."""
+    """The targets that took a change so far; done, or its next try (None: next round); a
+    change with an `error` counts one more failed attempt."""
     tx.execute(
         "UPDATE exception_events SET pushed = ?, push_done_at = ?, push_error = ?,"
         " push_next_at = ?, push_attempts = push_attempts + ? WHERE id = ?",
@@ -181,7 +182,7 @@ def push_progress(
             tx.at if done else None,
             error[:500],
             None if done else next_at,
-            0 if done and not error else 1,
+            1 if error else 0,
             event_id,
         ),
     )
