@@ -221,7 +221,7 @@ def _taobao(kind: str, p: Mapping[str, Any], s: Settings, at: str) -> Call | Non
         if sku_id:
             params["sku_id"] = sku_id
         return _router_call(params, s, "/router/rest")
-    if kind != "status" or p["status"] != "shipped":
+    if kind != "status" or p["status"] != "shipped" or p.get("parcel_no", 1) != 1:
         return None
     params = _top_params("taobao.logistics.offline.send", s, at) | {  # 自己联系物流（线下物流）发货
         "tid": str(p["channel_order_id"]),
@@ -251,7 +251,7 @@ def _jd(kind: str, p: Mapping[str, Any], s: Settings, at: str) -> Call | None:
         # jingdong.stock.write.updateSkuStock (设置商品SKU库存): JD's skuId, the units to sell
         business = {"skuId": str(p["listing"]), "stockNum": p["available"]}
         return _jos_call("jingdong.stock.write.updateSkuStock", business, s, at)
-    if kind != "status" or p["status"] != "shipped":
+    if kind != "status" or p["status"] != "shipped" or p.get("parcel_no", 1) != 1:
         return None
     business = {
         "orderId": str(p["channel_order_id"]),
@@ -283,6 +283,8 @@ def _json_judge(status: int, _body: str) -> Verdict:
 
 
 _NO_RETURNED = "the platform takes the buyer's return in its own after-sales flow"
+# Taobao and JD ship an order once: a second parcel's call would be refused as already shipped.
+_ONCE = "the platform ships an order once: its first parcel's tracking number was sent"
 _NO_LISTING = (
     "the SKU has no listing id for this platform: set skus[].listing with"
     " PUT /api/v1/channels/CHANNEL/stock-rules"
@@ -309,6 +311,7 @@ ADAPTERS: dict[str, Adapter] = {
         _taobao,
         _router_judge,
         {
+            "shipped": _ONCE,
             "cancelled": "a paid Taobao trade is cancelled by the buyer's refund, not the seller",
             "returned": _NO_RETURNED,
             "refunded": "Taobao refunds are agreed in the refund flow (taobao.rp.*), not sent yet",
@@ -319,6 +322,7 @@ ADAPTERS: dict[str, Adapter] = {
         _jd,
         _router_judge,
         {
+            "shipped": _ONCE,
             "cancelled": "JD cancels through the buyer's cancel request, not the seller",
             "returned": _NO_RETURNED,
             "refunded": "JD refunds are approved in its after-sales flow, not sent yet",

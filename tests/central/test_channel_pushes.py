@@ -312,6 +312,19 @@ def test_a_cancel_at_central_is_written_back_but_one_the_channel_made_is_not(
     assert seen.json["note"] == "buyer asked by phone"
 
 
+def test_taobao_gets_the_first_parcel_of_an_order_and_the_second_is_skipped_not_refused(
+    central: Central, client: TestClient, admin: dict[str, str], edge: EdgeSide, platform: Platform
+) -> None:
+    wire(central, "taobao", platform.url)
+    ship(client, admin, edge, "T2", channel="taobao")
+    central.outbound.send_due("taobao")
+    [seen] = platform.seen
+    assert seen.form["out_sid"] == "SF1000000001"
+    states = [(p["payload"]["parcel_no"], p["state"]) for p in reversed(pushes(central))]
+    assert states == [(1, "sent"), (2, "skipped")]
+    assert "first parcel" in pushes(central)[0]["answer"]
+
+
 def test_a_status_the_platform_has_no_call_for_is_skipped_with_the_reason(
     central: Central, client: TestClient, admin: dict[str, str], platform: Platform
 ) -> None:
