@@ -11,6 +11,7 @@ import sqlite3
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,23 @@ def movement(
         "qty": qty,
         "from": src,
         "to": dst,
+    }
+
+
+def edge_event(
+    seq: int, kind: str, order_id: str | None, *, at: str, **payload: Any
+) -> dict[str, Any]:
+    """One event of edge-1's epoch 1 as central takes it in a batch (no movements unless given)."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "edge_id": "edge-1",
+        "epoch": 1,
+        "seq": seq,
+        "schema_version": 1,
+        "type": kind,
+        "occurred_at": at,
+        "order_id": order_id,
+        "payload": {"movements": []} | payload,
     }
 
 

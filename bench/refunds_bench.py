@@ -12,14 +12,13 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from bench.common import emit, figures, machine  # noqa: E402
+from bench.common import edge_event, emit, figures, machine  # noqa: E402
 from central_sync.server.batch import parse_batch  # noqa: E402
 from central_sync.server.catalogue import ProductIn  # noqa: E402
 from central_sync.server.central import Central  # noqa: E402
@@ -31,17 +30,7 @@ BATCH = 500
 
 
 def _event(seq: int, kind: str, order_id: str | None, **payload: Any) -> dict[str, Any]:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "edge_id": "edge-1",
-        "epoch": 1,
-        "seq": seq,
-        "schema_version": 1,
-        "type": kind,
-        "occurred_at": AT,
-        "order_id": order_id,
-        "payload": {"movements": []} | payload,
-    }
+    return edge_event(seq, kind, order_id, at=AT, **payload)
 
 
 def _send(central: Central, events: list[dict[str, Any]]) -> None:
