@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -273,21 +274,29 @@ def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_dec
         )
         printed = tmp_path / "printed"
         for _ in range(300):
-            if list(printed.glob("*.pdf")):
+            if len(list(printed.glob("*.pdf"))) == 2:  # the waybill and the packing slip
                 break
             time.sleep(0.05)
         order_id = answers[0]["view"]["order_id"]
         status = read_only(db, f"SELECT status FROM orders WHERE id = '{order_id}'")
         at_central = shipment_at_central(edge.banner, order_id)
+        (slip,) = printed.glob("packing_slip*.pdf")
+        image = pdfium.PdfDocument(slip.read_bytes())[0].render(scale=203 / 72).to_pil()
+        (returns_url,) = [b.text for b in zxingcpp.read_barcodes(image)]
+        self_service = httpx.get(returns_url, timeout=10)
 
     assert (
         "Ready to pack (log in as a packer, task Pack, scan a tote): T-0039, T-0040" in edge.banner
     )
     assert all(a["ok"] for a in answers) and closed["prompt"] == "parcel_closed"
     assert (out["prompt"], status) == ("order_dispatched", [("shipped",)])
-    (pdf,) = printed.glob("*.pdf")
+    (pdf,) = printed.glob("waybill*.pdf")
     page = pdfium.PdfDocument(pdf.read_bytes())[0].render(scale=203 / 72).to_pil()
     assert closed["tracking_no"] in {b.text for b in zxingcpp.read_barcodes(page)}
+    # the slip's QR code opens central's self-service returns page for the order
+    central_url = next(x for x in edge.banner if x.startswith("Central order store at ")).split()[4]
+    assert returns_url == f"{central_url}/returns/self?order={quote(order_id, safe='')}"
+    assert self_service.status_code == 200
     # the order came from a channel export ingested at central, and its shipment went back up
     assert order_id.split(":")[0] in ("taobao", "jd", "shopify", "amazon")
     assert (at_central["status"], at_central["tracking_numbers"]) == (

@@ -120,11 +120,14 @@ def load_channel_orders(central: Any) -> dict[str, int]:
 
 
 def synced_settings(settings: Settings, central: DemoCentral) -> Settings:
-    """The edge's settings pointing at the demo's central."""
+    """The edge's settings pointing at the demo's central, packing slips on with the QR code
+    of its self-service returns page."""
     section = settings.central.model_copy(
         update={"url": central.url, "edge_token_file": central.token_file, "token": None}
     )
-    return settings.model_copy(update={"central": section})
+    packing = settings.packing.model_copy(update={"print_packing_slip": True})
+    returns = settings.returns.model_copy(update={"self_service_url": central.url})
+    return settings.model_copy(update={"central": section, "packing": packing, "returns": returns})
 
 
 def sync_now(store: Store, settings: Settings) -> dict[str, int]:

@@ -540,56 +540,31 @@ def _queue_labels(
     fmt: str,
     station: str,
 ) -> tuple[int, int | None]:
-    """Queue the parcel's waybill and, where the site prints them, its packing slip after it
-    on the same printer: (waybill job, slip job or None)."""
-    waybill = _queue_waybill(tx, order_id, parcel, to, rules, printer, fmt, station)
-    if not rules.packing_slip:
-        return waybill, None
-    names = product_names(tx, sorted({c.sku for c in parcel.contents}))
-    qty: dict[str, int] = {}
-    for content in parcel.contents:  # one line a SKU, its lots added up
-        qty[content.sku] = qty.get(content.sku, 0) + content.qty
-    slip = PackingSlip(
-        order_number=to.get("_channel_order_id") or order_id,
-        order_id=order_id,
-        ship_date=date.fromisoformat(tx.at[:10]),
-        piece_no=parcel.parcel_no,
-        piece_count=parcel.pieces,
-        lines=tuple(SlipLine(sku, _slip_name(names.get(sku)), n) for sku, n in qty.items()),
-        returns_url=self_service_url(rules.returns_url, order_id) if rules.returns_url else "",
-    )
-    job = print_jobs.queue_job(
-        tx,
-        printer=printer,
-        station=station,
-        kind="packing_slip",
-        format=fmt,
-        document=packing_slip_document(slip),
-        order_id=order_id,
-        parcel_id=parcel.parcel_id,
-    )
-    return waybill, job
+    """Queue the parcel's waybill, to the address `to` (as it stands now), and, where the site
+    prints them, its packing slip after it on the same printer: (waybill job, slip job)."""
+    documents = [("waybill", waybill_document(_waybill(tx, order_id, parcel, to, rules)))]
+    if rules.packing_slip:
+        slip = _packing_slip(tx, order_id, parcel, to, rules)
+        documents.append(("packing_slip", packing_slip_document(slip)))
+    jobs = [
+        print_jobs.queue_job(
+            tx,
+            printer=printer,
+            station=station,
+            kind=kind,
+            format=fmt,
+            document=document,
+            order_id=order_id,
+            parcel_id=parcel.parcel_id,
+        )
+        for kind, document in documents
+    ]
+    return jobs[0], jobs[1] if len(jobs) > 1 else None
 
 
-def _slip_name(names: tuple[str, str] | None) -> str:
-    """The product's name and its Chinese name where it has a different one."""
-    if names is None:
-        return ""
-    name, name_zh = names
-    return f"{name} / {name_zh}" if name_zh and name_zh != name else name
-
-
-def _queue_waybill(
-    tx: Tx,
-    order_id: str,
-    parcel: ParcelInfo,
-    to: Mapping[str, Any],
-    rules: PackRules,
-    printer: str,
-    fmt: str,
-    station: str,
-) -> int:
-    """Queue the waybill of a parcel of the order, to the address `to` (as it stands now)."""
+def _waybill(
+    tx: Tx, order_id: str, parcel: ParcelInfo, to: Mapping[str, Any], rules: PackRules
+) -> Waybill:
     recipient = Address(
         to.get("name", ""),
         to.get("address", ""),
@@ -600,7 +575,7 @@ def _queue_waybill(
         country=to.get("country", ""),
         phone=to.get("phone", ""),
     )
-    waybill = Waybill(
+    return Waybill(
         order_number=to.get("_channel_order_id") or order_id,
         carrier=rules.carrier,
         service=to.get("_service") or rules.service,
@@ -613,16 +588,34 @@ def _queue_waybill(
         ship_date=date.fromisoformat(tx.at[:10]),
         reference=order_id,
     )
-    return print_jobs.queue_job(
-        tx,
-        printer=printer,
-        station=station,
-        kind="waybill",
-        format=fmt,
-        document=waybill_document(waybill),
+
+
+def _packing_slip(
+    tx: Tx, order_id: str, parcel: ParcelInfo, to: Mapping[str, Any], rules: PackRules
+) -> PackingSlip:
+    """The parcel's lines (one a SKU, its lots added up) with the products' names, and the
+    QR code of central's self-service returns page for the order when one is configured."""
+    names = product_names(tx, sorted({c.sku for c in parcel.contents}))
+    qty: dict[str, int] = {}
+    for content in parcel.contents:
+        qty[content.sku] = qty.get(content.sku, 0) + content.qty
+    return PackingSlip(
+        order_number=to.get("_channel_order_id") or order_id,
         order_id=order_id,
-        parcel_id=parcel.parcel_id,
+        ship_date=date.fromisoformat(tx.at[:10]),
+        piece_no=parcel.parcel_no,
+        piece_count=parcel.pieces,
+        lines=tuple(SlipLine(sku, _slip_name(names.get(sku)), n) for sku, n in qty.items()),
+        returns_url=self_service_url(rules.returns_url, order_id) if rules.returns_url else "",
     )
+
+
+def _slip_name(names: tuple[str, str] | None) -> str:
+    """The product's name and its Chinese name where it has a different one."""
+    if names is None:
+        return ""
+    name, name_zh = names
+    return f"{name} / {name_zh}" if name_zh and name_zh != name else name
 
 
 @dataclass(frozen=True)
