@@ -470,4 +470,5 @@ class Central:
                 "exceptions": attention.open_exceptions(tx, edge_id=warehouse),
                 "refunds_due": aftersales.refunds_due(tx, limit=100),
                 "failed_pushes": outbound.pushes(tx, state="failed", limit=100),
+                "channels": channel_stock.overview(tx, self.channels),
             }

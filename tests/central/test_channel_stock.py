@@ -249,3 +249,5 @@ def test_the_rules_need_the_admin_and_the_overview_shows_each_channel(
     amazon = next(c for c in overview if c["channel"] == "amazon")
     assert [c["channel"] for c in overview] == list(CHANNELS)
     assert (amazon["cap_pct"], amazon["safety_stock"], amazon["units_offered"]) == (80, 2, 8)
+    board = client.get("/api/v1/board", headers=admin).json()["channels"]
+    assert board == overview  # the board shows the operator the same
