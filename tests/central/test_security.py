@@ -160,7 +160,7 @@ def test_the_board_asks_for_the_admin_token_and_keeps_it_in_a_cookie(
     assert "Central order board" in page.text and "/api/v1/board" in page.text
     assert (data.status_code, sorted(data.json())) == (
         200,
-        ["counts", "edges", "exceptions", "failed_pushes", "orders", "refunds_due"],
+        ["channels", "counts", "edges", "exceptions", "failed_pushes", "orders", "refunds_due"],
     )
 
 
