@@ -4,11 +4,11 @@ where every change of an exception is pushed (a JSON POST, a DingTalk or a WeCom
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationInfo, field_validator
 
 from edge.config.keys import _SECTION, OptionalText, _key, number_pairs
+from edge.config.sections import http_url
 
 STUCK_EXPECTED = "state=minutes pairs separated by commas such as picking=120, packed=60, or empty"
 _WEBHOOK_URL_EXPECTED = (
@@ -74,10 +74,7 @@ class WebhookSettings(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(_WEBHOOK_URL_EXPECTED)
-        return value
+        return http_url(value, _WEBHOOK_URL_EXPECTED) or ""
 
     @field_validator("secret")
     @classmethod

@@ -272,12 +272,12 @@ class CentralSettings(BaseModel):
         return http_url(value)
 
 
-def http_url(value: str | None) -> str | None:
-    """An http(s) URL with a host, or None (the key left empty)."""
+def http_url(value: str | None, expected: str = _URL_EXPECTED) -> str | None:
+    """An http(s) URL with a host, or None (the key left empty); else ValueError(expected)."""
     if value is not None:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(_URL_EXPECTED)
+            raise ValueError(expected)
     return value
 
 
