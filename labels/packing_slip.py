@@ -22,7 +22,7 @@ from labels.document import (
 )
 from labels.matrix import MIN_MODULE_MM, QUIET_MODULES, qr_matrix
 from labels.waybill import INNER, MARGIN, rule_across, stack
-from labels.zpl import DEFAULT_FONT, render_zpl
+from labels.zpl import DEFAULT_FONT, QR_MAX_MAGNIFICATION, render_zpl
 
 RETURNS_PATH = "/returns/self"
 SCAN_HERE = ("Return something? Scan here", "需要退货？扫码")
@@ -121,14 +121,16 @@ def _lines(f: Frame, lines: tuple[SlipLine, ...]) -> list[Element]:
 
 
 def _returns(f: Frame, url: str) -> list[Element]:
-    """The QR code at the left, in whole dots per module (as wide as its box allows), and the
-    line asking the customer to scan it at its right."""
+    """The QR code at the left, in whole dots per module (as wide as its box and ZPL's ^BQ
+    allow), and the line asking the customer to scan it at its right."""
     label = f.label
     rows = qr_matrix(url)
     span = len(rows) + 2 * QUIET_MODULES
     room = min(f.x(QR_BOX), f.y(QR_BOX))
-    least, most = label.module_dots(MIN_MODULE_MM), label.module_dots(QR_MAX_MODULE_MM)
-    module = min(most, room // span)
+    # ^BQ draws 10 dots a module at most: 0.42 mm at 600 dpi, still big for a phone's camera
+    least = min(label.module_dots(MIN_MODULE_MM), QR_MAX_MAGNIFICATION)
+    most = label.module_dots(QR_MAX_MODULE_MM)
+    module = min(most, QR_MAX_MAGNIFICATION, room // span)
     if module < least:
         raise ValueError(
             f"the returns URL {url!r} is too long for the slip's QR code "

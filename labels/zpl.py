@@ -35,6 +35,7 @@ TEXT_MODES = ("font", "graphic")
 # Printer fonts are measured with our CJK face; leave some room for a wider printer font.
 PRINTER_FONT_SLACK = 0.9
 SMALLEST_PT = 6.0
+QR_MAX_MAGNIFICATION = 10  # ^BQ: dots a module, 1 to 10
 SMALLEST_BITMAP = 8  # dots: the least a bitmap line shrinks to before it is cut short
 
 # ^BC "Code 128 Invocation Characters" (ZPL II Programming Guide, table in ^BC): the codewords

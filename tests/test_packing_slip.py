@@ -93,6 +93,16 @@ def test_the_slips_zpl_carries_the_returns_url_in_its_qr_field_inside_the_label(
     assert {"TEA-0001", "蓝色马克杯", "2", *SCAN_HERE} <= texts
 
 
+@pytest.mark.parametrize("dpi", [203, 300, 600])
+def test_a_short_url_on_a_dense_printer_keeps_the_qr_magnification_zpl_allows(dpi: int) -> None:
+    url = "http://c/returns/self?order=1"
+    slip = PackingSlip("1", "1", date(2026, 1, 1), 1, 1, (), url)
+
+    (qr,) = [f for f in fields(packing_slip_zpl(slip, Label(dpi=dpi))) if "BQ" in f.commands]
+    assert 1 <= int(qr.commands["BQ"].split(",")[2]) <= 10  # ^BQ's magnification: 1 to 10
+    assert qr_codes(packing_slip_pdf(slip, Label(dpi=dpi)), dpi) == [f"QRCode:{url}"]
+
+
 def test_characters_zpl_reserves_reach_the_qr_field_in_hex() -> None:
     url = "https://c.example.com/x_y/returns/self?order=a~b^c"
     zpl = packing_slip_zpl(PackingSlip("1", "1", date(2026, 1, 1), 1, 1, (), url))
