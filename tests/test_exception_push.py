@@ -28,6 +28,7 @@ from edge.store import exceptions as exc_store
 from edge.store.database import Store
 from tests.servers import free_port
 from tests.support import Floor
+from tests.test_exceptions_api import short_pick
 
 SECRET = "SEC0123456789abcdef"
 
@@ -298,21 +299,7 @@ def test_a_short_pick_on_the_floor_reaches_the_webhook_from_the_running_server(
     rules = with_webhooks(settings, {"name": "plain", "kind": "json", "url": listener.url()})
     with TestClient(create_app(rules, store=store)) as client:
         floor = Floor.build(store, client)
-        sup = floor.login("B-SUP")
-        client.post(
-            "/api/v1/orders",
-            json={
-                "channel": "shop",
-                "channel_order_id": "PUSH-1",
-                "lines": [{"sku": "SKU-1", "qty": 1}],
-            },
-            headers=sup,
-        )
-        picker = floor.login("B-PICK")
-        floor.start(picker, "pick")
-        for raw in ("T-0001", "A-01-01", "CMD:SHORT"):
-            assert floor.scan(picker, raw).status_code == 200
-        (exc,) = client.get("/api/v1/exceptions", headers=sup).json()
+        sup, exc = short_pick(floor)
         client.post(
             f"/api/v1/exceptions/{exc['id']}/resolve", json={"reason": "counted"}, headers=sup
         )
