@@ -37,6 +37,7 @@ from central_sync.server.errors import CentralError
 from central_sync.server.outbound import enqueue, push_setting
 
 MAX_RULES = 10_000
+MAX_LISTED = 5_000  # SKUs a pass names in its statements; more, and it reads them all
 ON = ("1", "true", "yes", "on")
 
 
@@ -206,18 +207,20 @@ def publish(
     # Lock the cursors first (row locks on PostgreSQL; SQLite's writer lock is already held),
     # then read the stock: what this pass reads is at least as new as any earlier seq's.
     tx.execute(f"UPDATE channel_stock_cursor SET seq = seq WHERE channel IN ({marks})", chans)
-    wanted = sorted(set(skus) if skus is not None else _every_sku(tx))
+    listed = set(skus) if skus is not None and len(set(skus)) <= MAX_LISTED else None
+    wanted = sorted(listed if listed is not None else _every_sku(tx))
     if not wanted:
         return {}
-    free = free_stock(figures(tx, skus=wanted, waiting=True), counted)
+    # Past MAX_LISTED SKUs every SKU is read: no statement names more than the databases allow.
+    free = free_stock(figures(tx, skus=listed, waiting=True), counted)
     rules, listings = _rules(tx, chans)
-    sku_marks = ",".join("?" * len(wanted))
+    sku_where = f" AND sku IN ({','.join('?' * len(wanted))})" if listed is not None else ""
     known = {
         (r["channel"], r["sku"]): int(r["available"])
         for r in tx.all(
             f"SELECT channel, sku, available FROM channel_stock WHERE channel IN ({marks})"
-            f" AND sku IN ({sku_marks})",
-            [*chans, *wanted],
+            + sku_where,
+            [*chans, *(wanted if listed is not None else [])],
         )
     }
     cursors = {

@@ -251,3 +251,21 @@ def test_the_rules_need_the_admin_and_the_overview_shows_each_channel(
     assert (amazon["cap_pct"], amazon["safety_stock"], amazon["units_offered"]) == (80, 2, 8)
     board = client.get("/api/v1/board", headers=admin).json()["channels"]
     assert board == overview  # the board shows the operator the same
+
+
+def test_a_pass_over_more_skus_than_a_statement_may_name_reads_them_all(
+    central: Central,
+    client: TestClient,
+    admin: dict[str, str],
+    edge: EdgeSide,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("central_sync.server.channel_stock.MAX_LISTED", 1)
+    two = [
+        move("TEA-0001", 4, "received", "A-01-01/on_hand", kind="receive"),
+        move("TEA-0002", 6, "received", "A-01-01/on_hand", kind="receive"),
+    ]
+
+    edge.send("receipt", *two)
+
+    assert offered(central, client, admin, "jd") == {"TEA-0001": 4, "TEA-0002": 6}
