@@ -212,7 +212,12 @@ def serve(
     busy_timeout: float,
     decrypter: Any,
 ) -> None:
-    """Run the central order store (HTTP) until interrupted."""
+    """Run the central order store (HTTP) until interrupted.
+
+    Write-backs to the channels (shipped with tracking, cancelled, refunded) are sent by a sender
+    per channel whose WAREHOUSE_CENTRAL_<CHANNEL>_PUSH_URL is set (SHOPIFY, AMAZON, TAOBAO, JD;
+    with _PUSH_TOKEN, _PUSH_SECRET, _PUSH_APP_KEY): docs/central.md, "Status back to the
+    channels"."""
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.serving import AlreadyServed, sole_server
