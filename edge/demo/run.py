@@ -69,6 +69,11 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
         central = start_central(settings.edge.data_dir, store)
         settings = synced_settings(settings, central)
         done = sync_now(store, settings)
+        # Central assigns the orders the edge's stock now covers in the background: wait for it,
+        # then take them down, or the demo would find none released (a race seen under load).
+        central.central.settle()
+        more = sync_now(store, settings)
+        done = {k: done[k] + more.get(k, 0) for k in done}
         log.info(
             "synced with the demo's central: %d events up, %d changes down",
             done["sent"],
