@@ -45,6 +45,8 @@ def route_statuses(route: APIRoute) -> set[int]:
         for call in calls(route.dependant)
     )
     statuses = ({503} if route.path == "/readyz" else set()) | ({401, 403} if guarded else set())
+    if route.path.endswith("/available"):
+        statuses.add(409)  # cursor_ahead: a cursor past the channel's last figure
     if route.path == SELF_SERVICE_LOOKUP:
         statuses.add(429)  # guessing is slowed down
     elif route.path.startswith("/api/v1/self-service/"):

@@ -233,6 +233,8 @@ def test_a_cursor_past_the_last_figure_is_refused_saying_to_start_again(
 
     assert (resp.status_code, resp.json()["code"]) == (409, "cursor_ahead")
     assert "from 0" in resp.json()["detail"]
+    documented = client.get("/openapi.json").json()["paths"]["/api/v1/channels/{channel}/available"]
+    assert "409" in documented["get"]["responses"]
 
 
 def test_the_rules_need_the_admin_and_the_overview_shows_each_channel(
