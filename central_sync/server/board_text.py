@@ -306,6 +306,18 @@ _SENTENCES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] =
             f" {m[4]}。请联系客户或承运商；如不会寄回，请取消（POST {m[7]}）。"
         ),
     ),
+    (  # outbound.Outbound._exception, a stock figure
+        re.compile(
+            r"(\S+) did not take the stock figure (\d+) of SKU (\S+) by (\S+) after (\d+) tries;"
+            r" its answer: (.*)\. Fix the cause \(the channel's settings, the SKU's listing id\),"
+            r" then retry it: POST (\S+) \(the SKU's next figure replaces it\)\.",
+            re.DOTALL,
+        ),
+        lambda m: (
+            f"{m[1]} 未接受单品 {m[3]} 的库存数值 {m[2]}（{m[4]}），已尝试 {m[5]} 次；渠道的回复：{m[6]}。"
+            f"请先排除原因（渠道设置、单品的渠道编号），再重试：POST {m[7]}（该单品的下一个数值会取代它）。"
+        ),
+    ),
     (  # outbound.Outbound._exception
         re.compile(
             r"(\S+) did not take the (\w+) (\w+) write-back of order (\S+?)(?: \(tracking (\S+)\))?"

@@ -276,6 +276,14 @@ class Outbound:
             order_id = row["order_id"]
             if state == "failed":
                 self._exception(tx, row, channel, outcome, attempts, call)
+            elif state == "sent" and row["kind"] == "stock":
+                tx.execute(  # no stock figure of the channel failed any more
+                    "UPDATE exceptions SET status = 'resolved', resolved_at = ? WHERE status ="
+                    " 'open' AND kind = 'channel_push_failed' AND edge_id = ? AND order_id IS NULL"
+                    " AND NOT EXISTS (SELECT 1 FROM channel_pushes WHERE channel = ?"
+                    " AND kind = 'stock' AND state = 'failed')",
+                    (stamp(now), channel, channel),
+                )
             elif state == "sent" and order_id:
                 tx.execute(
                     "UPDATE exceptions SET status = 'resolved', resolved_at = ? WHERE status ="
@@ -308,9 +316,19 @@ class Outbound:
         call: Call | None,
     ) -> None:
         payload = json.loads(row["payload"])
+        answer = f"HTTP {outcome.status}: " if outcome.status else ""
+        if row["kind"] == "stock":  # channel_stock.py: one exception per channel, the latest
+            detail = (
+                f"{channel} did not take the stock figure {payload['available']} of SKU"
+                f" {payload['sku']} by {call.api if call else '-'} after {attempts} tries; its"
+                f" answer: {answer}{outcome.answer}. Fix the cause (the channel's settings, the"
+                f" SKU's listing id), then retry it: POST /api/v1/channel-pushes/{row['id']}/retry"
+                " (the SKU's next figure replaces it)."
+            )
+            raise_exception(tx, "channel_push_failed", channel, detail)
+            return
         what = f"{row['kind']} {payload.get('status', '')}".strip()
         tracking = payload.get("tracking_number")
-        answer = f"HTTP {outcome.status}: " if outcome.status else ""
         detail = (
             f"{channel} did not take the {what} write-back of order {row['order_id']}"
             f"{f' (tracking {tracking})' if tracking else ''} by {call.api if call else '-'}"

@@ -221,3 +221,38 @@ def test_a_running_central_pushes_a_picked_units_figure_within_seconds(
 
     assert [s.json["available"] for s in platform.seen] == [6]
     assert took < 5
+
+
+def test_a_refused_figure_shows_on_the_board_naming_the_sku_until_a_figure_is_taken(
+    central: Central, client: TestClient, admin: dict[str, str], edge: EdgeSide, platform: Platform
+) -> None:
+    from central_sync.server.board_text import translated
+
+    stock_on(central, "shopify", platform.url)
+    listed(central, client, admin, "shopify")
+    platform.mode = "refuse"
+    platform.refusal = '{"errors": "inventory item not stocked at the location"}'
+    edge.receive("TEA-0001", 4)
+    assert central.settle(10)
+    central.outbound.send_due("shopify")
+    [exc] = client.get("/api/v1/exceptions", headers=admin).json()
+
+    platform.mode = "up"
+    edge.receive("TEA-0001", 1)  # the next figure supersedes the refused one and is taken
+    assert central.settle(10)
+    central.outbound.send_due("shopify")
+
+    assert (exc["kind"], exc["edge_id"], exc["order_id"]) == (
+        "channel_push_failed",
+        "shopify",
+        None,
+    )
+    assert exc["detail"].startswith(
+        "shopify did not take the stock figure 4 of SKU TEA-0001 by inventoryLevelSet after 1 tries;"
+        ' its answer: HTTP 422: {"errors": "inventory item not stocked at the location"}.'
+    )
+    assert translated(exc["detail"], "zh").startswith(
+        "shopify 未接受单品 TEA-0001 的库存数值 4（inventoryLevelSet），已尝试 1 次"
+    )
+    assert client.get("/api/v1/exceptions", headers=admin).json() == []
+    assert [s.json["available"] for s in platform.seen] == [4, 5]
