@@ -217,7 +217,8 @@ def serve(
     Write-backs to the channels (shipped with tracking, cancelled, refunded) are sent by a sender
     per channel whose WAREHOUSE_CENTRAL_<CHANNEL>_PUSH_URL is set (SHOPIFY, AMAZON, TAOBAO, JD;
     with _PUSH_TOKEN, _PUSH_SECRET, _PUSH_APP_KEY): docs/central.md, "Status back to the
-    channels"."""
+    channels". With _PUSH_STOCK=1 the channel's stock figures are pushed too (Shopify also needs
+    _PUSH_LOCATION_ID, Amazon _PUSH_SELLER_ID): "Available to sell for the channels"."""
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.serving import AlreadyServed, sole_server
