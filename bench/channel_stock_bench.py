@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from bench.common import edge_event, emit, figures, machine  # noqa: E402
+from bench.common import central_store, edge_event, emit, figures, machine  # noqa: E402
 from central_sync.server.batch import parse_batch  # noqa: E402
 from central_sync.server.catalogue import ProductIn  # noqa: E402
 from central_sync.server.central import Central  # noqa: E402
 from central_sync.server.channel_stock import StockRule  # noqa: E402
-from tests.central.databases import pg_schema  # noqa: E402
 from tests.central.support import AT, move  # noqa: E402
 
 
@@ -83,11 +80,7 @@ def main() -> None:
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (WAREHOUSE_CENTRAL_TEST_PG)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    with ExitStack() as stack:
-        if args.pg:
-            url = stack.enter_context(pg_schema())
-        else:
-            url = str(Path(stack.enter_context(tempfile.TemporaryDirectory())) / "central.db")
+    with central_store(args.pg) as url:
         emit(machine() | run(url, args.skus, args.changes), args.out)
 
 

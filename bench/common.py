@@ -10,9 +10,11 @@ import platform
 import sqlite3
 import statistics
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,20 @@ def edge_event(
         "order_id": order_id,
         "payload": {"movements": []} | payload,
     }
+
+
+@contextmanager
+def central_store(pg: bool) -> Iterator[str]:
+    """A fresh central store's URL: a temporary SQLite file, or (`pg`) a fresh schema of the test
+    PostgreSQL (WAREHOUSE_CENTRAL_TEST_PG), dropped afterwards."""
+    if pg:
+        from tests.central.databases import pg_schema
+
+        with pg_schema() as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield str(Path(tmp) / "central.db")
 
 
 def emit(report: dict[str, Any], out: Path | None) -> None:
