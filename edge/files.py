@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 
 PRIVATE_DIR = 0o700
@@ -25,13 +26,23 @@ def private_dir(path: Path | str) -> Path:
 
 def private_file(path: Path | str) -> Path:
     """Make sure `path` exists owner-only: created 0600 (empty), or tightened to 0600 when it
-    was looser (a file made by an older version). A file of another owner is left alone."""
+    was looser (a file made by an older version). A file of another owner is left alone.
+
+    An existing file is changed by its path, never opened: it may be an SQLite database this
+    process has open, and closing any descriptor of it drops every POSIX lock the process holds
+    on it (sqlite.org/howtocorrupt.html, 2.2) — another process would then take itself for the
+    last connection, checkpoint and delete the WAL under ours."""
     path = Path(path)
     private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
     try:
-        with contextlib.suppress(PermissionError):
-            os.fchmod(fd, PRIVATE_FILE)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        if stat.S_IMODE(path.stat().st_mode) != PRIVATE_FILE:
+            with contextlib.suppress(PermissionError):
+                os.chmod(path, PRIVATE_FILE)
+        return path
+    try:
+        os.fchmod(fd, PRIVATE_FILE)  # the umask may have taken bits away
     finally:
         os.close(fd)
     return path

@@ -4,7 +4,10 @@ on the edge (database, WAL/SHM, backups, printed labels) and at central (databas
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,3 +101,39 @@ def test_an_existing_directory_is_left_as_its_installer_made_it(tmp_path: Path) 
     private_database(shared / "edge.db")
 
     assert (mode(shared), mode(shared / "edge.db")) == (0o750, 0o600)
+
+
+def test_making_the_database_private_again_keeps_the_locks_of_its_open_connections(
+    tmp_path: Path,
+) -> None:
+    """Every new pooled connection makes the file private first. Opening and closing a
+    descriptor of the database would drop every POSIX lock this process holds on it
+    (sqlite.org/howtocorrupt.html, 2.2): another process closing its connection then takes
+    itself for the last one, checkpoints and deletes the WAL under ours, and what we write next
+    goes into a deleted file (central answered 201 for an order no one could read after)."""
+    db = tmp_path / "central.db"
+    private_database(db)
+    ours = sqlite3.connect(db, isolation_level=None)
+    ours.execute("PRAGMA journal_mode=WAL")
+    ours.execute("CREATE TABLE orders (id TEXT)")
+    ours.execute("BEGIN")
+    ours.execute("SELECT count(*) FROM orders").fetchall()  # a read transaction holds its locks
+
+    private_database(db)  # as the pool does before it opens a second connection
+    other = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT 1'); c.close()"
+    )
+    subprocess.run([sys.executable, "-c", other, str(db)], check=True, timeout=60)
+    ours.execute("COMMIT")
+    ours.execute("INSERT INTO orders VALUES ('shopify:1')")
+
+    seen = "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM orders').fetchone()[0])"
+    out = subprocess.run(
+        [sys.executable, "-c", seen, str(db)],
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    assert out.stdout.strip() == "1"
+    assert Path(f"{db}-wal").exists()
