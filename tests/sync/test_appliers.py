@@ -174,7 +174,9 @@ def test_a_change_that_cannot_be_applied_is_recorded_once_and_changes_nothing_el
     apply(floor.store, bad)
 
     after = dump(floor.store)
-    assert {t for t in after if after[t] != before[t]} == {"exceptions", "sync_state"}
+    changed = {t for t in after if after[t] != before[t]}
+    assert changed == {"exceptions", "exception_events", "sync_state"}
+    assert len(rows(floor.store, "SELECT 1 FROM exception_events")) == 1  # pushed once
     (detail,) = [r[0] for r in rows(floor.store, "SELECT detail FROM exceptions")]
     assert detail.startswith(f"change 1 ({bad['type']}) not applied: {reason}")
 
