@@ -101,6 +101,7 @@ def opened(url: DatabaseUrl, **settings: Any) -> Iterator[Any]:
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.central import Central
+    from central_sync.server.db import DatabaseBusy
     from central_sync.server.errors import CentralError
 
     try:
@@ -109,6 +110,9 @@ def opened(url: DatabaseUrl, **settings: Any) -> Iterator[Any]:
         raise click.ClickException(str(exc)) from None
     try:
         central.open()
+    except DatabaseBusy:
+        central.close()
+        raise _locked(url) from None
     except CentralError as exc:
         central.close()
         raise click.ClickException(str(exc)) from None
@@ -120,8 +124,31 @@ def opened(url: DatabaseUrl, **settings: Any) -> Iterator[Any]:
         ) from None
     try:
         yield central
+    except DatabaseBusy:
+        raise _locked(url) from None
     finally:
         central.close()
+
+
+def _locked(url: DatabaseUrl) -> click.ClickException:
+    return click.ClickException(
+        f"the database {url.display()} (--db) stayed locked by another process past "
+        "--busy-timeout: a SQLite central takes one writer at a time (a running serve, a "
+        "backup). What was written before is kept; run the command again when it is idle "
+        "(an import skips the orders already in), or send the orders to serve's API."
+    )
+
+
+busy_timeout_option = click.option(
+    "--busy-timeout",
+    default=30.0,
+    show_default=True,
+    envvar="WAREHOUSE_CENTRAL_BUSY_TIMEOUT_S",
+    type=click.FloatRange(0.1, 600),
+    metavar="SECONDS",
+    help="SQLite: how long a write waits for another process's write lock (serve answers 503 "
+    "database_busy after it; a command stops with the reason).",
+)
 
 
 def _logging(level: str) -> None:
@@ -190,16 +217,7 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
     metavar="SECONDS",
     help="An order its edge has not taken this long after release becomes an exception.",
 )
-@click.option(
-    "--busy-timeout",
-    default=30.0,
-    show_default=True,
-    envvar="WAREHOUSE_CENTRAL_BUSY_TIMEOUT_S",
-    type=click.FloatRange(0.1, 600),
-    metavar="SECONDS",
-    help="SQLite: how long a request waits for another process's write lock before it is "
-    "answered 503 database_busy.",
-)
+@busy_timeout_option
 @decrypter_option
 def serve(
     db: DatabaseUrl,
@@ -311,9 +329,15 @@ def edges_list(db: DatabaseUrl, quiet_after: float) -> None:
     "getOrderAddress); repeat for each.",
 )
 @db_option
+@busy_timeout_option
 @decrypter_option
 def import_orders(
-    file: Path, channel: str, companions: tuple[Path, ...], db: DatabaseUrl, decrypter: Any
+    file: Path,
+    channel: str,
+    companions: tuple[Path, ...],
+    db: DatabaseUrl,
+    busy_timeout: float,
+    decrypter: Any,
 ) -> None:
     """Import a channel's order export: map, dedup, check, assign. Bad orders are listed; the rest go in.
 
@@ -339,7 +363,7 @@ def import_orders(
     mapped = list(map_document(document, mapping))
     refused = [_mapping_rejection(r) for r in mapped if isinstance(r, Rejected)]
     kept = [(i, m) for i, m in enumerate(mapped) if not isinstance(m, Rejected)]
-    with opened(db, decrypter=decrypter) as central:
+    with opened(db, decrypter=decrypter, busy_timeout_s=busy_timeout) as central:
         outcomes = _ingest_with_progress(central, kept, total=len(mapped))
     rejected = refused + [o.as_dict() for o in outcomes if o.status == "rejected"]
     imported = sum(1 for o in outcomes if o.status == "imported")

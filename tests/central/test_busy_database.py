@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.central.servers import CentralServer, running_central
+from central_sync.channels import sample_path
+from tests.central.servers import CentralServer, run_central, running_central
 from tests.central.support import channel_order, product
 
 HOLD_LOCK = """
@@ -93,3 +94,38 @@ def test_registering_an_edge_while_the_lock_is_held_is_answered_busy_and_logged_
     assert (busy.status_code, busy.json()["code"]) == (503, "database_busy")
     assert "database is locked" in central.log_path.read_text()
     assert "Traceback" not in central.log_path.read_text()
+
+
+def test_an_import_while_another_process_holds_the_lock_stops_with_the_reason_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "central.db")
+    assert run_central("catalog", "sample", "--db", db).returncode == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, db],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    try:
+        done = run_central(
+            "import-orders",
+            str(sample_path("taobao")),
+            "--channel",
+            "taobao",
+            "--db",
+            db,
+            "--busy-timeout",
+            "0.5",
+        )
+    finally:
+        release(holder)
+    again = run_central(
+        "import-orders", str(sample_path("taobao")), "--channel", "taobao", "--db", db
+    )
+
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "stayed locked by another process past --busy-timeout" in done.stderr
+    assert "taobao.json: 10 imported" in again.stdout  # nothing went in while it was locked
