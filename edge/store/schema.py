@@ -725,6 +725,47 @@ def m0015_exceptions_owned(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0016_receiving")
+def m0016_receiving(db: Database) -> None:
+    # Advance shipping notices (issue 21): what a supplier says is coming, by line and, where it
+    # sends them, by SSCC-labelled pallet or carton (`contents` is JSON [{sku, qty, lot, expiry}]).
+    # Central sends them through the feed (or `asns import` on a standalone edge); the dock
+    # receives against them. `received` counts the units taken in against a line.
+    db.executescript(
+        """
+        CREATE TABLE asns (
+            asn_id TEXT PRIMARY KEY,
+            supplier TEXT NOT NULL,
+            expected_date TEXT,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open','receiving','closed','cancelled')),
+            source TEXT NOT NULL CHECK (source IN ('central','import')),
+            created_at TEXT NOT NULL,
+            closed_at TEXT
+        );
+        CREATE INDEX asns_status ON asns(status);
+        CREATE TABLE asn_lines (
+            asn_id TEXT NOT NULL REFERENCES asns(asn_id),
+            line_no INTEGER NOT NULL,
+            sku TEXT NOT NULL,
+            qty INTEGER NOT NULL CHECK (qty >= 0),
+            lot TEXT,
+            expiry TEXT,
+            received INTEGER NOT NULL DEFAULT 0 CHECK (received >= 0),
+            PRIMARY KEY (asn_id, line_no)
+        );
+        CREATE TABLE asn_containers (
+            sscc TEXT PRIMARY KEY,
+            asn_id TEXT NOT NULL REFERENCES asns(asn_id),
+            kind TEXT NOT NULL CHECK (kind IN ('pallet','carton')),
+            contents TEXT NOT NULL,
+            received_at TEXT
+        );
+        CREATE INDEX asn_containers_asn ON asn_containers(asn_id);
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}
