@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from central_sync.server.dialect import DatabaseUrl, parse_db_url
+from central_sync.store.dialect import DatabaseUrl, parse_db_url
 
 if TYPE_CHECKING:  # the channels package is loaded only when --decrypter is given
     from central_sync.channels.pii import Decrypter
@@ -101,8 +101,8 @@ def opened(url: DatabaseUrl, **settings: Any) -> Iterator[Any]:
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.central import Central
-    from central_sync.server.db import DatabaseBusy
     from central_sync.server.errors import CentralError
+    from central_sync.store.db import DatabaseBusy
 
     try:
         central = Central(url, **settings)

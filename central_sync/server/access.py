@@ -11,8 +11,8 @@ from typing import Any
 
 from central_sync.server.apply import high_water
 from central_sync.server.catalogue import send_catalogue
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
+from central_sync.store.db import Tx, utc_now
 
 EDGE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 

@@ -19,9 +19,9 @@ from typing import Any
 from central_sync.server import channel_status
 from central_sync.server.attention import raise_exception, resolve_for_order
 from central_sync.server.batch import EdgeEvent
-from central_sync.server.db import Tx, utc_now, where
 from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import load_policy
+from central_sync.store.db import Tx, utc_now, where
 
 log = logging.getLogger("central.returns")
 

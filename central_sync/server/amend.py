@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from central_sync.server import channel_status
 from central_sync.server.assign import QUIET_AFTER_S, choose_for_order, edge_pool
 from central_sync.server.attention import resolve_for_order
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.messages import PHRASES
@@ -25,6 +24,7 @@ from central_sync.server.orders import (
     recalled_from,
     recheck_held,
 )
+from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.orders")
 

@@ -27,7 +27,7 @@ from central_sync.server.routes import (
     self_service,
     webhooks,
 )
-from central_sync.server.schema import SCHEMA_VERSION, schema_version
+from central_sync.store.schema import SCHEMA_VERSION, schema_version
 from kernel.openapi import calls, document_problems
 
 log = logging.getLogger("central")

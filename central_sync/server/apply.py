@@ -20,11 +20,11 @@ from central_sync.server.aftersales import apply_returns
 from central_sync.server.amend import SHIPPED
 from central_sync.server.attention import raise_exception
 from central_sync.server.batch import STATUS_BY_EVENT, EdgeEvent
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.reassigned import adopt_shipped
 from central_sync.server.refunds import answer_cut_refusals
+from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.events")
 

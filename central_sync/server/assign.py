@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from central_sync.server.db import Tx
+from central_sync.store.db import Tx
 
 # An edge not heard from for longer than this (seconds) is quiet (serve --quiet-after).
 QUIET_AFTER_S = 120.0

@@ -8,8 +8,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
+from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.exceptions")
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.feed import add_change, add_to_every_edge
+from central_sync.store.db import Tx, utc_now
 
 SKU_PATTERN = r"^[^\s]{1,64}$"
 PRODUCT_COLUMNS = (

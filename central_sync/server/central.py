@@ -30,8 +30,6 @@ from central_sync.server.apply import apply_batch, high_water
 from central_sync.server.assign import QUIET_AFTER_S, edge_pool, figures
 from central_sync.server.attention import UNACKED_AFTER_S
 from central_sync.server.batch import EdgeEvent
-from central_sync.server.db import Database, Tx, utc_now
-from central_sync.server.dialect import DatabaseUrl
 from central_sync.server.environment import ADMIN_ENV
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import changes_after
@@ -40,7 +38,9 @@ from central_sync.server.outbound import Outbound
 from central_sync.server.restore import RestoreReport, restore_reported, stored_events
 from central_sync.server.retry import Retrier
 from central_sync.server.return_desk import ReturnDesk
-from central_sync.server.schema import migrate
+from central_sync.store.db import Database, Tx, utc_now
+from central_sync.store.dialect import DatabaseUrl
+from central_sync.store.schema import DatabaseTooNew, migrate
 
 log = logging.getLogger("central")
 # Seconds between writes of an edge's last_seen_at (a poll every second need not write each time).
@@ -96,7 +96,10 @@ class Central:
     def open(self) -> int:
         """Run the migrations; returns the schema version. The channels' figures are then
         recomputed in full in the background: a change a crash kept from being published is."""
-        version = migrate(self.db)
+        try:
+            version = migrate(self.db)
+        except DatabaseTooNew as exc:
+            raise CentralError("database_too_new", found=exc.found, known=exc.known) from exc
         self.publisher.add({""})
         return version
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from central_sync.channels.pushes import ADAPTERS
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.outbound import enqueue
+from central_sync.store.db import Tx, utc_now
 
 KIND = "status"
 

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from central_sync.server.assign import figures
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.outbound import enqueue, push_setting
+from central_sync.store.db import Tx, utc_now
 
 MAX_RULES = 10_000
 MAX_LISTED = 5_000  # SKUs a pass names in its statements; more, and it reads them all

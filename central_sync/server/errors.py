@@ -9,8 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
-from central_sync.server.db import DatabaseBusy
 from central_sync.server.messages import CATALOGUE, render
+from central_sync.store.db import DatabaseBusy
 from kernel import http
 from kernel.http import problem_response
 from kernel.messages import normalise_language

@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from central_sync.server.db import Tx, utc_now
+from central_sync.store.db import Tx, utc_now
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 100

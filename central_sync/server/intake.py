@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
-from central_sync.server.db import DatabaseBusy
 from central_sync.server.orders import Outcome
+from central_sync.store.db import DatabaseBusy
 
 log = logging.getLogger("central.intake")
 MAX_BATCH = 500

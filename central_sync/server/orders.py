@@ -23,8 +23,8 @@ from central_sync.server.assign import (
     edge_pool,
     figures,
 )
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.feed import add_change, add_changes
+from central_sync.store.db import Tx, utc_now
 from kernel.fields import Lot, Priority, ZonedTime
 
 log = logging.getLogger("central.orders")

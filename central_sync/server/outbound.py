@@ -28,8 +28,8 @@ import httpx
 
 from central_sync.channels.pushes import ADAPTERS, Call, Settings, Verdict, idempotency_key
 from central_sync.server.attention import raise_exception
-from central_sync.server.db import Tx, stamp, where
 from central_sync.server.errors import CentralError
+from central_sync.store.db import Tx, stamp, where
 from kernel.backoff import Backoff
 
 log = logging.getLogger("central.outbound")

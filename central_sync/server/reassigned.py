@@ -13,9 +13,9 @@ from typing import Any
 
 from central_sync.server.attention import raise_exception
 from central_sync.server.batch import EdgeEvent
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.feed import add_change
 from central_sync.server.orders import history, recalled_from
+from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.orders")
 # Central statuses that say the second edge has started work on its copy.

@@ -22,10 +22,10 @@ from typing import Any
 
 from central_sync.server.amend import SHIPPED, cancel_order
 from central_sync.server.attention import raise_exception
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.orders import LineIn, history
+from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.orders")
 AT_CENTRAL = ("unassigned", "on_hold")

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from central_sync.server.attention import raise_exception
-from central_sync.server.db import Tx
+from central_sync.store.db import Tx
 
 MAX_EVENTS = 500
 

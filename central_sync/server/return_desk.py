@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from central_sync.server import aftersales, return_label, return_rates, returns, self_service
-from central_sync.server.db import Tx
 from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import Policy, load_policy, save_policy
+from central_sync.store.db import Tx
 
 Opener = Callable[[], AbstractContextManager[Tx]]
 

@@ -8,9 +8,9 @@ import json
 from datetime import date
 from typing import Any
 
-from central_sync.server.db import Tx
 from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import ReturnTo, load_policy
+from central_sync.store.db import Tx
 from labels.document import Address, Waybill
 from labels.waybill import waybill_pdf, waybill_zpl
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from central_sync.server.db import Tx
 from central_sync.server.errors import CentralError
+from central_sync.store.db import Tx
 
 POLICY_KEY = "return_policy"
 # A reason that asks for nothing: the customer's right to return within the no-reason window.

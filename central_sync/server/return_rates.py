@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from central_sync.server.db import Tx, stamp
+from central_sync.store.db import Tx, stamp
 
 WARN_ABOVE = 0.08
 

@@ -16,11 +16,11 @@ from pydantic import BaseModel, Field, Strict
 
 from central_sync.server.amend import SHIPPED
 from central_sync.server.attention import raise_exception, resolve_for_order
-from central_sync.server.db import Tx, stamp, utc_now, where
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.orders import history
 from central_sync.server.return_policy import Line, Policy, check_lines, load_policy
+from central_sync.store.db import Tx, stamp, utc_now, where
 
 log = logging.getLogger("central.returns")
 

@@ -22,10 +22,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from central_sync.server.amend import SHIPPED
-from central_sync.server.db import Tx, stamp, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import REASONS, load_policy, window
 from central_sync.server.returns import ReturnLine, order_of, parse_time, shipped_at
+from central_sync.store.db import Tx, stamp, utc_now
 from edge.domain.errors import EdgeError
 from edge.service.throttle import SourceThrottle
 

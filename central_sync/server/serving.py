@@ -14,7 +14,7 @@ import uvicorn
 
 from central_sync.server.app import MAX_BODY_BYTES, create_app
 from central_sync.server.central import Central
-from central_sync.server.dialect import DatabaseUrl
+from central_sync.store.dialect import DatabaseUrl
 from kernel.serving import bind, stop_on_signals
 
 log = logging.getLogger("central.server")

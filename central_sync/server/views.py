@@ -8,7 +8,7 @@ from typing import Any
 
 from central_sync.server.access import list_edges
 from central_sync.server.assign import QUIET_AFTER_S, last_heard
-from central_sync.server.db import Tx, where
+from central_sync.store.db import Tx, where
 
 MAX_LIST = 1000
 # The board calls an edge "catching up" when its newest event arrived this long after it happened.

@@ -15,7 +15,7 @@ import pytest
 
 from central_sync.server.batch import parse_batch
 from central_sync.server.central import Central
-from central_sync.server.db import Tx
+from central_sync.store.db import Tx
 from tests.central.support import EdgeSide, channel_order, move
 
 pytestmark = pytest.mark.usefixtures("catalogue")

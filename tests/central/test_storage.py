@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from central_sync.server.central import Central
-from central_sync.server.dialect import DatabaseUrl, parse_db_url
 from central_sync.server.errors import CentralError
-from central_sync.server.schema import SCHEMA_VERSION, migrate, schema_version
+from central_sync.store.dialect import DatabaseUrl, parse_db_url
+from central_sync.store.schema import SCHEMA_VERSION, migrate, schema_version
 from tests.central.support import EdgeSide, move
 
 

@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import logging
 
-from central_sync.server.db import Database, Tx
-from central_sync.server.errors import CentralError
+from central_sync.store.db import Database, Tx
 
 log = logging.getLogger("central.schema")
+
+
+class DatabaseTooNew(Exception):
+    """The database was migrated by a newer version of central (`found` > `known`); nothing was
+    changed. Central's server answers it as `database_too_new`."""
+
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(f"schema version {found} is newer than this version's {known}")
+        self.found = found
+        self.known = known
+
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -305,7 +315,7 @@ def migrate(db: Database) -> int:
             tx.lock_feed()  # two processes starting at once migrate one after the other
             found = _version(tx)
             if found > SCHEMA_VERSION:
-                raise CentralError("database_too_new", found=found, known=SCHEMA_VERSION)
+                raise DatabaseTooNew(found, SCHEMA_VERSION)
             if found == SCHEMA_VERSION:
                 return found
             for statement in MIGRATIONS[found].split(";"):

@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
-from central_sync.server.dialect import DatabaseUrl, Dialect, dialect_for, parse_db_url
+from central_sync.store.dialect import DatabaseUrl, Dialect, dialect_for, parse_db_url
 
 
 def stamp(at: datetime) -> str:
