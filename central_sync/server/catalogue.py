@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from central_sync.server.feed import add_change, add_to_every_edge
+from central_sync.store import catalogue as stored
 from central_sync.store.db import Tx, utc_now
 
 SKU_PATTERN = r"^[^\s]{1,64}$"
@@ -67,26 +68,20 @@ def upsert_products(tx: Tx, products: Sequence[tuple[str, ProductIn]]) -> dict[s
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for sku, product in products:
         data = product_data(sku, product)
-        row = tx.one("SELECT * FROM products WHERE sku = ?", (sku,))
+        row = stored.product(tx, sku)
         if row is not None and _stored(row) == data and row["category"] == product.category:
             counts["unchanged"] += 1
             continue
         counts["created" if row is None else "updated"] += 1
-        tx.execute(
-            "INSERT INTO products (sku, name, name_zh, weight_g, barcodes, category, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
-            " name_zh = excluded.name_zh, weight_g = excluded.weight_g,"
-            " barcodes = excluded.barcodes, category = excluded.category,"
-            " updated_at = excluded.updated_at",
-            (
-                sku,
-                product.name,
-                product.name_zh,
-                product.weight_g,
-                json.dumps(data["barcodes"], ensure_ascii=False),
-                product.category,
-                utc_now(),
-            ),
+        stored.upsert_product(
+            tx,
+            sku,
+            name=product.name,
+            name_zh=product.name_zh,
+            weight_g=product.weight_g,
+            barcodes=json.dumps(data["barcodes"], ensure_ascii=False),
+            category=product.category,
+            now=utc_now(),
         )
         if row is None or _stored(row) != data:  # a new category alone is central's business
             add_to_every_edge(tx, "product_upserted", data)
@@ -95,14 +90,14 @@ def upsert_products(tx: Tx, products: Sequence[tuple[str, ProductIn]]) -> dict[s
 
 def send_catalogue(tx: Tx, edge_id: str) -> int:
     """Queue every product for a newly added edge, so it starts with the whole catalogue."""
-    rows = tx.all("SELECT * FROM products ORDER BY sku")
+    rows = stored.all_products(tx)
     for row in rows:
         add_change(tx, edge_id, "product_upserted", _stored(row), order_id=None)
     return len(rows)
 
 
 def list_products(tx: Tx) -> list[dict[str, Any]]:
-    rows = tx.all("SELECT * FROM products ORDER BY sku")
+    rows = stored.all_products(tx)
     return [_stored(r) | {"category": r["category"]} for r in rows]
 
 

@@ -38,6 +38,7 @@ from central_sync.server.outbound import Outbound
 from central_sync.server.restore import RestoreReport, restore_reported, stored_events
 from central_sync.server.retry import Retrier
 from central_sync.server.return_desk import ReturnDesk
+from central_sync.store import edges
 from central_sync.store.db import Database, Tx, utc_now
 from central_sync.store.dialect import DatabaseUrl
 from central_sync.store.schema import DatabaseTooNew, migrate
@@ -185,11 +186,7 @@ class Central:
             return
         self._heard[edge_id] = (now, max(cursor, known))
         with self.write() as tx:
-            tx.execute(
-                "UPDATE edges SET last_seen_at = ?, feed_cursor = CASE WHEN feed_cursor < ?"
-                " THEN ? ELSE feed_cursor END WHERE edge_id = ?",
-                (utc_now(), cursor, cursor, edge_id),
-            )
+            edges.mark_heard(tx, edge_id, cursor, utc_now())
 
     def admin_remembered(self, token: str) -> bool:
         """Whether `token` was found to be an admin token within ADMIN_MEMO_S (no I/O)."""

@@ -16,12 +16,13 @@ from typing import Any
 from central_sync.channels.pushes import ADAPTERS
 from central_sync.server.outbound import enqueue
 from central_sync.store.db import Tx, utc_now
+from central_sync.store.orders import channel_order
 
 KIND = "status"
 
 
 def _order(tx: Tx, order_id: str) -> dict[str, Any] | None:
-    row = tx.one("SELECT channel, channel_order_id FROM orders WHERE id = ?", (order_id,))
+    row = channel_order(tx, order_id)
     return row if row is not None and row["channel"] in ADAPTERS else None
 
 

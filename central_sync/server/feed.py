@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from central_sync.store import edges, feed
 from central_sync.store.db import Tx, utc_now
 
 MAX_PAGE = 500
@@ -27,8 +28,8 @@ def add_changes(tx: Tx, changes: Sequence[tuple[str, str, dict[str, Any], str | 
         return
     tx.lock_feed()
     now = utc_now()
-    tx.many(
-        "INSERT INTO changes (edge_id, type, order_id, data, created_at) VALUES (?, ?, ?, ?, ?)",
+    feed.insert_changes(
+        tx,
         (
             (edge_id, kind, order_id, json.dumps(data, ensure_ascii=False, sort_keys=True), now)
             for edge_id, kind, data, order_id in changes
@@ -38,19 +39,15 @@ def add_changes(tx: Tx, changes: Sequence[tuple[str, str, dict[str, Any], str | 
 
 
 def add_to_every_edge(tx: Tx, kind: str, data: dict[str, Any]) -> int:
-    edges = [r["edge_id"] for r in tx.all("SELECT edge_id FROM edges ORDER BY edge_id")]
-    for edge_id in edges:
+    every = edges.edge_ids(tx)
+    for edge_id in every:
         add_change(tx, edge_id, kind, data, order_id=None)
-    return len(edges)
+    return len(every)
 
 
 def changes_after(tx: Tx, edge_id: str, after: int, limit: int) -> dict[str, Any]:
     """The page of changes after cursor `after`, and the cursor to ask from next."""
-    rows = tx.all(
-        "SELECT id, type, order_id, data FROM changes WHERE edge_id = ? AND id > ?"
-        " ORDER BY id LIMIT ?",
-        (edge_id, after, limit),
-    )
+    rows = feed.changes_after(tx, edge_id, after, limit)
     changes = [
         {
             "cursor": int(r["id"]),

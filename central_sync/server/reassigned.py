@@ -15,6 +15,7 @@ from central_sync.server.attention import raise_exception
 from central_sync.server.batch import EdgeEvent
 from central_sync.server.feed import add_change
 from central_sync.server.orders import history, recalled_from
+from central_sync.store import orders as stored
 from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.orders")
@@ -44,10 +45,7 @@ def adopt_shipped(
 
 def _settle(tx: Tx, edge_id: str, row: dict[str, Any]) -> None:
     order_id, other, status = row["id"], row["warehouse"], row["status"]
-    picked = int(
-        tx.value("SELECT COALESCE(SUM(qty), 0) FROM order_picks WHERE order_id = ?", (order_id,))
-        or 0
-    )
+    picked = stored.picked_units(tx, order_id)
     shipped = f"{edge_id} shipped order {order_id} before its recall reached it"
     if not other:
         done = "it was waiting unassigned: nothing else to do"
@@ -62,10 +60,7 @@ def _settle(tx: Tx, edge_id: str, row: dict[str, Any]) -> None:
             tx, other, "order_recalled", {"order_id": order_id, "reason": reason}, order_id=order_id
         )
         done = f"{other}, which held it too, has picked nothing of it: its copy is recalled"
-    tx.execute(
-        "UPDATE orders SET warehouse = ?, hold_reason = '', updated_at = ? WHERE id = ?",
-        (edge_id, utc_now(), order_id),
-    )
+    stored.give_to_edge(tx, order_id, edge_id, utc_now())
     history(tx, order_id, status, status, note=f"{shipped}; {done}")
     raise_exception(tx, "duplicate_assignment", edge_id, f"{shipped}; {done}", order_id=order_id)
     log.warning("%s; %s", shipped, done)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from central_sync.server.attention import raise_exception
 from central_sync.store.db import Tx
+from central_sync.store.events import events_after
 
 MAX_EVENTS = 500
 
@@ -19,11 +20,7 @@ def stored_events(
     tx: Tx, edge_id: str, *, epoch: int, after: int, limit: int
 ) -> list[dict[str, Any]]:
     """The edge's events of `epoch` with seq > `after`, in order, as the edge sent them."""
-    rows = tx.all(
-        "SELECT epoch, seq, event_id, type, occurred_at, order_id, sku, payload FROM events"
-        " WHERE edge_id = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT ?",
-        (edge_id, epoch, after, min(max(limit, 1), MAX_EVENTS)),
-    )
+    rows = events_after(tx, edge_id, epoch, after, min(max(limit, 1), MAX_EVENTS))
     return [
         dict(r)
         | {

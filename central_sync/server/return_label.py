@@ -10,6 +10,7 @@ from typing import Any
 
 from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import ReturnTo, load_policy
+from central_sync.store import catalogue, returns
 from central_sync.store.db import Tx
 from labels.document import Address, Waybill
 from labels.waybill import waybill_pdf, waybill_zpl
@@ -20,12 +21,7 @@ SERVICE = "RETURN 退货"
 def return_waybill(tx: Tx, rma: str) -> Waybill:
     """The waybill of the RMA's parcel: from the order's ship-to, to its warehouse's returns desk
     (the policy's `return_to[warehouse]`, else `return_to["*"]`, else the warehouse's name)."""
-    row = tx.one(
-        "SELECT r.rma, r.order_id, r.lines, r.tracking_number, r.created_at, r.status,"
-        " o.ship_to, o.warehouse FROM returns r JOIN orders o ON o.id = r.order_id"
-        " WHERE r.rma = ?",
-        (rma,),
-    )
+    row = returns.rma_with_order(tx, rma)
     if row is None or not row["tracking_number"]:
         raise CentralError("not_found", what="RMA", key=rma)
     policy = load_policy(tx)
@@ -35,13 +31,7 @@ def return_waybill(tx: Tx, rma: str) -> Waybill:
         to = ReturnTo(name=f"Returns desk / 退货台 {warehouse}".strip())
     lines = json.loads(row["lines"])
     skus = sorted({ln["sku"] for ln in lines})
-    weights = {
-        r["sku"]: r["weight_g"]
-        for r in tx.all(
-            f"SELECT sku, weight_g FROM products WHERE sku IN ({','.join('?' * len(skus))})",
-            skus,
-        )
-    }
+    weights = catalogue.weights(tx, skus)
     grams = sum(int(weights.get(ln["sku"]) or 0) * int(ln["qty"]) for ln in lines)
     return Waybill(
         order_number=row["rma"],

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from central_sync.server.errors import CentralError
 from central_sync.store.db import Tx
+from central_sync.store.meta import meta_value, set_meta_value
 
 POLICY_KEY = "return_policy"
 # A reason that asks for nothing: the customer's right to return within the no-reason window.
@@ -129,14 +130,10 @@ def check_lines(
 
 
 def load_policy(tx: Tx) -> Policy:
-    raw = tx.value("SELECT value FROM central_meta WHERE key = ?", (POLICY_KEY,))
+    raw = meta_value(tx, POLICY_KEY)
     return Policy() if raw is None else Policy.model_validate(json.loads(raw))
 
 
 def save_policy(tx: Tx, policy: Policy) -> dict[str, Any]:
-    tx.execute(
-        "INSERT INTO central_meta (key, value) VALUES (?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (POLICY_KEY, policy.model_dump_json()),
-    )
+    set_meta_value(tx, POLICY_KEY, policy.model_dump_json())
     return policy.model_dump()

@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from central_sync.store import orders, returns
 from central_sync.store.db import Tx, stamp
 
 WARN_ABOVE = 0.08
@@ -19,19 +20,8 @@ WARN_ABOVE = 0.08
 
 def return_rates(tx: Tx, *, days: int, now: datetime) -> dict[str, Any]:
     since = stamp(now - timedelta(days=days))
-    shipped = tx.all(
-        "SELECT o.channel, l.sku, SUM(l.qty) AS qty FROM order_lines l"
-        " JOIN orders o ON o.id = l.order_id"
-        " WHERE l.order_id IN (SELECT order_id FROM order_history WHERE to_status = 'shipped'"
-        " GROUP BY order_id HAVING MIN(at) >= ?) GROUP BY o.channel, l.sku",
-        (since,),
-    )
-    returned = tx.all(
-        "SELECT r.channel, l.sku, l.reason, SUM(l.qty) AS qty FROM refund_lines l"
-        " JOIN refunds_due r ON r.id = l.refund_id WHERE r.created_at >= ? AND l.wrong_item = 0"
-        " GROUP BY r.channel, l.sku, l.reason",
-        (since,),
-    )
+    shipped = orders.units_first_shipped_since(tx, since)
+    returned = returns.units_refunded_since(tx, since)
     out_by: dict[str, dict[str, dict[str, int]]] = {
         k: defaultdict(lambda: {"shipped": 0, "returned": 0}) for k in ("sku", "channel")
     }
