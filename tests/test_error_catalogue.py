@@ -644,6 +644,71 @@ def return_not_found(f: Floor) -> Act:
     return lambda lang: f.scan(h | lang, "NO-SUCH-ORDER")
 
 
+# --- the supervisor's task board ---
+
+
+def board_card(f: Floor, sup: dict[str, str], card_id: str) -> dict[str, Any]:
+    cards = f.client.get("/api/v1/board", headers=sup).json()["cards"]
+    return dict(next(c for c in cards if c["id"] == card_id))
+
+
+def operator_id(f: Floor, badge: str) -> int:
+    row = f.store.read().execute("SELECT id FROM operators WHERE badge = ?", (badge,)).fetchone()
+    return int(row[0])
+
+
+def board_move(f: Floor, card_id: str, move: str, body: dict[str, Any]) -> Act:
+    sup = f.login("B-SUP")
+    rev = board_card(f, sup, card_id)["rev"]
+    url = f"/api/v1/board/cards/{card_id}/{move}"
+    return lambda lang: f.client.post(url, json=body | {"rev": rev}, headers=sup | lang)
+
+
+def board_card_stale(f: Floor) -> Act:
+    """The order's priority changed after the board showed it."""
+    order_id = release(f, scan_id(), ONE_UNIT)
+    act = board_move(f, f"order:{order_id}", "priority", {"priority": 2})
+    sup = f.login("B-SUP")
+    rev = board_card(f, sup, f"order:{order_id}")["rev"]
+    url = f"/api/v1/board/cards/order:{order_id}/priority"
+    assert f.client.post(url, json={"priority": 1, "rev": rev}, headers=sup).is_success
+    return act
+
+
+def board_not_a_picker(f: Floor) -> Act:
+    order_id = release(f, scan_id(), ONE_UNIT)
+    return board_move(f, f"order:{order_id}", "assign", {"operator_id": operator_id(f, "B-PACK")})
+
+
+def board_not_assignable(f: Floor) -> Act:
+    """An order on hold (not enough stock) is no picker's work."""
+    order_id = release(f, scan_id(), [{"sku": "SKU-2", "qty": 99}])
+    return board_move(f, f"order:{order_id}", "assign", {"operator_id": operator_id(f, "B-PICK")})
+
+
+def board_list_started(f: Floor) -> Act:
+    """A unit of the order is in B-PICK's tote already."""
+    order_id = release(f, scan_id(), [{"sku": "SKU-1", "qty": 1}, {"sku": "SKU-2", "qty": 1}])
+    body = {"order_ids": [order_id], "assignee_badge": "B-PICK"}
+    assert f.client.post("/api/v1/pick-lists", json=body, headers=f.login("B-SUP")).is_success
+    picker = f.login("B-PICK")
+    f.start(picker, "pick")
+    for raw in ("T-0001", "A-01-01", EAN13):
+        assert f.scan(picker, raw).json()["ok"], raw
+    add_colleague(f, "B-PICK2", "picker")
+    to = operator_id(f, "B-PICK2")
+    return board_move(f, f"order:{order_id}", "assign", {"operator_id": to})
+
+
+def board_not_reprioritisable(f: Floor) -> Act:
+    """A shipped order: its priority no longer changes anything."""
+    already_dispatched(f)
+    (order_id,) = (
+        f.store.read().execute("SELECT id FROM orders WHERE status = 'shipped'").fetchone()
+    )
+    return board_move(f, f"order:{order_id}", "priority", {"priority": 2})
+
+
 SCENARIOS: dict[str, Scenario] = {
     fn.__name__: fn
     for fn in (
@@ -713,6 +778,11 @@ SCENARIOS: dict[str, Scenario] = {
         backup_of_another_edge,
         expired_item,
         bad_period,
+        board_card_stale,
+        board_not_a_picker,
+        board_not_assignable,
+        board_list_started,
+        board_not_reprioritisable,
     )
 } | {
     "device_name_needed": device_name_needed,

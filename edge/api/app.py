@@ -30,6 +30,7 @@ from edge.api.metrics import (
     SyncCollector,
 )
 from edge.api.routes import (
+    board,
     exceptions,
     health,
     holds,
@@ -231,6 +232,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         kpis,
         returns,
         exceptions,
+        board,
     ):
         app.include_router(module.router)
     app.include_router(sync_routes.router)

@@ -9,6 +9,7 @@ from pydantic import (
     Field,
 )
 
+from edge.config.board import BoardSettings
 from edge.config.devices import (
     DEFAULT_PACKAGES,
     PackageSettings,
@@ -58,6 +59,7 @@ class Settings(BaseModel):
     kpi: KpiSettings = Field(default_factory=KpiSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    board: BoardSettings = Field(default_factory=BoardSettings)
     stations: tuple[StationSettings, ...] = Field(
         (), description="[[stations]]: benches, returns desks, docks; the whole list as JSON."
     )

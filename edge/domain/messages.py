@@ -164,6 +164,31 @@ CATALOGUE: dict[str, Message] = {
         " exceptions list.",
         "异常 {exception_id} 已解决，不能再更改。请刷新异常列表。",
     ),
+    "board_card_stale": Message(
+        "Card {card} changed since your board was loaded (someone moved it, or the floor did)."
+        " Nothing was changed: look at the board again and move it once more if still needed.",
+        "卡片 {card} 在您打开看板后已变化（他人已移动或现场已处理）。未做任何更改：请刷新看板后如仍需要再移动。",
+    ),
+    "board_not_a_picker": Message(
+        "Operator {operator_id} is a {role}, not a picker: pick work goes to pickers. Drop the"
+        " card on a picker.",
+        "操作员 {operator_id} 的角色是 {role}，不是拣货员：拣货任务只能分配给拣货员。请拖到拣货员上。",
+    ),
+    "board_not_assignable": Message(
+        "Card {card} is in {column}: only orders to do or being picked, and pick lists, go to a"
+        " picker.",
+        "卡片 {card} 在「{column}」列：只有待处理或拣货中的订单和拣货单可以分配给拣货员。",
+    ),
+    "board_list_started": Message(
+        "Pick list {list_id} is being picked: its units are already in the picker's totes, so it"
+        " stays with them. Ask them to finish it, or short the rest.",
+        "拣货单 {list_id} 已开始拣货：商品已在该拣货员的周转箱中，不能改派。请让其拣完，或对剩余商品报缺货。",
+    ),
+    "board_not_reprioritisable": Message(
+        "Card {card} is in {column}: its priority no longer changes anything. Only cards to do,"
+        " picking, packing or on hold take a new priority.",
+        "卡片 {card} 在「{column}」列：更改优先级已无意义。只有待处理、拣货中、打包中或挂起的卡片可以调整优先级。",
+    ),
     "bad_transition": Message(
         "Order {order_id} is {current} and cannot become {target} (allowed next: {allowed}).",
         "订单 {order_id} 当前为 {current}，不能变为 {target}（允许：{allowed}）。",

@@ -766,6 +766,27 @@ def m0016_receiving(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0017_board_moves")
+def m0017_board_moves(db: Database) -> None:
+    # The task board's audit trail: each reassignment or reprioritisation a supervisor made,
+    # what it was before and after, who and when (one row per command, in its transaction).
+    db.executescript(
+        """
+        CREATE TABLE board_moves (
+            id INTEGER PRIMARY KEY,
+            card TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('assign','priority')),
+            before TEXT,
+            after TEXT,
+            operator_id INTEGER REFERENCES operators(id),
+            device_id TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX board_moves_card ON board_moves(card);
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}
