@@ -34,6 +34,8 @@ from typing import Any
 from central_sync.server.assign import figures
 from central_sync.server.errors import CentralError
 from central_sync.server.outbound import enqueue, push_setting
+from central_sync.store import channel_pushes, orders
+from central_sync.store import channel_stock as stored
 from central_sync.store.db import Tx, utc_now
 
 MAX_RULES = 10_000
@@ -87,11 +89,7 @@ def check_channel(channel: str, known: Sequence[str]) -> None:
 
 def rules_of(tx: Tx, channel: str) -> dict[str, Any]:
     """The channel's rule and its SKUs' own rules."""
-    rows = tx.all(
-        "SELECT sku, cap_pct, safety_stock, listing, updated_at FROM channel_stock_rules"
-        " WHERE channel = ? ORDER BY sku",
-        (channel,),
-    )
+    rows = stored.rules_of(tx, channel)
     own = next((r for r in rows if r["sku"] == ""), None)
     rule = StockRule(int(own["cap_pct"]), int(own["safety_stock"])) if own else StockRule()
     return {
@@ -121,15 +119,11 @@ def set_rules(
     """Replace the channel's rules whole (the caller publishes the figures they change);
     `listings`: the channel's own id of a SKU, named by the pushes."""
     now, listed = utc_now(), listings or {}
-    tx.execute("DELETE FROM channel_stock_rules WHERE channel = ?", (channel,))
-    tx.many(
-        "INSERT INTO channel_stock_rules (channel, sku, cap_pct, safety_stock, listing,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [(channel, "", rule.cap_pct, rule.safety_stock, "", now)]
-        + [
-            (channel, s, r.cap_pct, r.safety_stock, listed.get(s, ""), now)
-            for s, r in sorted(skus.items())
-        ],
+    stored.replace_rules(
+        tx,
+        channel,
+        [("", rule.cap_pct, rule.safety_stock, "", now)]
+        + [(s, r.cap_pct, r.safety_stock, listed.get(s, ""), now) for s, r in sorted(skus.items())],
     )
 
 
@@ -137,12 +131,7 @@ def _rules(
     tx: Tx, channels: Sequence[str]
 ) -> tuple[dict[tuple[str, str], StockRule], dict[tuple[str, str], str]]:
     """The channels' rules by (channel, sku), and the listings set."""
-    marks = ",".join("?" * len(channels))
-    rows = tx.all(
-        "SELECT channel, sku, cap_pct, safety_stock, listing FROM channel_stock_rules"
-        f" WHERE channel IN ({marks})",
-        list(channels),
-    )
+    rows = stored.rules_of_channels(tx, channels)
     rules = {
         (r["channel"], r["sku"]): StockRule(int(r["cap_pct"]), int(r["safety_stock"])) for r in rows
     }
@@ -154,12 +143,7 @@ def _push(tx: Tx, channel: str, sku: str, listing: str, figure: int, seq: int, n
     a figure of the SKU still waiting there is superseded (skipped): only the latest is sent, so
     an older figure can never land after a newer one."""
     prefix = f"{channel}|stock|{sku}|"
-    tx.execute(
-        "UPDATE channel_pushes SET state = 'skipped', answer = ?, updated_at = ?"
-        " WHERE channel = ? AND kind = 'stock' AND state IN ('pending', 'failed')"
-        " AND substr(dedupe_key, 1, ?) = ?",
-        (f"superseded by seq {seq}", now, channel, len(prefix), prefix),
-    )
+    channel_pushes.supersede_stock(tx, channel, prefix, f"superseded by seq {seq}", now)
     payload = {"status": "stock", "sku": sku, "listing": listing, "available": figure, "seq": seq}
     enqueue(tx, channel, "stock", f"{prefix}{seq}", payload, now=now)
 
@@ -168,21 +152,7 @@ def _push(tx: Tx, channel: str, sku: str, listing: str, figure: int, seq: int, n
 
 
 def skus_of_orders(tx: Tx, order_ids: Collection[str]) -> set[str]:
-    ids = sorted(order_ids)
-    if not ids:
-        return set()
-    rows = tx.all(
-        f"SELECT DISTINCT sku FROM order_lines WHERE order_id IN ({','.join('?' * len(ids))})",
-        ids,
-    )
-    return {r["sku"] for r in rows}
-
-
-def _every_sku(tx: Tx) -> set[str]:
-    rows = tx.all(
-        "SELECT sku FROM stock UNION SELECT sku FROM products UNION SELECT sku FROM channel_stock"
-    )
-    return {r["sku"] for r in rows}
+    return orders.skus_of_orders(tx, sorted(order_ids))
 
 
 def publish(
@@ -199,36 +169,18 @@ def publish(
     chans = sorted(channels)
     if not chans:
         return {}
-    marks = ",".join("?" * len(chans))
-    tx.many(
-        "INSERT INTO channel_stock_cursor (channel, seq) VALUES (?, 0) ON CONFLICT DO NOTHING",
-        [(c,) for c in chans],
-    )
-    # Lock the cursors first (row locks on PostgreSQL; SQLite's writer lock is already held),
-    # then read the stock: what this pass reads is at least as new as any earlier seq's.
-    tx.execute(f"UPDATE channel_stock_cursor SET seq = seq WHERE channel IN ({marks})", chans)
+    # Lock the cursors first, then read the stock: what this pass reads is at least as new as
+    # any earlier seq's.
+    stored.lock_cursors(tx, chans)
     listed = set(skus) if skus is not None and len(set(skus)) <= MAX_LISTED else None
-    wanted = sorted(listed if listed is not None else _every_sku(tx))
+    wanted = sorted(listed if listed is not None else stored.every_sku(tx))
     if not wanted:
         return {}
     # Past MAX_LISTED SKUs every SKU is read: no statement names more than the databases allow.
     free = free_stock(figures(tx, skus=listed, waiting=True), counted)
     rules, listings = _rules(tx, chans)
-    sku_where = f" AND sku IN ({','.join('?' * len(wanted))})" if listed is not None else ""
-    known = {
-        (r["channel"], r["sku"]): int(r["available"])
-        for r in tx.all(
-            f"SELECT channel, sku, available FROM channel_stock WHERE channel IN ({marks})"
-            + sku_where,
-            [*chans, *(wanted if listed is not None else [])],
-        )
-    }
-    cursors = {
-        r["channel"]: int(r["seq"])
-        for r in tx.all(
-            f"SELECT channel, seq FROM channel_stock_cursor WHERE channel IN ({marks})", chans
-        )
-    }
+    known = stored.published(tx, chans, wanted if listed is not None else None)
+    cursors = stored.cursors(tx, chans)
     now, rows, counts = utc_now(), [], {}
     for channel in chans:
         seq = cursors[channel]
@@ -245,33 +197,17 @@ def publish(
         if seq != cursors[channel]:
             counts[channel] = seq - cursors[channel]
             cursors[channel] = seq
-    tx.many(
-        "INSERT INTO channel_stock (channel, sku, available, free, seq, published_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, sku) DO UPDATE SET"
-        " available = excluded.available, free = excluded.free, seq = excluded.seq,"
-        " published_at = excluded.published_at",
-        rows,
-    )
-    tx.many(
-        "UPDATE channel_stock_cursor SET seq = ? WHERE channel = ?",
-        [(cursors[c], c) for c in counts],
-    )
+    stored.publish_figures(tx, rows, [(cursors[c], c) for c in counts])
     return counts
 
 
 def changes_since(tx: Tx, channel: str, since: int, limit: int) -> dict[str, Any]:
     """The channel's figures published after seq `since`, oldest first: each SKU once, at its
     latest figure. `cursor` is what to ask from next; `more` says another page is waiting."""
-    latest = int(
-        tx.value("SELECT seq FROM channel_stock_cursor WHERE channel = ?", (channel,)) or 0
-    )
+    latest = stored.cursor(tx, channel)
     if since > latest:
         raise CentralError("cursor_ahead", channel=channel, since=since, latest=latest)
-    rows = tx.all(
-        "SELECT sku, available, free, seq, published_at FROM channel_stock"
-        " WHERE channel = ? AND seq > ? ORDER BY seq LIMIT ?",
-        (channel, since, limit + 1),
-    )
+    rows = stored.figures_after(tx, channel, since, limit + 1)
     page = rows[:limit]
     figures_out = [
         {
@@ -297,13 +233,8 @@ def overview(tx: Tx, channels: Sequence[str]) -> list[dict[str, Any]]:
     """Per channel: its rule, how many SKUs it may sell, the units offered and its cursor."""
     out = []
     for channel in channels:
-        row = tx.one(
-            "SELECT COUNT(*) AS skus, COALESCE(SUM(available), 0) AS units,"
-            " SUM(CASE WHEN available > 0 THEN 1 ELSE 0 END) AS selling,"
-            " MAX(published_at) AS published_at FROM channel_stock WHERE channel = ?",
-            (channel,),
-        )
-        cursor = tx.value("SELECT seq FROM channel_stock_cursor WHERE channel = ?", (channel,))
+        row = stored.totals(tx, channel)
+        cursor = stored.cursor(tx, channel)
         rules = rules_of(tx, channel)
         out.append(
             {

@@ -29,7 +29,9 @@ import httpx
 from central_sync.channels.pushes import ADAPTERS, Call, Settings, Verdict, idempotency_key
 from central_sync.server.attention import raise_exception
 from central_sync.server.errors import CentralError
-from central_sync.store.db import Tx, stamp, where
+from central_sync.store import channel_pushes as stored
+from central_sync.store import exceptions
+from central_sync.store.db import Tx, stamp
 from kernel.backoff import Backoff
 
 log = logging.getLogger("central.outbound")
@@ -81,30 +83,15 @@ def enqueue(
     now: str,
 ) -> bool:
     """Queue one push in the caller's transaction; False when `key` is queued already."""
-    cursor = tx.execute(
-        "INSERT INTO channel_pushes (channel, kind, dedupe_key, order_id, payload, next_at,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (dedupe_key) DO NOTHING",
-        (
-            channel,
-            kind,
-            key,
-            order_id,
-            json.dumps(dict(payload), ensure_ascii=False, separators=(",", ":")),
-            now,
-            now,
-            now,
-        ),
-    )
-    return bool(cursor.rowcount)
+    text = json.dumps(dict(payload), ensure_ascii=False, separators=(",", ":"))
+    return stored.insert_push(tx, channel, kind, key, text, order_id=order_id, now=now)
 
 
 def pushes(
     tx: Tx, *, state: str | None = None, channel: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """The pushes, newest first, for the API and the board."""
-    sql, params = where(state=state, channel=channel)
-    rows = tx.all(f"SELECT * FROM channel_pushes{sql} ORDER BY id DESC LIMIT ?", [*params, limit])
+    rows = stored.list_pushes(tx, state=state, channel=channel, limit=limit)
     return [_shown(r) for r in rows]
 
 
@@ -116,16 +103,12 @@ def _shown(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def retry_now(tx: Tx, push_id: int, now: str) -> dict[str, Any]:
     """A failed push back in the queue, due now, its tries counted afresh."""
-    row = tx.one("SELECT * FROM channel_pushes WHERE id = ?", (push_id,))
+    row = stored.push(tx, push_id)
     if row is None:
         raise CentralError("not_found", what="channel push", key=str(push_id))
     if row["state"] in ("failed", "pending"):
-        tx.execute(
-            "UPDATE channel_pushes SET state = 'pending', attempts = 0, next_at = ?,"
-            " updated_at = ? WHERE id = ?",
-            (now, now, push_id),
-        )
-    again = tx.one("SELECT * FROM channel_pushes WHERE id = ?", (push_id,))
+        stored.due_again(tx, push_id, now)
+    again = stored.push(tx, push_id)
     assert again is not None  # read above in this transaction
     return _shown(again)
 
@@ -190,26 +173,11 @@ class Outbound:
         now = self.clock()
         lease = stamp(now + timedelta(seconds=self.timeout_s * 3))
         with self.read() as tx:
-            rows = tx.all(
-                "SELECT * FROM channel_pushes p WHERE p.state = 'pending' AND p.channel = ?"
-                " AND p.next_at <= ? AND NOT EXISTS (SELECT 1 FROM channel_pushes e"
-                " WHERE e.channel = p.channel AND e.order_id = p.order_id AND e.id < p.id"
-                " AND (e.state = 'failed' OR (e.state = 'pending' AND e.next_at > ?)))"
-                " ORDER BY p.id LIMIT ?",
-                (channel, stamp(now), stamp(now), limit),
-            )
+            rows = stored.due_pushes(tx, channel, stamp(now), limit)
         if not rows:
             return []
         with self.write() as tx:
-            return [
-                dict(r)
-                for r in rows
-                if tx.execute(
-                    "UPDATE channel_pushes SET next_at = ? WHERE id = ? AND state = 'pending'"
-                    " AND next_at = ?",
-                    (lease, r["id"], r["next_at"]),
-                ).rowcount
-            ]
+            return [dict(r) for r in rows if stored.lease(tx, r["id"], r["next_at"], lease)]
 
     def _send_one(
         self, client: httpx.Client, channel: str, settings: Settings, row: Mapping[str, Any]
@@ -259,39 +227,24 @@ class Outbound:
             state = "pending"
         delay = Backoff(self.base_s, self.cap_s, attempts=max(attempts - 1, 0)).next_delay()
         with self.write() as tx:
-            tx.execute(
-                "UPDATE channel_pushes SET state = ?, attempts = ?, next_at = ?, answer = ?,"
-                " answer_status = ?, updated_at = ?, sent_at = ? WHERE id = ? AND state = 'pending'",
-                (
-                    state,
-                    attempts,
-                    stamp(now + timedelta(seconds=delay)),
-                    outcome.answer,
-                    outcome.status,
-                    stamp(now),
-                    stamp(now) if state == "sent" else None,
-                    row["id"],
-                ),
+            stored.record_try(
+                tx,
+                row["id"],
+                state=state,
+                attempts=attempts,
+                next_at=stamp(now + timedelta(seconds=delay)),
+                answer=outcome.answer,
+                answer_status=outcome.status,
+                now=stamp(now),
+                sent_at=stamp(now) if state == "sent" else None,
             )
             order_id = row["order_id"]
             if state == "failed":
                 self._exception(tx, row, channel, outcome, attempts, call)
             elif state == "sent" and row["kind"] == "stock":
-                tx.execute(  # no stock figure of the channel failed any more
-                    "UPDATE exceptions SET status = 'resolved', resolved_at = ? WHERE status ="
-                    " 'open' AND kind = 'channel_push_failed' AND edge_id = ? AND order_id IS NULL"
-                    " AND NOT EXISTS (SELECT 1 FROM channel_pushes WHERE channel = ?"
-                    " AND kind = 'stock' AND state = 'failed')",
-                    (stamp(now), channel, channel),
-                )
+                exceptions.resolve_channel_stock_failed(tx, channel, stamp(now))
             elif state == "sent" and order_id:
-                tx.execute(
-                    "UPDATE exceptions SET status = 'resolved', resolved_at = ? WHERE status ="
-                    " 'open' AND kind = 'channel_push_failed' AND edge_id = ? AND order_id = ?"
-                    " AND NOT EXISTS (SELECT 1 FROM channel_pushes WHERE channel = ?"
-                    " AND order_id = ? AND state = 'failed')",
-                    (stamp(now), channel, order_id, channel, order_id),
-                )
+                exceptions.resolve_channel_order_failed(tx, channel, order_id, stamp(now))
         api = call.api if call else "-"
         log.log(
             logging.WARNING if state == "failed" else logging.INFO,

@@ -8,7 +8,8 @@ from typing import Any
 
 from central_sync.server.access import list_edges
 from central_sync.server.assign import QUIET_AFTER_S, last_heard
-from central_sync.store.db import Tx, where
+from central_sync.store import edges, orders, returns, shipments
+from central_sync.store.db import Tx
 
 MAX_LIST = 1000
 # The board calls an edge "catching up" when its newest event arrived this long after it happened.
@@ -30,66 +31,28 @@ def list_orders(
     tx: Tx, *, status: str | None = None, warehouse: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """Orders, the most recently changed first, each with its tracking numbers."""
-    chosen, params = where(status=status, warehouse=warehouse)
-    sql = (
-        "SELECT id, channel, channel_order_id, status, warehouse, hold_reason, priority, ship_by,"
-        f" created_at, updated_at FROM orders{chosen} ORDER BY updated_at DESC, id LIMIT ?"
+    rows = orders.list_orders(
+        tx, status=status, warehouse=warehouse, limit=min(max(limit, 1), MAX_LIST)
     )
-    rows = tx.all(sql, [*params, min(max(limit, 1), MAX_LIST)])
-    tracking = _tracking(tx, [r["id"] for r in rows])
+    tracking = shipments.tracking_numbers(tx, [r["id"] for r in rows])
     return [dict(r) | {"tracking_numbers": tracking.get(r["id"], [])} for r in rows]
-
-
-def _tracking(tx: Tx, ids: list[str]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        if not chunk:
-            continue
-        rows = tx.all(
-            f"SELECT order_id, tracking_number FROM shipments WHERE order_id IN"
-            f" ({','.join('?' * len(chunk))}) ORDER BY order_id, parcel_no",
-            chunk,
-        )
-        for r in rows:
-            found.setdefault(r["order_id"], []).append(r["tracking_number"])
-    return found
 
 
 def order_detail(tx: Tx, order_id: str) -> dict[str, Any] | None:
     """One order with its lines, picked units, history, shipment and returns."""
-    row = tx.one("SELECT * FROM orders WHERE id = ?", (order_id,))
+    row = orders.order(tx, order_id)
     if row is None:
         return None
-    one = (order_id,)
-    lines = tx.all(
-        "SELECT line_no, sku, qty, lot, refunded, status FROM order_lines WHERE order_id = ?"
-        " ORDER BY line_no",
-        one,
-    )
-    picks = tx.all("SELECT sku, qty FROM order_picks WHERE order_id = ? ORDER BY sku", one)
-    hist = tx.all(
-        "SELECT at, from_status, to_status, source, note FROM order_history WHERE order_id = ?"
-        " ORDER BY id",
-        one,
-    )
-    parcels = tx.all(
-        "SELECT parcel_no, parcels, tracking_number, carrier, weight_g, contents, edge_id"
-        " FROM shipments WHERE order_id = ? ORDER BY parcel_no",
-        one,
-    )
-    returns = tx.all(
-        "SELECT rma, lines, status, reason, source, tracking_number, expires_at, created_at"
-        " FROM returns WHERE order_id = ? ORDER BY rma",
-        one,
-    )
+    picks = orders.picks_of(tx, order_id)
+    parcels = shipments.parcels_of(tx, order_id)
+    rmas = returns.returns_of_order(tx, order_id)
     return dict(row) | {
         "ship_to": json.loads(row["ship_to"]),
-        "lines": lines,
+        "lines": orders.lines_of(tx, order_id),
         "picked": {p["sku"]: int(p["qty"]) for p in picks},
-        "history": hist,
+        "history": orders.history_of(tx, order_id),
         "shipment": [p | {"contents": json.loads(p["contents"])} for p in parcels],
-        "returns": [r | {"lines": json.loads(r["lines"])} for r in returns],
+        "returns": [r | {"lines": json.loads(r["lines"])} for r in rmas],
     }
 
 
@@ -98,9 +61,7 @@ def edges_overview(
 ) -> list[dict[str, Any]]:
     """Each edge's high water, its last event, how far behind its stream runs (`behind_s`:
     newest event's arrival minus its occurrence), when last heard from and its state."""
-    heard_at = {
-        r["edge_id"]: r for r in tx.all("SELECT edge_id, last_seen_at, feed_cursor FROM edges")
-    }
+    heard_at = edges.heard(tx)
     out = []
     for edge in list_edges(tx):
         behind = _seconds_between(edge["last_occurred_at"], edge["last_event_at"])
@@ -132,5 +93,4 @@ def edges_overview(
 
 
 def status_counts(tx: Tx) -> dict[str, int]:
-    rows = tx.all("SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status")
-    return {r["status"]: int(r["n"]) for r in rows}
+    return orders.status_counts(tx)

@@ -56,3 +56,9 @@ def admin_token_count(tx: Tx) -> int:
 def admin_token_exists(tx: Tx, token_hash: str) -> bool:
     row = tx.one("SELECT token_hash FROM admin_tokens WHERE token_hash = ?", (token_hash,))
     return row is not None
+
+
+def heard(tx: Tx) -> dict[str, dict[str, Any]]:
+    """edge id → when it last asked for its feed and the cursor it asked from."""
+    rows = tx.all("SELECT edge_id, last_seen_at, feed_cursor FROM edges")
+    return {r["edge_id"]: r for r in rows}

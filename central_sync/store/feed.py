@@ -23,3 +23,16 @@ def changes_after(tx: Tx, edge_id: str, after: int, limit: int) -> list[dict[str
         " ORDER BY id LIMIT ?",
         (edge_id, after, limit),
     )
+
+
+def releases_not_taken(tx: Tx, before: str) -> list[dict[str, Any]]:
+    """The `order_released` changes made before `before` of orders still released to that edge
+    that the edge has not asked past (its feed cursor), with when it was last heard, in order."""
+    return tx.all(
+        "SELECT c.order_id, c.edge_id, c.id, c.created_at, e.feed_cursor, e.last_seen_at,"
+        " e.last_event_at FROM changes c JOIN edges e ON e.edge_id = c.edge_id"
+        " JOIN orders o ON o.id = c.order_id AND o.warehouse = c.edge_id"
+        " WHERE c.type = 'order_released' AND o.status = 'released' AND c.id > e.feed_cursor"
+        " AND c.created_at < ? ORDER BY c.id",
+        (before,),
+    )

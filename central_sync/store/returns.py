@@ -26,3 +26,11 @@ def units_refunded_since(tx: Tx, since: str) -> list[dict[str, Any]]:
         " GROUP BY r.channel, l.sku, l.reason",
         (since,),
     )
+
+
+def returns_of_order(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    return tx.all(
+        "SELECT rma, lines, status, reason, source, tracking_number, expires_at, created_at"
+        " FROM returns WHERE order_id = ? ORDER BY rma",
+        (order_id,),
+    )
