@@ -45,6 +45,9 @@ from tests.support import (
     snapshot,
 )
 from tests.sync.feed import change
+from tests.test_receiving_api import LOT_GTIN as DOCK_LOT_GTIN
+from tests.test_receiving_api import clerk as dock_clerk
+from tests.test_receiving_api import expect as expect_asn
 
 Outcome = httpx.Response | EdgeError
 Act = Callable[[dict[str, str]], Outcome]  # language headers -> the refusal, triggered once
@@ -709,6 +712,47 @@ def board_not_reprioritisable(f: Floor) -> Act:
     return board_move(f, f"order:{order_id}", "priority", {"priority": 2})
 
 
+# --- receiving at the dock and putaway
+
+
+def asn_not_found(f: Floor) -> Act:
+    expect_asn(f, [{"line_no": 1, "sku": "SKU-1", "qty": 1}])
+    h = f.login()
+    f.start(h, "receive")
+    return lambda lang: f.scan(h | lang, "ASN-NOPE")
+
+
+def asn_not_open(f: Floor) -> Act:
+    expect_asn(f, [{"line_no": 1, "sku": "SKU-1", "qty": 1}])
+    sql(f, "UPDATE asns SET status = 'closed'")
+    h = f.login()
+    f.start(h, "receive")
+    return lambda lang: f.scan(h | lang, "ASN-7")
+
+
+def choice_not_allowed(f: Floor) -> Act:
+    """A picker at an over-delivery stop tries to accept it (a supervisor's choice)."""
+    expect_asn(f, [{"line_no": 1, "sku": "SKU-1", "qty": 1}])
+    h = dock_clerk(f)
+    f.scan(h, EAN13)
+    f.scan(h, EAN13)
+    return lambda lang: f.scan(h | lang, "CMD:ACCEPT")
+
+
+def unit_incomplete(f: Floor) -> Act:
+    """A lot-tracked item waiting for its lot, and another product scanned instead."""
+    expect_asn(f, [{"line_no": 1, "sku": "SKU-3", "qty": 1, "lot": "L1"}])
+    h = dock_clerk(f)
+    f.scan(h, f"(01){DOCK_LOT_GTIN}")
+    return lambda lang: f.scan(h | lang, EAN13)
+
+
+def putaway_not_found(f: Floor) -> Act:
+    h = f.login()
+    f.start(h, "putaway")
+    return lambda lang: f.scan(h | lang, "NO-SUCH-CONTAINER")
+
+
 SCENARIOS: dict[str, Scenario] = {
     fn.__name__: fn
     for fn in (
@@ -723,6 +767,11 @@ SCENARIOS: dict[str, Scenario] = {
         storage_full,
         internal_error,
         unknown_sku,
+        asn_not_found,
+        asn_not_open,
+        choice_not_allowed,
+        unit_incomplete,
+        putaway_not_found,
         unknown_location,
         invalid_quantity,
         not_authenticated,

@@ -24,6 +24,10 @@ COMMANDS = (
     "DAMAGED",
     "DESTROY",
     "UNKNOWN",
+    # the dock: what to do with a discrepancy
+    "ACCEPT",
+    "REJECT",
+    "QUARANTINE",
 )
 ClassifiedKind = Literal[
     "location", "product", "container", "order", "parcel", "rma", "badge", "command"

@@ -355,6 +355,31 @@ CATALOGUE: dict[str, Message] = {
         "One {sku} too many: {done} of {expected} are already scanned. Take this one out of the parcel.",
         "多出一件 {sku}：已扫描 {done}/{expected} 件。请将此件从包裹中取出。",
     ),
+    # --- receiving at the dock and putaway (edge/domain/receipt.py, putaway.py) ---
+    "asn_not_found": Message(
+        "{code} is not a shipping notice (ASN) or an SSCC this edge expects. Check the delivery"
+        " papers for the ASN number, or ask a supervisor to import the ASN.",
+        "{code} 不是本仓库预期的到货通知（ASN）或 SSCC。请在送货单上核对 ASN 号，或请主管导入该 ASN。",
+    ),
+    "asn_not_open": Message(
+        "ASN {asn_id} is {status}: nothing more can be received against it. Ask a supervisor.",
+        "到货通知 {asn_id} 状态为 {status}，不能再按其收货。请联系主管。",
+    ),
+    "choice_not_allowed": Message(
+        "You may not {choice} this {kind} of {sku}. Choose reject or quarantine, or ask a"
+        " supervisor to accept it.",
+        "您无权对 {sku} 的此项差异（{kind}）执行 {choice}。请选择拒收或隔离，或请主管接收。",
+    ),
+    "unit_incomplete": Message(
+        "The {sku} being received still needs its {missing}. Scan the {missing} barcode on the"
+        " same carton, or press Cancel to start the carton again.",
+        "正在收货的 {sku} 还缺少{missing}。请扫描同一箱上的{missing}条码，或按“取消”重新扫描该箱。",
+    ),
+    "putaway_not_found": Message(
+        "Nothing waits to be put away from {code}. Scan the container label of goods received at"
+        " the dock.",
+        "{code} 没有待上架的货物。请扫描收货区已收货物的容器标签。",
+    ),
     "storage_full": Message(
         "The edge's disk is full; nothing was saved. Tell IT now; keep the goods where they are.",
         "边缘服务器磁盘已满，本次操作未保存。请立即通知 IT；货物保持原位。",
@@ -417,6 +442,17 @@ TERMS: dict[str, Message] = {
     "site_rule": Message("this site's rule for typed weights", "本仓库对手工重量的规定"),
     "print_job": Message("print job", "打印任务"),
     "count_task": Message("count task", "盘点任务"),
+    # the dock's discrepancies and the choices at a stop
+    "over": Message("over-delivery", "多收"),
+    "short": Message("short delivery", "短少"),
+    "unexpected": Message("unexpected item", "非预期商品"),
+    "wrong_lot": Message("wrong lot", "批号不符"),
+    "expired": Message("expired", "已过期"),
+    "short_shelf_life": Message("short shelf life", "保质期不足"),
+    "damaged": Message("damaged", "破损"),
+    "accept": Message("accept", "接收"),
+    "reject": Message("reject", "拒收"),
+    "quarantine": Message("quarantine", "隔离"),
 }
 
 # Keys whose values name a term to translate; `allowed` is a list of role terms.
@@ -599,6 +635,83 @@ PROMPTS: dict[str, Message] = {
         "Moved {qty} × {sku} from {source} to {target}.",
         "已将 {qty} 件 {sku} 从 {source} 移到 {target}。",
     ),
+    # --- the dock ---
+    "scan_asn": Message(
+        "Scan the delivery's ASN number or a pallet's SSCC.", "请扫描到货通知（ASN）号或托盘 SSCC。"
+    ),
+    "scan_receipt_item": Message(
+        "ASN {asn_id}: scan the next carton or item (or Done to close the ASN).",
+        "到货通知 {asn_id}：请扫描下一箱或下一件（或按“完成”关闭该通知）。",
+    ),
+    "scan_lot": Message("Scan the lot barcode of this {sku}.", "请扫描此 {sku} 的批号条码。"),
+    "scan_expiry": Message(
+        "Scan the expiry date barcode of this {sku}.", "请扫描此 {sku} 的有效期条码。"
+    ),
+    "scan_damaged_unit": Message(
+        "Marked damaged: scan the damaged carton or item.", "已标记破损：请扫描破损的箱或件。"
+    ),
+    "unit_received": Message(
+        "Received {qty} × {sku} into {location} ({container}).",
+        "已收货 {qty} 件 {sku}，放入 {location}（{container}）。",
+    ),
+    "container_received": Message(
+        "Received the whole of {sscc}: {qty} units.", "已整托收货 {sscc}：共 {qty} 件。"
+    ),
+    "dock_over": Message(
+        "Stop: {qty} × {sku} more than the ASN expects. Choose: {choices}.",
+        "停止：{sku} 比到货通知多出 {qty} 件。请选择：{choices}。",
+    ),
+    "dock_unexpected": Message(
+        "Stop: {sku} is not on this ASN ({qty} units). Choose: {choices}.",
+        "停止：{sku} 不在此到货通知上（{qty} 件）。请选择：{choices}。",
+    ),
+    "dock_wrong_lot": Message(
+        "Stop: {sku} lot {lot} is not the lot expected ({expected_lot}). Choose: {choices}.",
+        "停止：{sku} 批号 {lot} 不是预期批号（{expected_lot}）。请选择：{choices}。",
+    ),
+    "dock_expired": Message(
+        "Stop: {sku} lot {lot} expired on {expiry}. It must not be put away. Choose: {choices}.",
+        "停止：{sku} 批号 {lot} 已于 {expiry} 过期，不得上架。请选择：{choices}。",
+    ),
+    "dock_short_shelf_life": Message(
+        "Stop: {sku} lot {lot} expires on {expiry}, too soon for this product. Choose: {choices}.",
+        "停止：{sku} 批号 {lot} 于 {expiry} 到期，剩余保质期不足。请选择：{choices}。",
+    ),
+    "dock_damaged": Message(
+        "Stop: {qty} × {sku} damaged. Choose: {choices}.",
+        "停止：{qty} 件 {sku} 破损。请选择：{choices}。",
+    ),
+    "dock_short": Message("{qty} × {sku} short on the ASN.", "到货通知上 {sku} 短少 {qty} 件。"),
+    "dock_accepted": Message(
+        "Accepted {qty} × {sku} ({kind}); recorded.", "已接收 {qty} 件 {sku}（{kind}），已记录。"
+    ),
+    "dock_rejected": Message(
+        "Rejected {qty} × {sku} ({kind}); recorded. Set the goods aside for the supplier.",
+        "已拒收 {qty} 件 {sku}（{kind}），已记录。请将货物放在一旁退回供应商。",
+    ),
+    "dock_quarantined": Message(
+        "Quarantined {qty} × {sku} ({kind}); recorded. Take the goods to quarantine.",
+        "已隔离 {qty} 件 {sku}（{kind}），已记录。请将货物送到隔离区。",
+    ),
+    "asn_received": Message(
+        "ASN {asn_id} closed: {units} units received, {short} short. Scan the next ASN.",
+        "到货通知 {asn_id} 已关闭：收货 {units} 件，短少 {short} 件。请扫描下一个到货通知。",
+    ),
+    "scan_putaway_container": Message(
+        "Scan a received container (or item) at the dock to put it away.",
+        "请扫描收货区已收货的容器（或商品）进行上架。",
+    ),
+    "scan_putaway_bin": Message(
+        "Put {qty} × {sku} from {container} into {suggested}: scan the bin.",
+        "将 {container} 中的 {qty} 件 {sku} 放入 {suggested}：请扫描库位。",
+    ),
+    "put_away": Message(
+        "Put away {qty} × {sku} into {location}.", "已将 {qty} 件 {sku} 上架到 {location}。"
+    ),
+    "put_away_elsewhere": Message(
+        "Put away {qty} × {sku} into {location} (suggested {suggested}); recorded.",
+        "已将 {qty} 件 {sku} 上架到 {location}（建议库位 {suggested}），已记录。",
+    ),
 }
 
 
@@ -624,5 +737,11 @@ def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
 
 
 def prompt(key: str, lang: str, params: Mapping[str, Any]) -> str:
-    """Fill a prompt or confirmation text in `lang`."""
-    return fill(PROMPTS[key], lang, params)
+    """Fill a prompt or confirmation text in `lang` (a stop's `kind` and `choices` translated)."""
+    values = dict(params)
+    if isinstance(values.get("choices"), list | tuple):
+        names = [pick(TERMS[c], lang) if c in TERMS else str(c) for c in values["choices"]]
+        values["choices"] = pick(_OR, lang).join(names)
+    if key.startswith("dock_") and values.get("kind") in TERMS:
+        values["kind"] = pick(TERMS[values["kind"]], lang)
+    return fill(PROMPTS[key], lang, values)

@@ -12,7 +12,7 @@ from edge.domain.decision import Decision
 from edge.domain.ledger import Stock
 from edge.domain.move import PROMPT, MoveContext, MoveSession, decide_move
 from edge.domain.operator import MANAGERS, Role
-from edge.service import packing, picking, returns
+from edge.service import packing, picking, receiving, returns
 from edge.service.floor import FloorSettings
 from edge.store.catalog import lot_order
 from edge.store.ledger import load_stock_rows
@@ -64,6 +64,9 @@ def _view_move(_conn: Any, state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+FLOOR = MANAGERS | {Role.PICKER, Role.PACKER, Role.RETURNS}
+
+
 def _registry() -> dict[str, Workflow]:
     return {
         "move": Workflow(
@@ -101,6 +104,24 @@ def _registry() -> dict[str, Workflow]:
             returns.run_returns,
             returns.view_returns,
             returns.takes_any_code,
+        ),
+        # the dock: anyone on the floor may receive and put away; accepting a discrepancy
+        # needs a supervisor (edge.domain.receipt.allowed_choices)
+        "receive": Workflow(
+            "receive",
+            FLOOR,
+            receiving.start_receive,
+            receiving.run_receive,
+            receiving.view_receive,
+            receiving.takes_any_code,
+        ),
+        "putaway": Workflow(
+            "putaway",
+            FLOOR,
+            receiving.start_putaway,
+            receiving.run_putaway,
+            receiving.view_putaway,
+            receiving.putaway_takes_any_code,
         ),
     }
 

@@ -12,8 +12,10 @@ from edge.domain.decision import CountTaskOpened, ExceptionRaised
 from edge.domain.order import StatusChange
 from edge.domain.parcel import OrderShipped, ParcelClosed, ParcelDispatched
 from edge.domain.pick import PickListFinished, TaskAdded, TaskProgress, ToteBound
+from edge.domain.putaway import PutawayDone
+from edge.domain.receipt import AsnClosed, DiscrepancyRecorded, UnitReceived
 from edge.domain.return_record import ReturnItemGraded, ReturnParcelClosed, ReturnParcelOpened
-from edge.store import packing, returns
+from edge.store import packing, receiving, returns
 from edge.store.writer import Tx
 
 
@@ -132,6 +134,10 @@ APPLIERS: dict[type, Callable[..., None]] = {
     ReturnParcelOpened: returns.apply_parcel_opened,
     ReturnItemGraded: returns.apply_item_graded,
     ReturnParcelClosed: returns.apply_parcel_closed,
+    UnitReceived: receiving.apply_unit_received,
+    DiscrepancyRecorded: receiving.apply_discrepancy,
+    AsnClosed: receiving.apply_asn_closed,
+    PutawayDone: receiving.apply_putaway_done,
 }
 
 

@@ -787,6 +787,59 @@ def m0017_board_moves(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0018_dock")
+def m0018_dock(db: Database) -> None:
+    # The dock's own records (issue 21). Per ASN line, what was accepted, quarantined and
+    # rejected (received = accepted + quarantined); every discrepancy and the choice made; a
+    # putaway task per received container and SKU (dock → bin; created_at is the first receipt
+    # into it, so done_at - created_at is its dock-to-stock time); and a SKU's pick face with the
+    # units it holds, where the site has set one.
+    db.executescript(
+        """
+        ALTER TABLE asn_lines ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE asn_lines ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE asn_lines ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE receipt_discrepancies (
+            id INTEGER PRIMARY KEY,
+            asn_id TEXT NOT NULL REFERENCES asns(asn_id),
+            line_no INTEGER NOT NULL DEFAULT 0,
+            kind TEXT NOT NULL CHECK (kind IN ('over','short','unexpected','wrong_lot','expired',
+                'short_shelf_life','damaged')),
+            sku TEXT NOT NULL,
+            lot TEXT,
+            qty INTEGER NOT NULL CHECK (qty >= 0),
+            decision TEXT NOT NULL CHECK (decision IN ('accept','reject','quarantine')),
+            operator_id INTEGER,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX receipt_discrepancies_asn ON receipt_discrepancies(asn_id);
+        CREATE TABLE putaway_tasks (
+            id INTEGER PRIMARY KEY,
+            asn_id TEXT,
+            container TEXT NOT NULL,
+            sku TEXT NOT NULL,
+            from_location TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','done')),
+            suggested TEXT,
+            location TEXT,
+            qty INTEGER NOT NULL DEFAULT 0,
+            operator_id INTEGER,
+            created_at TEXT NOT NULL,
+            done_at TEXT
+        );
+        CREATE UNIQUE INDEX putaway_tasks_open ON putaway_tasks(container, sku)
+            WHERE status = 'open';
+        CREATE INDEX putaway_tasks_done ON putaway_tasks(done_at) WHERE done_at IS NOT NULL;
+        CREATE TABLE pick_faces (
+            sku TEXT NOT NULL REFERENCES products(sku),
+            location TEXT NOT NULL REFERENCES locations(code),
+            capacity INTEGER NOT NULL CHECK (capacity > 0),
+            PRIMARY KEY (sku, location)
+        );
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}
