@@ -1,6 +1,7 @@
 """The shape of a command: routers parse, authorise, call one service function and map its result;
 services own the unit of work (they open the transaction through the writer); every SQL string
-lives in the store (`edge/store/`). Read from the source with `ast`, like the purity test."""
+lives in a store (`edge/store/`, central's `central_sync/store/`). Read from the source with
+`ast`, like the purity test."""
 
 from __future__ import annotations
 
@@ -11,12 +12,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Where no SQL may stand: the edge outside its store, and the sync agent.
-NO_SQL = ["edge", "central_sync/agent"]
-STORES = ["edge/store"]
+# Where no SQL may stand: the edge outside its store, the sync agent and central's server.
+NO_SQL = ["edge", "central_sync/agent", "central_sync/server"]
+STORES = ["edge/store", "central_sync/store"]
 
 # Files that still hold SQL, each with its reason; delete an entry as its SQL moves to a store.
-KNOWN_SQL: dict[str, str] = {}
+MOVING = "its SQL moves to central_sync/store module by module today (cstore16, issue 16)"
+KNOWN_SQL: dict[str, str] = {
+    "central_sync/server/aftersales.py": MOVING,
+    "central_sync/server/amend.py": MOVING,
+    "central_sync/server/apply.py": MOVING,
+    "central_sync/server/assign.py": MOVING + "; last, after review19 and merge19 change it",
+    "central_sync/server/orders.py": MOVING + "; last, after review19 and merge19 change it",
+    "central_sync/server/refunds.py": MOVING,
+    "central_sync/server/returns.py": MOVING,
+    "central_sync/server/self_service.py": MOVING,
+}
 
 SQL = re.compile(
     r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|WITH|BEGIN|REPLACE|SAVEPOINT"
@@ -94,7 +105,10 @@ def test_no_sql_string_stands_outside_the_store() -> None:
         hits = sql_in(path.read_text(encoding="utf-8"))
         if hits:
             offenders[rel] = hits
-    assert offenders == {}, f"SQL outside edge/store (move it into a store module): {offenders}"
+    assert offenders == {}, (
+        f"SQL outside the stores (move it into a module of edge/store or central_sync/store"
+        f" named for what it keeps): {offenders}"
+    )
 
 
 def test_every_known_exception_still_holds_sql() -> None:
