@@ -1058,6 +1058,8 @@ def _central_act(code: str, central: Any, client: TestClient, admin: dict[str, s
         for n in range(5):
             client.post("/api/v1/self-service/lookup", json=lookup | {"phone": f"99{n:02d}"})
         return lambda h: client.post("/api/v1/self-service/lookup", json=lookup, headers=h)
+    if code in ASN_CODES:
+        return _asn_act(code, central, client, admin)
     ticket = client.post("/api/v1/self-service/lookup", json=lookup).json()["pass"]
     rma = authorise(client, admin, "shop:1").json()["rma"]
     return lambda h: client.post(
@@ -1069,10 +1071,49 @@ def _central_act(code: str, central: Any, client: TestClient, admin: dict[str, s
 
 # Available to sell for the channels (central_sync/server/channel_stock.py).
 CHANNEL_CODES = ("unknown_channel", "cursor_ahead")
+# Advance shipping notices (central_sync/server/asns.py).
+ASN_CODES = (
+    "asn_unknown_warehouse",
+    "asn_unknown_sku",
+    "asn_sscc_taken",
+    "asn_csv_refused",
+    "asn_exists",
+    "asn_not_open",
+)
+
+
+def _asn_act(code: str, central: Any, client: TestClient, admin: dict[str, str]) -> Act:
+    asn = {
+        "asn_id": "ASN-1",
+        "warehouse": "edge-1",
+        "supplier": "Fujian Tea Co.",
+        "lines": [{"sku": "TEA-0001", "qty": 24}],
+    }
+    if code in ("asn_unknown_warehouse", "asn_unknown_sku"):
+        bad = {"warehouse": "edge-9"} if code == "asn_unknown_warehouse" else {}
+        bad |= {"lines": [{"sku": "TEA-9999", "qty": 1}]} if not bad else {}
+        return lambda h: client.post("/api/v1/asns", json=asn | bad, headers=admin | h)
+    if code == "asn_csv_refused":
+        text = "asn_id,warehouse,supplier,sku,qty\nASN-2,edge-1,Acme,TEA-0001,many\n"
+        return lambda h: client.post(
+            "/api/v1/asns/csv", content=text, headers=admin | h | {"Content-Type": "text/csv"}
+        )
+    pallet = {"sscc": "376130321109103420", "contents": [{"sku": "TEA-0001", "qty": 24}]}
+    asn["containers"] = [pallet]
+    assert client.post("/api/v1/asns", json=asn, headers=admin).status_code == 201
+    if code == "asn_sscc_taken":
+        again = asn | {"asn_id": "ASN-2"}
+        return lambda h: client.post("/api/v1/asns", json=again, headers=admin | h)
+    if code == "asn_exists":
+        other = asn | {"supplier": "Another"}
+        return lambda h: client.post("/api/v1/asns", json=other, headers=admin | h)
+    with central.write() as tx:  # the edge closed it (as its asn_closed does)
+        tx.execute("UPDATE asns SET status = 'closed'")
+    return lambda h: client.post("/api/v1/asns/ASN-1/cancel", json={}, headers=admin | h)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("code", RETURNS_CODES + CHANNEL_CODES)
+@pytest.mark.parametrize("code", RETURNS_CODES + CHANNEL_CODES + ASN_CODES)
 def test_a_central_returns_refusal_has_its_code_and_text_and_changes_nothing(
     tmp_path: Path, code: str, lang: str
 ) -> None:
@@ -1100,4 +1141,4 @@ def test_a_central_returns_refusal_has_its_code_and_text_and_changes_nothing(
 def test_every_returns_code_of_central_is_in_its_catalogue_and_has_a_scenario() -> None:
     from central_sync.server.messages import CATALOGUE as CENTRAL
 
-    assert set(RETURNS_CODES + CHANNEL_CODES) <= set(CENTRAL)
+    assert set(RETURNS_CODES + CHANNEL_CODES + ASN_CODES) <= set(CENTRAL)

@@ -19,6 +19,7 @@ from central_sync.server.central import WATCH_S, Central
 from central_sync.server.feed import Notifier
 from central_sync.server.routes import (
     admin,
+    asns,
     board,
     channels,
     edges,
@@ -124,6 +125,9 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
         returns.board,
         self_service.router,
         self_service.api,
+        asns.board,
+        asns.reader,
+        asns.page,
     ):
         app.include_router(router)
 

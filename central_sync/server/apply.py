@@ -18,6 +18,7 @@ from typing import Any
 from central_sync.server import channel_status
 from central_sync.server.aftersales import apply_returns
 from central_sync.server.amend import SHIPPED
+from central_sync.server.asns import apply_asn_closes
 from central_sync.server.attention import raise_exception
 from central_sync.server.batch import STATUS_BY_EVENT, EdgeEvent
 from central_sync.server.errors import CentralError
@@ -89,6 +90,7 @@ def apply_batch(tx: Tx, edge_id: str, events: Sequence[EdgeEvent]) -> BatchResul
         result.changed_skus = _count_stock(tx, edge_id, new)
         _apply_orders(tx, edge_id, new)
         apply_returns(tx, edge_id, new)
+        apply_asn_closes(tx, edge_id, new)
         answer_cut_refusals(tx, edge_id, new)
     result.applied = len(new)
     result.high_water = [{"epoch": e, "seq": s} for e, s in sorted(tops.items())]

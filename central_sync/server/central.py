@@ -27,6 +27,7 @@ from central_sync.server import (
     webhooks,
 )
 from central_sync.server.apply import apply_batch, high_water
+from central_sync.server.asns import AsnDesk
 from central_sync.server.assign import QUIET_AFTER_S, edge_pool, figures
 from central_sync.server.attention import UNACKED_AFTER_S
 from central_sync.server.batch import EdgeEvent
@@ -87,6 +88,7 @@ class Central:
         self.decrypter: Decrypter = decrypter or NoDecrypter()
         self.webhook_secrets = webhooks.secrets_from()  # docs/central.md, "Channel webhooks"
         self.returns = ReturnDesk(write=self.write, read=self.read)  # RMAs, refunds due
+        self.asns = AsnDesk(write=self.write, read=self.read)  # advance shipping notices
         # docs/central.md, "Status back to the channels"
         self.outbound = Outbound(self.write, self.read, outbound.settings_from())
 

@@ -125,6 +125,39 @@ CATALOGUE: dict[str, Text] = {
         "photos per return.",
         "照片未被接收：{reason}。请上传不超过 2 MiB 的 JPEG 或 PNG，每个退货最多 {limit} 张。",
     ),
+    "asn_unknown_warehouse": Text(
+        "Warehouse {warehouse} is not an edge central knows. Address the ASN to a registered "
+        "warehouse, or add its edge first (warehouse-central add-edge).",
+        "仓库 {warehouse} 不是中心已登记的边缘节点。请将到货通知发往已登记的仓库，或先添加该边缘节点"
+        "（warehouse-central add-edge）。",
+    ),
+    "asn_unknown_sku": Text(
+        "Line {line} of ASN {asn_id}: SKU {sku} is not in central's catalogue. Add the product "
+        "(POST /api/v1/products) first, then send the ASN again; nothing was stored.",
+        "到货通知 {asn_id} 第 {line} 行：SKU {sku} 不在中心商品目录中。请先添加该商品"
+        "（POST /api/v1/products）再重新提交；未保存任何内容。",
+    ),
+    "asn_sscc_taken": Text(
+        "SSCC {sscc} is already expected on ASN {other}: each pallet or carton is on one ASN. "
+        "Check the label's number, or cancel ASN {other} first.",
+        "SSCC {sscc} 已在到货通知 {other} 中：每个托盘或箱只能属于一个到货通知。请核对标签号码，"
+        "或先取消到货通知 {other}。",
+    ),
+    "asn_csv_refused": Text(
+        "Row {row} of the CSV file was refused: {field} {reason} ({bad_rows} bad rows in all). "
+        "Nothing of the file was imported; correct the rows and upload the whole file again.",
+        "CSV 文件第 {row} 行被拒绝：{field} {reason}（共 {bad_rows} 行有误）。整个文件均未导入；"
+        "请更正后重新上传整个文件。",
+    ),
+    "asn_exists": Text(
+        "ASN {asn_id} already exists ({status}) with other contents. Send it unchanged, or cancel "
+        "it and send the new delivery under another ASN number.",
+        "到货通知 {asn_id} 已存在（{status}）且内容不同。请原样提交，或取消后以新的到货通知号提交。",
+    ),
+    "asn_not_open": Text(
+        "ASN {asn_id} is {status}: only an open ASN can be cancelled.",
+        "到货通知 {asn_id} 当前为 {status}：只有未关闭的到货通知可以取消。",
+    ),
     "edge_exists": Text(
         "Edge {edge_id} is already registered; its token was printed when it was added.",
         "边缘节点 {edge_id} 已注册；其令牌已在添加时打印。",
@@ -188,6 +221,10 @@ PHRASES: dict[str, Text] = {
     "no_signature": Text("no signature header was sent", "未发送签名头"),
     "bad_signature": Text("the signature is not the body's", "签名与请求体不符"),
     "unknown_token": Text("the token is not known here", "令牌无效"),
+    "asn_known": Text(
+        "is an ASN central holds already, with other contents", "为中心已有的到货通知，且内容不同"
+    ),
+    "no_rows": Text("has no rows under its header", "标题行下没有数据行"),
     "cancelled": Text("cancelled", "取消"),
     "readdressed": Text("given a new address", "修改地址"),
     "reassigned": Text("moved to another warehouse", "改派到其他仓库"),

@@ -295,6 +295,57 @@ MIGRATIONS: tuple[str, ...] = (
     -- The channel's own id of a SKU (its listing) that the stock figure pushes name.
     ALTER TABLE channel_stock_rules ADD COLUMN listing TEXT NOT NULL DEFAULT ''
     """,
+    """
+    -- Advance shipping notices (docs/central.md, "Advance shipping notices"): a supplier's
+    -- delivery announced to one warehouse: open, then closed (the edge's asn_closed) or cancelled.
+    CREATE TABLE asns (
+        asn_id TEXT PRIMARY KEY,
+        warehouse TEXT NOT NULL,
+        supplier TEXT NOT NULL,
+        expected_date TEXT,
+        status TEXT NOT NULL DEFAULT 'open',
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        closed_at TEXT,
+        cancel_reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX asns_status ON asns(status, warehouse);
+    -- Its expected lines, and what the edge's close reported for each.
+    CREATE TABLE asn_lines (
+        asn_id TEXT NOT NULL REFERENCES asns(asn_id),
+        line_no INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        lot TEXT,
+        expiry TEXT,
+        received INTEGER,
+        accepted INTEGER,
+        quarantined INTEGER,
+        rejected INTEGER,
+        PRIMARY KEY (asn_id, line_no)
+    );
+    -- Expected pallets and cartons by SSCC, their contents as JSON [{sku, qty, lot, expiry}].
+    CREATE TABLE asn_containers (
+        sscc TEXT PRIMARY KEY,
+        asn_id TEXT NOT NULL REFERENCES asns(asn_id),
+        kind TEXT NOT NULL,
+        contents TEXT NOT NULL
+    );
+    CREATE INDEX asn_containers_asn ON asn_containers(asn_id);
+    -- The discrepancies the dock found and decided, as the edge's asn_closed reported them.
+    CREATE TABLE asn_discrepancies (
+        asn_id TEXT NOT NULL REFERENCES asns(asn_id),
+        no INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        lot TEXT,
+        qty INTEGER NOT NULL,
+        decision TEXT NOT NULL,
+        operator TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (asn_id, no)
+    )
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

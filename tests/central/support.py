@@ -30,6 +30,10 @@ TABLES = (
     "channel_stock_rules",
     "channel_stock_cursor",
     "channel_stock",
+    "asns",
+    "asn_lines",
+    "asn_containers",
+    "asn_discrepancies",
 )
 ACCOUNTS = ("received", "shipped", "adjusted", "customer")
 AT = "2026-11-25T09:12:03.123456Z"
