@@ -14,11 +14,11 @@ from pydantic import BaseModel, Field
 
 from central_sync.server.attention import raise_exception
 from central_sync.server.batch import EdgeEvent
-from central_sync.server.db import Tx
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.messages import PHRASES, Text, render
 from central_sync.store import asns as store
+from central_sync.store.db import Tx
 from kernel.asn import AsnIn, ParsedAsn, document, parse_csv
 
 log = logging.getLogger("central.asns")
@@ -120,7 +120,8 @@ def parse_upload(text: str) -> list[ParsedAsn]:
 
 def create_from_csv(tx: Tx, parsed: Sequence[ParsedAsn]) -> dict[str, Any]:
     """Every ASN of the file in this transaction, or none: a fault names its row."""
-    created, unchanged = [], []
+    created: list[str] = []
+    unchanged: list[str] = []
     for p in parsed:
         try:
             done = create_asn(tx, p.asn, source="csv")

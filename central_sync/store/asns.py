@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from central_sync.server.db import Tx, utc_now
+from central_sync.store.db import Tx, utc_now
 
 RESULTS = ("received", "accepted", "quarantined", "rejected")
 DISCREPANCY_FIELDS = ("kind", "sku", "lot", "qty", "decision", "operator")
