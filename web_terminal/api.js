@@ -116,7 +116,7 @@ export function eventStream(url, handlers, { onState = () => {} } = {}) {
 export function liveEvents({ token, onEvent, onState = () => {} }) {
   const url = `/api/v1/events/stream?access_token=${encodeURIComponent(token)}`;
   const handlers = {};
-  for (const type of ["pick_list_assigned", "order_changed", "putback_needed", "exception_opened"]) handlers[type] = (data) => onEvent(type, data);
+  for (const type of ["pick_list_assigned", "pick_list_unassigned", "order_changed", "putback_needed", "exception_opened", "board_changed"]) handlers[type] = (data) => onEvent(type, data);
   return eventStream(url, handlers, { onState });
 }
 

@@ -14,6 +14,7 @@ import { createPackBench, weightOfScan } from "./pack_bench.js";
 import { dispatchScreen, packScreen } from "./screens_pack.js";
 import { createExceptions, exceptionsScreen } from "./exceptions.js";
 import { createKpis, kpiScreen } from "./kpis.js";
+import { boardScreen, createBoard } from "./board.js";
 import { createReturns } from "./returns.js";
 import { returnsScreen } from "./screens_returns.js";
 import { createStation, rejectedReason, scanEventKind, unknownStationScreen } from "./station.js";
@@ -33,6 +34,7 @@ const SCREENS = {
   returns: returnsScreen,
   kpis: kpiScreen,
   exceptions: exceptionsScreen,
+  board: boardScreen,
   "unknown-station": unknownStationScreen,
 };
 const WORKFLOWS = new Set(["pick", "move", "pack", "dispatch", "returns"]);
@@ -68,7 +70,7 @@ function render() {
   main.dataset.screen = state.screen;
   returns.sync();
   // A returns desk's screen is wide: the parcel's lines beside the item being graded.
-  document.body.dataset.layout = state.station && state.screen === "returns" ? "wide" : "";
+  document.body.dataset.layout = (state.station && state.screen === "returns") || state.screen === "board" ? "wide" : "";
   if (draw) {
     const { main: content, actions } = draw({ state, act });
     fill(main, content);
@@ -204,7 +206,14 @@ function connectLive() {
   stopLive();
   const token = state.session?.token;
   if (!token) return;
-  const handle = { pick_list_assigned: listAssigned, order_changed: orderChanged, putback_needed: putBackNeeded, exception_opened: () => act.excOpened() };
+  const handle = {
+    pick_list_assigned: listAssigned,
+    pick_list_unassigned: listTaken,
+    order_changed: orderChanged,
+    putback_needed: putBackNeeded,
+    exception_opened: () => act.excOpened(),
+    board_changed: () => act.boardChanged(),
+  };
   stopLive = liveEvents({ token, onEvent: (type, data) => handle[type]?.(data) });
 }
 
@@ -222,6 +231,17 @@ async function listAssigned() {
   } else {
     await act.startTask("pick");
   }
+}
+
+/** A supervisor gave the list on this screen to another picker: it leaves this handheld at once
+ * (the next list comes with Next list). */
+function listTaken(data) {
+  const text = t("list_taken", { list: data?.list_id || "", name: data?.assignee_name || "" });
+  if (state.screen === "pick" && state.task?.view?.list_id === data?.list_id) {
+    setTask({ workflow: "pick", view: null, message: text });
+    render();
+  }
+  show(overlay, { tone: "info", text });
 }
 
 /** An order on this picker's list was cancelled: show what to put back where, at once. */
@@ -435,6 +455,8 @@ Object.assign(act, returns.actions);
 // The supervisor's KPI screen: the edge's KPIs and charts, and the weekly report's download.
 const kpis = createKpis({ state, render, go, needLogin, refuse });
 Object.assign(act, kpis.actions);
+// The supervisor's task board: cards by column; drag (or pick up and choose) to reassign.
+Object.assign(act, createBoard({ state, render, go, needLogin, refuse }).actions);
 // The supervisor's exceptions: the open ones, a sound for a new one; acknowledge, resolve.
 Object.assign(act, createExceptions({ state, render, go, needLogin, refuse }).actions);
 
