@@ -109,6 +109,28 @@ def test_the_board_on_a_phone_fits_the_screen_and_shows_local_times_to_the_secon
     assert text == shown_time(iso, today=today)
 
 
+def test_the_board_shows_every_edges_orders_in_the_task_boards_columns_on_a_phone(
+    browser: Any, central: CentralServer
+) -> None:
+    page = open_board(browser, central, **HANDHELD)
+    page.locator("#columns .col li").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+
+    columns = page.evaluate(
+        "[...document.querySelectorAll('#columns .col')].map(c => [c.dataset.column,"
+        " c.querySelectorAll('li').length, Math.round(c.getBoundingClientRect().left)])"
+    )
+    orders = page.locator("#orders tbody tr").count()
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    page.context.close()
+
+    names = [c[0] for c in columns]
+    assert names == ["todo", "picking", "packing", "shipped", "after_sales", "on_hold"]
+    assert sum(c[1] for c in columns) == orders > 0  # the sample's orders: unassigned, to do
+    assert columns[0][1] == orders
+    assert len({c[2] for c in columns}) == 1  # stacked on a phone
+    assert widths == [360, 360]
+
+
 def test_a_time_of_another_day_shows_its_date_too(browser: Any, central: CentralServer) -> None:
     page = open_board(browser, central, now=datetime.now(ZoneInfo(ZONE)) + timedelta(days=2))
 
