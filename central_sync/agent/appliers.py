@@ -23,6 +23,7 @@ from edge.service.orders import cancel_order, cut_lines, receive_order
 from edge.service.returns import authorise_return, cancel_return
 from edge.store import orders as order_store
 from edge.store import packing as packing_store
+from edge.store import receiving as receiving_store
 from edge.store import returns as return_store
 from edge.store import sync_state
 from edge.store.catalog import add_barcode, product_row, upsert_product
@@ -290,6 +291,35 @@ def return_cancelled(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> N
     cancel_return(tx, rma, CENTRAL, reason=str(data.get("reason") or "cancelled by central"))
 
 
+def asn_upserted(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> None:
+    """The ASN central announced for this warehouse, kept for the dock; one already being
+    received (or closed) here is left as it is."""
+    asn_id = _text(data, "asn_id")
+    _text(data, "supplier")
+    if not data["lines"]:
+        raise ValueError("lines must name at least one SKU")
+    for line in data["lines"]:
+        _text(line, "sku")
+        _whole(line, "qty")
+    for box in data.get("containers") or []:
+        _text(box, "sscc")
+    if not receiving_store.upsert_asn(tx, data, "central"):
+        log.info("ASN %s from central: already being received here, kept as it is", asn_id)
+
+
+def asn_cancelled(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> None:
+    """Central cancelled the ASN: cancelled here while nothing was received against it. Once the
+    dock has received goods the receipt goes on; central hears what arrived from its close."""
+    asn_id = _text(data, "asn_id")
+    row = receiving_store.asn(tx, asn_id)
+    if row is None:
+        raise EdgeError("not_found", what="ASN", key=asn_id)
+    if row["status"] != "cancelled" and not receiving_store.cancel_asn(tx, asn_id):
+        log.warning(
+            "ASN %s cancelled by central is %s here; receipt goes on", asn_id, row["status"]
+        )
+
+
 def _text(data: dict[str, Any], key: str) -> str:
     value = data[key]
     if not isinstance(value, str) or not value:
@@ -314,4 +344,6 @@ APPLIERS: dict[str, Callable[[Tx, dict[str, Any], dict[str, Any]], None]] = {
     "address_changed": address_changed,
     "return_authorised": return_authorised,
     "return_cancelled": return_cancelled,
+    "asn_upserted": asn_upserted,
+    "asn_cancelled": asn_cancelled,
 }
