@@ -53,6 +53,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "time_in_picked": ("Hours waiting to be packed", "待打包时长(小时)"),
     "time_in_packed": ("Hours waiting to ship", "待发货时长(小时)"),
     "time_in_on_hold": ("Hours on hold", "挂起时长(小时)"),
+    "dock_to_stock": ("Dock-to-stock hours", "收货到上架时长(小时)"),
 }
 PROBLEMS: dict[str, tuple[str, str]] = {
     "late": ("Late orders (by SKU line)", "延迟订单(按商品行)"),

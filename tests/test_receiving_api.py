@@ -238,3 +238,50 @@ def test_putaway_into_another_bin_is_allowed_and_recorded(floor: Floor) -> None:
     assert (done["prompt"], done["params"]["suggested"]) == ("put_away_elsewhere", "A-01-01")
     row = floor.store.read().execute("SELECT suggested, location FROM putaway_tasks").fetchone()
     assert tuple(row) == ("A-01-01", "B-02-01")
+
+
+def test_a_supervisor_sees_open_asns_discrepancies_and_putaway_tasks(floor: Floor) -> None:
+    expect(floor, [{"line_no": 1, "sku": "SKU-1", "qty": 1}])
+    h = clerk(floor)
+    floor.scan(h, EAN13)
+    floor.scan(h, EAN13)
+    floor.scan(h, "CMD:REJECT")
+    sup = floor.login("B-SUP")
+
+    asns = floor.client.get("/api/v1/asns", headers=sup).json()
+    one = floor.client.get("/api/v1/asns/ASN-7", headers=sup).json()
+    found = floor.client.get("/api/v1/receiving/discrepancies", headers=sup).json()
+    tasks = floor.client.get("/api/v1/putaway-tasks", headers=sup).json()
+    picker = floor.client.get("/api/v1/asns", headers=floor.login())
+
+    assert [(a["asn_id"], a["expected"], a["received"], a["discrepancies"]) for a in asns] == [
+        ("ASN-7", 1, 1, 1)
+    ]
+    assert [(ln["accepted"], ln["rejected"]) for ln in one["lines"]] == [(1, 1)]
+    assert [(d["kind"], d["qty"], d["decision"], d["operator"]) for d in found] == [
+        ("over", 1, "reject", "Picker")
+    ]
+    assert [(t["container"], t["sku"]) for t in tasks] == [("ASN-7-1", "SKU-1")]
+    assert picker.status_code == 403
+
+
+def test_dock_to_stock_is_a_kpi_beside_the_others(floor: Floor) -> None:
+    expect(floor, [{"line_no": 1, "sku": "SKU-1", "qty": 1}])
+    h = clerk(floor)
+    floor.scan(h, EAN13)
+    p = floor.login("B-PACK")
+    floor.start(p, "putaway")
+    floor.scan(p, "ASN-7-1")
+    floor.scan(p, "A-01-01")
+    sup = floor.login("B-SUP")
+    day = (
+        floor.store.read().execute("SELECT substr(done_at, 1, 10) FROM putaway_tasks").fetchone()[0]
+    )
+
+    kpi = floor.client.get(
+        "/api/v1/kpis/dock_to_stock", params={"from": day, "to": day}, headers=sup
+    ).json()
+
+    assert kpi["unit"] == "hours"
+    assert kpi["total"]["den"] == 1
+    assert 0 <= kpi["total"]["value"] < 0.01

@@ -21,6 +21,7 @@ const TITLES = {
   time_in_picked: () => t("kpi_time_in_picked"),
   time_in_packed: () => t("kpi_time_in_packed"),
   time_in_on_hold: () => t("kpi_time_in_on_hold"),
+  dock_to_stock: () => t("kpi_dock_to_stock"),
 };
 
 /** A KPI value as people read it: 96.0 % for a ratio, 12.5 otherwise; "" for no data. */

@@ -38,6 +38,7 @@ from edge.api.routes import (
     orders,
     packing,
     printing,
+    receiving,
     returns,
     scans,
     sessions,
@@ -233,6 +234,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         returns,
         exceptions,
         board,
+        receiving,
     ):
         app.include_router(module.router)
     app.include_router(sync_routes.router)

@@ -83,6 +83,14 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Putaway:
+    """A received container put away: first received at the dock, then stored in a bin."""
+
+    received: datetime
+    stored: datetime
+
+
+@dataclass(frozen=True)
 class Threshold:
     value: float | None
     direction: Direction  # "min": breached below it; "max": breached above it
@@ -209,6 +217,7 @@ class History:
     picks: Sequence[PickRow] = ()
     spans: Sequence[Span] = ()
     orders_shipped: Sequence[datetime] = ()  # when each order shipped (scans per order)
+    putaways: Sequence[Putaway] = ()  # dock-to-stock
 
 
 @dataclass(frozen=True)
@@ -282,6 +291,13 @@ def compute(history: History, window: Window, thresholds: dict[str, Threshold]) 
         *(
             _series(f"time_in_{state}", "hours", th(f"time_in_{state}"), keys, tally)
             for state, tally in state_hours(history.spans, per).items()
+        ),
+        _series(
+            "dock_to_stock",
+            "hours",
+            th("dock_to_stock"),
+            keys,
+            dock_to_stock(history.putaways, per),
         ),
     ]
 
@@ -415,4 +431,14 @@ def spans(history: Sequence[tuple[str, str, str, datetime]]) -> list[Span]:
     for (order, channel, state, at), nxt in zip(history, history[1:], strict=False):
         if nxt[0] == order:
             out.append(Span(order, channel, state, at, nxt[3]))
+    return out
+
+
+def dock_to_stock(putaways: Iterable[Putaway], per: Per) -> Tally:
+    """Mean hours from the first receipt at the dock to the bin, by the period it was stored."""
+    out: Tally = {}
+    for p in putaways:
+        key = per(p.stored)
+        if key is not None:
+            _add(out, key, (p.stored - p.received).total_seconds() / 3600, 1)
     return out

@@ -25,9 +25,12 @@ NAMES = (
     "scan_error_rate",
     "short_pick_rate",
     *(f"time_in_{s}" for s in k.STATES),
+    "dock_to_stock",
 )
 # KPIs read from rows that carry no channel: the same whatever channel is asked for.
-WAREHOUSE_WIDE = frozenset({"inventory_accuracy", "scans_per_order", "scan_error_rate"})
+WAREHOUSE_WIDE = frozenset(
+    {"inventory_accuracy", "scans_per_order", "scan_error_rate", "dock_to_stock"}
+)
 
 
 def thresholds(settings: Settings) -> dict[str, k.Threshold]:
@@ -130,7 +133,10 @@ def history(conn: sqlite3.Connection, query: Query, zone: ZoneInfo) -> k.History
     changes = q.status_history(conn, start, end, ch)
     spans = k.spans([(r["order_id"], r["channel"], r["to_status"], t(r["at"])) for r in changes])
     shipped = [t(r["at"]) for r in changes if r["to_status"] == "shipped"]
-    return k.History(due, units, counts, scans, picks, spans, shipped)
+    putaways = [
+        k.Putaway(t(r["received_at"]), t(r["stored_at"])) for r in q.putaways(conn, start, end)
+    ]
+    return k.History(due, units, counts, scans, picks, spans, shipped, putaways)
 
 
 def kpi_json(item: k.Kpi, *, channel: str | None) -> dict[str, Any]:

@@ -246,3 +246,21 @@ def view_putaway(_conn: Any, state: dict[str, Any]) -> dict[str, Any]:
 def open_putaways(conn: Any) -> list[dict[str, Any]]:
     """The putaway tasks waiting at the dock."""
     return store.open_putaway_tasks(conn)
+
+
+def open_asns(conn: Any) -> list[dict[str, Any]]:
+    """The ASNs open or being received, for the supervisor."""
+    return store.open_asns(conn)
+
+
+def asn_detail(conn: Any, asn_id: str) -> dict[str, Any]:
+    """One ASN with its lines, containers and discrepancies; asn_not_found if there is none."""
+    found = store.asn(conn, asn_id)
+    if found is None:
+        raise EdgeError("asn_not_found", code=asn_id)
+    return found | {"discrepancies": store.discrepancies(conn, asn_id)}
+
+
+def recent_discrepancies(conn: Any, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest discrepancies recorded at the dock, newest first."""
+    return store.recent_discrepancies(conn, limit)

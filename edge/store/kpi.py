@@ -135,3 +135,13 @@ def count_tasks_opened(conn: sqlite3.Connection, start: str, end: str) -> Rows:
 def channels(conn: sqlite3.Connection) -> list[str]:
     """The channels of the orders on this edge."""
     return [r[0] for r in conn.execute("SELECT DISTINCT channel FROM orders ORDER BY channel")]
+
+
+def putaways(conn: sqlite3.Connection, start: str, end: str) -> Rows:
+    """Putaway tasks finished in the window: first received at the dock, stored in a bin."""
+    return _rows(
+        conn,
+        "SELECT created_at AS received_at, done_at AS stored_at FROM putaway_tasks"
+        " WHERE done_at >= ? AND done_at < ? ORDER BY done_at",
+        (start, end),
+    )

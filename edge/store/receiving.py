@@ -94,18 +94,13 @@ def asn(conn: Conn, asn_id: str) -> dict[str, Any] | None:
     row = conn.execute("SELECT * FROM asns WHERE asn_id = ?", (asn_id,)).fetchone()
     if row is None:
         return None
-    lines = conn.execute(
-        "SELECT line_no, sku, qty, lot, expiry, received FROM asn_lines WHERE asn_id = ?"
-        " ORDER BY line_no",
-        (asn_id,),
-    ).fetchall()
     boxes = conn.execute(
         "SELECT sscc, kind, contents, received_at FROM asn_containers WHERE asn_id = ?"
         " ORDER BY sscc",
         (asn_id,),
     ).fetchall()
     return dict(row) | {
-        "lines": [dict(r) for r in lines],
+        "lines": expected_lines(conn, asn_id),
         "containers": [dict(b) | {"contents": json.loads(b["contents"])} for b in boxes],
     }
 
@@ -144,17 +139,22 @@ def container_contents(conn: Conn, asn_id: str, sscc: str) -> list[dict[str, Any
     return json.loads(row[0]) if row is not None else None
 
 
-def discrepancies(conn: Conn, asn_id: str | None = None) -> list[dict[str, Any]]:
-    """Discrepancies recorded at the dock (of one ASN, or of the ASNs still open), newest last,
-    with the operator's name."""
-    where = "d.asn_id = ?" if asn_id else "a.status IN ('open','receiving')"
-    rows = conn.execute(
-        "SELECT d.asn_id, d.line_no, d.kind, d.sku, d.lot, d.qty, d.decision, d.at,"
-        " COALESCE(o.name, '') AS operator FROM receipt_discrepancies d"
-        " JOIN asns a USING (asn_id) LEFT JOIN operators o ON o.id = d.operator_id"
-        f" WHERE {where} ORDER BY d.id",
-        (asn_id,) if asn_id else (),
-    )
+_DISCREPANCIES = (
+    "SELECT d.asn_id, d.line_no, d.kind, d.sku, d.lot, d.qty, d.decision, d.at,"
+    " COALESCE(o.name, '') AS operator FROM receipt_discrepancies d"
+    " LEFT JOIN operators o ON o.id = d.operator_id"
+)
+
+
+def discrepancies(conn: Conn, asn_id: str) -> list[dict[str, Any]]:
+    """The discrepancies recorded against one ASN, in order, with the operator's name."""
+    rows = conn.execute(f"{_DISCREPANCIES} WHERE d.asn_id = ? ORDER BY d.id", (asn_id,))
+    return [dict(r) for r in rows]
+
+
+def recent_discrepancies(conn: Conn, limit: int) -> list[dict[str, Any]]:
+    """The latest `limit` discrepancies of any ASN, newest first."""
+    rows = conn.execute(f"{_DISCREPANCIES} ORDER BY d.id DESC LIMIT ?", (limit,))
     return [dict(r) for r in rows]
 
 
