@@ -582,6 +582,28 @@ def count_task_done(f: Floor) -> Act:
     return lambda lang: f.client.post(url, json={"found": 1}, headers=sup | lang)
 
 
+def waiting_count(f: Floor, counter: str) -> tuple[dict[str, str], str]:
+    """`counter` counted 40 × SKU-1 where the records say 10: it waits for approval."""
+    sup = f.login("B-SUP")
+    body = {"location": "A-01-01", "sku": "SKU-1"}
+    task_id = f.client.post("/api/v1/counts", json=body, headers=sup).json()["task_id"]
+    lines = {"lines": [{"item": "SKU-1", "qty": 40}]}
+    url = f"/api/v1/counts/{task_id}"
+    assert f.client.post(f"{url}/submit", json=lines, headers=f.login(counter)).is_success
+    return sup, url
+
+
+def approver_is_counter(f: Floor) -> Act:
+    sup, url = waiting_count(f, "B-SUP")
+    return lambda lang: f.client.post(f"{url}/approve", json={}, headers=sup | lang)
+
+
+def no_approval_pending(f: Floor) -> Act:
+    sup, url = waiting_count(f, "B-PICK")
+    assert f.client.post(f"{url}/reject", json={}, headers=sup).status_code == 200
+    return lambda lang: f.client.post(f"{url}/approve", json={}, headers=sup | lang)
+
+
 def exception_resolved(f: Floor) -> Act:
     sup, _url = count_task(f)
     (short,) = f.client.get("/api/v1/exceptions", headers=sup).json()
@@ -820,6 +842,8 @@ SCENARIOS: dict[str, Scenario] = {
         count_out_of_range,
         count_task_done,
         exception_resolved,
+        approver_is_counter,
+        no_approval_pending,
         quantity_too_large,
         balance_out_of_range,
         method_not_allowed,

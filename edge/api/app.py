@@ -31,6 +31,7 @@ from edge.api.metrics import (
 )
 from edge.api.routes import (
     board,
+    counts,
     exceptions,
     health,
     holds,
@@ -235,6 +236,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         exceptions,
         board,
         receiving,
+        counts,
     ):
         app.include_router(module.router)
     app.include_router(sync_routes.router)

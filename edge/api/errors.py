@@ -53,6 +53,8 @@ STATUS: dict[str, int] = {
     "board_not_assignable": 409,
     "board_list_started": 409,
     "board_not_reprioritisable": 409,
+    "no_approval_pending": 409,
+    "approver_is_counter": 403,
     "no_pick_list": 404,
     "method_not_allowed": 405,
     "request_too_large": 413,

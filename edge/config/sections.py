@@ -129,6 +129,18 @@ class StockSettings(BaseModel):
     low_stock_threshold: int = _key(
         0, "Flag an item when its available stock falls to this or below; 0 = never.", ge=0
     )
+    count_approval_units: int = _key(
+        10,
+        "A count whose variance is more than this many units (all lines) waits for a second"
+        " person's approval; 0 = never by units.",
+        ge=0,
+    )
+    count_approval_value: int = _key(
+        0,
+        "A count whose variance is worth more than this (products' unit_value, e.g. cents) waits"
+        " for a second person's approval; 0 = never by value.",
+        ge=0,
+    )
     max_quantity: int = _key(
         100_000,
         "Most units one command (an adjustment, an order line, an imported row) may move.",

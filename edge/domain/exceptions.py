@@ -37,6 +37,13 @@ KINDS: Mapping[str, Kind] = {
         "counts",
         "/api/v1/count-tasks",
     ),
+    "count_variance": Kind(
+        _SUP,
+        "Review the count's variance: approve or reject it if it waits, or have the bin counted again.",
+        "复核盘点差异：如待审批则批准或驳回，或安排重新盘点该库位。",
+        "counts",
+        "/api/v1/counts/review",
+    ),
     "order_stuck": Kind(
         _SUP,
         "Find out why the order has not moved on and move it, hold it or cancel it.",

@@ -159,6 +159,16 @@ CATALOGUE: dict[str, Message] = {
         "Count task {task_id} at {location} is already done (found {found}). Refresh the open counts.",
         "{location} 的盘点任务 {task_id} 已完成（找到 {found} 件）。请刷新待盘点列表。",
     ),
+    "no_approval_pending": Message(
+        "Count task {task_id} has no adjustment waiting for approval (it is {status}). Refresh the"
+        " counts in review.",
+        "盘点任务 {task_id} 没有待审批的调整（当前为 {status}）。请刷新待审核盘点列表。",
+    ),
+    "approver_is_counter": Message(
+        "The count of task {task_id} needs a second person's approval: the one who counted it"
+        " cannot approve it. Ask another supervisor.",
+        "盘点任务 {task_id} 需要另一人审批：盘点人不能审批自己的盘点。请另一位主管审批。",
+    ),
     "exception_resolved": Message(
         "Exception {exception_id} is already resolved; it takes no more changes. Refresh the"
         " exceptions list.",
@@ -512,6 +522,18 @@ PROMPTS: dict[str, Message] = {
         " lists (the picker is refused them): {left}.",
         "截至 {today} 已过期：{units} 件（{grains} 个库位批次）已转入隔离（冻结{target_text}）。"
         "重新分配的订单：{orders} 个。仍分配在进行中拣货单上的数量（拣货时会被拒绝）：{left} 件。",
+    ),
+    "count_submitted": Message(
+        "Count of {location} recorded (task {task_id}). Thank you: go on to the next count.",
+        "{location} 的盘点已提交（任务 {task_id}）。请继续下一个盘点。",
+    ),
+    "count_approved": Message(
+        "Count of {location} (task {task_id}) approved: the adjustment is booked.",
+        "{location} 的盘点（任务 {task_id}）已审批：调整已入账。",
+    ),
+    "count_rejected": Message(
+        "Count of {location} (task {task_id}) rejected: the bin is to be counted again.",
+        "{location} 的盘点（任务 {task_id}）已驳回：该库位需重新盘点。",
     ),
     "count_resolved": Message(
         "Count at {location}: {found} of the {held} × {sku} held were found and are back in stock;"

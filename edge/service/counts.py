@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from edge.config import Settings
 from edge.domain.count import CountHeld, count_held
+from edge.domain.cycle_count import (
+    CountLine,
+    Threshold,
+    check_approver,
+    count_lines,
+    held_found,
+    needs_approval,
+    settle_count,
+    variance_size,
+)
 from edge.domain.errors import EdgeError
+from edge.domain.exceptions import Condition
 from edge.domain.ledger import Stock
 from edge.store import counts
+from edge.store import exceptions as exc_store
+from edge.store.catalog import require_location, require_sku
 from edge.store.database import Store
 from edge.store.ledger import Actor, apply_decision, load_stock_rows
 from edge.store.writer import Tx
@@ -44,3 +58,207 @@ def record_count(tx: Tx, task_id: int, found: int, actor: Actor) -> dict[str, An
 async def count_result(store: Store, task_id: int, found: int, actor: Actor) -> dict[str, Any]:
     """Record a count: `found` of the held units go back to on_hand, the rest are written off."""
     return await store.writer.run(lambda tx: record_count(tx, task_id, found, actor))
+
+
+# --- blind cycle counts -------------------------------------------------------------------
+
+
+def open_count(tx: Tx, location: str, sku: str | None, reason: str, actor: Actor) -> dict[str, Any]:
+    """A count of a bin (one SKU, or everything in it); the open one if the bin has one."""
+    require_location(tx, location)
+    if sku is not None:
+        require_sku(tx, sku)
+    task_id = counts.open_task_at(tx, location, sku)
+    opened = task_id is None
+    if task_id is None:
+        task_id = counts.add_task(tx, location, sku, reason, actor.operator_id)
+    return {"task_id": task_id, "location": location, "sku": sku, "opened": opened}
+
+
+def _open_task(tx: Tx, task_id: int) -> Any:
+    task = counts.count_task(tx, task_id)
+    if task is None:
+        raise EdgeError("not_found", what="count_task", key=str(task_id))
+    if task["status"] != "open":
+        raise EdgeError(
+            "count_task_done", task_id=task_id, location=task["location"], found=task["found"]
+        )
+    return task
+
+
+def _held(tx: Tx, task: Any) -> dict[tuple[str, str], int]:
+    """The units the task itself froze (a short pick's hold), per (SKU, lot)."""
+    if task["sku"] is None or task["reason"] != "short_pick":
+        return {}
+    if task["held"] is not None:
+        return {(task["sku"], task["lot"]): task["held"]} if task["held"] else {}
+    return {
+        (task["sku"], lot): qty
+        for lot, qty in counts.frozen_lots(tx, task["sku"], task["location"])
+    }
+
+
+def _settle(tx: Tx, task: Any, lines: list[CountLine], actor: Actor, approved_by: str = "") -> None:
+    """Book the count through the ledger; a short pick's exception at the bin is resolved."""
+    balances: dict[Any, int] = {}
+    reserved: dict[Any, int] = {}
+    for sku in sorted({x.sku for x in lines}):
+        b, r = load_stock_rows(tx, sku, [task["location"]])
+        balances |= b
+        reserved |= r
+    stock = Stock(balances, reserved)
+    decision = settle_count(stock, task["id"], task["location"], lines, approved_by=approved_by)
+    apply_decision(tx, decision, actor)
+    if task["reason"] == "short_pick":
+        found = sum(held_found(x) for x in lines)
+        for exception_id in exc_store.active_at(tx, "short_pick", task["location"], task["sku"]):
+            exc_store.change(
+                tx,
+                exception_id,
+                "resolved",
+                "resolved",
+                actor.operator_id,
+                note=f"counted: {found} of the held units found",
+            )
+
+
+def submit_count(
+    tx: Tx, task_id: int, counted: list[tuple[str, str, int]], actor: Actor, threshold: Threshold
+) -> dict[str, Any]:
+    """A blind count of an open task: settled at once, or (variance over the threshold) kept for
+    a second person's approval. The answer never says what the records expected."""
+    task = _open_task(tx, task_id)
+    counted = [_resolved(tx, item, lot, qty) for item, lot, qty in counted]
+    skus = sorted({s for s, _, _ in counted} | ({task["sku"]} if task["sku"] else set()))
+    held = _held(tx, task)
+    on_hand = counts.on_hand_in_bin(tx, task["location"], None if task["sku"] is None else skus)
+    lines = list(count_lines(on_hand, held, counted))
+    values = counts.unit_values(tx, sorted({x.sku for x in lines})) if lines else {}
+    waits = needs_approval(lines, values, threshold)
+    counts.save_count(
+        tx, task_id, [_row(x) for x in lines], actor.operator_id, "review" if waits else "open"
+    )
+    if waits:
+        units, value = variance_size(lines, values)
+        counts.request_approval(tx, task_id, units, value, actor.operator_id)
+    else:
+        _settle(tx, counts.count_task(tx, task_id), lines, actor)
+    if any(x.variance for x in lines):
+        _variance_exception(tx, task, lines, waits)
+    return {
+        "ok": True,
+        "tone": "good",
+        "prompt": "count_submitted",
+        "params": {"task_id": task_id, "location": task["location"]},
+    }
+
+
+def threshold(settings: Settings) -> Threshold:
+    return Threshold(settings.stock.count_approval_units, settings.stock.count_approval_value)
+
+
+def _resolved(tx: Tx, item: str, lot: str, qty: int) -> tuple[str, str, int]:
+    """A counted line by SKU or barcode, as (SKU, lot, units)."""
+    found = counts.item_of(tx, item.strip())
+    if found is None:
+        raise EdgeError("unknown_barcode", code=item)
+    sku, per_scan = found
+    return sku, lot.strip(), qty * per_scan
+
+
+def _row(x: CountLine) -> dict[str, Any]:
+    return {
+        "sku": x.sku,
+        "lot": x.lot,
+        "expected": x.expected,
+        "counted": x.counted,
+        "held": x.held,
+    }
+
+
+def _line(r: Any) -> CountLine:
+    return CountLine(r["sku"], r["lot"], r["expected"], r["counted"], r["held"])
+
+
+def _variance_exception(tx: Tx, task: Any, lines: list[CountLine], waits: bool) -> None:
+    off = [x for x in lines if x.variance]
+    detail = {
+        "task_id": task["id"],
+        "variance": sum(x.variance for x in lines),
+        "lines": [{"sku": x.sku, "lot": x.lot, "variance": x.variance} for x in off],
+        "waits_for_approval": waits,
+    }
+    exc_store.open_caused(
+        tx,
+        Condition(
+            f"count_variance:{task['id']}:{tx.at}",
+            "count_variance",
+            tx.now,
+            0,
+            location=task["location"],
+            sku=off[0].sku if len(off) == 1 else task["sku"],
+            detail=detail,
+        ),
+    )
+
+
+def _in_review(tx: Tx, task_id: int) -> tuple[Any, Any]:
+    task = counts.count_task(tx, task_id)
+    if task is None:
+        raise EdgeError("not_found", what="count_task", key=str(task_id))
+    approval = counts.pending_approval(tx, task_id)
+    if task["status"] != "review" or approval is None:
+        raise EdgeError("no_approval_pending", task_id=task_id, status=task["status"])
+    return task, approval
+
+
+def _close_variance(tx: Tx, task: Any, actor: Actor, note: str) -> None:
+    for exception_id in exc_store.active_caused(tx, f"count_variance:{task['id']}:"):
+        exc_store.change(tx, exception_id, "resolved", "resolved", actor.operator_id, note=note)
+
+
+def decide_count(
+    tx: Tx, task_id: int, approve: bool, actor: Actor, who: str, note: str
+) -> dict[str, Any]:
+    """A second person approves the count (it is booked now) or rejects it (the bin is counted
+    again); never the person who counted. Audited in count_approvals."""
+    task, approval = _in_review(tx, task_id)
+    check_approver(task_id, task["counted_by"], actor.operator_id)
+    counts.decide_approval(
+        tx, approval["id"], "approved" if approve else "rejected", actor.operator_id, note
+    )
+    if approve:
+        lines = [_line(r) for r in counts.saved_lines(tx, task_id)]
+        _settle(tx, task, lines, actor, approved_by=who)
+    else:
+        counts.reopen(tx, task_id)
+    _close_variance(
+        tx, task, actor, ("approved" if approve else "rejected") + (f": {note}" if note else "")
+    )
+    return {
+        "ok": True,
+        "tone": "good",
+        "prompt": "count_approved" if approve else "count_rejected",
+        "params": {"task_id": task_id, "location": task["location"]},
+    }
+
+
+async def open_by_hand(
+    store: Store, location: str, sku: str | None, actor: Actor
+) -> dict[str, Any]:
+    """A supervisor's count of a bin, in one transaction."""
+    return await store.writer.run(lambda tx: open_count(tx, location, sku, "manual", actor))
+
+
+async def submit(
+    store: Store, task_id: int, lines: list[tuple[str, str, int]], actor: Actor, t: Threshold
+) -> dict[str, Any]:
+    """A blind count, in one transaction."""
+    return await store.writer.run(lambda tx: submit_count(tx, task_id, lines, actor, t))
+
+
+async def decide(
+    store: Store, task_id: int, approve: bool, actor: Actor, who: str, note: str
+) -> dict[str, Any]:
+    """Approve or reject a count waiting for a second person, in one transaction."""
+    return await store.writer.run(lambda tx: decide_count(tx, task_id, approve, actor, who, note))

@@ -92,7 +92,7 @@ def _count(tx: Tx, c: CountTaskOpened, *_: Any) -> None:
 def _count_closed(tx: Tx, c: CountTaskClosed, operator_id: int | None, *_: Any) -> None:
     tx.execute(
         "UPDATE count_tasks SET status = 'done', found = ?, closed_at = ?, closed_by = ?"
-        " WHERE id = ? AND status = 'open'",
+        " WHERE id = ? AND status IN ('open','review')",
         (c.found, tx.at, operator_id, c.task_id),
     )
 

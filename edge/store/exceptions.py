@@ -217,3 +217,22 @@ def opened_since(conn: Conn, after: int, limit: int = 100) -> list[dict[str, Any
         (after, limit),
     )
     return [dict(r) for r in rows]
+
+
+def active_at(conn: Conn, kind: str, location: str, sku: str | None) -> list[int]:
+    """Active exceptions of `kind` at a bin (and SKU; None: any SKU there)."""
+    rows = conn.execute(
+        "SELECT id FROM exceptions WHERE kind = ? AND location = ? AND (? IS NULL OR sku = ?)"
+        " AND status IN ('open','acked') ORDER BY id",
+        (kind, location, sku, sku),
+    )
+    return [int(r[0]) for r in rows]
+
+
+def active_caused(conn: Conn, prefix: str) -> list[int]:
+    """Active exceptions whose cause starts with `prefix`."""
+    rows = conn.execute(
+        "SELECT id FROM exceptions WHERE substr(cause, 1, ?) = ? AND status IN ('open','acked')",
+        (len(prefix), prefix),
+    )
+    return [int(r[0]) for r in rows]

@@ -53,10 +53,13 @@ def unit_flows(conn: sqlite3.Connection, start: str, end: str, channel: str | No
 
 
 def closed_counts(conn: sqlite3.Connection, start: str, end: str) -> Rows:
-    """Counts closed in the window with the units the records said (`held`) and those found."""
+    """Counts closed in the window with the units the records said and those found: a blind
+    count's expected and counted, else a short pick's hold (`held`) and the units of it found."""
     sql = """
-        SELECT closed_at AS at, sku, location, held AS expected, found FROM count_tasks
-         WHERE status = 'done' AND held IS NOT NULL AND found IS NOT NULL
+        SELECT closed_at AS at, sku, location, COALESCE(expected, held) AS expected,
+               COALESCE(counted, found) AS found FROM count_tasks
+         WHERE status = 'done' AND COALESCE(expected, held) IS NOT NULL
+           AND COALESCE(counted, found) IS NOT NULL
            AND closed_at >= ? AND closed_at < ?
          ORDER BY closed_at, id"""
     return _rows(conn, sql, (start, end))

@@ -840,6 +840,51 @@ def m0018_dock(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0019_cycle_counts")
+def m0019_cycle_counts(db: Database) -> None:
+    # A count task of any source (short_pick, variance, schedule, manual: `reason`) is counted
+    # blind: its lines (SKU, lot, expected, counted) are kept once submitted; a count whose
+    # variance is over the threshold waits in status 'review' for a second person's approval
+    # (count_approvals, one row per request: pending → approved or rejected, audited). A product's
+    # unit_value (in the smallest currency unit) prices a variance; 0 = unknown.
+    db.executescript(
+        """
+        ALTER TABLE count_tasks ADD COLUMN expected INTEGER CHECK (expected >= 0);
+        ALTER TABLE count_tasks ADD COLUMN counted INTEGER CHECK (counted >= 0);
+        ALTER TABLE count_tasks ADD COLUMN counted_by INTEGER REFERENCES operators(id);
+        ALTER TABLE count_tasks ADD COLUMN counted_at TEXT;
+        ALTER TABLE count_tasks ADD COLUMN opened_by INTEGER REFERENCES operators(id);
+        ALTER TABLE products ADD COLUMN unit_value INTEGER NOT NULL DEFAULT 0
+            CHECK (unit_value >= 0);
+        CREATE INDEX count_tasks_status ON count_tasks(status, id);
+        CREATE TABLE count_lines (
+            task_id INTEGER NOT NULL REFERENCES count_tasks(id),
+            sku TEXT NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            expected INTEGER NOT NULL CHECK (expected >= 0),
+            counted INTEGER NOT NULL CHECK (counted >= 0),
+            held INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0),
+            PRIMARY KEY (task_id, sku, lot)
+        );
+        CREATE TABLE count_approvals (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES count_tasks(id),
+            units INTEGER NOT NULL,
+            value INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending','approved','rejected')),
+            requested_by INTEGER REFERENCES operators(id),
+            requested_at TEXT NOT NULL,
+            decided_by INTEGER REFERENCES operators(id),
+            decided_at TEXT,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE UNIQUE INDEX count_approvals_pending ON count_approvals(task_id)
+            WHERE status = 'pending';
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}
