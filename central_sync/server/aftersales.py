@@ -21,7 +21,8 @@ from central_sync.server.attention import raise_exception, resolve_for_order
 from central_sync.server.batch import EdgeEvent
 from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import load_policy
-from central_sync.store.db import Tx, utc_now, where
+from central_sync.store import orders, returns
+from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.returns")
 
@@ -38,7 +39,7 @@ def apply_returns(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
             continue
         order_id = ev.order_id or _text(ev.payload.get("order_id"))
         rma = _text(ev.payload.get("rma"))
-        if order_id is None or tx.one("SELECT id FROM orders WHERE id = ?", (order_id,)) is None:
+        if order_id is None or not orders.order_exists(tx, order_id):
             if ev.type == "return_graded" and order_id is not None:
                 _unreadable(tx, edge_id, ev, f"order {order_id} is not known at central")
             continue  # an unknown sender's parcel: nothing to refund, nothing to move
@@ -62,31 +63,18 @@ def _unreadable(tx: Tx, edge_id: str, ev: EdgeEvent, why: str) -> None:
 
 
 def _move_order(tx: Tx, order_id: str, target: str, source: str, note: str) -> None:
-    row = tx.one("SELECT status FROM orders WHERE id = ?", (order_id,))
-    assert row is not None  # checked by the caller in this transaction
-    current = row["status"]
+    current = orders.status_of(tx, order_id)
+    assert current is not None  # checked by the caller in this transaction
     if current == target or current not in AFTER or AFTER.index(current) > AFTER.index(target):
         return
-    tx.execute(
-        "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?", (target, utc_now(), order_id)
-    )
-    tx.execute(
-        "INSERT INTO order_history (order_id, at, from_status, to_status, source, note)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (order_id, utc_now(), current, target, source, note),
-    )
+    orders.set_status(tx, order_id, target, utc_now())
+    orders.insert_history(tx, order_id, utc_now(), current, target, source, note)
 
 
 def _received(tx: Tx, order_id: str, rma: str | None, ev: EdgeEvent, source: str) -> None:
     if rma is not None:
-        tx.execute(
-            "UPDATE returns SET status = 'received', received_at = ?, updated_at = ?"
-            " WHERE rma = ? AND order_id = ? AND status IN ('authorised', 'cancelled', 'expired')",
-            (ev.occurred_at, utc_now(), rma, order_id),
-        )
-    if not tx.value(
-        "SELECT COUNT(*) FROM returns WHERE order_id = ? AND status = 'authorised'", (order_id,)
-    ):
+        returns.mark_received(tx, rma, order_id, ev.occurred_at, utc_now())
+    if not returns.authorised_count(tx, order_id):
         resolve_for_order(tx, order_id, "return_not_arrived")
     parcel = ev.payload.get("parcel_id")
     _move_order(tx, order_id, "return_received", source, f"parcel {parcel} received ({rma or '-'})")
@@ -100,50 +88,31 @@ def _graded(
     if not isinstance(lines, list) or not all(_line_ok(ln) for ln in lines):
         _unreadable(tx, edge_id, ev, "its lines are not [{sku, qty, grade, wrong_item}]")
         return
-    if tx.one("SELECT id FROM refunds_due WHERE event_id = ?", (ev.event_id,)) is not None:
+    if returns.refund_of_event(tx, ev.event_id) is not None:
         return  # never twice for one event (apply_batch already takes each event once)
     refund = _refund_lines(tx, order_id, rma, lines)
     units = sum(r["refund_qty"] for r in refund)
-    channel = tx.value("SELECT channel FROM orders WHERE id = ?", (order_id,))
-    refund_id = tx.value(
-        "INSERT INTO refunds_due (event_id, edge_id, parcel_id, order_id, rma, channel, units,"
-        " status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (
-            ev.event_id,
-            edge_id,
-            str(ev.payload.get("parcel_id") or "")[:100],
-            order_id,
-            rma,
-            channel or "",
-            units,
-            "due" if units else "nothing",
-            utc_now(),
-        ),
+    refund_id = returns.insert_refund_due(
+        tx,
+        event_id=ev.event_id,
+        edge_id=edge_id,
+        parcel_id=str(ev.payload.get("parcel_id") or "")[:100],
+        order_id=order_id,
+        rma=rma,
+        channel=orders.channel_of(tx, order_id) or "",
+        units=units,
+        status="due" if units else "nothing",
+        now=utc_now(),
+        lines=refund,
     )
-    tx.many(
-        "INSERT INTO refund_lines (refund_id, line_no, order_id, sku, qty, grade, wrong_item,"
-        " reason, refund_qty, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (refund_id, n + 1, order_id, r["sku"], r["qty"], r["grade"], int(r["wrong_item"]),
-             r["reason"], r["refund_qty"], r["note"])
-            for n, r in enumerate(refund)
-        ),
-    )  # fmt: skip
     if units:
-        channel_status.refunded(tx, order_id, int(refund_id), units, refund)
+        channel_status.refunded(tx, order_id, refund_id, units, refund)
     if rma is not None:
-        tx.execute(
-            "UPDATE returns SET status = 'closed', closed_reason = 'graded', updated_at = ?"
-            " WHERE rma = ? AND order_id = ? AND status IN ('authorised', 'received')",
-            (utc_now(), rma, order_id),
-        )
+        returns.mark_graded(tx, rma, order_id, utc_now())
     parcel = ev.payload.get("parcel_id")
     note = f"parcel {parcel} graded ({rma or '-'}): {units} units to refund"
     _move_order(tx, order_id, "return_graded", source, note)
-    if not tx.value(
-        "SELECT COUNT(*) FROM returns WHERE order_id = ? AND status IN ('authorised', 'received')",
-        (order_id,),
-    ):
+    if not returns.open_count(tx, order_id):
         _move_order(tx, order_id, "closed", source, "every return of the order is settled")
     log.info("refund due for order %s: %d units (event %s)", order_id, units, ev.event_id)
 
@@ -164,16 +133,9 @@ def _refund_lines(
 ) -> list[dict[str, Any]]:
     """Each graded line with the units refunded and why not all, within what the order shipped."""
     policy = load_policy(tx)
-    left: dict[str, int] = {}
-    for r in tx.all(
-        "SELECT sku, SUM(qty) AS qty FROM order_lines WHERE order_id = ? GROUP BY sku", (order_id,)
-    ):
-        left[r["sku"]] = int(r["qty"])
-    for r in tx.all(
-        "SELECT sku, SUM(refund_qty) AS qty FROM refund_lines WHERE order_id = ? GROUP BY sku",
-        (order_id,),
-    ):
-        left[r["sku"]] = left.get(r["sku"], 0) - int(r["qty"])
+    left = orders.units_by_sku(tx, order_id)
+    for sku, qty in returns.refunded_by_sku(tx, order_id).items():
+        left[sku] = left.get(sku, 0) - qty
     reasons = _rma_reasons(tx, rma)
     out = []
     for ln in lines:
@@ -199,7 +161,7 @@ def _rma_reasons(tx: Tx, rma: str | None) -> dict[str, str]:
     """The RMA's reason per SKU ("" for the RMA's own)."""
     if rma is None:
         return {}
-    row = tx.one("SELECT lines, reason FROM returns WHERE rma = ?", (rma,))
+    row = returns.rma(tx, rma)
     if row is None:
         return {}
     found = {ln["sku"]: ln["reason"] for ln in json.loads(row["lines"]) if ln.get("reason")}
@@ -215,34 +177,21 @@ def refunds_due(
     limit: int = 500,
 ) -> list[dict[str, Any]]:
     """Refund-due records with their lines, oldest first."""
-    chosen, params = where(r__id=refund_id, r__status=status, r__order_id=order_id)
-    rows = tx.all(
-        "SELECT r.*, o.channel_order_id FROM refunds_due r JOIN orders o ON o.id = r.order_id"
-        f"{chosen} ORDER BY r.id LIMIT ?",
-        [*params, limit],
+    rows = returns.refunds_due(
+        tx, refund_id=refund_id, status=status, order_id=order_id, limit=limit
     )
     ids = [int(r["id"]) for r in rows]
     lines: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for ln in tx.all(
-            "SELECT refund_id, sku, qty, grade, wrong_item, reason, refund_qty, note"
-            f" FROM refund_lines WHERE refund_id IN ({','.join('?' * len(chunk))})"
-            " ORDER BY refund_id, line_no",
-            chunk,
-        ):
-            lines[int(ln.pop("refund_id"))].append(ln | {"wrong_item": bool(ln["wrong_item"])})
+    for ln in returns.refund_lines_of(tx, ids):
+        lines[int(ln.pop("refund_id"))].append(ln | {"wrong_item": bool(ln["wrong_item"])})
     return [dict(r) | {"id": int(r["id"]), "lines": lines[int(r["id"])]} for r in rows]
 
 
 def settle_refund(tx: Tx, refund_id: int) -> dict[str, Any]:
     """The channel refunded it: the record leaves the list of refunds due (again: no change)."""
-    row = tx.one("SELECT status FROM refunds_due WHERE id = ?", (refund_id,))
-    if row is None:
+    status = returns.refund_status(tx, refund_id)
+    if status is None:
         raise CentralError("not_found", what="refund", key=str(refund_id))
-    if row["status"] == "due":
-        tx.execute(
-            "UPDATE refunds_due SET status = 'settled', settled_at = ? WHERE id = ?",
-            (utc_now(), refund_id),
-        )
+    if status == "due":
+        returns.settle(tx, refund_id, utc_now())
     return refunds_due(tx, status=None, refund_id=refund_id)[0]

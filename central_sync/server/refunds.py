@@ -25,6 +25,7 @@ from central_sync.server.attention import raise_exception
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.orders import LineIn, history
+from central_sync.store import orders
 from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.orders")
@@ -50,13 +51,10 @@ def newly_refunded(stored: Sequence[Any], lines: Sequence[LineIn]) -> dict[int, 
 
 def apply_channel_refunds(tx: Tx, order_id: str, channel: str, lines: Sequence[LineIn]) -> str:
     """Apply what the channel refunded since; returns what was done ("" for nothing)."""
-    row = tx.one("SELECT status, warehouse FROM orders WHERE id = ?", (order_id,))
+    row = orders.status_and_warehouse(tx, order_id)
     if row is None or row["status"] in ("cancelled", "completed"):
         return ""
-    stored = tx.all(
-        "SELECT line_no, sku, qty, refunded FROM order_lines WHERE order_id = ? ORDER BY line_no",
-        (order_id,),
-    )
+    stored = orders.lines_with_refunds(tx, order_id)
     more = newly_refunded(stored, lines)
     if not more:
         return ""
@@ -65,11 +63,7 @@ def apply_channel_refunds(tx: Tx, order_id: str, channel: str, lines: Sequence[L
     cut_at_edge = bool(row["warehouse"]) and row["status"] not in PACKED and left > 0
     for line_no, units in more.items():
         at_central = (row["status"] in AT_CENTRAL and not row["warehouse"]) or cut_at_edge
-        tx.execute(
-            "UPDATE order_lines SET refunded = refunded + ?, qty = qty - ? WHERE order_id = ?"
-            " AND line_no = ?",
-            (units, units if at_central and left > 0 else 0, order_id, line_no),
-        )
+        orders.refund_line(tx, order_id, line_no, units, units if at_central and left > 0 else 0)
     if left <= 0:
         try:
             cancel_order(tx, order_id, f"refunded on {channel}", tell_channel=False)
@@ -92,7 +86,7 @@ def apply_channel_refunds(tx: Tx, order_id: str, channel: str, lines: Sequence[L
         raise_exception(tx, "refund_after_release", row["warehouse"], detail, order_id=order_id)
         return detail
     history(tx, order_id, row["status"], row["status"], note=f"{said} refunded on {channel}")
-    tx.execute("UPDATE orders SET updated_at = ? WHERE id = ?", (utc_now(), order_id))
+    orders.touch(tx, order_id, utc_now())
     return f"{said} refunded on {channel}: taken off the order"
 
 
@@ -117,7 +111,7 @@ def _send_cut(
         "lines": lines,
     }
     add_change(tx, edge_id, "order_lines_cancelled", data, order_id=order_id)
-    tx.execute("UPDATE orders SET updated_at = ? WHERE id = ?", (utc_now(), order_id))
+    orders.touch(tx, order_id, utc_now())
     log.info("order %s: %s cut at %s (%s)", order_id, lines, edge_id, reason)
 
 

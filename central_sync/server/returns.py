@@ -20,7 +20,9 @@ from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.orders import history
 from central_sync.server.return_policy import Line, Policy, check_lines, load_policy
-from central_sync.store.db import Tx, stamp, utc_now, where
+from central_sync.store import catalogue, orders
+from central_sync.store import returns as stored
+from central_sync.store.db import Tx, stamp, utc_now
 
 log = logging.getLogger("central.returns")
 
@@ -56,11 +58,7 @@ def parse_time(text: str) -> datetime:
 
 def shipped_at(tx: Tx, order_id: str) -> str | None:
     """When the order shipped, as its edge said (the first `shipped` in its history)."""
-    found = tx.value(
-        "SELECT MIN(at) FROM order_history WHERE order_id = ? AND to_status = 'shipped'",
-        (order_id,),
-    )
-    return None if found is None else str(found)
+    return orders.first_shipped_at(tx, order_id)
 
 
 def authorise_return(
@@ -69,7 +67,7 @@ def authorise_return(
     """An RMA for shipped units of the order within the policy, sent to its edge; the same RMA
     number with the same lines again changes nothing."""
     tx.lock_feed()
-    row = tx.one(f"SELECT * FROM orders WHERE id = ?{tx.dialect.for_update}", (order_id,))
+    row = orders.order_for_update(tx, order_id)
     if row is None:
         raise CentralError("not_found", what="order", key=order_id)
     if row["status"] not in SHIPPED:
@@ -77,7 +75,7 @@ def authorise_return(
     lines = [ln.model_dump(exclude_none=True) for ln in body.lines]
     source = body.source if source == "admin" else source
     if body.rma is not None:
-        same = tx.one("SELECT * FROM returns WHERE rma = ?", (body.rma,))
+        same = stored.rma(tx, body.rma)
         if same is not None:
             if same["order_id"] == order_id and json.loads(same["lines"]) == lines:
                 return feed_data(same) | {"created": False}
@@ -87,7 +85,7 @@ def authorise_return(
     if source != "channel":
         _check_policy(tx, policy, row, body, now=now)
     rma = body.rma or _next_rma(tx)
-    stored = {
+    new = {
         "rma": rma,
         "order_id": order_id,
         "lines": json.dumps(lines, ensure_ascii=False),
@@ -99,19 +97,12 @@ def authorise_return(
         "created_at": stamp(now),
         "status": "authorised",
     }
-    tx.execute(
-        f"INSERT INTO returns ({', '.join(stored)}, updated_at)"
-        f" VALUES ({', '.join('?' * len(stored))}, ?)",
-        (*stored.values(), stored["created_at"]),
-    )
+    stored.insert_return(tx, new, new["created_at"])
     after = "return_expected" if row["status"] in ("shipped", "completed") else row["status"]
     if after != row["status"]:
-        tx.execute(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?",
-            (after, utc_now(), order_id),
-        )
+        orders.set_status(tx, order_id, after, utc_now())
     history(tx, order_id, row["status"], after, note=f"return authorised: {rma} ({source})")
-    data = feed_data(stored)
+    data = feed_data(new)
     add_change(tx, row["warehouse"], "return_authorised", data, order_id=order_id)
     log.info("return %s authorised for order %s (%s)", rma, order_id, source)
     return data | {"created": True}
@@ -136,11 +127,7 @@ def _check_policy(
     since = shipped_at(tx, order["id"]) or order["updated_at"]
     days = max((now - parse_time(since)).days, 0)
     skus = sorted({ln.sku for ln in body.lines})
-    marks = ",".join("?" * len(skus))
-    category = {
-        r["sku"]: r["category"]
-        for r in tx.all(f"SELECT sku, category FROM products WHERE sku IN ({marks})", skus)
-    }
+    category = {s: p["category"] for s, p in catalogue.products_named(tx, skus).items()}
     lines = [
         Line(ln.sku, category.get(ln.sku, ""), ln.reason or body.reason or "") for ln in body.lines
     ]
@@ -150,13 +137,10 @@ def _check_policy(
 def _check_returnable(tx: Tx, order_id: str, lines: list[dict[str, Any]]) -> None:
     """Never more units under RMAs (but cancelled or expired ones) than the order shipped."""
     left: dict[str, int] = defaultdict(int)
-    for ln in tx.all("SELECT sku, qty FROM order_lines WHERE order_id = ?", (order_id,)):
+    for ln in orders.line_quantities(tx, order_id):
         left[ln["sku"]] += int(ln["qty"])
-    for r in tx.all(
-        "SELECT lines FROM returns WHERE order_id = ? AND status NOT IN ('cancelled', 'expired')",
-        (order_id,),
-    ):
-        for ln in json.loads(r["lines"]):
+    for taken in stored.live_lines_of_order(tx, order_id):
+        for ln in json.loads(taken):
             left[ln["sku"]] -= int(ln["qty"])
     asked: dict[str, int] = defaultdict(int)
     for n, ln in enumerate(lines):
@@ -171,11 +155,11 @@ def _check_returnable(tx: Tx, order_id: str, lines: list[dict[str, Any]]) -> Non
 
 def _next_rma(tx: Tx) -> str:
     # Under the feed lock, so two requests never draw the same number.
-    count = int(tx.value("SELECT COUNT(*) FROM returns") or 0)
+    count = stored.return_count(tx)
     while True:
         count += 1
         rma = f"RMA-{count:06d}"
-        if tx.one("SELECT rma FROM returns WHERE rma = ?", (rma,)) is None:
+        if not stored.rma_taken(tx, rma):
             return rma
 
 
@@ -183,7 +167,7 @@ def _new_tracking(tx: Tx) -> str:
     """The return label's own tracking number: RT and 10 random digits (Code 128 set C)."""
     while True:
         number = f"RT{secrets.randbelow(10**10):010d}"
-        if tx.one("SELECT rma FROM returns WHERE tracking_number = ?", (number,)) is None:
+        if not stored.tracking_taken(tx, number):
             return number
 
 
@@ -191,7 +175,7 @@ def cancel_return(tx: Tx, rma: str, reason: str, *, expired: bool = False) -> di
     """Cancel (or expire) an RMA whose parcel has not arrived; its edge gets `return_cancelled`
     and takes the announced units out of returns in transit. Cancelling it again changes nothing."""
     tx.lock_feed()
-    row = tx.one(f"SELECT * FROM returns WHERE rma = ?{tx.dialect.for_update}", (rma,))
+    row = stored.rma_for_update(tx, rma)
     if row is None:
         raise CentralError("not_found", what="RMA", key=rma)
     if row["status"] in ("cancelled", "expired"):
@@ -199,23 +183,14 @@ def cancel_return(tx: Tx, rma: str, reason: str, *, expired: bool = False) -> di
     if row["status"] != "authorised":
         raise CentralError("rma_not_open", rma=rma, status=row["status"])
     status = "expired" if expired else "cancelled"
-    tx.execute(
-        "UPDATE returns SET status = ?, closed_reason = ?, updated_at = ? WHERE rma = ?",
-        (status, reason, utc_now(), rma),
-    )
-    order = tx.one("SELECT status, warehouse FROM orders WHERE id = ?", (row["order_id"],))
+    stored.close_return(tx, rma, status, reason, utc_now())
+    order = orders.status_and_warehouse(tx, row["order_id"])
     assert order is not None  # returns.order_id references orders
-    still = tx.value(
-        "SELECT COUNT(*) FROM returns WHERE order_id = ? AND status IN ('authorised', 'received')",
-        (row["order_id"],),
-    )
+    still = stored.open_count(tx, row["order_id"])
     after = order["status"]
     if not still and order["status"] == "return_expected":
         after = "shipped"
-        tx.execute(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?",
-            (after, utc_now(), row["order_id"]),
-        )
+        orders.set_status(tx, row["order_id"], after, utc_now())
     if not still:
         resolve_for_order(tx, row["order_id"], "return_not_arrived")
     history(tx, row["order_id"], order["status"], after, note=f"return {rma} {status}: {reason}")
@@ -230,20 +205,11 @@ def sweep(tx: Tx, *, now: datetime) -> dict[str, list[str]]:
     """Expire the RMAs past `expires_at`, and open an exception for each whose parcel has not
     arrived within the policy's `arrive_within_days`. Run every WATCH_S by serve."""
     policy = load_policy(tx)
-    due = tx.all(
-        "SELECT rma FROM returns WHERE status = 'authorised' AND expires_at < ? ORDER BY rma",
-        (stamp(now),),
-    )
-    expired = [r["rma"] for r in due]
+    expired = stored.expired_rmas(tx, stamp(now))
     for rma in expired:
         cancel_return(tx, rma, "expired", expired=True)
     cutoff = stamp(now - timedelta(days=policy.arrive_within_days))
-    late = tx.all(
-        "SELECT r.rma, r.order_id, r.created_at, r.tracking_number, o.warehouse FROM returns r"
-        " JOIN orders o ON o.id = r.order_id WHERE r.status = 'authorised' AND r.created_at < ?"
-        " ORDER BY r.rma",
-        (cutoff,),
-    )
+    late = stored.authorised_before(tx, cutoff)
     raised = []
     for r in late:
         detail = not_arrived(r, policy.arrive_within_days)
@@ -273,29 +239,18 @@ def list_returns(
     tx: Tx, *, status: str | None = None, order_id: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """RMAs, newest first."""
-    chosen, params = where(status=status, order_id=order_id)
-    sql = f"SELECT * FROM returns{chosen} ORDER BY created_at DESC, rma LIMIT ?"
-    return [_public(r) for r in tx.all(sql, [*params, limit])]
+    rows = stored.list_returns(tx, status=status, order_id=order_id, limit=limit)
+    return [_public(r) for r in rows]
 
 
 def order_of(tx: Tx, rma: str) -> str | None:
     """The order of the RMA, if it exists."""
-    found = tx.value("SELECT order_id FROM returns WHERE rma = ?", (rma,))
-    return None if found is None else str(found)
+    return stored.order_of_rma(tx, rma)
 
 
 def return_detail(tx: Tx, rma: str) -> dict[str, Any]:
-    row = tx.one("SELECT * FROM returns WHERE rma = ?", (rma,))
+    row = stored.rma(tx, rma)
     if row is None:
         raise CentralError("not_found", what="RMA", key=rma)
-    photos = tx.all(
-        "SELECT photo_no, content_type, created_at FROM return_photos WHERE rma = ?"
-        " ORDER BY photo_no",
-        (rma,),
-    )
-    refunds = tx.all(
-        "SELECT id, parcel_id, units, status, created_at FROM refunds_due WHERE rma = ?"
-        " ORDER BY id",
-        (rma,),
-    )
-    return _public(row) | {"photos": photos, "refunds": refunds}
+    photos = stored.photos_of(tx, rma)
+    return _public(row) | {"photos": photos, "refunds": stored.refunds_of_rma(tx, rma)}

@@ -25,6 +25,7 @@ from central_sync.server.amend import SHIPPED
 from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import REASONS, load_policy, window
 from central_sync.server.returns import ReturnLine, order_of, parse_time, shipped_at
+from central_sync.store import catalogue, meta, orders, returns
 from central_sync.store.db import Tx, stamp, utc_now
 from edge.domain.errors import EdgeError
 from edge.service.throttle import SourceThrottle
@@ -64,14 +65,10 @@ class Guard:
 
 def pass_key(tx: Tx) -> bytes:
     """The key passes are signed with, made once and kept in `central_meta` (write transaction)."""
-    found = tx.value("SELECT value FROM central_meta WHERE key = ?", (SECRET_KEY,))
+    found = meta.meta_value(tx, SECRET_KEY)
     if found is None:
-        found = secrets.token_hex(32)
-        tx.execute(
-            "INSERT INTO central_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-            (SECRET_KEY, found),
-        )
-        found = tx.value("SELECT value FROM central_meta WHERE key = ?", (SECRET_KEY,))
+        meta.add_meta_value(tx, SECRET_KEY, secrets.token_hex(32))
+        found = meta.meta_value(tx, SECRET_KEY)
     return bytes.fromhex(str(found))
 
 
@@ -101,10 +98,7 @@ def _digits(text: str) -> str:
 def lookup(tx: Tx, body: LookupIn) -> str | None:
     """The order matching the number (central's id, or the channel's) and the phone's last
     digits (4 or more), else None. Only a shipped order can be returned."""
-    rows = tx.all(
-        "SELECT id, status, ship_to FROM orders WHERE id = ? OR channel_order_id = ?",
-        (body.order.strip(), body.order.strip()),
-    )
+    rows = orders.orders_by_number(tx, body.order.strip())
     tail = _digits(body.phone)
     for r in rows:
         phone = _digits(json.loads(r["ship_to"]).get("phone", ""))
@@ -116,31 +110,20 @@ def lookup(tx: Tx, body: LookupIn) -> str | None:
 def order_view(tx: Tx, order_id: str, *, now: datetime) -> dict[str, Any]:
     """What the customer may see once order and phone matched: the lines left to return with the
     windows that apply, the RMAs made so far (no address, no phone)."""
-    order = tx.one("SELECT id, channel, channel_order_id FROM orders WHERE id = ?", (order_id,))
+    order = orders.channel_order(tx, order_id)
     assert order is not None  # the pass names an order that exists
     policy = load_policy(tx)
     since = shipped_at(tx, order_id)
     days = max((now - parse_time(since)).days - policy.transit_days, 0) if since else 0
     left: dict[str, int] = defaultdict(int)
-    for r in tx.all("SELECT sku, qty FROM order_lines WHERE order_id = ?", (order_id,)):
+    for r in orders.line_quantities(tx, order_id):
         left[r["sku"]] += int(r["qty"])
-    rmas = tx.all(
-        "SELECT rma, status, lines, tracking_number FROM returns WHERE order_id = ?"
-        " ORDER BY created_at",
-        (order_id,),
-    )
+    rmas = returns.returns_of_order(tx, order_id, oldest_first=True)
     for r in rmas:
         if r["status"] not in ("cancelled", "expired"):
             for ln in json.loads(r["lines"]):
                 left[ln["sku"]] -= int(ln["qty"])
-    names = {
-        p["sku"]: p
-        for p in tx.all(
-            f"SELECT sku, name, name_zh, category FROM products WHERE sku IN"
-            f" ({','.join('?' * len(left)) or 'NULL'})",
-            list(left),
-        )
-    }
+    names = catalogue.products_named(tx, list(left))
     lines = []
     for sku, qty in sorted(left.items()):
         product = names.get(sku, {})
@@ -178,12 +161,9 @@ def add_photo(tx: Tx, order_id: str, rma: str, content_type: str, data: bytes) -
         raise CentralError("photo_refused", reason="not a JPEG or PNG image", limit=MAX_PHOTOS)
     if len(data) > MAX_PHOTO_BYTES:
         raise CentralError("photo_refused", reason="larger than 2 MiB", limit=MAX_PHOTOS)
-    count = int(tx.value("SELECT COUNT(*) FROM return_photos WHERE rma = ?", (rma,)) or 0)
+    count = returns.photo_count(tx, rma)
     if count >= MAX_PHOTOS:
         raise CentralError("photo_refused", reason="too many photos", limit=MAX_PHOTOS)
-    tx.execute(
-        "INSERT INTO return_photos (rma, photo_no, content_type, data, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (rma, count + 1, content_type, base64.b64encode(data).decode(), utc_now()),
-    )
+    photo = base64.b64encode(data).decode()
+    returns.insert_photo(tx, rma, count + 1, content_type, photo, utc_now())
     return {"rma": rma, "photo_no": count + 1}

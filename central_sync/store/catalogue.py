@@ -45,3 +45,15 @@ def weights(tx: Tx, skus: Sequence[str]) -> dict[str, int | None]:
         f"SELECT sku, weight_g FROM products WHERE sku IN ({','.join('?' * len(skus))})", skus
     )
     return {r["sku"]: r["weight_g"] for r in rows}
+
+
+def products_named(tx: Tx, skus: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """sku → (sku, name, name_zh, category) of the SKUs named (those central knows)."""
+    if not skus:
+        return {}
+    rows = tx.all(
+        f"SELECT sku, name, name_zh, category FROM products WHERE sku IN"
+        f" ({','.join('?' * len(skus))})",
+        list(skus),
+    )
+    return {r["sku"]: r for r in rows}

@@ -17,3 +17,11 @@ def set_meta_value(tx: Tx, key: str, value: str) -> None:
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+def add_meta_value(tx: Tx, key: str, value: str) -> None:
+    """Keep `value` under `key` unless a value is kept there already."""
+    tx.execute(
+        "INSERT INTO central_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+        (key, value),
+    )

@@ -88,3 +88,91 @@ def history_of(tx: Tx, order_id: str) -> list[dict[str, Any]]:
 def status_counts(tx: Tx) -> dict[str, int]:
     rows = tx.all("SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status")
     return {r["status"]: int(r["n"]) for r in rows}
+
+
+def order_for_update(tx: Tx, order_id: str) -> dict[str, Any] | None:
+    """The order, its row locked for the transaction (PostgreSQL)."""
+    return tx.one(f"SELECT * FROM orders WHERE id = ?{tx.dialect.for_update}", (order_id,))
+
+
+def order_exists(tx: Tx, order_id: str) -> bool:
+    return tx.one("SELECT id FROM orders WHERE id = ?", (order_id,)) is not None
+
+
+def status_of(tx: Tx, order_id: str) -> str | None:
+    found = tx.value("SELECT status FROM orders WHERE id = ?", (order_id,))
+    return None if found is None else str(found)
+
+
+def channel_of(tx: Tx, order_id: str) -> str | None:
+    found = tx.value("SELECT channel FROM orders WHERE id = ?", (order_id,))
+    return None if found is None else str(found)
+
+
+def status_and_warehouse(tx: Tx, order_id: str) -> dict[str, Any] | None:
+    return tx.one("SELECT status, warehouse FROM orders WHERE id = ?", (order_id,))
+
+
+def orders_by_number(tx: Tx, number: str) -> list[dict[str, Any]]:
+    """The orders whose id or channel order id is `number`, with status and ship-to."""
+    return tx.all(
+        "SELECT id, status, ship_to FROM orders WHERE id = ? OR channel_order_id = ?",
+        (number, number),
+    )
+
+
+def set_status(tx: Tx, order_id: str, status: str, now: str) -> None:
+    tx.execute("UPDATE orders SET status = ?, updated_at = ? WHERE id = ?", (status, now, order_id))
+
+
+def touch(tx: Tx, order_id: str, now: str) -> None:
+    """The order changed at `now` (its place on the board)."""
+    tx.execute("UPDATE orders SET updated_at = ? WHERE id = ?", (now, order_id))
+
+
+def insert_history(
+    tx: Tx, order_id: str, at: str, from_status: str, to_status: str, source: str, note: str
+) -> None:
+    tx.execute(
+        "INSERT INTO order_history (order_id, at, from_status, to_status, source, note)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (order_id, at, from_status, to_status, source, note),
+    )
+
+
+def first_shipped_at(tx: Tx, order_id: str) -> str | None:
+    """When the order first moved to `shipped` (its edge's word), if it did."""
+    found = tx.value(
+        "SELECT MIN(at) FROM order_history WHERE order_id = ? AND to_status = 'shipped'",
+        (order_id,),
+    )
+    return None if found is None else str(found)
+
+
+def line_quantities(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    """(sku, qty) of each of the order's lines."""
+    return tx.all("SELECT sku, qty FROM order_lines WHERE order_id = ?", (order_id,))
+
+
+def units_by_sku(tx: Tx, order_id: str) -> dict[str, int]:
+    rows = tx.all(
+        "SELECT sku, SUM(qty) AS qty FROM order_lines WHERE order_id = ? GROUP BY sku", (order_id,)
+    )
+    return {r["sku"]: int(r["qty"]) for r in rows}
+
+
+def lines_with_refunds(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    """(line_no, sku, qty, refunded) of the order's lines, in order."""
+    return tx.all(
+        "SELECT line_no, sku, qty, refunded FROM order_lines WHERE order_id = ? ORDER BY line_no",
+        (order_id,),
+    )
+
+
+def refund_line(tx: Tx, order_id: str, line_no: int, refunded: int, cut: int) -> None:
+    """`refunded` more units of the line refunded by the channel, `cut` of them off its qty."""
+    tx.execute(
+        "UPDATE order_lines SET refunded = refunded + ?, qty = qty - ? WHERE order_id = ?"
+        " AND line_no = ?",
+        (refunded, cut, order_id, line_no),
+    )
