@@ -226,12 +226,14 @@ def _discrepancy(s: DockSession, ctx: DockContext) -> tuple[str, ExpectedLine | 
     line = next((ln for ln in same_lot if ln.open), same_lot[0] if same_lot else None)
     expiry = date.fromisoformat(s.expiry) if s.expiry else None
     min_days = ctx.product.min_shelf_life_days if ctx.product else 0
+    first = line or (lines[0] if lines else None)
+    # spoiled goods first: whatever else is wrong, an expired unit must never be accepted
+    if expiry is not None and remaining_days(expiry, ctx.today) <= 0:
+        return "expired", first, s.qty
+    if expiry is not None and remaining_days(expiry, ctx.today) < min_days:
+        return "short_shelf_life", first, s.qty
     if not lines:
         return "unexpected", None, s.qty
-    if expiry is not None and remaining_days(expiry, ctx.today) <= 0:
-        return "expired", line or lines[0], s.qty
-    if expiry is not None and remaining_days(expiry, ctx.today) < min_days:
-        return "short_shelf_life", line or lines[0], s.qty
     if s.damaged:
         return "damaged", line or lines[0], s.qty
     if line is None:
