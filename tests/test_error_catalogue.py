@@ -1051,13 +1051,26 @@ def _central_act(code: str, central: Any, client: TestClient, admin: dict[str, s
     from datetime import timedelta
 
     from tests.central.conftest import RETURNS_NOW
-    from tests.central.support import authorise
+    from tests.central.support import authorise, channel_order
 
     lookup = {"order": "1", "phone": "0000"}
     if code == "unknown_channel":
         return lambda h: client.put(
             "/api/v1/channels/ebay/stock-rules", json={"cap_pct": 80}, headers=admin | h
         )
+    if code == "review_rules_invalid":
+        return lambda h: client.put(
+            "/api/v1/review-rules", json={"duplicate_window_minutes": -1}, headers=admin | h
+        )
+    if code == "not_in_review":
+        return lambda h: client.post("/api/v1/orders/shop:1/review/release", headers=admin | h)
+    if code == "review_decided":
+        client.put("/api/v1/review-rules", json={"enabled": True}, headers=admin)
+        held = channel_order("2", ("TEA-0001", 1))
+        held["ship_to"]["name"] = "test"
+        client.post("/api/v1/orders", json=held, headers=admin)
+        client.post("/api/v1/orders/shop:2/review/cancel", json={"reason": "x"}, headers=admin)
+        return lambda h: client.post("/api/v1/orders/shop:2/review/release", headers=admin | h)
     if code == "cursor_ahead":
         return lambda h: client.get(
             "/api/v1/channels/jd/available", params={"since": 10**6}, headers=admin | h
@@ -1105,6 +1118,9 @@ ASN_CODES = (
     "asn_not_open",
 )
 
+# Order review (central_sync/server/review.py, review_desk.py).
+REVIEW_CODES = ("review_rules_invalid", "not_in_review", "review_decided")
+
 
 def _asn_act(code: str, central: Any, client: TestClient, admin: dict[str, str]) -> Act:
     asn = {
@@ -1137,7 +1153,7 @@ def _asn_act(code: str, central: Any, client: TestClient, admin: dict[str, str])
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("code", RETURNS_CODES + CHANNEL_CODES + ASN_CODES)
+@pytest.mark.parametrize("code", RETURNS_CODES + CHANNEL_CODES + ASN_CODES + REVIEW_CODES)
 def test_a_central_returns_refusal_has_its_code_and_text_and_changes_nothing(
     tmp_path: Path, code: str, lang: str
 ) -> None:
@@ -1165,4 +1181,4 @@ def test_a_central_returns_refusal_has_its_code_and_text_and_changes_nothing(
 def test_every_returns_code_of_central_is_in_its_catalogue_and_has_a_scenario() -> None:
     from central_sync.server.messages import CATALOGUE as CENTRAL
 
-    assert set(RETURNS_CODES + CHANNEL_CODES + ASN_CODES) <= set(CENTRAL)
+    assert set(RETURNS_CODES + CHANNEL_CODES + ASN_CODES + REVIEW_CODES) <= set(CENTRAL)

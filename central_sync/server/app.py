@@ -25,6 +25,7 @@ from central_sync.server.routes import (
     edges,
     pushes,
     returns,
+    review,
     self_service,
     webhooks,
 )
@@ -60,11 +61,27 @@ async def _watch_edges(central: Central) -> None:
     expire lapsed RMAs and escalate missing return parcels."""
     while True:
         await asyncio.sleep(WATCH_S)
-        for check, what in ((central.check_edges, "edges"), (central.returns.sweep, "returns")):
+        for check, what in (
+            (central.check_edges, "edges"),
+            (central.returns.sweep, "returns"),
+            (central.check_reviews, "reviews"),
+        ):
             try:
                 await run_in_threadpool(check)
             except Exception:  # the database may be down for a moment: say so, try again
                 log.exception("checking the %s failed", what)
+
+
+async def _push_exceptions(central: Central) -> None:
+    """The exception webhook's sender: every due push, then a short sleep when there was none."""
+    pusher = central.exception_pusher
+    while True:
+        try:
+            tried = await run_in_threadpool(pusher.send_due)
+        except Exception:  # the database may be down for a moment: say so, try again
+            log.exception("pushing the exceptions to the webhook failed")
+            tried = 0
+        await asyncio.sleep(0 if tried else pusher.poll_s)
 
 
 async def _send_pushes(central: Central, channel: str) -> None:
@@ -90,6 +107,8 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
         senders = [
             asyncio.create_task(_send_pushes(central, c)) for c in central.outbound.channels()
         ]
+        if central.exception_pusher.target.enabled:
+            senders.append(asyncio.create_task(_push_exceptions(central)))
         try:
             yield
         finally:
@@ -123,6 +142,9 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
         returns.router,
         returns.reader,
         returns.board,
+        review.router,
+        review.reader,
+        review.rules,
         self_service.router,
         self_service.api,
         asns.board,

@@ -82,6 +82,15 @@ TEXT: dict[str, dict[str, str]] = {
         "exc_return_not_arrived": "return parcel not arrived",
         "exc_return_unreadable": "return not settled",
         "exc_channel_push_failed": "channel refused a write-back",
+        "exc_review_overdue": "order waiting for review too long",
+        "held": "Held for review",
+        "no_held": "No order waits for review.",
+        "reasons": "Why it is held",
+        "total": "Total",
+        "release": "Release",
+        "cancel_order": "Cancel order",
+        "held_cancel_reason": "Why cancel this order? (the channel is told)",
+        "refused": "Refused: {detail}",
         "write_backs": "Write-backs the channels refused",
         "no_write_backs": "None refused.",
         "write_back": "Write-back",
@@ -221,6 +230,15 @@ TEXT: dict[str, dict[str, str]] = {
         "exc_return_not_arrived": "退货包裹未到",
         "exc_return_unreadable": "退货未能结算",
         "exc_channel_push_failed": "渠道拒绝了状态回传",
+        "exc_review_overdue": "订单待审核超时",
+        "held": "待审核订单",
+        "no_held": "没有待审核的订单。",
+        "reasons": "暂停原因",
+        "total": "金额",
+        "release": "放行",
+        "cancel_order": "取消订单",
+        "held_cancel_reason": "取消此订单的原因？（将回传渠道）",
+        "refused": "未执行：{detail}",
         "write_backs": "渠道拒绝的状态回传",
         "no_write_backs": "没有被拒绝的回传。",
         "write_back": "回传",
@@ -413,9 +431,16 @@ def board_in(board: dict[str, Any], lang: str) -> dict[str, Any]:
     """The board's data with central's sentences (reasons, exception details) in `lang`."""
     if lang == "en":
         return board
-    orders = [{**o, "hold_reason": translated(o["hold_reason"], lang)} for o in board["orders"]]
+    held = [
+        {**h, "reason": "；".join(r["zh"] for r in h["reasons"])} for h in board.get("held", [])
+    ]
+    in_review = {h["order_id"]: f"待审核：{h['reason']}。请主管在看板上放行或取消。" for h in held}
+    orders = [
+        {**o, "hold_reason": in_review.get(o["id"]) or translated(o["hold_reason"], lang)}
+        for o in board["orders"]
+    ]
     exceptions = [{**x, "detail": translated(x["detail"], lang)} for x in board["exceptions"]]
-    return {**board, "orders": orders, "exceptions": exceptions}
+    return {**board, "orders": orders, "exceptions": exceptions, "held": held}
 
 
 # Written into the page as they are (they hold markup); every other text is escaped.

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from central_sync.channels.mapping import channels
@@ -20,9 +21,12 @@ from central_sync.server import (
     attention,
     catalogue,
     channel_stock,
+    exception_push,
     orders,
     outbound,
     refunds,
+    review,
+    review_desk,
     views,
     webhooks,
 )
@@ -91,6 +95,10 @@ class Central:
         self.asns = AsnDesk(write=self.write, read=self.read)  # advance shipping notices
         # docs/central.md, "Status back to the channels"
         self.outbound = Outbound(self.write, self.read, outbound.settings_from())
+        # docs/central.md, "Order review": the board exceptions' webhook
+        self.exception_pusher = exception_push.ExceptionPusher(
+            self.write, self.read, exception_push.target_from()
+        )
 
     @property
     def backend(self) -> str:
@@ -347,6 +355,42 @@ class Central:
         with self.write() as tx:
             return orders.assign_pending(tx, quiet_after_s=self.quiet_after_s)
 
+    # --- order review (待审核)
+
+    def review_rules(self) -> dict[str, Any]:
+        with self.read() as tx:
+            return review.rules(tx).as_json()
+
+    def set_review_rules(self, raw: Any) -> dict[str, Any]:
+        with self.write() as tx:
+            return review.set_rules(tx, raw).as_json()
+
+    def reviews(self, lang: str = "en") -> list[dict[str, Any]]:
+        """The orders waiting for review, the longest waiting first."""
+        with self.read() as tx:
+            return review.waiting(tx, lang)
+
+    def release_review(self, order_id: str, by: str, note: str) -> dict[str, Any]:
+        with self.write() as tx:
+            done = review_desk.release(tx, order_id, by, note, quiet_after_s=self.quiet_after_s)
+            touched = channel_stock.skus_of_orders(tx, {order_id})
+        self.publisher.add(touched)
+        return done
+
+    def cancel_review(self, order_id: str, by: str, reason: str) -> dict[str, Any]:
+        with self.write() as tx:
+            done = review_desk.cancel(tx, order_id, by, reason)
+            touched = channel_stock.skus_of_orders(tx, {order_id})
+        self.publisher.add(touched)
+        return done
+
+    def check_reviews(self, now: datetime | None = None) -> int:
+        """Open an exception (pushed to the exception webhook) for each order waiting for review
+        past the rules' threshold. Run every WATCH_S by serve."""
+        pushing = self.exception_pusher.target.enabled
+        with self.write() as tx:
+            return review.sweep(tx, now or datetime.now(UTC), pushing=pushing)
+
     # --- write-backs to the channels
 
     def channel_pushes(
@@ -473,4 +517,5 @@ class Central:
                 "refunds_due": aftersales.refunds_due(tx, limit=100),
                 "failed_pushes": outbound.pushes(tx, state="failed", limit=100),
                 "channels": channel_stock.overview(tx, self.channels),
+                "held": review.waiting(tx, limit=100),
             }

@@ -17,6 +17,24 @@ Text = Message
 __all__ = ["CATALOGUE", "LANGUAGES", "PHRASES", "Text", "render"]
 
 CATALOGUE: dict[str, Text] = {
+    "review_rules_invalid": Text(
+        "The review rules were not changed: {field}: {reason}. Correct it and send the whole "
+        "document again (GET /api/v1/review-rules shows the rules in force).",
+        "审核规则未修改：{field}：{reason}。请更正后重新提交完整规则（GET /api/v1/review-rules "
+        "可查看当前规则）。",
+    ),
+    "not_in_review": Text(
+        "Order {order_id} was never held for review; nothing to release or cancel. Its own "
+        "status is on the board (GET /api/v1/orders/{order_id}).",
+        "订单 {order_id} 未进入待审核，无可放行或取消的审核。其状态请在看板查看"
+        "（GET /api/v1/orders/{order_id}）。",
+    ),
+    "review_decided": Text(
+        "Order {order_id} was {decided} in review already (it is {state} now); it can no longer be "
+        "{asked}. Nothing was changed; look at it on the board.",
+        "订单 {order_id} 已在审核中{decided_zh}（当前状态 {state}），不能再{asked_zh}。未作任何修改，"
+        "请在看板查看。",
+    ),
     "invalid_request": Text(
         "The request is not valid: {reason}.",
         "请求无效：{reason}。",

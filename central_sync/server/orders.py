@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
 from central_sync.channels.pii import Decrypter, NoDecrypter, decrypt_ship_to, protected_fields
+from central_sync.server import review
 from central_sync.server.assign import (
     QUIET_AFTER_S,
     Choice,
@@ -180,13 +181,29 @@ def ingest(
     opener = decrypter or NoDecrypter()
     edges = edge_pool(tx, quiet_after_s)
     batch = _Released()
+    reviewing = review.batch(tx, [_review_candidate(p, known)[1:] for p in valid])
     outcomes = []
     for i, p in enumerate(parsed):
         if isinstance(p, OrderIn):
-            p = _decide(p, first_index + i, known, existing, available, edges, batch, opener)
+            p = _decide(
+                p, first_index + i, known, existing, available, edges, batch, opener, reviewing
+            )
         outcomes.append(p)
     batch.write(tx)
+    reviewing.write(tx)
     return outcomes
+
+
+def _review_candidate(
+    order: OrderIn, known: Mapping[str, str]
+) -> tuple[review.Candidate, dict[str, str], list[tuple[str, int]]]:
+    """What order review (review.py) looks at: the order, its ship-to and its (sku, qty) lines."""
+    ship_to = order.ship_to.model_dump()
+    lines = [(known.get(ln.sku, ln.sku), ln.qty) for ln in order.lines]
+    candidate = review.Candidate(
+        order.channel, ship_to, order.customer_ref, order.currency, order.total
+    )
+    return candidate, ship_to, lines
 
 
 @dataclass
@@ -262,7 +279,7 @@ def hold_reason(channel: str, ship_to: dict[str, str], lines: Sequence[tuple[str
     return ""
 
 
-def recheck_held(tx: Tx, order_id: str) -> str | None:
+def recheck_held(tx: Tx, order_id: str, *, quiet_after_s: float = QUIET_AFTER_S) -> str | None:
     """A held order (never assigned) checked again after a change: assigned and released if it
     may go now, else its reason brought up to date. Returns the warehouse it went to."""
     row = tx.one("SELECT channel, status, warehouse, ship_to FROM orders WHERE id = ?", (order_id,))
@@ -271,7 +288,7 @@ def recheck_held(tx: Tx, order_id: str) -> str | None:
     lines = tx.all(
         "SELECT sku, status FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,)
     )
-    reason = hold_reason(
+    reason = review.pending_hold(tx, order_id) or hold_reason(
         row["channel"], json.loads(row["ship_to"]), [(r["sku"], r["status"]) for r in lines]
     )
     if reason:
@@ -282,7 +299,7 @@ def recheck_held(tx: Tx, order_id: str) -> str | None:
         (utc_now(), order_id),
     )
     history(tx, order_id, "on_hold", "unassigned", note="nothing holds it any more")
-    return assign_order(tx, order_id)
+    return assign_order(tx, order_id, quiet_after_s=quiet_after_s)
 
 
 def _existing(tx: Tx, orders: Sequence[OrderIn]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -311,6 +328,7 @@ def _decide(
     edges: EdgePool,
     batch: _Released,
     decrypter: Decrypter,
+    reviewing: review.Batch,
 ) -> Outcome:
     coid = order.channel_order_id
     for n, line in enumerate(order.lines):
@@ -329,6 +347,7 @@ def _decide(
     held = hold_reason(
         order.channel, order.ship_to.model_dump(), [(ln.sku, ln.status) for ln in order.lines]
     )
+    held = _review_hold(order, reviewing) or held
     need: dict[str, int] = defaultdict(int)
     for line in order.lines:
         need[line.sku] += line.qty
@@ -390,6 +409,15 @@ def _decide(
         batch.changes.append((order_id, choice.warehouse, body))
         log.info("order %s assigned to %s", order_id, choice.warehouse)
     return Outcome(index, "imported", coid, order_id, choice.warehouse, status)
+
+
+def _review_hold(order: OrderIn, reviewing: review.Batch) -> str:
+    """The hold reason order review gives the new order ("" when its rules find nothing);
+    recorded in `reviewing` (its review waits for a person: review_desk.py)."""
+    order_id = order_id_for(order.channel, order.channel_order_id)
+    candidate, _, lines = _review_candidate(order, {})
+    found = reviewing.hold(order_id, candidate, lines, utc_now())
+    return review.hold_text(found, order_id) if found else ""
 
 
 def history(tx: Tx, order_id: str, old: str | None, new: str, *, note: str = "") -> None:

@@ -346,6 +346,47 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (asn_id, no)
     )
     """,
+    """
+    -- Order review (待审核): the rules (one JSON document), each held order's review, the
+    -- fingerprints a duplicate is found by, and the board exceptions' webhook outbox.
+    CREATE TABLE review_rules (
+        id INTEGER PRIMARY KEY,
+        rules TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE order_reviews (
+        order_id TEXT PRIMARY KEY,
+        reasons TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        held_at TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        alerted_at TEXT
+    );
+    CREATE INDEX order_reviews_state ON order_reviews(state, held_at);
+    CREATE TABLE order_fingerprints (
+        fingerprint TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (fingerprint, order_id)
+    );
+    CREATE INDEX order_fingerprints_at ON order_fingerprints(created_at);
+    CREATE TABLE exception_pushes (
+        id {identity},
+        dedupe_key TEXT NOT NULL UNIQUE,
+        exception_id BIGINT,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        answer TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX exception_pushes_due ON exception_pushes(state, next_at)
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

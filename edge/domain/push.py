@@ -1,17 +1,17 @@
 """What a webhook is sent for one change of an exception: a generic JSON document, a DingTalk
 custom robot's markdown message (signed) or a WeCom group robot's markdown message. Pure: the
-time and the secret are passed in; sending is edge/service/notify.py's."""
+time and the secret are passed in; sending is edge/service/notify.py's. The robots' shapes
+and signature are kernel/robots.py's (central's exception webhook sends them too)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote_plus
 
 from edge.domain.exceptions import kind_of
+from kernel.robots import accepted, dingtalk_url, robot_body
+
+__all__ = ["accepted", "body_for", "dingtalk_url", "json_body", "push_key"]
 
 TITLES = {
     "opened": ("Exception", "异常"),
@@ -63,49 +63,9 @@ def markdown(event: Mapping[str, Any]) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
-def dingtalk_body(event: Mapping[str, Any]) -> dict[str, Any]:
-    """DingTalk custom robot, msgtype markdown (open.dingtalk.com, "自定义机器人发送群消息")."""
-    title, text = markdown(event)
-    return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
-
-
-def wecom_body(event: Mapping[str, Any]) -> dict[str, Any]:
-    """WeCom (企业微信) group robot, msgtype markdown (developer.work.weixin.qq.com,
-    "群机器人配置说明")."""
-    _title, text = markdown(event)
-    return {"msgtype": "markdown", "markdown": {"content": text}}
-
-
-def dingtalk_sign(timestamp_ms: int, secret: str) -> str:
-    """DingTalk's 加签 (custom robot security setting, "自定义机器人安全设置", open.dingtalk.com):
-    HMAC-SHA256 of "timestamp\\nsecret" keyed by the secret, base64, then URL-encoded."""
-    digest = hmac.new(
-        secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256
-    ).digest()
-    return quote_plus(base64.b64encode(digest).decode("ascii"))
-
-
-def dingtalk_url(url: str, timestamp_ms: int, secret: str | None) -> str:
-    """The robot's webhook URL with `timestamp` and `sign` added when it has a secret."""
-    if not secret:
-        return url
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}timestamp={timestamp_ms}&sign={dingtalk_sign(timestamp_ms, secret)}"
-
-
 def body_for(kind: str, event: Mapping[str, Any]) -> dict[str, Any]:
     """The body a target of `kind` (json, dingtalk, wecom) is sent."""
-    if kind == "dingtalk":
-        return dingtalk_body(event)
-    if kind == "wecom":
-        return wecom_body(event)
-    return json_body(event)
-
-
-def accepted(kind: str, status: int, answer: Any) -> bool:
-    """Did the target take it? A 2xx, and for the robots an `errcode` of 0 in the answer."""
-    if not 200 <= status < 300:
-        return False
     if kind in ("dingtalk", "wecom"):
-        return isinstance(answer, dict) and answer.get("errcode") == 0
-    return True
+        title, text = markdown(event)
+        return robot_body(kind, title, text, {})
+    return json_body(event)

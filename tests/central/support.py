@@ -34,6 +34,10 @@ TABLES = (
     "asn_lines",
     "asn_containers",
     "asn_discrepancies",
+    "review_rules",
+    "order_reviews",
+    "order_fingerprints",
+    "exception_pushes",
 )
 ACCOUNTS = ("received", "shipped", "adjusted", "customer")
 AT = "2026-11-25T09:12:03.123456Z"

@@ -160,7 +160,16 @@ def test_the_board_asks_for_the_admin_token_and_keeps_it_in_a_cookie(
     assert "Central order board" in page.text and "/api/v1/board" in page.text
     assert (data.status_code, sorted(data.json())) == (
         200,
-        ["channels", "counts", "edges", "exceptions", "failed_pushes", "orders", "refunds_due"],
+        [
+            "channels",
+            "counts",
+            "edges",
+            "exceptions",
+            "failed_pushes",
+            "held",
+            "orders",
+            "refunds_due",
+        ],
     )
 
 
@@ -233,6 +242,9 @@ ACCESS: dict[str, str] = {
     "POST /api/v1/exceptions/{exception_id}/resolve": "admin",
     "PUT /api/v1/returns/policy": "admin",
     "PUT /api/v1/channels/{channel}/stock-rules": "admin",
+    "PUT /api/v1/review-rules": "admin",
+    "POST /api/v1/orders/{order_id}/review/release": "board",
+    "POST /api/v1/orders/{order_id}/review/cancel": "board",
     "POST /api/v1/channel-pushes/{push_id}/retry": "board",
     "POST /api/v1/orders/{order_id}/returns": "board",
     "POST /api/v1/returns/{rma}/cancel": "board",
@@ -253,6 +265,8 @@ ACCESS: dict[str, str] = {
     "GET /api/v1/edges": "reader",
     "GET /api/v1/exceptions": "reader",
     "GET /api/v1/board": "reader",
+    "GET /api/v1/review-rules": "reader",
+    "GET /api/v1/reviews": "reader",
     "GET /api/v1/returns": "reader",
     "GET /api/v1/returns/policy": "reader",
     "GET /api/v1/returns/rates": "reader",
