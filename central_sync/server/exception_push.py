@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 
-from central_sync.server import exception_pushes_store as store
-from central_sync.server.db import Tx, stamp
+from central_sync.store import exception_pushes as store
+from central_sync.store.db import Tx, stamp
 from kernel.backoff import window
 from kernel.robots import KINDS, accepted, robot_body, target_url
 

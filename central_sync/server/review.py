@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from central_sync.server import review_store
 from central_sync.server.attention import raise_exception
-from central_sync.server.db import Tx, stamp, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.exception_push import queue_exception
 from central_sync.server.review_rules import (
@@ -26,6 +24,8 @@ from central_sync.server.review_rules import (
     parse_rules,
     sentence,
 )
+from central_sync.store import review as review_store
+from central_sync.store.db import Tx, stamp, utc_now
 
 __all__ = ["Batch", "Candidate", "batch", "hold_text", "pending_hold", "rules", "set_rules"]
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from central_sync.server import review_store
 from central_sync.server.amend import cancel_order
 from central_sync.server.attention import resolve_for_order
-from central_sync.server.db import Tx, utc_now
 from central_sync.server.errors import CentralError
 from central_sync.server.orders import history, recheck_held
 from central_sync.server.review import OVERDUE
+from central_sync.store import review as review_store
+from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.review")
 

@@ -437,8 +437,8 @@ def test_an_order_a_rule_holds_is_never_released_until_a_person_decides_and_each
 ) -> None:
     with central.read() as tx:
         n = int(tx.value("SELECT COUNT(*) FROM orders")) + 1
-    ship_to = {"name": name, "address": address, "phone": phone}
-    body = order(f"P{n}", n, to=ship_to, total=total, customer_ref=customer)  # never a duplicate
+    ship_to = {"name": name, "address": address, "phone": phone, "postcode": str(n)}
+    body = order(f"P{n}", to=ship_to, total=total, customer_ref=customer)  # never a duplicate
     expected = check(
         Candidate("shop", body["ship_to"], customer, "CNY", total), Rules.model_validate(RULES)
     )

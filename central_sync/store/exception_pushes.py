@@ -1,5 +1,5 @@
-"""The SQL of central's exception webhook outbox (exception_push.py). (Moves to
-central_sync/store/ with the store package.)"""
+"""Central's exception webhook outbox (central_sync/server/exception_push.py): one row per push,
+pending until the target takes it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from central_sync.server.db import Tx
+from central_sync.store.db import Tx
 
 
 def enqueue(

@@ -1,6 +1,5 @@
-"""The SQL of order review (待审核): the rules document, each held order's review, the
-fingerprints duplicates are found by. (Moves to central_sync/store/review.py with the store
-package, docs/architecture.md.)"""
+"""Order review (待审核, central_sync/server/review.py): the rules document, each held order's
+review, the fingerprints duplicates are found by."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from central_sync.server.db import Tx
+from central_sync.store.db import Tx
 
 STATES = ("pending", "released", "cancelled")
 
