@@ -181,8 +181,8 @@ class _Group:
 
 
 def parse_csv(text: str) -> tuple[list[ParsedAsn], list[RowError]]:
-    """Every ASN of the file, or the faults of its rows (each with its line number). A file
-    with any fault imports nothing: the caller refuses it whole."""
+    """The ASNs of the file that read well and the faults of its rows (each with its line
+    number). A file with any fault imports nothing: the caller refuses it whole."""
     reader = csv.DictReader(text.lstrip("\ufeff").splitlines())
     columns = [c.strip() for c in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
@@ -210,7 +210,7 @@ def parse_csv(text: str) -> tuple[list[ParsedAsn], list[RowError]]:
         else:
             asns.append(parsed)
     errors.sort(key=lambda e: e.row)
-    return ([] if errors else asns), errors
+    return asns, errors
 
 
 def _take_row(groups: dict[str, _Group], number: int, row: dict[str, str]) -> list[RowError]:
@@ -262,11 +262,11 @@ def _asn_of(group: _Group) -> ParsedAsn | RowError:
         parsed.asn = AsnIn.model_validate(body)
     except ValidationError as exc:
         where, reason = first_problem(exc)
-        return RowError(parsed.row_of(where), _csv_field(where), reason)
+        return RowError(parsed.row_of(where), csv_column(where), reason)
     return parsed
 
 
-def _csv_field(where: tuple[Any, ...]) -> str:
+def csv_column(where: tuple[Any, ...]) -> str:
     """The CSV column a fault at `where` is about (contents map back to their row's column)."""
     names = [p for p in where if isinstance(p, str)]
     column = names[-1] if names else "asn_id"

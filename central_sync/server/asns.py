@@ -19,7 +19,7 @@ from central_sync.server.feed import add_change
 from central_sync.server.messages import PHRASES, Text, render
 from central_sync.store import asns as store
 from central_sync.store.db import Tx
-from kernel.asn import AsnIn, ParsedAsn, document, parse_csv
+from kernel.asn import AsnIn, ParsedAsn, csv_column, document, parse_csv
 
 log = logging.getLogger("central.asns")
 
@@ -133,7 +133,7 @@ def create_from_csv(tx: Tx, parsed: Sequence[ParsedAsn]) -> dict[str, Any]:
             raise CentralError(
                 "asn_csv_refused",
                 row=p.row_of(bad.where),
-                field=_csv_column(bad.where),
+                field=csv_column(bad.where),
                 reason=reason,
                 bad_rows=1,
             ) from None
@@ -149,10 +149,6 @@ def create_from_csv(tx: Tx, parsed: Sequence[ParsedAsn]) -> dict[str, Any]:
             ) from None
         (created if done["created"] else unchanged).append(p.asn.asn_id)
     return {"created": created, "unchanged": unchanged}
-
-
-def _csv_column(where: tuple[Any, ...]) -> str:
-    return str(where[-1]) if where else "asn_id"
 
 
 def cancel_asn(tx: Tx, asn_id: str, reason: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import click
 
 from edge.cli import bench_devices_cmd  # noqa: F401  (adds print-test and scale to devices)
 from edge.cli.access_cmd import operators
+from edge.cli.asns_cmd import asns
 from edge.cli.backup_cmd import backup, restore
 from edge.cli.demo_cmd import demo
 from edge.cli.devices_cmd import devices
@@ -19,6 +20,7 @@ from edge.cli.verify_cmd import verify
 
 COMMANDS: list[click.Command] = [
     import_,
+    asns,
     verify,
     demo,
     backup,
