@@ -13,6 +13,7 @@ import { moveScreen, pickScreen } from "./screens_work.js";
 import { createPackBench, weightOfScan } from "./pack_bench.js";
 import { dispatchScreen, packScreen } from "./screens_pack.js";
 import { createExceptions, exceptionsScreen } from "./exceptions.js";
+import { countScreen, countsScreen, createCounts } from "./counts.js";
 import { createKpis, kpiScreen } from "./kpis.js";
 import { boardScreen, createBoard } from "./board.js";
 import { createReturns } from "./returns.js";
@@ -34,6 +35,8 @@ const SCREENS = {
   returns: returnsScreen,
   kpis: kpiScreen,
   exceptions: exceptionsScreen,
+  counts: countsScreen,
+  count: countScreen,
   board: boardScreen,
   "unknown-station": unknownStationScreen,
 };
@@ -140,6 +143,7 @@ function route(code) {
     render();
   } else if (state.screen === "pick" && !state.task?.view) refuse(t("no_list"), t("no_list_hint"));
   else if (state.screen === "pack" && state.task?.view?.step === "package" && weightOfScan(code)) act.scannedWeight(weightOfScan(code));
+  else if (state.screen === "count") act.countScan(code);
   else if (WORKFLOWS.has(state.screen)) enqueue(code);
   else refuse(t("choose_task_first"));
 }
@@ -459,6 +463,8 @@ Object.assign(act, kpis.actions);
 Object.assign(act, createBoard({ state, render, go, needLogin, refuse }).actions);
 // The supervisor's exceptions: the open ones, a sound for a new one; acknowledge, resolve.
 Object.assign(act, createExceptions({ state, render, go, needLogin, refuse }).actions);
+// Cycle counts: the open ones (blind: no expected quantity), counting one; a supervisor's review.
+Object.assign(act, createCounts({ state, render, go, needLogin, refuse, overlay }).actions);
 
 async function logout() {
   await api.logout().catch(() => null);

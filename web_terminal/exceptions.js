@@ -18,6 +18,7 @@ const KINDS = {
   sync_lag: () => t("exc_kind_sync_lag"),
   sync: () => t("exc_kind_sync"),
   restore: () => t("exc_kind_restore"),
+  count_variance: () => t("exc_kind_count_variance"),
 };
 const STATES = { open: () => t("exc_state_open"), acked: () => t("exc_state_acked"), resolved: () => t("exc_state_resolved") };
 

@@ -141,6 +141,7 @@ export function chooserScreen({ state, act }) {
     tiles.push(tile("btn-returns", t("task_returns"), t("task_returns_hint"), "↩", () => act.startTask("returns")));
   }
   tiles.push(tile("btn-move", t("task_move"), t("task_move_hint"), "⇄", () => act.startTask("move")));
+  tiles.push(tile("btn-count", t("task_count"), t("task_count_hint"), "#", act.openCounts));
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-board", t("task_board"), t("task_board_hint"), "▦", act.openBoard));
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-kpis", t("task_kpis"), t("task_kpis_hint"), "∿", act.openKpis));
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-exceptions", t("task_exceptions"), t("task_exceptions_hint"), "!", act.openExceptions));
