@@ -150,6 +150,11 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
             "SELECT r.rma, o.status FROM return_authorisations r"
             " JOIN orders o ON o.id = r.order_id ORDER BY r.rma",
         )
+        asn_lines = read_only(
+            db,
+            "SELECT a.asn_id, a.source, l.line_no, l.lot, l.expiry < date('now') FROM asns a"
+            " JOIN asn_lines l ON l.asn_id = a.asn_id ORDER BY l.line_no",
+        )
         edge.proc.send_signal(signal.SIGTERM)
         code = edge.proc.wait(timeout=30)
     verify = subprocess.run(
@@ -200,6 +205,13 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
     assert any(
         line.startswith("  Unexpected parcel (shipped, no RMA): scan ") for line in edge.banner
     )
+    # central announced the demo's delivery (an over, a short, a wrong lot, an expired line)
+    assert asn_lines == [
+        ("ASN-DEMO-1", "central", 1, "DEMO-A1", 0),
+        ("ASN-DEMO-1", "central", 2, "DEMO-B1", 0),
+        ("ASN-DEMO-1", "central", 3, "DEMO-C1", 0),
+        ("ASN-DEMO-1", "central", 4, "DEMO-D1", 1),
+    ]
     assert sum(n for _, n in types) >= 1000 and len(types) >= 4
     assert code == 0, (tmp_path / "demo.log").read_text()[-4000:]
     assert verify.returncode == 0, verify.stdout + verify.stderr

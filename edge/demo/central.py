@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ from central_sync.server.catalogue import Barcode, ProductIn
 from central_sync.server.central import Central
 from edge.config import Settings
 from edge.files import private_dir, write_atomic
-from edge.store.catalog import all_barcodes, all_products
+from edge.store.catalog import all_barcodes, all_products, product_row
 from edge.store.database import Store
+from kernel.asn import AsnIn
 from kernel.serving import bind
 
 log = logging.getLogger("edge.demo")
@@ -59,6 +61,7 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
         write_atomic(token_file, f"{central.add_edge(store.edge_id, 'Demo warehouse')}\n".encode())
         load_catalogue(central, store)
         load_channel_orders(central)
+        load_demo_asn(central, store, datetime.now(UTC).date())
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(central), log_level="warning", lifespan="on")
@@ -79,6 +82,49 @@ def load_catalogue(central: Any, store: Store) -> None:
         for r in all_barcodes(conn)
     ]
     central.upsert_products(products_in(all_products(conn), codes))
+
+
+DEMO_ASN = "ASN-DEMO-1"
+DEMO_PALLET = "069533050000000012"  # GS1 company prefix 6953305, serial 000000001, check 2
+
+
+def demo_asn(edge_id: str, skus: list[str], today: date) -> AsnIn:
+    """The demo's delivery, on four lot- and expiry-tracked products, so the dock has something
+    to show (docs/receiving.md, "In the demo"): line 1 arrives on an SSCC pallet and with more
+    than announced (over), line 2 with less (short), line 3's cartons carry another lot than
+    announced (wrong lot) and line 4's expiry is already past (expired)."""
+    year = (today + timedelta(days=365)).isoformat()
+    a, b, c, d = skus
+    lines = [
+        {"sku": a, "qty": 12, "lot": "DEMO-A1", "expiry": year},
+        {"sku": b, "qty": 24, "lot": "DEMO-B1", "expiry": year},
+        {"sku": c, "qty": 6, "lot": "DEMO-C1", "expiry": year},
+        {"sku": d, "qty": 6, "lot": "DEMO-D1", "expiry": (today - timedelta(days=5)).isoformat()},
+    ]
+    pallet = {"sscc": DEMO_PALLET, "kind": "pallet", "contents": [lines[0]]}
+    return AsnIn.model_validate(
+        {
+            "asn_id": DEMO_ASN,
+            "warehouse": edge_id,
+            "supplier": "Demo Supplier Co. 示范供应商",
+            "expected_date": today.isoformat(),
+            "lines": lines,
+            "containers": [pallet],
+        }
+    )
+
+
+def load_demo_asn(central: Any, store: Store, today: date) -> None:
+    """One ASN for the demo warehouse from central, on its first four lot- and expiry-tracked
+    products; it comes down the change feed with the orders."""
+    conn = store.read()
+    rows = (product_row(conn, p["sku"]) for p in sorted(all_products(conn), key=lambda p: p["sku"]))
+    tracked = [r["sku"] for r in rows if r["lot_tracked"] and r["expiry_tracked"]][:4]
+    if len(tracked) < 4:
+        log.warning("central: no demo ASN: fewer than 4 lot- and expiry-tracked products")
+        return
+    central.asns.create(demo_asn(store.edge_id, tracked, today))
+    log.info("central: ASN %s announced to %s", DEMO_ASN, store.edge_id)
 
 
 def products_in(products: list[dict[str, Any]], barcodes: list[dict[str, Any]]) -> list[Any]:
