@@ -52,6 +52,7 @@ NOT_OWNED = {
     "GET /api/v1/asns/{asn_id}": MANAGED,
     "GET /api/v1/receiving/discrepancies": MANAGED,
     "GET /api/v1/putaway-tasks": MANAGED,
+    "POST /api/v1/receiving/labels": STATION,
     "POST /api/v1/count-tasks/{task_id}/result": MANAGED,
     "GET /api/v1/counts": SHARED,
     "POST /api/v1/counts/{task_id}/submit": "a count of the warehouse's bins, by whoever counts it",

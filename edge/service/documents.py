@@ -12,6 +12,14 @@ from typing import Any
 from labels.document import Address, Carton, Label, Waybill
 from labels.packing_slip import PackingSlip, SlipLine, packing_slip_pdf, packing_slip_zpl
 from labels.quarantine import QuarantineTag, quarantine_label_pdf, quarantine_label_zpl
+from labels.receiving import (
+    ItemTag,
+    PalletTag,
+    item_label_pdf,
+    item_label_zpl,
+    pallet_label_pdf,
+    pallet_label_zpl,
+)
 from labels.sscc import sscc_label_pdf, sscc_label_zpl
 from labels.waybill import waybill_pdf, waybill_zpl
 
@@ -71,6 +79,16 @@ def render_document(kind: str, fmt: str, document: dict[str, Any], printer: Any)
             quarantine_label_pdf(tag, label)
             if fmt == "pdf"
             else quarantine_label_zpl(tag, label).encode()
+        )
+    if kind == "dock_item":
+        item = ItemTag(**document)
+        return item_label_pdf(item, label) if fmt == "pdf" else item_label_zpl(item, label).encode()
+    if kind == "dock_pallet":
+        pallet = PalletTag(**dict(document) | {"lines": tuple(document.get("lines") or ())})
+        return (
+            pallet_label_pdf(pallet, label)
+            if fmt == "pdf"
+            else pallet_label_zpl(pallet, label).encode()
         )
     if kind == "packing_slip":
         slip = _packing_slip(document)

@@ -4,13 +4,14 @@ applies the decision in the same transaction (stock, outbox, tallies, tasks)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision
 from edge.domain.errors import EdgeError
+from edge.domain.gtin import is_valid_sscc
 from edge.domain.ledger import Stock
 from edge.domain.operator import MANAGERS, Role
 from edge.domain.putaway import (
@@ -38,9 +39,11 @@ from edge.domain.receipt import (
     stop_params,
 )
 from edge.service.floor import FloorSettings
+from edge.service.packing import PackSettings, station_printer
 from edge.store import receiving as store
 from edge.store.ledger import load_stock_rows
-from edge.store.operators import LoginSession
+from edge.store.operators import LoginSession, device_station
+from edge.store.print_jobs import queue_job
 from edge.store.writer import Tx
 
 QUARANTINE = "QUARANTINE"
@@ -264,3 +267,79 @@ def asn_detail(conn: Any, asn_id: str) -> dict[str, Any]:
 def recent_discrepancies(conn: Any, limit: int = 200) -> list[dict[str, Any]]:
     """The latest discrepancies recorded at the dock, newest first."""
     return store.recent_discrepancies(conn, limit)
+
+
+# --- labels printed at the dock
+
+
+@dataclass(frozen=True)
+class DockLabel:
+    """An item/carton label (GTIN of the SKU, lot, expiry) or a pallet label (an SSCC)."""
+
+    kind: str  # item | pallet
+    sku: str = ""
+    lot: str = ""
+    expiry: str = ""
+    qty: int = 1
+    sscc: str = ""
+    asn_id: str = ""
+
+
+def queue_dock_label(
+    tx: Tx, req: DockLabel, session: LoginSession, settings: PackSettings
+) -> dict[str, Any]:
+    """Queue the label on the station's printer (or the handheld's); it prints after the commit."""
+    if req.kind == "pallet":
+        kind, document = "dock_pallet", _pallet_document(tx, req)
+    else:
+        kind, document = "dock_item", _item_document(tx, req)
+    printer = station_printer(settings, device_station(tx, session.device_id))
+    job_id = queue_job(
+        tx,
+        printer=printer.name,
+        station=printer.station,
+        kind=kind,
+        format=printer.format,
+        document=document,
+    )
+    return {"job_id": job_id, "printer": printer.name, "kind": req.kind}
+
+
+def _item_document(tx: Tx, req: DockLabel) -> dict[str, Any]:
+    product = store.label_product(tx, req.sku)
+    if product is None:
+        raise EdgeError("unknown_sku", sku=req.sku)
+    if not product["gtin"]:
+        raise EdgeError("invalid_request", reason=f"{req.sku} has no GTIN to print")
+    return {
+        "gtin": product["gtin"],
+        "sku": req.sku,
+        "name": product["name"],
+        "lot": req.lot,
+        "expiry": req.expiry,
+        "qty": req.qty,
+    }
+
+
+def _pallet_document(tx: Tx, req: DockLabel) -> dict[str, Any]:
+    if not is_valid_sscc(req.sscc):
+        raise EdgeError("invalid_request", reason=f"{req.sscc!r} is not an 18-digit SSCC")
+    found = store.find_asn(tx, req.asn_id or req.sscc, req.sscc)
+    asn_id = found[0] if found else req.asn_id
+    header = store.asn(tx, asn_id) if asn_id else None
+    box = next((c for c in (header or {}).get("containers", []) if c["sscc"] == req.sscc), None)
+    lines = [
+        f"{c['qty']} × {c['sku']}" + (f" lot {c['lot']}" if c.get("lot") else "")
+        for c in (box["contents"] if box else [])
+    ]
+    supplier = header["supplier"] if header else ""
+    return {"sscc": req.sscc, "asn_id": asn_id, "supplier": supplier, "lines": lines}
+
+
+async def print_dock_label(
+    store_: Any, spooler: Any, req: DockLabel, session: LoginSession, settings: PackSettings
+) -> dict[str, Any]:
+    """Queue a dock label in one commit and wake the spooler."""
+    result = await store_.writer.run(lambda tx: queue_dock_label(tx, req, session, settings))
+    spooler.notify()
+    return result

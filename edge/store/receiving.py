@@ -352,3 +352,16 @@ def dock_to_stock_seconds(conn: Conn, since: str, until: str) -> list[float]:
         (since, until),
     )
     return [float(r[0]) for r in rows]
+
+
+def label_product(conn: Conn, sku: str) -> dict[str, Any] | None:
+    """The SKU's name and the GTIN-14 of its unit barcode ('' if it has none), for a label."""
+    row = conn.execute("SELECT name FROM products WHERE sku = ?", (sku,)).fetchone()
+    if row is None:
+        return None
+    code = conn.execute(
+        "SELECT code FROM barcodes WHERE sku = ? AND length(code) = 14 AND code GLOB '[0-9]*'"
+        " ORDER BY pack_qty, code LIMIT 1",
+        (sku,),
+    ).fetchone()
+    return {"name": row[0], "gtin": code[0] if code else ""}

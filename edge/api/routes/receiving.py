@@ -3,17 +3,22 @@ discrepancies recorded at the dock and the putaway tasks waiting there."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
-from edge.api.deps import StoreDep, allow
+from edge.api.deps import SettingsDep, StoreDep, allow
 from edge.domain.operator import MANAGERS
 from edge.service import receiving
+from edge.service.packing import PackSettings
+from edge.service.workflows import FLOOR
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["receiving"])
 Manager = Annotated[LoginSession, allow(*MANAGERS, action="look_up_stock")]
+Clerk = Annotated[LoginSession, allow(*FLOOR, action="print")]
 AsnId = Annotated[str, Path(min_length=1, max_length=64, description="The ASN's number.")]
 
 
@@ -39,3 +44,28 @@ async def discrepancies(_: Manager, store: StoreDep) -> list[dict[str, Any]]:
 async def putaway_tasks(_: Manager, store: StoreDep) -> list[dict[str, Any]]:
     """Received containers waiting at the dock to be put away, with the suggested bin."""
     return receiving.open_putaways(store.read())
+
+
+class LabelIn(BaseModel):
+    kind: Literal["item", "pallet"] = Field(description="An item/carton label or a pallet label.")
+    sku: str = Field(default="", max_length=64, description="item: the SKU (its GTIN is printed).")
+    lot: str = Field(default="", max_length=20, description="item: the lot (GS1 AI 10).")
+    expiry: str = Field(
+        default="", pattern=r"^(\d{4}-\d{2}-\d{2})?$", description="item: YYYY-MM-DD (AI 17)."
+    )
+    qty: int = Field(default=1, ge=1, le=1_000_000, description="item: units the label stands for.")
+    sscc: str = Field(default="", max_length=18, description="pallet: its 18-digit SSCC.")
+    asn_id: str = Field(default="", max_length=64, description="pallet: the ASN it came with.")
+
+
+@router.post("/receiving/labels", status_code=202)
+async def label(
+    body: LabelIn, request: Request, session: Clerk, store: StoreDep, settings: SettingsDep
+) -> JSONResponse:
+    """Print an item/carton label (GTIN, lot, expiry as GS1-128) or an SSCC pallet label."""
+    req = receiving.DockLabel(**body.model_dump())
+    spooler = request.app.state.spooler
+    result = await receiving.print_dock_label(
+        store, spooler, req, session, PackSettings.of(settings)
+    )
+    return JSONResponse(result, status_code=202)
