@@ -24,6 +24,7 @@ from central_sync.server.orders import (
     recalled_from,
     recheck_held,
 )
+from central_sync.store import orders, shipments
 from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.orders")
@@ -41,17 +42,14 @@ class AddressIn(BaseModel):
 
 def _order(tx: Tx, order_id: str) -> dict[str, Any]:
     tx.lock_feed()
-    row = tx.one(f"SELECT * FROM orders WHERE id = ?{tx.dialect.for_update}", (order_id,))
+    row = orders.order_for_update(tx, order_id)
     if row is None:
         raise CentralError("not_found", what="order", key=order_id)
     return row
 
 
 def _tracking(tx: Tx, order_id: str) -> str:
-    rows = tx.all(
-        "SELECT tracking_number FROM shipments WHERE order_id = ? ORDER BY parcel_no", (order_id,)
-    )
-    return ", ".join(r["tracking_number"] for r in rows) or "-"
+    return ", ".join(shipments.tracking_numbers(tx, [order_id]).get(order_id, [])) or "-"
 
 
 def _refuse_if_gone(tx: Tx, row: dict[str, Any], action: str) -> None:
@@ -74,10 +72,7 @@ def cancel_order(
         return {"order_id": order_id, "status": "cancelled", "changed": False}
     if row["status"] in SHIPPED:
         _refuse_if_gone(tx, row, "cancelled")
-    tx.execute(
-        "UPDATE orders SET status = 'cancelled', hold_reason = ?, updated_at = ? WHERE id = ?",
-        (reason, utc_now(), order_id),
-    )
+    orders.cancel(tx, order_id, reason, utc_now())
     history(tx, order_id, row["status"], "cancelled", note=reason)
     if tell_channel:
         channel_status.cancelled(tx, order_id, reason)
@@ -95,10 +90,7 @@ def change_address(tx: Tx, order_id: str, ship_to: ShipTo) -> dict[str, Any]:
     new = ship_to.model_dump()
     if json.loads(row["ship_to"]) == new:
         return {"order_id": order_id, "ship_to": new, "changed": False}
-    tx.execute(
-        "UPDATE orders SET ship_to = ?, updated_at = ? WHERE id = ?",
-        (json.dumps(new, ensure_ascii=False), utc_now(), order_id),
-    )
+    orders.set_ship_to(tx, order_id, json.dumps(new, ensure_ascii=False), utc_now())
     history(tx, order_id, row["status"], row["status"], note="address changed")
     if row["warehouse"]:
         data = {"order_id": order_id, "ship_to": new}
@@ -130,10 +122,7 @@ def reassign_order(
     add_change(
         tx, old, "order_recalled", {"order_id": order_id, "reason": reason}, order_id=order_id
     )
-    tx.execute(
-        "UPDATE orders SET status = 'unassigned', warehouse = NULL, updated_at = ? WHERE id = ?",
-        (utc_now(), order_id),
-    )
+    orders.take_back(tx, order_id, utc_now())
     history(tx, order_id, "released", "unassigned", note=f"{RECALLED}{old}: {reason}")
     gone = recalled_from(tx, [order_id]).get(order_id, set())
     others = edge_pool(tx, quiet_after_s).without(gone)

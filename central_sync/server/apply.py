@@ -25,6 +25,7 @@ from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.reassigned import adopt_shipped
 from central_sync.server.refunds import answer_cut_refusals
+from central_sync.store import edges, events, orders, shipments, stock
 from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.events")
@@ -55,19 +56,17 @@ class BatchResult:
 
 def high_water(tx: Tx, edge_id: str) -> list[dict[str, int]]:
     """Every epoch central holds for the edge, with its highest seq."""
-    rows = tx.all(
-        "SELECT epoch, high_seq FROM edge_epochs WHERE edge_id = ? ORDER BY epoch", (edge_id,)
-    )
+    rows = events.epochs(tx, edge_id)
     return [{"epoch": int(r["epoch"]), "seq": int(r["high_seq"])} for r in rows]
 
 
-def apply_batch(tx: Tx, edge_id: str, events: Sequence[EdgeEvent]) -> BatchResult:
+def apply_batch(tx: Tx, edge_id: str, batch: Sequence[EdgeEvent]) -> BatchResult:
     """Apply the new events of the batch; duplicates are counted, a mismatch or gap refused."""
     tx.lock_edge(edge_id)
     tops = {w["epoch"]: w["seq"] for w in high_water(tx, edge_id)}
-    stored = _stored_ids(tx, edge_id, events, tops)
+    stored = _stored_ids(tx, edge_id, batch, tops)
     result, new = BatchResult(), []
-    for ev in events:
+    for ev in batch:
         top = tops.get(ev.epoch, 0)
         if ev.seq <= top:
             if stored[(ev.epoch, ev.seq)] != ev.event_id:
@@ -98,28 +97,20 @@ def apply_batch(tx: Tx, edge_id: str, events: Sequence[EdgeEvent]) -> BatchResul
 
 
 def _stored_ids(
-    tx: Tx, edge_id: str, events: Sequence[EdgeEvent], tops: dict[int, int]
+    tx: Tx, edge_id: str, batch: Sequence[EdgeEvent], tops: dict[int, int]
 ) -> dict[tuple[int, int], str]:
     """The stored event ids at the batch's keys at or below the high water (the re-sent part)."""
     stored: dict[tuple[int, int], str] = {}
-    for epoch in sorted({ev.epoch for ev in events}):
-        seqs = [ev.seq for ev in events if ev.epoch == epoch and ev.seq <= tops.get(epoch, 0)]
+    for epoch in sorted({ev.epoch for ev in batch}):
+        seqs = [ev.seq for ev in batch if ev.epoch == epoch and ev.seq <= tops.get(epoch, 0)]
         if seqs:
-            rows = tx.all(
-                "SELECT seq, event_id FROM events WHERE edge_id = ? AND epoch = ?"
-                " AND seq BETWEEN ? AND ?",
-                (edge_id, epoch, min(seqs), max(seqs)),
-            )
-            stored.update({(epoch, int(r["seq"])): r["event_id"] for r in rows})
+            found = events.event_ids_between(tx, edge_id, epoch, min(seqs), max(seqs))
+            stored.update({(epoch, seq): event_id for seq, event_id in found.items()})
     return stored
 
 
 def _check_ids_unused(tx: Tx, new: Sequence[EdgeEvent]) -> None:
-    marks = ",".join("?" * len(new))
-    row = tx.one(
-        f"SELECT event_id, epoch, seq FROM events WHERE event_id IN ({marks}) LIMIT 1",
-        [ev.event_id for ev in new],
-    )
+    row = events.one_stored_of(tx, [ev.event_id for ev in new])
     if row is not None:
         ev = next(e for e in new if e.event_id == row["event_id"])
         raise CentralError(
@@ -134,9 +125,8 @@ def _check_ids_unused(tx: Tx, new: Sequence[EdgeEvent]) -> None:
 
 def _store(tx: Tx, edge_id: str, new: Sequence[EdgeEvent], tops: dict[int, int]) -> None:
     now = utc_now()
-    tx.many(
-        "INSERT INTO events (edge_id, epoch, seq, event_id, type, occurred_at, order_id, sku,"
-        " payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    events.insert_events(
+        tx,
         (
             (
                 edge_id,
@@ -153,15 +143,10 @@ def _store(tx: Tx, edge_id: str, new: Sequence[EdgeEvent], tops: dict[int, int])
             for ev in new
         ),
     )
-    tx.many(
-        "INSERT INTO edge_epochs (edge_id, epoch, high_seq) VALUES (?, ?, ?)"
-        " ON CONFLICT (edge_id, epoch) DO UPDATE SET high_seq = excluded.high_seq",
-        ((edge_id, epoch, tops[epoch]) for epoch in sorted({ev.epoch for ev in new})),
+    events.set_high_water(
+        tx, ((edge_id, epoch, tops[epoch]) for epoch in sorted({ev.epoch for ev in new}))
     )
-    tx.execute(
-        "UPDATE edges SET last_event_at = ?, last_occurred_at = ? WHERE edge_id = ?",
-        (now, new[-1].occurred_at, edge_id),
-    )
+    edges.events_arrived(tx, edge_id, now, new[-1].occurred_at)
 
 
 def _count_stock(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> set[str]:
@@ -174,11 +159,7 @@ def _count_stock(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> set[str]:
             if m.target is not None:
                 delta[(m.sku, m.target)] += m.qty
     changed = sorted((k, v) for k, v in delta.items() if v)
-    tx.many(
-        "INSERT INTO stock (warehouse, sku, bucket, qty) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (warehouse, sku, bucket) DO UPDATE SET qty = stock.qty + excluded.qty",
-        ((edge_id, sku, bucket, qty) for (sku, bucket), qty in changed),
-    )
+    stock.add_units(tx, ((edge_id, sku, bucket, qty) for (sku, bucket), qty in changed))
     return {sku for (sku, _), _ in changed}
 
 
@@ -187,8 +168,7 @@ def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
     ids = sorted({ev.order_id for ev in new if ev.order_id})
     if not ids:
         return
-    marks = ",".join("?" * len(ids))
-    rows = tx.all(f"SELECT id, status, warehouse FROM orders WHERE id IN ({marks})", ids)
+    rows = orders.orders_named(tx, ids)
     rows = adopt_shipped(tx, edge_id, new, rows)  # shipped here before a recall arrived
     status = {r["id"]: r["status"] for r in rows if r["warehouse"] == edge_id}
     foreign = {r["id"] for r in rows} - set(status)
@@ -263,9 +243,7 @@ def _answer_late(
     """An exception for a person, and a put-back request to the edge for whatever it holds
     picked for the order (again whenever late picks add to it): it must stop working on the
     order and return the units to bins."""
-    rows = tx.all(
-        "SELECT sku, qty FROM order_picks WHERE order_id = ? AND qty > 0 ORDER BY sku", (order_id,)
-    )
+    rows = orders.units_held_picked(tx, order_id)
     units = [{"sku": r["sku"], "qty": int(r["qty"])} for r in rows]
     held = ", ".join(f"{u['sku']} × {u['qty']}" for u in units) or "no units picked"
     detail = (
@@ -307,15 +285,10 @@ def _write_orders(
     history: list[tuple[Any, ...]],
 ) -> None:
     now = utc_now()
-    tx.many(
-        "UPDATE orders SET status = ?, hold_reason = ?, updated_at = ? WHERE id = ?",
-        ((status[o], reasons[o], now, o) for o in sorted(status) if status[o] != before[o]),
+    orders.set_statuses(
+        tx, ((status[o], reasons[o], now, o) for o in sorted(status) if status[o] != before[o])
     )
-    tx.many(
-        "INSERT INTO order_history (order_id, at, from_status, to_status, source, note)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        history,
-    )
+    orders.insert_histories(tx, history)
     for order_id, _, old, new, _, note in history:
         if note.startswith("shipped after central cancelled"):
             log.warning("order %s shipped at %s after central cancelled it", order_id, edge_id)
@@ -323,22 +296,13 @@ def _write_orders(
 
 
 def _write_picks(tx: Tx, picks: dict[tuple[str, str], int]) -> None:
-    tx.many(
-        "INSERT INTO order_picks (order_id, sku, qty) VALUES (?, ?, ?)"
-        " ON CONFLICT (order_id, sku) DO UPDATE SET qty = order_picks.qty + excluded.qty",
-        ((o, sku, qty) for (o, sku), qty in sorted(picks.items()) if qty),
-    )
+    orders.add_picks(tx, ((o, sku, qty) for (o, sku), qty in sorted(picks.items()) if qty))
 
 
 def _write_parcels(tx: Tx, edge_id: str, parcels: list[tuple[str, Any, EdgeEvent]]) -> None:
     now = utc_now()
-    tx.many(
-        "INSERT INTO shipments (order_id, parcel_no, parcels, tracking_number, carrier, weight_g,"
-        " contents, edge_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (order_id, parcel_no) DO UPDATE SET parcels = excluded.parcels,"
-        " tracking_number = excluded.tracking_number, carrier = excluded.carrier,"
-        " weight_g = excluded.weight_g, contents = excluded.contents,"
-        " edge_id = excluded.edge_id, recorded_at = excluded.recorded_at",
+    shipments.upsert_parcels(
+        tx,
         (
             (
                 order_id,

@@ -62,3 +62,11 @@ def heard(tx: Tx) -> dict[str, dict[str, Any]]:
     """edge id → when it last asked for its feed and the cursor it asked from."""
     rows = tx.all("SELECT edge_id, last_seen_at, feed_cursor FROM edges")
     return {r["edge_id"]: r for r in rows}
+
+
+def events_arrived(tx: Tx, edge_id: str, now: str, last_occurred_at: str) -> None:
+    """The edge's events arrived at `now`, the newest of them happened at `last_occurred_at`."""
+    tx.execute(
+        "UPDATE edges SET last_event_at = ?, last_occurred_at = ? WHERE edge_id = ?",
+        (now, last_occurred_at, edge_id),
+    )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from central_sync.store.db import Tx, where
@@ -133,10 +133,15 @@ def touch(tx: Tx, order_id: str, now: str) -> None:
 def insert_history(
     tx: Tx, order_id: str, at: str, from_status: str, to_status: str, source: str, note: str
 ) -> None:
-    tx.execute(
+    insert_histories(tx, [(order_id, at, from_status, to_status, source, note)])
+
+
+def insert_histories(tx: Tx, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of (order_id, at, from_status, to_status, source, note) added to the history."""
+    tx.many(
         "INSERT INTO order_history (order_id, at, from_status, to_status, source, note)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (order_id, at, from_status, to_status, source, note),
+        rows,
     )
 
 
@@ -175,4 +180,54 @@ def refund_line(tx: Tx, order_id: str, line_no: int, refunded: int, cut: int) ->
         "UPDATE order_lines SET refunded = refunded + ?, qty = qty - ? WHERE order_id = ?"
         " AND line_no = ?",
         (refunded, cut, order_id, line_no),
+    )
+
+
+def cancel(tx: Tx, order_id: str, reason: str, now: str) -> None:
+    """The order cancelled, `reason` kept as what holds it."""
+    tx.execute(
+        "UPDATE orders SET status = 'cancelled', hold_reason = ?, updated_at = ? WHERE id = ?",
+        (reason, now, order_id),
+    )
+
+
+def set_ship_to(tx: Tx, order_id: str, ship_to: str, now: str) -> None:
+    """The order's ship-to (JSON text) replaced."""
+    tx.execute(
+        "UPDATE orders SET ship_to = ?, updated_at = ? WHERE id = ?", (ship_to, now, order_id)
+    )
+
+
+def take_back(tx: Tx, order_id: str, now: str) -> None:
+    """The order unassigned, no warehouse's any more."""
+    tx.execute(
+        "UPDATE orders SET status = 'unassigned', warehouse = NULL, updated_at = ? WHERE id = ?",
+        (now, order_id),
+    )
+
+
+def orders_named(tx: Tx, order_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """(id, status, warehouse) of the orders named that exist."""
+    marks = ",".join("?" * len(order_ids))
+    return tx.all(f"SELECT id, status, warehouse FROM orders WHERE id IN ({marks})", order_ids)
+
+
+def set_statuses(tx: Tx, rows: Iterable[tuple[str, str, str, str]]) -> None:
+    """Rows of (status, hold_reason, updated_at, order id)."""
+    tx.many("UPDATE orders SET status = ?, hold_reason = ?, updated_at = ? WHERE id = ?", rows)
+
+
+def add_picks(tx: Tx, rows: Iterable[tuple[str, str, int]]) -> None:
+    """Rows of (order id, sku, qty) added to the units picked for the order (qty < 0: put back)."""
+    tx.many(
+        "INSERT INTO order_picks (order_id, sku, qty) VALUES (?, ?, ?)"
+        " ON CONFLICT (order_id, sku) DO UPDATE SET qty = order_picks.qty + excluded.qty",
+        rows,
+    )
+
+
+def units_held_picked(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    """(sku, qty) the order's edge holds picked, by SKU."""
+    return tx.all(
+        "SELECT sku, qty FROM order_picks WHERE order_id = ? AND qty > 0 ORDER BY sku", (order_id,)
     )

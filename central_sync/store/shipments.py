@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from central_sync.store.db import Tx
@@ -30,4 +30,18 @@ def parcels_of(tx: Tx, order_id: str) -> list[dict[str, Any]]:
         "SELECT parcel_no, parcels, tracking_number, carrier, weight_g, contents, edge_id"
         " FROM shipments WHERE order_id = ? ORDER BY parcel_no",
         (order_id,),
+    )
+
+
+def upsert_parcels(tx: Tx, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of (order_id, parcel_no, parcels, tracking_number, carrier, weight_g, contents as
+    JSON text, edge_id, recorded_at); a parcel recorded again is replaced."""
+    tx.many(
+        "INSERT INTO shipments (order_id, parcel_no, parcels, tracking_number, carrier, weight_g,"
+        " contents, edge_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (order_id, parcel_no) DO UPDATE SET parcels = excluded.parcels,"
+        " tracking_number = excluded.tracking_number, carrier = excluded.carrier,"
+        " weight_g = excluded.weight_g, contents = excluded.contents,"
+        " edge_id = excluded.edge_id, recorded_at = excluded.recorded_at",
+        rows,
     )
