@@ -13,6 +13,7 @@ from central_sync.server.attention import resolve_for_order
 from central_sync.server.errors import CentralError
 from central_sync.server.orders import history, recheck_held
 from central_sync.server.review import OVERDUE
+from central_sync.store import orders
 from central_sync.store import review as review_store
 from central_sync.store.db import Tx, utc_now
 
@@ -21,7 +22,7 @@ log = logging.getLogger("central.review")
 
 def _locked_order(tx: Tx, order_id: str) -> dict[str, Any]:
     tx.lock_feed()
-    row = tx.one(f"SELECT id, status FROM orders WHERE id = ?{tx.dialect.for_update}", (order_id,))
+    row = orders.order_for_update(tx, order_id)
     if row is None:
         raise CentralError("not_found", what="order", key=order_id)
     return row
@@ -93,7 +94,7 @@ def _audit(what: str, by: str, note: str) -> str:
 
 
 def _answer(tx: Tx, order_id: str, *, changed: bool) -> dict[str, Any]:
-    row = tx.one("SELECT status, warehouse, hold_reason FROM orders WHERE id = ?", (order_id,))
+    row = orders.order(tx, order_id)
     review = review_store.review_of(tx, order_id)
     assert row is not None and review is not None  # both read above in this transaction
     return {

@@ -245,7 +245,9 @@ def _high_value(order: Candidate, rules: Sequence[HighValue]) -> list[dict[str, 
         return []
     currency = order.currency.upper()
     own = [r for r in rules if r.channel == order.channel and r.currency == currency]
-    rule = (own or [r for r in rules if r.channel == "*" and r.currency == currency] or [None])[0]
+    rule = next(
+        iter(own or [r for r in rules if r.channel == "*" and r.currency == currency]), None
+    )
     if rule is None or not total > rule.over:
         return []
     return [reason("high_value", total=order.total, currency=currency, over=str(rule.over))]

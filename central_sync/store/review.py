@@ -28,7 +28,7 @@ def save_rules(tx: Tx, rules: dict[str, Any], now: str) -> None:
 
 def recent_fingerprints(tx: Tx, prints: Iterable[str], since: str) -> dict[str, str]:
     """Among `prints`, those of an order taken at or after `since`: fingerprint → its order."""
-    listed, found = sorted(set(prints)), {}
+    listed, found = sorted(set(prints)), dict[str, str]()
     for start in range(0, len(listed), 500):
         chunk = listed[start : start + 500]
         for r in tx.all(
