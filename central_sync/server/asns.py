@@ -242,7 +242,10 @@ def _close(tx: Tx, edge_id: str, ev: EdgeEvent) -> None:
     if row["status"] == "cancelled":
         notes.insert(0, "received although central had cancelled it")
     if notes:
-        detail = f"ASN {asn_id} ({row['supplier']}) closed at {edge_id}: " + "; ".join(notes)
+        detail = (
+            f"ASN {asn_id} ({row['supplier']}) closed at {edge_id}: {'; '.join(notes)}. Take it"
+            " up with the supplier, then resolve this."
+        )
         raise_exception(tx, "asn_discrepancies", edge_id, detail, order_id=asn_id)
 
 

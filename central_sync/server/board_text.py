@@ -323,7 +323,34 @@ _WRITE_BACK: dict[str, str] = {
     "returned": "退货",
     "refunded": "退款",
 }
+_DISCREPANCY = {
+    "over": "多收",
+    "short": "短少",
+    "unexpected": "非预期商品",
+    "wrong_lot": "批号不符",
+    "expired": "已过期",
+    "short_shelf_life": "剩余保质期不足",
+    "damaged": "破损",
+}
+_DECISION = {"accept": "接收", "reject": "拒收", "quarantine": "隔离"}
 _SENTENCES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    # central_sync/server/asns.py: an ASN closed with discrepancies
+    (
+        re.compile(r"^ASN (\S+) \((.*?)\) closed at (\S+): "),
+        lambda m: f"到货通知 {m[1]}（{m[2]}）已在 {m[3]} 关闭：",
+    ),
+    (re.compile(r"received although central had cancelled it"), "中心已取消，但仍已收货"),
+    (
+        re.compile(
+            r"\b(over|short|unexpected|wrong_lot|expired|short_shelf_life|damaged) (\S+) × (\d+)"
+            r" → (accept|reject|quarantine)"
+        ),
+        lambda m: f"{_DISCREPANCY[m[1]]} {m[2]} × {m[3]} → {_DECISION[m[4]]}",
+    ),
+    (
+        re.compile(r"\. Take it up with the supplier, then resolve this\.$"),
+        "。请与供应商沟通后处理此项。",
+    ),
     (re.compile(r"no warehouse is registered"), "尚未注册任何仓库"),
     (
         re.compile(r"no single warehouse has every line \(orders are not split\)"),

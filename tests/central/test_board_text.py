@@ -78,3 +78,17 @@ def test_a_channel_refusing_a_write_back_reads_in_chinese() -> None:
         "请先排除原因（渠道设置、渠道上的订单），再重试：POST /api/v1/channel-pushes/7/retry。"
     )
     assert translated(detail, "en") == detail
+
+
+def test_a_delivery_s_discrepancies_read_in_chinese() -> None:
+    detail = (
+        "ASN ASN-1 (Fujian Tea Co.) closed at edge-1: received although central had cancelled"
+        " it; expired TEA-0001 × 4 → quarantine; short TEA-0002 × 2 → accept. Take it up with"
+        " the supplier, then resolve this."
+    )
+
+    assert translated(detail, "zh") == (
+        "到货通知 ASN-1（Fujian Tea Co.）已在 edge-1 关闭：中心已取消，但仍已收货; 已过期 TEA-0001 × 4"
+        " → 隔离; 短少 TEA-0002 × 2 → 接收。请与供应商沟通后处理此项。"
+    )
+    assert translated(detail, "en") == detail
