@@ -10,6 +10,7 @@ import { closeModal, confirm, modalOpen, quantitySheet, scanTarget, typeCodeShee
 import { createOutbox } from "./outbox.js";
 import { chooserScreen, enrolScreen, loginScreen } from "./screens_auth.js";
 import { moveScreen, pickScreen } from "./screens_work.js";
+import { putawayScreen, receiveScreen } from "./screens_dock.js";
 import { createPackBench, weightOfScan } from "./pack_bench.js";
 import { dispatchScreen, packScreen } from "./screens_pack.js";
 import { createExceptions, exceptionsScreen } from "./exceptions.js";
@@ -30,6 +31,8 @@ const SCREENS = {
   chooser: chooserScreen,
   pick: pickScreen,
   move: moveScreen,
+  receive: receiveScreen,
+  putaway: putawayScreen,
   pack: packScreen,
   dispatch: dispatchScreen,
   returns: returnsScreen,
@@ -40,7 +43,7 @@ const SCREENS = {
   board: boardScreen,
   "unknown-station": unknownStationScreen,
 };
-const WORKFLOWS = new Set(["pick", "move", "pack", "dispatch", "returns"]);
+const WORKFLOWS = new Set(["pick", "move", "pack", "dispatch", "returns", "receive", "putaway"]);
 // Login refusals that mean this device must be enrolled (again): unknown, or its credential gone.
 const DEVICE_REFUSED = new Set(["unknown_device", "bad_device_credential"]);
 

@@ -6,6 +6,7 @@
 import { call, session } from "./api.js";
 import { t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
+import { CHOICES, KINDS } from "./screens_dock.js";
 import { h } from "./util.js";
 
 const TITLES = {
@@ -38,7 +39,7 @@ function limit(kpi) {
 
 /** The KPI screen's controller: what is asked (grain, channel), what came back, and its actions. */
 export function createKpis({ state, render, go, needLogin, refuse }) {
-  const k = { grain: "day", channel: "", data: null, loading: false, error: "" };
+  const k = { grain: "day", channel: "", data: null, loading: false, error: "", dock: null };
   state.kpis = k;
 
   async function load() {
@@ -64,6 +65,17 @@ export function createKpis({ state, render, go, needLogin, refuse }) {
     }
   }
 
+  // The dock beside the numbers: open ASNs and the latest discrepancies (issue 21).
+  async function loadDock() {
+    try {
+      const [asns, found] = await Promise.all([call("GET", "/api/v1/asns"), call("GET", "/api/v1/receiving/discrepancies")]);
+      k.dock = asns.status < 300 && found.status < 300 ? { asns: asns.body, found: found.body.slice(0, 10) } : null;
+    } catch {
+      k.dock = null;
+    }
+    render();
+  }
+
   async function download() {
     try {
       const res = await fetch("/api/v1/reports/weekly", {
@@ -86,6 +98,7 @@ export function createKpis({ state, render, go, needLogin, refuse }) {
     openKpis() {
       go("kpis");
       load();
+      loadDock();
     },
     kpiGrain(grain) {
       k.grain = grain;
@@ -154,6 +167,23 @@ function card(kpi) {
   );
 }
 
+function dockSection(dock) {
+  if (!dock) return null;
+  const asn = (a) =>
+    h("li", { "data-testid": "dock-asn", "data-asn": a.asn_id, "data-status": a.status }, h("span", { class: "code" }, a.asn_id), ` ${a.supplier} · ${a.received} / ${a.expected} · ${a.discrepancies} ⚠`);
+  const found = (d) =>
+    h("li", { "data-testid": "dock-discrepancy", "data-kind": d.kind, "data-decision": d.decision }, h("span", { class: "code" }, d.asn_id), ` ${(KINDS[d.kind] || (() => d.kind))()}: ${d.qty} × ${d.sku}${d.lot ? ` (${d.lot})` : ""} → ${(CHOICES[d.decision] || (() => d.decision))()} · ${d.operator}`);
+  return h(
+    "section",
+    { class: "dock-section", "data-testid": "dock-section", "aria-label": t("dock_title") },
+    h("h2", {}, t("dock_title")),
+    h("h3", {}, t("dock_open_asns")),
+    dock.asns.length ? h("ul", {}, dock.asns.map(asn)) : h("p", {}, t("dock_none")),
+    h("h3", {}, t("dock_discrepancies")),
+    dock.found.length ? h("ul", {}, dock.found.map(found)) : h("p", {}, t("dock_none")),
+  );
+}
+
 export function kpiScreen({ state, act }) {
   const k = state.kpis;
   const grain = (name, label) =>
@@ -178,7 +208,7 @@ export function kpiScreen({ state, act }) {
       ? h("p", { class: "loading" }, t("loading"))
       : h("div", { class: "kpi-list", "data-testid": "kpi-list", "aria-busy": String(k.loading) }, k.data.kpis.map(card));
   return {
-    main: [h("h1", { class: "title" }, t("kpi_title")), controls, window, body],
+    main: [h("h1", { class: "title" }, t("kpi_title")), controls, window, body, dockSection(k.dock)],
     actions: [row(button("btn-kpi-report", t("kpi_report"), act.kpiReport), button("btn-tasks", t("btn_tasks"), act.tasks, { kind: "secondary" }))],
   };
 }

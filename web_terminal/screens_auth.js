@@ -140,6 +140,8 @@ export function chooserScreen({ state, act }) {
   if (RETURNS_ROLES.has(role)) {
     tiles.push(tile("btn-returns", t("task_returns"), t("task_returns_hint"), "↩", () => act.startTask("returns")));
   }
+  tiles.push(tile("btn-receive", t("task_receive"), t("task_receive_hint"), "⇲", () => act.startTask("receive")));
+  tiles.push(tile("btn-putaway", t("task_putaway"), t("task_putaway_hint"), "⇱", () => act.startTask("putaway")));
   tiles.push(tile("btn-move", t("task_move"), t("task_move_hint"), "⇄", () => act.startTask("move")));
   tiles.push(tile("btn-count", t("task_count"), t("task_count_hint"), "#", act.openCounts));
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-board", t("task_board"), t("task_board_hint"), "▦", act.openBoard));
