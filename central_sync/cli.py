@@ -236,7 +236,11 @@ def serve(
     per channel whose WAREHOUSE_CENTRAL_<CHANNEL>_PUSH_URL is set (SHOPIFY, AMAZON, TAOBAO, JD;
     with _PUSH_TOKEN, _PUSH_SECRET, _PUSH_APP_KEY): docs/central.md, "Status back to the
     channels". With _PUSH_STOCK=1 the channel's stock figures are pushed too (Shopify also needs
-    _PUSH_LOCATION_ID, Amazon _PUSH_SELLER_ID): "Available to sell for the channels"."""
+    _PUSH_LOCATION_ID, Amazon _PUSH_SELLER_ID): "Available to sell for the channels".
+
+    An order waiting for review past its threshold is pushed to WAREHOUSE_CENTRAL_EXCEPTION_WEBHOOK_URL
+    when set (_KIND json, dingtalk or wecom; _SECRET a DingTalk robot's signing secret):
+    docs/central.md, "Order review"."""
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.serving import AlreadyServed, sole_server

@@ -155,6 +155,7 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
             "SELECT a.asn_id, a.source, l.line_no, l.lot, l.expiry < date('now') FROM asns a"
             " JOIN asn_lines l ON l.asn_id = a.asn_id ORDER BY l.line_no",
         )
+        released = release_at_central(edge.banner, "taobao:DEMO-REVIEW-1")
         edge.proc.send_signal(signal.SIGTERM)
         code = edge.proc.wait(timeout=30)
     verify = subprocess.run(
@@ -212,6 +213,12 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
         ("ASN-DEMO-1", "central", 3, "DEMO-C1", 0),
         ("ASN-DEMO-1", "central", 4, "DEMO-D1", 1),
     ]
+    # central held a high-value order for review; a supervisor's release sent it to the edge
+    assert (
+        "Held for review at central (release or cancel it on the board): taobao:DEMO-REVIEW-1:"
+        " the total 8888.00 CNY is over 2000 CNY" in edge.banner
+    )
+    assert (released["review"], released["status"]) == ("released", "released")
     assert sum(n for _, n in types) >= 1000 and len(types) >= 4
     assert code == 0, (tmp_path / "demo.log").read_text()[-4000:]
     assert verify.returncode == 0, verify.stdout + verify.stderr
@@ -315,6 +322,20 @@ def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_dec
         "shipped",
         [closed["tracking_no"]],
     )
+
+
+def release_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
+    """A supervisor releases an order central holds for review (its API, as the board does)."""
+    line = next(x for x in banner if x.startswith("Central order store at "))
+    url, token = line.split()[4], line.rstrip(")").split()[-1]
+    resp = httpx.post(
+        f"{url}/api/v1/orders/{order_id}/review/release",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"by": "demo supervisor"},
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+    return dict(resp.json())
 
 
 def shipment_at_central(banner: list[str], order_id: str) -> dict[str, Any]:

@@ -62,6 +62,7 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
         load_catalogue(central, store)
         load_channel_orders(central)
         load_demo_asn(central, store, datetime.now(UTC).date())
+        hold_for_review(central)
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(central), log_level="warning", lifespan="on")
@@ -163,6 +164,50 @@ def load_channel_orders(central: Any) -> dict[str, int]:
             len(mapped) - len(kept),
         )
     return counts
+
+
+# The demo's order review (docs/central.md, "Order review"): the default address checks, and an
+# order over 2,000 CNY waits for a supervisor.
+REVIEW_RULES = {
+    "enabled": True,
+    "high_value": [{"channel": "*", "currency": "CNY", "over": "2000"}],
+}
+
+
+def hold_for_review(central: Any) -> list[str]:
+    """Turn order review on (after the samples are in) and take one order it holds, a buyer's
+    8,888 CNY order: the board's "Held for review" shows it until a supervisor releases it."""
+    central.set_review_rules(REVIEW_RULES)
+    sku = central.products()[0]["sku"]
+    order = {
+        "channel": "taobao",
+        "channel_order_id": "DEMO-REVIEW-1",
+        "lines": [{"sku": sku, "qty": 1}],
+        "ship_to": {
+            "name": "王芳",
+            "phone": "13912345678",
+            "country": "CN",
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "西湖区",
+            "address": "文三路 90 号 1 幢 201 室",
+            "postcode": "310012",
+        },
+        "currency": "CNY",
+        "total": "8888.00",
+    }
+    held = [o.id for o in central.ingest([order]) if o.order_status == "on_hold" and o.id]
+    log.info("central: %d order held for review", len(held))
+    return held
+
+
+def held_banner(central: DemoCentral) -> list[str]:
+    """The demo's lines for the orders waiting for review at central."""
+    return [
+        f"Held for review at central (release or cancel it on the board): {h['order_id']}:"
+        f" {h['reason']}"
+        for h in central.central.reviews()
+    ]
 
 
 def synced_settings(settings: Settings, central: DemoCentral) -> Settings:

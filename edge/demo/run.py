@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from edge.api.serving import run_server
 from edge.config import Settings
-from edge.demo.central import start_central, sync_now, synced_settings
+from edge.demo.central import held_banner, start_central, sync_now, synced_settings
 from edge.demo.data import OPERATORS, has_data, is_seeded, seed
 from edge.demo.floor import (
     DEMO_DESK,
@@ -107,6 +107,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
                 *returns_banner(returns),
                 f"Central order store at {central.url} (board: {central.url}/board,"
                 f" admin token {central.admin_token})",
+                *held_banner(central),
             ]
             for line in lines:
                 echo(line)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from central_sync.cli import cli
 from central_sync.server.central import Central
 from central_sync.server.exception_push import ExceptionPusher, Target, target_from
 from central_sync.server.review_rules import Candidate, Rules, check
@@ -404,6 +407,23 @@ def test_the_webhook_settings_are_checked_by_name() -> None:
     ):
         with pytest.raises(ValueError, match=word):
             target_from(env)
+
+
+def test_a_webhook_kind_central_does_not_know_stops_it_naming_the_variable(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["edges", "list", "--db", f"sqlite:///{tmp_path / 'c.db'}"],
+        prog_name="warehouse-central",
+        env={
+            "WAREHOUSE_CENTRAL_EXCEPTION_WEBHOOK_URL": "https://oapi.dingtalk.com/robot/send",
+            "WAREHOUSE_CENTRAL_EXCEPTION_WEBHOOK_KIND": "slack",
+        },
+    )
+
+    assert result.exit_code == 1
+    assert "WAREHOUSE_CENTRAL_EXCEPTION_WEBHOOK_KIND must be one of json, dingtalk, wecom" in (
+        result.output
+    )
 
 
 # --- the property: what a rule holds is never released by itself, and a decision is final
