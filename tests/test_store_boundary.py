@@ -132,6 +132,19 @@ def test_no_command_line_module_runs_a_command_through_the_writer_or_builds_a_tr
     assert offenders == {}, f"call a service function instead of the writer: {offenders}"
 
 
+def test_the_demo_never_runs_a_command_through_the_writer_or_builds_a_transaction() -> None:
+    """The demo seeds its floor through service functions that own their transaction
+    (`edge/service/scripted.py`: releasing, picking, shipping, stock commands), as a person's
+    scans would go."""
+    offenders = {}
+    for path in _files("edge/demo"):
+        source = path.read_text(encoding="utf-8")
+        hits = writer_commands_in(source) + transactions_built_in(source)
+        if hits:
+            offenders[_rel(path)] = hits
+    assert offenders == {}, f"call a service function instead of the writer: {offenders}"
+
+
 def test_the_scans_catch_sql_and_a_router_that_commits_itself() -> None:
     """The two checks above would see what they look for."""
     found = sql_in('x = conn.execute("SELECT 1")')

@@ -7,11 +7,10 @@ demo parts (orders to pick, a barcode sheet) add a generator here and a step in 
 
 from __future__ import annotations
 
-import functools
 import logging
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,14 +18,11 @@ from typing import Any
 from edge.demo.floor import seed_orders, seed_picked
 from edge.domain.gtin import check_digit
 from edge.domain.stock import AdjustStock, FreezeStock, MoveStock, ReceiveStock
-from edge.service import stock as stock_service
+from edge.service import scripted
 from edge.service.imports import import_table
 from edge.store.catalog import has_products
-from edge.store.database import Store, meta_value, row_counts, set_meta_once
+from edge.store.database import Store, meta_value, row_counts
 from edge.store.importer import table_from_rows
-from edge.store.ledger import Actor
-from edge.store.operators import operator_ids
-from edge.store.writer import Tx
 
 log = logging.getLogger("edge.demo")
 
@@ -361,7 +357,7 @@ def seed(
             len(released),
             len(picked),
         )
-    store.writer.call(_mark_seeded)
+    scripted.remember_once(store, SEEDED_KEY)
     counts = seeded_counts(store)
     log.info(
         "seeded %s products, %s locations, %s movements in %.1f s",
@@ -377,53 +373,9 @@ def seed(
 
 def run_history(store: Store, commands: Sequence[Any]) -> int:
     """Apply the history many commands per writer call; returns how many were refused."""
-    actors = store.writer.call(_actors)
-    refused = 0
-    for start, chunk in _chunks(commands, COMMANDS_PER_WRITE):
-        apply = functools.partial(_apply_chunk, commands=chunk, actors=actors, start=start)
-        refused += store.writer.call(apply)
-    return refused
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[tuple[int, Sequence[Any]]]:
-    for start in range(0, len(items), size):
-        yield start, items[start : start + size]
-
-
-def _actors(tx: Tx) -> dict[str, Actor]:
-    ids = operator_ids(tx)
-    return {"picker": Actor(ids["P001"]), "supervisor": Actor(ids["S001"])}
-
-
-def _apply_chunk(tx: Tx, commands: Sequence[Any], actors: dict[str, Actor], start: int) -> int:
-    refused = 0
-    for n, cmd in enumerate(commands, start=start):
-        try:
-            with tx.savepoint():
-                _apply_one(tx, cmd, actors, n)
-        except Exception:  # noqa: BLE001 - one odd command must not stop the demo
-            log.debug("demo command %d refused: %r", n, cmd, exc_info=True)
-            refused += 1
-    return refused
-
-
-def _apply_one(tx: Tx, cmd: Any, actors: dict[str, Actor], n: int) -> None:
-    if isinstance(cmd, ReceiveStock):
-        stock_service.receive(tx, cmd, actors["supervisor"])
-    elif isinstance(cmd, MoveStock):
-        stock_service.move(tx, cmd, actors["picker"])
-    elif isinstance(cmd, AdjustStock):
-        answer = stock_service.adjust(tx, cmd, actors["supervisor"], request_id=f"demo-adjust-{n}")
-        if answer.code:
-            raise RuntimeError(f"adjustment refused: {answer.code}")
-    elif isinstance(cmd, FreezeStock):
-        stock_service.freeze(tx, cmd, actors["supervisor"])
-    else:
-        raise TypeError(f"not a demo command: {cmd!r}")
-
-
-def _mark_seeded(tx: Tx) -> None:
-    set_meta_once(tx, SEEDED_KEY, tx.now.isoformat())
+    return scripted.run_stock_commands(
+        store, commands, mover="P001", supervisor="S001", per_write=COMMANDS_PER_WRITE, tag="demo"
+    )
 
 
 def seeded_counts(store: Store) -> dict[str, int]:

@@ -4,37 +4,19 @@ from (badges, totes, the bins and items of those orders, command barcodes)."""
 from __future__ import annotations
 
 import random
-import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from edge.config import PrinterSettings, ScannerSettings, Settings, StationSettings
 from edge.devices.virtual import VirtualSerialPort
 from edge.domain.classify import COMMANDS
-from edge.domain.shelf_life import ShelfRules
-from edge.service.floor import FloorSettings
-from edge.service.orders import receive_order
-from edge.service.picking import create_list_for
-from edge.service.scans import ScanRequest, handle_scan
-from edge.service.work import start_task
-from edge.service.workflows import WORKFLOWS
-from edge.store.catalog import free_totes, items_in_play, unit_barcode
+from edge.service import scripted
+from edge.store.catalog import free_totes, items_in_play
 from edge.store.database import Store
-from edge.store.ledger import Actor
 from edge.store.operators import badges as operator_badges
-from edge.store.operators import (
-    end_login_only,
-    enrol_device,
-    open_session,
-    operator_ids,
-    session_by_token_hash,
-    token_hash,
-)
 from edge.store.orders import NewLine, NewOrder, allocated_bins, bound_containers
 from edge.store.stock import stocked_skus
-from edge.store.writer import Tx
 from labels.sheet import SheetItem, SheetSection, barcode_sheet
 
 DEMO_STATION = "BENCH-1"
@@ -65,7 +47,7 @@ def seed_orders(store: Store, *, seed: int, count: int = ORDER_COUNT) -> list[st
     rng = random.Random(seed)
     stocked = _stocked_skus(store)
     orders = [_order(rng, n, stocked) for n in range(1, count + 1)]
-    return store.writer.call(lambda tx: [_release(tx, o) for o in orders])
+    return scripted.release_orders(store, orders)
 
 
 def _stocked_skus(store: Store) -> list[str]:
@@ -86,10 +68,6 @@ def _order(rng: random.Random, n: int, skus: Sequence[str]) -> NewOrder:
         carrier="demo-post",
         service="standard",
     )
-
-
-def _release(tx: Tx, order: NewOrder) -> str:
-    return str(receive_order(tx, order, Actor(), shelf=ShelfRules())["order_id"])
 
 
 def sheet_sections(
@@ -187,48 +165,4 @@ def seed_picked(store: Store, order_ids: Sequence[str], *, badge: str = "P001") 
     """Pick the first PICKED_ORDERS of the orders through the pick workflow, scan by scan, as a
     picker would: each into its own free tote, so the pack bench has work at once."""
     chosen = list(order_ids)[:PICKED_ORDERS]
-    return store.writer.call(lambda tx: [pick_whole(tx, order_id, badge) for order_id in chosen])
-
-
-def pick_whole(tx: Tx, order_id: str, badge: str) -> str:
-    """Pick the whole order into the newest free tote, scan by scan, as the picker `badge`."""
-    session = demo_session(tx, badge)
-    list_id = create_list_for(
-        tx, [order_id], assignee=session.operator_id, created_by=session.operator_id
-    )
-    state = start_task(tx, session, "pick", {"pick_list_id": list_id})["state"]
-    for n in range(200):  # a few scans per unit; the bound only guards against a loop
-        view = WORKFLOWS["pick"].view(tx, state)
-        if view["step"] == "done":
-            return order_id
-        code = _next_code(tx, view)
-        answer = handle_scan(
-            tx, ScanRequest(f"demo-pick-{order_id}-{n}", code, session), FloorSettings()
-        )
-        if answer.code:
-            raise RuntimeError(f"demo pick of {order_id} refused {code}: {answer.code}")
-        state = answer.body["state"]
-    raise RuntimeError(f"demo pick of {order_id} did not finish")
-
-
-def _next_code(tx: Tx, view: dict[str, Any]) -> str:
-    if view["step"] == "tote":
-        # the last free tote: the first ones stay free for a newcomer's first pick
-        return free_totes(tx, 1, newest_first=True)[0]
-    task = view["task"]
-    if view["step"] == "location":
-        return str(task["location"])
-    return str(unit_barcode(tx, task["sku"]))
-
-
-def demo_session(tx: Tx, badge: str) -> Any:
-    """A login of `badge` on a seeding device, ended at once (its task stays usable here)."""
-    operator_id = operator_ids(tx)[badge]
-    device = enrol_device(tx, name="demo seeding", kind="handheld")
-    token = secrets.token_urlsafe(16)
-    expires = datetime.now(UTC) + timedelta(minutes=5)
-    open_session(tx, token=token, operator_id=operator_id, device_id=device, expires_at=expires)
-    found = session_by_token_hash(tx.conn, token_hash(token))
-    assert found is not None
-    end_login_only(tx, token_hash(token))
-    return found[0]
+    return scripted.pick_orders_whole(store, chosen, badge=badge, tag="demo")

@@ -7,7 +7,6 @@ for the banner and the barcode sheet of a reused data dir."""
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,19 +15,12 @@ from typing import Any
 from central_sync.server.returns import ReturnIn, ReturnLine
 from edge.config import Settings
 from edge.demo.data import OPERATORS
-from edge.demo.floor import demo_session, pick_whole
-from edge.service import packing
+from edge.service import packing, scripted
 from edge.service.carriers import carrier_for
-from edge.service.floor import FloorSettings
-from edge.service.scans import ScanRequest, handle_scan
-from edge.service.work import start_task
-from edge.service.workflows import WORKFLOWS
 from edge.store import packing as pack_store
 from edge.store.catalog import items_in_play, unit_barcode
-from edge.store.database import Store, meta_value, set_meta_once
-from edge.store.operators import LoginSession
+from edge.store.database import Store, meta_value
 from edge.store.orders import order_lines, released_orders
-from edge.store.writer import Tx
 from labels.sheet import SheetItem, SheetSection
 
 RETURNS_KEY = "demo_returns"  # in edge_meta: the RMAs and the unexpected parcel, as JSON
@@ -61,8 +53,15 @@ def ship_orders(store: Store, settings: Settings, *, count: int = SHIPPED_ORDERS
     rules = packing.pack_rules(settings)
     box = settings.pack_packages[0]
     for order_id in chosen:
-        store.writer.call(
-            functools.partial(_ship, order_id=order_id, carrier=carrier, rules=rules, box=box)
+        scripted.ship_order(
+            store,
+            order_id,
+            carrier=carrier,
+            rules=rules,
+            box=box,
+            picker="P001",
+            packer="K001",
+            tag="demo",
         )
     return chosen
 
@@ -73,38 +72,6 @@ def _to_ship(store: Store, count: int) -> list[str]:
     units = {o: max(int(ln["qty_ordered"]) for ln in order_lines(conn, o)) for o in waiting}
     first = next((o for o in waiting if units[o] >= 2), waiting[0])
     return [first, *[o for o in waiting if o != first][: count - 1]]
-
-
-def _ship(tx: Tx, *, order_id: str, carrier: Any, rules: packing.PackRules, box: Any) -> None:
-    pick_whole(tx, order_id, "P001")
-    session = demo_session(tx, "K001")
-    state = start_task(tx, session, "pack")["state"]
-    tote = pack_store.order_totes(tx, order_id)[0]
-    state = _scan(tx, session, f"demo-pack-{order_id}-tote", tote)
-    units = []
-    while (view := WORKFLOWS["pack"].view(tx, state))["step"] == "verify":
-        line = next(ln for ln in view["lines"] if ln["verified"] < ln["to_pack"])
-        units.append(line["sku"])
-        code = str(unit_barcode(tx, line["sku"]))
-        state = _scan(tx, session, f"demo-pack-{order_id}-{len(units)}", code)
-    weights = pack_store.unit_weights(tx, units)
-    grams = box.tare_g + sum(weights[sku] for sku in units)
-    tracking = pack_store.issue_tracking(tx, order_id, 1, carrier.name, carrier.numbers)
-    close = packing.Close(
-        f"demo-close-{order_id}", session, box.code, grams, 1, tracking, None, typed_weight=grams
-    )
-    answer = packing.close(tx, close, rules)
-    if answer.code:
-        raise RuntimeError(f"demo pack of {order_id} refused: {answer.code}")
-    start_task(tx, session, "dispatch")
-    _scan(tx, session, f"demo-dispatch-{order_id}", tracking)
-
-
-def _scan(tx: Tx, session: LoginSession, scan_id: str, code: str) -> dict[str, Any]:
-    answer = handle_scan(tx, ScanRequest(scan_id, code, session), FloorSettings())
-    if answer.code:
-        raise RuntimeError(f"demo scan {code} refused: {answer.code}")
-    return dict(answer.body["state"])
 
 
 def authorise_returns(
@@ -141,7 +108,7 @@ def authorise_returns(
     }
     seeded = DemoReturns(rmas, unexpected)
     value = json.dumps({"rmas": rmas, "unexpected": unexpected}, ensure_ascii=False)
-    store.writer.call(lambda tx: set_meta_once(tx, RETURNS_KEY, value))
+    scripted.remember_once(store, RETURNS_KEY, value)
     return seeded
 
 
