@@ -473,6 +473,8 @@ def board_in(board: dict[str, Any], lang: str) -> dict[str, Any]:
 # Written into the page as they are (they hold markup); every other text is escaped.
 MARKUP = {"login_hint"}
 _KEY = re.compile(r"\{\{(\w+)\}\}")
+# `{{include:screen.css}}`: a file the screens share, put in place before the words are filled.
+_INCLUDE = re.compile(r"\{\{include:([\w.]+)\}\}")
 
 
 def board_language(request: Request) -> str:
@@ -500,9 +502,13 @@ def fill(template: str, language: str, /, **values: str) -> str:
 
 
 def board_html(lang: str, page: str = "board.html") -> str:
-    """The board (board.html, package data) or its returns screen (returns_board.html) in
-    `lang`, with a link to the other language."""
-    text = resources.files("central_sync.server").joinpath(page).read_text("utf-8")
+    """The board (board.html, package data) or one of its screens (returns_board.html,
+    asns_board.html; the parts they share included) in `lang`, with a link to the other
+    language."""
+    here = resources.files("central_sync.server")
+    text = _INCLUDE.sub(
+        lambda m: here.joinpath(m[1]).read_text("utf-8"), here.joinpath(page).read_text("utf-8")
+    )
     return fill(text, lang)
 
 

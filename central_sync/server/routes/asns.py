@@ -11,10 +11,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from central_sync.server.asns import MAX_CSV_BYTES, AsnCancelIn
-from central_sync.server.board_text import board_html, board_language
-from central_sync.server.deps import ADMIN_COOKIE, AdminOrBoard, AdminOrCookie, CentralDep
+from central_sync.server.deps import AdminOrBoard, AdminOrCookie, CentralDep
 from central_sync.server.errors import CentralError
-from central_sync.server.routes.board import _login
+from central_sync.server.routes.board import screen_page
 from kernel.asn import CSV_COLUMNS, AsnIn
 from kernel.fields import Code
 
@@ -80,7 +79,4 @@ def post_asn_cancel(asn_id: Code, body: AsnCancelIn, central: CentralDep) -> dic
 def asns_page(request: Request, central: CentralDep) -> HTMLResponse:
     """The ASN screen: create (form or CSV file), list, cancel, and closed ASNs' discrepancies;
     the login form until the admin cookie is set."""
-    token = request.cookies.get(ADMIN_COOKIE)
-    if not token or not central.is_admin(token):
-        return _login(board_language(request))
-    return HTMLResponse(board_html(board_language(request), "asns_board.html"))
+    return screen_page(request, central, "asns_board.html")

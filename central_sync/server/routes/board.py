@@ -17,6 +17,7 @@ from central_sync.server.board_text import (
     board_language,
     fill,
 )
+from central_sync.server.central import Central
 from central_sync.server.deps import ADMIN_COOKIE, AdminOrCookie, CentralDep
 from kernel.messages import normalise_language
 
@@ -56,10 +57,15 @@ def board_page(request: Request, central: CentralDep) -> HTMLResponse:
 def returns_page(request: Request, central: CentralDep) -> HTMLResponse:
     """The returns screen: RMAs (authorise, cancel, label) and refunds due (settle); the login
     form until the admin cookie is set."""
+    return screen_page(request, central, "returns_board.html")
+
+
+def screen_page(request: Request, central: Central, page: str) -> HTMLResponse:
+    """One of the board's screens, or the login form until the admin cookie is set."""
     token = request.cookies.get(ADMIN_COOKIE)
     if not token or not central.is_admin(token):
         return _login(board_language(request))
-    return HTMLResponse(board_html(board_language(request), "returns_board.html"))
+    return HTMLResponse(board_html(board_language(request), page))
 
 
 # The board's form posts answer HTML: the board after a redirect, or the form again.
