@@ -120,15 +120,21 @@ def test_no_router_or_api_module_runs_a_command_through_the_writer() -> None:
     assert offenders == {}, f"call a service function instead of the writer: {offenders}"
 
 
-def test_no_command_line_module_runs_a_command_through_the_writer_or_builds_a_transaction() -> None:
-    """A command of `warehouse-edge` calls one service function, which owns its transaction (the
-    same function the API calls, where the API has the command)."""
+def _commands_or_transactions_in(*dirs: str) -> dict[str, list[str]]:
+    """The modules under `dirs` that run a command through the writer or build a transaction."""
     offenders = {}
-    for path in _files("edge/cli"):
+    for path in _files(*dirs):
         source = path.read_text(encoding="utf-8")
         hits = writer_commands_in(source) + transactions_built_in(source)
         if hits:
             offenders[_rel(path)] = hits
+    return offenders
+
+
+def test_no_command_line_module_runs_a_command_through_the_writer_or_builds_a_transaction() -> None:
+    """A command of `warehouse-edge` calls one service function, which owns its transaction (the
+    same function the API calls, where the API has the command)."""
+    offenders = _commands_or_transactions_in("edge/cli")
     assert offenders == {}, f"call a service function instead of the writer: {offenders}"
 
 
@@ -136,12 +142,7 @@ def test_the_demo_never_runs_a_command_through_the_writer_or_builds_a_transactio
     """The demo seeds its floor through service functions that own their transaction
     (`edge/service/scripted.py`: releasing, picking, shipping, stock commands), as a person's
     scans would go."""
-    offenders = {}
-    for path in _files("edge/demo"):
-        source = path.read_text(encoding="utf-8")
-        hits = writer_commands_in(source) + transactions_built_in(source)
-        if hits:
-            offenders[_rel(path)] = hits
+    offenders = _commands_or_transactions_in("edge/demo")
     assert offenders == {}, f"call a service function instead of the writer: {offenders}"
 
 
