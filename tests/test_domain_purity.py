@@ -11,7 +11,9 @@ import pytest
 
 DOMAIN = Path(__file__).resolve().parents[1] / "edge" / "domain"
 MODULES = sorted(DOMAIN.rglob("*.py"))
-KERNEL_PURE_FILES = [DOMAIN.parents[1] / "kernel" / n for n in ("messages.py", "problems.py")]
+KERNEL_PURE_FILES = [
+    DOMAIN.parents[1] / "kernel" / n for n in ("messages.py", "problems.py", "robots.py")
+]
 
 # Standard-library modules that do I/O, read the clock, spawn work or draw randomness.
 IMPURE = {
@@ -61,7 +63,7 @@ IMPURE = {
 }
 THIRD_PARTY_ALLOWED = {"biip"}
 # The kernel's modules that need only the standard library's pure modules (see kernel/).
-PURE_KERNEL = {"kernel.messages", "kernel.problems"}
+PURE_KERNEL = {"kernel.messages", "kernel.problems", "kernel.robots"}
 CLOCK_CALLS = ("datetime.now", "datetime.utcnow", "datetime.today", "date.today", "time.time")
 
 

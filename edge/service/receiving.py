@@ -340,6 +340,8 @@ async def print_dock_label(
     store_: Any, spooler: Any, req: DockLabel, session: LoginSession, settings: PackSettings
 ) -> dict[str, Any]:
     """Queue a dock label in one commit and wake the spooler."""
-    result = await store_.writer.run(lambda tx: queue_dock_label(tx, req, session, settings))
+    result: dict[str, Any] = await store_.writer.run(
+        lambda tx: queue_dock_label(tx, req, session, settings)
+    )
     spooler.notify()
     return result
