@@ -19,6 +19,8 @@ const KINDS = {
   sync: () => t("exc_kind_sync"),
   restore: () => t("exc_kind_restore"),
   count_variance: () => t("exc_kind_count_variance"),
+  device_down: () => t("exc_kind_device_down"),
+  scale_silent: () => t("exc_kind_scale_silent"),
 };
 const STATES = { open: () => t("exc_state_open"), acked: () => t("exc_state_acked"), resolved: () => t("exc_state_resolved") };
 

@@ -52,6 +52,7 @@ from edge.api.stations import StationHub
 from edge.config import Settings
 from edge.devices.printers import printer_for
 from edge.devices.scale import ScaleReader
+from edge.domain.exceptions import DeviceReport
 from edge.service.carriers import carrier_for
 from edge.service.commands import forget_answers
 from edge.service.documents import render_document
@@ -99,6 +100,21 @@ def _spooler(store: Store, broker: Broker, settings: Settings) -> Any:
         fault_poll_s=p.fault_poll_s,
         status_every_s=p.status_every_s,
     )
+
+
+def device_reports(state: Any) -> list[DeviceReport]:
+    """Every configured printer, scanner and scale as it is now, for the exception sweep."""
+    out: list[DeviceReport] = []
+    for kind, holder in (("printer", "spooler"), ("scanner", "stations")):
+        states = getattr(getattr(state, holder, None), "states", {})
+        out += [DeviceReport(kind, name, st) for name, (st, _why) in states.items()]
+    for station, reader in getattr(state, "scales", {}).items():
+        out.append(
+            DeviceReport(
+                "scale", reader.config.name, reader.state.value, station, reader.silent_for()
+            )
+        )
+    return out
 
 
 def _scales(settings: Settings, broker: Broker) -> dict[str, Any]:
@@ -181,6 +197,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             app.state.store,
             settings,
             tell=lambda e: app.state.broker.publish(MANAGERS_CHANNEL, "exception_opened", e),
+            devices=lambda: device_reports(app.state),
         )
         await app.state.exception_watch.start()
         app.state.scales = _scales(settings, app.state.broker)

@@ -32,6 +32,18 @@ class NotifySettings(BaseModel):
     sync_lag_minutes: int = _key(
         15, "Minutes the oldest event may wait for central before it is an exception.", ge=1
     )
+    device_down_minutes: int = _key(
+        5,
+        "Minutes a printer, scanner or scale may stay offline or in error before it is an"
+        " exception.",
+        ge=1,
+    )
+    scale_silent_minutes: int = _key(
+        2,
+        "Minutes a bench's scale may send no reading while a parcel is being packed there"
+        " before it is an exception.",
+        ge=1,
+    )
     retry_base_s: float = _key(2.0, "First wait after a webhook failed; it doubles.", gt=0)
     retry_cap_s: float = _key(300.0, "Longest wait between a webhook's retries.", gt=0)
     timeout_s: float = _key(5.0, "Seconds a webhook may take to answer.", gt=0, le=60)

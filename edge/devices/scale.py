@@ -285,6 +285,12 @@ class ScaleReader:
         with self._lock:
             return self._last
 
+    def silent_for(self) -> float | None:
+        """Seconds since the latest reading of any kind (None: none since it connected)."""
+        with self._lock:
+            last = self._last
+        return None if last is None else max(0.0, self._clock() - last[1])
+
     def latest_stable(self) -> tuple[Reading, float] | None:
         """The latest stable reading and its time (by the reader's clock), however old."""
         with self._lock:

@@ -44,6 +44,21 @@ KINDS: Mapping[str, Kind] = {
         "counts",
         "/api/v1/counts/review",
     ),
+    "device_down": Kind(
+        _SUP,
+        "Check the device: power, cable or network, paper or ribbon; it has been down a while.",
+        "检查该设备：电源、线缆或网络、纸张或碳带；它已停机一段时间。",
+        "devices",
+        "/metrics",
+    ),
+    "scale_silent": Kind(
+        _SUP,
+        "The bench's scale sends no weight while a parcel is packed there: check its cable and"
+        " power, or weigh on another bench.",
+        "包装台的秤在打包时没有读数：请检查线缆和电源，或到其他包装台称重。",
+        "devices",
+        "/metrics",
+    ),
     "order_stuck": Kind(
         _SUP,
         "Find out why the order has not moved on and move it, hold it or cancel it.",
@@ -154,3 +169,87 @@ def sweep(
         sorted(i for cause, (i, state) in known.items() if state in ACTIVE and cause not in present)
     )
     return SweepPlan(opened, cleared)
+
+
+# A device's states that mean it is down, by kind (printers: edge.devices.printers.STATES;
+# scanners and scales: edge.devices.adapters.DeviceState).
+DOWN_STATES: Mapping[str, frozenset[str]] = {
+    "printer": frozenset({"offline", "paper_out", "head_open", "paused"}),
+    "scanner": frozenset({"disconnected", "error"}),
+    "scale": frozenset({"disconnected", "error"}),
+}
+
+
+@dataclass(frozen=True)
+class DeviceReport:
+    """What one configured device says now; a scale also how long since its last reading
+    (None: none yet) and whether a parcel is being packed at its bench (it needs a weight)."""
+
+    kind: str
+    name: str
+    state: str
+    station: str = ""
+    silent_s: float | None = None
+    needed: bool = False
+
+
+Tracked = Mapping[tuple[str, str], tuple[str, datetime]]
+
+
+def _bad(r: DeviceReport, silent_s: float) -> tuple[tuple[str, str], str] | None:
+    """A device's bad state now, if any: down, or (a scale needed at its bench) silent — no
+    reading for `silent_s` — or never read since it connected."""
+    if r.state in DOWN_STATES.get(r.kind, ()):
+        return ("device_down", f"{r.kind}:{r.name}"), r.state
+    if r.kind == "scale" and r.needed and r.state == "silent":  # the reader says so itself
+        return ("scale_silent", r.name), "silent"
+    if r.kind == "scale" and r.needed and r.state == "connected":
+        if r.silent_s is None:
+            return ("scale_silent", r.name), "never_read"
+        if r.silent_s >= silent_s:
+            return ("scale_silent", r.name), "silent"
+    return None
+
+
+def watch_devices(
+    previous: Tracked, reports: Iterable[DeviceReport], now: datetime, silent_s: float
+) -> dict[tuple[str, str], tuple[str, datetime]]:
+    """Which devices are down or silent now, each with the time it was first seen so: a device
+    keeps its time while it stays in the same bad state; a change of state starts it again."""
+    out: dict[tuple[str, str], tuple[str, datetime]] = {}
+    for r in reports:
+        bad = _bad(r, silent_s)
+        if bad is None:
+            continue
+        key, state = bad
+        before = previous.get(key)
+        out[key] = (state, before[1] if before is not None and before[0] == state else now)
+    return out
+
+
+def device_conditions(
+    tracked: Tracked, reports: Iterable[DeviceReport], down_s: float, silent_s: float
+) -> list[Condition]:
+    """One condition per device down (due after `down_s`) or scale silent (due at once when
+    its last reading is `silent_s` old, after `silent_s` when it never read)."""
+    by_key: dict[tuple[str, str], DeviceReport] = {}
+    for r in reports:
+        by_key[("device_down", f"{r.kind}:{r.name}")] = r
+        by_key[("scale_silent", r.name)] = r
+    out = []
+    for (kind, name), (state, since) in sorted(tracked.items()):
+        r = by_key.get((kind, name))
+        if r is None:
+            continue
+        wait = down_s if kind == "device_down" else (silent_s if state == "never_read" else 0)
+        out.append(
+            Condition(
+                f"{kind}:{name}:{state}:{since.isoformat()}",
+                kind,
+                since,
+                wait,
+                location=r.station or None,
+                detail={"device": r.name, "kind": r.kind, "state": state, "station": r.station},
+            )
+        )
+    return out

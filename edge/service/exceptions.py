@@ -6,12 +6,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from edge.config import Settings
 from edge.domain.errors import EdgeError
-from edge.domain.exceptions import Condition, kind_of, link_of, next_state, sweep
+from edge.domain.exceptions import (
+    Condition,
+    DeviceReport,
+    device_conditions,
+    kind_of,
+    link_of,
+    next_state,
+    sweep,
+    watch_devices,
+)
 from edge.store import exceptions as exc_store
 from edge.store import print_jobs, return_desk
 from edge.store.database import Store
@@ -174,17 +185,41 @@ def conditions(tx: Tx, settings: Settings) -> list[Condition]:
     return out
 
 
-def sweep_once(tx: Tx, settings: Settings) -> dict[str, list[int]]:
-    """Open an exception per overdue cause never opened, close those whose cause is gone."""
-    plan = sweep(conditions(tx, settings), exc_store.known_causes(tx), tx.now)
+def sweep_once(
+    tx: Tx, settings: Settings, devices: Sequence[Condition] = ()
+) -> dict[str, list[int]]:
+    """Open an exception per overdue cause never opened, close those whose cause is gone
+    (`devices`: the devices down and scales silent, as the watch of the devices sees them)."""
+    plan = sweep([*conditions(tx, settings), *devices], exc_store.known_causes(tx), tx.now)
     opened = [exc_store.open_caused(tx, c) for c in plan.opened]
     for exception_id in plan.cleared:
         exc_store.change(tx, exception_id, "resolved", "resolved", None, note="cleared")
     return {"opened": opened, "cleared": list(plan.cleared)}
 
 
-async def sweep_exceptions(store: Store, settings: Settings) -> dict[str, list[int]]:
-    return await store.writer.run(lambda tx: sweep_once(tx, settings))
+async def sweep_exceptions(
+    store: Store, settings: Settings, devices: Sequence[Condition] = ()
+) -> dict[str, list[int]]:
+    return await store.writer.run(lambda tx: sweep_once(tx, settings, devices))
+
+
+class DeviceWatch:
+    """Keeps which devices are down or silent and since when, between sweeps (in memory: an
+    edge restarted starts the clocks again)."""
+
+    def __init__(self, report: Callable[[], list[DeviceReport]]) -> None:
+        self.report = report
+        self.tracked: dict[tuple[str, str], tuple[str, datetime]] = {}
+
+    def conditions(self, conn: sqlite3.Connection, settings: Settings) -> list[Condition]:
+        packing = exc_store.benches_packing(conn)
+        reports = [
+            replace(r, needed=r.kind == "scale" and r.station in packing) for r in self.report()
+        ]
+        silent_s = settings.notify.scale_silent_minutes * 60
+        self.tracked = watch_devices(self.tracked, reports, datetime.now(UTC), silent_s)
+        down_s = settings.notify.device_down_minutes * 60
+        return device_conditions(self.tracked, reports, down_s, silent_s)
 
 
 def push_event(conn: sqlite3.Connection, row: dict[str, Any], edge_id: str) -> dict[str, Any]:

@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 
 from edge.config import Settings, WebhookSettings
+from edge.domain.exceptions import DeviceReport
 from edge.domain.push import accepted, body_for, dingtalk_url
-from edge.service.exceptions import push_event, sweep_exceptions
+from edge.service.exceptions import DeviceWatch, push_event, sweep_exceptions
 from edge.store import exceptions as exc_store
 from edge.store.database import Store
 from edge.store.ledger import utc
@@ -101,8 +102,10 @@ class ExceptionWatch:
         *,
         tell: Callable[[dict[str, Any]], None] = lambda _: None,
         poll_s: float = 1.0,
+        devices: Callable[[], list[DeviceReport]] = list,
     ) -> None:
         self.store, self.settings, self.poll_s, self.tell = store, settings, poll_s, tell
+        self.devices = DeviceWatch(devices)
         self.tasks: list[asyncio.Task[None]] = []
         self.client = httpx.AsyncClient(timeout=settings.notify.timeout_s, trust_env=False)
         self.told = exc_store.last_event_id(store.read())  # only those opened from now on
@@ -114,7 +117,8 @@ class ExceptionWatch:
         ]
 
     async def _sweep(self) -> None:
-        made = await sweep_exceptions(self.store, self.settings)
+        down = self.devices.conditions(self.store.read(), self.settings)
+        made = await sweep_exceptions(self.store, self.settings, down)
         if made["opened"] or made["cleared"]:
             log.info("exceptions opened %s, cleared %s", made["opened"], made["cleared"])
 

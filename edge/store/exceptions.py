@@ -236,3 +236,13 @@ def active_caused(conn: Conn, prefix: str) -> list[int]:
         (len(prefix), prefix),
     )
     return [int(r[0]) for r in rows]
+
+
+def benches_packing(conn: Conn) -> set[str]:
+    """The stations where a parcel is being packed now (an open pack session with an order)."""
+    rows = conn.execute(
+        "SELECT DISTINCT json_extract(state, '$.station') FROM work_sessions"
+        " WHERE ended_at IS NULL AND workflow = 'pack'"
+        " AND COALESCE(json_extract(state, '$.order_id'), '') != ''"
+    )
+    return {str(r[0]) for r in rows if r[0]}
