@@ -10,9 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from central_sync.server import channel_status
+from central_sync.server import channel_status, consign
 from central_sync.server.assign import QUIET_AFTER_S, choose_for_order, edge_pool
 from central_sync.server.attention import resolve_for_order
+from central_sync.server.batch import SHIPPED
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.messages import PHRASES
@@ -28,8 +29,6 @@ from central_sync.store import orders, shipments
 from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.orders")
-
-SHIPPED = ("shipped", "completed", "return_expected", "return_received", "return_graded", "closed")
 
 
 class CancelIn(BaseModel):
@@ -76,7 +75,9 @@ def cancel_order(
     history(tx, order_id, row["status"], "cancelled", note=reason)
     if tell_channel:
         channel_status.cancelled(tx, order_id, reason)
-    if row["warehouse"]:
+    if consign.cancel_parts(tx, order_id, reason):
+        pass  # merged or split: its lines cut, or its consignments cancelled, at their edges
+    elif row["warehouse"]:
         data = {"order_id": order_id, "reason": reason}
         add_change(tx, row["warehouse"], "order_cancelled", data, order_id=order_id)
     log.info("order %s cancelled at central (%s)", order_id, reason)
@@ -92,7 +93,11 @@ def change_address(tx: Tx, order_id: str, ship_to: ShipTo) -> dict[str, Any]:
         return {"order_id": order_id, "ship_to": new, "changed": False}
     orders.set_ship_to(tx, order_id, json.dumps(new, ensure_ascii=False), utc_now())
     history(tx, order_id, row["status"], row["status"], note="address changed")
-    if row["warehouse"]:
+    if copies := consign.edge_copy(tx, order_id):
+        for warehouse, cid in copies:  # merged or split: its consignments at their edges
+            data = {"order_id": cid, "ship_to": new}
+            add_change(tx, warehouse, "address_changed", data, order_id=cid)
+    elif row["warehouse"]:
         data = {"order_id": order_id, "ship_to": new}
         add_change(tx, row["warehouse"], "address_changed", data, order_id=order_id)
     else:
@@ -113,6 +118,12 @@ def reassign_order(
     (not yet picking, as far as central knows) can move."""
     row = _order(tx, order_id)
     _refuse_if_gone(tx, row, "reassigned")
+    if consign.edge_copy(tx, order_id):
+        raise CentralError(
+            "invalid_request",
+            reason=f"order {order_id} ships merged or split (GET /api/v1/orders/{order_id},"
+            " consignments): cancel it, or reassign it at its warehouse",
+        )
     if row["status"] != "released" or not row["warehouse"]:
         raise CentralError(
             "invalid_request",

@@ -95,6 +95,16 @@ async def _send_pushes(central: Central, channel: str) -> None:
         await asyncio.sleep(0 if tried else central.outbound.poll_s)
 
 
+async def _release_merges(central: Central) -> None:
+    """Every second: the orders whose merge window has ended are released (consign.py)."""
+    while True:
+        await asyncio.sleep(1.0)
+        try:
+            await run_in_threadpool(central.release_merges)
+        except Exception:  # the database may be down for a moment: say so, try again
+            log.exception("releasing the merged orders failed")
+
+
 def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The app over an opened (migrated) `Central`; it does not close it."""
     notifier = Notifier()
@@ -109,6 +119,8 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
         ]
         if central.exception_pusher.target.enabled:
             senders.append(asyncio.create_task(_push_exceptions(central)))
+        if central.merging.merging:
+            senders.append(asyncio.create_task(_release_merges(central)))
         try:
             yield
         finally:

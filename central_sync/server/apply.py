@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from central_sync.server import channel_status
+from central_sync.server import channel_status, consign
 from central_sync.server.aftersales import apply_returns
 from central_sync.server.amend import SHIPPED
 from central_sync.server.asns import apply_asn_closes
 from central_sync.server.attention import raise_exception
-from central_sync.server.batch import STATUS_BY_EVENT, EdgeEvent
+from central_sync.server.batch import STATUS_BY_EVENT, EdgeEvent, picked_delta
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.reassigned import adopt_shipped
@@ -88,6 +88,7 @@ def apply_batch(tx: Tx, edge_id: str, batch: Sequence[EdgeEvent]) -> BatchResult
         _store(tx, edge_id, new, tops)
         result.changed_skus = _count_stock(tx, edge_id, new)
         _apply_orders(tx, edge_id, new)
+        _apply_consigned(tx, edge_id, new)
         apply_returns(tx, edge_id, new)
         apply_asn_closes(tx, edge_id, new)
         answer_cut_refusals(tx, edge_id, new)
@@ -184,7 +185,7 @@ def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
             continue
         picked = 0
         for m in ev.moves:
-            picked += (delta := _picked_delta(m.source, m.target, m.qty))
+            picked += (delta := picked_delta(m.source, m.target, m.qty))
             picks[(order_id, m.sku)] += delta
         if picked > 0 and status[order_id] in FINAL and ev.type != "order_shipped":
             late.setdefault(order_id, (ev, status[order_id], True))
@@ -220,6 +221,15 @@ def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
     for order_id, (ev, current, _) in sorted(late.items()):
         picked_more = any(p for (o, _), p in picks.items() if o == order_id and p > 0)
         _answer_late(tx, edge_id, order_id, ev, current, picked_more=picked_more)
+
+
+def _apply_consigned(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
+    """Events for merged or split orders (consign.py): each order's parcels recorded and
+    written back to its channel on its own."""
+    parcels, picks = consign.apply_events(tx, edge_id, new)
+    _write_picks(tx, picks)
+    _write_parcels(tx, edge_id, parcels)
+    _write_back(tx, {}, {}, parcels)
 
 
 def _write_back(
@@ -260,14 +270,6 @@ def _answer_late(
     reason = f"central holds this order {current}; late {ev.type} from this edge"
     data = {"order_id": order_id, "status": current, "reason": reason, "units": units}
     add_change(tx, edge_id, "putback_requested", data, order_id=order_id)
-
-
-def _picked_delta(source: str | None, target: str | None, qty: int) -> int:
-    if target == "picked" and source != "picked":
-        return qty
-    if source == "picked" and target == "on_hand":  # a put-back
-        return -qty
-    return 0
 
 
 def _note(current: str, ev: EdgeEvent) -> str:

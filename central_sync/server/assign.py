@@ -103,15 +103,23 @@ def figures(
         " LEFT JOIN order_picks p ON p.order_id = o.id AND p.sku = l.sku"
         f" WHERE o.status IN ({','.join('?' * len(OPEN_STATUSES))})"
         f" AND o.warehouse IS NOT NULL{demand_where}"
-        " GROUP BY o.warehouse, o.id, l.sku) open_lines GROUP BY warehouse, sku" + waiting_sql,
-        [*stock_params, *OPEN_STATUSES, *demand_params, *waiting_params],
+        " GROUP BY o.warehouse, o.id, l.sku) open_lines GROUP BY warehouse, sku"
+        # the parts of split orders (consign.py): each part's units not yet picked
+        " UNION ALL SELECT c.warehouse, l.sku, '' AS bucket,"
+        " SUM(CASE WHEN l.qty - l.cut > l.picked THEN l.qty - l.cut - l.picked ELSE 0 END) AS qty"
+        " FROM consignments c JOIN consignment_lines l ON l.consignment_id = c.id"
+        f" WHERE c.kind = 'split' AND c.status IN ({','.join('?' * len(OPEN_STATUSES))})"
+        f"{demand_where.replace('o.warehouse =', 'c.warehouse =')} GROUP BY c.warehouse, l.sku"
+        + waiting_sql,
+        [*stock_params, *OPEN_STATUSES, *demand_params, *OPEN_STATUSES, *demand_params]
+        + waiting_params,
     )
     buckets: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     demand: dict[tuple[str, str], int] = {}
     for r in rows:
         key = (r["warehouse"], r["sku"])
         if r["bucket"] == "":  # the demand half of the statement (no bucket is named '')
-            demand[key] = int(r["qty"])
+            demand[key] = demand.get(key, 0) + int(r["qty"])
         else:
             buckets[key][r["bucket"]] = int(r["qty"])
     keys = sorted(set(buckets) | set(demand))

@@ -28,6 +28,17 @@ STATUS_BY_EVENT = {
     "order_cancelled": "cancelled",
     "order_completed": "completed",
 }
+# An order's statuses once its goods have left the warehouse, in order.
+SHIPPED = ("shipped", "completed", "return_expected", "return_received", "return_graded", "closed")
+
+
+def picked_delta(source: str | None, target: str | None, qty: int) -> int:
+    """The units a movement adds to (a pick) or takes from (a put-back) the picked bucket."""
+    if target == "picked" and source != "picked":
+        return qty
+    if source == "picked" and target == "on_hand":  # a put-back
+        return -qty
+    return 0
 
 
 @dataclass(frozen=True)

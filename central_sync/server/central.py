@@ -21,7 +21,9 @@ from central_sync.server import (
     attention,
     catalogue,
     channel_stock,
+    consign,
     exception_push,
+    merge,
     orders,
     outbound,
     refunds,
@@ -99,6 +101,8 @@ class Central:
         self.exception_pusher = exception_push.ExceptionPusher(
             self.write, self.read, exception_push.target_from()
         )
+        # docs/central.md, "Merged and split orders"
+        self.merging = merge.settings_from()
 
     @property
     def backend(self) -> str:
@@ -251,6 +255,9 @@ class Central:
     def _retry_skus(self, skus: set[str]) -> None:
         with self.write() as tx:
             done = orders.assign_pending(tx, skus, quiet_after_s=self.quiet_after_s)
+            if self.merging.split:
+                pool = edge_pool(tx, self.quiet_after_s)
+                done += consign.split_waiting(tx, None, pool, skus=skus - {""})
         if done:
             log.info("%d waiting orders assigned after stock moved", len(done))
             self.publisher.add(skus)
@@ -329,8 +336,10 @@ class Central:
                 first_index=first_index,
                 quiet_after_s=self.quiet_after_s,
                 decrypter=self.decrypter,
+                window=merge.Window(tx, self.merging, datetime.now(UTC)),
             )
             outcomes = [self._refunds(tx, raws[o.index - first_index], o) for o in outcomes]
+            outcomes = self._split(tx, outcomes)
             touched = channel_stock.skus_of_orders(tx, {o.id for o in outcomes if o.id})
         self.publisher.add(touched)
         for o in outcomes:
@@ -339,6 +348,42 @@ class Central:
                     "order %d (%s) rejected: %s: %s", o.index, o.channel_order_id, o.field, o.reason
                 )
         return outcomes
+
+    def _split(self, tx: Tx, outcomes: list[orders.Outcome]) -> list[orders.Outcome]:
+        """With splitting allowed, the new orders no single warehouse can fill go in parts."""
+        waiting = [o.id for o in outcomes if o.order_status == "unassigned" and o.id]
+        if not self.merging.split or not waiting:
+            return outcomes
+        pool = edge_pool(tx, self.quiet_after_s)
+        split = {d["id"]: d["warehouses"] for d in consign.split_waiting(tx, waiting, pool)}
+        return [
+            replace(
+                o,
+                order_status="released",
+                reason=f"split across {', '.join(split[o.id])}",
+            )
+            if o.id in split and o.status == "imported"
+            else o
+            for o in outcomes
+        ]
+
+    def release_merges(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Release the orders whose merge window has ended (merged where one warehouse covers
+        them all); serve does this every second."""
+        with self.write() as tx:
+            pool = edge_pool(tx, self.quiet_after_s)
+            done = consign.release_due(tx, now or datetime.now(UTC), pool)
+            left = [d["orders"][0] for d in done if d["warehouse"] is None]
+            if self.merging.split and left:
+                split = {s["id"]: s["warehouses"] for s in consign.split_waiting(tx, left, pool)}
+                for d in done:
+                    if d["warehouse"] is None and d["orders"][0] in split:
+                        d["warehouses"] = split[d["orders"][0]]
+            touched = channel_stock.skus_of_orders(tx, {o for d in done for o in d["orders"]})
+        if done:
+            log.info("merge windows closed: %s", done)
+            self.publisher.add(touched)
+        return done
 
     @staticmethod
     def _refunds(tx: Tx, raw: Any, outcome: orders.Outcome) -> orders.Outcome:
@@ -518,4 +563,5 @@ class Central:
                 "failed_pushes": outbound.pushes(tx, state="failed", limit=100),
                 "channels": channel_stock.overview(tx, self.channels),
                 "held": review.waiting(tx, limit=100),
+                "consignments": consign.recent_consignments(tx, limit=100),
             }

@@ -25,6 +25,7 @@ from central_sync.server.assign import (
     figures,
 )
 from central_sync.server.feed import add_change, add_changes
+from central_sync.server.merge import Window, waiting_reason
 from central_sync.store.db import Tx, utc_now
 from kernel.fields import Lot, Priority, ZonedTime
 
@@ -154,6 +155,8 @@ ORDER_COLUMNS = (
     "seller_note",
     "created_at",
     "updated_at",
+    "merge_key",
+    "merge_until",
 )
 INSERT_CHUNK = 200
 
@@ -165,6 +168,7 @@ def ingest(
     first_index: int = 0,
     quiet_after_s: float = QUIET_AFTER_S,
     decrypter: Decrypter | None = None,
+    window: Window | None = None,
 ) -> list[Outcome]:
     """Check, dedup and insert each order; assign the new ones. Bad ones are rejected alone.
 
@@ -186,7 +190,16 @@ def ingest(
     for i, p in enumerate(parsed):
         if isinstance(p, OrderIn):
             p = _decide(
-                p, first_index + i, known, existing, available, edges, batch, opener, reviewing
+                p,
+                first_index + i,
+                known,
+                existing,
+                available,
+                edges,
+                batch,
+                opener,
+                reviewing,
+                window,
             )
         outcomes.append(p)
     batch.write(tx)
@@ -329,6 +342,7 @@ def _decide(
     batch: _Released,
     decrypter: Decrypter,
     reviewing: review.Batch,
+    window: Window | None = None,
 ) -> Outcome:
     coid = order.channel_order_id
     for n, line in enumerate(order.lines):
@@ -351,7 +365,11 @@ def _decide(
     need: dict[str, int] = defaultdict(int)
     for line in order.lines:
         need[line.sku] += line.qty
-    choice = Choice(None, held) if held else edges.choose(need, available)
+    merging = None if held else _merge_window(order, window)
+    if held or merging:
+        choice = Choice(None, held or waiting_reason(merging[1]))  # type: ignore[index]
+    else:
+        choice = edges.choose(need, available)
     status = "on_hold" if held else "released" if choice.warehouse else "unassigned"
     order_id, now = order_id_for(order.channel, coid), utc_now()
     existing[(order.channel, coid)] = {
@@ -381,6 +399,7 @@ def _decide(
             order.seller_note,
             now,
             now,
+            *(merging or ("", None)),
         )
     )
     lines = [
@@ -395,6 +414,8 @@ def _decide(
         batch.history.append((order_id, now, "unassigned", "on_hold", held))
         log.info("order %s held: %s", order_id, held)
         return Outcome(index, "imported", coid, order_id, None, "on_hold", reason=held)
+    if merging:
+        return Outcome(index, "imported", coid, order_id, None, status, reason=choice.reason)
     if choice.warehouse is not None:
         for sku, qty in need.items():
             key = (choice.warehouse, sku)
@@ -418,6 +439,14 @@ def _review_hold(order: OrderIn, reviewing: review.Batch) -> str:
     candidate, _, lines = _review_candidate(order, {})
     found = reviewing.hold(order_id, candidate, lines, utc_now())
     return review.hold_text(found, order_id) if found else ""
+
+
+def _merge_window(order: OrderIn, window: Window | None) -> tuple[str, str] | None:
+    """(merge key, until) when the order waits for others to merge with (merge.py)."""
+    if window is None:
+        return None
+    ship_to = order.ship_to.model_dump()
+    return window.join(order.channel, order.customer_ref, ship_to, order.carrier, order.service)
 
 
 def history(tx: Tx, order_id: str, old: str | None, new: str, *, note: str = "") -> None:
@@ -468,6 +497,7 @@ def assign_pending(
             f" AND l.sku IN ({','.join('?' * len(wanted))}))"
         )
         params = wanted
+    where = f" AND merge_until IS NULL{where}"  # those in a merge window wait for it to end
     waiting = tx.one(f"SELECT id FROM orders WHERE status = 'unassigned'{where} LIMIT 1", params)
     if waiting is None or (
         wanted is not None and not any(f.available > 0 for f in figures(tx, skus=wanted))

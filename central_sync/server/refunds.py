@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from central_sync.server import consign
 from central_sync.server.amend import SHIPPED, cancel_order
 from central_sync.server.attention import raise_exception
 from central_sync.server.errors import CentralError
@@ -98,7 +99,11 @@ def _send_cut(
     more: dict[int, int],
     reason: str,
 ) -> None:
-    """`order_lines_cancelled` to the edge holding the order: the units of each line to cut."""
+    """`order_lines_cancelled` to the edge holding the order: the units of each line to cut
+    (to the edges of its consignments when it ships merged or split)."""
+    if consign.cut_units(tx, order_id, more, reason):
+        orders.touch(tx, order_id, utc_now())
+        return
     lines = [
         {"line_no": int(r["line_no"]), "sku": r["sku"], "qty": more[int(r["line_no"])]}
         for r in stored

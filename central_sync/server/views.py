@@ -8,6 +8,7 @@ from typing import Any
 
 from central_sync.server.access import list_edges
 from central_sync.server.assign import QUIET_AFTER_S, last_heard
+from central_sync.server.consign import consignments_of
 from central_sync.store import edges, orders, returns, shipments
 from central_sync.store.db import Tx
 
@@ -53,6 +54,7 @@ def order_detail(tx: Tx, order_id: str) -> dict[str, Any] | None:
         "history": orders.history_of(tx, order_id),
         "shipment": [p | {"contents": json.loads(p["contents"])} for p in parcels],
         "returns": [r | {"lines": json.loads(r["lines"])} for r in rmas],
+        "consignments": consignments_of(tx, order_id),  # merged or split (consign.py)
     }
 
 

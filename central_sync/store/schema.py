@@ -387,6 +387,37 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX exception_pushes_due ON exception_pushes(state, next_at)
     """,
+    """
+    -- Merged and split orders (docs/central.md, "Merged and split orders"). A consignment is
+    -- what central releases to one edge as one order when it is not exactly one channel order:
+    -- orders of one customer merged into one parcel, or one part of an order split across
+    -- warehouses. Each of its lines names the order line it ships (the edge's line_no is its
+    -- place in the consignment).
+    CREATE TABLE consignments (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        warehouse TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE consignment_lines (
+        consignment_id TEXT NOT NULL REFERENCES consignments(id),
+        line_no INTEGER NOT NULL,
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        order_line_no INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        cut INTEGER NOT NULL DEFAULT 0,
+        picked INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (consignment_id, line_no)
+    );
+    CREATE INDEX consignment_lines_order ON consignment_lines(order_id);
+    -- An order waiting for more orders of its customer and address until merge_until.
+    ALTER TABLE orders ADD COLUMN merge_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE orders ADD COLUMN merge_until TEXT;
+    CREATE INDEX orders_merge ON orders(merge_key, merge_until)
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

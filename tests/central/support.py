@@ -38,6 +38,8 @@ TABLES = (
     "order_reviews",
     "order_fingerprints",
     "exception_pushes",
+    "consignments",
+    "consignment_lines",
 )
 ACCOUNTS = ("received", "shipped", "adjusted", "customer")
 AT = "2026-11-25T09:12:03.123456Z"

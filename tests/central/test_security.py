@@ -162,6 +162,7 @@ def test_the_board_asks_for_the_admin_token_and_keeps_it_in_a_cookie(
         200,
         [
             "channels",
+            "consignments",
             "counts",
             "edges",
             "exceptions",
