@@ -378,8 +378,8 @@ def test_central_serving_sends_the_write_backs_by_itself(
         client.post(
             "/api/v1/orders/shopify:B1/cancel", json={"reason": "buyer asked"}, headers=admin
         )
-        for _ in range(100):
-            if platform.seen:
+        for _ in range(100):  # seen by the platform, then marked sent by the sender
+            if platform.seen and pushes(central)[0]["state"] == "sent":
                 break
             time.sleep(0.05)
     [seen] = platform.seen
