@@ -177,7 +177,7 @@ def test_done_records_every_line_still_short_and_reports_asn_closed() -> None:
     assert decision.state.step == "asn"
 
 
-def test_the_bin_rule_prefers_the_pick_face_then_same_lot_then_empty_by_sequence() -> None:
+def test_the_bin_rule_prefers_the_pick_face_then_same_lot_then_empty_then_same_sku() -> None:
     face = BinFacts("PF-1", 50, pick_face_room=10)
     same = BinFacts("B-9", 90, same_sku_lot=True)
     empties = [BinFacts("E-2", 20, empty=True), BinFacts("E-1", 30, empty=True)]
@@ -185,6 +185,7 @@ def test_the_bin_rule_prefers_the_pick_face_then_same_lot_then_empty_by_sequence
     assert suggest_bin([face, same, *empties], 10) == "PF-1"
     assert suggest_bin([face, same, *empties], 11) == "B-9"
     assert suggest_bin(empties, 11) == "E-2"
+    assert suggest_bin([BinFacts("S-1", 5, same_sku=True)], 1) == "S-1"
     assert suggest_bin([], 1) == ""
 
 

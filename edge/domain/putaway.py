@@ -2,7 +2,7 @@
 
 A putaway task is one received container's units of one SKU. Its suggested bin is the SKU's pick
 face if it has room; else a bin in the SKU's zone holding the same SKU and lot, then an empty bin
-by pick sequence. The clerk scans the container, then a bin: the suggested one or another
+by pick sequence, then (a full zone) a bin holding the same SKU. The clerk scans the container, then a bin: the suggested one or another
 (allowed, and recorded); every unit of the SKU in the container moves dock → bin at once.
 """
 
@@ -31,14 +31,18 @@ class BinFacts:
     pick_face_room: int | None = None  # the SKU's pick face: units it can still take
     same_sku_lot: bool = False  # holds the same SKU and lot already (in the SKU's zone)
     empty: bool = False  # holds nothing (in the SKU's zone)
+    same_sku: bool = False  # holds the same SKU, another lot (in the SKU's zone)
 
 
 def suggest_bin(bins: Sequence[BinFacts], qty: int) -> str:
-    """The site's rule: pick face with room, same SKU and lot, then empty by pick sequence."""
+    """The site's rule: pick face with room, same SKU and lot, then empty by pick sequence; a
+    full zone falls back on a bin of the same SKU (another lot: FEFO still picks in order)."""
     faces = [b for b in bins if b.pick_face_room is not None and b.pick_face_room >= qty]
-    same = [b for b in bins if b.same_sku_lot and b.pick_face_room is None]
-    empty = [b for b in bins if b.empty and b.pick_face_room is None]
-    for group in (faces, same, empty):
+    others = [b for b in bins if b.pick_face_room is None]
+    same = [b for b in others if b.same_sku_lot]
+    empty = [b for b in others if b.empty]
+    sku = [b for b in others if b.same_sku]
+    for group in (faces, same, empty, sku):
         if group:
             return min(group, key=lambda b: (b.pick_seq, b.location)).location
     return ""

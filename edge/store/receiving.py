@@ -313,12 +313,14 @@ def bin_facts(conn: Conn, sku: str, lots: Sequence[str]) -> list[BinFacts]:
         "SELECT l.code, l.pick_seq,"
         f" EXISTS (SELECT 1 FROM balances b WHERE b.location = l.code AND b.sku = ?"
         f"  AND b.lot IN ({lot_marks}) AND b.qty > 0) AS same,"
-        " NOT EXISTS (SELECT 1 FROM balances b WHERE b.location = l.code AND b.qty > 0) AS empty"
+        " NOT EXISTS (SELECT 1 FROM balances b WHERE b.location = l.code AND b.qty > 0) AS empty,"
+        " EXISTS (SELECT 1 FROM balances b WHERE b.location = l.code AND b.sku = ?"
+        "  AND b.qty > 0) AS sku"
         f" FROM locations l WHERE l.type = 'bin' AND l.active AND l.zone IN ({marks})",
-        (sku, *lots, *zones),
+        (sku, *lots, sku, *zones),
     )
     facts += [
-        BinFacts(r[0], r[1], same_sku_lot=bool(r[2]), empty=bool(r[3]))
+        BinFacts(r[0], r[1], same_sku_lot=bool(r[2]), empty=bool(r[3]), same_sku=bool(r[4]))
         for r in rows
         if r[0] not in face_codes
     ]
