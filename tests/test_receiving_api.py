@@ -146,7 +146,7 @@ def test_expired_goods_are_quarantined_never_accepted(floor: Floor) -> None:
     assert (stop["prompt"], stop["params"]["choices"]) == ("dock_expired", ["reject", "quarantine"])
     assert accept.json()["code"] == "choice_not_allowed"
     assert done["prompt"] == "dock_quarantined"
-    assert balance(floor, "SKU-3", "QUARANTINE", "frozen") == 1
+    assert balance(floor, "SKU-3", "Q-01", "frozen") == 1
     assert balance(floor, "SKU-3", "DOCK-1") == 0
     assert [(d["kind"], d["decision"]) for d in discrepancies(floor.store.read(), "ASN-7")] == [
         ("expired", "quarantine")

@@ -58,10 +58,17 @@ def _session(state: dict[str, Any]) -> DockSession:
 def start_receive(
     tx: Tx, s: LoginSession, params: dict[str, Any], _f: FloorSettings
 ) -> dict[str, Any]:
-    """A dock session at the dock named (or the site's first; `DOCK` made if there is none)."""
-    dock = store.dock_location(tx, params.get("dock"))
-    if dock is None and params.get("dock"):
-        raise EdgeError("unknown_location", location=params["dock"])
+    """A dock session at the dock named, else the dock location named as the station the
+    device is at, else the site's first dock (`DOCK`, made if there is none)."""
+    wanted = params.get("dock")
+    dock = store.dock_location(tx, wanted) if wanted else None
+    if dock is None and wanted:
+        raise EdgeError("unknown_location", location=wanted)
+    station = device_station(tx, s.device_id)
+    if dock is None and station:
+        dock = store.dock_location(tx, station)
+    if dock is None:
+        dock = store.dock_location(tx, None)
     if dock is None:
         store.ensure_location(tx, DOCK, "dock")
         dock = DOCK
@@ -108,14 +115,14 @@ def _open_asn(tx: Tx, s: DockSession, scan: Classified, today: date) -> Decision
         if s.step != "asn":  # an SSCC of this ASN already received
             raise EdgeError("asn_not_found", code=scan.scan.display)
         return opened
-    store.ensure_location(tx, QUARANTINE, "quarantine")
+    quarantine = _quarantine(tx)
     items = tuple(
         ContainerItem(c["sku"], int(c["qty"]), c.get("lot"), c.get("expiry")) for c in contents
     )
     skus = {i.sku for i in items}
-    ctx = DockContext(today, _lines(tx, asn_id), quarantine=QUARANTINE)
+    ctx = DockContext(today, _lines(tx, asn_id), quarantine=quarantine)
     if len(skus) == 1:
-        ctx = DockContext(today, ctx.lines, _product(tx, next(iter(skus))), quarantine=QUARANTINE)
+        ctx = DockContext(today, ctx.lines, _product(tx, next(iter(skus))), quarantine=quarantine)
     return receive_container(opened.state, sscc, items, ctx)
 
 
@@ -135,11 +142,19 @@ def _product(tx: Tx, sku: str) -> Product | None:
     )
 
 
+def _quarantine(tx: Tx) -> str:
+    """The site's first quarantine location (`QUARANTINE`, made if there is none)."""
+    found = store.quarantine_location(tx)
+    if found is None:
+        store.ensure_location(tx, QUARANTINE, "quarantine")
+    return found or QUARANTINE
+
+
 def _context(tx: Tx, s: DockSession, scan: Classified, today: date) -> DockContext:
-    store.ensure_location(tx, QUARANTINE, "quarantine")
+    quarantine = _quarantine(tx)
     sku = scan.key if scan.kind == "product" else s.sku
     ctx = DockContext(
-        today, _lines(tx, s.asn_id), _product(tx, sku) if sku else None, quarantine=QUARANTINE
+        today, _lines(tx, s.asn_id), _product(tx, sku) if sku else None, quarantine=quarantine
     )
     if scan.kind == "command" and scan.key == "DONE":
         tallies = tuple(
@@ -159,7 +174,7 @@ def _context(tx: Tx, s: DockSession, scan: Classified, today: date) -> DockConte
             for d in store.discrepancies(tx, s.asn_id)
         )
         ctx = DockContext(
-            today, ctx.lines, quarantine=QUARANTINE, tallies=tallies, found=found, at=tx.at
+            today, ctx.lines, quarantine=quarantine, tallies=tallies, found=found, at=tx.at
         )
     return ctx
 

@@ -183,6 +183,14 @@ def dock_location(conn: Conn, wanted: str | None) -> str | None:
     return row[0] if row else None
 
 
+def quarantine_location(conn: Conn) -> str | None:
+    """The site's first active quarantine location by code, or None."""
+    row = conn.execute(
+        "SELECT code FROM locations WHERE type = 'quarantine' AND active ORDER BY code LIMIT 1"
+    ).fetchone()
+    return row[0] if row else None
+
+
 def ensure_location(tx: Tx, code: str, kind: str) -> None:
     """A dock or quarantine location exists (created the first time it is needed)."""
     tx.execute(
