@@ -8,30 +8,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from edge.api.app import create_app
-from edge.api.events import station_channel
 from edge.devices.virtual import VirtualSerialPort
 from edge.store import catalog
 from edge.store.database import Store
+from edge.store.verify import verify
 from tests.support import EAN13, Floor
 from tests.test_receiving_api import balance, expect
-from tests.test_stations import bench_settings, next_event, scan, wait_for_state
+from tests.test_stations import scan, station_floor
 
 STATION = "DOCK-2"
 
 
 @pytest.fixture
 def dock(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPort, Any]]:
-    port = VirtualSerialPort()
-    settings = bench_settings(tmp_path, port.device_path, station=STATION, type="dock")
-    with TestClient(create_app(settings, store=store)) as client:
-        floor = Floor.build(store, client)
-        queue = client.app.state.broker.subscribe(station_channel(STATION))
-        wait_for_state(client, "connected", floor.login("B-SUP"))
-        yield floor, port, lambda: next_event(client, queue, "scan")
-    port.close()
+    with station_floor(store, tmp_path, station=STATION, type="dock") as dock:
+        yield dock
+    assert verify(store.read()) == []
 
 
 def test_the_dock_stations_scanner_receives_an_asn_at_that_dock(dock: Any) -> None:

@@ -8,11 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from central_sync.agent.appliers import apply_page
-from edge.api.app import create_app
-from edge.api.events import station_channel
 from edge.devices.virtual import VirtualSerialPort
 from edge.service.stations import station_device_id
 from edge.store.database import Store
@@ -20,21 +17,15 @@ from edge.store.verify import verify
 from tests.returns_support import buckets
 from tests.support import EAN13, Floor, add_colleague
 from tests.sync.feed import rma
-from tests.test_stations import bench_settings, next_event, scan, wait_for_state
+from tests.test_stations import scan, station_floor
 
 DESK = "DESK-1"
 
 
 @pytest.fixture
 def desk(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPort, Any]]:
-    port = VirtualSerialPort()
-    settings = bench_settings(tmp_path, port.device_path, station=DESK, type="returns_desk")
-    with TestClient(create_app(settings, store=store)) as client:
-        floor = Floor.build(store, client)
-        queue = client.app.state.broker.subscribe(station_channel(DESK))
-        wait_for_state(client, "connected", floor.login("B-SUP"))
-        yield floor, port, lambda: next_event(client, queue, "scan")
-    port.close()
+    with station_floor(store, tmp_path, station=DESK, type="returns_desk") as desk:
+        yield desk
     assert verify(store.read()) == []
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,16 +48,26 @@ def bench_settings(
     )
 
 
-@pytest.fixture
-def bench(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPort, Any]]:
+@contextmanager
+def station_floor(
+    store: Store, tmp_path: Path, *, station: str = STATION, type: str = "pack_bench"
+) -> Iterator[tuple[Floor, VirtualSerialPort, Any]]:
+    """The seeded floor with station `station` of `type` and its serial scanner on a real pty,
+    connected: (floor, the port, a function that waits for the station's next scan answer)."""
     port = VirtualSerialPort()
-    settings = bench_settings(tmp_path, port.device_path)
+    settings = bench_settings(tmp_path, port.device_path, station=station, type=type)
     with TestClient(create_app(settings, store=store)) as client:
         floor = Floor.build(store, client)
-        queue = client.app.state.broker.subscribe(station_channel(STATION))
+        queue = client.app.state.broker.subscribe(station_channel(station))
         wait_for_state(client, "connected", floor.login("B-SUP"))
         yield floor, port, lambda: next_event(client, queue, "scan")
     port.close()
+
+
+@pytest.fixture
+def bench(store: Store, tmp_path: Path) -> Iterator[tuple[Floor, VirtualSerialPort, Any]]:
+    with station_floor(store, tmp_path) as bench:
+        yield bench
 
 
 def wait_for_state(client: TestClient, state: str, headers: dict[str, str]) -> None:
