@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from edge.config import Settings
+from edge.service.exceptions import sweep_once
 from tests.support import EAN13, Floor, add_colleague, snapshot
 
 pytestmark = pytest.mark.usefixtures("ledger_verifies")  # verify after each scenario
@@ -159,3 +161,17 @@ def test_an_unknown_item_in_a_count_is_refused_and_changes_nothing(floor: Floor)
 
     assert (refused.status_code, refused.json()["code"]) == (422, "unknown_barcode")
     assert snapshot(floor.store) == before
+
+
+def test_the_exception_sweep_leaves_a_count_variance_open_for_the_supervisor(
+    floor: Floor, settings: Settings
+) -> None:
+    sup = floor.login("B-SUP")
+    task_id = _open(floor, sup, "A-01-01", "SKU-1")
+    assert _submit(floor, sup, task_id, [{"item": "SKU-1", "qty": 9}]).status_code == 200
+
+    swept = floor.store.writer.call(lambda tx: sweep_once(tx, settings))
+
+    assert swept["cleared"] == []
+    (variance,) = floor.client.get("/api/v1/exceptions", headers=sup).json()
+    assert (variance["kind"], variance["state"]) == ("count_variance", "open")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from edge.api.serving import run_server
 from edge.config import Settings
 from edge.demo.central import held_banner, start_central, sync_now, synced_settings
+from edge.demo.counts import seed_counts
 from edge.demo.data import OPERATORS, has_data, is_seeded, seed
 from edge.demo.floor import (
     DEMO_DESK,
@@ -83,6 +84,8 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
             seed_picked(store, _released(store))
             shipped = ship_orders(store, settings)
             authorise_returns(central.central, store, shipped, lambda: sync_now(store, settings))
+            counted = seed_counts(store, settings)
+            log.info("counted %d demo bins (one waits for approval)", len(counted))
         returns = seeded_returns(store)
         sheet = write_sheet(
             store,

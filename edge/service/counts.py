@@ -17,10 +17,10 @@ from edge.domain.cycle_count import (
     variance_size,
 )
 from edge.domain.errors import EdgeError
-from edge.domain.exceptions import Condition
 from edge.domain.ledger import Stock
 from edge.store import counts
 from edge.store import exceptions as exc_store
+from edge.store import operators as ops
 from edge.store.catalog import require_location, require_sku
 from edge.store.database import Store
 from edge.store.ledger import Actor, apply_decision, load_stock_rows
@@ -188,18 +188,8 @@ def _variance_exception(tx: Tx, task: Any, lines: list[CountLine], waits: bool) 
         "lines": [{"sku": x.sku, "lot": x.lot, "variance": x.variance} for x in off],
         "waits_for_approval": waits,
     }
-    exc_store.open_caused(
-        tx,
-        Condition(
-            f"count_variance:{task['id']}:{tx.at}",
-            "count_variance",
-            tx.now,
-            0,
-            location=task["location"],
-            sku=off[0].sku if len(off) == 1 else task["sku"],
-            detail=detail,
-        ),
-    )
+    sku = off[0].sku if len(off) == 1 else task["sku"]
+    exc_store.raise_exception(tx, "count_variance", detail, location=task["location"], sku=sku)
 
 
 def _in_review(tx: Tx, task_id: int) -> tuple[Any, Any]:
@@ -213,7 +203,7 @@ def _in_review(tx: Tx, task_id: int) -> tuple[Any, Any]:
 
 
 def _close_variance(tx: Tx, task: Any, actor: Actor, note: str) -> None:
-    for exception_id in exc_store.active_caused(tx, f"count_variance:{task['id']}:"):
+    for exception_id in exc_store.active_of_task(tx, "count_variance", task["id"]):
         exc_store.change(tx, exception_id, "resolved", "resolved", actor.operator_id, note=note)
 
 
@@ -262,3 +252,27 @@ async def decide(
 ) -> dict[str, Any]:
     """Approve or reject a count waiting for a second person, in one transaction."""
     return await store.writer.run(lambda tx: decide_count(tx, task_id, approve, actor, who, note))
+
+
+def count_by_script(
+    store: Store,
+    location: str,
+    sku: str,
+    delta: int,
+    *,
+    supervisor: str,
+    counter: str,
+    threshold: Threshold,
+) -> int:
+    """A supervisor (badge) opens a count of the bin's SKU and `counter` (badge) counts `delta`
+    units off the records: booked or waiting for approval as any count. One transaction."""
+
+    def work(tx: Tx) -> int:
+        by = {b: ops.operator_by_badge(tx.conn, b) for b in (supervisor, counter)}
+        opened = open_count(tx, location, sku, "manual", Actor(by[supervisor]["id"]))
+        held = counts.on_hand_in_bin(tx, location, [sku]).get((sku, ""), 0)
+        lines = [(sku, "", max(0, held + delta))]
+        submit_count(tx, opened["task_id"], lines, Actor(by[counter]["id"]), threshold)
+        return int(opened["task_id"])
+
+    return store.writer.call(work)

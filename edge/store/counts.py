@@ -195,3 +195,15 @@ def item_of(tx: Tx, item: str) -> tuple[str, int] | None:
         return item, 1
     row = tx.one("SELECT sku, pack_qty FROM barcodes WHERE code = ?", (barcode_key(item),))
     return None if row is None else (row["sku"], int(row["pack_qty"]))
+
+
+def stocked_bins(conn: sqlite3.Connection, limit: int) -> list[tuple[str, str]]:
+    """(bin, SKU) pairs holding free on_hand of one lot-less grain, fullest first (a script's
+    choice of what to count)."""
+    rows = conn.execute(
+        "SELECT b.location, b.sku FROM balances b JOIN locations l ON l.code = b.location"
+        " WHERE l.type = 'bin' AND b.bucket = 'on_hand' AND b.container = '' AND b.lot = ''"
+        " AND b.qty > 5 ORDER BY b.qty DESC, b.location, b.sku LIMIT ?",
+        (limit,),
+    )
+    return [(r[0], r[1]) for r in rows]

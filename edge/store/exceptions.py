@@ -229,15 +229,6 @@ def active_at(conn: Conn, kind: str, location: str, sku: str | None) -> list[int
     return [int(r[0]) for r in rows]
 
 
-def active_caused(conn: Conn, prefix: str) -> list[int]:
-    """Active exceptions whose cause starts with `prefix`."""
-    rows = conn.execute(
-        "SELECT id FROM exceptions WHERE substr(cause, 1, ?) = ? AND status IN ('open','acked')",
-        (len(prefix), prefix),
-    )
-    return [int(r[0]) for r in rows]
-
-
 def benches_packing(conn: Conn) -> set[str]:
     """The stations where a parcel is being packed now (an open pack session with an order)."""
     rows = conn.execute(
@@ -246,3 +237,25 @@ def benches_packing(conn: Conn) -> set[str]:
         " AND COALESCE(json_extract(state, '$.order_id'), '') != ''"
     )
     return {str(r[0]) for r in rows if r[0]}
+
+
+def raise_exception(
+    tx: Tx, kind: str, detail: dict[str, Any], *, location: str | None, sku: str | None
+) -> int:
+    """Open an exception no sweep manages (a person resolves it, or the command that settles
+    it does); the trigger queues its `opened` push."""
+    cur = tx.execute(
+        "INSERT INTO exceptions (kind, detail, location, sku, created_at) VALUES (?,?,?,?,?)",
+        (kind, json.dumps(detail, ensure_ascii=False, sort_keys=True), location, sku, tx.at),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def active_of_task(conn: Conn, kind: str, task_id: int) -> list[int]:
+    """Active exceptions of `kind` whose detail names the count task `task_id`."""
+    rows = conn.execute(
+        "SELECT id FROM exceptions WHERE kind = ? AND status IN ('open','acked')"
+        " AND json_extract(detail, '$.task_id') = ?",
+        (kind, task_id),
+    )
+    return [int(r[0]) for r in rows]
