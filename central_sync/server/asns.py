@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from central_sync.server.attention import raise_exception
 from central_sync.server.batch import EdgeEvent
 from central_sync.server.errors import CentralError
-from central_sync.server.feed import add_change
+from central_sync.server.feed import add_change, add_changes
 from central_sync.server.messages import PHRASES, Text, render
 from central_sync.store import asns as store
 from central_sync.store.db import Tx
@@ -38,31 +38,36 @@ class AsnCancelIn(BaseModel):
 
 
 class _Bad(Exception):
-    """A fault of an ASN at `where` (a path into it): the refusal `code` with its params."""
+    """A fault of the `index`th ASN at `where` (a path into it): the refusal `code`."""
 
-    def __init__(self, where: tuple[Any, ...], code: str, **params: Any) -> None:
+    def __init__(self, index: int, where: tuple[Any, ...], code: str, **params: Any) -> None:
         super().__init__(where)
+        self.index = index
         self.where = where
         self.error = CentralError(code, **params)
 
 
-def check_asn(tx: Tx, asn: AsnIn) -> None:
-    """What the model cannot see: the warehouse is an edge, every SKU is in the catalogue,
-    no container is expected on another ASN."""
-    if asn.warehouse is None:
-        raise _Bad(("warehouse",), "invalid_request", reason="warehouse: is required at central")
-    if not store.edge_known(tx, asn.warehouse):
-        raise _Bad(("warehouse",), "asn_unknown_warehouse", warehouse=asn.warehouse)
-    unknown = store.unknown_skus(tx, [ln.sku for ln in asn.lines])
-    for i, ln in enumerate(asn.lines):
-        if ln.sku in unknown:
-            raise _Bad(("lines", i, "sku"), "asn_unknown_sku", asn_id=asn.asn_id, line=i + 1,
-                       sku=ln.sku)  # fmt: skip
-    taken = store.ssccs_on_other_asns(tx, [c.sscc for c in asn.containers], asn.asn_id)
-    for i, c in enumerate(asn.containers):
-        if c.sscc in taken:
-            raise _Bad(("containers", i, "sscc"), "asn_sscc_taken", sscc=c.sscc,
-                       other=taken[c.sscc])  # fmt: skip
+def check_asns(tx: Tx, asns: Sequence[AsnIn]) -> None:
+    """What the model cannot see, for all of them at once: each warehouse is an edge, every
+    SKU is in the catalogue, no container is expected on another ASN (here or stored)."""
+    known = store.known_edges(tx, [a.warehouse for a in asns if a.warehouse])
+    unknown = store.unknown_skus(tx, [ln.sku for a in asns for ln in a.lines])
+    owners = store.sscc_owners(tx, [c.sscc for a in asns for c in a.containers])
+    for n, asn in enumerate(asns):
+        if asn.warehouse is None:
+            raise _Bad(n, ("warehouse",), "invalid_request",
+                       reason="warehouse: is required at central")  # fmt: skip
+        if asn.warehouse not in known:
+            raise _Bad(n, ("warehouse",), "asn_unknown_warehouse", warehouse=asn.warehouse)
+        for i, ln in enumerate(asn.lines):
+            if ln.sku in unknown:
+                raise _Bad(n, ("lines", i, "sku"), "asn_unknown_sku", asn_id=asn.asn_id,
+                           line=i + 1, sku=ln.sku)  # fmt: skip
+        for i, c in enumerate(asn.containers):
+            other = owners.setdefault(c.sscc, asn.asn_id)
+            if other != asn.asn_id:
+                raise _Bad(n, ("containers", i, "sscc"), "asn_sscc_taken", sscc=c.sscc,
+                           other=other)  # fmt: skip
 
 
 def _stored_document(tx: Tx, asn_id: str) -> dict[str, Any]:
@@ -78,30 +83,36 @@ def _stored_document(tx: Tx, asn_id: str) -> dict[str, Any]:
     }
 
 
-def create_asn(tx: Tx, asn: AsnIn, *, source: str) -> dict[str, Any]:
-    """Store the ASN and send it to its warehouse; the same ASN again changes nothing (200),
-    another under a known number is refused (`asn_exists`). Raises `_Bad` for a fault."""
+def create_asns(tx: Tx, asns: Sequence[AsnIn], *, source: str) -> list[bool]:
+    """Store the new ASNs and send each to its warehouse, all checked first (a fault raises
+    `_Bad`: nothing is written); one known with the same contents changes nothing (False),
+    a known number with other contents is refused (`asn_exists`)."""
     tx.lock_feed()
-    check_asn(tx, asn)
-    doc = document(asn)
-    row = store.asn_row(tx, asn.asn_id, for_update=True)
-    if row is not None:
-        if row["warehouse"] == asn.warehouse and _stored_document(tx, asn.asn_id) == doc:
-            return asn_view(tx, asn.asn_id) | {"created": False}
-        raise CentralError("asn_exists", asn_id=asn.asn_id, status=row["status"])
-    assert asn.warehouse is not None  # check_asn
-    store.insert_asn(tx, doc, warehouse=asn.warehouse, source=source)
-    add_change(tx, asn.warehouse, "asn_upserted", doc, order_id=None)
-    log.info("ASN %s for %s created (%s)", asn.asn_id, asn.warehouse, source)
-    return asn_view(tx, asn.asn_id) | {"created": True}
+    check_asns(tx, asns)
+    docs = [document(a) for a in asns]
+    rows = store.asn_rows(tx, [a.asn_id for a in asns], for_update=True)
+    new: list[tuple[dict[str, Any], str]] = []
+    for n, (asn, doc) in enumerate(zip(asns, docs, strict=True)):
+        assert asn.warehouse is not None  # check_asns
+        row = rows.get(asn.asn_id)
+        if row is None:
+            new.append((doc, asn.warehouse))
+        elif row["warehouse"] != asn.warehouse or _stored_document(tx, asn.asn_id) != doc:
+            raise _Bad(n, ("asn_id",), "asn_exists", asn_id=asn.asn_id, status=row["status"])
+    store.insert_asns(tx, new, source=source)
+    add_changes(tx, [(warehouse, "asn_upserted", doc, None) for doc, warehouse in new])
+    for doc, warehouse in new:
+        log.info("ASN %s for %s created (%s)", doc["asn_id"], warehouse, source)
+    return [a.asn_id not in rows for a in asns]
 
 
 def create_one(tx: Tx, asn: AsnIn, *, source: str) -> dict[str, Any]:
-    """`create_asn` answering a fault with its own refusal."""
+    """One ASN, a fault answered with its own refusal."""
     try:
-        return create_asn(tx, asn, source=source)
+        created = create_asns(tx, [asn], source=source)[0]
     except _Bad as bad:
         raise bad.error from None
+    return asn_view(tx, asn.asn_id) | {"created": created}
 
 
 def parse_upload(text: str) -> list[ParsedAsn]:
@@ -120,35 +131,23 @@ def parse_upload(text: str) -> list[ParsedAsn]:
 
 def create_from_csv(tx: Tx, parsed: Sequence[ParsedAsn]) -> dict[str, Any]:
     """Every ASN of the file in this transaction, or none: a fault names its row."""
-    created: list[str] = []
-    unchanged: list[str] = []
-    for p in parsed:
-        try:
-            done = create_asn(tx, p.asn, source="csv")
-        except _Bad as bad:
-            params = bad.error.params
-            reason = Text(
-                render(bad.error.code, "en", params), render(bad.error.code, "zh", params)
-            )
-            raise CentralError(
-                "asn_csv_refused",
-                row=p.row_of(bad.where),
-                field=csv_column(bad.where),
-                reason=reason,
-                bad_rows=1,
-            ) from None
-        except CentralError as err:
-            if err.code != "asn_exists":
-                raise
-            raise CentralError(
-                "asn_csv_refused",
-                row=p.line_rows[0],
-                field="asn_id",
-                reason=PHRASES["asn_known"],
-                bad_rows=1,
-            ) from None
-        (created if done["created"] else unchanged).append(p.asn.asn_id)
-    return {"created": created, "unchanged": unchanged}
+    try:
+        created = create_asns(tx, [p.asn for p in parsed], source="csv")
+    except _Bad as bad:
+        params = bad.error.params
+        reason = Text(render(bad.error.code, "en", params), render(bad.error.code, "zh", params))
+        raise CentralError(
+            "asn_csv_refused",
+            row=parsed[bad.index].row_of(bad.where),
+            field=csv_column(bad.where),
+            reason=reason,
+            bad_rows=1,
+        ) from None
+    ids = [p.asn.asn_id for p in parsed]
+    return {
+        "created": [i for i, c in zip(ids, created, strict=True) if c],
+        "unchanged": [i for i, c in zip(ids, created, strict=True) if not c],
+    }
 
 
 def cancel_asn(tx: Tx, asn_id: str, reason: str) -> dict[str, Any]:
@@ -225,7 +224,7 @@ def _close(tx: Tx, edge_id: str, ev: EdgeEvent) -> None:
             ],
             "containers": [],
         }
-        store.insert_asn(tx, doc, warehouse=edge_id, source="edge")
+        store.insert_closed(tx, doc, warehouse=edge_id)
         row = store.asn_row(tx, asn_id)
         assert row is not None
     if row["warehouse"] != edge_id:

@@ -239,9 +239,6 @@ PHRASES: dict[str, Text] = {
     "no_signature": Text("no signature header was sent", "未发送签名头"),
     "bad_signature": Text("the signature is not the body's", "签名与请求体不符"),
     "unknown_token": Text("the token is not known here", "令牌无效"),
-    "asn_known": Text(
-        "is an ASN central holds already, with other contents", "为中心已有的到货通知，且内容不同"
-    ),
     "no_rows": Text("has no rows under its header", "标题行下没有数据行"),
     "cancelled": Text("cancelled", "取消"),
     "readdressed": Text("given a new address", "修改地址"),

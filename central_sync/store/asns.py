@@ -19,56 +19,73 @@ def asn_row(tx: Tx, asn_id: str, *, for_update: bool = False) -> dict[str, Any] 
     return tx.one(f"SELECT * FROM asns WHERE asn_id = ?{lock}", (asn_id,))
 
 
-def edge_known(tx: Tx, edge_id: str) -> bool:
-    return tx.one("SELECT 1 AS x FROM edges WHERE edge_id = ?", (edge_id,)) is not None
+def _rows_in(tx: Tx, sql: str, values: Iterable[str]) -> list[dict[str, Any]]:
+    """`sql` with `{in}` standing for a list of marks, run over `values` 500 at a time."""
+    wanted = sorted(set(values))
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        rows += tx.all(sql.replace("{in}", ",".join("?" * len(part))), part)
+    return rows
+
+
+def asn_rows(tx: Tx, asn_ids: Iterable[str], *, for_update: bool = False) -> dict[str, Any]:
+    """asn_id → its row, of those that exist."""
+    lock = tx.dialect.for_update if for_update else ""
+    rows = _rows_in(tx, f"SELECT * FROM asns WHERE asn_id IN ({{in}}){lock}", asn_ids)
+    return {r["asn_id"]: r for r in rows}
+
+
+def known_edges(tx: Tx, edge_ids: Iterable[str]) -> set[str]:
+    return {
+        r["edge_id"]
+        for r in _rows_in(tx, "SELECT edge_id FROM edges WHERE edge_id IN ({in})", edge_ids)
+    }
 
 
 def unknown_skus(tx: Tx, skus: Iterable[str]) -> set[str]:
     """The SKUs of `skus` that central's catalogue does not hold."""
-    wanted = sorted(set(skus))
-    if not wanted:
-        return set()
-    marks = ",".join("?" * len(wanted))
-    rows = tx.all(f"SELECT sku FROM products WHERE sku IN ({marks})", wanted)
-    return set(wanted) - {r["sku"] for r in rows}
+    wanted = set(skus)
+    return wanted - {
+        r["sku"] for r in _rows_in(tx, "SELECT sku FROM products WHERE sku IN ({in})", wanted)
+    }
 
 
-def ssccs_on_other_asns(tx: Tx, ssccs: Sequence[str], asn_id: str) -> dict[str, str]:
-    """SSCC → the other ASN that already expects it."""
-    if not ssccs:
-        return {}
-    marks = ",".join("?" * len(ssccs))
-    rows = tx.all(
-        f"SELECT sscc, asn_id FROM asn_containers WHERE sscc IN ({marks}) AND asn_id <> ?",
-        [*ssccs, asn_id],
-    )
+def sscc_owners(tx: Tx, ssccs: Iterable[str]) -> dict[str, str]:
+    """SSCC → the ASN that expects it, of those any ASN expects."""
+    rows = _rows_in(tx, "SELECT sscc, asn_id FROM asn_containers WHERE sscc IN ({in})", ssccs)
     return {r["sscc"]: r["asn_id"] for r in rows}
 
 
-def insert_asn(
-    tx: Tx, doc: dict[str, Any], *, warehouse: str, source: str, status: str = "open"
-) -> None:
-    """The ASN as `kernel.asn.document` shapes it."""
+def insert_asns(tx: Tx, asns: Sequence[tuple[dict[str, Any], str]], *, source: str) -> None:
+    """New ASNs, each (the ASN as `kernel.asn.document` shapes it, its warehouse)."""
     now = utc_now()
-    tx.execute(
+    tx.many(
         "INSERT INTO asns (asn_id, warehouse, supplier, expected_date, status, source,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (doc["asn_id"], warehouse, doc["supplier"], doc["expected_date"], status, source, now, now),
+        " created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?)",
+        ((d["asn_id"], w, d["supplier"], d["expected_date"], source, now, now) for d, w in asns),
     )
     tx.many(
         "INSERT INTO asn_lines (asn_id, line_no, sku, qty, lot, expiry) VALUES (?, ?, ?, ?, ?, ?)",
         (
-            (doc["asn_id"], ln["line_no"], ln["sku"], ln["qty"], ln["lot"], ln["expiry"])
-            for ln in doc["lines"]
+            (d["asn_id"], ln["line_no"], ln["sku"], ln["qty"], ln["lot"], ln["expiry"])
+            for d, _ in asns
+            for ln in d["lines"]
         ),
     )
     tx.many(
         "INSERT INTO asn_containers (sscc, asn_id, kind, contents) VALUES (?, ?, ?, ?)",
         (
-            (c["sscc"], doc["asn_id"], c["kind"], json.dumps(c["contents"], ensure_ascii=False))
-            for c in doc["containers"]
+            (c["sscc"], d["asn_id"], c["kind"], json.dumps(c["contents"], ensure_ascii=False))
+            for d, _ in asns
+            for c in d["containers"]
         ),
     )
+
+
+def insert_closed(tx: Tx, doc: dict[str, Any], *, warehouse: str) -> None:
+    """An ASN central learns of from the edge's close (imported at a standalone edge)."""
+    insert_asns(tx, [(doc, warehouse)], source="edge")
 
 
 def asn_lines(tx: Tx, asn_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
