@@ -7,9 +7,15 @@ import json
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from edge.api.app import create_app
 from edge.store import catalog
+from edge.store.database import Store
 from edge.store.receiving import asn, discrepancies, upsert_asn
+from edge.store.verify import verify
+from tests.returns_support import authorise, desk_settings, shipped_order
+from tests.returns_support import clerk as returns_clerk
 from tests.support import CASE_GTIN, EAN13, Floor, snapshot
 
 pytestmark = pytest.mark.usefixtures("ledger_verifies")
@@ -285,3 +291,26 @@ def test_dock_to_stock_is_a_kpi_beside_the_others(floor: Floor) -> None:
     assert kpi["unit"] == "hours"
     assert kpi["total"]["den"] == 1
     assert 0 <= kpi["total"]["value"] < 0.01
+
+
+def test_returns_graded_resellable_are_put_away_like_received_goods(tmp_path: Any) -> None:
+    settings = desk_settings(tmp_path)
+    store = Store(settings.db_path, edge_id=settings.edge.id)
+    with TestClient(create_app(settings, store=store)) as client:
+        desk = Floor.build(store, client)
+        order_id = shipped_order(desk, {"SKU-1": 1})
+        authorise(desk, "RMA-1", order_id, {"SKU-1": 1})
+        r = returns_clerk(desk)
+        for raw in ("RMA-1", EAN13, "CMD:RESELLABLE", "CMD:DONE"):
+            assert desk.scan(r, raw).json()["ok"], raw
+        p = desk.login("B-PACK")
+        desk.start(p, "putaway")
+
+        task = desk.scan(p, EAN13).json()
+        done = desk.scan(p, "A-01-01").json()
+
+        assert (task["params"]["sku"], task["params"]["qty"]) == ("SKU-1", 1)
+        assert done["prompt"] == "put_away"
+        assert balance(desk, "SKU-1", "RETURNS") == 0
+        assert verify(store.read()) == []
+    store.close()

@@ -141,10 +141,11 @@ def channels(conn: sqlite3.Connection) -> list[str]:
 
 
 def putaways(conn: sqlite3.Connection, start: str, end: str) -> Rows:
-    """Putaway tasks finished in the window: first received at the dock, stored in a bin."""
+    """Putaway tasks of received goods finished in the window: first received at the dock,
+    stored in a bin (returns put away are not deliveries)."""
     return _rows(
         conn,
         "SELECT created_at AS received_at, done_at AS stored_at FROM putaway_tasks"
-        " WHERE done_at >= ? AND done_at < ? ORDER BY done_at",
+        " WHERE done_at >= ? AND done_at < ? AND asn_id IS NOT NULL ORDER BY done_at",
         (start, end),
     )

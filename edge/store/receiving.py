@@ -239,11 +239,18 @@ def apply_unit_received(
             (r.sku, r.lot, r.expiry),
         )
     if column == "accepted":
-        tx.execute(
-            "INSERT INTO putaway_tasks (asn_id, container, sku, from_location, created_at)"
-            " VALUES (?,?,?,?,?) ON CONFLICT (container, sku) WHERE status = 'open' DO NOTHING",
-            (r.asn_id, r.container, r.sku, r.dock, tx.at),
-        )
+        open_putaway(tx, container=r.container, sku=r.sku, location=r.dock, asn_id=r.asn_id)
+
+
+def open_putaway(tx: Tx, *, container: str, sku: str, location: str, asn_id: str | None) -> None:
+    """A putaway task for the SKU's units in `container` at `location`, unless one is open:
+    goods received at the dock, or returns graded resellable (container '' at the returns area,
+    one task per SKU there)."""
+    tx.execute(
+        "INSERT INTO putaway_tasks (asn_id, container, sku, from_location, created_at)"
+        " VALUES (?,?,?,?,?) ON CONFLICT (container, sku) WHERE status = 'open' DO NOTHING",
+        (asn_id, container, sku, location, tx.at),
+    )
 
 
 def apply_discrepancy(
@@ -352,16 +359,6 @@ def apply_putaway_done(
 def open_putaway_tasks(conn: Conn) -> list[dict[str, Any]]:
     rows = conn.execute("SELECT * FROM putaway_tasks WHERE status = 'open' ORDER BY id")
     return [dict(r) for r in rows]
-
-
-def dock_to_stock_seconds(conn: Conn, since: str, until: str) -> list[float]:
-    """Per putaway task finished in [since, until): seconds from its first receipt to its bin."""
-    rows = conn.execute(
-        "SELECT (julianday(done_at) - julianday(created_at)) * 86400.0 FROM putaway_tasks"
-        " WHERE done_at >= ? AND done_at < ? ORDER BY done_at",
-        (since, until),
-    )
-    return [float(r[0]) for r in rows]
 
 
 def label_product(conn: Conn, sku: str) -> dict[str, Any] | None:

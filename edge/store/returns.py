@@ -11,6 +11,7 @@ from typing import Any
 
 from edge.domain.return_record import ReturnItemGraded, ReturnParcelClosed, ReturnParcelOpened
 from edge.store.orders import order_row, resolve_order_id
+from edge.store.receiving import open_putaway
 from edge.store.writer import Tx
 
 Conn = sqlite3.Connection | Tx
@@ -325,6 +326,8 @@ def apply_item_graded(
             tx.at,
         ),
     )
+    if c.grade == "resellable" and c.bucket == "on_hand":  # to a bin by the dock's putaway
+        open_putaway(tx, container="", sku=c.sku, location=c.location, asn_id=None)
 
 
 def apply_parcel_closed(tx: Tx, c: ReturnParcelClosed, *_: Any) -> None:
