@@ -20,6 +20,7 @@ from edge.demo.floor import (
     with_virtual_scanner,
     write_sheet,
 )
+from edge.demo.history import seed_history
 from edge.demo.returns import (
     authorise_returns,
     returns_banner,
@@ -84,6 +85,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
             seed_picked(store, _released(store))
             shipped = ship_orders(store, settings)
             authorise_returns(central.central, store, shipped, lambda: sync_now(store, settings))
+            seed_history(store, settings)  # weeks of it, for the board, KPIs and the report
             counted = seed_counts(store, settings)
             log.info("counted %d demo bins (one waits for approval)", len(counted))
         returns = seeded_returns(store)

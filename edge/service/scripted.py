@@ -191,6 +191,22 @@ def _ship(
     tag: str,
 ) -> None:
     _pick_whole(tx, order_id, picker, tag)
+    pack_and_dispatch(
+        tx, order_id=order_id, carrier=carrier, rules=rules, box=box, packer=packer, tag=tag
+    )
+
+
+def pack_and_dispatch(
+    tx: Tx,
+    *,
+    order_id: str,
+    carrier: Any,
+    rules: packing.PackRules,
+    box: Any,
+    packer: str,
+    tag: str,
+) -> None:
+    """Pack a picked order in one parcel of `box` at its weight and dispatch it (as `packer`)."""
     session = _session(tx, packer)
     state = start_task(tx, session, "pack")["state"]
     tote = pack_store.order_totes(tx, order_id)[0]

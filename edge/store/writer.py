@@ -50,6 +50,13 @@ class Tx:
         self._depth = 0
         self._at: str | None = None
 
+    def as_of(self, when: datetime) -> Tx:
+        """This transaction with its clock at `when`: a command that happened then, recorded
+        now (the demo's history). Same connection, savepoints and memo."""
+        other = Tx(self.conn, when, self.memo)
+        other._depth = self._depth
+        return other
+
     @property
     def at(self) -> str:
         """`now` as the stored UTC text, formatted once per command."""
