@@ -83,7 +83,7 @@ def ship_at(
 
 
 def count_shorts_at(store: Store, at: datetime, *, supervisor: str) -> int:
-    """The open count tasks done as of `at` — every other one found the units held, the others
+    """The open short-pick count tasks done as of `at` — every other one found the units held, the others
     one fewer — and the short picks' exceptions resolved by `supervisor`; how many counted."""
     return _as_of(store, at, lambda tx: _count_shorts(tx, supervisor))
 
@@ -139,7 +139,7 @@ def _refused(tx: Tx, session: Any, scan_id: str, code: str) -> None:
 
 
 def _count_shorts(tx: Tx, supervisor: str) -> int:
-    tasks = count_tasks(tx.conn)
+    tasks = [t for t in count_tasks(tx.conn) if t["reason"] == "short_pick"]
     for task in tasks:
         held = int(task["held"] or 0)
         found = held if task["id"] % 2 else max(held - 1, 0)
