@@ -245,6 +245,7 @@ def test_a_csv_file_makes_every_asn_of_it_with_containers_from_its_sscc_column(
         (3, "ASN-10,edge-2,,,TEA-0002,12,,,,", "warehouse"),
         (3, f"ASN-10,,,,TEA-0002,12,,,{PALLET[:-1]}9,", "sscc"),
         (3, "ASN-10,,,,TEA-0002,12,,,,crate", "container_kind"),
+        (5, f"ASN-11,edge-1,Hangzhou Cups,,TEA-0003,48,,,{PALLET},carton", "sscc"),
     ],
 )
 @pytest.mark.usefixtures("catalogue")
