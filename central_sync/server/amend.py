@@ -25,7 +25,7 @@ from central_sync.server.orders import (
     recalled_from,
     recheck_held,
 )
-from central_sync.store import orders, shipments
+from central_sync.store import orders, review, shipments
 from central_sync.store.db import Tx, utc_now
 
 log = logging.getLogger("central.orders")
@@ -39,7 +39,8 @@ class AddressIn(BaseModel):
     ship_to: ShipTo
 
 
-def _order(tx: Tx, order_id: str) -> dict[str, Any]:
+def locked_order(tx: Tx, order_id: str) -> dict[str, Any]:
+    """The order, locked for a decision (the feed lock first, as every assignment takes it)."""
     tx.lock_feed()
     row = orders.order_for_update(tx, order_id)
     if row is None:
@@ -66,13 +67,15 @@ def cancel_order(
 ) -> dict[str, Any]:
     """Cancel; the edge holding it is told, and its channel unless the channel cancelled it.
     Cancelling a cancelled order changes nothing."""
-    row = _order(tx, order_id)
+    row = locked_order(tx, order_id)
     if row["status"] == "cancelled":
         return {"order_id": order_id, "status": "cancelled", "changed": False}
     if row["status"] in SHIPPED:
         _refuse_if_gone(tx, row, "cancelled")
     orders.cancel(tx, order_id, reason, utc_now())
     history(tx, order_id, row["status"], "cancelled", note=reason)
+    review.cancel_pending(tx, order_id, reason, utc_now())  # a held order leaves review with it
+    resolve_for_order(tx, order_id, "review_overdue")
     if tell_channel:
         channel_status.cancelled(tx, order_id, reason)
     if consign.cancel_parts(tx, order_id, reason):
@@ -86,7 +89,7 @@ def cancel_order(
 
 def change_address(tx: Tx, order_id: str, ship_to: ShipTo) -> dict[str, Any]:
     """Store the new address and send it to the order's edge (which reprints a printed label)."""
-    row = _order(tx, order_id)
+    row = locked_order(tx, order_id)
     _refuse_if_gone(tx, row, "readdressed")
     new = ship_to.model_dump()
     if json.loads(row["ship_to"]) == new:
@@ -116,7 +119,7 @@ def reassign_order(
     copy, once, putting back anything it picked) and assign it by the rule among the other edges;
     unassigned with the reason when none can cover it. Only an order central holds `released`
     (not yet picking, as far as central knows) can move."""
-    row = _order(tx, order_id)
+    row = locked_order(tx, order_id)
     _refuse_if_gone(tx, row, "reassigned")
     if consign.edge_copy(tx, order_id):
         raise CentralError(

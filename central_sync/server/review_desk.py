@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from central_sync.server.amend import cancel_order
+from central_sync.server.amend import cancel_order, locked_order
 from central_sync.server.attention import resolve_for_order
 from central_sync.server.errors import CentralError
 from central_sync.server.orders import history, recheck_held
@@ -20,31 +20,26 @@ from central_sync.store.db import Tx, utc_now
 log = logging.getLogger("central.review")
 
 
-def _locked_order(tx: Tx, order_id: str) -> dict[str, Any]:
-    tx.lock_feed()
-    row = orders.order_for_update(tx, order_id)
-    if row is None:
-        raise CentralError("not_found", what="order", key=order_id)
-    return row
-
-
-def _review(tx: Tx, order_id: str) -> dict[str, Any]:
-    found = review_store.review_of(tx, order_id)
-    if found is None:
+def _pending(tx: Tx, order_id: str, decision: str) -> bool:
+    """Lock the order for `decision`: True while its review waits, False when it was so decided
+    already (nothing to do); refused when never held, decided the other way, or gone from hold."""
+    row = locked_order(tx, order_id)
+    review = review_store.review_of(tx, order_id)
+    if review is None:
         raise CentralError("not_in_review", order_id=order_id)
-    return found
+    if review["state"] == decision:
+        return False
+    if review["state"] != "pending" or row["status"] != "on_hold":
+        raise _decided(order_id, row["status"], decision)
+    return True
 
 
 def release(tx: Tx, order_id: str, by: str, note: str, *, quiet_after_s: float) -> dict[str, Any]:
     """A person looked and lets the order go: assigned and released as any new order (or still
     held for another reason, or unassigned with the reason). Releasing it again changes nothing;
     releasing a cancelled one is refused."""
-    row = _locked_order(tx, order_id)
-    review = _review(tx, order_id)
-    if review["state"] == "released":
+    if not _pending(tx, order_id, "released"):
         return _answer(tx, order_id, changed=False)
-    if review["state"] == "cancelled" or row["status"] != "on_hold":
-        raise _decided(order_id, row["status"], "released")
     review_store.decide(tx, order_id, "released", by, note, utc_now())
     history(tx, order_id, "on_hold", "on_hold", note=_audit("released", by, note))
     resolve_for_order(tx, order_id, OVERDUE)
@@ -57,12 +52,8 @@ def cancel(tx: Tx, order_id: str, by: str, reason: str) -> dict[str, Any]:
     """A person looked and cancels the order: cancelled at central and written back to its
     channel (the outbound queue). Cancelling it again changes nothing; cancelling a released
     one is refused (cancel it as any order: POST /api/v1/orders/{id}/cancel)."""
-    row = _locked_order(tx, order_id)
-    review = _review(tx, order_id)
-    if review["state"] == "cancelled":
+    if not _pending(tx, order_id, "cancelled"):
         return _answer(tx, order_id, changed=False)
-    if review["state"] == "released" or row["status"] != "on_hold":
-        raise _decided(order_id, row["status"], "cancelled")
     review_store.decide(tx, order_id, "cancelled", by, reason, utc_now())
     cancel_order(tx, order_id, f"cancelled in review: {reason}", tell_channel=True)
     history(tx, order_id, "cancelled", "cancelled", note=_audit("cancelled", by, reason))

@@ -239,6 +239,25 @@ def test_a_cancelled_held_order_is_written_back_to_its_channel_and_cannot_be_rel
     assert snapshot(central) == before
 
 
+def test_a_held_order_cancelled_as_any_order_leaves_review_and_its_exception_closes(
+    central: Central, client: TestClient, ready: dict[str, str]
+) -> None:
+    post(client, ready, order("1", to={"name": "test"}))
+    central.check_reviews(datetime.now(UTC) + LATER)
+    assert [x["kind"] for x in central.exceptions()] == ["review_overdue"]
+
+    client.post("/api/v1/orders/shop:1/cancel", json={"reason": "buyer asked"}, headers=ready)
+
+    assert client.get("/api/v1/reviews", headers=ready).json() == []
+    assert central.exceptions() == []
+    again = client.post("/api/v1/orders/shop:1/review/cancel", json={"reason": "x"}, headers=ready)
+    assert (again.status_code, again.json()["review"], again.json()["changed"]) == (
+        200,
+        "cancelled",
+        False,
+    )
+
+
 def test_a_released_order_cannot_be_cancelled_in_review(
     central: Central, client: TestClient, ready: dict[str, str]
 ) -> None:
