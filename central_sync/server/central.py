@@ -417,7 +417,14 @@ class Central:
 
     def release_review(self, order_id: str, by: str, note: str) -> dict[str, Any]:
         with self.write() as tx:
-            done = review_desk.release(tx, order_id, by, note, quiet_after_s=self.quiet_after_s)
+            done = review_desk.release(
+                tx,
+                order_id,
+                by,
+                note,
+                quiet_after_s=self.quiet_after_s,
+                window=merge.Window(tx, self.merging, datetime.now(UTC)),
+            )
             touched = channel_stock.skus_of_orders(tx, {order_id})
         self.publisher.add(touched)
         return done

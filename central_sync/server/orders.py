@@ -26,6 +26,7 @@ from central_sync.server.assign import (
 )
 from central_sync.server.feed import add_change, add_changes
 from central_sync.server.merge import Window, waiting_reason
+from central_sync.store import merge as merge_store
 from central_sync.store.db import Tx, utc_now
 from kernel.fields import Lot, Priority, ZonedTime
 
@@ -292,10 +293,17 @@ def hold_reason(channel: str, ship_to: dict[str, str], lines: Sequence[tuple[str
     return ""
 
 
-def recheck_held(tx: Tx, order_id: str, *, quiet_after_s: float = QUIET_AFTER_S) -> str | None:
+def recheck_held(
+    tx: Tx, order_id: str, *, quiet_after_s: float = QUIET_AFTER_S, window: Window | None = None
+) -> str | None:
     """A held order (never assigned) checked again after a change: assigned and released if it
-    may go now, else its reason brought up to date. Returns the warehouse it went to."""
-    row = tx.one("SELECT channel, status, warehouse, ship_to FROM orders WHERE id = ?", (order_id,))
+    may go now — or, given the merge `window`, waiting in it as a new order would — else its
+    reason brought up to date. Returns the warehouse it went to."""
+    row = tx.one(
+        "SELECT channel, status, warehouse, ship_to, customer_ref, carrier, service FROM orders"
+        " WHERE id = ?",
+        (order_id,),
+    )
     if row is None or row["status"] != "on_hold" or row["warehouse"]:
         return None
     lines = tx.all(
@@ -312,7 +320,25 @@ def recheck_held(tx: Tx, order_id: str, *, quiet_after_s: float = QUIET_AFTER_S)
         (utc_now(), order_id),
     )
     history(tx, order_id, "on_hold", "unassigned", note="nothing holds it any more")
+    if _wait_for_merge(tx, order_id, row, window):
+        return None
     return assign_order(tx, order_id, quiet_after_s=quiet_after_s)
+
+
+def _wait_for_merge(tx: Tx, order_id: str, row: Mapping[str, Any], window: Window | None) -> bool:
+    """The order let go joins its merge window (merge.py) when its channel merges; True if so."""
+    joined = window and window.join(
+        row["channel"],
+        row["customer_ref"],
+        json.loads(row["ship_to"]),
+        row["carrier"],
+        row["service"],
+    )
+    if not joined:
+        return False
+    key, until = joined
+    merge_store.wait_in_window(tx, order_id, key, until, waiting_reason(until), utc_now())
+    return True
 
 
 def _existing(tx: Tx, orders: Sequence[OrderIn]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -11,6 +11,7 @@ from typing import Any
 from central_sync.server.amend import cancel_order, locked_order
 from central_sync.server.attention import resolve_for_order
 from central_sync.server.errors import CentralError
+from central_sync.server.merge import Window
 from central_sync.server.orders import history, recheck_held
 from central_sync.server.review import OVERDUE
 from central_sync.store import orders
@@ -34,7 +35,15 @@ def _pending(tx: Tx, order_id: str, decision: str) -> bool:
     return True
 
 
-def release(tx: Tx, order_id: str, by: str, note: str, *, quiet_after_s: float) -> dict[str, Any]:
+def release(
+    tx: Tx,
+    order_id: str,
+    by: str,
+    note: str,
+    *,
+    quiet_after_s: float,
+    window: Window | None = None,
+) -> dict[str, Any]:
     """A person looked and lets the order go: assigned and released as any new order (or still
     held for another reason, or unassigned with the reason). Releasing it again changes nothing;
     releasing a cancelled one is refused."""
@@ -43,7 +52,7 @@ def release(tx: Tx, order_id: str, by: str, note: str, *, quiet_after_s: float) 
     review_store.decide(tx, order_id, "released", by, note, utc_now())
     history(tx, order_id, "on_hold", "on_hold", note=_audit("released", by, note))
     resolve_for_order(tx, order_id, OVERDUE)
-    warehouse = recheck_held(tx, order_id, quiet_after_s=quiet_after_s)
+    warehouse = recheck_held(tx, order_id, quiet_after_s=quiet_after_s, window=window)
     log.info("order %s released after review by %s: %s", order_id, by, warehouse or "waiting")
     return _answer(tx, order_id, changed=True)
 

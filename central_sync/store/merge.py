@@ -181,6 +181,16 @@ def release_order(tx: Tx, order_id: str, warehouse: str | None, now: str) -> Non
     )
 
 
+def wait_in_window(tx: Tx, order_id: str, key: str, until: str, reason: str, now: str) -> None:
+    """An order let go after a hold (review, a corrected address) joins its key's merge window
+    as a new order does: unassigned, waiting until `until`."""
+    tx.execute(
+        "UPDATE orders SET status = 'unassigned', merge_key = ?, merge_until = ?, hold_reason = ?,"
+        " updated_at = ? WHERE id = ?",
+        (key, until, reason, now, order_id),
+    )
+
+
 def order_status(tx: Tx, order_id: str) -> str | None:
     found = tx.value("SELECT status FROM orders WHERE id = ?", (order_id,))
     return None if found is None else str(found)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from central_sync.cli import cli
 from central_sync.server.central import Central
 from central_sync.server.exception_push import ExceptionPusher, Target, target_from
+from central_sync.server.merge import MergeSettings
 from central_sync.server.review_rules import Candidate, Rules, check
 from tests.central.support import EdgeSide, channel_order, product, snapshot
 from tests.test_exception_push import SECRET, Listener
@@ -256,6 +257,30 @@ def test_a_held_order_cancelled_as_any_order_leaves_review_and_its_exception_clo
         "cancelled",
         False,
     )
+
+
+def test_a_held_order_is_not_merged_and_once_released_joins_a_merge_window_as_a_new_order(
+    central: Central, client: TestClient, ready: dict[str, str], edge: EdgeSide
+) -> None:
+    central.merging = MergeSettings(window_s=60)
+    assert post(client, ready, order("1"))["order_status"] == "unassigned"  # in its window
+    assert post(client, ready, order("2", 2, total="9000"))["order_status"] == "on_hold"
+
+    closed = central.release_merges(datetime.now(UTC) + timedelta(seconds=61))
+
+    assert [c["orders"] for c in closed] == [["shop:1"]]  # the held order stayed out
+    assert client.get("/api/v1/orders/shop:2", headers=ready).json()["status"] == "on_hold"
+    done = client.post("/api/v1/orders/shop:2/review/release", headers=ready).json()
+    assert (done["status"], done["warehouse"]) == ("unassigned", None)
+    assert done["hold_reason"].startswith("merge window: waits until ")
+    assert central.release_merges(datetime.now(UTC) + timedelta(seconds=61)) == [
+        {"orders": ["shop:2"], "warehouse": "edge-1"}
+    ]
+    assert [c["id"] for c in released_to(edge)] == ["shop:1", "shop:2"]
+
+
+def released_to(edge: EdgeSide) -> list[dict[str, Any]]:
+    return [c["data"] for c in edge.changes(limit=500)["changes"] if c["type"] == "order_released"]
 
 
 def test_a_released_order_cannot_be_cancelled_in_review(
