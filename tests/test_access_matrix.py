@@ -60,6 +60,8 @@ NOT_OWNED = {
     "GET /api/v1/counts/review": MANAGED,
     "POST /api/v1/counts/{task_id}/approve": MANAGED,
     "POST /api/v1/counts/{task_id}/reject": MANAGED,
+    "GET /api/v1/replenishments": SHARED,
+    "POST /api/v1/replenishments/{task_id}/done": "a move of the warehouse's stock, by whoever does it",
     "GET /api/v1/stock/expiring": MANAGED,
     "POST /api/v1/stock/expired/quarantine": MANAGED,
     "POST /api/v1/stock/adjustments": MANAGED,

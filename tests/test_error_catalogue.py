@@ -26,6 +26,7 @@ from edge.config import load_settings
 from edge.domain.errors import EdgeError
 from edge.domain.messages import CATALOGUE, render
 from edge.domain.stock import ReceiveStock
+from edge.service.exceptions import sweep_once
 from edge.service.stock import receive
 from edge.store import catalog
 from edge.store.backup import backup, restore
@@ -604,6 +605,30 @@ def no_approval_pending(f: Floor) -> Act:
     return lambda lang: f.client.post(f"{url}/approve", json={}, headers=sup | lang)
 
 
+def replenishment(f: Floor) -> tuple[dict[str, str], str]:
+    """SKU-1's pick face B-02-01 (empty, minimum 2) got a replenishment from A-01-01."""
+    sql(f, "INSERT INTO pick_faces (sku, location, capacity) VALUES ('SKU-1', 'B-02-01', 5)")
+    overrides = {"stock.low_stock_threshold": 2, "edge.data_dir": f.store.path.parent}
+    settings = load_settings(env={}, overrides=overrides)
+    f.store.writer.call(lambda tx: sweep_once(tx, settings))
+    picker = f.login("B-PICK")
+    (task,) = f.client.get("/api/v1/replenishments", headers=picker).json()
+    return picker, f"/api/v1/replenishments/{task['id']}/done"
+
+
+def replenish_wrong_face(f: Floor) -> Act:
+    picker, url = replenishment(f)
+    body = {"source": "A-01-01", "target": "A-01-02"}
+    return lambda lang: f.client.post(url, json=body, headers=picker | lang)
+
+
+def replenish_task_done(f: Floor) -> Act:
+    picker, url = replenishment(f)
+    body = {"source": "A-01-01", "target": "B-02-01"}
+    assert f.client.post(url, json=body, headers=picker).status_code == 200
+    return lambda lang: f.client.post(url, json=body, headers=picker | lang)
+
+
 def exception_resolved(f: Floor) -> Act:
     sup, _url = count_task(f)
     (short,) = f.client.get("/api/v1/exceptions", headers=sup).json()
@@ -844,6 +869,8 @@ SCENARIOS: dict[str, Scenario] = {
         exception_resolved,
         approver_is_counter,
         no_approval_pending,
+        replenish_wrong_face,
+        replenish_task_done,
         quantity_too_large,
         balance_out_of_range,
         method_not_allowed,

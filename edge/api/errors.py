@@ -54,6 +54,8 @@ STATUS: dict[str, int] = {
     "board_list_started": 409,
     "board_not_reprioritisable": 409,
     "no_approval_pending": 409,
+    "replenish_task_done": 409,
+    "replenish_wrong_face": 422,
     "approver_is_counter": 403,
     "no_pick_list": 404,
     "method_not_allowed": 405,

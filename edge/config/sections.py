@@ -129,6 +129,11 @@ class StockSettings(BaseModel):
     low_stock_threshold: int = _key(
         0, "Flag an item when its available stock falls to this or below; 0 = never.", ge=0
     )
+    replenish_rule: Literal["fefo", "fullest", "nearest"] = _key(
+        "fefo",
+        "Which reserve bin refills a pick face: fefo (earliest expiry, then the emptiest bin),"
+        " fullest, or nearest (lowest pick sequence).",
+    )
     count_approval_units: int = _key(
         10,
         "A count whose variance is more than this many units (all lines) waits for a second"

@@ -59,6 +59,13 @@ KINDS: Mapping[str, Kind] = {
         "devices",
         "/metrics",
     ),
+    "no_reserve": Kind(
+        _SUP,
+        "The pick face is at its minimum and no reserve is left: receive or move stock in.",
+        "拣货位已到最低库存且无储备库存：请收货或调入库存。",
+        "replenish",
+        "/api/v1/replenishments",
+    ),
     "order_stuck": Kind(
         _SUP,
         "Find out why the order has not moved on and move it, hold it or cancel it.",

@@ -159,6 +159,14 @@ CATALOGUE: dict[str, Message] = {
         "Count task {task_id} at {location} is already done (found {found}). Refresh the open counts.",
         "{location} 的盘点任务 {task_id} 已完成（找到 {found} 件）。请刷新待盘点列表。",
     ),
+    "replenish_task_done": Message(
+        "Replenishment {task_id} of {location} is already done. Refresh the list.",
+        "{location} 的补货任务 {task_id} 已完成。请刷新列表。",
+    ),
+    "replenish_wrong_face": Message(
+        "{scanned} is not the pick face to fill: put the units into {location} and scan it.",
+        "{scanned} 不是要补货的拣货位：请把商品放入 {location} 并扫描该库位。",
+    ),
     "no_approval_pending": Message(
         "Count task {task_id} has no adjustment waiting for approval (it is {status}). Refresh the"
         " counts in review.",
@@ -522,6 +530,10 @@ PROMPTS: dict[str, Message] = {
         " lists (the picker is refused them): {left}.",
         "截至 {today} 已过期：{units} 件（{grains} 个库位批次）已转入隔离（冻结{target_text}）。"
         "重新分配的订单：{orders} 个。仍分配在进行中拣货单上的数量（拣货时会被拒绝）：{left} 件。",
+    ),
+    "replenished": Message(
+        "Moved {qty} × {sku} from {source} to the pick face {location}.",
+        "已将 {qty} 件 {sku} 从 {source} 补到拣货位 {location}。",
     ),
     "count_submitted": Message(
         "Count of {location} recorded (task {task_id}). Thank you: go on to the next count.",

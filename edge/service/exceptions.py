@@ -23,6 +23,7 @@ from edge.domain.exceptions import (
     sweep,
     watch_devices,
 )
+from edge.service import replenish
 from edge.store import exceptions as exc_store
 from edge.store import print_jobs, return_desk
 from edge.store.database import Store
@@ -190,7 +191,8 @@ def sweep_once(
 ) -> dict[str, list[int]]:
     """Open an exception per overdue cause never opened, close those whose cause is gone
     (`devices`: the devices down and scales silent, as the watch of the devices sees them)."""
-    plan = sweep([*conditions(tx, settings), *devices], exc_store.known_causes(tx), tx.now)
+    low = replenish.plan(tx, settings)  # opens the replenishments the pick faces need
+    plan = sweep([*conditions(tx, settings), *devices, *low], exc_store.known_causes(tx), tx.now)
     opened = [exc_store.open_caused(tx, c) for c in plan.opened]
     for exception_id in plan.cleared:
         exc_store.change(tx, exception_id, "resolved", "resolved", None, note="cleared")

@@ -180,11 +180,14 @@ def review(conn: sqlite3.Connection, *, status: str = "review") -> list[dict[str
 
 
 def open_floor_tasks(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Count tasks still to do (open) or waiting for an approval (review), as the task board
-    shows floor tasks: kind, id, where, what, why, status and since when. No quantities."""
+    """Count tasks still to do (open) or waiting for an approval (review), and replenishments
+    to do (kind `replenish`, location the pick face), as the task board shows floor tasks:
+    kind, id, where, what, why, status and since when. No quantities."""
     rows = conn.execute(
         "SELECT 'count' AS kind, id, location, sku, reason, status, created_at"
-        " FROM count_tasks WHERE status IN ('open','review') ORDER BY id LIMIT 1000"
+        " FROM count_tasks WHERE status IN ('open','review')"
+        " UNION ALL SELECT 'replenish', id, location, sku, 'low_stock', status, created_at"
+        " FROM replenish_tasks WHERE status = 'open' ORDER BY created_at, kind, id LIMIT 1000"
     )
     return [dict(r) for r in rows]
 

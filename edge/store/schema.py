@@ -885,6 +885,31 @@ def m0019_cycle_counts(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0020_replenishment")
+def m0020_replenishment(db: Database) -> None:
+    # A pick face (pick_faces) whose free units fell to the site's minimum is refilled from one
+    # reserve bin: one open task per face, done by scan (reserve → face through the move path).
+    db.executescript(
+        """
+        CREATE TABLE replenish_tasks (
+            id INTEGER PRIMARY KEY,
+            sku TEXT NOT NULL REFERENCES products(sku),
+            location TEXT NOT NULL REFERENCES locations(code),
+            source TEXT NOT NULL REFERENCES locations(code),
+            lot TEXT NOT NULL DEFAULT '',
+            qty INTEGER NOT NULL CHECK (qty > 0),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','done')),
+            moved INTEGER,
+            created_at TEXT NOT NULL,
+            done_at TEXT,
+            done_by INTEGER REFERENCES operators(id)
+        );
+        CREATE UNIQUE INDEX replenish_tasks_open ON replenish_tasks(sku, location)
+            WHERE status = 'open';
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

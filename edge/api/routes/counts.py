@@ -15,7 +15,9 @@ from edge.api.errors import answer_response, request_language
 from edge.api.fields import Code, Int64Id, Lot, Note
 from edge.domain.operator import MANAGERS
 from edge.service import counts as service
+from edge.service import replenish
 from edge.store import counts
+from edge.store import replenish as replenish_store
 from edge.store.ledger import Actor
 from edge.store.operators import LoginSession
 
@@ -107,3 +109,25 @@ async def reject(
 ) -> JSONResponse:
     """Reject a count waiting for approval: nothing is booked, the bin is counted again."""
     return await _decide(task_id, False, body, request, session, store)
+
+
+class ReplenishIn(BaseModel):
+    source: Code = Field(description="The bin the units were taken from (scanned).")
+    target: Code = Field(description="The pick face they were put into (scanned).")
+
+
+@router.get("/replenishments")
+async def replenishments(_: Counter, store: StoreDep) -> list[dict[str, Any]]:
+    """Pick faces to refill: take `qty` of `sku` from `source` (reserve) to `location`."""
+    return replenish_store.open_tasks(store.read())
+
+
+@router.post("/replenishments/{task_id}/done")
+async def replenished(
+    task_id: Int64Id, body: ReplenishIn, request: Request, session: Counter, store: StoreDep
+) -> JSONResponse:
+    """A replenishment done by scan: reserve → pick face through the move path, one
+    transaction; the task closes."""
+    actor = Actor(session.operator_id, session.device_id)
+    answer = await replenish.replenished(store, task_id, body.source, body.target, actor)
+    return answer_response(answer, request_language(request), replayed=False)
