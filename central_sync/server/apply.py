@@ -17,10 +17,9 @@ from typing import Any
 
 from central_sync.server import channel_status, consign
 from central_sync.server.aftersales import apply_returns
-from central_sync.server.amend import SHIPPED
 from central_sync.server.asns import apply_asn_closes
 from central_sync.server.attention import raise_exception
-from central_sync.server.batch import STATUS_BY_EVENT, EdgeEvent, picked_delta
+from central_sync.server.batch import SHIPPED, STATUS_BY_EVENT, EdgeEvent, picked_delta
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.reassigned import adopt_shipped

@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from central_sync.server import consign
-from central_sync.server.amend import SHIPPED, cancel_order
+from central_sync.server.amend import cancel_order
 from central_sync.server.attention import raise_exception
+from central_sync.server.batch import SHIPPED
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.orders import LineIn, history

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, Strict
 
-from central_sync.server.amend import SHIPPED
 from central_sync.server.attention import raise_exception, resolve_for_order
+from central_sync.server.batch import SHIPPED
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
 from central_sync.server.orders import history

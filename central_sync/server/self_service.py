@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from central_sync.server.amend import SHIPPED
+from central_sync.server.batch import SHIPPED
 from central_sync.server.errors import CentralError
 from central_sync.server.return_policy import REASONS, load_policy, window
 from central_sync.server.returns import ReturnLine, order_of, parse_time, shipped_at
