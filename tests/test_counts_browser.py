@@ -2,7 +2,8 @@
 pick shows on the supervisor's exceptions screen, the picker resolves it with a blind count on the
 handheld (the count screen and the API behind it never show the expected quantity) and the
 exception closes; a large adjustment waits, its own counter cannot approve it, and a second
-supervisor does from the review list."""
+supervisor does from the review list; a replenishment is done by scanning the reserve bin and
+the pick face."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from edge.api.app import create_app
 from edge.config import load_settings
 from edge.domain.operator import hash_pin
+from edge.service.exceptions import sweep_once
 from edge.store.database import Store
 from edge.store.operators import add_operator
 from tests.browser import ANSWER_TIMEOUT_MS, HANDHELD, Handheld
@@ -179,3 +181,41 @@ def test_a_short_pick_is_resolved_by_a_blind_count_and_a_large_one_needs_a_secon
     decided = store.read().execute("SELECT status, decided_by FROM count_approvals").fetchall()
     second_id = store.read().execute("SELECT id FROM operators WHERE badge = 'B-SUP2'").fetchone()
     assert [tuple(r) for r in decided] == [("approved", second_id[0])]
+
+
+def test_a_replenishment_is_done_by_scanning_the_reserve_bin_and_the_pick_face(
+    browser: Any, edge: tuple[str, Store, Floor], tmp_path: Any
+) -> None:
+    url, store, floor = edge
+    store.writer.call(
+        lambda tx: tx.execute(
+            "INSERT INTO pick_faces (sku, location, capacity) VALUES ('SKU-1', 'B-02-01', 6)"
+        )
+    )
+    overrides = {"stock.low_stock_threshold": 2, "edge.data_dir": tmp_path}
+    store.writer.call(lambda tx: sweep_once(tx, load_settings(env={}, overrides=overrides)))
+
+    picker = handheld(browser, url, "HH-PICK", PICKER)
+    picker.by("btn-refill").click()
+    picker.wait_screen("refills")
+    task = picker.page.locator("[data-testid^=refill-task-]").first
+    task.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    listed = task.inner_text()
+    task.click()
+    picker.wait_screen("refill")
+    scan_locally(picker, "A-01-01")
+    picker.page.wait_for_selector("[data-testid=refill-step][data-step=face]")
+    scan_locally(picker, "B-02-01")
+    done = answered(picker)
+    dismiss(picker)
+    picker.by("refill-none").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    sideways = picker.page.evaluate("() => document.scrollingElement.scrollWidth")
+
+    assert listed == "Take 6 × SKU-1 from A-01-01 to B-02-01"
+    assert done["tone"] == "good" and "Moved 6 × SKU-1 from A-01-01" in done["detail"]
+    face = store.read().execute(
+        "SELECT qty FROM balances WHERE sku = 'SKU-1' AND location = 'B-02-01'"
+        " AND bucket = 'on_hand'"
+    )
+    assert face.fetchone()[0] == 6
+    assert sideways <= 360

@@ -14,7 +14,7 @@ import { putawayScreen, receiveScreen } from "./screens_dock.js";
 import { createPackBench, weightOfScan } from "./pack_bench.js";
 import { dispatchScreen, packScreen } from "./screens_pack.js";
 import { createExceptions, exceptionsScreen } from "./exceptions.js";
-import { countScreen, countsScreen, createCounts } from "./counts.js";
+import { countScreen, countsScreen, createCounts, refillScreen, refillsScreen } from "./counts.js";
 import { createKpis, kpiScreen } from "./kpis.js";
 import { boardScreen, createBoard } from "./board.js";
 import { createReturns } from "./returns.js";
@@ -40,6 +40,8 @@ const SCREENS = {
   exceptions: exceptionsScreen,
   counts: countsScreen,
   count: countScreen,
+  refills: refillsScreen,
+  refill: refillScreen,
   board: boardScreen,
   "unknown-station": unknownStationScreen,
 };
@@ -147,6 +149,7 @@ function route(code) {
   } else if (state.screen === "pick" && !state.task?.view) refuse(t("no_list"), t("no_list_hint"));
   else if (state.screen === "pack" && state.task?.view?.step === "package" && weightOfScan(code)) act.scannedWeight(weightOfScan(code));
   else if (state.screen === "count") act.countScan(code);
+  else if (state.screen === "refill") act.refillScan(code);
   else if (WORKFLOWS.has(state.screen)) enqueue(code);
   else refuse(t("choose_task_first"));
 }

@@ -15,7 +15,7 @@ const REASONS = { short_pick: () => t("count_reason_short_pick"), manual: () => 
 
 /** The counts screens' controller: the lists, the count being taken, and its actions. */
 export function createCounts({ state, render, go, needLogin, refuse, overlay }) {
-  const c = { tasks: null, review: null, error: "", task: null, step: "bin", lines: [], typed: "" };
+  const c = { tasks: null, review: null, error: "", task: null, step: "bin", lines: [], typed: "", refills: null, refill: null, source: "" };
   state.counts = c;
 
   async function get(path) {
@@ -100,6 +100,27 @@ export function createCounts({ state, render, go, needLogin, refuse, overlay }) 
       return answer(res, async () => actions.openCounts());
     },
     countCancel: () => actions.openCounts(),
+    async openRefills() {
+      c.refill = null;
+      go("refills");
+      c.error = "";
+      c.refills = await get("/api/v1/replenishments").catch(() => null);
+      if (state.screen === "refills") render();
+    },
+    startRefill(task) {
+      Object.assign(c, { refill: task, source: "" });
+      go("refill");
+    },
+    /** A scan on the replenishment screen: the bin taken from, then the pick face. */
+    async refillScan(code) {
+      if (!c.source) {
+        c.source = code.trim();
+        return render();
+      }
+      const body = { source: c.source, target: code.trim() };
+      const res = await call("POST", `/api/v1/replenishments/${c.refill.id}/done`, body);
+      return answer(res, async () => actions.openRefills());
+    },
     async countDecide(id, verdict) {
       const res = await call("POST", `/api/v1/counts/${id}/${verdict}`, {});
       return answer(res, load);
@@ -190,5 +211,35 @@ export function countScreen({ state, act }) {
       row(button("count-add", t("count_add"), act.countAddTyped, { kind: "secondary" })),
     ],
     actions: [row(button("count-submit", t("count_submit"), act.countSubmit), button("count-cancel", t("count_cancel"), act.countCancel, { kind: "secondary" }))],
+  };
+}
+
+function refillLabel(r) {
+  return t("refill_take", { qty: r.qty, sku: r.sku, lot: r.lot ? ` (${r.lot})` : "", source: r.source, location: r.location });
+}
+
+export function refillsScreen({ state, act }) {
+  const c = state.counts;
+  const list = c.error
+    ? h("p", { class: "error", role: "alert" }, c.error)
+    : !c.refills
+      ? h("p", { class: "loading" }, t("loading"))
+      : !c.refills.length
+        ? h("p", { "data-testid": "refill-none" }, t("refill_none"))
+        : h("ul", { class: "count-list" }, c.refills.map((r) => h("li", {}, button(`refill-task-${r.id}`, refillLabel(r), () => act.startRefill(r), { kind: "secondary" }))));
+  return {
+    main: [h("h1", { class: "title" }, t("refill_title")), list],
+    actions: [row(button("refill-refresh", t("exc_refresh"), act.openRefills), button("btn-tasks", t("btn_tasks"), act.tasks, { kind: "secondary" }))],
+  };
+}
+
+export function refillScreen({ state, act }) {
+  const c = state.counts;
+  const r = c.refill;
+  const step = c.source ? "face" : "source";
+  const prompt = c.source ? t("refill_scan_face", { location: r.location, source: c.source }) : t("refill_scan_source", { source: r.source });
+  return {
+    main: [h("h1", { class: "title" }, t("refill_title")), h("p", { class: "code", "data-testid": "refill-task" }, refillLabel(r)), h("p", { class: "step", "data-testid": "refill-step", "data-step": step }, prompt)],
+    actions: [row(button("refill-cancel", t("count_cancel"), act.openRefills, { kind: "secondary" }))],
   };
 }

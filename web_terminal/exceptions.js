@@ -20,6 +20,7 @@ const KINDS = {
   restore: () => t("exc_kind_restore"),
   count_variance: () => t("exc_kind_count_variance"),
   device_down: () => t("exc_kind_device_down"),
+  no_reserve: () => t("exc_kind_no_reserve"),
   scale_silent: () => t("exc_kind_scale_silent"),
 };
 const STATES = { open: () => t("exc_state_open"), acked: () => t("exc_state_acked"), resolved: () => t("exc_state_resolved") };

@@ -144,6 +144,7 @@ export function chooserScreen({ state, act }) {
   tiles.push(tile("btn-putaway", t("task_putaway"), t("task_putaway_hint"), "⇱", () => act.startTask("putaway")));
   tiles.push(tile("btn-move", t("task_move"), t("task_move_hint"), "⇄", () => act.startTask("move")));
   tiles.push(tile("btn-count", t("task_count"), t("task_count_hint"), "#", act.openCounts));
+  tiles.push(tile("btn-refill", t("task_refill"), t("task_refill_hint"), "↑", act.openRefills));
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-board", t("task_board"), t("task_board_hint"), "▦", act.openBoard));
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-kpis", t("task_kpis"), t("task_kpis_hint"), "∿", act.openKpis));
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-exceptions", t("task_exceptions"), t("task_exceptions_hint"), "!", act.openExceptions));
