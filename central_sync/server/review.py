@@ -15,6 +15,7 @@ from central_sync.server.attention import raise_exception
 from central_sync.server.errors import CentralError
 from central_sync.server.exception_push import queue_exception
 from central_sync.server.review_rules import (
+    BlockList,
     Candidate,
     Rules,
     RulesRefused,
@@ -61,6 +62,7 @@ class Batch:
 
     rules: Rules
     since: str
+    blocks: BlockList = field(default_factory=lambda: BlockList({}, {}, ()))
     seen: dict[str, str] = field(default_factory=dict)  # fingerprint → first order with it
     held: list[tuple[str, list[dict[str, Any]], str]] = field(default_factory=list)
     prints: list[tuple[str, str, str]] = field(default_factory=list)
@@ -81,7 +83,7 @@ class Batch:
             duplicate_of = self.seen.get(mark)
             self.seen.setdefault(mark, order_id)
             self.prints.append((mark, order_id, now))
-        found = check(order, self.rules, duplicate_of)
+        found = check(order, self.rules, duplicate_of, self.blocks)
         if found:
             self.held.append((order_id, found, now))
             log.info("order %s held for review: %s", order_id, hold_text(found, order_id))
@@ -98,7 +100,7 @@ def batch(tx: Tx, candidates: list[tuple[dict[str, str], list[tuple[str, int]]]]
     found = rules(tx)
     window = timedelta(minutes=found.duplicate_window_minutes)
     since = stamp(datetime.now(UTC) - window)
-    out = Batch(found, since)
+    out = Batch(found, since, BlockList.of(found.blocked))
     if found.enabled and found.duplicate_window_minutes and candidates:
         prints = {fingerprint(ship_to, lines) for ship_to, lines in candidates}
         out.seen = review_store.recent_fingerprints(tx, prints, since)

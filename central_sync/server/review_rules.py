@@ -203,9 +203,15 @@ class Candidate:
     total: str | None
 
 
-def check(order: Candidate, rules: Rules, duplicate_of: str | None = None) -> list[dict[str, Any]]:
+def check(
+    order: Candidate,
+    rules: Rules,
+    duplicate_of: str | None = None,
+    blocks: BlockList | None = None,
+) -> list[dict[str, Any]]:
     """Every reason the rules find to hold the order ([] when it may go on); `duplicate_of` is
-    an order with its fingerprint taken within the window (the caller looks it up)."""
+    an order with its fingerprint taken within the window (the caller looks it up); `blocks` the
+    rules' block list made ready (`BlockList.of`, once for many orders)."""
     if not rules.enabled:
         return []
     found = _address(order.ship_to, rules.address)
@@ -214,7 +220,7 @@ def check(order: Candidate, rules: Rules, duplicate_of: str | None = None) -> li
             reason("duplicate", other=duplicate_of, minutes=rules.duplicate_window_minutes)
         )
     found += _high_value(order, rules.high_value)
-    found += _blocked(order, rules.blocked)
+    found += _blocked(order, blocks or BlockList.of(rules.blocked))
     return found
 
 
@@ -253,21 +259,45 @@ def _high_value(order: Candidate, rules: Sequence[HighValue]) -> list[dict[str, 
     return [reason("high_value", total=order.total, currency=currency, over=str(rule.over))]
 
 
-def _blocked(order: Candidate, blocks: Sequence[Block]) -> list[dict[str, Any]]:
-    found = []
+@dataclass(frozen=True)
+class BlockList:
+    """The block list made ready once per rules document: each order is then a few set look-ups
+    and one pass over the address parts, whatever the list's length."""
+
+    customers: Mapping[str, Block]
+    phones: Mapping[str, Block]
+    addresses: tuple[tuple[str, Block], ...]
+
+    @classmethod
+    def of(cls, blocks: Sequence[Block]) -> BlockList:
+        customers: dict[str, Block] = {}
+        phones: dict[str, Block] = {}
+        addresses = []
+        for block in blocks:
+            if block.kind == "customer":
+                customers.setdefault(_plain(block.value), block)
+            elif block.kind == "phone":
+                if digits := _digits(block.value):
+                    phones.setdefault(digits, block)
+            else:
+                addresses.append((_plain(block.value), block))
+        return cls(customers, phones, tuple(addresses))
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _blocked(order: Candidate, blocks: BlockList) -> list[dict[str, Any]]:
     ship_to = order.ship_to
-    digits = re.sub(r"\D", "", str(ship_to.get("phone", "")))
     where = _plain(
         " ".join(str(ship_to.get(k, "")) for k in ("province", "city", "district", "address"))
     )
-    for block in blocks:
-        if block.kind == "customer":
-            hit = bool(order.customer_ref) and _plain(order.customer_ref) == _plain(block.value)
-        elif block.kind == "phone":
-            wanted = re.sub(r"\D", "", block.value)
-            hit = bool(wanted) and digits == wanted
-        else:
-            hit = _plain(block.value) in where
-        if hit:
-            found.append(reason("blocked", kind=block.kind, value=block.value, note=block.note))
-    return found
+    hits = [
+        blocks.customers.get(_plain(order.customer_ref)) if order.customer_ref else None,
+        blocks.phones.get(_digits(str(ship_to.get("phone", "")))),
+        *(block for value, block in blocks.addresses if value in where),
+    ]
+    return [
+        reason("blocked", kind=b.kind, value=b.value, note=b.note) for b in hits if b is not None
+    ]
