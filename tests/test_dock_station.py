@@ -46,3 +46,19 @@ def test_the_dock_stations_scanner_receives_an_asn_at_that_dock(dock: Any) -> No
     ]
     assert balance(floor, "SKU-1", STATION) == 2
     assert balance(floor, "SKU-1", "DOCK-1") == 0
+
+
+def test_a_handheld_may_receive_at_a_dock_it_names_and_not_at_an_unknown_one(dock: Any) -> None:
+    floor, _port, _answer = dock
+    expect(floor, [{"line_no": 1, "sku": "SKU-1", "qty": 1}])
+    floor.store.writer.call(lambda tx: catalog.upsert_location(tx, code=STATION, type="dock"))
+    headers = floor.login("B-PICK")
+    body = {"workflow": "receive", "station": STATION}
+
+    started = floor.client.post("/api/v1/work-sessions", json=body, headers=headers)
+    refused = floor.client.post(
+        "/api/v1/work-sessions", json=body | {"station": "NOWHERE"}, headers=floor.login("B-PACK")
+    )
+
+    assert started.json()["view"]["dock"] == STATION
+    assert (refused.status_code, refused.json()["code"]) == (404, "unknown_location")

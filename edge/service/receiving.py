@@ -58,9 +58,9 @@ def _session(state: dict[str, Any]) -> DockSession:
 def start_receive(
     tx: Tx, s: LoginSession, params: dict[str, Any], _f: FloorSettings
 ) -> dict[str, Any]:
-    """A dock session at the dock named, else the dock location named as the station the
-    device is at, else the site's first dock (`DOCK`, made if there is none)."""
-    wanted = params.get("dock")
+    """A dock session at the dock location named like the station asked for (or the one the
+    device is at), else the site's first dock (`DOCK`, made if there is none)."""
+    wanted = params.get("station")
     dock = store.dock_location(tx, wanted) if wanted else None
     if dock is None and wanted:
         raise EdgeError("unknown_location", location=wanted)

@@ -48,7 +48,7 @@ class TaskIn(BaseModel):
     station: str | None = Field(
         default=None,
         max_length=32,
-        description="pack, dispatch: the bench or dock (a station "
+        description="pack, dispatch, receive: the bench or dock (a station "
         "screen's own station by default).",
     )
 
