@@ -11,7 +11,7 @@ import { button, row } from "./screens_auth.js";
 import { h } from "./util.js";
 
 const MANAGERS = new Set(["supervisor", "admin"]);
-const REASONS = { short_pick: () => t("count_reason_short_pick"), manual: () => t("count_reason_manual") };
+const REASONS = { short_pick: () => t("count_reason_short_pick"), manual: () => t("count_reason_manual"), schedule: () => t("count_reason_schedule") };
 
 /** The counts screens' controller: the lists, the count being taken, and its actions. */
 export function createCounts({ state, render, go, needLogin, refuse, overlay }) {

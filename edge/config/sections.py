@@ -27,6 +27,7 @@ from edge.config.keys import (
 )
 from edge.domain.ledger import MAX_QUANTITY
 
+_ABC_EXPECTED = "class=days pairs for A, B and C such as A=7, B=30, C=90, or empty"
 _CHANNEL_DAYS_EXPECTED = "channel=days pairs separated by commas such as jd=30, tmall=60, or empty"
 
 
@@ -134,6 +135,16 @@ class StockSettings(BaseModel):
         "Which reserve bin refills a pick face: fefo (earliest expiry, then the emptiest bin),"
         " fullest, or nearest (lowest pick sequence).",
     )
+    count_schedule_days: str = _key(
+        "",
+        'Cycle counts by schedule: days between counts of a bin per ABC class, e.g. "A=7, B=30,'
+        ' C=90" (A: the busiest 20 % of bins by movements, B the next 30 %, C the rest); empty'
+        " or a class left out: none.",
+        expected=_ABC_EXPECTED,
+    )
+    count_abc_window_days: int = _key(
+        90, "Days of movements that rank the bins into A, B and C.", ge=1, le=3650
+    )
     count_approval_units: int = _key(
         10,
         "A count whose variance is more than this many units (all lines) waits for a second"
@@ -162,6 +173,16 @@ class StockSettings(BaseModel):
         30, "Lots with this many days or fewer left are listed as expiring soon.", ge=1, le=3650
     )
 
+    @field_validator("count_schedule_days")
+    @classmethod
+    def _abc_days(cls, value: str) -> str:
+        abc_days(value)  # refuses a malformed value at start-up, naming the key
+        return value
+
+    @property
+    def count_every_days(self) -> dict[str, int]:
+        return abc_days(self.count_schedule_days)
+
     @field_validator("channel_min_shelf_life_days")
     @classmethod
     def _channel_days(cls, value: str) -> str:
@@ -171,6 +192,14 @@ class StockSettings(BaseModel):
     @property
     def channel_min_days(self) -> dict[str, int]:
         return channel_days(self.channel_min_shelf_life_days)
+
+
+def abc_days(text: str) -> dict[str, int]:
+    """'A=7, B=30' → {'A': 7, 'B': 30}; raises ValueError naming what is expected."""
+    days = number_pairs(text, _ABC_EXPECTED, low=1, high=3650)
+    if set(days) - {"A", "B", "C"}:
+        raise ValueError(_ABC_EXPECTED)
+    return days
 
 
 def channel_days(text: str) -> dict[str, int]:

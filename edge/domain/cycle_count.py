@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from edge.domain.count import CountTaskClosed
 from edge.domain.decision import Decision, Event, Feedback
@@ -160,3 +161,46 @@ def settle_count(
         feedback=Feedback("good", "count_submitted", {"task_id": task_id, "location": location}),
         changes=(CountTaskClosed(task_id, found),),
     )
+
+
+# --- the count schedule: ABC by movement ---------------------------------------------------
+
+ABC_SHARES = (("A", 0.2), ("B", 0.3))  # the busiest fifth of the bins, the next 30 %; C the rest
+
+
+def abc_classes(bins: Iterable[str], moves: Mapping[str, int]) -> dict[str, str]:
+    """Each bin's class by how often stock moved in or out of it: A the busiest 20 %, B the
+    next 30 %, C the rest (a bin nothing moved through is C). Ties keep the bin code order."""
+    ranked = sorted(bins, key=lambda b: (-moves.get(b, 0), b))
+    out: dict[str, str] = {}
+    start = 0
+    for cls, share in ABC_SHARES:
+        end = start + round(len(ranked) * share)
+        out |= {b: cls for b in ranked[start:end] if moves.get(b, 0) > 0}
+        start = end
+    return {b: out.get(b, "C") for b in ranked}
+
+
+def due_bins(
+    classes: Mapping[str, str],
+    last_counted: Mapping[str, datetime],
+    every_days: Mapping[str, int],
+    now: datetime,
+    *,
+    open_already: Iterable[str] = (),
+    limit: int = 20,
+) -> list[str]:
+    """The bins whose class's interval has passed since their last count (never counted: due),
+    most overdue first, at most `limit`, none with a count open. A class without an interval
+    (or 0) is never scheduled."""
+    busy = set(open_already)
+    due: list[tuple[float, str]] = []
+    for b, cls in classes.items():
+        days = every_days.get(cls, 0)
+        if days <= 0 or b in busy:
+            continue
+        last = last_counted.get(b)
+        overdue = float("inf") if last is None else (now - last).total_seconds() - days * 86400
+        if overdue >= 0:
+            due.append((-overdue, b))
+    return [b for _, b in sorted(due)[:limit]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from edge.config import Settings
@@ -9,8 +10,10 @@ from edge.domain.count import CountHeld, count_held
 from edge.domain.cycle_count import (
     CountLine,
     Threshold,
+    abc_classes,
     check_approver,
     count_lines,
+    due_bins,
     held_found,
     needs_approval,
     settle_count,
@@ -23,7 +26,8 @@ from edge.store import exceptions as exc_store
 from edge.store import operators as ops
 from edge.store.catalog import require_location, require_sku
 from edge.store.database import Store
-from edge.store.ledger import Actor, apply_decision, load_stock_rows
+from edge.store.ledger import Actor, apply_decision, load_stock_rows, utc
+from edge.store.operators import parse_utc
 from edge.store.writer import Tx
 
 
@@ -276,3 +280,16 @@ def count_by_script(
         return int(opened["task_id"])
 
     return store.writer.call(work)
+
+
+def schedule_counts(tx: Tx, settings: Settings) -> list[int]:
+    """Open the scheduled counts now due (ABC by movement, `stock.count_schedule_days`): a
+    count of each whole bin whose class's interval has passed since its last count."""
+    every = settings.stock.count_every_days
+    if not every:
+        return []
+    since = utc(tx.now - timedelta(days=settings.stock.count_abc_window_days))
+    bins, moves, last, busy = counts.schedule_facts(tx, since)
+    counted = {b: at for b, text in last.items() if (at := parse_utc(text)) is not None}
+    due = due_bins(abc_classes(bins, moves), counted, every, tx.now, open_already=busy)
+    return [counts.add_task(tx, b, None, "schedule", None) for b in due]

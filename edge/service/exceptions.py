@@ -24,6 +24,7 @@ from edge.domain.exceptions import (
     watch_devices,
 )
 from edge.service import replenish
+from edge.service.counts import schedule_counts
 from edge.store import exceptions as exc_store
 from edge.store import print_jobs, return_desk
 from edge.store.database import Store
@@ -192,6 +193,7 @@ def sweep_once(
     """Open an exception per overdue cause never opened, close those whose cause is gone
     (`devices`: the devices down and scales silent, as the watch of the devices sees them)."""
     low = replenish.plan(tx, settings)  # opens the replenishments the pick faces need
+    schedule_counts(tx, settings)  # opens the counts the schedule says are due
     plan = sweep([*conditions(tx, settings), *devices, *low], exc_store.known_causes(tx), tx.now)
     opened = [exc_store.open_caused(tx, c) for c in plan.opened]
     for exception_id in plan.cleared:

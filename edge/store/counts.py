@@ -210,3 +210,33 @@ def stocked_bins(conn: sqlite3.Connection, limit: int) -> list[tuple[str, str]]:
         (limit,),
     )
     return [(r[0], r[1]) for r in rows]
+
+
+def schedule_facts(
+    conn: sqlite3.Connection | Tx, since: str
+) -> tuple[list[str], dict[str, int], dict[str, str], set[str]]:
+    """What the count schedule needs: the active bins, the movements in or out of each since
+    `since`, each bin's last count (its time) and the bins with a count open."""
+    bins = [r[0] for r in conn.execute("SELECT code FROM locations WHERE type = 'bin' AND active")]
+    moves = {
+        r[0]: int(r[1])
+        for r in conn.execute(
+            "SELECT loc, COUNT(*) FROM (SELECT from_location AS loc FROM movements WHERE at >= ?"
+            " UNION ALL SELECT to_location FROM movements WHERE at >= ?) GROUP BY loc",
+            (since, since),
+        )
+    }
+    last = {
+        r[0]: r[1]
+        for r in conn.execute(
+            "SELECT location, MAX(COALESCE(closed_at, counted_at)) FROM count_tasks"
+            " WHERE status = 'done' GROUP BY location"
+        )
+    }
+    busy = {
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT location FROM count_tasks WHERE status IN ('open','review')"
+        )
+    }
+    return bins, moves, last, busy
