@@ -9,6 +9,7 @@ real HTTP listener on 127.0.0.1 playing a JSON target, a signed DingTalk robot a
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from central_sync.cli import cli
+from central_sync.server.app import create_app
 from central_sync.server.central import Central
 from central_sync.server.exception_push import ExceptionPusher, Target, target_from
 from central_sync.server.merge import MergeSettings
@@ -413,8 +415,6 @@ def test_a_webhook_that_is_down_is_retried_with_back_off_and_gets_the_push_once_
     listener.status = 500
     listener.start()
     try:
-        import time
-
         time.sleep(0.1)
         assert sender.send_due() == 1  # a 500: still pending
         time.sleep(0.15)
@@ -428,6 +428,27 @@ def test_a_webhook_that_is_down_is_retried_with_back_off_and_gets_the_push_once_
     with central.read() as tx:
         [row] = tx.all("SELECT state, attempts FROM exception_pushes")
     assert (row["state"], row["attempts"]) == ("sent", 3)
+
+
+def test_the_running_app_pushes_an_overdue_order_to_the_webhook_in_the_background(
+    central: Central, client: TestClient, ready: dict[str, str]
+) -> None:
+    post(client, ready, order("1", to={"name": "test"}))
+    with central.write() as tx:  # held three hours ago
+        tx.execute("UPDATE order_reviews SET held_at = '2020-01-01T00:00:00.000000Z'")
+    listener = Listener().start()
+    central.exception_pusher.target = Target(listener.url(), "wecom")
+    try:
+        with TestClient(create_app(central)):  # its sender starts with the app
+            assert central.check_reviews() == 1
+            deadline = time.monotonic() + 10
+            while not listener.received and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        listener.stop()
+
+    [got] = listener.received
+    assert "shop:1" in got["body"]["markdown"]["content"]
 
 
 def test_the_webhook_settings_are_checked_by_name() -> None:
