@@ -154,7 +154,11 @@ def _apply_one(tx: Tx, cmd: Any, mover: Actor, supervisor: Actor, request_id: st
         raise TypeError(f"not a stock command: {cmd!r}")
 
 
-def _pick_whole(tx: Tx, order_id: str, badge: str, tag: str) -> str:
+def _pick_whole(
+    tx: Tx, order_id: str, badge: str, tag: str, *, short: bool = False, wrong_first: bool = False
+) -> str:
+    """Pick the order on a list of its own, scan by scan, as `badge`: a wrong bin scanned first
+    (refused) when `wrong_first`, its first item shorted when `short` (the demo's history)."""
     session = _session(tx, badge)
     list_id = create_list_for(
         tx, [order_id], assignee=session.operator_id, created_by=session.operator_id
@@ -165,6 +169,12 @@ def _pick_whole(tx: Tx, order_id: str, badge: str, tag: str) -> str:
         if view["step"] == "done":
             return order_id
         code = _next_code(tx, view)
+        if view["step"] == "location" and wrong_first:
+            wrong_first = False
+            _refused(tx, session, f"{tag}-wrong-{order_id}", "Q-01")
+        if view["step"] == "item" and short:
+            short = False
+            code = "CMD:SHORT"
         state = _scan(tx, session, f"{tag}-pick-{order_id}-{n}", code)
     raise RuntimeError(f"scripted pick of {order_id} did not finish")
 
@@ -235,6 +245,13 @@ def _scan(tx: Tx, session: LoginSession, scan_id: str, code: str) -> dict[str, A
     if answer.code:
         raise RuntimeError(f"scripted scan {code} refused: {answer.code}")
     return dict(answer.body["state"])
+
+
+def _refused(tx: Tx, session: LoginSession, scan_id: str, code: str) -> None:
+    """A scan the workflow refuses (its answer kept, nothing moved)."""
+    answer = handle_scan(tx, ScanRequest(scan_id, code, session), FloorSettings())
+    if not answer.code:
+        raise RuntimeError(f"scripted wrong scan {code} was taken")
 
 
 def _session(tx: Tx, badge: str) -> LoginSession:

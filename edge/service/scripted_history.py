@@ -15,14 +15,10 @@ from edge.domain.shelf_life import ShelfRules
 from edge.service import packing
 from edge.service.counts import record_count
 from edge.service.exceptions import change_exception, list_exceptions
-from edge.service.floor import FloorSettings
 from edge.service.orders import receive_order
 from edge.service.picking import create_list_for
 from edge.service.returns import authorise_return
-from edge.service.scans import ScanRequest, handle_scan
-from edge.service.scripted import _next_code, _scan, _session, pack_and_dispatch
-from edge.service.work import start_task
-from edge.service.workflows import WORKFLOWS
+from edge.service.scripted import _pick_whole, pack_and_dispatch
 from edge.store.counts import count_tasks
 from edge.store.database import Store
 from edge.store.ledger import Actor
@@ -110,32 +106,9 @@ def list_for_at(store: Store, order_ids: Sequence[str], at: datetime, *, badge: 
 
 
 def _pick(tx: Tx, order_id: str, badge: str, short: bool, wrong_first: bool, tag: str) -> str:
-    session = _session(tx, badge)
-    list_id = create_list_for(
-        tx, [order_id], assignee=session.operator_id, created_by=session.operator_id
-    )
-    state = start_task(tx, session, "pick", {"pick_list_id": list_id})["state"]
-    for n in range(200):  # a few scans per unit; the bound only guards against a loop
-        view = WORKFLOWS["pick"].view(tx, state)
-        if view["step"] == "done":
-            break
-        code = _next_code(tx, view)
-        if view["step"] == "location" and wrong_first:
-            wrong_first = False
-            _refused(tx, session, f"{tag}-wrong-{order_id}", "Q-01")
-        if view["step"] == "item" and short:
-            short = False
-            code = "CMD:SHORT"
-        state = _scan(tx, session, f"{tag}-pick-{order_id}-{n}", code)
+    _pick_whole(tx, order_id, badge, tag, short=short, wrong_first=wrong_first)
     row = order_row(tx, order_id)
     return str(row["status"]) if row else ""
-
-
-def _refused(tx: Tx, session: Any, scan_id: str, code: str) -> None:
-    """A scan the workflow refuses (its answer kept, nothing moved)."""
-    answer = handle_scan(tx, ScanRequest(scan_id, code, session), FloorSettings())
-    if not answer.code:
-        raise RuntimeError(f"scripted wrong scan {code} was taken")
 
 
 def _count_shorts(tx: Tx, supervisor: str) -> int:
