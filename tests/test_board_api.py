@@ -323,3 +323,33 @@ def settings_with(tmp_path: Any, **board_keys: Any) -> Settings:
 
 def test_the_amber_threshold_is_configurable(tmp_path: Any) -> None:
     assert settings_with(tmp_path, near_minutes=30).board.near_minutes == 30
+
+
+def test_a_replenishment_and_a_short_picks_count_are_cards_to_do(
+    floor: Floor, tmp_path: Any
+) -> None:
+    from edge.domain.stock import ReceiveStock
+    from edge.service.stock import receive
+    from edge.store import catalog
+    from edge.store.ledger import Actor
+    from tests.test_replenishment import face, low_stock, sweep
+
+    def stock_up(tx: Any) -> None:
+        catalog.upsert_location(tx, code="R-09-01", type="bin", pick_seq=90)
+        receive(tx, ReceiveStock("SKU-1", "R-09-01", 30), Actor())
+        receive(tx, ReceiveStock("SKU-1", "B-02-01", 1), Actor())
+
+    floor.store.writer.call(stock_up)
+    face(floor, "SKU-1", "B-02-01", 12)  # 1 unit: at or below the minimum of 2
+    sweep(floor, low_stock(tmp_path))
+    sup = floor.login("B-SUP")
+    release(floor, sup, "C-1", lines=[{"sku": "SKU-2", "qty": 1}])
+    picker = floor.login("B-PICK")
+    floor.start(picker, "pick")
+    for raw in ("T-0001", "A-01-02", "CMD:SHORT"):  # the rest frozen for a count
+        assert floor.scan(picker, raw).status_code == 200, raw
+
+    cards = {(c["kind"], c["column"], c["title"]) for c in board(floor, sup)["cards"]}
+
+    assert ("replenish", "todo", "B-02-01") in cards
+    assert ("count", "todo", "A-01-02") in cards

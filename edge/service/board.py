@@ -15,6 +15,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
 from edge.service.picking import create_list_for
 from edge.store import board as store
+from edge.store.counts import open_floor_tasks
 from edge.store.database import Store
 from edge.store.operators import parse_utc
 from edge.store.orders import order_row
@@ -112,38 +113,17 @@ def _cards(
                 assignee=(r["operator_id"], r["operator_name"]),
             )
         )
-    for r in store.open_count_tasks(conn, limit):
+    for r in open_floor_tasks(conn)[:limit]:  # count and replenishment tasks
         review = r["status"] == "review"  # a count waiting for a second person's approval
         out.append(
             _task_card(
-                f"count:{r['id']}",
-                "count",
+                f"{r['kind']}:{r['id']}",
+                r["kind"],
                 "on_hold" if review else "todo",
                 r["location"],
                 detail={"sku": r["sku"], "reason": r["reason"]},
                 since=r["created_at"],
                 blocked=[{"reason": "approval", "detail": ""}] if review else [],
-            )
-        )
-    out.extend(replenishment_cards(conn, limit))
-    return out
-
-
-def replenishment_cards(conn: sqlite3.Connection | Tx, limit: int) -> list[dict[str, Any]]:
-    """Replenishment tasks as to-do cards (the hook for the replenishment work: see
-    edge.store.board.open_replenishments)."""
-    out = []
-    for r in store.open_replenishments(conn, limit):
-        row = dict(r)
-        where = row.get("to_location") or row.get("location") or row.get("sku") or ""
-        out.append(
-            _task_card(
-                f"replenish:{row['id']}",
-                "replenish",
-                "todo",
-                str(where),
-                detail={"sku": row.get("sku"), "from": row.get("from_location")},
-                since=row.get("created_at"),
             )
         )
     return out

@@ -1,6 +1,6 @@
 """The task board's rows: orders on the floor (and lately shipped or returned), open pick lists,
-put-backs, return parcels at the desk, count and replenishment tasks; and the moves a supervisor
-makes on it (reassigning a pick list, reprioritising orders), with their audit rows."""
+put-backs and return parcels at the desk (count and replenishment tasks: edge.store.counts.
+open_floor_tasks); and the moves a supervisor makes on it (reassigning a pick list, reprioritising orders), with their audit rows."""
 
 from __future__ import annotations
 
@@ -96,28 +96,6 @@ def open_return_parcels(conn: Conn, limit: int) -> list[Any]:
     ).fetchall()
 
 
-def open_count_tasks(conn: Conn, limit: int) -> list[Any]:
-    """Count tasks not yet closed: open ones, and (where counts wait for approval) in review."""
-    return conn.execute(
-        "SELECT id, location, sku, reason, status, created_at FROM count_tasks"
-        " WHERE status IN ('open','review') ORDER BY id LIMIT ?",
-        (limit,),
-    ).fetchall()
-
-
-def open_replenishments(conn: Conn, limit: int) -> list[Any]:
-    """Replenishment tasks not yet done — the hook for the replenishment work (a
-    `replenishment_tasks` table with id, sku, status, created_at and optionally from/to
-    locations): none while the edge keeps no such table."""
-    if not _has_table(conn, "replenishment_tasks"):
-        return []
-    return conn.execute(
-        "SELECT * FROM replenishment_tasks WHERE status NOT IN ('done','cancelled','closed')"
-        " ORDER BY id LIMIT ?",
-        (limit,),
-    ).fetchall()
-
-
 def pickers(conn: Conn) -> list[dict[str, Any]]:
     """Active pickers a card can be given to: id, badge, name."""
     rows = conn.execute(
@@ -209,13 +187,6 @@ def moves(conn: Conn, card: str) -> list[dict[str, Any]]:
         (card,),
     )
     return [dict(r) for r in rows]
-
-
-def _has_table(conn: Conn, name: str) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ).fetchone()
-    return row is not None
 
 
 def _marks(items: Any) -> str:
