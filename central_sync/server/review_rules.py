@@ -33,7 +33,7 @@ CHANNEL = r"^(\*|[A-Za-z0-9_.-]{1,32})$"
 
 
 class AddressRule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     required: list[Literal[FIELDS]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: ["name", "phone", "address"], max_length=len(FIELDS)
     )
@@ -56,10 +56,11 @@ class AddressRule(BaseModel):
 
 
 class HighValue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     channel: str = Field(default="*", pattern=CHANNEL)
     currency: str = Field(min_length=3, max_length=8, pattern=r"^[A-Za-z]{3,8}$")
-    over: Decimal = Field(gt=0, le=Decimal("1e12"), allow_inf_nan=False)
+    # "5000" or 5000 (a text keeps its decimals exact); never a boolean
+    over: Decimal = Field(gt=0, le=Decimal("1e12"), allow_inf_nan=False, strict=False)
 
     @field_validator("currency")
     @classmethod
@@ -68,7 +69,7 @@ class HighValue(BaseModel):
 
 
 class Block(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     kind: Literal["customer", "phone", "address"]
     value: str = Field(min_length=1, max_length=200)
     note: str = Field(default="", max_length=200)
@@ -77,7 +78,7 @@ class Block(BaseModel):
 class Rules(BaseModel):
     """The whole document (`GET/PUT /api/v1/review-rules`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     enabled: bool = False
     address: AddressRule = Field(default_factory=AddressRule)
     duplicate_window_minutes: int = Field(default=60, ge=0, le=10_080)  # 0: off; at most 7 days

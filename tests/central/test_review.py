@@ -317,6 +317,10 @@ def test_an_edge_token_can_neither_decide_nor_set_rules_and_bad_rules_change_not
         ({"blocked": [{"kind": "email", "value": "x"}]}, "blocked.0.kind"),
         ({"address": {"keywords": [""]}}, "address.keywords"),
         ({"surprise": 1}, "surprise"),
+        ({"enabled": "yes"}, "enabled"),
+        ({"duplicate_window_minutes": True}, "duplicate_window_minutes"),
+        ({"alert_after_minutes": 2**63}, "alert_after_minutes"),
+        ({"high_value": [{"currency": "CNY", "over": "NaN"}]}, "high_value.0.over"),
         ([1, 2], "rules"),
     ):
         resp = client.put("/api/v1/review-rules", json=bad, headers=ready)
