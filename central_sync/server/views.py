@@ -9,7 +9,7 @@ from typing import Any
 from central_sync.server.access import list_edges
 from central_sync.server.assign import QUIET_AFTER_S, last_heard
 from central_sync.server.consign import consignments_of
-from central_sync.store import edges, orders, returns, shipments
+from central_sync.store import edges, orders, returns, review, shipments
 from central_sync.store.db import Tx
 
 MAX_LIST = 1000
@@ -55,6 +55,7 @@ def order_detail(tx: Tx, order_id: str) -> dict[str, Any] | None:
         "shipment": [p | {"contents": json.loads(p["contents"])} for p in parcels],
         "returns": [r | {"lines": json.loads(r["lines"])} for r in rmas],
         "consignments": consignments_of(tx, order_id),  # merged or split (consign.py)
+        "review": review.review_of(tx, order_id),  # held for review, and the decision (review.py)
     }
 
 

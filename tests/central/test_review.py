@@ -190,8 +190,10 @@ def test_a_released_order_goes_through_assignment_and_a_second_release_changes_n
         "changed": True,
     }
     assert ("order_released", "shop:1") in edge.change_types()
-    history = client.get("/api/v1/orders/shop:1", headers=ready).json()["history"]
-    assert "review released by Wang: called the buyer" in [h["note"] for h in history]
+    detail = client.get("/api/v1/orders/shop:1", headers=ready).json()
+    assert "review released by Wang: called the buyer" in [h["note"] for h in detail["history"]]
+    assert (detail["review"]["state"], detail["review"]["decided_by"]) == ("released", "Wang")
+    assert [r["code"] for r in detail["review"]["reasons"]] == ["high_value"]
     before = snapshot(central)
     again = client.post("/api/v1/orders/shop:1/review/release", headers=ready)
     assert (again.status_code, again.json()["changed"]) == (200, False)
