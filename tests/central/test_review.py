@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from central_sync.cli import cli
@@ -25,7 +25,7 @@ from central_sync.server.app import create_app
 from central_sync.server.central import Central
 from central_sync.server.exception_push import ExceptionPusher, Target, target_from
 from central_sync.server.merge import MergeSettings
-from central_sync.server.review_rules import Candidate, Rules, check
+from central_sync.server.review_rules import Candidate, Rules, check, fingerprint
 from tests.central.support import EdgeSide, channel_order, product, snapshot
 from tests.test_exception_push import SECRET, Listener
 
@@ -558,3 +558,38 @@ def test_an_order_a_rule_holds_is_never_released_until_a_person_decides_and_each
         assert status in ("released", "on_hold")
         if name.strip() and address.strip():
             assert status == "released"
+
+
+WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(keyword=WORD, before=WORD, after=WORD, shout=st.booleans())
+def test_a_keyword_is_found_as_a_whole_word_in_any_case_and_never_inside_another(
+    keyword: str, before: str, after: str, shout: bool
+) -> None:
+    rules = Rules.model_validate({"enabled": True, "address": {"keywords": [keyword]}})
+    shown = keyword.upper() if shout else keyword
+
+    def found(name: str) -> bool:
+        candidate = Candidate(
+            "shop", {"name": name, "phone": "1", "address": "9 Long Road"}, "", "", None
+        )
+        return "address_keyword" in [r["code"] for r in check(candidate, rules)]
+
+    assume(keyword not in ("long", "road"))  # the address line's own words
+    assert found(f"{before} {shown} {after}")
+    assert found(f"{before}-{shown}")
+    assert not found(f"{before}{keyword}{after}")  # inside another word: not the keyword
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=WORD, street=WORD, spaces=st.sampled_from([" ", "  ", "\u3000"]), qty=st.integers(1, 9))
+def test_the_same_buyer_spelled_in_another_case_or_spacing_has_the_same_fingerprint(
+    name: str, street: str, spaces: str, qty: int
+) -> None:
+    one = {"name": name, "address": f"1 {street} Road"}
+    other = {"name": f" {name.upper()} ", "address": f"1{spaces}{street.upper()}{spaces}road"}
+
+    assert fingerprint(one, [("TEA-0001", qty)]) == fingerprint(other, [("TEA-0001", qty)])
+    assert fingerprint(one, [("TEA-0001", qty)]) != fingerprint(one, [("TEA-0001", qty + 1)])
