@@ -15,7 +15,16 @@ from typing import Any
 
 import pytest
 
-from tests.browser import HANDHELD, RECORD_TONES, DemoEdge, Handheld, read_only
+from tests.browser import (
+    HANDHELD,
+    RECORD_TONES,
+    STATION_SCREEN,
+    DemoEdge,
+    Handheld,
+    StationScreen,
+    read_only,
+    virtual_scanner,
+)
 from tests.servers import venv_script
 
 pytestmark = pytest.mark.slow
@@ -206,3 +215,38 @@ def test_a_picker_receives_the_demo_asn_quarantines_the_stops_puts_away_and_pick
         check=False,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+@pytest.fixture
+def dock_screen(browser: Any) -> Iterator[StationScreen]:
+    context = browser.new_context(**STATION_SCREEN)
+    yield StationScreen(context.new_page())
+    context.close()
+
+
+def test_at_the_dock_station_the_fixed_scanner_receives_the_pallet_into_that_dock(
+    edge: DemoEdge, dock_screen: StationScreen
+) -> None:
+    demo_asn(edge)
+    scanner = virtual_scanner(edge, "DOCK-1")
+    dock = dock_screen
+    dock.open(edge, "DOCK-1")
+    dock.wait_scanner("connected")
+    dock.by("screen").click()
+    dock.scan_with(scanner, PICKER)
+    for digit in PIN:
+        dock.by(f"pin-key-{digit}").click()
+    dock.by("pin-ok").click()
+    dock.wait_screen("chooser")
+    dock.by("btn-receive").click()
+    dock.wait_screen("receive")
+
+    dock.scan_with(scanner, f"(00){PALLET}")
+
+    assert dock.text("asn") == ASN
+    assert dock.attr("asn-line", "data-received") == "12"
+    assert read_only(
+        edge.db,
+        "SELECT location, container, SUM(qty) FROM balances WHERE container = ? GROUP BY 1, 2",
+        (PALLET,),
+    ) == [("DOCK-1", PALLET, 12)]

@@ -20,6 +20,7 @@ from edge.store.stock import stocked_skus
 from labels.sheet import SheetItem, SheetSection, barcode_sheet
 
 DEMO_STATION = "BENCH-1"
+DEMO_DOCK = "DOCK-1"
 DEMO_DESK = "DESK-1"  # the returns desk
 CHANNELS = (("tmall", "TM"), ("jd", "JD"), ("shopify", "SH"), ("amazon", "AZ"))
 ORDER_COUNT = 12
@@ -129,6 +130,12 @@ def with_returns_desk(settings: Settings) -> tuple[Settings, VirtualSerialPort]:
         packing = settings.packing.model_copy(update={"handheld_printer": "demo-printer"})
         settings = settings.model_copy(update={"packing": packing})
     return settings, port
+
+
+def with_dock(settings: Settings) -> tuple[Settings, VirtualSerialPort]:
+    """The demo's dock DOCK-1 (its dock location), with its own virtual scanner and file printer
+    (the dock's item and pallet labels): receiving and putaway at a fixed scanner."""
+    return with_station(settings, DEMO_DOCK, "dock", device="dock")
 
 
 def with_station(

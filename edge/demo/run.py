@@ -13,9 +13,11 @@ from edge.demo.counts import seed_counts
 from edge.demo.data import OPERATORS, has_data, is_seeded, seed
 from edge.demo.floor import (
     DEMO_DESK,
+    DEMO_DOCK,
     DEMO_STATION,
     PICKED_ORDERS,
     seed_picked,
+    with_dock,
     with_returns_desk,
     with_virtual_scanner,
     write_sheet,
@@ -97,6 +99,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
         )
         settings, scanner = with_virtual_scanner(settings)
         settings, desk_scanner = with_returns_desk(settings)
+        settings, dock_scanner = with_dock(settings)
 
         def ready(url: str) -> None:
             lines = banner(
@@ -110,6 +113,8 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
                 f"Virtual scanner (station {DEMO_DESK}): printf 'CODE\\r' > {desk_scanner.user_path}",
                 f"Returns desk screen: {url}/ui/?station={DEMO_DESK}",
                 *returns_banner(returns),
+                f"Virtual scanner (station {DEMO_DOCK}): printf 'CODE\\r' > {dock_scanner.user_path}",
+                f"Dock screen (receiving, putaway): {url}/ui/?station={DEMO_DOCK}",
                 f"Central order store at {central.url} (board: {central.url}/board,"
                 f" admin token {central.admin_token})",
                 *held_banner(central),
@@ -122,6 +127,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
         finally:
             scanner.close()
             desk_scanner.close()
+            dock_scanner.close()
     finally:
         if central is not None:
             central.stop()
