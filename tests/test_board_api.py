@@ -181,10 +181,13 @@ def test_a_board_answer_is_bounded_and_says_it_was_cut(tmp_path: Any) -> None:
             for n in range(12):
                 release(floor, sup, f"B-{n}", lines=[{"sku": "SKU-2", "qty": 99}])
             data = board(floor, sup)
+            only_lists = board(floor, sup, channel="no-such-channel")
     finally:
         store.close()
 
     assert (len(data["cards"]), data["truncated"]) == (10, True)
+    # filtered to nothing, the answer still says the board held more than it read
+    assert (only_lists["cards"], only_lists["truncated"]) == ([], True)
 
 
 def refused(resp: Any, status: int, code: str) -> None:

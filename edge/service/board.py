@@ -5,6 +5,7 @@ makes on it — give a card to a picker, change its priority — each one comman
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,7 +54,12 @@ def board(
     channels = sorted({c["channel"] for c in cards if c.get("channel")})
     kept = [c for c in cards if (filt or rules.BoardFilter()).keeps(c)]
     kept.sort(key=lambda c: (rules.COLUMNS.index(c["column"]), rules.sort_key(c)))
-    truncated = len(kept) > limit
+    # A source that gave more than `limit` rows was cut before the filter: say so even when
+    # the filtered cards fit (count and replenishment tasks come from one source).
+    per_source = Counter(
+        "task" if c["kind"] in ("count", "replenish") else c["kind"] for c in cards
+    )
+    truncated = len(kept) > limit or any(n > limit for n in per_source.values())
     kept = kept[:limit]
     columns = [
         {"name": name, "count": sum(1 for c in kept if c["column"] == name)}

@@ -25,8 +25,8 @@ def order_rows(conn: Conn, *, shipped_since: str, returns_since: str, limit: int
                o.ship_by, o.updated_at, pl.id AS list_id, pl.assignee,
                op.name AS assignee_name
         FROM orders o
-        LEFT JOIN pick_list_orders p ON p.order_id = o.id
-             AND p.list_id IN (SELECT id FROM pick_lists WHERE status = 'open')
+        LEFT JOIN pick_list_orders p INDEXED BY pick_list_orders_order ON p.order_id = o.id
+             AND EXISTS (SELECT 1 FROM pick_lists x WHERE x.id = p.list_id AND x.status = 'open')
         LEFT JOIN pick_lists pl ON pl.id = p.list_id
         LEFT JOIN operators op ON op.id = pl.assignee
         WHERE o.status IN ({_marks(_FLOOR)})

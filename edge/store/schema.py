@@ -910,6 +910,13 @@ def m0020_replenishment(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0021_orders_by_status_and_change")
+def m0021_orders_by_status_and_change(db: Database) -> None:
+    # The task board reads the shipped and after-sales orders of the last hours or days: by
+    # status and last change, never the whole history.
+    db.executescript("CREATE INDEX orders_status_updated ON orders(status, updated_at);")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}
