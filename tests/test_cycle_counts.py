@@ -175,3 +175,53 @@ def test_the_exception_sweep_leaves_a_count_variance_open_for_the_supervisor(
     assert swept["cleared"] == []
     (variance,) = floor.client.get("/api/v1/exceptions", headers=sup).json()
     assert (variance["kind"], variance["state"]) == ("count_variance", "open")
+
+
+def test_a_supervisors_large_adjustment_waits_for_another_supervisor_and_books_its_reason(
+    floor: Floor,
+) -> None:
+    sup = floor.login("B-SUP")
+    body = {
+        "request_id": "adj-big-1",
+        "sku": "SKU-1",
+        "location": "A-01-01",
+        "delta": 25,
+        "reason": "found behind the shelf",
+    }
+
+    asked = floor.client.post("/api/v1/stock/adjustments", json=body, headers=sup)
+    replayed = floor.client.post("/api/v1/stock/adjustments", json=body, headers=sup)
+    waiting = floor.client.get("/api/v1/counts/review", headers=sup).json()
+    task_id = asked.json()["params"]["task_id"]
+    own = floor.client.post(f"/api/v1/counts/{task_id}/approve", json={}, headers=sup)
+    before_approval = _on_hand(floor, sup)
+    second = add_colleague(floor, "B-SUP2", "supervisor")
+    approved = floor.client.post(f"/api/v1/counts/{task_id}/approve", json={}, headers=second)
+    moves = floor.client.get("/api/v1/movements", headers=sup).json()
+    rows = moves["movements"] if isinstance(moves, dict) else moves
+
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["prompt"] == "adjustment_awaiting_approval"
+    assert "waits for another supervisor's approval" in asked.json()["message"]
+    assert replayed.json()["params"] == asked.json()["params"]
+    assert [(t["id"], t["units"], t["counted_by_name"]) for t in waiting] == [
+        (task_id, 25, "Supervisor")
+    ]
+    assert (own.status_code, own.json()["code"]) == (403, "approver_is_counter")
+    assert before_approval == 10
+    assert approved.status_code == 200, approved.text
+    assert _on_hand(floor, sup) == 35
+    booked = [(m["type"], m["qty"], m["reason"]) for m in rows if m["type"] == "count_adjust"]
+    assert booked == [("count_adjust", 25, "found behind the shelf")]
+
+
+def test_a_small_adjustment_is_still_booked_at_once(floor: Floor) -> None:
+    sup = floor.login("B-SUP")
+    body = {"request_id": "adj-small", "sku": "SKU-1", "location": "A-01-01", "delta": -3}
+
+    done = floor.client.post(
+        "/api/v1/stock/adjustments", json=body | {"reason": "damaged"}, headers=sup
+    )
+
+    assert (done.status_code, done.json()["prompt"]) == (200, "stock_adjusted")
+    assert _on_hand(floor, sup) == 7

@@ -94,10 +94,17 @@ def held_found(line: CountLine) -> int:
 
 
 def settle_count(
-    stock: Stock, task_id: int, location: str, lines: Sequence[CountLine], *, approved_by: str = ""
+    stock: Stock,
+    task_id: int,
+    location: str,
+    lines: Sequence[CountLine],
+    *,
+    approved_by: str = "",
+    reason: str = "",
 ) -> Decision[Stock]:
     """Release the task's hold, then book each line's variance: found units come from
-    `adjusted`, missing ones go there (never below what orders reserve). One event."""
+    `adjusted`, missing ones go there (never below what orders reserve). One event. `reason`:
+    a supervisor's adjustment's own reason, instead of the count's."""
     here_on_hand = Place(location, Bucket.ON_HAND)
     movements: list[Movement] = []
     for x in lines:
@@ -124,7 +131,7 @@ def settle_count(
                     Account.ADJUSTED,
                     here_on_hand,
                     lot=x.lot,
-                    reason="count: found",
+                    reason=reason or "count: found",
                 )
             )
         elif x.variance < 0:
@@ -137,7 +144,7 @@ def settle_count(
                     here_on_hand,
                     Account.ADJUSTED,
                     lot=x.lot,
-                    reason="count: missing",
+                    reason=reason or "count: missing",
                 )
             )
     payload = {

@@ -535,6 +535,12 @@ PROMPTS: dict[str, Message] = {
         "Moved {qty} × {sku} from {source} to the pick face {location}.",
         "已将 {qty} 件 {sku} 从 {source} 补到拣货位 {location}。",
     ),
+    "adjustment_awaiting_approval": Message(
+        "Adjusting {sku} at {location} by {delta} is over the approval threshold: it waits for"
+        " another supervisor's approval (count task {task_id}). Nothing is booked yet.",
+        "{location} 的 {sku} 调整 {delta} 件超过审批阈值：需另一位主管审批（盘点任务 {task_id}），"
+        "尚未入账。",
+    ),
     "count_submitted": Message(
         "Count of {location} recorded (task {task_id}). Thank you: go on to the next count.",
         "{location} 的盘点已提交（任务 {task_id}）。请继续下一个盘点。",

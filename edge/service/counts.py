@@ -21,6 +21,7 @@ from edge.domain.cycle_count import (
 )
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Stock
+from edge.domain.stock import AdjustStock
 from edge.store import counts
 from edge.store import exceptions as exc_store
 from edge.store import operators as ops
@@ -111,7 +112,12 @@ def _settle(tx: Tx, task: Any, lines: list[CountLine], actor: Actor, approved_by
         balances |= b
         reserved |= r
     stock = Stock(balances, reserved)
-    decision = settle_count(stock, task["id"], task["location"], lines, approved_by=approved_by)
+    reason = (
+        task["reason"].removeprefix(ADJUSTMENT) if task["reason"].startswith(ADJUSTMENT) else ""
+    )
+    decision = settle_count(
+        stock, task["id"], task["location"], lines, approved_by=approved_by, reason=reason
+    )
     apply_decision(tx, decision, actor)
     if task["reason"] == "short_pick":
         found = sum(held_found(x) for x in lines)
@@ -293,3 +299,32 @@ def schedule_counts(tx: Tx, settings: Settings) -> list[int]:
     counted = {b: at for b, text in last.items() if (at := parse_utc(text)) is not None}
     due = due_bins(abc_classes(bins, moves), counted, every, tx.now, open_already=busy)
     return [counts.add_task(tx, b, None, "schedule", None) for b in due]
+
+
+ADJUSTMENT = "adjustment: "  # a count task's reason prefix: a supervisor's adjustment waiting
+
+
+def _adjustment_line(tx: Tx, cmd: AdjustStock) -> CountLine:
+    on_hand = counts.on_hand_in_bin(tx, cmd.location, [cmd.sku]).get((cmd.sku, cmd.lot), 0)
+    return CountLine(cmd.sku, cmd.lot, on_hand, max(0, on_hand + cmd.delta))
+
+
+def adjustment_waits(tx: Tx, cmd: AdjustStock, t: Threshold) -> bool:
+    """A supervisor's adjustment over the count threshold waits for a second person."""
+    return needs_approval([_adjustment_line(tx, cmd)], counts.unit_values(tx, [cmd.sku]), t)
+
+
+def request_adjustment(tx: Tx, cmd: AdjustStock, actor: Actor) -> dict[str, Any]:
+    """Keep the adjustment as a count in review (its line: on_hand now, on_hand + delta) with a
+    pending approval; approving it books it as any count, with the adjustment's reason."""
+    line = _adjustment_line(tx, cmd)
+    task_id = counts.add_task(
+        tx, cmd.location, cmd.sku, ADJUSTMENT + cmd.reason.strip(), actor.operator_id
+    )
+    counts.save_count(tx, task_id, [_row(line)], actor.operator_id, "review")
+    units, value = variance_size([line], counts.unit_values(tx, [cmd.sku]))
+    counts.request_approval(tx, task_id, units, value, actor.operator_id)
+    task = counts.count_task(tx, task_id)
+    _variance_exception(tx, task, [line], True)
+    params = {"task_id": task_id, "sku": cmd.sku, "location": cmd.location, "delta": cmd.delta}
+    return {"ok": True, "tone": "info", "prompt": "adjustment_awaiting_approval", "params": params}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from edge.domain.cycle_count import Threshold
 from edge.domain.ledger import Stock
 from edge.domain.stock import (
     AdjustStock,
@@ -18,6 +19,7 @@ from edge.domain.stock import (
     receive_stock,
 )
 from edge.service.commands import refusal_body, run_once
+from edge.service.counts import adjustment_waits, request_adjustment
 from edge.store.catalog import lot_order, require_location, require_sku
 from edge.store.database import Store
 from edge.store.ledger import Actor, apply_decision, load_stock_rows
@@ -61,14 +63,24 @@ def expect_return(tx: Tx, cmd: AnnounceReturn, actor: Actor) -> list[int]:
     return apply_decision(tx, announce_return(stock, cmd), actor)
 
 
-def adjust(tx: Tx, cmd: AdjustStock, actor: Actor, *, request_id: str) -> Answer:
-    """An adjustment with a reason, idempotent by `request_id`."""
+def adjust(
+    tx: Tx,
+    cmd: AdjustStock,
+    actor: Actor,
+    *,
+    request_id: str,
+    threshold: Threshold | None = None,
+) -> Answer:
+    """An adjustment with a reason, idempotent by `request_id`; one over `threshold` (units or
+    value) is not booked but waits for a second person's approval, as a count does."""
 
     def decide() -> dict[str, Any]:
         require_sku(tx, cmd.sku)
         require_location(tx, cmd.location)
         stock = Stock(*load_stock_rows(tx, cmd.sku, [cmd.location]))
-        decision = adjust_stock(stock, cmd)
+        decision = adjust_stock(stock, cmd)  # refuses what could never be booked
+        if threshold is not None and adjustment_waits(tx, cmd, threshold):
+            return {"scan_id": request_id} | request_adjustment(tx, cmd, actor)
         seqs = apply_decision(tx, decision, actor)
         fb = decision.feedback
         assert fb is not None
@@ -99,7 +111,15 @@ def adjust(tx: Tx, cmd: AdjustStock, actor: Actor, *, request_id: str) -> Answer
 
 
 async def make_adjustment(
-    store: Store, cmd: AdjustStock, actor: Actor, *, request_id: str
+    store: Store,
+    cmd: AdjustStock,
+    actor: Actor,
+    *,
+    request_id: str,
+    threshold: Threshold | None = None,
 ) -> Answer:
-    """Adjust a bin's on_hand with a reason, once per request_id."""
-    return await store.writer.run(lambda tx: adjust(tx, cmd, actor, request_id=request_id))
+    """Adjust a bin's on_hand with a reason, once per request_id (over `threshold`: it waits
+    for a second person's approval)."""
+    return await store.writer.run(
+        lambda tx: adjust(tx, cmd, actor, request_id=request_id, threshold=threshold)
+    )

@@ -58,7 +58,8 @@ def closed_counts(conn: sqlite3.Connection, start: str, end: str) -> Rows:
     sql = """
         SELECT closed_at AS at, sku, location, COALESCE(expected, held) AS expected,
                COALESCE(counted, found) AS found FROM count_tasks
-         WHERE status = 'done' AND COALESCE(expected, held) IS NOT NULL
+         WHERE status = 'done' AND reason NOT LIKE 'adjustment: %'
+           AND COALESCE(expected, held) IS NOT NULL
            AND COALESCE(counted, found) IS NOT NULL
            AND closed_at >= ? AND closed_at < ?
          ORDER BY closed_at, id"""

@@ -25,6 +25,7 @@ from edge.api.fields import (
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS
 from edge.domain.stock import AdjustStock
+from edge.service.counts import threshold
 from edge.service.stock import make_adjustment
 from edge.store import catalog, sync_state
 from edge.store import stock as stock_store
@@ -68,11 +69,15 @@ async def stock_of(sku: Code, _: Anyone, store: StoreDep, settings: SettingsDep)
 async def adjustment(
     body: AdjustIn, request: Request, session: Manager, store: StoreDep, settings: SettingsDep
 ) -> JSONResponse:
-    """Adjust a bin's on_hand with a reason; idempotent by request_id."""
+    """Adjust a bin's on_hand with a reason; idempotent by request_id. Over
+    `stock.count_approval_units` / `count_approval_value` it is not booked: it waits for a
+    second supervisor's approval (`POST /api/v1/counts/{task_id}/approve`)."""
     within_limit(body.delta, settings.stock.max_quantity)
     cmd = AdjustStock(body.sku, body.location, body.delta, body.reason, body.lot)
     actor = Actor(session.operator_id, session.device_id, body.request_id)
-    answer = await make_adjustment(store, cmd, actor, request_id=body.request_id)
+    answer = await make_adjustment(
+        store, cmd, actor, request_id=body.request_id, threshold=threshold(settings)
+    )
     return answer_response(answer.body, request_language(request), replayed=answer.replayed)
 
 
