@@ -42,7 +42,7 @@ def _stamp(when: datetime) -> str:
 
 
 def board(
-    conn: sqlite3.Connection | Tx,
+    conn: sqlite3.Connection,
     now: datetime,
     settings: BoardSettings,
     filt: rules.BoardFilter | None = None,
@@ -81,7 +81,7 @@ def board(
 
 
 def _cards(
-    conn: sqlite3.Connection | Tx, now: datetime, s: BoardSettings, limit: int
+    conn: sqlite3.Connection, now: datetime, s: BoardSettings, limit: int
 ) -> list[dict[str, Any]]:
     near = timedelta(minutes=s.near_minutes)
     shipped_since = _stamp(now - timedelta(hours=s.shipped_hours))
