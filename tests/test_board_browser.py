@@ -1,7 +1,8 @@
 """The supervisor's task board in Debian's Chromium on a real edge (uvicorn on 127.0.0.1): a
 supervisor drags an order onto a picker on a tablet and the picker's handheld (another page) gets
-the list live; the same move by keyboard alone, announced; and the board at 360×640 stacks its
-columns with no sideways scrolling, passing axe."""
+the list live; a list moved from one picker to another leaves the first handheld and opens on the
+second; the same move by keyboard alone, announced; and the board at 360×640 stacks its columns
+with no sideways scrolling, passing axe."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from edge.config import load_settings
 from edge.store.database import Store
 from tests.browser import ANSWER_TIMEOUT_MS, HANDHELD, Handheld
 from tests.live import serving
-from tests.support import PIN, Floor
+from tests.support import PIN, Floor, add_colleague
 from tests.test_terminal_a11y_browser import axe
 
 pytestmark = pytest.mark.slow
@@ -177,3 +178,35 @@ def test_the_board_at_360_px_stacks_its_columns_without_sideways_scrolling(
     assert columns == {"todo", "on_hold"}
     assert "late" in late.first.inner_text()
     assert axe(sup.page) == []
+
+
+def test_a_list_moved_to_another_picker_leaves_the_first_handheld_and_opens_on_the_second(
+    browser: Any, floor: tuple[str, Floor]
+) -> None:
+    url, f = floor
+    add_colleague(f, "B-PICK2", "picker")
+    order_id = release(f, "TM-MOVE-1")
+    body = {"order_ids": [order_id], "assignee_badge": "B-PICK"}
+    made = f.client.post("/api/v1/pick-lists", json=body, headers=f.login("B-SUP"))
+    list_id = made.json()["list_id"]
+    first = page_as(browser, url, PICKER, "HH-PICK-1", **HANDHELD)
+    first.start_picking()  # the list is on this handheld
+    second = page_as(browser, url, ("B-PICK2", PIN), "HH-PICK-2", **HANDHELD)
+    second.by("btn-pick").click()
+    second.by("btn-next-list").wait_for(timeout=ANSWER_TIMEOUT_MS)  # nothing for them yet
+    sup = page_as(browser, url, SUPERVISOR, "TAB-SUP", **TABLET)
+    open_board(sup)
+    to = f.store.read().execute("SELECT id FROM operators WHERE badge = 'B-PICK2'").fetchone()[0]
+
+    card(sup, f"list:{list_id}").drag_to(
+        sup.page.locator(f"[data-testid=board-target][data-target='picker:{to}']")
+    )
+
+    second.page.wait_for_selector(
+        "[data-testid=step][data-step=tote], [data-testid=step][data-step=location]",
+        timeout=PUSHED_MS,
+    )
+    first.page.wait_for_selector("[data-testid=btn-next-list]", timeout=PUSHED_MS)
+    told = first.text("message")
+    assert list_id in told and "B-PICK2" in told
+    assert list_of(f, order_id) == (list_id, to)
