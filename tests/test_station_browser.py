@@ -215,6 +215,7 @@ def test_a_line_the_scanner_garbles_is_refused_on_screen_and_the_next_scan_still
     assert {s["station"]: s["scanners"][0]["rejected"] for s in stations(edge)} == {
         BENCH: 1,
         "DESK-1": 0,
+        "DOCK-1": 0,
     }
 
 
