@@ -24,6 +24,7 @@ from edge.store.operators import add_operator
 from tests.browser import ANSWER_TIMEOUT_MS, HANDHELD, Handheld
 from tests.live import serving
 from tests.support import EAN13, PIN, Floor, seed_floor
+from tests.test_cycle_counts import short_pick
 from tests.test_handheld_pack_browser import dismiss
 
 pytestmark = pytest.mark.slow
@@ -53,23 +54,25 @@ def edge(tmp_path: Any) -> Iterator[tuple[str, Store, Floor]]:
         store.close()
 
 
-def short_pick(floor: Floor) -> None:
-    """An order for 2 × SKU-1: the picker takes 1 at A-01-01 and reports the other short."""
-    sup = floor.login("B-SUP")
-    order = {"channel": "shop", "channel_order_id": "S-1", "lines": [{"sku": "SKU-1", "qty": 2}]}
-    assert floor.client.post("/api/v1/orders", json=order, headers=sup).status_code == 201
-    picker = floor.login("B-PICK")
-    floor.start(picker, "pick")
-    for raw in ("T-0001", "A-01-01", EAN13, "CMD:SHORT"):
-        assert floor.scan(picker, raw).status_code == 200, raw
-
-
 def handheld(browser: Any, url: str, name: str, who: tuple[str, str]) -> Handheld:
     hh = Handheld(browser.new_context(**HANDHELD).new_page())
     hh.page.goto(url)
     hh.enrol(name, supervisor=SUPERVISOR)
     hh.log_in(*who)
     return hh
+
+
+def open_first(hh: Handheld, kind: str) -> str:
+    """From the chooser, the `kind` tile (count, refill), its list, then its first task; the
+    task's label as the list showed it."""
+    hh.by(f"btn-{kind}").click()
+    hh.wait_screen(f"{kind}s")
+    task = hh.page.locator(f"[data-testid^={kind}-task-]").first
+    task.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    listed = str(task.inner_text())
+    task.click()
+    hh.wait_screen(kind)
+    return listed
 
 
 def count_bodies(hh: Handheld) -> list[Any]:
@@ -114,13 +117,7 @@ def test_a_short_pick_is_resolved_by_a_blind_count_and_a_large_one_needs_a_secon
 
     picker = handheld(browser, url, "HH-PICK", PICKER)
     bodies = count_bodies(picker)
-    picker.by("btn-count").click()
-    picker.wait_screen("counts")
-    task = picker.page.locator("[data-testid^=count-task-]").first
-    task.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    listed = task.inner_text()
-    task.click()
-    picker.wait_screen("count")
+    listed = open_first(picker, "count")
     scan_locally(picker, "A-01-01")
     picker.page.wait_for_selector("[data-testid=count-step][data-step=items]")
     blind = picker.by("screen").inner_text()
@@ -196,13 +193,7 @@ def test_a_replenishment_is_done_by_scanning_the_reserve_bin_and_the_pick_face(
     store.writer.call(lambda tx: sweep_once(tx, load_settings(env={}, overrides=overrides)))
 
     picker = handheld(browser, url, "HH-PICK", PICKER)
-    picker.by("btn-refill").click()
-    picker.wait_screen("refills")
-    task = picker.page.locator("[data-testid^=refill-task-]").first
-    task.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    listed = task.inner_text()
-    task.click()
-    picker.wait_screen("refill")
+    listed = open_first(picker, "refill")
     scan_locally(picker, "A-01-01")
     picker.page.wait_for_selector("[data-testid=refill-step][data-step=face]")
     scan_locally(picker, "B-02-01")

@@ -31,7 +31,7 @@ def _on_hand(floor: Floor, h: dict[str, str], sku: str = "SKU-1") -> int:
     return int(floor.client.get(f"/api/v1/stock/{sku}", headers=h).json()["on_hand"])
 
 
-def _short_pick(floor: Floor) -> tuple[dict[str, str], dict[str, str]]:
+def short_pick(floor: Floor) -> tuple[dict[str, str], dict[str, str]]:
     """An order for 2 × SKU-1; the picker takes 1 at A-01-01 and reports the other short."""
     sup = floor.login("B-SUP")
     order = {"channel": "shop", "channel_order_id": "S-1", "lines": [{"sku": "SKU-1", "qty": 2}]}
@@ -44,7 +44,7 @@ def _short_pick(floor: Floor) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def test_the_counter_is_never_told_what_the_records_expect(floor: Floor) -> None:
-    sup, picker = _short_pick(floor)
+    sup, picker = short_pick(floor)
     _open(floor, sup, "A-01-02")
 
     tasks = floor.client.get("/api/v1/counts", headers=picker).json()
@@ -63,7 +63,7 @@ def test_the_counter_is_never_told_what_the_records_expect(floor: Floor) -> None
 def test_a_short_picks_blind_count_releases_the_hold_and_resolves_its_exception(
     floor: Floor,
 ) -> None:
-    sup, picker = _short_pick(floor)
+    sup, picker = short_pick(floor)
     (task,) = floor.client.get("/api/v1/counts", headers=picker).json()
     assert _on_hand(floor, sup) == 8  # 10 − 1 picked − 1 frozen
 

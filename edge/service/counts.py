@@ -34,13 +34,7 @@ from edge.store.writer import Tx
 
 def record_count(tx: Tx, task_id: int, found: int, actor: Actor) -> dict[str, Any]:
     """Close an open count task with what was found (one transaction: balances, ledger, outbox)."""
-    task = counts.count_task(tx, task_id)
-    if task is None:
-        raise EdgeError("not_found", what="count_task", key=str(task_id))
-    if task["status"] != "open":
-        raise EdgeError(
-            "count_task_done", task_id=task_id, location=task["location"], found=task["found"]
-        )
+    task = _open_task(tx, task_id)
     held = (
         [(task["lot"], task["held"])]
         if task["held"] is not None
@@ -81,6 +75,7 @@ def open_count(tx: Tx, location: str, sku: str | None, reason: str, actor: Actor
 
 
 def _open_task(tx: Tx, task_id: int) -> Any:
+    """The count task, still open (else not_found or count_task_done)."""
     task = counts.count_task(tx, task_id)
     if task is None:
         raise EdgeError("not_found", what="count_task", key=str(task_id))
