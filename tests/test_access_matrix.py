@@ -80,6 +80,8 @@ NOT_OWNED = {
     "POST /api/v1/exceptions/{exception_id}/resolve": MANAGED,
     "GET /api/v1/kpis": MANAGED,
     "GET /api/v1/board": MANAGED,
+    "GET /api/v1/waves": MANAGED,
+    "POST /api/v1/waves/{wave_id}/release": MANAGED,
     "GET /api/v1/board/cards/{card}/moves": MANAGED,
     "POST /api/v1/board/cards/{card}/assign": MANAGED,
     "POST /api/v1/board/cards/{card}/priority": MANAGED,

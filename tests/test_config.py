@@ -329,7 +329,7 @@ REFUSALS = [
         {},
         None,
         "config key sever (env WAREHOUSE_EDGE_SEVER): expected one of the sections (edge, "
-        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board), got an unknown section "
+        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board, waves), got an unknown section "
         "(from {file})",
         id="unknown section in the file",
     ),
@@ -338,7 +338,7 @@ REFUSALS = [
         {},
         None,
         "config key port (env WAREHOUSE_EDGE_PORT): expected one of the sections (edge, "
-        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board), got a key outside any section "
+        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board, waves), got a key outside any section "
         "(from {file})",
         id="key outside any section",
     ),
@@ -355,7 +355,7 @@ REFUSALS = [
         {"WAREHOUSE_EDGE_SEVER_PORT": "8080"},
         None,
         "config key sever_port (env WAREHOUSE_EDGE_SEVER_PORT): expected one of the sections "
-        "(edge, server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board), got an unknown section "
+        "(edge, server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board, waves), got an unknown section "
         "(from environment)",
         id="unknown section in the environment",
     ),
@@ -494,7 +494,7 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 121
+    assert len(keys) == len(table) == 127
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
     assert table["stations"] == ("WAREHOUSE_EDGE_STATIONS", "[]")
     assert table["scanners"] == ("WAREHOUSE_EDGE_SCANNERS", "[]")

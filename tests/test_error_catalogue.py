@@ -394,6 +394,30 @@ def no_pick_list(f: Floor) -> Act:
     return lambda lang: f.start(h | lang, "pick")
 
 
+def wave_to_release(f: Floor, *, enabled: bool) -> tuple[str, dict[str, str]]:
+    """A released order of Edge Post (cut-off 23:59) in [waves]; its wave's id, a supervisor."""
+    state = f.client.app.state  # type: ignore[attr-defined]
+    waves = state.settings.waves.model_copy(
+        update={"enabled": enabled, "cutoffs": "Edge Post=23:59"}
+    )
+    state.settings = state.settings.model_copy(update={"waves": waves})
+    release(f, scan_id(), ONE_UNIT)
+    sup = f.login("B-SUP")
+    return f.client.get("/api/v1/waves", headers=sup).json()["waves"][0]["id"], sup
+
+
+def waves_off(f: Floor) -> Act:
+    wave_id, sup = wave_to_release(f, enabled=False)
+    return lambda lang: f.client.post(f"/api/v1/waves/{wave_id}/release", headers=sup | lang)
+
+
+def wave_released(f: Floor) -> Act:
+    wave_id, sup = wave_to_release(f, enabled=True)
+    url = f"/api/v1/waves/{wave_id}/release"
+    assert f.client.post(url, headers=sup).status_code == 200
+    return lambda lang: f.client.post(url, headers=sup | lang)
+
+
 def not_assignee(f: Floor) -> Act:
     """A pick list assigned to B-PICK, opened by another picker."""
     order = release(f, "ASSIGNED", ONE_UNIT)
@@ -842,6 +866,8 @@ SCENARIOS: dict[str, Scenario] = {
         wrong_tote,
         scan_each_item,
         no_pick_list,
+        waves_off,
+        wave_released,
         not_assignee,
         order_not_pickable,
         bad_transition,

@@ -45,6 +45,7 @@ from edge.api.routes import (
     sessions,
     stations,
     stock,
+    waves,
 )
 from edge.api.routes import sync as sync_routes
 from edge.api.routes.scans import scan_settings
@@ -254,6 +255,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         board,
         receiving,
         counts,
+        waves,
     ):
         app.include_router(module.router)
     app.include_router(sync_routes.router)

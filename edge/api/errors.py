@@ -58,6 +58,8 @@ STATUS: dict[str, int] = {
     "replenish_wrong_face": 422,
     "approver_is_counter": 403,
     "no_pick_list": 404,
+    "waves_off": 409,
+    "wave_released": 409,
     "method_not_allowed": 405,
     "request_too_large": 413,
     "unsupported_photo": 415,

@@ -26,6 +26,7 @@ from edge.config.keys import (
     number_pairs,
 )
 from edge.domain.ledger import MAX_QUANTITY
+from edge.domain.wave import CUTOFFS_EXPECTED, GROUP_EXPECTED, parse_cutoffs, parse_group_by
 
 _ABC_EXPECTED = "class=days pairs for A, B and C such as A=7, B=30, C=90, or empty"
 _CHANNEL_DAYS_EXPECTED = "channel=days pairs separated by commas such as jd=30, tmall=60, or empty"
@@ -221,6 +222,56 @@ class PickingSettings(BaseModel):
     quantity_prompt: bool = _key(
         False, "Let a picker scan an item once and type how many units it stands for."
     )
+
+
+class WavesSettings(BaseModel):
+    """[waves]: carriers' collection cut-offs and how orders are released to picking in waves."""
+
+    model_config = _SECTION
+
+    enabled: bool = _key(
+        False,
+        "Build pick lists only from released waves (a supervisor's release or the schedule);"
+        " off: every released order is picked by priority and ship-by as before.",
+    )
+    cutoffs: str = _key(
+        "",
+        "Each carrier's collection cut-offs, local time (edge.timezone): an order belongs to the"
+        " first one at or after it was placed.",
+        expected=CUTOFFS_EXPECTED,
+    )
+    group_by: str = _key(
+        "channel, priority",
+        "What a wave is grouped by besides carrier and cut-off.",
+        expected=GROUP_EXPECTED,
+    )
+    release: Literal["supervisor", "schedule"] = _key(
+        "supervisor",
+        "Who releases a wave: a supervisor only, or also the schedule lead_minutes before its"
+        " cut-off.",
+    )
+    lead_minutes: int = _key(
+        120, "Minutes before its cut-off the schedule releases a wave.", ge=0, le=24 * 60
+    )
+    warn_minutes: int = _key(
+        30,
+        "An order not packed this many minutes before its carrier's cut-off opens a"
+        " cutoff_at_risk exception.",
+        ge=0,
+        le=24 * 60,
+    )
+
+    @field_validator("cutoffs")
+    @classmethod
+    def _cutoff_times(cls, value: str) -> str:
+        parse_cutoffs(value)
+        return value
+
+    @field_validator("group_by")
+    @classmethod
+    def _group_keys(cls, value: str) -> str:
+        parse_group_by(value)
+        return value
 
 
 class AuthSettings(BaseModel):

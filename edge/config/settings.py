@@ -35,6 +35,7 @@ from edge.config.sections import (
     ServerSettings,
     StockSettings,
     StoreSettings,
+    WavesSettings,
 )
 
 
@@ -60,6 +61,7 @@ class Settings(BaseModel):
     report: ReportSettings = Field(default_factory=ReportSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     board: BoardSettings = Field(default_factory=BoardSettings)
+    waves: WavesSettings = Field(default_factory=WavesSettings)
     stations: tuple[StationSettings, ...] = Field(
         (), description="[[stations]]: benches, returns desks, docks; the whole list as JSON."
     )

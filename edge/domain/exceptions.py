@@ -66,6 +66,14 @@ KINDS: Mapping[str, Kind] = {
         "replenish",
         "/api/v1/replenishments",
     ),
+    "cutoff_at_risk": Kind(
+        _SUP,
+        "The order is not packed and its carrier's cut-off is near or past: pick and pack it now,"
+        " or tell the customer it ships with the next collection.",
+        "订单尚未打包，承运商截单时间将到或已过：请立即拣货打包，或告知客户改随下一班揽收发出。",
+        "waves",
+        "/api/v1/waves",
+    ),
     "order_stuck": Kind(
         _SUP,
         "Find out why the order has not moved on and move it, hold it or cancel it.",

@@ -115,6 +115,15 @@ CATALOGUE: dict[str, Message] = {
         "Nothing to pick right now. Wait for new orders or ask a supervisor.",
         "当前没有拣货任务。请等待新订单或联系主管。",
     ),
+    "waves_off": Message(
+        "Waves are off at this site: every released order is picked as it comes. Turn on"
+        " waves.enabled to release orders by wave.",
+        "本仓未启用波次：已释放的订单按顺序拣货。如需按波次释放，请开启 waves.enabled。",
+    ),
+    "wave_released": Message(
+        "Wave {wave_id} is already released; its orders are being picked. Refresh the waves list.",
+        "波次 {wave_id} 已释放，其订单正在拣货。请刷新波次列表。",
+    ),
     # --- packing ---
     "weight_off": Message(
         "The parcel is {grams} g {way}: {hint} Check the parcel, then weigh it again.",

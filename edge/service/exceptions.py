@@ -23,7 +23,7 @@ from edge.domain.exceptions import (
     sweep,
     watch_devices,
 )
-from edge.service import replenish
+from edge.service import replenish, waves
 from edge.service.counts import schedule_counts
 from edge.store import exceptions as exc_store
 from edge.store import print_jobs, return_desk
@@ -194,7 +194,10 @@ def sweep_once(
     (`devices`: the devices down and scales silent, as the watch of the devices sees them)."""
     low = replenish.plan(tx, settings)  # opens the replenishments the pick faces need
     schedule_counts(tx, settings)  # opens the counts the schedule says are due
-    plan = sweep([*conditions(tx, settings), *devices, *low], exc_store.known_causes(tx), tx.now)
+    waves.release_due(tx, settings)  # the schedule's wave releases, when it has them
+    late = waves.cutoff_conditions(tx, settings)
+    found = [*conditions(tx, settings), *devices, *low, *late]
+    plan = sweep(found, exc_store.known_causes(tx), tx.now)
     opened = [exc_store.open_caused(tx, c) for c in plan.opened]
     for exception_id in plan.cleared:
         exc_store.change(tx, exception_id, "resolved", "resolved", None, note="cleared")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from edge.domain.shelf_life import ShelfRules
+from edge.domain.wave import WaveRules
 
 
 @dataclass(frozen=True)
@@ -26,3 +27,4 @@ class FloorSettings:
         default_factory=ShelfRules
     )  # the warehouse's date, shelf-life minimums
     returns_location: str = "RETURNS"  # [returns] location
+    waves: WaveRules | None = None  # [waves] when enabled: pick lists come from released waves

@@ -12,6 +12,8 @@ from edge.domain.errors import EdgeError
 from edge.domain.ledger import Stock
 from edge.domain.operator import Role, check_assignee
 from edge.domain.pick import PROMPT, PickContext, PickSession, decide_pick, prompt_params, step_of
+from edge.domain.wave import WaveRules
+from edge.service import waves as wave_service
 from edge.service.floor import FloorSettings
 from edge.store import orders as order_store
 from edge.store import picking as store
@@ -21,12 +23,16 @@ from edge.store.operators import LoginSession, operator_by_badge
 from edge.store.writer import Tx
 
 
-def next_list(tx: Tx, operator_id: int, batch_size: int) -> str:
-    """The picker's open list, or a new one of the most urgent released orders."""
+def next_list(tx: Tx, operator_id: int, batch_size: int, waves: WaveRules | None = None) -> str:
+    """The picker's open list, or a new one of the most urgent released orders (with waves on:
+    of the most urgent released wave's)."""
     mine = store.open_list_of(tx, operator_id)
     if mine is not None:
         return mine
-    orders = store.pickable_orders(tx, batch_size)
+    if waves is not None:
+        orders = wave_service.next_orders(tx, waves, batch_size)
+    else:
+        orders = store.pickable_orders(tx, batch_size)
     if not orders:
         raise EdgeError("no_pick_list")
     return store.create_pick_list(tx, orders, assignee=operator_id, created_by=operator_id)
@@ -46,7 +52,9 @@ def create_list_for(tx: Tx, order_ids: list[str], *, assignee: int | None, creat
 def start_pick(
     tx: Tx, session: LoginSession, params: dict[str, Any], f: FloorSettings
 ) -> dict[str, Any]:
-    list_id = params.get("pick_list_id") or next_list(tx, session.operator_id, f.batch_size)
+    list_id = params.get("pick_list_id") or next_list(
+        tx, session.operator_id, f.batch_size, f.waves
+    )
     exists, assignee = store.list_assignee(tx, list_id)
     if exists:
         check_assignee(session.role, session.operator_id, assignee, what="pick_list", key=list_id)

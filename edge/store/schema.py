@@ -917,6 +917,29 @@ def m0021_orders_by_status_and_change(db: Database) -> None:
     db.executescript("CREATE INDEX orders_status_updated ON orders(status, updated_at);")
 
 
+@MIGRATIONS(name="0022_waves")
+def m0022_waves(db: Database) -> None:
+    # Waves released to picking (by a supervisor or the schedule): one row per wave, which is
+    # also the audit of its release. A wave's orders follow from its key (carrier, cut-off,
+    # channel, priority: edge/domain/wave.py), so they are not kept here.
+    db.executescript(
+        """
+        CREATE TABLE waves (
+            id TEXT PRIMARY KEY,
+            carrier TEXT NOT NULL,
+            cutoff TEXT,
+            channel TEXT NOT NULL DEFAULT '',
+            priority INTEGER,
+            orders_at_release INTEGER NOT NULL,
+            how TEXT NOT NULL CHECK (how IN ('supervisor','schedule')),
+            released_by INTEGER REFERENCES operators(id),
+            device_id TEXT,
+            released_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}

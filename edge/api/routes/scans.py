@@ -19,6 +19,7 @@ from edge.service import scans, work
 from edge.service.expiry import shelf_rules
 from edge.service.floor import FloorSettings
 from edge.service.scans import ScanRequest
+from edge.service.waves import rules_of
 from edge.service.work import current_task
 from edge.store.operators import LoginSession
 
@@ -65,6 +66,7 @@ def scan_settings(settings: Settings) -> FloorSettings:
         settings.picking.quantity_prompt,
         shelf_rules(settings.edge, settings.stock),
         settings.returns.location,
+        rules_of(settings) if settings.waves.enabled else None,
     )
 
 

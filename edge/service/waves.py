@@ -1,0 +1,135 @@
+"""Waves: the supervisor's view of them against their cut-offs, their release (by a supervisor
+or the schedule, one transaction each, audited), the orders the next pick list takes from the
+released ones, and the orders that will miss their cut-off (for the exceptions sweep)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from edge.config import Settings
+from edge.domain.errors import EdgeError
+from edge.domain.exceptions import Condition
+from edge.domain.wave import (
+    Wave,
+    WaveRules,
+    due_for_release,
+    parse_cutoffs,
+    parse_group_by,
+    plan_waves,
+    progress,
+    will_miss,
+)
+from edge.store import waves as store
+from edge.store.database import Store
+from edge.store.writer import Tx
+
+
+def rules_of(settings: Settings) -> WaveRules:
+    w = settings.waves
+    return WaveRules(
+        parse_cutoffs(w.cutoffs),
+        settings.edge.zone,
+        parse_group_by(w.group_by),
+        settings.carrier.name,
+        w.warn_minutes,
+        w.lead_minutes,
+    )
+
+
+def board(conn: Any, settings: Settings, now: datetime) -> dict[str, Any]:
+    """Every wave with orders still to pack or packed lately, most urgent first: its progress by
+    stage against its cut-off, whether it is released (and by whom, when)."""
+    rules = rules_of(settings)
+    done = store.released_ids(conn)
+    waves = []
+    for w in plan_waves(store.wave_orders(conn, now), rules):
+        shown = progress(w, now, w.id in done, rules)
+        if w.id in done:
+            row = store.released(conn, w.id) or {}
+            shown["release"] = {
+                "how": row.get("how"),
+                "by": row.get("released_by_name"),
+                "at": row.get("released_at"),
+                "orders": row.get("orders_at_release"),
+            }
+        waves.append(shown)
+    return {"enabled": settings.waves.enabled, "release": settings.waves.release, "waves": waves}
+
+
+def _release(tx: Tx, w: Wave, how: str, operator_id: int | None, device_id: str | None) -> None:
+    to_pick = sum(1 for o in w.orders if o.status == "released")
+    store.record_release(tx, w.key, to_pick, how=how, operator_id=operator_id, device_id=device_id)
+
+
+def release(
+    tx: Tx, settings: Settings, wave_id: str, *, operator_id: int, device_id: str | None
+) -> dict[str, Any]:
+    """A supervisor releases a wave to picking: refused when waves are off, when the wave is
+    unknown (no order to pack in it) or already released."""
+    if not settings.waves.enabled:
+        raise EdgeError("waves_off")
+    rules = rules_of(settings)
+    if wave_id in store.released_ids(tx):
+        raise EdgeError("wave_released", wave_id=wave_id)
+    wave = next(
+        (w for w in plan_waves(store.wave_orders(tx, tx.now), rules) if w.id == wave_id), None
+    )
+    if wave is None or not any(o.status == "released" for o in wave.orders):
+        raise EdgeError("not_found", what="wave", key=wave_id)
+    _release(tx, wave, "supervisor", operator_id, device_id)
+    return progress(wave, tx.now, True, rules)
+
+
+async def release_wave(
+    st: Store, settings: Settings, wave_id: str, *, operator_id: int, device_id: str | None
+) -> dict[str, Any]:
+    return await st.writer.run(
+        lambda tx: release(tx, settings, wave_id, operator_id=operator_id, device_id=device_id)
+    )
+
+
+def release_due(tx: Tx, settings: Settings) -> list[str]:
+    """The schedule: release every wave whose cut-off is within waves.lead_minutes."""
+    if not settings.waves.enabled or settings.waves.release != "schedule":
+        return []
+    rules = rules_of(settings)
+    due = due_for_release(
+        plan_waves(store.wave_orders(tx, tx.now), rules), store.released_ids(tx), tx.now, rules
+    )
+    for w in due:
+        _release(tx, w, "schedule", None, None)
+    return [w.id for w in due]
+
+
+def next_orders(tx: Tx, rules: WaveRules, batch_size: int) -> list[str]:
+    """The next pick list's orders from the most urgent released wave with any left to pick."""
+    done = store.released_ids(tx)
+    for w in plan_waves(store.pickable(tx), rules):
+        if w.id in done:
+            return [o.id for o in w.orders][:batch_size]
+    return []
+
+
+def cutoff_conditions(tx: Tx, settings: Settings) -> list[Condition]:
+    """One condition per order not packed within waves.warn_minutes of its cut-off."""
+    rules = rules_of(settings)
+    if not rules.cutoffs:
+        return []
+    misses = will_miss(plan_waves(store.wave_orders(tx, tx.now), rules), tx.now, rules)
+    return [
+        Condition(
+            f"cutoff_at_risk:{m.order_id}:{m.cutoff.isoformat()}",
+            "cutoff_at_risk",
+            m.warn_from,
+            0,
+            order_id=m.order_id,
+            detail={
+                "wave_id": m.wave_id,
+                "carrier": m.carrier,
+                "cutoff": m.cutoff.isoformat().replace("+00:00", "Z"),
+                "status": m.status,
+            },
+        )
+        for m in misses
+    ]

@@ -1,0 +1,97 @@
+"""Waves in the store: the orders wave planning looks at, and the waves released (who released
+each, when and how: the audit row of the release)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+from typing import Any
+
+from edge.domain.wave import WaveKey, WaveOrder
+from edge.store.operators import parse_utc
+from edge.store.writer import Tx
+
+Conn = sqlite3.Connection | Tx
+
+_FIELDS = (
+    "o.id, o.carrier, o.channel, o.priority, o.created_at, o.status,"
+    " (SELECT COALESCE(SUM(l.qty_ordered - l.qty_cancelled), 0) FROM order_lines l"
+    " WHERE l.order_id = o.id) AS units"
+)
+
+
+def _order(r: Any) -> WaveOrder:
+    placed = parse_utc(r["created_at"])
+    assert placed is not None
+    return WaveOrder(
+        r["id"], r["carrier"], r["channel"], r["priority"], placed, r["status"], r["units"]
+    )
+
+
+def wave_orders(conn: Conn, now: datetime, *, days: int = 2) -> list[WaveOrder]:
+    """Orders still to pack, and those packed or shipped lately (a wave's progress counts them)."""
+    since = (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    rows = conn.execute(
+        f"SELECT {_FIELDS} FROM orders o WHERE o.status IN ('released','picking','picked')"
+        " OR (o.status IN ('packed','shipped','completed') AND o.created_at >= ?)",
+        (since,),
+    )
+    return [_order(r) for r in rows]
+
+
+def pickable(conn: Conn) -> list[WaveOrder]:
+    """Released, fully allocated orders in no open pick list (wave planning picks among them)."""
+    rows = conn.execute(
+        f"""
+        SELECT {_FIELDS} FROM orders o INDEXED BY orders_pick_queue
+        WHERE o.status = 'released'
+          AND EXISTS (SELECT 1 FROM order_lines l JOIN allocations a ON a.order_line_id = l.id
+                      WHERE l.order_id = o.id)
+          AND NOT EXISTS (SELECT 1 FROM pick_list_orders p JOIN pick_lists pl ON pl.id = p.list_id
+                          WHERE p.order_id = o.id AND pl.status = 'open')
+        ORDER BY o.priority DESC, o.ship_by IS NULL, o.ship_by, o.created_at, o.id
+        """
+    )
+    return [_order(r) for r in rows]
+
+
+def released_ids(conn: Conn) -> set[str]:
+    return {r["id"] for r in conn.execute("SELECT id FROM waves")}
+
+
+def released(conn: Conn, wave_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT w.*, op.name AS released_by_name FROM waves w"
+        " LEFT JOIN operators op ON op.id = w.released_by WHERE w.id = ?",
+        (wave_id,),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def record_release(
+    tx: Tx,
+    key: WaveKey,
+    orders: int,
+    *,
+    how: str,
+    operator_id: int | None,
+    device_id: str | None,
+) -> None:
+    """The wave's release and its audit: who (none: the schedule), when, how many orders."""
+    cutoff = key.cutoff.isoformat().replace("+00:00", "Z") if key.cutoff else None
+    tx.execute(
+        "INSERT INTO waves (id, carrier, cutoff, channel, priority, orders_at_release, how,"
+        " released_by, device_id, released_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (
+            key.id,
+            key.carrier,
+            cutoff,
+            key.channel,
+            key.priority,
+            orders,
+            how,
+            operator_id,
+            device_id,
+            tx.at,
+        ),
+    )
