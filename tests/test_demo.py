@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from edge.demo import data as demo
 from edge.demo import run as demo_run
+from edge.demo.central import MERGED_ORDERS
 from edge.domain.gtin import is_valid_gtin
 from edge.store import catalog
 from edge.store.database import Store
@@ -165,6 +166,7 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
             db, "SELECT COUNT(*) FROM exceptions WHERE kind = 'count_variance' AND status = 'open'"
         )
         released = release_at_central(edge.banner, "taobao:DEMO-REVIEW-1")
+        merged = [merged_at_central(edge.banner, o) for o in MERGED_ORDERS]
         edge.proc.send_signal(signal.SIGTERM)
         code = edge.proc.wait(timeout=30)
     verify = subprocess.run(
@@ -233,6 +235,11 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
     # two bins counted a little off (booked), one far off waiting for a supervisor's approval
     assert counted == [("done", None, None), ("done", None, None), ("review", "pending", 1)]
     assert variances == [(3,)]
+    # central merged a buyer's two orders into one order for the edge when the window ended
+    assert any(
+        line.startswith("Merged at central: shopify:DEMO-MERGE-1 and") for line in edge.banner
+    )
+    assert len({m["consignments"][0]["id"] for m in merged}) == 1, merged
     assert sum(n for _, n in types) >= 1000 and len(types) >= 4
     assert code == 0, (tmp_path / "demo.log").read_text()[-4000:]
     assert verify.returncode == 0, verify.stdout + verify.stderr
@@ -338,13 +345,19 @@ def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_dec
     )
 
 
-def release_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
-    """A supervisor releases an order central holds for review (its API, as the board does)."""
+def central_api(banner: list[str]) -> tuple[str, dict[str, str]]:
+    """The demo's central's URL and the admin's headers, from the banner."""
     line = next(x for x in banner if x.startswith("Central order store at "))
     url, token = line.split()[4], line.rstrip(")").split()[-1]
+    return url, {"Authorization": f"Bearer {token}"}
+
+
+def release_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
+    """A supervisor releases an order central holds for review (its API, as the board does)."""
+    url, headers = central_api(banner)
     resp = httpx.post(
         f"{url}/api/v1/orders/{order_id}/review/release",
-        headers={"Authorization": f"Bearer {token}"},
+        headers=headers,
         json={"by": "demo supervisor"},
         timeout=10,
     )
@@ -352,23 +365,27 @@ def release_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
     return dict(resp.json())
 
 
-def shipment_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
-    """The order as central's board API has it once the edge's `order_shipped` went up."""
-    line = next(x for x in banner if x.startswith("Central order store at "))
-    url, token = line.split()[4], line.rstrip(")").split()[-1]
-    found: dict[str, Any] = {}
-    for _ in range(200):
-        orders = httpx.get(
-            f"{url}/api/v1/orders",
-            headers={"Authorization": f"Bearer {token}"},
-            params={"limit": 500},
-            timeout=10,
-        ).json()["orders"]
-        found = next(o for o in orders if o["id"] == order_id)
-        if found["status"] == "shipped":
+def order_at_central(banner: list[str], order_id: str, done: Any, tries: int = 200) -> Any:
+    """The order as central's API has it once `done(order)` holds (or after `tries` × 0.1 s)."""
+    url, headers = central_api(banner)
+    found: Any = {}
+    for _ in range(tries):
+        found = httpx.get(f"{url}/api/v1/orders/{order_id}", headers=headers, timeout=10).json()
+        if done(found):
             break
         time.sleep(0.1)
     return found
+
+
+def merged_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
+    """The order once its merge window closed (5 s after the demo took it)."""
+    return dict(order_at_central(banner, order_id, lambda o: o["consignments"], tries=150))
+
+
+def shipment_at_central(banner: list[str], order_id: str) -> dict[str, Any]:
+    """The order once the edge's `order_shipped` went up, with its tracking numbers."""
+    found = order_at_central(banner, order_id, lambda o: o["status"] == "shipped")
+    return dict(found) | {"tracking_numbers": [p["tracking_number"] for p in found["shipment"]]}
 
 
 def test_demo_help_names_every_environment_variable_the_demo_reads() -> None:

@@ -124,8 +124,9 @@ def reassign_order(
     if consign.edge_copy(tx, order_id):
         raise CentralError(
             "invalid_request",
-            reason=f"order {order_id} ships merged or split (GET /api/v1/orders/{order_id},"
-            " consignments): cancel it, or reassign it at its warehouse",
+            reason=f"order {order_id} ships merged or split with other lines (GET"
+            f" /api/v1/orders/{order_id}, consignments): it cannot move alone; cancel it if it"
+            " must not ship from there",
         )
     if row["status"] != "released" or not row["warehouse"]:
         raise CentralError(

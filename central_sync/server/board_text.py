@@ -84,6 +84,12 @@ TEXT: dict[str, dict[str, str]] = {
         "exc_channel_push_failed": "channel refused a write-back",
         "exc_review_overdue": "order waiting for review too long",
         "held": "Held for review",
+        "consignments": "Merged and split",
+        "no_consignments": "No order ships merged or split.",
+        "consignment": "Shipped as",
+        "kind_merged": "merged",
+        "kind_split": "split part",
+        "orders_in_it": "Orders (units)",
         "no_held": "No order waits for review.",
         "reasons": "Why it is held",
         "total": "Total",
@@ -232,6 +238,12 @@ TEXT: dict[str, dict[str, str]] = {
         "exc_channel_push_failed": "渠道拒绝了状态回传",
         "exc_review_overdue": "订单待审核超时",
         "held": "待审核订单",
+        "consignments": "合并与拆分发货",
+        "no_consignments": "没有合并或拆分发货的订单。",
+        "consignment": "发货单",
+        "kind_merged": "合并",
+        "kind_split": "拆分部分",
+        "orders_in_it": "订单（件数）",
         "no_held": "没有待审核的订单。",
         "reasons": "暂停原因",
         "total": "金额",
@@ -365,6 +377,18 @@ _SENTENCES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] =
         lambda m: f"{m[1]}：需要 {m[2]}，无库存{'；' if m[3] else ''}",
     ),
     (re.compile(r"no warehouse can cover every line; "), "没有仓库能满足全部订单行："),
+    # central_sync/server/merge.py, consign.py
+    (
+        re.compile(
+            r"merge window: waits until (\S+) for more orders of this customer and address"
+            r" to ship with"
+        ),
+        lambda m: f"合并窗口：等待至 {m[1]}，与同一客户同一地址的其他订单合并发货",
+    ),
+    (
+        re.compile(r"merge window ended; waits to ship its (\d+) orders together: "),
+        lambda m: f"合并窗口已结束；等待 {m[1]} 个订单一起发货：",
+    ),
     # central_sync/server/reassigned.py
     (
         re.compile(r"(\S+) shipped order (\S+) before its recall reached it"),

@@ -28,7 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from central_sync.server.assign import EdgePool, figures
+from central_sync.server.assign import EdgePool, choose_for_order, figures
 from central_sync.server.batch import SHIPPED, STATUS_BY_EVENT, EdgeEvent, Parcel, picked_delta
 from central_sync.server.feed import add_change
 from central_sync.server.orders import _edge_body, assign_order, history
@@ -49,15 +49,25 @@ PART_PARCELS = 100
 
 def release_due(tx: Tx, now: datetime, pool: EdgePool) -> list[dict[str, Any]]:
     """Close every merge window that has ended: a group of two or more orders one warehouse can
-    cover goes there as one merged consignment; the others are assigned one by one, as any new
-    order. Returns what was released."""
+    cover goes there as one merged consignment; else they are assigned one by one, as any new
+    order. A group none of whose orders any warehouse can cover yet stays together, tried
+    again at the next pass (its stock may be on its way). Returns what was released."""
     tx.lock_feed()
     done = []
-    for key in store.due_keys(tx, stamp(now)):
-        live = store.close_window(tx, key)
-        if len(live) > 1 and (merged := merge_orders(tx, live, pool)) is not None:
-            done.append(merged)
-            continue
+    at = stamp(now)
+    for key in store.due_keys(tx, at):
+        live = store.window_orders(tx, key)
+        if len(live) > 1:
+            if (merged := merge_orders(tx, live, pool)) is not None:
+                store.close_window(tx, key)
+                done.append(merged)
+                continue
+            choices = [choose_for_order(tx, order_id, pool=pool) for order_id in live]
+            if all(c.warehouse is None for c in choices):
+                reason = f"merge window ended; waits to ship its {len(live)} orders together:"
+                store.keep_window(tx, key, at, f"{reason} {choices[0].reason}")
+                continue
+        store.close_window(tx, key)
         for order_id in live:
             warehouse = assign_order(tx, order_id)
             done.append({"orders": [order_id], "warehouse": warehouse})

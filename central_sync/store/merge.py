@@ -20,18 +20,30 @@ def due_keys(tx: Tx, now: str) -> list[str]:
     return [r["merge_key"] for r in rows]
 
 
-def close_window(tx: Tx, key: str) -> list[str]:
-    """Close the key's window; its orders still waiting to be assigned, oldest first."""
+def window_orders(tx: Tx, key: str) -> list[str]:
+    """The orders in the key's window still waiting to be assigned, oldest first."""
     rows = tx.all(
-        "SELECT id, status FROM orders WHERE merge_key = ? AND merge_until IS NOT NULL"
-        " ORDER BY created_at, id",
+        "SELECT id FROM orders WHERE merge_key = ? AND merge_until IS NOT NULL"
+        " AND status = 'unassigned' ORDER BY created_at, id",
         (key,),
     )
+    return [r["id"] for r in rows]
+
+
+def close_window(tx: Tx, key: str) -> None:
     tx.execute(
         "UPDATE orders SET merge_until = NULL WHERE merge_key = ? AND merge_until IS NOT NULL",
         (key,),
     )
-    return [r["id"] for r in rows if r["status"] == "unassigned"]
+
+
+def keep_window(tx: Tx, key: str, until: str, reason: str) -> None:
+    """The key's orders keep waiting together (due again at once), saying why."""
+    tx.execute(
+        "UPDATE orders SET merge_until = ?, hold_reason = ? WHERE merge_key = ?"
+        " AND merge_until IS NOT NULL AND status = 'unassigned'",
+        (until, reason[:500], key),
+    )
 
 
 def orders_by_id(tx: Tx, order_ids: Sequence[str]) -> list[dict[str, Any]]:

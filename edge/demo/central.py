@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from central_sync.channels import Rejected, channels, load_mapping, map_document
 from central_sync.server.app import create_app
 from central_sync.server.catalogue import Barcode, ProductIn
 from central_sync.server.central import Central
+from central_sync.server.merge import MergeSettings
 from edge.config import Settings
 from edge.files import private_dir, write_atomic
 from edge.store.catalog import all_barcodes, all_products, product_row
@@ -63,6 +64,8 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
         load_channel_orders(central)
         load_demo_asn(central, store, datetime.now(UTC).date())
         hold_for_review(central)
+        merge_two_orders(central)
+    central.merging = merging_on(central.merging)
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(central), log_level="warning", lifespan="on")
@@ -199,6 +202,58 @@ def hold_for_review(central: Any) -> list[str]:
     held = [o.id for o in central.ingest([order]) if o.order_status == "on_hold" and o.id]
     log.info("central: %d order held for review", len(held))
     return held
+
+
+# The demo's merge window (docs/central.md, "Merged and split orders"): a buyer's two orders
+# taken within it ship as one parcel. Short, so the demo shows it within seconds of starting.
+MERGE_WINDOW_S = 5.0
+MERGED_ORDERS = ("shopify:DEMO-MERGE-1", "shopify:DEMO-MERGE-2")
+
+
+def merging_on(settings: MergeSettings) -> MergeSettings:
+    """The site's merge settings with the window on (WAREHOUSE_CENTRAL_MERGE_WINDOW_S if set)."""
+    return replace(settings, window_s=settings.window_s or MERGE_WINDOW_S)
+
+
+def merge_two_orders(central: Any) -> list[str]:
+    """Take two orders of one buyer within the merge window: when it ends (and the edge's stock
+    is at central) they go to the edge as one order, one pick, one parcel, one waybill; each
+    order's tracking number is written back to Shopify on its own."""
+    central.merging = merging_on(central.merging)
+    skus = [p["sku"] for p in central.products()[:2]]
+    ship_to = {
+        "name": "陈静",
+        "phone": "13600001111",
+        "country": "CN",
+        "province": "上海市",
+        "city": "上海市",
+        "district": "徐汇区",
+        "address": "漕溪北路 18 号 6 楼",
+        "postcode": "200030",
+    }
+    taken = []
+    for n, sku in enumerate(skus, start=1):
+        order = {
+            "channel": "shopify",
+            "channel_order_id": f"DEMO-MERGE-{n}",
+            "lines": [{"sku": sku, "qty": 1}],
+            "customer_ref": "demo-buyer-chen",
+            "ship_to": ship_to,
+            "currency": "CNY",
+            "total": "58.00",
+        }
+        taken += [o.id for o in central.ingest([order]) if o.id]
+    log.info("central: orders %s wait %.0f s to be merged", taken, MERGE_WINDOW_S)
+    return taken
+
+
+def merged_banner(central: DemoCentral) -> list[str]:
+    """The demo's line for the buyer's two orders central merges into one parcel."""
+    return [
+        f"Merged at central: {' and '.join(MERGED_ORDERS)} (one buyer) ship as one parcel"
+        f" once the {central.central.merging.window_s:.0f} s merge window ends"
+        " (board: Merged and split)"
+    ]
 
 
 def held_banner(central: DemoCentral) -> list[str]:

@@ -8,7 +8,13 @@ from collections.abc import Callable
 
 from edge.api.serving import run_server
 from edge.config import Settings
-from edge.demo.central import held_banner, start_central, sync_now, synced_settings
+from edge.demo.central import (
+    held_banner,
+    merged_banner,
+    start_central,
+    sync_now,
+    synced_settings,
+)
 from edge.demo.counts import seed_counts
 from edge.demo.data import OPERATORS, has_data, is_seeded, seed
 from edge.demo.floor import (
@@ -118,6 +124,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
                 f"Central order store at {central.url} (board: {central.url}/board,"
                 f" admin token {central.admin_token})",
                 *held_banner(central),
+                *merged_banner(central),
             ]
             for line in lines:
                 echo(line)

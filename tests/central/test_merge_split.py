@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from central_sync.server import merge
+from central_sync.server.board_text import translated
 from central_sync.server.central import Central
 from central_sync.server.merge import MergeSettings, merge_key
 from tests.central.platforms import Platform
@@ -133,6 +134,8 @@ def test_a_cancel_of_one_merged_order_cuts_only_its_lines_at_the_edge(
     second = take(client, admin, channel_order("C2", ("TEA-0002", 1)))
     [done] = central.release_merges(datetime.now(UTC) + LATER)
     cid = done["consignment"]
+    moved = client.post(f"/api/v1/orders/{second['id']}/reassign", json={}, headers=admin)
+    assert (moved.status_code, moved.json()["code"]) == (400, "invalid_request"), moved.text
     resp = client.post(
         f"/api/v1/orders/{first['id']}/cancel", json={"reason": "buyer changed mind"}, headers=admin
     )
@@ -166,6 +169,25 @@ def test_a_cancel_of_one_merged_order_cuts_only_its_lines_at_the_edge(
         ("order_lines_cancelled", again["consignment"]),
         ("order_cancelled", again["consignment"]),
     ]
+
+
+def test_orders_no_warehouse_can_ship_yet_stay_together_and_ship_merged_when_stock_arrives(
+    central: Central, client: TestClient, admin: dict[str, str], edge: EdgeSide
+) -> None:
+    central.merging = MergeSettings(window_s=60)
+    client.post("/api/v1/products", json={"products": [product("TEA-0001")]}, headers=admin)
+    first = take(client, admin, channel_order("W1", ("TEA-0001", 1)))
+    second = take(client, admin, channel_order("W2", ("TEA-0001", 2)))
+    assert central.release_merges(datetime.now(UTC) + LATER) == []
+    reason = detail(client, admin, first["id"])["hold_reason"]
+    assert reason.startswith("merge window ended; waits to ship its 2 orders together:"), reason
+    assert translated(reason, "zh").startswith("合并窗口已结束；等待 2 个订单一起发货：没有仓库")
+    edge.receive("TEA-0001", 3)
+    assert central.settle(10)  # the retry after the receipt leaves the waiting group alone
+    assert released(edge) == []
+    [done] = central.release_merges(datetime.now(UTC) + LATER)
+    assert done["orders"] == [first["id"], second["id"]]
+    assert [b["id"] for b in released(edge)] == [done["consignment"]]
 
 
 def test_orders_of_other_customers_or_after_the_window_are_not_merged(
