@@ -211,8 +211,13 @@ MERGED_ORDERS = ("shopify:DEMO-MERGE-1", "shopify:DEMO-MERGE-2")
 
 
 def merging_on(settings: MergeSettings) -> MergeSettings:
-    """The site's merge settings with the window on (WAREHOUSE_CENTRAL_MERGE_WINDOW_S if set)."""
-    return replace(settings, window_s=settings.window_s or MERGE_WINDOW_S)
+    """The site's merge settings with Shopify's window on (unless a window is set for it or for
+    every channel): the other channels' orders, the one held for review among them, go at once."""
+    if settings.window("shopify") > 0:
+        return settings
+    return replace(
+        settings, channel_window_s={**settings.channel_window_s, "shopify": MERGE_WINDOW_S}
+    )
 
 
 def merge_two_orders(central: Any) -> list[str]:
@@ -251,7 +256,7 @@ def merged_banner(central: DemoCentral) -> list[str]:
     """The demo's line for the buyer's two orders central merges into one parcel."""
     return [
         f"Merged at central: {' and '.join(MERGED_ORDERS)} (one buyer) ship as one parcel"
-        f" once the {central.central.merging.window_s:.0f} s merge window ends"
+        f" once the {central.central.merging.window('shopify'):.0f} s merge window ends"
         " (board: Merged and split)"
     ]
 
