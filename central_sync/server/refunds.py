@@ -62,7 +62,8 @@ def apply_channel_refunds(tx: Tx, order_id: str, channel: str, lines: Sequence[L
         return ""
     said = ", ".join(f"{n} × {r['sku']}" for r in stored if (n := more.get(int(r["line_no"]))))
     left = sum(int(r["qty"]) for r in stored) - sum(more.values())
-    cut_at_edge = bool(row["warehouse"]) and row["status"] not in PACKED and left > 0
+    at_edge = bool(row["warehouse"]) or bool(consign.edge_copy(tx, order_id))  # split: parts
+    cut_at_edge = at_edge and row["status"] not in PACKED and left > 0
     for line_no, units in more.items():
         at_central = (row["status"] in AT_CENTRAL and not row["warehouse"]) or cut_at_edge
         orders.refund_line(tx, order_id, line_no, units, units if at_central and left > 0 else 0)

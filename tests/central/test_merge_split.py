@@ -171,6 +171,41 @@ def test_a_cancel_of_one_merged_order_cuts_only_its_lines_at_the_edge(
     ]
 
 
+def test_a_partial_refund_of_a_merged_or_split_order_cuts_its_units_where_they_ship(
+    central: Central, client: TestClient, admin: dict[str, str], make_edge: Any
+) -> None:
+    one, two = make_edge("edge-1"), make_edge("edge-2")
+    stock(client, admin, (one, {"TEA-0001": 4, "TEA-0002": 2}), (two, {"TEA-0001": 1}))
+    central.merging = MergeSettings(window_s=60)
+    take(client, admin, channel_order("R1", ("TEA-0002", 1)))
+    take(client, admin, channel_order("R2", ("TEA-0001", 2)))
+    [done] = central.release_merges(datetime.now(UTC) + LATER)
+    refund = channel_order("R2", ("TEA-0001", 2))
+    refund["lines"][0] |= {"qty": 1, "refunded": 1}
+    assert "takes them off" in take(client, admin, refund)["reason"]
+    cut = one.changes(limit=500)["changes"][-1]
+    assert (cut["type"], cut["order_id"], cut["data"]["lines"]) == (
+        "order_lines_cancelled",
+        done["consignment"],
+        [{"line_no": 2, "sku": "TEA-0001", "qty": 1}],
+    )
+
+    central.merging = MergeSettings(split=True)
+    split = take(client, admin, channel_order("R3", ("TEA-0001", 4), ("TEA-0002", 1)))
+    assert split["order_status"] == "released", split
+    refund = channel_order("R3", ("TEA-0001", 4), ("TEA-0002", 1))
+    refund["lines"][0] |= {"qty": 3, "refunded": 1}
+    take(client, admin, refund)
+    parts = detail(client, admin, split["id"])["consignments"]
+    assert sorted(
+        (c["warehouse"], ln["sku"], ln["qty"], ln["cut"]) for c in parts for ln in c["lines"]
+    ) == [
+        ("edge-1", "TEA-0001", 3, 1),
+        ("edge-1", "TEA-0002", 1, 0),
+        ("edge-2", "TEA-0001", 1, 0),
+    ]
+
+
 def test_orders_no_warehouse_can_ship_yet_stay_together_and_ship_merged_when_stock_arrives(
     central: Central, client: TestClient, admin: dict[str, str], edge: EdgeSide
 ) -> None:
