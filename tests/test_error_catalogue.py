@@ -406,6 +406,12 @@ def wave_to_release(f: Floor, *, enabled: bool) -> tuple[str, dict[str, str]]:
     return f.client.get("/api/v1/waves", headers=sup).json()["waves"][0]["id"], sup
 
 
+def no_order_wants_item(f: Floor) -> Act:
+    """An item scanned at a bench with no order open, and no picked single-item order of it."""
+    h = packer_at_bench(f)
+    return lambda lang: f.scan(h | lang, EAN13)
+
+
 def waves_off(f: Floor) -> Act:
     wave_id, sup = wave_to_release(f, enabled=False)
     return lambda lang: f.client.post(f"/api/v1/waves/{wave_id}/release", headers=sup | lang)
@@ -868,6 +874,7 @@ SCENARIOS: dict[str, Scenario] = {
         no_pick_list,
         waves_off,
         wave_released,
+        no_order_wants_item,
         not_assignee,
         order_not_pickable,
         bad_transition,
@@ -949,6 +956,7 @@ BY_OPERATOR = (
     "bad_transition",
     "quantity_not_allowed",
     "nothing_to_pack",
+    "no_order_wants_item",
     "order_not_packable",
     "extra_item",
     "weight_off",

@@ -59,6 +59,7 @@ STATUS: dict[str, int] = {
     "approver_is_counter": 403,
     "no_pick_list": 404,
     "waves_off": 409,
+    "no_order_wants_item": 404,
     "wave_released": 409,
     "method_not_allowed": 405,
     "request_too_large": 413,

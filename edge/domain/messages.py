@@ -120,6 +120,11 @@ CATALOGUE: dict[str, Message] = {
         " waves.enabled to release orders by wave.",
         "本仓未启用波次：已释放的订单按顺序拣货。如需按波次释放，请开启 waves.enabled。",
     ),
+    "no_order_wants_item": Message(
+        "No picked single-item order is waiting for {sku}: scan the order's tote or packing slip"
+        " instead, or put the unit aside for a supervisor.",
+        "没有等待 {sku} 的已拣单品订单：请改扫订单的周转箱或装箱单，或将该件交给主管处理。",
+    ),
     "wave_released": Message(
         "Wave {wave_id} is already released; its orders are being picked. Refresh the waves list.",
         "波次 {wave_id} 已释放，其订单正在拣货。请刷新波次列表。",

@@ -93,6 +93,18 @@ def _open_order(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[
     )
 
 
+def _scan_to_pack(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:
+    """An item scanned with no order open (单品, scan-to-print): the next picked single-item
+    order that wants it, which no other bench holds (the store's pick, inside the writer, so two
+    benches never get the same order), is opened with this unit verified: its parcel closes
+    next."""
+    order = ctx.scanned_order
+    if order is None:
+        raise EdgeError("no_order_wants_item", sku=scan.key)
+    opened = _open_order(s, scan, ctx)
+    return _verify(opened.state, replace(scan, quantity=1), PackContext(order))
+
+
 def _verify(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:
     order = ctx.order
     assert order is not None
@@ -141,6 +153,7 @@ def _more(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSe
 TRANSITIONS: dict[tuple[Step, str], Handler] = {
     ("order", "container"): _open_order,
     ("order", "order"): _open_order,
+    ("order", "product"): _scan_to_pack,
     ("verify", "product"): _verify,
     ("verify", "command:CANCEL"): _restart,
     ("verify", "command:DONE"): _close_early,

@@ -130,6 +130,9 @@ def run_pack(tx: Tx, state: dict[str, Any], scan: Classified, _f: FloorSettings)
     elif scan.kind == "container":
         owner = store.order_of_tote(tx, str(scan.key))
         scanned = store.pack_order(tx, owner) if owner else None
+    elif scan.kind == "product" and not session.order_id and (scan.quantity or 1) == 1:
+        single = store.next_single_order(tx, str(scan.key))
+        scanned = store.pack_order(tx, single) if single else None
     return decide_pack(session, scan, PackContext(order, scanned))
 
 

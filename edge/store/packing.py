@@ -48,6 +48,26 @@ def pack_order(conn: Conn, order_id: str) -> PackOrder | None:
     return PackOrder(row["id"], row["status"], lines, totes[0] if totes else None, int(closed))
 
 
+def next_single_order(conn: Conn, sku: str) -> str | None:
+    """The most urgent picked order of one unit of `sku`, not packed, that no open pack session
+    holds (a bench that opened it): the order a scanned item packs for (scan-to-print)."""
+    row = conn.execute(
+        """
+        SELECT o.id FROM orders o JOIN order_lines l ON l.order_id = o.id
+        WHERE o.status = 'picked' AND l.sku = ? AND l.qty_packed = 0
+          AND MIN(l.qty_picked, l.qty_ordered - l.qty_cancelled) = 1
+          AND NOT EXISTS (SELECT 1 FROM order_lines x WHERE x.order_id = o.id AND x.id != l.id
+                          AND x.qty_ordered > x.qty_cancelled)
+          AND NOT EXISTS (SELECT 1 FROM work_sessions w WHERE w.ended_at IS NULL
+                          AND w.workflow = 'pack' AND json_extract(w.state, '$.order_id') = o.id)
+        ORDER BY o.priority DESC, o.ship_by IS NULL, o.ship_by, o.created_at, o.id
+        LIMIT 1
+        """,
+        (sku,),
+    ).fetchone()
+    return row[0] if row else None
+
+
 def order_totes(conn: Conn, order_id: str) -> list[str]:
     """The totes (not parcels) bound to the order now."""
     rows = conn.execute(

@@ -1,0 +1,130 @@
+"""Single-item orders packed by scanning the item (单品, 扫描即打单) on the real app, a real SQLite
+file and two Zebra printers on 127.0.0.1:9100-style listeners: an item scanned at a bench with no
+order open opens the next picked one-unit order that wants it, verified; its close prints its
+waybill. Two benches scanning the same SKU at once get two different orders, and each order gets
+one label."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from edge.api.app import create_app
+from edge.config import load_settings
+from edge.store import catalog
+from edge.store.database import Store
+from edge.store.verify import verify
+from tests.printer_fake import FakeZebra
+from tests.support import EAN13, Floor, add_colleague, scan_id
+
+BENCHES = ("BENCH-1", "BENCH-2")
+TOTES = ("T-0001", "T-0002", "T-0003")
+
+
+@pytest.fixture
+def zebras() -> Iterator[dict[str, FakeZebra]]:
+    with FakeZebra() as one, FakeZebra() as two:
+        yield dict(zip(BENCHES, (one, two), strict=True))
+
+
+@pytest.fixture
+def benches(tmp_path: Path, zebras: dict[str, FakeZebra]) -> Iterator[Floor]:
+    stations = [{"name": b, "type": "pack_bench"} for b in BENCHES]
+    printers = [
+        {"name": f"{b.lower()}-zpl", "kind": "zpl-tcp", "station": b, "host": "127.0.0.1"}
+        | {"port": z.port}
+        for b, z in zebras.items()
+    ]
+    env = {
+        "WAREHOUSE_EDGE_STATIONS": json.dumps(stations),
+        "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers),
+    }
+    settings = load_settings(
+        env=env, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
+    )
+    store = Store(settings.db_path, edge_id=settings.edge.id)
+    with TestClient(create_app(settings, store=store)) as client:
+        floor = Floor.build(store, client)
+        store.writer.call(
+            lambda tx: [catalog.upsert_container(tx, code=t, type="tote") for t in TOTES[1:]]
+        )
+        yield floor
+    assert verify(store.read()) == []
+    store.close()
+
+
+def picked_singles(f: Floor, n: int = 3) -> list[str]:
+    """`n` one-unit orders of SKU-1, released and picked on one list (a tote each)."""
+    sup = f.login("B-SUP")
+    ids = []
+    for i in range(n):
+        body = {
+            "channel": "shop",
+            "channel_order_id": f"TB-{i}",
+            "lines": [{"sku": "SKU-1", "qty": 1}],
+        }
+        resp = f.client.post("/api/v1/orders", json=body, headers=sup)
+        assert resp.status_code == 201, resp.text
+        ids.append(str(resp.json()["order_id"]))
+    picker = f.login("B-PICK")
+    assert f.start(picker, "pick").status_code == 200
+    answers = [f.scan(picker, code).json() for code in (*TOTES[:n], "A-01-01")]
+    answers += [f.scan(picker, EAN13).json() for _ in range(n)]
+    assert all(a["ok"] for a in answers), answers
+    return ids
+
+
+def packer_at(f: Floor, badge: str, bench: str) -> dict[str, str]:
+    headers = f.login(badge, station=bench)
+    body = {"workflow": "pack", "station": bench}
+    resp = f.client.post("/api/v1/work-sessions", json=body, headers=headers)
+    assert resp.status_code == 200, resp.text
+    return headers
+
+
+def close(f: Floor, headers: dict[str, str]) -> Any:
+    body = {"close_id": scan_id(), "package": "BAG", "weight_g": 140}
+    return f.client.post("/api/v1/pack/close", json=body, headers=headers)
+
+
+def labels_of(f: Floor) -> dict[str, int]:
+    rows = f.store.read().execute(
+        "SELECT order_id, COUNT(*) FROM print_jobs WHERE kind = 'waybill' GROUP BY order_id"
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+def test_two_benches_scanning_the_same_item_at_once_pack_two_orders_one_label_each(
+    benches: Floor, zebras: dict[str, FakeZebra]
+) -> None:
+    f = benches
+    add_colleague(f, "B-PACK2", "packer")
+    orders = picked_singles(f)
+    packers = [packer_at(f, "B-PACK", BENCHES[0]), packer_at(f, "B-PACK2", BENCHES[1])]
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda h: f.scan(h, EAN13).json(), packers))
+
+    assert all(a["ok"] and a["next"] == "choose_package" for a in answers), answers
+    opened = [a["state"]["order_id"] for a in answers]
+    assert len(set(opened)) == 2 and set(opened) <= set(orders)
+    closed = [close(f, h) for h in packers]
+    assert all(c.status_code == 200 and c.json()["ok"] for c in closed), [c.text for c in closed]
+
+    third = f.scan(packers[0], EAN13).json()  # the one order left goes to whoever scans next
+    assert third["ok"] and third["state"]["order_id"] not in opened
+    assert close(f, packers[0]).json()["ok"]
+    refused = f.scan(packers[1], EAN13).json()
+    assert (refused["ok"], refused["code"]) == (False, "no_order_wants_item")
+
+    assert labels_of(f) == dict.fromkeys(orders, 1)
+    zebras[BENCHES[0]].wait_for(lambda: len(zebras[BENCHES[0]].jobs) == 2, "two labels at bench 1")
+    zebras[BENCHES[1]].wait_for(lambda: len(zebras[BENCHES[1]].jobs) == 1, "one label at bench 2")
+    status = f.store.read().execute("SELECT status FROM orders WHERE id IN (?,?,?)", tuple(orders))
+    assert {r[0] for r in status} <= {"packed", "shipped"}
