@@ -85,3 +85,24 @@ def sheet(edge: Any) -> Any:
     from tests.browser import read_sheet
 
     return read_sheet(edge.sheet)
+
+
+@pytest.fixture
+def handheld(browser: Any) -> Iterator[Any]:
+    """A handheld's page at 360×640 with touch, its feedback tones recorded (tests/browser.py)."""
+    from tests.browser import HANDHELD, RECORD_TONES, Handheld
+
+    context = browser.new_context(**HANDHELD)
+    context.add_init_script(RECORD_TONES)
+    yield Handheld(context.new_page())
+    context.close()
+
+
+@pytest.fixture
+def station_screen(browser: Any) -> Iterator[Any]:
+    """A station's screen on the bench's PC (1024×768 with touch)."""
+    from tests.browser import STATION_SCREEN, StationScreen
+
+    context = browser.new_context(**STATION_SCREEN)
+    yield StationScreen(context.new_page())
+    context.close()

@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from tests.browser import (
-    HANDHELD,
-    RECORD_TONES,
-    STATION_SCREEN,
     DemoEdge,
     Handheld,
     StationScreen,
@@ -31,14 +26,6 @@ pytestmark = pytest.mark.slow
 
 ASN, PALLET = "ASN-DEMO-1", "069533050000000012"
 PICKER, PIN = "P001", "1111"
-
-
-@pytest.fixture
-def handheld(browser: Any) -> Iterator[Handheld]:
-    context = browser.new_context(**HANDHELD)
-    context.add_init_script(RECORD_TONES)
-    yield Handheld(context.new_page())
-    context.close()
 
 
 def demo_asn(edge: DemoEdge) -> list[tuple[int, str, str, str, str]]:
@@ -217,19 +204,12 @@ def test_a_picker_receives_the_demo_asn_quarantines_the_stops_puts_away_and_pick
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
-@pytest.fixture
-def dock_screen(browser: Any) -> Iterator[StationScreen]:
-    context = browser.new_context(**STATION_SCREEN)
-    yield StationScreen(context.new_page())
-    context.close()
-
-
 def test_at_the_dock_station_the_fixed_scanner_receives_the_pallet_into_that_dock(
-    edge: DemoEdge, dock_screen: StationScreen
+    edge: DemoEdge, station_screen: StationScreen
 ) -> None:
     demo_asn(edge)
     scanner = virtual_scanner(edge, "DOCK-1")
-    dock = dock_screen
+    dock = station_screen
     dock.open(edge, "DOCK-1")
     dock.wait_scanner("connected")
     dock.by("screen").click()
