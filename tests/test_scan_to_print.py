@@ -7,13 +7,17 @@ one label."""
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from edge.api.app import create_app
 from edge.config import load_settings
@@ -128,3 +132,73 @@ def test_two_benches_scanning_the_same_item_at_once_pack_two_orders_one_label_ea
     zebras[BENCHES[1]].wait_for(lambda: len(zebras[BENCHES[1]].jobs) == 1, "one label at bench 2")
     status = f.store.read().execute("SELECT status FROM orders WHERE id IN (?,?,?)", tuple(orders))
     assert {r[0] for r in status} <= {"packed", "shipped"}
+
+
+Step = tuple[int, str]  # (bench, what: scan | close | cancel)
+
+
+@contextmanager
+def two_file_benches(data_dir: Path) -> Iterator[Floor]:
+    """The same two benches, each printing into its own directory (fast, for many examples)."""
+    stations = [{"name": b, "type": "pack_bench"} for b in BENCHES]
+    printers = [
+        {"name": f"{b.lower()}-pdf", "kind": "file", "station": b, "path": str(data_dir / b)}
+        for b in BENCHES
+    ]
+    for b in BENCHES:
+        (data_dir / b).mkdir(parents=True)
+    env = {
+        "WAREHOUSE_EDGE_STATIONS": json.dumps(stations),
+        "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers),
+    }
+    settings = load_settings(
+        env=env, overrides={"edge.data_dir": data_dir, "auth.pin_hash_cost": 10}
+    )
+    store = Store(settings.db_path, edge_id=settings.edge.id)
+    try:
+        with TestClient(create_app(settings, store=store)) as client:
+            floor = Floor.build(store, client)
+            store.writer.call(
+                lambda tx: [catalog.upsert_container(tx, code=t, type="tote") for t in TOTES[1:]]
+            )
+            yield floor
+    finally:
+        store.close()
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 1), st.sampled_from(["scan", "scan", "close", "cancel"])),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_no_order_gets_two_labels_and_the_ledger_holds_whatever_two_benches_do(
+    steps: list[Step],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp, two_file_benches(Path(tmp)) as f:
+        add_colleague(f, "B-PACK2", "packer")
+        orders = picked_singles(f)
+        packers = [packer_at(f, "B-PACK", BENCHES[0]), packer_at(f, "B-PACK2", BENCHES[1])]
+        for bench, what in steps:
+            if what == "scan":
+                f.scan(packers[bench], EAN13)
+            elif what == "cancel":
+                f.scan(packers[bench], "CMD:CANCEL")
+            else:
+                close(f, packers[bench])
+            held = f.store.read().execute(
+                "SELECT json_extract(state, '$.order_id') FROM work_sessions"
+                " WHERE ended_at IS NULL AND workflow = 'pack'"
+            )
+            open_now = [r[0] for r in held if r[0]]
+            assert len(open_now) == len(set(open_now))  # never one order at two benches
+        labels = labels_of(f)
+        assert set(labels) <= set(orders) and all(n == 1 for n in labels.values())
+        parcels = f.store.read().execute(
+            "SELECT s.order_id, COUNT(*) FROM parcels p JOIN shipments s ON s.id = p.shipment_id"
+            " GROUP BY s.order_id"
+        )
+        assert all(n == 1 for _, n in parcels)
+        assert verify(f.store.read()) == []
