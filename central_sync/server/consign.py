@@ -230,7 +230,7 @@ def apply_events(
     parcels: list[tuple[str, Parcel, EdgeEvent]] = []
     for ev in new:
         cid = ev.order_id
-        if cid not in held:
+        if cid is None or cid not in held:
             continue
         for m in ev.moves:
             _share_picks(lines[cid], m.sku, picked_delta(m.source, m.target, m.qty), picks)

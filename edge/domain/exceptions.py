@@ -248,9 +248,9 @@ def device_conditions(
     """One condition per device down (due after `down_s`) or scale silent (due at once when
     its last reading is `silent_s` old, after `silent_s` when it never read)."""
     by_key: dict[tuple[str, str], DeviceReport] = {}
-    for r in reports:
-        by_key[("device_down", f"{r.kind}:{r.name}")] = r
-        by_key[("scale_silent", r.name)] = r
+    for report in reports:
+        by_key[("device_down", f"{report.kind}:{report.name}")] = report
+        by_key[("scale_silent", report.name)] = report
     out = []
     for (kind, name), (state, since) in sorted(tracked.items()):
         r = by_key.get((kind, name))

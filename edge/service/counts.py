@@ -272,8 +272,13 @@ def count_by_script(
     """A supervisor (badge) opens a count of the bin's SKU and `counter` (badge) counts `delta`
     units off the records: booked or waiting for approval as any count. One transaction."""
 
+    def _known(row: Any, badge: str) -> Any:
+        if row is None:
+            raise EdgeError("not_found", what="operator", key=badge)
+        return row
+
     def work(tx: Tx) -> int:
-        by = {b: ops.operator_by_badge(tx.conn, b) for b in (supervisor, counter)}
+        by = {b: _known(ops.operator_by_badge(tx.conn, b), b) for b in (supervisor, counter)}
         opened = open_count(tx, location, sku, "manual", Actor(by[supervisor]["id"]))
         held = counts.on_hand_in_bin(tx, location, [sku]).get((sku, ""), 0)
         lines = [(sku, "", max(0, held + delta))]
