@@ -225,10 +225,10 @@ def _apply_orders(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
 def _apply_consigned(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> None:
     """Events for merged or split orders (consign.py): each order's parcels recorded and
     written back to its channel on its own."""
-    parcels, picks = consign.apply_events(tx, edge_id, new)
-    _write_picks(tx, picks)
-    _write_parcels(tx, edge_id, parcels)
-    _write_back(tx, {}, {}, parcels)
+    done = consign.apply_events(tx, edge_id, new)
+    _write_picks(tx, done.picks)
+    _write_parcels(tx, edge_id, done.parcels)
+    _write_back(tx, done.before, done.after, done.parcels)
 
 
 def _write_back(

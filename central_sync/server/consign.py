@@ -24,7 +24,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -211,19 +211,24 @@ def _digest(text: str) -> str:
 # --- the edge's events for a consignment
 
 
-Parcels = list[tuple[str, Parcel, EdgeEvent]]
+@dataclass
+class Consigned:
+    """What a batch's consignment events did to the orders they carry, for apply.py to record
+    and write back: each order's parcels (order id, parcel, event), picked units by (order id,
+    SKU), and the orders whose status moved (before, after)."""
+
+    parcels: list[tuple[str, Parcel, EdgeEvent]] = field(default_factory=list)
+    picks: dict[tuple[str, str], int] = field(default_factory=dict)
+    before: dict[str, str] = field(default_factory=dict)
+    after: dict[str, str] = field(default_factory=dict)
 
 
-def apply_events(
-    tx: Tx, edge_id: str, new: Sequence[EdgeEvent]
-) -> tuple[Parcels, dict[tuple[str, str], int]]:
-    """Apply the batch's events for consignments this edge holds to the orders they carry;
-    returns each order's parcels (order id, parcel, event) and picked units (order id, SKU) for
-    apply.py to record (and write the parcels back)."""
+def apply_events(tx: Tx, edge_id: str, new: Sequence[EdgeEvent]) -> Consigned:
+    """Apply the batch's events for consignments this edge holds to the orders they carry."""
     ids = sorted({ev.order_id for ev in new if ev.order_id})
     held = {c["id"]: c for c in store.consignments(tx, ids) if c["warehouse"] == edge_id}
     if not held:
-        return [], {}
+        return Consigned()
     lines = store.consignment_lines(tx, list(held))
     status = {cid: c["status"] for cid, c in held.items()}
     picks: defaultdict[tuple[str, str], int] = defaultdict(int)
@@ -245,10 +250,11 @@ def apply_events(
             continue
         status[cid] = target
     store.set_consignment_state(tx, status, lines)
-    orders = sorted({ln["order_id"] for cid in held for ln in lines[cid]})
-    for order_id in orders:
-        _follow_parts(tx, order_id, edge_id)
-    return parcels, dict(picks)
+    done = Consigned(parcels, dict(picks))
+    for order_id in sorted({ln["order_id"] for cid in held for ln in lines[cid]}):
+        if moved := _follow_parts(tx, order_id, edge_id):
+            done.before[order_id], done.after[order_id] = moved
+    return done
 
 
 def _share_picks(
@@ -295,18 +301,20 @@ def _parcels_of(
     return out
 
 
-def _follow_parts(tx: Tx, order_id: str, edge_id: str) -> None:
-    """The order's status from its consignments' (its least advanced live part)."""
+def _follow_parts(tx: Tx, order_id: str, edge_id: str) -> tuple[str, str] | None:
+    """The order's status from its consignments' (its least advanced live part); (before,
+    after) when it moved."""
     current = store.order_status(tx, order_id)
     if current is None or current == "cancelled":
-        return
+        return None
     parts = store.part_statuses(tx, order_id)
     live = [p for p in parts if p != "cancelled"]
     target = min(live, key=PROGRESS.index) if live else "cancelled"
     if target == current:
-        return
+        return None
     store.set_order_status(tx, order_id, target, utc_now())
     history(tx, order_id, current, target, note=f"its consignment at {edge_id}")
+    return current, target
 
 
 # --- central's decisions on an order that rides in a consignment

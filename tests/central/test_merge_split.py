@@ -125,6 +125,26 @@ def test_two_orders_of_one_customer_ship_as_one_and_each_tracking_number_is_writ
     assert sent == ["M1", "M2"]
 
 
+def test_a_merged_order_the_edge_cancelled_is_written_back_cancelled_for_each_order(
+    central: Central, client: TestClient, admin: dict[str, str], edge: EdgeSide, platform: Platform
+) -> None:
+    wire(central, "shopify", platform.url)
+    central.merging = MergeSettings(window_s=60)
+    stock(client, admin, (edge, {"TEA-0001": 5}))
+    ids = [
+        take(client, admin, channel_order(c, ("TEA-0001", 1), channel="shopify"))["id"]
+        for c in ("X1", "X2")
+    ]
+    [done] = central.release_merges(datetime.now(UTC) + LATER)
+    edge.send("order_cancelled", order_id=done["consignment"], reason="damaged in the bin")
+    assert [detail(client, admin, o)["status"] for o in ids] == ["cancelled", "cancelled"]
+    rows = central.channel_pushes(channel="shopify")
+    assert sorted((r["order_id"], r["payload"]["status"]) for r in rows) == [
+        (ids[0], "cancelled"),
+        (ids[1], "cancelled"),
+    ]
+
+
 def test_a_cancel_of_one_merged_order_cuts_only_its_lines_at_the_edge(
     central: Central, client: TestClient, admin: dict[str, str], edge: EdgeSide
 ) -> None:
