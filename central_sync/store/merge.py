@@ -20,14 +20,19 @@ def due_keys(tx: Tx, now: str) -> list[str]:
     return [r["merge_key"] for r in rows]
 
 
-def window_orders(tx: Tx, key: str) -> list[str]:
-    """The orders in the key's window still waiting to be assigned, oldest first."""
-    rows = tx.all(
-        "SELECT id FROM orders WHERE merge_key = ? AND merge_until IS NOT NULL"
-        " AND status = 'unassigned' ORDER BY created_at, id",
-        (key,),
-    )
-    return [r["id"] for r in rows]
+def window_groups(tx: Tx, keys: Sequence[str]) -> dict[str, list[str]]:
+    """The orders of each key's window still waiting to be assigned, oldest first."""
+    groups: dict[str, list[str]] = {k: [] for k in keys}
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        for r in tx.all(
+            "SELECT id, merge_key FROM orders WHERE merge_until IS NOT NULL"
+            f" AND status = 'unassigned' AND merge_key IN ({','.join('?' * len(chunk))})"
+            " ORDER BY created_at, id",
+            chunk,
+        ):
+            groups[r["merge_key"]].append(r["id"])
+    return groups
 
 
 def close_window(tx: Tx, key: str) -> None:
