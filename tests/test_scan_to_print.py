@@ -202,3 +202,59 @@ def test_no_order_gets_two_labels_and_the_ledger_holds_whatever_two_benches_do(
         )
         assert all(n == 1 for _, n in parcels)
         assert verify(f.store.read()) == []
+
+
+def test_a_waves_single_item_orders_are_picked_into_one_cart_and_packed_by_scanning_items(
+    benches: Floor, zebras: dict[str, FakeZebra]
+) -> None:
+    f = benches
+    state = f.client.app.state  # type: ignore[attr-defined]
+    waves = state.settings.waves.model_copy(update={"enabled": True, "cutoffs": "Edge Post=23:59"})
+    state.settings = state.settings.model_copy(update={"waves": waves})
+    f.store.writer.call(lambda tx: catalog.upsert_container(tx, code="CART-01", type="cart"))
+    sup = f.login("B-SUP")
+    singles = []
+    for i, qty in enumerate((1, 1, 1, 2)):
+        body = {
+            "channel": "shop",
+            "channel_order_id": f"TB-{i}",
+            "lines": [{"sku": "SKU-1", "qty": qty}],
+        }
+        resp = f.client.post("/api/v1/orders", json=body, headers=sup)
+        assert resp.status_code == 201, resp.text
+        if qty == 1:
+            singles.append(resp.json()["order_id"])
+    wave = f.client.get("/api/v1/waves", headers=sup).json()["waves"][0]
+    assert (wave["orders"], wave["single_item_orders"]) == (4, 3)
+    assert f.client.post(f"/api/v1/waves/{wave['id']}/release", headers=sup).status_code == 200
+
+    picker = f.login("B-PICK")
+    started = f.start(picker, "pick").json()
+    assert [t["order_id"] for t in started["view"]["totes"]] == singles
+    cart = f.scan(picker, "CART-01").json()  # one scan binds the cart to all three
+    location = f.scan(picker, "A-01-01").json()  # one location scan, three units
+    units = [f.scan(picker, EAN13).json() for _ in singles]
+    assert cart["ok"] and location["ok"] and all(u["ok"] for u in units), (cart, units)
+    assert units[-1]["view"]["step"] == "done"
+    slots = f.store.read().execute(
+        "SELECT order_id, slot FROM container_bindings WHERE container = 'CART-01'"
+        " AND closed_at IS NULL ORDER BY slot"
+    )
+    assert [tuple(r) for r in slots] == [(o, str(n)) for n, o in enumerate(singles, start=1)]
+
+    packer = packer_at(f, "B-PACK", BENCHES[0])
+    for _ in singles:
+        assert f.scan(packer, EAN13).json()["ok"]
+        assert close(f, packer).json()["ok"]
+    assert labels_of(f) == dict.fromkeys(singles, 1)
+    printer = zebras[BENCHES[0]]
+    printer.wait_for(lambda: len(printer.jobs) == 3, "three waybills at bench 1")
+    left = (
+        f.store.read()
+        .execute(
+            "SELECT COUNT(*) FROM container_bindings WHERE container = 'CART-01' AND closed_at IS NULL"
+        )
+        .fetchone()[0]
+    )
+    assert left == 0  # the cart is empty and free for the next wave
+    assert f.scan(packer, EAN13).json()["code"] == "no_order_wants_item"  # the 2-unit one waits

@@ -253,6 +253,13 @@ class WavesSettings(BaseModel):
     lead_minutes: int = _key(
         120, "Minutes before its cut-off the schedule releases a wave.", ge=0, le=24 * 60
     )
+    cart_size: int = _key(
+        20,
+        "Single-item orders of a released wave picked as one batch into one cart (one location"
+        " scan, many units); 0 or 1: no cart lists, every order gets its own tote.",
+        ge=0,
+        le=60,
+    )
     warn_minutes: int = _key(
         30,
         "An order not packed this many minutes before its carrier's cut-off opens a"

@@ -58,6 +58,9 @@ class PickList:
     slots: tuple[PickSlot, ...]
     tasks: tuple[PickTask, ...]
     order_status: Mapping[str, OrderStatus] = field(default_factory=dict)
+    # A cart list (a wave's single-item orders picked as a batch): one cart or bin for all its
+    # orders, scanned once; each order has its own slot in it.
+    cart: bool = False
 
     def slot_of(self, order_id: str) -> PickSlot:
         return next(s for s in self.slots if s.order_id == order_id)
@@ -97,6 +100,7 @@ class ToteBound:
     list_id: str
     order_id: str
     tote: str
+    slot: str = ""  # the order's slot in a cart ("" for a tote of its own)
 
 
 @dataclass(frozen=True)
@@ -192,7 +196,7 @@ def prompt_params(s: PickSession, pl: PickList) -> dict[str, object]:
 
 def _bind_tote(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSession]:
     pl = ctx.pick_list
-    if scan.container_type != "tote":
+    if scan.container_type != "tote" and not (pl.cart and scan.container_type == "cart"):
         raise EdgeError("wrong_tote", tote=scan.key, reason="not_a_tote")
     used = next((x for x in pl.slots if x.tote == scan.key), None)
     if used is not None:
@@ -201,6 +205,8 @@ def _bind_tote(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[P
         raise EdgeError("wrong_tote", tote=scan.key, reason="in_use", order_id=ctx.tote_owner)
     slot = slot_to_fill(pl)
     assert slot is not None  # the tote step exists only while a slot waits
+    if pl.cart:
+        return _bind_cart(s, scan, pl)
     event = Event(
         "tote_bound",
         {"tote": scan.key, "slot": slot.slot, "list_id": pl.id},
@@ -212,6 +218,24 @@ def _bind_tote(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[P
         feedback=Feedback("good", "tote_bound", {"tote": scan.key, "slot": slot.slot}),
         changes=(ToteBound(pl.id, slot.order_id, scan.key),),
     )
+
+
+def _bind_cart(s: PickSession, scan: Classified, pl: PickList) -> Decision[PickSession]:
+    """One cart (or bin) for every order of a cart list, each order in its own slot of it."""
+    slots = [
+        x for x in pl.slots if x.tote is None and pl.order_status.get(x.order_id) not in _NO_TOTE
+    ]
+    events = tuple(
+        Event(
+            "tote_bound",
+            {"tote": scan.key, "slot": x.slot, "list_id": pl.id},
+            order_id=x.order_id,
+        )
+        for x in slots
+    )
+    changes = tuple(ToteBound(pl.id, x.order_id, scan.key, str(x.slot)) for x in slots)
+    params = {"tote": scan.key, "slot": f"1-{len(pl.slots)}"}
+    return Decision(s, events, feedback=Feedback("good", "tote_bound", params), changes=changes)
 
 
 def _at_location(s: PickSession, scan: Classified, ctx: PickContext) -> Decision[PickSession]:

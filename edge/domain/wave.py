@@ -62,6 +62,7 @@ class WaveRules:
     default_carrier: str = ""
     warn_minutes: int = 30  # an unpacked order this close to its cut-off will miss it
     lead_minutes: int = 120  # a schedule releases a wave this long before its cut-off
+    cart_size: int = 20  # single-item orders on one cart list; 0: no cart lists
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,15 @@ class Wave:
     @property
     def id(self) -> str:
         return self.key.id
+
+
+def batch_of(w: Wave, rules: WaveRules) -> tuple[list[str], bool]:
+    """A wave's single-item orders for one cart (单品波次), most recently placed last, when two or
+    more are there and carts are on; else ([], False)."""
+    singles = [o.id for o in w.orders if o.units == 1]
+    if rules.cart_size < 2 or len(singles) < 2:
+        return [], False
+    return singles[: rules.cart_size], True
 
 
 def cutoff_of(times: Sequence[int], placed: datetime, zone: tzinfo) -> datetime | None:

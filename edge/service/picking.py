@@ -29,13 +29,16 @@ def next_list(tx: Tx, operator_id: int, batch_size: int, waves: WaveRules | None
     mine = store.open_list_of(tx, operator_id)
     if mine is not None:
         return mine
+    cart = False
     if waves is not None:
-        orders = wave_service.next_orders(tx, waves, batch_size)
+        orders, cart = wave_service.next_orders(tx, waves, batch_size)
     else:
         orders = store.pickable_orders(tx, batch_size)
     if not orders:
         raise EdgeError("no_pick_list")
-    return store.create_pick_list(tx, orders, assignee=operator_id, created_by=operator_id)
+    return store.create_pick_list(
+        tx, orders, assignee=operator_id, created_by=operator_id, cart=cart
+    )
 
 
 def create_list_for(tx: Tx, order_ids: list[str], *, assignee: int | None, created_by: int) -> str:

@@ -13,6 +13,7 @@ from edge.domain.exceptions import Condition
 from edge.domain.wave import (
     Wave,
     WaveRules,
+    batch_of,
     due_for_release,
     parse_cutoffs,
     parse_group_by,
@@ -34,6 +35,7 @@ def rules_of(settings: Settings) -> WaveRules:
         settings.carrier.name,
         w.warn_minutes,
         w.lead_minutes,
+        w.cart_size,
     )
 
 
@@ -102,13 +104,18 @@ def release_due(tx: Tx, settings: Settings) -> list[str]:
     return [w.id for w in due]
 
 
-def next_orders(tx: Tx, rules: WaveRules, batch_size: int) -> list[str]:
-    """The next pick list's orders from the most urgent released wave with any left to pick."""
+def next_orders(tx: Tx, rules: WaveRules, batch_size: int) -> tuple[list[str], bool]:
+    """The next pick list's orders from the most urgent released wave with any left to pick,
+    and whether they go on one cart: its single-item orders first, up to waves.cart_size of them
+    (when there are two or more), else its others by `batch_size`."""
     done = store.released_ids(tx)
     for w in plan_waves(store.pickable(tx), rules):
         if w.id in done:
-            return [o.id for o in w.orders][:batch_size]
-    return []
+            singles, cart = batch_of(w, rules)
+            if cart:
+                return singles, True
+            return [o.id for o in w.orders][:batch_size], False
+    return [], False
 
 
 def cutoff_conditions(tx: Tx, settings: Settings) -> list[Condition]:

@@ -45,8 +45,9 @@ def _status(
 
 def _tote(tx: Tx, c: ToteBound, operator_id: int | None, *_: Any) -> None:
     tx.execute(
-        "INSERT INTO container_bindings (container, order_id, opened_at, opened_by) VALUES (?,?,?,?)",
-        (c.tote, c.order_id, tx.at, operator_id),
+        "INSERT INTO container_bindings (container, order_id, slot, opened_at, opened_by)"
+        " VALUES (?,?,?,?,?)",
+        (c.tote, c.order_id, c.slot, tx.at, operator_id),
     )
 
 

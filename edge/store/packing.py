@@ -69,10 +69,11 @@ def next_single_order(conn: Conn, sku: str) -> str | None:
 
 
 def order_totes(conn: Conn, order_id: str) -> list[str]:
-    """The totes (not parcels) bound to the order now."""
+    """The totes or cart (not parcels) bound to the order now."""
     rows = conn.execute(
         "SELECT cb.container FROM container_bindings cb JOIN containers c ON c.code = cb.container"
-        " WHERE cb.order_id = ? AND cb.closed_at IS NULL AND c.type = 'tote' ORDER BY cb.id",
+        " WHERE cb.order_id = ? AND cb.closed_at IS NULL AND c.type IN ('tote', 'cart')"
+        " ORDER BY cb.id",
         (order_id,),
     )
     return [r[0] for r in rows]

@@ -15,7 +15,7 @@ Conn = sqlite3.Connection | Tx
 
 
 def load_pick_list(conn: Conn, list_id: str) -> PickList | None:
-    row = conn.execute("SELECT id FROM pick_lists WHERE id = ?", (list_id,)).fetchone()
+    row = conn.execute("SELECT id, kind FROM pick_lists WHERE id = ?", (list_id,)).fetchone()
     if row is None:
         return None
     slots = tuple(
@@ -55,7 +55,7 @@ def load_pick_list(conn: Conn, list_id: str) -> PickList | None:
             (list_id,),
         )
     }
-    return PickList(list_id, slots, tasks, status)
+    return PickList(list_id, slots, tasks, status, cart=row["kind"] == "cart")
 
 
 def list_assignee(conn: Conn, list_id: str) -> tuple[bool, int | None]:
@@ -107,13 +107,20 @@ def in_open_list(conn: Conn, order_id: str) -> str | None:
 
 
 def create_pick_list(
-    tx: Tx, order_ids: Sequence[str], *, assignee: int | None, created_by: int | None
+    tx: Tx,
+    order_ids: Sequence[str],
+    *,
+    assignee: int | None,
+    created_by: int | None,
+    cart: bool = False,
 ) -> str:
-    """One list for the orders; one task per reservation, in walking order (pick sequence)."""
+    """One list for the orders (a cart list: all in one cart); one task per reservation, in
+    walking order (pick sequence)."""
     list_id = f"PL-{uuid.uuid4().hex[:10].upper()}"
     tx.execute(
-        "INSERT INTO pick_lists (id, status, assignee, created_by, created_at) VALUES (?,?,?,?,?)",
-        (list_id, "open", assignee, created_by, tx.at),
+        "INSERT INTO pick_lists (id, status, assignee, created_by, created_at, kind)"
+        " VALUES (?,?,?,?,?,?)",
+        (list_id, "open", assignee, created_by, tx.at, "cart" if cart else "totes"),
     )
     for slot, order_id in enumerate(order_ids, start=1):
         tx.execute(

@@ -940,6 +940,16 @@ def m0022_waves(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0023_cart_lists")
+def m0023_cart_lists(db: Database) -> None:
+    # A cart list picks a wave's single-item orders as a batch into one cart (or bin), each
+    # order in its own slot of it (container_bindings.slot); other lists take a tote per order.
+    db.execute(
+        "ALTER TABLE pick_lists ADD COLUMN kind TEXT NOT NULL DEFAULT 'totes'"
+        " CHECK (kind IN ('totes','cart'))"
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     known = {m.name for m in MIGRATIONS._migrations}
