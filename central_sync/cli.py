@@ -240,7 +240,12 @@ def serve(
 
     An order waiting for review past its threshold is pushed to WAREHOUSE_CENTRAL_EXCEPTION_WEBHOOK_URL
     when set (_KIND json, dingtalk or wecom; _SECRET a DingTalk robot's signing secret):
-    docs/central.md, "Order review"."""
+    docs/central.md, "Order review".
+
+    Orders of one buyer and address arriving within WAREHOUSE_CENTRAL_MERGE_WINDOW_S seconds
+    (or WAREHOUSE_CENTRAL_<CHANNEL>_MERGE_WINDOW_S; 0, the default: off) ship as one parcel;
+    WAREHOUSE_CENTRAL_SPLIT_ORDERS=1 splits an order no single warehouse can fill across
+    warehouses: docs/central.md, "Merged and split orders"."""
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.serving import AlreadyServed, sole_server

@@ -287,3 +287,20 @@ def test_a_channel_push_url_that_is_not_http_stops_central_naming_the_variable(
 
     assert result.exit_code == 1
     assert "WAREHOUSE_CENTRAL_TAOBAO_PUSH_URL must be an http:// or https:// URL" in result.output
+
+
+def test_a_merge_window_that_is_not_seconds_stops_central_naming_the_variable(
+    tmp_path: Path,
+) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["edges", "list", "--db", f"sqlite:///{tmp_path / 'c.db'}"],
+        prog_name="warehouse-central",
+        env={"WAREHOUSE_CENTRAL_SHOPIFY_MERGE_WINDOW_S": "5 minutes"},
+    )
+
+    assert result.exit_code == 1
+    assert (
+        "WAREHOUSE_CENTRAL_SHOPIFY_MERGE_WINDOW_S must be seconds from 0 (off) to 86400,"
+        " not '5 minutes'" in result.output
+    )
