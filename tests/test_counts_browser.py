@@ -26,6 +26,7 @@ from tests.live import serving
 from tests.support import EAN13, PIN, Floor, seed_floor
 from tests.test_cycle_counts import short_pick
 from tests.test_handheld_pack_browser import dismiss
+from tests.test_terminal_a11y_browser import axe
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +57,7 @@ def edge(tmp_path: Any) -> Iterator[tuple[str, Store, Floor]]:
 
 def handheld(browser: Any, url: str, name: str, who: tuple[str, str]) -> Handheld:
     hh = Handheld(browser.new_context(**HANDHELD).new_page())
+    hh.page.bring_to_front()  # several handhelds in one browser: the one typed on is in front
     hh.page.goto(url)
     hh.enrol(name, supervisor=SUPERVISOR)
     hh.log_in(*who)
@@ -88,6 +90,7 @@ def count_bodies(hh: Handheld) -> list[Any]:
 
 
 def scan_locally(hh: Handheld, code: str) -> None:
+    hh.page.bring_to_front()
     hh.page.keyboard.type(code + "\n")  # at scanner speed: the wedge takes it
 
 
@@ -121,6 +124,7 @@ def test_a_short_pick_is_resolved_by_a_blind_count_and_a_large_one_needs_a_secon
     scan_locally(picker, "A-01-01")
     picker.page.wait_for_selector("[data-testid=count-step][data-step=items]")
     blind = picker.by("screen").inner_text()
+    violations = axe(picker.page)
     sideways = picker.page.evaluate("() => document.scrollingElement.scrollWidth")
     for _ in range(9):  # the 8 free units and the one the picker missed
         scan_locally(picker, EAN13)
@@ -160,6 +164,7 @@ def test_a_short_pick_is_resolved_by_a_blind_count_and_a_large_one_needs_a_secon
     review = second.page.locator(f"[data-testid=count-review][data-id='{task_id}']")
     review.wait_for(timeout=ANSWER_TIMEOUT_MS)
     reviewed = review.inner_text()
+    violations += axe(second.page)
     second.by(f"count-approve-{task_id}").click()
     approved = answered(second)
     review.wait_for(state="detached", timeout=ANSWER_TIMEOUT_MS)
@@ -168,6 +173,7 @@ def test_a_short_pick_is_resolved_by_a_blind_count_and_a_large_one_needs_a_secon
     assert not re.search(r"\d", re.sub(r"A-01-01|SKU-1", "", blind)), blind
     assert bodies and all(not (QUANTITY_KEYS & set(t)) for b in bodies for t in b)
     assert sideways <= 360
+    assert violations == []
     assert submitted["tone"] == "good" and "recorded" in submitted["detail"]
     assert on_hand(store, "SKU-1") == 9
     assert "approve" in own["detail"] and own["tone"] == "bad"
