@@ -37,30 +37,37 @@ def zebras() -> Iterator[dict[str, FakeZebra]]:
         yield dict(zip(BENCHES, (one, two), strict=True))
 
 
+@contextmanager
+def two_benches(data_dir: Path, printers: list[dict[str, Any]]) -> Iterator[Floor]:
+    """An edge with BENCH-1 and BENCH-2 and a printer at each; totes T-0001..3."""
+    env = {
+        "WAREHOUSE_EDGE_STATIONS": json.dumps([{"name": b, "type": "pack_bench"} for b in BENCHES]),
+        "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers),
+    }
+    config = load_settings(env=env, overrides={"edge.data_dir": data_dir, "auth.pin_hash_cost": 10})
+    store = Store(config.db_path, edge_id=config.edge.id)
+    try:
+        with TestClient(create_app(config, store=store)) as client:
+            floor = Floor.build(store, client)
+            store.writer.call(
+                lambda tx: [catalog.upsert_container(tx, code=t, type="tote") for t in TOTES[1:]]
+            )
+            yield floor
+        assert verify(store.read()) == []
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def benches(tmp_path: Path, zebras: dict[str, FakeZebra]) -> Iterator[Floor]:
-    stations = [{"name": b, "type": "pack_bench"} for b in BENCHES]
+    """Each bench's printer a Zebra on its own 127.0.0.1 port."""
     printers = [
         {"name": f"{b.lower()}-zpl", "kind": "zpl-tcp", "station": b, "host": "127.0.0.1"}
         | {"port": z.port}
         for b, z in zebras.items()
     ]
-    env = {
-        "WAREHOUSE_EDGE_STATIONS": json.dumps(stations),
-        "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers),
-    }
-    settings = load_settings(
-        env=env, overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10}
-    )
-    store = Store(settings.db_path, edge_id=settings.edge.id)
-    with TestClient(create_app(settings, store=store)) as client:
-        floor = Floor.build(store, client)
-        store.writer.call(
-            lambda tx: [catalog.upsert_container(tx, code=t, type="tote") for t in TOTES[1:]]
-        )
+    with two_benches(tmp_path, printers) as floor:
         yield floor
-    assert verify(store.read()) == []
-    store.close()
 
 
 def picked_singles(f: Floor, n: int = 3) -> list[str]:
@@ -140,30 +147,14 @@ Step = tuple[int, str]  # (bench, what: scan | close | cancel)
 @contextmanager
 def two_file_benches(data_dir: Path) -> Iterator[Floor]:
     """The same two benches, each printing into its own directory (fast, for many examples)."""
-    stations = [{"name": b, "type": "pack_bench"} for b in BENCHES]
+    for b in BENCHES:
+        (data_dir / b).mkdir(parents=True)
     printers = [
         {"name": f"{b.lower()}-pdf", "kind": "file", "station": b, "path": str(data_dir / b)}
         for b in BENCHES
     ]
-    for b in BENCHES:
-        (data_dir / b).mkdir(parents=True)
-    env = {
-        "WAREHOUSE_EDGE_STATIONS": json.dumps(stations),
-        "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers),
-    }
-    settings = load_settings(
-        env=env, overrides={"edge.data_dir": data_dir, "auth.pin_hash_cost": 10}
-    )
-    store = Store(settings.db_path, edge_id=settings.edge.id)
-    try:
-        with TestClient(create_app(settings, store=store)) as client:
-            floor = Floor.build(store, client)
-            store.writer.call(
-                lambda tx: [catalog.upsert_container(tx, code=t, type="tote") for t in TOTES[1:]]
-            )
-            yield floor
-    finally:
-        store.close()
+    with two_benches(data_dir, printers) as floor:
+        yield floor
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -79,21 +79,23 @@ def open_list_of(conn: Conn, operator_id: int) -> str | None:
     return row["id"] if row else None
 
 
-def pickable_orders(conn: Conn, limit: int) -> list[str]:
-    """Released, fully allocated orders in no open pick list: most urgent first."""
-    rows = conn.execute(
-        """
-        SELECT o.id FROM orders o INDEXED BY orders_pick_queue
+def pick_queue(fields: str) -> str:
+    """The query of released, fully allocated orders in no open pick list, most urgent first,
+    selecting `fields` of `o` (the orders)."""
+    return f"""
+        SELECT {fields} FROM orders o INDEXED BY orders_pick_queue
         WHERE o.status = 'released'
           AND EXISTS (SELECT 1 FROM order_lines l JOIN allocations a ON a.order_line_id = l.id
                       WHERE l.order_id = o.id)
           AND NOT EXISTS (SELECT 1 FROM pick_list_orders p JOIN pick_lists pl ON pl.id = p.list_id
                           WHERE p.order_id = o.id AND pl.status = 'open')
         ORDER BY o.priority DESC, o.ship_by IS NULL, o.ship_by, o.created_at, o.id
-        LIMIT ?
-        """,
-        (limit,),
-    )
+        """
+
+
+def pickable_orders(conn: Conn, limit: int) -> list[str]:
+    """Released, fully allocated orders in no open pick list: most urgent first."""
+    rows = conn.execute(pick_queue("o.id") + " LIMIT ?", (limit,))
     return [r["id"] for r in rows]
 
 

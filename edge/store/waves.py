@@ -9,6 +9,7 @@ from typing import Any
 
 from edge.domain.wave import WaveKey, WaveOrder
 from edge.store.operators import parse_utc
+from edge.store.picking import pick_queue
 from edge.store.writer import Tx
 
 Conn = sqlite3.Connection | Tx
@@ -41,18 +42,7 @@ def wave_orders(conn: Conn, now: datetime, *, days: int = 2) -> list[WaveOrder]:
 
 def pickable(conn: Conn) -> list[WaveOrder]:
     """Released, fully allocated orders in no open pick list (wave planning picks among them)."""
-    rows = conn.execute(
-        f"""
-        SELECT {_FIELDS} FROM orders o INDEXED BY orders_pick_queue
-        WHERE o.status = 'released'
-          AND EXISTS (SELECT 1 FROM order_lines l JOIN allocations a ON a.order_line_id = l.id
-                      WHERE l.order_id = o.id)
-          AND NOT EXISTS (SELECT 1 FROM pick_list_orders p JOIN pick_lists pl ON pl.id = p.list_id
-                          WHERE p.order_id = o.id AND pl.status = 'open')
-        ORDER BY o.priority DESC, o.ship_by IS NULL, o.ship_by, o.created_at, o.id
-        """
-    )
-    return [_order(r) for r in rows]
+    return [_order(r) for r in conn.execute(pick_queue(_FIELDS))]
 
 
 def released_ids(conn: Conn) -> set[str]:
