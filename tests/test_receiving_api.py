@@ -212,6 +212,28 @@ def test_a_known_sscc_receives_its_whole_content_in_one_scan(floor: Floor) -> No
     assert kept is not None and kept["containers"][0]["received_at"] is not None
 
 
+def test_a_pallet_scanned_after_units_of_its_line_quarantines_the_excess_as_over(
+    floor: Floor,
+) -> None:
+    sscc = _sscc()
+    contents = [{"sku": "SKU-1", "qty": 5, "lot": None, "expiry": None}]
+    expect(
+        floor,
+        [{"line_no": 1, "sku": "SKU-1", "qty": 5}],
+        [{"sscc": sscc, "kind": "pallet", "contents": contents}],
+    )
+    h = clerk(floor)
+    assert floor.scan(h, EAN13).json()["ok"]  # one unit of the line, scanned on its own
+
+    answer = floor.scan(h, f"(00){sscc}").json()
+
+    assert answer["ok"], answer
+    assert balance(floor, "SKU-1", "DOCK-1") == 5
+    assert balance(floor, "SKU-1", "Q-01", "frozen") == 1
+    found = discrepancies(floor.store.read(), "ASN-7")
+    assert [(d["kind"], d["qty"], d["decision"]) for d in found] == [("over", 1, "quarantine")]
+
+
 def test_putaway_suggests_the_bin_with_the_same_sku_and_moves_dock_to_bin(floor: Floor) -> None:
     expect(floor, [{"line_no": 1, "sku": "SKU-1", "qty": 2}])
     h = clerk(floor)

@@ -348,25 +348,32 @@ class ContainerItem:
 def receive_container(
     s: DockSession, sscc: str, contents: tuple[ContainerItem, ...], ctx: DockContext
 ) -> Decision[DockSession]:
-    """A known SSCC takes in its whole content in one scan, each item against its ASN line; an
-    item already expired (or short of shelf life) goes to quarantine, recorded, never to a bin."""
+    """A known SSCC takes in its whole content in one scan, each item against its ASN line (as
+    the items before it left the line); an item already expired (or short of shelf life) goes to
+    quarantine, recorded, never to a bin, and so does what is over its line or otherwise off the
+    ASN (the part that fits its line is taken in)."""
     if s.sku:
         raise EdgeError("unit_incomplete", sku=s.sku, missing=_missing(s, ctx))
     events: tuple[Event, ...] = ()
     changes: tuple[object, ...] = ()
     units = s.units
+    lines = ctx.lines
     for item in contents:
         unit = replace(s, sku=item.sku, qty=item.qty, lot=item.lot, expiry=item.expiry, sscc=sscc)
-        kind, line, _ = _discrepancy(unit, ctx)
-        spoiled = kind in ("expired", "short_shelf_life")
-        choice = "quarantine" if spoiled else "received"
-        taken = _take_in(unit, ctx, line, item.qty, decision=choice)
-        if spoiled:
-            found = DiscrepancyRecorded(
-                s.asn_id, kind, item.sku, item.lot, item.qty, choice, line.line_no if line else 0
+        kind, line, off = _discrepancy(unit, replace(ctx, lines=lines))
+        takes = [_take_in(unit, ctx, line, item.qty - off, decision="received")]
+        if kind:
+            no = line.line_no if line else 0
+            found = DiscrepancyRecorded(s.asn_id, kind, item.sku, item.lot, off, "quarantine", no)
+            taken = _take_in(unit, ctx, line, off, decision="quarantine")
+            takes.append(replace(taken, changes=(*taken.changes, found)))
+        if line is not None:
+            lines = tuple(
+                replace(ln, received=ln.received + item.qty) if ln == line else ln for ln in lines
             )
-            taken = replace(taken, changes=(*taken.changes, found))
-        events, changes, units = events + taken.events, changes + taken.changes, units + item.qty
+        for taken in takes:
+            events, changes = events + taken.events, changes + taken.changes
+        units += item.qty
     new = s.ready(units)
     params = {"sscc": sscc, "qty": sum(i.qty for i in contents), "location": s.dock}
     return Decision(
