@@ -245,6 +245,7 @@ class Central:
         ordered = {ev.order_id for ev in events if ev.order_id}
         if ordered:  # an order's status moved: its open demand may have
             with self.read() as tx:
+                ordered |= consign.carried(tx, ordered)  # the orders a consignment carries
                 self.publisher.add(channel_stock.skus_of_orders(tx, ordered))
         self.publisher.add(result.changed_skus)
         if self._heard_edges is not None and edge_id not in self._heard_edges:

@@ -40,6 +40,7 @@ log = logging.getLogger("central.orders")
 # How far along an order is; a split order is as far as its least advanced part.
 PROGRESS = ("on_hold", "released", "picking", "picked", "packed", *SHIPPED)
 _GONE = ("cancelled", *SHIPPED)
+KINDS = ("merged-", "split-")  # how a consignment's id starts
 # Parcel numbers of a split order's part n start at PART_PARCELS * (n - 1) + 1 at central.
 PART_PARCELS = 100
 
@@ -409,6 +410,12 @@ def _send_cut(
     log.info(
         "consignment %s: %s cut at %s (%s)", con["id"], data["lines"], con["warehouse"], reason
     )
+
+
+def carried(tx: Tx, ids: Iterable[str]) -> set[str]:
+    """The orders the consignments among `ids` carry (none when no id is a consignment)."""
+    lines = store.consignment_lines(tx, [i for i in sorted(set(ids)) if i.startswith(KINDS)])
+    return {ln["order_id"] for each in lines.values() for ln in each}
 
 
 def edge_copy(tx: Tx, order_id: str) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ from central_sync.server.merge import MergeSettings, merge_key
 from tests.central.platforms import Platform
 from tests.central.support import EdgeSide, channel_order, product
 from tests.central.test_channel_pushes import platform, wire
+from tests.central.test_channel_stock import offered
 
 __all__ = ["platform"]  # the fixture, shared with the write-back tests
 
@@ -143,6 +144,19 @@ def test_a_merged_order_the_edge_cancelled_is_written_back_cancelled_for_each_or
         (ids[0], "cancelled"),
         (ids[1], "cancelled"),
     ]
+
+
+def test_the_channels_figures_follow_a_merged_order_the_edge_cancelled(
+    central: Central, client: TestClient, admin: dict[str, str], edge: EdgeSide
+) -> None:
+    central.merging = MergeSettings(window_s=60)
+    stock(client, admin, (edge, {"TEA-0001": 5}))
+    for coid in ("F1", "F2"):
+        take(client, admin, channel_order(coid, ("TEA-0001", 1)))
+    [done] = central.release_merges(datetime.now(UTC) + LATER)
+    assert offered(central, client, admin, "shopify")["TEA-0001"] == 3  # the two wait or ride
+    edge.send("order_cancelled", order_id=done["consignment"], reason="damaged")
+    assert offered(central, client, admin, "shopify")["TEA-0001"] == 5  # given back at once
 
 
 def test_a_cancel_of_one_merged_order_cuts_only_its_lines_at_the_edge(
