@@ -165,6 +165,10 @@ def test_a_short_pick_is_resolved_by_a_blind_count_and_a_large_one_needs_a_secon
     review.wait_for(timeout=ANSWER_TIMEOUT_MS)
     reviewed = review.inner_text()
     violations += axe(second.page)
+    # the screen clips what is wider than the phone, so scrollWidth cannot see it: measure the lines
+    review_right = review.evaluate(
+        "el => Math.max(...[...el.querySelectorAll('*')].map(e => e.getBoundingClientRect().right))"
+    )
     second.by(f"count-approve-{task_id}").click()
     approved = answered(second)
     review.wait_for(state="detached", timeout=ANSWER_TIMEOUT_MS)
@@ -179,6 +183,7 @@ def test_a_short_pick_is_resolved_by_a_blind_count_and_a_large_one_needs_a_secon
     assert "approve" in own["detail"] and own["tone"] == "bad"
     assert waiting == 5
     assert "SKU-2" in reviewed and "+25" in reviewed
+    assert review_right <= 360, "the review's lines run past the phone's edge"
     assert approved["tone"] == "good"
     assert on_hand(store, "SKU-2") == 30
     decided = store.read().execute("SELECT status, decided_by FROM count_approvals").fetchall()
