@@ -89,3 +89,32 @@ def test_a_pallet_label_with_a_wrong_sscc_is_refused_and_prints_nothing(dock: Fl
     assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request")
     assert snapshot(dock.store) == before
     assert dock.store.read().execute("SELECT COUNT(*) FROM print_jobs").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"kind": "item", "sku": "SKU-3", "qty": True}, "invalid_request"),
+        ({"kind": "item", "sku": "SKU-3", "qty": "1"}, "invalid_request"),
+        ({"kind": "item", "sku": "SKU-3", "qty": 2**63}, "invalid_request"),
+        ({"kind": "item", "sku": "SKU-3", "expiry": "2030-13-45"}, "invalid_request"),
+        ({"kind": "item", "sku": "SKU-3", "expiry": 1924992000}, "invalid_request"),
+        ({"kind": "item", "sku": "SKU-3", "lot": "L\x001"}, "invalid_request"),
+        ({"kind": "item", "sku": "SKU-3", "lot": "L 1"}, "invalid_request"),
+        ({"kind": "item", "sku": "x" * 65}, "invalid_request"),
+        ({"kind": "pallet", "sscc": SSCC, "asn_id": "ASN-NONE"}, "asn_not_found"),
+    ],
+)
+def test_a_label_the_edge_cannot_print_as_asked_is_refused_and_prints_nothing(
+    dock: Floor, body: dict[str, object], code: str
+) -> None:
+    expect(dock, [{"line_no": 1, "sku": "SKU-3", "qty": 1, "lot": "L1"}])
+    headers = dock.login(station="DOCK-1")
+    before = snapshot(dock.store)
+
+    resp = dock.client.post("/api/v1/receiving/labels", json=body, headers=headers)
+
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert resp.json()["code"] == code, resp.text
+    assert snapshot(dock.store) == before
+    assert dock.store.read().execute("SELECT COUNT(*) FROM print_jobs").fetchone()[0] == 0

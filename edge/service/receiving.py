@@ -342,6 +342,8 @@ def _pallet_document(tx: Tx, req: DockLabel) -> dict[str, Any]:
     found = store.find_asn(tx, req.asn_id or req.sscc, req.sscc)
     asn_id = found[0] if found else req.asn_id
     header = store.asn(tx, asn_id) if asn_id else None
+    if req.asn_id and header is None:
+        raise EdgeError("asn_not_found", code=req.asn_id)
     box = next((c for c in (header or {}).get("containers", []) if c["sscc"] == req.sscc), None)
     lines = [
         f"{c['qty']} × {c['sku']}" + (f" lot {c['lot']}" if c.get("lot") else "")

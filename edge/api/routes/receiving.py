@@ -3,11 +3,12 @@ discrepancies recorded at the dock and the putaway tasks waiting there."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from edge.api.deps import SettingsDep, StoreDep, allow
 from edge.domain.operator import MANAGERS
@@ -20,6 +21,8 @@ router = APIRouter(prefix="/api/v1", tags=["receiving"])
 Manager = Annotated[LoginSession, allow(*MANAGERS, action="look_up_stock")]
 Clerk = Annotated[LoginSession, allow(*FLOOR, action="print")]
 AsnId = Annotated[str, Path(min_length=1, max_length=64, description="The ASN's number.")]
+# What a GS1 lot (AI 10) may hold: GS1's character set 82, at most 20 characters.
+GS1_LOT = r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]*$"
 
 
 @router.get("/asns")
@@ -49,13 +52,24 @@ async def putaway_tasks(_: Manager, store: StoreDep) -> list[dict[str, Any]]:
 class LabelIn(BaseModel):
     kind: Literal["item", "pallet"] = Field(description="An item/carton label or a pallet label.")
     sku: str = Field(default="", max_length=64, description="item: the SKU (its GTIN is printed).")
-    lot: str = Field(default="", max_length=20, description="item: the lot (GS1 AI 10).")
+    lot: str = Field(
+        default="", max_length=20, pattern=GS1_LOT, description="item: the lot (GS1 AI 10)."
+    )
     expiry: str = Field(
         default="", pattern=r"^(\d{4}-\d{2}-\d{2})?$", description="item: YYYY-MM-DD (AI 17)."
     )
-    qty: int = Field(default=1, ge=1, le=1_000_000, description="item: units the label stands for.")
+    qty: int = Field(
+        default=1, ge=1, le=1_000_000, strict=True, description="item: units the label stands for."
+    )
     sscc: str = Field(default="", max_length=18, description="pallet: its 18-digit SSCC.")
     asn_id: str = Field(default="", max_length=64, description="pallet: the ASN it came with.")
+
+    @field_validator("expiry")
+    @classmethod
+    def _a_real_date(cls, value: str) -> str:
+        if value:
+            date.fromisoformat(value)  # a ValueError is the caller's invalid_request
+        return value
 
 
 @router.post("/receiving/labels", status_code=202)
