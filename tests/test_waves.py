@@ -160,3 +160,17 @@ def test_a_bad_wave_setting_stops_start_up_naming_its_key(key: str, value: str) 
     with pytest.raises(ConfigError) as caught:
         load_settings(env={f"WAREHOUSE_EDGE_WAVES_{key.upper()}": value})
     assert caught.value.key == f"waves.{key}"
+
+
+def test_the_supervisors_board_shows_each_wave_with_orders_left_against_its_cutoff(
+    floor: Floor,
+) -> None:
+    with_waves(floor, enabled=True, cutoffs=f"Edge Post={hhmm(10)}")
+    order = place(floor, "Edge Post")
+    board = floor.client.get("/api/v1/board", headers=floor.login("B-SUP")).json()
+    assert [
+        (w["carrier"], w["left_to_pack"], w["lateness"], w["released"]) for w in board["waves"]
+    ] == [("Edge Post", 1, "at_risk", False)]
+    sup = floor.login("B-SUP")
+    floor.client.post(f"/api/v1/orders/{order}/cancel", json={"reason": "x"}, headers=sup)
+    assert floor.client.get("/api/v1/board", headers=sup).json()["waves"] == []

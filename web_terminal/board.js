@@ -284,6 +284,25 @@ export function boardScreen({ state, act }) {
     h("div", { class: "board-target-row", role: "group", "aria-label": t("board_to_priority") }, PRIORITY_TARGETS.map((tag) => target("priority", tag, TAGS[tag](), act, { tag }))),
     heldCard ? button("board-cancel", t("board_cancel"), act.boardCancel, { kind: "secondary" }) : null,
   );
+  const wavesView = (waves) =>
+    h(
+      "ul",
+      { class: "board-waves", "data-testid": "board-waves", "aria-label": t("board_waves") },
+      waves.map((w) =>
+        h(
+          "li",
+          { class: `board-wave ${w.lateness}`, "data-testid": "board-wave", "data-id": w.id, "data-lateness": w.lateness },
+          t("board_wave", {
+            carrier: w.carrier,
+            cutoff: w.cutoff ? new Date(w.cutoff).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "—",
+            left: w.left_to_pack,
+            orders: w.orders,
+          }),
+          w.released ? "" : ` · ${t("board_wave_waiting")}`,
+          w.lateness === "late" ? ` · ${t("board_wave_late")}` : w.lateness === "at_risk" ? ` · ${t("board_wave_at_risk")}` : "",
+        ),
+      ),
+    );
   const columns = data
     ? h(
         "div",
@@ -306,6 +325,7 @@ export function boardScreen({ state, act }) {
       filters,
       targets,
       data?.truncated ? h("p", { class: "board-truncated" }, t("board_truncated", { n: data.cards.length })) : null,
+      data?.waves?.length ? wavesView(data.waves) : null,
       body,
     ],
     actions: [row(button("board-refresh", t("board_refresh"), act.boardRefresh), button("btn-tasks", t("btn_tasks"), act.tasks, { kind: "secondary" }))],

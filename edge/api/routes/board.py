@@ -18,6 +18,7 @@ from edge.api.fields import Int64Id, Priority
 from edge.domain.board import BoardFilter
 from edge.domain.operator import MANAGERS
 from edge.service import board as service
+from edge.service import waves as wave_service
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["board"])
@@ -60,9 +61,14 @@ def board(
 ) -> dict[str, Any]:
     """Cards by column (to do → picking → packing → shipped → after-sales, and on hold), each with
     its assignee, due time (ship-by) and lateness, priority tag and why it is blocked; at most
-    `board.max_cards` (`truncated` says when more stood on it)."""
+    `board.max_cards` (`truncated` says when more stood on it); and `waves`: each wave with
+    orders left to pack, its cut-off and lateness (GET /api/v1/waves)."""
     filt = BoardFilter(person, channel or None, priority, lateness)
-    return service.board(store.read(), datetime.now(UTC), settings.board, filt)
+    conn, now = store.read(), datetime.now(UTC)
+    answer = service.board(conn, now, settings.board, filt)
+    # The waves with orders left to pack, against their cut-offs (GET /api/v1/waves has all).
+    waves = wave_service.board(conn, settings, now)["waves"]
+    return answer | {"waves": [w for w in waves if w["left_to_pack"]]}
 
 
 @router.get("/board/cards/{card}/moves")
