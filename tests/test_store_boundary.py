@@ -17,11 +17,7 @@ NO_SQL = ["edge", "central_sync/agent", "central_sync/server"]
 STORES = ["edge/store", "central_sync/store"]
 
 # Files that still hold SQL, each with its reason; delete an entry as its SQL moves to a store.
-MOVING = "its SQL moves to central_sync/store module by module today (cstore16, issue 16)"
-KNOWN_SQL: dict[str, str] = {
-    "central_sync/server/assign.py": MOVING + "; last, after review19 and merge19 change it",
-    "central_sync/server/orders.py": MOVING + "; last, after review19 and merge19 change it",
-}
+KNOWN_SQL: dict[str, str] = {}
 
 SQL = re.compile(
     r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|WITH|BEGIN|REPLACE|SAVEPOINT"

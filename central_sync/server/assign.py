@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from central_sync.store import edges as edge_store
+from central_sync.store import orders, stock
 from central_sync.store.db import Tx
 
 # An edge not heard from for longer than this (seconds) is quiet (serve --quiet-after).
@@ -51,20 +53,6 @@ class Figure:
         )
 
 
-def _filters(
-    skus: Iterable[str] | None, warehouse: str | None, column: str
-) -> tuple[str, list[Any]]:
-    where, params = [], []
-    listed = sorted(set(skus)) if skus is not None else None
-    if listed is not None:
-        where.append(f"{column}sku IN ({','.join('?' * len(listed))})" if listed else "1 = 0")
-        params += listed
-    if warehouse is not None:
-        where.append("warehouse = ?")
-        params.append(warehouse)
-    return (" AND " + " AND ".join(where)) if where else "", params
-
-
 def figures(
     tx: Tx,
     *,
@@ -79,40 +67,12 @@ def figures(
     on_hand to picked and takes the order's demand off) commit between them, and an order could be
     released beyond what exists. With `waiting`, the same statement also reads the units of the
     orders no warehouse holds yet (unassigned or held before assignment) as warehouse ''."""
-    skus = list(skus) if skus is not None else None
-    stock_where, stock_params = _filters(skus, warehouse, "")
-    demand_where, demand_params = _filters(skus, warehouse, "l.")
-    demand_where = demand_where.replace("warehouse =", "o.warehouse =")
-    waiting_sql, waiting_params = "", list[Any]()
-    if waiting:
-        waiting_where, waiting_params = _filters(skus, None, "l.")
-        waiting_sql = (
-            " UNION ALL SELECT '' AS warehouse, l.sku, '' AS bucket, SUM(l.qty) AS qty"
-            " FROM orders o JOIN order_lines l ON l.order_id = o.id"
-            " WHERE o.warehouse IS NULL AND o.status IN ('unassigned', 'on_hold')"
-            f"{waiting_where} GROUP BY l.sku"
-        )
-    rows = tx.all(
-        f"SELECT warehouse, sku, bucket, qty FROM stock WHERE 1 = 1{stock_where}"
-        " UNION ALL"
-        " SELECT warehouse, sku, '' AS bucket,"
-        " SUM(CASE WHEN ordered > picked THEN ordered - picked ELSE 0 END) AS qty FROM ("
-        " SELECT o.warehouse, o.id, l.sku, SUM(l.qty) AS ordered,"
-        " MAX(COALESCE(p.qty, 0)) AS picked"
-        " FROM orders o JOIN order_lines l ON l.order_id = o.id"
-        " LEFT JOIN order_picks p ON p.order_id = o.id AND p.sku = l.sku"
-        f" WHERE o.status IN ({','.join('?' * len(OPEN_STATUSES))})"
-        f" AND o.warehouse IS NOT NULL{demand_where}"
-        " GROUP BY o.warehouse, o.id, l.sku) open_lines GROUP BY warehouse, sku"
-        # the parts of split orders (consign.py): each part's units not yet picked
-        " UNION ALL SELECT c.warehouse, l.sku, '' AS bucket,"
-        " SUM(CASE WHEN l.qty - l.cut > l.picked THEN l.qty - l.cut - l.picked ELSE 0 END) AS qty"
-        " FROM consignments c JOIN consignment_lines l ON l.consignment_id = c.id"
-        f" WHERE c.kind = 'split' AND c.status IN ({','.join('?' * len(OPEN_STATUSES))})"
-        f"{demand_where.replace('o.warehouse =', 'c.warehouse =')} GROUP BY c.warehouse, l.sku"
-        + waiting_sql,
-        [*stock_params, *OPEN_STATUSES, *demand_params, *OPEN_STATUSES, *demand_params]
-        + waiting_params,
+    rows = stock.stock_and_demand(
+        tx,
+        skus=list(skus) if skus is not None else None,
+        warehouse=warehouse,
+        waiting=waiting,
+        open_statuses=OPEN_STATUSES,
     )
     buckets: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     demand: dict[tuple[str, str], int] = {}
@@ -161,7 +121,7 @@ def choose_warehouse(
 def choose_for_order(
     tx: Tx, order_id: str, quiet_after_s: float = QUIET_AFTER_S, *, pool: EdgePool | None = None
 ) -> Choice:
-    lines = tx.all("SELECT sku, qty FROM order_lines WHERE order_id = ?", (order_id,))
+    lines = orders.line_quantities(tx, order_id)
     need: dict[str, int] = defaultdict(int)
     for line in lines:
         need[line["sku"]] += int(line["qty"])
@@ -211,7 +171,7 @@ def last_heard(row: Mapping[str, Any]) -> str | None:
 
 
 def edge_pool(tx: Tx, quiet_after_s: float = QUIET_AFTER_S) -> EdgePool:
-    rows = tx.all("SELECT edge_id, last_seen_at, last_event_at FROM edges ORDER BY edge_id")
+    rows = edge_store.last_heard(tx)
     now = datetime.now(UTC)
     heard = [
         r["edge_id"]

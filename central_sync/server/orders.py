@@ -26,7 +26,9 @@ from central_sync.server.assign import (
 )
 from central_sync.server.feed import add_change, add_changes
 from central_sync.server.merge import Window, waiting_reason
+from central_sync.store import catalogue
 from central_sync.store import merge as merge_store
+from central_sync.store import orders as stored
 from central_sync.store.db import Tx, utc_now
 from kernel.fields import Lot, Priority, ZonedTime
 
@@ -102,11 +104,7 @@ class Outcome:
 
 def find_order(tx: Tx, channel: str, channel_order_id: str) -> str | None:
     """Central's id of the order (channel, channel_order_id), if it has it."""
-    found = tx.value(
-        "SELECT id FROM orders WHERE channel = ? AND channel_order_id = ?",
-        (channel, channel_order_id),
-    )
-    return None if found is None else str(found)
+    return stored.order_id_of(tx, channel, channel_order_id)
 
 
 def order_id_for(channel: str, channel_order_id: str) -> str:
@@ -230,23 +228,10 @@ class _Released:
     changes: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
     def write(self, tx: Tx) -> None:
-        row = f"({','.join('?' * len(ORDER_COLUMNS))})"
-        for start in range(0, len(self.orders), INSERT_CHUNK):
-            chunk = self.orders[start : start + INSERT_CHUNK]
-            tx.execute(
-                f"INSERT INTO orders ({', '.join(ORDER_COLUMNS)}) VALUES "
-                + ", ".join([row] * len(chunk)),
-                [value for order in chunk for value in order],
-            )
-        tx.many(
-            "INSERT INTO order_lines (order_id, line_no, sku, qty, lot, refunded, status)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            self.lines,
-        )
-        tx.many(
-            "INSERT INTO order_history (order_id, at, from_status, to_status, source, note)"
-            " VALUES (?, ?, ?, ?, 'central', ?)",
-            self.history,
+        stored.insert_orders(tx, ORDER_COLUMNS, self.orders, chunk=INSERT_CHUNK)
+        stored.insert_lines(tx, self.lines)
+        stored.insert_histories(
+            tx, ((o, at, old, new, "central", note) for o, at, old, new, note in self.history)
         )
         add_changes(tx, [(edge, "order_released", data, oid) for oid, edge, data in self.changes])
 
@@ -255,21 +240,13 @@ def catalogue_spelling(tx: Tx, skus: set[str]) -> dict[str, str]:
     """Each SKU as the catalogue writes it: the same text, else the one SKU equal but for case
     (a channel's `nabetaasinb00551q3cs` is the catalogue's `NABetaASINB00551Q3CS`). SKUs not in
     the catalogue, or matching two that differ only in case, are left out."""
-    found = {s: s for s in _select_in(tx, "SELECT sku FROM products WHERE sku IN ({})", skus)}
+    found = {s: s for s in catalogue.known_skus(tx, skus)}
     rest = {s.upper(): s for s in skus - found.keys()}
     matches: dict[str, list[str]] = {}
-    for sku in _select_in(tx, "SELECT sku FROM products WHERE UPPER(sku) IN ({})", set(rest)):
+    for sku in catalogue.skus_by_upper(tx, set(rest)):
         matches.setdefault(sku.upper(), []).append(sku)
     found |= {rest[k]: v[0] for k, v in matches.items() if len(v) == 1}
     return found
-
-
-def _select_in(tx: Tx, sql: str, values: set[str]) -> list[str]:
-    listed, out = sorted(values), []
-    for start in range(0, len(listed), 500):
-        chunk = listed[start : start + 500]
-        out += [r["sku"] for r in tx.all(sql.format(",".join("?" * len(chunk))), chunk)]
-    return out
 
 
 def hold_reason(channel: str, ship_to: dict[str, str], lines: Sequence[tuple[str, str]]) -> str:
@@ -299,26 +276,17 @@ def recheck_held(
     """A held order (never assigned) checked again after a change: assigned and released if it
     may go now — or, given the merge `window`, waiting in it as a new order would — else its
     reason brought up to date. Returns the warehouse it went to."""
-    row = tx.one(
-        "SELECT channel, status, warehouse, ship_to, customer_ref, carrier, service FROM orders"
-        " WHERE id = ?",
-        (order_id,),
-    )
+    row = stored.order(tx, order_id)
     if row is None or row["status"] != "on_hold" or row["warehouse"]:
         return None
-    lines = tx.all(
-        "SELECT sku, status FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,)
-    )
+    lines = stored.line_statuses(tx, order_id)
     reason = review.pending_hold(tx, order_id) or hold_reason(
         row["channel"], json.loads(row["ship_to"]), [(r["sku"], r["status"]) for r in lines]
     )
     if reason:
-        tx.execute("UPDATE orders SET hold_reason = ? WHERE id = ?", (reason, order_id))
+        stored.set_hold_reason(tx, order_id, reason)
         return None
-    tx.execute(
-        "UPDATE orders SET status = 'unassigned', hold_reason = '', updated_at = ? WHERE id = ?",
-        (utc_now(), order_id),
-    )
+    stored.unhold(tx, order_id, utc_now())
     history(tx, order_id, "on_hold", "unassigned", note="nothing holds it any more")
     if _wait_for_merge(tx, order_id, row, window):
         return None
@@ -346,15 +314,9 @@ def _existing(tx: Tx, orders: Sequence[OrderIn]) -> dict[tuple[str, str], dict[s
     listed = sorted({o.channel_order_id for o in orders})
     wanted = {(o.channel, o.channel_order_id) for o in orders}
     found = {}
-    for start in range(0, len(listed), 500):
-        chunk = listed[start : start + 500]
-        for r in tx.all(
-            "SELECT id, channel, channel_order_id, status, warehouse FROM orders"
-            f" WHERE channel_order_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        ):
-            if (key := (r["channel"], r["channel_order_id"])) in wanted:
-                found[key] = r
+    for r in stored.orders_by_channel_ids(tx, listed):
+        if (key := (r["channel"], r["channel_order_id"])) in wanted:
+            found[key] = r
     return found
 
 
@@ -476,11 +438,7 @@ def _merge_window(order: OrderIn, window: Window | None) -> tuple[str, str] | No
 
 
 def history(tx: Tx, order_id: str, old: str | None, new: str, *, note: str = "") -> None:
-    tx.execute(
-        "INSERT INTO order_history (order_id, at, from_status, to_status, source, note)"
-        " VALUES (?, ?, ?, ?, 'central', ?)",
-        (order_id, utc_now(), old, new, note),
-    )
+    stored.insert_history(tx, order_id, utc_now(), old, new, "central", note)
 
 
 def assign_order(
@@ -489,16 +447,9 @@ def assign_order(
     """Assign an unassigned order by the rule and release it to that edge; None if no edge can."""
     choice = choice or choose_for_order(tx, order_id, quiet_after_s)
     if choice.warehouse is None:
-        tx.execute(
-            "UPDATE orders SET hold_reason = ?, updated_at = ? WHERE id = ?",
-            (choice.reason, utc_now(), order_id),
-        )
+        stored.set_hold_reason(tx, order_id, choice.reason, now=utc_now())
         return None
-    tx.execute(
-        "UPDATE orders SET status = 'released', warehouse = ?, hold_reason = '', updated_at = ?"
-        " WHERE id = ?",
-        (choice.warehouse, utc_now(), order_id),
-    )
+    stored.release_to(tx, order_id, choice.warehouse, utc_now())
     history(tx, order_id, "unassigned", "released", note=f"assigned to {choice.warehouse}")
     add_change(tx, choice.warehouse, "order_released", edge_order(tx, order_id), order_id=order_id)
     log.info("order %s assigned to %s", order_id, choice.warehouse)
@@ -516,33 +467,15 @@ def assign_pending(
     no order waits for `skus`, or none of them is available anywhere, nothing else is read."""
     tx.lock_feed()
     wanted = sorted(set(skus)) if skus is not None else None
-    where, params = "", []
-    if wanted is not None:
-        where = (  # from the few unassigned orders (status index) to their lines (primary key)
-            " AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id"
-            f" AND l.sku IN ({','.join('?' * len(wanted))}))"
-        )
-        params = wanted
-    where = f" AND merge_until IS NULL{where}"  # those in a merge window wait for it to end
-    waiting = tx.one(f"SELECT id FROM orders WHERE status = 'unassigned'{where} LIMIT 1", params)
-    if waiting is None or (
+    # those in a merge window wait for it to end
+    if not stored.any_unassigned(tx, wanted) or (
         wanted is not None and not any(f.available > 0 for f in figures(tx, skus=wanted))
     ):
         return []  # the usual case in a sold-out sale: two small reads, nothing else
-    rows = tx.all(
-        f"SELECT id, hold_reason FROM orders WHERE status = 'unassigned'{where}"
-        " ORDER BY priority DESC, created_at, id",
-        params,
-    )
+    rows = stored.unassigned(tx, wanted)
     need: dict[str, dict[str, int]] = {r["id"]: defaultdict(int) for r in rows}
-    for start in range(0, len(rows), 500):
-        chunk = [r["id"] for r in rows[start : start + 500]]
-        for line in tx.all(
-            "SELECT order_id, sku, qty FROM order_lines"
-            f" WHERE order_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        ):
-            need[line["order_id"]][line["sku"]] += int(line["qty"])
+    for line in stored.lines_of_orders(tx, [r["id"] for r in rows]):
+        need[line["order_id"]][line["sku"]] += int(line["qty"])
     edges = edge_pool(tx, quiet_after_s)
     recalled = recalled_from(tx, list(need))
     every_sku = {sku for lines in need.values() for sku in lines}
@@ -568,27 +501,17 @@ def recalled_from(tx: Tx, order_ids: Sequence[str]) -> dict[str, set[str]]:
     """The edges each order was recalled from (their copy is cancelled: never sent there again),
     from the order's history (`recalled from EDGE: reason`)."""
     found: dict[str, set[str]] = defaultdict(set)
-    for start in range(0, len(order_ids), 500):
-        chunk = order_ids[start : start + 500]
-        for r in tx.all(
-            f"SELECT order_id, note FROM order_history WHERE order_id IN ({','.join('?' * len(chunk))})"
-            " AND from_status = 'released' AND to_status = 'unassigned' AND note LIKE ?",
-            [*chunk, RECALLED + "%"],
-        ):
-            found[r["order_id"]].add(r["note"][len(RECALLED) :].split(":", 1)[0])
+    for r in stored.take_backs_noted(tx, order_ids, RECALLED):
+        found[r["order_id"]].add(r["note"][len(RECALLED) :].split(":", 1)[0])
     return dict(found)
 
 
 def edge_order(tx: Tx, order_id: str) -> dict[str, Any]:
     """The order as the edge's `POST /api/v1/orders` body (docs/sync.md, order_released)."""
-    row = tx.one("SELECT * FROM orders WHERE id = ?", (order_id,))
+    row = stored.order(tx, order_id)
     assert row is not None
     # A line refunded whole before release has nothing to ship: the edge never sees it.
-    lines = tx.all(
-        "SELECT sku, qty, lot FROM order_lines WHERE order_id = ? AND qty > 0 ORDER BY line_no",
-        (order_id,),
-    )
-    return _edge_body(row, lines)
+    return _edge_body(row, stored.lines_to_ship(tx, order_id))
 
 
 def _edge_body(row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

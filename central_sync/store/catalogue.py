@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from central_sync.store.db import Tx
@@ -57,3 +57,22 @@ def products_named(tx: Tx, skus: Sequence[str]) -> dict[str, dict[str, Any]]:
         list(skus),
     )
     return {r["sku"]: r for r in rows}
+
+
+def known_skus(tx: Tx, skus: Iterable[str]) -> list[str]:
+    """The SKUs named that the catalogue has, as it writes them."""
+    return _skus_where(tx, "sku", skus)
+
+
+def skus_by_upper(tx: Tx, uppers: Iterable[str]) -> list[str]:
+    """The catalogue's SKUs that are one of `uppers` in upper case."""
+    return _skus_where(tx, "UPPER(sku)", uppers)
+
+
+def _skus_where(tx: Tx, column: str, values: Iterable[str]) -> list[str]:
+    listed, out = sorted(values), list[str]()
+    for start in range(0, len(listed), 500):
+        chunk = listed[start : start + 500]
+        sql = f"SELECT sku FROM products WHERE {column} IN ({','.join('?' * len(chunk))})"
+        out += [r["sku"] for r in tx.all(sql, chunk)]
+    return out

@@ -70,3 +70,8 @@ def events_arrived(tx: Tx, edge_id: str, now: str, last_occurred_at: str) -> Non
         "UPDATE edges SET last_event_at = ?, last_occurred_at = ? WHERE edge_id = ?",
         (now, last_occurred_at, edge_id),
     )
+
+
+def last_heard(tx: Tx) -> list[dict[str, Any]]:
+    """Every edge with when it last asked for its feed and when its last event arrived."""
+    return tx.all("SELECT edge_id, last_seen_at, last_event_at FROM edges ORDER BY edge_id")

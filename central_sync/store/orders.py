@@ -131,7 +131,7 @@ def touch(tx: Tx, order_id: str, now: str) -> None:
 
 
 def insert_history(
-    tx: Tx, order_id: str, at: str, from_status: str, to_status: str, source: str, note: str
+    tx: Tx, order_id: str, at: str, from_status: str | None, to_status: str, source: str, note: str
 ) -> None:
     insert_histories(tx, [(order_id, at, from_status, to_status, source, note)])
 
@@ -231,3 +231,153 @@ def units_held_picked(tx: Tx, order_id: str) -> list[dict[str, Any]]:
     return tx.all(
         "SELECT sku, qty FROM order_picks WHERE order_id = ? AND qty > 0 ORDER BY sku", (order_id,)
     )
+
+
+# --- taking orders in and assigning them
+
+CHUNK = 500  # values a statement names at most
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield list(values[start : start + CHUNK])
+
+
+def order_id_of(tx: Tx, channel: str, channel_order_id: str) -> str | None:
+    """Central's id of the channel's order, if it has it."""
+    found = tx.value(
+        "SELECT id FROM orders WHERE channel = ? AND channel_order_id = ?",
+        (channel, channel_order_id),
+    )
+    return None if found is None else str(found)
+
+
+def orders_by_channel_ids(tx: Tx, channel_order_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """(id, channel, channel_order_id, status, warehouse) of the orders with these channel ids,
+    of any channel."""
+    found: list[dict[str, Any]] = []
+    for chunk in _chunks(channel_order_ids):
+        found += tx.all(
+            "SELECT id, channel, channel_order_id, status, warehouse FROM orders"
+            f" WHERE channel_order_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+    return found
+
+
+def insert_orders(
+    tx: Tx, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, chunk: int
+) -> None:
+    """New orders, `chunk` rows a statement (the column names are the caller's, never a
+    user's)."""
+    row = f"({','.join('?' * len(columns))})"
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        tx.execute(
+            f"INSERT INTO orders ({', '.join(columns)}) VALUES " + ", ".join([row] * len(part)),
+            [value for order in part for value in order],
+        )
+
+
+def insert_lines(tx: Tx, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of (order_id, line_no, sku, qty, lot, refunded, status)."""
+    tx.many(
+        "INSERT INTO order_lines (order_id, line_no, sku, qty, lot, refunded, status)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def line_statuses(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    """(sku, status) of the order's lines, in order."""
+    return tx.all(
+        "SELECT sku, status FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,)
+    )
+
+
+def lines_to_ship(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    """(sku, qty, lot) of the order's lines with units left, in order."""
+    return tx.all(
+        "SELECT sku, qty, lot FROM order_lines WHERE order_id = ? AND qty > 0 ORDER BY line_no",
+        (order_id,),
+    )
+
+
+def lines_of_orders(tx: Tx, order_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """(order_id, sku, qty) of every line of the orders named."""
+    found: list[dict[str, Any]] = []
+    for chunk in _chunks(order_ids):
+        found += tx.all(
+            "SELECT order_id, sku, qty FROM order_lines"
+            f" WHERE order_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+    return found
+
+
+def set_hold_reason(tx: Tx, order_id: str, reason: str, *, now: str | None = None) -> None:
+    """Why the order waits (its place on the board moves only when `now` is given)."""
+    if now is None:
+        tx.execute("UPDATE orders SET hold_reason = ? WHERE id = ?", (reason, order_id))
+    else:
+        tx.execute(
+            "UPDATE orders SET hold_reason = ?, updated_at = ? WHERE id = ?",
+            (reason, now, order_id),
+        )
+
+
+def unhold(tx: Tx, order_id: str, now: str) -> None:
+    """The held order unassigned, nothing holding it."""
+    tx.execute(
+        "UPDATE orders SET status = 'unassigned', hold_reason = '', updated_at = ? WHERE id = ?",
+        (now, order_id),
+    )
+
+
+def release_to(tx: Tx, order_id: str, warehouse: str, now: str) -> None:
+    """The order released to `warehouse`."""
+    tx.execute(
+        "UPDATE orders SET status = 'released', warehouse = ?, hold_reason = '', updated_at = ?"
+        " WHERE id = ?",
+        (warehouse, now, order_id),
+    )
+
+
+def _unassigned_where(skus: Sequence[str] | None) -> tuple[str, list[Any]]:
+    """The unassigned orders not waiting in a merge window (with a line of `skus`, when named)."""
+    where, params = "", list[Any]()
+    if skus is not None:
+        where = (  # from the few unassigned orders (status index) to their lines (primary key)
+            " AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id"
+            f" AND l.sku IN ({','.join('?' * len(skus))}))"
+        )
+        params = list(skus)
+    return f" WHERE status = 'unassigned' AND merge_until IS NULL{where}", params
+
+
+def any_unassigned(tx: Tx, skus: Sequence[str] | None) -> bool:
+    """Whether an order waits to be assigned (one with a line of `skus`, when named)."""
+    where, params = _unassigned_where(skus)
+    return tx.one(f"SELECT id FROM orders{where} LIMIT 1", params) is not None
+
+
+def unassigned(tx: Tx, skus: Sequence[str] | None) -> list[dict[str, Any]]:
+    """(id, hold_reason) of the orders waiting to be assigned (with a line of `skus`, when
+    named), the most urgent first."""
+    where, params = _unassigned_where(skus)
+    return tx.all(
+        f"SELECT id, hold_reason FROM orders{where} ORDER BY priority DESC, created_at, id", params
+    )
+
+
+def take_backs_noted(tx: Tx, order_ids: Sequence[str], prefix: str) -> list[dict[str, Any]]:
+    """(order_id, note) of the orders' moves from released back to unassigned whose note starts
+    with `prefix`."""
+    found: list[dict[str, Any]] = []
+    for chunk in _chunks(order_ids):
+        found += tx.all(
+            f"SELECT order_id, note FROM order_history WHERE order_id IN ({','.join('?' * len(chunk))})"
+            " AND from_status = 'released' AND to_status = 'unassigned' AND note LIKE ?",
+            [*chunk, prefix + "%"],
+        )
+    return found
