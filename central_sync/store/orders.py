@@ -238,9 +238,14 @@ def units_held_picked(tx: Tx, order_id: str) -> list[dict[str, Any]]:
 CHUNK = 500  # values a statement names at most
 
 
-def _chunks(values: Sequence[Any]) -> Iterable[list[Any]]:
+def _all_in(tx: Tx, sql: str, values: Sequence[Any], *more: Any) -> list[dict[str, Any]]:
+    """The rows of `sql` (its `{marks}` an IN list) over `values`, CHUNK of them a statement;
+    `more` are the parameters after the list."""
+    found: list[dict[str, Any]] = []
     for start in range(0, len(values), CHUNK):
-        yield list(values[start : start + CHUNK])
+        chunk = list(values[start : start + CHUNK])
+        found += tx.all(sql.format(marks=",".join("?" * len(chunk))), [*chunk, *more])
+    return found
 
 
 def order_id_of(tx: Tx, channel: str, channel_order_id: str) -> str | None:
@@ -255,14 +260,12 @@ def order_id_of(tx: Tx, channel: str, channel_order_id: str) -> str | None:
 def orders_by_channel_ids(tx: Tx, channel_order_ids: Sequence[str]) -> list[dict[str, Any]]:
     """(id, channel, channel_order_id, status, warehouse) of the orders with these channel ids,
     of any channel."""
-    found: list[dict[str, Any]] = []
-    for chunk in _chunks(channel_order_ids):
-        found += tx.all(
-            "SELECT id, channel, channel_order_id, status, warehouse FROM orders"
-            f" WHERE channel_order_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
-    return found
+    return _all_in(
+        tx,
+        "SELECT id, channel, channel_order_id, status, warehouse FROM orders"
+        " WHERE channel_order_id IN ({marks})",
+        channel_order_ids,
+    )
 
 
 def insert_orders(
@@ -305,14 +308,9 @@ def lines_to_ship(tx: Tx, order_id: str) -> list[dict[str, Any]]:
 
 def lines_of_orders(tx: Tx, order_ids: Sequence[str]) -> list[dict[str, Any]]:
     """(order_id, sku, qty) of every line of the orders named."""
-    found: list[dict[str, Any]] = []
-    for chunk in _chunks(order_ids):
-        found += tx.all(
-            "SELECT order_id, sku, qty FROM order_lines"
-            f" WHERE order_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        )
-    return found
+    return _all_in(
+        tx, "SELECT order_id, sku, qty FROM order_lines WHERE order_id IN ({marks})", order_ids
+    )
 
 
 def set_hold_reason(tx: Tx, order_id: str, reason: str, *, now: str | None = None) -> None:
@@ -373,11 +371,10 @@ def unassigned(tx: Tx, skus: Sequence[str] | None) -> list[dict[str, Any]]:
 def take_backs_noted(tx: Tx, order_ids: Sequence[str], prefix: str) -> list[dict[str, Any]]:
     """(order_id, note) of the orders' moves from released back to unassigned whose note starts
     with `prefix`."""
-    found: list[dict[str, Any]] = []
-    for chunk in _chunks(order_ids):
-        found += tx.all(
-            f"SELECT order_id, note FROM order_history WHERE order_id IN ({','.join('?' * len(chunk))})"
-            " AND from_status = 'released' AND to_status = 'unassigned' AND note LIKE ?",
-            [*chunk, prefix + "%"],
-        )
-    return found
+    return _all_in(
+        tx,
+        "SELECT order_id, note FROM order_history WHERE order_id IN ({marks})"
+        " AND from_status = 'released' AND to_status = 'unassigned' AND note LIKE ?",
+        order_ids,
+        prefix + "%",
+    )
