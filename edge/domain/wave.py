@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 CUTOFFS_EXPECTED = (
     "carrier=HH:MM cut-offs separated by commas, several times of one carrier by '/', such as"
@@ -116,6 +117,16 @@ def cutoff_of(times: Sequence[int], placed: datetime, zone: tzinfo) -> datetime 
     """The first cut-off (minutes after local midnight) at or after `placed`, in UTC."""
     if not times:
         return None
+    # Cut-offs fall on whole minutes: the one for `placed` is the one for its minute rounded up,
+    # which orders placed in the same minute share (a peak's thousands of orders, a few minutes).
+    up = placed.replace(second=0, microsecond=0)
+    if up != placed:
+        up += timedelta(minutes=1)
+    return _cutoff_at_or_after(tuple(times), up, zone)
+
+
+@lru_cache(maxsize=4096)
+def _cutoff_at_or_after(times: tuple[int, ...], placed: datetime, zone: tzinfo) -> datetime:
     local = placed.astimezone(zone)
     for day in range(2):
         date = local.date() + timedelta(days=day)
@@ -126,23 +137,34 @@ def cutoff_of(times: Sequence[int], placed: datetime, zone: tzinfo) -> datetime 
     raise AssertionError("a cut-off comes within two days")  # pragma: no cover
 
 
-def key_of(order: WaveOrder, rules: WaveRules) -> WaveKey:
+RawKey = tuple[datetime | None, str, str, int | None]
+
+
+def _raw_key(order: WaveOrder, rules: WaveRules, by_channel: bool, by_priority: bool) -> RawKey:
     carrier = order.carrier or rules.default_carrier
-    cutoff = cutoff_of(rules.cutoffs.get(carrier, ()), order.placed, rules.zone)
-    return WaveKey(
-        cutoff,
+    return (
+        cutoff_of(rules.cutoffs.get(carrier, ()), order.placed, rules.zone),
         carrier,
-        order.channel if "channel" in rules.group_by else "",
-        order.priority if "priority" in rules.group_by else None,
+        order.channel if by_channel else "",
+        order.priority if by_priority else None,
     )
+
+
+def key_of(order: WaveOrder, rules: WaveRules) -> WaveKey:
+    by = rules.group_by
+    return WaveKey(*_raw_key(order, rules, "channel" in by, "priority" in by))
 
 
 def plan_waves(orders: Iterable[WaveOrder], rules: WaveRules) -> list[Wave]:
     """The orders' waves, most urgent first: earliest cut-off (none last), then higher priority."""
-    by_key: dict[WaveKey, list[WaveOrder]] = {}
+    by_key: dict[RawKey, list[WaveOrder]] = {}
+    by_channel, by_priority = "channel" in rules.group_by, "priority" in rules.group_by
     for o in orders:
-        by_key.setdefault(key_of(o, rules), []).append(o)
-    waves = [Wave(k, tuple(sorted(v, key=lambda o: (o.placed, o.id)))) for k, v in by_key.items()]
+        by_key.setdefault(_raw_key(o, rules, by_channel, by_priority), []).append(o)
+    waves = [
+        Wave(WaveKey(*k), tuple(sorted(v, key=lambda o: (o.placed, o.id))))
+        for k, v in by_key.items()
+    ]
     return sorted(waves, key=_urgency)
 
 
