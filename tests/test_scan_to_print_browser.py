@@ -17,23 +17,17 @@ from tests.servers import EdgeServer
 from tests.support import EAN13, Floor, picked_order
 from tests.test_pack_browser import (
     barcodes_at_203_dpi,
-    bench_edge,
     log_in_and_choose,
     order_status,
     shot,
     tap_and_wait,
     waybill_pdf,
 )
-from tests.test_pack_browser import floor as floor  # noqa: F401 (the fixture, on this edge)
+from tests.test_pack_browser import edge as edge  # noqa: F401 (the fixtures: BENCH-1's edge)
+from tests.test_pack_browser import floor as floor  # noqa: F401
 
 pytestmark = pytest.mark.slow
 PHONE = {"viewport": {"width": 360, "height": 640}, "has_touch": True}
-
-
-@pytest.fixture
-def edge(tmp_path: Path) -> Iterator[EdgeServer]:
-    with bench_edge(tmp_path) as server:
-        yield server
 
 
 @pytest.fixture
