@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from biip import ParseError
@@ -31,6 +30,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from kernel.fields import DateText, Gs1Lot
 
 MAX_LINES = 500
 MAX_CONTAINERS = 500
@@ -68,8 +69,8 @@ class ExpectedUnits(BaseModel):
 
     sku: str = Field(min_length=1, max_length=64)
     qty: Annotated[int, Strict()] = Field(ge=1, le=MAX_QTY)
-    lot: str | None = Field(default=None, min_length=1, max_length=20)
-    expiry: date | None = None
+    lot: Gs1Lot | None = None
+    expiry: DateText | None = None
 
 
 class ExpectedContainer(BaseModel):
@@ -90,7 +91,7 @@ class AsnIn(BaseModel):
         default=None, min_length=1, max_length=64, description="The edge it is addressed to."
     )
     supplier: str = Field(min_length=1, max_length=200)
-    expected_date: date | None = None
+    expected_date: DateText | None = None
     lines: list[ExpectedUnits] = Field(min_length=1, max_length=MAX_LINES)
     containers: list[ExpectedContainer] = Field(default=[], max_length=MAX_CONTAINERS)
 

@@ -10,11 +10,18 @@ numbers, so no value ever overflows SQLite's INTEGER).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Query
-from pydantic import AfterValidator, AwareDatetime, Field, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    Strict,
+    StringConstraints,
+)
 
 INT64_MAX = 2**63 - 1
 PAGE_DEFAULT = 100
@@ -36,6 +43,10 @@ Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 OptionalCode = Annotated[str, StringConstraints(max_length=64)]
 Lot = Annotated[str, StringConstraints(max_length=20)]
 """A batch/lot number: GS1 AI (10) is at most 20 characters."""
+GS1_LOT = r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]*$"
+"""What a lot printed as GS1 AI (10) may hold: GS1's character set 82 (no space, no control)."""
+Gs1Lot = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=GS1_LOT)]
+"""A lot a supplier announces: it must be printable, and scannable back, as GS1 AI (10)."""
 ClientId = Annotated[
     str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 ]
@@ -58,3 +69,13 @@ if TYPE_CHECKING:  # what the route receives is the text the validator returns
 else:
     ZonedTime = Annotated[AwareDatetime, AfterValidator(_to_utc_text)]
 """An ISO 8601 time with its zone (`Z` or `+08:00`), kept as UTC text."""
+
+
+def _date_text(value: object) -> object:
+    if isinstance(value, (int, float)):
+        raise ValueError("a date is YYYY-MM-DD text, not a number")
+    return value
+
+
+DateText = Annotated[date, BeforeValidator(_date_text)]
+"""A calendar date given as `YYYY-MM-DD` (a JSON number is refused, not read as a timestamp)."""

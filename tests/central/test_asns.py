@@ -125,6 +125,13 @@ def test_an_asn_made_by_the_api_is_read_back_and_sent_to_its_warehouse_once(
             400, "invalid_request", "appears twice",
         ),
         ({"asn_id": "ASN 1"}, 400, "invalid_request", "asn_id"),
+        ({"lines": [{"sku": "TEA-0001", "qty": 1, "lot": "L\x001"}]}, 400, "invalid_request",
+         "lines.0.lot"),
+        ({"lines": [{"sku": "TEA-0001", "qty": 1, "lot": "L 1"}]}, 400, "invalid_request",
+         "lines.0.lot"),
+        ({"lines": [{"sku": "TEA-0001", "qty": 1, "expiry": 1924992000}]}, 400,
+         "invalid_request", "lines.0.expiry"),
+        ({"expected_date": True}, 400, "invalid_request", "expected_date"),
     ],
 )  # fmt: skip
 @pytest.mark.usefixtures("catalogue")

@@ -16,13 +16,12 @@ from edge.service import receiving
 from edge.service.packing import PackSettings
 from edge.service.workflows import FLOOR
 from edge.store.operators import LoginSession
+from kernel.fields import GS1_LOT
 
 router = APIRouter(prefix="/api/v1", tags=["receiving"])
 Manager = Annotated[LoginSession, allow(*MANAGERS, action="look_up_stock")]
 Clerk = Annotated[LoginSession, allow(*FLOOR, action="print")]
 AsnId = Annotated[str, Path(min_length=1, max_length=64, description="The ASN's number.")]
-# What a GS1 lot (AI 10) may hold: GS1's character set 82, at most 20 characters.
-GS1_LOT = r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]*$"
 
 
 @router.get("/asns")
