@@ -12,6 +12,8 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import urllib.error
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -143,6 +145,14 @@ def serve(installed: Installed, args: list[str], *, home: Path, port: int) -> Se
     return started(Served(f"http://{HOST}:{port}", process, log_path), timeout=60)
 
 
+def answer_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
 @pytest.fixture
 def handheld(browser: Any) -> Iterator[Handheld]:
     context = browser.new_context(**HANDHELD)
@@ -178,11 +188,17 @@ def test_the_wheel_carries_the_terminal_and_the_venv_imports_nothing_from_the_ch
 def test_the_wheel_carries_every_file_of_the_pages_it_serves(
     installed: Installed, package: str
 ) -> None:
+    """Every file the package's pages may serve, in subfolders too (package-data globs name
+    only the top folder: a screen's file added in a subfolder would be missing, a 404)."""
     source = ROOT / package
-    shipped = {p.name for p in source.iterdir() if p.is_file() and p.suffix != ".py"}
+    shipped = {
+        p.relative_to(source).as_posix()
+        for p in source.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    }
 
     with zipfile.ZipFile(installed.wheel) as wheel:
-        carried = {Path(n).name for n in wheel.namelist() if str(Path(n).parent) == package}
+        carried = {n.removeprefix(f"{package}/") for n in wheel.namelist()}
 
     assert shipped - carried == set()
 
@@ -218,11 +234,14 @@ def test_the_edge_installed_from_the_wheel_opens_the_terminal_at_its_root(
         handheld.enrol("HH-WHEEL", code=code)
         landed = handheld.page.url
         sign_in = handheld.by("screen").get_attribute("data-screen")
+        web = sorted(p.name for p in (ROOT / "web_terminal").iterdir() if p.suffix != ".py")
+        served = {name: answer_status(f"{edge.url}/ui/{name}") for name in web}
     finally:
         status = edge.stop()
 
     assert landed == f"{edge.url}/ui/"
     assert sign_in == "login"
+    assert {name: status for name, status in served.items() if status != 200} == {}
     assert status == 0, edge.log()
 
 
