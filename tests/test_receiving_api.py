@@ -293,6 +293,23 @@ def test_a_supervisor_sees_open_asns_discrepancies_and_putaway_tasks(floor: Floo
     assert picker.status_code == 403
 
 
+def test_the_supervisors_putaway_list_shows_each_waiting_containers_suggested_bin_and_units(
+    floor: Floor,
+) -> None:
+    expect(floor, [{"line_no": 1, "sku": "SKU-1", "qty": 2}])
+    h = clerk(floor)
+    floor.scan(h, EAN13)
+    floor.scan(h, EAN13)
+    before = snapshot(floor.store)
+
+    tasks = floor.client.get("/api/v1/putaway-tasks", headers=floor.login("B-SUP")).json()
+
+    assert [(t["container"], t["suggested"], t["units"]) for t in tasks] == [
+        ("ASN-7-1", "A-01-01", 2)
+    ]
+    assert snapshot(floor.store) == before
+
+
 def test_dock_to_stock_is_a_kpi_beside_the_others(floor: Floor) -> None:
     expect(floor, [{"line_no": 1, "sku": "SKU-1", "qty": 1}])
     h = clerk(floor)

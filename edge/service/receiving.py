@@ -262,8 +262,15 @@ def view_putaway(_conn: Any, state: dict[str, Any]) -> dict[str, Any]:
 
 
 def open_putaways(conn: Any) -> list[dict[str, Any]]:
-    """The putaway tasks waiting at the dock."""
-    return store.open_putaway_tasks(conn)
+    """The putaway tasks waiting at the dock, each with the units waiting in its container and
+    the bin putaway would suggest for them now (read only: the scan records its suggestion)."""
+    tasks = []
+    for row in store.open_putaway_tasks(conn):
+        units = store.container_units(conn, row)
+        qty = sum(q for _, q in units)
+        suggested = suggest_bin(store.bin_facts(conn, row["sku"], [lot for lot, _ in units]), qty)
+        tasks.append(row | {"units": qty, "suggested": row["suggested"] or suggested})
+    return tasks
 
 
 def open_asns(conn: Any) -> list[dict[str, Any]]:
