@@ -11,10 +11,12 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -399,3 +401,16 @@ def test_a_refusing_target_is_tried_once_a_round_not_once_per_change_waiting(
     assert tried_in_one_round == 1
     assert sorted(b["exception"]["id"] for b in bodies(listener)[1:]) == [1, 2, 3]
     assert exc_store.pending_pushes(store.read()) == 0
+
+
+def test_the_webhooks_variable_the_supervisor_doc_gives_for_the_demo_loads_a_json_target(
+    tmp_path: Path,
+) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "supervisor.md").read_text(encoding="utf-8")
+    shown = re.search(r"WAREHOUSE_EDGE_WEBHOOKS='([^']+)'", doc)
+    assert shown, "docs/supervisor.md shows no WAREHOUSE_EDGE_WEBHOOKS for the demo"
+    env = {"WAREHOUSE_EDGE_WEBHOOKS": shown.group(1)}
+    settings = load_settings(env=env, overrides={"edge.data_dir": tmp_path})
+    assert [(w.name, w.kind, w.url) for w in settings.webhooks] == [
+        ("ops", "json", "http://127.0.0.1:9000/hook")
+    ]
