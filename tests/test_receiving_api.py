@@ -234,6 +234,22 @@ def test_a_pallet_scanned_after_units_of_its_line_quarantines_the_excess_as_over
     assert [(d["kind"], d["qty"], d["decision"]) for d in found] == [("over", 1, "quarantine")]
 
 
+def test_a_pallets_sscc_typed_bare_after_the_asn_receives_the_pallet(floor: Floor) -> None:
+    sscc = _sscc()
+    contents = [{"sku": "SKU-1", "qty": 5, "lot": None, "expiry": None}]
+    expect(
+        floor,
+        [{"line_no": 1, "sku": "SKU-1", "qty": 5}],
+        [{"sscc": sscc, "kind": "pallet", "contents": contents}],
+    )
+    h = clerk(floor)
+
+    answer = floor.scan(h, sscc).json()
+
+    assert (answer.get("prompt"), answer.get("code")) == ("container_received", None), answer
+    assert balance(floor, "SKU-1", "DOCK-1") == 5
+
+
 def test_putaway_suggests_the_bin_with_the_same_sku_and_moves_dock_to_bin(floor: Floor) -> None:
     expect(floor, [{"line_no": 1, "sku": "SKU-1", "qty": 2}])
     h = clerk(floor)

@@ -86,14 +86,18 @@ def run_receive(
 ) -> Decision[Any]:
     s = _session(state)
     today = floor.shelf.today(tx.now)
-    if s.step == "asn" or (scan.kind == "parcel" and _is_asn_code(tx, s, scan)):
+    if s.step == "asn" or _is_asn_code(tx, s, scan):
         return _open_asn(tx, s, scan, today)
     return decide_receipt(s, scan, _context(tx, s, scan, today))
 
 
 def _is_asn_code(tx: Tx, s: DockSession, scan: Classified) -> bool:
-    found = store.find_asn(tx, scan.scan.code, scan.scan.sscc)
-    return found is not None and found[0] == s.asn_id and scan.scan.sscc is not None
+    """An SSCC of this ASN: from a GS1-128 label (AI 00) or its 18 digits typed bare."""
+    sscc = scan.scan.sscc or (scan.scan.code if is_valid_sscc(scan.scan.code) else None)
+    if sscc is None or scan.kind not in ("parcel", "container"):
+        return False
+    found = store.find_asn(tx, scan.scan.code, sscc)
+    return found is not None and found[0] == s.asn_id
 
 
 def _open_asn(tx: Tx, s: DockSession, scan: Classified, today: date) -> Decision[Any]:
