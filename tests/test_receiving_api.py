@@ -193,14 +193,17 @@ def test_closing_reports_lines_and_discrepancies_to_central(floor: Floor) -> Non
     assert kept is not None and kept["status"] == "closed"
 
 
-def test_a_known_sscc_receives_its_whole_content_in_one_scan(floor: Floor) -> None:
+def expect_pallet(floor: Floor) -> str:
+    """ASN-7 expects 5 × SKU-1 on one pallet; its SSCC."""
     sscc = _sscc()
     contents = [{"sku": "SKU-1", "qty": 5, "lot": None, "expiry": None}]
-    expect(
-        floor,
-        [{"line_no": 1, "sku": "SKU-1", "qty": 5}],
-        [{"sscc": sscc, "kind": "pallet", "contents": contents}],
-    )
+    line = {"line_no": 1, "sku": "SKU-1", "qty": 5}
+    expect(floor, [line], [{"sscc": sscc, "kind": "pallet", "contents": contents}])
+    return sscc
+
+
+def test_a_known_sscc_receives_its_whole_content_in_one_scan(floor: Floor) -> None:
+    sscc = expect_pallet(floor)
     h = floor.login()
     floor.start(h, "receive")
 
@@ -215,13 +218,7 @@ def test_a_known_sscc_receives_its_whole_content_in_one_scan(floor: Floor) -> No
 def test_a_pallet_scanned_after_units_of_its_line_quarantines_the_excess_as_over(
     floor: Floor,
 ) -> None:
-    sscc = _sscc()
-    contents = [{"sku": "SKU-1", "qty": 5, "lot": None, "expiry": None}]
-    expect(
-        floor,
-        [{"line_no": 1, "sku": "SKU-1", "qty": 5}],
-        [{"sscc": sscc, "kind": "pallet", "contents": contents}],
-    )
+    sscc = expect_pallet(floor)
     h = clerk(floor)
     assert floor.scan(h, EAN13).json()["ok"]  # one unit of the line, scanned on its own
 
@@ -235,13 +232,7 @@ def test_a_pallet_scanned_after_units_of_its_line_quarantines_the_excess_as_over
 
 
 def test_a_pallets_sscc_typed_bare_after_the_asn_receives_the_pallet(floor: Floor) -> None:
-    sscc = _sscc()
-    contents = [{"sku": "SKU-1", "qty": 5, "lot": None, "expiry": None}]
-    expect(
-        floor,
-        [{"line_no": 1, "sku": "SKU-1", "qty": 5}],
-        [{"sscc": sscc, "kind": "pallet", "contents": contents}],
-    )
+    sscc = expect_pallet(floor)
     h = clerk(floor)
 
     answer = floor.scan(h, sscc).json()
