@@ -65,6 +65,16 @@ def test_the_demo_history_puts_cards_in_several_columns_and_leaves_one_short_pic
     assert verify(seeded.read()) == []
 
 
+def test_the_demo_lists_waiting_for_wang_fang_are_tagged_urgent_on_the_board(
+    seeded: Store, settings: Settings
+) -> None:
+    board = board_service.board(seeded.read(), NOW, settings.board)
+    hers = [c for c in board["cards"] if c["assignee_name"] == "王芳" and c["kind"] == "order"]
+
+    assert len(hers) == 3
+    assert {c["priority_tag"] for c in hers} == {"urgent"}, [c["priority"] for c in hers]
+
+
 @pytest.mark.slow
 def test_a_fresh_demo_answers_a_board_in_several_columns_and_weekly_kpis_with_data(
     tmp_path: Path,

@@ -77,6 +77,7 @@ class _Seeder:
         self.rules = packing.pack_rules(settings)
         self.box = settings.pack_packages[0]
         self.returns_location = settings.returns.location
+        self.urgent = settings.board.urgent_priority  # today's waiting orders: urgent on the board
         self.done = History()
         self.n = 0
 
@@ -130,7 +131,7 @@ class _Seeder:
             )
             self.done.returns += 1
 
-    def release(self, n: int, day: datetime, *, at: datetime) -> str:
+    def release(self, n: int, day: datetime, *, at: datetime, priority: int | None = None) -> str:
         channel, prefix = CHANNELS[n % len(CHANNELS)]
         lines = tuple(
             NewLine(sku, self.rng.randint(1, 2))
@@ -140,7 +141,7 @@ class _Seeder:
             channel,
             f"{prefix}-H{n:04d}",
             lines,
-            priority=self.rng.choice((0, 0, 0, 1)),
+            priority=self.rng.choice((0, 0, 0, 1)) if priority is None else priority,
             ship_by=(day + timedelta(hours=SHIP_BY_HOUR)).isoformat(),
             ship_to=CUSTOMERS[n % len(CUSTOMERS)],
             carrier="demo-post",
@@ -155,7 +156,8 @@ class _Seeder:
         for k, due in enumerate((timedelta(hours=-1), timedelta(minutes=45), timedelta(hours=8))):
             self.n += 1
             day = now + due - timedelta(hours=SHIP_BY_HOUR)  # its ship-by is now + due
-            orders.append(self.release(self.n, day, at=now - timedelta(hours=3 - k)))
+            at = now - timedelta(hours=3 - k)
+            orders.append(self.release(self.n, day, at=at, priority=self.urgent))
         at = now - timedelta(hours=1)
         scripted_history.list_for_at(self.store, orders, at, badge=WAITING_FOR)
         self.done.waiting = len(orders)
