@@ -355,6 +355,33 @@ def _review(report: WeeklyReport, st: dict[str, ParagraphStyle], font: str) -> l
     return out
 
 
+# What the exceptions table calls each kind (the terminal's names), and each count task's reason.
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    "short_pick": ("Short pick", "拣货短缺"),
+    "order_stuck": ("Order stuck", "订单停滞"),
+    "print_attention": ("Print job needs attention", "打印任务需处理"),
+    "returns_not_graded": ("Return parcel not graded", "退货包裹未检验"),
+    "sync_lag": ("Sync lagging", "同步延迟"),
+    "sync": ("Sync change not applied", "同步变更未应用"),
+    "restore": ("Order changed after a backup", "备份后订单有变化"),
+    "count_variance": ("Count variance", "盘点差异"),
+    "device_down": ("Device down", "设备故障"),
+    "scale_silent": ("Scale silent at a bench", "包装台秤无读数"),
+    "no_reserve": ("No reserve for a pick face", "拣货位无储备库存"),
+    "cutoff_at_risk": ("Cut-off at risk", "截单时间有风险"),
+    "count: short_pick": ("Count after a short pick", "拣货短缺后盘点"),
+    "count: manual": ("Count asked by a supervisor", "主管安排的盘点"),
+    "count: schedule": ("Cycle count (schedule)", "循环盘点（计划）"),
+    "count: variance": ("Count again after a variance", "差异复盘"),
+}
+
+
+def kind_name(kind: str) -> str:
+    """An exception kind or count reason as a manager reads it (the code when it is a new one)."""
+    en, zh = KIND_NAMES.get(kind, (kind, ""))
+    return f"{en} {zh}".strip()
+
+
 def _exceptions(report: WeeklyReport, st: dict[str, ParagraphStyle], font: str) -> list[Flowable]:
     out: list[Flowable] = [Paragraph("Exceptions and their resolution / 异常及处理时长", st["h2"])]
     if not report.exceptions:
@@ -363,7 +390,7 @@ def _exceptions(report: WeeklyReport, st: dict[str, ParagraphStyle], font: str) 
     rows = [["Kind 类型", "Raised 发生", "Resolved 已处理", "Open 未处理", "Mean hours 平均小时"]]
     for e in report.exceptions:
         mean = "—" if e.mean_hours is None else f"{e.mean_hours:.1f}"
-        rows.append([e.kind, str(e.raised), str(e.resolved), str(e.still_open), mean])
+        rows.append([kind_name(e.kind), str(e.raised), str(e.resolved), str(e.still_open), mean])
     out.append(_table(rows, font))
     return out
 

@@ -65,9 +65,11 @@ def test_exceptions_are_listed_with_their_mean_resolution_time(tmp_path: Path) -
     text = report(tmp_path)
 
     part = text[text.index("Exceptions and their") :]
-    assert "short_pick" in part and "5.5" in part  # raised 06:30, resolved 12:00
-    assert "sync" in part
-    assert "count: short_pick" in part  # the two counts, each closed when opened: 0.0 h
+    # a manager reads names, not codes
+    assert "Short pick 拣货短缺" in part and "5.5" in part  # raised 06:30, resolved 12:00
+    assert "Sync change not applied" in part
+    assert "Count after a short pick" in part  # the two counts, each closed when opened: 0.0 h
+    assert "short_pick" not in part
 
 
 def test_a_kpi_past_its_threshold_days_running_is_red_with_its_likely_causes(
