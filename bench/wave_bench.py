@@ -25,6 +25,7 @@ from bench.common import emit, machine, median_ms  # noqa: E402
 from edge.config import load_settings  # noqa: E402
 from edge.service import waves  # noqa: E402
 from edge.store.database import Store  # noqa: E402
+from edge.store.writer import Tx  # noqa: E402
 
 NOW = datetime.now(UTC)
 CARRIERS = ("Edge Post", "SF", "YTO")
@@ -80,11 +81,12 @@ def main() -> None:
             conn = store.read()
             shown = waves.board(conn, settings, NOW)["waves"]
             for w in shown:
-                store.writer.call(
-                    lambda tx, w=w: waves.release(
-                        tx, settings, w["id"], operator_id=None, device_id=None
-                    )
-                )
+                wave_id = str(w["id"])
+
+                def release(tx: Tx, wave_id: str = wave_id) -> dict[str, Any]:
+                    return waves.release(tx, settings, wave_id, operator_id=None, device_id=None)
+
+                store.writer.call(release)
             rules = waves.rules_of(settings)
             result = machine() | {
                 "orders": args.orders,

@@ -65,10 +65,11 @@ def _release(tx: Tx, w: Wave, how: str, operator_id: int | None, device_id: str 
 
 
 def release(
-    tx: Tx, settings: Settings, wave_id: str, *, operator_id: int, device_id: str | None
+    tx: Tx, settings: Settings, wave_id: str, *, operator_id: int | None, device_id: str | None
 ) -> dict[str, Any]:
     """A supervisor releases a wave to picking: refused when waves are off, when the wave is
-    unknown (no order to pack in it) or already released."""
+    unknown (no order to pack in it) or already released. `operator_id` None: a script (the
+    bench) releases it, recorded as the supervisor's release with no one named."""
     if not settings.waves.enabled:
         raise EdgeError("waves_off")
     rules = rules_of(settings)
