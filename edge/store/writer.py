@@ -167,7 +167,13 @@ class Writer:
                     stop = True
                     break
                 batch.append(job)  # type: ignore[arg-type]
-            self._commit(batch)
+            # A command whose caller gave up before it ran (its task cancelled, e.g. at shut-down)
+            # is dropped: nobody was told it happened. The rest are marked running, so a late
+            # cancel can no longer turn their answer into InvalidStateError (which would end
+            # this thread and leave every later write waiting for ever).
+            batch = [job for job in batch if job[1].set_running_or_notify_cancel()]
+            if batch:
+                self._commit(batch)
             if stop:
                 return
 
