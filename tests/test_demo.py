@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -23,6 +24,7 @@ from edge.demo import data as demo
 from edge.demo import run as demo_run
 from edge.demo.central import MERGED_ORDERS
 from edge.domain.gtin import is_valid_gtin
+from edge.domain.scan import parse_scan
 from edge.store import catalog
 from edge.store.database import Store
 from tests.servers import free_port, printing, venv_script
@@ -117,6 +119,23 @@ def running_demo(
         banner = out.until("Press Ctrl-C", timeout=STARTUP_TIMEOUT_S)
         url = next(line for line in banner if line.startswith("Edge running at ")).split()[-1]
         yield Demo(out.proc, url, banner)
+
+
+# What the banner shows to scan for one unit: (01) GTIN, (17) expiry, (10) lot.
+UNIT_SCAN = r"\(01\)\d{14}(?:\(17\)\d{6})?\(10\)[\w-]+"
+
+
+def sku_of(db: Path, gtin: str) -> str | None:
+    """The SKU whose one-unit barcode is this GTIN (an EAN-13 is a GTIN-14 with a leading 0)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        row = conn.execute(
+            "SELECT sku FROM barcodes WHERE printed IN (?, ?) AND pack_qty = 1",
+            (gtin, gtin.removeprefix("0")),
+        ).fetchone()
+        return None if row is None else str(row[0])
+    finally:
+        conn.close()
 
 
 def read_only(db: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -225,6 +244,24 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
         ("ASN-DEMO-1", "central", 2, "DEMO-B1", 0),
         ("ASN-DEMO-1", "central", 3, "DEMO-C1", 0),
         ("ASN-DEMO-1", "central", 4, "DEMO-D1", 1),
+    ]
+    # the banner says what to scan at the dock for each line: the SKU's GTIN, its lot, its expiry
+    dock = [line for line in edge.banner if re.match(r"  line \d: ", line)]
+    scans = [[parse_scan(c) for c in re.findall(UNIT_SCAN, line)] for line in dock]
+    assert [[s.batch for s in line] for line in scans] == [
+        ["DEMO-A1"],
+        ["DEMO-B1"],
+        ["DEMO-C1", "DEMO-C2"],
+        ["DEMO-D1"],
+    ]
+    for line, read in zip(dock, scans, strict=True):
+        sku = line.split(" × ")[1].split(":")[0]
+        assert all(s.gtin is not None and sku_of(tmp_path / "edge.db", s.gtin) == sku for s in read)
+    assert [line[0].expiry is not None and line[0].expiry < date.today() for line in scans] == [
+        False,
+        False,
+        False,
+        True,
     ]
     # central held a high-value order for review; a supervisor's release sent it to the edge
     assert (

@@ -12,10 +12,12 @@ from edge.config import PrinterSettings, ScannerSettings, Settings, StationSetti
 from edge.devices.virtual import VirtualSerialPort
 from edge.domain.classify import COMMANDS
 from edge.service import scripted
-from edge.store.catalog import free_totes, items_in_play
+from edge.store.catalog import free_totes, items_in_play, unit_barcode
 from edge.store.database import Store
 from edge.store.operators import badges as operator_badges
 from edge.store.orders import NewLine, NewOrder, allocated_bins, bound_containers
+from edge.store.receiving import asn as asn_header
+from edge.store.receiving import expected_lines
 from edge.store.stock import stocked_skus
 from labels.sheet import SheetItem, SheetSection, barcode_sheet
 
@@ -136,6 +138,36 @@ def with_dock(settings: Settings) -> tuple[Settings, VirtualSerialPort]:
     """The demo's dock DOCK-1 (its dock location), with its own virtual scanner and file printer
     (the dock's item and pallet labels): receiving and putaway at a fixed scanner."""
     return with_station(settings, DEMO_DOCK, "dock", device="dock")
+
+
+# Line 3 of the demo ASN announces this lot; its cartons carry the other one (docs/receiving.md).
+ANNOUNCED_LOT_OF_WRONG_LOT, WRONG_LOT = "DEMO-C1", "DEMO-C2"
+
+
+def dock_banner(store: Store, asn_id: str) -> list[str]:
+    """What to scan (or type) at the dock to receive the demo's ASN and see each stop: a GS1
+    element string per line, `(01)` GTIN, `(17)` expiry YYMMDD, `(10)` lot (docs/receiving.md,
+    "In the demo"); nothing once the ASN is closed or before it reached the edge."""
+    conn = store.read()
+    header = asn_header(conn, asn_id)
+    if header is None or header["status"] in ("closed", "cancelled"):
+        return []
+
+    def unit(sku: str, expiry: str | None, lot: str) -> str:
+        code = unit_barcode(conn, sku) or ""
+        gtin = code.zfill(14) if code.isdigit() and len(code) in (8, 12, 13, 14) else code
+        when = f"(17){expiry[2:4]}{expiry[5:7]}{expiry[8:10]}" if expiry else ""
+        return f"(01){gtin}{when}(10){lot}"
+
+    lines = expected_lines(conn, asn_id)
+    out = [f"Dock (receiving {asn_id}): scan {asn_id}, then a unit per scan, e.g.:"]
+    for n, line in enumerate(lines, start=1):
+        lot = line["lot"] or ""
+        shown = unit(line["sku"], line["expiry"], lot)
+        if lot == ANNOUNCED_LOT_OF_WRONG_LOT:
+            shown += f"   (another lot: {unit(line['sku'], line['expiry'], WRONG_LOT)})"
+        out.append(f"  line {n}: {line['qty']} × {line['sku']}: {shown}")
+    return out
 
 
 def with_station(

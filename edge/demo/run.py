@@ -9,6 +9,7 @@ from collections.abc import Callable
 from edge.api.serving import run_server
 from edge.config import Settings
 from edge.demo.central import (
+    DEMO_ASN,
     held_banner,
     merged_banner,
     start_central,
@@ -22,6 +23,7 @@ from edge.demo.floor import (
     DEMO_DOCK,
     DEMO_STATION,
     PICKED_ORDERS,
+    dock_banner,
     seed_picked,
     with_dock,
     with_returns_desk,
@@ -121,6 +123,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
                 *returns_banner(returns),
                 f"Virtual scanner (station {DEMO_DOCK}): printf 'CODE\\r' > {dock_scanner.user_path}",
                 f"Dock screen (receiving, putaway): {url}/ui/?station={DEMO_DOCK}",
+                *dock_banner(store, DEMO_ASN),
                 f"Central order store at {central.url} (board: {central.url}/board,"
                 f" admin token {central.admin_token})",
                 *held_banner(central),
