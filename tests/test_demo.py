@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -357,6 +357,17 @@ def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_dec
         order_id = answers[0]["view"]["order_id"]
         status = read_only(db, f"SELECT status FROM orders WHERE id = '{order_id}'")
         at_central = shipment_at_central(edge.banner, order_id)
+        # a unit written off at the edge: Shopify's published figure and the shop's drop by one
+        sku, bin_ = read_only(db, UNTOUCHED_SKU)[0]
+        before = shopify_figure(edge.banner, sku, lambda n: n is not None)
+        supervisor = login(edge.url, device.json(), "S001", "4444")
+        adjust = {"request_id": "demo-write-off-1", "sku": sku, "location": bin_, "delta": -1}
+        _post(edge.url, "/api/v1/stock/adjustments", supervisor, adjust | {"reason": "damaged"})
+        after = shopify_figure(edge.banner, sku, lambda n: n == before - 1)
+        in_shop = shop_figure(edge.banner, sku, lambda n: n == before - 1)
+        # the demo shipped a Shopify order: its tracking number reached the shop once
+        shipped_here = shopify_shipped(edge.banner)
+        fulfilled = fulfillments(edge.banner, shipped_here)
         (slip,) = printed.glob("packing_slip*.pdf")
         image = pdfium.PdfDocument(slip.read_bytes())[0].render(scale=203 / 72).to_pil()
         (returns_url,) = [b.text for b in zxingcpp.read_barcodes(image)]
@@ -380,6 +391,111 @@ def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_dec
         "shipped",
         [closed["tracking_no"]],
     )
+    assert before is not None and before > 0
+    assert (after, in_shop) == (before - 1, before - 1)
+    assert len(shipped_here) == 1 and fulfilled == dict.fromkeys(shipped_here, 1), fulfilled
+
+
+# a SKU the demo's seeding only received (no order, count or move): nothing else moves its figure
+UNTOUCHED_SKU = (
+    "SELECT b.sku, b.location FROM balances b WHERE b.bucket = 'on_hand' AND b.container = ''"
+    " AND b.lot = '' AND b.qty >= 5 AND b.sku NOT IN (SELECT sku FROM order_lines)"
+    " AND b.sku NOT IN (SELECT sku FROM movements WHERE type <> 'receive') ORDER BY b.sku LIMIT 1"
+)
+
+
+def login(url: str, device: dict[str, Any], badge: str, pin: str) -> str:
+    resp = httpx.post(
+        f"{url}/api/v1/auth/login", json={"badge": badge, "pin": pin} | device, timeout=10
+    )
+    assert resp.status_code == 200, resp.text
+    return str(resp.json()["token"])
+
+
+def until(read: Any, done: Any, tries: int = 200) -> Any:
+    """`read()` once `done(value)` holds (or after `tries` × 0.1 s: the caller's assert says)."""
+    value = read()
+    for _ in range(tries):
+        if done(value):
+            break
+        time.sleep(0.1)
+        value = read()
+    return value
+
+
+def shop_received(banner: list[str]) -> list[dict[str, Any]]:
+    """What the demo's stand-in for Shopify received, oldest first."""
+    url = next(x for x in banner if x.startswith("  What the shop received: ")).split()[4]
+    return list(httpx.get(url, timeout=10).json()["received"])
+
+
+def shopify_figure(banner: list[str], sku: str, done: Any) -> int | None:
+    """The SKU's figure published for Shopify (central's pull API) once `done(figure)`."""
+    url, headers = central_api(banner)
+
+    def read() -> int | None:
+        answer = httpx.get(
+            f"{url}/api/v1/channels/shopify/available", headers=headers, timeout=10
+        ).json()
+        return next((f["available"] for f in answer["figures"] if f["sku"] == sku), None)
+
+    return cast(int | None, until(read, done))
+
+
+def shop_figure(banner: list[str], sku: str, done: Any) -> int | None:
+    """The SKU's latest stock figure the stand-in shop received, once `done(figure)`."""
+    url, headers = central_api(banner)
+    rules = httpx.get(f"{url}/api/v1/channels/shopify/stock-rules", headers=headers, timeout=10)
+    item = int(next(r["listing"] for r in rules.json()["skus"] if r["sku"] == sku))
+
+    def read() -> int | None:
+        levels = [
+            r["body"]["available"]
+            for r in shop_received(banner)
+            if r["path"].endswith("/inventory_levels/set.json")
+            and r["body"]["inventory_item_id"] == item
+        ]
+        return levels[-1] if levels else None
+
+    return cast(int | None, until(read, done))
+
+
+def shopify_shipped(banner: list[str]) -> list[str]:
+    """The tracking numbers of the Shopify orders central has as shipped, once there is one."""
+    url, headers = central_api(banner)
+
+    def read() -> list[str]:
+        orders = httpx.get(f"{url}/api/v1/orders?limit=500", headers=headers, timeout=10)
+        return [
+            t
+            for o in orders.json()["orders"]
+            if o["channel"] == "shopify" and o["status"] == "shipped"
+            for t in o["tracking_numbers"]
+        ]
+
+    return list(until(read, bool))
+
+
+def fulfillments(banner: list[str], tracking: list[str]) -> dict[str, int]:
+    """How many fulfillments the shop received per tracking number, once central has sent
+    every Shopify status write-back (none left pending)."""
+    url, headers = central_api(banner)
+
+    def pending() -> int:
+        pushes = httpx.get(
+            f"{url}/api/v1/channel-pushes?channel=shopify&state=pending",
+            headers=headers,
+            timeout=10,
+        ).json()
+        return sum(1 for p in pushes if p["kind"] == "status")
+
+    until(pending, lambda n: n == 0)
+    numbers = [
+        r["body"]["fulfillment"]["tracking_info"]["number"]
+        for r in shop_received(banner)
+        if r["path"].endswith("/fulfillments.json")
+    ]
+    return {t: numbers.count(t) for t in tracking}
 
 
 def central_api(banner: list[str]) -> tuple[str, dict[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -21,8 +22,11 @@ from central_sync.channels import Rejected, channels, load_mapping, map_document
 from central_sync.server.app import create_app
 from central_sync.server.catalogue import Barcode, ProductIn
 from central_sync.server.central import Central
+from central_sync.server.channel_stock import StockRule, stock_push_channels
 from central_sync.server.merge import MergeSettings
+from central_sync.server.outbound import settings_from
 from edge.config import Settings
+from edge.demo.shop import DemoShop, listings, start_shop
 from edge.files import private_dir, write_atomic
 from edge.store.catalog import all_barcodes, all_products, product_row
 from edge.store.database import Store
@@ -42,11 +46,13 @@ class DemoCentral:
     server: uvicorn.Server
     thread: threading.Thread
     central: Any
+    shop: DemoShop
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.central.close()
+        self.shop.stop()
 
 
 def start_central(data_dir: Path, store: Store) -> DemoCentral:
@@ -54,6 +60,8 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
     home = data_dir / "central"
     private_dir(home)
     central = Central(f"sqlite:///{home / 'central.db'}")
+    shop = start_shop()
+    push_to(central, shop)
     central.open()
     admin_file, token_file = home / "admin.token", home / "edge.token"
     if not admin_file.exists():
@@ -61,6 +69,7 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
     if not token_file.exists():
         write_atomic(token_file, f"{central.add_edge(store.edge_id, 'Demo warehouse')}\n".encode())
         load_catalogue(central, store)
+        list_in_shop(central)
         load_channel_orders(central)
         load_demo_asn(central, store, datetime.now(UTC).date())
         hold_for_review(central)
@@ -75,7 +84,25 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
     )
     thread.start()
     admin = admin_file.read_text(encoding="utf-8").strip()
-    return DemoCentral(f"http://127.0.0.1:{port}", token_file, admin, server, thread, central)
+    url = f"http://127.0.0.1:{port}"
+    return DemoCentral(url, token_file, admin, server, thread, central, shop)
+
+
+def push_to(central: Any, shop: DemoShop) -> None:
+    """Central's Shopify write-backs and stock figures go to the demo's stand-in shop, read
+    from central's own push settings (the environment's, with Shopify's pointing there)."""
+    environ = {**os.environ, **shop.push_settings()}
+    central.outbound.settings = settings_from(environ)
+    central.stock_pushes = stock_push_channels(environ, central.channels)
+
+
+def list_in_shop(central: Any) -> None:
+    """Every SKU gets its inventory item id in the stand-in shop (Shopify's stock rule's
+    `listing`): its figure is pushed there. No cap, no safety stock."""
+    skus = [p["sku"] for p in central.products()]
+    central.set_stock_rules(
+        "shopify", StockRule(), dict.fromkeys(skus, StockRule()), listings(skus)
+    )
 
 
 def load_catalogue(central: Any, store: Store) -> None:
@@ -267,6 +294,21 @@ def held_banner(central: DemoCentral) -> list[str]:
         f"Held for review at central (release or cancel it on the board): {h['order_id']}:"
         f" {h['reason']}"
         for h in central.central.reviews()
+    ]
+
+
+def shop_banner(central: DemoCentral) -> list[str]:
+    """The demo's lines for the stand-in shop: where Shopify's published figures and what the
+    shop received are seen."""
+    auth = f"-H 'Authorization: Bearer {central.admin_token}'"
+    return [
+        f"Stand-in for Shopify's Admin API (the demo has no shop) at {central.shop.url}:"
+        " central writes Shopify's stock figures and shipped orders' tracking numbers back to it",
+        f"  Shopify's published stock figures: curl {auth}"
+        f" '{central.url}/api/v1/channels/shopify/available?since=0' (each SKU's latest;"
+        " it drops within seconds when a unit leaves the edge's stock)",
+        f"  What the shop received: {central.shop.url}/received (central's queue:"
+        f" {central.url}/api/v1/channel-pushes?channel=shopify; the board lists refused ones)",
     ]
 
 

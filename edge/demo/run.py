@@ -10,8 +10,10 @@ from edge.api.serving import run_server
 from edge.config import Settings
 from edge.demo.central import (
     DEMO_ASN,
+    MERGED_ORDERS,
     held_banner,
     merged_banner,
+    shop_banner,
     start_central,
     sync_now,
     synced_settings,
@@ -36,6 +38,7 @@ from edge.demo.returns import (
     returns_banner,
     returns_sections,
     seeded_returns,
+    ship,
     ship_orders,
 )
 from edge.store.database import Store
@@ -95,6 +98,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
             seed_picked(store, _released(store))
             shipped = ship_orders(store, settings)
             authorise_returns(central.central, store, shipped, lambda: sync_now(store, settings))
+            ship(store, settings, _for_the_shop(store))  # its tracking number goes to the shop
             seed_history(store, settings)  # weeks of it, for the board, KPIs and the report
             counted = seed_counts(store, settings)
             log.info("counted %d demo bins (one waits for approval)", len(counted))
@@ -128,6 +132,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
                 f" admin token {central.admin_token})",
                 *held_banner(central),
                 *merged_banner(central),
+                *shop_banner(central),
             ]
             for line in lines:
                 echo(line)
@@ -157,6 +162,13 @@ def _open_demo(store: Store, settings: Settings) -> bool:
 
 def _released(store: Store) -> list[str]:
     return released_orders(store.read(), PICKED_ORDERS)
+
+
+def _for_the_shop(store: Store) -> list[str]:
+    """One released Shopify order (not one of the two central merges) for the demo to ship: its
+    fulfillment goes to the stand-in shop (edge/demo/shop.py) once the edge syncs."""
+    waiting = released_orders(store.read(), 40)
+    return [o for o in waiting if o.startswith("shopify:") and o not in MERGED_ORDERS][:1]
 
 
 def ready_to_pack(store: Store) -> list[str]:
