@@ -29,11 +29,16 @@ def _seconds_between(earlier: str | None, later: str | None) -> float | None:
 
 
 def list_orders(
-    tx: Tx, *, status: str | None = None, warehouse: str | None = None, limit: int = 200
+    tx: Tx,
+    *,
+    status: str | None = None,
+    warehouse: str | None = None,
+    channel: str | None = None,
+    limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Orders, the most recently changed first, each with its tracking numbers."""
     rows = orders.list_orders(
-        tx, status=status, warehouse=warehouse, limit=min(max(limit, 1), MAX_LIST)
+        tx, status=status, warehouse=warehouse, channel=channel, limit=min(max(limit, 1), MAX_LIST)
     )
     tracking = shipments.tracking_numbers(tx, [r["id"] for r in rows])
     return [dict(r) | {"tracking_numbers": tracking.get(r["id"], [])} for r in rows]

@@ -50,10 +50,10 @@ def skus_of_orders(tx: Tx, order_ids: Sequence[str]) -> set[str]:
 
 
 def list_orders(
-    tx: Tx, *, status: str | None, warehouse: str | None, limit: int
+    tx: Tx, *, status: str | None, warehouse: str | None, channel: str | None = None, limit: int
 ) -> list[dict[str, Any]]:
-    """Orders (of a status, of a warehouse), the most recently changed first."""
-    chosen, params = where(status=status, warehouse=warehouse)
+    """Orders (of a status, of a warehouse, of a channel), the most recently changed first."""
+    chosen, params = where(status=status, warehouse=warehouse, channel=channel)
     return tx.all(
         "SELECT id, channel, channel_order_id, status, warehouse, hold_reason, priority, ship_by,"
         f" created_at, updated_at FROM orders{chosen} ORDER BY updated_at DESC, id LIMIT ?",

@@ -63,6 +63,19 @@ def test_the_same_channel_order_id_on_another_channel_is_another_order(
     assert sorted(o["id"] for o in central.orders()) == ["jd:1001", "taobao:1001"]
 
 
+def test_the_order_list_filters_by_channel_and_refuses_a_channel_too_long(
+    client: TestClient, admin: Headers
+) -> None:
+    ingest(client, admin, channel_order("1001", ("TEA-0001", 1), channel="jd"))
+    ingest(client, admin, channel_order("1002", ("TEA-0001", 1), channel="taobao"))
+
+    jd = client.get("/api/v1/orders", params={"channel": "jd"}, headers=admin)
+    too_long = client.get("/api/v1/orders", params={"channel": "j" * 33}, headers=admin)
+
+    assert [o["id"] for o in jd.json()["orders"]] == ["jd:1001"]
+    assert (too_long.status_code, too_long.json()["code"]) == (400, "invalid_request")
+
+
 def test_an_unknown_sku_is_rejected_with_the_field_and_reason(
     client: TestClient, admin: Headers, central: Central
 ) -> None:

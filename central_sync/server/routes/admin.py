@@ -63,10 +63,13 @@ def get_orders(
     central: CentralDep,
     status: Word | None = None,
     warehouse: Code | None = None,
+    channel: Word | None = None,
     limit: int = Query(200, ge=1, le=1000),
 ) -> dict[str, Any]:
-    """The order board as JSON: orders across warehouses, the most recently changed first."""
-    return {"orders": central.orders(status=status, warehouse=warehouse, limit=limit)}
+    """The order board as JSON: orders across warehouses (of a status, a warehouse, a channel),
+    the most recently changed first."""
+    orders = central.orders(status=status, warehouse=warehouse, channel=channel, limit=limit)
+    return {"orders": orders}
 
 
 @reader.get("/orders/{order_id}")
