@@ -27,12 +27,8 @@ bench: $(BIN)/.installed  ## scan benchmark, JSON on stdout
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
 
-install-systemd:  ## as root: service user, unit, udev rules, /etc/warehouse-edge/edge.toml
-	install -Dm644 systemd/warehouse-edge.sysusers /usr/lib/sysusers.d/warehouse-edge.conf
-	install -Dm644 systemd/warehouse-edge.tmpfiles /usr/lib/tmpfiles.d/warehouse-edge.conf
+install-systemd: $(BIN)/.installed  ## as root: service user, unit, udev rules, /etc/warehouse-edge/edge.toml (from the package)
+	$(BIN)/warehouse-edge install-systemd
 	systemd-sysusers && systemd-tmpfiles --create
-	test -f /etc/warehouse-edge/edge.toml || sed 's#^data_dir = .*#data_dir = "/var/lib/warehouse-edge"#' edge.example.toml > /etc/warehouse-edge/edge.toml
-	install -Dm644 systemd/90-warehouse-edge.rules /etc/udev/rules.d/90-warehouse-edge.rules
-	install -Dm644 systemd/warehouse-edge.service /etc/systemd/system/warehouse-edge.service
 	udevadm control --reload || true
 	systemctl daemon-reload && systemctl enable --now warehouse-edge

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from central_sync.store.dialect import DatabaseUrl, parse_db_url
+from kernel.install import Placement, install_command
 
 if TYPE_CHECKING:  # the channels package is loaded only when --decrypter is given
     from central_sync.channels.pii import Decrypter
@@ -476,6 +477,39 @@ def catalog_sample(db: DatabaseUrl) -> None:
         f"demo catalogue: {counts['created']} created, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged"
     )
+
+
+cli.add_command(
+    install_command(
+        unit="warehouse-central",
+        placements=(
+            Placement(
+                "central_sync",
+                "systemd/warehouse-central.service",
+                "/etc/systemd/system/warehouse-central.service",
+            ),
+            Placement(
+                "central_sync",
+                "systemd/warehouse-central.sysusers",
+                "/usr/lib/sysusers.d/warehouse-central.conf",
+            ),
+            Placement(
+                "central_sync",
+                "systemd/warehouse-central.tmpfiles",
+                "/usr/lib/tmpfiles.d/warehouse-central.conf",
+            ),
+            # Its database URL and admin token: systemd reads it as root; nobody else needs to.
+            Placement(
+                "central_sync",
+                "systemd/central.env",
+                "/etc/warehouse-central/central.env",
+                mode=0o600,
+                keep=True,
+            ),
+        ),
+        after=("systemd-sysusers && systemd-tmpfiles --create",),
+    )
+)
 
 
 def main() -> None:

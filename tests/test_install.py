@@ -279,3 +279,40 @@ def test_central_installed_from_the_wheel_opens_its_board_at_its_root(
 
     assert shown == (f"{central.url}/board", "Central order board")
     assert status == 0, central.log()
+
+
+def test_install_systemd_from_the_wheel_places_units_that_run_its_own_scripts(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """The systemd files and the example config come from the installed package: the edge's
+    and central's `install-systemd` run from a folder with no checkout."""
+    root = tmp_path / "root"
+    done = {
+        name: subprocess.run(
+            [str(installed.bin(name)), "install-systemd", "--root", str(root)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=installed.env(),
+            timeout=60,
+        )
+        for name in ("warehouse-edge", "warehouse-central")
+    }
+
+    assert {name: (d.returncode, d.stderr) for name, d in done.items()} == {
+        "warehouse-edge": (0, ""),
+        "warehouse-central": (0, ""),
+    }
+    for name in ("warehouse-edge", "warehouse-central"):
+        unit = (root / "etc/systemd/system" / f"{name}.service").read_text()
+        assert f"ExecStart={installed.bin(name)} serve" in unit
+    edge_toml = (root / "etc/warehouse-edge/edge.toml").read_text()
+    assert edge_toml.startswith("# warehouse-edge configuration: every key with its default.")
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = set(wheel.namelist())
+    packaged = {
+        p.relative_to(ROOT).as_posix()
+        for d in ("edge/systemd", "central_sync/systemd")
+        for p in (ROOT / d).iterdir()
+    }
+    assert packaged - names == set()

@@ -11,6 +11,7 @@ from edge.cli.backup_cmd import backup, restore
 from edge.cli.demo_cmd import demo
 from edge.cli.devices_cmd import devices
 from edge.cli.import_cmd import import_
+from edge.cli.install_cmd import install_systemd
 from edge.cli.labels_cmd import labels
 from edge.cli.report_cmd import report
 from edge.cli.stock_cmd import stock
@@ -32,4 +33,5 @@ COMMANDS: list[click.Command] = [
     stock,
     operators,
     report,
+    install_systemd,
 ]

@@ -1,0 +1,35 @@
+"""`warehouse-edge install-systemd`: the unit, sysusers, tmpfiles and udev files and a default
+config, from the installed package (edge/systemd/, edge/config/edge.example.toml)."""
+
+from __future__ import annotations
+
+from kernel.install import Placement, install_command
+
+UNIT = "warehouse-edge"
+PLACEMENTS = (
+    Placement(
+        "edge", "systemd/warehouse-edge.service", "/etc/systemd/system/warehouse-edge.service"
+    ),
+    Placement("edge", "systemd/warehouse-edge.sysusers", "/usr/lib/sysusers.d/warehouse-edge.conf"),
+    Placement("edge", "systemd/warehouse-edge.tmpfiles", "/usr/lib/tmpfiles.d/warehouse-edge.conf"),
+    Placement(
+        "edge", "systemd/90-warehouse-edge.rules", "/etc/udev/rules.d/90-warehouse-edge.rules"
+    ),
+    Placement(
+        "edge",
+        "config/edge.example.toml",
+        "/etc/warehouse-edge/edge.toml",
+        mode=0o644,
+        keep=True,
+        edits=(('data_dir = "./data"', 'data_dir = "/var/lib/warehouse-edge"'),),
+    ),
+)
+
+install_systemd = install_command(
+    unit=UNIT,
+    placements=PLACEMENTS,
+    after=(
+        "systemd-sysusers && systemd-tmpfiles --create",
+        "udevadm control --reload && udevadm trigger",
+    ),
+)
