@@ -315,9 +315,11 @@ CATALOGUE: dict[str, Message] = {
         "如果本机现在就是 {owner}，请把 edge.id 设为 {owner}。",
     ),
     "database_too_new": Message(
-        "The database {path} was written by a newer version (migration {migration}). "
-        "Install that version or restore a backup made by this one.",
-        "数据库 {path} 由更新的版本写入（迁移 {migration}）。请安装该版本，或恢复由当前版本制作的备份。",
+        "The database {path} was written by a newer version (migration {migration}) than this "
+        "one (warehouse-edge {version}, migrations up to {known}); nothing was changed. Install "
+        "that version or a later one, or restore a backup made by this one.",
+        "数据库 {path} 由更新的版本写入（迁移 {migration}），而当前版本为 warehouse-edge {version}"
+        "（迁移至 {known}）；未做任何更改。请安装该版本或更新的版本，或恢复由当前版本制作的备份。",
     ),
     "internal_error": Message(
         "Something went wrong on the edge; nothing was saved. Try again; if it repeats, tell IT "

@@ -9,6 +9,8 @@ Conventions: quantities are integers in base units; times are UTC ISO-8601 strin
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -952,14 +954,28 @@ def m0023_cart_lists(db: Database) -> None:
 
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
-    known = {m.name for m in MIGRATIONS._migrations}
+    names = [m.name for m in MIGRATIONS._migrations]
     applied = [m.name for m in MIGRATIONS.applied(db)]
-    unknown = [name for name in applied if name not in known]
+    unknown = [name for name in applied if name not in names]
     if unknown:
-        raise EdgeError("database_too_new", migration=unknown[-1], path=db_path(db))
+        raise EdgeError(
+            "database_too_new",
+            migration=unknown[-1],
+            known=names[-1],
+            version=release(),
+            path=db_path(db),
+        )
     pending = [m.name for m in MIGRATIONS.pending(db)]
     MIGRATIONS.apply(db)
     return pending
+
+
+def release() -> str:
+    """This installation's version of warehouse-edge ("unknown" when run from a bare tree)."""
+    try:
+        return version("warehouse-edge")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def schema_version(db: Database) -> str:
