@@ -1,0 +1,76 @@
+"""The scan, pick and floor benches run end to end with tiny parameters and print the JSON that
+bench/README.md describes (no timing is asserted: figures on a shared CI machine mean nothing)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MACHINE = {"cores", "python", "sqlite"}
+FIGURES = {"throughput_rps", "p50_ms", "p99_ms", "max_ms"}
+
+pytestmark = pytest.mark.slow
+
+
+def bench(tmp_path: Path, script: str, *args: str) -> dict[str, Any]:
+    """Run bench/`script` with `args`; its JSON as written to --out (the same it printed)."""
+    out = tmp_path / "report.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    assert json.loads(done.stdout) == report
+    return report
+
+
+def test_the_scan_bench_reports_the_scan_route_beside_the_noop_and_bare_sqlite(
+    tmp_path: Path,
+) -> None:
+    report = bench(
+        tmp_path, "scan_bench.py", "--clients", "1", "--seconds", "0.3", "--client", "raw"
+    )
+
+    by_name = {r["name"]: r for r in report["results"]}
+    assert MACHINE <= report.keys()
+    assert by_name.keys() == {"noop", "scan", "sqlite_loop"}
+    assert FIGURES | {"requests", "errors"} <= by_name["scan"].keys()
+    assert by_name["scan"]["requests"] > 0 and by_name["scan"]["errors"] == 0
+    assert by_name["noop"]["requests"] > 0
+
+
+def test_the_pick_bench_reports_every_kind_of_scan_and_a_verified_ledger(tmp_path: Path) -> None:
+    report = bench(tmp_path, "pick_bench.py", "--clients", "1", "--seconds", "0.5", "--orders", "6")
+
+    (phase,) = report["results"]
+    assert MACHINE <= report.keys()
+    assert phase["scans"].keys() == {"all", "tote", "location", "item"}
+    assert FIGURES <= phase["scans"]["all"].keys()
+    assert phase["requests"] > 0 and phase["errors"] == 0
+    assert (report["server_exit"], report["verify_ok"]) == (0, True)
+
+
+def test_the_floor_bench_reports_each_role_the_noop_and_the_edges_memory(tmp_path: Path) -> None:
+    report = bench(
+        tmp_path, "floor_bench.py", "--terminals", "8", "--interval", "0.25", "--seconds", "1"
+    )
+
+    noop, floor = report["results"]
+    assert MACHINE | {"load_average_before", "offered_rps", "rss_peak_mb"} <= report.keys()
+    assert (noop["name"], floor["name"]) == ("noop", "floor")
+    assert floor["by_role"].keys() == {"pick", "pack", "move", "lookup"}
+    assert all(r["count"] > 0 for r in floor["by_role"].values()), floor["by_role"]
+    assert floor["all"]["errors"] == 0, floor["error_samples"]
+    assert report["rss_peak_mb"] > 0
+    assert report["targets_met"].keys() == {"p99_under_10_ms", "no_errors", "rss_under_200_mb"}
+    assert (report["server_exit"], report["verify_ok"]) == (0, True)
