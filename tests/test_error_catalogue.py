@@ -33,6 +33,7 @@ from edge.store.backup import backup, restore
 from edge.store.catalog import add_barcode
 from edge.store.database import Store
 from edge.store.ledger import Actor
+from tests.handover_support import open_bag, packed_parcel, scan_in
 from tests.support import (
     CASE_GTIN,
     EAN13,
@@ -830,6 +831,79 @@ def putaway_not_found(f: Floor) -> Act:
     return lambda lang: f.scan(h | lang, "NO-SUCH-CONTAINER")
 
 
+# --- carrier handovers ---
+
+
+def _clerk_bag(f: Floor, carrier: str = "Edge Post") -> tuple[dict[str, str], str]:
+    h = f.login("B-PACK")
+    return h, open_bag(f, h, carrier)
+
+
+def _into(f: Floor, h: dict[str, str], bag: str, raw: str) -> Act:
+    return lambda lang: scan_in(f, h | lang, bag, raw)
+
+
+def handover_bad_container(f: Floor) -> Act:
+    h = f.login("B-PACK")
+    body = {"carrier": "Edge Post", "container": "box"}
+    return lambda lang: f.client.post("/api/v1/handovers", json=body, headers=h | lang)
+
+
+def handover_unknown_carrier(f: Floor) -> Act:
+    h = f.login("B-PACK")
+    body = {"carrier": "Nobody Express", "container": "bag"}
+    return lambda lang: f.client.post("/api/v1/handovers", json=body, headers=h | lang)
+
+
+def handover_closed(f: Floor) -> Act:
+    one, two = packed_parcel(f), packed_parcel(f)
+    h, bag = _clerk_bag(f)
+    assert scan_in(f, h, bag, one["tracking_no"]).status_code == 200
+    assert f.client.post(f"/api/v1/handovers/{bag}/close", json={}, headers=h).status_code == 200
+    return _into(f, h, bag, two["tracking_no"])
+
+
+def handover_unknown_parcel(f: Floor) -> Act:
+    h, bag = _clerk_bag(f)
+    return _into(f, h, bag, "EE999999999CN")
+
+
+def handover_parcel_taken(f: Floor) -> Act:
+    one = packed_parcel(f)
+    h, bag = _clerk_bag(f)
+    assert scan_in(f, h, bag, one["tracking_no"]).status_code == 200
+    return _into(f, h, open_bag(f, h), one["tracking_no"])
+
+
+def handover_order_held(f: Floor) -> Act:
+    one = packed_parcel(f)
+    sql(f, "UPDATE orders SET status = 'on_hold' WHERE id = ?", (one["order_id"],))
+    h, bag = _clerk_bag(f)
+    return _into(f, h, bag, one["tracking_no"])
+
+
+def handover_not_packed(f: Floor) -> Act:
+    order_id = picked_order(f, ONE_UNIT, ref=scan_id())
+    h, bag = _clerk_bag(f)
+    return _into(f, h, bag, order_id)
+
+
+def handover_wrong_carrier(f: Floor) -> Act:
+    sf = packed_parcel(f, "SF")
+    h, bag = _clerk_bag(f)
+    return _into(f, h, bag, sf["tracking_no"])
+
+
+def handover_nothing_to_undo(f: Floor) -> Act:
+    h, bag = _clerk_bag(f)
+    return lambda lang: f.client.post(f"/api/v1/handovers/{bag}/undo", headers=h | lang)
+
+
+def handover_empty(f: Floor) -> Act:
+    h, bag = _clerk_bag(f)
+    return lambda lang: f.client.post(f"/api/v1/handovers/{bag}/close", json={}, headers=h | lang)
+
+
 SCENARIOS: dict[str, Scenario] = {
     fn.__name__: fn
     for fn in (
@@ -892,6 +966,16 @@ SCENARIOS: dict[str, Scenario] = {
         weight_needed,
         unknown_package,
         already_dispatched,
+        handover_bad_container,
+        handover_unknown_carrier,
+        handover_closed,
+        handover_unknown_parcel,
+        handover_parcel_taken,
+        handover_order_held,
+        handover_not_packed,
+        handover_wrong_carrier,
+        handover_nothing_to_undo,
+        handover_empty,
         over_return,
         return_not_found,
         unsupported_photo,

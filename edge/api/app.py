@@ -33,6 +33,7 @@ from edge.api.routes import (
     board,
     counts,
     exceptions,
+    handovers,
     health,
     holds,
     kpis,
@@ -256,6 +257,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         receiving,
         counts,
         waves,
+        handovers,
     ):
         app.include_router(module.router)
     app.include_router(sync_routes.router)

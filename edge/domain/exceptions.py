@@ -74,6 +74,14 @@ KINDS: Mapping[str, Kind] = {
         "waves",
         "/api/v1/waves",
     ),
+    "not_handed_over": Kind(
+        _SUP,
+        "The carrier's cut-off passed with packed parcels still here: hand them to the next"
+        " collection (scan them into a handover) or call the carrier.",
+        "承运商截单时间已过，仍有已打包包裹未交接：请扫入交接单随下一班揽收，或联系承运商。",
+        "closeout",
+        "/api/v1/closeout",
+    ),
     "order_stuck": Kind(
         _SUP,
         "Find out why the order has not moved on and move it, hold it or cancel it.",

@@ -129,6 +129,47 @@ CATALOGUE: dict[str, Message] = {
         "Wave {wave_id} is already released; its orders are being picked. Refresh the waves list.",
         "波次 {wave_id} 已释放，其订单正在拣货。请刷新波次列表。",
     ),
+    # --- carrier handover (交接单) ---
+    "handover_bad_container": Message(
+        "{container} is not a handover container. Choose one of: {choices}.",
+        "{container} 不是交接容器。请选择：{choices}。",
+    ),
+    "handover_unknown_carrier": Message(
+        "Carrier {carrier} is not known here. Choose one of: {choices}.",
+        "本仓库没有承运商 {carrier}。请选择：{choices}。",
+    ),
+    "handover_closed": Message(
+        "Handover {handover_id} is closed and its list printed. Open a new bag, cage or truck for more parcels.",
+        "交接单 {handover_id} 已关闭并已打印。如还有包裹，请新开一个袋、笼或车。",
+    ),
+    "handover_unknown_parcel": Message(
+        "{code} is no packed parcel here. Scan the waybill's tracking number or the parcel label.",
+        "{code} 不是本仓库已打包的包裹。请扫描面单上的运单号或包裹标签。",
+    ),
+    "handover_parcel_taken": Message(
+        "Parcel {tracking_no} is already in handover {handover_id}. Leave it there; undo it there first to move it.",
+        "包裹 {tracking_no} 已在交接单 {handover_id} 中。请留在原处；如需移动，请先在原交接单撤销。",
+    ),
+    "handover_order_held": Message(
+        "Parcel {tracking_no} must not leave: order {order_id} is {status}. Put it aside and tell a supervisor.",
+        "包裹 {tracking_no} 不能交接：订单 {order_id} 状态为 {status}。请将其放在一边并通知主管。",
+    ),
+    "handover_not_packed": Message(
+        "Parcel {tracking_no} is not packed yet (order {order_id} is {status}). Finish packing it at the bench first.",
+        "包裹 {tracking_no} 尚未打包完成（订单 {order_id} 状态为 {status}）。请先在包装台完成打包。",
+    ),
+    "handover_wrong_carrier": Message(
+        "Parcel {tracking_no} goes with {parcel_carrier}, not {carrier}: keep it out of {handover_id} and put it in a {parcel_carrier} bag.",
+        "包裹 {tracking_no} 属于 {parcel_carrier}，不是 {carrier}：请勿放入 {handover_id}，放入 {parcel_carrier} 的袋中。",
+    ),
+    "handover_nothing_to_undo": Message(
+        "Handover {handover_id} has no parcel to take out. Scan a parcel first.",
+        "交接单 {handover_id} 中没有可撤销的包裹。请先扫描包裹。",
+    ),
+    "handover_empty": Message(
+        "Handover {handover_id} is empty. Scan at least one parcel before closing it.",
+        "交接单 {handover_id} 是空的。请至少扫描一个包裹再关闭。",
+    ),
     # --- packing ---
     "weight_off": Message(
         "The parcel is {grams} g {way}: {hint} Check the parcel, then weigh it again.",
@@ -503,6 +544,10 @@ PROMPTS: dict[str, Message] = {
     "scan_item": Message(
         "Scan each item to move from {source} to {target}.",
         "请逐件扫描要从 {source} 移到 {target} 的商品。",
+    ),
+    "handover_scanned": Message(
+        "{tracking_no} is in {handover_id} ({carrier}): {count} parcels, {weight_kg} kg.",
+        "{tracking_no} 已放入 {handover_id}（{carrier}）：共 {count} 件，{weight_kg} 千克。",
     ),
     "item_moved": Message(
         "Moved {qty} × {sku} from {source} to {target}.",

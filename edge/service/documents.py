@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from labels.document import Address, Carton, Label, Waybill
+from labels.handover import HandoverSheet, SheetLine, render_handover
 from labels.packing_slip import PackingSlip, SlipLine, packing_slip_pdf, packing_slip_zpl
 from labels.quarantine import QuarantineTag, quarantine_label_pdf, quarantine_label_zpl
 from labels.receiving import (
@@ -34,6 +35,11 @@ def waybill_document(waybill: Waybill) -> dict[str, Any]:
 def packing_slip_document(slip: PackingSlip) -> dict[str, Any]:
     """A packing slip as the JSON a print job keeps."""
     return dataclasses.asdict(slip) | {"ship_date": slip.ship_date.isoformat()}
+
+
+def handover_document(sheet: HandoverSheet) -> dict[str, Any]:
+    """A handover list as the JSON a print job keeps."""
+    return dataclasses.asdict(sheet)
 
 
 def _packing_slip(doc: dict[str, Any]) -> PackingSlip:
@@ -97,4 +103,7 @@ def render_document(kind: str, fmt: str, document: dict[str, Any], printer: Any)
             if fmt == "pdf"
             else packing_slip_zpl(slip, label).encode()
         )
+    if kind == "handover":  # an A4 list: PDF whatever the printer's label size
+        lines = tuple(SheetLine(**x) for x in document["lines"])
+        return render_handover(HandoverSheet(**dict(document) | {"lines": lines}))
     raise ValueError(f"no renderer for a {kind!r} document")

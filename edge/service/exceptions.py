@@ -23,7 +23,7 @@ from edge.domain.exceptions import (
     sweep,
     watch_devices,
 )
-from edge.service import replenish, waves
+from edge.service import handovers, replenish, waves
 from edge.service.counts import schedule_counts
 from edge.store import exceptions as exc_store
 from edge.store import print_jobs, return_desk
@@ -196,7 +196,8 @@ def sweep_once(
     schedule_counts(tx, settings)  # opens the counts the schedule says are due
     waves.release_due(tx, settings)  # the schedule's wave releases, when it has them
     late = waves.cutoff_conditions(tx, settings)
-    found = [*conditions(tx, settings), *devices, *low, *late]
+    left = handovers.not_handed_over(tx, settings)
+    found = [*conditions(tx, settings), *devices, *low, *late, *left]
     plan = sweep(found, exc_store.known_causes(tx), tx.now)
     opened = [exc_store.open_caused(tx, c) for c in plan.opened]
     for exception_id in plan.cleared:

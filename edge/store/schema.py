@@ -952,6 +952,38 @@ def m0023_cart_lists(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0024_handovers")
+def m0024_handovers(db: Database) -> None:
+    # Carrier handovers (交接单): a bag, cage or truck of one carrier and the parcels scanned
+    # into it. A parcel is in at most one handover (its id is the key of handover_parcels).
+    db.executescript(
+        """
+        CREATE TABLE handovers (
+            id TEXT PRIMARY KEY,
+            carrier TEXT NOT NULL,
+            container TEXT NOT NULL CHECK (container IN ('bag','cage','truck')),
+            label TEXT NOT NULL DEFAULT '',
+            station TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','closed')),
+            opened_at TEXT NOT NULL,
+            opened_by INTEGER REFERENCES operators(id),
+            closed_at TEXT,
+            closed_by INTEGER REFERENCES operators(id),
+            print_job INTEGER
+        );
+        CREATE TABLE handover_parcels (
+            parcel_id TEXT PRIMARY KEY REFERENCES parcels(id),
+            handover_id TEXT NOT NULL REFERENCES handovers(id),
+            seq INTEGER NOT NULL,
+            scanned_at TEXT NOT NULL,
+            scanned_by INTEGER REFERENCES operators(id),
+            UNIQUE (handover_id, seq)
+        );
+        CREATE INDEX parcels_closed_waiting ON parcels (dispatched_at, closed_at);
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     names = [m.name for m in MIGRATIONS._migrations]
