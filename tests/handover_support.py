@@ -15,7 +15,7 @@ def packed_parcel(f: Floor, carrier: str = "", qty: int = 1) -> dict[str, Any]:
     """An order of `qty` × SKU-1 for `carrier` ('' : the edge's own) packed in one parcel:
     {'order_id', 'tracking_no', 'weight_g'}."""
     extra = {"carrier": carrier} if carrier else {}
-    order_id = picked_order(f, [{"sku": "SKU-1", "qty": qty}], ref=scan_id(), **extra)
+    order_id = picked_order(f, [{"sku": "SKU-1", "qty": qty}], ref=scan_id()[:12], **extra)
     packer = packer_at_bench(f)
     for code in ("T-0001", *[EAN13] * qty):
         resp = f.scan(packer, code)
@@ -39,7 +39,7 @@ def scan_in(f: Floor, headers: dict[str, str], handover_id: str, raw: str) -> An
     return f.client.post(f"/api/v1/handovers/{handover_id}/scans", json=body, headers=headers)
 
 
-def handover_settings(tmp_path: Path, *, cups_queue: str = "") -> Settings:
+def handover_settings(tmp_path: Path, *, cups_queue: str = "", edge_id: str = "edge-1") -> Settings:
     """BENCH-1 (a pack bench with a file printer) and DOCK-1 (a dock whose printer is a file
     sink, or the CUPS queue `cups_queue`)."""
     stations = [{"name": "BENCH-1", "type": "pack_bench"}, {"name": "DOCK-1", "type": "dock"}]
@@ -58,5 +58,10 @@ def handover_settings(tmp_path: Path, *, cups_queue: str = "") -> Settings:
         "WAREHOUSE_EDGE_STATIONS": json.dumps(stations),
         "WAREHOUSE_EDGE_PRINTERS": json.dumps(printers),
     }
-    overrides = {"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10, "report.schedule": ""}
+    overrides = {
+        "edge.data_dir": tmp_path,
+        "edge.id": edge_id,
+        "auth.pin_hash_cost": 10,
+        "report.schedule": "",
+    }
     return load_settings(env=env, overrides=overrides)
