@@ -50,6 +50,9 @@ from tests.sync.feed import change
 from tests.test_receiving_api import LOT_GTIN as DOCK_LOT_GTIN
 from tests.test_receiving_api import clerk as dock_clerk
 from tests.test_receiving_api import expect as expect_asn
+from tests.test_zone_picking import pick_through, zoned, zones_on
+from tests.test_zone_picking import place as place_zoned
+from tests.test_zone_picking import start as start_in_zone
 
 Outcome = httpx.Response | EdgeError
 Act = Callable[[dict[str, str]], Outcome]  # language headers -> the refusal, triggered once
@@ -513,6 +516,17 @@ def nothing_to_pack(f: Floor) -> Act:
     return lambda lang: f.scan(h | lang, "T-0001")
 
 
+def order_zones_missing(f: Floor) -> Act:
+    """A two-zone order's zone A tote at the bench while zone B is not picked yet."""
+    f.store.writer.call(zoned)
+    zones_on(f)
+    place_zoned(f, {"SKU-1": 1, "SKU-2": 1})
+    picker = f.login("B-PICK")
+    done = pick_through(f, picker, start_in_zone(f, picker, "A").json()["view"])
+    h = packer_at_bench(f)
+    return lambda lang: f.scan(h | lang, done["totes"][0]["tote"])
+
+
 def order_not_packable(f: Floor) -> Act:
     order_id = release(f, scan_id(), ONE_UNIT)
     h = packer_at_bench(f)
@@ -955,6 +969,7 @@ SCENARIOS: dict[str, Scenario] = {
         database_too_new,
         quantity_not_allowed,
         nothing_to_pack,
+        order_zones_missing,
         order_not_packable,
         extra_item,
         weight_off,
@@ -1041,6 +1056,7 @@ BY_OPERATOR = (
     "quantity_not_allowed",
     "nothing_to_pack",
     "no_order_wants_item",
+    "order_zones_missing",
     "order_not_packable",
     "extra_item",
     "weight_off",

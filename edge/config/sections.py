@@ -222,6 +222,12 @@ class PickingSettings(BaseModel):
     quantity_prompt: bool = _key(
         False, "Let a picker scan an item once and type how many units it stands for."
     )
+    zones: bool = _key(
+        False,
+        "Pick by zone (the locations' zone): an order with units in several zones gets a pick"
+        " list per zone, a tote each, and packs when every zone's tote is at the bench; off: one"
+        " list takes an order's every unit.",
+    )
 
 
 class WavesSettings(BaseModel):

@@ -394,6 +394,12 @@ CATALOGUE: dict[str, Message] = {
         "{code} is not a tote or order waiting to be packed. Scan the tote of a picked order.",
         "{code} 不是待打包的周转箱或订单。请扫描已拣货订单的周转箱。",
     ),
+    "order_zones_missing": Message(
+        "Order {order_id} is not all here: its zones {missing} are still being picked. Set its"
+        " totes aside until the rest arrive, or ask a supervisor to let it go short.",
+        "订单 {order_id} 尚未到齐：分区 {missing} 仍在拣货。请将已到的周转箱放在一旁等其余到齐，"
+        "或请主管允许缺货发运。",
+    ),
     "order_not_packable": Message(
         "Order {order_id} cannot be packed now (it is {status}). Ask a supervisor.",
         "订单 {order_id} 现在不能打包（状态为 {status}）。请联系主管。",

@@ -56,6 +56,9 @@ class PackContext:
 
     order: PackOrder | None = None
     scanned_order: PackOrder | None = None
+    # picking.zones: the scanned order's zones still being picked (or not started), each as
+    # "zone [its tote]": its totes meet at the bench, and it packs when none is missing.
+    missing_zones: tuple[str, ...] = ()
 
 
 def step_of(s: PackSession, order: PackOrder | None) -> Step:
@@ -84,6 +87,9 @@ def _open_order(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[
     order = ctx.scanned_order
     if order is None:
         raise EdgeError("nothing_to_pack", code=scan.scan.code)
+    if order.status == "picking" and ctx.missing_zones:
+        missing = ", ".join(ctx.missing_zones)
+        raise EdgeError("order_zones_missing", order_id=order.order_id, missing=missing)
     if order.status != "picked" or all(line.to_pack == 0 for line in order.lines):
         raise EdgeError("order_not_packable", order_id=order.order_id, status=order.status)
     units = sum(line.to_pack for line in order.lines)

@@ -61,6 +61,11 @@ class PickList:
     # A cart list (a wave's single-item orders picked as a batch): one cart or bin for all its
     # orders, scanned once; each order has its own slot in it.
     cart: bool = False
+    # A zone's list (picking.zones; None: a list of whole orders) takes only its zone's units of
+    # each order; `elsewhere`: per order, its units still to pick outside this list, so the
+    # order is picked only when its last zone's list is.
+    zone: str | None = None
+    elsewhere: Mapping[str, int] = field(default_factory=dict)
 
     def slot_of(self, order_id: str) -> PickSlot:
         return next(s for s in self.slots if s.order_id == order_id)
@@ -361,7 +366,7 @@ def _order_progress(
     mine = [t for t in tasks if t.order_id == order_id]
     # A shorted task of an order still picking had its missing units re-allocated to a new task
     # (had they not been, the order would be on hold with no open task left to scan).
-    if all(t.status in ("done", "short") for t in mine):
+    if all(t.status in ("done", "short") for t in mine) and not pl.elsewhere.get(order_id):
         _status(order_id, status, OrderStatus.PICKED, events, changes)
 
 

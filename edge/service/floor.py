@@ -28,3 +28,4 @@ class FloorSettings:
     )  # the warehouse's date, shelf-life minimums
     returns_location: str = "RETURNS"  # [returns] location
     waves: WaveRules | None = None  # [waves] when enabled: pick lists come from released waves
+    zones: bool = False  # [picking] zones: a pick list per zone of an order

@@ -45,6 +45,7 @@ from edge.store.catalog import product_names
 from edge.store.database import Store
 from edge.store.ledger import Actor, apply_decision
 from edge.store.operators import LoginSession, device_station
+from edge.store.picking import zones_of
 from edge.store.scan_answers import Answer, find_answer, request_hash
 from edge.store.work_sessions import WorkSession, open_work_session, save_state
 from edge.store.writer import Tx
@@ -133,7 +134,17 @@ def run_pack(tx: Tx, state: dict[str, Any], scan: Classified, _f: FloorSettings)
     elif scan.kind == "product" and not session.order_id and (scan.quantity or 1) == 1:
         single = store.next_single_order(tx, str(scan.key))
         scanned = store.pack_order(tx, single) if single else None
-    return decide_pack(session, scan, PackContext(order, scanned))
+    missing = missing_zones(tx, scanned.order_id) if scanned and scanned.status == "picking" else ()
+    return decide_pack(session, scan, PackContext(order, scanned, missing))
+
+
+def missing_zones(conn: Any, order_id: str) -> tuple[str, ...]:
+    """The order's zones still being picked (with the tote each is picked into) or not started."""
+    return tuple(
+        f"{z['zone'] or '-'} [{z['tote'] or '-'}]"
+        for z in zones_of(conn, order_id)
+        if z["status"] in ("open", "unlisted")
+    )
 
 
 def view_pack(
@@ -179,6 +190,7 @@ def view_pack(
         # the buyer's and the seller's notes from the channel ("ship by SF", "gift wrap")
         "notes": _notes(ship_to) if s.order_id and ship_to else {"buyer": "", "seller": ""},
         "tote": order.tote if order else None,
+        "totes": store.order_totes(conn, s.order_id) if s.order_id else [],
         "parcel_no": s.parcel_no,
         "lines": lines,
         "in_parcel": sum(s.verified.values()),

@@ -23,21 +23,37 @@ from edge.store.operators import LoginSession, operator_by_badge
 from edge.store.writer import Tx
 
 
-def next_list(tx: Tx, operator_id: int, batch_size: int, waves: WaveRules | None = None) -> str:
+def next_list(
+    tx: Tx,
+    operator_id: int,
+    batch_size: int,
+    waves: WaveRules | None = None,
+    *,
+    zones: bool = False,
+    zone: str | None = None,
+) -> str:
     """The picker's open list, or a new one of the most urgent released orders (with waves on:
-    of the most urgent released wave's)."""
-    mine = store.open_list_of(tx, operator_id)
+    of the most urgent released wave's). With zones on, a list of one zone: the picker's
+    (`zone`) or the most urgent order's, taking only the orders' units in that zone."""
+    mine = store.open_list_of(tx, operator_id, zone if zones else None)
     if mine is not None:
         return mine
     cart = False
-    if waves is not None:
+    if zones:
+        orders, cart, zone = wave_service.next_zone_orders(tx, waves, batch_size, zone)
+    elif waves is not None:
         orders, cart = wave_service.next_orders(tx, waves, batch_size)
     else:
         orders = store.pickable_orders(tx, batch_size)
     if not orders:
         raise EdgeError("no_pick_list")
     return store.create_pick_list(
-        tx, orders, assignee=operator_id, created_by=operator_id, cart=cart
+        tx,
+        orders,
+        assignee=operator_id,
+        created_by=operator_id,
+        cart=cart,
+        zone=zone if zones else None,
     )
 
 
@@ -56,7 +72,7 @@ def start_pick(
     tx: Tx, session: LoginSession, params: dict[str, Any], f: FloorSettings
 ) -> dict[str, Any]:
     list_id = params.get("pick_list_id") or next_list(
-        tx, session.operator_id, f.batch_size, f.waves
+        tx, session.operator_id, f.batch_size, f.waves, zones=f.zones, zone=params.get("zone")
     )
     exists, assignee = store.list_assignee(tx, list_id)
     if exists:
@@ -152,6 +168,7 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
     return {
         "workflow": "pick",
         "list_id": pl.id,
+        "zone": pl.zone,
         "step": step,
         "progress": progress,
         "totes": totes,

@@ -119,6 +119,34 @@ def next_orders(tx: Tx, rules: WaveRules, batch_size: int) -> tuple[list[str], b
     return [], False
 
 
+def next_zone_orders(
+    tx: Tx, rules: WaveRules | None, batch_size: int, zone: str | None
+) -> tuple[list[str], bool, str | None]:
+    """With picking.zones: the next zone's list (orders, cart, zone): the zone asked for, else
+    the most urgent order's zone (with waves on: among the most urgent released wave's orders),
+    and the orders with units there no open list takes, as next_orders chooses them."""
+    work = store.zone_pickable(tx, zone)
+    wave: Wave | None = None
+    if rules is not None:
+        done = store.released_ids(tx)
+        unique = {o.id: o for o, _ in work}
+        wave = next((w for w in plan_waves(unique.values(), rules) if w.id in done), None)
+        ids = {o.id for o in wave.orders} if wave else set()
+        work = [(o, z) for o, z in work if o.id in ids]
+    if not work:
+        return [], False, zone
+    chosen = work[0][1]
+    here = [o for o, z in work if z == chosen]
+    if rules is not None and wave is not None:
+        by_id = {o.id for o in here}
+        in_zone = Wave(wave.key, tuple(o for o in wave.orders if o.id in by_id))
+        singles, cart = batch_of(in_zone, rules)
+        if cart:
+            return singles, True, chosen
+        here = list(in_zone.orders)
+    return [o.id for o in here][:batch_size], False, chosen
+
+
 def cutoff_conditions(tx: Tx, settings: Settings) -> list[Condition]:
     """One condition per order not packed within waves.warn_minutes of its cut-off."""
     rules = rules_of(settings)

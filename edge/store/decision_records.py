@@ -45,9 +45,9 @@ def _status(
 
 def _tote(tx: Tx, c: ToteBound, operator_id: int | None, *_: Any) -> None:
     tx.execute(
-        "INSERT INTO container_bindings (container, order_id, slot, opened_at, opened_by)"
-        " VALUES (?,?,?,?,?)",
-        (c.tote, c.order_id, c.slot, tx.at, operator_id),
+        "INSERT INTO container_bindings (container, order_id, slot, opened_at, opened_by,"
+        " list_id) VALUES (?,?,?,?,?,?)",
+        (c.tote, c.order_id, c.slot, tx.at, operator_id, c.list_id),
     )
 
 

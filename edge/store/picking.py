@@ -15,14 +15,17 @@ Conn = sqlite3.Connection | Tx
 
 
 def load_pick_list(conn: Conn, list_id: str) -> PickList | None:
-    row = conn.execute("SELECT id, kind FROM pick_lists WHERE id = ?", (list_id,)).fetchone()
+    row = conn.execute("SELECT id, kind, zone FROM pick_lists WHERE id = ?", (list_id,)).fetchone()
     if row is None:
         return None
+    zone = row["zone"]
+    # A zone's list has a tote of its own per order (the order's other zones have theirs).
+    mine = " AND b.list_id = p.list_id" if zone is not None else ""
     slots = tuple(
         PickSlot(r["slot"], r["order_id"], r["tote"])
         for r in conn.execute(
             "SELECT p.slot, p.order_id, (SELECT container FROM container_bindings b"
-            " WHERE b.order_id = p.order_id AND b.closed_at IS NULL) AS tote"
+            f" WHERE b.order_id = p.order_id AND b.closed_at IS NULL{mine}) AS tote"
             " FROM pick_list_orders p WHERE p.list_id = ? ORDER BY p.slot",
             (list_id,),
         )
@@ -55,7 +58,27 @@ def load_pick_list(conn: Conn, list_id: str) -> PickList | None:
             (list_id,),
         )
     }
-    return PickList(list_id, slots, tasks, status, cart=row["kind"] == "cart")
+    elsewhere = _units_elsewhere(conn, list_id) if zone is not None else {}
+    return PickList(
+        list_id, slots, tasks, status, cart=row["kind"] == "cart", zone=zone, elsewhere=elsewhere
+    )
+
+
+def _units_elsewhere(conn: Conn, list_id: str) -> dict[str, int]:
+    """Per order of a zone's list: its units reserved and not yet picked outside this list (on
+    its other zones' lists, or on none yet)."""
+    rows = conn.execute(
+        """
+        SELECT p.order_id,
+          (SELECT COALESCE(SUM(a.qty), 0) FROM allocations a JOIN order_lines l
+             ON l.id = a.order_line_id WHERE l.order_id = p.order_id)
+          - (SELECT COALESCE(SUM(t.qty - t.picked), 0) FROM pick_tasks t
+             WHERE t.list_id = p.list_id AND t.order_id = p.order_id AND t.status = 'open') AS n
+        FROM pick_list_orders p WHERE p.list_id = ?
+        """,
+        (list_id,),
+    )
+    return {r["order_id"]: max(r["n"], 0) for r in rows}
 
 
 def list_assignee(conn: Conn, list_id: str) -> tuple[bool, int | None]:
@@ -71,10 +94,13 @@ def assign_list(tx: Tx, list_id: str, operator_id: int) -> None:
     )
 
 
-def open_list_of(conn: Conn, operator_id: int) -> str | None:
+def open_list_of(conn: Conn, operator_id: int, zone: str | None = None) -> str | None:
+    """The picker's oldest open list (of `zone` when one is given)."""
+    where, args = ("", ()) if zone is None else (" AND zone = ?", (zone,))
     row = conn.execute(
-        "SELECT id FROM pick_lists WHERE assignee = ? AND status = 'open' ORDER BY created_at LIMIT 1",
-        (operator_id,),
+        f"SELECT id FROM pick_lists WHERE assignee = ? AND status = 'open'{where}"
+        " ORDER BY created_at LIMIT 1",
+        (operator_id, *args),
     ).fetchone()
     return row["id"] if row else None
 
@@ -91,6 +117,57 @@ def pick_queue(fields: str) -> str:
                           WHERE p.order_id = o.id AND pl.status = 'open')
         ORDER BY o.priority DESC, o.ship_by IS NULL, o.ship_by, o.created_at, o.id
         """
+
+
+# Reservations no open task of an open list covers yet: the work a zone's next list takes.
+_UNLISTED = """
+    SELECT l.order_id, loc.zone FROM allocations a
+    JOIN order_lines l ON l.id = a.order_line_id JOIN locations loc ON loc.code = a.location
+    WHERE a.qty > 0 AND NOT EXISTS (
+        SELECT 1 FROM pick_tasks t JOIN pick_lists pl ON pl.id = t.list_id
+        WHERE pl.status = 'open' AND t.status = 'open' AND t.order_line_id = a.order_line_id
+          AND t.location = a.location AND t.lot = a.lot)
+    GROUP BY l.order_id, loc.zone
+    """
+
+
+def zone_queue(fields: str, *, zone: bool) -> str:
+    """The query of released or picking orders with units in a zone that no open list takes,
+    one row per (order, zone), most urgent first, selecting `fields` of `o` and `w.zone`;
+    `zone`: one parameter, the zone asked for."""
+    where = " AND w.zone = ?" if zone else ""
+    return f"""
+        SELECT {fields}, w.zone AS zone FROM ({_UNLISTED}) w
+        JOIN orders o ON o.id = w.order_id
+        WHERE o.status IN ('released', 'picking'){where}
+        ORDER BY o.priority DESC, o.ship_by IS NULL, o.ship_by, o.created_at, o.id, w.zone
+        """
+
+
+def zone_work(conn: Conn, zone: str | None) -> list[tuple[str, str]]:
+    """(order, zone) pairs still to list, most urgent first (only `zone`'s when given)."""
+    args = () if zone is None else (zone,)
+    rows = conn.execute(zone_queue("o.id", zone=zone is not None), args)
+    return [(r["id"], r["zone"]) for r in rows]
+
+
+def zones_of(conn: Conn, order_id: str) -> list[dict[str, Any]]:
+    """The order's zones as packing sees them: each zone's list (open or done) with the tote
+    it was picked into, and its zones with units on no list yet (list None)."""
+    rows = conn.execute(
+        "SELECT pl.zone, pl.id AS list_id, pl.status, (SELECT b.container FROM"
+        " container_bindings b WHERE b.list_id = pl.id AND b.order_id = p.order_id"
+        " ORDER BY b.id DESC LIMIT 1) AS tote FROM pick_list_orders p"
+        " JOIN pick_lists pl ON pl.id = p.list_id WHERE p.order_id = ? AND pl.zone IS NOT NULL"
+        " ORDER BY pl.zone, pl.created_at",
+        (order_id,),
+    )
+    out = [dict(r) for r in rows]
+    unlisted = conn.execute(
+        f"SELECT zone FROM ({_UNLISTED}) WHERE order_id = ? ORDER BY zone", (order_id,)
+    )
+    out += [{"zone": r[0], "list_id": None, "status": "unlisted", "tote": None} for r in unlisted]
+    return out
 
 
 def pickable_orders(conn: Conn, limit: int) -> list[str]:
@@ -115,14 +192,16 @@ def create_pick_list(
     assignee: int | None,
     created_by: int | None,
     cart: bool = False,
+    zone: str | None = None,
 ) -> str:
     """One list for the orders (a cart list: all in one cart); one task per reservation, in
-    walking order (pick sequence)."""
+    walking order (pick sequence). A zone's list takes only the reservations in that zone that
+    no open list takes yet."""
     list_id = f"PL-{uuid.uuid4().hex[:10].upper()}"
     tx.execute(
-        "INSERT INTO pick_lists (id, status, assignee, created_by, created_at, kind)"
-        " VALUES (?,?,?,?,?,?)",
-        (list_id, "open", assignee, created_by, tx.at, "cart" if cart else "totes"),
+        "INSERT INTO pick_lists (id, status, assignee, created_by, created_at, kind, zone)"
+        " VALUES (?,?,?,?,?,?,?)",
+        (list_id, "open", assignee, created_by, tx.at, "cart" if cart else "totes", zone),
     )
     for slot, order_id in enumerate(order_ids, start=1):
         tx.execute(
@@ -130,16 +209,23 @@ def create_pick_list(
             (list_id, order_id, slot),
         )
     marks = ",".join("?" * len(order_ids))
+    in_zone = (
+        " AND loc.zone = ? AND NOT EXISTS (SELECT 1 FROM pick_tasks t JOIN pick_lists pl"
+        " ON pl.id = t.list_id WHERE pl.status = 'open' AND t.status = 'open'"
+        " AND t.order_line_id = a.order_line_id AND t.location = a.location AND t.lot = a.lot)"
+        if zone is not None
+        else ""
+    )
     rows = tx.execute(
         f"""
         SELECT l.order_id, a.order_line_id, a.sku, a.location, a.lot, a.qty
         FROM allocations a JOIN order_lines l ON l.id = a.order_line_id
         JOIN locations loc ON loc.code = a.location
         JOIN pick_list_orders p ON p.order_id = l.order_id AND p.list_id = ?
-        WHERE l.order_id IN ({marks}) AND a.qty > 0
+        WHERE l.order_id IN ({marks}) AND a.qty > 0{in_zone}
         ORDER BY loc.pick_seq, a.location, p.slot, l.line_no, a.lot
         """,
-        (list_id, *order_ids),
+        (list_id, *order_ids, *(() if zone is None else (zone,))),
     ).fetchall()
     for seq, r in enumerate(rows, start=1):
         tx.execute(

@@ -984,6 +984,15 @@ def m0024_handovers(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0025_zone_lists")
+def m0025_zone_lists(db: Database) -> None:
+    # With picking.zones, an order with units in several zones is on a list per zone, each with
+    # a tote of its own: a list knows its zone (NULL for a list of whole orders, '' for the
+    # locations in no zone) and a tote binding the list it was bound on (NULL outside a list).
+    db.execute("ALTER TABLE pick_lists ADD COLUMN zone TEXT")
+    db.execute("ALTER TABLE container_bindings ADD COLUMN list_id TEXT")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     names = [m.name for m in MIGRATIONS._migrations]

@@ -9,7 +9,7 @@ from typing import Any
 
 from edge.domain.wave import WaveKey, WaveOrder
 from edge.store.operators import parse_utc
-from edge.store.picking import pick_queue
+from edge.store.picking import pick_queue, zone_queue
 from edge.store.writer import Tx
 
 Conn = sqlite3.Connection | Tx
@@ -43,6 +43,13 @@ def wave_orders(conn: Conn, now: datetime, *, days: int = 2) -> list[WaveOrder]:
 def pickable(conn: Conn) -> list[WaveOrder]:
     """Released, fully allocated orders in no open pick list (wave planning picks among them)."""
     return [_order(r) for r in conn.execute(pick_queue(_FIELDS))]
+
+
+def zone_pickable(conn: Conn, zone: str | None) -> list[tuple[WaveOrder, str]]:
+    """(order, zone) for each zone of a released or picking order that no open list takes yet,
+    most urgent first (only `zone`'s when given): what zones' lists pick among."""
+    rows = conn.execute(zone_queue(_FIELDS, zone=zone is not None), () if zone is None else (zone,))
+    return [(_order(r), r["zone"]) for r in rows]
 
 
 def released_ids(conn: Conn) -> set[str]:

@@ -52,6 +52,12 @@ class TaskIn(BaseModel):
         description="pack, dispatch, receive: the bench or dock (a station "
         "screen's own station by default).",
     )
+    zone: str | None = Field(
+        default=None,
+        max_length=32,
+        description="pick, with picking.zones on: the picker's zone (the next list of that"
+        " zone); empty: the most urgent zone's.",
+    )
 
 
 def scan_settings(settings: Settings) -> FloorSettings:
@@ -67,6 +73,7 @@ def scan_settings(settings: Settings) -> FloorSettings:
         shelf_rules(settings.edge, settings.stock),
         settings.returns.location,
         rules_of(settings) if settings.waves.enabled else None,
+        settings.picking.zones,
     )
 
 
@@ -98,9 +105,8 @@ async def start(
 ) -> JSONResponse:
     """Start a task on this device: `pick` (the next pick list, or the one named), `pack` or
     `dispatch` (at a station), or `move`."""
-    params = {
-        k: v for k, v in (("pick_list_id", body.pick_list_id), ("station", body.station)) if v
-    }
+    asked = (("pick_list_id", body.pick_list_id), ("station", body.station), ("zone", body.zone))
+    params = {k: v for k, v in asked if v}
     floor = scan_settings(settings)
     result = await work.start(store, session, body.workflow, params, floor)
     return answer_response(result, request_language(request), replayed=False)
