@@ -314,3 +314,41 @@ def test_a_scale_that_stops_sending_goes_silent_and_its_last_weight_is_not_used(
     assert (typed.status_code, packed) == (200, "packed"), typed.text
     assert f'edge_scale_state{{scale="{SCALE}",state="silent"}} 1.0' in metrics
     assert f'edge_scale_weight_offered{{scale="{SCALE}"}} 0.0' in metrics
+
+
+def test_scan_to_print_closes_on_the_scales_weight_and_stops_on_one_off_for_a_close_by_hand(
+    bench: ScaleBench,
+) -> None:
+    f = bench.floor
+    state = f.client.app.state  # type: ignore[attr-defined]
+    packing = state.settings.packing.model_copy(update={"single_item_auto_close": "on"})
+    state.settings = state.settings.model_copy(update={"packing": packing})
+    first = picked_order(f, [{"sku": "SKU-1", "qty": 1}], ref="TB-1")
+    packer = packer_at_bench(f)
+    bench.weighs(b"ST,GS,+0000.142kg\r\n", grams=142, stable=True)  # 120 g unit + 20 g bag
+
+    closed = f.scan(packer, EAN13).json()
+    second = picked_order(f, [{"sku": "SKU-1", "qty": 1}], ref="TB-2")
+    bench.weighs(b"ST,GS,+0000.362kg\r\n", grams=362, stable=True)  # something else in the bag
+    stopped = f.scan(packer, EAN13).json()
+    bench.weighs(b"ST,GS,+0000.139kg\r\n", grams=139, stable=True)
+    by_hand = close(f, packer, package="BAG")
+
+    assert (closed["ok"], closed["auto_closed"], closed["view"]["step"]) == (True, True, "order")
+    assert closed["tracking_no"] and closed["verified"] == {"sku": "SKU-1", "qty": 1, "left": 0}
+    assert (stopped["ok"], stopped["view"]["step"], stopped["auto_close"]["code"]) == (
+        True,
+        "package",
+        "weight_off",
+    )
+    assert "auto_closed" not in stopped
+    assert by_hand.status_code == 200, by_hand.text
+    rows = f.store.read().execute(
+        "SELECT s.order_id, p.weight_g, p.package_type FROM parcels p"
+        " JOIN shipments s ON s.id = p.shipment_id ORDER BY p.closed_at"
+    )
+    assert [tuple(r) for r in rows] == [(first, 142, "BAG"), (second, 139, "BAG")]
+    labels = f.store.read().execute(
+        "SELECT order_id, COUNT(*) FROM print_jobs WHERE kind = 'waybill' GROUP BY order_id"
+    )
+    assert dict(labels.fetchall()) == {first: 1, second: 1}

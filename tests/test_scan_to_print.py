@@ -141,6 +141,40 @@ def test_two_benches_scanning_the_same_item_at_once_pack_two_orders_one_label_ea
     assert {r[0] for r in status} <= {"packed", "shipped"}
 
 
+def auto_close_on(f: Floor) -> None:
+    state = f.client.app.state  # type: ignore[attr-defined]
+    packing = state.settings.packing.model_copy(update={"single_item_auto_close": "on"})
+    state.settings = state.settings.model_copy(update={"packing": packing})
+
+
+def test_with_auto_close_two_benches_scanning_the_same_item_at_once_each_print_one_order(
+    benches: Floor, zebras: dict[str, FakeZebra]
+) -> None:
+    f = benches
+    auto_close_on(f)
+    add_colleague(f, "B-PACK2", "packer")
+    orders = picked_singles(f)
+    packers = [packer_at(f, "B-PACK", BENCHES[0]), packer_at(f, "B-PACK2", BENCHES[1])]
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda h: f.scan(h, EAN13).json(), packers))
+    again = f.scan(packers[0], EAN13, sid=answers[0]["scan_id"]).json()  # a retried scan
+    third = f.scan(packers[1], EAN13).json()
+    none_left = f.scan(packers[0], EAN13).json()
+
+    assert all(a["ok"] and a["auto_closed"] for a in (*answers, third)), answers
+    closed = [a["parcel_id"].rsplit("-", 1)[0] for a in (*answers, third)]
+    assert sorted(closed) == sorted(orders)
+    assert again["parcel_id"] == answers[0]["parcel_id"]
+    assert again["tracking_no"] == answers[0]["tracking_no"]
+    assert (none_left["ok"], none_left["code"]) == (False, "no_order_wants_item")
+    assert labels_of(f) == dict.fromkeys(orders, 1)
+    zebras[BENCHES[0]].wait_for(lambda: len(zebras[BENCHES[0]].jobs) == 1, "one label at bench 1")
+    zebras[BENCHES[1]].wait_for(lambda: len(zebras[BENCHES[1]].jobs) == 2, "two labels at bench 2")
+    weights = f.store.read().execute("SELECT DISTINCT weight_g, package_type FROM parcels")
+    assert [tuple(r) for r in weights] == [(140, "BAG")]  # the catalogue's 120 g and the bag
+
+
 Step = tuple[int, str]  # (bench, what: scan | close | cancel)
 
 
@@ -234,9 +268,9 @@ def test_a_waves_single_item_orders_are_picked_into_one_cart_and_packed_by_scann
     assert [tuple(r) for r in slots] == [(o, str(n)) for n, o in enumerate(singles, start=1)]
 
     packer = packer_at(f, "B-PACK", BENCHES[0])
-    for _ in singles:
-        assert f.scan(packer, EAN13).json()["ok"]
-        assert close(f, packer).json()["ok"]
+    for _ in singles:  # with waves on, each scan closes its parcel (no scale: catalogue weight)
+        answer = f.scan(packer, EAN13).json()
+        assert answer["ok"] and answer["auto_closed"] and answer["print_job"], answer
     assert labels_of(f) == dict.fromkeys(singles, 1)
     printer = zebras[BENCHES[0]]
     printer.wait_for(lambda: len(printer.jobs) == 3, "three waybills at bench 1")

@@ -440,6 +440,18 @@ class PackingSettings(BaseModel):
         "Print a packing slip (the parcel's lines, and a QR code of central's self-service"
         " returns page when returns.self_service_url is set) after each waybill, same printer.",
     )
+    single_item_auto_close: Literal["with_waves", "on", "off"] = _key(
+        "with_waves",
+        "Scan-to-print (扫描即打单): the scan of a single-item order's unit at a bench also closes"
+        " its parcel in single_item_package and prints the waybill, weighed by the bench's scale"
+        " where it has one (a weight off stops as a close does), else at its catalogue weight;"
+        " with_waves: on when waves.enabled.",
+    )
+    single_item_package: str = _key(
+        "",
+        "The [[packages]] code single-item parcels closed by their scan go in; empty: the first"
+        " package.",
+    )
 
 
 class PrintingSettings(BaseModel):

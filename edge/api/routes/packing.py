@@ -52,7 +52,7 @@ class ReprintIn(BaseModel):
     station: str | None = Field(default=None, max_length=32)
 
 
-def _bench(request: Request) -> packing.PackBench:
+def bench_of(request: Request) -> packing.PackBench:
     state = request.app.state
     return packing.PackBench(state.carrier, state.scales, state.spooler, state.login_throttle)
 
@@ -75,7 +75,7 @@ async def close_parcel(
     closed = await packing.close_parcel(
         store,
         packing.PackSettings.of(settings),
-        _bench(request),
+        bench_of(request),
         session,
         ask,
         sources=sources(request),

@@ -11,13 +11,17 @@ from pydantic import BaseModel, Field, Strict
 
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.errors import answer_response, request_language
+from edge.api.events import FLOOR_CHANNEL
 from edge.api.fields import ClientId, OptionalCode, RawScan, Reason, Word
+from edge.api.routes.packing import bench_of
 from edge.config import Settings
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
-from edge.service import scans, work
+from edge.service import scan_to_print, work
 from edge.service.expiry import shelf_rules
 from edge.service.floor import FloorSettings
+from edge.service.packing import PackSettings
+from edge.service.scan_to_print import AutoClose
 from edge.service.scans import ScanRequest
 from edge.service.waves import rules_of
 from edge.service.work import current_task
@@ -86,11 +90,19 @@ async def scan(
     metrics = request.app.state.metrics
     req = ScanRequest(body.scan_id, body.raw, session, body.quantity, body.reason)
     config = scan_settings(settings)
+    auto = AutoClose.of(settings)
+    pack, bench = PackSettings.of(settings), bench_of(request)
     try:
-        answer = await scans.scan(store, req, config)
+        done = await scan_to_print.scan(store, req, config, auto=auto, pack=pack, bench=bench)
     except EdgeError:
         metrics.scans.labels("refused").inc()  # the error handler counts the code
         raise
+    answer = done.answer
+    if done.closed is not None and done.closed.changed:  # other screens of this order are stale
+        news = {"order_id": done.closed.order_id, "device_id": session.device_id}
+        request.app.state.broker.publish(
+            FLOOR_CHANNEL, "order_changed", news | {"what": "parcel_closed"}
+        )
     outcome = "good" if not answer.code else "refused"
     metrics.scans.labels("replayed" if answer.replayed else outcome).inc()
     if answer.code:
