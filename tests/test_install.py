@@ -28,6 +28,7 @@ from tests.servers import HOST, LoggedProcess, free_port, spawn, started, write_
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
+ZXING_WASM = "vendor/zxing-wasm-3.1.6/reader/zxing_reader.wasm"  # the camera's decoder (camera.js)
 # What a wheel is built from: the working tree, less what is not part of the project.
 NOT_SOURCE = shutil.ignore_patterns(
     ".git",
@@ -234,14 +235,22 @@ def test_the_edge_installed_from_the_wheel_opens_the_terminal_at_its_root(
         handheld.enrol("HH-WHEEL", code=code)
         landed = handheld.page.url
         sign_in = handheld.by("screen").get_attribute("data-screen")
-        web = sorted(p.name for p in (ROOT / "web_terminal").iterdir() if p.suffix != ".py")
+        web = sorted(
+            p.relative_to(ROOT / "web_terminal").as_posix()
+            for p in (ROOT / "web_terminal").rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc")
+        )
         served = {name: answer_status(f"{edge.url}/ui/{name}") for name in web}
+        # The camera's decoder comes from the edge, with the type a browser compiles wasm from.
+        with urllib.request.urlopen(f"{edge.url}/ui/{ZXING_WASM}", timeout=30) as resp:
+            wasm_type = resp.headers["content-type"]
     finally:
         status = edge.stop()
 
     assert landed == f"{edge.url}/ui/"
     assert sign_in == "login"
     assert {name: status for name, status in served.items() if status != 200} == {}
+    assert ZXING_WASM in served and wasm_type == "application/wasm"
     assert status == 0, edge.log()
 
 

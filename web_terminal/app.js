@@ -3,6 +3,7 @@
 // change re-draws the current screen from it.
 
 import { api, liveEvents, session, setApiLanguage, setDeviceToken } from "./api.js";
+import { createCamera, keepDecoderOffline } from "./camera.js";
 import { dismiss, isBlocking, played, show, sound, unlockAudio } from "./feedback.js";
 import { drawHeader, drawNet } from "./header.js";
 import { getLang, setLang, t, translateStatic } from "./i18n.js";
@@ -427,6 +428,7 @@ const act = {
   command: (code) => enqueue(code),
   short: () => confirm(t("confirm_short"), () => enqueue("CMD:SHORT")),
   typeCode: () => typeCodeSheet(route),
+  camera: () => camera.toggle(),
   pendingQuantity: () => state.quantity || null,
   quantity: () =>
     quantitySheet((n) => {
@@ -526,13 +528,30 @@ function onKey(key, ev) {
   }
 }
 
+/** Whether the screen has answered the last scan and asks for another unit of the same code: a
+ * pick line with units left. The camera then takes the barcode still in view again. */
+function wantsAnotherUnit() {
+  const view = state.task?.view;
+  if (state.net.pending || state.task?.tone === "bad" || state.screen !== "pick") return false;
+  return view?.step === "item" && Number(view.task?.remaining) > 0;
+}
+
+// The phone's camera: what it reads goes to onScan, exactly as a keyboard-wedge scan does.
+const camera = createCamera({
+  onCode: (code) => onScan(code),
+  another: wantsAnotherUnit,
+  refuse,
+  read: () => sound("read"),
+});
+
 function wireChrome() {
   attachWedge(document, { onScan, onKey, ...wedgeProfile() });
+  keepDecoderOffline();
   for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, unlockAudio, { capture: true, passive: true });
   overlay.addEventListener("click", () => dismiss(overlay));
   $("lang").addEventListener("click", () => changeLanguage(getLang() === "en" ? "zh" : "en"));
   window.addEventListener("online", () => state.session && outbox.resume());
-  window.wt = { state, outbox, played }; // for people and tests looking in from the console
+  window.wt = { state, outbox, played, camera }; // for people and tests looking in from the console
 }
 
 async function boot() {

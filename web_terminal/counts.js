@@ -5,6 +5,7 @@
 // approves or rejects them (never their own count: the edge refuses that).
 
 import { call } from "./api.js";
+import { cameraButton } from "./camera.js";
 import { show } from "./feedback.js";
 import { t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
@@ -198,7 +199,7 @@ export function countScreen({ state, act }) {
   if (c.step === "bin") {
     return {
       main: [...head, h("p", { class: "step", "data-testid": "count-step", "data-step": "bin" }, t("count_scan_bin", { bin: task.location }))],
-      actions: [row(button("count-cancel", t("count_cancel"), act.countCancel, { kind: "secondary" }))],
+      actions: [row(cameraButton(act), button("count-cancel", t("count_cancel"), act.countCancel, { kind: "secondary" }))],
     };
   }
   return {
@@ -210,7 +211,7 @@ export function countScreen({ state, act }) {
       h("input", { id: "count-item", class: "text-in", "data-testid": "count-item", type: "text", maxlength: "64", autocomplete: "off", value: c.typed, oninput: (ev) => act.countTyped(ev.target.value) }),
       row(button("count-add", t("count_add"), act.countAddTyped, { kind: "secondary" })),
     ],
-    actions: [row(button("count-submit", t("count_submit"), act.countSubmit), button("count-cancel", t("count_cancel"), act.countCancel, { kind: "secondary" }))],
+    actions: [row(cameraButton(act), button("count-submit", t("count_submit"), act.countSubmit), button("count-cancel", t("count_cancel"), act.countCancel, { kind: "secondary" }))],
   };
 }
 
@@ -240,6 +241,6 @@ export function refillScreen({ state, act }) {
   const prompt = c.source ? t("refill_scan_face", { location: r.location, source: c.source }) : t("refill_scan_source", { source: r.source });
   return {
     main: [h("h1", { class: "title" }, t("refill_title")), h("p", { class: "code", "data-testid": "refill-task" }, refillLabel(r)), h("p", { class: "step", "data-testid": "refill-step", "data-step": step }, prompt)],
-    actions: [row(button("refill-cancel", t("count_cancel"), act.openRefills, { kind: "secondary" }))],
+    actions: [row(cameraButton(act), button("refill-cancel", t("count_cancel"), act.openRefills, { kind: "secondary" }))],
   };
 }

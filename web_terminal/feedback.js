@@ -1,7 +1,7 @@
 // Feedback a picker cannot miss: a full-screen colour, a sound and a vibration per answer.
 // good = green flash + short high two-tone; bad = red screen that stays until the next scan or
 // a tap + long low buzz + [200,100,200] vibration; info = a blue frame round the (still readable)
-// screen + one soft beep.
+// screen + one soft beep; read = the camera's click on reading a barcode, before the answer.
 
 import { t } from "./i18n.js";
 import { fill, h, withCodes } from "./util.js";
@@ -43,8 +43,10 @@ const SOUNDS = {
   ],
   bad: [{ freq: 150, start: 0, length: 0.75, type: "sawtooth", gain: 0.35 }],
   info: [{ freq: 880, start: 0, length: 0.08, type: "sine", gain: 0.2 }],
+  // the camera read a barcode (a scanner's own beep); the edge's answer follows as good or bad
+  read: [{ freq: 2400, start: 0, length: 0.05, type: "sine", gain: 0.2 }],
 };
-const VIBRATION = { good: [60], bad: [200, 100, 200], info: [] };
+const VIBRATION = { good: [60], bad: [200, 100, 200], info: [], read: [30] };
 
 export const played = []; // the tones played, newest last: a test can read what was heard
 

@@ -1,6 +1,7 @@
 // The work screens, drawn from the edge's task body (`view`, `message`, `next_message`):
 // picking (tote → location → item → … → done) and bin-to-bin moves.
 
+import { cameraButton } from "./camera.js";
 import { getLang, t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
 import { h, withCodes } from "./util.js";
@@ -23,6 +24,7 @@ export function messages(task) {
 export function commonButtons(act) {
   return row(
     button("btn-type-code", t("btn_type_code"), act.typeCode, { kind: "secondary" }),
+    cameraButton(act),
     button("btn-tasks", t("btn_tasks"), act.tasks, { kind: "secondary" }),
     button("btn-logout", t("btn_logout"), act.logout, { kind: "secondary" }),
   );

@@ -2,6 +2,7 @@
 // browser by opening /ui/selftest.html: body[data-result] becomes "pass" or "fail", and each
 // check is listed with its outcome (a Playwright test can read both).
 
+import { cameraProblem, chooseDecoder, createScanGate, FORMATS, HOLD_MS, PAUSE_MS, zxingText } from "./camera.js";
 import { createOutbox, delayAfter, outcome } from "./outbox.js";
 import { weightOfScan } from "./pack_bench.js";
 import { scanId } from "./util.js";
@@ -135,6 +136,71 @@ check("a 401 pauses the outbox and keeps the scan", async () => {
   await tick();
   equal([logins, box.status().paused, box.entries().map((e) => e.scan_id)], [[401], true, ["kept"]]);
 });
+
+// ---- the camera: which decoder, and one barcode = one scan ----------------------------------
+
+/** A stand-in for the browser's BarcodeDetector that supports `formats` and reads `codes`. */
+function fakeDetector(formats, codes = []) {
+  return class {
+    static made = [];
+    static async getSupportedFormats() {
+      if (!formats) throw new Error("not available");
+      return formats;
+    }
+    constructor(options) {
+      this.constructor.made.push(options);
+    }
+    async detect() {
+      return codes.map((rawValue) => ({ rawValue, format: "code_128" }));
+    }
+  };
+}
+
+const zxingStub = { readBarcodes: async () => [{ text: "0109506000134352\x1d10ABC", symbologyIdentifier: "]C1", contentType: "GS1" }] };
+
+check("a BarcodeDetector that reads Code 128, EAN-13, QR and Data Matrix is used, the vendored decoder never loaded", async () => {
+  const Detector = fakeDetector([...FORMATS, "ean_8", "aztec"], ["T-0001"]);
+  let loads = 0;
+  const decoder = await chooseDecoder({ Detector, load: async () => (loads += 1, zxingStub) });
+  equal([decoder.kind, await decoder.detect(null), loads, Detector.made], ["native", ["T-0001"], 0, [{ formats: [...FORMATS, "ean_8"] }]]);
+});
+check("a BarcodeDetector without Data Matrix (GS1 DataMatrix) gives way to the vendored decoder", async () => {
+  const decoder = await chooseDecoder({ Detector: fakeDetector(["code_128", "ean_13", "qr_code"]), load: async () => zxingStub });
+  equal([decoder.kind, await decoder.detect(null)], ["zxing", ["]C10109506000134352\x1d10ABC"]]);
+});
+check("no BarcodeDetector, or one that fails, means the vendored decoder", async () => {
+  const none = await chooseDecoder({ Detector: undefined, load: async () => zxingStub });
+  const broken = await chooseDecoder({ Detector: fakeDetector(null), load: async () => zxingStub });
+  equal([none.kind, broken.kind], ["zxing", "zxing"]);
+});
+check("a decoder that cannot load is an error for the camera to show", async () => {
+  const failed = await chooseDecoder({ Detector: undefined, load: async () => Promise.reject(new Error("404")) }).then(() => "", (e) => e.message);
+  equal(failed, "404");
+});
+check("a GS1 read keeps its AIM identifier and GS; other symbols are their text", () =>
+  equal(
+    [zxingText({ text: `01095060001343521${GS}0AB`, symbologyIdentifier: "]d2", contentType: "GS1" }), zxingText({ text: "A-01-02", symbologyIdentifier: "]C0", contentType: "Text" })],
+    [`]d201095060001343521${GS}0AB`, "A-01-02"],
+  ));
+check("a barcode held in view is one scan; it counts again only after HOLD_MS out of sight", () => {
+  const gate = createScanGate();
+  const seen = [];
+  for (let t = 0; t <= 3000; t += 100) seen.push(gate.offer("4006381333931", t));
+  const back = gate.offer("4006381333931", 3000 + HOLD_MS - 1);
+  const gone = gate.offer("4006381333931", 3000 + HOLD_MS - 1 + HOLD_MS);
+  equal([seen.filter(Boolean).length, back, gone], [1, false, true]);
+});
+check("after a read the camera pauses; another code then is taken", () => {
+  const gate = createScanGate();
+  equal([gate.offer("A-01-01", 0), gate.offer("T-0001", PAUSE_MS - 1), gate.offer("T-0001", PAUSE_MS)], [true, false, true]);
+});
+check("when the screen asks for the next unit, the same code in view is read again after the pause", () => {
+  const gate = createScanGate();
+  const another = { another: true };
+  equal([gate.offer("X", 0, another), gate.offer("X", PAUSE_MS - 1, another), gate.offer("X", PAUSE_MS, another)], [true, false, true]);
+});
+check("a refused camera is 'denied', anything else 'no camera'", () =>
+  equal(["NotAllowedError", "SecurityError", "NotFoundError", "NotReadableError", "OverconstrainedError"].map((name) => cameraProblem({ name })), ["camera_denied", "camera_denied", "camera_none", "camera_none", "camera_none"]));
 
 async function main() {
   const list = document.getElementById("results");
