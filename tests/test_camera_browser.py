@@ -39,6 +39,7 @@ from tests.fake_camera import barcode_frame, blank_frame, camera_args, show
 pytestmark = pytest.mark.slow
 
 WEB = Path(__file__).resolve().parents[1] / "web_terminal"
+SCREENSHOTS = WEB.parent / "artifacts" / "screenshots"
 PICKER, PIN = "P001", "1111"
 HOLD_S = 2.0  # longer than the camera's hold (camera.js HOLD_MS): a code left in view
 
@@ -154,6 +155,7 @@ def test_a_picker_picks_a_line_with_the_phones_camera_over_https_and_stock_moves
     point_camera_at(hh, video, barcode_frame(line["location"]), answers=answers)
     frame, sent = item_frame(https_demo.db, line["sku"])
     units = int(hh.text("remaining"))
+    hh.screenshot(SCREENSHOTS / "camera-pick-item.png")
     answers += units
     point_camera_at(hh, video, frame, answers=answers)
     hh.page.wait_for_timeout(HOLD_S * 1000)  # the item's barcode stays in view
