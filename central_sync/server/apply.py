@@ -22,6 +22,7 @@ from central_sync.server.attention import raise_exception
 from central_sync.server.batch import SHIPPED, STATUS_BY_EVENT, EdgeEvent, picked_delta
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change
+from central_sync.server.handovers import apply_handovers
 from central_sync.server.reassigned import adopt_shipped
 from central_sync.server.refunds import answer_cut_refusals
 from central_sync.store import edges, events, orders, shipments, stock
@@ -90,6 +91,7 @@ def apply_batch(tx: Tx, edge_id: str, batch: Sequence[EdgeEvent]) -> BatchResult
         _apply_consigned(tx, edge_id, new)
         apply_returns(tx, edge_id, new)
         apply_asn_closes(tx, edge_id, new)
+        apply_handovers(tx, edge_id, new)
         answer_cut_refusals(tx, edge_id, new)
     result.applied = len(new)
     result.high_water = [{"epoch": e, "seq": s} for e, s in sorted(tops.items())]

@@ -57,6 +57,7 @@ TEXT: dict[str, dict[str, str]] = {
         "channel_order": "Channel order",
         "order": "Order id",
         "tracking": "Tracking",
+        "handed_over": "Handed over",
         "reason": "Reason",
         "updated": "Updated",
         "never": "never",
@@ -167,6 +168,7 @@ TEXT: dict[str, dict[str, str]] = {
         "as_cancelled": "cancelled",
         "exc_asn_discrepancies": "delivery discrepancies",
         "exc_asn_report_unreadable": "ASN close not understood",
+        "exc_handover_unreadable": "Handover list not understood",
         "exc_asn_foreign_close": "ASN closed at another warehouse",
     },
     "zh": {
@@ -211,6 +213,7 @@ TEXT: dict[str, dict[str, str]] = {
         "channel_order": "渠道订单号",
         "order": "订单号",
         "tracking": "运单号",
+        "handed_over": "交接",
         "reason": "原因",
         "updated": "更新时间",
         "never": "从未",
@@ -321,6 +324,7 @@ TEXT: dict[str, dict[str, str]] = {
         "as_cancelled": "已取消",
         "exc_asn_discrepancies": "到货差异",
         "exc_asn_report_unreadable": "无法读取的到货关闭报告",
+        "exc_handover_unreadable": "无法读取的交接单",
         "exc_asn_foreign_close": "到货通知在其他仓库关闭",
     },
 }

@@ -9,7 +9,7 @@ from typing import Any
 from central_sync.server.access import list_edges
 from central_sync.server.assign import QUIET_AFTER_S, last_heard
 from central_sync.server.consign import consignments_of
-from central_sync.store import edges, orders, returns, review, shipments
+from central_sync.store import edges, handovers, orders, returns, review, shipments
 from central_sync.store.db import Tx
 
 MAX_LIST = 1000
@@ -40,8 +40,13 @@ def list_orders(
     rows = orders.list_orders(
         tx, status=status, warehouse=warehouse, channel=channel, limit=min(max(limit, 1), MAX_LIST)
     )
-    tracking = shipments.tracking_numbers(tx, [r["id"] for r in rows])
-    return [dict(r) | {"tracking_numbers": tracking.get(r["id"], [])} for r in rows]
+    ids = [r["id"] for r in rows]
+    tracking = shipments.tracking_numbers(tx, ids)
+    handed = handovers.handed_over(tx, ids)
+    return [
+        dict(r) | {"tracking_numbers": tracking.get(r["id"], []), "handover": handed.get(r["id"])}
+        for r in rows
+    ]
 
 
 def order_detail(tx: Tx, order_id: str) -> dict[str, Any] | None:
@@ -58,6 +63,7 @@ def order_detail(tx: Tx, order_id: str) -> dict[str, Any] | None:
         "picked": {p["sku"]: int(p["qty"]) for p in picks},
         "history": orders.history_of(tx, order_id),
         "shipment": [p | {"contents": json.loads(p["contents"])} for p in parcels],
+        "handovers": handovers.of_order(tx, order_id),  # to the carrier: when, which handover
         "returns": [r | {"lines": json.loads(r["lines"])} for r in rmas],
         "consignments": consignments_of(tx, order_id),  # merged or split (consign.py)
         "review": review.review_of(tx, order_id),  # held for review, and the decision (review.py)

@@ -418,6 +418,32 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE orders ADD COLUMN merge_until TEXT;
     CREATE INDEX orders_merge ON orders(merge_key, merge_until)
     """,
+    """
+    -- Carrier handovers (交接单) the edges closed (their handover_closed events): which parcels
+    -- each handed to which carrier, when, and by whom (docs/handover.md).
+    CREATE TABLE handovers (
+        edge_id TEXT NOT NULL,
+        handover_id TEXT NOT NULL,
+        carrier TEXT NOT NULL,
+        container TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        closed_at TEXT NOT NULL,
+        closed_by TEXT NOT NULL DEFAULT '',
+        parcels INTEGER NOT NULL,
+        total_weight_g INTEGER NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (edge_id, handover_id)
+    );
+    CREATE TABLE handover_parcels (
+        edge_id TEXT NOT NULL,
+        tracking_number TEXT NOT NULL,
+        handover_id TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        weight_g INTEGER NOT NULL,
+        PRIMARY KEY (edge_id, tracking_number)
+    );
+    CREATE INDEX handover_parcels_order ON handover_parcels(order_id)
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -72,9 +72,11 @@ def ship_order(
     picker: str,
     packer: str,
     tag: str = "scripted",
+    dispatch: bool = True,
 ) -> None:
     """Pick the order whole (as `picker`), pack it in one parcel of `box` at its weight and
-    dispatch it (as `packer`), all in one transaction; no label is printed."""
+    dispatch it (as `packer`; `dispatch` False: it waits packed, for a carrier handover), all in
+    one transaction; no label is printed."""
     store.writer.call(
         functools.partial(
             _ship,
@@ -85,6 +87,7 @@ def ship_order(
             picker=picker,
             packer=packer,
             tag=tag,
+            dispatch=dispatch,
         )
     )
 
@@ -199,10 +202,18 @@ def _ship(
     picker: str,
     packer: str,
     tag: str,
+    dispatch: bool = True,
 ) -> None:
     _pick_whole(tx, order_id, picker, tag)
     pack_and_dispatch(
-        tx, order_id=order_id, carrier=carrier, rules=rules, box=box, packer=packer, tag=tag
+        tx,
+        order_id=order_id,
+        carrier=carrier,
+        rules=rules,
+        box=box,
+        packer=packer,
+        tag=tag,
+        dispatch=dispatch,
     )
 
 
@@ -215,8 +226,10 @@ def pack_and_dispatch(
     box: Any,
     packer: str,
     tag: str,
-) -> None:
-    """Pack a picked order in one parcel of `box` at its weight and dispatch it (as `packer`)."""
+    dispatch: bool = True,
+) -> str:
+    """Pack a picked order in one parcel of `box` at its weight and dispatch it (as `packer`;
+    `dispatch` False: it stays packed); its tracking number."""
     session = _session(tx, packer)
     state = start_task(tx, session, "pack")["state"]
     tote = pack_store.order_totes(tx, order_id)[0]
@@ -236,8 +249,10 @@ def pack_and_dispatch(
     answer = packing.close(tx, close, rules)
     if answer.code:
         raise RuntimeError(f"scripted pack of {order_id} refused: {answer.code}")
-    start_task(tx, session, "dispatch")
-    _scan(tx, session, f"{tag}-dispatch-{order_id}", tracking)
+    if dispatch:
+        start_task(tx, session, "dispatch")
+        _scan(tx, session, f"{tag}-dispatch-{order_id}", tracking)
+    return tracking
 
 
 def _scan(tx: Tx, session: LoginSession, scan_id: str, code: str) -> dict[str, Any]:
