@@ -113,8 +113,8 @@ def next_pack(p: Packer, totes: Totes, barcodes: dict[str, str]) -> tuple[str, s
         line = next(x for x in view["lines"] if x["verified"] < x["to_pack"])
         body = {"scan_id": uuid.uuid4().hex, "raw": barcodes[line["sku"]]}
         return "pack_item", "/api/v1/scans", body
-    body = {"close_id": uuid.uuid4().hex, "package": PACKAGE, "weight_g": PACKAGE_TARE_G}
-    return "pack_close", "/api/v1/pack/close", body
+    close = {"close_id": uuid.uuid4().hex, "package": PACKAGE, "weight_g": PACKAGE_TARE_G}
+    return "pack_close", "/api/v1/pack/close", close
 
 
 def packer_sender(p: Packer, totes: Totes, barcodes: dict[str, str], tally: Tally) -> Send:
@@ -209,7 +209,10 @@ def seed_floor(
 def config_file(data_dir: Path, packers: int) -> Path:
     """edge.toml: quiet logs, the pick bench's list size, a pack bench per packer with a printer
     writing its waybills to files."""
-    sections = {"logging": {"level": "WARNING"}, "picking": {"batch_size": pick_bench.BATCH}}
+    sections: dict[str, dict[str, Any]] = {
+        "logging": {"level": "WARNING"},
+        "picking": {"batch_size": pick_bench.BATCH},
+    }
     path = write_config(data_dir, sections)
     labels = json.dumps(str(data_dir / "labels"))
     tables = []

@@ -8,7 +8,6 @@ request; a param that is itself a `Message` renders in the reader's language.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,9 +24,6 @@ class Message:
 
     def __str__(self) -> str:
         return self.en
-
-
-_FORMATTER = string.Formatter()
 
 
 class _Lenient(dict[str, Any]):
@@ -59,4 +55,6 @@ def fill(message: Message, lang: str, params: Mapping[str, Any]) -> str:
     for key, value in values.items():
         if isinstance(value, Message):
             values[key] = pick(value, lang)
-    return _FORMATTER.vformat(pick(message, lang), (), values)
+    # str.format_map fills the same fields as string.Formatter (a missing key through
+    # `__missing__`) in C, several times faster: every scan's answer fills two phrases.
+    return pick(message, lang).format_map(values)
