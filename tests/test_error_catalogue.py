@@ -1256,6 +1256,9 @@ def _central_act(code: str, central: Any, client: TestClient, admin: dict[str, s
         for n in range(5):
             client.post("/api/v1/self-service/lookup", json=lookup | {"phone": f"99{n:02d}"})
         return lambda h: client.post("/api/v1/self-service/lookup", json=lookup, headers=h)
+    if code == "kit_invalid":
+        kit = {"name": "Gift box", "components": [{"sku": "TEA-9999", "qty": 1}]}
+        return lambda h: client.put("/api/v1/kits/KIT-1", json=kit, headers=admin | h)
     if code in ASN_CODES:
         return _asn_act(code, central, client, admin)
     ticket = client.post("/api/v1/self-service/lookup", json=lookup).json()["pass"]
@@ -1281,6 +1284,9 @@ ASN_CODES = (
 
 # Order review (central_sync/server/review.py, review_desk.py).
 REVIEW_CODES = ("review_rules_invalid", "not_in_review", "review_decided")
+
+# Kits and bundles (central_sync/server/kits.py).
+KIT_CODES = ("kit_invalid",)
 
 
 def _asn_act(code: str, central: Any, client: TestClient, admin: dict[str, str]) -> Act:
@@ -1314,7 +1320,9 @@ def _asn_act(code: str, central: Any, client: TestClient, admin: dict[str, str])
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("code", RETURNS_CODES + CHANNEL_CODES + ASN_CODES + REVIEW_CODES)
+@pytest.mark.parametrize(
+    "code", RETURNS_CODES + CHANNEL_CODES + ASN_CODES + REVIEW_CODES + KIT_CODES
+)
 def test_a_central_returns_refusal_has_its_code_and_text_and_changes_nothing(
     tmp_path: Path, code: str, lang: str
 ) -> None:
@@ -1342,4 +1350,4 @@ def test_a_central_returns_refusal_has_its_code_and_text_and_changes_nothing(
 def test_every_returns_code_of_central_is_in_its_catalogue_and_has_a_scenario() -> None:
     from central_sync.server.messages import CATALOGUE as CENTRAL
 
-    assert set(RETURNS_CODES + CHANNEL_CODES + ASN_CODES + REVIEW_CODES) <= set(CENTRAL)
+    assert set(RETURNS_CODES + CHANNEL_CODES + ASN_CODES + REVIEW_CODES + KIT_CODES) <= set(CENTRAL)

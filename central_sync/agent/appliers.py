@@ -26,7 +26,8 @@ from edge.store import packing as packing_store
 from edge.store import receiving as receiving_store
 from edge.store import returns as return_store
 from edge.store import sync_state
-from edge.store.catalog import add_barcode, product_row, upsert_product
+from edge.store.catalog import add_barcode, product_row, require_sku, upsert_product
+from edge.store.kits import upsert_kit
 from edge.store.ledger import Actor, apply_decision
 from edge.store.orders import NewLine, NewOrder
 from edge.store.returns import NewAuthorisation
@@ -141,12 +142,36 @@ def product_upserted(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> N
         )
 
 
+def kit_upserted(tx: Tx, data: dict[str, Any], _change: dict[str, Any]) -> None:
+    """A kit and its components (each a product this edge has), replaced whole."""
+    components = [(_text(c, "sku"), _whole(c, "qty")) for c in data.get("components") or ()]
+    if not components:
+        raise ValueError("a kit needs at least one component")
+    for sku, _ in components:
+        require_sku(tx, sku)
+    upsert_kit(
+        tx,
+        sku=_text(data, "sku"),
+        name=_text(data, "name"),
+        name_zh=str(data.get("name_zh") or ""),
+        components=components,
+    )
+
+
 def order_released(
     tx: Tx, data: dict[str, Any], change: dict[str, Any], *, shelf: ShelfRules = UTC_RULES
 ) -> None:
     """The order as the edge's POST /api/v1/orders takes it; known (channel, id) changes nothing."""
     lines = tuple(
-        NewLine(_text(ln, "sku"), _whole(ln, "qty"), str(ln.get("lot") or ""))
+        NewLine(
+            _text(ln, "sku"),
+            _whole(ln, "qty"),
+            str(ln.get("lot") or ""),
+            components=tuple(
+                (_text(c, "sku"), _whole(c, "qty")) for c in ln.get("components") or ()
+            ),
+            gift=bool(ln.get("gift")),
+        )
         for ln in data["lines"]
     )
     order = NewOrder(
@@ -336,6 +361,7 @@ def _whole(data: dict[str, Any], key: str) -> int:
 
 APPLIERS: dict[str, Callable[[Tx, dict[str, Any], dict[str, Any]], None]] = {
     "product_upserted": product_upserted,
+    "kit_upserted": kit_upserted,
     "order_released": order_released,
     "order_cancelled": order_cancelled,
     "putback_requested": putback_requested,

@@ -12,6 +12,7 @@ from typing import Any
 from central_sync.server.apply import high_water
 from central_sync.server.catalogue import send_catalogue
 from central_sync.server.errors import CentralError
+from central_sync.server.kits import send_kits
 from central_sync.store import edges
 from central_sync.store.db import Tx, utc_now
 
@@ -36,6 +37,7 @@ def add_edge(tx: Tx, edge_id: str, name: str = "") -> str:
     token = new_token()
     edges.insert_edge(tx, edge_id, name, token_hash(token), utc_now())
     send_catalogue(tx, edge_id)
+    send_kits(tx, edge_id)
     return token
 
 

@@ -121,7 +121,7 @@ def choose_warehouse(
 def choose_for_order(
     tx: Tx, order_id: str, quiet_after_s: float = QUIET_AFTER_S, *, pool: EdgePool | None = None
 ) -> Choice:
-    lines = orders.line_quantities(tx, order_id)
+    lines = orders.unit_quantities(tx, order_id)
     need: dict[str, int] = defaultdict(int)
     for line in lines:
         need[line["sku"]] += int(line["qty"])

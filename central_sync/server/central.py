@@ -23,6 +23,7 @@ from central_sync.server import (
     channel_stock,
     consign,
     exception_push,
+    kits,
     merge,
     orders,
     outbound,
@@ -547,6 +548,16 @@ class Central:
     def products(self) -> list[dict[str, Any]]:
         with self.read() as tx:
             return catalogue.list_products(tx)
+
+    def upsert_kits(self, defined: Sequence[tuple[str, Any]]) -> dict[str, int]:
+        with self.write() as tx:
+            counts = kits.upsert_kits(tx, defined)
+        log.info("kits: %s", counts)
+        return counts
+
+    def list_kits(self) -> list[dict[str, Any]]:
+        with self.read() as tx:
+            return kits.list_kits(tx)
 
     # --- exceptions for a person
 

@@ -7,6 +7,10 @@ the units of the orders no warehouse holds yet (unassigned, or held before assig
 below 0. A quiet warehouse's stock is not offered: its figures may be stale and it gets orders
 only when no other can.
 
+A kit's free stock is what its components allow: min over its components of floor(free / qty
+per kit); a component's free stock is already less what open kit orders demand of it (their
+lines count as components). The channel's rule then applies to the kit's own figure.
+
 A channel's figure (its reservation rules, the article's 最大预占比例 and safety stock):
     available = max(0, min(floor(free × cap_pct / 100), free − safety_stock))
 with the channel's rule, or the SKU's own rule for that channel where one is set.
@@ -33,9 +37,11 @@ from typing import Any
 
 from central_sync.server.assign import figures
 from central_sync.server.errors import CentralError
+from central_sync.server.kits import kit_available
 from central_sync.server.outbound import enqueue, push_setting
 from central_sync.store import channel_pushes, orders
 from central_sync.store import channel_stock as stored
+from central_sync.store import kits as kit_store
 from central_sync.store.db import Tx, utc_now
 
 MAX_RULES = 10_000
@@ -173,11 +179,17 @@ def publish(
     # any earlier seq's.
     stored.lock_cursors(tx, chans)
     listed = set(skus) if skus is not None and len(set(skus)) <= MAX_LISTED else None
-    wanted = sorted(listed if listed is not None else stored.every_sku(tx))
+    if listed is not None:  # a kit moves with its components, and is read through them
+        listed |= kit_store.kits_containing(tx, listed)
+    kits = kit_store.components_of(tx, listed)
+    wanted = sorted(listed if listed is not None else stored.every_sku(tx) | set(kits))
     if not wanted:
         return {}
+    parts = {p for ps in kits.values() for p, _ in ps}
     # Past MAX_LISTED SKUs every SKU is read: no statement names more than the databases allow.
-    free = free_stock(figures(tx, skus=listed, waiting=True), counted)
+    read = (listed | parts) if listed is not None else None
+    free = free_stock(figures(tx, skus=read, waiting=True), counted)
+    free |= {kit: kit_available(free, ps) for kit, ps in kits.items()}
     rules, listings = _rules(tx, chans)
     known = stored.published(tx, chans, wanted if listed is not None else None)
     cursors = stored.cursors(tx, chans)

@@ -205,7 +205,7 @@ def _release(
     part_no: int = 0,
 ) -> None:
     rows = store.orders_by_id(tx, order_ids)
-    body = _edge_body(rows[0], lines) | {
+    body = _edge_body(rows[0], lines, {}) | {
         "id": cid,
         "channel": kind,
         "channel_order_id": cid,

@@ -155,6 +155,12 @@ CATALOGUE: dict[str, Text] = {
         "到货通知 {asn_id} 第 {line} 行：SKU {sku} 不在中心商品目录中。请先添加该商品"
         "（POST /api/v1/products）再重新提交；未保存任何内容。",
     ),
+    "kit_invalid": Text(
+        "Kit {sku} was not stored: {reason}. Correct it and send the kit again; no kit was "
+        "changed (GET /api/v1/kits lists the kits in force).",
+        "组合装 {sku} 未保存：{reason}。请更正后重新提交；未修改任何组合装"
+        "（GET /api/v1/kits 可查看当前组合装）。",
+    ),
     "asn_sscc_taken": Text(
         "SSCC {sscc} is already expected on ASN {other}: each pallet or carton is on one ASN. "
         "Check the label's number, or cancel ASN {other} first.",

@@ -25,8 +25,10 @@ from central_sync.server.assign import (
     figures,
 )
 from central_sync.server.feed import add_change, add_changes
+from central_sync.server.kits import units
 from central_sync.server.merge import Window, waiting_reason
 from central_sync.store import catalogue
+from central_sync.store import kits as kit_store
 from central_sync.store import merge as merge_store
 from central_sync.store import orders as stored
 from central_sync.store.db import Tx, utc_now
@@ -180,10 +182,12 @@ def ingest(
     valid = [p for p in parsed if isinstance(p, OrderIn)]
     known = catalogue_spelling(tx, {ln.sku for p in valid for ln in p.lines})
     existing = _existing(tx, valid)
-    available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=set(known.values()))}
+    kits = kit_store.components_of(tx, set(known.values()))
+    physical = units(((s, 1) for s in set(known.values())), kits)
+    available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=set(physical))}
     opener = decrypter or NoDecrypter()
     edges = edge_pool(tx, quiet_after_s)
-    batch = _Released()
+    batch = _Released(kits=kits)
     reviewing = review.batch(tx, [_review_candidate(p, known)[1:] for p in valid])
     outcomes = []
     for i, p in enumerate(parsed):
@@ -226,10 +230,14 @@ class _Released:
     lines: list[tuple[Any, ...]] = field(default_factory=list)
     history: list[tuple[Any, ...]] = field(default_factory=list)
     changes: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    # the kits among the batch's SKUs (kit → its components) and their lines' components
+    kits: Mapping[str, Sequence[tuple[str, int]]] = field(default_factory=dict)
+    components: list[tuple[str, int, str, int]] = field(default_factory=list)
 
     def write(self, tx: Tx) -> None:
         stored.insert_orders(tx, ORDER_COLUMNS, self.orders, chunk=INSERT_CHUNK)
         stored.insert_lines(tx, self.lines)
+        kit_store.insert_line_components(tx, self.components)
         stored.insert_histories(
             tx, ((o, at, old, new, "central", note) for o, at, old, new, note in self.history)
         )
@@ -241,6 +249,7 @@ def catalogue_spelling(tx: Tx, skus: set[str]) -> dict[str, str]:
     (a channel's `nabetaasinb00551q3cs` is the catalogue's `NABetaASINB00551Q3CS`). SKUs not in
     the catalogue, or matching two that differ only in case, are left out."""
     found = {s: s for s in catalogue.known_skus(tx, skus)}
+    found |= {s: s for s in kit_store.kit_skus(tx, skus - found.keys())}  # kits: exact SKU only
     rest = {s.upper(): s for s in skus - found.keys()}
     matches: dict[str, list[str]] = {}
     for sku in catalogue.skus_by_upper(tx, set(rest)):
@@ -350,9 +359,7 @@ def _decide(
         order.channel, order.ship_to.model_dump(), [(ln.sku, ln.status) for ln in order.lines]
     )
     held = _review_hold(order, reviewing) or held
-    need: dict[str, int] = defaultdict(int)
-    for line in order.lines:
-        need[line.sku] += line.qty
+    need = units(((ln.sku, ln.qty) for ln in order.lines), batch.kits)
     merging = None if held else _merge_window(order, window)
     if held or merging:
         choice = Choice(None, held or waiting_reason(merging[1]))  # type: ignore[index]
@@ -395,6 +402,11 @@ def _decide(
         for n, ln in enumerate(order.lines)
     ]
     batch.lines += lines
+    batch.components += [
+        (order_id, n + 1, part, per)
+        for n, ln in enumerate(order.lines)
+        for part, per in batch.kits.get(ln.sku, ())
+    ]
     batch.history.append(
         (order_id, now, None, "unassigned", f"received from channel {order.channel}")
     )
@@ -414,6 +426,7 @@ def _decide(
         body = _edge_body(
             dict(zip(ORDER_COLUMNS, batch.orders[-1], strict=True)),
             [{"sku": ln[2], "qty": ln[3], "lot": ln[4]} for ln in lines],
+            batch.kits,
         )
         batch.changes.append((order_id, choice.warehouse, body))
         log.info("order %s assigned to %s", order_id, choice.warehouse)
@@ -511,15 +524,31 @@ def edge_order(tx: Tx, order_id: str) -> dict[str, Any]:
     row = stored.order(tx, order_id)
     assert row is not None
     # A line refunded whole before release has nothing to ship: the edge never sees it.
-    return _edge_body(row, stored.lines_to_ship(tx, order_id))
+    parts = kit_store.line_components(tx, order_id)
+    lines = stored.lines_to_ship(tx, order_id)
+    kits = {ln["sku"]: parts[int(ln["line_no"])] for ln in lines if int(ln["line_no"]) in parts}
+    return _edge_body(row, lines, kits)
 
 
-def _edge_body(row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _edge_body(
+    row: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    kits: Mapping[str, Sequence[tuple[str, int]]],
+) -> dict[str, Any]:
+    """A kit line carries its components (per kit): the edge picks and verifies those."""
     return {
         "id": row["id"],
         "channel": row["channel"],
         "channel_order_id": row["channel_order_id"],
-        "lines": [{"sku": ln["sku"], "qty": int(ln["qty"]), "lot": ln["lot"]} for ln in lines],
+        "lines": [
+            {"sku": ln["sku"], "qty": int(ln["qty"]), "lot": ln["lot"]}
+            | (
+                {"components": [{"sku": s, "qty": q} for s, q in kits[ln["sku"]]]}
+                if ln["sku"] in kits
+                else {}
+            )
+            for ln in lines
+        ],
         "priority": int(row["priority"]),
         "ship_by": row["ship_by"],
         "customer_ref": row["customer_ref"],

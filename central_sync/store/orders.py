@@ -43,7 +43,7 @@ def skus_of_orders(tx: Tx, order_ids: Sequence[str]) -> set[str]:
     if not order_ids:
         return set()
     rows = tx.all(
-        f"SELECT DISTINCT sku FROM order_lines WHERE order_id IN ({','.join('?' * len(order_ids))})",
+        f"SELECT DISTINCT sku FROM order_units WHERE order_id IN ({','.join('?' * len(order_ids))})",
         list(order_ids),
     )
     return {r["sku"] for r in rows}
@@ -157,6 +157,11 @@ def first_shipped_at(tx: Tx, order_id: str) -> str | None:
 def line_quantities(tx: Tx, order_id: str) -> list[dict[str, Any]]:
     """(sku, qty) of each of the order's lines."""
     return tx.all("SELECT sku, qty FROM order_lines WHERE order_id = ?", (order_id,))
+
+
+def unit_quantities(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    """(sku, qty) of the units of the order's lines, a kit line as its components."""
+    return tx.all("SELECT sku, qty FROM order_units WHERE order_id = ?", (order_id,))
 
 
 def units_by_sku(tx: Tx, order_id: str) -> dict[str, int]:
@@ -301,15 +306,16 @@ def line_statuses(tx: Tx, order_id: str) -> list[dict[str, Any]]:
 def lines_to_ship(tx: Tx, order_id: str) -> list[dict[str, Any]]:
     """(sku, qty, lot) of the order's lines with units left, in order."""
     return tx.all(
-        "SELECT sku, qty, lot FROM order_lines WHERE order_id = ? AND qty > 0 ORDER BY line_no",
+        "SELECT line_no, sku, qty, lot FROM order_lines WHERE order_id = ? AND qty > 0"
+        " ORDER BY line_no",
         (order_id,),
     )
 
 
 def lines_of_orders(tx: Tx, order_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """(order_id, sku, qty) of every line of the orders named."""
+    """(order_id, sku, qty) of the units of every line of the orders named (kits as components)."""
     return _all_in(
-        tx, "SELECT order_id, sku, qty FROM order_lines WHERE order_id IN ({marks})", order_ids
+        tx, "SELECT order_id, sku, qty FROM order_units WHERE order_id IN ({marks})", order_ids
     )
 
 
@@ -346,7 +352,7 @@ def _unassigned_where(skus: Sequence[str] | None) -> tuple[str, list[Any]]:
     where, params = "", list[Any]()
     if skus is not None:
         where = (  # from the few unassigned orders (status index) to their lines (primary key)
-            " AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id"
+            " AND EXISTS (SELECT 1 FROM order_units l WHERE l.order_id = orders.id"
             f" AND l.sku IN ({','.join('?' * len(skus))}))"
         )
         params = list(skus)

@@ -444,6 +444,40 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX handover_parcels_order ON handover_parcels(order_id)
     """,
+    """
+    -- Kits and bundles (组合装, docs/central.md "Kits and bundles"): a channel SKU sold as
+    -- component SKUs in fixed quantities. A kit's SKU is never a product's, and a component is
+    -- always a product (no kit inside a kit, so no cycles).
+    CREATE TABLE kits (
+        sku TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_zh TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE kit_components (
+        kit_sku TEXT NOT NULL REFERENCES kits(sku),
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        PRIMARY KEY (kit_sku, sku)
+    );
+    CREATE INDEX kit_components_sku ON kit_components(sku);
+    -- A kit line's components as the kit was when the order came in (a later change to the kit
+    -- does not change an order taken), per kit unit.
+    CREATE TABLE order_line_components (
+        order_id TEXT NOT NULL REFERENCES orders(id),
+        line_no INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        per_kit INTEGER NOT NULL,
+        PRIMARY KEY (order_id, line_no, sku)
+    );
+    -- The physical units of each order line, a kit line as its components, any other as itself.
+    -- Demand, assignment and the channels' figures count these.
+    CREATE VIEW order_units AS
+        SELECT l.order_id, l.line_no, COALESCE(c.sku, l.sku) AS sku,
+            l.qty * COALESCE(c.per_kit, 1) AS qty, l.lot
+        FROM order_lines l LEFT JOIN order_line_components c
+            ON c.order_id = l.order_id AND c.line_no = l.line_no
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

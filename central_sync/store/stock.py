@@ -52,7 +52,7 @@ def stock_and_demand(
         waiting_where, waiting_params = _filters(skus, None, "l.")
         waiting_sql = (
             " UNION ALL SELECT '' AS warehouse, l.sku, '' AS bucket, SUM(l.qty) AS qty"
-            " FROM orders o JOIN order_lines l ON l.order_id = o.id"
+            " FROM orders o JOIN order_units l ON l.order_id = o.id"
             " WHERE o.warehouse IS NULL AND o.status IN ('unassigned', 'on_hold')"
             f"{waiting_where} GROUP BY l.sku"
         )
@@ -63,7 +63,7 @@ def stock_and_demand(
         " SUM(CASE WHEN ordered > picked THEN ordered - picked ELSE 0 END) AS qty FROM ("
         " SELECT o.warehouse, o.id, l.sku, SUM(l.qty) AS ordered,"
         " MAX(COALESCE(p.qty, 0)) AS picked"
-        " FROM orders o JOIN order_lines l ON l.order_id = o.id"
+        " FROM orders o JOIN order_units l ON l.order_id = o.id"
         " LEFT JOIN order_picks p ON p.order_id = o.id AND p.sku = l.sku"
         f" WHERE o.status IN ({','.join('?' * len(open_statuses))})"
         f" AND o.warehouse IS NOT NULL{demand_where}"

@@ -15,6 +15,7 @@ from typing import Literal
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision, Feedback
 from edge.domain.errors import EdgeError
+from edge.domain.kit import KitRef
 from edge.domain.workflow import transition
 
 Step = Literal["order", "verify", "package"]
@@ -26,6 +27,7 @@ class PackLine:
     sku: str
     picked: int
     packed: int = 0  # in parcels closed before
+    kit: KitRef | None = None  # a kit's component (edge.domain.kit)
 
     @property
     def to_pack(self) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision, Event, Feedback
 from edge.domain.errors import EdgeError
+from edge.domain.kit import KitRef, shipped_lines
 from edge.domain.ledger import Account, Bucket, Movement, Place
 from edge.domain.order import OrderStatus, StatusChange, change_status
 from edge.domain.pack import PackOrder, PackSession, step_of
@@ -42,6 +43,7 @@ class Content:
     lot: str
     qty: int
     source: str = ""  # the tote it came from (closing only)
+    kit: KitRef | None = None  # a kit's component: shipped as the kit (edge.domain.kit)
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,7 @@ def _take(
     out: list[Content] = []
     for line_id, qty in sorted(verified.items()):
         sku = lines[line_id].sku  # type: ignore[attr-defined]
+        kit = getattr(lines[line_id], "kit", None)
         need = qty
         for (container, s_sku, lot), have in left.items():
             if s_sku != sku or have <= 0 or need == 0:
@@ -272,7 +275,7 @@ def _take(
             take = min(have, need)
             left[(container, s_sku, lot)] -= take
             need -= take
-            out.append(Content(line_id, sku, lot, take, container))
+            out.append(Content(line_id, sku, lot, take, container, kit))
         if need:
             # The units were verified but are not in the order's totes any more (moved away).
             raise EdgeError("parcel_not_ready", order_id=order_id)
@@ -316,10 +319,8 @@ def ship_order(
 
 
 def _summed(contents: Sequence[Content]) -> list[dict[str, object]]:
-    per_sku: dict[str, int] = {}
-    for c in contents:
-        per_sku[c.sku] = per_sku.get(c.sku, 0) + c.qty
-    return [{"sku": sku, "qty": qty} for sku, qty in sorted(per_sku.items())]
+    """The parcel's units per SKU, a kit's components as the kit (as the channel sold it)."""
+    return shipped_lines((c.sku, c.qty, c.kit) for c in contents)
 
 
 def dispatch_parcel(

@@ -4,17 +4,20 @@ cancelled with their reservations given back and picked units sent back to bins.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from edge.domain.allocation import LineRequest, allocate, release_all, release_some
 from edge.domain.decision import Decision, Event
 from edge.domain.errors import EdgeError
+from edge.domain.kit import explode
 from edge.domain.ledger import MAX_QUANTITY, Reservation, Stock
 from edge.domain.line_cut import Line, plan_cut, units_to_return
 from edge.domain.order import OrderStatus, change_status
 from edge.domain.shelf_life import ShelfRules
 from edge.domain.stock import PutBack, put_back
+from edge.store import kits as kit_store
 from edge.store import orders as store
 from edge.store import orders as store_orders
 from edge.store.catalog import require_location, require_sku
@@ -36,6 +39,10 @@ def receive_order(
     if not order.lines:
         raise EdgeError("invalid_request", reason="an order needs at least one line")
     for line in order.lines:
+        if line.qty <= 0:
+            raise EdgeError("invalid_quantity", quantity=line.qty, reason="it must be 1 or more")
+    placed = replace(order, lines=_kits_as_components(tx, order.lines))
+    for line in placed.lines:
         require_sku(tx, line.sku)
         if line.qty <= 0:
             raise EdgeError("invalid_quantity", quantity=line.qty, reason="it must be 1 or more")
@@ -45,7 +52,7 @@ def receive_order(
     if store.order_row(tx, order_id) is not None:
         raise EdgeError("duplicate", what="order", key=order_id)
     store.insert_order(
-        tx, order, order_id, operator_id=actor.operator_id, device_id=actor.device_id
+        tx, placed, order_id, operator_id=actor.operator_id, device_id=actor.device_id
     )
     payload = {
         "channel": order.channel,
@@ -57,6 +64,21 @@ def receive_order(
     )
     status = allocate_order(tx, order_id, actor, shelf=shelf)
     return {"order_id": order_id, "status": status, "duplicate": False}
+
+
+def _kits_as_components(tx: Tx, lines: Sequence[store.NewLine]) -> tuple[store.NewLine, ...]:
+    """Each kit line as its components' lines: the components central sent with it, else the
+    kit as this edge's catalogue defines it (an order posted here); other lines as they are."""
+    known = kit_store.components_of(tx, [ln.sku for ln in lines if not ln.components])
+    out: list[store.NewLine] = []
+    for n, line in enumerate(lines, start=1):
+        components = line.components or tuple(known.get(line.sku, ()))
+        if not components:
+            out.append(line)
+            continue
+        for part in explode(line.sku, line.qty, n, components):
+            out.append(store.NewLine(part.sku, part.qty, line.lot, kit=part.kit, gift=line.gift))
+    return tuple(out)
 
 
 def allocate_order(tx: Tx, order_id: str, actor: Actor, *, shelf: ShelfRules) -> str:

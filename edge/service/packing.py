@@ -43,6 +43,7 @@ from edge.store import packing as store
 from edge.store import print_jobs
 from edge.store.catalog import product_names
 from edge.store.database import Store
+from edge.store.kits import line_marks
 from edge.store.ledger import Actor, apply_decision
 from edge.store.operators import LoginSession, device_station
 from edge.store.picking import zones_of
@@ -162,6 +163,7 @@ def view_pack(
     lines: list[dict[str, Any]] = []  # the screen's rows, as JSON
     if order is not None:
         names = product_names(conn, [ln.sku for ln in order.lines])
+        marks = line_marks(conn, [ln.line_id for ln in order.lines])
         lines = [
             {
                 "line_id": ln.line_id,
@@ -171,6 +173,8 @@ def view_pack(
                 "to_pack": ln.to_pack,
                 "verified": s.verified.get(ln.line_id, 0),
                 "packed": ln.packed,
+                "kit": marks.get(ln.line_id, {}).get("kit"),
+                "gift": marks.get(ln.line_id, {}).get("gift", False),
             }
             for ln in order.lines
             if ln.picked

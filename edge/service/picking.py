@@ -15,6 +15,7 @@ from edge.domain.pick import PROMPT, PickContext, PickSession, decide_pick, prom
 from edge.domain.wave import WaveRules
 from edge.service import waves as wave_service
 from edge.service.floor import FloorSettings
+from edge.store import kits as kit_store
 from edge.store import orders as order_store
 from edge.store import picking as store
 from edge.store.database import Store
@@ -162,7 +163,7 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
             "slot": slot.slot,
             "tote": slot.tote,
             "order_id": task.order_id,
-        }
+        } | _marks(conn, task.line_id)
     # Units of orders cancelled while on this list, in its totes: which go back to which bin.
     put_back = order_store.open_putbacks(conn, list_id=pl.id)
     return {
@@ -179,6 +180,11 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
         "quantity_prompt": session.quantity_prompt,
         "complete_line": session.complete_line,
     }
+
+
+def _marks(conn: Any, line_id: str) -> dict[str, Any]:
+    """A kit's component names its kit (组合装); a gift line (赠品) says so."""
+    return kit_store.line_marks(conn, [line_id]).get(line_id, {"kit": None, "gift": False})
 
 
 async def create_list(

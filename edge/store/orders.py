@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge.domain.allocation import Candidate
+from edge.domain.kit import KitRef
 from edge.domain.order import OrderStatus
 from edge.domain.shelf_life import ShelfRules
 from edge.store.db import rows
@@ -21,6 +22,21 @@ class NewLine:
     sku: str
     qty: int
     lot: str = ""
+    # a kit line as central sends it: its components (sku, qty per kit); stored as them
+    components: tuple[tuple[str, int], ...] = ()
+    kit: KitRef | None = None  # a component line: the kit it belongs to
+    gift: bool = False  # added by a gift rule (赠品), price 0
+
+
+# An order line's kit, read with it (`kit_of`): a kit's component names its kit.
+KIT_COLUMNS = "kit_sku, kit_line_no, per_kit, kit_parts"
+
+
+def kit_of(row: Any) -> KitRef | None:
+    """The kit of an order line's row read with KIT_COLUMNS (None: not a kit's component)."""
+    if not row["kit_sku"]:
+        return None
+    return KitRef(row["kit_sku"], row["kit_line_no"], row["per_kit"], row["kit_parts"])
 
 
 @dataclass(frozen=True)
@@ -75,9 +91,15 @@ def insert_order(
     line_ids = []
     for n, line in enumerate(order.lines, start=1):
         line_id = f"{order_id}-{n}"
+        kit = line.kit or KitRef("", 0, 0, 0)
         tx.execute(
-            "INSERT INTO order_lines (id, order_id, line_no, sku, lot, qty_ordered) VALUES (?,?,?,?,?,?)",
-            (line_id, order_id, n, line.sku, line.lot, line.qty),
+            "INSERT INTO order_lines (id, order_id, line_no, sku, lot, qty_ordered, kit_sku,"
+            " kit_line_no, kit_qty, per_kit, kit_parts, gift) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                *(line_id, order_id, n, line.sku, line.lot, line.qty),
+                *(kit.sku, kit.line_no, line.qty // kit.per_kit if kit.per_kit else 0),
+                *(kit.per_kit, kit.parts, int(line.gift)),
+            ),
         )
         line_ids.append(line_id)
     tx.execute(

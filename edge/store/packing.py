@@ -17,7 +17,7 @@ from edge.domain.parcel import (
     ParcelInfo,
     Source,
 )
-from edge.store.orders import release_empty_tote
+from edge.store.orders import KIT_COLUMNS, kit_of, release_empty_tote
 from edge.store.writer import Tx
 
 Conn = sqlite3.Connection | Tx
@@ -32,10 +32,10 @@ def pack_order(conn: Conn, order_id: str) -> PackOrder | None:
     if row is None:
         return None
     lines = tuple(
-        PackLine(r["id"], r["sku"], r["qty_picked"], r["qty_packed"])
+        PackLine(r["id"], r["sku"], r["qty_picked"], r["qty_packed"], kit_of(r))
         for r in conn.execute(
             "SELECT id, sku, MIN(qty_picked, qty_ordered - qty_cancelled) AS qty_picked,"
-            " qty_packed FROM order_lines WHERE order_id = ? ORDER BY id",
+            f" qty_packed, {KIT_COLUMNS} FROM order_lines WHERE order_id = ? ORDER BY id",
             (order_id,),
         )
     )
@@ -155,9 +155,11 @@ def parcel_packer(conn: Conn, parcel_id: str) -> int | None:
 
 def _parcel(conn: Conn, row: sqlite3.Row) -> ParcelInfo:
     contents = tuple(
-        Content(r["order_line_id"], r["sku"], r["lot"], r["qty"])
+        Content(r["order_line_id"], r["sku"], r["lot"], r["qty"], kit=kit_of(r))
         for r in conn.execute(
-            "SELECT * FROM parcel_contents WHERE parcel_id = ? ORDER BY order_line_id, lot",
+            f"SELECT c.*, {KIT_COLUMNS} FROM parcel_contents c"
+            " JOIN order_lines l ON l.id = c.order_line_id"
+            " WHERE c.parcel_id = ? ORDER BY c.order_line_id, c.lot",
             (row["id"],),
         )
     )

@@ -993,6 +993,36 @@ def m0025_zone_lists(db: Database) -> None:
     db.execute("ALTER TABLE container_bindings ADD COLUMN list_id TEXT")
 
 
+@MIGRATIONS(name="0026_kits")
+def m0026_kits(db: Database) -> None:
+    # Kits (组合装) from central's catalogue, and order lines that are a kit's components: a kit
+    # line is stored as one line per component (allocated, picked and verified as such), each
+    # naming the kit, its line as the channel sent it, the kits ordered and the units per kit.
+    # A gift line (赠品) added by one of central's gift rules is flagged.
+    db.executescript(
+        """
+        CREATE TABLE kits (
+            sku TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_zh TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE kit_components (
+            kit_sku TEXT NOT NULL REFERENCES kits(sku),
+            sku TEXT NOT NULL REFERENCES products(sku),
+            qty INTEGER NOT NULL CHECK (qty > 0),
+            PRIMARY KEY (kit_sku, sku)
+        );
+        ALTER TABLE order_lines ADD COLUMN kit_sku TEXT NOT NULL DEFAULT '';
+        ALTER TABLE order_lines ADD COLUMN kit_line_no INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE order_lines ADD COLUMN kit_qty INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE order_lines ADD COLUMN per_kit INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE order_lines ADD COLUMN kit_parts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE order_lines ADD COLUMN gift INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     names = [m.name for m in MIGRATIONS._migrations]

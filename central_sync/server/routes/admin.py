@@ -15,6 +15,7 @@ from central_sync.server.amend import AddressIn, CancelIn, ReassignIn
 from central_sync.server.catalogue import SKU_PATTERN, ProductIn, ProductWithSku
 from central_sync.server.deps import Admin, AdminOrCookie, CentralDep
 from central_sync.server.errors import CentralError
+from central_sync.server.kits import KitIn, KitWithSku
 from central_sync.server.orders import summary
 from kernel.fields import Code, Int64Id, Word
 
@@ -24,6 +25,10 @@ reader = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[AdminOrCookie
 
 class ProductsIn(BaseModel):
     products: list[ProductWithSku] = Field(min_length=1, max_length=10_000)
+
+
+class KitsIn(BaseModel):
+    kits: list[KitWithSku] = Field(min_length=1, max_length=10_000)
 
 
 class EdgeIn(BaseModel):
@@ -117,6 +122,28 @@ def post_products(body: ProductsIn, central: CentralDep) -> dict[str, Any]:
 def get_products(central: CentralDep) -> dict[str, Any]:
     """The catalogue."""
     return {"products": central.products()}
+
+
+@router.put("/kits/{sku}")
+def put_kit(sku: Code, body: KitIn, central: CentralDep) -> dict[str, Any]:
+    """Create or replace one kit (组合装); every edge gets `kit_upserted` when it changed."""
+    if not re.fullmatch(SKU_PATTERN, sku):
+        raise CentralError(
+            "invalid_request", reason=f"SKU {sku!r} must be 1-64 characters, no spaces"
+        )
+    return central.upsert_kits([(sku, body)])
+
+
+@router.post("/kits")
+def post_kits(body: KitsIn, central: CentralDep) -> dict[str, Any]:
+    """Create or replace many kits at once (a JSON import): all of them, or none."""
+    return central.upsert_kits([(k.sku, k) for k in body.kits])
+
+
+@reader.get("/kits")
+def get_kits(central: CentralDep) -> dict[str, Any]:
+    """The kits and their components."""
+    return {"kits": central.list_kits()}
 
 
 @reader.get("/stock")
