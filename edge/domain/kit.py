@@ -72,4 +72,3 @@ def shipped_lines(units: Iterable[tuple[str, int, KitRef | None]]) -> list[dict[
             if q > whole * per
         ]
     return out
-
