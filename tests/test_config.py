@@ -309,6 +309,22 @@ REFUSALS = [
         id="sync interval zero",
     ),
     pytest.param(
+        "[retention]\noutbox_days = 4000\n",
+        {},
+        None,
+        "config key retention.outbox_days (env WAREHOUSE_EDGE_RETENTION_OUTBOX_DAYS): "
+        "expected an integer from 0 to 3650, got 4000 (from {file})",
+        id="outbox retention too long",
+    ),
+    pytest.param(
+        "",
+        {"WAREHOUSE_EDGE_RETENTION_PRUNE_BATCH": "5"},
+        None,
+        "config key retention.prune_batch (env WAREHOUSE_EDGE_RETENTION_PRUNE_BATCH): "
+        "expected an integer from 10 to 10000, got '5' (from environment)",
+        id="prune batch too small",
+    ),
+    pytest.param(
         "[auth]\npin_hash_cost = 9\n",
         {},
         None,
@@ -329,7 +345,7 @@ REFUSALS = [
         {},
         None,
         "config key sever (env WAREHOUSE_EDGE_SEVER): expected one of the sections (edge, "
-        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board, waves), got an unknown section "
+        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board, waves, retention), got an unknown section "
         "(from {file})",
         id="unknown section in the file",
     ),
@@ -338,7 +354,7 @@ REFUSALS = [
         {},
         None,
         "config key port (env WAREHOUSE_EDGE_PORT): expected one of the sections (edge, "
-        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board, waves), got a key outside any section "
+        "server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board, waves, retention), got a key outside any section "
         "(from {file})",
         id="key outside any section",
     ),
@@ -355,7 +371,7 @@ REFUSALS = [
         {"WAREHOUSE_EDGE_SEVER_PORT": "8080"},
         None,
         "config key sever_port (env WAREHOUSE_EDGE_SEVER_PORT): expected one of the sections "
-        "(edge, server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board, waves), got an unknown section "
+        "(edge, server, store, stock, picking, auth, scans, central, packing, printing, carrier, returns, logging, kpi, report, notify, board, waves, retention), got an unknown section "
         "(from environment)",
         id="unknown section in the environment",
     ),
@@ -494,7 +510,7 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 131
+    assert len(keys) == len(table) == 134
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
     assert table["stations"] == ("WAREHOUSE_EDGE_STATIONS", "[]")
     assert table["scanners"] == ("WAREHOUSE_EDGE_SCANNERS", "[]")

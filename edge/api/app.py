@@ -61,6 +61,7 @@ from edge.service.documents import render_document
 from edge.service.notify import ExceptionWatch
 from edge.service.orders import putback_notices
 from edge.service.printing import Spooler
+from edge.service.retention import prune_loop
 from edge.service.throttle import RateLimit, SourceThrottle
 from edge.service.weekly_run import report_loop
 from edge.store.database import Store
@@ -182,6 +183,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         log.info("edge %s ready, database %s", app.state.store.edge_id, app.state.store.path)
         housekeeping = asyncio.create_task(_housekeeping(app.state.store, settings))
         weekly = asyncio.create_task(report_loop(app.state.store, settings))
+        pruning = asyncio.create_task(prune_loop(app.state.store, settings.retention))
         app.state.sync = await _start_sync(
             app.state.store, app.state.metrics, settings, app.state.broker
         )
@@ -216,6 +218,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             await app.state.stations.stop()
             housekeeping.cancel()
             weekly.cancel()
+            pruning.cancel()
             if app.state.sync is not None:
                 await app.state.sync.stop()
             if owned:

@@ -14,6 +14,7 @@ from edge.cli.import_cmd import import_
 from edge.cli.install_cmd import install_systemd
 from edge.cli.labels_cmd import labels
 from edge.cli.report_cmd import report
+from edge.cli.retention_cmd import ledger, retention
 from edge.cli.stock_cmd import stock
 from edge.cli.sync_cmd import sync
 from edge.cli.tls_cmd import tls
@@ -34,4 +35,6 @@ COMMANDS: list[click.Command] = [
     operators,
     report,
     install_systemd,
+    retention,
+    ledger,
 ]

@@ -21,6 +21,7 @@ from edge.config.devices import (
 from edge.config.keys import _SECTION
 from edge.config.notify import NotifySettings, WebhookSettings
 from edge.config.reporting import KpiSettings, ReportSettings
+from edge.config.retention import RetentionSettings
 from edge.config.sections import (
     AuthSettings,
     CarrierSettings,
@@ -62,6 +63,7 @@ class Settings(BaseModel):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     board: BoardSettings = Field(default_factory=BoardSettings)
     waves: WavesSettings = Field(default_factory=WavesSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     stations: tuple[StationSettings, ...] = Field(
         (), description="[[stations]]: benches, returns desks, docks; the whole list as JSON."
     )

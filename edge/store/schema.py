@@ -1023,6 +1023,44 @@ def m0026_kits(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0027_retention")
+def m0027_retention(db: Database) -> None:
+    # Retention (docs/operations.md): outbox events central acknowledged are pruned past an age;
+    # `outbox_pruned` is each epoch's low-water mark (every seq up to it was delivered and is
+    # gone), so verify does not read the pruned seqs as gaps. Old movements are archived to a
+    # file; `ledger_archives` keeps where the hash chain continues and `ledger_carried` the sum
+    # the archived movements left at each grain, so balances still equal the ledger's sums.
+    db.executescript(
+        f"""
+        CREATE TABLE outbox_pruned (
+            epoch INTEGER PRIMARY KEY,
+            through_seq INTEGER NOT NULL CHECK (through_seq > 0),
+            pruned_at TEXT NOT NULL
+        );
+        CREATE TABLE ledger_archives (
+            id INTEGER PRIMARY KEY,
+            first_id INTEGER NOT NULL,
+            through_id INTEGER NOT NULL,
+            last_hash TEXT NOT NULL,
+            before TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            file TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            made_at TEXT NOT NULL
+        );
+        CREATE TABLE ledger_carried (
+            sku TEXT NOT NULL,
+            location TEXT NOT NULL,
+            container TEXT NOT NULL,
+            lot TEXT NOT NULL,
+            bucket TEXT NOT NULL CHECK (bucket IN {BUCKETS}),
+            qty INTEGER NOT NULL,
+            PRIMARY KEY (sku, location, container, lot, bucket)
+        );
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     names = [m.name for m in MIGRATIONS._migrations]

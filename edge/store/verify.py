@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.store.ledger import HASHED, movement_hash
+from edge.store.ledger_archive import archived_through
 from edge.store.schema import BUCKETS
 
 PROGRESS_EVERY = 100_000
@@ -48,6 +49,7 @@ def verify(
     """Every broken ledger invariant, in check order; [] when the ledger is sound.
 
     `progress(done, total)` is called after every `every` movements of the hash-chain walk."""
+    _before_retention(conn)
     return [
         *balance_sums(conn),
         *negative_buckets(conn),
@@ -57,6 +59,20 @@ def verify(
         *outbox_gaps(conn),
         *line_allocations(conn),
     ]
+
+
+def _before_retention(conn: sqlite3.Connection) -> None:
+    """A database from before retention (a backup of an older release, checked without being
+    migrated) has pruned and archived nothing: empty stand-ins, in this connection only."""
+    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    stand_ins = {
+        "outbox_pruned": "epoch INTEGER, through_seq INTEGER",
+        "ledger_archives": "through_id INTEGER, last_hash TEXT",
+        "ledger_carried": "sku, location, container, lot, bucket, qty",
+    }
+    for table, columns in stand_ins.items():
+        if table not in have:
+            conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns})")
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:
@@ -87,6 +103,7 @@ def grain(sku: str, location: str, container: str, lot: str, bucket: str | None 
 
 
 # Signed flows into and out of the in-building buckets; external accounts carry no balance.
+# What archived movements summed to is carried forward at each grain (edge/store/ledger_archive.py).
 _SUMS = f"""
     SELECT sku, location, container, lot, bucket, SUM(qty) AS total FROM (
         SELECT sku, to_location AS location, to_container AS container, lot,
@@ -95,6 +112,8 @@ _SUMS = f"""
         UNION ALL
         SELECT sku, from_location, from_container, lot, from_bucket, -qty
           FROM movements WHERE from_bucket IN {BUCKETS}
+        UNION ALL
+        SELECT sku, location, container, lot, bucket, qty FROM ledger_carried
     ) GROUP BY sku, location, container, lot, bucket
 """
 _GRAIN_JOIN = (
@@ -154,7 +173,8 @@ def hash_chain(
     """Ids run 1, 2, 3... and each row's hash matches its columns and the hash before it."""
     total = _one(conn, "SELECT COUNT(*) FROM movements")
     cursor = _rows(conn, f"SELECT {', '.join(HASHED)}, hash FROM movements ORDER BY id")
-    last_id, last_hash, done = 0, "", 0
+    # After an archive the chain continues from the last archived row's hash.
+    (last_id, last_hash), done = archived_through(conn), 0
     for *values, stored in cursor:
         row = dict(zip(HASHED, values, strict=True))
         if row["id"] != last_id + 1:
@@ -180,16 +200,26 @@ def _missing_movements(last_id: int, next_id: int) -> Problem:
 def movement_events(conn: sqlite3.Connection) -> Iterator[Problem]:
     """Each movement is listed by its own outbox event, and each listed movement exists there."""
     listed = (
-        "SELECT json_extract(j.value, '$.id'), o.epoch, o.seq"
+        "SELECT json_extract(j.value, '$.id') AS id, o.epoch AS epoch, o.seq AS seq"
         " FROM outbox o, json_each(o.payload, '$.movements') j WHERE json_valid(o.payload)"
     )
     broken = "SELECT epoch, seq FROM outbox WHERE NOT json_valid(payload) ORDER BY 1, 2"
     for epoch, seq in _rows(conn, broken).fetchall():
         yield Problem("outbox", f"epoch={epoch} seq={seq}", "payload is not valid JSON")
-    unlisted = f"SELECT id, event_epoch, event_seq FROM movements EXCEPT {listed} ORDER BY 1"
+    # A movement whose event was pruned (acknowledged, past retention) lists nothing; an event
+    # may list a movement that was archived.
+    unlisted = (
+        "SELECT m.id, m.event_epoch, m.event_seq FROM movements m LEFT JOIN outbox_pruned p"
+        f" ON p.epoch = m.event_epoch WHERE m.event_seq > COALESCE(p.through_seq, 0)"
+        f" EXCEPT {listed} ORDER BY 1"
+    )
     for movement_id, epoch, seq in _rows(conn, unlisted).fetchall():
         yield _unlisted(conn, movement_id, epoch, seq)
-    dangling = f"{listed} EXCEPT SELECT id, event_epoch, event_seq FROM movements ORDER BY 2, 3, 1"
+    archived, _ = archived_through(conn)
+    dangling = (
+        f"SELECT id, epoch, seq FROM ({listed}) WHERE id > {archived}"
+        " EXCEPT SELECT id, event_epoch, event_seq FROM movements ORDER BY 2, 3, 1"
+    )
     for movement_id, epoch, seq in _rows(conn, dangling).fetchall():
         yield _dangling(conn, movement_id, epoch, seq)
 
@@ -212,11 +242,13 @@ def _dangling(conn: sqlite3.Connection, movement_id: Any, epoch: int, seq: int) 
 
 
 def outbox_gaps(conn: sqlite3.Connection) -> Iterator[Problem]:
-    """Outbox seq runs 1, 2, 3... within each epoch (sync relies on it to never skip an event)."""
+    """Outbox seq runs 1, 2, 3... within each epoch (sync relies on it to never skip an event);
+    an epoch's pruned events end at its low-water mark, and the rest run on from there."""
     sql = """
         SELECT epoch, prev, seq FROM (
-            SELECT epoch, seq, LAG(seq, 1, 0) OVER (PARTITION BY epoch ORDER BY seq) AS prev
-              FROM outbox
+            SELECT o.epoch, o.seq, LAG(o.seq, 1, COALESCE(p.through_seq, 0))
+                   OVER (PARTITION BY o.epoch ORDER BY o.seq) AS prev
+              FROM outbox o LEFT JOIN outbox_pruned p ON p.epoch = o.epoch
         ) WHERE seq != prev + 1 ORDER BY epoch, seq
     """
     for epoch, prev, seq in _rows(conn, sql):
