@@ -102,7 +102,10 @@ def _text(text: str, font: str) -> str:
 def render_handover(sheet: HandoverSheet) -> bytes:
     """The handover list as PDF bytes (A4; the English half only where no CJK font is found)."""
     font = cjk_font() or LATIN
-    t = lambda s: _text(s, font)  # noqa: E731
+
+    def t(s: str) -> str:
+        return _text(s, font)
+
     base = ParagraphStyle("base", fontName=font, fontSize=10, leading=13)
     h1 = ParagraphStyle("h1", parent=base, fontSize=16, leading=20, spaceAfter=4)
     buf = io.BytesIO()
@@ -160,7 +163,7 @@ def render_handover(sheet: HandoverSheet) -> bytes:
 
 def _grid(rows: list[list[Any]], font: str, widths: list[float], *, header: bool) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
-    style = [
+    style: list[Any] = [
         ("FONTNAME", (0, 0), (-1, -1), font),
         ("FONTSIZE", (0, 0), (-1, -1), 9),
         ("GRID", (0, 0), (-1, -1), 0.3, colors.HexColor("#999999")),

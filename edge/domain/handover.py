@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
+from typing import Any
 
 from edge.domain.decision import Decision, Event
 from edge.domain.errors import EdgeError
@@ -146,7 +147,7 @@ def close(
         gone.add(mine.parcel_id)
         events += d.events
         changes += d.changes
-    listed = [
+    listed: list[dict[str, object]] = [
         {
             "order_id": m.order_id,
             "tracking_number": m.parcel.tracking_no,
@@ -159,7 +160,7 @@ def close(
         "carrier": h.carrier,
         "container": h.container,
         "count": len(listed),
-        "total_weight_g": sum(int(x["weight_g"]) for x in listed),
+        "total_weight_g": sum(m.parcel.weight_g for m in members),
         "parcels": listed,
     }
     events.append(Event("handover_closed", payload))
@@ -210,7 +211,7 @@ def missed(
 
 def closeout(
     waiting: Sequence[Waiting], cutoffs: Mapping[str, Sequence[int]], now: datetime, zone: tzinfo
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """The close-out screen: per carrier with parcels waiting, its next cut-off and the parcels
     (each marked `missed` when a cut-off it was due for has passed)."""
     late = {w.parcel_id for m in missed(waiting, cutoffs, now, zone) for w in m.parcels}

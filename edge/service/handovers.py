@@ -214,12 +214,12 @@ def closeout(conn: Any, rules: HandoverRules, now: datetime) -> dict[str, Any]:
     groups = domain.closeout(waiting, rules.cutoffs, now, rules.zone)
     inside = store.in_handover(conn)
     for g in groups:
-        for p in g["parcels"]:  # type: ignore[union-attr]
+        for p in g["parcels"]:
             p["handover_id"] = inside.get(p["parcel_id"])
     return {
         "carriers": groups,
         "waiting": len(waiting),
-        "missed": sum(int(g["missed"]) for g in groups),  # type: ignore[call-overload]
+        "missed": sum(int(g["missed"]) for g in groups),
         "open_handovers": store.listing(conn, status="open"),
         "choices": carriers(conn, rules),
     }
