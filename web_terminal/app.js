@@ -15,6 +15,7 @@ import { putawayScreen, receiveScreen } from "./screens_dock.js";
 import { createPackBench, weightOfScan } from "./pack_bench.js";
 import { dispatchScreen, packScreen } from "./screens_pack.js";
 import { createExceptions, exceptionsScreen } from "./exceptions.js";
+import { closeoutScreen, createHandover, handoverScreen } from "./handover.js";
 import { countScreen, countsScreen, createCounts, refillScreen, refillsScreen } from "./counts.js";
 import { createKpis, kpiScreen } from "./kpis.js";
 import { boardScreen, createBoard } from "./board.js";
@@ -44,6 +45,8 @@ const SCREENS = {
   refills: refillsScreen,
   refill: refillScreen,
   board: boardScreen,
+  handover: handoverScreen,
+  closeout: closeoutScreen,
   "unknown-station": unknownStationScreen,
 };
 const WORKFLOWS = new Set(["pick", "move", "pack", "dispatch", "returns", "receive", "putaway"]);
@@ -151,6 +154,7 @@ function route(code) {
   else if (state.screen === "pack" && state.task?.view?.step === "package" && weightOfScan(code)) act.scannedWeight(weightOfScan(code));
   else if (state.screen === "count") act.countScan(code);
   else if (state.screen === "refill") act.refillScan(code);
+  else if (state.screen === "handover") act.hoScan(code);
   else if (WORKFLOWS.has(state.screen)) enqueue(code);
   else refuse(t("choose_task_first"));
 }
@@ -471,6 +475,8 @@ Object.assign(act, kpis.actions);
 Object.assign(act, createBoard({ state, render, go, needLogin, refuse }).actions);
 // The supervisor's exceptions: the open ones, a sound for a new one; acknowledge, resolve.
 Object.assign(act, createExceptions({ state, render, go, needLogin, refuse }).actions);
+// Carrier handover (交接单) and close-out: parcels into a carrier's bag; what is still here.
+Object.assign(act, createHandover({ state, render, go, needLogin, refuse, notify: (tone, text) => show(overlay, { tone, text }) }).actions);
 // Cycle counts: the open ones (blind: no expected quantity), counting one; a supervisor's review.
 Object.assign(act, createCounts({ state, render, go, needLogin, refuse, overlay }).actions);
 

@@ -136,6 +136,8 @@ export function chooserScreen({ state, act }) {
   if (PACK_ROLES.has(role)) {
     tiles.push(tile("btn-pack", t("task_pack"), t("task_pack_hint"), "▣", () => act.startTask("pack")));
     tiles.push(tile("btn-dispatch", t("task_dispatch"), t("task_dispatch_hint"), "⇨", () => act.startTask("dispatch")));
+    tiles.push(tile("btn-handover", t("task_handover"), t("task_handover_hint"), "⊞", act.openHandover));
+    tiles.push(tile("btn-closeout", t("task_closeout"), t("task_closeout_hint"), "☐", act.openCloseout));
   }
   if (RETURNS_ROLES.has(role)) {
     tiles.push(tile("btn-returns", t("task_returns"), t("task_returns_hint"), "↩", () => act.startTask("returns")));
