@@ -90,10 +90,11 @@ def picker_sender(p: Picker, floor: Floor, totes: Totes, tally: Tally) -> Send:
 
     async def send(conn: Connection) -> bool:
         step = p.view["step"] if p.view else "done"
-        before = floor.totes_used
+        # `pick` takes the next empty tote before its first await: this one, not another's
+        tote = pick_bench.tote_code(floor.totes_used + 1)
         ok = await pick(conn)
-        if step == "tote" and floor.totes_used > before:
-            totes.open.setdefault(p.index, []).append(pick_bench.tote_code(floor.totes_used))
+        if step == "tote" and ok:
+            totes.open.setdefault(p.index, []).append(tote)
         if step != "done" and p.view and p.view["step"] == "done":
             totes.filled.extend(totes.open.pop(p.index, []))
         return ok
