@@ -357,6 +357,15 @@ def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_dec
         order_id = answers[0]["view"]["order_id"]
         status = read_only(db, f"SELECT status FROM orders WHERE id = '{order_id}'")
         at_central = shipment_at_central(edge.banner, order_id)
+        # the parcels the demo packed for the courier go into a bag of the carrier the banner names
+        told = next(x for x in edge.banner if x.startswith("Handover ("))
+        carrier = told.split("choose ", 1)[1].split(", scan;", 1)[0]
+        codes = told.rsplit("): ", 1)[1].split(", ")
+        bag = _post(edge.url, "/api/v1/handovers", token, {"carrier": carrier, "container": "bag"})
+        for n, code in enumerate(codes):
+            scan = {"scan_id": f"demo-bag-{n}", "raw": code}
+            _post(edge.url, f"/api/v1/handovers/{bag['id']}/scans", token, scan)
+        handed = _post(edge.url, f"/api/v1/handovers/{bag['id']}/close", token, {})
         # a unit written off at the edge: Shopify's published figure and the shop's drop by one
         sku, bin_ = read_only(db, UNTOUCHED_SKU)[0]
         before = shopify_figure(edge.banner, sku, lambda n: n is not None)
@@ -377,6 +386,8 @@ def test_in_the_demo_a_picked_order_is_packed_and_dispatched_and_its_waybill_dec
         "Ready to pack (log in as a packer, task Pack, scan a tote): T-0039, T-0040" in edge.banner
     )
     assert all(a["ok"] for a in answers) and closed["prompt"] == "parcel_closed"
+    assert (handed["status"], handed["count"], len(codes)) == ("closed", len(codes), len(codes))
+    assert [p["tracking_no"] for p in handed["parcels"]] == codes
     assert (out["prompt"], status) == ("order_dispatched", [("shipped",)])
     (pdf,) = printed.glob("waybill*.pdf")
     page = pdfium.PdfDocument(pdf.read_bytes())[0].render(scale=203 / 72).to_pil()

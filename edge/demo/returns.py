@@ -53,8 +53,9 @@ def ship_orders(store: Store, settings: Settings, *, count: int = SHIPPED_ORDERS
     return chosen
 
 
-def ship(store: Store, settings: Settings, chosen: Sequence[str]) -> None:
-    """Pick, pack and dispatch each order, each in one writer call (no waybill print)."""
+def ship(store: Store, settings: Settings, chosen: Sequence[str], *, dispatch: bool = True) -> None:
+    """Pick, pack and dispatch each order, each in one writer call (no waybill print);
+    `dispatch` False: they wait packed for a carrier handover."""
     carrier = carrier_for(store, settings.carrier)
     rules = packing.pack_rules(settings)
     box = settings.pack_packages[0]
@@ -68,6 +69,7 @@ def ship(store: Store, settings: Settings, chosen: Sequence[str]) -> None:
             picker="P001",
             packer="K001",
             tag="demo",
+            dispatch=dispatch,
         )
 
 

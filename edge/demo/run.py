@@ -32,6 +32,7 @@ from edge.demo.floor import (
     with_virtual_scanner,
     write_sheet,
 )
+from edge.demo.handover import handover_banner, seed_handover
 from edge.demo.history import seed_history
 from edge.demo.returns import (
     authorise_returns,
@@ -99,6 +100,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
             shipped = ship_orders(store, settings)
             authorise_returns(central.central, store, shipped, lambda: sync_now(store, settings))
             ship(store, settings, _for_the_shop(store))  # its tracking number goes to the shop
+            seed_handover(store, settings, skip=MERGED_ORDERS)  # packed, for the courier's bag
             seed_history(store, settings)  # weeks of it, for the board, KPIs and the report
             counted = seed_counts(store, settings)
             log.info("counted %d demo bins (one waits for approval)", len(counted))
@@ -122,6 +124,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
                 f"Station screen: {url}/ui/?station={DEMO_STATION}",
                 f"Printer (station {DEMO_STATION}): PDF files in {settings.edge.data_dir / 'printed'}",
                 *ready_to_pack(store),
+                *handover_banner(store, settings),
                 f"Virtual scanner (station {DEMO_DESK}): printf 'CODE\\r' > {desk_scanner.user_path}",
                 f"Returns desk screen: {url}/ui/?station={DEMO_DESK}",
                 *returns_banner(returns),
