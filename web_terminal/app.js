@@ -70,6 +70,14 @@ const state = {
   answers: 0,
 };
 
+// The phone's camera: what it reads goes to onScan, exactly as a keyboard-wedge scan does.
+const camera = createCamera({
+  onCode: (code) => onScan(code),
+  another: wantsAnotherUnit,
+  refuse,
+  read: () => sound("read"),
+});
+
 function freshLogin(error = "") {
   return { badge: "", pin: "", typing: false, error };
 }
@@ -93,6 +101,14 @@ function render() {
   }
   renderHeader();
   bench.sync();
+  if (!takesScans()) camera.close(); // e.g. the badge was read: the PIN pad needs no camera
+}
+
+/** Whether the screen now waits for a scan (the camera is offered and kept open only there). */
+function takesScans() {
+  if (state.screen === "login") return !state.login.badge;
+  if (state.screen === "enrol") return !state.enrol.badge; // a supervisor's badge vouches
+  return WORKFLOWS.has(state.screen) || state.screen === "count" || state.screen === "refill";
 }
 
 function renderHeader() {
@@ -541,14 +557,6 @@ function wantsAnotherUnit() {
   if (state.net.pending || state.task?.tone === "bad" || state.screen !== "pick") return false;
   return view?.step === "item" && Number(view.task?.remaining) > 0;
 }
-
-// The phone's camera: what it reads goes to onScan, exactly as a keyboard-wedge scan does.
-const camera = createCamera({
-  onCode: (code) => onScan(code),
-  another: wantsAnotherUnit,
-  refuse,
-  read: () => sound("read"),
-});
 
 function wireChrome() {
   attachWedge(document, { onScan, onKey, ...wedgeProfile() });

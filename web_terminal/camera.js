@@ -7,7 +7,6 @@
 // for another unit of it.
 
 import { t } from "./i18n.js";
-import { button } from "./screens_auth.js";
 import { fill, h } from "./util.js";
 
 /** What the browser's detector must read for us to use it: Code 128 (GS1-128 too), EAN-13, QR
@@ -25,7 +24,7 @@ const MAX_SIDE = 960; // frames are scaled down to this before decoding
 /** The Camera button every screen that takes scans shows beside Type code (act.camera opens
  * and closes the camera). */
 export function cameraButton(act) {
-  return button("btn-camera", t("btn_camera"), act.camera, { kind: "secondary" });
+  return h("button", { type: "button", class: "btn secondary", "data-testid": "btn-camera", onclick: act.camera }, t("btn_camera"));
 }
 
 /** The gate between the decoder and the scan path: offer(code, now, {another}) → true when the
@@ -175,30 +174,39 @@ export function createCamera({ onCode, another = () => false, refuse, read = () 
     }
   }
 
+  let opening = 0; // each open and close counts: an open that was closed meanwhile stops
+
   async function open() {
-    if (stream) return;
+    if (stream || panel.dataset.state === "starting") return;
     if (!window.isSecureContext) return problem("camera_not_https");
     if (!navigator.mediaDevices?.getUserMedia) return problem("camera_none");
+    const mine = ++opening;
     panel.hidden = false;
     document.body.dataset.camera = "on";
     mark("starting");
+    panel.dataset.reads = "0"; // codes taken since the camera opened
     const video = draw();
+    let got;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({
+      got = await navigator.mediaDevices.getUserMedia({
         video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
         audio: false,
       });
     } catch (error) {
+      if (mine !== opening) return;
       close();
       return problem(cameraProblem(error));
     }
+    if (mine !== opening) return stop(got); // closed while the camera started
+    stream = got;
     try {
       decoder = decoder || (await chooseDecoder());
     } catch {
+      if (mine !== opening) return;
       close();
       return problem("camera_decoder_failed");
     }
-    if (!stream) return; // closed while the decoder loaded
+    if (mine !== opening) return; // closed while the decoder loaded (close stopped the stream)
     panel.dataset.decoder = decoder.kind;
     video.srcObject = stream;
     await video.play().catch(() => {});
@@ -207,9 +215,15 @@ export function createCamera({ onCode, another = () => false, refuse, read = () 
     timer = setInterval(() => tick(video), FRAME_MS);
   }
 
+  function stop(media) {
+    for (const track of media?.getTracks() || []) track.stop();
+  }
+
   function close() {
+    if (panel.hidden && !stream) return;
+    opening += 1;
     clearInterval(timer);
-    for (const track of stream?.getTracks() || []) track.stop();
+    stop(stream);
     stream = null;
     panel.hidden = true;
     mark("off");
@@ -219,7 +233,7 @@ export function createCamera({ onCode, another = () => false, refuse, read = () 
 
   // A hidden page lets the camera go: the light goes out and the battery is spared.
   document.addEventListener("visibilitychange", () => document.hidden && close());
-  return { open, close, toggle: () => (stream ? close() : open()), isOpen: () => Boolean(stream) };
+  return { open, close, toggle: () => (panel.hidden ? open() : close()), isOpen: () => Boolean(stream) };
 }
 
 /** This page's address over HTTPS (the edge's port serves one or the other, see docs/https.md). */

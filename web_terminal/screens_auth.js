@@ -1,6 +1,7 @@
 // Screens before the work: enrol the device, log in by badge + PIN, choose a task.
 // Each returns {main, actions}: the content and the buttons at the bottom of the screen.
 
+import { cameraButton } from "./camera.js";
 import { t } from "./i18n.js";
 import { h } from "./util.js";
 
@@ -45,7 +46,7 @@ export function enrolScreen({ state, act }) {
       code,
       errorLine(enrol.error),
     ],
-    actions: [row(button("btn-enrol", t("enrol_button"), submit, { kind: "primary" }))],
+    actions: [row(button("btn-enrol", t("enrol_button"), submit, { kind: "primary" }), cameraButton(act))],
   };
 }
 
@@ -107,7 +108,7 @@ export function loginScreen(ctx) {
   if (state.login.badge && !state.login.typing) main.push(...pinPad(ctx));
   const actions = state.login.badge
     ? []
-    : [row(button("btn-type-badge", t("type_badge"), act.typeBadge, { kind: "secondary" }))];
+    : [row(button("btn-type-badge", t("type_badge"), act.typeBadge, { kind: "secondary" }), cameraButton(act))];
   const label = state.station ? t("station_label", { name: state.station.name }) : t("device_label", { name: state.deviceName });
   const device = state.deviceName ? h("p", { class: "device-line" }, label) : null;
   return { main: [...main, device], actions };
