@@ -108,6 +108,7 @@ function render() {
 function takesScans() {
   if (state.screen === "login") return !state.login.badge;
   if (state.screen === "enrol") return !state.enrol.badge; // a supervisor's badge vouches
+  if (state.screen === "handover") return state.handover?.bag?.status === "open";
   return WORKFLOWS.has(state.screen) || state.screen === "count" || state.screen === "refill";
 }
 

@@ -6,6 +6,7 @@
 // carrier's next cut-off; a parcel whose cut-off passed is marked missed.
 
 import { call, session } from "./api.js";
+import { cameraButton } from "./camera.js";
 import { t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
 import { h, scanId } from "./util.js";
@@ -177,7 +178,8 @@ export function handoverScreen({ state, act }) {
       ? [button("ho-undo", t("ho_undo"), act.hoUndo, { kind: "secondary" }), button("ho-close", t("ho_close"), act.hoClose)]
       : [button("ho-pdf", t("ho_pdf"), act.hoPdf, { kind: "secondary" }), button("ho-new", t("ho_new"), act.hoNew)]
     : [];
-  return { main, actions: [row(...buttons), row(button("btn-tasks", t("btn_tasks"), act.tasks, { kind: "secondary" }))] };
+  const scanning = bag?.status === "open" ? [cameraButton(act)] : []; // a phone scans parcels with its camera
+  return { main, actions: [row(...buttons), row(...scanning, button("btn-tasks", t("btn_tasks"), act.tasks, { kind: "secondary" }))] };
 }
 
 function carrierGroup(g) {
