@@ -31,4 +31,4 @@ install-systemd: $(BIN)/.installed  ## as root: service user, unit, udev rules, 
 	$(BIN)/warehouse-edge install-systemd
 	systemd-sysusers && systemd-tmpfiles --create
 	udevadm control --reload || true
-	systemctl daemon-reload && systemctl enable --now warehouse-edge
+	systemctl daemon-reload && systemctl enable --now warehouse-edge warehouse-edge-backup.timer

@@ -70,10 +70,15 @@ def place(
 
 
 def install_command(
-    *, unit: str, placements: Sequence[Placement], after: Sequence[str] = ()
+    *,
+    unit: str,
+    placements: Sequence[Placement],
+    after: Sequence[str] = (),
+    also: Sequence[str] = (),
 ) -> click.Command:
     """`install-systemd` for a server whose unit is `unit`: places `placements`, prints each
-    file and the commands that come next (`after` first: sysusers, tmpfiles, udev)."""
+    file and the commands that come next (`after` first: sysusers, tmpfiles, udev), enabling
+    `unit` and the units in `also` (a backup timer)."""
 
     @click.command("install-systemd")
     @click.option(
@@ -102,7 +107,8 @@ def install_command(
         for line in lines:
             click.echo(("would be " if dry_run else "") + line)
         click.echo("next, as root:")
-        for step in (*after, "systemctl daemon-reload", f"systemctl enable --now {unit}"):
+        enable = " ".join((unit, *also))
+        for step in (*after, "systemctl daemon-reload", f"systemctl enable --now {enable}"):
             click.echo(f"  {step}")
 
     command.help = (

@@ -7,12 +7,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from edge.domain.stock import MoveStock, ReceiveStock
 from edge.service.stock import move, receive
 from edge.store import catalog
-from edge.store.backup import backup, restore
+from edge.store.backup import backup, drop_old_backups, restore
 from edge.store.database import Store
 from edge.store.ledger import Actor
 
@@ -136,3 +137,45 @@ def test_restoring_a_missing_backup_is_refused_and_changes_nothing(tmp_path: Pat
     assert result.returncode == 1
     assert "not_found" in result.stderr
     assert not (tmp_path / "r.db").exists()
+
+
+def test_backup_keep_deletes_all_but_the_newest_of_its_own_backups(
+    store: Store, tmp_path: Path
+) -> None:
+    _seed(store)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old = [folder / f"edge-2026110{d}T023000Z.db" for d in range(1, 6)]
+    for path in old:
+        path.write_bytes(b"an older backup")
+    mine = folder / "edge-notes.db"  # not named by `backup`: never touched
+    mine.write_bytes(b"the site's own")
+    config = tmp_path / "edge.toml"
+    config.write_text(f'[edge]\ndata_dir = "{tmp_path}"\n[store]\nbackup_dir = "{folder}"\n')
+
+    done = subprocess.run(
+        [CLI, "backup", "--config", str(config), "--keep", "3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1:] == [f"deleted old backup {p}" for p in old[:3]]
+    left = sorted(p.name for p in folder.iterdir())
+    assert len(left) == 4 and left[:2] == [old[3].name, old[4].name] and mine.name in left
+
+
+def test_backup_keep_days_deletes_backups_older_than_that_but_never_the_newest(
+    tmp_path: Path,
+) -> None:
+    names = ["edge-20260101T000000Z.db", "edge-20261125T000000Z.db", "edge-20261202T000000Z.db"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+
+    dropped = drop_old_backups(tmp_path, now=now, keep_days=7)
+    alone = drop_old_backups(tmp_path, now=datetime(2030, 1, 1, tzinfo=UTC), keep_days=1)
+
+    assert [p.name for p in dropped] == names[:2]
+    assert (alone, sorted(p.name for p in tmp_path.iterdir())) == ([], names[2:])

@@ -19,6 +19,8 @@ from kernel.install import scripts_dir
 
 EDGE_FILES = {
     "etc/systemd/system/warehouse-edge.service",
+    "etc/systemd/system/warehouse-edge-backup.service",
+    "etc/systemd/system/warehouse-edge-backup.timer",
     "usr/lib/sysusers.d/warehouse-edge.conf",
     "usr/lib/tmpfiles.d/warehouse-edge.conf",
     "etc/udev/rules.d/90-warehouse-edge.rules",
@@ -31,6 +33,8 @@ CENTRAL_FILES = {
     "etc/warehouse-central/central.env",
 }
 UNITS = ("warehouse-edge.service", "warehouse-central.service")
+# The backup timer and the oneshot service it starts are verified too.
+VERIFIED = (*UNITS, "warehouse-edge-backup.service", "warehouse-edge-backup.timer")
 
 
 def install(cli: click.Group, root: Path, *more: str) -> str:
@@ -68,6 +72,17 @@ def test_the_units_run_the_console_scripts_of_this_installation(root: Path) -> N
     assert [u for u, text in units.items() if "@BINDIR@" in text] == []
 
 
+def test_the_backup_timer_runs_a_backup_that_keeps_the_newest_daily(root: Path) -> None:
+    service = (root / "etc/systemd/system/warehouse-edge-backup.service").read_text()
+    timer = (root / "etc/systemd/system/warehouse-edge-backup.timer").read_text()
+
+    assert f"ExecStart={scripts_dir()}/warehouse-edge backup --keep 14" in service.splitlines()
+    assert "Environment=WAREHOUSE_EDGE_CONFIG=/etc/warehouse-edge/edge.toml" in service
+    assert {"OnCalendar=*-*-* 02:30:00", "Persistent=true", "WantedBy=timers.target"} <= set(
+        timer.splitlines()
+    )
+
+
 def test_the_default_configs_keep_data_in_var_lib_and_central_s_secrets_are_root_s(
     root: Path,
 ) -> None:
@@ -89,7 +104,7 @@ def test_the_edge_says_what_it_placed_and_the_commands_to_run_next(tmp_path: Pat
         "  systemd-sysusers && systemd-tmpfiles --create",
         "  udevadm control --reload && udevadm trigger",
         "  systemctl daemon-reload",
-        "  systemctl enable --now warehouse-edge",
+        "  systemctl enable --now warehouse-edge warehouse-edge-backup.timer",
     ]
     assert f"installed {tmp_path}/etc/warehouse-edge/edge.toml" in out.splitlines()
 
@@ -129,7 +144,7 @@ def test_a_place_it_cannot_write_is_one_line_naming_it_and_what_to_do(tmp_path: 
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze absent")
-@pytest.mark.parametrize("unit", UNITS)
+@pytest.mark.parametrize("unit", VERIFIED)
 def test_systemd_analyze_verifies_the_installed_unit(root: Path, unit: str) -> None:
     # --root is not used: verify reads the file given and looks up the commands it runs, which
     # are this installation's console scripts.

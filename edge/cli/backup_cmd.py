@@ -10,6 +10,7 @@ import click
 
 from edge.cli.common import config_option, reports_errors, settings_from
 from edge.config import Settings
+from edge.store.backup import BACKUP_NAME, drop_old_backups
 from edge.store.backup import backup as backup_db
 from edge.store.backup import restore as restore_db
 
@@ -29,13 +30,33 @@ db_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Backup file (default: store.backup_dir/edge-<UTC time>.db).",
 )
+@click.option(
+    "--keep",
+    type=click.IntRange(1, 10000),
+    help="Then delete all but the N newest backups in the backup's folder.",
+)
+@click.option(
+    "--keep-days",
+    type=click.IntRange(1, 3650),
+    help="Then delete the backups in the backup's folder older than DAYS days.",
+)
 @reports_errors
-def backup(config_path: Path | None, db_path: Path | None, out: Path | None) -> None:
-    """Copy the live database to a backup file while the server keeps running."""
+def backup(
+    config_path: Path | None,
+    db_path: Path | None,
+    out: Path | None,
+    keep: int | None,
+    keep_days: int | None,
+) -> None:
+    """Copy the live database to a backup file while the server keeps running.
+
+    With --keep or --keep-days (both: either drops), older backups named edge-<UTC time>.db in
+    the same folder are deleted once this one is written and checked; the newest always stays.
+    The systemd timer installed by `install-systemd` runs `backup --keep 14` daily."""
     settings = settings_from(config_path)
     source = db_path or settings.db_path
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = out or settings.backup_path / f"edge-{stamp}.db"
+    now = datetime.now(UTC)
+    target = out or settings.backup_path / now.strftime(BACKUP_NAME)
 
     def progress(done: int, total: int) -> None:
         click.echo(f"\rbackup: {done:,} / {total:,} pages", nl=False, err=True)
@@ -43,6 +64,9 @@ def backup(config_path: Path | None, db_path: Path | None, out: Path | None) -> 
     backup_db(source, target, progress=progress)
     click.echo("", err=True)
     click.echo(f"backup written to {target} ({target.stat().st_size:,} bytes, integrity ok)")
+    if keep is not None or keep_days is not None:
+        for dropped in drop_old_backups(target.parent, now=now, keep=keep, keep_days=keep_days):
+            click.echo(f"deleted old backup {dropped}")
 
 
 @click.command()

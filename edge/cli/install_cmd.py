@@ -17,6 +17,16 @@ PLACEMENTS = (
     ),
     Placement(
         "edge",
+        "systemd/warehouse-edge-backup.service",
+        "/etc/systemd/system/warehouse-edge-backup.service",
+    ),
+    Placement(
+        "edge",
+        "systemd/warehouse-edge-backup.timer",
+        "/etc/systemd/system/warehouse-edge-backup.timer",
+    ),
+    Placement(
+        "edge",
         "config/edge.example.toml",
         "/etc/warehouse-edge/edge.toml",
         mode=0o644,
@@ -27,6 +37,7 @@ PLACEMENTS = (
 
 install_systemd = install_command(
     unit=UNIT,
+    also=(f"{UNIT}-backup.timer",),
     placements=PLACEMENTS,
     after=(
         "systemd-sysusers && systemd-tmpfiles --create",

@@ -117,3 +117,34 @@ def _epoch_of_file(path: Path) -> int:
         return 0
     finally:
         conn.close()
+
+
+BACKUP_NAME = "edge-%Y%m%dT%H%M%SZ.db"  # what `warehouse-edge backup` names a backup
+
+
+def backups_in(folder: Path) -> list[tuple[datetime, Path]]:
+    """The backups `warehouse-edge backup` made in `folder`, newest first, by the time in their
+    name (any other file is not a backup of ours and is never touched)."""
+    found = []
+    for path in folder.glob("edge-*.db"):
+        try:
+            when = datetime.strptime(path.name, BACKUP_NAME).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        found.append((when, path))
+    return sorted(found, reverse=True)
+
+
+def drop_old_backups(
+    folder: Path, *, now: datetime, keep: int | None = None, keep_days: int | None = None
+) -> list[Path]:
+    """Delete the backups beyond the `keep` newest and those older than `keep_days` days; the
+    newest is always kept. Returns the files deleted, oldest first."""
+    dropped = []
+    for n, (when, path) in enumerate(backups_in(folder)):
+        too_many = keep is not None and n >= keep
+        too_old = keep_days is not None and (now - when).total_seconds() > keep_days * 86400
+        if n > 0 and (too_many or too_old):
+            path.unlink(missing_ok=True)
+            dropped.append(path)
+    return dropped[::-1]
