@@ -2,7 +2,10 @@
 through the public routes of a real `warehouse-edge serve`. Prints JSON (see bench/README.md).
 
     .venv/bin/python bench/pick_bench.py [--clients 1,8,64] [--seconds 10] [--client raw|httpx]
-                                         [--orders N] [--out FILE]
+                                         [--orders N] [--single-item] [--out FILE]
+
+--single-item: a peak's released single-item wave instead (one unit each of a few hot SKUs,
+waves on, the wave released), picked on cart lists of waves.cart_size orders.
 """
 
 from __future__ import annotations
@@ -40,9 +43,11 @@ from bench.common import (  # noqa: E402
     writer_counts,
     writer_delta,
 )
+from edge.config import load_settings  # noqa: E402
 from edge.domain.gtin import check_digit  # noqa: E402
 from edge.domain.shelf_life import ShelfRules  # noqa: E402
 from edge.domain.stock import ReceiveStock  # noqa: E402
+from edge.service import waves  # noqa: E402
 from edge.service.orders import receive_order  # noqa: E402
 from edge.service.stock import receive  # noqa: E402
 from edge.store import catalog  # noqa: E402
@@ -58,7 +63,10 @@ TARGET_P99_MS = 50.0
 SCAN_KINDS = ("tote", "location", "item")
 ERROR_SAMPLES = 5
 DRY_PAUSE_S = 0.1
-ORDERS_PER_S = 100  # orders picked per second at most, to size the seed  # a picker with nothing left to pick asks again after this
+ORDERS_PER_S = 100  # orders picked per second at most, to size the seed
+HOT_SKUS = 5  # --single-item: the peak's orders are one unit of one of this many SKUs
+CART_SIZE = 20  # --single-item: orders per cart list (the server's default waves.cart_size)
+WAVES = {"enabled": True, "cutoffs": "Edge Post=23:59", "cart_size": CART_SIZE}
 
 
 @dataclass(frozen=True)
@@ -95,15 +103,29 @@ def tote_code(n: int) -> str:
     return f"T-{n:04d}"
 
 
-def orders(count: int, bins: list[Bin], rng: random.Random) -> Iterator[NewOrder]:
-    """1–3 lines of different SKUs, 1–2 units each."""
+def orders(
+    count: int, bins: list[Bin], rng: random.Random, *, single: bool = False
+) -> Iterator[NewOrder]:
+    """1–3 lines of different SKUs, 1–2 units each; `single`: one unit of a hot SKU each."""
     for n in range(count):
-        chosen = rng.sample(bins, rng.randint(1, 3))
-        lines = tuple(NewLine(b.sku, rng.randint(1, 2)) for b in chosen)
+        if single:
+            lines: tuple[NewLine, ...] = (NewLine(rng.choice(bins[:HOT_SKUS]).sku, 1),)
+        else:
+            chosen = rng.sample(bins, rng.randint(1, 3))
+            lines = tuple(NewLine(b.sku, rng.randint(1, 2)) for b in chosen)
         yield NewOrder("bench", f"PB-{n:06d}", lines)
 
 
-def seed_floor(bins: list[Bin], totes: int, badges: list[str], count: int) -> Callable[[Tx], None]:
+def release_waves(tx: Tx) -> None:
+    """Every wave released, as a supervisor does (WAVES: the server's [waves])."""
+    settings = load_settings(env={}, overrides={f"waves.{k}": v for k, v in WAVES.items()})
+    for w in waves.board(tx, settings, tx.now)["waves"]:
+        waves.release(tx, settings, str(w["id"]), operator_id=None, device_id=None)
+
+
+def seed_floor(
+    bins: list[Bin], totes: int, badges: list[str], count: int, *, single: bool = False
+) -> Callable[[Tx], None]:
     def fn(tx: Tx) -> None:
         for b in bins:
             catalog.upsert_product(tx, sku=b.sku, name=f"Pick item {b.sku[-3:]}")
@@ -113,8 +135,10 @@ def seed_floor(bins: list[Bin], totes: int, badges: list[str], count: int) -> Ca
         for n in range(1, totes + 1):
             catalog.upsert_container(tx, code=tote_code(n), type="tote")
         add_operators(tx, badges)
-        for order in orders(count, bins, random.Random(5)):
+        for order in orders(count, bins, random.Random(5), single=single):
             receive_order(tx, order, Actor(), shelf=ShelfRules())
+        if single:
+            release_waves(tx)
 
     return fn
 
@@ -136,6 +160,7 @@ class Tally:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     samples: list[str] = field(default_factory=list)
     lists_completed: int = 0
+    orders_picked: int = 0
     units_picked: int = 0
     ran_dry: int = 0
 
@@ -149,7 +174,9 @@ class Tally:
                 self.samples.append(f"{kind} {status} {json.dumps(answer)[:600]}")
             return
         self.units_picked += kind == "item"
-        self.lists_completed += kind != "start" and answer["view"]["step"] == "done"
+        if kind != "start" and answer["view"]["step"] == "done":
+            self.lists_completed += 1
+            self.orders_picked += len(answer["view"]["totes"])
 
 
 @dataclass
@@ -222,6 +249,7 @@ async def pick_phase(
     runs, cpu = await run_together(target, senders, seconds)
     elapsed = window(runs)
     scans = {"all": kind_figures(tally, SCAN_KINDS, elapsed)}
+    done = tally.orders_picked
     scans |= {k: kind_figures(tally, (k,), elapsed) for k in SCAN_KINDS}
     return (
         {
@@ -232,6 +260,11 @@ async def pick_phase(
             "requests": sum(len(x) for x in tally.latencies.values()),
             "errors": sum(tally.errors.values()),
             "lists_completed": tally.lists_completed,
+            "orders_picked": done,
+            "orders_per_s": round(done / elapsed, 1) if elapsed else 0.0,
+            # scans of the window over the orders of the lists finished in it (lists straddling
+            # the window's edges roughly cancel out)
+            "scans_per_order": round(scans["all"]["count"] / done, 2) if done else None,
             "units_picked": tally.units_picked,
             "ran_dry": tally.ran_dry,
             "error_samples": tally.samples,
@@ -277,25 +310,34 @@ def orders_by_status(db_path: Path) -> dict[str, int]:
         conn.close()
 
 
-def seeded(server_dir: Path, pickers: int, count: int) -> tuple[dict[str, str], float]:
+def seeded(
+    server_dir: Path, pickers: int, count: int, *, single: bool = False
+) -> tuple[dict[str, str], float]:
     """The floor, `count` released orders and a tote for each; SKU → barcode, seconds it took."""
     bins = floor_bins()
     started = time.perf_counter()
     badges = [badge(i) for i in range(pickers)]
-    seed(server_dir / "edge.db", seed_floor(bins, count + BATCH * pickers, badges, count))
+    fn = seed_floor(bins, count + BATCH * pickers, badges, count, single=single)
+    seed(server_dir / "edge.db", fn)
     return {b.sku: b.barcode for b in bins}, round(time.perf_counter() - started, 1)
 
 
 def run(
-    clients: list[int], seconds: float, work: Path, *, client: str, orders: int
+    clients: list[int],
+    seconds: float,
+    work: Path,
+    *,
+    client: str,
+    orders: int,
+    single: bool = False,
 ) -> dict[str, Any]:
     server_dir = work / "server"
     server_dir.mkdir()
-    barcodes, seed_s = seeded(server_dir, max(clients), orders)
+    barcodes, seed_s = seeded(server_dir, max(clients), orders, single=single)
     config: dict[str, dict[str, Any]] = {
         "logging": {"level": "WARNING"},
         "picking": {"batch_size": BATCH},
-    }
+    } | ({"waves": WAVES} if single else {})
     with running_server(server_dir, config=config) as server:
         target = Target(server.url, server.process.pid, client)
         results = asyncio.run(phases(target, clients, seconds, barcodes))
@@ -307,6 +349,7 @@ def run(
             "client": client,
             "seconds": seconds,
             "orders_seeded": orders,
+            "single_item": single,
             "seed_s": seed_s,
             "batch_size": BATCH,
             "results": results,
@@ -335,21 +378,35 @@ def main() -> None:
     parser.add_argument(
         "--orders", type=int, help="released orders to seed (default: by --seconds)"
     )
+    parser.add_argument(
+        "--single-item",
+        action="store_true",
+        help="a released single-item wave (one unit of a few hot SKUs) picked on carts",
+    )
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     args = parser.parse_args()
     clients = [int(n) for n in args.clients.split(",") if n.strip()]
-    count = args.orders or default_orders(clients, args.seconds)
+    count = args.orders or default_orders(clients, args.seconds, args.single_item)
     with tempfile.TemporaryDirectory(prefix="pick-bench-") as tmp:
-        report = run(clients, args.seconds, Path(tmp), client=args.client, orders=count)
+        report = run(
+            clients,
+            args.seconds,
+            Path(tmp),
+            client=args.client,
+            orders=count,
+            single=args.single_item,
+        )
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
 
 
-def default_orders(clients: list[int], seconds: float) -> int:
-    """Enough that nobody runs dry: ORDERS_PER_S per phase-second, and a full list per picker."""
-    return int(ORDERS_PER_S * seconds * len(clients)) + BATCH * max(clients)
+def default_orders(clients: list[int], seconds: float, single: bool = False) -> int:
+    """Enough that nobody runs dry: ORDERS_PER_S per phase-second (three times as many single
+    items, which go faster), and a full list per picker."""
+    per_s = ORDERS_PER_S * (3 if single else 1)
+    return int(per_s * seconds * len(clients)) + (CART_SIZE if single else BATCH) * max(clients)
 
 
 if __name__ == "__main__":

@@ -50,13 +50,27 @@ def test_the_scan_bench_reports_the_scan_route_beside_the_noop_and_bare_sqlite(
 
 
 def test_the_pick_bench_reports_every_kind_of_scan_and_a_verified_ledger(tmp_path: Path) -> None:
-    report = bench(tmp_path, "pick_bench.py", "--clients", "1", "--seconds", "0.5", "--orders", "6")
+    report = bench(
+        tmp_path, "pick_bench.py", "--clients", "1", "--seconds", "0.5", "--orders", "60"
+    )
 
     (phase,) = report["results"]
     assert MACHINE <= report.keys()
     assert phase["scans"].keys() == {"all", "tote", "location", "item"}
     assert FIGURES <= phase["scans"]["all"].keys()
     assert phase["requests"] > 0 and phase["errors"] == 0
+    assert (report["server_exit"], report["verify_ok"]) == (0, True)
+
+
+def test_the_pick_bench_picks_a_released_single_item_wave_on_carts(tmp_path: Path) -> None:
+    args = ("--clients", "1", "--seconds", "1", "--orders", "300", "--single-item")
+    report = bench(tmp_path, "pick_bench.py", *args)
+
+    (phase,) = report["results"]
+    assert report["single_item"] is True
+    assert {"orders_picked", "orders_per_s", "scans_per_order"} <= phase.keys()
+    assert phase["requests"] > 0 and phase["errors"] == 0
+    assert report["orders_by_status"].keys() & {"picking", "picked"}
     assert (report["server_exit"], report["verify_ok"]) == (0, True)
 
 
