@@ -1259,6 +1259,14 @@ def _central_act(code: str, central: Any, client: TestClient, admin: dict[str, s
     if code == "kit_invalid":
         kit = {"name": "Gift box", "components": [{"sku": "TEA-9999", "qty": 1}]}
         return lambda h: client.put("/api/v1/kits/KIT-1", json=kit, headers=admin | h)
+    if code == "gift_rule_invalid":
+        rule = {
+            "channel": "shop",
+            "starts_at": "2026-11-01T00:00:00Z",
+            "ends_at": "2026-12-01T00:00:00Z",
+            "gift_sku": "TEA-9999",
+        }
+        return lambda h: client.post("/api/v1/gift-rules", json=rule, headers=admin | h)
     if code in ASN_CODES:
         return _asn_act(code, central, client, admin)
     ticket = client.post("/api/v1/self-service/lookup", json=lookup).json()["pass"]
@@ -1286,7 +1294,7 @@ ASN_CODES = (
 REVIEW_CODES = ("review_rules_invalid", "not_in_review", "review_decided")
 
 # Kits and bundles (central_sync/server/kits.py).
-KIT_CODES = ("kit_invalid",)
+KIT_CODES = ("kit_invalid", "gift_rule_invalid")
 
 
 def _asn_act(code: str, central: Any, client: TestClient, admin: dict[str, str]) -> Act:

@@ -170,3 +170,24 @@ def test_a_kit_order_is_picked_verified_by_component_scans_packed_and_shipped_as
     shipped = rows(bench.store, "SELECT payload FROM outbox WHERE type = 'order_shipped'")
     contents = [p["contents"] for p in json.loads(shipped[0][0])["parcels"]]
     assert contents == [[{"sku": "KIT-GIFT", "qty": 1, "kit": True}]]
+
+
+def test_a_gift_line_from_central_is_kept_flagged_and_shown_to_the_picker_as_a_gift(
+    bench: Floor,
+) -> None:
+    body = released(2, "O-1", [("SKU-1", 1), ("SKU-2", 1)])
+    body["data"]["lines"][1]["gift"] = True
+    apply(bench.store, body)
+    picker = bench.login("B-PICK")
+    bench.start(picker, "pick")
+    bench.scan(picker, "T-0001")
+    for raw in ("A-01-01", EAN13):
+        assert bench.scan(picker, raw).json()["ok"]
+
+    view = bench.client.get("/api/v1/work-sessions/current", headers=picker).json()["view"]
+
+    assert rows(bench.store, "SELECT sku, gift FROM order_lines ORDER BY line_no") == [
+        ("SKU-1", 0),
+        ("SKU-2", 1),
+    ]
+    assert (view["task"]["sku"], view["task"]["gift"], view["task"]["kit"]) == ("SKU-2", True, None)

@@ -23,6 +23,7 @@ from central_sync.server import (
     channel_stock,
     consign,
     exception_push,
+    gifts,
     kits,
     merge,
     orders,
@@ -558,6 +559,18 @@ class Central:
     def list_kits(self) -> list[dict[str, Any]]:
         with self.read() as tx:
             return kits.list_kits(tx)
+
+    def add_gift_rule(self, rule: Any) -> dict[str, Any]:
+        with self.write() as tx:
+            return gifts.add_rule(tx, rule)
+
+    def gift_rules(self) -> list[dict[str, Any]]:
+        with self.read() as tx:
+            return gifts.list_rules(tx)
+
+    def end_gift_rule(self, rule_id: int) -> None:
+        with self.write() as tx:
+            gifts.end_rule(tx, rule_id)
 
     # --- exceptions for a person
 

@@ -49,6 +49,7 @@ STATUS: dict[str, int] = {
     "asn_unknown_warehouse": 422,
     "asn_unknown_sku": 422,
     "kit_invalid": 422,
+    "gift_rule_invalid": 422,
     "asn_sscc_taken": 409,
     "asn_csv_refused": 422,
     "asn_exists": 409,

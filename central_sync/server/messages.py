@@ -161,6 +161,11 @@ CATALOGUE: dict[str, Text] = {
         "组合装 {sku} 未保存：{reason}。请更正后重新提交；未修改任何组合装"
         "（GET /api/v1/kits 可查看当前组合装）。",
     ),
+    "gift_rule_invalid": Text(
+        "The gift rule was not stored: {reason}. Correct it and send it again "
+        "(GET /api/v1/gift-rules lists the rules).",
+        "赠品规则未保存：{reason}。请更正后重新提交（GET /api/v1/gift-rules 可查看规则）。",
+    ),
     "asn_sscc_taken": Text(
         "SSCC {sscc} is already expected on ASN {other}: each pallet or carton is on one ASN. "
         "Check the label's number, or cancel ASN {other} first.",

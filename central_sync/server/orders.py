@@ -25,9 +25,11 @@ from central_sync.server.assign import (
     figures,
 )
 from central_sync.server.feed import add_change, add_changes
+from central_sync.server.gifts import Rule, active_rules, gifts_for, with_gifts
 from central_sync.server.kits import units
 from central_sync.server.merge import Window, waiting_reason
 from central_sync.store import catalogue
+from central_sync.store import gifts as gift_store
 from central_sync.store import kits as kit_store
 from central_sync.store import merge as merge_store
 from central_sync.store import orders as stored
@@ -183,11 +185,12 @@ def ingest(
     known = catalogue_spelling(tx, {ln.sku for p in valid for ln in p.lines})
     existing = _existing(tx, valid)
     kits = kit_store.components_of(tx, set(known.values()))
-    physical = units(((s, 1) for s in set(known.values())), kits)
+    rules = active_rules(tx)
+    physical = units(((s, 1) for s in set(known.values()) | {r.gift_sku for r in rules}), kits)
     available = {(f.warehouse, f.sku): f.available for f in figures(tx, skus=set(physical))}
     opener = decrypter or NoDecrypter()
     edges = edge_pool(tx, quiet_after_s)
-    batch = _Released(kits=kits)
+    batch = _Released(kits=kits, gift_rules=rules)
     reviewing = review.batch(tx, [_review_candidate(p, known)[1:] for p in valid])
     outcomes = []
     for i, p in enumerate(parsed):
@@ -233,11 +236,14 @@ class _Released:
     # the kits among the batch's SKUs (kit → its components) and their lines' components
     kits: Mapping[str, Sequence[tuple[str, int]]] = field(default_factory=dict)
     components: list[tuple[str, int, str, int]] = field(default_factory=list)
+    gift_rules: Sequence[Rule] = ()  # the gift rules in force
+    gift_lines: list[tuple[int, str, int]] = field(default_factory=list)  # (rule, order, line)
 
     def write(self, tx: Tx) -> None:
         stored.insert_orders(tx, ORDER_COLUMNS, self.orders, chunk=INSERT_CHUNK)
         stored.insert_lines(tx, self.lines)
         kit_store.insert_line_components(tx, self.components)
+        gift_store.set_gift_lines(tx, self.gift_lines)
         stored.insert_histories(
             tx, ((o, at, old, new, "central", note) for o, at, old, new, note in self.history)
         )
@@ -361,10 +367,21 @@ def _decide(
     held = _review_hold(order, reviewing) or held
     need = units(((ln.sku, ln.qty) for ln in order.lines), batch.kits)
     merging = None if held else _merge_window(order, window)
+    gifts = gifts_for(
+        batch.gift_rules,
+        channel=order.channel,
+        lines=[(ln.sku, ln.qty) for ln in order.lines],
+        total=order.total,
+        at=order.ordered_at or utc_now(),
+    )
     if held or merging:
         choice = Choice(None, held or waiting_reason(merging[1]))  # type: ignore[index]
+        gifts = [g for g in gifts if _spare(available, g.sku, need.get(g.sku, 0) + g.qty)]
     else:
-        choice = edges.choose(need, available)
+        choice = edges.choose(with_gifts(need, gifts), available) if gifts else Choice(None)
+        if choice.warehouse is None:  # while stock lasts: never held for a gift
+            choice, gifts = edges.choose(need, available), []
+    need = with_gifts(need, gifts)
     status = "on_hold" if held else "released" if choice.warehouse else "unassigned"
     order_id, now = order_id_for(order.channel, coid), utc_now()
     existing[(order.channel, coid)] = {
@@ -401,6 +418,9 @@ def _decide(
         (order_id, n + 1, ln.sku, ln.qty, ln.lot, ln.refunded, ln.status)
         for n, ln in enumerate(order.lines)
     ]
+    first_gift = len(lines) + 1
+    lines += [(order_id, first_gift + n, g.sku, g.qty, "", 0, "open") for n, g in enumerate(gifts)]
+    batch.gift_lines += [(g.rule_id, order_id, first_gift + n) for n, g in enumerate(gifts)]
     batch.lines += lines
     batch.components += [
         (order_id, n + 1, part, per)
@@ -410,6 +430,9 @@ def _decide(
     batch.history.append(
         (order_id, now, None, "unassigned", f"received from channel {order.channel}")
     )
+    for g in gifts:
+        note = f"gift rule {g.rule_id}: {g.sku} × {g.qty} added (赠品)"
+        batch.history.append((order_id, now, "unassigned", "unassigned", note))
     if held:
         batch.history.append((order_id, now, "unassigned", "on_hold", held))
         log.info("order %s held: %s", order_id, held)
@@ -425,12 +448,20 @@ def _decide(
         )
         body = _edge_body(
             dict(zip(ORDER_COLUMNS, batch.orders[-1], strict=True)),
-            [{"sku": ln[2], "qty": ln[3], "lot": ln[4]} for ln in lines],
+            [
+                {"sku": ln[2], "qty": ln[3], "lot": ln[4], "gift": ln[1] >= first_gift}
+                for ln in lines
+            ],
             batch.kits,
         )
         batch.changes.append((order_id, choice.warehouse, body))
         log.info("order %s assigned to %s", order_id, choice.warehouse)
     return Outcome(index, "imported", coid, order_id, choice.warehouse, status)
+
+
+def _spare(available: Mapping[tuple[str, str], int], sku: str, qty: int) -> bool:
+    """Some warehouse has `qty` of `sku` to sell (a gift for an order not assigned yet)."""
+    return any(left >= qty for (_, s), left in available.items() if s == sku)
 
 
 def _review_hold(order: OrderIn, reviewing: review.Batch) -> str:
@@ -525,7 +556,10 @@ def edge_order(tx: Tx, order_id: str) -> dict[str, Any]:
     assert row is not None
     # A line refunded whole before release has nothing to ship: the edge never sees it.
     parts = kit_store.line_components(tx, order_id)
-    lines = stored.lines_to_ship(tx, order_id)
+    gift = gift_store.gift_lines(tx, order_id)
+    lines = [
+        dict(ln) | {"gift": int(ln["line_no"]) in gift} for ln in stored.lines_to_ship(tx, order_id)
+    ]
     kits = {ln["sku"]: parts[int(ln["line_no"])] for ln in lines if int(ln["line_no"]) in parts}
     return _edge_body(row, lines, kits)
 
@@ -542,6 +576,7 @@ def _edge_body(
         "channel_order_id": row["channel_order_id"],
         "lines": [
             {"sku": ln["sku"], "qty": int(ln["qty"]), "lot": ln["lot"]}
+            | ({"gift": True} if ln.get("gift") else {})
             | (
                 {"components": [{"sku": s, "qty": q} for s, q in kits[ln["sku"]]]}
                 if ln["sku"] in kits

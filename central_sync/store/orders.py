@@ -67,8 +67,8 @@ def order(tx: Tx, order_id: str) -> dict[str, Any] | None:
 
 def lines_of(tx: Tx, order_id: str) -> list[dict[str, Any]]:
     return tx.all(
-        "SELECT line_no, sku, qty, lot, refunded, status FROM order_lines WHERE order_id = ?"
-        " ORDER BY line_no",
+        "SELECT line_no, sku, qty, lot, refunded, status, gift_rule FROM order_lines"
+        " WHERE order_id = ? ORDER BY line_no",
         (order_id,),
     )
 

@@ -478,6 +478,25 @@ MIGRATIONS: tuple[str, ...] = (
         FROM order_lines l LEFT JOIN order_line_components c
             ON c.order_id = l.order_id AND c.line_no = l.line_no
     """,
+    """
+    -- Gift rules (赠品, docs/central.md "Gift rules"): an order of the channel, in the window,
+    -- with the trigger SKU (if named) and at least the minimum total or units (if set), gets
+    -- gift_qty of gift_sku as a line of price 0 while stock lasts. The line names its rule.
+    CREATE TABLE gift_rules (
+        id {identity},
+        channel TEXT NOT NULL,
+        trigger_sku TEXT NOT NULL DEFAULT '',
+        min_total TEXT NOT NULL DEFAULT '',
+        min_qty INTEGER NOT NULL DEFAULT 0,
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        gift_sku TEXT NOT NULL,
+        gift_qty INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    ALTER TABLE order_lines ADD COLUMN gift_rule BIGINT
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -20,6 +20,7 @@ TABLES = (
     "kits",
     "kit_components",
     "order_line_components",
+    "gift_rules",
     "orders",
     "order_lines",
     "order_picks",

@@ -15,6 +15,7 @@ from central_sync.server.amend import AddressIn, CancelIn, ReassignIn
 from central_sync.server.catalogue import SKU_PATTERN, ProductIn, ProductWithSku
 from central_sync.server.deps import Admin, AdminOrCookie, CentralDep
 from central_sync.server.errors import CentralError
+from central_sync.server.gifts import GiftRuleIn
 from central_sync.server.kits import KitIn, KitWithSku
 from central_sync.server.orders import summary
 from kernel.fields import Code, Int64Id, Word
@@ -144,6 +145,24 @@ def post_kits(body: KitsIn, central: CentralDep) -> dict[str, Any]:
 def get_kits(central: CentralDep) -> dict[str, Any]:
     """The kits and their components."""
     return {"kits": central.list_kits()}
+
+
+@router.post("/gift-rules", status_code=201)
+def post_gift_rule(body: GiftRuleIn, central: CentralDep) -> dict[str, Any]:
+    """Add a gift rule (赠品): matching orders taken in from now get the gift while stock lasts."""
+    return central.add_gift_rule(body)
+
+
+@reader.get("/gift-rules")
+def get_gift_rules(central: CentralDep) -> dict[str, Any]:
+    """Every gift rule, ended ones too (orders name the rule that gave their gift)."""
+    return {"rules": central.gift_rules()}
+
+
+@router.delete("/gift-rules/{rule_id}", status_code=204)
+def delete_gift_rule(rule_id: Int64Id, central: CentralDep) -> None:
+    """End a gift rule: orders taken in from now get no gift from it."""
+    central.end_gift_rule(rule_id)
 
 
 @reader.get("/stock")
