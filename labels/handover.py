@@ -12,13 +12,13 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from labels.code128 import code128_width_mm, draw_code128
 from labels.fonts import LATIN, cjk_font, latin_only
+from labels.weekly import a4_document
 
 MODULE_MM = 0.4
 BAR_HEIGHT_MM = 14.0
@@ -109,16 +109,7 @@ def render_handover(sheet: HandoverSheet) -> bytes:
     base = ParagraphStyle("base", fontName=font, fontSize=10, leading=13)
     h1 = ParagraphStyle("h1", parent=base, fontSize=16, leading=20, spaceAfter=4)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=16 * mm,
-        rightMargin=16 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=f"Handover {sheet.handover_id}",
-        author=sheet.site,
-    )
+    doc = a4_document(buf, title=f"Handover {sheet.handover_id}", author=sheet.site)
     container = CONTAINERS.get(sheet.container, sheet.container)
     facts = [
         [t("Carrier 承运商"), sheet.carrier, t("Site 仓库"), sheet.site],

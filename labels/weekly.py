@@ -408,21 +408,26 @@ def _charts(report: WeeklyReport, st: dict[str, ParagraphStyle]) -> list[Flowabl
     return out
 
 
-def render_weekly(report: WeeklyReport) -> bytes:
-    """The report as PDF bytes (A4)."""
-    font = cjk_font() or LATIN
-    st = _styles(font)
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
+def a4_document(buf: io.BytesIO, *, title: str, author: str) -> SimpleDocTemplate:
+    """An A4 document with 14 mm margins (the weekly report, the handover list)."""
+    return SimpleDocTemplate(
         buf,
         pagesize=A4,
         leftMargin=14 * mm,
         rightMargin=14 * mm,
         topMargin=14 * mm,
         bottomMargin=14 * mm,
-        title=f"Weekly report {report.week}",
-        author=report.edge,
+        title=title,
+        author=author,
     )
+
+
+def render_weekly(report: WeeklyReport) -> bytes:
+    """The report as PDF bytes (A4)."""
+    font = cjk_font() or LATIN
+    st = _styles(font)
+    buf = io.BytesIO()
+    doc = a4_document(buf, title=f"Weekly report {report.week}", author=report.edge)
     story: list[Flowable] = [
         Paragraph(f"{report.edge} — weekly report 周报 {report.week}", st["h1"]),
         Paragraph(

@@ -22,6 +22,7 @@ const KINDS = {
   device_down: () => t("exc_kind_device_down"),
   no_reserve: () => t("exc_kind_no_reserve"),
   scale_silent: () => t("exc_kind_scale_silent"),
+  not_handed_over: () => t("exc_kind_not_handed_over"),
 };
 const STATES = { open: () => t("exc_state_open"), acked: () => t("exc_state_acked"), resolved: () => t("exc_state_resolved") };
 
