@@ -54,12 +54,19 @@ def release_orders(store: Store, orders: Sequence[NewOrder]) -> list[str]:
 
 
 def pick_orders_whole(
-    store: Store, order_ids: Sequence[str], *, badge: str, tag: str = "scripted"
+    store: Store,
+    order_ids: Sequence[str],
+    *,
+    badge: str,
+    tag: str = "scripted",
+    short: bool = False,
 ) -> list[str]:
     """Pick each order whole into the newest free tote, scan by scan, as the picker `badge`;
-    the ids picked. `tag` starts the scans' ids."""
+    the ids picked. `tag` starts the scans' ids; `short`: each order's first item is shorted."""
     chosen = list(order_ids)
-    return store.writer.call(lambda tx: [_pick_whole(tx, o, badge, tag) for o in chosen])
+    return store.writer.call(
+        lambda tx: [_pick_whole(tx, o, badge, tag, short=short) for o in chosen]
+    )
 
 
 def ship_order(
