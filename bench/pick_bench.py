@@ -66,7 +66,7 @@ DRY_PAUSE_S = 0.1
 ORDERS_PER_S = 100  # orders picked per second at most, to size the seed
 HOT_SKUS = 5  # --single-item: the peak's orders are one unit of one of this many SKUs
 CART_SIZE = 20  # --single-item: orders per cart list (the server's default waves.cart_size)
-WAVES = {"enabled": True, "cutoffs": "Edge Post=23:59", "cart_size": CART_SIZE}
+WAVES: dict[str, Any] = {"enabled": True, "cutoffs": "Edge Post=23:59", "cart_size": CART_SIZE}
 
 
 @dataclass(frozen=True)
