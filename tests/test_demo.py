@@ -277,6 +277,17 @@ def test_demo_serves_seeded_data_stops_on_sigterm_and_verifies(tmp_path: Path) -
         line.startswith("Merged at central: shopify:DEMO-MERGE-1 and") for line in edge.banner
     )
     assert len({m["consignments"][0]["id"] for m in merged}) == 1, merged
+    # central's kit order reached the edge as its components, released for a picker
+    assert any(
+        line.startswith("Kit order (组合装) taobao:DEMO-KIT-1 (released): 1 × DEMO-KIT-GIFTBOX")
+        for line in edge.banner
+    )
+    kit_lines = read_only(
+        tmp_path / "edge.db",
+        "SELECT kit_sku, per_kit FROM order_lines WHERE order_id = 'taobao:DEMO-KIT-1'"
+        " ORDER BY line_no",
+    )
+    assert kit_lines == [("DEMO-KIT-GIFTBOX", 2), ("DEMO-KIT-GIFTBOX", 1)]
     assert sum(n for _, n in types) >= 1000 and len(types) >= 4
     assert code == 0, (tmp_path / "demo.log").read_text()[-4000:]
     assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -23,6 +23,7 @@ from central_sync.server.app import create_app
 from central_sync.server.catalogue import Barcode, ProductIn
 from central_sync.server.central import Central
 from central_sync.server.channel_stock import StockRule, stock_push_channels
+from central_sync.server.kits import Component, KitIn
 from central_sync.server.merge import MergeSettings
 from central_sync.server.outbound import settings_from
 from edge.config import Settings
@@ -30,6 +31,7 @@ from edge.demo.shop import DemoShop, listings, start_shop
 from edge.files import private_dir, write_atomic
 from edge.store.catalog import all_barcodes, all_products, product_row
 from edge.store.database import Store
+from edge.store.orders import order_row
 from kernel.asn import AsnIn
 from kernel.serving import bind
 
@@ -79,6 +81,7 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
         load_demo_asn(central, store, datetime.now(UTC).date())
         hold_for_review(central)
         merge_two_orders(central)
+        kit_order(central)
     central.merging = merging_on(central.merging)
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
@@ -282,6 +285,58 @@ def merge_two_orders(central: Any) -> list[str]:
         taken += [o.id for o in central.ingest([order]) if o.id]
     log.info("central: orders %s wait %.0f s to be merged", taken, MERGE_WINDOW_S)
     return taken
+
+
+# The demo's kit (组合装): a gift box of the catalogue's first two products, and one order for it.
+KIT_SKU = "DEMO-KIT-GIFTBOX"
+KIT_ORDER = "taobao:DEMO-KIT-1"
+
+
+def kit_order(central: Any) -> str | None:
+    """Define the demo's kit (2 × the first product + 1 × the second) and take one order for it:
+    the edge gets it as component lines to pick and pack; it ships as one kit line."""
+    skus = [p["sku"] for p in central.products()[:2]]
+    parts = [(skus[0], 2), (skus[1], 1)]
+    kit = KitIn(
+        name="Gift box",
+        name_zh="礼盒组合装",
+        components=[Component(sku=s, qty=q) for s, q in parts],
+    )
+    central.upsert_kits([(KIT_SKU, kit)])
+    order = {
+        "channel": "taobao",
+        "channel_order_id": KIT_ORDER.split(":", 1)[1],
+        "lines": [{"sku": KIT_SKU, "qty": 1}],
+        "ship_to": {
+            "name": "李娜",
+            "phone": "13700002222",
+            "country": "CN",
+            "province": "广东省",
+            "city": "深圳市",
+            "district": "南山区",
+            "address": "科技园南路 8 号",
+            "postcode": "518057",
+        },
+        "currency": "CNY",
+        "total": "168.00",
+    }
+    taken = [o.id for o in central.ingest([order]) if o.id]
+    log.info("central: kit %s defined, order %s taken", KIT_SKU, taken)
+    return taken[0] if taken else None
+
+
+def kit_banner(central: DemoCentral, store: Store) -> list[str]:
+    """The demo's line for the kit order: which it is, what it holds, where it stands."""
+    kits = {k["sku"]: k for k in central.central.list_kits()}
+    kit = kits.get(KIT_SKU)
+    row = order_row(store.read(), KIT_ORDER)
+    if kit is None or row is None:
+        return []
+    parts = " + ".join(f"{c['qty']} × {c['sku']}" for c in kit["components"])
+    return [
+        f"Kit order (组合装) {KIT_ORDER} ({row['status']}): 1 × {KIT_SKU} = {parts}; pick it"
+        " (task Pick) and pack it by scanning each component; it ships as one kit line"
+    ]
 
 
 def merged_banner(central: DemoCentral) -> list[str]:

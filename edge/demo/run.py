@@ -10,8 +10,10 @@ from edge.api.serving import run_server
 from edge.config import Settings
 from edge.demo.central import (
     DEMO_ASN,
+    KIT_ORDER,
     MERGED_ORDERS,
     held_banner,
+    kit_banner,
     merged_banner,
     shop_banner,
     start_central,
@@ -100,7 +102,9 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
             shipped = ship_orders(store, settings)
             authorise_returns(central.central, store, shipped, lambda: sync_now(store, settings))
             ship(store, settings, _for_the_shop(store))  # its tracking number goes to the shop
-            seed_handover(store, settings, skip=MERGED_ORDERS)  # packed, for the courier's bag
+            seed_handover(
+                store, settings, skip=(*MERGED_ORDERS, KIT_ORDER)
+            )  # packed, for the courier's bag
             seed_history(store, settings)  # weeks of it, for the board, KPIs and the report
             counted = seed_counts(store, settings)
             log.info("counted %d demo bins (one waits for approval)", len(counted))
@@ -135,6 +139,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
                 f" admin token {central.admin_token})",
                 *held_banner(central),
                 *merged_banner(central),
+                *kit_banner(central, store),
                 *shop_banner(central),
             ]
             for line in lines:
