@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -203,11 +205,15 @@ def test_a_picker_picks_a_line_with_the_phones_camera_over_https_and_stock_moves
     assert hh.attr("camera", "data-state") == "off"
 
 
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """No line per request on stderr."""
+
+
 @contextmanager
 def serving(directory: Path) -> Iterator[str]:
     """`directory` from a plain HTTP listener on 127.0.0.1 (a secure context), until the end."""
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(directory))
-    handler.log_message = lambda *_args: None  # type: ignore[method-assign]
+    handler = functools.partial(QuietHandler, directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -313,3 +319,37 @@ def test_the_service_worker_keeps_the_decoder_so_the_camera_reads_with_the_edge_
     assert page.get_by_test_id("enrol-badge").input_value() == "S-0042"  # read as a scan is
     assert closed == "off"  # the badge is in: the enrol screen waits for no more scans
     page.context.close()
+
+
+def test_the_camera_bench_reads_every_floor_symbology_and_reports_its_decode_times(
+    tmp_path: Path,
+) -> None:
+    require_browser()
+    out = tmp_path / "camera.json"
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(WEB.parent / "bench" / "camera_bench.py"),
+            "--runs",
+            "1",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    reads = {r["symbology"]: r["read"] for r in report["results"]}
+    assert reads == {
+        "code_128": "]C0T-0042",
+        "gs1_128": "]C1010690123456789210LOT42",
+        "ean_13": "]E06901234567892",
+        "qr_code": "]Q1RMA-2026-000123",
+        "gs1_datamatrix": "]d201069012345678921727123110LOT42",
+    }
+    assert {"mean_ms", "p50_ms", "p95_ms"} <= report["results"][0].keys()
+    assert report["all_read"] is True
