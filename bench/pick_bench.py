@@ -337,7 +337,9 @@ def run(
     config: dict[str, dict[str, Any]] = {
         "logging": {"level": "WARNING"},
         "picking": {"batch_size": BATCH},
-    } | ({"waves": WAVES} if single else {})
+    }
+    if single:
+        config["waves"] = WAVES
     with running_server(server_dir, config=config) as server:
         target = Target(server.url, server.process.pid, client)
         results = asyncio.run(phases(target, clients, seconds, barcodes))
