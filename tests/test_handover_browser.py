@@ -61,6 +61,9 @@ def test_a_packer_bags_parcels_is_stopped_at_another_carriers_and_close_out_show
 
     hh.by("btn-handover").click()
     hh.wait_screen("handover")
+    hh.by("ho-carrier-Edge-Post").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.keyboard.type("BAG-0042\n")  # the bag's printed label, before the carrier
+    hh.by("ho-label").wait_for(timeout=ANSWER_TIMEOUT_MS)
     hh.by("ho-carrier-Edge-Post").click()
     hh.by("ho-head").wait_for(timeout=ANSWER_TIMEOUT_MS)
     for n, parcel in enumerate((one, two), 1):
@@ -102,6 +105,9 @@ def test_a_packer_bags_parcels_is_stopped_at_another_carriers_and_close_out_show
         )
         .fetchall()
     )
+    assert [tuple(r) for r in store.read().execute("SELECT label, status FROM handovers")] == [
+        ("BAG-0042", "closed")
+    ]
     assert statuses == {
         one["tracking_no"]: "dispatched",
         two["tracking_no"]: "dispatched",

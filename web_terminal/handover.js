@@ -14,7 +14,7 @@ import { h, scanId } from "./util.js";
 const CONTAINERS = { bag: () => t("ho_bag"), cage: () => t("ho_cage"), truck: () => t("ho_truck") };
 
 export function createHandover({ state, render, go, needLogin, refuse, notify }) {
-  const ho = { choices: [], open: [], bag: null, container: "bag", closeout: null, error: "" };
+  const ho = { choices: [], open: [], bag: null, container: "bag", label: "", closeout: null, error: "" };
   state.handover = ho;
 
   function answered(res) {
@@ -56,16 +56,18 @@ export function createHandover({ state, render, go, needLogin, refuse, notify })
   }
 
   async function open(carrier) {
-    const res = await send("POST", "/api/v1/handovers", { carrier, container: ho.container });
+    const res = await send("POST", "/api/v1/handovers", { carrier, container: ho.container, label: ho.label });
     if (!answered(res)) return;
     ho.bag = res.body;
+    ho.label = "";
     render();
   }
 
   async function scan(code) {
     if (!ho.bag) {
       if (ho.choices.includes(code)) return open(code); // the carrier's card scanned
-      return refuse(t("ho_choose_first"));
+      ho.label = code; // a printed bag or cage label: kept with the handover about to open
+      return render();
     }
     const res = await send("POST", `/api/v1/handovers/${ho.bag.id}/scans`, { scan_id: scanId(), raw: code });
     if (!answered(res)) return;
@@ -149,6 +151,7 @@ function chooser(ho, act) {
   return [
     h("p", { class: "prompt" }, t("ho_choose")),
     containers,
+    ho.label ? h("p", { class: "code", "data-testid": "ho-label" }, t("ho_label", { label: ho.label })) : null,
     h("div", { class: "ho-carriers" }, carriers),
     open.length ? h("h2", {}, t("ho_open_ones")) : null,
     ...open,
