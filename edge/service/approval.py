@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from starlette.concurrency import run_in_threadpool
-
 from edge.domain.errors import EdgeError
-from edge.domain.operator import MANAGERS, Role, verify_pin
-from edge.service.auth import AuthSettings, count_pin, dummy_hash
+from edge.domain.operator import MANAGERS, Role
+from edge.service.auth import AuthSettings, count_pin, dummy_hash, pin_matches
 from edge.service.throttle import SourceThrottle
 from edge.store import operators as ops
 from edge.store.database import Store
@@ -45,7 +43,7 @@ async def approve(
     badge = badge.strip()
     operator = ops.operator_by_badge(store.read(), badge)
     stored = operator["pin_hash"] if operator else dummy_hash(settings.pin_hash_cost)
-    good = await run_in_threadpool(verify_pin, pin, stored)
+    good = await pin_matches(pin, stored)
     refused = (
         EdgeError("bad_credentials")
         if operator is None

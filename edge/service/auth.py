@@ -12,9 +12,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from starlette.concurrency import run_in_threadpool
+import anyio.to_thread
 
 from edge.config.sections import AuthSettings as AuthSection
 from edge.domain.errors import EdgeError
@@ -73,6 +73,23 @@ def check_device(conn: object, device_id: str, secret: str) -> None:
         raise EdgeError("bad_device_credential", device_id=device_id)
 
 
+# scrypt at the production cost (auth.pin_hash_cost 14) takes 16 MiB for each check, and the
+# thread pool runs 40 at once: a shift logging in together took the edge past 600 MB resident
+# (bench/floor_bench.py). Two checks at a time, one per core, keep it to 32 MiB and lose nothing:
+# scrypt is CPU-bound, so more at once on two cores only makes each one slower.
+PIN_CHECKS_AT_ONCE = 2
+
+
+@cache
+def _pin_slots() -> anyio.CapacityLimiter:
+    return anyio.CapacityLimiter(PIN_CHECKS_AT_ONCE)
+
+
+async def pin_matches(pin: str, stored: str) -> bool:
+    """`verify_pin` in a worker thread, at most PIN_CHECKS_AT_ONCE in the process at a time."""
+    return await anyio.to_thread.run_sync(verify_pin, pin, stored, limiter=_pin_slots())
+
+
 async def login(
     store: Store, settings: AuthSettings, throttle: SourceThrottle, attempt: Attempt
 ) -> LoginResult:
@@ -86,7 +103,7 @@ async def login(
         raise
     operator = ops.operator_by_badge(conn, attempt.badge.strip())
     stored = operator["pin_hash"] if operator else dummy_hash(settings.pin_hash_cost)
-    good = await run_in_threadpool(verify_pin, attempt.pin, stored)
+    good = await pin_matches(attempt.pin, stored)
     if operator is None:
         throttle.failed(attempt.sources, now)
         raise EdgeError("bad_credentials")
