@@ -149,7 +149,22 @@ class RawConnection:
     async def exchange(
         self, method: str, path: str, body: Any = None, headers: Any = None
     ) -> tuple[int, bytes]:
-        """The answer's status and body."""
+        """The answer's status and body. A kept-alive connection the server closed while it was
+        idle (uvicorn closes one after 5 s) fails before any byte of an answer: like a browser,
+        the request is sent once more on a new connection (the server never read it)."""
+        reused = self._streams is not None
+        try:
+            return await self._exchange(method, path, body, headers)
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            await self.close()
+            self._streams = None
+            if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                raise
+            return await self._exchange(method, path, body, headers)
+
+    async def _exchange(
+        self, method: str, path: str, body: Any = None, headers: Any = None
+    ) -> tuple[int, bytes]:
         if self._streams is None:
             self._streams = await asyncio.open_connection(self._host, self._port)
         reader, writer = self._streams

@@ -132,7 +132,14 @@ def packer_sender(p: Packer, totes: Totes, barcodes: dict[str, str], tally: Tall
             return True
         kind, path, body = ask
         started = time.perf_counter()
-        status, content = await conn.exchange("POST", path, body, p.headers)
+        try:
+            status, content = await conn.exchange("POST", path, body, p.headers)
+        except Exception as exc:  # counted here, then by drive_one, which carries on
+            if calls > 1:
+                tally.latencies[kind].append(time.perf_counter() - started)
+                tally.errors[kind] += 1
+                tally.samples.append(f"{kind} {exc!r}")
+            raise
         took = time.perf_counter() - started
         answer = json.loads(content) if content else {}
         if kind == "pack_close" and status == 200:
@@ -158,10 +165,17 @@ def timed(kind: str, tally: Tally, send: Send) -> Send:
         nonlocal calls
         calls += 1
         started = time.perf_counter()
-        ok = await send(conn)
-        if calls > 1:
-            tally.latencies[kind].append(time.perf_counter() - started)
-            tally.errors[kind] += not ok
+        ok = False
+        try:
+            ok = await send(conn)
+        except Exception as exc:  # counted here, then by drive_one, which carries on
+            if len(tally.samples) < pick_bench.ERROR_SAMPLES:
+                tally.samples.append(f"{kind} {exc!r}")
+            raise
+        finally:
+            if calls > 1:
+                tally.latencies[kind].append(time.perf_counter() - started)
+                tally.errors[kind] += not ok
         return ok
 
     return timed_send
@@ -233,7 +247,8 @@ async def sign_in(
 ) -> dict[str, list[Any]]:
     """Every terminal logged in on its own handheld; movers with their move task's bins scanned,
     packers with a pack task open at their bench."""
-    limits = httpx.Limits(max_connections=20)
+    # idle connections dropped before the server's 5 s keep-alive closes them under our feet
+    limits = httpx.Limits(max_connections=20, keepalive_expiry=1.0)
     async with httpx.AsyncClient(base_url=url, timeout=120.0, limits=limits) as http:
         n = iter(range(10_000))
 
@@ -362,10 +377,11 @@ async def phases(
     interval: float,
 ) -> list[dict[str, Any]]:
     terminals = await sign_in(target.url, counts, movers)
+    signed_in = {"rss_after_sign_in_mb": rss_mb(target.pid)["rss_mb"]}
     floor = Floor({b.sku: b.barcode for b in bins})
     total = sum(counts.values())
     return [
-        await noop_phase(target, total, seconds, interval),
+        await noop_phase(target, total, seconds, interval) | signed_in,
         await floor_phase(target, terminals, bins, floor, seconds, interval),
     ]
 
@@ -391,6 +407,7 @@ def run(
     load_before = os.getloadavg()
     with stopping(serve_edge(config, server_dir / "serve.log")) as server:
         target = Target(server.url, server.process.pid, "raw")
+        at_start = rss_mb(server.process.pid)["rss_mb"]
         results = asyncio.run(phases(target, counts, bins, movers, seconds, interval))
         memory = rss_mb(server.process.pid)
         exit_code = stopped(server)
@@ -409,6 +426,7 @@ def run(
             "server_exit": exit_code,
         }
         | memory
+        | {"rss_at_start_mb": at_start}
         | pick_bench.verified(server.db_path)
         | {
             "p99_ratio_to_noop": round(floor["all"]["p99_ms"] / results[0]["p99_ms"], 2)
