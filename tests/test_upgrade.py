@@ -146,3 +146,19 @@ def test_central_refuses_a_database_of_a_newer_release_naming_both_and_changes_n
         f"knows ({SCHEMA_VERSION}). Upgrade warehouse-central." in result.output
     )
     assert row_counts(db) == before
+
+
+@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.name)
+def test_verify_checks_a_release_s_database_as_it_is_without_migrating_it(
+    release: Path, tmp_path: Path
+) -> None:
+    """A backup made by an older release, checked before it is restored: verify opens it
+    read-only and reads what that release had (no retention tables yet), changing nothing."""
+    db = unpacked(release, "edge.db", tmp_path)
+    before = (row_counts(db), schema(db))
+
+    with closing(open_read_only(db)) as conn:
+        found = verify(conn)
+
+    assert found == []
+    assert (row_counts(db), schema(db)) == before

@@ -25,8 +25,9 @@ from edge.store.verify import verify as verify_ledger
 )
 def verify(config_path: Path | None, db_path: Path | None) -> None:
     """Check the ledger read-only: balances against movements, no negative or over-allocated
-    stock, the movements hash chain, every movement's outbox event, contiguous outbox seq and
-    order lines against their allocations.
+    stock, the movements hash chain, every movement's outbox event, contiguous outbox seq (from
+    each epoch's low-water mark once acknowledged events were pruned; archived movements are
+    carried forward) and order lines against their allocations.
 
     Exit 0 and one OK line when all hold; 1 with one line per problem naming the row; 2 when the
     config is wrong or the database is missing or unreadable.
