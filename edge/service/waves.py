@@ -15,6 +15,7 @@ from edge.domain.wave import (
     WaveRules,
     batch_of,
     due_for_release,
+    key_of,
     parse_cutoffs,
     parse_group_by,
     plan_waves,
@@ -108,15 +109,37 @@ def release_due(tx: Tx, settings: Settings) -> list[str]:
 def next_orders(tx: Tx, rules: WaveRules, batch_size: int) -> tuple[list[str], bool]:
     """The next pick list's orders from the most urgent released wave with any left to pick,
     and whether they go on one cart: its single-item orders first, up to waves.cart_size of them
-    (when there are two or more), else its others by `batch_size`."""
-    done = store.released_ids(tx)
-    for w in plan_waves(store.pickable(tx), rules):
-        if w.id in done:
-            singles, cart = batch_of(w, rules)
-            if cart:
-                return singles, True
-            return [o.id for o in w.orders][:batch_size], False
-    return [], False
+    (when there are two or more), else its others by `batch_size`. Each order's wave is kept
+    (worked out once), so this reads the released waves and one wave's orders by index."""
+    keep_waves(tx, rules)
+    waiting = store.released_with_work(tx)
+    if not waiting:
+        return [], False
+    best = str(min(waiting, key=_wave_urgency)["id"])
+    singles = store.wave_pickable(tx, best, limit=max(rules.cart_size, 2), single_item=True)
+    if singles:
+        on_cart, cart = batch_of(Wave(key_of(singles[0], rules), tuple(singles)), rules)
+        if cart:
+            return on_cart, True
+    return [o.id for o in store.wave_pickable(tx, best, limit=batch_size)], False
+
+
+def _wave_urgency(row: dict[str, Any]) -> tuple[bool, str, int, str, str]:
+    """plan_waves' order of waves, from a released wave's row: earliest cut-off (none last),
+    then its orders' top priority, carrier, channel."""
+    return (row["cutoff"] is None, row["cutoff"] or "", -row["top"], row["carrier"], row["channel"])
+
+
+def keep_waves(tx: Tx, rules: WaveRules) -> None:
+    """Work out the wave of each released order that has none yet (all of them again when the
+    rules changed since they were worked out)."""
+    cutoffs = sorted(rules.cutoffs.items())
+    store.forget_keys_unless(
+        tx, repr((cutoffs, str(rules.zone), rules.group_by, rules.default_carrier))
+    )
+    new = store.without_key(tx)
+    if new:
+        store.keep_keys(tx, [(key_of(o, rules).id, o.id) for o in new])
 
 
 def next_zone_orders(

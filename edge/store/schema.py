@@ -1061,6 +1061,33 @@ def m0027_retention(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0028_order_wave_keys")
+def m0028_order_wave_keys(db: Database) -> None:
+    # Each released order keeps the id of its wave (edge/domain/wave.py, under the rules in
+    # wave_rules), set the first time the next pick list looks at it, so the next list reads one
+    # wave's orders by index instead of regrouping every open order. A change of what its wave
+    # follows from forgets it; a change of the rules forgets them all (edge/store/waves.py).
+    db.executescript(
+        """
+        ALTER TABLE orders ADD COLUMN wave_key TEXT;
+        CREATE INDEX orders_by_wave ON orders(wave_key, created_at, id) WHERE status = 'released';
+        CREATE INDEX orders_wave_priority ON orders(wave_key, priority DESC)
+            WHERE status = 'released';
+        CREATE INDEX orders_without_wave ON orders(id)
+            WHERE wave_key IS NULL AND status = 'released';
+        CREATE TRIGGER orders_wave_moved AFTER UPDATE OF carrier, channel, priority, created_at
+            ON orders WHEN NEW.wave_key IS NOT NULL
+        BEGIN
+            UPDATE orders SET wave_key = NULL WHERE id = NEW.id;
+        END;
+        CREATE TABLE wave_rules (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            fingerprint TEXT NOT NULL
+        );
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     names = [m.name for m in MIGRATIONS._migrations]
