@@ -66,13 +66,8 @@ def station(index: int) -> str:
     return f"BENCH-{index + 1:02d}"
 
 
-@dataclass
-class Packer:
-    """A packer at their own bench; `view` is the pack screen as the last answer left it."""
-
-    index: int
-    headers: dict[str, str]
-    view: dict[str, Any] | None = None
+# A packer at their own bench is a handheld like a picker's; `view` is then the pack screen.
+Packer = Picker
 
 
 @dataclass
