@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.retention_bench import run as retention_bench
 from edge.api.app import create_app
 from edge.cli.main import cli
 from edge.config import load_settings
@@ -331,3 +332,14 @@ def test_any_mix_of_scans_acknowledgements_prunes_and_archives_keeps_the_ledger_
             assert problems(store) == [], steps[: n + 1]
     finally:
         store.close()
+
+
+def test_the_retention_bench_reports_batches_archive_and_a_sound_ledger() -> None:
+    report = retention_bench(events=120, batch=50)
+
+    assert (report["pruned"], report["archived_movements"], report["verify_problems"]) == (
+        119,
+        119,
+        0,
+    )
+    assert report["batch_hold_ms_max"] >= report["batch_hold_ms_p50"] > 0
