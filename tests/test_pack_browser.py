@@ -101,15 +101,22 @@ def shot(screen: StationScreen, name: str) -> Path:
     return screen.screenshot(SCREENSHOTS / f"pack-{name}.png")
 
 
-def log_in_and_choose(screen: StationScreen, edge: EdgeServer, task: str) -> None:
+def log_in_and_choose(
+    screen: StationScreen,
+    edge: EdgeServer,
+    task: str,
+    *,
+    bench: str = BENCH,
+    badge: str = "B-PACK",
+) -> None:
     """Open the bench's screen, scan the packer's badge with the wedge, tap the PIN, the task."""
     port = edge.url.rsplit(":", 1)[1]
-    screen.open(f"http://{LAN_NAME}:{port}/ui/", BENCH, supervisor=("B-SUP", PIN))
+    screen.open(f"http://{LAN_NAME}:{port}/ui/", bench, supervisor=("B-SUP", PIN))
     # A first touch, as a packer's: the page starts its audio on the first touch or key, which
     # takes long enough in a headless browser to split the first wedge scan typed after it.
     screen.by("screen").click()
-    screen.page.keyboard.type("B-PACK\n")
-    screen.by("badge").filter(has_text="B-PACK").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    screen.page.keyboard.type(f"{badge}\n")
+    screen.by("badge").filter(has_text=badge).wait_for(timeout=ANSWER_TIMEOUT_MS)
     for digit in PIN:
         screen.by(f"pin-key-{digit}").click()
     screen.by("pin-ok").click()

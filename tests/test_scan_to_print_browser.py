@@ -104,19 +104,20 @@ port = {{port{n}}}
 
 
 def wave_floor(tx: Any) -> None:
-    """The seeded floor, a cart and a second packer."""
+    """The seeded floor with SKU-1's bin in zone A, a cart and a second packer."""
     seed_floor(tx)
+    catalog.upsert_location(tx, code="A-01-01", type="bin", zone="A", pick_seq=10)
     catalog.upsert_container(tx, code="CART-01", type="cart")
     add_operators(tx, ["B-PACK2"], role="packer")
 
 
 @pytest.fixture
 def wave_edge(tmp_path: Path) -> Iterator[tuple[EdgeServer, list[FakeZebra]]]:
-    """`warehouse-edge serve` with waves on (so scan-to-print closes by the scan), BENCH-1 and
-    BENCH-2 each printing to a Zebra of its own on 127.0.0.1."""
+    """`warehouse-edge serve` with waves on (so scan-to-print closes by the scan) and zone
+    picking, BENCH-1 and BENCH-2 each printing to a Zebra of its own on 127.0.0.1."""
     seed(tmp_path / "edge.db", wave_floor)
     waves = {"enabled": True, "cutoffs": "Edge Post=23:59"}
-    config = write_config(tmp_path, {"waves": waves})
+    config = write_config(tmp_path, {"waves": waves, "picking": {"zones": True}})
     with FakeZebra() as one, FakeZebra() as two:
         lists = TWO_ZEBRAS_TOML.format(port0=one.port, port1=two.port)
         config.write_text(config.read_text() + lists)
@@ -138,20 +139,11 @@ def release_wave(floor: Floor, refs: list[str]) -> str:
 
 
 def bench_screen(browser: Any, edge: EdgeServer, bench: str, badge: str) -> StationScreen:
+    """A bench's station screen with `badge` logged in on its pack task."""
     context = browser.new_context(**STATION_SCREEN)
     context.add_init_script(RECORD_TONES)
     screen = StationScreen(context.new_page())
-    port = edge.url.rsplit(":", 1)[1]
-    screen.open(f"http://{LAN_NAME}:{port}/ui/", bench, supervisor=("B-SUP", PIN))
-    screen.by("screen").click()
-    screen.page.keyboard.type(f"{badge}\n")
-    screen.by("badge").filter(has_text=badge).wait_for(timeout=ANSWER_TIMEOUT_MS)
-    for digit in PIN:
-        screen.by(f"pin-key-{digit}").click()
-    screen.by("pin-ok").click()
-    screen.wait_screen("chooser")
-    screen.by("btn-pack").click()
-    screen.wait_screen("pack")
+    log_in_and_choose(screen, edge, "pack", bench=bench, badge=badge)
     return screen
 
 
@@ -171,6 +163,7 @@ def test_a_single_item_wave_picked_on_a_cart_is_packed_by_scanning_items_at_two_
     picker.log_in("B-PICK", PIN)
     picker.start_picking()
 
+    zone = (picker.attr("pick-zone", "data-zone"), picker.text("pick-zone"))
     asked = [picker.view()]
     for code in ["CART-01", "A-01-01", *[EAN13] * len(refs)]:
         picker.scan(code)
@@ -203,6 +196,7 @@ def test_a_single_item_wave_picked_on_a_cart_is_packed_by_scanning_items_at_two_
         "item",
         "done",
     ]
+    assert zone == ("A", "Zone A")  # a zone's cart list, the zone shown to the picker
     assert picked_width <= 360
     assert all(f["tone"] == "good" for f in last), last
     assert [len(z.jobs) for z in zebras] == [2, 2]  # each bench printed what it scanned

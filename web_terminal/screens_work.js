@@ -204,7 +204,9 @@ export function pickScreen({ state, act }) {
     item: () => itemStep(line),
     done: () => doneStep(view),
   }[view.step];
-  const main = [putBackPanel(view), stepHead(view.step, (PICK_STEPS[view.step] || PICK_STEPS.item)(), view.progress), ...(body ? body() : [])].filter(Boolean);
+  // With zone picking, the list is one zone's: the picker sees which, above everything.
+  const zone = view.zone != null && h("p", { class: "pick-zone", "data-testid": "pick-zone", "data-zone": view.zone }, t("pick_zone", { zone: view.zone || "-" }));
+  const main = [zone, putBackPanel(view), stepHead(view.step, (PICK_STEPS[view.step] || PICK_STEPS.item)(), view.progress), ...(body ? body() : [])].filter(Boolean);
   if (view.step === "done") {
     const next = row(button("btn-next-list", t("next_list"), act.nextList, { kind: "primary" }));
     return { main, actions: [messages(task), next, commonButtons(act)] };
