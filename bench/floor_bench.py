@@ -275,8 +275,8 @@ def kinds_figures(tally: Tally, kinds: list[str], elapsed: float) -> dict[str, A
 
 
 def rss_mb(pid: int) -> dict[str, float | None]:
-    """The server's resident memory now and at its peak (Linux /proc), in MB."""
-    found: dict[str, float | None] = {"rss_mb": None, "rss_peak_mb": None}
+    """The server's resident memory now and at its peak (Linux /proc), in MB, and its threads."""
+    found: dict[str, float | None] = {"rss_mb": None, "rss_peak_mb": None, "threads": None}
     try:
         text = Path(f"/proc/{pid}/status").read_text()
     except OSError:
@@ -286,6 +286,8 @@ def rss_mb(pid: int) -> dict[str, float | None]:
         key = {"VmRSS": "rss_mb", "VmHWM": "rss_peak_mb"}.get(name)
         if key:
             found[key] = round(int(value.split()[0]) / 1024, 1)
+        elif name == "Threads":
+            found["threads"] = int(value)
     return found
 
 
