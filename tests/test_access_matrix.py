@@ -70,6 +70,7 @@ NOT_OWNED = {
     "POST /api/v1/orders": MANAGED,
     "POST /api/v1/orders/{order_id}/allocate": MANAGED,
     "POST /api/v1/orders/{order_id}/cancel": MANAGED,
+    "POST /api/v1/orders/{order_id}/let-go-short": MANAGED,
     "POST /api/v1/pick-lists": MANAGED,
     "GET /api/v1/putbacks": MANAGED,
     "POST /api/v1/putbacks/{putback_id}/done": MANAGED,

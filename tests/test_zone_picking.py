@@ -254,3 +254,36 @@ def check_partition(f: Floor, ids: list[str], orders: list[dict[str, int]]) -> N
         )
         assert {t[0] for t in totes} == set(by_zone.values())
         assert len({t[1] for t in totes}) == len(totes)
+
+
+def test_a_supervisor_lets_an_order_go_short_of_a_zone_still_open_and_it_packs_from_its_tote(
+    zoned_floor: Floor,
+) -> None:
+    f = zoned_floor
+    order_id = place(f, {"SKU-1": 2, "SKU-2": 1})
+    anna, bo = picker_on_own_handheld(f, "B-ANNA"), picker_on_own_handheld(f, "B-BO")
+    done_a = pick_through(f, anna, start(f, anna, "A").json()["view"])
+    in_b = start(f, bo, "B").json()["view"]  # zone B's list is open, nothing picked yet
+    sup = f.login("B-SUP")
+    too_early = f.client.post(f"/api/v1/orders/{place(f, {'SKU-1': 1})}/let-go-short", headers=sup)
+
+    let_go = f.client.post(f"/api/v1/orders/{order_id}/let-go-short", headers=sup)
+    packer = packer_at_bench(f)
+    opened = f.scan(packer, done_a["totes"][0]["tote"]).json()
+    b_list = f.store.read().execute(
+        "SELECT status, (SELECT COUNT(*) FROM pick_tasks t WHERE t.list_id = pl.id)"
+        " FROM pick_lists pl WHERE id = ?",
+        (in_b["list_id"],),
+    )
+    cut = f.store.read().execute(
+        "SELECT sku, qty_cancelled FROM order_lines WHERE order_id = ? ORDER BY sku", (order_id,)
+    )
+
+    assert (too_early.status_code, too_early.json()["code"]) == (422, "order_not_packable")
+    assert let_go.status_code == 200, let_go.text
+    assert (let_go.json()["status"], let_go.json()["cut"]) == ("picked", 1)
+    assert tuple(b_list.fetchone()) == ("done", 0)
+    assert [tuple(r) for r in cut] == [("SKU-1", 0), ("SKU-2", 1)]
+    assert opened["ok"] and opened["view"]["left"] == 2
+    assert start(f, bo, "B").status_code == 404  # nothing of it is left to pick in zone B
+    assert verify(f.store.read()) == []

@@ -273,6 +273,26 @@ def cut_lines(
     return {"order_id": order_id, "applied": True, "put_back": putbacks}
 
 
+def let_go_short(tx: Tx, order_id: str, actor: Actor) -> dict[str, Any]:
+    """A supervisor lets an order still being picked (a zone not picked, or not started) go
+    with what is picked: its units not picked are cut from its lines (their reservations go
+    back, their open tasks shrink) and it is picked, to pack from the totes it has."""
+    row = store.order_row(tx, order_id)
+    if row is None:
+        raise EdgeError("not_found", what="order", key=order_id)
+    if row["status"] != OrderStatus.PICKING.value:
+        raise EdgeError("order_not_packable", order_id=order_id, status=row["status"])
+    missing = [
+        (r["line_no"], r["sku"], r["qty_ordered"] - r["qty_cancelled"] - r["qty_picked"])
+        for r in store.order_lines(tx, order_id)
+        if r["qty_ordered"] - r["qty_cancelled"] - r["qty_picked"] > 0
+    ]
+    cut_id = f"short:{order_id}:{tx.at}"
+    done = cut_lines(tx, order_id, missing, actor, reason="let go short", cancel_id=cut_id)
+    status = store.order_row(tx, order_id)
+    return done | {"status": status["status"] if status else None, "cut": len(missing)}
+
+
 def putback_notices(conn: Any, order_ids: list[str]) -> list[tuple[int, dict[str, Any]]]:
     """For each picker whose list holds one of these (cancelled) orders with units in a tote:
     what to tell them live, which units to put back where."""
@@ -344,6 +364,12 @@ async def cancel(store: Store, ref: str, actor: Actor, *, reason: str) -> Cancel
     order_id = store_orders.resolve_order_id(store.read(), ref) or ref
     done = await store.writer.run(lambda tx: cancel_order(tx, order_id, actor, reason=reason))
     return Cancelled(done, putback_notices(store.read(), [order_id]))
+
+
+async def ship_short(store: Store, ref: str, actor: Actor) -> dict[str, Any]:
+    """let_go_short in one commit."""
+    order_id = store_orders.resolve_order_id(store.read(), ref) or ref
+    return await store.writer.run(lambda tx: let_go_short(tx, order_id, actor))
 
 
 async def finish_putback(

@@ -140,6 +140,13 @@ async def cancel(
     return done.body
 
 
+@router.post("/orders/{order_id}/let-go-short")
+async def let_go_short(order_id: Code, session: Manager, store: StoreDep) -> dict[str, Any]:
+    """Let an order still being picked (zone picking: a zone not picked yet) go with what its
+    totes hold: the units not picked are cut from its lines and it is picked, to pack."""
+    return await orders.ship_short(store, order_id, _actor(session))
+
+
 @router.post("/pick-lists", status_code=201)
 async def create_list(
     body: PickListIn, request: Request, session: Manager, store: StoreDep
