@@ -325,6 +325,32 @@ def edges_list(db: DatabaseUrl, quiet_after: float) -> None:
         )
 
 
+@cli.command("verify-demand")
+@db_option
+@click.option(
+    "--repair", is_flag=True, help="Recount the running totals from the orders where they differ."
+)
+def verify_demand(db: DatabaseUrl, repair: bool) -> None:
+    """Check the running open demand per warehouse and SKU (what assignment reads) against the
+    demand recounted from every open order; exit 1 naming each difference (0 when none, or when
+    --repair recounted them)."""
+    with opened(db) as central:
+        wrong = central.demand_differences(repair=repair)
+    for w in wrong:
+        click.echo(
+            f"{w['warehouse']}\t{w['sku']}\trunning {w['running']}\trecounted {w['recounted']}"
+        )
+    if not wrong:
+        click.echo("open demand: the running totals match the orders")
+    elif repair:
+        click.echo(f"open demand: {len(wrong)} running totals recounted from the orders")
+    else:
+        raise click.ClickException(
+            f"{len(wrong)} running open demand totals differ from the orders;"
+            " `warehouse-central verify-demand --repair` recounts them"
+        )
+
+
 @cli.command("import-orders")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from central_sync.store import demand, orders, stock
 from central_sync.store import edges as edge_store
-from central_sync.store import orders, stock
 from central_sync.store.db import Tx
 
 # An edge not heard from for longer than this (seconds) is quiet (serve --quiet-after).
 QUIET_AFTER_S = 120.0
-OPEN_STATUSES = ("released", "picking", "on_hold")
+OPEN_STATUSES = demand.OPEN_STATUSES
 BUCKETS = ("on_hand", "picked", "frozen", "returns_in_transit")
 
 
@@ -62,7 +62,8 @@ def figures(
 ) -> list[Figure]:
     """The figures of every (warehouse, SKU) with stock or demand, filtered as asked.
 
-    Stock and open demand are read by ONE statement, so they come from one snapshot: on
+    Stock and open demand (its running total, central_sync/store/demand.py) are read by ONE
+    statement, so they come from one snapshot: on
     PostgreSQL at read committed, two statements would let an edge's batch (a pick that moves
     on_hand to picked and takes the order's demand off) commit between them, and an order could be
     released beyond what exists. With `waiting`, the same statement also reads the units of the
@@ -72,7 +73,6 @@ def figures(
         skus=list(skus) if skus is not None else None,
         warehouse=warehouse,
         waiting=waiting,
-        open_statuses=OPEN_STATUSES,
     )
     buckets: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     demand: dict[tuple[str, str], int] = {}

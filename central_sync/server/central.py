@@ -47,7 +47,7 @@ from central_sync.server.outbound import Outbound
 from central_sync.server.restore import RestoreReport, restore_reported, stored_events
 from central_sync.server.retry import Retrier
 from central_sync.server.return_desk import ReturnDesk
-from central_sync.store import edges
+from central_sync.store import demand, edges
 from central_sync.store.db import Database, Tx, utc_now
 from central_sync.store.dialect import DatabaseUrl
 from central_sync.store.schema import DatabaseTooNew, migrate
@@ -498,6 +498,17 @@ class Central:
         with self.read() as tx:
             rows = figures(tx, skus=[sku] if sku else None, warehouse=warehouse or None)
         return [f.as_dict() for f in rows]
+
+    def demand_differences(self, *, repair: bool = False) -> list[dict[str, Any]]:
+        """Each (warehouse, SKU) whose running open demand is not the demand recounted from the
+        orders (none when all is well); with `repair`, the running totals are recounted too."""
+        with self.write() as tx:
+            wrong = demand.differences(tx)
+            if wrong and repair:
+                demand.rebuild(tx)
+        if wrong:
+            log.warning("running open demand differed from the orders at %d places", len(wrong))
+        return wrong
 
     # --- available to sell for the channels (channel_stock.py)
 

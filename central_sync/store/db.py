@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +40,8 @@ class Tx:
         self.dialect = dialect
         self.memo: dict[str | tuple[str, str], Any] = {}
         self.feed_written = False
+        # run once each, in order, just before COMMIT (running totals kept in the same transaction)
+        self.before_commit: dict[str, Callable[[Tx], None]] = {}
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(self.dialect.sql(sql), tuple(params))
@@ -135,6 +137,8 @@ class Database:
             tx = Tx(conn, self.dialect)
             try:
                 yield tx
+                for settle in list(tx.before_commit.values()):
+                    settle(tx)
                 conn.execute("COMMIT")
             except BaseException:
                 try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from central_sync.store import demand
 from central_sync.store.db import Tx, utc_now
 
 
@@ -109,6 +110,7 @@ def insert_consignment(
             for n, ln in enumerate(lines, start=1)
         ],
     )
+    demand.touch(tx, demand.SPLIT, [cid])
 
 
 def consignments(tx: Tx, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -174,6 +176,7 @@ def set_consignment_state(
             for ln in rows
         ],
     )
+    demand.touch(tx, demand.SPLIT, [*status, *lines])
 
 
 def consignment_units(tx: Tx, limit: int) -> list[dict[str, Any]]:
@@ -196,6 +199,7 @@ def release_order(tx: Tx, order_id: str, warehouse: str | None, now: str) -> Non
         " WHERE id = ?",
         (warehouse, now, order_id),
     )
+    demand.touch_orders(tx, [order_id])
 
 
 def wait_in_window(tx: Tx, order_id: str, key: str, until: str, reason: str, now: str) -> None:
@@ -206,6 +210,7 @@ def wait_in_window(tx: Tx, order_id: str, key: str, until: str, reason: str, now
         " updated_at = ? WHERE id = ?",
         (key, until, reason, now, order_id),
     )
+    demand.touch_orders(tx, [order_id])
 
 
 def order_status(tx: Tx, order_id: str) -> str | None:
@@ -215,6 +220,7 @@ def order_status(tx: Tx, order_id: str) -> str | None:
 
 def set_order_status(tx: Tx, order_id: str, status: str, now: str) -> None:
     tx.execute("UPDATE orders SET status = ?, updated_at = ? WHERE id = ?", (status, now, order_id))
+    demand.touch_orders(tx, [order_id])
 
 
 def add_cut(tx: Tx, cid: str, cut: Sequence[tuple[int, int]]) -> None:
@@ -223,6 +229,7 @@ def add_cut(tx: Tx, cid: str, cut: Sequence[tuple[int, int]]) -> None:
         "UPDATE consignment_lines SET cut = cut + ? WHERE consignment_id = ? AND line_no = ?",
         [(n, cid, line_no) for n, line_no in cut],
     )
+    demand.touch(tx, demand.SPLIT, [cid])
 
 
 def open_windows(tx: Tx, now: str) -> dict[str, str]:

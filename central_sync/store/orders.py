@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from central_sync.store import demand
 from central_sync.store.db import Tx, where
 
 
@@ -26,6 +27,7 @@ def give_to_edge(tx: Tx, order_id: str, edge_id: str, now: str) -> None:
         "UPDATE orders SET warehouse = ?, hold_reason = '', updated_at = ? WHERE id = ?",
         (edge_id, now, order_id),
     )
+    demand.touch_orders(tx, [order_id])
 
 
 def units_first_shipped_since(tx: Tx, since: str) -> list[dict[str, Any]]:
@@ -123,6 +125,7 @@ def orders_by_number(tx: Tx, number: str) -> list[dict[str, Any]]:
 
 def set_status(tx: Tx, order_id: str, status: str, now: str) -> None:
     tx.execute("UPDATE orders SET status = ?, updated_at = ? WHERE id = ?", (status, now, order_id))
+    demand.touch_orders(tx, [order_id])
 
 
 def touch(tx: Tx, order_id: str, now: str) -> None:
@@ -186,6 +189,7 @@ def refund_line(tx: Tx, order_id: str, line_no: int, refunded: int, cut: int) ->
         " AND line_no = ?",
         (refunded, cut, order_id, line_no),
     )
+    demand.touch_orders(tx, [order_id])
 
 
 def cancel(tx: Tx, order_id: str, reason: str, now: str) -> None:
@@ -194,6 +198,7 @@ def cancel(tx: Tx, order_id: str, reason: str, now: str) -> None:
         "UPDATE orders SET status = 'cancelled', hold_reason = ?, updated_at = ? WHERE id = ?",
         (reason, now, order_id),
     )
+    demand.touch_orders(tx, [order_id])
 
 
 def set_ship_to(tx: Tx, order_id: str, ship_to: str, now: str) -> None:
@@ -209,6 +214,7 @@ def take_back(tx: Tx, order_id: str, now: str) -> None:
         "UPDATE orders SET status = 'unassigned', warehouse = NULL, updated_at = ? WHERE id = ?",
         (now, order_id),
     )
+    demand.touch_orders(tx, [order_id])
 
 
 def orders_named(tx: Tx, order_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -219,16 +225,20 @@ def orders_named(tx: Tx, order_ids: Sequence[str]) -> list[dict[str, Any]]:
 
 def set_statuses(tx: Tx, rows: Iterable[tuple[str, str, str, str]]) -> None:
     """Rows of (status, hold_reason, updated_at, order id)."""
-    tx.many("UPDATE orders SET status = ?, hold_reason = ?, updated_at = ? WHERE id = ?", rows)
+    listed = list(rows)
+    tx.many("UPDATE orders SET status = ?, hold_reason = ?, updated_at = ? WHERE id = ?", listed)
+    demand.touch_orders(tx, (r[3] for r in listed))
 
 
 def add_picks(tx: Tx, rows: Iterable[tuple[str, str, int]]) -> None:
     """Rows of (order id, sku, qty) added to the units picked for the order (qty < 0: put back)."""
+    listed = list(rows)
     tx.many(
         "INSERT INTO order_picks (order_id, sku, qty) VALUES (?, ?, ?)"
         " ON CONFLICT (order_id, sku) DO UPDATE SET qty = order_picks.qty + excluded.qty",
-        rows,
+        listed,
     )
+    demand.touch_orders(tx, (r[0] for r in listed))
 
 
 def units_held_picked(tx: Tx, order_id: str) -> list[dict[str, Any]]:
@@ -285,15 +295,19 @@ def insert_orders(
             f"INSERT INTO orders ({', '.join(columns)}) VALUES " + ", ".join([row] * len(part)),
             [value for order in part for value in order],
         )
+    at = list(columns).index("id")
+    demand.touch_orders(tx, (order[at] for order in rows))
 
 
 def insert_lines(tx: Tx, rows: Iterable[Sequence[Any]]) -> None:
     """Rows of (order_id, line_no, sku, qty, lot, refunded, status)."""
+    listed = list(rows)
     tx.many(
         "INSERT INTO order_lines (order_id, line_no, sku, qty, lot, refunded, status)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        listed,
     )
+    demand.touch_orders(tx, (r[0] for r in listed))
 
 
 def line_statuses(tx: Tx, order_id: str) -> list[dict[str, Any]]:
@@ -336,6 +350,7 @@ def unhold(tx: Tx, order_id: str, now: str) -> None:
         "UPDATE orders SET status = 'unassigned', hold_reason = '', updated_at = ? WHERE id = ?",
         (now, order_id),
     )
+    demand.touch_orders(tx, [order_id])
 
 
 def release_to(tx: Tx, order_id: str, warehouse: str, now: str) -> None:
@@ -345,6 +360,7 @@ def release_to(tx: Tx, order_id: str, warehouse: str, now: str) -> None:
         " WHERE id = ?",
         (warehouse, now, order_id),
     )
+    demand.touch_orders(tx, [order_id])
 
 
 def _unassigned_where(skus: Sequence[str] | None) -> tuple[str, list[Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from central_sync.store import demand
 from central_sync.store.db import Database, Tx
 
 log = logging.getLogger("central.schema")
@@ -497,6 +498,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE order_lines ADD COLUMN gift_rule BIGINT
     """,
+    """
+    -- The running open demand per (warehouse, SKU) and what each open order or split part adds
+    -- to it, kept by every write that changes it (central_sync/store/demand.py), counted here
+    -- from the orders already in.
+    CREATE TABLE open_demand (
+        warehouse TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        PRIMARY KEY (warehouse, sku)
+    );
+    CREATE INDEX open_demand_sku ON open_demand(sku);
+    CREATE TABLE demand_parts (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        warehouse TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        PRIMARY KEY (kind, id, sku)
+    );
+    """
+    + ";\n".join(demand.REBUILD),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from central_sync.server.app import create_app
 from central_sync.server.central import Central
 from central_sync.server.environment import ADMIN_ENV
+from central_sync.store import demand
 from tests.central.databases import BACKENDS, database
 from tests.central.support import AT, EdgeSide, channel_order, product
 
@@ -51,7 +52,10 @@ def central(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Central]:
     store.open()
     store.returns.clock = lambda: RETURNS_NOW
     yield store
+    with store.db.transaction(write=False) as tx:  # whatever the test did, the running
+        wrong = demand.differences(tx)  # demand total is still the demand recounted
     store.close()
+    assert wrong == [], f"the running open demand is not the recounted demand: {wrong}"
 
 
 @pytest.fixture

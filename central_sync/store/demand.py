@@ -1,0 +1,172 @@
+"""The running open demand per (warehouse, SKU): `open_demand`, kept in the same transaction by
+every write that changes what an order or a split part still asks of its warehouse, so the
+assignment reads stock and demand with one indexed statement (stock.py) instead of adding up
+every open order's lines and picks.
+
+Open demand is, for each order at a warehouse in an open status, its ordered units of a SKU less
+those in its picked bucket (never below 0), and for each part of a split order (consignments of
+kind 'split') in an open status, its lines' units less those cut and picked. `demand_parts` keeps
+what each order and part adds to `open_demand`, so a change is applied as the difference.
+
+Every store function that writes orders' status or warehouse, order lines, order picks,
+consignments or consignment lines calls `touch` with what it changed (kits and any new path do
+the same); the parts touched are settled before the transaction reads the figures or commits:
+each recomputed from its rows (its order or part row locked first on PostgreSQL, so two
+transactions changing one order settle one after the other), and the difference added to the
+totals in (warehouse, SKU) order. `differences` recomputes everything and names where the running
+total is wrong (`warehouse-central verify-demand`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from central_sync.store.db import Tx
+
+# Statuses in which an order (or a split part) still asks its warehouse for its unpicked units.
+OPEN_STATUSES = ("released", "picking", "on_hold")
+ORDER, SPLIT = "order", "split"  # the kinds of part
+_DIRTY = "demand.dirty"
+CHUNK = 500
+
+_OPEN = ",".join(f"'{s}'" for s in OPEN_STATUSES)
+# what each order adds: (kind, id, warehouse, sku, qty) of its open lines not yet picked
+_ORDER_PARTS = (
+    "SELECT 'order' AS kind, id, warehouse, sku,"
+    " CASE WHEN ordered > picked THEN ordered - picked ELSE 0 END AS qty FROM ("
+    " SELECT o.id, o.warehouse, l.sku, SUM(l.qty) AS ordered, MAX(COALESCE(p.qty, 0)) AS picked"
+    " FROM orders o JOIN order_units l ON l.order_id = o.id"  # a kit line as its components
+    " LEFT JOIN order_picks p ON p.order_id = o.id AND p.sku = l.sku"
+    f" WHERE o.status IN ({_OPEN}) AND o.warehouse IS NOT NULL{{where}}"
+    " GROUP BY o.id, o.warehouse, l.sku) open_lines"
+)
+# what each part of a split order adds
+_SPLIT_PARTS = (
+    "SELECT 'split' AS kind, c.id, c.warehouse, l.sku,"
+    " SUM(CASE WHEN l.qty - l.cut > l.picked THEN l.qty - l.cut - l.picked ELSE 0 END) AS qty"
+    " FROM consignments c JOIN consignment_lines l ON l.consignment_id = c.id"
+    f" WHERE c.kind = 'split' AND c.status IN ({_OPEN}){{where}}"
+    " GROUP BY c.id, c.warehouse, l.sku"
+)
+
+
+def touch(tx: Tx, kind: str, ids: Iterable[str]) -> None:
+    """The orders (kind ORDER) or consignments (kind SPLIT; other kinds are ignored by the
+    recount) named changed in a way that may change their open demand."""
+    dirty: dict[str, set[str]] = tx.memo.setdefault(_DIRTY, {ORDER: set(), SPLIT: set()})
+    dirty[kind].update(ids)
+    tx.before_commit.setdefault(_DIRTY, settle)
+
+
+def touch_orders(tx: Tx, ids: Iterable[str]) -> None:
+    touch(tx, ORDER, ids)
+
+
+def settle(tx: Tx) -> None:
+    """The touched orders' and parts' demand recounted and the totals moved by the difference."""
+    dirty = tx.memo.get(_DIRTY)
+    if not dirty or not (dirty[ORDER] or dirty[SPLIT]):
+        return
+    orders, splits = sorted(dirty[ORDER]), sorted(dirty[SPLIT])
+    dirty[ORDER], dirty[SPLIT] = set(), set()
+    if tx.dialect.for_update:  # one transaction at a time recounts an order or a part
+        for table, ids in (("orders", orders), ("consignments", splits)):
+            for part in _chunks(ids):
+                tx.all(
+                    f"SELECT id FROM {table} WHERE id IN ({_marks(part)}) ORDER BY id"
+                    f"{tx.dialect.for_update}",
+                    part,
+                )
+    new: dict[tuple[str, str, str], tuple[str, int]] = {}
+    old: dict[tuple[str, str, str], tuple[str, int]] = {}
+    for kind, ids, sql in ((ORDER, orders, _ORDER_PARTS), (SPLIT, splits, _SPLIT_PARTS)):
+        column = "o.id" if kind == ORDER else "c.id"
+        for part in _chunks(ids):
+            for r in tx.all(sql.format(where=f" AND {column} IN ({_marks(part)})"), part):
+                if int(r["qty"]) > 0:
+                    new[(kind, r["id"], r["sku"])] = (r["warehouse"], int(r["qty"]))
+            for r in tx.all(
+                "SELECT kind, id, sku, warehouse, qty FROM demand_parts WHERE kind = ?"
+                f" AND id IN ({_marks(part)})",
+                [kind, *part],
+            ):
+                old[(r["kind"], r["id"], r["sku"])] = (r["warehouse"], int(r["qty"]))
+    if new == old:
+        return
+    delta: dict[tuple[str, str], int] = defaultdict(int)
+    for (_, _, sku), (warehouse, qty) in old.items():
+        delta[(warehouse, sku)] -= qty
+    for (_, _, sku), (warehouse, qty) in new.items():
+        delta[(warehouse, sku)] += qty
+    gone = [k for k in old if old[k] != new.get(k)]
+    tx.many("DELETE FROM demand_parts WHERE kind = ? AND id = ? AND sku = ?", gone)
+    tx.many(
+        "INSERT INTO demand_parts (kind, id, sku, warehouse, qty) VALUES (?, ?, ?, ?, ?)",
+        [(*k, *v) for k, v in sorted(new.items()) if old.get(k) != v],
+    )
+    tx.many(
+        "INSERT INTO open_demand (warehouse, sku, qty) VALUES (?, ?, ?)"
+        " ON CONFLICT (warehouse, sku) DO UPDATE SET qty = open_demand.qty + excluded.qty",
+        [(w, s, q) for (w, s), q in sorted(delta.items()) if q],
+    )
+
+
+def recounted(tx: Tx) -> dict[tuple[str, str], int]:
+    """The open demand per (warehouse, SKU) added up from every open order and part."""
+    total: dict[tuple[str, str], int] = defaultdict(int)
+    for sql in (_ORDER_PARTS, _SPLIT_PARTS):
+        for r in tx.all(sql.format(where="")):
+            total[(r["warehouse"], r["sku"])] += int(r["qty"])
+    return {k: v for k, v in total.items() if v}
+
+
+def running(tx: Tx) -> dict[tuple[str, str], int]:
+    """The running totals (those not 0)."""
+    rows = tx.all("SELECT warehouse, sku, qty FROM open_demand WHERE qty <> 0")
+    return {(r["warehouse"], r["sku"]): int(r["qty"]) for r in rows}
+
+
+def differences(tx: Tx) -> list[dict[str, Any]]:
+    """Each (warehouse, SKU) whose running total is not the recounted demand, in order."""
+    settle(tx)
+    kept, counted = running(tx), recounted(tx)
+    return [
+        {
+            "warehouse": w,
+            "sku": s,
+            "running": kept.get((w, s), 0),
+            "recounted": counted.get((w, s), 0),
+        }
+        for w, s in sorted(set(kept) | set(counted))
+        if kept.get((w, s), 0) != counted.get((w, s), 0)
+    ]
+
+
+# the parts and totals recounted from the orders (the migration that adds them; a repair)
+REBUILD = tuple(
+    "INSERT INTO demand_parts (kind, id, warehouse, sku, qty)"
+    f" SELECT * FROM ({sql.format(where='')}) parts WHERE qty > 0"
+    for sql in (_ORDER_PARTS, _SPLIT_PARTS)
+) + (
+    "INSERT INTO open_demand (warehouse, sku, qty)"
+    " SELECT warehouse, sku, SUM(qty) FROM demand_parts GROUP BY warehouse, sku",
+)
+
+
+def rebuild(tx: Tx) -> None:
+    """The parts and totals recounted from the orders (a repair after `differences`)."""
+    settle(tx)
+    tx.execute("DELETE FROM demand_parts")
+    tx.execute("DELETE FROM open_demand")
+    for sql in REBUILD:
+        tx.execute(sql)
+
+
+def _chunks(ids: Sequence[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def _marks(ids: Sequence[str]) -> str:
+    return ",".join("?" * len(ids))
