@@ -28,6 +28,7 @@ from central_sync.store.db import Tx
 OPEN_STATUSES = ("released", "picking", "on_hold")
 ORDER, SPLIT = "order", "split"  # the kinds of part
 _DIRTY = "demand.dirty"
+_NEW = "new"  # (kind, id) inserted by this transaction
 CHUNK = 500
 
 _OPEN = ",".join(f"'{s}'" for s in OPEN_STATUSES)
@@ -51,27 +52,37 @@ _SPLIT_PARTS = (
 )
 
 
-def touch(tx: Tx, kind: str, ids: Iterable[str]) -> None:
+def touch(tx: Tx, kind: str, ids: Iterable[str], *, new: bool = False) -> None:
     """The orders (kind ORDER) or consignments (kind SPLIT; other kinds are ignored by the
-    recount) named changed in a way that may change their open demand."""
-    dirty: dict[str, set[str]] = tx.memo.setdefault(_DIRTY, {ORDER: set(), SPLIT: set()})
-    dirty[kind].update(ids)
+    recount) named changed in a way that may change their open demand; `new` when this
+    transaction inserted them (nothing of theirs is counted yet: nothing to lock or read)."""
+    dirty: dict[str, set[str]] = tx.memo.setdefault(
+        _DIRTY, {ORDER: set(), SPLIT: set(), _NEW: set()}
+    )
+    listed = set(ids)
+    dirty[kind].update(listed)
+    if new:
+        dirty[_NEW].update((kind, i) for i in listed)
     tx.before_commit.setdefault(_DIRTY, settle)
 
 
-def touch_orders(tx: Tx, ids: Iterable[str]) -> None:
-    touch(tx, ORDER, ids)
+def touch_orders(tx: Tx, ids: Iterable[str], *, new: bool = False) -> None:
+    touch(tx, ORDER, ids, new=new)
 
 
 def settle(tx: Tx) -> None:
-    """The touched orders' and parts' demand recounted and the totals moved by the difference."""
+    """The touched orders' and parts' demand recounted and the totals moved by the difference:
+    a lock on those counted before (PostgreSQL), then one statement reading what they add now
+    and what they added, then one writing the parts that changed and one the totals."""
     dirty = tx.memo.get(_DIRTY)
     if not dirty or not (dirty[ORDER] or dirty[SPLIT]):
         return
-    orders, splits = sorted(dirty[ORDER]), sorted(dirty[SPLIT])
-    dirty[ORDER], dirty[SPLIT] = set(), set()
+    fresh = dirty[_NEW]
+    touched = {ORDER: sorted(dirty[ORDER]), SPLIT: sorted(dirty[SPLIT])}
+    dirty[ORDER], dirty[SPLIT], dirty[_NEW] = set(), set(), set()
+    counted = {k: [i for i in ids if (k, i) not in fresh] for k, ids in touched.items()}
     if tx.dialect.for_update:  # one transaction at a time recounts an order or a part
-        for table, ids in (("orders", orders), ("consignments", splits)):
+        for table, ids in (("orders", counted[ORDER]), ("consignments", counted[SPLIT])):
             for part in _chunks(ids):
                 tx.all(
                     f"SELECT id FROM {table} WHERE id IN ({_marks(part)}) ORDER BY id"
@@ -80,18 +91,22 @@ def settle(tx: Tx) -> None:
                 )
     new: dict[tuple[str, str, str], tuple[str, int]] = {}
     old: dict[tuple[str, str, str], tuple[str, int]] = {}
-    for kind, ids, sql in ((ORDER, orders, _ORDER_PARTS), (SPLIT, splits, _SPLIT_PARTS)):
+    for kind, sql in ((ORDER, _ORDER_PARTS), (SPLIT, _SPLIT_PARTS)):
         column = "o.id" if kind == ORDER else "c.id"
-        for part in _chunks(ids):
-            for r in tx.all(sql.format(where=f" AND {column} IN ({_marks(part)})"), part):
+        for part in _chunks(touched[kind]):
+            before = [i for i in part if (kind, i) not in fresh]
+            statement = f"SELECT 'new' AS side, p.* FROM ({sql}) p".format(
+                where=f" AND {column} IN ({_marks(part)})"
+            )
+            if before:
+                statement += (
+                    " UNION ALL SELECT 'old' AS side, kind, id, warehouse, sku, qty"
+                    f" FROM demand_parts WHERE kind = ? AND id IN ({_marks(before)})"
+                )
+            for r in tx.all(statement, [*part, *([kind, *before] if before else [])]):
                 if int(r["qty"]) > 0:
-                    new[(kind, r["id"], r["sku"])] = (r["warehouse"], int(r["qty"]))
-            for r in tx.all(
-                "SELECT kind, id, sku, warehouse, qty FROM demand_parts WHERE kind = ?"
-                f" AND id IN ({_marks(part)})",
-                [kind, *part],
-            ):
-                old[(r["kind"], r["id"], r["sku"])] = (r["warehouse"], int(r["qty"]))
+                    side = new if r["side"] == "new" else old
+                    side[(r["kind"], r["id"], r["sku"])] = (r["warehouse"], int(r["qty"]))
     if new == old:
         return
     delta: dict[tuple[str, str], int] = defaultdict(int)
@@ -99,11 +114,13 @@ def settle(tx: Tx) -> None:
         delta[(warehouse, sku)] -= qty
     for (_, _, sku), (warehouse, qty) in new.items():
         delta[(warehouse, sku)] += qty
-    gone = [k for k in old if old[k] != new.get(k)]
-    tx.many("DELETE FROM demand_parts WHERE kind = ? AND id = ? AND sku = ?", gone)
-    tx.many(
-        "INSERT INTO demand_parts (kind, id, sku, warehouse, qty) VALUES (?, ?, ?, ?, ?)",
-        [(*k, *v) for k, v in sorted(new.items()) if old.get(k) != v],
+    changed = {k: v for k, v in new.items() if old.get(k) != v}
+    changed |= {k: (w, 0) for k, (w, _) in old.items() if k not in new}
+    tx.many(  # a part that asks nothing any more is kept at 0 (one statement, no delete)
+        "INSERT INTO demand_parts (kind, id, sku, warehouse, qty) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (kind, id, sku) DO UPDATE SET warehouse = excluded.warehouse,"
+        " qty = excluded.qty",
+        [(*k, *v) for k, v in sorted(changed.items())],
     )
     tx.many(
         "INSERT INTO open_demand (warehouse, sku, qty) VALUES (?, ?, ?)"

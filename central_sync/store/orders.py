@@ -296,7 +296,7 @@ def insert_orders(
             [value for order in part for value in order],
         )
     at = list(columns).index("id")
-    demand.touch_orders(tx, (order[at] for order in rows))
+    demand.touch_orders(tx, (order[at] for order in rows), new=True)
 
 
 def insert_lines(tx: Tx, rows: Iterable[Sequence[Any]]) -> None:
