@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from central_sync.store import demand
 from central_sync.store.db import Tx
 
 
@@ -76,10 +77,12 @@ def kit_skus(tx: Tx, skus: Iterable[str]) -> set[str]:
 
 def insert_line_components(tx: Tx, rows: Iterable[tuple[str, int, str, int]]) -> None:
     """Rows of (order_id, line_no, component sku, per kit)."""
+    listed = list(rows)
     tx.many(
         "INSERT INTO order_line_components (order_id, line_no, sku, per_kit) VALUES (?, ?, ?, ?)",
-        rows,
+        listed,
     )
+    demand.touch_orders(tx, (r[0] for r in listed))  # its open demand is now its components
 
 
 def line_components(tx: Tx, order_id: str) -> dict[int, list[tuple[str, int]]]:
