@@ -166,3 +166,25 @@ def test_close_out_lists_parcels_not_handed_over_by_carrier_and_a_missed_cut_off
     )
     assert row[0] == "not_handed_over"
     assert json.loads(row[1])["tracking_numbers"] == [left["tracking_no"]]
+
+
+def test_a_bag_holding_a_parcel_whose_order_went_on_hold_is_not_closed_and_nothing_changes(
+    floor: Floor,
+) -> None:
+    parcel = packed_parcel(floor)
+    clerk = floor.login("B-PACK")
+    bag = open_bag(floor, clerk)
+    assert scan_in(floor, clerk, bag, parcel["tracking_no"]).status_code == 200
+    floor.store.writer.call(
+        lambda tx: tx.execute(
+            "UPDATE orders SET status = 'on_hold' WHERE id = ?", (parcel["order_id"],)
+        )
+    )
+    before = snapshot(floor.store), bag_rows(floor)
+
+    resp = floor.client.post(f"/api/v1/handovers/{bag}/close", json={}, headers=clerk)
+
+    refused(resp, "handover_order_held")
+    assert parcel["tracking_no"] in resp.json()["detail"]
+    assert (snapshot(floor.store), bag_rows(floor)) == before
+    assert floor.client.get(f"/api/v1/handovers/{bag}", headers=clerk).json()["status"] == "open"

@@ -135,6 +135,14 @@ def close(
         raise EdgeError("handover_closed", handover_id=h.id)
     if not members:
         raise EdgeError("handover_empty", handover_id=h.id)
+    for m in members:  # held or cancelled since it was scanned in: it must not leave
+        if m.status in HELD:
+            raise EdgeError(
+                "handover_order_held",
+                tracking_no=m.parcel.tracking_no,
+                order_id=m.order_id,
+                status=m.status,
+            )
     events: list[Event] = []
     changes: list[object] = []
     gone: set[str] = set()
