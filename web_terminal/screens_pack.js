@@ -5,7 +5,7 @@
 
 import { getLang, t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
-import { commonButtons, messages, stepChip } from "./screens_work.js";
+import { commonButtons, kitMark, messages, stepChip } from "./screens_work.js";
 import { h } from "./util.js";
 
 const STEPS = {
@@ -45,7 +45,7 @@ function lineRow(line) {
       "data-verified": line.verified,
       "data-to-pack": line.to_pack,
     },
-    h("span", { class: "pack-line-text" }, h("span", { class: "item-name" }, nameOf(line)), h("span", { class: "meta" }, line.sku)),
+    h("span", { class: "pack-line-text" }, h("span", { class: "item-name" }, nameOf(line)), h("span", { class: "meta" }, line.sku, ...kitMark(line))),
     h("span", { class: "pack-line-count" }, earlier ? t("packed_before", { n: line.packed }) : `${done ? "✓ " : ""}${line.verified} / ${line.to_pack}`),
   );
 }

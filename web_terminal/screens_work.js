@@ -54,6 +54,16 @@ function itemName(task) {
   return (getLang() === "zh" && task.name_zh) || task.name || task.sku;
 }
 
+/** A kit's component names its kit (组合装); a gift line (赠品) says so. */
+export function kitMark(line) {
+  const kit = line.kit;
+  const name = kit && ((getLang() === "zh" && kit.name_zh) || kit.name || kit.sku);
+  return [
+    kit && h("span", { class: "kit-mark", "data-testid": "kit", "data-kit": kit.sku }, t("kit_part", { kit: name, per: kit.per_kit })),
+    line.gift && h("span", { class: "gift-mark", "data-testid": "gift" }, t("gift_line")),
+  ];
+}
+
 function lotLine(task) {
   const parts = [];
   if (task.lot) parts.push(`${t("lot")} ${task.lot}`);
@@ -116,7 +126,7 @@ function locationStep(task) {
         h("div", { class: "item-name", "data-testid": "item-name" }, itemName(task)),
         h("span", { class: "qty-chip", "data-testid": "qty", "data-qty": task.qty }, `× ${task.qty}`),
       ),
-      h("div", { class: "meta" }, h("span", { "data-testid": "sku" }, task.sku), lotLine(task)),
+      h("div", { class: "meta" }, h("span", { "data-testid": "sku" }, task.sku), lotLine(task), ...kitMark(task)),
       toteBox(task),
     ),
   ];
@@ -126,7 +136,7 @@ function itemStep(task) {
   return [
     h("div", { class: "location", "data-testid": "location" }, task.location),
     h("div", { class: "item-name big", "data-testid": "item-name" }, itemName(task)),
-    h("div", { class: "meta" }, h("span", { "data-testid": "sku" }, task.sku), lotLine(task)),
+    h("div", { class: "meta" }, h("span", { "data-testid": "sku" }, task.sku), lotLine(task), ...kitMark(task)),
     h(
       "div",
       { class: "qty-row" },
