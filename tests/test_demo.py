@@ -7,6 +7,7 @@ import re
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -301,13 +302,48 @@ def test_the_demo_reuses_a_seeded_data_dir_without_seeding_again(tmp_path: Path)
     before = read_only(tmp_path / "edge.db", "SELECT COUNT(*) FROM movements")
     log = tmp_path / "demo.log"
 
-    with running_demo(tmp_path, log, "--verbose") as edge:
+    with running_demo(tmp_path, log, "--verbose") as edge, held_at_central(edge, tmp_path):
         edge.proc.send_signal(signal.SIGTERM)
         code = edge.proc.wait(timeout=30)
 
     assert code == 0, log.read_text()[-4000:]
     assert read_only(tmp_path / "edge.db", "SELECT COUNT(*) FROM movements") == before
     assert "reusing the demo data" in log.read_text()
+    # a request still open at the demo's central (a long poll here) did not hold its stop
+    assert "did not stop" not in log.read_text(), log.read_text()[-4000:]
+
+
+FAR_CURSOR = 10**9  # past any change central has: its feed holds the request for `wait` seconds
+
+
+@contextmanager
+def held_at_central(edge: Demo, data_dir: Path) -> Iterator[None]:
+    """A long poll of the edge's feed open at the demo's central (60 s) for the block: central
+    has read it (it keeps the cursor asked from) and holds it waiting for changes."""
+    url = central_api(edge.banner)[0]
+    token = (data_dir / "central" / "edge.token").read_text(encoding="utf-8").strip()
+
+    def poll() -> None:
+        try:
+            httpx.get(
+                f"{url}/api/v1/edges/edge-1/changes",
+                params={"after": FAR_CURSOR, "wait": 60},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=90,
+            )
+        except httpx.HTTPError:
+            pass  # central closed it on its way down
+
+    holder = threading.Thread(target=poll, daemon=True)
+    holder.start()
+    central_db = data_dir / "central" / "central.db"
+    deadline = time.monotonic() + 30
+    heard = "SELECT feed_cursor FROM edges WHERE edge_id = 'edge-1'"
+    while read_only(central_db, heard) != [(FAR_CURSOR,)]:
+        assert time.monotonic() < deadline, "central did not take the long poll within 30 s"
+        time.sleep(0.05)
+    yield
+    holder.join(timeout=90)
 
 
 def _post(url: str, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:

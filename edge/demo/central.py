@@ -85,7 +85,11 @@ def start_central(data_dir: Path, store: Store) -> DemoCentral:
     central.merging = merging_on(central.merging)
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(central), log_level="warning", lifespan="on")
+    # As `warehouse-central serve`: a request still open at the stop (a board page, a long poll)
+    # gets 5 s, so it cannot hold the demo's stop to the thread's 20 s wait.
+    config = uvicorn.Config(
+        create_app(central), log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="demo-central"
