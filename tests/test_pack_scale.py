@@ -341,7 +341,7 @@ def test_scan_to_print_closes_on_the_scales_weight_and_stops_on_one_off_for_a_cl
         "package",
         "weight_off",
     )
-    assert "auto_closed" not in stopped
+    assert "auto_closed" not in stopped and stopped["view"]["auto_close"]["code"] == "weight_off"
     assert by_hand.status_code == 200, by_hand.text
     rows = f.store.read().execute(
         "SELECT s.order_id, p.weight_g, p.package_type FROM parcels p"

@@ -275,7 +275,10 @@ export function packScreen({ state, act }) {
   const view = task.view || { step: "order" };
   const step = BODY[view.step] ? view.step : "order";
   const bench = state.bench;
-  const main = [head(view, step), ...BODY[step](view, bench, act)];
+  // Scan-to-print that did not close by itself (a weight off, no steady reading): close by hand.
+  const stopped = view.auto_close && step === "package" &&
+    h("p", { class: "card pack-auto-stopped", "data-testid": "auto-close-stopped", "data-code": view.auto_close.code, role: "alert" }, t("auto_close_stopped"));
+  const main = [head(view, step), stopped, ...BODY[step](view, bench, act)].filter(Boolean);
   const startOver = () => button("btn-cancel", t("btn_start_over"), act.startOver, { kind: "secondary" });
   const extra = {
     order: () => [],

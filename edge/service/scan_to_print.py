@@ -106,5 +106,6 @@ def _weight(
 def _stopped(answer: Answer, code: str, params: dict[str, Any]) -> Answer:
     """The scan's answer (its unit verified, the parcel waiting for a close by hand) saying why
     it did not close by itself."""
-    body = answer.body | {"auto_close": {"ok": False, "code": code, "params": params}}
-    return Answer(body, answer.code, answer.replayed)
+    stop = {"ok": False, "code": code, "params": params}
+    view = answer.body["view"] | {"auto_close": stop}  # the bench's screen says it did not close
+    return Answer(answer.body | {"auto_close": stop, "view": view}, answer.code, answer.replayed)
