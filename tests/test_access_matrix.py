@@ -39,6 +39,7 @@ MANAGED = "supervisors' and admins' only: nobody else reaches it"
 SHARED = "the warehouse's shared data, readable by the whole floor"
 STATION = "a station's printer or scale, shared by whoever works there"
 DESK = "the returns desk's RMAs and parcels, shared by its clerks and the managers"
+DOCK = "a carrier's bag at the dock, filled and closed by whichever packer or supervisor is there"
 NOT_OWNED = {
     "POST /api/v1/auth/logout": SESSION,
     "GET /api/v1/auth/me": SESSION,
@@ -110,6 +111,14 @@ NOT_OWNED = {
     "GET /api/v1/returns/rates": MANAGED,
     "POST /api/v1/returns/parcels/{parcel_id}/photos": DESK,
     "POST /api/v1/returns/parcels/{parcel_id}/label": DESK,
+    "GET /api/v1/handovers": DOCK,
+    "POST /api/v1/handovers": DOCK,
+    "GET /api/v1/handovers/{handover_id}.pdf": DOCK,
+    "GET /api/v1/handovers/{handover_id}": DOCK,
+    "POST /api/v1/handovers/{handover_id}/scans": DOCK,
+    "POST /api/v1/handovers/{handover_id}/undo": DOCK,
+    "POST /api/v1/handovers/{handover_id}/close": DOCK,
+    "GET /api/v1/closeout": DOCK,
 }
 WHY_PUBLIC = {
     "GET /healthz",
