@@ -2,11 +2,13 @@
 supervisor drags an order onto a picker on a tablet and the picker's handheld (another page) gets
 the list live; a list moved from one picker to another leaves the first handheld and opens on the
 second; the same move by keyboard alone, announced; and the board at 360×640 stacks its columns
-with no sideways scrolling, passing axe."""
+with no sideways scrolling, passing axe; a supervisor releases a wave from the board on a
+handheld."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,9 +34,23 @@ PUSHED_MS = 10_000
 
 @pytest.fixture
 def floor(tmp_path: Any) -> Iterator[tuple[str, Floor]]:
+    yield from serve_floor(tmp_path)
+
+
+@pytest.fixture
+def wave_floor(tmp_path: Any) -> Iterator[tuple[str, Floor]]:
+    """An edge with waves on and Edge Post collecting in an hour (edge.timezone: UTC)."""
+    cutoff = (datetime.now(UTC) + timedelta(minutes=60)).strftime("%H:%M")
+    yield from serve_floor(
+        tmp_path, {"waves.enabled": True, "waves.cutoffs": f"Edge Post={cutoff}"}
+    )
+
+
+def serve_floor(tmp_path: Any, extra: dict[str, Any] | None = None) -> Iterator[tuple[str, Floor]]:
     settings = load_settings(
         env={},
-        overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10, "report.schedule": ""},
+        overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10, "report.schedule": ""}
+        | (extra or {}),
     )
     store = Store(settings.db_path)
     try:
@@ -220,3 +236,32 @@ def test_a_list_moved_to_another_picker_leaves_the_first_handheld_and_opens_on_t
     told = first.text("message")
     assert list_id in told and "B-PICK2" in told
     assert list_of(f, order_id) == (list_id, to)
+
+
+def test_a_supervisor_releases_a_waiting_wave_from_the_board_on_a_handheld(
+    browser: Any, wave_floor: tuple[str, Floor]
+) -> None:
+    url, f = wave_floor
+    for n in range(2):
+        release(f, f"TM-WAVE-{n}", carrier="Edge Post")
+    sup = page_as(browser, url, SUPERVISOR, "HH-SUP", **HANDHELD)
+    open_board(sup)
+    wave = sup.page.locator("[data-testid=board-wave]")
+    wave.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    before = wave.inner_text()
+    sideways = sup.page.evaluate(
+        "() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+    )
+
+    wave.locator("[data-testid=board-wave-release]").click()
+    sup.page.locator("[data-testid=board-wave-release]").wait_for(
+        state="detached", timeout=ANSWER_TIMEOUT_MS
+    )
+    resp = f.client.get("/api/v1/waves", headers=f.login("B-SUP"))
+
+    assert "Edge Post" in before and "not released" in before
+    assert sideways <= 0
+    assert "not released" not in wave.inner_text()
+    assert "Released" in sup.by("board-announce").inner_text()
+    [shown] = resp.json()["waves"]
+    assert shown["released"] and shown["orders"] == 2

@@ -5,7 +5,8 @@
 // choosing the target (tap on a tablet; Enter on a focused card, then Enter on a target, with the
 // keyboard; Escape puts it back). Each move names the card's `rev`: one that changed meanwhile is
 // refused and the board comes again. Moves are announced for screen readers. The board comes again
-// when any supervisor moves a card (SSE `board_changed`), and every 15 s while it is open.
+// when any supervisor moves a card (SSE `board_changed`), and every 15 s while it is open. A wave not
+// yet released (with `[waves] enabled`) has a Release button: its orders go to the pickers.
 
 import { call } from "./api.js";
 import { sound } from "./feedback.js";
@@ -159,6 +160,24 @@ export function createBoard({ state, render, go, needLogin, refuse }) {
     boardDragStart(cardId) {
       b.held = cardId; // no redraw: that would end the drag
     },
+    /** Release a wave to the pickers (POST /api/v1/waves/{id}/release); the board comes again. */
+    async boardReleaseWave(wave) {
+      const res = await call("POST", `/api/v1/waves/${encodeURIComponent(wave.id)}/release`).catch(() => null);
+      if (!res) {
+        b.announce = t("unreachable");
+        draw();
+        return refuse(t("unreachable"));
+      }
+      if (res.status === 401) return needLogin(res);
+      if (res.status >= 300) {
+        b.announce = res.body?.detail || t("unreachable");
+        await load();
+        return refuse(b.announce, "", res.body?.code || "");
+      }
+      b.announce = t("board_wave_released", { carrier: wave.carrier, orders: wave.orders });
+      sound("good");
+      await load();
+    },
   };
   return { actions };
 }
@@ -300,6 +319,7 @@ export function boardScreen({ state, act }) {
           }),
           w.released ? "" : ` · ${t("board_wave_waiting")}`,
           w.lateness === "late" ? ` · ${t("board_wave_late")}` : w.lateness === "at_risk" ? ` · ${t("board_wave_at_risk")}` : "",
+          w.released ? null : button("board-wave-release", t("board_wave_release"), () => act.boardReleaseWave(w), { kind: "secondary" }),
         ),
       ),
     );
