@@ -16,14 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from central_sync.server.catalogue import SKU_PATTERN
 from central_sync.server.errors import CentralError
 from central_sync.store import catalogue as products
 from central_sync.store import gifts as stored
 from central_sync.store import kits as kit_store
 from central_sync.store.db import Tx, utc_now
 from kernel.fields import ZonedTime
-
-SKU = r"^[^\s]{1,64}$"
 
 
 class GiftRuleIn(BaseModel):
@@ -33,7 +32,7 @@ class GiftRuleIn(BaseModel):
     min_qty: int = Field(default=0, ge=0, le=100_000)
     starts_at: ZonedTime
     ends_at: ZonedTime
-    gift_sku: str = Field(pattern=SKU)
+    gift_sku: str = Field(pattern=SKU_PATTERN)
     gift_qty: int = Field(default=1, ge=1, le=100)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from central_sync.server.catalogue import SKU_PATTERN
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import add_change, add_to_every_edge
 from central_sync.store import catalogue as products
@@ -22,7 +23,6 @@ from central_sync.store.db import Tx, utc_now
 
 MAX_COMPONENTS = 20
 MAX_PER_KIT = 1_000
-SKU_PATTERN = r"^[^\s]{1,64}$"
 
 
 class Component(BaseModel):

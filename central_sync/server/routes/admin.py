@@ -103,14 +103,19 @@ def post_address(order_id: Code, body: AddressIn, central: CentralDep) -> dict[s
     return central.change_address(order_id, body.ship_to)
 
 
-@router.put("/products/{sku}")
-def put_product(sku: Code, body: ProductIn, central: CentralDep) -> dict[str, Any]:
-    """Create or change one product; every edge gets `product_upserted` when it changed."""
+def _sku(sku: str) -> str:
+    """The SKU of a path, refused (`invalid_request`) unless 1-64 characters with no spaces."""
     if not re.fullmatch(SKU_PATTERN, sku):
         raise CentralError(
             "invalid_request", reason=f"SKU {sku!r} must be 1-64 characters, no spaces"
         )
-    return central.upsert_products([(sku, body)])
+    return sku
+
+
+@router.put("/products/{sku}")
+def put_product(sku: Code, body: ProductIn, central: CentralDep) -> dict[str, Any]:
+    """Create or change one product; every edge gets `product_upserted` when it changed."""
+    return central.upsert_products([(_sku(sku), body)])
 
 
 @router.post("/products")
@@ -128,11 +133,7 @@ def get_products(central: CentralDep) -> dict[str, Any]:
 @router.put("/kits/{sku}")
 def put_kit(sku: Code, body: KitIn, central: CentralDep) -> dict[str, Any]:
     """Create or replace one kit (组合装); every edge gets `kit_upserted` when it changed."""
-    if not re.fullmatch(SKU_PATTERN, sku):
-        raise CentralError(
-            "invalid_request", reason=f"SKU {sku!r} must be 1-64 characters, no spaces"
-        )
-    return central.upsert_kits([(sku, body)])
+    return central.upsert_kits([(_sku(sku), body)])
 
 
 @router.post("/kits")
