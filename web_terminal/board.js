@@ -317,9 +317,10 @@ export function boardScreen({ state, act }) {
             left: w.left_to_pack,
             orders: w.orders,
           }),
+          w.channel ? ` · ${w.channel}` : "",
           w.released ? "" : ` · ${t("board_wave_waiting")}`,
           w.lateness === "late" ? ` · ${t("board_wave_late")}` : w.lateness === "at_risk" ? ` · ${t("board_wave_at_risk")}` : "",
-          w.released ? null : button("board-wave-release", t("board_wave_release"), () => act.boardReleaseWave(w), { kind: "secondary" }),
+          w.released || !w.by_status?.released ? null : button("board-wave-release", t("board_wave_release"), () => act.boardReleaseWave(w), { kind: "secondary" }),
         ),
       ),
     );
