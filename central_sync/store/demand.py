@@ -56,7 +56,7 @@ def touch(tx: Tx, kind: str, ids: Iterable[str], *, new: bool = False) -> None:
     """The orders (kind ORDER) or consignments (kind SPLIT; other kinds are ignored by the
     recount) named changed in a way that may change their open demand; `new` when this
     transaction inserted them (nothing of theirs is counted yet: nothing to lock or read)."""
-    dirty: dict[str, set[str]] = tx.memo.setdefault(
+    dirty: dict[str, set[Any]] = tx.memo.setdefault(
         _DIRTY, {ORDER: set(), SPLIT: set(), _NEW: set()}
     )
     listed = set(ids)
