@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
 ]
 HANDHELD = {"viewport": {"width": 360, "height": 640}, "has_touch": True, "is_mobile": True}
 STATION_SCREEN = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}  # a bench's PC
-STARTUP_TIMEOUT_S = 60
+STARTUP_TIMEOUT_S = 120  # generous: the suite runs in parallel, a start took 65 s on a loaded box
 ANSWER_TIMEOUT_MS = 30_000  # generous: a loaded CI machine, never a timing assertion
 SHEET_DPI = 300
 MM = 72 / 25.4  # PDF points per millimetre

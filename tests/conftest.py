@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from edge.config import Settings, load_settings
 from edge.store.database import Store
 from edge.store.verify import verify
-from tests.support import Floor
+from tests.support import Floor, migrated_copy
 
 # PIN hashing at production cost makes every login ~50 ms; tests use a cheaper cost.
 os.environ.setdefault("WAREHOUSE_EDGE_AUTH_PIN_HASH_COST", "10")
@@ -28,7 +28,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def store(settings: Settings) -> Iterator[Store]:
-    s = Store(settings.db_path, edge_id=settings.edge.id)
+    s = Store(migrated_copy(settings.db_path), edge_id=settings.edge.id)
     yield s
     s.close()
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -13,6 +17,7 @@ from edge.domain.stock import ReceiveStock
 from edge.service.stock import receive
 from edge.store import catalog
 from edge.store.database import Store
+from edge.store.db import open_database
 from edge.store.ledger import Actor
 from edge.store.operators import add_operator
 
@@ -21,6 +26,24 @@ EAN13 = "9506000134352"
 CASE_GTIN = "19506000134359"
 PIN = "2468"
 SKU2_EAN = "4006381333931"
+
+
+_migrated: list[Path] = []
+
+
+def migrated_copy(path: Path) -> Path:
+    """`path` made a copy of an edge database with every migration applied and nothing else in
+    it, built once per test process (a fresh database costs ~0.16 s of fsynced migrations; a copy
+    ~1 ms). `Store(path)` then opens it as it opens any database of this version. The migrations
+    themselves still run from empty files: tests/test_schema_steps.py, the demo, and every test
+    that opens a `Store` on a new file."""
+    if not _migrated:
+        where = Path(tempfile.mkdtemp(prefix="edge-migrated-"))
+        atexit.register(shutil.rmtree, where, ignore_errors=True)
+        open_database(where / "edge.db")
+        _migrated.append(where / "edge.db")
+    shutil.copyfile(_migrated[0], path)
+    return path
 
 
 def scan_id() -> str:

@@ -40,11 +40,13 @@ def test_print_test_puts_a_sample_waybill_that_scans_on_a_file_printer(tmp_path:
     assert "RR123456785CN" in {b.text for b in zxingcpp.read_barcodes(page)}
 
 
-def test_print_test_on_a_zpl_printer_that_is_out_of_paper_says_so_and_fails() -> None:
+def test_print_test_on_a_zpl_printer_that_is_out_of_paper_says_so_and_fails(
+    tmp_path: Path,
+) -> None:
     with FakeZebra() as printer:
         printer.paper_out = True
         env = config(
-            Path("/tmp"),
+            tmp_path,
             {"name": "zebra", "kind": "zpl-tcp", "host": "127.0.0.1", "port": printer.port},
         )
 

@@ -24,7 +24,7 @@ from edge.store.database import Store
 from edge.store.ledger import Actor
 from edge.store.operators import add_operator
 from edge.store.verify import verify
-from tests.support import snapshot
+from tests.support import migrated_copy, snapshot
 from tests.test_ledger_property import assert_ledger_holds, balances_in_table
 
 SKUS, BINS, LOTS = ("S1", "S2"), ("A", "B"), ("", "L1")
@@ -137,7 +137,7 @@ def test_random_counts_approvals_and_rejections_keep_the_ledger_and_book_exact_v
     cmds: list[Any],
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "edge.db")
+        store = Store(migrated_copy(Path(tmp) / "edge.db"))
         try:
             store.writer.call(seed)
             tasks: list[int] = []

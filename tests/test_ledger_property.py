@@ -31,7 +31,7 @@ from edge.service import stock as service
 from edge.store import catalog
 from edge.store.database import Store
 from edge.store.ledger import Actor
-from tests.support import snapshot
+from tests.support import migrated_copy, snapshot
 
 SKUS = ("S1", "S2")
 BINS = ("A", "B", "C")
@@ -320,7 +320,7 @@ def check_command(store: Store, model: Model, cmd: Any, n: int) -> tuple[Model, 
 @given(st.lists(store_commands, min_size=1, max_size=25))
 def test_random_commands_through_the_store_keep_the_ledger_and_match_a_model(commands) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "edge.db")
+        store = Store(migrated_copy(Path(tmp) / "edge.db"))
         try:
             store.writer.call(seed)
             model, accepted = Counter(), len(OPENING)

@@ -25,6 +25,7 @@ from edge.store.operators import LoginSession
 from edge.store.receiving import upsert_asn
 from edge.store.verify import verify
 from edge.store.writer import Tx
+from tests.support import migrated_copy
 
 EAN = "9506000134352"  # SKU-1
 LOT_GTIN = "09506000134376"  # SKU-3, lot and expiry tracked
@@ -83,7 +84,7 @@ def test_generated_receipts_keep_the_ledger_and_the_asn_tallies_in_step(
     raws: list[str], supervisor: bool, close: bool
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "edge.db")
+        store = Store(migrated_copy(Path(tmp) / "edge.db"))
         try:
             store.writer.call(seed)
             role = "supervisor" if supervisor else "picker"
