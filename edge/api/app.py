@@ -66,6 +66,7 @@ from edge.service.throttle import RateLimit, SourceThrottle
 from edge.service.weekly_run import report_loop
 from edge.store.database import Store
 from edge.store.ledger import utc
+from kernel.logs import RequestIds
 from kernel.openapi import calls, document_problems
 
 log = logging.getLogger("edge.api")
@@ -235,6 +236,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app, max_body_bytes=settings.server.max_body_bytes)
+    app.add_middleware(RequestIds)  # outermost: the last catch's 500 carries the id too
     document_problems(app, writes={404, 409, 422, 507}, own=route_statuses)
     app.state.broker = Broker()
     auth = settings.auth

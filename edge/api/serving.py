@@ -33,6 +33,8 @@ def run_server(
         loop="uvloop",
         http="httptools",
         log_level=settings.logging.level.lower(),
+        # JSON logs: uvicorn's loggers write through the root logger's JSON handler
+        log_config=None if settings.logging.json else uvicorn.config.LOGGING_CONFIG,
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=5,

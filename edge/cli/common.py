@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ import click
 
 from edge.config import ConfigError, Settings, load_settings
 from edge.domain.errors import EdgeError
+from kernel.logs import setup_logging as setup_logging  # the CLI commands take it from here
 
 if TYPE_CHECKING:
     from edge.store.database import Store
@@ -87,10 +87,3 @@ def reporting(kind: type[E], say: Callable[[E], str]) -> Callable[[F], F]:
 
 # An EdgeError's code and its English message.
 reports_errors = reporting(EdgeError, lambda err: f"{err.code}: {err.message('en')}")
-
-
-def setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )

@@ -76,7 +76,7 @@ def demo(port: int, host: str, data_dir: Path | None, verbose: bool) -> None:
     # The demo's central listens on 127.0.0.1: its sync must not go through a proxy.
     for name in ("NO_PROXY", "no_proxy"):
         os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1"]))
-    setup_logging(settings.logging.level)
+    setup_logging(settings.logging.level, as_json=settings.logging.json)
     # On stderr: stdout is the banner, which scripts and tests read from its first line.
     click.echo(f"Starting the demo in {root} (a few seconds)…", err=True)
     try:

@@ -47,7 +47,7 @@ def serve(config_path: Path | None, host: str | None, port: int | None) -> None:
     from edge.cli.backup_cmd import reconcile_or_exit
 
     settings = settings_from(config_path, {"server.host": host, "server.port": port})
-    setup_logging(settings.logging.level)
+    setup_logging(settings.logging.level, as_json=settings.logging.json)
     reconcile_or_exit(settings)  # after a restore: never serve before central was asked
     run_server(settings)
 

@@ -73,7 +73,7 @@ def reconcile(config_path: Path | None) -> None:
     from edge.cli.backup_cmd import reconcile_or_exit
 
     settings = settings_from(config_path)
-    setup_logging(settings.logging.level)
+    setup_logging(settings.logging.level, as_json=settings.logging.json)
     reconcile_or_exit(settings)
 
 
@@ -89,7 +89,7 @@ def run_once(config_path: Path | None) -> None:
     from edge.config import ConfigError
 
     settings = settings_from(config_path)
-    setup_logging(settings.logging.level)
+    setup_logging(settings.logging.level, as_json=settings.logging.json)
     if not settings.central.url:
         click.echo("error: central.url is not set: this edge runs standalone", err=True)
         sys.exit(2)

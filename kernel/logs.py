@@ -1,0 +1,96 @@
+"""Logging for both servers: text or JSON lines, and a request id in every line logged while a
+request is served.
+
+`RequestIds` (ASGI middleware) takes the id from the request's `X-Request-ID` when it is sane (1 to
+64 of `A-Z a-z 0-9 . _ : -`), else makes one; the answer carries it back in `X-Request-ID` and the
+contextvar `REQUEST_ID` carries it into every log record made while the request is served.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+HEADER = b"x-request-id"
+_SANE = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+log = logging.getLogger("http.request")
+
+
+def new_request_id() -> str:
+    return os.urandom(8).hex()
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, request_id while a
+    request is served, exception when the record has one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            line["request_id"] = request_id
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def setup_logging(level: str = "INFO", *, as_json: bool = False) -> None:
+    """The root logger writes to stderr at `level`, as text or JSON lines (unless it already has
+    a handler)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter(TEXT_FORMAT))
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=[handler])
+
+
+class RequestIds:
+    """Sets `REQUEST_ID` for each HTTP request and WebSocket, answers it in `X-Request-ID`, and
+    logs each request (method, path, status, milliseconds) at DEBUG."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        raw = next((value for key, value in scope["headers"] if key == HEADER), None)
+        if raw is None or _SANE.fullmatch(raw) is None:
+            raw = new_request_id().encode()
+        token = REQUEST_ID.set(raw.decode())
+        status = 0
+        started = time.perf_counter()
+
+        async def tagged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (HEADER, raw)]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tagged)
+        finally:
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "%s %s %s %.1f ms",
+                    scope.get("method", "WS"),
+                    scope["path"],
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                )
+            REQUEST_ID.reset(token)

@@ -1,0 +1,68 @@
+"""`[logging] json = true`: a real `warehouse-edge serve` writes one JSON object per line, and
+every line logged while serving a request carries that request's id, which the answer carries
+back in X-Request-ID (the caller's when sane, else one the edge made)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import httpx
+
+from kernel.logs import REQUEST_ID, JsonFormatter
+from tests.servers import running_server
+
+
+def test_a_json_logging_server_tags_each_requests_lines_with_its_id(tmp_path: Path) -> None:
+    config = {"logging": {"json": True, "level": "DEBUG"}}
+    with running_server(tmp_path, config=config) as server:
+        with httpx.Client(base_url=server.url) as http:
+            given = http.get("/healthz", headers={"X-Request-ID": "till-7:abc.DEF_1-2"})
+            made = http.get(
+                "/api/v1/stock/NOPE"
+            )  # refused (no session): still logged, still tagged
+            insane = http.get("/healthz", headers={"X-Request-ID": 'a b"<script>'})
+            too_long = http.get("/healthz", headers={"X-Request-ID": "x" * 65})
+        server.stop()
+        lines = [line for line in server.log().splitlines() if line.strip()]
+
+    assert given.headers["X-Request-ID"] == "till-7:abc.DEF_1-2"
+    for answer in (made, insane, too_long):
+        assert re.fullmatch(r"[0-9a-f]{16}", answer.headers["X-Request-ID"])
+    assert len({made.headers["X-Request-ID"], insane.headers["X-Request-ID"]}) == 2
+
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    for record in records:
+        assert {"time", "level", "logger", "message"} <= record.keys(), record
+    assert any(r["message"].startswith("listening on") for r in records)  # start-up, no id
+    assert any("Application startup complete" in r["message"] for r in records)  # uvicorn's own
+    by_id: dict[str, list[str]] = {}
+    for record in records:
+        if "request_id" in record:
+            by_id.setdefault(record["request_id"], []).append(record["message"])
+    assert by_id["till-7:abc.DEF_1-2"] == [by_id["till-7:abc.DEF_1-2"][0]]
+    assert by_id["till-7:abc.DEF_1-2"][0].startswith("GET /healthz 200 ")
+    assert by_id[made.headers["X-Request-ID"]][0].startswith(
+        f"GET /api/v1/stock/NOPE {made.status_code} "
+    )
+    assert "x" * 65 not in by_id and 'a b"<script>' not in by_id
+
+
+def test_the_json_formatter_writes_the_exception_and_no_id_outside_a_request() -> None:
+    formatter = JsonFormatter()
+    try:
+        raise ValueError("boom")
+    except ValueError as exc:
+        record = logging.LogRecord(
+            "edge.x", 40, __file__, 1, "failed %s", ("here",), (type(exc), exc, None)
+        )
+    line = json.loads(formatter.format(record))
+    assert line["message"] == "failed here" and line["level"] == "ERROR"
+    assert "ValueError: boom" in line["exception"] and "request_id" not in line
+    token = REQUEST_ID.set("r-1")
+    try:
+        assert json.loads(formatter.format(record))["request_id"] == "r-1"
+    finally:
+        REQUEST_ID.reset(token)
