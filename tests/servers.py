@@ -36,6 +36,10 @@ from tests.support import log_in_on, new_device
 T = TypeVar("T")
 PIN = "2468"
 HOST = "127.0.0.1"
+# How long a server started by a test may take to answer /readyz: generous, since the suite may run
+# in several processes at once on a loaded machine (a start took over 30 s there); never a timing
+# assertion.
+READY_TIMEOUT_S = 120.0
 # A cheap scrypt cost: logins of many terminals at once stay fast (production uses 14).
 PIN_HASH_COST = 10
 _SALT = b"0123456789abcdef"
@@ -171,7 +175,9 @@ def wait_ready(
     raise RuntimeError(f"{server.process.args} not ready after {timeout} s:\n{server.log()}")
 
 
-def started(server: S, *, timeout: float = 30.0, verify: ssl.SSLContext | bool = True) -> S:
+def started(
+    server: S, *, timeout: float = READY_TIMEOUT_S, verify: ssl.SSLContext | bool = True
+) -> S:
     """`server` once it is ready (see `wait_ready`); stopped before the error when it is not."""
     try:
         wait_ready(server, timeout=timeout, verify=verify)
@@ -205,7 +211,7 @@ def serve_edge(
     log_path: Path,
     *,
     tls: ssl.SSLContext | None = None,
-    ready_timeout: float = 30.0,
+    ready_timeout: float = READY_TIMEOUT_S,
     append: bool = False,
     cwd: Path | None = None,
 ) -> EdgeServer:
@@ -223,7 +229,7 @@ def start_server(
     data_dir: Path,
     *,
     config: Mapping[str, Mapping[str, Any]] | None = None,
-    ready_timeout: float = 30.0,
+    ready_timeout: float = READY_TIMEOUT_S,
 ) -> EdgeServer:
     """Write edge.toml in `data_dir` (with `config` over the defaults) and serve it, logging to
     serve.log."""

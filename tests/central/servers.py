@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.servers import (
     HOST,
+    READY_TIMEOUT_S,
     LoggedProcess,
     clean_env,
     free_port,
@@ -67,7 +68,11 @@ class CentralServer(LoggedProcess):
 
 
 def start_central(
-    db: str, data_dir: Path, *, ready_timeout: float = 30.0, env: dict[str, str] | None = None
+    db: str,
+    data_dir: Path,
+    *,
+    ready_timeout: float = READY_TIMEOUT_S,
+    env: dict[str, str] | None = None,
 ) -> CentralServer:
     """Init `db`, then `warehouse-central serve --db DB --port N`, logging to central.log;
     `env` adds settings to its environment."""
