@@ -92,6 +92,12 @@ export function createBoard({ state, render, go, needLogin, refuse }) {
     if (!card) return load();
     const url = `/api/v1/board/cards/${encodeURIComponent(cardId)}/${target.kind === "picker" ? "assign" : "priority"}`;
     const body = target.kind === "picker" ? { operator_id: target.id, rev: card.rev } : { priority: priorityValue(target.tag), rev: card.rev };
+    const done = target.kind === "picker" ? t("board_moved_to", { card: card.title, name: target.name }) : t("board_moved_priority", { card: card.title, tag: TAGS[target.tag]() });
+    return post(url, body, done, cardId);
+  }
+
+  /** POST a supervisor's change; announce `done` (or the refusal) and load the board again. */
+  async function post(url, body, done, focus = null) {
     const res = await call("POST", url, body).catch(() => null);
     if (!res) {
       b.announce = t("unreachable");
@@ -104,8 +110,8 @@ export function createBoard({ state, render, go, needLogin, refuse }) {
       await load();
       return refuse(b.announce, "", res.body?.code || "");
     }
-    b.announce = target.kind === "picker" ? t("board_moved_to", { card: card.title, name: target.name }) : t("board_moved_priority", { card: card.title, tag: TAGS[target.tag]() });
-    b.focus = cardId;
+    b.announce = done;
+    b.focus = focus;
     sound("good");
     await load();
   }
@@ -161,22 +167,8 @@ export function createBoard({ state, render, go, needLogin, refuse }) {
       b.held = cardId; // no redraw: that would end the drag
     },
     /** Release a wave to the pickers (POST /api/v1/waves/{id}/release); the board comes again. */
-    async boardReleaseWave(wave) {
-      const res = await call("POST", `/api/v1/waves/${encodeURIComponent(wave.id)}/release`).catch(() => null);
-      if (!res) {
-        b.announce = t("unreachable");
-        draw();
-        return refuse(t("unreachable"));
-      }
-      if (res.status === 401) return needLogin(res);
-      if (res.status >= 300) {
-        b.announce = res.body?.detail || t("unreachable");
-        await load();
-        return refuse(b.announce, "", res.body?.code || "");
-      }
-      b.announce = t("board_wave_released", { carrier: wave.carrier, orders: wave.orders });
-      sound("good");
-      await load();
+    boardReleaseWave(wave) {
+      return post(`/api/v1/waves/${encodeURIComponent(wave.id)}/release`, undefined, t("board_wave_released", { carrier: wave.carrier, orders: wave.orders }));
     },
   };
   return { actions };
