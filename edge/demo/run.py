@@ -72,6 +72,22 @@ def banner(url: str, *, data_dir: str, temporary: bool, sheet: str = "") -> list
     return [*lines, "Press Ctrl-C to stop."]
 
 
+def waves_banner(settings: Settings) -> list[str]:
+    """How to try waves by carrier cut-off on this demo: off by default, turned on by two
+    environment variables; on, a supervisor releases each wave on the Board."""
+    carrier = settings.carrier.name
+    if not settings.waves.enabled:
+        return [
+            "Waves by carrier cut-off: off (start the demo with WAREHOUSE_EDGE_WAVES_ENABLED=true"
+            f' WAREHOUSE_EDGE_WAVES_CUTOFFS="{carrier}=17:00" to release waves on the Board)'
+        ]
+    badge = next(op[0] for op in OPERATORS if op[2] == "supervisor")
+    return [
+        f"Waves by carrier cut-off: on ({settings.waves.cutoffs or 'no cut-offs'}): supervisor"
+        f" {badge}, task Board, taps Release on a wave; pickers get no pick list until then"
+    ]
+
+
 def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = False) -> None:
     """Open (and seed, once) the demo store and its central, sync them, then serve the edge
     until SIGINT/SIGTERM."""
@@ -127,6 +143,7 @@ def run(settings: Settings, *, echo: Callable[[str], None], temporary: bool = Fa
                 f"Virtual scanner (station {DEMO_STATION}): printf 'CODE\\r' > {scanner.user_path}",
                 f"Station screen: {url}/ui/?station={DEMO_STATION}",
                 f"Printer (station {DEMO_STATION}): PDF files in {settings.edge.data_dir / 'printed'}",
+                *waves_banner(settings),
                 *ready_to_pack(store),
                 *handover_banner(store, settings),
                 f"Virtual scanner (station {DEMO_DESK}): printf 'CODE\\r' > {desk_scanner.user_path}",
