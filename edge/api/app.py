@@ -152,6 +152,12 @@ async def _start_sync(store: Store, metrics: Metrics, settings: Settings, broker
     return agent
 
 
+def _observe(app: FastAPI, scope: Any, status: int, seconds: float) -> None:
+    metrics = getattr(app.state, "metrics", None)  # none before start-up completes
+    if metrics is not None:
+        metrics.observe_request(scope, status, seconds)
+
+
 def route_statuses(route: APIRoute) -> set[int]:
     """What a route's own rule adds: 401/403 behind `allow`, 401/423 at login, 503 readiness."""
     rules = [rule for call in calls(route.dependant) if (rule := getattr(call, "role_rule", None))]
@@ -236,7 +242,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app, max_body_bytes=settings.server.max_body_bytes)
-    app.add_middleware(RequestIds)  # outermost: the last catch's 500 carries the id too
+    # outermost: the last catch's 500 carries the id too, and is timed
+    app.add_middleware(RequestIds, observe=lambda *a: _observe(app, *a))
     document_problems(app, writes={404, 409, 422, 507}, own=route_statuses)
     app.state.broker = Broker()
     auth = settings.auth

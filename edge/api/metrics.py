@@ -1,14 +1,24 @@
-"""Prometheus metrics: scans, errors by code, scan latency, outbox depth and age, writer commits,
-exceptions active by kind and their pushes pending."""
+"""Prometheus metrics: scans, errors by code, scan and request latency, outbox depth and age,
+writer commits and batch sizes, devices enrolled, scanners, printers and their jobs by state,
+scales, the sync with central, exceptions active by kind and their pushes pending.
+
+Counters and histograms are bumped in memory as requests are served; every other figure is read
+at scrape time by a collector (a few store reads per scrape, none per request)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 from prometheus_client.registry import Collector
 
 from central_sync.agent.status import sync_status
@@ -17,7 +27,12 @@ from edge.devices.printers import STATES
 from edge.service.printing import Spooler
 from edge.store import exceptions, sync_state
 from edge.store.database import Store
-from edge.store.print_jobs import queue_summary
+from edge.store.operators import active_devices_by_kind
+from edge.store.print_jobs import queue_summary, waiting_by_state
+from edge.store.writer import BATCH_BUCKETS
+
+DEVICE_KINDS = ("handheld", "scanner", "printer", "scale", "desktop")
+PRINT_JOB_STATES = ("queued", "sent", "retrying", "needs_attention")
 
 
 class StoreCollector(Collector):
@@ -34,11 +49,39 @@ class StoreCollector(Collector):
             "edge_outbox_oldest_age_seconds", "Age of the oldest undelivered event"
         )
         age.add_metric([], status["oldest_age_s"])
+        writer = self._store.writer
         commits = CounterMetricFamily("edge_writer_commits", "Transactions committed by the writer")
-        commits.add_metric([], self._store.writer.commits)
+        commits.add_metric([], writer.commits)
         commands = CounterMetricFamily("edge_writer_commands", "Commands committed by the writer")
-        commands.add_metric([], self._store.writer.commands)
+        commands.add_metric([], writer.commands)
+        batches = HistogramMetricFamily(
+            "edge_writer_batch_size", "Commands per commit (one fsync serves a batch)"
+        )
+        cumulative, buckets = 0, []
+        for bound, count in zip(
+            (*map(str, BATCH_BUCKETS), "+Inf"), writer.batch_sizes, strict=True
+        ):
+            cumulative += count
+            buckets.append((bound, cumulative))
+        batches.add_metric([], buckets, sum_value=writer.commands)
+        pending = GaugeMetricFamily(
+            "edge_writer_pending_commands", "Commands submitted, not yet taken into a commit"
+        )
+        pending.add_metric([], writer.pending)
+        alive = GaugeMetricFamily("edge_writer_up", "1 while the writer thread runs, else 0")
+        alive.add_metric([], 1.0 if writer.alive else 0.0)
+        full = GaugeMetricFamily(
+            "edge_storage_full", "1 while writes are refused for want of disk space, else 0"
+        )
+        full.add_metric([], 0.0 if writer.storage_full_since is None else 1.0)
+        yield from (commits, commands, batches, pending, alive, full, *_disk(self._store.path))
         conn = self._store.read()
+        devices = GaugeMetricFamily(
+            "edge_devices_enrolled", "Devices enrolled and not retired, by kind", labels=["kind"]
+        )
+        enrolled = active_devices_by_kind(conn)
+        for kind in sorted({*DEVICE_KINDS, *enrolled}):
+            devices.add_metric([kind], enrolled.get(kind, 0))
         active = GaugeMetricFamily(
             "edge_exceptions_active", "Exceptions open or acknowledged, by kind", labels=["kind"]
         )
@@ -48,7 +91,19 @@ class StoreCollector(Collector):
             "edge_exception_pushes_pending", "Changes of exceptions some webhook has still to take"
         )
         pushes.add_metric([], exceptions.pending_pushes(conn))
-        yield from (depth, age, commits, commands, active, pushes)
+        yield from (depth, age, devices, active, pushes)
+
+
+def _disk(path: Path) -> Iterator[GaugeMetricFamily]:
+    """The size and free space of the filesystem holding the database."""
+    fs = os.statvfs(path.parent)
+    for name, text, value in (
+        ("edge_data_disk_size_bytes", "Size of the filesystem holding the database", fs.f_blocks),
+        ("edge_data_disk_free_bytes", "Bytes free to the edge there", fs.f_bavail),
+    ):
+        gauge = GaugeMetricFamily(name, text)
+        gauge.add_metric([], value * fs.f_frsize)
+        yield gauge
 
 
 class Metrics:
@@ -66,7 +121,20 @@ class Metrics:
             buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
+        self.requests = Histogram(
+            "edge_http_request_duration_seconds",
+            'HTTP request to answer, by method and route (unmatched paths as route "-")',
+            ["method", "route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
+            registry=self.registry,
+        )
         self.registry.register(StoreCollector(store))
+
+    def observe_request(self, scope: dict[str, Any], _status: int, seconds: float) -> None:
+        """One HTTP request answered (kernel.logs.RequestIds calls it; WebSockets are not)."""
+        if scope["type"] == "http":
+            route = scope.get("route")
+            self.requests.labels(scope["method"], getattr(route, "path", "-")).observe(seconds)
 
 
 class ScannerCollector(Collector):
@@ -102,7 +170,14 @@ class PrinterCollector(Collector):
         self._store = store
 
     def collect(self) -> Iterator[Any]:
-        summary = queue_summary(self._store.read(), datetime.now(UTC))
+        conn = self._store.read()
+        summary = queue_summary(conn, datetime.now(UTC))
+        by_state = waiting_by_state(conn)
+        jobs = GaugeMetricFamily(
+            "edge_print_jobs",
+            "Print jobs still to print, by printer and state (printed ones: edge_print_jobs_printed)",
+            labels=["printer", "state"],
+        )
         state = GaugeMetricFamily(
             "edge_printer_state",
             "Printer state: 1 for the state it is in",
@@ -136,9 +211,11 @@ class PrinterCollector(Collector):
             figures = summary.get(name, {})
             for key, gauge in gauges.items():
                 gauge.add_metric([name], figures.get(key, 0))
+            for job_state in PRINT_JOB_STATES:
+                jobs.add_metric([name, job_state], by_state.get((name, job_state), 0))
             printed.add_metric([name], self._spooler.printed[name])
             failed.add_metric([name], self._spooler.failures[name])
-        yield from (state, *gauges.values(), printed, failed)
+        yield from (state, *gauges.values(), jobs, printed, failed)
 
 
 SCALE_STATES = ("connecting", "connected", "silent", "disconnected", "error")

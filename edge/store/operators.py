@@ -115,6 +115,12 @@ def use_enrolment_code(tx: Tx, code: str, device_id: str) -> bool:
     return cur.rowcount == 1
 
 
+def active_devices_by_kind(conn: sqlite3.Connection) -> dict[str, int]:
+    """Enrolled devices not retired, by kind (handheld, scanner, printer, scale, desktop)."""
+    rows = conn.execute("SELECT kind, count(*) FROM devices WHERE active GROUP BY kind")
+    return {row[0]: row[1] for row in rows}
+
+
 def device(conn: sqlite3.Connection, device_id: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM devices WHERE id = ? AND active", (device_id,)

@@ -218,6 +218,17 @@ def queue_summary(conn: sqlite3.Connection | Tx, now: datetime) -> dict[str, dic
     }
 
 
+def waiting_by_state(conn: sqlite3.Connection | Tx) -> dict[tuple[str, str], int]:
+    """(printer, state) → jobs still to print, the state being queued, sent, retrying (failed,
+    a next attempt set) or needs_attention (failed, retry budget spent)."""
+    rows = conn.execute(
+        "SELECT printer, CASE WHEN needs_attention = 1 THEN 'needs_attention'"
+        " WHEN status = 'failed' THEN 'retrying' ELSE status END, count(*)"
+        f" FROM print_jobs WHERE {WAITING} GROUP BY 1, 2"
+    ).fetchall()
+    return {(row[0], row[1]): row[2] for row in rows}
+
+
 def jobs_needing_attention(conn: sqlite3.Connection | Tx, limit: int = 100) -> list[PrintJob]:
     """Every job whose retry budget is spent and that has not printed, oldest first."""
     rows = conn.execute(

@@ -9,6 +9,7 @@ Nothing is acknowledged before it is durable; one fsync serves the whole batch.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import queue
 import sqlite3
@@ -26,6 +27,8 @@ from edge.store.db import connect
 log = logging.getLogger("edge.store.writer")
 T = TypeVar("T")
 _STOP = object()
+# Upper bounds of the commands-per-commit buckets counted for /metrics (the last counts the rest).
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
 def storage_error(exc: sqlite3.Error) -> EdgeError | None:
@@ -116,6 +119,9 @@ class Writer:
         self._data_version = self._version()
         self.commits = 0
         self.commands = 0
+        # commits by commands in them: batch_sizes[i] counts those of at most BATCH_BUCKETS[i]
+        # (and above the bucket before); the last entry counts those above every bound
+        self.batch_sizes = [0] * (len(BATCH_BUCKETS) + 1)
         # Since when writes fail for want of space (UTC text), None while they succeed: /readyz.
         self.storage_full_since: str | None = None
         self._thread = threading.Thread(target=self._loop, name="edge-writer", daemon=True)
@@ -133,6 +139,11 @@ class Writer:
     async def run(self, fn: Callable[[Tx], T]) -> T:
         """Run `fn` in the writer; resolves after the commit that made it durable."""
         return await asyncio.wrap_future(self.submit(fn))
+
+    @property
+    def pending(self) -> int:
+        """Commands submitted and not yet taken into a batch."""
+        return self._queue.qsize()
 
     @property
     def alive(self) -> bool:
@@ -199,6 +210,7 @@ class Writer:
             return
         self.commits += 1
         self.commands += len(batch)
+        self.batch_sizes[bisect.bisect_left(BATCH_BUCKETS, len(batch))] += 1
         full = any(isinstance(e, EdgeError) and e.code == "storage_full" for _, _, e in results)
         self._note_storage(full)
         for fut, value, error in results:
