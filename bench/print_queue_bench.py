@@ -1,5 +1,6 @@
 """The spooler's watch and the /metrics scrape over a year of print jobs: which printers have
-jobs waiting (asked every `[printing] fault_poll_s`) and each printer's queue (each scrape), on a
+jobs waiting (asked every `[printing] fault_poll_s`), each printer's queue and its jobs by state
+(each scrape), on a
 real edge database with N printed jobs and a few waiting.
 
     .venv/bin/python bench/print_queue_bench.py [--jobs N] [--repeat N] [--out FILE]
@@ -20,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from bench.common import emit, machine, median_ms  # noqa: E402
 from edge.store.database import Store  # noqa: E402
-from edge.store.print_jobs import queue_summary, waiting_printers  # noqa: E402
+from edge.store.print_jobs import queue_summary, waiting_by_state, waiting_printers  # noqa: E402
 
 PRINTERS = [f"bench{i}" for i in range(8)]
 
@@ -58,6 +59,7 @@ def main() -> None:
                 "queue_summary_ms": median_ms(
                     lambda: queue_summary(conn, datetime.now(UTC)), args.repeat
                 ),
+                "waiting_by_state_ms": median_ms(lambda: waiting_by_state(conn), args.repeat),
             }
         finally:
             store.close()

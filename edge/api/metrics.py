@@ -20,6 +20,7 @@ from prometheus_client.core import (
     HistogramMetricFamily,
 )
 from prometheus_client.registry import Collector
+from starlette.types import Scope
 
 from central_sync.agent.status import sync_status
 from edge.config import Settings
@@ -128,13 +129,17 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
             registry=self.registry,
         )
+        self._request_series: dict[tuple[str, str], Any] = {}
         self.registry.register(StoreCollector(store))
 
-    def observe_request(self, scope: dict[str, Any], _status: int, seconds: float) -> None:
+    def observe_request(self, scope: Scope, _status: int, seconds: float) -> None:
         """One HTTP request answered (kernel.logs.RequestIds calls it; WebSockets are not)."""
         if scope["type"] == "http":
-            route = scope.get("route")
-            self.requests.labels(scope["method"], getattr(route, "path", "-")).observe(seconds)
+            key = (scope["method"], getattr(scope.get("route"), "path", "-"))
+            child = self._request_series.get(key)
+            if child is None:  # prometheus_client's labels() takes a lock: look it up once
+                child = self._request_series[key] = self.requests.labels(*key)
+            child.observe(seconds)
 
 
 class ScannerCollector(Collector):
