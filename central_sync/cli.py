@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -16,6 +15,7 @@ import click
 
 from central_sync.store.dialect import DatabaseUrl, parse_db_url
 from kernel.install import Placement, install_command
+from kernel.logs import setup_logging
 
 if TYPE_CHECKING:  # the channels package is loaded only when --decrypter is given
     from central_sync.channels.pii import Decrypter
@@ -152,14 +152,6 @@ busy_timeout_option = click.option(
 )
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper()),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="warehouse-edge")
 def cli() -> None:
@@ -208,6 +200,14 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
     type=click.IntRange(1024, 1024**3),
     help="Largest request body accepted (larger: 413).",
 )
+@click.option(
+    "--log-format",
+    default="text",
+    show_default=True,
+    envvar="WAREHOUSE_CENTRAL_LOG_FORMAT",
+    type=click.Choice(["text", "json"]),
+    help="text, or json: one JSON object per line with the request id (docs/monitoring.md).",
+)
 @quiet_option
 @click.option(
     "--unacked-after",
@@ -225,6 +225,7 @@ def serve(
     host: str,
     port: int,
     log_level: str,
+    log_format: str,
     max_body_bytes: int,
     quiet_after: float,
     unacked_after: float,
@@ -252,7 +253,7 @@ def serve(
     from central_sync.server.serving import AlreadyServed, sole_server
     from central_sync.server.serving import serve as run
 
-    _logging(log_level)
+    setup_logging(log_level, as_json=log_format == "json")
     with ExitStack() as stack:
         try:
             stack.enter_context(sole_server(db))
@@ -278,6 +279,7 @@ def serve(
             host=host,
             port=port,
             log_level=log_level,
+            json_logs=log_format == "json",
             on_ready=ready,
             max_body_bytes=max_body_bytes,
         )

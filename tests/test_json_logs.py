@@ -1,6 +1,7 @@
 """`[logging] json = true`: a real `warehouse-edge serve` writes one JSON object per line, and
 every line logged while serving a request carries that request's id, which the answer carries
-back in X-Request-ID (the caller's when sane, else one the edge made)."""
+back in X-Request-ID (the caller's when sane, else one the edge made). The same for
+`warehouse-central serve --log-format json`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pathlib import Path
 import httpx
 
 from kernel.logs import REQUEST_ID, JsonFormatter
-from tests.servers import running_server
+from tests.central.servers import start_central
+from tests.servers import running_server, stopping
 
 
 def test_a_json_logging_server_tags_each_requests_lines_with_its_id(tmp_path: Path) -> None:
@@ -67,3 +69,27 @@ def test_the_json_formatter_writes_the_exception_and_no_id_outside_a_request() -
         assert json.loads(formatter.format(record))["request_id"] == "r-1"
     finally:
         REQUEST_ID.reset(token)
+
+
+def test_central_with_json_logs_tags_its_requests_lines_the_same_way(tmp_path: Path) -> None:
+    args = ("--log-level", "debug", "--log-format", "json")
+    with stopping(start_central(str(tmp_path / "central.db"), tmp_path, args=args)) as central:
+        given = httpx.get(f"{central.url}/healthz", headers={"X-Request-ID": "edge-1:42"})
+        made = httpx.get(f"{central.url}/api/v1/no-such-route")
+        central.stop()
+        # stdout's one banner line (scripts read the URL from it) shares the file with stderr's log
+        lines = [line for line in central.log().splitlines() if line.strip()]
+        records = [
+            json.loads(line) for line in lines if not line.startswith("warehouse-central on")
+        ]
+
+    assert given.headers["X-Request-ID"] == "edge-1:42"
+    assert re.fullmatch(r"[0-9a-f]{16}", made.headers["X-Request-ID"]) and made.status_code == 404
+    for record in records:
+        assert {"time", "level", "logger", "message"} <= record.keys(), record
+    tagged = {
+        (r["request_id"], r["message"].rsplit(" ", 2)[0]) for r in records if "request_id" in r
+    }
+    assert ("edge-1:42", "GET /healthz 200") in tagged
+    assert (made.headers["X-Request-ID"], "GET /api/v1/no-such-route 404") in tagged
+    assert len(lines) == len(records) + 1

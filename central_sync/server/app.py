@@ -30,6 +30,7 @@ from central_sync.server.routes import (
     webhooks,
 )
 from central_sync.store.schema import SCHEMA_VERSION, schema_version
+from kernel.logs import RequestIds
 from kernel.openapi import calls, document_problems
 
 log = logging.getLogger("central")
@@ -140,6 +141,7 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     app.state.central = central
     app.state.notifier = notifier
     errors.install(app, max_body_bytes=max_body_bytes)
+    app.add_middleware(RequestIds)  # outermost: the last catch's 500 carries the id too
     document_problems(app, writes={404, 409, 422}, own=route_statuses)
     for router in (
         edges.router,

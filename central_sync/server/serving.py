@@ -26,6 +26,7 @@ def serve(
     host: str,
     port: int,
     log_level: str,
+    json_logs: bool = False,
     on_ready: Callable[[str], None] | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> None:
@@ -36,6 +37,8 @@ def serve(
     config = uvicorn.Config(
         create_app(central, max_body_bytes=max_body_bytes),
         log_level=log_level,
+        # JSON logs: uvicorn's loggers write through the root logger's JSON handler
+        log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,
         access_log=log_level == "debug",
         lifespan="on",
         timeout_graceful_shutdown=5,

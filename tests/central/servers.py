@@ -73,9 +73,10 @@ def start_central(
     *,
     ready_timeout: float = READY_TIMEOUT_S,
     env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> CentralServer:
-    """Init `db`, then `warehouse-central serve --db DB --port N`, logging to central.log;
-    `env` adds settings to its environment."""
+    """Init `db`, then `warehouse-central serve --db DB --port N [ARGS]`, logging to
+    central.log; `env` adds settings to its environment."""
     token = init(db)
     port = free_port()
     log_path = data_dir / "central.log"
@@ -88,6 +89,7 @@ def start_central(
         str(port),
         "--log-level",
         "warning",
+        *args,
     ]
     process = spawn(cmd, log_path, env=central_env() | (env or {}))
     server = CentralServer(f"http://{HOST}:{port}", db, token, process, log_path)
