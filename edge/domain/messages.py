@@ -552,7 +552,7 @@ PROMPTS: dict[str, Message] = {
         "请逐件扫描要从 {source} 移到 {target} 的商品。",
     ),
     "handover_scanned": Message(
-        "{tracking_no} is in {handover_id} ({carrier}): {count} parcels, {weight_kg} kg.",
+        "{tracking_no} is in {handover_id} ({carrier}), which now holds parcels: {count}, {weight_kg} kg.",
         "{tracking_no} 已放入 {handover_id}（{carrier}）：共 {count} 件，{weight_kg} 千克。",
     ),
     "item_moved": Message(
