@@ -11,7 +11,11 @@ import re
 from pathlib import Path
 
 import httpx
+from fastapi.testclient import TestClient
 
+from edge.api.app import create_app
+from edge.config import Settings
+from edge.store.database import Store
 from kernel.logs import REQUEST_ID, JsonFormatter
 from tests.central.servers import start_central
 from tests.servers import running_server, stopping
@@ -93,3 +97,32 @@ def test_central_with_json_logs_tags_its_requests_lines_the_same_way(tmp_path: P
     assert ("edge-1:42", "GET /healthz 200") in tagged
     assert (made.headers["X-Request-ID"], "GET /api/v1/no-such-route 404") in tagged
     assert len(lines) == len(records) + 1
+
+
+def test_an_unexpected_errors_log_line_and_its_500_carry_the_request_id(
+    settings: Settings, store: Store
+) -> None:
+    app = create_app(settings, store=store)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("disk on fire")
+
+    lines: list[dict[str, object]] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:  # formatted in the request's context
+            lines.append(json.loads(JsonFormatter().format(record)))
+
+    keep = Keep(level=logging.ERROR)
+    logging.getLogger().addHandler(keep)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            answer = client.get("/boom", headers={"X-Request-ID": "hh-3:991"})
+    finally:
+        logging.getLogger().removeHandler(keep)
+
+    assert answer.status_code == 500 and answer.headers["X-Request-ID"] == "hh-3:991"
+    error_id = answer.json()["error_id"]
+    [line] = [line for line in lines if error_id in str(line["message"])]
+    assert line["request_id"] == "hh-3:991" and "disk on fire" in str(line["exception"])
