@@ -76,7 +76,12 @@ def test_the_pick_bench_picks_a_released_single_item_wave_on_carts(tmp_path: Pat
 
 def test_the_floor_bench_reports_each_role_the_noop_and_the_edges_memory(tmp_path: Path) -> None:
     report = bench(
-        tmp_path, "floor_bench.py", "--terminals", "8", "--interval", "0.25", "--seconds", "1"
+        tmp_path,
+        "floor_bench.py",
+        *("--terminals", "8", "--interval", "0.25", "--seconds", "1"),
+        # orders to spare: on a busy machine the pickers' closed-loop head start can pick the
+        # default seeding dry, and a picker finding no list is counted as an error
+        *("--orders", "300"),
     )
 
     noop, floor = report["results"]

@@ -307,6 +307,9 @@ def test_the_service_worker_keeps_the_decoder_so_the_camera_reads_with_the_edge_
             timeout=ANSWER_TIMEOUT_MS,
             polling=200,
         )
+        # the screen that takes the scan is up before the camera opens: a screen drawn after
+        # the open would let the camera go (it waits for no scan until then)
+        page.get_by_test_id("screen").and_(page.locator("[data-screen=enrol]")).wait_for()
     show(video, barcode_frame("S-0042"))  # the edge is gone: only the worker's cache answers
     page.evaluate("window.wt.camera.open()")
     page.wait_for_selector(

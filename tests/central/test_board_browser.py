@@ -27,7 +27,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 WORDING = (
     "h1, h2, th, button, a, #f-status option, option[value=''], #status, #counts span,"
     " #no-exceptions, td.exception,"
-    " td[class^=st-], td[class^=state-], td[data-label]:nth-child(7)"
+    " td[class^=st-], td[class^=state-], td.reason"
 )
 LABELS = "[...document.querySelectorAll('label')].map(l => l.firstChild.textContent)"
 
@@ -147,7 +147,7 @@ def test_the_board_in_chinese_translates_every_word_it_writes(
     page = open_board(browser, central, locale="zh-CN", **DESK)
 
     texts = page.locator(WORDING).all_inner_texts() + page.evaluate(LABELS)
-    reasons = page.locator("#orders td[data-label]:nth-child(7)").all_inner_texts()
+    reasons = page.locator("#orders td.reason").all_inner_texts()
     lang = page.evaluate("document.documentElement.lang")
     page.context.close()
 
