@@ -2,6 +2,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# The suite runs in this many worker processes (pytest-xdist), each test file whole in one of them
+# (a file's module-scoped demo, central or browser starts once). Most of a test's time is waiting
+# (sync polls, processes starting, browsers), so more workers than cores pays: measured on 2 cores.
+TEST_WORKERS ?= 4
 
 .PHONY: demo test bench clean install-systemd
 
@@ -19,7 +23,7 @@ test: $(BIN)/.installed  ## start the test services, lint, format and type check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(BIN)/.installed  ## scan benchmark, JSON on stdout
 	$(BIN)/python bench/scan_bench.py
