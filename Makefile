@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The suite runs in this many worker processes (pytest-xdist), each test file whole in one of them
 # (a file's module-scoped demo, central or browser starts once). Most of a test's time is waiting
 # (sync polls, processes starting, browsers), so more workers than cores pays: measured on 2 cores.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 
 .PHONY: demo test bench clean install-systemd
 

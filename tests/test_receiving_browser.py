@@ -49,7 +49,7 @@ def gs1(gtin: str, expiry: str, lot: str) -> str:
 
 
 def stop_shows(hh: Handheld, kind: str) -> None:
-    hh.page.wait_for_selector(f"[data-testid=stop][data-kind={kind}]", timeout=15_000)
+    hh.page.wait_for_selector(f"[data-testid=stop][data-kind={kind}]", timeout=30_000)
     hh.by("feedback").click()  # the red overlay is dismissed with a tap
 
 
@@ -64,7 +64,7 @@ def tap_task(hh: Handheld, tile: str, screen: str) -> None:
     hh.wait_screen("chooser")
     hh.by(tile).click()
     hh.wait_screen(screen)
-    hh.by("step").wait_for(timeout=15_000)
+    hh.by("step").wait_for(timeout=30_000)
 
 
 def put_away(hh: Handheld, edge: DemoEdge, container: str) -> str:

@@ -19,6 +19,7 @@ from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_element_strings import GS1ElementString
 from biip.symbology import GS1Symbology, SymbologyIdentifier
 from biip.upc import Upc
+from moneyed import CurrencyDoesNotExist
 
 from edge.domain.errors import EdgeError
 from edge.domain.gs1_value import element_value
@@ -32,6 +33,9 @@ _AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 _HRI_START = re.compile(r"^\(\d{2,4}\)")
 _HRI_PAIR = re.compile(r"\((\d{2,4})\)([^()]*)")
 _FORMAT_PART = re.compile(r"(\[\+)?([NXYZ])(\.\.)?(\d+)")
+# biip reads an amount's ISO 4217 code (AIs 391n, 393n, 8111…) through py-moneyed, which raises its own
+# error for a code it does not know ("000"): that is a bad value like any ParseError.
+_BAD_VALUE = (ParseError, CurrencyDoesNotExist)
 _CONFIG = ParseConfig()
 _DATE_AIS = ("11", "12", "13", "15", "16", "17")
 # Keys that may start a Digital Link path (GS1 Digital Link Standard: URI Syntax, §4 table).
@@ -272,7 +276,7 @@ def _element_string(body: str) -> list[GS1ElementString]:
         ai = _ai_at(rest, unended)
         try:
             element = GS1ElementString.extract(rest, config=_CONFIG)
-        except ParseError:
+        except _BAD_VALUE:
             value = rest[len(ai.ai) :].split(GS, 1)[0]
             width = _fixed_width(ai)
             raise _field_error(ai, value[:width] if width else value) from None
@@ -296,7 +300,7 @@ def _digital_link(body: str) -> list[GS1ElementString]:
     """A GS1 Digital Link URI on any host; biip reads it, the diagnosis names the bad part."""
     try:
         return list(GS1DigitalLinkURI.parse(body, config=_CONFIG).element_strings)
-    except ParseError as exc:
+    except _BAD_VALUE as exc:
         for ai, value in _link_pairs(body):
             _element(ai, value)
         reason = str(exc).rstrip(".")
@@ -335,7 +339,7 @@ def _element(ai_code: str, value: str) -> GS1ElementString:
         raise _Unreadable(f"({ai_code}) is not a GS1 Application Identifier")
     try:
         return GS1ElementString.parse(ai_code + value, config=_CONFIG)
-    except ParseError:
+    except _BAD_VALUE:
         raise _field_error(GS1ApplicationIdentifier.extract(ai_code), value) from None
 
 
