@@ -183,6 +183,22 @@ def test_a_jd_order_with_ciphertext_and_a_masked_mobile_is_held_never_released(
     assert not [c for c in edge.changes()["changes"] if c["type"] == "order_released"]
 
 
+def test_a_jd_single_order_response_maps_like_its_search_entry() -> None:
+    searched = fixture("jd_pop_order_search.json")
+    [entry] = searched["jingdong_pop_order_search_responce"]["searchorderinfo_result"][
+        "orderInfoList"
+    ]
+    # jingdong.pop.order.get, the call an integration makes when JD's message names one order
+    single = {
+        "jingdong_pop_order_get_responce": {
+            "code": "0",
+            "orderDetailInfo": {"apiResult": {"success": True}, "orderInfo": entry},
+        }
+    }
+
+    assert mapped(single, "jd") == mapped(searched, "jd")
+
+
 def test_a_jd_order_whose_ship_to_the_decrypter_opens_is_released(
     central: Central, edge: EdgeSide
 ) -> None:
