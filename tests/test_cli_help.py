@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -11,18 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from edge.cli.main import cli
+from tests.docs_reference import walk
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def walk(
-    command: click.Command, path: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    """Every command under `command` (itself included) with the words that reach it."""
-    yield path, command
-    if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            yield from walk(command.commands[name], (*path, name))
 
 
 COMMANDS = list(walk(cli))

@@ -20,6 +20,10 @@ BARE = re.compile(rf"^[\w.-]+{SHIPPED}$")
 # edge.example.toml.
 USERS_OWN = {"edge.toml"}
 FENCE = re.compile(r"^```.*?^```", re.M | re.S)
+# What tests/docs_reference.py writes from the code's help texts (docs/installer.md): they name
+# config keys (`carrier.service`) and files a command reads (`FILE.csv`), not files of the
+# repository; tests/test_docs_installer.py keeps them true.
+GENERATED = re.compile(r"^<!-- generated: .*?^<!-- end of generated: [^>]*-->", re.M | re.S)
 
 
 def _tokens(text: str) -> list[str]:
@@ -35,7 +39,7 @@ def _from_root(token: str) -> bool:
 
 def cited(page: Path) -> list[tuple[str, list[Path]]]:
     """(citation, the places it may be) for every file the page cites."""
-    text = page.read_text(encoding="utf-8")
+    text = GENERATED.sub("", page.read_text(encoding="utf-8"))
     found: list[tuple[str, list[Path]]] = []
     for target in re.findall(r"\]\(([^)\s]+)\)", text):
         if not re.match(r"[a-z]+:|#", target):

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -25,19 +23,11 @@ from central_sync.cli import cli
 from central_sync.server.catalogue import ProductIn
 from central_sync.server.central import Central
 from tests.central.servers import run_central
+from tests.docs_reference import walk
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 DOC = ROOT / "docs" / "central.md"
-
-
-def walk(
-    command: click.Command, path: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    yield path, command
-    if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            yield from walk(command.commands[name], (*path, name))
 
 
 COMMANDS = list(walk(cli))
