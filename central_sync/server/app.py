@@ -6,17 +6,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from central_sync.server import deps, errors
 from central_sync.server.central import WATCH_S, Central
 from central_sync.server.feed import Notifier
+from central_sync.server.metrics import DatabaseCollector, ProcessCollector
 from central_sync.server.routes import (
     admin,
     asns,
@@ -29,6 +32,8 @@ from central_sync.server.routes import (
     self_service,
     webhooks,
 )
+from central_sync.server.views import edges_overview
+from central_sync.store.db import utc_now
 from central_sync.store.schema import SCHEMA_VERSION, schema_version
 from kernel.logs import RequestIds
 from kernel.openapi import calls, document_problems
@@ -140,8 +145,18 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     )
     app.state.central = central
     app.state.notifier = notifier
-    errors.install(app, max_body_bytes=max_body_bytes)
-    app.add_middleware(RequestIds)  # outermost: the last catch's 500 carries the id too
+    metrics = central.metrics
+    metrics.registry.register(ProcessCollector(central.db, lambda: notifier.waiting))
+    metrics.registry.register(
+        DatabaseCollector(
+            central.read,
+            lambda tx: edges_overview(tx, central.last_seen, utc_now(), central.quiet_after_s),
+            lambda: datetime.now(UTC),
+        )
+    )
+    errors.install(app, max_body_bytes=max_body_bytes, count=metrics.refused)
+    # outermost: the last catch's 500 carries the id too
+    app.add_middleware(RequestIds, observe=metrics.observe_request)
     document_problems(app, writes={404, 409, 422}, own=route_statuses)
     for router in (
         edges.router,
@@ -188,5 +203,17 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
         ok = version == SCHEMA_VERSION
         body = {"ok": ok, "schema_version": version, "backend": central.backend}
         return JSONResponse(body, status_code=200 if ok else 503)
+
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        response_class=PlainTextResponse,
+        responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+    )
+    async def prometheus() -> Response:
+        """Prometheus text exposition (docs/monitoring.md, "Central"): no token, like the
+        probes; it names edges and channels, never orders or people."""
+        data = await run_in_threadpool(generate_latest, metrics.registry)
+        return Response(data, media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -43,6 +43,7 @@ from central_sync.server.environment import ADMIN_ENV
 from central_sync.server.errors import CentralError
 from central_sync.server.feed import changes_after
 from central_sync.server.intake import Intake
+from central_sync.server.metrics import CentralMetrics
 from central_sync.server.outbound import Outbound
 from central_sync.server.restore import RestoreReport, restore_reported, stored_events
 from central_sync.server.retry import Retrier
@@ -84,6 +85,7 @@ class Central:
         self._admins: dict[str, float] = {}  # admin token hash: remembered until (monotonic)
         self.admin_env_token = admin_token or os.environ.get(ADMIN_ENV) or None
         self.on_feed: Callable[[], None] | None = None
+        self.metrics = CentralMetrics()  # this process's counters (GET /metrics)
         self.last_seen: dict[str, str] = {}
         self.retrier = Retrier(self._retry_skus)
         # The channels' available-to-sell, recomputed for the SKUs touched ("" = every SKU).
@@ -229,11 +231,13 @@ class Central:
             with self.write() as tx:
                 result = apply_batch(tx, edge_id, events)
         except CentralError as exc:
+            self.metrics.event_batches.labels(edge_id, "refused").inc()
             if exc.code in OUT_OF_STEP:
                 exc.extra["high_water"] = self.high_water(edge_id)
                 self._out_of_step(edge_id, exc)
             log.warning("edge %s: batch refused: %s", edge_id, exc)
             raise
+        self.metrics.applied(edge_id, result.applied, result.duplicates)
         if result.applied:
             log.info(
                 "edge %s: %d applied, %d duplicates, high water %s",
@@ -262,6 +266,7 @@ class Central:
                 pool = edge_pool(tx, self.quiet_after_s)
                 done += consign.split_waiting(tx, None, pool, skus=skus - {""})
         if done:
+            self.metrics.assignments.labels("retry", "released").inc(len(done))
             log.info("%d waiting orders assigned after stock moved", len(done))
             self.publisher.add(skus)
 
@@ -332,6 +337,7 @@ class Central:
     # --- orders
 
     def ingest(self, raws: Sequence[Any], *, first_index: int = 0) -> list[orders.Outcome]:
+        started = time.perf_counter()
         with self.write() as tx:
             outcomes = orders.ingest(
                 tx,
@@ -344,6 +350,7 @@ class Central:
             outcomes = [self._refunds(tx, raws[o.index - first_index], o) for o in outcomes]
             outcomes = self._split(tx, outcomes)
             touched = channel_stock.skus_of_orders(tx, {o.id for o in outcomes if o.id})
+        self.metrics.took_in(raws, outcomes, time.perf_counter() - started, first_index)
         self.publisher.add(touched)
         for o in outcomes:
             if o.status == "rejected":

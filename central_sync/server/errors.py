@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -88,9 +89,11 @@ def language(request: Request) -> str:
     return normalise_language(request.headers.get("accept-language"))
 
 
-def install(app: FastAPI, *, max_body_bytes: int) -> None:
-    """Register the handlers that answer every error as problem+json; refuse bodies over
-    `max_body_bytes`."""
+def install(
+    app: FastAPI, *, max_body_bytes: int, count: Callable[[str], None] = lambda _code: None
+) -> None:
+    """Register the handlers that answer every error as problem+json, each `count`ed by its
+    code; refuse bodies over `max_body_bytes`."""
 
     @app.exception_handler(ClientDisconnect)
     async def hung_up(request: Request, _: ClientDisconnect) -> Response:
@@ -107,9 +110,11 @@ def install(app: FastAPI, *, max_body_bytes: int) -> None:
     @app.exception_handler(DatabaseBusy)
     async def busy(request: Request, exc: DatabaseBusy) -> Response:
         log.warning("%s %s: %s; answered 503", request.method, request.url.path, exc)
+        count("database_busy")
         return problem("database_busy", {"retry_after_s": BUSY_RETRY_AFTER_S}, language(request))
 
     def answer(request: Request, code: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
+        count(code)
         return problem(code, params, language(request), **extra)
 
     http.install(app, refusal=CentralError, answer=answer, max_body_bytes=max_body_bytes, log=log)

@@ -100,3 +100,12 @@ def supersede_stock(tx: Tx, channel: str, prefix: str, answer: str, now: str) ->
         " AND substr(dedupe_key, 1, ?) = ?",
         (answer, now, channel, len(prefix), prefix),
     )
+
+
+def queue_summary(tx: Tx) -> list[dict[str, Any]]:
+    """Per channel and state (pending, failed): how many pushes, and the oldest one's created_at
+    (for /metrics; sent and skipped ones are done and left out)."""
+    return tx.all(
+        "SELECT channel, state, COUNT(*) AS n, MIN(created_at) AS oldest FROM channel_pushes"
+        " WHERE state IN ('pending', 'failed') GROUP BY channel, state ORDER BY channel, state"
+    )

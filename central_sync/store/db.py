@@ -92,13 +92,27 @@ class Database:
         self._slots = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
         self._all: list[Any] = []
+        self.size = size
+        # for /metrics: transactions holding a connection, and those waiting for one
+        self.in_use = 0
+        self.waiting = 0
 
     @property
     def backend(self) -> str:
         return self.dialect.name
 
+    @property
+    def connections(self) -> int:
+        """Connections open now (idle or in use)."""
+        return len(self._all)
+
     def _acquire(self) -> Any:
+        with self._lock:
+            self.waiting += 1
         self._slots.acquire()
+        with self._lock:
+            self.waiting -= 1
+            self.in_use += 1
         try:
             return self._idle.get_nowait()
         except queue.Empty:
@@ -106,7 +120,7 @@ class Database:
         try:
             conn = self.dialect.connect()
         except BaseException:
-            self._slots.release()
+            self._free()
             raise
         with self._lock:
             self._all.append(conn)
@@ -117,6 +131,11 @@ class Database:
             self._discard(conn)
         else:
             self._idle.put(conn)
+        self._free()
+
+    def _free(self) -> None:
+        with self._lock:
+            self.in_use -= 1
         self._slots.release()
 
     def _discard(self, conn: Any) -> None:

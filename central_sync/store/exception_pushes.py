@@ -65,3 +65,8 @@ def listed(tx: Tx, *, limit: int = 200) -> list[dict[str, Any]]:
         dict(r) | {"payload": json.loads(r["payload"]), "attempts": int(r["attempts"])}
         for r in rows
     ]
+
+
+def pending_count(tx: Tx) -> int:
+    """Pushes the exception webhook has still to take (for /metrics)."""
+    return int(tx.value("SELECT COUNT(*) FROM exception_pushes WHERE state = 'pending'") or 0)

@@ -82,3 +82,9 @@ def resolve_channel_order_failed(tx: Tx, channel: str, order_id: str, now: str) 
         " AND order_id = ? AND state = 'failed')",
         (now, channel, order_id, channel, order_id),
     )
+
+
+def open_by_kind(tx: Tx) -> dict[str, int]:
+    """How many exceptions are open, by kind (for /metrics)."""
+    rows = tx.all("SELECT kind, COUNT(*) AS n FROM exceptions WHERE status = 'open' GROUP BY kind")
+    return {r["kind"]: int(r["n"]) for r in rows}

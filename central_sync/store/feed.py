@@ -36,3 +36,12 @@ def releases_not_taken(tx: Tx, before: str) -> list[dict[str, Any]]:
         " AND c.created_at < ? ORDER BY c.id",
         (before,),
     )
+
+
+def waiting_by_edge(tx: Tx) -> dict[str, int]:
+    """Each edge's changes past the cursor it last asked from: what it has still to take."""
+    rows = tx.all(
+        "SELECT e.edge_id, COUNT(c.id) AS n FROM edges e LEFT JOIN changes c"
+        " ON c.edge_id = e.edge_id AND c.id > e.feed_cursor GROUP BY e.edge_id"
+    )
+    return {r["edge_id"]: int(r["n"]) for r in rows}

@@ -303,6 +303,7 @@ ACCESS: dict[str, str] = {
     "GET /": "public: redirects to the board",
     "GET /healthz": "public: alive",
     "GET /readyz": "public: ready",
+    "GET /metrics": "public: Prometheus's scrape, like the edge's; edges and channels, no orders or people",
     "GET /docs": "public: the API's documentation",
     "GET /docs/oauth2-redirect": "public: the API's documentation",
 }
