@@ -14,7 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,6 +280,51 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tcp_ports_to(pid: int, port: int) -> set[int]:
+    """The local ports of the TCP connections process `pid` holds to `port` (Linux /proc)."""
+    inodes = set()
+    with suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with suppress(OSError):
+                link = os.readlink(fd)
+                if link.startswith("socket:["):
+                    inodes.add(link[8:-1])
+    found = set()
+    for table in ("tcp", "tcp6"):
+        with suppress(OSError):
+            for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+                cols = line.split()
+                if cols[9] in inodes and int(cols[2].rsplit(":", 1)[1], 16) == port:
+                    found.add(int(cols[1].rsplit(":", 1)[1], 16))
+    return found
+
+
+def database_cpu(pid: int, pg_url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving process `pid` (a local server, Linux):
+    its connections' ports found in /proc, their backends' pids in pg_stat_activity."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    port = int(conninfo_to_dict(pg_url).get("port") or 5432)
+    ports = _tcp_ports_to(pid, port)
+    if not ports:
+        return {}
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s)", (sorted(ports),)
+        ).fetchall()
+    found = {}
+    for (backend,) in rows:
+        if (cpu := cpu_seconds(int(backend))) is not None:
+            found[int(backend)] = cpu
+    return found
+
+
+def database_cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """The backends' CPU between two `database_cpu` readings (a backend new since: all of it)."""
+    return round(sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()), 2)
 
 
 @dataclass(frozen=True)

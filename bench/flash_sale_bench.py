@@ -6,11 +6,13 @@ through `POST /api/v1/orders` while two edges keep sending picks and put-backs f
 
 A real `warehouse-central serve` (one process) on a fresh PostgreSQL schema; each client holds
 one keep-alive connection and sends its next order when the last is answered. First the same
-clients hit `GET /healthz` (the no-op route: what the HTTP stack alone allows), then the sale.
-With `--rate` the clients offer that many orders/s together (each paced, a fixed arrival rate)
-instead of a closed loop, where 200 clients at 1,000 orders/s wait 200 ms on average whatever
-the server does (Little's law). Prints one JSON document (also written to --out): orders/s, p50/p99, oversold units (available
-below zero anywhere, and orders released per SKU beyond the stock), the load average and CPU.
+clients hit `GET /healthz` (the no-op route: what the HTTP stack and this load generator alone
+allow, at the same offered rate), then the sale. With `--rate` the clients offer that many
+orders/s together (each paced, a fixed arrival rate) instead of a closed loop, where 200 clients
+at 1,000 orders/s wait 200 ms on average whatever the server does (Little's law). Prints one JSON
+document (also written to --out): orders/s, p50/p99, oversold units (available below zero
+anywhere, and orders released per SKU beyond the stock), the load average, and the CPU that
+central and its PostgreSQL backends used per order (the figure to compare on a loaded machine).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from bench.catchup_bench import database  # noqa: E402
 from bench.common import (  # noqa: E402
     Connection,
     Target,
+    database_cpu,
+    database_cpu_used,
     emit,
     machine,
     movement,
@@ -114,7 +118,8 @@ class EdgeSender:
 
 
 def profile(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
-    """py-spy (pip install py-spy) sampling the server for the sale's window, every thread."""
+    """py-spy (pip install py-spy) sampling the server for the sale's window: the thread holding
+    the GIL (where the process's Python CPU goes; its one core is what limits it)."""
     spy = Path(sys.executable).parent / "py-spy"
     cmd = [
         str(spy),
@@ -128,7 +133,7 @@ def profile(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
         "--output",
         str(out),
         "--threads",
-        "--idle",
+        "--gil",
         "--nonblocking",
     ]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -155,7 +160,9 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         async def noop(conn: Connection) -> bool:
             return await conn.request("GET", "/healthz") == 200
 
-        runs, cpu = await run_together(target, [noop] * args.clients, min(args.seconds, 5))
+        runs, cpu = await run_together(
+            target, [noop] * args.clients, min(args.seconds, 5), rate=args.rate
+        )
         baseline = summarise("noop", runs) | cpu
 
         counter = itertools.count()
@@ -182,7 +189,9 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         floors = [asyncio.create_task(e.floor(stop)) for e in edges]
         load_before = os.getloadavg()
         spy = profile(pid, args.seconds, args.profile) if args.profile else None
+        db_before = database_cpu(pid, args.pg)
         runs, cpu = await run_together(target, [buy] * args.clients, args.seconds, rate=args.rate)
+        db_cpu = database_cpu_used(db_before, database_cpu(pid, args.pg))
         if spy is not None:
             spy.wait(60)
         load_after = os.getloadavg()
@@ -214,9 +223,17 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         "ratio_to_noop": round(result["throughput_rps"] / baseline["throughput_rps"], 3),
         "server_cpu_s": result.get("server_cpu_s"),
         "client_cpu_s": result["client_cpu_s"],
+        "database_cpu_s": db_cpu,
+        "server_cpu_ms_per_order": _per_order(result.get("server_cpu_s"), len(answers)),
+        "database_cpu_ms_per_order": _per_order(db_cpu, len(answers)),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
     }
+
+
+def _per_order(seconds: float | None, orders: int) -> float | None:
+    """CPU milliseconds per order taken in (the robust figure on a loaded machine)."""
+    return round(1000 * seconds / orders, 3) if seconds is not None and orders else None
 
 
 def main() -> None:
