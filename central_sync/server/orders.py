@@ -161,7 +161,6 @@ ORDER_COLUMNS = (
     "merge_key",
     "merge_until",
 )
-INSERT_CHUNK = 200
 
 
 def ingest(
@@ -240,7 +239,7 @@ class _Released:
     gift_lines: list[tuple[int, str, int]] = field(default_factory=list)  # (rule, order, line)
 
     def write(self, tx: Tx) -> None:
-        stored.insert_orders(tx, ORDER_COLUMNS, self.orders, chunk=INSERT_CHUNK)
+        stored.insert_orders(tx, ORDER_COLUMNS, self.orders)
         stored.insert_lines(tx, self.lines)
         kit_store.insert_line_components(tx, self.components)
         gift_store.set_gift_lines(tx, self.gift_lines)
