@@ -1,0 +1,79 @@
+"""How many SQL statements a scan costs. Each is a round trip through sqlite3, which hands the
+GIL to the event loop and waits to get it back, so the hot path keeps them few. The counts are
+written down in bench/README.md ("Where a scan's time goes"); a change that adds statements to
+a scan shows here first."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tests.support import EAN13, Floor
+
+
+@contextmanager
+def statements(floor: Floor) -> Iterator[list[str]]:
+    """Every statement the edge runs (its writer and its readers) while the block runs."""
+    seen: list[str] = []
+    conns: list[sqlite3.Connection] = [floor.store.writer._conn, *floor.store.readers._all]
+    for conn in conns:
+        conn.set_trace_callback(seen.append)
+    try:
+        yield seen
+    finally:
+        for conn in conns:
+            conn.set_trace_callback(None)
+
+
+def per_batch(seen: list[str]) -> list[str]:
+    """The statements of one scan without its batch's BEGIN, outside-write check and COMMIT
+    (shared by every command of a group commit)."""
+    shared = ("BEGIN IMMEDIATE", "PRAGMA data_version", "COMMIT")
+    return [s for s in seen if s not in shared]
+
+
+def counted(floor: Floor, headers: dict[str, str], raw: str) -> tuple[Any, list[str]]:
+    with statements(floor) as seen:
+        resp = floor.scan(headers, raw)
+    return resp, per_batch(seen)
+
+
+def test_a_move_scan_of_an_item_runs_fifteen_statements(floor: Floor) -> None:
+    h = floor.login()
+    floor.start(h)
+    for raw in ("A-01-01", "A-01-02", EAN13):
+        floor.scan(h, raw)
+
+    resp, seen = counted(floor, h, EAN13)
+
+    assert resp.status_code == 200, resp.text
+    assert len(seen) <= 15, "\n".join(seen)
+
+
+def test_a_pick_scan_of_an_item_runs_thirty_one_statements(floor: Floor) -> None:
+    sup = floor.login("B-SUP")
+    order = {"channel": "shop", "channel_order_id": "S-1", "lines": [{"sku": "SKU-1", "qty": 3}]}
+    assert floor.client.post("/api/v1/orders", json=order, headers=sup).status_code == 201
+    picker = floor.login("B-PICK")
+    floor.start(picker, "pick")
+    for raw in ("T-0001", "A-01-01", EAN13):
+        floor.scan(picker, raw)
+
+    resp, seen = counted(floor, picker, EAN13)
+
+    assert resp.status_code == 200, resp.text
+    assert len(seen) <= 31, "\n".join(seen)
+
+
+def test_a_refused_scan_runs_twelve_statements_and_keeps_its_answer(floor: Floor) -> None:
+    h = floor.login()
+    floor.start(h)
+    for raw in ("A-01-01", "A-01-02"):
+        floor.scan(h, raw)
+
+    resp, seen = counted(floor, h, "19506000134359")  # a case of 12: only 10 there
+
+    assert resp.status_code == 409, resp.text
+    assert len(seen) <= 12, "\n".join(seen)
