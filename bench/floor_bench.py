@@ -16,10 +16,8 @@ import random
 import sys
 import tempfile
 import time
-import uuid
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +41,7 @@ from bench.common import (  # noqa: E402
     writer_delta,
 )
 from bench.pick_bench import Floor, Picker, Tally  # noqa: E402
+from edge.loadtest.terminals import Totes, next_pack  # noqa: E402
 from edge.store.writer import Tx  # noqa: E402
 from tests.servers import add_operators, seed, serve_edge, stopping, write_config  # noqa: E402
 
@@ -70,14 +69,6 @@ def station(index: int) -> str:
 Packer = Picker
 
 
-@dataclass
-class Totes:
-    """Totes whose pick list is done, waiting at the benches; a picker's totes of its open list."""
-
-    filled: deque[str] = field(default_factory=deque)
-    open: dict[int, list[str]] = field(default_factory=dict)
-
-
 def picker_sender(p: Picker, floor: Floor, totes: Totes, tally: Tally) -> Send:
     """The pick bench's picker (follows the screen), handing its totes to the packers when its
     list is done."""
@@ -97,22 +88,6 @@ def picker_sender(p: Picker, floor: Floor, totes: Totes, tally: Tally) -> Send:
     return send
 
 
-def next_pack(p: Packer, totes: Totes, barcodes: dict[str, str]) -> tuple[str, str, Any] | None:
-    """What the pack screen asks for: (kind, path, body), or None while no tote waits."""
-    view = p.view or {"step": "order"}
-    if view["step"] == "order":
-        if not totes.filled:
-            return None
-        body = {"scan_id": uuid.uuid4().hex, "raw": totes.filled.popleft()}
-        return "pack_tote", "/api/v1/scans", body
-    if view["step"] == "verify":
-        line = next(x for x in view["lines"] if x["verified"] < x["to_pack"])
-        body = {"scan_id": uuid.uuid4().hex, "raw": barcodes[line["sku"]]}
-        return "pack_item", "/api/v1/scans", body
-    close = {"close_id": uuid.uuid4().hex, "package": PACKAGE, "weight_g": PACKAGE_TARE_G}
-    return "pack_close", "/api/v1/pack/close", close
-
-
 def packer_sender(p: Packer, totes: Totes, barcodes: dict[str, str], tally: Tally) -> Send:
     """A packer: a waiting tote, each unit verified by scan, the parcel closed; with no tote
     waiting the tick passes (`idle`). The first call (the warm-up) is not counted."""
@@ -121,7 +96,7 @@ def packer_sender(p: Packer, totes: Totes, barcodes: dict[str, str], tally: Tall
     async def send(conn: Connection) -> bool:
         nonlocal calls
         calls += 1
-        ask = next_pack(p, totes, barcodes)
+        ask = next_pack(p, totes, barcodes, package=PACKAGE, weight_g=PACKAGE_TARE_G)
         if ask is None:
             tally.latencies["idle"].append(0.0)
             return True

@@ -18,7 +18,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -47,6 +46,13 @@ from edge.config import load_settings  # noqa: E402
 from edge.domain.gtin import check_digit  # noqa: E402
 from edge.domain.shelf_life import ShelfRules  # noqa: E402
 from edge.domain.stock import ReceiveStock  # noqa: E402
+from edge.loadtest.terminals import (  # noqa: E402
+    SCAN_KINDS,
+    Floor,
+    Picker,
+    next_pick,
+    tote_code,
+)
 from edge.service import waves  # noqa: E402
 from edge.service.orders import receive_order  # noqa: E402
 from edge.service.stock import receive  # noqa: E402
@@ -60,7 +66,6 @@ AISLES, BAYS, LEVELS = "ABCDEFGHJK", 10, 3  # 300 bins, one SKU each
 UNITS = 1_000_000  # per bin: no run empties one
 BATCH = 3  # orders per pick list: the server's default picking.batch_size
 TARGET_P99_MS = 50.0
-SCAN_KINDS = ("tote", "location", "item")
 ERROR_SAMPLES = 5
 DRY_PAUSE_S = 0.1
 ORDERS_PER_S = 100  # orders picked per second at most, to size the seed
@@ -97,10 +102,6 @@ def floor_bins() -> list[Bin]:
                     )
                 )
     return bins
-
-
-def tote_code(n: int) -> str:
-    return f"T-{n:04d}"
 
 
 def orders(
@@ -144,15 +145,6 @@ def seed_floor(
 
 
 @dataclass
-class Picker:
-    """One picker on their own handheld; `view` is the screen as the last answer left it."""
-
-    index: int
-    headers: dict[str, str]
-    view: dict[str, Any] | None = None
-
-
-@dataclass
 class Tally:
     """What the pickers of one phase did, request by request."""
 
@@ -179,34 +171,6 @@ class Tally:
             self.orders_picked += len(answer["view"]["totes"])
 
 
-@dataclass
-class Floor:
-    """What a handheld reads off the shelves: each SKU's barcode, and the next empty tote (a bound
-    tote stays with its order until it is packed, so each is scanned once)."""
-
-    barcodes: dict[str, str]
-    totes_used: int = 0
-
-    def empty_tote(self) -> str:
-        self.totes_used += 1
-        return tote_code(self.totes_used)
-
-
-def next_request(p: Picker, floor: Floor) -> tuple[str, str, dict[str, Any]]:
-    """What the screen asks for next: (kind, path, body)."""
-    step = p.view["step"] if p.view else "done"
-    if step == "done":
-        return "start", "/api/v1/work-sessions", {"workflow": "pick"}
-    assert p.view is not None
-    if step == "tote":
-        raw = floor.empty_tote()
-    elif step == "location":
-        raw = p.view["task"]["location"]
-    else:
-        raw = floor.barcodes[p.view["task"]["sku"]]
-    return step, "/api/v1/scans", {"scan_id": uuid.uuid4().hex, "raw": raw}
-
-
 def pick_sender(p: Picker, floor: Floor, tally: Tally) -> Send:
     """One request a call, following the screen; the first call (the warm-up) is not counted."""
     calls = 0
@@ -214,7 +178,7 @@ def pick_sender(p: Picker, floor: Floor, tally: Tally) -> Send:
     async def send(conn: Connection) -> bool:
         nonlocal calls
         calls += 1
-        kind, path, body = next_request(p, floor)
+        kind, path, body = next_pick(p, floor)
         started = time.perf_counter()
         try:
             status, content = await conn.exchange("POST", path, body, p.headers)

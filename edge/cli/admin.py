@@ -13,6 +13,7 @@ from edge.cli.devices_cmd import devices
 from edge.cli.import_cmd import import_
 from edge.cli.install_cmd import install_systemd
 from edge.cli.labels_cmd import labels
+from edge.cli.loadtest_cmd import loadtest
 from edge.cli.report_cmd import report
 from edge.cli.retention_cmd import ledger, retention
 from edge.cli.stock_cmd import stock
@@ -37,4 +38,5 @@ COMMANDS: list[click.Command] = [
     install_systemd,
     retention,
     ledger,
+    loadtest,
 ]

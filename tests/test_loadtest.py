@@ -1,0 +1,162 @@
+"""`warehouse-edge loadtest` against a real `warehouse-edge serve`: handhelds pick, pack and
+receive returns through the public routes, the summary's figures and verdict; bad options
+refused before anything is seeded; Ctrl-C ends with the summary of what ran."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from edge.cli.main import cli
+from tests.servers import (
+    EdgeServer,
+    clean_env,
+    run_cli,
+    serve_edge,
+    stopping,
+    venv_script,
+    write_config,
+)
+
+KEYS = {
+    "scans",
+    "scans_per_s",
+    "scan_to_feedback",
+    "errors",
+    "errors_by_code",
+    "outbox",
+    "edge_memory",
+    "edge_oversold",
+    "oversells",
+    "units_picked",
+    "parcels_packed",
+    "returns_closed",
+    "ok",
+}
+QUIET = {"logging": {"level": "WARNING"}}
+
+
+def bench_config(data_dir: Path, sections: dict[str, dict[str, object]] | None = None) -> Path:
+    """edge.toml (quiet, `sections` over it) with a pack bench whose printer writes files."""
+    path = write_config(data_dir, QUIET | (sections or {}))
+    labels = json.dumps(str(data_dir / "labels"))
+    with path.open("a", encoding="utf-8") as f:
+        f.write('\n[[stations]]\nname = "BENCH-01"\ntype = "pack_bench"\n')
+        f.write(
+            f'\n[[printers]]\nname = "p-01"\nkind = "file"\nstation = "BENCH-01"\npath = {labels}\n'
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeServer]:
+    data_dir = tmp_path_factory.mktemp("edge")
+    with stopping(serve_edge(bench_config(data_dir), data_dir / "serve.log")) as server:
+        yield server
+
+
+def loadtest(server: EdgeServer, *args: str) -> subprocess.CompletedProcess[str]:
+    base = ["loadtest", "--edge", server.url, "--config", str(server.config_path)]
+    return run_cli(*base, *args, timeout=180)
+
+
+def test_a_short_load_test_of_a_standalone_edge_sums_up_its_scans_with_no_error_and_no_oversell(
+    edge: EdgeServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.json"
+
+    done = loadtest(
+        edge, "--terminals", "5", "--duration", "6", "--think", "0.02", "--json", str(out)
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(out.read_text())
+    assert KEYS <= set(report)
+    assert report["scans"] > 20 and report["errors"] == 0, report["error_samples"]
+    assert report["oversells"] == 0 and report["edge_oversold"]["skus_checked"] >= 40
+    assert report["units_picked"] > 0 and report["returns_closed"] > 0
+    assert report["parcels_packed"] > 0 and report["pack_benches"] == ["BENCH-01"]
+    assert set(report["scan_to_feedback"]) == {"p50_ms", "p95_ms", "p99_ms", "max_ms"}
+    assert report["outbox"]["mode"] == "standalone" and report["outbox"]["depth_at_end"] > 0
+    assert report["edge_memory"]["pid"] == edge.process.pid and report["edge_memory"]["rss_mb"] > 0
+    assert "[" in done.stderr and "scans/s" in done.stderr  # a progress line a second
+    assert "PASS" in done.stdout and "oversells        0" in done.stdout
+    verified = run_cli("verify", "--db", str(edge.db_path))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def lt_products(db_path: Path) -> int:
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+        return int(
+            conn.execute("SELECT COUNT(*) FROM products WHERE sku LIKE 'LT-%'").fetchone()[0]
+        )
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--terminals", "2"),
+        ("--terminals", "5000"),
+        ("--duration", "0"),
+        ("--think", "-1"),
+        ("--drain-timeout", "0"),
+        ("--format", "xml"),
+    ],
+)
+def test_an_option_out_of_range_is_refused_before_anything_is_seeded(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    config = bench_config(tmp_path)
+
+    done = CliRunner().invoke(
+        cli, ["loadtest", "--edge", "http://127.0.0.1:9", "--config", str(config), option, value]
+    )
+
+    assert done.exit_code == 2
+    assert f"Invalid value for '{option}'" in done.output
+    assert not (tmp_path / "edge.db").exists()
+
+
+def test_an_edge_that_does_not_answer_is_named_and_nothing_is_seeded(tmp_path: Path) -> None:
+    config = bench_config(tmp_path)
+
+    done = CliRunner().invoke(
+        cli, ["loadtest", "--edge", "http://127.0.0.1:9", "--config", str(config)]
+    )
+
+    assert done.exit_code == 1
+    assert "no edge answers at --edge http://127.0.0.1:9" in done.output
+    assert not (tmp_path / "edge.db").exists()
+
+
+def test_ctrl_c_stops_the_terminals_and_prints_the_summary_of_what_ran(edge: EdgeServer) -> None:
+    cmd = [venv_script("warehouse-edge"), "loadtest", "--edge", edge.url]
+    cmd += ["--config", str(edge.config_path), "--terminals", "3", "--duration", "600"]
+    proc = subprocess.Popen(
+        [str(c) for c in cmd],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env("WAREHOUSE_EDGE_"),
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 120
+    while "running for" not in proc.stderr.readline() and time.monotonic() < deadline:
+        pass
+    time.sleep(1.5)
+
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+
+    assert proc.returncode == 130, out + err
+    assert "(interrupted)" in out and "scans" in out and "FAIL" in out
+    assert lt_products(edge.db_path) >= 40
