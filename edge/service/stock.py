@@ -20,9 +20,9 @@ from edge.domain.stock import (
 )
 from edge.service.commands import refusal_body, run_once
 from edge.service.counts import adjustment_waits, request_adjustment
-from edge.store.catalog import lot_order, require_location, require_sku
+from edge.store.catalog import require_location, require_sku
 from edge.store.database import Store
-from edge.store.ledger import Actor, apply_decision, load_stock_rows
+from edge.store.ledger import Actor, apply_decision, load_stock_and_lots, load_stock_rows
 from edge.store.scan_answers import Answer
 from edge.store.writer import Tx
 
@@ -40,8 +40,8 @@ def move(tx: Tx, cmd: MoveStock, actor: Actor) -> list[int]:
     require_sku(tx, cmd.sku)
     require_location(tx, cmd.source)
     require_location(tx, cmd.target)
-    stock = Stock(*load_stock_rows(tx, cmd.sku, [cmd.source, cmd.target]))
-    decision = move_stock(stock, cmd, lot_order=list(lot_order(tx, cmd.sku)))
+    *rows, lots = load_stock_and_lots(tx, cmd.sku, [cmd.source, cmd.target])
+    decision = move_stock(Stock(*rows), cmd, lot_order=list(lots))
     return apply_decision(tx, decision, actor)
 
 

@@ -14,8 +14,7 @@ from edge.domain.move import PROMPT, MoveContext, MoveSession, decide_move
 from edge.domain.operator import MANAGERS, Role
 from edge.service import packing, picking, receiving, returns
 from edge.service.floor import FloorSettings
-from edge.store.catalog import lot_order
-from edge.store.ledger import load_stock_rows
+from edge.store.ledger import load_stock_and_lots
 from edge.store.operators import LoginSession
 from edge.store.writer import Tx
 
@@ -47,8 +46,8 @@ def _run_move(tx: Tx, state: dict[str, Any], scan: Classified, _f: FloorSettings
     stock = Stock()
     lots: tuple[str, ...] = ()
     if session.step == "items" and scan.kind == "product":
-        stock = Stock(*load_stock_rows(tx, scan.key, [session.source, session.target]))
-        lots = lot_order(tx, scan.key)
+        *rows, lots = load_stock_and_lots(tx, scan.key, [session.source, session.target])
+        stock = Stock(*rows)
     return decide_move(session, scan, MoveContext(stock, lots))
 
 

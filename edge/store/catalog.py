@@ -118,14 +118,6 @@ def upsert_lot(tx: Tx, *, sku: str, lot: str, expiry: str | None) -> None:
     )
 
 
-def lot_order(tx: Tx, sku: str) -> tuple[str, ...]:
-    """Lots of `sku` first-expiry-first-out; lots without an expiry last, then by name."""
-    rows = tx.execute(
-        "SELECT lot FROM lots WHERE sku = ? ORDER BY expiry IS NULL, expiry, lot", (sku,)
-    )
-    return ("", *(r["lot"] for r in rows))
-
-
 def require_sku(tx: Tx, sku: str) -> None:
     if tx.one("SELECT 1 FROM products WHERE sku = ?", (sku,)) is None:
         raise EdgeError("unknown_sku", sku=sku)

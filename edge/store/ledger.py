@@ -308,17 +308,44 @@ def load_stock_rows(
     tx_or_conn: Any, sku: str, locations: Sequence[str]
 ) -> tuple[dict[Key, int], dict[ReservationKey, int]]:
     """Balances and reservations of `sku` at `locations`, as the domain's `Stock` mappings."""
-    marks = ",".join("?" * len(locations))
-    balances = {
-        (r["sku"], r["location"], r["container"], r["lot"], r["bucket"]): r["qty"]
-        for r in tx_or_conn.execute(
-            f"SELECT * FROM balances WHERE sku = ? AND location IN ({marks})", (sku, *locations)
-        )
-    }
-    reserved = {
-        (r["order_line_id"], r["sku"], r["location"], r["container"], r["lot"]): r["qty"]
-        for r in tx_or_conn.execute(
-            f"SELECT * FROM allocations WHERE sku = ? AND location IN ({marks})", (sku, *locations)
-        )
-    }
+    balances, reserved, _ = _stock_read(tx_or_conn, sku, locations, lots=False)
     return balances, reserved
+
+
+def load_stock_and_lots(
+    tx_or_conn: Any, sku: str, locations: Sequence[str]
+) -> tuple[dict[Key, int], dict[ReservationKey, int], tuple[str, ...]]:
+    """`load_stock_rows` and the SKU's lots first-expiry-first-out, lots without an expiry last, in
+    one statement: what a move scan reads."""
+    return _stock_read(tx_or_conn, sku, locations, lots=True)
+
+
+def _stock_read(
+    tx_or_conn: Any, sku: str, locations: Sequence[str], *, lots: bool
+) -> tuple[dict[Key, int], dict[ReservationKey, int], tuple[str, ...]]:
+    """One statement instead of two or three (each is a hand-off of the GIL on the scan path):
+    balances (part 0), reservations (1) and, with `lots`, the lots with their expiry (2)."""
+    marks = ",".join("?" * len(locations))
+    sql = (
+        "SELECT 0, location, container, lot, bucket, qty FROM balances"
+        f" WHERE sku = ? AND location IN ({marks})"
+        " UNION ALL SELECT 1, location, container, lot, order_line_id, qty FROM allocations"
+        f" WHERE sku = ? AND location IN ({marks})"
+    )
+    params: tuple[Any, ...] = (sku, *locations, sku, *locations)
+    if lots:
+        sql += " UNION ALL SELECT 2, expiry, '', lot, '', 0 FROM lots WHERE sku = ?"
+        params += (sku,)
+    balances: dict[Key, int] = {}
+    reserved: dict[ReservationKey, int] = {}
+    found: list[tuple[str | None, str]] = []
+    for part, location, container, lot, bucket, qty in tx_or_conn.execute(sql, params):
+        if part == 0:
+            balances[(sku, location, container, lot, bucket)] = qty
+        elif part == 1:
+            reserved[(bucket, sku, location, container, lot)] = qty
+        else:
+            found.append((location, lot))
+    # ORDER BY expiry IS NULL, expiry, lot; "" (no lot) first. UTF-8 bytes and code points sort alike
+    found.sort(key=lambda r: (r[0] is None, r[0] or "", r[1]))
+    return balances, reserved, ("", *(lot for _, lot in found)) if lots else ()
