@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 TOP = {p.name for p in ROOT.iterdir()} - {".git", ".venv"}
 # Kinds of file the repository ships; a bare name of another kind (a .db, a .pdf, a .crt) is
 # something the programs make at run time.
