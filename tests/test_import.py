@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -361,3 +362,23 @@ def test_the_console_script_lists_at_most_fifty_bad_rows(tmp_path: Path) -> None
         "  line 2: weight_g 'heavy' is not a whole number",
         "  ... and 10 more bad rows",
     )
+
+
+def test_without_a_config_the_console_script_refuses_to_make_a_stray_database(
+    tmp_path: Path,
+) -> None:
+    # README's "sudo -u warehouse-edge warehouse-edge import products products.csv" without
+    # --config: the built-in ./data is wherever the shell happens to be, not the edge's database
+    csv = write(tmp_path, "products.csv", "sku,name\nNEW-1,Oolong tea 50 g\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_EDGE_")}
+    cmd = [str(venv_script("warehouse-edge")), "import", "products", str(csv)]
+
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: no edge database at data/edge.db, the built-in default (no --config FILE,"
+        " WAREHOUSE_EDGE_CONFIG or --db given). On an installed box add --config"
+        " /etc/warehouse-edge/edge.toml; for a new edge run `warehouse-edge init` first.\n"
+    )
+    assert not (tmp_path / "data").exists()

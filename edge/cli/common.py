@@ -53,10 +53,22 @@ def settings_from(
 
 
 @contextmanager
-def store_of(settings: Settings) -> Iterator[Store]:
-    """The store the settings name, created or migrated as it opens, closed on the way out."""
+def store_of(settings: Settings, *, create: bool = False) -> Iterator[Store]:
+    """The store the settings name, migrated as it opens, closed on the way out. A database is
+    made where there is none only by `create` (init) or where a config, the environment or
+    --db named it: the built-in ./data is wherever the shell is, not the edge's database."""
     # the store: loaded when a command needs it, not at each `warehouse-edge` start-up
     from edge.store.database import Store
+
+    named = "data_dir" in settings.edge.model_fields_set or settings.store.path is not None
+    if not (create or named or settings.db_path.exists()):
+        click.echo(
+            f"error: no edge database at {settings.db_path}, the built-in default (no --config"
+            " FILE, WAREHOUSE_EDGE_CONFIG or --db given). On an installed box add --config"
+            " /etc/warehouse-edge/edge.toml; for a new edge run `warehouse-edge init` first.",
+            err=True,
+        )
+        sys.exit(2)
 
     store = Store(
         settings.db_path, edge_id=settings.edge.id, busy_timeout_ms=settings.store.busy_timeout_ms

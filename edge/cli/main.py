@@ -30,7 +30,7 @@ def cli() -> None:
 @reports_errors
 def init(config_path: Path | None, data_dir: Path | None) -> None:
     """Create the database (or migrate an existing one) and print where it is."""
-    with store_of(settings_from(config_path, {"edge.data_dir": data_dir})) as store:
+    with store_of(settings_from(config_path, {"edge.data_dir": data_dir}), create=True) as store:
         click.echo(f"database {store.path} ready (edge {store.edge_id}, epoch {store.epoch})")
 
 
