@@ -1,6 +1,7 @@
 """The installer's guide (docs/installer.md) names every command of `warehouse-edge` and
 `warehouse-central` with each option `--help` shows, and every config key; and it names no
-command, option or key that does not exist, in its tables or in its prose and examples."""
+command, option or key that does not exist, in its tables or in its prose and examples. No
+other page (README, docs/, a folder's README) shows a command line naming one either."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from tests.docs_reference import (
     render,
 )
 
-README = GUIDE.parents[1] / "README.md"
+ROOT = GUIDE.parents[1]
+README = ROOT / "README.md"
+# Every page a user reads: the README, docs/ (the role pages too) and each folder's README.
+DOCS = [README, *sorted((ROOT / "docs").rglob("*.md")), *sorted(ROOT.glob("*/README.md"))]
 COMMANDS = {name: (command, ctx) for name, command, ctx in commands()}
 KEYS = {k.key for k in key_docs()}
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
@@ -118,6 +122,13 @@ def test_every_config_key_is_in_the_guide_and_the_guide_names_no_other() -> None
     assert sorted(KEYS - table) == []
     assert sorted(table - KEYS) == []
     assert sorted(keys_named(text) - KEYS) == []
+
+
+@pytest.mark.parametrize("page", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_command_line_any_page_shows_names_real_commands_and_options(page: Path) -> None:
+    shown = invocations(page.read_text(encoding="utf-8"))
+
+    assert [u for line in shown for u in unknown_in(line)] == []
 
 
 @pytest.mark.parametrize("block", BLOCKS)
