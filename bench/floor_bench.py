@@ -278,6 +278,23 @@ async def fill_totes(
     return {"totes_waiting": len(totes.filled), "fill_s": round(time.perf_counter() - started, 1)}
 
 
+def floor_senders(
+    terminals: dict[str, list[Any]],
+    bins: list[pick_bench.Bin],
+    floor: Floor,
+    totes: Totes,
+    tally: Tally,
+) -> list[Send]:
+    """One sender per signed-in terminal, the roles' requests interleaved, all counted in `tally`."""
+    rng = random.Random(7)
+    senders: list[Send] = [picker_sender(p, floor, totes, tally) for p in terminals["pick"]]
+    senders += [packer_sender(p, totes, floor.barcodes, tally) for p in terminals["pack"]]
+    senders += [timed("move", tally, scan_bench.scan_sender(t)) for t in terminals["move"]]
+    senders += [timed("lookup", tally, looker(h, bins, rng)) for h in terminals["lookup"]]
+    rng.shuffle(senders)
+    return senders
+
+
 async def floor_phase(
     target: Target,
     terminals: dict[str, list[Any]],
@@ -288,14 +305,9 @@ async def floor_phase(
 ) -> dict[str, Any]:
     """Every terminal sends one request every `interval` seconds, spread evenly, for `seconds`;
     the pickers first fill totes for the packers."""
-    tally, totes, rng = Tally(), Totes(), random.Random(7)
+    tally, totes = Tally(), Totes()
     head_start = await fill_totes(target, terminals["pick"], floor, totes, len(terminals["pack"]))
-    barcodes = floor.barcodes
-    senders: list[Send] = [picker_sender(p, floor, totes, tally) for p in terminals["pick"]]
-    senders += [packer_sender(p, totes, barcodes, tally) for p in terminals["pack"]]
-    senders += [timed("move", tally, scan_bench.scan_sender(t)) for t in terminals["move"]]
-    senders += [timed("lookup", tally, looker(h, bins, rng)) for h in terminals["lookup"]]
-    rng.shuffle(senders)  # the roles' requests interleave
+    senders = floor_senders(terminals, bins, floor, totes, tally)
     before = await writer_counts(target.url)
     runs, cpu = await run_together(target, senders, seconds, rate=len(senders) / interval)
     elapsed = window(runs)

@@ -93,3 +93,25 @@ def test_the_floor_bench_reports_each_role_the_noop_and_the_edges_memory(tmp_pat
     assert report["rss_peak_mb"] > 0
     assert report["targets_met"].keys() == {"p99_under_10_ms", "no_errors", "rss_under_200_mb"}
     assert (report["server_exit"], report["verify_ok"]) == (0, True)
+
+
+def test_the_soak_bench_samples_the_edge_each_window_and_gives_each_metric_a_verdict(
+    tmp_path: Path,
+) -> None:
+    report = bench(
+        tmp_path,
+        "soak_bench.py",
+        *("--minutes", "0.2", "--sample-s", "2", "--terminals", "8", "--interval", "0.25"),
+        *("--orders", "300"),
+    )
+
+    metrics = {"rss_mb", "open_fds", "threads", "wal_mb", "outbox_depth", "p50_ms", "p99_ms"}
+    metrics |= {"cpu_ms_per_request"}
+    samples = report["samples"]
+    assert len(samples) >= 4
+    assert all(metrics | {"t_min", "requests", "errors", "load_1m"} <= s.keys() for s in samples)
+    assert all(s["rss_mb"] > 0 and s["open_fds"] > 0 and s["threads"] > 0 for s in samples)
+    assert report["verdicts"].keys() == metrics
+    assert {v["verdict"] for v in report["verdicts"].values()} <= {"flat", "grew"}
+    assert (report["errors"], report["ran_dry"]) == (0, 0), report["error_samples"]
+    assert (report["server_exit"], report["verify_ok"], report["central"]) == (0, True, True)

@@ -54,6 +54,7 @@ from edge.api.stations import StationHub
 from edge.config import Settings
 from edge.devices.printers import printer_for
 from edge.devices.scale import ScaleReader
+from edge.domain.errors import EdgeError
 from edge.domain.exceptions import DeviceReport
 from edge.service.carriers import carrier_for
 from edge.service.commands import forget_answers
@@ -75,12 +76,19 @@ WEB_ROOT = Path(str(resources.files("web_terminal")))
 
 
 async def _housekeeping(store: Store, settings: Settings, *, every_s: float = 3600) -> None:
-    """Forget stored scan answers past `scans.retention_days`, once an hour."""
+    """Forget stored scan answers past `scans.retention_days`, once an hour; a round that
+    fails (a full disk) is logged and the next one tries again."""
     while True:
         cutoff = utc(datetime.now(UTC) - timedelta(days=settings.scans.retention_days))
-        purged = await forget_answers(store, before=cutoff)
-        if purged:
-            log.info("forgot %d scan answers older than %s", purged, cutoff)
+        try:
+            purged = await forget_answers(store, before=cutoff)
+        except EdgeError as exc:  # the writer has said what is wrong (storage_full) once
+            log.debug("forgetting old scan answers refused: %s", exc.code)
+        except Exception:
+            log.exception("forgetting old scan answers failed; trying again in %g s", every_s)
+        else:
+            if purged:
+                log.info("forgot %d scan answers older than %s", purged, cutoff)
         await asyncio.sleep(every_s)
 
 

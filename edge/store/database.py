@@ -28,7 +28,9 @@ class Store:
         applied = open_database(self.path, busy_timeout_ms=busy_timeout_ms)
         if applied:
             log.info("database %s: applied migrations %s", self.path, ", ".join(applied))
-        self.writer = Writer(self.path, max_batch=max_batch, busy_timeout_ms=busy_timeout_ms)
+        self.writer = Writer(
+            self.path, max_batch=max_batch, busy_timeout_ms=busy_timeout_ms, probe=probe_storage
+        )
         self.readers = Readers(self.path, busy_timeout_ms=busy_timeout_ms)
         self.edge_id, self.epoch = self.writer.call(lambda tx: _identity(tx, edge_id))
 
@@ -58,6 +60,16 @@ def _identity(tx: Tx, edge_id: str) -> tuple[str, int]:
             rows["edge_id"],
         )
     return rows["edge_id"], int(rows["epoch"])
+
+
+def probe_storage(tx: Tx) -> None:
+    """One small write: while the disk is full the writer tries it now and then, and its
+    commit says that space is back."""
+    tx.execute(
+        "INSERT INTO edge_meta (key, value) VALUES ('storage_probed_at', ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (tx.at,),
+    )
 
 
 def meta_value(conn: sqlite3.Connection | Tx, key: str) -> str | None:

@@ -29,6 +29,10 @@ T = TypeVar("T")
 _STOP = object()
 # Upper bounds of the commands-per-commit buckets counted for /metrics (the last counts the rest).
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+# While writes fail for want of space, the idle writer tries its probe this often: once space is
+# freed, /readyz and /metrics say so without waiting for a scan to try (nobody sends one to an
+# edge its load balancer sees as not ready).
+PROBE_S = 5.0
 
 
 def storage_error(exc: sqlite3.Error) -> EdgeError | None:
@@ -129,7 +133,11 @@ class Writer:
         max_batch: int = 256,
         busy_timeout_ms: int = 5000,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        probe: Callable[[Tx], Any] | None = None,
+        probe_s: float = PROBE_S,
     ) -> None:
+        self._path = Path(path)
+        self._probe, self._probe_s = probe, probe_s
         self._conn = connect(path, busy_timeout_ms=busy_timeout_ms)
         self._queue: queue.SimpleQueue[Job | object] = queue.SimpleQueue()
         self._max_batch = max_batch
@@ -143,6 +151,7 @@ class Writer:
         self.batch_sizes = [0] * (len(BATCH_BUCKETS) + 1)
         # Since when writes fail for want of space (UTC text), None while they succeed: /readyz.
         self.storage_full_since: str | None = None
+        self.refused_for_space = 0  # commands refused while the disk is full (for the log)
         self._thread = threading.Thread(target=self._loop, name="edge-writer", daemon=True)
         self._thread.start()
 
@@ -169,11 +178,31 @@ class Writer:
         """The writer thread is running (it is not after close, nor after a crash)."""
         return self._thread.is_alive()
 
-    def _note_storage(self, full: bool) -> None:
+    def _note_storage(self, full: bool, refused: int = 0) -> None:
+        """Keep whether writes fail for want of space; say so in the log once when it starts
+        and once when it ends, not at every refused write."""
         if not full:
+            if self.storage_full_since is not None:
+                log.warning(
+                    "writes succeed again on %s: disk space is back (full since %s; %d writes"
+                    " refused meanwhile)",
+                    self._path,
+                    self.storage_full_since,
+                    self.refused_for_space,
+                )
             self.storage_full_since = None
-        elif self.storage_full_since is None:
+            self.refused_for_space = 0
+            return
+        self.refused_for_space += refused
+        if self.storage_full_since is None:
             self.storage_full_since = self._clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+            log.error(
+                "the disk holding %s is full: scans and every other write are refused"
+                " (storage_full, HTTP 507) and nothing is half-saved; reads are still served."
+                " Free space there; the edge takes writes again by itself within %g s",
+                self._path,
+                self._probe_s,
+            )
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -183,7 +212,13 @@ class Writer:
 
     def _loop(self) -> None:
         while True:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=self._probe_s if self._probing else None)
+            except queue.Empty:
+                probe: Future[Any] = Future()
+                probe.set_running_or_notify_cancel()
+                self._commit([(self._probe, probe)])  # type: ignore[list-item]
+                continue
             if first is _STOP:
                 return
             batch: list[Job] = [first]  # type: ignore[list-item]
@@ -207,8 +242,13 @@ class Writer:
             if stop:
                 return
 
+    @property
+    def _probing(self) -> bool:
+        return self._probe is not None and self.storage_full_since is not None
+
     def _commit(self, batch: list[Job]) -> None:
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
+        changes = self._conn.total_changes
         try:
             self._conn.execute("BEGIN IMMEDIATE")
             self._forget_if_written_elsewhere()
@@ -221,17 +261,22 @@ class Writer:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
             self._memo.clear()
-            log.error("commit of %d commands failed: %s", len(batch), exc)
             failure = storage_error(exc) or exc
-            self._note_storage(isinstance(failure, EdgeError))
+            if failure is exc:
+                log.error("commit of %d commands failed: %s", len(batch), exc)
+            else:
+                self._note_storage(True, refused=len(batch))
             for _, fut in batch:
                 fut.set_exception(failure)
             return
         self.commits += 1
         self.commands += len(batch)
         self.batch_sizes[bisect.bisect_left(BATCH_BUCKETS, len(batch))] += 1
-        full = any(isinstance(e, EdgeError) and e.code == "storage_full" for _, _, e in results)
-        self._note_storage(full)
+        full = sum(isinstance(e, EdgeError) and e.code == "storage_full" for _, _, e in results)
+        if (
+            full or self._conn.total_changes != changes
+        ):  # a commit that wrote nothing proves nothing
+            self._note_storage(full > 0, refused=full)
         for fut, value, error in results:
             if error is None:
                 fut.set_result(value)

@@ -32,7 +32,10 @@ async def readyz(store: StoreDep) -> JSONResponse:
         status, reason = "writer_down", "the store's writer has stopped; restart the edge"
     elif writer.storage_full_since:
         status = "storage_full"
-        reason = f"the disk is full since {writer.storage_full_since}; writes are refused"
+        reason = (
+            f"the disk is full since {writer.storage_full_since}; writes are refused, reads"
+            f" served. Free space on the disk holding {store.path}; ready again by itself"
+        )
     body = {"status": status, "edge_id": store.edge_id, "pending": pending, "reason": reason}
     return JSONResponse(body, status_code=200 if status == "ready" else 503)
 
