@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from central_sync.store.dialect import DatabaseUrl, parse_db_url
+from kernel.input_file import InputFile
 from kernel.install import Placement, install_command
 from kernel.logs import setup_logging
 
@@ -354,7 +355,7 @@ def verify_demand(db: DatabaseUrl, repair: bool) -> None:
 
 
 @cli.command("import-orders")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputFile())
 @click.option(
     "--channel", required=True, help="Mapping name (taobao, jd, …) or a mapping file path."
 )
@@ -362,7 +363,7 @@ def verify_demand(db: DatabaseUrl, repair: bool) -> None:
     "--with",
     "companions",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputFile(),
     help="A companion response of one order to merge in first (Amazon: getOrderItems, "
     "getOrderAddress); repeat for each.",
 )
@@ -462,10 +463,10 @@ def catalog() -> None:
 
 
 @catalog.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputFile())
 @click.option(
     "--barcodes",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputFile(),
     help="The edge's barcodes CSV (code,sku,pack_qty) for these products.",
 )
 @db_option

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -382,3 +383,30 @@ def test_without_a_config_the_console_script_refuses_to_make_a_stray_database(
         " /etc/warehouse-edge/edge.toml; for a new edge run `warehouse-edge init` first.\n"
     )
     assert not (tmp_path / "data").exists()
+
+
+def test_a_file_the_user_cannot_read_is_named_as_unreadable_not_missing(tmp_path: Path) -> None:
+    # `sudo -u warehouse-edge … import products ~/products.csv`: the home folder is private
+    private = tmp_path / "home"
+    private.mkdir(mode=0o700)
+    csv = write(private, "products.csv", "sku,name\nNEW-1,Oolong tea 50 g\n")
+    cmd = [str(venv_script("warehouse-edge")), "import", "products", str(csv)]
+    if os.geteuid() == 0:  # root reads anything: drop that power, and hand the folder to nobody
+        os.chown(private, 65534, 65534)
+        caps = "-dac_override,-dac_read_search"
+        cmd = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--", *cmd]
+    else:
+        private.chmod(0o000)
+
+    done = subprocess.run(
+        [*cmd, "--db", str(tmp_path / "edge.db")], capture_output=True, text=True, timeout=120
+    )
+    private.chmod(0o700)
+
+    assert done.returncode == 2
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    assert (
+        f"Invalid value for 'FILE': '{csv}' cannot be read by user {user} (permission denied on"
+        " the file or a folder above it): copy it where that user can read it, e.g. /tmp."
+    ) in done.stderr
+    assert not (tmp_path / "edge.db").exists()

@@ -10,6 +10,7 @@ import click
 
 from edge.cli.common import config_option, db_option, reports_errors, settings_from, store_of
 from kernel.asn import CSV_COLUMNS
+from kernel.input_file import InputFile
 
 SHOWN_PROBLEMS = 50
 
@@ -43,7 +44,7 @@ def asns() -> None:
 
 
 @asns.command("import", help=IMPORT_HELP)
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputFile())
 @click.option(
     "--dry-run", is_flag=True, help="Check the file and say what it would do; change nothing."
 )

@@ -10,6 +10,7 @@ import click
 
 from edge.cli.common import config_option, db_option, reports_errors, settings_from, store_of
 from edge.store.importer import COLUMNS, KINDS, ImportRefused
+from kernel.input_file import InputFile
 
 SHOWN_BAD_ROWS = 50
 
@@ -46,7 +47,7 @@ locations before stock. Existing rows with the same key are updated.
 
 @click.command("import", help=HELP)
 @click.argument("kind", type=click.Choice(KINDS))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputFile())
 @config_option
 @db_option
 @reports_errors
