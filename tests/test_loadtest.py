@@ -1,6 +1,7 @@
-"""`warehouse-edge loadtest` against a real `warehouse-edge serve`: handhelds pick, pack and
-receive returns through the public routes, the summary's figures and verdict; bad options
-refused before anything is seeded; Ctrl-C ends with the summary of what ran."""
+"""`warehouse-edge loadtest` against a real `warehouse-edge serve` syncing (its own agent) to a
+real central on SQLite: handhelds pick, pack and receive returns through the public routes while
+buyers flood central, the summary's figures and verdict; bad options refused before anything is
+seeded; Ctrl-C ends with the summary of what ran."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from edge.cli.main import cli
+from tests.central.servers import CentralServer, add_edge, running_central
 from tests.servers import (
     EdgeServer,
     clean_env,
@@ -57,11 +60,24 @@ def bench_config(data_dir: Path, sections: dict[str, dict[str, object]] | None =
     return path
 
 
+@dataclass
+class Rehearsal:
+    """A central on SQLite and an edge syncing to it (the agent inside `serve`)."""
+
+    edge: EdgeServer
+    central: CentralServer
+
+
 @pytest.fixture(scope="module")
-def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeServer]:
-    data_dir = tmp_path_factory.mktemp("edge")
-    with stopping(serve_edge(bench_config(data_dir), data_dir / "serve.log")) as server:
-        yield server
+def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
+    data_dir = tmp_path_factory.mktemp("rehearsal")
+    db = str(data_dir / "central.db")
+    with running_central(db, data_dir) as central:
+        token = add_edge(db, "edge-1")
+        synced = {"url": central.url, "token": token, "sync_interval_s": 0.5, "long_poll_s": 2}
+        config = bench_config(data_dir, {"central": synced})
+        with stopping(serve_edge(config, data_dir / "serve.log")) as edge:
+            yield Rehearsal(edge, central)
 
 
 def loadtest(server: EdgeServer, *args: str) -> subprocess.CompletedProcess[str]:
@@ -69,26 +85,42 @@ def loadtest(server: EdgeServer, *args: str) -> subprocess.CompletedProcess[str]
     return run_cli(*base, *args, timeout=180)
 
 
-def test_a_short_load_test_of_a_standalone_edge_sums_up_its_scans_with_no_error_and_no_oversell(
-    edge: EdgeServer, tmp_path: Path
+def test_handhelds_and_a_flood_of_buyers_at_central_end_with_no_error_no_oversell_and_all_synced(
+    rehearsal: Rehearsal, tmp_path: Path
 ) -> None:
-    out = tmp_path / "report.json"
+    out, edge, central = tmp_path / "report.json", rehearsal.edge, rehearsal.central
+    flood = ["--central", central.url, "--central-token", central.admin_token, "--buyers", "200"]
 
     done = loadtest(
-        edge, "--terminals", "5", "--duration", "6", "--think", "0.02", "--json", str(out)
+        edge,
+        "--terminals",
+        "5",
+        "--duration",
+        "5",
+        "--think",
+        "0.02",
+        "--hot-stock",
+        "20",
+        *flood,
+        "--json",
+        str(out),
     )
 
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(out.read_text())
     assert KEYS <= set(report)
     assert report["scans"] > 20 and report["errors"] == 0, report["error_samples"]
-    assert report["oversells"] == 0 and report["edge_oversold"]["skus_checked"] >= 40
     assert report["units_picked"] > 0 and report["returns_closed"] > 0
     assert report["parcels_packed"] > 0 and report["pack_benches"] == ["BENCH-01"]
     assert set(report["scan_to_feedback"]) == {"p50_ms", "p95_ms", "p99_ms", "max_ms"}
-    assert report["outbox"]["mode"] == "standalone" and report["outbox"]["depth_at_end"] > 0
+    orders = report["orders"]
+    assert (orders["buyers"], orders["taken"], orders["released"]) == (200, 200, 60)
+    assert orders["reached_edge"]["at_edge"] == 60
+    assert report["oversells"] == 0 and report["edge_oversold"]["skus_checked"] == 43
+    assert report["central_oversold"] == {"below_zero": {}, "released_beyond_stock": {}, "units": 0}
+    assert report["outbox"]["drained"] is True and report["outbox"]["left"] == 0
     assert report["edge_memory"]["pid"] == edge.process.pid and report["edge_memory"]["rss_mb"] > 0
-    assert "[" in done.stderr and "scans/s" in done.stderr  # a progress line a second
+    assert "scans/s" in done.stderr and "orders in 200" in done.stderr  # a progress line a second
     assert "PASS" in done.stdout and "oversells        0" in done.stdout
     verified = run_cli("verify", "--db", str(edge.db_path))
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -138,7 +170,25 @@ def test_an_edge_that_does_not_answer_is_named_and_nothing_is_seeded(tmp_path: P
     assert not (tmp_path / "edge.db").exists()
 
 
-def test_ctrl_c_stops_the_terminals_and_prints_the_summary_of_what_ran(edge: EdgeServer) -> None:
+def test_central_without_the_edge_syncing_to_it_is_refused_before_anything_is_seeded(
+    tmp_path: Path,
+) -> None:
+    config = bench_config(tmp_path)
+    central = ["--central", "http://127.0.0.1:9", "--central-token", "t"]
+
+    done = CliRunner().invoke(
+        cli, ["loadtest", "--edge", "http://127.0.0.1:9", "--config", str(config), *central]
+    )
+
+    assert done.exit_code == 2
+    assert "central.url is empty in its config" in done.output
+    assert not (tmp_path / "edge.db").exists()
+
+
+def test_ctrl_c_stops_the_terminals_and_prints_the_summary_of_what_ran(
+    rehearsal: Rehearsal,
+) -> None:
+    edge = rehearsal.edge
     cmd = [venv_script("warehouse-edge"), "loadtest", "--edge", edge.url]
     cmd += ["--config", str(edge.config_path), "--terminals", "3", "--duration", "600"]
     proc = subprocess.Popen(

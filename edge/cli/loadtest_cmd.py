@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from edge.cli.common import config_option, reports_errors, settings_from, store_of
 
+T = TypeVar("T")
 TERMINALS = click.IntRange(3, 2000)
 SECONDS = click.FloatRange(1, 24 * 3600)
 
@@ -50,6 +52,38 @@ SECONDS = click.FloatRange(1, 24 * 3600)
     help="Seconds to wait for the outbox to empty afterwards (1-3600).",
 )
 @click.option(
+    "--central",
+    "central_url",
+    help="Central, e.g. http://central:8090: its buyers order the hot SKUs there (the edge must "
+    "sync to it: central.url in its config, the sync agent running in `serve`).",
+)
+@click.option(
+    "--central-token",
+    envvar="WAREHOUSE_CENTRAL_ADMIN_TOKEN",
+    help="Central's admin token (default: $WAREHOUSE_CENTRAL_ADMIN_TOKEN).",
+)
+@click.option(
+    "--buyers",
+    type=click.IntRange(1, 1_000_000),
+    default=10_000,
+    show_default=True,
+    help="With --central: buyers, one order of one unit each, all at once (1-1000000).",
+)
+@click.option(
+    "--hot-skus",
+    type=click.IntRange(1, 50),
+    default=3,
+    show_default=True,
+    help="With --central: the hot SKUs the buyers order (1-50), LT-HOT-<run>-1 …, new each run.",
+)
+@click.option(
+    "--hot-stock",
+    type=click.IntRange(1, 1_000_000),
+    default=100,
+    show_default=True,
+    help="With --central: units of each hot SKU the seed receives at the edge (1-1000000).",
+)
+@click.option(
     "--json",
     "json_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -71,6 +105,11 @@ def loadtest(
     duration: float,
     think: float,
     drain_timeout: float,
+    central_url: str | None,
+    central_token: str | None,
+    buyers: int,
+    hot_skus: int,
+    hot_stock: int,
     json_path: Path | None,
     fmt: str,
 ) -> None:
@@ -78,7 +117,8 @@ def loadtest(
     running edge through the routes the web terminal uses, while (with --central) a flood of
     buyers orders a few hot SKUs at central; it ends with a summary (scans/s, p50/p95/p99
     scan-to-feedback, errors by code, the outbox's drain, memory, oversells) and exits 1 when
-    anything was oversold or any request failed (130 when stopped by Ctrl-C, after the
+    anything was oversold, any request failed, the outbox did not drain or a released order
+    did not reach the edge (130 when stopped by Ctrl-C, after the
     summary of what ran).
 
     \b
@@ -94,7 +134,7 @@ def loadtest(
         and served on another port, syncing to a rehearsal central), not on the live floor.
     """
     # the load test's driver: loaded when this command runs, not at each `warehouse-edge` start-up
-    from edge.loadtest.run import Options, load, prepare, shared_for
+    from edge.loadtest.run import Options, central_ready, prepare, rehearse
 
     opts = Options(
         edge=edge_url.rstrip("/"),
@@ -102,14 +142,29 @@ def loadtest(
         duration=duration,
         think=think,
         drain_timeout=drain_timeout,
+        central=central_url.rstrip("/") if central_url else None,
+        central_token=central_token or "",
+        buyers=buyers,
+        hot_skus=hot_skus,
+        hot_stock=hot_stock,
     )
     settings = settings_from(config_path)
+    if opts.central and not opts.central_token:
+        raise click.UsageError("--central needs central's admin token: --central-token")
+    if opts.central and not settings.central.url:
+        raise click.UsageError(
+            "--central: the edge does not sync (central.url is empty in its config), so central's"
+            " orders would never reach it"
+        )
     _answers_or_exit(opts.edge)
+    if opts.central:
+        _answers_or_exit(opts.central, what="central")
+        _or_exit(lambda: asyncio.run(central_ready(opts)))
     click.echo("seeding the LT- floor in the edge's database …", err=True)
     with store_of(settings) as store:
         rehearsal = prepare(store, settings, opts)
     try:
-        report = asyncio.run(load(opts, rehearsal, shared_for(rehearsal, settings)))
+        report = _or_exit(lambda: asyncio.run(rehearse(opts, settings, rehearsal)))
     except KeyboardInterrupt:  # a second Ctrl-C, while the results were read back
         click.echo("interrupted", err=True)
         sys.exit(130)
@@ -119,17 +174,32 @@ def loadtest(
     sys.exit(130 if report["interrupted"] else 0 if report["ok"] else 1)
 
 
-def _answers_or_exit(url: str) -> None:
-    """Stop before seeding anything (exit 1) unless the edge at `url` is up and ready."""
+def _or_exit(step: Callable[[], T]) -> T:
+    """`step`'s result; a refusal by the edge or central (a wrong token, a login refused), a
+    connection lost or a wait run out is one line and exit 1, not a traceback."""
+    import httpx  # loaded when this command runs, not at each `warehouse-edge` start-up
+
+    try:
+        return step()
+    except httpx.HTTPStatusError as exc:
+        said = exc.response.text[:300]
+        click.echo(f"error: {exc.request.method} {exc.request.url}: {said}", err=True)
+    except (httpx.HTTPError, TimeoutError, RuntimeError, OSError) as exc:
+        click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+def _answers_or_exit(url: str, *, what: str = "edge") -> None:
+    """Stop before seeding anything (exit 1) unless the edge (or central) at `url` is ready."""
     import httpx  # loaded when this command runs, not at each `warehouse-edge` start-up
 
     try:
         status = httpx.get(f"{url}/readyz", timeout=10.0).status_code
     except httpx.HTTPError as exc:
-        click.echo(f"error: no edge answers at --edge {url} ({exc}); is it serving?", err=True)
+        click.echo(f"error: no {what} answers at --{what} {url} ({exc}); is it serving?", err=True)
         sys.exit(1)
     if status != 200:
-        click.echo(f"error: the edge at --edge {url} is not ready (/readyz {status})", err=True)
+        click.echo(f"error: the {what} at --{what} {url} is not ready (/readyz {status})", err=True)
         sys.exit(1)
 
 
@@ -155,7 +225,23 @@ def summary(r: dict[str, Any]) -> str:
         ),
         "  edge memory      "
         + (f"{mem['rss_mb']} MB (peak {mem['rss_peak_mb']} MB)" if mem["rss_mb"] else "unknown"),
+        *_orders_lines(r),
         f"  oversells        {r['oversells']}",
         "PASS" if r["ok"] else "FAIL",
     ]
     return "\n".join(lines)
+
+
+def _orders_lines(r: dict[str, Any]) -> list[str]:
+    """The buyers' part of the summary, when central was flooded."""
+    if "orders" not in r:
+        return []
+    o, c = r["orders"], r["central_oversold"]
+    return [
+        f"  buyers           {o['buyers']}: {o['taken']} orders taken, {o['released']} released "
+        f"(stock {sum(o['stock_at_start'].values())}) {o['released_by_sku']}",
+        f"  reached the edge {o['reached_edge']['at_edge']} of the {o['released']} released "
+        f"(in {o['reached_edge']['wait_s']} s)",
+        f"  central          below zero {c['below_zero'] or 'nowhere'}, released beyond stock "
+        f"{c['released_beyond_stock'] or 'none'}",
+    ]

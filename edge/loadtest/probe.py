@@ -62,6 +62,28 @@ async def drain(url: str, headers: dict[str, str], timeout: float) -> dict[str, 
     }
 
 
+async def orders_at_edge(
+    url: str, headers: dict[str, str], order_ids: list[str], timeout: float
+) -> dict[str, Any]:
+    """How many of the orders central released reached the edge (the sync agent brings them down
+    the feed), polled until all have or `timeout` passes."""
+    started, missing = time.perf_counter(), list(order_ids)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30.0) as http:
+        while True:
+            missing = [
+                o for o in missing if (await http.get(f"/api/v1/orders/{o}")).status_code != 200
+            ]
+            if not missing or time.perf_counter() - started > timeout:
+                break
+            await asyncio.sleep(DRAIN_POLL_S)
+    return {
+        "released": len(order_ids),
+        "at_edge": len(order_ids) - len(missing),
+        "wait_s": round(time.perf_counter() - started, 1),
+        "missing_sample": missing[:5],
+    }
+
+
 def memory(url: str) -> dict[str, Any]:
     """The edge process's resident memory (Linux /proc), when it listens on this machine and
     this user may read it: the process holding the URL's listening socket."""

@@ -28,6 +28,7 @@ def code_of(status: int, content: bytes) -> str:
 @dataclass
 class Tally:
     started: float = field(default_factory=time.perf_counter)
+    stopped: float | None = None  # when the floor stopped (the buyers may order on)
     latencies: list[float] = field(default_factory=list)  # every floor request, seconds
     by_kind: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -39,7 +40,8 @@ class Tally:
     orders_sent: int = 0  # buyers' orders answered by central
     orders_taken: int = 0  # new orders (201)
     orders_released: Counter[str] = field(default_factory=Counter)  # per SKU
-    buyer_errors: Counter[str] = field(default_factory=Counter)
+    released_ids: list[str] = field(default_factory=list)  # central's ids of those orders
+    buyer_errors: Counter[str] = field(default_factory=Counter)  # also in `errors`
 
     def answered(self, kind: str, took: float, status: int, content: bytes) -> None:
         self.latencies.append(took)
@@ -58,14 +60,17 @@ class Tally:
             self.samples.append(sample)
 
     def elapsed(self) -> float:
-        return time.perf_counter() - self.started
+        return (self.stopped or time.perf_counter()) - self.started
+
+    def stop_floor(self) -> None:
+        self.stopped = self.stopped or time.perf_counter()
 
     def scans(self) -> int:
         return len(self.latencies)
 
     def progress(self, last: tuple[float, int]) -> tuple[str, tuple[float, int]]:
         """One line for stderr: elapsed, scans/s since the last line, errors, orders in."""
-        now, count = self.elapsed(), self.scans()
+        now, count = time.perf_counter() - self.started, self.scans()
         rate = (count - last[1]) / (now - last[0]) if now > last[0] else 0.0
         line = (
             f"[{now:6.1f} s] scans/s {rate:7.1f}  scans {count:7d}  errors {sum(self.errors.values())}"

@@ -10,6 +10,7 @@ import secrets
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from edge.config import Settings
 from edge.domain.gtin import check_digit
@@ -68,8 +69,9 @@ class Rehearsal:
     hot: list[str] = field(default_factory=list)
 
 
-def hot_sku(n: int) -> str:
-    return f"LT-HOT-{n + 1}"
+def hot_sku(run: str, n: int) -> str:
+    """A hot SKU of this run: new each run, so no buyer of an earlier run waits for its stock."""
+    return f"LT-HOT-{run}-{n + 1}"
 
 
 def seed(store: Store, settings: Settings, plan: Plan) -> Rehearsal:
@@ -81,6 +83,23 @@ def seed(store: Store, settings: Settings, plan: Plan) -> Rehearsal:
     if rehearsal.returns:
         _ship(store, settings, rehearsal, plan)
     return rehearsal
+
+
+def catalogue(run: str, hot_skus: int) -> list[dict[str, Any]]:
+    """The floor's products as central's catalogue takes them (sku, name, barcodes): central
+    sends them down to its edges, so it must know the barcodes the edge scans."""
+    found = [(sku, f"Load test item {n:03d}", code) for n, (sku, code, _) in enumerate(_products())]
+    found += [
+        (hot_sku(run, n), f"Load test hot item {n + 1}", _hot_barcode(run, n))
+        for n in range(hot_skus)
+    ]
+    return [{"sku": s, "name": name, "barcodes": [{"code": c}]} for s, name, c in found]
+
+
+def _hot_barcode(run: str, n: int) -> str:
+    """An EAN-13 under 9508 (the floor's are under 9506): the run's number, the SKU's."""
+    payload = f"9508{int(run, 16):05d}{n:03d}"
+    return payload + check_digit(payload)
 
 
 def _products() -> list[tuple[str, str, str]]:
@@ -120,15 +139,14 @@ def _seed(tx: Tx, plan: Plan, pin: str, pin_hash: str) -> Rehearsal:
         catalog.upsert_location(tx, code=code, type="bin", pick_seq=9_000_000 + n)
         receive(tx, ReceiveStock(sku, code, need[sku]), Actor())
     barcodes = {sku: barcode for sku, barcode, _ in products}
-    hot = [hot_sku(n) for n in range(plan.hot_skus)]
+    hot = [hot_sku(plan.run, n) for n in range(plan.hot_skus)]
     for n, sku in enumerate(hot):
-        payload = f"95060078{n:04d}"
-        barcodes[sku] = payload + check_digit(payload)
+        barcodes[sku] = _hot_barcode(plan.run, n)
         catalog.upsert_product(tx, sku=sku, name=f"Load test hot item {n + 1}")
         catalog.add_barcode(tx, code=barcodes[sku], sku=sku)
-        catalog.upsert_location(tx, code=f"LT-HOT-{n + 1:02d}", type="bin", pick_seq=8_999_000 + n)
+        catalog.upsert_location(tx, code=sku, type="bin", pick_seq=8_999_000 + n)
         if plan.hot_stock:
-            receive(tx, ReceiveStock(sku, f"LT-HOT-{n + 1:02d}", plan.hot_stock), Actor())
+            receive(tx, ReceiveStock(sku, sku, plan.hot_stock), Actor())
     prefix = f"LT-{plan.run}-T"
     totes = plan.orders + plan.returns + 24 * sum(plan.terminals.values()) + 100
     for n in range(1, totes + 1):
