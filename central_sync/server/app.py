@@ -34,6 +34,7 @@ from central_sync.server.routes import (
 )
 from central_sync.server.views import edges_overview
 from central_sync.store.db import utc_now
+from central_sync.store.listen import FeedListener
 from central_sync.store.schema import SCHEMA_VERSION, schema_version
 from kernel.logs import RequestIds
 from kernel.openapi import calls, document_problems
@@ -119,6 +120,13 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
         central.on_feed = notifier.notify_threadsafe
+        # PostgreSQL: other central processes' changes wake this one's long-polls too
+        listener = (
+            FeedListener(central.db.url, notifier.notify_threadsafe).start()
+            if central.backend == "postgresql"
+            else None
+        )
+        notifier.listening = listener.listening if listener is not None else None
         watch = asyncio.create_task(_watch_edges(central))
         senders = [
             asyncio.create_task(_send_pushes(central, c)) for c in central.outbound.channels()
@@ -134,6 +142,8 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
             for sender in senders:
                 sender.cancel()
             central.on_feed = None
+            if listener is not None:
+                await run_in_threadpool(listener.stop)
 
     # Swagger UI from the installed package, not a CDN; no ReDoc (see the edge's app).
     app = FastAPIOffline(

@@ -1,10 +1,13 @@
 """The change feed down to each edge: written in the writer's transaction, read by cursor, and a
-notifier that wakes long-polls of this process (other processes are seen by a re-check)."""
+notifier that wakes the long-polls of this process: after its own commits, and on PostgreSQL
+after any process's (LISTEN/NOTIFY, store/listen.py); a re-check every second or so is the
+fallback."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +15,11 @@ from central_sync.store import edges, feed
 from central_sync.store.db import Tx, utc_now
 
 MAX_PAGE = 500
+# A held long-poll reads the feed again after this long even if nothing woke it (a change by
+# another process: a CLI import on SQLite; on PostgreSQL while LISTEN is down); seldom while
+# LISTEN holds, as then every process's commit wakes it.
+RECHECK_S = 1.0
+LISTENING_RECHECK_S = 10.0
 DEFAULT_PAGE = 100
 
 
@@ -36,6 +44,7 @@ def add_changes(tx: Tx, changes: Sequence[tuple[str, str, dict[str, Any], str | 
         ),
     )
     tx.feed_written = True
+    tx.notify_feed()
 
 
 def add_to_every_edge(tx: Tx, kind: str, data: dict[str, Any]) -> int:
@@ -67,6 +76,14 @@ class Notifier:
         self._event = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.waiting = 0  # long-polls holding a request now
+        # set while LISTEN holds (PostgreSQL): every process's commits wake us, re-check seldom
+        self.listening: threading.Event | None = None
+
+    @property
+    def recheck_s(self) -> float:
+        """How long a long-poll waits before it reads the feed again unwoken."""
+        heard = self.listening is not None and self.listening.is_set()
+        return LISTENING_RECHECK_S if heard else RECHECK_S
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop

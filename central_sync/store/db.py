@@ -74,6 +74,13 @@ class Tx:
             self.execute(sql)
             self.memo["feed"] = True
 
+    def notify_feed(self) -> None:
+        """Wake the long-polls of every central process on this database when this commits."""
+        sql = self.dialect.notify_feed()
+        if sql and "notified" not in self.memo:
+            self.execute(sql)
+            self.memo["notified"] = True
+
 
 class DatabaseBusy(Exception):
     """Another process holds the database's write lock (SQLite) past the busy timeout; the

@@ -21,6 +21,8 @@ SQLITE_PREFIX = "sqlite:///"
 PG_SCHEMES = ("postgresql://", "postgres://")
 # Any constant: the advisory lock that serialises writers of the change feed (see `Dialect`).
 FEED_LOCK = 7_263_104
+# The LISTEN/NOTIFY channel of a schema's change feed (PostgreSQL; names are at most 63 bytes).
+FEED_CHANNEL = "left('central_feed_' || current_schema(), 63)"
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,9 @@ class Dialect:
     def lock_feed(self) -> str | None:
         return None
 
+    def notify_feed(self) -> str | None:
+        return None  # one process serves a SQLite file: its own notifier wakes its long-polls
+
     def integrity_errors(self) -> tuple[type[Exception], ...]:
         return (sqlite3.IntegrityError,)
 
@@ -149,6 +154,11 @@ class PostgresDialect(Dialect):
         # Writers of the change feed take this lock before drawing a cursor and hold it to commit,
         # so cursors become visible in increasing order and a reader never skips one.
         return f"SELECT pg_advisory_xact_lock({FEED_LOCK})"
+
+    def notify_feed(self) -> str | None:
+        # Delivered at commit to every central process LISTENing (store/listen.py); the channel
+        # is per schema, so centrals on other schemas of one database are not woken.
+        return f"SELECT pg_notify({FEED_CHANNEL}, '')"
 
     def integrity_errors(self) -> tuple[type[Exception], ...]:
         import psycopg  # as in connect(): loaded on PostgreSQL only

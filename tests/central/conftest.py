@@ -3,9 +3,11 @@ on SQLite and once on PostgreSQL: the `db_url` fixture is parametrized over both
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -58,10 +60,50 @@ def central(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Central]:
     assert wrong == [], f"the running open demand is not the recounted demand: {wrong}"
 
 
+class TwoInstances:
+    """Two central apps on one PostgreSQL, the requests taking turns between them (A, B, A, …):
+    what an edge behind a round-robin proxy over two central processes sees. Anything else
+    (`app`, `cookies`) is the first one's."""
+
+    def __init__(self, *clients: TestClient) -> None:
+        self.clients = clients
+        self.apps = [c.app for c in clients]
+        self._turn = itertools.cycle(clients)
+
+    def request(self, method: str, url: str, **kw: Any) -> Any:
+        return next(self._turn).request(method, url, **kw)
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> Any:
+        return self.request("POST", url, **kw)
+
+    def put(self, url: str, **kw: Any) -> Any:
+        return self.request("PUT", url, **kw)
+
+    def delete(self, url: str, **kw: Any) -> Any:
+        return self.request("DELETE", url, **kw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.clients[0], name)
+
+
 @pytest.fixture
-def client(central: Central) -> Iterator[TestClient]:
+def client(central: Central, db_url: str, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """The app over `central`; in a module marked `two_instances`, on PostgreSQL, two apps over
+    two centrals on the one database, taking turns (TwoInstances)."""
     with TestClient(create_app(central)) as c:
-        yield c
+        if central.backend != "postgresql" or not request.node.get_closest_marker("two_instances"):
+            yield c
+            return
+        other = Central(db_url)  # its own pool, notifier and background work: another process
+        other.returns.clock = central.returns.clock
+        try:
+            with TestClient(create_app(other)) as d:
+                yield TwoInstances(c, d)  # type: ignore[misc]
+        finally:
+            other.close()
 
 
 @pytest.fixture

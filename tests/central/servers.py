@@ -74,12 +74,15 @@ def start_central(
     ready_timeout: float = READY_TIMEOUT_S,
     env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
+    admin_token: str | None = None,
+    log_name: str = "central.log",
 ) -> CentralServer:
-    """Init `db`, then `warehouse-central serve --db DB --port N [ARGS]`, logging to
-    central.log; `env` adds settings to its environment."""
-    token = init(db)
+    """Init `db` (unless its `admin_token` is given: another central serves it already), then
+    `warehouse-central serve --db DB --port N [ARGS]`, logging to `log_name`; `env` adds
+    settings to its environment."""
+    token = admin_token or init(db)
     port = free_port()
-    log_path = data_dir / "central.log"
+    log_path = data_dir / log_name
     cmd = [
         venv_script("warehouse-central"),
         "serve",

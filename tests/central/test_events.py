@@ -13,6 +13,9 @@ import pytest
 from central_sync.server.central import Central
 from tests.central.support import EdgeSide, move, snapshot
 
+# On PostgreSQL the requests take turns between two central instances on one database.
+pytestmark = pytest.mark.two_instances
+
 
 def receipts(edge: EdgeSide, n: int) -> list[dict[str, Any]]:
     return [

@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from central_sync.server.catalogue import ProductIn
@@ -14,6 +15,9 @@ from central_sync.server.central import Central
 from tests.central.support import EdgeSide, product
 
 Headers = dict[str, str]
+
+# On PostgreSQL the requests take turns between two central instances on one database.
+pytestmark = pytest.mark.two_instances
 
 
 def put_product(client: TestClient, admin: Headers, sku: str, **extra: Any) -> Any:
@@ -105,11 +109,15 @@ def _long_poll(edge: EdgeSide, after: int, out: list[dict[str, Any]]) -> threadi
     """A long-poll on its own thread, returned once central holds it (nothing to send yet)."""
     thread = threading.Thread(target=lambda: out.append(edge.changes(after, wait=30)))
     thread.start()
-    notifier = edge.client.app.state.notifier  # type: ignore[attr-defined]
+    apps = getattr(edge.client, "apps", [edge.client.app])  # TwoInstances: either holds it
+
+    def waiting() -> int:
+        return sum(app.state.notifier.waiting for app in apps)
+
     deadline = time.monotonic() + 30
-    while notifier.waiting == 0 and time.monotonic() < deadline:
+    while waiting() == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert notifier.waiting == 1, "the long-poll is not waiting"
+    assert waiting() == 1, "the long-poll is not waiting"
     return thread
 
 

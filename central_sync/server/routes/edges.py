@@ -19,10 +19,6 @@ from kernel.fields import Code, Int64Id, Seq
 
 router = APIRouter(prefix="/api/v1/edges/{edge_id}", tags=["edges"])
 
-# A long-poll re-reads the feed this often, so a change written by another process (PostgreSQL
-# shared by several central processes) is seen without an in-process notification.
-RECHECK_S = 1.0
-
 
 @router.post("/events")
 async def post_events(
@@ -87,4 +83,4 @@ async def get_changes(
         remaining = deadline - loop.time()
         if page["changes"] or remaining <= 0 or await request.is_disconnected():
             return page
-        await notifier.wait(woken, min(RECHECK_S, remaining))
+        await notifier.wait(woken, min(notifier.recheck_s, remaining))
