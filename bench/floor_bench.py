@@ -40,8 +40,8 @@ from bench.common import (  # noqa: E402
     writer_counts,
     writer_delta,
 )
-from bench.pick_bench import Floor, Picker, Tally  # noqa: E402
-from edge.loadtest.terminals import Totes, next_pack  # noqa: E402
+from bench.pick_bench import Tally  # noqa: E402
+from edge.loadtest.terminals import SCAN_KINDS, Floor, Picker, Totes, next_pack, tote_code  # noqa: E402
 from edge.store.writer import Tx  # noqa: E402
 from tests.servers import add_operators, seed, serve_edge, stopping, write_config  # noqa: E402
 
@@ -77,7 +77,7 @@ def picker_sender(p: Picker, floor: Floor, totes: Totes, tally: Tally) -> Send:
     async def send(conn: Connection) -> bool:
         step = p.view["step"] if p.view else "done"
         # `pick` takes the next empty tote before its first await: this one, not another's
-        tote = pick_bench.tote_code(floor.totes_used + 1)
+        tote = tote_code(floor.totes_used + 1)
         ok = await pick(conn)
         if step == "tote" and ok:
             totes.open.setdefault(p.index, []).append(tote)
@@ -311,10 +311,10 @@ async def floor_phase(
     before = await writer_counts(target.url)
     runs, cpu = await run_together(target, senders, seconds, rate=len(senders) / interval)
     elapsed = window(runs)
-    requests = ["start", *pick_bench.SCAN_KINDS, "pack_tote", "pack_item", "pack_close"]
+    requests = ["start", *SCAN_KINDS, "pack_tote", "pack_item", "pack_close"]
     requests += ["move", "lookup"]
     by_role = {
-        "pick": ["start", *pick_bench.SCAN_KINDS],
+        "pick": ["start", *SCAN_KINDS],
         "pack": ["pack_tote", "pack_item", "pack_close"],
         "move": ["move"],
         "lookup": ["lookup"],

@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from bench import floor_bench, pick_bench, scan_bench  # noqa: E402
 from bench.common import Target, emit, figures, machine, run_together, stopped  # noqa: E402
-from bench.pick_bench import Floor, Tally  # noqa: E402
+from bench.pick_bench import Tally  # noqa: E402
+from edge.loadtest.terminals import Floor, Totes  # noqa: E402
 from tests.servers import (  # noqa: E402
     EdgeServer,
     clean_env,
@@ -173,7 +174,7 @@ async def soak(
     bins = pick_bench.floor_bins()
     movers = [scan_bench.terminal(i) for i in range(counts["move"])]
     terminals = await floor_bench.sign_in(server.url, counts, movers)
-    floor, totes, tally = Floor({b.sku: b.barcode for b in bins}), floor_bench.Totes(), Tally()
+    floor, totes, tally = Floor({b.sku: b.barcode for b in bins}), Totes(), Tally()
     await floor_bench.fill_totes(target, terminals["pick"], floor, totes, len(terminals["pack"]))
     if snapshot is not None:
         server.process.send_signal(signal.SIGUSR1)
