@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import click
+from click.core import ParameterSource
 
 from central_sync.store.dialect import DatabaseUrl, parse_db_url
 from kernel.input_file import InputFile
@@ -98,14 +99,23 @@ quiet_option = click.option(
 
 
 @contextmanager
-def opened(url: DatabaseUrl, **settings: Any) -> Iterator[Any]:
-    """Central over `url`, migrated; a database that cannot be opened is a clear error."""
+def opened(url: DatabaseUrl, *, create: bool = False, **settings: Any) -> Iterator[Any]:
+    """Central over `url`, migrated; a database that cannot be opened is a clear error. A new
+    database is made only by `create` (init, serve) or where --db or the environment named it:
+    the built-in central.db is wherever the shell is, not the store central serves."""
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.central import Central
     from central_sync.server.errors import CentralError
     from central_sync.store.db import DatabaseBusy
 
+    if not create and _stray(url):
+        raise click.ClickException(
+            f"no central database at {url.target}, the built-in default (no --db or {DB_ENV}"
+            f" given). On an installed box give --db the {DB_ENV} of"
+            " /etc/warehouse-central/central.env; for a new store run `warehouse-central init`"
+            " first."
+        )
     try:
         central = Central(url, **settings)
     except ValueError as exc:  # a setting read from the environment (it names the variable)
@@ -130,6 +140,14 @@ def opened(url: DatabaseUrl, **settings: Any) -> Iterator[Any]:
         raise _locked(url) from None
     finally:
         central.close()
+
+
+def _stray(url: DatabaseUrl) -> bool:
+    """The --db default, not given by the command line or the environment, and no file there."""
+    ctx = click.get_current_context(silent=True)
+    source = ctx.get_parameter_source("db") if ctx else None
+    defaulted = source in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+    return defaulted and url.backend == "sqlite" and not Path(url.target).exists()
 
 
 def _locked(url: DatabaseUrl) -> click.ClickException:
@@ -167,7 +185,7 @@ def cli() -> None:
 )
 def init(db: DatabaseUrl, new_admin_token: bool) -> None:
     """Create or migrate the database and print the admin token (shown this once)."""
-    with opened(db) as central:
+    with opened(db, create=True) as central:
         click.echo(f"database ready: {db.display()} ({central.backend})")
         if central.has_admin_token() and not new_admin_token:
             click.echo("an admin token exists already (--new-admin-token makes another)")
@@ -263,6 +281,7 @@ def serve(
         central = stack.enter_context(
             opened(
                 db,
+                create=True,
                 quiet_after_s=quiet_after,
                 unacked_after_s=unacked_after,
                 busy_timeout_s=busy_timeout,

@@ -69,6 +69,27 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
     )
 
 
+def test_without_a_db_a_command_refuses_to_make_a_stray_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # on the installed box WAREHOUSE_CENTRAL_DB is in the unit's env file, not the admin's shell:
+    # `edges add` there made ./central.db and printed a token the running central never knew
+    monkeypatch.chdir(tmp_path)
+
+    result = CliRunner().invoke(
+        cli, ["edges", "add", "edge-sh-01"], env={"WAREHOUSE_CENTRAL_DB": None}
+    )
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: no central database at central.db, the built-in default (no --db or"
+        " WAREHOUSE_CENTRAL_DB given). On an installed box give --db the WAREHOUSE_CENTRAL_DB"
+        " of /etc/warehouse-central/central.env; for a new store run `warehouse-central init`"
+        " first.\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_init_prints_an_admin_token_once(db_url: str) -> None:
     first = invoke("init", "--db", db_url)
     second = invoke("init", "--db", db_url)
