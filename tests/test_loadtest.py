@@ -19,6 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 from edge.cli.main import cli
+from edge.config import Settings
+from edge.domain.operator import Role
+from edge.loadtest.run import split
+from edge.service.rehearsal import Plan, seed
+from edge.store.database import Store
 from tests.central.servers import CentralServer, add_edge, running_central
 from tests.servers import (
     EdgeServer,
@@ -210,3 +215,20 @@ def test_ctrl_c_stops_the_terminals_and_prints_the_summary_of_what_ran(
     assert proc.returncode == 130, out + err
     assert "(interrupted)" in out and "scans" in out and "FAIL" in out
     assert lt_products(edge.db_path) >= 40
+
+
+def test_an_edge_without_a_pack_bench_is_seeded_with_its_returns_shipped(
+    store: Store, settings: Settings
+) -> None:
+    # the edge.toml install-systemd places has no [[stations]]: no packers, returns clerks still
+    terminals = split(6, packing=False)
+    plan = Plan(run="ab12", terminals=terminals, orders=4, returns=3)
+
+    rehearsal = seed(store, settings, plan)
+
+    assert terminals[Role.PACKER] == 0
+    shipped = store.read().execute(
+        "SELECT id, status FROM orders WHERE id IN (?, ?, ?) ORDER BY id", list(rehearsal.returns)
+    )
+    assert [status for _, status in shipped] == ["shipped"] * 3
+    assert {h.role for h in rehearsal.handhelds} == {Role.PICKER, Role.RETURNS}

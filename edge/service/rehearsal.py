@@ -33,6 +33,9 @@ BINS = 40  # LT-A-01 … LT-D-10, one SKU each
 SPARE_UNITS = 20  # per bin over what the run's orders take
 DEVICES = uuid.UUID("6f1d3c52-8a2b-4d7e-9a51-0c3b2f4e1a77")  # namespace of the handhelds' ids
 ROLE_BADGES = {Role.PICKER: "LT-PICK", Role.PACKER: "LT-PACK", Role.RETURNS: "LT-RET"}
+# who picks and packs the orders to return before the run: operators of their own, no handheld,
+# so an edge with no pack bench (no packer terminals) still has parcels for its returns clerks
+SHIPPERS = {Role.PICKER: "LT-SHIP-PICK", Role.PACKER: "LT-SHIP-PACK"}
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,8 @@ def _seed(tx: Tx, plan: Plan, pin: str, pin_hash: str) -> Rehearsal:
     for n in range(1, totes + 1):
         catalog.upsert_container(tx, code=f"{prefix}{n:04d}", type="tote")
     handhelds = _handhelds(tx, plan, pin_hash)
+    for role, badge in SHIPPERS.items():
+        add_operator(tx, badge=badge, name=f"Load test {badge}", role=role, pin_hash=pin_hash)
     for order in picks + returned:
         receive_order(tx, order, Actor(), shelf=ShelfRules())
     rehearsal = Rehearsal(pin, barcodes, prefix, handhelds, hot=hot)
@@ -176,12 +181,11 @@ def _handhelds(tx: Tx, plan: Plan, pin_hash: str) -> list[Handheld]:
 
 
 def _ship(store: Store, settings: Settings, rehearsal: Rehearsal, plan: Plan) -> None:
-    """The orders to return leave, picked and packed by the first picker and packer."""
+    """The orders to return leave, picked and packed by the shippers."""
     carrier = carrier_for(store, settings.carrier)
     rules = packing.pack_rules(settings)
     box = settings.pack_packages[0]
-    picker = f"{ROLE_BADGES[Role.PICKER]}-001"
-    packer = f"{ROLE_BADGES[Role.PACKER]}-001"
+    picker, packer = SHIPPERS[Role.PICKER], SHIPPERS[Role.PACKER]
     for order_id in rehearsal.returns:
         scripted.ship_order(
             store,
