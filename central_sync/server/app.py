@@ -156,7 +156,13 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     app.state.central = central
     app.state.notifier = notifier
     metrics = central.metrics
-    metrics.registry.register(ProcessCollector(central.db, lambda: notifier.waiting))
+    metrics.registry.register(
+        ProcessCollector(
+            central.db,
+            lambda: notifier.waiting,
+            lambda: None if notifier.listening is None else notifier.listening.is_set(),
+        )
+    )
     metrics.registry.register(
         DatabaseCollector(
             central.read,

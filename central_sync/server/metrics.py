@@ -119,13 +119,25 @@ class CentralMetrics:
 
 
 class ProcessCollector(Collector):
-    """This process's long-polls waiting and its database pool, read at scrape time."""
+    """This process's long-polls waiting, whether it hears other processes' changes, and its
+    database pool, read at scrape time."""
 
-    def __init__(self, db: Database, long_polls: Callable[[], int]) -> None:
+    def __init__(
+        self, db: Database, long_polls: Callable[[], int], listening: Callable[[], bool | None]
+    ) -> None:
         self._db = db
         self._long_polls = long_polls
+        self._listening = listening
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        listening = GaugeMetricFamily(
+            "central_feed_listening",
+            "1 while this process LISTENs for other processes' feed changes (PostgreSQL only)",
+        )
+        heard = self._listening()
+        if heard is not None:
+            listening.add_metric([], 1.0 if heard else 0.0)
+        yield listening
         for name, text, value in (
             (
                 "central_feed_long_polls_waiting",

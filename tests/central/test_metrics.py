@@ -84,6 +84,8 @@ def test_a_scrape_of_central_has_every_family_with_values_that_add_up(scraped: S
     orders = {"method": "POST", "route": "/api/v1/orders"}
     assert v("central_http_request_duration_seconds_count", **orders) == 2
     assert v("central_feed_long_polls_waiting") == 1
+    # one process serves a SQLite file: nothing to listen for, no sample
+    assert not scraped.families["central_feed_listening"].samples
     # heard a moment ago; its events occurred at support.AT, long before they arrived
     states = {s: v("central_edge_state", edge="edge-1", state=s) for s in EDGE_STATES}
     assert states == {"in_step": 0, "catching_up": 1, "quiet": 0}

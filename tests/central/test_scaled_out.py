@@ -184,6 +184,7 @@ def test_a_long_poll_held_by_one_process_is_woken_by_an_order_the_other_took_wit
             while _held(b) < 1 and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert _held(b) == 1, "B holds no long-poll"
+            assert scrape(b.url).value("central_feed_listening") == 1
 
             with _admin(a) as http:
                 sent = time.monotonic()
