@@ -9,7 +9,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
@@ -103,7 +103,11 @@ class Outcome:
     reason: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        """The fields that are set (every one is a plain value: no deep copy, as asdict makes)."""
+        return {k: v for k in OUTCOME_FIELDS if (v := getattr(self, k)) is not None}
+
+
+OUTCOME_FIELDS = tuple(f.name for f in fields(Outcome))
 
 
 def find_order(tx: Tx, channel: str, channel_order_id: str) -> str | None:
