@@ -136,6 +136,17 @@ def snapshot_diff(first: Path, last: Path, top: int = 15) -> list[str]:
     return out
 
 
+def written(path: Path, timeout: float = 300.0) -> None:
+    """Wait until the server has written the snapshot `path` (a big heap takes a while)."""
+    deadline = time.monotonic() + timeout
+    size = -1
+    while time.monotonic() < deadline:
+        if path.exists() and path.stat().st_size == size:
+            return
+        size = path.stat().st_size if path.exists() else -1
+        time.sleep(2.0)
+
+
 def serve(config: Path, log_path: Path, snapshot: Path | None) -> EdgeServer:
     """`warehouse-edge serve` (or the same code under tracemalloc) on a free port, once ready."""
     port = free_port()
@@ -226,7 +237,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     with central_for(work, config, args.central):
         with stopping(serve(config, server_dir / "serve.log", snapshot)) as server:
             found = asyncio.run(soak(server, counts, args, snapshot))
-            time.sleep(1.0 if snapshot else 0)  # the last snapshot is written
+            if snapshot is not None:
+                written(Path(f"{snapshot}.2"))
             exit_code = stopped(server)
     samples = found["samples"]
     report = (

@@ -14,15 +14,19 @@ import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from central_sync.server import messages as central_messages
 from edge.api.app import _housekeeping
 from edge.config import load_settings
 from edge.domain import messages
 from edge.store.database import Store
 from edge.store.writer import PROBE_S
+from tests.central.servers import running_central
+from tests.central.support import channel_order, product
 from tests.servers import EdgeServer, run_cli, seed, serve_edge, stopping, write_config
 from tests.support import EAN13, log_in_on, new_device
 from tests.test_durability import seed as seed_stock
@@ -204,3 +208,47 @@ def test_the_hourly_forgetting_of_old_scan_answers_outlives_a_full_disk(tmp_path
             store.close()
 
     assert (survived, left) == (True, 0)
+
+
+def test_central_on_sqlite_refuses_writes_on_a_full_disk_with_507_serves_reads_and_recovers(
+    tmp_path: Path,
+) -> None:
+    def order(n: int) -> dict[str, Any]:
+        return channel_order(f"FULL-{n}", ("SKU-1", 1))
+
+    with small_disk(tmp_path / "disk", DISK_KB) as disk:
+        with running_central(str(disk / "central.db"), tmp_path) as central:
+            admin = {"Authorization": f"Bearer {central.admin_token}"}
+            with httpx.Client(base_url=central.url, headers=admin, timeout=30) as http:
+                http.put("/api/v1/products/SKU-1", json=product("SKU-1")).raise_for_status()
+                assert http.post("/api/v1/orders", json=order(0)).status_code == 201
+                filler = fill(disk)
+                tried = {n: http.post("/api/v1/orders", json=order(n)) for n in range(1, 21)}
+                listed = http.get("/api/v1/orders")
+                full = http.get("/readyz")
+                filler.unlink()
+                ready = http.get("/readyz")
+                refused = [n for n, resp in tried.items() if resp.status_code != 201]
+                again = [http.post("/api/v1/orders", json=order(n)).status_code for n in refused]
+                held = http.get("/api/v1/orders").json()["orders"]
+            exit_code = central.stop()
+
+    assert len(refused) >= 10, "the disk never filled"
+    problem = tried[refused[-1]]
+    assert {tried[n].status_code for n in refused} == {507}
+    assert problem.headers["content-type"] == "application/problem+json"
+    assert (problem.json()["code"], problem.json()["status"]) == ("storage_full", 507)
+    assert problem.json()["messages"] == {
+        lang: central_messages.render("storage_full", lang, {}) for lang in ("en", "zh")
+    }
+    assert listed.status_code == 200
+    assert (full.status_code, full.json()["ok"]) == (503, False)
+    assert "full since" in full.json()["reason"]
+    assert (ready.status_code, ready.json()["ok"]) == (200, True)
+    assert again == [201] * len(refused)
+    assert sorted(o["channel_order_id"] for o in held) == sorted(f"FULL-{n}" for n in range(21))
+    assert exit_code == 0
+    log = central.log()
+    assert log.count("is full: writes are refused") == 1, log
+    assert log.count("writes succeed again") == 1, log
+    assert "Traceback" not in log, log

@@ -33,8 +33,9 @@ from central_sync.server.routes import (
     webhooks,
 )
 from central_sync.server.views import edges_overview
-from central_sync.store.db import utc_now
+from central_sync.store.db import StorageFull, utc_now
 from central_sync.store.listen import FeedListener
+from central_sync.store.meta import probe_storage
 from central_sync.store.schema import SCHEMA_VERSION, schema_version
 from kernel.logs import RequestIds
 from kernel.openapi import calls, document_problems
@@ -44,6 +45,13 @@ log = logging.getLogger("central")
 # Central takes whole batches (500 events, 10,000 channel orders or products): a larger default.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 SELF_SERVICE_LOOKUP = "/api/v1/self-service/lookup"
+
+
+def full_reason(since: str) -> str:
+    return (
+        f"the disk holding the database is full since {since}; writes are refused, reads"
+        " served. Free space there; ready again by itself"
+    )
 
 
 def route_statuses(route: APIRoute) -> set[int]:
@@ -173,7 +181,7 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
     errors.install(app, max_body_bytes=max_body_bytes, count=metrics.refused)
     # outermost: the last catch's 500 carries the id too
     app.add_middleware(RequestIds, observe=metrics.observe_request)
-    document_problems(app, writes={404, 409, 422}, own=route_statuses)
+    document_problems(app, writes={404, 409, 422, 507}, own=route_statuses)
     for router in (
         edges.router,
         admin.router,
@@ -219,6 +227,12 @@ def create_app(central: Central, *, max_body_bytes: int = MAX_BODY_BYTES) -> Fas
             return JSONResponse(body, status_code=503)
         ok = version == SCHEMA_VERSION
         body = {"ok": ok, "schema_version": version, "backend": central.backend}
+        if ok and central.db.full_since is not None:
+            try:  # space may be back with nobody writing: a small write finds out
+                await run_in_threadpool(probe_storage, central.db)
+            except StorageFull:
+                body |= {"ok": False, "reason": full_reason(central.db.full_since)}
+                return JSONResponse(body, status_code=503)
         return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get(

@@ -49,7 +49,7 @@ from central_sync.server.restore import RestoreReport, restore_reported, stored_
 from central_sync.server.retry import Retrier
 from central_sync.server.return_desk import ReturnDesk
 from central_sync.store import demand, edges
-from central_sync.store.db import Database, Tx, utc_now
+from central_sync.store.db import Database, StorageFull, Tx, utc_now
 from central_sync.store.dialect import DatabaseUrl
 from central_sync.store.schema import DatabaseTooNew, migrate
 
@@ -284,6 +284,10 @@ class Central:
                     self.channels,
                     push=self._stock_pushes(),
                 )
+        except StorageFull:  # the store has said so in the log once
+            time.sleep(1.0)
+            self.publisher.add(skus)
+            return
         except Exception:
             log.exception("publishing the channels' figures of %d SKUs failed", len(skus))
             time.sleep(1.0)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 
 from central_sync.server.messages import CATALOGUE, render
-from central_sync.store.db import DatabaseBusy
+from central_sync.store.db import DatabaseBusy, StorageFull
 from kernel import http
 from kernel.http import problem_response
 from kernel.messages import normalise_language
@@ -65,6 +65,7 @@ STATUS: dict[str, int] = {
     "request_too_large": 413,
     "database_too_new": 503,
     "database_busy": 503,
+    "storage_full": 507,
     "internal_error": 500,
 }
 
@@ -112,6 +113,11 @@ def install(
         log.warning("%s %s: %s; answered 503", request.method, request.url.path, exc)
         count("database_busy")
         return problem("database_busy", {"retry_after_s": BUSY_RETRY_AFTER_S}, language(request))
+
+    @app.exception_handler(StorageFull)
+    async def full(request: Request, _: StorageFull) -> Response:
+        # the database has said so in the log once (Database._note_full), not at every request
+        return problem("storage_full", {}, language(request))
 
     def answer(request: Request, code: str, params: dict[str, Any], extra: dict[str, Any]) -> Any:
         count(code)

@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from central_sync.server.orders import Outcome
-from central_sync.store.db import DatabaseBusy
+from central_sync.store.db import DatabaseBusy, StorageFull
 
 log = logging.getLogger("central.intake")
 MAX_BATCH = 500
@@ -72,7 +72,7 @@ class Intake:
     def _take(self, waiting: list[tuple[Any, Future[Outcome]]]) -> None:
         try:
             outcomes = self._ingest([raw for raw, _ in waiting])
-        except DatabaseBusy as exc:  # each alone would wait out the lock again: all answer busy
+        except (DatabaseBusy, StorageFull) as exc:  # each alone would fail the same way
             for _, future in waiting:
                 future.set_exception(exc)
             return

@@ -211,6 +211,11 @@ CATALOGUE: dict[str, Text] = {
         "nothing was changed. Send the same request again in {retry_after_s} s.",
         "中心数据库正被另一个程序写入（导入或备份）；本次未做任何更改。请在 {retry_after_s} 秒后重新发送同一请求。",
     ),
+    "storage_full": Text(
+        "Central's disk is full; nothing was saved. Tell IT to free space on the disk holding"
+        " central's database, then send the same request again (edges resend by themselves).",
+        "中心服务器磁盘已满，本次未保存任何内容。请通知 IT 释放中心数据库所在磁盘的空间，然后重新发送同一请求（边缘服务器会自动重发）。",
+    ),
     "internal_error": Text(
         "Something went wrong at central; it is logged as error {error_id}. Try again.",
         "中心发生内部错误，已记录为错误编号 {error_id}。请重试。",

@@ -3,6 +3,7 @@ the logic talks to (plain SQL with `?` placeholders, rows as dicts)."""
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -11,6 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from central_sync.store.dialect import DatabaseUrl, Dialect, dialect_for, parse_db_url
+from kernel.disk import has_room
+
+log = logging.getLogger("central.store")
 
 
 def stamp(at: datetime) -> str:
@@ -87,6 +91,11 @@ class DatabaseBusy(Exception):
     transaction changed nothing and may be tried again."""
 
 
+class StorageFull(Exception):
+    """The disk holding the database is full (SQLite's "database or disk is full", PostgreSQL's
+    disk_full): the transaction changed nothing and may be sent again once space is freed."""
+
+
 class Database:
     """A pool of up to `size` connections to one database (SQLite file or PostgreSQL)."""
 
@@ -103,6 +112,8 @@ class Database:
         # for /metrics: transactions holding a connection, and those waiting for one
         self.in_use = 0
         self.waiting = 0
+        # since when writes fail for want of space (UTC text), None while they succeed: /readyz
+        self.full_since: str | None = None
 
     @property
     def backend(self) -> str:
@@ -158,6 +169,7 @@ class Database:
         `DatabaseBusy` when another process kept the write lock past the busy timeout."""
         conn = self._acquire()
         broken = False
+        changes = self.dialect.changes(conn)
         try:
             conn.execute(self.dialect.begin(write=write))
             tx = Tx(conn, self.dialect)
@@ -166,6 +178,13 @@ class Database:
                 for settle in list(tx.before_commit.values()):
                     settle(tx)
                 conn.execute("COMMIT")
+                # a commit that wrote nothing (SQLite can tell) proves nothing about space
+                if (
+                    write
+                    and self.full_since is not None
+                    and (changes is None or self.dialect.changes(conn) != changes)
+                ):
+                    self._note_full(False)
             except BaseException:
                 try:
                     conn.execute("ROLLBACK")
@@ -176,9 +195,28 @@ class Database:
             broken = broken or self.dialect.is_broken(conn)
             if self.dialect.is_busy(exc):
                 raise DatabaseBusy(str(exc)) from exc
+            if self.dialect.is_full(exc):
+                self._note_full(True)
+                raise StorageFull(str(exc)) from exc
             raise
         finally:
             self._release(conn, broken=broken)
+
+    def _note_full(self, full: bool) -> None:
+        """Say once when writes start failing for want of space and once when they succeed
+        with room on the disk again (a small write may fit in the WAL's old space)."""
+        if not full and self.url.backend == "sqlite" and not has_room(self.url.target):
+            return
+        with self._lock:
+            was, self.full_since = self.full_since, (self.full_since or utc_now()) if full else None
+        if full and was is None:
+            log.error(
+                "the disk holding central's database is full: writes are refused (storage_full,"
+                " HTTP 507) and nothing is half-saved; reads are still served. Free space there;"
+                " edges keep their events and send them again by themselves"
+            )
+        elif not full and was is not None:
+            log.warning("writes succeed again: central's disk space is back (full since %s)", was)
 
     def close(self) -> None:
         with self._lock:

@@ -3,7 +3,8 @@ policy and the self-service secret; the schema version is kept there too (schema
 
 from __future__ import annotations
 
-from central_sync.store.db import Tx
+from central_sync.store.db import Database, StorageFull, Tx, utc_now
+from kernel.disk import has_room
 
 
 def meta_value(tx: Tx, key: str) -> str | None:
@@ -17,6 +18,16 @@ def set_meta_value(tx: Tx, key: str, value: str) -> None:
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+def probe_storage(db: Database) -> None:
+    """One small write: while the disk is full /readyz tries it, and its commit says that
+    space is back (StorageFull while it is not, or while a SQLite file's disk has under
+    MIN_FREE_BYTES free)."""
+    if db.url.backend == "sqlite" and not has_room(db.url.target):
+        raise StorageFull("under 1 MiB free")
+    with db.transaction(write=True) as tx:
+        set_meta_value(tx, "storage_probed_at", utc_now())
 
 
 def add_meta_value(tx: Tx, key: str, value: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from edge.store.db import Readers, open_database
 from edge.store.writer import Tx, Writer
+from kernel.disk import has_room
 
 log = logging.getLogger("edge.store")
 
@@ -64,7 +65,10 @@ def _identity(tx: Tx, edge_id: str) -> tuple[str, int]:
 
 def probe_storage(tx: Tx) -> None:
     """One small write: while the disk is full the writer tries it now and then, and its
-    commit says that space is back."""
+    commit says that space is back (refused while under MIN_FREE_BYTES are free there)."""
+    path = tx.one("PRAGMA database_list")
+    if path is not None and path["file"] and not has_room(path["file"]):
+        raise sqlite3.OperationalError("database or disk is full: under 1 MiB free")
     tx.execute(
         "INSERT INTO edge_meta (key, value) VALUES ('storage_probed_at', ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",

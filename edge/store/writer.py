@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from edge.domain.errors import EdgeError
 from edge.store.db import connect
+from kernel.disk import has_room
 
 log = logging.getLogger("edge.store.writer")
 T = TypeVar("T")
@@ -183,6 +184,8 @@ class Writer:
         and once when it ends, not at every refused write."""
         if not full:
             if self.storage_full_since is not None:
+                if not has_room(self._path):  # a small write fitted in the WAL's old space
+                    return
                 log.warning(
                     "writes succeed again on %s: disk space is back (full since %s; %d writes"
                     " refused meanwhile)",
