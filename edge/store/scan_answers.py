@@ -8,6 +8,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from edge.store.writer import Tx
 
 
@@ -18,7 +20,13 @@ class Answer:
     replayed: bool = False
 
 
+# Stored as json.dumps(body, default=str) wrote it, bar the spaces: datetimes and dataclasses still
+# go through str(), keys that are not text become text. orjson: ~8× faster, on every scan.
+_BODY = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def request_hash(payload: dict[str, Any]) -> str:
+    # json, not orjson: the digest of a scan retried across an upgrade must not change
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -28,7 +36,7 @@ def find_answer(tx: Tx | sqlite3.Connection, key: str) -> tuple[str, Answer] | N
     row = tx.execute(sql, (key,)).fetchone()
     if row is None:
         return None
-    return row["request_hash"], Answer(json.loads(row["body"]), row["code"], True)
+    return row["request_hash"], Answer(orjson.loads(row["body"]), row["code"], True)
 
 
 def record_answer(
@@ -48,7 +56,7 @@ def record_answer(
             key,
             kind,
             request_hash_,
-            json.dumps(answer.body, ensure_ascii=False, default=str),
+            orjson.dumps(answer.body, default=str, option=_BODY).decode(),
             answer.code,
             operator_id,
             device_id,
