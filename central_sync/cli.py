@@ -253,6 +253,10 @@ def serve(
 ) -> None:
     """Run the central order store (HTTP) until interrupted.
 
+    On PostgreSQL several serve processes (on one machine or several) may share the database,
+    each on its own port behind a load balancer: docs/central.md, "Scaling out". A SQLite file
+    is served by one process; a second serve on it is refused.
+
     Write-backs to the channels (shipped with tracking, cancelled, refunded) are sent by a sender
     per channel whose WAREHOUSE_CENTRAL_<CHANNEL>_PUSH_URL is set (SHOPIFY, AMAZON, TAOBAO, JD;
     with _PUSH_TOKEN, _PUSH_SECRET, _PUSH_APP_KEY): docs/central.md, "Status back to the

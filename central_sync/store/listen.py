@@ -17,7 +17,7 @@ from typing import Any
 from central_sync.store.dialect import FEED_CHANNEL, DatabaseUrl, dialect_for
 
 log = logging.getLogger("central.listen")
-POLL_S = 0.5  # how often the thread looks whether it is asked to stop
+POLL_S = 0.1  # how often the thread looks whether it is asked to stop
 PAUSE_S = (0.5, 1.0, 2.0, 5.0, 10.0)  # between attempts to connect again
 
 
