@@ -41,6 +41,7 @@ from bench.common import (  # noqa: E402
     writer_delta,
 )
 from bench.pick_bench import Tally  # noqa: E402
+from edge.loadtest.probe import process_memory  # noqa: E402
 from edge.loadtest.terminals import SCAN_KINDS, Floor, Picker, Totes, next_pack, tote_code  # noqa: E402
 from edge.store.writer import Tx  # noqa: E402
 from tests.servers import add_operators, seed, serve_edge, stopping, write_config  # noqa: E402
@@ -249,21 +250,9 @@ def kinds_figures(tally: Tally, kinds: list[str], elapsed: float) -> dict[str, A
     )
 
 
-def rss_mb(pid: int) -> dict[str, float | None]:
+def rss_mb(pid: int) -> dict[str, Any]:
     """The server's resident memory now and at its peak (Linux /proc), in MB, and its threads."""
-    found: dict[str, float | None] = {"rss_mb": None, "rss_peak_mb": None, "threads": None}
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return found
-    for line in text.splitlines():
-        name, _, value = line.partition(":")
-        key = {"VmRSS": "rss_mb", "VmHWM": "rss_peak_mb"}.get(name)
-        if key:
-            found[key] = round(int(value.split()[0]) / 1024, 1)
-        elif name == "Threads":
-            found["threads"] = int(value)
-    return found
+    return process_memory(pid)
 
 
 async def fill_totes(

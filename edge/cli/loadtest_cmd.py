@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 
@@ -134,6 +134,7 @@ def loadtest(
         and served on another port, syncing to a rehearsal central), not on the live floor.
     """
     # the load test's driver: loaded when this command runs, not at each `warehouse-edge` start-up
+    from edge.loadtest.report import summary
     from edge.loadtest.run import Options, central_ready, prepare, rehearse
 
     opts = Options(
@@ -162,12 +163,9 @@ def loadtest(
         _or_exit(lambda: asyncio.run(central_ready(opts)))
     click.echo("seeding the LT- floor in the edge's database …", err=True)
     with store_of(settings) as store:
-        rehearsal = prepare(store, settings, opts)
-    try:
-        report = _or_exit(lambda: asyncio.run(rehearse(opts, settings, rehearsal)))
-    except KeyboardInterrupt:  # a second Ctrl-C, while the results were read back
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+        rehearsal = _or_exit(lambda: prepare(store, settings, opts))
+    # Ctrl-C while the terminals work ends them and reads back; a second one stops it all
+    report = _or_exit(lambda: asyncio.run(rehearse(opts, settings, rehearsal)))
     if json_path:
         json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     click.echo(json.dumps(report, indent=2) if fmt == "json" else summary(report))
@@ -186,6 +184,9 @@ def _or_exit(step: Callable[[], T]) -> T:
         click.echo(f"error: {exc.request.method} {exc.request.url}: {said}", err=True)
     except (httpx.HTTPError, TimeoutError, RuntimeError, OSError) as exc:
         click.echo(f"error: {exc}", err=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
     sys.exit(1)
 
 
@@ -201,47 +202,3 @@ def _answers_or_exit(url: str, *, what: str = "edge") -> None:
     if status != 200:
         click.echo(f"error: the {what} at --{what} {url} is not ready (/readyz {status})", err=True)
         sys.exit(1)
-
-
-def summary(r: dict[str, Any]) -> str:
-    """The report for people."""
-    lat = r["scan_to_feedback"]
-    out = r["outbox"]
-    mem = r["edge_memory"]
-    lines = [
-        f"load test of {r['edge']}: {sum(r['terminals'].values())} terminals "
-        f"({', '.join(f'{n} {k}' for k, n in r['terminals'].items())}) for {r['duration_s']} s"
-        + (" (interrupted)" if r["interrupted"] else ""),
-        f"  scans            {r['scans']} ({r['scans_per_s']}/s)",
-        f"  scan-to-feedback p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms, p99 {lat['p99_ms']} ms",
-        f"  work done        {r['units_picked']} units picked, {r['parcels_packed']} parcels "
-        f"packed, {r['returns_closed']} returns received",
-        f"  errors           {r['errors']}" + (f" {r['errors_by_code']}" if r["errors"] else ""),
-        f"  outbox           {out['depth_at_end']} at the end"
-        + (
-            f", {'drained' if out['drained'] else 'NOT drained'} in {out['drain_s']} s"
-            if out["mode"] == "synced"
-            else " (standalone edge: nothing sends it)"
-        ),
-        "  edge memory      "
-        + (f"{mem['rss_mb']} MB (peak {mem['rss_peak_mb']} MB)" if mem["rss_mb"] else "unknown"),
-        *_orders_lines(r),
-        f"  oversells        {r['oversells']}",
-        "PASS" if r["ok"] else "FAIL",
-    ]
-    return "\n".join(lines)
-
-
-def _orders_lines(r: dict[str, Any]) -> list[str]:
-    """The buyers' part of the summary, when central was flooded."""
-    if "orders" not in r:
-        return []
-    o, c = r["orders"], r["central_oversold"]
-    return [
-        f"  buyers           {o['buyers']}: {o['taken']} orders taken, {o['released']} released "
-        f"(stock {sum(o['stock_at_start'].values())}) {o['released_by_sku']}",
-        f"  reached the edge {o['reached_edge']['at_edge']} of the {o['released']} released "
-        f"(in {o['reached_edge']['wait_s']} s)",
-        f"  central          below zero {c['below_zero'] or 'nowhere'}, released beyond stock "
-        f"{c['released_beyond_stock'] or 'none'}",
-    ]

@@ -15,8 +15,7 @@ from typing import Any
 from central_sync.server.returns import ReturnIn, ReturnLine
 from edge.config import Settings
 from edge.demo.data import OPERATORS
-from edge.service import packing, scripted
-from edge.service.carriers import carrier_for
+from edge.service import scripted
 from edge.store import packing as pack_store
 from edge.store.catalog import items_in_play, unit_barcode
 from edge.store.database import Store, meta_value
@@ -56,21 +55,9 @@ def ship_orders(store: Store, settings: Settings, *, count: int = SHIPPED_ORDERS
 def ship(store: Store, settings: Settings, chosen: Sequence[str], *, dispatch: bool = True) -> None:
     """Pick, pack and dispatch each order, each in one writer call (no waybill print);
     `dispatch` False: they wait packed for a carrier handover."""
-    carrier = carrier_for(store, settings.carrier)
-    rules = packing.pack_rules(settings)
-    box = settings.pack_packages[0]
-    for order_id in chosen:
-        scripted.ship_order(
-            store,
-            order_id,
-            carrier=carrier,
-            rules=rules,
-            box=box,
-            picker="P001",
-            packer="K001",
-            tag="demo",
-            dispatch=dispatch,
-        )
+    scripted.ship_orders(
+        store, settings, chosen, picker="P001", packer="K001", tag="demo", dispatch=dispatch
+    )
 
 
 def _to_ship(store: Store, count: int) -> list[str]:

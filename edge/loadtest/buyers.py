@@ -101,7 +101,11 @@ async def flood(
         finally:
             await conn.close()
 
-    await asyncio.gather(*(buyer() for _ in itertools.repeat(None, min(buyers, CONNECTIONS))))
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(buyer() for _ in itertools.repeat(None, min(buyers, CONNECTIONS))))
+    finally:
+        tally.flood_s = time.perf_counter() - started
 
 
 async def central_oversold(

@@ -88,11 +88,15 @@ def memory(url: str) -> dict[str, Any]:
     """The edge process's resident memory (Linux /proc), when it listens on this machine and
     this user may read it: the process holding the URL's listening socket."""
     pid = listener_pid(urlsplit(url).port or 80)
-    found: dict[str, Any] = {"pid": pid, "rss_mb": None, "rss_peak_mb": None}
-    if pid is None:
-        return found
+    return {"pid": pid} | process_memory(pid)
+
+
+def process_memory(pid: int | None) -> dict[str, Any]:
+    """A process's resident memory now and at its peak in MB, and its threads (Linux /proc;
+    None where unknown)."""
+    found: dict[str, Any] = {"rss_mb": None, "rss_peak_mb": None, "threads": None}
     try:
-        text = Path(f"/proc/{pid}/status").read_text()
+        text = Path(f"/proc/{pid}/status").read_text() if pid else ""
     except OSError:
         return found
     for line in text.splitlines():
@@ -100,6 +104,8 @@ def memory(url: str) -> dict[str, Any]:
         key = {"VmRSS": "rss_mb", "VmHWM": "rss_peak_mb"}.get(name)
         if key:
             found[key] = round(int(value.split()[0]) / 1024, 1)
+        elif name == "Threads":
+            found["threads"] = int(value)
     return found
 
 

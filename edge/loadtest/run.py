@@ -161,7 +161,7 @@ async def load(
     finally:
         stop.set()
         tally.stop_floor()
-        ran = time.perf_counter() - tally.started
+        ran = tally.elapsed()  # the floor's time (the buyers may have gone on)
         if buying:
             buying.cancel()
         await asyncio.gather(*tasks, *([buying] if buying else []), return_exceptions=True)
@@ -185,6 +185,8 @@ async def load(
             "answered": tally.orders_sent,
             "taken": tally.orders_taken,
             "released": released,
+            "flood_s": round(tally.flood_s, 1),
+            "orders_per_s": round(tally.orders_sent / tally.flood_s, 1) if tally.flood_s else None,
             "released_by_sku": dict(sorted(tally.orders_released.items())),
             "stock_at_start": flood.at_start,
             "errors_by_code": dict(sorted(tally.buyer_errors.items())),
@@ -196,15 +198,27 @@ async def load(
         report["orders"]["reached_edge"] = await probe.orders_at_edge(
             opts.edge, headers, tally.released_ids, opts.drain_timeout
         )
-    reached = report.get("orders", {}).get("reached_edge", {"released": 0, "at_edge": 0})
-    report["ok"] = (
-        report["oversells"] == 0
-        and report["errors"] == 0
-        and report["outbox"]["drained"] is not False
-        and reached["at_edge"] == reached["released"]
-        and not interrupted
-    )
+    report["failed_because"] = failures(report)
+    report["ok"] = not report["failed_because"]
     return report
+
+
+def failures(report: dict[str, Any]) -> list[str]:
+    """Why the run fails, in words (none: it passed)."""
+    found = []
+    if report["oversells"]:
+        found.append(f"{report['oversells']} units oversold")
+    if report["errors"]:
+        found.append(f"{report['errors']} requests failed")
+    if report["outbox"]["drained"] is False:
+        found.append(f"the outbox did not drain ({report['outbox']['left']} events left)")
+    reached = report.get("orders", {}).get("reached_edge")
+    if reached and reached["at_edge"] < reached["released"]:
+        missing = reached["released"] - reached["at_edge"]
+        found.append(f"{missing} released orders never reached the edge")
+    if report["interrupted"]:
+        found.append("interrupted")
+    return found
 
 
 async def rehearse(opts: Options, settings: Settings, rehearsal: Rehearsal) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class Tally:
     orders_sent: int = 0  # buyers' orders answered by central
     orders_taken: int = 0  # new orders (201)
     orders_released: Counter[str] = field(default_factory=Counter)  # per SKU
+    flood_s: float = 0.0  # how long the buyers took, first order sent to last answered
     released_ids: list[str] = field(default_factory=list)  # central's ids of those orders
     buyer_errors: Counter[str] = field(default_factory=Counter)  # also in `errors`
 

@@ -17,8 +17,7 @@ from edge.domain.gtin import check_digit
 from edge.domain.operator import Role, hash_pin
 from edge.domain.shelf_life import ShelfRules
 from edge.domain.stock import ReceiveStock
-from edge.service import packing, scripted
-from edge.service.carriers import carrier_for
+from edge.service import scripted
 from edge.service.orders import receive_order
 from edge.service.stock import receive
 from edge.store import catalog
@@ -182,18 +181,11 @@ def _handhelds(tx: Tx, plan: Plan, pin_hash: str) -> list[Handheld]:
 
 def _ship(store: Store, settings: Settings, rehearsal: Rehearsal, plan: Plan) -> None:
     """The orders to return leave, picked and packed by the shippers."""
-    carrier = carrier_for(store, settings.carrier)
-    rules = packing.pack_rules(settings)
-    box = settings.pack_packages[0]
-    picker, packer = SHIPPERS[Role.PICKER], SHIPPERS[Role.PACKER]
-    for order_id in rehearsal.returns:
-        scripted.ship_order(
-            store,
-            order_id,
-            carrier=carrier,
-            rules=rules,
-            box=box,
-            picker=picker,
-            packer=packer,
-            tag=f"lt-{plan.run}",
-        )
+    scripted.ship_orders(
+        store,
+        settings,
+        list(rehearsal.returns),
+        picker=SHIPPERS[Role.PICKER],
+        packer=SHIPPERS[Role.PACKER],
+        tag=f"lt-{plan.run}",
+    )

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from edge.config import Settings
 from edge.domain.shelf_life import ShelfRules
 from edge.domain.stock import AdjustStock, FreezeStock, MoveStock, ReceiveStock
 from edge.service import packing
 from edge.service import stock as stock_service
+from edge.service.carriers import carrier_for
 from edge.service.floor import FloorSettings
 from edge.service.orders import receive_order
 from edge.service.picking import create_list_for
@@ -97,6 +99,35 @@ def ship_order(
             dispatch=dispatch,
         )
     )
+
+
+def ship_orders(
+    store: Store,
+    settings: Settings,
+    order_ids: Sequence[str],
+    *,
+    picker: str,
+    packer: str,
+    tag: str,
+    dispatch: bool = True,
+) -> None:
+    """Pick, pack (in the config's first package, no waybill printed) and dispatch each order,
+    each in one writer call, with the configured carrier; `dispatch` False: they wait packed."""
+    carrier = carrier_for(store, settings.carrier)
+    rules = packing.pack_rules(settings)
+    box = settings.pack_packages[0]
+    for order_id in order_ids:
+        ship_order(
+            store,
+            order_id,
+            carrier=carrier,
+            rules=rules,
+            box=box,
+            picker=picker,
+            packer=packer,
+            tag=tag,
+            dispatch=dispatch,
+        )
 
 
 def run_stock_commands(
