@@ -72,7 +72,7 @@ def test_parse_exits_0_for_a_raw_code() -> None:
     assert (result.exit_code, json.loads(result.stdout)["kind"]) == (0, "raw")
 
 
-def test_parse_exits_2_with_the_message_for_a_bad_check_digit() -> None:
+def test_parse_exits_2_with_the_message_in_both_languages_for_a_bad_check_digit() -> None:
     runner = CliRunner()
 
     result = runner.invoke(scan, ["parse", "]E09506000134353"])
@@ -81,7 +81,8 @@ def test_parse_exits_2_with_the_message_for_a_bad_check_digit() -> None:
         2,
         "",
         "error: bad_check_digit: Barcode 9506000134353 has a wrong check digit (expected 2). "
-        "Scan it again or type it.\n",
+        "Scan it again or type it.\n"
+        "  条码 9506000134353 校验位错误（应为 2）。请重新扫描或手工输入。\n",
     )
 
 

@@ -97,5 +97,9 @@ def reporting(kind: type[E], say: Callable[[E], str]) -> Callable[[F], F]:
     return decorate
 
 
-# An EdgeError's code and its English message.
-reports_errors = reporting(EdgeError, lambda err: f"{err.code}: {err.message('en')}")
+def said(err: EdgeError) -> str:
+    """An EdgeError's code and its message in English, then in Chinese on the next line."""
+    return f"{err.code}: {err.message('en')}\n  {err.message('zh')}"
+
+
+reports_errors = reporting(EdgeError, said)

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from edge.cli.common import said
 from edge.domain.errors import EdgeError
 from edge.domain.scan import parse_scan
 
@@ -43,6 +44,6 @@ def parse(raw: str | None, prefix: str, suffix: str, gs_substitutes: tuple[str, 
             raw, prefix=prefix, suffix=suffix, gs_substitutes=gs_substitutes or ("<GS>",)
         )
     except EdgeError as exc:
-        click.echo(f"error: {exc.code}: {exc.message('en')}", err=True)
+        click.echo(f"error: {said(exc)}", err=True)
         raise SystemExit(2) from None
     click.echo(json.dumps(reading.to_json(), ensure_ascii=False, indent=2))
