@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from click.testing import CliRunner
 from edge.cli.main import cli
 from edge.config import Settings
 from edge.domain.operator import Role
-from edge.loadtest.run import split
+from edge.loadtest.buyers import oversold
+from edge.loadtest.run import failures, split
 from edge.service.rehearsal import Plan, seed
 from edge.store.database import Store
 from tests.central.servers import CentralServer, add_edge, running_central
@@ -175,6 +177,18 @@ def test_an_edge_that_does_not_answer_is_named_and_nothing_is_seeded(tmp_path: P
     assert not (tmp_path / "edge.db").exists()
 
 
+def test_an_https_address_is_refused_before_anything_is_seeded(tmp_path: Path) -> None:
+    config = bench_config(tmp_path)
+
+    done = CliRunner().invoke(
+        cli, ["loadtest", "--edge", "https://edge.local:8443", "--config", str(config)]
+    )
+
+    assert done.exit_code == 2
+    assert "the load generator speaks plain HTTP" in done.output
+    assert not (tmp_path / "edge.db").exists()
+
+
 def test_central_without_the_edge_syncing_to_it_is_refused_before_anything_is_seeded(
     tmp_path: Path,
 ) -> None:
@@ -232,3 +246,38 @@ def test_an_edge_without_a_pack_bench_is_seeded_with_its_returns_shipped(
     )
     assert [status for _, status in shipped] == ["shipped"] * 3
     assert {h.role for h in rehearsal.handhelds} == {Role.PICKER, Role.RETURNS}
+
+
+def test_central_figures_below_zero_and_releases_beyond_the_stock_count_as_oversold() -> None:
+    rows = [
+        {"warehouse": "edge-1", "sku": "HOT-1", "available": -2},
+        {"warehouse": "edge-2", "sku": "HOT-1", "available": 3},
+        {"warehouse": "edge-1", "sku": "OTHER", "available": -9},  # not the buyers' SKU
+    ]
+
+    found = oversold(rows, ["HOT-1", "HOT-2"], {"HOT-1": 5, "HOT-2": 4}, Counter({"HOT-2": 6}))
+
+    assert found == {
+        "below_zero": {"edge-1/HOT-1": -2},
+        "released_beyond_stock": {"HOT-2": 2},
+        "units": 4,
+    }
+
+
+def test_a_run_fails_for_each_broken_promise_and_says_which() -> None:
+    report = {
+        "oversells": 3,
+        "errors": 1,
+        "outbox": {"drained": False, "left": 7},
+        "orders": {"reached_edge": {"released": 10, "at_edge": 8}},
+        "interrupted": False,
+    }
+
+    assert failures(report) == [
+        "3 units oversold",
+        "1 requests failed",
+        "the outbox did not drain (7 events left)",
+        "2 released orders never reached the edge",
+    ]
+    clean = report | {"oversells": 0, "errors": 0, "outbox": {"drained": None}, "orders": {}}
+    assert failures(clean) == []

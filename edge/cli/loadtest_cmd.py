@@ -115,23 +115,33 @@ def loadtest(
 ) -> None:
     """The check to run before a peak: simulated handhelds pick, pack and receive returns on a
     running edge through the routes the web terminal uses, while (with --central) a flood of
-    buyers orders a few hot SKUs at central; it ends with a summary (scans/s, p50/p95/p99
-    scan-to-feedback, errors by code, the outbox's drain, memory, oversells) and exits 1 when
-    anything was oversold, any request failed, the outbox did not drain or a released order
-    did not reach the edge (130 when stopped by Ctrl-C, after the
+    buyers orders a few hot SKUs at central; then a summary (scans/s, p50/p95/p99
+    scan-to-feedback, errors by code, the outbox's drain, memory, orders taken and released,
+    oversells). Exit 0 when all held; 1 when anything was oversold, a request failed, the outbox
+    did not drain or a released order never reached the edge; 130 after Ctrl-C (with the
     summary of what ran).
 
     \b
     What it needs:
-      - the edge running (`warehouse-edge serve`) and its config (--config, as for serve):
-        run it on the edge's box. It seeds its own floor in the edge's database: products,
-        bins, totes, operators, handhelds and orders whose codes all start LT-; its operators
-        get a new random PIN each run. Nothing of the site's is scanned or moved by it, but its
-        pickers take the most urgent released orders, its packers close parcels at the
-        config's pack benches (a [[stations]] pack_bench with a printer; none: no packers),
-        whose printers print the waybills, and its stock and orders stay in the
-        ledger: run it on a rehearsal edge (last night's backup restored into another data dir
-        and served on another port, syncing to a rehearsal central), not on the live floor.
+      - the edge serving over plain HTTP (--edge) and its config (--config): run it on the
+        edge's box. It seeds its own floor in the edge's database while the edge serves, and
+        enrols a handheld per terminal itself: no badge, PIN or token of the site is asked for;
+      - with --central: central's admin token, and the edge syncing to that central
+        (central.url in the edge's config; `serve` runs the sync agent);
+      - a pack bench with a printer in the config ([[stations]] pack_bench + [[printers]]) for
+        packers: without one it runs pickers and returns clerks only.
+
+    \b
+    Where to run it: on a rehearsal edge, not the live floor. Its codes all start LT- (products,
+    bins, totes, operators with a new random PIN each run, orders of channel "loadtest"), so it
+    scans and moves nothing of the site's; but its pickers take the most urgent released orders,
+    its packers print waybills, and its stock and orders stay in the ledger and go to central.
+    Restore last night's backup into another data dir, serve it on another port, point it at a
+    rehearsal central:
+
+    \b
+      warehouse-edge loadtest --edge http://127.0.0.1:8081 --config rehearsal/edge.toml \\
+          --central http://127.0.0.1:8091 --central-token "$ADMIN_TOKEN" --json peak.json
     """
     # the load test's driver: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.loadtest.report import summary
@@ -150,6 +160,12 @@ def loadtest(
         hot_stock=hot_stock,
     )
     settings = settings_from(config_path)
+    for option, url in (("--edge", opts.edge), ("--central", opts.central)):
+        if url and not url.startswith("http://"):
+            raise click.UsageError(
+                f"{option} {url}: the load generator speaks plain HTTP; give the http:// address"
+                " of its listener (e.g. http://127.0.0.1:8080 on the box)"
+            )
     if opts.central and not opts.central_token:
         raise click.UsageError("--central needs central's admin token: --central-token")
     if opts.central and not settings.central.url:

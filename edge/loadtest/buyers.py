@@ -115,6 +115,14 @@ async def central_oversold(
     per SKU beyond what central had to sell when the buyers came."""
     async with _admin(url, token) as http:
         rows = (await http.get("/api/v1/stock")).raise_for_status().json()["stock"]
+    return oversold(rows, hot, at_start, released)
+
+
+def oversold(
+    rows: list[dict[str, Any]], hot: list[str], at_start: dict[str, int], released: Counter[str]
+) -> dict[str, Any]:
+    """From central's stock figures: the hot SKUs' units below zero per warehouse, the orders
+    released per SKU beyond what there was to sell, and both together in units."""
     below = {
         f"{r['warehouse']}/{r['sku']}": int(r["available"])
         for r in rows
