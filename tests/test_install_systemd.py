@@ -72,7 +72,9 @@ def test_the_units_run_the_console_scripts_of_this_installation(root: Path) -> N
     assert [u for u, text in units.items() if "@BINDIR@" in text] == []
     said = {u: text.splitlines()[1] for u, text in units.items()}  # the header says which
     assert [u for u, line in said.items() if "replaced by" in line] == []
-    assert [u for u, line in said.items() if f"console scripts in {scripts_dir()}" in line] == list(UNITS)
+    assert [u for u, line in said.items() if f"console scripts in {scripts_dir()}" in line] == list(
+        UNITS
+    )
 
 
 def test_the_backup_timer_runs_a_backup_that_keeps_the_newest_daily(root: Path) -> None:
