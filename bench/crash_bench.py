@@ -593,7 +593,7 @@ class Rows:
             import psycopg
 
             with psycopg.connect(self.db, autocommit=True) as conn:
-                return [tuple(r) for r in conn.execute(sql)]  # type: ignore[arg-type]
+                return [tuple(r) for r in conn.execute(sql)]
         uri = f"file:{self.db}?mode=ro"
         with closing(sqlite3.connect(uri, uri=True, timeout=WAIT)) as conn:
             return [tuple(r) for r in conn.execute(sql)]
@@ -815,12 +815,12 @@ class CentralCrash:
                 t.verify_failures += 1
                 t.problem(f"verify-demand exited {done.returncode}: {done.stdout[-300:]}")
         else:  # what the command does, in this process
-            central = Central(self.db)
-            central.open()
+            store = Central(self.db)
+            store.open()
             try:
-                wrong = central.demand_differences()
+                wrong = store.demand_differences()
             finally:
-                central.close()
+                store.close()
             if wrong:
                 t.verify_failures += 1
                 t.problem(f"open demand differs from the orders: {wrong[:3]}")
