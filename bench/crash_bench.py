@@ -818,12 +818,12 @@ class CentralCrash:
             store = Central(self.db)
             store.open()
             try:
-                wrong = store.demand_differences()
+                differs = store.demand_differences()
             finally:
                 store.close()
-            if wrong:
+            if differs:
                 t.verify_failures += 1
-                t.problem(f"open demand differs from the orders: {wrong[:3]}")
+                t.problem(f"open demand differs from the orders: {differs[:3]}")
 
     def run(
         self, iterations: int, *, shoppers: int, max_kill_s: float, verify_every: int = 10
