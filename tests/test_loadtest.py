@@ -165,42 +165,29 @@ def test_an_option_out_of_range_is_refused_before_anything_is_seeded(
     assert not (tmp_path / "edge.db").exists()
 
 
-def test_an_edge_that_does_not_answer_is_named_and_nothing_is_seeded(tmp_path: Path) -> None:
-    config = bench_config(tmp_path)
-
-    done = CliRunner().invoke(
-        cli, ["loadtest", "--edge", "http://127.0.0.1:9", "--config", str(config)]
-    )
-
-    assert done.exit_code == 1
-    assert "no edge answers at --edge http://127.0.0.1:9" in done.output
-    assert not (tmp_path / "edge.db").exists()
+NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens
 
 
-def test_an_https_address_is_refused_before_anything_is_seeded(tmp_path: Path) -> None:
-    config = bench_config(tmp_path)
-
-    done = CliRunner().invoke(
-        cli, ["loadtest", "--edge", "https://edge.local:8443", "--config", str(config)]
-    )
-
-    assert done.exit_code == 2
-    assert "the load generator speaks plain HTTP" in done.output
-    assert not (tmp_path / "edge.db").exists()
-
-
-def test_central_without_the_edge_syncing_to_it_is_refused_before_anything_is_seeded(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("args", "status", "said"),
+    [
+        ([], 1, f"no edge answers at --edge {NOBODY}"),
+        (["--edge", "https://edge.local:8443"], 2, "the load generator speaks plain HTTP"),
+        (["--central", NOBODY, "--central-token", "t"], 2, "central.url is empty in its config"),
+        (["--central", NOBODY], 2, "--central needs central's admin token"),
+    ],
+    ids=["edge not answering", "https", "edge not syncing", "no central token"],
+)
+def test_a_run_that_cannot_work_is_refused_with_the_reason_before_anything_is_seeded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], status: int, said: str
 ) -> None:
+    monkeypatch.delenv("WAREHOUSE_CENTRAL_ADMIN_TOKEN", raising=False)
     config = bench_config(tmp_path)
-    central = ["--central", "http://127.0.0.1:9", "--central-token", "t"]
 
-    done = CliRunner().invoke(
-        cli, ["loadtest", "--edge", "http://127.0.0.1:9", "--config", str(config), *central]
-    )
+    done = CliRunner().invoke(cli, ["loadtest", "--edge", NOBODY, "--config", str(config), *args])
 
-    assert done.exit_code == 2
-    assert "central.url is empty in its config" in done.output
+    assert done.exit_code == status
+    assert said in done.output
     assert not (tmp_path / "edge.db").exists()
 
 
