@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from central_sync.cli import cli as central_cli
 from edge.cli.main import cli as edge_cli
+from edge.config import load_settings
 from kernel.install import scripts_dir
 
 EDGE_FILES = {
@@ -99,6 +100,14 @@ def test_the_default_configs_keep_data_in_var_lib_and_central_s_secrets_are_root
         env.read_text().splitlines()
     )
     assert env.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_installed_edge_serves_the_handhelds_on_the_network(root: Path) -> None:
+    # README's install, followed as written, must give an edge a handheld on the LAN can reach
+    settings = load_settings(root / "etc/warehouse-edge/edge.toml", env={})
+
+    assert (settings.server.host, settings.server.port) == ("0.0.0.0", 8080)
+    assert settings.db_path == Path("/var/lib/warehouse-edge/edge.db")
 
 
 def test_the_edge_says_what_it_placed_and_the_commands_to_run_next(tmp_path: Path) -> None:

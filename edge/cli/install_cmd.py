@@ -31,7 +31,11 @@ PLACEMENTS = (
         "/etc/warehouse-edge/edge.toml",
         mode=0o644,
         keep=True,
-        edits=(('data_dir = "./data"', 'data_dir = "/var/lib/warehouse-edge"'),),
+        # an installed edge serves the handhelds on the LAN (the example's default is loopback)
+        edits=(
+            ('data_dir = "./data"', 'data_dir = "/var/lib/warehouse-edge"'),
+            ('host = "127.0.0.1"', 'host = "0.0.0.0"'),
+        ),
     ),
 )
 
