@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from kernel.serving import few_malloc_arenas
 
 KERNEL = Path(__file__).resolve().parents[1] / "kernel"
 MODULES = sorted(KERNEL.glob("*.py"))
@@ -70,3 +75,59 @@ def test_a_refusal_with_a_code_outside_its_catalogue_is_a_programming_error_on_e
         assert refusal("not_found", what="order", key="O-1").message("zh") != (
             refusal("not_found", what="order", key="O-1").message("en")
         )
+
+
+# A process whose 8 threads each allocate while all are alive, then how many malloc arenas
+# glibc made (malloc_info's <heap nr=...> entries), after few_malloc_arenas() or not.
+ARENAS = """
+import ctypes, sys, threading
+from kernel.serving import few_malloc_arenas
+
+took = few_malloc_arenas() if sys.argv[1] == "few" else None
+together = threading.Barrier(8)
+
+def work():
+    kept = [bytearray(1024) for _ in range(200)]
+    together.wait()
+
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+libc = ctypes.CDLL("libc.so.6")
+libc.fopen.restype = ctypes.c_void_p
+fp = libc.fopen(sys.argv[2].encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(fp))
+libc.fclose(ctypes.c_void_p(fp))
+print(took, open(sys.argv[2]).read().count("<heap nr="))
+"""
+
+
+def arenas_made(tmp_path: Path, how: str) -> tuple[str, int]:
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    done = subprocess.run(
+        [sys.executable, "-c", ARENAS, how, str(tmp_path / f"{how}.xml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=KERNEL.parent,
+        check=False,
+    )
+    took, heaps = done.stdout.split()
+    return took, int(heaps)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc arenas")
+def test_a_server_s_threads_share_two_malloc_arenas_instead_of_one_each(tmp_path: Path) -> None:
+    few = arenas_made(tmp_path, "few")
+    default = arenas_made(tmp_path, "default")
+
+    assert few == ("True", 2)
+    assert default[0] == "None" and default[1] >= 8  # the main arena and one per thread
+
+
+def test_an_operator_s_malloc_arena_max_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+
+    assert few_malloc_arenas() is False

@@ -15,7 +15,7 @@ import uvicorn
 from central_sync.server.app import MAX_BODY_BYTES, create_app
 from central_sync.server.central import Central
 from central_sync.store.dialect import DatabaseUrl
-from kernel.serving import bind, stop_on_signals
+from kernel.serving import bind, few_malloc_arenas, stop_on_signals
 
 log = logging.getLogger("central.server")
 
@@ -44,6 +44,7 @@ def serve(
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
+    few_malloc_arenas()  # before the thread pool grows (kernel/serving.py says why)
     log.info("listening on %s (%s)", url, central.backend)
     with stop_on_signals(server):
         if on_ready:

@@ -12,7 +12,7 @@ import uvicorn
 from edge.api.app import create_app
 from edge.config import Settings
 from edge.config.keys import env_var_name
-from kernel.serving import bind, stop_on_signals
+from kernel.serving import bind, few_malloc_arenas, stop_on_signals
 
 log = logging.getLogger("edge.server")
 
@@ -47,6 +47,7 @@ def run_server(
     # out of collection and the youngest generation is collected ten times less often.
     gc.freeze()
     gc.set_threshold(7000, 20, 20)
+    few_malloc_arenas()  # before the thread pool grows (kernel/serving.py says why)
     log.info("listening on %s", url)
     with stop_on_signals(server):
         if on_ready:
