@@ -52,18 +52,24 @@ def test_a_move_scan_of_an_item_runs_thirteen_statements(floor: Floor) -> None:
     assert len(seen) <= 13, "\n".join(seen)
 
 
-def test_a_pick_scan_of_an_item_runs_thirty_statements(floor: Floor) -> None:
+def test_a_pick_scan_of_an_item_on_a_list_of_three_orders_runs_thirty_statements(
+    floor: Floor,
+) -> None:
     sup = floor.login("B-SUP")
-    order = {"channel": "shop", "channel_order_id": "S-1", "lines": [{"sku": "SKU-1", "qty": 3}]}
-    assert floor.client.post("/api/v1/orders", json=order, headers=sup).status_code == 201
+    for ref in ("S-1", "S-2", "S-3"):  # picking.batch_size: three orders a list
+        order = {"channel": "shop", "channel_order_id": ref, "lines": [{"sku": "SKU-1", "qty": 3}]}
+        assert floor.client.post("/api/v1/orders", json=order, headers=sup).status_code == 201
     picker = floor.login("B-PICK")
     floor.start(picker, "pick")
-    for raw in ("T-0001", "A-01-01", EAN13):
-        floor.scan(picker, raw)
+    totes = "INSERT INTO containers (code, type) VALUES ('T-0002','tote'), ('T-0003','tote')"
+    floor.store.writer.call(lambda tx: tx.execute(totes))
+    for raw in ("T-0001", "T-0002", "T-0003", "A-01-01", EAN13):
+        assert floor.scan(picker, raw).status_code == 200
 
     resp, seen = counted(floor, picker, EAN13)
 
     assert resp.status_code == 200, resp.text
+    assert len(resp.json()["view"]["totes"]) == 3
     assert len(seen) <= 30, "\n".join(seen)
 
 

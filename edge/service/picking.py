@@ -126,9 +126,7 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
     if pl is None:
         raise EdgeError("not_found", what="pick_list", key=session.list_id)
     step = step_of(session, pl)
-    channel_ids = {
-        o: r["channel_order_id"] for o in pl.order_status if (r := order_store.order_row(conn, o))
-    }
+    channel_ids = order_store.channel_order_ids(conn, list(pl.order_status))
     totes = [
         {
             "slot": s.slot,
