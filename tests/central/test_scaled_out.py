@@ -14,10 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
+from central_sync.server import exception_push
 from central_sync.server.attention import raise_exception
 from central_sync.server.catalogue import ProductIn
 from central_sync.server.central import Central
 from central_sync.store import exceptions
+from central_sync.store.db import utc_now
 from central_sync.store.dialect import parse_db_url
 from central_sync.store.listen import FeedListener
 from edge.config import load_settings
@@ -29,6 +31,7 @@ from tests.central.support import EdgeSide, channel_order, product
 from tests.servers import stopping
 from tests.sync.central import assert_in_step
 from tests.sync.running import AgentThread, adjustments, delivered, eventually, seed_floor
+from tests.test_exception_push import Listener
 from tests.test_monitoring import scrape
 
 
@@ -118,6 +121,46 @@ def test_two_centrals_raising_the_same_exception_at_once_open_it_once(
 
     opened = a.exceptions()
     assert [(e["kind"], e["detail"]) for e in opened] == [("out_of_step", "seen by B")]
+
+
+def test_two_centrals_sending_the_exception_webhooks_pushes_send_each_once(
+    pair: tuple[Central, Central],
+) -> None:
+    """Both processes' senders pass over one queue of 40 at once (a slow receiver keeps each
+    pass going while the other looks): each push reaches the webhook once (the lease)."""
+    a, b = pair
+    with a.write() as tx:
+        for n in range(40):
+            exception_push.queue_exception(
+                tx,
+                key=f"k{n}",
+                kind="review_overdue",
+                where="shop",
+                order_id=None,
+                detail="d",
+                detail_zh="d",
+                now=utc_now(),
+            )
+    listener = Listener()
+    listener.delay_s = 0.01
+    listener.start()
+    try:
+        target = exception_push.Target(listener.url())
+        senders = [exception_push.ExceptionPusher(c.write, c.read, target) for c in (a, b)]
+
+        def drain(sender: exception_push.ExceptionPusher) -> int:
+            tried = 0
+            while (n := sender.send_due(limit=5)) or tried < 20:
+                tried += n or 1
+            return tried
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(drain, senders))
+    finally:
+        listener.stop()
+
+    keys = sorted(r["body"]["key"] for r in listener.received)  # the json kind: the payload
+    assert keys == sorted(f"k{n}" for n in range(40))
 
 
 # --- two `warehouse-central serve` processes on one PostgreSQL --------------------------------
