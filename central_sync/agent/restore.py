@@ -107,6 +107,11 @@ def report_lines(report: dict[str, Any]) -> list[str]:
     ]
     if report.get("orders_settled"):
         lines.append(f"orders ended as central holds them: {', '.join(report['orders_settled'])}")
+    if report.get("products_added"):
+        lines.append(
+            "needs a person: products the backup did not know, added by their SKU alone (import"
+            f" their names and barcodes, or central's catalogue sends them): {', '.join(report['products_added'])}"
+        )
     if report.get("orders_held"):
         lines.append(
             f"needs a person: orders on hold, check their totes then release or cancel them:"

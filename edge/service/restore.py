@@ -32,6 +32,8 @@ def take_back(
     """Re-apply `events` (in epoch, seq order), settle or hold the orders they touched, start
     `epoch`; returns what was done."""
     touched: dict[str, OrderStatus | None] = {}
+    moved = (m["sku"] for e in events for m in e["payload"].get("movements") or [])
+    added = restored.add_missing_products(tx, moved)
     for event in events:
         replay_event(tx, event)
         order_id = event.get("order_id")
@@ -59,7 +61,12 @@ def take_back(
         else:
             _hold(tx, order_id, OrderStatus(row["status"]), target, backup)
             held.append(order_id)
-    return {"reapplied": len(events), "orders_held": held, "orders_settled": settled}
+    return {
+        "reapplied": len(events),
+        "orders_held": held,
+        "orders_settled": settled,
+        "products_added": added,
+    }
 
 
 def _give_back(tx: Tx, order_id: str) -> None:

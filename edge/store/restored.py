@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
 from edge.store.writer import Tx
@@ -87,3 +88,19 @@ def open_restore_exceptions(conn: Conn) -> int:
         " WHERE e.kind = 'restore' AND e.status <> 'resolved' AND o.status = 'on_hold'"
     ).fetchone()
     return int(row[0])
+
+
+def add_missing_products(tx: Tx, skus: Iterable[str]) -> list[str]:
+    """The SKUs the taken-back events move that this database does not know (products added
+    after the backup), made by their SKU alone so their stock is in the ledger again; their
+    names and barcodes come with the next import or central's catalogue. The SKUs made."""
+    made = []
+    for sku in sorted(set(skus)):
+        cur = tx.execute(
+            "INSERT INTO products (sku, name, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (sku) DO NOTHING",
+            (sku, sku, tx.at),
+        )
+        if cur.rowcount:
+            made.append(sku)
+    return made
