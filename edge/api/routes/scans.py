@@ -121,7 +121,7 @@ async def scan(
             store, req, c.floor, auto=c.auto, pack=c.pack, bench=bench_of(request)
         )
     except EdgeError:
-        metrics.scans.labels("refused").inc()  # the error handler counts the code
+        metrics.count_scan("refused")  # the error handler counts the code
         raise
     answer = done.answer
     if done.closed is not None and done.closed.changed:  # other screens of this order are stale
@@ -130,7 +130,7 @@ async def scan(
             FLOOR_CHANNEL, "order_changed", news | {"what": "parcel_closed"}
         )
     outcome = "good" if not answer.code else "refused"
-    metrics.scans.labels("replayed" if answer.replayed else outcome).inc()
+    metrics.count_scan("replayed" if answer.replayed else outcome)
     if answer.code:
         metrics.errors.labels(answer.code).inc()
     metrics.scan_latency.observe(time.perf_counter() - started)
