@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -23,13 +23,17 @@ from central_sync.store.db import utc_now
 from central_sync.store.dialect import parse_db_url
 from central_sync.store.listen import FeedListener
 from edge.config import load_settings
-from edge.store import sync_state
+from edge.domain.stock import ReceiveStock
+from edge.service.stock import receive
+from edge.store import catalog, sync_state
 from edge.store.database import Store
+from edge.store.ledger import Actor
 from tests.central.databases import pg_schema
 from tests.central.servers import CentralServer, add_edge, run_central, start_central
 from tests.central.support import EdgeSide, channel_order, product
 from tests.servers import stopping
 from tests.sync.central import assert_in_step
+from tests.sync.faultproxy import FaultProxy
 from tests.sync.running import AgentThread, adjustments, delivered, eventually, seed_floor
 from tests.test_exception_push import Listener
 from tests.test_monitoring import scrape
@@ -270,8 +274,15 @@ class PgCentral:
 
 
 @contextmanager
-def _edge(data_dir: Path, edge_id: str, url: str, token: str) -> Iterator[Store]:
-    """A real edge store (TEA-1 × 20, TEA-2 × 5) with its sync agent talking to `url`."""
+def _edge(
+    data_dir: Path,
+    edge_id: str,
+    url: str,
+    token: str,
+    *,
+    seed: Callable[[Any], None] = seed_floor,
+) -> Iterator[Store]:
+    """A real edge store (`seed`: TEA-1 × 20, TEA-2 × 5) with its sync agent talking to `url`."""
     overrides = {
         "edge.data_dir": data_dir,
         "edge.id": edge_id,
@@ -283,7 +294,7 @@ def _edge(data_dir: Path, edge_id: str, url: str, token: str) -> Iterator[Store]
     }
     settings = load_settings(env={}, overrides=overrides)
     store = Store(settings.db_path, edge_id=edge_id)
-    store.writer.call(seed_floor)
+    store.writer.call(seed)
     agent = AgentThread(store, settings, refused_retry_s=0.5, backoff_cap_s=2.0).start()
     try:
         yield store
@@ -330,7 +341,9 @@ def test_an_order_flood_over_two_processes_with_an_edge_on_each_keeps_every_prom
             return answers
 
         with ThreadPoolExecutor(10) as pool:
-            moves = [pool.submit(adjustments, s, 30) for s in stores.values()]
+            # counts at the shelf, -1 +1 +1 to a commit: the edge's stock never sinks under
+            # what central released against it once a commit's events are in
+            moves = [pool.submit(adjustments, s, 30, per_commit=3) for s in stores.values()]
             answers = [o for f in [pool.submit(client, k) for k in range(8)] for o in f.result()]
             for f in moves:
                 f.result()
@@ -377,3 +390,62 @@ def test_an_order_flood_over_two_processes_with_an_edge_on_each_keeps_every_prom
         assert figures and all(f["available"] >= 0 for f in figures), figures  # 0 oversold
     done = run_central("verify-demand", "--db", shared_url)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _seed_rr(tx: Any) -> None:
+    """The round-robin edge's own SKU (no other edge of the module holds it), 30 units."""
+    catalog.upsert_product(tx, sku="RR-1", name="Round robin tea", weight_g=100)
+    catalog.upsert_location(tx, code="A-01", type="bin", pick_seq=1)
+    receive(tx, ReceiveStock("RR-1", "A-01", 30), Actor())
+
+
+@pytest.mark.slow
+def test_an_edges_agent_behind_a_round_robin_over_two_processes_with_faults_stays_in_step(
+    two_centrals: tuple[CentralServer, CentralServer], shared_url: str, tmp_path: Path
+) -> None:
+    """One edge's sync agent behind a round-robin proxy over A and B (each request to the next
+    process), with a duplicated request and a cut answer now and then: every event once, every
+    order released to it taken and the cancelled one cancelled, its feed whole and in order."""
+    a, b = two_centrals
+    _products(a, "RR-1")
+    token = add_edge(shared_url, "edge-rr")
+    ports = [int(s.url.rsplit(":", 1)[1]) for s in (a, b)]
+    proxy = FaultProxy(ports[0], also_ports=(ports[1],)).start()
+    proxy.chaos({"duplicate": 0.1, "cut": 0.1})
+    held = PgCentral(shared_url)
+    try:
+        with _edge(tmp_path / "rr", "edge-rr", proxy.url, token, seed=_seed_rr) as store:
+            with ThreadPoolExecutor(2) as pool:
+                moved = pool.submit(adjustments, store, 24, per_commit=3, sku="RR-1")
+                for n in range(12):
+                    with _admin((a, b)[n % 2]) as http:
+                        order = channel_order(f"rr-{n}", ("RR-1", 1))
+                        assert http.post("/api/v1/orders", json=order).status_code == 201
+                moved.result()
+            with _admin(b) as http:
+                body = {"reason": "buyer changed their mind"}
+                assert http.post("/api/v1/orders/shop:rr-0/cancel", json=body).status_code == 200
+            rows = "SELECT id, status FROM orders WHERE warehouse = 'edge-rr'"
+
+            def in_step() -> bool:
+                taken = _edge_orders(store)
+                placed = held.query(rows)
+                return (
+                    delivered(store)
+                    and len(placed) == 12
+                    and all(
+                        o in taken and (st != "cancelled" or taken[o] == "cancelled")
+                        for o, st in placed
+                    )
+                )
+
+            eventually(in_step, timeout=90, what="the round-robin edge in step")
+            proxy.calm()
+            assert_in_step(held, store, "edge-rr")  # type: ignore[arg-type]
+            feed = held.query("SELECT id FROM changes WHERE edge_id = 'edge-rr' ORDER BY id")
+            eventually(lambda: sync_state.feed_cursor(store.read()) == feed[-1][0], what="feed")
+            assert _edge_orders(store)["shop:rr-0"] == "cancelled"
+    finally:
+        proxy.stop()
+    assert min(proxy.served[p] for p in ports) >= 5, proxy.served  # both processes served it
+    assert proxy.seen["duplicate"] + proxy.seen["cut"] >= 1, proxy.seen

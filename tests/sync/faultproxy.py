@@ -9,6 +9,8 @@ seeded generator), passes it on or breaks it:
 - `cut`: passed on, central answers (and has committed), the edge gets a connection cut instead;
 - `refuse`: while `down` is set, every connection is closed at once (central unreachable).
 
+With `also_ports` it is also a round-robin balancer over several centrals on one database.
+
 Each request goes to central on a fresh connection; the answer is read whole (Content-Length or
 chunked) before it is sent back, so "cut" really comes after central's commit.
 """
@@ -44,6 +46,10 @@ class FaultProxy:
     """Start with `start()`, aim with `rule()` or `chaos()`; `seen` counts what was done."""
 
     upstream_port: int
+    # More centrals on the same database: each request goes to the next of all of them in turn
+    # (a round-robin load balancer); `served` counts the requests each port answered.
+    also_ports: tuple[int, ...] = ()
+    served: Counter[int] = field(default_factory=Counter)
     host: str = "127.0.0.1"
     delay_s: float = 1.0
     duplicate_after_s: float = 0.3
@@ -174,8 +180,12 @@ class FaultProxy:
 
     async def _forward(self, raw: bytes) -> bytes | None:
         """Send one request to central on its own connection; its whole answer, or None."""
+        ports = (self.upstream_port, *self.also_ports)
+        with self._lock:
+            port = ports[sum(self.served.values()) % len(ports)]
+            self.served[port] += 1
         try:
-            reader, writer = await asyncio.open_connection(self.host, self.upstream_port)
+            reader, writer = await asyncio.open_connection(self.host, port)
         except OSError:
             return None
         try:

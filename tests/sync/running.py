@@ -83,13 +83,14 @@ def seed_floor(tx: Tx) -> None:
     receive(tx, ReceiveStock("TEA-2", "A-02", 5), Actor())
 
 
-def adjustments(store: Store, n: int, *, per_commit: int = 1) -> None:
-    """`n` stock adjustments of TEA-1 (one event each), `per_commit` to a transaction."""
+def adjustments(store: Store, n: int, *, per_commit: int = 1, sku: str = "TEA-1") -> None:
+    """`n` stock adjustments of `sku` in bin A-01 (one event each), `per_commit` to a
+    transaction."""
     for start in range(0, n, per_commit):
 
         def write(tx: Tx, count: int = min(per_commit, n - start)) -> None:
             for i in range(count):
-                cmd = AdjustStock("TEA-1", "A-01", -1 if i % 3 == 0 else 1, "count")
+                cmd = AdjustStock(sku, "A-01", -1 if i % 3 == 0 else 1, "count")
                 adjust(tx, cmd, Actor(), request_id=uuid.uuid4().hex)
 
         store.writer.call(write)
