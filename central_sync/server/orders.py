@@ -512,13 +512,19 @@ def assign_pending(
     The figures are read once (one statement) and each assignment takes its units off them, so a
     pass over thousands of waiting orders is one read and a write per order that changes; when
     no order waits for `skus`, or none of them is available anywhere, nothing else is read."""
-    tx.lock_feed()
     wanted = sorted(set(skus)) if skus is not None else None
+    if wanted is not None and not _any_available(tx, wanted):
+        # Read without the feed lock, after the change that named these SKUs committed: none
+        # of them can be sold now, so no waiting order can be assigned, and a later change
+        # that frees a unit names them again. A sold-out sale's picks and put-backs (which
+        # leave nothing available) then never queue behind the intake for the lock.
+        return []
+    tx.lock_feed()
     # those in a merge window wait for it to end
     if not stored.any_unassigned(tx, wanted) or (
-        wanted is not None and not any(f.available > 0 for f in figures(tx, skus=wanted))
+        wanted is not None and not _any_available(tx, wanted)
     ):
-        return []  # the usual case in a sold-out sale: two small reads, nothing else
+        return []  # two small reads, nothing else
     rows = stored.unassigned(tx, wanted)
     need: dict[str, dict[str, int]] = {r["id"]: defaultdict(int) for r in rows}
     for line in stored.lines_of_orders(tx, [r["id"] for r in rows]):
@@ -539,6 +545,11 @@ def assign_pending(
         assign_order(tx, row["id"], choice)
         done.append({"id": row["id"], "warehouse": choice.warehouse})
     return done
+
+
+def _any_available(tx: Tx, skus: Sequence[str]) -> bool:
+    """Some warehouse can sell a unit of one of `skus`."""
+    return any(f.available > 0 for f in figures(tx, skus=skus))
 
 
 RECALLED = "recalled from "

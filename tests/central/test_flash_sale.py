@@ -107,6 +107,34 @@ def test_a_stock_change_assigns_the_waiting_orders_it_covers_and_no_more(
     assert [f["available"] for f in central.stock(sku="TEA-0001")] == [0]
 
 
+def test_a_pick_in_a_sold_out_sale_retries_the_waiting_orders_without_the_feed_lock(
+    central: Central, edge: EdgeSide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edge.receive("TEA-0001", 1)
+    sold, waiting = central.ingest([channel_order(str(n), ("TEA-0001", 1)) for n in (1, 2)])
+    assert (sold.order_status, waiting.order_status) == ("released", "unassigned")
+    assert central.settle()
+    locked_by: list[str] = []
+    lock_feed = Tx.lock_feed
+
+    def spy(self: Tx) -> None:
+        locked_by.append(threading.current_thread().name)
+        lock_feed(self)
+
+    monkeypatch.setattr(Tx, "lock_feed", spy)
+
+    pick = move("TEA-0001", 1, "A-01-01/on_hand", "BENCH-1/T-1/picked", kind="pick")
+    send_direct(central, edge, "pick", pick, order_id="shop:1")
+    assert central.settle()
+
+    assert locked_by == []  # nothing can be sold: the intake is never kept waiting by the retry
+    assert central.order("shop:2")["status"] == "unassigned"
+    edge.receive("TEA-0001", 1)  # a unit to sell: the retry takes the lock and assigns
+    assert central.settle()
+    assert central.order("shop:2")["status"] == "released"
+    assert "central-retry" in locked_by
+
+
 HOT = ("TEA-0001", "TEA-0002", "SNK-0001")
 
 
