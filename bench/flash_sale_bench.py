@@ -117,6 +117,22 @@ class EdgeSender:
                 n += 1
 
 
+COMMITS = "central_intake_batch_size_count"
+BATCH_SUM = "central_intake_batch_size_sum"
+SECONDS_SUM = "central_intake_commit_seconds_sum"
+
+
+async def intake_figures(http: httpx.AsyncClient) -> dict[str, float]:
+    """The intake's transactions so far, their orders and seconds, from central's /metrics."""
+    text = (await http.get("/metrics")).raise_for_status().text
+    found = dict.fromkeys((COMMITS, BATCH_SUM, SECONDS_SUM), 0.0)
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in found:
+            found[name] = float(value)
+    return found
+
+
 def profile(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
     """py-spy (pip install py-spy) sampling the server for the sale's window: the thread holding
     the GIL (where the process's Python CPU goes; its one core is what limits it)."""
@@ -189,9 +205,11 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         floors = [asyncio.create_task(e.floor(stop)) for e in edges]
         load_before = os.getloadavg()
         spy = profile(pid, args.seconds, args.profile) if args.profile else None
+        intake_before = await intake_figures(http)
         db_before = database_cpu(pid, args.pg)
         runs, cpu = await run_together(target, [buy] * args.clients, args.seconds, rate=args.rate)
         db_cpu = database_cpu_used(db_before, database_cpu(pid, args.pg))
+        intake = {k: v - intake_before[k] for k, v in (await intake_figures(http)).items()}
         if spy is not None:
             spy.wait(60)
         load_after = os.getloadavg()
@@ -218,6 +236,9 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         "errors": result["errors"],
         "oversold": oversold + max(0, released - total),
         "edge_batches": sum(e.batches for e in edges),
+        "intake_transactions": int(intake[COMMITS]),
+        "intake_mean_batch": _mean(intake[BATCH_SUM], intake[COMMITS]),
+        "intake_mean_ms": _mean(1000 * intake[SECONDS_SUM], intake[COMMITS]),
         "noop_rps": baseline["throughput_rps"],
         "noop_p99_ms": baseline["p99_ms"],
         "ratio_to_noop": round(result["throughput_rps"] / baseline["throughput_rps"], 3),
@@ -229,6 +250,10 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
     }
+
+
+def _mean(total: float, count: float) -> float | None:
+    return round(total / count, 1) if count else None
 
 
 def _per_order(seconds: float | None, orders: int) -> float | None:
