@@ -57,6 +57,9 @@ log = logging.getLogger("central")
 # Seconds between writes of an edge's last_seen_at (a poll every second need not write each time).
 HEARD_WRITE_S = 5.0
 ADMIN_MEMO_S = 30.0
+# The channels' figures are recomputed at most this often (seconds; central.md "How figures
+# are published").
+PUBLISH_EVERY_S = 0.25
 # How often serve looks at the edges' states and the orders they have not taken.
 WATCH_S = 10.0
 # Refusals that mean the edge's stream and central's have parted (a file copied back, say).
@@ -90,7 +93,9 @@ class Central:
         self.retrier = Retrier(self._retry_skus)
         # The channels' available-to-sell, recomputed for the SKUs touched ("" = every SKU).
         self.channels = tuple(channels())
-        self.publisher = Retrier(self._publish)
+        # A pass at most every PUBLISH_EVERY_S: under a flash sale's stream of batches, each
+        # pass (which reads the units of every waiting order) serves many changes.
+        self.publisher = Retrier(self._publish, min_interval_s=PUBLISH_EVERY_S)
         self.stock_pushes = channel_stock.stock_push_channels(os.environ, self.channels)
         self._heard_edges: tuple[str, ...] | None = None
         self.intake = Intake(self.ingest)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,15 +14,20 @@ log = logging.getLogger("central.retry")
 
 
 class Retrier:
-    """Collects changed SKUs and runs `retry(skus)` on them in one worker thread, started lazily."""
+    """Collects changed SKUs and runs `retry(skus)` on them in one worker thread, started lazily;
+    with `min_interval_s`, a pass starts at most that long after the last one began (what
+    changes meanwhile joins it), unless `settle` is waiting."""
 
-    def __init__(self, retry: Callable[[set[str]], Any]) -> None:
+    def __init__(self, retry: Callable[[set[str]], Any], *, min_interval_s: float = 0.0) -> None:
         self._retry = retry
         self._pending: set[str] = set()
         self._busy = False
         self._stopped = False
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._interval = min_interval_s
+        self._next = 0.0  # monotonic time the next pass may start
+        self._hurried = 0  # settle() callers waiting
 
     def add(self, skus: Iterable[str]) -> None:
         with self._cond:
@@ -38,7 +44,12 @@ class Retrier:
     def settle(self, timeout: float = 30.0) -> bool:
         """Wait until every SKU named so far has been retried; False on timeout."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+            self._hurried += 1
+            self._cond.notify_all()
+            try:
+                return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+            finally:
+                self._hurried -= 1
 
     def stop(self) -> None:
         with self._cond:
@@ -52,9 +63,14 @@ class Retrier:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._pending or self._stopped)
+                self._cond.wait_for(
+                    lambda: self._stopped or self._hurried or time.monotonic() >= self._next,
+                    max(0.0, self._next - time.monotonic()),
+                )
                 if self._stopped:
                     return
                 skus, self._pending, self._busy = self._pending, set(), True
+                self._next = time.monotonic() + self._interval
             try:
                 self._retry(skus)
             except Exception:  # the next batch names its SKUs again; the log says why
