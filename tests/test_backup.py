@@ -10,12 +10,15 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from edge.domain.stock import MoveStock, ReceiveStock
 from edge.service.stock import move, receive
 from edge.store import catalog
 from edge.store.backup import backup, drop_old_backups, restore
 from edge.store.database import Store
 from edge.store.ledger import Actor
+from tests.servers import running_server
 
 CLI = str(Path(sys.executable).with_name("warehouse-edge"))
 
@@ -179,3 +182,36 @@ def test_backup_keep_days_deletes_backups_older_than_that_but_never_the_newest(
 
     assert [p.name for p in dropped] == names[:2]
     assert (alone, sorted(p.name for p in tmp_path.iterdir())) == ([], names[2:])
+
+
+def test_restore_is_refused_while_the_edge_serves_the_database_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "edge"
+    data_dir.mkdir()
+    with running_server(data_dir) as server:
+        made = subprocess.run(
+            [CLI, "backup", "--config", str(server.config_path), "--out", str(tmp_path / "b.db")],
+            capture_output=True,
+            text=True,
+        )
+        assert made.returncode == 0, made.stderr
+        before = _counts(server.db_path)
+
+        refused = subprocess.run(
+            [CLI, "restore", str(tmp_path / "b.db"), "--config", str(server.config_path), "--yes"],
+            capture_output=True,
+            text=True,
+        )
+
+        assert refused.returncode == 1
+        pid = server.process.pid
+        assert refused.stderr.splitlines() == [
+            f"error: database_in_use: The database {server.db_path} is in use by warehouse-edge"
+            f" serve (pid {pid}); nothing was changed. Stop it first (systemctl stop"
+            " warehouse-edge), then run this again.",
+            f"  数据库 {server.db_path} 正被 warehouse-edge serve（进程 {pid}）使用；未做任何更改。"
+            "请先停止它（systemctl stop warehouse-edge），再重新运行。",
+        ]
+        assert httpx.get(f"{server.url}/readyz").status_code == 200
+        assert _counts(server.db_path) == before

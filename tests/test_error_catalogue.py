@@ -29,7 +29,7 @@ from edge.domain.stock import ReceiveStock
 from edge.service.exceptions import sweep_once
 from edge.service.stock import receive
 from edge.store import catalog
-from edge.store.backup import backup, restore
+from edge.store.backup import backup, restore, sole_user
 from edge.store.catalog import add_barcode
 from edge.store.database import Store
 from edge.store.ledger import Actor
@@ -461,6 +461,20 @@ def backup_of_another_edge(f: Floor) -> Act:
     backup(f.store.path, copy)
     target = f.store.path.parent / "restored.db"
     return lambda _: raised(lambda: restore(copy, target, edge_id="edge-9"))
+
+
+def database_in_use(f: Floor) -> Act:
+    copy = f.store.path.parent / "backup-of-edge-1.db"
+    backup(f.store.path, copy)
+    served = sole_user(f.store.path)  # as `warehouse-edge serve` holds it while it runs
+    served.__enter__()
+
+    def act(_: dict[str, str]) -> Outcome:
+        refused = raised(lambda: restore(copy, f.store.path, edge_id="edge-1"))
+        served.__exit__(None, None, None)  # held until here: the act keeps it alive
+        return refused
+
+    return act
 
 
 def database_too_new(f: Floor) -> Act:
@@ -967,6 +981,7 @@ SCENARIOS: dict[str, Scenario] = {
         order_not_pickable,
         bad_transition,
         database_too_new,
+        database_in_use,
         quantity_not_allowed,
         nothing_to_pack,
         order_zones_missing,

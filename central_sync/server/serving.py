@@ -3,9 +3,7 @@ stopping cleanly with exit status 0 on SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +13,7 @@ import uvicorn
 from central_sync.server.app import MAX_BODY_BYTES, create_app
 from central_sync.server.central import Central
 from central_sync.store.dialect import DatabaseUrl
+from kernel.serve_lock import Held, holding
 from kernel.serving import bind, few_malloc_arenas, stop_on_signals
 
 log = logging.getLogger("central.server")
@@ -65,20 +64,12 @@ def sole_server(url: DatabaseUrl) -> Iterator[None]:
     if url.backend != "sqlite" or url.target == ":memory:":
         yield
         return
-    path = Path(f"{url.target}.serve.lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            raise AlreadyServed(
-                f"another warehouse-central serve (pid {holder}) serves the SQLite database "
-                f"{url.target} (--db): SQLite is served by one process. Stop that one, or move "
-                "to PostgreSQL (--db postgresql://…) to run several."
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+        with holding(Path(url.target)):
+            yield
+    except Held as held:  # only ever raised on the way in
+        raise AlreadyServed(
+            f"another warehouse-central serve (pid {held.pid}) serves the SQLite database "
+            f"{url.target} (--db): SQLite is served by one process. Stop that one, or move "
+            "to PostgreSQL (--db postgresql://…) to run several."
+        ) from None

@@ -77,6 +77,7 @@ STATUS: dict[str, int] = {
     "putaway_not_found": 404,
     "storage_full": 507,
     "database_too_new": 503,
+    "database_in_use": 503,
     "internal_error": 500,
 }
 

@@ -45,11 +45,13 @@ def serve(config_path: Path | None, host: str | None, port: int | None) -> None:
     # loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.api.serving import run_server
     from edge.cli.backup_cmd import reconcile_or_exit
+    from edge.store.backup import sole_user
 
     settings = settings_from(config_path, {"server.host": host, "server.port": port})
     setup_logging(settings.logging.level, as_json=settings.logging.json)
-    reconcile_or_exit(settings)  # after a restore: never serve before central was asked
-    run_server(settings)
+    with sole_user(settings.db_path):  # no restore (and no second serve) under a running edge
+        reconcile_or_exit(settings)  # after a restore: never serve before central was asked
+        run_server(settings)
 
 
 @cli.group()

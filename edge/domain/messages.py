@@ -362,6 +362,12 @@ CATALOGUE: dict[str, Message] = {
         "数据库 {path} 由更新的版本写入（迁移 {migration}），而当前版本为 warehouse-edge {version}"
         "（迁移至 {known}）；未做任何更改。请安装该版本或更新的版本，或恢复由当前版本制作的备份。",
     ),
+    "database_in_use": Message(
+        "The database {path} is in use by warehouse-edge serve (pid {pid}); nothing was "
+        "changed. Stop it first (systemctl stop warehouse-edge), then run this again.",
+        "数据库 {path} 正被 warehouse-edge serve（进程 {pid}）使用；未做任何更改。请先停止它"
+        "（systemctl stop warehouse-edge），再重新运行。",
+    ),
     "internal_error": Message(
         "Something went wrong on the edge; nothing was saved. Try again; if it repeats, tell IT "
         "error {error_id}.",

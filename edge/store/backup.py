@@ -9,13 +9,15 @@ for events it already has.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from edge.domain.errors import EdgeError
 from edge.files import private_database, private_file
 from edge.store.restored import mark_restored, outbox_high_water
+from kernel.serve_lock import Held, holding
 
 Progress = Callable[[int, int], None]
 
@@ -45,7 +47,27 @@ def backup(
     tmp.replace(target)
 
 
+@contextmanager
+def sole_user(database: Path) -> Iterator[None]:
+    """Hold `database` for the block: `serve` while it serves, `restore` while it replaces the
+    file (a server still writing would lose what it wrote). Either is refused with
+    database_in_use, naming the pid, while the other holds it."""
+    database.parent.mkdir(parents=True, exist_ok=True)  # a first serve may come before init
+    try:
+        with holding(database):
+            yield
+    except Held as held:  # only ever raised on the way in
+        raise EdgeError("database_in_use", path=str(database), pid=held.pid) from None
+
+
 def restore(backup_file: Path, target: Path, *, edge_id: str) -> int:
+    """Replace `target` by `backup_file` (a backup of edge `edge_id`), refused while a server
+    holds `target`; see `_restore`."""
+    with sole_user(target):
+        return _restore(backup_file, target, edge_id=edge_id)
+
+
+def _restore(backup_file: Path, target: Path, *, edge_id: str) -> int:
     """Replace `target` by `backup_file` (a backup of edge `edge_id`); returns a provisional epoch,
     above the backup's and the replaced database's (no clock: central's epochs decide, see
     central_sync/agent/restore.py). The restore stays pending until central was asked what it
