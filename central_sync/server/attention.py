@@ -20,9 +20,9 @@ def raise_exception(
     tx: Tx, kind: str, edge_id: str, detail: str, *, order_id: str | None = None
 ) -> bool:
     """Open an exception, or give the open one of this kind for the same edge and order the
-    newer detail; True if it is new. Under the feed lock: two central processes (or a sweep and
-    a request) raising the same one at once open it once."""
-    tx.lock_feed()
+    newer detail; True if it is new. Under a lock on the exception's key: two central processes
+    (or a sweep and a request) raising the same one at once open it once."""
+    tx.lock_key(f"exception\x1f{kind}\x1f{edge_id}\x1f{order_id or ''}")
     same = stored.open_exception_id(tx, kind, edge_id, order_id)
     if same is not None:
         stored.set_detail(tx, same, detail[:2000])

@@ -78,6 +78,13 @@ class Tx:
             self.execute(sql)
             self.memo["feed"] = True
 
+    def lock_key(self, name: str) -> None:
+        """Hold a lock on `name` to this transaction's end (PostgreSQL; SQLite has one writer)."""
+        sql = self.dialect.lock_key()
+        if sql and ("key", name) not in self.memo:
+            self.execute(sql, (name,))
+            self.memo[("key", name)] = True
+
     def notify_feed(self) -> None:
         """Wake the long-polls of every central process on this database when this commits."""
         sql = self.dialect.notify_feed()

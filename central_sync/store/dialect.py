@@ -21,6 +21,8 @@ SQLITE_PREFIX = "sqlite:///"
 PG_SCHEMES = ("postgresql://", "postgres://")
 # Any constant: the advisory lock that serialises writers of the change feed (see `Dialect`).
 FEED_LOCK = 7_263_104
+# The namespace of the advisory locks taken by name (`Tx.lock_key`).
+KEY_LOCKS = 7_263_105
 # The LISTEN/NOTIFY channel of a schema's change feed (PostgreSQL; names are at most 63 bytes).
 FEED_CHANNEL = "left('central_feed_' || current_schema(), 63)"
 
@@ -108,6 +110,9 @@ class Dialect:
     def notify_feed(self) -> str | None:
         return None  # one process serves a SQLite file: its own notifier wakes its long-polls
 
+    def lock_key(self) -> str | None:
+        return None  # BEGIN IMMEDIATE already serialises every writer
+
     def integrity_errors(self) -> tuple[type[Exception], ...]:
         return (sqlite3.IntegrityError,)
 
@@ -168,6 +173,11 @@ class PostgresDialect(Dialect):
         # Writers of the change feed take this lock before drawing a cursor and hold it to commit,
         # so cursors become visible in increasing order and a reader never skips one.
         return f"SELECT pg_advisory_xact_lock({FEED_LOCK})"
+
+    def lock_key(self) -> str | None:
+        # A lock on one name (its hash) to the transaction's end, apart from the feed lock:
+        # writers deciding about the same thing (one exception) take turns, nothing else waits.
+        return f"SELECT pg_advisory_xact_lock({KEY_LOCKS}, hashtext(?))"
 
     def notify_feed(self) -> str | None:
         # Delivered at commit to every central process LISTENing (store/listen.py); the channel
