@@ -64,7 +64,17 @@ def setup_logging(level: str = "INFO", *, as_json: bool = False) -> None:
     a handler)."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if as_json else logging.Formatter(TEXT_FORMAT))
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=[handler])
+    chosen = getattr(logging, level.upper(), logging.INFO)
+    logging.basicConfig(level=chosen, handlers=[handler])
+    if chosen > logging.DEBUG:
+        quiet_httpx()
+
+
+def quiet_httpx() -> None:
+    """httpx logs every request at INFO: a line per sync batch and poll would bury the log. Kept
+    to its warnings, unless someone set its level already."""
+    if logging.getLogger("httpx").level == logging.NOTSET:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class RequestIds:

@@ -35,6 +35,7 @@ from edge.store.database import Store
 from edge.store.ledger import utc
 from edge.store.writer import Tx
 from kernel.backoff import Backoff
+from kernel.logs import quiet_httpx
 
 log = logging.getLogger("central_sync.agent")
 FEED_PAGE = 100  # changes per feed page: one writer transaction applies a page, keep it short
@@ -112,9 +113,7 @@ class SyncAgent:
     # --- lifetime ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        # httpx logs every request at INFO: one line per batch and per poll would bury the log.
-        if logging.getLogger("httpx").level == logging.NOTSET:
-            logging.getLogger("httpx").setLevel(logging.WARNING)
+        quiet_httpx()  # where no setup_logging did (the demo, tests)
         log.info(
             "sync with central %s: edge %s, %d events queued",
             self.client.url,

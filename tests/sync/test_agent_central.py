@@ -205,5 +205,6 @@ def test_sync_run_once_sends_the_queue_and_applies_the_feed_of_a_stopped_edge(
         ],
     )
     assert status.stdout.splitlines()[:2] == [f"central: {central.url}, online", "queued: 0 events"]
+    assert "HTTP Request" not in done.stderr  # httpx's line per request stays out of INFO logs
     with closing(sqlite3.connect(data / "edge.db")) as conn:
         assert_in_step(central, conn)
