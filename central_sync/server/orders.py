@@ -28,7 +28,7 @@ from central_sync.server.feed import add_change, add_changes
 from central_sync.server.gifts import Rule, active_rules, gifts_for, with_gifts
 from central_sync.server.kits import units
 from central_sync.server.merge import Window, waiting_reason
-from central_sync.store import catalogue
+from central_sync.store import catalogue, demand
 from central_sync.store import gifts as gift_store
 from central_sync.store import kits as kit_store
 from central_sync.store import merge as merge_store
@@ -251,6 +251,25 @@ class _Released:
             tx, ((o, at, old, new, "central", note) for o, at, old, new, note in self.history)
         )
         add_changes(tx, [(edge, "order_released", data, oid) for oid, edge, data in self.changes])
+        demand.counted_new(tx, self.demand())
+
+    def demand(self) -> dict[str, dict[tuple[str, str], int]]:
+        """What each new order asks of its warehouse, from the rows written, counted as
+        demand.py counts it (a kit line as its components, as `order_units` has it; an order
+        in an open status with a warehouse; nothing picked yet)."""
+        components: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
+        for order_id, line_no, part, per in self.components:
+            components[(order_id, line_no)].append((part, per))
+        status, warehouse = ORDER_COLUMNS.index("status"), ORDER_COLUMNS.index("warehouse")
+        placed = {row[0]: (row[status], row[warehouse]) for row in self.orders}
+        asks: dict[str, dict[tuple[str, str], int]] = {order_id: {} for order_id in placed}
+        for order_id, line_no, sku, qty, *_ in self.lines:
+            state, at = placed[order_id]
+            if state not in demand.OPEN_STATUSES or at is None:
+                continue
+            for part, per in components.get((order_id, line_no)) or [(sku, 1)]:
+                asks[order_id][(at, part)] = asks[order_id].get((at, part), 0) + qty * per
+        return asks
 
 
 def catalogue_spelling(tx: Tx, skus: set[str]) -> dict[str, str]:

@@ -19,7 +19,7 @@ total is wrong (`warehouse-central verify-demand`)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from central_sync.store.db import Tx
@@ -29,6 +29,7 @@ OPEN_STATUSES = ("released", "picking", "on_hold")
 ORDER, SPLIT = "order", "split"  # the kinds of part
 _DIRTY = "demand.dirty"
 _NEW = "new"  # (kind, id) inserted by this transaction
+_KNOWN = "demand.known"  # new orders' demand as their writer counted it (counted_new)
 CHUNK = 500
 
 _OPEN = ",".join(f"'{s}'" for s in OPEN_STATUSES)
@@ -70,15 +71,31 @@ def touch_orders(tx: Tx, ids: Iterable[str], *, new: bool = False) -> None:
     touch(tx, ORDER, ids, new=new)
 
 
+def counted_new(tx: Tx, asks: Mapping[str, Mapping[tuple[str, str], int]]) -> None:
+    """Orders this transaction inserted, each with what it asks of its warehouse ((warehouse,
+    SKU) → units), as the recount would find it in the rows just written (the intake's batch
+    knows it): taken as counted, so settling writes them without reading them back. One touched
+    again afterwards is recounted from its rows after all."""
+    dirty = tx.memo[_DIRTY]
+    known: dict[str, Mapping[tuple[str, str], int]] = tx.memo.setdefault(_KNOWN, {})
+    for order_id, parts in asks.items():
+        if (ORDER, order_id) not in dirty[_NEW]:  # something of it may be counted: recount it
+            continue
+        dirty[ORDER].discard(order_id)
+        known[order_id] = parts
+
+
 def settle(tx: Tx) -> None:
     """The touched orders' and parts' demand recounted and the totals moved by the difference:
     a lock on those counted before (PostgreSQL), then one statement reading what they add now
     and what they added, then one writing the parts that changed and one the totals."""
     dirty = tx.memo.get(_DIRTY)
-    if not dirty or not (dirty[ORDER] or dirty[SPLIT]):
+    known: dict[str, Mapping[tuple[str, str], int]] = tx.memo.pop(_KNOWN, {})
+    if not dirty or not (dirty[ORDER] or dirty[SPLIT] or known):
         return
     fresh = dirty[_NEW]
     touched = {ORDER: sorted(dirty[ORDER]), SPLIT: sorted(dirty[SPLIT])}
+    dirty_orders = set(dirty[ORDER])  # touched again after they were counted: recounted
     dirty[ORDER], dirty[SPLIT], dirty[_NEW] = set(), set(), set()
     counted = {k: [i for i in ids if (k, i) not in fresh] for k, ids in touched.items()}
     if tx.dialect.for_update:  # one transaction at a time recounts an order or a part
@@ -89,7 +106,13 @@ def settle(tx: Tx) -> None:
                     f"{tx.dialect.for_update}",
                     part,
                 )
-    new: dict[tuple[str, str, str], tuple[str, int]] = {}
+    new: dict[tuple[str, str, str], tuple[str, int]] = {
+        (ORDER, order_id, sku): (warehouse, qty)
+        for order_id, parts in known.items()
+        if order_id not in dirty_orders
+        for (warehouse, sku), qty in parts.items()
+        if qty > 0
+    }
     old: dict[tuple[str, str, str], tuple[str, int]] = {}
     for kind, sql in ((ORDER, _ORDER_PARTS), (SPLIT, _SPLIT_PARTS)):
         column = "o.id" if kind == ORDER else "c.id"

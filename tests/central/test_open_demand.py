@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 from central_sync.cli import cli
 from central_sync.server.central import Central
 from central_sync.server.errors import CentralError
+from central_sync.server.kits import Component, KitIn
 from central_sync.server.merge import MergeSettings
 from central_sync.store import demand
+from central_sync.store.db import Tx
 from tests.central.support import EdgeSide, channel_order, move
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -158,3 +160,39 @@ def test_verify_demand_names_a_total_that_went_wrong_and_repair_recounts_it(
     assert "1 running totals recounted" in fixed.output
     assert central.stock(sku="TEA-0001")[0]["available"] == 2
     assert central.demand_differences() == []
+
+
+def test_a_batch_of_new_orders_adds_its_demand_without_reading_it_back(
+    central: Central, make_edge: Callable[[str], EdgeSide], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edge = make_edge("edge-1")
+    edge.receive("TEA-0001", 5)
+    central.upsert_kits(
+        [("KIT-TEA", KitIn(name="Two teas", components=[Component(sku="TEA-0001", qty=2)]))]
+    )
+    read_back: list[str] = []
+    all_rows = Tx.all
+
+    def spy(self: Tx, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        if "'new' AS side" in sql:
+            read_back.append(sql)
+        return all_rows(self, sql, params)
+
+    monkeypatch.setattr(Tx, "all", spy)
+    batch = [
+        channel_order("1", ("TEA-0001", 1), ("TEA-0002", 1)),  # TEA-0002: none, unassigned
+        channel_order("2", ("KIT-TEA", 1)),  # two units of TEA-0001
+        channel_order("3", ("TEA-0001", 1)),
+        channel_order("4", ("TEA-0001", 9)),  # more than is left: unassigned
+    ]
+    outcomes = central.ingest(batch)
+
+    assert [o.order_status for o in outcomes] == [
+        "unassigned",
+        "released",
+        "released",
+        "unassigned",
+    ]
+    assert read_back == []
+    (figure,) = central.stock(sku="TEA-0001")
+    assert (figure["on_hand"], figure["demand"], figure["available"]) == (5, 3, 2)
