@@ -57,12 +57,16 @@ def scraped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scraped]:
 
             held: dict[str, Any] = {}
             poll = threading.Thread(
-                target=lambda: held.update(edge.changes(cursor, wait=3)), daemon=True
+                target=lambda: held.update(edge.changes(cursor, wait=6)), daemon=True
             )
             poll.start()
-            time.sleep(1.0)  # the long-poll is held open now
-            yield scrape(server.url)
-            poll.join(10)
+            deadline = time.monotonic() + 5
+            seen = scrape(server.url)
+            while seen.value("central_feed_long_polls_waiting") < 1 < deadline - time.monotonic():
+                time.sleep(0.05)  # until central holds the long-poll
+                seen = scrape(server.url)
+            yield seen
+            poll.join(15)
             assert held == {"changes": [], "next": cursor}
 
 
