@@ -372,7 +372,10 @@ def _decide(
     coid = order.channel_order_id
     for n, line in enumerate(order.lines):
         if line.sku not in known:
-            reason = f"unknown SKU {line.sku}: not in central's catalogue"
+            reason = (
+                f"unknown SKU {line.sku}: not in central's catalogue (add the product first:"
+                f" `warehouse-central catalog import FILE`, or PUT /api/v1/products/{line.sku})"
+            )
             return Outcome(index, "rejected", coid, field=f"lines[{n}].sku", reason=reason)
     if (row := existing.get((order.channel, coid))) is not None:
         return Outcome(index, "duplicate", coid, row["id"], row["warehouse"], row["status"])

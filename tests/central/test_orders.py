@@ -89,7 +89,8 @@ def test_an_unknown_sku_is_rejected_with_the_field_and_reason(
         {
             "channel_order_id": "1002",
             "field": "lines[1].sku",
-            "reason": "unknown SKU NOPE-1: not in central's catalogue",
+            "reason": "unknown SKU NOPE-1: not in central's catalogue (add the product first:"
+            " `warehouse-central catalog import FILE`, or PUT /api/v1/products/NOPE-1)",
         },
     )
     assert central.orders() == []
