@@ -25,17 +25,24 @@ def changes_after(tx: Tx, edge_id: str, after: int, limit: int) -> list[dict[str
     )
 
 
+# The changes past each edge's cursor are found first (materialised) and their orders looked up by
+# key after (`|| ''` keeps the status index out of it): left to choose, PostgreSQL on a young schema
+# (no statistics yet) started from the released orders and scanned the feed once for each (1.9 s
+# with 3,000 of them), or looked each up among the edge's released ones.
+RELEASES_NOT_TAKEN = (
+    "WITH pending AS MATERIALIZED (SELECT c.order_id, c.edge_id, c.id, c.created_at,"
+    " e.feed_cursor, e.last_seen_at, e.last_event_at FROM edges e"
+    " JOIN changes c ON c.edge_id = e.edge_id AND c.id > e.feed_cursor"
+    " WHERE c.type = 'order_released' AND c.created_at < ?)"
+    " SELECT p.* FROM pending p JOIN orders o ON o.id = p.order_id"
+    " WHERE o.warehouse || '' = p.edge_id AND o.status || '' = 'released' ORDER BY p.id"
+)
+
+
 def releases_not_taken(tx: Tx, before: str) -> list[dict[str, Any]]:
     """The `order_released` changes made before `before` of orders still released to that edge
     that the edge has not asked past (its feed cursor), with when it was last heard, in order."""
-    return tx.all(
-        "SELECT c.order_id, c.edge_id, c.id, c.created_at, e.feed_cursor, e.last_seen_at,"
-        " e.last_event_at FROM changes c JOIN edges e ON e.edge_id = c.edge_id"
-        " JOIN orders o ON o.id = c.order_id AND o.warehouse = c.edge_id"
-        " WHERE c.type = 'order_released' AND o.status = 'released' AND c.id > e.feed_cursor"
-        " AND c.created_at < ? ORDER BY c.id",
-        (before,),
-    )
+    return tx.all(RELEASES_NOT_TAKEN, (before,))
 
 
 def waiting_by_edge(tx: Tx) -> dict[str, int]:
