@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from typing import Any
@@ -58,7 +57,7 @@ async def post_orders(central: CentralDep, body: Any = Body(...)) -> JSONRespons
 async def take_in_one(central: Central, body: Any) -> JSONResponse:
     """One order through the intake (joined with those arriving at the same moment): 201 new,
     200 duplicate, 422 `order_rejected` naming the field."""
-    only = await asyncio.wrap_future(central.intake.submit(body))
+    only = await central.intake.submit(body)
     if only.status == "rejected":
         raise CentralError(
             "order_rejected",
