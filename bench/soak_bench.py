@@ -216,9 +216,10 @@ async def soak(
     samples: list[dict[str, Any]] = []
     began = time.perf_counter()
     end = began + args.minutes * 60
-    while (left := end - time.perf_counter()) > 0.5:
+    # whole windows only: a short last one would weigh its warm-up requests too much
+    while end - time.perf_counter() > args.sample_s / 2:
         runs, cpu = await run_together(
-            target, senders, min(args.sample_s, left), rate=len(senders) / args.interval
+            target, senders, args.sample_s, rate=len(senders) / args.interval
         )
         latencies = [x for r in runs for x in r.latencies]
         window = figures(latencies, args.sample_s)
@@ -229,7 +230,7 @@ async def soak(
             | {"requests": len(latencies), "errors": sum(r.errors for r in runs)}
             | {"p50_ms": window["p50_ms"], "p99_ms": window["p99_ms"]}
             | cpu
-            | per_request(cpu, len(latencies))
+            | per_request(cpu, len(latencies) + len(runs))  # each run's warm-up request too
         )
         if snapshot is not None and len(samples) == 1:
             server.process.send_signal(signal.SIGUSR2)
