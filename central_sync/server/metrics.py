@@ -22,6 +22,7 @@ from starlette.types import Scope
 
 from central_sync.store import channel_pushes, exception_pushes, exceptions, feed
 from central_sync.store.db import Database, Tx
+from kernel.request_times import RequestTimes
 
 EDGE_STATES = ("in_step", "catching_up", "quiet")
 BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10000)
@@ -76,23 +77,13 @@ class CentralMetrics:
             ["code"],
             registry=r,
         )
-        self.requests = Histogram(
-            "central_http_request_duration_seconds",
-            'HTTP request to answer, by method and route (unmatched paths as route "-")',
-            ["method", "route"],
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 30.0, 60.0),
-            registry=r,
+        self.requests = RequestTimes(
+            "central", (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 30.0, 60.0), r
         )
-        self._request_series: dict[tuple[str, str], Any] = {}
 
-    def observe_request(self, scope: Scope, _status: int, seconds: float) -> None:
+    def observe_request(self, scope: Scope, status: int, seconds: float) -> None:
         """One HTTP request answered (kernel.logs.RequestIds calls it)."""
-        if scope["type"] == "http":
-            key = (scope["method"], getattr(scope.get("route"), "path", "-"))
-            child = self._request_series.get(key)
-            if child is None:  # labels() takes a lock: look each series up once
-                child = self._request_series[key] = self.requests.labels(*key)
-            child.observe(seconds)
+        self.requests.observe(scope, status, seconds)
 
     def refused(self, code: str) -> None:
         self.errors.labels(code).inc()

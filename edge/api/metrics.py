@@ -31,6 +31,7 @@ from edge.store.database import Store
 from edge.store.operators import active_devices_by_kind
 from edge.store.print_jobs import queue_summary, waiting_by_state
 from edge.store.writer import BATCH_BUCKETS
+from kernel.request_times import RequestTimes
 
 DEVICE_KINDS = ("handheld", "scanner", "printer", "scale", "desktop")
 PRINT_JOB_STATES = ("queued", "sent", "retrying", "needs_attention")
@@ -122,14 +123,9 @@ class Metrics:
             buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
-        self.requests = Histogram(
-            "edge_http_request_duration_seconds",
-            'HTTP request to answer, by method and route (unmatched paths as route "-")',
-            ["method", "route"],
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
-            registry=self.registry,
+        self.requests = RequestTimes(
+            "edge", (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0), self.registry
         )
-        self._request_series: dict[tuple[str, str], Any] = {}
         self._outcomes: dict[str, Any] = {}
         self.registry.register(StoreCollector(store))
 
@@ -141,14 +137,9 @@ class Metrics:
             child = self._outcomes[outcome] = self.scans.labels(outcome)
         child.inc()
 
-    def observe_request(self, scope: Scope, _status: int, seconds: float) -> None:
-        """One HTTP request answered (kernel.logs.RequestIds calls it; WebSockets are not)."""
-        if scope["type"] == "http":
-            key = (scope["method"], getattr(scope.get("route"), "path", "-"))
-            child = self._request_series.get(key)
-            if child is None:  # prometheus_client's labels() takes a lock: look it up once
-                child = self._request_series[key] = self.requests.labels(*key)
-            child.observe(seconds)
+    def observe_request(self, scope: Scope, status: int, seconds: float) -> None:
+        """One HTTP request answered (kernel.logs.RequestIds calls it)."""
+        self.requests.observe(scope, status, seconds)
 
 
 class ScannerCollector(Collector):
