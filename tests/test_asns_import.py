@@ -146,7 +146,7 @@ def test_a_bad_file_names_every_problem_and_imports_nothing(
 def test_the_example_file_imports_into_an_edge_holding_the_example_catalogue(
     tmp_path: Path,
 ) -> None:
-    examples = Path(__file__).resolve().parents[1] / "examples"
+    examples = Path(__file__).resolve().parents[1] / "edge" / "examples"
     db = tmp_path / "edge.db"
     catalogue = ["import", "products", str(examples / "products.csv"), "--db", str(db)]
     assert CliRunner().invoke(cli, catalogue).exit_code == 0

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from edge.cli.main import cli
 from edge.domain.operator import verify_pin
 from edge.service.imports import import_file
 from edge.store.database import Store
@@ -17,7 +19,7 @@ from edge.store.importer import ImportRefused
 from tests.servers import venv_script
 from tests.support import snapshot
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "edge" / "examples"
 ORDER = ("products", "barcodes", "locations", "containers", "stock", "operators")
 COUNTED = ("products", "barcodes", "locations", "containers", "lots", "operators")
 
@@ -406,7 +408,50 @@ def test_a_file_the_user_cannot_read_is_named_as_unreadable_not_missing(tmp_path
     assert done.returncode == 2
     user = pwd.getpwuid(os.geteuid()).pw_name
     assert (
-        f"Invalid value for 'FILE': '{csv}' cannot be read by user {user} (permission denied on"
+        f"Invalid value for '[FILE]': '{csv}' cannot be read by user {user} (permission denied on"
         " the file or a folder above it): copy it where that user can read it, e.g. /tmp."
     ) in done.stderr
     assert not (tmp_path / "edge.db").exists()
+
+
+def test_the_example_of_every_kind_prints_and_imports_into_a_fresh_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The integrator's way in with no checkout: `import KIND --example > FILE`, then import FILE
+    (and the ASN example, for `asns import`, on top of that catalogue)."""
+    for name in [k for k in os.environ if k.startswith("WAREHOUSE_EDGE_")]:
+        monkeypatch.delenv(name)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--data-dir", str(tmp_path)]).exit_code == 0
+    db = str(tmp_path / "edge.db")
+    commands = [(["import", kind], kind) for kind in ORDER] + [(["asns", "import"], "asns")]
+    done = {}
+    for command, name in commands:
+        printed = runner.invoke(cli, [*command, "--example"])
+        assert (printed.exit_code, printed.stdout) == (0, (EXAMPLES / f"{name}.csv").read_text())
+        path = write(tmp_path, f"{name}.csv", printed.stdout)
+        imported = runner.invoke(cli, [*command, str(path), "--db", db])
+        done[name] = (imported.exit_code, imported.stderr)
+
+    assert done == {name: (0, "") for _, name in commands}
+    store = Store(Path(db))
+    assert all(n > 0 for n in state(store)[1].values())
+    assert rows(store, "SELECT COUNT(*) > 0 FROM asns") == [(1,)]
+    store.close()
+
+
+@pytest.mark.parametrize("command", [["import", "products"], ["asns", "import"]])
+def test_example_with_a_file_or_neither_is_refused_and_imports_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
+    csv = write(tmp_path, "p.csv", "sku,name\nNEW-1,Oolong tea 50 g\n")
+    db = tmp_path / "edge.db"
+    runner = CliRunner()
+
+    both = runner.invoke(cli, [*command, str(csv), "--example", "--db", str(db)])
+    neither = runner.invoke(cli, [*command, "--db", str(db)])
+
+    assert (both.exit_code, neither.exit_code) == (2, 2)
+    assert "--example prints the example CSV and imports nothing: give no FILE" in both.output
+    assert "Missing argument 'FILE' (or --example to print an example CSV)." in neither.output
+    assert not db.exists()

@@ -325,3 +325,26 @@ def test_install_systemd_from_the_wheel_places_units_that_run_its_own_scripts(
         for p in (ROOT / d).iterdir()
     }
     assert packaged - names == set()
+
+
+def test_the_wheel_carries_the_example_csvs_and_the_installed_edge_prints_them(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """No checkout on the box: the example files of every import come from the package."""
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = set(wheel.namelist())
+    examples = {p.relative_to(ROOT).as_posix() for p in (ROOT / "edge/examples").glob("*.csv")}
+    assert len(examples) == 7
+    assert examples - names == set()
+
+    printed = subprocess.run(
+        [str(installed.bin("warehouse-edge")), "import", "products", "--example"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=installed.env(),
+        timeout=60,
+    )
+
+    assert (printed.returncode, printed.stderr) == (0, "")
+    assert printed.stdout == (ROOT / "edge/examples/products.csv").read_text("utf-8")

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from edge.cli.common import config_option, db_option, reports_errors, settings_from, store_of
+from edge.cli.common import (
+    config_option,
+    db_option,
+    example_option,
+    print_example,
+    reports_errors,
+    required_file,
+    settings_from,
+    store_of,
+)
 from kernel.asn import CSV_COLUMNS
 from kernel.input_file import InputFile
 
@@ -35,6 +44,10 @@ The whole file is checked first (every SKU must be in this edge's catalogue): if
 is wrong, each problem is listed with its line (or ASN) and nothing is imported (exit 1).
 An ASN imported again replaces its lines while nothing is received against it; once the
 dock is receiving it, or it is closed, it is kept as it is.
+
+\b
+`warehouse-edge asns import --example` prints an example CSV (for the SKUs of
+`warehouse-edge import products --example`) to start from.
 """
 
 
@@ -44,16 +57,21 @@ def asns() -> None:
 
 
 @asns.command("import", help=IMPORT_HELP)
-@click.argument("file", type=InputFile())
+@click.argument("file", type=InputFile(), required=False)
 @click.option(
     "--dry-run", is_flag=True, help="Check the file and say what it would do; change nothing."
 )
+@example_option("ASN")
 @config_option
 @db_option
 @reports_errors
 def import_asns_cmd(
-    file: Path, dry_run: bool, config_path: Path | None, db_path: Path | None
+    file: Path | None, example: bool, dry_run: bool, config_path: Path | None, db_path: Path | None
 ) -> None:
+    if example:
+        print_example("asns", file)
+        return
+    file = required_file(file)
     # the services: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.asn_import import AsnFileRefused, import_asns
 

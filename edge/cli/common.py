@@ -103,3 +103,29 @@ def said(err: EdgeError) -> str:
 
 
 reports_errors = reporting(EdgeError, said)
+
+
+def example_option(what: str) -> Callable[[F], F]:
+    """`--example`: print the packaged example CSV for `what` instead of importing a FILE."""
+    return click.option(
+        "--example",
+        is_flag=True,
+        help=f"Print the example {what} CSV (shipped with the package) to stdout and import"
+        " nothing; without FILE. E.g. `... --example > file.csv`, edit it, then import it.",
+    )
+
+
+def print_example(name: str, file: Path | None) -> None:
+    """Print the packaged example `name`.csv (edge/examples/) to stdout; FILE with it is refused."""
+    if file is not None:
+        raise click.UsageError("--example prints the example CSV and imports nothing: give no FILE")
+    from importlib.resources import files  # loaded only when an example is asked for
+
+    click.echo(files("edge").joinpath("examples", f"{name}.csv").read_text("utf-8"), nl=False)
+
+
+def required_file(file: Path | None) -> Path:
+    """FILE, which is optional only for --example: its absence refused as click refuses it."""
+    if file is None:
+        raise click.UsageError("Missing argument 'FILE' (or --example to print an example CSV).")
+    return file

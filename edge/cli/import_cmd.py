@@ -8,7 +8,16 @@ from pathlib import Path
 
 import click
 
-from edge.cli.common import config_option, db_option, reports_errors, settings_from, store_of
+from edge.cli.common import (
+    config_option,
+    db_option,
+    example_option,
+    print_example,
+    reports_errors,
+    required_file,
+    settings_from,
+    store_of,
+)
 from edge.store.importer import COLUMNS, KINDS, ImportRefused
 from kernel.input_file import InputFile
 
@@ -42,16 +51,27 @@ operators:  role is picker, packer, returns, supervisor or admin; pin is digits 
 The whole file is checked first: if any row is bad, every bad row is listed with its line
 number and nothing is imported (exit 1). Import products before barcodes and stock, and
 locations before stock. Existing rows with the same key are updated.
+
+\b
+`warehouse-edge import KIND --example` prints a small example file for KIND (they fit
+together: products, barcodes, locations, containers, stock, operators) to start from.
 """
 
 
 @click.command("import", help=HELP)
 @click.argument("kind", type=click.Choice(KINDS))
-@click.argument("file", type=InputFile())
+@click.argument("file", type=InputFile(), required=False)
+@example_option("KIND")
 @config_option
 @db_option
 @reports_errors
-def import_(kind: str, file: Path, config_path: Path | None, db_path: Path | None) -> None:
+def import_(
+    kind: str, file: Path | None, example: bool, config_path: Path | None, db_path: Path | None
+) -> None:
+    if example:
+        print_example(kind, file)
+        return
+    file = required_file(file)
     # the services: loaded when this command runs, not at each `warehouse-edge` start-up
     from edge.service.imports import import_file
 

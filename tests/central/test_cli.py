@@ -26,7 +26,7 @@ from tests.central.servers import run_central
 from tests.docs_reference import walk
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
+EXAMPLES = ROOT / "edge" / "examples"
 DOC = ROOT / "docs" / "central.md"
 
 
