@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 from typing import get_args
 
@@ -25,6 +27,7 @@ from edge.config import (
 from edge.devices.framing import TERMINATORS
 from edge.devices.keymap import LAYOUTS
 from edge.devices.scanner import KINDS, ScannerConfig
+from tests.servers import venv_script
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "edge.example.toml"
 RETURNS_KEY = "stock.available_includes_returns_in_transit"
@@ -1145,3 +1148,34 @@ def test_a_central_url_without_a_token_is_refused_naming_the_token_keys():
         "config key central.edge_token_file (env WAREHOUSE_EDGE_CENTRAL_EDGE_TOKEN_FILE): expected"
         " the file holding this edge's token (or central.token) when central.url is set, got nothing"
     )
+
+
+def test_the_edge_refuses_a_bad_key_at_start_up_in_english_and_chinese(tmp_path: Path) -> None:
+    """Like the catalogue's refusals: the key, its variable and what it expects, in both."""
+    config = tmp_path / "edge.toml"
+    config.write_text('[server]\nport = "high"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_EDGE_")}
+    cmd = [str(venv_script("warehouse-edge")), "serve", "--config", str(config)]
+
+    bad_key = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+    config.write_text("[server\n", encoding="utf-8")
+    bad_file = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+
+    assert (bad_key.returncode, bad_key.stderr.splitlines()) == (
+        2,
+        [
+            "error: config key server.port (env WAREHOUSE_EDGE_SERVER_PORT): expected an integer"
+            f" from 0 to 65535, got 'high' (from {config})",
+            "  配置项 server.port（环境变量 WAREHOUSE_EDGE_SERVER_PORT）的值不可用：应为 an integer"
+            f" from 0 to 65535，实为 'high'（来自 {config}）。请改正后重新启动。",
+        ],
+    )
+    assert bad_file.returncode == 2
+    assert bad_file.stderr.splitlines()[1].startswith(f"  配置文件 {config}，第 1 行 不可用：应为 ")
+
+
+def test_a_key_set_in_the_environment_says_so_in_chinese_too() -> None:
+    refused = ConfigError("server.port", expected="an integer", got="'x'", source="environment")
+
+    assert refused.message("zh").endswith("实为 'x'（来自 环境变量）。请改正后重新启动。")
+    assert str(refused) == refused.message("en")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -48,8 +48,13 @@ def settings_from(
     try:
         return load_settings(config_path, env, overrides=overrides)
     except ConfigError as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(2)
+        refuse_config(err)
+
+
+def refuse_config(err: ConfigError) -> NoReturn:
+    """Stop (exit 2) with the config key or file at fault named, in English then in Chinese."""
+    click.echo(f"error: {err.message('en')}\n  {err.message('zh')}", err=True)
+    sys.exit(2)
 
 
 @contextmanager

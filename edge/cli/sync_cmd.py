@@ -12,6 +12,7 @@ import click
 
 from edge.cli.common import (
     config_option,
+    refuse_config,
     reports_errors,
     settings_from,
     setup_logging,
@@ -98,8 +99,7 @@ def run_once(config_path: Path | None) -> None:
             click.echo(f"syncing edge {store.edge_id} with {settings.central.url} …")
             done = asyncio.run(_once(store, settings))
         except ConfigError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            refuse_config(exc)
         except (Unreachable, Refused) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)

@@ -12,6 +12,8 @@ from pydantic import (
     Field,
 )
 
+from kernel.messages import Message, fill
+
 if TYPE_CHECKING:
     from pydantic.config import JsonDict
 
@@ -22,6 +24,26 @@ _TRUE_WORDS = frozenset({"true", "1", "yes"})
 _FALSE_WORDS = frozenset({"false", "0", "no"})
 _ZONE_EXPECTED = "an IANA time zone such as Asia/Shanghai"
 _URL_EXPECTED = "an http:// or https:// URL such as https://central.example.com, or empty"
+
+# What a ConfigError says, in English and Chinese (the CLI prints both, as it does a refusal of
+# the catalogue). `expected` and `got` are the loader's words: values, names and the types'
+# descriptions, quoted as they are.
+_KEY_REFUSED = Message(
+    "config key {key} (env {env_var}): expected {expected}, got {got}{origin}",
+    "配置项 {key}（环境变量 {env_var}）的值不可用：应为 {expected}，实为 {got}{origin}。"
+    "请改正后重新启动。",
+)
+_FILE_REFUSED = Message(
+    "config file {source}{line}: expected {expected}, got {got}",
+    "配置文件 {source}{line} 不可用：应为 {expected}，实为 {got}。请改正该文件后重新启动。",
+)
+_ORIGIN = Message(" (from {source})", "（来自 {source}）")
+_LINE = Message(", line {line}", "，第 {line} 行")
+# The loader's sources other than a file's path.
+_SOURCES = {
+    "environment": Message("environment", "环境变量"),
+    "override": Message("override", "命令行参数"),
+}
 
 
 class ConfigError(Exception):
@@ -43,16 +65,20 @@ class ConfigError(Exception):
         self.got = got
         self.source = source
         self.line = line
-        super().__init__(self._render())
+        super().__init__(self.message("en"))
 
-    def _render(self) -> str:
+    def message(self, lang: str) -> str:
+        """The one line in `lang` (en or zh), naming the key or the file at fault."""
+        params = {"expected": self.expected, "got": self.got, "source": self.source}
         if self.key is None:  # the file itself: missing, unreadable or not TOML
-            where = f"config file {self.source}" + (f", line {self.line}" if self.line else "")
-            return f"{where}: expected {self.expected}, got {self.got}"
-        origin = f" (from {self.source})" if self.source else ""
-        return (
-            f"config key {self.key} (env {self.env_var}): "
-            f"expected {self.expected}, got {self.got}{origin}"
+            line = fill(_LINE, lang, {"line": self.line}) if self.line else ""
+            return fill(_FILE_REFUSED, lang, params | {"line": line})
+        source = _SOURCES.get(self.source or "", self.source)
+        origin = fill(_ORIGIN, lang, {"source": source}) if self.source else ""
+        return fill(
+            _KEY_REFUSED,
+            lang,
+            params | {"key": self.key, "env_var": self.env_var, "origin": origin},
         )
 
 
