@@ -281,6 +281,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(sync_routes.router)
+    app.router.routes.insert(0, scans.lean_scan_route())  # a scan: ahead of FastAPI's route
     app.mount("/ui", StaticFiles(directory=WEB_ROOT, html=True), name="web_terminal")
 
     @app.get("/", include_in_schema=False, dependencies=[public("the way in for a person")])

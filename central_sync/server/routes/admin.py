@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -11,8 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Match, Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from central_sync.server.amend import AddressIn, CancelIn, ReassignIn
 from central_sync.server.catalogue import SKU_PATTERN, ProductIn, ProductWithSku
@@ -23,9 +21,9 @@ from central_sync.server.gifts import GiftRuleIn
 from central_sync.server.kits import KitIn, KitWithSku
 from central_sync.server.orders import summary
 from kernel.fields import Code, Int64Id, Word
+from kernel.lean_route import LeanRoute, json_object
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[Admin])
-JSON = "application/json"
 reader = APIRouter(prefix="/api/v1", tags=["admin"], dependencies=[AdminOrCookie])
 
 
@@ -210,7 +208,7 @@ def resolve_exception(exception_id: Int64Id, central: CentralDep) -> dict[str, A
     return central.resolve_exception(exception_id)
 
 
-class OneOrder(Route):
+class OneOrder(LeanRoute):
     """`POST /api/v1/orders` with one order, answered ahead of `post_orders` (which documents
     the path, and answers everything else: a batch, a body that is not a JSON object).
 
@@ -220,27 +218,15 @@ class OneOrder(Route):
     steps itself: the body read as FastAPI reads it, the same admin check (`deps.admin`), then
     `take_in_one`; what it raises is answered by the app's handlers, as the route's would be."""
 
-    def __init__(self, documented: APIRoute) -> None:
-        super().__init__(documented.path, post_orders, methods=["POST"], include_in_schema=False)
-        self.documented = documented
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        match, child = super().matches(scope)
-        if match is Match.FULL:
-            child["route"] = self  # the request metric's label is the path, as for the route
-        return match, child
-
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":  # 405, as Route answers
             await super().handle(scope, receive, send)
             return
         request = Request(scope, receive)
         body = await request.body()
-        raw = _json_object(request.headers.get("content-type"), body)
+        raw = json_object(request.headers.get("content-type"), body)
         if raw is None or isinstance(raw.get("orders"), list):  # the documented route answers
-            await self.documented.handle(
-                {**scope, "route": self.documented}, _replay(body, receive), send
-            )
+            await self.hand_on(scope, body, receive, send)
             return
         central = request.app.state.central
         await admin(request, central)
@@ -256,30 +242,3 @@ def one_order_route() -> OneOrder:
         if isinstance(r, APIRoute) and r.endpoint is post_orders and "POST" in (r.methods or ())
     ]
     return OneOrder(documented)
-
-
-def _json_object(content_type: str | None, body: bytes) -> dict[str, Any] | None:
-    """The body as FastAPI reads a JSON body (no content type, or application/json), when it is
-    a JSON object; None for anything else (the documented route then answers it)."""
-    if content_type is not None and content_type.split(";")[0].strip().lower() != JSON:
-        return None
-    try:
-        found = json.loads(body)
-    except ValueError:
-        return None
-    return found if isinstance(found, dict) else None
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A `receive` that gives the body already read, then what the server's gives (a
-    disconnect)."""
-    given = False
-
-    async def replayed() -> Message:
-        nonlocal given
-        if not given:
-            given = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replayed
