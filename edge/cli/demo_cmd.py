@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -77,6 +78,8 @@ def demo(port: int, host: str, data_dir: Path | None, verbose: bool) -> None:
     for name in ("NO_PROXY", "no_proxy"):
         os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1"]))
     setup_logging(settings.logging.level, as_json=settings.logging.json)
+    if verbose:  # --verbose promises each sync request: httpx's own INFO line for it
+        logging.getLogger("httpx").setLevel(logging.INFO)
     # On stderr: stdout is the banner, which scripts and tests read from its first line.
     click.echo(f"Starting the demo in {root} (a few seconds)…", err=True)
     try:

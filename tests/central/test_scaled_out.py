@@ -359,14 +359,14 @@ def test_an_order_flood_over_two_processes_with_an_edge_on_each_keeps_every_prom
         held = PgCentral(shared_url)
 
         def settled() -> bool:
-            if not all(delivered(s) for s in stores.values()):
-                return False
+            # the orders first, the outbox after: applying a release or a cancellation writes
+            # the edge's events, which must be delivered too before the two sides are compared
             rows = held.query(f"SELECT id, warehouse, status FROM orders WHERE {OURS}")
             taken = {e: _edge_orders(s) for e, s in stores.items()}
             return all(
                 order_id in taken[w] and (status != "cancelled" or taken[w][order_id] == status)
                 for order_id, w, status in rows
-            )
+            ) and all(delivered(s) for s in stores.values())
 
         eventually(settled, timeout=90, what="both edges in step with central")
 
