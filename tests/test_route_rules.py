@@ -15,6 +15,7 @@ from edge.api.app import create_app
 from edge.api.deps import allow, public
 from edge.config import load_settings
 from edge.domain.operator import Role
+from kernel.lean_route import LeanRoute
 from tests.support import Floor
 
 # Served by FastAPI, Starlette or fastapi-offline (the docs), outside the routers: public by design.
@@ -76,9 +77,17 @@ def test_every_api_route_has_exactly_one_role_rule(route: Any) -> None:
 
 
 def test_every_other_route_is_one_the_framework_serves_in_public() -> None:
-    others = {r.path for r in all_routes(APP) if not is_api_route(r)}
+    routes = [getattr(r, "original_route", r) for r in all_routes(APP) if not is_api_route(r)]
+    lean = [r for r in routes if isinstance(r, LeanRoute)]
+    others = {r.path for r in routes if not isinstance(r, LeanRoute)}
 
     assert others == FRAMEWORK_PUBLIC
+    # a lean route answers ahead of a documented route, under that route's own rule
+    assert [r.path for r in lean] == ["/api/v1/scans"]
+    documented = [getattr(r, "original_route", r) for r in ROUTES]
+    assert all(
+        any(r.documented is d for d in documented) and r.documented.path == r.path for r in lean
+    )
 
 
 def test_the_rules_allow_the_roles_the_floor_needs() -> None:

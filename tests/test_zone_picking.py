@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from edge.api.app import create_app
@@ -186,6 +186,7 @@ ORDER = st.dictionaries(st.sampled_from(sorted(CODES)), st.integers(1, 2), min_s
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ORDER, min_size=1, max_size=3), st.permutations(sorted(set(ZONES.values()))))
+@example([{"SKU-2": 2}, {"SKU-2": 2}, {"SKU-2": 2}], ["A", "B", "C"])  # six of SKU-2 (CI found it)
 def test_zone_lists_partition_each_orders_units_and_an_order_is_picked_with_its_last_zone(
     orders: list[dict[str, int]], zone_order: list[str]
 ) -> None:
@@ -198,6 +199,11 @@ def test_zone_lists_partition_each_orders_units_and_an_order_is_picked_with_its_
             with TestClient(create_app(config, store=store)) as client:
                 f = Floor.build(store, client)
                 f.store.writer.call(zoned)
+                # enough of each SKU for three orders of two units (the floor has 5 of SKU-2):
+                # an order placed short is held from the start, not picked
+                f.store.writer.call(
+                    lambda tx: receive(tx, ReceiveStock("SKU-2", "A-01-02", 5), Actor())
+                )
                 zones_on(f)
                 ids = [place(f, lines) for lines in orders]
                 picker = f.login("B-PICK")
