@@ -15,6 +15,10 @@ from edge.store.schema import migrate
 
 # synchronous=FULL: an acknowledged scan must survive a power cut, so every commit waits for
 # the WAL fsync. busy_timeout: readers and the admin CLI wait instead of failing.
+# journal_size_limit: the WAL grows while a long read (a backup, a report) holds an old
+# snapshot; without a limit the file keeps that size for good once the read ends. With it,
+# the next checkpoint that starts the WAL over cuts the file back to this size.
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
 PRAGMAS = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL")
 
 
@@ -26,6 +30,7 @@ def connect(path: Path | str, *, busy_timeout_ms: int = 5000) -> sqlite3.Connect
     conn.execute("PRAGMA journal_mode = WAL")
     for pragma in PRAGMAS:
         conn.execute(pragma)
+    conn.execute(f"PRAGMA journal_size_limit = {int(WAL_SIZE_LIMIT)}")
     return conn
 
 
