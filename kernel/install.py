@@ -106,10 +106,16 @@ def install_command(
             ) from None
         for line in lines:
             click.echo(("would be " if dry_run else "") + line)
-        click.echo("next, as root:")
         enable = " ".join((unit, *also))
+        live = root.absolute() == Path("/")
+        # under another root (an image, a package build) the commands are for the system that
+        # will boot from it: this one's systemd knows nothing of the files just placed
+        click.echo("next, as root:" if live else f"next, as root on the system booted from {root}:")
         for step in (*after, "systemctl daemon-reload", f"systemctl enable --now {enable}"):
             click.echo(f"  {step}")
+        if not live:
+            click.echo(f"to enable them in {root} now, without booting it:")
+            click.echo(f"  systemctl --root {root} enable {enable}")
 
     command.help = (
         f"Place {unit}'s systemd unit and its sysusers, tmpfiles (and udev) files from the "

@@ -113,14 +113,30 @@ def test_the_installed_edge_serves_the_handhelds_on_the_network(root: Path) -> N
 def test_the_edge_says_what_it_placed_and_the_commands_to_run_next(tmp_path: Path) -> None:
     out = install(edge_cli, tmp_path)
 
-    assert out.splitlines()[-5:] == [
+    assert out.splitlines()[-7:] == [
+        f"next, as root on the system booted from {tmp_path}:",
+        "  systemd-sysusers && systemd-tmpfiles --create",
+        "  udevadm control --reload && udevadm trigger",
+        "  systemctl daemon-reload",
+        "  systemctl enable --now warehouse-edge warehouse-edge-backup.timer",
+        f"to enable them in {tmp_path} now, without booting it:",
+        f"  systemctl --root {tmp_path} enable warehouse-edge warehouse-edge-backup.timer",
+    ]
+    assert f"installed {tmp_path}/etc/warehouse-edge/edge.toml" in out.splitlines()
+
+
+def test_installed_on_this_system_the_next_commands_are_for_this_system() -> None:
+    # a dry run at the default root writes nothing and says what a live install would print
+    result = CliRunner().invoke(edge_cli, ["install-systemd", "--dry-run"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-5:] == [
         "next, as root:",
         "  systemd-sysusers && systemd-tmpfiles --create",
         "  udevadm control --reload && udevadm trigger",
         "  systemctl daemon-reload",
         "  systemctl enable --now warehouse-edge warehouse-edge-backup.timer",
     ]
-    assert f"installed {tmp_path}/etc/warehouse-edge/edge.toml" in out.splitlines()
 
 
 def test_an_upgrade_replaces_the_unit_but_never_the_site_s_config(tmp_path: Path) -> None:
