@@ -2,7 +2,9 @@
 
 A mapping file (README.md shows a whole one) has `orders`, the path to the list of orders;
 `[[ready]]` status checks (a field spec with `ship = [...]` and `hold = [...]`); and tables of
-field specs `[order]`, `[ship_to]` and `[lines]` (its `from` the path to an order's lines).
+field specs `[order]`, `[ship_to]` and `[lines]` (its `from` the path to an order's lines; a
+line's `status` is "open", "cancel_requested" or "elsewhere" (another service ships it: left
+out), its optional `note` joins the buyer's note as "SKU: note", its `title` names it when refused).
 A field spec is a path ("consigneeInfo.city", "shipping_lines[0].title") or a table:
     from = "path" | ["path", …]  the value, or the list of values (null where missing)
     const = value                instead of `from`: always this value
@@ -53,8 +55,12 @@ ORDER_FIELDS = {
     "priority": "int",
 }
 SHIP_TO_FIELDS = dict.fromkeys(SHIP_TO_KEYS, "text")
-LINE_FIELDS = {"sku": "text", "qty": "qty", "lot": "text", "status": "text", "key": "text"}
-LINE_STATUSES = ("open", "cancel_requested")
+LINE_FIELDS = {
+    **{"sku": "text", "qty": "qty", "lot": "text", "status": "text", "key": "text"},
+    **{"note": "text", "title": "text"},
+}
+LINE_STATUSES = ("open", "cancel_requested", "elsewhere")  # elsewhere: left out, not ours to ship
+NOTE_MAX = 1000  # the order's buyer_note (central_sync/server/orders.py)
 REFUND_KEYS = ["from", "lines", "line", "qty"]
 REQUIRED = {"channel_order_id", "sku", "qty"}
 SPEC_KEYS, CHECK_KEYS = ["from", "const", "do", "default", "required"], ["ship", "hold"]
@@ -298,9 +304,11 @@ def _order(raw: Any, index: int, m: Mapping, base: PathParts) -> ChannelOrder | 
         ship_to = {
             k: _field(m.ship_to[k], raw, base) if k in m.ship_to else "" for k in SHIP_TO_KEYS
         }
-        lines = _lines(raw, base, m)
+        lines, notes = _lines(raw, base, m)
     except _Reject as e:
         return Rejected(index, order_id, e.where, e.reason)
+    if notes:  # each line's own note (Shopify line properties, an Amazon gift message)
+        fields["buyer_note"] = _cut(" / ".join(filter(None, [fields.get("buyer_note"), *notes])))
     given = {k: v for k, v in fields.items() if v is not None}
     return ChannelOrder(
         m.channel, lines=lines, ship_to={k: v or "" for k, v in ship_to.items()}, **given
@@ -315,7 +323,10 @@ def _ready(check: Source, raw: dict[str, Any], base: PathParts) -> None:
         raise _Reject(where, "missing" if value is None else f"unknown status {show(value)}")
 
 
-def _lines(raw: dict[str, Any], base: PathParts, m: Mapping) -> tuple[ChannelLine, ...]:
+def _lines(
+    raw: dict[str, Any], base: PathParts, m: Mapping
+) -> tuple[tuple[ChannelLine, ...], list[str]]:
+    """The order's lines still to ship, and the notes of those lines ("SKU: note")."""
     where, items = _first(raw, m.lines)
     base = (*base, *where)
     if not isinstance(items, list) or not items:
@@ -323,16 +334,23 @@ def _lines(raw: dict[str, Any], base: PathParts, m: Mapping) -> tuple[ChannelLin
             _show(base), "missing" if items is None else "no lines" if items == [] else "not a list"
         )
     refunded = _refunded(raw, m)
-    lines = []
+    lines, notes, elsewhere = [], [], []
     for n, item in enumerate(items):
         if not isinstance(item, dict):
             raise _Reject(_show((*base, n)), "not an object")
-        values = {k: _field(s, item, (*base, n)) for k, s in m.line.items()}
+        values = _line_values(item, (*base, n), m)
         status = values.get("status") or "open"
         if status not in LINE_STATUSES:
             raise _Reject(
                 _show((*base, n)), f"line status {show(status)} is not one of {LINE_STATUSES}"
             )
+        if status == "elsewhere":  # another fulfilment service ships it (Shopify, Amazon)
+            said = _get(item, m.line["status"].paths[0]) if m.line["status"].paths else None
+            source = _show(m.line["status"].paths[0]) if m.line["status"].paths else "status"
+            elsewhere.append(
+                f"{_show((*where, n))} {values['sku']} is fulfilled elsewhere ({source} {show(said)})"
+            )
+            continue
         gone = refunded.get(values.get("key") or "", 0)
         if gone >= values["qty"]:
             continue  # refunded whole: nothing of it ships
@@ -340,9 +358,29 @@ def _lines(raw: dict[str, Any], base: PathParts, m: Mapping) -> tuple[ChannelLin
             values["sku"], values["qty"] - gone, values.get("lot") or "", gone, status
         )
         lines.append(line)
+        if values.get("note"):
+            notes.append(f"{values['sku']}: {values['note']}")
+    if not lines and elsewhere:
+        raise _Reject(_show(base), "no line ships from this warehouse: " + "; ".join(elsewhere))
     if not lines:
         raise _Reject(_show(base), "every line is refunded: nothing to ship")
-    return tuple(lines)
+    return tuple(lines), notes
+
+
+def _line_values(item: dict[str, Any], base: PathParts, m: Mapping) -> dict[str, Any]:
+    """A line's mapped fields; a refusal names the line by its title when the mapping has one."""
+    try:
+        return {k: _field(s, item, base) for k, s in m.line.items()}
+    except _Reject as e:
+        title = _get(item, m.line["title"].paths[0]) if "title" in m.line else None
+        if isinstance(title, str) and title.strip():
+            raise _Reject(e.where, f"{e.reason} (the line {show(title.strip())})") from None
+        raise
+
+
+def _cut(text: str) -> str:
+    """A note no longer than the order takes, cut with an ellipsis."""
+    return text if len(text) <= NOTE_MAX else text[: NOTE_MAX - 1] + "…"
 
 
 def _refunded(raw: dict[str, Any], m: Mapping) -> dict[str, int]:

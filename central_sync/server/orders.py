@@ -297,9 +297,12 @@ def hold_reason(channel: str, ship_to: dict[str, str], lines: Sequence[tuple[str
         )
     missing = [k for k in ("name", "address") if not (ship_to.get(k) or "").strip()]
     if missing:
-        return (
-            f"ship-to incomplete (no {' or '.join(missing)}); for Amazon merge getOrderAddress's"
-            " ShippingAddress into the order (docs/central.md), or correct the address"
+        amazon = channel.startswith("amazon")  # getOrders alone carries no name or street
+        return f"ship-to incomplete (no {' or '.join(missing)}): " + (
+            "merge getOrderAddress's ShippingAddress into the order (docs/central.md, Amazon),"
+            " or correct the address (POST /api/v1/orders/{id}/address)"
+            if amazon
+            else "correct the address (POST /api/v1/orders/{id}/address) or cancel the order"
         )
     asked = [f"lines[{n}] {sku}" for n, (sku, status) in enumerate(lines) if status != "open"]
     if asked:

@@ -101,7 +101,12 @@ SAMPLES = [
                 "orders[5].cancelled_at",
                 "status 'cancelled' is not ready to ship",
             ),
-            (7, "5812345600983", "orders[7].line_items[1].sku", "missing"),
+            (
+                7,
+                "5812345600983",
+                "orders[7].line_items[1].sku",
+                "missing (the line 'Gift wrapping')",
+            ),
             (
                 10,
                 "5812345601451",

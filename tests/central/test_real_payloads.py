@@ -395,3 +395,125 @@ def test_a_line_refunded_whole_before_release_is_not_sent_to_the_edge(
     [released] = [c for c in edge.changes()["changes"] if c["type"] == "order_released"]
     assert released["order_id"] == waiting.id
     assert [(ln["sku"], ln["qty"]) for ln in released["data"]["lines"]] == [("IPOD2008RED", 1)]
+
+
+# Shopify's own REST SDK (shopify-api-ruby test/rest/<version>/order_test.rb) mocks each Admin API
+# call with a published response; tests/fixtures/channels/README.md names each one used here.
+
+
+def test_the_newest_shopify_order_list_maps_field_by_field_like_the_python_sdks_fixture() -> None:
+    [newest] = mapped(fixture("shopify_orders_2026_07.json"), "shopify")
+    [older] = mapped(fixture("shopify_orders.json"), "shopify")
+
+    assert isinstance(newest, ChannelOrder), newest
+    # its refund lists BLACK before GREEN, and each line carries current_quantity: same result
+    assert [(ln.sku, ln.qty, ln.refunded, ln.status) for ln in newest.lines] == [
+        ("IPOD2008RED", 1, 0, "open")
+    ]
+    assert newest.ship_to == {
+        "name": "Bob Norman",
+        "phone": "+1(502)-459-2181",
+        "country": "US",
+        "province": "KY",
+        "city": "Louisville",
+        "district": "",
+        "address": "Chestnut Street 92",
+        "postcode": "40202",
+    }
+    assert (newest.channel_order_id, newest.ordered_at, newest.currency, newest.total) == (
+        "450789469",
+        "2008-01-10T16:00:00Z",
+        "USD",
+        "598.94",
+    )
+    assert (newest.customer_ref, newest.service, newest.priority) == (
+        "bob.norman@mail.example.com",
+        "standard",  # "Free Shipping"
+        0,
+    )
+    assert (
+        newest.buyer_note == older.buyer_note == "custom engraving: Happy Birthday; colour: green"
+    )
+
+
+def test_a_shopify_line_fulfilled_by_another_service_never_ships_from_the_warehouse() -> None:
+    [order] = mapped(fixture("shopify_order_fulfilment_service.json"), "shopify")
+
+    # paid, with a shipping address, its one line fulfilled by the Shipwire app: not ours to ship
+    assert isinstance(order, Rejected), order
+    assert (order.channel_order_id, order.field) == ("1073459981", "order.line_items")
+    assert order.reason == (
+        "no line ships from this warehouse: line_items[0] IPOD2009BLACK is fulfilled"
+        " elsewhere (fulfillment_service 'shipwire-app')"
+    )
+
+
+def test_a_shopify_order_mixing_its_own_and_another_services_lines_ships_only_its_own() -> None:
+    document = fixture("shopify_orders_2026_07.json")
+    body = document["orders"][0] | {"refunds": [], "financial_status": "paid"}
+    body["line_items"][1]["fulfillment_service"] = "shipwire-app"  # as the published line above
+
+    [order] = mapped({"order": body}, "shopify")
+
+    assert isinstance(order, ChannelOrder), order
+    assert [(ln.sku, ln.qty) for ln in order.lines] == [("IPOD2008GREEN", 1), ("IPOD2008BLACK", 1)]
+
+
+def test_a_shopify_order_with_no_shipping_address_is_held_for_it_not_refused(
+    central: Central, edge: EdgeSide
+) -> None:
+    [order] = mapped(fixture("shopify_order_no_address.json"), "shopify")
+    assert isinstance(order, ChannelOrder), order
+    stock_up(central, edge, ["IPOD2009BLACK"])
+
+    [outcome] = central.ingest([order.to_json()])
+
+    assert (outcome.status, outcome.order_status) == ("imported", "on_hold")
+    assert outcome.reason == (
+        "ship-to incomplete (no name or address): correct the address"
+        " (POST /api/v1/orders/{id}/address) or cancel the order"
+    )
+    detail = central.order(outcome.id)
+    assert detail["warehouse"] is None
+    assert [(ln["sku"], ln["qty"]) for ln in detail["lines"]] == [("IPOD2009BLACK", 1)]
+    assert (detail["currency"], detail["total"]) == ("USD", "199.00")
+
+
+def test_a_shopify_custom_line_without_a_sku_is_refused_naming_the_line() -> None:
+    [order] = mapped(fixture("shopify_order_custom_lines.json"), "shopify")
+
+    assert isinstance(order, Rejected), order
+    assert (order.field, order.reason) == (
+        "order.line_items[0].sku",
+        "missing (the line 'Red Leather Coat')",
+    )
+
+
+def test_a_shopify_lines_properties_reach_the_pack_bench_in_the_buyers_note(
+    central: Central, edge: EdgeSide
+) -> None:
+    [order] = mapped({"order": shopify_unrefunded()}, "shopify")
+    assert isinstance(order, ChannelOrder), order
+    stock_up(central, edge, ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"])
+
+    [outcome] = central.ingest([order.to_json()])
+
+    note = (
+        "custom engraving: Happy Birthday; colour: green / IPOD2008GREEN: Custom Engraving"
+        " Front: Happy Birthday; Custom Engraving Back: Merry Christmas"
+    )
+    assert order.buyer_note == note
+    assert central.order(outcome.id)["buyer_note"] == note
+    [released] = [c for c in edge.changes()["changes"] if c["type"] == "order_released"]
+    assert released["data"]["buyer_note"] == note
+
+
+def test_a_cancelled_shopify_order_is_refused_as_not_ready_to_ship() -> None:
+    [order] = mapped(fixture("shopify_order_cancelled.json"), "shopify")
+
+    assert isinstance(order, Rejected), order
+    assert (order.channel_order_id, order.field, order.reason) == (
+        "450789469",
+        "order.cancelled_at",
+        "status 'cancelled' is not ready to ship",
+    )
