@@ -169,6 +169,26 @@ def test_a_supervisor_unlocks_a_locked_badge_and_a_picker_may_not(strict: Floor)
     assert strict.login("B-PICK")
 
 
+def test_a_supervisor_sees_the_badges_wrong_pins_locked_and_a_picker_may_not(
+    strict: Floor,
+) -> None:
+    sources = {a: (elsewhere(strict, a), new_device(strict.client, a)) for a in ("A", "B")}
+    for address in ("A", "A", "A", "B"):  # the fourth wrong PIN, from two handhelds, locks it
+        client, device = sources[address]
+        assert attempt(client, device, "B-PACK", "0000").status_code == 401
+    supervisor = strict.login("B-SUP")
+
+    listed = strict.client.get("/api/v1/operators/locked", headers=supervisor).json()
+    refused = strict.client.get("/api/v1/operators/locked", headers=strict.login("B-PICK"))
+
+    assert [(b["badge"], b["role"]) for b in listed] == [("B-PACK", "packer")]
+    assert listed[0]["locked_until"] > time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_authorized")
+    strict.client.post("/api/v1/operators/B-PACK/unlock", headers=supervisor)
+    assert strict.client.get("/api/v1/operators/locked", headers=supervisor).json() == []
+    assert strict.login("B-PACK")
+
+
 def test_the_cli_unlocks_a_locked_badge(strict: Floor) -> None:
     strict.store.writer.call(
         lambda tx: tx.execute(

@@ -48,6 +48,7 @@ NOT_OWNED = {
     "GET /api/v1/events/stream": SESSION,
     "POST /api/v1/pack/close": SESSION,
     "POST /api/v1/operators/{badge}/unlock": MANAGED,
+    "GET /api/v1/operators/locked": MANAGED,
     "GET /api/v1/count-tasks": MANAGED,
     "GET /api/v1/asns": MANAGED,
     "GET /api/v1/asns/{asn_id}": MANAGED,

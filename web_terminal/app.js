@@ -18,6 +18,7 @@ import { createExceptions, exceptionsScreen } from "./exceptions.js";
 import { closeoutScreen, createHandover, handoverScreen } from "./handover.js";
 import { countScreen, countsScreen, createCounts, refillScreen, refillsScreen } from "./counts.js";
 import { createKpis, kpiScreen } from "./kpis.js";
+import { badgesScreen, createBadges } from "./badges.js";
 import { boardScreen, createBoard } from "./board.js";
 import { createReturns } from "./returns.js";
 import { returnsScreen } from "./screens_returns.js";
@@ -40,6 +41,7 @@ const SCREENS = {
   returns: returnsScreen,
   kpis: kpiScreen,
   exceptions: exceptionsScreen,
+  badges: badgesScreen,
   counts: countsScreen,
   count: countScreen,
   refills: refillsScreen,
@@ -492,6 +494,8 @@ Object.assign(act, kpis.actions);
 Object.assign(act, createBoard({ state, render, go, needLogin, refuse }).actions);
 // The supervisor's exceptions: the open ones, a sound for a new one; acknowledge, resolve.
 Object.assign(act, createExceptions({ state, render, go, needLogin, refuse }).actions);
+// Locked badges: the ones wrong PINs locked, each unlocked with a tap.
+Object.assign(act, createBadges({ state, render, go, needLogin, refuse }).actions);
 // Carrier handover (交接单) and close-out: parcels into a carrier's bag; what is still here.
 Object.assign(act, createHandover({ state, render, go, needLogin, refuse, notify: (tone, text) => show(overlay, { tone, text }) }).actions);
 // Cycle counts: the open ones (blind: no expected quantity), counting one; a supervisor's review.

@@ -7,7 +7,8 @@ import { fill, h } from "./util.js";
 
 const $ = (id) => document.getElementById(id);
 
-const ROLES = {
+/** A role's name in the chosen language, by the role's code. */
+export const ROLES = {
   picker: () => t("role_picker"),
   packer: () => t("role_packer"),
   returns: () => t("role_returns"),

@@ -151,6 +151,7 @@ export function chooserScreen({ state, act }) {
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-board", t("task_board"), t("task_board_hint"), "▦", act.openBoard));
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-kpis", t("task_kpis"), t("task_kpis_hint"), "∿", act.openKpis));
   if (KPI_ROLES.has(role)) tiles.push(tile("btn-exceptions", t("task_exceptions"), t("task_exceptions_hint"), "!", act.openExceptions));
+  if (KPI_ROLES.has(role)) tiles.push(tile("btn-badges", t("task_badges"), t("task_badges_hint"), "⊙", act.openBadges));
   return {
     main: [h("h1", { class: "title" }, t("choose_task")), h("div", { class: "tiles" }, tiles)],
     actions: [row(button("btn-logout", t("btn_logout"), act.logout, { kind: "secondary" }))],

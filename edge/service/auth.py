@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
+from typing import Any
 
 import anyio.to_thread
 
@@ -170,6 +172,12 @@ def count_pin(
 async def logout(store: Store, session: ops.LoginSession) -> None:
     """End the session (and its open task)."""
     await store.writer.run(lambda tx: ops.end_session(tx, session.token_hash))
+
+
+def locked_badges(conn: sqlite3.Connection, now: datetime) -> list[dict[str, Any]]:
+    """The badges locked by wrong PINs now, for a supervisor to unlock (the lock ending first
+    first)."""
+    return ops.locked_badges(conn, now)
 
 
 async def unlock(store: Store, badge: str) -> None:

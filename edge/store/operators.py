@@ -307,6 +307,17 @@ def pin_state(tx: Tx, operator_id: int) -> sqlite3.Row:
     return row
 
 
+def locked_badges(conn: sqlite3.Connection, now: datetime) -> list[dict[str, Any]]:
+    """The badges wrong PINs have locked at `now`: badge, name, role and locked_until, the lock
+    ending first first."""
+    rows = conn.execute(
+        "SELECT badge, name, role, locked_until FROM operators"
+        " WHERE locked_until IS NOT NULL AND locked_until > ? ORDER BY locked_until, badge",
+        (utc(now),),
+    )
+    return [dict(r) for r in rows]
+
+
 def badges(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every operator's badge, name and role, by role and badge."""
     rows = conn.execute("SELECT badge, name, role FROM operators ORDER BY role, badge")

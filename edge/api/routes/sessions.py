@@ -1,7 +1,8 @@
-"""Device enrolment, login by badge + PIN, logout, unlocking a badge."""
+"""Device enrolment, login by badge + PIN, logout, the locked badges and unlocking one."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
@@ -137,6 +138,20 @@ async def logout(session: Operator, store: StoreDep) -> None:
 async def me(session: Operator) -> SessionOut:
     """Who is logged in on this token."""
     return session_out(session)
+
+
+class LockedBadge(BaseModel):
+    badge: str
+    name: str
+    role: str
+    locked_until: str = Field(description="When the lock ends by itself (UTC, ISO 8601).")
+
+
+@router.get("/operators/locked")
+async def locked(_: Manager, store: StoreDep) -> list[LockedBadge]:
+    """The badges wrong PINs have locked now (the lock ending first first): what a supervisor
+    unlocks with `POST /operators/{badge}/unlock`."""
+    return [LockedBadge(**b) for b in auth.locked_badges(store.read(), datetime.now(UTC))]
 
 
 @router.post("/operators/{badge}/unlock")
