@@ -22,6 +22,8 @@ but `join`, which drops it, and a `map` with a `null` key):
     { date = "%Y-%m-%d %H:%M:%S", tz = "+08:00" }   a time (strptime format or "iso") to UTC
                                  "2026-11-20T08:15:00Z"; times without an offset are read in tz
                                  ("+08:00" or a zone name such as "Asia/Shanghai"; default UTC)
+    { labels = ["a", "b"] }      a list of values (one per path in `from`) to "a: 1; b: 2", the
+                                 empty ones left out
     { map = { A = "x" }, else = "y" }  look the value up (non-text by its JSON: true, null, 3);
                                  not found and no `else`: "unknown value 'B'"
 Last the target's type: qty a whole number of 1 or more, priority a whole number, the rest text
@@ -97,7 +99,17 @@ class Mapping:
     lines: tuple[PathParts, ...]  # the first present is taken
     line: dict[str, Source]
     refunds: dict[str, PathParts] | None = None
-    merge: dict[str, PathParts] | None = None  # companion responses: payload path, id key
+    merge: Merge | None = None  # companion responses (import-orders --with)
+
+
+@dataclass(frozen=True)
+class Merge:
+    """How a companion response (one order's) is merged into the export's order."""
+
+    payload: PathParts  # where the response's data is
+    id: PathParts  # the key matching it to an order
+    item: PathParts | None = None  # in a list (an order's items), what matches an item
+    lines_call: str = ""  # the call whose response carries the lines, named when they are missing
 
 
 class _Reject(Exception):
@@ -149,8 +161,13 @@ def _compile(file: Path, data: dict[str, Any]) -> Mapping:
     merge = None
     if "merge" in data:
         table = _table(data, "merge")
-        _known(table, ["payload", "id"], "merge.")
-        merge = {k: _path(table.get(k), f"merge.{k}") for k in ("payload", "id")}
+        _known(table, ["payload", "id", "item", "lines_call"], "merge.")
+        item = _path(table["item"], "merge.item") if "item" in table else None
+        call = table.get("lines_call", "")
+        if not isinstance(call, str):
+            raise _Reject("merge.lines_call", 'must be text (the call\'s name: "getOrderItems")')
+        payload, order_id = (_path(table.get(k), f"merge.{k}") for k in ("payload", "id"))
+        merge = Merge(payload, order_id, item, call)
     return Mapping(
         file,
         channel,
@@ -261,27 +278,64 @@ def map_document(document: Any, mapping: Mapping) -> Iterator[ChannelOrder | Rej
 def merge_companions(document: Any, companions: list[Any], mapping: Mapping) -> list[str]:
     """Merge each companion response (one order's, e.g. Amazon's getOrderItems or
     getOrderAddress) into the order of the export with the same id: every key of its payload
-    but the id is set on that order. Returns a problem per companion that could not be merged."""
-    if mapping.merge is None:
+    but the id is set on that order. A list (an order's items) is added to what earlier
+    companions gave, an item matched by the mapping's `item` key merged into its namesake, an
+    item given twice kept once: pages of one call, or a call adding to each item, go in whole.
+    Returns a problem per companion that could not be merged, and one for an order whose last
+    page says there is more (NextToken)."""
+    merge = mapping.merge
+    if merge is None:
         return [
             f"channel {mapping.channel} takes no companion responses (its mapping has no [merge])"
         ]
     _, orders = _first(document, mapping.orders)
     orders = [orders] if isinstance(orders, dict) else orders if isinstance(orders, list) else []
-    id_key = mapping.merge["id"]
-    by_id = {str(_get(o, id_key)): o for o in orders if isinstance(o, dict)}
-    problems = []
+    by_id = {str(_get(o, merge.id)): o for o in orders if isinstance(o, dict)}
+    problems, more = [], {}
     for n, companion in enumerate(companions):
-        payload = _get(companion, mapping.merge["payload"])
-        order_id = _get(payload, id_key)
+        payload = _get(companion, merge.payload)
+        order_id = _get(payload, merge.id)
         if not isinstance(payload, dict) or str(order_id) not in by_id:
             problems.append(
-                f"companion {n + 1}: no order {_show(id_key)} {show(order_id)} in the export"
+                f"companion {n + 1}: no order {_show(merge.id)} {show(order_id)} in the export"
             )
             continue
-        skip = {id_key[-1], "NextToken"}
-        by_id[str(order_id)].update({k: v for k, v in payload.items() if k not in skip})
+        order = by_id[str(order_id)]
+        for key, value in payload.items():
+            if key in (merge.id[-1], "NextToken"):
+                continue
+            if isinstance(value, list) and isinstance(order.get(key), list):
+                order[key] = _merged_items(order[key], value, merge.item)
+                more[(str(order_id), key)] = (n, payload.get("NextToken") is not None)
+            else:
+                order[key] = value
+                if isinstance(value, list):
+                    more[(str(order_id), key)] = (n, payload.get("NextToken") is not None)
+    problems += [
+        f"companion {n + 1}: order {order_id}'s {key} go on in another page (NextToken):"
+        " give every page with --with"
+        for (order_id, key), (n, going_on) in more.items()
+        if going_on
+    ]
     return problems
+
+
+def _merged_items(have: list[Any], new: list[Any], item_key: PathParts | None) -> list[Any]:
+    """`have` with `new` added: an item whose `item_key` matches one there merged into it, an
+    item already there not repeated, the others appended."""
+    out = [dict(i) if isinstance(i, dict) else i for i in have]
+    for item in new:
+        key = _get(item, item_key) if item_key else None
+        same = [
+            o
+            for o in out
+            if key is not None and isinstance(o, dict) and _get(o, item_key or ()) == key
+        ]
+        if same and isinstance(item, dict):
+            same[0].update(item)
+        elif item not in out:
+            out.append(item)
+    return out
 
 
 def _first(data: Any, paths: tuple[PathParts, ...]) -> tuple[PathParts, Any]:
@@ -329,6 +383,11 @@ def _lines(
     """The order's lines still to ship, and the notes of those lines ("SKU: note")."""
     where, items = _first(raw, m.lines)
     base = (*base, *where)
+    if items is None and m.merge is not None and m.merge.lines_call:
+        call = m.merge.lines_call
+        raise _Reject(
+            _show(base), f"missing (merge each order's {call} response: import-orders --with)"
+        )
     if not isinstance(items, list) or not items:
         raise _Reject(
             _show(base), "missing" if items is None else "no lines" if items == [] else "not a list"

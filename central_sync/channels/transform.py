@@ -133,6 +133,30 @@ def _pairs(value: Any) -> Any:
     return text(value)
 
 
+def _labels(names: list[Any], _: dict[str, Any]) -> Step:
+    """A list of values (`from` a list of paths) as "label: value; …", one label per path, the
+    empty ones left out and a pair said twice kept once; none: missing."""
+    if not names or not all(isinstance(n, str) for n in names):
+        raise ValueError("labels takes a list of texts, one per path in `from`")
+
+    def step(value: Any) -> str | None:
+        values = value if isinstance(value, list) else [value]
+        if len(values) != len(names):
+            raise Bad(f"{len(names)} labels for {len(values)} values")
+        said: list[str] = []
+        for name, part in zip(names, values, strict=True):
+            if part is None or part == "":
+                continue
+            if isinstance(part, dict | list):
+                raise Bad(f"not text: {show(part)}")
+            pair = f"{name}: {key_text(part).strip()}"
+            if pair not in said:
+                said.append(pair)
+        return "; ".join(said) or None
+
+    return step
+
+
 SIMPLE: dict[str, Step] = {
     "strip": lambda v: v.strip() if isinstance(v, str) else v,
     "upper": lambda v: v.upper() if isinstance(v, str) else v,
@@ -148,6 +172,7 @@ TAKES: dict[str, tuple[type, set[str], Callable[[Any, dict[str, Any]], Step]]] =
     "join": (str, set(), _join),
     "date": (str, {"tz"}, _date),
     "map": (dict, {"else"}, _map),
+    "labels": (list, set(), _labels),
 }
 
 
@@ -163,5 +188,6 @@ def compile_step(raw: Any) -> Step:
     if extra := set(options) - takes:
         raise ValueError(f"{names[0]} takes no option {', '.join(sorted(extra))}")
     if not isinstance(raw[names[0]], kind):
-        raise ValueError(f"{names[0]} takes a {'table' if kind is dict else 'string'}")
+        said = "table" if kind is dict else "list" if kind is list else "string"
+        raise ValueError(f"{names[0]} takes a {said}")
     return make(raw[names[0]], options)

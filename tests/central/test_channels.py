@@ -374,6 +374,9 @@ TRANSFORMS = [
     ({"map": {"null": "open"}, "else": "cancelled"}, "2026-11-20T15:02:11+01:00", "cancelled"),
     ({"map": {"1": "waiting"}}, 1, "waiting"),
     ({"map": {"Std": "standard"}}, "Std", "standard"),
+    ({"labels": ["gift", "url"]}, ["For you!", None], "gift: For you!"),
+    ({"labels": ["gift", "gift", "url"]}, ["Hi", "Hi", "https://x"], "gift: Hi; url: https://x"),
+    ({"labels": ["gift"]}, [""], None),
 ]
 
 
@@ -405,6 +408,8 @@ REFUSALS = [
     ({"date": "iso"}, 1763626500, "not text: 1763626500"),
     ({"map": {"Std": "standard"}}, "Overnight", "unknown value 'Overnight'"),
     ({"map": {"Std": "standard"}}, "x" * 50, "unknown value '" + "x" * 39 + "…'"),
+    ({"labels": ["gift", "url"]}, ["For you!"], "2 labels for 1 values"),
+    ({"labels": ["gift"]}, [{"a": 1}], 'not text: {"a": 1}'),
 ]
 
 
@@ -576,7 +581,7 @@ from = "orders"
 sku = "sku"
 qty = "num"
 """
-KNOWN = "strip, upper, int, decimal, first, last, pairs, split, join, date, map"
+KNOWN = "strip, upper, int, decimal, first, last, pairs, split, join, date, map, labels"
 
 
 @pytest.mark.parametrize(
@@ -595,6 +600,18 @@ KNOWN = "strip, upper, int, decimal, first, last, pairs, split, join, date, map"
         (
             MINIMAL.replace('qty = "num"', 'qty = { from = "num", do = [{ split = 1 }] }'),
             "lines.qty.do: split takes a string",
+        ),
+        (
+            MINIMAL.replace('qty = "num"', 'qty = { from = "num", do = [{ labels = [] }] }'),
+            "lines.qty.do: labels takes a list of texts, one per path in `from`",
+        ),
+        (
+            MINIMAL.replace('qty = "num"', 'qty = { from = "num", do = [{ labels = "gift" }] }'),
+            "lines.qty.do: labels takes a list",
+        ),
+        (
+            MINIMAL + '[merge]\npayload = "payload"\nid = "tid"\nlines_call = 3\n',
+            'merge.lines_call: must be text (the call\'s name: "getOrderItems")',
         ),
         (
             MINIMAL.replace(

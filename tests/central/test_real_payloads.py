@@ -24,6 +24,7 @@ from central_sync.server.orders import ShipTo
 from tests.central.support import EdgeSide
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
+MERGE_ITEMS = "missing (merge each order's getOrderItems response: import-orders --with)"
 
 
 def fixture(name: str) -> Any:
@@ -75,8 +76,8 @@ def test_a_taobao_trade_is_released_with_its_notes_on_the_feed(
 def test_amazon_get_orders_alone_is_held_for_its_address_not_refused(central: Central) -> None:
     items = mapped(fixture("amazon_getOrders.json"), "amazon")
     assert [(i.field, i.reason) for i in items if isinstance(i, Rejected)] == [
-        ("payload.Orders[0].OrderItems", "missing"),
-        ("payload.Orders[1].OrderItems", "missing"),
+        ("payload.Orders[0].OrderItems", MERGE_ITEMS),
+        ("payload.Orders[1].OrderItems", MERGE_ITEMS),
     ]  # getOrders has no lines: getOrderItems must be merged
     central.upsert_products([("NABetaASINB00551Q3CS", ProductIn(name="Card Book"))])
     document = fixture("amazon_getOrders.json")
@@ -517,3 +518,172 @@ def test_a_cancelled_shopify_order_is_refused_as_not_ready_to_ship() -> None:
         "order.cancelled_at",
         "status 'cancelled' is not ready to ship",
     )
+
+
+# Amazon's Orders v0 model (selling-partner-api-models, models/orders-api-model/ordersV0.json):
+# the x-amzn-api-sandbox responses and the `examples` of each call.
+
+
+def amazon_get_order() -> tuple[Any, list[str]]:
+    """getOrder's TEST_CASE_200 (one order, no lines, no buyer) merged with that order's
+    getOrderItems, getOrderAddress and getOrderBuyerInfo sandbox responses."""
+    document = fixture("amazon_getOrder.json")
+    companions = ["amazon_getOrderItems.json", "amazon_getOrderAddress.json"]
+    companions += ["amazon_getOrderBuyerInfo.json"]
+    problems = merge_companions(document, [fixture(c) for c in companions], load_mapping("amazon"))
+    return document, problems
+
+
+def test_amazons_get_order_with_its_items_address_and_buyer_maps_field_by_field() -> None:
+    document, problems = amazon_get_order()
+
+    [order] = mapped(document, "amazon")
+
+    assert problems == []
+    assert isinstance(order, ChannelOrder), order
+    assert (order.channel_order_id, order.ordered_at, order.ship_by) == (
+        "902-1845936-5435065",
+        "1970-01-19T03:58:30Z",
+        "1970-01-19T04:05:13Z",
+    )
+    assert (order.currency, order.total, order.service, order.priority) == (
+        "USD",
+        "11.01",
+        "standard",  # "Std US D2D Dom"
+        0,
+    )
+    assert order.customer_ref == "fzyrv6gwkhbb15c@example.com"  # getOrderBuyerInfo's BuyerEmail
+    assert order.ship_to == {
+        "name": "MFNIntegrationTestMerchant",
+        "phone": "+1 480-386-0930 ext. 73824",
+        "country": "US",
+        "province": "WA",
+        "city": "SEATTLE",
+        "district": "",
+        "address": "2201 WESTLAKE AVE",
+        "postcode": "98121-2778",
+    }
+    assert [(ln.sku, ln.qty, ln.status) for ln in order.lines] == [
+        ("NABetaASINB00551Q3CS", 1, "cancel_requested")
+    ]
+
+
+def test_amazons_get_order_is_held_at_central_for_the_buyers_cancel_request(
+    central: Central, edge: EdgeSide
+) -> None:
+    document, _ = amazon_get_order()
+    [order] = mapped(document, "amazon")
+    assert isinstance(order, ChannelOrder)
+    stock_up(central, edge, ["NABetaASINB00551Q3CS"])
+
+    [outcome] = central.ingest([order.to_json()])
+
+    assert (outcome.status, outcome.order_status) == ("imported", "on_hold")
+    detail = central.order(outcome.id)
+    assert (detail["customer_ref"], detail["currency"], detail["total"]) == (
+        "fzyrv6gwkhbb15c@example.com",
+        "USD",
+        "11.01",
+    )
+    assert detail["ship_to"]["address"] == "2201 WESTLAKE AVE"
+    assert [(ln["sku"], ln["qty"]) for ln in detail["lines"]] == [("NABetaASINB00551Q3CS", 1)]
+
+
+def test_get_order_items_pages_are_merged_together_and_a_missing_last_page_is_named() -> None:
+    document = fixture("amazon_getOrders.json")
+    order_id = "902-1845936-5435065"
+    first_page = fixture("amazon_getOrderItems_example.json")  # published with a NextToken
+    first_page["payload"]["AmazonOrderId"] = order_id  # the example's order is not in getOrders
+    last_page = fixture("amazon_getOrderItems.json")  # that order's sandbox items, no NextToken
+    mapping = load_mapping("amazon")
+
+    alone = merge_companions(fixture("amazon_getOrders.json"), [first_page], mapping)
+    problems = merge_companions(document, [first_page, last_page], mapping)
+
+    assert alone == [
+        "companion 1: order 902-1845936-5435065's OrderItems go on in another page (NextToken):"
+        " give every page with --with"
+    ]
+    assert problems == []
+    order = mapped(document, "amazon")[0]
+    assert isinstance(order, ChannelOrder), order
+    assert [(ln.sku, ln.qty) for ln in order.lines] == [
+        ("CBA_OTF_1", 1),
+        ("CBA_OTF_5", 2),
+        ("NABetaASINB00551Q3CS", 1),
+    ]  # not the last page's line alone
+
+
+def test_the_same_items_page_given_twice_does_not_double_the_quantities() -> None:
+    document = fixture("amazon_getOrders.json")
+    items = fixture("amazon_getOrderItems.json")
+
+    merge_companions(
+        document, [items, fixture("amazon_getOrderItems.json")], load_mapping("amazon")
+    )
+
+    order = mapped(document, "amazon")[0]
+    assert isinstance(order, ChannelOrder)
+    assert [(ln.sku, ln.qty) for ln in order.lines] == [("NABetaASINB00551Q3CS", 1)]
+
+
+def test_an_amazon_gift_message_and_customization_reach_the_buyers_note() -> None:
+    document = fixture("amazon_getOrders.json")
+    page = fixture("amazon_getOrderItems_example.json")
+    page["payload"] |= {"AmazonOrderId": "902-1845936-5435065", "NextToken": None}
+    merge_companions(document, [page], load_mapping("amazon"))
+
+    order = mapped(document, "amazon")[0]
+
+    assert isinstance(order, ChannelOrder), order
+    url = "https://zme-caps.amazon.com/t/bR6qHkzSOxuB/J8nbWhze0Bd3DkajkOdY-XQbWkFralegp2sr_QZiKEE/1"
+    assert order.buyer_note == (
+        f"CBA_OTF_1: gift message: For you!; customization: {url} / "
+        f"CBA_OTF_5: gift message: For you!; customization: {url}"
+    )
+
+
+def test_get_order_items_buyer_info_is_merged_into_the_item_with_the_same_id() -> None:
+    document = fixture("amazon_getOrders.json")
+    items = fixture("amazon_getOrderItems.json")
+    buyer_info = fixture("amazon_getOrderItemsBuyerInfo.json")  # published for OrderItemId
+    buyer_info["payload"]["OrderItems"][0]["OrderItemId"] = "05015851154158"  # …that item's
+
+    problems = merge_companions(document, [items, buyer_info], load_mapping("amazon"))
+
+    assert problems == []
+    order = mapped(document, "amazon")[0]
+    assert isinstance(order, ChannelOrder), order
+    assert [(ln.sku, ln.qty) for ln in order.lines] == [("NABetaASINB00551Q3CS", 1)]
+    assert order.buyer_note == "NABetaASINB00551Q3CS: gift message: Et toi!; customization: " + (
+        "https://zme-caps.amazon.com/t/bR6qHkzSOxuB/J8nbWhze0Bd3DkajkOdY-XQbWkFralegp2sr_QZiKEE/1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "reason"),
+    [
+        (
+            "amazon_getOrders.json",
+            "payload.Orders[0].OrderItems",
+            "missing (merge each order's getOrderItems response: import-orders --with)",
+        ),
+        (
+            "amazon_getOrders_example.json",
+            "payload.Orders[0].OrderStatus",
+            "status 'Pending' is not ready to ship",
+        ),
+        (
+            "amazon_getOrder_IBA.json",
+            "payload.OrderStatus",
+            "status 'Shipped' is not ready to ship",
+        ),
+    ],
+)
+def test_each_published_amazon_example_not_ready_to_ship_is_refused_with_its_reason(
+    name: str, field: str, reason: str
+) -> None:
+    first = mapped(fixture(name), "amazon")[0]
+
+    assert isinstance(first, Rejected)
+    assert (first.field, first.reason) == (field, reason)
