@@ -143,6 +143,9 @@ Send = Callable[[Connection], Awaitable[bool]]
 @dataclass
 class ClientRun:
     latencies: list[float] = field(default_factory=list)
+    # paced runs: how long after its due time each request was sent (the generator's own lag,
+    # not counted in `latencies`, which run from the send)
+    late: list[float] = field(default_factory=list)
     errors: int = 0
     started: float = 0.0
     ended: float = 0.0
@@ -170,9 +173,10 @@ async def drive_one(
             if pace:
                 if due > now:
                     await asyncio.sleep(due - now)
-                due += pace
                 if (now := time.perf_counter()) >= deadline:
                     break
+                run.late.append(max(0.0, now - due))
+                due += pace
             try:
                 ok = await send(conn)
             except (

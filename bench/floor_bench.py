@@ -34,6 +34,7 @@ from bench.common import (  # noqa: E402
     figures,
     log_in,
     machine,
+    percentile,
     run_together,
     stopped,
     window,
@@ -250,6 +251,32 @@ def kinds_figures(tally: Tally, kinds: list[str], elapsed: float) -> dict[str, A
     )
 
 
+def tail_by_kind(tally: Tally, kinds: list[str], elapsed: float) -> dict[str, Any]:
+    """Each kind of request's figures, its requests over TARGET_P99_MS and its share of all the
+    requests over it: which kinds make the tail."""
+    slow = {k: sum(x * 1000 > TARGET_P99_MS for x in tally.latencies[k]) for k in kinds}
+    total = sum(slow.values())
+    return {
+        k: kinds_figures(tally, [k], elapsed)
+        | {
+            "over_10_ms": slow[k],
+            "share_of_over_10_ms": round(slow[k] / total, 3) if total else 0.0,
+        }
+        for k in kinds
+        if tally.latencies[k]
+    }
+
+
+def lateness(runs: list[Any]) -> dict[str, Any]:
+    """How late after its due time the generator sent each request (its own lag, not in the
+    latencies): p50, p99, max in ms and how many were over 1 ms late."""
+    late = sorted(x for r in runs for x in r.late)
+    return {
+        f"late_{name}_ms": round(1000 * percentile(late, q), 2)
+        for name, q in (("p50", 0.5), ("p99", 0.99), ("max", 1.0))
+    } | {"late_over_1_ms": sum(x > 0.001 for x in late)}
+
+
 def rss_mb(pid: int) -> dict[str, Any]:
     """The server's resident memory now and at its peak (Linux /proc), in MB, and its threads."""
     return process_memory(pid)
@@ -298,6 +325,8 @@ async def floor_phase(
     head_start = await fill_totes(target, terminals["pick"], floor, totes, len(terminals["pack"]))
     senders = floor_senders(terminals, bins, floor, totes, tally)
     before = await writer_counts(target.url)
+    # on stderr, for a profiler to attach to the server (pid) for this phase only
+    print(f"floor phase starts: server pid {target.pid}", file=sys.stderr, flush=True)
     runs, cpu = await run_together(target, senders, seconds, rate=len(senders) / interval)
     elapsed = window(runs)
     requests = ["start", *SCAN_KINDS, "pack_tote", "pack_item", "pack_close"]
@@ -313,6 +342,8 @@ async def floor_phase(
         | head_start
         | {"all": kinds_figures(tally, requests, elapsed)}
         | {"by_role": {r: kinds_figures(tally, k, elapsed) for r, k in by_role.items()}}
+        | {"by_kind": tail_by_kind(tally, requests, elapsed)}
+        | {"generator": lateness(runs)}
         | {
             "pack_idle_ticks": len(tally.latencies["idle"]),
             "units_picked": tally.units_picked,
@@ -337,6 +368,7 @@ async def noop_phase(target: Target, terminals: int, seconds: float, interval: f
             "errors": sum(r.errors for r in runs),
         }
         | figures(latencies, window(runs))
+        | {"generator": lateness(runs)}
         | cpu
     )
 

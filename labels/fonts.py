@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
@@ -107,7 +108,18 @@ def _load(candidate: FontFile) -> TTFont | None:
     if not candidate.path.is_file():
         return None
     try:
-        return TTFont(CJK, str(candidate.path), subfontIndex=candidate.index)
+        font = TTFont(CJK, str(candidate.path), subfontIndex=candidate.index)
     except (TTFError, OSError) as err:
         log.warning("font %s cannot be used: %s", candidate.path, err)
         return None
+    _keep_tables(font.face)
+    return font
+
+
+def _keep_tables(face: Any) -> None:
+    """Each table read out of the font file once. reportlab copies the tables it needs out of
+    the file's bytes every time a document embeds its subset of the font: for a CJK font the
+    glyph table alone is about 10 MB, copied for every label printed (a third of a waybill's
+    rendering time, in the print thread that shares the GIL with the event loop). The tables
+    are bytes, which nobody changes: the same ones serve every document."""
+    face.get_table = cache(face.get_table)

@@ -90,6 +90,12 @@ def test_the_floor_bench_reports_each_role_the_noop_and_the_edges_memory(tmp_pat
     assert floor["by_role"].keys() == {"pick", "pack", "move", "lookup"}
     assert all(r["count"] > 0 for r in floor["by_role"].values()), floor["by_role"]
     assert floor["all"]["errors"] == 0, floor["error_samples"]
+    kinds = floor["by_kind"]
+    assert {"move", "lookup"} <= kinds.keys()
+    assert sum(k["count"] for k in kinds.values()) == floor["all"]["count"]
+    assert {"over_10_ms", "share_of_over_10_ms", "p99_ms"} <= kinds["move"].keys()
+    late = {"late_p50_ms", "late_p99_ms", "late_max_ms", "late_over_1_ms"}
+    assert late <= noop["generator"].keys() and late <= floor["generator"].keys()
     assert report["rss_peak_mb"] > 0
     assert report["targets_met"].keys() == {"p99_under_10_ms", "no_errors", "rss_under_200_mb"}
     assert (report["server_exit"], report["verify_ok"]) == (0, True)

@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zxingcpp
@@ -219,6 +220,40 @@ def test_the_cjk_font_is_embedded_in_the_waybill(tmp_path: Path) -> None:
     rows = [line.split() for line in listing.stdout.splitlines() if face in line]
     # name, type, encoding, emb, sub, uni: the subset's name is prefixed, e.g. AAAAAA+
     assert [(row[1], row[3], row[4]) for row in rows] == [("TrueType", "yes", "yes")]
+
+
+class CopiesCounted(bytes):
+    """A font file's bytes that count the slices of a megabyte or more taken from them."""
+
+    big_copies = 0
+
+    def __getitem__(self, key: Any) -> Any:
+        part = super().__getitem__(key)
+        if isinstance(key, slice) and len(part) >= 1 << 20:
+            type(self).big_copies += 1
+        return part
+
+
+def test_printing_many_chinese_waybills_copies_the_cjk_fonts_glyph_table_at_most_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert cjk_font() == CJK
+    face = pdfmetrics.getFont(CJK).face
+    monkeypatch.setattr(face, "_ttf_data", CopiesCounted(face._ttf_data))
+    monkeypatch.setattr(CopiesCounted, "big_copies", 0)
+
+    pdfs = [waybill_pdf(replace(WAYBILL, order_number=f"SO-{n}")) for n in range(5)]
+
+    assert all(face.name in pdf for pdf in pdfs)  # each embeds its subset of the CJK font
+    assert CopiesCounted.big_copies <= 1
+
+
+def test_reportlabs_c_accelerators_are_installed() -> None:
+    from reportlab.lib import rl_accel
+
+    # the pure-Python fallbacks are functions defined in reportlab; the accelerated are builtins
+    assert type(rl_accel.fp_str).__name__ == "builtin_function_or_method"
+    assert type(rl_accel.asciiBase85Encode).__name__ == "builtin_function_or_method"
 
 
 def test_the_waybills_text_holds_every_field_and_the_recipient_in_chinese() -> None:
