@@ -248,14 +248,6 @@ def test_printing_many_chinese_waybills_copies_the_cjk_fonts_glyph_table_at_most
     assert CopiesCounted.big_copies <= 1
 
 
-def test_reportlabs_c_accelerators_are_installed() -> None:
-    from reportlab.lib import rl_accel
-
-    # the pure-Python fallbacks are functions defined in reportlab; the accelerated are builtins
-    assert type(rl_accel.fp_str).__name__ == "builtin_function_or_method"
-    assert type(rl_accel.asciiBase85Encode).__name__ == "builtin_function_or_method"
-
-
 def test_the_waybills_text_holds_every_field_and_the_recipient_in_chinese() -> None:
     lines = page_text(waybill_pdf(WAYBILL)).splitlines()
 
