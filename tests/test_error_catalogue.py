@@ -566,6 +566,18 @@ def parcel_not_ready(f: Floor) -> Act:
     return closing(f, packing_order(f, "T-0001", EAN13))
 
 
+def order_packed_elsewhere(f: Floor) -> Act:
+    """Two handhelds on one order: the other packs and closes it; this one scans a unit more."""
+    h = packing_order(f, "T-0001", EAN13)
+    other = add_colleague(f, "B-PACK-2", "packer")
+    body = {"workflow": "pack", "station": "BENCH-1"}
+    assert f.client.post("/api/v1/work-sessions", json=body, headers=other).status_code == 200
+    for code in ("T-0001", EAN13, EAN13):
+        assert f.scan(other, code).status_code == 200, code
+    assert closing(f, other)({}).status_code == 200
+    return lambda lang: f.scan(h | lang, EAN13)
+
+
 def parcel_empty(f: Floor) -> Act:
     h = packing_order(f, "T-0001")
     return lambda lang: f.scan(h | lang, "CMD:DONE")
@@ -990,6 +1002,7 @@ SCENARIOS: dict[str, Scenario] = {
         weight_off,
         tracking_range_used_up,
         parcel_not_ready,
+        order_packed_elsewhere,
         parcel_empty,
         no_printer,
         no_weight,
@@ -1077,6 +1090,7 @@ BY_OPERATOR = (
     "weight_off",
     "tracking_range_used_up",
     "parcel_not_ready",
+    "order_packed_elsewhere",
     "parcel_empty",
     "no_printer",
     "no_weight",

@@ -3,7 +3,8 @@ Debian's Chromium at 360×640 with touch, with the demo's barcode sheet and its 
 scans only. The handheld's weight step asks for a typed weight at once; the demo's only printer
 (BENCH-1's) prints the waybill; the dock's dispatch scan ships the order. Another device packing
 the order on screen makes the screen say so, live; a badge scanned while signed in switches user
-after a confirmation."""
+after a confirmation; the handheld is then free for the next tote, and a unit of that order
+scanned still is refused saying why."""
 
 from __future__ import annotations
 
@@ -185,6 +186,13 @@ def test_a_packer_on_a_handheld_packs_and_ships_a_demo_order_typing_or_scanning_
     news = hh.by("message").filter(has_text="another device")
     news.wait_for(timeout=ANSWER_TIMEOUT_MS)
     told = str(news.inner_text())
+    step_after = hh.attr("step", "data-step")  # the bench is free again: the next tote
+    packed_sku = read_only(
+        edge.db, "SELECT sku FROM order_lines WHERE order_id = ? LIMIT 1", (other,)
+    )[0][0]
+    hh.scan(sheet.code(packed_sku))  # a unit of it scanned still: refused, says why
+    refused = (hh.attr("feedback", "data-code"), hh.text("feedback-detail"))
+    dismiss(hh)
 
     # A badge scanned while signed in: log in as its owner, once confirmed.
     hh.page.keyboard.type(sheet.code(SUPERVISOR) + "\n")
@@ -195,6 +203,9 @@ def test_a_packer_on_a_handheld_packs_and_ships_a_demo_order_typing_or_scanning_
     badge = hh.text("badge")
 
     assert told.endswith("was packed on another device.")
+    assert step_after == "order"
+    assert refused[0] == "order_packed_elsewhere"
+    assert refused[1].startswith(f"Order {other} was packed meanwhile on another bench")
     assert order_status(edge, other) == "packed"
     assert asked == f"Log in as {sheet.code(SUPERVISOR)}? Zhang Wei is logged out on this device."
     assert sheet.code(SUPERVISOR) in badge

@@ -128,3 +128,47 @@ def test_verification_never_counts_more_than_was_picked(skus: list[str]) -> None
             pass
 
     assert all(s.verified.get(line.line_id, 0) <= line.to_pack for line in ORDER.lines)
+
+
+# The same order packed meanwhile on another device: its parcel 1 closed, every unit packed.
+PACKED_ELSEWHERE = PackOrder(
+    "O-1",
+    "packed",
+    (PackLine("O-1-1", "TEA", 2, packed=2), PackLine("O-1-2", "MUG", 1, packed=1)),
+    None,
+    parcels=1,
+)
+OTHER = PackOrder("O-2", "picked", (PackLine("O-2-1", "MUG", 1),), "T-0002")
+
+
+@pytest.mark.parametrize("verified", [{}, {"O-1-1": 1}, {"O-1-1": 2, "O-1-2": 1}])
+def test_a_session_whose_order_was_packed_on_another_device_takes_the_next_tote_not_its_units(
+    verified: dict[str, int],
+) -> None:
+    stale = PackSession("O-1", verified)
+
+    with pytest.raises(EdgeError) as unit:
+        decide_pack(stale, scanned("product", "TEA"), PackContext(PACKED_ELSEWHERE))
+    opened = decide_pack(
+        stale, scanned("container", "T-0002"), PackContext(PACKED_ELSEWHERE, OTHER)
+    )
+
+    assert step_of(stale, PACKED_ELSEWHERE) == "order"
+    assert (unit.value.code, unit.value.params) == ("order_packed_elsewhere", {"order_id": "O-1"})
+    assert opened.state == PackSession("O-2")
+
+
+def test_a_session_on_a_later_parcel_of_its_own_order_is_not_taken_for_another_devices() -> None:
+    first_closed = PackOrder(
+        "O-1",
+        "picked",
+        (PackLine("O-1-1", "TEA", 2, packed=1), PackLine("O-1-2", "MUG", 1)),
+        "T-0001",
+        parcels=1,
+    )
+
+    decision = decide_pack(
+        PackSession("O-1", parcel_no=2), scanned("product", "TEA"), PackContext(first_closed)
+    )
+
+    assert decision.state.verified == {"O-1-1": 1}

@@ -50,6 +50,7 @@ STATUS: dict[str, int] = {
     "bad_transition": 409,
     "exception_resolved": 409,
     "board_card_stale": 409,
+    "order_packed_elsewhere": 409,
     "board_not_a_picker": 422,
     "board_not_assignable": 409,
     "board_list_started": 409,

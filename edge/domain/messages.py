@@ -410,6 +410,13 @@ CATALOGUE: dict[str, Message] = {
         "Order {order_id} cannot be packed now (it is {status}). Ask a supervisor.",
         "订单 {order_id} 现在不能打包（状态为 {status}）。请联系主管。",
     ),
+    "order_packed_elsewhere": Message(
+        "Order {order_id} was packed meanwhile on another bench or handheld: nothing was recorded"
+        " here. Give any of its items you hold to a supervisor, then scan the tote of the next"
+        " order.",
+        "订单 {order_id} 已在其他包装台或手持终端打包完毕：此处未记录任何操作。如您手上还有该订单的"
+        "商品，请交给主管，然后扫描下一个订单的周转箱。",
+    ),
     "parcel_not_ready": Message(
         "The parcel of order {order_id} is not ready to close: scan its items first (or DONE to close a full box).",
         "订单 {order_id} 的包裹还不能封箱：请先扫描商品（装满一箱时扫描“完成”）。",
@@ -637,6 +644,11 @@ PROMPTS: dict[str, Message] = {
     ),
     "scan_pack_order": Message(
         "Scan the tote or the order to pack.", "请扫描要打包的周转箱或订单。"
+    ),
+    "pack_order_taken": Message(
+        "Order {order_id} was packed on another bench or handheld. Scan the tote or the order"
+        " to pack next.",
+        "订单 {order_id} 已在其他包装台或手持终端打包。请扫描下一个要打包的周转箱或订单。",
     ),
     "scan_pack_item": Message(
         "Scan each item of order {order_id} into the parcel.",

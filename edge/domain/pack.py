@@ -63,8 +63,16 @@ class PackContext:
     missing_zones: tuple[str, ...] = ()
 
 
-def step_of(s: PackSession, order: PackOrder | None) -> Step:
+def taken_elsewhere(s: PackSession, order: PackOrder | None) -> bool:
+    """The session's order was packed meanwhile on another bench or handheld (two devices on
+    one order): the parcel this session checks is closed already, or the order is packed."""
     if not s.order_id or order is None:
+        return False
+    return order.status in ("packed", "shipped") or order.parcels >= s.parcel_no
+
+
+def step_of(s: PackSession, order: PackOrder | None) -> Step:
+    if not s.order_id or order is None or taken_elsewhere(s, order):
         return "order"
     left = sum(line.to_pack - s.verified.get(line.line_id, 0) for line in order.lines)
     return "verify" if left > 0 and not s.closing else "package"
@@ -81,6 +89,10 @@ Handler = Callable[[PackSession, Classified, PackContext], Decision[PackSession]
 
 def decide_pack(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[PackSession]:
     """Apply one classified scan at a pack bench, or refuse it with nothing changed."""
+    if taken_elsewhere(s, ctx.order):
+        if scan.kind == "product":  # a unit of it: its parcel is another's now
+            raise EdgeError("order_packed_elsewhere", order_id=s.order_id)
+        s = PackSession(station=s.station)  # anything else as at a free bench: the next tote
     step = step_of(s, ctx.order)
     return transition(TRANSITIONS, step, scan, prompt=PROMPT[step])(s, scan, ctx)
 

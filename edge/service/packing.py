@@ -18,7 +18,15 @@ from edge.domain.classify import Classified
 from edge.domain.decision import Decision
 from edge.domain.errors import EdgeError
 from edge.domain.operator import check_assignee
-from edge.domain.pack import PROMPT, PackContext, PackOrder, PackSession, decide_pack, step_of
+from edge.domain.pack import (
+    PROMPT,
+    PackContext,
+    PackOrder,
+    PackSession,
+    decide_pack,
+    step_of,
+    taken_elsewhere,
+)
 from edge.domain.parcel import (
     CloseParcel,
     DispatchContext,
@@ -159,6 +167,9 @@ def view_pack(
     (`ship_to` and `parcels`, where the caller holds them already, are not read again)."""
     s = PackSession(**state)
     order = store.pack_order(conn, s.order_id) if s.order_id else None
+    if taken_elsewhere(s, order):  # packed on another device: this bench is free again
+        free = view_pack(conn, asdict(PackSession(station=s.station)), ship_to={}, parcels=[])
+        return free | {"prompt": "pack_order_taken", "prompt_params": {"order_id": s.order_id}}
     step = step_of(s, order)
     lines: list[dict[str, Any]] = []  # the screen's rows, as JSON
     if order is not None:
@@ -451,6 +462,8 @@ def _bench_order(conn: Any, session: LoginSession) -> tuple[WorkSession, PackSes
         raise EdgeError("no_work_session")
     s = PackSession(**work.state)
     order = store.pack_order(conn, s.order_id) if s.order_id else None
+    if taken_elsewhere(s, order):
+        raise EdgeError("order_packed_elsewhere", order_id=s.order_id)
     if order is None or step_of(s, order) != "package":
         raise EdgeError("parcel_not_ready", order_id=s.order_id or "-")
     return work, s, order
