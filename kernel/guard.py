@@ -1,8 +1,11 @@
-"""What stands in front of both servers' routes (edge and central): the body limit and the last
-catch.
+"""What stands in front of both servers' routes (edge and central): the body limit, the JSON
+check and the last catch.
 
 A body over the limit is refused with 413 before it is read when its Content-Length says so,
-and as soon as the bytes read pass the limit otherwise (a chunked upload). Starlette's own last catch (ServerErrorMiddleware) answers 500 and then re-raises, and uvicorn
+and as soon as the bytes read pass the limit otherwise (a chunked upload). A JSON body is read
+whole here and refused with `invalid_request` (400) unless it is strict JSON with each key once
+in an object (`kernel.json_body`), so no route, lean or documented, meets NaN, a lone surrogate,
+a nesting that exhausts the parser's stack or an ambiguous duplicate key. Starlette's own last catch (ServerErrorMiddleware) answers 500 and then re-raises, and uvicorn
 closes a connection whose application raised: every request queued behind the failed one on
 that keep-alive connection is reset. This middleware answers the 500 as problem+json with an
 error id that is also in the log line, and does not re-raise, so the connection serves on.
@@ -20,6 +23,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kernel import json_body
+from kernel.lean_route import replay
 
 # The scope key where the routes' error handlers find the limit, to name it in the answer.
 BODY_LIMIT = "warehouse.max_body_bytes"
@@ -44,11 +50,21 @@ class Guard:
             await self.app(scope, receive, send)
             return
         scope[BODY_LIMIT] = self.max_body_bytes
-        limit = {"limit": self.max_body_bytes}
-        declared = Headers(scope=scope).get("content-length", "")
+        limit: dict[str, Any] = {"limit": self.max_body_bytes}
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await self.render(Request(scope), "request_too_large", limit, {})(scope, receive, send)
             return
+        if scope["method"] in BODY_METHODS and json_body.is_json(headers.get("content-type")):
+            body = await read_whole(receive, self.max_body_bytes)
+            code, params = ("request_too_large", limit) if body is None else ("", limit)
+            if body and (reason := json_body.refusal(body)) is not None:
+                code, params = "invalid_request", {"reason": reason}
+            if code:
+                await self.render(Request(scope), code, params, {})(scope, receive, send)
+                return
+            receive = replay(body or b"", receive)
         read = 0
 
         async def counted() -> Message:
@@ -84,3 +100,24 @@ class Guard:
                 request, "internal_error", {"error_id": error_id}, {"error_id": error_id}
             )
             await response(scope, receive, send)
+
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def read_whole(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it passes `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # the client left: what came is all there is
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)

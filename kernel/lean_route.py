@@ -4,12 +4,13 @@ the documented route. The edge's scans and central's one order use it (request C
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi.routing import APIRoute
 from starlette.routing import Match, Route
 from starlette.types import Message, Receive, Scope, Send
+
+from kernel import json_body
 
 JSON = "application/json"
 
@@ -42,8 +43,8 @@ def json_object(content_type: str | None, body: bytes) -> dict[str, Any] | None:
     a JSON object; None for anything else (the documented route then answers it)."""
     if content_type is not None and content_type.split(";")[0].strip().lower() != JSON:
         return None
-    try:
-        found = json.loads(body)
+    try:  # the guard let only strict JSON through; orjson reads it ~9x faster than json
+        found = json_body.loads(body)
     except ValueError:
         return None
     return found if isinstance(found, dict) else None

@@ -220,3 +220,82 @@ def test_a_page_of_the_ledger_is_capped_and_has_a_default(floor: Floor) -> None:
     ]
 
     assert [r.status_code for r in asked] == [200, 200, 400, 400]
+
+
+SCAN_BODY = b'{"scan_id": "%s", "raw": "A-01-01"}'
+ADJUST_BODY = (
+    b'{"request_id": "%s", "sku": "SKU-1", "location": "A-01-01", "delta": 1, "reason": "count"}'
+)
+# A body no reader may take: each is refused whole by the guard in front of every route.
+NOT_STRICT_JSON: dict[str, bytes] = {
+    "nested 100000 deep": b"[" * 100_000 + b"]" * 100_000,
+    "objects nested 5000 deep": b'{"a":' * 5000 + b"1" + b"}" * 5000,
+    "nested 990 deep": b'{"raw": ' + b"[" * 990 + b"]" * 990 + b"}",
+    "NaN": b'{"quantity": NaN, "raw": "A-01-01"}',
+    "Infinity": b'{"quantity": Infinity, "raw": "A-01-01"}',
+    "a lone surrogate": b'{"raw": "A-01-01\\ud800"}',
+    "invalid UTF-8": b'{"raw": "A-01-01\xff\xfe"}',
+    "a byte-order mark": b'\xef\xbb\xbf{"raw": "A-01-01"}',
+    "a key twice": b'{"raw": "A-01-01", "raw": "SKU-1", "scan_id": "0123456789abcdef"}',
+}
+JSON_ROUTES = {"scans (lean route)": "/api/v1/scans", "adjustments": "/api/v1/stock/adjustments"}
+
+
+@pytest.mark.parametrize("route", JSON_ROUTES.values(), ids=list(JSON_ROUTES))
+@pytest.mark.parametrize("body", NOT_STRICT_JSON.values(), ids=list(NOT_STRICT_JSON))
+def test_a_body_that_is_not_strict_json_is_refused_before_any_route_reads_it(
+    floor: Floor, route: str, body: bytes
+) -> None:
+    sup = floor.login("B-SUP")
+    floor.start(sup)
+    before = snapshot(floor.store)
+
+    resp = floor.client.post(
+        route, content=body, headers=sup | {"content-type": "application/json"}
+    )
+
+    assert (resp.status_code, resp.headers["content-type"]) == (400, PROBLEM), resp.text
+    problem = resp.json()
+    assert problem["code"] == "invalid_request"
+    assert "JSON" in problem["messages"]["en"] or "twice" in problem["messages"]["en"]
+    assert problem["messages"]["zh"] != problem["messages"]["en"]
+    assert snapshot(floor.store) == before
+    assert floor.scan(sup, "A-01-01").status_code == 200  # and the edge serves on
+
+
+def test_a_key_named_twice_is_refused_naming_the_key_in_both_languages(floor: Floor) -> None:
+    sup = floor.login("B-SUP")
+    body = ADJUST_BODY % scan_id().encode()
+    twice = body[:-1] + b', "delta": 500}'
+
+    resp = floor.client.post(
+        "/api/v1/stock/adjustments",
+        content=twice,
+        headers=sup | {"content-type": "application/json"},
+    )
+
+    assert resp.json()["messages"] == {
+        "en": "The request is not valid: the key 'delta' appears twice in one object; send each"
+        " key once. Correct it and send it again.",
+        "zh": "请求无效：同一对象中键 'delta' 出现了两次；每个键只能出现一次。请更正后重新发送。",
+    }
+
+
+@pytest.mark.parametrize("owner", [str(2**63), "9" * 19, "²", "-1", "picker", "admin\n"])
+def test_an_exception_owner_is_a_manager_role_or_an_operator_id_within_int64(
+    floor: Floor, owner: str
+) -> None:
+    sup = floor.login("B-SUP")
+
+    resp = floor.client.get("/api/v1/exceptions", params={"owner": owner}, headers=sup)
+
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request"), resp.text
+
+
+@pytest.mark.parametrize("owner", ["supervisor", "admin", "1", "999999999999999999"])
+def test_an_exception_owner_in_range_lists_exceptions(floor: Floor, owner: str) -> None:
+    sup = floor.login("B-SUP")
+
+    resp = floor.client.get("/api/v1/exceptions", params={"owner": owner}, headers=sup)
+
+    assert (resp.status_code, resp.json()) == (200, []), resp.text

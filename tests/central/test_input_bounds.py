@@ -3,12 +3,15 @@ or a text where a whole number belongs is refused as problem+json and changes no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from central_sync.server.app import create_app
 from central_sync.server.central import Central
+from central_sync.server.webhooks import shopify_hmac
 from tests.central.support import EdgeSide, channel_order, move, snapshot
 
 BIG = 2**63
@@ -95,3 +98,58 @@ def test_an_order_time_without_a_zone_or_unparseable_is_rejected(
 
     assert [(a.status_code, a.json()["code"]) for a in answers] == [(422, "order_rejected")] * 2
     assert snapshot(central) == before
+
+
+@pytest.fixture(scope="module")
+def one_central(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Central, TestClient, dict[str, str]]]:
+    """One central on SQLite for the whole table (the guard is the same on either backend): the
+    central, its client, and each route's headers (webhook's signature added per body)."""
+    central = Central(f"sqlite:///{tmp_path_factory.mktemp('central') / 'central.db'}")
+    central.open()
+    central.webhook_secrets = {"shopify": b"s3cret"}
+    headers = {
+        "events": f"Bearer {central.add_edge('edge-1', 'Edge one')}",
+        "orders": f"Bearer {central.create_admin_token()}",
+    }
+    with TestClient(create_app(central)) as client:
+        yield central, client, headers
+    central.close()
+
+
+# A body no reader may take: the guard in front of every route refuses each whole (the webhook's
+# signed, so it is the body and not the signature that is refused).
+NOT_STRICT_JSON: dict[str, bytes] = {
+    "nested 100000 deep": b"[" * 100_000 + b"]" * 100_000,
+    "objects nested 5000 deep": b'{"a":' * 5000 + b"1" + b"}" * 5000,
+    "NaN": b'{"id": NaN}',
+    "a lone surrogate": b'{"id": "\\ud800"}',
+    "invalid UTF-8": b'{"id": "\xff"}',
+    "a key twice": b'{"id": 1, "id": 2}',
+}
+JSON = {"content-type": "application/json"}
+RAW_ROUTES = {
+    "events": "/api/v1/edges/edge-1/events",
+    "orders": "/api/v1/orders",
+    "webhook": "/api/v1/channels/shopify/webhook",
+}
+
+
+@pytest.mark.parametrize("route", list(RAW_ROUTES))
+@pytest.mark.parametrize("body", NOT_STRICT_JSON.values(), ids=list(NOT_STRICT_JSON))
+def test_a_body_that_is_not_strict_json_is_refused_on_the_routes_that_read_it_raw(
+    one_central: tuple[Central, TestClient, dict[str, str]], route: str, body: bytes
+) -> None:
+    central, client, tokens = one_central
+    signed = {"X-Shopify-Hmac-Sha256": shopify_hmac(b"s3cret", body)}
+    auth = {"Authorization": tokens[route]} if route in tokens else signed
+    admin = {"Authorization": tokens["orders"]}
+    before = snapshot(central)
+
+    resp = client.post(RAW_ROUTES[route], content=body, headers=auth | JSON)
+
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request"), resp.text
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert snapshot(central) == before
+    assert client.get("/api/v1/edges", headers=admin).status_code == 200  # it serves on

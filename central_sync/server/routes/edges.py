@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -15,6 +14,7 @@ from central_sync.server.errors import CentralError
 from central_sync.server.feed import DEFAULT_PAGE, MAX_PAGE, Notifier
 from central_sync.server.messages import PHRASES
 from central_sync.server.restore import RestoreReport
+from kernel import json_body
 from kernel.fields import Code, Int64Id, Seq
 
 router = APIRouter(prefix="/api/v1/edges/{edge_id}", tags=["edges"])
@@ -26,7 +26,7 @@ async def post_events(
 ) -> dict[str, Any]:
     """Apply a batch of the edge's events, at most once and in order; answers the high water."""
     try:
-        body = json.loads(await request.body())
+        body = json_body.loads(await request.body())
     except ValueError:
         raise CentralError(
             "invalid_batch", index="?", field="body", problem=PHRASES["not_json"]

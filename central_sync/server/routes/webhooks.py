@@ -3,7 +3,6 @@ signed with the platform's own signature (webhooks.py); no token, the signature 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,6 +14,7 @@ from central_sync.server import webhooks
 from central_sync.server.deps import CentralDep
 from central_sync.server.errors import CentralError
 from central_sync.server.messages import PHRASES
+from kernel import json_body
 
 router = APIRouter(prefix="/api/v1/channels", tags=["webhooks"])
 
@@ -37,7 +37,7 @@ async def post_webhook(channel: str, request: Request, central: CentralDep) -> J
             "webhook_signature_invalid", channel=channel, reason=PHRASES[why], setting=setting
         )
     try:
-        document = json.loads(body)
+        document = json_body.loads(body)
     except ValueError:
         raise CentralError("invalid_request", reason=PHRASES["not_json"]) from None
     if not isinstance(document, dict):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from edge.api.deps import StoreDep, allow
@@ -18,6 +18,14 @@ from edge.store.operators import LoginSession
 router = APIRouter(prefix="/api/v1", tags=["exceptions"])
 Manager = Annotated[LoginSession, allow(*MANAGERS, action="manage_exceptions")]
 State = Literal["active", "open", "acked", "resolved", "all"]
+# A role that owns the unassigned, or an assignee's operator id (18 digits stay inside int64).
+Owner = Annotated[
+    str,
+    Query(
+        pattern=r"^(supervisor|admin|[1-9][0-9]{0,17})$",
+        description="supervisor, admin, or an operator id.",
+    ),
+]
 
 
 class AckIn(BaseModel):
@@ -39,7 +47,7 @@ async def exceptions(
     store: StoreDep,
     state: State = "active",
     kind: Word | None = None,
-    owner: Word | None = None,
+    owner: Owner | None = None,
 ) -> list[dict[str, Any]]:
     """Exceptions newest first, each with its owner, age, the action to take and the `link`
     where it is done. `state`: active (open or acked, the default), open, acked, resolved or all;
