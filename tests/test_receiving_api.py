@@ -16,7 +16,7 @@ from edge.store.receiving import asn, discrepancies, upsert_asn
 from edge.store.verify import verify
 from tests.returns_support import authorise, desk_settings, shipped_order
 from tests.returns_support import clerk as returns_clerk
-from tests.support import CASE_GTIN, EAN13, Floor, snapshot
+from tests.support import CASE_GTIN, EAN13, SKU2_EAN, Floor, snapshot
 
 pytestmark = pytest.mark.usefixtures("ledger_verifies")
 
@@ -191,6 +191,24 @@ def test_closing_reports_lines_and_discrepancies_to_central(floor: Floor) -> Non
     assert all(d["operator"] == "Supervisor" for d in event["discrepancies"])
     kept = asn(floor.store.read(), "ASN-7")
     assert kept is not None and kept["status"] == "closed"
+
+
+def test_the_close_counts_every_unit_the_asn_took_in_not_only_the_closing_clerks(
+    floor: Floor,
+) -> None:
+    expect(floor, [{"line_no": 1, "sku": "SKU-1", "qty": 5}])
+    first = clerk(floor, "B-PICK")
+    for _ in range(3):
+        assert floor.scan(first, EAN13).json()["ok"]
+    second = clerk(floor, "B-SUP")  # two handhelds on one delivery
+    assert floor.scan(second, EAN13).json()["ok"]
+    assert floor.scan(second, SKU2_EAN).json()["params"]["kind"] == "unexpected"
+    assert floor.scan(second, "CMD:ACCEPT").json()["ok"]
+
+    closed = floor.scan(second, "CMD:DONE").json()
+
+    assert (closed["params"]["units"], closed["params"]["short"]) == (5, 1)
+    assert closed["message"] == "ASN ASN-7 closed: 5 units received, 1 short. Scan the next ASN."
 
 
 def expect_pallet(floor: Floor) -> str:

@@ -381,6 +381,19 @@ def receive_container(
     )
 
 
+def taken_in(ctx: DockContext) -> int:
+    """The units the whole ASN took in (accepted or quarantined), whoever scanned them: its
+    lines' tallies and what came that no line announced. Not only this session's: a delivery
+    is often received on two handhelds, or over a break."""
+    on_lines = sum(t.accepted + t.quarantined for t in ctx.tallies)
+    unannounced = sum(
+        int(str(d.get("qty", 0)))
+        for d in ctx.found
+        if d.get("kind") == "unexpected" and d.get("decision") != "reject"
+    )
+    return on_lines + unannounced
+
+
 def _close(s: DockSession, _scan: Classified, ctx: DockContext) -> Decision[DockSession]:
     if s.sku:
         raise EdgeError("unit_incomplete", sku=s.sku, missing=_missing(s, ctx))
@@ -389,7 +402,7 @@ def _close(s: DockSession, _scan: Classified, ctx: DockContext) -> Decision[Dock
         for ln in ctx.lines
         if ln.open
     )
-    params = {"asn_id": s.asn_id, "units": s.units, "short": sum(d.qty for d in shorts)}
+    params = {"asn_id": s.asn_id, "units": taken_in(ctx), "short": sum(d.qty for d in shorts)}
     found = [
         *ctx.found,
         *(
