@@ -22,6 +22,7 @@ but `join`, which drops it, and a `map` with a `null` key):
     { date = "%Y-%m-%d %H:%M:%S", tz = "+08:00" }   a time (strptime format or "iso") to UTC
                                  "2026-11-20T08:15:00Z"; times without an offset are read in tz
                                  ("+08:00" or a zone name such as "Asia/Shanghai"; default UTC)
+    { has = "PRIME" }            whether a list holds the value (anything else passes)
     { labels = ["a", "b"] }      a list of values (one per path in `from`) to "a: 1; b: 2", the
                                  empty ones left out
     { map = { A = "x" }, else = "y" }  look the value up (non-text by its JSON: true, null, 3);
@@ -471,7 +472,10 @@ def _field(source: Source, raw: dict[str, Any], base: PathParts) -> Any:
 def _evaluate(source: Source, raw: dict[str, Any], base: PathParts) -> tuple[Any, str]:
     values = [_get(raw, p) for p in source.paths]
     value = values if source.many else values[0] if values else source.const
-    where = _show((*base, *source.paths[0])) if source.paths else source.key
+    # named by the first path present (a list of alternatives: the one this export has)
+    found = [p for p, v in zip(source.paths, values, strict=True) if v is not None]
+    paths = found or list(source.paths)
+    where = _show((*base, *paths[0])) if paths else source.key
     try:
         for step in source.steps:
             value = step(value)

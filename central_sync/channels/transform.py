@@ -157,6 +157,11 @@ def _labels(names: list[Any], _: dict[str, Any]) -> Step:
     return step
 
 
+def _has(wanted: str, _: dict[str, Any]) -> Step:
+    """Whether a list holds the value (Amazon's `programs` holding "PRIME"); anything else passes."""
+    return lambda v: wanted in v if isinstance(v, list) else v
+
+
 SIMPLE: dict[str, Step] = {
     "strip": lambda v: v.strip() if isinstance(v, str) else v,
     "upper": lambda v: v.upper() if isinstance(v, str) else v,
@@ -173,6 +178,7 @@ TAKES: dict[str, tuple[type, set[str], Callable[[Any, dict[str, Any]], Step]]] =
     "date": (str, {"tz"}, _date),
     "map": (dict, {"else"}, _map),
     "labels": (list, set(), _labels),
+    "has": (str, set(), _has),
 }
 
 

@@ -377,6 +377,9 @@ TRANSFORMS = [
     ({"labels": ["gift", "url"]}, ["For you!", None], "gift: For you!"),
     ({"labels": ["gift", "gift", "url"]}, ["Hi", "Hi", "https://x"], "gift: Hi; url: https://x"),
     ({"labels": ["gift"]}, [""], None),
+    ({"has": "PRIME"}, ["AMAZON_BUSINESS", "PRIME"], True),
+    ({"has": "PRIME"}, [], False),
+    ({"has": "PRIME"}, False, False),  # v0's IsPrime passes
 ]
 
 
@@ -581,7 +584,7 @@ from = "orders"
 sku = "sku"
 qty = "num"
 """
-KNOWN = "strip, upper, int, decimal, first, last, pairs, split, join, date, map, labels"
+KNOWN = "strip, upper, int, decimal, first, last, pairs, split, join, date, map, labels, has"
 
 
 @pytest.mark.parametrize(

@@ -687,3 +687,101 @@ def test_each_published_amazon_example_not_ready_to_ship_is_refused_with_its_rea
 
     assert isinstance(first, Rejected)
     assert (first.field, first.reason) == (field, reason)
+
+
+# Amazon's Orders API 2026-01-01 (models/orders-api-model/orders_2026-01-01.json): one call gives
+# the order with its items, recipient and buyer; the same `amazon` mapping takes it.
+
+
+def test_an_orders_2026_search_answer_maps_field_by_field() -> None:
+    [order] = mapped(fixture("amazon2026_searchOrders_BR.json"), "amazon")
+
+    assert isinstance(order, ChannelOrder), order
+    assert (order.channel, order.channel_order_id) == ("amazon", "171-2345678-9012345")
+    assert (order.ordered_at, order.ship_by) == ("2024-12-22T15:30:00Z", "2024-12-24T23:59:59Z")
+    assert (order.customer_ref, order.priority, order.service) == (
+        "buyer-email@marketplace.amazon.com.br",
+        0,  # AMAZON_BUSINESS, DELIVERY_BY_AMAZON: not PRIME
+        "standard",
+    )
+    assert (order.currency, order.total) == ("BRL", "1599.90")
+    assert order.ship_to == {
+        "name": "Carlos Oliveira",
+        "phone": "+55 11 91234-5678",
+        "country": "BR",
+        "province": "SP",
+        "city": "São Paulo",
+        "district": "",
+        "address": "Oliveira Tecnologia Ltda, Avenida Paulista, 1000, Sala 301",
+        "postcode": "01310-100",
+    }
+    assert [(ln.sku, ln.qty, ln.refunded, ln.status) for ln in order.lines] == [
+        ("DELL-I15-BR-001", 1, 0, "open")
+    ]
+
+
+def test_an_orders_2026_order_with_a_gift_message_is_released_with_it_on_both_stores(
+    central: Central, edge: EdgeSide
+) -> None:
+    [order] = mapped(fixture("amazon2026_getOrder_gift.json"), "amazon")
+    assert isinstance(order, ChannelOrder), order
+    stock_up(central, edge, ["ECHO-DOT-4-BR-PRETO"])
+
+    [outcome] = central.ingest([order.to_json()])
+
+    assert (outcome.status, outcome.order_status) == ("imported", "released"), outcome
+    detail = central.order(outcome.id)
+    note = (
+        "ECHO-DOT-4-BR-PRETO: gift message: Feliz Natal! Espero que goste do seu novo"
+        " alto-falante inteligente!"
+    )
+    assert detail["buyer_note"] == note
+    assert (detail["priority"], detail["ship_by"]) == (1, "2024-12-27T23:59:59Z")  # PRIME
+    assert detail["ship_to"]["address"] == "Rua das Flores, 123, Apartamento 45"
+    assert [(ln["sku"], ln["qty"]) for ln in detail["lines"]] == [("ECHO-DOT-4-BR-PRETO", 1)]
+    [released] = [c for c in edge.changes()["changes"] if c["type"] == "order_released"]
+    assert released["data"]["buyer_note"] == note
+
+
+def test_the_orders_2026_example_keeps_the_buyers_delivery_instructions() -> None:
+    document = fixture("amazon2026_searchOrders_example.json")
+    body = document["orders"][0]
+    body["fulfillment"]["fulfillmentStatus"] = "UNSHIPPED"  # published as already shipped
+
+    [order] = mapped(document, "amazon")
+
+    assert isinstance(order, ChannelOrder), order
+    assert order.buyer_note.startswith(
+        "drop-off: Front desk reception; instructions: Enter through main lobby, ask for John"
+        " Smith at reception"
+    )
+    assert order.priority == 1  # PRIME
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "reason"),
+    [
+        (
+            "amazon2026_searchOrders_JP.json",
+            "orders[0].fulfillment.fulfillmentStatus",
+            "status 'SHIPPED' is not ready to ship",
+        ),
+        (
+            "amazon2026_searchOrders_example.json",
+            "orders[0].fulfillment.fulfillmentStatus",
+            "status 'SHIPPED' is not ready to ship",
+        ),
+        (
+            "amazon2026_getOrder_ISPU.json",
+            "order.programs",
+            "status 'in-store pickup' is not ready to ship",
+        ),
+    ],
+)
+def test_each_orders_2026_example_not_for_the_warehouse_is_refused_with_its_reason(
+    name: str, field: str, reason: str
+) -> None:
+    [first] = mapped(fixture(name), "amazon")
+
+    assert isinstance(first, Rejected), first
+    assert (first.field, first.reason) == (field, reason)
