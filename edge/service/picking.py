@@ -15,7 +15,6 @@ from edge.domain.pick import PROMPT, PickContext, PickSession, decide_pick, prom
 from edge.domain.wave import WaveRules
 from edge.service import waves as wave_service
 from edge.service.floor import FloorSettings
-from edge.store import kits as kit_store
 from edge.store import orders as order_store
 from edge.store import picking as store
 from edge.store.database import Store
@@ -122,11 +121,11 @@ def run_pick(tx: Tx, state: dict[str, Any], scan: Classified, f: FloorSettings) 
 def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
     """The pick screen: step, progress, totes per slot and the task at hand."""
     session = PickSession(**state)
-    pl = store.load_pick_list(conn, session.list_id)
-    if pl is None:
+    found = store.read_pick_list(conn, session.list_id)
+    if found is None:
         raise EdgeError("not_found", what="pick_list", key=session.list_id)
+    pl, channel_ids = found.pick_list, found.channel_ids
     step = step_of(session, pl)
-    channel_ids = order_store.channel_order_ids(conn, list(pl.order_status))
     totes = [
         {
             "slot": s.slot,
@@ -146,7 +145,7 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
     task = pl.current if step in ("location", "item") else None
     shown = None
     if task is not None:
-        name, name_zh = store.product_names(conn, [task.sku]).get(task.sku, ("", ""))
+        name, name_zh = found.names.get(task.sku, ("", ""))
         slot = pl.slot_of(task.order_id)
         shown = {
             "id": task.id,
@@ -161,7 +160,7 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
             "slot": slot.slot,
             "tote": slot.tote,
             "order_id": task.order_id,
-        } | _marks(conn, task.line_id)
+        } | found.marks.get(task.line_id, {"kit": None, "gift": False})
     # Units of orders cancelled while on this list, in its totes: which go back to which bin.
     put_back = order_store.open_putbacks(conn, list_id=pl.id)
     return {
@@ -178,11 +177,6 @@ def view_pick(conn: Any, state: dict[str, Any]) -> dict[str, Any]:
         "quantity_prompt": session.quantity_prompt,
         "complete_line": session.complete_line,
     }
-
-
-def _marks(conn: Any, line_id: str) -> dict[str, Any]:
-    """A kit's component names its kit (组合装); a gift line (赠品) says so."""
-    return kit_store.line_marks(conn, [line_id]).get(line_id, {"kit": None, "gift": False})
 
 
 async def create_list(

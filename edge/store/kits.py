@@ -52,29 +52,38 @@ def all_kits(conn: Any) -> list[dict[str, Any]]:
     ]
 
 
+# What a line's marks are read from, in a query of order_lines AS l (the kits table joined).
+MARK_COLUMNS = (
+    "l.kit_sku AS mark_kit_sku, l.per_kit AS mark_per_kit, l.kit_qty AS mark_kit_qty,"
+    " l.gift AS mark_gift, k.name AS mark_kit_name, k.name_zh AS mark_kit_name_zh"
+)
+MARK_JOIN = "LEFT JOIN kits k ON k.sku = l.kit_sku"
+
+
 def line_marks(conn: Any, line_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """line id → what a screen says of the line beyond its SKU: `kit` (the kit it is a component
     of: sku, names, units per kit, kits ordered) or None, and `gift` (added by a gift rule)."""
     if not line_ids:
         return {}
     rows = conn.execute(
-        "SELECT l.id, l.kit_sku, l.per_kit, l.kit_qty, l.gift, k.name, k.name_zh"
-        " FROM order_lines l LEFT JOIN kits k ON k.sku = l.kit_sku"
+        f"SELECT l.id, {MARK_COLUMNS} FROM order_lines l {MARK_JOIN}"
         f" WHERE l.id IN ({','.join('?' * len(line_ids))})",
         list(line_ids),
     )
+    return {r["id"]: mark_of(r) for r in rows}
+
+
+def mark_of(r: Any) -> dict[str, Any]:
+    """A line's marks from a row with MARK_COLUMNS (all NULL: no such line, no marks)."""
     return {
-        r["id"]: {
-            "kit": {
-                "sku": r["kit_sku"],
-                "name": r["name"] or r["kit_sku"],
-                "name_zh": r["name_zh"] or "",
-                "per_kit": r["per_kit"],
-                "kits": r["kit_qty"],
-            }
-            if r["kit_sku"]
-            else None,
-            "gift": bool(r["gift"]),
+        "kit": {
+            "sku": r["mark_kit_sku"],
+            "name": r["mark_kit_name"] or r["mark_kit_sku"],
+            "name_zh": r["mark_kit_name_zh"] or "",
+            "per_kit": r["mark_per_kit"],
+            "kits": r["mark_kit_qty"],
         }
-        for r in rows
+        if r["mark_kit_sku"]
+        else None,
+        "gift": bool(r["mark_gift"]),
     }

@@ -147,13 +147,6 @@ def order_row(conn: sqlite3.Connection | Tx, order_id: str) -> sqlite3.Row | Non
     return row
 
 
-def channel_order_ids(conn: sqlite3.Connection | Tx, order_ids: Sequence[str]) -> dict[str, str]:
-    """Each order's id in its channel, in one statement (a cart's list holds 20 orders)."""
-    marks = ",".join("?" * len(order_ids))
-    sql = f"SELECT id, channel_order_id FROM orders WHERE id IN ({marks})"
-    return {r[0]: r[1] for r in conn.execute(sql, tuple(order_ids))}
-
-
 def set_ship_to(tx: Tx, order_id: str, ship_to: dict[str, Any]) -> None:
     tx.execute(
         "UPDATE orders SET ship_to = ?, updated_at = ? WHERE id = ?",

@@ -5,63 +5,82 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from edge.domain.order import OrderStatus
 from edge.domain.pick import PickList, PickSlot, PickTask
+from edge.store.kits import MARK_COLUMNS, MARK_JOIN, mark_of
 from edge.store.writer import Tx
 
 Conn = sqlite3.Connection | Tx
 
 
 def load_pick_list(conn: Conn, list_id: str) -> PickList | None:
-    row = conn.execute("SELECT id, kind, zone FROM pick_lists WHERE id = ?", (list_id,)).fetchone()
-    if row is None:
-        return None
-    zone = row["zone"]
+    found = read_pick_list(conn, list_id)
+    return None if found is None else found.pick_list
+
+
+@dataclass(frozen=True)
+class PickListRead:
+    """A pick list with what its screen shows beside it, read in the same two statements."""
+
+    pick_list: PickList
+    channel_ids: dict[str, str]  # order id -> the order's id in its channel
+    names: dict[str, tuple[str, str]]  # sku -> (name, name_zh) of each task's product
+    marks: dict[str, dict[str, Any]]  # each task's order line -> its kit and gift marks
+
+
+def read_pick_list(conn: Conn, list_id: str) -> PickListRead | None:
+    """The list, its slots (each order's tote and status) and its tasks: two statements, one
+    for the list and its orders, one for its tasks (a scan reads it before and after its write)."""
     # A zone's list has a tote of its own per order (the order's other zones have theirs).
-    mine = " AND b.list_id = p.list_id" if zone is not None else ""
-    slots = tuple(
-        PickSlot(r["slot"], r["order_id"], r["tote"])
-        for r in conn.execute(
-            "SELECT p.slot, p.order_id, (SELECT container FROM container_bindings b"
-            f" WHERE b.order_id = p.order_id AND b.closed_at IS NULL{mine}) AS tote"
-            " FROM pick_list_orders p WHERE p.list_id = ? ORDER BY p.slot",
-            (list_id,),
+    rows = conn.execute(
+        "SELECT l.kind, l.zone, p.slot, p.order_id, o.status, o.channel_order_id,"
+        " (SELECT container FROM container_bindings b WHERE b.order_id = p.order_id"
+        " AND b.closed_at IS NULL AND (l.zone IS NULL OR b.list_id = p.list_id)) AS tote"
+        " FROM pick_lists l LEFT JOIN pick_list_orders p ON p.list_id = l.id"
+        " LEFT JOIN orders o ON o.id = p.order_id WHERE l.id = ? ORDER BY p.slot",
+        (list_id,),
+    ).fetchall()
+    if not rows:
+        return None
+    kind, zone = rows[0]["kind"], rows[0]["zone"]
+    orders = [r for r in rows if r["order_id"] is not None]
+    slots = tuple(PickSlot(r["slot"], r["order_id"], r["tote"]) for r in orders)
+    status = {r["order_id"]: OrderStatus(r["status"]) for r in orders if r["status"] is not None}
+    channel_ids = {r["order_id"]: r["channel_order_id"] for r in orders if r["status"] is not None}
+    tasks, names, marks = [], {}, {}
+    for r in conn.execute(
+        f"SELECT t.*, lots.expiry, pr.name, pr.name_zh, {MARK_COLUMNS} FROM pick_tasks t"
+        " LEFT JOIN lots ON lots.sku = t.sku AND lots.lot = t.lot AND t.lot != ''"
+        " LEFT JOIN products pr ON pr.sku = t.sku"
+        f" LEFT JOIN order_lines l ON l.id = t.order_line_id {MARK_JOIN}"
+        " WHERE t.list_id = ? ORDER BY t.seq, t.id",
+        (list_id,),
+    ):
+        tasks.append(
+            PickTask(
+                r["id"],
+                r["order_id"],
+                r["order_line_id"],
+                r["sku"],
+                r["location"],
+                r["qty"],
+                r["picked"],
+                r["lot"],
+                r["status"],
+                r["expiry"],
+            )
         )
-    )
-    tasks = tuple(
-        PickTask(
-            r["id"],
-            r["order_id"],
-            r["order_line_id"],
-            r["sku"],
-            r["location"],
-            r["qty"],
-            r["picked"],
-            r["lot"],
-            r["status"],
-            r["expiry"],
-        )
-        for r in conn.execute(
-            "SELECT t.*, lots.expiry FROM pick_tasks t"
-            " LEFT JOIN lots ON lots.sku = t.sku AND lots.lot = t.lot AND t.lot != ''"
-            " WHERE t.list_id = ? ORDER BY t.seq, t.id",
-            (list_id,),
-        )
-    )
-    status = {
-        r["id"]: OrderStatus(r["status"])
-        for r in conn.execute(
-            "SELECT o.id, o.status FROM orders o JOIN pick_list_orders p ON p.order_id = o.id"
-            " WHERE p.list_id = ?",
-            (list_id,),
-        )
-    }
+        if r["name"] is not None:
+            names[r["sku"]] = (r["name"], r["name_zh"])
+        marks[r["order_line_id"]] = mark_of(r)
     elsewhere = _units_elsewhere(conn, list_id) if zone is not None else {}
-    return PickList(
-        list_id, slots, tasks, status, cart=row["kind"] == "cart", zone=zone, elsewhere=elsewhere
+    pick_list = PickList(
+        list_id, slots, tuple(tasks), status, cart=kind == "cart", zone=zone, elsewhere=elsewhere
     )
+    return PickListRead(pick_list, channel_ids, names, marks)
 
 
 def _units_elsewhere(conn: Conn, list_id: str) -> dict[str, int]:
@@ -250,14 +269,6 @@ def tote_owner(conn: Conn, tote: str) -> str | None:
         "SELECT order_id FROM container_bindings WHERE container = ? AND closed_at IS NULL", (tote,)
     ).fetchone()
     return row["order_id"] if row else None
-
-
-def product_names(conn: Conn, skus: Sequence[str]) -> dict[str, tuple[str, str]]:
-    marks = ",".join("?" * len(skus))
-    rows = conn.execute(
-        f"SELECT sku, name, name_zh FROM products WHERE sku IN ({marks})", tuple(skus)
-    )
-    return {r["sku"]: (r["name"], r["name_zh"]) for r in rows}
 
 
 def list_summaries(
