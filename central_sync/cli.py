@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -140,6 +141,15 @@ def opened(url: DatabaseUrl, *, create: bool = False, **settings: Any) -> Iterat
         raise _locked(url) from None
     finally:
         central.close()
+
+
+def _database_errors(url: DatabaseUrl) -> tuple[type[Exception], ...]:
+    """What the backend raises for a database it cannot read as central's (no such table …)."""
+    if url.backend == "sqlite":
+        return (sqlite3.DatabaseError,)
+    import psycopg  # loaded on PostgreSQL only
+
+    return (psycopg.DatabaseError,)
 
 
 def _stray(url: DatabaseUrl) -> bool:
@@ -360,8 +370,24 @@ def verify_demand(db: DatabaseUrl, repair: bool) -> None:
     """Check the running open demand per warehouse and SKU (what assignment reads) against the
     demand recounted from every open order; exit 1 naming each difference (0 when none, or when
     --repair recounted them)."""
+    if db.backend == "sqlite" and not Path(db.target).is_file():  # a check makes no database
+        raise click.ClickException(
+            f"no central database at {db.target} (--db): give the file `warehouse-central init`"
+            f" made, or run `warehouse-central init --db {db.target}` first.\n"
+            f"  {db.target}（--db）处没有中央数据库：请指定 `warehouse-central init` 创建的文件，"
+            f"或先运行 `warehouse-central init --db {db.target}`。"
+        )
     with opened(db) as central:
-        wrong = central.demand_differences(repair=repair)
+        try:
+            wrong = central.demand_differences(repair=repair)
+        except _database_errors(db) as exc:  # a table dropped or a wrong type, from outside
+            reason = str(exc).strip().splitlines()[0]
+            raise click.ClickException(
+                f"cannot check {db.display()} (--db): {reason}. Is it a central database, changed"
+                " from outside? Restore it from a backup.\n"
+                f"  无法检查 {db.display()}（--db）：{reason}。它是中央数据库吗？是否被外部修改过？"
+                "请从备份恢复。"
+            ) from None
     for w in wrong:
         click.echo(
             f"{w['warehouse']}\t{w['sku']}\trunning {w['running']}\trecounted {w['recounted']}"

@@ -39,7 +39,12 @@ def verify(config_path: Path | None, db_path: Path | None) -> None:
         problems = verify_ledger(conn, progress=_progress)
         seen = counts(conn)
     except sqlite3.DatabaseError as err:
-        _stop(f"cannot check {db_path}: {err} (is it an edge database?)")
+        _stop(
+            f"cannot check {db_path}: {err}. Is it an edge database, changed from outside?"
+            " Restore it from a backup (warehouse-edge restore).",
+            f"无法检查 {db_path}：{err}。它是边缘数据库吗？是否被外部修改过？"
+            "请从备份恢复（warehouse-edge restore）。",
+        )
     finally:
         conn.close()
     if problems:
@@ -54,17 +59,25 @@ def verify(config_path: Path | None, db_path: Path | None) -> None:
 def _open(path: Path) -> sqlite3.Connection:
     """Open without migrations or writes (`mode=ro`); stop with exit 2 when it cannot be read."""
     if not path.is_file():
-        _stop(f"database {path} does not exist (give --db PATH or --config FILE)")
+        _stop(
+            f"database {path} does not exist (give --db PATH or --config FILE)",
+            f"数据库 {path} 不存在（请用 --db PATH 或 --config FILE 指定）",
+        )
     try:
         return open_read_only(path)
     except sqlite3.DatabaseError as err:
-        _stop(f"cannot open database {path}: {err}")
+        _stop(
+            f"cannot open database {path}: {err}. Give an edge database; if it is locked, stop"
+            " what holds it and run verify again.",
+            f"无法打开数据库 {path}：{err}。请指定边缘数据库；若被锁定，请停止占用它的程序后重新运行"
+            " verify。",
+        )
 
 
 def _progress(done: int, total: int) -> None:
     click.echo(f"verify: {done:,} of {total:,} movements hashed", err=True)
 
 
-def _stop(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+def _stop(message: str, zh: str) -> NoReturn:
+    click.echo(f"error: {message}\n  {zh}", err=True)
     sys.exit(2)

@@ -1,0 +1,143 @@
+"""`warehouse-edge verify` and `warehouse-central verify-demand` on a database changed from
+outside (a table dropped, a value of the wrong type written by hand, a file that is not SQLite,
+a folder, a locked file, no file): each stops with a non-zero exit and a message in English and
+Chinese naming what to do, never a traceback, and leaves the file as it was."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from central_sync.cli import cli as central_cli
+from central_sync.server.central import Central
+from edge.cli.main import cli as edge_cli
+from tests.support import migrated_copy
+
+
+def digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def changed_by_hand(*sql: str) -> Callable[[Path], None]:
+    def change(path: Path) -> None:
+        conn = sqlite3.connect(path)
+        conn.executescript(";".join(sql))
+        conn.close()
+
+    return change
+
+
+def not_sqlite(path: Path) -> None:
+    path.write_bytes(b"name,qty\nSKU-1,3\n" * 100)
+
+
+def empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+def gone(path: Path) -> None:
+    path.unlink()
+
+
+EDGE_BROKEN: dict[str, tuple[Callable[[Path], None], int]] = {
+    "movements dropped": (changed_by_hand("DROP TABLE movements"), 2),
+    "not SQLite": (not_sqlite, 2),
+    "an empty file": (empty, 2),
+    "no file": (gone, 2),
+    "a balance of text": (
+        changed_by_hand(
+            "INSERT INTO balances(sku, location, container, lot, bucket, qty)"
+            " VALUES ('X', 'A-01-01', '', '', 'on_hand', 'abc')",
+        ),
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(EDGE_BROKEN))
+def test_edge_verify_on_a_database_changed_from_outside_stops_clearly_and_changes_nothing(
+    tmp_path: Path, kind: str
+) -> None:
+    db = migrated_copy(tmp_path / "edge.db")
+    change, exit_code = EDGE_BROKEN[kind]
+    change(db)
+    before = digest(db)
+
+    result = CliRunner().invoke(edge_cli, ["verify", "--db", str(db)])
+
+    assert result.exit_code == exit_code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    if exit_code == 2:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in result.stderr), result.stderr
+    else:
+        assert "balances sku=X" in result.stdout
+    assert digest(db) == before
+
+
+@contextmanager
+def held_exclusively(path: Path) -> Iterator[None]:
+    """Another process's write lock on `path` (rollback journal) for the duration."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+def test_edge_verify_on_a_locked_database_stops_naming_the_lock_in_both_languages(
+    tmp_path: Path,
+) -> None:
+    db = migrated_copy(tmp_path / "edge.db")
+
+    with held_exclusively(db):
+        result = CliRunner().invoke(edge_cli, ["verify", "--db", str(db)])
+
+    assert result.exit_code == 2, result.output
+    assert "locked" in result.stderr and "锁定" in result.stderr
+
+
+@pytest.fixture
+def central_db(tmp_path: Path) -> Path:
+    path = tmp_path / "central.db"
+    central = Central(f"sqlite:///{path}")
+    central.open()
+    central.close()
+    return path
+
+
+CENTRAL_BROKEN: dict[str, Callable[[Path], None]] = {
+    "open_demand dropped": changed_by_hand("DROP TABLE open_demand"),
+    "not SQLite": not_sqlite,
+    "a folder": folder,
+    "no file": gone,
+}
+
+
+@pytest.mark.parametrize("kind", list(CENTRAL_BROKEN))
+def test_central_verify_demand_on_a_database_changed_from_outside_stops_clearly(
+    central_db: Path, kind: str
+) -> None:
+    CENTRAL_BROKEN[kind](central_db)
+    before = digest(central_db)
+
+    result = CliRunner().invoke(central_cli, ["verify-demand", "--db", str(central_db)])
+
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.stderr.startswith("Error: "), result.stderr
+    assert digest(central_db) == before  # a check makes no database where there was none
