@@ -48,9 +48,14 @@ def gs1(gtin: str, expiry: str, lot: str) -> str:
     return f"(01){gtin}(17){expiry[2:4]}{expiry[5:7]}{expiry[8:10]}(10){lot}"
 
 
-def stop_shows(hh: Handheld, kind: str) -> None:
+def stop_shows(hh: Handheld, kind: str) -> list[str]:
+    """Wait for the stop; what its red overlay says (each text shown), then dismiss it."""
     hh.page.wait_for_selector(f"[data-testid=stop][data-kind={kind}]", timeout=30_000)
+    said = [hh.text("feedback-detail")]
+    if hh.by("feedback-next").count():
+        said.append(hh.text("feedback-next"))
     hh.by("feedback").click()  # the red overlay is dismissed with a tap
+    return said
 
 
 def choose(hh: Handheld, choice: str) -> None:
@@ -88,7 +93,7 @@ def test_a_picker_receives_the_demo_asn_quarantines_the_stops_puts_away_and_pick
     (
         (_, a, lot_a, exp_a, gtin_a),
         (_, _b, lot_b, exp_b, gtin_b),
-        (_, _c, _, exp_c, gtin_c),
+        (_, sku_c, lot_c, exp_c, gtin_c),
         (
             _,
             _d,
@@ -114,7 +119,7 @@ def test_a_picker_receives_the_demo_asn_quarantines_the_stops_puts_away_and_pick
     hh.scan(f"(17){exp_b[2:4]}{exp_b[5:7]}{exp_b[8:10]}")
     hh.scan(gs1(gtin_b, exp_b, lot_b))
     hh.scan(gs1(gtin_c, exp_c, "DEMO-C2"))  # line 3: another lot than announced
-    stop_shows(hh, "wrong_lot")
+    wrong_lot = stop_shows(hh, "wrong_lot")
     choose(hh, "quarantine")
     hh.scan(gs1(gtin_d, exp_d, lot_d))  # line 4: expired five days ago
     stop_shows(hh, "expired")
@@ -131,6 +136,9 @@ def test_a_picker_receives_the_demo_asn_quarantines_the_stops_puts_away_and_pick
     hh.wait_answers(answered + 1)
 
     assert lines == {"1": "13", "2": "2", "3": "1", "4": "1"}
+    assert wrong_lot == [  # said once, not twice over
+        f"Stop: {sku_c} lot DEMO-C2 is not the lot expected ({lot_c}). Choose: reject or quarantine."
+    ]
     assert read_only(edge.db, "SELECT status FROM asns WHERE asn_id = ?", (ASN,)) == [("closed",)]
     found = read_only(
         edge.db,
@@ -191,7 +199,7 @@ def test_a_picker_receives_the_demo_asn_quarantines_the_stops_puts_away_and_pick
         "SELECT b.location, b.sku, b.lot FROM balances b JOIN locations l ON l.code = b.location"
         " JOIN lots t ON t.sku = b.sku AND t.lot = b.lot WHERE l.type = 'bin'"
         " AND b.bucket = 'on_hand' AND b.qty > 0 AND b.sku IN (?, ?, ?, ?) AND t.expiry <= ?",
-        (a, _b, _c, _d, today),
+        (a, _b, sku_c, _d, today),
     )
     assert expired_in_bins == []
     verify = subprocess.run(

@@ -81,7 +81,7 @@ export function show(overlay, { tone, text, next = "", code = "" }) {
     overlay,
     h("div", { class: "fb-mark", "aria-hidden": "true" }, mark),
     h("div", { class: "fb-text", "data-testid": "feedback-detail" }, withCodes(text)),
-    next && h("div", { class: "fb-next", "data-testid": "feedback-next" }, withCodes(next)),
+    next && next !== text && h("div", { class: "fb-next", "data-testid": "feedback-next" }, withCodes(next)), // a stop's question is said once
     tone === "bad" && h("div", { class: "fb-hint" }, t("tap_to_continue")),
   );
   overlay.hidden = false;
