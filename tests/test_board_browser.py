@@ -197,7 +197,12 @@ def test_the_board_at_360_px_stacks_its_columns_without_sideways_scrolling(
         timeout=ANSWER_TIMEOUT_MS,
     )
     filtered = sup.page.locator("[data-testid=board-card]").count()
+    waves = sup.page.locator("[data-testid=board-wave]")  # waves off: none waits for a release
+    wave_said = waves.first.inner_text() if waves.count() else ""
+    releases = sup.page.locator("[data-testid=board-wave-release]").count()
 
+    assert "left to pack" in wave_said
+    assert ("not released" in wave_said, releases) == (False, 0)
     assert sideways <= 0
     assert len(set(lefts)) == 1  # stacked: every column starts at the same left edge
     assert columns == {"todo", "on_hold"}

@@ -295,7 +295,8 @@ export function boardScreen({ state, act }) {
     h("div", { class: "board-target-row", role: "group", "aria-label": t("board_to_priority") }, PRIORITY_TARGETS.map((tag) => target("priority", tag, TAGS[tag](), act, { tag }))),
     heldCard ? button("board-cancel", t("board_cancel"), act.boardCancel, { kind: "secondary" }) : null,
   );
-  const wavesView = (waves) =>
+  // With waves off (`waves_enabled` false) orders go to the pickers as they come: no wave waits.
+  const wavesView = (waves, waiting = true) =>
     h(
       "ul",
       { class: "board-waves", "data-testid": "board-waves", "aria-label": t("board_waves") },
@@ -310,9 +311,9 @@ export function boardScreen({ state, act }) {
             orders: w.orders,
           }),
           w.channel ? ` · ${w.channel}` : "",
-          w.released ? "" : ` · ${t("board_wave_waiting")}`,
+          w.released || !waiting ? "" : ` · ${t("board_wave_waiting")}`,
           w.lateness === "late" ? ` · ${t("board_wave_late")}` : w.lateness === "at_risk" ? ` · ${t("board_wave_at_risk")}` : "",
-          w.released || !w.by_status?.released ? null : button("board-wave-release", t("board_wave_release"), () => act.boardReleaseWave(w), { kind: "secondary" }),
+          w.released || !waiting || !w.by_status?.released ? null : button("board-wave-release", t("board_wave_release"), () => act.boardReleaseWave(w), { kind: "secondary" }),
         ),
       ),
     );
@@ -338,7 +339,7 @@ export function boardScreen({ state, act }) {
       filters,
       targets,
       data?.truncated ? h("p", { class: "board-truncated" }, t("board_truncated", { n: data.cards.length })) : null,
-      data?.waves?.length ? wavesView(data.waves) : null,
+      data?.waves?.length ? wavesView(data.waves, data.waves_enabled !== false) : null,
       body,
     ],
     actions: [row(button("board-refresh", t("board_refresh"), act.boardRefresh), button("btn-tasks", t("btn_tasks"), act.tasks, { kind: "secondary" }))],

@@ -62,13 +62,15 @@ def board(
     """Cards by column (to do → picking → packing → shipped → after-sales, and on hold), each with
     its assignee, due time (ship-by) and lateness, priority tag and why it is blocked; at most
     `board.max_cards` (`truncated` says when more stood on it); and `waves`: each wave with
-    orders left to pack, its cut-off and lateness (GET /api/v1/waves)."""
+    orders left to pack, its cut-off and lateness (GET /api/v1/waves), with `waves_enabled`
+    (`[waves] enabled`: off, no wave waits for a release and the board offers none)."""
     filt = BoardFilter(person, channel or None, priority, lateness)
     conn, now = store.read(), datetime.now(UTC)
     answer = service.board(conn, now, settings.board, filt)
     # The waves with orders left to pack, against their cut-offs (GET /api/v1/waves has all).
     waves = wave_service.board(conn, settings, now)["waves"]
-    return answer | {"waves": [w for w in waves if w["left_to_pack"]]}
+    shown = [w for w in waves if w["left_to_pack"]]
+    return answer | {"waves": shown, "waves_enabled": settings.waves.enabled}
 
 
 @router.get("/board/cards/{card}/moves")
