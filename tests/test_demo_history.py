@@ -14,7 +14,9 @@ from edge.config import Settings
 from edge.demo import data as demo
 from edge.demo.history import HISTORY_DAYS, seed_history
 from edge.service import board as board_service
+from edge.service import handovers
 from edge.service import kpis as kpi_service
+from edge.service import waves as wave_service
 from edge.service.exceptions import list_exceptions
 from edge.store.database import Store
 from edge.store.verify import verify
@@ -73,6 +75,19 @@ def test_the_demo_lists_waiting_for_wang_fang_are_tagged_urgent_on_the_board(
 
     assert len(hers) == 3
     assert {c["priority_tag"] for c in hers} == {"urgent"}, [c["priority"] for c in hers]
+
+
+def test_the_demo_history_ships_and_waits_with_the_demos_one_carrier(
+    seeded: Store, settings: Settings
+) -> None:
+    """The banner and the README name one carrier (Edge Post) for the handover and the waves'
+    cut-offs: no second, made-up carrier for the history's orders."""
+    conn = seeded.read()
+    waves = wave_service.board(conn, settings, NOW)["waves"]
+    offered = handovers.carriers(conn, handovers.HandoverRules.of(settings))
+
+    assert {w["carrier"] for w in waves} == {settings.carrier.name}
+    assert offered == [settings.carrier.name]
 
 
 @pytest.mark.slow

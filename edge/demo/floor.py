@@ -68,7 +68,7 @@ def _order(rng: random.Random, n: int, skus: Sequence[str]) -> NewOrder:
         lines,
         priority=rng.choice((0, 0, 0, 1)),
         ship_to=CUSTOMERS[n % len(CUSTOMERS)],
-        carrier="demo-post",
+        carrier="",  # the edge's own ([carrier] name)
         service="standard",
     )
 

@@ -144,7 +144,7 @@ class _Seeder:
             priority=self.rng.choice((0, 0, 0, 1)) if priority is None else priority,
             ship_by=(day + timedelta(hours=SHIP_BY_HOUR)).isoformat(),
             ship_to=CUSTOMERS[n % len(CUSTOMERS)],
-            carrier="demo-post",
+            carrier="",  # the edge's own ([carrier] name), as the banner and README say
             service="standard",
         )
         return scripted_history.release_at(self.store, order, at)
