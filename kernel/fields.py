@@ -10,6 +10,7 @@ numbers, so no value ever overflows SQLite's INTEGER).
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -37,11 +38,55 @@ Int64Id = Annotated[int, Field(ge=1, le=INT64_MAX)]
 Seq = Annotated[int, Field(ge=0, le=INT64_MAX)]
 Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}.")]
 
+# --- what a text may hold: nothing invisible that makes one code look like another ---
+# Joiners stay in names: Persian, Indic scripts and emoji need them; line breaks and tabs in notes.
+_JOINERS = frozenset("\u200c\u200d")
+_BREAKS = frozenset("\t\n\r")
+
+
+def _refuse(ch: str) -> None:
+    name = unicodedata.name(ch, unicodedata.category(ch))
+    raise ValueError(
+        f"holds U+{ord(ch):04X} ({name}), a control or invisible character; type or scan it"
+        " again without it"
+    )
+
+
+def _invisible(value: str, allowed: frozenset[str]) -> str:
+    for ch in value:
+        kind = unicodedata.category(ch)
+        if (kind[0] == "C" or kind in ("Zl", "Zp")) and ch not in allowed:
+            _refuse(ch)
+    return value
+
+
+def _printable(value: str) -> str:
+    """A code: every character printable (no control, format, bidi or non-ASCII space)."""
+    for ch in value if not value.isprintable() else "":
+        if not ch.isprintable():
+            _refuse(ch)
+    return value
+
+
+def _one_line(value: str) -> str:
+    """A name: no control, bidi or line-breaking character (spaces and joiners are fine)."""
+    return value if value.isprintable() else _invisible(value, _JOINERS)
+
+
+def _text(value: str) -> str:
+    """A note: as a name, and line breaks and tabs too."""
+    return value if value.isprintable() else _invisible(value, _JOINERS | _BREAKS)
+
+
+PRINTABLE = AfterValidator(_printable)
+ONE_LINE = AfterValidator(_one_line)
+TEXT = AfterValidator(_text)
+
 # --- texts, each as long as its meaning allows ---
-Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64), PRINTABLE]
 """A SKU, a location, a container, an order id: the codes printed on labels."""
-OptionalCode = Annotated[str, StringConstraints(max_length=64)]
-Lot = Annotated[str, StringConstraints(max_length=20)]
+OptionalCode = Annotated[str, StringConstraints(max_length=64), PRINTABLE]
+Lot = Annotated[str, StringConstraints(max_length=20), PRINTABLE]
 """A batch/lot number: GS1 AI (10) is at most 20 characters."""
 GS1_LOT = r"^[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]*$"
 """What a lot printed as GS1 AI (10) may hold: GS1's character set 82 (no space, no control)."""
@@ -51,10 +96,10 @@ ClientId = Annotated[
     str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 ]
 """A client-made idempotency key (scan_id, request_id, close_id)."""
-Name = Annotated[str, StringConstraints(min_length=1, max_length=80)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Note = Annotated[str, StringConstraints(max_length=500)]
-Word = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=80), ONE_LINE]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=200), TEXT]
+Note = Annotated[str, StringConstraints(max_length=500), TEXT]
+Word = Annotated[str, StringConstraints(min_length=1, max_length=32), PRINTABLE]
 """A channel, a workflow, a station, a status filter: short words."""
 RawScan = Annotated[str, StringConstraints(max_length=4096)]
 """What a scanner typed: a 2D symbol holds at most a few thousand characters."""

@@ -14,7 +14,7 @@ from edge.api.errors import PROBLEM
 from edge.cli.main import cli
 from edge.store.database import Store
 from edge.store.verify import verify
-from tests.support import Floor, scan_id, snapshot
+from tests.support import SUPERVISOR, Floor, scan_id, snapshot
 
 MAX = 2**63 - 1
 VALUES: dict[str, Any] = {
@@ -299,3 +299,62 @@ def test_an_exception_owner_in_range_lists_exceptions(floor: Floor, owner: str) 
     resp = floor.client.get("/api/v1/exceptions", params={"owner": owner}, headers=sup)
 
     assert (resp.status_code, resp.json()) == (200, []), resp.text
+
+
+# What makes one code look like another, or a name print what it does not say.
+INVISIBLE = {
+    "NUL": "SKU\x00-1",
+    "ESC": "SKU-1\x1b[31m",
+    "RTL override": "\u202eSKU-1",
+    "zero-width space": "SKU\u200b-1",
+    "byte-order mark": "\ufeffSKU-1",
+    "line separator": "SKU\u2028-1",
+}
+
+
+def order_with(**fields: Any) -> dict[str, Any]:
+    line = {"sku": fields.pop("sku", "SKU-1"), "qty": 1}
+    return {"channel": "shop", "channel_order_id": scan_id(), "lines": [line]} | fields
+
+
+TEXT_FIELDS: dict[str, Callable[[str], tuple[str, dict[str, Any]]]] = {
+    "order line sku": lambda v: ("/api/v1/orders", order_with(sku=v)),
+    "channel order id": lambda v: ("/api/v1/orders", order_with(channel_order_id=v)),
+    "carrier": lambda v: ("/api/v1/orders", order_with(carrier=v)),
+    "buyer note": lambda v: ("/api/v1/orders", order_with(buyer_note=v)),
+    "adjustment reason": lambda v: (
+        "/api/v1/stock/adjustments",
+        {"request_id": scan_id(), "sku": "SKU-1", "location": "A-01-01", "delta": 1, "reason": v},
+    ),
+    "device name": lambda v: ("/api/v1/devices", {"name": v, **SUPERVISOR}),
+}
+TEXT_CASES = [(f, v) for f in TEXT_FIELDS for v in INVISIBLE]
+
+
+@pytest.mark.parametrize(("field", "value"), TEXT_CASES, ids=[f"{f}={v}" for f, v in TEXT_CASES])
+def test_a_code_or_name_with_a_control_or_invisible_character_is_refused(
+    floor: Floor, field: str, value: str
+) -> None:
+    sup = floor.login("B-SUP")
+    route, body = TEXT_FIELDS[field](INVISIBLE[value])
+    before = snapshot(floor.store), devices(floor.store)
+
+    resp = floor.client.post(route, json=body, headers=sup)
+
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request"), resp.text
+    assert f"U+{ord(next(c for c in INVISIBLE[value] if not c.isprintable())):04X}" in resp.text
+    assert (snapshot(floor.store), devices(floor.store)) == before
+
+
+def devices(store: Store) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in store.read().execute("SELECT * FROM devices ORDER BY 1")]
+
+
+def test_names_and_notes_keep_cjk_spaces_joiners_and_line_breaks(floor: Floor) -> None:
+    sup = floor.login("B-SUP")
+    body = order_with(buyer_note="请轻放\n谢谢 👨\u200d👩\u200d👧", ship_to={"name": "李\u3000雷"})
+
+    resp = floor.client.post("/api/v1/orders", json=body, headers=sup)
+    named = floor.client.post("/api/v1/devices", json={"name": "包装台\u3000一号", **SUPERVISOR})
+
+    assert (resp.status_code, named.status_code) == (201, 201), resp.text + named.text

@@ -8,13 +8,14 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError
 
 from central_sync.server.feed import add_change, add_to_every_edge
 from central_sync.store import catalogue as stored
 from central_sync.store.db import Tx, utc_now
+from kernel.fields import ONE_LINE, PRINTABLE
 
 SKU_PATTERN = r"^[^\s]{1,64}$"
 PRODUCT_COLUMNS = (
@@ -24,21 +25,21 @@ BARCODE_COLUMNS = ("code", "sku", "pack_qty")
 
 
 class Barcode(BaseModel):
-    code: str = Field(min_length=1, max_length=64)
+    code: Annotated[str, PRINTABLE] = Field(min_length=1, max_length=64)
     pack_qty: int = Field(default=1, ge=1, le=100_000)
 
 
 class ProductIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    name_zh: str = Field(default="", max_length=200)
+    name: Annotated[str, ONE_LINE] = Field(min_length=1, max_length=200)
+    name_zh: Annotated[str, ONE_LINE] = Field(default="", max_length=200)
     weight_g: int | None = Field(default=None, ge=0, le=10_000_000)
     barcodes: list[Barcode] = Field(default_factory=list, max_length=50)
     # For the return policy's windows (central only: not in `product_upserted`).
-    category: str = Field(default="", max_length=64)
+    category: Annotated[str, PRINTABLE] = Field(default="", max_length=64)
 
 
 class ProductWithSku(ProductIn):
-    sku: str = Field(pattern=SKU_PATTERN)
+    sku: Annotated[str, PRINTABLE] = Field(pattern=SKU_PATTERN)
 
 
 def product_data(sku: str, product: ProductIn) -> dict[str, Any]:

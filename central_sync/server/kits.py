@@ -10,7 +10,7 @@ only orders taken after it."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -20,24 +20,25 @@ from central_sync.server.feed import add_change, add_to_every_edge
 from central_sync.store import catalogue as products
 from central_sync.store import kits as stored
 from central_sync.store.db import Tx, utc_now
+from kernel.fields import ONE_LINE, PRINTABLE
 
 MAX_COMPONENTS = 20
 MAX_PER_KIT = 1_000
 
 
 class Component(BaseModel):
-    sku: str = Field(pattern=SKU_PATTERN)
+    sku: Annotated[str, PRINTABLE] = Field(pattern=SKU_PATTERN)
     qty: int = Field(ge=1, le=MAX_PER_KIT)
 
 
 class KitIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    name_zh: str = Field(default="", max_length=200)
+    name: Annotated[str, ONE_LINE] = Field(min_length=1, max_length=200)
+    name_zh: Annotated[str, ONE_LINE] = Field(default="", max_length=200)
     components: list[Component] = Field(min_length=1, max_length=MAX_COMPONENTS)
 
 
 class KitWithSku(KitIn):
-    sku: str = Field(pattern=SKU_PATTERN)
+    sku: Annotated[str, PRINTABLE] = Field(pattern=SKU_PATTERN)
 
 
 def kit_data(sku: str, kit: KitIn) -> dict[str, Any]:

@@ -5,13 +5,14 @@ exception for a person (docs/sync.md, "Restoring an edge from a backup")."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from central_sync.server.attention import raise_exception
 from central_sync.store.db import Tx
 from central_sync.store.events import events_after
+from kernel.fields import TEXT
 
 MAX_EVENTS = 500
 
@@ -42,7 +43,7 @@ class Span(BaseModel):
 class RestoreReport(BaseModel):
     """What a restored edge did (central_sync/agent/restore.py)."""
 
-    backup: str = Field(default="?", max_length=500)
+    backup: Annotated[str, TEXT] = Field(default="?", max_length=500)
     epoch: int = Field(ge=1)
     gap: list[Span] = Field(default_factory=list, max_length=1000)
     reapplied: int = Field(default=0, ge=0)

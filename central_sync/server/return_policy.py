@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from central_sync.server.errors import CentralError
 from central_sync.store.db import Tx
 from central_sync.store.meta import meta_value, set_meta_value
+from kernel.fields import ONE_LINE, PRINTABLE
 
 POLICY_KEY = "return_policy"
 # A reason that asks for nothing: the customer's right to return within the no-reason window.
@@ -29,22 +30,22 @@ class ReturnTo(BaseModel):
     """Where a return label sends the parcel (a warehouse's returns desk)."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(default="Returns desk", min_length=1, max_length=200)
-    line1: str = Field(default="", max_length=200)
-    line2: str = Field(default="", max_length=200)
-    city: str = Field(default="", max_length=100)
-    region: str = Field(default="", max_length=100)
-    postal_code: str = Field(default="", max_length=32)
-    country: str = Field(default="", max_length=64)
-    phone: str = Field(default="", max_length=64)
+    name: Annotated[str, ONE_LINE] = Field(default="Returns desk", min_length=1, max_length=200)
+    line1: Annotated[str, ONE_LINE] = Field(default="", max_length=200)
+    line2: Annotated[str, ONE_LINE] = Field(default="", max_length=200)
+    city: Annotated[str, ONE_LINE] = Field(default="", max_length=100)
+    region: Annotated[str, ONE_LINE] = Field(default="", max_length=100)
+    postal_code: Annotated[str, PRINTABLE] = Field(default="", max_length=32)
+    country: Annotated[str, ONE_LINE] = Field(default="", max_length=64)
+    phone: Annotated[str, PRINTABLE] = Field(default="", max_length=64)
 
 
 class Rule(BaseModel):
     """The windows for one channel and/or category ("*" for any); the most specific rule wins."""
 
     model_config = ConfigDict(extra="forbid")
-    channel: str = Field(default="*", min_length=1, max_length=32)
-    category: str = Field(default="*", min_length=1, max_length=64)
+    channel: Annotated[str, PRINTABLE] = Field(default="*", min_length=1, max_length=32)
+    category: Annotated[str, PRINTABLE] = Field(default="*", min_length=1, max_length=64)
     days_without_reason: int = Field(ge=0, le=3650)
     days_with_reason: int = Field(ge=0, le=3650)
 
@@ -64,7 +65,7 @@ class Policy(BaseModel):
     expire_after_days: int = Field(default=30, ge=1, le=365)
     arrive_within_days: int = Field(default=14, ge=1, le=365)
     destroy_refunds: bool = True
-    carrier: str = Field(default="RETURN", min_length=1, max_length=32)
+    carrier: Annotated[str, PRINTABLE] = Field(default="RETURN", min_length=1, max_length=32)
     return_to: dict[str, ReturnTo] = Field(default_factory=dict, max_length=200)
     rules: list[Rule] = Field(default_factory=list, max_length=500)
 

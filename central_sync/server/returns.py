@@ -23,6 +23,7 @@ from central_sync.server.return_policy import Line, Policy, check_lines, load_po
 from central_sync.store import catalogue, orders
 from central_sync.store import returns as stored
 from central_sync.store.db import Tx, stamp, utc_now
+from kernel.fields import PRINTABLE, TEXT
 
 log = logging.getLogger("central.returns")
 
@@ -34,22 +35,22 @@ SOURCES = ("admin", "self_service", "channel")
 
 
 class ReturnLine(BaseModel):
-    sku: str = Field(min_length=1, max_length=64)
+    sku: Annotated[str, PRINTABLE] = Field(min_length=1, max_length=64)
     qty: Annotated[int, Strict()] = Field(gt=0, le=100_000)
-    reason: str | None = Field(default=None, min_length=1, max_length=200)
+    reason: Annotated[str, TEXT] | None = Field(default=None, min_length=1, max_length=200)
 
 
 class ReturnIn(BaseModel):
     rma: str | None = Field(default=None, min_length=1, max_length=64, pattern=RMA_PATTERN)
     lines: list[ReturnLine] = Field(min_length=1, max_length=500)
-    reason: str | None = Field(default=None, min_length=1, max_length=500)
+    reason: Annotated[str, TEXT] | None = Field(default=None, min_length=1, max_length=500)
     # "channel": the channel accepted the buyer's return request (an integration relaying it);
     # central does not check its own policy windows then, only the units.
     source: Literal["admin", "channel"] = "admin"
 
 
 class ReturnCancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Annotated[str, TEXT] = Field(min_length=1, max_length=200)
 
 
 def parse_time(text: str) -> datetime:

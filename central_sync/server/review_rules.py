@@ -21,10 +21,11 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kernel.fields import ONE_LINE, TEXT
 from kernel.messages import Message
 
 Text = Message
@@ -71,8 +72,8 @@ class HighValue(BaseModel):
 class Block(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     kind: Literal["customer", "phone", "address"]
-    value: str = Field(min_length=1, max_length=200)
-    note: str = Field(default="", max_length=200)
+    value: Annotated[str, ONE_LINE] = Field(min_length=1, max_length=200)
+    note: Annotated[str, TEXT] = Field(default="", max_length=200)
 
 
 class Rules(BaseModel):

@@ -17,7 +17,7 @@ import re
 import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
@@ -29,6 +29,7 @@ from central_sync.store import catalogue, meta, orders, returns
 from central_sync.store.db import Tx, stamp, utc_now
 from edge.domain.errors import EdgeError
 from edge.service.throttle import SourceThrottle
+from kernel.fields import PRINTABLE, TEXT
 
 SECRET_KEY = "self_service_secret"
 PASS_MINUTES = 30
@@ -38,13 +39,13 @@ PHOTO_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 
 
 class LookupIn(BaseModel):
-    order: str = Field(min_length=1, max_length=64)
+    order: Annotated[str, PRINTABLE] = Field(min_length=1, max_length=64)
     phone: str = Field(min_length=4, max_length=32, pattern=r"^[0-9 +()-]+$")
 
 
 class SelfReturnIn(BaseModel):
     lines: list[ReturnLine] = Field(min_length=1, max_length=50)
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, TEXT] = Field(min_length=1, max_length=500)
 
 
 class Guard:

@@ -12,8 +12,11 @@ from edge.domain.errors import EdgeError
 from edge.domain.ledger import MAX_QUANTITY
 from kernel.fields import (
     INT64_MAX,
+    ONE_LINE,
     PAGE_DEFAULT,
     PAGE_MAX,
+    PRINTABLE,
+    TEXT,
     ClientId,
     Code,
     Grams,
@@ -34,6 +37,9 @@ from kernel.fields import (
 
 __all__ = [
     "INT64_MAX",
+    "PRINTABLE",
+    "ONE_LINE",
+    "TEXT",
     "PAGE_DEFAULT",
     "PAGE_MAX",
     "Priority",

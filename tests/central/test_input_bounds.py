@@ -3,7 +3,7 @@ or a text where a whole number belongs is refused as problem+json and changes no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from central_sync.server.app import create_app
 from central_sync.server.central import Central
 from central_sync.server.webhooks import shopify_hmac
-from tests.central.support import EdgeSide, channel_order, move, snapshot
+from tests.central.support import EdgeSide, channel_order, move, product, snapshot
 
 BIG = 2**63
 
@@ -153,3 +153,37 @@ def test_a_body_that_is_not_strict_json_is_refused_on_the_routes_that_read_it_ra
     assert resp.headers["content-type"] == "application/problem+json"
     assert snapshot(central) == before
     assert client.get("/api/v1/edges", headers=admin).status_code == 200  # it serves on
+
+
+INVISIBLE = {"NUL": "TEA\x00-1", "RTL override": "\u202eTEA-1", "zero-width space": "TEA\u200b-1"}
+ADMIN_TEXT: dict[str, Callable[[str], tuple[str, str, dict[str, Any]]]] = {
+    "product sku": lambda v: ("post", "/api/v1/products", {"products": [product(v)]}),
+    "product name": lambda v: ("post", "/api/v1/products", {"products": [product("T-1", v)]}),
+    "barcode": lambda v: (
+        "post",
+        "/api/v1/products",
+        {"products": [product("T-1", barcodes=[{"code": v}])]},
+    ),
+    "kit sku": lambda v: (
+        "post",
+        "/api/v1/kits",
+        {"kits": [{"sku": v, "name": "Kit", "components": [{"sku": "T-1", "qty": 2}]}]},
+    ),
+    "return carrier": lambda v: ("put", "/api/v1/returns/policy", {"carrier": v}),
+}
+TEXT_CASES = [(f, v) for f in ADMIN_TEXT for v in INVISIBLE]
+
+
+@pytest.mark.parametrize(("field", "value"), TEXT_CASES, ids=[f"{f}={v}" for f, v in TEXT_CASES])
+def test_a_code_or_name_with_a_control_or_invisible_character_is_refused_by_central(
+    one_central: tuple[Central, TestClient, dict[str, str]], field: str, value: str
+) -> None:
+    central, client, tokens = one_central
+    method, route, body = ADMIN_TEXT[field](INVISIBLE[value])
+    before = snapshot(central)
+
+    resp = client.request(method, route, json=body, headers={"Authorization": tokens["orders"]})
+
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request"), resp.text
+    assert "a control or invisible character" in resp.json()["messages"]["en"]
+    assert snapshot(central) == before

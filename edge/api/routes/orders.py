@@ -12,6 +12,8 @@ from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow
 from edge.api.events import FLOOR_CHANNEL, MANAGERS_CHANNEL, operator_channel, tell_pickers
 from edge.api.events import stream as event_stream
 from edge.api.fields import (
+    PRINTABLE,
+    TEXT,
     Code,
     Int64Id,
     Lot,
@@ -55,13 +57,14 @@ class OrderIn(BaseModel):
     priority: Priority = 0
     ship_by: ZonedTime | None = None
     customer_ref: OptionalCode = ""
-    ship_to: dict[Annotated[str, StringConstraints(max_length=32)], Note] = Field(
+    ship_to: dict[Annotated[str, StringConstraints(max_length=32), PRINTABLE], Note] = Field(
         default_factory=dict, max_length=20, description="Address fields (name, city, …)."
     )
-    carrier: Annotated[str, StringConstraints(max_length=32)] = ""
-    service: Annotated[str, StringConstraints(max_length=32)] = ""
-    buyer_note: Annotated[str, StringConstraints(max_length=1000)] = ""  # shown at the pack bench
-    seller_note: Annotated[str, StringConstraints(max_length=1000)] = ""
+    carrier: Annotated[str, StringConstraints(max_length=32), PRINTABLE] = ""
+    service: Annotated[str, StringConstraints(max_length=32), PRINTABLE] = ""
+    # shown at the pack bench
+    buyer_note: Annotated[str, StringConstraints(max_length=1000), TEXT] = ""
+    seller_note: Annotated[str, StringConstraints(max_length=1000), TEXT] = ""
 
 
 class CancelIn(BaseModel):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from edge.api.deps import ANY_OPERATOR, SettingsDep, StoreDep, allow, sources
 from edge.api.errors import answer_response, request_language
 from edge.api.events import FLOOR_CHANNEL
-from edge.api.fields import ClientId, Code, Grams, Pieces, Word
+from edge.api.fields import PRINTABLE, ClientId, Code, Grams, Pieces, Word
 from edge.domain.errors import EdgeError
 from edge.domain.operator import MANAGERS, Role
 from edge.service import packing
@@ -33,7 +33,7 @@ class ApprovalIn(BaseModel):
 
 class CloseIn(BaseModel):
     close_id: ClientId
-    package: str = Field(min_length=1, max_length=16)
+    package: Annotated[str, PRINTABLE] = Field(min_length=1, max_length=16)
     weight_g: Grams | None = Field(
         default=None, description="Typed weight; empty takes the bench's scale."
     )

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
 from edge.api.deps import SettingsDep, StoreDep, allow
+from edge.api.fields import PRINTABLE
 from edge.domain.operator import MANAGERS
 from edge.service import receiving
 from edge.service.packing import PackSettings
@@ -50,7 +51,9 @@ async def putaway_tasks(_: Manager, store: StoreDep) -> list[dict[str, Any]]:
 
 class LabelIn(BaseModel):
     kind: Literal["item", "pallet"] = Field(description="An item/carton label or a pallet label.")
-    sku: str = Field(default="", max_length=64, description="item: the SKU (its GTIN is printed).")
+    sku: Annotated[str, PRINTABLE] = Field(
+        default="", max_length=64, description="item: the SKU (its GTIN is printed)."
+    )
     lot: str = Field(
         default="", max_length=20, pattern=GS1_LOT, description="item: the lot (GS1 AI 10)."
     )
@@ -61,7 +64,9 @@ class LabelIn(BaseModel):
         default=1, ge=1, le=1_000_000, strict=True, description="item: units the label stands for."
     )
     sscc: str = Field(default="", max_length=18, description="pallet: its 18-digit SSCC.")
-    asn_id: str = Field(default="", max_length=64, description="pallet: the ASN it came with.")
+    asn_id: Annotated[str, PRINTABLE] = Field(
+        default="", max_length=64, description="pallet: the ASN it came with."
+    )
 
     @field_validator("expiry")
     @classmethod

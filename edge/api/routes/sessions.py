@@ -18,7 +18,7 @@ from edge.api.deps import (
     public,
     sources,
 )
-from edge.api.fields import Code
+from edge.api.fields import ONE_LINE, PRINTABLE, Code
 from edge.domain.operator import MANAGERS
 from edge.service import auth
 from edge.service.auth import Attempt, AuthSettings, login
@@ -29,15 +29,17 @@ router = APIRouter(prefix="/api/v1", tags=["sessions"])
 
 
 class Enrol(BaseModel):
-    name: str = Field(max_length=80, description="What people call the device; not blank.")
+    name: Annotated[str, ONE_LINE] = Field(
+        max_length=80, description="What people call the device; not blank."
+    )
     kind: Literal["handheld", "scanner", "desktop"] = "handheld"
-    station: str = Field(
+    station: Annotated[str, PRINTABLE] = Field(
         default="", max_length=32, description="Enrol the screen of this configured station."
     )
     enrolment_code: str = Field(
         default="", max_length=64, description="A one-time code from `devices enrol-code`."
     )
-    supervisor_badge: str = Field(default="", max_length=64)
+    supervisor_badge: Annotated[str, PRINTABLE] = Field(default="", max_length=64)
     supervisor_pin: str = Field(default="", max_length=32)
 
 
@@ -47,9 +49,9 @@ class Enrolled(BaseModel):
 
 
 class Login(BaseModel):
-    badge: str = Field(min_length=1, max_length=64)
+    badge: Annotated[str, PRINTABLE] = Field(min_length=1, max_length=64)
     pin: str = Field(min_length=1, max_length=32)
-    device_id: str = Field(min_length=1, max_length=64)
+    device_id: Annotated[str, PRINTABLE] = Field(min_length=1, max_length=64)
     device_secret: str = Field(default="", max_length=128)
 
 
