@@ -203,6 +203,29 @@ def test_a_retried_close_gets_the_same_answer_and_one_tracking_number(bench: Flo
     assert counts == [1, 1, 1]
 
 
+def test_a_close_takes_its_tracking_number_in_its_own_commit_and_a_refused_close_keeps_none(
+    bench: Floor,
+) -> None:
+    picked_order(bench, [{"sku": "SKU-1", "qty": 2}])
+    packer = packer_at_bench(bench)
+    for raw in ("T-0001", EAN13, EAN13):
+        bench.scan(packer, raw)
+    conn = bench.store.read()
+
+    refused = close(bench, packer, weight_g=240)  # 120 g light
+    numbers_after_refusal = conn.execute("SELECT COUNT(*) FROM tracking_numbers").fetchone()[0]
+    close_id = scan_id()
+    closed = close(bench, packer, close_id=close_id, weight_g=360)
+
+    assert (refused.status_code, refused.json()["code"]) == (422, "weight_off")
+    assert numbers_after_refusal == 0
+    assert closed.status_code == 200, closed.text
+    issued = conn.execute("SELECT tracking_no, issued_at FROM tracking_numbers").fetchall()
+    events = conn.execute("SELECT occurred_at FROM outbox WHERE scan_id = ?", (close_id,))
+    # the number and the close's events carry one command's clock: they were one transaction
+    assert [tuple(r) for r in issued] == [(closed.json()["tracking_no"], events.fetchone()[0])]
+
+
 def test_an_order_packs_into_two_parcels_each_with_its_contents(bench: Floor) -> None:
     order_id = picked_order(bench, [{"sku": "SKU-1", "qty": 2}, {"sku": "SKU-2", "qty": 1}])
     packer = packer_at_bench(bench)

@@ -4,7 +4,7 @@ print job in one commit; the print itself after the commit)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -41,7 +41,7 @@ from edge.domain.parcel import close_parcel as close_parcel_decision
 from edge.domain.weight import typed_weight_needs
 from edge.service.approval import approve
 from edge.service.auth import AuthSettings
-from edge.service.carriers import Carrier
+from edge.service.carriers import Carrier, OfflineCarrier
 from edge.service.commands import refusal_body, run_once
 from edge.service.documents import packing_slip_document, waybill_document
 from edge.service.floor import FloorSettings
@@ -287,6 +287,9 @@ class Close:
     approval_reason: str = ""
     approved_by: str = ""  # "name (badge)" once the badge and PIN were checked
     print_station: str = ""  # the printer's station (a handheld's waybill prints at a bench)
+    # A carrier whose numbers the store keeps (the offline one): the number is issued inside
+    # the close's own transaction; None: `tracking_no` was asked of the carrier before.
+    issue: Callable[[Tx, str, int], str] | None = None
 
     @property
     def request(self) -> dict[str, Any]:
@@ -354,8 +357,14 @@ async def close_parcel(
         throttle=bench.throttle,
         sources=sources,
     )
-    tracking = await bench.carrier.tracking_number(
-        order.order_id, s.parcel_no, {"weight_g": weighed.grams, "package": ask.package}
+    carrier = bench.carrier
+    issue = carrier.issue if isinstance(carrier, OfflineCarrier) else None
+    tracking = (
+        ""
+        if issue is not None
+        else await carrier.tracking_number(
+            order.order_id, s.parcel_no, {"weight_g": weighed.grams, "package": ask.package}
+        )
     )
     req = replace(
         asked,
@@ -366,6 +375,7 @@ async def close_parcel(
         printer=printer.name,
         printer_format=printer.format,
         print_station=printer.station,
+        issue=issue,
     )
     answer = await store.writer.run(lambda tx: close(tx, req, settings.rules))
     bench.spooler.notify()
@@ -487,6 +497,8 @@ def _close(tx: Tx, req: Close, rules: PackRules) -> dict[str, Any]:
     work, s, order = _bench_order(tx, req.session)
     if req.package not in rules.packages:
         raise EdgeError("unknown_package", package=req.package, choices=", ".join(rules.packages))
+    if req.issue is not None:  # refused below: rolled back with the rest, issued again on retry
+        req = replace(req, tracking_no=req.issue(tx, order.order_id, s.parcel_no))
     to = store.ship_to(tx, order.order_id)
     service = to.get("_service") or rules.service
     cmd = CloseParcel(
