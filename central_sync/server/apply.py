@@ -62,6 +62,11 @@ def high_water(tx: Tx, edge_id: str) -> list[dict[str, int]]:
 
 def apply_batch(tx: Tx, edge_id: str, batch: Sequence[EdgeEvent]) -> BatchResult:
     """Apply the new events of the batch; duplicates are counted, a mismatch or gap refused."""
+    tx.read_ahead(  # with the BEGIN, one round trip when every event is new (the usual batch)
+        lambda t: t.lock_edge(edge_id),
+        lambda t: high_water(t, edge_id),
+        lambda t: batch and events.one_stored_of(t, [ev.event_id for ev in batch]),
+    )
     tx.lock_edge(edge_id)
     tops = {w["epoch"]: w["seq"] for w in high_water(tx, edge_id)}
     stored = _stored_ids(tx, edge_id, batch, tops)

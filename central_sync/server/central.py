@@ -256,6 +256,10 @@ class Central:
         ordered = {ev.order_id for ev in events if ev.order_id}
         if ordered:  # an order's status moved: its open demand may have
             with self.read() as tx:
+                tx.read_ahead(  # with the BEGIN, one round trip when no consignment carries them
+                    lambda t: consign.carried(t, ordered),
+                    lambda t: channel_stock.skus_of_orders(t, ordered),
+                )
                 ordered |= consign.carried(tx, ordered)  # the orders a consignment carries
                 self.publisher.add(channel_stock.skus_of_orders(tx, ordered))
         self.publisher.add(result.changed_skus)

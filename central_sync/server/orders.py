@@ -182,10 +182,12 @@ def ingest(
     demand from one snapshot), each order taking its units off them in memory, and written with
     one statement per table: a batch of orders costs a handful of round trips in all. Orders are
     inserted only here, under the feed lock, so the duplicates read first are all there are."""
-    tx.lock_feed()  # assignments read ATS and write the feed: one at a time
-    parsed = [parse_order(raw, first_index + i) for i, raw in enumerate(raws)]
+    parsed = [parse_order(raw, first_index + i) for i, raw in enumerate(raws)]  # before the lock
     valid = [p for p in parsed if isinstance(p, OrderIn)]
-    known = catalogue_spelling(tx, {ln.sku for p in valid for ln in p.lines})
+    named = {ln.sku for p in valid for ln in p.lines}
+    _read_ahead(tx, valid, named)
+    tx.lock_feed()  # assignments read ATS and write the feed: one at a time
+    known = catalogue_spelling(tx, named)
     existing = _existing(tx, valid)
     kits = kit_store.components_of(tx, set(known.values()))
     rules = active_rules(tx)
@@ -211,9 +213,27 @@ def ingest(
                 window,
             )
         outcomes.append(p)
-    batch.write(tx)
-    reviewing.write(tx)
+    with tx.pipelined():  # the batch's rows in one round trip (PostgreSQL)
+        batch.write(tx)
+        reviewing.write(tx)
     return outcomes
+
+
+def _read_ahead(tx: Tx, valid: Sequence[OrderIn], named: set[str]) -> None:
+    """The feed lock and the reads `ingest` makes before it decides, sent in one round trip on
+    PostgreSQL (in the order ingest makes them, each after the lock); the figures as they are
+    when every SKU is written as the catalogue writes it, with no kit and no gift rule (the
+    common case; otherwise ingest reads them again). SQLite: nothing (each read goes alone)."""
+    tx.read_ahead(
+        lambda t: t.lock_feed(),
+        lambda t: catalogue.known_skus(t, named),
+        lambda t: _existing(t, valid),
+        lambda t: kit_store.components_of(t, named),
+        lambda t: gift_store.rules(t, active_only=True),
+        lambda t: figures(t, skus=named),
+        lambda t: edge_pool(t),
+        lambda t: review.rules(t),
+    )
 
 
 def _review_candidate(
@@ -252,6 +272,18 @@ class _Released:
         )
         add_changes(tx, [(edge, "order_released", data, oid) for oid, edge, data in self.changes])
         demand.counted_new(tx, self.demand())
+        stored.units_written(tx, self.unit_skus())
+
+    def unit_skus(self) -> dict[str, set[str]]:
+        """The SKUs of each new order's units as `order_units` has them (a kit line as its
+        components), from the rows written."""
+        components: dict[tuple[str, int], set[str]] = defaultdict(set)
+        for order_id, line_no, part, _ in self.components:
+            components[(order_id, line_no)].add(part)
+        found: dict[str, set[str]] = {row[0]: set() for row in self.orders}
+        for order_id, line_no, sku, *_ in self.lines:
+            found[order_id] |= components.get((order_id, line_no)) or {sku}
+        return found
 
     def demand(self) -> dict[str, dict[tuple[str, str], int]]:
         """What each new order asks of its warehouse, from the rows written, counted as
@@ -538,12 +570,19 @@ def assign_pending(
     pass over thousands of waiting orders is one read and a write per order that changes; when
     no order waits for `skus`, or none of them is available anywhere, nothing else is read."""
     wanted = sorted(set(skus)) if skus is not None else None
+    if wanted is not None:
+        tx.read_ahead(lambda t: figures(t, skus=wanted))  # with the BEGIN: one round trip
     if wanted is not None and not _any_available(tx, wanted):
         # Read without the feed lock, after the change that named these SKUs committed: none
         # of them can be sold now, so no waiting order can be assigned, and a later change
         # that frees a unit names them again. A sold-out sale's picks and put-backs (which
         # leave nothing available) then never queue behind the intake for the lock.
         return []
+    tx.read_ahead(  # the lock and both reads in one round trip: the lock is held that less
+        lambda t: t.lock_feed(),
+        lambda t: stored.any_unassigned(t, wanted),
+        lambda t: figures(t, skus=wanted) if wanted is not None else None,
+    )
     tx.lock_feed()
     # those in a merge window wait for it to end
     if not stored.any_unassigned(tx, wanted) or (

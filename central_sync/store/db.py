@@ -39,20 +39,38 @@ def where(**equal: Any) -> tuple[str, list[Any]]:
 class Tx:
     """One open transaction. `memo` lives as long as the transaction (locks taken, …)."""
 
-    def __init__(self, conn: Any, dialect: Dialect) -> None:
+    def __init__(self, conn: Any, dialect: Dialect, *, begin: str | None = None) -> None:
         self.conn = conn
         self.dialect = dialect
         self.memo: dict[str | tuple[str, str], Any] = {}
         self.feed_written = False
         # run once each, in order, just before COMMIT (running totals kept in the same transaction)
         self.before_commit: dict[str, Callable[[Tx], None]] = {}
+        self._begin = begin  # not sent yet: it goes with the first statement (PostgreSQL)
+        self._ahead: dict[tuple[str, tuple[Any, ...]], Any] = {}  # statements read ahead
+        self._issuing = False
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.conn.execute(self.dialect.sql(sql), tuple(params))
+        self._begun()
+        text, args = self.dialect.sql(sql), tuple(params)
+        if self._ahead and not self._issuing:
+            found = self._ahead.pop((text, args), None)
+            if found is not None:
+                return found
+            self._ahead.clear()  # anything read ahead may be older than this statement's effect
+        cursor = self.conn.execute(text, args)
+        if self._issuing:
+            self._ahead[(text, args)] = cursor
+            return _NOT_YET
+        return cursor
 
     def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         listed = [tuple(r) for r in rows]
         if listed:
+            if self._issuing:
+                raise RuntimeError("only reads are read ahead")
+            self._begun()
+            self._ahead.clear()
             self.conn.cursor().executemany(self.dialect.sql(sql), listed)
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -65,6 +83,41 @@ class Tx:
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.execute(sql, params).fetchone()
         return None if row is None else next(iter(row.values()))
+
+    def read_ahead(self, *reads: Callable[[Tx], Any]) -> None:
+        """PostgreSQL: the statements these reads make sent now, together with the BEGIN if not
+        yet sent, and all answered in one round trip; the same statement made again next is
+        answered from them (a statement not read ahead drops the rest: they may be older than
+        its effect). Elsewhere nothing is sent: each read goes when it is made. The reads must
+        only read (their results are empty while they are sent)."""
+        pipeline = self.dialect.pipeline(self.conn)
+        if pipeline is None:
+            return
+        with pipeline:
+            self._issuing = True
+            try:
+                for read in reads:
+                    read(self)
+            finally:
+                self._issuing = False
+
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """PostgreSQL: the statements of the block sent without waiting for each answer (a read
+        still waits for its own), all answered at the block's end; elsewhere one by one. For
+        writes whose answers nobody looks at (no rowcount is read)."""
+        self._begun()
+        pipeline = self.dialect.pipeline(self.conn)
+        if pipeline is None:
+            yield
+            return
+        with pipeline:
+            yield
+
+    def _begun(self) -> None:
+        if self._begin is not None:
+            begin, self._begin = self._begin, None
+            self.conn.execute(begin)
 
     def lock_edge(self, edge_id: str) -> None:
         sql = self.dialect.lock_edge()
@@ -91,6 +144,19 @@ class Tx:
         if sql and "notified" not in self.memo:
             self.execute(sql)
             self.memo["notified"] = True
+
+
+class _NotYet:
+    """What a statement read ahead answers while it is being sent: nothing yet."""
+
+    def fetchall(self) -> list[Any]:
+        return []
+
+    def fetchone(self) -> None:
+        return None
+
+
+_NOT_YET = _NotYet()
 
 
 class DatabaseBusy(Exception):
@@ -178,13 +244,18 @@ class Database:
         broken = False
         changes = self.dialect.changes(conn)
         try:
-            conn.execute(self.dialect.begin(write=write))
-            tx = Tx(conn, self.dialect)
+            begin = self.dialect.begin(write=write)
+            if not self.dialect.pipelines:
+                conn.execute(begin)
+                tx = Tx(conn, self.dialect)
+            else:  # sent with the first statement (Tx.read_ahead sends them together)
+                tx = Tx(conn, self.dialect, begin=begin)
             try:
                 yield tx
-                for settle in list(tx.before_commit.values()):
-                    settle(tx)
-                conn.execute("COMMIT")
+                with tx.pipelined():  # the running totals' writes and the COMMIT together
+                    for settle in list(tx.before_commit.values()):
+                        settle(tx)
+                    conn.execute("COMMIT")
                 # a commit that wrote nothing (SQLite can tell) proves nothing about space
                 if (
                     write

@@ -100,8 +100,8 @@ def settle(tx: Tx) -> None:
     counted = {k: [i for i in ids if (k, i) not in fresh] for k, ids in touched.items()}
     if tx.dialect.for_update:  # one transaction at a time recounts an order or a part
         for table, ids in (("orders", counted[ORDER]), ("consignments", counted[SPLIT])):
-            for part in _chunks(ids):
-                tx.all(
+            for part in _chunks(ids):  # not fetched: in a pipeline, sent with the recount
+                tx.execute(
                     f"SELECT id FROM {table} WHERE id IN ({_marks(part)}) ORDER BY id"
                     f"{tx.dialect.for_update}",
                     part,

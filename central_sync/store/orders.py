@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from central_sync.store import demand
@@ -41,14 +41,26 @@ def units_first_shipped_since(tx: Tx, since: str) -> list[dict[str, Any]]:
     )
 
 
+_UNITS_WRITTEN = "orders.unit_skus"
+
+
+def units_written(tx: Tx, skus: Mapping[str, set[str]]) -> None:
+    """The SKUs of the units of orders this transaction inserted (order id → SKUs, as
+    `order_units` has them), so `skus_of_orders` need not read them back."""
+    tx.memo.setdefault(_UNITS_WRITTEN, {}).update(skus)
+
+
 def skus_of_orders(tx: Tx, order_ids: Sequence[str]) -> set[str]:
-    if not order_ids:
-        return set()
+    written: dict[str, set[str]] = tx.memo.get(_UNITS_WRITTEN, {})
+    found = set().union(*(written[i] for i in order_ids if i in written))
+    rest = [i for i in order_ids if i not in written]
+    if not rest:
+        return found
     rows = tx.all(
-        f"SELECT DISTINCT sku FROM order_units WHERE order_id IN ({','.join('?' * len(order_ids))})",
-        list(order_ids),
+        f"SELECT DISTINCT sku FROM order_units WHERE order_id IN ({','.join('?' * len(rest))})",
+        rest,
     )
-    return {r["sku"] for r in rows}
+    return found | {r["sku"] for r in rows}
 
 
 def list_orders(

@@ -1,0 +1,97 @@
+"""Central waits for PostgreSQL a fixed few times per intake batch (store/db.py `read_ahead`,
+`pipelined`): the feed lock and every read the intake makes before it decides go in one round
+trip with the BEGIN, the batch's rows in one more, the running totals and the COMMIT in a last
+one. Under a flash sale each wait is also a wait for the GIL (central's one core of Python), so a
+batch that waited once per statement (about twenty) held the feed lock that much longer. And a
+statement read ahead is never answered stale: a statement that was not read ahead drops the rest."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from psycopg import pq
+
+from central_sync.server.central import Central
+from central_sync.store.db import Tx
+from tests.central.support import EdgeSide, channel_order
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+
+@contextmanager
+def waits_for_postgresql(central: Central) -> Iterator[list[int]]:
+    """Counts the times this thread waits for PostgreSQL's answers on central's connections
+    (made anew for the count): psycopg runs every exchange as a generator through `wait`; those
+    that wait for answers are a statement outside pipeline mode, and in it a fetch or the sync
+    at the pipeline's end (sending a statement in pipeline mode, or entering it, waits for
+    nothing)."""
+    count, caller, connect = [0], threading.get_ident(), central.db.dialect.connect
+
+    def counted_connect() -> Any:
+        conn = connect()
+        wait = conn.wait
+
+        def counted(gen: Any, *args: Any, **kw: Any) -> Any:
+            name = getattr(gen, "__qualname__", "")
+            piped = conn.pgconn.pipeline_status != pq.PipelineStatus.OFF
+            sent_only = piped and not name.endswith(("_fetch_gen", "_exit_gen", "_sync_gen"))
+            if threading.get_ident() == caller and not sent_only and "_enter_gen" not in name:
+                count[0] += 1
+            return wait(gen, *args, **kw)
+
+        conn.wait = counted
+        return conn
+
+    central.db.close()  # the pooled connections are made again, counted
+    central.db.dialect.connect = counted_connect  # type: ignore[method-assign]
+    try:
+        yield count
+    finally:
+        central.db.dialect.connect = connect  # type: ignore[method-assign]
+
+
+def test_an_intake_batch_waits_for_postgresql_a_fixed_few_times_whatever_its_size(
+    central: Central, edge: EdgeSide, db_url: str
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite is a file in this process: there is no round trip to count")
+    edge.receive("TEA-0001", 100)
+    central.ingest([channel_order("warm", ("TEA-0001", 1))])  # the statements prepared once
+    waits = []
+    for size, first in ((1, 0), (40, 1)):
+        with waits_for_postgresql(central) as count:
+            taken = central.ingest(
+                [channel_order(f"o{first}-{n}", ("TEA-0001", 1)) for n in range(size)]
+            )
+        assert {o.order_status for o in taken} == {"released"}
+        waits.append(count[0])
+    # one wait for the BEGIN, the feed lock and the reads, one for the rows, one for the running
+    # totals and the COMMIT; before, each of ~20 statements waited on its own
+    assert waits[0] == waits[1], waits
+    assert waits[1] <= 3, waits
+    (figure,) = central.stock(sku="TEA-0001")
+    assert (figure["demand"], figure["available"]) == (42, 58)
+
+
+def test_a_statement_read_ahead_answers_as_the_read_would_and_never_after_a_write(
+    central: Central, edge: EdgeSide
+) -> None:
+    edge.receive("TEA-0001", 5)
+    read = "SELECT qty FROM stock WHERE sku = ? AND bucket = 'on_hand'"
+
+    def qty(tx: Tx) -> Any:
+        return tx.value(read, ("TEA-0001",))
+
+    with central.db.transaction(write=True) as tx:
+        tx.read_ahead(qty)
+        assert qty(tx) == 5  # answered from the read sent ahead (PostgreSQL) or read now
+        tx.read_ahead(qty)
+        tx.execute("UPDATE stock SET qty = 7 WHERE sku = ? AND bucket = 'on_hand'", ("TEA-0001",))
+        assert qty(tx) == 7  # the write went between: the read is made again
+        tx.read_ahead(qty)
+        tx.many("UPDATE stock SET qty = ? WHERE sku = ? AND bucket = 'on_hand'", [(9, "TEA-0001")])
+        assert qty(tx) == 9
