@@ -9,7 +9,8 @@ logout is sent without a token only (it would end the sessions every other case 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import httpx
@@ -21,11 +22,16 @@ from schemathesis.specs.openapi.checks import content_type_conformance, status_c
 
 from central_sync.server.app import create_app as create_central
 from central_sync.server.central import Central
+from central_sync.server.messages import CATALOGUE as CENTRAL_CATALOGUE
+from central_sync.server.webhooks import shopify_hmac
 from edge.api.app import create_app
 from edge.config import load_settings
+from edge.domain.messages import CATALOGUE as EDGE_CATALOGUE
 from edge.store.database import Store
 from edge.store.verify import verify
+from kernel.problems import PROBLEM
 from tests.live import serving
+from tests.openapi_walk import Sent, answers
 from tests.support import log_in_on, new_device, seed_floor
 
 EXAMPLES = 8
@@ -92,6 +98,41 @@ def test_the_edge_answers_every_generated_request_without_a_5xx(
     send_as_each(case, edge_live[0], roles)
 
 
+def walk_problems(sent: Iterator[Sent], catalogue: Collection[str]) -> tuple[int, list[str]]:
+    """How many requests the walk sent, and what in their answers is wrong: a 5xx, a refusal
+    that is not problem+json with a catalogue code, an answer later than a person waits."""
+    wrong = []
+    count = 0
+    for answer in sent:
+        count += 1
+        refused = 400 <= answer.status < 500 and not answer.what.split()[1].startswith("/board")
+        if answer.status >= 500 or answer.seconds > 5:
+            wrong.append(f"{answer.what}: {answer.status} in {answer.seconds:.1f} s {answer.body}")
+        elif refused and (answer.content_type != PROBLEM or answer.code not in catalogue):
+            wrong.append(f"{answer.what}: {answer.status} {answer.content_type} {answer.body}")
+    return count, wrong
+
+
+def test_every_parameter_and_body_field_of_the_edge_takes_hostile_values_without_a_5xx(
+    edge_live: tuple[str, Store, dict[str, dict[str, str]]],
+) -> None:
+    base, _, roles = edge_live
+    concrete = {"badge": "B-PICK", "sku": "SKU-1", "code": "A-01-01", "name": "BENCH-1"}
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        sent = answers(
+            client,
+            EDGE_DOC,
+            headers_for=lambda _path: roles["B-SUP"],
+            path_values=concrete,
+            skip=lambda path: re.search(STREAMS + "|/auth/logout$", path) is not None,
+        )
+        count, wrong = walk_problems(sent, EDGE_CATALOGUE)
+
+    assert wrong == []
+    assert count > 1000
+
+
 def test_after_the_fuzzing_every_role_was_still_logged_in_and_the_ledger_verifies(
     edge_live: tuple[str, Store, dict[str, dict[str, str]]],
 ) -> None:
@@ -103,11 +144,15 @@ def test_after_the_fuzzing_every_role_was_still_logged_in_and_the_ledger_verifie
     assert verify(store.read()) == []
 
 
+WEBHOOK_SECRET = b"shpss_fuzz"
+
+
 @pytest.fixture(scope="module")
 def central_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
     db = tmp_path_factory.mktemp("central") / "central.db"
     central = Central(f"sqlite:///{db}")
     central.open()
+    central.webhook_secrets = {"shopify": WEBHOOK_SECRET}
     roles = {
         "anonymous": {},
         "admin": {"Authorization": f"Bearer {central.create_admin_token()}"},
@@ -146,3 +191,29 @@ def test_every_operation_declares_its_problem_answers_with_the_problem_schema(
     assert undeclared == [] and len(operations) > 20
     assert guarded and all(r["401"]["content"] == r["403"]["content"] == problem for r in guarded)
     assert "HTTPValidationError" not in str(doc)
+
+
+def test_every_parameter_and_body_field_of_central_takes_hostile_values_without_a_5xx(
+    central_live: tuple[str, dict[str, Any]],
+) -> None:
+    base, roles = central_live
+    concrete = {"edge_id": "edge-1", "channel": "shopify", "sku": "TEA-0001"}
+
+    def sign(path: str, body: bytes) -> dict[str, str]:  # so the body, not the signature, is tried
+        webhook = path.endswith("/webhook")
+        return {"X-Shopify-Hmac-Sha256": shopify_hmac(WEBHOOK_SECRET, body)} if webhook else {}
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        sent = answers(
+            client,
+            CENTRAL_DOC,
+            headers_for=lambda path: roles["edge" if "{edge_id}" in path else "admin"],
+            path_values=concrete,
+            skip=lambda path: path == "/board/logout",
+            sign=sign,
+        )
+        count, wrong = walk_problems(sent, CENTRAL_CATALOGUE)
+
+    assert wrong == []
+    assert count > 1000
+    assert httpx.get(f"{base}/api/v1/edges", headers=roles["admin"]).status_code == 200
