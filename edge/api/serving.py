@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from edge.api.app import create_app
 from edge.config import Settings
 from edge.config.keys import env_var_name
 from kernel.serving import bind, few_malloc_arenas, stop_on_signals
+from labels.fonts import cjk_font
 
 log = logging.getLogger("edge.server")
 
@@ -41,10 +43,11 @@ def run_server(
         ssl_certfile=settings.server.tls_cert,
         ssl_keyfile=settings.server.tls_key,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config, after_start_up=lambda: started(settings))
     # Every request allocates many short-lived objects; the default GC thresholds make the
     # collector run thousands of times a second under load. Objects alive at start-up are frozen
-    # out of collection and the youngest generation is collected ten times less often.
+    # out of collection (again once the app's start-up has run: `started`) and the youngest
+    # generation is collected ten times less often.
     gc.freeze()
     gc.set_threshold(7000, 20, 20)
     few_malloc_arenas()  # before the thread pool grows (kernel/serving.py says why)
@@ -53,3 +56,29 @@ def run_server(
         if on_ready:
             on_ready(url)
         server.run(sockets=[sock])
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, calling `after_start_up` once the app's start-up (the lifespan: the
+    store, the spooler, the stations) has run and before the first request is taken."""
+
+    def __init__(self, config: uvicorn.Config, *, after_start_up: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._after_start_up = after_start_up
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.should_exit:
+            self._after_start_up()
+
+
+def started(settings: Settings) -> None:
+    """What the server does once the app has started, before it takes a request: the CJK label
+    font loaded when a printer renders PDF (~0.1 s of CPU holding the GIL, 35 MB; else the
+    first waybill of the day stalls every terminal while it loads), then everything alive now
+    frozen out of the collector's sight (gc.freeze: the app's state, the font's 42,000 metric
+    lists), so a collection walks only what requests made."""
+    if any(p.format == "pdf" for p in settings.printers):
+        cjk_font()
+    gc.collect()
+    gc.freeze()
