@@ -270,3 +270,30 @@ def test_a_supervisor_releases_a_waiting_wave_from_the_board_on_a_handheld(
     assert "Released" in sup.by("board-announce").inner_text()
     [shown] = resp.json()["waves"]
     assert shown["released"] and shown["orders"] == 2
+
+
+def test_a_short_picked_order_is_blocked_in_chinese_on_the_board_at_360_px(
+    browser: Any, floor: tuple[str, Floor]
+) -> None:
+    url, f = floor
+    order_id = release(f, "TM-SHORT-1")
+
+    def held_short(tx: Any) -> None:  # as a short pick leaves it: on hold, an open exception
+        tx.execute(
+            "UPDATE orders SET status = 'on_hold', hold_reason = 'short pick: SKU-1 at A-01-01'"
+            " WHERE id = ?",
+            (order_id,),
+        )
+        tx.execute(
+            "INSERT INTO exceptions (kind, detail, order_id, location, sku, created_at)"
+            " VALUES ('short_pick', '{}', ?, 'A-01-01', 'SKU-1', ?)",
+            (order_id, tx.at),
+        )
+
+    f.store.writer.call(held_short)
+    sup = page_as(browser, url, SUPERVISOR, "HH-SUP-ZH", **HANDHELD)
+    sup.by("language-toggle").click()
+    open_board(sup)
+    blocked = card(sup, f"order:{order_id}").locator("[data-testid=board-blocked]").inner_text()
+
+    assert blocked == "受阻：挂起（拣货短缺：SKU-1，库位 A-01-01） · 受阻：未处理异常 拣货短缺"

@@ -6,6 +6,7 @@ both languages."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,9 +94,11 @@ def test_a_new_exception_sounds_on_the_supervisors_screen_and_is_resolved_with_a
     context.close()
 
     assert tones_after[len(tones_before) :] == ["info"]
-    assert "Short pick" in shown and "supervisor" in shown and "A-01-01 · SKU-1" in shown
+    assert "Short pick" in shown and "Owner Supervisor" in shown and "A-01-01 · SKU-1" in shown
     assert "Count the bin" in shown and "/api/v1/count-tasks" in shown
     assert "拣货短缺" in shown_zh and "已确认" in shown_zh and "盘点该库位" in shown_zh
+    assert "负责人 主管 · 已等待 " in shown_zh and "supervisor" not in shown_zh  # all in Chinese
+    assert re.search(r"已等待 \d+ (秒|分钟)", shown_zh), shown_zh
     assert refused["visible"] and refused["tone"] == "bad"
     assert sideways <= 360
     assert violations == [] and violations_zh == []

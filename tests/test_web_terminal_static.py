@@ -131,3 +131,15 @@ def test_the_edge_root_opens_the_terminal(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
 
     assert (response.status_code, response.headers["location"]) == (307, "/ui/")
+
+
+def test_every_exception_kind_the_edge_raises_has_its_name_on_the_terminal() -> None:
+    """The exceptions screen and the board name each kind in the operator's language, never by
+    its code (cutoff_at_risk showed as its code)."""
+    from edge.domain.exceptions import KINDS
+
+    source = (WEB / "exceptions.js").read_text(encoding="utf-8")
+    named = set(re.findall(r'^  (\w+): \(\) => t\("exc_kind_\1"\)', source, re.M))
+
+    assert sorted(set(KINDS) - named) == []
+    assert all(f"exc_kind_{k}" in _strings(lang) for k in KINDS for lang in ("en", "zh"))

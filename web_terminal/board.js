@@ -9,6 +9,7 @@
 // yet released (with `[waves] enabled`) has a Release button: its orders go to the pickers.
 
 import { call } from "./api.js";
+import { KINDS as EXCEPTION_KINDS } from "./exceptions.js";
 import { sound } from "./feedback.js";
 import { t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
@@ -187,9 +188,16 @@ function cardKeys(ev, card, act) {
   }
 }
 
+/** A hold's reason as the operator reads it: the edge's own short-pick hold is translated. */
+function holdWhy(detail) {
+  const short = /^short pick: (\S+) at (\S+)$/.exec(detail || "");
+  return short ? t("board_hold_short_pick", { sku: short[1], location: short[2] }) : detail || "—";
+}
+
 function blockedText(blocked) {
+  const kind = (k) => (EXCEPTION_KINDS[k] ? EXCEPTION_KINDS[k]() : k);
   return blocked
-    .map((x) => (x.reason === "hold" ? t("board_blocked_hold", { why: x.detail || "—" }) : x.reason === "approval" ? t("board_blocked_approval") : t("board_blocked_exception", { kind: x.detail })))
+    .map((x) => (x.reason === "hold" ? t("board_blocked_hold", { why: holdWhy(x.detail) }) : x.reason === "approval" ? t("board_blocked_approval") : t("board_blocked_exception", { kind: kind(x.detail) })))
     .join(" · ");
 }
 

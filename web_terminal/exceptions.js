@@ -5,13 +5,17 @@
 
 import { call } from "./api.js";
 import { sound } from "./feedback.js";
+import { ROLES } from "./header.js";
 import { getLang, t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
+import { age } from "./sync_banner.js"; // "12 min", "12 分钟": the operator's language
 import { h } from "./util.js";
 
 const POLL_MS = 15_000;
-const KINDS = {
+/** Each exception kind's name in the operator's language (the board names them too). */
+export const KINDS = {
   short_pick: () => t("exc_kind_short_pick"),
+  cutoff_at_risk: () => t("exc_kind_cutoff_at_risk"),
   order_stuck: () => t("exc_kind_order_stuck"),
   print_attention: () => t("exc_kind_print_attention"),
   returns_not_graded: () => t("exc_kind_returns_not_graded"),
@@ -26,12 +30,6 @@ const KINDS = {
 };
 const STATES = { open: () => t("exc_state_open"), acked: () => t("exc_state_acked"), resolved: () => t("exc_state_resolved") };
 
-/** "3 h 5 min", "12 min", "40 s": how long an exception has waited. */
-export function age(seconds) {
-  if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
-  if (seconds >= 60) return `${Math.floor(seconds / 60)} min`;
-  return `${seconds} s`;
-}
 
 /** The exceptions screen's controller: the list, which ids were seen, and its actions. */
 export function createExceptions({ state, render, go, needLogin, refuse }) {
@@ -102,7 +100,7 @@ function item(e, x, act) {
     "li",
     { class: `exc-item ${e.state}`, "data-testid": "exc-item", "data-id": e.id, "data-kind": e.kind, "data-state": e.state },
     h("h2", { class: "exc-kind" }, (KINDS[e.kind] || (() => e.kind))()),
-    h("p", { class: "exc-meta" }, t("exc_meta", { owner: e.owner, age: age(e.age_s), state: (STATES[e.state] || (() => e.state))() })),
+    h("p", { class: "exc-meta" }, t("exc_meta", { owner: ROLES[e.owner] ? ROLES[e.owner]() : e.owner, age: age(e.age_s), state: (STATES[e.state] || (() => e.state))() })),
     where ? h("p", { class: "exc-where code" }, where) : null,
     h("p", { class: "exc-action" }, t("exc_action_label"), " ", getLang() === "zh" ? e.action_zh : e.action),
     h("p", { class: "exc-link code" }, e.link),
