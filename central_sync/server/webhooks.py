@@ -27,6 +27,8 @@ class Webhook:
     wrap: str  # the key the body's order is put under for the channel's mapping
     # why the body says the channel cancelled or refunded the whole order ("" when it does not)
     cancelled: Callable[[Mapping[str, object]], str]
+    topic_header: str = ""  # the header naming what the body is (Shopify: X-Shopify-Topic)
+    order_topics: tuple[str, ...] = ()  # the topics whose body is an order
 
 
 def shopify_hmac(secret: bytes, body: bytes) -> str:
@@ -48,8 +50,31 @@ def _shopify_cancelled(order: Mapping[str, object]) -> str:
 
 WEBHOOKS: dict[str, Webhook] = {
     # orders/create, orders/updated, orders/cancelled: the body is the order object itself
-    "shopify": Webhook("X-Shopify-Hmac-Sha256", _shopify_verify, "order", _shopify_cancelled),
+    "shopify": Webhook(
+        "X-Shopify-Hmac-Sha256",
+        _shopify_verify,
+        "order",
+        _shopify_cancelled,
+        "X-Shopify-Topic",
+        ("orders/create", "orders/updated", "orders/paid", "orders/cancelled"),
+    ),
 }
+
+
+def not_an_order(channel: str, headers: Mapping[str, str]) -> dict[str, str] | None:
+    """The answer to a body whose topic is not an order (Shopify's refunds/create: its refund
+    reaches central in orders/updated), or None when it is one (or names no topic)."""
+    hook = WEBHOOKS[channel]
+    topic = headers.get(hook.topic_header, "").strip() if hook.topic_header else ""
+    if not topic or topic in hook.order_topics:
+        return None
+    takes = ", ".join(hook.order_topics[:-1]) + f" and {hook.order_topics[-1]}"
+    return {
+        "status": "ignored",
+        "topic": topic[:80],
+        "reason": f"{topic[:80]} carries no order: central takes {takes}"
+        " (a refund arrives in orders/updated's refunds)",
+    }
 
 
 def secret_setting(channel: str) -> str:

@@ -22,15 +22,14 @@ from tests.central.servers import CentralServer, running_central
 SECRET = "shpss_test_secret_0123456789"
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "channels" / "shopify_orders.json"
 URL = "/api/v1/channels/shopify/webhook"
+IPODS = ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK")
 
 
 @pytest.fixture
 def server(db_url: str, tmp_path: Path) -> Iterator[CentralServer]:
     with running_central(db_url, tmp_path, env={secret_setting("shopify"): SECRET}) as running:
         central = Central(db_url)
-        central.upsert_products(
-            [(s, ProductIn(name=s)) for s in ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK")]
-        )
+        central.upsert_products([(s, ProductIn(name=s)) for s in (*IPODS, "IPOD2009BLACK")])
         central.close()
         yield running
 
@@ -41,8 +40,10 @@ def order_body() -> bytes:
     return json.dumps(order).encode()
 
 
-def post(server: CentralServer, body: bytes, signature: str | None) -> httpx.Response:
-    headers = {"Content-Type": "application/json", "X-Shopify-Topic": "orders/updated"}
+def post(
+    server: CentralServer, body: bytes, signature: str | None, topic: str = "orders/updated"
+) -> httpx.Response:
+    headers = {"Content-Type": "application/json", "X-Shopify-Topic": topic}
     if signature is not None:
         headers["X-Shopify-Hmac-Sha256"] = signature
     return httpx.post(server.url + URL, content=body, headers=headers, timeout=10)
@@ -151,3 +152,90 @@ def test_an_order_shopify_cancelled_after_central_took_it_is_cancelled_at_the_ed
     assert resp.status_code == 200, resp.text
     assert central.order("shopify:450789469")["status"] == "cancelled"
     assert edge.changes()["changes"][-1]["type"] == "order_cancelled"
+
+
+def published(name: str) -> bytes:
+    """A webhook body from one of Shopify's published REST answers: the order object itself."""
+    document = json.loads((FIXTURE.parent / name).read_text(encoding="utf-8"))
+    [order] = document["orders"] if "orders" in document else [document["order"]]
+    return json.dumps(order).encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "topic", "status", "answer"),
+    [
+        ("shopify_orders_2026_07.json", "orders/updated", 201, {"status": "imported"}),
+        (
+            "shopify_order_no_address.json",
+            "orders/create",
+            201,
+            {"status": "imported", "order_status": "on_hold"},
+        ),
+        (
+            "shopify_order_fulfilment_service.json",
+            "orders/create",
+            200,
+            {
+                "status": "not_taken",
+                "field": "order.line_items",
+                "reason": "no line ships from this warehouse: line_items[0] IPOD2009BLACK is"
+                " fulfilled elsewhere (fulfillment_service 'shipwire-app')",
+            },
+        ),
+        (
+            "shopify_order_custom_lines.json",
+            "orders/create",
+            200,
+            {
+                "status": "not_taken",
+                "field": "order.line_items[0].sku",
+                "reason": "missing (the line 'Red Leather Coat')",
+            },
+        ),
+        (
+            "shopify_order_cancelled.json",
+            "orders/cancelled",
+            200,
+            {"status": "not_taken", "reason": "status 'cancelled' is not ready to ship"},
+        ),
+    ],
+)
+def test_each_published_shopify_order_body_is_answered_2xx_saying_what_central_did(
+    server: CentralServer, db_url: str, name: str, topic: str, status: int, answer: dict
+) -> None:
+    body = published(name)
+
+    resp = post(server, body, shopify_hmac(SECRET.encode(), body), topic)
+
+    # a refusal of the body itself is no failure to deliver: a 4xx would have Shopify retry
+    # the same body for hours and then delete the subscription
+    assert resp.status_code == status, resp.text
+    assert resp.json().items() >= answer.items()
+    taken = [o["id"] for o in stored_orders(db_url)]
+    assert taken == ([resp.json()["id"]] if status == 201 else [])
+
+
+def test_a_refunds_create_webhook_is_answered_200_and_changes_nothing(
+    server: CentralServer, db_url: str
+) -> None:
+    refund = json.loads((FIXTURE.parent / "shopify_refund.json").read_text(encoding="utf-8"))
+    body = json.dumps(refund["refund"]).encode()
+
+    resp = post(server, body, shopify_hmac(SECRET.encode(), body), "refunds/create")
+
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {
+        "status": "ignored",
+        "topic": "refunds/create",
+        "reason": "refunds/create carries no order: central takes orders/create, orders/updated,"
+        " orders/paid and orders/cancelled (a refund arrives in orders/updated's refunds)",
+    }
+    assert stored_orders(db_url) == []
+
+
+def test_a_webhook_with_an_unsupported_topic_and_no_signature_is_still_a_401(
+    server: CentralServer,
+) -> None:
+    resp = post(server, b"{}", None, "refunds/create")
+
+    assert resp.status_code == 401

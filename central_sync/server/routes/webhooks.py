@@ -3,6 +3,7 @@ signed with the platform's own signature (webhooks.py); no token, the signature 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,14 +18,18 @@ from central_sync.server.messages import PHRASES
 from kernel import json_body
 
 router = APIRouter(prefix="/api/v1/channels", tags=["webhooks"])
+log = logging.getLogger(__name__)
 
 
 @router.post("/{channel}/webhook")
 async def post_webhook(channel: str, request: Request, central: CentralDep) -> JSONResponse:
     """A platform's order webhook (Shopify: orders/create, orders/updated), signature checked
-    on the raw body first: 401 and nothing changes when it does not match; then the order as
-    `POST /api/v1/orders` takes one (201 imported, 200 duplicate, 422 rejected); an order
-    central has that the channel cancelled or refunded whole is cancelled (200)."""
+    on the raw body first: 401 and nothing changes when it does not match; a topic that is no
+    order (refunds/create) is answered 200 "ignored"; an order the mapping does not take (not
+    ready to ship, not the warehouse's, no SKU) 200 "not_taken" with the field and reason,
+    logged; then the order as `POST /api/v1/orders` takes one (201 imported, 200 duplicate, 422
+    rejected: central's catalogue or rules may take it when sent again); an order central has
+    that the channel cancelled or refunded whole is cancelled (200)."""
     if channel not in webhooks.WEBHOOKS:
         raise CentralError("not_found", what="channel webhook", key=channel[:40])
     setting = webhooks.secret_setting(channel)
@@ -36,6 +41,8 @@ async def post_webhook(channel: str, request: Request, central: CentralDep) -> J
         raise CentralError(
             "webhook_signature_invalid", channel=channel, reason=PHRASES[why], setting=setting
         )
+    if (ignored := webhooks.not_an_order(channel, request.headers)) is not None:
+        return JSONResponse(ignored)  # 2xx: a 4xx would have the platform send it again
     try:
         document = json_body.loads(body)
     except ValueError:
@@ -50,11 +57,22 @@ async def post_webhook(channel: str, request: Request, central: CentralDep) -> J
         return JSONResponse(done)
     [item] = map_document({hook.wrap: document}, load_mapping(channel))
     if isinstance(item, Rejected):
-        raise CentralError(
-            "order_rejected",
-            channel_order_id=item.channel_order_id or "?",
-            field=item.field,
-            reason=item.reason,
+        # The mapping's answer to this body never changes, so it is no failure to deliver: a
+        # 4xx would have the platform send the same body for hours, then drop the subscription.
+        log.warning(
+            "%s webhook: order %s not taken: %s: %s",
+            channel,
+            item.channel_order_id or "?",
+            item.field,
+            item.reason,
+        )
+        return JSONResponse(
+            {
+                "status": "not_taken",
+                "channel_order_id": item.channel_order_id,
+                "field": item.field,
+                "reason": item.reason,
+            }
         )
     [outcome] = await run_in_threadpool(central.ingest, [item.to_json()])
     if outcome.status == "rejected":
