@@ -132,10 +132,16 @@ def test_a_picker_receives_the_demo_asn_quarantines_the_stops_puts_away_and_pick
         for i in range(4)
     }
     answered = hh.answers()
-    hh.by("btn-done").click()
+    hh.by("btn-done").click()  # asked first: it closes the delivery for good
+    asked = hh.text("confirm-text")
+    hh.by("confirm-yes").click()
     hh.wait_answers(answered + 1)
 
     assert lines == {"1": "13", "2": "2", "3": "1", "4": "1"}
+    assert asked == (
+        f"Close ASN {ASN}? 32 announced units have not come and are recorded short;"
+        " the ASN cannot be received any more."
+    )
     assert wrong_lot == [  # said once, not twice over
         f"Stop: {sku_c} lot DEMO-C2 is not the lot expected ({lot_c}). Choose: reject or quarantine."
     ]

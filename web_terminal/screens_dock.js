@@ -3,6 +3,7 @@
 // makes and the choices the clerk's role allows, and putting a received container away.
 
 import { t } from "./i18n.js";
+import { confirm } from "./modal.js";
 import { button, row } from "./screens_auth.js";
 import { commonButtons, messages, stepChip } from "./screens_work.js";
 import { h } from "./util.js";
@@ -53,6 +54,14 @@ function stopBox(stop, act) {
   );
 }
 
+/** Close ASN closes the delivery for good, its open lines recorded short: asked first, with how
+ * many units are still short (a fixed scanner's CMD:DONE is deliberate and closes at once). */
+function closeAsn(view, act) {
+  const short = (view.lines || []).reduce((n, line) => n + Math.max(0, line.qty - line.received), 0);
+  const text = short ? t("confirm_close_asn_short", { asn: view.asn_id, n: short }) : t("confirm_close_asn", { asn: view.asn_id });
+  confirm(text, () => act.command("CMD:DONE"));
+}
+
 export function receiveScreen({ state, act }) {
   const task = state.task || {};
   const view = task.view || { step: "asn", lines: [] };
@@ -70,7 +79,7 @@ export function receiveScreen({ state, act }) {
     row(
       button("btn-damaged", t("btn_damaged"), () => act.command("CMD:DAMAGED"), { kind: "secondary", disabled: step !== "items" }),
       button("btn-cancel", t("btn_cancel"), () => act.command("CMD:CANCEL"), { kind: "secondary", disabled: step === "asn" }),
-      button("btn-done", t("btn_close_asn"), () => act.command("CMD:DONE"), { kind: "primary", disabled: step !== "items" }),
+      button("btn-done", t("btn_close_asn"), () => closeAsn(view, act), { kind: "primary", disabled: step !== "items" }),
     ),
     commonButtons(act),
   ];
