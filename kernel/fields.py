@@ -10,7 +10,7 @@ numbers, so no value ever overflows SQLite's INTEGER).
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +23,8 @@ from pydantic import (
     Strict,
     StringConstraints,
 )
+
+from kernel.text import code_problem, name_problem, note_problem
 
 INT64_MAX = 2**63 - 1
 PAGE_DEFAULT = 100
@@ -38,49 +40,20 @@ Int64Id = Annotated[int, Field(ge=1, le=INT64_MAX)]
 Seq = Annotated[int, Field(ge=0, le=INT64_MAX)]
 Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}.")]
 
-# --- what a text may hold: nothing invisible that makes one code look like another ---
-# Joiners stay in names: Persian, Indic scripts and emoji need them; line breaks and tabs in notes.
-_JOINERS = frozenset("\u200c\u200d")
-_BREAKS = frozenset("\t\n\r")
+
+# --- what a text may hold (kernel/text.py) ---
+def _checked(problem: Callable[[str], str | None]) -> AfterValidator:
+    def check(value: str) -> str:
+        if (why := problem(value)) is not None:
+            raise ValueError(why)
+        return value
+
+    return AfterValidator(check)
 
 
-def _refuse(ch: str) -> None:
-    name = unicodedata.name(ch, unicodedata.category(ch))
-    raise ValueError(
-        f"holds U+{ord(ch):04X} ({name}), a control or invisible character; type or scan it"
-        " again without it"
-    )
-
-
-def _invisible(value: str, allowed: frozenset[str]) -> str:
-    for ch in value:
-        kind = unicodedata.category(ch)
-        if (kind[0] == "C" or kind in ("Zl", "Zp")) and ch not in allowed:
-            _refuse(ch)
-    return value
-
-
-def _printable(value: str) -> str:
-    """A code: every character printable (no control, format, bidi or non-ASCII space)."""
-    for ch in value if not value.isprintable() else "":
-        if not ch.isprintable():
-            _refuse(ch)
-    return value
-
-
-def _one_line(value: str) -> str:
-    """A name: no control, bidi or line-breaking character (spaces and joiners are fine)."""
-    return value if value.isprintable() else _invisible(value, _JOINERS)
-
-
-def _text(value: str) -> str:
-    """A note: as a name, and line breaks and tabs too."""
-    return value if value.isprintable() else _invisible(value, _JOINERS | _BREAKS)
-
-
-PRINTABLE = AfterValidator(_printable)
-ONE_LINE = AfterValidator(_one_line)
-TEXT = AfterValidator(_text)
+PRINTABLE = _checked(code_problem)
+ONE_LINE = _checked(name_problem)
+TEXT = _checked(note_problem)
 
 # --- texts, each as long as its meaning allows ---
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64), PRINTABLE]

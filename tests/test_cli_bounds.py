@@ -141,3 +141,67 @@ def test_central_verify_demand_on_a_database_changed_from_outside_stops_clearly(
     assert isinstance(result.exception, SystemExit), result.exception
     assert result.stderr.startswith("Error: "), result.stderr
     assert digest(central_db) == before  # a check makes no database where there was none
+
+
+PRODUCTS = "sku,name,weight_g\n"
+# A file a person might give `warehouse-edge import products`, and what the answer must name.
+BAD_FILES: dict[str, tuple[bytes, str]] = {
+    "a weight past int64": (
+        f"{PRODUCTS}SKU-9,Tea,{2**64}\n".encode(),
+        "weight_g 18446744073709551616 is above 10,000,000",
+    ),
+    "an RTL override in a SKU": (
+        f"{PRODUCTS}SKU\u202e-9,Tea,1\n".encode(),
+        "sku holds U+202E (RIGHT-TO-LEFT OVERRIDE)",
+    ),
+    "an escape in a name": (f"{PRODUCTS}SKU-9,T\x1b[31mea,1\n".encode(), "name holds U+001B"),
+    "a number in Arabic-Indic digits": (
+        f"{PRODUCTS}SKU-9,Tea,\u0661\n".encode(),
+        "weight_g '\u0661' is not a whole number",
+    ),
+    "GB18030": (f"{PRODUCTS}SKU-9,茶叶,1\n".encode("gb18030"), "CSV UTF-8"),
+    "UTF-16": (f"{PRODUCTS}SKU-9,Tea,1\n".encode("utf-16"), "CSV UTF-8"),
+    "a binary file": (bytes(range(256)) * 40, "CSV UTF-8"),
+    "a missing column": (b"sku\nSKU-9\n", "missing required column 'name'"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_an_import_file_a_person_might_give_is_refused_naming_the_fix_and_imports_nothing(
+    tmp_path: Path, kind: str
+) -> None:
+    db = migrated_copy(tmp_path / "edge.db")
+    content, named = BAD_FILES[kind]
+    (tmp_path / "products.csv").write_bytes(content)
+    before = kept(db)
+
+    result = CliRunner().invoke(
+        edge_cli, ["import", "products", str(tmp_path / "products.csv"), "--db", str(db)]
+    )
+
+    assert result.exit_code == 1, result.output
+    assert named in result.stderr
+    assert "未导入任何内容" in result.stderr
+    assert kept(db) == before
+
+
+def kept(db: Path) -> list[list[tuple[object, ...]]]:
+    """The catalogue and the outbox, as an import would change them."""
+    conn = sqlite3.connect(db)
+    found = [conn.execute(f"SELECT * FROM {t}").fetchall() for t in ("products", "outbox")]
+    conn.close()
+    return found
+
+
+def test_an_import_with_a_byte_order_mark_and_cjk_names_is_taken(tmp_path: Path) -> None:
+    db = migrated_copy(tmp_path / "edge.db")
+    (tmp_path / "p.csv").write_bytes(f"\ufeff{PRODUCTS}SKU-9,龙井\u3000绿茶,160\n".encode())
+
+    result = CliRunner().invoke(
+        edge_cli, ["import", "products", str(tmp_path / "p.csv"), "--db", str(db)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert sqlite3.connect(db).execute("SELECT name FROM products").fetchall() == [
+        ("龙井\u3000绿茶",)
+    ]

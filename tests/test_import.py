@@ -342,7 +342,9 @@ def test_the_console_script_refuses_a_bad_file_and_changes_nothing(tmp_path: Pat
 
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.splitlines() == [
-        f"error: {tmp_path / 'barcodes.csv'}: 2 bad row(s); nothing was imported",
+        f"error: {tmp_path / 'barcodes.csv'}: 2 bad row(s); nothing was imported. Correct the"
+        " rows below and import the file again.",
+        f"  {tmp_path / 'barcodes.csv'}：2 行有误；未导入任何内容。请更正以下各行后重新导入。",
         "  line 3: barcode 6901234567893 has a wrong GTIN check digit (expected 2)",
         "  line 4: Item NOPE is not in the catalogue. Check the item number or import it first.",
     ]
@@ -360,8 +362,8 @@ def test_the_console_script_lists_at_most_fifty_bad_rows(tmp_path: Path) -> None
 
     lines = done.stderr.splitlines()
     assert done.returncode == 1
-    assert (len(lines), lines[1], lines[-1]) == (
-        52,
+    assert (len(lines), lines[2], lines[-1]) == (
+        53,  # the summary in English and in Chinese, fifty rows, and how many more
         "  line 2: weight_g 'heavy' is not a whole number",
         "  ... and 10 more bad rows",
     )

@@ -91,7 +91,10 @@ def import_(
             sys.exit(1)
         except (UnicodeDecodeError, csv.Error) as exc:
             click.echo(
-                f"error: {file}: not a readable UTF-8 CSV file ({exc}); nothing was imported",
+                f"error: {file}: not a readable UTF-8 CSV file ({exc}); nothing was imported."
+                " Save it as CSV UTF-8 (Excel: Save As → CSV UTF-8) and import it again.\n"
+                f"  {file}：不是可读的 UTF-8 CSV 文件；未导入任何内容。请另存为 CSV UTF-8"
+                "（Excel：另存为 → CSV UTF-8）后重新导入。",
                 err=True,
             )
             sys.exit(1)
@@ -104,7 +107,12 @@ def _progress(done: int, total: int) -> None:
 
 def _report(file: Path, refused: ImportRefused) -> None:
     bad = refused.bad_rows
-    click.echo(f"error: {file}: {len(bad):,} bad row(s); nothing was imported", err=True)
+    click.echo(
+        f"error: {file}: {len(bad):,} bad row(s); nothing was imported. Correct the rows below"
+        f" and import the file again.\n  {file}：{len(bad):,} 行有误；未导入任何内容。"
+        "请更正以下各行后重新导入。",
+        err=True,
+    )
     for row in bad[:SHOWN_BAD_ROWS]:
         click.echo(f"  {row}", err=True)
     if len(bad) > SHOWN_BAD_ROWS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from edge.domain.operator import Role, check_pin_format, hash_pin, verify_pin
 from edge.store import catalog
 from edge.store.operators import add_operator
 from edge.store.writer import Tx
+from kernel.text import code_problem, name_problem
 
 # Required columns first; the command's --help prints this table.
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -40,6 +42,8 @@ CONTAINER_TYPES = ("tote", "parcel", "pallet", "cart")
 LANGUAGES = ("", "en", "zh")
 PROGRESS_EVERY = 1000
 MAX_LOT = 20
+INT64_MAX = 2**63 - 1  # SQLite's INTEGER
+_WHOLE = re.compile(r"-?[0-9]+")
 _EXTRA = "\0extra"  # a row with more values than the header has columns
 _TRUE, _FALSE = ("true", "1", "yes", "y"), ("false", "0", "no", "n", "")
 
@@ -132,26 +136,36 @@ def _width(row: Mapping[str, str], header: Sequence[str]) -> None:
         raise Bad(f"{row[_EXTRA]} values but the header names {len(header)} columns")
 
 
+# The columns that hold a name (spaces and joiners allowed); every other column holds a code.
+_NAMES = frozenset({"name", "name_zh"})
+
+
 def _text(row: Mapping[str, str], col: str, *, required: bool = False) -> str:
     value = (row.get(col) or "").strip()
     if required and not value:
         raise Bad(f"{col} is empty")
+    if (why := (name_problem if col in _NAMES else code_problem)(value)) is not None:
+        raise Bad(f"{col} {why}")
     return value
 
 
-def _int(row: Mapping[str, str], col: str, *, default: int | None, minimum: int) -> int:
-    """A whole number; `default` None makes the value required."""
+def _int(
+    row: Mapping[str, str], col: str, *, default: int | None, minimum: int, maximum: int | None
+) -> int:
+    """A whole number (ASCII digits) from `minimum` to `maximum` (None: the caller checks);
+    `default` None makes the value required."""
     text = _text(row, col, required=default is None)
     if not text:
         return default or 0
-    try:
-        value = int(text)
-    except ValueError:
-        raise Bad(f"{col} {text!r} is not a whole number") from None
+    if not _WHOLE.fullmatch(text):
+        raise Bad(f"{col} {text[:24]!r} is not a whole number")
+    value = int(text)
     if value < minimum:
         raise Bad(
             f"{col} {value} is negative" if value < 0 else f"{col} {value} is below {minimum}"
         )
+    if maximum is not None and value > maximum:
+        raise Bad(f"{col} {text[:24]} is above {maximum:,}")
     return value
 
 
@@ -252,7 +266,7 @@ def _barcode(row: Mapping[str, str], _: int) -> Barcode:
     expected = wrong_check_digit(code) if has_gtin_shape(code) else None
     if expected is not None:
         raise Bad(f"barcode {code} has a wrong GTIN check digit (expected {expected})")
-    pack_qty = _int(row, "pack_qty", default=1, minimum=1)
+    pack_qty = _int(row, "pack_qty", default=1, minimum=1, maximum=100_000)
     return Barcode(code, _text(row, "sku", required=True), pack_qty)
 
 
@@ -281,20 +295,22 @@ def _operator(row: Mapping[str, str], pin_min_length: int) -> Operator:
 
 def _product(row: Mapping[str, str], _: int) -> Product:
     sku, name = _text(row, "sku", required=True), _text(row, "name", required=True)
-    weight_g = _int(row, "weight_g", default=0, minimum=0)
+    weight_g = _int(row, "weight_g", default=0, minimum=0, maximum=10_000_000)
     lot, expiry = _bool(row, "lot_tracked"), _bool(row, "expiry_tracked")
-    shelf = _int(row, "min_shelf_life_days", default=0, minimum=0)
+    shelf = _int(row, "min_shelf_life_days", default=0, minimum=0, maximum=36_500)
     return Product(sku, name, _text(row, "name_zh"), weight_g, lot, expiry, shelf)
 
 
 def _location(row: Mapping[str, str], _: int) -> Location:
     code, type_ = _text(row, "code", required=True), _choice(row, "type", LOCATION_TYPES)
-    return Location(code, type_, _text(row, "zone"), _int(row, "pick_seq", default=0, minimum=0))
+    seq = _int(row, "pick_seq", default=0, minimum=0, maximum=INT64_MAX)
+    return Location(code, type_, _text(row, "zone"), seq)
 
 
 def _opening(row: Mapping[str, str], _: int) -> Opening:
     sku, location = _text(row, "sku", required=True), _text(row, "location", required=True)
-    qty, lot = _int(row, "qty", default=None, minimum=1), _text(row, "lot")
+    qty = _int(row, "qty", default=None, minimum=1, maximum=None)  # the ledger's own refusal
+    lot = _text(row, "lot")
     if len(lot) > MAX_LOT:  # GS1 AI (10): a batch or lot number has at most 20 characters
         raise Bad(f"lot {lot[:24]!r}… is longer than {MAX_LOT} characters")
     return Opening(sku, location, qty, lot, _date(row, "expiry"))
