@@ -305,13 +305,12 @@ def merge_companions(document: Any, companions: list[Any], mapping: Mapping) -> 
         for key, value in payload.items():
             if key in (merge.id[-1], "NextToken"):
                 continue
-            if isinstance(value, list) and isinstance(order.get(key), list):
-                order[key] = _merged_items(order[key], value, merge.item)
+            have = order.get(key)
+            if isinstance(value, list) and isinstance(have, list):
+                value = _merged_items(have, value, merge.item)
+            order[key] = value
+            if isinstance(value, list):  # a page: the last one given must say it is the last
                 more[(str(order_id), key)] = (n, payload.get("NextToken") is not None)
-            else:
-                order[key] = value
-                if isinstance(value, list):
-                    more[(str(order_id), key)] = (n, payload.get("NextToken") is not None)
     problems += [
         f"companion {n + 1}: order {order_id}'s {key} go on in another page (NextToken):"
         " give every page with --with"
@@ -327,11 +326,7 @@ def _merged_items(have: list[Any], new: list[Any], item_key: PathParts | None) -
     out = [dict(i) if isinstance(i, dict) else i for i in have]
     for item in new:
         key = _get(item, item_key) if item_key else None
-        same = [
-            o
-            for o in out
-            if key is not None and isinstance(o, dict) and _get(o, item_key or ()) == key
-        ]
+        same = [o for o in out if key is not None and _get(o, item_key or ()) == key]
         if same and isinstance(item, dict):
             same[0].update(item)
         elif item not in out:

@@ -315,3 +315,29 @@ def test_a_merge_window_that_is_not_seconds_stops_central_naming_the_variable(
         "WAREHOUSE_CENTRAL_SHOPIFY_MERGE_WINDOW_S must be seconds from 0 (off) to 86400,"
         " not '5 minutes'" in result.output
     )
+
+
+def test_import_orders_takes_amazons_get_order_with_its_companions_and_names_a_strangers_page(
+    db_url: str,
+) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
+    seed_catalogue(db_url, ["NABetaASINB00551Q3CS"])
+    order = str(fixtures / "amazon_getOrder.json")
+    withs = ["amazon_getOrderItems.json", "amazon_getOrderAddress.json"]
+    withs += ["amazon_getOrderBuyerInfo.json"]
+
+    taken = invoke(
+        "import-orders", order, "--channel", "amazon", "--db", db_url,
+        *(a for w in withs for a in ("--with", str(fixtures / w))),
+    )  # fmt: skip
+    page = fixtures / "amazon_getOrderItems_example.json"  # another order's page, with a NextToken
+    paged = invoke(
+        "import-orders", str(fixtures / "amazon_getOrders_example.json"), "--channel", "amazon",
+        "--db", db_url, "--with", str(page),
+    )  # fmt: skip
+
+    assert taken.exit_code == 0, taken.output
+    assert "held: order 0 (902-1845936-5435065): the buyer asked amazon to cancel" in taken.output
+    assert "1 imported (0 unassigned, 1 held), 0 duplicates, 0 rejected" in taken.output
+    assert paged.exit_code == 1
+    assert "--with: companion 1: no order AmazonOrderId '903-1671087-0812628'" in paged.output
