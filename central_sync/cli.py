@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import click
 from click.core import ParameterSource
 
 from central_sync.store.dialect import DatabaseUrl, parse_db_url
+from kernel import json_body
 from kernel.input_file import InputFile
 from kernel.install import Placement, install_command
 from kernel.logs import setup_logging
@@ -476,10 +476,15 @@ def import_orders(
 
 
 def _read_json(file: Path) -> Any:
+    """The file as strict JSON (kernel/json_body.py: no NaN, nested less than 1000 deep, UTF-8;
+    a byte-order mark, which Windows tools write, is skipped)."""
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{file} is not a JSON file: {exc}") from None
+        return json_body.loads(file.read_text(encoding="utf-8-sig"))
+    except ValueError as exc:  # UnicodeDecodeError too
+        raise click.ClickException(
+            f"{file} is not a JSON file ({exc}): give the channel's export as it was downloaded,"
+            f" in UTF-8.\n  {file} 不是 JSON 文件：请提供从渠道下载的原始导出文件（UTF-8）。"
+        ) from None
 
 
 def _mapping_rejection(r: Any) -> dict[str, Any]:

@@ -205,3 +205,36 @@ def test_an_import_with_a_byte_order_mark_and_cjk_names_is_taken(tmp_path: Path)
     assert sqlite3.connect(db).execute("SELECT name FROM products").fetchall() == [
         ("龙井\u3000绿茶",)
     ]
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "central_sync" / "channels" / "samples"
+BAD_EXPORTS: dict[str, bytes] = {
+    "nested 100000 deep": b"[" * 100_000 + b"]" * 100_000,
+    "NaN": b'{"trade_fullinfo_get_response": {"trade": {"tid": NaN}}}',
+    "a binary file": bytes(range(256)) * 40,
+    "GB18030": (SAMPLES / "taobao.json").read_text(encoding="utf-8").encode("gb18030"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_EXPORTS))
+def test_a_channel_export_that_is_not_strict_json_is_refused_in_both_languages(
+    central_db: Path, tmp_path: Path, kind: str
+) -> None:
+    (tmp_path / "export.json").write_bytes(BAD_EXPORTS[kind])
+    args = ["import-orders", str(tmp_path / "export.json"), "--channel", "taobao"]
+
+    result = CliRunner().invoke(central_cli, [*args, "--db", str(central_db)])
+
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "is not a JSON file" in result.stderr and "不是 JSON 文件" in result.stderr
+    assert sqlite3.connect(central_db).execute("SELECT COUNT(*) FROM orders").fetchone() == (0,)
+
+
+def test_a_channel_export_with_a_byte_order_mark_is_read(central_db: Path, tmp_path: Path) -> None:
+    (tmp_path / "export.json").write_bytes(b"\xef\xbb\xbf" + (SAMPLES / "taobao.json").read_bytes())
+    args = ["import-orders", str(tmp_path / "export.json"), "--channel", "taobao"]
+
+    result = CliRunner().invoke(central_cli, [*args, "--db", str(central_db)])
+
+    assert "orders mapped and sent to the store" in result.output, result.output

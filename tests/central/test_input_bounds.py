@@ -3,6 +3,8 @@ or a text where a whole number belongs is refused as problem+json and changes no
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from central_sync.server.app import create_app
 from central_sync.server.central import Central
+from central_sync.server.routes.returns import refunds_csv
 from central_sync.server.webhooks import shopify_hmac
 from tests.central.support import EdgeSide, channel_order, move, product, snapshot
 
@@ -187,3 +190,15 @@ def test_a_code_or_name_with_a_control_or_invisible_character_is_refused_by_cent
     assert (resp.status_code, resp.json()["code"]) == (400, "invalid_request"), resp.text
     assert "a control or invisible character" in resp.json()["messages"]["en"]
     assert snapshot(central) == before
+
+
+@pytest.mark.parametrize(
+    "reason", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=cmd|x", "\r=cmd|x"]
+)
+def test_a_refund_export_keeps_a_cell_that_a_spreadsheet_would_run_as_text(reason: str) -> None:
+    row = {"id": 1, "lines": [{"sku": "TEA-0001", "qty": 1, "wrong_item": False}], "reason": reason}
+
+    exported = refunds_csv([row])
+
+    cells = next(csv.DictReader(io.StringIO(exported)))
+    assert cells["reason"] == "'" + reason

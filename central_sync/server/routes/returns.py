@@ -44,8 +44,9 @@ def refunds_csv(rows: list[dict[str, Any]]) -> str:
 
 def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
-    # A spreadsheet runs a cell starting with = + - @ as a formula: keep it text (OWASP).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # A spreadsheet runs a cell starting with = + - @ (or a tab or CR before one) as a formula:
+    # keep it text (OWASP, "CSV Injection").
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @board.post("/orders/{order_id}/returns", status_code=201)
