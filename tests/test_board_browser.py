@@ -265,6 +265,7 @@ def test_a_supervisor_releases_a_waiting_wave_from_the_board_on_a_handheld(
     resp = f.client.get("/api/v1/waves", headers=f.login("B-SUP"))
 
     assert "Edge Post" in before and "tmall" in before and "not released" in before
+    assert " · tmall · Normal · not released" in before  # its priority: waves of one channel
     assert sideways <= 0
     assert "not released" not in wave.inner_text()
     assert "Released" in sup.by("board-announce").inner_text()

@@ -319,6 +319,7 @@ export function boardScreen({ state, act }) {
             orders: w.orders,
           }),
           w.channel ? ` · ${w.channel}` : "",
+          TAGS[w.priority_tag] ? ` · ${TAGS[w.priority_tag]()}` : "", // two waves of a channel differ by it
           w.released || !waiting ? "" : ` · ${t("board_wave_waiting")}`,
           w.lateness === "late" ? ` · ${t("board_wave_late")}` : w.lateness === "at_risk" ? ` · ${t("board_wave_at_risk")}` : "",
           w.released || !waiting || !w.by_status?.released ? null : button("board-wave-release", t("board_wave_release"), () => act.boardReleaseWave(w), { kind: "secondary" }),

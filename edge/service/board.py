@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from edge.config import Settings
 from edge.config.board import BoardSettings
 from edge.domain import board as rules
 from edge.domain.errors import EdgeError
 from edge.domain.operator import Role
+from edge.service import waves as wave_service
 from edge.service.picking import create_list_for
 from edge.store import board as store
 from edge.store.counts import open_floor_tasks
@@ -223,6 +225,18 @@ def _task_card(
         "detail": detail,
         "assignable": False,
         "rev": rules.revision(kind, column, assignee[0]),
+    }
+
+
+def board_waves(conn: Any, settings: Settings, now: datetime) -> dict[str, Any]:
+    """The board's strip of waves: those with orders left to pack (GET /api/v1/waves has all),
+    each with its priority's tag, as the cards have theirs: two waves of one carrier and channel
+    differ by it. `waves_enabled`: off, no wave waits for a release."""
+    waves = wave_service.board(conn, settings, now)["waves"]
+    shown = [w | {"priority_tag": _tag(w["priority"], settings.board)} for w in waves]
+    return {
+        "waves": [w for w in shown if w["left_to_pack"]],
+        "waves_enabled": settings.waves.enabled,
     }
 
 

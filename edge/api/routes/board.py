@@ -18,7 +18,6 @@ from edge.api.fields import Int64Id, Priority
 from edge.domain.board import BoardFilter
 from edge.domain.operator import MANAGERS
 from edge.service import board as service
-from edge.service import waves as wave_service
 from edge.store.operators import LoginSession
 
 router = APIRouter(prefix="/api/v1", tags=["board"])
@@ -67,10 +66,7 @@ def board(
     filt = BoardFilter(person, channel or None, priority, lateness)
     conn, now = store.read(), datetime.now(UTC)
     answer = service.board(conn, now, settings.board, filt)
-    # The waves with orders left to pack, against their cut-offs (GET /api/v1/waves has all).
-    waves = wave_service.board(conn, settings, now)["waves"]
-    shown = [w for w in waves if w["left_to_pack"]]
-    return answer | {"waves": shown, "waves_enabled": settings.waves.enabled}
+    return answer | service.board_waves(conn, settings, now)
 
 
 @router.get("/board/cards/{card}/moves")
