@@ -44,6 +44,9 @@ class BatchResult:
     applied: int = 0
     duplicates: int = 0
     changed_skus: set[str] = field(default_factory=set)  # SKUs whose stock figures moved
+    # the SKUs of the orders the batch names and of those their consignments carry: the
+    # orders' statuses may have moved, and with them their open demand
+    order_skus: set[str] = field(default_factory=set)
     high_water: list[dict[str, int]] = field(default_factory=list)
 
     def answer(self) -> dict[str, Any]:
@@ -62,15 +65,18 @@ def high_water(tx: Tx, edge_id: str) -> list[dict[str, int]]:
 
 def apply_batch(tx: Tx, edge_id: str, batch: Sequence[EdgeEvent]) -> BatchResult:
     """Apply the new events of the batch; duplicates are counted, a mismatch or gap refused."""
+    ordered = {ev.order_id for ev in batch if ev.order_id}
     tx.read_ahead(  # with the BEGIN, one round trip when every event is new (the usual batch)
         lambda t: t.lock_edge(edge_id),
         lambda t: high_water(t, edge_id),
+        lambda t: _order_skus(t, ordered),
         lambda t: batch and events.one_stored_of(t, [ev.event_id for ev in batch]),
     )
     tx.lock_edge(edge_id)
     tops = {w["epoch"]: w["seq"] for w in high_water(tx, edge_id)}
+    # events change no order's lines and no consignment's: read before they apply
+    result, new = BatchResult(order_skus=_order_skus(tx, ordered)), []
     stored = _stored_ids(tx, edge_id, batch, tops)
-    result, new = BatchResult(), []
     for ev in batch:
         top = tops.get(ev.epoch, 0)
         if ev.seq <= top:
@@ -101,6 +107,13 @@ def apply_batch(tx: Tx, edge_id: str, batch: Sequence[EdgeEvent]) -> BatchResult
     result.applied = len(new)
     result.high_water = [{"epoch": e, "seq": s} for e, s in sorted(tops.items())]
     return result
+
+
+def _order_skus(tx: Tx, ordered: set[str]) -> set[str]:
+    """The SKUs of the units of the orders named and of those their consignments carry."""
+    if not ordered:
+        return set()
+    return orders.skus_of_orders(tx, sorted(ordered | consign.carried(tx, ordered)))
 
 
 def _stored_ids(

@@ -253,15 +253,7 @@ class Central:
             )
         if result.changed_skus:
             self.retrier.add(result.changed_skus)
-        ordered = {ev.order_id for ev in events if ev.order_id}
-        if ordered:  # an order's status moved: its open demand may have
-            with self.read() as tx:
-                tx.read_ahead(  # with the BEGIN, one round trip when no consignment carries them
-                    lambda t: consign.carried(t, ordered),
-                    lambda t: channel_stock.skus_of_orders(t, ordered),
-                )
-                ordered |= consign.carried(tx, ordered)  # the orders a consignment carries
-                self.publisher.add(channel_stock.skus_of_orders(tx, ordered))
+        self.publisher.add(result.order_skus)  # an order's status moved: its demand may have
         self.publisher.add(result.changed_skus)
         if self._heard_edges is not None and edge_id not in self._heard_edges:
             self._heard_edges = None  # a quiet warehouse is heard again: its stock is offered

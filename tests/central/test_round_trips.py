@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from psycopg import pq
 
+from central_sync.server.batch import parse_batch
 from central_sync.server.central import Central
 from central_sync.store.db import Tx
-from tests.central.support import EdgeSide, channel_order
+from tests.central.support import EdgeSide, channel_order, move
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -46,6 +47,7 @@ def waits_for_postgresql(central: Central) -> Iterator[list[int]]:
         conn.wait = counted
         return conn
 
+    assert central.settle()  # the background passes are done with their connections
     central.db.close()  # the pooled connections are made again, counted
     central.db.dialect.connect = counted_connect  # type: ignore[method-assign]
     try:
@@ -95,3 +97,23 @@ def test_a_statement_read_ahead_answers_as_the_read_would_and_never_after_a_writ
         tx.read_ahead(qty)
         tx.many("UPDATE stock SET qty = ? WHERE sku = ? AND bucket = 'on_hand'", [(9, "TEA-0001")])
         assert qty(tx) == 9
+
+
+def test_an_edges_pick_batch_answers_its_orders_skus_without_a_second_transaction(
+    central: Central, edge: EdgeSide, db_url: str
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite is a file in this process: there is no round trip to count")
+    edge.receive("TEA-0001", 10)
+    (order,) = central.ingest([channel_order("1", ("TEA-0001", 2))])
+    pick = move("TEA-0001", 2, "A-01-01/on_hand", "BENCH-1/T-1/picked", kind="pick")
+    batch = parse_batch({"events": [edge.event("pick", pick, order_id=order.id)]}, edge.edge_id)
+    with waits_for_postgresql(central) as count:
+        result = central.receive_events(edge.edge_id, batch)
+    assert result["applied"] == 1
+    # the lock, the high water, the event ids and the orders' SKUs with the BEGIN; then the
+    # batch's own statements; the SKUs for the channels' figures are no transaction of their
+    # own (19 before: those reads one by one, and a read transaction after the batch for them)
+    assert count[0] <= 10, count
+    (figure,) = central.stock(sku="TEA-0001")
+    assert (figure["on_hand"], figure["picked"], figure["demand"]) == (8, 2, 0)
