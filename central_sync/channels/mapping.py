@@ -4,7 +4,8 @@ A mapping file (README.md shows a whole one) has `orders`, the path to the list 
 `[[ready]]` status checks (a field spec with `ship = [...]` and `hold = [...]`); and tables of
 field specs `[order]`, `[ship_to]` and `[lines]` (its `from` the path to an order's lines; a
 line's `status` is "open", "cancel_requested" or "elsewhere" (another service ships it: left
-out), its optional `note` joins the buyer's note as "SKU: note", its `title` names it when refused).
+out), its optional `note` joins the buyer's note as "SKU: note", its `title` names it when refused,
+its `left` (the units still on the order after edits and refunds) replaces what [refunds] take off).
 A field spec is a path ("consigneeInfo.city", "shipping_lines[0].title") or a table:
     from = "path" | ["path", …]  the value, or the list of values (null where missing)
     const = value                instead of `from`: always this value
@@ -60,7 +61,7 @@ ORDER_FIELDS = {
 SHIP_TO_FIELDS = dict.fromkeys(SHIP_TO_KEYS, "text")
 LINE_FIELDS = {
     **{"sku": "text", "qty": "qty", "lot": "text", "status": "text", "key": "text"},
-    **{"note": "text", "title": "text"},
+    **{"note": "text", "title": "text", "left": "int"},
 }
 LINE_STATUSES = ("open", "cancel_requested", "elsewhere")  # elsewhere: left out, not ours to ship
 NOTE_MAX = 1000  # the order's buyer_note (central_sync/server/orders.py)
@@ -406,9 +407,12 @@ def _lines(
                 f"{_show((*where, n))} {values['sku']} is fulfilled elsewhere ({source} {show(said)})"
             )
             continue
-        gone = refunded.get(values.get("key") or "", 0)
+        if values.get("left") is not None:  # what the channel says is still on the order
+            gone = values["qty"] - max(min(values["left"], values["qty"]), 0)
+        else:
+            gone = refunded.get(values.get("key") or "", 0)
         if gone >= values["qty"]:
-            continue  # refunded whole: nothing of it ships
+            continue  # refunded (or edited off) whole: nothing of it ships
         line = ChannelLine(
             values["sku"], values["qty"] - gone, values.get("lot") or "", gone, status
         )

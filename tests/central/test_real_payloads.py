@@ -452,6 +452,8 @@ def test_a_shopify_line_fulfilled_by_another_service_never_ships_from_the_wareho
 def test_a_shopify_order_mixing_its_own_and_another_services_lines_ships_only_its_own() -> None:
     document = fixture("shopify_orders_2026_07.json")
     body = document["orders"][0] | {"refunds": [], "financial_status": "paid"}
+    for line in body["line_items"]:  # as it was before its refund: every unit still on it
+        line["current_quantity"] = line["quantity"]
     body["line_items"][1]["fulfillment_service"] = "shipwire-app"  # as the published line above
 
     [order] = mapped({"order": body}, "shopify")
@@ -785,3 +787,27 @@ def test_each_orders_2026_example_not_for_the_warehouse_is_refused_with_its_reas
 
     assert isinstance(first, Rejected), first
     assert (first.field, first.reason) == (field, reason)
+
+
+def test_a_shopify_line_an_order_edit_took_off_without_a_refund_is_not_shipped() -> None:
+    body = fixture("shopify_orders_2026_07.json")["orders"][0]
+    body |= {"refunds": [], "financial_status": "paid"}
+    # Shopify's current_quantity: the units still on the order after edits and refunds (the
+    # published order has it on every line); here an order edit removed the green one unrefunded
+    body["line_items"][0]["current_quantity"] = 0
+    body["line_items"][2]["current_quantity"] = 1
+
+    [order] = mapped({"order": body}, "shopify")
+
+    assert isinstance(order, ChannelOrder), order
+    assert [(ln.sku, ln.qty, ln.refunded) for ln in order.lines] == [
+        ("IPOD2008RED", 1, 0),
+        ("IPOD2008BLACK", 1, 0),
+    ]
+
+
+def test_shopifys_current_quantity_and_its_refunds_agree_so_nothing_is_taken_off_twice() -> None:
+    [order] = mapped(fixture("shopify_orders_2026_07.json"), "shopify")  # both, as published
+
+    assert isinstance(order, ChannelOrder), order
+    assert [(ln.sku, ln.qty, ln.refunded) for ln in order.lines] == [("IPOD2008RED", 1, 0)]
