@@ -293,6 +293,33 @@ def test_putaway_into_another_bin_is_allowed_and_recorded(floor: Floor) -> None:
     assert tuple(row) == ("A-01-01", "B-02-01")
 
 
+def test_another_containers_code_at_the_bin_step_is_named_a_container_not_an_unknown_barcode(
+    floor: Floor,
+) -> None:
+    expect(
+        floor, [{"line_no": 1, "sku": "SKU-1", "qty": 1}, {"line_no": 2, "sku": "SKU-2", "qty": 1}]
+    )
+    h = clerk(floor, "B-SUP")
+    floor.scan(h, EAN13)
+    floor.scan(h, SKU2_EAN)
+    p = floor.login("B-PACK")
+    floor.start(p, "putaway")
+    floor.scan(p, "ASN-7-1")
+    before = snapshot(floor.store)
+
+    other = floor.scan(p, "ASN-7-2").json()  # the next container, before this one's bin
+    unknown = floor.scan(p, "NO-SUCH-CODE").json()
+
+    assert (other["code"], other["params"]["kind"], other["params"]["code"]) == (
+        "unexpected_scan",
+        "container",
+        "ASN-7-2",
+    )
+    assert other["detail"].startswith("This container barcode (ASN-7-2) is not expected now.")
+    assert unknown["code"] == "unknown_barcode"
+    assert snapshot(floor.store) == before
+
+
 def test_a_supervisor_sees_open_asns_discrepancies_and_putaway_tasks(floor: Floor) -> None:
     expect(floor, [{"line_no": 1, "sku": "SKU-1", "qty": 1}])
     h = clerk(floor)

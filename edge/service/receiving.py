@@ -4,7 +4,7 @@ applies the decision in the same transaction (stock, outbox, tallies, tasks)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from typing import Any
 
@@ -41,6 +41,7 @@ from edge.domain.receipt import (
 from edge.service.floor import FloorSettings
 from edge.service.packing import PackSettings, station_printer
 from edge.store import receiving as store
+from edge.store.directory import SqlDirectory
 from edge.store.ledger import load_stock_rows
 from edge.store.operators import LoginSession, device_station
 from edge.store.print_jobs import queue_job
@@ -219,8 +220,9 @@ def start_putaway(
 
 
 def putaway_takes_any_code(state: dict[str, Any]) -> bool:
-    """A container received loose at the dock has a code only its putaway task knows."""
-    return state.get("step") == "container"
+    """A container received loose at the dock has a code only its putaway task knows (at the
+    bin step too: another container scanned there is named as one, not an unknown barcode)."""
+    return state.get("step") in ("container", "bin")
 
 
 def run_putaway(
@@ -229,6 +231,12 @@ def run_putaway(
     s = PutawaySession(**state)
     if s.step == "container" and scan.kind in ("parcel", "container", "product"):
         return decide_putaway(s, scan, PutawayContext(_task(tx, scan)))
+    if s.step == "bin" and scan.kind == "parcel":  # another container: this one's bin first
+        code = scan.scan.code
+        if store.putaway_task(tx, code) is not None:
+            scan = replace(scan, kind="container")
+        elif SqlDirectory(tx.conn).parcel_by_tracking(code) is None:  # nothing here knows it
+            raise EdgeError("unknown_barcode", code=code)
     stock = Stock()
     if s.step == "bin" and scan.kind == "location":
         stock = Stock(*load_stock_rows(tx, s.sku, [s.dock, scan.key]))
