@@ -413,8 +413,8 @@ def verify_demand(db: DatabaseUrl, repair: bool) -> None:
     "companions",
     multiple=True,
     type=InputFile(),
-    help="A companion response of one order to merge in first (Amazon: getOrderItems, "
-    "getOrderAddress); repeat for each.",
+    help="A companion response of one order to merge in first (Amazon: getOrderItems, every "
+    "page of it, getOrderAddress, getOrderBuyerInfo, getOrderItemsBuyerInfo); repeat for each.",
 )
 @db_option
 @busy_timeout_option
