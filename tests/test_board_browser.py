@@ -7,6 +7,7 @@ handheld."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -278,6 +279,7 @@ def test_a_short_picked_order_is_blocked_in_chinese_on_the_board_at_360_px(
 ) -> None:
     url, f = floor
     order_id = release(f, "TM-SHORT-1")
+    short_of_stock = release(f, "TM-HELD-2", lines=[{"sku": "SKU-2", "qty": 99}])  # held at once
 
     def held_short(tx: Any) -> None:  # as a short pick leaves it: on hold, an open exception
         tx.execute(
@@ -296,5 +298,7 @@ def test_a_short_picked_order_is_blocked_in_chinese_on_the_board_at_360_px(
     sup.by("language-toggle").click()
     open_board(sup)
     blocked = card(sup, f"order:{order_id}").locator("[data-testid=board-blocked]").inner_text()
+    held = card(sup, f"order:{short_of_stock}").locator("[data-testid=board-blocked]").inner_text()
 
     assert blocked == "受阻：挂起（拣货短缺：SKU-1，库位 A-01-01） · 受阻：未处理异常 拣货短缺"
+    assert re.fullmatch(r"受阻：挂起（库存不足（SKU-2：需要 99 件，可用 \d+ 件））", held), held

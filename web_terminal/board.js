@@ -188,10 +188,21 @@ function cardKeys(ev, card, act) {
   }
 }
 
-/** A hold's reason as the operator reads it: the edge's own short-pick hold is translated. */
+/** A hold's reason as the operator reads it: the edge's own holds (a short pick, stock short at
+ * release: edge/domain/pick.py, edge/service/orders.py) are translated; others as written. */
 function holdWhy(detail) {
   const short = /^short pick: (\S+) at (\S+)$/.exec(detail || "");
-  return short ? t("board_hold_short_pick", { sku: short[1], location: short[2] }) : detail || "—";
+  if (short) return t("board_hold_short_pick", { sku: short[1], location: short[2] });
+  const stock = /^insufficient stock \((.*)\)$/.exec(detail || "");
+  const need = /^(\S+): need (\d+), (\d+) free(?: \((\d+) more expired or too short-dated\))?$/;
+  const parts = stock ? stock[1].split("; ").map((part) => need.exec(part)) : [];
+  if (stock && parts.every(Boolean)) {
+    const each = parts.map(([, sku, needed, free, dated]) =>
+      dated ? t("board_hold_need_dated", { sku, needed, free, dated }) : t("board_hold_need", { sku, needed, free }),
+    );
+    return t("board_hold_stock", { lines: each.join(t("board_hold_join")) });
+  }
+  return detail || "—";
 }
 
 function blockedText(blocked) {
