@@ -427,8 +427,14 @@ def _lines(
 
 
 def _line_values(item: dict[str, Any], base: PathParts, m: Mapping) -> dict[str, Any]:
-    """A line's mapped fields; a refusal names the line by its title when the mapping has one."""
+    """A line's mapped fields; a refusal names the line by its title when the mapping has one.
+    A line another service fulfils is told first: it needs no SKU to be left out."""
     try:
+        if "status" in m.line and _field(m.line["status"], item, base) == "elsewhere":
+            named = [
+                _get(item, p) for k in ("sku", "title") if k in m.line for p in m.line[k].paths
+            ]
+            return {"status": "elsewhere", "sku": next(filter(None, named), "(no SKU)")}
         return {k: _field(s, item, base) for k, s in m.line.items()}
     except _Reject as e:
         title = _get(item, m.line["title"].paths[0]) if "title" in m.line else None

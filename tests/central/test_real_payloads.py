@@ -811,3 +811,16 @@ def test_shopifys_current_quantity_and_its_refunds_agree_so_nothing_is_taken_off
 
     assert isinstance(order, ChannelOrder), order
     assert [(ln.sku, ln.qty, ln.refunded) for ln in order.lines] == [("IPOD2008RED", 1, 0)]
+
+
+def test_a_line_another_service_fulfils_needs_no_sku_to_be_left_out() -> None:
+    body = fixture("shopify_orders_2026_07.json")["orders"][0]
+    body |= {"refunds": [], "financial_status": "paid"}
+    for line in body["line_items"]:
+        line["current_quantity"] = line["quantity"]
+    body["line_items"][0] |= {"sku": None, "fulfillment_service": "gift_card"}  # a gift card
+
+    [order] = mapped({"order": body}, "shopify")
+
+    assert isinstance(order, ChannelOrder), order
+    assert [(ln.sku, ln.qty) for ln in order.lines] == [("IPOD2008RED", 1), ("IPOD2008BLACK", 1)]
