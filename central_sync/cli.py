@@ -19,6 +19,7 @@ from kernel import json_body
 from kernel.input_file import InputFile
 from kernel.install import Placement, install_command
 from kernel.logs import setup_logging
+from kernel.number_option import Seconds
 
 if TYPE_CHECKING:  # the channels package is loaded only when --decrypter is given
     from central_sync.channels.pii import Decrypter
@@ -93,7 +94,7 @@ quiet_option = click.option(
     default=120.0,
     show_default=True,
     envvar="WAREHOUSE_CENTRAL_QUIET_AFTER_S",
-    type=click.FloatRange(5, 86_400),
+    type=Seconds(5, 86_400),
     metavar="SECONDS",
     help="An edge not heard from this long is quiet: it gets new orders only when no other can.",
 )
@@ -174,7 +175,7 @@ busy_timeout_option = click.option(
     default=30.0,
     show_default=True,
     envvar="WAREHOUSE_CENTRAL_BUSY_TIMEOUT_S",
-    type=click.FloatRange(0.1, 600),
+    type=Seconds(0.1, 600),
     metavar="SECONDS",
     help="SQLite: how long a write waits for another process's write lock (serve answers 503 "
     "database_busy after it; a command stops with the reason).",
@@ -243,7 +244,7 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
     default=300.0,
     show_default=True,
     envvar="WAREHOUSE_CENTRAL_UNACKED_AFTER_S",
-    type=click.FloatRange(10, 604_800),
+    type=Seconds(10, 604_800),
     metavar="SECONDS",
     help="An order its edge has not taken this long after release becomes an exception.",
 )

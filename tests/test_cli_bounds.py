@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -238,3 +239,31 @@ def test_a_channel_export_with_a_byte_order_mark_is_read(central_db: Path, tmp_p
     result = CliRunner().invoke(central_cli, [*args, "--db", str(central_db)])
 
     assert "orders mapped and sent to the store" in result.output, result.output
+
+
+# An option out of its range stops at the command line (exit 2), before anything runs.
+OUT_OF_RANGE: dict[str, tuple[Any, list[str]]] = {
+    "listen --baud -5": (edge_cli, ["devices", "listen", "/dev/null", "--baud", "-5"]),
+    "listen --baud 2^64": (edge_cli, ["devices", "listen", "/dev/null", "--baud", str(2**64)]),
+    "listen --seconds nan": (edge_cli, ["devices", "listen", "/dev/null", "--seconds", "nan"]),
+    "listen --seconds inf": (edge_cli, ["devices", "listen", "/dev/null", "--seconds", "inf"]),
+    "scale --seconds nan": (edge_cli, ["devices", "scale", "/dev/null", "--seconds", "nan"]),
+    "count-result 2^63": (edge_cli, ["stock", "count-result", str(2**63), "--found", "1"]),
+    "count-result --found 2^63": (edge_cli, ["stock", "count-result", "1", "--found", str(2**63)]),
+    "demo --port 70000": (edge_cli, ["demo", "--port", "70000"]),
+    "loadtest --duration nan": (edge_cli, ["loadtest", "--duration", "nan"]),
+    "loadtest --think inf": (edge_cli, ["loadtest", "--think", "inf"]),
+    "central serve --busy-timeout nan": (central_cli, ["serve", "--busy-timeout", "nan"]),
+    "edges list --quiet-after nan": (central_cli, ["edges", "list", "--quiet-after", "nan"]),
+}
+
+
+@pytest.mark.parametrize("case", list(OUT_OF_RANGE))
+def test_an_option_out_of_its_range_is_refused_before_the_command_runs(case: str) -> None:
+    cli, args = OUT_OF_RANGE[case]
+
+    result = CliRunner().invoke(cli, args)
+
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Invalid value for" in result.stderr, result.stderr

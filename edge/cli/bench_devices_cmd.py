@@ -11,6 +11,7 @@ import click
 
 from edge.cli.common import config_option, settings_from
 from edge.cli.devices_cmd import devices
+from kernel.number_option import Baud, Seconds
 
 
 @devices.command("print-test")
@@ -47,7 +48,7 @@ def print_test(name: str, config_path: Path | None) -> None:
 
 @devices.command("scale")
 @click.argument("path")
-@click.option("--baud", type=int, default=9600, show_default=True, help="Serial speed.")
+@click.option("--baud", type=Baud, default=9600, show_default=True, help="Serial speed.")
 @click.option(
     "--protocol",
     type=click.Choice(["continuous", "request"]),
@@ -63,7 +64,7 @@ def print_test(name: str, config_path: Path | None) -> None:
 )
 @click.option(
     "--seconds",
-    type=click.FloatRange(min=0.5),
+    type=Seconds(0.5, 24 * 3600),
     default=10,
     show_default=True,
     help="How long to watch.",

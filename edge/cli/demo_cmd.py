@@ -13,6 +13,7 @@ import click
 from central_sync.server.environment import ADMIN_ENV
 from edge.cli.common import reports_errors, settings_from, setup_logging
 from edge.config.keys import CONFIG_ENV, ENV_PREFIX
+from kernel.number_option import Port
 from kernel.serving import stop_on_signals
 
 ENVIRONMENT = f"""\b
@@ -33,7 +34,7 @@ Environment:
 
 @click.command(epilog=ENVIRONMENT)
 @click.option(
-    "--port", type=int, default=8080, show_default=True, help="TCP port; 0 picks a free one."
+    "--port", type=Port, default=8080, show_default=True, help="TCP port; 0 picks a free one."
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(

@@ -21,6 +21,7 @@ from edge.devices.keymap import LAYOUTS
 from edge.devices.scanner import DeviceState, ScanEvent, ScannerConfig
 from edge.domain.errors import EdgeError
 from edge.domain.scan import Scan, parse_scan
+from kernel.number_option import Baud, Seconds
 
 SERIAL_BY_ID = "/dev/serial/by-id/*"
 HID_BY_ID = "/dev/input/by-id/*kbd*"
@@ -115,7 +116,7 @@ def _echo_scales(scales: tuple[Any, ...]) -> None:
 
 @devices.command()
 @click.argument("path", required=False)
-@click.option("--baud", type=int, default=9600, show_default=True, help="Serial speed.")
+@click.option("--baud", type=Baud, default=9600, show_default=True, help="Serial speed.")
 @click.option(
     "--parity",
     type=click.Choice(list("NEOMS")),
@@ -148,7 +149,7 @@ def _echo_scales(scales: tuple[Any, ...]) -> None:
     help="HID keyboard layout.",
 )
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many scans.")
-@click.option("--seconds", type=click.FloatRange(min=0), help="Stop after this many seconds.")
+@click.option("--seconds", type=Seconds(0, 366 * 24 * 3600), help="Stop after this many seconds.")
 def listen(path: str | None, **options: object) -> None:
     """Print each scan a scanner sends, decoded: prefix, AIM id, GS as <GS>, what it reads as.
 

@@ -12,10 +12,11 @@ from typing import TypeVar
 import click
 
 from edge.cli.common import config_option, reports_errors, settings_from, store_of
+from kernel.number_option import Seconds
 
 T = TypeVar("T")
 TERMINALS = click.IntRange(3, 2000)
-SECONDS = click.FloatRange(1, 24 * 3600)
+SECONDS = Seconds(1, 24 * 3600)
 
 
 @click.command()
@@ -39,14 +40,14 @@ SECONDS = click.FloatRange(1, 24 * 3600)
 )
 @click.option(
     "--think",
-    type=click.FloatRange(0, 60),
+    type=Seconds(0, 60),
     default=0.5,
     show_default=True,
     help="Seconds each terminal waits between its scans (0-60; 0: flat out).",
 )
 @click.option(
     "--drain-timeout",
-    type=click.FloatRange(1, 3600),
+    type=Seconds(1, 3600),
     default=120,
     show_default=True,
     help="Seconds to wait for the outbox to empty afterwards (1-3600).",

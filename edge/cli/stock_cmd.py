@@ -10,6 +10,7 @@ import click
 
 from edge.cli.common import config_option, reports_errors, settings_from, store_of
 from edge.domain.messages import prompt
+from kernel.number_option import INT64_MAX, RowId
 
 
 @click.group(help="Stock that needs a supervisor: expired and soon-expiring lots, count holds.")
@@ -112,8 +113,10 @@ def counts(config_path: Path | None, done: bool, as_json: bool) -> None:
     help="Record the count of a count task: FOUND of the held units are back in stock, the rest "
     "are written off (one transaction: balances, ledger, outbox), and the task closes.",
 )
-@click.argument("task_id", type=int)
-@click.option("--found", type=click.IntRange(min=0), required=True, help="Units found in the bin.")
+@click.argument("task_id", type=RowId)
+@click.option(
+    "--found", type=click.IntRange(0, INT64_MAX), required=True, help="Units found in the bin."
+)
 @config_option
 @reports_errors
 def count_result(task_id: int, found: int, config_path: Path | None) -> None:
