@@ -139,7 +139,22 @@ def test_a_bad_file_names_every_problem_and_imports_nothing(
     assert done.exit_code == 1
     assert "nothing was imported" in done.output
     if problems is not None:
-        assert done.output.splitlines()[1:] == [f"  {p}" for p in problems]
+        assert done.output.splitlines()[2:] == [f"  {p}" for p in problems]  # after en and zh
+    assert stored(db) == before
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 100_000 + "]" * 100_000, '{"asns": [{"asn_id": NaN}]}'], ids=["deep", "NaN"]
+)
+def test_an_asn_file_that_is_not_strict_json_is_refused_in_both_languages(
+    db: Path, tmp_path: Path, text: str
+) -> None:
+    before = stored(db)
+
+    done = run(db, write(tmp_path, "asns.json", text))
+
+    assert done.exit_code == 1, done.output
+    assert "not JSON" in done.output and "未导入任何内容" in done.output
     assert stored(db) == before
 
 

@@ -84,14 +84,23 @@ def import_asns_cmd(
             sys.exit(1)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             click.echo(
-                f"error: {file}: not a readable UTF-8 file ({exc}); nothing was imported", err=True
+                f"error: {file}: not a readable UTF-8 file ({exc}); nothing was imported. Save it"
+                " as UTF-8 (Excel: CSV UTF-8) and import it again.\n"
+                f"  {file}：不是可读的 UTF-8 文件；未导入任何内容。请另存为 UTF-8（Excel：CSV UTF-8）"
+                "后重新导入。",
+                err=True,
             )
             sys.exit(1)
     click.echo(result.summary(dry_run=dry_run))
 
 
 def _report(file: Path, problems: list[str]) -> None:
-    click.echo(f"error: {file}: {len(problems):,} problem(s); nothing was imported", err=True)
+    click.echo(
+        f"error: {file}: {len(problems):,} problem(s); nothing was imported. Correct them and"
+        f" import the file again.\n  {file}：{len(problems):,} 处问题；未导入任何内容。"
+        "请更正后重新导入。",
+        err=True,
+    )
     for line in problems[:SHOWN_PROBLEMS]:
         click.echo(f"  {line}", err=True)
     if len(problems) > SHOWN_PROBLEMS:

@@ -5,7 +5,6 @@ edge's catalogue, then kept through the receiving store exactly as central's fee
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from edge.store import receiving
 from edge.store.catalog import product_row
 from edge.store.database import Store
 from edge.store.writer import Tx
+from kernel import json_body
 from kernel.asn import AsnIn, ParsedAsn, csv_column, document, first_problem, parse_csv
 
 SOURCE = "import"
@@ -57,7 +57,7 @@ class _DryRun(Exception):
 
 def read_asns(path: Path, edge_id: str) -> tuple[list[_Read], list[str]]:
     """The file's ASNs that read well, and every fault with its place in the file."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark, as Excel writes, is skipped
     if path.suffix.lower() == ".json":
         found, problems = _from_json(text)
     else:
@@ -81,8 +81,8 @@ def _csv_place(p: ParsedAsn) -> Any:
 
 def _from_json(text: str) -> tuple[list[_Read], list[str]]:
     try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
+        body = json_body.loads(text)  # strict: no NaN, nested less than 1000 deep
+    except ValueError as exc:
         return [], [f"not JSON: {exc}"]
     items = body.get("asns") if isinstance(body, dict) and "asns" in body else body
     items = items if isinstance(items, list) else [items]
