@@ -56,11 +56,16 @@ def waits_for_postgresql(central: Central) -> Iterator[list[int]]:
         central.db.dialect.connect = connect  # type: ignore[method-assign]
 
 
-def test_an_intake_batch_waits_for_postgresql_a_fixed_few_times_whatever_its_size(
-    central: Central, edge: EdgeSide, db_url: str
-) -> None:
+@pytest.fixture
+def on_postgresql(db_url: str) -> None:
     if not db_url.startswith("postgresql"):
         pytest.skip("SQLite is a file in this process: there is no round trip to count")
+
+
+@pytest.mark.usefixtures("on_postgresql")
+def test_an_intake_batch_waits_for_postgresql_a_fixed_few_times_whatever_its_size(
+    central: Central, edge: EdgeSide
+) -> None:
     edge.receive("TEA-0001", 100)
     central.ingest([channel_order("warm", ("TEA-0001", 1))])  # the statements prepared once
     waits = []
@@ -99,11 +104,10 @@ def test_a_statement_read_ahead_answers_as_the_read_would_and_never_after_a_writ
         assert qty(tx) == 9
 
 
+@pytest.mark.usefixtures("on_postgresql")
 def test_an_edges_pick_batch_answers_its_orders_skus_without_a_second_transaction(
-    central: Central, edge: EdgeSide, db_url: str
+    central: Central, edge: EdgeSide
 ) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("SQLite is a file in this process: there is no round trip to count")
     edge.receive("TEA-0001", 10)
     (order,) = central.ingest([channel_order("1", ("TEA-0001", 2))])
     pick = move("TEA-0001", 2, "A-01-01/on_hand", "BENCH-1/T-1/picked", kind="pick")
