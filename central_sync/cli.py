@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -531,11 +532,21 @@ def catalog_import(file: Path, barcodes: Path | None, db: DatabaseUrl) -> None:
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.catalogue import read_catalogue_csv
 
-    products, bad = read_catalogue_csv(file, barcodes)
+    try:
+        products, bad = read_catalogue_csv(file, barcodes)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise click.ClickException(
+            f"not a readable UTF-8 CSV file ({exc}); nothing was imported. Save it as CSV UTF-8"
+            " (Excel: Save As → CSV UTF-8) and import it again.\n  不是可读的 UTF-8 CSV 文件；"
+            "未导入任何内容。请另存为 CSV UTF-8（Excel：另存为 → CSV UTF-8）后重新导入。"
+        ) from None
     if bad:
         for row in bad:
             click.echo(f"bad row: {row}", err=True)
-        raise click.ClickException(f"{len(bad)} bad rows; nothing was imported")
+        raise click.ClickException(
+            f"{len(bad)} bad rows; nothing was imported. Correct them and import the file again."
+            f"\n  {len(bad)} 行有误；未导入任何内容。请更正后重新导入。"
+        )
     with opened(db) as central:
         click.echo(f"importing {len(products)} products …", err=True)
         counts = central.upsert_products(products)

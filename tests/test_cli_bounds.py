@@ -267,3 +267,22 @@ def test_an_option_out_of_its_range_is_refused_before_the_command_runs(case: str
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit), result.exception
     assert "Invalid value for" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [bytes(range(256)) * 40, f"{PRODUCTS}SKU-9,茶叶,1\n".encode("gb18030"), b"sku,name\n\xff\n"],
+    ids=["binary", "GB18030", "a stray byte"],
+)
+def test_central_catalog_import_of_a_file_that_is_not_utf8_is_refused_in_both_languages(
+    central_db: Path, tmp_path: Path, content: bytes
+) -> None:
+    (tmp_path / "products.csv").write_bytes(content)
+    args = ["catalog", "import", str(tmp_path / "products.csv"), "--db", str(central_db)]
+
+    result = CliRunner().invoke(central_cli, args)
+
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "CSV UTF-8" in result.stderr and "未导入任何内容" in result.stderr
+    assert sqlite3.connect(central_db).execute("SELECT COUNT(*) FROM products").fetchone() == (0,)
