@@ -72,6 +72,10 @@ def test_a_packer_bags_parcels_is_stopped_at_another_carriers_and_close_out_show
             f"[data-testid=ho-count][data-count='{n}']", timeout=ANSWER_TIMEOUT_MS
         )
         hh.by("feedback").click()
+    bag_id = hh.attr("ho-head", "data-id")
+    page.reload()  # mid-bag: the handheld comes back to this bag, its two parcels in it
+    page.wait_for_selector(f"[data-testid=ho-head][data-id='{bag_id}']", timeout=ANSWER_TIMEOUT_MS)
+    back_in = hh.attr("ho-count", "data-count")
     page.keyboard.type(sf["tracking_no"] + "\n")
     page.wait_for_selector("[data-testid=feedback][data-tone=bad]", timeout=ANSWER_TIMEOUT_MS)
     refusal = (hh.attr("feedback", "data-code"), hh.text("feedback-detail"))
@@ -91,6 +95,7 @@ def test_a_packer_bags_parcels_is_stopped_at_another_carriers_and_close_out_show
         for x in hh.by("co-carrier").all()
     }
 
+    assert back_in == "2"
     assert refusal[0] == "handover_wrong_carrier"
     assert "SF" in refusal[1] and "Edge Post" in refusal[1] and sf["tracking_no"] in refusal[1]
     assert bagged == [one["tracking_no"], two["tracking_no"]]

@@ -339,6 +339,7 @@ async function enterWork() {
     return render();
   }
   if (last) return act.startTask(last);
+  if (act.hoRestore()) return; // a carrier's bag open on this device before the reload
   go("chooser");
 }
 
@@ -446,6 +447,7 @@ const act = {
   nextList: () => act.startTask("pick"),
   tasks() {
     save("wt.workflow", null);
+    save("wt.handover", null);
     go("chooser");
   },
   command: (code) => enqueue(code),
@@ -504,6 +506,7 @@ Object.assign(act, createCounts({ state, render, go, needLogin, refuse, overlay 
 async function logout() {
   await api.logout().catch(() => null);
   save("wt.workflow", null);
+  save("wt.handover", null);
   setTask(null);
   needLogin(null);
 }

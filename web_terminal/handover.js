@@ -9,7 +9,7 @@ import { call, session } from "./api.js";
 import { cameraButton } from "./camera.js";
 import { t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
-import { h, scanId } from "./util.js";
+import { h, load, save, scanId } from "./util.js";
 
 const CONTAINERS = { bag: () => t("ho_bag"), cage: () => t("ho_cage"), truck: () => t("ho_truck") };
 
@@ -60,6 +60,7 @@ export function createHandover({ state, render, go, needLogin, refuse, notify })
     if (!answered(res)) return;
     ho.bag = res.body;
     ho.label = "";
+    save("wt.handover", ho.bag.id); // a reload comes back to this bag
     render();
   }
 
@@ -109,7 +110,17 @@ export function createHandover({ state, render, go, needLogin, refuse, notify })
       const res = await send("GET", `/api/v1/handovers/${id}`);
       if (!answered(res)) return;
       ho.bag = res.body;
+      save("wt.handover", ho.bag.status === "open" ? ho.bag.id : null);
       render();
+    },
+    /** After a reload: back to the bag that was open on this device, if any (true). */
+    hoRestore() {
+      const id = load("wt.handover", null);
+      if (!id) return false;
+      go("handover");
+      loadCloseout();
+      actions.hoResume(id);
+      return true;
     },
     async hoUndo() {
       const res = await send("POST", `/api/v1/handovers/${ho.bag.id}/undo`);
@@ -121,11 +132,13 @@ export function createHandover({ state, render, go, needLogin, refuse, notify })
       const res = await send("POST", `/api/v1/handovers/${ho.bag.id}/close`, {});
       if (!answered(res)) return;
       ho.bag = res.body;
+      save("wt.handover", null);
       render();
       notify("good", t("ho_closed", { id: res.body.id, n: res.body.count }));
     },
     hoNew() {
       ho.bag = null;
+      save("wt.handover", null);
       loadCloseout();
     },
     hoPdf: () => download(ho.bag.id),
