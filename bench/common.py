@@ -78,6 +78,19 @@ def central_store(pg: bool) -> Iterator[str]:
         yield str(Path(tmp) / "central.db")
 
 
+WRITERS = ("thread", "process")
+
+
+def writer_option(parser: Any) -> None:
+    """A bench's --writer: where the edge it starts writes (`[store] writer`)."""
+    parser.add_argument(
+        "--writer",
+        choices=WRITERS,
+        default="thread",
+        help="the edge's [store] writer: a thread of the server, or a writer process",
+    )
+
+
 def emit(report: dict[str, Any], out: Path | None) -> None:
     """Print a bench's JSON report, and write it to `out` when given (every bench's --out)."""
     text = json.dumps(report, indent=2)
@@ -227,12 +240,24 @@ def summarise(name: str, runs: list[ClientRun]) -> dict[str, Any]:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a process so far (Linux /proc), or None elsewhere."""
+    """User + system CPU so far of a process and of the children it runs now (the edge's
+    writer process, `[store] writer = "process"`), from Linux /proc; None elsewhere."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(child) or 0.0 for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started that are still running (Linux /proc)."""
+    found = []
+    with suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with suppress(OSError):
+                found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def _tcp_ports_to(pid: int, port: int) -> set[int]:

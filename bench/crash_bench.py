@@ -54,7 +54,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from bench.common import central_store, edge_event, emit, machine, movement  # noqa: E402
+from bench.common import (  # noqa: E402
+    central_store,
+    children,
+    edge_event,
+    emit,
+    machine,
+    movement,
+)
 from central_sync.server.central import Central  # noqa: E402
 from edge.domain.stock import ReceiveStock  # noqa: E402
 from edge.service.stock import receive  # noqa: E402
@@ -82,6 +89,7 @@ from tests.servers import (  # noqa: E402
     spawn,
     started,
     venv_script,
+    wait_ready,
     write_config,
 )
 
@@ -284,6 +292,18 @@ def kill(process: Forked | subprocess.Popen[bytes]) -> None:
     process.wait(timeout=WAIT)
 
 
+def kill_writer_process(server_pid: int) -> None:
+    """SIGKILL the edge server's writer process ([store] writer = "process") and wait until
+    it is gone."""
+    (child,) = children(server_pid)
+    os.kill(child, signal.SIGKILL)
+    deadline = time.monotonic() + WAIT
+    while Path(f"/proc/{child}").exists() and child in children(server_pid):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"writer process {child} still there after SIGKILL")
+        time.sleep(0.01)
+
+
 def progress(tally: Tally, every: int, total: int) -> None:
     if tally.iterations % every == 0 or tally.iterations == total:
         took = round(time.monotonic() - tally.started)
@@ -348,8 +368,11 @@ class Handheld:
     server stops answering. Keeps every 200 answer; a scan that got no answer is retried after
     the restart with the same scan_id (what a handheld does)."""
 
-    def __init__(self, index: int, headers: dict[str, str]) -> None:
+    def __init__(self, index: int, headers: dict[str, str], *, retry_5xx: bool = False) -> None:
         self.index, self.headers = index, headers
+        # With the writer process killed, the server answers the scans it held with 500: not
+        # acknowledged, so retried with their scan_id like a scan that got no answer.
+        self.retry_5xx = retry_5xx
         self.pending: list[str] = []
         self.answered: dict[str, Any] = {}
         self.refused: list[tuple[str, int, str]] = []
@@ -369,6 +392,9 @@ class Handheld:
                     return
                 if status == 200:
                     self.answered[sid] = body
+                elif status >= 500 and self.retry_5xx:
+                    self.pending.append(sid)
+                    return
                 else:
                     self.refused.append((sid, status, str(body)[:200]))
         finally:
@@ -376,12 +402,25 @@ class Handheld:
 
 
 class EdgeCrash:
-    def __init__(self, workdir: Path, clients: int, rng: random.Random, launcher: Launcher) -> None:
+    """`victim` "server": the edge's server process is killed and started again; "writer":
+    with `writer` "process", its writer process is killed and the server starts another."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        clients: int,
+        rng: random.Random,
+        launcher: Launcher,
+        *,
+        writer: str = "thread",
+        victim: str = "server",
+    ) -> None:
         self.launcher = launcher
         self.data = workdir / "edge"
         self.data.mkdir(parents=True, exist_ok=True)
         self.clients, self.rng = clients, rng
-        self.config = write_config(self.data)
+        self.victim = victim
+        self.config = write_config(self.data, {"store": {"writer": writer}})
         self.db = self.data / "edge.db"
         self.log = self.data / "serve.log"
         seed(self.db, seed_edge(clients))
@@ -407,7 +446,7 @@ class EdgeCrash:
                 for code in bins(c):
                     body = {"scan_id": uuid.uuid4().hex, "raw": code}
                     http.post("/api/v1/scans", json=body, headers=headers).raise_for_status()
-                self.handhelds.append(Handheld(c, headers))
+                self.handhelds.append(Handheld(c, headers, retry_5xx=self.victim == "writer"))
 
     def retry_and_replay(self, server: EdgeServer, sample: int) -> None:
         """Retry what got no answer before the kill; replay a sample of acknowledged scans."""
@@ -447,7 +486,10 @@ class EdgeCrash:
         for th in threads:
             th.start()
         time.sleep(self.rng.uniform(0.0, max_kill_s))
-        kill(server.process)
+        if self.victim == "writer":
+            kill_writer_process(server.process.pid)
+        else:
+            kill(server.process)
         stop.set()
         for th in threads:
             th.join(timeout=WAIT)
@@ -537,7 +579,10 @@ class EdgeCrash:
             self.sign_in_all(server)
             for _ in range(iterations):
                 self.fire_and_kill(server, max_kill_s)
-                server = self.start()
+                if self.victim == "writer":  # the server starts another writer process
+                    wait_ready(server, timeout=WAIT * 2)
+                else:
+                    server = self.start()
                 self.check()
                 t.iterations += 1
                 if t.iterations % verify_every == 0 or t.iterations == iterations:

@@ -41,6 +41,7 @@ from bench.common import (  # noqa: E402
     window,
     writer_counts,
     writer_delta,
+    writer_option,
 )
 from edge.config import load_settings  # noqa: E402
 from edge.domain.gtin import check_digit  # noqa: E402
@@ -294,6 +295,7 @@ def run(
     client: str,
     orders: int,
     single: bool = False,
+    writer: str = "thread",
 ) -> dict[str, Any]:
     server_dir = work / "server"
     server_dir.mkdir()
@@ -301,6 +303,7 @@ def run(
     config: dict[str, dict[str, Any]] = {
         "logging": {"level": "WARNING"},
         "picking": {"batch_size": BATCH},
+        "store": {"writer": writer},
     }
     if single:
         config["waves"] = WAVES
@@ -313,6 +316,7 @@ def run(
         machine()
         | {
             "client": client,
+            "writer": writer,
             "seconds": seconds,
             "orders_seeded": orders,
             "single_item": single,
@@ -349,6 +353,7 @@ def main() -> None:
         action="store_true",
         help="a released single-item wave (one unit of a few hot SKUs) picked on carts",
     )
+    writer_option(parser)
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     args = parser.parse_args()
     clients = [int(n) for n in args.clients.split(",") if n.strip()]
@@ -361,6 +366,7 @@ def main() -> None:
             client=args.client,
             orders=count,
             single=args.single_item,
+            writer=args.writer,
         )
     text = json.dumps(report, indent=2)
     print(text)

@@ -36,6 +36,7 @@ from bench.common import (  # noqa: E402
     stopped,
     writer_counts,
     writer_delta,
+    writer_option,
 )
 from edge.domain.gtin import check_digit  # noqa: E402
 from edge.domain.stock import ReceiveStock  # noqa: E402
@@ -209,12 +210,14 @@ def verdict(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run(clients: list[int], seconds: float, work: Path, *, client: str) -> dict[str, Any]:
+def run(
+    clients: list[int], seconds: float, work: Path, *, client: str, writer: str = "thread"
+) -> dict[str, Any]:
     terminals = [terminal(i) for i in range(max(clients))]
     server_dir = work / "server"
     server_dir.mkdir()
     seed(server_dir / "edge.db", seed_floor(terminals))
-    config = {"logging": {"level": "WARNING"}}
+    config = {"logging": {"level": "WARNING"}, "store": {"writer": writer}}
     with running_server(server_dir, config=config) as server:
         target = Target(server.url, server.process.pid, client)
         results = asyncio.run(http_phases(target, terminals, clients, seconds))
@@ -225,6 +228,7 @@ def run(clients: list[int], seconds: float, work: Path, *, client: str) -> dict[
         machine()
         | {
             "client": client,
+            "writer": writer,
             "seconds": seconds,
             "results": results,
             "writer_totals": totals,
@@ -243,11 +247,12 @@ def main() -> None:
         default="httpx",
         help="load generator: httpx.AsyncClient, or raw asyncio streams (cheaper on CPU)",
     )
+    writer_option(parser)
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
     args = parser.parse_args()
     clients = [int(n) for n in args.clients.split(",") if n.strip()]
     with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
-        report = run(clients, args.seconds, Path(tmp), client=args.client)
+        report = run(clients, args.seconds, Path(tmp), client=args.client, writer=args.writer)
     emit(report, args.out)
 
 

@@ -47,6 +47,18 @@ class Refusal(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r}, {self.params!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as it stands (code, params, extra and a subclass's own members), not by
+        calling `__init__` with its message: the edge's writer process sends refusals back."""
+        return (_restored, (type(self), self.args, self.__dict__))
+
+
+def _restored(cls: type[Refusal], args: tuple[Any, ...], state: dict[str, Any]) -> Refusal:
+    err = Exception.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
+
 
 def plain(value: Any) -> Any:
     """A JSON-safe param: numbers, booleans and lists stay as they are, a phrase in English, the

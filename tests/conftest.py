@@ -26,9 +26,23 @@ def settings(tmp_path: Path) -> Settings:
     return load_settings(env={}, overrides=overrides)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module that sets `WRITERS = ("thread", "process")` runs each test that uses the store
+    once with each writer ([store] writer): the same routes, services and answers either way."""
+    writers = getattr(metafunc.module, "WRITERS", None)
+    if writers and "writer_kind" in metafunc.fixturenames:
+        metafunc.parametrize("writer_kind", writers)
+
+
 @pytest.fixture
-def store(settings: Settings) -> Iterator[Store]:
-    s = Store(migrated_copy(settings.db_path), edge_id=settings.edge.id)
+def writer_kind() -> str:
+    """Where the `store` fixture's writes run (see pytest_generate_tests)."""
+    return "thread"
+
+
+@pytest.fixture
+def store(settings: Settings, writer_kind: str) -> Iterator[Store]:
+    s = Store(migrated_copy(settings.db_path), edge_id=settings.edge.id, writer=writer_kind)
     yield s
     s.close()
 

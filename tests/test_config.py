@@ -513,7 +513,7 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 134
+    assert len(keys) == len(table) == 135
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
     assert table["stations"] == ("WAREHOUSE_EDGE_STATIONS", "[]")
     assert table["scanners"] == ("WAREHOUSE_EDGE_SCANNERS", "[]")

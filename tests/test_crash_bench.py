@@ -66,6 +66,23 @@ def test_every_scan_answered_before_ten_sigkills_of_the_edge_is_in_the_ledger_on
     assert crash.tally.lost == 1
 
 
+@pytest.mark.parametrize("victim", ["server", "writer"])
+def test_with_the_writer_process_every_scan_answered_before_a_sigkill_is_in_the_ledger_once(
+    tmp_path: Path, edge_launcher: Launcher, victim: str
+) -> None:
+    crash = EdgeCrash(tmp_path, 3, random.Random(), edge_launcher, writer="process", victim=victim)
+    report = crash.run(2, max_kill_s=0.6, verify_every=2, sample=3)
+
+    assert_survived(report, 2)
+    assert report["replayed"] == 6
+    if victim == "writer":  # the scans it held were answered 500 and retried by their scan_id
+        assert report["retried_after_kill"] > 0
+
+    crash.acked["answered-but-never-applied"] = {}
+    crash.check()
+    assert crash.tally.lost == 1
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_every_order_and_event_batch_central_acknowledged_survives_its_sigkills(
     tmp_path: Path, backend: str, central_launcher: Launcher

@@ -76,11 +76,13 @@ def scan(http: httpx.Client, headers: dict[str, str], raw: str, sid: str = "") -
     return http.post("/api/v1/scans", json=body, headers=headers)
 
 
-@pytest.fixture
-def edge_on_small_disk(tmp_path: Path) -> Iterator[EdgeServer]:
+@pytest.fixture(params=["thread", "process"])
+def edge_on_small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[EdgeServer]:
+    """An edge on a tiny filesystem, with its writer a thread or a process ([store] writer)."""
     with small_disk(tmp_path / "disk", DISK_KB) as disk:
         seed(disk / "edge.db", seed_stock)
-        config = write_config(disk, {"logging": {"level": "WARNING"}})
+        sections = {"logging": {"level": "WARNING"}, "store": {"writer": request.param}}
+        config = write_config(disk, sections)
         with stopping(serve_edge(config, tmp_path / "serve.log")) as server:
             yield server
 

@@ -62,17 +62,23 @@ def scrape(url: str) -> Scraped:
     return Scraped(families, samples)
 
 
-@pytest.fixture(scope="module")
-def scraped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scraped]:
+@pytest.fixture(scope="module", params=["thread", "process"])
+def scraped(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Scraped]:
     """A real edge with a 9100 printer, a scale on a pty and central configured (not running),
-    scraped after a good scan, a refused scan and a test label printed."""
+    scraped after a good scan, a refused scan and a test label printed; its writer a thread or
+    a process ([store] writer: the writer's figures add up either way)."""
     data_dir = tmp_path_factory.mktemp("edge")
     seed(data_dir / "edge.db", seed_floor)
     master, slave = os.openpty()
     with FakeZebra() as zebra:
         config = write_config(
             data_dir,
-            {"central": {"url": f"http://127.0.0.1:{free_port()}", "token": "t" * 32}},
+            {
+                "central": {"url": f"http://127.0.0.1:{free_port()}", "token": "t" * 32},
+                "store": {"writer": request.param},
+            },
         )
         with config.open("a") as out:
             out.write(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from tests.support import EAN13, Floor, scan_id, snapshot
 
+# each test runs with the writer thread and with the writer process (tests/conftest.py)
+WRITERS = ("thread", "process")
+
 
 def test_an_item_scan_moves_one_unit_between_bins(floor: Floor) -> None:
     h = floor.login()

@@ -18,6 +18,9 @@ from edge.store.database import Store
 from edge.store.ledger import Actor
 from tests.support import EAN13, GTIN, Floor, add_colleague, snapshot
 
+# each test runs with the writer thread and with the writer process (tests/conftest.py)
+WRITERS = ("thread", "process")
+
 LOT_GTIN = "09506000134376"  # SKU-3, lot-tracked, in the tests that add it
 
 

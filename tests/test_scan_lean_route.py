@@ -28,11 +28,11 @@ def documented_route_only(client: TestClient) -> None:
     routes.remove(lean)
 
 
-def a_floor(tmp_path: Path) -> Generator[Floor]:
+def a_floor(tmp_path: Path, writer: str = "thread") -> Generator[Floor]:
     tmp_path.mkdir()
     overrides = {"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10, "report.schedule": ""}
     settings = load_settings(env={}, overrides=overrides)
-    store = Store(migrated_copy(settings.db_path), edge_id=settings.edge.id)
+    store = Store(migrated_copy(settings.db_path), edge_id=settings.edge.id, writer=writer)
     try:
         with TestClient(create_app(settings, store=store)) as client:
             yield Floor.build(store, client)
@@ -117,9 +117,12 @@ def answers(floor: Floor) -> list[tuple[int, Any, dict[str, str]]]:
     return found
 
 
+@pytest.mark.parametrize("writer", ["thread", "process"])
 def test_every_request_to_the_scans_path_gets_the_documented_routes_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
 ) -> None:
+    """The lean route with either writer ([store] writer) answers as the documented route
+    with the thread writer does."""
     handed_on: list[str] = []
     hand_on = LeanScan.hand_on
 
@@ -128,7 +131,7 @@ def test_every_request_to_the_scans_path_gets_the_documented_routes_answer(
         await hand_on(self, scope, body, receive, send)
 
     monkeypatch.setattr(LeanScan, "hand_on", counted)
-    lean_floor = a_floor(tmp_path / "lean")
+    lean_floor = a_floor(tmp_path / "lean", writer)
     lean = answers(next(lean_floor))
     lean_floor.close()
     documented_floor = a_floor(tmp_path / "documented")

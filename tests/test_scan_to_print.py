@@ -27,6 +27,9 @@ from edge.store.verify import verify
 from tests.printer_fake import FakeZebra
 from tests.support import EAN13, Floor, add_colleague, scan_id
 
+# each test runs with the writer thread and with the writer process (tests/conftest.py)
+WRITERS = ("thread", "process")
+
 BENCHES = ("BENCH-1", "BENCH-2")
 TOTES = ("T-0001", "T-0002", "T-0003")
 

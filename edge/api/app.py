@@ -193,6 +193,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             edge_id=settings.edge.id,
             busy_timeout_ms=settings.store.busy_timeout_ms,
             max_batch=settings.store.group_commit_max,
+            writer=settings.store.writer,
         )
         app.state.metrics = Metrics(app.state.store)
         log.info("edge %s ready, database %s", app.state.store.edge_id, app.state.store.path)

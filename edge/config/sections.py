@@ -117,6 +117,11 @@ class StoreSettings(BaseModel):
     group_commit_max: int = _key(
         256, "Most scans committed together in one transaction under load.", ge=1, le=10000
     )
+    writer: Literal["thread", "process"] = _key(
+        "thread",
+        "Where scans are written: thread (a thread of the server) or process (a writer process"
+        " of its own, so HTTP work and the writes use two cores).",
+    )
     backup_dir: OptionalPath = _key(None, "Directory for backups; empty means <data_dir>/backups.")
 
 

@@ -202,6 +202,6 @@ async def note_use(store: Store, token_hash_: str, used: str) -> None:
     """A session's use: `idle` expires it (its task carries over to the next login), `touch`
     records that it was seen; anything else writes nothing."""
     if used == "idle":
-        await store.writer.run(lambda tx: ops.expire_session(tx, token_hash_))
+        await store.writer.run_call(ops.expire_session, token_hash_)
     elif used == "touch":
-        await store.writer.run(lambda tx: ops.touch_session(tx, token_hash_))
+        await store.writer.run_call(ops.touch_session, token_hash_)

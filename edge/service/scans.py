@@ -119,4 +119,4 @@ def _refusal(tx: Tx, req: ScanRequest, err: EdgeError, settings: FloorSettings) 
 
 async def scan(store: Store, req: ScanRequest, settings: FloorSettings) -> Answer:
     """One scan, answered after its commit, once per scan_id."""
-    return await store.writer.run(lambda tx: handle_scan(tx, req, settings))
+    return await store.writer.run_call(handle_scan, req, settings)

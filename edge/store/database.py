@@ -9,6 +9,7 @@ from pathlib import Path
 
 from edge.store.db import Readers, open_database
 from edge.store.writer import Tx, Writer
+from edge.store.writer_process import ProcessWriter
 from kernel.disk import has_room
 
 log = logging.getLogger("edge.store")
@@ -24,12 +25,14 @@ class Store:
         edge_id: str = "edge-1",
         busy_timeout_ms: int = 5000,
         max_batch: int = 256,
+        writer: str = "thread",
     ) -> None:
         self.path = Path(path)
         applied = open_database(self.path, busy_timeout_ms=busy_timeout_ms)
         if applied:
             log.info("database %s: applied migrations %s", self.path, ", ".join(applied))
-        self.writer = Writer(
+        kind = ProcessWriter if writer == "process" else Writer
+        self.writer: Writer | ProcessWriter = kind(
             self.path, max_batch=max_batch, busy_timeout_ms=busy_timeout_ms, probe=probe_storage
         )
         self.readers = Readers(self.path, busy_timeout_ms=busy_timeout_ms)

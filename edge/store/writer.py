@@ -136,6 +136,7 @@ class Writer:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         probe: Callable[[Tx], Any] | None = None,
         probe_s: float = PROBE_S,
+        thread: bool = True,
     ) -> None:
         self._path = Path(path)
         self._probe, self._probe_s = probe, probe_s
@@ -154,12 +155,22 @@ class Writer:
         self.storage_full_since: str | None = None
         self.refused_for_space = 0  # commands refused while the disk is full (for the log)
         self._thread = threading.Thread(target=self._loop, name="edge-writer", daemon=True)
-        self._thread.start()
+        if thread:  # without: its owner feeds `_commit` itself (the writer process)
+            self._thread.start()
 
     def submit(self, fn: Callable[[Tx], T]) -> Future[T]:
         fut: Future[T] = Future()
         self._queue.put((fn, fut))
         return fut
+
+    def submit_call(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """`fn(tx, *args)`: a command named by a module-level function, which a writer process
+        can run too (edge/store/writer_process.py)."""
+        return self.submit(lambda tx: fn(tx, *args))
+
+    async def run_call(self, fn: Callable[..., T], *args: Any) -> T:
+        """`run`, of a command named by a module-level function (`submit_call`)."""
+        return await asyncio.wrap_future(self.submit_call(fn, *args))
 
     def call(self, fn: Callable[[Tx], T]) -> T:
         """Run `fn` in the writer and wait for its commit (for the CLI and tests)."""

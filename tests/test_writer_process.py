@@ -1,0 +1,145 @@
+"""The writer in its own process ([store] writer = "process", edge/store/writer_process.py):
+a named command runs there and is answered after its commit, refusals come back as they were
+raised, and a killed writer process is replaced. The routes' behaviour with it is held by the
+API tests that run with both writers (WRITERS in tests/test_move_api.py, test_pick_api.py,
+test_scan_to_print.py; test_scan_lean_route.py, test_monitoring.py, test_disk_full.py) and
+its crash proof by tests/test_crash_bench.py."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import socket
+import sqlite3
+import sys
+import time
+import types
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from edge.domain.errors import EdgeError
+from edge.store.database import Store, meta_value
+from edge.store.importer import BadRow, ImportRefused
+from edge.store.writer import Tx
+from edge.store.writer_process import ProcessWriter, WriterGone
+
+
+def note(tx: Tx, key: str, value: str) -> int:
+    """Write edge_meta[key] and say which process did it."""
+    tx.execute(
+        "INSERT INTO edge_meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+    return os.getpid()
+
+
+def note_then_refuse(tx: Tx, key: str) -> None:
+    note(tx, key, "half")
+    raise EdgeError("no_work_session")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "edge.db", writer="process")
+    yield s
+    s.close()
+
+
+def stored(store: Store, key: str) -> str | None:
+    with closing(sqlite3.connect(store.path)) as conn:
+        return meta_value(conn, key)
+
+
+def test_a_named_command_runs_in_the_writer_process_and_is_answered_after_its_commit(
+    store: Store,
+) -> None:
+    pid = store.writer.submit_call(note, "colour", "green").result()
+
+    assert pid not in (os.getpid(), None)
+    assert isinstance(store.writer, ProcessWriter) and pid == store.writer._proc.pid
+    assert stored(store, "colour") == "green"  # on disk when the answer came
+
+
+def test_a_refusal_comes_back_as_raised_and_its_command_leaves_nothing(store: Store) -> None:
+    with pytest.raises(EdgeError) as refused:
+        store.writer.submit_call(note_then_refuse, "colour").result()
+
+    assert (refused.value.code, refused.value.params) == ("no_work_session", {})
+    assert stored(store, "colour") is None
+
+
+def test_a_refusal_pickles_with_its_code_params_extra_and_own_members() -> None:
+    err = EdgeError("over_pick", sku="SKU-1", remaining=2)
+    err.extra["line"] = 3
+    bad = ImportRefused("products", [BadRow(4, "no sku")])
+
+    again, bad_again = pickle.loads(pickle.dumps(err)), pickle.loads(pickle.dumps(bad))
+
+    assert (again.code, again.params, again.extra, str(again)) == (
+        "over_pick",
+        {"sku": "SKU-1", "remaining": 2},
+        {"line": 3},
+        str(err),
+    )
+    assert (bad_again.code, bad_again.kind, bad_again.bad_rows) == (
+        "invalid_request",
+        "products",
+        [BadRow(4, "no sku")],
+    )
+
+
+def test_a_command_the_writer_process_cannot_import_is_refused_and_the_next_one_runs(
+    store: Store,
+) -> None:
+    only_here = types.ModuleType("only_in_this_process")
+    exec("def fn(tx):\n    return 1\n", only_here.__dict__)
+    sys.modules["only_in_this_process"] = only_here
+    try:
+        with pytest.raises(RuntimeError, match="not a command"):
+            store.writer.submit_call(only_here.fn).result()
+    finally:
+        del sys.modules["only_in_this_process"]
+
+    assert store.writer.submit_call(note, "after", "yes").result() > 0
+    assert stored(store, "after") == "yes"
+
+
+def test_commands_that_cannot_cross_a_process_run_in_this_ones_writer(store: Store) -> None:
+    before = store.writer.commands
+    local = store.writer.call(lambda tx: note(tx, "here", "1"))
+    remote = store.writer.submit_call(note, "there", "2").result()
+
+    assert local == os.getpid() != remote
+    assert store.writer.commands == before + 2  # both writers' figures, added up
+    assert sum(store.writer.batch_sizes) == store.writer.commits
+
+
+def test_a_killed_writer_process_is_replaced_and_the_next_command_runs(store: Store) -> None:
+    assert isinstance(store.writer, ProcessWriter)
+    first = store.writer.submit_call(note, "k", "1").result()
+
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while store.writer._proc.pid == first and time.monotonic() < deadline:
+        time.sleep(0.02)
+    while not store.writer.alive and time.monotonic() < deadline:
+        time.sleep(0.02)
+    second = store.writer.submit_call(note, "k", "2").result()
+
+    assert second != first
+    assert stored(store, "k") == "2"
+
+
+def test_a_command_sent_while_no_writer_process_runs_is_refused_not_left_waiting(
+    store: Store,
+) -> None:
+    assert isinstance(store.writer, ProcessWriter)
+    store.writer._sock.shutdown(socket.SHUT_RDWR)  # as if the writer process had just gone
+
+    with pytest.raises(WriterGone):
+        store.writer.submit_call(note, "k", "1").result(timeout=30)
