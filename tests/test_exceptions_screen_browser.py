@@ -77,6 +77,12 @@ def test_a_new_exception_sounds_on_the_supervisors_screen_and_is_resolved_with_a
     item = page.locator(f"[data-testid=exc-item][data-id='{exception_id}']")
     item.wait_for(timeout=PUSHED_MS)
     shown = item.inner_text()
+    link_bottom, label_top = page.evaluate(
+        "id => { const i = document.querySelector(`[data-testid=exc-item][data-id='${id}']`);"
+        " return [i.querySelector('.exc-link').getBoundingClientRect().bottom,"
+        " i.querySelector('.field-label').getBoundingClientRect().top]; }",
+        exception_id,
+    )
     tones_after = hh.tones()
     sideways = page.evaluate("() => document.scrollingElement.scrollWidth")
     violations = axe(page)
@@ -96,6 +102,7 @@ def test_a_new_exception_sounds_on_the_supervisors_screen_and_is_resolved_with_a
     assert tones_after[len(tones_before) :] == ["info"]
     assert "Short pick" in shown and "Owner Supervisor" in shown and "A-01-01 · SKU-1" in shown
     assert "Count the bin" in shown and "/api/v1/count-tasks" in shown
+    assert label_top >= link_bottom  # the reason's label under the link, not run into it
     assert "拣货短缺" in shown_zh and "已确认" in shown_zh and "盘点该库位" in shown_zh
     assert "负责人 主管 · 已等待 " in shown_zh and "supervisor" not in shown_zh  # all in Chinese
     assert re.search(r"已等待 \d+ (秒|分钟)", shown_zh), shown_zh
