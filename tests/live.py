@@ -15,11 +15,13 @@ from kernel.serving import bind
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[tuple[str, int]]:
-    """Serve `app` until the block ends; yields (host, port)."""
+def serving(app: Any, *, http: Any = "auto") -> Iterator[tuple[str, int]]:
+    """Serve `app` (through uvicorn's `http` protocol) until the block ends; yields (host, port)."""
     sock = bind("127.0.0.1", 0)  # the servers' own way to listen
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_keep_alive=30)
+    config = uvicorn.Config(
+        app, http=http, log_level="warning", lifespan="on", timeout_keep_alive=30
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

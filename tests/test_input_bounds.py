@@ -4,16 +4,25 @@ nothing, and `warehouse-edge verify` passes afterwards."""
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from central_sync.server.app import create_app as create_central
+from central_sync.server.central import Central
+from central_sync.server.errors import http_protocol as central_protocol
+from edge.api.app import create_app
 from edge.api.errors import PROBLEM
+from edge.api.errors import http_protocol as edge_protocol
 from edge.cli.main import cli
 from edge.store.database import Store
 from edge.store.verify import verify
+from tests.live import serving
 from tests.support import SUPERVISOR, Floor, scan_id, snapshot
 
 MAX = 2**63 - 1
@@ -358,3 +367,45 @@ def test_names_and_notes_keep_cjk_spaces_joiners_and_line_breaks(floor: Floor) -
     named = floor.client.post("/api/v1/devices", json={"name": "包装台\u3000一号", **SUPERVISOR})
 
     assert (resp.status_code, named.status_code) == (201, 201), resp.text + named.text
+
+
+MALFORMED_HTTP = {
+    "a 200 KB query": b"GET /api/v1/movements?x=" + b"q" * 200_000 + b" HTTP/1.1\r\n",
+    "a raw NUL in the path": b"GET /api/v1/orders/a\x00b HTTP/1.1\r\n",
+    "invalid UTF-8 in the path": b"GET /api/v1/orders/\xff\xfe HTTP/1.1\r\n",
+    "a negative Content-Length": b"POST /api/v1/orders HTTP/1.1\r\nContent-Length: -1\r\n",
+}
+
+
+@pytest.mark.parametrize("side", ["edge", "central"])
+def test_a_request_the_http_parser_refuses_is_answered_as_problem_json(
+    settings: Any, store: Store, tmp_path: Path, side: str
+) -> None:
+    if side == "edge":
+        app, protocol = create_app(settings, store=store), edge_protocol()
+    else:
+        central = Central(f"sqlite:///{tmp_path / 'central.db'}")
+        app, protocol = create_central(central), central_protocol()
+
+    with serving(app, http=protocol) as (host, port):
+        answers = [raw_http(host, port, head) for head in MALFORMED_HTTP.values()]
+        after = raw_http(host, port, b"GET /healthz HTTP/1.1\r\n")
+
+    for status, kind, body in answers:
+        assert (status, kind) == (400, PROBLEM), body
+        assert json.loads(body)["code"] == "invalid_request"
+        assert "请求不是有效的 HTTP" in json.loads(body)["messages"]["zh"]
+    assert after[0] == 200
+
+
+def raw_http(host: str, port: int, head: bytes) -> tuple[int, str, bytes]:
+    """Send `head` (a request line and headers) as bytes; the status, content type and body."""
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(head + b"Host: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    top, _, body = answer.partition(b"\r\n\r\n")
+    lines = top.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers.get("content-type", ""), body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ from central_sync.server.messages import CATALOGUE, render
 from central_sync.store.db import DatabaseBusy, StorageFull
 from kernel import http
 from kernel.http import problem_response
+from kernel.http_protocol import UNPARSEABLE, problem_protocol
 from kernel.messages import normalise_language
 from kernel.problems import Refusal, problem_document
 
@@ -80,6 +82,12 @@ class CentralError(Refusal):
 def problem_body(code: str, params: dict[str, Any], lang: str, **extra: Any) -> dict[str, Any]:
     """The problem+json document for `code`: detail in `lang`, both languages in `messages`."""
     return problem_document(URN, code, STATUS.get(code, 422), params, lang, render, **extra)
+
+
+def http_protocol() -> type:
+    """uvicorn's protocol answering a request its parser refuses as central's problem+json."""
+    body = problem_body("invalid_request", {"reason": UNPARSEABLE}, "en")
+    return problem_protocol(json.dumps(body, ensure_ascii=False).encode())
 
 
 def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONResponse:

@@ -12,6 +12,7 @@ import uvicorn
 
 from central_sync.server.app import MAX_BODY_BYTES, create_app
 from central_sync.server.central import Central
+from central_sync.server.errors import http_protocol
 from central_sync.store.dialect import DatabaseUrl
 from kernel.serve_lock import Held, holding
 from kernel.serving import bind, few_malloc_arenas, stop_on_signals
@@ -35,6 +36,7 @@ def serve(
     url = f"http://{bound_host}:{bound_port}"
     config = uvicorn.Config(
         create_app(central, max_body_bytes=max_body_bytes),
+        http=http_protocol(),  # httptools, refusing malformed HTTP as problem+json
         log_level=log_level,
         # JSON logs: uvicorn's loggers write through the root logger's JSON handler
         log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,

@@ -13,6 +13,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.messages import normalise_language, prompt, render
 from kernel import http
 from kernel.http import problem_response
+from kernel.http_protocol import UNPARSEABLE, problem_protocol
 from kernel.problems import PROBLEM, problem_document
 
 log = logging.getLogger("edge.api")
@@ -95,6 +96,13 @@ def problem_body(code: str, params: dict[str, Any], lang: str, **extra: Any) -> 
 def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONResponse:
     """A problem+json response (see `problem_body`)."""
     return problem_response(problem_body(code, params, lang, **extra), params)
+
+
+def http_protocol() -> type:
+    """uvicorn's protocol answering a request its parser refuses as the edge's problem+json."""
+    return problem_protocol(
+        orjson.dumps(problem_body("invalid_request", {"reason": UNPARSEABLE}, "en"))
+    )
 
 
 def rendered_answer(body: dict[str, Any], lang: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 
 from edge.api.app import create_app
+from edge.api.errors import http_protocol
 from edge.config import Settings
 from edge.config.keys import env_var_name
 from kernel.serving import bind, few_malloc_arenas, stop_on_signals
@@ -33,7 +34,7 @@ def run_server(
     config = uvicorn.Config(
         app,
         loop="uvloop",
-        http="httptools",
+        http=http_protocol(),  # httptools, refusing malformed HTTP as problem+json
         log_level=settings.logging.level.lower(),
         # JSON logs: uvicorn's loggers write through the root logger's JSON handler
         log_config=None if settings.logging.json else uvicorn.config.LOGGING_CONFIG,
