@@ -13,7 +13,7 @@ from tests.returns_support import (
     events,
     shipped_order,
 )
-from tests.support import EAN13, GTIN, SKU2_EAN, Floor, snapshot
+from tests.support import EAN13, GTIN, SKU2_EAN, Floor, new_device, snapshot
 
 __all__ = ["desk"]
 
@@ -280,3 +280,24 @@ def test_an_rma_scan_is_read_as_an_rma_and_mid_parcel_is_refused_naming_what_to_
         "This return authorisation barcode (RMA-1) is not expected now."
         " Parcel RP-000001: scan each item; CMD:DONE when the parcel is empty."
     )
+
+
+def test_a_second_parcel_of_an_rma_counts_what_came_in_the_first_and_misses_only_the_rest(
+    desk: Floor,
+) -> None:
+    """Two handhelds on one return: one parcel took both units in, still open; the second
+    parcel of the RMA shows them as come, and closing it empty records nothing missing."""
+    order_id = shipped_order(desk, {"SKU-1": 2})
+    authorise(desk, "RMA-1", order_id, {"SKU-1": 2})
+    first = clerk(desk)
+    scans(desk, first, "RMA-1", EAN13, "CMD:RESELLABLE", EAN13, "CMD:RESELLABLE")
+    second = desk.login("B-RET", device=new_device(desk.client, "HH-RET-2"))
+    assert desk.start(second, "returns").status_code == 200
+
+    opened = scans(desk, second, "RMA-1")[0]
+    closed = scans(desk, second, "CMD:DONE")[0]
+
+    [shown] = opened["view"]["lines"]
+    assert (shown["expected"], shown["received"], shown["earlier"]) == (2, 0, 2)
+    assert closed["prompt"] == "return_closed", closed
+    assert [g["missing"] for g in events(desk.store, "return_graded")] == [[]]

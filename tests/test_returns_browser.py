@@ -72,7 +72,7 @@ def stock(edge: DemoEdge, sku: str) -> dict[str, Any]:
 def line(screen: Handheld, sku: str) -> dict[str, str]:
     """A return line as the screen shows it."""
     row = screen.page.locator(f"[data-testid=return-line][data-sku='{sku}']")
-    names = ("expected", "received", "resellable", "damaged", "destroy")
+    names = ("expected", "received", "earlier", "resellable", "damaged", "destroy")
     return {n: row.get_attribute(f"data-{n}") or "" for n in names}
 
 
@@ -178,6 +178,9 @@ def test_on_a_handheld_a_clerk_grades_an_expected_return_and_an_over_return_or_w
     )
     tap(hh, "btn-close-parcel")
     closed = hh.attr("step", "data-step")
+    hh.scan(sheet.code(rma["rma"]))  # the RMA again (its second box, or another handheld)
+    again = line(hh, sku)
+    again_said = hh.text("return-earlier")
     verify = subprocess.run(
         [venv_script("warehouse-edge"), "verify", "--db", str(edge.db)],
         capture_output=True,
@@ -202,6 +205,9 @@ def test_on_a_handheld_a_clerk_grades_an_expected_return_and_an_over_return_or_w
     assert wrong == (other, "true") and flagged
     assert destroyed == [("destroy", "broken", 1)]
     assert closed == "parcel"
+    shipped_n = rma["lines"][sku]
+    assert (again["received"], again["earlier"]) == ("0", str(shipped_n))  # not "0 / 2" only
+    assert again_said == f"{shipped_n} already came back in another parcel"
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "bad" in hh.tones() and "good" in hh.tones()
 

@@ -150,7 +150,7 @@ export function createReturns({ state, render, refuse, notify, needLogin, comman
 
   /** Close the parcel; units still expected are recorded missing, so say how many first. */
   function closeReturn() {
-    const missing = (view().lines || []).reduce((n, ln) => n + Math.max(0, (ln.expected ?? 0) - (ln.received ?? 0)), 0);
+    const missing = (view().lines || []).reduce((n, ln) => n + Math.max(0, (ln.expected ?? 0) - (ln.received ?? 0) - (ln.earlier ?? 0)), 0);
     const text = missing ? t("ret_confirm_close_missing", { n: missing }) : t("ret_confirm_close");
     confirm(text, () => command("CMD:DONE"));
   }

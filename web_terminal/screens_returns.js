@@ -48,9 +48,10 @@ function gradeCounts(line) {
 function lineRow(line) {
   const expected = line.expected ?? 0;
   const received = line.received ?? 0;
+  const earlier = line.earlier ?? 0; // of this return, in another parcel (another handheld's)
   const graded = line.graded || {};
-  const done = expected > 0 && received >= expected;
-  const extra = received > expected;
+  const done = expected > 0 && received + earlier >= expected;
+  const extra = received + earlier > expected;
   return h(
     "li",
     {
@@ -59,6 +60,7 @@ function lineRow(line) {
       "data-sku": line.sku,
       "data-expected": expected,
       "data-received": received,
+      "data-earlier": earlier,
       ...Object.fromEntries(GRADES.map((g) => [`data-${g}`, graded[g] ?? 0])),
     },
     h(
@@ -66,6 +68,7 @@ function lineRow(line) {
       { class: "pack-line-text" },
       h("span", { class: "item-name" }, nameOf(line)),
       h("span", { class: "meta" }, h("span", {}, line.sku), ...gradeCounts(line)),
+      earlier ? h("span", { class: "meta ret-earlier", "data-testid": "return-earlier" }, t("ret_earlier", { n: earlier })) : null,
     ),
     h("span", { class: "pack-line-count", "aria-label": t("ret_received_of", { received, expected }) }, `${done ? "✓ " : ""}${received} / ${expected}`),
   );

@@ -113,6 +113,8 @@ class ReturnsContext:
     announced_left: int = 0  # units of this RMA and SKU still announced (returns_in_transit)
     reason: str = ""  # a destroy's reason, typed or sent with the scan
     graded: tuple[GradedLine, ...] = ()  # this parcel's items so far (for the close)
+    # units of the same RMA that came in its other parcels, per SKU (for the close's missing)
+    earlier: Mapping[str, int] = field(default_factory=dict)
 
 
 Handler = Callable[[ReturnsSession, Classified, ReturnsContext], Decision[ReturnsSession]]
@@ -326,10 +328,11 @@ def _close(s: ReturnsSession, _scan: Classified, ctx: ReturnsContext) -> Decisio
 
 
 def missing_lines(s: ReturnsSession, ctx: ReturnsContext) -> tuple[tuple[str, int], ...]:
-    """Per SKU the RMA named, the units this parcel did not bring (an RMA's parcel only)."""
+    """Per SKU the RMA named, the units neither this parcel nor the RMA's other parcels brought
+    (an RMA's parcel only)."""
     if s.rma is None:
         return ()
-    came: dict[str, int] = {}
+    came: dict[str, int] = dict(ctx.earlier)
     for g in ctx.graded:
         if not g.wrong_item:
             came[g.sku] = came.get(g.sku, 0) + g.qty

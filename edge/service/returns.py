@@ -134,7 +134,10 @@ def run_returns(
                 GradedLine(r["sku"], int(r["qty"]), r["grade"], bool(r["wrong_item"]), r["reason"])
                 for r in store.graded_lines(tx, s.parcel_id)
             )
-            ctx = replace(ctx, graded=graded, order_status=_order_status(tx, s.order_id))
+            earlier = store.earlier_units(tx, s.parcel_id, s.rma, s.order_id)
+            ctx = replace(
+                ctx, graded=graded, order_status=_order_status(tx, s.order_id), earlier=earlier
+            )
     elif s.step == "grade" and s.item is not None and scan.key in GRADES:
         sku = s.item.sku
         left = min(store.announced_left(tx, s.rma, sku), store.in_transit(tx, sku, location))

@@ -254,13 +254,32 @@ def parcel_lines(
         line = out.setdefault(r[0], _view_line(r[0], 0))
         line["received"] += int(r[2])
         line["graded"][r[1]] += int(r[2])
+    for sku, qty in earlier_units(conn, parcel_id, rma, order_id).items():
+        if sku in out:
+            out[sku]["earlier"] = qty
     names = product_names(conn, list(out))
     return [line | names.get(sku, {"name": "", "name_zh": ""}) for sku, line in sorted(out.items())]
 
 
 def _view_line(sku: str, expected: int) -> dict[str, Any]:
     graded = {"resellable": 0, "damaged": 0, "destroy": 0}
-    return {"sku": sku, "expected": expected, "received": 0, "graded": graded}
+    return {"sku": sku, "expected": expected, "received": 0, "earlier": 0, "graded": graded}
+
+
+def earlier_units(
+    conn: Conn, parcel_id: str, rma: str | None, order_id: str | None
+) -> dict[str, int]:
+    """Units of the same return (its RMA; without one, the order's returns with no RMA) that came
+    in other parcels, wrong items left out: another handheld's, or a box that came first."""
+    if not rma and not order_id:
+        return {}
+    same = "i.rma = ?" if rma else "i.order_id = ? AND i.rma IS NULL"
+    rows = conn.execute(
+        "SELECT i.sku, SUM(i.qty) FROM return_items i WHERE i.parcel_id != ? AND i.wrong_item = 0"
+        f" AND {same} GROUP BY i.sku",
+        (parcel_id, rma or order_id),
+    )
+    return {r[0]: int(r[1]) for r in rows}
 
 
 def product_names(conn: Conn, skus: list[str]) -> dict[str, dict[str, str]]:
