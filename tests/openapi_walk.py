@@ -232,3 +232,42 @@ def _walk(
         yield op.send(named, f"body {name}", content=raw)
     for kind in CONTENT_TYPES:
         yield op.send(named, f"as {kind}", headers={"content-type": kind})
+
+
+def unbounded(doc: Mapping[str, Any]) -> list[str]:
+    """Every input of `doc` without a bound: a text without maxLength (nor an enum, a pattern or
+    a date), a number without a minimum and a maximum, a list without maxItems."""
+    found: list[str] = []
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            for p in op.get("parameters", []):
+                _bounds(doc, p.get("schema", {}), f"{method.upper()} {path} {p['name']}", found)
+            for kind, content in op.get("requestBody", {}).get("content", {}).items():
+                if "json" in kind:
+                    _bounds(doc, content.get("schema", {}), f"{method.upper()} {path} body", found)
+    return found
+
+
+def _bounds(
+    doc: Mapping[str, Any], schema: Mapping[str, Any], where: str, found: list[str]
+) -> None:
+    schema = _resolve(doc, schema)
+    for option in [*schema.get("anyOf", []), *schema.get("allOf", [])]:
+        _bounds(doc, option, where, found)
+    kind = schema.get("type")
+    bounded_text = {"maxLength", "enum", "const", "pattern"} & set(schema)
+    if kind == "string" and not bounded_text and schema.get("format") not in ("date", "date-time"):
+        found.append(f"{where}: a text without maxLength")
+    if kind in ("integer", "number") and not (
+        {"minimum", "exclusiveMinimum"} & set(schema)
+        and {"maximum", "exclusiveMaximum"} & set(schema)
+    ):
+        found.append(f"{where}: a number without a range")
+    if kind == "array":
+        if "maxItems" not in schema:
+            found.append(f"{where}: a list without maxItems")
+        _bounds(doc, schema.get("items", {}), f"{where}[]", found)
+    for key, sub in schema.get("properties", {}).items():
+        _bounds(doc, sub, f"{where}.{key}", found)
+    if isinstance(schema.get("additionalProperties"), dict):
+        _bounds(doc, schema["additionalProperties"], f"{where}{{}}", found)

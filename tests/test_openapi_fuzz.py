@@ -31,7 +31,7 @@ from edge.store.database import Store
 from edge.store.verify import verify
 from kernel.problems import PROBLEM
 from tests.live import serving
-from tests.openapi_walk import Sent, answers
+from tests.openapi_walk import Sent, answers, unbounded
 from tests.support import log_in_on, new_device, seed_floor
 
 EXAMPLES = 8
@@ -217,3 +217,10 @@ def test_every_parameter_and_body_field_of_central_takes_hostile_values_without_
     assert wrong == []
     assert count > 1000
     assert httpx.get(f"{base}/api/v1/edges", headers=roles["admin"]).status_code == 200
+
+
+@pytest.mark.parametrize("doc", [EDGE_DOC, CENTRAL_DOC], ids=["edge", "central"])
+def test_every_text_has_a_length_every_number_a_range_and_every_list_a_size(
+    doc: dict[str, Any],
+) -> None:
+    assert unbounded(doc) == []

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from central_sync.server.central import Central
 from central_sync.server.errors import CentralError
 from central_sync.server.messages import PHRASES
+from kernel.fields import Code
 
 ADMIN_COOKIE = "central_admin"
 
@@ -33,7 +34,7 @@ def bearer(request: Request) -> str:
     return token.strip()
 
 
-def edge_caller(edge_id: str, request: Request, central: CentralDep) -> str:
+def edge_caller(edge_id: Code, request: Request, central: CentralDep) -> str:
     """The calling edge, which must be the edge of the path."""
     token_edge = central.edge_of_token(bearer(request))
     if token_edge is None:

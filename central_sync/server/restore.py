@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from central_sync.server.attention import raise_exception
 from central_sync.store.db import Tx
 from central_sync.store.events import events_after
-from kernel.fields import TEXT
+from kernel.fields import INT64_MAX, TEXT, Code
 
 MAX_EVENTS = 500
 
@@ -35,19 +35,19 @@ def stored_events(
 
 
 class Span(BaseModel):
-    epoch: int = Field(ge=1)
-    from_seq: int = Field(ge=1)
-    to_seq: int = Field(ge=1)
+    epoch: int = Field(ge=1, le=INT64_MAX)
+    from_seq: int = Field(ge=1, le=INT64_MAX)
+    to_seq: int = Field(ge=1, le=INT64_MAX)
 
 
 class RestoreReport(BaseModel):
     """What a restored edge did (central_sync/agent/restore.py)."""
 
     backup: Annotated[str, TEXT] = Field(default="?", max_length=500)
-    epoch: int = Field(ge=1)
+    epoch: int = Field(ge=1, le=INT64_MAX)
     gap: list[Span] = Field(default_factory=list, max_length=1000)
-    reapplied: int = Field(default=0, ge=0)
-    orders_held: list[str] = Field(default_factory=list, max_length=10_000)
+    reapplied: int = Field(default=0, ge=0, le=INT64_MAX)
+    orders_held: list[Code] = Field(default_factory=list, max_length=10_000)
 
 
 def restore_reported(tx: Tx, edge_id: str, report: RestoreReport) -> dict[str, Any]:

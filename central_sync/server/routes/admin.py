@@ -197,7 +197,7 @@ def get_edges(central: CentralDep) -> dict[str, Any]:
 
 
 @reader.get("/exceptions")
-def get_exceptions(central: CentralDep, edge_id: str | None = None) -> list[dict[str, Any]]:
+def get_exceptions(central: CentralDep, edge_id: Code | None = None) -> list[dict[str, Any]]:
     """Open exceptions for a person: late events, gaps between a restored edge and central."""
     return central.exceptions(edge_id=edge_id or None)
 

@@ -19,6 +19,7 @@ from central_sync.server.board_text import (
 )
 from central_sync.server.central import Central
 from central_sync.server.deps import ADMIN_COOKIE, AdminOrCookie, CentralDep
+from kernel.fields import Code, Word
 from kernel.messages import normalise_language
 
 router = APIRouter(tags=["board"])
@@ -106,7 +107,7 @@ def board_logout() -> Response:
 
 @router.get("/api/v1/board", dependencies=[AdminOrCookie])
 def board_data(
-    request: Request, central: CentralDep, status: str | None = None, warehouse: str | None = None
+    request: Request, central: CentralDep, status: Word | None = None, warehouse: Code | None = None
 ) -> dict[str, Any]:
     """What the board shows: orders, counts by status, edges with their sync state, open
     exceptions; central's own sentences in them in `lang` (else Accept-Language)."""

@@ -16,13 +16,14 @@ from central_sync.server.deps import CentralDep
 from central_sync.server.errors import CentralError
 from central_sync.server.messages import PHRASES
 from kernel import json_body
+from kernel.fields import Word
 
 router = APIRouter(prefix="/api/v1/channels", tags=["webhooks"])
 log = logging.getLogger(__name__)
 
 
 @router.post("/{channel}/webhook")
-async def post_webhook(channel: str, request: Request, central: CentralDep) -> JSONResponse:
+async def post_webhook(channel: Word, request: Request, central: CentralDep) -> JSONResponse:
     """A platform's order webhook (Shopify: orders/create, orders/updated), signature checked
     on the raw body first: 401 and nothing changes when it does not match; a topic that is no
     order (refunds/create) is answered 200 "ignored"; an order the mapping does not take (not
