@@ -7,6 +7,7 @@ its crash proof by tests/test_crash_bench.py."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pickle
 import signal
@@ -16,6 +17,7 @@ import sys
 import time
 import types
 from collections.abc import Iterator
+from concurrent.futures import wait
 from contextlib import closing
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from edge.domain.errors import EdgeError
 from edge.store.database import Store, meta_value
 from edge.store.importer import BadRow, ImportRefused
 from edge.store.writer import Tx
-from edge.store.writer_process import ProcessWriter, WriterGone
+from edge.store.writer_process import ProcessWriter, WriterGone, turns_file
 
 
 def note(tx: Tx, key: str, value: str) -> int:
@@ -143,3 +145,20 @@ def test_a_command_sent_while_no_writer_process_runs_is_refused_not_left_waiting
 
     with pytest.raises(WriterGone):
         store.writer.submit_call(note, "k", "1").result(timeout=30)
+
+
+def test_both_writers_wait_their_turn_on_the_turns_lock(store: Store) -> None:
+    store.writer.submit_call(note, "warm", "1").result()  # the writer process is up
+    held = os.open(turns_file(store.path), os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        remote = store.writer.submit_call(note, "remote", "1")
+        local = store.writer.submit(lambda tx: note(tx, "local", "1"))
+        waited = wait([remote, local], timeout=0.5)
+    finally:
+        fcntl.flock(held, fcntl.LOCK_UN)
+        os.close(held)
+
+    assert waited.done == set()  # neither wrote while another held the turn
+    assert remote.result(timeout=30) != local.result(timeout=30)  # two processes wrote
+    assert (stored(store, "remote"), stored(store, "local")) == ("1", "1")

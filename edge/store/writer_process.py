@@ -45,6 +45,11 @@ RESTART_S = 0.25  # a child that died is started again after this long (not in a
 WARM = ("edge.service.scans",)
 
 
+def turns_file(db: Path) -> Path:
+    """The lock file both writers of `db` take turns on (see `Writer`'s `turns`)."""
+    return db.with_name(db.name + "-writer.lock")
+
+
 def _frame(obj: Any) -> bytes:
     data = pickle.dumps(obj, protocol=5)
     return _LEN.pack(len(data)) + data
@@ -132,7 +137,12 @@ class ProcessWriter:
         # the child probes a full disk too, with the same function, found by its name
         self._probe = f"{probe.__module__}:{probe.__qualname__}" if probe else ""
         self.local = Writer(
-            path, max_batch=max_batch, busy_timeout_ms=busy_timeout_ms, probe=probe, probe_s=probe_s
+            path,
+            max_batch=max_batch,
+            busy_timeout_ms=busy_timeout_ms,
+            probe=probe,
+            probe_s=probe_s,
+            turns=turns_file(self._path),
         )
         self._ids = itertools.count()
         self._waiting: dict[int, Future[Any]] = {}
@@ -377,6 +387,7 @@ def serve(
         probe=_named(probe) if probe else None,
         probe_s=probe_s,
         thread=False,
+        turns=turns_file(Path(path)),
     )
     try:
         writer.serve(sock)
