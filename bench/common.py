@@ -314,13 +314,14 @@ class Target:
 
 async def run_together(
     target: Target, senders: list[Send], seconds: float, *, rate: float = 0.0
-) -> tuple[list[ClientRun], dict[str, float]]:
+) -> tuple[list[ClientRun], dict[str, Any]]:
     """Run `senders` together for `seconds` (with `rate`, requests/s offered by them all, evenly
     spread): each client's run, and the CPU the client process and the server used meanwhile."""
     ready = asyncio.Barrier(len(senders))
     conns = [CONNECTIONS[target.client](target.url) for _ in senders]
     pace = len(senders) / rate if rate else 0.0
     server_cpu, client_cpu = cpu_seconds(target.pid), time.process_time()
+    split = cpu_split(target.pid)
     runs = await asyncio.gather(
         *(
             drive_one(c, s, seconds, ready, pace=pace, phase=pace * i / len(senders))
@@ -328,10 +329,31 @@ async def run_together(
         )
     )
     used = cpu_seconds(target.pid)
-    cpu = {"client_cpu_s": round(time.process_time() - client_cpu, 2)}
+    cpu: dict[str, Any] = {"client_cpu_s": round(time.process_time() - client_cpu, 2)}
     if used is not None and server_cpu is not None:
         cpu["server_cpu_s"] = round(used - server_cpu, 2)
+        after = cpu_split(target.pid)
+        cpu["server_cpu_split_s"] = {k: round(after[k] - split.get(k, 0.0), 3) for k in after}
     return list(runs), cpu
+
+
+def _cpu_of(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_split(pid: int) -> dict[str, float]:
+    """A server's CPU so far by where it ran (Linux /proc): `event_loop` (its main thread),
+    `threads` (its other threads: the writer thread, the answers' reader, the thread pool) and
+    `writer_process` (its children). bench/README.md, "Session 30", reads a scan's CPU this way."""
+    found = {"event_loop": 0.0, "threads": 0.0, "writer_process": 0.0}
+    with suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with suppress(OSError):
+                where = "event_loop" if task.name == str(pid) else "threads"
+                found[where] += _cpu_of(task / "stat")
+    found["writer_process"] = sum(cpu_seconds(child) or 0.0 for child in children(pid))
+    return found
 
 
 async def measure(target: Target, name: str, senders: list[Send], seconds: float) -> dict[str, Any]:

@@ -34,19 +34,26 @@ def bench(tmp_path: Path, script: str, *args: str) -> dict[str, Any]:
     return report
 
 
+@pytest.mark.parametrize("writer", ["thread", "process"])
 def test_the_scan_bench_reports_the_scan_route_beside_the_noop_and_bare_sqlite(
-    tmp_path: Path,
+    tmp_path: Path, writer: str
 ) -> None:
     report = bench(
-        tmp_path, "scan_bench.py", "--clients", "1", "--seconds", "0.3", "--client", "raw"
+        tmp_path,
+        "scan_bench.py",
+        *("--clients", "1", "--seconds", "0.3", "--client", "raw", "--writer", writer),
     )
 
     by_name = {r["name"]: r for r in report["results"]}
-    assert MACHINE <= report.keys()
+    assert MACHINE <= report.keys() and report["writer"] == writer
     assert by_name.keys() == {"noop", "scan", "sqlite_loop"}
     assert FIGURES | {"requests", "errors"} <= by_name["scan"].keys()
     assert by_name["scan"]["requests"] > 0 and by_name["scan"]["errors"] == 0
     assert by_name["noop"]["requests"] > 0
+    split = by_name["scan"]["server_cpu_split_s"]
+    assert split.keys() == {"event_loop", "threads", "writer_process"}
+    if writer == "thread":  # no writer process to count (a short run may show 0 s for one)
+        assert split["writer_process"] == 0
 
 
 def test_the_pick_bench_reports_every_kind_of_scan_and_a_verified_ledger(tmp_path: Path) -> None:
