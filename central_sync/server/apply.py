@@ -96,14 +96,15 @@ def apply_batch(tx: Tx, edge_id: str, batch: Sequence[EdgeEvent]) -> BatchResult
             new.append(ev)
     if new:
         _check_ids_unused(tx, new)
-        _store(tx, edge_id, new, tops)
-        result.changed_skus = _count_stock(tx, edge_id, new)
-        _apply_orders(tx, edge_id, new)
-        _apply_consigned(tx, edge_id, new)
-        apply_returns(tx, edge_id, new)
-        apply_asn_closes(tx, edge_id, new)
-        apply_handovers(tx, edge_id, new)
-        answer_cut_refusals(tx, edge_id, new)
+        with tx.pipelined():  # the writes ride with the next read (PostgreSQL)
+            _store(tx, edge_id, new, tops)
+            result.changed_skus = _count_stock(tx, edge_id, new)
+            _apply_orders(tx, edge_id, new)
+            _apply_consigned(tx, edge_id, new)
+            apply_returns(tx, edge_id, new)
+            apply_asn_closes(tx, edge_id, new)
+            apply_handovers(tx, edge_id, new)
+            answer_cut_refusals(tx, edge_id, new)
     result.applied = len(new)
     result.high_water = [{"epoch": e, "seq": s} for e, s in sorted(tops.items())]
     return result

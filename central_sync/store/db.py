@@ -49,6 +49,7 @@ class Tx:
         self._begin = begin  # not sent yet: it goes with the first statement (PostgreSQL)
         self._ahead: dict[tuple[str, tuple[Any, ...]], Any] = {}  # statements read ahead
         self._issuing = False
+        self._pipe: Any = None  # the pipeline of a `pipelined` block
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         self._begun()
@@ -62,6 +63,8 @@ class Tx:
         if self._issuing:
             self._ahead[(text, args)] = cursor
             return _NOT_YET
+        if self._pipe is not None:
+            return _Piped(cursor, self._pipe)
         return cursor
 
     def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
@@ -104,15 +107,19 @@ class Tx:
     @contextmanager
     def pipelined(self) -> Iterator[None]:
         """PostgreSQL: the statements of the block sent without waiting for each answer (a read
-        still waits for its own), all answered at the block's end; elsewhere one by one. For
-        writes whose answers nobody looks at (no rowcount is read)."""
+        waits for its own rows, a rowcount for its statement), the rest answered at the block's
+        end, where an error in any of them is raised; elsewhere one by one."""
         self._begun()
         pipeline = self.dialect.pipeline(self.conn)
         if pipeline is None:
             yield
             return
-        with pipeline:
-            yield
+        outer = self._pipe
+        with pipeline as self._pipe:
+            try:
+                yield
+            finally:
+                self._pipe = outer
 
     def _begun(self) -> None:
         if self._begin is not None:
@@ -157,6 +164,25 @@ class _NotYet:
 
 
 _NOT_YET = _NotYet()
+
+
+class _Piped:
+    """A statement sent in a pipeline: its rows are fetched when asked for (psycopg waits for
+    them), its rowcount once the pipeline has caught up with it."""
+
+    def __init__(self, cursor: Any, pipeline: Any) -> None:
+        self._cursor, self._pipeline = cursor, pipeline
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    @property
+    def rowcount(self) -> int:
+        self._pipeline.sync()
+        return int(self._cursor.rowcount)
 
 
 class DatabaseBusy(Exception):
