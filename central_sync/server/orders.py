@@ -213,9 +213,9 @@ def ingest(
                 window,
             )
         outcomes.append(p)
-    with tx.pipelined():  # the batch's rows in one round trip (PostgreSQL)
-        batch.write(tx)
-        reviewing.write(tx)
+    tx.pipelined_to_commit()  # the batch's rows go with the COMMIT (PostgreSQL)
+    batch.write(tx)
+    reviewing.write(tx)
     return outcomes
 
 

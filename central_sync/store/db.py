@@ -50,6 +50,7 @@ class Tx:
         self._ahead: dict[tuple[str, tuple[Any, ...]], Any] = {}  # statements read ahead
         self._issuing = False
         self._pipe: Any = None  # the pipeline of a `pipelined` block
+        self._to_commit: Any = None  # the pipeline `pipelined_to_commit` opened
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         self._begun()
@@ -111,15 +112,30 @@ class Tx:
         end, where an error in any of them is raised; elsewhere one by one."""
         self._begun()
         pipeline = self.dialect.pipeline(self.conn)
-        if pipeline is None:
+        if pipeline is None or self._pipe is not None:  # in an open one: it answers them
             yield
             return
-        outer = self._pipe
         with pipeline as self._pipe:
             try:
                 yield
             finally:
-                self._pipe = outer
+                self._pipe = None
+
+    def pipelined_to_commit(self) -> None:
+        """As `pipelined` from here to the end of the transaction: what is left to send goes
+        with the COMMIT, answered by its one wait (PostgreSQL; elsewhere nothing changes)."""
+        if self._pipe is not None or not self.dialect.pipelines:
+            return
+        self._begun()
+        self._to_commit = self.dialect.pipeline(self.conn)
+        self._pipe = self._to_commit.__enter__()
+
+    def _end_pipeline(self, exc: BaseException | None = None) -> None:
+        """The pipeline `pipelined_to_commit` opened, closed: every answer waited for (an
+        error among them raised unless `exc` is already on its way)."""
+        if self._to_commit is not None:
+            pipeline, self._to_commit, self._pipe = self._to_commit, None, None
+            pipeline.__exit__(type(exc) if exc else None, exc, None)
 
     def _begun(self) -> None:
         if self._begin is not None:
@@ -282,6 +298,7 @@ class Database:
                     for settle in list(tx.before_commit.values()):
                         settle(tx)
                     conn.execute("COMMIT")
+                tx._end_pipeline()
                 # a commit that wrote nothing (SQLite can tell) proves nothing about space
                 if (
                     write
@@ -289,8 +306,9 @@ class Database:
                     and (changes is None or self.dialect.changes(conn) != changes)
                 ):
                     self._note_full(False)
-            except BaseException:
+            except BaseException as exc:
                 try:
+                    tx._end_pipeline(exc)
                     conn.execute("ROLLBACK")
                 except Exception:
                     broken = True
