@@ -458,6 +458,7 @@ def import_orders(
     rejected = refused + [o.as_dict() for o in outcomes if o.status == "rejected"]
     imported = sum(1 for o in outcomes if o.status == "imported")
     duplicates = sum(1 for o in outcomes if o.status == "duplicate")
+    updated = [o for o in outcomes if o.status == "updated"]
     new = [o for o in outcomes if o.status == "imported"]
     unassigned = sum(1 for o in new if o.order_status == "unassigned")
     held = [o for o in new if o.order_status == "on_hold"]
@@ -468,10 +469,13 @@ def import_orders(
         )
     for o in held:
         click.echo(f"held: order {o.index} ({o.channel_order_id}): {o.reason}")
+    for o in updated:
+        click.echo(f"updated: order {o.index} ({o.channel_order_id}): {o.reason}")
     on_hold = f", {len(held)} held" if held else ""
     click.echo(
         f"{file.name}: {imported} imported ({unassigned} unassigned{on_hold}), "
-        f"{duplicates} duplicates, {len(rejected)} rejected"
+        f"{f'{len(updated)} updated, ' if updated else ''}{duplicates} duplicates,"
+        f" {len(rejected)} rejected"
     )
     if rejected:  # a script or cron job must see that part of the file did not go in
         sys.exit(IMPORT_REFUSED_EXIT)

@@ -87,15 +87,19 @@ def cancel_order(
     return {"order_id": order_id, "status": "cancelled", "changed": True}
 
 
-def change_address(tx: Tx, order_id: str, ship_to: ShipTo) -> dict[str, Any]:
-    """Store the new address and send it to the order's edge (which reprints a printed label)."""
+def change_address(
+    tx: Tx, order_id: str, ship_to: ShipTo, *, source: str = "central"
+) -> dict[str, Any]:
+    """Store the new address and send it to the order's edge (which reprints a printed label);
+    `source` is who gave it, in the order's history (a channel's update: readdress.py)."""
     row = locked_order(tx, order_id)
     _refuse_if_gone(tx, row, "readdressed")
     new = ship_to.model_dump()
     if json.loads(row["ship_to"]) == new:
         return {"order_id": order_id, "ship_to": new, "changed": False}
     orders.set_ship_to(tx, order_id, json.dumps(new, ensure_ascii=False), utc_now())
-    history(tx, order_id, row["status"], row["status"], note="address changed")
+    note = "address changed" if source == "central" else f"address changed by {source}"
+    history(tx, order_id, row["status"], row["status"], note=note, source=source)
     if copies := consign.edge_copy(tx, order_id):
         for warehouse, cid in copies:  # merged or split: its consignments at their edges
             data = {"order_id": cid, "ship_to": new}

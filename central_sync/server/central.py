@@ -28,6 +28,7 @@ from central_sync.server import (
     merge,
     orders,
     outbound,
+    readdress,
     refunds,
     review,
     review_desk,
@@ -352,7 +353,7 @@ class Central:
                 decrypter=self.decrypter,
                 window=merge.Window(tx, self.merging, datetime.now(UTC)),
             )
-            outcomes = [self._refunds(tx, raws[o.index - first_index], o) for o in outcomes]
+            outcomes = [self._updates(tx, raws[o.index - first_index], o) for o in outcomes]
             outcomes = self._split(tx, outcomes)
             touched = channel_stock.skus_of_orders(tx, {o.id for o in outcomes if o.id})
         self.metrics.took_in(raws, outcomes, time.perf_counter() - started, first_index)
@@ -400,16 +401,21 @@ class Central:
             self.publisher.add(touched)
         return done
 
-    @staticmethod
-    def _refunds(tx: Tx, raw: Any, outcome: orders.Outcome) -> orders.Outcome:
-        """A duplicate may carry refunds made since (refunds.py); anything else passes."""
+    def _updates(self, tx: Tx, raw: Any, outcome: orders.Outcome) -> orders.Outcome:
+        """A duplicate may carry refunds made since (refunds.py) and a new ship-to
+        (readdress.py: then it is `updated`); anything else passes."""
         if outcome.status != "duplicate" or outcome.id is None:
             return outcome
         order = orders.parse_order(raw, outcome.index)
         if not isinstance(order, orders.OrderIn):
             return outcome
         done = refunds.apply_channel_refunds(tx, outcome.id, order.channel, order.lines)
-        return replace(outcome, reason=done) if done else outcome
+        readdressed, moved = readdress.apply_channel_address(
+            tx, outcome.id, order.channel, order.ship_to, self.decrypter
+        )
+        reason = "; ".join(r for r in (done, moved) if r)
+        status = "updated" if readdressed else outcome.status
+        return replace(outcome, status=status, reason=reason) if reason else outcome
 
     def assign_pending(self) -> list[dict[str, Any]]:
         with self.write() as tx:

@@ -91,7 +91,8 @@ class OrderIn(BaseModel):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one order of a request or file: imported, duplicate or rejected."""
+    """What became of one order of a request or file: imported, updated (an order central had,
+    its channel's new ship-to taken: readdress.py), duplicate or rejected."""
 
     index: int
     status: str
@@ -164,7 +165,15 @@ ORDER_COLUMNS = (
     "updated_at",
     "merge_key",
     "merge_until",
+    "channel_ship_to",
 )
+
+
+def ship_to_digest(ship_to: ShipTo) -> str:
+    """A digest of a ship-to as a channel sent it (before decryption): what `channel_ship_to`
+    keeps, so the channel's next update can be told apart from the same body sent again."""
+    text = json.dumps(ship_to.model_dump(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def ingest(
@@ -414,6 +423,7 @@ def _decide(
             return Outcome(index, "rejected", coid, field=f"lines[{n}].sku", reason=reason)
     if (row := existing.get((order.channel, coid))) is not None:
         return Outcome(index, "duplicate", coid, row["id"], row["warehouse"], row["status"])
+    sent = ship_to_digest(order.ship_to)
     opened = decrypt_ship_to(order.channel, order.ship_to.model_dump(), decrypter)
     order = order.model_copy(
         update={
@@ -472,6 +482,7 @@ def _decide(
             now,
             now,
             *(merging or ("", None)),
+            sent,
         )
     )
     lines = [
@@ -541,8 +552,10 @@ def _merge_window(order: OrderIn, window: Window | None) -> tuple[str, str] | No
     return window.join(order.channel, order.customer_ref, ship_to, order.carrier, order.service)
 
 
-def history(tx: Tx, order_id: str, old: str | None, new: str, *, note: str = "") -> None:
-    stored.insert_history(tx, order_id, utc_now(), old, new, "central", note)
+def history(
+    tx: Tx, order_id: str, old: str | None, new: str, *, note: str = "", source: str = "central"
+) -> None:
+    stored.insert_history(tx, order_id, utc_now(), old, new, source, note)
 
 
 def assign_order(
@@ -675,10 +688,12 @@ def _edge_body(
 
 def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     count = {
-        s: sum(1 for o in outcomes if o.status == s) for s in ("imported", "duplicate", "rejected")
+        s: sum(1 for o in outcomes if o.status == s)
+        for s in ("imported", "updated", "duplicate", "rejected")
     }
     return {
         "imported": count["imported"],
+        "updated": count["updated"],
         "duplicates": count["duplicate"],
         "rejected": count["rejected"],
         "orders": [o.as_dict() for o in outcomes],

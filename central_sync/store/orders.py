@@ -406,3 +406,16 @@ def take_backs_noted(tx: Tx, order_ids: Sequence[str], prefix: str) -> list[dict
         order_ids,
         prefix + "%",
     )
+
+
+def channel_ship_to(tx: Tx, order_id: str) -> dict[str, Any] | None:
+    """(status, warehouse, ship_to, channel_ship_to) of the order: the digest of the ship-to
+    its channel last sent beside the one it has now."""
+    return tx.one(
+        "SELECT status, warehouse, ship_to, channel_ship_to FROM orders WHERE id = ?", (order_id,)
+    )
+
+
+def set_channel_ship_to(tx: Tx, order_id: str, digest: str) -> None:
+    """The digest of the ship-to the order's channel sent last."""
+    tx.execute("UPDATE orders SET channel_ship_to = ? WHERE id = ?", (digest, order_id))

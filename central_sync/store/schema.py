@@ -519,6 +519,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """
     + ";\n".join(demand.REBUILD),
+    """
+    -- A digest of the ship-to the order's channel last sent (central_sync/server/readdress.py):
+    -- a channel's update sending another one gives the order that address, '' for an order
+    -- taken in before this column (its update is compared with the order's own ship-to).
+    ALTER TABLE orders ADD COLUMN channel_ship_to TEXT NOT NULL DEFAULT ''
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -341,3 +341,23 @@ def test_import_orders_takes_amazons_get_order_with_its_companions_and_names_a_s
     assert "1 imported (0 unassigned, 1 held), 0 duplicates, 0 rejected" in taken.output
     assert paged.exit_code == 1
     assert "--with: companion 1: no order AmazonOrderId '903-1671087-0812628'" in paged.output
+
+
+def test_import_orders_of_an_order_again_with_a_new_ship_to_says_address_updated(
+    db_url: str,
+) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
+    seed_catalogue(db_url, ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"])
+    first = str(fixtures / "shopify_orders_2026_07.json")
+    update = str(fixtures / "shopify_order_address_updated.json")  # shopify-api-ruby test_33
+    assert invoke("import-orders", first, "--channel", "shopify", "--db", db_url).exit_code == 0
+
+    moved = invoke("import-orders", update, "--channel", "shopify", "--db", db_url)
+    again = invoke("import-orders", update, "--channel", "shopify", "--db", db_url)
+
+    assert moved.exit_code == 0, moved.output
+    assert "updated: order 0 (450789469): address updated from shopify (Bob Norman, 123 Ship" in (
+        moved.output
+    )
+    assert "0 imported (0 unassigned), 1 updated, 0 duplicates, 0 rejected" in moved.output
+    assert "0 imported (0 unassigned), 1 duplicates, 0 rejected" in again.output

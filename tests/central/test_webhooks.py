@@ -75,6 +75,27 @@ def test_a_shopify_webhook_signed_with_the_app_secret_is_taken_in(
     assert detail["buyer_note"] == "custom engraving: Happy Birthday; colour: green"
 
 
+def test_shopifys_orders_updated_with_a_new_ship_to_is_answered_address_updated(
+    server: CentralServer, db_url: str
+) -> None:
+    first = FIXTURE.with_name("shopify_orders_2026_07.json").read_text(encoding="utf-8")
+    order = json.dumps(json.loads(first)["orders"][0]).encode()
+    update = FIXTURE.with_name("shopify_order_address_updated.json").read_text(encoding="utf-8")
+    moved = json.dumps(json.loads(update)["order"]).encode()  # shopify-api-ruby test_33's
+    assert post(server, order, shopify_hmac(SECRET.encode(), order)).status_code == 201
+
+    resp = post(server, moved, shopify_hmac(SECRET.encode(), moved))
+    again = post(server, moved, shopify_hmac(SECRET.encode(), moved))
+
+    assert (resp.status_code, resp.json()["status"]) == (200, "updated"), resp.text
+    assert "address updated from shopify (Bob Norman, 123 Ship Street" in resp.json()["reason"]
+    assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    central = Central(db_url)
+    ship_to = central.order("shopify:450789469")["ship_to"]
+    central.close()
+    assert (ship_to["address"], ship_to["city"]) == ("123 Ship Street", "Shipsville")
+
+
 @pytest.mark.parametrize(
     ("signature", "reason"),
     [
