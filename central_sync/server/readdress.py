@@ -11,14 +11,17 @@ still carries the channel's old address. Then:
   holds it);
 - once it has shipped, nothing changes: an exception `address_after_shipment` asks a person to
   settle it with the carrier or the buyer;
-- a cancelled order is left as it is."""
+- a cancelled order is left as it is;
+- a new ship-to still ciphertext or masked (the decrypter could not open it: JD, Taobao) is never
+  given to the order: an exception `address_unreadable` asks a person, and the digest is not
+  kept, so the channel's next update is tried again."""
 
 from __future__ import annotations
 
 import json
 import logging
 
-from central_sync.channels.pii import Decrypter, decrypt_ship_to
+from central_sync.channels.pii import Decrypter, decrypt_ship_to, protected_fields
 from central_sync.server.amend import change_address
 from central_sync.server.attention import raise_exception
 from central_sync.server.batch import SHIPPED
@@ -40,6 +43,15 @@ def apply_channel_address(
     if row["channel_ship_to"] == digest:
         return False, ""  # the same as last time: a duplicate
     opened = ShipTo(**decrypt_ship_to(channel, sent.model_dump(), decrypter))
+    if (unread := protected_fields(opened.model_dump())) and row["status"] != "cancelled":
+        detail = (
+            f"{channel} sent a new ship-to for order {order_id} that could not be read"
+            f" ({', '.join(unread)}): the order keeps its address; check the decrypter"
+            ' (docs/central.md, "Protected ship-to") or correct the address'
+            f" (POST /api/v1/orders/{order_id}/address)"
+        )
+        raise_exception(tx, "address_unreadable", row["warehouse"] or "", detail, order_id=order_id)
+        return False, detail
     orders.set_channel_ship_to(tx, order_id, digest)
     if not row["channel_ship_to"] and json.loads(row["ship_to"]) == opened.model_dump():
         return False, ""  # taken in before the digest was kept, and unchanged

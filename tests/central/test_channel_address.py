@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from central_sync.channels import ChannelOrder, load_mapping, map_document
+from central_sync.channels.pii import TableDecrypter
 from central_sync.server.catalogue import ProductIn
 from central_sync.server.central import Central
 from central_sync.server.orders import ShipTo
@@ -139,3 +140,38 @@ def test_a_new_address_for_an_order_held_for_its_address_releases_it(
 
     assert outcome.status == "updated"
     assert central.order(ORDER_ID)["status"] == "released"
+
+
+def test_a_new_ship_to_the_decrypter_cannot_open_is_never_given_to_the_order(
+    central: Central, edge: EdgeSide
+) -> None:
+    [order] = map_document(
+        json.loads((FIXTURES / "jd_pop_order_search.json").read_text(encoding="utf-8")),
+        load_mapping("jd"),
+    )
+    assert isinstance(order, ChannelOrder)
+    central.upsert_products([("TEA-0001", ProductIn(name="TEA-0001"))])
+    edge.receive("TEA-0001", 5)
+    sent = order.ship_to
+    central.decrypter = TableDecrypter(
+        {
+            sent["name"]: "张伟",
+            sent["address"]: "北京朝阳区建国路93号",
+            sent["phone"]: "13812345678",
+        }
+    )
+    [taken] = central.ingest([order.to_json()])
+    assert taken.order_status == "released"
+    moved = order.to_json()
+    moved["ship_to"] = sent | {
+        "address": "$1$QmVpamluZyBIYWlkaWFuIHJvYWQgMQ==$2$"
+    }  # not in the table
+
+    [outcome] = central.ingest([moved])
+
+    assert outcome.status == "duplicate"
+    assert outcome.reason is not None and "address (ciphertext)" in outcome.reason
+    assert central.order(taken.id or "")["ship_to"]["address"] == "北京朝阳区建国路93号"
+    assert address_changes(edge) == []
+    [exc] = [e for e in central.exceptions() if e["kind"] == "address_unreadable"]
+    assert exc["order_id"] == taken.id
