@@ -102,10 +102,13 @@ quiet_option = click.option(
 
 
 @contextmanager
-def opened(url: DatabaseUrl, *, create: bool = False, **settings: Any) -> Iterator[Any]:
+def opened(
+    url: DatabaseUrl, *, create: bool = False, recompute: bool = True, **settings: Any
+) -> Iterator[Any]:
     """Central over `url`, migrated; a database that cannot be opened is a clear error. A new
     database is made only by `create` (init, serve) or where --db or the environment named it:
-    the built-in central.db is wherever the shell is, not the store central serves."""
+    the built-in central.db is wherever the shell is, not the store central serves. A check
+    passes `recompute=False`: the channels' figures are not recomputed behind it."""
     # central's server (FastAPI):
     # loaded when this command runs, not at each `warehouse-central` start-up
     from central_sync.server.central import Central
@@ -124,7 +127,7 @@ def opened(url: DatabaseUrl, *, create: bool = False, **settings: Any) -> Iterat
     except ValueError as exc:  # a setting read from the environment (it names the variable)
         raise click.ClickException(str(exc)) from None
     try:
-        central.open()
+        central.open(recompute=recompute)
     except DatabaseBusy:
         central.close()
         raise _locked(url) from None
@@ -379,7 +382,7 @@ def verify_demand(db: DatabaseUrl, repair: bool) -> None:
             f"  {db.target}（--db）处没有中央数据库：请指定 `warehouse-central init` 创建的文件，"
             f"或先运行 `warehouse-central init --db {db.target}`。"
         )
-    with opened(db) as central:
+    with opened(db, recompute=repair) as central:
         try:
             wrong = central.demand_differences(repair=repair)
         except _database_errors(db) as exc:  # a table dropped or a wrong type, from outside

@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -57,7 +57,20 @@ class Guard:
             await self.render(Request(scope), "request_too_large", limit, {})(scope, receive, send)
             return
         if scope["method"] in BODY_METHODS and json_body.is_json(headers.get("content-type")):
-            body = await read_whole(receive, self.max_body_bytes)
+            try:
+                body = await read_whole(receive, self.max_body_bytes)
+            except ClientDisconnect:
+                # An edge or handheld that times out or loses its link mid-body is the network's
+                # ordinary weather, not a fault of the server: nothing was applied, and it will
+                # send again. One line, no answer (nobody is there to read it).
+                client = scope.get("client") or ("?",)
+                self.log.warning(
+                    "client %s hung up during %s %s; nothing applied",
+                    client[0],
+                    scope["method"],
+                    scope["path"],
+                )
+                return
             code, params = ("request_too_large", limit) if body is None else ("", limit)
             if body and (reason := json_body.refusal(body)) is not None:
                 code, params = "invalid_request", {"reason": reason}
@@ -106,14 +119,15 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 async def read_whole(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None once it passes `limit` bytes."""
+    """The whole request body, or None once it passes `limit` bytes; ClientDisconnect when the
+    client leaves before the body is all in."""
     chunks: list[bytes] = []
     size = 0
     more = True
     while more:
         message = await receive()
-        if message["type"] != "http.request":  # the client left: what came is all there is
-            break
+        if message["type"] != "http.request":  # the client left before the body was all in
+            raise ClientDisconnect()
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

@@ -312,9 +312,18 @@ def test_the_service_worker_keeps_the_decoder_so_the_camera_reads_with_the_edge_
         page.get_by_test_id("screen").and_(page.locator("[data-screen=enrol]")).wait_for()
     show(video, barcode_frame("S-0042"))  # the edge is gone: only the worker's cache answers
     page.evaluate("window.wt.camera.open()")
+    # a read, or the refusal that says why not (a decoder the cache did not give, a camera
+    # that did not open): the failure names what the handheld showed
     page.wait_for_selector(
-        "[data-testid=camera][data-reads='1']", state="attached", timeout=ANSWER_TIMEOUT_MS
+        "[data-testid=camera][data-reads='1'], [data-testid=feedback][data-tone=bad]",
+        state="attached",
+        timeout=ANSWER_TIMEOUT_MS,
     )
+    shown = page.evaluate(
+        "() => ({camera: {...document.querySelector('[data-testid=camera]')?.dataset},"
+        " feedback: document.querySelector('[data-testid=feedback]')?.innerText})"
+    )
+    assert shown["camera"].get("reads") == "1", shown
     decoder = page.get_by_test_id("camera").get_attribute("data-decoder")
     closed = page.get_by_test_id("camera").get_attribute("data-state")
 

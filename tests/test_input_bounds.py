@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -23,6 +25,7 @@ from edge.cli.main import cli
 from edge.store.database import Store
 from edge.store.verify import verify
 from tests.live import serving
+from tests.servers import running_server
 from tests.support import SUPERVISOR, Floor, scan_id, snapshot
 
 MAX = 2**63 - 1
@@ -409,3 +412,26 @@ def raw_http(host: str, port: int, head: bytes) -> tuple[int, str, bytes]:
     lines = top.decode("latin-1").split("\r\n")
     headers = dict(line.lower().split(": ", 1) for line in lines[1:])
     return int(lines[0].split()[1]), headers.get("content-type", ""), body
+
+
+def test_a_handheld_that_hangs_up_mid_body_is_one_warning_line_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    with running_server(tmp_path) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                b"POST /api/v1/stock/adjustments HTTP/1.1\r\nHost: edge\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
+                b'{"request_id": "r-1", "sku": '
+            )
+            time.sleep(0.5)  # the guard is reading the body when the handheld's link drops
+        time.sleep(1.0)
+        after = httpx.get(f"{server.url}/readyz")
+        status = server.stop()
+        log = server.log()
+
+    assert (after.status_code, status) == (200, 0)
+    assert "Traceback" not in log and "ERROR" not in log, log
+    (line,) = [ln for ln in log.splitlines() if "hung up" in ln]
+    assert "POST /api/v1/stock/adjustments" in line and "nothing applied" in line

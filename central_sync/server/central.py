@@ -118,14 +118,16 @@ class Central:
     def backend(self) -> str:
         return self.db.backend
 
-    def open(self) -> int:
+    def open(self, *, recompute: bool = True) -> int:
         """Run the migrations; returns the schema version. The channels' figures are then
-        recomputed in full in the background: a change a crash kept from being published is."""
+        recomputed in full in the background (a change a crash kept from being published is),
+        unless `recompute` is False: a check that must leave the database as it found it."""
         try:
             version = migrate(self.db)
         except DatabaseTooNew as exc:
             raise CentralError("database_too_new", found=exc.found, known=exc.known) from exc
-        self.publisher.add({""})
+        if recompute:
+            self.publisher.add({""})
         return version
 
     def close(self) -> None:

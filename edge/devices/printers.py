@@ -450,9 +450,20 @@ _GET_JOB = b"""{
 _REQUEST_ID = re.compile(r"request id is \S+-(\d+) ")
 
 
-def media_of(settings: PrinterConfig) -> str:
-    """The label's size as a CUPS media name (PWG 5101.1 custom size), e.g. Custom.101.6x152.4mm."""
-    return f"Custom.{settings.label_width_mm:g}x{settings.label_height_mm:g}mm"
+# A PDF page's size in points (ISO 32000-1 §7.7.3.3); reportlab writes it plainly in each page.
+_MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*0\s+0\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s*\]")
+_MM_PER_PT = 25.4 / 72
+
+
+def media_of(settings: PrinterConfig, pdf: bytes = b"") -> str:
+    """The page's size as a CUPS media name (PWG 5101.1 custom size), e.g. Custom.101.6x152.4mm:
+    the PDF's own first page (a label is drawn at the label's size, the handover list on A4, so
+    the list is not shrunk onto a label), else the label's configured size."""
+    found = _MEDIA_BOX.search(pdf)
+    if found is None:
+        return f"Custom.{settings.label_width_mm:g}x{settings.label_height_mm:g}mm"
+    width, height = (round(float(pt) * _MM_PER_PT, 1) for pt in found.groups())
+    return f"Custom.{width:g}x{height:g}mm"
 
 
 class CupsPrinter:
@@ -491,7 +502,7 @@ class CupsPrinter:
         if content_type == ZPL:
             args += ["-o", "raw"]  # the printer's own language: no CUPS filter touches it
         else:
-            args += ["-o", f"media={media_of(self.settings)}"]  # else the queue's default: A4
+            args += ["-o", f"media={media_of(self.settings, data)}"]  # else the queue's A4
         try:
             done = self._run(args, data)
             if done.returncode != 0:
