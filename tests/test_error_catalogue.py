@@ -547,6 +547,11 @@ def order_not_packable(f: Floor) -> Act:
     return lambda lang: f.scan(h | lang, order_id)
 
 
+def pack_wrong_item(f: Floor) -> Act:
+    h = packing_order(f, "T-0001", qty=1)
+    return lambda lang: f.scan(h | lang, "4006381333931")
+
+
 def extra_item(f: Floor) -> Act:
     h = packing_order(f, "T-0001", EAN13, qty=1)
     return lambda lang: f.scan(h | lang, EAN13)
@@ -998,6 +1003,7 @@ SCENARIOS: dict[str, Scenario] = {
         nothing_to_pack,
         order_zones_missing,
         order_not_packable,
+        pack_wrong_item,
         extra_item,
         weight_off,
         tracking_range_used_up,
@@ -1086,6 +1092,7 @@ BY_OPERATOR = (
     "no_order_wants_item",
     "order_zones_missing",
     "order_not_packable",
+    "pack_wrong_item",
     "extra_item",
     "weight_off",
     "tracking_range_used_up",

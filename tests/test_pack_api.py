@@ -126,7 +126,9 @@ def test_a_wrong_item_at_the_bench_is_refused_and_nothing_moves(bench: Floor) ->
 
     wrong = bench.scan(packer, SKU2_EAN)
 
-    assert (wrong.status_code, wrong.json()["code"]) == (422, "wrong_item")
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "pack_wrong_item")
+    assert "set it aside at the bench" in wrong.json()["detail"]
+    assert "put it back" not in wrong.json()["detail"].lower()
     assert snapshot(bench.store) == before
 
 

@@ -258,7 +258,7 @@ def test_a_packer_packs_an_order_at_the_bench_past_a_wrong_item_and_a_weight_sto
     assert wrong | {"detail": ""} == {
         "tone": "bad",
         "visible": True,
-        "code": "wrong_item",
+        "code": "pack_wrong_item",
         "detail": "",
         "step": "verify",
     }

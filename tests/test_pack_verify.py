@@ -88,7 +88,7 @@ def test_a_wrong_item_and_an_extra_unit_are_refused_with_the_counts() -> None:
     with pytest.raises(EdgeError) as extra:
         decide_pack(s, scanned("product", "MUG", 1), PackContext(order=ORDER))
 
-    assert (wrong.value.code, wrong.value.params["expected"]) == ("wrong_item", "TEA")
+    assert (wrong.value.code, wrong.value.params["expected"]) == ("pack_wrong_item", "TEA")
     assert extra.value.message("en") == (
         "One MUG too many: 1 of 1 are already scanned. Take this one out of the parcel."
     )

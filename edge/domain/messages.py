@@ -445,6 +445,12 @@ CATALOGUE: dict[str, Message] = {
         "There is no box called {package}. Choose one of: {choices}.",
         "没有名为 {package} 的包装箱。请从以下选择：{choices}。",
     ),
+    "pack_wrong_item": Message(
+        "Wrong item: {sku} is not in order {order_id}'s parcel. Keep it out of the box, set it aside"
+        " at the bench for the supervisor, and scan the order's items: {expected}.",
+        "拿错商品：{sku} 不属于订单 {order_id} 的包裹。请勿装箱，将其放在打包台一旁交主管处理，"
+        "然后扫描本订单的商品：{expected}。",
+    ),
     "extra_item": Message(
         "One {sku} too many: {done} of {expected} are already scanned. Take this one out of the parcel.",
         "多出一件 {sku}：已扫描 {done}/{expected} 件。请将此件从包裹中取出。",

@@ -130,9 +130,9 @@ def _verify(s: PackSession, scan: Classified, ctx: PackContext) -> Decision[Pack
     assert order is not None
     mine = [line for line in order.lines if line.sku == scan.key]
     if not mine:
-        raise EdgeError(
-            "wrong_item", sku=scan.key, expected=_expected_skus(s, order), location=order.tote or ""
-        )
+        # The bench's own words: the picker's 'put it back in its bin' means nothing here.
+        expected = _expected_skus(s, order)
+        raise EdgeError("pack_wrong_item", sku=scan.key, order_id=order.order_id, expected=expected)
     qty = scan.quantity or 1
     line = next((ln for ln in mine if ln.to_pack - s.verified.get(ln.line_id, 0) >= qty), None)
     if line is None:
