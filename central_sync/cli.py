@@ -17,6 +17,7 @@ from click.core import ParameterSource
 
 from central_sync.store.dialect import DatabaseUrl, parse_db_url
 from kernel import json_body
+from kernel.cli_errors import BilingualGroup
 from kernel.input_file import InputFile
 from kernel.install import Placement, install_command
 from kernel.logs import setup_logging
@@ -186,7 +187,7 @@ busy_timeout_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=BilingualGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="warehouse-edge")
 def cli() -> None:
     """Central order store: where orders from every sales channel meet and every warehouse's facts

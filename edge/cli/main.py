@@ -10,9 +10,13 @@ from edge.cli import admin
 from edge.cli.common import config_option, reports_errors, settings_from, setup_logging, store_of
 from edge.cli.scan import scan
 from edge.config import describe_keys
+from kernel.cli_errors import BilingualGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=BilingualGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="warehouse-edge")
 def cli() -> None:
     """Warehouse edge server: scanners, label printers, handheld terminals and a real-time stock
