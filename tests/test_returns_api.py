@@ -301,3 +301,28 @@ def test_a_second_parcel_of_an_rma_counts_what_came_in_the_first_and_misses_only
     assert (shown["expected"], shown["received"], shown["earlier"]) == (2, 0, 2)
     assert closed["prompt"] == "return_closed", closed
     assert [g["missing"] for g in events(desk.store, "return_graded")] == [[]]
+
+
+def test_the_same_clerk_scanning_an_open_parcels_rma_again_takes_it_up_not_a_second_parcel(
+    desk: Floor,
+) -> None:
+    """The clerk left the returns screen mid-parcel (a new task) and scans the RMA again: the
+    parcel they opened is taken up with what it holds; no second parcel, no second receipt."""
+    order_id = shipped_order(desk, {"SKU-1": 2})
+    authorise(desk, "RMA-1", order_id, {"SKU-1": 2})
+    headers = clerk(desk)
+    first = scans(desk, headers, "RMA-1", EAN13, "CMD:RESELLABLE")[0]
+    assert desk.start(headers, "returns").status_code == 200
+
+    again = scans(desk, headers, "RMA-1")[0]
+    closed = scans(desk, headers, EAN13, "CMD:RESELLABLE", "CMD:DONE")[-1]
+
+    parcels = desk.store.read().execute("SELECT id, status FROM return_parcels").fetchall()
+    assert [tuple(p) for p in parcels] == [(first["view"]["parcel_id"], "closed")]
+    assert (again["prompt"], again["view"]["parcel_id"]) == ("return_resumed", parcels[0][0])
+    assert again["message"].startswith(f"Parcel {parcels[0][0]} (RMA RMA-1, order {order_id})")
+    [line] = again["view"]["lines"]
+    assert line["received"] == 1
+    assert closed["prompt"] == "return_closed", closed
+    assert len(events(desk.store, "return_received")) == 1
+    assert [g["missing"] for g in events(desk.store, "return_graded")] == [[]]

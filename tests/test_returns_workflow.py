@@ -22,6 +22,7 @@ from edge.domain.returns import (
     DEFAULT_DESTROY_REASON,
     TRANSITIONS,
     GradedLine,
+    OpenParcel,
     ReturnLine,
     ReturnMatch,
     ReturnsContext,
@@ -298,6 +299,25 @@ def test_a_second_return_of_an_order_already_graded_leaves_its_status() -> None:
     opened = decide_returns(ReturnsSession(), scan("parcel", "RMA-1"), ctx)
 
     assert [type(c) for c in opened.changes] == [ReturnParcelOpened]
+
+
+def test_a_parcel_the_clerk_left_open_is_taken_up_again_with_nothing_recorded_twice() -> None:
+    desk = ReturnsSession(clerk=7, device="HH-1")
+    left_open = OpenParcel("RP-000001", "RMA-1", "O-1", unexpected=False, unknown_sender=False)
+
+    decision = decide_returns(desk, scan("rma", "RMA-1"), replace(CTX, still_open=left_open))
+
+    assert decision.state == replace(OPEN, clerk=7, device="HH-1")
+    assert (decision.events, decision.changes) == ((), ())
+    assert (decision.feedback.tone, decision.feedback.prompt) == ("good", "return_resumed")
+
+
+def test_the_clerk_and_device_stay_with_the_desk_after_a_parcel_closes() -> None:
+    s = replace(OPEN, clerk=7, device="HH-1")
+
+    closed = decide_returns(s, command("DONE"), CTX)
+
+    assert closed.state == ReturnsSession(clerk=7, device="HH-1")
 
 
 def test_the_session_survives_its_stored_json() -> None:

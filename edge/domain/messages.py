@@ -729,6 +729,12 @@ PROMPTS: dict[str, Message] = {
         "Parcel {parcel_id} opened (RMA {rma}, order {order_id}). Scan each item.",
         "包裹 {parcel_id} 已开启（退货授权 {rma}，订单 {order_id}）。请逐件扫描商品。",
     ),
+    "return_resumed": Message(
+        "Parcel {parcel_id} (RMA {rma}, order {order_id}) is still open: carry on with it, no"
+        " new parcel. Scan its next item, or DONE to close it.",
+        "包裹 {parcel_id}（退货授权 {rma}，订单 {order_id}）仍未关闭：继续处理此包裹，不另开新包裹。"
+        "请扫描下一件商品，或扫描完成以关闭。",
+    ),
     "return_opened_unknown": Message(
         "Parcel {parcel_id} from an unknown sender: every item goes to quarantine. Scan each item.",
         "包裹 {parcel_id} 寄件人不明：所有商品将转入隔离区。请逐件扫描商品。",

@@ -57,6 +57,10 @@ class ReturnsSession:
     unknown_sender: bool = False
     scanned: str = ""  # an unmatched parcel's code, kept until the clerk identifies it
     item: ItemInHand | None = None
+    # who runs this desk session and on which device: a parcel they opened there and left
+    # open is taken up again when they scan it again (a new task), not opened a second time
+    clerk: int | None = None
+    device: str = ""
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> ReturnsSession:
@@ -115,17 +119,48 @@ class ReturnsContext:
     graded: tuple[GradedLine, ...] = ()  # this parcel's items so far (for the close)
     # units of the same RMA that came in its other parcels, per SKU (for the close's missing)
     earlier: Mapping[str, int] = field(default_factory=dict)
+    # step parcel: the parcel of this code the same clerk opened and has not closed
+    still_open: OpenParcel | None = None
+
+
+@dataclass(frozen=True)
+class OpenParcel:
+    """A parcel opened at the desk and not closed yet."""
+
+    parcel_id: str
+    rma: str | None
+    order_id: str | None
+    unexpected: bool
+    unknown_sender: bool
 
 
 Handler = Callable[[ReturnsSession, Classified, ReturnsContext], Decision[ReturnsSession]]
 
 
 def _open(s: ReturnsSession, scan: Classified, ctx: ReturnsContext) -> Decision[ReturnsSession]:
-    """A parcel scanned: matched, it opens; unmatched, the clerk identifies it next."""
+    """A parcel scanned: one this clerk left open is taken up again; matched, it opens;
+    unmatched, the clerk identifies it next."""
+    if ctx.still_open is not None:
+        return _resume(s, ctx.still_open)
     if ctx.match is None:
         new = replace(s, step="identify", unexpected=True, scanned=scan.scan.code)
         return Decision(new, feedback=Feedback("bad", "return_unexpected", {"code": new.scanned}))
     return _opened(s, ctx, ctx.match, scanned=scan.scan.code, unexpected=False)
+
+
+def _resume(s: ReturnsSession, p: OpenParcel) -> Decision[ReturnsSession]:
+    new = ReturnsSession(
+        "items",
+        parcel_id=p.parcel_id,
+        rma=p.rma,
+        order_id=p.order_id,
+        unexpected=p.unexpected,
+        unknown_sender=p.unknown_sender,
+        clerk=s.clerk,
+        device=s.device,
+    )
+    params = {"parcel_id": p.parcel_id, "rma": p.rma or "-", "order_id": p.order_id or "-"}
+    return Decision(new, feedback=Feedback("good", "return_resumed", params))
 
 
 def _identify(s: ReturnsSession, scan: Classified, ctx: ReturnsContext) -> Decision[ReturnsSession]:
@@ -143,7 +178,7 @@ def _unknown_sender(
 
 
 def _opened(
-    _s: ReturnsSession, ctx: ReturnsContext, match: ReturnMatch, *, scanned: str, unexpected: bool
+    s: ReturnsSession, ctx: ReturnsContext, match: ReturnMatch, *, scanned: str, unexpected: bool
 ) -> Decision[ReturnsSession]:
     new = ReturnsSession(
         "items",
@@ -152,6 +187,8 @@ def _opened(
         order_id=match.order_id,
         unexpected=unexpected,
         unknown_sender=match.matched_by == "unknown_sender",
+        clerk=s.clerk,
+        device=s.device,
     )
     payload = {
         "parcel_id": new.parcel_id,
@@ -286,9 +323,12 @@ def _drop_item(s: ReturnsSession, _scan: Classified, _: ReturnsContext) -> Decis
 
 
 def _back_to_parcel(
-    _s: ReturnsSession, _scan: Classified, _: ReturnsContext
+    s: ReturnsSession, _scan: Classified, _: ReturnsContext
 ) -> Decision[ReturnsSession]:
-    return Decision(ReturnsSession(), feedback=Feedback("info", "scan_return_parcel"))
+    return Decision(
+        ReturnsSession(clerk=s.clerk, device=s.device),
+        feedback=Feedback("info", "scan_return_parcel"),
+    )
 
 
 def _close(s: ReturnsSession, _scan: Classified, ctx: ReturnsContext) -> Decision[ReturnsSession]:
@@ -320,7 +360,7 @@ def _close(s: ReturnsSession, _scan: Classified, ctx: ReturnsContext) -> Decisio
     units = sum(g.qty for g in ctx.graded)
     params = {"parcel_id": s.parcel_id, "units": units, "missing": sum(q for _, q in missing)}
     return Decision(
-        ReturnsSession(),
+        ReturnsSession(clerk=s.clerk, device=s.device),
         (event,),
         changes=changes,
         feedback=Feedback("good", "return_closed", params),

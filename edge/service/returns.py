@@ -14,6 +14,7 @@ from edge.domain.returns import (
     GRADES,
     PROMPT,
     GradedLine,
+    OpenParcel,
     ReturnLine,
     ReturnMatch,
     ReturnsContext,
@@ -94,9 +95,9 @@ def follow_order(
 
 
 def start_returns(
-    _tx: Tx, _s: LoginSession, _params: dict[str, Any], _f: FloorSettings
+    _tx: Tx, s: LoginSession, _params: dict[str, Any], _f: FloorSettings
 ) -> dict[str, Any]:
-    return asdict(ReturnsSession())
+    return asdict(ReturnsSession(clerk=s.operator_id, device=s.device_id))
 
 
 def takes_any_code(state: dict[str, Any]) -> bool:
@@ -118,9 +119,16 @@ def run_returns(
         found = store.find_return(tx, codes)
         match = ReturnMatch(*found) if found else None  # type: ignore[arg-type]
         store.ensure_returns_location(tx, location)
+        still_open = None
+        if s.step == "parcel" and s.clerk is not None:
+            row = store.open_parcel(
+                tx, (s.clerk, s.device), codes, rma=match.rma if match else None
+            )
+            still_open = OpenParcel(*row) if row else None
         ctx = replace(
             ctx,
             match=match,
+            still_open=still_open,
             new_parcel_id=store.next_parcel_id(tx),
             order_status=_order_status(tx, match.order_id if match else None),
         )

@@ -138,6 +138,25 @@ def _open_rma(conn: Conn, order_id: str) -> str | None:
     return str(row[0]) if row is not None else None
 
 
+def open_parcel(
+    conn: Conn, clerk: tuple[int, str], codes: Sequence[str], *, rma: str | None
+) -> tuple[str, str | None, str | None, bool, bool] | None:
+    """The parcel this clerk opened on this device for this RMA (or by one of these codes) and
+    has not closed, newest first, as (id, rma, order_id, unexpected, unknown_sender)."""
+    marks = ", ".join("?" for _ in codes)
+    row = conn.execute(
+        "SELECT id, rma, order_id, unexpected, matched_by FROM return_parcels"
+        " WHERE status = 'open' AND operator_id = ? AND device_id = ?"
+        f" AND (rma = ? OR scanned IN ({marks}))"
+        " ORDER BY opened_at DESC, id DESC LIMIT 1",
+        (*clerk, rma, *codes),
+    ).fetchone()
+    if row is None:
+        return None
+    unknown = row["matched_by"] == "unknown_sender"
+    return (row["id"], row["rma"], row["order_id"], bool(row["unexpected"]), unknown)
+
+
 def next_parcel_id(conn: Conn) -> str:
     row = conn.execute("SELECT COUNT(*) FROM return_parcels").fetchone()
     return f"RP-{int(row[0]) + 1:06d}"
