@@ -14,8 +14,10 @@ import pytest
 
 from edge.api.app import create_app
 from edge.config import load_settings
+from edge.domain.receipt import DiscrepancyRecorded
 from edge.service.kpis import NAMES
 from edge.store.database import Store
+from edge.store.receiving import apply_discrepancy, upsert_asn
 from tests.browser import ANSWER_TIMEOUT_MS, HANDHELD, Handheld
 from tests.kpi_history import write_history
 from tests.live import serving
@@ -38,11 +40,21 @@ def edge_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     store = Store(settings.db_path)
     write_history(store, shift=last_monday() - HAND_MADE_MONDAY)
+    store.writer.call(open_asns)
     try:
         with serving(create_app(settings, store=store)) as (host, port):
             yield f"http://{host}:{port}/ui/"
     finally:
         store.close()
+
+
+def open_asns(tx: Any) -> None:
+    """Two deliveries at the dock: ASN-CLEAN as announced so far, ASN-SHORT with a shortage."""
+    for asn_id in ("ASN-CLEAN", "ASN-SHORT"):
+        lines = [{"line_no": 1, "sku": "SKU-1", "qty": 4}]
+        upsert_asn(tx, {"asn_id": asn_id, "supplier": "Acme", "lines": lines}, "central")
+    short = DiscrepancyRecorded("ASN-SHORT", "short", "SKU-1", None, 1, "accept", line_no=1)
+    apply_discrepancy(tx, short, None, None, None)
 
 
 def last_monday() -> date:
@@ -87,6 +99,9 @@ def test_the_supervisor_reads_each_kpi_against_its_threshold_by_day_and_by_week(
     per_operator = errors.locator("li").evaluate_all(
         "(rows) => rows.map((r) => [r.dataset.name, r.className, r.innerText])"
     )
+    dock = page.locator("[data-testid=dock-asn]").evaluate_all(
+        "(rows) => rows.map((r) => [r.dataset.asn, r.innerText])"
+    )
     violations_open = axe(page)
 
     hh.by("kpi-week").click()
@@ -95,6 +110,7 @@ def test_the_supervisor_reads_each_kpi_against_its_threshold_by_day_and_by_week(
     week_value = card(hh, "on_time").locator("[data-testid=kpi-value]").inner_text()
     hh.by("language-toggle").click()
     heading = card(hh, "on_time").locator("h2").inner_text()
+    dock_zh = page.locator("[data-testid=dock-asn][data-asn=ASN-SHORT]").inner_text()
     violations_zh = axe(page)
     context.close()
 
@@ -112,6 +128,12 @@ def test_the_supervisor_reads_each_kpi_against_its_threshold_by_day_and_by_week(
     assert per_operator == [["B-PACK", "", "B-PACK 0.0 %"], ["B-PICK", "breached", "B-PICK 33.3 %"]]
     assert week_value == ("40.0 %" if o5_late else "50.0 %")  # 2 of 5 (or 4) orders due
     assert heading == "订单准时履约率"
+    # nothing wrong at the dock shows no warning sign; a shortage does, and says what it counts
+    assert sorted(dock) == [
+        ["ASN-CLEAN", "ASN-CLEAN Acme · 0 / 4"],
+        ["ASN-SHORT", "ASN-SHORT Acme · 0 / 4 · ⚠ discrepancies: 1"],
+    ]
+    assert dock_zh == "ASN-SHORT Acme · 0 / 4 · ⚠ 差异 1 处"
 
 
 def test_the_supervisor_downloads_the_weekly_report(browser: Any, edge_url: str) -> None:

@@ -170,7 +170,14 @@ function card(kpi) {
 function dockSection(dock) {
   if (!dock) return null;
   const asn = (a) =>
-    h("li", { "data-testid": "dock-asn", "data-asn": a.asn_id, "data-status": a.status }, h("span", { class: "code" }, a.asn_id), ` ${a.supplier} · ${a.received} / ${a.expected} · ${a.discrepancies} ⚠`);
+    h(
+      "li",
+      { "data-testid": "dock-asn", "data-asn": a.asn_id, "data-status": a.status, "data-discrepancies": a.discrepancies },
+      h("span", { class: "code" }, a.asn_id),
+      ` ${a.supplier} · ${a.received} / ${a.expected}`,
+      // Only a discrepancy earns the warning sign: "· 0 ⚠" read as something wrong.
+      a.discrepancies > 0 ? h("span", { class: "dock-warn" }, ` · ⚠ ${t("dock_asn_discrepancies", { n: a.discrepancies })}`) : null,
+    );
   const found = (d) =>
     h("li", { "data-testid": "dock-discrepancy", "data-kind": d.kind, "data-decision": d.decision }, h("span", { class: "code" }, d.asn_id), ` ${(KINDS[d.kind] || (() => d.kind))()}: ${d.qty} × ${d.sku}${d.lot ? ` (${d.lot})` : ""} → ${(CHOICES[d.decision] || (() => d.decision))()} · ${d.operator}`);
   return h(
