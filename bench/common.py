@@ -184,10 +184,11 @@ async def drive_one(
         deadline, due = run.started + seconds, run.started + phase
         while (now := time.perf_counter()) < deadline:
             if pace:
+                if due >= deadline:  # its last request is sent: the window ends with its answer
+                    break
                 if due > now:
                     await asyncio.sleep(due - now)
-                if (now := time.perf_counter()) >= deadline:
-                    break
+                    now = time.perf_counter()
                 run.late.append(max(0.0, now - due))
                 due += pace
             try:

@@ -43,6 +43,7 @@ from bench.common import (  # noqa: E402
     emit,
     machine,
     movement,
+    percentile,
     run_together,
     summarise,
 )
@@ -218,6 +219,8 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         stop.set()
         await asyncio.gather(*floors)
         result = summarise("sale", runs) | cpu
+        sent = sum(len(r.latencies) for r in runs)
+        late = sorted(x for r in runs for x in r.late)
         stock = (await http.get("/api/v1/stock", headers=headers)).raise_for_status().json()
     figures = stock["stock"]
     released = sum(answers.values())
@@ -232,6 +235,8 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         "orders_taken": len(answers),
         "orders_released": released,
         "orders_per_s": result["throughput_rps"],
+        "sent_per_s": round(sent / args.seconds, 1),
+        "generator_late_p99_ms": round(1000 * percentile(late, 0.99), 2) if late else None,
         "p50_ms": result["p50_ms"],
         "p99_ms": result["p99_ms"],
         "max_ms": result["max_ms"],
@@ -252,6 +257,19 @@ async def sale(url: str, pid: int, admin: str, tokens: dict[str, str], args: Any
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
     }
+
+
+def taken_in(result: dict[str, Any]) -> bool:
+    """The target: at least 1,000 orders/s sent (the generator kept its pace), every one answered
+    201, 99 % of them within 100 ms, none oversold. `orders_per_s` (answers over the window, which
+    ends with the last answer) stays a little under the rate sent even for the no-op: the window
+    is `--seconds` plus the last answers' latency (bench/README.md, "Session 31")."""
+    return (
+        result["sent_per_s"] >= TARGET["orders_per_s"]
+        and result["errors"] == 0
+        and result["p99_ms"] < TARGET["p99_ms"]
+        and result["oversold"] == 0
+    )
 
 
 def _mean(total: float, count: float) -> float | None:
@@ -290,11 +308,7 @@ def main() -> None:
                 sale(server.url, server.process.pid, server.admin_token, tokens, args)
             )
             result["wall_s"] = round(time.perf_counter() - started, 1)
-    met = (
-        result["orders_per_s"] >= TARGET["orders_per_s"]
-        and result["p99_ms"] < TARGET["p99_ms"]
-        and result["oversold"] == 0
-    )
+    met = taken_in(result)
     report = machine() | {"backend": "postgresql", "target": TARGET, "target_met": met} | result
     emit(report, args.out)
 

@@ -5,6 +5,7 @@ server or a block cleanly with exit status 0."""
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -35,6 +36,18 @@ def few_malloc_arenas(arenas: int = 2) -> bool:
         return bool(libc.mallopt(M_ARENA_MAX, arenas))
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
+
+
+def collect_less() -> None:
+    """Everything alive now (the app, its state, the imported modules) frozen out of the cyclic
+    collector's sight, and the youngest generation collected ten times less often. Each request
+    allocates many short-lived objects; with the default thresholds the collector ran about a
+    hundred times a second under a flash sale and walked all ~120,000 long-lived objects every
+    few seconds (a full collection: 20–170 ms holding the GIL, every request waiting), which
+    was central's p99 (bench/README.md, "Session 31")."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(7000, 20, 20)
 
 
 class _Stopped(Exception):

@@ -15,7 +15,7 @@ from central_sync.server.central import Central
 from central_sync.server.errors import http_protocol
 from central_sync.store.dialect import DatabaseUrl
 from kernel.serve_lock import Held, holding
-from kernel.serving import bind, few_malloc_arenas, stop_on_signals
+from kernel.serving import bind, collect_less, few_malloc_arenas, stop_on_signals
 
 log = logging.getLogger("central.server")
 
@@ -46,6 +46,7 @@ def serve(
     )
     server = uvicorn.Server(config)
     few_malloc_arenas()  # before the thread pool grows (kernel/serving.py says why)
+    collect_less()  # the full collections were the flash sale's p99 (kernel/serving.py)
     log.info("listening on %s (%s)", url, central.backend)
     with stop_on_signals(server):
         if on_ready:
