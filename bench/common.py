@@ -86,8 +86,9 @@ def writer_option(parser: Any) -> None:
     parser.add_argument(
         "--writer",
         choices=WRITERS,
-        default="thread",
-        help="the edge's [store] writer: a thread of the server, or a writer process",
+        default="process",
+        help="the edge's [store] writer: a writer process (the served default), or a thread of"
+        " the server",
     )
 
 

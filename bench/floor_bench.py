@@ -3,7 +3,7 @@ request every `--interval` seconds (pick, pack, move and lookup terminals mixed)
 no-op route at the same rate. Prints JSON (see bench/README.md).
 
     .venv/bin/python bench/floor_bench.py [--terminals 500] [--interval 2] [--seconds 20]
-                                          [--orders N] [--out FILE]
+                                          [--orders N] [--writer thread|process] [--out FILE]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from bench.common import (  # noqa: E402
     Connection,
     Send,
     Target,
+    children,
     emit,
     figures,
     log_in,
@@ -40,6 +41,7 @@ from bench.common import (  # noqa: E402
     window,
     writer_counts,
     writer_delta,
+    writer_option,
 )
 from bench.pick_bench import Tally  # noqa: E402
 from edge.loadtest.probe import process_memory  # noqa: E402
@@ -193,12 +195,13 @@ def seed_floor(
     return fn
 
 
-def config_file(data_dir: Path, packers: int) -> Path:
-    """edge.toml: quiet logs, the pick bench's list size, a pack bench per packer with a printer
-    writing its waybills to files."""
+def config_file(data_dir: Path, packers: int, writer: str = "process") -> Path:
+    """edge.toml: quiet logs, the pick bench's list size, the writer, a pack bench per packer
+    with a printer writing its waybills to files."""
     sections: dict[str, dict[str, Any]] = {
         "logging": {"level": "WARNING"},
         "picking": {"batch_size": pick_bench.BATCH},
+        "store": {"writer": writer},
     }
     path = write_config(data_dir, sections)
     labels = json.dumps(str(data_dir / "labels"))
@@ -278,8 +281,15 @@ def lateness(runs: list[Any]) -> dict[str, Any]:
 
 
 def rss_mb(pid: int) -> dict[str, Any]:
-    """The server's resident memory now and at its peak (Linux /proc), in MB, and its threads."""
-    return process_memory(pid)
+    """The edge's resident memory now and at its peak (Linux /proc), in MB, and its threads: the
+    server's with its writer process's added (`[store] writer = "process"`; the peaks' sum is an
+    upper bound, as the two need not peak together), and the writer process's apart."""
+    found = process_memory(pid)
+    writer = [process_memory(child) for child in children(pid)]
+    if writer and found["rss_mb"] is not None:
+        for key in ("rss_mb", "rss_peak_mb"):
+            found[key] = round(found[key] + sum(w[key] or 0 for w in writer), 1)
+    return found | {"writer_process_rss_mb": round(sum(w["rss_mb"] or 0 for w in writer), 1)}
 
 
 async def fill_totes(
@@ -399,7 +409,13 @@ def default_orders(counts: dict[str, int], seconds: float, interval: float) -> i
 
 
 def run(
-    terminals: int, interval: float, seconds: float, work: Path, *, orders: int | None
+    terminals: int,
+    interval: float,
+    seconds: float,
+    work: Path,
+    *,
+    orders: int | None,
+    writer: str = "process",
 ) -> dict[str, Any]:
     counts = split(terminals)
     bins = pick_bench.floor_bins()
@@ -408,7 +424,7 @@ def run(
     server_dir = work / "server"
     server_dir.mkdir()
     seed(server_dir / "edge.db", seed_floor(counts, bins, movers, seeded))
-    config = config_file(server_dir, counts["pack"])
+    config = config_file(server_dir, counts["pack"], writer)
     load_before = os.getloadavg()
     with stopping(serve_edge(config, server_dir / "serve.log")) as server:
         target = Target(server.url, server.process.pid, "raw")
@@ -422,6 +438,7 @@ def run(
         | {
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            "writer": writer,
             "terminals": counts,
             "interval_s": interval,
             "offered_rps": round(terminals / interval, 1),
@@ -457,11 +474,19 @@ def main() -> None:
         "--orders", type=int, help="released orders to seed (default: by --seconds)"
     )
     parser.add_argument("--out", type=Path, help="also write the JSON to this file")
+    writer_option(parser)
     args = parser.parse_args()
     if args.terminals < len(ROLES):
         parser.error(f"--terminals must be at least {len(ROLES)}: one of each role")
     with tempfile.TemporaryDirectory(prefix="floor-bench-") as tmp:
-        report = run(args.terminals, args.interval, args.seconds, Path(tmp), orders=args.orders)
+        report = run(
+            args.terminals,
+            args.interval,
+            args.seconds,
+            Path(tmp),
+            orders=args.orders,
+            writer=args.writer,
+        )
     emit(report, args.out)
 
 

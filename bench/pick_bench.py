@@ -69,7 +69,7 @@ BATCH = 3  # orders per pick list: the server's default picking.batch_size
 TARGET_P99_MS = 50.0
 ERROR_SAMPLES = 5
 DRY_PAUSE_S = 0.1
-ORDERS_PER_S = 100  # orders picked per second at most, to size the seed
+ORDERS_PER_S = 400  # orders picked per second at most, to size the seed (idle: ~230)
 HOT_SKUS = 5  # --single-item: the peak's orders are one unit of one of this many SKUs
 CART_SIZE = 20  # --single-item: orders per cart list (the server's default waves.cart_size)
 WAVES: dict[str, Any] = {"enabled": True, "cutoffs": "Edge Post=23:59", "cart_size": CART_SIZE}
@@ -295,7 +295,7 @@ def run(
     client: str,
     orders: int,
     single: bool = False,
-    writer: str = "thread",
+    writer: str = "process",
 ) -> dict[str, Any]:
     server_dir = work / "server"
     server_dir.mkdir()

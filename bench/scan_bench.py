@@ -211,7 +211,7 @@ def verdict(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(
-    clients: list[int], seconds: float, work: Path, *, client: str, writer: str = "thread"
+    clients: list[int], seconds: float, work: Path, *, client: str, writer: str = "process"
 ) -> dict[str, Any]:
     terminals = [terminal(i) for i in range(max(clients))]
     server_dir = work / "server"

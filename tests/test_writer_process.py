@@ -28,6 +28,7 @@ from edge.store.database import Store, meta_value
 from edge.store.importer import BadRow, ImportRefused
 from edge.store.writer import Tx
 from edge.store.writer_process import ProcessWriter, WriterGone, turns_file
+from tests.servers import run_cli, seed, serve_edge, stopping, write_config
 
 
 def note(tx: Tx, key: str, value: str) -> int:
@@ -162,3 +163,44 @@ def test_both_writers_wait_their_turn_on_the_turns_lock(store: Store) -> None:
     assert waited.done == set()  # neither wrote while another held the turn
     assert remote.result(timeout=30) != local.result(timeout=30)  # two processes wrote
     assert (stored(store, "remote"), stored(store, "local")) == ("1", "1")
+
+
+def writer_processes(pid: int) -> list[int]:
+    """The writer processes server `pid` runs (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            if b"edge.store.writer_process" in cmdline:
+                found.append(int(child))
+    return found
+
+
+def gone(pid: int, within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists() or " Z" in Path(f"/proc/{pid}/stat").read_text():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_served_edge_writes_in_a_writer_process_of_its_own_unless_told_thread(
+    tmp_path: Path,
+) -> None:
+
+    seed(tmp_path / "edge.db", lambda _tx: None)
+    config = write_config(tmp_path)  # no [store] writer: the default
+    with stopping(serve_edge(config, tmp_path / "serve.log")) as server:
+        (child,) = writer_processes(server.process.pid)
+        checked = run_cli("verify", "--config", str(config))  # while it serves
+
+        killed = server.stop(signal.SIGKILL)
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert killed == -signal.SIGKILL
+    assert gone(child, within_s=10), "the writer process outlived its killed server"
+    threaded = write_config(tmp_path, {"store": {"writer": "thread"}})
+    with stopping(serve_edge(threaded, tmp_path / "again.log")) as server:  # the lock is free
+        assert writer_processes(server.process.pid) == []
+        assert server.stop() == 0

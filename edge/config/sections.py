@@ -118,9 +118,10 @@ class StoreSettings(BaseModel):
         256, "Most scans committed together in one transaction under load.", ge=1, le=10000
     )
     writer: Literal["thread", "process"] = _key(
-        "thread",
-        "Where scans are written: thread (a thread of the server) or process (a writer process"
-        " of its own, so HTTP work and the writes use two cores).",
+        "process",
+        "Where scans are written: process (a writer process of its own, so HTTP work and the"
+        " writes use two cores) or thread (a thread of the server: for a box with one core, or"
+        " one whose other core is busy with other work).",
     )
     backup_dir: OptionalPath = _key(None, "Directory for backups; empty means <data_dir>/backups.")
 
