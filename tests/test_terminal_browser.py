@@ -183,6 +183,35 @@ def test_a_wrong_item_gives_a_red_screen_a_bad_sound_and_moves_nothing(
     assert handheld.view() == before
 
 
+def test_scans_made_offline_are_said_kept_on_the_handheld_and_counted_until_the_network_is_back(
+    edge: DemoEdge, sheet: BarcodeSheet, handheld: Handheld
+) -> None:
+    start_picking(handheld, edge, sheet)
+    scan_until(handheld, sheet, empty_totes(sheet), "location")
+    shown, answered, page = handheld.view(), handheld.answers(), handheld.page
+    notice = "[data-testid=queued-scans]"
+    beeps = len(handheld.tones())
+
+    page.context.set_offline(True)  # the Wi-Fi drops: the scans wait in the outbox
+    page.keyboard.type(sheet.code(shown["location"]) + "\n")
+    page.wait_for_selector(f"{notice}[data-count='1']", timeout=ANSWER_TIMEOUT_MS)
+    first = handheld.text("queued-scans")
+    page.keyboard.type(sheet.code(shown["sku"]) + "\n")
+    page.wait_for_selector(f"{notice}[data-count='2']", timeout=ANSWER_TIMEOUT_MS)
+    second = handheld.text("queued-scans")
+    heard_offline = handheld.tones()[beeps:]
+    page.context.set_offline(False)
+    handheld.wait_answers(answered + 2)
+    page.wait_for_selector(f"{notice}[hidden]", state="attached", timeout=ANSWER_TIMEOUT_MS)
+
+    assert first.startswith("No network: 1 scans kept on this handheld.")
+    assert second.startswith("No network: 2 scans kept on this handheld.")
+    assert "nothing is lost" in second
+    assert heard_offline == ["info", "info"]  # each kept scan is acknowledged, none is 'good'
+    assert handheld.view()["step"] in ("item", "location", "tote", "done")
+    assert handheld.by("queued-scans").get_attribute("data-count") == "0"
+
+
 def test_a_short_pick_moves_the_screen_on_and_is_listed_for_the_supervisor(
     edge: DemoEdge, sheet: BarcodeSheet, handheld: Handheld
 ) -> None:

@@ -116,10 +116,26 @@ function takesScans() {
 
 function renderHeader() {
   drawHeader(state);
+  renderQueued();
 }
 
 function renderNet() {
   drawNet(state.net);
+  renderQueued();
+}
+
+// Scans kept while the edge is out of reach: each one acknowledged (a beep, the count on the
+// screen), so a picker knows the scan was read and waits on the handheld, not that it was lost.
+let queuedSeen = 0;
+function renderQueued() {
+  const { pending = 0, failures = 0, paused = false } = state.net || {};
+  const kept = pending > 0 && !paused && (failures > 0 || navigator.onLine === false) ? pending : 0;
+  const box = $("queued");
+  box.hidden = kept === 0;
+  box.dataset.count = String(kept);
+  box.textContent = kept ? t("scans_queued", { n: kept }) : "";
+  if (kept > queuedSeen) sound("info");
+  queuedSeen = kept;
 }
 
 function go(screen) {
