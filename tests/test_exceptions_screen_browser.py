@@ -77,6 +77,7 @@ def test_a_new_exception_sounds_on_the_supervisors_screen_and_is_resolved_with_a
     item = page.locator(f"[data-testid=exc-item][data-id='{exception_id}']")
     item.wait_for(timeout=PUSHED_MS)
     shown = item.inner_text()
+    where = hh.text(f"exc-where-{exception_id}")
     link_bottom, label_top = page.evaluate(
         "id => { const i = document.querySelector(`[data-testid=exc-item][data-id='${id}']`);"
         " return [i.querySelector('.exc-link').getBoundingClientRect().bottom,"
@@ -90,6 +91,7 @@ def test_a_new_exception_sounds_on_the_supervisors_screen_and_is_resolved_with_a
     page.wait_for_selector(f"[data-testid=exc-item][data-id='{exception_id}'][data-state=acked]")
     hh.by("language-toggle").click()
     shown_zh = item.inner_text()
+    where_zh = hh.text(f"exc-where-{exception_id}")
     violations_zh = axe(page)
     hh.by(f"exc-resolve-{exception_id}").click()  # no reason yet: refused on the screen
     refused = hh.feedback()
@@ -97,12 +99,19 @@ def test_a_new_exception_sounds_on_the_supervisors_screen_and_is_resolved_with_a
     hh.by(f"exc-reason-{exception_id}").fill("counted: 1 found")
     hh.by(f"exc-resolve-{exception_id}").click()
     page.wait_for_selector("[data-testid=exc-none]", timeout=ANSWER_TIMEOUT_MS)
+    hh.by("exc-refresh").click()  # resolved: gone; a second one links to the counts screen
+    second = short_pick_raised(store)
+    hh.by(f"exc-open-{second}").click(timeout=PUSHED_MS)
+    hh.wait_screen("counts")
     context.close()
 
     assert tones_after[len(tones_before) :] == ["info"]
-    assert "Short pick" in shown and "Owner Supervisor" in shown and "A-01-01 · SKU-1" in shown
-    assert "Count the bin" in shown and "/api/v1/count-tasks" in shown
+    assert "Short pick" in shown and "Owner Supervisor" in shown
+    assert where == "Bin A-01-01 · Item SKU-1" and where_zh == "库位 A-01-01 · 商品 SKU-1"
+    assert "Count the bin" in shown and "Go to: Count" in shown
+    assert "/api/" not in shown and "/api/" not in shown_zh  # a place, not the API's path
     assert label_top >= link_bottom  # the reason's label under the link, not run into it
+    assert "前往：盘点" in shown_zh
     assert "拣货短缺" in shown_zh and "已确认" in shown_zh and "盘点该库位" in shown_zh
     assert "负责人 主管 · 已等待 " in shown_zh and "supervisor" not in shown_zh  # all in Chinese
     assert re.search(r"已等待 \d+ (秒|分钟)", shown_zh), shown_zh
