@@ -96,14 +96,14 @@ export function createExceptions({ state, render, go, needLogin, refuse }) {
 // Where an exception is, as a person names it (not the API's path): its station, device or
 // printer, bin, order, return parcel, carrier and item, each said with what it is.
 const PLACES = [
-  ["station", "exc_place_station"],
-  ["device", "exc_place_device"],
-  ["printer", "exc_place_printer"],
-  ["location", "exc_place_location"],
-  ["order_id", "exc_place_order"],
-  ["parcel_id", "exc_place_parcel"],
-  ["carrier", "exc_place_carrier"],
-  ["sku", "exc_place_sku"],
+  ["station", (v) => t("exc_place_station", { v })],
+  ["device", (v) => t("exc_place_device", { v })],
+  ["printer", (v) => t("exc_place_printer", { v })],
+  ["location", (v) => t("exc_place_location", { v })],
+  ["order_id", (v) => t("exc_place_order", { v })],
+  ["parcel_id", (v) => t("exc_place_parcel", { v })],
+  ["carrier", (v) => t("exc_place_carrier", { v })],
+  ["sku", (v) => t("exc_place_sku", { v })],
 ];
 
 function detailOf(e) {
@@ -117,18 +117,18 @@ function detailOf(e) {
 
 export function placesOf(e) {
   const known = { ...detailOf(e), ...Object.fromEntries(["order_id", "location", "sku"].filter((k) => e[k]).map((k) => [k, e[k]])) };
-  return PLACES.filter(([key]) => known[key]).map(([key, label]) => t(label, { v: known[key] }));
+  return PLACES.filter(([key]) => known[key]).map(([key, say]) => say(known[key]));
 }
 
 // The terminal's screen where each kind is dealt with (the kind's `screen`); kinds dealt with
 // off the handheld (a device, a printer, the link to central) get none.
 const OPENS = {
-  counts: ["task_count", (act) => act.openCounts()],
-  replenish: ["task_refill", (act) => act.openRefills()],
-  closeout: ["task_closeout", (act) => act.openCloseout()],
-  orders: ["task_board", (act) => act.openBoard()],
-  waves: ["task_board", (act) => act.openBoard()],
-  returns: ["task_returns", (act) => act.startTask("returns")],
+  counts: [() => t("task_count"), (act) => act.openCounts()],
+  replenish: [() => t("task_refill"), (act) => act.openRefills()],
+  closeout: [() => t("task_closeout"), (act) => act.openCloseout()],
+  orders: [() => t("task_board"), (act) => act.openBoard()],
+  waves: [() => t("task_board"), (act) => act.openBoard()],
+  returns: [() => t("task_returns"), (act) => act.startTask("returns")],
 };
 
 function item(e, x, act) {
@@ -142,7 +142,7 @@ function item(e, x, act) {
     h("p", { class: "exc-meta" }, t("exc_meta", { owner: ROLES[e.owner] ? ROLES[e.owner]() : e.owner, age: age(e.age_s), state: (STATES[e.state] || (() => e.state))() })),
     where ? h("p", { class: "exc-where", "data-testid": `exc-where-${e.id}` }, where) : null,
     h("p", { class: "exc-action" }, t("exc_action_label"), " ", getLang() === "zh" ? e.action_zh : e.action),
-    opens ? h("p", { class: "exc-link" }, button(`exc-open-${e.id}`, t("exc_open", { screen: t(opens[0]) }), () => opens[1](act), { kind: "secondary" })) : null,
+    opens ? h("p", { class: "exc-link" }, button(`exc-open-${e.id}`, t("exc_open", { screen: opens[0]() }), () => opens[1](act), { kind: "secondary" })) : null,
     h("label", { class: "field-label", for: field }, t("exc_reason")),
     h("input", { id: field, class: "text-in", "data-testid": field, type: "text", autocomplete: "off", maxlength: "200", value: x.reasons[e.id] || "", oninput: (ev) => act.excReason(e.id, ev.target.value) }),
     row(
