@@ -236,6 +236,15 @@ def init(db: DatabaseUrl, new_admin_token: bool) -> None:
     help="Largest request body accepted (larger: 413).",
 )
 @click.option(
+    "--request-timeout",
+    default=30.0,
+    show_default=True,
+    envvar="WAREHOUSE_CENTRAL_REQUEST_TIMEOUT_S",
+    type=Seconds(0.1, 3600),
+    metavar="SECONDS",
+    help="Seconds a client has to send a request's headers, and again its body (slower: 408).",
+)
+@click.option(
     "--log-format",
     default="text",
     show_default=True,
@@ -262,6 +271,7 @@ def serve(
     log_level: str,
     log_format: str,
     max_body_bytes: int,
+    request_timeout: float,
     quiet_after: float,
     unacked_after: float,
     busy_timeout: float,
@@ -322,6 +332,7 @@ def serve(
             json_logs=log_format == "json",
             on_ready=ready,
             max_body_bytes=max_body_bytes,
+            request_timeout_s=request_timeout,
         )
 
 

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kernel import json_body
+from kernel.http_protocol import TIMED_OUT
 from kernel.lean_route import replay
 
 # The scope key where the routes' error handlers find the limit, to name it in the answer.
@@ -60,16 +61,7 @@ class Guard:
             try:
                 body = await read_whole(receive, self.max_body_bytes)
             except ClientDisconnect:
-                # An edge or handheld that times out or loses its link mid-body is the network's
-                # ordinary weather, not a fault of the server: nothing was applied, and it will
-                # send again. One line, no answer (nobody is there to read it).
-                client = scope.get("client") or ("?",)
-                self.log.warning(
-                    "client %s hung up during %s %s; nothing applied",
-                    client[0],
-                    scope["method"],
-                    scope["path"],
-                )
+                self._hung_up(scope)
                 return
             code, params = ("request_too_large", limit) if body is None else ("", limit)
             if body and (reason := json_body.refusal(body)) is not None:
@@ -97,6 +89,10 @@ class Guard:
 
         try:
             await self.app(scope, counted, watched)
+        except ClientDisconnect:  # a route reading a body that is not JSON
+            if started:
+                raise
+            self._hung_up(scope)
         except Exception as exc:
             error_id = uuid.uuid4().hex[:16]
             self.log.error(
@@ -113,6 +109,21 @@ class Guard:
                 request, "internal_error", {"error_id": error_id}, {"error_id": error_id}
             )
             await response(scope, receive, send)
+
+    def _hung_up(self, scope: Scope) -> None:
+        """An edge or handheld that times out or loses its link mid-body is the network's
+        ordinary weather, not a fault of the server: nothing was applied, and it will send
+        again. One line, no answer (nobody is there to read it); none when the server cut a
+        body that was too slow (kernel.http_protocol said so already)."""
+        if scope.get(TIMED_OUT):
+            return
+        client = scope.get("client") or ("?",)
+        self.log.warning(
+            "client %s hung up during %s %s; nothing applied",
+            client[0],
+            scope["method"],
+            scope["path"],
+        )
 
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import string
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +19,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from starlette.applications import Starlette
 
 from central_sync.agent.appliers import apply_page
-from edge.api.errors import PROBLEM, status_of
+from edge.api.errors import PROBLEM, http_protocol, status_of
 from edge.cli.main import cli
 from edge.config import load_settings
 from edge.domain.errors import EdgeError
@@ -34,6 +36,7 @@ from edge.store.catalog import add_barcode
 from edge.store.database import Store
 from edge.store.ledger import Actor
 from tests.handover_support import open_bag, packed_parcel, scan_in
+from tests.live import serving
 from tests.support import (
     CASE_GTIN,
     EAN13,
@@ -298,6 +301,27 @@ def request_too_large(f: Floor) -> Act:
     raw = "X" * f.client.app.state.settings.server.max_body_bytes
     body = {"scan_id": scan_id(), "raw": raw}
     return lambda lang: f.client.post("/api/v1/scans", json=body, headers=h | lang)
+
+
+def request_timeout(_f: Floor) -> Act:
+    """A client that stops halfway through its headers, on a real socket: the edge's HTTP
+    layer (kernel/http_protocol.py) answers before any route, so an empty app stands behind it."""
+
+    def act(lang: dict[str, str]) -> httpx.Response:
+        head = "".join(f"{name}: {value}\r\n" for name, value in lang.items())
+        with serving(Starlette(), http=http_protocol(0.2)) as (host, port):
+            with socket.create_connection((host, port), timeout=10) as sock:
+                # the parser hands on a header once the next one begins: Host comes last
+                sock.sendall(f"GET /healthz HTTP/1.1\r\n{head}Host: edge\r\n".encode())
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+        top, _, body = answer.partition(b"\r\n\r\n")
+        lines = top.decode("latin-1").split("\r\n")
+        headers = [tuple(line.split(": ", 1)) for line in lines[1:]]
+        return httpx.Response(int(lines[0].split()[1]), headers=headers, content=body)
+
+    return act
 
 
 def duplicate(f: Floor) -> Act:
@@ -1041,6 +1065,7 @@ SCENARIOS: dict[str, Scenario] = {
         balance_out_of_range,
         method_not_allowed,
         request_too_large,
+        request_timeout,
         backup_of_another_edge,
         expired_item,
         bad_period,

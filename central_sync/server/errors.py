@@ -16,7 +16,7 @@ from central_sync.store.db import DatabaseBusy, StorageFull
 from kernel import http
 from kernel.http import problem_response
 from kernel.http_protocol import UNPARSEABLE, problem_protocol
-from kernel.messages import normalise_language
+from kernel.messages import LANGUAGES, normalise_language
 from kernel.problems import Refusal, problem_document
 
 log = logging.getLogger("central.api")
@@ -65,6 +65,7 @@ STATUS: dict[str, int] = {
     "cursor_ahead": 409,
     "method_not_allowed": 405,
     "request_too_large": 413,
+    "request_timeout": 408,
     "database_too_new": 503,
     "database_busy": 503,
     "storage_full": 507,
@@ -84,10 +85,21 @@ def problem_body(code: str, params: dict[str, Any], lang: str, **extra: Any) -> 
     return problem_document(URN, code, STATUS.get(code, 422), params, lang, render, **extra)
 
 
-def http_protocol() -> type:
-    """uvicorn's protocol answering a request its parser refuses as central's problem+json."""
-    body = problem_body("invalid_request", {"reason": UNPARSEABLE}, "en")
-    return problem_protocol(json.dumps(body, ensure_ascii=False).encode())
+def http_protocol(timeout_s: float = 30.0) -> type:
+    """uvicorn's protocol answering a request its parser refuses, or one slower than
+    `timeout_s` (--request-timeout), as central's problem+json."""
+
+    def encoded(code: str, params: dict[str, Any], lang: str) -> bytes:
+        return json.dumps(problem_body(code, params, lang), ensure_ascii=False).encode()
+
+    seconds = {"seconds": f"{timeout_s:g}"}
+    return problem_protocol(
+        encoded("invalid_request", {"reason": UNPARSEABLE}, "en"),
+        timeout_s=timeout_s,
+        timed_out={lang: encoded("request_timeout", seconds, lang) for lang in LANGUAGES},
+        setting="--request-timeout (env WAREHOUSE_CENTRAL_REQUEST_TIMEOUT_S)",
+        log=logging.getLogger("central.server"),
+    )
 
 
 def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONResponse:

@@ -29,6 +29,7 @@ def serve(
     json_logs: bool = False,
     on_ready: Callable[[str], None] | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    request_timeout_s: float = 30.0,
 ) -> None:
     """Serve until SIGINT/SIGTERM; `on_ready` gets the base URL once the socket is bound."""
     sock = bind(host, port)
@@ -36,7 +37,7 @@ def serve(
     url = f"http://{bound_host}:{bound_port}"
     config = uvicorn.Config(
         create_app(central, max_body_bytes=max_body_bytes),
-        http=http_protocol(),  # httptools, refusing malformed HTTP as problem+json
+        http=http_protocol(request_timeout_s),  # httptools: problem+json, slow clients cut
         log_level=log_level,
         # JSON logs: uvicorn's loggers write through the root logger's JSON handler
         log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,

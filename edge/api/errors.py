@@ -14,6 +14,7 @@ from edge.domain.messages import normalise_language, prompt, render
 from kernel import http
 from kernel.http import problem_response
 from kernel.http_protocol import UNPARSEABLE, problem_protocol
+from kernel.messages import LANGUAGES
 from kernel.problems import PROBLEM, problem_document
 
 log = logging.getLogger("edge.api")
@@ -70,6 +71,7 @@ STATUS: dict[str, int] = {
     "handover_empty": 409,
     "method_not_allowed": 405,
     "request_too_large": 413,
+    "request_timeout": 408,
     "unsupported_photo": 415,
     "backup_of_another_edge": 409,
     "asn_not_found": 404,
@@ -98,10 +100,18 @@ def problem(code: str, params: dict[str, Any], lang: str, **extra: Any) -> JSONR
     return problem_response(problem_body(code, params, lang, **extra), params)
 
 
-def http_protocol() -> type:
-    """uvicorn's protocol answering a request its parser refuses as the edge's problem+json."""
+def http_protocol(timeout_s: float = 30.0) -> type:
+    """uvicorn's protocol answering a request its parser refuses, or one slower than
+    `timeout_s` (server.request_timeout_s), as the edge's problem+json."""
+    seconds = {"seconds": f"{timeout_s:g}"}
     return problem_protocol(
-        orjson.dumps(problem_body("invalid_request", {"reason": UNPARSEABLE}, "en"))
+        orjson.dumps(problem_body("invalid_request", {"reason": UNPARSEABLE}, "en")),
+        timeout_s=timeout_s,
+        timed_out={
+            lang: orjson.dumps(problem_body("request_timeout", seconds, lang)) for lang in LANGUAGES
+        },
+        setting="server.request_timeout_s",
+        log=logging.getLogger("edge.server"),
     )
 
 

@@ -34,7 +34,7 @@ def run_server(
     config = uvicorn.Config(
         app,
         loop="uvloop",
-        http=http_protocol(),  # httptools, refusing malformed HTTP as problem+json
+        http=http_protocol(settings.server.request_timeout_s),  # httptools: problem+json
         log_level=settings.logging.level.lower(),
         # JSON logs: uvicorn's loggers write through the root logger's JSON handler
         log_config=None if settings.logging.json else uvicorn.config.LOGGING_CONFIG,

@@ -86,6 +86,13 @@ class ServerSettings(BaseModel):
         ge=1024,
         le=1024**3,
     )
+    request_timeout_s: float = _key(
+        30.0,
+        "Seconds a client has to send a request's headers, and again its whole body; a slower"
+        " one is answered 408 and disconnected.",
+        ge=0.1,
+        le=3600,
+    )
 
     @field_validator("tls_cert", "tls_key")
     @classmethod

@@ -387,6 +387,11 @@ CATALOGUE: dict[str, Message] = {
         "{method} is not allowed on {path}; use {allowed}.",
         "{path} 不接受 {method} 请求；请使用 {allowed}。",
     ),
+    "request_timeout": Message(
+        "The request did not arrive whole within {seconds} s (its headers or its body came too"
+        " slowly); check the network and send it again.",
+        "请求未能在 {seconds} 秒内完整送达（请求头或请求内容来得太慢）；请检查网络后重新发送。",
+    ),
     "request_too_large": Message(
         "The request body is larger than the {limit} bytes this edge accepts; send less at a time.",
         "请求内容超过本服务器接受的 {limit} 字节；请分批发送。",
