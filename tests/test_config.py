@@ -340,7 +340,7 @@ REFUSALS = [
         {},
         None,
         "config key server.prot (env WAREHOUSE_EDGE_SERVER_PROT): expected one of the [server] "
-        "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes), got an unknown key (from {file})",
+        "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes, request_timeout_s), got an unknown key (from {file})",
         id="unknown key in the file",
     ),
     pytest.param(
@@ -366,7 +366,7 @@ REFUSALS = [
         {"WAREHOUSE_EDGE_SERVER_PROT": "8080"},
         None,
         "config key server.prot (env WAREHOUSE_EDGE_SERVER_PROT): expected one of the [server] "
-        "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes), got an unknown key (from environment)",
+        "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes, request_timeout_s), got an unknown key (from environment)",
         id="unknown key in the environment",
     ),
     pytest.param(
@@ -383,7 +383,7 @@ REFUSALS = [
         {},
         {"server.prot": 1},
         "config key server.prot (env WAREHOUSE_EDGE_SERVER_PROT): expected one of the [server] "
-        "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes), got an unknown key (from override)",
+        "keys (host, port, tls_cert, tls_key, public_url, max_body_bytes, request_timeout_s), got an unknown key (from override)",
         id="unknown key in an override",
     ),
     pytest.param(
@@ -513,7 +513,7 @@ def test_describe_keys_lists_each_key_with_its_variable_default_and_description(
     keys = describe_keys()
 
     table = {key: (var, default) for key, var, default, _text in keys}
-    assert len(keys) == len(table) == 135
+    assert len(keys) == len(table) == 136
     assert table["server.port"] == ("WAREHOUSE_EDGE_SERVER_PORT", "8080")
     assert table["stations"] == ("WAREHOUSE_EDGE_STATIONS", "[]")
     assert table["scanners"] == ("WAREHOUSE_EDGE_SCANNERS", "[]")
