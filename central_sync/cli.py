@@ -482,6 +482,10 @@ def import_orders(
             f"rejected: order {r['index']} ({r.get('channel_order_id') or '?'}): "
             f"{r['field']}: {r['reason']}"
         )
+        if r.get("reason_zh"):
+            click.echo(
+                f"  订单 {r.get('channel_order_id') or '?'} 被拒绝：{r['field']}：{r['reason_zh']}"
+            )
     for o in held:
         click.echo(f"held: order {o.index} ({o.channel_order_id}): {o.reason}")
     for o in updated:

@@ -17,19 +17,41 @@ _BREAKS = frozenset("\t\n\r")
 
 
 def _why(ch: str) -> str:
-    name = unicodedata.name(ch, unicodedata.category(ch))
     return (
-        f"holds U+{ord(ch):04X} ({name}), a control or invisible character; type or scan it"
-        " again without it"
+        f"holds {char_name(ch)}, a control or invisible character; type or scan it again without it"
     )
 
 
 def _first_invisible(value: str, allowed: frozenset[str]) -> str | None:
-    for ch in value:
-        kind = unicodedata.category(ch)
-        if (kind[0] == "C" or kind in ("Zl", "Zp")) and ch not in allowed:
-            return _why(ch)
-    return None
+    return next((_why(ch) for ch in value if _invisible(ch) and ch not in allowed), None)
+
+
+def offending(value: str, kind: str) -> str | None:
+    """The first character `value` may not hold as a `kind` ("code", "name" or "note"), or None."""
+    if value.isprintable():
+        return None
+    if kind == "code":
+        return next((ch for ch in value if not ch.isprintable()), None)
+    allowed = _JOINERS | (_BREAKS if kind == "note" else frozenset())
+    return next((ch for ch in value if _invisible(ch) and ch not in allowed), None)
+
+
+def char_name(ch: str) -> str:
+    """`U+202E (RIGHT-TO-LEFT OVERRIDE)`: a character as a refusal names it."""
+    return f"U+{ord(ch):04X} ({unicodedata.name(ch, unicodedata.category(ch))})"
+
+
+def clean_note(value: str, limit: int) -> str:
+    """`value` as a note may hold it: control and invisible characters left out (line breaks,
+    tabs and joiners kept), cut to `limit` characters with an ellipsis."""
+    if not value.isprintable():
+        value = "".join(ch for ch in value if not _invisible(ch) or ch in _JOINERS | _BREAKS)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _invisible(ch: str) -> bool:
+    kind = unicodedata.category(ch)
+    return kind[0] == "C" or kind in ("Zl", "Zp")
 
 
 def code_problem(value: str) -> str | None:

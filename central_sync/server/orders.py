@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
 from central_sync.channels.pii import Decrypter, NoDecrypter, decrypt_ship_to, protected_fields
-from central_sync.server import review
+from central_sync.server import order_text, review
 from central_sync.server.assign import (
     QUIET_AFTER_S,
     Choice,
@@ -35,6 +35,7 @@ from central_sync.store import merge as merge_store
 from central_sync.store import orders as stored
 from central_sync.store.db import Tx, utc_now
 from kernel.fields import Lot, Priority, ZonedTime
+from kernel.messages import Message
 
 log = logging.getLogger("central.orders")
 
@@ -102,6 +103,7 @@ class Outcome:
     order_status: str | None = None
     field: str | None = None
     reason: str | None = None
+    reason_zh: str | None = None  # a refusal of the order's text, said in Chinese too
 
     def as_dict(self) -> dict[str, Any]:
         """The fields that are set (every one is a plain value: no deep copy, as asdict makes)."""
@@ -134,13 +136,29 @@ def _field(loc: Sequence[Any]) -> str:
 
 
 def parse_order(raw: Any, index: int) -> OrderIn | Outcome:
-    """The order, or its rejection naming the first bad field."""
-    coid = str(raw.get("channel_order_id", "")) if isinstance(raw, dict) else ""
+    """The order, or its rejection naming the first bad field (in English and Chinese); its
+    notes cleaned of invisible characters and cut (order_text.py)."""
+    coid = order_text.shown_id(raw.get("channel_order_id")) if isinstance(raw, dict) else ""
+    if isinstance(raw, dict):
+        if (bad := order_text.refusal(raw)) is not None:
+            field, why = bad
+            return Outcome(index, "rejected", coid, field=field, reason=why.en, reason_zh=why.zh)
+        raw = order_text.cleaned(raw)
     try:
         return OrderIn.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        return Outcome(index, "rejected", coid, field=_field(first["loc"]), reason=first["msg"])
+        zh = order_text.in_chinese(dict(first))
+        return Outcome(
+            index, "rejected", coid, field=_field(first["loc"]), reason=first["msg"], reason_zh=zh
+        )
+
+
+def reason_of(outcome: Outcome) -> str | Message:
+    """A rejection's reason as a problem's param: in both languages when it has them."""
+    if outcome.reason_zh is None:
+        return outcome.reason or ""
+    return Message(outcome.reason or "", outcome.reason_zh)
 
 
 ORDER_COLUMNS = (

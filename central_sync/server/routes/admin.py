@@ -19,7 +19,7 @@ from central_sync.server.deps import Admin, AdminOrCookie, CentralDep, admin
 from central_sync.server.errors import CentralError
 from central_sync.server.gifts import GiftRuleIn
 from central_sync.server.kits import KitIn, KitWithSku
-from central_sync.server.orders import summary
+from central_sync.server.orders import reason_of, summary
 from kernel.fields import Code, Int64Id, Word
 from kernel.lean_route import LeanRoute, json_object
 
@@ -61,7 +61,7 @@ async def take_in_one(central: Central, body: Any) -> JSONResponse:
             "order_rejected",
             channel_order_id=only.channel_order_id or "?",
             field=only.field,
-            reason=only.reason,
+            reason=reason_of(only),
         )
     return JSONResponse(only.as_dict(), status_code=201 if only.status == "imported" else 200)
 

@@ -15,6 +15,7 @@ from central_sync.server import webhooks
 from central_sync.server.deps import CentralDep
 from central_sync.server.errors import CentralError
 from central_sync.server.messages import PHRASES
+from central_sync.server.orders import reason_of
 from kernel import json_body
 from kernel.fields import Word
 
@@ -81,7 +82,7 @@ async def post_webhook(channel: Word, request: Request, central: CentralDep) -> 
             "order_rejected",
             channel_order_id=outcome.channel_order_id or "?",
             field=outcome.field,
-            reason=outcome.reason,
+            reason=reason_of(outcome),
         )
     status: Any = 201 if outcome.status == "imported" else 200
     return JSONResponse(outcome.as_dict(), status_code=status)
