@@ -6,6 +6,7 @@ answered with its code and changing nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,6 +69,9 @@ def test_orders_stand_in_their_columns_red_when_late_amber_when_near_and_blocked
     }
     assert shown[late]["priority_tag"] == "urgent" and shown[near]["priority_tag"] == "normal"
     assert shown[held]["blocked"][0]["reason"] == "hold" and shown[held]["blocked"][0]["detail"]
+    said = shown[held]["blocked"][0]["text"]
+    assert re.fullmatch(r"Not enough stock: SKU-2: need 99, \d+ free\. Receive or .*", said["en"])
+    assert re.fullmatch(r"库存不足：SKU-2：需要 99 件，可用 \d+ 件。请收货.*", said["zh"])
     todo = [c["order_id"] for c in data["cards"] if c["column"] == "todo"]
     assert todo == [late, near, later]  # the late first, then the near one
     counts = {c["name"]: c["count"] for c in data["columns"]}

@@ -14,6 +14,7 @@ from edge.domain.classify import COMMANDS, Classified
 from edge.domain.decision import CountTaskOpened, Decision, Event, ExceptionRaised, Feedback
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Bucket, Movement, Place, Reservation, Stock
+from edge.domain.messages import hold, hold_text
 from edge.domain.order import OrderStatus, StatusChange
 from edge.domain.pick import (
     TRANSITIONS,
@@ -393,10 +394,14 @@ ONE_UNIT = Stock({("S1", "A-01", "", "", "on_hand"): 1}, {("O-1-1", "S1", "A-01"
 HELD = {"sku": "S1", "location": "A-01", "missing": 1, "held": 1}
 
 
+SHORT_PICK_PARAMS = '{"location": "A-01", "sku": "S1"}'
+
+
 def held_decision(*finished: PickListFinished) -> Decision[PickSession]:
     hold = replace(HOLD, qty=1)
     why = "short pick: S1 at A-01"
-    held = status("O-1", PICKING, ON_HOLD, "order_held", why)
+    event, change = status("O-1", PICKING, ON_HOLD, "order_held", why)
+    held = (event, replace(change, hold_code="short_pick", hold_params=SHORT_PICK_PARAMS))
     return Decision(
         AT_A01,
         (Event("pick_shorted", HELD, (hold,), order_id="O-1", line_id="O-1-1", sku="S1"), held[0]),
@@ -449,3 +454,15 @@ def test_an_order_short_picked_and_reallocated_is_picked_once_the_new_task_is_do
     decision = decide_pick(PickSession("PL-1", "C-01"), KINDS["product"], ctx(pl, stock=stock))
 
     assert decision.changes == (TaskProgress(4, 1, "done"), FINISHED[1], PickListFinished("PL-1"))
+
+
+def test_a_holds_code_is_said_in_each_language_with_its_params() -> None:
+    code, params = hold("short_pick", sku="TEA", location="A-01-01")
+
+    said = hold_text(code, params)
+
+    assert said == {
+        "en": "Short pick: TEA at A-01-01. Count the bin, then allocate the order again.",
+        "zh": "拣货短缺：A-01-01 的 TEA。请盘点该库位，然后重新分配此订单。",
+    }
+    assert hold_text("", "{}") is None  # a hold from before codes: its free text is shown

@@ -11,7 +11,7 @@
 import { call } from "./api.js";
 import { KINDS as EXCEPTION_KINDS } from "./exceptions.js";
 import { sound } from "./feedback.js";
-import { t } from "./i18n.js";
+import { getLang, t } from "./i18n.js";
 import { button, row } from "./screens_auth.js";
 import { h } from "./util.js";
 
@@ -188,7 +188,7 @@ function cardKeys(ev, card, act) {
   }
 }
 
-/** A hold's reason as the operator reads it: the edge's own holds (a short pick, stock short at
+/** A hold with no code (held before holds had codes) as the operator reads it: the edge's own holds (a short pick, stock short at
  * release: edge/domain/pick.py, edge/service/orders.py) are translated; others as written. */
 function holdWhy(detail) {
   const short = /^short pick: (\S+) at (\S+)$/.exec(detail || "");
@@ -208,7 +208,7 @@ function holdWhy(detail) {
 function blockedText(blocked) {
   const kind = (k) => (EXCEPTION_KINDS[k] ? EXCEPTION_KINDS[k]() : k);
   return blocked
-    .map((x) => (x.reason === "hold" ? t("board_blocked_hold", { why: holdWhy(x.detail) }) : x.reason === "approval" ? t("board_blocked_approval") : t("board_blocked_exception", { kind: kind(x.detail) })))
+    .map((x) => (x.reason === "hold" ? t("board_blocked_hold", { why: x.text?.[getLang()] || holdWhy(x.detail) }) : x.reason === "approval" ? t("board_blocked_approval") : t("board_blocked_exception", { kind: kind(x.detail) })))
     .join(" · ");
 }
 

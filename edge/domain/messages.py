@@ -6,6 +6,7 @@ from the error's params; a missing param renders as `?` rather than failing the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,10 +14,13 @@ from kernel.messages import LANGUAGES, Message, fill, normalise_language, pick
 
 __all__ = [
     "CATALOGUE",
+    "HOLDS",
     "LANGUAGES",
     "PROMPTS",
     "TERMS",
     "Message",
+    "hold",
+    "hold_text",
     "normalise_language",
     "prompt",
     "render",
@@ -887,3 +891,55 @@ def prompt(key: str, lang: str, params: Mapping[str, Any]) -> str:
     if key.startswith("dock_") and values.get("kind") in TERMS:
         values["kind"] = pick(TERMS[values["kind"]], lang)
     return fill(PROMPTS[key], lang, values)
+
+
+# --- why an order is on hold: a code with its params, said in the reader's language (the
+# board); the change's free-text reason stays beside it as the note ---
+HOLDS: dict[str, Message] = {
+    "short_pick": Message(
+        "Short pick: {sku} at {location}. Count the bin, then allocate the order again.",
+        "拣货短缺：{location} 的 {sku}。请盘点该库位，然后重新分配此订单。",
+    ),
+    "insufficient_stock": Message(
+        "Not enough stock: {lines}. Receive or move stock in, then allocate the order again.",
+        "库存不足：{lines}。请收货或调入库存，然后重新分配此订单。",
+    ),
+    "restored": Message(
+        "Restored from backup {backup}: central holds this order {was} from this edge's own"
+        " events. Check its tote, then release or cancel it.",
+        "已从备份 {backup} 恢复：根据本边缘服务器自己的事件，中心记录此订单为 {was}。"
+        "请检查其周转箱，然后放行或取消。",
+    ),
+}
+_SHORT_LINE = Message(
+    "{sku}: need {needed}, {free} free", "{sku}：需要 {needed} 件，可用 {free} 件"
+)
+_SHORT_LINE_DATED = Message(
+    "{sku}: need {needed}, {free} free ({dated} more expired or too short-dated)",
+    "{sku}：需要 {needed} 件，可用 {free} 件（另有 {dated} 件已过期或效期不足）",
+)
+_LIST_JOIN = Message("; ", "；")
+
+
+def hold(code: str, **params: Any) -> tuple[str, str]:
+    """A hold's (code, params as JSON) for `change_status(..., hold=...)`."""
+    assert code in HOLDS, code
+    return code, json.dumps(params, ensure_ascii=False, sort_keys=True)
+
+
+def hold_text(code: str, params_json: str) -> dict[str, str] | None:
+    """A hold's text in every language, or None for a hold with no code (an older one)."""
+    if code not in HOLDS:
+        return None
+    params = json.loads(params_json or "{}")
+    out = {}
+    for lang in LANGUAGES:
+        values = dict(params)
+        if isinstance(values.get("lines"), list):
+            said = [
+                fill(_SHORT_LINE_DATED if ln.get("dated") else _SHORT_LINE, lang, ln)
+                for ln in values["lines"]
+            ]
+            values["lines"] = pick(_LIST_JOIN, lang).join(said)
+        out[lang] = fill(HOLDS[code], lang, values)
+    return out

@@ -65,11 +65,20 @@ class StatusChange:
     from_status: OrderStatus
     to_status: OrderStatus
     event: str
-    reason: str = ""
+    reason: str = ""  # free text: the supervisor's note, or the English of the hold
+    # a hold's code in the message catalogue's HOLDS and its params (JSON), said in the reader's
+    # language on the board; empty for any other change
+    hold_code: str = ""
+    hold_params: str = "{}"
 
 
 def change_status(
-    order_id: str, current: OrderStatus, target: OrderStatus, *, reason: str = ""
+    order_id: str,
+    current: OrderStatus,
+    target: OrderStatus,
+    *,
+    reason: str = "",
+    hold: tuple[str, str] = ("", "{}"),
 ) -> StatusChange:
     """The recorded change from `current` to `target`, or `bad_transition` naming both."""
     event = TRANSITIONS.get((current, target))
@@ -82,4 +91,4 @@ def change_status(
             target=target.value,
             allowed=", ".join(allowed) or "none",
         )
-    return StatusChange(order_id, current, target, event, reason)
+    return StatusChange(order_id, current, target, event, reason, *hold)

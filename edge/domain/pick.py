@@ -18,6 +18,7 @@ from edge.domain.classify import Classified
 from edge.domain.decision import CountTaskOpened, Decision, Event, ExceptionRaised, Feedback
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Bucket, Movement, Place, Reservation, Stock
+from edge.domain.messages import hold
 from edge.domain.order import OrderStatus, StatusChange, change_status
 from edge.domain.shelf_life import as_date, is_expired
 from edge.domain.workflow import transition
@@ -377,8 +378,9 @@ def _status(
     events: list[Event],
     changes: list[object],
     reason: str = "",
+    why: tuple[str, str] = ("", "{}"),
 ) -> StatusChange:
-    change = change_status(order_id, current, target, reason=reason)
+    change = change_status(order_id, current, target, reason=reason, hold=why)
     payload = {"from": current.value, "to": target.value, "reason": reason}
     events.append(Event(change.event, payload, order_id=order_id))
     changes.append(change)
@@ -459,7 +461,8 @@ def _short(s: PickSession, _scan: Classified, ctx: PickContext) -> Decision[Pick
 def _hold_order(pl: PickList, task: PickTask, events: list[Event], changes: list[object]) -> None:
     status = pl.order_status.get(task.order_id, OrderStatus.RELEASED)
     reason = f"short pick: {task.sku} at {task.location}"
-    _status(task.order_id, status, OrderStatus.ON_HOLD, events, changes, reason)
+    why = hold("short_pick", sku=task.sku, location=task.location)
+    _status(task.order_id, status, OrderStatus.ON_HOLD, events, changes, reason, why)
     for t in pl.tasks:
         if t.order_id == task.order_id and t.status == "open" and t.id != task.id:
             changes.append(TaskProgress(t.id, t.picked, "held"))

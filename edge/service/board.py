@@ -14,6 +14,7 @@ from edge.config import Settings
 from edge.config.board import BoardSettings
 from edge.domain import board as rules
 from edge.domain.errors import EdgeError
+from edge.domain.messages import hold_text
 from edge.domain.operator import Role
 from edge.service import waves as wave_service
 from edge.service.picking import create_list_for
@@ -141,9 +142,11 @@ def _order_card(
     r: Any, now: datetime, s: BoardSettings, near: timedelta, exceptions: list[str]
 ) -> dict[str, Any]:
     column = rules.order_column(r["status"]) or "todo"
-    blocked = [{"reason": "exception", "detail": kind} for kind in exceptions]
+    blocked: list[dict[str, Any]] = [{"reason": "exception", "detail": kind} for kind in exceptions]
     if r["status"] == "on_hold":
-        blocked.insert(0, {"reason": "hold", "detail": r["hold_reason"]})
+        # detail: the free text (the note); text: the hold's code said in each language
+        text = hold_text(r["hold_code"], r["hold_params"])
+        blocked.insert(0, {"reason": "hold", "detail": r["hold_reason"], "text": text})
     assignee = r["assignee"] if column in ("todo", "picking") else None
     return {
         "id": f"order:{r['id']}",

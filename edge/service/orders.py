@@ -14,6 +14,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.kit import explode
 from edge.domain.ledger import MAX_QUANTITY, Reservation, Stock
 from edge.domain.line_cut import Line, plan_cut, units_to_return
+from edge.domain.messages import hold
 from edge.domain.order import OrderStatus, change_status
 from edge.domain.shelf_life import ShelfRules
 from edge.domain.stock import PutBack, put_back
@@ -129,8 +130,16 @@ def allocate_order(tx: Tx, order_id: str, actor: Actor, *, shelf: ShelfRules) ->
         for s in result.shortages
     )
     if current is not OrderStatus.ON_HOLD:
+        short = [
+            {"sku": s.sku, "needed": s.needed, "free": s.free, "dated": s.too_short_dated}
+            for s in result.shortages
+        ]
         change = change_status(
-            order_id, current, OrderStatus.ON_HOLD, reason=f"insufficient stock ({reason})"
+            order_id,
+            current,
+            OrderStatus.ON_HOLD,
+            reason=f"insufficient stock ({reason})",
+            hold=hold("insufficient_stock", lines=short),
         )
         event = Event(
             change.event, {"from": current.value, "reason": change.reason}, order_id=order_id

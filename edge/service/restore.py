@@ -15,6 +15,7 @@ from typing import Any
 
 from edge.domain.allocation import release_all
 from edge.domain.decision import Decision, Event
+from edge.domain.messages import hold
 from edge.domain.order import TRANSITIONS, OrderStatus, change_status
 from edge.store import orders as store
 from edge.store import restored
@@ -89,7 +90,8 @@ def _hold(
     )
     _give_back(tx, order_id)
     if current is not OrderStatus.ON_HOLD:
-        change = change_status(order_id, current, OrderStatus.ON_HOLD, reason=reason)
+        why = hold("restored", backup=backup, was=was)
+        change = change_status(order_id, current, OrderStatus.ON_HOLD, reason=reason, hold=why)
         event = Event(change.event, {"from": current.value, "reason": reason}, order_id=order_id)
         apply_decision(tx, Decision(None, (event,), (), changes=(change,)), CENTRAL)
     restored.raise_restore_exception(tx, reason, order_id=order_id)

@@ -21,7 +21,8 @@ def order_rows(conn: Conn, *, shipped_since: str, returns_since: str, limit: int
     urgent first, at most `limit`; each with its open pick list and that list's assignee."""
     return conn.execute(
         f"""
-        SELECT o.id, o.channel, o.channel_order_id, o.status, o.hold_reason, o.priority,
+        SELECT o.id, o.channel, o.channel_order_id, o.status, o.hold_reason, o.hold_code,
+               o.hold_params, o.priority,
                o.ship_by, o.updated_at, pl.id AS list_id, pl.assignee,
                op.name AS assignee_name
         FROM orders o

@@ -22,10 +22,18 @@ from edge.store.writer import Tx
 def _status(
     tx: Tx, c: StatusChange, operator_id: int | None, device_id: str | None, scan_id: str | None
 ) -> None:
-    hold_reason = c.reason if c.to_status.value == "on_hold" else ""
+    held = c.to_status.value == "on_hold"
     tx.execute(
-        "UPDATE orders SET status = ?, hold_reason = ?, updated_at = ? WHERE id = ?",
-        (c.to_status.value, hold_reason, tx.at, c.order_id),
+        "UPDATE orders SET status = ?, hold_reason = ?, hold_code = ?, hold_params = ?,"
+        " updated_at = ? WHERE id = ?",
+        (
+            c.to_status.value,
+            c.reason if held else "",
+            c.hold_code if held else "",
+            c.hold_params if held else "{}",
+            tx.at,
+            c.order_id,
+        ),
     )
     tx.execute(
         "INSERT INTO order_status_history (order_id, from_status, to_status, reason, operator_id,"

@@ -64,7 +64,8 @@ def settle_order(tx: Tx, order_id: str, status: str, reason: str) -> None:
     events: set here as a fact, with its history row; no event (central has it already)."""
     row = tx.one("SELECT status FROM orders WHERE id = ?", (order_id,))
     tx.execute(
-        "UPDATE orders SET status = ?, hold_reason = '', updated_at = ? WHERE id = ?",
+        "UPDATE orders SET status = ?, hold_reason = '', hold_code = '', hold_params = '{}',"
+        " updated_at = ? WHERE id = ?",
         (status, tx.at, order_id),
     )
     tx.execute(

@@ -1088,6 +1088,18 @@ def m0028_order_wave_keys(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0029_order_hold_code")
+def m0029_order_hold_code(db: Database) -> None:
+    # Why an order is on hold as a code of the message catalogue's HOLDS and its params, so the
+    # board says it in the reader's language; hold_reason keeps the free text (the note).
+    db.executescript(
+        """
+        ALTER TABLE orders ADD COLUMN hold_code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE orders ADD COLUMN hold_params TEXT NOT NULL DEFAULT '{}';
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; refuse a database written by a newer version. Returns names run."""
     names = [m.name for m in MIGRATIONS._migrations]
