@@ -10,10 +10,7 @@ from central_sync.store.db import Tx
 
 def insert_changes(tx: Tx, rows: Iterable[tuple[str, str, str | None, str, str]]) -> None:
     """Rows of (edge_id, type, order_id, data as JSON text, created_at), in this order."""
-    tx.many(
-        "INSERT INTO changes (edge_id, type, order_id, data, created_at) VALUES (?, ?, ?, ?, ?)",
-        rows,
-    )
+    tx.insert("changes", ("edge_id", "type", "order_id", "data", "created_at"), rows)
 
 
 def changes_after(tx: Tx, edge_id: str, after: int, limit: int) -> list[dict[str, Any]]:

@@ -42,6 +42,8 @@ def units_first_shipped_since(tx: Tx, since: str) -> list[dict[str, Any]]:
 
 
 _UNITS_WRITTEN = "orders.unit_skus"
+LINE_COLUMNS = ("order_id", "line_no", "sku", "qty", "lot", "refunded", "status")
+HISTORY_COLUMNS = ("order_id", "at", "from_status", "to_status", "source", "note")
 
 
 def units_written(tx: Tx, skus: Mapping[str, set[str]]) -> None:
@@ -153,11 +155,7 @@ def insert_history(
 
 def insert_histories(tx: Tx, rows: Iterable[Sequence[Any]]) -> None:
     """Rows of (order_id, at, from_status, to_status, source, note) added to the history."""
-    tx.many(
-        "INSERT INTO order_history (order_id, at, from_status, to_status, source, note)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    tx.insert("order_history", HISTORY_COLUMNS, rows)
 
 
 def first_shipped_at(tx: Tx, order_id: str) -> str | None:
@@ -298,9 +296,7 @@ def orders_by_channel_ids(tx: Tx, channel_order_ids: Sequence[str]) -> list[dict
 def insert_orders(tx: Tx, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """New orders (the column names are the caller's, never a user's): one short statement run
     for every row (PostgreSQL: prepared once, the rows sent in one pipeline)."""
-    tx.many(
-        f"INSERT INTO orders ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})", rows
-    )
+    tx.insert("orders", columns, rows)
     at = list(columns).index("id")
     demand.touch_orders(tx, (order[at] for order in rows), new=True)
 
@@ -308,11 +304,7 @@ def insert_orders(tx: Tx, columns: Sequence[str], rows: Sequence[Sequence[Any]])
 def insert_lines(tx: Tx, rows: Iterable[Sequence[Any]]) -> None:
     """Rows of (order_id, line_no, sku, qty, lot, refunded, status)."""
     listed = list(rows)
-    tx.many(
-        "INSERT INTO order_lines (order_id, line_no, sku, qty, lot, refunded, status)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        listed,
-    )
+    tx.insert("order_lines", LINE_COLUMNS, listed)
     demand.touch_orders(tx, (r[0] for r in listed))
 
 

@@ -139,3 +139,43 @@ def test_a_statement_sent_in_a_pipeline_says_how_many_rows_it_changed(
         assert (added, again, moved.rowcount) == (1, 0, 2)
     (figure,) = central.stock(sku="TEA-0002")
     assert figure["on_hand"] == 4
+
+
+COUNTED = ("orders", "order_lines", "order_history", "changes")
+
+
+@pytest.mark.usefixtures("on_postgresql")
+def test_an_intake_batch_inserts_each_tables_rows_with_one_statement_whatever_its_size(
+    central: Central, edge: EdgeSide
+) -> None:
+    """psycopg adapted each field of each row of an `executemany` in Python: two fifths of its
+    share of an intake batch's CPU (bench/README.md, "Session 30"). The rows go as one JSON
+    value now (`Tx.insert`); PostgreSQL's statement-level triggers count the statements."""
+    edge.receive("TEA-0001", 100)
+    with central.db.transaction(write=True) as tx:
+        tx.execute("CREATE TABLE statements_seen (tbl TEXT NOT NULL)")
+        tx.execute(
+            "CREATE FUNCTION statement_seen() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN INSERT INTO statements_seen VALUES (TG_TABLE_NAME); RETURN NULL; END $$"
+        )
+        for table in COUNTED:
+            tx.execute(
+                f"CREATE TRIGGER {table}_seen AFTER INSERT ON {table}"
+                " FOR EACH STATEMENT EXECUTE FUNCTION statement_seen()"
+            )
+    seen, ids = [], []
+    for size, first in ((1, 0), (40, 1)):
+        taken = central.ingest(
+            [channel_order(f"o{first}-{n}", ("TEA-0001", 1)) for n in range(size)]
+        )
+        assert {o.order_status for o in taken} == {"released"}
+        ids += [o.id for o in taken]
+        with central.db.transaction(write=True) as tx:
+            rows = tx.all("SELECT tbl, COUNT(*) AS n FROM statements_seen GROUP BY tbl")
+            tx.execute("DELETE FROM statements_seen")
+        seen.append({r["tbl"]: r["n"] for r in rows})
+    assert seen[1] == seen[0] == dict.fromkeys(COUNTED, 1), seen
+    (figure,) = central.stock(sku="TEA-0001")
+    assert (figure["demand"], figure["available"]) == (41, 59)
+    feed = central.changes(edge.edge_id, 0, 100)["changes"]
+    assert [c["order_id"] for c in feed if c["type"] == "order_released"] == ids  # in order
