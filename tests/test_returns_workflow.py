@@ -11,6 +11,7 @@ import pytest
 from edge.domain.classify import COMMANDS, Classified
 from edge.domain.errors import EdgeError
 from edge.domain.ledger import Account, Bucket, Movement, Place
+from edge.domain.messages import prompt
 from edge.domain.order import OrderStatus, StatusChange
 from edge.domain.return_record import (
     ItemInHand,
@@ -324,3 +325,12 @@ def test_the_session_survives_its_stored_json() -> None:
     session = SESSIONS["grade"]
 
     assert ReturnsSession.from_state(asdict(session)) == session
+
+
+def test_not_this_item_takes_the_scan_back_and_names_the_parcel_to_go_on_with() -> None:
+    decision = decide_returns(SESSIONS["grade"], command("CANCEL"), CTX)
+
+    assert decision.state == replace(SESSIONS["grade"], step="items", item=None)
+    assert decision.feedback is not None
+    said = prompt(decision.feedback.prompt, "en", decision.feedback.params)
+    assert said == "Parcel RP-000001: scan each item; CMD:DONE when the parcel is empty."

@@ -317,9 +317,8 @@ def _grade(s: ReturnsSession, scan: Classified, ctx: ReturnsContext) -> Decision
 
 
 def _drop_item(s: ReturnsSession, _scan: Classified, _: ReturnsContext) -> Decision[ReturnsSession]:
-    return Decision(
-        replace(s, step="items", item=None), feedback=Feedback("info", "scan_return_item")
-    )
+    feedback = Feedback("info", "scan_return_item", {"parcel_id": s.parcel_id})
+    return Decision(replace(s, step="items", item=None), feedback=feedback)
 
 
 def _back_to_parcel(
