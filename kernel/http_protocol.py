@@ -126,14 +126,16 @@ def problem_protocol(
                 cycle.scope[TIMED_OUT] = True  # type: ignore[literal-required]
                 what = f"the body of {cycle.scope['method']} {cycle.scope['path']}"
             also = f" ({setting})" if setting else ""
+            answer = (cycle is None or not cycle.response_started) and bool(answers)
             logger.warning(
-                "client %s did not send %s within %g s%s; answered 408 and closed",
+                "client %s did not send %s within %g s%s; %s",
                 client,
                 what,
                 timeout_s,
                 also,
+                "answered 408 and closed" if answer else "closed",
             )
-            if (cycle is None or not cycle.response_started) and answers:
+            if answer:
                 lang = normalise_language(
                     next(
                         (v.decode("latin-1") for k, v in self.headers if k == b"accept-language"),

@@ -1,6 +1,7 @@
 """What a text may hold: nothing invisible that makes one code look like another or a name print
-what it does not say. Standard library only: the routes' field types (kernel.fields) and the CSV
-imports (edge/store/importer.py) share it.
+what it does not say. Standard library only: the routes' field types (kernel.fields), the CSV
+imports (edge/store/importer.py) and central's channel orders (central_sync/server/order_text.py)
+share it.
 
 A code (SKU, location, barcode, badge) holds only printable characters. A name holds no control,
 format, bidi or line-breaking character but keeps spaces (an ideographic one too) and the
@@ -20,10 +21,6 @@ def _why(ch: str) -> str:
     return (
         f"holds {char_name(ch)}, a control or invisible character; type or scan it again without it"
     )
-
-
-def _first_invisible(value: str, allowed: frozenset[str]) -> str | None:
-    return next((_why(ch) for ch in value if _invisible(ch) and ch not in allowed), None)
 
 
 def offending(value: str, kind: str) -> str | None:
@@ -54,18 +51,21 @@ def _invisible(ch: str) -> bool:
     return kind[0] == "C" or kind in ("Zl", "Zp")
 
 
+def _problem(value: str, kind: str) -> str | None:
+    ch = offending(value, kind)
+    return None if ch is None else _why(ch)
+
+
 def code_problem(value: str) -> str | None:
     """Why `value` cannot be a code (a character that is not printable), or None."""
-    if value.isprintable():
-        return None
-    return next((_why(ch) for ch in value if not ch.isprintable()), None)
+    return _problem(value, "code")
 
 
 def name_problem(value: str) -> str | None:
     """Why `value` cannot be a name, or None."""
-    return None if value.isprintable() else _first_invisible(value, _JOINERS)
+    return _problem(value, "name")
 
 
 def note_problem(value: str) -> str | None:
     """Why `value` cannot be a note (line breaks allowed), or None."""
-    return None if value.isprintable() else _first_invisible(value, _JOINERS | _BREAKS)
+    return _problem(value, "note")

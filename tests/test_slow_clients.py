@@ -61,7 +61,9 @@ def test_a_client_slow_with_its_headers_or_body_gets_408_and_the_rest_are_served
     tmp_path: Path, side: str
 ) -> None:
     path = "/api/v1/stock/adjustments" if side == "edge" else "/api/v1/asns"
+    text_path = "/api/v1/scans" if side == "edge" else "/api/v1/asns/csv"  # read by the route
     with served(side, tmp_path) as (host, port, server):
+        token = getattr(server, "admin_token", "")
         silent_body = socket.create_connection((host, port))
         silent_body.sendall(
             f"POST {path} HTTP/1.1\r\nHost: x\r\nAccept-Language: zh-CN\r\n"
@@ -76,6 +78,11 @@ def test_a_client_slow_with_its_headers_or_body_gets_408_and_the_rest_are_served
             f"POST {path} HTTP/1.1\r\nHost: x\r\n"
             "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n".encode()
         )
+        text = socket.create_connection((host, port))  # a body the route reads, not the guard
+        text.sendall(
+            f"POST {text_path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: text/csv\r\nContent-Length: 5000\r\n\r\nasn_id,".encode()
+        )
         meanwhile = [httpx.get(f"http://{host}:{port}/healthz").status_code for _ in range(20)]
         drip_answer = b""
         for _ in range(int(WAIT_S / 0.1)):  # a byte every 0.1 s, until the server cuts it
@@ -86,9 +93,9 @@ def test_a_client_slow_with_its_headers_or_body_gets_408_and_the_rest_are_served
             time.sleep(0.1)
         dripping.settimeout(1.0)
         drip_answer = answer_of(dripping)
-        answers = [answer_of(s) for s in (silent_body, slow_headers, idle)]
+        answers = [answer_of(s) for s in (silent_body, slow_headers, idle, text)]
         after = httpx.get(f"http://{host}:{port}/healthz").status_code
-        for sock in (silent_body, slow_headers, idle, dripping):
+        for sock in (silent_body, slow_headers, idle, dripping, text):
             sock.close()
         status = server.stop()  # type: ignore[attr-defined]
         log = server.log()  # type: ignore[attr-defined]
@@ -100,12 +107,13 @@ def test_a_client_slow_with_its_headers_or_body_gets_408_and_the_rest_are_served
         body["detail"]
         == f"请求未能在 {TIMEOUT_S:g} 秒内完整送达（请求头或请求内容来得太慢）；请检查网络后重新发送。"
     )
-    for answer in (answers[1], drip_answer):
+    for answer in (answers[1], drip_answer, answers[3]):
         status_en, _, body = problem(answer)
         assert (status_en, body["code"]) == (408, "request_timeout")
         assert body["detail"].startswith(f"The request did not arrive whole within {TIMEOUT_S:g} s")
     assert answers[2] == b""  # an idle connection is closed without an answer
     cut = [line for line in log.splitlines() if "answered 408 and closed" in line]
-    assert len(cut) == 3, log
-    assert sum(f"the body of POST {path}" in line for line in cut) == 2, log
+    assert len(cut) == 4, log
+    assert sum(f"the body of POST {path} within" in line for line in cut) == 2, log
+    assert sum(f"the body of POST {text_path}" in line for line in cut) == 1, log
     assert "Traceback" not in log and "hung up" not in log, log
