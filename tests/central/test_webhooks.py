@@ -260,3 +260,23 @@ def test_a_webhook_with_an_unsupported_topic_and_no_signature_is_still_a_401(
     resp = post(server, b"{}", None, "refunds/create")
 
     assert resp.status_code == 401
+
+
+def test_a_webhook_order_whose_ship_to_holds_a_bidi_override_is_refused_in_both_languages(
+    server: CentralServer, db_url: str
+) -> None:
+    order = json.loads(order_body())
+    order["shipping_address"]["address1"] = "Chestnut Street 92\u202e"
+    body = json.dumps(order).encode()
+
+    resp = post(server, body, shopify_hmac(SECRET.encode(), body))
+
+    problem = resp.json()
+    assert (resp.status_code, problem["code"]) == (422, "order_rejected"), resp.text
+    assert problem["messages"]["en"].startswith(
+        "Order 450789469 was refused: ship_to.address: holds U+202E (RIGHT-TO-LEFT OVERRIDE)"
+    )
+    assert problem["messages"]["zh"].startswith(
+        "订单 450789469 被拒绝：ship_to.address：含有 U+202E (RIGHT-TO-LEFT OVERRIDE)"
+    )
+    assert stored_orders(db_url) == []
