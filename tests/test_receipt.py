@@ -241,3 +241,18 @@ def test_generated_receipts_keep_the_ledger_sound_and_nothing_expired_on_hand(
     assert (on_hand, frozen) == (taken["on_hand"], taken["frozen"])
     assert all(q >= 0 for q in stock.balances.values())
     assert s.units == on_hand + frozen
+
+
+def test_a_scan_during_a_stop_is_refused_repeating_the_stop_and_its_choices() -> None:
+    expired = item("SKU-3", 1, lot="L9", expiry=date(2020, 1, 1))
+    stopped = decide_receipt(at_items(), expired, ctx("SKU-3"))
+    assert stopped.state.step == "decide"
+
+    with pytest.raises(EdgeError) as refused:
+        decide_receipt(stopped.state, item("SKU-1", 1), ctx())
+
+    said = refused.value.message("en")
+    assert said.startswith("This item barcode (")
+    assert "is not expected now. Stop: SKU-3 lot L9 expired on 2020-01-01." in said
+    assert said.endswith("Choose: reject or quarantine.")
+    assert "?" not in said and "?" not in refused.value.message("zh")

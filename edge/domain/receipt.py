@@ -449,6 +449,10 @@ TRANSITIONS: dict[tuple[Step, str], Handler] = {
 def decide_receipt(s: DockSession, scan: Classified, ctx: DockContext) -> Decision[DockSession]:
     """Apply one classified scan to a dock session past the ASN step, or refuse it."""
     kind = "part" if scan.kind == "parcel" else None
-    params = {"asn_id": s.asn_id, "sku": s.sku}
-    handler = transition(TRANSITIONS, s.step, scan, prompt=PROMPT[s.step], params=params, kind=kind)
+    params: dict[str, object] = {"asn_id": s.asn_id, "sku": s.sku}
+    prompt = PROMPT[s.step]
+    if s.step == "decide":  # a stop's refusal repeats the stop and its choices
+        params = {k: v for k, v in stop_params(s, ctx).items() if k != "kind"}
+        prompt = f"dock_{s.stop}"
+    handler = transition(TRANSITIONS, s.step, scan, prompt=prompt, params=params, kind=kind)
     return handler(s, scan, ctx)
