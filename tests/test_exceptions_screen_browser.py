@@ -101,7 +101,11 @@ def test_a_new_exception_sounds_on_the_supervisors_screen_and_is_resolved_with_a
     page.wait_for_selector("[data-testid=exc-none]", timeout=ANSWER_TIMEOUT_MS)
     hh.by("exc-refresh").click()  # resolved: gone; a second one links to the counts screen
     second = short_pick_raised(store)
+    page.reload()  # mid-look: the supervisor comes back to the exceptions, not the task chooser
+    hh.wait_screen("exceptions")
     hh.by(f"exc-open-{second}").click(timeout=PUSHED_MS)
+    hh.wait_screen("counts")
+    page.reload()
     hh.wait_screen("counts")
     context.close()
 

@@ -138,8 +138,22 @@ function renderQueued() {
   queuedSeen = kept;
 }
 
+// Screens that are no task but a place to look (the supervisor's): a reload comes back to the
+// one that was open, through the action that opens it (and loads its data).
+const REOPEN = {
+  board: () => act.openBoard(),
+  kpis: () => act.openKpis(),
+  exceptions: () => act.openExceptions(),
+  badges: () => act.openBadges(),
+  counts: () => act.openCounts(),
+  refills: () => act.openRefills(),
+  closeout: () => act.openCloseout(),
+};
+
 function go(screen) {
   state.screen = screen;
+  if (screen in REOPEN) save("wt.screen", { screen, who: state.session?.operator_id ?? null });
+  else if (screen === "chooser" || WORKFLOWS.has(screen)) save("wt.screen", null);
   render();
 }
 
@@ -324,6 +338,7 @@ function offerSwitch(badge) {
   confirm(t("switch_user", { badge, name }), async () => {
     await api.logout().catch(() => null);
     save("wt.workflow", null);
+    save("wt.screen", null);
     setTask(null);
     needLogin(null);
     act.setBadge(badge);
@@ -356,6 +371,8 @@ async function enterWork() {
   }
   if (last) return act.startTask(last);
   if (act.hoRestore()) return; // a carrier's bag open on this device before the reload
+  const looking = load("wt.screen", null); // the same person's, not the one before them
+  if (looking && looking.who === state.session?.operator_id && REOPEN[looking.screen]) return REOPEN[looking.screen]();
   go("chooser");
 }
 
@@ -523,6 +540,7 @@ async function logout() {
   await api.logout().catch(() => null);
   save("wt.workflow", null);
   save("wt.handover", null);
+  save("wt.screen", null);
   setTask(null);
   needLogin(null);
 }
