@@ -40,11 +40,12 @@ def few_malloc_arenas(arenas: int = 2) -> bool:
 
 def collect_less() -> None:
     """Everything alive now (the app, its state, the imported modules) frozen out of the cyclic
-    collector's sight, and the youngest generation collected ten times less often. Each request
-    allocates many short-lived objects; with the default thresholds the collector ran about a
-    hundred times a second under a flash sale and walked all ~120,000 long-lived objects every
-    few seconds (a full collection: 20–170 ms holding the GIL, every request waiting), which
-    was central's p99 (bench/README.md, "Session 31")."""
+    collector's sight, and the youngest generation collected ten times less often: the edge's
+    and central's servers, before they serve. Each request allocates many short-lived objects;
+    with the default thresholds central's collector ran about a hundred times a second under a
+    flash sale and walked all ~120,000 long-lived objects every second or so (a full collection:
+    50–156 ms holding the GIL at load 8, every request waiting), which was its p99
+    (bench/README.md, "Session 31")."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(7000, 20, 20)

@@ -14,7 +14,7 @@ from edge.api.app import create_app
 from edge.api.errors import http_protocol
 from edge.config import Settings
 from edge.config.keys import env_var_name
-from kernel.serving import bind, few_malloc_arenas, stop_on_signals
+from kernel.serving import bind, collect_less, few_malloc_arenas, stop_on_signals
 from labels.fonts import cjk_font
 
 log = logging.getLogger("edge.server")
@@ -48,9 +48,8 @@ def run_server(
     # Every request allocates many short-lived objects; the default GC thresholds make the
     # collector run thousands of times a second under load. Objects alive at start-up are frozen
     # out of collection (again once the app's start-up has run: `started`) and the youngest
-    # generation is collected ten times less often.
-    gc.freeze()
-    gc.set_threshold(7000, 20, 20)
+    # generation is collected ten times less often (as central's server does).
+    collect_less()
     few_malloc_arenas()  # before the thread pool grows (kernel/serving.py says why)
     log.info("listening on %s", url)
     with stop_on_signals(server):
