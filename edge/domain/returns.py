@@ -148,8 +148,9 @@ def _open(s: ReturnsSession, scan: Classified, ctx: ReturnsContext) -> Decision[
     return _opened(s, ctx, ctx.match, scanned=scan.scan.code, unexpected=False)
 
 
-def _resume(s: ReturnsSession, p: OpenParcel) -> Decision[ReturnsSession]:
-    new = ReturnsSession(
+def _with_parcel(s: ReturnsSession, p: OpenParcel) -> ReturnsSession:
+    """The desk (its clerk and device kept) at step items with parcel `p` open."""
+    return ReturnsSession(
         "items",
         parcel_id=p.parcel_id,
         rma=p.rma,
@@ -159,6 +160,10 @@ def _resume(s: ReturnsSession, p: OpenParcel) -> Decision[ReturnsSession]:
         clerk=s.clerk,
         device=s.device,
     )
+
+
+def _resume(s: ReturnsSession, p: OpenParcel) -> Decision[ReturnsSession]:
+    new = _with_parcel(s, p)
     params = {"parcel_id": p.parcel_id, "rma": p.rma or "-", "order_id": p.order_id or "-"}
     return Decision(new, feedback=Feedback("good", "return_resumed", params))
 
@@ -180,16 +185,9 @@ def _unknown_sender(
 def _opened(
     s: ReturnsSession, ctx: ReturnsContext, match: ReturnMatch, *, scanned: str, unexpected: bool
 ) -> Decision[ReturnsSession]:
-    new = ReturnsSession(
-        "items",
-        parcel_id=ctx.new_parcel_id,
-        rma=match.rma,
-        order_id=match.order_id,
-        unexpected=unexpected,
-        unknown_sender=match.matched_by == "unknown_sender",
-        clerk=s.clerk,
-        device=s.device,
-    )
+    unknown = match.matched_by == "unknown_sender"
+    parcel = OpenParcel(ctx.new_parcel_id, match.rma, match.order_id, unexpected, unknown)
+    new = _with_parcel(s, parcel)
     payload = {
         "parcel_id": new.parcel_id,
         "rma": new.rma,
