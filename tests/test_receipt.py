@@ -256,3 +256,13 @@ def test_a_scan_during_a_stop_is_refused_repeating_the_stop_and_its_choices() ->
     assert "is not expected now. Stop: SKU-3 lot L9 expired on 2020-01-01." in said
     assert said.endswith("Choose: reject or quarantine.")
     assert "?" not in said and "?" not in refused.value.message("zh")
+
+
+def test_a_wrong_scan_while_a_unit_is_half_read_asks_again_for_what_it_lacks() -> None:
+    waiting = at_items(sku="SKU-3", qty=1)
+
+    with pytest.raises(EdgeError) as refused:
+        decide_receipt(waiting, SCANS["location"], ctx("SKU-3"))
+
+    assert refused.value.message("en").endswith("Scan the lot barcode of this SKU-3.")
+    assert refused.value.message("zh").endswith("请扫描此 SKU-3 的批号条码。")

@@ -454,5 +454,7 @@ def decide_receipt(s: DockSession, scan: Classified, ctx: DockContext) -> Decisi
     if s.step == "decide":  # a stop's refusal repeats the stop and its choices
         params = {k: v for k, v in stop_params(s, ctx).items() if k != "kind"}
         prompt = f"dock_{s.stop}"
+    elif s.sku:  # a unit half read: what it still lacks, as the screen asks
+        prompt = "scan_lot" if s.lot is None else "scan_expiry"
     handler = transition(TRANSITIONS, s.step, scan, prompt=prompt, params=params, kind=kind)
     return handler(s, scan, ctx)
