@@ -204,8 +204,8 @@ def test_scans_made_offline_are_said_kept_on_the_handheld_and_counted_until_the_
     handheld.wait_answers(answered + 2)
     page.wait_for_selector(f"{notice}[hidden]", state="attached", timeout=ANSWER_TIMEOUT_MS)
 
-    assert first.startswith("No network: 1 scans kept on this handheld.")
-    assert second.startswith("No network: 2 scans kept on this handheld.")
+    assert first.startswith("No network · scans kept on this handheld: 1.")
+    assert second.startswith("No network · scans kept on this handheld: 2.")
     assert "nothing is lost" in second
     assert heard_offline == ["info", "info"]  # each kept scan is acknowledged, none is 'good'
     assert handheld.view()["step"] in ("item", "location", "tote", "done")

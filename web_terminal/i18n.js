@@ -136,7 +136,7 @@ export const STRINGS = {
     quantity_pending: "Next item scan counts {n}",
     type_code_hint: "For a label the scanner cannot read.",
     net_retrying: "Offline · retrying {n} scans",
-    scans_queued: "No network: {n} scans kept on this handheld. They are sent by themselves, in order, when it is back; nothing is lost.",
+    scans_queued: "No network · scans kept on this handheld: {n}. They are sent by themselves, in order, when it is back; nothing is lost.",
     net_sending: "Sending {n}…",
     net_waiting_login: "{n} scans wait for login",
     tap_to_continue: "Tap or scan to continue",
