@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from edge.domain.errors import EdgeError
+from edge.service.floor import FloorSettings
 from edge.store.database import Store, meta_value
 from edge.store.importer import BadRow, ImportRefused
 from edge.store.writer import Tx
@@ -39,6 +40,15 @@ def note(tx: Tx, key: str, value: str) -> int:
         (key, value),
     )
     return os.getpid()
+
+
+HELD: list[FloorSettings] = []  # in the writer process: every settings object it was given
+
+
+def settings_seen(_tx: Tx, settings: FloorSettings, prefix: str) -> tuple[int, int, str]:
+    """How many settings objects, and how many distinct ones, this process has been given."""
+    HELD.append(settings)
+    return len(HELD), len({id(s) for s in HELD}), settings.prefix + prefix
 
 
 def note_then_refuse(tx: Tx, key: str) -> None:
@@ -120,6 +130,37 @@ def test_commands_that_cannot_cross_a_process_run_in_this_ones_writer(store: Sto
     assert local == os.getpid() != remote
     assert store.writer.commands == before + 2  # both writers' figures, added up
     assert sum(store.writer.batch_sizes) == store.writer.commits
+
+
+def test_the_floor_settings_cross_to_the_writer_process_once_not_with_every_scan(
+    store: Store,
+) -> None:
+    assert isinstance(store.writer, ProcessWriter)
+    floor, other = FloorSettings(prefix="]"), FloorSettings(prefix="#")
+
+    answers = [store.writer.submit_call(settings_seen, floor, str(i)).result() for i in range(3)]
+    changed = store.writer.submit_call(settings_seen, other, "x").result()
+    again = store.writer.submit_call(settings_seen, floor, "y").result()
+
+    assert answers == [(1, 1, "]0"), (2, 1, "]1"), (3, 1, "]2")]  # one object, kept
+    assert changed == (4, 2, "#x")  # another object (a new config): sent, kept apart
+    assert again == (5, 2, "]y")
+
+
+def test_a_new_writer_process_is_sent_the_kept_settings_again(store: Store) -> None:
+    assert isinstance(store.writer, ProcessWriter)
+    floor = FloorSettings(prefix="]")
+    first = store.writer.submit_call(note, "k", "1").result()
+    assert store.writer.submit_call(settings_seen, floor, "a").result() == (1, 1, "]a")
+
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while (store.writer._proc.pid == first or not store.writer.alive) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.02)
+
+    assert store.writer.submit_call(settings_seen, floor, "b").result() == (1, 1, "]b")
 
 
 def test_a_killed_writer_process_is_replaced_and_the_next_command_runs(store: Store) -> None:

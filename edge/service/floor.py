@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 
 from edge.domain.shelf_life import ShelfRules
 from edge.domain.wave import WaveRules
+from edge.store.writer_process import keep_in_writer
 
 
+@keep_in_writer  # sent to the writer process once, not with every scan
 @dataclass(frozen=True)
 class FloorSettings:
     """The settings a workflow's decisions depend on."""

@@ -5,12 +5,13 @@ savepoint)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from edge.domain.decision import Decision, Event
 from edge.domain.ledger import (
@@ -74,6 +75,12 @@ class Actor:
 
 def utc(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def payload_text(payload: Mapping[str, Any]) -> str:
+    """An outbox event's payload as stored: JSON, keys sorted. orjson (~1 µs against json's ~9
+    on every scan): nothing hashes these bytes, the agent and central parse them."""
+    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
 def movement_hash(previous: str, row: Mapping[str, Any]) -> str:
@@ -152,7 +159,7 @@ def write_event(tx: Tx, event: Event, actor: Actor) -> int:
             event.order_id,
             event.line_id,
             event.sku,
-            json.dumps(payload, sort_keys=True),
+            payload_text(payload),
         ),
     )
     return int(seq)
@@ -184,7 +191,7 @@ def replay_event(tx: Tx, event: Mapping[str, Any]) -> None:
             event.get("order_id"),
             None,
             event.get("sku"),
-            json.dumps(payload, sort_keys=True),
+            payload_text(payload),
             tx.at,
         ),
     )

@@ -39,6 +39,11 @@ log = logging.getLogger("edge.store.writer")
 T = TypeVar("T")
 _LEN = struct.Struct("<I")
 _STATS = -1  # the frame after a batch's answers: the child writer's counters
+_KEEP = -2  # a frame giving the child a value to keep: later commands name it by its number
+KEPT_MOST = 16  # values kept at once: beyond, the table starts afresh (a config reload's worth)
+# Types whose values a command names instead of carrying (`keep_in_writer`): the floor's
+# settings, the same frozen object with every scan (~10 µs to pickle and as much to unpickle).
+_KEPT_TYPES: set[type] = set()
 RESTART_S = 0.25  # a child that died is started again after this long (not in a tight loop)
 # Imported by the child as it starts, while the server is still starting: the module of the
 # command it runs most (the scan), which would otherwise be imported by its first scan (~0.7 s).
@@ -48,6 +53,26 @@ WARM = ("edge.service.scans",)
 def turns_file(db: Path) -> Path:
     """The lock file both writers of `db` take turns on (see `Writer`'s `turns`)."""
     return db.with_name(db.name + "-writer.lock")
+
+
+def keep_in_writer(cls: type[T]) -> type[T]:
+    """Class decorator: a value of `cls` in a command's arguments is sent to the writer process
+    once and kept there; the commands after it name it. For frozen values that many commands
+    share (by identity: a changed one is a new object, sent anew)."""
+    _KEPT_TYPES.add(cls)
+    return cls
+
+
+class Kept:
+    """A command's argument that the writer process holds already (sent before as `_KEEP`)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+
+    def __reduce__(self) -> tuple[type[Kept], tuple[int]]:
+        return (Kept, (self.key,))
 
 
 def _frame(obj: Any) -> bytes:
@@ -145,6 +170,7 @@ class ProcessWriter:
             turns=turns_file(self._path),
         )
         self._ids = itertools.count()
+        self._kept: dict[int, tuple[Any, Kept]] = {}  # id(value) -> (value, its name there)
         self._waiting: dict[int, Future[Any]] = {}
         self._send_lock = threading.Lock()
         self._closing = False
@@ -169,6 +195,7 @@ class ProcessWriter:
         ]
         self._proc = subprocess.Popen(cmd, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
         theirs.close()
+        self._kept = {}  # a new child keeps nothing yet
         self._sock = ours
         self._reader = threading.Thread(
             target=self._read, args=(ours, self._proc), name="edge-writer-answers", daemon=True
@@ -240,10 +267,11 @@ class ProcessWriter:
         fut: Future[T] = Future()
         fut.set_running_or_notify_cancel()
         n = next(self._ids)
-        # the command pickled apart, so the child can answer one it cannot unpickle; what
-        # cannot be pickled raises here, to the caller
-        frame = _frame((n, pickle.dumps((fn, args), protocol=5)))
         with self._send_lock:
+            # the command pickled apart, so the child can answer one it cannot unpickle; what
+            # cannot be pickled raises here, to the caller
+            keep, args = self._naming_kept(args)
+            frame = keep + _frame((n, pickle.dumps((fn, args), protocol=5)))
             self._waiting[n] = fut
             try:
                 self._sock.sendall(frame)
@@ -254,6 +282,26 @@ class ProcessWriter:
 
     async def run_call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.wrap_future(self.submit_call(fn, *args))
+
+    def _naming_kept(self, args: tuple[Any, ...]) -> tuple[bytes, tuple[Any, ...]]:
+        """`args` with each value of a kept type named (`Kept`), and the `_KEEP` frames of
+        those the child does not hold yet (sent before the command; under the send lock)."""
+        if not any(type(a) in _KEPT_TYPES for a in args):
+            return b"", args
+        frames, named = [], []
+        for a in args:
+            if type(a) not in _KEPT_TYPES:
+                named.append(a)
+                continue
+            held = self._kept.get(id(a))
+            if held is None or held[0] is not a:
+                if len(self._kept) >= KEPT_MOST:
+                    self._kept = {}
+                held = (a, Kept(next(self._ids)))
+                frames.append(_frame((_KEEP, pickle.dumps((held[1].key, a), protocol=5))))
+                self._kept[id(a)] = held
+            named.append(held[1])
+        return b"".join(frames), tuple(named)
 
     @property
     def commits(self) -> int:
@@ -304,6 +352,10 @@ class _Served(Writer):
     batch (up to max_batch; the socket's buffer is the queue), committed as the thread writer
     commits its queue; the batch's answers then go back in one write."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept: dict[int, Any] = {}  # the values the server sent once (`_KEEP`), by number
+
     def serve(self, sock: socket.socket) -> None:
         frames = Frames(sock)
         while True:
@@ -330,7 +382,12 @@ class _Served(Writer):
         for data in batch:
             n, command = pickle.loads(data)
             try:
+                if n == _KEEP:
+                    self._keep(command)
+                    continue
                 fn, args = pickle.loads(command)
+                if any(type(a) is Kept for a in args):
+                    args = tuple(self.kept[a.key] if type(a) is Kept else a for a in args)
             except Exception as err:  # noqa: BLE001 - e.g. a function this process cannot import
                 out.append(_answered(n, False, RuntimeError(f"not a command: {err!r}")))
                 continue
@@ -347,6 +404,14 @@ class _Served(Writer):
             except Exception as err:  # noqa: BLE001 - an answer that cannot be pickled
                 out.append(_answered(n, False, RuntimeError(f"unsendable answer: {err!r}")))
         self._send(sock, out)
+
+    def _keep(self, data: bytes) -> None:
+        """A `_KEEP` frame: the value later commands name by its number. The server names only
+        the last KEPT_MOST it sent, so older ones may go."""
+        key, value = pickle.loads(data)
+        self.kept[key] = value
+        while len(self.kept) > 2 * KEPT_MOST:
+            del self.kept[next(iter(self.kept))]
 
     def _send(self, sock: socket.socket, out: list[bytes]) -> None:
         """`out` and then the writer's counters, in one write."""
@@ -398,4 +463,6 @@ def serve(
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     a = sys.argv[1:]
-    serve(a[0], int(a[1]), int(a[2]), int(a[3]), float(a[4]), a[5])
+    # run as the module the server pickles its names from (`Kept`), not as __main__'s copy
+    child = importlib.import_module("edge.store.writer_process")
+    child.serve(a[0], int(a[1]), int(a[2]), int(a[3]), float(a[4]), a[5])
