@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from edge.store.writer import Tx
+
+
+def _state_text(state: dict[str, Any]) -> str:
+    """A task's state as stored: JSON by orjson (read and written on every scan; ~1 µs against
+    json's ~4; SQLite's json_extract reads it the same)."""
+    return orjson.dumps(state, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 @dataclass(frozen=True)
@@ -22,7 +29,7 @@ def open_work_session(tx: Tx | sqlite3.Connection, token_hash: str) -> WorkSessi
         "SELECT id, workflow, state FROM work_sessions WHERE login_token_hash = ? AND ended_at IS NULL",
         (token_hash,),
     ).fetchone()
-    return WorkSession(row["id"], row["workflow"], json.loads(row["state"])) if row else None
+    return WorkSession(row["id"], row["workflow"], orjson.loads(row["state"])) if row else None
 
 
 def start_work_session(
@@ -37,7 +44,7 @@ def start_work_session(
     cur = tx.execute(
         "INSERT INTO work_sessions (login_token_hash, workflow, state, started_at, updated_at)"
         " VALUES (?,?,?,?,?) RETURNING id",
-        (token_hash, workflow, json.dumps(state), now, now),
+        (token_hash, workflow, _state_text(state), now, now),
     )
     return WorkSession(int(cur.fetchone()[0]), workflow, state)
 
@@ -45,5 +52,5 @@ def start_work_session(
 def save_state(tx: Tx, session_id: int, state: dict[str, Any]) -> None:
     tx.execute(
         "UPDATE work_sessions SET state = ?, updated_at = ? WHERE id = ?",
-        (json.dumps(state), tx.at, session_id),
+        (_state_text(state), tx.at, session_id),
     )
