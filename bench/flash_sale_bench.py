@@ -264,7 +264,7 @@ def taken_in(result: dict[str, Any]) -> bool:
     201, 99 % of them within 100 ms, none oversold. `orders_per_s` (answers over the window, which
     ends with the last answer) stays a little under the rate sent even for the no-op: the window
     is `--seconds` plus the last answers' latency (bench/README.md, "Session 31")."""
-    return (
+    return bool(
         result["sent_per_s"] >= TARGET["orders_per_s"]
         and result["errors"] == 0
         and result["p99_ms"] < TARGET["p99_ms"]
