@@ -285,11 +285,26 @@ def rss_mb(pid: int) -> dict[str, Any]:
     server's with its writer process's added (`[store] writer = "process"`; the peaks' sum is an
     upper bound, as the two need not peak together), and the writer process's apart."""
     found = process_memory(pid)
-    writer = [process_memory(child) for child in children(pid)]
+    kids = children(pid)
+    writer = [process_memory(child) for child in kids]
     if writer and found["rss_mb"] is not None:
         for key in ("rss_mb", "rss_peak_mb"):
             found[key] = round(found[key] + sum(w[key] or 0 for w in writer), 1)
-    return found | {"writer_process_rss_mb": round(sum(w["rss_mb"] or 0 for w in writer), 1)}
+    return found | {
+        "writer_process_rss_mb": round(sum(w["rss_mb"] or 0 for w in writer), 1),
+        # each page once, shared ones (libpython, SQLite, the shared libraries) split between
+        # the processes mapping them: what the two together take from the box, now
+        "pss_mb": round(sum(_pss_kb(p) for p in (pid, *kids)) / 1024, 1),
+    }
+
+
+def _pss_kb(pid: int) -> int:
+    """A process's proportional set size (Linux /proc/PID/smaps_rollup), in kB; 0 if unknown."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
 
 
 async def fill_totes(

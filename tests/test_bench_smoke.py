@@ -105,6 +105,7 @@ def test_the_floor_bench_reports_each_role_the_noop_and_the_edges_memory(tmp_pat
     assert late <= noop["generator"].keys() and late <= floor["generator"].keys()
     assert report["rss_peak_mb"] > 0
     assert report["writer"] == "process" and report["writer_process_rss_mb"] > 0
+    assert 0 < report["pss_mb"] <= report["rss_mb"]
     assert report["targets_met"].keys() == {"p99_under_10_ms", "no_errors", "rss_under_200_mb"}
     assert (report["server_exit"], report["verify_ok"]) == (0, True)
 
