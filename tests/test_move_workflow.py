@@ -4,6 +4,7 @@ sequences that must never move more than was free at the source."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import asdict, dataclass
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.ledger import Bucket, Movement, Place, Stock
 from edge.domain.move import TRANSITIONS, MoveContext, MoveSession, decide_move, transition_kind
 from edge.domain.scan import Scan
+from edge.service.workflows import state_json
 
 
 def scan(kind: str, key: str, code: str | None = None, **extra) -> Classified:
@@ -187,3 +189,29 @@ def test_random_scans_never_move_more_than_was_free_at_the_source(scans) -> None
 
     assert sum(stock.balances.values()) == sum(START.balances.values())
     assert stock.free("S1", "A") >= 0 and stock.reserved == START.reserved
+
+
+@dataclass(frozen=True)
+class _Nested:
+    inner: MoveSession
+    seen: tuple[str, ...]
+    by_name: dict[str, int]
+
+
+@given(
+    st.sampled_from(["source", "target", "items"]),
+    st.text(),
+    st.text(),
+    st.integers(),
+    st.lists(st.text(max_size=3), max_size=3),
+)
+def test_a_task_state_is_stored_as_asdict_would_write_it_nested_or_flat(
+    step: str, source: str, target: str, moved: int, seen: list[str]
+) -> None:
+    flat = MoveSession(step, source, target, moved)  # type: ignore[arg-type]
+    nested = _Nested(flat, tuple(seen), {s: len(s) for s in seen})
+
+    assert state_json(flat) == asdict(flat)
+    assert state_json(nested) == asdict(nested)
+    assert state_json(nested)["inner"] == asdict(flat)  # a dict, not the dataclass itself
+    assert state_json(nested)["by_name"] is not nested.by_name  # copied, as asdict does

@@ -55,7 +55,7 @@ def _move_item(s: MoveSession, scan: Classified, ctx: MoveContext) -> Decision[M
     qty = scan.quantity or 1
     cmd = MoveStock(scan.key, s.source, s.target, qty, lot=scan.lot or None)
     moved = move_stock(ctx.stock, cmd, lot_order=list(ctx.lot_order))
-    new = replace(s, moved=s.moved + qty)
+    new = MoveSession(s.step, s.source, s.target, s.moved + qty)  # replace(), without its cost
     params = _where(new) | {"sku": scan.key, "qty": qty}
     return Decision(new, moved.events, feedback=Feedback("good", "item_moved", params))
 

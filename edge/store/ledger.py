@@ -127,23 +127,10 @@ def apply_decision(tx: Tx, decision: Decision[Any], actor: Actor) -> list[int]:
 
 def write_event(tx: Tx, event: Event, actor: Actor) -> int:
     """Append one outbox event and the movements it carries; balances follow in the same step."""
-    edge_id, epoch = edge_identity(tx)
+    _edge_id, epoch = edge_identity(tx)
     seq = _next_seq(tx, epoch)
     at = tx.at
     moved = [_write_movement(tx, m, actor, epoch=epoch, seq=seq, at=at) for m in event.movements]
-    envelope = {
-        "event_id": str(uuid.uuid4()),
-        "edge_id": edge_id,
-        "epoch": epoch,
-        "seq": seq,
-        "schema_version": SCHEMA_VERSION,
-        "type": event.type,
-        "occurred_at": at,
-        "scan_id": actor.scan_id,
-        "order_id": event.order_id,
-        "order_line_id": event.line_id,
-        "sku": event.sku,
-    }
     payload = dict(event.payload) | {"movements": moved, "operator_id": actor.operator_id}
     tx.execute(
         "INSERT INTO outbox (epoch, seq, event_id, type, schema_version, occurred_at, scan_id,"
@@ -151,7 +138,7 @@ def write_event(tx: Tx, event: Event, actor: Actor) -> int:
         (
             epoch,
             seq,
-            envelope["event_id"],
+            str(uuid.uuid4()),
             event.type,
             SCHEMA_VERSION,
             at,
@@ -224,6 +211,10 @@ def _side(side: Place | Account) -> tuple[str, str, str]:
     return (side.location, side.container, side.bucket.value)
 
 
+# The movement row's columns in the order `_write_movement` builds it (its hash last).
+_INSERT_MOVEMENT = f"INSERT INTO movements ({', '.join(HASHED)}, hash) VALUES ({', '.join('?' * (len(HASHED) + 1))})"
+
+
 def _write_movement(
     tx: Tx, m: Movement, actor: Actor, *, epoch: int, seq: int, at: str
 ) -> dict[str, Any]:
@@ -254,11 +245,7 @@ def _write_movement(
     }
     row["hash"] = movement_hash(last_hash, row)
     tx.memo["tail"] = (row["id"], row["hash"])
-    columns = ", ".join(row)
-    tx.execute(
-        f"INSERT INTO movements ({columns}) VALUES ({', '.join('?' * len(row))})",
-        list(row.values()),
-    )
+    tx.execute(_INSERT_MOVEMENT, list(row.values()))
     if isinstance(m.source, Place):
         _add_balance(tx, m.sku, m.source, m.lot, -m.qty)
     if isinstance(m.target, Place):

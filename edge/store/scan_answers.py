@@ -25,9 +25,13 @@ class Answer:
 _BODY = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
+# json, not orjson: the digest of a scan retried across an upgrade must not change. The encoder
+# json.dumps(payload, sort_keys=True) builds anew on every call, made once (the same text).
+_DIGEST = json.JSONEncoder(sort_keys=True)
+
+
 def request_hash(payload: dict[str, Any]) -> str:
-    # json, not orjson: the digest of a scan retried across an upgrade must not change
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(_DIGEST.encode(payload).encode()).hexdigest()
 
 
 def find_answer(tx: Tx | sqlite3.Connection, key: str) -> tuple[str, Answer] | None:
