@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from edge.config import Settings
 from edge.domain.count import CountHeld, count_held
 from edge.domain.cycle_count import (
     CountLine,
@@ -30,6 +29,9 @@ from edge.store.database import Store
 from edge.store.ledger import Actor, apply_decision, load_stock_rows, utc
 from edge.store.operators import parse_utc
 from edge.store.writer import Tx
+
+if TYPE_CHECKING:  # not imported by the writer process (tests/test_writer_imports.py)
+    from edge.config import Settings
 
 
 def record_count(tx: Tx, task_id: int, found: int, actor: Actor) -> dict[str, Any]:

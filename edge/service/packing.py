@@ -8,12 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from edge.config import Settings
-from edge.config.devices import PrinterSettings
-from edge.config.sections import PackingSettings
-from edge.devices.scale import ScaleReader
 from edge.domain.classify import Classified
 from edge.domain.decision import Decision
 from edge.domain.errors import EdgeError
@@ -39,14 +35,8 @@ from edge.domain.parcel import (
 )
 from edge.domain.parcel import close_parcel as close_parcel_decision
 from edge.domain.weight import typed_weight_needs
-from edge.service.approval import approve
-from edge.service.auth import AuthSettings
-from edge.service.carriers import Carrier, OfflineCarrier
 from edge.service.commands import refusal_body, run_once
-from edge.service.documents import packing_slip_document, waybill_document
 from edge.service.floor import FloorSettings
-from edge.service.printing import Spooler
-from edge.service.throttle import SourceThrottle
 from edge.store import packing as store
 from edge.store import print_jobs
 from edge.store.catalog import product_names
@@ -58,8 +48,21 @@ from edge.store.picking import zones_of
 from edge.store.scan_answers import Answer, find_answer, request_hash
 from edge.store.work_sessions import WorkSession, open_work_session, save_state
 from edge.store.writer import Tx
-from labels.document import Address, Waybill
-from labels.packing_slip import PackingSlip, SlipLine, self_service_url
+
+# Kept out of the writer process (it imports this module with the scan's workflows): the
+# settings, devices, carriers, printing and the labels are imported where a close or a print
+# uses them (tests/test_writer_imports.py holds the child to it).
+if TYPE_CHECKING:
+    from edge.config import Settings
+    from edge.config.devices import PrinterSettings
+    from edge.config.sections import PackingSettings
+    from edge.devices.scale import ScaleReader
+    from edge.service.auth import AuthSettings
+    from edge.service.carriers import Carrier
+    from edge.service.printing import Spooler
+    from edge.service.throttle import SourceThrottle
+    from labels.document import Waybill
+    from labels.packing_slip import PackingSlip
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,9 @@ class PackSettings:
 
     @classmethod
     def of(cls, settings: Settings) -> PackSettings:
+        # here, not at the top: kept out of the writer process (test_writer_imports)
+        from edge.service.auth import AuthSettings
+
         return cls(
             settings.packing,
             settings.printers,
@@ -357,6 +363,9 @@ async def close_parcel(
         throttle=bench.throttle,
         sources=sources,
     )
+    # here, not at the top: kept out of the writer process (test_writer_imports)
+    from edge.service.carriers import OfflineCarrier
+
     carrier = bench.carrier
     issue = carrier.issue if isinstance(carrier, OfflineCarrier) else None
     tracking = (
@@ -437,6 +446,9 @@ async def weigh(
         return Weighed(typed_g, source)
     if approval is None:
         raise EdgeError("supervisor_needed", why="scale_live" if live else "site_rule")
+    # here, not at the top: kept out of the writer process (test_writer_imports)
+    from edge.service.approval import approve
+
     approved = await approve(
         store,
         settings.auth,
@@ -586,6 +598,9 @@ def _queue_labels(
 ) -> tuple[int, int | None]:
     """Queue the parcel's waybill, to the address `to` (as it stands now), and, where the site
     prints them, its packing slip after it on the same printer: (waybill job, slip job)."""
+    # here, not at the top: kept out of the writer process (test_writer_imports)
+    from edge.service.documents import packing_slip_document, waybill_document
+
     documents = [("waybill", waybill_document(_waybill(tx, order_id, parcel, to, rules)))]
     if rules.packing_slip:
         slip = _packing_slip(tx, order_id, parcel, to, rules)
@@ -609,6 +624,9 @@ def _queue_labels(
 def _waybill(
     tx: Tx, order_id: str, parcel: ParcelInfo, to: Mapping[str, Any], rules: PackRules
 ) -> Waybill:
+    # here, not at the top: kept out of the writer process (test_writer_imports)
+    from labels.document import Address, Waybill
+
     recipient = Address(
         to.get("name", ""),
         to.get("address", ""),
@@ -639,6 +657,9 @@ def _packing_slip(
 ) -> PackingSlip:
     """The parcel's lines (one a SKU, its lots added up) with the products' names, and the
     QR code of central's self-service returns page for the order when one is configured."""
+    # here, not at the top: kept out of the writer process (test_writer_imports)
+    from labels.packing_slip import PackingSlip, SlipLine, self_service_url
+
     names = product_names(tx, sorted({c.sku for c in parcel.contents}))
     qty: dict[str, int] = {}
     for content in parcel.contents:

@@ -5,9 +5,8 @@ released ones, and the orders that will miss their cut-off (for the exceptions s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from edge.config import Settings
 from edge.domain.errors import EdgeError
 from edge.domain.exceptions import Condition
 from edge.domain.wave import (
@@ -25,6 +24,9 @@ from edge.domain.wave import (
 from edge.store import waves as store
 from edge.store.database import Store
 from edge.store.writer import Tx
+
+if TYPE_CHECKING:  # not imported by the writer process (tests/test_writer_imports.py)
+    from edge.config import Settings
 
 
 def rules_of(settings: Settings) -> WaveRules:

@@ -1,0 +1,41 @@
+"""The writer process imports what a scan's write needs and not the rest of the edge: the
+labels and their renderers (reportlab, PIL, python-barcode) and the configuration's models stay
+in the server, which renders and prints (issue 23: the edge's memory with the writer process)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from edge.store.database import Store
+from edge.store.writer import Tx
+
+# Loaded by the server only: a print, a close's documents, the settings' models.
+SERVER_ONLY = ("reportlab", "PIL", "barcode", "labels", "edge.config", "edge.service.documents")
+
+
+def loaded(_tx: Tx) -> list[str]:
+    """The modules of the process this command runs in."""
+    return sorted(sys.modules)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "edge.db", writer="process")
+    yield s
+    s.close()
+
+
+def test_the_writer_process_has_the_scan_path_but_not_the_labels_or_the_settings(
+    store: Store,
+) -> None:
+    modules = store.writer.submit_call(loaded).result()
+
+    assert "edge.service.scans" in modules  # warmed: the scan's whole write path
+    assert "edge.service.workflows" in modules
+    heavy = [m for m in modules if m.split(".")[0] in SERVER_ONLY or m in SERVER_ONLY]
+    heavy += [m for m in modules if any(m.startswith(s + ".") for s in SERVER_ONLY)]
+    assert sorted(set(heavy)) == []
