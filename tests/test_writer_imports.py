@@ -1,25 +1,30 @@
 """The writer process imports what a scan's write needs and not the rest of the edge: the
-labels and their renderers (reportlab, PIL, python-barcode) and the configuration's models stay
-in the server, which renders and prints (issue 23: the edge's memory with the writer process)."""
+labels and their renderers (reportlab, PIL, python-barcode), the configuration's models and the
+migrations' sqlite_utils stay in the server, which renders, prints and migrates (issue 23: the edge's memory with the writer process)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from edge.store.database import Store
-from edge.store.writer import Tx
+from tests.writer_modules import loaded
 
-# Loaded by the server only: a print, a close's documents, the settings' models.
-SERVER_ONLY = ("reportlab", "PIL", "barcode", "labels", "edge.config", "edge.service.documents")
-
-
-def loaded(_tx: Tx) -> list[str]:
-    """The modules of the process this command runs in."""
-    return sorted(sys.modules)
+# Loaded by the server only: a print, a close's documents, the settings' models, migrations.
+SERVER_ONLY = (
+    "reportlab",
+    "PIL",
+    "barcode",
+    "labels",
+    "edge.config",
+    "edge.service.documents",
+    "sqlite_utils",
+    "click",
+    "pluggy",
+    "dateutil",
+)
 
 
 @pytest.fixture

@@ -8,10 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from edge.files import private_database
-from edge.store.schema import migrate
 
 # synchronous=FULL: an acknowledged scan must survive a power cut, so every commit waits for
 # the WAL fsync. busy_timeout: readers and the admin CLI wait instead of failing.
@@ -48,6 +45,13 @@ def open_database(path: Path | str, *, busy_timeout_ms: int = 5000) -> list[str]
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        # here, not at the top: sqlite_utils (click, pluggy, dateutil) stays out of the writer
+        # process, which never migrates (test_writer_imports)
+        from sqlite_utils import Database
+
+        # the migrations import sqlite_utils too (same reason)
+        from edge.store.schema import migrate
+
         return migrate(Database(conn))
     finally:
         conn.close()
