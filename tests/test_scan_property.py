@@ -3,14 +3,14 @@
 # alphanumeric AI values per Figure 7.11-1 (CSET 82), variable-length values ended by FNC1 (GS)
 # unless last (§7.8.6), dates YYMMDD with day "00" meaning the month's last day (§3.4.5).
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from edge.domain.gtin import check_digit, normalise_gtin
-from edge.domain.scan import parse_scan
+from edge.domain.scan import Scan, parse_scan
 
 CSET_82 = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
 GS = "\x1d"
@@ -143,3 +143,18 @@ def test_a_plain_gtin_with_a_wrong_check_digit_is_raw_and_names_the_right_one(
     scan = parse_scan(payload + wrong)
 
     assert (scan.kind, scan.gtin, scan.check_digit_error) == ("raw", None, right)
+
+
+@given(
+    st.sampled_from([7, 11, 12, 13]).flatmap(
+        lambda n: st.text("0123456789", min_size=n, max_size=n)
+    )
+)
+def test_a_plain_gtin_reads_as_the_raw_scan_with_only_its_kind_and_gtin_set(payload: str) -> None:
+    raw = payload + check_digit(payload)
+    scan = parse_scan(raw)
+    assume(scan.kind == "gtin")  # a few digit strings read as GS1 element strings instead
+
+    assert scan == replace(
+        Scan(raw=raw, code=raw, kind="raw"), kind="gtin", gtin=normalise_gtin(raw)
+    )

@@ -175,7 +175,9 @@ def _plain_scan(base: Scan) -> Scan:
         return _gs1_scan(base, _read_gs1(body))
     gtin = normalise_gtin(body)
     if gtin is not None:
-        return replace(base, kind="gtin", gtin=gtin)
+        # replace(base, kind="gtin", gtin=gtin), built directly (~6 µs → ~2, on every item scan):
+        # parse_scan's base sets nothing more than these
+        return Scan(base.raw, base.code, "gtin", symbology=base.symbology, gtin=gtin)
     reading = _vouched_gs1(base)
     if reading is not None:
         return reading
