@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from edge.store.database import Store
+from edge.store.writer_process import ProcessWriter
 from tests.writer_modules import loaded
 
 # Loaded by the server only: a print, a close's documents, the settings' models, migrations.
@@ -44,3 +45,17 @@ def test_the_writer_process_has_the_scan_path_but_not_the_labels_or_the_settings
     heavy = [m for m in modules if m.split(".")[0] in SERVER_ONLY or m in SERVER_ONLY]
     heavy += [m for m in modules if any(m.startswith(s + ".") for s in SERVER_ONLY)]
     assert sorted(set(heavy)) == []
+
+
+def resident_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def test_the_writer_process_gives_back_what_its_start_up_imports_freed(store: Store) -> None:
+    """biip decompresses and parses its GS1 tables as the scan path is imported; the memory this
+    frees goes back to the system (malloc_trim) instead of staying in the child's RSS (~7 MB)."""
+    store.writer.submit_call(loaded).result()  # the child has started and warmed
+    assert isinstance(store.writer, ProcessWriter)
+
+    assert resident_mb(store.writer._proc.pid) < 42

@@ -18,6 +18,8 @@ it holds, sees its socket close and exits.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import gc
 import importlib
 import itertools
 import logging
@@ -435,6 +437,16 @@ def _named(name: str) -> Any:
     return found
 
 
+def _give_back_freed_memory() -> None:
+    """Return to the system what the start-up imports freed (biip decompresses and parses its
+    GS1 tables: ~7 MB of the child's RSS stays mapped otherwise); glibc only, a no-op elsewhere."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(
     path: str, fd: int, max_batch: int, busy_timeout_ms: int, probe_s: float, probe: str
 ) -> None:
@@ -443,6 +455,7 @@ def serve(
     full."""
     for name in WARM:
         importlib.import_module(name)
+    _give_back_freed_memory()
 
     sock = socket.socket(fileno=fd)
     writer = _Served(
