@@ -7,11 +7,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
 from kernel.serving import bind
+
+if TYPE_CHECKING:
+    from edge.config import Settings
+    from edge.store.database import Store
 
 
 @contextmanager
@@ -36,3 +40,19 @@ def serving(app: Any, *, http: Any = "auto") -> Iterator[tuple[str, int]]:
         server.should_exit = True
         thread.join(timeout=20)
         sock.close()
+
+
+@contextmanager
+def serving_edge(settings: Settings, seed: Any) -> Iterator[tuple[str, Store]]:
+    """The edge's app over a new store of `settings`, `seed`ed through its writer, served until
+    the block ends; yields (base URL, store)."""
+    from edge.api.app import create_app
+    from edge.store.database import Store
+
+    store = Store(settings.db_path)
+    store.writer.call(seed)
+    try:
+        with serving(create_app(settings, store=store)) as (host, port):
+            yield f"http://{host}:{port}", store
+    finally:
+        store.close()

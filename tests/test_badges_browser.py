@@ -12,11 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from edge.api.app import create_app
 from edge.config import load_settings
 from edge.store.database import Store
 from tests.browser import ANSWER_TIMEOUT_MS, HANDHELD, Handheld
-from tests.live import serving
+from tests.live import serving_edge
 from tests.support import PIN, new_device, seed_floor
 from tests.test_terminal_a11y_browser import axe
 
@@ -37,13 +36,8 @@ def edge(tmp_path: Any) -> Iterator[tuple[str, Store]]:
             "report.schedule": "",
         },
     )
-    store = Store(settings.db_path)
-    store.writer.call(seed_floor)
-    try:
-        with serving(create_app(settings, store=store)) as (host, port):
-            yield f"http://{host}:{port}", store
-    finally:
-        store.close()
+    with serving_edge(settings, seed_floor) as served:
+        yield served
 
 
 def lock_by_wrong_pins(base: str, badge: str) -> None:

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 
-from edge.api.app import create_app
 from edge.config import load_settings
 from edge.store.database import Store
 from tests.browser import ANSWER_TIMEOUT_MS, HANDHELD, Handheld
-from tests.live import serving
+from tests.live import serving_edge
 from tests.support import PIN, seed_floor
 from tests.test_terminal_a11y_browser import axe, dismiss
 
@@ -34,13 +33,8 @@ def edge(tmp_path: Any) -> Iterator[tuple[str, Store]]:
         env={},
         overrides={"edge.data_dir": tmp_path, "auth.pin_hash_cost": 10, "report.schedule": ""},
     )
-    store = Store(settings.db_path)
-    store.writer.call(seed_floor)
-    try:
-        with serving(create_app(settings, store=store)) as (host, port):
-            yield f"http://{host}:{port}/ui/", store
-    finally:
-        store.close()
+    with serving_edge(settings, seed_floor) as (url, store):
+        yield f"{url}/ui/", store
 
 
 def short_pick_raised(store: Store) -> int:

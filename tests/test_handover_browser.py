@@ -13,11 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from edge.api.app import create_app
 from edge.store.database import Store
 from tests.browser import ANSWER_TIMEOUT_MS, HANDHELD, Handheld
 from tests.handover_support import handover_settings, packed_parcel
-from tests.live import serving
+from tests.live import serving_edge
 from tests.support import PIN, Floor, seed_floor
 
 pytestmark = pytest.mark.slow
@@ -29,13 +28,8 @@ def edge(tmp_path: Path) -> Iterator[tuple[str, Store]]:
     cutoff = (datetime.now(UTC) - timedelta(hours=1)).strftime("%H:%M")  # passed an hour ago
     waves = settings.waves.model_copy(update={"cutoffs": f"Edge Post={cutoff}, SF=23:59"})
     settings = settings.model_copy(update={"waves": waves})
-    store = Store(settings.db_path)
-    store.writer.call(seed_floor)
-    try:
-        with serving(create_app(settings, store=store)) as (host, port):
-            yield f"http://{host}:{port}", store
-    finally:
-        store.close()
+    with serving_edge(settings, seed_floor) as served:
+        yield served
 
 
 def test_a_packer_bags_parcels_is_stopped_at_another_carriers_and_close_out_shows_the_missed_one(
