@@ -70,9 +70,10 @@ def test_the_pick_bench_reports_every_kind_of_scan_and_a_verified_ledger(tmp_pat
 
 
 def test_the_pick_bench_picks_a_released_single_item_wave_on_carts(tmp_path: Path) -> None:
-    # 3 s, not 1: on a loaded CI machine the writer process's start-up and a cart of 20 orders'
-    # start took the whole of one second (every order still 'released')
-    args = ("--clients", "1", "--seconds", "3", "--orders", "300", "--single-item")
+    # 2 s, not 1: on a loaded CI machine the writer process's start-up and a cart of 20 orders'
+    # start took the whole of one second (every order still 'released'); 1,000 orders so that
+    # an idle machine (~250 orders a second with one picker) does not run dry
+    args = ("--clients", "1", "--seconds", "2", "--orders", "1000", "--single-item")
     report = bench(tmp_path, "pick_bench.py", *args)
 
     (phase,) = report["results"]
