@@ -9,13 +9,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.requests import ClientDisconnect
 
 from central_sync.server.messages import CATALOGUE, render
 from central_sync.store.db import DatabaseBusy, StorageFull
 from kernel import http
 from kernel.http import problem_response
-from kernel.http_protocol import TIMED_OUT, UNPARSEABLE, problem_protocol
+from kernel.http_protocol import UNPARSEABLE, problem_protocol
 from kernel.messages import LANGUAGES, normalise_language
 from kernel.problems import Refusal, problem_document
 
@@ -115,21 +114,6 @@ def install(
 ) -> None:
     """Register the handlers that answer every error as problem+json, each `count`ed by its
     code; refuse bodies over `max_body_bytes`."""
-
-    @app.exception_handler(ClientDisconnect)
-    async def hung_up(request: Request, _: ClientDisconnect) -> Response:
-        # An edge that times out or loses its link mid-request is the network's ordinary
-        # weather, not a fault of central: nothing was applied, and it will send again. A body
-        # central cut for being too slow was logged once already (kernel/http_protocol.py).
-        if request.scope.get(TIMED_OUT):
-            return Response(status_code=499)
-        log.warning(
-            "client %s hung up during %s %s; nothing applied",
-            request.client.host if request.client else "?",
-            request.method,
-            request.url.path,
-        )
-        return Response(status_code=499)
 
     @app.exception_handler(DatabaseBusy)
     async def busy(request: Request, exc: DatabaseBusy) -> Response:
