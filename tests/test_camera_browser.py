@@ -289,6 +289,8 @@ def test_a_decoder_that_does_not_load_is_said_and_the_camera_is_let_go(
 
     assert code == "camera_decoder_failed"
     assert "did not load" in text and "Type code" in text
+    # why, for whoever looks in: the browser's own words (a module that could not be fetched)
+    assert "import" in str(page.get_by_test_id("camera").get_attribute("data-decoder-error"))
     assert page.get_by_test_id("camera").get_attribute("data-state") == "off"
     assert page.evaluate("window.wt.camera.isOpen()") is False
     context.close()
@@ -300,6 +302,8 @@ def test_the_service_worker_keeps_the_decoder_so_the_camera_reads_with_the_edge_
     browser, video = camera
     with serving(WEB) as url:
         page = browser.new_context(**HANDHELD).new_page()
+        console: list[str] = []  # what the handheld said, for a failure to name
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
         page.goto(url)
         page.wait_for_function(
             "async () => (await caches.open('wt-zxing-wasm-3.1.6').then(c => c.keys())).length"
@@ -323,7 +327,7 @@ def test_the_service_worker_keeps_the_decoder_so_the_camera_reads_with_the_edge_
         "() => ({camera: {...document.querySelector('[data-testid=camera]')?.dataset},"
         " feedback: document.querySelector('[data-testid=feedback]')?.innerText})"
     )
-    assert shown["camera"].get("reads") == "1", shown
+    assert shown["camera"].get("reads") == "1", (shown, console)
     decoder = page.get_by_test_id("camera").get_attribute("data-decoder")
     closed = page.get_by_test_id("camera").get_attribute("data-state")
 

@@ -30,18 +30,23 @@ export function cameraButton(act) {
 /** The gate between the decoder and the scan path: offer(code, now, {another}) → true when the
  * code is a new scan. Any read pauses the camera PAUSE_MS; the same code as the last read is
  * refused until it has been out of sight HOLD_MS, unless `another` (the screen answered it and
- * asks for the next unit of it). */
+ * asks for the next unit of it). Out of sight is counted from the first decoded frame without
+ * it (frame(codes, now) for every frame): a phone that decodes a frame only every two seconds
+ * still reads a barcode held in view once, not once per frame. */
 export function createScanGate({ holdMs = HOLD_MS, pauseMs = PAUSE_MS } = {}) {
-  let last = null; // {code, seen}
+  let last = null; // {code, missing: when a decoded frame first lacked it, else null}
   let pausedUntil = -Infinity;
   return {
+    frame(codes, now) {
+      if (last && last.missing === null && !codes.includes(last.code)) last.missing = now;
+    },
     offer(code, now, { another = false } = {}) {
       const same = last?.code === code;
-      const gone = same ? now - last.seen : Infinity;
-      if (same) last.seen = now;
+      const gone = same && last.missing !== null ? now - last.missing : same ? 0 : Infinity;
+      if (same) last.missing = null;
       if (now < pausedUntil) return false;
       if (same && gone < holdMs && !another) return false;
-      last = { code, seen: now };
+      last = { code, missing: null };
       pausedUntil = now + pauseMs;
       return true;
     },
@@ -159,7 +164,9 @@ export function createCamera({ onCode, another = () => false, refuse, read = () 
     busy = true;
     try {
       if (video.readyState >= 2 && video.videoWidth) {
-        for (const code of await decoder.detect(frameOf(video))) {
+        const codes = await decoder.detect(frameOf(video));
+        gate.frame(codes, performance.now());
+        for (const code of codes) {
           if (code && stream && gate.offer(code, performance.now(), { another: another(code) })) {
             panel.dataset.reads = String(Number(panel.dataset.reads || 0) + 1);
             read();
@@ -201,7 +208,11 @@ export function createCamera({ onCode, another = () => false, refuse, read = () 
     stream = got;
     try {
       decoder = decoder || (await chooseDecoder());
-    } catch {
+    } catch (error) {
+      // why, for whoever looks in (the console, the panel's data-decoder-error): the screen says
+      // what to do next
+      console.warn("camera decoder did not load", error);
+      panel.dataset.decoderError = String(error?.message || error).slice(0, 300);
       if (mine !== opening) return;
       close();
       return problem("camera_decoder_failed");

@@ -186,9 +186,17 @@ check("a barcode held in view is one scan; it counts again only after HOLD_MS ou
   const gate = createScanGate();
   const seen = [];
   for (let t = 0; t <= 3000; t += 100) seen.push(gate.offer("4006381333931", t));
-  const back = gate.offer("4006381333931", 3000 + HOLD_MS - 1);
-  const gone = gate.offer("4006381333931", 3000 + HOLD_MS - 1 + HOLD_MS);
+  gate.frame([], 3100); // out of sight from here
+  const back = gate.offer("4006381333931", 3100 + HOLD_MS - 1);
+  gate.frame(["A-01-01"], 3200 + HOLD_MS);
+  const gone = gate.offer("4006381333931", 3200 + 2 * HOLD_MS);
   equal([seen.filter(Boolean).length, back, gone], [1, false, true]);
+});
+check("a slow decoder (a frame every 2 s) reads a barcode held in view once, not once a frame", () => {
+  const gate = createScanGate();
+  const reads = [0, 2000, 4000, 6000].map((t) => (gate.frame(["4006381333931"], t), gate.offer("4006381333931", t)));
+  gate.frame([], 6100);
+  equal([...reads, gate.offer("4006381333931", 6100 + HOLD_MS)], [true, false, false, false, true]);
 });
 check("after a read the camera pauses; another code then is taken", () => {
   const gate = createScanGate();
