@@ -19,14 +19,17 @@ import types
 from collections.abc import Iterator
 from concurrent.futures import wait
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 
 from edge.domain.errors import EdgeError
 from edge.service.floor import FloorSettings
 from edge.store.database import Store, meta_value
 from edge.store.importer import BadRow, ImportRefused
+from edge.store.scan_answers import Answer
 from edge.store.writer import Tx
 from edge.store.writer_process import ProcessWriter, WriterGone, turns_file
 from tests.servers import run_cli, seed, serve_edge, stopping, write_config
@@ -104,6 +107,15 @@ def test_a_refusal_pickles_with_its_code_params_extra_and_own_members() -> None:
         "products",
         [BadRow(4, "no sku")],
     )
+
+
+def test_an_answer_crosses_as_its_stored_text_and_reads_as_its_replay_would() -> None:
+    body = {"ok": True, "at": datetime(2026, 1, 2, tzinfo=UTC), "pair": (1, 2), 3: "x"}
+
+    again = pickle.loads(pickle.dumps(Answer(body, "wrong_item", False), protocol=5))
+
+    stored = '{"ok":true,"at":"2026-01-02 00:00:00+00:00","pair":[1,2],"3":"x"}'
+    assert (again, again.text) == (Answer(orjson.loads(stored), "wrong_item", False), stored)
 
 
 def test_a_command_the_writer_process_cannot_import_is_refused_and_the_next_one_runs(

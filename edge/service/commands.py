@@ -7,7 +7,14 @@ from typing import Any
 
 from edge.domain.errors import EdgeError
 from edge.store.database import Store
-from edge.store.scan_answers import Answer, find_answer, purge_answers, record_answer, request_hash
+from edge.store.scan_answers import (
+    Answer,
+    body_text,
+    find_answer,
+    purge_answers,
+    record_answer,
+    request_hash,
+)
 from edge.store.writer import Tx
 
 
@@ -33,9 +40,10 @@ def run_once(
         return prior[1]
     try:
         with tx.savepoint():
-            answer = Answer(decide())
+            body, code = decide(), ""
     except EdgeError as err:
-        answer = Answer(refusal(err), err.code)
+        body, code = refusal(err), err.code
+    answer = Answer(body, code, text=body_text(body))
     record_answer(
         tx,
         key,
