@@ -5,6 +5,7 @@ savepoint)."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import orjson
 
 from edge.domain.decision import Decision, Event
 from edge.domain.ledger import (
+    MAX_BALANCE,
     Account,
     Bucket,
     Key,
@@ -262,21 +264,33 @@ def _write_movement(
     }
 
 
+# A sum past MAX_BALANCE (or past int64, where SQLite makes it a float) becomes NULL, which the
+# NOT NULL on qty refuses (`_add_balance` says balance_out_of_range). Not `RETURNING qty` checked
+# in Python: RETURNING makes SQLite update in two passes through two temporary tables, ~25 µs
+# against ~3 for this statement.
+_ADD_BALANCE = (
+    f"UPDATE balances SET qty = CASE WHEN qty + ?1 <= {MAX_BALANCE} THEN qty + ?1 END"
+    " WHERE sku = ?2 AND location = ?3 AND container = ?4 AND lot = ?5 AND bucket = ?6"
+)
+
+
 def _add_balance(tx: Tx, sku: str, place: Place, lot: str, delta: int) -> None:
     # The CHECK (qty >= 0) on balances is the last line of defence behind the domain's rules;
-    # `check_balance` is the same for the top: past int64 SQLite would make the sum a float.
+    # the NOT NULL is the same for the top (`_ADD_BALANCE`), `check_balance` for a new row.
     key = (sku, place.location, place.container, lot, place.bucket.value)
-    row = tx.one(
-        "UPDATE balances SET qty = qty + ? WHERE sku = ? AND location = ? AND container = ?"
-        " AND lot = ? AND bucket = ? RETURNING qty",
-        (delta, *key),
-    )
-    if row is None:
+    try:
+        updated = tx.execute(_ADD_BALANCE, (delta, *key)).rowcount
+    except sqlite3.IntegrityError as exc:
+        if "NOT NULL" not in str(exc):
+            raise
+        check_balance(key, None)  # raises balance_out_of_range
+        raise
+    if not updated:
         tx.execute(
             "INSERT INTO balances (sku, location, container, lot, bucket, qty) VALUES (?,?,?,?,?,?)",
             (*key, delta),
         )
-    check_balance(key, delta if row is None else row[0])
+        check_balance(key, delta)
 
 
 def _reserve(tx: Tx, r: Reservation) -> None:

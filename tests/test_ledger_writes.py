@@ -1,0 +1,66 @@
+"""The ledger's writes in the store (edge/store/ledger.py) on a real SQLite file: the balance
+guard at the top of the range."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge.domain.decision import Decision, Event
+from edge.domain.errors import EdgeError
+from edge.domain.ledger import MAX_BALANCE, Account, Bucket, Movement, Place
+from edge.store import catalog
+from edge.store.database import Store
+from edge.store.ledger import Actor, apply_decision, load_stock_rows
+from edge.store.writer import Tx
+from tests.support import snapshot
+
+BIN = Place("A-01", Bucket.ON_HAND)
+
+
+def receipt(qty: int) -> Decision[None]:
+    """Units received into A-01 as the store is told, past the domain's own checks."""
+    moved = Movement("receive", "S1", qty, Account.RECEIVED, BIN)
+    return Decision(None, events=(Event("stock_received", movements=(moved,), sku="S1"),))
+
+
+def floor(tx: Tx, held: int = 100) -> None:
+    """S1, its bins, `held` units in A-01 (written as they stand: one movement may carry no
+    more than MAX_QUANTITY)."""
+    catalog.upsert_product(tx, sku="S1", name="Tea")
+    for code in ("A-01", "A-02", "B-01", "b-01", "É-01"):
+        catalog.upsert_location(tx, code=code, type="bin")
+    tx.execute(
+        "INSERT INTO balances (sku, location, container, lot, bucket, qty)"
+        " VALUES ('S1', 'A-01', '', '', 'on_hand', ?)",
+        (held,),
+    )
+
+
+@pytest.mark.parametrize("held", [MAX_BALANCE - 1, 2**63 - 2])  # the second: past int64
+def test_a_balance_taken_past_the_ledgers_range_is_refused_and_nothing_is_written(
+    store: Store, held: int
+) -> None:
+    store.writer.call(lambda tx: floor(tx, held))
+    before = snapshot(store)
+
+    with pytest.raises(EdgeError) as refused:
+        store.writer.call(lambda tx: apply_decision(tx, receipt(2), Actor()))
+
+    assert refused.value.code == "balance_out_of_range"
+    assert dict(refused.value.params) == {
+        "sku": "S1",
+        "location": "A-01",
+        "bucket": "on_hand",
+        "limit": MAX_BALANCE,
+    }
+    assert snapshot(store) == before
+
+
+def test_a_balance_up_to_the_top_of_the_range_is_written(store: Store) -> None:
+    store.writer.call(lambda tx: floor(tx, MAX_BALANCE - 1))
+
+    store.writer.call(lambda tx: apply_decision(tx, receipt(1), Actor()))
+
+    assert load_stock_rows(store.read(), "S1", ["A-01"])[0] == {
+        ("S1", "A-01", "", "", "on_hand"): MAX_BALANCE
+    }
