@@ -1,5 +1,5 @@
 """The ledger's writes in the store (edge/store/ledger.py) on a real SQLite file: the balance
-guard at the top of the range."""
+guard at the top of the range, and the stock read's rows whatever order the bins are named in."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from edge.domain.errors import EdgeError
 from edge.domain.ledger import MAX_BALANCE, Account, Bucket, Movement, Place
 from edge.store import catalog
 from edge.store.database import Store
-from edge.store.ledger import Actor, apply_decision, load_stock_rows
+from edge.store.ledger import Actor, apply_decision, load_stock_and_lots, load_stock_rows
 from edge.store.writer import Tx
 from tests.support import snapshot
 
@@ -24,7 +24,7 @@ def receipt(qty: int) -> Decision[None]:
 
 
 def floor(tx: Tx, held: int = 100) -> None:
-    """S1, its bins, `held` units in A-01 (written as they stand: one movement may carry no
+    """S1, five bins, `held` units in A-01 (written as they stand: one movement may carry no
     more than MAX_QUANTITY)."""
     catalog.upsert_product(tx, sku="S1", name="Tea")
     for code in ("A-01", "A-02", "B-01", "b-01", "É-01"):
@@ -64,3 +64,28 @@ def test_a_balance_up_to_the_top_of_the_range_is_written(store: Store) -> None:
     assert load_stock_rows(store.read(), "S1", ["A-01"])[0] == {
         ("S1", "A-01", "", "", "on_hand"): MAX_BALANCE
     }
+
+
+def test_the_stock_read_gives_each_bin_once_in_code_order_whatever_order_it_is_asked_in(
+    store: Store,
+) -> None:
+    def spread(tx: Tx) -> None:
+        for code, qty in (("É-01", 1), ("b-01", 2), ("B-01", 3), ("A-02", 4)):
+            move = Movement("move", "S1", qty, BIN, Place(code, Bucket.ON_HAND))
+            apply_decision(
+                tx, Decision(None, events=(Event("stock_moved", movements=(move,)),)), Actor()
+            )
+
+    store.writer.call(floor)
+    store.writer.call(spread)
+    conn = store.read()
+
+    asked = [
+        load_stock_rows(conn, "S1", bins)[0]
+        for bins in (["É-01", "b-01", "A-02", "B-01"], ["A-02", "B-01", "b-01", "É-01", "A-02"])
+    ]
+
+    expected = [("A-02", 4), ("B-01", 3), ("b-01", 2), ("É-01", 1)]
+    assert [[(k[1], q) for k, q in found.items()] for found in asked] == [expected, expected]
+    assert load_stock_and_lots(conn, "S1", []) == ({}, {}, ("",))
+    assert load_stock_rows(conn, "S1", []) == ({}, {})
