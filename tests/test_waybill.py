@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import mmap
 import re
 import shutil
 import subprocess
+import tracemalloc
 from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
@@ -15,11 +17,12 @@ import pytest
 import zxingcpp
 from click.testing import CliRunner
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFontFace
 
 from edge.cli.labels_cmd import labels
 from labels.code128 import GS1_LOGISTIC_MODULE_MM, MIN_MODULE_MM, BarcodeDataError
 from labels.document import Address, Bars, Carton, Label, Layout, Rule, Text
-from labels.fonts import CJK, cjk_font
+from labels.fonts import CJK, CJK_FONT_CANDIDATES, _load, cjk_font
 from labels.samples import sample_waybill
 from labels.sheet import Box
 from labels.sscc import (
@@ -220,6 +223,43 @@ def test_the_cjk_font_is_embedded_in_the_waybill(tmp_path: Path) -> None:
     rows = [line.split() for line in listing.stdout.splitlines() if face in line]
     # name, type, encoding, emb, sub, uni: the subset's name is prefixed, e.g. AAAAAA+
     assert [(row[1], row[3], row[4]) for row in rows] == [("TrueType", "yes", "yes")]
+
+
+def test_the_cjk_font_is_read_from_a_map_of_its_file_and_embeds_as_if_read_whole() -> None:
+    """The font file stays on disk (a memory map) instead of 16.8 MB of bytes in the server."""
+    assert cjk_font() == CJK
+    face = pdfmetrics.getFont(CJK).face
+    found = next(c for c in CJK_FONT_CANDIDATES if str(c.path) == face.filename)
+    whole = TTFontFace(face.filename, subfontIndex=found.index)  # reportlab's own: read into bytes
+    chinese = sorted({ord(c) for c in "".join(page_text(waybill_pdf(WAYBILL)).split())})
+
+    subset = face.makeSubset(chinese)
+
+    assert isinstance(face._ttf_data, mmap.mmap)
+    assert isinstance(whole._ttf_data, bytes)
+    assert subset == whole.makeSubset(chinese)
+    assert (face.charToGlyph, face.charWidths) == (whole.charToGlyph, whole.charWidths)
+
+
+def test_embedding_the_cjk_font_copies_the_glyphs_it_embeds_not_its_glyph_table() -> None:
+    """A copy of the 10 MB glyph table stayed in the server's memory (kept for the next
+    document) and made every page of the table in the mapped file resident."""
+    assert cjk_font() == CJK
+    found = next(
+        c for c in CJK_FONT_CANDIDATES if str(c.path) == pdfmetrics.getFont(CJK).face.filename
+    )
+    loaded = _load(found)  # a font of its own: nothing of it read yet
+    assert loaded is not None
+    chinese = sorted({ord(c) for c in "".join(page_text(waybill_pdf(WAYBILL)).split())})
+
+    tracemalloc.start()
+    try:
+        loaded.face.makeSubset(chinese)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert peak < 1 << 20
 
 
 class CopiesCounted(bytes):
