@@ -13,7 +13,8 @@ from edge.store.database import Store
 from edge.store.writer_process import ProcessWriter
 from tests.writer_modules import loaded
 
-# Loaded by the server only: a print, a close's documents, the settings' models, migrations.
+# Loaded by the server only: a print, a close's documents, the settings' models, migrations,
+# the event loop.
 SERVER_ONLY = (
     "reportlab",
     "PIL",
@@ -25,6 +26,8 @@ SERVER_ONLY = (
     "click",
     "pluggy",
     "dateutil",
+    "asyncio",  # the child has no event loop; asyncio would bring ssl (~2.4 MB of its memory)
+    "ssl",
 )
 
 

@@ -8,7 +8,6 @@ Nothing is acknowledged before it is durable; one fsync serves the whole batch.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import fcntl
 import logging
@@ -178,6 +177,10 @@ class Writer:
 
     async def run_call(self, fn: Callable[..., T], *args: Any) -> T:
         """`run`, of a command named by a module-level function (`submit_call`)."""
+        # asyncio here, not at the top: the writer process runs this module with no event loop,
+        # and asyncio (with the ssl it loads) would be ~4 MB of its memory
+        import asyncio
+
         return await asyncio.wrap_future(self.submit_call(fn, *args))
 
     def call(self, fn: Callable[[Tx], T]) -> T:
@@ -186,6 +189,8 @@ class Writer:
 
     async def run(self, fn: Callable[[Tx], T]) -> T:
         """Run `fn` in the writer; resolves after the commit that made it durable."""
+        import asyncio  # (see run_call)
+
         return await asyncio.wrap_future(self.submit(fn))
 
     @property

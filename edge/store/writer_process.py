@@ -17,7 +17,6 @@ it holds, sees its socket close and exits.
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import gc
 import importlib
@@ -283,6 +282,8 @@ class ProcessWriter:
         return fut
 
     async def run_call(self, fn: Callable[..., T], *args: Any) -> T:
+        import asyncio  # not in the child, which has no event loop (see Writer.run_call)
+
         return await asyncio.wrap_future(self.submit_call(fn, *args))
 
     def _naming_kept(self, args: tuple[Any, ...]) -> tuple[bytes, tuple[Any, ...]]:
