@@ -206,7 +206,7 @@ def run_agent(backend: str, n: int, batch: int, pg: str) -> dict[str, Any]:
     """The same catch-up through the edge's real sync agent, from a real edge store's outbox."""
     import asyncio
 
-    from central_sync.agent import SyncAgent
+    from central_sync.agent.agent import SyncAgent
     from edge.config import load_settings
     from edge.store.database import Store
 

@@ -13,19 +13,10 @@ from typing import Any
 
 import httpx
 
+from central_sync.agent.outcomes import Refused as Refused
+from central_sync.agent.outcomes import Unreachable as Unreachable
+
 RETRYABLE_STATUS = frozenset({408, 425, 429})
-
-
-class Unreachable(Exception):
-    """Central could not be reached or did not answer usefully; try again later."""
-
-
-class Refused(Exception):
-    """Central answered and refused: `status`, its problem `code` and `detail`."""
-
-    def __init__(self, status: int, code: str, detail: str) -> None:
-        self.status, self.code, self.detail = status, code, detail
-        super().__init__(f"HTTP {status} {code}: {detail}")
 
 
 class CentralClient:

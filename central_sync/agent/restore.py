@@ -7,15 +7,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from central_sync.agent.agent import load_token
-from central_sync.agent.client import CentralClient
 from edge.config import Settings
 from edge.service.restore import take_back
 from edge.store import restored
 from edge.store.database import Store
 from edge.store.writer import Tx
+
+if TYPE_CHECKING:
+    from central_sync.agent.client import CentralClient
 
 log = logging.getLogger("central_sync.agent")
 
@@ -81,6 +82,10 @@ def reconcile_before_serving(settings: Settings, db_path: Path) -> list[str]:
             epoch = restored.edge_epoch(store.read())
             store.writer.call(lambda tx: take_back(tx, [], epoch=epoch, backup=pending["backup"]))
             return [f"standalone edge: new sync epoch {epoch}"]
+        # the agent and httpx: loaded when central must be asked, not by every `serve`
+        from central_sync.agent.agent import load_token
+        from central_sync.agent.client import CentralClient
+
         client = CentralClient(settings.central.url, load_token(settings.central), store.edge_id)
 
         async def run() -> dict[str, Any] | None:

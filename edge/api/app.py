@@ -18,7 +18,6 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from central_sync.agent import SyncAgent
 from edge.api import errors
 from edge.api.deps import public
 from edge.api.events import MANAGERS_CHANNEL, Broker, station_channel, tell_pickers
@@ -151,6 +150,8 @@ async def _start_sync(store: Store, metrics: Metrics, settings: Settings, broker
     """The sync agent when central.url is set (else None: the edge runs standalone)."""
     if not settings.central.url:
         return None
+    # the agent and httpx (6 MB of the server's memory): loaded only when a central is configured
+    from central_sync.agent.agent import SyncAgent
 
     agent = SyncAgent(store, settings)
     # Orders cancelled by central while on a picker's list: tell the picker live what to put back.

@@ -91,7 +91,7 @@ def restore(backup_file: Path, config_path: Path | None, db_path: Path | None, y
 def reconcile_or_exit(settings: Settings, db_path: Path | None = None) -> None:
     """Close a pending restore with central now (restore, serve, sync reconcile), or exit 4."""
     # the sync agent: loaded when this command runs, not at each `warehouse-edge` start-up
-    from central_sync.agent.client import Refused, Unreachable
+    from central_sync.agent.outcomes import Refused, Unreachable
     from central_sync.agent.restore import reconcile_before_serving
 
     try:

@@ -111,7 +111,7 @@ def run_once(config_path: Path | None) -> None:
 
 async def _once(store: Store, settings: Settings) -> dict[str, int]:
     # the sync agent: loaded when this command runs, not at each `warehouse-edge` start-up
-    from central_sync.agent import SyncAgent
+    from central_sync.agent.agent import SyncAgent
 
     agent = SyncAgent(store, settings)
     try:

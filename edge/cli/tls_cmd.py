@@ -6,12 +6,16 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from edge.cli.common import F, config_option, reporting, settings_from
 from edge.config import Settings
-from edge.service import local_ca
+from edge.service.tls_terms import MAX_SERVER_DAYS, TlsError
+
+if TYPE_CHECKING:
+    from edge.service import local_ca
 
 dir_option = click.option(
     "--dir",
@@ -21,8 +25,8 @@ dir_option = click.option(
 )
 days_option = click.option(
     "--days",
-    type=click.IntRange(1, local_ca.MAX_SERVER_DAYS),
-    default=local_ca.MAX_SERVER_DAYS,
+    type=click.IntRange(1, MAX_SERVER_DAYS),
+    default=MAX_SERVER_DAYS,
     show_default=True,
     help="Days the server certificate is valid (Android and iOS accept at most 825).",
 )
@@ -39,7 +43,7 @@ def names_option(*, required: bool) -> Callable[[F], F]:
 
 
 # A TlsError says what is wrong in its one line.
-reports_tls_errors = reporting(local_ca.TlsError, str)
+reports_tls_errors = reporting(TlsError, str)
 
 
 @click.group()
@@ -62,6 +66,8 @@ def tls_init(
     force: bool,
 ) -> None:
     """Create the local CA and a server certificate for the given names."""
+    from edge.service import local_ca  # cryptography: loaded when a tls command runs
+
     settings = settings_from(config_path)
     target = _directory(settings, directory)
     label = settings.edge.id if "id" in settings.edge.model_fields_set else socket.gethostname()
@@ -96,6 +102,8 @@ def tls_renew(
     config_path: Path | None, directory: Path | None, names: tuple[str, ...], days: int
 ) -> None:
     """Issue a new server certificate from the existing CA (same names unless --name is given)."""
+    from edge.service import local_ca  # cryptography: loaded when a tls command runs
+
     settings = settings_from(config_path)
 
     files = local_ca.renew(_directory(settings, directory), names, now=datetime.now(UTC), days=days)
@@ -110,6 +118,8 @@ def tls_renew(
 @reports_tls_errors
 def tls_show(config_path: Path | None, directory: Path | None) -> None:
     """Print the server certificate's names and expiry and the CA's SHA-256 fingerprint."""
+    from edge.service import local_ca  # cryptography: loaded when a tls command runs
+
     settings = settings_from(config_path)
     files = local_ca.TlsFiles(_directory(settings, directory))
 
@@ -133,6 +143,8 @@ def _directory(settings: Settings, directory: Path | None) -> Path:
 
 
 def _echo_issued(files: local_ca.TlsFiles) -> None:
+    from edge.service import local_ca
+
     info = local_ca.summary(files.directory)
     click.echo(f"CA certificate      {files.ca_cert}")
     click.echo(f"  SHA-256           {info.ca_fingerprint}")

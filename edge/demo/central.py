@@ -17,7 +17,7 @@ from typing import Any
 
 import uvicorn
 
-from central_sync.agent import SyncAgent
+from central_sync.agent.agent import SyncAgent
 from central_sync.channels import Rejected, channels, load_mapping, map_document, sample_path
 from central_sync.server.app import create_app
 from central_sync.server.catalogue import Barcode, ProductIn

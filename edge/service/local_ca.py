@@ -27,20 +27,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from edge.files import private_dir, write_atomic
+from edge.service.tls_terms import MAX_SERVER_DAYS as MAX_SERVER_DAYS
+from edge.service.tls_terms import TlsError as TlsError
 
 CA_DAYS = 3650
-# Apple platforms refuse TLS server certificates valid for more than 825 days, whoever issued
-# them ("Requirements for trusted certificates in iOS 13 and macOS 10.15", support.apple.com/HT210176).
-MAX_SERVER_DAYS = 825
 # Handheld clocks drift; a certificate dated from "now" would be refused by one running behind.
 # The server certificate's whole span (from the back-dated start) stays within MAX_SERVER_DAYS.
 BACKDATE = timedelta(days=1)
 CA_PREFIX = "Warehouse edge local CA"
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
-
-
-class TlsError(Exception):
-    """A TLS directory or name the command cannot work with, told in one line a person can act on."""
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from edge.config import Settings, WebhookSettings
 from edge.domain.exceptions import DeviceReport
@@ -25,11 +23,16 @@ from edge.store.database import Store
 from edge.store.ledger import utc
 from kernel.backoff import window
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger("edge.notify")
 
 
 async def deliver(client: httpx.AsyncClient, target: WebhookSettings, event: dict[str, Any]) -> str:
     """POST one change to one target; '' if it took it, else why not."""
+    import httpx  # loaded with the first webhook's client (ExceptionWatch), not at start-up
+
     url = target.url
     if target.kind == "dingtalk":
         url = dingtalk_url(url, int(time.time() * 1000), target.secret)
@@ -46,11 +49,14 @@ async def deliver(client: httpx.AsyncClient, target: WebhookSettings, event: dic
     return f"HTTP {resp.status_code}: {resp.text[:200]}"
 
 
-async def push_due(store: Store, settings: Settings, client: httpx.AsyncClient) -> int:
+async def push_due(store: Store, settings: Settings, client: httpx.AsyncClient | None) -> int:
     """Send every change whose back-off has passed to the targets that have not taken it yet.
     Returns how many changes were fully delivered. A target that fails is not tried again in
-    the same round: one that is down costs one try a round, not one per change waiting."""
+    the same round: one that is down costs one try a round, not one per change waiting. With no
+    webhook configured the changes are done at once and `client` (then None) is not used."""
     targets = {t.name: t for t in settings.webhooks}
+    if targets and client is None:
+        raise ValueError("webhooks are configured: push_due needs a client to send with")
     conn = store.read()
     done_count = 0
     broken: set[str] = set()
@@ -60,7 +66,8 @@ async def push_due(store: Store, settings: Settings, client: httpx.AsyncClient) 
         waiting = [t for t in missing if t.name not in broken]
         if missing and not waiting:
             continue  # its targets failed this round already: due again next round
-        errors = await asyncio.gather(*(deliver(client, t, event) for t in waiting))
+        sends = [deliver(client, t, event) for t in waiting] if client else []  # none: no targets
+        errors = await asyncio.gather(*sends)
         broken |= {t.name for t, e in zip(waiting, errors, strict=True) if e}
         pushed = row["pushed"] + [t.name for t, e in zip(waiting, errors, strict=True) if not e]
         failed = [f"{t.name}: {e}" for t, e in zip(waiting, errors, strict=True) if e]
@@ -107,7 +114,9 @@ class ExceptionWatch:
         self.store, self.settings, self.poll_s, self.tell = store, settings, poll_s, tell
         self.devices = DeviceWatch(devices)
         self.tasks: list[asyncio.Task[None]] = []
-        self.client = httpx.AsyncClient(timeout=settings.notify.timeout_s, trust_env=False)
+        # made with the first round when a webhook is configured: without one, httpx (3 MB of
+        # the server's memory) is never loaded
+        self.client: httpx.AsyncClient | None = None
         self.told = exc_store.last_event_id(store.read())  # only those opened from now on
 
     async def start(self) -> None:
@@ -126,6 +135,10 @@ class ExceptionWatch:
         for opened in exc_store.opened_since(self.store.read(), self.told):
             self.told = opened.pop("event_id")
             self.tell(opened)
+        if self.client is None and self.settings.webhooks:
+            import httpx
+
+            self.client = httpx.AsyncClient(timeout=self.settings.notify.timeout_s, trust_env=False)
         await push_due(self.store, self.settings, self.client)
 
     async def _every(self, every_s: float, step: Any) -> None:
@@ -144,4 +157,5 @@ class ExceptionWatch:
         for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.client.aclose()
+        if self.client is not None:
+            await self.client.aclose()

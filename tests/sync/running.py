@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from central_sync.agent import SyncAgent
+from central_sync.agent.agent import SyncAgent
 from central_sync.agent.client import CentralClient
 from edge.config import Settings, load_settings
 from edge.domain.stock import AdjustStock, ReceiveStock
