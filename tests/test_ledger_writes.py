@@ -1,7 +1,10 @@
 """The ledger's writes in the store (edge/store/ledger.py) on a real SQLite file: the balance
-guard at the top of the range, and the stock read's rows whatever order the bins are named in."""
+guard at the top of the range, the stock read's rows whatever order the bins are named in, and
+the buckets' CHECKs (migration 0030) refusing what they always refused, checked in place."""
 
 from __future__ import annotations
+
+import sqlite3
 
 import pytest
 
@@ -10,11 +13,20 @@ from edge.domain.errors import EdgeError
 from edge.domain.ledger import MAX_BALANCE, Account, Bucket, Movement, Place
 from edge.store import catalog
 from edge.store.database import Store
-from edge.store.ledger import Actor, apply_decision, load_stock_and_lots, load_stock_rows
+from edge.store.ledger import (
+    _INSERT_BALANCE,
+    _INSERT_MOVEMENT,
+    Actor,
+    apply_decision,
+    load_stock_and_lots,
+    load_stock_rows,
+)
 from edge.store.writer import Tx
 from tests.support import snapshot
 
 BIN = Place("A-01", Bucket.ON_HAND)
+MOVEMENT = {"type": "move", "sku": "S1", "qty": 1, "from_location": "A-01", "to_location": "A-02"}
+MOVEMENT |= {"event_epoch": 1, "event_seq": 1, "at": "2026-01-01T00:00:00.000000Z", "hash": "h"}
 
 
 def receipt(qty: int) -> Decision[None]:
@@ -89,3 +101,32 @@ def test_the_stock_read_gives_each_bin_once_in_code_order_whatever_order_it_is_a
     assert [[(k[1], q) for k, q in found.items()] for found in asked] == [expected, expected]
     assert load_stock_and_lots(conn, "S1", []) == ({}, {}, ("",))
     assert load_stock_rows(conn, "S1", []) == ({}, {})
+
+
+@pytest.mark.parametrize(
+    ("table", "row"),
+    [
+        ("balances", {"sku": "S1", "location": "A-01", "bucket": "received", "qty": 1}),
+        ("movements", MOVEMENT | {"from_bucket": "on_hand", "to_bucket": "lost"}),
+        ("movements", MOVEMENT | {"from_bucket": "", "to_bucket": "on_hand"}),
+    ],
+)
+def test_a_bucket_outside_the_ledgers_buckets_is_still_refused_by_the_table(
+    store: Store, table: str, row: dict[str, object]
+) -> None:
+    store.writer.call(floor)
+    sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+        store.writer.call(lambda tx: tx.execute(sql, tuple(row.values())))
+
+
+def test_writing_a_movement_or_a_new_balance_fills_no_temporary_table(store: Store) -> None:
+    conn = store.read()
+
+    plans = [
+        [op for _, op, *_ in conn.execute(f"EXPLAIN {sql}", (None,) * sql.count("?"))]
+        for sql in (_INSERT_MOVEMENT, _INSERT_BALANCE)
+    ]
+
+    assert [plan.count("OpenEphemeral") for plan in plans] == [0, 0]

@@ -274,6 +274,10 @@ _ADD_BALANCE = (
     " WHERE sku = ?2 AND location = ?3 AND container = ?4 AND lot = ?5 AND bucket = ?6"
 )
 
+_INSERT_BALANCE = (
+    "INSERT INTO balances (sku, location, container, lot, bucket, qty) VALUES (?,?,?,?,?,?)"
+)
+
 
 def _add_balance(tx: Tx, sku: str, place: Place, lot: str, delta: int) -> None:
     # The CHECK (qty >= 0) on balances is the last line of defence behind the domain's rules;
@@ -287,10 +291,7 @@ def _add_balance(tx: Tx, sku: str, place: Place, lot: str, delta: int) -> None:
         check_balance(key, None)  # raises balance_out_of_range
         raise
     if not updated:
-        tx.execute(
-            "INSERT INTO balances (sku, location, container, lot, bucket, qty) VALUES (?,?,?,?,?,?)",
-            (*key, delta),
-        )
+        tx.execute(_INSERT_BALANCE, (*key, delta))
         check_balance(key, delta)
 
 

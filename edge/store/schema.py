@@ -9,6 +9,7 @@ Conventions: quantities are integers in base units; times are UTC ISO-8601 strin
 
 from __future__ import annotations
 
+import re
 from importlib.metadata import PackageNotFoundError, version
 
 from sqlite_utils import Database
@@ -1098,6 +1099,43 @@ def m0029_order_hold_code(db: Database) -> None:
         ALTER TABLE orders ADD COLUMN hold_params TEXT NOT NULL DEFAULT '{}';
         """
     )
+
+
+# `CHECK (col IN ('a','b',...))`, written as `CHECK (col = 'a' OR col = 'b' OR ...)`.
+_IN_LIST_CHECK = re.compile(r"CHECK \((\w+) IN \(([^()]*)\)\)")
+
+
+def _checked_in_place(sql: str) -> str:
+    def spelled(m: re.Match[str]) -> str:
+        return f"CHECK ({' OR '.join(f'{m[1]} = {v.strip()}' for v in m[2].split(','))})"
+
+    return _IN_LIST_CHECK.sub(spelled, sql)
+
+
+@MIGRATIONS(name="0030_bucket_checks_in_place")
+def m0030_bucket_checks_in_place(db: Database) -> None:
+    # For CHECK (bucket IN (...)) SQLite fills a temporary table with the list on every row it
+    # writes: two of them on every movement (its INSERT 9.5 -> 4.4 us as `=` ... OR), one on a
+    # new balance row. The same rule spelled as ORs is checked in place. Only the constraint's
+    # text changes and every row already meets it, so the tables are not rebuilt: SQLite's own
+    # way for such a change (https://www.sqlite.org/lang_altertable.html#otheralter, "Making
+    # Other Kinds Of Table Schema Changes"): the text edited with writable_schema, the schema
+    # version raised so every connection reads it again.
+    conn = db.conn
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        for name in ("movements", "balances"):
+            (sql,) = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).fetchone()
+            conn.execute(
+                "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
+                (_checked_in_place(sql), name),
+            )
+        conn.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
 
 
 def migrate(db: Database) -> list[str]:
