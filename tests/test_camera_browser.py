@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -305,12 +306,18 @@ def test_the_service_worker_keeps_the_decoder_so_the_camera_reads_with_the_edge_
         console: list[str] = []  # what the handheld said, for a failure to name
         page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
         page.goto(url)
-        page.wait_for_function(
-            "async () => (await caches.open('wt-zxing-wasm-3.1.6').then(c => c.keys())).length"
-            " === 3 && navigator.serviceWorker.controller !== null",
-            timeout=ANSWER_TIMEOUT_MS,
-            polling=200,
+        # the worker has kept the decoder's three files and controls the page; polled from here,
+        # as evaluate awaits a promise (wait_for_function takes a promise for a truthy answer
+        # and returned at once: the edge was then sometimes gone before the worker had them)
+        kept = "async () => navigator.serviceWorker.controller !== null && (await caches.has("
+        kept += (
+            "'wt-zxing-wasm-3.1.6') && (await (await caches.open('wt-zxing-wasm-3.1.6')).keys())"
         )
+        kept += ".length === 3)"
+        deadline = time.monotonic() + ANSWER_TIMEOUT_MS / 1000
+        while not page.evaluate(kept):
+            assert time.monotonic() < deadline, ("the worker never kept the decoder", console)
+            page.wait_for_timeout(200)
         # the screen that takes the scan is up before the camera opens: a screen drawn after
         # the open would let the camera go (it waits for no scan until then)
         page.get_by_test_id("screen").and_(page.locator("[data-screen=enrol]")).wait_for()
@@ -324,8 +331,11 @@ def test_the_service_worker_keeps_the_decoder_so_the_camera_reads_with_the_edge_
         timeout=ANSWER_TIMEOUT_MS,
     )
     shown = page.evaluate(
-        "() => ({camera: {...document.querySelector('[data-testid=camera]')?.dataset},"
-        " feedback: document.querySelector('[data-testid=feedback]')?.innerText})"
+        "async () => ({camera: {...document.querySelector('[data-testid=camera]')?.dataset},"
+        " controller: navigator.serviceWorker.controller?.state,"
+        " kept: (await caches.keys()).join(),"
+        " hit: Boolean(await caches.match(new URL("
+        "'vendor/zxing-wasm-3.1.6/es/reader/index.js', location.href).href))})"
     )
     assert shown["camera"].get("reads") == "1", (shown, console)
     decoder = page.get_by_test_id("camera").get_attribute("data-decoder")
