@@ -205,7 +205,9 @@ def test_a_listener_that_is_down_gets_the_change_once_it_is_up_and_only_once(
     store: Store, settings: Settings
 ) -> None:
     lis = Listener()  # not started: the port refuses
-    rules = with_webhooks(settings, {"name": "plain", "kind": "json", "url": lis.url()})
+    # a back-off of 2 s: the second push comes well inside it even on a starved machine
+    hook = {"name": "plain", "kind": "json", "url": lis.url()}
+    rules = with_webhooks(settings, hook, retry_base_s=2.0, retry_cap_s=2.0)
     raise_exception(store)
 
     down = push(store, rules)
@@ -216,7 +218,7 @@ def test_a_listener_that_is_down_gets_the_change_once_it_is_up_and_only_once(
     )
     lis.start()
     try:
-        time.sleep(0.5)  # past the back-off
+        time.sleep(2.2)  # past the back-off
         up = push(store, rules)
         after = push(store, rules)
     finally:
