@@ -1,4 +1,4 @@
-"""The scan, pick and floor benches run end to end with tiny parameters and print the JSON that
+"""The scan, writer, pick and floor benches run end to end with tiny parameters and print the JSON that
 bench/README.md describes (no timing is asserted: figures on a shared CI machine mean nothing)."""
 
 from __future__ import annotations
@@ -54,6 +54,15 @@ def test_the_scan_bench_reports_the_scan_route_beside_the_noop_and_bare_sqlite(
     assert split.keys() == {"event_loop", "threads", "writer_process"}
     if writer == "thread":  # no writer process to count (a short run may show 0 s for one)
         assert split["writer_process"] == 0
+
+
+def test_the_writer_bench_reports_the_writer_processs_cpu_a_scan(tmp_path: Path) -> None:
+    report = bench(tmp_path, "writer_bench.py", "--batch", "2", "--rounds", "3")
+
+    assert MACHINE <= report.keys()
+    assert (report["scans"], report["commits"]) == (6, 8)  # five warm-up batches besides
+    assert report["cpu_per_scan_ms"].keys() == {"median", "p10", "mean"}
+    assert report["cpu_per_scan_ms"]["median"] > 0
 
 
 def test_the_pick_bench_reports_every_kind_of_scan_and_a_verified_ledger(tmp_path: Path) -> None:
