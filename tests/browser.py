@@ -377,8 +377,12 @@ class Handheld:
                 break
             except PlaywrightTimeout:
                 # a starved machine delivered the keys slower than any scanner and the wedge took
-                # them for a person's typing (ignored on a work screen): scan again, as a clerk
-                # whose scan did not beep does
+                # them for a person's typing (ignored on a work screen, typed into a focused
+                # field): clear the field and scan again, as a clerk whose scan did not beep does
+                # (a scan the page swallows every time still fails below)
+                typed_into = self.page.locator("input:focus")
+                if typed_into.count():
+                    typed_into.fill("")
                 continue
         self.scans += 1
         self.wait_answers(answered + 1)

@@ -30,19 +30,21 @@ export function cameraButton(act) {
 /** The gate between the decoder and the scan path: offer(code, now, {another}) → true when the
  * code is a new scan. Any read pauses the camera PAUSE_MS; the same code as the last read is
  * refused until it has been out of sight HOLD_MS, unless `another` (the screen answered it and
- * asks for the next unit of it). Out of sight is counted from the first decoded frame without
- * it (frame(codes, now) for every frame): a phone that decodes a frame only every two seconds
- * still reads a barcode held in view once, not once per frame. */
+ * asks for the next unit of it). Out of sight is what the decoded frames show (frame(codes, now)
+ * for every frame): from the first frame without the code to the last one without it. A phone
+ * that decodes a frame only every two seconds, or one frame it could not read, does not make a
+ * barcode held in view a second scan: a second read would move the stock twice. */
 export function createScanGate({ holdMs = HOLD_MS, pauseMs = PAUSE_MS } = {}) {
-  let last = null; // {code, missing: when a decoded frame first lacked it, else null}
+  let last = null; // {code, missing: [first, last] frame without it, or null}
   let pausedUntil = -Infinity;
   return {
     frame(codes, now) {
-      if (last && last.missing === null && !codes.includes(last.code)) last.missing = now;
+      if (!last || codes.includes(last.code)) return;
+      last.missing = last.missing ? [last.missing[0], now] : [now, now];
     },
     offer(code, now, { another = false } = {}) {
       const same = last?.code === code;
-      const gone = same && last.missing !== null ? now - last.missing : same ? 0 : Infinity;
+      const gone = !same ? Infinity : last.missing ? last.missing[1] - last.missing[0] : 0;
       if (same) last.missing = null;
       if (now < pausedUntil) return false;
       if (same && gone < holdMs && !another) return false;

@@ -84,7 +84,7 @@ def reconcile_before_serving(settings: Settings, db_path: Path) -> list[str]:
             return [f"standalone edge: new sync epoch {epoch}"]
         # the agent and httpx: loaded when central must be asked, not by every `serve`
         from central_sync.agent.agent import load_token
-        from central_sync.agent.client import CentralClient
+        from central_sync.agent.client import CentralClient  # with httpx, as above
 
         client = CentralClient(settings.central.url, load_token(settings.central), store.edge_id)
 

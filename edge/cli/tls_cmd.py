@@ -143,7 +143,7 @@ def _directory(settings: Settings, directory: Path | None) -> Path:
 
 
 def _echo_issued(files: local_ca.TlsFiles) -> None:
-    from edge.service import local_ca
+    from edge.service import local_ca  # cryptography: loaded by a tls command, not by `serve`
 
     info = local_ca.summary(files.directory)
     click.echo(f"CA certificate      {files.ca_cert}")

@@ -136,7 +136,7 @@ class ExceptionWatch:
             self.told = opened.pop("event_id")
             self.tell(opened)
         if self.client is None and self.settings.webhooks:
-            import httpx
+            import httpx  # only once a webhook is configured: an edge without one never loads it
 
             self.client = httpx.AsyncClient(timeout=self.settings.notify.timeout_s, trust_env=False)
         await push_due(self.store, self.settings, self.client)
